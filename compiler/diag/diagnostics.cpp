@@ -1,0 +1,286 @@
+#include "compiler/diag/diagnostics.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <sstream>
+#include <tuple>
+
+namespace parcours::diag {
+
+const std::vector<KindInfo>& AllKinds() {
+  static const std::vector<KindInfo> kinds = {
+#define DIAGNOSTIC(name, code, severity, summary) \
+  {Kind::name, code, Severity::severity, summary},
+#include "compiler/diag/codes.def"
+#undef DIAGNOSTIC
+  };
+  return kinds;
+}
+
+const KindInfo& Info(Kind kind) {
+  return AllKinds()[static_cast<size_t>(kind)];
+}
+
+int32_t SourceManager::Add(std::string path, std::string text) {
+  File file{std::move(path), std::move(text), {0}};
+  for (size_t i = 0; i < file.text.size(); ++i) {
+    if (file.text[i] == '\n') file.line_starts.push_back(i + 1);
+  }
+  files_.push_back(std::move(file));
+  return static_cast<int32_t>(files_.size() - 1);
+}
+
+std::string SourceManager::LineText(int32_t file, int32_t line) const {
+  const File& source = files_[file];
+  if (line < 1 || static_cast<size_t>(line) > source.line_starts.size()) {
+    return "";
+  }
+  size_t begin = source.line_starts[line - 1];
+  size_t end = source.text.find('\n', begin);
+  if (end == std::string::npos) end = source.text.size();
+  if (end > begin && source.text[end - 1] == '\r') --end;
+  return source.text.substr(begin, end - begin);
+}
+
+void DiagnosticEngine::Report(Kind kind, Span span, std::string message,
+                              std::vector<Note> notes) {
+  Severity severity = Info(kind).severity;
+  if (severity == Severity::Warning && warnings_as_errors_) {
+    severity = Severity::Error;
+  }
+  if (capped_) return;
+  if (severity == Severity::Error && error_count_ >= kMaxErrors) {
+    capped_ = true;
+    diagnostics_.push_back({Kind::TooManyErrors, Severity::Error, span,
+                            "too many errors; stopping after " +
+                                std::to_string(kMaxErrors),
+                            {}});
+    ++error_count_;
+    return;
+  }
+
+  if (severity == Severity::Error) ++error_count_;
+  if (severity == Severity::Warning) ++warning_count_;
+  diagnostics_.push_back(
+      {kind, severity, span, std::move(message), std::move(notes)});
+}
+
+std::vector<Diagnostic> DiagnosticEngine::Sorted() const {
+  std::vector<Diagnostic> sorted = diagnostics_;
+  // The cap note stays last whatever its position says.
+  std::stable_sort(sorted.begin(), sorted.end(),
+                   [](const Diagnostic& a, const Diagnostic& b) {
+                     bool a_cap = a.kind == Kind::TooManyErrors;
+                     bool b_cap = b.kind == Kind::TooManyErrors;
+                     if (a_cap != b_cap) return b_cap;
+                     return std::tie(a.span.file, a.span.line, a.span.column) <
+                            std::tie(b.span.file, b.span.line, b.span.column);
+                   });
+  return sorted;
+}
+
+namespace {
+
+const char* SeverityName(Severity severity) {
+  switch (severity) {
+    case Severity::Error: return "error";
+    case Severity::Warning: return "warning";
+    case Severity::Note: return "note";
+  }
+  return "error";
+}
+
+// The bytes of `line` before code point `column` (from 1), with every
+// character but tabs turned into a space, so a caret lines up beneath.
+std::string CaretIndent(const std::string& line, int32_t column) {
+  std::string indent;
+  int32_t code_point = 1;
+  for (size_t i = 0; i < line.size() && code_point < column; ++i) {
+    unsigned char byte = static_cast<unsigned char>(line[i]);
+    if ((byte & 0xC0) == 0x80) continue;
+    indent += byte == '\t' ? '\t' : ' ';
+    ++code_point;
+  }
+  return indent;
+}
+
+std::string Location(const Span& span, const SourceManager& sources) {
+  if (!span.Valid()) return "parcours";
+  return sources.Path(span.file) + ":" + std::to_string(span.line) + ":" +
+         std::to_string(span.column);
+}
+
+// Control characters would garble a terminal, so they print as `?`.
+std::string Printable(std::string text) {
+  for (char& c : text) {
+    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '?';
+  }
+  return text;
+}
+
+bool IsAscii(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    return static_cast<unsigned char>(c) < 0x80;
+  });
+}
+
+void RenderQuote(std::ostringstream& out, const Span& span,
+                 const SourceManager& sources) {
+  if (!span.Valid()) return;
+  std::string text = Printable(sources.LineText(span.file, span.line));
+  int32_t column = span.column;
+  int32_t width = 1;
+  if (span.end_line == span.line && span.end_column > span.column) {
+    width = span.end_column - span.column;
+  }
+
+  // A very long line is shown as a window around the caret.
+  constexpr int32_t kContext = 40;
+  constexpr int32_t kMaxShown = 120;
+  if (IsAscii(text) && static_cast<int32_t>(text.size()) > kMaxShown) {
+    int32_t begin = std::max(0, column - 1 - kContext);
+    text = (begin > 0 ? "..." : "") + text.substr(begin, kMaxShown) + "...";
+    column = column - begin + (begin > 0 ? 3 : 0);
+    width = std::min(width, kMaxShown);
+  }
+
+  std::string number = std::to_string(span.line);
+  out << "  " << number << " | " << text << "\n"
+      << "  " << std::string(number.size(), ' ') << " | "
+      << CaretIndent(text, column) << "^"
+      << std::string(static_cast<size_t>(width - 1), '~') << "\n";
+}
+
+std::string JsonEscape(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (c < 0x20) {
+          char buffer[8];
+          std::snprintf(buffer, sizeof buffer, "\\u%04x", c);
+          out += buffer;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out;
+}
+
+std::string JsonSpan(const Span& span, const SourceManager& sources) {
+  if (!span.Valid()) return "null";
+  std::ostringstream out;
+  out << "{\"file\":\"" << JsonEscape(sources.Path(span.file))
+      << "\",\"line\":" << span.line << ",\"column\":" << span.column
+      << ",\"end_line\":" << span.end_line
+      << ",\"end_column\":" << span.end_column << "}";
+  return out.str();
+}
+
+}  // namespace
+
+std::string RenderText(const Diagnostic& diagnostic,
+                       const SourceManager& sources) {
+  std::ostringstream out;
+  out << Location(diagnostic.span, sources) << ": "
+      << SeverityName(diagnostic.severity) << "["
+      << Info(diagnostic.kind).code << "]: " << diagnostic.message << "\n";
+  RenderQuote(out, diagnostic.span, sources);
+  for (const Note& note : diagnostic.notes) {
+    out << Location(note.span, sources) << ": note: " << note.message << "\n";
+    RenderQuote(out, note.span, sources);
+  }
+  return out.str();
+}
+
+std::string RenderJson(const Diagnostic& diagnostic,
+                       const SourceManager& sources) {
+  std::ostringstream out;
+  out << "{\"code\":\"" << Info(diagnostic.kind).code << "\",\"severity\":\""
+      << SeverityName(diagnostic.severity) << "\",\"message\":\""
+      << JsonEscape(diagnostic.message)
+      << "\",\"span\":" << JsonSpan(diagnostic.span, sources)
+      << ",\"notes\":[";
+  for (size_t i = 0; i < diagnostic.notes.size(); ++i) {
+    const Note& note = diagnostic.notes[i];
+    out << (i ? "," : "") << "{\"message\":\"" << JsonEscape(note.message)
+        << "\",\"span\":" << JsonSpan(note.span, sources) << "}";
+  }
+  out << "]}";
+  return out.str();
+}
+
+std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
+                        const SourceManager& sources) {
+  std::ostringstream out;
+  out << "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
+         "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
+         "\"name\":\"parcours\",\"rules\":[";
+  const auto& kinds = AllKinds();
+  for (size_t i = 0; i < kinds.size(); ++i) {
+    out << (i ? "," : "") << "{\"id\":\"" << kinds[i].code
+        << "\",\"shortDescription\":{\"text\":\""
+        << JsonEscape(kinds[i].summary) << "\"}}";
+  }
+  out << "]}},\"results\":[";
+  for (size_t i = 0; i < diagnostics.size(); ++i) {
+    const Diagnostic& diagnostic = diagnostics[i];
+    const char* level =
+        diagnostic.severity == Severity::Error ? "error" : "warning";
+    out << (i ? "," : "") << "{\"ruleId\":\"" << Info(diagnostic.kind).code
+        << "\",\"level\":\"" << level << "\",\"message\":{\"text\":\""
+        << JsonEscape(diagnostic.message) << "\"}";
+    if (diagnostic.span.Valid()) {
+      const Span& span = diagnostic.span;
+      out << ",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":"
+             "{\"uri\":\""
+          << JsonEscape(sources.Path(span.file))
+          << "\"},\"region\":{\"startLine\":" << span.line
+          << ",\"startColumn\":" << span.column
+          << ",\"endLine\":" << span.end_line
+          << ",\"endColumn\":" << span.end_column << "}}}]";
+    }
+    out << "}";
+  }
+  out << "]}]}\n";
+  return out.str();
+}
+
+int EditDistance(const std::string& a, const std::string& b) {
+  std::vector<int> previous(b.size() + 1), current(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) previous[j] = static_cast<int>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    current[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
+      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+    }
+    std::swap(previous, current);
+  }
+  return previous[b.size()];
+}
+
+std::string ClosestName(const std::string& name,
+                        const std::vector<std::string>& candidates) {
+  std::string best;
+  // Up to a third of the name may differ, and at least two edits (a
+  // swapped pair of letters counts as two).
+  int best_distance = std::max(2, static_cast<int>(name.size() / 3)) + 1;
+  for (const std::string& candidate : candidates) {
+    int distance = EditDistance(name, candidate);
+    if (distance < best_distance ||
+        (distance == best_distance && !best.empty() && candidate < best)) {
+      best = candidate;
+      best_distance = distance;
+    }
+  }
+  return best;
+}
+
+}  // namespace parcours::diag

@@ -1,0 +1,156 @@
+#include "compiler/interp/interpreter.h"
+
+#include <vector>
+
+#include "compiler/ir/semantics.h"
+
+namespace parcours::interp {
+namespace {
+
+using ir::Inst;
+using ir::Op;
+using ir::Type;
+
+// A value in a register: one word, or two for money and strings.
+struct Value {
+  int64_t word0 = 0;
+  int64_t word1 = 0;
+};
+
+const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
+  switch (base) {
+    case ir::Base::Profile: return frame.profile;
+    case ir::Base::Event: return frame.event;
+    case ir::Base::Local: return frame.locals;
+  }
+  return nullptr;
+}
+
+// The currency of a money result: the shared one, or 0 when they differ.
+int64_t CombineCurrency(int64_t a, int64_t b) { return a == b ? a : 0; }
+
+Value Arithmetic(Op op, Type type, Value a, Value b) {
+  if (type == Type::Money) {
+    switch (op) {
+      case Op::Add:
+        return {ir::WrapAdd(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Sub:
+        return {ir::WrapSub(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
+      case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
+      default: break;
+    }
+  }
+  if (type == Type::Decimal && op == Op::Mul) {
+    return {parcours_decimal_mul(a.word0, b.word0)};
+  }
+  if (type == Type::Decimal && op == Op::Div) {
+    return {parcours_decimal_div(a.word0, b.word0)};
+  }
+  switch (op) {
+    case Op::Add: return {ir::WrapAdd(a.word0, b.word0)};
+    case Op::Sub: return {ir::WrapSub(a.word0, b.word0)};
+    case Op::Mul: return {ir::WrapMul(a.word0, b.word0)};
+    case Op::Div: return {ir::IntDiv(a.word0, b.word0)};
+    default: break;
+  }
+  return {};
+}
+
+bool Compare(Op op, Type operand_type, Value a, Value b) {
+  int64_t order = 0;
+  if (operand_type == Type::Money) {
+    if (a.word1 != b.word1 || a.word1 == 0) return false;
+    order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
+  } else if (operand_type == Type::String) {
+    order = parcours_string_compare(reinterpret_cast<const char*>(a.word0),
+                                    a.word1,
+                                    reinterpret_cast<const char*>(b.word0),
+                                    b.word1);
+  } else {
+    order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
+  }
+  switch (op) {
+    case Op::Eq: return order == 0;
+    case Op::Ne: return order != 0;
+    case Op::Lt: return order < 0;
+    case Op::Le: return order <= 0;
+    case Op::Gt: return order > 0;
+    case Op::Ge: return order >= 0;
+    default: return false;
+  }
+}
+
+class Interpreter final : public ir::Evaluator {
+ public:
+  explicit Interpreter(const ir::Program& program) : program_(program) {}
+
+  int64_t Call(int32_t function, const ir::Frame& frame) const override {
+    const ir::Function& body = program_.functions[function];
+    registers_.resize(body.body.size());
+    for (size_t i = 0; i < body.body.size(); ++i) {
+      registers_[i] = Execute(body.body[i], frame);
+    }
+    return registers_.back().word0;
+  }
+
+  const char* Name() const override { return "interp"; }
+
+ private:
+  Value Execute(const Inst& inst, const ir::Frame& frame) const {
+    auto reg = [&](int32_t index) { return registers_[index]; };
+    switch (inst.op) {
+      case Op::Const: return {inst.imm, inst.imm2};
+      case Op::ConstString: {
+        const std::string& text = program_.strings[inst.imm];
+        return {reinterpret_cast<int64_t>(text.data()),
+                static_cast<int64_t>(text.size())};
+      }
+      case Op::Load: {
+        const int64_t* base = BasePointer(inst.base, frame) + inst.imm;
+        if (ir::WordCount(inst.type) == 2) return {base[0], base[1]};
+        return {base[0]};
+      }
+      case Op::IsPresent:
+        return {BasePointer(inst.base, frame)[inst.imm] != 0 ? 1 : 0};
+      case Op::Now: return {frame.now};
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div:
+        return Arithmetic(inst.op, inst.type, reg(inst.a), reg(inst.b));
+      case Op::Neg: {
+        Value a = reg(inst.a);
+        return {ir::WrapSub(0, a.word0), a.word1};
+      }
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge:
+        return {Compare(inst.op, inst.operand_type, reg(inst.a), reg(inst.b))};
+      case Op::And:
+      case Op::Guard:
+        return {reg(inst.a).word0 & reg(inst.b).word0};
+      case Op::Or: return {reg(inst.a).word0 | reg(inst.b).word0};
+      case Op::Not: return {reg(inst.a).word0 ^ 1};
+      case Op::IntToDecimal:
+        return {ir::WrapMul(reg(inst.a).word0, ir::kDecimalScale)};
+    }
+    return {};
+  }
+
+  const ir::Program& program_;
+  // Scratch registers, reused between calls; the evaluator is therefore
+  // not shared between threads (each partition owns one).
+  mutable std::vector<Value> registers_;
+};
+
+}  // namespace
+
+std::unique_ptr<ir::Evaluator> MakeInterpreter(const ir::Program& program) {
+  return std::make_unique<Interpreter>(program);
+}
+
+}  // namespace parcours::interp

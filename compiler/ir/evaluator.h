@@ -1,0 +1,38 @@
+// The boundary between the runtime and the two execution engines.
+//
+// The runtime owns the records; an evaluator only reads them. Both the
+// interpreter and the JIT implement this interface and must return the same
+// value for every function and input.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "compiler/ir/ir.h"
+
+namespace parcours::ir {
+
+// The records a function reads. Pointers may be null when the function
+// does not read that base (the compiler guarantees it, e.g. segment
+// predicates never read the event).
+struct Frame {
+  const int64_t* profile = nullptr;
+  const int64_t* event = nullptr;
+  const int64_t* locals = nullptr;
+  int64_t now = 0;
+};
+
+class Evaluator {
+ public:
+  virtual ~Evaluator() = default;
+
+  // Evaluates `Program::functions[function]` on `frame`; the result is the
+  // one-word value of the function's result type.
+  virtual int64_t Call(int32_t function, const Frame& frame) const = 0;
+
+  // "interp" or "jit".
+  virtual const char* Name() const = 0;
+};
+
+}  // namespace parcours::ir

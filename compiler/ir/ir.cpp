@@ -1,0 +1,333 @@
+#include "compiler/ir/ir.h"
+
+#include <sstream>
+
+namespace parcours::ir {
+
+int WordCount(Type type) {
+  switch (type) {
+    case Type::Money:
+    case Type::String:
+      return 2;
+    case Type::Bool:
+    case Type::Int:
+    case Type::Decimal:
+    case Type::Duration:
+    case Type::Time:
+      return 1;
+  }
+  return 1;
+}
+
+const char* TypeName(Type type) {
+  switch (type) {
+    case Type::Bool: return "bool";
+    case Type::Int: return "int";
+    case Type::Decimal: return "decimal";
+    case Type::Money: return "money";
+    case Type::Duration: return "duration";
+    case Type::Time: return "time";
+    case Type::String: return "string";
+  }
+  return "?";
+}
+
+const char* OpName(Op op) {
+  switch (op) {
+    case Op::Const: return "const";
+    case Op::ConstString: return "const.string";
+    case Op::Load: return "load";
+    case Op::IsPresent: return "is_present";
+    case Op::Now: return "now";
+    case Op::Add: return "add";
+    case Op::Sub: return "sub";
+    case Op::Mul: return "mul";
+    case Op::Div: return "div";
+    case Op::Neg: return "neg";
+    case Op::Eq: return "eq";
+    case Op::Ne: return "ne";
+    case Op::Lt: return "lt";
+    case Op::Le: return "le";
+    case Op::Gt: return "gt";
+    case Op::Ge: return "ge";
+    case Op::And: return "and";
+    case Op::Or: return "or";
+    case Op::Not: return "not";
+    case Op::IntToDecimal: return "int_to_decimal";
+    case Op::Guard: return "guard";
+  }
+  return "?";
+}
+
+int64_t PackCurrency(const std::string& code) {
+  if (code.size() != 3) return 0;
+  int64_t packed = 0;
+  for (int i = 0; i < 3; ++i) {
+    char c = code[i];
+    if (c < 'A' || c > 'Z') return 0;
+    packed |= static_cast<int64_t>(c) << (8 * i);
+  }
+  return packed;
+}
+
+std::string UnpackCurrency(int64_t packed) {
+  if (packed == 0) return "???";
+  std::string code;
+  for (int i = 0; i < 3; ++i) code += static_cast<char>((packed >> (8 * i)) & 0xff);
+  return code;
+}
+
+void AnalyzeDependencies(Program& program) {
+  program.aggregates_by_event.assign(program.events.size(), {});
+  for (size_t i = 0; i < program.aggregates.size(); ++i) {
+    const Aggregate& aggregate = program.aggregates[i];
+    program.aggregates_by_event[aggregate.event_type].push_back(
+        static_cast<int32_t>(i));
+  }
+}
+
+namespace {
+
+const char* BaseName(Base base) {
+  switch (base) {
+    case Base::Profile: return "profile";
+    case Base::Event: return "event";
+    case Base::Local: return "local";
+  }
+  return "?";
+}
+
+const char* StepKindName(StepKind kind) {
+  switch (kind) {
+    case StepKind::Wait: return "wait";
+    case StepKind::If: return "if";
+    case StepKind::Send: return "send";
+    case StepKind::Exit: return "exit";
+  }
+  return "?";
+}
+
+bool IsComparison(Op op) {
+  return op == Op::Eq || op == Op::Ne || op == Op::Lt || op == Op::Le ||
+         op == Op::Gt || op == Op::Ge;
+}
+
+bool HasTwoOperands(Op op) {
+  return IsComparison(op) || op == Op::Add || op == Op::Sub ||
+         op == Op::Mul || op == Op::Div || op == Op::And || op == Op::Or ||
+         op == Op::Guard;
+}
+
+bool HasOneOperand(Op op) {
+  return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal;
+}
+
+std::string VerifyFunction(const Program& program, const Function& function) {
+  if (function.body.empty()) return "function `" + function.name + "` is empty";
+  if (WordCount(function.result) != 1) {
+    return "function `" + function.name + "` returns a two-word type";
+  }
+  if (function.body.back().type != function.result) {
+    return "function `" + function.name + "` ends with a value of type " +
+           TypeName(function.body.back().type);
+  }
+
+  for (size_t i = 0; i < function.body.size(); ++i) {
+    const Inst& inst = function.body[i];
+    auto where = "function `" + function.name + "` instruction %" +
+                 std::to_string(i) + ": ";
+    auto defined = [&](int32_t operand) {
+      return operand >= 0 && static_cast<size_t>(operand) < i;
+    };
+    if (HasTwoOperands(inst.op) && !(defined(inst.a) && defined(inst.b))) {
+      return where + "operand used before it is defined";
+    }
+    if (HasOneOperand(inst.op) && !defined(inst.a)) {
+      return where + "operand used before it is defined";
+    }
+    if (IsComparison(inst.op) && inst.type != Type::Bool) {
+      return where + "a comparison must define a bool";
+    }
+    if (inst.op == Op::ConstString &&
+        (inst.imm < 0 ||
+         static_cast<size_t>(inst.imm) >= program.strings.size())) {
+      return where + "string index out of range";
+    }
+    if ((inst.op == Op::Load || inst.op == Op::IsPresent) && inst.imm < 0) {
+      return where + "negative load offset";
+    }
+    if (inst.op == Op::Load && inst.base == Base::Profile &&
+        inst.imm + WordCount(inst.type) > program.profile_words) {
+      return where + "load past the end of the profile record";
+    }
+  }
+  return "";
+}
+
+std::string VerifyJourney(const Program& program, const Journey& journey) {
+  auto in_range = [&](int32_t step) {
+    return step >= -1 && step < static_cast<int32_t>(journey.steps.size());
+  };
+  auto valid_function = [&](int32_t function) {
+    return function >= 0 &&
+           function < static_cast<int32_t>(program.functions.size());
+  };
+
+  if (journey.trigger_event < 0 ||
+      journey.trigger_event >= static_cast<int32_t>(program.events.size())) {
+    return "journey `" + journey.name + "` triggers on an unknown event";
+  }
+  if (journey.trigger_filter != -1 && !valid_function(journey.trigger_filter)) {
+    return "journey `" + journey.name + "` has an unknown filter function";
+  }
+  if (!in_range(journey.entry)) {
+    return "journey `" + journey.name + "` has an entry out of range";
+  }
+  for (const Step& step : journey.steps) {
+    if (!in_range(step.next) || !in_range(step.else_next)) {
+      return "journey `" + journey.name + "` step `" + step.name +
+             "` jumps out of range";
+    }
+    if (step.kind == StepKind::If && !valid_function(step.condition)) {
+      return "journey `" + journey.name + "` step `" + step.name +
+             "` has an unknown condition";
+    }
+  }
+  return "";
+}
+
+}  // namespace
+
+std::string Verify(const Program& program) {
+  for (const Function& function : program.functions) {
+    std::string problem = VerifyFunction(program, function);
+    if (!problem.empty()) return problem;
+  }
+  for (const Journey& journey : program.journeys) {
+    std::string problem = VerifyJourney(program, journey);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
+namespace {
+
+void DumpField(std::ostringstream& out, const Field& field) {
+  out << "  " << field.name << ": " << TypeName(field.type)
+      << (field.optional ? "?" : "") << " @" << field.offset;
+  if (field.presence_offset >= 0) out << " present@" << field.presence_offset;
+  if (field.wire_name != field.name) out << " wire \"" << field.wire_name << "\"";
+  if (!field.default_words.empty()) {
+    out << " default";
+    for (int64_t word : field.default_words) out << " " << word;
+  }
+  if (!field.default_string.empty()) {
+    out << " default \"" << field.default_string << "\"";
+  }
+  out << "\n";
+}
+
+void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
+  out << "    %" << index << " = " << OpName(inst.op) << " "
+      << TypeName(inst.type);
+  switch (inst.op) {
+    case Op::Const:
+      out << " " << inst.imm;
+      if (inst.type == Type::Money) out << " " << UnpackCurrency(inst.imm2);
+      break;
+    case Op::ConstString:
+      out << " $" << inst.imm;
+      break;
+    case Op::Load:
+    case Op::IsPresent:
+      out << " " << BaseName(inst.base) << "[" << inst.imm << "]";
+      break;
+    case Op::Now:
+      break;
+    default:
+      if (inst.a >= 0) out << " %" << inst.a;
+      if (inst.b >= 0) out << ", %" << inst.b;
+      if (IsComparison(inst.op)) out << " (" << TypeName(inst.operand_type) << ")";
+      break;
+  }
+  out << "\n";
+}
+
+void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
+  out << "    " << index << " " << step.name << ": " << StepKindName(step.kind);
+  switch (step.kind) {
+    case StepKind::Wait:
+      out << " " << step.wait_seconds << "s";
+      break;
+    case StepKind::If:
+      out << " fn" << step.condition << " else -> " << step.else_next;
+      break;
+    case StepKind::Send:
+      out << " " << step.channel << " \"" << step.template_name << "\"";
+      break;
+    case StepKind::Exit:
+      break;
+  }
+  out << " -> " << step.next << "\n";
+}
+
+}  // namespace
+
+std::string Dump(const Program& program) {
+  std::ostringstream out;
+  out << "module " << program.module << "\n";
+
+  for (size_t i = 0; i < program.strings.size(); ++i) {
+    out << "string $" << i << " = \"" << program.strings[i] << "\"\n";
+  }
+  for (size_t i = 0; i < program.events.size(); ++i) {
+    const EventType& event = program.events[i];
+    out << "event " << i << " " << event.name << " \"" << event.wire_name
+        << "\" words " << event.record_words << "\n";
+    for (const Field& field : event.fields) DumpField(out, field);
+  }
+  out << "profile words " << program.profile_words << "\n";
+  for (const Field& field : program.profile) DumpField(out, field);
+  for (const Aggregate& aggregate : program.aggregates) {
+    out << "aggregate "
+        << (aggregate.kind == AggregateKind::Count ? "count" : "sum")
+        << " event " << aggregate.event_type << " field " << aggregate.field
+        << " " << TypeName(aggregate.type) << " @" << aggregate.offset << "\n";
+  }
+  for (const Segment& segment : program.segments) {
+    out << "segment " << segment.name << " = fn" << segment.predicate << " @"
+        << segment.offset << "\n";
+  }
+  for (size_t i = 0; i < program.functions.size(); ++i) {
+    const Function& function = program.functions[i];
+    out << "fn" << i << " " << function.name << " -> "
+        << TypeName(function.result) << " {\n";
+    for (size_t j = 0; j < function.body.size(); ++j) {
+      DumpInst(out, j, function.body[j]);
+    }
+    out << "  }\n";
+  }
+  for (const Journey& journey : program.journeys) {
+    out << "journey " << journey.name << " on event " << journey.trigger_event;
+    if (journey.trigger_filter >= 0) out << " where fn" << journey.trigger_filter;
+    for (int32_t exit_event : journey.exit_events) {
+      out << " exit-on event " << exit_event;
+    }
+    out << " entry " << journey.entry << " {\n";
+    for (size_t j = 0; j < journey.steps.size(); ++j) {
+      DumpStep(out, j, journey.steps[j]);
+    }
+    out << "  }\n";
+  }
+  for (size_t i = 0; i < program.aggregates_by_event.size(); ++i) {
+    if (program.aggregates_by_event[i].empty()) continue;
+    out << "deps event " << i << " updates aggregates";
+    for (int32_t aggregate : program.aggregates_by_event[i]) {
+      out << " " << aggregate;
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace parcours::ir

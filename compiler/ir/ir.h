@@ -1,0 +1,189 @@
+// The Parcours IR: what the compiler hands to the interpreter, the JIT and
+// the runtime.
+//
+// A program is a set of typed expression functions plus the tables that
+// drive the runtime: event schemas, the profile record layout, aggregates,
+// segments and journeys as state machines. Every value lives in fixed
+// 64-bit words ("slots"); the compiler computes each slot's offset so that
+// neither engine looks a name up while it runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace parcours::ir {
+
+// Value types. `Money` and `String` take two words, every other type one.
+//   Bool      0 or 1
+//   Int       two's complement, wrapping on overflow
+//   Decimal   fixed point, `kDecimalScale` units per 1
+//   Money     word 0: amount in `kDecimalScale` units; word 1: currency code
+//             packed by `PackCurrency` (0 means "no valid currency")
+//   Duration  seconds
+//   Time      seconds since the Unix epoch, UTC
+//   String    word 0: pointer to the bytes; word 1: length in bytes
+enum class Type : uint8_t { Bool, Int, Decimal, Money, Duration, Time, String };
+
+inline constexpr int64_t kDecimalScale = 1'000'000;
+
+// Number of 64-bit words a value of `type` occupies in a record.
+int WordCount(Type type);
+
+// Stable lower-case name used in dumps ("bool", "money", ...).
+const char* TypeName(Type type);
+
+// Packs a three-letter ISO 4217 code into a word; "EUR" -> 'E' | 'U'<<8 ...
+int64_t PackCurrency(const std::string& code);
+std::string UnpackCurrency(int64_t packed);
+
+// Where a `Load` reads from.
+enum class Base : uint8_t {
+  Profile,  // the profile record (attributes, aggregates, segments)
+  Event,    // the record of the event being handled
+  Local,    // the journey instance's locals (its trigger event's record)
+};
+
+// Instruction set of expression functions. Each instruction defines one
+// value, named by its index in `Function::body` (SSA without phis: every
+// construct of the language is a pure, terminating expression).
+//
+// Semantics are total, identical in both engines, and documented in
+// docs/internals/ir.md:
+//   - Int arithmetic wraps; x / 0 == 0 and x % 0 == 0; INT64_MIN / -1 wraps.
+//   - Decimal multiply and divide round toward zero at kDecimalScale.
+//   - Money with two different currencies: comparisons give false, and
+//     arithmetic gives an amount with currency 0 ("invalid").
+//   - A comparison with an absent optional value gives false.
+enum class Op : uint8_t {
+  Const,        // imm (and imm2 for Money) of `type`
+  ConstString,  // `imm` indexes Program::strings
+  Load,         // base, offset: the value of `type` at that word offset
+  IsPresent,    // base, offset: Bool from the presence word at `offset`
+  Now,          // Time: the engine's clock at evaluation
+  Add,          // a, b; Int/Decimal/Money/Duration; Time + Duration
+  Sub,          // a, b; also Time - Time -> Duration, Time - Duration
+  Mul,          // a, b; Int*Int, Decimal*Decimal, Money*Decimal, Dur*Int
+  Div,          // a, b; same pairs as Mul
+  Neg,          // a
+  Eq, Ne, Lt, Le, Gt, Ge,  // a, b of the same operand type -> Bool
+  And, Or,      // a, b: Bool
+  Not,          // a: Bool
+  IntToDecimal, // a: Int -> Decimal (exact)
+  Guard,        // a: Bool presence, b: Bool value -> `a and b`, used so
+                // that comparisons with absent values yield false
+};
+
+const char* OpName(Op op);
+
+struct Inst {
+  Op op;
+  Type type;          // the type of the value this instruction defines
+  Type operand_type;  // for comparisons: the type compared
+  Base base = Base::Profile;
+  int32_t a = -1;     // operand instruction indices
+  int32_t b = -1;
+  int64_t imm = 0;    // constant, load offset or string index
+  int64_t imm2 = 0;   // second word of a Money constant
+};
+
+// A pure function of (profile, event, locals, now). Its result is the value
+// of the last instruction, always of a one-word type.
+struct Function {
+  std::string name;
+  Type result = Type::Bool;
+  std::vector<Inst> body;
+};
+
+// One field of an event record or one profile attribute.
+struct Field {
+  std::string name;      // as written in the program
+  std::string wire_name; // key in the JSON properties / traits
+  Type type = Type::Int;
+  bool optional = false;
+  int32_t offset = 0;          // first word of the value
+  int32_t presence_offset = -1; // word holding 0/1; -1 when not optional
+  // Default for profile attributes: words of the value, or empty.
+  std::vector<int64_t> default_words;
+  std::string default_string;  // for String defaults
+};
+
+struct EventType {
+  std::string name;       // name in the program, e.g. OrderPlaced
+  std::string wire_name;  // `event` value on the stream
+  std::vector<Field> fields;
+  int32_t record_words = 0;
+};
+
+enum class AggregateKind : uint8_t { Count, Sum };
+
+// A running aggregate over all of a profile's events of one type.
+struct Aggregate {
+  AggregateKind kind = AggregateKind::Count;
+  int32_t event_type = 0;
+  int32_t field = -1;     // Sum: index into the event type's fields
+  Type type = Type::Int;  // Count: Int; Sum: the field's type
+  int32_t offset = 0;     // words in the profile record
+};
+
+struct Segment {
+  std::string name;
+  int32_t predicate = 0;  // Function index
+  int32_t offset = 0;     // Bool word in the profile record
+};
+
+enum class StepKind : uint8_t { Wait, If, Send, Exit };
+
+// One node of a journey's state machine. `next` of -1 ends the instance.
+struct Step {
+  StepKind kind = StepKind::Exit;
+  std::string name;        // label, or a generated `<kind><n>` name
+  int32_t next = -1;
+  int64_t wait_seconds = 0;  // Wait
+  int32_t condition = -1;    // If: Function index
+  int32_t else_next = -1;    // If: where a false condition goes
+  std::string channel;       // Send
+  std::string template_name; // Send
+  int32_t line = 0;          // source line, for explanations
+};
+
+struct Journey {
+  std::string name;
+  int32_t trigger_event = 0;  // EventType index
+  int32_t trigger_filter = -1; // Function index, or -1 for none
+  std::vector<int32_t> exit_events;
+  int32_t entry = -1;         // first Step index, -1 for an empty journey
+  std::vector<Step> steps;
+  // The instance keeps its trigger event's record as its locals.
+  int32_t locals_event = 0;
+};
+
+struct Program {
+  std::string module;
+  std::vector<std::string> strings;
+  std::vector<Function> functions;
+  std::vector<EventType> events;
+  std::vector<Field> profile;  // declared attributes
+  std::vector<Aggregate> aggregates;
+  std::vector<Segment> segments;
+  std::vector<Journey> journeys;
+  int32_t profile_words = 0;   // attributes + aggregates + segments
+
+  // Dependency tables, derived by `AnalyzeDependencies`.
+  // aggregates_by_event[e] lists the aggregates event type `e` updates.
+  std::vector<std::vector<int32_t>> aggregates_by_event;
+};
+
+// Fills the derived tables of `program`.
+void AnalyzeDependencies(Program& program);
+
+// Checks the structural invariants (operands defined before use, operand
+// types, offsets within records, step indices in range). Returns an empty
+// string when valid, otherwise a description of the first violation.
+std::string Verify(const Program& program);
+
+// Deterministic text form, used by `parcours build --emit ir` and golden
+// tests.
+std::string Dump(const Program& program);
+
+}  // namespace parcours::ir

@@ -1,0 +1,52 @@
+// The arithmetic of the IR, written once.
+//
+// The interpreter calls these directly. The JIT emits the simple ones as
+// LLVM instructions and calls these functions for the rest, so that both
+// engines agree bit for bit. Every function is total: no input traps and no
+// input has undefined behaviour.
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#include "compiler/ir/ir.h"
+
+namespace parcours::ir {
+
+inline int64_t WrapAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) +
+                              static_cast<uint64_t>(b));
+}
+
+inline int64_t WrapSub(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) -
+                              static_cast<uint64_t>(b));
+}
+
+inline int64_t WrapMul(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) *
+                              static_cast<uint64_t>(b));
+}
+
+// Division by zero gives 0; INT64_MIN / -1 wraps to INT64_MIN.
+inline int64_t IntDiv(int64_t a, int64_t b) {
+  if (b == 0) return 0;
+  if (b == -1) return WrapSub(0, a);
+  return a / b;
+}
+
+}  // namespace parcours::ir
+
+// Fixed-point helpers with C linkage so that JIT code can call them.
+extern "C" {
+
+// (a * b) / kDecimalScale, rounded toward zero, wrapped to 64 bits.
+int64_t parcours_decimal_mul(int64_t a, int64_t b);
+
+// (a * kDecimalScale) / b, rounded toward zero, wrapped; 0 when b is 0.
+int64_t parcours_decimal_div(int64_t a, int64_t b);
+
+// Three-way byte comparison of two strings: <0, 0 or >0.
+int64_t parcours_string_compare(const char* a, int64_t a_length,
+                                const char* b, int64_t b_length);
+}

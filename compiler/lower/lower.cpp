@@ -1,0 +1,461 @@
+#include "compiler/lower/lower.h"
+
+#include <cassert>
+#include <map>
+
+namespace parcours::lower {
+namespace {
+
+using sema::RefKind;
+using sema::TypeKind;
+using syntax::BinaryOp;
+using syntax::Expr;
+using syntax::ExprKind;
+
+ir::Type IrType(TypeKind kind) {
+  switch (kind) {
+    case TypeKind::Bool: return ir::Type::Bool;
+    case TypeKind::Int: return ir::Type::Int;
+    case TypeKind::Decimal: return ir::Type::Decimal;
+    case TypeKind::Money: return ir::Type::Money;
+    case TypeKind::Duration: return ir::Type::Duration;
+    case TypeKind::Time: return ir::Type::Time;
+    case TypeKind::String: return ir::Type::String;
+    case TypeKind::None:
+    case TypeKind::Error:
+      break;
+  }
+  assert(false && "lowering a program that failed to check");
+  return ir::Type::Bool;
+}
+
+// Appends `field` to a record of `*words` words and returns its layout.
+ir::Field LayOut(const sema::FieldDecl& field, int32_t* words) {
+  ir::Field laid;
+  laid.name = field.name;
+  laid.wire_name = field.wire_name;
+  laid.type = IrType(field.type.kind);
+  laid.optional = field.type.optional;
+  laid.offset = *words;
+  *words += ir::WordCount(laid.type);
+  if (laid.optional) laid.presence_offset = (*words)++;
+  return laid;
+}
+
+// The value of a literal default, as the words of `type`.
+void SetDefault(const Expr& literal, ir::Field& field) {
+  bool negate = literal.kind == ExprKind::Unary;
+  const Expr& value = negate ? *literal.operands[0] : literal;
+  int64_t number = negate ? -value.int_value : value.int_value;
+  if (field.type == ir::Type::Decimal && value.kind == ExprKind::Int) {
+    number *= ir::kDecimalScale;
+  }
+  switch (field.type) {
+    case ir::Type::String:
+      field.default_string = value.text;
+      field.default_words = {0, 0};
+      return;
+    case ir::Type::Money:
+      field.default_words = {number, ir::PackCurrency(value.text)};
+      return;
+    default:
+      field.default_words = {number};
+      return;
+  }
+}
+
+class Lowerer {
+ public:
+  explicit Lowerer(const sema::CheckedProgram& checked) : checked_(checked) {}
+
+  ir::Program Run() {
+    program_.module = checked_.module;
+    LayOutEvents();
+    LayOutProfile();
+    for (const sema::SegmentInfo& segment : checked_.segments) {
+      ir::Segment lowered;
+      lowered.name = segment.name;
+      lowered.predicate = LowerFunction("segment." + segment.name,
+                                        *segment.decl->predicate);
+      lowered.offset = segment_offsets_[program_.segments.size()];
+      program_.segments.push_back(lowered);
+    }
+    for (const sema::JourneyInfo& journey : checked_.journeys) {
+      program_.journeys.push_back(LowerJourney(journey));
+    }
+    ir::AnalyzeDependencies(program_);
+    return std::move(program_);
+  }
+
+ private:
+  void LayOutEvents() {
+    for (const sema::EventInfo& event : checked_.events) {
+      ir::EventType lowered;
+      lowered.name = event.name;
+      lowered.wire_name = event.wire_name;
+      for (const sema::FieldDecl& field : event.fields) {
+        lowered.fields.push_back(LayOut(field, &lowered.record_words));
+      }
+      program_.events.push_back(std::move(lowered));
+    }
+  }
+
+  // Attributes first, then aggregates, then segment flags.
+  void LayOutProfile() {
+    int32_t words = 0;
+    for (const sema::FieldDecl& field : checked_.profile) {
+      ir::Field laid = LayOut(field, &words);
+      if (field.decl->default_value) SetDefault(*field.decl->default_value, laid);
+      program_.profile.push_back(std::move(laid));
+    }
+    for (const sema::AggregateInfo& aggregate : checked_.aggregates) {
+      ir::Aggregate lowered;
+      lowered.kind = aggregate.kind == sema::AggregateKind::Count
+                         ? ir::AggregateKind::Count
+                         : ir::AggregateKind::Sum;
+      lowered.event_type = aggregate.event;
+      lowered.field = aggregate.field;
+      lowered.type = IrType(aggregate.type.kind);
+      lowered.offset = words;
+      words += ir::WordCount(lowered.type);
+      program_.aggregates.push_back(lowered);
+    }
+    for (size_t i = 0; i < checked_.segments.size(); ++i) {
+      segment_offsets_.push_back(words++);
+    }
+    program_.profile_words = words;
+  }
+
+  ir::Journey LowerJourney(const sema::JourneyInfo& journey) {
+    ir::Journey lowered;
+    lowered.name = journey.name;
+    lowered.trigger_event = journey.trigger_event;
+    lowered.locals_event = journey.trigger_event;
+    lowered.exit_events = journey.exit_events;
+    journey_event_ = journey.trigger_event;
+    if (journey.where != nullptr) {
+      lowered.trigger_filter =
+          LowerFunction("journey." + journey.name + ".where", *journey.where);
+    }
+    journey_ = &lowered;
+    step_counts_ = {};
+    lowered.entry = LowerSteps(journey.decl->steps, -1);
+    journey_ = nullptr;
+    return lowered;
+  }
+
+  // Lowers `steps` so that the last one continues at `next`; returns the
+  // index of the first, or `next` when the list is empty.
+  int32_t LowerSteps(const std::vector<syntax::Step>& steps, int32_t next) {
+    // Steps get their indices in source order, so they are created first
+    // and linked afterwards.
+    std::vector<int32_t> indices;
+    for (const syntax::Step& step : steps) indices.push_back(LowerStep(step));
+    for (size_t i = indices.size(); i-- > 0;) {
+      ir::Step& lowered = journey_->steps[indices[i]];
+      int32_t after = i + 1 < indices.size() ? indices[i + 1] : next;
+      if (lowered.kind == ir::StepKind::Exit) continue;
+      if (lowered.kind == ir::StepKind::If) {
+        LinkBranch(steps[i], indices[i], after);
+      } else {
+        lowered.next = after;
+      }
+    }
+    return indices.empty() ? next : indices.front();
+  }
+
+  void LinkBranch(const syntax::Step& step, int32_t index, int32_t after) {
+    int32_t then_entry = LowerSteps(step.then_steps, after);
+    int32_t else_entry = LowerSteps(step.else_steps, after);
+    journey_->steps[index].next = then_entry;
+    journey_->steps[index].else_next = else_entry;
+  }
+
+  int32_t LowerStep(const syntax::Step& step) {
+    ir::Step lowered;
+    lowered.line = step.span.line;
+    const char* kind_name = "exit";
+    switch (step.kind) {
+      case syntax::StepKind::Wait:
+        lowered.kind = ir::StepKind::Wait;
+        lowered.wait_seconds = step.expr->int_value;
+        kind_name = "wait";
+        break;
+      case syntax::StepKind::Send:
+        lowered.kind = ir::StepKind::Send;
+        lowered.channel = step.channel.text;
+        lowered.template_name = step.template_name;
+        kind_name = "send";
+        break;
+      case syntax::StepKind::If:
+        lowered.kind = ir::StepKind::If;
+        lowered.condition = LowerFunction(
+            "journey." + journey_->name + ".if" +
+                std::to_string(step_counts_["if"] + 1),
+            *step.expr);
+        kind_name = "if";
+        break;
+      case syntax::StepKind::Exit:
+        lowered.kind = ir::StepKind::Exit;
+        break;
+    }
+    int count = ++step_counts_[kind_name];
+    lowered.name = step.label ? step.label->text
+                              : std::string(kind_name) + std::to_string(count);
+    journey_->steps.push_back(lowered);
+    return static_cast<int32_t>(journey_->steps.size() - 1);
+  }
+
+  int32_t LowerFunction(const std::string& name, const Expr& expr) {
+    ir::Function function;
+    function.name = name;
+    body_ = &function.body;
+    LowerExpr(expr);
+    body_ = nullptr;
+    function.result = function.body.back().type;
+    program_.functions.push_back(std::move(function));
+    return static_cast<int32_t>(program_.functions.size() - 1);
+  }
+
+  int32_t Emit(ir::Inst inst) {
+    body_->push_back(inst);
+    return static_cast<int32_t>(body_->size() - 1);
+  }
+
+  int32_t EmitConst(ir::Type type, int64_t value, int64_t second = 0) {
+    ir::Inst inst{ir::Op::Const, type, type};
+    inst.imm = value;
+    inst.imm2 = second;
+    return Emit(inst);
+  }
+
+  int32_t EmitOp(ir::Op op, ir::Type type, int32_t a, int32_t b = -1) {
+    ir::Inst inst{op, type, type};
+    inst.a = a;
+    inst.b = b;
+    return Emit(inst);
+  }
+
+  int32_t InternString(const std::string& text) {
+    auto& strings = program_.strings;
+    for (size_t i = 0; i < strings.size(); ++i) {
+      if (strings[i] == text) return static_cast<int32_t>(i);
+    }
+    strings.push_back(text);
+    return static_cast<int32_t>(strings.size() - 1);
+  }
+
+  // Where a reference's value lives: its base, its word offset, and the
+  // word of its presence flag (-1 when it is always present).
+  struct Location {
+    ir::Base base;
+    int32_t offset;
+    int32_t presence;
+  };
+
+  Location Locate(const sema::ExprInfo& info) const {
+    switch (info.ref) {
+      case RefKind::ProfileField: {
+        const ir::Field& field = program_.profile[info.index];
+        return {ir::Base::Profile, field.offset, field.presence_offset};
+      }
+      case RefKind::EventField:
+      case RefKind::LocalField: {
+        const ir::EventType& event = program_.events[journey_event_];
+        const ir::Field& field = event.fields[info.index];
+        ir::Base base = info.ref == RefKind::EventField ? ir::Base::Event
+                                                        : ir::Base::Local;
+        return {base, field.offset, field.presence_offset};
+      }
+      case RefKind::Aggregate:
+        return {ir::Base::Profile, program_.aggregates[info.index].offset, -1};
+      case RefKind::Segment:
+        return {ir::Base::Profile, segment_offsets_[info.index], -1};
+      case RefKind::None:
+      case RefKind::Now:
+        break;
+    }
+    assert(false && "not a stored reference");
+    return {ir::Base::Profile, 0, -1};
+  }
+
+  int32_t EmitPresence(const Expr& expr) {
+    Location location = Locate(checked_.Info(expr));
+    ir::Inst inst{ir::Op::IsPresent, ir::Type::Bool, ir::Type::Bool};
+    inst.base = location.base;
+    inst.imm = location.presence;
+    return Emit(inst);
+  }
+
+  int32_t LowerExpr(const Expr& expr) {
+    const sema::ExprInfo& info = checked_.Info(expr);
+    switch (expr.kind) {
+      case ExprKind::Int:
+      case ExprKind::Decimal:
+      case ExprKind::Duration:
+      case ExprKind::Bool:
+        return EmitConst(IrType(info.type.kind), expr.int_value);
+      case ExprKind::Money:
+        return EmitConst(ir::Type::Money, expr.int_value,
+                         ir::PackCurrency(expr.text));
+      case ExprKind::String: {
+        ir::Inst inst{ir::Op::ConstString, ir::Type::String, ir::Type::String};
+        inst.imm = InternString(expr.text);
+        return Emit(inst);
+      }
+      case ExprKind::None:
+        assert(false && "`none` is lowered by its comparison");
+        return -1;
+      case ExprKind::Name:
+      case ExprKind::Field:
+      case ExprKind::Call:
+        return LowerReference(info);
+      case ExprKind::Unary: {
+        int32_t operand = LowerExpr(*expr.operands[0]);
+        ir::Op op = expr.unary_op == syntax::UnaryOp::Not ? ir::Op::Not
+                                                          : ir::Op::Neg;
+        return EmitOp(op, IrType(info.type.kind), operand);
+      }
+      case ExprKind::Binary:
+        return LowerBinary(expr, info);
+    }
+    return -1;
+  }
+
+  int32_t LowerReference(const sema::ExprInfo& info) {
+    if (info.ref == RefKind::Now) {
+      ir::Inst inst{ir::Op::Now, ir::Type::Time, ir::Type::Time};
+      return Emit(inst);
+    }
+    Location location = Locate(info);
+    ir::Type type = IrType(info.type.kind);
+    ir::Inst inst{ir::Op::Load, type, type};
+    inst.base = location.base;
+    inst.imm = location.offset;
+    return Emit(inst);
+  }
+
+  // Lowers an operand, converting an int to a decimal when `to_decimal`.
+  int32_t LowerOperand(const Expr& expr, bool to_decimal) {
+    int32_t value = LowerExpr(expr);
+    if (!to_decimal || checked_.Info(expr).type.kind != TypeKind::Int) {
+      return value;
+    }
+    return EmitOp(ir::Op::IntToDecimal, ir::Type::Decimal, value);
+  }
+
+  int32_t LowerBinary(const Expr& expr, const sema::ExprInfo& info) {
+    const Expr& left = *expr.operands[0];
+    const Expr& right = *expr.operands[1];
+    TypeKind left_kind = checked_.Info(left).type.kind;
+    TypeKind right_kind = checked_.Info(right).type.kind;
+
+    switch (expr.binary_op) {
+      case BinaryOp::And:
+      case BinaryOp::Or: {
+        int32_t a = LowerExpr(left);
+        int32_t b = LowerExpr(right);
+        ir::Op op = expr.binary_op == BinaryOp::And ? ir::Op::And : ir::Op::Or;
+        return EmitOp(op, ir::Type::Bool, a, b);
+      }
+      case BinaryOp::Add:
+      case BinaryOp::Subtract:
+      case BinaryOp::Multiply:
+      case BinaryOp::Divide:
+        return LowerArithmetic(expr.binary_op, left, right,
+                               IrType(info.type.kind));
+      default:
+        break;
+    }
+
+    if (left_kind == TypeKind::None || right_kind == TypeKind::None) {
+      const Expr& other = left_kind == TypeKind::None ? right : left;
+      int32_t present = EmitPresence(other);
+      if (expr.binary_op == BinaryOp::NotEqual) return present;
+      return EmitOp(ir::Op::Not, ir::Type::Bool, present);
+    }
+    return LowerComparison(expr, left, right);
+  }
+
+  int32_t LowerComparison(const Expr& expr, const Expr& left,
+                          const Expr& right) {
+    TypeKind left_kind = checked_.Info(left).type.kind;
+    TypeKind right_kind = checked_.Info(right).type.kind;
+    bool decimal = left_kind != right_kind;  // int against decimal
+    int32_t a = LowerOperand(left, decimal);
+    int32_t b = LowerOperand(right, decimal);
+
+    static const std::pair<BinaryOp, ir::Op> kComparisons[] = {
+        {BinaryOp::Equal, ir::Op::Eq},     {BinaryOp::NotEqual, ir::Op::Ne},
+        {BinaryOp::Less, ir::Op::Lt},      {BinaryOp::LessEqual, ir::Op::Le},
+        {BinaryOp::Greater, ir::Op::Gt},   {BinaryOp::GreaterEqual, ir::Op::Ge},
+    };
+    ir::Op op = ir::Op::Eq;
+    for (const auto& [syntax_op, ir_op] : kComparisons) {
+      if (syntax_op == expr.binary_op) op = ir_op;
+    }
+    ir::Inst compare{op, ir::Type::Bool,
+                     decimal ? ir::Type::Decimal : IrType(left_kind)};
+    compare.a = a;
+    compare.b = b;
+    int32_t result = Emit(compare);
+
+    // An absent optional value makes the comparison false.
+    for (const Expr* side : {&left, &right}) {
+      if (!checked_.Info(*side).type.optional) continue;
+      int32_t present = EmitPresence(*side);
+      result = EmitOp(ir::Op::Guard, ir::Type::Bool, present, result);
+    }
+    return result;
+  }
+
+  int32_t LowerArithmetic(BinaryOp op, const Expr& left, const Expr& right,
+                          ir::Type result) {
+    TypeKind left_kind = checked_.Info(left).type.kind;
+    TypeKind right_kind = checked_.Info(right).type.kind;
+    const Expr* first = &left;
+    const Expr* second = &right;
+    // The IR wants the money or duration operand first in a product.
+    bool swap = op == BinaryOp::Multiply &&
+                (right_kind == TypeKind::Money ||
+                 right_kind == TypeKind::Duration ||
+                 (right_kind == TypeKind::Time && left_kind == TypeKind::Duration));
+    if (op == BinaryOp::Add && left_kind == TypeKind::Duration &&
+        right_kind == TypeKind::Time) {
+      swap = true;
+    }
+    if (swap) std::swap(first, second);
+
+    bool to_decimal = result == ir::Type::Decimal || result == ir::Type::Money;
+    int32_t a = LowerOperand(*first, to_decimal && result == ir::Type::Decimal);
+    int32_t b = LowerOperand(*second, to_decimal);
+
+    static const std::pair<BinaryOp, ir::Op> kArithmetic[] = {
+        {BinaryOp::Add, ir::Op::Add},
+        {BinaryOp::Subtract, ir::Op::Sub},
+        {BinaryOp::Multiply, ir::Op::Mul},
+        {BinaryOp::Divide, ir::Op::Div},
+    };
+    ir::Op ir_op = ir::Op::Add;
+    for (const auto& [syntax_op, arithmetic] : kArithmetic) {
+      if (syntax_op == op) ir_op = arithmetic;
+    }
+    return EmitOp(ir_op, result, a, b);
+  }
+
+  const sema::CheckedProgram& checked_;
+  ir::Program program_;
+  std::vector<int32_t> segment_offsets_;
+  std::vector<ir::Inst>* body_ = nullptr;
+  ir::Journey* journey_ = nullptr;
+  int32_t journey_event_ = -1;
+  std::map<std::string, int> step_counts_;
+};
+
+}  // namespace
+
+ir::Program Lower(const sema::CheckedProgram& program) {
+  return Lowerer(program).Run();
+}
+
+}  // namespace parcours::lower

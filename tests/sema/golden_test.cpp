@@ -1,0 +1,54 @@
+// Golden tests of diagnostics: each tests/sema/golden/<case>.journey is
+// checked, and its diagnostics, rendered as text, must equal
+// <case>.expected. `fail_` cases must report an error; the others must not.
+#include <catch2/catch.hpp>
+
+#include "compiler/sema/sema.h"
+#include "compiler/syntax/parser.h"
+#include "tests/support/files.h"
+
+namespace parcours {
+namespace {
+
+std::string CheckAndRender(const std::filesystem::path& path, bool* errors) {
+  diag::SourceManager sources;
+  diag::DiagnosticEngine engine;
+  int32_t file = sources.Add(path.filename().string(),
+                             testing::ReadText(path));
+  auto module = syntax::ParseFile(sources, file, engine);
+  if (module) {
+    std::vector<syntax::Module> modules;
+    modules.push_back(std::move(*module));
+    sema::Check(std::move(modules), engine);
+  }
+  *errors = engine.HasErrors();
+
+  std::string text;
+  for (const auto& diagnostic : engine.Sorted()) {
+    text += diag::RenderText(diagnostic, sources);
+  }
+  return text;
+}
+
+TEST_CASE("diagnostics match their golden files") {
+  auto folder = testing::SourceDir() / "tests/sema/golden";
+  auto cases = testing::FilesIn(folder, ".journey");
+  REQUIRE(cases.size() >= 10);
+
+  for (const auto& path : cases) {
+    SECTION(path.filename().string()) {
+      bool errors = false;
+      std::string actual = CheckAndRender(path, &errors);
+      auto expected_path = path;
+      expected_path.replace_extension(".expected");
+      if (testing::UpdatingGoldens()) testing::WriteText(expected_path, actual);
+
+      bool must_fail = path.filename().string().rfind("fail_", 0) == 0;
+      CHECK(errors == must_fail);
+      CHECK(actual == testing::ReadText(expected_path));
+    }
+  }
+}
+
+}  // namespace
+}  // namespace parcours

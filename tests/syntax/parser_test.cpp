@@ -1,0 +1,126 @@
+// Parser and AST builder: literals, precedence, spans and refusals.
+#include <catch2/catch.hpp>
+
+#include "compiler/syntax/parser.h"
+#include "tests/support/files.h"
+
+namespace parcours::syntax {
+namespace {
+
+struct Parsed {
+  diag::SourceManager sources;
+  diag::DiagnosticEngine diagnostics;
+  std::optional<Module> module;
+};
+
+std::unique_ptr<Parsed> Parse(const std::string& text) {
+  auto parsed = std::make_unique<Parsed>();
+  int32_t file = parsed->sources.Add("test.journey", text);
+  parsed->module = ParseFile(parsed->sources, file, parsed->diagnostics);
+  return parsed;
+}
+
+const Expr& SegmentExpr(const Parsed& parsed, size_t index = 0) {
+  return *std::get<SegmentDecl>(parsed.module->declarations.at(index))
+              .predicate;
+}
+
+TEST_CASE("literals keep their exact values") {
+  auto parsed = Parse(
+      "segment a = 129.90 EUR > 1_000\n"
+      "segment b = 4h > 30m\n"
+      "segment c = 2w > 7d\n");
+  REQUIRE(parsed->module);
+
+  const Expr& money = *SegmentExpr(*parsed, 0).operands[0];
+  CHECK(money.kind == ExprKind::Money);
+  CHECK(money.int_value == 129'900'000);
+  CHECK(money.text == "EUR");
+  CHECK(SegmentExpr(*parsed, 0).operands[1]->int_value == 1000);
+
+  CHECK(SegmentExpr(*parsed, 1).operands[0]->int_value == 4 * 3600);
+  CHECK(SegmentExpr(*parsed, 1).operands[1]->int_value == 30 * 60);
+  CHECK(SegmentExpr(*parsed, 2).operands[0]->int_value == 14 * 86400);
+}
+
+TEST_CASE("operators bind as documented") {
+  auto parsed = Parse("segment s = not 1 + 2 * 3 > 4 and true or false\n");
+  REQUIRE(parsed->module);
+
+  const Expr& root = SegmentExpr(*parsed);
+  REQUIRE(root.binary_op == BinaryOp::Or);
+  const Expr& conjunction = *root.operands[0];
+  REQUIRE(conjunction.binary_op == BinaryOp::And);
+  const Expr& negation = *conjunction.operands[0];
+  REQUIRE(negation.kind == ExprKind::Unary);
+  const Expr& comparison = *negation.operands[0];
+  REQUIRE(comparison.binary_op == BinaryOp::Greater);
+  const Expr& sum = *comparison.operands[0];
+  REQUIRE(sum.binary_op == BinaryOp::Add);
+  CHECK(sum.operands[1]->binary_op == BinaryOp::Multiply);
+}
+
+TEST_CASE("spans point at the source") {
+  auto parsed = Parse("module m\n\nsegment s =\n  count(E) >= 2\n");
+  REQUIRE(parsed->module);
+  const Expr& expr = SegmentExpr(*parsed);
+  CHECK(expr.span.line == 4);
+  CHECK(expr.span.column == 3);
+  CHECK(expr.span.end_column == 16);
+}
+
+TEST_CASE("a syntax error gives a located diagnostic and no module") {
+  auto parsed = Parse("journey j {\n  send email\n}\n");
+  CHECK_FALSE(parsed->module);
+  auto diagnostics = parsed->diagnostics.Sorted();
+  REQUIRE(diagnostics.size() == 1);
+  CHECK(diag::Info(diagnostics[0].kind).code == std::string("E0100"));
+  CHECK(diagnostics[0].span.line == 3);
+}
+
+TEST_CASE("hostile input gives diagnostics, not crashes") {
+  SECTION("100,000 nested parentheses") {
+    std::string text = "segment s = " + std::string(100000, '(') + "true" +
+                       std::string(100000, ')') + "\n";
+    auto parsed = Parse(text);
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind ==
+          diag::Kind::NestingTooDeep);
+  }
+  SECTION("invalid UTF-8") {
+    auto parsed = Parse("segment s = \"\xC3\x28\" == \"x\"\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind == diag::Kind::InvalidUtf8);
+  }
+  SECTION("a NUL byte") {
+    auto parsed = Parse(std::string("segment s = true\0", 17));
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind == diag::Kind::NulByte);
+  }
+  SECTION("an oversized file") {
+    auto parsed = Parse(std::string(kMaxSourceBytes + 1, ' '));
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind == diag::Kind::FileTooLarge);
+  }
+  SECTION("stray characters") {
+    auto parsed = Parse("segment s = 1 $ 2\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).span.column == 15);
+  }
+}
+
+TEST_CASE("the AST dump of the example is stable") {
+  auto path = testing::SourceDir() /
+              "examples/uci-online-retail/campaign/retail.journey";
+  auto parsed = Parse(testing::ReadText(path));
+  REQUIRE(parsed->module);
+  std::string dump = Dump(*parsed->module);
+  CHECK(dump == Dump(*Parse(testing::ReadText(path))->module));
+
+  auto golden = testing::SourceDir() / "tests/syntax/retail.ast";
+  if (testing::UpdatingGoldens()) testing::WriteText(golden, dump);
+  CHECK(dump == testing::ReadText(golden));
+}
+
+}  // namespace
+}  // namespace parcours::syntax
