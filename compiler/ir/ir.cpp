@@ -217,7 +217,7 @@ void DumpField(std::ostringstream& out, const Field& field) {
       << (field.optional ? "?" : "") << " @" << field.offset;
   if (field.presence_offset >= 0) out << " present@" << field.presence_offset;
   if (field.wire_name != field.name) out << " wire \"" << field.wire_name << "\"";
-  if (!field.default_words.empty()) {
+  if (!field.default_words.empty() && field.type != Type::String) {
     out << " default";
     for (int64_t word : field.default_words) out << " " << word;
   }

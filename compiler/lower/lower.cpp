@@ -138,10 +138,27 @@ class Lowerer {
           LowerFunction("journey." + journey.name + ".where", *journey.where);
     }
     journey_ = &lowered;
-    step_counts_ = {};
+    step_names_.clear();
+    std::map<std::string, int> counts;
+    NameSteps(journey.decl->steps, counts);
     lowered.entry = LowerSteps(journey.decl->steps, -1);
     journey_ = nullptr;
     return lowered;
+  }
+
+  // Unlabelled steps are named by kind and source order (`send1`,
+  // `send2`, ...), so a name says where the step stands in the file.
+  void NameSteps(const std::vector<syntax::Step>& steps,
+                 std::map<std::string, int>& counts) {
+    static const char* const kKindNames[] = {"wait", "send", "if", "exit"};
+    for (const syntax::Step& step : steps) {
+      const char* kind_name = kKindNames[static_cast<int>(step.kind)];
+      int count = ++counts[kind_name];
+      step_names_[&step] = step.label ? step.label->text
+                                      : kind_name + std::to_string(count);
+      NameSteps(step.then_steps, counts);
+      NameSteps(step.else_steps, counts);
+    }
   }
 
   // Lowers `steps` so that the last one continues at `next`; returns the
@@ -174,34 +191,27 @@ class Lowerer {
   int32_t LowerStep(const syntax::Step& step) {
     ir::Step lowered;
     lowered.line = step.span.line;
-    const char* kind_name = "exit";
     switch (step.kind) {
       case syntax::StepKind::Wait:
         lowered.kind = ir::StepKind::Wait;
         lowered.wait_seconds = step.expr->int_value;
-        kind_name = "wait";
         break;
       case syntax::StepKind::Send:
         lowered.kind = ir::StepKind::Send;
         lowered.channel = step.channel.text;
         lowered.template_name = step.template_name;
-        kind_name = "send";
         break;
       case syntax::StepKind::If:
         lowered.kind = ir::StepKind::If;
         lowered.condition = LowerFunction(
-            "journey." + journey_->name + ".if" +
-                std::to_string(step_counts_["if"] + 1),
+            "journey." + journey_->name + "." + step_names_.at(&step),
             *step.expr);
-        kind_name = "if";
         break;
       case syntax::StepKind::Exit:
         lowered.kind = ir::StepKind::Exit;
         break;
     }
-    int count = ++step_counts_[kind_name];
-    lowered.name = step.label ? step.label->text
-                              : std::string(kind_name) + std::to_string(count);
+    lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
     return static_cast<int32_t>(journey_->steps.size() - 1);
   }
@@ -449,7 +459,7 @@ class Lowerer {
   std::vector<ir::Inst>* body_ = nullptr;
   ir::Journey* journey_ = nullptr;
   int32_t journey_event_ = -1;
-  std::map<std::string, int> step_counts_;
+  std::map<const syntax::Step*, std::string> step_names_;
 };
 
 }  // namespace

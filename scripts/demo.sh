@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# The main job on the bundled example: checks the retail campaign, then
+# replays a year of real invoices (UCI Online Retail) through it and writes
+# the actions to examples/uci-online-retail/out/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build_dir="${PARCOURS_BUILD_DIR:-build}"
+example=examples/uci-online-retail
+out="$example/out"
+
+bash scripts/build.sh >/dev/null
+parcours="$build_dir/parcours"
+
+"$parcours" check "$example/campaign"
+rm -rf "$out" && mkdir -p "$out"
+"$parcours" run "$example/campaign" --events "$example/events.jsonl" \
+  --state "$out/state.db" --out "$out/actions.jsonl"
+
+echo
+echo "first actions ($out/actions.jsonl):"
+head -n 5 "$out/actions.jsonl"
+echo
+echo "actions by template:"
+sed -E 's/.*"template":"([^"]*)".*/\1/' "$out/actions.jsonl" | sort |
+  uniq -c | sort -rn

@@ -1,0 +1,107 @@
+// Lowering: record layout, journey state machines, the verifier and the
+// text dump.
+#include <catch2/catch.hpp>
+
+#include "tests/support/compile.h"
+#include "tests/support/files.h"
+
+namespace parcours {
+namespace {
+
+TEST_CASE("the IR of the example matches its golden dump") {
+  auto source = testing::SourceDir() /
+                "examples/uci-online-retail/campaign/retail.journey";
+  auto compiled = testing::CompileText(testing::ReadText(source));
+  REQUIRE(compiled.program);
+  CHECK(ir::Verify(*compiled.program).empty());
+
+  std::string dump = ir::Dump(*compiled.program);
+  auto golden = testing::SourceDir() / "tests/ir/retail.ir";
+  if (testing::UpdatingGoldens()) testing::WriteText(golden, dump);
+  CHECK(dump == testing::ReadText(golden));
+}
+
+TEST_CASE("records get fixed, non-overlapping slots") {
+  auto compiled = testing::CompileText(
+      "profile { email: string?  score: int = 3  spent: money = 0 EUR }\n"
+      "event Order { total: money  note: string? }\n"
+      "segment big = sum(Order.total) >= 10 EUR and count(Order) > 1\n");
+  REQUIRE(compiled.program);
+  const ir::Program& program = *compiled.program;
+
+  // email: 2 words + presence; score: 1; spent: 2; then the aggregates
+  // (sum: 2 words, count: 1), then one word per segment.
+  REQUIRE(program.profile.size() == 3);
+  CHECK(program.profile[0].offset == 0);
+  CHECK(program.profile[0].presence_offset == 2);
+  CHECK(program.profile[1].offset == 3);
+  CHECK(program.profile[1].default_words == std::vector<int64_t>{3});
+  CHECK(program.profile[2].offset == 4);
+  REQUIRE(program.aggregates.size() == 2);
+  CHECK(program.aggregates[0].offset == 6);
+  CHECK(program.aggregates[1].offset == 8);
+  CHECK(program.segments[0].offset == 9);
+  CHECK(program.profile_words == 10);
+
+  CHECK(program.events[0].record_words == 5);
+  CHECK(program.aggregates_by_event[0] == std::vector<int32_t>{0, 1});
+}
+
+TEST_CASE("journeys become state machines with explicit successors") {
+  auto compiled = testing::CompileText(
+      "event Order { total: money }\n"
+      "journey j {\n"
+      "  on Order as o\n"
+      "  wait 1h\n"
+      "  if o.total > 10 EUR { first: send email \"big\" exit }\n"
+      "  else { send push \"small\" }\n"
+      "  send sms \"after\"\n"
+      "}\n");
+  REQUIRE(compiled.program);
+  const ir::Journey& journey = compiled.program->journeys.at(0);
+
+  // 0 wait, 1 if, 2 send sms, 3 first (email), 4 exit, 5 send push.
+  REQUIRE(journey.steps.size() == 6);
+  CHECK(journey.entry == 0);
+  CHECK(journey.steps[0].next == 1);
+  CHECK(journey.steps[1].kind == ir::StepKind::If);
+  CHECK(journey.steps[1].next == 3);
+  CHECK(journey.steps[1].else_next == 5);
+  CHECK(journey.steps[3].name == "first");
+  CHECK(journey.steps[3].next == 4);
+  CHECK(journey.steps[4].kind == ir::StepKind::Exit);
+  CHECK(journey.steps[5].next == 2);
+  CHECK(journey.steps[2].name == "send3");
+  CHECK(journey.steps[5].name == "send2");
+  CHECK(journey.steps[2].next == -1);
+}
+
+TEST_CASE("the verifier rejects malformed programs") {
+  auto compiled = testing::CompileText(
+      "event Order { total: money }\n"
+      "journey j { on Order as o where o.total > 1 EUR send email \"x\" }\n");
+  REQUIRE(compiled.program);
+  REQUIRE(ir::Verify(*compiled.program).empty());
+
+  SECTION("an operand used before it is defined") {
+    ir::Program broken = *compiled.program;
+    broken.functions[0].body[0] = {ir::Op::Not, ir::Type::Bool, ir::Type::Bool};
+    broken.functions[0].body[0].a = 3;
+    CHECK_THAT(ir::Verify(broken), Catch::Contains("before it is defined"));
+  }
+  SECTION("a step jumping out of range") {
+    ir::Program broken = *compiled.program;
+    broken.journeys[0].steps[0].next = 7;
+    CHECK_THAT(ir::Verify(broken), Catch::Contains("out of range"));
+  }
+  SECTION("a load past the profile record") {
+    ir::Program broken = *compiled.program;
+    ir::Inst load{ir::Op::Load, ir::Type::Bool, ir::Type::Bool};
+    load.imm = 99;
+    broken.functions[0].body.push_back(load);
+    CHECK_THAT(ir::Verify(broken), Catch::Contains("past the end"));
+  }
+}
+
+}  // namespace
+}  // namespace parcours
