@@ -58,12 +58,29 @@ std::vector<std::string> TypeNames() {
   return {"bool", "decimal", "duration", "int", "money", "string", "time"};
 }
 
-// ISO 4217 codes are three capital letters; the grammar already ensures
-// the shape, this keeps the check should the grammar ever loosen.
+// The active ISO 4217 currency codes, sorted.
 bool IsCurrencyCode(const std::string& code) {
-  return code.size() == 3 &&
-         std::all_of(code.begin(), code.end(),
-                     [](char c) { return c >= 'A' && c <= 'Z'; });
+  static const char* const kCodes[] = {
+      "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN",
+      "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL",
+      "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
+      "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
+      "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD",
+      "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+      "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+      "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
+      "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+      "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR",
+      "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+      "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+      "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+      "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
+      "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF",
+      "XPF", "YER", "ZAR", "ZMW", "ZWL",
+  };
+  return std::binary_search(
+      std::begin(kCodes), std::end(kCodes), code,
+      [](const std::string& a, const std::string& b) { return a < b; });
 }
 
 std::string Quote(const std::string& code) { return "`" + code + "`"; }
@@ -404,8 +421,8 @@ class Checker {
   Type CheckMoneyLiteral(const Expr& expr) {
     if (!IsCurrencyCode(expr.text)) {
       Error(Kind::UnknownCurrency, expr.span,
-            Quote(expr.text) + " is not a currency code; use a three-letter "
-            "ISO 4217 code such as `EUR` or `GBP`");
+            Quote(expr.text) + " is not an ISO 4217 currency code; use one "
+            "such as `EUR`, `GBP` or `USD`");
       return Record(expr, kError);
     }
     return Record(expr, {TypeKind::Money});
@@ -488,9 +505,10 @@ class Checker {
 
   Type CheckCall(const Expr& expr, const Scope& scope) {
     if (expr.text != "count" && expr.text != "sum") {
+      std::string hint = Suggest(expr.text, {"count", "sum"});
+      if (hint.empty()) hint = "; the functions are `count` and `sum`";
       Error(Kind::UnknownFunction, expr.field.span,
-            "unknown function " + Quote(expr.text) +
-                Suggest(expr.text, {"count", "sum"}));
+            "unknown function " + Quote(expr.text) + hint);
       return Record(expr, kError);
     }
     if (expr.operands.size() != 1) {
