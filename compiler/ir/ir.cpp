@@ -88,6 +88,26 @@ void AnalyzeDependencies(Program& program) {
 
 namespace {
 
+// Quotes `text` for the dump so that two different strings never print
+// alike: quotes, backslashes and bytes outside printable ASCII are escaped.
+std::string Quoted(const std::string& text) {
+  static const char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c >= 0x7f) {
+      out += "\\x";
+      out += kHex[c >> 4];
+      out += kHex[c & 0xf];
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  return out + "\"";
+}
+
 const char* BaseName(Base base) {
   switch (base) {
     case Base::Profile: return "profile";
@@ -222,7 +242,7 @@ void DumpField(std::ostringstream& out, const Field& field) {
     for (int64_t word : field.default_words) out << " " << word;
   }
   if (!field.default_string.empty()) {
-    out << " default \"" << field.default_string << "\"";
+    out << " default " << Quoted(field.default_string);
   }
   out << "\n";
 }
@@ -263,7 +283,7 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
       out << " fn" << step.condition << " else -> " << step.else_next;
       break;
     case StepKind::Send:
-      out << " " << step.channel << " \"" << step.template_name << "\"";
+      out << " " << step.channel << " " << Quoted(step.template_name);
       break;
     case StepKind::Exit:
       break;
@@ -278,7 +298,7 @@ std::string Dump(const Program& program) {
   out << "module " << program.module << "\n";
 
   for (size_t i = 0; i < program.strings.size(); ++i) {
-    out << "string $" << i << " = \"" << program.strings[i] << "\"\n";
+    out << "string $" << i << " = " << Quoted(program.strings[i]) << "\n";
   }
   for (size_t i = 0; i < program.events.size(); ++i) {
     const EventType& event = program.events[i];

@@ -15,7 +15,8 @@
 namespace parcours::ir {
 
 // Value types. `Money` and `String` take two words, every other type one.
-//   Bool      0 or 1
+//   Bool      0 or 1, never another value: `And`, `Or` and `Not` work on
+//             the word, so whoever fills a record must write 0 or 1
 //   Int       two's complement, wrapping on overflow
 //   Decimal   fixed point, `kDecimalScale` units per 1
 //   Money     word 0: amount in `kDecimalScale` units; word 1: currency code
@@ -50,7 +51,7 @@ enum class Base : uint8_t {
 //
 // Semantics are total, identical in both engines, and documented in
 // docs/internals/ir.md:
-//   - Int arithmetic wraps; x / 0 == 0 and x % 0 == 0; INT64_MIN / -1 wraps.
+//   - Int arithmetic wraps; x / 0 == 0; INT64_MIN / -1 wraps.
 //   - Decimal multiply and divide round toward zero at kDecimalScale.
 //   - Money with two different currencies: comparisons give false, and
 //     arithmetic gives an amount with currency 0 ("invalid").
@@ -77,9 +78,9 @@ enum class Op : uint8_t {
 const char* OpName(Op op);
 
 struct Inst {
-  Op op;
-  Type type;          // the type of the value this instruction defines
-  Type operand_type;  // for comparisons: the type compared
+  Op op = Op::Const;
+  Type type = Type::Bool;          // the type of the value defined
+  Type operand_type = Type::Bool;  // for comparisons: the type compared
   Base base = Base::Profile;
   int32_t a = -1;     // operand instruction indices
   int32_t b = -1;

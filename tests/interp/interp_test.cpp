@@ -8,23 +8,6 @@
 namespace parcours {
 namespace {
 
-// A profile record holding each attribute's default.
-std::vector<int64_t> DefaultProfile(const ir::Program& program) {
-  std::vector<int64_t> record(program.profile_words, 0);
-  for (const ir::Field& field : program.profile) {
-    for (size_t i = 0; i < field.default_words.size(); ++i) {
-      record[field.offset + i] = field.default_words[i];
-    }
-    if (field.type == ir::Type::String && !field.default_words.empty()) {
-      record[field.offset] =
-          reinterpret_cast<int64_t>(field.default_string.data());
-      record[field.offset + 1] =
-          static_cast<int64_t>(field.default_string.size());
-    }
-  }
-  return record;
-}
-
 TEST_CASE("the interpreter gives the documented result of each expression") {
   for (const auto& test : testing::ExpressionCases()) {
     SECTION(test.expression) {
@@ -36,7 +19,7 @@ TEST_CASE("the interpreter gives the documented result of each expression") {
       REQUIRE(ir::Verify(*compiled.program).empty());
 
       auto interpreter = interp::MakeInterpreter(*compiled.program);
-      std::vector<int64_t> profile = DefaultProfile(*compiled.program);
+      std::vector<int64_t> profile = testing::DefaultProfile(*compiled.program);
       ir::Frame frame{profile.data(), nullptr, nullptr, 0};
       int32_t predicate = compiled.program->segments[0].predicate;
       CHECK(interpreter->Call(predicate, frame) == (test.expected ? 1 : 0));

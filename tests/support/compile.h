@@ -33,4 +33,22 @@ inline Compiled CompileText(const std::string& text) {
   return result;
 }
 
+// A profile record holding each attribute's default. String defaults point
+// into `program`, which must outlive the record.
+inline std::vector<int64_t> DefaultProfile(const ir::Program& program) {
+  std::vector<int64_t> record(program.profile_words, 0);
+  for (const ir::Field& field : program.profile) {
+    for (size_t i = 0; i < field.default_words.size(); ++i) {
+      record[field.offset + i] = field.default_words[i];
+    }
+    if (field.type == ir::Type::String && !field.default_words.empty()) {
+      record[field.offset] =
+          reinterpret_cast<int64_t>(field.default_string.data());
+      record[field.offset + 1] =
+          static_cast<int64_t>(field.default_string.size());
+    }
+  }
+  return record;
+}
+
 }  // namespace parcours::testing

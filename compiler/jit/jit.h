@@ -1,0 +1,64 @@
+// The native backend: compiles a program's expression functions to machine
+// code with LLVM's ORC LLJIT.
+//
+// The compiled code must return exactly what the interpreter returns for
+// every function and input (compiler/interp/interpreter.cpp is the
+// reference). No LLVM header is reachable from this one, so only this
+// folder's sources pay for LLVM's headers.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "compiler/ir/evaluator.h"
+#include "compiler/ir/ir.h"
+
+namespace parcours::jit {
+
+struct JitOptions {
+  // Runs LLVM's O2 pipeline (new pass manager) before code generation.
+  bool optimize = true;
+
+  // Folder of the object cache, created when missing; empty disables the
+  // cache. Objects are keyed by everything that determines the machine code
+  // (the program's functions and strings, the optimize flag, the LLVM
+  // version, the target triple and the host CPU), so one folder can be
+  // shared by many programs and by machines of different kinds.
+  std::string cache_dir;
+};
+
+// What `MakeJit` did, for tests and `--verbose` output.
+struct JitReport {
+  // The cache file read or written; empty when `cache_dir` is empty.
+  std::string cache_file;
+
+  // True when the code came from `cache_file`: neither the optimiser nor
+  // the code generator ran. False after a miss, and after a cache file that
+  // was unreadable or corrupt (the program is then compiled again and the
+  // file overwritten).
+  bool cache_hit = false;
+};
+
+// Compiles every function of `program`, which must have passed
+// `ir::Verify`, to native code. Function `N` is emitted as `pc_fn<N>`.
+//
+// Returns nullptr and sets `*error` (when `error` is not null) if the
+// program fails `ir::Verify` or LLVM fails; a failure to read or write the
+// cache is not an error, only a miss. The evaluator copies what it needs
+// (string constants included), so `program` may die before it. Unlike the
+// interpreter, the returned evaluator keeps no scratch state: `Call` may
+// run on several threads at once.
+std::unique_ptr<ir::Evaluator> MakeJit(const ir::Program& program,
+                                       const JitOptions& options,
+                                       std::string* error,
+                                       JitReport* report = nullptr);
+
+// The LLVM IR text of the whole program module, after the O2 pipeline when
+// `optimize`, for `parcours build --emit llvm`. The text is the module the
+// JIT compiles, so it names the host's target triple and data layout; for
+// one program on one machine it is the same byte for byte on every call.
+// Returns an empty string if the program fails `ir::Verify` or LLVM has no
+// native target.
+std::string EmitLlvm(const ir::Program& program, bool optimize);
+
+}  // namespace parcours::jit

@@ -1,0 +1,348 @@
+#include "compiler/jit/lowering.h"
+
+#include <llvm/IR/Constants.h>
+#include <llvm/IR/DerivedTypes.h>
+#include <llvm/IR/Function.h>
+#include <llvm/IR/GlobalVariable.h>
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/Support/ModRef.h>
+
+#include <vector>
+
+namespace parcours::jit {
+namespace {
+
+using ir::Op;
+using ir::Type;
+
+// An IR value in LLVM: two i64 words, like the interpreter's registers.
+// One-word values keep a second word too (0, or whatever the interpreter
+// would hold there), so that even an operand of an unexpected type reads
+// the same second word in both engines.
+struct Words {
+  llvm::Value* word0 = nullptr;
+  llvm::Value* word1 = nullptr;
+};
+
+// The signed predicate of a comparison op; the interpreter orders every
+// word as a signed 64-bit integer and strings by a signed three-way result.
+llvm::CmpInst::Predicate SignedPredicate(Op op) {
+  switch (op) {
+    case Op::Eq:
+      return llvm::CmpInst::ICMP_EQ;
+    case Op::Ne:
+      return llvm::CmpInst::ICMP_NE;
+    case Op::Lt:
+      return llvm::CmpInst::ICMP_SLT;
+    case Op::Le:
+      return llvm::CmpInst::ICMP_SLE;
+    case Op::Gt:
+      return llvm::CmpInst::ICMP_SGT;
+    case Op::Ge:
+      return llvm::CmpInst::ICMP_SGE;
+    default:
+      break;
+  }
+  return llvm::CmpInst::BAD_ICMP_PREDICATE;
+}
+
+class ProgramLowering {
+ public:
+  ProgramLowering(const ir::Program& program, llvm::Module& module)
+      : program_(program),
+        module_(module),
+        builder_(module.getContext()),
+        word_(builder_.getInt64Ty()) {}
+
+  void Lower() {
+    DeclareHelpers();
+    DefineStrings();
+    for (size_t i = 0; i < program_.functions.size(); ++i) LowerFunction(i);
+  }
+
+ private:
+  // Declares the C helpers with the effects they really have, so that the
+  // optimiser may drop or merge calls whose results are unused or equal.
+  void DeclareHelpers() {
+    auto* binary = llvm::FunctionType::get(word_, {word_, word_}, false);
+    decimal_mul_ =
+        DeclareHelper(kDecimalMulSymbol, binary, llvm::MemoryEffects::none());
+    decimal_div_ =
+        DeclareHelper(kDecimalDivSymbol, binary, llvm::MemoryEffects::none());
+
+    auto* ptr = builder_.getPtrTy();
+    auto* compare =
+        llvm::FunctionType::get(word_, {ptr, word_, ptr, word_}, false);
+    string_compare_ =
+        DeclareHelper(kStringCompareSymbol, compare,
+                      llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref));
+  }
+
+  llvm::Function* DeclareHelper(const char* name, llvm::FunctionType* type,
+                                llvm::MemoryEffects effects) {
+    auto* helper = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                          name, module_);
+    helper->setMemoryEffects(effects);
+    helper->setDoesNotThrow();
+    helper->setWillReturn();
+    return helper;
+  }
+
+  // The string constants live in the module, so the compiled code (and an
+  // object file loaded from the cache) does not point into the Program.
+  void DefineStrings() {
+    for (size_t i = 0; i < program_.strings.size(); ++i) {
+      llvm::Constant* bytes = llvm::ConstantDataArray::getString(
+          module_.getContext(), program_.strings[i], /*AddNull=*/false);
+      auto* global = new llvm::GlobalVariable(
+          module_, bytes->getType(), /*isConstant=*/true,
+          llvm::GlobalValue::PrivateLinkage, bytes,
+          "pc_str" + std::to_string(i));
+      global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+      global->setAlignment(llvm::Align(1));
+      strings_.push_back(global);
+    }
+  }
+
+  void LowerFunction(size_t index) {
+    auto* ptr = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(word_, {ptr, ptr, ptr, word_}, false);
+    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+                                       FunctionSymbol(index), module_);
+    function_->setDoesNotThrow();
+    const char* arg_names[] = {"profile", "event", "locals", "now"};
+    for (unsigned i = 0; i < 4; ++i) {
+      function_->getArg(i)->setName(arg_names[i]);
+    }
+
+    builder_.SetInsertPoint(
+        llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+    const ir::Function& source = program_.functions[index];
+    values_.clear();
+    for (size_t i = 0; i < source.body.size(); ++i) {
+      values_.push_back(LowerInst(source.body[i], "v" + std::to_string(i)));
+    }
+    builder_.CreateRet(values_.back().word0);
+  }
+
+  Words LowerInst(const ir::Inst& inst, const std::string& name) {
+    switch (inst.op) {
+      case Op::Const:
+        return {Word(inst.imm), Word(inst.imm2)};
+      case Op::ConstString:
+        return {builder_.CreatePtrToInt(strings_[inst.imm], word_, name),
+                Word(static_cast<int64_t>(program_.strings[inst.imm].size()))};
+      case Op::Load:
+        return Load(inst, name);
+      case Op::IsPresent: {
+        llvm::Value* presence = LoadWord(inst.base, inst.imm, name + ".word");
+        return Bool(builder_.CreateICmpNE(presence, Word(0)), name);
+      }
+      case Op::Now:
+        return {function_->getArg(3), Word(0)};
+      case Op::Add:
+      case Op::Sub:
+      case Op::Mul:
+      case Op::Div:
+        return Arithmetic(inst, Operand(inst.a), Operand(inst.b), name);
+      case Op::Neg: {
+        Words a = Operand(inst.a);
+        return {builder_.CreateSub(Word(0), a.word0, name), a.word1};
+      }
+      case Op::Eq:
+      case Op::Ne:
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge:
+        return Bool(Compare(inst, Operand(inst.a), Operand(inst.b)), name);
+      case Op::And:
+      case Op::Guard:
+        return {builder_.CreateAnd(Operand(inst.a).word0, Operand(inst.b).word0,
+                                   name),
+                Word(0)};
+      case Op::Or:
+        return {builder_.CreateOr(Operand(inst.a).word0, Operand(inst.b).word0,
+                                  name),
+                Word(0)};
+      case Op::Not:
+        // Flips bit 0 only, as the interpreter does; on 0/1 that is `not`.
+        return {builder_.CreateXor(Operand(inst.a).word0, Word(1), name),
+                Word(0)};
+      case Op::IntToDecimal:
+        return {builder_.CreateMul(Operand(inst.a).word0,
+                                   Word(ir::kDecimalScale), name),
+                Word(0)};
+    }
+    return {Word(0), Word(0)};
+  }
+
+  Words Load(const ir::Inst& inst, const std::string& name) {
+    llvm::Value* word0 = LoadWord(inst.base, inst.imm, name);
+    if (ir::WordCount(inst.type) == 1) return {word0, Word(0)};
+    return {word0, LoadWord(inst.base, inst.imm + 1, name + ".1")};
+  }
+
+  llvm::Value* LoadWord(ir::Base base, int64_t offset,
+                        const std::string& name) {
+    llvm::Value* address = builder_.CreateConstGEP1_64(
+        word_, BasePointer(base), static_cast<uint64_t>(offset));
+    return builder_.CreateAlignedLoad(word_, address, llvm::Align(8), name);
+  }
+
+  llvm::Value* BasePointer(ir::Base base) {
+    switch (base) {
+      case ir::Base::Profile:
+        return function_->getArg(0);
+      case ir::Base::Event:
+        return function_->getArg(1);
+      case ir::Base::Local:
+        return function_->getArg(2);
+    }
+    return function_->getArg(0);
+  }
+
+  // Add, Sub, Mul and Div, dispatched on the result type exactly as the
+  // interpreter's `Arithmetic` is: money keeps or combines the currency,
+  // decimal and money multiply and divide through the C helpers, and every
+  // other type uses wrapping integer arithmetic.
+  Words Arithmetic(const ir::Inst& inst, Words a, Words b,
+                   const std::string& name) {
+    if (inst.type == Type::Money) {
+      switch (inst.op) {
+        case Op::Add:
+          return {builder_.CreateAdd(a.word0, b.word0, name),
+                  CombineCurrency(a.word1, b.word1, name + ".1")};
+        case Op::Sub:
+          return {builder_.CreateSub(a.word0, b.word0, name),
+                  CombineCurrency(a.word1, b.word1, name + ".1")};
+        case Op::Mul:
+          return {CallHelper(decimal_mul_, a.word0, b.word0, name), a.word1};
+        case Op::Div:
+          return {CallHelper(decimal_div_, a.word0, b.word0, name), a.word1};
+        default:
+          break;
+      }
+    }
+    if (inst.type == Type::Decimal && inst.op == Op::Mul) {
+      return {CallHelper(decimal_mul_, a.word0, b.word0, name), Word(0)};
+    }
+    if (inst.type == Type::Decimal && inst.op == Op::Div) {
+      return {CallHelper(decimal_div_, a.word0, b.word0, name), Word(0)};
+    }
+
+    // IRBuilder adds no `nsw`/`nuw` flags by default, so these wrap.
+    switch (inst.op) {
+      case Op::Add:
+        return {builder_.CreateAdd(a.word0, b.word0, name), Word(0)};
+      case Op::Sub:
+        return {builder_.CreateSub(a.word0, b.word0, name), Word(0)};
+      case Op::Mul:
+        return {builder_.CreateMul(a.word0, b.word0, name), Word(0)};
+      case Op::Div:
+        return {IntDiv(a.word0, b.word0, name), Word(0)};
+      default:
+        break;
+    }
+    return {Word(0), Word(0)};
+  }
+
+  // The shared currency, or 0 when the two differ.
+  llvm::Value* CombineCurrency(llvm::Value* a, llvm::Value* b,
+                               const std::string& name) {
+    return builder_.CreateSelect(builder_.CreateICmpEQ(a, b), a, Word(0), name);
+  }
+
+  // `ir::IntDiv`: 0 when b == 0, 0 - a (wrapping) when b == -1, else a / b.
+  // The `sdiv` always runs, on a divisor replaced by 1 in both special
+  // cases, so no path divides by zero or computes INT64_MIN / -1 (both
+  // undefined in LLVM IR), and the code stays branch-free.
+  llvm::Value* IntDiv(llvm::Value* a, llvm::Value* b, const std::string& name) {
+    llvm::Value* is_zero = builder_.CreateICmpEQ(b, Word(0));
+    llvm::Value* is_minus_one = builder_.CreateICmpEQ(b, Word(-1));
+    llvm::Value* special = builder_.CreateOr(is_zero, is_minus_one);
+    llvm::Value* divisor = builder_.CreateSelect(special, Word(1), b);
+    llvm::Value* quotient = builder_.CreateSDiv(a, divisor);
+
+    llvm::Value* negated = builder_.CreateSub(Word(0), a);
+    llvm::Value* result =
+        builder_.CreateSelect(is_minus_one, negated, quotient);
+    return builder_.CreateSelect(is_zero, Word(0), result, name);
+  }
+
+  // A comparison as an i1.
+  llvm::Value* Compare(const ir::Inst& inst, Words a, Words b) {
+    llvm::CmpInst::Predicate predicate = SignedPredicate(inst.op);
+
+    if (inst.operand_type == Type::String) {
+      llvm::Value* order = builder_.CreateCall(
+          string_compare_,
+          {builder_.CreateIntToPtr(a.word0, builder_.getPtrTy()), a.word1,
+           builder_.CreateIntToPtr(b.word0, builder_.getPtrTy()), b.word1});
+      return builder_.CreateICmp(predicate, order, Word(0));
+    }
+
+    llvm::Value* ordered = builder_.CreateICmp(predicate, a.word0, b.word0);
+    if (inst.operand_type != Type::Money) return ordered;
+
+    // Money of two currencies, or of the invalid currency 0, compares
+    // false whatever the predicate, `ne` included.
+    llvm::Value* same = builder_.CreateICmpEQ(a.word1, b.word1);
+    llvm::Value* valid = builder_.CreateICmpNE(a.word1, Word(0));
+    return builder_.CreateAnd(ordered, builder_.CreateAnd(same, valid));
+  }
+
+  llvm::Value* CallHelper(llvm::Function* helper, llvm::Value* a,
+                          llvm::Value* b, const std::string& name) {
+    return builder_.CreateCall(helper, {a, b}, name);
+  }
+
+  Words Bool(llvm::Value* bit, const std::string& name) {
+    return {builder_.CreateZExt(bit, word_, name), Word(0)};
+  }
+
+  Words Operand(int32_t index) const { return values_[index]; }
+
+  llvm::Constant* Word(int64_t value) {
+    return llvm::ConstantInt::get(word_, static_cast<uint64_t>(value),
+                                  /*isSigned=*/true);
+  }
+
+  const ir::Program& program_;
+  llvm::Module& module_;
+  llvm::IRBuilder<> builder_;
+  llvm::IntegerType* word_;
+  llvm::Function* decimal_mul_ = nullptr;
+  llvm::Function* decimal_div_ = nullptr;
+  llvm::Function* string_compare_ = nullptr;
+  std::vector<llvm::GlobalVariable*> strings_;
+
+  // The function being lowered and the values of its instructions so far.
+  llvm::Function* function_ = nullptr;
+  std::vector<Words> values_;
+};
+
+}  // namespace
+
+std::string FunctionSymbol(size_t index) {
+  return "pc_fn" + std::to_string(index);
+}
+
+std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,
+                                           llvm::LLVMContext& context,
+                                           const llvm::DataLayout& layout,
+                                           const llvm::Triple& triple) {
+  // Named after the program only, never after a path or a time, so that
+  // `--emit llvm` and the object cache key are stable.
+  std::string name =
+      program.module.empty() ? "parcours" : "parcours." + program.module;
+  auto module = std::make_unique<llvm::Module>(name, context);
+  module->setSourceFileName(name);
+  module->setDataLayout(layout);
+  module->setTargetTriple(triple.str());
+
+  ProgramLowering(program, *module).Lower();
+  return module;
+}
+
+}  // namespace parcours::jit

@@ -1,0 +1,39 @@
+// IR to LLVM IR: one LLVM function per expression function.
+//
+// Internal to the JIT folder (it exposes LLVM types). Every `ir::Op` is
+// lowered to the instructions that compute exactly what
+// compiler/interp/interpreter.cpp computes, word for word.
+#pragma once
+
+#include <llvm/IR/DataLayout.h>
+#include <llvm/IR/LLVMContext.h>
+#include <llvm/IR/Module.h>
+#include <llvm/TargetParser/Triple.h>
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "compiler/ir/ir.h"
+
+namespace parcours::jit {
+
+// The C helpers of compiler/ir/semantics.h that generated code calls.
+inline constexpr char kDecimalMulSymbol[] = "parcours_decimal_mul";
+inline constexpr char kDecimalDivSymbol[] = "parcours_decimal_div";
+inline constexpr char kStringCompareSymbol[] = "parcours_string_compare";
+
+// The symbol of `Program::functions[index]`: "pc_fn<index>", with the type
+// `i64 (ptr profile, ptr event, ptr locals, i64 now)`.
+std::string FunctionSymbol(size_t index);
+
+// Builds the module of every function of `program`, which must have passed
+// `ir::Verify`. The module's identifier, source file name, symbol names and
+// instruction order depend only on `program`, `layout` and `triple`, so its
+// text is the same on every call. The caller runs `llvm::verifyModule`.
+std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,
+                                           llvm::LLVMContext& context,
+                                           const llvm::DataLayout& layout,
+                                           const llvm::Triple& triple);
+
+}  // namespace parcours::jit

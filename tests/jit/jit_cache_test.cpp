@@ -1,0 +1,248 @@
+// The JIT's object cache: hits, misses, and damaged files.
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "jit_test_support.h"
+
+namespace parcours::jit_test {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr int64_t kScale = ir::kDecimalScale;
+
+// A fresh folder under the system's temporary folder, removed at the end
+// of the test.
+class TemporaryFolder {
+ public:
+  TemporaryFolder() {
+    static int counter = 0;
+    path_ = fs::temp_directory_path() /
+            ("parcours-jit-cache-test-" + std::to_string(getpid()) + "-" +
+             std::to_string(++counter));
+    fs::remove_all(path_);
+  }
+  ~TemporaryFolder() {
+    std::error_code ignored;
+    fs::remove_all(path_, ignored);
+  }
+
+  std::string Path() const { return path_.string(); }
+
+ private:
+  fs::path path_;
+};
+
+// Functions that need the C helpers and string constants, so that a cached
+// object must be relocated against both. `bonus` varies the program.
+ir::Program CachedProgram(int64_t bonus = 0) {
+  ir::Program program = EmptyProgram();
+  FunctionBuilder f(program);
+
+  // event[0] (decimal) * 1.5 + bonus
+  f.Binary(
+      Op::Add, Type::Decimal,
+      f.Binary(Op::Mul, Type::Decimal, f.Load(Type::Decimal, Base::Event, 0),
+               f.Const(Type::Decimal, 1'500'000)),
+      f.Const(Type::Decimal, bonus));
+  f.Finish();
+
+  // event[0] / 0.25 (decimal division)
+  f.Binary(Op::Div, Type::Decimal, f.Load(Type::Decimal, Base::Event, 0),
+           f.Const(Type::Decimal, 250'000));
+  f.Finish();
+
+  // The string at event[1..2] < "m"
+  f.Compare(Op::Lt, Type::String, f.Load(Type::String, Base::Event, 1),
+            f.String("m"));
+  f.Finish();
+
+  // event[3] / event[4] (int)
+  f.Binary(Op::Div, Type::Int, f.Load(Type::Int, Base::Event, 3),
+           f.Load(Type::Int, Base::Event, 4));
+  f.Finish();
+  return program;
+}
+
+// The values of CachedProgram(0)'s functions on one event, checked against
+// the interpreter on the way.
+std::vector<int64_t> Results(const ir::Evaluator& jit,
+                             const ir::Program& program) {
+  std::string text = "apple";
+  std::vector<int64_t> event = {-3 * kScale,
+                                reinterpret_cast<int64_t>(text.data()),
+                                static_cast<int64_t>(text.size()),
+                                std::numeric_limits<int64_t>::min(), -1};
+  ir::Frame frame;
+  frame.event = event.data();
+
+  auto interp = interp::MakeInterpreter(program);
+  std::vector<int64_t> results;
+  for (int32_t i = 0; i < static_cast<int32_t>(program.functions.size()); ++i) {
+    results.push_back(jit.Call(i, frame));
+    CHECK(results.back() == interp->Call(i, frame));
+  }
+  return results;
+}
+
+const std::vector<int64_t> kExpected = {-4'500'000, -12 * kScale, 1,
+                                        std::numeric_limits<int64_t>::min()};
+
+std::unique_ptr<ir::Evaluator> Compile(const ir::Program& program,
+                                       const std::string& cache_dir,
+                                       jit::JitReport* report,
+                                       bool optimize = true) {
+  jit::JitOptions options;
+  options.optimize = optimize;
+  options.cache_dir = cache_dir;
+  std::string error;
+  auto jit = jit::MakeJit(program, options, &error, report);
+  INFO(error);
+  REQUIRE(jit != nullptr);
+  return jit;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+void WriteFile(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << bytes;
+}
+
+TEST_CASE("jit cache: the second compilation of a program is a hit",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  ir::Program program = CachedProgram();
+
+  jit::JitReport first_report;
+  auto first = Compile(program, folder.Path() + "/objects", &first_report);
+  CHECK_FALSE(first_report.cache_hit);
+  REQUIRE(fs::is_regular_file(first_report.cache_file));
+  CHECK(fs::path(first_report.cache_file).parent_path() ==
+        fs::path(folder.Path() + "/objects"));
+  CHECK(Results(*first, program) == kExpected);
+
+  jit::JitReport second_report;
+  auto second = Compile(program, folder.Path() + "/objects", &second_report);
+  CHECK(second_report.cache_hit);
+  CHECK(second_report.cache_file == first_report.cache_file);
+  CHECK(Results(*second, program) == kExpected);
+  CHECK(std::string(second->Name()) == "jit");
+
+  // Both evaluators stay usable side by side.
+  CHECK(Results(*first, program) == kExpected);
+}
+
+TEST_CASE("jit cache: the key follows the program and the options",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  ir::Program program = CachedProgram();
+  jit::JitReport optimised;
+  Compile(program, folder.Path(), &optimised, true);
+  jit::JitReport unoptimised;
+  auto plain = Compile(program, folder.Path(), &unoptimised, false);
+  CHECK_FALSE(unoptimised.cache_hit);
+  CHECK(unoptimised.cache_file != optimised.cache_file);
+  CHECK(Results(*plain, program) == kExpected);
+
+  // One changed constant is another program.
+  ir::Program changed = CachedProgram(1);
+  jit::JitReport changed_report;
+  auto changed_jit = Compile(changed, folder.Path(), &changed_report);
+  CHECK_FALSE(changed_report.cache_hit);
+  CHECK(changed_report.cache_file != optimised.cache_file);
+  std::vector<int64_t> expected = kExpected;
+  expected[0] += 1;
+  CHECK(Results(*changed_jit, changed) == expected);
+
+  jit::JitReport again;
+  Compile(program, folder.Path(), &again, false);
+  CHECK(again.cache_hit);
+  CHECK(again.cache_file == unoptimised.cache_file);
+}
+
+TEST_CASE("jit cache: a damaged file is recompiled and rewritten",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  ir::Program program = CachedProgram();
+  jit::JitReport report;
+  Compile(program, folder.Path(), &report);
+  REQUIRE_FALSE(report.cache_hit);
+  const std::string path = report.cache_file;
+  const std::string good = ReadFile(path);
+  REQUIRE(good.size() > 64);
+
+  std::string flipped = good;
+  flipped[flipped.size() / 2] ^= 0x40;
+  std::string wrong_size = good;
+  wrong_size[9] ^= 0x01;
+  const std::vector<std::pair<const char*, std::string>> damages = {
+      {"empty", ""},
+      {"garbage", std::string(4096, '\x5a')},
+      {"truncated", good.substr(0, good.size() / 2)},
+      {"extended", good + "trailing"},
+      {"one flipped payload bit", flipped},
+      {"wrong recorded size", wrong_size},
+      {"header only", good.substr(0, 48)},
+  };
+  for (const auto& [name, bytes] : damages) {
+    INFO(name);
+    WriteFile(path, bytes);
+
+    jit::JitReport fallback;
+    auto jit = Compile(program, folder.Path(), &fallback);
+    CHECK_FALSE(fallback.cache_hit);
+    CHECK(Results(*jit, program) == kExpected);
+    CHECK(ReadFile(path) == good);
+
+    jit::JitReport healed;
+    auto hit = Compile(program, folder.Path(), &healed);
+    CHECK(healed.cache_hit);
+    CHECK(Results(*hit, program) == kExpected);
+  }
+
+  // A folder where the file should be: nothing to read, nothing written.
+  fs::remove(path);
+  fs::create_directory(path);
+  jit::JitReport blocked;
+  auto jit = Compile(program, folder.Path(), &blocked);
+  CHECK_FALSE(blocked.cache_hit);
+  CHECK(Results(*jit, program) == kExpected);
+}
+
+TEST_CASE("jit cache: an unusable folder only costs the cache",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  fs::create_directories(folder.Path());
+  std::string file = folder.Path() + "/not-a-folder";
+  WriteFile(file, "x");
+
+  ir::Program program = CachedProgram();
+  jit::JitReport report;
+  auto jit = Compile(program, file + "/objects", &report);
+  CHECK_FALSE(report.cache_hit);
+  CHECK(Results(*jit, program) == kExpected);
+}
+
+TEST_CASE("jit cache: off when no folder is given", "[jit][cache]") {
+  ir::Program program = CachedProgram();
+  jit::JitReport report;
+  auto jit = Compile(program, "", &report);
+  CHECK(report.cache_file.empty());
+  CHECK_FALSE(report.cache_hit);
+  CHECK(Results(*jit, program) == kExpected);
+}
+
+}  // namespace
+}  // namespace parcours::jit_test

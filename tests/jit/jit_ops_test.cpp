@@ -1,0 +1,481 @@
+// Each IR op, with its edge cases, in the interpreter and the JIT; every
+// case checks that the engines agree and that they give the value written
+// here.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "jit_test_support.h"
+
+namespace parcours::jit_test {
+namespace {
+
+constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
+constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
+constexpr int64_t kScale = ir::kDecimalScale;
+
+// An operand of a case: a typed value, kept as the words a record holds.
+struct Operand {
+  Type type = Type::Int;
+  int64_t word0 = 0;
+  int64_t word1 = 0;
+  std::string text;  // String operands only
+};
+
+Operand Word(Type type, int64_t word0, int64_t word1 = 0) {
+  Operand operand;
+  operand.type = type;
+  operand.word0 = word0;
+  operand.word1 = word1;
+  return operand;
+}
+
+Operand Int(int64_t value) { return Word(Type::Int, value); }
+Operand Bool(int64_t value) { return Word(Type::Bool, value); }
+Operand Decimal(int64_t units) { return Word(Type::Decimal, units); }
+Operand Duration(int64_t seconds) { return Word(Type::Duration, seconds); }
+Operand Time(int64_t seconds) { return Word(Type::Time, seconds); }
+Operand Money(int64_t units, int64_t currency) {
+  return Word(Type::Money, units, currency);
+}
+Operand Str(std::string text) {
+  Operand operand = Word(Type::String, 0);
+  operand.text = std::move(text);
+  return operand;
+}
+
+using Body = std::function<int32_t(FunctionBuilder&, std::vector<int32_t>)>;
+
+// A table of cases. Each case becomes two functions: one whose operands
+// are constants, which the optimiser folds at compile time, and one whose
+// operands are loaded from the event record, which it cannot. Both must
+// give the expected value.
+class CaseTable {
+ public:
+  CaseTable() : program_(EmptyProgram()) {}
+
+  void Add(const std::string& label, std::vector<Operand> operands,
+           const Body& body, int64_t expected) {
+    for (bool from_record : {false, true}) {
+      FunctionBuilder builder(program_);
+      std::vector<int32_t> values;
+      for (size_t i = 0; i < operands.size(); ++i) {
+        values.push_back(Materialise(builder, operands[i], from_record,
+                                     static_cast<int64_t>(2 * i)));
+      }
+      body(builder, values);
+      int32_t function = builder.Finish();
+      cases_.push_back({label + (from_record ? " (loaded)" : " (constant)"),
+                        function, records_.size(), expected});
+    }
+    records_.push_back(Record(operands));
+  }
+
+  void Binary(Op op, Type type, Operand a, Operand b, int64_t expected) {
+    Add(
+        std::string(ir::OpName(op)) + " " + ir::TypeName(type), {a, b},
+        [=](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Binary(op, type, v[0], v[1]);
+        },
+        expected);
+  }
+
+  void Compare(Op op, Operand a, Operand b, int64_t expected) {
+    Type type = a.type;
+    Add(
+        std::string(ir::OpName(op)) + " on " + ir::TypeName(type), {a, b},
+        [=](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Compare(op, type, v[0], v[1]);
+        },
+        expected);
+  }
+
+  void Unary(Op op, Type type, Operand a, int64_t expected) {
+    Add(
+        std::string(ir::OpName(op)) + " " + ir::TypeName(type), {a},
+        [=](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Unary(op, type, v[0]);
+        },
+        expected);
+  }
+
+  // A money result is two words, so it is observed through comparisons:
+  // equal to the expected money when its currency is valid; unequal even
+  // to itself when the currency is 0.
+  void MoneyBinary(Op op, Operand a, Operand b, int64_t amount,
+                   int64_t currency) {
+    Add(
+        std::string(ir::OpName(op)) + " money", {a, b},
+        [=](FunctionBuilder& f, std::vector<int32_t> v) {
+          int32_t result = f.Binary(op, Type::Money, v[0], v[1]);
+          if (currency == 0) {
+            return f.Compare(Op::Eq, Type::Money, result, result);
+          }
+          int32_t expected = f.Money(amount, currency);
+          return f.Compare(Op::Eq, Type::Money, result, expected);
+        },
+        currency == 0 ? 0 : 1);
+  }
+
+  void Run() {
+    Engines engines(program_);
+    for (const Case& c : cases_) {
+      ir::Frame frame;
+      frame.event = records_[c.record].data();
+      INFO(c.label);
+      CHECK(engines.Run(c.function, frame) == c.expected);
+    }
+  }
+
+ private:
+  struct Case {
+    std::string label;
+    int32_t function;
+    size_t record;
+    int64_t expected;
+  };
+
+  int32_t Materialise(FunctionBuilder& builder, const Operand& operand,
+                      bool from_record, int64_t offset) {
+    if (from_record) return builder.Load(operand.type, Base::Event, offset);
+    if (operand.type == Type::String) return builder.String(operand.text);
+    return builder.Const(operand.type, operand.word0, operand.word1);
+  }
+
+  // Two words per operand; strings point into `texts_`, which never moves.
+  std::vector<int64_t> Record(const std::vector<Operand>& operands) {
+    std::vector<int64_t> words;
+    for (const Operand& operand : operands) {
+      if (operand.type != Type::String) {
+        words.push_back(operand.word0);
+        words.push_back(operand.word1);
+        continue;
+      }
+      texts_.push_back(operand.text);
+      words.push_back(reinterpret_cast<int64_t>(texts_.back().data()));
+      words.push_back(static_cast<int64_t>(texts_.back().size()));
+    }
+    return words;
+  }
+
+  ir::Program program_;
+  std::vector<Case> cases_;
+  std::vector<std::vector<int64_t>> records_;
+  std::deque<std::string> texts_;
+};
+
+TEST_CASE("jit: int arithmetic wraps and divides totally", "[jit][ops]") {
+  CaseTable t;
+  t.Binary(Op::Add, Type::Int, Int(2), Int(3), 5);
+  t.Binary(Op::Add, Type::Int, Int(kMax), Int(1), kMin);
+  t.Binary(Op::Sub, Type::Int, Int(kMin), Int(1), kMax);
+  t.Binary(Op::Sub, Type::Int, Int(3), Int(10), -7);
+  t.Binary(Op::Mul, Type::Int, Int(kMax), Int(2), -2);
+  t.Binary(Op::Mul, Type::Int, Int(kMin), Int(-1), kMin);
+  t.Binary(Op::Mul, Type::Int, Int(-6), Int(7), -42);
+  t.Binary(Op::Div, Type::Int, Int(7), Int(2), 3);
+  t.Binary(Op::Div, Type::Int, Int(-7), Int(2), -3);
+  t.Binary(Op::Div, Type::Int, Int(7), Int(-2), -3);
+  t.Binary(Op::Div, Type::Int, Int(7), Int(0), 0);
+  t.Binary(Op::Div, Type::Int, Int(0), Int(0), 0);
+  t.Binary(Op::Div, Type::Int, Int(kMin), Int(0), 0);
+  t.Binary(Op::Div, Type::Int, Int(kMin), Int(-1), kMin);
+  t.Binary(Op::Div, Type::Int, Int(5), Int(-1), -5);
+  t.Binary(Op::Div, Type::Int, Int(kMin), Int(2), kMin / 2);
+  t.Binary(Op::Div, Type::Int, Int(kMax), Int(kMin), 0);
+  t.Unary(Op::Neg, Type::Int, Int(5), -5);
+  t.Unary(Op::Neg, Type::Int, Int(kMin), kMin);
+  t.Run();
+}
+
+TEST_CASE("jit: durations and times", "[jit][ops]") {
+  CaseTable t;
+  t.Binary(Op::Add, Type::Duration, Duration(60), Duration(30), 90);
+  t.Binary(Op::Add, Type::Time, Time(1'700'000'000), Duration(3600),
+           1'700'003'600);
+  t.Binary(Op::Sub, Type::Duration, Time(100), Time(250), -150);
+  t.Binary(Op::Sub, Type::Time, Time(1000), Duration(1), 999);
+  t.Binary(Op::Mul, Type::Duration, Duration(60), Int(3), 180);
+  t.Binary(Op::Div, Type::Duration, Duration(180), Int(0), 0);
+  t.Binary(Op::Div, Type::Duration, Duration(3600), Int(-1), -3600);
+  t.Binary(Op::Div, Type::Duration, Duration(kMin), Int(-1), kMin);
+  t.Unary(Op::Neg, Type::Duration, Duration(90), -90);
+  t.Run();
+}
+
+TEST_CASE("jit: decimal arithmetic rounds toward zero", "[jit][ops]") {
+  CaseTable t;
+  t.Binary(Op::Add, Type::Decimal, Decimal(1'500'000), Decimal(250'000),
+           1'750'000);
+  t.Binary(Op::Sub, Type::Decimal, Decimal(kMin), Decimal(1), kMax);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(1'500'000), Decimal(2'500'000),
+           3'750'000);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(-1'500'000), Decimal(1), -1);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(-1), Decimal(500'000), 0);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(-2'500'000), Decimal(-2'500'000),
+           6'250'000);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(kMax), Decimal(2 * kScale), -2);
+  t.Binary(Op::Mul, Type::Decimal, Decimal(kMin), Decimal(kMin),
+           7155565813168229910);
+  t.Binary(Op::Div, Type::Decimal, Decimal(kScale), Decimal(3 * kScale),
+           333'333);
+  t.Binary(Op::Div, Type::Decimal, Decimal(-kScale), Decimal(3 * kScale),
+           -333'333);
+  t.Binary(Op::Div, Type::Decimal, Decimal(2 * kScale), Decimal(-3 * kScale),
+           -666'666);
+  t.Binary(Op::Div, Type::Decimal, Decimal(5 * kScale), Decimal(0), 0);
+  t.Binary(Op::Div, Type::Decimal, Decimal(kMin), Decimal(1), 0);
+  t.Binary(Op::Div, Type::Decimal, Decimal(kMin), Decimal(-kScale), kMin);
+  t.Binary(Op::Div, Type::Decimal, Decimal(kMax), Decimal(kScale / 2), -2);
+  t.Unary(Op::Neg, Type::Decimal, Decimal(1'250'000), -1'250'000);
+  t.Unary(Op::IntToDecimal, Type::Decimal, Int(3), 3 * kScale);
+  t.Unary(Op::IntToDecimal, Type::Decimal, Int(-7), -7 * kScale);
+  t.Unary(Op::IntToDecimal, Type::Decimal, Int(kMax), -kScale);
+  t.Unary(Op::IntToDecimal, Type::Decimal, Int(kMin), 0);
+  t.Run();
+}
+
+TEST_CASE("jit: money keeps, combines or invalidates the currency",
+          "[jit][ops]") {
+  CaseTable t;
+  t.MoneyBinary(Op::Add, Money(1'500'000, kEur), Money(2'250'000, kEur),
+                3'750'000, kEur);
+  t.MoneyBinary(Op::Sub, Money(1'500'000, kUsd), Money(2'000'000, kUsd),
+                -500'000, kUsd);
+  t.MoneyBinary(Op::Add, Money(1'500'000, kEur), Money(2'250'000, kUsd), 0, 0);
+  t.MoneyBinary(Op::Sub, Money(1, kEur), Money(1, 0), 0, 0);
+  t.MoneyBinary(Op::Add, Money(1, 0), Money(1, 0), 0, 0);
+  t.MoneyBinary(Op::Mul, Money(10 * kScale, kEur), Decimal(kScale / 2),
+                5 * kScale, kEur);
+  t.MoneyBinary(Op::Mul, Money(-1, kEur), Decimal(kScale / 2), 0, kEur);
+  t.MoneyBinary(Op::Div, Money(10 * kScale, kUsd), Decimal(4 * kScale),
+                2'500'000, kUsd);
+  t.MoneyBinary(Op::Div, Money(10 * kScale, kUsd), Decimal(0), 0, kUsd);
+  t.Add(
+      "neg money keeps the currency", {Money(5 * kScale, kEur)},
+      [](FunctionBuilder& f, std::vector<int32_t> v) {
+        int32_t negated = f.Unary(Op::Neg, Type::Money, v[0]);
+        int32_t expected = f.Money(-5 * kScale, kEur);
+        return f.Compare(Op::Eq, Type::Money, negated, expected);
+      },
+      1);
+  t.Run();
+}
+
+TEST_CASE("jit: money comparisons need one valid currency", "[jit][ops]") {
+  CaseTable t;
+  t.Compare(Op::Lt, Money(1, kEur), Money(2, kEur), 1);
+  t.Compare(Op::Ge, Money(2, kEur), Money(1, kEur), 1);
+  t.Compare(Op::Ne, Money(1, kEur), Money(2, kEur), 1);
+  t.Compare(Op::Ne, Money(1, kEur), Money(1, kEur), 0);
+  t.Compare(Op::Eq, Money(1, kEur), Money(1, kEur), 1);
+  t.Compare(Op::Le, Money(kMin, kEur), Money(kMax, kEur), 1);
+  t.Compare(Op::Lt, Money(1, kEur), Money(2, kUsd), 0);
+  t.Compare(Op::Ne, Money(1, kEur), Money(2, kUsd), 0);
+  t.Compare(Op::Eq, Money(1, kEur), Money(1, kUsd), 0);
+  t.Compare(Op::Eq, Money(1, 0), Money(1, 0), 0);
+  t.Compare(Op::Ne, Money(1, 0), Money(2, 0), 0);
+  t.Compare(Op::Gt, Money(3, 0), Money(2, kEur), 0);
+  t.Run();
+}
+
+TEST_CASE("jit: comparisons of one-word types are signed", "[jit][ops]") {
+  CaseTable t;
+  for (auto [a, b] : {std::pair<int64_t, int64_t>{1, 2},
+                      {2, 2},
+                      {2, 1},
+                      {kMin, kMax},
+                      {-1, 1},
+                      {kMax, kMin}}) {
+    int64_t lt = a < b ? 1 : 0;
+    int64_t eq = a == b ? 1 : 0;
+    int64_t gt = a > b ? 1 : 0;
+    t.Compare(Op::Eq, Int(a), Int(b), eq);
+    t.Compare(Op::Ne, Int(a), Int(b), 1 - eq);
+    t.Compare(Op::Lt, Int(a), Int(b), lt);
+    t.Compare(Op::Le, Int(a), Int(b), lt | eq);
+    t.Compare(Op::Gt, Int(a), Int(b), gt);
+    t.Compare(Op::Ge, Int(a), Int(b), gt | eq);
+  }
+  t.Compare(Op::Lt, Decimal(-1), Decimal(1), 1);
+  t.Compare(Op::Ge, Duration(-60), Duration(60), 0);
+  t.Compare(Op::Gt, Time(1'700'000'001), Time(1'700'000'000), 1);
+  t.Compare(Op::Le, Time(kMin), Time(0), 1);
+  t.Compare(Op::Eq, Bool(1), Bool(1), 1);
+  t.Compare(Op::Lt, Bool(0), Bool(1), 1);
+  t.Compare(Op::Ne, Bool(0), Bool(0), 0);
+  t.Run();
+}
+
+TEST_CASE("jit: strings compare bytes as unsigned, then lengths",
+          "[jit][ops]") {
+  CaseTable t;
+  t.Compare(Op::Lt, Str("abc"), Str("abd"), 1);
+  t.Compare(Op::Lt, Str("ab"), Str("abc"), 1);
+  t.Compare(Op::Eq, Str("ab"), Str("abc"), 0);
+  t.Compare(Op::Gt, Str("abc"), Str("ab"), 1);
+  t.Compare(Op::Eq, Str(""), Str(""), 1);
+  t.Compare(Op::Lt, Str(""), Str("a"), 1);
+  t.Compare(Op::Ge, Str("ab"), Str("abc"), 0);
+  t.Compare(Op::Le, Str("abc"), Str("abc"), 1);
+  t.Compare(Op::Ne, Str("abc"), Str("abd"), 1);
+  t.Compare(Op::Eq, Str("caf\xc3\xa9"), Str("caf\xc3\xa9"), 1);
+  t.Compare(Op::Gt, Str("\xc3\xa9"), Str("z"), 1);
+  t.Compare(Op::Gt, Str("\x80"), Str("\x7f"), 1);
+  t.Compare(Op::Lt, Str("\xff"), Str("\xff\x01"), 1);
+  t.Compare(Op::Lt, Str(std::string("a\0b", 3)), Str(std::string("a\0c", 3)),
+            1);
+  t.Compare(Op::Gt, Str(std::string("a\0", 2)), Str("a"), 1);
+  t.Compare(Op::Eq, Str(std::string("a\0", 2)), Str("a"), 0);
+  t.Run();
+}
+
+TEST_CASE("jit: boolean ops and guards", "[jit][ops]") {
+  CaseTable t;
+  for (int64_t a : {0, 1}) {
+    for (int64_t b : {0, 1}) {
+      t.Binary(Op::And, Type::Bool, Bool(a), Bool(b), a & b);
+      t.Binary(Op::Or, Type::Bool, Bool(a), Bool(b), a | b);
+      t.Binary(Op::Guard, Type::Bool, Bool(a), Bool(b), a & b);
+    }
+    t.Unary(Op::Not, Type::Bool, Bool(a), 1 - a);
+  }
+  t.Run();
+}
+
+TEST_CASE("jit: now is the frame's clock", "[jit][ops]") {
+  ir::Program program = EmptyProgram();
+  FunctionBuilder f(program);
+  f.Now();
+  int32_t now = f.Finish();
+  f.Binary(Op::Sub, Type::Duration, f.Now(), f.Const(Type::Time, 1'000));
+  int32_t since = f.Finish();
+
+  Engines engines(program);
+  for (int64_t clock : {int64_t{0}, int64_t{1'700'000'000}, kMin, kMax}) {
+    ir::Frame frame;
+    frame.now = clock;
+    CHECK(engines.Run(now, frame) == clock);
+    CHECK(engines.Run(since, frame) ==
+          static_cast<int64_t>(static_cast<uint64_t>(clock) - 1000));
+  }
+}
+
+TEST_CASE("jit: loads read every base at word offsets", "[jit][ops]") {
+  ir::Program program = EmptyProgram(8);
+  FunctionBuilder f(program);
+  f.Load(Type::Int, Base::Profile, 7);
+  int32_t profile_int = f.Finish();
+  f.Load(Type::Int, Base::Event, 0);
+  int32_t event_int = f.Finish();
+  f.Load(Type::Duration, Base::Local, 3);
+  int32_t local_duration = f.Finish();
+
+  // Two-word loads: money from the profile, a string from the locals.
+  f.Compare(Op::Eq, Type::Money, f.Load(Type::Money, Base::Profile, 2),
+            f.Money(42 * kScale, kUsd));
+  int32_t profile_money = f.Finish();
+  f.Compare(Op::Eq, Type::String, f.Load(Type::String, Base::Local, 0),
+            f.String("gold"));
+  int32_t local_string = f.Finish();
+
+  std::string gold = "gold";
+  std::vector<int64_t> profile = {0, 0, 42 * kScale, kUsd, 0, 0, 0, -9};
+  std::vector<int64_t> event = {kMin};
+  std::vector<int64_t> locals = {reinterpret_cast<int64_t>(gold.data()), 4, 0,
+                                 3600};
+  ir::Frame frame{profile.data(), event.data(), locals.data(), 0};
+
+  Engines engines(program);
+  CHECK(engines.Run(profile_int, frame) == -9);
+  CHECK(engines.Run(event_int, frame) == kMin);
+  CHECK(engines.Run(local_duration, frame) == 3600);
+  CHECK(engines.Run(profile_money, frame) == 1);
+  CHECK(engines.Run(local_string, frame) == 1);
+
+  // A function only reads the bases it names; the others may be null.
+  ir::Frame event_only{nullptr, event.data(), nullptr, 0};
+  CHECK(engines.Run(event_int, event_only) == kMin);
+}
+
+TEST_CASE("jit: presence words and guards on absent optionals", "[jit][ops]") {
+  ir::Program program = EmptyProgram();
+  FunctionBuilder f(program);
+  f.IsPresent(Base::Event, 0);
+  int32_t present = f.Finish();
+
+  // `amount > 5` on an optional Int at word 1 whose presence is word 0.
+  int32_t is_present = f.IsPresent(Base::Event, 0);
+  int32_t greater =
+      f.Compare(Op::Gt, Type::Int, f.Load(Type::Int, Base::Event, 1),
+                f.Const(Type::Int, 5));
+  f.Binary(Op::Guard, Type::Bool, is_present, greater);
+  int32_t guarded = f.Finish();
+
+  // `not (amount > 5)` stays false when absent, as the language requires.
+  is_present = f.IsPresent(Base::Event, 0);
+  greater = f.Compare(Op::Le, Type::Int, f.Load(Type::Int, Base::Event, 1),
+                      f.Const(Type::Int, 5));
+  f.Binary(Op::Guard, Type::Bool, is_present, greater);
+  int32_t guarded_le = f.Finish();
+
+  Engines engines(program);
+  auto run = [&](int32_t function, std::vector<int64_t> event) {
+    ir::Frame frame;
+    frame.event = event.data();
+    return engines.Run(function, frame);
+  };
+  CHECK(run(present, {0}) == 0);
+  CHECK(run(present, {1}) == 1);
+  CHECK(run(present, {7}) == 1);
+  CHECK(run(present, {-1}) == 1);
+  CHECK(run(present, {kMin}) == 1);
+  CHECK(run(guarded, {0, 99}) == 0);
+  CHECK(run(guarded, {1, 99}) == 1);
+  CHECK(run(guarded, {1, 3}) == 0);
+  CHECK(run(guarded_le, {0, 3}) == 0);
+  CHECK(run(guarded_le, {1, 3}) == 1);
+}
+
+TEST_CASE("jit: a longer function mixing every kind of value", "[jit][ops]") {
+  // (price * qty_as_decimal > 100.00 EUR) and name != "test" or vip
+  ir::Program program = EmptyProgram();
+  FunctionBuilder f(program);
+  int32_t price = f.Load(Type::Money, Base::Event, 0);
+  int32_t quantity = f.Unary(Op::IntToDecimal, Type::Decimal,
+                             f.Load(Type::Int, Base::Event, 2));
+  int32_t total = f.Binary(Op::Mul, Type::Money, price, quantity);
+  int32_t big =
+      f.Compare(Op::Gt, Type::Money, total, f.Money(100 * kScale, kEur));
+  int32_t real =
+      f.Compare(Op::Ne, Type::String, f.Load(Type::String, Base::Event, 3),
+                f.String("test"));
+  int32_t both = f.Binary(Op::And, Type::Bool, big, real);
+  f.Binary(Op::Or, Type::Bool, both, f.Load(Type::Bool, Base::Profile, 0));
+  int32_t function = f.Finish();
+
+  std::string name = "alice";
+  std::string test = "test";
+  auto run = [&](int64_t amount, int64_t currency, int64_t quantity_value,
+                 const std::string& who, int64_t vip) {
+    std::vector<int64_t> event = {amount, currency, quantity_value,
+                                  reinterpret_cast<int64_t>(who.data()),
+                                  static_cast<int64_t>(who.size())};
+    std::vector<int64_t> profile(16, 0);
+    profile[0] = vip;
+    Engines engines(program);
+    return engines.Run(function, {profile.data(), event.data(), nullptr, 0});
+  };
+  CHECK(run(30 * kScale, kEur, 4, name, 0) == 1);
+  CHECK(run(30 * kScale, kEur, 3, name, 0) == 0);
+  CHECK(run(30 * kScale, kUsd, 4, name, 0) == 0);
+  CHECK(run(30 * kScale, kEur, 4, test, 0) == 0);
+  CHECK(run(30 * kScale, kEur, 4, test, 1) == 1);
+}
+
+}  // namespace
+}  // namespace parcours::jit_test
