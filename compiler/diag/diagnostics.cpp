@@ -51,10 +51,12 @@ void DiagnosticEngine::Report(Kind kind, Span span, std::string message,
   if (capped_) return;
   if (severity == Severity::Error && error_count_ >= kMaxErrors) {
     capped_ = true;
-    diagnostics_.push_back({Kind::TooManyErrors, Severity::Error, span,
-                            "too many errors; stopping after " +
-                                std::to_string(kMaxErrors),
-                            {}});
+    diagnostics_.push_back(
+        {Kind::TooManyErrors,
+         Severity::Error,
+         span,
+         "too many errors; stopping after " + std::to_string(kMaxErrors),
+         {}});
     ++error_count_;
     return;
   }
@@ -189,8 +191,8 @@ std::string RenderText(const Diagnostic& diagnostic,
                        const SourceManager& sources) {
   std::ostringstream out;
   out << Location(diagnostic.span, sources) << ": "
-      << SeverityName(diagnostic.severity) << "["
-      << Info(diagnostic.kind).code << "]: " << diagnostic.message << "\n";
+      << SeverityName(diagnostic.severity) << "[" << Info(diagnostic.kind).code
+      << "]: " << diagnostic.message << "\n";
   RenderQuote(out, diagnostic.span, sources);
   for (const Note& note : diagnostic.notes) {
     out << Location(note.span, sources) << ": note: " << note.message << "\n";
@@ -205,8 +207,7 @@ std::string RenderJson(const Diagnostic& diagnostic,
   out << "{\"code\":\"" << Info(diagnostic.kind).code << "\",\"severity\":\""
       << SeverityName(diagnostic.severity) << "\",\"message\":\""
       << JsonEscape(diagnostic.message)
-      << "\",\"span\":" << JsonSpan(diagnostic.span, sources)
-      << ",\"notes\":[";
+      << "\",\"span\":" << JsonSpan(diagnostic.span, sources) << ",\"notes\":[";
   for (size_t i = 0; i < diagnostic.notes.size(); ++i) {
     const Note& note = diagnostic.notes[i];
     out << (i ? "," : "") << "{\"message\":\"" << JsonEscape(note.message)
@@ -259,7 +260,8 @@ int EditDistance(const std::string& a, const std::string& b) {
     current[0] = static_cast<int>(i);
     for (size_t j = 1; j <= b.size(); ++j) {
       int substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1);
-      current[j] = std::min({previous[j] + 1, current[j - 1] + 1, substitution});
+      current[j] =
+          std::min({previous[j] + 1, current[j - 1] + 1, substitution});
     }
     std::swap(previous, current);
   }

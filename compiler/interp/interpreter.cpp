@@ -33,9 +33,11 @@ Value Arithmetic(Op op, Type type, Value a, Value b) {
   if (type == Type::Money) {
     switch (op) {
       case Op::Add:
-        return {ir::WrapAdd(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+        return {ir::WrapAdd(a.word0, b.word0),
+                CombineCurrency(a.word1, b.word1)};
       case Op::Sub:
-        return {ir::WrapSub(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+        return {ir::WrapSub(a.word0, b.word0),
+                CombineCurrency(a.word1, b.word1)};
       case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
       case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
       default: break;
@@ -63,10 +65,9 @@ bool Compare(Op op, Type operand_type, Value a, Value b) {
     if (a.word1 != b.word1 || a.word1 == 0) return false;
     order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
   } else if (operand_type == Type::String) {
-    order = parcours_string_compare(reinterpret_cast<const char*>(a.word0),
-                                    a.word1,
-                                    reinterpret_cast<const char*>(b.word0),
-                                    b.word1);
+    order = parcours_string_compare(
+        reinterpret_cast<const char*>(a.word0), a.word1,
+        reinterpret_cast<const char*>(b.word0), b.word1);
   } else {
     order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
   }
@@ -131,8 +132,7 @@ class Interpreter final : public ir::Evaluator {
       case Op::Ge:
         return {Compare(inst.op, inst.operand_type, reg(inst.a), reg(inst.b))};
       case Op::And:
-      case Op::Guard:
-        return {reg(inst.a).word0 & reg(inst.b).word0};
+      case Op::Guard: return {reg(inst.a).word0 & reg(inst.b).word0};
       case Op::Or: return {reg(inst.a).word0 | reg(inst.b).word0};
       case Op::Not: return {reg(inst.a).word0 ^ 1};
       case Op::IntToDecimal:

@@ -7,14 +7,12 @@ namespace parcours::ir {
 int WordCount(Type type) {
   switch (type) {
     case Type::Money:
-    case Type::String:
-      return 2;
+    case Type::String: return 2;
     case Type::Bool:
     case Type::Int:
     case Type::Decimal:
     case Type::Duration:
-    case Type::Time:
-      return 1;
+    case Type::Time: return 1;
   }
   return 1;
 }
@@ -73,7 +71,8 @@ int64_t PackCurrency(const std::string& code) {
 std::string UnpackCurrency(int64_t packed) {
   if (packed == 0) return "???";
   std::string code;
-  for (int i = 0; i < 3; ++i) code += static_cast<char>((packed >> (8 * i)) & 0xff);
+  for (int i = 0; i < 3; ++i)
+    code += static_cast<char>((packed >> (8 * i)) & 0xff);
   return code;
 }
 
@@ -133,9 +132,8 @@ bool IsComparison(Op op) {
 }
 
 bool HasTwoOperands(Op op) {
-  return IsComparison(op) || op == Op::Add || op == Op::Sub ||
-         op == Op::Mul || op == Op::Div || op == Op::And || op == Op::Or ||
-         op == Op::Guard;
+  return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
+         op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard;
 }
 
 bool HasOneOperand(Op op) {
@@ -236,7 +234,8 @@ void DumpField(std::ostringstream& out, const Field& field) {
   out << "  " << field.name << ": " << TypeName(field.type)
       << (field.optional ? "?" : "") << " @" << field.offset;
   if (field.presence_offset >= 0) out << " present@" << field.presence_offset;
-  if (field.wire_name != field.name) out << " wire \"" << field.wire_name << "\"";
+  if (field.wire_name != field.name)
+    out << " wire \"" << field.wire_name << "\"";
   if (!field.default_words.empty() && field.type != Type::String) {
     out << " default";
     for (int64_t word : field.default_words) out << " " << word;
@@ -255,19 +254,17 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
       out << " " << inst.imm;
       if (inst.type == Type::Money) out << " " << UnpackCurrency(inst.imm2);
       break;
-    case Op::ConstString:
-      out << " $" << inst.imm;
-      break;
+    case Op::ConstString: out << " $" << inst.imm; break;
     case Op::Load:
     case Op::IsPresent:
       out << " " << BaseName(inst.base) << "[" << inst.imm << "]";
       break;
-    case Op::Now:
-      break;
+    case Op::Now: break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;
-      if (IsComparison(inst.op)) out << " (" << TypeName(inst.operand_type) << ")";
+      if (IsComparison(inst.op))
+        out << " (" << TypeName(inst.operand_type) << ")";
       break;
   }
   out << "\n";
@@ -276,17 +273,14 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
 void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   out << "    " << index << " " << step.name << ": " << StepKindName(step.kind);
   switch (step.kind) {
-    case StepKind::Wait:
-      out << " " << step.wait_seconds << "s";
-      break;
+    case StepKind::Wait: out << " " << step.wait_seconds << "s"; break;
     case StepKind::If:
       out << " fn" << step.condition << " else -> " << step.else_next;
       break;
     case StepKind::Send:
       out << " " << step.channel << " " << Quoted(step.template_name);
       break;
-    case StepKind::Exit:
-      break;
+    case StepKind::Exit: break;
   }
   out << " -> " << step.next << "\n";
 }
@@ -329,7 +323,8 @@ std::string Dump(const Program& program) {
   }
   for (const Journey& journey : program.journeys) {
     out << "journey " << journey.name << " on event " << journey.trigger_event;
-    if (journey.trigger_filter >= 0) out << " where fn" << journey.trigger_filter;
+    if (journey.trigger_filter >= 0)
+      out << " where fn" << journey.trigger_filter;
     for (int32_t exit_event : journey.exit_events) {
       out << " exit-on event " << exit_event;
     }

@@ -67,12 +67,18 @@ enum class Op : uint8_t {
   Mul,          // a, b; Int*Int, Decimal*Decimal, Money*Decimal, Dur*Int
   Div,          // a, b; same pairs as Mul
   Neg,          // a
-  Eq, Ne, Lt, Le, Gt, Ge,  // a, b of the same operand type -> Bool
-  And, Or,      // a, b: Bool
-  Not,          // a: Bool
-  IntToDecimal, // a: Int -> Decimal (exact)
-  Guard,        // a: Bool presence, b: Bool value -> `a and b`, used so
-                // that comparisons with absent values yield false
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,  // a, b of the same operand type -> Bool
+  And,
+  Or,            // a, b: Bool
+  Not,           // a: Bool
+  IntToDecimal,  // a: Int -> Decimal (exact)
+  Guard,         // a: Bool presence, b: Bool value -> `a and b`, used so
+                 // that comparisons with absent values yield false
 };
 
 const char* OpName(Op op);
@@ -82,10 +88,10 @@ struct Inst {
   Type type = Type::Bool;          // the type of the value defined
   Type operand_type = Type::Bool;  // for comparisons: the type compared
   Base base = Base::Profile;
-  int32_t a = -1;     // operand instruction indices
+  int32_t a = -1;  // operand instruction indices
   int32_t b = -1;
-  int64_t imm = 0;    // constant, load offset or string index
-  int64_t imm2 = 0;   // second word of a Money constant
+  int64_t imm = 0;   // constant, load offset or string index
+  int64_t imm2 = 0;  // second word of a Money constant
 };
 
 // A pure function of (profile, event, locals, now). Its result is the value
@@ -98,12 +104,12 @@ struct Function {
 
 // One field of an event record or one profile attribute.
 struct Field {
-  std::string name;      // as written in the program
-  std::string wire_name; // key in the JSON properties / traits
+  std::string name;       // as written in the program
+  std::string wire_name;  // key in the JSON properties / traits
   Type type = Type::Int;
   bool optional = false;
-  int32_t offset = 0;          // first word of the value
-  int32_t presence_offset = -1; // word holding 0/1; -1 when not optional
+  int32_t offset = 0;            // first word of the value
+  int32_t presence_offset = -1;  // word holding 0/1; -1 when not optional
   // Default for profile attributes: words of the value, or empty.
   std::vector<int64_t> default_words;
   std::string default_string;  // for String defaults
@@ -138,22 +144,22 @@ enum class StepKind : uint8_t { Wait, If, Send, Exit };
 // One node of a journey's state machine. `next` of -1 ends the instance.
 struct Step {
   StepKind kind = StepKind::Exit;
-  std::string name;        // label, or a generated `<kind><n>` name
+  std::string name;  // label, or a generated `<kind><n>` name
   int32_t next = -1;
-  int64_t wait_seconds = 0;  // Wait
-  int32_t condition = -1;    // If: Function index
-  int32_t else_next = -1;    // If: where a false condition goes
-  std::string channel;       // Send
-  std::string template_name; // Send
-  int32_t line = 0;          // source line, for explanations
+  int64_t wait_seconds = 0;   // Wait
+  int32_t condition = -1;     // If: Function index
+  int32_t else_next = -1;     // If: where a false condition goes
+  std::string channel;        // Send
+  std::string template_name;  // Send
+  int32_t line = 0;           // source line, for explanations
 };
 
 struct Journey {
   std::string name;
-  int32_t trigger_event = 0;  // EventType index
-  int32_t trigger_filter = -1; // Function index, or -1 for none
+  int32_t trigger_event = 0;    // EventType index
+  int32_t trigger_filter = -1;  // Function index, or -1 for none
   std::vector<int32_t> exit_events;
-  int32_t entry = -1;         // first Step index, -1 for an empty journey
+  int32_t entry = -1;  // first Step index, -1 for an empty journey
   std::vector<Step> steps;
   // The instance keeps its trigger event's record as its locals.
   int32_t locals_event = 0;
@@ -168,7 +174,7 @@ struct Program {
   std::vector<Aggregate> aggregates;
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
-  int32_t profile_words = 0;   // attributes + aggregates + segments
+  int32_t profile_words = 0;  // attributes + aggregates + segments
 
   // Dependency tables, derived by `AnalyzeDependencies`.
   // aggregates_by_event[e] lists the aggregates event type `e` updates.

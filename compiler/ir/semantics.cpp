@@ -17,8 +17,8 @@ int64_t parcours_decimal_div(int64_t a, int64_t b) {
   return static_cast<int64_t>(scaled / b);
 }
 
-int64_t parcours_string_compare(const char* a, int64_t a_length,
-                                const char* b, int64_t b_length) {
+int64_t parcours_string_compare(const char* a, int64_t a_length, const char* b,
+                                int64_t b_length) {
   int64_t common = std::min(a_length, b_length);
   int order = common > 0 ? std::memcmp(a, b, static_cast<size_t>(common)) : 0;
   if (order != 0) return order < 0 ? -1 : 1;

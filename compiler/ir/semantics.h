@@ -47,6 +47,6 @@ int64_t parcours_decimal_mul(int64_t a, int64_t b);
 int64_t parcours_decimal_div(int64_t a, int64_t b);
 
 // Three-way byte comparison of two strings: <0, 0 or >0.
-int64_t parcours_string_compare(const char* a, int64_t a_length,
-                                const char* b, int64_t b_length);
+int64_t parcours_string_compare(const char* a, int64_t a_length, const char* b,
+                                int64_t b_length);
 }

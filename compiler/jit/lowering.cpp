@@ -28,20 +28,13 @@ struct Words {
 // word as a signed 64-bit integer and strings by a signed three-way result.
 llvm::CmpInst::Predicate SignedPredicate(Op op) {
   switch (op) {
-    case Op::Eq:
-      return llvm::CmpInst::ICMP_EQ;
-    case Op::Ne:
-      return llvm::CmpInst::ICMP_NE;
-    case Op::Lt:
-      return llvm::CmpInst::ICMP_SLT;
-    case Op::Le:
-      return llvm::CmpInst::ICMP_SLE;
-    case Op::Gt:
-      return llvm::CmpInst::ICMP_SGT;
-    case Op::Ge:
-      return llvm::CmpInst::ICMP_SGE;
-    default:
-      break;
+    case Op::Eq: return llvm::CmpInst::ICMP_EQ;
+    case Op::Ne: return llvm::CmpInst::ICMP_NE;
+    case Op::Lt: return llvm::CmpInst::ICMP_SLT;
+    case Op::Le: return llvm::CmpInst::ICMP_SLE;
+    case Op::Gt: return llvm::CmpInst::ICMP_SGT;
+    case Op::Ge: return llvm::CmpInst::ICMP_SGE;
+    default: break;
   }
   return llvm::CmpInst::BAD_ICMP_PREDICATE;
 }
@@ -127,19 +120,16 @@ class ProgramLowering {
 
   Words LowerInst(const ir::Inst& inst, const std::string& name) {
     switch (inst.op) {
-      case Op::Const:
-        return {Word(inst.imm), Word(inst.imm2)};
+      case Op::Const: return {Word(inst.imm), Word(inst.imm2)};
       case Op::ConstString:
         return {builder_.CreatePtrToInt(strings_[inst.imm], word_, name),
                 Word(static_cast<int64_t>(program_.strings[inst.imm].size()))};
-      case Op::Load:
-        return Load(inst, name);
+      case Op::Load: return Load(inst, name);
       case Op::IsPresent: {
         llvm::Value* presence = LoadWord(inst.base, inst.imm, name + ".word");
         return Bool(builder_.CreateICmpNE(presence, Word(0)), name);
       }
-      case Op::Now:
-        return {function_->getArg(3), Word(0)};
+      case Op::Now: return {function_->getArg(3), Word(0)};
       case Op::Add:
       case Op::Sub:
       case Op::Mul:
@@ -192,12 +182,9 @@ class ProgramLowering {
 
   llvm::Value* BasePointer(ir::Base base) {
     switch (base) {
-      case ir::Base::Profile:
-        return function_->getArg(0);
-      case ir::Base::Event:
-        return function_->getArg(1);
-      case ir::Base::Local:
-        return function_->getArg(2);
+      case ir::Base::Profile: return function_->getArg(0);
+      case ir::Base::Event: return function_->getArg(1);
+      case ir::Base::Local: return function_->getArg(2);
     }
     return function_->getArg(0);
   }
@@ -220,8 +207,7 @@ class ProgramLowering {
           return {CallHelper(decimal_mul_, a.word0, b.word0, name), a.word1};
         case Op::Div:
           return {CallHelper(decimal_div_, a.word0, b.word0, name), a.word1};
-        default:
-          break;
+        default: break;
       }
     }
     if (inst.type == Type::Decimal && inst.op == Op::Mul) {
@@ -239,10 +225,8 @@ class ProgramLowering {
         return {builder_.CreateSub(a.word0, b.word0, name), Word(0)};
       case Op::Mul:
         return {builder_.CreateMul(a.word0, b.word0, name), Word(0)};
-      case Op::Div:
-        return {IntDiv(a.word0, b.word0, name), Word(0)};
-      default:
-        break;
+      case Op::Div: return {IntDiv(a.word0, b.word0, name), Word(0)};
+      default: break;
     }
     return {Word(0), Word(0)};
   }

@@ -22,8 +22,7 @@ ir::Type IrType(TypeKind kind) {
     case TypeKind::Time: return ir::Type::Time;
     case TypeKind::String: return ir::Type::String;
     case TypeKind::None:
-    case TypeKind::Error:
-      break;
+    case TypeKind::Error: break;
   }
   assert(false && "lowering a program that failed to check");
   return ir::Type::Bool;
@@ -58,9 +57,7 @@ void SetDefault(const Expr& literal, ir::Field& field) {
     case ir::Type::Money:
       field.default_words = {number, ir::PackCurrency(value.text)};
       return;
-    default:
-      field.default_words = {number};
-      return;
+    default: field.default_words = {number}; return;
   }
 }
 
@@ -75,8 +72,8 @@ class Lowerer {
     for (const sema::SegmentInfo& segment : checked_.segments) {
       ir::Segment lowered;
       lowered.name = segment.name;
-      lowered.predicate = LowerFunction("segment." + segment.name,
-                                        *segment.decl->predicate);
+      lowered.predicate =
+          LowerFunction("segment." + segment.name, *segment.decl->predicate);
       lowered.offset = segment_offsets_[program_.segments.size()];
       program_.segments.push_back(lowered);
     }
@@ -105,7 +102,8 @@ class Lowerer {
     int32_t words = 0;
     for (const sema::FieldDecl& field : checked_.profile) {
       ir::Field laid = LayOut(field, &words);
-      if (field.decl->default_value) SetDefault(*field.decl->default_value, laid);
+      if (field.decl->default_value)
+        SetDefault(*field.decl->default_value, laid);
       program_.profile.push_back(std::move(laid));
     }
     for (const sema::AggregateInfo& aggregate : checked_.aggregates) {
@@ -154,8 +152,8 @@ class Lowerer {
     for (const syntax::Step& step : steps) {
       const char* kind_name = kKindNames[static_cast<int>(step.kind)];
       int count = ++counts[kind_name];
-      step_names_[&step] = step.label ? step.label->text
-                                      : kind_name + std::to_string(count);
+      step_names_[&step] =
+          step.label ? step.label->text : kind_name + std::to_string(count);
       NameSteps(step.then_steps, counts);
       NameSteps(step.else_steps, counts);
     }
@@ -207,9 +205,7 @@ class Lowerer {
             "journey." + journey_->name + "." + step_names_.at(&step),
             *step.expr);
         break;
-      case syntax::StepKind::Exit:
-        lowered.kind = ir::StepKind::Exit;
-        break;
+      case syntax::StepKind::Exit: lowered.kind = ir::StepKind::Exit; break;
     }
     lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
@@ -273,8 +269,8 @@ class Lowerer {
       case RefKind::LocalField: {
         const ir::EventType& event = program_.events[journey_event_];
         const ir::Field& field = event.fields[info.index];
-        ir::Base base = info.ref == RefKind::EventField ? ir::Base::Event
-                                                        : ir::Base::Local;
+        ir::Base base =
+            info.ref == RefKind::EventField ? ir::Base::Event : ir::Base::Local;
         return {base, field.offset, field.presence_offset};
       }
       case RefKind::Aggregate:
@@ -282,8 +278,7 @@ class Lowerer {
       case RefKind::Segment:
         return {ir::Base::Profile, segment_offsets_[info.index], -1};
       case RefKind::None:
-      case RefKind::Now:
-        break;
+      case RefKind::Now: break;
     }
     assert(false && "not a stored reference");
     return {ir::Base::Profile, 0, -1};
@@ -318,16 +313,14 @@ class Lowerer {
         return -1;
       case ExprKind::Name:
       case ExprKind::Field:
-      case ExprKind::Call:
-        return LowerReference(info);
+      case ExprKind::Call: return LowerReference(info);
       case ExprKind::Unary: {
         int32_t operand = LowerExpr(*expr.operands[0]);
-        ir::Op op = expr.unary_op == syntax::UnaryOp::Not ? ir::Op::Not
-                                                          : ir::Op::Neg;
+        ir::Op op =
+            expr.unary_op == syntax::UnaryOp::Not ? ir::Op::Not : ir::Op::Neg;
         return EmitOp(op, IrType(info.type.kind), operand);
       }
-      case ExprKind::Binary:
-        return LowerBinary(expr, info);
+      case ExprKind::Binary: return LowerBinary(expr, info);
     }
     return -1;
   }
@@ -374,8 +367,7 @@ class Lowerer {
       case BinaryOp::Divide:
         return LowerArithmetic(expr.binary_op, left, right,
                                IrType(info.type.kind));
-      default:
-        break;
+      default: break;
     }
 
     if (left_kind == TypeKind::None || right_kind == TypeKind::None) {
@@ -396,9 +388,9 @@ class Lowerer {
     int32_t b = LowerOperand(right, decimal);
 
     static const std::pair<BinaryOp, ir::Op> kComparisons[] = {
-        {BinaryOp::Equal, ir::Op::Eq},     {BinaryOp::NotEqual, ir::Op::Ne},
-        {BinaryOp::Less, ir::Op::Lt},      {BinaryOp::LessEqual, ir::Op::Le},
-        {BinaryOp::Greater, ir::Op::Gt},   {BinaryOp::GreaterEqual, ir::Op::Ge},
+        {BinaryOp::Equal, ir::Op::Eq},   {BinaryOp::NotEqual, ir::Op::Ne},
+        {BinaryOp::Less, ir::Op::Lt},    {BinaryOp::LessEqual, ir::Op::Le},
+        {BinaryOp::Greater, ir::Op::Gt}, {BinaryOp::GreaterEqual, ir::Op::Ge},
     };
     ir::Op op = ir::Op::Eq;
     for (const auto& [syntax_op, ir_op] : kComparisons) {
@@ -426,10 +418,10 @@ class Lowerer {
     const Expr* first = &left;
     const Expr* second = &right;
     // The IR wants the money or duration operand first in a product.
-    bool swap = op == BinaryOp::Multiply &&
-                (right_kind == TypeKind::Money ||
-                 right_kind == TypeKind::Duration ||
-                 (right_kind == TypeKind::Time && left_kind == TypeKind::Duration));
+    bool swap =
+        op == BinaryOp::Multiply &&
+        (right_kind == TypeKind::Money || right_kind == TypeKind::Duration ||
+         (right_kind == TypeKind::Time && left_kind == TypeKind::Duration));
     if (op == BinaryOp::Add && left_kind == TypeKind::Duration &&
         right_kind == TypeKind::Time) {
       swap = true;

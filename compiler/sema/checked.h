@@ -16,7 +16,13 @@
 namespace parcours::sema {
 
 enum class TypeKind : uint8_t {
-  Bool, Int, Decimal, Money, Duration, Time, String,
+  Bool,
+  Int,
+  Decimal,
+  Money,
+  Duration,
+  Time,
+  String,
   None,   // the literal `none`
   Error,  // an expression that failed to type; silences follow-on errors
 };

@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <map>
 
-
 namespace parcours::sema {
 
 using diag::Kind;
@@ -191,8 +190,8 @@ class Checker {
 
   void Declare(const syntax::EventDecl& event) {
     if (!Claim(event_names_, event.name, "event")) return;
-    EventInfo info{event.name.text, event.wire_name.value_or(event.name.text),
-                   {}, &event};
+    EventInfo info{
+        event.name.text, event.wire_name.value_or(event.name.text), {}, &event};
     std::map<std::string, diag::Span> field_names;
     for (const syntax::Attribute& attribute : event.fields) {
       if (!Claim(field_names, attribute.name, "field")) continue;
@@ -325,7 +324,8 @@ class Checker {
         if (std::find(channels.begin(), channels.end(), step.channel.text) ==
             channels.end()) {
           std::string hint = Suggest(step.channel.text, channels);
-          if (hint.empty()) hint = "; the channels are email, inapp, push and sms";
+          if (hint.empty())
+            hint = "; the channels are email, inapp, push and sms";
           Error(Kind::UnknownChannel, step.channel.span,
                 "unknown channel " + Quote(step.channel.text) + hint);
         }
@@ -340,8 +340,7 @@ class Checker {
         CheckSteps(step.then_steps, scope, labels);
         CheckSteps(step.else_steps, scope, labels);
         return;
-      case syntax::StepKind::Exit:
-        return;
+      case syntax::StepKind::Exit: return;
     }
   }
 
@@ -379,13 +378,11 @@ class Checker {
       case ExprKind::Money:
       case ExprKind::Duration:
       case ExprKind::String:
-      case ExprKind::Bool:
-        return true;
+      case ExprKind::Bool: return true;
       case ExprKind::Unary:
         return expr.unary_op == syntax::UnaryOp::Negate &&
                IsLiteral(*expr.operands[0]);
-      default:
-        return false;
+      default: return false;
     }
   }
 
@@ -421,8 +418,9 @@ class Checker {
   Type CheckMoneyLiteral(const Expr& expr) {
     if (!IsCurrencyCode(expr.text)) {
       Error(Kind::UnknownCurrency, expr.span,
-            Quote(expr.text) + " is not an ISO 4217 currency code; use one "
-            "such as `EUR`, `GBP` or `USD`");
+            Quote(expr.text) +
+                " is not an ISO 4217 currency code; use one "
+                "such as `EUR`, `GBP` or `USD`");
       return Record(expr, kError);
     }
     return Record(expr, {TypeKind::Money});
@@ -440,8 +438,8 @@ class Checker {
       }
       return Record(expr, kBool, RefKind::Segment, static_cast<int32_t>(i));
     }
-    if (expr.text == "profile" || (!scope.alias.empty() &&
-                                   expr.text == scope.alias)) {
+    if (expr.text == "profile" ||
+        (!scope.alias.empty() && expr.text == scope.alias)) {
       Error(Kind::TypeMismatch, expr.span,
             Quote(expr.text) + " is a record; use one of its fields, as in " +
                 Quote(expr.text + ".name"));
@@ -457,7 +455,8 @@ class Checker {
     if (hint.empty() && FindProfileField(expr.text) != nullptr) {
       hint = "; did you mean " + Quote("profile." + expr.text) + "?";
     }
-    Error(Kind::UnknownName, expr.span, "unknown name " + Quote(expr.text) + hint);
+    Error(Kind::UnknownName, expr.span,
+          "unknown name " + Quote(expr.text) + hint);
     return Record(expr, kError);
   }
 
@@ -527,8 +526,8 @@ class Checker {
       }
       int32_t event = ResolveEvent({argument.text, argument.span});
       if (event < 0) return Record(expr, kError);
-      return RecordAggregate(expr, {AggregateKind::Count, event, -1,
-                                    {TypeKind::Int}});
+      return RecordAggregate(
+          expr, {AggregateKind::Count, event, -1, {TypeKind::Int}});
     }
     return CheckSum(expr, argument);
   }
@@ -559,8 +558,8 @@ class Checker {
                   Quote(field.name) + " is " + Spell(field.type));
         return Record(expr, kError);
       }
-      return RecordAggregate(expr, {AggregateKind::Sum, event,
-                                    static_cast<int32_t>(i), {kind}});
+      return RecordAggregate(
+          expr, {AggregateKind::Sum, event, static_cast<int32_t>(i), {kind}});
     }
     Error(Kind::UnknownField, argument.field.span,
           "event " + Quote(info.name) + " has no field " +
@@ -609,20 +608,17 @@ class Checker {
     }
     switch (expr.binary_op) {
       case BinaryOp::And:
-      case BinaryOp::Or:
-        return CheckLogical(expr, left, right);
+      case BinaryOp::Or: return CheckLogical(expr, left, right);
       case BinaryOp::Equal:
       case BinaryOp::NotEqual:
       case BinaryOp::Less:
       case BinaryOp::LessEqual:
       case BinaryOp::Greater:
-      case BinaryOp::GreaterEqual:
-        return CheckComparison(expr, left, right);
+      case BinaryOp::GreaterEqual: return CheckComparison(expr, left, right);
       case BinaryOp::Add:
       case BinaryOp::Subtract:
       case BinaryOp::Multiply:
-      case BinaryOp::Divide:
-        return CheckArithmetic(expr, left, right);
+      case BinaryOp::Divide: return CheckArithmetic(expr, left, right);
     }
     return Record(expr, kError);
   }
@@ -650,7 +646,8 @@ class Checker {
       if (equality && other.optional) return Record(expr, kBool);
       Error(Kind::TypeMismatch, expr.span,
             "only an optional value can be compared with `none`, and only "
-            "with `==` or `!=`; this is " + Spell(other));
+            "with `==` or `!=`; this is " +
+                Spell(other));
       return Record(expr, kError);
     }
 

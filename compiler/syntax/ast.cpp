@@ -32,8 +32,7 @@ class Dumper {
       Line(1, "import " + import.text + At(import.span));
     }
     for (const Declaration& declaration : module.declarations) {
-      std::visit([&](const auto& node) { DumpDeclaration(node); },
-                 declaration);
+      std::visit([&](const auto& node) { DumpDeclaration(node); }, declaration);
     }
     return out_.str();
   }
@@ -117,9 +116,7 @@ class Dumper {
           DumpSteps(depth + 1, step.else_steps);
         }
         return;
-      case StepKind::Exit:
-        Line(depth, label + "exit" + At(step.span));
-        return;
+      case StepKind::Exit: Line(depth, label + "exit" + At(step.span)); return;
     }
   }
 
@@ -143,29 +140,23 @@ class Dumper {
         Line(depth, "string \"" + expr.text + "\"" + at);
         return;
       case ExprKind::Bool:
-        Line(depth, std::string("bool ") + (expr.int_value ? "true" : "false") +
-                        at);
+        Line(depth,
+             std::string("bool ") + (expr.int_value ? "true" : "false") + at);
         return;
-      case ExprKind::None:
-        Line(depth, "none" + at);
-        return;
-      case ExprKind::Name:
-        Line(depth, "name " + expr.text + at);
-        return;
+      case ExprKind::None: Line(depth, "none" + at); return;
+      case ExprKind::Name: Line(depth, "name " + expr.text + at); return;
       case ExprKind::Field:
         Line(depth, "field ." + expr.field.text + at);
         DumpExpr(depth + 1, *expr.operands[0]);
         return;
-      case ExprKind::Call:
-        Line(depth, "call " + expr.text + at);
-        break;
+      case ExprKind::Call: Line(depth, "call " + expr.text + at); break;
       case ExprKind::Unary:
         Line(depth, std::string("unary ") +
                         (expr.unary_op == UnaryOp::Not ? "not" : "-") + at);
         break;
       case ExprKind::Binary:
-        Line(depth, std::string("binary ") + BinaryOpSpelling(expr.binary_op) +
-                        at);
+        Line(depth,
+             std::string("binary ") + BinaryOpSpelling(expr.binary_op) + at);
         break;
     }
     for (const auto& operand : expr.operands) DumpExpr(depth + 1, *operand);

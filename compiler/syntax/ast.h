@@ -40,9 +40,18 @@ enum class ExprKind : uint8_t {
 enum class UnaryOp : uint8_t { Negate, Not };
 
 enum class BinaryOp : uint8_t {
-  Add, Subtract, Multiply, Divide,
-  Equal, NotEqual, Less, LessEqual, Greater, GreaterEqual,
-  And, Or,
+  Add,
+  Subtract,
+  Multiply,
+  Divide,
+  Equal,
+  NotEqual,
+  Less,
+  LessEqual,
+  Greater,
+  GreaterEqual,
+  And,
+  Or,
 };
 
 const char* BinaryOpSpelling(BinaryOp op);

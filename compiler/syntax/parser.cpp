@@ -19,8 +19,8 @@ Span TokenSpan(int32_t file, const antlr4::Token* token) {
   if (token == nullptr) return {};
   int32_t line = static_cast<int32_t>(token->getLine());
   int32_t column = static_cast<int32_t>(token->getCharPositionInLine()) + 1;
-  auto length = static_cast<int32_t>(token->getStopIndex() -
-                                     token->getStartIndex() + 1);
+  auto length =
+      static_cast<int32_t>(token->getStopIndex() - token->getStartIndex() + 1);
   if (token->getType() == antlr4::Token::EOF) length = 1;
   return {file, line, column, line, column + std::max(length, 1)};
 }
@@ -178,7 +178,8 @@ class AstBuilder {
         Trigger built;
         built.event = NameOf(trigger->event);
         if (trigger->alias != nullptr) built.alias = NameOf(trigger->alias);
-        if (trigger->expr() != nullptr) built.where = BuildExpr(trigger->expr());
+        if (trigger->expr() != nullptr)
+          built.where = BuildExpr(trigger->expr());
         built.span = SpanOf(trigger);
         journey.triggers.push_back(std::move(built));
       } else if (auto* exit = dynamic_cast<G::ExitClauseContext*>(clause)) {
@@ -225,7 +226,8 @@ class AstBuilder {
   }
 
   std::vector<Step> BuildElse(G::ElseBranchContext* context) {
-    if (context->block() != nullptr) return BuildSteps(context->block()->step());
+    if (context->block() != nullptr)
+      return BuildSteps(context->block()->step());
     std::vector<Step> steps;
     if (dynamic_cast<G::IfStepContext*>(context->ifElse) == nullptr) {
       diagnostics_.Report(Kind::SyntaxError, SpanOf(context->ifElse),
@@ -319,12 +321,12 @@ class AstBuilder {
 
   static BinaryOp BinaryOpFromSpelling(const std::string& spelling) {
     static const std::pair<const char*, BinaryOp> kOps[] = {
-        {"+", BinaryOp::Add},         {"-", BinaryOp::Subtract},
-        {"*", BinaryOp::Multiply},    {"/", BinaryOp::Divide},
-        {"==", BinaryOp::Equal},      {"!=", BinaryOp::NotEqual},
-        {"<", BinaryOp::Less},        {"<=", BinaryOp::LessEqual},
-        {">", BinaryOp::Greater},     {">=", BinaryOp::GreaterEqual},
-        {"and", BinaryOp::And},       {"or", BinaryOp::Or},
+        {"+", BinaryOp::Add},      {"-", BinaryOp::Subtract},
+        {"*", BinaryOp::Multiply}, {"/", BinaryOp::Divide},
+        {"==", BinaryOp::Equal},   {"!=", BinaryOp::NotEqual},
+        {"<", BinaryOp::Less},     {"<=", BinaryOp::LessEqual},
+        {">", BinaryOp::Greater},  {">=", BinaryOp::GreaterEqual},
+        {"and", BinaryOp::And},    {"or", BinaryOp::Or},
     };
     for (const auto& [text, op] : kOps) {
       if (spelling == text) return op;
@@ -398,8 +400,9 @@ class AstBuilder {
       if (value > (std::numeric_limits<int64_t>::max() - digit) / 10) {
         diagnostics_.Report(
             Kind::BadLiteral, span,
-            "`" + text + "` does not fit in a 64-bit integer; the largest "
-            "is 9223372036854775807");
+            "`" + text +
+                "` does not fit in a 64-bit integer; the largest "
+                "is 9223372036854775807");
         return 0;
       }
       value = value * 10 + digit;

@@ -14,9 +14,9 @@ namespace {
 TEST_CASE("the JIT gives the documented result of each expression") {
   for (const auto& test : testing::ExpressionCases()) {
     SECTION(test.expression) {
-      auto compiled = testing::CompileText(
-          std::string(testing::kCaseProfile) + "segment s = " +
-          test.expression + "\n");
+      auto compiled =
+          testing::CompileText(std::string(testing::kCaseProfile) +
+                               "segment s = " + test.expression + "\n");
       INFO(compiled.diagnostics);
       REQUIRE(compiled.program);
 

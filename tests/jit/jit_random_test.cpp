@@ -74,24 +74,17 @@ class Random {
   // A word biased toward the values where arithmetic goes wrong.
   int64_t Word() {
     switch (Below(10)) {
-      case 0:
-        return 0;
-      case 1:
-        return Chance(50) ? 1 : -1;
-      case 2:
-        return Pick(std::vector<int64_t>{kMin, kMax, kMin + 1, kMax - 1});
-      case 3:
-        return (Below(21) - 10) * kScale;
-      case 4:
-        return Below(201) - 100;
+      case 0: return 0;
+      case 1: return Chance(50) ? 1 : -1;
+      case 2: return Pick(std::vector<int64_t>{kMin, kMax, kMin + 1, kMax - 1});
+      case 3: return (Below(21) - 10) * kScale;
+      case 4: return Below(201) - 100;
       case 5:
         return Pick(std::vector<int64_t>{kScale - 1, 1 - kScale, kScale / 2,
                                          -kScale / 2, 2, -2});
       case 6:
-      case 7:
-        return static_cast<int64_t>(Bits());
-      default:
-        return Below(2'000'000'000'001) - 1'000'000'000'000;
+      case 7: return static_cast<int64_t>(Bits());
+      default: return Below(2'000'000'000'001) - 1'000'000'000'000;
     }
   }
 
@@ -305,9 +298,7 @@ std::vector<int64_t> RandomRecord(Random& random,
   for (const Field& field : fields) {
     int64_t* word = &words[field.offset];
     switch (field.type) {
-      case Type::Bool:
-        word[0] = random.Below(2);
-        break;
+      case Type::Bool: word[0] = random.Below(2); break;
       case Type::Money:
         word[0] = random.Word();
         word[1] = random.Currency();
@@ -321,9 +312,7 @@ std::vector<int64_t> RandomRecord(Random& random,
       case Type::Int:
       case Type::Decimal:
       case Type::Duration:
-      case Type::Time:
-        word[0] = random.Word();
-        break;
+      case Type::Time: word[0] = random.Word(); break;
     }
   }
   return words;

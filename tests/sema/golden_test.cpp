@@ -13,8 +13,7 @@ namespace {
 std::string CheckAndRender(const std::filesystem::path& path, bool* errors) {
   diag::SourceManager sources;
   diag::DiagnosticEngine engine;
-  int32_t file = sources.Add(path.filename().string(),
-                             testing::ReadText(path));
+  int32_t file = sources.Add(path.filename().string(), testing::ReadText(path));
   auto module = syntax::ParseFile(sources, file, engine);
   if (module) {
     std::vector<syntax::Module> modules;

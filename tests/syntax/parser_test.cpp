@@ -1,7 +1,8 @@
 // Parser and AST builder: literals, precedence, spans and refusals.
+#include "compiler/syntax/parser.h"
+
 #include <catch2/catch.hpp>
 
-#include "compiler/syntax/parser.h"
 #include "tests/support/files.h"
 
 namespace parcours::syntax {

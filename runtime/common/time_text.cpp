@@ -1,0 +1,117 @@
+#include "runtime/common/time_text.h"
+
+#include <date/date.h>
+
+#include <chrono>
+#include <cstdio>
+
+namespace parcours::common {
+
+namespace {
+
+// Reads exactly `count` digits at `position`, advancing it.
+std::optional<int> Digits(std::string_view text, size_t& position, int count) {
+  if (position + count > text.size()) return std::nullopt;
+  int value = 0;
+  for (int i = 0; i < count; ++i) {
+    char c = text[position + i];
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  position += count;
+  return value;
+}
+
+bool Expect(std::string_view text, size_t& position, char expected) {
+  if (position >= text.size() || text[position] != expected) return false;
+  ++position;
+  return true;
+}
+
+void SkipFraction(std::string_view text, size_t& position) {
+  if (position >= text.size() || text[position] != '.') return;
+  size_t start = ++position;
+  while (position < text.size() && text[position] >= '0' &&
+         text[position] <= '9') {
+    ++position;
+  }
+  // A lone dot is not a fraction; leave it for the zone check to refuse.
+  if (position == start) --position;
+}
+
+// The zone suffix as seconds east of UTC, consuming the rest of `text`.
+std::optional<int> ZoneOffset(std::string_view text, size_t position) {
+  if (position >= text.size()) return std::nullopt;
+  char sign = text[position++];
+  if (sign == 'Z' || sign == 'z') {
+    if (position != text.size()) return std::nullopt;
+    return 0;
+  }
+  if (sign != '+' && sign != '-') return std::nullopt;
+
+  auto hours = Digits(text, position, 2);
+  if (!hours || *hours > 23) return std::nullopt;
+  int minutes = 0;
+  if (position < text.size()) {
+    if (text[position] == ':') ++position;
+    auto parsed = Digits(text, position, 2);
+    if (!parsed || *parsed > 59) return std::nullopt;
+    minutes = *parsed;
+  }
+  if (position != text.size()) return std::nullopt;
+
+  int offset = *hours * 3600 + minutes * 60;
+  return sign == '-' ? -offset : offset;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseTime(std::string_view text) {
+  size_t position = 0;
+  auto year = Digits(text, position, 4);
+  if (!year || !Expect(text, position, '-')) return std::nullopt;
+  auto month = Digits(text, position, 2);
+  if (!month || !Expect(text, position, '-')) return std::nullopt;
+  auto day = Digits(text, position, 2);
+  if (!day || !Expect(text, position, 'T')) return std::nullopt;
+  auto hour = Digits(text, position, 2);
+  if (!hour || !Expect(text, position, ':')) return std::nullopt;
+  auto minute = Digits(text, position, 2);
+  if (!minute || !Expect(text, position, ':')) return std::nullopt;
+  auto second = Digits(text, position, 2);
+  if (!second) return std::nullopt;
+  SkipFraction(text, position);
+  auto offset = ZoneOffset(text, position);
+  if (!offset) return std::nullopt;
+
+  date::year_month_day ymd{date::year{*year},
+                           date::month{static_cast<unsigned>(*month)},
+                           date::day{static_cast<unsigned>(*day)}};
+  if (!ymd.ok() || *hour > 23 || *minute > 59 || *second > 59) {
+    return std::nullopt;
+  }
+
+  int64_t days = date::sys_days{ymd}.time_since_epoch().count();
+  return days * 86400 + *hour * 3600 + *minute * 60 + *second - *offset;
+}
+
+std::string FormatTime(int64_t seconds) {
+  // Floor division, so that times before 1970 land on the right day.
+  int64_t days = seconds / 86400;
+  int64_t rest = seconds % 86400;
+  if (rest < 0) {
+    rest += 86400;
+    days -= 1;
+  }
+  date::year_month_day ymd{date::sys_days{date::days{days}}};
+
+  char text[48];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02uT%02d:%02d:%02dZ",
+                static_cast<int>(ymd.year()),
+                static_cast<unsigned>(ymd.month()),
+                static_cast<unsigned>(ymd.day()), static_cast<int>(rest / 3600),
+                static_cast<int>(rest / 60 % 60), static_cast<int>(rest % 60));
+  return text;
+}
+
+}  // namespace parcours::common

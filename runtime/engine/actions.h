@@ -1,0 +1,36 @@
+// The action lines the engine writes, byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "compiler/ir/ir.h"
+
+namespace parcours::engine {
+
+// 64-bit FNV-1a of `bytes`.
+uint64_t Fnv1a64(std::string_view bytes);
+
+// The idempotency key of an action: 16 lower-case hex digits of the FNV-1a
+// hash of profile, journey, instance seq and step index, joined by 0x1f
+// (a byte that cannot appear in the decimal numbers and is unlikely in
+// names). The same instance step always gets the same key.
+std::string ActionId(std::string_view profile, std::string_view journey,
+                     int64_t instance_seq, int32_t step_index);
+
+// What a `send` line says.
+struct SendAction {
+  std::string_view id;
+  int64_t at = 0;
+  std::string_view profile;
+  std::string_view journey;
+  const ir::Step* step = nullptr;  // a Send step
+};
+
+// {"kind":"send","id":...,"at":...,"profile":...,"channel":...,
+//  "template":...,"journey":...,"step":...,"category":...,"payload":{}}
+// compact, keys in that order, time in UTC with a Z.
+std::string FormatSendLine(const SendAction& send);
+
+}  // namespace parcours::engine

@@ -1,0 +1,62 @@
+#include "runtime/engine/dead_letters.h"
+
+#include <nlohmann/json.hpp>
+#include <utility>
+
+namespace parcours::engine {
+
+namespace {
+
+// Cuts `text` to at most `limit` bytes without splitting a UTF-8 sequence.
+std::string_view CutUtf8(std::string_view text, size_t limit) {
+  if (text.size() <= limit) return text;
+  size_t end = limit;
+  while (end > 0 && (static_cast<unsigned char>(text[end]) & 0xC0) == 0x80) {
+    --end;
+  }
+  return text.substr(0, end);
+}
+
+}  // namespace
+
+std::string FormatDeadLetter(int64_t line, std::string_view reason,
+                             std::string_view text) {
+  nlohmann::ordered_json letter = nlohmann::ordered_json::object();
+  letter["line"] = line;
+  letter["reason"] = reason;
+  letter["text"] = CutUtf8(text, kDeadLetterTextBytes);
+  // A bad line may be bad UTF-8; its bytes are replaced, not refused.
+  return letter.dump(-1, ' ', false,
+                     nlohmann::ordered_json::error_handler_t::replace);
+}
+
+DeadLetterFile::DeadLetterFile(std::string path) : path_(std::move(path)) {}
+
+common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
+                                     std::string_view text) {
+  if (!out_.is_open()) {
+    out_.open(path_, std::ios::out | std::ios::app | std::ios::binary);
+    if (!out_.is_open()) {
+      return common::Status::Error("could not open the dead-letter file `" +
+                                   path_ + "`");
+    }
+  }
+  out_ << FormatDeadLetter(line, reason, text) << '\n';
+  if (!out_) {
+    return common::Status::Error("could not write the dead-letter file `" +
+                                 path_ + "`");
+  }
+  return common::Status::Ok();
+}
+
+common::Status DeadLetterFile::Flush() {
+  if (!out_.is_open()) return common::Status::Ok();
+  out_.flush();
+  if (!out_) {
+    return common::Status::Error("could not write the dead-letter file `" +
+                                 path_ + "`");
+  }
+  return common::Status::Ok();
+}
+
+}  // namespace parcours::engine

@@ -1,0 +1,79 @@
+// The per-profile step loop of one partition: timers, aggregates,
+// segments, exits, triggers and journey steps.
+//
+// The engine changes a `store::State` and appends action lines to its
+// outbox; it does no I/O, so the caller decides when state is saved and
+// when actions leave (see `Run`).
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compiler/ir/evaluator.h"
+#include "compiler/ir/ir.h"
+#include "runtime/ingest/decoder.h"
+#include "runtime/store/state.h"
+
+namespace parcours::engine {
+
+struct EngineCounters {
+  int64_t sends = 0;
+  int64_t timers_fired = 0;
+  int64_t entries = 0;
+  int64_t exits = 0;
+};
+
+class Engine {
+ public:
+  // All three must outlive the engine; `state` must be laid out for
+  // `program`, and `evaluator` must evaluate `program`.
+  Engine(const ir::Program& program, const ir::Evaluator& evaluator,
+         store::State& state);
+
+  // Moves the clock to max(clock, `time`). First, every timer due at or
+  // before that instant fires, in order of (wake time, instance seq), each
+  // at its own wake time; a timer set while firing fires too if it falls
+  // due by then.
+  void AdvanceClock(int64_t time);
+
+  // Applies a decoded identify, or a track of a declared event type: skips
+  // it, changing nothing, when its message id was applied before (returns
+  // false); otherwise advances the clock to its time and applies it.
+  bool Apply(const ingest::DecodedEvent& event);
+
+  const EngineCounters& counters() const { return counters_; }
+
+ private:
+  void ApplyIdentify(store::Profile& profile,
+                     const ingest::DecodedEvent& event);
+  void ApplyTrack(store::Profile& profile, const ingest::DecodedEvent& event);
+  void UpdateAggregates(store::Profile& profile,
+                        const ingest::DecodedEvent& event);
+  void RecomputeSegments(store::Profile& profile);
+  void ExitJourneys(store::Profile& profile, int32_t event_type);
+  void TriggerJourneys(store::Profile& profile,
+                       const ingest::DecodedEvent& event);
+
+  // Runs the instance of `journey` from `step` at `time` until it waits or
+  // ends.
+  void RunInstance(store::Profile& profile, int32_t journey, int32_t step,
+                   int64_t time);
+  void EmitSend(const store::Profile& profile, int32_t journey,
+                const store::Instance& instance, int32_t step, int64_t time);
+  void Log(const store::Profile& profile, int32_t journey, int32_t step,
+           std::string message);
+
+  int64_t Now() const;
+
+  const ir::Program& program_;
+  const ir::Evaluator& evaluator_;
+  store::State& state_;
+  EngineCounters counters_;
+
+  // By event type: the journeys it starts and the journeys it ends, each
+  // in declaration order.
+  std::vector<std::vector<int32_t>> triggered_by_;
+  std::vector<std::vector<int32_t>> exited_by_;
+};
+
+}  // namespace parcours::engine

@@ -1,0 +1,288 @@
+#include "runtime/ingest/decoder.h"
+
+#include "runtime/common/decimal_text.h"
+#include "runtime/common/time_text.h"
+#include "runtime/ingest/values.h"
+
+namespace parcours::ingest {
+
+namespace {
+
+using Kind = JsonValue::Kind;
+
+// Input text quoted in a reason is cut so that one bad value cannot make
+// the reason longer than the line it describes.
+std::string Quote(std::string_view text) {
+  constexpr size_t kMax = 60;
+  if (text.size() <= kMax) return "`" + std::string(text) + "`";
+  return "`" + std::string(text.substr(0, kMax)) + "...`";
+}
+
+bool IsBlank(std::string_view line) {
+  return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
+// An identifier: a non-empty string, or an integer written as a number
+// (exports from some tools carry numeric ids).
+std::string DecodeId(const JsonValue* value, const char* name,
+                     std::string& id) {
+  if (value == nullptr || value->kind == Kind::Null) {
+    return std::string("missing ") + name;
+  }
+  if (value->kind == Kind::String) {
+    if (value->text.empty()) return std::string("missing ") + name;
+    id = value->text;
+    return "";
+  }
+  int64_t integer = 0;
+  if (value->kind == Kind::Number &&
+      common::ParseScaled(value->text, 0, integer) ==
+          common::NumberProblem::None) {
+    id = std::to_string(integer);
+    return "";
+  }
+  return std::string(name) + " must be a string or an integer, got " +
+         KindName(value->kind);
+}
+
+std::string DecodeTime(const JsonValue* value, const char* name,
+                       int64_t& seconds) {
+  if (value->kind != Kind::String) {
+    return std::string(name) + " must be an ISO 8601 time, got " +
+           KindName(value->kind);
+  }
+  auto parsed = common::ParseTime(value->text);
+  if (!parsed) {
+    return std::string(name) +
+           " is not an ISO 8601 time with a zone: " + Quote(value->text);
+  }
+  seconds = *parsed;
+  return "";
+}
+
+// The packed currency of a money value, read from the `currency` member
+// next to it. `what` names the value for messages ("money field `total`").
+std::string DecodeCurrency(const JsonValue& container, const std::string& what,
+                           int64_t& currency) {
+  const JsonValue* code = container.Find("currency");
+  if (code == nullptr || code->kind == Kind::Null) {
+    return what + " needs a `currency`";
+  }
+  if (code->kind != Kind::String) {
+    return "`currency` must be a string, got " +
+           std::string(KindName(code->kind));
+  }
+  currency = ir::PackCurrency(code->text);
+  if (currency == 0) {
+    return "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
+           "got " +
+           Quote(code->text);
+  }
+  return "";
+}
+
+// Decodes one present, non-null value into `field` of `record`. `name` is
+// how messages refer to the value ("field `total` of `Order Completed`").
+std::string DecodeInto(const JsonValue& container, const JsonValue& value,
+                       const ir::Field& field, const std::string& name,
+                       const std::string& money_name, common::Record& record) {
+  TypedValue typed;
+  std::string problem = DecodeTyped(value, field.type, typed);
+  if (!problem.empty()) return name + " " + problem;
+
+  int64_t currency = 0;
+  if (field.type == ir::Type::Money) {
+    problem = DecodeCurrency(container, money_name, currency);
+    if (!problem.empty()) return problem;
+  }
+  WriteField(record, field, typed, currency);
+  return "";
+}
+
+const JsonValue* ObjectMember(const JsonValue& root, const char* key,
+                              std::string& problem) {
+  const JsonValue* member = root.Find(key);
+  if (member == nullptr || member->kind == Kind::Null) return nullptr;
+  if (member->kind != Kind::Object) {
+    problem = "`" + std::string(key) + "` must be an object, got " +
+              KindName(member->kind);
+  }
+  return member;
+}
+
+}  // namespace
+
+Decoder::Decoder(const ir::Program& program) : program_(program) {
+  for (size_t i = 0; i < program.events.size(); ++i) {
+    events_by_wire_name_.emplace(program.events[i].wire_name,
+                                 static_cast<int32_t>(i));
+  }
+  for (size_t i = 0; i < program.profile.size(); ++i) {
+    attributes_by_wire_name_.emplace(program.profile[i].wire_name,
+                                     static_cast<int32_t>(i));
+  }
+}
+
+DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
+  DecodeResult result;
+  result.event.line = line_number;
+  if (IsBlank(line)) {
+    result.outcome = LineOutcome::Blank;
+    return result;
+  }
+
+  JsonValue root;
+  std::string problem = ParseJson(line, root);
+  if (!problem.empty()) {
+    result.reason = "not JSON: " + problem;
+    return result;
+  }
+  if (root.kind != Kind::Object) {
+    result.reason =
+        std::string("not a JSON object, got ") + KindName(root.kind);
+    return result;
+  }
+
+  const JsonValue* type = root.Find("type");
+  if (type == nullptr || type->kind != Kind::String) {
+    result.reason = "missing `type`";
+    return result;
+  }
+  if (type->text == "track") {
+    result.event.kind = EventKind::Track;
+  } else if (type->text == "identify") {
+    result.event.kind = EventKind::Identify;
+  } else {
+    result.reason = "unknown type " + Quote(type->text) +
+                    "; expected `track` or `identify`";
+    return result;
+  }
+
+  problem = DecodeEnvelope(root, result.event);
+  if (problem.empty()) {
+    problem = result.event.kind == EventKind::Track
+                  ? DecodeTrack(root, result)
+                  : DecodeIdentify(root, result.event);
+  }
+  if (!problem.empty()) {
+    result.outcome = LineOutcome::DeadLetter;
+    result.reason = std::move(problem);
+    return result;
+  }
+  if (result.outcome != LineOutcome::Ignored) {
+    result.outcome = LineOutcome::Event;
+  }
+  return result;
+}
+
+std::string Decoder::DecodeEnvelope(const JsonValue& root,
+                                    DecodedEvent& event) const {
+  std::string problem = DecodeId(root.Find("userId"), "userId", event.user_id);
+  if (!problem.empty()) return problem;
+
+  // A message id is optional; without one the event cannot be deduplicated.
+  const JsonValue* message_id = root.Find("messageId");
+  if (message_id != nullptr && message_id->kind != Kind::Null &&
+      !(message_id->kind == Kind::String && message_id->text.empty())) {
+    std::string id;
+    problem = DecodeId(message_id, "messageId", id);
+    if (!problem.empty()) return problem;
+    event.message_id = std::move(id);
+  }
+
+  const JsonValue* timestamp = root.Find("timestamp");
+  if (timestamp == nullptr || timestamp->kind == Kind::Null) {
+    return "missing timestamp";
+  }
+  problem = DecodeTime(timestamp, "timestamp", event.timestamp);
+  if (!problem.empty()) return problem;
+
+  const JsonValue* received_at = root.Find("receivedAt");
+  if (received_at != nullptr && received_at->kind != Kind::Null) {
+    int64_t seconds = 0;
+    problem = DecodeTime(received_at, "receivedAt", seconds);
+    if (!problem.empty()) return problem;
+    event.received_at = seconds;
+  }
+  return "";
+}
+
+std::string Decoder::DecodeTrack(const JsonValue& root,
+                                 DecodeResult& result) const {
+  const JsonValue* name = root.Find("event");
+  if (name == nullptr || name->kind != Kind::String || name->text.empty()) {
+    return "track without an `event` name";
+  }
+
+  // An event type the program does not declare is not a mistake in the
+  // input: streams carry many kinds of events, and a program reacts to
+  // some of them.
+  auto found = events_by_wire_name_.find(name->text);
+  if (found == events_by_wire_name_.end()) {
+    result.outcome = LineOutcome::Ignored;
+    return "";
+  }
+
+  DecodedEvent& event = result.event;
+  event.event_type = found->second;
+  const ir::EventType& type = program_.events[event.event_type];
+  event.record = common::Record(type.record_words);
+
+  std::string problem;
+  const JsonValue* properties = ObjectMember(root, "properties", problem);
+  if (!problem.empty()) return problem;
+  JsonValue empty;
+  empty.kind = Kind::Object;
+  if (properties == nullptr) properties = &empty;
+
+  for (const ir::Field& field : type.fields) {
+    std::string label =
+        "field " + Quote(field.wire_name) + " of " + Quote(type.wire_name);
+    const JsonValue* value = properties->Find(field.wire_name);
+    if (value == nullptr || value->kind == Kind::Null) {
+      if (field.optional) continue;
+      if (value == nullptr) return "missing " + label;
+    }
+    problem = DecodeInto(*properties, *value, field, label,
+                         "money field " + Quote(field.wire_name), event.record);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
+std::string Decoder::DecodeIdentify(const JsonValue& root,
+                                    DecodedEvent& event) const {
+  event.traits = common::Record(program_.profile_words);
+
+  std::string problem;
+  const JsonValue* traits = ObjectMember(root, "traits", problem);
+  if (!problem.empty()) return problem;
+  if (traits == nullptr) return "";
+
+  // Traits the program does not declare are someone else's data; they are
+  // skipped, not refused.
+  for (const JsonMember& member : traits->members) {
+    auto found = attributes_by_wire_name_.find(member.key);
+    if (found == attributes_by_wire_name_.end()) continue;
+    const ir::Field& field = program_.profile[found->second];
+    std::string label = "trait " + Quote(field.wire_name);
+
+    if (member.value.kind == Kind::Null && field.optional) {
+      ClearField(event.traits, field);
+    } else {
+      problem =
+          DecodeInto(*traits, member.value, field, label,
+                     "money trait " + Quote(field.wire_name), event.traits);
+      if (!problem.empty()) return problem;
+    }
+
+    bool listed = false;
+    for (int32_t attribute : event.trait_attributes) {
+      listed = listed || attribute == found->second;
+    }
+    if (!listed) event.trait_attributes.push_back(found->second);
+  }
+  return "";
+}
+
+}  // namespace parcours::ingest

@@ -1,0 +1,82 @@
+// Decodes one input line of the "track / identify" shape into typed slots.
+//
+// The decoder knows the program's schemas, so a track event's properties
+// land directly in the record layout the compiler chose for that event
+// type, and identify traits in the profile layout. A line that cannot be
+// used is data, not an error: its outcome says why, in words meant for the
+// dead-letter file.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/ir/ir.h"
+#include "runtime/common/record.h"
+#include "runtime/ingest/json_value.h"
+
+namespace parcours::ingest {
+
+enum class EventKind : uint8_t { Track, Identify };
+
+struct DecodedEvent {
+  EventKind kind = EventKind::Track;
+  int64_t line = 0;  // 1-based line number in the input
+  std::string user_id;
+  std::optional<std::string> message_id;
+  int64_t timestamp = 0;  // seconds since the epoch, UTC
+  std::optional<int64_t> received_at;
+
+  // Track: index into `Program::events`, or -1 for an event type the
+  // program does not declare (the line is then ignored).
+  int32_t event_type = -1;
+  // Track: the event's record, `EventType::record_words` long.
+  common::Record record;
+
+  // Identify: a profile-layout record in which only the attributes listed
+  // in `trait_attributes` (indices into `Program::profile`, each once, in
+  // input order) hold decoded values.
+  common::Record traits;
+  std::vector<int32_t> trait_attributes;
+
+  // The time the engine's clock follows: arrival when known, else the
+  // event's own time.
+  int64_t ClockTime() const { return received_at.value_or(timestamp); }
+};
+
+enum class LineOutcome : uint8_t {
+  Event,       // `event` is ready to apply
+  Blank,       // empty or only white space; skipped
+  Ignored,     // a track event of an undeclared type; `event` has its
+               // envelope (user, ids, times) but no record
+  DeadLetter,  // unusable; `reason` says why
+};
+
+struct DecodeResult {
+  LineOutcome outcome = LineOutcome::DeadLetter;
+  DecodedEvent event;
+  std::string reason;
+};
+
+class Decoder {
+ public:
+  // `program` must outlive the decoder.
+  explicit Decoder(const ir::Program& program);
+
+  DecodeResult Decode(std::string_view line, int64_t line_number) const;
+
+ private:
+  // Fills the envelope; returns the reason when it is unusable.
+  std::string DecodeEnvelope(const JsonValue& root, DecodedEvent& event) const;
+  std::string DecodeTrack(const JsonValue& root, DecodeResult& result) const;
+  std::string DecodeIdentify(const JsonValue& root, DecodedEvent& event) const;
+
+  const ir::Program& program_;
+  std::unordered_map<std::string, int32_t> events_by_wire_name_;
+  std::unordered_map<std::string, int32_t> attributes_by_wire_name_;
+};
+
+}  // namespace parcours::ingest

@@ -1,0 +1,37 @@
+// Splits an input stream into lines without trusting their length.
+//
+// A line longer than the limit is not an error of the reader: its first
+// bytes are kept (for the dead-letter file) and the rest is skipped, so a
+// runaway line costs no more memory than the limit.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <istream>
+#include <string>
+
+namespace parcours::ingest {
+
+class LineReader {
+ public:
+  // `input` must outlive the reader.
+  LineReader(std::istream& input, size_t max_line_bytes);
+
+  // Reads the next line into `line`, without its `\n` or `\r\n`. Returns
+  // false at the end of the input (a last line without a newline is still
+  // returned). `too_long` tells whether the line was cut at the limit.
+  bool Next(std::string& line, bool& too_long);
+
+  // 1-based number of the line last returned.
+  int64_t line_number() const { return line_number_; }
+
+  // True when the stream failed for a reason other than its end.
+  bool failed() const;
+
+ private:
+  std::istream& input_;
+  size_t max_line_bytes_;
+  int64_t line_number_ = 0;
+};
+
+}  // namespace parcours::ingest

@@ -1,0 +1,117 @@
+#include "runtime/ingest/values.h"
+
+#include "runtime/common/decimal_text.h"
+#include "runtime/common/time_text.h"
+
+namespace parcours::ingest {
+
+namespace {
+
+using common::NumberProblem;
+
+std::string WrongKind(ir::Type type, const JsonValue& value) {
+  return std::string("must be ") + ExpectedForm(type) + ", got " +
+         KindName(value.kind);
+}
+
+std::string Describe(NumberProblem problem, ir::Type type,
+                     const JsonValue& value) {
+  switch (problem) {
+    case NumberProblem::None: return "";
+    case NumberProblem::NotANumber: return WrongKind(type, value);
+    case NumberProblem::TooPrecise:
+      if (type == ir::Type::Decimal || type == ir::Type::Money) {
+        return "has more than " + std::to_string(kDecimalDigits) +
+               " decimal places";
+      }
+      return std::string("must be ") + ExpectedForm(type) + ", got a fraction";
+    case NumberProblem::OutOfRange: return "is out of range";
+  }
+  return "";
+}
+
+std::string DecodeScaled(const JsonValue& value, ir::Type type, int scale,
+                         bool allow_string, TypedValue& out) {
+  bool number = value.kind == JsonValue::Kind::Number;
+  bool text = allow_string && value.kind == JsonValue::Kind::String;
+  if (!number && !text) return WrongKind(type, value);
+  return Describe(common::ParseScaled(value.text, scale, out.word), type,
+                  value);
+}
+
+}  // namespace
+
+const char* ExpectedForm(ir::Type type) {
+  switch (type) {
+    case ir::Type::Bool: return "a boolean";
+    case ir::Type::Int: return "an integer";
+    case ir::Type::Decimal: return "a number";
+    case ir::Type::Money: return "a number";
+    case ir::Type::Duration: return "a whole number of seconds";
+    case ir::Type::Time: return "an ISO 8601 time";
+    case ir::Type::String: return "a string";
+  }
+  return "?";
+}
+
+std::string DecodeTyped(const JsonValue& value, ir::Type type,
+                        TypedValue& out) {
+  out = TypedValue{};
+  switch (type) {
+    case ir::Type::Int:
+    case ir::Type::Duration: return DecodeScaled(value, type, 0, false, out);
+    case ir::Type::Decimal:
+    case ir::Type::Money:
+      return DecodeScaled(value, type, kDecimalDigits, true, out);
+    case ir::Type::Bool:
+      if (value.kind != JsonValue::Kind::Bool) return WrongKind(type, value);
+      out.word = value.boolean ? 1 : 0;
+      return "";
+    case ir::Type::String:
+      if (value.kind != JsonValue::Kind::String) return WrongKind(type, value);
+      out.text = value.text;
+      return "";
+    case ir::Type::Time: {
+      if (value.kind != JsonValue::Kind::String) return WrongKind(type, value);
+      auto seconds = common::ParseTime(value.text);
+      if (!seconds) {
+        return "is not an ISO 8601 time with a zone: `" +
+               value.text.substr(0, 40) + "`";
+      }
+      out.word = *seconds;
+      return "";
+    }
+  }
+  return "has an unknown type";
+}
+
+void WriteTyped(common::Record& record, ir::Type type, int32_t offset,
+                const TypedValue& value, int64_t currency) {
+  switch (type) {
+    case ir::Type::String: record.SetString(offset, value.text); return;
+    case ir::Type::Money:
+      record.Set(offset, value.word);
+      record.Set(offset + 1, currency);
+      return;
+    case ir::Type::Bool:
+    case ir::Type::Int:
+    case ir::Type::Decimal:
+    case ir::Type::Duration:
+    case ir::Type::Time: record.Set(offset, value.word); return;
+  }
+}
+
+void WriteField(common::Record& record, const ir::Field& field,
+                const TypedValue& value, int64_t currency) {
+  WriteTyped(record, field.type, field.offset, value, currency);
+  if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
+}
+
+void ClearField(common::Record& record, const ir::Field& field) {
+  for (int i = 0; i < ir::WordCount(field.type); ++i) {
+    record.Set(field.offset + i, 0);
+  }
+  if (field.presence_offset >= 0) record.Set(field.presence_offset, 0);
+}
+
+}  // namespace parcours::ingest

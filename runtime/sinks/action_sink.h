@@ -1,0 +1,47 @@
+// Where actions go once their batch is safely in the state file.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/common/status.h"
+
+namespace parcours::sinks {
+
+class ActionSink {
+ public:
+  virtual ~ActionSink() = default;
+
+  // Receives one action as a JSON line, without the newline. Lines arrive
+  // in the order the actions happened, only after the batch that produced
+  // them has committed.
+  virtual common::Status Write(std::string_view line) = 0;
+
+  // Called at the end of each batch: the lines written so far must now be
+  // durable at the destination (flushed, sent).
+  virtual common::Status Flush() = 0;
+};
+
+// Keeps the lines in memory; for tests and for `parcours test`.
+class MemorySink final : public ActionSink {
+ public:
+  common::Status Write(std::string_view line) override {
+    lines_.emplace_back(line);
+    return common::Status::Ok();
+  }
+
+  common::Status Flush() override {
+    ++flushes_;
+    return common::Status::Ok();
+  }
+
+  const std::vector<std::string>& lines() const { return lines_; }
+  int flushes() const { return flushes_; }
+
+ private:
+  std::vector<std::string> lines_;
+  int flushes_ = 0;
+};
+
+}  // namespace parcours::sinks

@@ -1,0 +1,148 @@
+#include "runtime/store/sqlite.h"
+
+#include <sqlite3.h>
+
+#include <utility>
+
+namespace parcours::store {
+
+using common::Expected;
+using common::Status;
+
+Statement::Statement(sqlite3* db, sqlite3_stmt* statement)
+    : db_(db), statement_(statement) {}
+
+Statement::Statement(Statement&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)),
+      statement_(std::exchange(other.statement_, nullptr)) {}
+
+Statement& Statement::operator=(Statement&& other) noexcept {
+  if (this != &other) {
+    sqlite3_finalize(statement_);
+    db_ = std::exchange(other.db_, nullptr);
+    statement_ = std::exchange(other.statement_, nullptr);
+  }
+  return *this;
+}
+
+Statement::~Statement() { sqlite3_finalize(statement_); }
+
+void Statement::BindInt(int index, int64_t value) {
+  sqlite3_bind_int64(statement_, index, value);
+}
+
+void Statement::BindText(int index, std::string_view text) {
+  sqlite3_bind_text64(statement_, index, text.data(), text.size(),
+                      SQLITE_TRANSIENT, SQLITE_UTF8);
+}
+
+void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
+
+void Statement::BindOptional(int index, std::optional<int64_t> value) {
+  if (value) {
+    BindInt(index, *value);
+  } else {
+    BindNull(index);
+  }
+}
+
+Expected<bool> Statement::Step() {
+  int code = sqlite3_step(statement_);
+  if (code == SQLITE_ROW) return true;
+  if (code == SQLITE_DONE) return false;
+  return Status::Error(sqlite3_errmsg(db_));
+}
+
+Status Statement::Run() {
+  Expected<bool> stepped = Step();
+  Reset();
+  if (!stepped.ok()) return stepped.status();
+  return Status::Ok();
+}
+
+bool Statement::IsNull(int column) const {
+  return sqlite3_column_type(statement_, column) == SQLITE_NULL;
+}
+
+int64_t Statement::Int(int column) const {
+  return sqlite3_column_int64(statement_, column);
+}
+
+std::string Statement::Text(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  if (text == nullptr) return "";
+  int size = sqlite3_column_bytes(statement_, column);
+  return std::string(reinterpret_cast<const char*>(text),
+                     static_cast<size_t>(size));
+}
+
+void Statement::Reset() {
+  sqlite3_reset(statement_);
+  sqlite3_clear_bindings(statement_);
+}
+
+Database::Database(Database&& other) noexcept
+    : db_(std::exchange(other.db_, nullptr)) {}
+
+Database& Database::operator=(Database&& other) noexcept {
+  if (this != &other) {
+    sqlite3_close_v2(db_);
+    db_ = std::exchange(other.db_, nullptr);
+  }
+  return *this;
+}
+
+Database::~Database() { sqlite3_close_v2(db_); }
+
+Expected<Database> Database::Open(const std::string& path) {
+  sqlite3* db = nullptr;
+  int code = sqlite3_open_v2(
+      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  if (code != SQLITE_OK) {
+    std::string message =
+        db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    sqlite3_close_v2(db);
+    return Status::Error(message);
+  }
+  sqlite3_extended_result_codes(db, 1);
+  return Database(db);
+}
+
+Status Database::Exec(const std::string& sql) {
+  char* error = nullptr;
+  int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  if (code == SQLITE_OK) return Status::Ok();
+  std::string message = error != nullptr ? error : sqlite3_errstr(code);
+  sqlite3_free(error);
+  return Status::Error(message);
+}
+
+Expected<Statement> Database::Prepare(std::string_view sql) {
+  sqlite3_stmt* statement = nullptr;
+  int code = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()),
+                                SQLITE_PREPARE_PERSISTENT, &statement, nullptr);
+  if (code != SQLITE_OK) return Status::Error(LastError());
+  return Statement(db_, statement);
+}
+
+Expected<int64_t> Database::QueryInt(const std::string& sql) {
+  Expected<Statement> statement = Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  Expected<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Error("no result from `" + sql + "`");
+  return statement->Int(0);
+}
+
+Expected<std::string> Database::QueryText(const std::string& sql) {
+  Expected<Statement> statement = Prepare(sql);
+  if (!statement.ok()) return statement.status();
+  Expected<bool> row = statement->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return Status::Error("no result from `" + sql + "`");
+  return statement->Text(0);
+}
+
+std::string Database::LastError() const { return sqlite3_errmsg(db_); }
+
+}  // namespace parcours::store

@@ -1,0 +1,83 @@
+// Thin owners of SQLite handles that report failures as `Status`.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/common/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace parcours::store {
+
+class Statement {
+ public:
+  Statement() = default;
+  Statement(sqlite3* db, sqlite3_stmt* statement);
+  Statement(Statement&& other) noexcept;
+  Statement& operator=(Statement&& other) noexcept;
+  Statement(const Statement&) = delete;
+  Statement& operator=(const Statement&) = delete;
+  ~Statement();
+
+  // Parameters are numbered from 1, as in SQLite.
+  void BindInt(int index, int64_t value);
+  void BindText(int index, std::string_view text);
+  void BindNull(int index);
+  void BindOptional(int index, std::optional<int64_t> value);
+
+  // Runs one step: true when a row is ready, false when done.
+  common::Expected<bool> Step();
+
+  // Runs to completion, for statements without results, then resets.
+  common::Status Run();
+
+  // Columns are numbered from 0, as in SQLite.
+  bool IsNull(int column) const;
+  int64_t Int(int column) const;
+  std::string Text(int column) const;
+
+  // Makes the statement ready to run again, with its bindings cleared.
+  void Reset();
+
+ private:
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* statement_ = nullptr;
+};
+
+class Database {
+ public:
+  Database() = default;
+  Database(Database&& other) noexcept;
+  Database& operator=(Database&& other) noexcept;
+  Database(const Database&) = delete;
+  Database& operator=(const Database&) = delete;
+  ~Database();
+
+  // Opens (creating when missing) the database file at `path`. Opening
+  // does not write to an existing file.
+  static common::Expected<Database> Open(const std::string& path);
+
+  // Runs one or more statements that return no rows.
+  common::Status Exec(const std::string& sql);
+
+  common::Expected<Statement> Prepare(std::string_view sql);
+
+  // The value of a pragma or query that returns one integer.
+  common::Expected<int64_t> QueryInt(const std::string& sql);
+
+  // The value of a query that returns one text.
+  common::Expected<std::string> QueryText(const std::string& sql);
+
+ private:
+  explicit Database(sqlite3* db) : db_(db) {}
+
+  std::string LastError() const;
+
+  sqlite3* db_ = nullptr;
+};
+
+}  // namespace parcours::store

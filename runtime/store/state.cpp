@@ -1,0 +1,186 @@
+#include "runtime/store/state.h"
+
+#include <utility>
+
+#include "runtime/common/check.h"
+
+namespace parcours::store {
+
+namespace {
+
+bool HasDefault(const ir::Field& field) {
+  if (field.type == ir::Type::String) {
+    return !field.default_string.empty() || !field.default_words.empty();
+  }
+  return !field.default_words.empty();
+}
+
+common::Record MakeDefaultRecord(const ir::Program& program) {
+  common::Record record(program.profile_words);
+  for (const ir::Field& field : program.profile) {
+    if (!HasDefault(field)) continue;
+    if (field.type == ir::Type::String) {
+      record.SetString(field.offset, field.default_string);
+    } else {
+      PARCOURS_CHECK(field.default_words.size() ==
+                         static_cast<size_t>(ir::WordCount(field.type)),
+                     "attribute default has the wrong number of words");
+      for (size_t i = 0; i < field.default_words.size(); ++i) {
+        record.Set(field.offset + static_cast<int32_t>(i),
+                   field.default_words[i]);
+      }
+    }
+    if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
+  }
+  return record;
+}
+
+}  // namespace
+
+State::State(const ir::Program& program)
+    : program_(program), default_record_(MakeDefaultRecord(program)) {}
+
+Profile* State::FindProfile(const std::string& id) {
+  auto found = profiles_.find(id);
+  return found == profiles_.end() ? nullptr : found->second.get();
+}
+
+Profile& State::FindOrCreateProfile(const std::string& id) {
+  if (Profile* existing = FindProfile(id)) return *existing;
+
+  auto profile = std::make_unique<Profile>();
+  profile->id = id;
+  profile->record = default_record_;
+  Profile& created = AdoptProfile(std::move(profile));
+  MarkRecordDirty(created);
+  return created;
+}
+
+Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
+  PARCOURS_CHECK(profile->record.size() == program_.profile_words,
+                 "profile record does not match the program's layout");
+  std::string id = profile->id;
+  auto [it, inserted] = profiles_.emplace(std::move(id), std::move(profile));
+  PARCOURS_CHECK(inserted, "profile adopted twice");
+  return *it->second;
+}
+
+void State::MarkRecordDirty(Profile& profile) {
+  profile.record_dirty = true;
+  List(profile);
+}
+
+void State::List(Profile& profile) {
+  if (profile.listed) return;
+  profile.listed = true;
+  dirty_profiles_.push_back(&profile);
+}
+
+void State::MarkInstanceDirty(Profile& profile, int32_t journey) {
+  if (profile.instance_dirty.size() < program_.journeys.size()) {
+    profile.instance_dirty.resize(program_.journeys.size(), false);
+  }
+  profile.instance_dirty[journey] = true;
+  List(profile);
+}
+
+Instance* State::FindInstance(Profile& profile, int32_t journey) {
+  if (static_cast<size_t>(journey) >= profile.instances.size()) return nullptr;
+  return profile.instances[journey].get();
+}
+
+Instance& State::AddInstance(Profile& profile,
+                             std::unique_ptr<Instance> instance) {
+  int32_t journey = instance->journey;
+  PARCOURS_CHECK(
+      journey >= 0 && static_cast<size_t>(journey) < program_.journeys.size(),
+      "instance of an unknown journey");
+  PARCOURS_CHECK(FindInstance(profile, journey) == nullptr,
+                 "a profile can be in a journey only once at a time");
+  if (profile.instances.size() < program_.journeys.size()) {
+    profile.instances.resize(program_.journeys.size());
+  }
+
+  if (instance->wake_at) {
+    timers_.emplace(TimerKey{*instance->wake_at, instance->seq},
+                    TimerTarget{&profile, journey});
+  }
+  profile.instances[journey] = std::move(instance);
+  ++instance_count_;
+  MarkInstanceDirty(profile, journey);
+  return *profile.instances[journey];
+}
+
+void State::RemoveInstance(Profile& profile, int32_t journey) {
+  Instance* instance = FindInstance(profile, journey);
+  PARCOURS_CHECK(instance != nullptr, "removing an instance that is not there");
+  if (instance->wake_at) {
+    timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+  }
+  profile.instances[journey].reset();
+  --instance_count_;
+  MarkInstanceDirty(profile, journey);
+}
+
+void State::Schedule(Profile& profile, int32_t journey, int32_t step,
+                     int64_t wake_at) {
+  Instance* instance = FindInstance(profile, journey);
+  PARCOURS_CHECK(instance != nullptr, "scheduling a missing instance");
+  if (instance->wake_at) {
+    timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+  }
+  instance->step = step;
+  instance->wake_at = wake_at;
+  timers_.emplace(TimerKey{wake_at, instance->seq},
+                  TimerTarget{&profile, journey});
+  MarkInstanceDirty(profile, journey);
+}
+
+std::optional<TimerKey> State::FirstTimer() const {
+  if (timers_.empty()) return std::nullopt;
+  return timers_.begin()->first;
+}
+
+TimerTarget State::PopFirstTimer() {
+  PARCOURS_CHECK(!timers_.empty(), "no timer to pop");
+  TimerTarget target = timers_.begin()->second;
+  timers_.erase(timers_.begin());
+
+  Instance* instance = FindInstance(*target.profile, target.journey);
+  PARCOURS_CHECK(instance != nullptr, "a timer outlived its instance");
+  instance->wake_at.reset();
+  MarkInstanceDirty(*target.profile, target.journey);
+  return target;
+}
+
+bool State::IsProcessed(const std::string& message_id) const {
+  return processed_.count(message_id) != 0;
+}
+
+void State::AddProcessed(const std::string& message_id, bool is_new) {
+  bool inserted = processed_.insert(message_id).second;
+  if (inserted && is_new) new_processed_.push_back(message_id);
+}
+
+void State::Emit(std::string id, std::string line) {
+  outbox_.push_back({0, std::move(id), std::move(line)});
+}
+
+void State::ForgetDirtiness() {
+  for (Profile* profile : dirty_profiles_) {
+    profile->record_dirty = false;
+    profile->instance_dirty.assign(profile->instance_dirty.size(), false);
+    profile->listed = false;
+  }
+  dirty_profiles_.clear();
+}
+
+void State::ClearChanges() {
+  ForgetDirtiness();
+  new_processed_.clear();
+  log_.clear();
+  for (OutboxRow& row : outbox_) undelivered_.push_back(std::move(row));
+  outbox_.clear();
+}
+
+}  // namespace parcours::store

@@ -1,0 +1,206 @@
+// One partition's state in memory: profiles, journey instances, timers,
+// processed message ids, and the changes not yet saved.
+//
+// The engine mutates a `State`; the `Store` loads it from and saves it to
+// SQLite. Nothing here is shared between partitions, so N partitions are N
+// independent `State`s.
+#pragma once
+
+#include <compare>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include "compiler/ir/ir.h"
+#include "runtime/common/record.h"
+
+namespace parcours::store {
+
+// One profile's place in one journey.
+struct Instance {
+  int32_t journey = 0;  // index into `Program::journeys`
+  int64_t seq = 0;      // unique, increasing in order of entry
+  int32_t step = -1;    // the `Wait` step it waits at
+  std::optional<int64_t> wake_at;
+  int64_t entered_at = 0;
+  common::Record locals;  // a copy of the trigger event's record
+};
+
+struct Profile {
+  std::string id;
+  common::Record record;  // `Program::profile_words` long
+
+  // The live instance per journey index, or null. Empty until the profile
+  // first enters a journey.
+  std::vector<std::unique_ptr<Instance>> instances;
+
+  // What changed since the last save (maintained by `State`).
+  bool record_dirty = false;
+  std::vector<bool> instance_dirty;  // by journey index
+  bool listed = false;               // in `State::dirty_profiles()`
+};
+
+// Timers fire in order of wake time, then of instance entry.
+struct TimerKey {
+  int64_t wake_at = 0;
+  int64_t seq = 0;
+  auto operator<=>(const TimerKey&) const = default;
+};
+
+struct TimerTarget {
+  Profile* profile = nullptr;
+  int32_t journey = 0;
+};
+
+// A row of the `log` table.
+struct LogRow {
+  int64_t at = 0;
+  std::string level;      // "info" or "warn"
+  std::string component;  // "engine", "store", ...
+  std::string profile;
+  std::string journey;
+  std::string step;
+  std::string message;
+};
+
+// A row of the `outbox` table; `seq` is assigned when it is saved.
+struct OutboxRow {
+  int64_t seq = 0;
+  std::string id;
+  std::string line;
+};
+
+class State {
+ public:
+  // `program` must outlive the state; records are laid out for it.
+  explicit State(const ir::Program& program);
+
+  const ir::Program& program() const { return program_; }
+
+  // The engine's clock; empty until the first event.
+  std::optional<int64_t> clock() const { return clock_; }
+  void set_clock(int64_t clock) { clock_ = clock; }
+
+  // Returns the next instance sequence number and advances it.
+  int64_t TakeSeq() { return next_seq_++; }
+  int64_t next_seq() const { return next_seq_; }
+  void set_next_seq(int64_t seq) { next_seq_ = seq; }
+
+  // The last input line applied, for the `meta` table.
+  int64_t applied_line() const { return applied_line_; }
+  void set_applied_line(int64_t line) { applied_line_ = line; }
+
+  // --- Profiles ---
+
+  Profile* FindProfile(const std::string& id);
+
+  // The profile `id`; a new one starts from the attribute defaults and is
+  // marked for saving.
+  Profile& FindOrCreateProfile(const std::string& id);
+
+  // A profile record holding only the attribute defaults.
+  const common::Record& DefaultRecord() const { return default_record_; }
+
+  // Takes a profile read from the store; its id must be new.
+  Profile& AdoptProfile(std::unique_ptr<Profile> profile);
+
+  void MarkRecordDirty(Profile& profile);
+
+  // --- Instances and timers ---
+
+  Instance* FindInstance(Profile& profile, int32_t journey);
+
+  // Adds `instance` to `profile`, which must not have one in the same
+  // journey; schedules its timer when it has a wake time.
+  Instance& AddInstance(Profile& profile, std::unique_ptr<Instance> instance);
+
+  // Removes the instance and its pending timer, if any.
+  void RemoveInstance(Profile& profile, int32_t journey);
+
+  // Makes the instance wait at `step` until `wake_at`.
+  void Schedule(Profile& profile, int32_t journey, int32_t step,
+                int64_t wake_at);
+
+  // The earliest pending timer, if any.
+  std::optional<TimerKey> FirstTimer() const;
+
+  // Removes the earliest timer and returns its instance, which stays at
+  // its step with no wake time until the engine moves it on.
+  TimerTarget PopFirstTimer();
+
+  int64_t CountInstances() const { return instance_count_; }
+
+  // --- Processed message ids ---
+
+  bool IsProcessed(const std::string& message_id) const;
+
+  // Records an id; `is_new` ids are also saved with the next batch.
+  void AddProcessed(const std::string& message_id, bool is_new);
+
+  // --- Log and outbox ---
+
+  void Log(LogRow row) { log_.push_back(std::move(row)); }
+  void Emit(std::string id, std::string line);
+
+  // Outbox rows saved but not yet handed to the sink, in order.
+  std::vector<OutboxRow>& undelivered() { return undelivered_; }
+
+  // Highest outbox `seq` the sink has received.
+  int64_t delivered_through() const { return delivered_through_; }
+  void set_delivered_through(int64_t seq) { delivered_through_ = seq; }
+
+  // --- Changes since the last save, for the store ---
+
+  const std::vector<Profile*>& dirty_profiles() const {
+    return dirty_profiles_;
+  }
+  const std::vector<std::string>& new_processed() const {
+    return new_processed_;
+  }
+  const std::vector<LogRow>& pending_log() const { return log_; }
+  std::vector<OutboxRow>& pending_outbox() { return outbox_; }
+
+  // Forgets the changes after a successful save; saved outbox rows move
+  // to `undelivered()`.
+  void ClearChanges();
+
+  // Marks every profile and instance as saved, keeping log and outbox
+  // rows; used after loading, when nothing read is a change.
+  void ForgetDirtiness();
+
+  // Visits each profile, in no particular order.
+  template <typename Visit>
+  void ForEachProfile(Visit visit) const {
+    for (const auto& [id, profile] : profiles_) visit(*profile);
+  }
+
+ private:
+  void MarkInstanceDirty(Profile& profile, int32_t journey);
+  void List(Profile& profile);
+
+  const ir::Program& program_;
+  common::Record default_record_;
+
+  std::optional<int64_t> clock_;
+  int64_t next_seq_ = 1;
+  int64_t applied_line_ = 0;
+
+  std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
+  std::map<TimerKey, TimerTarget> timers_;
+  int64_t instance_count_ = 0;
+  std::unordered_set<std::string> processed_;
+
+  std::vector<Profile*> dirty_profiles_;
+  std::vector<std::string> new_processed_;
+  std::vector<LogRow> log_;
+  std::vector<OutboxRow> outbox_;
+  std::vector<OutboxRow> undelivered_;
+  int64_t delivered_through_ = 0;
+};
+
+}  // namespace parcours::store

@@ -1,0 +1,553 @@
+#include "runtime/store/store.h"
+
+#include <iterator>
+#include <unordered_map>
+#include <utility>
+
+#include "runtime/common/time_text.h"
+#include "runtime/ingest/json_value.h"
+#include "runtime/store/value_json.h"
+
+namespace parcours::store {
+
+namespace {
+
+using common::Expected;
+using common::Status;
+using ingest::JsonValue;
+
+// kMigrations[v] turns a file of schema v into one of schema v + 1; an
+// empty file has schema 0.
+constexpr const char* kMigrations[] = {
+    R"sql(
+      CREATE TABLE meta(key TEXT PRIMARY KEY, value);
+      CREATE TABLE profiles(
+        id TEXT PRIMARY KEY,
+        attrs TEXT NOT NULL,
+        aggregates TEXT NOT NULL,
+        segments TEXT NOT NULL);
+      CREATE TABLE instances(
+        profile TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        step INTEGER NOT NULL,
+        step_name TEXT NOT NULL,
+        wake_at INTEGER,
+        entered_at INTEGER NOT NULL,
+        locals TEXT NOT NULL,
+        PRIMARY KEY(profile, journey));
+      CREATE TABLE processed(message_id TEXT PRIMARY KEY) WITHOUT ROWID;
+      CREATE TABLE outbox(
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        line TEXT NOT NULL);
+      CREATE TABLE log(
+        at TEXT NOT NULL,
+        level TEXT NOT NULL,
+        component TEXT NOT NULL,
+        profile TEXT,
+        journey TEXT,
+        step TEXT,
+        message TEXT NOT NULL);
+    )sql",
+};
+static_assert(std::size(kMigrations) == kSchemaVersion,
+              "one migration per schema version");
+
+Status Migrate(Database& db, int64_t from) {
+  for (int64_t version = from; version < kSchemaVersion; ++version) {
+    Status status = db.Exec("BEGIN IMMEDIATE");
+    if (status.ok()) status = db.Exec(kMigrations[version]);
+    if (status.ok()) {
+      status = db.Exec("PRAGMA user_version = " + std::to_string(version + 1));
+    }
+    if (status.ok()) status = db.Exec("COMMIT");
+    if (!status.ok()) {
+      (void)db.Exec("ROLLBACK");
+      return status.WithContext("could not create schema " +
+                                std::to_string(version + 1));
+    }
+  }
+  return Status::Ok();
+}
+
+// Refuses, before anything is written, a file this build must not touch.
+// Every message starts with `context`.
+Status CheckVersion(Database& db, const std::string& context,
+                    int64_t& version) {
+  Expected<int64_t> read = db.QueryInt("PRAGMA user_version");
+  if (!read.ok()) return read.status().WithContext(context);
+  version = *read;
+  if (version > kSchemaVersion) {
+    return Status::Error(
+        context + " was written by a newer Parcours (schema " +
+        std::to_string(version) + ", this build understands up to " +
+        std::to_string(kSchemaVersion) + "); it was not modified");
+  }
+  if (version > 0) return Status::Ok();
+
+  // Schema 0 with tables in it is somebody else's database.
+  Expected<int64_t> tables = db.QueryInt("SELECT count(*) FROM sqlite_master");
+  if (!tables.ok()) return tables.status().WithContext(context);
+  if (*tables > 0) {
+    return Status::Error(context +
+                         " is an SQLite database but not a Parcours state "
+                         "file; it was not modified");
+  }
+  return Status::Ok();
+}
+
+Status ParseColumn(const std::string& text, const std::string& what,
+                   JsonValue& value) {
+  std::string problem = ingest::ParseJson(text, value);
+  if (!problem.empty()) {
+    return Status::Error(what + " is not valid JSON: " + problem);
+  }
+  if (value.kind != JsonValue::Kind::Object) {
+    return Status::Error(what + " is not a JSON object");
+  }
+  return Status::Ok();
+}
+
+void Warn(State& state, const std::string& profile,
+          const std::string& message) {
+  LogRow row;
+  row.at = state.clock().value_or(0);
+  row.level = "warn";
+  row.component = "store";
+  row.profile = profile;
+  row.message = message;
+  state.Log(std::move(row));
+}
+
+void LoadAttributes(State& state, const JsonValue& attrs, Profile& profile) {
+  for (const ir::Field& field : state.program().profile) {
+    const JsonValue* value = attrs.Find(field.name);
+    if (value == nullptr) continue;
+    std::string problem = DecodeField(*value, field, profile.record);
+    if (!problem.empty()) {
+      Warn(state, profile.id,
+           "stored attribute `" + field.name + "` " + problem +
+               "; it takes its default");
+    }
+  }
+}
+
+void LoadAggregates(State& state, const JsonValue& aggregates,
+                    Profile& profile) {
+  const ir::Program& program = state.program();
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    std::string name = AggregateName(program, aggregate);
+    const JsonValue* value = aggregates.Find(name);
+    if (value == nullptr) continue;
+    std::string problem =
+        DecodeSlot(*value, aggregate.type, aggregate.offset, profile.record);
+    if (!problem.empty()) {
+      Warn(state, profile.id,
+           "stored aggregate `" + name + "` " + problem + "; it restarts");
+    }
+  }
+}
+
+void LoadSegments(State& state, const JsonValue& segments, Profile& profile) {
+  for (const ir::Segment& segment : state.program().segments) {
+    const JsonValue* value = segments.Find(segment.name);
+    if (value == nullptr) continue;
+    (void)DecodeSlot(*value, ir::Type::Bool, segment.offset, profile.record);
+  }
+}
+
+int32_t FindStep(const ir::Journey& journey, const std::string& name) {
+  for (size_t i = 0; i < journey.steps.size(); ++i) {
+    if (journey.steps[i].name == name) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+OrderedJson EncodeAttributes(const ir::Program& program,
+                             const common::Record& record) {
+  OrderedJson attrs = OrderedJson::object();
+  for (const ir::Field& field : program.profile) {
+    attrs[field.name] = EncodeField(record, field);
+  }
+  return attrs;
+}
+
+OrderedJson EncodeAggregates(const ir::Program& program,
+                             const common::Record& record) {
+  OrderedJson aggregates = OrderedJson::object();
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    aggregates[AggregateName(program, aggregate)] =
+        EncodeSlot(record, aggregate.type, aggregate.offset);
+  }
+  return aggregates;
+}
+
+OrderedJson EncodeSegments(const ir::Program& program,
+                           const common::Record& record) {
+  OrderedJson segments = OrderedJson::object();
+  for (const ir::Segment& segment : program.segments) {
+    segments[segment.name] = record.Get(segment.offset) != 0;
+  }
+  return segments;
+}
+
+OrderedJson EncodeLocals(const ir::EventType& event,
+                         const common::Record& locals) {
+  OrderedJson fields = OrderedJson::object();
+  for (const ir::Field& field : event.fields) {
+    fields[field.name] = EncodeField(locals, field);
+  }
+  return fields;
+}
+
+// Text columns hold what the program and the input gave; invalid UTF-8
+// cannot reach them, but replacing beats failing a save if it ever does.
+std::string Dump(const OrderedJson& json) {
+  return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+void BindTextOrNull(Statement& statement, int index, const std::string& text) {
+  if (text.empty()) {
+    statement.BindNull(index);
+  } else {
+    statement.BindText(index, text);
+  }
+}
+
+}  // namespace
+
+Store::Store(std::string path, Database db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+
+std::string Store::Context() const { return "state file `" + path_ + "`"; }
+
+Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  std::string context = "state file `" + path + "`";
+  if (path.empty()) return Status::Error("no state file given");
+
+  Expected<Database> db = Database::Open(path);
+  if (!db.ok()) return db.status().WithContext(context);
+
+  int64_t version = 0;
+  Status status = CheckVersion(*db, context, version);
+  if (!status.ok()) return status;
+
+  // Only now, with the file known to be ours, may anything be written.
+  status = db->Exec("PRAGMA journal_mode = WAL");
+  if (status.ok()) status = db->Exec("PRAGMA synchronous = NORMAL");
+  if (status.ok()) status = db->Exec("PRAGMA busy_timeout = 5000");
+  if (status.ok()) status = Migrate(*db, version);
+  if (!status.ok()) return status.WithContext(context);
+
+  std::unique_ptr<Store> store(new Store(path, std::move(*db)));
+  status = store->PrepareStatements();
+  if (!status.ok()) return status.WithContext(context);
+  return store;
+}
+
+Status Store::PrepareStatements() {
+  struct Wanted {
+    Statement* statement;
+    const char* sql;
+  };
+  const Wanted wanted[] = {
+      {&upsert_profile_,
+       "INSERT INTO profiles(id, attrs, aggregates, segments) "
+       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET "
+       "attrs = excluded.attrs, aggregates = excluded.aggregates, "
+       "segments = excluded.segments"},
+      {&upsert_instance_,
+       "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
+       "step_name, wake_at, entered_at, locals) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+      {&delete_instance_,
+       "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
+      {&insert_processed_,
+       "INSERT OR IGNORE INTO processed(message_id) VALUES(?1)"},
+      {&insert_outbox_, "INSERT INTO outbox(seq, id, line) VALUES(?1, ?2, ?3)"},
+      {&insert_log_,
+       "INSERT INTO log(at, level, component, profile, journey, step, "
+       "message) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&upsert_meta_,
+       "INSERT INTO meta(key, value) VALUES(?1, ?2) "
+       "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
+  };
+  for (const Wanted& each : wanted) {
+    Expected<Statement> prepared = db_.Prepare(each.sql);
+    if (!prepared.ok()) return prepared.status();
+    *each.statement = std::move(*prepared);
+  }
+  return Status::Ok();
+}
+
+Status Store::Load(State& state) {
+  Status status = LoadMeta(state);
+  if (status.ok()) status = LoadProfiles(state);
+  if (status.ok()) status = LoadInstances(state);
+  if (status.ok()) status = LoadProcessed(state);
+  if (status.ok()) status = LoadUndelivered(state);
+  if (!status.ok()) return status.WithContext(Context() + ": could not load");
+
+  // What was just read is not a change; only the warnings are new.
+  state.ForgetDirtiness();
+  return Status::Ok();
+}
+
+Status Store::LoadMeta(State& state) {
+  Expected<Statement> select = db_.Prepare("SELECT key, value FROM meta");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string key = select->Text(0);
+    if (select->IsNull(1)) continue;
+    int64_t value = select->Int(1);
+    if (key == "clock") state.set_clock(value);
+    if (key == "next_seq") state.set_next_seq(value);
+    if (key == "applied_line") state.set_applied_line(value);
+    if (key == "outbox_delivered") state.set_delivered_through(value);
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadProfiles(State& state) {
+  Expected<Statement> select = db_.Prepare(
+      "SELECT id, attrs, aggregates, segments FROM profiles ORDER BY id");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+
+    auto profile = std::make_unique<Profile>();
+    profile->id = select->Text(0);
+    profile->record = state.DefaultRecord();
+    std::string what = "profile `" + profile->id + "`";
+    JsonValue attrs, aggregates, segments;
+    Status status = ParseColumn(select->Text(1), what + " attrs", attrs);
+    if (status.ok()) {
+      status = ParseColumn(select->Text(2), what + " aggregates", aggregates);
+    }
+    if (status.ok()) {
+      status = ParseColumn(select->Text(3), what + " segments", segments);
+    }
+    if (!status.ok()) return status;
+
+    LoadAttributes(state, attrs, *profile);
+    LoadAggregates(state, aggregates, *profile);
+    LoadSegments(state, segments, *profile);
+    state.AdoptProfile(std::move(profile));
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadInstances(State& state) {
+  const ir::Program& program = state.program();
+  std::unordered_map<std::string, int32_t> journeys;
+  for (size_t i = 0; i < program.journeys.size(); ++i) {
+    journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
+  }
+
+  Expected<Statement> select = db_.Prepare(
+      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals "
+      "FROM instances ORDER BY seq");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+
+    std::string profile_id = select->Text(0);
+    std::string journey_name = select->Text(1);
+    std::string step_name = select->Text(3);
+    auto journey = journeys.find(journey_name);
+    int32_t step = journey == journeys.end()
+                       ? -1
+                       : FindStep(program.journeys[journey->second], step_name);
+    // TODO: an instance whose journey or step the new program lacks stays
+    // in the file unloaded; version migration of journeys will move it.
+    if (step < 0) {
+      Warn(state, profile_id,
+           "instance of journey `" + journey_name + "` at step `" + step_name +
+               "` does not match the program; not loaded");
+      continue;
+    }
+
+    const ir::Journey& definition = program.journeys[journey->second];
+    const ir::EventType& locals_type = program.events[definition.locals_event];
+    auto instance = std::make_unique<Instance>();
+    instance->journey = journey->second;
+    instance->seq = select->Int(2);
+    instance->step = step;
+    if (!select->IsNull(4)) instance->wake_at = select->Int(4);
+    instance->entered_at = select->Int(5);
+    instance->locals = common::Record(locals_type.record_words);
+
+    JsonValue locals;
+    Status status = ParseColumn(select->Text(6), "instance locals", locals);
+    if (!status.ok()) return status.WithContext("profile `" + profile_id + "`");
+    for (const ir::Field& field : locals_type.fields) {
+      const JsonValue* value = locals.Find(field.name);
+      if (value != nullptr) {
+        (void)DecodeField(*value, field, instance->locals);
+      }
+    }
+
+    // Sequence numbers stay unique even if `meta` lags behind the rows.
+    if (instance->seq >= state.next_seq()) {
+      state.set_next_seq(instance->seq + 1);
+    }
+    Profile& profile = state.FindOrCreateProfile(profile_id);
+    state.AddInstance(profile, std::move(instance));
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadProcessed(State& state) {
+  Expected<Statement> select = db_.Prepare("SELECT message_id FROM processed");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    state.AddProcessed(select->Text(0), false);
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadUndelivered(State& state) {
+  Expected<int64_t> last =
+      db_.QueryInt("SELECT coalesce(max(seq), 0) FROM outbox");
+  if (!last.ok()) return last.status();
+  last_outbox_seq_ = *last;
+
+  // Rows committed by an earlier run that stopped before its sink got
+  // them; they go out again first (their ids let receivers drop repeats).
+  Expected<Statement> select = db_.Prepare(
+      "SELECT seq, id, line FROM outbox WHERE seq > ?1 ORDER BY seq");
+  if (!select.ok()) return select.status();
+  select->BindInt(1, state.delivered_through());
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    state.undelivered().push_back(
+        {select->Int(0), select->Text(1), select->Text(2)});
+  }
+  return Status::Ok();
+}
+
+Status Store::Save(State& state) {
+  int64_t last_outbox_seq = last_outbox_seq_;
+  Status status = db_.Exec("BEGIN IMMEDIATE");
+  if (status.ok()) status = WriteChanges(state);
+  if (status.ok()) status = db_.Exec("COMMIT");
+  if (!status.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    last_outbox_seq_ = last_outbox_seq;
+    for (OutboxRow& row : state.pending_outbox()) row.seq = 0;
+    return status.WithContext(Context() + ": could not save");
+  }
+  state.ClearChanges();
+  return Status::Ok();
+}
+
+Status Store::WriteChanges(State& state) {
+  for (const Profile* profile : state.dirty_profiles()) {
+    Status status =
+        profile->record_dirty ? WriteProfile(state, *profile) : Status::Ok();
+    if (status.ok()) status = WriteInstances(state, *profile);
+    if (!status.ok()) return status;
+  }
+
+  for (const std::string& id : state.new_processed()) {
+    insert_processed_.BindText(1, id);
+    Status status = insert_processed_.Run();
+    if (!status.ok()) return status;
+  }
+
+  for (OutboxRow& row : state.pending_outbox()) {
+    row.seq = ++last_outbox_seq_;
+    insert_outbox_.BindInt(1, row.seq);
+    insert_outbox_.BindText(2, row.id);
+    insert_outbox_.BindText(3, row.line);
+    Status status = insert_outbox_.Run();
+    if (!status.ok()) return status;
+  }
+
+  for (const LogRow& row : state.pending_log()) {
+    insert_log_.BindText(1, common::FormatTime(row.at));
+    insert_log_.BindText(2, row.level);
+    insert_log_.BindText(3, row.component);
+    BindTextOrNull(insert_log_, 4, row.profile);
+    BindTextOrNull(insert_log_, 5, row.journey);
+    BindTextOrNull(insert_log_, 6, row.step);
+    insert_log_.BindText(7, row.message);
+    Status status = insert_log_.Run();
+    if (!status.ok()) return status;
+  }
+  return WriteMeta(state);
+}
+
+Status Store::WriteProfile(const State& state, const Profile& profile) {
+  const ir::Program& program = state.program();
+  upsert_profile_.BindText(1, profile.id);
+  upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
+  upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
+  upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
+  return upsert_profile_.Run();
+}
+
+Status Store::WriteInstances(const State& state, const Profile& profile) {
+  const ir::Program& program = state.program();
+  for (size_t j = 0; j < profile.instance_dirty.size(); ++j) {
+    if (!profile.instance_dirty[j]) continue;
+    const ir::Journey& journey = program.journeys[j];
+    const Instance* instance =
+        j < profile.instances.size() ? profile.instances[j].get() : nullptr;
+
+    if (instance == nullptr) {
+      delete_instance_.BindText(1, profile.id);
+      delete_instance_.BindText(2, journey.name);
+      Status status = delete_instance_.Run();
+      if (!status.ok()) return status;
+      continue;
+    }
+
+    PARCOURS_CHECK(instance->step >= 0,
+                   "an instance is saved only while it waits at a step");
+    const ir::EventType& locals_type = program.events[journey.locals_event];
+    upsert_instance_.BindText(1, profile.id);
+    upsert_instance_.BindText(2, journey.name);
+    upsert_instance_.BindInt(3, instance->seq);
+    upsert_instance_.BindInt(4, instance->step);
+    upsert_instance_.BindText(5, journey.steps[instance->step].name);
+    upsert_instance_.BindOptional(6, instance->wake_at);
+    upsert_instance_.BindInt(7, instance->entered_at);
+    upsert_instance_.BindText(
+        8, Dump(EncodeLocals(locals_type, instance->locals)));
+    Status status = upsert_instance_.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status Store::WriteMeta(const State& state) {
+  const std::pair<const char*, std::optional<int64_t>> values[] = {
+      {"clock", state.clock()},
+      {"next_seq", state.next_seq()},
+      {"applied_line", state.applied_line()},
+      {"outbox_delivered", state.delivered_through()},
+  };
+  for (const auto& [key, value] : values) {
+    upsert_meta_.BindText(1, key);
+    upsert_meta_.BindOptional(2, value);
+    Status status = upsert_meta_.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace parcours::store

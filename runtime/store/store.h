@@ -1,0 +1,85 @@
+// The SQLite state file of one partition.
+//
+// Schema (version 1, kept in `PRAGMA user_version`):
+//   meta(key, value)           clock, next_seq, applied_line,
+//                              outbox_delivered
+//   profiles(id, attrs, aggregates, segments)
+//                              JSON objects keyed by attribute, aggregate
+//                              (see `AggregateName`) and segment name
+//   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
+//             locals)          journey by name, locals by field name
+//   processed(message_id)      ids of applied events, for deduplication
+//   outbox(seq, id, line)      every action, keyed by its idempotency id
+//   log(at, level, component, profile, journey, step, message)
+//
+// The file runs in WAL mode with synchronous=NORMAL: a process crash loses
+// nothing committed, a power cut at most the last commits.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "compiler/ir/ir.h"
+#include "runtime/common/status.h"
+#include "runtime/store/sqlite.h"
+#include "runtime/store/state.h"
+
+namespace parcours::store {
+
+// The newest schema this build reads and writes.
+inline constexpr int64_t kSchemaVersion = 1;
+
+class Store {
+ public:
+  // Opens the state file at `path`, creating it when missing and migrating
+  // an older schema. A file of a newer schema, or an SQLite file that is
+  // not a Parcours state, is refused before anything is written to it.
+  static common::Expected<std::unique_ptr<Store>> Open(const std::string& path);
+
+  // Reads the whole state into `state`, which must be empty, laid out for
+  // `state.program()`: attributes missing from a row take their defaults,
+  // stored values the program no longer declares are dropped, and an
+  // instance whose journey or step no longer exists is left in the file
+  // and not loaded (each with a `warn` row in the log).
+  common::Status Load(State& state);
+
+  // Writes the changes recorded in `state` (dirty profiles and instances,
+  // new processed ids, outbox and log rows, meta) in one transaction. On
+  // success the changes are cleared and the outbox rows, now numbered, wait
+  // in `state.undelivered()`; on failure nothing was written.
+  common::Status Save(State& state);
+
+  const std::string& path() const { return path_; }
+
+ private:
+  Store(std::string path, Database db);
+
+  common::Status PrepareStatements();
+  common::Status LoadMeta(State& state);
+  common::Status LoadProfiles(State& state);
+  common::Status LoadInstances(State& state);
+  common::Status LoadProcessed(State& state);
+  common::Status LoadUndelivered(State& state);
+  common::Status WriteChanges(State& state);
+  common::Status WriteProfile(const State& state, const Profile& profile);
+  common::Status WriteInstances(const State& state, const Profile& profile);
+  common::Status WriteMeta(const State& state);
+
+  // "state file `path`", the context of every message.
+  std::string Context() const;
+
+  std::string path_;
+  Database db_;
+  int64_t last_outbox_seq_ = 0;
+
+  Statement upsert_profile_;
+  Statement upsert_instance_;
+  Statement delete_instance_;
+  Statement insert_processed_;
+  Statement insert_outbox_;
+  Statement insert_log_;
+  Statement upsert_meta_;
+};
+
+}  // namespace parcours::store

@@ -1,0 +1,107 @@
+#include "runtime/store/value_json.h"
+
+#include "runtime/common/decimal_text.h"
+#include "runtime/common/time_text.h"
+#include "runtime/ingest/values.h"
+
+namespace parcours::store {
+
+namespace {
+
+using ingest::JsonValue;
+
+std::string FormatDecimal(int64_t units) {
+  return common::FormatScaled(units, ingest::kDecimalDigits);
+}
+
+std::string DecodeMoney(const JsonValue& value, int32_t offset,
+                        common::Record& record) {
+  if (value.kind != JsonValue::Kind::Object) {
+    return std::string("must be an object, got ") + KindName(value.kind);
+  }
+  const JsonValue* amount = value.Find("amount");
+  if (amount == nullptr) return "has no `amount`";
+  ingest::TypedValue typed;
+  std::string problem = ingest::DecodeTyped(*amount, ir::Type::Money, typed);
+  if (!problem.empty()) return "amount " + problem;
+
+  // A currency of null is the "mixed or invalid" state, packed as 0.
+  int64_t currency = 0;
+  const JsonValue* code = value.Find("currency");
+  if (code != nullptr && code->kind == JsonValue::Kind::String) {
+    currency = ir::PackCurrency(code->text);
+  }
+  ingest::WriteTyped(record, ir::Type::Money, offset, typed, currency);
+  return "";
+}
+
+}  // namespace
+
+OrderedJson EncodeSlot(const common::Record& record, ir::Type type,
+                       int32_t offset) {
+  int64_t word = record.Get(offset);
+  switch (type) {
+    case ir::Type::Bool: return word != 0;
+    case ir::Type::Int: return word;
+    case ir::Type::Duration: return word;
+    case ir::Type::Decimal: return FormatDecimal(word);
+    case ir::Type::Time: return common::FormatTime(word);
+    case ir::Type::String: return std::string(record.GetString(offset));
+    case ir::Type::Money: {
+      OrderedJson money = OrderedJson::object();
+      money["amount"] = FormatDecimal(word);
+      int64_t currency = record.Get(offset + 1);
+      if (currency == 0) {
+        money["currency"] = nullptr;
+      } else {
+        money["currency"] = ir::UnpackCurrency(currency);
+      }
+      return money;
+    }
+  }
+  return nullptr;
+}
+
+OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
+  if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
+    return nullptr;
+  }
+  return EncodeSlot(record, field.type, field.offset);
+}
+
+std::string DecodeSlot(const JsonValue& value, ir::Type type, int32_t offset,
+                       common::Record& record) {
+  if (type == ir::Type::Money) return DecodeMoney(value, offset, record);
+  ingest::TypedValue typed;
+  std::string problem = ingest::DecodeTyped(value, type, typed);
+  if (!problem.empty()) return problem;
+  ingest::WriteTyped(record, type, offset, typed);
+  return "";
+}
+
+std::string DecodeField(const JsonValue& value, const ir::Field& field,
+                        common::Record& record) {
+  if (value.kind == JsonValue::Kind::Null) {
+    if (!field.optional) return "is null but not optional";
+    ingest::ClearField(record, field);
+    return "";
+  }
+  std::string problem = DecodeSlot(value, field.type, field.offset, record);
+  if (!problem.empty()) return problem;
+  if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
+  return "";
+}
+
+std::string AggregateName(const ir::Program& program,
+                          const ir::Aggregate& aggregate) {
+  const ir::EventType& event = program.events[aggregate.event_type];
+  switch (aggregate.kind) {
+    case ir::AggregateKind::Count: return "count(" + event.name + ")";
+    case ir::AggregateKind::Sum:
+      return "sum(" + event.name + "." + event.fields[aggregate.field].name +
+             ")";
+  }
+  return "?";
+}
+
+}  // namespace parcours::store

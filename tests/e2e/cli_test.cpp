@@ -1,0 +1,154 @@
+// The `parcours` command line, run as a separate process.
+#include <catch2/catch.hpp>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+
+const std::string kCampaign =
+    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
+const std::string kSmallEvents =
+    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
+        .string();
+
+TEST_CASE("check accepts the example campaign") {
+  auto scratch = testing::ScratchDir("check-ok");
+  auto result = RunParcours({"check", kCampaign}, scratch);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err, Catch::Contains("ok: 0 error(s)"));
+}
+
+TEST_CASE("a syntax error and a type error give located diagnostics") {
+  auto scratch = testing::ScratchDir("check-errors");
+  auto syntax = scratch / "syntax.journey";
+  testing::WriteText(syntax,
+                     "event E { total: money }\n"
+                     "journey j {\n  on E\n  send email\n}\n");
+  auto result = RunParcours({"check", syntax.string()}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("syntax.journey:5:1: error[E0100]"));
+  CHECK_THAT(result.err, Catch::Contains("  5 | }"));
+
+  auto typed = scratch / "typed.journey";
+  testing::WriteText(typed,
+                     "event E { total: money }\n"
+                     "segment big = sum(E.total) > 100\n");
+  result = RunParcours({"check", typed.string()}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("typed.journey:2:15: error[E0204]"));
+  // The caret range covers the whole comparison, 18 characters.
+  CHECK_THAT(result.err, Catch::Contains("|               ^" +
+                                         std::string(17, '~') + "\n"));
+
+  SECTION("as JSON and as SARIF") {
+    result =
+        RunParcours({"check", "--format", "json", typed.string()}, scratch);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::StartsWith("{\"code\":\"E0204\""));
+    result =
+        RunParcours({"check", "--format", "sarif", typed.string()}, scratch);
+    CHECK_THAT(result.err, Catch::Contains("\"version\":\"2.1.0\""));
+    CHECK_THAT(result.err, Catch::Contains("\"ruleId\":\"E0204\""));
+  }
+}
+
+TEST_CASE("usage and I/O problems exit with 2") {
+  auto scratch = testing::ScratchDir("usage");
+  CHECK(RunParcours({}, scratch).exit_code == 2);
+  CHECK(RunParcours({"frobnicate"}, scratch).exit_code == 2);
+  CHECK(RunParcours({"check", "/nonexistent/x.journey"}, scratch).exit_code ==
+        2);
+  CHECK(RunParcours({"run", kCampaign}, scratch).exit_code == 2);
+  CHECK(RunParcours({"build", kCampaign, "--emit", "asm"}, scratch).exit_code ==
+        2);
+}
+
+TEST_CASE("build prints the IR and the LLVM module") {
+  auto scratch = testing::ScratchDir("build");
+  auto ir = RunParcours({"build", kCampaign, "--emit", "ir"}, scratch);
+  CHECK(ir.exit_code == 0);
+  CHECK(ir.out ==
+        testing::ReadText(testing::SourceDir() / "tests/ir/retail.ir"));
+
+  auto llvm = RunParcours({"build", kCampaign, "--emit", "llvm"}, scratch);
+  CHECK(llvm.exit_code == 0);
+  CHECK_THAT(llvm.out, Catch::Contains("@pc_fn3("));
+
+  auto ast = RunParcours({"build", kCampaign, "--emit", "ast"}, scratch);
+  CHECK(ast.exit_code == 0);
+  CHECK_THAT(ast.out, Catch::Contains("journey we_miss_you"));
+}
+
+TEST_CASE("the interpreter and the JIT write the same bytes") {
+  auto scratch = testing::ScratchDir("engines");
+  std::string outputs[2];
+  const char* engines[] = {"interp", "jit"};
+  for (int i = 0; i < 2; ++i) {
+    auto state = scratch / (std::string(engines[i]) + ".db");
+    auto out = scratch / (std::string(engines[i]) + ".jsonl");
+    auto result = RunParcours(
+        {"run", kCampaign, "--events", kSmallEvents, "--state", state.string(),
+         "--out", out.string(), "--engine", engines[i]},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    outputs[i] = testing::ReadText(out);
+  }
+  CHECK(outputs[0].size() > 10000);
+  CHECK(outputs[0] == outputs[1]);
+}
+
+TEST_CASE("the same events twice into one state send nothing twice") {
+  auto scratch = testing::ScratchDir("twice");
+  auto state = (scratch / "state.db").string();
+  auto first = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                            "--state", state, "--out", "-"},
+                           scratch);
+  REQUIRE(first.exit_code == 0);
+  CHECK(!first.out.empty());
+
+  auto second = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                             "--state", state, "--out", "-"},
+                            scratch);
+  REQUIRE(second.exit_code == 0);
+  CHECK(second.out.empty());
+  CHECK_THAT(second.err, Catch::Contains("2744 duplicate"));
+}
+
+TEST_CASE("a broken event line goes to the dead-letter file") {
+  auto scratch = testing::ScratchDir("dead-letter");
+  auto events = scratch / "events.jsonl";
+  std::string lines = testing::ReadText(kSmallEvents);
+  size_t third_line = lines.find('\n', lines.find('\n') + 1) + 1;
+  lines.insert(third_line, "{\"type\":\"track\", this is not json\n");
+  testing::WriteText(events, lines);
+  auto dead = scratch / "dead.jsonl";
+
+  auto result = RunParcours(
+      {"run", kCampaign, "--events", events.string(), "--state",
+       (scratch / "state.db").string(), "--out",
+       (scratch / "out.jsonl").string(), "--dead-letter", dead.string()},
+      scratch);
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err, Catch::Contains("1 dead letter"));
+  std::string dead_text = testing::ReadText(dead);
+  CHECK_THAT(dead_text, Catch::StartsWith("{\"line\":3,\"reason\":"));
+  CHECK_THAT(dead_text, Catch::Contains("this is not json"));
+
+  SECTION("and stops the run under --strict") {
+    auto strict = RunParcours(
+        {"run", kCampaign, "--events", events.string(), "--state",
+         (scratch / "strict.db").string(), "--out", "-", "--strict"},
+        scratch);
+    CHECK(strict.exit_code == 1);
+    CHECK_THAT(strict.err, Catch::Contains("line 3"));
+  }
+}
+
+}  // namespace
+}  // namespace parcours

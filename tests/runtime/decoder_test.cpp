@@ -1,0 +1,241 @@
+// Decoding input lines into typed records, and lines that become dead
+// letters.
+#include "runtime/ingest/decoder.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "tests/runtime/runtime_test_support.h"
+
+namespace parcours::testing {
+namespace {
+
+using ingest::DecodeResult;
+using ingest::LineOutcome;
+
+DecodeResult DecodeWith(const Shop& shop, const std::string& line) {
+  ingest::Decoder decoder(shop.program);
+  return decoder.Decode(line, 7);
+}
+
+// Decodes a line that must be usable.
+ingest::DecodedEvent Usable(const Shop& shop, const std::string& line) {
+  DecodeResult result = DecodeWith(shop, line);
+  INFO(result.reason);
+  REQUIRE(result.outcome == LineOutcome::Event);
+  return std::move(result.event);
+}
+
+// Decodes a line that must be refused, and returns why.
+std::string Refused(const Shop& shop, const std::string& line) {
+  DecodeResult result = DecodeWith(shop, line);
+  REQUIRE(result.outcome == LineOutcome::DeadLetter);
+  return result.reason;
+}
+
+const char* kTime = "2011-01-02T10:00:00Z";
+
+TEST_CASE("money is read exactly from the number's text", "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  struct Case {
+    const char* total;
+    int64_t units;
+  };
+  const Case cases[] = {
+      {"129.90", 129'900'000}, {"\"129.90\"", 129'900'000}, {"0.1", 100'000},
+      {"-5.25", -5'250'000},   {"1e3", 1'000'000'000},      {"12", 12'000'000},
+      {"0.123456", 123'456},
+  };
+  for (const Case& c : cases) {
+    INFO(c.total);
+    auto event = Usable(shop, Order("p1", "o1", kTime, c.total));
+    CHECK(event.kind == ingest::EventKind::Track);
+    CHECK(event.event_type == 0);
+    CHECK(event.record.Get(2) == c.units);
+    CHECK(event.record.Get(3) == kEur);
+  }
+}
+
+TEST_CASE("a decimal and other field types decode into their slots",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto event =
+      Usable(shop, Track("Cart Updated", "p1", "m1", kTime,
+                         R"({"value":"0.30","at":"2011-01-02T11:00:00+01:00",)"
+                         R"("wait":3600,"gift":true})"));
+  CHECK(event.event_type == 2);
+  CHECK(event.record.Get(0) == 300'000);
+  CHECK(event.record.Get(1) == 1293962400);  // at
+  CHECK(event.record.Get(2) == 1);           // at present
+  CHECK(event.record.Get(3) == 3600);        // wait
+  CHECK(event.record.Get(5) == 1);           // gift
+  CHECK(event.record.Get(6) == 1);           // gift present
+}
+
+TEST_CASE("optional fields carry a presence word", "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto bare = Usable(shop, Order("p1", "o1", kTime, "10"));
+  CHECK(bare.record.Get(6) == 0);
+  CHECK(bare.record.Get(8) == 0);
+
+  auto full =
+      Usable(shop, Track("Order Completed", "p1", "o2", kTime,
+                         R"({"order_id":"o2","total":10,"currency":"EUR",)"
+                         R"("note":"gift wrap","items":3})"));
+  CHECK(full.record.GetString(4) == "gift wrap");
+  CHECK(full.record.Get(6) == 1);
+  CHECK(full.record.Get(7) == 3);
+  CHECK(full.record.Get(8) == 1);
+
+  auto null_note =
+      Usable(shop, Track("Order Completed", "p1", "o3", kTime,
+                         R"({"order_id":"o3","total":1,"currency":"EUR",)"
+                         R"("note":null})"));
+  CHECK(null_note.record.Get(6) == 0);
+}
+
+TEST_CASE("unicode strings survive decoding and moving the event",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  std::vector<ingest::DecodedEvent> events;
+  events.push_back(
+      Usable(shop, Track("Order Completed", "Zoë", "o1", kTime,
+                         R"({"order_id":"東京-🎉",)"
+                         R"("total":1,"currency":"EUR",)"
+                         R"("note":"caf\u00e9 \ud83d\ude00"})")));
+  // Growing the vector moves the first event; its slots must still point
+  // at live bytes.
+  for (int i = 0; i < 50; ++i) {
+    events.push_back(Usable(shop, Order("p", "o", kTime, "1")));
+  }
+  CHECK(events[0].user_id == "Zoë");
+  CHECK(events[0].record.GetString(0) == "東京-🎉");
+  CHECK(events[0].record.GetString(4) == "café 😀");
+}
+
+TEST_CASE("the envelope: ids, numeric user ids and times",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto event = Usable(
+      shop, R"({"type":"track","event":"Signed Up","userId":17850,)"
+            R"("messageId":"m-1","timestamp":"2011-01-02T12:00:00.5+02:00",)"
+            R"("receivedAt":"2011-01-02T10:05:00Z"})");
+  CHECK(event.user_id == "17850");
+  CHECK(event.message_id == "m-1");
+  CHECK(event.timestamp == 1293962400);
+  CHECK(event.received_at == 1293962700);
+  CHECK(event.ClockTime() == 1293962700);
+  CHECK(event.line == 7);
+
+  auto no_id = Usable(shop, Track("Signed Up", "p1", "", kTime));
+  CHECK_FALSE(no_id.message_id.has_value());
+  CHECK(no_id.ClockTime() == 1293962400);
+}
+
+TEST_CASE("an undeclared event type is ignored, not refused",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  DecodeResult result =
+      DecodeWith(shop, Track("Page Viewed", "p1", "m1", kTime));
+  CHECK(result.outcome == LineOutcome::Ignored);
+  CHECK(result.event.ClockTime() == 1293962400);
+}
+
+TEST_CASE("identify traits become typed profile attributes",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto event =
+      Usable(shop, Identify("p1", "m1", kTime,
+                            R"({"email":"p1@example.com","vip":true,)"
+                            R"("timezone":"Europe/Paris","age":null})"));
+  CHECK(event.kind == ingest::EventKind::Identify);
+  REQUIRE(event.trait_attributes == std::vector<int32_t>{0, 1, 3});
+  CHECK(event.traits.GetString(shop.email) == "p1@example.com");
+  CHECK(event.traits.Get(shop.email + 2) == 1);
+  CHECK(event.traits.Get(shop.vip) == 1);
+}
+
+TEST_CASE("unusable lines say why", "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  struct Case {
+    std::string line;
+    std::string reason;
+  };
+  const Case cases[] = {
+      {"{\"type\":", "not JSON: "},
+      {"[1,2]", "not a JSON object, got array"},
+      {R"({"type":"page","userId":"p1"})",
+       "unknown type `page`; expected `track` or `identify`"},
+      {R"({"userId":"p1"})", "missing `type`"},
+      {Track("Signed Up", "", "m1", kTime), "missing userId"},
+      {R"({"type":"track","event":"Signed Up",)"
+       R"("timestamp":"2011-01-02T10:00:00Z"})",
+       "missing userId"},
+      {R"({"type":"track","event":"Signed Up","userId":true,"timestamp":"x"})",
+       "userId must be a string or an integer, got boolean"},
+      {Track("Signed Up", "p1", "m1", "2011-01-02T10:00:00"),
+       "timestamp is not an ISO 8601 time with a zone: "
+       "`2011-01-02T10:00:00`"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":129.9})"),
+       "money field `total` needs a `currency`"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":1,"currency":"euro"})"),
+       "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
+       "got `euro`"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":"abc","currency":"EUR"})"),
+       "field `total` of `Order Completed` must be a number, got string"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":5,"total":1,"currency":"EUR"})"),
+       "field `order_id` of `Order Completed` must be a string, got number"},
+      {Track("Order Completed", "p1", "m1", kTime, R"({"total":1})"),
+       "missing field `order_id` of `Order Completed`"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":null,"currency":"EUR"})"),
+       "field `total` of `Order Completed` must be a number, got null"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":0.0000001,"currency":"EUR"})"),
+       "field `total` of `Order Completed` has more than 6 decimal places"},
+      {Track("Order Completed", "p1", "m1", kTime,
+             R"({"order_id":"o1","total":1,"currency":"EUR","items":2.5})"),
+       "field `items` of `Order Completed` must be an integer, got a "
+       "fraction"},
+      {Track("Cart Updated", "p1", "m1", kTime, R"({"value":1,"gift":"yes"})"),
+       "field `gift` of `Cart Updated` must be a boolean, got string"},
+      {Track("Cart Updated", "p1", "m1", kTime,
+             R"({"value":1,"at":"tomorrow"})"),
+       "field `at` of `Cart Updated` is not an ISO 8601 time with a zone: "
+       "`tomorrow`"},
+      {Track("Signed Up", "p1", "m1", kTime, "[]"),
+       "`properties` must be an object, got array"},
+      {Identify("p1", "m1", kTime, R"({"vip":"yes"})"),
+       "trait `vip` must be a boolean, got string"},
+      {Identify("p1", "m1", kTime, R"({"vip":null})"),
+       "trait `vip` must be a boolean, got null"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.line);
+    std::string reason = Refused(shop, c.line);
+    CHECK(reason.substr(0, c.reason.size()) == c.reason);
+  }
+}
+
+TEST_CASE("blank lines are neither events nor dead letters",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  CHECK(DecodeWith(shop, "").outcome == LineOutcome::Blank);
+  CHECK(DecodeWith(shop, "  \t ").outcome == LineOutcome::Blank);
+}
+
+TEST_CASE("deep nesting is refused without exhausting the stack",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  std::string deep = R"({"type":"track","x":)" + std::string(100000, '[') +
+                     std::string(100000, ']') + "}";
+  CHECK(Refused(shop, deep).find("nested deeper than 64") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace parcours::testing

@@ -1,0 +1,154 @@
+// Exact decimal text and ISO 8601 times.
+#include <catch2/catch.hpp>
+
+#include "runtime/common/decimal_text.h"
+#include "runtime/common/record.h"
+#include "runtime/common/time_text.h"
+
+namespace parcours::common {
+namespace {
+
+TEST_CASE("decimal text is read exactly at a scale", "[runtime][text]") {
+  struct Case {
+    const char* text;
+    int scale;
+    int64_t units;
+  };
+  const Case cases[] = {
+      {"129.90", 6, 129'900'000},
+      {"0.1", 6, 100'000},
+      {"0.2", 6, 200'000},
+      {"-5.5", 6, -5'500'000},
+      {"-0.000001", 6, -1},
+      {"1e2", 6, 100'000'000},
+      {"1.5E-3", 6, 1'500},
+      {"12.340000000", 6, 12'340'000},
+      {"0", 6, 0},
+      {"-0.0", 6, 0},
+      {"0e999999999", 6, 0},
+      {"7", 0, 7},
+      {"7.0", 0, 7},
+      {"9223372036854775807", 0, INT64_MAX},
+      {"-9223372036854775808", 0, INT64_MIN},
+      {"9223372036854.775807", 6, INT64_MAX},
+      {"00042", 0, 42},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    int64_t units = 12345;
+    REQUIRE(ParseScaled(c.text, c.scale, units) == NumberProblem::None);
+    CHECK(units == c.units);
+  }
+}
+
+TEST_CASE("decimal text that cannot be held exactly is refused",
+          "[runtime][text]") {
+  struct Case {
+    const char* text;
+    int scale;
+    NumberProblem problem;
+  };
+  const Case cases[] = {
+      {"0.0000001", 6, NumberProblem::TooPrecise},
+      {"1e-7", 6, NumberProblem::TooPrecise},
+      {"7.5", 0, NumberProblem::TooPrecise},
+      {"9223372036854775808", 0, NumberProblem::OutOfRange},
+      {"9223372036855", 6, NumberProblem::OutOfRange},
+      {"1e400", 6, NumberProblem::OutOfRange},
+      {"", 6, NumberProblem::NotANumber},
+      {"abc", 6, NumberProblem::NotANumber},
+      {"1.", 6, NumberProblem::NotANumber},
+      {".5", 6, NumberProblem::NotANumber},
+      {"1,5", 6, NumberProblem::NotANumber},
+      {" 1", 6, NumberProblem::NotANumber},
+      {"+1", 6, NumberProblem::NotANumber},
+      {"1e", 6, NumberProblem::NotANumber},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    int64_t units = 12345;
+    CHECK(ParseScaled(c.text, c.scale, units) == c.problem);
+    CHECK(units == 12345);
+  }
+}
+
+TEST_CASE("decimal units format as their shortest exact text",
+          "[runtime][text]") {
+  CHECK(FormatScaled(129'900'000, 6) == "129.9");
+  CHECK(FormatScaled(300'000, 6) == "0.3");
+  CHECK(FormatScaled(-1, 6) == "-0.000001");
+  CHECK(FormatScaled(0, 6) == "0");
+  CHECK(FormatScaled(5'000'000, 6) == "5");
+  CHECK(FormatScaled(INT64_MIN, 6) == "-9223372036854.775808");
+  CHECK(FormatScaled(42, 0) == "42");
+}
+
+TEST_CASE("ISO 8601 times are read with fractions and offsets",
+          "[runtime][text]") {
+  const int64_t ten = 1293962400;  // 2011-01-02T10:00:00Z
+  CHECK(ParseTime("2011-01-02T10:00:00Z") == ten);
+  CHECK(ParseTime("2011-01-02T10:00:00.999Z") == ten);
+  CHECK(ParseTime("2011-01-02T12:00:00+02:00") == ten);
+  CHECK(ParseTime("2011-01-02T12:00:00.25+0200") == ten);
+  CHECK(ParseTime("2011-01-02T05:30:00-04:30") == ten);
+  CHECK(ParseTime("2011-01-02T11:00:00+01") == ten);
+  CHECK(ParseTime("1970-01-01T00:00:00Z") == 0);
+  CHECK(ParseTime("1969-12-31T23:59:59Z") == -1);
+  CHECK(ParseTime("2024-02-29T00:00:00Z") == 1709164800);
+}
+
+TEST_CASE("malformed or zoneless times are refused", "[runtime][text]") {
+  const char* bad[] = {
+      "2011-01-02T10:00:00",
+      "2011-01-02 10:00:00Z",
+      "2011-13-02T10:00:00Z",
+      "2011-02-29T10:00:00Z",
+      "2011-01-02T24:00:00Z",
+      "2011-01-02T10:60:00Z",
+      "2011-01-02T10:00:60Z",
+      "2011-01-02T10:00:00.Z",
+      "2011-01-02T10:00Z",
+      "2011-01-02T10:00:00+2",
+      "2011-01-02T10:00:00ZZ",
+      "yesterday",
+      "",
+  };
+  for (const char* text : bad) {
+    INFO(text);
+    CHECK_FALSE(ParseTime(text).has_value());
+  }
+}
+
+TEST_CASE("times format in UTC with a Z and whole seconds", "[runtime][text]") {
+  CHECK(FormatTime(1293962400) == "2011-01-02T10:00:00Z");
+  CHECK(FormatTime(0) == "1970-01-01T00:00:00Z");
+  CHECK(FormatTime(-1) == "1969-12-31T23:59:59Z");
+  CHECK(FormatTime(1709164800 + 86399) == "2024-02-29T23:59:59Z");
+}
+
+TEST_CASE("records own their strings across copies and moves",
+          "[runtime][record]") {
+  Record original(4);
+  original.SetString(0, "a string long enough to live on the heap");
+  original.SetString(2, "short");
+  original.SetString(2, "replaced");
+
+  Record copy = original;
+  std::vector<Record> moved;
+  moved.push_back(std::move(original));
+  for (int i = 0; i < 20; ++i) moved.push_back(Record(1));
+
+  CHECK(copy.GetString(0) == "a string long enough to live on the heap");
+  CHECK(copy.GetString(2) == "replaced");
+  CHECK(moved[0].GetString(2) == "replaced");
+  CHECK(copy.Get(2) != moved[0].Get(2));  // separate bytes
+
+  // A slot cleared with plain words stays cleared in a copy.
+  copy.Set(0, 0);
+  copy.Set(1, 0);
+  Record second = copy;
+  CHECK(second.GetString(0).empty());
+}
+
+}  // namespace
+}  // namespace parcours::common

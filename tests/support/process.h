@@ -1,0 +1,61 @@
+// Runs the `parcours` binary as a user would, capturing its output.
+#pragma once
+
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <string>
+
+#include "tests/support/files.h"
+
+namespace parcours::testing {
+
+struct ProcessResult {
+  int exit_code = -1;
+  std::string out;
+  std::string err;
+};
+
+// A fresh, empty folder under the system's temporary folder.
+inline std::filesystem::path ScratchDir(const std::string& name) {
+  auto path = std::filesystem::temp_directory_path() /
+              ("parcours-test-" + name + "-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(path);
+  std::filesystem::create_directories(path);
+  return path;
+}
+
+inline std::string ShellQuote(const std::string& text) {
+  std::string quoted = "'";
+  for (char c : text) {
+    if (c == '\'') {
+      quoted += "'\\''";
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "'";
+}
+
+// Runs `parcours ARGS...` with `scratch` as a place for its output files.
+inline ProcessResult RunParcours(const std::vector<std::string>& args,
+                                 const std::filesystem::path& scratch,
+                                 const std::string& stdin_path = "") {
+  std::string command = ShellQuote(PARCOURS_BINARY);
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
+  auto out_path = scratch / "stdout.txt";
+  auto err_path = scratch / "stderr.txt";
+  command += " >" + ShellQuote(out_path.string()) + " 2>" +
+             ShellQuote(err_path.string());
+  command += " <" + ShellQuote(stdin_path.empty() ? "/dev/null" : stdin_path);
+
+  int status = std::system(command.c_str());
+  ProcessResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.out = ReadText(out_path);
+  result.err = ReadText(err_path);
+  return result;
+}
+
+}  // namespace parcours::testing

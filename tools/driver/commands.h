@@ -1,0 +1,41 @@
+// The subcommands of `parcours`, one function each.
+#pragma once
+
+#include <iosfwd>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "tools/driver/compile.h"
+
+namespace parcours::driver {
+
+struct Arguments {
+  std::vector<std::string> positional;
+  std::map<std::string, std::string> options;
+
+  bool Has(const std::string& flag) const { return options.count(flag) > 0; }
+  std::string Get(const std::string& flag, const std::string& fallback) const {
+    auto found = options.find(flag);
+    return found == options.end() ? fallback : found->second;
+  }
+};
+
+// Splits `args` into positional arguments and options. Sets `*error` on an
+// unknown option or a missing value.
+Arguments ParseArguments(const std::vector<std::string>& args,
+                         const std::vector<std::string>& flags_with_value,
+                         const std::vector<std::string>& bare_flags,
+                         std::string* error);
+
+bool ParseCompileOptions(const Arguments& args, CompileOptions* options,
+                         std::string* error);
+
+int CheckCommand(const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err);
+int BuildCommand(const std::vector<std::string>& args, std::ostream& out,
+                 std::ostream& err);
+int RunCommand(const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err);
+
+}  // namespace parcours::driver

@@ -1,0 +1,45 @@
+// The compiler pipeline as the command line uses it: files in, IR out,
+// diagnostics printed on the way.
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diag/diagnostics.h"
+#include "compiler/ir/ir.h"
+#include "compiler/syntax/ast.h"
+
+namespace parcours::driver {
+
+enum class DiagnosticFormat { Text, Json, Sarif };
+
+struct CompileOptions {
+  DiagnosticFormat format = DiagnosticFormat::Text;
+  bool warnings_as_errors = false;
+  bool verbose = false;  // per-phase times on the error stream
+};
+
+struct CompileResult {
+  diag::SourceManager sources;
+  std::vector<syntax::Module> modules;  // filled only while parsing
+  std::optional<ir::Program> program;   // set when there was no error
+  int errors = 0;
+  int warnings = 0;
+  bool io_failed = false;  // a path could not be read
+};
+
+// The `.journey` files named by `paths`: files as given, folders searched
+// recursively; sorted so that the order never depends on the file system.
+std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
+                                        std::string* error);
+
+// Parses, checks and lowers `paths`. Prints diagnostics on `err` in the
+// chosen format. With `stop_after_parse`, stops after parsing and keeps the
+// ASTs in `modules`.
+CompileResult Compile(const std::vector<std::string>& paths,
+                      const CompileOptions& options, std::ostream& err,
+                      bool stop_after_parse = false);
+
+}  // namespace parcours::driver

@@ -1,0 +1,93 @@
+// `parcours check` and `parcours build`.
+#include <fstream>
+#include <iostream>
+
+#include "compiler/jit/jit.h"
+#include "compiler/syntax/ast.h"
+#include "tools/driver/commands.h"
+
+namespace parcours::driver {
+namespace {
+
+const std::vector<std::string> kCompileFlags = {"--format"};
+const std::vector<std::string> kCompileBareFlags = {"--werror", "--verbose"};
+
+// Parses the common arguments; returns false (after printing why) on a
+// usage error.
+bool Prepare(const std::vector<std::string>& raw,
+             std::vector<std::string> extra_flags, Arguments* args,
+             CompileOptions* options, std::ostream& err) {
+  std::string error;
+  extra_flags.insert(extra_flags.end(), kCompileFlags.begin(),
+                     kCompileFlags.end());
+  *args = ParseArguments(raw, extra_flags, kCompileBareFlags, &error);
+  if (error.empty() && args->positional.empty()) {
+    error = "name at least one .journey file or folder";
+  }
+  if (error.empty()) ParseCompileOptions(*args, options, &error);
+  if (error.empty()) return true;
+  err << "parcours: " << error << "\n";
+  return false;
+}
+
+}  // namespace
+
+int CheckCommand(const std::vector<std::string>& raw, std::ostream& out,
+                 std::ostream& err) {
+  Arguments args;
+  CompileOptions options;
+  if (!Prepare(raw, {}, &args, &options, err)) return 2;
+
+  CompileResult result = Compile(args.positional, options, err);
+  if (result.io_failed) return 2;
+  if (options.format == DiagnosticFormat::Text) {
+    err << (result.errors ? "failed" : "ok") << ": " << result.errors
+        << " error(s), " << result.warnings << " warning(s) in "
+        << result.sources.FileCount() << " file(s)\n";
+  }
+  return result.errors ? 1 : 0;
+}
+
+int BuildCommand(const std::vector<std::string>& raw, std::ostream& out,
+                 std::ostream& err) {
+  Arguments args;
+  CompileOptions options;
+  if (!Prepare(raw, {"--emit", "-o"}, &args, &options, err)) return 2;
+  std::string emit = args.Get("--emit", "ir");
+  if (emit != "ast" && emit != "ir" && emit != "llvm") {
+    err << "parcours: `--emit` takes ast, ir or llvm, not `" << emit << "`\n";
+    return 2;
+  }
+
+  CompileResult result = Compile(args.positional, options, err,
+                                 /*stop_after_parse=*/emit == "ast");
+  if (result.io_failed) return 2;
+  if (result.errors) return 1;
+
+  std::string text;
+  if (emit == "ast") {
+    for (const syntax::Module& module : result.modules) {
+      text += "// " + result.sources.Path(module.file) + "\n";
+      text += syntax::Dump(module);
+    }
+  } else if (emit == "ir") {
+    text = ir::Dump(*result.program);
+  } else {
+    text = jit::EmitLlvm(*result.program, /*optimize=*/true);
+  }
+
+  std::string path = args.Get("-o", "-");
+  if (path == "-") {
+    out << text;
+    return 0;
+  }
+  std::ofstream file(path, std::ios::binary);
+  file << text;
+  if (!file.good()) {
+    err << "parcours: cannot write `" << path << "`\n";
+    return 2;
+  }
+  return 0;
+}
+
+}  // namespace parcours::driver

@@ -1,0 +1,92 @@
+#include "tools/driver/driver.h"
+
+#include <algorithm>
+
+#include "tools/driver/commands.h"
+
+namespace parcours::driver {
+namespace {
+
+const char kUsage[] =
+    "usage: parcours <command> [options]\n"
+    "\n"
+    "commands:\n"
+    "  check PATH...                 parse, type-check and lint\n"
+    "  build PATH... [--emit ast|ir|llvm] [-o FILE]\n"
+    "                                compile and print the chosen form\n"
+    "  run PATH... --events FILE|- --state DB [--out FILE|-]\n"
+    "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
+    "      [--until TIME]            process events, write actions\n"
+    "\n"
+    "common options:\n"
+    "  --format text|json|sarif      how diagnostics are printed\n"
+    "  --werror                      treat warnings as errors\n"
+    "  --verbose                     print the time of each phase\n";
+
+}  // namespace
+
+Arguments ParseArguments(const std::vector<std::string>& args,
+                         const std::vector<std::string>& flags_with_value,
+                         const std::vector<std::string>& bare_flags,
+                         std::string* error) {
+  Arguments parsed;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    bool takes_value =
+        std::find(flags_with_value.begin(), flags_with_value.end(), arg) !=
+        flags_with_value.end();
+    bool bare = std::find(bare_flags.begin(), bare_flags.end(), arg) !=
+                bare_flags.end();
+    if (takes_value) {
+      if (i + 1 >= args.size()) {
+        *error = "`" + arg + "` needs a value";
+        return parsed;
+      }
+      parsed.options[arg] = args[++i];
+    } else if (bare) {
+      parsed.options.insert_or_assign(arg, std::string("1"));
+    } else if (arg.size() > 1 && arg[0] == '-') {
+      *error = "unknown option `" + arg + "`";
+      return parsed;
+    } else {
+      parsed.positional.push_back(arg);
+    }
+  }
+  return parsed;
+}
+
+bool ParseCompileOptions(const Arguments& args, CompileOptions* options,
+                         std::string* error) {
+  std::string format = args.Get("--format", "text");
+  if (format == "text") {
+    options->format = DiagnosticFormat::Text;
+  } else if (format == "json") {
+    options->format = DiagnosticFormat::Json;
+  } else if (format == "sarif") {
+    options->format = DiagnosticFormat::Sarif;
+  } else {
+    *error = "`--format` takes text, json or sarif, not `" + format + "`";
+    return false;
+  }
+  options->warnings_as_errors = args.Has("--werror");
+  options->verbose = args.Has("--verbose");
+  return true;
+}
+
+int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
+  if (args.empty() || args[0] == "help" || args[0] == "--help" ||
+      args[0] == "-h") {
+    (args.empty() ? err : out) << kUsage;
+    return args.empty() ? 2 : 0;
+  }
+  std::vector<std::string> rest(args.begin() + 1, args.end());
+  const std::string& command = args[0];
+  if (command == "check") return CheckCommand(rest, out, err);
+  if (command == "build") return BuildCommand(rest, out, err);
+  if (command == "run") return RunCommand(rest, out, err);
+  err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
+  return 2;
+}
+
+}  // namespace parcours::driver
