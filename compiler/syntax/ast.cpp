@@ -26,6 +26,8 @@ namespace {
 
 class Dumper {
  public:
+  explicit Dumper(bool spans) : spans_(spans) {}
+
   std::string Run(const Module& module) {
     Line(0, "module " + (module.name ? module.name->text : "<unnamed>"));
     for (const Name& import : module.imports) {
@@ -38,7 +40,8 @@ class Dumper {
   }
 
  private:
-  static std::string At(const Span& span) {
+  std::string At(const Span& span) const {
+    if (!spans_) return "";
     return " @" + std::to_string(span.line) + ":" + std::to_string(span.column);
   }
 
@@ -162,11 +165,14 @@ class Dumper {
     for (const auto& operand : expr.operands) DumpExpr(depth + 1, *operand);
   }
 
+  bool spans_;
   std::ostringstream out_;
 };
 
 }  // namespace
 
-std::string Dump(const Module& module) { return Dumper().Run(module); }
+std::string Dump(const Module& module, bool spans) {
+  return Dumper(spans).Run(module);
+}
 
 }  // namespace parcours::syntax

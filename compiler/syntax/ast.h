@@ -137,7 +137,8 @@ struct Module {
 };
 
 // A deterministic indented text form of `module`, for `--emit ast` and
-// golden tests. Spans are printed as line:column.
-std::string Dump(const Module& module);
+// golden tests. With `spans`, each node shows its `@line:column`; without,
+// two modules that differ only in layout dump alike (the formatter's test).
+std::string Dump(const Module& module, bool spans = true);
 
 }  // namespace parcours::syntax
