@@ -15,36 +15,136 @@ qualifiedName : name ('.' name)* ;
 declaration
   : profileDecl
   | eventDecl
+  | recordDecl
+  | enumDecl
   | segmentDecl
+  | policyDecl
+  | programDecl
   | journeyDecl
+  | testDecl
   ;
+
+// ---- Data -----------------------------------------------------------------
+
+enumDecl : 'enum' name '{' name (',' name)* ','? '}' ;
+
+recordDecl : 'record' name '{' attribute* '}' ;
 
 profileDecl : 'profile' '{' attribute* '}' ;
 
-// `wire` is the key of the attribute in the JSON traits when it differs.
-attribute : name wire=STRING? ':' typeRef ('=' expr)? ','? ;
-
 eventDecl : 'event' name wire=STRING? '{' attribute* '}' ;
 
-typeRef : name optional='?'? ;
+// `wire` is the key of the attribute in the JSON traits or properties when
+// it differs from its name.
+attribute : name wire=STRING? ':' typeRef ('=' expr)? ','? ;
+
+typeRef
+  : 'list' '<' typeRef '>' optional='?'?                     # listType
+  | 'enum' '{' name (',' name)* ','? '}' optional='?'?       # inlineEnumType
+  | name optional='?'?                                       # namedType
+  ;
+
+// ---- Segments and policies ------------------------------------------------
 
 segmentDecl : 'segment' name '=' expr ;
+
+policyDecl : 'policy' name '{' policyRule* '}' ;
+
+policyRule
+  : 'cap' limit=expr 'per' period
+      (scope=('across' | 'on') name (',' name)*)?
+      ('when' condition=expr)?                               # capRule
+  | 'priority' name ('>' name)+                              # priorityRule
+  | 'prefer' expr                                            # preferRule
+  | 'quiet' from=timeOfWeek '..' to=timeOfWeek
+      ('on' name (',' name)*)?                               # quietRule
+  | 'exempt' name (',' name)*                                # exemptRule
+  | 'when' 'capped' ':' action=name ('within' expr)?         # cappedRule
+  ;
+
+// `week`, `day`, `month` (calendar, in the recipient's zone) or a rolling
+// window such as `7d`.
+period : name | DURATION ;
+
+timeOfWeek : day=name? CLOCK 'local'? ;
+
+// ---- Loyalty programs -----------------------------------------------------
+
+programDecl : 'program' name '{' programRule* '}' ;
+
+programRule
+  : 'earn' amount=expr pointsWord 'per' unit=expr 'of' source=expr  # earnPerRule
+  | 'earn' amount=expr pointsWord 'on' event=name
+      (',' 'at' 'most' 'once' 'per' limit=expr)?             # earnOnRule
+  | 'multiply' factor=MULTIPLIER 'when' expr                 # multiplyRule
+  | 'burn' 'on' expr                                         # burnRule
+  | 'refund' 'on' expr                                       # refundRule
+  | 'expire' expr 'after' 'earning'                          # expireRule
+  | 'notify' 'expiring' expr 'before'                        # noticeRule
+  | 'tier' tierName=name 'at' threshold=expr 'qualifying' pointsWord
+      'within' span=expr                                     # tierRule
+  | 'keep' 'tier' expr                                       # keepTierRule
+  | 'value' expr 'per' pointsWord                            # valueRule
+  | 'breakage' expr                                          # breakageRule
+  ;
+
+pointsWord : 'point' | 'points' ;
+
+// ---- Journeys -------------------------------------------------------------
 
 journeyDecl : 'journey' name '{' journeyClause* step* '}' ;
 
 journeyClause
-  : 'on' event=name ('as' alias=name)? ('where' expr)?  # triggerClause
-  | 'exit' 'on' event=name                              # exitClause
+  : 'on' trigger ('where' expr)?                             # triggerClause
+  | 'every' day=name CLOCK 'local'?                          # scheduleClause
+  | 'exit' 'on' event=name ('where' expr)?                   # exitOnClause
+  | 'exit' 'when' expr                                       # exitWhenClause
+  | 'reentry' ('after' expr | never='never')                 # reentryClause
+  | 'holdout' expr                                           # holdoutClause
+  | 'goal' event=name ('within' expr)?                       # goalClause
+  | 'policy' name                                            # policyClause
+  ;
+
+trigger
+  : change=('entered' | 'left') '(' name ')'                 # segmentTrigger
+  | 'date' expr 'at' CLOCK 'local'?                          # dateTrigger
+  | event=name ('as' alias=name)?                            # eventTrigger
+  | 'points' 'crossing' expr                                 # pointsTrigger
   ;
 
 step : (label=name ':')? stepBody ;
 
 stepBody
-  : 'wait' expr                                         # waitStep
-  | 'send' channel=name templ=STRING                    # sendStep
-  | 'if' expr block elseBranch?                         # ifStep
-  | 'exit'                                              # exitStep
+  : 'wait' 'until' CLOCK 'local'?                            # waitUntilStep
+  | 'wait' 'for' event=name ('as' alias=name)? ('where' condition=expr)?
+      'within' limit=expr block ('else' otherwise=block)?    # waitForStep
+  | 'wait' expr                                              # waitStep
+  | 'send' sendTarget templ=STRING sendOption*               # sendStep
+  | 'if' expr block elseBranch?                              # ifStep
+  | 'split' splitArm+                                        # splitStep
+  | 'task' system=name summary=STRING 'to' team=STRING       # taskStep
+  | 'call' 'webhook' hook=STRING ('with' expr)?              # webhookStep
+  | 'set' target=expr '=' value=expr                         # setStep
+  | 'emit' event=name recordLiteral?                         # emitStep
+  | 'award' expr pointsWord ('reason' reason=STRING)?        # awardStep
+  | 'freeze' 'account' ('reason' reason=STRING)?             # freezeStep
+  | 'require' 'second' 'factor' ('reason' reason=STRING)?    # secondFactorStep
+  | 'exit'                                                   # exitStep
   ;
+
+sendTarget
+  : 'best' 'of' '[' name (',' name)* ']'
+  | channel=name
+  ;
+
+sendOption
+  : 'with' expr                                              # payloadOption
+  | 'priority' level=name                                    # priorityOption
+  | 'category' kind=name                                     # categoryOption
+  | 'override'                                               # overrideOption
+  ;
+
+splitArm : (arm=name ':')? PERCENT block ;
 
 elseBranch
   : 'else' block
@@ -53,37 +153,95 @@ elseBranch
 
 block : '{' step* '}' ;
 
-// Alternatives are listed from the tightest binding to the loosest.
-expr
-  : '(' expr ')'                                        # parenExpr
-  | callee=name '(' (expr (',' expr)*)? ')'             # callExpr
-  | expr '.' name                                       # fieldExpr
-  | op='-' expr                                         # negateExpr
-  | expr op=('*' | '/') expr                            # multiplyExpr
-  | expr op=('+' | '-') expr                            # addExpr
-  | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr # compareExpr
-  | op='not' expr                                       # notExpr
-  | expr op='and' expr                                  # andExpr
-  | expr op='or' expr                                   # orExpr
-  | literal                                             # literalExpr
-  | name                                                # nameExpr
+// ---- Tests ----------------------------------------------------------------
+
+testDecl : 'test' title=STRING '{' testStatement* '}' ;
+
+testStatement
+  : 'given' 'profile' id=STRING recordLiteral?               # givenStatement
+  | 'at' TIMESTAMP event=name ('for' id=STRING)? recordLiteral? # eventStatement
+  | 'at' TIMESTAMP 'identify' ('for' id=STRING)? recordLiteral # identifyStatement
+  | 'expect' negated='no'? kind=('send' | 'suppressed') channel=name?
+      templ=STRING? ('to' id=STRING)? ('at' TIMESTAMP)?
+      ('reason' reason=name)?                                # expectSendStatement
+  | 'expect' ('points' | 'tier') expr ('for' id=STRING)?     # expectLoyaltyStatement
   ;
 
+// ---- Expressions ----------------------------------------------------------
+
+// Alternatives are listed from the tightest binding to the loosest.
+expr
+  : '(' expr ')'                                             # parenExpr
+  | '[' (expr (',' expr)*)? ']'                              # listExpr
+  | recordLiteral                                            # recordExpr
+  | callee=qualifiedName '(' (argument (',' argument)*)? ')' # callExpr
+  | expr '.' name                                            # fieldExpr
+  | op='-' expr                                              # negateExpr
+  | expr op=('*' | '/') expr                                 # multiplyExpr
+  | expr op=('+' | '-') expr                                 # addExpr
+  | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr     # compareExpr
+  | expr negated='not'? 'in' expr                            # inExpr
+  | op='not' expr                                            # notExpr
+  | expr op='and' expr                                       # andExpr
+  | expr op='or' expr                                        # orExpr
+  | literal                                                  # literalExpr
+  | name                                                     # nameExpr
+  ;
+
+// An argument of a call: positional or named (`recency: 90d`), and for
+// aggregates, the window of history it reads.
+argument : (key=name ':')? expr window? ;
+
+window
+  : 'within' span=windowSpan                                 # withinWindow
+  | 'between' far=windowSpan 'and' near=windowSpan 'ago'     # betweenWindow
+  ;
+
+windowSpan : DURATION | CALENDAR ;
+
+recordLiteral : '{' (recordField (',' recordField)* ','?)? '}' ;
+recordField : name ':' expr ;
+
 literal
-  : INT                                                 # intLiteral
-  | DECIMAL                                             # decimalLiteral
-  | MONEY                                               # moneyLiteral
-  | DURATION                                            # durationLiteral
-  | STRING                                              # stringLiteral
-  | value=('true' | 'false')                            # boolLiteral
-  | 'none'                                              # noneLiteral
+  : INT                                                      # intLiteral
+  | DECIMAL                                                  # decimalLiteral
+  | MONEY                                                    # moneyLiteral
+  | DURATION                                                 # durationLiteral
+  | CALENDAR                                                 # calendarLiteral
+  | PERCENT                                                  # percentLiteral
+  | CLOCK 'local'?                                           # clockLiteral
+  | TIMESTAMP                                                # timestampLiteral
+  | STRING                                                   # stringLiteral
+  | value=('true' | 'false')                                 # boolLiteral
+  | 'none'                                                   # noneLiteral
   ;
 
 // Words that are keywords in one place but ordinary names in another
-// (`profile.email`, a field called `event`).
-name : IDENT | 'profile' | 'event' | 'segment' | 'module' ;
+// (`profile.email`, a field called `value`, a channel called `email`).
+name
+  : IDENT
+  | 'profile' | 'event' | 'segment' | 'module' | 'record' | 'list'
+  | 'entered' | 'left' | 'date' | 'value' | 'tier' | 'points' | 'point'
+  | 'reason' | 'category' | 'priority' | 'account' | 'second' | 'factor'
+  | 'policy' | 'program' | 'test' | 'capped' | 'earning' | 'expiring'
+  | 'crossing' | 'identify' | 'most' | 'once' | 'webhook' | 'qualifying'
+  | 'refund' | 'burn' | 'keep' | 'override' | 'best' | 'never'
+  ;
 
+// A duration in calendar units, counted in the recipient's zone.
+CALENDAR
+  : DIGITS ' '+ ('day' | 'days' | 'week' | 'weeks' | 'month' | 'months'
+                 | 'year' | 'years')
+  ;
+TIMESTAMP
+  : [0-9] [0-9] [0-9] [0-9] '-' [0-9] [0-9] '-' [0-9] [0-9]
+    ('T' [0-9] [0-9] ':' [0-9] [0-9] (':' [0-9] [0-9])?
+     ('Z' | [+-] [0-9] [0-9] ':' [0-9] [0-9]))?
+  ;
+CLOCK : [0-9] [0-9]? ':' [0-9] [0-9] ;
 MONEY : DIGITS ('.' DIGITS)? ' '? [A-Z] [A-Z] [A-Z] ;
+PERCENT : DIGITS ('.' DIGITS)? '%' ;
+MULTIPLIER : DIGITS ('.' DIGITS)? 'x' ;
 DURATION : DIGITS ('s' | 'm' | 'h' | 'd' | 'w') ;
 DECIMAL : DIGITS '.' DIGITS ;
 INT : DIGITS ;

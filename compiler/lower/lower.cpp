@@ -20,7 +20,10 @@ ir::Type IrType(TypeKind kind) {
     case TypeKind::Money: return ir::Type::Money;
     case TypeKind::Duration: return ir::Type::Duration;
     case TypeKind::Time: return ir::Type::Time;
-    case TypeKind::String: return ir::Type::String;
+    case TypeKind::String:
+    case TypeKind::Tz: return ir::Type::String;
+    case TypeKind::Percent: return ir::Type::Decimal;
+    default: break;
     case TypeKind::None:
     case TypeKind::Error: break;
   }
@@ -59,6 +62,27 @@ void SetDefault(const Expr& literal, ir::Field& field) {
       return;
     default: field.default_words = {number}; return;
   }
+}
+
+// The prefix of generated step names.
+const char* StepKindName(syntax::StepKind kind) {
+  switch (kind) {
+    case syntax::StepKind::Wait:
+    case syntax::StepKind::WaitUntil:
+    case syntax::StepKind::WaitFor: return "wait";
+    case syntax::StepKind::Send: return "send";
+    case syntax::StepKind::If: return "if";
+    case syntax::StepKind::Split: return "split";
+    case syntax::StepKind::Task: return "task";
+    case syntax::StepKind::Webhook: return "webhook";
+    case syntax::StepKind::Set: return "set";
+    case syntax::StepKind::Emit: return "emit";
+    case syntax::StepKind::Award: return "award";
+    case syntax::StepKind::Freeze: return "freeze";
+    case syntax::StepKind::SecondFactor: return "second_factor";
+    case syntax::StepKind::Exit: return "exit";
+  }
+  return "step";
 }
 
 class Lowerer {
@@ -148,9 +172,8 @@ class Lowerer {
   // `send2`, ...), so a name says where the step stands in the file.
   void NameSteps(const std::vector<syntax::Step>& steps,
                  std::map<std::string, int>& counts) {
-    static const char* const kKindNames[] = {"wait", "send", "if", "exit"};
     for (const syntax::Step& step : steps) {
-      const char* kind_name = kKindNames[static_cast<int>(step.kind)];
+      const char* kind_name = StepKindName(step.kind);
       int count = ++counts[kind_name];
       step_names_[&step] =
           step.label ? step.label->text : kind_name + std::to_string(count);
@@ -196,7 +219,7 @@ class Lowerer {
         break;
       case syntax::StepKind::Send:
         lowered.kind = ir::StepKind::Send;
-        lowered.channel = step.channel.text;
+        lowered.channel = step.channels.front().text;
         lowered.template_name = step.template_name;
         break;
       case syntax::StepKind::If:
@@ -206,6 +229,18 @@ class Lowerer {
             *step.expr);
         break;
       case syntax::StepKind::Exit: lowered.kind = ir::StepKind::Exit; break;
+      case syntax::StepKind::WaitUntil:
+      case syntax::StepKind::WaitFor:
+      case syntax::StepKind::Split:
+      case syntax::StepKind::Task:
+      case syntax::StepKind::Webhook:
+      case syntax::StepKind::Set:
+      case syntax::StepKind::Emit:
+      case syntax::StepKind::Award:
+      case syntax::StepKind::Freeze:
+      case syntax::StepKind::SecondFactor:
+        assert(false && "CheckRunnable lets no such step through");
+        break;
     }
     lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
@@ -278,9 +313,13 @@ class Lowerer {
       case RefKind::Segment:
         return {ir::Base::Profile, segment_offsets_[info.index], -1};
       case RefKind::None:
-      case RefKind::Now: break;
+      case RefKind::Now:
+      case RefKind::EnumValue:
+      case RefKind::ChannelValue:
+      case RefKind::RecordField:
+      case RefKind::Builtin: break;
     }
-    assert(false && "not a stored reference");
+    assert(false && "not a stored reference CheckRunnable lets through");
     return {ir::Base::Profile, 0, -1};
   }
 
@@ -300,9 +339,20 @@ class Lowerer {
       case ExprKind::Duration:
       case ExprKind::Bool:
         return EmitConst(IrType(info.type.kind), expr.int_value);
+      case ExprKind::Percent:
+        // 10% is the decimal 0.1; finer than 0.0001% is truncated.
+        return EmitConst(ir::Type::Decimal, expr.int_value / 100);
       case ExprKind::Money:
         return EmitConst(ir::Type::Money, expr.int_value,
                          ir::PackCurrency(expr.text));
+      case ExprKind::Calendar:
+      case ExprKind::Clock:
+      case ExprKind::Timestamp:
+      case ExprKind::In:
+      case ExprKind::List:
+      case ExprKind::Record:
+        assert(false && "CheckRunnable lets no such expression through");
+        return -1;
       case ExprKind::String: {
         ir::Inst inst{ir::Op::ConstString, ir::Type::String, ir::Type::String};
         inst.imm = InternString(expr.text);

@@ -25,7 +25,9 @@ inline Compiled CompileText(const std::string& text) {
     std::vector<syntax::Module> modules;
     modules.push_back(std::move(*module));
     sema::CheckedProgram checked = sema::Check(std::move(modules), engine);
-    if (!engine.HasErrors()) result.program = lower::Lower(checked);
+    if (!engine.HasErrors() && lower::CheckRunnable(checked, engine)) {
+      result.program = lower::Lower(checked);
+    }
   }
   for (const auto& diagnostic : engine.Sorted()) {
     result.diagnostics += diag::RenderText(diagnostic, sources);

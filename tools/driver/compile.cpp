@@ -98,7 +98,7 @@ void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
 
 CompileResult Compile(const std::vector<std::string>& paths,
                       const CompileOptions& options, std::ostream& err,
-                      bool stop_after_parse) {
+                      bool stop_after_parse, bool check_only) {
   CompileResult result;
   diag::DiagnosticEngine engine;
   engine.SetWarningsAsErrors(options.warnings_as_errors);
@@ -131,7 +131,8 @@ CompileResult Compile(const std::vector<std::string>& paths,
         sema::Check(std::move(result.modules), engine);
     result.modules.clear();
     timer.Done("check");
-    if (!engine.HasErrors()) {
+    if (!engine.HasErrors() && !check_only &&
+        lower::CheckRunnable(checked, engine)) {
       result.program = lower::Lower(checked);
       timer.Done("lower");
       std::string problem = ir::Verify(*result.program);

@@ -37,9 +37,10 @@ std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
 
 // Parses, checks and lowers `paths`. Prints diagnostics on `err` in the
 // chosen format. With `stop_after_parse`, stops after parsing and keeps the
-// ASTs in `modules`.
+// ASTs in `modules`. With `check_only`, stops after checking: constructs the
+// engines cannot run yet are not reported.
 CompileResult Compile(const std::vector<std::string>& paths,
                       const CompileOptions& options, std::ostream& err,
-                      bool stop_after_parse = false);
+                      bool stop_after_parse = false, bool check_only = false);
 
 }  // namespace parcours::driver

@@ -38,7 +38,9 @@ int CheckCommand(const std::vector<std::string>& raw, std::ostream& out,
   CompileOptions options;
   if (!Prepare(raw, {}, &args, &options, err)) return 2;
 
-  CompileResult result = Compile(args.positional, options, err);
+  CompileResult result = Compile(args.positional, options, err,
+                                 /*stop_after_parse=*/false,
+                                 /*check_only=*/true);
   if (result.io_failed) return 2;
   if (options.format == DiagnosticFormat::Text) {
     err << (result.errors ? "failed" : "ok") << ": " << result.errors

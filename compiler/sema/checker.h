@@ -1,0 +1,164 @@
+// Internal to compiler/sema: the checker shared by its source files, one
+// file per kind of declaration.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/diag/diagnostics.h"
+#include "compiler/sema/checked.h"
+
+namespace parcours::sema {
+
+std::string Quote(const std::string& code);
+
+// "; did you mean `x`?" when a candidate is close, otherwise "".
+std::string Suggest(const std::string& name,
+                    const std::vector<std::string>& candidates);
+
+bool Contains(const std::vector<std::string>& names, const std::string& name);
+
+// What names an expression may use, which depends on where it stands.
+struct Scope {
+  // The trigger event's alias, if any, and which record it reads.
+  std::string alias;
+  int32_t alias_event = -1;
+  RefKind alias_ref = RefKind::None;
+  // Segment predicates may not read other segments: their order of
+  // evaluation would matter.
+  bool allow_segments = true;
+  // Aggregates need a profile's history; policy and test values have none.
+  bool allow_aggregates = true;
+};
+
+class Checker {
+ public:
+  explicit Checker(diag::DiagnosticEngine& diagnostics)
+      : diagnostics_(diagnostics) {}
+
+  CheckedProgram Run(std::vector<syntax::Module> modules);
+
+ private:
+  // ---- declarations.cpp ---------------------------------------------------
+  void CheckImports();
+  bool Claim(std::map<std::string, diag::Span>& table, const syntax::Name& name,
+             const char* what);
+  void DeclareTypes(const syntax::Declaration& declaration);
+  void Declare(const syntax::Declaration& declaration);
+  void DeclareFields(const std::vector<syntax::Attribute>& attributes,
+                     std::vector<FieldDecl>& fields, const char* what,
+                     bool allow_defaults);
+  std::optional<Type> ResolveType(const syntax::TypeRef& type,
+                                  const std::string& owner);
+  void Define(const syntax::Declaration& declaration);
+  void CheckDefault(const syntax::Attribute& attribute, const FieldDecl& field);
+  int32_t ResolveEvent(const syntax::Name& name);
+  int32_t FindEvent(const std::string& name) const;
+  int32_t FindSegment(const std::string& name) const;
+  const FieldDecl* FindProfileField(const std::string& name) const;
+  bool ProfileHasTimeZone() const;
+
+  // ---- expressions.cpp ----------------------------------------------------
+  Type CheckExpr(const syntax::Expr& expr, const Scope& scope,
+                 const Type* expected = nullptr);
+  Type Record(const syntax::Expr& expr, Type type, RefKind ref = RefKind::None,
+              int32_t index = -1);
+  Type CheckMoneyLiteral(const syntax::Expr& expr);
+  Type CheckName(const syntax::Expr& expr, const Scope& scope,
+                 const Type* expected);
+  std::optional<Type> ResolveBareValue(const syntax::Expr& expr,
+                                       const Type* expected);
+  Type CheckField(const syntax::Expr& expr, const Scope& scope);
+  Type FieldOf(const syntax::Expr& expr, const Type& object);
+  Type CheckCall(const syntax::Expr& expr, const Scope& scope);
+  Type CheckAggregate(const syntax::Expr& expr, const Scope& scope);
+  Type CheckBuiltin(const syntax::Expr& expr, const Scope& scope);
+  Type RecordAggregate(const syntax::Expr& expr, AggregateInfo aggregate);
+  Type CheckUnary(const syntax::Expr& expr, const Scope& scope);
+  Type CheckBinary(const syntax::Expr& expr, const Scope& scope);
+  Type CheckLogical(const syntax::Expr& expr, const Type& left,
+                    const Type& right);
+  Type CheckComparison(const syntax::Expr& expr, const Type& left,
+                       const Type& right);
+  Type CheckArithmetic(const syntax::Expr& expr, const Type& left,
+                       const Type& right);
+  Type CheckIn(const syntax::Expr& expr, const Scope& scope);
+  Type CheckList(const syntax::Expr& expr, const Scope& scope,
+                 const Type* expected);
+  Type CheckRecordLiteral(const syntax::Expr& expr, const Scope& scope);
+  void CheckRecordFields(const syntax::Expr& record,
+                         const std::vector<FieldDecl>& fields,
+                         const std::string& owner, const Scope& scope,
+                         bool require_all,
+                         const std::vector<std::string>& extra = {});
+  void CheckWindow(const syntax::Window& window);
+
+  // Reports unless `type` is `expected` (an int is accepted for a decimal).
+  // Returns whether it is.
+  bool Expect(const syntax::Expr& expr, const Type& type, const Type& expected,
+              const std::string& what);
+  bool ExpectBool(const syntax::Expr& expr, const Type& type,
+                  const std::string& what);
+  // A duration literal or a calendar length; reports otherwise.
+  bool ExpectLength(const syntax::Expr& expr, const Scope& scope,
+                    const std::string& what, bool allow_calendar = true);
+  bool ExpectPercent(const syntax::Expr& expr, const Scope& scope,
+                     const std::string& what);
+  bool Assignable(const Type& value, const Type& target) const;
+  std::string SpellType(const Type& type) const {
+    return Spell(type, program_);
+  }
+
+  // ---- journeys.cpp -------------------------------------------------------
+  void CheckJourney(const syntax::JourneyDecl& journey);
+  void CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
+                    Scope& step_scope);
+  void CheckExits(const syntax::JourneyDecl& journey, JourneyInfo& info);
+  void CheckJourneyRules(const syntax::JourneyDecl& journey, JourneyInfo& info);
+  void CheckSteps(const std::vector<syntax::Step>& steps, const Scope& scope,
+                  std::map<std::string, diag::Span>& labels);
+  void CheckStep(const syntax::Step& step, const Scope& scope,
+                 std::map<std::string, diag::Span>& labels);
+  void CheckSend(const syntax::Step& step, const Scope& scope);
+  void CheckSplit(const syntax::Step& step, const Scope& scope,
+                  std::map<std::string, diag::Span>& labels);
+  void CheckActionStep(const syntax::Step& step, const Scope& scope);
+  void CheckChannelName(const syntax::Name& channel);
+  void CheckLocalTime(bool local, const diag::Span& span, const char* what);
+
+  // ---- rules.cpp ----------------------------------------------------------
+  void CheckPolicy(const syntax::PolicyDecl& policy);
+  void CheckCap(const syntax::PolicyRule& rule, const Scope& scope);
+  void CheckQuiet(const syntax::PolicyRule& rule);
+  void CheckProgram(const syntax::ProgramDecl& program);
+  void CheckProgramRule(const syntax::ProgramRule& rule, ProgramInfo& info,
+                        std::vector<std::pair<int64_t, diag::Span>>& tiers);
+  void CheckTest(const syntax::TestDecl& test);
+  void CheckTestStatement(const syntax::TestStatement& statement);
+  std::optional<int64_t> ConstantInt(const syntax::Expr& expr) const;
+
+  // ---- lints.cpp ----------------------------------------------------------
+  void LintJourney(const syntax::JourneyDecl& journey, const JourneyInfo& info);
+  void LintWindow(const syntax::Window& window);
+  void LintConsent(const std::vector<syntax::Step>& steps,
+                   std::vector<std::string>& consented);
+  void LintTemplates(const std::vector<syntax::Step>& steps,
+                     std::map<std::string, diag::Span>& seen);
+  std::optional<bool> ConstantBool(const syntax::Expr& expr) const;
+
+  void Error(diag::Kind kind, const diag::Span& span, std::string message,
+             std::vector<diag::Note> notes = {}) {
+    diagnostics_.Report(kind, span, std::move(message), std::move(notes));
+  }
+
+  diag::DiagnosticEngine& diagnostics_;
+  CheckedProgram program_;
+  std::map<std::string, diag::Span> type_names_;
+  std::map<std::string, diag::Span> event_names_;
+  std::map<std::string, diag::Span> profile_names_;
+  std::map<std::string, diag::Span> global_names_;
+};
+
+}  // namespace parcours::sema

@@ -1,0 +1,293 @@
+// Declarations: imports, enums, records, the profile, events, segments,
+// and the dispatch to the other kinds.
+#include <algorithm>
+
+#include "compiler/sema/checker.h"
+
+namespace parcours::sema {
+
+using diag::Kind;
+
+namespace {
+
+struct BuiltinType {
+  const char* name;
+  TypeKind kind;
+};
+
+const BuiltinType kBuiltinTypes[] = {
+    {"bool", TypeKind::Bool},         {"channel", TypeKind::Channel},
+    {"date", TypeKind::Date},         {"decimal", TypeKind::Decimal},
+    {"duration", TypeKind::Duration}, {"int", TypeKind::Int},
+    {"money", TypeKind::Money},       {"string", TypeKind::String},
+    {"time", TypeKind::Time},         {"tz", TypeKind::Tz},
+};
+
+}  // namespace
+
+void Checker::CheckImports() {
+  std::vector<std::string> known;
+  for (const syntax::Module& module : program_.modules) {
+    if (module.name) known.push_back(module.name->text);
+  }
+  for (const syntax::Module& module : program_.modules) {
+    for (const syntax::Name& import : module.imports) {
+      if (Contains(known, import.text)) continue;
+      Error(Kind::UnknownName, import.span,
+            "module " + Quote(import.text) +
+                " is not among the files being compiled" +
+                Suggest(import.text, known));
+    }
+  }
+}
+
+bool Checker::Claim(std::map<std::string, diag::Span>& table,
+                    const syntax::Name& name, const char* what) {
+  auto [found, inserted] = table.emplace(name.text, name.span);
+  if (inserted) return true;
+  Error(Kind::DuplicateName, name.span,
+        std::string(what) + " " + Quote(name.text) + " is declared twice",
+        {{found->second, "first declared here"}});
+  return false;
+}
+
+void Checker::DeclareTypes(const syntax::Declaration& declaration) {
+  if (const auto* enumeration = std::get_if<syntax::EnumDecl>(&declaration)) {
+    if (!Claim(type_names_, enumeration->name, "type")) return;
+    EnumInfo info{enumeration->name.text, {}, enumeration->name.span};
+    std::map<std::string, diag::Span> values;
+    for (const syntax::Name& value : enumeration->values) {
+      if (Claim(values, value, "enum value")) info.values.push_back(value.text);
+    }
+    program_.enums.push_back(std::move(info));
+  }
+  if (const auto* record = std::get_if<syntax::RecordDecl>(&declaration)) {
+    if (!Claim(type_names_, record->name, "type")) return;
+    program_.records.push_back({record->name.text, {}, record});
+  }
+}
+
+std::optional<Type> Checker::ResolveType(const syntax::TypeRef& type,
+                                         const std::string& owner) {
+  switch (type.kind) {
+    case syntax::TypeRef::Kind::List: {
+      auto element = ResolveType(*type.element, owner);
+      if (!element) return std::nullopt;
+      return ListOf(*element, type.optional);
+    }
+    case syntax::TypeRef::Kind::InlineEnum: {
+      EnumInfo info{owner, {}, type.span};
+      std::map<std::string, diag::Span> values;
+      for (const syntax::Name& value : type.values) {
+        if (Claim(values, value, "enum value")) {
+          info.values.push_back(value.text);
+        }
+      }
+      program_.enums.push_back(std::move(info));
+      return MakeType(TypeKind::Enum, type.optional,
+                      static_cast<int32_t>(program_.enums.size() - 1));
+    }
+    case syntax::TypeRef::Kind::Named: break;
+  }
+
+  const std::string& name = type.name.text;
+  for (const BuiltinType& builtin : kBuiltinTypes) {
+    if (name == builtin.name) return MakeType(builtin.kind, type.optional);
+  }
+  for (size_t i = 0; i < program_.enums.size(); ++i) {
+    if (program_.enums[i].name == name) {
+      return MakeType(TypeKind::Enum, type.optional, static_cast<int32_t>(i));
+    }
+  }
+  for (size_t i = 0; i < program_.records.size(); ++i) {
+    if (program_.records[i].name == name) {
+      return MakeType(TypeKind::Record, type.optional, static_cast<int32_t>(i));
+    }
+  }
+
+  std::vector<std::string> candidates;
+  for (const BuiltinType& builtin : kBuiltinTypes) {
+    candidates.push_back(builtin.name);
+  }
+  for (const auto& [declared, span] : type_names_)
+    candidates.push_back(declared);
+  Error(Kind::UnknownType, type.name.span,
+        "unknown type " + Quote(name) + Suggest(name, candidates));
+  return std::nullopt;
+}
+
+void Checker::DeclareFields(const std::vector<syntax::Attribute>& attributes,
+                            std::vector<FieldDecl>& fields, const char* what,
+                            bool allow_defaults) {
+  std::map<std::string, diag::Span> names;
+  for (const syntax::Attribute& attribute : attributes) {
+    if (!Claim(names, attribute.name, what)) continue;
+    if (attribute.default_value && !allow_defaults) {
+      Error(Kind::TypeMismatch, attribute.default_value->span,
+            "a field here cannot have a default; make it optional with `?` "
+            "instead");
+    }
+    auto type = ResolveType(attribute.type, attribute.name.text);
+    fields.push_back({attribute.name.text,
+                      attribute.wire_name.value_or(attribute.name.text),
+                      type.value_or(MakeType(TypeKind::Error)), &attribute});
+  }
+}
+
+void Checker::Declare(const syntax::Declaration& declaration) {
+  if (const auto* profile = std::get_if<syntax::ProfileDecl>(&declaration)) {
+    for (const syntax::Attribute& attribute : profile->attributes) {
+      if (!Claim(profile_names_, attribute.name, "profile attribute")) continue;
+      auto type = ResolveType(attribute.type, attribute.name.text);
+      program_.profile.push_back(
+          {attribute.name.text,
+           attribute.wire_name.value_or(attribute.name.text),
+           type.value_or(MakeType(TypeKind::Error)), &attribute});
+    }
+  } else if (const auto* event = std::get_if<syntax::EventDecl>(&declaration)) {
+    if (!Claim(event_names_, event->name, "event")) return;
+    EventInfo info{event->name.text,
+                   event->wire_name.value_or(event->name.text),
+                   {},
+                   event};
+    DeclareFields(event->fields, info.fields, "field", false);
+    program_.events.push_back(std::move(info));
+  } else if (const auto* record =
+                 std::get_if<syntax::RecordDecl>(&declaration)) {
+    for (RecordInfo& info : program_.records) {
+      if (info.decl == record && info.fields.empty()) {
+        DeclareFields(record->fields, info.fields, "field", false);
+      }
+    }
+  } else if (const auto* segment =
+                 std::get_if<syntax::SegmentDecl>(&declaration)) {
+    if (!Claim(global_names_, segment->name, "segment")) return;
+    program_.segments.push_back({segment->name.text, segment});
+  } else if (const auto* policy =
+                 std::get_if<syntax::PolicyDecl>(&declaration)) {
+    if (!Claim(global_names_, policy->name, "policy")) return;
+    program_.policies.push_back({policy->name.text, policy});
+  } else if (const auto* loyalty =
+                 std::get_if<syntax::ProgramDecl>(&declaration)) {
+    if (!Claim(global_names_, loyalty->name, "program")) return;
+    program_.programs.push_back({loyalty->name.text, -1, loyalty});
+  } else if (const auto* journey =
+                 std::get_if<syntax::JourneyDecl>(&declaration)) {
+    Claim(global_names_, journey->name, "journey");
+  }
+}
+
+void Checker::Define(const syntax::Declaration& declaration) {
+  if (const auto* profile = std::get_if<syntax::ProfileDecl>(&declaration)) {
+    for (const syntax::Attribute& attribute : profile->attributes) {
+      const FieldDecl* field = FindProfileField(attribute.name.text);
+      if (field != nullptr && field->decl == &attribute) {
+        CheckDefault(attribute, *field);
+      }
+    }
+  } else if (const auto* segment =
+                 std::get_if<syntax::SegmentDecl>(&declaration)) {
+    Scope scope;
+    scope.allow_segments = false;
+    ExpectBool(*segment->predicate, CheckExpr(*segment->predicate, scope),
+               "a segment");
+  } else if (const auto* policy =
+                 std::get_if<syntax::PolicyDecl>(&declaration)) {
+    CheckPolicy(*policy);
+  } else if (const auto* loyalty =
+                 std::get_if<syntax::ProgramDecl>(&declaration)) {
+    CheckProgram(*loyalty);
+  } else if (const auto* journey =
+                 std::get_if<syntax::JourneyDecl>(&declaration)) {
+    CheckJourney(*journey);
+  } else if (const auto* test = std::get_if<syntax::TestDecl>(&declaration)) {
+    CheckTest(*test);
+  }
+}
+
+namespace {
+
+bool IsLiteral(const syntax::Expr& expr) {
+  switch (expr.kind) {
+    case syntax::ExprKind::Int:
+    case syntax::ExprKind::Decimal:
+    case syntax::ExprKind::Money:
+    case syntax::ExprKind::Duration:
+    case syntax::ExprKind::Calendar:
+    case syntax::ExprKind::Percent:
+    case syntax::ExprKind::Clock:
+    case syntax::ExprKind::Timestamp:
+    case syntax::ExprKind::String:
+    case syntax::ExprKind::Bool:
+    case syntax::ExprKind::Name:  // an enum value or a channel
+      return true;
+    case syntax::ExprKind::Unary:
+      return expr.unary_op == syntax::UnaryOp::Negate &&
+             IsLiteral(*expr.operands[0]);
+    default: return false;
+  }
+}
+
+}  // namespace
+
+void Checker::CheckDefault(const syntax::Attribute& attribute,
+                           const FieldDecl& field) {
+  if (!attribute.default_value) return;
+  if (field.type.kind == TypeKind::Error) return;
+  const syntax::Expr& value = *attribute.default_value;
+  if (!IsLiteral(value)) {
+    Error(Kind::NotConstant, value.span,
+          "a default must be a literal such as `0`, `\"EUR\"` or `10 EUR`");
+    return;
+  }
+  Scope scope;
+  scope.allow_aggregates = false;
+  scope.allow_segments = false;
+  Type expected = field.type;
+  expected.optional = false;
+  Type type = CheckExpr(value, scope, &expected);
+  if (type.kind == TypeKind::Error) return;
+  if (field.type.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  Expect(value, type, expected, "the default of " + Quote(field.name));
+}
+
+int32_t Checker::FindEvent(const std::string& name) const {
+  for (size_t i = 0; i < program_.events.size(); ++i) {
+    if (program_.events[i].name == name) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+int32_t Checker::ResolveEvent(const syntax::Name& name) {
+  int32_t found = FindEvent(name.text);
+  if (found >= 0) return found;
+  std::vector<std::string> candidates;
+  for (const EventInfo& event : program_.events) {
+    candidates.push_back(event.name);
+  }
+  Error(Kind::UnknownEvent, name.span,
+        "unknown event " + Quote(name.text) + Suggest(name.text, candidates));
+  return -1;
+}
+
+int32_t Checker::FindSegment(const std::string& name) const {
+  for (size_t i = 0; i < program_.segments.size(); ++i) {
+    if (program_.segments[i].name == name) return static_cast<int32_t>(i);
+  }
+  return -1;
+}
+
+const FieldDecl* Checker::FindProfileField(const std::string& name) const {
+  for (const FieldDecl& field : program_.profile) {
+    if (field.name == name) return &field;
+  }
+  return nullptr;
+}
+
+bool Checker::ProfileHasTimeZone() const {
+  return std::any_of(
+      program_.profile.begin(), program_.profile.end(),
+      [](const FieldDecl& field) { return field.type.kind == TypeKind::Tz; });
+}
+
+}  // namespace parcours::sema

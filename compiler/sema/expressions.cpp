@@ -1,0 +1,890 @@
+// Expressions: names, fields, calls, operators and literals, typed bottom
+// up. A subexpression that failed to type has the error type, and nothing
+// above it reports again, so one mistake gives one diagnostic.
+#include <algorithm>
+
+#include "compiler/sema/checker.h"
+
+namespace parcours::sema {
+
+using diag::Kind;
+using syntax::BinaryOp;
+using syntax::Expr;
+using syntax::ExprKind;
+
+namespace {
+
+const Type kError = MakeType(TypeKind::Error);
+const Type kBool = MakeType(TypeKind::Bool);
+const Type kInt = MakeType(TypeKind::Int);
+
+// Numbers mix freely: an int widens to a decimal, a percentage counts as
+// the decimal it stands for (10% is 0.1).
+bool IsNumeric(TypeKind kind) {
+  return kind == TypeKind::Int || kind == TypeKind::Decimal ||
+         kind == TypeKind::Percent;
+}
+
+bool IsLength(TypeKind kind) {
+  return kind == TypeKind::Duration || kind == TypeKind::Calendar;
+}
+
+// The active ISO 4217 currency codes, sorted.
+bool IsCurrencyCode(const std::string& code) {
+  static const char* const kCodes[] = {
+      "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN",
+      "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL",
+      "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
+      "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
+      "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD",
+      "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
+      "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
+      "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
+      "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
+      "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR",
+      "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
+      "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
+      "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
+      "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
+      "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF",
+      "XPF", "YER", "ZAR", "ZMW", "ZWL",
+  };
+  return std::binary_search(
+      std::begin(kCodes), std::end(kCodes), code,
+      [](const std::string& a, const std::string& b) { return a < b; });
+}
+
+// The built-in functions other than the aggregates.
+const std::vector<std::string>& BuiltinNames() {
+  static const std::vector<std::string> names = {
+      "balance",     "consent", "count",         "days_since", "distance_km",
+      "hours_since", "last",    "minutes_since", "sum",        "values"};
+  return names;
+}
+
+bool SameWindow(const syntax::Window& a, const syntax::Window& b) {
+  auto same_length = [](const syntax::Length& x, const syntax::Length& y) {
+    return x.count == y.count && x.calendar == y.calendar;
+  };
+  return a.kind == b.kind && same_length(a.far, b.far) &&
+         same_length(a.near, b.near);
+}
+
+}  // namespace
+
+Type Checker::Record(const Expr& expr, Type type, RefKind ref, int32_t index) {
+  program_.exprs[&expr] = {type, ref, index};
+  return type;
+}
+
+Type Checker::CheckExpr(const Expr& expr, const Scope& scope,
+                        const Type* expected) {
+  switch (expr.kind) {
+    case ExprKind::Int: return Record(expr, kInt);
+    case ExprKind::Decimal: return Record(expr, MakeType(TypeKind::Decimal));
+    case ExprKind::Money: return CheckMoneyLiteral(expr);
+    case ExprKind::Duration: return Record(expr, MakeType(TypeKind::Duration));
+    case ExprKind::Calendar: return Record(expr, MakeType(TypeKind::Calendar));
+    case ExprKind::Percent: return Record(expr, MakeType(TypeKind::Percent));
+    case ExprKind::Clock:
+      if (!expr.local) {
+        Error(Kind::TypeMismatch, expr.span,
+              "a time of day is in the recipient's zone; write `" + expr.text +
+                  "local` to say so, as in `09:00 local`");
+      }
+      return Record(expr, MakeType(TypeKind::Clock));
+    case ExprKind::Timestamp: return Record(expr, MakeType(TypeKind::Time));
+    case ExprKind::String: return Record(expr, MakeType(TypeKind::String));
+    case ExprKind::Bool: return Record(expr, kBool);
+    case ExprKind::None: return Record(expr, MakeType(TypeKind::None));
+    case ExprKind::Name: return CheckName(expr, scope, expected);
+    case ExprKind::Field: return CheckField(expr, scope);
+    case ExprKind::Call: return CheckCall(expr, scope);
+    case ExprKind::Unary: return CheckUnary(expr, scope);
+    case ExprKind::Binary: return CheckBinary(expr, scope);
+    case ExprKind::In: return CheckIn(expr, scope);
+    case ExprKind::List: return CheckList(expr, scope, expected);
+    case ExprKind::Record: return CheckRecordLiteral(expr, scope);
+  }
+  return Record(expr, kError);
+}
+
+Type Checker::CheckMoneyLiteral(const Expr& expr) {
+  if (!IsCurrencyCode(expr.text)) {
+    Error(Kind::UnknownCurrency, expr.span,
+          Quote(expr.text) +
+              " is not an ISO 4217 currency code; use one such as `EUR`, "
+              "`GBP` or `USD`");
+    return Record(expr, kError);
+  }
+  return Record(expr, MakeType(TypeKind::Money));
+}
+
+std::optional<Type> Checker::ResolveBareValue(const Expr& expr,
+                                              const Type* expected) {
+  const std::string& name = expr.text;
+  if (expected != nullptr && expected->kind == TypeKind::Enum &&
+      expected->id >= 0) {
+    const auto& values = program_.enums[expected->id].values;
+    auto found = std::find(values.begin(), values.end(), name);
+    if (found != values.end()) {
+      return Record(expr, MakeType(TypeKind::Enum, false, expected->id),
+                    RefKind::EnumValue,
+                    static_cast<int32_t>(found - values.begin()));
+    }
+  }
+  const auto& channels = KnownChannels();
+  auto channel = std::find(channels.begin(), channels.end(), name);
+  bool wants_channel =
+      expected != nullptr &&
+      (expected->kind == TypeKind::Channel ||
+       (expected->kind == TypeKind::List && expected->element &&
+        expected->element->kind == TypeKind::Channel));
+  if (channel != channels.end() && wants_channel) {
+    return Record(expr, MakeType(TypeKind::Channel), RefKind::ChannelValue,
+                  static_cast<int32_t>(channel - channels.begin()));
+  }
+
+  // Without a hint, a value is found when exactly one enum has it.
+  std::vector<std::pair<int32_t, int32_t>> matches;
+  for (size_t e = 0; e < program_.enums.size(); ++e) {
+    const auto& values = program_.enums[e].values;
+    auto found = std::find(values.begin(), values.end(), name);
+    if (found != values.end()) {
+      matches.emplace_back(static_cast<int32_t>(e),
+                           static_cast<int32_t>(found - values.begin()));
+    }
+  }
+  if (matches.size() == 1) {
+    return Record(expr, MakeType(TypeKind::Enum, false, matches[0].first),
+                  RefKind::EnumValue, matches[0].second);
+  }
+  if (matches.size() > 1) {
+    Error(Kind::UnknownName, expr.span,
+          Quote(name) + " is a value of both " +
+              Quote(program_.enums[matches[0].first].name) + " and " +
+              Quote(program_.enums[matches[1].first].name) +
+              "; compare it with an attribute of the type you mean");
+    return Record(expr, kError);
+  }
+  if (channel != channels.end()) {
+    return Record(expr, MakeType(TypeKind::Channel), RefKind::ChannelValue,
+                  static_cast<int32_t>(channel - channels.begin()));
+  }
+  return std::nullopt;
+}
+
+Type Checker::CheckName(const Expr& expr, const Scope& scope,
+                        const Type* expected) {
+  if (expr.text == "now") {
+    return Record(expr, MakeType(TypeKind::Time), RefKind::Now);
+  }
+  int32_t segment = FindSegment(expr.text);
+  if (segment >= 0) {
+    if (!scope.allow_segments) {
+      Error(Kind::UnknownName, expr.span,
+            "a segment cannot use another segment (" + Quote(expr.text) +
+                ") here; repeat its condition instead");
+      return Record(expr, kError);
+    }
+    return Record(expr, kBool, RefKind::Segment, segment);
+  }
+  if (expr.text == "profile" ||
+      (!scope.alias.empty() && expr.text == scope.alias)) {
+    Error(Kind::TypeMismatch, expr.span,
+          Quote(expr.text) + " is a record; use one of its fields, as in " +
+              Quote(expr.text + ".name"));
+    return Record(expr, kError);
+  }
+  if (auto value = ResolveBareValue(expr, expected)) return *value;
+
+  std::vector<std::string> candidates = {"now", "profile"};
+  if (!scope.alias.empty()) candidates.push_back(scope.alias);
+  for (const SegmentInfo& info : program_.segments) {
+    candidates.push_back(info.name);
+  }
+  for (const EnumInfo& info : program_.enums) {
+    candidates.insert(candidates.end(), info.values.begin(), info.values.end());
+  }
+  std::string hint = Suggest(expr.text, candidates);
+  if (hint.empty() && FindProfileField(expr.text) != nullptr) {
+    hint = "; did you mean " + Quote("profile." + expr.text) + "?";
+  }
+  Error(Kind::UnknownName, expr.span,
+        "unknown name " + Quote(expr.text) + hint);
+  return Record(expr, kError);
+}
+
+Type Checker::CheckField(const Expr& expr, const Scope& scope) {
+  const Expr& object = *expr.operands[0];
+  const std::string& field = expr.field.text;
+  if (object.kind == ExprKind::Name && object.text == "profile") {
+    std::vector<std::string> candidates;
+    for (size_t i = 0; i < program_.profile.size(); ++i) {
+      if (program_.profile[i].name == field) {
+        return Record(expr, program_.profile[i].type, RefKind::ProfileField,
+                      static_cast<int32_t>(i));
+      }
+      candidates.push_back(program_.profile[i].name);
+    }
+    Error(Kind::UnknownField, expr.field.span,
+          "the profile has no attribute " + Quote(field) +
+              Suggest(field, candidates));
+    return Record(expr, kError);
+  }
+  if (object.kind == ExprKind::Name && !scope.alias.empty() &&
+      object.text == scope.alias) {
+    const EventInfo& event = program_.events[scope.alias_event];
+    std::vector<std::string> candidates;
+    for (size_t i = 0; i < event.fields.size(); ++i) {
+      if (event.fields[i].name == field) {
+        return Record(expr, event.fields[i].type, scope.alias_ref,
+                      static_cast<int32_t>(i));
+      }
+      candidates.push_back(event.fields[i].name);
+    }
+    Error(Kind::UnknownField, expr.field.span,
+          Quote(object.text + "." + field) + ": event " + Quote(event.name) +
+              " has no field " + Quote(field) + Suggest(field, candidates));
+    return Record(expr, kError);
+  }
+
+  Type object_type = CheckExpr(object, scope);
+  if (object_type.kind == TypeKind::Error) return Record(expr, kError);
+  return FieldOf(expr, object_type);
+}
+
+Type Checker::FieldOf(const Expr& expr, const Type& object) {
+  const std::string& field = expr.field.text;
+  const std::vector<FieldDecl>* fields = nullptr;
+  std::string owner;
+  if (object.kind == TypeKind::Event) {
+    fields = &program_.events[object.id].fields;
+    owner = "event " + Quote(program_.events[object.id].name);
+  } else if (object.kind == TypeKind::Record && object.id >= 0) {
+    fields = &program_.records[object.id].fields;
+    owner = "record " + Quote(program_.records[object.id].name);
+  } else if (object.kind == TypeKind::List) {
+    if (field == "count") {
+      return Record(expr, MakeType(TypeKind::Int, object.optional),
+                    RefKind::RecordField, -1);
+    }
+    Error(Kind::UnknownField, expr.field.span,
+          "a list has one field, `count`; " + Quote(field) + " is not it");
+    return Record(expr, kError);
+  }
+  if (fields == nullptr) {
+    Error(Kind::TypeMismatch, expr.field.span,
+          SpellType(object) + " has no fields");
+    return Record(expr, kError);
+  }
+
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < fields->size(); ++i) {
+    if ((*fields)[i].name != field) {
+      candidates.push_back((*fields)[i].name);
+      continue;
+    }
+    Type type = (*fields)[i].type;
+    // A field of a value that may be absent may be absent too.
+    type.optional = type.optional || object.optional;
+    return Record(expr, type, RefKind::RecordField, static_cast<int32_t>(i));
+  }
+  Error(Kind::UnknownField, expr.field.span,
+        owner + " has no field " + Quote(field) + Suggest(field, candidates));
+  return Record(expr, kError);
+}
+
+Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
+  const std::string& callee = expr.text;
+  if (!Contains(BuiltinNames(), callee)) {
+    std::string hint = Suggest(callee, BuiltinNames());
+    if (hint.empty()) {
+      hint =
+          "; the functions are balance, consent, count, days_since, "
+          "distance_km, hours_since, last, minutes_since, sum and values";
+    }
+    Error(Kind::UnknownFunction, expr.field.span,
+          "unknown function " + Quote(callee) + hint);
+    return Record(expr, kError);
+  }
+  for (const syntax::Argument& argument : expr.arguments) {
+    if (argument.key) {
+      Error(Kind::WrongArguments, argument.key->span,
+            Quote(callee) + " takes no named arguments");
+      return Record(expr, kError);
+    }
+  }
+  bool aggregate = callee == "count" || callee == "sum" || callee == "last" ||
+                   callee == "values";
+  if (aggregate) return CheckAggregate(expr, scope);
+  for (const syntax::Argument& argument : expr.arguments) {
+    if (argument.window.kind != syntax::Window::Kind::All) {
+      Error(Kind::WrongArguments, argument.value->span,
+            Quote(callee) + " reads no history, so it takes no window");
+      return Record(expr, kError);
+    }
+  }
+  return CheckBuiltin(expr, scope);
+}
+
+void Checker::CheckWindow(const syntax::Window& window) {
+  LintWindow(window);
+  if (window.kind != syntax::Window::Kind::Between) return;
+  // Compare both bounds in days; a month counts as at least 28 days.
+  auto days = [](const syntax::Length& length) -> int64_t {
+    if (!length.calendar) return length.count / 86400;
+    switch (*length.calendar) {
+      case syntax::CalendarUnit::Day: return length.count;
+      case syntax::CalendarUnit::Week: return length.count * 7;
+      case syntax::CalendarUnit::Month: return length.count * 28;
+      case syntax::CalendarUnit::Year: return length.count * 365;
+    }
+    return 0;
+  };
+  bool same_units = window.far.calendar == window.near.calendar;
+  bool empty = same_units ? window.far.count <= window.near.count
+                          : days(window.far) <= days(window.near);
+  if (empty) {
+    Error(Kind::WrongArguments, window.far.span,
+          "`between A and B ago` needs A further back than B, as in "
+          "`between 180d and 90d ago`");
+  }
+}
+
+Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
+  const std::string& callee = expr.text;
+  const char* example = callee == "count"    ? "count(OrderPlaced)"
+                        : callee == "last"   ? "last(OrderPlaced)"
+                        : callee == "values" ? "values(Login.device)"
+                                             : "sum(OrderPlaced.total)";
+  if (expr.arguments.size() != 1) {
+    Error(Kind::WrongArguments, expr.span,
+          Quote(callee) + " takes one argument, as in " + Quote(example));
+    return Record(expr, kError);
+  }
+  if (!scope.allow_aggregates) {
+    Error(Kind::WrongArguments, expr.span,
+          Quote(callee) +
+              " reads a profile's history, which is not "
+              "available here");
+    return Record(expr, kError);
+  }
+  const syntax::Argument& argument = expr.arguments[0];
+  const Expr& value = *argument.value;
+  CheckWindow(argument.window);
+  if (callee == "last" && argument.window.kind != syntax::Window::Kind::All) {
+    Error(Kind::WrongArguments, value.span,
+          "`last` takes no window: it is the most recent event");
+    return Record(expr, kError);
+  }
+
+  bool wants_field = callee == "sum" || callee == "values";
+  const Expr* event_name = &value;
+  if (wants_field) {
+    if (value.kind != ExprKind::Field ||
+        value.operands[0]->kind != ExprKind::Name) {
+      Error(Kind::WrongArguments, value.span,
+            Quote(callee) + " takes an event field, as in " + Quote(example));
+      return Record(expr, kError);
+    }
+    event_name = value.operands[0].get();
+  } else if (value.kind != ExprKind::Name) {
+    Error(Kind::WrongArguments, value.span,
+          Quote(callee) + " takes an event name, as in " + Quote(example));
+    return Record(expr, kError);
+  }
+  int32_t event = ResolveEvent({event_name->text, event_name->span});
+  if (event < 0) return Record(expr, kError);
+
+  AggregateInfo aggregate;
+  aggregate.event = event;
+  aggregate.window = argument.window;
+  if (callee == "count") {
+    aggregate.kind = AggregateKind::Count;
+    aggregate.type = kInt;
+    return RecordAggregate(expr, aggregate);
+  }
+  if (callee == "last") {
+    aggregate.kind = AggregateKind::Last;
+    aggregate.type = MakeType(TypeKind::Event, true, event);
+    return RecordAggregate(expr, aggregate);
+  }
+
+  const EventInfo& info = program_.events[event];
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < info.fields.size(); ++i) {
+    const FieldDecl& field = info.fields[i];
+    candidates.push_back(field.name);
+    if (field.name != value.field.text) continue;
+    aggregate.field = static_cast<int32_t>(i);
+    if (callee == "values") {
+      aggregate.kind = AggregateKind::Values;
+      Type element = field.type;
+      element.optional = false;
+      aggregate.type = ListOf(element);
+      return RecordAggregate(expr, aggregate);
+    }
+    TypeKind kind = field.type.kind;
+    bool summable = kind == TypeKind::Int || kind == TypeKind::Decimal ||
+                    kind == TypeKind::Money || kind == TypeKind::Duration;
+    if (field.type.optional || !summable) {
+      Error(Kind::TypeMismatch, value.span,
+            "`sum` needs a required number, money or duration field, but " +
+                Quote(field.name) + " is " + SpellType(field.type));
+      return Record(expr, kError);
+    }
+    aggregate.kind = AggregateKind::Sum;
+    aggregate.type = MakeType(kind);
+    return RecordAggregate(expr, aggregate);
+  }
+  Error(Kind::UnknownField, value.field.span,
+        "event " + Quote(info.name) + " has no field " +
+            Quote(value.field.text) + Suggest(value.field.text, candidates));
+  return Record(expr, kError);
+}
+
+Type Checker::RecordAggregate(const Expr& expr, AggregateInfo aggregate) {
+  auto& aggregates = program_.aggregates;
+  auto found = std::find_if(
+      aggregates.begin(), aggregates.end(), [&](const AggregateInfo& a) {
+        return a.kind == aggregate.kind && a.event == aggregate.event &&
+               a.field == aggregate.field &&
+               SameWindow(a.window, aggregate.window);
+      });
+  auto index = static_cast<int32_t>(found - aggregates.begin());
+  if (found == aggregates.end()) aggregates.push_back(aggregate);
+  return Record(expr, aggregate.type, RefKind::Aggregate, index);
+}
+
+Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
+  const std::string& callee = expr.text;
+  auto arity = [&](size_t count, const char* example) {
+    if (expr.arguments.size() == count) return true;
+    Error(Kind::WrongArguments, expr.span,
+          Quote(callee) + " takes " + std::to_string(count) +
+              (count == 1 ? " argument" : " arguments") + ", as in " +
+              Quote(example));
+    return false;
+  };
+  auto builtin = [&](Type type) {
+    auto index = static_cast<int32_t>(
+        std::find(BuiltinNames().begin(), BuiltinNames().end(), callee) -
+        BuiltinNames().begin());
+    return Record(expr, type, RefKind::Builtin, index);
+  };
+
+  if (callee == "consent") {
+    if (!arity(1, "consent(sms)")) return Record(expr, kError);
+    Type channel = MakeType(TypeKind::Channel);
+    const Expr& argument = *expr.arguments[0].value;
+    Type type = CheckExpr(argument, scope, &channel);
+    if (!Expect(argument, type, channel, "the argument of `consent`")) {
+      return Record(expr, kError);
+    }
+    return builtin(kBool);
+  }
+  if (callee == "balance") {
+    if (!arity(1, "balance(loyalty)")) return Record(expr, kError);
+    const Expr& argument = *expr.arguments[0].value;
+    bool known = argument.kind == ExprKind::Name &&
+                 std::any_of(program_.programs.begin(), program_.programs.end(),
+                             [&](const ProgramInfo& info) {
+                               return info.name == argument.text;
+                             });
+    if (!known) {
+      std::vector<std::string> names;
+      for (const ProgramInfo& info : program_.programs) {
+        names.push_back(info.name);
+      }
+      Error(Kind::UnknownName, argument.span,
+            "`balance` takes the name of a loyalty program" +
+                Suggest(argument.text, names));
+      return Record(expr, kError);
+    }
+    Record(argument, kInt);
+    return builtin(kInt);
+  }
+  if (callee == "distance_km") {
+    if (!arity(4, "distance_km(lat1, lon1, lat2, lon2)")) {
+      return Record(expr, kError);
+    }
+    bool optional = false;
+    for (const syntax::Argument& argument : expr.arguments) {
+      Type type = CheckExpr(*argument.value, scope);
+      if (type.kind == TypeKind::Error) return Record(expr, kError);
+      if (!IsNumeric(type.kind) || type.kind == TypeKind::Percent) {
+        Error(Kind::TypeMismatch, argument.value->span,
+              "`distance_km` takes latitudes and longitudes in degrees, "
+              "but this is " +
+                  SpellType(type));
+        return Record(expr, kError);
+      }
+      optional = optional || type.optional;
+    }
+    return builtin(MakeType(TypeKind::Decimal, optional));
+  }
+
+  // days_since, hours_since, minutes_since: whole units since an instant,
+  // a date or an event.
+  if (!arity(1, (callee + "(last(OrderPlaced))").c_str())) {
+    return Record(expr, kError);
+  }
+  const Expr& argument = *expr.arguments[0].value;
+  Type type = CheckExpr(argument, scope);
+  if (type.kind == TypeKind::Error) return Record(expr, kError);
+  bool instant = type.kind == TypeKind::Time || type.kind == TypeKind::Date ||
+                 type.kind == TypeKind::Event;
+  if (!instant) {
+    Error(Kind::TypeMismatch, argument.span,
+          Quote(callee) + " needs a time, a date or an event, but this is " +
+              SpellType(type));
+    return Record(expr, kError);
+  }
+  return builtin(MakeType(TypeKind::Int, type.optional));
+}
+
+Type Checker::CheckUnary(const Expr& expr, const Scope& scope) {
+  Type operand = CheckExpr(*expr.operands[0], scope);
+  if (operand.kind == TypeKind::Error) return Record(expr, kError);
+  if (expr.unary_op == syntax::UnaryOp::Not) {
+    if (operand == kBool) return Record(expr, kBool);
+    Error(Kind::TypeMismatch, expr.operands[0]->span,
+          "`not` needs a condition (bool), but this is " + SpellType(operand));
+    return Record(expr, kError);
+  }
+  bool negatable = IsNumeric(operand.kind) || operand.kind == TypeKind::Money ||
+                   operand.kind == TypeKind::Duration;
+  if (!negatable || operand.optional) {
+    Error(Kind::TypeMismatch, expr.operands[0]->span,
+          "cannot negate " + SpellType(operand));
+    return Record(expr, kError);
+  }
+  return Record(expr, operand);
+}
+
+Type Checker::CheckBinary(const Expr& expr, const Scope& scope) {
+  Type left = CheckExpr(*expr.operands[0], scope);
+  Type hint = left;
+  hint.optional = false;
+  Type right = CheckExpr(*expr.operands[1], scope, &hint);
+  // A bare enum value on the left takes its meaning from the right.
+  if (left.kind == TypeKind::Error &&
+      expr.operands[0]->kind == ExprKind::Name &&
+      right.kind == TypeKind::Enum) {
+    return Record(expr, kError);
+  }
+  if (left.kind == TypeKind::Error || right.kind == TypeKind::Error) {
+    return Record(expr, kError);
+  }
+  switch (expr.binary_op) {
+    case BinaryOp::And:
+    case BinaryOp::Or: return CheckLogical(expr, left, right);
+    case BinaryOp::Equal:
+    case BinaryOp::NotEqual:
+    case BinaryOp::Less:
+    case BinaryOp::LessEqual:
+    case BinaryOp::Greater:
+    case BinaryOp::GreaterEqual: return CheckComparison(expr, left, right);
+    case BinaryOp::Add:
+    case BinaryOp::Subtract:
+    case BinaryOp::Multiply:
+    case BinaryOp::Divide: return CheckArithmetic(expr, left, right);
+  }
+  return Record(expr, kError);
+}
+
+Type Checker::CheckLogical(const Expr& expr, const Type& left,
+                           const Type& right) {
+  const char* op = syntax::BinaryOpSpelling(expr.binary_op);
+  for (size_t i = 0; i < 2; ++i) {
+    const Type& side = i == 0 ? left : right;
+    if (side == kBool) continue;
+    Error(Kind::TypeMismatch, expr.operands[i]->span,
+          Quote(op) + " needs conditions (bool) on both sides, but this is " +
+              SpellType(side));
+    return Record(expr, kError);
+  }
+  return Record(expr, kBool);
+}
+
+Type Checker::CheckComparison(const Expr& expr, const Type& left,
+                              const Type& right) {
+  bool equality =
+      expr.binary_op == BinaryOp::Equal || expr.binary_op == BinaryOp::NotEqual;
+  bool left_none = left.kind == TypeKind::None;
+  bool right_none = right.kind == TypeKind::None;
+  if (left_none || right_none) {
+    const Type& other = left_none ? right : left;
+    if (equality && other.optional) return Record(expr, kBool);
+    Error(Kind::TypeMismatch, expr.span,
+          "only an optional value can be compared with `none`, and only "
+          "with `==` or `!=`; this is " +
+              SpellType(other));
+    return Record(expr, kError);
+  }
+
+  TypeKind a = left.kind;
+  TypeKind b = right.kind;
+  bool same = left.SameShape(right) || (IsNumeric(a) && IsNumeric(b)) ||
+              (a == TypeKind::Tz && b == TypeKind::String) ||
+              (a == TypeKind::String && b == TypeKind::Tz);
+  static const TypeKind kUnordered[] = {
+      TypeKind::Bool,   TypeKind::Channel, TypeKind::Tz,      TypeKind::List,
+      TypeKind::Record, TypeKind::Event,   TypeKind::Calendar};
+  bool ordered = std::find(std::begin(kUnordered), std::end(kUnordered), a) ==
+                 std::end(kUnordered);
+  bool comparable =
+      a != TypeKind::List && a != TypeKind::Record && a != TypeKind::Event;
+  if (!same || !comparable || (!equality && !ordered)) {
+    std::string hint;
+    if ((a == TypeKind::Money && IsNumeric(b)) ||
+        (b == TypeKind::Money && IsNumeric(a))) {
+      hint = "; write the amount with its currency, as in `100 EUR`";
+    } else if (same && !equality) {
+      hint = "; " + SpellType(left) + " values have no order";
+    }
+    Error(Kind::TypeMismatch, expr.span,
+          "cannot compare " + SpellType(left) + " with " + SpellType(right) +
+              hint);
+    return Record(expr, kError);
+  }
+  return Record(expr, kBool);
+}
+
+namespace {
+
+// The result of `left op right` for arithmetic, or Error when the pair is
+// not allowed (e.g. a duration added to money).
+TypeKind ArithmeticResult(BinaryOp op, TypeKind a, TypeKind b) {
+  using T = TypeKind;
+  bool additive = op == BinaryOp::Add || op == BinaryOp::Subtract;
+  if (IsNumeric(a) && IsNumeric(b)) {
+    return a == T::Int && b == T::Int ? T::Int : T::Decimal;
+  }
+  if (additive) {
+    if (a == T::Money && b == T::Money) return T::Money;
+    if (a == T::Duration && b == T::Duration) return T::Duration;
+    if (a == T::Time && IsLength(b)) return T::Time;
+    if (a == T::Date && b == T::Calendar) return T::Date;
+    if (op == BinaryOp::Add && IsLength(a) && b == T::Time) return T::Time;
+    if (op == BinaryOp::Subtract && a == T::Time && b == T::Time) {
+      return T::Duration;
+    }
+    return T::Error;
+  }
+  if (a == T::Money && IsNumeric(b)) return T::Money;
+  if (op == BinaryOp::Multiply && IsNumeric(a) && b == T::Money) {
+    return T::Money;
+  }
+  if (a == T::Duration && b == T::Int) return T::Duration;
+  if (op == BinaryOp::Multiply && a == T::Int && b == T::Duration) {
+    return T::Duration;
+  }
+  return T::Error;
+}
+
+}  // namespace
+
+Type Checker::CheckArithmetic(const Expr& expr, const Type& left,
+                              const Type& right) {
+  const char* op = syntax::BinaryOpSpelling(expr.binary_op);
+  if (left.optional || right.optional) {
+    const Expr& side = left.optional ? *expr.operands[0] : *expr.operands[1];
+    Error(Kind::OptionalMisuse, side.span,
+          "this value may be absent (" +
+              SpellType(left.optional ? left : right) +
+              "), so it cannot be used in `" + op +
+              "`; give the attribute a default instead");
+    return Record(expr, kError);
+  }
+  TypeKind result = ArithmeticResult(expr.binary_op, left.kind, right.kind);
+  if (result == TypeKind::Error) {
+    Error(Kind::TypeMismatch, expr.span,
+          "cannot apply " + Quote(op) + " to " + SpellType(left) + " and " +
+              SpellType(right));
+    return Record(expr, kError);
+  }
+  return Record(expr, MakeType(result));
+}
+
+Type Checker::CheckIn(const Expr& expr, const Scope& scope) {
+  Type item = CheckExpr(*expr.operands[0], scope);
+  Type hint = ListOf(item);
+  Type list = CheckExpr(*expr.operands[1], scope, &hint);
+  if (item.kind == TypeKind::Error || list.kind == TypeKind::Error) {
+    return Record(expr, kError);
+  }
+  if (list.kind != TypeKind::List) {
+    Error(Kind::TypeMismatch, expr.operands[1]->span,
+          "`in` needs a list on its right, but this is " + SpellType(list));
+    return Record(expr, kError);
+  }
+  if (list.element) {
+    Type element = *list.element;
+    Type bare = item;
+    bare.optional = false;
+    bool same = bare.SameShape(element) ||
+                (IsNumeric(bare.kind) && IsNumeric(element.kind));
+    if (!same) {
+      Error(Kind::TypeMismatch, expr.span,
+            "cannot look for " + SpellType(item) + " in " + SpellType(list));
+      return Record(expr, kError);
+    }
+  }
+  return Record(expr, kBool);
+}
+
+Type Checker::CheckList(const Expr& expr, const Scope& scope,
+                        const Type* expected) {
+  const Type* element_hint = nullptr;
+  if (expected != nullptr && expected->kind == TypeKind::List &&
+      expected->element) {
+    element_hint = expected->element.get();
+  }
+  std::optional<Type> element;
+  for (const auto& item : expr.operands) {
+    Type type = CheckExpr(*item, scope, element_hint);
+    if (type.kind == TypeKind::Error) return Record(expr, kError);
+    if (!element) {
+      element = type;
+      continue;
+    }
+    if (!type.SameShape(*element)) {
+      Error(Kind::TypeMismatch, item->span,
+            "a list holds values of one type; this is " + SpellType(type) +
+                " after " + SpellType(*element));
+      return Record(expr, kError);
+    }
+  }
+  if (!element) {
+    // `[]` fits any list.
+    Type type = MakeType(TypeKind::List);
+    if (element_hint != nullptr) type = ListOf(*element_hint);
+    return Record(expr, type);
+  }
+  return Record(expr, ListOf(*element));
+}
+
+Type Checker::CheckRecordLiteral(const Expr& expr, const Scope& scope) {
+  std::map<std::string, diag::Span> names;
+  for (size_t i = 0; i < expr.fields.size(); ++i) {
+    Claim(names, expr.fields[i], "field");
+    CheckExpr(*expr.operands[i], scope);
+  }
+  return Record(expr, MakeType(TypeKind::Record));
+}
+
+void Checker::CheckRecordFields(const Expr& record,
+                                const std::vector<FieldDecl>& fields,
+                                const std::string& owner, const Scope& scope,
+                                bool require_all,
+                                const std::vector<std::string>& extra) {
+  std::map<std::string, diag::Span> names;
+  std::vector<std::string> candidates = extra;
+  for (const FieldDecl& field : fields) candidates.push_back(field.name);
+
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    const syntax::Name& name = record.fields[i];
+    const Expr& value = *record.operands[i];
+    Claim(names, name, "field");
+    auto field =
+        std::find_if(fields.begin(), fields.end(),
+                     [&](const FieldDecl& f) { return f.name == name.text; });
+    if (field == fields.end()) {
+      if (Contains(extra, name.text)) continue;
+      CheckExpr(value, scope);
+      Error(Kind::UnknownField, name.span,
+            owner + " has no field " + Quote(name.text) +
+                Suggest(name.text, candidates));
+      continue;
+    }
+    Type expected = field->type;
+    Type type = CheckExpr(value, scope, &expected);
+    if (type.kind == TypeKind::Tz || expected.kind != TypeKind::Tz ||
+        type.kind != TypeKind::String) {
+      Expect(value, type, expected, "field " + Quote(name.text));
+    }
+  }
+  if (!require_all) return;
+  for (const FieldDecl& field : fields) {
+    if (field.type.optional || names.count(field.name)) continue;
+    Error(Kind::WrongArguments, record.span,
+          owner + " needs its field " + Quote(field.name) + " (" +
+              SpellType(field.type) + ")");
+  }
+}
+
+bool Checker::Assignable(const Type& value, const Type& target) const {
+  if (value.kind == TypeKind::Error || target.kind == TypeKind::Error) {
+    return true;
+  }
+  if (value.kind == TypeKind::None) return target.optional;
+  if (value.optional && !target.optional) return false;
+  if (value.SameShape(target)) return true;
+  if (value.kind == TypeKind::Int && target.kind == TypeKind::Decimal) {
+    return true;
+  }
+  if (value.kind == TypeKind::List && target.kind == TypeKind::List) {
+    return !value.element;  // `[]`
+  }
+  return value.kind == TypeKind::Record && value.id < 0 &&
+         target.kind == TypeKind::Record;
+}
+
+bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,
+                     const std::string& what) {
+  if (Assignable(type, expected)) return true;
+  std::string hint;
+  if (type.optional && !expected.optional) {
+    hint = "; it may be absent, and here a value is needed";
+  }
+  Error(Kind::TypeMismatch, expr.span,
+        what + " must be " + SpellType(expected) + ", but this is " +
+            SpellType(type) + hint);
+  return false;
+}
+
+bool Checker::ExpectBool(const Expr& expr, const Type& type,
+                         const std::string& what) {
+  if (type.kind == TypeKind::Error || type == kBool) return true;
+  Error(Kind::TypeMismatch, expr.span,
+        what + " must be a condition (bool), but this is " + SpellType(type));
+  return false;
+}
+
+bool Checker::ExpectLength(const Expr& expr, const Scope& scope,
+                           const std::string& what, bool allow_calendar) {
+  Type type = CheckExpr(expr, scope);
+  if (type.kind == TypeKind::Error) return false;
+  bool length = type.kind == TypeKind::Duration ||
+                (allow_calendar && type.kind == TypeKind::Calendar);
+  if (!length) {
+    Error(Kind::TypeMismatch, expr.span,
+          what + " needs a duration such as " +
+              std::string(allow_calendar ? "`1h`, `60d` or `1 month`"
+                                         : "`1h` or `60d`") +
+              ", not " + SpellType(type));
+    return false;
+  }
+  if (expr.kind != ExprKind::Duration && expr.kind != ExprKind::Calendar) {
+    Error(Kind::NotConstant, expr.span,
+          what + " takes a literal such as `60d`");
+    return false;
+  }
+  return true;
+}
+
+bool Checker::ExpectPercent(const Expr& expr, const Scope& scope,
+                            const std::string& what) {
+  Type type = CheckExpr(expr, scope);
+  if (type.kind == TypeKind::Error) return false;
+  if (expr.kind != ExprKind::Percent) {
+    Error(Kind::TypeMismatch, expr.span,
+          what + " needs a percentage such as `10%`, not " + SpellType(type));
+    return false;
+  }
+  return true;
+}
+
+}  // namespace parcours::sema

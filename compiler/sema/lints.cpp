@@ -1,0 +1,224 @@
+// Lints: well-formed programs that would still hurt customers or the
+// brand. Each is a warning with its own code; `--werror` makes them errors.
+#include <algorithm>
+
+#include "compiler/sema/checker.h"
+
+namespace parcours::sema {
+
+using diag::Kind;
+using syntax::Expr;
+using syntax::StepKind;
+
+namespace {
+
+// The history the engine keeps for any aggregate: windows reaching further
+// back read less than they say.
+constexpr int64_t kHistoryDays = 3 * 366;
+
+int64_t LengthDays(const syntax::Length& length) {
+  if (!length.calendar) return length.count / 86400;
+  switch (*length.calendar) {
+    case syntax::CalendarUnit::Day: return length.count;
+    case syntax::CalendarUnit::Week: return length.count * 7;
+    case syntax::CalendarUnit::Month: return length.count * 31;
+    case syntax::CalendarUnit::Year: return length.count * 366;
+  }
+  return 0;
+}
+
+bool HasWait(const std::vector<syntax::Step>& steps) {
+  return std::any_of(steps.begin(), steps.end(), [](const syntax::Step& step) {
+    bool waits = step.kind == StepKind::Wait ||
+                 step.kind == StepKind::WaitUntil ||
+                 step.kind == StepKind::WaitFor;
+    bool nested = HasWait(step.then_steps) || HasWait(step.else_steps) ||
+                  std::any_of(step.arms.begin(), step.arms.end(),
+                              [](const syntax::SplitArm& arm) {
+                                return HasWait(arm.steps);
+                              });
+    return waits || nested;
+  });
+}
+
+// The channels `condition` proves consent for when it is true: the
+// `consent(c)` calls joined by `and`.
+void ConsentedChannels(const Expr& condition, std::vector<std::string>& out) {
+  if (condition.kind == syntax::ExprKind::Binary &&
+      condition.binary_op == syntax::BinaryOp::And) {
+    ConsentedChannels(*condition.operands[0], out);
+    ConsentedChannels(*condition.operands[1], out);
+    return;
+  }
+  if (condition.kind == syntax::ExprKind::Call && condition.text == "consent" &&
+      condition.arguments.size() == 1 &&
+      condition.arguments[0].value->kind == syntax::ExprKind::Name) {
+    out.push_back(condition.arguments[0].value->text);
+  }
+}
+
+}  // namespace
+
+std::optional<bool> Checker::ConstantBool(const Expr& expr) const {
+  switch (expr.kind) {
+    case syntax::ExprKind::Bool: return expr.int_value != 0;
+    case syntax::ExprKind::Unary:
+      if (expr.unary_op == syntax::UnaryOp::Not) {
+        auto inner = ConstantBool(*expr.operands[0]);
+        if (inner) return !*inner;
+      }
+      return std::nullopt;
+    case syntax::ExprKind::Binary: {
+      auto left = ConstantBool(*expr.operands[0]);
+      auto right = ConstantBool(*expr.operands[1]);
+      if (expr.binary_op == syntax::BinaryOp::And) {
+        if ((left && !*left) || (right && !*right)) return false;
+        if (left && right) return true;
+      }
+      if (expr.binary_op == syntax::BinaryOp::Or) {
+        if ((left && *left) || (right && *right)) return true;
+        if (left && right) return false;
+      }
+      auto a = ConstantInt(*expr.operands[0]);
+      auto b = ConstantInt(*expr.operands[1]);
+      if (!a || !b) return std::nullopt;
+      switch (expr.binary_op) {
+        case syntax::BinaryOp::Equal: return *a == *b;
+        case syntax::BinaryOp::NotEqual: return *a != *b;
+        case syntax::BinaryOp::Less: return *a < *b;
+        case syntax::BinaryOp::LessEqual: return *a <= *b;
+        case syntax::BinaryOp::Greater: return *a > *b;
+        case syntax::BinaryOp::GreaterEqual: return *a >= *b;
+        default: return std::nullopt;
+      }
+    }
+    default: return std::nullopt;
+  }
+}
+
+void Checker::LintJourney(const syntax::JourneyDecl& journey,
+                          const JourneyInfo& info) {
+  // A contact waiting in the journey when its trigger comes again: without
+  // a rule, the second trigger is silently ignored.
+  bool restarts = std::find(info.exit_events.begin(), info.exit_events.end(),
+                            info.trigger_event) != info.exit_events.end();
+  if (info.trigger_event >= 0 && !journey.reentry_span && !restarts &&
+      HasWait(journey.steps)) {
+    Error(Kind::ReentryWhileWaiting, journey.name.span,
+          "journey " + Quote(journey.name.text) + " waits, and " +
+              Quote(program_.events[info.trigger_event].name) +
+              " can start it again meanwhile; say what happens with "
+              "`reentry after 7d`, `reentry never`, or `exit on " +
+              program_.events[info.trigger_event].name + "` to restart");
+  }
+
+  if (journey.holdout && journey.holdout->kind == syntax::ExprKind::Percent) {
+    int64_t percent = journey.holdout->int_value;
+    if (percent <= 0 || percent > 50'000'000) {
+      Error(Kind::HoldoutOutOfRange, journey.holdout->span,
+            "a holdout of " + std::to_string(percent / 1'000'000) +
+                "% is outside 0% to 50%: " +
+                (percent <= 0 ? "nobody is held out, so nothing is measured"
+                              : "most contacts would never be messaged"));
+    }
+  }
+
+  for (const syntax::ExitRule& exit : journey.exits) {
+    if (!exit.condition) continue;
+    auto value = ConstantBool(*exit.condition);
+    if (value && !*value) {
+      Error(Kind::ExitNeverTrue, exit.condition->span,
+            "this exit condition is always false, so nobody ever leaves "
+            "this way; remove it or fix the condition");
+    }
+  }
+
+  std::vector<std::string> consented;
+  LintConsent(journey.steps, consented);
+  std::map<std::string, diag::Span> templates;
+  LintTemplates(journey.steps, templates);
+}
+
+void Checker::LintWindow(const syntax::Window& window) {
+  const syntax::Length& reach =
+      window.kind == syntax::Window::Kind::Between ? window.far : window.near;
+  if (window.kind == syntax::Window::Kind::All) return;
+  if (LengthDays(reach) <= kHistoryDays) return;
+  Error(Kind::WindowTooLong, reach.span,
+        "this window reaches back " + std::to_string(LengthDays(reach)) +
+            " days, but events are kept for " + std::to_string(kHistoryDays) +
+            " days, so it would read less than it says; shorten it");
+}
+
+void Checker::LintConsent(const std::vector<syntax::Step>& steps,
+                          std::vector<std::string>& consented) {
+  for (const syntax::Step& step : steps) {
+    if (step.kind == StepKind::Send) {
+      bool marketing = !step.category || step.category->text == "marketing";
+      // `best of` with a channel that needs no such check can always fall
+      // back to it.
+      bool fallback =
+          step.best_of &&
+          std::any_of(step.channels.begin(), step.channels.end(),
+                      [](const syntax::Name& channel) {
+                        return channel.text != "sms" && channel.text != "push";
+                      });
+      for (const syntax::Name& channel : step.channels) {
+        if (fallback) break;
+        bool needs = channel.text == "sms" || channel.text == "push";
+        if (!marketing || !needs || Contains(consented, channel.text)) continue;
+        Error(Kind::NoConsentPath, channel.span,
+              "a marketing " + channel.text +
+                  " is sent here without checking consent; wrap it in `if "
+                  "consent(" +
+                  channel.text +
+                  ") { ... }` so the journey "
+                  "says what happens without it");
+      }
+    }
+    if (step.kind == StepKind::If) {
+      std::vector<std::string> inner = consented;
+      ConsentedChannels(*step.expr, inner);
+      LintConsent(step.then_steps, inner);
+      LintConsent(step.else_steps, consented);
+      continue;
+    }
+    LintConsent(step.then_steps, consented);
+    LintConsent(step.else_steps, consented);
+    for (const syntax::SplitArm& arm : step.arms) {
+      LintConsent(arm.steps, consented);
+    }
+  }
+}
+
+void Checker::LintTemplates(const std::vector<syntax::Step>& steps,
+                            std::map<std::string, diag::Span>& seen) {
+  for (const syntax::Step& step : steps) {
+    if (step.kind == StepKind::Send) {
+      std::string key = step.template_name;
+      for (const syntax::Name& channel : step.channels) {
+        key += "\x1f" + channel.text;
+      }
+      auto [found, inserted] = seen.emplace(key, step.template_span);
+      if (!inserted) {
+        Error(Kind::DuplicateTemplate, step.template_span,
+              "template " + Quote(step.template_name) +
+                  " is sent twice on the same channel in this journey; a "
+                  "contact would get the same message again",
+              {{found->second, "first sent here"}});
+      }
+    }
+    // Each branch of an `if` or a split runs alone, so each gets the
+    // templates seen so far, and none sees the others'.
+    for (const auto* branch : {&step.then_steps, &step.else_steps}) {
+      std::map<std::string, diag::Span> copy = seen;
+      LintTemplates(*branch, copy);
+    }
+    for (const syntax::SplitArm& arm : step.arms) {
+      std::map<std::string, diag::Span> copy = seen;
+      LintTemplates(arm.steps, copy);
+    }
+  }
+}
+
+}  // namespace parcours::sema

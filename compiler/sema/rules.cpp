@@ -1,0 +1,349 @@
+// Pressure policies, loyalty programs and test blocks.
+#include <algorithm>
+
+#include "compiler/sema/checker.h"
+
+namespace parcours::sema {
+
+using diag::Kind;
+using syntax::Expr;
+
+namespace {
+
+const Type kInt = MakeType(TypeKind::Int);
+const Type kMoney = MakeType(TypeKind::Money);
+
+}  // namespace
+
+std::optional<int64_t> Checker::ConstantInt(const Expr& expr) const {
+  if (expr.kind == syntax::ExprKind::Int) return expr.int_value;
+  if (expr.kind == syntax::ExprKind::Unary &&
+      expr.unary_op == syntax::UnaryOp::Negate &&
+      expr.operands[0]->kind == syntax::ExprKind::Int) {
+    return -expr.operands[0]->int_value;
+  }
+  return std::nullopt;
+}
+
+// ---- Policies -------------------------------------------------------------
+
+void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
+  Scope scope;
+  scope.allow_aggregates = false;
+  int capped_rules = 0;
+  for (const syntax::PolicyRule& rule : policy.rules) {
+    using RuleKind = syntax::PolicyRule::Kind;
+    switch (rule.kind) {
+      case RuleKind::Cap: CheckCap(rule, scope); break;
+      case RuleKind::Priority:
+        for (const syntax::Name& channel : rule.names) {
+          CheckChannelName(channel);
+        }
+        break;
+      case RuleKind::Prefer: {
+        Type channel = MakeType(TypeKind::Channel, true);
+        Type type = CheckExpr(*rule.value, scope, &channel);
+        Expect(*rule.value, type, channel, "`prefer`");
+        break;
+      }
+      case RuleKind::Quiet: CheckQuiet(rule); break;
+      case RuleKind::Exempt:
+        for (const syntax::Name& category : rule.names) {
+          if (Contains(KnownCategories(), category.text)) continue;
+          Error(Kind::UnknownName, category.span,
+                "unknown category " + Quote(category.text) +
+                    Suggest(category.text, KnownCategories()) +
+                    " (marketing, security, service, transactional)");
+        }
+        break;
+      case RuleKind::Capped: {
+        static const std::vector<std::string> kActions = {"defer", "drop",
+                                                          "fallback"};
+        if (!Contains(kActions, rule.action.text)) {
+          Error(Kind::UnknownName, rule.action.span,
+                "`when capped` takes drop, defer or fallback, not " +
+                    Quote(rule.action.text) +
+                    Suggest(rule.action.text, kActions));
+        }
+        if (rule.value) {
+          if (rule.action.text != "defer") {
+            Error(Kind::WrongArguments, rule.value->span,
+                  "only `defer` takes a `within` limit");
+          } else {
+            ExpectLength(*rule.value, scope, "`defer within`");
+          }
+        }
+        if (++capped_rules == 2) {
+          Error(Kind::DuplicateName, rule.span,
+                "a policy has one `when capped` rule");
+        }
+        break;
+      }
+    }
+  }
+}
+
+void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
+  Type limit = CheckExpr(*rule.value, scope);
+  if (limit.kind != TypeKind::Error && limit.kind != TypeKind::Int) {
+    Error(Kind::TypeMismatch, rule.value->span,
+          "a cap is a number of messages, not " + SpellType(limit));
+  }
+  // An optional limit is fine only when the rule says what to do without it.
+  if (limit.optional && !rule.condition) {
+    Error(Kind::OptionalMisuse, rule.value->span,
+          "this limit may be absent; add `when " +
+              std::string("... != none` to apply the cap only when it is set"));
+  }
+  auto constant = ConstantInt(*rule.value);
+  if (constant && *constant <= 0) {
+    Error(Kind::CapNeverAllows, rule.value->span,
+          "a cap of " + std::to_string(*constant) +
+              " never lets a message through; remove the channels from the "
+              "journeys instead, or raise the cap");
+  }
+  static const std::vector<std::string> kPeriods = {"day", "month", "week"};
+  if (rule.period_seconds == 0 && !Contains(kPeriods, rule.period.text)) {
+    Error(Kind::UnknownName, rule.period.span,
+          "a cap counts per `day`, `week` or `month` (calendar, in the "
+          "recipient's zone) or per a rolling window such as `7d`, not " +
+              Quote(rule.period.text));
+  }
+  for (const syntax::Name& channel : rule.names) CheckChannelName(channel);
+  if (rule.condition) {
+    ExpectBool(*rule.condition, CheckExpr(*rule.condition, scope),
+               "a cap's `when`");
+  }
+}
+
+void Checker::CheckQuiet(const syntax::PolicyRule& rule) {
+  for (const syntax::TimeOfWeek* time : {&rule.from, &rule.to}) {
+    if (time->day && !Contains(Weekdays(), time->day->text)) {
+      Error(Kind::UnknownName, time->day->span,
+            "unknown weekday " + Quote(time->day->text) +
+                Suggest(time->day->text, Weekdays()));
+    }
+  }
+  if (rule.from.day.has_value() != rule.to.day.has_value()) {
+    Error(Kind::WrongArguments, rule.span,
+          "give a weekday on both ends of quiet hours, or on neither");
+  }
+  // `quiet 21:00 .. 08:00 local`: one `local` covers both ends.
+  CheckLocalTime(rule.from.local || rule.to.local, rule.span, "`quiet`");
+  for (const syntax::Name& channel : rule.names) CheckChannelName(channel);
+
+  bool same_day = !rule.from.day || rule.from.day->text == rule.to.day->text;
+  if (same_day && rule.from.seconds == rule.to.seconds) {
+    Error(Kind::QuietAllDay, rule.span,
+          "these quiet hours start and end at the same time, so they cover "
+          "the whole " +
+              std::string(rule.from.day ? "week" : "day") +
+              " and nothing is ever sent; shorten them");
+  }
+}
+
+// ---- Loyalty programs -----------------------------------------------------
+
+void Checker::CheckProgram(const syntax::ProgramDecl& program) {
+  ProgramInfo* info = nullptr;
+  for (ProgramInfo& candidate : program_.programs) {
+    if (candidate.decl == &program) info = &candidate;
+  }
+  if (info == nullptr) return;  // a duplicate, already reported
+  std::vector<std::pair<int64_t, diag::Span>> tiers;
+  for (const syntax::ProgramRule& rule : program.rules) {
+    CheckProgramRule(rule, *info, tiers);
+  }
+  for (size_t i = 1; i < tiers.size(); ++i) {
+    if (tiers[i].first > tiers[i - 1].first) continue;
+    Error(Kind::WrongArguments, tiers[i].second,
+          "each tier needs more qualifying points than the one before it");
+  }
+}
+
+void Checker::CheckProgramRule(
+    const syntax::ProgramRule& rule, ProgramInfo& info,
+    std::vector<std::pair<int64_t, diag::Span>>& tiers) {
+  Scope scope;
+  scope.allow_aggregates = false;
+  using RuleKind = syntax::ProgramRule::Kind;
+  auto points = [&](const Expr& expr, const char* what) {
+    Expect(expr, CheckExpr(expr, scope), kInt, what);
+  };
+  // `OrderPlaced.total`: a field of an event, typed as `expected`.
+  auto event_field = [&](const Expr& expr, const Type& expected,
+                         const char* what) {
+    bool shape = expr.kind == syntax::ExprKind::Field &&
+                 expr.operands[0]->kind == syntax::ExprKind::Name;
+    if (!shape) {
+      Error(Kind::WrongArguments, expr.span,
+            std::string(what) + " names an event field, as in " +
+                "`OrderPlaced.total`");
+      return;
+    }
+    int32_t event =
+        ResolveEvent({expr.operands[0]->text, expr.operands[0]->span});
+    if (event < 0) return;
+    Scope field_scope;
+    field_scope.alias = expr.operands[0]->text;
+    field_scope.alias_event = event;
+    field_scope.alias_ref = RefKind::EventField;
+    Type type = CheckExpr(expr, field_scope);
+    Expect(expr, type, expected, what);
+  };
+
+  switch (rule.kind) {
+    case RuleKind::EarnPer:
+      points(*rule.first, "points earned");
+      Expect(*rule.second, CheckExpr(*rule.second, scope), kMoney,
+             "the amount that earns them");
+      event_field(*rule.third, kMoney, "`of`");
+      return;
+    case RuleKind::EarnOn:
+      points(*rule.first, "points earned");
+      ResolveEvent(rule.name);
+      if (rule.second) ExpectLength(*rule.second, scope, "`at most once per`");
+      return;
+    case RuleKind::Multiply: {
+      Scope profile_scope;
+      ExpectBool(*rule.first, CheckExpr(*rule.first, profile_scope),
+                 "a multiplier's `when`");
+      if (rule.factor <= 0) {
+        Error(Kind::WrongArguments, rule.span, "a multiplier must be above 0x");
+      }
+      return;
+    }
+    case RuleKind::Burn:
+    case RuleKind::Refund:
+      event_field(*rule.first, kInt,
+                  rule.kind == RuleKind::Burn ? "`burn on`" : "`refund on`");
+      return;
+    case RuleKind::Expire:
+    case RuleKind::Notice:
+    case RuleKind::KeepTier:
+      ExpectLength(*rule.first, scope,
+                   rule.kind == RuleKind::Expire   ? "`expire`"
+                   : rule.kind == RuleKind::Notice ? "`notify expiring`"
+                                                   : "`keep tier`");
+      return;
+    case RuleKind::Tier: {
+      std::vector<int32_t> owners;
+      for (size_t e = 0; e < program_.enums.size(); ++e) {
+        if (Contains(program_.enums[e].values, rule.name.text)) {
+          owners.push_back(static_cast<int32_t>(e));
+        }
+      }
+      if (owners.empty()) {
+        Error(Kind::UnknownName, rule.name.span,
+              "tier " + Quote(rule.name.text) +
+                  " is not a value of any enum; declare one, as in `enum "
+                  "Tier { Member, Silver, Gold }`");
+      } else if (info.tier_enum < 0) {
+        info.tier_enum = owners.front();
+      } else if (!Contains(program_.enums[info.tier_enum].values,
+                           rule.name.text)) {
+        Error(Kind::TypeMismatch, rule.name.span,
+              "tiers must all be values of " +
+                  Quote(program_.enums[info.tier_enum].name));
+      }
+      points(*rule.first, "a tier threshold");
+      ExpectLength(*rule.second, scope, "a tier's `within`");
+      if (auto threshold = ConstantInt(*rule.first)) {
+        tiers.emplace_back(*threshold, rule.span);
+      }
+      return;
+    }
+    case RuleKind::Value:
+      Expect(*rule.first, CheckExpr(*rule.first, scope), kMoney,
+             "the value of a point");
+      return;
+    case RuleKind::Breakage:
+      if (ExpectPercent(*rule.first, scope, "`breakage`") &&
+          rule.first->int_value > 100'000'000) {
+        Error(Kind::WrongArguments, rule.first->span,
+              "breakage is a share of points, at most 100%");
+      }
+      return;
+  }
+}
+
+// ---- Tests ----------------------------------------------------------------
+
+void Checker::CheckTest(const syntax::TestDecl& test) {
+  program_.tests.push_back({test.title, &test});
+  for (const syntax::TestStatement& statement : test.statements) {
+    CheckTestStatement(statement);
+  }
+}
+
+void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
+  Scope scope;
+  scope.allow_aggregates = false;
+  scope.allow_segments = false;
+  using StatementKind = syntax::TestStatement::Kind;
+  switch (statement.kind) {
+    case StatementKind::Given:
+    case StatementKind::Identify:
+      if (statement.record) {
+        Type consent = ListOf(MakeType(TypeKind::Channel));
+        // `consent: [email, push]` grants those channels.
+        for (size_t i = 0; i < statement.record->fields.size(); ++i) {
+          if (statement.record->fields[i].text != "consent") continue;
+          const Expr& value = *statement.record->operands[i];
+          Expect(value, CheckExpr(value, scope, &consent), consent,
+                 "`consent`");
+        }
+        CheckRecordFields(*statement.record, program_.profile, "the profile",
+                          scope, false, {"consent"});
+      }
+      return;
+    case StatementKind::Event: {
+      int32_t event = ResolveEvent(statement.event);
+      if (event < 0) return;
+      if (statement.record) {
+        CheckRecordFields(*statement.record, program_.events[event].fields,
+                          "event " + Quote(statement.event.text), scope, true);
+      } else if (std::any_of(program_.events[event].fields.begin(),
+                             program_.events[event].fields.end(),
+                             [](const FieldDecl& field) {
+                               return !field.type.optional;
+                             })) {
+        Error(Kind::WrongArguments, statement.span,
+              "event " + Quote(statement.event.text) +
+                  " has required fields; give them in `{ ... }`");
+      }
+      return;
+    }
+    case StatementKind::ExpectSend:
+      if (statement.channel) CheckChannelName(*statement.channel);
+      if (statement.reason &&
+          !Contains(SuppressionReasons(), statement.reason->text)) {
+        Error(Kind::UnknownName, statement.reason->span,
+              "unknown reason " + Quote(statement.reason->text) +
+                  Suggest(statement.reason->text, SuppressionReasons()) +
+                  " (cap, consent, exit, expired, holdout, quiet, "
+                  "unreachable)");
+      }
+      if (statement.reason && !statement.suppressed) {
+        Error(Kind::WrongArguments, statement.reason->span,
+              "only `expect suppressed` takes a reason");
+      }
+      return;
+    case StatementKind::ExpectLoyalty: {
+      if (statement.what.text == "points") {
+        Expect(*statement.value, CheckExpr(*statement.value, scope), kInt,
+               "`expect points`");
+        return;
+      }
+      Type tier = CheckExpr(*statement.value, scope);
+      if (tier.kind != TypeKind::Error && tier.kind != TypeKind::Enum) {
+        Error(Kind::TypeMismatch, statement.value->span,
+              "`expect tier` takes a tier such as `Gold`, not " +
+                  SpellType(tier));
+      }
+      return;
+    }
+  }
+}
+
+}  // namespace parcours::sema

@@ -1,0 +1,961 @@
+#include "compiler/syntax/ast_builder.h"
+
+#include <cassert>
+#include <limits>
+
+namespace parcours::syntax {
+
+Span TokenSpan(int32_t file, const antlr4::Token* token) {
+  if (token == nullptr) return {};
+  int32_t line = static_cast<int32_t>(token->getLine());
+  int32_t column = static_cast<int32_t>(token->getCharPositionInLine()) + 1;
+  auto length =
+      static_cast<int32_t>(token->getStopIndex() - token->getStartIndex() + 1);
+  if (token->getType() == antlr4::Token::EOF) length = 1;
+  return {file, line, column, line, column + std::max(length, 1)};
+}
+
+Span ContextSpan(int32_t file, antlr4::ParserRuleContext* context) {
+  if (context == nullptr) return {};
+  Span begin = TokenSpan(file, context->getStart());
+  Span end = TokenSpan(file, context->getStop());
+  if (!end.Valid() || end.line < begin.line ||
+      (end.line == begin.line && end.end_column < begin.column)) {
+    return begin;
+  }
+  return {file, begin.line, begin.column, end.line, end.end_column};
+}
+
+namespace {
+
+using diag::Kind;
+using G = parcoursgrammar::ParcoursParser;
+
+constexpr int64_t kScale = 1'000'000;
+
+class AstBuilder {
+ public:
+  AstBuilder(int32_t file, diag::DiagnosticEngine& diagnostics)
+      : file_(file), diagnostics_(diagnostics) {}
+
+  Module Build(G::FileContext* tree) {
+    Module module;
+    module.file = file_;
+    if (auto* declared = tree->moduleDecl()) {
+      module.name = NameOf(declared->qualifiedName());
+    }
+    for (auto* import : tree->importDecl()) {
+      module.imports.push_back(NameOf(import->qualifiedName()));
+    }
+    for (auto* declaration : tree->declaration()) {
+      module.declarations.push_back(BuildDeclaration(declaration));
+    }
+    return module;
+  }
+
+ private:
+  // ---- Helpers ------------------------------------------------------------
+
+  Span SpanOf(antlr4::ParserRuleContext* context) const {
+    return ContextSpan(file_, context);
+  }
+
+  Span SpanOf(antlr4::tree::TerminalNode* node) const {
+    return TokenSpan(file_, node->getSymbol());
+  }
+
+  Name NameOf(antlr4::ParserRuleContext* context) const {
+    return {context->getText(), SpanOf(context)};
+  }
+
+  std::vector<Name> NamesOf(const std::vector<G::NameContext*>& contexts) {
+    std::vector<Name> names;
+    for (auto* context : contexts) names.push_back(NameOf(context));
+    return names;
+  }
+
+  std::optional<Name> OptionalName(G::NameContext* context) const {
+    if (context == nullptr) return std::nullopt;
+    return NameOf(context);
+  }
+
+  std::unique_ptr<Expr> OptionalExpr(G::ExprContext* context) {
+    if (context == nullptr) return nullptr;
+    return BuildExpr(context);
+  }
+
+  // Removes the quotes of a string literal and resolves its escapes.
+  static std::string Unquote(const std::string& quoted) {
+    std::string text;
+    for (size_t i = 1; i + 1 < quoted.size(); ++i) {
+      char c = quoted[i];
+      if (c != '\\' || i + 2 >= quoted.size()) {
+        text += c;
+        continue;
+      }
+      char escaped = quoted[++i];
+      switch (escaped) {
+        case 'n': text += '\n'; break;
+        case 't': text += '\t'; break;
+        default: text += escaped; break;
+      }
+    }
+    return text;
+  }
+
+  static std::string UnquoteToken(antlr4::Token* token) {
+    return token == nullptr ? "" : Unquote(token->getText());
+  }
+
+  int64_t ParseInteger(const std::string& text, const Span& span) {
+    int64_t value = 0;
+    for (char c : text) {
+      if (c == '_') continue;
+      int digit = c - '0';
+      if (value > (std::numeric_limits<int64_t>::max() - digit) / 10) {
+        diagnostics_.Report(Kind::BadLiteral, span,
+                            "`" + text +
+                                "` does not fit in a 64-bit integer; the "
+                                "largest is 9223372036854775807");
+        return 0;
+      }
+      value = value * 10 + digit;
+    }
+    return value;
+  }
+
+  // Decimal text to fixed point with six places, exactly.
+  int64_t ParseDecimal(const std::string& text, const Span& span) {
+    size_t dot = text.find('.');
+    std::string whole = text.substr(0, dot);
+    std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+    std::erase(fraction, '_');
+    if (fraction.size() > 6) {
+      diagnostics_.Report(Kind::BadLiteral, span,
+                          "`" + text + "` has more than 6 decimal places");
+      return 0;
+    }
+    fraction.append(6 - fraction.size(), '0');
+    int64_t units = ParseInteger(whole, span);
+    if (units > std::numeric_limits<int64_t>::max() / kScale) {
+      diagnostics_.Report(Kind::BadLiteral, span,
+                          "`" + text + "` is too large for a decimal");
+      return 0;
+    }
+    return units * kScale + ParseInteger(fraction, span);
+  }
+
+  // `09:30` to seconds after midnight.
+  int64_t ParseClock(const std::string& text, const Span& span) {
+    size_t colon = text.find(':');
+    int64_t hours = ParseInteger(text.substr(0, colon), span);
+    int64_t minutes = ParseInteger(text.substr(colon + 1), span);
+    if (hours > 23 || minutes > 59) {
+      diagnostics_.Report(
+          Kind::BadLiteral, span,
+          "`" + text + "` is not a time of day; use 00:00 to 23:59");
+      return 0;
+    }
+    return hours * 3600 + minutes * 60;
+  }
+
+  // `2025-03-01` or `2025-03-01T10:00:00Z` (or with an offset) to seconds
+  // since the epoch, by the proleptic Gregorian calendar.
+  int64_t ParseTimestamp(const std::string& text, const Span& span) {
+    auto number = [&](size_t at, size_t length) {
+      return ParseInteger(text.substr(at, length), span);
+    };
+    int64_t year = number(0, 4);
+    int64_t month = number(5, 2);
+    int64_t day = number(8, 2);
+    int64_t seconds = 0;
+    if (text.size() > 10) {
+      int64_t hour = number(11, 2);
+      int64_t minute = number(14, 2);
+      size_t rest = 16;
+      int64_t second = 0;
+      if (text[rest] == ':') {
+        second = number(rest + 1, 2);
+        rest += 3;
+      }
+      if (hour > 23 || minute > 59 || second > 59)
+        return BadTimestamp(text, span);
+      seconds = hour * 3600 + minute * 60 + second;
+      if (text[rest] != 'Z') {
+        int64_t offset = number(rest + 1, 2) * 3600 + number(rest + 4, 2) * 60;
+        seconds -= text[rest] == '+' ? offset : -offset;
+      }
+    }
+    if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
+      return BadTimestamp(text, span);
+    }
+    return DaysFromCivil(year, month, day) * 86400 + seconds;
+  }
+
+  int64_t BadTimestamp(const std::string& text, const Span& span) {
+    diagnostics_.Report(Kind::BadLiteral, span,
+                        "`" + text + "` is not a valid date and time");
+    return 0;
+  }
+
+  static int64_t DaysInMonth(int64_t year, int64_t month) {
+    static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    return month == 2 && leap ? 29 : kDays[month - 1];
+  }
+
+  // Days from 1970-01-01 to the given civil date.
+  static int64_t DaysFromCivil(int64_t year, int64_t month, int64_t day) {
+    year -= month <= 2 ? 1 : 0;
+    int64_t era = (year >= 0 ? year : year - 399) / 400;
+    int64_t year_of_era = year - era * 400;
+    int64_t day_of_year =
+        (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1;
+    int64_t day_of_era =
+        year_of_era * 365 + year_of_era / 4 - year_of_era / 100 + day_of_year;
+    return era * 146097 + day_of_era - 719468;
+  }
+
+  // `30m` to seconds.
+  int64_t ParseDuration(const std::string& text, const Span& span) {
+    int64_t unit = 1;
+    switch (text.back()) {
+      case 'm': unit = 60; break;
+      case 'h': unit = 3600; break;
+      case 'd': unit = 86400; break;
+      case 'w': unit = 7 * 86400; break;
+      default: unit = 1; break;
+    }
+    int64_t count = ParseInteger(text.substr(0, text.size() - 1), span);
+    if (count > std::numeric_limits<int64_t>::max() / unit) {
+      diagnostics_.Report(Kind::BadLiteral, span,
+                          "duration `" + text + "` is too long");
+      return 0;
+    }
+    return count * unit;
+  }
+
+  // `12 months` to a count and a unit.
+  Length ParseCalendar(const std::string& text, const Span& span) {
+    size_t space = text.find(' ');
+    std::string word = text.substr(text.find_last_of(' ') + 1);
+    if (word.back() == 's') word.pop_back();
+    Length length;
+    length.count = ParseInteger(text.substr(0, space), span);
+    length.span = span;
+    if (word == "day") length.calendar = CalendarUnit::Day;
+    if (word == "week") length.calendar = CalendarUnit::Week;
+    if (word == "month") length.calendar = CalendarUnit::Month;
+    if (word == "year") length.calendar = CalendarUnit::Year;
+    return length;
+  }
+
+  Length ParseWindowSpan(G::WindowSpanContext* context) {
+    Span span = SpanOf(context);
+    if (context->CALENDAR() != nullptr) {
+      return ParseCalendar(context->getText(), span);
+    }
+    return {ParseDuration(context->getText(), span), std::nullopt, span};
+  }
+
+  // ---- Declarations -------------------------------------------------------
+
+  Declaration BuildDeclaration(G::DeclarationContext* context) {
+    if (auto* profile = context->profileDecl()) {
+      ProfileDecl declaration;
+      declaration.span = SpanOf(profile);
+      for (auto* attribute : profile->attribute()) {
+        declaration.attributes.push_back(BuildAttribute(attribute));
+      }
+      return declaration;
+    }
+    if (auto* event = context->eventDecl()) {
+      EventDecl declaration;
+      declaration.name = NameOf(event->name());
+      declaration.span = SpanOf(event);
+      if (event->wire != nullptr) {
+        declaration.wire_name = UnquoteToken(event->wire);
+      }
+      for (auto* field : event->attribute()) {
+        declaration.fields.push_back(BuildAttribute(field));
+      }
+      return declaration;
+    }
+    if (auto* record = context->recordDecl()) {
+      RecordDecl declaration;
+      declaration.name = NameOf(record->name());
+      declaration.span = SpanOf(record);
+      for (auto* field : record->attribute()) {
+        declaration.fields.push_back(BuildAttribute(field));
+      }
+      return declaration;
+    }
+    if (auto* enumeration = context->enumDecl()) {
+      EnumDecl declaration;
+      std::vector<Name> names = NamesOf(enumeration->name());
+      declaration.name = names.front();
+      declaration.values.assign(names.begin() + 1, names.end());
+      declaration.span = SpanOf(enumeration);
+      return declaration;
+    }
+    if (auto* segment = context->segmentDecl()) {
+      SegmentDecl declaration;
+      declaration.name = NameOf(segment->name());
+      declaration.predicate = BuildExpr(segment->expr());
+      declaration.span = SpanOf(segment);
+      return declaration;
+    }
+    if (auto* policy = context->policyDecl()) return BuildPolicy(policy);
+    if (auto* program = context->programDecl()) return BuildProgram(program);
+    if (auto* test = context->testDecl()) return BuildTest(test);
+    return BuildJourney(context->journeyDecl());
+  }
+
+  Attribute BuildAttribute(G::AttributeContext* context) {
+    Attribute attribute;
+    attribute.name = NameOf(context->name());
+    if (context->wire != nullptr) {
+      attribute.wire_name = UnquoteToken(context->wire);
+    }
+    attribute.type = BuildType(context->typeRef());
+    if (context->expr() != nullptr) {
+      attribute.default_value = BuildExpr(context->expr());
+    }
+    attribute.span = SpanOf(context);
+    return attribute;
+  }
+
+  TypeRef BuildType(G::TypeRefContext* context) {
+    TypeRef type;
+    type.span = SpanOf(context);
+    if (auto* list = dynamic_cast<G::ListTypeContext*>(context)) {
+      type.kind = TypeRef::Kind::List;
+      type.element = std::make_unique<TypeRef>(BuildType(list->typeRef()));
+      type.optional = list->optional != nullptr;
+      type.name = {"list", type.span};
+    } else if (auto* inline_enum =
+                   dynamic_cast<G::InlineEnumTypeContext*>(context)) {
+      type.kind = TypeRef::Kind::InlineEnum;
+      type.values = NamesOf(inline_enum->name());
+      type.optional = inline_enum->optional != nullptr;
+      type.name = {"enum", type.span};
+    } else {
+      auto* named = dynamic_cast<G::NamedTypeContext*>(context);
+      type.name = NameOf(named->name());
+      type.optional = named->optional != nullptr;
+    }
+    return type;
+  }
+
+  TimeOfWeek BuildTimeOfWeek(G::TimeOfWeekContext* context) {
+    TimeOfWeek time;
+    time.span = SpanOf(context);
+    time.day = OptionalName(context->day);
+    time.seconds = ParseClock(context->CLOCK()->getText(), time.span);
+    time.local = context->getStop()->getText() == "local";
+    return time;
+  }
+
+  PolicyDecl BuildPolicy(G::PolicyDeclContext* context) {
+    PolicyDecl policy;
+    policy.name = NameOf(context->name());
+    policy.span = SpanOf(context);
+    for (auto* rule : context->policyRule()) {
+      policy.rules.push_back(BuildPolicyRule(rule));
+    }
+    return policy;
+  }
+
+  PolicyRule BuildPolicyRule(G::PolicyRuleContext* context) {
+    PolicyRule rule;
+    rule.span = SpanOf(context);
+    using Kind = PolicyRule::Kind;
+    if (auto* cap = dynamic_cast<G::CapRuleContext*>(context)) {
+      rule.kind = Kind::Cap;
+      rule.value = BuildExpr(cap->limit);
+      G::PeriodContext* period = cap->period();
+      if (period->DURATION() != nullptr) {
+        rule.period_seconds = ParseDuration(period->getText(), SpanOf(period));
+      }
+      rule.period = NameOf(period);
+      rule.across = cap->scope == nullptr || cap->scope->getText() == "across";
+      rule.names = NamesOf(cap->name());
+      rule.condition = OptionalExpr(cap->condition);
+    } else if (auto* priority =
+                   dynamic_cast<G::PriorityRuleContext*>(context)) {
+      rule.kind = Kind::Priority;
+      rule.names = NamesOf(priority->name());
+    } else if (auto* prefer = dynamic_cast<G::PreferRuleContext*>(context)) {
+      rule.kind = Kind::Prefer;
+      rule.value = BuildExpr(prefer->expr());
+    } else if (auto* quiet = dynamic_cast<G::QuietRuleContext*>(context)) {
+      rule.kind = Kind::Quiet;
+      rule.from = BuildTimeOfWeek(quiet->from);
+      rule.to = BuildTimeOfWeek(quiet->to);
+      rule.names = NamesOf(quiet->name());
+    } else if (auto* exempt = dynamic_cast<G::ExemptRuleContext*>(context)) {
+      rule.kind = Kind::Exempt;
+      rule.names = NamesOf(exempt->name());
+    } else {
+      auto* capped = dynamic_cast<G::CappedRuleContext*>(context);
+      rule.kind = Kind::Capped;
+      rule.action = NameOf(capped->action);
+      rule.value = OptionalExpr(capped->expr());
+    }
+    return rule;
+  }
+
+  ProgramDecl BuildProgram(G::ProgramDeclContext* context) {
+    ProgramDecl program;
+    program.name = NameOf(context->name());
+    program.span = SpanOf(context);
+    for (auto* rule : context->programRule()) {
+      program.rules.push_back(BuildProgramRule(rule));
+    }
+    return program;
+  }
+
+  ProgramRule BuildProgramRule(G::ProgramRuleContext* context) {
+    ProgramRule rule;
+    rule.span = SpanOf(context);
+    using Kind = ProgramRule::Kind;
+    if (auto* earn = dynamic_cast<G::EarnPerRuleContext*>(context)) {
+      rule.kind = Kind::EarnPer;
+      rule.first = BuildExpr(earn->amount);
+      rule.second = BuildExpr(earn->unit);
+      rule.third = BuildExpr(earn->source);
+    } else if (auto* earn_on = dynamic_cast<G::EarnOnRuleContext*>(context)) {
+      rule.kind = Kind::EarnOn;
+      rule.first = BuildExpr(earn_on->amount);
+      rule.second = OptionalExpr(earn_on->limit);
+      rule.name = NameOf(earn_on->event);
+    } else if (auto* multiply =
+                   dynamic_cast<G::MultiplyRuleContext*>(context)) {
+      rule.kind = Kind::Multiply;
+      std::string factor = multiply->factor->getText();
+      factor.pop_back();
+      rule.factor = ParseDecimal(factor, rule.span);
+      rule.first = BuildExpr(multiply->expr());
+    } else if (auto* burn = dynamic_cast<G::BurnRuleContext*>(context)) {
+      rule.kind = Kind::Burn;
+      rule.first = BuildExpr(burn->expr());
+    } else if (auto* refund = dynamic_cast<G::RefundRuleContext*>(context)) {
+      rule.kind = Kind::Refund;
+      rule.first = BuildExpr(refund->expr());
+    } else if (auto* expire = dynamic_cast<G::ExpireRuleContext*>(context)) {
+      rule.kind = Kind::Expire;
+      rule.first = BuildExpr(expire->expr());
+    } else if (auto* notice = dynamic_cast<G::NoticeRuleContext*>(context)) {
+      rule.kind = Kind::Notice;
+      rule.first = BuildExpr(notice->expr());
+    } else if (auto* tier = dynamic_cast<G::TierRuleContext*>(context)) {
+      rule.kind = Kind::Tier;
+      rule.name = NameOf(tier->tierName);
+      rule.first = BuildExpr(tier->threshold);
+      rule.second = BuildExpr(tier->span);
+    } else if (auto* keep = dynamic_cast<G::KeepTierRuleContext*>(context)) {
+      rule.kind = Kind::KeepTier;
+      rule.first = BuildExpr(keep->expr());
+    } else if (auto* value = dynamic_cast<G::ValueRuleContext*>(context)) {
+      rule.kind = Kind::Value;
+      rule.first = BuildExpr(value->expr());
+    } else {
+      auto* breakage = dynamic_cast<G::BreakageRuleContext*>(context);
+      rule.kind = Kind::Breakage;
+      rule.first = BuildExpr(breakage->expr());
+    }
+    return rule;
+  }
+
+  TestDecl BuildTest(G::TestDeclContext* context) {
+    TestDecl test;
+    test.title = UnquoteToken(context->title);
+    test.span = SpanOf(context);
+    for (auto* statement : context->testStatement()) {
+      test.statements.push_back(BuildTestStatement(statement));
+    }
+    return test;
+  }
+
+  std::unique_ptr<Expr> OptionalRecord(G::RecordLiteralContext* context) {
+    if (context == nullptr) return nullptr;
+    return BuildRecord(context);
+  }
+
+  TestStatement BuildTestStatement(G::TestStatementContext* context) {
+    TestStatement statement;
+    statement.span = SpanOf(context);
+    using Kind = TestStatement::Kind;
+    auto profile_id = [&](antlr4::Token* id) -> std::optional<std::string> {
+      if (id == nullptr) return std::nullopt;
+      return UnquoteToken(id);
+    };
+    auto timestamp = [&](antlr4::tree::TerminalNode* node) {
+      statement.has_at = node != nullptr;
+      if (node != nullptr) {
+        statement.at = ParseTimestamp(node->getText(), SpanOf(node));
+      }
+    };
+    if (auto* given = dynamic_cast<G::GivenStatementContext*>(context)) {
+      statement.kind = Kind::Given;
+      statement.profile = profile_id(given->id);
+      statement.record = OptionalRecord(given->recordLiteral());
+    } else if (auto* event = dynamic_cast<G::EventStatementContext*>(context)) {
+      statement.kind = Kind::Event;
+      timestamp(event->TIMESTAMP());
+      statement.event = NameOf(event->event);
+      statement.profile = profile_id(event->id);
+      statement.record = OptionalRecord(event->recordLiteral());
+    } else if (auto* identify =
+                   dynamic_cast<G::IdentifyStatementContext*>(context)) {
+      statement.kind = Kind::Identify;
+      timestamp(identify->TIMESTAMP());
+      statement.profile = profile_id(identify->id);
+      statement.record = OptionalRecord(identify->recordLiteral());
+    } else if (auto* expect =
+                   dynamic_cast<G::ExpectSendStatementContext*>(context)) {
+      statement.kind = Kind::ExpectSend;
+      statement.negated = expect->negated != nullptr;
+      statement.suppressed = expect->kind->getText() == "suppressed";
+      statement.channel = OptionalName(expect->channel);
+      if (expect->templ != nullptr) {
+        statement.template_name = UnquoteToken(expect->templ);
+      }
+      statement.profile = profile_id(expect->id);
+      timestamp(expect->TIMESTAMP());
+      statement.reason = OptionalName(expect->reason);
+    } else {
+      auto* loyalty = dynamic_cast<G::ExpectLoyaltyStatementContext*>(context);
+      statement.kind = Kind::ExpectLoyalty;
+      antlr4::Token* what = loyalty->getStart();
+      what =
+          loyalty->children.size() > 1
+              ? dynamic_cast<antlr4::tree::TerminalNode*>(loyalty->children[1])
+                    ->getSymbol()
+              : what;
+      statement.what = {what->getText(), TokenSpan(file_, what)};
+      statement.value = BuildExpr(loyalty->expr());
+      statement.profile = profile_id(loyalty->id);
+    }
+    return statement;
+  }
+
+  // ---- Journeys -----------------------------------------------------------
+
+  JourneyDecl BuildJourney(G::JourneyDeclContext* context) {
+    JourneyDecl journey;
+    journey.name = NameOf(context->name());
+    journey.span = SpanOf(context);
+    for (auto* clause : context->journeyClause()) {
+      BuildClause(clause, journey);
+    }
+    journey.steps = BuildSteps(context->step());
+    return journey;
+  }
+
+  void BuildClause(G::JourneyClauseContext* clause, JourneyDecl& journey) {
+    Span span = SpanOf(clause);
+    if (auto* trigger = dynamic_cast<G::TriggerClauseContext*>(clause)) {
+      Trigger built = BuildTrigger(trigger->trigger());
+      built.where = OptionalExpr(trigger->expr());
+      built.span = span;
+      journey.triggers.push_back(std::move(built));
+    } else if (auto* every = dynamic_cast<G::ScheduleClauseContext*>(clause)) {
+      Trigger built;
+      built.kind = Trigger::Kind::Schedule;
+      built.day = NameOf(every->day);
+      built.clock = ParseClock(every->CLOCK()->getText(), span);
+      built.local = every->getStop()->getText() == "local";
+      built.span = span;
+      journey.triggers.push_back(std::move(built));
+    } else if (auto* exit_on = dynamic_cast<G::ExitOnClauseContext*>(clause)) {
+      journey.exits.push_back(
+          {NameOf(exit_on->event), OptionalExpr(exit_on->expr()), span});
+    } else if (auto* exit_when =
+                   dynamic_cast<G::ExitWhenClauseContext*>(clause)) {
+      journey.exits.push_back({{}, BuildExpr(exit_when->expr()), span});
+    } else if (auto* reentry = dynamic_cast<G::ReentryClauseContext*>(clause)) {
+      journey.reentry_never = reentry->never != nullptr;
+      journey.reentry_after = OptionalExpr(reentry->expr());
+      journey.reentry_span = span;
+    } else if (auto* holdout = dynamic_cast<G::HoldoutClauseContext*>(clause)) {
+      journey.holdout = BuildExpr(holdout->expr());
+    } else if (auto* goal = dynamic_cast<G::GoalClauseContext*>(clause)) {
+      journey.goals.push_back(
+          {NameOf(goal->event), OptionalExpr(goal->expr()), span});
+    } else if (auto* policy = dynamic_cast<G::PolicyClauseContext*>(clause)) {
+      journey.policy = NameOf(policy->name());
+    }
+  }
+
+  Trigger BuildTrigger(G::TriggerContext* context) {
+    Trigger trigger;
+    if (auto* event = dynamic_cast<G::EventTriggerContext*>(context)) {
+      trigger.kind = Trigger::Kind::Event;
+      trigger.event = NameOf(event->event);
+      trigger.alias = OptionalName(event->alias);
+    } else if (auto* segment =
+                   dynamic_cast<G::SegmentTriggerContext*>(context)) {
+      trigger.kind = segment->change->getText() == "entered"
+                         ? Trigger::Kind::Entered
+                         : Trigger::Kind::Left;
+      trigger.event = NameOf(segment->name());
+    } else if (auto* date = dynamic_cast<G::DateTriggerContext*>(context)) {
+      trigger.kind = Trigger::Kind::Date;
+      trigger.expr = BuildExpr(date->expr());
+      trigger.clock = ParseClock(date->CLOCK()->getText(), SpanOf(date));
+      trigger.local = date->getStop()->getText() == "local";
+    } else {
+      auto* points = dynamic_cast<G::PointsTriggerContext*>(context);
+      trigger.kind = Trigger::Kind::PointsCrossing;
+      trigger.expr = BuildExpr(points->expr());
+    }
+    return trigger;
+  }
+
+  std::vector<Step> BuildSteps(const std::vector<G::StepContext*>& contexts) {
+    std::vector<Step> steps;
+    for (auto* context : contexts) {
+      Step step = BuildStepBody(context->stepBody());
+      if (context->label != nullptr) step.label = NameOf(context->label);
+      step.span = SpanOf(context);
+      steps.push_back(std::move(step));
+    }
+    return steps;
+  }
+
+  std::vector<Step> BuildBlock(G::BlockContext* block) {
+    if (block == nullptr) return {};
+    return BuildSteps(block->step());
+  }
+
+  Step BuildStepBody(G::StepBodyContext* context) {
+    Step step;
+    step.span = SpanOf(context);
+    if (auto* wait = dynamic_cast<G::WaitStepContext*>(context)) {
+      step.kind = StepKind::Wait;
+      step.expr = BuildExpr(wait->expr());
+    } else if (auto* until = dynamic_cast<G::WaitUntilStepContext*>(context)) {
+      step.kind = StepKind::WaitUntil;
+      step.clock = ParseClock(until->CLOCK()->getText(), step.span);
+      step.local = until->getStop()->getText() == "local";
+    } else if (auto* wait_for = dynamic_cast<G::WaitForStepContext*>(context)) {
+      step.kind = StepKind::WaitFor;
+      step.event = NameOf(wait_for->event);
+      step.alias = OptionalName(wait_for->alias);
+      step.condition = OptionalExpr(wait_for->condition);
+      step.expr = BuildExpr(wait_for->limit);
+      step.then_steps = BuildBlock(wait_for->block(0));
+      step.else_steps = BuildBlock(wait_for->otherwise);
+    } else if (auto* send = dynamic_cast<G::SendStepContext*>(context)) {
+      BuildSend(send, step);
+    } else if (auto* branch = dynamic_cast<G::IfStepContext*>(context)) {
+      step.kind = StepKind::If;
+      step.expr = BuildExpr(branch->expr());
+      step.then_steps = BuildBlock(branch->block());
+      if (auto* otherwise = branch->elseBranch()) {
+        step.else_steps = BuildElse(otherwise);
+      }
+    } else if (auto* split = dynamic_cast<G::SplitStepContext*>(context)) {
+      step.kind = StepKind::Split;
+      for (auto* arm : split->splitArm()) step.arms.push_back(BuildArm(arm));
+    } else {
+      BuildActionStep(context, step);
+    }
+    return step;
+  }
+
+  void BuildSend(G::SendStepContext* send, Step& step) {
+    step.kind = StepKind::Send;
+    G::SendTargetContext* target = send->sendTarget();
+    step.best_of = target->channel == nullptr;
+    step.channels = step.best_of ? NamesOf(target->name())
+                                 : std::vector<Name>{NameOf(target->channel)};
+    step.template_name = UnquoteToken(send->templ);
+    step.template_span = TokenSpan(file_, send->templ);
+    for (auto* option : send->sendOption()) {
+      if (auto* payload = dynamic_cast<G::PayloadOptionContext*>(option)) {
+        step.payload = BuildExpr(payload->expr());
+      } else if (auto* priority =
+                     dynamic_cast<G::PriorityOptionContext*>(option)) {
+        step.priority = NameOf(priority->level);
+      } else if (auto* category =
+                     dynamic_cast<G::CategoryOptionContext*>(option)) {
+        step.category = NameOf(category->kind);
+      } else {
+        step.override_policy = true;
+      }
+    }
+  }
+
+  void BuildActionStep(G::StepBodyContext* context, Step& step) {
+    if (auto* task = dynamic_cast<G::TaskStepContext*>(context)) {
+      step.kind = StepKind::Task;
+      step.system = NameOf(task->system);
+      step.text = UnquoteToken(task->summary);
+      step.team = UnquoteToken(task->team);
+    } else if (auto* hook = dynamic_cast<G::WebhookStepContext*>(context)) {
+      step.kind = StepKind::Webhook;
+      step.text = UnquoteToken(hook->hook);
+      step.payload = OptionalExpr(hook->expr());
+    } else if (auto* set = dynamic_cast<G::SetStepContext*>(context)) {
+      step.kind = StepKind::Set;
+      step.target = BuildExpr(set->target);
+      step.expr = BuildExpr(set->value);
+    } else if (auto* emit = dynamic_cast<G::EmitStepContext*>(context)) {
+      step.kind = StepKind::Emit;
+      step.event = NameOf(emit->event);
+      step.record = OptionalRecord(emit->recordLiteral());
+    } else if (auto* award = dynamic_cast<G::AwardStepContext*>(context)) {
+      step.kind = StepKind::Award;
+      step.expr = BuildExpr(award->expr());
+      step.text = UnquoteToken(award->reason);
+    } else if (auto* freeze = dynamic_cast<G::FreezeStepContext*>(context)) {
+      step.kind = StepKind::Freeze;
+      step.text = UnquoteToken(freeze->reason);
+    } else if (auto* factor =
+                   dynamic_cast<G::SecondFactorStepContext*>(context)) {
+      step.kind = StepKind::SecondFactor;
+      step.text = UnquoteToken(factor->reason);
+    } else {
+      step.kind = StepKind::Exit;
+    }
+  }
+
+  SplitArm BuildArm(G::SplitArmContext* context) {
+    SplitArm arm;
+    arm.span = SpanOf(context);
+    arm.name = OptionalName(context->arm);
+    std::string percent = context->PERCENT()->getText();
+    percent.pop_back();
+    arm.percent = ParseDecimal(percent, arm.span);
+    arm.steps = BuildBlock(context->block());
+    return arm;
+  }
+
+  std::vector<Step> BuildElse(G::ElseBranchContext* context) {
+    if (context->block() != nullptr) return BuildBlock(context->block());
+    std::vector<Step> steps;
+    if (dynamic_cast<G::IfStepContext*>(context->ifElse) == nullptr) {
+      diagnostics_.Report(Kind::SyntaxError, SpanOf(context->ifElse),
+                          "`else` must be followed by `{` or by `if`");
+      return steps;
+    }
+    steps.push_back(BuildStepBody(context->ifElse));
+    return steps;
+  }
+
+  // ---- Expressions --------------------------------------------------------
+
+  std::unique_ptr<Expr> Make(ExprKind kind, antlr4::ParserRuleContext* from) {
+    auto expr = std::make_unique<Expr>();
+    expr->kind = kind;
+    expr->span = SpanOf(from);
+    return expr;
+  }
+
+  std::unique_ptr<Expr> BuildRecord(G::RecordLiteralContext* context) {
+    auto expr = Make(ExprKind::Record, context);
+    for (auto* field : context->recordField()) {
+      expr->fields.push_back(NameOf(field->name()));
+      expr->operands.push_back(BuildExpr(field->expr()));
+    }
+    return expr;
+  }
+
+  std::unique_ptr<Expr> BuildExpr(G::ExprContext* context) {
+    if (auto* paren = dynamic_cast<G::ParenExprContext*>(context)) {
+      auto inner = BuildExpr(paren->expr());
+      inner->parenthesized = true;
+      return inner;
+    }
+    if (auto* list = dynamic_cast<G::ListExprContext*>(context)) {
+      auto expr = Make(ExprKind::List, list);
+      for (auto* item : list->expr()) expr->operands.push_back(BuildExpr(item));
+      return expr;
+    }
+    if (auto* record = dynamic_cast<G::RecordExprContext*>(context)) {
+      return BuildRecord(record->recordLiteral());
+    }
+    if (auto* call = dynamic_cast<G::CallExprContext*>(context)) {
+      return BuildCall(call);
+    }
+    if (auto* field = dynamic_cast<G::FieldExprContext*>(context)) {
+      auto expr = Make(ExprKind::Field, field);
+      expr->field = NameOf(field->name());
+      expr->operands.push_back(BuildExpr(field->expr()));
+      return expr;
+    }
+    if (auto* negate = dynamic_cast<G::NegateExprContext*>(context)) {
+      return Unary(UnaryOp::Negate, negate, negate->expr());
+    }
+    if (auto* negation = dynamic_cast<G::NotExprContext*>(context)) {
+      return Unary(UnaryOp::Not, negation, negation->expr());
+    }
+    if (auto* in = dynamic_cast<G::InExprContext*>(context)) {
+      auto expr = Make(ExprKind::In, in);
+      expr->negated = in->negated != nullptr;
+      expr->operands.push_back(BuildExpr(in->expr(0)));
+      expr->operands.push_back(BuildExpr(in->expr(1)));
+      return expr;
+    }
+    if (auto* literal = dynamic_cast<G::LiteralExprContext*>(context)) {
+      return BuildLiteral(literal->literal());
+    }
+    if (auto* name = dynamic_cast<G::NameExprContext*>(context)) {
+      auto expr = Make(ExprKind::Name, name);
+      expr->text = name->getText();
+      return expr;
+    }
+    return BuildBinary(context);
+  }
+
+  std::unique_ptr<Expr> BuildCall(G::CallExprContext* call) {
+    auto expr = Make(ExprKind::Call, call);
+    expr->text = call->callee->getText();
+    expr->field = NameOf(call->callee);
+    for (auto* argument : call->argument()) {
+      Argument built;
+      built.key = OptionalName(argument->key);
+      built.value = BuildExpr(argument->expr());
+      if (auto* within =
+              dynamic_cast<G::WithinWindowContext*>(argument->window())) {
+        built.window.kind = Window::Kind::Within;
+        built.window.near = ParseWindowSpan(within->span);
+      } else if (auto* between = dynamic_cast<G::BetweenWindowContext*>(
+                     argument->window())) {
+        built.window.kind = Window::Kind::Between;
+        built.window.far = ParseWindowSpan(between->far);
+        built.window.near = ParseWindowSpan(between->near);
+      }
+      expr->arguments.push_back(std::move(built));
+    }
+    return expr;
+  }
+
+  std::unique_ptr<Expr> Unary(UnaryOp op, G::ExprContext* context,
+                              G::ExprContext* operand) {
+    auto expr = Make(ExprKind::Unary, context);
+    expr->unary_op = op;
+    expr->operands.push_back(BuildExpr(operand));
+    return expr;
+  }
+
+  std::unique_ptr<Expr> BuildBinary(G::ExprContext* context) {
+    antlr4::Token* op = nullptr;
+    std::vector<G::ExprContext*> sides;
+    if (auto* multiply = dynamic_cast<G::MultiplyExprContext*>(context)) {
+      op = multiply->op;
+      sides = multiply->expr();
+    } else if (auto* add = dynamic_cast<G::AddExprContext*>(context)) {
+      op = add->op;
+      sides = add->expr();
+    } else if (auto* compare = dynamic_cast<G::CompareExprContext*>(context)) {
+      op = compare->op;
+      sides = compare->expr();
+    } else if (auto* conjunction = dynamic_cast<G::AndExprContext*>(context)) {
+      op = conjunction->op;
+      sides = conjunction->expr();
+    } else if (auto* disjunction = dynamic_cast<G::OrExprContext*>(context)) {
+      op = disjunction->op;
+      sides = disjunction->expr();
+    }
+    assert(op != nullptr && sides.size() == 2 && "unhandled expression form");
+
+    auto expr = Make(ExprKind::Binary, context);
+    expr->binary_op = BinaryOpFromSpelling(op->getText());
+    expr->operands.push_back(BuildExpr(sides[0]));
+    expr->operands.push_back(BuildExpr(sides[1]));
+    return expr;
+  }
+
+  static BinaryOp BinaryOpFromSpelling(const std::string& spelling) {
+    static const std::pair<const char*, BinaryOp> kOps[] = {
+        {"+", BinaryOp::Add},      {"-", BinaryOp::Subtract},
+        {"*", BinaryOp::Multiply}, {"/", BinaryOp::Divide},
+        {"==", BinaryOp::Equal},   {"!=", BinaryOp::NotEqual},
+        {"<", BinaryOp::Less},     {"<=", BinaryOp::LessEqual},
+        {">", BinaryOp::Greater},  {">=", BinaryOp::GreaterEqual},
+        {"and", BinaryOp::And},    {"or", BinaryOp::Or},
+    };
+    for (const auto& [text, op] : kOps) {
+      if (spelling == text) return op;
+    }
+    assert(false && "operator missing from the table");
+    return BinaryOp::Add;
+  }
+
+  std::unique_ptr<Expr> BuildLiteral(G::LiteralContext* context) {
+    std::string text = context->getText();
+    if (dynamic_cast<G::IntLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Int, context);
+      expr->int_value = ParseInteger(text, expr->span);
+      return expr;
+    }
+    if (dynamic_cast<G::DecimalLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Decimal, context);
+      expr->int_value = ParseDecimal(text, expr->span);
+      return expr;
+    }
+    if (dynamic_cast<G::MoneyLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Money, context);
+      expr->text = text.substr(text.size() - 3);
+      std::string amount = text.substr(0, text.size() - 3);
+      if (!amount.empty() && amount.back() == ' ') amount.pop_back();
+      expr->int_value = ParseDecimal(amount, expr->span);
+      return expr;
+    }
+    if (dynamic_cast<G::DurationLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Duration, context);
+      expr->int_value = ParseDuration(text, expr->span);
+      return expr;
+    }
+    if (dynamic_cast<G::CalendarLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Calendar, context);
+      Length length = ParseCalendar(text, expr->span);
+      expr->int_value = length.count;
+      expr->calendar_unit = length.calendar.value_or(CalendarUnit::Day);
+      return expr;
+    }
+    if (dynamic_cast<G::PercentLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Percent, context);
+      expr->int_value =
+          ParseDecimal(text.substr(0, text.size() - 1), expr->span);
+      return expr;
+    }
+    if (auto* clock = dynamic_cast<G::ClockLiteralContext*>(context)) {
+      auto expr = Make(ExprKind::Clock, context);
+      expr->int_value = ParseClock(clock->CLOCK()->getText(), expr->span);
+      expr->local = clock->children.size() > 1;
+      return expr;
+    }
+    if (dynamic_cast<G::TimestampLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Timestamp, context);
+      expr->int_value = ParseTimestamp(text, expr->span);
+      return expr;
+    }
+    if (dynamic_cast<G::StringLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::String, context);
+      expr->text = Unquote(text);
+      return expr;
+    }
+    if (dynamic_cast<G::BoolLiteralContext*>(context) != nullptr) {
+      auto expr = Make(ExprKind::Bool, context);
+      expr->int_value = text == "true" ? 1 : 0;
+      return expr;
+    }
+    return Make(ExprKind::None, context);
+  }
+
+  int32_t file_;
+  diag::DiagnosticEngine& diagnostics_;
+};
+
+}  // namespace
+
+Module BuildModule(int32_t file, G::FileContext* tree,
+                   diag::DiagnosticEngine& diagnostics) {
+  return AstBuilder(file, diagnostics).Build(tree);
+}
+
+}  // namespace parcours::syntax
