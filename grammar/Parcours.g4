@@ -225,7 +225,10 @@ name
   | 'reason' | 'category' | 'priority' | 'account' | 'second' | 'factor'
   | 'policy' | 'program' | 'test' | 'capped' | 'earning' | 'expiring'
   | 'crossing' | 'identify' | 'most' | 'once' | 'webhook' | 'qualifying'
-  | 'refund' | 'burn' | 'keep' | 'override' | 'best' | 'never'
+  | 'refund' | 'burn' | 'keep' | 'override' | 'best' | 'never' | 'local'
+  | 'cap' | 'quiet' | 'goal' | 'split' | 'task' | 'reentry' | 'holdout'
+  | 'emit' | 'award' | 'freeze' | 'notify' | 'expire' | 'earn' | 'multiply'
+  | 'breakage' | 'exempt' | 'prefer' | 'given' | 'expect' | 'require'
   ;
 
 // A duration in calendar units, counted in the recipient's zone.

@@ -57,7 +57,6 @@ void DiagnosticEngine::Report(Kind kind, Span span, std::string message,
          span,
          "too many errors; stopping after " + std::to_string(kMaxErrors),
          {}});
-    ++error_count_;
     return;
   }
 
@@ -270,11 +269,16 @@ int EditDistance(const std::string& a, const std::string& b) {
 
 std::string ClosestName(const std::string& name,
                         const std::vector<std::string>& candidates) {
+  // Suggestions are for typos in names people type; comparing huge names
+  // would cost the product of their lengths.
+  constexpr size_t kLongestName = 64;
+  if (name.size() > kLongestName) return "";
   std::string best;
   // Up to a third of the name may differ, and at least two edits (a
   // swapped pair of letters counts as two).
   int best_distance = std::max(2, static_cast<int>(name.size() / 3)) + 1;
   for (const std::string& candidate : candidates) {
+    if (candidate.size() > kLongestName) continue;
     int distance = EditDistance(name, candidate);
     if (distance < best_distance ||
         (distance == best_distance && !best.empty() && candidate < best)) {

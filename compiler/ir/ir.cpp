@@ -1,5 +1,6 @@
 #include "compiler/ir/ir.h"
 
+#include <set>
 #include <sstream>
 
 namespace parcours::ir {
@@ -201,7 +202,12 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
   if (!in_range(journey.entry)) {
     return "journey `" + journey.name + "` has an entry out of range";
   }
+  std::set<std::string> names;
   for (const Step& step : journey.steps) {
+    if (!names.insert(step.name).second) {
+      return "journey `" + journey.name + "` has two steps named `" +
+             step.name + "`";
+    }
     if (!in_range(step.next) || !in_range(step.else_next)) {
       return "journey `" + journey.name + "` step `" + step.name +
              "` jumps out of range";

@@ -38,6 +38,10 @@ const char* TypeName(Type type);
 int64_t PackCurrency(const std::string& code);
 std::string UnpackCurrency(int64_t packed);
 
+// Whether `code` is an active ISO 4217 currency code ("EUR", "GBP"). The
+// compiler and the runtime accept the same set.
+bool IsIsoCurrency(const std::string& code);
+
 // Where a `Load` reads from.
 enum class Base : uint8_t {
   Profile,  // the profile record (attributes, aggregates, segments)

@@ -2,6 +2,7 @@
 
 #include <cassert>
 #include <map>
+#include <set>
 
 namespace parcours::lower {
 namespace {
@@ -102,6 +103,9 @@ class Lowerer {
       program_.segments.push_back(lowered);
     }
     for (const sema::JourneyInfo& journey : checked_.journeys) {
+      // A journey with no trigger can never be entered (W0301 says so);
+      // there is nothing to run.
+      if (journey.trigger_event < 0) continue;
       program_.journeys.push_back(LowerJourney(journey));
     }
     ir::AnalyzeDependencies(program_);
@@ -161,11 +165,22 @@ class Lowerer {
     }
     journey_ = &lowered;
     step_names_.clear();
+    taken_names_.clear();
+    CollectLabels(journey.decl->steps);
     std::map<std::string, int> counts;
     NameSteps(journey.decl->steps, counts);
     lowered.entry = LowerSteps(journey.decl->steps, -1);
     journey_ = nullptr;
     return lowered;
+  }
+
+  void CollectLabels(const std::vector<syntax::Step>& steps) {
+    for (const syntax::Step& step : steps) {
+      if (step.label) taken_names_.insert(step.label->text);
+      CollectLabels(step.then_steps);
+      CollectLabels(step.else_steps);
+      for (const syntax::SplitArm& arm : step.arms) CollectLabels(arm.steps);
+    }
   }
 
   // Unlabelled steps are named by kind and source order (`send1`,
@@ -174,9 +189,18 @@ class Lowerer {
                  std::map<std::string, int>& counts) {
     for (const syntax::Step& step : steps) {
       const char* kind_name = StepKindName(step.kind);
-      int count = ++counts[kind_name];
-      step_names_[&step] =
-          step.label ? step.label->text : kind_name + std::to_string(count);
+      if (step.label) {
+        step_names_[&step] = step.label->text;
+      } else {
+        // A label may look like a generated name (`wait1:`); skip it, since
+        // waiting contacts are stored by step name.
+        std::string name;
+        do {
+          name = kind_name + std::to_string(++counts[kind_name]);
+        } while (taken_names_.count(name));
+        taken_names_.insert(name);
+        step_names_[&step] = name;
+      }
       NameSteps(step.then_steps, counts);
       NameSteps(step.else_steps, counts);
     }
@@ -502,6 +526,7 @@ class Lowerer {
   ir::Journey* journey_ = nullptr;
   int32_t journey_event_ = -1;
   std::map<const syntax::Step*, std::string> step_names_;
+  std::set<std::string> taken_names_;
 };
 
 }  // namespace

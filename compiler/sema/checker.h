@@ -158,6 +158,8 @@ class Checker {
   std::map<std::string, diag::Span> type_names_;
   std::map<std::string, diag::Span> event_names_;
   std::map<std::string, diag::Span> profile_names_;
+  std::map<std::string, diag::Span> event_wire_names_;
+  std::map<std::string, diag::Span> profile_wire_names_;
   std::map<std::string, diag::Span> global_names_;
 };
 

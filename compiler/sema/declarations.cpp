@@ -120,8 +120,12 @@ void Checker::DeclareFields(const std::vector<syntax::Attribute>& attributes,
                             std::vector<FieldDecl>& fields, const char* what,
                             bool allow_defaults) {
   std::map<std::string, diag::Span> names;
+  std::map<std::string, diag::Span> wire_names;
   for (const syntax::Attribute& attribute : attributes) {
     if (!Claim(names, attribute.name, what)) continue;
+    syntax::Name wire{attribute.wire_name.value_or(attribute.name.text),
+                      attribute.name.span};
+    Claim(wire_names, wire, "property name");
     if (attribute.default_value && !allow_defaults) {
       Error(Kind::TypeMismatch, attribute.default_value->span,
             "a field here cannot have a default; make it optional with `?` "
@@ -138,6 +142,9 @@ void Checker::Declare(const syntax::Declaration& declaration) {
   if (const auto* profile = std::get_if<syntax::ProfileDecl>(&declaration)) {
     for (const syntax::Attribute& attribute : profile->attributes) {
       if (!Claim(profile_names_, attribute.name, "profile attribute")) continue;
+      syntax::Name wire{attribute.wire_name.value_or(attribute.name.text),
+                        attribute.name.span};
+      Claim(profile_wire_names_, wire, "trait name");
       auto type = ResolveType(attribute.type, attribute.name.text);
       program_.profile.push_back(
           {attribute.name.text,
@@ -146,6 +153,10 @@ void Checker::Declare(const syntax::Declaration& declaration) {
     }
   } else if (const auto* event = std::get_if<syntax::EventDecl>(&declaration)) {
     if (!Claim(event_names_, event->name, "event")) return;
+    // Two events with one wire name: the second would never be decoded.
+    syntax::Name wire{event->wire_name.value_or(event->name.text),
+                      event->name.span};
+    Claim(event_wire_names_, wire, "wire name");
     EventInfo info{event->name.text,
                    event->wire_name.value_or(event->name.text),
                    {},

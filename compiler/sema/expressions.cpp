@@ -3,6 +3,7 @@
 // above it reports again, so one mistake gives one diagnostic.
 #include <algorithm>
 
+#include "compiler/ir/ir.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -27,31 +28,6 @@ bool IsNumeric(TypeKind kind) {
 
 bool IsLength(TypeKind kind) {
   return kind == TypeKind::Duration || kind == TypeKind::Calendar;
-}
-
-// The active ISO 4217 currency codes, sorted.
-bool IsCurrencyCode(const std::string& code) {
-  static const char* const kCodes[] = {
-      "AED", "AFN", "ALL", "AMD", "ANG", "AOA", "ARS", "AUD", "AWG", "AZN",
-      "BAM", "BBD", "BDT", "BGN", "BHD", "BIF", "BMD", "BND", "BOB", "BRL",
-      "BSD", "BTN", "BWP", "BYN", "BZD", "CAD", "CDF", "CHF", "CLP", "CNY",
-      "COP", "CRC", "CUP", "CVE", "CZK", "DJF", "DKK", "DOP", "DZD", "EGP",
-      "ERN", "ETB", "EUR", "FJD", "FKP", "GBP", "GEL", "GHS", "GIP", "GMD",
-      "GNF", "GTQ", "GYD", "HKD", "HNL", "HTG", "HUF", "IDR", "ILS", "INR",
-      "IQD", "IRR", "ISK", "JMD", "JOD", "JPY", "KES", "KGS", "KHR", "KMF",
-      "KPW", "KRW", "KWD", "KYD", "KZT", "LAK", "LBP", "LKR", "LRD", "LSL",
-      "LYD", "MAD", "MDL", "MGA", "MKD", "MMK", "MNT", "MOP", "MRU", "MUR",
-      "MVR", "MWK", "MXN", "MYR", "MZN", "NAD", "NGN", "NIO", "NOK", "NPR",
-      "NZD", "OMR", "PAB", "PEN", "PGK", "PHP", "PKR", "PLN", "PYG", "QAR",
-      "RON", "RSD", "RUB", "RWF", "SAR", "SBD", "SCR", "SDG", "SEK", "SGD",
-      "SHP", "SLE", "SOS", "SRD", "SSP", "STN", "SVC", "SYP", "SZL", "THB",
-      "TJS", "TMT", "TND", "TOP", "TRY", "TTD", "TWD", "TZS", "UAH", "UGX",
-      "USD", "UYU", "UZS", "VES", "VND", "VUV", "WST", "XAF", "XCD", "XOF",
-      "XPF", "YER", "ZAR", "ZMW", "ZWL",
-  };
-  return std::binary_search(
-      std::begin(kCodes), std::end(kCodes), code,
-      [](const std::string& a, const std::string& b) { return a < b; });
 }
 
 // The built-in functions other than the aggregates.
@@ -110,7 +86,7 @@ Type Checker::CheckExpr(const Expr& expr, const Scope& scope,
 }
 
 Type Checker::CheckMoneyLiteral(const Expr& expr) {
-  if (!IsCurrencyCode(expr.text)) {
+  if (!ir::IsIsoCurrency(expr.text)) {
     Error(Kind::UnknownCurrency, expr.span,
           Quote(expr.text) +
               " is not an ISO 4217 currency code; use one such as `EUR`, "

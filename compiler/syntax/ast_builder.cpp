@@ -136,13 +136,16 @@ class AstBuilder {
       return 0;
     }
     fraction.append(6 - fraction.size(), '0');
-    int64_t units = ParseInteger(whole, span);
-    if (units > std::numeric_limits<int64_t>::max() / kScale) {
+    __int128 units = ParseInteger(whole, span);
+    __int128 scaled = units * kScale + ParseInteger(fraction, span);
+    if (scaled > std::numeric_limits<int64_t>::max()) {
       diagnostics_.Report(Kind::BadLiteral, span,
-                          "`" + text + "` is too large for a decimal");
+                          "`" + text +
+                              "` is too large; decimals and amounts go up "
+                              "to 9223372036854.775807");
       return 0;
     }
-    return units * kScale + ParseInteger(fraction, span);
+    return static_cast<int64_t>(scaled);
   }
 
   // `09:30` to seconds after midnight.
@@ -227,9 +230,13 @@ class AstBuilder {
       default: unit = 1; break;
     }
     int64_t count = ParseInteger(text.substr(0, text.size() - 1), span);
-    if (count > std::numeric_limits<int64_t>::max() / unit) {
-      diagnostics_.Report(Kind::BadLiteral, span,
-                          "duration `" + text + "` is too long");
+    // Past a thousand years a wait or window means a typo, and the engine's
+    // clock would overflow adding it.
+    constexpr int64_t kMaxSeconds = int64_t{1000} * 366 * 86400;
+    if (count > kMaxSeconds / unit) {
+      diagnostics_.Report(
+          Kind::BadLiteral, span,
+          "duration `" + text + "` is longer than a thousand years");
       return 0;
     }
     return count * unit;
@@ -242,6 +249,11 @@ class AstBuilder {
     if (word.back() == 's') word.pop_back();
     Length length;
     length.count = ParseInteger(text.substr(0, space), span);
+    if (length.count > 1000 * 366) {
+      diagnostics_.Report(Kind::BadLiteral, span,
+                          "`" + text + "` is longer than a thousand years");
+      length.count = 0;
+    }
     length.span = span;
     if (word == "day") length.calendar = CalendarUnit::Day;
     if (word == "week") length.calendar = CalendarUnit::Week;

@@ -42,6 +42,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     for (char& c : message) {
       if (c == '\'') c = '`';
     }
+    if (message.rfind("extraneous input", 0) == 0) {
+      message.replace(0, 16, "unexpected");
+    }
     static const std::pair<const char*, const char*> kPlainWords[] = {
         {"`<EOF>`", "the end of the file"},
         {"<EOF>", "the end of the file"},
@@ -67,22 +70,80 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   int count_ = 0;
 };
 
-// Reports the first bracket nested deeper than `kMaxNesting`. Returns false
-// when one was found.
-bool CheckNesting(int32_t file, antlr4::CommonTokenStream& tokens,
-                  diag::DiagnosticEngine& diagnostics) {
+bool IsOperator(const std::string& text) {
+  static const char* const kOperators[] = {
+      "+", "-",  "*",   "/",  "==",  "!=", "<", "<=",
+      ">", ">=", "and", "or", "not", "in", "."};
+  for (const char* op : kOperators) {
+    if (text == op) return true;
+  }
+  return false;
+}
+
+bool IsOperand(const antlr4::Token* token) {
+  using L = parcoursgrammar::ParcoursLexer;
+  switch (token->getType()) {
+    case L::IDENT:
+    case L::INT:
+    case L::DECIMAL:
+    case L::MONEY:
+    case L::DURATION:
+    case L::CALENDAR:
+    case L::PERCENT:
+    case L::CLOCK:
+    case L::TIMESTAMP:
+    case L::STRING: return true;
+    default: break;
+  }
+  std::string text = token->getText();
+  return text == "(" || text == ")" || text == "true" || text == "false" ||
+         text == "none" || text == "profile";
+}
+
+// The generated parser, the AST builder and the checker each recurse once
+// per bracket, per operator of a chain and per `else if`. Refusing
+// pathological shapes here, from the tokens alone, keeps every later phase
+// within a bounded stack; the limits are far beyond any real campaign.
+bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
+                diag::DiagnosticEngine& diagnostics) {
   int depth = 0;
+  int operators = 0;
+  int else_ifs = 0;
+  const antlr4::Token* previous = nullptr;
+  auto refuse = [&](const antlr4::Token* token, const std::string& what) {
+    diagnostics.Report(Kind::NestingTooDeep, TokenSpan(file, token),
+                       what + "; split it into smaller segments or steps");
+    return false;
+  };
+
   for (antlr4::Token* token : tokens.getTokens()) {
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     std::string text = token->getText();
-    if (text == "(" || text == "{") ++depth;
-    if (text == ")" || text == "}") --depth;
+    if (text == "(" || text == "{" || text == "[") ++depth;
+    // A stray closing bracket must not buy extra depth for later ones.
+    if ((text == ")" || text == "}" || text == "]") && depth > 0) --depth;
     if (depth > kMaxNesting) {
-      diagnostics.Report(Kind::NestingTooDeep, TokenSpan(file, token),
-                         "brackets are nested more than " +
-                             std::to_string(kMaxNesting) +
-                             " deep; split the expression into segments");
-      return false;
+      return refuse(token, "brackets are nested more than " +
+                               std::to_string(kMaxNesting) + " deep");
     }
+
+    if (IsOperator(text)) {
+      if (++operators > kMaxOperators) {
+        return refuse(token, "this expression has more than " +
+                                 std::to_string(kMaxOperators) + " operators");
+      }
+    } else if (!IsOperand(token)) {
+      operators = 0;
+    }
+
+    if (text == "if" && previous != nullptr && previous->getText() == "else") {
+      if (++else_ifs > kMaxElseIfs) {
+        return refuse(token, "this journey chains more than " +
+                                 std::to_string(kMaxElseIfs) + " `else if`");
+      }
+    }
+    if (depth == 0) else_ifs = 0;
+    previous = token;
   }
   return true;
 }
@@ -102,7 +163,7 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
-  if (!CheckNesting(file, tokens, diagnostics)) return std::nullopt;
+  if (!CheckShape(file, tokens, diagnostics)) return std::nullopt;
 
   G parser(&tokens);
   parser.removeErrorListeners();

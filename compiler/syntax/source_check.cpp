@@ -66,10 +66,10 @@ bool CheckSourceBytes(const diag::SourceManager& sources, int32_t file,
                       diag::DiagnosticEngine& diagnostics) {
   const std::string& text = sources.Text(file);
   if (text.size() > kMaxSourceBytes) {
-    diagnostics.Report(
-        diag::Kind::FileTooLarge, {file, 1, 1, 1, 2},
-        "file is " + std::to_string(text.size()) + " bytes; the limit is " +
-            std::to_string(kMaxSourceBytes) + "; split it into modules");
+    diagnostics.Report(diag::Kind::FileTooLarge, {file, 1, 1, 1, 2},
+                       "file is larger than the limit of " +
+                           std::to_string(kMaxSourceBytes) +
+                           " bytes; split it into modules");
     return false;
   }
 

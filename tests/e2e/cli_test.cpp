@@ -56,6 +56,52 @@ TEST_CASE("a syntax error and a type error give located diagnostics") {
   }
 }
 
+TEST_CASE("a journey with no trigger is a warning, not a crash") {
+  auto scratch = testing::ScratchDir("no-trigger");
+  auto file = scratch / "n.journey";
+  testing::WriteText(
+      file, "event E { x: int }\njourney j {\n  send email \"x\"\n}\n");
+  auto check = RunParcours({"check", file.string()}, scratch);
+  CHECK(check.exit_code == 0);
+  CHECK_THAT(check.err, Catch::Contains("warning[W0301]"));
+  auto build = RunParcours({"build", file.string(), "--emit", "ir"}, scratch);
+  CHECK(build.exit_code == 0);
+  CHECK(check.err.find("internal error") == std::string::npos);
+}
+
+TEST_CASE("awkward paths are reported, not crashed on") {
+  auto scratch = testing::ScratchDir("paths");
+  auto folder = scratch / "campaign";
+  std::filesystem::create_directories(folder);
+  testing::WriteText(folder / "a.journey", "segment s = true\n");
+  std::filesystem::create_symlink("b.txt", folder / "a.txt");
+  std::filesystem::create_symlink("a.txt", folder / "b.txt");
+  std::filesystem::create_directories(folder / "dir.journey");
+
+  SECTION("a folder with a symlink loop and a folder named .journey") {
+    auto result = RunParcours({"check", folder.string()}, scratch);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err, Catch::Contains("in 1 file(s)"));
+  }
+  SECTION("the same file named twice is read once") {
+    auto file = (folder / "a.journey").string();
+    auto again = (folder / "." / "a.journey").string();
+    auto result = RunParcours({"check", file, again}, scratch);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err, Catch::Contains("in 1 file(s)"));
+  }
+  SECTION("a symlink loop named directly") {
+    auto result = RunParcours({"check", (folder / "a.txt").string()}, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("symbolic links"));
+  }
+  SECTION("an endless file is refused by its size") {
+    auto result = RunParcours({"check", "/dev/zero"}, scratch);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("error[E0004]"));
+  }
+}
+
 TEST_CASE("usage and I/O problems exit with 2") {
   auto scratch = testing::ScratchDir("usage");
   CHECK(RunParcours({}, scratch).exit_code == 2);

@@ -1,6 +1,7 @@
 // Lowering: record layout, journey state machines, the verifier and the
 // text dump.
 #include <catch2/catch.hpp>
+#include <set>
 
 #include "tests/support/compile.h"
 #include "tests/support/files.h"
@@ -71,9 +72,35 @@ TEST_CASE("journeys become state machines with explicit successors") {
   CHECK(journey.steps[3].next == 4);
   CHECK(journey.steps[4].kind == ir::StepKind::Exit);
   CHECK(journey.steps[5].next == 2);
-  CHECK(journey.steps[2].name == "send3");
-  CHECK(journey.steps[5].name == "send2");
+  // Unlabelled steps count by kind in source order; labels take no number.
+  CHECK(journey.steps[2].name == "send2");
+  CHECK(journey.steps[5].name == "send1");
   CHECK(journey.steps[2].next == -1);
+}
+
+TEST_CASE("a label that looks generated does not give two steps one name") {
+  // Waiting contacts are stored by step name; two steps named `wait1`
+  // would resume a contact at the wrong one after a restart.
+  auto compiled = testing::CompileText(
+      "event Order { total: money }\n"
+      "journey j {\n"
+      "  on Order as o\n"
+      "  exit on Order\n"
+      "  if o.total >= 1000 EUR { wait 1d send email \"vip\" }\n"
+      "  else { wait1: wait 2d send email \"regular\" }\n"
+      "}\n");
+  REQUIRE(compiled.program);
+  std::set<std::string> names;
+  for (const ir::Step& step : compiled.program->journeys[0].steps) {
+    CHECK(names.insert(step.name).second);
+  }
+  CHECK(names.count("wait1") == 1);
+  CHECK(names.count("wait2") == 1);
+  CHECK(ir::Verify(*compiled.program).empty());
+
+  ir::Program broken = *compiled.program;
+  broken.journeys[0].steps[1].name = broken.journeys[0].steps[0].name;
+  CHECK_THAT(ir::Verify(broken), Catch::Contains("two steps named"));
 }
 
 TEST_CASE("the verifier rejects malformed programs") {

@@ -103,6 +103,44 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
     CHECK_FALSE(parsed->module);
     CHECK(parsed->diagnostics.Sorted().at(0).kind == diag::Kind::FileTooLarge);
   }
+  SECTION("a long chain of operators") {
+    std::string chain = "1";
+    for (int i = 0; i < 20000; ++i) chain += " + 1";
+    auto parsed = Parse("segment s = " + chain + " > 0\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind ==
+          diag::Kind::NestingTooDeep);
+  }
+  SECTION("100,000 prefix operators") {
+    std::string text = "segment s = ";
+    for (int i = 0; i < 100000; ++i) text += "not ";
+    auto parsed = Parse(text + "true\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind ==
+          diag::Kind::NestingTooDeep);
+  }
+  SECTION("stray closing brackets do not buy depth") {
+    auto parsed = Parse("segment s = " + std::string(100000, '}') +
+                        std::string(100000, '(') + "true" +
+                        std::string(100000, ')') + "\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.ErrorCount() > 0);
+  }
+  SECTION("a long chain of else if") {
+    std::string text = "event E { x: int }\njourney j {\n  on E\n";
+    text += "  if true { exit }";
+    for (int i = 0; i < 100000; ++i) text += " else if true { exit }";
+    auto parsed = Parse(text + "\n}\n");
+    CHECK_FALSE(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().at(0).kind ==
+          diag::Kind::NestingTooDeep);
+  }
+  SECTION("an operator chain within the limit parses") {
+    std::string chain = "1";
+    for (int i = 0; i < kMaxOperators - 2; ++i) chain += " + 1";
+    auto parsed = Parse("segment s = " + chain + " > 0\n");
+    CHECK(parsed->module);
+  }
   SECTION("stray characters") {
     auto parsed = Parse("segment s = 1 $ 2\n");
     CHECK_FALSE(parsed->module);

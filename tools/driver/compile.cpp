@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <set>
 #include <sstream>
 
 #include "compiler/lower/lower.h"
@@ -19,38 +21,59 @@ std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
   std::vector<std::string> files;
   for (const std::string& path : paths) {
     std::error_code code;
-    if (fs::is_directory(path, code)) {
+    fs::file_status status = fs::status(path, code);
+    if (code) {
+      *error = "cannot read `" + path + "`: " + code.message();
+      return {};
+    }
+    if (fs::is_directory(status)) {
+      // Entries that cannot be inspected (a symlink loop, a vanished file)
+      // are passed over: they cannot be `.journey` sources we could read.
       for (auto it = fs::recursive_directory_iterator(path, code);
            !code && it != fs::recursive_directory_iterator();
            it.increment(code)) {
-        if (it->is_regular_file() && it->path().extension() == ".journey") {
+        std::error_code entry_code;
+        bool regular = it->is_regular_file(entry_code);
+        if (regular && it->path().extension() == ".journey") {
           files.push_back(it->path().string());
         }
       }
-    } else if (fs::exists(path, code)) {
-      files.push_back(path);
     } else {
-      *error = "cannot read `" + path + "`: no such file or folder";
-      return {};
+      files.push_back(path);
     }
     if (code) {
       *error = "cannot read `" + path + "`: " + code.message();
       return {};
     }
   }
+
+  // The same file named twice (`a.journey ./a.journey`) is read once.
   std::sort(files.begin(), files.end());
-  files.erase(std::unique(files.begin(), files.end()), files.end());
-  return files;
+  std::vector<std::string> unique;
+  std::set<std::string> seen;
+  for (const std::string& file : files) {
+    std::error_code code;
+    fs::path canonical = fs::weakly_canonical(file, code);
+    if (seen.insert(code ? file : canonical.string()).second) {
+      unique.push_back(file);
+    }
+  }
+  return unique;
 }
 
 namespace {
 
+// Reads at most one byte more than the parser accepts, so that a huge or
+// endless file (`/dev/zero`) is refused by its size, not by exhausting
+// memory.
 bool ReadFile(const std::string& path, std::string* text) {
+  std::error_code code;
+  if (fs::is_directory(path, code)) return false;
   std::ifstream in(path, std::ios::binary);
   if (!in) return false;
-  std::ostringstream buffer;
-  buffer << in.rdbuf();
-  *text = buffer.str();
+  text->assign(syntax::kMaxSourceBytes + 1, '\0');
+  in.read(text->data(), static_cast<std::streamsize>(text->size()));
+  text->resize(static_cast<size_t>(in.gcount()));
   return !in.bad();
 }
 
@@ -94,7 +117,60 @@ void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
   }
 }
 
+bool ParseInto(const std::string& file, CompileResult& result,
+               diag::DiagnosticEngine& engine, std::ostream& err) {
+  std::string text;
+  if (!ReadFile(file, &text)) {
+    err << "parcours: cannot read `" << file << "`\n";
+    result.io_failed = true;
+    return false;
+  }
+  int32_t id = result.sources.Add(file, std::move(text));
+  auto module = syntax::ParseFile(result.sources, id, engine);
+  if (module) result.modules.push_back(std::move(*module));
+  return true;
+}
+
 }  // namespace
+
+std::string StandardLibraryDir() {
+  const char* configured = std::getenv("PARCOURS_STDLIB");
+  if (configured != nullptr && *configured != '\0') return configured;
+  return PARCOURS_STDLIB_DIR;
+}
+
+void LoadStandardModules(CompileResult& result, diag::DiagnosticEngine& engine,
+                         std::ostream& err) {
+  // Imports of `std.*` that no given file declares come from the standard
+  // library, which may import more of itself; loop until nothing is new.
+  std::set<std::string> attempted;
+  for (bool loaded = true; loaded;) {
+    loaded = false;
+    std::set<std::string> declared;
+    for (const syntax::Module& module : result.modules) {
+      if (module.name) declared.insert(module.name->text);
+    }
+    std::vector<std::string> wanted;
+    for (const syntax::Module& module : result.modules) {
+      for (const syntax::Name& import : module.imports) {
+        bool standard = import.text.rfind("std.", 0) == 0;
+        if (standard && !declared.count(import.text) &&
+            attempted.insert(import.text).second) {
+          wanted.push_back(import.text);
+        }
+      }
+    }
+    for (const std::string& name : wanted) {
+      std::string relative = name;
+      std::replace(relative.begin(), relative.end(), '.', '/');
+      fs::path path = fs::path(StandardLibraryDir()) / (relative + ".journey");
+      std::error_code code;
+      if (!fs::exists(path, code)) continue;  // sema reports the import
+      if (!ParseInto(path.string(), result, engine, err)) return;
+      loaded = true;
+    }
+  }
+}
 
 CompileResult Compile(const std::vector<std::string>& paths,
                       const CompileOptions& options, std::ostream& err,
@@ -114,16 +190,9 @@ CompileResult Compile(const std::vector<std::string>& paths,
     return result;
   }
   for (const std::string& file : files) {
-    std::string text;
-    if (!ReadFile(file, &text)) {
-      err << "parcours: cannot read `" << file << "`\n";
-      result.io_failed = true;
-      return result;
-    }
-    int32_t id = result.sources.Add(file, std::move(text));
-    auto module = syntax::ParseFile(result.sources, id, engine);
-    if (module) result.modules.push_back(std::move(*module));
+    if (!ParseInto(file, result, engine, err)) return result;
   }
+  LoadStandardModules(result, engine, err);
   timer.Done("parse");
 
   if (!stop_after_parse && !engine.HasErrors()) {

@@ -35,6 +35,15 @@ struct CompileResult {
 std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
                                         std::string* error);
 
+// The folder of the standard library: $PARCOURS_STDLIB, else the stdlib/
+// folder of the source tree the program was built from.
+std::string StandardLibraryDir();
+
+// Parses the standard modules that `result.modules` import (`std.events`)
+// and that no given file declares, adding them to `result`.
+void LoadStandardModules(CompileResult& result, diag::DiagnosticEngine& engine,
+                         std::ostream& err);
+
 // Parses, checks and lowers `paths`. Prints diagnostics on `err` in the
 // chosen format. With `stop_after_parse`, stops after parsing and keeps the
 // ASTs in `modules`. With `check_only`, stops after checking: constructs the
