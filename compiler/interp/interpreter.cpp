@@ -26,18 +26,15 @@ const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
   return nullptr;
 }
 
-// The currency of a money result: the shared one, or 0 when they differ.
-int64_t CombineCurrency(int64_t a, int64_t b) { return a == b ? a : 0; }
-
 Value Arithmetic(Op op, Type type, Value a, Value b) {
   if (type == Type::Money) {
     switch (op) {
       case Op::Add:
         return {ir::WrapAdd(a.word0, b.word0),
-                CombineCurrency(a.word1, b.word1)};
+                ir::CombineCurrency(a.word1, b.word1)};
       case Op::Sub:
         return {ir::WrapSub(a.word0, b.word0),
-                CombineCurrency(a.word1, b.word1)};
+                ir::CombineCurrency(a.word1, b.word1)};
       case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
       case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
       default: break;
@@ -62,7 +59,7 @@ Value Arithmetic(Op op, Type type, Value a, Value b) {
 bool Compare(Op op, Type operand_type, Value a, Value b) {
   int64_t order = 0;
   if (operand_type == Type::Money) {
-    if (a.word1 != b.word1 || a.word1 == 0) return false;
+    if (!ir::ComparableCurrencies(a.word1, b.word1)) return false;
     order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
   } else if (operand_type == Type::String) {
     order = parcours_string_compare(

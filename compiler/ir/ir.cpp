@@ -70,7 +70,8 @@ int64_t PackCurrency(const std::string& code) {
 }
 
 std::string UnpackCurrency(int64_t packed) {
-  if (packed == 0) return "???";
+  if (packed == 0) return "none";
+  if (packed < 0) return "mixed";
   std::string code;
   for (int i = 0; i < 3; ++i)
     code += static_cast<char>((packed >> (8 * i)) & 0xff);

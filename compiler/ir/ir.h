@@ -20,7 +20,8 @@ namespace parcours::ir {
 //   Int       two's complement, wrapping on overflow
 //   Decimal   fixed point, `kDecimalScale` units per 1
 //   Money     word 0: amount in `kDecimalScale` units; word 1: currency code
-//             packed by `PackCurrency` (0 means "no valid currency")
+//             packed by `PackCurrency`, or `kNoCurrency` (0: a zero with no
+//             currency yet) or `kMixedCurrency` (-1), see semantics.h
 //   Duration  seconds
 //   Time      seconds since the Unix epoch, UTC
 //   String    word 0: pointer to the bytes; word 1: length in bytes
@@ -58,7 +59,8 @@ enum class Base : uint8_t {
 //   - Int arithmetic wraps; x / 0 == 0; INT64_MIN / -1 wraps.
 //   - Decimal multiply and divide round toward zero at kDecimalScale.
 //   - Money with two different currencies: comparisons give false, and
-//     arithmetic gives an amount with currency 0 ("invalid").
+//     arithmetic gives mixed money, which compares false ever after. Money
+//     with no currency yet (a zero) takes the other operand's currency.
 //   - A comparison with an absent optional value gives false.
 enum class Op : uint8_t {
   Const,        // imm (and imm2 for Money) of `type`

@@ -28,6 +28,27 @@ inline int64_t WrapMul(int64_t a, int64_t b) {
                               static_cast<uint64_t>(b));
 }
 
+// The currency word of money that has none yet: a zero amount, such as a
+// sum over no events or an attribute with no default. It takes the other
+// operand's currency in arithmetic and compares with any currency.
+inline constexpr int64_t kNoCurrency = 0;
+
+// The currency word of money that mixed two currencies. Every comparison
+// with it is false and every sum with it stays mixed.
+inline constexpr int64_t kMixedCurrency = -1;
+
+inline int64_t CombineCurrency(int64_t a, int64_t b) {
+  if (a == b) return a;
+  if (a == kNoCurrency) return b;
+  if (b == kNoCurrency) return a;
+  return kMixedCurrency;
+}
+
+inline bool ComparableCurrencies(int64_t a, int64_t b) {
+  if (a == kMixedCurrency || b == kMixedCurrency) return false;
+  return a == b || a == kNoCurrency || b == kNoCurrency;
+}
+
 // Division by zero gives 0; INT64_MIN / -1 wraps to INT64_MIN.
 inline int64_t IntDiv(int64_t a, int64_t b) {
   if (b == 0) return 0;

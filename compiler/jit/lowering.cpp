@@ -9,6 +9,8 @@
 
 #include <vector>
 
+#include "compiler/ir/semantics.h"
+
 namespace parcours::jit {
 namespace {
 
@@ -231,10 +233,16 @@ class ProgramLowering {
     return {Word(0), Word(0)};
   }
 
-  // The shared currency, or 0 when the two differ.
+  // `ir::CombineCurrency`, branch-free.
   llvm::Value* CombineCurrency(llvm::Value* a, llvm::Value* b,
                                const std::string& name) {
-    return builder_.CreateSelect(builder_.CreateICmpEQ(a, b), a, Word(0), name);
+    llvm::Value* none = Word(ir::kNoCurrency);
+    llvm::Value* otherwise = builder_.CreateSelect(
+        builder_.CreateICmpEQ(b, none), a, Word(ir::kMixedCurrency));
+    otherwise =
+        builder_.CreateSelect(builder_.CreateICmpEQ(a, none), b, otherwise);
+    return builder_.CreateSelect(builder_.CreateICmpEQ(a, b), a, otherwise,
+                                 name);
   }
 
   // `ir::IntDiv`: 0 when b == 0, 0 - a (wrapping) when b == -1, else a / b.
@@ -269,11 +277,18 @@ class ProgramLowering {
     llvm::Value* ordered = builder_.CreateICmp(predicate, a.word0, b.word0);
     if (inst.operand_type != Type::Money) return ordered;
 
-    // Money of two currencies, or of the invalid currency 0, compares
-    // false whatever the predicate, `ne` included.
-    llvm::Value* same = builder_.CreateICmpEQ(a.word1, b.word1);
-    llvm::Value* valid = builder_.CreateICmpNE(a.word1, Word(0));
-    return builder_.CreateAnd(ordered, builder_.CreateAnd(same, valid));
+    // `ir::ComparableCurrencies`: money of two currencies, or mixed money,
+    // compares false whatever the predicate, `ne` included.
+    llvm::Value* none = Word(ir::kNoCurrency);
+    llvm::Value* mixed = Word(ir::kMixedCurrency);
+    llvm::Value* agree = builder_.CreateOr(
+        builder_.CreateICmpEQ(a.word1, b.word1),
+        builder_.CreateOr(builder_.CreateICmpEQ(a.word1, none),
+                          builder_.CreateICmpEQ(b.word1, none)));
+    llvm::Value* valid =
+        builder_.CreateAnd(builder_.CreateICmpNE(a.word1, mixed),
+                           builder_.CreateICmpNE(b.word1, mixed));
+    return builder_.CreateAnd(ordered, builder_.CreateAnd(agree, valid));
   }
 
   llvm::Value* CallHelper(llvm::Function* helper, llvm::Value* a,

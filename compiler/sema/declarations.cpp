@@ -259,7 +259,22 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
   Type type = CheckExpr(value, scope, &expected);
   if (type.kind == TypeKind::Error) return;
   if (field.type.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
-  Expect(value, type, expected, "the default of " + Quote(field.name));
+  if (!Expect(value, type, expected, "the default of " + Quote(field.name))) {
+    return;
+  }
+  // A whole number widened to a decimal must stay within the decimal range.
+  constexpr int64_t kLargestWhole = 9'223'372'036'854;
+  bool widened =
+      type.kind == TypeKind::Int && expected.kind == TypeKind::Decimal;
+  int64_t whole = value.kind == syntax::ExprKind::Unary
+                      ? value.operands[0]->int_value
+                      : value.int_value;
+  if (widened && whole > kLargestWhole) {
+    Error(Kind::BadLiteral, value.span,
+          "`" + std::to_string(whole) +
+              "` is too large for a decimal; decimals go up to "
+              "9223372036854.775807");
+  }
 }
 
 int32_t Checker::FindEvent(const std::string& name) const {

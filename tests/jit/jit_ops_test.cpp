@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/semantics.h"
 #include "jit_test_support.h"
 
 namespace parcours::jit_test {
@@ -106,19 +107,20 @@ class CaseTable {
   // A money result is two words, so it is observed through comparisons:
   // equal to the expected money when its currency is valid; unequal even
   // to itself when the currency is 0.
+  // Expects `a op b` to be `amount` in `currency`. Mixed money compares
+  // false even with itself; any other result equals the expected money.
   void MoneyBinary(Op op, Operand a, Operand b, int64_t amount,
                    int64_t currency) {
+    bool mixed = currency == ir::kMixedCurrency;
     Add(
         std::string(ir::OpName(op)) + " money", {a, b},
         [=](FunctionBuilder& f, std::vector<int32_t> v) {
           int32_t result = f.Binary(op, Type::Money, v[0], v[1]);
-          if (currency == 0) {
-            return f.Compare(Op::Eq, Type::Money, result, result);
-          }
+          if (mixed) return f.Compare(Op::Eq, Type::Money, result, result);
           int32_t expected = f.Money(amount, currency);
           return f.Compare(Op::Eq, Type::Money, result, expected);
         },
-        currency == 0 ? 0 : 1);
+        mixed ? 0 : 1);
   }
 
   void Run() {
@@ -246,9 +248,15 @@ TEST_CASE("jit: money keeps, combines or invalidates the currency",
                 3'750'000, kEur);
   t.MoneyBinary(Op::Sub, Money(1'500'000, kUsd), Money(2'000'000, kUsd),
                 -500'000, kUsd);
-  t.MoneyBinary(Op::Add, Money(1'500'000, kEur), Money(2'250'000, kUsd), 0, 0);
-  t.MoneyBinary(Op::Sub, Money(1, kEur), Money(1, 0), 0, 0);
-  t.MoneyBinary(Op::Add, Money(1, 0), Money(1, 0), 0, 0);
+  t.MoneyBinary(Op::Add, Money(1'500'000, kEur), Money(2'250'000, kUsd),
+                3'750'000, ir::kMixedCurrency);
+  // Money with no currency yet takes the other side's.
+  t.MoneyBinary(Op::Sub, Money(1, kEur), Money(1, ir::kNoCurrency), 0, kEur);
+  t.MoneyBinary(Op::Add, Money(1, ir::kNoCurrency), Money(1, ir::kNoCurrency),
+                2, ir::kNoCurrency);
+  // Mixed money stays mixed.
+  t.MoneyBinary(Op::Add, Money(1, ir::kMixedCurrency), Money(1, kEur), 2,
+                ir::kMixedCurrency);
   t.MoneyBinary(Op::Mul, Money(10 * kScale, kEur), Decimal(kScale / 2),
                 5 * kScale, kEur);
   t.MoneyBinary(Op::Mul, Money(-1, kEur), Decimal(kScale / 2), 0, kEur);
@@ -266,7 +274,7 @@ TEST_CASE("jit: money keeps, combines or invalidates the currency",
   t.Run();
 }
 
-TEST_CASE("jit: money comparisons need one valid currency", "[jit][ops]") {
+TEST_CASE("jit: money compares only within one currency", "[jit][ops]") {
   CaseTable t;
   t.Compare(Op::Lt, Money(1, kEur), Money(2, kEur), 1);
   t.Compare(Op::Ge, Money(2, kEur), Money(1, kEur), 1);
@@ -277,9 +285,13 @@ TEST_CASE("jit: money comparisons need one valid currency", "[jit][ops]") {
   t.Compare(Op::Lt, Money(1, kEur), Money(2, kUsd), 0);
   t.Compare(Op::Ne, Money(1, kEur), Money(2, kUsd), 0);
   t.Compare(Op::Eq, Money(1, kEur), Money(1, kUsd), 0);
-  t.Compare(Op::Eq, Money(1, 0), Money(1, 0), 0);
-  t.Compare(Op::Ne, Money(1, 0), Money(2, 0), 0);
-  t.Compare(Op::Gt, Money(3, 0), Money(2, kEur), 0);
+  t.Compare(Op::Eq, Money(0, ir::kNoCurrency), Money(0, ir::kNoCurrency), 1);
+  t.Compare(Op::Lt, Money(0, ir::kNoCurrency), Money(2, kEur), 1);
+  t.Compare(Op::Gt, Money(3, kUsd), Money(0, ir::kNoCurrency), 1);
+  t.Compare(Op::Eq, Money(1, ir::kMixedCurrency), Money(1, kEur), 0);
+  t.Compare(Op::Ne, Money(1, ir::kMixedCurrency), Money(2, kEur), 0);
+  t.Compare(Op::Eq, Money(1, ir::kMixedCurrency), Money(1, ir::kMixedCurrency),
+            0);
   t.Run();
 }
 

@@ -21,6 +21,7 @@ inline const char* kCaseProfile =
     "  score: int = 7\n"
     "  rate: decimal = 0.25\n"
     "  spent: money = 129.90 EUR\n"
+    "  credit: money\n"
     "  since: duration = 36h\n"
     "}\n";
 
@@ -47,6 +48,13 @@ inline const std::vector<ExpressionCase>& ExpressionCases() {
       {"profile.spent != 1 GBP", false},
       {"profile.spent + 1 GBP > 0 EUR", false},
       {"-profile.spent < 0 EUR", true},
+      {"profile.spent + 1 GBP != 0 GBP", false},
+      // Money with no currency yet (no default, or a sum of nothing) is a
+      // zero that takes the other side's currency.
+      {"profile.credit == 0 EUR", true},
+      {"profile.credit < 5 GBP", true},
+      {"profile.credit + 5 EUR == 5 EUR", true},
+      {"profile.credit + profile.spent == 129.90 EUR", true},
       // Durations.
       {"profile.since == 1d + 12h", true},
       {"profile.since * 2 == 3d", true},
