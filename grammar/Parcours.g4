@@ -159,8 +159,8 @@ testDecl : 'test' title=STRING '{' testStatement* '}' ;
 
 testStatement
   : 'given' 'profile' id=STRING recordLiteral?               # givenStatement
-  | 'at' TIMESTAMP event=name ('for' id=STRING)? recordLiteral? # eventStatement
   | 'at' TIMESTAMP 'identify' ('for' id=STRING)? recordLiteral # identifyStatement
+  | 'at' TIMESTAMP event=name ('for' id=STRING)? recordLiteral? # eventStatement
   | 'expect' negated='no'? kind=('send' | 'suppressed') channel=name?
       templ=STRING? ('to' id=STRING)? ('at' TIMESTAMP)?
       ('reason' reason=name)?                                # expectSendStatement
@@ -228,7 +228,7 @@ name
   | 'refund' | 'burn' | 'keep' | 'override' | 'best' | 'never' | 'local'
   | 'cap' | 'quiet' | 'goal' | 'split' | 'task' | 'reentry' | 'holdout'
   | 'emit' | 'award' | 'freeze' | 'notify' | 'expire' | 'earn' | 'multiply'
-  | 'breakage' | 'exempt' | 'prefer' | 'given' | 'expect' | 'require'
+  | 'breakage' | 'exempt' | 'prefer' | 'given' | 'expect' | 'require' | 'at'
   ;
 
 // A duration in calendar units, counted in the recipient's zone.

@@ -148,6 +148,20 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
   }
 }
 
+TEST_CASE("the AST dump of every construct is stable") {
+  // The language tour uses every construct of the language.
+  auto path = testing::SourceDir() /
+              "tests/sema/golden/ok_language_tour.journey";
+  auto parsed = Parse(testing::ReadText(path));
+  INFO(parsed->diagnostics.ErrorCount());
+  REQUIRE(parsed->module);
+  std::string dump = Dump(*parsed->module);
+
+  auto golden = testing::SourceDir() / "tests/syntax/language_tour.ast";
+  if (testing::UpdatingGoldens()) testing::WriteText(golden, dump);
+  CHECK(dump == testing::ReadText(golden));
+}
+
 TEST_CASE("the AST dump of the example is stable") {
   auto path = testing::SourceDir() /
               "examples/uci-online-retail/campaign/retail.journey";

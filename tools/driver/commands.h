@@ -37,5 +37,7 @@ int BuildCommand(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err);
 int RunCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
+int FmtCommand(const std::vector<std::string>& args, std::ostream& out,
+               std::ostream& err);
 
 }  // namespace parcours::driver

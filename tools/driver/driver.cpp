@@ -17,6 +17,8 @@ const char kUsage[] =
     "  run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME]            process events, write actions\n"
+    "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
+    "                                with --check, list those that differ\n"
     "\n"
     "common options:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
@@ -85,6 +87,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "check") return CheckCommand(rest, out, err);
   if (command == "build") return BuildCommand(rest, out, err);
   if (command == "run") return RunCommand(rest, out, err);
+  if (command == "fmt") return FmtCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }

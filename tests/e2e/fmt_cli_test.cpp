@@ -1,0 +1,73 @@
+// `parcours fmt` as a separate process: exit codes and output.
+#include <catch2/catch.hpp>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+
+TEST_CASE("fmt --check reports unformatted files and fmt rewrites them") {
+  auto scratch = testing::ScratchDir("fmt");
+  auto messy = scratch / "messy.journey";
+  auto tidy = scratch / "tidy.journey";
+  testing::WriteText(messy, "module m\nsegment s=true\n");
+  testing::WriteText(tidy, "segment t = false\n");
+
+  auto check = RunParcours({"fmt", "--check", tidy.string()}, scratch);
+  CHECK(check.exit_code == 0);
+  CHECK(check.out.empty());
+
+  check = RunParcours({"fmt", "--check", scratch.string()}, scratch);
+  CHECK(check.exit_code == 1);
+  CHECK_THAT(check.out, Catch::Contains("messy.journey: not formatted\n"));
+  CHECK_THAT(check.out, Catch::Contains("-segment s=true\n+\n+segment s = true\n"));
+  CHECK_THAT(check.out, !Catch::Contains("tidy.journey"));
+  CHECK(testing::ReadText(messy) == "module m\nsegment s=true\n");
+
+  auto fmt = RunParcours({"fmt", scratch.string()}, scratch);
+  CHECK(fmt.exit_code == 0);
+  CHECK(testing::ReadText(messy) == "module m\n\nsegment s = true\n");
+  CHECK(RunParcours({"fmt", "--check", scratch.string()}, scratch).exit_code ==
+        0);
+}
+
+TEST_CASE("fmt leaves a file with syntax errors alone and exits with 1") {
+  auto scratch = testing::ScratchDir("fmt-syntax");
+  auto bad = scratch / "bad.journey";
+  std::string text = "journey j {\n  send email\n}\n";
+  testing::WriteText(bad, text);
+  for (const char* flag : {"--check", ""}) {
+    std::vector<std::string> args = {"fmt", bad.string()};
+    if (*flag) args.insert(args.begin() + 1, flag);
+    auto result = RunParcours(args, scratch);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("bad.journey:3:1: error[E0100]"));
+    CHECK(testing::ReadText(bad) == text);
+  }
+}
+
+TEST_CASE("fmt usage and I/O problems exit with 2") {
+  auto scratch = testing::ScratchDir("fmt-usage");
+  CHECK(RunParcours({"fmt"}, scratch).exit_code == 2);
+  CHECK(RunParcours({"fmt", "--check"}, scratch).exit_code == 2);
+  CHECK(RunParcours({"fmt", "--bogus", scratch.string()}, scratch).exit_code ==
+        2);
+  CHECK(RunParcours({"fmt", "/nonexistent/x.journey"}, scratch).exit_code ==
+        2);
+  CHECK(RunParcours({"fmt", scratch.string()}, scratch).exit_code == 2);
+}
+
+TEST_CASE("the repository's examples are formatted") {
+  auto scratch = testing::ScratchDir("fmt-repo");
+  auto result = RunParcours(
+      {"fmt", "--check", (testing::SourceDir() / "examples").string()},
+      scratch);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out.empty());
+}
+
+}  // namespace
+}  // namespace parcours
