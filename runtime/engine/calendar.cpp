@@ -1,0 +1,121 @@
+#include "runtime/engine/calendar.h"
+
+#include <date/tz.h>
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+namespace parcours::engine {
+namespace {
+
+using Seconds = std::chrono::seconds;
+using LocalSeconds = date::local_time<Seconds>;
+using SysSeconds = date::sys_time<Seconds>;
+
+// The latest instant the engine schedules: 9999-12-31T23:59:59Z.
+constexpr int64_t kLastInstant = 253402300799;
+
+// Zones by name; `nullptr` for a name the database does not know, so that
+// a bad name is looked up once, not on every wait.
+const date::time_zone* FindZone(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, const date::time_zone*> zones;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = zones.find(name);
+  if (found != zones.end()) return found->second;
+
+  const date::time_zone* zone = nullptr;
+  if (!name.empty()) {
+    try {
+      zone = date::locate_zone(name);
+    } catch (const std::exception&) {
+      zone = nullptr;
+    }
+  }
+  zones.emplace(name, zone);
+  return zone;
+}
+
+LocalSeconds ToLocal(int64_t time, const date::time_zone* zone) {
+  SysSeconds instant{Seconds{time}};
+  if (zone == nullptr) return LocalSeconds{instant.time_since_epoch()};
+  return zone->to_local(instant);
+}
+
+// The instant of a wall-clock time. A skipped local time is read with the
+// offset in force before the gap, which lands it after the gap by the
+// gap's length; a repeated one with the first offset, the earlier instant.
+int64_t ToInstant(LocalSeconds local, const date::time_zone* zone) {
+  if (zone == nullptr) return local.time_since_epoch().count();
+  date::local_info info = zone->get_info(local);
+  Seconds offset = info.first.offset;
+  return (local.time_since_epoch() - offset).count();
+}
+
+}  // namespace
+
+bool IsKnownZone(const std::string& zone) { return FindZone(zone) != nullptr; }
+
+int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
+                    const std::string& zone_name) {
+  if (time >= kLastInstant) return kNever;
+  const date::time_zone* zone = FindZone(zone_name);
+  LocalSeconds local = ToLocal(time, zone);
+  date::local_days day = date::floor<date::days>(local);
+  Seconds time_of_day = local - day;
+
+  // Years past 9999 cannot be scheduled; stop before the date library
+  // overflows its year field.
+  constexpr int64_t kMaxDays = 3'700'000;
+  if (count > kMaxDays) return kNever;
+
+  date::local_days target;
+  switch (unit) {
+    case CalendarUnit::Day: target = day + date::days{count}; break;
+    case CalendarUnit::Week: target = day + date::days{7 * count}; break;
+    case CalendarUnit::Month:
+    case CalendarUnit::Year: {
+      date::year_month_day ymd{day};
+      int64_t months = unit == CalendarUnit::Month ? count : 12 * count;
+      int64_t index = static_cast<int64_t>(int{ymd.year()}) * 12 +
+                      static_cast<int64_t>(unsigned{ymd.month()}) - 1 + months;
+      if (index / 12 > 9999) return kNever;
+      date::year_month month_target{
+          date::year{static_cast<int>(index / 12)},
+          date::month{static_cast<unsigned>(index % 12 + 1)}};
+      date::day last =
+          date::year_month_day_last{month_target.year(),
+                                    date::month_day_last{month_target.month()}}
+              .day();
+      date::day day_of_month = std::min(ymd.day(), last);
+      target = date::local_days{date::year_month_day{
+          month_target.year(), month_target.month(), day_of_month}};
+      break;
+    }
+  }
+
+  int64_t result = ToInstant(target + time_of_day, zone);
+  return result > kLastInstant ? kNever : result;
+}
+
+int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
+                      const std::string& zone_name) {
+  if (time >= kLastInstant) return kNever;
+  const date::time_zone* zone = FindZone(zone_name);
+  LocalSeconds local = ToLocal(time, zone);
+  date::local_days day = date::floor<date::days>(local);
+
+  // Today's occurrence if it is still to come, else tomorrow's; a skipped
+  // time can land before `time` only on the day of the change, when the
+  // next day's occurrence is the answer.
+  for (int offset = 0; offset < 3; ++offset) {
+    LocalSeconds candidate =
+        day + date::days{offset} + Seconds{seconds_after_midnight};
+    int64_t instant = ToInstant(candidate, zone);
+    if (instant >= time) return instant > kLastInstant ? kNever : instant;
+  }
+  return kNever;
+}
+
+}  // namespace parcours::engine

@@ -1,0 +1,40 @@
+// Calendar arithmetic in a recipient's time zone, over the system's tz
+// database (date/tz reads /usr/share/zoneinfo; nothing is downloaded).
+//
+// Every function is pure: the result depends on its arguments only, never
+// on the process's own time zone or clock.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace parcours::engine {
+
+enum class CalendarUnit : uint8_t { Day, Week, Month, Year };
+
+// `time` (seconds since the epoch) plus `count` days, weeks, months or
+// years on the wall clock of `zone`:
+//   - the local time of day is kept (a `1 day` wait across a daylight-saving
+//     change lasts 23 or 25 hours);
+//   - adding months or years to the 29th-31st ends on the last day of a
+//     shorter month (Jan 31 + 1 month is Feb 28, or 29 in a leap year);
+//   - a local time that does not exist (skipped by a change) moves forward
+//     by the length of the gap; one that occurs twice takes the first.
+// An unknown or empty zone counts as UTC. A result past year 9999 is
+// `kNever`.
+int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
+                    const std::string& zone);
+
+// The first instant at or after `time` whose wall-clock time in `zone` is
+// `seconds_after_midnight`, with the same rules for skipped and repeated
+// local times.
+int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
+                      const std::string& zone);
+
+// A wake time that never comes.
+inline constexpr int64_t kNever = INT64_MAX;
+
+// Whether `zone` names a zone of the tz database.
+bool IsKnownZone(const std::string& zone);
+
+}  // namespace parcours::engine

@@ -1,0 +1,119 @@
+// Calendar arithmetic in the recipient's zone: month ends, leap days, both
+// daylight-saving changes, and independence from the process's zone.
+#include "runtime/engine/calendar.h"
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <ctime>
+
+#include "runtime/common/time_text.h"
+
+namespace parcours::engine {
+namespace {
+
+int64_t At(const char* text) { return *common::ParseTime(text); }
+
+std::string Text(int64_t time) { return common::FormatTime(time); }
+
+TEST_CASE("months end on the last day of a shorter month") {
+  struct Case {
+    const char* from;
+    int64_t count;
+    CalendarUnit unit;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"2025-01-31T10:00:00Z", 1, CalendarUnit::Month, "2025-02-28T10:00:00Z"},
+      {"2024-01-31T10:00:00Z", 1, CalendarUnit::Month, "2024-02-29T10:00:00Z"},
+      {"2025-03-31T10:00:00Z", 1, CalendarUnit::Month, "2025-04-30T10:00:00Z"},
+      {"2025-01-29T10:00:00Z", 1, CalendarUnit::Month, "2025-02-28T10:00:00Z"},
+      {"2025-01-15T10:00:00Z", 1, CalendarUnit::Month, "2025-02-15T10:00:00Z"},
+      {"2024-02-29T10:00:00Z", 1, CalendarUnit::Year, "2025-02-28T10:00:00Z"},
+      {"2024-02-29T10:00:00Z", 4, CalendarUnit::Year, "2028-02-29T10:00:00Z"},
+      {"2025-11-30T10:00:00Z", 3, CalendarUnit::Month, "2026-02-28T10:00:00Z"},
+      {"2025-12-31T23:00:00Z", 1, CalendarUnit::Day, "2026-01-01T23:00:00Z"},
+      {"2025-12-31T23:00:00Z", 2, CalendarUnit::Week, "2026-01-14T23:00:00Z"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.from << " + " << c.count);
+    CHECK(Text(AddCalendar(At(c.from), c.count, c.unit, "UTC")) == c.expected);
+  }
+}
+
+TEST_CASE("a day keeps the local time across both daylight-saving changes") {
+  // Paris: 2025-03-30 02:00 CET -> 03:00 CEST; 2025-10-26 03:00 -> 02:00.
+  // 09:00 local the day before the spring change, then 23 hours later.
+  CHECK(Text(AddCalendar(At("2025-03-29T08:00:00Z"), 1, CalendarUnit::Day,
+                         "Europe/Paris")) == "2025-03-30T07:00:00Z");
+  // The autumn change makes that day 25 hours long.
+  CHECK(Text(AddCalendar(At("2025-10-25T07:00:00Z"), 1, CalendarUnit::Day,
+                         "Europe/Paris")) == "2025-10-26T08:00:00Z");
+  // A month from winter into summer time keeps 09:00 on the wall clock.
+  CHECK(Text(AddCalendar(At("2025-03-15T08:00:00Z"), 1, CalendarUnit::Month,
+                         "Europe/Paris")) == "2025-04-15T07:00:00Z");
+}
+
+TEST_CASE(
+    "a skipped local time moves forward, a repeated one takes the "
+    "first") {
+  // 02:30 on 2025-03-30 does not exist in Paris: it becomes 03:30 CEST.
+  CHECK(Text(AddCalendar(At("2025-03-29T01:30:00Z"), 1, CalendarUnit::Day,
+                         "Europe/Paris")) == "2025-03-30T01:30:00Z");
+  CHECK(Text(NextLocalTime(At("2025-03-30T00:00:00Z"), 2 * 3600 + 1800,
+                           "Europe/Paris")) == "2025-03-30T01:30:00Z");
+  // 02:30 on 2025-10-26 happens twice; the first is 02:30 CEST.
+  CHECK(Text(AddCalendar(At("2025-10-25T00:30:00Z"), 1, CalendarUnit::Day,
+                         "Europe/Paris")) == "2025-10-26T00:30:00Z");
+  CHECK(Text(NextLocalTime(At("2025-10-26T00:00:00Z"), 2 * 3600 + 1800,
+                           "Europe/Paris")) == "2025-10-26T00:30:00Z");
+}
+
+TEST_CASE("wait until a local time finds the next occurrence") {
+  const int64_t nine = 9 * 3600;
+  // Before 09:00 in Paris: today; after it: tomorrow; at it: now.
+  CHECK(Text(NextLocalTime(At("2025-06-02T05:00:00Z"), nine, "Europe/Paris")) ==
+        "2025-06-02T07:00:00Z");
+  CHECK(Text(NextLocalTime(At("2025-06-02T08:00:00Z"), nine, "Europe/Paris")) ==
+        "2025-06-03T07:00:00Z");
+  CHECK(Text(NextLocalTime(At("2025-06-02T07:00:00Z"), nine, "Europe/Paris")) ==
+        "2025-06-02T07:00:00Z");
+  // Across the spring change: the next 09:00 is in summer time.
+  CHECK(Text(NextLocalTime(At("2025-03-29T09:00:00Z"), nine, "Europe/Paris")) ==
+        "2025-03-30T07:00:00Z");
+  // West of UTC the local day starts later.
+  CHECK(Text(NextLocalTime(At("2025-06-02T12:00:00Z"), nine,
+                           "America/New_York")) == "2025-06-02T13:00:00Z");
+}
+
+TEST_CASE("an unknown zone counts as UTC, and far dates never come") {
+  CHECK_FALSE(IsKnownZone("Mars/Olympus_Mons"));
+  CHECK(IsKnownZone("Europe/Paris"));
+  CHECK(Text(NextLocalTime(At("2025-06-02T05:00:00Z"), 9 * 3600,
+                           "Mars/Olympus_Mons")) == "2025-06-02T09:00:00Z");
+  CHECK(AddCalendar(At("9999-12-01T00:00:00Z"), 2, CalendarUnit::Month,
+                    "UTC") == kNever);
+  CHECK(AddCalendar(At("2025-01-01T00:00:00Z"), 400000, CalendarUnit::Year,
+                    "UTC") == kNever);
+}
+
+TEST_CASE("results do not depend on the process's own time zone") {
+  const int64_t from = At("2025-03-29T08:00:00Z");
+  int64_t before = AddCalendar(from, 1, CalendarUnit::Day, "Europe/Paris");
+  const char* saved = std::getenv("TZ");
+  std::string saved_value = saved ? saved : "";
+  setenv("TZ", "Pacific/Kiritimati", 1);
+  tzset();
+  int64_t after = AddCalendar(from, 1, CalendarUnit::Day, "Europe/Paris");
+  int64_t next = NextLocalTime(from, 10 * 3600, "Europe/Paris");
+  if (saved) {
+    setenv("TZ", saved_value.c_str(), 1);
+  } else {
+    unsetenv("TZ");
+  }
+  tzset();
+  CHECK(before == after);
+  CHECK(Text(next) == "2025-03-29T09:00:00Z");
+}
+
+}  // namespace
+}  // namespace parcours::engine
