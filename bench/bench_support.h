@@ -17,6 +17,7 @@
 
 #include "compiler/diag/diagnostics.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/passes.h"
 #include "compiler/lower/lower.h"
 #include "compiler/sema/sema.h"
 #include "compiler/syntax/parser.h"
@@ -49,11 +50,13 @@ struct PhaseTimes {
   double parse = 0;
   double check = 0;
   double lower = 0;
+  double passes = 0;  // ir::RunPasses
 };
 
-// Parses, checks and lowers `text` as one file named `name`, the way the
-// driver does, and stops the program with the diagnostics if it has an
-// error: every program a benchmark compiles is meant to be valid.
+// Parses, checks and lowers `text` as one file named `name`, then runs the
+// IR passes, the way the driver does; stops the program with the
+// diagnostics if it has an error: every program a benchmark compiles is
+// meant to be valid.
 inline ir::Program CompileOrDie(const std::string& name,
                                 const std::string& text,
                                 PhaseTimes* times = nullptr) {
@@ -79,6 +82,9 @@ inline ir::Program CompileOrDie(const std::string& name,
       start = Clock::now();
       program = lower::Lower(checked);
       local_times.lower = SecondsSince(start);
+      start = Clock::now();
+      ir::RunPasses(*program);
+      local_times.passes = SecondsSince(start);
     }
   }
 

@@ -311,8 +311,9 @@ std::unique_ptr<Population> MakePopulation(size_t size) {
 // ---------------------------------------------------------------------------
 // The hand-written C++ version: what an engineer would write for these
 // eight predicates over the same words, with the language's semantics
-// (money of another or no currency compares false; decimal products round
-// toward zero), and `&&` short-circuiting as C++ does.
+// (money of another currency compares false, money with no currency yet is
+// a zero that takes the other side's; decimal products round toward zero),
+// and `&&` short-circuiting as C++ does.
 
 bool IsGbp(const int64_t* money) { return money[1] == kGbp; }
 
@@ -343,8 +344,12 @@ bool BigBasket(const int64_t* p, int64_t) {
   return p[word::kOrderTotal] / count >= 75 * kUnit;
 }
 
+// A profile with no orders has a sum with no currency yet, which adds to
+// the credit as a zero; every credit in this data has a currency.
 bool CreditDue(const int64_t* p, int64_t) {
-  if (!IsGbp(p + word::kCredit) || !IsGbp(p + word::kOrderTotal)) {
+  bool no_orders = p[word::kOrderTotal + 1] == 0;
+  if (!IsGbp(p + word::kCredit) ||
+      !(no_orders || IsGbp(p + word::kOrderTotal))) {
     return false;
   }
   int64_t cashback = DecimalMul(p[word::kOrderTotal], 20'000);
@@ -490,7 +495,8 @@ local predicates = {
     return p[ORDER_TOTAL] / count >= 75 * UNIT
   end,
   function(p, now)  -- credit_due
-    if p[CREDIT + 1] ~= GBP or p[ORDER_TOTAL + 1] ~= GBP then
+    local orders = p[ORDER_TOTAL + 1]
+    if p[CREDIT + 1] ~= GBP or (orders ~= GBP and orders ~= 0) then
       return false
     end
     return p[CREDIT] + p[ORDER_TOTAL] * 20000 / UNIT >= 25 * UNIT

@@ -31,6 +31,16 @@ const char* TypeName(Type type) {
   return "?";
 }
 
+const char* CalendarUnitName(CalendarUnit unit) {
+  switch (unit) {
+    case CalendarUnit::Day: return "day";
+    case CalendarUnit::Week: return "week";
+    case CalendarUnit::Month: return "month";
+    case CalendarUnit::Year: return "year";
+  }
+  return "?";
+}
+
 const char* OpName(Op op) {
   switch (op) {
     case Op::Const: return "const";
@@ -121,6 +131,8 @@ const char* BaseName(Base base) {
 const char* StepKindName(StepKind kind) {
   switch (kind) {
     case StepKind::Wait: return "wait";
+    case StepKind::WaitCalendar: return "wait.calendar";
+    case StepKind::WaitUntil: return "wait.until";
     case StepKind::If: return "if";
     case StepKind::Send: return "send";
     case StepKind::Exit: return "exit";
@@ -213,6 +225,13 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
       return "journey `" + journey.name + "` step `" + step.name +
              "` jumps out of range";
     }
+    bool bad_clock = step.kind == StepKind::WaitUntil &&
+                     (step.clock_seconds < 0 || step.clock_seconds >= 86400);
+    bool bad_count = step.kind == StepKind::WaitCalendar && step.wait_count < 0;
+    if (bad_clock || bad_count) {
+      return "journey `" + journey.name + "` step `" + step.name +
+             "` waits for an impossible time";
+    }
     if (step.kind == StepKind::If && !valid_function(step.condition)) {
       return "journey `" + journey.name + "` step `" + step.name +
              "` has an unknown condition";
@@ -224,6 +243,13 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
 }  // namespace
 
 std::string Verify(const Program& program) {
+  if (program.timezone_attribute >= 0) {
+    bool valid =
+        static_cast<size_t>(program.timezone_attribute) <
+            program.profile.size() &&
+        program.profile[program.timezone_attribute].type == Type::String;
+    if (!valid) return "the time zone attribute is not a string attribute";
+  }
   for (const Function& function : program.functions) {
     std::string problem = VerifyFunction(program, function);
     if (!problem.empty()) return problem;
@@ -243,7 +269,10 @@ void DumpField(std::ostringstream& out, const Field& field) {
   if (field.presence_offset >= 0) out << " present@" << field.presence_offset;
   if (field.wire_name != field.name)
     out << " wire \"" << field.wire_name << "\"";
-  if (!field.default_words.empty() && field.type != Type::String) {
+  if (field.type == Type::Money && field.default_words.size() == 2) {
+    out << " default " << field.default_words[0] << " "
+        << UnpackCurrency(field.default_words[1]);
+  } else if (!field.default_words.empty() && field.type != Type::String) {
     out << " default";
     for (int64_t word : field.default_words) out << " " << word;
   }
@@ -281,6 +310,13 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   out << "    " << index << " " << step.name << ": " << StepKindName(step.kind);
   switch (step.kind) {
     case StepKind::Wait: out << " " << step.wait_seconds << "s"; break;
+    case StepKind::WaitCalendar:
+      out << " " << step.wait_count << " "
+          << CalendarUnitName(step.calendar_unit);
+      break;
+    case StepKind::WaitUntil:
+      out << " " << step.clock_seconds << "s after local midnight";
+      break;
     case StepKind::If:
       out << " fn" << step.condition << " else -> " << step.else_next;
       break;
@@ -308,6 +344,9 @@ std::string Dump(const Program& program) {
     for (const Field& field : event.fields) DumpField(out, field);
   }
   out << "profile words " << program.profile_words << "\n";
+  if (program.timezone_attribute >= 0) {
+    out << "timezone attribute " << program.timezone_attribute << "\n";
+  }
   for (const Field& field : program.profile) DumpField(out, field);
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "

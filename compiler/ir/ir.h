@@ -145,15 +145,31 @@ struct Segment {
   int32_t offset = 0;     // Bool word in the profile record
 };
 
-enum class StepKind : uint8_t { Wait, If, Send, Exit };
+enum class StepKind : uint8_t {
+  Wait,          // `wait_seconds` of exact time
+  WaitCalendar,  // `wait_count` units of `calendar_unit` on the local clock
+  WaitUntil,     // until `clock_seconds` after local midnight
+  If,
+  Send,
+  Exit,
+};
+
+// Calendar units count on the recipient's wall clock (runtime/engine/
+// calendar.h states the rules for month ends and daylight saving).
+enum class CalendarUnit : uint8_t { Day, Week, Month, Year };
+
+const char* CalendarUnitName(CalendarUnit unit);
 
 // One node of a journey's state machine. `next` of -1 ends the instance.
 struct Step {
   StepKind kind = StepKind::Exit;
   std::string name;  // label, or a generated `<kind><n>` name
   int32_t next = -1;
-  int64_t wait_seconds = 0;   // Wait
-  int32_t condition = -1;     // If: Function index
+  int64_t wait_seconds = 0;                        // Wait
+  int64_t wait_count = 0;                          // WaitCalendar
+  CalendarUnit calendar_unit = CalendarUnit::Day;  // WaitCalendar
+  int64_t clock_seconds = 0;                       // WaitUntil
+  int32_t condition = -1;                          // If: Function index
   int32_t else_next = -1;     // If: where a false condition goes
   std::string channel;        // Send
   std::string template_name;  // Send
@@ -181,6 +197,9 @@ struct Program {
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
   int32_t profile_words = 0;  // attributes + aggregates + segments
+  // The profile attribute of type `tz` that local times are read in, or -1
+  // for none (then every recipient is in UTC).
+  int32_t timezone_attribute = -1;
 
   // Dependency tables, derived by `AnalyzeDependencies`.
   // aggregates_by_event[e] lists the aggregates event type `e` updates.

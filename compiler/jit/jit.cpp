@@ -8,12 +8,16 @@
 #include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/Endian.h>
 #include <llvm/Support/Error.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/InstCombine/InstCombine.h>
+#include <llvm/Transforms/Scalar/EarlyCSE.h>
 
 #include <algorithm>
+#include <chrono>
 #include <mutex>
 #include <utility>
 #include <vector>
@@ -45,15 +49,18 @@ llvm::Error InitializeNativeTargetOnce() {
   return Failure("LLVM has no native target for this machine");
 }
 
-// The host machine, with code generation at O2 or, unoptimised, at O0.
-llvm::Expected<llvm::orc::JITTargetMachineBuilder> HostMachine(bool optimize) {
+// The host machine. Code is generated at `CodeGenOptLevel::None` (fast
+// instruction selection and register allocation) whether or not the module
+// was optimised: on the functions of bench/predicates the default level
+// gave no measurable speed-up, and it took twelve times as long on the
+// 1,000-line program of bench/compile_latency (docs/performance.md).
+llvm::Expected<llvm::orc::JITTargetMachineBuilder> HostMachine() {
   if (llvm::Error error = InitializeNativeTargetOnce()) {
     return error;
   }
   auto machine = llvm::orc::JITTargetMachineBuilder::detectHost();
   if (!machine) return machine.takeError();
-  machine->setCodeGenOptLevel(optimize ? llvm::CodeGenOptLevel::Default
-                                       : llvm::CodeGenOptLevel::None);
+  machine->setCodeGenOptLevel(llvm::CodeGenOptLevel::None);
   return std::move(*machine);
 }
 
@@ -75,7 +82,19 @@ llvm::Expected<std::unique_ptr<llvm::Module>> BuildModule(
   return module;
 }
 
-// Runs the new pass manager's standard O2 pipeline, tuned for `machine`.
+// How a module is optimised and compiled, with and without `optimize`, as
+// it enters the cache key: a change to `Optimize` or to the code
+// generation level must change this text.
+constexpr char kPipeline[] =
+    "ir: early-cse, instcombine; codegen: CodeGenOptLevel::None";
+constexpr char kPlainPipeline[] = "ir: none; codegen: CodeGenOptLevel::None";
+
+// Cleans up the lowering's straight-line code, function by function:
+// EarlyCSE shares repeated loads and computations (every money operand
+// reloads its currency word), InstCombine folds the selects of currency
+// checks and constant operands. The whole O2 pipeline (inlining, loop and
+// interprocedural passes, which have nothing to work on here) cost about
+// seven times as much for code that ran no faster (docs/performance.md).
 llvm::Error Optimize(llvm::Module& module,
                      llvm::orc::JITTargetMachineBuilder& machine) {
   auto target = machine.createTargetMachine();
@@ -92,8 +111,13 @@ llvm::Error Optimize(llvm::Module& module,
   builder.registerLoopAnalyses(loops);
   builder.crossRegisterProxies(loops, functions, cgscc, modules);
 
-  builder.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2)
-      .run(module, modules);
+  llvm::FunctionPassManager function_passes;
+  function_passes.addPass(llvm::EarlyCSEPass());
+  function_passes.addPass(llvm::InstCombinePass());
+  llvm::ModulePassManager module_passes;
+  module_passes.addPass(
+      llvm::createModuleToFunctionPassAdaptor(std::move(function_passes)));
+  module_passes.run(module, modules);
   return llvm::Error::success();
 }
 
@@ -104,13 +128,51 @@ std::string ModuleText(const llvm::Module& module) {
   return out.str();
 }
 
-// The cache key covers everything the machine code depends on. The
-// unoptimised module text stands for the program: unlike `ir::Dump` it
-// holds every constant word and string byte verbatim, and it changes
-// whenever the lowering changes, so a newer compiler never loads an object
-// built by an older one. The host CPU and its features are part of the key
-// because the code generator tunes for them.
-std::string CacheKey(const std::string& module_text, bool optimize,
+// Appends `value` as eight little-endian bytes.
+void AppendWord(std::string& out, int64_t value) {
+  char bytes[8];
+  llvm::support::endian::write64le(bytes, static_cast<uint64_t>(value));
+  out.append(bytes, sizeof(bytes));
+}
+
+void AppendText(std::string& out, const std::string& text) {
+  AppendWord(out, static_cast<int64_t>(text.size()));
+  out += text;
+}
+
+// Everything of `program` that `LowerProgram` reads, as bytes: fixed-width
+// fields and length-prefixed strings, so that two programs whose modules
+// could differ never give the same bytes. Function names are left out
+// because the module does not contain them.
+std::string ProgramBytes(const ir::Program& program) {
+  std::string out;
+  AppendText(out, program.module);
+  AppendWord(out, static_cast<int64_t>(program.strings.size()));
+  for (const std::string& text : program.strings) AppendText(out, text);
+  AppendWord(out, static_cast<int64_t>(program.functions.size()));
+  for (const ir::Function& function : program.functions) {
+    AppendWord(out, static_cast<int64_t>(function.result));
+    AppendWord(out, static_cast<int64_t>(function.body.size()));
+    for (const ir::Inst& inst : function.body) {
+      AppendWord(out, static_cast<int64_t>(inst.op) |
+                          static_cast<int64_t>(inst.type) << 8 |
+                          static_cast<int64_t>(inst.operand_type) << 16 |
+                          static_cast<int64_t>(inst.base) << 24);
+      AppendWord(out, inst.a);
+      AppendWord(out, inst.b);
+      AppendWord(out, inst.imm);
+      AppendWord(out, inst.imm2);
+    }
+  }
+  return out;
+}
+
+// The cache key covers everything the machine code depends on: the
+// program's IR, the version of the lowering, how the module is optimised
+// and compiled, the LLVM version, and the host CPU and its features (the
+// code generator tunes for them). It is computed from the IR, so that a hit
+// builds no LLVM module at all.
+std::string CacheKey(const ir::Program& program, bool optimize,
                      const llvm::orc::JITTargetMachineBuilder& machine) {
   std::vector<std::string> features = machine.getFeatures().getFeatures();
   std::sort(features.begin(), features.end());
@@ -118,9 +180,11 @@ std::string CacheKey(const std::string& module_text, bool optimize,
   for (const std::string& feature : features) feature_list += feature + ",";
 
   std::string triple = machine.getTargetTriple().str();
+  std::string lowering = "lowering " + std::to_string(kLoweringVersion);
   return ObjectCacheKey({"parcours-jit-object", LLVM_VERSION_STRING, triple,
-                         machine.getCPU(), feature_list, optimize ? "O2" : "O0",
-                         module_text});
+                         machine.getCPU(), feature_list, lowering,
+                         optimize ? kPipeline : kPlainPipeline,
+                         ProgramBytes(program)});
 }
 
 // An LLJIT for `machine` whose compiler consults `cache` (may be null),
@@ -167,16 +231,16 @@ struct Compiled {
   std::vector<CompiledFunction> functions;
 };
 
-// Looks every function up once; the first lookup makes LLJIT compile (or
-// link) the whole module.
+// Looks the table up, which makes LLJIT compile (or link) the module, and
+// copies its `count` entries.
 llvm::Expected<Compiled> LookUpFunctions(
     std::unique_ptr<llvm::orc::LLJIT> lljit, size_t count) {
+  auto address = lljit->lookup(kFunctionTableSymbol);
+  if (!address) return address.takeError();
+  const CompiledFunction* table = address->toPtr<const CompiledFunction*>();
+
   Compiled compiled;
-  for (size_t i = 0; i < count; ++i) {
-    auto address = lljit->lookup(FunctionSymbol(i));
-    if (!address) return address.takeError();
-    compiled.functions.push_back(address->toPtr<CompiledFunction>());
-  }
+  compiled.functions.assign(table, table + count);
   compiled.lljit = std::move(lljit);
   return compiled;
 }
@@ -225,48 +289,82 @@ class Jit final : public ir::Evaluator {
   std::vector<CompiledFunction> functions_;
 };
 
+// Appends each step of one `MakeJit` call to its report as it ends.
+class PhaseClock {
+ public:
+  explicit PhaseClock(JitReport& report) : report_(report) {}
+
+  void Done(const char* phase) {
+    auto now = std::chrono::steady_clock::now();
+    std::chrono::duration<double> spent = now - start_;
+    report_.phases.push_back({phase, spent.count()});
+    start_ = now;
+  }
+
+ private:
+  JitReport& report_;
+  std::chrono::steady_clock::time_point start_ =
+      std::chrono::steady_clock::now();
+};
+
+// The program's code from the cache, or null on a miss. A hit builds no
+// LLVM module: the key comes from the IR. An entry that fails to load is a
+// miss, and the compiler will overwrite it.
+std::unique_ptr<ir::Evaluator> LoadCached(
+    const ir::Program& program, const JitOptions& options,
+    const llvm::orc::JITTargetMachineBuilder& machine,
+    std::unique_ptr<FileObjectCache>& cache, JitReport& report) {
+  std::string key = CacheKey(program, options.optimize, machine);
+  cache = std::make_unique<FileObjectCache>(options.cache_dir, key);
+  report.cache_file = cache->Path();
+  if (auto object = cache->getObject(nullptr)) {
+    auto loaded =
+        LoadObject(machine, std::move(object), program.functions.size());
+    if (loaded) {
+      report.cache_hit = true;
+      return std::make_unique<Jit>(std::move(cache), std::move(*loaded));
+    }
+    llvm::consumeError(loaded.takeError());
+  }
+  cache->StopReading();
+  return nullptr;
+}
+
 llvm::Expected<std::unique_ptr<ir::Evaluator>> Build(const ir::Program& program,
                                                      const JitOptions& options,
                                                      JitReport& report) {
   std::string problem = ir::Verify(program);
   if (!problem.empty()) return Failure("invalid IR: " + problem);
-  auto machine = HostMachine(options.optimize);
+  PhaseClock clock(report);
+  auto machine = HostMachine();
   if (!machine) return machine.takeError();
+
+  std::unique_ptr<FileObjectCache> cache;
+  if (!options.cache_dir.empty()) {
+    auto cached = LoadCached(program, options, *machine, cache, report);
+    clock.Done("cache");
+    if (cached) return cached;
+  }
 
   auto context = std::make_unique<llvm::LLVMContext>();
   auto module = BuildModule(program, *context, *machine);
   if (!module) return module.takeError();
-  size_t count = program.functions.size();
-
-  // A hit skips the optimiser and the code generator; a cache entry that
-  // fails to load is recompiled and overwritten below.
-  std::unique_ptr<FileObjectCache> cache;
-  if (!options.cache_dir.empty()) {
-    std::string key =
-        CacheKey(ModuleText(**module), options.optimize, *machine);
-    cache = std::make_unique<FileObjectCache>(options.cache_dir, key);
-    report.cache_file = cache->Path();
-    if (auto object = cache->getObject(module->get())) {
-      auto loaded = LoadObject(*machine, std::move(object), count);
-      if (loaded) {
-        report.cache_hit = true;
-        return std::make_unique<Jit>(std::move(cache), std::move(*loaded));
-      }
-      llvm::consumeError(loaded.takeError());
-    }
-    cache->StopReading();
-  }
-
+  clock.Done("lower");
   if (options.optimize) {
     if (llvm::Error error = Optimize(**module, *machine)) {
       return error;
     }
+    clock.Done("optimize");
   }
+
+  // LLJIT generates the code when the table is first looked up, and hands
+  // the object to the cache, which writes it.
   auto compiled = CompileModule(
       *machine, cache.get(),
       llvm::orc::ThreadSafeModule(std::move(*module), std::move(context)),
-      count);
+      program.functions.size());
   if (!compiled) return compiled.takeError();
+  clock.Done("codegen");
   return std::make_unique<Jit>(std::move(cache), std::move(*compiled));
 }
 
@@ -287,7 +385,7 @@ std::unique_ptr<ir::Evaluator> MakeJit(const ir::Program& program,
 
 std::string EmitLlvm(const ir::Program& program, bool optimize) {
   if (!ir::Verify(program).empty()) return "";
-  auto machine = HostMachine(optimize);
+  auto machine = HostMachine();
   if (!machine) {
     llvm::consumeError(machine.takeError());
     return "";

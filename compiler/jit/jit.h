@@ -9,6 +9,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
@@ -16,15 +17,31 @@
 namespace parcours::jit {
 
 struct JitOptions {
-  // Runs LLVM's O2 pipeline (new pass manager) before code generation.
+  // Runs a short function pipeline (EarlyCSE, InstCombine) over the module
+  // before code generation. The code generator itself always works at
+  // LLVM's lowest level, whose code measured as fast on these functions.
   bool optimize = true;
 
   // Folder of the object cache, created when missing; empty disables the
   // cache. Objects are keyed by everything that determines the machine code
-  // (the program's functions and strings, the optimize flag, the LLVM
-  // version, the target triple and the host CPU), so one folder can be
-  // shared by many programs and by machines of different kinds.
+  // (the program's functions and strings, the optimize flag, the version of
+  // the lowering, the LLVM version, the target triple and the host CPU), so
+  // one folder can be shared by many programs and by machines of different
+  // kinds. The key is computed from the IR, so a hit builds no LLVM module.
   std::string cache_dir;
+};
+
+// The version of the module the JIT builds for a program (lowering.cpp).
+// Cached objects are keyed by the IR, not by the module, so a change to the
+// lowering that alters the module of any program must bump this number, or
+// a new compiler would load an old compiler's code;
+// tests/jit/jit_lowering_test.cpp fails until it is bumped.
+inline constexpr int kLoweringVersion = 2;
+
+// One step of `MakeJit` and its wall-clock time.
+struct JitPhase {
+  std::string name;
+  double seconds = 0;
 };
 
 // What `MakeJit` did, for tests and `--verbose` output.
@@ -37,6 +54,13 @@ struct JitReport {
   // was unreadable or corrupt (the program is then compiled again and the
   // file overwritten).
   bool cache_hit = false;
+
+  // The steps that ran, in order: "cache" (computing the key, reading the
+  // file and, on a hit, linking its object) when `cache_dir` is set; then,
+  // unless it was a hit, "lower" (the LLVM module), "optimize" (only with
+  // `optimize`) and "codegen" (machine code and linking). Empty when the
+  // program failed `ir::Verify`.
+  std::vector<JitPhase> phases;
 };
 
 // Compiles every function of `program`, which must have passed
@@ -53,12 +77,12 @@ std::unique_ptr<ir::Evaluator> MakeJit(const ir::Program& program,
                                        std::string* error,
                                        JitReport* report = nullptr);
 
-// The LLVM IR text of the whole program module, after the O2 pipeline when
-// `optimize`, for `parcours build --emit llvm`. The text is the module the
-// JIT compiles, so it names the host's target triple and data layout; for
-// one program on one machine it is the same byte for byte on every call.
-// Returns an empty string if the program fails `ir::Verify` or LLVM has no
-// native target.
+// The LLVM IR text of the whole program module, after the optimisation
+// pipeline when `optimize`, for `parcours build --emit llvm`. The text is the
+// module the JIT compiles, so it names the host's target triple and data
+// layout; for one program on one machine it is the same byte for byte on every
+// call. Returns an empty string if the program fails `ir::Verify` or LLVM has
+// no native target.
 std::string EmitLlvm(const ir::Program& program, bool optimize);
 
 }  // namespace parcours::jit

@@ -53,6 +53,7 @@ class ProgramLowering {
     DeclareHelpers();
     DefineStrings();
     for (size_t i = 0; i < program_.functions.size(); ++i) LowerFunction(i);
+    DefineTable();
   }
 
  private:
@@ -102,8 +103,9 @@ class ProgramLowering {
   void LowerFunction(size_t index) {
     auto* ptr = builder_.getPtrTy();
     auto* type = llvm::FunctionType::get(word_, {ptr, ptr, ptr, word_}, false);
-    function_ = llvm::Function::Create(type, llvm::Function::ExternalLinkage,
+    function_ = llvm::Function::Create(type, llvm::Function::InternalLinkage,
                                        FunctionSymbol(index), module_);
+    functions_.push_back(function_);
     function_->setDoesNotThrow();
     const char* arg_names[] = {"profile", "event", "locals", "now"};
     for (unsigned i = 0; i < 4; ++i) {
@@ -118,6 +120,16 @@ class ProgramLowering {
       values_.push_back(LowerInst(source.body[i], "v" + std::to_string(i)));
     }
     builder_.CreateRet(values_.back().word0);
+  }
+
+  // One exported symbol instead of one per function: the linker and the
+  // lookup then do constant work however many functions a program has.
+  void DefineTable() {
+    auto* type = llvm::ArrayType::get(builder_.getPtrTy(), functions_.size());
+    std::vector<llvm::Constant*> entries(functions_.begin(), functions_.end());
+    new llvm::GlobalVariable(
+        module_, type, /*isConstant=*/true, llvm::GlobalValue::ExternalLinkage,
+        llvm::ConstantArray::get(type, entries), kFunctionTableSymbol);
   }
 
   Words LowerInst(const ir::Inst& inst, const std::string& name) {
@@ -315,6 +327,7 @@ class ProgramLowering {
   llvm::Function* decimal_div_ = nullptr;
   llvm::Function* string_compare_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
+  std::vector<llvm::Function*> functions_;
 
   // The function being lowered and the values of its instructions so far.
   llvm::Function* function_ = nullptr;

@@ -23,14 +23,20 @@ inline constexpr char kDecimalMulSymbol[] = "parcours_decimal_mul";
 inline constexpr char kDecimalDivSymbol[] = "parcours_decimal_div";
 inline constexpr char kStringCompareSymbol[] = "parcours_string_compare";
 
-// The symbol of `Program::functions[index]`: "pc_fn<index>", with the type
-// `i64 (ptr profile, ptr event, ptr locals, i64 now)`.
+// The one symbol a compiled program exports: a constant array of pointers
+// whose entry `N` is the code of `Program::functions[N]`.
+inline constexpr char kFunctionTableSymbol[] = "pc_functions";
+
+// The name of `Program::functions[index]` in the module: "pc_fn<index>",
+// of type `i64 (ptr profile, ptr event, ptr locals, i64 now)`. The
+// functions have internal linkage, so the linker resolves only the table.
 std::string FunctionSymbol(size_t index);
 
 // Builds the module of every function of `program`, which must have passed
-// `ir::Verify`. The module's identifier, source file name, symbol names and
-// instruction order depend only on `program`, `layout` and `triple`, so its
-// text is the same on every call. The caller runs `llvm::verifyModule`.
+// `ir::Verify`, and of the table of their addresses. The module's
+// identifier, source file name, symbol names and instruction order depend
+// only on `program`, `layout` and `triple`, so its text is the same on
+// every call. The caller runs `llvm::verifyModule`.
 std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,
                                            llvm::LLVMContext& context,
                                            const llvm::DataLayout& layout,

@@ -65,6 +65,16 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   }
 }
 
+ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
+  switch (unit) {
+    case syntax::CalendarUnit::Day: return ir::CalendarUnit::Day;
+    case syntax::CalendarUnit::Week: return ir::CalendarUnit::Week;
+    case syntax::CalendarUnit::Month: return ir::CalendarUnit::Month;
+    case syntax::CalendarUnit::Year: return ir::CalendarUnit::Year;
+  }
+  return ir::CalendarUnit::Day;
+}
+
 // The prefix of generated step names.
 const char* StepKindName(syntax::StepKind kind) {
   switch (kind) {
@@ -129,6 +139,10 @@ class Lowerer {
   void LayOutProfile() {
     int32_t words = 0;
     for (const sema::FieldDecl& field : checked_.profile) {
+      if (field.type.kind == TypeKind::Tz && program_.timezone_attribute < 0) {
+        program_.timezone_attribute =
+            static_cast<int32_t>(program_.profile.size());
+      }
       ir::Field laid = LayOut(field, &words);
       if (field.decl->default_value)
         SetDefault(*field.decl->default_value, laid);
@@ -238,8 +252,18 @@ class Lowerer {
     lowered.line = step.span.line;
     switch (step.kind) {
       case syntax::StepKind::Wait:
-        lowered.kind = ir::StepKind::Wait;
-        lowered.wait_seconds = step.expr->int_value;
+        if (step.expr->kind == ExprKind::Calendar) {
+          lowered.kind = ir::StepKind::WaitCalendar;
+          lowered.wait_count = step.expr->int_value;
+          lowered.calendar_unit = CalendarUnitOf(step.expr->calendar_unit);
+        } else {
+          lowered.kind = ir::StepKind::Wait;
+          lowered.wait_seconds = step.expr->int_value;
+        }
+        break;
+      case syntax::StepKind::WaitUntil:
+        lowered.kind = ir::StepKind::WaitUntil;
+        lowered.clock_seconds = step.clock;
         break;
       case syntax::StepKind::Send:
         lowered.kind = ir::StepKind::Send;
@@ -253,7 +277,6 @@ class Lowerer {
             *step.expr);
         break;
       case syntax::StepKind::Exit: lowered.kind = ir::StepKind::Exit; break;
-      case syntax::StepKind::WaitUntil:
       case syntax::StepKind::WaitFor:
       case syntax::StepKind::Split:
       case syntax::StepKind::Task:

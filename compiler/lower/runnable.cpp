@@ -138,10 +138,7 @@ class RunnabilityCheck {
   void CheckStep(const syntax::Step& step) {
     switch (step.kind) {
       case syntax::StepKind::Wait:
-        if (step.expr->kind != ExprKind::Duration) {
-          Report(step.expr->span, "waits in calendar units");
-        }
-        return;
+      case syntax::StepKind::WaitUntil: return;
       case syntax::StepKind::If:
         CheckExpr(*step.expr);
         CheckSteps(step.then_steps);

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <cstdio>
+#include <limits>
 
 namespace parcours::common {
 
@@ -112,6 +113,62 @@ std::string FormatTime(int64_t seconds) {
                 static_cast<unsigned>(ymd.day()), static_cast<int>(rest / 3600),
                 static_cast<int>(rest / 60 % 60), static_cast<int>(rest % 60));
   return text;
+}
+
+int64_t AddSeconds(int64_t time, int64_t seconds) {
+  int64_t sum = 0;
+  if (!__builtin_add_overflow(time, seconds, &sum)) return sum;
+  return seconds > 0 ? std::numeric_limits<int64_t>::max()
+                     : std::numeric_limits<int64_t>::min();
+}
+
+std::optional<int64_t> ParseDuration(std::string_view text) {
+  if (text == "0") return 0;
+  if (text.size() < 2) return std::nullopt;
+
+  int64_t unit = 0;
+  switch (text.back()) {
+    case 's': unit = 1; break;
+    case 'm': unit = 60; break;
+    case 'h': unit = 3600; break;
+    case 'd': unit = 86400; break;
+    case 'w': unit = 7 * 86400; break;
+    default: return std::nullopt;
+  }
+
+  int64_t count = 0;
+  for (char c : text.substr(0, text.size() - 1)) {
+    if (c < '0' || c > '9') return std::nullopt;
+    if (__builtin_mul_overflow(count, 10, &count) ||
+        __builtin_add_overflow(count, c - '0', &count)) {
+      return std::nullopt;
+    }
+  }
+  int64_t seconds = 0;
+  if (__builtin_mul_overflow(count, unit, &seconds)) return std::nullopt;
+  return seconds;
+}
+
+std::string DescribeSpan(int64_t seconds) {
+  struct Unit {
+    int64_t seconds;
+    const char* one;
+    const char* many;
+  };
+  // A year of the Gregorian calendar's average length: 365.2425 days.
+  static const Unit kUnits[] = {
+      {31556952, "year", "years"}, {86400, "day", "days"},
+      {3600, "hour", "hours"},     {60, "minute", "minutes"},
+      {1, "second", "seconds"},
+  };
+  for (const Unit& unit : kUnits) {
+    if (seconds < unit.seconds && unit.seconds != 1) continue;
+    int64_t count = seconds / unit.seconds;
+    std::string text =
+        std::to_string(count) + " " + (count == 1 ? unit.one : unit.many);
+    return seconds % unit.seconds == 0 ? text : "more than " + text;
+  }
+  return "";
 }
 
 }  // namespace parcours::common

@@ -21,4 +21,24 @@ std::optional<int64_t> ParseTime(std::string_view text);
 // `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatTime(int64_t seconds);
 
+// The times an input may carry: 1900-01-01T00:00:00Z to
+// 9999-12-31T23:59:59Z. Anything outside is a typo, not a customer's
+// moment, and would only push sums of times towards overflow.
+inline constexpr int64_t kEarliestTime = -2208988800;
+inline constexpr int64_t kLatestTime = 253402300799;
+
+// `time` + `seconds`, saturating at the ends of `int64_t` instead of
+// wrapping: a wait too long to represent ends "never", not in the past.
+int64_t AddSeconds(int64_t time, int64_t seconds);
+
+// Parses a duration for the command line: a whole number followed by one
+// unit, `s`, `m`, `h`, `d` or `w` ("90d", "12h"), or a bare `0`. Returns
+// seconds, or nothing when `text` is not such a duration or overflows.
+std::optional<int64_t> ParseDuration(std::string_view text);
+
+// A non-negative span for messages, in its largest whole unit of years
+// (365.2425 days), days, hours, minutes or seconds: "7974 years",
+// "more than 90 days" (when the unit drops a remainder), "1 second".
+std::string DescribeSpan(int64_t seconds);
+
 }  // namespace parcours::common

@@ -1,37 +1,25 @@
 #include "runtime/engine/actions.h"
 
-#include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 
 namespace parcours::engine {
 
-uint64_t Fnv1a64(std::string_view bytes) {
-  uint64_t hash = 14695981039346656037ull;
-  for (unsigned char byte : bytes) {
-    hash ^= byte;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 std::string ActionId(std::string_view profile, std::string_view journey,
-                     int64_t instance_seq, int32_t step_index) {
+                     int64_t instance_seq, std::string_view step) {
   std::string key;
-  key.reserve(profile.size() + journey.size() + 32);
+  key.reserve(profile.size() + journey.size() + step.size() + 24);
   key.append(profile);
   key.push_back('\x1f');
   key.append(journey);
   key.push_back('\x1f');
   key.append(std::to_string(instance_seq));
   key.push_back('\x1f');
-  key.append(std::to_string(step_index));
+  key.append(step);
 
-  char hex[17];
-  std::snprintf(hex, sizeof hex, "%016llx",
-                static_cast<unsigned long long>(Fnv1a64(key)));
-  return hex;
+  return common::Hex64(Fnv1a64(key));
 }
 
 std::string FormatSendLine(const SendAction& send) {

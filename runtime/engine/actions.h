@@ -6,18 +6,20 @@
 #include <string_view>
 
 #include "compiler/ir/ir.h"
+#include "runtime/common/hash.h"
 
 namespace parcours::engine {
 
-// 64-bit FNV-1a of `bytes`.
-uint64_t Fnv1a64(std::string_view bytes);
+// 64-bit FNV-1a; see `common::Fnv1a64`.
+using common::Fnv1a64;
 
 // The idempotency key of an action: 16 lower-case hex digits of the FNV-1a
-// hash of profile, journey, instance seq and step index, joined by 0x1f
-// (a byte that cannot appear in the decimal numbers and is unlikely in
-// names). The same instance step always gets the same key.
+// hash of profile, journey, instance seq and step name, joined by 0x1f (a
+// byte that cannot appear in the decimal numbers and is unlikely in
+// names). The same instance step always gets the same key; the step's name,
+// not its index, so that the optimiser removing other steps changes none.
 std::string ActionId(std::string_view profile, std::string_view journey,
-                     int64_t instance_seq, int32_t step_index);
+                     int64_t instance_seq, std::string_view step);
 
 // What a `send` line says.
 struct SendAction {

@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <string>
 
+#include "compiler/ir/ir.h"
+
 namespace parcours::engine {
 
-enum class CalendarUnit : uint8_t { Day, Week, Month, Year };
+using CalendarUnit = ir::CalendarUnit;
 
 // `time` (seconds since the epoch) plus `count` days, weeks, months or
 // years on the wall clock of `zone`:

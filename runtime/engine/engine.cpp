@@ -6,7 +6,9 @@
 
 #include "compiler/ir/semantics.h"
 #include "runtime/common/check.h"
+#include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
+#include "runtime/engine/calendar.h"
 
 namespace parcours::engine {
 
@@ -71,7 +73,8 @@ void Engine::AdvanceClock(int64_t time) {
 }
 
 bool Engine::Apply(const ingest::DecodedEvent& event) {
-  if (event.message_id && state_.IsProcessed(*event.message_id)) return false;
+  PARCOURS_CHECK(!event.key.empty(), "applying an event without a key");
+  if (state_.IsProcessed(event.key)) return false;
 
   AdvanceClock(event.ClockTime());
   store::Profile& profile = state_.FindOrCreateProfile(event.user_id);
@@ -81,7 +84,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
     ApplyTrack(profile, event);
   }
 
-  if (event.message_id) state_.AddProcessed(*event.message_id, true);
+  state_.AddProcessed(event.key, true);
   return true;
 }
 
@@ -227,8 +230,21 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         continue;
       }
       case ir::StepKind::Wait:
+        // Saturating: a wait too long to represent lands at the end of
+        // time, which no clock reaches (inputs stop at year 9999), instead
+        // of wrapping into the past and firing at once.
         state_.Schedule(profile, journey, step,
-                        ir::WrapAdd(time, current.wait_seconds));
+                        common::AddSeconds(time, current.wait_seconds));
+        return;
+      case ir::StepKind::WaitCalendar:
+        state_.Schedule(profile, journey, step,
+                        AddCalendar(time, current.wait_count,
+                                    current.calendar_unit, TimeZone(profile)));
+        return;
+      case ir::StepKind::WaitUntil:
+        state_.Schedule(
+            profile, journey, step,
+            NextLocalTime(time, current.clock_seconds, TimeZone(profile)));
         return;
       case ir::StepKind::Exit: break;
     }
@@ -237,11 +253,23 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
   state_.RemoveInstance(profile, journey);
 }
 
+std::string Engine::TimeZone(const store::Profile& profile) const {
+  // No `tz` attribute, or none set for this profile: UTC.
+  if (program_.timezone_attribute < 0) return "";
+  const ir::Field& field = program_.profile[program_.timezone_attribute];
+  if (field.presence_offset >= 0 &&
+      profile.record.Get(field.presence_offset) == 0) {
+    return "";
+  }
+  return std::string(profile.record.GetString(field.offset));
+}
+
 void Engine::EmitSend(const store::Profile& profile, int32_t journey,
                       const store::Instance& instance, int32_t step,
                       int64_t time) {
   const ir::Journey& definition = program_.journeys[journey];
-  std::string id = ActionId(profile.id, definition.name, instance.seq, step);
+  std::string id = ActionId(profile.id, definition.name, instance.seq,
+                            definition.steps[step].name);
   SendAction send;
   send.id = id;
   send.at = time;

@@ -37,8 +37,9 @@ class Engine {
   void AdvanceClock(int64_t time);
 
   // Applies a decoded identify, or a track of a declared event type: skips
-  // it, changing nothing, when its message id was applied before (returns
-  // false); otherwise advances the clock to its time and applies it.
+  // it, changing nothing, when its key (message id or content) was applied
+  // before (returns false); otherwise advances the clock to its time and
+  // applies it.
   bool Apply(const ingest::DecodedEvent& event);
 
   const EngineCounters& counters() const { return counters_; }
@@ -64,6 +65,10 @@ class Engine {
            std::string message);
 
   int64_t Now() const;
+
+  // The IANA zone of `profile`, from the program's `tz` attribute; empty
+  // (UTC) when there is none.
+  std::string TimeZone(const store::Profile& profile) const;
 
   const ir::Program& program_;
   const ir::Evaluator& evaluator_;

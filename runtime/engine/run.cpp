@@ -1,8 +1,11 @@
 #include "runtime/engine/run.h"
 
+#include <algorithm>
+#include <cstddef>
 #include <memory>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "runtime/common/time_text.h"
 #include "runtime/engine/dead_letters.h"
@@ -42,7 +45,7 @@ class Runner {
     Status status = Start();
     if (status.ok()) status = ReadAll();
     if (status.ok()) status = Finish();
-    return {status, Summarize()};
+    return {status, stopped_at_bad_line_, Summarize()};
   }
 
  private:
@@ -51,10 +54,29 @@ class Runner {
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
     Status status = store_->Load(state_);
-    if (!status.ok()) return status;
+    if (status.ok()) status = SkipAlreadyDelivered();
+    if (status.ok()) status = Deliver(summary_.redelivered);
+    return status;
+  }
 
-    summary_.redelivered = static_cast<int64_t>(state_.undelivered().size());
-    return Deliver();
+  // An earlier run may have stopped after its sink got a batch and before
+  // the next commit recorded that; what the sink already holds is not
+  // sent again.
+  Status SkipAlreadyDelivered() {
+    std::vector<store::OutboxRow>& rows = state_.undelivered();
+    if (rows.empty()) return Status::Ok();
+    std::vector<std::string_view> lines;
+    lines.reserve(rows.size());
+    for (const store::OutboxRow& row : rows) lines.push_back(row.line);
+    common::Expected<size_t> held = sink_.CountDelivered(lines);
+    if (!held.ok()) return held.status();
+
+    size_t skip = std::min(*held, rows.size());
+    if (skip == 0) return Status::Ok();
+    state_.set_delivered_through(rows[skip - 1].seq);
+    rows.erase(rows.begin(), rows.begin() + static_cast<ptrdiff_t>(skip));
+    summary_.already_delivered = static_cast<int64_t>(skip);
+    return Status::Ok();
   }
 
   Status ReadAll() {
@@ -70,8 +92,11 @@ class Runner {
       // Keep what was applied before the stream broke.
       Status saved = Commit();
       if (!saved.ok()) return saved;
-      return Status::Error("could not read the events after line " +
-                           std::to_string(reader.line_number()));
+      std::string message = "could not read " + options_.events_name +
+                            " after line " +
+                            std::to_string(reader.line_number());
+      if (!reader.error().empty()) message += ": " + reader.error();
+      return Status::Error(message);
     }
     return Status::Ok();
   }
@@ -85,25 +110,60 @@ class Runner {
     }
 
     ingest::DecodeResult decoded = decoder_.Decode(line, number);
+    const ingest::DecodedEvent& event = decoded.event;
     switch (decoded.outcome) {
       case ingest::LineOutcome::Blank:
         ++summary_.blank_lines;
         return Status::Ok();
       case ingest::LineOutcome::DeadLetter:
+        // A line an earlier run applied stays applied, even if stricter
+        // rules or a changed program would now refuse it.
+        if (IsDuplicate(event)) break;
         return DeadLetter(number, decoded.reason, line);
       case ingest::LineOutcome::Ignored:
-        // Undeclared events still carry the stream's time forward.
-        ++summary_.ignored;
-        engine_.AdvanceClock(decoded.event.ClockTime());
+      case ingest::LineOutcome::Event: {
+        bool declared = decoded.outcome == ingest::LineOutcome::Event;
+        if (declared && IsDuplicate(event)) break;
+        std::string too_far = ClockJump(event);
+        if (!too_far.empty()) return DeadLetter(number, too_far, line);
+        if (declared) {
+          Count(event, engine_.Apply(event));
+        } else {
+          // Undeclared events still carry the stream's time forward.
+          ++summary_.ignored;
+          engine_.AdvanceClock(event.ClockTime());
+        }
         break;
-      case ingest::LineOutcome::Event:
-        Count(decoded.event, engine_.Apply(decoded.event));
-        break;
+      }
     }
 
     state_.set_applied_line(number);
     if (++lines_in_batch_ >= options_.batch_size) return Commit();
     return Status::Ok();
+  }
+
+  bool IsDuplicate(const ingest::DecodedEvent& event) {
+    if (event.key.empty() || !state_.IsProcessed(event.key)) return false;
+    ++summary_.duplicates;
+    return true;
+  }
+
+  // Why `event` may not move the clock, or an empty string. The first
+  // event of a new state sets the clock wherever it is.
+  std::string ClockJump(const ingest::DecodedEvent& event) const {
+    std::optional<int64_t> clock = state_.clock();
+    if (!clock || options_.max_clock_jump <= 0) return "";
+    int64_t time = event.ClockTime();
+    if (time <= common::AddSeconds(*clock, options_.max_clock_jump)) {
+      return "";
+    }
+    // Both times lie between the years 1900 and 9999, so the difference
+    // cannot overflow.
+    return std::string(event.received_at ? "receivedAt " : "timestamp ") +
+           common::FormatTime(time) + " is " +
+           common::DescribeSpan(time - *clock) +
+           " ahead of the stream's clock " + common::FormatTime(*clock) +
+           "; check it, or raise --max-clock-jump";
   }
 
   void Count(const ingest::DecodedEvent& event, bool applied) {
@@ -120,13 +180,23 @@ class Runner {
                     std::string_view text) {
     ++summary_.dead_letters;
     summary_.dead_letter_path = dead_letters_.path();
-    Status status = dead_letters_.Write(number, reason, text);
-    if (!status.ok()) return status;
+
+    // The same bytes, dead-lettered before on this state, are in the file
+    // already; a rerun of the same input must not append them again.
+    std::string key = ingest::ContentKey(text);
+    if (state_.IsDeadLettered(key)) {
+      ++summary_.dead_letters_known;
+    } else {
+      Status status = dead_letters_.Write(number, reason, text);
+      if (!status.ok()) return status;
+      state_.AddDeadLettered(key, true);
+    }
     if (!options_.strict) return Status::Ok();
 
     // Strict mode stops here, keeping everything before this line.
-    status = Commit();
+    Status status = Commit();
     if (!status.ok()) return status;
+    stopped_at_bad_line_ = true;
     return Status::Error("line " + std::to_string(number) + ": " + reason);
   }
 
@@ -149,13 +219,17 @@ class Runner {
 
   Status Commit() {
     lines_in_batch_ = 0;
-    Status status = store_->Save(state_);
-    if (status.ok()) status = Deliver();
-    if (status.ok()) status = dead_letters_.Flush();
+    // Dead letters reach their file before their keys reach the state: a
+    // crash in between appends them again rather than losing them.
+    Status status = dead_letters_.Flush();
+    if (status.ok()) status = store_->Save(state_);
+    if (status.ok()) status = Deliver(summary_.delivered);
     return status;
   }
 
-  Status Deliver() {
+  // Hands the saved, undelivered actions to the sink; adds their number
+  // to `delivered` once the sink has flushed them.
+  Status Deliver(int64_t& delivered) {
     std::vector<store::OutboxRow>& rows = state_.undelivered();
     if (rows.empty()) return Status::Ok();
     for (const store::OutboxRow& row : rows) {
@@ -165,6 +239,7 @@ class Runner {
     Status status = sink_.Flush();
     if (!status.ok()) return status;
 
+    delivered += static_cast<int64_t>(rows.size());
     state_.set_delivered_through(rows.back().seq);
     rows.clear();
     return Status::Ok();
@@ -175,6 +250,9 @@ class Runner {
     summary.sends = engine_.counters().sends;
     summary.timers_fired = engine_.counters().timers_fired;
     summary.instances_waiting = state_.CountInstances();
+    summary.instances_unloaded = state_.unloaded_instances();
+    summary.undelivered = static_cast<int64_t>(state_.undelivered().size());
+    summary.unsaved = static_cast<int64_t>(state_.pending_outbox().size());
     summary.clock = state_.clock();
     return summary;
   }
@@ -189,6 +267,7 @@ class Runner {
   DeadLetterFile dead_letters_;
   RunSummary summary_;
   int64_t lines_in_batch_ = 0;
+  bool stopped_at_bad_line_ = false;
 };
 
 std::string Plural(int64_t count, std::string_view one, std::string_view many) {
@@ -205,28 +284,69 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
 }
 
 std::string FormatSummary(const RunSummary& summary) {
+  std::string dead_letters =
+      Plural(summary.dead_letters, "dead letter", "dead letters");
+  if (summary.dead_letters_known > 0) {
+    dead_letters += " (" + std::to_string(summary.dead_letters_known) +
+                    " already in the dead-letter file)";
+  }
   std::string text =
       "read " + Plural(summary.lines_read, "line", "lines") + ": " +
       Plural(summary.events_applied, "event", "events") + " applied, " +
       Plural(summary.identifies, "identify", "identifies") + ", " +
       Plural(summary.duplicates, "duplicate", "duplicates") + " skipped, " +
       std::to_string(summary.ignored) + " ignored (undeclared event), " +
-      Plural(summary.dead_letters, "dead letter", "dead letters") + ", " +
-      std::to_string(summary.blank_lines) + " blank\n";
+      dead_letters + ", " + std::to_string(summary.blank_lines) + " blank\n";
 
-  text += "sent " + Plural(summary.sends, "action", "actions") + ", " +
-          Plural(summary.timers_fired, "timer", "timers") + " fired, " +
+  // "sent" only when it is true of every action the run decided.
+  if (summary.delivered == summary.sends) {
+    text += "sent " + Plural(summary.sends, "action", "actions");
+  } else {
+    text += "decided " + Plural(summary.sends, "action", "actions") +
+            ", delivered " + std::to_string(summary.delivered);
+  }
+  text += ", " + Plural(summary.timers_fired, "timer", "timers") + " fired, " +
           Plural(summary.instances_waiting, "instance", "instances") +
           " waiting\n";
   if (summary.redelivered > 0) {
     text += "re-sent " + Plural(summary.redelivered, "action", "actions") +
             " committed by an interrupted run\n";
   }
+  if (summary.already_delivered > 0) {
+    text += "skipped " +
+            Plural(summary.already_delivered, "action", "actions") +
+            " of an interrupted run already in the output\n";
+  }
+  if (summary.undelivered > 0) {
+    bool one = summary.undelivered == 1;
+    text += "warning: " + Plural(summary.undelivered, "action", "actions") +
+            (one ? " is" : " are") + " saved but " + (one ? "was" : "were") +
+            " not delivered; the next run sends " + (one ? "it" : "them") +
+            " first\n";
+  }
+  if (summary.unsaved > 0) {
+    bool one = summary.unsaved == 1;
+    text += "warning: " + Plural(summary.unsaved, "action", "actions") +
+            (one ? " was" : " were") +
+            " not saved; running the same events again decides " +
+            (one ? "it" : "them") + " again\n";
+  }
+  if (summary.instances_unloaded > 0) {
+    bool one = summary.instances_unloaded == 1;
+    text += "warning: " +
+            Plural(summary.instances_unloaded, "waiting contact",
+                   "waiting contacts") +
+            (one ? " matches" : " match") + " no step of the program and " +
+            (one ? "was" : "were") + " left in the state; see the log table\n";
+  }
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";
   }
-  if (summary.dead_letters > 0) {
+  if (summary.dead_letters > summary.dead_letters_known) {
     text += "dead letters written to `" + summary.dead_letter_path + "`\n";
+  } else if (summary.dead_letters > 0) {
+    text += "dead letters written to `" + summary.dead_letter_path +
+            "` by an earlier run\n";
   }
   return text;
 }

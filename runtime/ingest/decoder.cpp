@@ -1,6 +1,7 @@
 #include "runtime/ingest/decoder.h"
 
 #include "runtime/common/decimal_text.h"
+#include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/values.h"
 
@@ -56,8 +57,24 @@ std::string DecodeTime(const JsonValue* value, const char* name,
     return std::string(name) +
            " is not an ISO 8601 time with a zone: " + Quote(value->text);
   }
+  // Waits are added to these times; a year like 0001 or 9999 with an
+  // offset past the end is a typo, and could only push sums out of range.
+  if (*parsed < common::kEarliestTime || *parsed > common::kLatestTime) {
+    return std::string(name) + " " + Quote(value->text) +
+           " is outside the years 1900 to 9999";
+  }
   seconds = *parsed;
   return "";
+}
+
+// The message id, when `root` has a usable one; errors are left for
+// `DecodeEnvelope` to report in their turn.
+std::optional<std::string> PeekMessageId(const JsonValue& root) {
+  const JsonValue* value = root.Find("messageId");
+  if (value == nullptr || value->kind == Kind::Null) return std::nullopt;
+  std::string id;
+  if (!DecodeId(value, "messageId", id).empty()) return std::nullopt;
+  return id;
 }
 
 // The packed currency of a money value, read from the `currency` member
@@ -73,7 +90,7 @@ std::string DecodeCurrency(const JsonValue& container, const std::string& what,
            std::string(KindName(code->kind));
   }
   currency = ir::PackCurrency(code->text);
-  if (currency == 0) {
+  if (currency == 0 || !ir::IsIsoCurrency(code->text)) {
     return "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
            "got " +
            Quote(code->text);
@@ -123,6 +140,10 @@ Decoder::Decoder(const ir::Program& program) : program_(program) {
   }
 }
 
+std::string ContentKey(std::string_view line) {
+  return "line:" + common::Hex64(common::Fnv1a64(line));
+}
+
 DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   DecodeResult result;
   result.event.line = line_number;
@@ -142,6 +163,9 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
         std::string("not a JSON object, got ") + KindName(root.kind);
     return result;
   }
+
+  std::optional<std::string> id = PeekMessageId(root);
+  result.event.key = id ? *id : ContentKey(line);
 
   const JsonValue* type = root.Find("type");
   if (type == nullptr || type->kind != Kind::String) {

@@ -27,6 +27,11 @@ struct DecodedEvent {
   int64_t line = 0;  // 1-based line number in the input
   std::string user_id;
   std::optional<std::string> message_id;
+  // What makes the event idempotent: its message id, or without one the
+  // line's content (`ContentKey`). Set whenever the line is JSON, even
+  // when it is unusable, so that a line applied by an earlier run is known
+  // as a duplicate before it could become a dead letter.
+  std::string key;
   int64_t timestamp = 0;  // seconds since the epoch, UTC
   std::optional<int64_t> received_at;
 
@@ -60,6 +65,11 @@ struct DecodeResult {
   DecodedEvent event;
   std::string reason;
 };
+
+// "line:" and 16 hex digits of the FNV-1a hash of `line`'s bytes (without
+// its line end): the identity of a line that has no message id, so that
+// two byte-identical lines count as one event.
+std::string ContentKey(std::string_view line);
 
 class Decoder {
  public:

@@ -1,6 +1,9 @@
 #include "runtime/ingest/line_reader.h"
 
+#include <exception>
 #include <streambuf>
+#include <system_error>
+#include <utility>
 
 namespace parcours::ingest {
 
@@ -10,6 +13,26 @@ LineReader::LineReader(std::istream& input, size_t max_line_bytes)
 bool LineReader::Next(std::string& line, bool& too_long) {
   line.clear();
   too_long = false;
+  if (failed_) return false;
+
+  // A stream buffer signals a read error by throwing, and `std::istream`
+  // turns that into `badbit`; this reader calls the buffer directly, so it
+  // catches for itself. The half-read line is dropped.
+  try {
+    if (ReadLine(line, too_long)) return true;
+  } catch (const std::system_error& error) {
+    Fail(error.code().message());
+  } catch (const std::exception& error) {
+    Fail(error.what());
+  } catch (...) {
+    Fail("unknown error");
+  }
+  if (!failed_ && input_.bad()) Fail("");
+  line.clear();
+  return false;
+}
+
+bool LineReader::ReadLine(std::string& line, bool& too_long) {
   std::streambuf* buffer = input_.rdbuf();
   if (buffer == nullptr || !input_.good()) return false;
 
@@ -38,6 +61,9 @@ bool LineReader::Next(std::string& line, bool& too_long) {
   return true;
 }
 
-bool LineReader::failed() const { return input_.bad(); }
+void LineReader::Fail(std::string error) {
+  failed_ = true;
+  error_ = std::move(error);
+}
 
 }  // namespace parcours::ingest

@@ -3,6 +3,12 @@
 // A line longer than the limit is not an error of the reader: its first
 // bytes are kept (for the dead-letter file) and the rest is skipped, so a
 // runaway line costs no more memory than the limit.
+//
+// A read error is never mistaken for the end of the input. A stream
+// buffer reports one by throwing from `underflow` (as `std::filebuf` does
+// for a directory) or by leaving the stream bad; either way `Next` returns
+// false, `failed()` is true and `error()` says why. Nothing is thrown out
+// of the reader.
 #pragma once
 
 #include <cstddef>
@@ -26,12 +32,21 @@ class LineReader {
   int64_t line_number() const { return line_number_; }
 
   // True when the stream failed for a reason other than its end.
-  bool failed() const;
+  bool failed() const { return failed_; }
+
+  // What failed, e.g. "Is a directory"; empty when the stream did not say.
+  const std::string& error() const { return error_; }
 
  private:
+  // `Next` without the error handling; may throw what the buffer throws.
+  bool ReadLine(std::string& line, bool& too_long);
+  void Fail(std::string error);
+
   std::istream& input_;
   size_t max_line_bytes_;
   int64_t line_number_ = 0;
+  bool failed_ = false;
+  std::string error_;
 };
 
 }  // namespace parcours::ingest

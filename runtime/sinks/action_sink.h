@@ -21,6 +21,19 @@ class ActionSink {
   // Called at the end of each batch: the lines written so far must now be
   // durable at the destination (flushed, sent).
   virtual common::Status Flush() = 0;
+
+  // Called once, before anything is written, with the actions an earlier
+  // run committed but did not record as delivered (it stopped between
+  // flushing them and saving that it had), in order. Returns how many of
+  // them, from the front, the destination already holds; those are not
+  // written again. A sink may repair its destination's end here (a line a
+  // crash cut short). The default cannot look, says 0, and so those
+  // actions are sent again: at-least-once.
+  virtual common::Expected<size_t> CountDelivered(
+      const std::vector<std::string_view>& pending) {
+    (void)pending;
+    return size_t{0};
+  }
 };
 
 // Keeps the lines in memory; for tests and for `parcours test`.

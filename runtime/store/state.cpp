@@ -162,6 +162,15 @@ void State::AddProcessed(const std::string& message_id, bool is_new) {
   if (inserted && is_new) new_processed_.push_back(message_id);
 }
 
+bool State::IsDeadLettered(const std::string& key) const {
+  return dead_lettered_.count(key) != 0;
+}
+
+void State::AddDeadLettered(const std::string& key, bool is_new) {
+  bool inserted = dead_lettered_.insert(key).second;
+  if (inserted && is_new) new_dead_lettered_.push_back(key);
+}
+
 void State::Emit(std::string id, std::string line) {
   outbox_.push_back({0, std::move(id), std::move(line)});
 }
@@ -178,6 +187,7 @@ void State::ForgetDirtiness() {
 void State::ClearChanges() {
   ForgetDirtiness();
   new_processed_.clear();
+  new_dead_lettered_.clear();
   log_.clear();
   for (OutboxRow& row : outbox_) undelivered_.push_back(std::move(row));
   outbox_.clear();

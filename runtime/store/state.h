@@ -142,6 +142,21 @@ class State {
   // Records an id; `is_new` ids are also saved with the next batch.
   void AddProcessed(const std::string& message_id, bool is_new);
 
+  // --- Lines already written to the dead-letter file ---
+
+  // `key` is the line's `ingest::ContentKey`.
+  bool IsDeadLettered(const std::string& key) const;
+
+  // Records a key; `is_new` keys are also saved with the next batch.
+  void AddDeadLettered(const std::string& key, bool is_new);
+
+  // --- What loading left behind ---
+
+  // Instances in the file whose journey or step the program lacks; they
+  // stay in the file, unloaded.
+  int64_t unloaded_instances() const { return unloaded_instances_; }
+  void CountUnloadedInstance() { ++unloaded_instances_; }
+
   // --- Log and outbox ---
 
   void Log(LogRow row) { log_.push_back(std::move(row)); }
@@ -161,6 +176,9 @@ class State {
   }
   const std::vector<std::string>& new_processed() const {
     return new_processed_;
+  }
+  const std::vector<std::string>& new_dead_lettered() const {
+    return new_dead_lettered_;
   }
   const std::vector<LogRow>& pending_log() const { return log_; }
   std::vector<OutboxRow>& pending_outbox() { return outbox_; }
@@ -194,9 +212,12 @@ class State {
   std::map<TimerKey, TimerTarget> timers_;
   int64_t instance_count_ = 0;
   std::unordered_set<std::string> processed_;
+  std::unordered_set<std::string> dead_lettered_;
+  int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
   std::vector<std::string> new_processed_;
+  std::vector<std::string> new_dead_lettered_;
   std::vector<LogRow> log_;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;

@@ -50,6 +50,9 @@ constexpr const char* kMigrations[] = {
         step TEXT,
         message TEXT NOT NULL);
     )sql",
+    R"sql(
+      CREATE TABLE dead_letters(key TEXT PRIMARY KEY) WITHOUT ROWID;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -217,14 +220,21 @@ void BindTextOrNull(Statement& statement, int index, const std::string& text) {
 
 }  // namespace
 
-Store::Store(std::string path, Database db)
-    : path_(std::move(path)), db_(std::move(db)) {}
+Store::Store(std::string path, FileLock lock, Database db)
+    : path_(std::move(path)), lock_(std::move(lock)), db_(std::move(db)) {}
 
 std::string Store::Context() const { return "state file `" + path_ + "`"; }
 
 Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   std::string context = "state file `" + path + "`";
   if (path.empty()) return Status::Error("no state file given");
+
+  // The lock comes first: a second run must not so much as migrate the
+  // file under the first.
+  bool busy = false;
+  Expected<FileLock> lock = FileLock::Acquire(path + ".lock", busy);
+  if (busy) return Status::Error(context + " is in use by another run");
+  if (!lock.ok()) return lock.status().WithContext(context);
 
   Expected<Database> db = Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);
@@ -240,7 +250,8 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (status.ok()) status = Migrate(*db, version);
   if (!status.ok()) return status.WithContext(context);
 
-  std::unique_ptr<Store> store(new Store(path, std::move(*db)));
+  std::unique_ptr<Store> store(
+      new Store(path, std::move(*lock), std::move(*db)));
   status = store->PrepareStatements();
   if (!status.ok()) return status.WithContext(context);
   return store;
@@ -265,6 +276,8 @@ Status Store::PrepareStatements() {
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
       {&insert_processed_,
        "INSERT OR IGNORE INTO processed(message_id) VALUES(?1)"},
+      {&insert_dead_lettered_,
+       "INSERT OR IGNORE INTO dead_letters(key) VALUES(?1)"},
       {&insert_outbox_, "INSERT INTO outbox(seq, id, line) VALUES(?1, ?2, ?3)"},
       {&insert_log_,
        "INSERT INTO log(at, level, component, profile, journey, step, "
@@ -286,6 +299,7 @@ Status Store::Load(State& state) {
   if (status.ok()) status = LoadProfiles(state);
   if (status.ok()) status = LoadInstances(state);
   if (status.ok()) status = LoadProcessed(state);
+  if (status.ok()) status = LoadDeadLettered(state);
   if (status.ok()) status = LoadUndelivered(state);
   if (!status.ok()) return status.WithContext(Context() + ": could not load");
 
@@ -369,6 +383,7 @@ Status Store::LoadInstances(State& state) {
     // TODO: an instance whose journey or step the new program lacks stays
     // in the file unloaded; version migration of journeys will move it.
     if (step < 0) {
+      state.CountUnloadedInstance();
       Warn(state, profile_id,
            "instance of journey `" + journey_name + "` at step `" + step_name +
                "` does not match the program; not loaded");
@@ -413,6 +428,18 @@ Status Store::LoadProcessed(State& state) {
     if (!row.ok()) return row.status();
     if (!*row) break;
     state.AddProcessed(select->Text(0), false);
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadDeadLettered(State& state) {
+  Expected<Statement> select = db_.Prepare("SELECT key FROM dead_letters");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    state.AddDeadLettered(select->Text(0), false);
   }
   return Status::Ok();
 }
@@ -465,6 +492,12 @@ Status Store::WriteChanges(State& state) {
   for (const std::string& id : state.new_processed()) {
     insert_processed_.BindText(1, id);
     Status status = insert_processed_.Run();
+    if (!status.ok()) return status;
+  }
+
+  for (const std::string& key : state.new_dead_lettered()) {
+    insert_dead_lettered_.BindText(1, key);
+    Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;
   }
 

@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 1, kept in `PRAGMA user_version`):
+// Schema (version 2, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered
 //   profiles(id, attrs, aggregates, segments)
@@ -8,12 +8,19 @@
 //                              (see `AggregateName`) and segment name
 //   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
 //             locals)          journey by name, locals by field name
-//   processed(message_id)      ids of applied events, for deduplication
+//   processed(message_id)      keys of applied events (`DecodedEvent::key`)
+//   dead_letters(key)          content keys of lines in the dead-letter
+//                              file (schema 2), so a rerun does not append
+//                              them again
 //   outbox(seq, id, line)      every action, keyed by its idempotency id
 //   log(at, level, component, profile, journey, step, message)
 //
 // The file runs in WAL mode with synchronous=NORMAL: a process crash loses
 // nothing committed, a power cut at most the last commits.
+//
+// One run at a time: an open `Store` holds an exclusive lock on
+// `<path>.lock` (see `FileLock`), so that two runs cannot both read the
+// same state and each save its own continuation of it.
 #pragma once
 
 #include <cstdint>
@@ -22,26 +29,31 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/status.h"
+#include "runtime/store/file_lock.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/state.h"
 
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 1;
+inline constexpr int64_t kSchemaVersion = 2;
 
 class Store {
  public:
   // Opens the state file at `path`, creating it when missing and migrating
   // an older schema. A file of a newer schema, or an SQLite file that is
   // not a Parcours state, is refused before anything is written to it.
+  // First takes the lock on `<path>.lock`, held until the store is
+  // destroyed; while another store holds it, fails at once with "state
+  // file `path` is in use by another run", having touched nothing.
   static common::Expected<std::unique_ptr<Store>> Open(const std::string& path);
 
   // Reads the whole state into `state`, which must be empty, laid out for
   // `state.program()`: attributes missing from a row take their defaults,
   // stored values the program no longer declares are dropped, and an
   // instance whose journey or step no longer exists is left in the file
-  // and not loaded (each with a `warn` row in the log).
+  // and not loaded (each with a `warn` row in the log, and counted in
+  // `state.unloaded_instances()`).
   common::Status Load(State& state);
 
   // Writes the changes recorded in `state` (dirty profiles and instances,
@@ -53,13 +65,14 @@ class Store {
   const std::string& path() const { return path_; }
 
  private:
-  Store(std::string path, Database db);
+  Store(std::string path, FileLock lock, Database db);
 
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
   common::Status LoadProfiles(State& state);
   common::Status LoadInstances(State& state);
   common::Status LoadProcessed(State& state);
+  common::Status LoadDeadLettered(State& state);
   common::Status LoadUndelivered(State& state);
   common::Status WriteChanges(State& state);
   common::Status WriteProfile(const State& state, const Profile& profile);
@@ -70,6 +83,8 @@ class Store {
   std::string Context() const;
 
   std::string path_;
+  // Declared before `db_`, so released only after the database is closed.
+  FileLock lock_;
   Database db_;
   int64_t last_outbox_seq_ = 0;
 
@@ -77,6 +92,7 @@ class Store {
   Statement upsert_instance_;
   Statement delete_instance_;
   Statement insert_processed_;
+  Statement insert_dead_lettered_;
   Statement insert_outbox_;
   Statement insert_log_;
   Statement upsert_meta_;

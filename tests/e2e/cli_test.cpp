@@ -196,5 +196,44 @@ TEST_CASE("a broken event line goes to the dead-letter file") {
   }
 }
 
+TEST_CASE("build runs the IR passes before printing the IR") {
+  auto scratch = testing::ScratchDir("passes");
+  auto file = scratch / "p.journey";
+  testing::WriteText(file,
+                     "event Order { total: money }\n"
+                     "journey j {\n  on Order as o\n"
+                     "  if 1 > 2 { send email \"never\" }\n"
+                     "  else { send email \"always\" }\n}\n");
+  auto build = RunParcours({"build", file.string(), "--emit", "ir"}, scratch);
+  CHECK(build.exit_code == 0);
+  CHECK_THAT(build.out, Catch::Contains("%0 = const bool 0"));
+  CHECK_THAT(build.out, Catch::Contains("0 send2: send email \"always\""));
+  CHECK(build.out.find("never") == std::string::npos);
+}
+
+TEST_CASE("verbose output times the passes and the JIT, hit or miss") {
+  auto scratch = testing::ScratchDir("verbose");
+  auto build =
+      RunParcours({"build", kCampaign, "--emit", "llvm", "--verbose"}, scratch);
+  CHECK_THAT(build.err, Catch::Contains("parcours: passes "));
+  CHECK_THAT(build.err, Catch::Contains("parcours: llvm "));
+
+  auto cache = (scratch / "cache").string();
+  std::string outcomes[2];
+  for (int i = 0; i < 2; ++i) {
+    auto state = scratch / ("state" + std::to_string(i) + ".db");
+    auto run = RunParcours(
+        {"run", kCampaign, "--events", kSmallEvents, "--state", state.string(),
+         "--out", "-", "--jit-cache", cache, "--verbose"},
+        scratch);
+    CHECK(run.exit_code == 0);
+    CHECK_THAT(run.err, Catch::Contains("parcours: passes "));
+    outcomes[i] = run.err;
+  }
+  CHECK_THAT(outcomes[0], Catch::Contains("(cache miss; lower "));
+  CHECK_THAT(outcomes[0], Catch::Contains(", codegen "));
+  CHECK_THAT(outcomes[1], Catch::Contains(" ms (cache hit)"));
+}
+
 }  // namespace
 }  // namespace parcours

@@ -23,7 +23,8 @@ TEST_CASE("fmt --check reports unformatted files and fmt rewrites them") {
   check = RunParcours({"fmt", "--check", scratch.string()}, scratch);
   CHECK(check.exit_code == 1);
   CHECK_THAT(check.out, Catch::Contains("messy.journey: not formatted\n"));
-  CHECK_THAT(check.out, Catch::Contains("-segment s=true\n+\n+segment s = true\n"));
+  CHECK_THAT(check.out,
+             Catch::Contains("-segment s=true\n+\n+segment s = true\n"));
   CHECK_THAT(check.out, !Catch::Contains("tidy.journey"));
   CHECK(testing::ReadText(messy) == "module m\nsegment s=true\n");
 
@@ -55,8 +56,7 @@ TEST_CASE("fmt usage and I/O problems exit with 2") {
   CHECK(RunParcours({"fmt", "--check"}, scratch).exit_code == 2);
   CHECK(RunParcours({"fmt", "--bogus", scratch.string()}, scratch).exit_code ==
         2);
-  CHECK(RunParcours({"fmt", "/nonexistent/x.journey"}, scratch).exit_code ==
-        2);
+  CHECK(RunParcours({"fmt", "/nonexistent/x.journey"}, scratch).exit_code == 2);
   CHECK(RunParcours({"fmt", scratch.string()}, scratch).exit_code == 2);
 }
 

@@ -7,7 +7,9 @@
 #include <fstream>
 #include <iterator>
 #include <limits>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "jit_test_support.h"
@@ -170,6 +172,101 @@ TEST_CASE("jit cache: the key follows the program and the options",
   Compile(program, folder.Path(), &again, false);
   CHECK(again.cache_hit);
   CHECK(again.cache_file == unoptimised.cache_file);
+}
+
+std::vector<std::string> PhaseNames(const jit::JitReport& report) {
+  std::vector<std::string> names;
+  for (const jit::JitPhase& phase : report.phases) names.push_back(phase.name);
+  return names;
+}
+
+TEST_CASE("jit cache: a hit builds no LLVM module", "[jit][cache]") {
+  TemporaryFolder folder;
+  ir::Program program = CachedProgram();
+  jit::JitReport miss;
+  Compile(program, folder.Path(), &miss);
+  CHECK(PhaseNames(miss) ==
+        std::vector<std::string>{"cache", "lower", "optimize", "codegen"});
+
+  // The key comes from the IR, so a hit goes from the file to the code.
+  jit::JitReport hit;
+  auto jit = Compile(program, folder.Path(), &hit);
+  REQUIRE(hit.cache_hit);
+  CHECK(PhaseNames(hit) == std::vector<std::string>{"cache"});
+  CHECK(Results(*jit, program) == kExpected);
+
+  jit::JitReport plain;
+  Compile(program, "", &plain, /*optimize=*/false);
+  CHECK(PhaseNames(plain) == std::vector<std::string>{"lower", "codegen"});
+}
+
+// The first instruction of `Program::functions[function]` with `op`.
+ir::Inst& First(ir::Program& program, int function, Op op) {
+  for (ir::Inst& inst : program.functions[function].body) {
+    if (inst.op == op) return inst;
+  }
+  FAIL("no such instruction");
+  return program.functions[function].body[0];
+}
+
+// Programs that differ from `CachedProgram()` in one part of the IR that
+// the machine code depends on, each named for the part.
+std::vector<std::pair<std::string, ir::Program>> OneChangeEach() {
+  std::vector<std::pair<std::string, ir::Program>> changed;
+  auto add = [&](const std::string& name, auto change) {
+    ir::Program program = CachedProgram();
+    change(program);
+    changed.push_back({name, program});
+  };
+  add("an opcode", [](ir::Program& p) { First(p, 0, Op::Add).op = Op::Sub; });
+  add("an operand", [](ir::Program& p) {
+    ir::Inst& add = First(p, 0, Op::Add);
+    std::swap(add.a, add.b);
+  });
+  add("the base of a load",
+      [](ir::Program& p) { First(p, 1, Op::Load).base = Base::Local; });
+  add("a load offset", [](ir::Program& p) { First(p, 1, Op::Load).imm = 5; });
+  add("the type compared",
+      [](ir::Program& p) { First(p, 2, Op::Lt).operand_type = Type::Int; });
+  add("a second constant word",
+      [](ir::Program& p) { First(p, 1, Op::Const).imm2 = 1; });
+  add("the bytes of a string", [](ir::Program& p) { p.strings[0] = "n"; });
+  add("where strings split", [](ir::Program& p) {
+    p.strings[0] = "mn";
+    p.strings.push_back("");
+  });
+  add("a string added", [](ir::Program& p) { p.strings.push_back("n"); });
+  add("the order of functions",
+      [](ir::Program& p) { std::swap(p.functions[0], p.functions[1]); });
+  add("a function dropped", [](ir::Program& p) { p.functions.pop_back(); });
+  add("the module name", [](ir::Program& p) { p.module = "other"; });
+  return changed;
+}
+
+TEST_CASE("jit cache: every part of the IR the code depends on is in the key",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  jit::JitReport base;
+  Compile(CachedProgram(), folder.Path(), &base);
+  std::set<std::string> files = {base.cache_file};
+  for (const auto& [name, program] : OneChangeEach()) {
+    INFO(name);
+    REQUIRE(ir::Verify(program).empty());
+    jit::JitReport report;
+    Compile(program, folder.Path(), &report);
+    CHECK_FALSE(report.cache_hit);
+    CHECK(files.insert(report.cache_file).second);
+  }
+
+  // What the module does not contain does not matter: function names,
+  // segments, journeys.
+  ir::Program renamed = CachedProgram();
+  renamed.functions[0].name = "another name";
+  renamed.segments.push_back({"s", 0, 0});
+  jit::JitReport same;
+  Compile(renamed, folder.Path(), &same);
+  CHECK(same.cache_hit);
+  CHECK(same.cache_file == base.cache_file);
 }
 
 TEST_CASE("jit cache: a damaged file is recompiled and rewritten",

@@ -61,18 +61,29 @@ TEST_CASE("jit emit: optimisation folds and the strings are in the module",
   ir::Program program = SmallProgram();
   std::string plain = jit::EmitLlvm(program, false);
   CHECK(Contains(plain,
-                 "define i64 @pc_fn0(ptr %profile, ptr %event, "
+                 "define internal i64 @pc_fn0(ptr %profile, ptr %event, "
                  "ptr %locals, i64 %now)"));
   CHECK(Contains(plain, "getelementptr i64, ptr %event, i64 0"));
   CHECK(Contains(plain,
                  "@pc_str0 = private unnamed_addr constant [3 x i8] "
                  "c\"abc\""));
 
-  // The optimiser drops the zero offset and marks the unused arguments.
+  // The optimiser drops the zero offset.
   std::string optimised = jit::EmitLlvm(program, true);
   CHECK(Contains(optimised, "ret i64 5"));
   CHECK_FALSE(Contains(optimised, "getelementptr i64, ptr %event, i64 0"));
-  CHECK(Contains(optimised, "readnone %profile"));
+}
+
+TEST_CASE("jit emit: only the table of functions is exported", "[jit][emit]") {
+  for (bool optimize : {false, true}) {
+    INFO("optimize " << optimize);
+    std::string text = jit::EmitLlvm(SmallProgram(), optimize);
+    CHECK(Contains(text,
+                   "@pc_functions = constant [3 x ptr] "
+                   "[ptr @pc_fn0, ptr @pc_fn1, ptr @pc_fn2]"));
+    CHECK(Contains(text, "define internal i64 @pc_fn1(ptr"));
+    CHECK_FALSE(Contains(text, "define i64 @pc_fn"));
+  }
 }
 
 TEST_CASE("jit: an invalid program is an error, not a crash", "[jit][errors]") {

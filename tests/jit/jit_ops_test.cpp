@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/passes.h"
 #include "compiler/ir/semantics.h"
 #include "jit_test_support.h"
 
@@ -52,9 +53,10 @@ Operand Str(std::string text) {
 using Body = std::function<int32_t(FunctionBuilder&, std::vector<int32_t>)>;
 
 // A table of cases. Each case becomes two functions: one whose operands
-// are constants, which the optimiser folds at compile time, and one whose
-// operands are loaded from the event record, which it cannot. Both must
-// give the expected value.
+// are constants, which the IR passes and LLVM's optimiser fold at compile
+// time, and one whose operands are loaded from the event record, which
+// they cannot. Both must give the expected value, before and after the
+// IR passes.
 class CaseTable {
  public:
   CaseTable() : program_(EmptyProgram()) {}
@@ -71,7 +73,7 @@ class CaseTable {
       body(builder, values);
       int32_t function = builder.Finish();
       cases_.push_back({label + (from_record ? " (loaded)" : " (constant)"),
-                        function, records_.size(), expected});
+                        function, records_.size(), expected, !from_record});
     }
     records_.push_back(Record(operands));
   }
@@ -123,13 +125,24 @@ class CaseTable {
         mixed ? 0 : 1);
   }
 
+  // Runs every case in each engine, then again after the IR passes, which
+  // must fold each constant case down to the single `Const` of its value.
   void Run() {
+    ir::Program folded = program_;
+    ir::RunPasses(folded);
     Engines engines(program_);
+    Engines folded_engines(folded);
     for (const Case& c : cases_) {
       ir::Frame frame;
       frame.event = records_[c.record].data();
       INFO(c.label);
       CHECK(engines.Run(c.function, frame) == c.expected);
+      CHECK(folded_engines.Run(c.function, frame) == c.expected);
+      const std::vector<ir::Inst>& body = folded.functions[c.function].body;
+      if (c.constant) {
+        CHECK(body.size() == 1);
+        CHECK(body.back().op == Op::Const);
+      }
     }
   }
 
@@ -139,6 +152,7 @@ class CaseTable {
     int32_t function;
     size_t record;
     int64_t expected;
+    bool constant;  // every operand a constant, so the passes fold it
   };
 
   int32_t Materialise(FunctionBuilder& builder, const Operand& operand,

@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "runtime/common/hash.h"
+#include "runtime/common/time_text.h"
 #include "tests/runtime/runtime_test_support.h"
 
 namespace parcours::testing {
@@ -99,11 +101,10 @@ TEST_CASE("unicode strings survive decoding and moving the event",
           "[runtime][ingest]") {
   Shop shop = MakeShop();
   std::vector<ingest::DecodedEvent> events;
-  events.push_back(
-      Usable(shop, Track("Order Completed", "Zoë", "o1", kTime,
-                         R"({"order_id":"東京-🎉",)"
-                         R"("total":1,"currency":"EUR",)"
-                         R"("note":"caf\u00e9 \ud83d\ude00"})")));
+  events.push_back(Usable(shop, Track("Order Completed", "Zoë", "o1", kTime,
+                                      R"({"order_id":"東京-🎉",)"
+                                      R"("total":1,"currency":"EUR",)"
+                                      R"("note":"caf\u00e9 \ud83d\ude00"})")));
   // Growing the vector moves the first event; its slots must still point
   // at live bytes.
   for (int i = 0; i < 50; ++i) {
@@ -220,6 +221,75 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
     std::string reason = Refused(shop, c.line);
     CHECK(reason.substr(0, c.reason.size()) == c.reason);
   }
+}
+
+TEST_CASE("a currency must be an ISO 4217 code, as in the compiler",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  for (const char* code : {"ABC", "XYZ", "EUX"}) {
+    INFO(code);
+    CHECK(Refused(shop, Track("Order Completed", "p1", "m1", kTime,
+                              R"({"order_id":"o1","total":1,"currency":")" +
+                                  std::string(code) + R"("})")) ==
+          "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
+          "got `" +
+              std::string(code) + "`");
+  }
+  for (const char* code : {"EUR", "GBP", "USD", "JPY", "CHF"}) {
+    INFO(code);
+    auto event = Usable(shop, Order("p1", "o1", kTime, "1", code));
+    CHECK(event.record.Get(3) == ir::PackCurrency(code));
+  }
+}
+
+TEST_CASE("envelope times must lie between the years 1900 and 9999",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  CHECK(Refused(shop, Track("Signed Up", "p1", "m1", "1899-12-31T23:59:59Z")) ==
+        "timestamp `1899-12-31T23:59:59Z` is outside the years 1900 to 9999");
+  CHECK(Refused(shop, Track("Signed Up", "p1", "m1", "0001-01-01T00:00:00Z")) ==
+        "timestamp `0001-01-01T00:00:00Z` is outside the years 1900 to 9999");
+  CHECK(Refused(shop,
+                Track("Signed Up", "p1", "m1", "9999-12-31T23:00:00-05:00")) ==
+        "timestamp `9999-12-31T23:00:00-05:00` is outside the years 1900 to "
+        "9999");
+  CHECK(Refused(shop, R"({"type":"identify","userId":"p1",)"
+                      R"("timestamp":"2011-01-02T10:00:00Z",)"
+                      R"("receivedAt":"1000-01-01T00:00:00Z"})") ==
+        "receivedAt `1000-01-01T00:00:00Z` is outside the years 1900 to 9999");
+
+  CHECK(Usable(shop, Track("Signed Up", "p1", "m1", "1900-01-01T00:00:00Z"))
+            .timestamp == common::kEarliestTime);
+  CHECK(Usable(shop, Track("Signed Up", "p1", "m1", "9999-12-31T23:59:59Z"))
+            .timestamp == common::kLatestTime);
+}
+
+TEST_CASE("an event's key is its message id, or its line's content",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  CHECK(Usable(shop, Track("Signed Up", "p1", "m-1", kTime)).key == "m-1");
+  CHECK(Usable(shop, R"({"type":"identify","userId":"p1","messageId":42,)"
+                     R"("timestamp":"2011-01-02T10:00:00Z"})")
+            .key == "42");
+
+  std::string line = Track("Signed Up", "p1", "", kTime);
+  std::string key = Usable(shop, line).key;
+  CHECK(key == "line:" + common::Hex64(common::Fnv1a64(line)));
+  CHECK(key == ingest::ContentKey(line));
+  CHECK(Usable(shop, Track("Signed Up", "p2", "", kTime)).key != key);
+  CHECK(Usable(shop, line + " ").key != key);
+
+  // An empty message id is no id.
+  CHECK(Usable(shop, R"({"type":"identify","userId":"p1","messageId":"",)"
+                     R"("timestamp":"2011-01-02T10:00:00Z"})")
+            .key.rfind("line:", 0) == 0);
+
+  // A line that cannot be used still says which event it was, so that a
+  // line applied before is known as a duplicate rather than dead-lettered.
+  DecodeResult refused =
+      DecodeWith(shop, Track("Order Completed", "p1", "o-9", kTime, "{}"));
+  CHECK(refused.outcome == LineOutcome::DeadLetter);
+  CHECK(refused.event.key == "o-9");
 }
 
 TEST_CASE("blank lines are neither events nor dead letters",

@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/common/hash.h"
 #include "runtime/engine/actions.h"
 #include "tests/runtime/runtime_test_support.h"
 
@@ -28,7 +29,7 @@ TEST_CASE("a send line has the contract's shape", "[runtime][engine]") {
   REQUIRE(out.result.status.ok());
   REQUIRE(out.actions.size() == 1);
   CHECK(out.actions[0] == R"({"kind":"send","id":")" +
-                              engine::ActionId("p1", "thank_you", 1, 0) +
+                              engine::ActionId("p1", "thank_you", 1, "thanks") +
                               R"(","at":"2011-01-02T10:00:00Z","profile":"p1",)"
                               R"("channel":"email","template":"thank_you",)"
                               R"("journey":"thank_you","step":"thanks",)"
@@ -41,10 +42,16 @@ TEST_CASE("action ids are FNV-1a hashes of the instance step",
   // published test vectors.
   CHECK(engine::Fnv1a64("") == 0xcbf29ce484222325ull);
   CHECK(engine::Fnv1a64("a") == 0xaf63dc4c8601ec8cull);
-  std::string id = engine::ActionId("p1", "j", 3, 2);
+  std::string id = engine::ActionId("p1", "j", 3, "send2");
   CHECK(id.size() == 16);
-  CHECK(id == engine::ActionId("p1", "j", 3, 2));
-  CHECK(id != engine::ActionId("p1", "j", 4, 2));
+  CHECK(id == engine::ActionId("p1", "j", 3, "send2"));
+  CHECK(id != engine::ActionId("p1", "j", 4, "send2"));
+  CHECK(id != engine::ActionId("p1", "j", 3, "send1"));
+  // The key is the hash of the parts joined by 0x1f, step by name.
+  const std::string separator = "\x1f";
+  CHECK(id == common::Hex64(engine::Fnv1a64("p1" + separator + "j" +
+                                            separator + "3" + separator +
+                                            "send2")));
 }
 
 TEST_CASE("a wait fires exactly once, at its wake time", "[runtime][engine]") {

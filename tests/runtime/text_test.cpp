@@ -1,7 +1,10 @@
-// Exact decimal text and ISO 8601 times.
+// Exact decimal text, ISO 8601 times, durations and hashes.
 #include <catch2/catch.hpp>
+#include <limits>
+#include <optional>
 
 #include "runtime/common/decimal_text.h"
+#include "runtime/common/hash.h"
 #include "runtime/common/record.h"
 #include "runtime/common/time_text.h"
 
@@ -124,6 +127,76 @@ TEST_CASE("times format in UTC with a Z and whole seconds", "[runtime][text]") {
   CHECK(FormatTime(0) == "1970-01-01T00:00:00Z");
   CHECK(FormatTime(-1) == "1969-12-31T23:59:59Z");
   CHECK(FormatTime(1709164800 + 86399) == "2024-02-29T23:59:59Z");
+}
+
+TEST_CASE("the bounds of input times are the years 1900 and 9999",
+          "[runtime][text]") {
+  CHECK(ParseTime("1900-01-01T00:00:00Z") == kEarliestTime);
+  CHECK(ParseTime("9999-12-31T23:59:59Z") == kLatestTime);
+  CHECK(FormatTime(kEarliestTime) == "1900-01-01T00:00:00Z");
+  CHECK(FormatTime(kLatestTime) == "9999-12-31T23:59:59Z");
+}
+
+TEST_CASE("time plus seconds saturates instead of wrapping",
+          "[runtime][text]") {
+  const int64_t max = std::numeric_limits<int64_t>::max();
+  const int64_t min = std::numeric_limits<int64_t>::min();
+  CHECK(AddSeconds(1293962400, 86400) == 1293962400 + 86400);
+  CHECK(AddSeconds(1293962400, -86400) == 1293962400 - 86400);
+  CHECK(AddSeconds(1293962400, max) == max);
+  CHECK(AddSeconds(max, 1) == max);
+  CHECK(AddSeconds(-5, min) == min);
+  CHECK(AddSeconds(kLatestTime, max - 10) == max);
+}
+
+TEST_CASE("durations for the command line", "[runtime][text]") {
+  struct Case {
+    const char* text;
+    std::optional<int64_t> seconds;
+  };
+  const Case cases[] = {
+      {"0", 0},
+      {"90d", 90 * 86400},
+      {"400d", 400 * 86400},
+      {"12h", 12 * 3600},
+      {"30m", 1800},
+      {"45s", 45},
+      {"2w", 14 * 86400},
+      {"0d", 0},
+      {"d", std::nullopt},
+      {"", std::nullopt},
+      {"5", std::nullopt},
+      {"-1d", std::nullopt},
+      {"1.5d", std::nullopt},
+      {"3y", std::nullopt},
+      {"99999999999999999999d", std::nullopt},
+      {"999999999999999w", std::nullopt},
+  };
+  for (const Case& c : cases) {
+    INFO(c.text);
+    CHECK(ParseDuration(c.text) == c.seconds);
+  }
+}
+
+TEST_CASE("spans are described in their largest whole unit",
+          "[runtime][text]") {
+  CHECK(DescribeSpan(0) == "0 seconds");
+  CHECK(DescribeSpan(1) == "1 second");
+  CHECK(DescribeSpan(59) == "59 seconds");
+  CHECK(DescribeSpan(120) == "2 minutes");
+  CHECK(DescribeSpan(3600) == "1 hour");
+  CHECK(DescribeSpan(90 * 86400) == "90 days");
+  CHECK(DescribeSpan(90 * 86400 + 5) == "more than 90 days");
+  // 9999-01-01 is 7974 years and 361 days after 2024-01-05.
+  CHECK(DescribeSpan(*ParseTime("9999-01-01T00:00:00Z") -
+                     *ParseTime("2024-01-05T00:00:00Z")) ==
+        "more than 7974 years");
+}
+
+TEST_CASE("64-bit values print as 16 hex digits", "[runtime][text]") {
+  CHECK(Hex64(0) == "0000000000000000");
+  CHECK(Hex64(0xcbf29ce484222325ull) == "cbf29ce484222325");
+  CHECK(Hex64(~0ull) == "ffffffffffffffff");
 }
 
 TEST_CASE("records own their strings across copies and moves",

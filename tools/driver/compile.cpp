@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/ir/passes.h"
 #include "compiler/lower/lower.h"
 #include "compiler/sema/sema.h"
 #include "compiler/syntax/parser.h"
@@ -204,6 +205,8 @@ CompileResult Compile(const std::vector<std::string>& paths,
         lower::CheckRunnable(checked, engine)) {
       result.program = lower::Lower(checked);
       timer.Done("lower");
+      ir::RunPasses(*result.program);
+      timer.Done("passes");
       std::string problem = ir::Verify(*result.program);
       if (!problem.empty()) {
         err << "parcours: internal error: the IR is invalid: " << problem

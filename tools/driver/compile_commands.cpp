@@ -1,4 +1,5 @@
 // `parcours check` and `parcours build`.
+#include <chrono>
 #include <fstream>
 #include <iostream>
 
@@ -75,7 +76,11 @@ int BuildCommand(const std::vector<std::string>& raw, std::ostream& out,
   } else if (emit == "ir") {
     text = ir::Dump(*result.program);
   } else {
+    auto start = std::chrono::steady_clock::now();
     text = jit::EmitLlvm(*result.program, /*optimize=*/true);
+    std::chrono::duration<double, std::milli> spent =
+        std::chrono::steady_clock::now() - start;
+    if (options.verbose) err << "parcours: llvm " << spent.count() << " ms\n";
   }
 
   std::string path = args.Get("-o", "-");

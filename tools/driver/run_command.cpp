@@ -1,11 +1,15 @@
 // `parcours run`: compile, then process an event stream.
-#include <fstream>
 #include <iostream>
+#include <memory>
+#include <sstream>
+#include <utility>
 
 #include "compiler/interp/interpreter.h"
 #include "compiler/jit/jit.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/run.h"
+#include "runtime/ingest/event_input.h"
+#include "runtime/sinks/json_lines_file.h"
 #include "runtime/sinks/json_lines_sink.h"
 #include "tools/driver/commands.h"
 
@@ -15,7 +19,8 @@ namespace {
 const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
-    "       [--until TIME] [--batch N] [--jit-cache DIR]\n";
+    "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
+    "       [--max-clock-jump DURATION]\n";
 
 struct RunSettings {
   std::string events;
@@ -49,10 +54,18 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
   }
   if (args.Has("--until")) {
     auto until = common::ParseTime(args.Get("--until", ""));
-    if (!until) {
+    if (!until || *until < common::kEarliestTime ||
+        *until > common::kLatestTime) {
       return fail("`--until` takes a UTC time such as 2011-12-31T00:00:00Z");
     }
     settings->options.until = *until;
+  }
+  if (args.Has("--max-clock-jump")) {
+    auto jump = common::ParseDuration(args.Get("--max-clock-jump", ""));
+    if (!jump) {
+      return fail("`--max-clock-jump` takes a duration: 400d, 12h, 0");
+    }
+    settings->options.max_clock_jump = *jump;
   }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
@@ -66,15 +79,37 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
   return true;
 }
 
+// With `verbose`, the JIT's time, whether the object cache served it, and
+// the time of each of its steps:
+// `parcours: jit 17.2 ms (cache miss; lower 1.5 ms, optimize 5.8 ms, ...)`.
+void PrintJitTime(const jit::JitReport& report, std::ostream& err) {
+  double total = 0;
+  std::string steps;
+  for (const jit::JitPhase& phase : report.phases) {
+    total += phase.seconds;
+    if (phase.name == "cache") continue;
+    std::ostringstream step;
+    step << (steps.empty() ? "; " : ", ") << phase.name << " "
+         << phase.seconds * 1e3 << " ms";
+    steps += step.str();
+  }
+  const char* cache = report.cache_file.empty() ? "no cache"
+                      : report.cache_hit        ? "cache hit"
+                                                : "cache miss";
+  err << "parcours: jit " << total * 1e3 << " ms (" << cache << steps << ")\n";
+}
+
 std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
                                              const RunSettings& settings,
-                                             std::ostream& err) {
+                                             bool verbose, std::ostream& err) {
   if (settings.engine == "interp") return interp::MakeInterpreter(program);
   std::string error;
   jit::JitOptions options;
   options.cache_dir = settings.jit_cache;
-  auto evaluator = jit::MakeJit(program, options, &error);
+  jit::JitReport report;
+  auto evaluator = jit::MakeJit(program, options, &error, &report);
   if (!evaluator) err << "parcours: the JIT failed: " << error << "\n";
+  if (evaluator && verbose) PrintJitTime(report, err);
   return evaluator;
 }
 
@@ -86,7 +121,7 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   Arguments args = ParseArguments(
       raw,
       {"--events", "--state", "--out", "--engine", "--dead-letter", "--until",
-       "--batch", "--jit-cache", "--format"},
+       "--batch", "--jit-cache", "--format", "--max-clock-jump"},
       {"--strict", "--werror", "--verbose"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
@@ -100,39 +135,38 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   CompileResult compiled = Compile(args.positional, compile_options, err);
   if (compiled.io_failed) return 2;
   if (!compiled.program) return 1;
-  auto evaluator = MakeEvaluator(*compiled.program, settings, err);
+  auto evaluator =
+      MakeEvaluator(*compiled.program, settings, compile_options.verbose, err);
   if (!evaluator) return 2;
 
-  std::ifstream events_file;
-  std::istream* events = &std::cin;
-  if (settings.events != "-") {
-    events_file.open(settings.events, std::ios::binary);
-    if (!events_file) {
-      err << "parcours: cannot read events file `" << settings.events << "`\n";
-      return 2;
-    }
-    events = &events_file;
+  auto events = ingest::EventInput::Open(settings.events);
+  if (!events.ok()) {
+    err << "parcours: " << events.status().message() << "\n";
+    return 2;
   }
-  std::ofstream out_file;
-  std::ostream* actions = &out;
-  std::string sink_name = "stdout";
-  if (settings.out != "-") {
-    out_file.open(settings.out, std::ios::binary | std::ios::app);
-    if (!out_file) {
-      err << "parcours: cannot write actions file `" << settings.out << "`\n";
+  settings.options.events_name = (*events)->name();
+
+  // A file sink can tell which actions an interrupted run already wrote;
+  // stdout cannot, so after a crash some may be written twice there.
+  std::unique_ptr<sinks::ActionSink> sink;
+  if (settings.out == "-") {
+    sink = std::make_unique<sinks::JsonLinesSink>(out, "stdout");
+  } else {
+    auto file = sinks::JsonLinesFileSink::Open(settings.out);
+    if (!file.ok()) {
+      err << "parcours: " << file.status().message() << "\n";
       return 2;
     }
-    actions = &out_file;
-    sink_name = "file `" + settings.out + "`";
+    sink = std::move(*file);
   }
 
-  sinks::JsonLinesSink sink(*actions, sink_name);
-  engine::RunResult result = engine::Run(*compiled.program, *evaluator, *events,
-                                         sink, settings.options);
+  engine::RunResult result =
+      engine::Run(*compiled.program, *evaluator, (*events)->stream(), *sink,
+                  settings.options);
   err << engine::FormatSummary(result.summary);
   if (!result.status.ok()) {
     err << "parcours: " << result.status.message() << "\n";
-    return settings.options.strict ? 1 : 2;
+    return result.stopped_at_bad_line ? 1 : 2;
   }
   return 0;
 }

@@ -1,0 +1,302 @@
+#include "compiler/ir/passes.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/semantics.h"
+
+namespace parcours::ir {
+namespace {
+
+// The words of a value, as the interpreter's registers hold them.
+struct Words {
+  int64_t word0 = 0;
+  int64_t word1 = 0;
+};
+
+int OperandCount(Op op) {
+  switch (op) {
+    case Op::Const:
+    case Op::ConstString:
+    case Op::Load:
+    case Op::IsPresent:
+    case Op::Now: return 0;
+    case Op::Neg:
+    case Op::Not:
+    case Op::IntToDecimal: return 1;
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div:
+    case Op::Eq:
+    case Op::Ne:
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge:
+    case Op::And:
+    case Op::Or:
+    case Op::Guard: return 2;
+  }
+  return 0;
+}
+
+bool IsComparison(Op op) {
+  return op == Op::Eq || op == Op::Ne || op == Op::Lt || op == Op::Le ||
+         op == Op::Gt || op == Op::Ge;
+}
+
+// Add, Sub, Mul and Div as the interpreter computes them: dispatched on the
+// result type, money keeping or combining its currency.
+// TODO: this dispatch repeats the interpreter's `Arithmetic` and `Compare`;
+// moving both into compiler/ir/semantics.h would let the two share it.
+Words Arithmetic(Op op, Type type, Words a, Words b) {
+  if (type == Type::Money) {
+    switch (op) {
+      case Op::Add:
+        return {WrapAdd(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Sub:
+        return {WrapSub(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
+      case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
+      default: break;
+    }
+  }
+  if (type == Type::Decimal && op == Op::Mul) {
+    return {parcours_decimal_mul(a.word0, b.word0)};
+  }
+  if (type == Type::Decimal && op == Op::Div) {
+    return {parcours_decimal_div(a.word0, b.word0)};
+  }
+  switch (op) {
+    case Op::Add: return {WrapAdd(a.word0, b.word0)};
+    case Op::Sub: return {WrapSub(a.word0, b.word0)};
+    case Op::Mul: return {WrapMul(a.word0, b.word0)};
+    case Op::Div: return {IntDiv(a.word0, b.word0)};
+    default: break;
+  }
+  return {};
+}
+
+bool OrderHolds(Op op, int64_t order) {
+  switch (op) {
+    case Op::Eq: return order == 0;
+    case Op::Ne: return order != 0;
+    case Op::Lt: return order < 0;
+    case Op::Le: return order <= 0;
+    case Op::Gt: return order > 0;
+    case Op::Ge: return order >= 0;
+    default: return false;
+  }
+}
+
+// A comparison of two one- or two-word values other than strings: money of
+// currencies that do not compare is false whatever the operator.
+bool Compare(Op op, Type operand_type, Words a, Words b) {
+  if (operand_type == Type::Money && !ComparableCurrencies(a.word1, b.word1)) {
+    return false;
+  }
+  return OrderHolds(op, a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0));
+}
+
+bool CompareStrings(Op op, const std::string& a, const std::string& b) {
+  int64_t order =
+      parcours_string_compare(a.data(), static_cast<int64_t>(a.size()),
+                              b.data(), static_cast<int64_t>(b.size()));
+  return OrderHolds(op, order);
+}
+
+// The value of `inst` when its operands in `body` are constants the
+// interpreter could read without a frame; nothing otherwise.
+std::optional<Words> Evaluate(const Program& program,
+                              const std::vector<Inst>& body, const Inst& inst) {
+  int operands = OperandCount(inst.op);
+  if (operands == 0) return std::nullopt;
+  const Inst& a = body[inst.a];
+  const Inst& b = operands == 2 ? body[inst.b] : a;
+
+  // A string constant's words are a pointer into the program, so only a
+  // string comparison can fold it, by the bytes it points to.
+  if (IsComparison(inst.op) && inst.operand_type == Type::String) {
+    if (a.op != Op::ConstString || b.op != Op::ConstString) return std::nullopt;
+    return Words{CompareStrings(inst.op, program.strings[a.imm],
+                                program.strings[b.imm])};
+  }
+  if (a.op != Op::Const || b.op != Op::Const) return std::nullopt;
+
+  Words x{a.imm, a.imm2};
+  Words y{b.imm, b.imm2};
+  switch (inst.op) {
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div: return Arithmetic(inst.op, inst.type, x, y);
+    case Op::Neg: return Words{WrapSub(0, x.word0), x.word1};
+    case Op::Eq:
+    case Op::Ne:
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge: return Words{Compare(inst.op, inst.operand_type, x, y)};
+    case Op::And:
+    case Op::Guard: return Words{x.word0 & y.word0};
+    case Op::Or: return Words{x.word0 | y.word0};
+    case Op::Not: return Words{x.word0 ^ 1};
+    case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
+    case Op::Const:
+    case Op::ConstString:
+    case Op::Load:
+    case Op::IsPresent:
+    case Op::Now: break;
+  }
+  return std::nullopt;
+}
+
+int FoldFunction(const Program& program, Function& function) {
+  int folded = 0;
+  for (Inst& inst : function.body) {
+    std::optional<Words> value = Evaluate(program, function.body, inst);
+    if (!value) continue;
+    Inst constant{Op::Const, inst.type, inst.type};
+    constant.imm = value->word0;
+    constant.imm2 = value->word1;
+    inst = constant;
+    ++folded;
+  }
+  return folded;
+}
+
+int RemoveDeadInFunction(Function& function) {
+  std::vector<Inst>& body = function.body;
+  if (body.empty()) return 0;
+
+  // Operands come before their users, so one backward sweep finds them all.
+  std::vector<bool> live(body.size(), false);
+  live.back() = true;
+  for (size_t i = body.size(); i-- > 0;) {
+    if (!live[i]) continue;
+    int operands = OperandCount(body[i].op);
+    if (operands >= 1) live[body[i].a] = true;
+    if (operands == 2) live[body[i].b] = true;
+  }
+
+  std::vector<int32_t> renumbered(body.size(), -1);
+  std::vector<Inst> kept;
+  for (size_t i = 0; i < body.size(); ++i) {
+    if (!live[i]) continue;
+    Inst inst = body[i];
+    int operands = OperandCount(inst.op);
+    if (operands >= 1) inst.a = renumbered[inst.a];
+    if (operands == 2) inst.b = renumbered[inst.b];
+    renumbered[i] = static_cast<int32_t>(kept.size());
+    kept.push_back(inst);
+  }
+  int removed = static_cast<int>(body.size() - kept.size());
+  body = std::move(kept);
+  return removed;
+}
+
+// The step an `If` always continues at, or nothing when it depends on its
+// condition. The engine takes `next` when the condition's word is not 0.
+std::optional<int32_t> FixedSuccessor(const Program& program,
+                                      const Step& step) {
+  if (step.kind != StepKind::If) return std::nullopt;
+  if (step.next == step.else_next) return step.next;
+  const Inst& result = program.functions[step.condition].body.back();
+  if (result.op != Op::Const) return std::nullopt;
+  return result.imm != 0 ? step.next : step.else_next;
+}
+
+// Where a jump to `target` really lands once fixed `If`s are passed
+// through. A cycle of fixed `If`s (which lowering never builds) is left
+// as it is.
+int32_t Land(const Program& program, const Journey& journey, int32_t target) {
+  int32_t landing = target;
+  for (size_t hops = 0; hops <= journey.steps.size(); ++hops) {
+    if (landing < 0) return landing;
+    std::optional<int32_t> fixed =
+        FixedSuccessor(program, journey.steps[landing]);
+    if (!fixed) return landing;
+    landing = *fixed;
+  }
+  return target;
+}
+
+std::vector<bool> Reachable(const Journey& journey) {
+  std::vector<bool> reached(journey.steps.size(), false);
+  std::vector<int32_t> pending = {journey.entry};
+  while (!pending.empty()) {
+    int32_t step = pending.back();
+    pending.pop_back();
+    if (step < 0 || reached[step]) continue;
+    reached[step] = true;
+    pending.push_back(journey.steps[step].next);
+    pending.push_back(journey.steps[step].else_next);
+  }
+  return reached;
+}
+
+int RemoveDeadSteps(const Program& program, Journey& journey) {
+  journey.entry = Land(program, journey, journey.entry);
+  for (Step& step : journey.steps) {
+    step.next = Land(program, journey, step.next);
+    step.else_next = Land(program, journey, step.else_next);
+  }
+
+  std::vector<bool> reached = Reachable(journey);
+  std::vector<int32_t> renumbered(journey.steps.size(), -1);
+  std::vector<Step> kept;
+  for (size_t i = 0; i < journey.steps.size(); ++i) {
+    if (!reached[i]) continue;
+    renumbered[i] = static_cast<int32_t>(kept.size());
+    kept.push_back(std::move(journey.steps[i]));
+  }
+  auto renumber = [&](int32_t step) {
+    return step < 0 ? step : renumbered[step];
+  };
+  journey.entry = renumber(journey.entry);
+  for (Step& step : kept) {
+    step.next = renumber(step.next);
+    step.else_next = renumber(step.else_next);
+  }
+  int removed = static_cast<int>(journey.steps.size() - kept.size());
+  journey.steps = std::move(kept);
+  return removed;
+}
+
+}  // namespace
+
+int FoldConstants(Program& program) {
+  int folded = 0;
+  for (Function& function : program.functions) {
+    folded += FoldFunction(program, function);
+  }
+  return folded;
+}
+
+int RemoveDeadInstructions(Program& program) {
+  int removed = 0;
+  for (Function& function : program.functions) {
+    removed += RemoveDeadInFunction(function);
+  }
+  return removed;
+}
+
+int RemoveDeadBranches(Program& program) {
+  int removed = 0;
+  for (Journey& journey : program.journeys) {
+    removed += RemoveDeadSteps(program, journey);
+  }
+  return removed;
+}
+
+PassStats RunPasses(Program& program) {
+  PassStats stats;
+  stats.folded = FoldConstants(program);
+  stats.dead_instructions = RemoveDeadInstructions(program);
+  stats.dead_steps = RemoveDeadBranches(program);
+  return stats;
+}
+
+}  // namespace parcours::ir

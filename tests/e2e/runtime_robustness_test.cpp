@@ -1,0 +1,211 @@
+// `parcours run` as a separate process when things go wrong around it: an
+// input that is a directory, two runs on one state, a typo of a
+// timestamp, and a run killed at random moments.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <random>
+#include <set>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/store/store.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+
+const std::string kCampaign =
+    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
+const std::string kSmallEvents =
+    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
+        .string();
+const std::string kAllEvents =
+    (testing::SourceDir() / "examples/uci-online-retail/events.jsonl").string();
+
+TEST_CASE("events that are a directory are an error, not an empty input") {
+  auto scratch = testing::ScratchDir("events-dir");
+  auto folder = (scratch / "folder").string();
+  std::filesystem::create_directory(folder);
+  auto state = (scratch / "state.db").string();
+
+  auto named = RunParcours({"run", kCampaign, "--events", folder, "--state",
+                            state, "--engine", "interp"},
+                           scratch);
+  CHECK(named.exit_code == 2);
+  CHECK_THAT(named.err, Catch::Contains("parcours: events file `" + folder +
+                                        "` is a directory\n"));
+
+  auto piped = RunParcours({"run", kCampaign, "--events", "-", "--state", state,
+                            "--engine", "interp"},
+                           scratch, folder);
+  CHECK(piped.exit_code == 2);
+  CHECK_THAT(piped.err, Catch::Contains("parcours: stdin is a directory\n"));
+  CHECK_FALSE(std::filesystem::exists(state));
+}
+
+TEST_CASE("a second run on a state in use fails at once, touching nothing") {
+  auto scratch = testing::ScratchDir("locked");
+  auto state = (scratch / "state.db").string();
+  auto out = (scratch / "out.jsonl").string();
+  auto held = store::Store::Open(state);
+  REQUIRE(held.ok());
+  std::string before = testing::ReadText(state);
+
+  std::vector<std::string> args = {
+      "run", kCampaign, "--events", kSmallEvents, "--state",
+      state, "--out",   out,        "--engine",   "interp"};
+  for (bool strict : {false, true}) {
+    if (strict) args.push_back("--strict");
+    auto second = RunParcours(args, scratch);
+    CHECK(second.exit_code == 2);
+    CHECK_THAT(second.err, Catch::Contains("parcours: state file `" + state +
+                                           "` is in use by another run\n"));
+  }
+  CHECK(testing::ReadText(state) == before);
+  CHECK(testing::ReadText(out).empty());
+
+  held.value().reset();
+  CHECK(RunParcours(args, scratch).exit_code == 0);
+}
+
+TEST_CASE("a timestamp typo does not move the clock, unless allowed") {
+  auto scratch = testing::ScratchDir("clock-jump");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events,
+                     R"({"type":"identify","userId":"1","messageId":"a",)"
+                     R"("timestamp":"2011-01-05T00:00:00Z"})"
+                     "\n"
+                     R"({"type":"identify","userId":"2","messageId":"b",)"
+                     R"("timestamp":"9999-01-01T00:00:00Z"})"
+                     "\n");
+
+  auto run = [&](const std::string& name, std::vector<std::string> extra) {
+    std::vector<std::string> args = {
+        "run",      kCampaign,
+        "--events", events.string(),
+        "--state",  (scratch / (name + ".db")).string(),
+        "--engine", "interp",
+        "--until",  "2011-03-01T00:00:00Z"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunParcours(args, scratch);
+  };
+
+  auto guarded = run("guarded", {});
+  CHECK(guarded.exit_code == 0);
+  CHECK_THAT(guarded.err, Catch::Contains("1 dead letter,"));
+  CHECK_THAT(guarded.err, Catch::Contains("clock at 2011-03-01T00:00:00Z"));
+  CHECK_THAT(testing::ReadText(scratch / "guarded.db.deadletter.jsonl"),
+             Catch::Contains("raise --max-clock-jump"));
+
+  auto allowed = run("allowed", {"--max-clock-jump", "0"});
+  CHECK(allowed.exit_code == 0);
+  CHECK_THAT(allowed.err, Catch::Contains("clock at 9999-01-01T00:00:00Z"));
+
+  auto wide = run("wide", {"--max-clock-jump", "400d"});
+  CHECK_THAT(wide.err, Catch::Contains("1 dead letter,"));
+
+  auto bad = run("bad", {"--max-clock-jump", "soon"});
+  CHECK(bad.exit_code == 2);
+  CHECK_THAT(bad.err, Catch::Contains("`--max-clock-jump` takes a duration"));
+}
+
+// Starts `parcours ARGS...` with stdin and stdout on /dev/null.
+pid_t Spawn(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {PARCOURS_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    ::dup2(null, 0);
+    ::dup2(null, 1);
+    ::dup2(null, 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+std::vector<std::string> Ids(const std::string& actions) {
+  std::vector<std::string> ids;
+  std::istringstream lines(actions);
+  for (std::string line; std::getline(lines, line);) {
+    size_t at = line.find("\"id\":\"");
+    ids.push_back(at == std::string::npos ? line : line.substr(at + 6, 16));
+  }
+  return ids;
+}
+
+TEST_CASE("a run killed at random moments writes each action exactly once") {
+  auto scratch = testing::ScratchDir("killed");
+  // Enough events that a run takes a while; small batches, so that most
+  // moments fall between a delivery and the commit that records it.
+  std::string all = testing::ReadText(kAllEvents);
+  size_t end = 0;
+  for (int i = 0; i < 12000 && end != std::string::npos; ++i) {
+    end = all.find('\n', end + 1);
+  }
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, all.substr(0, end + 1));
+
+  auto args = [&](const std::string& name) {
+    return std::vector<std::string>{
+        "run",      kCampaign,
+        "--events", events.string(),
+        "--state",  (scratch / (name + ".db")).string(),
+        "--out",    (scratch / (name + ".jsonl")).string(),
+        "--engine", "interp",
+        "--batch",  "7"};
+  };
+  auto whole = RunParcours(args("whole"), scratch);
+  REQUIRE(whole.exit_code == 0);
+  std::string expected = testing::ReadText(scratch / "whole.jsonl");
+  REQUIRE(Ids(expected).size() > 500);
+
+  std::random_device device;
+  unsigned seed = device();
+  INFO("seed " << seed);
+  std::mt19937 random(seed);
+  std::uniform_int_distribution<int> delay_ms(30, 100);
+  int kills = 0;
+  for (int attempt = 0; attempt < 10; ++attempt) {
+    pid_t child = Spawn(args("killed"));
+    REQUIRE(child > 0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    REQUIRE(::waitpid(child, &status, 0) == child);
+    if (WIFSIGNALED(status)) {
+      ++kills;
+    } else {
+      REQUIRE(WEXITSTATUS(status) == 0);
+    }
+  }
+  auto last = RunParcours(args("killed"), scratch);
+  INFO(last.err);
+  REQUIRE(last.exit_code == 0);
+  INFO(kills << " runs killed");
+  CHECK(kills > 0);
+
+  std::string got = testing::ReadText(scratch / "killed.jsonl");
+  std::vector<std::string> ids = Ids(got);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
+  CHECK(ids == Ids(expected));
+  CHECK(got == expected);
+}
+
+}  // namespace
+}  // namespace parcours

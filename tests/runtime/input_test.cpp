@@ -1,0 +1,247 @@
+// The edges of a run: reading the input when reading fails, and finding
+// which actions an interrupted run already wrote to its file.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "runtime/ingest/event_input.h"
+#include "runtime/ingest/line_reader.h"
+#include "runtime/sinks/json_lines_file.h"
+#include "tests/runtime/runtime_test_support.h"
+#include "tests/support/files.h"
+
+namespace parcours::testing {
+namespace {
+
+// Gives `text`, then fails the next read the way a stream buffer does.
+class FailingBuffer final : public std::streambuf {
+ public:
+  explicit FailingBuffer(std::string text) : text_(std::move(text)) {
+    setg(text_.data(), text_.data(), text_.data() + text_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    throw std::runtime_error("the disk went away");
+  }
+
+ private:
+  std::string text_;
+};
+
+TEST_CASE("a read error ends the lines and says why", "[runtime][input]") {
+  FailingBuffer buffer("one\ntwo\nthr");
+  std::istream input(&buffer);
+  ingest::LineReader reader(input, 100);
+  std::string line;
+  bool too_long = false;
+  REQUIRE(reader.Next(line, too_long));
+  CHECK(line == "one");
+  REQUIRE(reader.Next(line, too_long));
+  CHECK(line == "two");
+  CHECK_FALSE(reader.Next(line, too_long));
+  CHECK(line.empty());  // the half-read line is dropped
+  CHECK(reader.failed());
+  CHECK(reader.error() == "the disk went away");
+  CHECK_FALSE(reader.Next(line, too_long));
+}
+
+TEST_CASE("reading a directory is an error, not an empty input",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string line;
+  bool too_long = false;
+
+  SECTION("through std::ifstream, which throws from inside the read") {
+    std::ifstream input(dir.File(""), std::ios::binary);
+    ingest::LineReader reader(input, 100);
+    CHECK_FALSE(reader.Next(line, too_long));
+    CHECK(reader.failed());
+    CHECK(reader.error() == "Is a directory");
+  }
+
+  SECTION("through a descriptor, as stdin would be") {
+    int fd = ::open(dir.File("").c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    ingest::FdInputBuffer buffer(fd, true);
+    std::istream input(&buffer);
+    ingest::LineReader reader(input, 100);
+    CHECK_FALSE(reader.Next(line, too_long));
+    CHECK(reader.failed());
+    CHECK(reader.error() == "Is a directory");
+  }
+
+  SECTION("opened by name, it is refused before any read") {
+    auto input = ingest::EventInput::Open(dir.File("x"));
+    REQUIRE_FALSE(input.ok());
+    CHECK(input.status().message() == "cannot read events file `" +
+                                          dir.File("x") +
+                                          "`: No such file or directory");
+    std::filesystem::create_directory(dir.File("d"));
+    input = ingest::EventInput::Open(dir.File("d"));
+    REQUIRE_FALSE(input.ok());
+    CHECK(input.status().message() ==
+          "events file `" + dir.File("d") + "` is a directory");
+  }
+}
+
+TEST_CASE("a file read through a descriptor gives its lines",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string text;
+  for (int i = 0; i < 20000; ++i) text += "line " + std::to_string(i) + "\n";
+  std::ofstream(path, std::ios::binary) << text << "last";
+
+  auto input = ingest::EventInput::Open(path);
+  REQUIRE(input.ok());
+  CHECK((*input)->name() == "events file `" + path + "`");
+  ingest::LineReader reader((*input)->stream(), 100);
+  std::string line;
+  bool too_long = false;
+  int count = 0;
+  while (reader.Next(line, too_long)) {
+    if (count < 20000) CHECK(line == "line " + std::to_string(count));
+    ++count;
+  }
+  CHECK(count == 20001);
+  CHECK(line.empty());
+  CHECK_FALSE(reader.failed());
+}
+
+TEST_CASE("a run over an unreadable stream fails and names it",
+          "[runtime][input][run]") {
+  Shop shop = MakeShop();
+  TempDir dir;
+  auto evaluator = interp::MakeInterpreter(shop.program);
+  std::ifstream events(dir.File(""), std::ios::binary);
+  sinks::MemorySink sink;
+  engine::RunOptions options = OptionsFor(dir.File("s.db"));
+  options.events_name = "events file `x`";
+  auto result = engine::Run(shop.program, *evaluator, events, sink, options);
+  CHECK(result.status.message() ==
+        "could not read events file `x` after line 0: Is a directory");
+  CHECK_FALSE(result.stopped_at_bad_line);
+}
+
+std::vector<std::string_view> Views(const std::vector<std::string>& lines) {
+  return std::vector<std::string_view>(lines.begin(), lines.end());
+}
+
+TEST_CASE("the end of an action file tells which pending lines it holds",
+          "[runtime][sink]") {
+  const std::vector<std::string> pending = {"{\"id\":\"a\"}", "{\"id\":\"b\"}",
+                                            "{\"id\":\"c\"}"};
+  struct Case {
+    const char* name;
+    std::string tail;
+    bool whole;
+    size_t delivered;
+    size_t cut;
+  };
+  const std::string old = "{\"id\":\"old\"}\n";
+  const Case cases[] = {
+      {"empty file", "", true, 0, 0},
+      {"none of them", old, true, 0, 0},
+      {"the first", old + pending[0] + "\n", true, 1, 0},
+      {"two", old + pending[0] + "\n" + pending[1] + "\n", true, 2, 0},
+      {"all, at the file's start",
+       pending[0] + "\n" + pending[1] + "\n" + pending[2] + "\n", true, 3, 0},
+      {"all, in a window",
+       "\n" + pending[0] + "\n" + pending[1] + "\n" + pending[2] + "\n", false,
+       3, 0},
+      {"one and a cut-short second", old + pending[0] + "\n{\"id\":\"b", true,
+       1, 8},
+      {"a cut-short first", old + "{\"i", true, 0, 3},
+      {"a whole line without its newline", old + pending[0], true, 0,
+       pending[0].size()},
+      {"someone else's last line", old + pending[0] + "\nother\n", true, 0, 0},
+      {"someone else's cut line", old + pending[0] + "\nother", true, 0, 0},
+      {"a pending line without the ones before it", old + pending[1] + "\n",
+       true, 0, 0},
+      {"a line ending like a pending one", "x" + pending[0] + "\n", true, 0, 0},
+      {"a window without a newline", "{\"id\":\"a", false, 0, 0},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    size_t cut = 99;
+    CHECK(sinks::MatchDeliveredTail(c.tail, c.whole, Views(pending), cut) ==
+          c.delivered);
+    CHECK(cut == c.cut);
+  }
+}
+
+TEST_CASE("an action file is repaired and not written twice after a crash",
+          "[runtime][sink][run]") {
+  Shop shop = MakeShop();
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  std::string out = dir.File("actions.jsonl");
+  std::string events =
+      Lines({Order("p1", "o1", "2011-01-02T10:00:00Z", "150"),
+             Order("p2", "o2", "2011-01-02T11:00:00Z", "150"),
+             Order("p3", "o3", "2011-01-02T12:00:00Z", "150"),
+             Order("p4", "o4", "2011-01-02T13:00:00Z", "150"),
+             Order("p5", "o5", "2011-01-02T14:00:00Z", "150")});
+  engine::RunOptions options = OptionsFor(state);
+  options.batch_size = 2;
+  auto evaluator = interp::MakeInterpreter(shop.program);
+  {
+    auto sink = sinks::JsonLinesFileSink::Open(out);
+    REQUIRE(sink.ok());
+    std::istringstream input(events);
+    auto result = engine::Run(shop.program, *evaluator, input, **sink, options);
+    REQUIRE(result.status.ok());
+  }
+  std::string whole = testing::ReadText(out);
+  REQUIRE(std::count(whole.begin(), whole.end(), '\n') == 5);
+
+  // As if the run had been killed while writing the fourth line, after
+  // the last batch committed but before its delivery was recorded.
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE meta SET value = 1 WHERE key = "
+                     "'outbox_delivered'")
+                .ok());
+  }
+  size_t fourth = 0;
+  for (int i = 0; i < 3; ++i) fourth = whole.find('\n', fourth) + 1;
+  std::filesystem::resize_file(out, fourth + 10);
+
+  auto sink = sinks::JsonLinesFileSink::Open(out);
+  REQUIRE(sink.ok());
+  std::istringstream none("");
+  auto result = engine::Run(shop.program, *evaluator, none, **sink, options);
+  REQUIRE(result.status.ok());
+  CHECK(testing::ReadText(out) == whole);
+  CHECK(result.summary.already_delivered == 2);
+  CHECK(result.summary.redelivered == 2);
+  CHECK_THAT(engine::FormatSummary(result.summary),
+             Catch::Contains("re-sent 2 actions committed by an interrupted "
+                             "run\nskipped 2 actions of an interrupted run "
+                             "already in the output\n"));
+  CHECK(QueryInt(state,
+                 "SELECT value FROM meta WHERE key = "
+                 "'outbox_delivered'") == 5);
+}
+
+TEST_CASE("an action file sink refuses a directory", "[runtime][sink]") {
+  TempDir dir;
+  auto sink = sinks::JsonLinesFileSink::Open(dir.File(""));
+  REQUIRE_FALSE(sink.ok());
+  CHECK(sink.status().message() ==
+        "cannot write actions file `" + dir.File("") + "`: it is a directory");
+}
+
+}  // namespace
+}  // namespace parcours::testing
