@@ -88,12 +88,77 @@ std::string UnpackCurrency(int64_t packed) {
   return code;
 }
 
+namespace {
+
+// What a function reads: the profile words it loads, and the clock.
+struct Reads {
+  std::vector<int32_t> profile_words;
+  bool clock = false;
+};
+
+Reads ReadsOf(const Function& function) {
+  Reads reads;
+  for (const Inst& inst : function.body) {
+    if (inst.op == Op::Now) reads.clock = true;
+    bool loads = inst.op == Op::Load || inst.op == Op::IsPresent;
+    if (!loads || inst.base != Base::Profile) continue;
+    int words = inst.op == Op::Load ? WordCount(inst.type) : 1;
+    for (int w = 0; w < words; ++w) {
+      reads.profile_words.push_back(static_cast<int32_t>(inst.imm) + w);
+    }
+  }
+  return reads;
+}
+
+bool ReadsRange(const Reads& reads, int32_t offset, int32_t words) {
+  for (int32_t word : reads.profile_words) {
+    if (word >= offset && word < offset + words) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 void AnalyzeDependencies(Program& program) {
   program.aggregates_by_event.assign(program.events.size(), {});
   for (size_t i = 0; i < program.aggregates.size(); ++i) {
     const Aggregate& aggregate = program.aggregates[i];
     program.aggregates_by_event[aggregate.event_type].push_back(
         static_cast<int32_t>(i));
+  }
+
+  program.segments_by_event.assign(program.events.size(), {});
+  program.segments_on_identify.clear();
+  program.time_dependent_segments.clear();
+  for (size_t s = 0; s < program.segments.size(); ++s) {
+    auto segment = static_cast<int32_t>(s);
+    Reads reads = ReadsOf(program.functions[program.segments[s].predicate]);
+    if (reads.clock) program.time_dependent_segments.push_back(segment);
+
+    bool reads_attribute = false;
+    for (const Field& field : program.profile) {
+      int32_t words = WordCount(field.type);
+      reads_attribute = reads_attribute ||
+                        ReadsRange(reads, field.offset, words) ||
+                        (field.presence_offset >= 0 &&
+                         ReadsRange(reads, field.presence_offset, 1));
+    }
+    if (reads_attribute || reads.clock) {
+      program.segments_on_identify.push_back(segment);
+    }
+
+    for (size_t e = 0; e < program.events.size(); ++e) {
+      bool reads_aggregate = false;
+      for (int32_t index : program.aggregates_by_event[e]) {
+        const Aggregate& aggregate = program.aggregates[index];
+        reads_aggregate =
+            reads_aggregate ||
+            ReadsRange(reads, aggregate.offset, WordCount(aggregate.type));
+      }
+      if (reads_aggregate || reads.clock) {
+        program.segments_by_event[e].push_back(segment);
+      }
+    }
   }
 }
 
@@ -380,13 +445,27 @@ std::string Dump(const Program& program) {
     }
     out << "  }\n";
   }
+  auto list = [&](const std::vector<int32_t>& items) {
+    for (int32_t item : items) out << " " << item;
+    out << "\n";
+  };
   for (size_t i = 0; i < program.aggregates_by_event.size(); ++i) {
     if (program.aggregates_by_event[i].empty()) continue;
     out << "deps event " << i << " updates aggregates";
-    for (int32_t aggregate : program.aggregates_by_event[i]) {
-      out << " " << aggregate;
-    }
-    out << "\n";
+    list(program.aggregates_by_event[i]);
+  }
+  for (size_t i = 0; i < program.segments_by_event.size(); ++i) {
+    if (program.segments_by_event[i].empty()) continue;
+    out << "deps event " << i << " can change segments";
+    list(program.segments_by_event[i]);
+  }
+  if (!program.segments_on_identify.empty()) {
+    out << "deps identify can change segments";
+    list(program.segments_on_identify);
+  }
+  if (!program.time_dependent_segments.empty()) {
+    out << "deps time alone can change segments";
+    list(program.time_dependent_segments);
   }
   return out.str();
 }

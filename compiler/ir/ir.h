@@ -204,6 +204,14 @@ struct Program {
   // Dependency tables, derived by `AnalyzeDependencies`.
   // aggregates_by_event[e] lists the aggregates event type `e` updates.
   std::vector<std::vector<int32_t>> aggregates_by_event;
+  // segments_by_event[e] lists the segments an event of type `e` can
+  // change: those reading one of its aggregates or the clock.
+  std::vector<std::vector<int32_t>> segments_by_event;
+  // The segments a profile's attributes or the clock can change, which an
+  // `identify` recomputes.
+  std::vector<int32_t> segments_on_identify;
+  // The segments that read the clock: time alone can change them.
+  std::vector<int32_t> time_dependent_segments;
 };
 
 // Fills the derived tables of `program`.

@@ -37,8 +37,12 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       state_(state),
       triggered_by_(program.events.size()),
       exited_by_(program.events.size()) {
-  PARCOURS_CHECK(program.aggregates_by_event.size() == program.events.size(),
+  PARCOURS_CHECK(program.aggregates_by_event.size() == program.events.size() &&
+                     program.segments_by_event.size() == program.events.size(),
                  "AnalyzeDependencies has not run on the program");
+  for (size_t s = 0; s < program.segments.size(); ++s) {
+    all_segments_.push_back(static_cast<int32_t>(s));
+  }
   for (size_t j = 0; j < program.journeys.size(); ++j) {
     const ir::Journey& journey = program.journeys[j];
     triggered_by_[journey.trigger_event].push_back(static_cast<int32_t>(j));
@@ -77,7 +81,11 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   if (state_.IsProcessed(event.key)) return false;
 
   AdvanceClock(event.ClockTime());
+  bool is_new = state_.FindProfile(event.user_id) == nullptr;
   store::Profile& profile = state_.FindOrCreateProfile(event.user_id);
+  // A new profile starts with every segment computed from its defaults;
+  // afterwards an event recomputes only the segments it can change.
+  if (is_new) RecomputeSegments(profile, all_segments_);
   if (event.kind == ingest::EventKind::Identify) {
     ApplyIdentify(profile, event);
   } else {
@@ -109,7 +117,7 @@ void Engine::ApplyIdentify(store::Profile& profile,
   }
 
   // Segments read attributes too, so a changed trait can change them.
-  RecomputeSegments(profile);
+  RecomputeSegments(profile, program_.segments_on_identify);
   state_.MarkRecordDirty(profile);
 }
 
@@ -120,7 +128,7 @@ void Engine::ApplyTrack(store::Profile& profile,
           static_cast<size_t>(event.event_type) < program_.events.size(),
       "applying a track event of no declared type");
   UpdateAggregates(profile, event);
-  RecomputeSegments(profile);
+  RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
 
   // Exits before triggers: an event that ends a journey and starts one
@@ -157,8 +165,10 @@ void Engine::UpdateAggregates(store::Profile& profile,
   }
 }
 
-void Engine::RecomputeSegments(store::Profile& profile) {
-  for (const ir::Segment& segment : program_.segments) {
+void Engine::RecomputeSegments(store::Profile& profile,
+                               const std::vector<int32_t>& which) {
+  for (int32_t index : which) {
+    const ir::Segment& segment = program_.segments[index];
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
     int64_t member = evaluator_.Call(segment.predicate, frame) != 0 ? 1 : 0;
     profile.record.Set(segment.offset, member);

@@ -50,7 +50,11 @@ class Engine {
   void ApplyTrack(store::Profile& profile, const ingest::DecodedEvent& event);
   void UpdateAggregates(store::Profile& profile,
                         const ingest::DecodedEvent& event);
-  void RecomputeSegments(store::Profile& profile);
+  // Recomputes the segments `which` lists (indices into the program's
+  // segments): only those the change at hand can affect.
+  void RecomputeSegments(store::Profile& profile,
+                         const std::vector<int32_t>& which);
+  std::vector<int32_t> all_segments_;
   void ExitJourneys(store::Profile& profile, int32_t event_type);
   void TriggerJourneys(store::Profile& profile,
                        const ingest::DecodedEvent& event);

@@ -48,6 +48,27 @@ TEST_CASE("records get fixed, non-overlapping slots") {
   CHECK(program.aggregates_by_event[0] == std::vector<int32_t>{0, 1});
 }
 
+TEST_CASE("the IR records which segments each change can affect") {
+  auto compiled = testing::CompileText(
+      "profile { score: int = 0 }\n"
+      "event Order { total: money }\n"
+      "event Visit { page: string }\n"
+      "segment buyer = count(Order) > 0\n"
+      "segment scored = profile.score > 3\n"
+      "segment fresh = now - 1d > now - 2d\n"
+      "segment visitor = count(Visit) > 2 and profile.score > 0\n");
+  REQUIRE(compiled.program);
+  const ir::Program& program = *compiled.program;
+
+  // Orders change `buyer`; visits `visitor`; the clock `fresh`, always.
+  CHECK(program.segments_by_event[0] == std::vector<int32_t>{0, 2});
+  CHECK(program.segments_by_event[1] == std::vector<int32_t>{2, 3});
+  CHECK(program.segments_on_identify == std::vector<int32_t>{1, 2, 3});
+  CHECK(program.time_dependent_segments == std::vector<int32_t>{2});
+  CHECK_THAT(ir::Dump(program),
+             Catch::Contains("deps time alone can change segments 2"));
+}
+
 TEST_CASE("journeys become state machines with explicit successors") {
   auto compiled = testing::CompileText(
       "event Order { total: money }\n"
