@@ -88,6 +88,12 @@ std::string UnpackCurrency(int64_t packed) {
   return code;
 }
 
+const EventType& LocalsType(const Program& program, const Journey& journey) {
+  static const EventType kNoLocals;
+  if (journey.locals_event < 0) return kNoLocals;
+  return program.events[journey.locals_event];
+}
+
 namespace {
 
 // What a function reads: the profile words it loads, and the clock.
@@ -270,9 +276,19 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
            function < static_cast<int32_t>(program.functions.size());
   };
 
-  if (journey.trigger_event < 0 ||
-      journey.trigger_event >= static_cast<int32_t>(program.events.size())) {
-    return "journey `" + journey.name + "` triggers on an unknown event";
+  bool by_event = journey.trigger_kind == TriggerKind::Event;
+  int32_t events = static_cast<int32_t>(program.events.size());
+  int32_t segments = static_cast<int32_t>(program.segments.size());
+  bool known_event =
+      journey.trigger_event >= 0 && journey.trigger_event < events;
+  bool known_segment =
+      journey.trigger_segment >= 0 && journey.trigger_segment < segments;
+  if (by_event ? !known_event : !known_segment) {
+    return "journey `" + journey.name + "` triggers on an unknown " +
+           (by_event ? "event" : "segment");
+  }
+  if (!by_event && journey.locals_event != -1) {
+    return "journey `" + journey.name + "` has locals but no trigger event";
   }
   if (journey.trigger_filter != -1 && !valid_function(journey.trigger_filter)) {
     return "journey `" + journey.name + "` has an unknown filter function";
@@ -433,7 +449,18 @@ std::string Dump(const Program& program) {
     out << "  }\n";
   }
   for (const Journey& journey : program.journeys) {
-    out << "journey " << journey.name << " on event " << journey.trigger_event;
+    out << "journey " << journey.name;
+    switch (journey.trigger_kind) {
+      case TriggerKind::Event:
+        out << " on event " << journey.trigger_event;
+        break;
+      case TriggerKind::Entered:
+        out << " on entered segment " << journey.trigger_segment;
+        break;
+      case TriggerKind::Left:
+        out << " on left segment " << journey.trigger_segment;
+        break;
+    }
     if (journey.trigger_filter >= 0)
       out << " where fn" << journey.trigger_filter;
     for (int32_t exit_event : journey.exit_events) {

@@ -176,14 +176,21 @@ struct Step {
   int32_t line = 0;           // source line, for explanations
 };
 
+// What starts a journey: an event, or a profile entering or leaving a
+// segment.
+enum class TriggerKind : uint8_t { Event, Entered, Left };
+
 struct Journey {
   std::string name;
-  int32_t trigger_event = 0;    // EventType index
-  int32_t trigger_filter = -1;  // Function index, or -1 for none
+  TriggerKind trigger_kind = TriggerKind::Event;
+  int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
+  int32_t trigger_segment = -1;  // Entered, Left: Segment index
+  int32_t trigger_filter = -1;   // Function index, or -1 for none
   std::vector<int32_t> exit_events;
   int32_t entry = -1;  // first Step index, -1 for an empty journey
   std::vector<Step> steps;
-  // The instance keeps its trigger event's record as its locals.
+  // The instance keeps its trigger event's record as its locals; -1 (no
+  // locals) for a segment trigger.
   int32_t locals_event = 0;
 };
 
@@ -213,6 +220,10 @@ struct Program {
   // The segments that read the clock: time alone can change them.
   std::vector<int32_t> time_dependent_segments;
 };
+
+// The record type of a journey's locals: its trigger event's, or an empty
+// one for a journey started by a segment.
+const EventType& LocalsType(const Program& program, const Journey& journey);
 
 // Fills the derived tables of `program`.
 void AnalyzeDependencies(Program& program);

@@ -115,7 +115,7 @@ class Lowerer {
     for (const sema::JourneyInfo& journey : checked_.journeys) {
       // A journey with no trigger can never be entered (W0301 says so);
       // there is nothing to run.
-      if (journey.trigger_event < 0) continue;
+      if (journey.decl->triggers.empty()) continue;
       program_.journeys.push_back(LowerJourney(journey));
     }
     ir::AnalyzeDependencies(program_);
@@ -171,6 +171,19 @@ class Lowerer {
     lowered.name = journey.name;
     lowered.trigger_event = journey.trigger_event;
     lowered.locals_event = journey.trigger_event;
+    const syntax::Trigger& trigger = journey.decl->triggers.front();
+    if (trigger.kind != syntax::Trigger::Kind::Event) {
+      lowered.trigger_kind = trigger.kind == syntax::Trigger::Kind::Entered
+                                 ? ir::TriggerKind::Entered
+                                 : ir::TriggerKind::Left;
+      lowered.trigger_event = -1;
+      lowered.locals_event = -1;
+      for (size_t s = 0; s < checked_.segments.size(); ++s) {
+        if (checked_.segments[s].name == trigger.event.text) {
+          lowered.trigger_segment = static_cast<int32_t>(s);
+        }
+      }
+    }
     lowered.exit_events = journey.exit_events;
     journey_event_ = journey.trigger_event;
     if (journey.where != nullptr) {

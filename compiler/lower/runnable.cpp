@@ -116,8 +116,13 @@ class RunnabilityCheck {
 
   void CheckJourney(const syntax::JourneyDecl& journey) {
     for (const syntax::Trigger& trigger : journey.triggers) {
-      if (trigger.kind != syntax::Trigger::Kind::Event) {
-        Report(trigger.span, "triggers other than `on EVENT`");
+      bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
+                  trigger.kind == syntax::Trigger::Kind::Entered ||
+                  trigger.kind == syntax::Trigger::Kind::Left;
+      if (!runs) {
+        Report(trigger.span,
+               "triggers other than `on EVENT`, `on entered(...)` and "
+               "`on left(...)`");
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }

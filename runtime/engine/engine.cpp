@@ -36,7 +36,9 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       evaluator_(evaluator),
       state_(state),
       triggered_by_(program.events.size()),
-      exited_by_(program.events.size()) {
+      exited_by_(program.events.size()),
+      entered_by_(program.segments.size()),
+      left_by_(program.segments.size()) {
   PARCOURS_CHECK(program.aggregates_by_event.size() == program.events.size() &&
                      program.segments_by_event.size() == program.events.size(),
                  "AnalyzeDependencies has not run on the program");
@@ -45,7 +47,18 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
   }
   for (size_t j = 0; j < program.journeys.size(); ++j) {
     const ir::Journey& journey = program.journeys[j];
-    triggered_by_[journey.trigger_event].push_back(static_cast<int32_t>(j));
+    auto index = static_cast<int32_t>(j);
+    switch (journey.trigger_kind) {
+      case ir::TriggerKind::Event:
+        triggered_by_[journey.trigger_event].push_back(index);
+        break;
+      case ir::TriggerKind::Entered:
+        entered_by_[journey.trigger_segment].push_back(index);
+        break;
+      case ir::TriggerKind::Left:
+        left_by_[journey.trigger_segment].push_back(index);
+        break;
+    }
     for (int32_t event_type : journey.exit_events) {
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
     }
@@ -119,6 +132,7 @@ void Engine::ApplyIdentify(store::Profile& profile,
   // Segments read attributes too, so a changed trait can change them.
   RecomputeSegments(profile, program_.segments_on_identify);
   state_.MarkRecordDirty(profile);
+  TriggerSegmentJourneys(profile);
 }
 
 void Engine::ApplyTrack(store::Profile& profile,
@@ -135,6 +149,41 @@ void Engine::ApplyTrack(store::Profile& profile,
   // (possibly the same) leaves first, then enters afresh.
   ExitJourneys(profile, event.event_type);
   TriggerJourneys(profile, event);
+  TriggerSegmentJourneys(profile);
+}
+
+void Engine::TriggerSegmentJourneys(store::Profile& profile) {
+  // Segments flip in declaration order; each flip starts its journeys in
+  // declaration order, after the event's own triggers.
+  std::vector<SegmentFlip> flips = std::move(flips_);
+  flips_.clear();
+  for (const SegmentFlip& flip : flips) {
+    const auto& journeys =
+        flip.entered ? entered_by_[flip.segment] : left_by_[flip.segment];
+    for (int32_t journey : journeys) {
+      if (state_.FindInstance(profile, journey) != nullptr) continue;
+      const ir::Journey& definition = program_.journeys[journey];
+      if (definition.trigger_filter != -1) {
+        ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+        if (evaluator_.Call(definition.trigger_filter, frame) == 0) continue;
+      }
+      Enter(profile, journey, common::Record(0));
+    }
+  }
+}
+
+void Engine::Enter(store::Profile& profile, int32_t journey,
+                   common::Record locals) {
+  const ir::Journey& definition = program_.journeys[journey];
+  auto instance = std::make_unique<store::Instance>();
+  instance->journey = journey;
+  instance->seq = state_.TakeSeq();
+  instance->entered_at = Now();
+  instance->locals = std::move(locals);
+  state_.AddInstance(profile, std::move(instance));
+  ++counters_.entries;
+  Log(profile, journey, -1, "entered");
+  RunInstance(profile, journey, definition.entry, Now());
 }
 
 void Engine::UpdateAggregates(store::Profile& profile,
@@ -171,6 +220,9 @@ void Engine::RecomputeSegments(store::Profile& profile,
     const ir::Segment& segment = program_.segments[index];
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
     int64_t member = evaluator_.Call(segment.predicate, frame) != 0 ? 1 : 0;
+    if (member != profile.record.Get(segment.offset)) {
+      flips_.push_back({index, member == 1});
+    }
     profile.record.Set(segment.offset, member);
   }
 }
@@ -202,15 +254,7 @@ void Engine::TriggerJourneys(store::Profile& profile,
 
     PARCOURS_CHECK(definition.locals_event == event.event_type,
                    "a journey's locals must be its trigger event's record");
-    auto instance = std::make_unique<store::Instance>();
-    instance->journey = journey;
-    instance->seq = state_.TakeSeq();
-    instance->entered_at = Now();
-    instance->locals = event.record;
-    state_.AddInstance(profile, std::move(instance));
-    ++counters_.entries;
-    Log(profile, journey, -1, "entered");
-    RunInstance(profile, journey, definition.entry, Now());
+    Enter(profile, journey, event.record);
   }
 }
 

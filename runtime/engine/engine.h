@@ -55,6 +55,19 @@ class Engine {
   void RecomputeSegments(store::Profile& profile,
                          const std::vector<int32_t>& which);
   std::vector<int32_t> all_segments_;
+
+  // Starts the journeys of the segments the last recomputation flipped.
+  void TriggerSegmentJourneys(store::Profile& profile);
+
+  // Creates `profile`'s instance of `journey` and runs it to its first wait.
+  void Enter(store::Profile& profile, int32_t journey, common::Record locals);
+
+  struct SegmentFlip {
+    int32_t segment;
+    bool entered;
+  };
+  // Flips seen since the last TriggerSegmentJourneys, in segment order.
+  std::vector<SegmentFlip> flips_;
   void ExitJourneys(store::Profile& profile, int32_t event_type);
   void TriggerJourneys(store::Profile& profile,
                        const ingest::DecodedEvent& event);
@@ -83,6 +96,9 @@ class Engine {
   // in declaration order.
   std::vector<std::vector<int32_t>> triggered_by_;
   std::vector<std::vector<int32_t>> exited_by_;
+  // By segment: the journeys entering or leaving it starts.
+  std::vector<std::vector<int32_t>> entered_by_;
+  std::vector<std::vector<int32_t>> left_by_;
 };
 
 }  // namespace parcours::engine

@@ -391,7 +391,7 @@ Status Store::LoadInstances(State& state) {
     }
 
     const ir::Journey& definition = program.journeys[journey->second];
-    const ir::EventType& locals_type = program.events[definition.locals_event];
+    const ir::EventType& locals_type = ir::LocalsType(program, definition);
     auto instance = std::make_unique<Instance>();
     instance->journey = journey->second;
     instance->seq = select->Int(2);
@@ -551,7 +551,7 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
 
     PARCOURS_CHECK(instance->step >= 0,
                    "an instance is saved only while it waits at a step");
-    const ir::EventType& locals_type = program.events[journey.locals_event];
+    const ir::EventType& locals_type = ir::LocalsType(program, journey);
     upsert_instance_.BindText(1, profile.id);
     upsert_instance_.BindText(2, journey.name);
     upsert_instance_.BindInt(3, instance->seq);
