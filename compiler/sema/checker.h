@@ -126,6 +126,7 @@ class Checker {
                   std::map<std::string, diag::Span>& labels);
   void CheckActionStep(const syntax::Step& step, const Scope& scope);
   void CheckChannelName(const syntax::Name& channel);
+  void CheckCategoryName(const syntax::Name& category);
   void CheckLocalTime(bool local, const diag::Span& span, const char* what);
 
   // ---- rules.cpp ----------------------------------------------------------

@@ -33,7 +33,7 @@ void Checker::CheckImports() {
   for (const syntax::Module& module : program_.modules) {
     for (const syntax::Name& import : module.imports) {
       if (Contains(known, import.text)) continue;
-      Error(Kind::UnknownName, import.span,
+      Error(Kind::UnknownModule, import.span,
             "module " + Quote(import.text) +
                 " is not among the files being compiled" +
                 Suggest(import.text, known));
@@ -127,7 +127,7 @@ void Checker::DeclareFields(const std::vector<syntax::Attribute>& attributes,
                       attribute.name.span};
     Claim(wire_names, wire, "property name");
     if (attribute.default_value && !allow_defaults) {
-      Error(Kind::TypeMismatch, attribute.default_value->span,
+      Error(Kind::DefaultNotAllowed, attribute.default_value->span,
             "a field here cannot have a default; make it optional with `?` "
             "instead");
     }
@@ -247,7 +247,7 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
   if (field.type.kind == TypeKind::Error) return;
   const syntax::Expr& value = *attribute.default_value;
   if (!IsLiteral(value)) {
-    Error(Kind::NotConstant, value.span,
+    Error(Kind::DefaultNotLiteral, value.span,
           "a default must be a literal such as `0`, `\"EUR\"` or `10 EUR`");
     return;
   }
@@ -270,7 +270,7 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
                       ? value.operands[0]->int_value
                       : value.int_value;
   if (widened && whole > kLargestWhole) {
-    Error(Kind::BadLiteral, value.span,
+    Error(Kind::DefaultTooLarge, value.span,
           "`" + std::to_string(whole) +
               "` is too large for a decimal; decimals go up to "
               "9223372036854.775807");

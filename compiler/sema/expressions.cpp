@@ -2,6 +2,7 @@
 // up. A subexpression that failed to type has the error type, and nothing
 // above it reports again, so one mistake gives one diagnostic.
 #include <algorithm>
+#include <cstdio>
 
 #include "compiler/ir/ir.h"
 #include "compiler/sema/checker.h"
@@ -64,9 +65,13 @@ Type Checker::CheckExpr(const Expr& expr, const Scope& scope,
     case ExprKind::Percent: return Record(expr, MakeType(TypeKind::Percent));
     case ExprKind::Clock:
       if (!expr.local) {
-        Error(Kind::TypeMismatch, expr.span,
-              "a time of day is in the recipient's zone; write `" + expr.text +
-                  "local` to say so, as in `09:00 local`");
+        char clock[8];
+        std::snprintf(clock, sizeof clock, "%02d:%02d",
+                      static_cast<int>(expr.int_value / 3600),
+                      static_cast<int>(expr.int_value / 60 % 60));
+        Error(Kind::ClockWithoutLocal, expr.span,
+              "a time of day is in the recipient's zone; write `" +
+                  std::string(clock) + " local` to say so");
       }
       return Record(expr, MakeType(TypeKind::Clock));
     case ExprKind::Timestamp: return Record(expr, MakeType(TypeKind::Time));
@@ -136,7 +141,7 @@ std::optional<Type> Checker::ResolveBareValue(const Expr& expr,
                   RefKind::EnumValue, matches[0].second);
   }
   if (matches.size() > 1) {
-    Error(Kind::UnknownName, expr.span,
+    Error(Kind::AmbiguousValue, expr.span,
           Quote(name) + " is a value of both " +
               Quote(program_.enums[matches[0].first].name) + " and " +
               Quote(program_.enums[matches[1].first].name) +
@@ -158,7 +163,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
   int32_t segment = FindSegment(expr.text);
   if (segment >= 0) {
     if (!scope.allow_segments) {
-      Error(Kind::UnknownName, expr.span,
+      Error(Kind::SegmentInSegment, expr.span,
             "a segment cannot use another segment (" + Quote(expr.text) +
                 ") here; repeat its condition instead");
       return Record(expr, kError);
@@ -167,7 +172,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
   }
   if (expr.text == "profile" ||
       (!scope.alias.empty() && expr.text == scope.alias)) {
-    Error(Kind::TypeMismatch, expr.span,
+    Error(Kind::RecordAsValue, expr.span,
           Quote(expr.text) + " is a record; use one of its fields, as in " +
               Quote(expr.text + ".name"));
     return Record(expr, kError);
@@ -203,7 +208,7 @@ Type Checker::CheckField(const Expr& expr, const Scope& scope) {
       }
       candidates.push_back(program_.profile[i].name);
     }
-    Error(Kind::UnknownField, expr.field.span,
+    Error(Kind::UnknownAttribute, expr.field.span,
           "the profile has no attribute " + Quote(field) +
               Suggest(field, candidates));
     return Record(expr, kError);
@@ -245,12 +250,12 @@ Type Checker::FieldOf(const Expr& expr, const Type& object) {
       return Record(expr, MakeType(TypeKind::Int, object.optional),
                     RefKind::RecordField, -1);
     }
-    Error(Kind::UnknownField, expr.field.span,
+    Error(Kind::UnknownListField, expr.field.span,
           "a list has one field, `count`; " + Quote(field) + " is not it");
     return Record(expr, kError);
   }
   if (fields == nullptr) {
-    Error(Kind::TypeMismatch, expr.field.span,
+    Error(Kind::NoFields, expr.field.span,
           SpellType(object) + " has no fields");
     return Record(expr, kError);
   }
@@ -266,7 +271,7 @@ Type Checker::FieldOf(const Expr& expr, const Type& object) {
     type.optional = type.optional || object.optional;
     return Record(expr, type, RefKind::RecordField, static_cast<int32_t>(i));
   }
-  Error(Kind::UnknownField, expr.field.span,
+  Error(Kind::UnknownValueField, expr.field.span,
         owner + " has no field " + Quote(field) + Suggest(field, candidates));
   return Record(expr, kError);
 }
@@ -286,7 +291,7 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
   }
   for (const syntax::Argument& argument : expr.arguments) {
     if (argument.key) {
-      Error(Kind::WrongArguments, argument.key->span,
+      Error(Kind::NamedArgument, argument.key->span,
             Quote(callee) + " takes no named arguments");
       return Record(expr, kError);
     }
@@ -296,7 +301,7 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
   if (aggregate) return CheckAggregate(expr, scope);
   for (const syntax::Argument& argument : expr.arguments) {
     if (argument.window.kind != syntax::Window::Kind::All) {
-      Error(Kind::WrongArguments, argument.value->span,
+      Error(Kind::WindowNotAllowed, argument.value->span,
             Quote(callee) + " reads no history, so it takes no window");
       return Record(expr, kError);
     }
@@ -322,7 +327,7 @@ void Checker::CheckWindow(const syntax::Window& window) {
   bool empty = same_units ? window.far.count <= window.near.count
                           : days(window.far) <= days(window.near);
   if (empty) {
-    Error(Kind::WrongArguments, window.far.span,
+    Error(Kind::EmptyWindow, window.far.span,
           "`between A and B ago` needs A further back than B, as in "
           "`between 180d and 90d ago`");
   }
@@ -335,12 +340,12 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
                         : callee == "values" ? "values(Login.device)"
                                              : "sum(OrderPlaced.total)";
   if (expr.arguments.size() != 1) {
-    Error(Kind::WrongArguments, expr.span,
+    Error(Kind::AggregateArity, expr.span,
           Quote(callee) + " takes one argument, as in " + Quote(example));
     return Record(expr, kError);
   }
   if (!scope.allow_aggregates) {
-    Error(Kind::WrongArguments, expr.span,
+    Error(Kind::NoHistoryHere, expr.span,
           Quote(callee) +
               " reads a profile's history, which is not "
               "available here");
@@ -350,7 +355,7 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
   const Expr& value = *argument.value;
   CheckWindow(argument.window);
   if (callee == "last" && argument.window.kind != syntax::Window::Kind::All) {
-    Error(Kind::WrongArguments, value.span,
+    Error(Kind::LastWithWindow, value.span,
           "`last` takes no window: it is the most recent event");
     return Record(expr, kError);
   }
@@ -360,13 +365,13 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
   if (wants_field) {
     if (value.kind != ExprKind::Field ||
         value.operands[0]->kind != ExprKind::Name) {
-      Error(Kind::WrongArguments, value.span,
+      Error(Kind::AggregateNeedsField, value.span,
             Quote(callee) + " takes an event field, as in " + Quote(example));
       return Record(expr, kError);
     }
     event_name = value.operands[0].get();
   } else if (value.kind != ExprKind::Name) {
-    Error(Kind::WrongArguments, value.span,
+    Error(Kind::AggregateNeedsEvent, value.span,
           Quote(callee) + " takes an event name, as in " + Quote(example));
     return Record(expr, kError);
   }
@@ -405,7 +410,7 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
     bool summable = kind == TypeKind::Int || kind == TypeKind::Decimal ||
                     kind == TypeKind::Money || kind == TypeKind::Duration;
     if (field.type.optional || !summable) {
-      Error(Kind::TypeMismatch, value.span,
+      Error(Kind::NotSummable, value.span,
             "`sum` needs a required number, money or duration field, but " +
                 Quote(field.name) + " is " + SpellType(field.type));
       return Record(expr, kError);
@@ -414,7 +419,7 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
     aggregate.type = MakeType(kind);
     return RecordAggregate(expr, aggregate);
   }
-  Error(Kind::UnknownField, value.field.span,
+  Error(Kind::UnknownAggregateField, value.field.span,
         "event " + Quote(info.name) + " has no field " +
             Quote(value.field.text) + Suggest(value.field.text, candidates));
   return Record(expr, kError);
@@ -473,7 +478,7 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
       for (const ProgramInfo& info : program_.programs) {
         names.push_back(info.name);
       }
-      Error(Kind::UnknownName, argument.span,
+      Error(Kind::UnknownProgram, argument.span,
             "`balance` takes the name of a loyalty program" +
                 Suggest(argument.text, names));
       return Record(expr, kError);
@@ -490,7 +495,7 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
       Type type = CheckExpr(*argument.value, scope);
       if (type.kind == TypeKind::Error) return Record(expr, kError);
       if (!IsNumeric(type.kind) || type.kind == TypeKind::Percent) {
-        Error(Kind::TypeMismatch, argument.value->span,
+        Error(Kind::NotCoordinate, argument.value->span,
               "`distance_km` takes latitudes and longitudes in degrees, "
               "but this is " +
                   SpellType(type));
@@ -512,7 +517,7 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
   bool instant = type.kind == TypeKind::Time || type.kind == TypeKind::Date ||
                  type.kind == TypeKind::Event;
   if (!instant) {
-    Error(Kind::TypeMismatch, argument.span,
+    Error(Kind::NotInstant, argument.span,
           Quote(callee) + " needs a time, a date or an event, but this is " +
               SpellType(type));
     return Record(expr, kError);
@@ -525,14 +530,14 @@ Type Checker::CheckUnary(const Expr& expr, const Scope& scope) {
   if (operand.kind == TypeKind::Error) return Record(expr, kError);
   if (expr.unary_op == syntax::UnaryOp::Not) {
     if (operand == kBool) return Record(expr, kBool);
-    Error(Kind::TypeMismatch, expr.operands[0]->span,
+    Error(Kind::NotOperand, expr.operands[0]->span,
           "`not` needs a condition (bool), but this is " + SpellType(operand));
     return Record(expr, kError);
   }
   bool negatable = IsNumeric(operand.kind) || operand.kind == TypeKind::Money ||
                    operand.kind == TypeKind::Duration;
   if (!negatable || operand.optional) {
-    Error(Kind::TypeMismatch, expr.operands[0]->span,
+    Error(Kind::CannotNegate, expr.operands[0]->span,
           "cannot negate " + SpellType(operand));
     return Record(expr, kError);
   }
@@ -576,7 +581,7 @@ Type Checker::CheckLogical(const Expr& expr, const Type& left,
   for (size_t i = 0; i < 2; ++i) {
     const Type& side = i == 0 ? left : right;
     if (side == kBool) continue;
-    Error(Kind::TypeMismatch, expr.operands[i]->span,
+    Error(Kind::LogicNeedsConditions, expr.operands[i]->span,
           Quote(op) + " needs conditions (bool) on both sides, but this is " +
               SpellType(side));
     return Record(expr, kError);
@@ -593,7 +598,7 @@ Type Checker::CheckComparison(const Expr& expr, const Type& left,
   if (left_none || right_none) {
     const Type& other = left_none ? right : left;
     if (equality && other.optional) return Record(expr, kBool);
-    Error(Kind::TypeMismatch, expr.span,
+    Error(Kind::NoneComparison, expr.span,
           "only an optional value can be compared with `none`, and only "
           "with `==` or `!=`; this is " +
               SpellType(other));
@@ -676,7 +681,7 @@ Type Checker::CheckArithmetic(const Expr& expr, const Type& left,
   }
   TypeKind result = ArithmeticResult(expr.binary_op, left.kind, right.kind);
   if (result == TypeKind::Error) {
-    Error(Kind::TypeMismatch, expr.span,
+    Error(Kind::BadArithmetic, expr.span,
           "cannot apply " + Quote(op) + " to " + SpellType(left) + " and " +
               SpellType(right));
     return Record(expr, kError);
@@ -692,7 +697,7 @@ Type Checker::CheckIn(const Expr& expr, const Scope& scope) {
     return Record(expr, kError);
   }
   if (list.kind != TypeKind::List) {
-    Error(Kind::TypeMismatch, expr.operands[1]->span,
+    Error(Kind::InNeedsList, expr.operands[1]->span,
           "`in` needs a list on its right, but this is " + SpellType(list));
     return Record(expr, kError);
   }
@@ -703,7 +708,7 @@ Type Checker::CheckIn(const Expr& expr, const Scope& scope) {
     bool same = bare.SameShape(element) ||
                 (IsNumeric(bare.kind) && IsNumeric(element.kind));
     if (!same) {
-      Error(Kind::TypeMismatch, expr.span,
+      Error(Kind::InWrongElement, expr.span,
             "cannot look for " + SpellType(item) + " in " + SpellType(list));
       return Record(expr, kError);
     }
@@ -727,7 +732,7 @@ Type Checker::CheckList(const Expr& expr, const Scope& scope,
       continue;
     }
     if (!type.SameShape(*element)) {
-      Error(Kind::TypeMismatch, item->span,
+      Error(Kind::MixedList, item->span,
             "a list holds values of one type; this is " + SpellType(type) +
                 " after " + SpellType(*element));
       return Record(expr, kError);
@@ -770,7 +775,7 @@ void Checker::CheckRecordFields(const Expr& record,
     if (field == fields.end()) {
       if (Contains(extra, name.text)) continue;
       CheckExpr(value, scope);
-      Error(Kind::UnknownField, name.span,
+      Error(Kind::UnknownRecordField, name.span,
             owner + " has no field " + Quote(name.text) +
                 Suggest(name.text, candidates));
       continue;
@@ -785,7 +790,7 @@ void Checker::CheckRecordFields(const Expr& record,
   if (!require_all) return;
   for (const FieldDecl& field : fields) {
     if (field.type.optional || names.count(field.name)) continue;
-    Error(Kind::WrongArguments, record.span,
+    Error(Kind::MissingField, record.span,
           owner + " needs its field " + Quote(field.name) + " (" +
               SpellType(field.type) + ")");
   }
@@ -815,7 +820,7 @@ bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,
   if (type.optional && !expected.optional) {
     hint = "; it may be absent, and here a value is needed";
   }
-  Error(Kind::TypeMismatch, expr.span,
+  Error(Kind::WrongType, expr.span,
         what + " must be " + SpellType(expected) + ", but this is " +
             SpellType(type) + hint);
   return false;
@@ -824,7 +829,7 @@ bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,
 bool Checker::ExpectBool(const Expr& expr, const Type& type,
                          const std::string& what) {
   if (type.kind == TypeKind::Error || type == kBool) return true;
-  Error(Kind::TypeMismatch, expr.span,
+  Error(Kind::NotCondition, expr.span,
         what + " must be a condition (bool), but this is " + SpellType(type));
   return false;
 }
@@ -836,7 +841,7 @@ bool Checker::ExpectLength(const Expr& expr, const Scope& scope,
   bool length = type.kind == TypeKind::Duration ||
                 (allow_calendar && type.kind == TypeKind::Calendar);
   if (!length) {
-    Error(Kind::TypeMismatch, expr.span,
+    Error(Kind::NotDuration, expr.span,
           what + " needs a duration such as " +
               std::string(allow_calendar ? "`1h`, `60d` or `1 month`"
                                          : "`1h` or `60d`") +
@@ -856,7 +861,7 @@ bool Checker::ExpectPercent(const Expr& expr, const Scope& scope,
   Type type = CheckExpr(expr, scope);
   if (type.kind == TypeKind::Error) return false;
   if (expr.kind != ExprKind::Percent) {
-    Error(Kind::TypeMismatch, expr.span,
+    Error(Kind::NotPercent, expr.span,
           what + " needs a percentage such as `10%`, not " + SpellType(type));
     return false;
   }

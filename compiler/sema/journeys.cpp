@@ -29,7 +29,7 @@ void Checker::CheckJourney(const syntax::JourneyDecl& journey) {
   }
   for (size_t i = 0; i < journey.triggers.size(); ++i) {
     if (i > 0) {
-      Error(Kind::WrongArguments, journey.triggers[i].span,
+      Error(Kind::SecondTrigger, journey.triggers[i].span,
             "a journey has one trigger; split this journey in two");
       continue;
     }
@@ -67,7 +67,7 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
         for (const SegmentInfo& segment : program_.segments) {
           names.push_back(segment.name);
         }
-        Error(diag::Kind::UnknownName, trigger.event.span,
+        Error(diag::Kind::UnknownSegment, trigger.event.span,
               "unknown segment " + Quote(trigger.event.text) +
                   Suggest(trigger.event.text, names));
       }
@@ -76,7 +76,7 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
       Type type = CheckExpr(*trigger.expr, where_scope);
       bool date = type.kind == TypeKind::Date || type.kind == TypeKind::Time;
       if (type.kind != TypeKind::Error && !date) {
-        Error(diag::Kind::TypeMismatch, trigger.expr->span,
+        Error(diag::Kind::NotDate, trigger.expr->span,
               "`on date` needs a date such as `profile.birthday`, not " +
                   SpellType(type));
       }
@@ -89,7 +89,7 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
       if (!known) {
         std::vector<std::string> days = Weekdays();
         days.push_back("day");
-        Error(diag::Kind::UnknownName, trigger.day->span,
+        Error(diag::Kind::UnknownScheduleDay, trigger.day->span,
               "`every` takes a weekday or `day`, not " +
                   Quote(trigger.day->text) + Suggest(trigger.day->text, days));
       }
@@ -100,7 +100,7 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
       Type type = CheckExpr(*trigger.expr, where_scope);
       Expect(*trigger.expr, type, kInt, "a points threshold");
       if (program_.programs.empty()) {
-        Error(diag::Kind::UnknownName, trigger.span,
+        Error(diag::Kind::PointsWithoutProgram, trigger.span,
               "`on points crossing` needs a loyalty `program`");
       }
       break;
@@ -149,7 +149,7 @@ void Checker::CheckJourneyRules(const syntax::JourneyDecl& journey,
   std::vector<std::string> names;
   for (const PolicyInfo& policy : program_.policies)
     names.push_back(policy.name);
-  Error(Kind::UnknownName, journey.policy->span,
+  Error(Kind::UnknownPolicy, journey.policy->span,
         "unknown policy " + Quote(journey.policy->text) +
             Suggest(journey.policy->text, names));
 }
@@ -157,7 +157,7 @@ void Checker::CheckJourneyRules(const syntax::JourneyDecl& journey,
 void Checker::CheckLocalTime(bool local, const diag::Span& span,
                              const char* what) {
   if (!local) {
-    Error(Kind::TypeMismatch, span,
+    Error(Kind::ScheduleWithoutLocal, span,
           std::string(what) +
               " takes a time in the recipient's zone; add `local`, as in "
               "`09:00 local`");
@@ -233,36 +233,39 @@ void Checker::CheckChannelName(const syntax::Name& channel) {
         "unknown channel " + Quote(channel.text) + hint);
 }
 
+void Checker::CheckCategoryName(const syntax::Name& category) {
+  if (Contains(KnownCategories(), category.text)) return;
+  Error(Kind::UnknownCategory, category.span,
+        "unknown category " + Quote(category.text) +
+            Suggest(category.text, KnownCategories()) +
+            " (marketing, security, service, transactional)");
+}
+
 void Checker::CheckSend(const syntax::Step& step, const Scope& scope) {
   for (const syntax::Name& channel : step.channels) CheckChannelName(channel);
   if (step.best_of && step.channels.size() < 2) {
-    Error(Kind::WrongArguments, step.span,
+    Error(Kind::BestOfOneChannel, step.span,
           "`send best of` needs at least two channels to choose from");
   }
   if (step.template_name.empty()) {
-    Error(Kind::WrongArguments, step.template_span,
+    Error(Kind::MissingTemplate, step.template_span,
           "a `send` needs a template name");
   }
   if (step.payload) {
     Type type = CheckExpr(*step.payload, scope);
     if (type.kind != TypeKind::Error && type.kind != TypeKind::Record) {
-      Error(Kind::TypeMismatch, step.payload->span,
+      Error(Kind::PayloadNotRecord, step.payload->span,
             "`with` takes the fields of the message, as in `with { items: "
             "cart.items }`, not " +
                 SpellType(type));
     }
   }
   if (step.priority && !Contains(KnownPriorities(), step.priority->text)) {
-    Error(Kind::UnknownName, step.priority->span,
+    Error(Kind::UnknownPriority, step.priority->span,
           "unknown priority " + Quote(step.priority->text) +
               "; the priorities are low, normal, high and critical");
   }
-  if (step.category && !Contains(KnownCategories(), step.category->text)) {
-    Error(Kind::UnknownName, step.category->span,
-          "unknown category " + Quote(step.category->text) +
-              Suggest(step.category->text, KnownCategories()) +
-              " (marketing, security, service, transactional)");
-  }
+  if (step.category) CheckCategoryName(*step.category);
 }
 
 void Checker::CheckSplit(const syntax::Step& step, const Scope& scope,
@@ -287,7 +290,7 @@ void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {
   switch (step.kind) {
     case StepKind::Task:
       if (step.system.text != "crm") {
-        Error(Kind::UnknownName, step.system.span,
+        Error(Kind::UnknownTaskSystem, step.system.span,
               "tasks go to `crm`, not " + Quote(step.system.text));
       }
       return;
@@ -300,7 +303,7 @@ void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {
                            target.operands[0]->kind == syntax::ExprKind::Name &&
                            target.operands[0]->text == "profile";
       if (!profile_field) {
-        Error(Kind::WrongArguments, target.span,
+        Error(Kind::SetNotProfile, target.span,
               "`set` changes a profile attribute, as in `set "
               "profile.lifecycle = active`");
         return;
@@ -324,7 +327,7 @@ void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {
       Type type = CheckExpr(*step.expr, scope);
       Expect(*step.expr, type, kInt, "`award`");
       if (program_.programs.empty()) {
-        Error(Kind::UnknownName, step.span,
+        Error(Kind::AwardWithoutProgram, step.span,
               "`award` needs a loyalty `program` to hold the points");
       }
       return;

@@ -49,32 +49,28 @@ void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
       case RuleKind::Quiet: CheckQuiet(rule); break;
       case RuleKind::Exempt:
         for (const syntax::Name& category : rule.names) {
-          if (Contains(KnownCategories(), category.text)) continue;
-          Error(Kind::UnknownName, category.span,
-                "unknown category " + Quote(category.text) +
-                    Suggest(category.text, KnownCategories()) +
-                    " (marketing, security, service, transactional)");
+          CheckCategoryName(category);
         }
         break;
       case RuleKind::Capped: {
         static const std::vector<std::string> kActions = {"defer", "drop",
                                                           "fallback"};
         if (!Contains(kActions, rule.action.text)) {
-          Error(Kind::UnknownName, rule.action.span,
+          Error(Kind::UnknownCappedAction, rule.action.span,
                 "`when capped` takes drop, defer or fallback, not " +
                     Quote(rule.action.text) +
                     Suggest(rule.action.text, kActions));
         }
         if (rule.value) {
           if (rule.action.text != "defer") {
-            Error(Kind::WrongArguments, rule.value->span,
+            Error(Kind::WithinNotDefer, rule.value->span,
                   "only `defer` takes a `within` limit");
           } else {
             ExpectLength(*rule.value, scope, "`defer within`");
           }
         }
         if (++capped_rules == 2) {
-          Error(Kind::DuplicateName, rule.span,
+          Error(Kind::DuplicateCappedRule, rule.span,
                 "a policy has one `when capped` rule");
         }
         break;
@@ -86,12 +82,12 @@ void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
 void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
   Type limit = CheckExpr(*rule.value, scope);
   if (limit.kind != TypeKind::Error && limit.kind != TypeKind::Int) {
-    Error(Kind::TypeMismatch, rule.value->span,
+    Error(Kind::CapNotCount, rule.value->span,
           "a cap is a number of messages, not " + SpellType(limit));
   }
   // An optional limit is fine only when the rule says what to do without it.
   if (limit.optional && !rule.condition) {
-    Error(Kind::OptionalMisuse, rule.value->span,
+    Error(Kind::OptionalCap, rule.value->span,
           "this limit may be absent; add `when " +
               std::string("... != none` to apply the cap only when it is set"));
   }
@@ -104,7 +100,7 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
   }
   static const std::vector<std::string> kPeriods = {"day", "month", "week"};
   if (rule.period_seconds == 0 && !Contains(kPeriods, rule.period.text)) {
-    Error(Kind::UnknownName, rule.period.span,
+    Error(Kind::UnknownCapPeriod, rule.period.span,
           "a cap counts per `day`, `week` or `month` (calendar, in the "
           "recipient's zone) or per a rolling window such as `7d`, not " +
               Quote(rule.period.text));
@@ -119,13 +115,13 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
 void Checker::CheckQuiet(const syntax::PolicyRule& rule) {
   for (const syntax::TimeOfWeek* time : {&rule.from, &rule.to}) {
     if (time->day && !Contains(Weekdays(), time->day->text)) {
-      Error(Kind::UnknownName, time->day->span,
+      Error(Kind::UnknownWeekday, time->day->span,
             "unknown weekday " + Quote(time->day->text) +
                 Suggest(time->day->text, Weekdays()));
     }
   }
   if (rule.from.day.has_value() != rule.to.day.has_value()) {
-    Error(Kind::WrongArguments, rule.span,
+    Error(Kind::QuietHalfWeekday, rule.span,
           "give a weekday on both ends of quiet hours, or on neither");
   }
   // `quiet 21:00 .. 08:00 local`: one `local` covers both ends.
@@ -156,7 +152,7 @@ void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   }
   for (size_t i = 1; i < tiers.size(); ++i) {
     if (tiers[i].first > tiers[i - 1].first) continue;
-    Error(Kind::WrongArguments, tiers[i].second,
+    Error(Kind::TiersNotIncreasing, tiers[i].second,
           "each tier needs more qualifying points than the one before it");
   }
 }
@@ -176,7 +172,7 @@ void Checker::CheckProgramRule(
     bool shape = expr.kind == syntax::ExprKind::Field &&
                  expr.operands[0]->kind == syntax::ExprKind::Name;
     if (!shape) {
-      Error(Kind::WrongArguments, expr.span,
+      Error(Kind::NotEventField, expr.span,
             std::string(what) + " names an event field, as in " +
                 "`OrderPlaced.total`");
       return;
@@ -209,7 +205,8 @@ void Checker::CheckProgramRule(
       ExpectBool(*rule.first, CheckExpr(*rule.first, profile_scope),
                  "a multiplier's `when`");
       if (rule.factor <= 0) {
-        Error(Kind::WrongArguments, rule.span, "a multiplier must be above 0x");
+        Error(Kind::MultiplierNotPositive, rule.span,
+              "a multiplier must be above 0x");
       }
       return;
     }
@@ -234,7 +231,7 @@ void Checker::CheckProgramRule(
         }
       }
       if (owners.empty()) {
-        Error(Kind::UnknownName, rule.name.span,
+        Error(Kind::UnknownTier, rule.name.span,
               "tier " + Quote(rule.name.text) +
                   " is not a value of any enum; declare one, as in `enum "
                   "Tier { Member, Silver, Gold }`");
@@ -242,7 +239,7 @@ void Checker::CheckProgramRule(
         info.tier_enum = owners.front();
       } else if (!Contains(program_.enums[info.tier_enum].values,
                            rule.name.text)) {
-        Error(Kind::TypeMismatch, rule.name.span,
+        Error(Kind::MixedTiers, rule.name.span,
               "tiers must all be values of " +
                   Quote(program_.enums[info.tier_enum].name));
       }
@@ -260,7 +257,7 @@ void Checker::CheckProgramRule(
     case RuleKind::Breakage:
       if (ExpectPercent(*rule.first, scope, "`breakage`") &&
           rule.first->int_value > 100'000'000) {
-        Error(Kind::WrongArguments, rule.first->span,
+        Error(Kind::BreakageTooHigh, rule.first->span,
               "breakage is a share of points, at most 100%");
       }
       return;
@@ -308,7 +305,7 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
                              [](const FieldDecl& field) {
                                return !field.type.optional;
                              })) {
-        Error(Kind::WrongArguments, statement.span,
+        Error(Kind::EventNeedsFields, statement.span,
               "event " + Quote(statement.event.text) +
                   " has required fields; give them in `{ ... }`");
       }
@@ -318,14 +315,14 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       if (statement.channel) CheckChannelName(*statement.channel);
       if (statement.reason &&
           !Contains(SuppressionReasons(), statement.reason->text)) {
-        Error(Kind::UnknownName, statement.reason->span,
+        Error(Kind::UnknownReason, statement.reason->span,
               "unknown reason " + Quote(statement.reason->text) +
                   Suggest(statement.reason->text, SuppressionReasons()) +
                   " (cap, consent, exit, expired, holdout, quiet, "
                   "unreachable)");
       }
       if (statement.reason && !statement.suppressed) {
-        Error(Kind::WrongArguments, statement.reason->span,
+        Error(Kind::ReasonNotSuppressed, statement.reason->span,
               "only `expect suppressed` takes a reason");
       }
       return;
@@ -337,7 +334,7 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       }
       Type tier = CheckExpr(*statement.value, scope);
       if (tier.kind != TypeKind::Error && tier.kind != TypeKind::Enum) {
-        Error(Kind::TypeMismatch, statement.value->span,
+        Error(Kind::NotTier, statement.value->span,
               "`expect tier` takes a tier such as `Gold`, not " +
                   SpellType(tier));
       }

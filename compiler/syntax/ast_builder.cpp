@@ -131,7 +131,7 @@ class AstBuilder {
     std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
     std::erase(fraction, '_');
     if (fraction.size() > 6) {
-      diagnostics_.Report(Kind::BadLiteral, span,
+      diagnostics_.Report(Kind::TooManyDecimals, span,
                           "`" + text + "` has more than 6 decimal places");
       return 0;
     }
@@ -139,7 +139,7 @@ class AstBuilder {
     __int128 units = ParseInteger(whole, span);
     __int128 scaled = units * kScale + ParseInteger(fraction, span);
     if (scaled > std::numeric_limits<int64_t>::max()) {
-      diagnostics_.Report(Kind::BadLiteral, span,
+      diagnostics_.Report(Kind::DecimalTooLarge, span,
                           "`" + text +
                               "` is too large; decimals and amounts go up "
                               "to 9223372036854.775807");
@@ -155,7 +155,7 @@ class AstBuilder {
     int64_t minutes = ParseInteger(text.substr(colon + 1), span);
     if (hours > 23 || minutes > 59) {
       diagnostics_.Report(
-          Kind::BadLiteral, span,
+          Kind::BadClock, span,
           "`" + text + "` is not a time of day; use 00:00 to 23:59");
       return 0;
     }
@@ -196,7 +196,7 @@ class AstBuilder {
   }
 
   int64_t BadTimestamp(const std::string& text, const Span& span) {
-    diagnostics_.Report(Kind::BadLiteral, span,
+    diagnostics_.Report(Kind::BadTimestamp, span,
                         "`" + text + "` is not a valid date and time");
     return 0;
   }
@@ -235,7 +235,7 @@ class AstBuilder {
     constexpr int64_t kMaxSeconds = int64_t{1000} * 366 * 86400;
     if (count > kMaxSeconds / unit) {
       diagnostics_.Report(
-          Kind::BadLiteral, span,
+          Kind::DurationTooLong, span,
           "duration `" + text + "` is longer than a thousand years");
       return 0;
     }
@@ -249,12 +249,17 @@ class AstBuilder {
     if (word.back() == 's') word.pop_back();
     Length length;
     length.count = ParseInteger(text.substr(0, space), span);
-    if (length.count > 1000 * 366) {
-      diagnostics_.Report(Kind::BadLiteral, span,
+    length.span = span;
+    // Past a thousand years the length means a typo, whatever the unit.
+    int64_t days_per_unit = word == "year"    ? 366
+                            : word == "month" ? 31
+                            : word == "week"  ? 7
+                                              : 1;
+    if (length.count > 1000 * 366 / days_per_unit) {
+      diagnostics_.Report(Kind::CalendarTooLong, span,
                           "`" + text + "` is longer than a thousand years");
       length.count = 0;
     }
-    length.span = span;
     if (word == "day") length.calendar = CalendarUnit::Day;
     if (word == "week") length.calendar = CalendarUnit::Week;
     if (word == "month") length.calendar = CalendarUnit::Month;
@@ -749,7 +754,7 @@ class AstBuilder {
     if (context->block() != nullptr) return BuildBlock(context->block());
     std::vector<Step> steps;
     if (dynamic_cast<G::IfStepContext*>(context->ifElse) == nullptr) {
-      diagnostics_.Report(Kind::SyntaxError, SpanOf(context->ifElse),
+      diagnostics_.Report(Kind::ElseWithoutBlock, SpanOf(context->ifElse),
                           "`else` must be followed by `{` or by `if`");
       return steps;
     }

@@ -110,11 +110,7 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
   int operators = 0;
   int else_ifs = 0;
   const antlr4::Token* previous = nullptr;
-  auto refuse = [&](const antlr4::Token* token, const std::string& what) {
-    diagnostics.Report(Kind::NestingTooDeep, TokenSpan(file, token),
-                       what + "; split it into smaller segments or steps");
-    return false;
-  };
+  const std::string split = "; split it into smaller segments or steps";
 
   for (antlr4::Token* token : tokens.getTokens()) {
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
@@ -123,14 +119,19 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
     // A stray closing bracket must not buy extra depth for later ones.
     if ((text == ")" || text == "}" || text == "]") && depth > 0) --depth;
     if (depth > kMaxNesting) {
-      return refuse(token, "brackets are nested more than " +
-                               std::to_string(kMaxNesting) + " deep");
+      diagnostics.Report(Kind::NestingTooDeep, TokenSpan(file, token),
+                         "brackets are nested more than " +
+                             std::to_string(kMaxNesting) + " deep" + split);
+      return false;
     }
 
     if (IsOperator(text)) {
       if (++operators > kMaxOperators) {
-        return refuse(token, "this expression has more than " +
-                                 std::to_string(kMaxOperators) + " operators");
+        diagnostics.Report(Kind::TooManyOperators, TokenSpan(file, token),
+                           "this expression has more than " +
+                               std::to_string(kMaxOperators) + " operators" +
+                               split);
+        return false;
       }
     } else if (!IsOperand(token)) {
       operators = 0;
@@ -138,8 +139,11 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
 
     if (text == "if" && previous != nullptr && previous->getText() == "else") {
       if (++else_ifs > kMaxElseIfs) {
-        return refuse(token, "this journey chains more than " +
-                                 std::to_string(kMaxElseIfs) + " `else if`");
+        diagnostics.Report(Kind::ElseIfChainTooLong, TokenSpan(file, token),
+                           "this journey chains more than " +
+                               std::to_string(kMaxElseIfs) + " `else if`" +
+                               split);
+        return false;
       }
     }
     if (depth == 0) else_ifs = 0;

@@ -109,7 +109,7 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
     auto parsed = Parse("segment s = " + chain + " > 0\n");
     CHECK_FALSE(parsed->module);
     CHECK(parsed->diagnostics.Sorted().at(0).kind ==
-          diag::Kind::NestingTooDeep);
+          diag::Kind::TooManyOperators);
   }
   SECTION("100,000 prefix operators") {
     std::string text = "segment s = ";
@@ -117,7 +117,7 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
     auto parsed = Parse(text + "true\n");
     CHECK_FALSE(parsed->module);
     CHECK(parsed->diagnostics.Sorted().at(0).kind ==
-          diag::Kind::NestingTooDeep);
+          diag::Kind::TooManyOperators);
   }
   SECTION("stray closing brackets do not buy depth") {
     auto parsed = Parse("segment s = " + std::string(100000, '}') +
@@ -133,7 +133,7 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
     auto parsed = Parse(text + "\n}\n");
     CHECK_FALSE(parsed->module);
     CHECK(parsed->diagnostics.Sorted().at(0).kind ==
-          diag::Kind::NestingTooDeep);
+          diag::Kind::ElseIfChainTooLong);
   }
   SECTION("an operator chain within the limit parses") {
     std::string chain = "1";
