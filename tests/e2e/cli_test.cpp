@@ -1,5 +1,6 @@
 // The `parcours` command line, run as a separate process.
 #include <catch2/catch.hpp>
+#include <fstream>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -95,11 +96,37 @@ TEST_CASE("awkward paths are reported, not crashed on") {
     CHECK(result.exit_code == 2);
     CHECK_THAT(result.err, Catch::Contains("symbolic links"));
   }
+  SECTION("a 50 MB file is refused by its size") {
+    auto big = folder / "big.journey";
+    std::filesystem::remove(folder / "a.journey");
+    {
+      std::ofstream out(big, std::ios::binary);
+      out << "segment s = true\n";
+    }
+    std::filesystem::resize_file(big, 50u << 20);
+    auto result = RunParcours({"check", big.string()}, scratch);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.err, Catch::Contains("error[E0004]"));
+  }
   SECTION("an endless file is refused by its size") {
     auto result = RunParcours({"check", "/dev/zero"}, scratch);
     CHECK(result.exit_code == 1);
     CHECK_THAT(result.err, Catch::Contains("error[E0004]"));
   }
+}
+
+TEST_CASE("warnings fail the check under --werror") {
+  auto scratch = testing::ScratchDir("werror");
+  auto file = scratch / "w.journey";
+  testing::WriteText(file,
+                     "event E { x: int }\njourney j {\n  on E\n"
+                     "  send email \"a\"\n  exit\n  send email \"b\"\n}\n");
+  auto plain = RunParcours({"check", file.string()}, scratch);
+  CHECK(plain.exit_code == 0);
+  CHECK_THAT(plain.err, Catch::Contains("warning[W0300]"));
+  auto strict = RunParcours({"check", "--werror", file.string()}, scratch);
+  CHECK(strict.exit_code == 1);
+  CHECK_THAT(strict.err, Catch::Contains("error[W0300]"));
 }
 
 TEST_CASE("usage and I/O problems exit with 2") {
