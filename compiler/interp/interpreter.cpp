@@ -12,10 +12,7 @@ using ir::Op;
 using ir::Type;
 
 // A value in a register: one word, or two for money and strings.
-struct Value {
-  int64_t word0 = 0;
-  int64_t word1 = 0;
-};
+using Value = ir::Words;
 
 const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
   switch (base) {
@@ -24,59 +21,6 @@ const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
     case ir::Base::Local: return frame.locals;
   }
   return nullptr;
-}
-
-Value Arithmetic(Op op, Type type, Value a, Value b) {
-  if (type == Type::Money) {
-    switch (op) {
-      case Op::Add:
-        return {ir::WrapAdd(a.word0, b.word0),
-                ir::CombineCurrency(a.word1, b.word1)};
-      case Op::Sub:
-        return {ir::WrapSub(a.word0, b.word0),
-                ir::CombineCurrency(a.word1, b.word1)};
-      case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
-      case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
-      default: break;
-    }
-  }
-  if (type == Type::Decimal && op == Op::Mul) {
-    return {parcours_decimal_mul(a.word0, b.word0)};
-  }
-  if (type == Type::Decimal && op == Op::Div) {
-    return {parcours_decimal_div(a.word0, b.word0)};
-  }
-  switch (op) {
-    case Op::Add: return {ir::WrapAdd(a.word0, b.word0)};
-    case Op::Sub: return {ir::WrapSub(a.word0, b.word0)};
-    case Op::Mul: return {ir::WrapMul(a.word0, b.word0)};
-    case Op::Div: return {ir::IntDiv(a.word0, b.word0)};
-    default: break;
-  }
-  return {};
-}
-
-bool Compare(Op op, Type operand_type, Value a, Value b) {
-  int64_t order = 0;
-  if (operand_type == Type::Money) {
-    if (!ir::ComparableCurrencies(a.word1, b.word1)) return false;
-    order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
-  } else if (operand_type == Type::String) {
-    order = parcours_string_compare(
-        reinterpret_cast<const char*>(a.word0), a.word1,
-        reinterpret_cast<const char*>(b.word0), b.word1);
-  } else {
-    order = a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0);
-  }
-  switch (op) {
-    case Op::Eq: return order == 0;
-    case Op::Ne: return order != 0;
-    case Op::Lt: return order < 0;
-    case Op::Le: return order <= 0;
-    case Op::Gt: return order > 0;
-    case Op::Ge: return order >= 0;
-    default: return false;
-  }
 }
 
 class Interpreter final : public ir::Evaluator {
@@ -116,7 +60,7 @@ class Interpreter final : public ir::Evaluator {
       case Op::Sub:
       case Op::Mul:
       case Op::Div:
-        return Arithmetic(inst.op, inst.type, reg(inst.a), reg(inst.b));
+        return ir::Arithmetic(inst.op, inst.type, reg(inst.a), reg(inst.b));
       case Op::Neg: {
         Value a = reg(inst.a);
         return {ir::WrapSub(0, a.word0), a.word1};
@@ -127,7 +71,8 @@ class Interpreter final : public ir::Evaluator {
       case Op::Le:
       case Op::Gt:
       case Op::Ge:
-        return {Compare(inst.op, inst.operand_type, reg(inst.a), reg(inst.b))};
+        return {
+            ir::Compare(inst.op, inst.operand_type, reg(inst.a), reg(inst.b))};
       case Op::And:
       case Op::Guard: return {reg(inst.a).word0 & reg(inst.b).word0};
       case Op::Or: return {reg(inst.a).word0 | reg(inst.b).word0};

@@ -9,12 +9,6 @@
 namespace parcours::ir {
 namespace {
 
-// The words of a value, as the interpreter's registers hold them.
-struct Words {
-  int64_t word0 = 0;
-  int64_t word1 = 0;
-};
-
 int OperandCount(Op op) {
   switch (op) {
     case Op::Const:
@@ -45,59 +39,6 @@ int OperandCount(Op op) {
 bool IsComparison(Op op) {
   return op == Op::Eq || op == Op::Ne || op == Op::Lt || op == Op::Le ||
          op == Op::Gt || op == Op::Ge;
-}
-
-// Add, Sub, Mul and Div as the interpreter computes them: dispatched on the
-// result type, money keeping or combining its currency.
-// TODO: this dispatch repeats the interpreter's `Arithmetic` and `Compare`;
-// moving both into compiler/ir/semantics.h would let the two share it.
-Words Arithmetic(Op op, Type type, Words a, Words b) {
-  if (type == Type::Money) {
-    switch (op) {
-      case Op::Add:
-        return {WrapAdd(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
-      case Op::Sub:
-        return {WrapSub(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
-      case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
-      case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
-      default: break;
-    }
-  }
-  if (type == Type::Decimal && op == Op::Mul) {
-    return {parcours_decimal_mul(a.word0, b.word0)};
-  }
-  if (type == Type::Decimal && op == Op::Div) {
-    return {parcours_decimal_div(a.word0, b.word0)};
-  }
-  switch (op) {
-    case Op::Add: return {WrapAdd(a.word0, b.word0)};
-    case Op::Sub: return {WrapSub(a.word0, b.word0)};
-    case Op::Mul: return {WrapMul(a.word0, b.word0)};
-    case Op::Div: return {IntDiv(a.word0, b.word0)};
-    default: break;
-  }
-  return {};
-}
-
-bool OrderHolds(Op op, int64_t order) {
-  switch (op) {
-    case Op::Eq: return order == 0;
-    case Op::Ne: return order != 0;
-    case Op::Lt: return order < 0;
-    case Op::Le: return order <= 0;
-    case Op::Gt: return order > 0;
-    case Op::Ge: return order >= 0;
-    default: return false;
-  }
-}
-
-// A comparison of two one- or two-word values other than strings: money of
-// currencies that do not compare is false whatever the operator.
-bool Compare(Op op, Type operand_type, Words a, Words b) {
-  if (operand_type == Type::Money && !ComparableCurrencies(a.word1, b.word1)) {
-    return false;
-  }
-  return OrderHolds(op, a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0));
 }
 
 bool CompareStrings(Op op, const std::string& a, const std::string& b) {

@@ -2,6 +2,62 @@
 
 #include <algorithm>
 
+namespace parcours::ir {
+
+Words Arithmetic(Op op, Type type, Words a, Words b) {
+  if (type == Type::Money) {
+    switch (op) {
+      case Op::Add:
+        return {WrapAdd(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Sub:
+        return {WrapSub(a.word0, b.word0), CombineCurrency(a.word1, b.word1)};
+      case Op::Mul: return {parcours_decimal_mul(a.word0, b.word0), a.word1};
+      case Op::Div: return {parcours_decimal_div(a.word0, b.word0), a.word1};
+      default: break;
+    }
+  }
+  if (type == Type::Decimal && op == Op::Mul) {
+    return {parcours_decimal_mul(a.word0, b.word0)};
+  }
+  if (type == Type::Decimal && op == Op::Div) {
+    return {parcours_decimal_div(a.word0, b.word0)};
+  }
+  switch (op) {
+    case Op::Add: return {WrapAdd(a.word0, b.word0)};
+    case Op::Sub: return {WrapSub(a.word0, b.word0)};
+    case Op::Mul: return {WrapMul(a.word0, b.word0)};
+    case Op::Div: return {IntDiv(a.word0, b.word0)};
+    default: break;
+  }
+  return {};
+}
+
+bool OrderHolds(Op op, int64_t order) {
+  switch (op) {
+    case Op::Eq: return order == 0;
+    case Op::Ne: return order != 0;
+    case Op::Lt: return order < 0;
+    case Op::Le: return order <= 0;
+    case Op::Gt: return order > 0;
+    case Op::Ge: return order >= 0;
+    default: return false;
+  }
+}
+
+bool Compare(Op op, Type operand_type, Words a, Words b) {
+  if (operand_type == Type::String) {
+    return OrderHolds(op, parcours_string_compare(
+                              reinterpret_cast<const char*>(a.word0), a.word1,
+                              reinterpret_cast<const char*>(b.word0), b.word1));
+  }
+  if (operand_type == Type::Money && !ComparableCurrencies(a.word1, b.word1)) {
+    return false;
+  }
+  return OrderHolds(op, a.word0 < b.word0 ? -1 : (a.word0 > b.word0 ? 1 : 0));
+}
+
+}  // namespace parcours::ir
+
 using parcours::ir::kDecimalScale;
 
 extern "C" {

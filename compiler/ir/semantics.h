@@ -56,6 +56,24 @@ inline int64_t IntDiv(int64_t a, int64_t b) {
   return a / b;
 }
 
+// A value as the interpreter's registers hold it: one word, or two for
+// money (amount, currency) and strings (pointer, length).
+struct Words {
+  int64_t word0 = 0;
+  int64_t word1 = 0;
+};
+
+// `Add`, `Sub`, `Mul` and `Div` of a result of `type`: money keeps or
+// combines its currency, decimals multiply and divide at kDecimalScale.
+Words Arithmetic(Op op, Type type, Words a, Words b);
+
+// Whether comparison `op` holds for a three-way `order` (<0, 0, >0).
+bool OrderHolds(Op op, int64_t order);
+
+// A comparison of two values of `operand_type`; money of currencies that do
+// not compare is false whatever the operator, strings compare by bytes.
+bool Compare(Op op, Type operand_type, Words a, Words b);
+
 }  // namespace parcours::ir
 
 // Fixed-point helpers with C linkage so that JIT code can call them.
