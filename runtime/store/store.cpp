@@ -1,5 +1,6 @@
 #include "runtime/store/store.h"
 
+#include <filesystem>
 #include <iterator>
 #include <unordered_map>
 #include <utility>
@@ -232,7 +233,12 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   // The lock comes first: a second run must not so much as migrate the
   // file under the first.
   bool busy = false;
-  Expected<FileLock> lock = FileLock::Acquire(path + ".lock", busy);
+  // The lock file sits next to the real state file, so that two names for
+  // one file (a symlink, `./x.db` and `x.db`) share one lock.
+  std::error_code code;
+  std::filesystem::path real = std::filesystem::weakly_canonical(path, code);
+  std::string lock_path = (code ? path : real.string()) + ".lock";
+  Expected<FileLock> lock = FileLock::Acquire(lock_path, busy);
   if (busy) return Status::Error(context + " is in use by another run");
   if (!lock.ok()) return lock.status().WithContext(context);
 

@@ -115,6 +115,44 @@ TEST_CASE("awkward paths are reported, not crashed on") {
   }
 }
 
+TEST_CASE("many files in a folder cost memory by their size") {
+  // Each file once kept a buffer of the whole size limit; 300 of them did
+  // not fit in 1.5 GB of address space.
+  auto scratch = testing::ScratchDir("many-files");
+  auto folder = scratch / "campaign";
+  std::filesystem::create_directories(folder);
+  for (int i = 0; i < 300; ++i) {
+    testing::WriteText(folder / ("f" + std::to_string(i) + ".journey"),
+                       "segment s" + std::to_string(i) + " = true\n");
+  }
+  std::string command =
+      "ulimit -v 1500000; " + testing::ShellQuote(PARCOURS_BINARY) + " check " +
+      testing::ShellQuote(folder.string()) + " >/dev/null 2>&1";
+  int status = std::system(("bash -c " + testing::ShellQuote(command)).c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+}
+
+TEST_CASE("a reader closing the pipe gets a report, not a silent death") {
+  auto scratch = testing::ScratchDir("pipe");
+  auto events =
+      testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl";
+  auto err = scratch / "err.txt";
+  auto code = scratch / "code.txt";
+  std::string run = testing::ShellQuote(PARCOURS_BINARY) + " run " +
+                    testing::ShellQuote(kCampaign) + " --events " +
+                    testing::ShellQuote(events.string()) + " --state " +
+                    testing::ShellQuote((scratch / "s.db").string()) +
+                    " --out - --batch 10 2>" +
+                    testing::ShellQuote(err.string());
+  std::string command = "set -o pipefail; " + run +
+                        " | head -c 100 >/dev/null; echo ${PIPESTATUS[0]} >" +
+                        testing::ShellQuote(code.string());
+  std::system(("bash -c " + testing::ShellQuote(command)).c_str());
+  CHECK(testing::ReadText(code) == "2\n");
+  CHECK_THAT(testing::ReadText(err), Catch::Contains("delivered"));
+}
+
 TEST_CASE("warnings fail the check under --werror") {
   auto scratch = testing::ScratchDir("werror");
   auto file = scratch / "w.journey";

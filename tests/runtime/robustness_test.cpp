@@ -185,6 +185,22 @@ TEST_CASE("a state file in use by another run is refused, untouched",
   CHECK(later.actions.size() == 1);
 }
 
+TEST_CASE("another name for a state file in use shares its lock",
+          "[runtime][robustness]") {
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  std::string link = dir.File("link.db");
+  auto first = store::Store::Open(state);
+  REQUIRE(first.ok());
+  std::filesystem::create_symlink(state, link);
+
+  // A symlink, and the same path spelled with `./`, are the same file.
+  auto through_link = store::Store::Open(link);
+  CHECK_FALSE(through_link.ok());
+  auto dotted = store::Store::Open(dir.File(".") + "/s.db");
+  CHECK_FALSE(dotted.ok());
+}
+
 TEST_CASE("waiting contacts of a removed step are counted and reported",
           "[runtime][robustness]") {
   Shop shop = MakeShop();

@@ -75,6 +75,9 @@ bool ReadFile(const std::string& path, std::string* text) {
   text->assign(syntax::kMaxSourceBytes + 1, '\0');
   in.read(text->data(), static_cast<std::streamsize>(text->size()));
   text->resize(static_cast<size_t>(in.gcount()));
+  // Give back the rest of the buffer: a folder of many files would
+  // otherwise hold the whole limit for each one.
+  text->shrink_to_fit();
   return !in.bad();
 }
 
