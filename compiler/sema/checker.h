@@ -94,6 +94,10 @@ class Checker {
                          bool require_all,
                          const std::vector<std::string>& extra = {});
   void CheckWindow(const syntax::Window& window);
+  // Checks `value` for a slot of type `expected`, looking into record and
+  // list literals.
+  void CheckValue(const syntax::Expr& value, const Type& expected,
+                  const Scope& scope, const std::string& what);
 
   // Reports unless `type` is `expected` (an int is accepted for a decimal).
   // Returns whether it is.

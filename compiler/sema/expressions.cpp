@@ -780,12 +780,7 @@ void Checker::CheckRecordFields(const Expr& record,
                 Suggest(name.text, candidates));
       continue;
     }
-    Type expected = field->type;
-    Type type = CheckExpr(value, scope, &expected);
-    if (type.kind == TypeKind::Tz || expected.kind != TypeKind::Tz ||
-        type.kind != TypeKind::String) {
-      Expect(value, type, expected, "field " + Quote(name.text));
-    }
+    CheckValue(value, field->type, scope, "field " + Quote(name.text));
   }
   if (!require_all) return;
   for (const FieldDecl& field : fields) {
@@ -794,6 +789,35 @@ void Checker::CheckRecordFields(const Expr& record,
           owner + " needs its field " + Quote(field.name) + " (" +
               SpellType(field.type) + ")");
   }
+}
+
+void Checker::CheckValue(const Expr& value, const Type& expected,
+                         const Scope& scope, const std::string& what) {
+  // A record literal for a declared record is checked field by field, and
+  // a list literal element by element, against what the slot declares.
+  if (expected.kind == TypeKind::Record && expected.id >= 0 &&
+      value.kind == ExprKind::Record) {
+    const RecordInfo& record = program_.records[expected.id];
+    CheckRecordFields(value, record.fields, "record " + Quote(record.name),
+                      scope, true);
+    Record(value, MakeType(TypeKind::Record, false, expected.id));
+    return;
+  }
+  if (expected.kind == TypeKind::List && expected.element &&
+      value.kind == ExprKind::List) {
+    for (const auto& item : value.operands) {
+      CheckValue(*item, *expected.element, scope, what + "'s items");
+    }
+    Type type = expected;
+    type.optional = false;
+    Record(value, type);
+    return;
+  }
+
+  Type type = CheckExpr(value, scope, &expected);
+  // A time zone is written as a string: "Europe/Paris".
+  if (expected.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  Expect(value, type, expected, what);
 }
 
 bool Checker::Assignable(const Type& value, const Type& target) const {
@@ -809,8 +833,10 @@ bool Checker::Assignable(const Type& value, const Type& target) const {
   if (value.kind == TypeKind::List && target.kind == TypeKind::List) {
     return !value.element;  // `[]`
   }
+  // A record literal fits only a slot that takes any record (a payload);
+  // one for a declared record is checked by `CheckValue`.
   return value.kind == TypeKind::Record && value.id < 0 &&
-         target.kind == TypeKind::Record;
+         target.kind == TypeKind::Record && target.id < 0;
 }
 
 bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,

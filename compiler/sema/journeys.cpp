@@ -310,10 +310,8 @@ void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {
       }
       Type type = CheckExpr(target, scope);
       if (type.kind == TypeKind::Error) return;
-      Type expected = type;
-      Type value = CheckExpr(*step.expr, scope, &expected);
-      Expect(*step.expr, value, expected,
-             Quote("profile." + target.field.text));
+      CheckValue(*step.expr, type, scope,
+                 Quote("profile." + target.field.text));
       return;
     }
     case StepKind::Emit: {
