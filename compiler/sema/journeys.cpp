@@ -191,7 +191,13 @@ void Checker::CheckSteps(const std::vector<syntax::Step>& steps,
 void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
                         std::map<std::string, diag::Span>& labels) {
   switch (step.kind) {
-    case StepKind::Wait: ExpectLength(*step.expr, scope, "`wait`"); return;
+    case StepKind::Wait:
+      // A calendar wait counts on the recipient's wall clock.
+      if (ExpectLength(*step.expr, scope, "`wait`") &&
+          step.expr->kind == syntax::ExprKind::Calendar) {
+        CheckLocalTime(true, step.span, "`wait` in calendar units");
+      }
+      return;
     case StepKind::WaitUntil:
       CheckLocalTime(step.local, step.span, "`wait until`");
       return;
@@ -208,7 +214,10 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
         ExpectBool(*step.condition, CheckExpr(*step.condition, inner),
                    "a `wait for` filter");
       }
-      CheckSteps(step.then_steps, scope, labels);
+      // In the block run when the event came, its alias names it.
+      Scope arrived = inner;
+      arrived.alias_ref = RefKind::LocalField;
+      CheckSteps(step.then_steps, step.alias ? arrived : scope, labels);
       CheckSteps(step.else_steps, scope, labels);
       return;
     }
