@@ -204,6 +204,21 @@ class Runner {
     // Timers due by the end of the input (a `wait 0` after the last event)
     // or by `until` fire now; later ones stay pending in the state.
     std::optional<int64_t> end = state_.clock();
+    // `--until` moves the clock for good, like a line: a typo in it must
+    // not run every wait to the far future.
+    bool too_far =
+        options_.until && end && options_.max_clock_jump > 0 &&
+        *options_.until > common::AddSeconds(*end, options_.max_clock_jump);
+    if (too_far) {
+      Status status = Commit();
+      if (status.ok()) status = store_->Save(state_);
+      if (!status.ok()) return status;
+      return Status::Error(
+          "--until " + common::FormatTime(*options_.until) + " is " +
+          common::DescribeSpan(*options_.until - *end) +
+          " ahead of the stream's clock " + common::FormatTime(*end) +
+          "; check it, or raise --max-clock-jump");
+    }
     if (options_.until && (!end || *options_.until > *end)) {
       end = options_.until;
     }

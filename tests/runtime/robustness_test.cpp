@@ -185,6 +185,28 @@ TEST_CASE("a state file in use by another run is refused, untouched",
   CHECK(later.actions.size() == 1);
 }
 
+TEST_CASE("an until time far ahead of the clock is refused like a line",
+          "[runtime][robustness]") {
+  Shop shop = MakeShop();
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  auto options = OptionsFor(state);
+  options.until = *common::ParseTime("2204-01-01T00:00:00Z");
+  auto out =
+      RunText(shop.program, Lines({Order("p1", "o1", kT0, "150")}), options);
+  CHECK_THAT(out.result.status.message(),
+             Catch::Contains("ahead of the stream's clock"));
+  // What the input applied is kept; the clock did not move.
+  CHECK(out.actions.size() == 1);
+  auto again = RunText(shop.program, Lines({}), OptionsFor(state));
+  REQUIRE(again.result.status.ok());
+  CHECK(again.result.summary.clock == common::ParseTime(kT0));
+
+  options.max_clock_jump = 0;
+  auto allowed = RunText(shop.program, Lines({}), options);
+  CHECK(allowed.result.status.ok());
+}
+
 TEST_CASE("another name for a state file in use shares its lock",
           "[runtime][robustness]") {
   TempDir dir;
