@@ -14,18 +14,13 @@ namespace parcours::engine {
 
 namespace {
 
-// Adds one money value to a money sum. The first value of a sum sets its
-// currency; a value in another currency makes it invalid (0) for good.
+// Adds one money value to a money sum, as the IR adds money: an empty sum
+// has no currency yet and takes the first value's; a value in another
+// currency makes the sum mixed for good (ir::CombineCurrency).
 void AddMoney(common::Record& sum, int32_t offset, int64_t amount,
               int64_t currency) {
-  int64_t total = sum.Get(offset);
-  int64_t total_currency = sum.Get(offset + 1);
-  // TODO: "no value yet" is recognised as amount 0 with no currency, so a
-  // mixed-currency sum that returns to exactly 0 takes the next currency;
-  // a count word per money sum in the profile layout would remove this.
-  bool first = total == 0 && total_currency == 0;
-  sum.Set(offset, ir::WrapAdd(total, amount));
-  sum.Set(offset + 1, first || total_currency == currency ? currency : 0);
+  sum.Set(offset, ir::WrapAdd(sum.Get(offset), amount));
+  sum.Set(offset + 1, ir::CombineCurrency(sum.Get(offset + 1), currency));
 }
 
 }  // namespace

@@ -86,5 +86,41 @@ TEST_CASE("entering and leaving a segment start journeys, once") {
   CHECK(sends == expected);
 }
 
+TEST_CASE("a sum over two currencies is mixed, and leaves its segments") {
+  auto scratch = testing::ScratchDir("mixed-sum");
+  testing::WriteText(scratch / "m.journey", R"(module mixed
+
+event OrderPlaced "Order Completed" {
+  total: money
+}
+
+segment big = sum(OrderPlaced.total) >= 10 EUR
+
+journey left_big {
+  on left(big)
+  send email "no_longer_big"
+}
+)");
+  std::string eur = R"({"type":"track","event":"Order Completed",)"
+                    R"("userId":"p1","messageId":"e1",)"
+                    R"("timestamp":"2025-01-01T10:00:00Z",)"
+                    R"("properties":{"total":20,"currency":"EUR"}})";
+  std::string gbp = R"({"type":"track","event":"Order Completed",)"
+                    R"("userId":"p1","messageId":"g1",)"
+                    R"("timestamp":"2025-01-02T10:00:00Z",)"
+                    R"("properties":{"total":5,"currency":"GBP"}})";
+  testing::WriteText(scratch / "events.jsonl", eur + "\n" + gbp + "\n");
+  auto result = testing::RunParcours(
+      {"run", (scratch / "m.journey").string(), "--events",
+       (scratch / "events.jsonl").string(), "--state",
+       (scratch / "s.db").string(), "--out", "-", "--engine", "interp"},
+      scratch);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  // 20 EUR + 5 GBP compares with nothing, so the profile leaves `big`.
+  CHECK_THAT(result.out, Catch::Contains("\"template\":\"no_longer_big\""));
+  CHECK_THAT(result.out, Catch::Contains("2025-01-02T10:00:00Z"));
+}
+
 }  // namespace
 }  // namespace parcours
