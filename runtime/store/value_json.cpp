@@ -1,5 +1,6 @@
 #include "runtime/store/value_json.h"
 
+#include "compiler/ir/semantics.h"
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/values.h"
@@ -25,11 +26,13 @@ std::string DecodeMoney(const JsonValue& value, int32_t offset,
   std::string problem = ingest::DecodeTyped(*amount, ir::Type::Money, typed);
   if (!problem.empty()) return "amount " + problem;
 
-  // A currency of null is the "mixed or invalid" state, packed as 0.
-  int64_t currency = 0;
+  // A currency of null is money with no currency yet; "mixed" is money
+  // that mixed two (compiler/ir/semantics.h).
+  int64_t currency = ir::kNoCurrency;
   const JsonValue* code = value.Find("currency");
   if (code != nullptr && code->kind == JsonValue::Kind::String) {
-    currency = ir::PackCurrency(code->text);
+    currency = code->text == "mixed" ? ir::kMixedCurrency
+                                     : ir::PackCurrency(code->text);
   }
   ingest::WriteTyped(record, ir::Type::Money, offset, typed, currency);
   return "";
@@ -51,8 +54,10 @@ OrderedJson EncodeSlot(const common::Record& record, ir::Type type,
       OrderedJson money = OrderedJson::object();
       money["amount"] = FormatDecimal(word);
       int64_t currency = record.Get(offset + 1);
-      if (currency == 0) {
+      if (currency == ir::kNoCurrency) {
         money["currency"] = nullptr;
+      } else if (currency == ir::kMixedCurrency) {
+        money["currency"] = "mixed";
       } else {
         money["currency"] = ir::UnpackCurrency(currency);
       }

@@ -49,9 +49,8 @@ TEST_CASE("action ids are FNV-1a hashes of the instance step",
   CHECK(id != engine::ActionId("p1", "j", 3, "send1"));
   // The key is the hash of the parts joined by 0x1f, step by name.
   const std::string separator = "\x1f";
-  CHECK(id == common::Hex64(engine::Fnv1a64("p1" + separator + "j" +
-                                            separator + "3" + separator +
-                                            "send2")));
+  CHECK(id == common::Hex64(engine::Fnv1a64("p1" + separator + "j" + separator +
+                                            "3" + separator + "send2")));
 }
 
 TEST_CASE("a wait fires exactly once, at its wake time", "[runtime][engine]") {
@@ -208,7 +207,7 @@ TEST_CASE("aggregates and segments are kept per profile, exactly",
         R"({"repeat_buyer":true})");
 }
 
-TEST_CASE("a money sum over two currencies becomes invalid",
+TEST_CASE("a money sum over two currencies is mixed, across restarts",
           "[runtime][engine]") {
   Shop shop = MakeShop();
   TempDir dir;
@@ -221,7 +220,15 @@ TEST_CASE("a money sum over two currencies becomes invalid",
   CHECK(QueryText(state,
                   "SELECT json_extract(aggregates, "
                   "'$.\"sum(OrderPlaced.total)\"') FROM profiles") ==
-        R"({"amount":"6.5","currency":null})");
+        R"({"amount":"6.5","currency":"mixed"})");
+
+  // Reloaded and added to, it stays mixed.
+  RunText(shop.program, Lines({Order("p1", "o5", kT0, "1")}),
+          OptionsFor(state));
+  CHECK(QueryText(state,
+                  "SELECT json_extract(aggregates, "
+                  "'$.\"sum(OrderPlaced.total)\"') FROM profiles") ==
+        R"({"amount":"7.5","currency":"mixed"})");
 }
 
 TEST_CASE("identify merges traits key by key", "[runtime][engine]") {
