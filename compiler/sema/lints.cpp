@@ -57,6 +57,21 @@ void ConsentedChannels(const Expr& condition, std::vector<std::string>& out) {
   }
 }
 
+// The channels `condition` proves consent for when it is false:
+// `not consent(c)` joined by `or`.
+void RefusedChannels(const Expr& condition, std::vector<std::string>& out) {
+  if (condition.kind == syntax::ExprKind::Binary &&
+      condition.binary_op == syntax::BinaryOp::Or) {
+    RefusedChannels(*condition.operands[0], out);
+    RefusedChannels(*condition.operands[1], out);
+    return;
+  }
+  if (condition.kind == syntax::ExprKind::Unary &&
+      condition.unary_op == syntax::UnaryOp::Not) {
+    ConsentedChannels(*condition.operands[0], out);
+  }
+}
+
 }  // namespace
 
 std::optional<bool> Checker::ConstantBool(const Expr& expr) const {
@@ -177,10 +192,16 @@ void Checker::LintConsent(const std::vector<syntax::Step>& steps,
       }
     }
     if (step.kind == StepKind::If) {
-      std::vector<std::string> inner = consented;
-      ConsentedChannels(*step.expr, inner);
-      LintConsent(step.then_steps, inner);
-      LintConsent(step.else_steps, consented);
+      std::vector<std::string> when_true = consented;
+      ConsentedChannels(*step.expr, when_true);
+      std::vector<std::string> when_false = consented;
+      RefusedChannels(*step.expr, when_false);
+      LintConsent(step.then_steps, when_true);
+      LintConsent(step.else_steps, when_false);
+      // `if not consent(sms) { exit }` guards every step after it.
+      bool guard = !step.then_steps.empty() &&
+                   step.then_steps.back().kind == StepKind::Exit;
+      if (guard) consented = when_false;
       continue;
     }
     LintConsent(step.then_steps, consented);
