@@ -2,6 +2,7 @@
 
 #include <antlr4-runtime.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "ParcoursLexer.h"
@@ -45,6 +46,17 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     if (message.rfind("extraneous input", 0) == 0) {
       message.replace(0, 16, "unexpected");
     }
+    if (message.rfind("mismatched input", 0) == 0) {
+      message.replace(0, 16, "unexpected");
+    }
+    // A list of every keyword that could follow helps nobody; a short one
+    // says what is missing.
+    size_t expecting = message.find(" expecting {");
+    if (expecting != std::string::npos &&
+        std::count(message.begin() + expecting, message.end(), ',') >= 6) {
+      message.erase(expecting);
+      message += " here";
+    }
     static const std::pair<const char*, const char*> kPlainWords[] = {
         {"`<EOF>`", "the end of the file"},
         {"<EOF>", "the end of the file"},
@@ -61,6 +73,12 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
            at = message.find(token, at + std::string(plain).size())) {
         message.replace(at, std::string(token).size(), plain);
       }
+    }
+    if (message.rfind("unexpected the end of the file", 0) == 0) {
+      message = "the file ends too early; a `}` or `)` may be missing";
+    }
+    if (message == "unexpected `&` here" || message == "unexpected `|` here") {
+      message += "; conditions join with `and` and `or`";
     }
     return message;
   }
