@@ -73,7 +73,8 @@ timeOfWeek : day=name? CLOCK 'local'? ;
 programDecl : 'program' name '{' programRule* '}' ;
 
 programRule
-  : 'earn' amount=expr pointsWord 'per' unit=expr 'of' source=expr  # earnPerRule
+  : 'earn' amount=expr pointsWord 'per' unit=expr
+      'of' source=expr                                       # earnPerRule
   | 'earn' amount=expr pointsWord 'on' event=name
       (',' 'at' 'most' 'once' 'per' limit=expr)?             # earnOnRule
   | 'multiply' factor=MULTIPLIER 'when' expr                 # multiplyRule
@@ -159,12 +160,15 @@ testDecl : 'test' title=STRING '{' testStatement* '}' ;
 
 testStatement
   : 'given' 'profile' id=STRING recordLiteral?               # givenStatement
-  | 'at' TIMESTAMP 'identify' ('for' id=STRING)? recordLiteral # identifyStatement
-  | 'at' TIMESTAMP event=name ('for' id=STRING)? recordLiteral? # eventStatement
+  | 'at' TIMESTAMP 'identify' ('for' id=STRING)?
+      recordLiteral                                          # identifyStatement
+  | 'at' TIMESTAMP event=name ('for' id=STRING)?
+      recordLiteral?                                         # eventStatement
   | 'expect' negated='no'? kind=('send' | 'suppressed') channel=name?
       templ=STRING? ('to' id=STRING)? ('at' TIMESTAMP)?
-      ('reason' reason=name)?                                # expectSendStatement
-  | 'expect' ('points' | 'tier') expr ('for' id=STRING)?     # expectLoyaltyStatement
+      ('reason' reason=name)?                          # expectSendStatement
+  | 'expect' ('points' | 'tier') expr
+      ('for' id=STRING)?                            # expectLoyaltyStatement
   ;
 
 // ---- Expressions ----------------------------------------------------------
