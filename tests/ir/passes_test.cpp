@@ -15,6 +15,7 @@
 #include "compiler/ir/semantics.h"
 #include "tests/support/compile.h"
 #include "tests/support/files.h"
+#include "tests/support/operands.h"
 
 namespace parcours {
 namespace {
@@ -30,35 +31,15 @@ const int64_t kUsd = ir::PackCurrency("USD");
 constexpr int64_t kNone = ir::kNoCurrency;
 constexpr int64_t kMixed = ir::kMixedCurrency;
 
-// An operand of a case: a constant of `type`, or a string constant.
-struct Operand {
-  Type type = Type::Int;
-  int64_t word0 = 0;
-  int64_t word1 = 0;
-  std::string text;  // for `String`
-};
-
-Operand Word(Type type, int64_t word0, int64_t word1 = 0) {
-  Operand operand;
-  operand.type = type;
-  operand.word0 = word0;
-  operand.word1 = word1;
-  return operand;
-}
-
-Operand Int(int64_t value) { return Word(Type::Int, value); }
-Operand Bool(int64_t value) { return Word(Type::Bool, value); }
-Operand Decimal(int64_t units) { return Word(Type::Decimal, units); }
-Operand Duration(int64_t seconds) { return Word(Type::Duration, seconds); }
-Operand Time(int64_t seconds) { return Word(Type::Time, seconds); }
-Operand Money(int64_t units, int64_t currency) {
-  return Word(Type::Money, units, currency);
-}
-Operand Str(std::string text) {
-  Operand operand = Word(Type::String, 0);
-  operand.text = std::move(text);
-  return operand;
-}
+using testing::Bool;
+using testing::Decimal;
+using testing::Duration;
+using testing::Int;
+using testing::Money;
+using testing::Operand;
+using testing::Str;
+using testing::Time;
+using testing::Word;
 
 // One instruction over constant operands and the two words it folds to.
 struct FoldCase {

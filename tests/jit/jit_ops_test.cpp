@@ -12,6 +12,7 @@
 #include "compiler/ir/passes.h"
 #include "compiler/ir/semantics.h"
 #include "jit_test_support.h"
+#include "tests/support/operands.h"
 
 namespace parcours::jit_test {
 namespace {
@@ -20,35 +21,15 @@ constexpr int64_t kMin = std::numeric_limits<int64_t>::min();
 constexpr int64_t kMax = std::numeric_limits<int64_t>::max();
 constexpr int64_t kScale = ir::kDecimalScale;
 
-// An operand of a case: a typed value, kept as the words a record holds.
-struct Operand {
-  Type type = Type::Int;
-  int64_t word0 = 0;
-  int64_t word1 = 0;
-  std::string text;  // String operands only
-};
-
-Operand Word(Type type, int64_t word0, int64_t word1 = 0) {
-  Operand operand;
-  operand.type = type;
-  operand.word0 = word0;
-  operand.word1 = word1;
-  return operand;
-}
-
-Operand Int(int64_t value) { return Word(Type::Int, value); }
-Operand Bool(int64_t value) { return Word(Type::Bool, value); }
-Operand Decimal(int64_t units) { return Word(Type::Decimal, units); }
-Operand Duration(int64_t seconds) { return Word(Type::Duration, seconds); }
-Operand Time(int64_t seconds) { return Word(Type::Time, seconds); }
-Operand Money(int64_t units, int64_t currency) {
-  return Word(Type::Money, units, currency);
-}
-Operand Str(std::string text) {
-  Operand operand = Word(Type::String, 0);
-  operand.text = std::move(text);
-  return operand;
-}
+using testing::Bool;
+using testing::Decimal;
+using testing::Duration;
+using testing::Int;
+using testing::Money;
+using testing::Operand;
+using testing::Str;
+using testing::Time;
+using testing::Word;
 
 using Body = std::function<int32_t(FunctionBuilder&, std::vector<int32_t>)>;
 

@@ -11,8 +11,6 @@
 namespace parcours::testing {
 namespace {
 
-const char* kT0 = "2011-01-02T10:00:00Z";
-
 std::vector<std::string> Templates(const std::vector<std::string>& actions) {
   std::vector<std::string> templates;
   for (const std::string& line : actions) {

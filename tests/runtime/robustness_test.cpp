@@ -17,20 +17,6 @@
 namespace parcours::testing {
 namespace {
 
-const char* kT0 = "2011-01-02T10:00:00Z";
-
-std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // An order without a message id.
 std::string BareOrder(const std::string& user, const std::string& time) {
   return Track("Order Completed", user, "", time,

@@ -14,20 +14,6 @@
 namespace parcours::testing {
 namespace {
 
-const char* kT0 = "2011-01-02T10:00:00Z";
-
-std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
-
-std::string ReadBytes(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
 // A month of traffic for a few profiles: orders big and small, signups,
 // identifies, and a duplicate.
 std::vector<std::string> Traffic() {

@@ -8,6 +8,8 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -20,6 +22,21 @@
 #include "tests/runtime/program_builder.h"
 
 namespace parcours::testing {
+
+// The moment most runtime tests start at.
+inline const char* kT0 = "2011-01-02T10:00:00Z";
+
+inline std::vector<std::string> ReadLines(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+inline std::string ReadBytes(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
 
 // A fresh folder under the system's temporary folder, removed at the end.
 class TempDir {
