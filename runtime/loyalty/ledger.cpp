@@ -1,0 +1,266 @@
+#include "runtime/loyalty/ledger.h"
+
+#include <algorithm>
+#include <limits>
+#include <map>
+
+namespace parcours::loyalty {
+
+using common::Expected;
+using common::Status;
+
+const char* MovementKindName(MovementKind kind) {
+  switch (kind) {
+    case MovementKind::Earn: return "earn";
+    case MovementKind::Burn: return "burn";
+    case MovementKind::Expire: return "expire";
+    case MovementKind::Refund: return "refund";
+    case MovementKind::Repay: return "repay";
+  }
+  return "?";
+}
+
+void Ledger::Append(int64_t at, MovementKind kind, int64_t points, int64_t lot,
+                    int64_t lot_delta, const std::string& source) {
+  Movement row;
+  row.seq = static_cast<int64_t>(movements_.size()) + 1;
+  row.at = at;
+  row.kind = kind;
+  row.points = points;
+  row.lot = lot;
+  row.lot_delta = lot_delta;
+  row.source = source;
+  movements_.push_back(std::move(row));
+}
+
+Status Ledger::CheckOrder(int64_t at) const {
+  // Rows are appended in time order; the engine's clock never goes back,
+  // so an earlier instant is a caller's bug worth a clear refusal.
+  if (!movements_.empty() && at < movements_.back().at) {
+    return Status::Error("a movement at " + std::to_string(at) +
+                         " is earlier than the last row of the ledger");
+  }
+  return Status::Ok();
+}
+
+Expected<int64_t> Ledger::Earn(int64_t at, int64_t points, int64_t expires_at,
+                               bool qualifying, const std::string& source) {
+  if (points <= 0) {
+    return Status::Error("an earning must give at least one point, not " +
+                         std::to_string(points));
+  }
+  if (expires_at <= at) {
+    return Status::Error("points would expire before they are earned");
+  }
+  if (Status order = CheckOrder(at); !order.ok()) return order;
+  ExpireThrough(at);
+
+  Lot lot;
+  lot.id = static_cast<int64_t>(lots_.size()) + 1;
+  lot.earned_at = at;
+  lot.expires_at = expires_at;
+  lot.earned = points;
+  lot.remaining = points;
+  lot.qualifying = qualifying;
+  lot.source = source;
+  lots_.push_back(lot);
+  held_ += points;
+  Append(at, MovementKind::Earn, points, lot.id, points, source);
+
+  // Points owed are paid back before the new points can be spent. The
+  // balance already counts them as gone, so the row moves no balance.
+  int64_t repaid = std::min(owed_, points);
+  if (repaid > 0) {
+    lots_.back().remaining -= repaid;
+    held_ -= repaid;
+    owed_ -= repaid;
+    Append(at, MovementKind::Repay, 0, lot.id, -repaid, source);
+  }
+  return lot.id;
+}
+
+void Ledger::DrawInRedemptionOrder(int64_t at, int64_t points,
+                                   MovementKind kind, int64_t skip,
+                                   const std::string& source) {
+  // The lots with points left, soonest expiry first, then oldest.
+  std::vector<Lot*> order;
+  for (Lot& lot : lots_) {
+    if (lot.remaining > 0 && lot.id != skip) order.push_back(&lot);
+  }
+  std::sort(order.begin(), order.end(), [](const Lot* a, const Lot* b) {
+    if (a->expires_at != b->expires_at) return a->expires_at < b->expires_at;
+    return a->id < b->id;
+  });
+
+  for (Lot* lot : order) {
+    if (points == 0) break;
+    int64_t taken = std::min(points, lot->remaining);
+    lot->remaining -= taken;
+    held_ -= taken;
+    points -= taken;
+    Append(at, kind, -taken, lot->id, -taken, source);
+  }
+  PARCOURS_CHECK(points == 0, "drawing more points than the lots hold");
+}
+
+Status Ledger::Burn(int64_t at, int64_t points, const std::string& source) {
+  if (points <= 0) {
+    return Status::Error("a redemption must use at least one point, not " +
+                         std::to_string(points));
+  }
+  if (Status order = CheckOrder(at); !order.ok()) return order;
+  ExpireThrough(at);
+  if (points > Balance()) {
+    return Status::Error("a redemption of " + std::to_string(points) +
+                         " points exceeds the balance of " +
+                         std::to_string(Balance()));
+  }
+  DrawInRedemptionOrder(at, points, MovementKind::Burn, kNoLot, source);
+  return Status::Ok();
+}
+
+Expected<int64_t> Ledger::Refund(int64_t at, int64_t lot_id, int64_t points,
+                                 const std::string& source) {
+  if (lot_id < 1 || lot_id > static_cast<int64_t>(lots_.size())) {
+    return Status::Error("no earning " + std::to_string(lot_id) + " to refund");
+  }
+  if (points <= 0) {
+    return Status::Error("a refund must take back at least one point, not " +
+                         std::to_string(points));
+  }
+  if (Status order = CheckOrder(at); !order.ok()) return order;
+  ExpireThrough(at);
+
+  Lot& lot = lots_[lot_id - 1];
+  int64_t due = std::min(points, lot.earned - lot.refunded);
+  if (due == 0) return int64_t{0};
+  lot.refunded += due;
+
+  // First what is left of the refunded earning itself.
+  int64_t from_lot = std::min(due, lot.remaining);
+  if (from_lot > 0) {
+    lot.remaining -= from_lot;
+    held_ -= from_lot;
+    Append(at, MovementKind::Refund, -from_lot, lot.id, -from_lot, source);
+  }
+
+  // The part already spent or expired comes out of the other lots; what
+  // they cannot cover is owed.
+  int64_t rest = due - from_lot;
+  int64_t from_others = std::min(rest, held_);
+  if (from_others > 0) {
+    DrawInRedemptionOrder(at, from_others, MovementKind::Refund, lot.id,
+                          source);
+  }
+  int64_t owed = rest - from_others;
+  if (owed > 0) {
+    owed_ += owed;
+    Append(at, MovementKind::Refund, -owed, kNoLot, 0, source);
+  }
+  return due;
+}
+
+void Ledger::ExpireThrough(int64_t time) {
+  if (time <= expired_through_) return;
+  expired_through_ = time;
+
+  std::vector<Lot*> due;
+  for (Lot& lot : lots_) {
+    if (lot.remaining > 0 && lot.expires_at <= time) due.push_back(&lot);
+  }
+  std::sort(due.begin(), due.end(), [](const Lot* a, const Lot* b) {
+    if (a->expires_at != b->expires_at) return a->expires_at < b->expires_at;
+    return a->id < b->id;
+  });
+  for (Lot* lot : due) {
+    int64_t lost = lot->remaining;
+    lot->remaining = 0;
+    held_ -= lost;
+    Append(lot->expires_at, MovementKind::Expire, -lost, lot->id, -lost,
+           lot->source);
+  }
+}
+
+int64_t Ledger::QualifyingPoints(int64_t from, int64_t to) const {
+  int64_t total = 0;
+  for (const Lot& lot : lots_) {
+    if (!lot.qualifying) continue;
+    if (lot.earned_at <= from || lot.earned_at > to) continue;
+    total += lot.earned - lot.refunded;
+  }
+  return total;
+}
+
+int64_t Ledger::FindLotBySource(const std::string& source) const {
+  for (const Lot& lot : lots_) {
+    if (lot.source == source) return lot.id;
+  }
+  return kNoLot;
+}
+
+int64_t Ledger::NextExpiry() const {
+  int64_t next = kNeverExpires;
+  for (const Lot& lot : lots_) {
+    if (lot.remaining > 0) next = std::min(next, lot.expires_at);
+  }
+  return next;
+}
+
+std::string Ledger::Verify() const {
+  std::map<int64_t, int64_t> lot_sums;
+  int64_t balance = 0;
+  int64_t previous_at = std::numeric_limits<int64_t>::min();
+  for (const Movement& row : movements_) {
+    if (row.at < previous_at) {
+      return "row " + std::to_string(row.seq) +
+             " is earlier than the one "
+             "before it";
+    }
+    previous_at = row.at;
+    balance += row.points;
+    if (row.lot != kNoLot) lot_sums[row.lot] += row.lot_delta;
+  }
+
+  int64_t held = 0;
+  for (const Lot& lot : lots_) {
+    if (lot.remaining < 0) {
+      return "lot " + std::to_string(lot.id) + " holds fewer than 0 points";
+    }
+    if (lot_sums[lot.id] != lot.remaining) {
+      return "lot " + std::to_string(lot.id) + " holds " +
+             std::to_string(lot.remaining) + " points but its rows sum to " +
+             std::to_string(lot_sums[lot.id]);
+    }
+    held += lot.remaining;
+  }
+  if (held != held_) return "the lots do not sum to the points held";
+  if (balance != Balance()) {
+    return "the balance is " + std::to_string(Balance()) +
+           " but the rows sum to " + std::to_string(balance);
+  }
+  return "";
+}
+
+int64_t PointsForAmount(int64_t amount_units, int64_t unit_units,
+                        int64_t points_per_unit,
+                        int64_t multiplier_millionths) {
+  constexpr int64_t kMillion = 1'000'000;
+  constexpr int64_t kMaxPoints = std::numeric_limits<int64_t>::max();
+  if (amount_units <= 0 || unit_units <= 0 || points_per_unit <= 0 ||
+      multiplier_millionths <= 0) {
+    return 0;
+  }
+
+  // Two words multiply exactly in 128 bits; a third factor could overflow
+  // even those, so it is checked first. The one division rounds toward
+  // zero, which for a positive amount is rounding down.
+  using Wide = __int128;
+  constexpr Wide kWideMax =
+      static_cast<Wide>((static_cast<unsigned __int128>(1) << 127) - 1);
+  Wide product = Wide{amount_units} * points_per_unit;
+  if (product > kWideMax / multiplier_millionths) return kMaxPoints;
+  Wide points = product * multiplier_millionths / (Wide{unit_units} * kMillion);
+  return points > kMaxPoints ? kMaxPoints : static_cast<int64_t>(points);
+}
+
+}  // namespace parcours::loyalty

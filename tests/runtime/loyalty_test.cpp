@@ -1,0 +1,365 @@
+// The points ledger and the tier rules: the scenarios finance and support
+// ask about, each with exact rows.
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "runtime/common/time_text.h"
+#include "runtime/engine/calendar.h"
+#include "runtime/loyalty/ledger.h"
+#include "runtime/loyalty/tiers.h"
+
+namespace parcours {
+namespace {
+
+using loyalty::Ledger;
+using loyalty::Movement;
+using loyalty::MovementKind;
+
+constexpr int64_t kDay = 86'400;
+constexpr int64_t kMillion = 1'000'000;
+
+int64_t At(const char* text) {
+  std::optional<int64_t> time = common::ParseTime(text);
+  REQUIRE(time.has_value());
+  return *time;
+}
+
+int64_t Months(int64_t from, int64_t count, const std::string& zone) {
+  return engine::AddCalendar(from, count, engine::CalendarUnit::Month, zone);
+}
+
+int64_t EarnOk(Ledger& ledger, int64_t at, int64_t points, int64_t expires,
+               const std::string& source) {
+  common::Expected<int64_t> lot =
+      ledger.Earn(at, points, expires, true, source);
+  REQUIRE(lot.ok());
+  return *lot;
+}
+
+// "kind lot points" for each row, to compare whole ledgers at a glance.
+std::vector<std::string> Rows(const Ledger& ledger) {
+  std::vector<std::string> rows;
+  for (const Movement& row : ledger.movements()) {
+    rows.push_back(std::string(loyalty::MovementKindName(row.kind)) + " " +
+                   std::to_string(row.lot) + " " + std::to_string(row.points));
+  }
+  return rows;
+}
+
+TEST_CASE("a redemption draws from the lot that expires first") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t old_lot = EarnOk(ledger, t0, 100, t0 + 700 * kDay, "order-1");
+  int64_t new_lot = EarnOk(ledger, t0 + kDay, 50, t0 + 701 * kDay, "order-2");
+  // A bonus earned last but expiring first is spent before both.
+  int64_t bonus = EarnOk(ledger, t0 + 2 * kDay, 30, t0 + 30 * kDay, "bonus");
+
+  REQUIRE(ledger.Burn(t0 + 3 * kDay, 150, "redeem-1").ok());
+
+  CHECK(ledger.lot(bonus).remaining == 0);
+  CHECK(ledger.lot(old_lot).remaining == 0);
+  CHECK(ledger.lot(new_lot).remaining == 30);
+  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 50",
+                                                 "earn 3 30", "burn 3 -30",
+                                                 "burn 1 -100", "burn 2 -20"});
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("expiry never takes points that were already redeemed") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  EarnOk(ledger, t0, 100, t0 + 10 * kDay, "order-1");
+  EarnOk(ledger, t0 + kDay, 100, t0 + 20 * kDay, "order-2");
+  REQUIRE(ledger.Burn(t0 + 2 * kDay, 120, "redeem-1").ok());
+
+  ledger.ExpireThrough(t0 + 30 * kDay);
+
+  // The first lot was spent in full, so only 80 of the second expire, at
+  // the second lot's own instant.
+  const Movement& expiry = ledger.movements().back();
+  CHECK(expiry.kind == MovementKind::Expire);
+  CHECK(expiry.points == -80);
+  CHECK(expiry.at == t0 + 20 * kDay);
+  CHECK(ledger.Balance() == 0);
+  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 100",
+                                                 "burn 1 -100", "burn 2 -20",
+                                                 "expire 2 -80"});
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a lot expires at its instant exactly, not a second before") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t expires = t0 + 10 * kDay;
+  EarnOk(ledger, t0, 100, expires, "order-1");
+
+  ledger.ExpireThrough(expires - 1);
+  CHECK(ledger.Balance() == 100);
+  CHECK(ledger.NextExpiry() == expires);
+
+  ledger.ExpireThrough(expires);
+  CHECK(ledger.Balance() == 0);
+  CHECK(ledger.NextExpiry() == loyalty::kNeverExpires);
+}
+
+TEST_CASE("a redemption larger than the balance is refused whole") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  EarnOk(ledger, t0, 100, t0 + 10 * kDay, "order-1");
+
+  common::Status refused = ledger.Burn(t0 + kDay, 101, "redeem-1");
+
+  CHECK_FALSE(refused.ok());
+  CHECK(refused.message() ==
+        "a redemption of 101 points exceeds the balance of 100");
+  CHECK(ledger.Balance() == 100);
+  CHECK(ledger.movements().size() == 1);
+
+  // Expired points cannot be redeemed either: the expiry comes first.
+  CHECK_FALSE(ledger.Burn(t0 + 10 * kDay, 1, "redeem-2").ok());
+}
+
+TEST_CASE("a refund before any redemption takes back its own lot") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order-1");
+  EarnOk(ledger, t0 + kDay, 40, t0 + 100 * kDay, "order-2");
+
+  common::Expected<int64_t> taken =
+      ledger.Refund(t0 + 2 * kDay, order, 100, "refund-1");
+
+  REQUIRE(taken.ok());
+  CHECK(*taken == 100);
+  CHECK(ledger.Balance() == 40);
+  CHECK(ledger.lot(order).remaining == 0);
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a refund after a redemption leaves points owed, repaid first") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order-1");
+  EarnOk(ledger, t0 + kDay, 40, t0 + 100 * kDay, "order-2");
+  REQUIRE(ledger.Burn(t0 + 2 * kDay, 120, "redeem-1").ok());
+
+  common::Expected<int64_t> taken =
+      ledger.Refund(t0 + 3 * kDay, order, 100, "refund-1");
+  REQUIRE(taken.ok());
+  CHECK(*taken == 100);
+
+  // Nothing was left of the order's lot: the 20 points of the other lot
+  // go, and 80 are owed.
+  CHECK(ledger.Balance() == -80);
+  CHECK(ledger.Owed() == 80);
+
+  int64_t later = EarnOk(ledger, t0 + 4 * kDay, 50, t0 + 200 * kDay, "o-3");
+  CHECK(ledger.Balance() == -30);
+  CHECK(ledger.lot(later).remaining == 0);
+  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 40",
+                                                 "burn 1 -100", "burn 2 -20",
+                                                 "refund 2 -20", "refund 0 -80",
+                                                 "earn 3 50", "repay 3 0"});
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("refunds never take back more than the earning gave") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order-1");
+
+  REQUIRE(*ledger.Refund(t0 + kDay, order, 30, "refund-1") == 30);
+  REQUIRE(*ledger.Refund(t0 + 2 * kDay, order, 90, "refund-2") == 70);
+  REQUIRE(*ledger.Refund(t0 + 3 * kDay, order, 5, "refund-3") == 0);
+
+  CHECK(ledger.Balance() == 0);
+  CHECK(ledger.lot(order).refunded == 100);
+  CHECK_FALSE(ledger.Refund(t0 + 4 * kDay, 7, 1, "refund-4").ok());
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a refunded earning no longer counts towards tiers") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 600, t0 + 400 * kDay, "order-1");
+  REQUIRE(ledger.Earn(t0 + kDay, 500, t0 + 400 * kDay, false, "gift").ok());
+  CHECK(ledger.QualifyingPoints(t0 - kDay, t0 + kDay) == 600);
+
+  REQUIRE(ledger.Refund(t0 + 2 * kDay, order, 200, "refund-1").ok());
+
+  CHECK(ledger.QualifyingPoints(t0 - kDay, t0 + 2 * kDay) == 400);
+  // The window is (from, to]: an earning at `from` is outside.
+  CHECK(ledger.QualifyingPoints(t0, t0 + 2 * kDay) == 0);
+}
+
+TEST_CASE("rows out of time order are refused") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  EarnOk(ledger, t0, 100, t0 + 10 * kDay, "order-1");
+
+  CHECK_FALSE(ledger.Earn(t0 - 1, 5, t0 + 10 * kDay, true, "late").ok());
+  CHECK_FALSE(ledger.Burn(t0 - 1, 5, "late").ok());
+  CHECK_FALSE(ledger.Earn(t0, 0, t0 + 10 * kDay, true, "zero").ok());
+  CHECK_FALSE(ledger.Earn(t0, 5, t0, true, "born expired").ok());
+  CHECK(ledger.movements().size() == 1);
+}
+
+TEST_CASE("points from money round down once, on the whole amount") {
+  constexpr int64_t kOneEur = kMillion;
+  // 1 point per 1 EUR of 129.99 EUR.
+  CHECK(loyalty::PointsForAmount(129'990'000, kOneEur, 1, kMillion) == 129);
+  // At 2x the multiplier applies before rounding: 259.98 -> 259, not
+  // 2 * 129 = 258.
+  CHECK(loyalty::PointsForAmount(129'990'000, kOneEur, 1, 2 * kMillion) == 259);
+  // 1.5x of 10.01 EUR is 15.015 points.
+  CHECK(loyalty::PointsForAmount(10'010'000, kOneEur, 1, 1'500'000) == 15);
+  // 10 points per 5 EUR of 4.99 EUR: 9.98 points, so 9.
+  CHECK(loyalty::PointsForAmount(4'990'000, 5 * kOneEur, 10, kMillion) == 9);
+  CHECK(loyalty::PointsForAmount(990'000, kOneEur, 1, kMillion) == 0);
+  CHECK(loyalty::PointsForAmount(-5 * kOneEur, kOneEur, 1, kMillion) == 0);
+  CHECK(loyalty::PointsForAmount(INT64_MAX, 1, INT64_MAX, INT64_MAX) ==
+        INT64_MAX);
+}
+
+TEST_CASE(
+    "points earned on a leap day or a month end expire on the last "
+    "day of the shorter month") {
+  const std::string paris = "Europe/Paris";
+  Ledger ledger;
+  int64_t leap_day = At("2024-02-29T10:00:00Z");
+  int64_t month_end = At("2025-01-31T10:00:00Z");
+  EarnOk(ledger, leap_day, 100, Months(leap_day, 12, paris), "leap");
+  EarnOk(ledger, month_end, 50, Months(month_end, 1, paris), "month-end");
+
+  // 11:00 in Paris on 2025-01-31 plus one month is 2025-02-28 11:00 local;
+  // the leap-day lot: 2024-02-29 11:00 local plus 12 months is 2025-02-28
+  // 11:00 local too. Both expire then, the older lot first.
+  int64_t both = At("2025-02-28T10:00:00Z");
+  CHECK(ledger.NextExpiry() == both);
+  ledger.ExpireThrough(both - 1);
+  CHECK(ledger.Balance() == 150);
+  ledger.ExpireThrough(both);
+  CHECK(ledger.Balance() == 0);
+  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 50",
+                                                 "expire 1 -100",
+                                                 "expire 2 -50"});
+  CHECK(ledger.movements()[2].at == both);
+}
+
+TEST_CASE("random ledgers always agree with their rows") {
+  // Earnings, redemptions, refunds and expiries in random order: after
+  // each, the rows must explain every lot and the balance, and no
+  // redemption may draw from a lot that expires later than one left with
+  // points.
+  std::mt19937_64 random(20261204);
+  for (int run = 0; run < 200; ++run) {
+    Ledger ledger;
+    int64_t now = At("2025-01-01T00:00:00Z");
+    for (int step = 0; step < 60; ++step) {
+      now += static_cast<int64_t>(random() % (20 * kDay));
+      int64_t points = 1 + static_cast<int64_t>(random() % 300);
+      switch (random() % 4) {
+        case 0:
+        case 1:
+          EarnOk(ledger, now, points,
+                 now + kDay + static_cast<int64_t>(random() % (200 * kDay)),
+                 "e" + std::to_string(step));
+          break;
+        case 2: {
+          // Expiries due by now come first; the redemption then takes
+          // exactly its points.
+          ledger.ExpireThrough(now);
+          int64_t balance_before = ledger.Balance();
+          size_t rows_before = ledger.movements().size();
+          common::Status burned = ledger.Burn(now, points, "b");
+          if (!burned.ok()) {
+            CHECK(points > ledger.Balance());
+            continue;
+          }
+          CHECK(ledger.Balance() == balance_before - points);
+          // Every lot left with points expires no sooner than each lot
+          // this redemption drew from.
+          for (size_t r = rows_before; r < ledger.movements().size(); ++r) {
+            const Movement& row = ledger.movements()[r];
+            if (row.kind != MovementKind::Burn) continue;
+            for (const loyalty::Lot& lot : ledger.lots()) {
+              if (lot.remaining > 0) {
+                CHECK(lot.expires_at >= ledger.lot(row.lot).expires_at);
+              }
+            }
+          }
+          break;
+        }
+        case 3:
+          if (!ledger.lots().empty()) {
+            int64_t lot =
+                1 + static_cast<int64_t>(random() % ledger.lots().size());
+            REQUIRE(ledger.Refund(now, lot, points, "r").ok());
+          }
+          break;
+      }
+      REQUIRE(ledger.Verify().empty());
+    }
+  }
+}
+
+TEST_CASE("a tier comes at once and goes only at a review") {
+  const std::vector<loyalty::TierRule> rules = {
+      {"Silver", 1000}, {"Gold", 5000}, {"Platinum", 15000}};
+  loyalty::TierStatus status;
+  int64_t t0 = At("2025-03-01T09:00:00Z");
+  int64_t year = 365 * kDay;
+
+  SECTION("upgrade at the instant the threshold is reached") {
+    loyalty::TierChange change =
+        loyalty::DecideTier(rules, status, t0, 5200, 0);
+    CHECK(change.changed);
+    CHECK(change.from == loyalty::kNoTier);
+    CHECK(change.to == 1);
+    CHECK(status.since == t0);
+  }
+
+  SECTION("no downgrade before the review, whatever the points do") {
+    loyalty::DecideTier(rules, status, t0, 5200, 0);
+    int64_t review = t0 + year;
+    loyalty::TierChange change =
+        loyalty::DecideTier(rules, status, review - 1, 10, review);
+    CHECK_FALSE(change.changed);
+    CHECK(status.tier == 1);
+
+    change = loyalty::DecideTier(rules, status, review, 1200, review);
+    CHECK(change.changed);
+    CHECK(change.to == 0);
+    CHECK(status.since == review);
+  }
+
+  SECTION("a member who still qualifies at the review is confirmed") {
+    loyalty::DecideTier(rules, status, t0, 5200, 0);
+    int64_t review = t0 + year;
+    loyalty::TierChange change =
+        loyalty::DecideTier(rules, status, review, 5000, review);
+    CHECK_FALSE(change.changed);
+    CHECK(status.tier == 1);
+    CHECK(status.since == review);
+  }
+
+  SECTION("points below every threshold at the review leave no tier") {
+    loyalty::DecideTier(rules, status, t0, 1000, 0);
+    loyalty::TierChange change =
+        loyalty::DecideTier(rules, status, t0 + year, 999, t0 + year);
+    CHECK(change.changed);
+    CHECK(change.to == loyalty::kNoTier);
+  }
+
+  SECTION("an upgrade during the grace starts a new grace") {
+    loyalty::DecideTier(rules, status, t0, 1000, 0);
+    loyalty::DecideTier(rules, status, t0 + 100 * kDay, 16000, t0 + year);
+    CHECK(status.tier == 2);
+    CHECK(status.since == t0 + 100 * kDay);
+  }
+}
+
+}  // namespace
+}  // namespace parcours
