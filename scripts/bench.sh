@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds the benchmarks in bench/ in a Release build (build-bench/, or
 # $PARCOURS_BENCH_DIR) and runs them; docs/performance.md says what they
-# measure. Arguments go to the predicate benchmark: [PROFILES [REPETITIONS]].
+# measure. Arguments go to the predicate benchmark: [PROFILES [REPETITIONS]];
+# PARCOURS_REPLAY_ARGS to the replay benchmark (e.g. "--events 10000000
+# --profiles 1000000").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PARCOURS_BENCH_DIR:-build-bench}"
@@ -31,9 +33,12 @@ fi
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPARCOURS_BENCH=ON >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target parcours \
-  parcours_bench_predicates parcours_bench_compile
+  parcours_bench_predicates parcours_bench_compile parcours_bench_replay
 
 echo
 "$build_dir/bench/parcours_bench_predicates" "$@"
 echo
 "$build_dir/bench/parcours_bench_compile" "$build_dir/parcours"
+echo
+# shellcheck disable=SC2086 # the arguments are meant to be split
+"$build_dir/bench/parcours_bench_replay" ${PARCOURS_REPLAY_ARGS:-}

@@ -1,0 +1,199 @@
+// Replay throughput: events per second through the whole runtime, against
+// a "speed of light" harness run in the same process on the same bytes.
+//
+// The harness does the least any engine must do with a line: read it,
+// decode it with the compiled schema, and update one hash map entry per
+// profile. The runtime then replays the same file through the example
+// campaign (examples/uci-online-retail/campaign), with the JIT:
+//   - "one commit": the state stays in memory and is saved once, at the
+//     end (one transaction);
+//   - "group commit": a transaction every 10,000 lines, as `parcours run`
+//     does by default.
+// The figures go into docs/performance.md as ratios to the harness.
+//
+//   parcours_bench_replay [--events N] [--profiles M] [--keep FILE]
+//
+// defaults: 1,000,000 events over 100,000 profiles. `--keep` writes the
+// generated stream to FILE and keeps it, for `parcours run`.
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <unordered_map>
+
+#include "bench/bench_support.h"
+#include "bench/stream_gen.h"
+#include "compiler/jit/jit.h"
+#include "runtime/engine/run.h"
+#include "runtime/ingest/decoder.h"
+#include "runtime/sinks/action_sink.h"
+
+namespace parcours::bench {
+namespace {
+
+// Counts the actions and drops them: the sink costs nothing measurable.
+class CountingSink final : public sinks::ActionSink {
+ public:
+  common::Status Write(std::string_view line) override {
+    bytes_ += static_cast<int64_t>(line.size());
+    ++lines_;
+    return common::Status::Ok();
+  }
+  common::Status Flush() override { return common::Status::Ok(); }
+  int64_t lines() const { return lines_; }
+
+ private:
+  int64_t lines_ = 0;
+  int64_t bytes_ = 0;
+};
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int64_t FlagValue(int argc, char** argv, const std::string& flag,
+                  int64_t fallback) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == flag) return std::stoll(argv[i + 1]);
+  }
+  return fallback;
+}
+
+std::string FlagText(int argc, char** argv, const std::string& flag) {
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (argv[i] == flag) return argv[i + 1];
+  }
+  return "";
+}
+
+struct Figure {
+  std::string name;
+  double seconds = 0;
+  int64_t actions = 0;
+};
+
+Figure SpeedOfLight(const ir::Program& program, const std::string& path,
+                    int64_t events) {
+  ingest::Decoder decoder(program);
+  std::unordered_map<std::string, int64_t> per_profile;
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  int64_t number = 0;
+  int64_t decoded = 0;
+
+  Clock::time_point start = Clock::now();
+  while (std::getline(in, line)) {
+    ingest::DecodeResult result = decoder.Decode(line, ++number);
+    if (result.outcome != ingest::LineOutcome::Event) continue;
+    ++per_profile[result.event.user_id];
+    ++decoded;
+  }
+  double seconds = SecondsSince(start);
+
+  if (decoded != events) {
+    Fail("the harness decoded " + std::to_string(decoded) + " of " +
+         std::to_string(events) + " lines");
+  }
+  return {"speed of light (decode + hash map)", seconds, 0};
+}
+
+Figure Replay(const std::string& name, const ir::Program& program,
+              const ir::Evaluator& evaluator, const std::string& path,
+              int64_t batch_size) {
+  std::filesystem::path state =
+      std::filesystem::temp_directory_path() / "parcours-bench-replay.db";
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+    std::filesystem::remove(state.string() + suffix);
+  }
+  engine::RunOptions options;
+  options.state_path = state.string();
+  options.batch_size = batch_size;
+  CountingSink sink;
+  std::ifstream in(path, std::ios::binary);
+
+  Clock::time_point start = Clock::now();
+  engine::RunResult result = engine::Run(program, evaluator, in, sink, options);
+  double seconds = SecondsSince(start);
+
+  if (!result.status.ok()) Fail(name + ": " + result.status.message());
+  if (result.summary.dead_letters != 0) Fail(name + ": dead letters");
+  std::printf(
+      "  %s: %lld applied, %lld identifies, %lld waiting at the end, "
+      "state file %.1f MB\n",
+      name.c_str(), static_cast<long long>(result.summary.events_applied),
+      static_cast<long long>(result.summary.identifies),
+      static_cast<long long>(result.summary.instances_waiting),
+      static_cast<double>(std::filesystem::file_size(state)) / 1e6);
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+    std::filesystem::remove(state.string() + suffix);
+  }
+  return {name, seconds, sink.lines()};
+}
+
+int Main(int argc, char** argv) {
+  int64_t events = FlagValue(argc, argv, "--events", 1'000'000);
+  int64_t profiles = FlagValue(argc, argv, "--profiles", 100'000);
+  std::string keep = FlagText(argc, argv, "--keep");
+  if (events < 1 || profiles < 1) Fail("--events and --profiles must be > 0");
+
+  std::string campaign = std::string(PARCOURS_SOURCE_DIR) +
+                         "/examples/uci-online-retail/campaign/retail.journey";
+  ir::Program program = CompileOrDie("retail.journey", ReadFileOrDie(campaign));
+  std::string error;
+  jit::JitOptions jit_options;
+  std::unique_ptr<ir::Evaluator> jit =
+      jit::MakeJit(program, jit_options, &error);
+  if (!jit) Fail("the JIT failed: " + error);
+
+  std::string path =
+      keep.empty()
+          ? (std::filesystem::temp_directory_path() / "parcours-bench.jsonl")
+                .string()
+          : keep;
+  {
+    StreamGenerator generator(profiles, 20261204);
+    std::ofstream out(path, std::ios::binary);
+    std::string chunk;
+    for (int64_t i = 0; i < events; ++i) {
+      generator.Next(chunk);
+      if (chunk.size() > (1 << 20)) {
+        out << chunk;
+        chunk.clear();
+      }
+    }
+    out << chunk;
+    if (!out) Fail("cannot write " + path);
+  }
+  std::printf("replay of %lld generated events over %lld profiles\n",
+              static_cast<long long>(events), static_cast<long long>(profiles));
+
+  Figure light = SpeedOfLight(program, path, events);
+  Figure one_commit =
+      Replay("engine, one commit at the end", program, *jit, path, INT64_MAX);
+  Figure group_commit =
+      Replay("engine, a commit every 10,000 lines", program, *jit, path, 10000);
+  if (one_commit.actions != group_commit.actions) {
+    Fail("the two replays decided different actions");
+  }
+
+  std::printf("\n%-40s %10s %14s %10s\n", "", "seconds", "events/s",
+              "vs light");
+  for (const Figure& figure : {light, one_commit, group_commit}) {
+    std::printf("%-40s %10.2f %14.0f %9.1fx\n", figure.name.c_str(),
+                figure.seconds, static_cast<double>(events) / figure.seconds,
+                figure.seconds / light.seconds);
+  }
+  std::printf("actions decided: %lld\n",
+              static_cast<long long>(one_commit.actions));
+
+  if (keep.empty()) std::filesystem::remove(path);
+  return 0;
+}
+
+}  // namespace
+}  // namespace parcours::bench
+
+int main(int argc, char** argv) { return parcours::bench::Main(argc, argv); }
