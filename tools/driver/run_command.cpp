@@ -1,4 +1,5 @@
 // `parcours run`: compile, then process an event stream.
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -11,13 +12,15 @@
 #include "runtime/ingest/event_input.h"
 #include "runtime/sinks/json_lines_file.h"
 #include "runtime/sinks/json_lines_sink.h"
+#include "runtime/sinks/webhook_sink.h"
 #include "tools/driver/commands.h"
 
 namespace parcours::driver {
 namespace {
 
 const char kRunUsage[] =
-    "usage: parcours run PATH... --events FILE|- --state DB [--out FILE|-]\n"
+    "usage: parcours run PATH... --events FILE|- --state DB\n"
+    "       [--out FILE|-|http(s)://URL]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
     "       [--max-clock-jump DURATION]\n";
@@ -148,9 +151,26 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
 
   // A file sink can tell which actions an interrupted run already wrote;
   // stdout cannot, so after a crash some may be written twice there.
+  // A webhook cannot either, so it sends an idempotency key with each
+  // action for the receiver to drop what it already has.
   std::unique_ptr<sinks::ActionSink> sink;
   if (settings.out == "-") {
     sink = std::make_unique<sinks::JsonLinesSink>(out, "stdout");
+  } else if (settings.out.rfind("http://", 0) == 0 ||
+             settings.out.rfind("https://", 0) == 0) {
+    sinks::WebhookOptions webhook;
+    webhook.url = settings.out;
+    // A secret in the environment stays out of process listings and shell
+    // history.
+    if (const char* token = std::getenv("PARCOURS_WEBHOOK_AUTHORIZATION")) {
+      webhook.authorization = token;
+    }
+    auto opened = sinks::WebhookSink::Open(std::move(webhook));
+    if (!opened.ok()) {
+      err << "parcours: " << opened.status().message() << "\n";
+      return 2;
+    }
+    sink = std::move(*opened);
   } else {
     auto file = sinks::JsonLinesFileSink::Open(settings.out);
     if (!file.ok()) {

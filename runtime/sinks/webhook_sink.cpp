@@ -1,0 +1,222 @@
+#include "runtime/sinks/webhook_sink.h"
+
+#include <curl/curl.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "runtime/common/hash.h"
+
+namespace parcours::sinks {
+
+using common::Expected;
+using common::Status;
+
+namespace {
+
+// libcurl's global setup is not thread-safe; do it once, first.
+void InitCurlOnce() {
+  static std::once_flag once;
+  std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+}
+
+bool StartsWith(std::string_view text, std::string_view prefix) {
+  return text.substr(0, prefix.size()) == prefix;
+}
+
+struct ResponseState {
+  int64_t retry_after_ms = -1;
+  std::string body_start;  // the first bytes of the body, for messages
+};
+
+// Reads "Retry-After: <seconds>" (the HTTP-date form is rare for
+// webhooks and is ignored: the backoff applies instead).
+size_t OnHeader(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<ResponseState*>(user);
+  std::string_view header(data, size * count);
+  constexpr std::string_view kName = "retry-after:";
+  if (header.size() > kName.size()) {
+    std::string lower(header.substr(0, kName.size()));
+    std::transform(lower.begin(), lower.end(), lower.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (lower == kName) {
+      int64_t seconds = 0;
+      bool digits = false;
+      for (char c : header.substr(kName.size())) {
+        if (c >= '0' && c <= '9') {
+          seconds = std::min<int64_t>(seconds * 10 + (c - '0'), 86'400);
+          digits = true;
+        } else if (c != ' ' && c != '\t' && c != '\r' && c != '\n') {
+          digits = false;
+          break;
+        }
+      }
+      if (digits) state->retry_after_ms = seconds * 1000;
+    }
+  }
+  return size * count;
+}
+
+size_t OnBody(char* data, size_t size, size_t count, void* user) {
+  auto* state = static_cast<ResponseState*>(user);
+  size_t room = 200 - std::min<size_t>(200, state->body_start.size());
+  state->body_start.append(data, std::min(room, size * count));
+  return size * count;
+}
+
+void SleepFor(int64_t milliseconds) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
+}
+
+}  // namespace
+
+std::string IdempotencyKey(std::string_view line) {
+  nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
+  if (parsed.is_object()) {
+    auto id = parsed.find("id");
+    if (id != parsed.end() && id->is_string()) return id->get<std::string>();
+  }
+  return "line:" + common::Hex64(common::Fnv1a64(line));
+}
+
+bool IsRetryableStatus(long status) {
+  return status == 408 || status == 425 || status == 429 || status >= 500;
+}
+
+Expected<std::unique_ptr<WebhookSink>> WebhookSink::Open(
+    WebhookOptions options) {
+  std::string context = "webhook URL `" + options.url + "`";
+  if (!StartsWith(options.url, "http://") &&
+      !StartsWith(options.url, "https://")) {
+    return Status::Error(context +
+                         ": only http:// and https:// are "
+                         "supported");
+  }
+  if (options.max_attempts < 1) {
+    return Status::Error(context + ": at least one attempt is needed");
+  }
+  if (!options.sleep) options.sleep = SleepFor;
+
+  InitCurlOnce();
+  std::unique_ptr<WebhookSink> sink(new WebhookSink(std::move(options)));
+  if (sink->curl_ == nullptr) {
+    return Status::Error(context + ": could not start the HTTP client");
+  }
+  return sink;
+}
+
+WebhookSink::WebhookSink(WebhookOptions options)
+    : options_(std::move(options)), curl_(curl_easy_init()) {}
+
+WebhookSink::~WebhookSink() {
+  if (curl_ != nullptr) curl_easy_cleanup(static_cast<CURL*>(curl_));
+}
+
+Status WebhookSink::Write(std::string_view line) {
+  queued_.emplace_back(line);
+  return Status::Ok();
+}
+
+Status WebhookSink::Flush() {
+  // In order, one at a time: a receiver sees actions in the order they
+  // happened, and a failure leaves no later action delivered before it.
+  std::vector<std::string> lines = std::move(queued_);
+  queued_.clear();
+  for (const std::string& line : lines) {
+    Status delivered = Deliver(line);
+    if (!delivered.ok()) return delivered;
+  }
+  return Status::Ok();
+}
+
+Status WebhookSink::Deliver(const std::string& line) {
+  std::string key = IdempotencyKey(line);
+  int64_t backoff = options_.initial_backoff_ms;
+  Answer answer;
+
+  for (int attempt = 1;; ++attempt) {
+    answer = Post(key, line);
+    if (answer.connected && answer.status >= 200 && answer.status < 300) {
+      ++stats_.delivered;
+      return Status::Ok();
+    }
+    bool retryable = !answer.connected || IsRetryableStatus(answer.status);
+    if (!retryable || attempt == options_.max_attempts) break;
+
+    int64_t delay =
+        answer.retry_after_ms >= 0 ? answer.retry_after_ms : backoff;
+    options_.sleep(std::min(delay, options_.max_backoff_ms));
+    backoff = std::min(backoff * 2, options_.max_backoff_ms);
+    ++stats_.retries;
+  }
+
+  std::string what = answer.connected
+                         ? "answered HTTP " + std::to_string(answer.status)
+                         : "could not be reached (" + answer.error + ")";
+  // The start of the answer's body often says what was wrong with the
+  // request; kept on one line.
+  if (answer.connected && !answer.body_start.empty()) {
+    std::string said = answer.body_start;
+    std::replace_if(
+        said.begin(), said.end(),
+        [](unsigned char c) { return c < 0x20 || c == 0x7f; }, ' ');
+    what += " (\"" + said + "\")";
+  }
+  return Status::Error(
+      "webhook `" + options_.url + "` " + what + " for action `" + key + "`" +
+      (answer.connected && !IsRetryableStatus(answer.status)
+           ? ", which retrying cannot fix"
+           : " after " + std::to_string(options_.max_attempts) + " tries"));
+}
+
+WebhookSink::Answer WebhookSink::Post(const std::string& key,
+                                      const std::string& body) {
+  CURL* curl = static_cast<CURL*>(curl_);
+  curl_easy_reset(curl);
+
+  curl_slist* headers = nullptr;
+  headers = curl_slist_append(headers, "Content-Type: application/json");
+  headers = curl_slist_append(headers, ("Idempotency-Key: " + key).c_str());
+  if (!options_.authorization.empty()) {
+    headers = curl_slist_append(
+        headers, ("Authorization: " + options_.authorization).c_str());
+  }
+  // No "Expect: 100-continue" round trip for small bodies.
+  headers = curl_slist_append(headers, "Expect:");
+
+  ResponseState response;
+  curl_easy_setopt(curl, CURLOPT_URL, options_.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_POST, 1L);
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.data());
+  curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE,
+                   static_cast<curl_off_t>(body.size()));
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS,
+                   static_cast<long>(options_.timeout_ms));
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, OnHeader);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+
+  CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(headers);
+
+  Answer answer;
+  if (code != CURLE_OK) {
+    answer.error = curl_easy_strerror(code);
+    return answer;
+  }
+  answer.connected = true;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
+  answer.retry_after_ms = response.retry_after_ms;
+  answer.body_start = std::move(response.body_start);
+  return answer;
+}
+
+}  // namespace parcours::sinks

@@ -1,0 +1,93 @@
+// Actions POSTed to an HTTP endpoint, one request per action, with
+// retries, backoff and an idempotency key.
+//
+// Each action goes as its JSON line in the body of a POST, with the
+// headers
+//   Content-Type: application/json
+//   Idempotency-Key: <the action's "id", or "line:<hash>" without one>
+// in the order the actions happened, one at a time, over a kept-alive
+// connection. A 2xx answer delivers it. A failure that may pass (no
+// connection, a timeout, 408, 425, 429 or any 5xx) is retried after a
+// backoff that doubles from `initial_backoff_ms` up to `max_backoff_ms`,
+// or after the server's Retry-After seconds when it sends them, up to
+// `max_attempts` tries in all. Any other answer (a redirect, another 4xx)
+// will not pass by retrying: the flush fails at once, naming the action
+// and the answer.
+//
+// A failed flush stops the run before its batch is recorded as delivered,
+// so the next run posts the batch again: delivery is at least once, and a
+// receiver that remembers idempotency keys sees every action exactly once.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "runtime/common/status.h"
+#include "runtime/sinks/action_sink.h"
+
+namespace parcours::sinks {
+
+struct WebhookOptions {
+  std::string url;  // http:// or https://
+  int max_attempts = 6;
+  int64_t initial_backoff_ms = 250;
+  int64_t max_backoff_ms = 30'000;
+  int64_t timeout_ms = 10'000;  // per request, connection included
+  // Sent with every request when not empty, e.g. "Bearer abc"; read by the
+  // command line from an environment variable so that it stays out of
+  // process listings.
+  std::string authorization;
+  // How the sink waits between tries; tests pass one that records the
+  // delays instead of sleeping.
+  std::function<void(int64_t milliseconds)> sleep;
+};
+
+// What a finished flush did, for the run summary and tests.
+struct WebhookStats {
+  int64_t delivered = 0;
+  int64_t retries = 0;
+};
+
+class WebhookSink final : public ActionSink {
+ public:
+  // Refuses a URL that is not http(s) with "webhook URL `x`: ...".
+  static common::Expected<std::unique_ptr<WebhookSink>> Open(
+      WebhookOptions options);
+  ~WebhookSink() override;
+
+  common::Status Write(std::string_view line) override;
+  common::Status Flush() override;
+
+  const WebhookStats& stats() const { return stats_; }
+
+ private:
+  explicit WebhookSink(WebhookOptions options);
+
+  struct Answer {
+    bool connected = false;  // false: no HTTP answer at all
+    long status = 0;
+    std::string error;            // why there was no answer
+    int64_t retry_after_ms = -1;  // from Retry-After, when given
+    std::string body_start;       // the first bytes of the body
+  };
+  Answer Post(const std::string& key, const std::string& body);
+  common::Status Deliver(const std::string& line);
+
+  WebhookOptions options_;
+  void* curl_ = nullptr;  // CURL*, kept for its connection
+  std::vector<std::string> queued_;
+  WebhookStats stats_;
+};
+
+// The idempotency key of an action line: its "id" when it is a JSON
+// object with a string "id", otherwise "line:" and the FNV-1a hash of the
+// line.
+std::string IdempotencyKey(std::string_view line);
+
+// Whether an HTTP status is worth another try.
+bool IsRetryableStatus(long status);
+
+}  // namespace parcours::sinks

@@ -1,0 +1,128 @@
+// `parcours run --out http://...`: the actions of the example campaign
+// reach a webhook the test serves on the loopback interface, each once
+// with its idempotency key, through retries and through a failed run.
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <map>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/sinks/webhook_sink.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+#include "tests/support/scripted_http_server.h"
+
+namespace parcours {
+namespace {
+
+using testing::HttpRequest;
+using testing::RunParcours;
+using testing::ScriptedServer;
+
+const std::string kCampaign =
+    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
+const std::string kSmallEvents =
+    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
+        .string();
+
+std::vector<std::string> SplitLines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The bodies the server saw, one per idempotency key, in the order each
+// key first arrived; every repeat of a key must carry the same body.
+std::vector<std::string> DistinctBodies(
+    const std::vector<HttpRequest>& requests) {
+  std::map<std::string, std::string> seen;
+  std::vector<std::string> bodies;
+  for (const HttpRequest& request : requests) {
+    auto [at, is_new] = seen.emplace(request.idempotency_key, request.body);
+    if (is_new) {
+      bodies.push_back(request.body);
+    } else {
+      CHECK(at->second == request.body);
+    }
+  }
+  return bodies;
+}
+
+std::vector<std::string> ReferenceActions(
+    const std::filesystem::path& scratch) {
+  auto result = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                             "--state", (scratch / "reference.db").string(),
+                             "--out", (scratch / "reference.jsonl").string()},
+                            scratch);
+  REQUIRE(result.exit_code == 0);
+  std::vector<std::string> lines =
+      SplitLines(testing::ReadText(scratch / "reference.jsonl"));
+  REQUIRE(lines.size() > 100);
+  return lines;
+}
+
+TEST_CASE("a webhook receives every action once, keyed, through retries") {
+  auto scratch = testing::ScratchDir("webhook-retries");
+  std::vector<std::string> reference = ReferenceActions(scratch);
+  ScriptedServer server({"503", "200", "429 Retry-After: 0", "502"});
+  ::setenv("PARCOURS_WEBHOOK_AUTHORIZATION", "Bearer e2e", 1);
+
+  auto result =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "hook.db").string(), "--out", server.url()},
+                  scratch);
+  ::unsetenv("PARCOURS_WEBHOOK_AUTHORIZATION");
+
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::vector<HttpRequest> requests = server.requests();
+  // Three answers failed, so three requests were repeats.
+  CHECK(requests.size() == reference.size() + 3);
+  CHECK(DistinctBodies(requests) == reference);
+  CHECK(requests.front().authorization == "Bearer e2e");
+  CHECK(requests.front().idempotency_key ==
+        sinks::IdempotencyKey(reference.front()));
+}
+
+TEST_CASE(
+    "after a webhook refuses an action, the next run delivers the "
+    "rest and loses nothing") {
+  auto scratch = testing::ScratchDir("webhook-refused");
+  std::vector<std::string> reference = ReferenceActions(scratch);
+  std::string state = (scratch / "hook.db").string();
+
+  std::vector<HttpRequest> first_requests;
+  {
+    // The fifth action is refused as malformed: no retry can fix that, so
+    // the run stops with an error.
+    ScriptedServer server({"200", "200", "200", "200", "400"});
+    auto result = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                               "--state", state, "--out", server.url()},
+                              scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("answered HTTP 400"));
+    CHECK_THAT(result.err, Catch::Contains("which retrying cannot fix"));
+    first_requests = server.requests();
+  }
+  REQUIRE(first_requests.size() == 5);
+
+  ScriptedServer server({});
+  auto rerun = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                            "--state", state, "--out", server.url()},
+                           scratch);
+  INFO(rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+
+  // The rerun starts again from the batch that was not recorded as
+  // delivered, so the four delivered actions come again with the same
+  // keys, and then every other action once.
+  std::vector<HttpRequest> all = first_requests;
+  for (const HttpRequest& request : server.requests()) all.push_back(request);
+  CHECK(DistinctBodies(all) == reference);
+  CHECK(server.requests().size() == reference.size());
+}
+
+}  // namespace
+}  // namespace parcours
