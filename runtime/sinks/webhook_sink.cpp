@@ -6,10 +6,9 @@
 #include <cctype>
 #include <chrono>
 #include <mutex>
-#include <nlohmann/json.hpp>
 #include <thread>
 
-#include "runtime/common/hash.h"
+#include "runtime/sinks/action_key.h"
 
 namespace parcours::sinks {
 
@@ -73,15 +72,6 @@ void SleepFor(int64_t milliseconds) {
 }
 
 }  // namespace
-
-std::string IdempotencyKey(std::string_view line) {
-  nlohmann::json parsed = nlohmann::json::parse(line, nullptr, false);
-  if (parsed.is_object()) {
-    auto id = parsed.find("id");
-    if (id != parsed.end() && id->is_string()) return id->get<std::string>();
-  }
-  return "line:" + common::Hex64(common::Fnv1a64(line));
-}
 
 bool IsRetryableStatus(long status) {
   return status == 408 || status == 425 || status == 429 || status >= 500;

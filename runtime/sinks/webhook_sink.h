@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "runtime/common/status.h"
+#include "runtime/sinks/action_key.h"
 #include "runtime/sinks/action_sink.h"
 
 namespace parcours::sinks {
@@ -81,11 +82,6 @@ class WebhookSink final : public ActionSink {
   std::vector<std::string> queued_;
   WebhookStats stats_;
 };
-
-// The idempotency key of an action line: its "id" when it is a JSON
-// object with a string "id", otherwise "line:" and the FNV-1a hash of the
-// line.
-std::string IdempotencyKey(std::string_view line);
 
 // Whether an HTTP status is worth another try.
 bool IsRetryableStatus(long status);

@@ -12,6 +12,7 @@
 #include "runtime/ingest/event_input.h"
 #include "runtime/sinks/json_lines_file.h"
 #include "runtime/sinks/json_lines_sink.h"
+#include "runtime/sinks/sqlite_outbox.h"
 #include "runtime/sinks/webhook_sink.h"
 #include "tools/driver/commands.h"
 
@@ -20,7 +21,7 @@ namespace {
 
 const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB\n"
-    "       [--out FILE|-|http(s)://URL]\n"
+    "       [--out FILE|-|sqlite:DB|http(s)://URL]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
     "       [--max-clock-jump DURATION]\n";
@@ -116,6 +117,42 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
   return evaluator;
 }
 
+// The sink `--out` names; null after printing why it cannot be opened.
+//   -              stdout: at least once across a crash (it cannot be
+//                  read back)
+//   sqlite:DB      a table another program polls: exactly once (ids)
+//   http(s)://URL  a webhook: at least once, with an idempotency key for
+//                  the receiver to drop repeats
+//   FILE           appended to: exactly once (the end is read back)
+std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
+                                            std::ostream& out,
+                                            std::ostream& err) {
+  auto opened_or_null =
+      [&err](auto opened) -> std::unique_ptr<sinks::ActionSink> {
+    if (opened.ok()) return std::move(*opened);
+    err << "parcours: " << opened.status().message() << "\n";
+    return nullptr;
+  };
+
+  if (target == "-") {
+    return std::make_unique<sinks::JsonLinesSink>(out, "stdout");
+  }
+  if (target.rfind("sqlite:", 0) == 0) {
+    return opened_or_null(sinks::SqliteOutboxSink::Open(target.substr(7)));
+  }
+  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+    sinks::WebhookOptions webhook;
+    webhook.url = target;
+    // A secret in the environment stays out of process listings and shell
+    // history.
+    if (const char* token = std::getenv("PARCOURS_WEBHOOK_AUTHORIZATION")) {
+      webhook.authorization = token;
+    }
+    return opened_or_null(sinks::WebhookSink::Open(std::move(webhook)));
+  }
+  return opened_or_null(sinks::JsonLinesFileSink::Open(target));
+}
+
 }  // namespace
 
 int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
@@ -149,36 +186,8 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
   settings.options.events_name = (*events)->name();
 
-  // A file sink can tell which actions an interrupted run already wrote;
-  // stdout cannot, so after a crash some may be written twice there.
-  // A webhook cannot either, so it sends an idempotency key with each
-  // action for the receiver to drop what it already has.
-  std::unique_ptr<sinks::ActionSink> sink;
-  if (settings.out == "-") {
-    sink = std::make_unique<sinks::JsonLinesSink>(out, "stdout");
-  } else if (settings.out.rfind("http://", 0) == 0 ||
-             settings.out.rfind("https://", 0) == 0) {
-    sinks::WebhookOptions webhook;
-    webhook.url = settings.out;
-    // A secret in the environment stays out of process listings and shell
-    // history.
-    if (const char* token = std::getenv("PARCOURS_WEBHOOK_AUTHORIZATION")) {
-      webhook.authorization = token;
-    }
-    auto opened = sinks::WebhookSink::Open(std::move(webhook));
-    if (!opened.ok()) {
-      err << "parcours: " << opened.status().message() << "\n";
-      return 2;
-    }
-    sink = std::move(*opened);
-  } else {
-    auto file = sinks::JsonLinesFileSink::Open(settings.out);
-    if (!file.ok()) {
-      err << "parcours: " << file.status().message() << "\n";
-      return 2;
-    }
-    sink = std::move(*file);
-  }
+  std::unique_ptr<sinks::ActionSink> sink = OpenSink(settings.out, out, err);
+  if (!sink) return 2;
 
   engine::RunResult result =
       engine::Run(*compiled.program, *evaluator, (*events)->stream(), *sink,

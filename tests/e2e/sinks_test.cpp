@@ -1,6 +1,7 @@
-// `parcours run --out http://...`: the actions of the example campaign
-// reach a webhook the test serves on the loopback interface, each once
-// with its idempotency key, through retries and through a failed run.
+// `parcours run --out` to a webhook and to a SQLite outbox: the actions of
+// the example campaign reach them exactly as they reach a file. The
+// webhook is served by the test on the loopback interface; each action
+// arrives once per idempotency key, through retries and a failed run.
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "runtime/sinks/webhook_sink.h"
+#include "runtime/store/sqlite.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 #include "tests/support/scripted_http_server.h"
@@ -122,6 +124,27 @@ TEST_CASE(
   for (const HttpRequest& request : server.requests()) all.push_back(request);
   CHECK(DistinctBodies(all) == reference);
   CHECK(server.requests().size() == reference.size());
+}
+
+TEST_CASE("a SQLite outbox holds the same actions as a file, in order") {
+  auto scratch = testing::ScratchDir("sqlite-outbox");
+  std::vector<std::string> reference = ReferenceActions(scratch);
+  std::string outbox = (scratch / "actions.db").string();
+
+  auto result =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "s.db").string(), "--out", "sqlite:" + outbox},
+                  scratch);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+
+  auto db = store::Database::Open(outbox);
+  REQUIRE(db.ok());
+  auto rows = db->Prepare("SELECT line FROM actions ORDER BY seq");
+  REQUIRE(rows.ok());
+  std::vector<std::string> lines;
+  while (*rows->Step()) lines.push_back(rows->Text(0));
+  CHECK(lines == reference);
 }
 
 }  // namespace

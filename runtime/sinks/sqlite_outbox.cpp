@@ -1,0 +1,117 @@
+#include "runtime/sinks/sqlite_outbox.h"
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/sinks/action_key.h"
+
+namespace parcours::sinks {
+
+using common::Expected;
+using common::Status;
+
+namespace {
+
+constexpr int64_t kOutboxSchemaVersion = 1;
+
+const char kCreateOutbox[] = R"(
+  CREATE TABLE IF NOT EXISTS actions(
+    seq INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT,
+    at TEXT,
+    profile TEXT,
+    line TEXT NOT NULL);
+)";
+
+// A top-level string field of an action line, or empty.
+std::string TextField(const nlohmann::json& action, const char* name) {
+  if (!action.is_object()) return "";
+  auto field = action.find(name);
+  return field != action.end() && field->is_string() ? field->get<std::string>()
+                                                     : "";
+}
+
+}  // namespace
+
+Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
+    const std::string& path) {
+  std::string context = "actions database `" + path + "`";
+  Expected<store::Database> db = store::Database::Open(path);
+  if (!db.ok()) return db.status().WithContext(context);
+
+  Expected<int64_t> version = db->QueryInt("PRAGMA user_version");
+  if (!version.ok()) return version.status().WithContext(context);
+  if (*version > kOutboxSchemaVersion) {
+    return Status::Error(
+        context + ": written by a newer Parcours (version " +
+        std::to_string(*version) + ", this build understands up to " +
+        std::to_string(kOutboxSchemaVersion) + "); it was not modified");
+  }
+
+  Status ready = db->Exec("PRAGMA journal_mode = WAL");
+  if (ready.ok()) ready = db->Exec(kCreateOutbox);
+  if (ready.ok()) {
+    ready = db->Exec("PRAGMA user_version = " +
+                     std::to_string(kOutboxSchemaVersion));
+  }
+  if (!ready.ok()) return ready.WithContext(context);
+  return std::unique_ptr<SqliteOutboxSink>(
+      new SqliteOutboxSink(path, std::move(*db)));
+}
+
+SqliteOutboxSink::SqliteOutboxSink(std::string path, store::Database db)
+    : path_(std::move(path)), db_(std::move(db)) {}
+
+Status SqliteOutboxSink::Write(std::string_view line) {
+  queued_.emplace_back(line);
+  return Status::Ok();
+}
+
+Status SqliteOutboxSink::Flush() {
+  if (queued_.empty()) return Status::Ok();
+  std::string context = "actions database `" + path_ + "`";
+
+  Status status = db_.Exec("BEGIN IMMEDIATE");
+  Expected<store::Statement> insert = db_.Prepare(
+      "INSERT OR IGNORE INTO actions(id, kind, at, profile, line) "
+      "VALUES (?, ?, ?, ?, ?)");
+  if (status.ok() && !insert.ok()) status = insert.status();
+  for (size_t i = 0; status.ok() && i < queued_.size(); ++i) {
+    const std::string& line = queued_[i];
+    nlohmann::json action = nlohmann::json::parse(line, nullptr, false);
+    insert->BindText(1, IdempotencyKey(line));
+    insert->BindText(2, TextField(action, "kind"));
+    insert->BindText(3, TextField(action, "at"));
+    insert->BindText(4, TextField(action, "profile"));
+    insert->BindText(5, line);
+    status = insert->Run();
+  }
+  if (status.ok()) status = db_.Exec("COMMIT");
+  if (!status.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return status.WithContext(context + ": could not add actions");
+  }
+  queued_.clear();
+  return Status::Ok();
+}
+
+Expected<size_t> SqliteOutboxSink::CountDelivered(
+    const std::vector<std::string_view>& pending) {
+  Expected<store::Statement> find =
+      db_.Prepare("SELECT 1 FROM actions WHERE id = ?");
+  if (!find.ok()) {
+    return find.status().WithContext("actions database `" + path_ + "`");
+  }
+  size_t held = 0;
+  for (std::string_view line : pending) {
+    find->BindText(1, IdempotencyKey(line));
+    Expected<bool> found = find->Step();
+    find->Reset();
+    if (!found.ok()) return found.status();
+    if (!*found) break;
+    ++held;
+  }
+  return held;
+}
+
+}  // namespace parcours::sinks

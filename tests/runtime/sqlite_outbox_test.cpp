@@ -1,0 +1,106 @@
+// The SQLite outbox sink: rows in order, each action once, newer files
+// refused untouched.
+#include "runtime/sinks/sqlite_outbox.h"
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "tests/runtime/runtime_test_support.h"
+
+namespace parcours::testing {
+namespace {
+
+const char* kFirst =
+    R"({"kind":"send","id":"a1","at":"2025-03-01T11:00:00Z","profile":"p1"})";
+const char* kSecond =
+    R"({"kind":"suppressed","id":"a2","at":"2025-03-01T12:00:00Z","profile":"p2"})";
+
+std::string FreshPath(const std::string& name) {
+  auto path =
+      std::filesystem::temp_directory_path() /
+      ("parcours-outbox-" + name + "-" + std::to_string(::getpid()) + ".db");
+  for (const char* suffix : {"", "-wal", "-shm"}) {
+    std::filesystem::remove(path.string() + suffix);
+  }
+  return path.string();
+}
+
+std::unique_ptr<sinks::SqliteOutboxSink> OpenOutbox(const std::string& path) {
+  auto sink = sinks::SqliteOutboxSink::Open(path);
+  REQUIRE(sink.ok());
+  return std::move(*sink);
+}
+
+TEST_CASE("the outbox table gets each batch's actions in order") {
+  std::string path = FreshPath("order");
+  auto sink = OpenOutbox(path);
+
+  REQUIRE(sink->Write(kFirst).ok());
+  REQUIRE(sink->Write(kSecond).ok());
+  // Nothing is visible to a reader before the flush.
+  CHECK(QueryInt(path, "SELECT count(*) FROM actions") == 0);
+  REQUIRE(sink->Flush().ok());
+
+  CHECK(QueryText(path,
+                  "SELECT group_concat(id || '/' || kind || '/' || "
+                  "profile || '/' || at, ' ') FROM "
+                  "(SELECT * FROM actions ORDER BY seq)") ==
+        "a1/send/p1/2025-03-01T11:00:00Z "
+        "a2/suppressed/p2/2025-03-01T12:00:00Z");
+  CHECK(QueryText(path, "SELECT line FROM actions WHERE id = 'a2'") == kSecond);
+}
+
+TEST_CASE(
+    "an action already in the outbox is neither counted twice nor "
+    "inserted twice") {
+  std::string path = FreshPath("once");
+  {
+    auto sink = OpenOutbox(path);
+    REQUIRE(sink->Write(kFirst).ok());
+    REQUIRE(sink->Flush().ok());
+  }
+
+  // A rerun hands back both actions of a batch it did not record as
+  // delivered: the first is there, the second is not.
+  auto sink = OpenOutbox(path);
+  auto held = sink->CountDelivered({kFirst, kSecond});
+  REQUIRE(held.ok());
+  CHECK(*held == 1);
+
+  REQUIRE(sink->Write(kFirst).ok());
+  REQUIRE(sink->Write(kSecond).ok());
+  REQUIRE(sink->Flush().ok());
+  CHECK(QueryInt(path, "SELECT count(*) FROM actions") == 2);
+  CHECK(QueryText(path,
+                  "SELECT group_concat(id, ' ') FROM "
+                  "(SELECT id FROM actions ORDER BY seq)") == "a1 a2");
+}
+
+TEST_CASE("an outbox from a newer Parcours is refused and left as it is") {
+  std::string path = FreshPath("newer");
+  {
+    auto sink = OpenOutbox(path);
+    REQUIRE(sink->Write(kFirst).ok());
+    REQUIRE(sink->Flush().ok());
+  }
+  {
+    auto db = store::Database::Open(path);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("PRAGMA user_version = 99").ok());
+  }
+
+  auto refused = sinks::SqliteOutboxSink::Open(path);
+
+  REQUIRE_FALSE(refused.ok());
+  CHECK(refused.status().message() ==
+        "actions database `" + path +
+            "`: written by a newer Parcours (version 99, this build "
+            "understands up to 1); it was not modified");
+  CHECK(QueryInt(path, "PRAGMA user_version") == 99);
+  CHECK(QueryInt(path, "SELECT count(*) FROM actions") == 1);
+}
+
+}  // namespace
+}  // namespace parcours::testing
