@@ -15,7 +15,8 @@ namespace {
 const char* kFirst =
     R"({"kind":"send","id":"a1","at":"2025-03-01T11:00:00Z","profile":"p1"})";
 const char* kSecond =
-    R"({"kind":"suppressed","id":"a2","at":"2025-03-01T12:00:00Z","profile":"p2"})";
+    R"({"kind":"suppressed","id":"a2","at":"2025-03-01T12:00:00Z",)"
+    R"("profile":"p2"})";
 
 std::string FreshPath(const std::string& name) {
   auto path =
