@@ -9,6 +9,7 @@
 #include "runtime/common/time_text.h"
 #include "runtime/engine/calendar.h"
 #include "runtime/loyalty/ledger.h"
+#include "runtime/loyalty/liability.h"
 #include "runtime/loyalty/tiers.h"
 
 namespace parcours {
@@ -359,6 +360,140 @@ TEST_CASE("a tier comes at once and goes only at a review") {
     CHECK(status.tier == 2);
     CHECK(status.since == t0 + 100 * kDay);
   }
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+using loyalty::ComputeLiability;
+using loyalty::LiabilityInputs;
+using loyalty::LiabilityReport;
+using loyalty::MemberBook;
+
+constexpr int64_t kHalfCentPerPoint = 5000;  // 0.005 EUR in millionths
+constexpr int64_t kBreakage18 = 180'000;
+
+// Two members, worked by hand in docs/loyalty.md: A earns 1,000 on day 0
+// and redeems 400 on day 100; B earns 600 on day 10, which expire on day
+// 210.
+struct TwoMembers {
+  int64_t day0 = At("2025-01-01T00:00:00Z");
+  Ledger a;
+  Ledger b;
+
+  TwoMembers() {
+    EarnOk(a, day0, 1000, day0 + 730 * kDay, "a-order");
+    REQUIRE(a.Burn(day0 + 100 * kDay, 400, "a-redeem").ok());
+    EarnOk(b, day0 + 10 * kDay, 600, day0 + 210 * kDay, "b-order");
+  }
+
+  LiabilityReport Report(int64_t start_day, int64_t end_day) const {
+    LiabilityInputs inputs;
+    inputs.period_start = day0 + start_day * kDay;
+    inputs.as_of = day0 + end_day * kDay;
+    inputs.value_per_point = kHalfCentPerPoint;
+    inputs.breakage_millionths = kBreakage18;
+    return ComputeLiability({{&a, "Gold"}, {&b, ""}}, inputs);
+  }
+};
+
+TEST_CASE("the liability of a quarter, worked by hand") {
+  TwoMembers members;
+  LiabilityReport report = members.Report(200, 300);
+
+  CHECK(report.at_end.issued == 1600);
+  CHECK(report.at_end.redeemed == 400);
+  CHECK(report.at_end.expired == 600);
+  CHECK(report.at_end.outstanding == 600);
+  CHECK(report.at_start.outstanding == 1200);
+
+  // Deferred: 1,600 points at 0.005 = 8.00. Expected redemptions: 400
+  // redeemed plus 600 * 82% = 892, so 400/892 of 8.00 is recognised.
+  CHECK(report.deferred_total == 8'000'000);
+  CHECK(report.recognised_total == 3'587'443);
+  CHECK(report.contract_liability == 4'412'557);
+  CHECK(report.face_value == 3'000'000);
+  CHECK(report.expected_breakage == 540'000);
+  // At the start, B's 600 were still outstanding: 400 / (400 + 1,200 *
+  // 82%) of 8.00 = 2.312138; the expiry in the period releases the rest.
+  CHECK(report.recognised_in_period == 3'587'443 - 2'312'138);
+
+  CHECK(report.by_age[2].label == "181-365 days");
+  CHECK(report.by_age[2].points == 600);
+  CHECK(report.by_tier.at("Gold") == 600);
+  CHECK(report.by_tier.at("(none)") == 0);
+
+  std::string csv = loyalty::FormatLiabilityCsv(report, "EUR");
+  CHECK_THAT(csv, Catch::Contains("contract liability (EUR),4.41\n"));
+  CHECK_THAT(csv, Catch::Contains("revenue recognised in period (EUR),1.28\n"));
+  CHECK_THAT(csv, Catch::Contains("points expired in period,600\n"));
+}
+
+TEST_CASE("a report as of a date ignores later rows and projects expiries") {
+  TwoMembers members;
+  LiabilityReport before = members.Report(200, 300);
+
+  // Later activity changes nothing as of day 300.
+  REQUIRE(members.a.Burn(members.day0 + 400 * kDay, 100, "late").ok());
+  LiabilityReport after = members.Report(200, 300);
+  CHECK(after.at_end.redeemed == before.at_end.redeemed);
+  CHECK(after.recognised_total == before.recognised_total);
+
+  // B's ledger never wrote its expiry; the report's projection agrees
+  // with the ledger writing it.
+  Ledger b_expired = members.b;
+  b_expired.ExpireThrough(members.day0 + 300 * kDay);
+  int64_t as_of = members.day0 + 300 * kDay;
+  CHECK(loyalty::TotalsAsOf(members.b, as_of).expired ==
+        loyalty::TotalsAsOf(b_expired, as_of).expired);
+  CHECK(loyalty::TotalsAsOf(b_expired, as_of).outstanding == 0);
+}
+
+TEST_CASE(
+    "with nothing left outstanding, everything deferred is "
+    "recognised") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T00:00:00Z");
+  EarnOk(ledger, t0, 300, t0 + 10 * kDay, "order");
+  REQUIRE(ledger.Burn(t0 + kDay, 100, "redeem").ok());
+
+  LiabilityInputs inputs;
+  inputs.period_start = t0;
+  inputs.as_of = t0 + 20 * kDay;
+  inputs.value_per_point = kHalfCentPerPoint;
+  inputs.breakage_millionths = kBreakage18;
+  LiabilityReport report = ComputeLiability({{&ledger, ""}}, inputs);
+
+  CHECK(report.at_end.outstanding == 0);
+  CHECK(report.recognised_total == 300 * kHalfCentPerPoint);
+  CHECK(report.contract_liability == 0);
+}
+
+TEST_CASE("points refunded after being spent are owed, not valued") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T00:00:00Z");
+  int64_t lot = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order");
+  REQUIRE(ledger.Burn(t0 + kDay, 100, "redeem").ok());
+  REQUIRE(ledger.Refund(t0 + 2 * kDay, lot, 100, "refund").ok());
+
+  loyalty::PointTotals totals = loyalty::TotalsAsOf(ledger, t0 + 3 * kDay);
+  CHECK(totals.issued == 0);
+  CHECK(totals.owed == 100);
+  CHECK(totals.outstanding - totals.owed ==
+        totals.issued - totals.redeemed - totals.expired);
+}
+
+TEST_CASE("money rounds half away from zero to cents, once") {
+  CHECK(loyalty::FormatCents(0) == "0.00");
+  CHECK(loyalty::FormatCents(5000) == "0.01");
+  CHECK(loyalty::FormatCents(4999) == "0.00");
+  CHECK(loyalty::FormatCents(-5000) == "-0.01");
+  CHECK(loyalty::FormatCents(-4999) == "0.00");
+  CHECK(loyalty::FormatCents(1'234'567) == "1.23");
+  CHECK(loyalty::FormatCents(INT64_MIN) == "-9223372036854.78");
 }
 
 }  // namespace

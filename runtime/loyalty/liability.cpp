@@ -1,0 +1,181 @@
+#include "runtime/loyalty/liability.h"
+
+#include <cstdlib>
+
+namespace parcours::loyalty {
+
+namespace {
+
+using Wide = __int128;
+
+constexpr int64_t kMillion = 1'000'000;
+constexpr int64_t kDay = 86'400;
+
+struct BucketEdge {
+  const char* label;
+  int64_t up_to_days;  // inclusive; the last bucket has no end
+};
+
+const BucketEdge kAgeBuckets[] = {{"0-90 days", 90},
+                                  {"91-180 days", 180},
+                                  {"181-365 days", 365},
+                                  {"366-730 days", 730},
+                                  {"over 730 days", -1}};
+
+int64_t Clamp(Wide value) {
+  constexpr Wide kMax = INT64_MAX;
+  constexpr Wide kMin = INT64_MIN;
+  if (value > kMax) return INT64_MAX;
+  if (value < kMin) return INT64_MIN;
+  return static_cast<int64_t>(value);
+}
+
+// Each lot's remaining points at `as_of`, with the lots due by then
+// expired, and the totals.
+PointTotals Replay(const Ledger& ledger, int64_t as_of,
+                   std::map<int64_t, int64_t>* remaining_by_lot) {
+  PointTotals totals;
+  std::map<int64_t, int64_t> remaining;
+  for (const Movement& row : ledger.movements()) {
+    if (row.at > as_of) break;  // rows are in time order
+    if (row.lot != kNoLot) remaining[row.lot] += row.lot_delta;
+    switch (row.kind) {
+      case MovementKind::Earn: totals.issued += row.points; break;
+      case MovementKind::Burn: totals.redeemed -= row.points; break;
+      case MovementKind::Expire: totals.expired -= row.points; break;
+      case MovementKind::Refund:
+        totals.issued += row.points;
+        if (row.lot == kNoLot) totals.owed -= row.points;
+        break;
+      case MovementKind::Repay: totals.owed += row.lot_delta; break;
+    }
+  }
+
+  // A ledger whose clock is earlier than `as_of` has not written the
+  // expiries due in between yet.
+  for (auto& [lot, points] : remaining) {
+    if (points > 0 && ledger.lot(lot).expires_at <= as_of) {
+      totals.expired += points;
+      points = 0;
+    }
+    totals.outstanding += points;
+  }
+  if (remaining_by_lot != nullptr) *remaining_by_lot = std::move(remaining);
+  return totals;
+}
+
+void Add(PointTotals& sum, const PointTotals& member) {
+  sum.issued += member.issued;
+  sum.redeemed += member.redeemed;
+  sum.expired += member.expired;
+  sum.outstanding += member.outstanding;
+  sum.owed += member.owed;
+}
+
+// Revenue recognised by a date with these totals: what was deferred, times
+// the share of the points expected to be redeemed that were redeemed.
+int64_t Recognised(const PointTotals& totals, const LiabilityInputs& inputs) {
+  Wide deferred = Wide{totals.issued} * inputs.value_per_point;
+  Wide redeemed = Wide{totals.redeemed} * kMillion;
+  Wide expected = redeemed + Wide{totals.outstanding} *
+                                 (kMillion - inputs.breakage_millionths);
+  // Nothing left that anyone is expected to redeem: all is recognised.
+  if (expected <= 0) return Clamp(deferred);
+  return Clamp(deferred * redeemed / expected);
+}
+
+}  // namespace
+
+PointTotals TotalsAsOf(const Ledger& ledger, int64_t as_of) {
+  return Replay(ledger, as_of, nullptr);
+}
+
+LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
+                                 const LiabilityInputs& inputs) {
+  LiabilityReport report;
+  for (const BucketEdge& edge : kAgeBuckets) {
+    report.by_age.push_back({edge.label, 0});
+  }
+
+  for (const MemberBook& member : members) {
+    Add(report.at_start, Replay(*member.ledger, inputs.period_start, nullptr));
+    std::map<int64_t, int64_t> remaining;
+    PointTotals at_end = Replay(*member.ledger, inputs.as_of, &remaining);
+    Add(report.at_end, at_end);
+    report.by_tier[member.tier.empty() ? "(none)" : member.tier] +=
+        at_end.outstanding;
+
+    for (const auto& [lot, points] : remaining) {
+      if (points == 0) continue;
+      int64_t age_days =
+          (inputs.as_of - member.ledger->lot(lot).earned_at) / kDay;
+      size_t bucket = 0;
+      while (kAgeBuckets[bucket].up_to_days >= 0 &&
+             age_days > kAgeBuckets[bucket].up_to_days) {
+        ++bucket;
+      }
+      report.by_age[bucket].points += points;
+    }
+  }
+
+  const PointTotals& end = report.at_end;
+  report.face_value = Clamp(Wide{end.outstanding} * inputs.value_per_point);
+  report.expected_breakage =
+      Clamp(Wide{report.face_value} * inputs.breakage_millionths / kMillion);
+  report.deferred_total = Clamp(Wide{end.issued} * inputs.value_per_point);
+  report.recognised_total = Recognised(end, inputs);
+  report.contract_liability = report.deferred_total - report.recognised_total;
+  report.recognised_in_period =
+      report.recognised_total - Recognised(report.at_start, inputs);
+  return report;
+}
+
+std::string FormatCents(int64_t millionths) {
+  // Half away from zero, once: 0.005 -> 0.01, -0.005 -> -0.01.
+  constexpr int64_t kPerCent = kMillion / 100;
+  Wide magnitude = millionths < 0 ? -Wide{millionths} : Wide{millionths};
+  Wide cents = (magnitude + kPerCent / 2) / kPerCent;
+  std::string digits = std::to_string(static_cast<int64_t>(cents / 100));
+  int64_t fraction = static_cast<int64_t>(cents % 100);
+  std::string text =
+      digits + "." + (fraction < 10 ? "0" : "") + std::to_string(fraction);
+  return millionths < 0 && cents != 0 ? "-" + text : text;
+}
+
+std::string FormatLiabilityCsv(const LiabilityReport& report,
+                               const std::string& currency) {
+  std::string csv = "figure,value\n";
+  auto points = [&csv](const std::string& name, int64_t value) {
+    csv += name + "," + std::to_string(value) + "\n";
+  };
+  auto money = [&csv, &currency](const std::string& name, int64_t value) {
+    csv += name + " (" + currency + ")," + FormatCents(value) + "\n";
+  };
+
+  points("points issued to date", report.at_end.issued);
+  points("points redeemed to date", report.at_end.redeemed);
+  points("points expired to date", report.at_end.expired);
+  points("points outstanding", report.at_end.outstanding);
+  points("points owed by members", report.at_end.owed);
+  points("points issued in period",
+         report.at_end.issued - report.at_start.issued);
+  points("points redeemed in period",
+         report.at_end.redeemed - report.at_start.redeemed);
+  points("points expired in period",
+         report.at_end.expired - report.at_start.expired);
+  for (const AgeBucket& bucket : report.by_age) {
+    points("points outstanding aged " + bucket.label, bucket.points);
+  }
+  for (const auto& [tier, outstanding] : report.by_tier) {
+    points("points outstanding in tier " + tier, outstanding);
+  }
+  money("face value of outstanding points", report.face_value);
+  money("expected breakage", report.expected_breakage);
+  money("revenue deferred to date", report.deferred_total);
+  money("revenue recognised to date", report.recognised_total);
+  money("contract liability", report.contract_liability);
+  money("revenue recognised in period", report.recognised_in_period);
+  return csv;
+}
+
+}  // namespace parcours::loyalty
