@@ -1,0 +1,180 @@
+// Waiting journey instances at scale: the cost of scheduling and
+// cancelling a timer, the memory a waiting instance takes, and the time to
+// save them all and load them back after a restart.
+//
+// The baseline, run in the same process on the same keys, is the least an
+// ordered timer set can do: inserting (wake time, sequence) pairs into a
+// std::map and erasing them. The runtime's figures also include the
+// instance itself and its place in its profile.
+//
+//   parcours_bench_timers [--instances N]      (default 1,000,000)
+#include <malloc.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bench/bench_support.h"
+#include "runtime/store/state.h"
+#include "runtime/store/store.h"
+
+namespace parcours::bench {
+namespace {
+
+std::string ReadFileOrDie(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) Fail("cannot read " + path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int64_t HeapInUse() { return static_cast<int64_t>(mallinfo2().uordblks); }
+
+// A seeded wake time within a year, the same on every machine.
+int64_t WakeTime(uint64_t i) {
+  uint64_t z = (i + 1) * 0x9e3779b97f4a7c15ULL;
+  z = (z ^ (z >> 31)) * 0xbf58476d1ce4e5b9ULL;
+  return 1'293'840'000 + static_cast<int64_t>((z ^ (z >> 29)) % 31'536'000);
+}
+
+double Nanoseconds(double seconds, int64_t count) {
+  return seconds * 1e9 / static_cast<double>(count);
+}
+
+int Main(int argc, char** argv) {
+  int64_t count = 1'000'000;
+  for (int i = 1; i + 1 < argc; ++i) {
+    if (std::string(argv[i]) == "--instances") count = std::stoll(argv[i + 1]);
+  }
+  if (count < 1) Fail("--instances must be > 0");
+
+  std::string campaign = std::string(PARCOURS_SOURCE_DIR) +
+                         "/examples/uci-online-retail/campaign/retail.journey";
+  ir::Program program = CompileOrDie("retail.journey", ReadFileOrDie(campaign));
+
+  // The example's journey that waits, and its wait step.
+  int32_t journey = -1;
+  int32_t wait_step = -1;
+  for (size_t j = 0; j < program.journeys.size() && journey < 0; ++j) {
+    for (size_t s = 0; s < program.journeys[j].steps.size(); ++s) {
+      if (program.journeys[j].steps[s].kind == ir::StepKind::Wait) {
+        journey = static_cast<int32_t>(j);
+        wait_step = static_cast<int32_t>(s);
+        break;
+      }
+    }
+  }
+  if (journey < 0) Fail("the example campaign has no journey that waits");
+
+  // Baseline: an ordered map of (wake time, sequence).
+  double baseline_insert = 0;
+  double baseline_erase = 0;
+  {
+    std::map<store::TimerKey, int64_t> timers;
+    Clock::time_point start = Clock::now();
+    for (int64_t i = 0; i < count; ++i) {
+      timers.emplace(store::TimerKey{WakeTime(i), i + 1}, i);
+    }
+    baseline_insert = SecondsSince(start);
+    start = Clock::now();
+    for (int64_t i = 0; i < count; ++i) {
+      timers.erase(store::TimerKey{WakeTime(i), i + 1});
+    }
+    baseline_erase = SecondsSince(start);
+  }
+
+  // Each instance keeps a copy of its trigger event, as in a real run.
+  int32_t locals_words =
+      ir::LocalsType(program, program.journeys[journey]).record_words;
+
+  store::State state(program);
+  std::vector<store::Profile*> profiles;
+  profiles.reserve(static_cast<size_t>(count));
+  int64_t heap_before_profiles = HeapInUse();
+  for (int64_t i = 0; i < count; ++i) {
+    profiles.push_back(&state.FindOrCreateProfile("p" + std::to_string(i)));
+  }
+  int64_t heap_before_instances = HeapInUse();
+
+  Clock::time_point start = Clock::now();
+  for (int64_t i = 0; i < count; ++i) {
+    auto instance = std::make_unique<store::Instance>();
+    instance->journey = journey;
+    instance->seq = state.TakeSeq();
+    instance->entered_at = 1'293'840'000;
+    instance->locals = common::Record(locals_words);
+    state.AddInstance(*profiles[i], std::move(instance));
+    state.Schedule(*profiles[i], journey, wait_step, WakeTime(i));
+  }
+  double schedule = SecondsSince(start);
+  int64_t heap_after = HeapInUse();
+
+  std::filesystem::path path =
+      std::filesystem::temp_directory_path() / "parcours-bench-timers.db";
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+    std::filesystem::remove(path.string() + suffix);
+  }
+  double save = 0;
+  {
+    auto store = store::Store::Open(path.string());
+    if (!store.ok()) Fail(store.status().message());
+    state.set_clock(1'293'840'000);
+    start = Clock::now();
+    common::Status saved = (*store)->Save(state);
+    save = SecondsSince(start);
+    if (!saved.ok()) Fail(saved.message());
+  }
+  double reload = 0;
+  {
+    store::State reloaded(program);
+    auto store = store::Store::Open(path.string());
+    if (!store.ok()) Fail(store.status().message());
+    start = Clock::now();
+    common::Status loaded = (*store)->Load(reloaded);
+    reload = SecondsSince(start);
+    if (!loaded.ok()) Fail(loaded.message());
+    if (reloaded.CountInstances() != count) Fail("the reload lost instances");
+  }
+
+  start = Clock::now();
+  for (int64_t i = 0; i < count; ++i) {
+    state.RemoveInstance(*profiles[i], journey);
+  }
+  double cancel = SecondsSince(start);
+  if (state.CountInstances() != 0 || state.FirstTimer().has_value()) {
+    Fail("cancelling left instances or timers behind");
+  }
+  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+    std::filesystem::remove(path.string() + suffix);
+  }
+
+  std::printf("%lld waiting instances, one timer each\n\n",
+              static_cast<long long>(count));
+  std::printf("%-44s %10s %10s\n", "", "ns/op", "vs map");
+  std::printf("%-44s %10.0f %9.1fx\n", "schedule (new instance + timer)",
+              Nanoseconds(schedule, count), schedule / baseline_insert);
+  std::printf("%-44s %10.0f %9.1fx\n", "cancel (instance + timer removed)",
+              Nanoseconds(cancel, count), cancel / baseline_erase);
+  std::printf("%-44s %10.0f\n", "baseline: std::map insert",
+              Nanoseconds(baseline_insert, count));
+  std::printf("%-44s %10.0f\n", "baseline: std::map erase",
+              Nanoseconds(baseline_erase, count));
+  std::printf(
+      "\nheap per waiting instance: %lld bytes "
+      "(per profile, before any instance: %lld bytes)\n",
+      static_cast<long long>((heap_after - heap_before_instances) / count),
+      static_cast<long long>((heap_before_instances - heap_before_profiles) /
+                             count));
+  std::printf("save all to SQLite: %.2f s; load them back: %.2f s\n", save,
+              reload);
+  return 0;
+}
+
+}  // namespace
+}  // namespace parcours::bench
+
+int main(int argc, char** argv) { return parcours::bench::Main(argc, argv); }
