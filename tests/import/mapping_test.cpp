@@ -32,15 +32,18 @@ TEST_CASE("an unknown key is named with its path and the known keys") {
 
 TEST_CASE("wrong values name their path") {
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
-        "type": "float"}},)" + kEnd) ==
+        "type": "float"}},)" +
+                     kEnd) ==
         "properties.t.type: unknown type \"float\"; expected string, int, "
         "decimal, money, bool or time");
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
-        "type": "money"}},)" + kEnd) ==
+        "type": "money"}},)" +
+                     kEnd) ==
         "properties.t: money needs \"currency\" (e.g. \"GBP\") or "
         "\"currency_column\"");
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
-        "type": "money", "currency": "pounds"}},)" + kEnd) ==
+        "type": "money", "currency": "pounds"}},)" +
+                     kEnd) ==
         "properties.t.currency: must be a three-letter ISO 4217 code such "
         "as \"EUR\"");
   CHECK(MappingError(R"({"event": [{"when": {"column": "a"}, "event": "E"}],)" +
@@ -51,8 +54,7 @@ TEST_CASE("wrong values name their path") {
                      kEnd) == "event[0].negate: \"n\" is not a property");
   CHECK(MappingError(R"({"event": "E", "message_id": "x-{id",)" + kEnd) ==
         "message_id: has a { without its }");
-  CHECK(MappingError(R"({"event": "E", "csv": {"delimiter": ";;"},)" +
-                     kEnd) ==
+  CHECK(MappingError(R"({"event": "E", "csv": {"delimiter": ";;"},)" + kEnd) ==
         "csv.delimiter: must be a single character such as \",\"");
 }
 
