@@ -111,6 +111,28 @@ TEST_CASE("a field over the limit is cut and reported; the next is fine") {
   CHECK(records[1].fields == Fields{"ok", "2"});
 }
 
+TEST_CASE("a line of very many fields is bounded like a long field") {
+  CsvLimits limits;
+  limits.max_fields = 4;
+  auto records =
+      ReadAll(std::string(1000, ',') + "\na,b\n", CsvDialect{}, limits);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].fields.size() == 4);
+  CHECK(records[0].problem == "the record has more than 4 fields");
+  CHECK(records[1].fields == Fields{"a", "b"});
+}
+
+TEST_CASE("many fields under the field limit still meet the record limit") {
+  CsvLimits limits;
+  limits.max_field_bytes = 4;
+  limits.max_record_bytes = 10;
+  auto records = ReadAll("aaaa,bbbb,cccc,dddd\nok\n", CsvDialect{}, limits);
+  REQUIRE(records.size() == 2);
+  CHECK(records[0].fields == Fields{"aaaa", "bbbb", "cc", ""});
+  CHECK(records[0].problem == "the record is longer than 10 bytes");
+  CHECK(records[1].fields == Fields{"ok"});
+}
+
 TEST_CASE("NUL bytes are data, not the end of a field") {
   auto records = ReadAll(std::string("a\0b,c\n", 6));
   REQUIRE(records.size() == 1);

@@ -9,17 +9,6 @@ namespace {
 
 constexpr int kEnd = -1;
 
-// Appends `byte` to `field` unless the field is full; remembers that it
-// overflowed so the record can be reported once it has been read to its
-// end.
-void Append(std::string& field, int byte, size_t limit, bool& too_long) {
-  if (field.size() < limit) {
-    field.push_back(static_cast<char>(byte));
-  } else {
-    too_long = true;
-  }
-}
-
 }  // namespace
 
 CsvReader::CsvReader(std::istream& input, CsvDialect dialect, CsvLimits limits)
@@ -43,6 +32,37 @@ void CsvReader::KeepRaw(CsvRecord& record, int byte) {
   } else {
     record.raw_cut = true;
   }
+}
+
+// A record over a limit is still read to its end, so that the next record
+// starts where it should; only its first bytes are kept.
+void CsvReader::Append(std::string& field, int byte) {
+  if (field.size() >= limits_.max_field_bytes) {
+    if (overflow_.empty()) {
+      overflow_ = "a field is longer than " +
+                  std::to_string(limits_.max_field_bytes) + " bytes";
+    }
+    return;
+  }
+  if (record_bytes_ >= limits_.max_record_bytes) {
+    if (overflow_.empty()) {
+      overflow_ = "the record is longer than " +
+                  std::to_string(limits_.max_record_bytes) + " bytes";
+    }
+    return;
+  }
+  field.push_back(static_cast<char>(byte));
+  ++record_bytes_;
+}
+
+void CsvReader::EndField(CsvRecord& record, std::string& field) {
+  if (record.fields.size() < limits_.max_fields) {
+    record.fields.push_back(std::move(field));
+  } else if (overflow_.empty()) {
+    overflow_ = "the record has more than " +
+                std::to_string(limits_.max_fields) + " fields";
+  }
+  field.clear();
 }
 
 bool CsvReader::Next(CsvRecord& record) {
@@ -84,7 +104,8 @@ bool CsvReader::ReadRecord(CsvRecord& record) {
   for (;;) {
     record.line = line_;
     std::string field = record.raw;  // a partial byte-order mark, if any
-    bool too_long = false;
+    record_bytes_ = field.size();
+    overflow_.clear();
     bool any_byte = !record.raw.empty();
     bool quoted = false;
     bool after_quote = false;
@@ -107,21 +128,20 @@ bool CsvReader::ReadRecord(CsvRecord& record) {
         if (byte == dialect_.quote) {
           if (Peek() == dialect_.quote) {
             KeepRaw(record, Take());
-            Append(field, byte, limits_.max_field_bytes, too_long);
+            Append(field, byte);
           } else {
             quoted = false;
             after_quote = true;
           }
         } else {
-          Append(field, byte, limits_.max_field_bytes, too_long);
+          Append(field, byte);
         }
         continue;
       }
       if (byte == '\r' && Peek() == '\n') continue;
       if (byte == '\n') break;
       if (byte == dialect_.delimiter) {
-        record.fields.push_back(std::move(field));
-        field.clear();
+        EndField(record, field);
         after_quote = false;
         continue;
       }
@@ -130,7 +150,7 @@ bool CsvReader::ReadRecord(CsvRecord& record) {
           record.problem = "text follows the closing quote of field " +
                            std::to_string(record.fields.size() + 1);
         }
-        Append(field, byte, limits_.max_field_bytes, too_long);
+        Append(field, byte);
         continue;
       }
       if (byte == dialect_.quote && dialect_.quote != '\0' && field.empty()) {
@@ -138,7 +158,7 @@ bool CsvReader::ReadRecord(CsvRecord& record) {
         quote_line = line_;
         continue;
       }
-      Append(field, byte, limits_.max_field_bytes, too_long);
+      Append(field, byte);
     }
 
     if (!any_byte) return false;
@@ -154,10 +174,9 @@ bool CsvReader::ReadRecord(CsvRecord& record) {
       record.raw.clear();
       continue;
     }
-    record.fields.push_back(std::move(field));
-    if (too_long && record.problem.empty()) {
-      record.problem = "a field is longer than " +
-                       std::to_string(limits_.max_field_bytes) + " bytes";
+    EndField(record, field);
+    if (!overflow_.empty() && record.problem.empty()) {
+      record.problem = overflow_;
     }
     return true;
   }

@@ -37,8 +37,13 @@ struct CsvRecord {
   std::string problem;
 };
 
+// What one record may cost in memory, however the input is shaped.
 struct CsvLimits {
   size_t max_field_bytes = 1 << 20;
+  // All fields together, so that a line of a million short fields is as
+  // bounded as one long field.
+  size_t max_record_bytes = 16 << 20;
+  size_t max_fields = 10000;
   size_t max_raw_bytes = 4096;
 };
 
@@ -60,6 +65,10 @@ class CsvReader {
   int Take();
   int Peek();
   void KeepRaw(CsvRecord& record, int byte);
+  // Adds a byte to the field being read unless a limit is reached.
+  void Append(std::string& field, int byte);
+  // Ends the field being read; past the field limit it is dropped.
+  void EndField(CsvRecord& record, std::string& field);
   bool ReadRecord(CsvRecord& record);
 
   std::istream& input_;
@@ -68,6 +77,9 @@ class CsvReader {
   int64_t line_ = 1;
   bool started_ = false;
   int64_t blank_lines_ = 0;
+  // Per record: bytes kept so far and which limit, if any, was passed.
+  size_t record_bytes_ = 0;
+  std::string overflow_;
   bool failed_ = false;
   std::string error_;
 };
