@@ -436,6 +436,35 @@ TEST_CASE("a file without a header uses the mapping's column names") {
   CHECK_THAT(result.events, Catch::Contains(R"("userId":"u1")"));
 }
 
+TEST_CASE("keeping the first users keeps their whole histories") {
+  std::string mapping_text = Mapping(R"("event": "E", "message_id": "{at}")");
+  std::string error;
+  auto mapping = LoadMapping(mapping_text, &error);
+  REQUIRE(mapping);
+  std::istringstream input("id,at\nb,1\na,2\nc,3\nb,4\nc,5\na,6\n");
+  std::ostringstream events;
+  Importer importer(std::move(*mapping), events, nullptr);
+  importer.KeepFirstUsers(2);
+  REQUIRE(importer.Run(input));
+  for (const std::string& at : {"1", "2", "4", "6"}) {
+    CHECK_THAT(events.str(), Catch::Contains("\"messageId\":\"" + at + "\""));
+  }
+  CHECK_THAT(events.str(), !Catch::Contains("\"userId\":\"c\""));
+  CHECK(importer.counts().events_of_later_users == 2);
+  CHECK_THAT(importer.Summary(),
+             Catch::Contains("events of users after the first ones kept: 2"));
+}
+
+TEST_CASE("a header of binary garbage is described briefly") {
+  std::string garbage = "\x01\xff" + std::string(500, 'x');
+  auto result = Import(Mapping(R"("event": "E")"), garbage + ",y\n");
+  CHECK_FALSE(result.finished);
+  CHECK(result.error ==
+        "the mapping reads column \"id\", which the file does not have (its "
+        "columns: ??" +
+            std::string(38, 'x') + "..., y)");
+}
+
 TEST_CASE("the same input gives the same bytes") {
   std::string csv = "invoice,customer,at,qty,price,country\n";
   for (int i = 0; i < 200; ++i) {

@@ -11,7 +11,7 @@ namespace {
 
 const char kImportUsage[] =
     "usage: parcours import csv --mapping MAP FILE|- [--out FILE|-]\n"
-    "       [--dead-letters FILE]\n";
+    "       [--dead-letters FILE] [--first-users N]\n";
 
 bool ReadWholeFile(const std::string& path, std::string& text,
                    std::ostream& err) {
@@ -38,13 +38,24 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
     return usage("`import` reads one format: csv");
   }
   std::string error;
-  Arguments parsed =
-      ParseArguments(std::vector<std::string>(args.begin() + 1, args.end()),
-                     {"--mapping", "--out", "--dead-letters"}, {}, &error);
+  Arguments parsed = ParseArguments(
+      std::vector<std::string>(args.begin() + 1, args.end()),
+      {"--mapping", "--out", "--dead-letters", "--first-users"}, {}, &error);
   if (!error.empty()) return usage(error);
   if (!parsed.Has("--mapping")) return usage("`--mapping` is required");
   if (parsed.positional.size() != 1) {
     return usage("name one CSV file, or - for standard input");
+  }
+
+  int64_t first_users = -1;
+  if (parsed.Has("--first-users")) {
+    std::string count = parsed.Get("--first-users", "");
+    bool digits = !count.empty() && count.size() < 10;
+    for (char c : count) digits = digits && c >= '0' && c <= '9';
+    if (!digits) {
+      return usage("`--first-users` takes a whole number, not `" + count + "`");
+    }
+    first_users = std::stoll(count);
   }
 
   std::string mapping_path = parsed.Get("--mapping", "");
@@ -87,6 +98,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   std::ostream& events = out_path == "-" ? out : out_file;
   import::Importer importer(std::move(*mapping), events,
                             dead_letters.is_open() ? &dead_letters : nullptr);
+  if (first_users >= 0) importer.KeepFirstUsers(first_users);
   bool finished = importer.Run(input);
   if (dead_letters.is_open()) dead_letters.flush();
   if (!finished) err << input_path << ": " << importer.error() << "\n";

@@ -474,7 +474,8 @@ class Conversion {
 
   std::optional<RowProblem> BuildEvent(const Group& group,
                                        std::string& identify,
-                                       std::string& event) {
+                                       std::string& event,
+                                       std::string& user_out) {
     const Fields& fields = group.first_fields;
     const EventRule* rule = nullptr;
     for (const EventRule& candidate : mapping_.rules) {
@@ -546,6 +547,7 @@ class Conversion {
         times + (mapping_.identify ? ",\"traits\":" : ",\"properties\":") +
         values + "}";
     event = WithMessageId(head, tail, mapping_.message_id, fields, user);
+    user_out = user;
 
     identify.clear();
     if (mapping_.identify_first && !seen_users_.count(user)) {
@@ -574,7 +576,8 @@ class Conversion {
   void Emit(const Group& group) {
     std::string identify;
     std::string event;
-    auto problem = BuildEvent(group, identify, event);
+    std::string user;
+    auto problem = BuildEvent(group, identify, event, user);
     if (problem) {
       std::string reason = problem->reason;
       if (mapping_.group) {
@@ -589,6 +592,13 @@ class Conversion {
     if (event.empty()) {
       importer_.counts_.rows_skipped += group.rows;
       return;
+    }
+    if (importer_.first_users_ >= 0 && !kept_users_.count(user)) {
+      if (static_cast<int64_t>(kept_users_.size()) >= importer_.first_users_) {
+        ++importer_.counts_.events_of_later_users;
+        return;
+      }
+      kept_users_.insert(user);
     }
     if (!identify.empty()) {
       importer_.out_ << identify << '\n';
@@ -611,6 +621,7 @@ class Conversion {
   std::vector<Group> scattered_groups_;
   std::unordered_map<std::string, size_t> group_index_;
   std::unordered_set<std::string> seen_users_;
+  std::unordered_set<std::string> kept_users_;
 };
 
 Importer::Importer(Mapping mapping, std::ostream& out,
@@ -635,6 +646,10 @@ std::string Importer::Summary() const {
     text +=
         "groups dropped for a bad row: " + std::to_string(c.groups_dropped) +
         " (with " + std::to_string(c.rows_in_dropped_groups) + " good rows)\n";
+  }
+  if (c.events_of_later_users > 0) {
+    text += "events of users after the first ones kept: " +
+            std::to_string(c.events_of_later_users) + "\n";
   }
   if (c.blank_lines > 0) {
     text += "blank lines ignored: " + std::to_string(c.blank_lines) + "\n";

@@ -34,6 +34,8 @@ struct ImportCounts {
   // rows that were not bad themselves.
   int64_t groups_dropped = 0;
   int64_t rows_in_dropped_groups = 0;
+  // Events of users past the first N, with KeepFirstUsers(N).
+  int64_t events_of_later_users = 0;
 };
 
 struct BadRow {
@@ -51,6 +53,10 @@ class Importer {
   // import, described by `error()`; what was written before stays valid.
   bool Run(std::istream& input);
 
+  // Writes only the events of the first `count` users to appear, all of
+  // theirs: a small slice of a large export that keeps whole histories.
+  void KeepFirstUsers(int64_t count) { first_users_ = count; }
+
   const ImportCounts& counts() const { return counts_; }
   const std::vector<BadRow>& first_bad_rows() const { return first_bad_; }
   const std::string& error() const { return error_; }
@@ -67,6 +73,7 @@ class Importer {
   ImportCounts counts_;
   std::vector<BadRow> first_bad_;
   std::string error_;
+  int64_t first_users_ = -1;  // -1: every user
 };
 
 }  // namespace parcours::import

@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "tools/import/exact_decimal.h"
+#include "tools/import/json_text.h"
 
 namespace parcours::import {
 namespace {
@@ -644,6 +645,37 @@ void ForEachColumn(Mapping& mapping, std::vector<ColumnRef*>& refs) {
   }
 }
 
+// A column name fit for a terminal: a header that is really binary
+// garbage, or a data row read as a header, must not flood the screen.
+std::string Printable(const std::string& name) {
+  constexpr size_t kLongest = 40;
+  std::string shown;
+  for (size_t at = 0; at < name.size() && shown.size() < kLongest;) {
+    size_t length = Utf8SequenceLength(name, at);
+    bool control = length == 1 && static_cast<unsigned char>(name[at]) < 0x20;
+    if (length == 0 || control) {
+      shown += '?';
+      at += length == 0 ? 1 : length;
+      continue;
+    }
+    shown.append(name, at, length);
+    at += length;
+  }
+  return shown.size() < name.size() ? shown + "..." : shown;
+}
+
+std::string DescribeHeader(const std::vector<std::string>& header) {
+  constexpr size_t kShown = 20;
+  std::string names;
+  for (size_t i = 0; i < header.size() && i < kShown; ++i) {
+    names += (i == 0 ? "" : ", ") + Printable(header[i]);
+  }
+  if (header.size() > kShown) {
+    names += " and " + std::to_string(header.size() - kShown) + " more";
+  }
+  return names;
+}
+
 }  // namespace
 
 std::optional<Mapping> LoadMapping(const std::string& text,
@@ -669,7 +701,8 @@ bool Resolve(Mapping& mapping, const std::vector<std::string>& header,
   for (size_t i = 0; i < header.size(); ++i) {
     for (size_t j = 0; j < i; ++j) {
       if (header[i] == header[j]) {
-        *error = "the header names column \"" + header[i] + "\" twice";
+        *error =
+            "the header names column \"" + Printable(header[i]) + "\" twice";
         return false;
       }
     }
@@ -682,12 +715,9 @@ bool Resolve(Mapping& mapping, const std::vector<std::string>& header,
       if (header[i] == ref->name) ref->index = static_cast<int>(i);
     }
     if (ref->index >= 0) continue;
-    std::string names;
-    for (const std::string& name : header) {
-      names += (names.empty() ? "" : ", ") + name;
-    }
     *error = "the mapping reads column \"" + ref->name +
-             "\", which the file does not have (its columns: " + names + ")";
+             "\", which the file does not have (its columns: " +
+             DescribeHeader(header) + ")";
     return false;
   }
   return true;
