@@ -27,7 +27,7 @@
 --
 -- Campaign rules modelled here:
 --   * Events are handled in file order, which is assumed to be timestamp
---     order (convert.py writes it so); "next order" means the next one in
+--     order (the import writes it so); "next order" means the next one in
 --     the file. The replay ends at the final clock, the largest timestamp
 --     in the file. A timer due at or before the final clock fires; later
 --     timers stay pending and send nothing.

@@ -39,5 +39,7 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
 int FmtCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
+int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
 
 }  // namespace parcours::driver

@@ -20,6 +20,9 @@ const char kUsage[] =
     "      [--jit-cache DIR]         process events, write actions\n"
     "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
+    "  import csv --mapping MAP FILE|- [--out FILE|-]\n"
+    "      [--dead-letters FILE] [--first-users N]\n"
+    "                                turn a CSV export into events\n"
     "\n"
     "common options:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
@@ -89,6 +92,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "build") return BuildCommand(rest, out, err);
   if (command == "run") return RunCommand(rest, out, err);
   if (command == "fmt") return FmtCommand(rest, out, err);
+  if (command == "import") return ImportCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }

@@ -1,0 +1,318 @@
+// `parcours import csv` as a user runs it: the shipped mappings on real
+// data, checked against the committed UCI events and against counts that
+// the sqlite3 shell computes from the same CSV files on its own.
+#include <catch2/catch.hpp>
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+using testing::ShellQuote;
+
+std::string Example(const std::string& path) {
+  return (testing::SourceDir() / "examples" / path).string();
+}
+
+// Standard output of a shell command; fails the test when it fails.
+std::string Shell(const std::string& command) {
+  std::string output;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  REQUIRE(pipe != nullptr);
+  char buffer[4096];
+  size_t read = 0;
+  while ((read = std::fread(buffer, 1, sizeof buffer, pipe)) > 0) {
+    output.append(buffer, read);
+  }
+  int status = ::pclose(pipe);
+  INFO(command);
+  REQUIRE(status == 0);
+  return output;
+}
+
+// "key|count" lines from the sqlite3 shell, over `csv` loaded as table t.
+std::map<std::string, int64_t> SqlCounts(const std::string& csv,
+                                         const std::string& query) {
+  std::string output = Shell("sqlite3 :memory: -cmd " +
+                             ShellQuote(".import --csv " + csv + " t") + " " +
+                             ShellQuote(query));
+  std::map<std::string, int64_t> counts;
+  std::istringstream lines(output);
+  std::string line;
+  while (std::getline(lines, line)) {
+    size_t bar = line.rfind('|');
+    REQUIRE(bar != std::string::npos);
+    counts[line.substr(0, bar)] = std::stoll(line.substr(bar + 1));
+  }
+  return counts;
+}
+
+std::vector<nlohmann::json> ParseLines(const std::string& text) {
+  std::vector<nlohmann::json> events;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line))
+    events.push_back(nlohmann::json::parse(line));
+  return events;
+}
+
+struct Imported {
+  testing::ProcessResult process;
+  std::vector<nlohmann::json> events;
+};
+
+Imported ImportExample(const std::string& mapping, const std::string& csv,
+                       const std::string& name) {
+  auto scratch = testing::ScratchDir("import-" + name);
+  auto out = scratch / "events.jsonl";
+  auto dead = scratch / "dead.jsonl";
+  Imported imported;
+  imported.process =
+      RunParcours({"import", "csv", "--mapping", Example(mapping), Example(csv),
+                   "--out", out.string(), "--dead-letters", dead.string()},
+                  scratch);
+  INFO(imported.process.err);
+  REQUIRE(imported.process.exit_code == 0);
+  CHECK(testing::ReadText(dead).empty());
+  imported.events = ParseLines(testing::ReadText(out));
+  return imported;
+}
+
+std::map<std::string, int64_t> CountBy(
+    const std::vector<nlohmann::json>& events, const std::string& key) {
+  std::map<std::string, int64_t> counts;
+  for (const auto& event : events) ++counts[event[key].get<std::string>()];
+  return counts;
+}
+
+TEST_CASE("UCI: the mapping reproduces the committed events byte for byte") {
+  // The full export lives in the shared data folder beside the checkout.
+  auto data = testing::SourceDir() /
+              "../shared/data/uci-online-retail/online-retail-dataset.csv.gz";
+  INFO("needs " << data.string());
+  REQUIRE(std::filesystem::exists(data));
+  auto scratch = testing::ScratchDir("import-uci");
+  auto csv = scratch / "online-retail.csv";
+  Shell("gzip -dc " + ShellQuote(data.string()) + " > " +
+        ShellQuote(csv.string()));
+  auto out = scratch / "events.jsonl";
+
+  auto result = RunParcours(
+      {"import", "csv", "--mapping", Example("uci-online-retail/mapping.json"),
+       "-", "--out", out.string()},
+      scratch, csv.string());
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK(result.err ==
+        "rows read: 541909\n"
+        "events written: 26562 (22190 track, 4372 identify)\n"
+        "rows skipped by filter: 135080\n"
+        "bad rows: 0\n");
+  std::string events = testing::ReadText(out);
+  CHECK(events == testing::ReadText(Example("uci-online-retail/events.jsonl")));
+
+  // events-small.jsonl is the same stream cut to the first 150 customers.
+  auto small = scratch / "events-small.jsonl";
+  auto cut = RunParcours(
+      {"import", "csv", "--mapping", Example("uci-online-retail/mapping.json"),
+       "-", "--out", small.string(), "--first-users", "150"},
+      scratch, csv.string());
+  REQUIRE(cut.exit_code == 0);
+  CHECK_THAT(cut.err, Catch::Contains("events written: 2744 (2594 track, 150 "
+                                      "identify)\n"));
+  CHECK(testing::ReadText(small) ==
+        testing::ReadText(Example("uci-online-retail/events-small.jsonl")));
+}
+
+TEST_CASE("Taobao sample: one event per row, by behaviour type") {
+  std::string csv = Example("taobao-user-behavior/sample.csv");
+  auto imported = ImportExample("taobao-user-behavior/mapping.json",
+                                "taobao-user-behavior/sample.csv", "taobao");
+  auto expected =
+      SqlCounts(csv, "SELECT behavior_type, count(*) FROM t GROUP BY 1");
+  auto events = CountBy(imported.events, "event");
+  CHECK(events["Product Viewed"] == expected["pv"]);
+  CHECK(events["Product Added"] == expected["cart"]);
+  CHECK(events["Product Added to Wishlist"] == expected["fav"]);
+  CHECK(events["Product Purchased"] == expected["buy"]);
+  CHECK(events.size() == 4);
+
+  auto users = SqlCounts(csv, "SELECT 'users', count(DISTINCT user_id) FROM t");
+  CHECK(static_cast<int64_t>(CountBy(imported.events, "userId").size()) ==
+        users["users"]);
+  // No two rows are identical, so no two hashed messageIds may be.
+  auto distinct =
+      SqlCounts(csv, "SELECT 'rows', count(*) FROM (SELECT DISTINCT * FROM t)");
+  CHECK(static_cast<int64_t>(CountBy(imported.events, "messageId").size()) ==
+        distinct["rows"]);
+  CHECK_THAT(imported.process.err,
+             Catch::Contains("rows read: " + std::to_string(distinct["rows"])));
+}
+
+TEST_CASE("REES46 sample: events, optional brands and prices in cents") {
+  std::string csv = Example("rees46-multi-category-store/sample.csv");
+  auto imported =
+      ImportExample("rees46-multi-category-store/mapping.json",
+                    "rees46-multi-category-store/sample.csv", "rees46");
+  auto expected =
+      SqlCounts(csv, "SELECT event_type, count(*) FROM t GROUP BY 1");
+  auto events = CountBy(imported.events, "event");
+  CHECK(events["Product Viewed"] == expected["view"]);
+  CHECK(events["Product Added"] == expected["cart"]);
+  CHECK(events["Product Purchased"] == expected["purchase"]);
+
+  auto sql = SqlCounts(
+      csv,
+      "SELECT 'branded', count(*) FROM t WHERE brand <> '' UNION ALL "
+      "SELECT 'cents', sum(CAST(round(price * 100) AS INTEGER)) FROM t");
+  int64_t branded = 0;
+  int64_t cents = 0;
+  for (const auto& event : imported.events) {
+    const auto& properties = event["properties"];
+    if (properties.contains("brand")) ++branded;
+    cents += std::llround(properties["price"].get<double>() * 100);
+    CHECK(properties["currency"] == "USD");
+  }
+  CHECK(branded == sql["branded"]);
+  CHECK(cents == sql["cents"]);
+}
+
+TEST_CASE("Complete Journey sample: one order per basket, exact totals") {
+  std::string csv =
+      Example("dunnhumby-complete-journey/transactions_sample.csv");
+  auto imported = ImportExample(
+      "dunnhumby-complete-journey/transactions-mapping.json",
+      "dunnhumby-complete-journey/transactions_sample.csv", "dunnhumby");
+  auto lines = SqlCounts(csv, "SELECT basket_id, count(*) FROM t GROUP BY 1");
+  auto cents = SqlCounts(
+      csv,
+      "SELECT basket_id, CAST(round(sum(sales_value) * 100) AS INTEGER) "
+      "FROM t GROUP BY 1");
+  REQUIRE(imported.events.size() == lines.size());
+  for (const auto& event : imported.events) {
+    std::string basket = event["properties"]["order_id"];
+    CHECK(event["properties"]["items"].get<int64_t>() == lines[basket]);
+    CHECK(std::llround(event["properties"]["total"].get<double>() * 100) ==
+          cents[basket]);
+  }
+}
+
+TEST_CASE("Complete Journey coupon redemptions: one event per row") {
+  std::string csv =
+      Example("dunnhumby-complete-journey/coupon_redemptions.csv");
+  auto imported = ImportExample(
+      "dunnhumby-complete-journey/coupon-redemptions-mapping.json",
+      "dunnhumby-complete-journey/coupon_redemptions.csv", "coupons");
+  auto expected =
+      SqlCounts(csv, "SELECT campaign_id, count(*) FROM t GROUP BY 1");
+  std::map<std::string, int64_t> campaigns;
+  for (const auto& event : imported.events) {
+    ++campaigns[event["properties"]["campaign_id"].get<std::string>()];
+    // A redemption date is midnight in the stores' zone (UTC-5 in winter,
+    // UTC-4 in summer).
+    std::string time = event["timestamp"];
+    CHECK((time.substr(10) == "T05:00:00Z" || time.substr(10) == "T04:00:00Z"));
+  }
+  CHECK(campaigns == expected);
+}
+
+TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
+  auto scratch = testing::ScratchDir("import-bad");
+  auto mapping = scratch / "mapping.json";
+  testing::WriteText(mapping, R"({"event": "Signed In", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"},
+      "message_id": "m-{at}"})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\np1,10\n,11\np2,later\np3\n");
+  auto dead = scratch / "dead.jsonl";
+
+  auto kept = RunParcours({"import", "csv", "--mapping", mapping.string(), "-",
+                           "--dead-letters", dead.string()},
+                          scratch, csv.string());
+  CHECK(kept.exit_code == 0);
+  CHECK(kept.out == R"({"type":"track","event":"Signed In","userId":"p1",)"
+                    R"("messageId":"m-10","timestamp":"1970-01-01T00:00:10Z",)"
+                    R"("properties":{}})"
+                    "\n");
+  CHECK(kept.err ==
+        "rows read: 4\nevents written: 1 (1 track, 0 identify)\n"
+        "rows skipped by filter: 0\nbad rows: 3\n");
+  CHECK(testing::ReadText(dead) ==
+        R"({"line":3,"reason":"the user id (column id) is empty",)"
+        R"("record":",11"})"
+        "\n"
+        R"({"line":4,"reason":"column at: \"later\" not a whole number of )"
+        R"(seconds since 1970","record":"p2,later"})"
+        "\n"
+        R"({"line":5,"reason":"has 1 fields; the header has 2",)"
+        R"("record":"p3"})"
+        "\n");
+
+  // Without a dead-letter file the reasons go to stderr, and the exit
+  // status says that rows were not kept.
+  auto lost = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
+  CHECK(lost.exit_code == 1);
+  CHECK_THAT(lost.err,
+             Catch::Contains(csv.string() + ":3: bad row: the user id (column "
+                                            "id) is empty"));
+  CHECK_THAT(lost.err,
+             Catch::Contains("bad rows are not kept without --dead-letters"));
+}
+
+TEST_CASE("import: usage and mapping mistakes are explained") {
+  auto scratch = testing::ScratchDir("import-usage");
+  auto no_mapping = RunParcours({"import", "csv", "x.csv"}, scratch);
+  CHECK(no_mapping.exit_code == 2);
+  CHECK_THAT(no_mapping.err, Catch::Contains("`--mapping` is required"));
+
+  auto other = RunParcours({"import", "xlsx"}, scratch);
+  CHECK(other.exit_code == 2);
+  CHECK_THAT(other.err, Catch::Contains("`import` reads one format: csv"));
+
+  auto mapping = scratch / "typo.json";
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_second"}})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\n");
+  auto typo = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
+  CHECK(typo.exit_code == 1);
+  CHECK(typo.err == mapping.string() +
+                        ": timestamp.format: the time format needs %Y, %m "
+                        "and %d\n");
+
+  testing::WriteText(mapping, "{\"event\": \"E\",\n  \"user_id\": }");
+  auto syntax = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
+  CHECK(syntax.exit_code == 1);
+  CHECK_THAT(syntax.err,
+             Catch::StartsWith(mapping.string() + ":2:14: not valid JSON"));
+
+  auto missing = RunParcours({"import", "csv", "--mapping", mapping.string(),
+                              (scratch / "absent.csv").string()},
+                             scratch);
+  CHECK(missing.exit_code == 1);
+}
+
+TEST_CASE("import: a folder as input is a read error, not a crash") {
+  auto scratch = testing::ScratchDir("import-folder");
+  auto mapping = scratch / "m.json";
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto result = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), scratch.string()},
+      scratch);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("cannot read the input"));
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,104 @@
+// Mistakes in a mapping file are found before any row is read, and each
+// message names its place.
+#include <catch2/catch.hpp>
+
+#include "tests/import/import_support.h"
+
+namespace parcours::import {
+namespace {
+
+using testing::MappingError;
+
+const std::string kEnd =
+    R"("user_id": "id",
+       "timestamp": {"column": "at", "format": "epoch_seconds"}})";
+
+TEST_CASE("a JSON syntax error gives its line and column") {
+  std::string error = MappingError("{\n  \"event\": \"E\",\n  oops\n}");
+  CHECK_THAT(error, Catch::StartsWith("3:3: not valid JSON"));
+}
+
+TEST_CASE("an unknown key is named with its path and the known keys") {
+  CHECK(MappingError(R"({"event": "E", "colour": 1, )" + kEnd) ==
+        "colour: unknown key; expected one of csv, description, event, "
+        "group, identify_first, message_id, properties, received_at, skip, "
+        "timestamp, traits, type, user_id");
+  CHECK(MappingError(R"({"event": "E", "properties": {"x": {"colum": "a"}},)" +
+                     kEnd) ==
+        "properties.x.colum: unknown key; expected one of column, constant, "
+        "count, currency, currency_column, currency_property, decimals, "
+        "format, if_empty, sum, type, zone, zone_column");
+}
+
+TEST_CASE("wrong values name their path") {
+  CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
+        "type": "float"}},)" +
+                     kEnd) ==
+        "properties.t.type: unknown type \"float\"; expected string, int, "
+        "decimal, money, bool or time");
+  CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
+        "type": "money"}},)" +
+                     kEnd) ==
+        "properties.t: money needs \"currency\" (e.g. \"GBP\") or "
+        "\"currency_column\"");
+  CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
+        "type": "money", "currency": "pounds"}},)" +
+                     kEnd) ==
+        "properties.t.currency: must be a three-letter ISO 4217 code such "
+        "as \"EUR\"");
+  CHECK(MappingError(R"({"event": [{"when": {"column": "a"}, "event": "E"}],)" +
+                     kEnd) ==
+        "event[0].when: needs exactly one of equals, in, starts_with, "
+        "empty");
+  CHECK(MappingError(R"({"event": [{"event": "E", "negate": ["n"]}],)" +
+                     kEnd) == "event[0].negate: \"n\" is not a property");
+  CHECK(MappingError(R"({"event": "E", "message_id": "x-{id",)" + kEnd) ==
+        "message_id: has a { without its }");
+  CHECK(MappingError(R"({"event": "E", "csv": {"delimiter": ";;"},)" + kEnd) ==
+        "csv.delimiter: must be a single character such as \",\"");
+}
+
+TEST_CASE("a sum needs a group") {
+  CHECK(MappingError(R"({"event": "E", "properties": {"t": {"sum": "a"}},)" +
+                     kEnd) ==
+        "properties.t.sum: adds the rows of a group; add a \"group\" "
+        "section or use \"column\"");
+}
+
+TEST_CASE("time zones are checked against the database at load") {
+  CHECK(MappingError(R"({"event": "E", "user_id": "id", "timestamp":
+        {"column": "at", "format": "%Y-%m-%d", "zone": "Europe/Londn"}})") ==
+        "timestamp.zone: \"Europe/Londn\" is not in the time zone database; "
+        "use an IANA name such as \"Europe/London\"");
+  CHECK(MappingError(R"({"event": "E", "user_id": "id", "timestamp":
+        {"column": "at", "format": "%Y-%m-%d"}})") ==
+        "timestamp: a wall-clock time needs \"zone\" (e.g. "
+        "\"Europe/London\", or \"UTC\") or \"zone_column\"");
+}
+
+TEST_CASE("required parts are asked for") {
+  CHECK(MappingError(R"({"user_id": "id", "timestamp": {"column": "at",
+        "format": "epoch_seconds"}})") == "needs \"event\"");
+  CHECK(MappingError(R"({"event": "E"})") == "needs \"user_id\"");
+  CHECK(MappingError(R"({"event": "E", "csv": {"header": false},)" + kEnd) ==
+        "csv: a file without a header row needs \"columns\"");
+}
+
+TEST_CASE("a column the file lacks is named with the file's columns") {
+  auto result = testing::Import(R"({"event": "E", "user_id": "customer",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})",
+                                "id,at\n1,0\n");
+  CHECK_FALSE(result.finished);
+  CHECK(result.error ==
+        "the mapping reads column \"customer\", which the file does not "
+        "have (its columns: id, at)");
+}
+
+TEST_CASE("a header that repeats a name is refused") {
+  auto result = testing::Import("{\"event\": \"E\", " + kEnd, "id,at,id\n");
+  CHECK_FALSE(result.finished);
+  CHECK(result.error == "the header names column \"id\" twice");
+}
+
+}  // namespace
+}  // namespace parcours::import

@@ -1,0 +1,121 @@
+// `parcours import csv`: turn a CSV export into event-contract JSON lines.
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "tools/driver/commands.h"
+#include "tools/import/importer.h"
+
+namespace parcours::driver {
+namespace {
+
+const char kImportUsage[] =
+    "usage: parcours import csv --mapping MAP FILE|- [--out FILE|-]\n"
+    "       [--dead-letters FILE] [--first-users N]\n";
+
+bool ReadWholeFile(const std::string& path, std::string& text,
+                   std::ostream& err) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    err << "parcours: cannot read the mapping " << path << "\n";
+    return false;
+  }
+  text = buffer.str();
+  return true;
+}
+
+}  // namespace
+
+int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err) {
+  auto usage = [&](const std::string& message) {
+    err << "parcours: " << message << "\n" << kImportUsage;
+    return 2;
+  };
+  if (args.empty() || args[0] != "csv") {
+    return usage("`import` reads one format: csv");
+  }
+  std::string error;
+  Arguments parsed = ParseArguments(
+      std::vector<std::string>(args.begin() + 1, args.end()),
+      {"--mapping", "--out", "--dead-letters", "--first-users"}, {}, &error);
+  if (!error.empty()) return usage(error);
+  if (!parsed.Has("--mapping")) return usage("`--mapping` is required");
+  if (parsed.positional.size() != 1) {
+    return usage("name one CSV file, or - for standard input");
+  }
+
+  int64_t first_users = -1;
+  if (parsed.Has("--first-users")) {
+    std::string count = parsed.Get("--first-users", "");
+    bool digits = !count.empty() && count.size() < 10;
+    for (char c : count) digits = digits && c >= '0' && c <= '9';
+    if (!digits) {
+      return usage("`--first-users` takes a whole number, not `" + count + "`");
+    }
+    first_users = std::stoll(count);
+  }
+
+  std::string mapping_path = parsed.Get("--mapping", "");
+  std::string mapping_text;
+  if (!ReadWholeFile(mapping_path, mapping_text, err)) return 1;
+  auto mapping = import::LoadMapping(mapping_text, &error);
+  if (!mapping) {
+    err << mapping_path << ":"
+        << (error[0] >= '0' && error[0] <= '9' ? "" : " ") << error << "\n";
+    return 1;
+  }
+
+  std::string input_path = parsed.positional[0];
+  std::ifstream input(input_path == "-" ? "/dev/stdin" : input_path,
+                      std::ios::binary);
+  if (!input) {
+    err << "parcours: cannot open " << input_path << "\n";
+    return 1;
+  }
+  std::ofstream out_file;
+  std::string out_path = parsed.Get("--out", "-");
+  if (out_path != "-") {
+    out_file.open(out_path, std::ios::binary | std::ios::trunc);
+    if (!out_file) {
+      err << "parcours: cannot write " << out_path << "\n";
+      return 1;
+    }
+  }
+  std::ofstream dead_letters;
+  if (parsed.Has("--dead-letters")) {
+    dead_letters.open(parsed.Get("--dead-letters", ""),
+                      std::ios::binary | std::ios::trunc);
+    if (!dead_letters) {
+      err << "parcours: cannot write " << parsed.Get("--dead-letters", "")
+          << "\n";
+      return 1;
+    }
+  }
+
+  std::ostream& events = out_path == "-" ? out : out_file;
+  import::Importer importer(std::move(*mapping), events,
+                            dead_letters.is_open() ? &dead_letters : nullptr);
+  if (first_users >= 0) importer.KeepFirstUsers(first_users);
+  bool finished = importer.Run(input);
+  if (dead_letters.is_open()) dead_letters.flush();
+  if (!finished) err << input_path << ": " << importer.error() << "\n";
+  for (const import::BadRow& bad : importer.first_bad_rows()) {
+    err << input_path << ":" << bad.line << ": bad row: " << bad.reason << "\n";
+  }
+  err << importer.Summary();
+  if (dead_letters.is_open() && !dead_letters) {
+    err << "parcours: cannot write the dead letters\n";
+    return 1;
+  }
+  if (!finished) return 1;
+  if (importer.counts().bad_rows > 0 && !dead_letters.is_open()) {
+    err << "bad rows are not kept without --dead-letters FILE\n";
+    return 1;
+  }
+  return 0;
+}
+
+}  // namespace parcours::driver
