@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main job on the bundled example: checks the retail campaign, then
-# replays a year of real invoices (UCI Online Retail) through it and writes
-# the actions to examples/uci-online-retail/out/.
+# replays a year of real invoices (UCI Online Retail) through it, writes
+# the actions to examples/uci-online-retail/out/ and prints the backtest
+# report.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PARCOURS_BUILD_DIR:-build}"
@@ -23,3 +24,5 @@ echo
 echo "actions by template:"
 sed -E 's/.*"template":"([^"]*)".*/\1/' "$out/actions.jsonl" | sort |
   uniq -c | sort -rn
+echo
+"$parcours" report backtest --state "$out/state.db"

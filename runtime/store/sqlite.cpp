@@ -95,9 +95,16 @@ Database& Database::operator=(Database&& other) noexcept {
 Database::~Database() { sqlite3_close_v2(db_); }
 
 Expected<Database> Database::Open(const std::string& path) {
+  return OpenWithFlags(path, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);
+}
+
+Expected<Database> Database::OpenReadOnly(const std::string& path) {
+  return OpenWithFlags(path, SQLITE_OPEN_READONLY);
+}
+
+Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {
   sqlite3* db = nullptr;
-  int code = sqlite3_open_v2(
-      path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr);
+  int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (code != SQLITE_OK) {
     std::string message =
         db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);

@@ -61,6 +61,10 @@ class Database {
   // does not write to an existing file.
   static common::Expected<Database> Open(const std::string& path);
 
+  // Opens an existing file for reading only; a missing file is an error,
+  // and nothing is ever written to it.
+  static common::Expected<Database> OpenReadOnly(const std::string& path);
+
   // Runs one or more statements that return no rows.
   common::Status Exec(const std::string& sql);
 
@@ -74,6 +78,8 @@ class Database {
 
  private:
   explicit Database(sqlite3* db) : db_(db) {}
+  static common::Expected<Database> OpenWithFlags(const std::string& path,
+                                                  int flags);
 
   std::string LastError() const;
 

@@ -1,12 +1,11 @@
 // The example campaign's sends over a year of real invoices, checked
 // against an independent model of the same rules written in SQL
 // (tests/e2e/uci_reference.sql) and evaluated by SQLite.
-#include <sqlite3.h>
-
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "tests/support/events_sql.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 
@@ -15,45 +14,10 @@ namespace {
 
 // Rows "profile,template,at" that the SQL model expects for `events_path`.
 std::vector<std::string> ExpectedSends(const std::string& events_path) {
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(":memory:", &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, "CREATE TABLE raw(line TEXT)", nullptr, nullptr,
-                       nullptr) == SQLITE_OK);
-
-  // Lines go in file order; the model relies on rowid following it.
-  sqlite3_stmt* insert = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "INSERT INTO raw(line) VALUES (?)", -1,
-                             &insert, nullptr) == SQLITE_OK);
-  std::istringstream lines(testing::ReadText(events_path));
-  std::string line;
-  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-  while (std::getline(lines, line)) {
-    sqlite3_bind_text(insert, 1, line.data(), static_cast<int>(line.size()),
-                      SQLITE_TRANSIENT);
-    REQUIRE(sqlite3_step(insert) == SQLITE_DONE);
-    sqlite3_reset(insert);
-  }
-  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_finalize(insert);
-
-  std::string query =
-      testing::ReadText(testing::SourceDir() / "tests/e2e/uci_reference.sql");
-  sqlite3_stmt* select = nullptr;
-  int prepared = sqlite3_prepare_v2(db, query.c_str(), -1, &select, nullptr);
-  INFO(sqlite3_errmsg(db));
-  REQUIRE(prepared == SQLITE_OK);
-  std::vector<std::string> rows;
-  while (sqlite3_step(select) == SQLITE_ROW) {
-    std::string row;
-    for (int column = 0; column < 3; ++column) {
-      if (column > 0) row += ",";
-      row += reinterpret_cast<const char*>(sqlite3_column_text(select, column));
-    }
-    rows.push_back(row);
-  }
-  sqlite3_finalize(select);
-  sqlite3_close(db);
-  return rows;
+  testing::EventsDb db(events_path);
+  return db.Rows(
+      testing::ReadText(testing::SourceDir() / "tests/e2e/uci_reference.sql"),
+      3);
 }
 
 // The send actions of a run, as "profile,template,at", in the model's

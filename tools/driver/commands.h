@@ -39,6 +39,8 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
 int FmtCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
+int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
 

@@ -23,6 +23,8 @@ const char kUsage[] =
     "  import csv --mapping MAP FILE|- [--out FILE|-]\n"
     "      [--dead-letters FILE] [--first-users N]\n"
     "                                turn a CSV export into events\n"
+    "  report backtest --state DB [--format table|json]\n"
+    "                                what a run did, per journey and channel\n"
     "\n"
     "common options:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
@@ -93,6 +95,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "run") return RunCommand(rest, out, err);
   if (command == "fmt") return FmtCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
+  if (command == "report") return ReportCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }

@@ -1,0 +1,121 @@
+// `parcours report backtest` over a year of real invoices: its counts for
+// both journeys of the example campaign agree with independent queries in
+// SQL over the same events file.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/events_sql.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+// The orders of the file, one per messageId, in file order, each with the
+// customer's next order (in file order) when there is one.
+const char kOrders[] = R"sql(
+  WITH track AS (
+    SELECT rowid AS r,
+           json_extract(line, '$.messageId') AS id,
+           json_extract(line, '$.userId') AS customer,
+           unixepoch(json_extract(line, '$.timestamp')) AS t
+    FROM raw
+    WHERE json_valid(line)
+      AND json_extract(line, '$.type') = 'track'
+      AND json_extract(line, '$.event') = 'Order Completed'),
+  orders AS (
+    SELECT * FROM track WHERE r IN (SELECT min(r) FROM track GROUP BY id)),
+  chained AS (
+    SELECT customer, t,
+           lead(t) OVER (PARTITION BY customer ORDER BY r) AS next_t
+    FROM orders),
+  final AS (
+    SELECT max(unixepoch(json_extract(line, '$.timestamp'))) AS clock
+    FROM raw WHERE json_valid(line))
+)sql";
+
+nlohmann::json Journey(const nlohmann::json& report, const std::string& name) {
+  for (const nlohmann::json& journey : report["journeys"]) {
+    if (journey["journey"] == name) return journey;
+  }
+  FAIL("no journey " << name << " in the report");
+  return {};
+}
+
+TEST_CASE("the backtest report of a year agrees with SQL over the events") {
+  std::string events =
+      (testing::SourceDir() / "examples/uci-online-retail/events.jsonl")
+          .string();
+  auto scratch = testing::ScratchDir("report-backtest");
+  std::string state = (scratch / "state.db").string();
+  auto run = testing::RunParcours(
+      {"run",
+       (testing::SourceDir() / "examples/uci-online-retail/campaign").string(),
+       "--events", events, "--state", state, "--out",
+       (scratch / "actions.jsonl").string()},
+      scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+
+  auto printed = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  INFO(printed.err);
+  REQUIRE(printed.exit_code == 0);
+  nlohmann::json report = nlohmann::json::parse(printed.out);
+
+  testing::EventsDb db(events);
+  const std::string orders = kOrders;
+  constexpr const char* kSixtyDays = "5184000";
+
+  // thank_you: every customer's first order enters it once.
+  nlohmann::json thank_you = Journey(report, "thank_you");
+  CHECK(thank_you["entered"] ==
+        db.Int(orders + "SELECT count(DISTINCT customer) FROM chained"));
+  CHECK(thank_you["waiting"] == 0);
+
+  // we_miss_you: every order enters it; a next order strictly within 60
+  // days exits the waiting contact (a timer due at the same instant fires
+  // first); a contact whose 60 days end after the last event still waits.
+  nlohmann::json we_miss_you = Journey(report, "we_miss_you");
+  int64_t entered = db.Int(orders + "SELECT count(*) FROM chained");
+  int64_t exited = db.Int(orders + "SELECT count(*) FROM chained " +
+                          "WHERE next_t < t + " + kSixtyDays);
+  int64_t waiting = db.Int(orders + "SELECT count(*) FROM chained, final " +
+                           "WHERE (next_t IS NULL OR next_t >= t + " +
+                           kSixtyDays + ") AND t + " + kSixtyDays + " > clock");
+  CHECK(entered > 10000);
+  CHECK(we_miss_you["entered"] == entered);
+  CHECK(we_miss_you["exited"]["on `OrderPlaced`"] == exited);
+  CHECK(we_miss_you["waiting"] == waiting);
+
+  // Every send is an email: the first orders, plus the contacts whose 60
+  // days ran out.
+  int64_t first_orders = thank_you["entered"];
+  CHECK(report["sends_by_channel"]["email"] ==
+        first_orders + entered - exited - waiting);
+  int64_t weekly_total = 0;
+  for (const nlohmann::json& week : report["sends_by_week"]) {
+    weekly_total += week["sends"].value("email", int64_t{0});
+  }
+  CHECK(weekly_total == report["sends_by_channel"]["email"]);
+}
+
+TEST_CASE("the backtest report refuses what it cannot read") {
+  auto scratch = testing::ScratchDir("report-errors");
+  auto missing = testing::RunParcours(
+      {"report", "backtest", "--state", (scratch / "none.db").string()},
+      scratch);
+  CHECK(missing.exit_code == 2);
+  CHECK_THAT(missing.err, Catch::Contains("none.db"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "none.db"));
+
+  auto unknown = testing::RunParcours(
+      {"report", "weather", "--state", (scratch / "none.db").string()},
+      scratch);
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("there is no `weather` report"));
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,269 @@
+// `parcours report backtest --state DB [--format table|json]`: what a run
+// did, per journey and per channel, read back from its state file.
+//
+// Everything comes from what the run saved: journey entries, exits and
+// goals from the `log` table, contacts still waiting from `instances`,
+// and every decision from the action lines of `outbox` (sends,
+// suppressions and deferrals, with their reason and the rule that
+// decided). So the report describes exactly the actions that were
+// delivered, and the same state gives the same report.
+#include "tools/driver/report_backtest.h"
+
+#include <date/date.h>
+#include <date/iso_week.h>
+
+#include <cstdio>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "runtime/common/time_text.h"
+#include "runtime/store/sqlite.h"
+
+namespace parcours::driver {
+namespace {
+
+using common::Expected;
+using common::Status;
+
+struct JourneyFlow {
+  int64_t entered = 0;
+  int64_t held_out = 0;  // of `entered`, in the holdout
+  int64_t goals = 0;
+  int64_t waiting = 0;
+  std::map<std::string, int64_t> exits;  // by reason, as logged
+};
+
+struct Backtest {
+  std::map<std::string, JourneyFlow> journeys;
+  std::set<std::string> channels;
+  std::map<std::string, int64_t> sends_by_channel;
+  // ISO week ("2011-W05") -> channel -> sends.
+  std::map<std::string, std::map<std::string, int64_t>> sends_by_week;
+  // (reason, detail) -> count, for suppressions and for deferrals.
+  std::map<std::pair<std::string, std::string>, int64_t> suppressed;
+  std::map<std::pair<std::string, std::string>, int64_t> deferred;
+  int64_t other_actions = 0;  // tasks, webhooks, emitted events...
+};
+
+bool StartsWith(const std::string& text, const std::string& prefix) {
+  return text.compare(0, prefix.size(), prefix) == 0;
+}
+
+// The ISO week of a UTC time written as the action lines write it.
+std::string IsoWeek(const std::string& at) {
+  std::optional<int64_t> seconds = common::ParseTime(at);
+  if (!seconds) return "unknown";
+  date::sys_days day{
+      date::days{*seconds / 86'400 - (*seconds % 86'400 < 0 ? 1 : 0)}};
+  iso_week::year_weeknum_weekday week{day};
+  char text[16];
+  std::snprintf(text, sizeof text, "%d-W%02u", int(week.year()),
+                unsigned(week.weeknum()));
+  return text;
+}
+
+std::string Text(const nlohmann::json& line, const char* key) {
+  auto found = line.find(key);
+  return found != line.end() && found->is_string() ? found->get<std::string>()
+                                                   : "";
+}
+
+Status ReadJourneys(store::Database& db, Backtest& report) {
+  Expected<store::Statement> log = db.Prepare(
+      "SELECT journey, message FROM log "
+      "WHERE component = 'engine' AND journey IS NOT NULL");
+  if (!log.ok()) return log.status();
+  for (;;) {
+    Expected<bool> row = log->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    JourneyFlow& flow = report.journeys[log->Text(0)];
+    std::string message = log->Text(1);
+    if (StartsWith(message, "entered")) {
+      ++flow.entered;
+      if (message.find("holdout") != std::string::npos) ++flow.held_out;
+    } else if (StartsWith(message, "exited")) {
+      std::string reason = message.substr(6);
+      while (!reason.empty() && (reason[0] == ' ' || reason[0] == ':')) {
+        reason.erase(0, 1);
+      }
+      ++flow.exits[reason];
+    } else if (StartsWith(message, "goal reached")) {
+      ++flow.goals;
+    }
+  }
+
+  Expected<store::Statement> waiting =
+      db.Prepare("SELECT journey, count(*) FROM instances GROUP BY journey");
+  if (!waiting.ok()) return waiting.status();
+  for (;;) {
+    Expected<bool> row = waiting->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    report.journeys[waiting->Text(0)].waiting = waiting->Int(1);
+  }
+  return Status::Ok();
+}
+
+Status ReadActions(store::Database& db, Backtest& report) {
+  Expected<store::Statement> outbox =
+      db.Prepare("SELECT line FROM outbox ORDER BY seq");
+  if (!outbox.ok()) return outbox.status();
+  for (;;) {
+    Expected<bool> row = outbox->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    nlohmann::json line =
+        nlohmann::json::parse(outbox->Text(0), nullptr, false);
+    std::string kind = Text(line, "kind");
+    if (kind == "send") {
+      std::string channel = Text(line, "channel");
+      report.channels.insert(channel);
+      ++report.sends_by_channel[channel];
+      ++report.sends_by_week[IsoWeek(Text(line, "at"))][channel];
+    } else if (kind == "suppressed") {
+      ++report.suppressed[{Text(line, "reason"), Text(line, "detail")}];
+    } else if (kind == "deferred") {
+      ++report.deferred[{Text(line, "reason"), Text(line, "detail")}];
+    } else {
+      ++report.other_actions;
+    }
+  }
+  return Status::Ok();
+}
+
+void PrintTable(const Backtest& report, std::ostream& out) {
+  char row[256];
+  out << "Journeys\n";
+  std::snprintf(row, sizeof row, "  %-28s %9s %9s %9s %9s %9s\n", "journey",
+                "entered", "holdout", "goals", "exited", "waiting");
+  out << row;
+  for (const auto& [name, flow] : report.journeys) {
+    int64_t exited = 0;
+    for (const auto& [reason, count] : flow.exits) exited += count;
+    std::snprintf(row, sizeof row, "  %-28s %9lld %9lld %9lld %9lld %9lld\n",
+                  name.c_str(), static_cast<long long>(flow.entered),
+                  static_cast<long long>(flow.held_out),
+                  static_cast<long long>(flow.goals),
+                  static_cast<long long>(exited),
+                  static_cast<long long>(flow.waiting));
+    out << row;
+    for (const auto& [reason, count] : flow.exits) {
+      out << "      exited " << reason << ": " << count << "\n";
+    }
+  }
+
+  out << "\nSends by channel\n";
+  int64_t total = 0;
+  for (const auto& [channel, count] : report.sends_by_channel) {
+    std::snprintf(row, sizeof row, "  %-12s %9lld\n", channel.c_str(),
+                  static_cast<long long>(count));
+    out << row;
+    total += count;
+  }
+  std::snprintf(row, sizeof row, "  %-12s %9lld\n", "total",
+                static_cast<long long>(total));
+  out << row;
+
+  out << "\nSends by week (ISO weeks, UTC)\n  week    ";
+  for (const std::string& channel : report.channels) {
+    std::snprintf(row, sizeof row, " %9s", channel.c_str());
+    out << row;
+  }
+  out << "\n";
+  for (const auto& [week, by_channel] : report.sends_by_week) {
+    out << "  " << week;
+    for (const std::string& channel : report.channels) {
+      auto found = by_channel.find(channel);
+      std::snprintf(row, sizeof row, " %9lld",
+                    static_cast<long long>(
+                        found == by_channel.end() ? 0 : found->second));
+      out << row;
+    }
+    out << "\n";
+  }
+
+  auto print_decisions = [&out](const char* title, const auto& decisions) {
+    out << "\n" << title << "\n";
+    if (decisions.empty()) out << "  none\n";
+    for (const auto& [key, count] : decisions) {
+      out << "  " << key.first;
+      if (!key.second.empty()) out << " (" << key.second << ")";
+      out << ": " << count << "\n";
+    }
+  };
+  print_decisions("Suppressed, by reason and rule", report.suppressed);
+  print_decisions("Deferred, by reason and rule", report.deferred);
+  if (report.other_actions > 0) {
+    out << "\nOther actions (tasks, webhooks, events): " << report.other_actions
+        << "\n";
+  }
+}
+
+void PrintJson(const Backtest& report, std::ostream& out) {
+  nlohmann::ordered_json json;
+  json["journeys"] = nlohmann::ordered_json::array();
+  for (const auto& [name, flow] : report.journeys) {
+    nlohmann::ordered_json exits = nlohmann::ordered_json::object();
+    for (const auto& [reason, count] : flow.exits) exits[reason] = count;
+    json["journeys"].push_back({{"journey", name},
+                                {"entered", flow.entered},
+                                {"holdout", flow.held_out},
+                                {"goals", flow.goals},
+                                {"waiting", flow.waiting},
+                                {"exited", exits}});
+  }
+  json["sends_by_channel"] = report.sends_by_channel;
+  json["sends_by_week"] = nlohmann::ordered_json::array();
+  for (const auto& [week, by_channel] : report.sends_by_week) {
+    json["sends_by_week"].push_back({{"week", week}, {"sends", by_channel}});
+  }
+  auto decisions = [](const auto& counted) {
+    nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+    for (const auto& [key, count] : counted) {
+      rows.push_back(
+          {{"reason", key.first}, {"detail", key.second}, {"count", count}});
+    }
+    return rows;
+  };
+  json["suppressed"] = decisions(report.suppressed);
+  json["deferred"] = decisions(report.deferred);
+  json["other_actions"] = report.other_actions;
+  out << json.dump(2) << "\n";
+}
+
+}  // namespace
+
+int BacktestReport(const std::string& state_path, const std::string& format,
+                   std::ostream& out, std::ostream& err) {
+  std::string context = "state file `" + state_path + "`";
+  if (format != "table" && format != "json") {
+    err << "parcours: `--format` takes table or json, not `" << format << "`\n";
+    return 2;
+  }
+
+  // Read only: a report never changes the state, and may run while
+  // another run holds the state's lock.
+  Expected<store::Database> db = store::Database::OpenReadOnly(state_path);
+  Status status = db.ok() ? Status::Ok() : db.status();
+  Backtest report;
+  if (status.ok()) status = ReadJourneys(*db, report);
+  if (status.ok()) status = ReadActions(*db, report);
+  if (!status.ok()) {
+    err << "parcours: " << status.WithContext(context).message() << "\n";
+    return 2;
+  }
+
+  if (format == "json") {
+    PrintJson(report, out);
+  } else {
+    PrintTable(report, out);
+  }
+  return 0;
+}
+
+}  // namespace parcours::driver

@@ -1,0 +1,38 @@
+// `parcours report KIND --state DB [--format table|json]`: figures read
+// back from a state file, for people and for machines.
+#include <iostream>
+
+#include "tools/driver/commands.h"
+#include "tools/driver/report_backtest.h"
+
+namespace parcours::driver {
+namespace {
+
+const char kReportUsage[] =
+    "usage: parcours report backtest --state DB [--format table|json]\n";
+
+}  // namespace
+
+int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
+                  std::ostream& err) {
+  std::string error;
+  Arguments args = ParseArguments(raw, {"--state", "--format"}, {}, &error);
+  if (error.empty() && args.positional.size() != 1) {
+    error = "name one report: backtest";
+  }
+  if (error.empty() && !args.Has("--state")) error = "`--state` is required";
+  if (!error.empty()) {
+    err << "parcours: " << error << "\n" << kReportUsage;
+    return 2;
+  }
+
+  const std::string& kind = args.positional[0];
+  std::string format = args.Get("--format", "table");
+  if (kind == "backtest") {
+    return BacktestReport(args.Get("--state", ""), format, out, err);
+  }
+  err << "parcours: there is no `" << kind << "` report\n" << kReportUsage;
+  return 2;
+}
+
+}  // namespace parcours::driver
