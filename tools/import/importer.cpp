@@ -316,7 +316,8 @@ class Conversion {
 
     TimeReading reading = ReadTime(text, spec.pattern, zone);
     if (!reading.problem.empty()) {
-      if (reading.problem.rfind("the time zone", 0) == 0) {
+      if (spec.zone_column &&
+          reading.problem.rfind("the time zone", 0) == 0) {
         return RowProblem{"column " + spec.zone_column->name + ": " +
                           reading.problem};
       }
