@@ -302,6 +302,29 @@ TEST_CASE("import: usage and mapping mistakes are explained") {
   CHECK(missing.exit_code == 1);
 }
 
+TEST_CASE("import: an output that is the input is refused before opening") {
+  auto scratch = testing::ScratchDir("import-same");
+  auto mapping = scratch / "m.json";
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\na,1\n");
+  auto result =
+      RunParcours({"import", "csv", "--mapping", mapping.string(), csv.string(),
+                   "--out", (scratch / "." / "in.csv").string()},
+                  scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("`--out` must not be the input file"));
+  CHECK(testing::ReadText(csv) == "id,at\na,1\n");
+
+  auto both = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string(), "--out",
+       (scratch / "x").string(), "--dead-letters", (scratch / "x").string()},
+      scratch);
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.err, Catch::Contains("must be different files"));
+}
+
 TEST_CASE("import: a folder as input is a read error, not a crash") {
   auto scratch = testing::ScratchDir("import-folder");
   auto mapping = scratch / "m.json";
