@@ -58,6 +58,15 @@ TEST_CASE("wrong values name their path") {
         "csv.delimiter: must be a single character such as \",\"");
 }
 
+TEST_CASE("the encoding is UTF-8, and saying otherwise is refused") {
+  CHECK(MappingError(R"({"event": "E", "csv": {"encoding": "utf-8"},)" +
+                     kEnd) == "");
+  CHECK(
+      MappingError(R"({"event": "E", "csv": {"encoding": "latin1"},)" + kEnd) ==
+      "csv.encoding: only \"utf-8\" is read; convert the file first, e.g. "
+      "iconv -f latin1 -t utf-8");
+}
+
 TEST_CASE("a sum needs a group") {
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"sum": "a"}},)" +
                      kEnd) ==

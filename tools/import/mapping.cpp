@@ -405,7 +405,19 @@ Template ReadTemplate(const Json& value, const std::string& path) {
 }
 
 void ReadCsv(const Json& value, const std::string& path, Mapping& mapping) {
-  OnlyKeys(value, path, {"delimiter", "quote", "header", "columns"});
+  OnlyKeys(value, path,
+           {"delimiter", "quote", "header", "columns", "encoding"});
+  if (value.contains("encoding")) {
+    // Said out loud so that a reviewer sees the assumption; the reader
+    // checks every cell, and a cell that is not UTF-8 makes its row bad.
+    std::string encoding = Text(value["encoding"], Join(path, "encoding"));
+    if (encoding != "utf-8" && encoding != "UTF-8") {
+      throw MappingError(Join(path, "encoding"),
+                         "only \"utf-8\" is read; convert the file first, "
+                         "e.g. iconv -f " +
+                             encoding + " -t utf-8");
+    }
+  }
   if (value.contains("delimiter")) {
     mapping.dialect.delimiter =
         OneCharacter(value["delimiter"], Join(path, "delimiter"), false);
