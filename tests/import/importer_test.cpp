@@ -420,7 +420,7 @@ TEST_CASE("bad row: values that do not fit their type") {
                        "a,4,7,no,9.99,EUR\n");
   REQUIRE(result.finished);
   CHECK(result.dead_letters ==
-        R"({"line":2,"reason":"n 2.5 is not a whole number",)"
+        R"({"line":2,"reason":"column n: 2.5 is not a whole number",)"
         R"("record":"a,1,2.5,,,"})"
         "\n"
         R"({"line":3,"reason":"column ok: \"maybe\" is not true or false",)"
