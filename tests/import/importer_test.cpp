@@ -484,8 +484,9 @@ TEST_CASE("keeping the first users keeps their whole histories") {
   Importer importer(std::move(*mapping), events, nullptr);
   importer.KeepFirstUsers(2);
   REQUIRE(importer.Run(input));
-  for (const std::string& at : {"1", "2", "4", "6"}) {
-    CHECK_THAT(events.str(), Catch::Contains("\"messageId\":\"" + at + "\""));
+  for (const char* at : {"1", "2", "4", "6"}) {
+    CHECK_THAT(events.str(),
+               Catch::Contains(std::string("\"messageId\":\"") + at + "\""));
   }
   CHECK_THAT(events.str(), !Catch::Contains("\"userId\":\"c\""));
   CHECK(importer.counts().events_of_later_users == 2);
