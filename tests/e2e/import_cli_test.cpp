@@ -326,7 +326,7 @@ TEST_CASE("import: usage and mapping mistakes are explained") {
       {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
   CHECK(typo.exit_code == 1);
   CHECK(typo.err == mapping.string() +
-                        ": timestamp.format: the time format needs %Y, %m "
+                        ":2:37: timestamp.format: the time format needs %Y, %m "
                         "and %d\n");
 
   testing::WriteText(mapping, "{\"event\": \"E\",\n  \"user_id\": }");
