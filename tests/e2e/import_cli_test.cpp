@@ -223,6 +223,46 @@ TEST_CASE("Complete Journey coupon redemptions: one event per row") {
   CHECK(campaigns == expected);
 }
 
+TEST_CASE("REES46 sample: imported events run, the same in both engines") {
+  auto scratch = testing::ScratchDir("import-run");
+  auto events = scratch / "events.jsonl";
+  auto imported =
+      RunParcours({"import", "csv", "--mapping",
+                   Example("rees46-multi-category-store/mapping.json"),
+                   Example("rees46-multi-category-store/sample.csv"), "--out",
+                   events.string()},
+                  scratch);
+  REQUIRE(imported.exit_code == 0);
+  auto journey = scratch / "shop.journey";
+  testing::WriteText(journey,
+                     "module shop\n\n"
+                     "event Purchased \"Product Purchased\" {\n"
+                     "  sku: string\n  price: money\n  session: string\n}\n\n"
+                     "journey thank_buyer {\n  on Purchased as order\n"
+                     "  send email \"thanks\"\n}\n");
+  auto purchases = SqlCounts(
+      Example("rees46-multi-category-store/sample.csv"),
+      "SELECT 'purchases', count(*) FROM t WHERE event_type = 'purchase'");
+
+  std::string actions[2];
+  const char* engines[] = {"interp", "jit"};
+  for (int i = 0; i < 2; ++i) {
+    auto out = scratch / (std::string(engines[i]) + ".jsonl");
+    auto run = RunParcours(
+        {"run", journey.string(), "--events", events.string(), "--state",
+         (scratch / (std::string(engines[i]) + ".db")).string(), "--out",
+         out.string(), "--engine", engines[i]},
+        scratch);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    CHECK_THAT(run.err, Catch::Contains("0 dead letters"));
+    actions[i] = testing::ReadText(out);
+  }
+  CHECK(actions[0] == actions[1]);
+  CHECK(static_cast<int64_t>(ParseLines(actions[0]).size()) ==
+        purchases["purchases"]);
+}
+
 TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
   auto scratch = testing::ScratchDir("import-bad");
   auto mapping = scratch / "mapping.json";
@@ -286,7 +326,7 @@ TEST_CASE("import: usage and mapping mistakes are explained") {
       {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
   CHECK(typo.exit_code == 1);
   CHECK(typo.err == mapping.string() +
-                        ": timestamp.format: the time format needs %Y, %m "
+                        ":2:37: timestamp.format: the time format needs %Y, %m "
                         "and %d\n");
 
   testing::WriteText(mapping, "{\"event\": \"E\",\n  \"user_id\": }");
@@ -300,6 +340,29 @@ TEST_CASE("import: usage and mapping mistakes are explained") {
                               (scratch / "absent.csv").string()},
                              scratch);
   CHECK(missing.exit_code == 1);
+}
+
+TEST_CASE("import: an output that is the input is refused before opening") {
+  auto scratch = testing::ScratchDir("import-same");
+  auto mapping = scratch / "m.json";
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\na,1\n");
+  auto result =
+      RunParcours({"import", "csv", "--mapping", mapping.string(), csv.string(),
+                   "--out", (scratch / "." / "in.csv").string()},
+                  scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("`--out` must not be the input file"));
+  CHECK(testing::ReadText(csv) == "id,at\na,1\n");
+
+  auto both = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string(), "--out",
+       (scratch / "x").string(), "--dead-letters", (scratch / "x").string()},
+      scratch);
+  CHECK(both.exit_code == 2);
+  CHECK_THAT(both.err, Catch::Contains("must be different files"));
 }
 
 TEST_CASE("import: a folder as input is a read error, not a crash") {

@@ -406,6 +406,44 @@ TEST_CASE("bad row: a local time skipped by the clocks") {
       "\n");
 }
 
+TEST_CASE("bad row: values that do not fit their type") {
+  auto result = Import(Mapping(R"("event": "E", "message_id": "m{at}",
+      "properties": {
+        "n": {"column": "n", "type": "int", "if_empty": "omit"},
+        "ok": {"column": "ok", "type": "bool", "if_empty": "omit"},
+        "paid": {"column": "paid", "type": "money", "if_empty": "omit",
+                 "currency_column": "cur"}})"),
+                       "id,at,n,ok,paid,cur\n"
+                       "a,1,2.5,,,\n"
+                       "a,2,,maybe,,\n"
+                       "a,3,,,9.99,euro\n"
+                       "a,4,7,no,9.99,EUR\n");
+  REQUIRE(result.finished);
+  CHECK(result.dead_letters ==
+        R"({"line":2,"reason":"column n: 2.5 is not a whole number",)"
+        R"("record":"a,1,2.5,,,"})"
+        "\n"
+        R"({"line":3,"reason":"column ok: \"maybe\" is not true or false",)"
+        R"("record":"a,2,,maybe,,"})"
+        "\n"
+        R"({"line":4,"reason":"column cur: \"euro\" is not a currency code )"
+        R"(such as EUR","record":"a,3,,,9.99,euro"})"
+        "\n");
+  CHECK_THAT(
+      result.events,
+      Catch::Contains(R"("n":7,"ok":false,"paid":9.99,"currency":"EUR")"));
+}
+
+TEST_CASE("a header that differs from csv.columns stops the import") {
+  auto result = Import(R"({"csv": {"columns": ["id", "at"]}, "event": "E",
+      "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})",
+                       "id,time\na,1\n");
+  CHECK_FALSE(result.finished);
+  CHECK(result.error ==
+        "line 1: the header row differs from the mapping's csv.columns");
+}
+
 TEST_CASE("the import goes on after bad rows, line numbers intact") {
   auto result = Import(Mapping(R"("event": "E", "message_id": "m{at}")"),
                        "id,at\n\"x\"y,1\n\na,2\r\n,3\nb,4");
@@ -446,8 +484,9 @@ TEST_CASE("keeping the first users keeps their whole histories") {
   Importer importer(std::move(*mapping), events, nullptr);
   importer.KeepFirstUsers(2);
   REQUIRE(importer.Run(input));
-  for (const std::string& at : {"1", "2", "4", "6"}) {
-    CHECK_THAT(events.str(), Catch::Contains("\"messageId\":\"" + at + "\""));
+  for (const char* at : {"1", "2", "4", "6"}) {
+    CHECK_THAT(events.str(),
+               Catch::Contains(std::string("\"messageId\":\"") + at + "\""));
   }
   CHECK_THAT(events.str(), !Catch::Contains("\"userId\":\"c\""));
   CHECK(importer.counts().events_of_later_users == 2);

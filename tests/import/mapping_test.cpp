@@ -20,12 +20,13 @@ TEST_CASE("a JSON syntax error gives its line and column") {
 
 TEST_CASE("an unknown key is named with its path and the known keys") {
   CHECK(MappingError(R"({"event": "E", "colour": 1, )" + kEnd) ==
-        "colour: unknown key; expected one of csv, description, event, "
+        "1:16: colour: unknown key; expected one of csv, description, event, "
         "group, identify_first, message_id, properties, received_at, skip, "
         "timestamp, traits, type, user_id");
   CHECK(MappingError(R"({"event": "E", "properties": {"x": {"colum": "a"}},)" +
                      kEnd) ==
-        "properties.x.colum: unknown key; expected one of column, constant, "
+        "1:37: properties.x.colum: unknown key; expected one of column, "
+        "constant, "
         "count, currency, currency_column, currency_property, decimals, "
         "format, if_empty, sum, type, zone, zone_column");
 }
@@ -34,45 +35,57 @@ TEST_CASE("wrong values name their path") {
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
         "type": "float"}},)" +
                      kEnd) ==
-        "properties.t.type: unknown type \"float\"; expected string, int, "
+        "2:9: properties.t.type: unknown type \"float\"; expected string, int, "
         "decimal, money, bool or time");
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
         "type": "money"}},)" +
                      kEnd) ==
-        "properties.t: money needs \"currency\" (e.g. \"GBP\") or "
+        "1:31: properties.t: money needs \"currency\" (e.g. \"GBP\") or "
         "\"currency_column\"");
-  CHECK(MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
+  CHECK(
+      MappingError(R"({"event": "E", "properties": {"t": {"column": "a",
         "type": "money", "currency": "pounds"}},)" +
-                     kEnd) ==
-        "properties.t.currency: must be a three-letter ISO 4217 code such "
-        "as \"EUR\"");
+                   kEnd) ==
+      "2:26: properties.t.currency: must be a three-letter ISO 4217 code such "
+      "as \"EUR\"");
   CHECK(MappingError(R"({"event": [{"when": {"column": "a"}, "event": "E"}],)" +
                      kEnd) ==
-        "event[0].when: needs exactly one of equals, in, starts_with, "
+        "1:13: event[0].when: needs exactly one of equals, in, starts_with, "
         "empty");
   CHECK(MappingError(R"({"event": [{"event": "E", "negate": ["n"]}],)" +
-                     kEnd) == "event[0].negate: \"n\" is not a property");
+                     kEnd) == "1:27: event[0].negate: \"n\" is not a property");
   CHECK(MappingError(R"({"event": "E", "message_id": "x-{id",)" + kEnd) ==
-        "message_id: has a { without its }");
+        "1:16: message_id: has a { without its }");
   CHECK(MappingError(R"({"event": "E", "csv": {"delimiter": ";;"},)" + kEnd) ==
-        "csv.delimiter: must be a single character such as \",\"");
+        "1:24: csv.delimiter: must be a single character such as \",\"");
+}
+
+TEST_CASE("the encoding is UTF-8, and saying otherwise is refused") {
+  CHECK(MappingError(R"({"event": "E", "csv": {"encoding": "utf-8"},)" +
+                     kEnd) == "");
+  CHECK(
+      MappingError(R"({"event": "E", "csv": {"encoding": "latin1"},)" + kEnd) ==
+      "1:24: csv.encoding: only \"utf-8\" is read; convert the file first, "
+      "e.g. "
+      "iconv -f latin1 -t utf-8");
 }
 
 TEST_CASE("a sum needs a group") {
   CHECK(MappingError(R"({"event": "E", "properties": {"t": {"sum": "a"}},)" +
                      kEnd) ==
-        "properties.t.sum: adds the rows of a group; add a \"group\" "
+        "1:37: properties.t.sum: adds the rows of a group; add a \"group\" "
         "section or use \"column\"");
 }
 
 TEST_CASE("time zones are checked against the database at load") {
   CHECK(MappingError(R"({"event": "E", "user_id": "id", "timestamp":
         {"column": "at", "format": "%Y-%m-%d", "zone": "Europe/Londn"}})") ==
-        "timestamp.zone: \"Europe/Londn\" is not in the time zone database; "
+        "2:48: timestamp.zone: \"Europe/Londn\" is not in the time zone "
+        "database; "
         "use an IANA name such as \"Europe/London\"");
   CHECK(MappingError(R"({"event": "E", "user_id": "id", "timestamp":
         {"column": "at", "format": "%Y-%m-%d"}})") ==
-        "timestamp: a wall-clock time needs \"zone\" (e.g. "
+        "1:33: timestamp: a wall-clock time needs \"zone\" (e.g. "
         "\"Europe/London\", or \"UTC\") or \"zone_column\"");
 }
 
@@ -81,7 +94,7 @@ TEST_CASE("required parts are asked for") {
         "format": "epoch_seconds"}})") == "needs \"event\"");
   CHECK(MappingError(R"({"event": "E"})") == "needs \"user_id\"");
   CHECK(MappingError(R"({"event": "E", "csv": {"header": false},)" + kEnd) ==
-        "csv: a file without a header row needs \"columns\"");
+        "1:16: csv: a file without a header row needs \"columns\"");
 }
 
 TEST_CASE("a column the file lacks is named with the file's columns") {

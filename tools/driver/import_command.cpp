@@ -1,4 +1,5 @@
 // `parcours import csv`: turn a CSV export into event-contract JSON lines.
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -24,6 +25,25 @@ bool ReadWholeFile(const std::string& path, std::string& text,
   }
   text = buffer.str();
   return true;
+}
+
+// Opening an output truncates it, so an output that is also the input, or
+// both outputs in one file, would destroy data before it is read.
+std::string SameFile(const std::string& input, const std::string& out,
+                     const std::string& dead_letters) {
+  auto same = [](const std::string& a, const std::string& b) {
+    if (a.empty() || b.empty() || a == "-" || b == "-") return false;
+    std::error_code error;
+    return a == b || std::filesystem::equivalent(a, b, error);
+  };
+  if (same(input, out)) return "`--out` must not be the input file";
+  if (same(input, dead_letters)) {
+    return "`--dead-letters` must not be the input file";
+  }
+  if (same(out, dead_letters)) {
+    return "`--out` and `--dead-letters` must be different files";
+  }
+  return "";
 }
 
 }  // namespace
@@ -69,6 +89,9 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   }
 
   std::string input_path = parsed.positional[0];
+  std::string clash = SameFile(input_path, parsed.Get("--out", "-"),
+                               parsed.Get("--dead-letters", ""));
+  if (!clash.empty()) return usage(clash);
   std::ifstream input(input_path == "-" ? "/dev/stdin" : input_path,
                       std::ios::binary);
   if (!input) {

@@ -316,7 +316,7 @@ class Conversion {
 
     TimeReading reading = ReadTime(text, spec.pattern, zone);
     if (!reading.problem.empty()) {
-      if (reading.problem.rfind("the time zone", 0) == 0) {
+      if (spec.zone_column && reading.problem.rfind("the time zone", 0) == 0) {
         return RowProblem{"column " + spec.zone_column->name + ": " +
                           reading.problem};
       }
@@ -399,7 +399,10 @@ class Conversion {
         case ValueType::Int: {
           auto whole = ToInteger(*number);
           if (!whole) {
-            return RowProblem{property.name + " " + FormatDecimal(*number) +
+            std::string what = property.source == ValueSource::Column
+                                   ? "column " + property.column.name
+                                   : "the sum for " + property.name;
+            return RowProblem{what + ": " + FormatDecimal(*number) +
                               " is not a whole number"};
           }
           value = std::to_string(*whole);

@@ -1,10 +1,12 @@
 #include "tools/import/mapping.h"
 
+#include <map>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
 
 #include "tools/import/exact_decimal.h"
+#include "tools/import/json_places.h"
 #include "tools/import/json_text.h"
 
 namespace parcours::import {
@@ -15,7 +17,9 @@ using Json = nlohmann::ordered_json;
 // A mistake in the mapping, with the path of the value at fault.
 struct MappingError : std::runtime_error {
   MappingError(const std::string& path, const std::string& message)
-      : std::runtime_error(path.empty() ? message : path + ": " + message) {}
+      : std::runtime_error(path.empty() ? message : path + ": " + message),
+        path(path) {}
+  std::string path;
 };
 
 std::string Join(const std::string& path, const std::string& key) {
@@ -405,7 +409,19 @@ Template ReadTemplate(const Json& value, const std::string& path) {
 }
 
 void ReadCsv(const Json& value, const std::string& path, Mapping& mapping) {
-  OnlyKeys(value, path, {"delimiter", "quote", "header", "columns"});
+  OnlyKeys(value, path,
+           {"delimiter", "quote", "header", "columns", "encoding"});
+  if (value.contains("encoding")) {
+    // Said out loud so that a reviewer sees the assumption; the reader
+    // checks every cell, and a cell that is not UTF-8 makes its row bad.
+    std::string encoding = Text(value["encoding"], Join(path, "encoding"));
+    if (encoding != "utf-8" && encoding != "UTF-8") {
+      throw MappingError(Join(path, "encoding"),
+                         "only \"utf-8\" is read; convert the file first, "
+                         "e.g. iconv -f " +
+                             encoding + " -t utf-8");
+    }
+  }
   if (value.contains("delimiter")) {
     mapping.dialect.delimiter =
         OneCharacter(value["delimiter"], Join(path, "delimiter"), false);
@@ -595,21 +611,6 @@ Mapping ReadMapping(const Json& root) {
   return mapping;
 }
 
-// The 1-based line and column of byte `offset` in `text`.
-std::string Place(const std::string& text, size_t offset) {
-  size_t line = 1;
-  size_t column = 1;
-  for (size_t i = 0; i < offset && i < text.size(); ++i) {
-    if (text[i] == '\n') {
-      ++line;
-      column = 1;
-    } else {
-      ++column;
-    }
-  }
-  return std::to_string(line) + ":" + std::to_string(column);
-}
-
 // Collects every column reference so that one loop can resolve them.
 void ForEachColumn(Mapping& mapping, std::vector<ColumnRef*>& refs) {
   auto time = [&](TimeSpec& spec) {
@@ -684,7 +685,7 @@ std::optional<Mapping> LoadMapping(const std::string& text,
   try {
     root = Json::parse(text);
   } catch (const Json::parse_error& failure) {
-    *error = Place(text, failure.byte == 0 ? 0 : failure.byte - 1) +
+    *error = LineAndColumn(text, failure.byte == 0 ? 0 : failure.byte - 1) +
              ": not valid JSON (" + failure.what() + ")";
     return std::nullopt;
   }
@@ -692,6 +693,20 @@ std::optional<Mapping> LoadMapping(const std::string& text,
     return ReadMapping(root);
   } catch (const MappingError& failure) {
     *error = failure.what();
+    // The place of the value at fault, or of the nearest enclosing one
+    // (a missing key is reported at the object that lacks it).
+    std::map<std::string, size_t> places = JsonPlaces(text);
+    std::string path = failure.path;
+    for (;;) {
+      auto found = places.find(path);
+      if (found != places.end()) {
+        *error = LineAndColumn(text, found->second) + ": " + *error;
+        break;
+      }
+      size_t cut = path.find_last_of(".[");
+      if (cut == std::string::npos) break;
+      path.resize(cut);
+    }
   }
   return std::nullopt;
 }
