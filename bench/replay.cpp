@@ -27,6 +27,7 @@
 #include "compiler/jit/jit.h"
 #include "runtime/engine/run.h"
 #include "runtime/ingest/decoder.h"
+#include "runtime/ingest/json_value.h"
 #include "runtime/sinks/action_sink.h"
 
 namespace parcours::bench {
@@ -100,6 +101,26 @@ Figure SpeedOfLight(const ir::Program& program, const std::string& path,
   return {"speed of light (decode + hash map)", seconds, 0};
 }
 
+// Only the JSON reading of each line, by one of the two readers behind
+// ingest::ParseJson, to show what the choice of reader is worth.
+Figure ParseOnly(const std::string& name, const std::string& path, bool fast) {
+  std::ifstream in(path, std::ios::binary);
+  std::string line;
+  ingest::JsonValue tree;
+  int64_t failures = 0;
+
+  Clock::time_point start = Clock::now();
+  while (std::getline(in, line)) {
+    bool parsed = fast ? ingest::ParseJsonFast(line, tree)
+                       : ingest::ParseJsonPrecisely(line, tree).empty();
+    if (!parsed) ++failures;
+  }
+  double seconds = SecondsSince(start);
+
+  if (failures != 0) Fail(name + ": " + std::to_string(failures) + " lines");
+  return {name, seconds, 0};
+}
+
 Figure Replay(const std::string& name, const ir::Program& program,
               const ir::Evaluator& evaluator, const std::string& path,
               int64_t batch_size) {
@@ -171,6 +192,8 @@ int Main(int argc, char** argv) {
               static_cast<long long>(events), static_cast<long long>(profiles));
 
   Figure light = SpeedOfLight(program, path, events);
+  Figure nlohmann = ParseOnly("JSON only: nlohmann/json (SAX)", path, false);
+  Figure simdjson = ParseOnly("JSON only: simdjson (On-Demand)", path, true);
   Figure one_commit =
       Replay("engine, one commit at the end", program, *jit, path, INT64_MAX);
   Figure group_commit =
@@ -181,7 +204,8 @@ int Main(int argc, char** argv) {
 
   std::printf("\n%-40s %10s %14s %10s\n", "", "seconds", "events/s",
               "vs light");
-  for (const Figure& figure : {light, one_commit, group_commit}) {
+  for (const Figure& figure :
+       {light, nlohmann, simdjson, one_commit, group_commit}) {
     std::printf("%-40s %10.2f %14.0f %9.1fx\n", figure.name.c_str(),
                 figure.seconds, static_cast<double>(events) / figure.seconds,
                 figure.seconds / light.seconds);

@@ -8,7 +8,7 @@ packages=(
   antlr4 libantlr4-runtime-dev uuid-dev
   llvm-19-dev libzstd-dev
   nlohmann-json3-dev catch2 libsqlite3-dev sqlite3
-  libhowardhinnant-date-dev tzdata libcurl4-openssl-dev
+  libhowardhinnant-date-dev tzdata libcurl4-openssl-dev libsimdjson-dev
   python3
 )
 

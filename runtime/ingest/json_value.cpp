@@ -1,5 +1,7 @@
 #include "runtime/ingest/json_value.h"
 
+#include <simdjson.h>
+
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -132,7 +134,137 @@ class TreeBuilder final : public nlohmann::json_sax<Json> {
   std::string error_;
 };
 
+// The fast path: simdjson's On-Demand reader, which validates the whole
+// line (UTF-8 included) before handing out values. It builds the same
+// tree as `TreeBuilder`, numbers as written. It gives up (false) on
+// anything unusual - a scalar document, a number it cannot read, nesting
+// past kMaxDepth, any error - and the caller then parses with nlohmann,
+// whose answer, and error message, is final.
+class FastTreeBuilder {
+ public:
+  bool Parse(std::string_view text, JsonValue& root) {
+    size_t start = text.find_first_not_of(" \t\r\n");
+    if (start == std::string_view::npos) return false;
+    if (text[start] != '{' && text[start] != '[') return false;
+
+    // On-Demand reads a little past the end of its input.
+    padded_.assign(text.data(), text.size());
+    padded_.append(simdjson::SIMDJSON_PADDING, ' ');
+    simdjson::padded_string_view input(padded_.data(), text.size(),
+                                       padded_.size());
+    simdjson::ondemand::document document;
+    if (parser_.iterate(input).get(document)) return false;
+    simdjson::ondemand::value value;
+    if (document.get_value().get(value)) return false;
+    if (!Build(value, root, 1)) return false;
+    // Nothing may follow the value but white space.
+    const char* location = nullptr;
+    return document.current_location().get(location) ==
+           simdjson::OUT_OF_BOUNDS;
+  }
+
+ private:
+  using Type = simdjson::ondemand::json_type;
+
+  bool Build(simdjson::ondemand::value value, JsonValue& out, size_t depth) {
+    Type type;
+    if (value.type().get(type)) return false;
+    switch (type) {
+      case Type::object: return BuildObject(value, out, depth);
+      case Type::array: return BuildArray(value, out, depth);
+      case Type::number: {
+        // Read it once to validate it; keep its text.
+        simdjson::ondemand::number number;
+        if (value.get_number().get(number)) return false;
+        std::string_view token = value.raw_json_token();
+        size_t end = token.find_last_not_of(" \t\r\n");
+        out.kind = JsonValue::Kind::Number;
+        out.text.assign(token.substr(0, end + 1));
+        // nlohmann reads "-0" as the integer 0; keep the trees identical.
+        if (out.text == "-0") out.text = "0";
+        return true;
+      }
+      case Type::string: {
+        std::string_view text;
+        if (value.get_string().get(text)) return false;
+        out.kind = JsonValue::Kind::String;
+        out.text.assign(text);
+        return true;
+      }
+      case Type::boolean: {
+        bool flag = false;
+        if (value.get_bool().get(flag)) return false;
+        out.kind = JsonValue::Kind::Bool;
+        out.boolean = flag;
+        return true;
+      }
+      case Type::null: {
+        bool is_null = false;
+        if (value.is_null().get(is_null) || !is_null) return false;
+        out.kind = JsonValue::Kind::Null;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  bool BuildObject(simdjson::ondemand::value value, JsonValue& out,
+                   size_t depth) {
+    if (depth > kMaxDepth) return false;
+    simdjson::ondemand::object object;
+    if (value.get_object().get(object)) return false;
+    out.kind = JsonValue::Kind::Object;
+    for (auto field_or_error : object) {
+      simdjson::ondemand::field field;
+      if (std::move(field_or_error).get(field)) return false;
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return false;
+      out.members.push_back({std::string(key), JsonValue{}});
+      if (!Build(field.value(), out.members.back().value, depth + 1)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  bool BuildArray(simdjson::ondemand::value value, JsonValue& out,
+                  size_t depth) {
+    if (depth > kMaxDepth) return false;
+    simdjson::ondemand::array array;
+    if (value.get_array().get(array)) return false;
+    out.kind = JsonValue::Kind::Array;
+    for (auto item_or_error : array) {
+      simdjson::ondemand::value item;
+      if (std::move(item_or_error).get(item)) return false;
+      out.items.emplace_back();
+      if (!Build(item, out.items.back(), depth + 1)) return false;
+    }
+    return true;
+  }
+
+  simdjson::ondemand::parser parser_;
+  std::string padded_;
+};
+
 }  // namespace
+
+std::string ParseJsonPrecisely(std::string_view text, JsonValue& value) {
+  value = JsonValue{};
+  TreeBuilder builder(value);
+  bool parsed = Json::sax_parse(text.begin(), text.end(), &builder);
+  if (parsed) return "";
+  return builder.error().empty() ? "not valid JSON" : builder.error();
+}
+
+bool ParseJsonFast(std::string_view text, JsonValue& value) {
+  // One reader per thread: a parser keeps buffers between documents and
+  // must not be shared by partitions running at once.
+  thread_local FastTreeBuilder builder;
+  value = JsonValue{};
+  if (builder.Parse(text, value)) return true;
+  value = JsonValue{};
+  return false;
+}
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
   for (auto it = members.rbegin(); it != members.rend(); ++it) {
@@ -154,11 +286,8 @@ const char* KindName(JsonValue::Kind kind) {
 }
 
 std::string ParseJson(std::string_view text, JsonValue& value) {
-  value = JsonValue{};
-  TreeBuilder builder(value);
-  bool parsed = Json::sax_parse(text.begin(), text.end(), &builder);
-  if (parsed) return "";
-  return builder.error().empty() ? "not valid JSON" : builder.error();
+  if (ParseJsonFast(text, value)) return "";
+  return ParseJsonPrecisely(text, value);
 }
 
 }  // namespace parcours::ingest

@@ -1,0 +1,172 @@
+// The two JSON readers behind `ParseJson` agree: whenever the fast one
+// (simdjson) accepts a text, the precise one (nlohmann) accepts it too and
+// builds the same tree, numbers as written; whenever the fast one is not
+// sure, `ParseJson` gives the precise one's answer and message.
+#include "runtime/ingest/json_value.h"
+
+#include <catch2/catch.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "tests/support/files.h"
+
+namespace parcours::testing {
+namespace {
+
+using ingest::JsonValue;
+
+bool SameTree(const JsonValue& a, const JsonValue& b) {
+  if (a.kind != b.kind || a.boolean != b.boolean || a.text != b.text ||
+      a.members.size() != b.members.size() ||
+      a.items.size() != b.items.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.members.size(); ++i) {
+    if (a.members[i].key != b.members[i].key ||
+        !SameTree(a.members[i].value, b.members[i].value)) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.items.size(); ++i) {
+    if (!SameTree(a.items[i], b.items[i])) return false;
+  }
+  return true;
+}
+
+// Checks the agreement on one text; returns whether the fast reader took
+// it.
+bool CheckAgreement(const std::string& text) {
+  INFO("text: " << text);
+  JsonValue precise;
+  std::string error = ingest::ParseJsonPrecisely(text, precise);
+  JsonValue fast;
+  bool fast_took_it = ingest::ParseJsonFast(text, fast);
+  if (fast_took_it) {
+    CHECK(error.empty());
+    CHECK(SameTree(fast, precise));
+  } else {
+    CHECK(fast.kind == JsonValue::Kind::Null);
+  }
+  JsonValue combined;
+  CHECK(ingest::ParseJson(text, combined) == error);
+  if (error.empty()) CHECK(SameTree(combined, precise));
+  return fast_took_it;
+}
+
+const std::vector<std::string> kEventLines = {
+    R"({"type":"track","event":"Order Completed","userId":"p1",)"
+    R"("messageId":"m-1","timestamp":"2025-03-01T10:00:00Z",)"
+    R"("properties":{"order_id":"o1","total":129.90,"currency":"EUR",)"
+    R"("items":[{"sku":"a","qty":2}],"gift":false,"note":null}})",
+    R"({"type":"identify","userId":"p1","messageId":"m-2",)"
+    R"("timestamp":"2025-03-01T09:00:00Z","traits":{"email":)"
+    R"("p1@example.com","timezone":"Europe/Paris","consent":)"
+    R"({"email":true,"sms":false}}})",
+};
+
+TEST_CASE("the fast reader takes ordinary event lines, with their trees") {
+  for (const std::string& line : kEventLines) CHECK(CheckAgreement(line));
+
+  JsonValue tree;
+  REQUIRE(ingest::ParseJsonFast(kEventLines[0], tree));
+  const JsonValue* total = tree.Find("properties")->Find("total");
+  REQUIRE(total != nullptr);
+  CHECK(total->kind == JsonValue::Kind::Number);
+  CHECK(total->text == "129.90");  // as written, not 129.9
+}
+
+TEST_CASE("the readers agree on awkward but valid JSON") {
+  const std::vector<std::string> texts = {
+      R"({})",
+      R"([])",
+      R"({"a":{}})",
+      R"([[[[]]]])",
+      " \t\r\n{ \"a\" : 1 } \n",
+      R"({"a":1,"a":2})",
+      R"({"":0})",
+      R"({"\u00e9\ud83d\ude00":"\"\\\/\b\f\n\r\t"})",
+      R"({"n":[0,-0,1,-1,1.5,-1.50,1e5,1E5,1e-5,-1.0e+3,0.000001]})",
+      R"({"big":[9223372036854775807,9223372036854775808,18446744073709551615]})",
+      R"({"huge":[18446744073709551616,1e400,-1e400,123456789012345678901234567890]})",
+      R"({"s":"caf)"
+      "\xc3\xa9"
+      R"("})",
+      R"([true,false,null,"x",1])"};
+  for (const std::string& text : texts) CheckAgreement(text);
+}
+
+TEST_CASE("on broken JSON the message is the precise reader's") {
+  const std::vector<std::string> texts = {"",
+                                          " ",
+                                          "{",
+                                          "}",
+                                          R"({"a":})",
+                                          R"({"a" 1})",
+                                          R"({"a":1,})",
+                                          R"([1,])",
+                                          R"({"a":01})",
+                                          R"({"a":1.})",
+                                          R"({"a":.5})",
+                                          R"({"a":+1})",
+                                          R"({"a":"x)",
+                                          R"({"a":tru})",
+                                          R"({'a':1})",
+                                          R"({"a":1} x)",
+                                          R"({"a":1}{"b":2})",
+                                          "{\"a\":\"\xff\"}",
+                                          std::string("{\"a\":\"x\0y\"}", 11),
+                                          R"({"a":"\x"})",
+                                          R"({"a":"\ud800"})",
+                                          "1",
+                                          R"("text")",
+                                          "null",
+                                          "[1e5]"};
+  for (const std::string& text : texts) CheckAgreement(text);
+
+  JsonValue value;
+  CHECK_FALSE(ingest::ParseJson(R"({"a":1,})", value).empty());
+}
+
+TEST_CASE("nesting past 64 levels is refused by both, with one message") {
+  std::string deep_ok = std::string(63, '[') + std::string(63, ']');
+  std::string too_deep = std::string(65, '[') + std::string(65, ']');
+  std::string far_too_deep =
+      std::string(100000, '[') + std::string(100000, ']');
+  CHECK(CheckAgreement(deep_ok));
+  CheckAgreement(too_deep);
+  CheckAgreement(far_too_deep);
+
+  JsonValue value;
+  CHECK(ingest::ParseJson(too_deep, value) == "nested deeper than 64 levels");
+}
+
+TEST_CASE("the readers agree on 20,000 mutations of event lines") {
+  std::vector<std::string> seeds = kEventLines;
+  for (const auto& file :
+       FilesIn(SourceDir() / "fuzz/corpus/events", ".json")) {
+    seeds.push_back(ReadText(file));
+  }
+  const std::string alphabet = "{}[]\":,.-+eE0123456789 \\/nultrfasx\xc3\xff";
+  std::mt19937_64 random(20261204);
+  int fast_taken = 0;
+  for (int round = 0; round < 20000; ++round) {
+    std::string text = seeds[random() % seeds.size()];
+    int edits = 1 + static_cast<int>(random() % 3);
+    for (int edit = 0; edit < edits && !text.empty(); ++edit) {
+      size_t at = random() % text.size();
+      char byte = alphabet[random() % alphabet.size()];
+      switch (random() % 3) {
+        case 0: text[at] = byte; break;
+        case 1: text.insert(text.begin() + at, byte); break;
+        case 2: text.erase(at, 1); break;
+      }
+    }
+    if (CheckAgreement(text)) ++fast_taken;
+  }
+  // Some mutations keep the line valid; the fast reader must take those.
+  CHECK(fast_taken > 100);
+}
+
+}  // namespace
+}  // namespace parcours::testing
