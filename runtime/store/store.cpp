@@ -54,6 +54,12 @@ constexpr const char* kMigrations[] = {
     R"sql(
       CREATE TABLE dead_letters(key TEXT PRIMARY KEY) WITHOUT ROWID;
     )sql",
+    // Journey rules: when each profile last entered each journey (for
+    // `reentry`), and the event a `wait for ... as x` received.
+    R"sql(
+      ALTER TABLE profiles ADD COLUMN entries TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE instances ADD COLUMN arrived TEXT;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -161,6 +167,50 @@ void LoadSegments(State& state, const JsonValue& segments, Profile& profile) {
   }
 }
 
+// Entries of journeys the program no longer has are dropped; a journey
+// with no stored entry has never been entered.
+void LoadEntries(State& state, const JsonValue& entries, Profile& profile) {
+  const ir::Program& program = state.program();
+  profile.last_entered.assign(program.journeys.size(), std::nullopt);
+  for (size_t j = 0; j < program.journeys.size(); ++j) {
+    const JsonValue* value = entries.Find(program.journeys[j].name);
+    if (value == nullptr) continue;
+    std::optional<int64_t> at = value->kind == JsonValue::Kind::String
+                                    ? common::ParseTime(value->text)
+                                    : std::nullopt;
+    if (!at) {
+      Warn(state, profile.id,
+           "stored entry time of journey `" + program.journeys[j].name +
+               "` is not a time; the journey counts as never entered");
+      continue;
+    }
+    profile.last_entered[j] = at;
+  }
+}
+
+Status LoadArrived(const ir::Program& program, const std::string& text,
+                   Instance& instance) {
+  JsonValue arrived;
+  Status status = ParseColumn(text, "received event", arrived);
+  if (!status.ok()) return status;
+  const JsonValue* name = arrived.Find("event");
+  const JsonValue* fields = arrived.Find("fields");
+  for (size_t e = 0; e < program.events.size(); ++e) {
+    const ir::EventType& event = program.events[e];
+    if (name == nullptr || name->text != event.name) continue;
+    instance.arrived_event = static_cast<int32_t>(e);
+    instance.arrived = common::Record(event.record_words);
+    if (fields == nullptr) return Status::Ok();
+    for (const ir::Field& field : event.fields) {
+      const JsonValue* value = fields->Find(field.name);
+      if (value != nullptr) (void)DecodeField(*value, field, instance.arrived);
+    }
+    return Status::Ok();
+  }
+  return Status::Error("the received event of an instance names no event "
+                       "of the program");
+}
+
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {
   for (size_t i = 0; i < journey.steps.size(); ++i) {
     if (journey.steps[i].name == name) return static_cast<int32_t>(i);
@@ -203,6 +253,28 @@ OrderedJson EncodeLocals(const ir::EventType& event,
     fields[field.name] = EncodeField(locals, field);
   }
   return fields;
+}
+
+// {"journey": last entry time, ...} in journey order.
+OrderedJson EncodeEntries(const ir::Program& program, const Profile& profile) {
+  OrderedJson entries = OrderedJson::object();
+  for (size_t j = 0; j < profile.last_entered.size(); ++j) {
+    if (!profile.last_entered[j]) continue;
+    entries[program.journeys[j].name] =
+        common::FormatTime(*profile.last_entered[j]);
+  }
+  return entries;
+}
+
+// {"event": "Name", "fields": {...}}: the type travels with the record,
+// so that the block reading it can be found again by step name alone.
+OrderedJson EncodeArrived(const ir::Program& program,
+                          const Instance& instance) {
+  const ir::EventType& event = program.events[instance.arrived_event];
+  OrderedJson arrived = OrderedJson::object();
+  arrived["event"] = event.name;
+  arrived["fields"] = EncodeLocals(event, instance.arrived);
+  return arrived;
 }
 
 // Text columns hold what the program and the input gave; invalid UTF-8
@@ -270,14 +342,14 @@ Status Store::PrepareStatements() {
   };
   const Wanted wanted[] = {
       {&upsert_profile_,
-       "INSERT INTO profiles(id, attrs, aggregates, segments) "
-       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET "
+       "INSERT INTO profiles(id, attrs, aggregates, segments, entries) "
+       "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
        "attrs = excluded.attrs, aggregates = excluded.aggregates, "
-       "segments = excluded.segments"},
+       "segments = excluded.segments, entries = excluded.entries"},
       {&upsert_instance_,
        "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
-       "step_name, wake_at, entered_at, locals) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+       "step_name, wake_at, entered_at, locals, arrived) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&delete_instance_,
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
       {&insert_processed_,
@@ -334,7 +406,8 @@ Status Store::LoadMeta(State& state) {
 
 Status Store::LoadProfiles(State& state) {
   Expected<Statement> select = db_.Prepare(
-      "SELECT id, attrs, aggregates, segments FROM profiles ORDER BY id");
+      "SELECT id, attrs, aggregates, segments, entries FROM profiles "
+      "ORDER BY id");
   if (!select.ok()) return select.status();
   for (;;) {
     Expected<bool> row = select->Step();
@@ -353,8 +426,13 @@ Status Store::LoadProfiles(State& state) {
     if (status.ok()) {
       status = ParseColumn(select->Text(3), what + " segments", segments);
     }
+    JsonValue entries;
+    if (status.ok()) {
+      status = ParseColumn(select->Text(4), what + " entries", entries);
+    }
     if (!status.ok()) return status;
 
+    LoadEntries(state, entries, *profile);
     LoadAttributes(state, attrs, *profile);
     LoadAggregates(state, aggregates, *profile);
     LoadSegments(state, segments, *profile);
@@ -371,8 +449,8 @@ Status Store::LoadInstances(State& state) {
   }
 
   Expected<Statement> select = db_.Prepare(
-      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals "
-      "FROM instances ORDER BY seq");
+      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals, "
+      "arrived FROM instances ORDER BY seq");
   if (!select.ok()) return select.status();
   for (;;) {
     Expected<bool> row = select->Step();
@@ -413,6 +491,13 @@ Status Store::LoadInstances(State& state) {
       const JsonValue* value = locals.Find(field.name);
       if (value != nullptr) {
         (void)DecodeField(*value, field, instance->locals);
+      }
+    }
+
+    if (!select->IsNull(7)) {
+      status = LoadArrived(program, select->Text(7), *instance);
+      if (!status.ok()) {
+        return status.WithContext("profile `" + profile_id + "`");
       }
     }
 
@@ -536,6 +621,7 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
   upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
   upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
+  upsert_profile_.BindText(5, Dump(EncodeEntries(program, profile)));
   return upsert_profile_.Run();
 }
 
@@ -567,6 +653,11 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     upsert_instance_.BindInt(7, instance->entered_at);
     upsert_instance_.BindText(
         8, Dump(EncodeLocals(locals_type, instance->locals)));
+    if (instance->arrived_event >= 0) {
+      upsert_instance_.BindText(9, Dump(EncodeArrived(program, *instance)));
+    } else {
+      upsert_instance_.BindNull(9);
+    }
     Status status = upsert_instance_.Run();
     if (!status.ok()) return status;
   }
