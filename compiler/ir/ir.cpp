@@ -351,8 +351,7 @@ std::string VerifyStepDetails(const Program& program, const Journey& journey,
   return "";
 }
 
-std::string VerifyJourneyRules(const Program& program,
-                               const Journey& journey) {
+std::string VerifyJourneyRules(const Program& program, const Journey& journey) {
   std::string where = "journey `" + journey.name + "` ";
   for (const ConditionalExit& exit : journey.conditional_exits) {
     bool event_ok = exit.event == -1 || ValidEvent(program, exit.event);
@@ -537,8 +536,7 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
     case StepKind::WaitFor:
       out << " event " << step.event_type;
       if (step.condition >= 0) out << " where fn" << step.condition;
-      out << " within " << step.wait_seconds << "s else -> "
-          << step.else_next;
+      out << " within " << step.wait_seconds << "s else -> " << step.else_next;
       break;
     case StepKind::Split:
       for (const SplitArm& arm : step.arms) {

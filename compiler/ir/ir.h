@@ -179,7 +179,7 @@ enum class ValueSource : uint8_t {
 };
 
 struct StepValue {
-  std::string name;  // payload key, or the emitted event's field name
+  std::string name;    // payload key, or the emitted event's field name
   int32_t field = -1;  // Emit: index into the event's fields
   Type type = Type::Int;
   ValueSource source = ValueSource::Constant;
@@ -218,14 +218,14 @@ struct Step {
   // The step lies in the block a `wait for E as x` runs when E came: its
   // functions read that event's record as their locals, not the trigger's.
   bool reads_arrived = false;
-  int32_t attribute = -1;          // Set: index into Program::profile
-  std::vector<StepValue> values;   // Send, Webhook: payload; Set; Emit
-  std::vector<SplitArm> arms;      // Split
-  std::string priority;            // Send: empty when not written
-  std::string category;            // Send: empty means "marketing"
-  std::string system;              // Task
-  std::string text;                // Task: summary; Webhook: name
-  std::string team;                // Task
+  int32_t attribute = -1;         // Set: index into Program::profile
+  std::vector<StepValue> values;  // Send, Webhook: payload; Set; Emit
+  std::vector<SplitArm> arms;     // Split
+  std::string priority;           // Send: empty when not written
+  std::string category;           // Send: empty means "marketing"
+  std::string system;             // Task
+  std::string text;               // Task: summary; Webhook: name
+  std::string team;               // Task
 };
 
 // What starts a journey: an event, or a profile entering or leaving a

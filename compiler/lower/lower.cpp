@@ -221,10 +221,10 @@ class Lowerer {
       if (!exit.condition) continue;
       ir::ConditionalExit rule;
       rule.event = exit.event.text.empty() ? -1 : EventIndex(exit.event.text);
-      rule.condition =
-          LowerFunction("journey." + lowered.name + ".exit" +
-                            std::to_string(lowered.conditional_exits.size() + 1),
-                        *exit.condition);
+      rule.condition = LowerFunction(
+          "journey." + lowered.name + ".exit" +
+              std::to_string(lowered.conditional_exits.size() + 1),
+          *exit.condition);
       lowered.conditional_exits.push_back(rule);
     }
     // Exits with a condition are not unconditional ones.
@@ -278,7 +278,8 @@ class Lowerer {
       }
       NameSteps(step.then_steps, counts);
       NameSteps(step.else_steps, counts);
-      for (const syntax::SplitArm& arm : step.arms) NameSteps(arm.steps, counts);
+      for (const syntax::SplitArm& arm : step.arms)
+        NameSteps(arm.steps, counts);
     }
   }
 
@@ -378,13 +379,12 @@ class Lowerer {
     value.name = name;
     value.type = type;
     const sema::ExprInfo& info = checked_.Info(expr);
-    bool stored = info.ref == RefKind::ProfileField ||
-                  info.ref == RefKind::EventField ||
-                  info.ref == RefKind::LocalField ||
-                  info.ref == RefKind::Aggregate ||
-                  info.ref == RefKind::Segment;
-    bool same_type = info.type.kind == TypeKind::None ||
-                     IrType(info.type.kind) == type;
+    bool stored =
+        info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
+        info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||
+        info.ref == RefKind::Segment;
+    bool same_type =
+        info.type.kind == TypeKind::None || IrType(info.type.kind) == type;
     if (expr.kind == ExprKind::None) {
       value.source = ir::ValueSource::Absent;
     } else if (stored && same_type) {
@@ -557,8 +557,8 @@ class Lowerer {
       }
       case RefKind::EventField:
       case RefKind::LocalField: {
-        int32_t record = info.ref == RefKind::EventField ? current_event_
-                                                         : locals_event_;
+        int32_t record =
+            info.ref == RefKind::EventField ? current_event_ : locals_event_;
         const ir::EventType& event = program_.events[record];
         const ir::Field& field = event.fields[info.index];
         ir::Base base =

@@ -6,8 +6,8 @@
 
 #include "compiler/ir/semantics.h"
 #include "runtime/common/check.h"
-#include "runtime/common/time_text.h"
 #include "runtime/common/decimal_text.h"
+#include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
@@ -329,9 +329,9 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                         common::AddSeconds(time, current.wait_seconds));
         return;
       case ir::StepKind::Split:
-        step = current.arms[ChooseArm(profile.id, definition.name,
-                                      current.arms)]
-                   .entry;
+        step =
+            current.arms[ChooseArm(profile.id, definition.name, current.arms)]
+                .entry;
         continue;
       case ir::StepKind::Set:
       case ir::StepKind::Emit:

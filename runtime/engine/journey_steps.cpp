@@ -22,9 +22,7 @@ bool InstanceOf(store::Profile& profile, int32_t journey) {
          profile.instances[journey] != nullptr;
 }
 
-std::string Duration(int64_t seconds) {
-  return std::to_string(seconds) + "s";
-}
+std::string Duration(int64_t seconds) { return std::to_string(seconds) + "s"; }
 
 }  // namespace
 
@@ -38,10 +36,11 @@ void Engine::IndexAttributeReaders() {
       const ir::Function& predicate =
           program_.functions[program_.segments[s].predicate];
       for (const ir::Inst& inst : predicate.body) {
-        bool reads = (inst.op == ir::Op::Load || inst.op == ir::Op::IsPresent) &&
-                     inst.base == ir::Base::Profile &&
-                     ((inst.imm >= first && inst.imm <= last) ||
-                      inst.imm == field.presence_offset);
+        bool reads =
+            (inst.op == ir::Op::Load || inst.op == ir::Op::IsPresent) &&
+            inst.base == ir::Base::Profile &&
+            ((inst.imm >= first && inst.imm <= last) ||
+             inst.imm == field.presence_offset);
         if (reads) {
           segments_by_attribute_[a].push_back(static_cast<int32_t>(s));
           break;

@@ -207,8 +207,9 @@ Status LoadArrived(const ir::Program& program, const std::string& text,
     }
     return Status::Ok();
   }
-  return Status::Error("the received event of an instance names no event "
-                       "of the program");
+  return Status::Error(
+      "the received event of an instance names no event "
+      "of the program");
 }
 
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {

@@ -26,8 +26,8 @@ inline std::string TrackLine(const std::string& event, const std::string& user,
 inline std::string IdentifyLine(const std::string& user, const std::string& id,
                                 const std::string& time,
                                 const std::string& traits) {
-  return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
-         id + R"(","timestamp":")" + time + R"(","traits":)" + traits + "}\n";
+  return R"({"type":"identify","userId":")" + user + R"(","messageId":")" + id +
+         R"(","timestamp":")" + time + R"(","traits":)" + traits + "}\n";
 }
 
 // A scenario: a program, and runs of it over event files that share one
@@ -42,16 +42,17 @@ class Scenario {
   // Runs `events` with the JIT and the interpreter, each on its own state
   // file; requires both to succeed with the same bytes, and returns them.
   std::string Run(const std::string& events, const std::string& until = "") {
-    auto events_path = scratch_ / ("events" + std::to_string(++runs_) + ".jsonl");
+    auto events_path =
+        scratch_ / ("events" + std::to_string(++runs_) + ".jsonl");
     WriteText(events_path, events);
     std::string outputs[2];
     const char* engines[] = {"jit", "interp"};
     for (int i = 0; i < 2; ++i) {
       std::vector<std::string> args = {
-          "run",     (scratch_ / "program.journey").string(),
+          "run",      (scratch_ / "program.journey").string(),
           "--events", events_path.string(),
-          "--state", State(engines[i]),
-          "--out",   "-",
+          "--state",  State(engines[i]),
+          "--out",    "-",
           "--engine", engines[i]};
       if (!until.empty()) {
         args.push_back("--until");

@@ -24,8 +24,9 @@ event ProductViewed "Product Viewed" { sku: string, price: money }
 event OrderPlaced "Order Completed" { total: money }
 )";
 
-TEST_CASE("a wait fires once at its instant, and a wait after a send "
-          "counts from the send") {
+TEST_CASE(
+    "a wait fires once at its instant, and a wait after a send "
+    "counts from the send") {
   Scenario scenario("journey-wait", std::string("module waits\n") + kEvents +
                                         R"(
 journey nudge {
@@ -36,7 +37,8 @@ journey nudge {
   last: send email "cart_last"
 }
 )");
-  std::string cart = TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId);
+  std::string cart =
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId);
   std::string out = scenario.Run(cart + cart, "2025-01-03T00:00:00Z");
   CHECK(Summaries(out) == Lines{
                               "2025-01-01T11:00:00Z send p1 nudge.reminder",
@@ -106,10 +108,11 @@ TEST_CASE("wait for: the event before the timeout, at it, and never") {
   CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
 }
 
-TEST_CASE("re-entry: ignored while inside by default, `after` restarts "
-          "with one schedule, `never` enters once") {
-  Scenario scenario("journey-reentry", std::string("module again\n") +
-                                           kEvents + R"(
+TEST_CASE(
+    "re-entry: ignored while inside by default, `after` restarts "
+    "with one schedule, `never` enters once") {
+  Scenario scenario("journey-reentry",
+                    std::string("module again\n") + kEvents + R"(
 journey plain {
   on CartUpdated
   wait 3d
@@ -145,8 +148,9 @@ journey once {
   CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE message LIKE "
                           "'left to enter again%'") == 1);
 
-  out = scenario.Run(TrackLine(kCart, "p1", "c4", "2025-01-10T10:00:00Z", kCartId),
-                     "2025-01-20T00:00:00Z");
+  out = scenario.Run(
+      TrackLine(kCart, "p1", "c4", "2025-01-10T10:00:00Z", kCartId),
+      "2025-01-20T00:00:00Z");
   CHECK(Summaries(out) == Lines{
                               "2025-01-04T10:00:00Z send p1 plain.send1",
                               "2025-01-06T10:00:00Z send p1 restart.send1",
