@@ -324,6 +324,9 @@ std::string VerifyStepDetails(const Program& program, const Journey& journey,
   if (needs_event && !ValidEvent(program, step.event_type)) {
     return "names an unknown event";
   }
+  if (step.arrived_event != -1 && !ValidEvent(program, step.arrived_event)) {
+    return "reads the record of an unknown event";
+  }
   if (step.kind == StepKind::WaitFor && step.condition != -1 &&
       !ValidFunction(program, step.condition)) {
     return "has an unknown condition";
@@ -553,7 +556,9 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   }
   if (!step.priority.empty()) out << " priority " << step.priority;
   if (!step.category.empty()) out << " category " << step.category;
-  if (step.reads_arrived) out << " reads-arrived";
+  if (step.arrived_event >= 0) {
+    out << " locals-from event " << step.arrived_event;
+  }
   for (const StepValue& value : step.values) DumpValue(out, value);
   out << " -> " << step.next << "\n";
 }

@@ -215,9 +215,10 @@ struct Step {
   std::string template_name;  // Send
   int32_t line = 0;           // source line, for explanations
   int32_t event_type = -1;    // WaitFor, Emit: EventType index
-  // The step lies in the block a `wait for E as x` runs when E came: its
-  // functions read that event's record as their locals, not the trigger's.
-  bool reads_arrived = false;
+  // In the block a `wait for E as x` runs when E came, the EventType index
+  // of E: the step's functions read E's record as their locals, not the
+  // trigger's. -1 elsewhere.
+  int32_t arrived_event = -1;
   int32_t attribute = -1;         // Set: index into Program::profile
   std::vector<StepValue> values;  // Send, Webhook: payload; Set; Emit
   std::vector<SplitArm> arms;     // Split

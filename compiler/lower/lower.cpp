@@ -188,7 +188,7 @@ class Lowerer {
     journey_event_ = journey.trigger_event;
     current_event_ = journey.trigger_event;
     locals_event_ = journey.trigger_event;
-    reads_arrived_ = false;
+    arrived_event_ = -1;
     if (journey.where != nullptr) {
       lowered.trigger_filter =
           LowerFunction("journey." + journey.name + ".where", *journey.where);
@@ -318,14 +318,14 @@ class Lowerer {
   // locals of the event's type; the timeout block reads what came before.
   void LinkWaitFor(const syntax::Step& step, int32_t index, int32_t after) {
     int32_t saved_locals = locals_event_;
-    bool saved_arrived = reads_arrived_;
+    int32_t saved_arrived = arrived_event_;
     if (step.alias) {
       locals_event_ = journey_->steps[index].event_type;
-      reads_arrived_ = true;
+      arrived_event_ = locals_event_;
     }
     int32_t arrived_entry = LowerSteps(step.then_steps, after);
     locals_event_ = saved_locals;
-    reads_arrived_ = saved_arrived;
+    arrived_event_ = saved_arrived;
     int32_t timeout_entry = LowerSteps(step.else_steps, after);
     journey_->steps[index].next = arrived_entry;
     journey_->steps[index].else_next = timeout_entry;
@@ -422,7 +422,7 @@ class Lowerer {
   int32_t LowerStep(const syntax::Step& step) {
     ir::Step lowered;
     lowered.line = step.span.line;
-    lowered.reads_arrived = reads_arrived_;
+    lowered.arrived_event = arrived_event_;
     switch (step.kind) {
       case syntax::StepKind::Wait:
         if (step.expr->kind == ExprKind::Calendar) {
@@ -762,7 +762,7 @@ class Lowerer {
   // trigger's, except in a `wait for` filter and the block it runs.
   int32_t current_event_ = -1;
   int32_t locals_event_ = -1;
-  bool reads_arrived_ = false;
+  int32_t arrived_event_ = -1;  // see ir::Step::arrived_event
   std::map<const syntax::Step*, std::string> step_names_;
   std::set<std::string> taken_names_;
 };

@@ -163,7 +163,7 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
     // The event cancels the timeout at once; the block that follows reads
     // the event through its alias (a nested block keeps the outer one's).
     state_.Unschedule(profile, journey);
-    if (!wait.reads_arrived) {
+    if (wait.arrived_event == -1) {
       instance.arrived_event = event.event_type;
       instance.arrived = event.record;
     }
@@ -173,7 +173,11 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
 
 const common::Record& Engine::LocalsFor(const store::Instance& instance,
                                         const ir::Step& step) const {
-  return step.reads_arrived ? instance.arrived : instance.locals;
+  if (step.arrived_event == -1) return instance.locals;
+  // Loading refuses an instance whose received event does not fit.
+  PARCOURS_CHECK(instance.arrived_event == step.arrived_event,
+                 "a step reads a received event the instance lacks");
+  return instance.arrived;
 }
 
 bool Engine::WriteValue(const ir::StepValue& value,

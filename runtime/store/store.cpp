@@ -502,6 +502,17 @@ Status Store::LoadInstances(State& state) {
       }
     }
 
+    // The block the instance waits in reads the event it received; without
+    // it (a changed program, or a damaged row) the steps cannot run.
+    int32_t wanted = definition.steps[step].arrived_event;
+    if (wanted != -1 && instance->arrived_event != wanted) {
+      state.CountUnloadedInstance();
+      Warn(state, profile_id,
+           "instance of journey `" + journey_name + "` at step `" + step_name +
+               "` lacks the event its `wait for` received; not loaded");
+      continue;
+    }
+
     // Sequence numbers stay unique even if `meta` lags behind the rows.
     if (instance->seq >= state.next_seq()) {
       state.set_next_seq(instance->seq + 1);

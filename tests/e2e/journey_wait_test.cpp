@@ -159,6 +159,33 @@ journey once {
                           });
 }
 
+TEST_CASE("the event a `wait for ... as` received survives a restart") {
+  Scenario scenario("journey-arrived",
+                    std::string("module arrived\n") + kEvents + R"(
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku }
+  }
+}
+)");
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})"))
+          .empty());
+  CHECK(scenario.QueryText("SELECT step_name || ' ' || arrived FROM "
+                           "instances") ==
+        R"(wait2 {"event":"ProductViewed","fields":{"sku":"s9","price":)"
+        R"({"amount":"1","currency":"EUR"}}})");
+
+  std::string out = scenario.Run("", "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T13:00:00Z send p1 detail.send1"});
+  CHECK(out.find(R"("payload":{"sku":"s9"})") != std::string::npos);
+}
+
 TEST_CASE("an exit while waiting cancels what was pending") {
   Scenario scenario("journey-exits", std::string("module exits\n") + R"(
 profile { vip: bool = false }
