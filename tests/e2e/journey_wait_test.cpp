@@ -186,6 +186,38 @@ journey detail {
   CHECK(out.find(R"("payload":{"sku":"s9"})") != std::string::npos);
 }
 
+TEST_CASE("a waiting contact whose received event is lost is not loaded") {
+  Scenario scenario("journey-arrived-lost",
+                    std::string("module lost\n") + kEvents + R"(
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku }
+  }
+}
+)");
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})"))
+          .empty());
+  for (const char* engine : {"jit", "interp"}) {
+    auto db = store::Database::Open(scenario.State(engine));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE instances SET arrived = NULL").ok());
+  }
+
+  // Nothing runs on a record that is not there; the row stays, with a
+  // warning, and no crash.
+  CHECK(scenario.Run("", "2025-01-02T00:00:00Z").empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 1);
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
+        "instance of journey `detail` at step `wait2` lacks the event its "
+        "`wait for` received; not loaded");
+}
+
 TEST_CASE("an exit while waiting cancels what was pending") {
   Scenario scenario("journey-exits", std::string("module exits\n") + R"(
 profile { vip: bool = false }
