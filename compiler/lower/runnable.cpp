@@ -145,8 +145,8 @@ class RunnabilityCheck {
     if (length.kind == ExprKind::Duration) return;
     if (length.kind == ExprKind::Calendar) {
       return Report(length.span,
-                    "calendar lengths outside `wait` (write `30d`, not "
-                    "`1 month`)");
+                    "calendar lengths such as `1 month` in `within` and "
+                    "`reentry after` (use a duration such as `30d`)");
     }
     Report(length.span, "lengths other than a literal such as `3d`");
   }
@@ -170,7 +170,7 @@ class RunnabilityCheck {
     if (!stored) {
       Report(value.span,
              "computed money and text values in payloads, `set` and `emit` "
-             "(write a literal or a stored value)");
+             "(use a literal or a stored value)");
     }
   }
 
@@ -236,8 +236,8 @@ class RunnabilityCheck {
     bool nested = step.alias && inside_arrived_block_;
     if (nested) {
       Report(step.span,
-             "a `wait for ... as` inside the block of another `wait for ... "
-             "as`");
+             "`wait for ... as` steps inside the block of another `wait for "
+             "... as`");
     }
     bool saved = inside_arrived_block_;
     if (step.alias) inside_arrived_block_ = true;
