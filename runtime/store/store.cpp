@@ -7,6 +7,7 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
+#include "runtime/store/journey_state.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -167,24 +168,12 @@ void LoadSegments(State& state, const JsonValue& segments, Profile& profile) {
   }
 }
 
-// Entries of journeys the program no longer has are dropped; a journey
-// with no stored entry has never been entered.
 void LoadEntries(State& state, const JsonValue& entries, Profile& profile) {
-  const ir::Program& program = state.program();
-  profile.last_entered.assign(program.journeys.size(), std::nullopt);
-  for (size_t j = 0; j < program.journeys.size(); ++j) {
-    const JsonValue* value = entries.Find(program.journeys[j].name);
-    if (value == nullptr) continue;
-    std::optional<int64_t> at = value->kind == JsonValue::Kind::String
-                                    ? common::ParseTime(value->text)
-                                    : std::nullopt;
-    if (!at) {
-      Warn(state, profile.id,
-           "stored entry time of journey `" + program.journeys[j].name +
-               "` is not a time; the journey counts as never entered");
-      continue;
-    }
-    profile.last_entered[j] = at;
+  for (const std::string& journey :
+       DecodeEntries(state.program(), entries, profile)) {
+    Warn(state, profile.id,
+         "stored entry time of journey `" + journey +
+             "` is not a time; the journey counts as never entered");
   }
 }
 
@@ -193,23 +182,8 @@ Status LoadArrived(const ir::Program& program, const std::string& text,
   JsonValue arrived;
   Status status = ParseColumn(text, "received event", arrived);
   if (!status.ok()) return status;
-  const JsonValue* name = arrived.Find("event");
-  const JsonValue* fields = arrived.Find("fields");
-  for (size_t e = 0; e < program.events.size(); ++e) {
-    const ir::EventType& event = program.events[e];
-    if (name == nullptr || name->text != event.name) continue;
-    instance.arrived_event = static_cast<int32_t>(e);
-    instance.arrived = common::Record(event.record_words);
-    if (fields == nullptr) return Status::Ok();
-    for (const ir::Field& field : event.fields) {
-      const JsonValue* value = fields->Find(field.name);
-      if (value != nullptr) (void)DecodeField(*value, field, instance.arrived);
-    }
-    return Status::Ok();
-  }
-  return Status::Error(
-      "the received event of an instance names no event "
-      "of the program");
+  std::string problem = DecodeArrived(program, arrived, instance);
+  return problem.empty() ? Status::Ok() : Status::Error(problem);
 }
 
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {
@@ -254,28 +228,6 @@ OrderedJson EncodeLocals(const ir::EventType& event,
     fields[field.name] = EncodeField(locals, field);
   }
   return fields;
-}
-
-// {"journey": last entry time, ...} in journey order.
-OrderedJson EncodeEntries(const ir::Program& program, const Profile& profile) {
-  OrderedJson entries = OrderedJson::object();
-  for (size_t j = 0; j < profile.last_entered.size(); ++j) {
-    if (!profile.last_entered[j]) continue;
-    entries[program.journeys[j].name] =
-        common::FormatTime(*profile.last_entered[j]);
-  }
-  return entries;
-}
-
-// {"event": "Name", "fields": {...}}: the type travels with the record,
-// so that the block reading it can be found again by step name alone.
-OrderedJson EncodeArrived(const ir::Program& program,
-                          const Instance& instance) {
-  const ir::EventType& event = program.events[instance.arrived_event];
-  OrderedJson arrived = OrderedJson::object();
-  arrived["event"] = event.name;
-  arrived["fields"] = EncodeLocals(event, instance.arrived);
-  return arrived;
 }
 
 // Text columns hold what the program and the input gave; invalid UTF-8
