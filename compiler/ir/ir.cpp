@@ -207,6 +207,21 @@ const char* StepKindName(StepKind kind) {
     case StepKind::If: return "if";
     case StepKind::Send: return "send";
     case StepKind::Exit: return "exit";
+    case StepKind::WaitFor: return "wait.for";
+    case StepKind::Split: return "split";
+    case StepKind::Set: return "set";
+    case StepKind::Emit: return "emit";
+    case StepKind::Task: return "task";
+    case StepKind::Webhook: return "webhook";
+  }
+  return "?";
+}
+
+const char* ReentryName(Reentry reentry) {
+  switch (reentry) {
+    case Reentry::AfterLeaving: return "after-leaving";
+    case Reentry::After: return "after";
+    case Reentry::Never: return "never";
   }
   return "?";
 }
@@ -267,6 +282,96 @@ std::string VerifyFunction(const Program& program, const Function& function) {
   return "";
 }
 
+bool ValidFunction(const Program& program, int32_t function) {
+  return function >= 0 &&
+         function < static_cast<int32_t>(program.functions.size());
+}
+
+bool ValidEvent(const Program& program, int32_t event) {
+  return event >= 0 && event < static_cast<int32_t>(program.events.size());
+}
+
+std::string VerifyValue(const Program& program, const Step& step,
+                        const StepValue& value) {
+  switch (value.source) {
+    case ValueSource::Function:
+      if (!ValidFunction(program, value.function) ||
+          program.functions[value.function].result != value.type) {
+        return "computes `" + value.name + "` with an unknown function";
+      }
+      break;
+    case ValueSource::Load:
+      if (value.offset < 0) return "reads `" + value.name + "` at a bad offset";
+      break;
+    case ValueSource::Constant:
+    case ValueSource::Absent: break;
+  }
+  if (step.kind != StepKind::Emit) return "";
+  const EventType& event = program.events[step.event_type];
+  bool known = value.field >= 0 &&
+               value.field < static_cast<int32_t>(event.fields.size()) &&
+               event.fields[value.field].type == value.type;
+  return known ? "" : "emits an unknown field `" + value.name + "`";
+}
+
+std::string VerifyStepDetails(const Program& program, const Journey& journey,
+                              const Step& step) {
+  auto in_range = [&](int32_t index) {
+    return index >= -1 && index < static_cast<int32_t>(journey.steps.size());
+  };
+  bool needs_event =
+      step.kind == StepKind::WaitFor || step.kind == StepKind::Emit;
+  if (needs_event && !ValidEvent(program, step.event_type)) {
+    return "names an unknown event";
+  }
+  if (step.arrived_event != -1 && !ValidEvent(program, step.arrived_event)) {
+    return "reads the record of an unknown event";
+  }
+  if (step.kind == StepKind::WaitFor && step.condition != -1 &&
+      !ValidFunction(program, step.condition)) {
+    return "has an unknown condition";
+  }
+  if (step.kind == StepKind::Set) {
+    bool known = step.attribute >= 0 &&
+                 step.attribute < static_cast<int32_t>(program.profile.size());
+    if (!known || step.values.size() != 1 ||
+        step.values[0].type != program.profile[step.attribute].type) {
+      return "sets an unknown attribute";
+    }
+  }
+  if (step.kind == StepKind::Split) {
+    int64_t total = 0;
+    for (const SplitArm& arm : step.arms) {
+      if (!in_range(arm.entry) || arm.percent < 0) return "has a bad arm";
+      total += arm.percent;
+    }
+    if (total != 100 * kDecimalScale) return "has arms that miss 100%";
+  }
+  for (const StepValue& value : step.values) {
+    std::string problem = VerifyValue(program, step, value);
+    if (!problem.empty()) return problem;
+  }
+  return "";
+}
+
+std::string VerifyJourneyRules(const Program& program, const Journey& journey) {
+  std::string where = "journey `" + journey.name + "` ";
+  for (const ConditionalExit& exit : journey.conditional_exits) {
+    bool event_ok = exit.event == -1 || ValidEvent(program, exit.event);
+    if (!event_ok || !ValidFunction(program, exit.condition)) {
+      return where + "has a bad conditional exit";
+    }
+  }
+  for (const Goal& goal : journey.goals) {
+    if (!ValidEvent(program, goal.event)) return where + "has a bad goal";
+  }
+  bool bad_holdout =
+      journey.holdout < 0 || journey.holdout > 100 * kDecimalScale;
+  if (bad_holdout) return where + "holds out more than everyone";
+  if (journey.reentry_seconds < 0) return where + "re-enters in the past";
+  return "";
+}
+
 std::string VerifyJourney(const Program& program, const Journey& journey) {
   auto in_range = [&](int32_t step) {
     return step >= -1 && step < static_cast<int32_t>(journey.steps.size());
@@ -317,8 +422,13 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
       return "journey `" + journey.name + "` step `" + step.name +
              "` has an unknown condition";
     }
+    std::string problem = VerifyStepDetails(program, journey, step);
+    if (!problem.empty()) {
+      return "journey `" + journey.name + "` step `" + step.name + "` " +
+             problem;
+    }
   }
-  return "";
+  return VerifyJourneyRules(program, journey);
 }
 
 }  // namespace
@@ -387,6 +497,27 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
   out << "\n";
 }
 
+void DumpValue(std::ostringstream& out, const StepValue& value) {
+  out << " [" << value.name << ": " << TypeName(value.type) << " ";
+  switch (value.source) {
+    case ValueSource::Function: out << "fn" << value.function; break;
+    case ValueSource::Load:
+      out << BaseName(value.base) << "[" << value.offset << "]";
+      if (value.presence >= 0) out << " present@" << value.presence;
+      break;
+    case ValueSource::Constant:
+      if (value.type == Type::String) {
+        out << Quoted(value.text);
+      } else {
+        out << value.imm;
+        if (value.type == Type::Money) out << " " << UnpackCurrency(value.imm2);
+      }
+      break;
+    case ValueSource::Absent: out << "none"; break;
+  }
+  out << "]";
+}
+
 void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   out << "    " << index << " " << step.name << ": " << StepKindName(step.kind);
   switch (step.kind) {
@@ -405,7 +536,30 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
       out << " " << step.channel << " " << Quoted(step.template_name);
       break;
     case StepKind::Exit: break;
+    case StepKind::WaitFor:
+      out << " event " << step.event_type;
+      if (step.condition >= 0) out << " where fn" << step.condition;
+      out << " within " << step.wait_seconds << "s else -> " << step.else_next;
+      break;
+    case StepKind::Split:
+      for (const SplitArm& arm : step.arms) {
+        out << " " << arm.name << " " << arm.percent << " -> " << arm.entry;
+      }
+      break;
+    case StepKind::Set: out << " profile " << step.attribute; break;
+    case StepKind::Emit: out << " event " << step.event_type; break;
+    case StepKind::Task:
+      out << " " << step.system << " " << Quoted(step.text) << " to "
+          << Quoted(step.team);
+      break;
+    case StepKind::Webhook: out << " " << Quoted(step.text); break;
   }
+  if (!step.priority.empty()) out << " priority " << step.priority;
+  if (!step.category.empty()) out << " category " << step.category;
+  if (step.arrived_event >= 0) {
+    out << " locals-from event " << step.arrived_event;
+  }
+  for (const StepValue& value : step.values) DumpValue(out, value);
   out << " -> " << step.next << "\n";
 }
 
@@ -465,6 +619,26 @@ std::string Dump(const Program& program) {
       out << " where fn" << journey.trigger_filter;
     for (int32_t exit_event : journey.exit_events) {
       out << " exit-on event " << exit_event;
+    }
+    for (const ConditionalExit& exit : journey.conditional_exits) {
+      if (exit.event >= 0) {
+        out << " exit-on event " << exit.event << " where fn" << exit.condition;
+      } else {
+        out << " exit-when fn" << exit.condition;
+      }
+    }
+    if (journey.reentry != Reentry::AfterLeaving) {
+      out << " reentry " << ReentryName(journey.reentry);
+      if (journey.reentry == Reentry::After) {
+        out << " " << journey.reentry_seconds << "s";
+      }
+    }
+    if (journey.holdout > 0) out << " holdout " << journey.holdout;
+    for (const Goal& goal : journey.goals) {
+      out << " goal event " << goal.event;
+      if (goal.within_seconds >= 0) {
+        out << " within " << goal.within_seconds << "s";
+      }
     }
     out << " entry " << journey.entry << " {\n";
     for (size_t j = 0; j < journey.steps.size(); ++j) {

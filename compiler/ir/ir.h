@@ -152,6 +152,14 @@ enum class StepKind : uint8_t {
   If,
   Send,
   Exit,
+  // Waits for an event of `event_type` that passes `condition` (-1: any):
+  // then `next`; after `wait_seconds` with none, `else_next` instead.
+  WaitFor,
+  Split,    // goes to the entry of one of `arms`, by a stable hash
+  Set,      // profile attribute `attribute` = `values[0]`
+  Emit,     // an event of `event_type` with `values` (by field index)
+  Task,     // a CRM task: `system`, `text`, `team`
+  Webhook,  // webhook `text` with `values` as its payload
 };
 
 // Calendar units count on the recipient's wall clock (runtime/engine/
@@ -159,6 +167,38 @@ enum class StepKind : uint8_t {
 enum class CalendarUnit : uint8_t { Day, Week, Month, Year };
 
 const char* CalendarUnitName(CalendarUnit unit);
+
+// Where a value that a step writes (a payload field, a `set` value, an
+// emitted event's field) comes from. Money and strings take two words,
+// which a function cannot return, so they are literals or stored values.
+enum class ValueSource : uint8_t {
+  Function,  // one-word `type`: the result of `function`
+  Load,      // the value at `base`[`offset`]; `presence` as in `Field`
+  Constant,  // `imm` and `imm2` (Money), or `text` (String)
+  Absent,    // `none`: an optional value left out
+};
+
+struct StepValue {
+  std::string name;    // payload key, or the emitted event's field name
+  int32_t field = -1;  // Emit: index into the event's fields
+  Type type = Type::Int;
+  ValueSource source = ValueSource::Constant;
+  int32_t function = -1;
+  Base base = Base::Profile;
+  int32_t offset = 0;
+  int32_t presence = -1;
+  int64_t imm = 0;
+  int64_t imm2 = 0;
+  std::string text;
+};
+
+// One arm of a `split`: its share in kDecimalScale units of one percent,
+// and the step it starts at (-1: the end of the journey).
+struct SplitArm {
+  std::string name;
+  int64_t percent = 0;
+  int32_t entry = -1;
+};
 
 // One node of a journey's state machine. `next` of -1 ends the instance.
 struct Step {
@@ -174,11 +214,44 @@ struct Step {
   std::string channel;        // Send
   std::string template_name;  // Send
   int32_t line = 0;           // source line, for explanations
+  int32_t event_type = -1;    // WaitFor, Emit: EventType index
+  // In the block a `wait for E as x` runs when E came, the EventType index
+  // of E: the step's functions read E's record as their locals, not the
+  // trigger's. -1 elsewhere.
+  int32_t arrived_event = -1;
+  int32_t attribute = -1;         // Set: index into Program::profile
+  std::vector<StepValue> values;  // Send, Webhook: payload; Set; Emit
+  std::vector<SplitArm> arms;     // Split
+  std::string priority;           // Send: empty when not written
+  std::string category;           // Send: empty means "marketing"
+  std::string system;             // Task
+  std::string text;               // Task: summary; Webhook: name
+  std::string team;               // Task
 };
 
 // What starts a journey: an event, or a profile entering or leaving a
 // segment.
 enum class TriggerKind : uint8_t { Event, Entered, Left };
+
+// `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
+struct ConditionalExit {
+  int32_t event = -1;
+  int32_t condition = 0;  // Function index
+};
+
+// When a contact who was in a journey before may enter it again.
+enum class Reentry : uint8_t {
+  AfterLeaving,  // default: once its previous instance has ended
+  After,         // also `reentry_seconds` after its previous entry
+  Never,         // only once, ever
+};
+
+// `goal E within D`: E while the instance is live (and, with a limit, at
+// most `within_seconds` after entry) reaches the goal and ends it.
+struct Goal {
+  int32_t event = 0;
+  int64_t within_seconds = -1;  // -1: no limit
+};
 
 struct Journey {
   std::string name;
@@ -187,6 +260,12 @@ struct Journey {
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none
   std::vector<int32_t> exit_events;
+  std::vector<ConditionalExit> conditional_exits;
+  Reentry reentry = Reentry::AfterLeaving;
+  int64_t reentry_seconds = 0;  // Reentry::After
+  // Share of entrants held out, in kDecimalScale units of one percent.
+  int64_t holdout = 0;
+  std::vector<Goal> goals;
   int32_t entry = -1;  // first Step index, -1 for an empty journey
   std::vector<Step> steps;
   // The instance keeps its trigger event's record as its locals; -1 (no

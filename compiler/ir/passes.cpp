@@ -174,6 +174,9 @@ std::vector<bool> Reachable(const Journey& journey) {
     reached[step] = true;
     pending.push_back(journey.steps[step].next);
     pending.push_back(journey.steps[step].else_next);
+    for (const SplitArm& arm : journey.steps[step].arms) {
+      pending.push_back(arm.entry);
+    }
   }
   return reached;
 }
@@ -183,6 +186,9 @@ int RemoveDeadSteps(const Program& program, Journey& journey) {
   for (Step& step : journey.steps) {
     step.next = Land(program, journey, step.next);
     step.else_next = Land(program, journey, step.else_next);
+    for (SplitArm& arm : step.arms) {
+      arm.entry = Land(program, journey, arm.entry);
+    }
   }
 
   std::vector<bool> reached = Reachable(journey);
@@ -200,6 +206,7 @@ int RemoveDeadSteps(const Program& program, Journey& journey) {
   for (Step& step : kept) {
     step.next = renumber(step.next);
     step.else_next = renumber(step.else_next);
+    for (SplitArm& arm : step.arms) arm.entry = renumber(arm.entry);
   }
   int removed = static_cast<int>(journey.steps.size() - kept.size());
   journey.steps = std::move(kept);

@@ -186,6 +186,9 @@ class Lowerer {
     }
     lowered.exit_events = journey.exit_events;
     journey_event_ = journey.trigger_event;
+    current_event_ = journey.trigger_event;
+    locals_event_ = journey.trigger_event;
+    arrived_event_ = -1;
     if (journey.where != nullptr) {
       lowered.trigger_filter =
           LowerFunction("journey." + journey.name + ".where", *journey.where);
@@ -196,9 +199,54 @@ class Lowerer {
     CollectLabels(journey.decl->steps);
     std::map<std::string, int> counts;
     NameSteps(journey.decl->steps, counts);
+    LowerJourneyRules(*journey.decl, lowered);
     lowered.entry = LowerSteps(journey.decl->steps, -1);
     journey_ = nullptr;
     return lowered;
+  }
+
+  int32_t EventIndex(const std::string& name) const {
+    for (size_t e = 0; e < checked_.events.size(); ++e) {
+      if (checked_.events[e].name == name) return static_cast<int32_t>(e);
+    }
+    assert(false && "sema resolved every event name");
+    return -1;
+  }
+
+  // Exits with a condition, reentry, holdout and goals. Their conditions
+  // read only the profile (and the clock), never an event's fields.
+  void LowerJourneyRules(const syntax::JourneyDecl& decl,
+                         ir::Journey& lowered) {
+    for (const syntax::ExitRule& exit : decl.exits) {
+      if (!exit.condition) continue;
+      ir::ConditionalExit rule;
+      rule.event = exit.event.text.empty() ? -1 : EventIndex(exit.event.text);
+      rule.condition = LowerFunction(
+          "journey." + lowered.name + ".exit" +
+              std::to_string(lowered.conditional_exits.size() + 1),
+          *exit.condition);
+      lowered.conditional_exits.push_back(rule);
+    }
+    // Exits with a condition are not unconditional ones.
+    lowered.exit_events.clear();
+    for (const syntax::ExitRule& exit : decl.exits) {
+      if (!exit.condition) {
+        lowered.exit_events.push_back(EventIndex(exit.event.text));
+      }
+    }
+    if (decl.reentry_never) {
+      lowered.reentry = ir::Reentry::Never;
+    } else if (decl.reentry_after) {
+      lowered.reentry = ir::Reentry::After;
+      lowered.reentry_seconds = decl.reentry_after->int_value;
+    }
+    if (decl.holdout) lowered.holdout = decl.holdout->int_value;
+    for (const auto& goal : decl.goals) {
+      ir::Goal lowered_goal;
+      lowered_goal.event = EventIndex(goal.event.text);
+      if (goal.within) lowered_goal.within_seconds = goal.within->int_value;
+      lowered.goals.push_back(lowered_goal);
+    }
   }
 
   void CollectLabels(const std::vector<syntax::Step>& steps) {
@@ -230,6 +278,8 @@ class Lowerer {
       }
       NameSteps(step.then_steps, counts);
       NameSteps(step.else_steps, counts);
+      for (const syntax::SplitArm& arm : step.arms)
+        NameSteps(arm.steps, counts);
     }
   }
 
@@ -246,6 +296,10 @@ class Lowerer {
       if (lowered.kind == ir::StepKind::Exit) continue;
       if (lowered.kind == ir::StepKind::If) {
         LinkBranch(steps[i], indices[i], after);
+      } else if (lowered.kind == ir::StepKind::WaitFor) {
+        LinkWaitFor(steps[i], indices[i], after);
+      } else if (lowered.kind == ir::StepKind::Split) {
+        LinkArms(steps[i], indices[i], after);
       } else {
         lowered.next = after;
       }
@@ -260,9 +314,115 @@ class Lowerer {
     journey_->steps[index].else_next = else_entry;
   }
 
+  // The block run when the event came reads it through its alias, as
+  // locals of the event's type; the timeout block reads what came before.
+  void LinkWaitFor(const syntax::Step& step, int32_t index, int32_t after) {
+    int32_t saved_locals = locals_event_;
+    int32_t saved_arrived = arrived_event_;
+    if (step.alias) {
+      locals_event_ = journey_->steps[index].event_type;
+      arrived_event_ = locals_event_;
+    }
+    int32_t arrived_entry = LowerSteps(step.then_steps, after);
+    locals_event_ = saved_locals;
+    arrived_event_ = saved_arrived;
+    int32_t timeout_entry = LowerSteps(step.else_steps, after);
+    journey_->steps[index].next = arrived_entry;
+    journey_->steps[index].else_next = timeout_entry;
+  }
+
+  void LinkArms(const syntax::Step& step, int32_t index, int32_t after) {
+    std::vector<ir::SplitArm> arms;
+    for (size_t a = 0; a < step.arms.size(); ++a) {
+      const syntax::SplitArm& arm = step.arms[a];
+      ir::SplitArm lowered;
+      lowered.name = arm.name ? arm.name->text : "arm" + std::to_string(a + 1);
+      lowered.percent = arm.percent;
+      lowered.entry = LowerSteps(arm.steps, after);
+      arms.push_back(lowered);
+    }
+    journey_->steps[index].arms = std::move(arms);
+    journey_->steps[index].next = after;
+  }
+
+  std::string FunctionName(const syntax::Step& step,
+                           const std::string& suffix = "") const {
+    return "journey." + journey_->name + "." + step_names_.at(&step) + suffix;
+  }
+
+  // The values of a record literal, for a payload or an emitted event.
+  void LowerRecordValues(const syntax::Step& step, const Expr& record,
+                         const ir::EventType* event, ir::Step& lowered) {
+    for (size_t i = 0; i < record.fields.size(); ++i) {
+      const std::string& name = record.fields[i].text;
+      TypeKind kind = checked_.Info(*record.operands[i]).type.kind;
+      ir::Type type = kind == TypeKind::None ? ir::Type::Int : IrType(kind);
+      int32_t field = -1;
+      if (event != nullptr) {
+        for (size_t f = 0; f < event->fields.size(); ++f) {
+          if (event->fields[f].name == name) {
+            field = static_cast<int32_t>(f);
+            type = event->fields[f].type;
+          }
+        }
+      }
+      ir::StepValue value = LowerValue(step, name, *record.operands[i], type);
+      value.field = field;
+      lowered.values.push_back(std::move(value));
+    }
+  }
+
+  // A value to write, as a stored value, a literal or a one-word function.
+  ir::StepValue LowerValue(const syntax::Step& step, const std::string& name,
+                           const Expr& expr, ir::Type type) {
+    ir::StepValue value;
+    value.name = name;
+    value.type = type;
+    const sema::ExprInfo& info = checked_.Info(expr);
+    bool stored =
+        info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
+        info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||
+        info.ref == RefKind::Segment;
+    bool same_type =
+        info.type.kind == TypeKind::None || IrType(info.type.kind) == type;
+    if (expr.kind == ExprKind::None) {
+      value.source = ir::ValueSource::Absent;
+    } else if (stored && same_type) {
+      Location location = Locate(info);
+      value.source = ir::ValueSource::Load;
+      value.base = location.base;
+      value.offset = location.offset;
+      value.presence = location.presence;
+    } else if (expr.kind == ExprKind::String) {
+      value.source = ir::ValueSource::Constant;
+      value.text = expr.text;
+    } else if (expr.kind == ExprKind::Money) {
+      value.source = ir::ValueSource::Constant;
+      value.imm = expr.int_value;
+      value.imm2 = ir::PackCurrency(expr.text);
+    } else {
+      value.source = ir::ValueSource::Function;
+      value.function = LowerFunction(FunctionName(step, "." + name), expr,
+                                     type == ir::Type::Decimal);
+    }
+    return value;
+  }
+
+  void LowerSend(const syntax::Step& step, ir::Step& lowered) {
+    lowered.kind = ir::StepKind::Send;
+    lowered.channel = step.channels.front().text;
+    lowered.template_name = step.template_name;
+    if (step.priority) lowered.priority = step.priority->text;
+    if (step.category) lowered.category = step.category->text;
+    if (step.payload) {
+      LowerRecordValues(step, *step.payload, nullptr, lowered);
+    }
+  }
+
   int32_t LowerStep(const syntax::Step& step) {
     ir::Step lowered;
     lowered.line = step.span.line;
+    lowered.arrived_event = arrived_event_;
     switch (step.kind) {
       case syntax::StepKind::Wait:
         if (step.expr->kind == ExprKind::Calendar) {
@@ -278,11 +438,7 @@ class Lowerer {
         lowered.kind = ir::StepKind::WaitUntil;
         lowered.clock_seconds = step.clock;
         break;
-      case syntax::StepKind::Send:
-        lowered.kind = ir::StepKind::Send;
-        lowered.channel = step.channels.front().text;
-        lowered.template_name = step.template_name;
-        break;
+      case syntax::StepKind::Send: LowerSend(step, lowered); break;
       case syntax::StepKind::If:
         lowered.kind = ir::StepKind::If;
         lowered.condition = LowerFunction(
@@ -290,12 +446,49 @@ class Lowerer {
             *step.expr);
         break;
       case syntax::StepKind::Exit: lowered.kind = ir::StepKind::Exit; break;
-      case syntax::StepKind::WaitFor:
-      case syntax::StepKind::Split:
+      case syntax::StepKind::WaitFor: {
+        lowered.kind = ir::StepKind::WaitFor;
+        lowered.event_type = EventIndex(step.event.text);
+        lowered.wait_seconds = step.expr->int_value;
+        if (step.condition) {
+          int32_t saved_event = current_event_;
+          current_event_ = lowered.event_type;
+          lowered.condition =
+              LowerFunction(FunctionName(step, ".where"), *step.condition);
+          current_event_ = saved_event;
+        }
+        break;
+      }
+      case syntax::StepKind::Split: lowered.kind = ir::StepKind::Split; break;
       case syntax::StepKind::Task:
+        lowered.kind = ir::StepKind::Task;
+        lowered.system = step.system.text;
+        lowered.text = step.text;
+        lowered.team = step.team;
+        break;
       case syntax::StepKind::Webhook:
-      case syntax::StepKind::Set:
+        lowered.kind = ir::StepKind::Webhook;
+        lowered.text = step.text;
+        if (step.payload) {
+          LowerRecordValues(step, *step.payload, nullptr, lowered);
+        }
+        break;
+      case syntax::StepKind::Set: {
+        lowered.kind = ir::StepKind::Set;
+        lowered.attribute = checked_.Info(*step.target).index;
+        const ir::Field& field = program_.profile[lowered.attribute];
+        lowered.values.push_back(
+            LowerValue(step, field.name, *step.expr, field.type));
+        break;
+      }
       case syntax::StepKind::Emit:
+        lowered.kind = ir::StepKind::Emit;
+        lowered.event_type = EventIndex(step.event.text);
+        if (step.record) {
+          LowerRecordValues(step, *step.record,
+                            &program_.events[lowered.event_type], lowered);
+        }
+        break;
       case syntax::StepKind::Award:
       case syntax::StepKind::Freeze:
       case syntax::StepKind::SecondFactor:
@@ -307,11 +500,13 @@ class Lowerer {
     return static_cast<int32_t>(journey_->steps.size() - 1);
   }
 
-  int32_t LowerFunction(const std::string& name, const Expr& expr) {
+  // `to_decimal`: an int value written where a decimal goes.
+  int32_t LowerFunction(const std::string& name, const Expr& expr,
+                        bool to_decimal = false) {
     ir::Function function;
     function.name = name;
     body_ = &function.body;
-    LowerExpr(expr);
+    LowerOperand(expr, to_decimal);
     body_ = nullptr;
     function.result = function.body.back().type;
     program_.functions.push_back(std::move(function));
@@ -362,7 +557,9 @@ class Lowerer {
       }
       case RefKind::EventField:
       case RefKind::LocalField: {
-        const ir::EventType& event = program_.events[journey_event_];
+        int32_t record =
+            info.ref == RefKind::EventField ? current_event_ : locals_event_;
+        const ir::EventType& event = program_.events[record];
         const ir::Field& field = event.fields[info.index];
         ir::Base base =
             info.ref == RefKind::EventField ? ir::Base::Event : ir::Base::Local;
@@ -561,6 +758,11 @@ class Lowerer {
   std::vector<ir::Inst>* body_ = nullptr;
   ir::Journey* journey_ = nullptr;
   int32_t journey_event_ = -1;
+  // The event types `EventField` and `LocalField` references read: the
+  // trigger's, except in a `wait for` filter and the block it runs.
+  int32_t current_event_ = -1;
+  int32_t locals_event_ = -1;
+  int32_t arrived_event_ = -1;  // see ir::Step::arrived_event
   std::map<const syntax::Step*, std::string> step_names_;
   std::set<std::string> taken_names_;
 };

@@ -127,13 +127,58 @@ class RunnabilityCheck {
       if (trigger.where) CheckExpr(*trigger.where);
     }
     for (const syntax::ExitRule& exit : journey.exits) {
-      if (exit.condition) Report(exit.span, "conditional exits");
+      if (exit.condition) CheckExpr(*exit.condition);
     }
-    if (journey.reentry_span) Report(*journey.reentry_span, "`reentry` rules");
-    if (journey.holdout) Report(journey.holdout->span, "holdouts");
-    for (const auto& goal : journey.goals) Report(goal.span, "goals");
+    if (journey.reentry_after) CheckLength(*journey.reentry_after);
+    if (journey.holdout && journey.holdout->kind != ExprKind::Percent) {
+      Report(journey.holdout->span, "holdouts other than a percentage");
+    }
+    for (const auto& goal : journey.goals) {
+      if (goal.within) CheckLength(*goal.within);
+    }
     if (journey.policy) Report(journey.policy->span, "journey policies");
     CheckSteps(journey.steps);
+  }
+
+  // Lengths the engine counts in exact seconds.
+  void CheckLength(const Expr& length) {
+    if (length.kind == ExprKind::Duration) return;
+    if (length.kind == ExprKind::Calendar) {
+      return Report(length.span,
+                    "calendar lengths such as `1 month` in `within` and "
+                    "`reentry after` (use a duration such as `30d`)");
+    }
+    Report(length.span, "lengths other than a literal such as `3d`");
+  }
+
+  // A value written to a payload, the profile or an emitted event. Money
+  // and text take two words, which a computed value cannot return yet.
+  void CheckValue(const Expr& value) {
+    CheckExpr(value);
+    TypeKind kind = program_.Info(value).type.kind;
+    bool two_words = kind == TypeKind::Money || kind == TypeKind::String ||
+                     kind == TypeKind::Tz;
+    if (!two_words || value.kind == ExprKind::String ||
+        value.kind == ExprKind::Money) {
+      return;
+    }
+    sema::RefKind ref = program_.Info(value).ref;
+    bool stored = ref == sema::RefKind::ProfileField ||
+                  ref == sema::RefKind::EventField ||
+                  ref == sema::RefKind::LocalField ||
+                  ref == sema::RefKind::Aggregate;
+    if (!stored) {
+      Report(value.span,
+             "computed money and text values in payloads, `set` and `emit` "
+             "(use a literal or a stored value)");
+    }
+  }
+
+  void CheckRecordValues(const Expr& record, const char* what) {
+    if (record.kind != ExprKind::Record) {
+      return Report(record.span, what);
+    }
+    for (const auto& value : record.operands) CheckValue(*value);
   }
 
   void CheckSteps(const std::vector<syntax::Step>& steps) {
@@ -149,20 +194,59 @@ class RunnabilityCheck {
         CheckSteps(step.then_steps);
         CheckSteps(step.else_steps);
         return;
+      case syntax::StepKind::WaitFor: return CheckWaitFor(step);
+      case syntax::StepKind::Split:
+        for (const syntax::SplitArm& arm : step.arms) CheckSteps(arm.steps);
+        return;
       case syntax::StepKind::Send:
         if (step.best_of) Report(step.span, "`send best of`");
-        if (step.payload) Report(step.payload->span, "message payloads");
-        if (step.priority) Report(step.priority->span, "message priorities");
-        if (step.category) Report(step.category->span, "message categories");
+        if (step.payload) {
+          CheckRecordValues(*step.payload,
+                            "message payloads other than a record literal");
+        }
         if (step.override_policy) Report(step.span, "`override`");
         return;
+      case syntax::StepKind::Webhook:
+        if (step.payload) {
+          CheckRecordValues(*step.payload,
+                            "webhook payloads other than a record literal");
+        }
+        return;
+      case syntax::StepKind::Set: CheckValue(*step.expr); return;
+      case syntax::StepKind::Emit:
+        if (step.record) CheckRecordValues(*step.record, "emitted events");
+        return;
+      case syntax::StepKind::Task:
       case syntax::StepKind::Exit: return;
-      default:
-        Report(step.span, "steps other than `wait`, `if`, `send` and `exit`");
+      case syntax::StepKind::Award:
+      case syntax::StepKind::Freeze:
+      case syntax::StepKind::SecondFactor:
+        Report(step.span,
+               "loyalty and security steps (`award`, `freeze account`, "
+               "`require second factor`)");
         return;
     }
   }
 
+  void CheckWaitFor(const syntax::Step& step) {
+    CheckLength(*step.expr);
+    if (step.condition) CheckExpr(*step.condition);
+    // An instance keeps one received event; a `wait for ... as` inside the
+    // block of another would need two.
+    bool nested = step.alias && inside_arrived_block_;
+    if (nested) {
+      Report(step.span,
+             "`wait for ... as` steps inside the block of another `wait for "
+             "... as`");
+    }
+    bool saved = inside_arrived_block_;
+    if (step.alias) inside_arrived_block_ = true;
+    CheckSteps(step.then_steps);
+    inside_arrived_block_ = saved;
+    CheckSteps(step.else_steps);
+  }
+
+  bool inside_arrived_block_ = false;
   const sema::CheckedProgram& program_;
   diag::DiagnosticEngine& diagnostics_;
   int reported_ = 0;

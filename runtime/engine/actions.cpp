@@ -22,24 +22,82 @@ std::string ActionId(std::string_view profile, std::string_view journey,
   return common::Hex64(Fnv1a64(key));
 }
 
-std::string FormatSendLine(const SendAction& send) {
-  // `ordered_json` keeps keys in insertion order, which is the contract's
-  // order; its number and string output does not depend on the locale.
-  nlohmann::ordered_json line = nlohmann::ordered_json::object();
-  line["kind"] = "send";
-  line["id"] = send.id;
-  line["at"] = common::FormatTime(send.at);
-  line["profile"] = send.profile;
+namespace {
+
+using Line = nlohmann::ordered_json;
+
+// `ordered_json` keeps keys in insertion order, which is the contract's
+// order; its number and string output does not depend on the locale.
+Line Start(const char* kind, const SendAction& action) {
+  Line line = Line::object();
+  line["kind"] = kind;
+  line["id"] = action.id;
+  line["at"] = common::FormatTime(action.at);
+  line["profile"] = action.profile;
+  return line;
+}
+
+void AddOrigin(Line& line, const SendAction& action) {
+  line["journey"] = action.journey;
+  line["step"] = action.step->name;
+}
+
+std::string Finish(const Line& line) {
+  return line.dump(-1, ' ', false, Line::error_handler_t::replace);
+}
+
+Line StartMessage(const char* kind, const SendAction& send) {
+  Line line = Start(kind, send);
   line["channel"] = send.step->channel;
   line["template"] = send.step->template_name;
-  line["journey"] = send.journey;
-  line["step"] = send.step->name;
-  // TODO: the IR has no message category or payload yet; every send is
-  // "marketing" with an empty payload until `ir::Step` carries both.
-  line["category"] = "marketing";
-  line["payload"] = nlohmann::ordered_json::object();
-  return line.dump(-1, ' ', false,
-                   nlohmann::ordered_json::error_handler_t::replace);
+  AddOrigin(line, send);
+  return line;
+}
+
+}  // namespace
+
+std::string FormatSendLine(const SendAction& send) {
+  Line line = StartMessage("send", send);
+  const std::string& category = send.step->category;
+  line["category"] = category.empty() ? "marketing" : category;
+  if (!send.step->priority.empty()) line["priority"] = send.step->priority;
+  line["payload"] = send.payload;
+  return Finish(line);
+}
+
+std::string FormatSuppressedLine(const SendAction& send,
+                                 std::string_view reason,
+                                 std::string_view detail) {
+  Line line = StartMessage("suppressed", send);
+  line["reason"] = reason;
+  line["detail"] = detail;
+  return Finish(line);
+}
+
+std::string FormatTaskLine(const SendAction& task) {
+  Line line = Start("task", task);
+  line["system"] = task.step->system;
+  line["text"] = task.step->text;
+  line["team"] = task.step->team;
+  AddOrigin(line, task);
+  return Finish(line);
+}
+
+std::string FormatWebhookLine(const SendAction& webhook) {
+  Line line = Start("webhook", webhook);
+  line["webhook"] = webhook.step->text;
+  AddOrigin(line, webhook);
+  line["payload"] = webhook.payload;
+  return Finish(line);
+}
+
+std::string FormatEventLine(const SendAction& event,
+                            std::string_view wire_name) {
+  Line line = Start("event", event);
+  line["event"] = wire_name;
+  AddOrigin(line, event);
+  line["properties"] = event.payload;
+  return Finish(line);
 }
 
 }  // namespace parcours::engine

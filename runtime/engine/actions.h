@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
@@ -21,18 +22,45 @@ using common::Fnv1a64;
 std::string ActionId(std::string_view profile, std::string_view journey,
                      int64_t instance_seq, std::string_view step);
 
-// What a `send` line says.
+// What an action line says: the step that decided it and, for sends,
+// webhooks and emitted events, the values it computed.
 struct SendAction {
   std::string_view id;
   int64_t at = 0;
   std::string_view profile;
   std::string_view journey;
-  const ir::Step* step = nullptr;  // a Send step
+  const ir::Step* step = nullptr;
+  nlohmann::ordered_json payload = nlohmann::ordered_json::object();
 };
 
+// Every line is compact JSON, keys in the order shown, times in UTC with
+// a Z. A send:
 // {"kind":"send","id":...,"at":...,"profile":...,"channel":...,
-//  "template":...,"journey":...,"step":...,"category":...,"payload":{}}
-// compact, keys in that order, time in UTC with a Z.
+//  "template":...,"journey":...,"step":...,"category":...,
+//  ["priority":...,] "payload":{...}}
+// `category` is "marketing" unless the step names one; `priority` appears
+// only when the step names one.
 std::string FormatSendLine(const SendAction& send);
+
+// A send that did not happen (contracts.md "Actions out"):
+// {"kind":"suppressed","id":...,"at":...,"profile":...,"channel":...,
+//  "template":...,"journey":...,"step":...,"reason":...,"detail":...}
+std::string FormatSuppressedLine(const SendAction& send,
+                                 std::string_view reason,
+                                 std::string_view detail);
+
+// {"kind":"task","id":...,"at":...,"profile":...,"system":...,"text":...,
+//  "team":...,"journey":...,"step":...}
+std::string FormatTaskLine(const SendAction& task);
+
+// {"kind":"webhook","id":...,"at":...,"profile":...,"webhook":...,
+//  "journey":...,"step":...,"payload":{...}}
+std::string FormatWebhookLine(const SendAction& webhook);
+
+// An event a journey emitted, as it is applied to the profile:
+// {"kind":"event","id":...,"at":...,"profile":...,"event":<wire name>,
+//  "journey":...,"step":...,"properties":{...}}
+std::string FormatEventLine(const SendAction& event,
+                            std::string_view wire_name);
 
 }  // namespace parcours::engine

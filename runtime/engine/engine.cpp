@@ -6,8 +6,10 @@
 
 #include "compiler/ir/semantics.h"
 #include "runtime/common/check.h"
+#include "runtime/common/decimal_text.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
+#include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
 
 namespace parcours::engine {
@@ -58,6 +60,7 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
     }
   }
+  IndexAttributeReaders();
 }
 
 int64_t Engine::Now() const {
@@ -79,7 +82,17 @@ void Engine::AdvanceClock(int64_t time) {
     const ir::Step& wait =
         program_.journeys[woken.journey].steps[instance->step];
     ++counters_.timers_fired;
-    RunInstance(*woken.profile, woken.journey, wait.next, due->wake_at);
+    std::string exit_reason =
+        ExitWhenHolds(*woken.profile, woken.journey, due->wake_at);
+    if (!exit_reason.empty()) {
+      EndInstance(*woken.profile, woken.journey, exit_reason, "engine");
+      continue;
+    }
+    // A `wait for` whose time ran out goes on with its `else` block.
+    int32_t next =
+        wait.kind == ir::StepKind::WaitFor ? wait.else_next : wait.next;
+    RunInstance(*woken.profile, woken.journey, next, due->wake_at);
+    Settle(*woken.profile);
   }
   state_.set_clock(target);
 }
@@ -99,6 +112,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   } else {
     ApplyTrack(profile, event);
   }
+  Settle(profile);
 
   state_.AddProcessed(event.key, true);
   return true;
@@ -127,6 +141,7 @@ void Engine::ApplyIdentify(store::Profile& profile,
   // Segments read attributes too, so a changed trait can change them.
   RecomputeSegments(profile, program_.segments_on_identify);
   state_.MarkRecordDirty(profile);
+  ExitOnConditions(profile, -1);
   TriggerSegmentJourneys(profile);
 }
 
@@ -140,9 +155,13 @@ void Engine::ApplyTrack(store::Profile& profile,
   RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
 
-  // Exits before triggers: an event that ends a journey and starts one
-  // (possibly the same) leaves first, then enters afresh.
+  // Goals, then exits, before triggers: an event that ends a journey and
+  // starts one (possibly the same) leaves first, then enters afresh. An
+  // instance still live after them may be waiting for this event.
+  ReachGoals(profile, event.event_type);
   ExitJourneys(profile, event.event_type);
+  ExitOnConditions(profile, event.event_type);
+  ResumeWaitsFor(profile, event);
   TriggerJourneys(profile, event);
   TriggerSegmentJourneys(profile);
 }
@@ -156,7 +175,7 @@ void Engine::TriggerSegmentJourneys(store::Profile& profile) {
     const auto& journeys =
         flip.entered ? entered_by_[flip.segment] : left_by_[flip.segment];
     for (int32_t journey : journeys) {
-      if (state_.FindInstance(profile, journey) != nullptr) continue;
+      if (!MayEnter(profile, journey)) continue;
       const ir::Journey& definition = program_.journeys[journey];
       if (definition.trigger_filter != -1) {
         ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
@@ -170,6 +189,15 @@ void Engine::TriggerSegmentJourneys(store::Profile& profile) {
 void Engine::Enter(store::Profile& profile, int32_t journey,
                    common::Record locals) {
   const ir::Journey& definition = program_.journeys[journey];
+  // Under `reentry after`, a contact still inside starts over: the old
+  // instance and its timer end first, so one schedule stays live.
+  if (state_.FindInstance(profile, journey) != nullptr) {
+    EndInstance(profile, journey, "left to enter again (`reentry after`)",
+                "engine");
+  }
+  profile.last_entered.resize(program_.journeys.size());
+  profile.last_entered[journey] = Now();
+  state_.MarkRecordDirty(profile);
   auto instance = std::make_unique<store::Instance>();
   instance->journey = journey;
   instance->seq = state_.TakeSeq();
@@ -177,7 +205,8 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
   instance->locals = std::move(locals);
   state_.AddInstance(profile, std::move(instance));
   ++counters_.entries;
-  Log(profile, journey, -1, "entered");
+  Log(profile, journey, -1,
+      IsHeldOut(profile.id, definition) ? "entered (holdout)" : "entered");
   RunInstance(profile, journey, definition.entry, Now());
 }
 
@@ -239,8 +268,8 @@ void Engine::TriggerJourneys(store::Profile& profile,
     const ir::Journey& definition = program_.journeys[journey];
 
     // One instance per profile and journey: while one is live, the
-    // trigger is ignored.
-    if (state_.FindInstance(profile, journey) != nullptr) continue;
+    // trigger is ignored, unless `reentry after` lets it start over.
+    if (!MayEnter(profile, journey)) continue;
     if (definition.trigger_filter != -1) {
       ir::Frame frame{profile.record.data(), event.record.data(), nullptr,
                       Now()};
@@ -272,8 +301,8 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         step = current.next;
         continue;
       case ir::StepKind::If: {
-        ir::Frame frame{profile.record.data(), nullptr, instance->locals.data(),
-                        time};
+        ir::Frame frame{profile.record.data(), nullptr,
+                        LocalsFor(*instance, current).data(), time};
         bool holds = evaluator_.Call(current.condition, frame) != 0;
         step = holds ? current.next : current.else_next;
         continue;
@@ -295,6 +324,22 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
             profile, journey, step,
             NextLocalTime(time, current.clock_seconds, TimeZone(profile)));
         return;
+      case ir::StepKind::WaitFor:
+        state_.Schedule(profile, journey, step,
+                        common::AddSeconds(time, current.wait_seconds));
+        return;
+      case ir::StepKind::Split:
+        step =
+            current.arms[ChooseArm(profile.id, definition.name, current.arms)]
+                .entry;
+        continue;
+      case ir::StepKind::Set:
+      case ir::StepKind::Emit:
+      case ir::StepKind::Task:
+      case ir::StepKind::Webhook:
+        RunAction(profile, journey, *instance, step, time);
+        step = current.next;
+        continue;
       case ir::StepKind::Exit: break;
     }
     break;
@@ -325,7 +370,16 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
   send.profile = profile.id;
   send.journey = definition.name;
   send.step = &definition.steps[step];
-  state_.Emit(id, FormatSendLine(send));
+  send.payload = Payload(profile, instance, definition.steps[step], time);
+  // A holdout contact goes through the journey but hears nothing.
+  if (IsHeldOut(profile.id, definition)) {
+    std::string detail = "holdout " +
+                         common::FormatScaled(definition.holdout, 6) +
+                         "% of journey `" + definition.name + "`";
+    state_.Emit(id, FormatSuppressedLine(send, "holdout", detail));
+  } else {
+    state_.Emit(id, FormatSendLine(send));
+  }
   ++counters_.sends;
 }
 

@@ -7,6 +7,8 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <nlohmann/json.hpp>
 #include <vector>
 
 #include "compiler/ir/evaluator.h"
@@ -17,10 +19,11 @@
 namespace parcours::engine {
 
 struct EngineCounters {
-  int64_t sends = 0;
+  int64_t sends = 0;  // action lines of every kind
   int64_t timers_fired = 0;
   int64_t entries = 0;
   int64_t exits = 0;
+  int64_t goals = 0;
 };
 
 class Engine {
@@ -82,6 +85,54 @@ class Engine {
            std::string message);
 
   int64_t Now() const;
+
+  // --- Journey rules and action steps (journey_steps.cpp) ---
+
+  // Whether `journey`'s trigger may start it for `profile` now, under its
+  // reentry rule.
+  bool MayEnter(store::Profile& profile, int32_t journey);
+  // Ends the live instance: its timer dies with it; logs `message`.
+  void EndInstance(store::Profile& profile, int32_t journey,
+                   const std::string& message, const char* component);
+  void ReachGoals(store::Profile& profile, int32_t event_type);
+  // `exit on E where ...` for `event_type` (-1: none) and `exit when ...`.
+  void ExitOnConditions(store::Profile& profile, int32_t event_type);
+  // The reason the first holding `exit when` gives, or empty.
+  std::string ExitWhenHolds(store::Profile& profile, int32_t journey,
+                            int64_t time);
+  // Moves on the instances that wait for this event.
+  void ResumeWaitsFor(store::Profile& profile,
+                      const ingest::DecodedEvent& event);
+  // The record a step's functions read as their locals.
+  const common::Record& LocalsFor(const store::Instance& instance,
+                                  const ir::Step& step) const;
+  void RunAction(store::Profile& profile, int32_t journey,
+                 store::Instance& instance, int32_t step, int64_t time);
+  void RunSet(store::Profile& profile, const store::Instance& instance,
+              const ir::Step& step, int64_t time);
+  void RunEmit(store::Profile& profile, int32_t journey,
+               const store::Instance& instance, int32_t step, int64_t time);
+  nlohmann::ordered_json Payload(const store::Profile& profile,
+                                 const store::Instance& instance,
+                                 const ir::Step& step, int64_t time) const;
+  // Writes `value` into `out` at `offset` (and its presence word, when
+  // `presence` >= 0); returns whether it is present.
+  bool WriteValue(const ir::StepValue& value, const store::Profile& profile,
+                  const store::Instance& instance, const ir::Step& step,
+                  int64_t time, common::Record& out, int32_t offset,
+                  int32_t presence) const;
+  // Starts the journeys of segment flips and applies emitted events until
+  // none is left, or the chain is too long (a loop of emits).
+  void Settle(store::Profile& profile);
+  void IndexAttributeReaders();
+
+  struct EmittedEvent {
+    int32_t event_type;
+    common::Record record;
+  };
+  std::deque<EmittedEvent> emitted_;
+  // By profile attribute: the segments whose predicate reads it.
+  std::vector<std::vector<int32_t>> segments_by_attribute_;
 
   // The IANA zone of `profile`, from the program's `tz` attribute; empty
   // (UTC) when there is none.

@@ -136,6 +136,15 @@ void State::Schedule(Profile& profile, int32_t journey, int32_t step,
   MarkInstanceDirty(profile, journey);
 }
 
+void State::Unschedule(Profile& profile, int32_t journey) {
+  Instance* instance = FindInstance(profile, journey);
+  PARCOURS_CHECK(instance != nullptr, "unscheduling a missing instance");
+  if (!instance->wake_at) return;
+  timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+  instance->wake_at.reset();
+  MarkInstanceDirty(profile, journey);
+}
+
 std::optional<TimerKey> State::FirstTimer() const {
   if (timers_.empty()) return std::nullopt;
   return timers_.begin()->first;

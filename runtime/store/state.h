@@ -29,6 +29,10 @@ struct Instance {
   std::optional<int64_t> wake_at;
   int64_t entered_at = 0;
   common::Record locals;  // a copy of the trigger event's record
+  // The event a `wait for E as x` received, read by the block it runs;
+  // `arrived_event` is its type, -1 while there is none.
+  int32_t arrived_event = -1;
+  common::Record arrived;
 };
 
 struct Profile {
@@ -38,6 +42,10 @@ struct Profile {
   // The live instance per journey index, or null. Empty until the profile
   // first enters a journey.
   std::vector<std::unique_ptr<Instance>> instances;
+
+  // By journey index: when the profile last entered it, for `reentry`
+  // rules; empty until it first enters any. Saved with the record.
+  std::vector<std::optional<int64_t>> last_entered;
 
   // What changed since the last save (maintained by `State`).
   bool record_dirty = false;
@@ -125,6 +133,9 @@ class State {
   // Makes the instance wait at `step` until `wake_at`.
   void Schedule(Profile& profile, int32_t journey, int32_t step,
                 int64_t wake_at);
+
+  // Cancels the instance's pending timer, if any; it stays at its step.
+  void Unschedule(Profile& profile, int32_t journey);
 
   // The earliest pending timer, if any.
   std::optional<TimerKey> FirstTimer() const;

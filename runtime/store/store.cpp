@@ -7,6 +7,7 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
+#include "runtime/store/journey_state.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -53,6 +54,12 @@ constexpr const char* kMigrations[] = {
     )sql",
     R"sql(
       CREATE TABLE dead_letters(key TEXT PRIMARY KEY) WITHOUT ROWID;
+    )sql",
+    // Journey rules: when each profile last entered each journey (for
+    // `reentry`), and the event a `wait for ... as x` received.
+    R"sql(
+      ALTER TABLE profiles ADD COLUMN entries TEXT NOT NULL DEFAULT '{}';
+      ALTER TABLE instances ADD COLUMN arrived TEXT;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -159,6 +166,24 @@ void LoadSegments(State& state, const JsonValue& segments, Profile& profile) {
     if (value == nullptr) continue;
     (void)DecodeSlot(*value, ir::Type::Bool, segment.offset, profile.record);
   }
+}
+
+void LoadEntries(State& state, const JsonValue& entries, Profile& profile) {
+  for (const std::string& journey :
+       DecodeEntries(state.program(), entries, profile)) {
+    Warn(state, profile.id,
+         "stored entry time of journey `" + journey +
+             "` is not a time; the journey counts as never entered");
+  }
+}
+
+Status LoadArrived(const ir::Program& program, const std::string& text,
+                   Instance& instance) {
+  JsonValue arrived;
+  Status status = ParseColumn(text, "received event", arrived);
+  if (!status.ok()) return status;
+  std::string problem = DecodeArrived(program, arrived, instance);
+  return problem.empty() ? Status::Ok() : Status::Error(problem);
 }
 
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {
@@ -270,14 +295,14 @@ Status Store::PrepareStatements() {
   };
   const Wanted wanted[] = {
       {&upsert_profile_,
-       "INSERT INTO profiles(id, attrs, aggregates, segments) "
-       "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET "
+       "INSERT INTO profiles(id, attrs, aggregates, segments, entries) "
+       "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
        "attrs = excluded.attrs, aggregates = excluded.aggregates, "
-       "segments = excluded.segments"},
+       "segments = excluded.segments, entries = excluded.entries"},
       {&upsert_instance_,
        "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
-       "step_name, wake_at, entered_at, locals) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"},
+       "step_name, wake_at, entered_at, locals, arrived) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&delete_instance_,
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
       {&insert_processed_,
@@ -334,7 +359,8 @@ Status Store::LoadMeta(State& state) {
 
 Status Store::LoadProfiles(State& state) {
   Expected<Statement> select = db_.Prepare(
-      "SELECT id, attrs, aggregates, segments FROM profiles ORDER BY id");
+      "SELECT id, attrs, aggregates, segments, entries FROM profiles "
+      "ORDER BY id");
   if (!select.ok()) return select.status();
   for (;;) {
     Expected<bool> row = select->Step();
@@ -353,8 +379,13 @@ Status Store::LoadProfiles(State& state) {
     if (status.ok()) {
       status = ParseColumn(select->Text(3), what + " segments", segments);
     }
+    JsonValue entries;
+    if (status.ok()) {
+      status = ParseColumn(select->Text(4), what + " entries", entries);
+    }
     if (!status.ok()) return status;
 
+    LoadEntries(state, entries, *profile);
     LoadAttributes(state, attrs, *profile);
     LoadAggregates(state, aggregates, *profile);
     LoadSegments(state, segments, *profile);
@@ -371,8 +402,8 @@ Status Store::LoadInstances(State& state) {
   }
 
   Expected<Statement> select = db_.Prepare(
-      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals "
-      "FROM instances ORDER BY seq");
+      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals, "
+      "arrived FROM instances ORDER BY seq");
   if (!select.ok()) return select.status();
   for (;;) {
     Expected<bool> row = select->Step();
@@ -414,6 +445,24 @@ Status Store::LoadInstances(State& state) {
       if (value != nullptr) {
         (void)DecodeField(*value, field, instance->locals);
       }
+    }
+
+    if (!select->IsNull(7)) {
+      status = LoadArrived(program, select->Text(7), *instance);
+      if (!status.ok()) {
+        return status.WithContext("profile `" + profile_id + "`");
+      }
+    }
+
+    // The block the instance waits in reads the event it received; without
+    // it (a changed program, or a damaged row) the steps cannot run.
+    int32_t wanted = definition.steps[step].arrived_event;
+    if (wanted != -1 && instance->arrived_event != wanted) {
+      state.CountUnloadedInstance();
+      Warn(state, profile_id,
+           "instance of journey `" + journey_name + "` at step `" + step_name +
+               "` lacks the event its `wait for` received; not loaded");
+      continue;
     }
 
     // Sequence numbers stay unique even if `meta` lags behind the rows.
@@ -536,6 +585,7 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
   upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
   upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
+  upsert_profile_.BindText(5, Dump(EncodeEntries(program, profile)));
   return upsert_profile_.Run();
 }
 
@@ -567,6 +617,11 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     upsert_instance_.BindInt(7, instance->entered_at);
     upsert_instance_.BindText(
         8, Dump(EncodeLocals(locals_type, instance->locals)));
+    if (instance->arrived_event >= 0) {
+      upsert_instance_.BindText(9, Dump(EncodeArrived(program, *instance)));
+    } else {
+      upsert_instance_.BindNull(9);
+    }
     Status status = upsert_instance_.Run();
     if (!status.ok()) return status;
   }

@@ -1,0 +1,351 @@
+// The engine's journey rules (reentry, goals, conditional exits, `wait
+// for`) and its action steps (`set`, `emit`, `task`, `call webhook`).
+#include <string>
+#include <utility>
+
+#include "runtime/common/check.h"
+#include "runtime/common/time_text.h"
+#include "runtime/engine/actions.h"
+#include "runtime/engine/engine.h"
+#include "runtime/store/value_json.h"
+
+namespace parcours::engine {
+
+namespace {
+
+// Emitted events and the segment changes of `set` that one input may set
+// off, one after another, before the engine calls it a loop.
+constexpr int kMaxChain = 100;
+
+bool InstanceOf(store::Profile& profile, int32_t journey) {
+  return static_cast<size_t>(journey) < profile.instances.size() &&
+         profile.instances[journey] != nullptr;
+}
+
+std::string Duration(int64_t seconds) { return std::to_string(seconds) + "s"; }
+
+}  // namespace
+
+void Engine::IndexAttributeReaders() {
+  segments_by_attribute_.assign(program_.profile.size(), {});
+  for (size_t a = 0; a < program_.profile.size(); ++a) {
+    const ir::Field& field = program_.profile[a];
+    int32_t first = field.offset;
+    int32_t last = field.offset + ir::WordCount(field.type) - 1;
+    for (size_t s = 0; s < program_.segments.size(); ++s) {
+      const ir::Function& predicate =
+          program_.functions[program_.segments[s].predicate];
+      for (const ir::Inst& inst : predicate.body) {
+        bool reads =
+            (inst.op == ir::Op::Load || inst.op == ir::Op::IsPresent) &&
+            inst.base == ir::Base::Profile &&
+            ((inst.imm >= first && inst.imm <= last) ||
+             inst.imm == field.presence_offset);
+        if (reads) {
+          segments_by_attribute_[a].push_back(static_cast<int32_t>(s));
+          break;
+        }
+      }
+    }
+  }
+}
+
+bool Engine::MayEnter(store::Profile& profile, int32_t journey) {
+  const ir::Journey& definition = program_.journeys[journey];
+  bool inside = InstanceOf(profile, journey);
+  std::optional<int64_t> last;
+  if (static_cast<size_t>(journey) < profile.last_entered.size()) {
+    last = profile.last_entered[journey];
+  }
+
+  switch (definition.reentry) {
+    case ir::Reentry::AfterLeaving: return !inside;
+    case ir::Reentry::Never: return !inside && !last;
+    case ir::Reentry::After:
+      // Measured from the previous entry, whether or not it has left.
+      return !last || Now() - *last >= definition.reentry_seconds;
+  }
+  return false;
+}
+
+void Engine::EndInstance(store::Profile& profile, int32_t journey,
+                         const std::string& message, const char* component) {
+  const ir::Journey& definition = program_.journeys[journey];
+  store::Instance* instance = state_.FindInstance(profile, journey);
+  PARCOURS_CHECK(instance != nullptr, "ending a missing instance");
+
+  store::LogRow row;
+  row.at = Now();
+  row.level = "info";
+  row.component = component;
+  row.profile = profile.id;
+  row.journey = definition.name;
+  if (instance->step >= 0) row.step = definition.steps[instance->step].name;
+  row.message = message;
+  state_.Log(std::move(row));
+
+  state_.RemoveInstance(profile, journey);
+  ++counters_.exits;
+}
+
+void Engine::ReachGoals(store::Profile& profile, int32_t event_type) {
+  for (size_t j = 0; j < program_.journeys.size(); ++j) {
+    auto journey = static_cast<int32_t>(j);
+    if (!InstanceOf(profile, journey)) continue;
+    const ir::Journey& definition = program_.journeys[j];
+    int64_t inside_for = Now() - profile.instances[j]->entered_at;
+    for (const ir::Goal& goal : definition.goals) {
+      if (goal.event != event_type) continue;
+      if (goal.within_seconds >= 0 && inside_for > goal.within_seconds) {
+        continue;
+      }
+      ++counters_.goals;
+      EndInstance(profile, journey,
+                  "goal reached: `" + program_.events[goal.event].name +
+                      "` after " + Duration(inside_for),
+                  "goal");
+      break;
+    }
+  }
+}
+
+std::string Engine::ExitWhenHolds(store::Profile& profile, int32_t journey,
+                                  int64_t time) {
+  const ir::Journey& definition = program_.journeys[journey];
+  ir::Frame frame{profile.record.data(), nullptr, nullptr, time};
+  for (size_t e = 0; e < definition.conditional_exits.size(); ++e) {
+    const ir::ConditionalExit& exit = definition.conditional_exits[e];
+    if (exit.event != -1) continue;
+    if (evaluator_.Call(exit.condition, frame) != 0) {
+      return "exited: its `exit when` condition held";
+    }
+  }
+  return "";
+}
+
+void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type) {
+  for (size_t j = 0; j < program_.journeys.size(); ++j) {
+    auto journey = static_cast<int32_t>(j);
+    if (!InstanceOf(profile, journey)) continue;
+    const ir::Journey& definition = program_.journeys[j];
+    ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+    std::string reason;
+    for (const ir::ConditionalExit& exit : definition.conditional_exits) {
+      if (exit.event == -1 || exit.event != event_type) continue;
+      if (evaluator_.Call(exit.condition, frame) != 0) {
+        reason = "exited on `" + program_.events[exit.event].name +
+                 "`: its `where` condition held";
+        break;
+      }
+    }
+    if (reason.empty()) reason = ExitWhenHolds(profile, journey, Now());
+    if (!reason.empty()) EndInstance(profile, journey, reason, "engine");
+  }
+}
+
+void Engine::ResumeWaitsFor(store::Profile& profile,
+                            const ingest::DecodedEvent& event) {
+  for (size_t j = 0; j < program_.journeys.size(); ++j) {
+    auto journey = static_cast<int32_t>(j);
+    if (!InstanceOf(profile, journey)) continue;
+    store::Instance& instance = *profile.instances[j];
+    // Only a wait still pending: its timeout has not fired.
+    if (instance.step < 0 || !instance.wake_at) continue;
+    const ir::Step& wait = program_.journeys[j].steps[instance.step];
+    if (wait.kind != ir::StepKind::WaitFor) continue;
+    if (wait.event_type != event.event_type) continue;
+    if (wait.condition != -1) {
+      ir::Frame frame{profile.record.data(), event.record.data(),
+                      LocalsFor(instance, wait).data(), Now()};
+      if (evaluator_.Call(wait.condition, frame) == 0) continue;
+    }
+
+    // The event cancels the timeout at once; the block that follows reads
+    // the event through its alias (a nested block keeps the outer one's).
+    state_.Unschedule(profile, journey);
+    if (wait.arrived_event == -1) {
+      instance.arrived_event = event.event_type;
+      instance.arrived = event.record;
+    }
+    RunInstance(profile, journey, wait.next, Now());
+  }
+}
+
+const common::Record& Engine::LocalsFor(const store::Instance& instance,
+                                        const ir::Step& step) const {
+  if (step.arrived_event == -1) return instance.locals;
+  // Loading refuses an instance whose received event does not fit.
+  PARCOURS_CHECK(instance.arrived_event == step.arrived_event,
+                 "a step reads a received event the instance lacks");
+  return instance.arrived;
+}
+
+bool Engine::WriteValue(const ir::StepValue& value,
+                        const store::Profile& profile,
+                        const store::Instance& instance, const ir::Step& step,
+                        int64_t time, common::Record& out, int32_t offset,
+                        int32_t presence) const {
+  bool present = true;
+  switch (value.source) {
+    case ir::ValueSource::Function: {
+      ir::Frame frame{profile.record.data(), nullptr,
+                      LocalsFor(instance, step).data(), time};
+      out.Set(offset, evaluator_.Call(value.function, frame));
+      break;
+    }
+    case ir::ValueSource::Load: {
+      const common::Record& source = value.base == ir::Base::Profile
+                                         ? profile.record
+                                         : LocalsFor(instance, step);
+      if (value.presence >= 0 && source.Get(value.presence) == 0) {
+        present = false;
+      } else if (value.type == ir::Type::String) {
+        out.SetString(offset, source.GetString(value.offset));
+      } else {
+        for (int w = 0; w < ir::WordCount(value.type); ++w) {
+          out.Set(offset + w, source.Get(value.offset + w));
+        }
+      }
+      break;
+    }
+    case ir::ValueSource::Constant:
+      if (value.type == ir::Type::String) {
+        out.SetString(offset, value.text);
+      } else {
+        out.Set(offset, value.imm);
+        if (value.type == ir::Type::Money) out.Set(offset + 1, value.imm2);
+      }
+      break;
+    case ir::ValueSource::Absent: present = false; break;
+  }
+  if (presence >= 0) out.Set(presence, present ? 1 : 0);
+  return present;
+}
+
+nlohmann::ordered_json Engine::Payload(const store::Profile& profile,
+                                       const store::Instance& instance,
+                                       const ir::Step& step,
+                                       int64_t time) const {
+  nlohmann::ordered_json payload = nlohmann::ordered_json::object();
+  for (const ir::StepValue& value : step.values) {
+    common::Record scratch(2);
+    if (WriteValue(value, profile, instance, step, time, scratch, 0, -1)) {
+      payload[value.name] = store::EncodeSlot(scratch, value.type, 0);
+    } else {
+      payload[value.name] = nullptr;
+    }
+  }
+  return payload;
+}
+
+void Engine::RunAction(store::Profile& profile, int32_t journey,
+                       store::Instance& instance, int32_t step, int64_t time) {
+  const ir::Journey& definition = program_.journeys[journey];
+  const ir::Step& current = definition.steps[step];
+  if (current.kind == ir::StepKind::Set) {
+    return RunSet(profile, instance, current, time);
+  }
+  if (current.kind == ir::StepKind::Emit) {
+    return RunEmit(profile, journey, instance, step, time);
+  }
+
+  SendAction action;
+  std::string id =
+      ActionId(profile.id, definition.name, instance.seq, current.name);
+  action.id = id;
+  action.at = time;
+  action.profile = profile.id;
+  action.journey = definition.name;
+  action.step = &current;
+  if (current.kind == ir::StepKind::Task) {
+    state_.Emit(id, FormatTaskLine(action));
+  } else {
+    action.payload = Payload(profile, instance, current, time);
+    state_.Emit(id, FormatWebhookLine(action));
+  }
+  ++counters_.sends;
+}
+
+void Engine::RunSet(store::Profile& profile, const store::Instance& instance,
+                    const ir::Step& step, int64_t time) {
+  const ir::Field& field = program_.profile[step.attribute];
+  // Written through a copy, so that a value read from the profile itself
+  // never reads half-written words.
+  common::Record record = profile.record;
+  (void)WriteValue(step.values[0], profile, instance, step, time, record,
+                   field.offset, field.presence_offset);
+  profile.record = std::move(record);
+  state_.MarkRecordDirty(profile);
+  // The journeys of the segments this flips start once the current run
+  // has stopped (see `Settle`).
+  RecomputeSegments(profile, segments_by_attribute_[step.attribute]);
+}
+
+void Engine::RunEmit(store::Profile& profile, int32_t journey,
+                     const store::Instance& instance, int32_t step,
+                     int64_t time) {
+  const ir::Journey& definition = program_.journeys[journey];
+  const ir::Step& current = definition.steps[step];
+  const ir::EventType& type = program_.events[current.event_type];
+  common::Record record(type.record_words);
+  for (const ir::StepValue& value : current.values) {
+    const ir::Field& field = type.fields[value.field];
+    (void)WriteValue(value, profile, instance, current, time, record,
+                     field.offset, field.presence_offset);
+  }
+
+  SendAction action;
+  std::string id =
+      ActionId(profile.id, definition.name, instance.seq, current.name);
+  action.id = id;
+  action.at = time;
+  action.profile = profile.id;
+  action.journey = definition.name;
+  action.step = &current;
+  for (const ir::Field& field : type.fields) {
+    action.payload[field.wire_name] = store::EncodeField(record, field);
+  }
+  state_.Emit(id, FormatEventLine(action, type.wire_name));
+  ++counters_.sends;
+  emitted_.push_back({current.event_type, std::move(record)});
+}
+
+void Engine::Settle(store::Profile& profile) {
+  int chain = 0;
+  for (;;) {
+    if (flips_.empty() && emitted_.empty()) return;
+    if (++chain > kMaxChain) break;
+    if (!flips_.empty()) {
+      TriggerSegmentJourneys(profile);
+      continue;
+    }
+    ingest::DecodedEvent event;
+    event.kind = ingest::EventKind::Track;
+    event.user_id = profile.id;
+    event.timestamp = Now();
+    event.event_type = emitted_.front().event_type;
+    event.record = std::move(emitted_.front().record);
+    emitted_.pop_front();
+    ApplyTrack(profile, event);
+  }
+
+  // A loop: journeys emitting events (or setting attributes) that start
+  // each other. What is left is dropped, loudly.
+  store::LogRow row;
+  row.at = Now();
+  row.level = "warn";
+  row.component = "engine";
+  row.profile = profile.id;
+  row.message =
+      "stopped a chain of more than " + std::to_string(kMaxChain) +
+      " emitted events and segment changes; " +
+      std::to_string(emitted_.size()) +
+      " emitted events were not applied and the journeys of the last "
+      "segment changes did not start; look for journeys that emit or set "
+      "what starts each other";
+  state_.Log(std::move(row));
+  emitted_.clear();
+  flips_.clear();
+}
+
+}  // namespace parcours::engine

@@ -1,0 +1,35 @@
+// What the state file keeps for journey rules, as JSON keyed by name: when
+// a profile last entered each journey (`profiles.entries`, for `reentry`)
+// and the event a `wait for ... as x` received (`instances.arrived`, read
+// by the block that follows).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/ir/ir.h"
+#include "runtime/ingest/json_value.h"
+#include "runtime/store/state.h"
+#include "runtime/store/value_json.h"
+
+namespace parcours::store {
+
+// {"journey": "2025-01-01T10:00:00Z", ...} in journey order.
+OrderedJson EncodeEntries(const ir::Program& program, const Profile& profile);
+
+// Fills `profile.last_entered`. Journeys the program no longer has are
+// dropped; a journey with no stored entry was never entered. Returns the
+// journeys whose stored value is not a time (they count as never entered).
+std::vector<std::string> DecodeEntries(const ir::Program& program,
+                                       const ingest::JsonValue& entries,
+                                       Profile& profile);
+
+// {"event": "Name", "fields": {...}}: the type travels with the record,
+// so that a changed program can tell whether it still fits.
+OrderedJson EncodeArrived(const ir::Program& program, const Instance& instance);
+
+// Fills the instance's received event; returns what is wrong, or empty.
+std::string DecodeArrived(const ir::Program& program,
+                          const ingest::JsonValue& arrived, Instance& instance);
+
+}  // namespace parcours::store

@@ -1,0 +1,325 @@
+// Splits, holdouts, goals and the action steps (`set`, `emit`, `task`,
+// `call webhook`, send details) through the whole product, with exact
+// action lines, the JIT and the interpreter alike.
+#include <catch2/catch.hpp>
+#include <map>
+
+#include "runtime/common/hash.h"
+#include "tests/e2e/journey_test_support.h"
+
+namespace parcours {
+namespace {
+
+using testing::IdentifyLine;
+using testing::Scenario;
+using testing::Summaries;
+using testing::TrackLine;
+using Lines = std::vector<std::string>;
+
+const char kSplit[] = R"(module ab
+event CartUpdated "Cart Updated" { cart_id: string }
+
+journey ab {
+  on CartUpdated
+  holdout 20%
+  split control: 50% {
+    send email "control"
+  } treatment: 50% {
+    send push "treatment"
+  }
+}
+)";
+
+std::string Cart(const std::string& user, const std::string& id) {
+  return TrackLine("Cart Updated", user, id, "2025-01-01T10:00:00Z",
+                   R"({"cart_id":"k"})");
+}
+
+// "profile template-or-reason" for each line of `out`.
+std::map<std::string, std::string> ArmsOf(const std::string& out) {
+  std::map<std::string, std::string> arms;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto action = nlohmann::json::parse(line);
+    std::string arm = action["template"].get<std::string>();
+    if (action["kind"] == "suppressed") arm += " held out";
+    arms[action["profile"].get<std::string>()] = arm;
+  }
+  return arms;
+}
+
+// The documented rule, computed here on its own: FNV-1a 64 of the key,
+// modulo 100% in units of a millionth of a percent.
+int64_t BucketOf(const std::string& key) {
+  return static_cast<int64_t>(common::Fnv1a64(key) % 100'000'000);
+}
+
+TEST_CASE(
+    "split and holdout arms are pinned, and the same after a "
+    "restart") {
+  // Pinned: a change of hash, key or rule moves contacts between arms of
+  // running experiments, which must never happen silently.
+  const std::map<std::string, std::string> pinned = {
+      {"u1", "control"},   {"u2", "treatment held out"},
+      {"u3", "treatment"}, {"u4", "control"},
+      {"u5", "control"},   {"u6", "treatment"},
+      {"u7", "treatment"}, {"u8", "control"},
+  };
+
+  Scenario once("journey-split-once", kSplit);
+  std::string all;
+  for (int i = 1; i <= 8; ++i) {
+    all += Cart("u" + std::to_string(i), "c" + std::to_string(i));
+  }
+  CHECK(ArmsOf(once.Run(all)) == pinned);
+
+  // Half the contacts in one run, half in the next, on a reloaded state.
+  Scenario twice("journey-split-twice", kSplit);
+  std::string first, second;
+  for (int i = 1; i <= 8; ++i) {
+    std::string line = Cart("u" + std::to_string(i), "c" + std::to_string(i));
+    (i % 2 == 0 ? second : first) += line;
+  }
+  std::map<std::string, std::string> arms = ArmsOf(twice.Run(first));
+  for (const auto& [profile, arm] : ArmsOf(twice.Run(second))) {
+    arms[profile] = arm;
+  }
+  CHECK(arms == pinned);
+
+  // The pinned arms follow from the documented keys.
+  for (const auto& [profile, arm] : pinned) {
+    bool held_out = BucketOf(profile +
+                             "\x1f"
+                             "ab\x1f"
+                             "holdout") < 20'000'000;
+    bool control = BucketOf(profile +
+                            "\x1f"
+                            "ab\x1f"
+                            "control\x1f"
+                            "treatment") < 50'000'000;
+    INFO(profile);
+    CHECK(arm == std::string(control ? "control" : "treatment") +
+                     (held_out ? " held out" : ""));
+  }
+}
+
+TEST_CASE("a holdout contact enters, is logged, and sends nothing") {
+  Scenario scenario("journey-holdout", kSplit);
+  std::string out = scenario.Run(Cart("u2", "c2"));
+  auto line = nlohmann::json::parse(out);
+  CHECK(line["kind"] == "suppressed");
+  CHECK(line["reason"] == "holdout");
+  CHECK(line["detail"] == "holdout 20% of journey `ab`");
+  CHECK(line["channel"] == "push");
+  CHECK(line["template"] == "treatment");
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE profile = 'u2'") ==
+        "entered (holdout)");
+}
+
+TEST_CASE("a goal reached ends the instance and is counted") {
+  Scenario scenario("journey-goal", R"(module goal
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey recover {
+  on CartUpdated
+  goal OrderPlaced within 2d
+  wait 1d
+  first: send email "r1"
+  wait 3d
+  second: send email "r2"
+}
+)");
+  std::string order = R"({"total":10,"currency":"EUR"})";
+  std::string out = scenario.Run(
+      TrackLine("Cart Updated", "p1", "c1", "2025-01-01T10:00:00Z",
+                R"({"cart_id":"k"})") +
+          TrackLine("Cart Updated", "p2", "c2", "2025-01-01T10:00:00Z",
+                    R"({"cart_id":"k"})") +
+          TrackLine("Order Completed", "p1", "o1", "2025-01-02T12:00:00Z",
+                    order) +
+          // Past the goal's 2 days: not a conversion, the journey goes on.
+          TrackLine("Order Completed", "p2", "o2", "2025-01-03T11:00:00Z",
+                    order),
+      "2025-01-09T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-02T10:00:00Z send p1 recover.first",
+                              "2025-01-02T10:00:00Z send p2 recover.first",
+                              "2025-01-05T10:00:00Z send p2 recover.second",
+                          });
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(at || ' ' || profile || ' ' || step || ' ' "
+            "|| message, '; ') FROM log WHERE component = 'goal'") ==
+        "2025-01-02T12:00:00Z p1 wait2 goal reached: `OrderPlaced` after "
+        "93600s");
+}
+
+TEST_CASE(
+    "send details, tasks, webhooks and emitted events are exact "
+    "lines") {
+  Scenario scenario("journey-actions", R"(module actions
+profile { tier: string = "basic" }
+event OrderPlaced "Order Completed" { order_id: string, total: money }
+event Thanked "Thanked" { order_id: string, ratio: decimal, note: string? }
+
+journey receipt {
+  on OrderPlaced as order
+  mail: send email "receipt" priority high category transactional with {
+    total: order.total, orders: count(OrderPlaced), tier: profile.tier,
+    ratio: 1.5, note: "thanks", fee: 2.50 EUR
+  }
+  crm: task crm "call back" to "care"
+  hook: call webhook "erp" with { id: order.order_id }
+  thank: emit Thanked { order_id: order.order_id, ratio: 2 }
+}
+
+journey thanked {
+  on Thanked as t
+  send push "thanked" with { ratio: t.ratio, note: t.note }
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine("Order Completed", "p1", "o1", "2025-01-01T10:00:00Z",
+                R"({"order_id":"A-1","total":129.90,"currency":"EUR"})"));
+  std::vector<nlohmann::json> lines;
+  std::istringstream stream(out);
+  for (std::string line; std::getline(stream, line);) {
+    auto action = nlohmann::json::parse(line);
+    action.erase("id");  // a hash, checked for equality by the engines
+    lines.push_back(action);
+  }
+  REQUIRE(lines.size() == 5);
+  CHECK(lines[0].dump() ==
+        R"({"at":"2025-01-01T10:00:00Z","category":"transactional",)"
+        R"("channel":"email","journey":"receipt","kind":"send","payload":)"
+        R"({"fee":{"amount":"2.5","currency":"EUR"},"note":"thanks",)"
+        R"("orders":1,"ratio":"1.5","tier":"basic","total":{"amount":)"
+        R"("129.9","currency":"EUR"}},"priority":"high","profile":"p1",)"
+        R"("step":"mail","template":"receipt"})");
+  CHECK(lines[1].dump() ==
+        R"({"at":"2025-01-01T10:00:00Z","journey":"receipt","kind":"task",)"
+        R"("profile":"p1","step":"crm","system":"crm","team":"care",)"
+        R"("text":"call back"})");
+  CHECK(lines[2].dump() ==
+        R"({"at":"2025-01-01T10:00:00Z","journey":"receipt","kind":)"
+        R"("webhook","payload":{"id":"A-1"},"profile":"p1","step":"hook",)"
+        R"("webhook":"erp"})");
+  CHECK(lines[3].dump() ==
+        R"({"at":"2025-01-01T10:00:00Z","event":"Thanked","journey":)"
+        R"("receipt","kind":"event","profile":"p1","properties":{"note":)"
+        R"(null,"order_id":"A-1","ratio":"2"},"step":"thank"})");
+  // The emitted event starts its journey right after the emitting run.
+  CHECK(lines[4].dump() ==
+        R"({"at":"2025-01-01T10:00:00Z","category":"marketing","channel":)"
+        R"("push","journey":"thanked","kind":"send","payload":{"note":)"
+        R"(null,"ratio":"2"},"profile":"p1","step":"send1","template":)"
+        R"("thanked"})");
+
+  // Key order is the contract's.
+  CHECK(out.rfind(R"({"kind":"send","id":")", 0) == 0);
+  CHECK(out.find(R"("step":"mail","category":"transactional",)"
+                 R"("priority":"high","payload":{"total":)") !=
+        std::string::npos);
+}
+
+TEST_CASE("`set` flips a segment that starts another journey") {
+  Scenario scenario("journey-set", R"(module setter
+profile { active: bool = false, score: int = 0 }
+event OrderPlaced "Order Completed" { total: money }
+
+segment active = profile.active
+segment scored = profile.score >= 10
+
+journey activate {
+  on OrderPlaced
+  set profile.active = true
+  set profile.score = count(OrderPlaced) * 10
+  send email "activated"
+}
+
+journey welcome {
+  on entered(active)
+  send push "welcome_active"
+}
+
+journey scored_up {
+  on entered(scored)
+  send sms "scored"
+}
+)");
+  std::string out = scenario.Run(TrackLine("Order Completed", "p1", "o1",
+                                           "2025-01-01T10:00:00Z",
+                                           R"({"total":5,"currency":"EUR"})"));
+  // The run that set the attributes finishes first; then the segments'
+  // journeys start, in segment order.
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T10:00:00Z send p1 activate.send1",
+                              "2025-01-01T10:00:00Z send p1 welcome.send1",
+                              "2025-01-01T10:00:00Z send p1 scored_up.send1",
+                          });
+  CHECK(scenario.QueryText("SELECT attrs FROM profiles") ==
+        R"({"active":true,"score":10})");
+  CHECK(scenario.QueryText("SELECT segments FROM profiles") ==
+        R"({"active":true,"scored":true})");
+}
+
+TEST_CASE("a loop of emitted events stops with a warning") {
+  Scenario scenario("journey-emit-loop", R"(module loop
+event Ping "Ping" { n: int }
+event Pong "Pong" { n: int }
+
+journey ping {
+  on Ping as p
+  emit Pong { n: p.n + 1 }
+}
+
+journey pong {
+  on Pong as p
+  emit Ping { n: p.n + 1 }
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine("Ping", "p1", "x1", "2025-01-01T10:00:00Z", R"({"n":0})"));
+  std::vector<std::string> summaries = Summaries(out);
+  // The input's Ping emits the first Pong; the 100 emitted events applied
+  // after it emit one each; the last is not applied.
+  REQUIRE(summaries.size() == 101);
+  CHECK(summaries.front() == "2025-01-01T10:00:00Z event p1 ping.emit1");
+  CHECK(summaries.back() == "2025-01-01T10:00:00Z event p1 ping.emit1");
+  CHECK(out.find(R"("properties":{"n":101})") != std::string::npos);
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
+        "stopped a chain of more than 100 emitted events and segment "
+        "changes; 1 emitted events were not applied and the journeys of the "
+        "last segment changes did not start; look for journeys that emit or "
+        "set what starts each other");
+}
+
+TEST_CASE("a state file of schema 2 gains entries and received events") {
+  Scenario scenario("journey-schema", R"(module schema
+event CartUpdated "Cart Updated" { cart_id: string }
+journey plain {
+  on CartUpdated
+  reentry never
+  wait 1d
+  send email "x"
+}
+)");
+  REQUIRE(scenario.Run(Cart("p1", "c1")).empty());
+  {
+    // Back to schema 2, with p1 waiting.
+    auto db = store::Database::Open(scenario.State());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("ALTER TABLE profiles DROP COLUMN entries; "
+                     "ALTER TABLE instances DROP COLUMN arrived; "
+                     "PRAGMA user_version = 2")
+                .ok());
+  }
+  std::string out = scenario.Run(Cart("p2", "c2"), "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out).size() == 2);
+  CHECK(scenario.QueryInt("PRAGMA user_version") >= 3);
+  CHECK(scenario.QueryText("SELECT entries FROM profiles WHERE id = 'p1'") ==
+        "{}");
+}
+
+}  // namespace
+}  // namespace parcours

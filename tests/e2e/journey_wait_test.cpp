@@ -1,0 +1,302 @@
+// Waits, `wait for`, re-entry and exits through the whole product, with
+// exact times and action lines, the JIT and the interpreter alike.
+#include <catch2/catch.hpp>
+
+#include "tests/e2e/journey_test_support.h"
+
+namespace parcours {
+namespace {
+
+using testing::IdentifyLine;
+using testing::Scenario;
+using testing::Summaries;
+using testing::TrackLine;
+using Lines = std::vector<std::string>;
+
+const char kCart[] = "Cart Updated";
+const char kCartId[] = R"({"cart_id":"k1"})";
+const char kView[] = "Product Viewed";
+const char kOrder[] = "Order Completed";
+
+const char kEvents[] = R"(
+event CartUpdated "Cart Updated" { cart_id: string }
+event ProductViewed "Product Viewed" { sku: string, price: money }
+event OrderPlaced "Order Completed" { total: money }
+)";
+
+TEST_CASE(
+    "a wait fires once at its instant, and a wait after a send "
+    "counts from the send") {
+  Scenario scenario("journey-wait", std::string("module waits\n") + kEvents +
+                                        R"(
+journey nudge {
+  on CartUpdated
+  wait 1h
+  reminder: send push "cart_reminder"
+  wait 4h
+  last: send email "cart_last"
+}
+)");
+  std::string cart =
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId);
+  std::string out = scenario.Run(cart + cart, "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T11:00:00Z send p1 nudge.reminder",
+                              "2025-01-01T15:00:00Z send p1 nudge.last",
+                          });
+
+  // A rerun of the same input, even later, sends nothing again.
+  CHECK(scenario.Run(cart, "2025-01-09T00:00:00Z").empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
+const char kWaitFor[] = R"(
+journey look {
+  on CartUpdated as cart
+  wait for ProductViewed as view where view.price > 10 EUR within 20h {
+    came: send push "look_again" with { sku: view.sku, price: view.price }
+  } else {
+    timeout: send email "miss_you"
+  }
+  wait 1d
+  follow: send sms "follow_up"
+}
+)";
+
+TEST_CASE("wait for: the event before the timeout, at it, and never") {
+  Scenario scenario("journey-wait-for",
+                    std::string("module look\n") + kEvents + kWaitFor);
+  std::string first =
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+      TrackLine(kCart, "p2", "c2", "2025-01-01T10:00:00Z", kCartId) +
+      TrackLine(kCart, "p3", "c3", "2025-01-01T10:00:00Z", kCartId) +
+      // Too cheap for the filter; the wait goes on.
+      TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                R"({"sku":"s1","price":5,"currency":"EUR"})") +
+      TrackLine(kView, "p1", "v2", "2025-01-01T12:00:00Z",
+                R"({"sku":"s2","price":20.50,"currency":"EUR"})");
+  std::string out = scenario.Run(first);
+  CHECK(out ==
+        R"({"kind":"send","id":")" +
+            nlohmann::json::parse(out)["id"].get<std::string>() +
+            R"(","at":"2025-01-01T12:00:00Z","profile":"p1","channel":)"
+            R"("push","template":"look_again","journey":"look","step":)"
+            R"("came","category":"marketing","payload":{"sku":"s2","price":)"
+            R"({"amount":"20.5","currency":"EUR"}}})"
+            "\n");
+
+  // The event cancelled p1's timeout at once: it waits at the next step
+  // only; p2 and p3 still wait for the event, until 06:00 the next day.
+  CHECK(scenario.QueryText("SELECT group_concat(profile || ' ' || step_name "
+                           "|| ' ' || wake_at, ', ') FROM (SELECT * FROM "
+                           "instances ORDER BY profile)") ==
+        "p1 wait2 1735819200, p2 wait1 1735797600, p3 wait1 1735797600");
+
+  // After a restart (state reloaded), p2's event comes exactly at the
+  // timeout instant: the timeout wins, as every timer due by an event's
+  // time fires before the event. p3's never comes.
+  std::string second = TrackLine(kView, "p2", "v3", "2025-01-02T06:00:00Z",
+                                 R"({"sku":"s3","price":30,"currency":"EUR"})");
+  out = scenario.Run(second, "2025-01-04T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-02T06:00:00Z send p2 look.timeout",
+                              "2025-01-02T06:00:00Z send p3 look.timeout",
+                              "2025-01-02T12:00:00Z send p1 look.follow",
+                              "2025-01-03T06:00:00Z send p2 look.follow",
+                              "2025-01-03T06:00:00Z send p3 look.follow",
+                          });
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
+TEST_CASE(
+    "re-entry: ignored while inside by default, `after` restarts "
+    "with one schedule, `never` enters once") {
+  Scenario scenario("journey-reentry",
+                    std::string("module again\n") + kEvents + R"(
+journey plain {
+  on CartUpdated
+  wait 3d
+  send email "plain"
+}
+
+journey restart {
+  on CartUpdated
+  reentry after 2d
+  wait 3d
+  send email "restart"
+}
+
+journey once {
+  on CartUpdated
+  reentry never
+  send email "once"
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+      TrackLine(kCart, "p1", "c2", "2025-01-02T10:00:00Z", kCartId) +
+      TrackLine(kCart, "p1", "c3", "2025-01-03T10:00:00Z", kCartId));
+  CHECK(Summaries(out) == Lines{"2025-01-01T10:00:00Z send p1 once.send1"});
+
+  // `plain` still waits from its first entry; `restart` began again at
+  // the third cart, 2 days after its first entry, and left no second
+  // schedule behind.
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(journey || ' ' || wake_at, ', ') FROM "
+            "(SELECT * FROM instances ORDER BY journey)") ==
+        "plain 1735984800, restart 1736157600");
+  CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE message LIKE "
+                          "'left to enter again%'") == 1);
+
+  out = scenario.Run(
+      TrackLine(kCart, "p1", "c4", "2025-01-10T10:00:00Z", kCartId),
+      "2025-01-20T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-04T10:00:00Z send p1 plain.send1",
+                              "2025-01-06T10:00:00Z send p1 restart.send1",
+                              "2025-01-13T10:00:00Z send p1 plain.send1",
+                              "2025-01-13T10:00:00Z send p1 restart.send1",
+                          });
+}
+
+TEST_CASE("the event a `wait for ... as` received survives a restart") {
+  Scenario scenario("journey-arrived",
+                    std::string("module arrived\n") + kEvents + R"(
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku }
+  }
+}
+)");
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})"))
+          .empty());
+  CHECK(scenario.QueryText("SELECT step_name || ' ' || arrived FROM "
+                           "instances") ==
+        R"(wait2 {"event":"ProductViewed","fields":{"sku":"s9","price":)"
+        R"({"amount":"1","currency":"EUR"}}})");
+
+  std::string out = scenario.Run("", "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T13:00:00Z send p1 detail.send1"});
+  CHECK(out.find(R"("payload":{"sku":"s9"})") != std::string::npos);
+}
+
+TEST_CASE("a waiting contact whose received event is lost is not loaded") {
+  Scenario scenario("journey-arrived-lost",
+                    std::string("module lost\n") + kEvents + R"(
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku }
+  }
+}
+)");
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})"))
+          .empty());
+  for (const char* engine : {"jit", "interp"}) {
+    auto db = store::Database::Open(scenario.State(engine));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE instances SET arrived = NULL").ok());
+  }
+
+  // Nothing runs on a record that is not there; the row stays, with a
+  // warning, and no crash.
+  CHECK(scenario.Run("", "2025-01-02T00:00:00Z").empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 1);
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
+        "instance of journey `detail` at step `wait2` lacks the event its "
+        "`wait for` received; not loaded");
+}
+
+TEST_CASE("an exit while waiting cancels what was pending") {
+  Scenario scenario("journey-exits", std::string("module exits\n") + R"(
+profile { vip: bool = false }
+)" + kEvents + R"(
+journey by_event {
+  on CartUpdated
+  exit on OrderPlaced
+  wait 1d
+  send email "by_event"
+}
+
+journey by_where {
+  on CartUpdated
+  exit on OrderPlaced where sum(OrderPlaced.total) >= 100 EUR
+  wait 1d
+  send email "by_where"
+}
+
+journey by_when {
+  on CartUpdated
+  exit when profile.vip
+  wait 1d
+  send email "by_when"
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+          TrackLine(kCart, "p2", "c2", "2025-01-01T10:00:00Z", kCartId) +
+          TrackLine(kOrder, "p1", "o1", "2025-01-01T11:00:00Z",
+                    R"({"total":50,"currency":"EUR"})") +
+          TrackLine(kOrder, "p2", "o2", "2025-01-01T11:00:00Z",
+                    R"({"total":150,"currency":"EUR"})") +
+          IdentifyLine("p1", "i1", "2025-01-01T12:00:00Z", R"({"vip":true})"),
+      "2025-01-05T00:00:00Z");
+  // p1 left `by_event` on its order and `by_when` as a vip; p2 left
+  // `by_event` and `by_where` (its orders reach 100 EUR).
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-02T10:00:00Z send p1 by_where.send1",
+                              "2025-01-02T10:00:00Z send p2 by_when.send1",
+                          });
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(at || ' ' || profile || ' ' || journey || "
+            "': ' || message, '\n') FROM (SELECT * FROM log WHERE message "
+            "LIKE 'exited%' ORDER BY rowid)") ==
+        "2025-01-01T11:00:00Z p1 by_event: exited on `OrderPlaced`\n"
+        "2025-01-01T11:00:00Z p2 by_event: exited on `OrderPlaced`\n"
+        "2025-01-01T11:00:00Z p2 by_where: exited on `OrderPlaced`: its "
+        "`where` condition held\n"
+        "2025-01-01T12:00:00Z p1 by_when: exited: its `exit when` "
+        "condition held");
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
+TEST_CASE("`exit when` is checked when a timer wakes the instance") {
+  Scenario scenario("journey-exit-timer", R"(module late
+profile { leave_at: time? }
+event CartUpdated "Cart Updated" { cart_id: string }
+
+journey onboarding {
+  on CartUpdated
+  exit when now > profile.leave_at
+  wait 1d
+  send email "day1"
+  wait 2d
+  send email "day3"
+}
+)");
+  std::string out = scenario.Run(
+      IdentifyLine("p1", "i1", "2025-01-01T09:00:00Z",
+                   R"({"leave_at":"2025-01-03T12:00:00Z"})") +
+          TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId),
+      "2025-01-09T00:00:00Z");
+  // At the second wake (Jan 4, 10:00) its time to leave has passed.
+  CHECK(Summaries(out) ==
+        Lines{"2025-01-02T10:00:00Z send p1 onboarding.send1"});
+  CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE at = "
+                          "'2025-01-04T10:00:00Z' AND message = 'exited: its "
+                          "`exit when` condition held'") == 1);
+}
+
+}  // namespace
+}  // namespace parcours
