@@ -18,6 +18,8 @@ const char kUsage[] =
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME] [--max-clock-jump DURATION] [--batch N]\n"
     "      [--jit-cache DIR]         process events, write actions\n"
+    "  test PATH... [--engine interp|jit]\n"
+    "                                run the `test` blocks; one line each\n"
     "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
     "\n"
@@ -89,6 +91,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "build") return BuildCommand(rest, out, err);
   if (command == "run") return RunCommand(rest, out, err);
   if (command == "fmt") return FmtCommand(rest, out, err);
+  if (command == "test") return TestCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }
