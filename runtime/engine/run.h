@@ -23,6 +23,24 @@
 // `max_clock_jump` ahead of the clock (else it is a dead letter). A line
 // dead-lettered by an earlier run on the same state is counted but not
 // appended to the dead-letter file again.
+//
+// Output order. Each commit's actions are put in the canonical order
+// before they are saved and delivered: by time (`at`), then by profile id
+// (bytewise), each profile's actions in the order they happened. Commits
+// fall every `batch_size` lines, whatever the partitions, so the output is
+// the same bytes for any number of them.
+//
+// Partitions. With `partitions` = N, a profile belongs to partition
+// `PartitionOf(id, N)`, whose state file holds its state and its own
+// applied position. Every partition reads every line, applies those of
+// its profiles (its dead letters go to its own file,
+// `p-0000.db.deadletter.jsonl`), and moves its clock with all the others,
+// so timers fire on time in a partition that receives no events. The
+// partitions work on a batch of lines in parallel, each commits it, and
+// only then are their actions merged in the canonical order and delivered.
+// A crash between commits of different partitions is repaired on the next
+// start: actions some partitions committed in the last batch go out then,
+// each once.
 #pragma once
 
 #include <cstddef>
@@ -30,6 +48,7 @@
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
@@ -58,6 +77,11 @@ struct RunOptions {
   int64_t max_clock_jump = 90 * 86400;
   // How messages name the input: "events file `x`", "stdin".
   std::string events_name = "the events";
+  // 0: `state_path` is one state file. N >= 1: `state_path` is a folder of
+  // N state files, `p-0000.db` to `p-<N-1>.db`, one per partition, run on
+  // N threads (see "Partitions" above); `dead_letter_path` and `strict`
+  // must then be unset.
+  int partitions = 0;
 };
 
 struct RunSummary {
@@ -101,6 +125,10 @@ struct RunResult {
   bool stopped_at_bad_line = false;
   RunSummary summary;
 };
+
+// The partition of `profile` among `partitions`: the 32-bit FNV-1a hash of
+// its id modulo `partitions`.
+uint32_t PartitionOf(std::string_view profile, uint32_t partitions);
 
 // `program` must have passed `ir::Verify` and `ir::AnalyzeDependencies`;
 // `evaluator` must evaluate it. Never prints, never exits.

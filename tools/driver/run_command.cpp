@@ -20,7 +20,7 @@ const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
-    "       [--max-clock-jump DURATION]\n";
+    "       [--max-clock-jump DURATION] [--partitions N]\n";
 
 struct RunSettings {
   std::string events;
@@ -66,6 +66,21 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
       return fail("`--max-clock-jump` takes a duration: 400d, 12h, 0");
     }
     settings->options.max_clock_jump = *jump;
+  }
+  if (args.Has("--partitions")) {
+    std::string text = args.Get("--partitions", "");
+    char* end = nullptr;
+    long long partitions = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || partitions < 1 || partitions > 1024) {
+      return fail("`--partitions` takes a whole number from 1 to 1024");
+    }
+    if (settings->options.strict || args.Has("--dead-letter")) {
+      return fail(
+          "`--partitions` cannot be combined with `--strict` or "
+          "`--dead-letter` yet; each partition writes its dead letters "
+          "next to its state file");
+    }
+    settings->options.partitions = static_cast<int>(partitions);
   }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
@@ -118,11 +133,12 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
 int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
                std::ostream& err) {
   std::string error;
-  Arguments args = ParseArguments(
-      raw,
-      {"--events", "--state", "--out", "--engine", "--dead-letter", "--until",
-       "--batch", "--jit-cache", "--format", "--max-clock-jump"},
-      {"--strict", "--werror", "--verbose"}, &error);
+  Arguments args =
+      ParseArguments(raw,
+                     {"--events", "--state", "--out", "--engine",
+                      "--dead-letter", "--until", "--batch", "--jit-cache",
+                      "--format", "--max-clock-jump", "--partitions"},
+                     {"--strict", "--werror", "--verbose"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
   if (!error.empty()) {
