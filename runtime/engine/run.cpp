@@ -377,6 +377,9 @@ class Runner {
     if (status.ok()) status = store_->Save(state_);
     if (status.ok() && sink_ != nullptr) {
       status = Deliver(summary_.delivered);
+      if (options_.progress) {
+        options_.progress(summary_.lines_read, engine_.counters().sends);
+      }
     }
     return status;
   }
@@ -720,7 +723,9 @@ class Coordinator {
       return work(runner);
     });
     if (!status.ok()) return status;
-    return DeliverMerged();
+    status = DeliverMerged();
+    if (status.ok()) ReportProgress();
+    return status;
   }
 
   // Runs `work` in every partition, one thread each; the first failure.
@@ -755,6 +760,13 @@ class Coordinator {
     delivered_ += static_cast<int64_t>(merged.size());
     for (const auto& runner : runners_) MarkDelivered(*runner);
     return Status::Ok();
+  }
+
+  void ReportProgress() {
+    if (!options_.progress) return;
+    int64_t actions = 0;
+    for (const auto& runner : runners_) actions += runner->Summarize().sends;
+    options_.progress(runners_.front()->Summarize().lines_read, actions);
   }
 
   RunSummary Summarize() {

@@ -45,6 +45,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
@@ -82,6 +83,9 @@ struct RunOptions {
   // N threads (see "Partitions" above); `dead_letter_path` and `strict`
   // must then be unset.
   int partitions = 0;
+  // Called after each commit with the lines read and the actions decided
+  // so far (for a progress line); may be empty.
+  std::function<void(int64_t lines, int64_t actions)> progress;
 };
 
 struct RunSummary {

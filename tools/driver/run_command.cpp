@@ -12,6 +12,7 @@
 #include "runtime/sinks/json_lines_file.h"
 #include "runtime/sinks/json_lines_sink.h"
 #include "tools/driver/commands.h"
+#include "tools/driver/progress.h"
 
 namespace parcours::driver {
 namespace {
@@ -176,9 +177,14 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
     sink = std::move(*file);
   }
 
+  ProgressLine progress(err, ProgressLine::IsTerminal(err));
+  settings.options.progress = [&](int64_t events, int64_t sends) {
+    progress.Update(events, sends);
+  };
   engine::RunResult result =
       engine::Run(*compiled.program, *evaluator, (*events)->stream(), *sink,
                   settings.options);
+  progress.Clear();
   err << engine::FormatSummary(result.summary);
   if (!result.status.ok()) {
     err << "parcours: " << result.status.message() << "\n";
