@@ -38,6 +38,7 @@ std::string FormatSendLine(const SendAction& send) {
   // "marketing" with an empty payload until `ir::Step` carries both.
   line["category"] = "marketing";
   line["payload"] = nlohmann::ordered_json::object();
+  if (send.late) line["late"] = true;
   return line.dump(-1, ' ', false,
                    nlohmann::ordered_json::error_handler_t::replace);
 }

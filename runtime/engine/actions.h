@@ -28,10 +28,12 @@ struct SendAction {
   std::string_view profile;
   std::string_view journey;
   const ir::Step* step = nullptr;  // a Send step
+  bool late = false;               // its wait fell due while no process ran
 };
 
 // {"kind":"send","id":...,"at":...,"profile":...,"channel":...,
 //  "template":...,"journey":...,"step":...,"category":...,"payload":{}}
+// and, for a late send only, "late":true at the end;
 // compact, keys in that order, time in UTC with a Z.
 std::string FormatSendLine(const SendAction& send);
 

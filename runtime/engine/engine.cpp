@@ -79,7 +79,9 @@ void Engine::AdvanceClock(int64_t time) {
     const ir::Step& wait =
         program_.journeys[woken.journey].steps[instance->step];
     ++counters_.timers_fired;
+    firing_late_ = late_before_ && due->wake_at < *late_before_;
     RunInstance(*woken.profile, woken.journey, wait.next, due->wake_at);
+    firing_late_ = false;
   }
   state_.set_clock(target);
 }
@@ -325,6 +327,7 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
   send.profile = profile.id;
   send.journey = definition.name;
   send.step = &definition.steps[step];
+  send.late = firing_late_;
   state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
 }

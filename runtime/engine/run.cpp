@@ -1,6 +1,7 @@
 #include "runtime/engine/run.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
@@ -18,6 +19,7 @@
 #include "runtime/engine/dead_letters.h"
 #include "runtime/engine/engine.h"
 #include "runtime/ingest/decoder.h"
+#include "runtime/ingest/follow_reader.h"
 #include "runtime/ingest/json_value.h"
 #include "runtime/ingest/line_reader.h"
 #include "runtime/store/state.h"
@@ -35,6 +37,9 @@ using common::Status;
 // entries from (T + L) * kSeqStride, in every partition, whatever their
 // number (or after the state's `next_seq`, when that is higher).
 constexpr int64_t kSeqStride = int64_t{1} << 16;
+
+// How long live mode waits for input before it looks at the clock again.
+constexpr int kFollowTickMs = 100;
 
 std::string DeadLetterPath(const RunOptions& options,
                            const std::string& state_path) {
@@ -385,6 +390,54 @@ class Runner {
   }
 
   const std::string& dead_letter_path() const { return dead_letters_.path(); }
+
+  // The live loop of `Follow`; see run.h.
+  Status Follow(int fd) {
+    engine_.set_late_before(options_.now());
+    engine_.AdvanceClock(options_.now());
+    engine_.set_late_before(std::nullopt);
+    Status status = Commit();
+    if (!status.ok()) return status;
+
+    ingest::FollowReader reader(fd, options_.max_line_bytes);
+    std::string line;
+    bool too_long = false;
+    bool changed = false;
+    int64_t fired = engine_.counters().timers_fired;
+    while (options_.stop == nullptr || *options_.stop == 0) {
+      // While lines keep coming, take them without waiting; commit in the
+      // first pause.
+      auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
+      engine_.AdvanceClock(options_.now());
+      if (result == ingest::FollowReader::Result::Line) {
+        status = HandleLine(line, too_long, reader.line_number());
+        if (!status.ok()) return status;
+        changed = true;
+        continue;
+      }
+      if (result == ingest::FollowReader::Result::Error) {
+        status = Commit();
+        if (!status.ok()) return status;
+        return Status::Error(
+            "could not read " + options_.events_name + " after line " +
+            std::to_string(reader.line_number()) + ": " + reader.error());
+      }
+      if (changed || engine_.counters().timers_fired != fired) {
+        status = Commit();
+        if (!status.ok()) return status;
+        changed = false;
+        fired = engine_.counters().timers_fired;
+      }
+      if (result == ingest::FollowReader::Result::End) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(kFollowTickMs));
+      }
+    }
+
+    // Stopped: save the clock and what the sink got.
+    status = Commit();
+    if (status.ok()) status = store_->Save(state_);
+    return status;
+  }
 
   // Records what was delivered since the last commit.
   Status SaveDelivery() { return store_->Save(state_); }
@@ -834,6 +887,15 @@ std::string Plural(int64_t count, std::string_view one, std::string_view many) {
 }
 
 }  // namespace
+
+RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
+                 int fd, sinks::ActionSink& sink, const RunOptions& options) {
+  Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
+  Status status = runner.Start();
+  runner.set_lines_before(runner.lines_total());
+  if (status.ok()) status = runner.Follow(fd);
+  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+}
 
 uint32_t PartitionOf(std::string_view profile, uint32_t partitions) {
   return partitions <= 1 ? 0 : common::Fnv1a32(profile) % partitions;

@@ -43,6 +43,7 @@
 // each once.
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
@@ -86,6 +87,10 @@ struct RunOptions {
   // Called after each commit with the lines read and the actions decided
   // so far (for a progress line); may be empty.
   std::function<void(int64_t lines, int64_t actions)> progress;
+  // Live mode (`Follow`): the wall clock, in seconds since the epoch, and
+  // a flag a signal handler sets to end the run cleanly.
+  std::function<int64_t()> now;
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 struct RunSummary {
@@ -139,6 +144,24 @@ uint32_t PartitionOf(std::string_view profile, uint32_t partitions);
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options);
+
+// Live mode: reads `fd` (a file that grows, or a pipe) as lines arrive,
+// on the wall clock `options.now` rather than the input's, until
+// `*options.stop` is set; then saves everything and returns.
+//
+//   1. At the start, waits that fell due while no process ran fire at
+//      once, each at its own due time and marked `"late":true`.
+//   2. Each line is applied as it arrives, after the clock has moved to
+//      the wall clock; when no line is waiting, what changed is committed
+//      and its actions delivered.
+//   3. With no input, the clock still follows the wall clock, so waits
+//      fire when due (within a tenth of a second).
+//
+// The end of a pipe does not end the run: its timers still fire until it
+// is stopped. `until` and `partitions` must be unset; `strict` stops at
+// the first unusable line as in `Run`.
+RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
+                 int fd, sinks::ActionSink& sink, const RunOptions& options);
 
 // A few lines for people, e.g. for the command line's stderr. The action
 // line says "sent N actions" only when all N were delivered; otherwise it

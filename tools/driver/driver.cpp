@@ -17,7 +17,7 @@ const char kUsage[] =
     "  run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME] [--max-clock-jump DURATION] [--batch N]\n"
-    "      [--jit-cache DIR] [--partitions N]\n"
+    "      [--jit-cache DIR] [--partitions N] [--follow]\n"
     "                                process events, write actions\n"
     "  test PATH... [--engine interp|jit]\n"
     "                                run the `test` blocks; one line each\n"

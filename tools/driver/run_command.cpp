@@ -1,4 +1,9 @@
 // `parcours run`: compile, then process an event stream.
+#include <chrono>
+#include <csignal>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -21,13 +26,57 @@ const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
-    "       [--max-clock-jump DURATION] [--partitions N]\n";
+    "       [--max-clock-jump DURATION] [--partitions N] [--follow]\n";
+
+// Set by SIGINT and SIGTERM during `run --follow`.
+volatile std::sig_atomic_t stop_requested = 0;
+
+void RequestStop(int) { stop_requested = 1; }
+
+// Ends a live run cleanly on SIGINT and SIGTERM: the handler only sets a
+// flag, and interrupts the wait for input (no SA_RESTART).
+void CatchStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = RequestStop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The wall clock of a live run, in seconds since the epoch. For tests,
+// PARCOURS_CLOCK_FILE names a file holding a UTC time (such as
+// 2011-01-03T10:00:00Z) that is read each time instead; while it cannot
+// be read, the last time read stands.
+std::function<int64_t()> WallClock() {
+  const char* file = std::getenv("PARCOURS_CLOCK_FILE");
+  if (file == nullptr || *file == '\0') {
+    return [] {
+      return static_cast<int64_t>(
+          std::chrono::duration_cast<std::chrono::seconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count());
+    };
+  }
+  auto last = std::make_shared<int64_t>(0);
+  std::string path = file;
+  return [path, last] {
+    std::ifstream in(path);
+    std::string text;
+    if (in >> text) {
+      auto time = common::ParseTime(text);
+      if (time) *last = *time;
+    }
+    return *last;
+  };
+}
 
 struct RunSettings {
   std::string events;
   std::string out = "-";
   std::string engine = "jit";
   std::string jit_cache;
+  bool follow = false;
   engine::RunOptions options;
 };
 
@@ -82,6 +131,16 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
           "next to its state file");
     }
     settings->options.partitions = static_cast<int>(partitions);
+  }
+  if (args.Has("--follow")) {
+    if (args.Has("--until") || args.Has("--partitions")) {
+      return fail(
+          "`--follow` runs on the wall clock, one partition: it cannot be "
+          "combined with `--until` or `--partitions`");
+    }
+    settings->follow = true;
+    settings->options.now = WallClock();
+    settings->options.stop = &stop_requested;
   }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
@@ -139,7 +198,7 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
                      {"--events", "--state", "--out", "--engine",
                       "--dead-letter", "--until", "--batch", "--jit-cache",
                       "--format", "--max-clock-jump", "--partitions"},
-                     {"--strict", "--werror", "--verbose"}, &error);
+                     {"--strict", "--werror", "--verbose", "--follow"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
   if (!error.empty()) {
@@ -181,9 +240,13 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   settings.options.progress = [&](int64_t events, int64_t sends) {
     progress.Update(events, sends);
   };
+  if (settings.follow) CatchStopSignals();
   engine::RunResult result =
-      engine::Run(*compiled.program, *evaluator, (*events)->stream(), *sink,
-                  settings.options);
+      settings.follow
+          ? engine::Follow(*compiled.program, *evaluator, (*events)->fd(),
+                           *sink, settings.options)
+          : engine::Run(*compiled.program, *evaluator, (*events)->stream(),
+                        *sink, settings.options);
   progress.Clear();
   err << engine::FormatSummary(result.summary);
   if (!result.status.ok()) {
