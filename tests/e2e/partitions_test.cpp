@@ -149,11 +149,12 @@ TEST_CASE("a timer fires on time in a partition that gets no more events") {
                      "}\n");
   auto events = scratch / "events.jsonl";
   testing::WriteText(
-      events,
-      R"({"type":"track","event":"Ping","userId":"a","messageId":"1","timestamp":"2011-01-03T10:00:00Z"})"
-      "\n"
-      R"({"type":"track","event":"Ping","userId":"b","messageId":"2","timestamp":"2011-01-03T12:00:00Z"})"
-      "\n");
+      events, R"({"type":"track","event":"Ping","userId":"a","messageId":"1",)"
+              R"("timestamp":"2011-01-03T10:00:00Z"})"
+              "\n"
+              R"({"type":"track","event":"Ping","userId":"b","messageId":"2",)"
+              R"("timestamp":"2011-01-03T12:00:00Z"})"
+              "\n");
   auto result = RunParcours(
       {"run", program.string(), "--events", events.string(), "--state",
        (scratch / "state").string(), "--partitions", "2", "--batch", "1"},
