@@ -82,8 +82,9 @@ void SortCanonically(std::vector<store::OutboxRow>& rows) {
   });
   std::vector<store::OutboxRow> sorted;
   sorted.reserve(rows.size());
-  for (const auto& [key, index] : keys)
+  for (const auto& [key, index] : keys) {
     sorted.push_back(std::move(rows[index]));
+  }
   rows = std::move(sorted);
 }
 
@@ -124,8 +125,8 @@ class Runner {
   }
   void set_lines_before(int64_t lines) { lines_before_ = lines; }
   store::State& state() { return state_; }
+  uint32_t partition() const { return partition_; }
   bool stopped_at_bad_line() const { return stopped_at_bad_line_; }
-  int64_t lines_in_batch() const { return lines_in_batch_; }
 
   // An earlier run may have stopped after its sink got a batch and before
   // the next commit recorded that; what the sink already holds is not
@@ -178,12 +179,16 @@ class Runner {
   //
   // Every line counts toward the batch, blank and unusable ones too, so
   // that commits fall on the same lines for any number of partitions.
+  //
+  // `decoded`, when given, is the line already decoded (partitions share
+  // one decoding of each line); `index` is its place in the batch.
   Status HandleLine(const std::string& line, bool too_long, int64_t number,
+                    const ingest::DecodeResult* decoded = nullptr,
                     size_t index = 0) {
     ++summary_.lines_read;
     state_.set_next_seq(
         std::max(state_.next_seq(), (lines_before_ + number) * kSeqStride));
-    Status status = Dispatch(line, too_long, number, index);
+    Status status = Dispatch(line, too_long, number, decoded, index);
     if (!status.ok()) return status;
 
     ++lines_in_batch_;
@@ -194,7 +199,7 @@ class Runner {
   }
 
   Status Dispatch(const std::string& line, bool too_long, int64_t number,
-                  size_t index) {
+                  const ingest::DecodeResult* shared, size_t index) {
     if (too_long) {
       if (!Owns("")) return Status::Ok();
       return DeadLetter(number,
@@ -203,7 +208,9 @@ class Runner {
                         line);
     }
 
-    ingest::DecodeResult decoded = decoder_.Decode(line, number);
+    ingest::DecodeResult own;
+    if (shared == nullptr) own = decoder_.Decode(line, number);
+    const ingest::DecodeResult& decoded = shared != nullptr ? *shared : own;
     const ingest::DecodedEvent& event = decoded.event;
     bool mine = Owns(event.user_id);
     switch (decoded.outcome) {
@@ -247,16 +254,14 @@ class Runner {
   }
 
   // Before a batch, on the partitions' threads: marks in `duplicates`
-  // (one entry per line of `lines`) this partition's track lines that are
-  // duplicates, so that the other partitions leave their clocks alone on
+  // (one entry per decoded line of the batch) this partition's lines that
+  // are duplicates, so that the other partitions leave their clocks alone on
   // them, as one partition would.
-  void MarkDuplicates(const std::vector<std::string>& lines,
-                      const std::vector<bool>& too_long,
+  void MarkDuplicates(const std::vector<ingest::DecodeResult>& lines,
                       std::vector<char>& duplicates) const {
     std::unordered_set<std::string> seen;
     for (size_t i = 0; i < lines.size(); ++i) {
-      if (too_long[i]) continue;
-      ingest::DecodeResult decoded = decoder_.Decode(lines[i], 0);
+      const ingest::DecodeResult& decoded = lines[i];
       const ingest::DecodedEvent& event = decoded.event;
       if (decoded.outcome != ingest::LineOutcome::Event ||
           !Owns(event.user_id)) {
@@ -596,7 +601,8 @@ class Coordinator {
         events_(events),
         sink_(sink),
         options_(options),
-        partitions_(static_cast<uint32_t>(options.partitions)) {}
+        partitions_(static_cast<uint32_t>(options.partitions)),
+        decoder_(program) {}
 
   RunResult Go() {
     Status status = Start();
@@ -725,25 +731,34 @@ class Coordinator {
   }
 
   Status RunBatch(const std::vector<Line>& batch) {
-    std::vector<std::string> texts;
-    std::vector<bool> too_long;
-    for (const Line& line : batch) {
-      texts.push_back(line.text);
-      too_long.push_back(line.too_long);
-    }
+    // Each line is decoded once, the batch split between the threads; a
+    // line too long is not decoded at all (its outcome stays a dead
+    // letter, which no partition but its owner looks at).
+    std::vector<ingest::DecodeResult> decoded(batch.size());
+    size_t slice = (batch.size() + runners_.size() - 1) / runners_.size();
+    Status status = InParallel([&](Runner& runner) {
+      size_t begin = runner.partition() * slice;
+      size_t end = std::min(batch.size(), begin + slice);
+      for (size_t i = begin; i < end; ++i) {
+        if (batch[i].too_long) continue;
+        decoded[i] = decoder_.Decode(batch[i].text, batch[i].number);
+      }
+      return Status::Ok();
+    });
     std::vector<char> duplicates(batch.size(), 0);
-    if (runners_.size() > 1) {
-      Status marked = InParallel([&](Runner& runner) {
-        runner.MarkDuplicates(texts, too_long, duplicates);
+    if (status.ok() && runners_.size() > 1) {
+      status = InParallel([&](Runner& runner) {
+        runner.MarkDuplicates(decoded, duplicates);
         return Status::Ok();
       });
-      if (!marked.ok()) return marked;
     }
+    if (!status.ok()) return status;
+
     return InEachPartition([&](Runner& runner) {
       runner.set_others_duplicates(&duplicates);
       for (size_t i = 0; i < batch.size(); ++i) {
         Status handled = runner.HandleLine(batch[i].text, batch[i].too_long,
-                                           batch[i].number, i);
+                                           batch[i].number, &decoded[i], i);
         if (!handled.ok()) return handled;
       }
       runner.set_others_duplicates(nullptr);
@@ -868,6 +883,7 @@ class Coordinator {
   sinks::ActionSink& sink_;
   const RunOptions& options_;
   uint32_t partitions_;
+  ingest::Decoder decoder_;
   std::vector<std::unique_ptr<Runner>> runners_;
   int64_t merge_ = 0;
   int64_t delivered_ = 0;
