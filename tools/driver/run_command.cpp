@@ -47,18 +47,19 @@ void CatchStopSignals() {
 // The wall clock of a live run, in seconds since the epoch. For tests,
 // PARCOURS_CLOCK_FILE names a file holding a UTC time (such as
 // 2011-01-03T10:00:00Z) that is read each time instead; while it cannot
-// be read, the last time read stands.
+// be read, the last time read (at first the real time) stands.
+int64_t SystemSeconds() {
+  return static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
 std::function<int64_t()> WallClock() {
   const char* file = std::getenv("PARCOURS_CLOCK_FILE");
-  if (file == nullptr || *file == '\0') {
-    return [] {
-      return static_cast<int64_t>(
-          std::chrono::duration_cast<std::chrono::seconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count());
-    };
-  }
-  auto last = std::make_shared<int64_t>(0);
+  if (file == nullptr || *file == '\0') return SystemSeconds;
+  // Until the file is first read, the real time stands.
+  auto last = std::make_shared<int64_t>(SystemSeconds());
   std::string path = file;
   return [path, last] {
     std::ifstream in(path);
