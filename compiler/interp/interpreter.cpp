@@ -29,18 +29,22 @@ class Interpreter final : public ir::Evaluator {
 
   int64_t Call(int32_t function, const ir::Frame& frame) const override {
     const ir::Function& body = program_.functions[function];
-    registers_.resize(body.body.size());
+    // One set of registers per thread: partitions call the same
+    // interpreter from their own threads at once.
+    thread_local std::vector<Value> registers;
+    registers.resize(body.body.size());
     for (size_t i = 0; i < body.body.size(); ++i) {
-      registers_[i] = Execute(body.body[i], frame);
+      registers[i] = Execute(body.body[i], frame, registers);
     }
-    return registers_.back().word0;
+    return registers.back().word0;
   }
 
   const char* Name() const override { return "interp"; }
 
  private:
-  Value Execute(const Inst& inst, const ir::Frame& frame) const {
-    auto reg = [&](int32_t index) { return registers_[index]; };
+  Value Execute(const Inst& inst, const ir::Frame& frame,
+                const std::vector<Value>& registers) const {
+    auto reg = [&](int32_t index) { return registers[index]; };
     switch (inst.op) {
       case Op::Const: return {inst.imm, inst.imm2};
       case Op::ConstString: {
@@ -84,9 +88,6 @@ class Interpreter final : public ir::Evaluator {
   }
 
   const ir::Program& program_;
-  // Scratch registers, reused between calls; the evaluator is therefore
-  // not shared between threads (each partition owns one).
-  mutable std::vector<Value> registers_;
 };
 
 }  // namespace

@@ -28,7 +28,8 @@ class Evaluator {
   virtual ~Evaluator() = default;
 
   // Evaluates `Program::functions[function]` on `frame`; the result is the
-  // one-word value of the function's result type.
+  // one-word value of the function's result type. Safe to call from
+  // several threads at once (partitions run on their own threads).
   virtual int64_t Call(int32_t function, const Frame& frame) const = 0;
 
   // "interp" or "jit".

@@ -2,17 +2,30 @@
 // into instruction lists and journeys into state machines.
 #pragma once
 
+#include <vector>
+
 #include "compiler/diag/diagnostics.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/test_plan.h"
 #include "compiler/sema/checked.h"
 
 namespace parcours::lower {
 
 // Reports, as `NotRunnable`, every construct of `program` that the checker
 // accepts but the engines cannot execute yet, so that nothing is silently
-// ignored at run time. Returns true when there is none.
+// ignored at run time. Returns true when there is none. `test` blocks are
+// looked at only `with_tests` (for `parcours test`); `run` and `build`
+// ignore them.
 bool CheckRunnable(const sema::CheckedProgram& program,
-                   diag::DiagnosticEngine& diagnostics);
+                   diag::DiagnosticEngine& diagnostics,
+                   bool with_tests = false);
+
+// Turns the `test` blocks of `program`, which must have passed
+// `CheckRunnable` with tests, into input lines and expectations for the
+// lowered `lowered`. `sources` names the places of statements.
+std::vector<ir::TestCase> LowerTests(const sema::CheckedProgram& program,
+                                     const ir::Program& lowered,
+                                     const diag::SourceManager& sources);
 
 // Lowers `program`, which must have been checked without errors and passed
 // `CheckRunnable`. The IR refers to no AST node, so `program` may be

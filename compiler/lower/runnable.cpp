@@ -15,8 +15,8 @@ using syntax::ExprKind;
 class RunnabilityCheck {
  public:
   RunnabilityCheck(const sema::CheckedProgram& program,
-                   diag::DiagnosticEngine& diagnostics)
-      : program_(program), diagnostics_(diagnostics) {}
+                   diag::DiagnosticEngine& diagnostics, bool with_tests)
+      : program_(program), diagnostics_(diagnostics), with_tests_(with_tests) {}
 
   bool Run() {
     for (const sema::FieldDecl& field : program_.profile) {
@@ -36,8 +36,9 @@ class RunnabilityCheck {
     for (const sema::ProgramInfo& loyalty : program_.programs) {
       Report(loyalty.decl->name.span, "loyalty programs (`program`)");
     }
-    for (const sema::TestInfo& test : program_.tests) {
-      Report(test.decl->span, "`test` blocks");
+    // `run` and `build` leave test blocks alone; `parcours test` runs them.
+    if (with_tests_) {
+      for (const sema::TestInfo& test : program_.tests) CheckTest(*test.decl);
     }
     for (const sema::JourneyInfo& journey : program_.journeys) {
       CheckJourney(*journey.decl);
@@ -247,16 +248,63 @@ class RunnabilityCheck {
   }
 
   bool inside_arrived_block_ = false;
+  void CheckTest(const syntax::TestDecl& test) {
+    using StatementKind = syntax::TestStatement::Kind;
+    for (const syntax::TestStatement& statement : test.statements) {
+      if (statement.kind == StatementKind::ExpectLoyalty) {
+        Report(statement.span, "`expect points` and `expect tier` in tests");
+      }
+      if (statement.kind == StatementKind::ExpectSend && statement.suppressed) {
+        Report(statement.span, "`expect suppressed` in tests");
+      }
+      if (statement.record) CheckTestRecord(*statement.record);
+    }
+  }
+
+  // Test records become input lines, so each value must be written out.
+  void CheckTestRecord(const Expr& record) {
+    for (size_t i = 0; i < record.fields.size(); ++i) {
+      const Expr& value = *record.operands[i];
+      if (record.fields[i].text == "consent") continue;
+      if (!IsTestLiteral(value)) {
+        Report(value.span, "computed values in test records");
+      }
+    }
+  }
+
+  static bool IsTestLiteral(const Expr& value) {
+    switch (value.kind) {
+      case ExprKind::Int:
+      case ExprKind::Decimal:
+      case ExprKind::Money:
+      case ExprKind::Duration:
+      case ExprKind::Timestamp:
+      case ExprKind::String:
+      case ExprKind::Bool:
+      case ExprKind::None: return true;
+      case ExprKind::Unary: {
+        const Expr& operand = *value.operands[0];
+        bool number = operand.kind == ExprKind::Int ||
+                      operand.kind == ExprKind::Decimal ||
+                      operand.kind == ExprKind::Money ||
+                      operand.kind == ExprKind::Duration;
+        return value.unary_op == syntax::UnaryOp::Negate && number;
+      }
+      default: return false;
+    }
+  }
+
   const sema::CheckedProgram& program_;
   diag::DiagnosticEngine& diagnostics_;
+  bool with_tests_;
   int reported_ = 0;
 };
 
 }  // namespace
 
 bool CheckRunnable(const sema::CheckedProgram& program,
-                   diag::DiagnosticEngine& diagnostics) {
-  return RunnabilityCheck(program, diagnostics).Run();
+                   diag::DiagnosticEngine& diagnostics, bool with_tests) {
+  return RunnabilityCheck(program, diagnostics, with_tests).Run();
 }
 
 }  // namespace parcours::lower

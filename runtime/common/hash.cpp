@@ -11,6 +11,15 @@ uint64_t Fnv1a64(std::string_view bytes) {
   return hash;
 }
 
+uint32_t Fnv1a32(std::string_view bytes) {
+  uint32_t hash = 2166136261u;
+  for (unsigned char byte : bytes) {
+    hash ^= byte;
+    hash *= 16777619u;
+  }
+  return hash;
+}
+
 std::string Hex64(uint64_t value) {
   static const char kDigits[] = "0123456789abcdef";
   std::string text(16, '0');

@@ -62,6 +62,7 @@ std::string FormatSendLine(const SendAction& send) {
   line["category"] = category.empty() ? "marketing" : category;
   if (!send.step->priority.empty()) line["priority"] = send.step->priority;
   line["payload"] = send.payload;
+  if (send.late) line["late"] = true;
   return Finish(line);
 }
 

@@ -31,6 +31,7 @@ struct SendAction {
   std::string_view journey;
   const ir::Step* step = nullptr;
   nlohmann::ordered_json payload = nlohmann::ordered_json::object();
+  bool late = false;  // a send whose wait fell due while no process ran
 };
 
 // Every line is compact JSON, keys in the order shown, times in UTC with
@@ -39,7 +40,7 @@ struct SendAction {
 //  "template":...,"journey":...,"step":...,"category":...,
 //  ["priority":...,] "payload":{...}}
 // `category` is "marketing" unless the step names one; `priority` appears
-// only when the step names one.
+// only when the step names one; a late send ends with "late":true.
 std::string FormatSendLine(const SendAction& send);
 
 // A send that did not happen (contracts.md "Actions out"):

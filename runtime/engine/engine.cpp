@@ -91,7 +91,9 @@ void Engine::AdvanceClock(int64_t time) {
     // A `wait for` whose time ran out goes on with its `else` block.
     int32_t next =
         wait.kind == ir::StepKind::WaitFor ? wait.else_next : wait.next;
+    firing_late_ = late_before_ && due->wake_at < *late_before_;
     RunInstance(*woken.profile, woken.journey, next, due->wake_at);
+    firing_late_ = false;
     Settle(*woken.profile);
   }
   state_.set_clock(target);
@@ -371,6 +373,7 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
   send.journey = definition.name;
   send.step = &definition.steps[step];
   send.payload = Payload(profile, instance, definition.steps[step], time);
+  send.late = firing_late_;
   // A holdout contact goes through the journey but hears nothing.
   if (IsHeldOut(profile.id, definition)) {
     std::string detail = "holdout " +

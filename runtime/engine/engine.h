@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <vector>
 
 #include "compiler/ir/evaluator.h"
@@ -46,6 +47,10 @@ class Engine {
   bool Apply(const ingest::DecodedEvent& event);
 
   const EngineCounters& counters() const { return counters_; }
+
+  // Timers due before `time` that fire from now on fell due while no
+  // process ran (live mode, at a restart): their actions say `"late":true`.
+  void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
 
  private:
   void ApplyIdentify(store::Profile& profile,
@@ -142,6 +147,8 @@ class Engine {
   const ir::Evaluator& evaluator_;
   store::State& state_;
   EngineCounters counters_;
+  std::optional<int64_t> late_before_;
+  bool firing_late_ = false;
 
   // By event type: the journeys it starts and the journeys it ends, each
   // in declaration order.

@@ -1,16 +1,26 @@
 #include "runtime/engine/run.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstddef>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
 #include <memory>
 #include <string_view>
+#include <thread>
+#include <unordered_set>
 #include <utility>
 #include <vector>
 
+#include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/dead_letters.h"
 #include "runtime/engine/engine.h"
 #include "runtime/ingest/decoder.h"
+#include "runtime/ingest/follow_reader.h"
+#include "runtime/ingest/json_value.h"
 #include "runtime/ingest/line_reader.h"
 #include "runtime/store/state.h"
 #include "runtime/store/store.h"
@@ -21,43 +31,102 @@ namespace {
 
 using common::Status;
 
-std::string DeadLetterPath(const RunOptions& options) {
+// Instance numbers (and so action ids) come from the input line that
+// starts the instance, not from how many instances a partition started
+// before: line L of a run after T lines of earlier runs numbers its
+// entries from (T + L) * kSeqStride, in every partition, whatever their
+// number (or after the state's `next_seq`, when that is higher).
+constexpr int64_t kSeqStride = int64_t{1} << 16;
+
+// How long live mode waits for input before it looks at the clock again.
+constexpr int kFollowTickMs = 100;
+
+std::string DeadLetterPath(const RunOptions& options,
+                           const std::string& state_path) {
   if (!options.dead_letter_path.empty()) return options.dead_letter_path;
-  return options.state_path + ".deadletter.jsonl";
+  return state_path + ".deadletter.jsonl";
 }
 
-// One run: owns everything a run touches, so that each step below reads
-// as one paragraph of the procedure in run.h.
+// Where an action line goes in the canonical output order: by time, then
+// by profile id (bytewise); a stable sort keeps each profile's actions in
+// the order they happened.
+struct OrderKey {
+  std::string at;  // "YYYY-MM-DDTHH:MM:SSZ" sorts as text
+  std::string profile;
+  bool operator<(const OrderKey& other) const {
+    return at != other.at ? at < other.at : profile < other.profile;
+  }
+};
+
+OrderKey KeyOf(const std::string& line) {
+  ingest::JsonValue root;
+  OrderKey key;
+  if (!ingest::ParseJson(line, root).empty()) return key;
+  const ingest::JsonValue* at = root.Find("at");
+  const ingest::JsonValue* profile = root.Find("profile");
+  if (at != nullptr) key.at = at->text;
+  if (profile != nullptr) key.profile = profile->text;
+  return key;
+}
+
+// Puts `rows` in the canonical order, keeping the relative order of rows
+// with equal keys.
+void SortCanonically(std::vector<store::OutboxRow>& rows) {
+  std::vector<std::pair<OrderKey, size_t>> keys;
+  keys.reserve(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    keys.emplace_back(KeyOf(rows[i].line), i);
+  }
+  std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
+    return a.first < b.first;
+  });
+  std::vector<store::OutboxRow> sorted;
+  sorted.reserve(rows.size());
+  for (const auto& [key, index] : keys) {
+    sorted.push_back(std::move(rows[index]));
+  }
+  rows = std::move(sorted);
+}
+
+// One partition of a run: owns everything it touches, so that each step
+// below reads as one paragraph of the procedure in run.h. With a sink it
+// runs alone and delivers its own actions; without one, a `Coordinator`
+// drives several partitions and delivers their merged actions.
 class Runner {
  public:
   Runner(const ir::Program& program, const ir::Evaluator& evaluator,
-         std::istream& events, sinks::ActionSink& sink,
-         const RunOptions& options)
-      : events_(events),
-        sink_(sink),
+         sinks::ActionSink* sink, const RunOptions& options,
+         std::string state_path, uint32_t partition, uint32_t partitions)
+      : sink_(sink),
         options_(options),
+        state_path_(std::move(state_path)),
+        partition_(partition),
+        partitions_(partitions),
         state_(program),
         engine_(program, evaluator, state_),
         decoder_(program),
-        dead_letters_(DeadLetterPath(options)) {}
+        dead_letters_(DeadLetterPath(options, state_path_)) {}
 
-  RunResult Go() {
-    Status status = Start();
-    if (status.ok()) status = ReadAll();
-    if (status.ok()) status = Finish();
-    return {status, stopped_at_bad_line_, Summarize()};
-  }
-
- private:
   Status Start() {
-    auto store = store::Store::Open(options_.state_path);
+    auto store = store::Store::Open(state_path_);
     if (!store.ok()) return store.status();
     store_ = std::move(*store);
     Status status = store_->Load(state_);
+    if (sink_ == nullptr) return status;
     if (status.ok()) status = SkipAlreadyDelivered();
     if (status.ok()) status = Deliver(summary_.redelivered);
     return status;
   }
+
+  // Lines of the earlier runs on this state, for numbering instances.
+  int64_t lines_total() {
+    auto found = state_.run_meta().find("lines_total");
+    return found == state_.run_meta().end() ? 0 : found->second;
+  }
+  void set_lines_before(int64_t lines) { lines_before_ = lines; }
+  store::State& state() { return state_; }
+  uint32_t partition() const { return partition_; }
+  bool stopped_at_bad_line() const { return stopped_at_bad_line_; }
 
   // An earlier run may have stopped after its sink got a batch and before
   // the next commit recorded that; what the sink already holds is not
@@ -68,7 +137,7 @@ class Runner {
     std::vector<std::string_view> lines;
     lines.reserve(rows.size());
     for (const store::OutboxRow& row : rows) lines.push_back(row.line);
-    common::Expected<size_t> held = sink_.CountDelivered(lines);
+    common::Expected<size_t> held = sink_->CountDelivered(lines);
     if (!held.ok()) return held.status();
 
     size_t skip = std::min(*held, rows.size());
@@ -79,12 +148,12 @@ class Runner {
     return Status::Ok();
   }
 
-  Status ReadAll() {
-    ingest::LineReader reader(events_, options_.max_line_bytes);
+  // Reads every line, applying those of this partition.
+  Status ReadAll(std::istream& events) {
+    ingest::LineReader reader(events, options_.max_line_bytes);
     std::string line;
     bool too_long = false;
     while (reader.Next(line, too_long)) {
-      ++summary_.lines_read;
       Status status = HandleLine(line, too_long, reader.line_number());
       if (!status.ok()) return status;
     }
@@ -92,30 +161,64 @@ class Runner {
       // Keep what was applied before the stream broke.
       Status saved = Commit();
       if (!saved.ok()) return saved;
-      std::string message = "could not read " + options_.events_name +
-                            " after line " +
-                            std::to_string(reader.line_number());
-      if (!reader.error().empty()) message += ": " + reader.error();
-      return Status::Error(message);
+      return ReadError(reader);
     }
     return Status::Ok();
   }
 
-  Status HandleLine(const std::string& line, bool too_long, int64_t number) {
+  Status ReadError(const ingest::LineReader& reader) const {
+    std::string message = "could not read " + options_.events_name +
+                          " after line " + std::to_string(reader.line_number());
+    if (!reader.error().empty()) message += ": " + reader.error();
+    return Status::Error(message);
+  }
+
+  // Every partition sees every line: it applies its own profiles' lines,
+  // and moves its clock with the others', so that its timers fire on time
+  // even when none of its profiles has events.
+  //
+  // Every line counts toward the batch, blank and unusable ones too, so
+  // that commits fall on the same lines for any number of partitions.
+  //
+  // `decoded`, when given, is the line already decoded (partitions share
+  // one decoding of each line); `index` is its place in the batch.
+  Status HandleLine(const std::string& line, bool too_long, int64_t number,
+                    const ingest::DecodeResult* decoded = nullptr,
+                    size_t index = 0) {
+    ++summary_.lines_read;
+    state_.set_next_seq(
+        std::max(state_.next_seq(), (lines_before_ + number) * kSeqStride));
+    Status status = Dispatch(line, too_long, number, decoded, index);
+    if (!status.ok()) return status;
+
+    ++lines_in_batch_;
+    if (sink_ != nullptr && lines_in_batch_ >= options_.batch_size) {
+      return Commit();
+    }
+    return Status::Ok();
+  }
+
+  Status Dispatch(const std::string& line, bool too_long, int64_t number,
+                  const ingest::DecodeResult* shared, size_t index) {
     if (too_long) {
+      if (!Owns("")) return Status::Ok();
       return DeadLetter(number,
                         "line is longer than " +
                             std::to_string(options_.max_line_bytes) + " bytes",
                         line);
     }
 
-    ingest::DecodeResult decoded = decoder_.Decode(line, number);
+    ingest::DecodeResult own;
+    if (shared == nullptr) own = decoder_.Decode(line, number);
+    const ingest::DecodeResult& decoded = shared != nullptr ? *shared : own;
     const ingest::DecodedEvent& event = decoded.event;
+    bool mine = Owns(event.user_id);
     switch (decoded.outcome) {
       case ingest::LineOutcome::Blank:
         ++summary_.blank_lines;
         return Status::Ok();
       case ingest::LineOutcome::DeadLetter:
+        if (!mine) break;
         // A line an earlier run applied stays applied, even if stricter
         // rules or a changed program would now refuse it.
         if (IsDuplicate(event)) break;
@@ -123,14 +226,23 @@ class Runner {
       case ingest::LineOutcome::Ignored:
       case ingest::LineOutcome::Event: {
         bool declared = decoded.outcome == ingest::LineOutcome::Event;
-        if (declared && IsDuplicate(event)) break;
+        // A duplicate changes nothing, not even the clock. Whether another
+        // partition's line is one, its owner said before this batch.
+        if (declared && (mine ? IsDuplicate(event)
+                              : others_duplicates_ != nullptr &&
+                                    (*others_duplicates_)[index] != 0)) {
+          break;
+        }
         std::string too_far = ClockJump(event);
-        if (!too_far.empty()) return DeadLetter(number, too_far, line);
-        if (declared) {
+        if (!too_far.empty()) {
+          if (!mine) break;
+          return DeadLetter(number, too_far, line);
+        }
+        if (mine && declared) {
           Count(event, engine_.Apply(event));
         } else {
           // Undeclared events still carry the stream's time forward.
-          ++summary_.ignored;
+          if (mine) ++summary_.ignored;
           engine_.AdvanceClock(event.ClockTime());
         }
         break;
@@ -138,8 +250,35 @@ class Runner {
     }
 
     state_.set_applied_line(number);
-    if (++lines_in_batch_ >= options_.batch_size) return Commit();
     return Status::Ok();
+  }
+
+  // Before a batch, on the partitions' threads: marks in `duplicates`
+  // (one entry per decoded line of the batch) this partition's lines that
+  // are duplicates, so that the other partitions leave their clocks alone on
+  // them, as one partition would.
+  void MarkDuplicates(const std::vector<ingest::DecodeResult>& lines,
+                      std::vector<char>& duplicates) const {
+    std::unordered_set<std::string> seen;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      const ingest::DecodeResult& decoded = lines[i];
+      const ingest::DecodedEvent& event = decoded.event;
+      if (decoded.outcome != ingest::LineOutcome::Event ||
+          !Owns(event.user_id)) {
+        continue;
+      }
+      bool duplicate =
+          state_.IsProcessed(event.key) || !seen.insert(event.key).second;
+      duplicates[i] = duplicate ? 1 : 0;
+    }
+  }
+
+  void set_others_duplicates(const std::vector<char>* duplicates) {
+    others_duplicates_ = duplicates;
+  }
+
+  bool Owns(std::string_view profile) const {
+    return PartitionOf(profile, partitions_) == partition_;
   }
 
   bool IsDuplicate(const ingest::DecodedEvent& event) {
@@ -200,7 +339,7 @@ class Runner {
     return Status::Error("line " + std::to_string(number) + ": " + reason);
   }
 
-  Status Finish() {
+  Status Finish(int64_t lines_read) {
     // Timers due by the end of the input (a `wait 0` after the last event)
     // or by `until` fire now; later ones stay pending in the state.
     std::optional<int64_t> end = state_.clock();
@@ -223,6 +362,11 @@ class Runner {
       end = options_.until;
     }
     if (end) engine_.AdvanceClock(*end);
+    // The next run numbers its instances after every line of this one,
+    // as if its lines followed them in one input. (After a crash, a rerun
+    // numbers the same lines the same way, so their actions keep their
+    // ids.)
+    state_.run_meta()["lines_total"] = lines_before_ + lines_read;
 
     Status status = Commit();
     if (!status.ok()) return status;
@@ -234,24 +378,86 @@ class Runner {
 
   Status Commit() {
     lines_in_batch_ = 0;
+    // Saved in the canonical order, so that the outbox, the output and a
+    // redelivery after a crash all follow it.
+    SortCanonically(state_.pending_outbox());
     // Dead letters reach their file before their keys reach the state: a
     // crash in between appends them again rather than losing them.
     Status status = dead_letters_.Flush();
     if (status.ok()) status = store_->Save(state_);
-    if (status.ok()) status = Deliver(summary_.delivered);
+    if (status.ok() && sink_ != nullptr) {
+      status = Deliver(summary_.delivered);
+      if (options_.progress) {
+        options_.progress(summary_.lines_read, engine_.counters().sends);
+      }
+    }
     return status;
   }
 
+  const std::string& dead_letter_path() const { return dead_letters_.path(); }
+
+  // The live loop of `Follow`; see run.h.
+  Status Follow(int fd) {
+    engine_.set_late_before(options_.now());
+    engine_.AdvanceClock(options_.now());
+    engine_.set_late_before(std::nullopt);
+    Status status = Commit();
+    if (!status.ok()) return status;
+
+    ingest::FollowReader reader(fd, options_.max_line_bytes);
+    std::string line;
+    bool too_long = false;
+    bool changed = false;
+    int64_t fired = engine_.counters().timers_fired;
+    while (options_.stop == nullptr || *options_.stop == 0) {
+      // While lines keep coming, take them without waiting; commit in the
+      // first pause.
+      auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
+      engine_.AdvanceClock(options_.now());
+      if (result == ingest::FollowReader::Result::Line) {
+        status = HandleLine(line, too_long, reader.line_number());
+        if (!status.ok()) return status;
+        changed = true;
+        continue;
+      }
+      if (result == ingest::FollowReader::Result::Error) {
+        status = Commit();
+        if (!status.ok()) return status;
+        return Status::Error(
+            "could not read " + options_.events_name + " after line " +
+            std::to_string(reader.line_number()) + ": " + reader.error());
+      }
+      if (changed || engine_.counters().timers_fired != fired) {
+        status = Commit();
+        if (!status.ok()) return status;
+        changed = false;
+        fired = engine_.counters().timers_fired;
+      }
+      if (result == ingest::FollowReader::Result::End) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(kFollowTickMs));
+      }
+    }
+
+    // Stopped: save the clock and what the sink got.
+    status = Commit();
+    if (status.ok()) status = store_->Save(state_);
+    return status;
+  }
+
+  // Records what was delivered since the last commit.
+  Status SaveDelivery() { return store_->Save(state_); }
+
+ private:
   // Hands the saved, undelivered actions to the sink; adds their number
   // to `delivered` once the sink has flushed them.
   Status Deliver(int64_t& delivered) {
     std::vector<store::OutboxRow>& rows = state_.undelivered();
     if (rows.empty()) return Status::Ok();
     for (const store::OutboxRow& row : rows) {
-      Status status = sink_.Write(row.line);
+      Status status = sink_->Write(row.line);
       if (!status.ok()) return status;
     }
-    Status status = sink_.Flush();
+    Status status = sink_->Flush();
     if (!status.ok()) return status;
 
     delivered += static_cast<int64_t>(rows.size());
@@ -260,6 +466,7 @@ class Runner {
     return Status::Ok();
   }
 
+ public:
   RunSummary Summarize() {
     RunSummary summary = summary_;
     summary.sends = engine_.counters().sends;
@@ -272,9 +479,14 @@ class Runner {
     return summary;
   }
 
-  std::istream& events_;
-  sinks::ActionSink& sink_;
+ private:
+  sinks::ActionSink* sink_;
   const RunOptions& options_;
+  std::string state_path_;
+  uint32_t partition_;
+  uint32_t partitions_;
+  int64_t lines_before_ = 0;
+  const std::vector<char>* others_duplicates_ = nullptr;
   std::unique_ptr<store::Store> store_;
   store::State state_;
   Engine engine_;
@@ -285,17 +497,438 @@ class Runner {
   bool stopped_at_bad_line_ = false;
 };
 
+std::string PartitionFile(uint32_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "p-%04u.db", index);
+  return name;
+}
+
+// The index of a partition file name ("p-0007.db" -> 7), or -1.
+int64_t PartitionIndex(const std::string& name) {
+  bool shaped = name.size() == 9 && name.rfind("p-", 0) == 0 &&
+                name.compare(6, 3, ".db") == 0;
+  for (size_t i = 2; shaped && i < 6; ++i) {
+    shaped = name[i] >= '0' && name[i] <= '9';
+  }
+  return shaped ? std::stoll(name.substr(2, 4)) : -1;
+}
+
+// The file in a state folder that records its number of partitions,
+// written once every partition file exists.
+constexpr const char* kPartitionsFile = "partitions";
+
+std::string FolderMismatch(const std::string& folder, int64_t made,
+                           uint32_t partitions) {
+  return "state folder `" + folder + "` was made with --partitions " +
+         std::to_string(made) + ", not " + std::to_string(partitions) +
+         "; a state keeps the number of partitions it was made with: run "
+         "with --partitions " +
+         std::to_string(made) + ", or replay the events into a new folder";
+}
+
+// Creates the state folder when missing; refuses a folder made for
+// another number of partitions, before anything in it is touched.
+Status PrepareFolder(const std::string& folder, uint32_t partitions) {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  if (fs::exists(folder, code) && !fs::is_directory(folder, code)) {
+    return Status::Error("state `" + folder +
+                         "` is a file; with --partitions, --state names a "
+                         "folder of state files");
+  }
+  fs::create_directories(folder, code);
+  if (code) {
+    return Status::Error("could not create the state folder `" + folder +
+                         "`: " + code.message());
+  }
+
+  std::ifstream marker(fs::path(folder) / kPartitionsFile);
+  int64_t made = 0;
+  if (marker && marker >> made && made != partitions) {
+    return Status::Error(FolderMismatch(folder, made, partitions));
+  }
+  // Without the record, the folder is new, or a run stopped while it
+  // created the files, before it applied anything: a file of a partition
+  // beyond the asked number is the only sign of another number.
+  for (const auto& entry : fs::directory_iterator(folder, code)) {
+    int64_t index = PartitionIndex(entry.path().filename().string());
+    if (index >= static_cast<int64_t>(partitions)) {
+      return Status::Error(FolderMismatch(folder, index + 1, partitions));
+    }
+  }
+  if (code) {
+    return Status::Error("could not read the state folder `" + folder +
+                         "`: " + code.message());
+  }
+  return Status::Ok();
+}
+
+// Records the number of partitions, once all their files exist; written
+// aside and renamed, so that it is whole or absent.
+Status RecordPartitions(const std::string& folder, uint32_t partitions) {
+  namespace fs = std::filesystem;
+  fs::path path = fs::path(folder) / kPartitionsFile;
+  std::error_code code;
+  if (fs::exists(path, code)) return Status::Ok();
+  fs::path aside = path;
+  aside += ".new";
+  {
+    std::ofstream out(aside, std::ios::trunc);
+    out << partitions << "\n";
+    out.flush();
+    if (!out) {
+      return Status::Error("could not write `" + aside.string() + "`");
+    }
+  }
+  fs::rename(aside, path, code);
+  if (code) {
+    return Status::Error("could not write `" + path.string() +
+                         "`: " + code.message());
+  }
+  return Status::Ok();
+}
+
+// A run over N partitions: reads the input once, in batches; the
+// partitions apply each batch on their own threads and commit it; then
+// their actions are merged in the canonical order and delivered.
+class Coordinator {
+ public:
+  Coordinator(const ir::Program& program, const ir::Evaluator& evaluator,
+              std::istream& events, sinks::ActionSink& sink,
+              const RunOptions& options)
+      : program_(program),
+        evaluator_(evaluator),
+        events_(events),
+        sink_(sink),
+        options_(options),
+        partitions_(static_cast<uint32_t>(options.partitions)),
+        decoder_(program) {}
+
+  RunResult Go() {
+    Status status = Start();
+    if (status.ok()) status = ReadAll();
+    if (status.ok()) status = Finish();
+    return {status, false, Summarize()};
+  }
+
+ private:
+  Status Start() {
+    Status status = PrepareFolder(options_.state_path, partitions_);
+    if (!status.ok()) return status;
+    namespace fs = std::filesystem;
+    for (uint32_t i = 0; i < partitions_; ++i) {
+      std::string path =
+          (fs::path(options_.state_path) / PartitionFile(i)).string();
+      runners_.push_back(std::make_unique<Runner>(
+          program_, evaluator_, nullptr, options_, path, i, partitions_));
+      status = runners_.back()->Start();
+      if (!status.ok()) return status;
+      std::map<std::string, int64_t>& meta =
+          runners_.back()->state().run_meta();
+      auto made = meta.find("partitions");
+      if (made != meta.end() && made->second != partitions_) {
+        return Status::Error("state file `" + path +
+                             "` belongs to a state of " +
+                             std::to_string(made->second) +
+                             " partitions; run with --partitions " +
+                             std::to_string(made->second));
+      }
+      meta["partitions"] = partitions_;
+    }
+    status = RecordPartitions(options_.state_path, partitions_);
+    if (!status.ok()) return status;
+
+    status = Recover();
+    if (!status.ok()) return status;
+
+    int64_t lines = 0;
+    for (const auto& runner : runners_) {
+      lines = std::max(lines, runner->lines_total());
+    }
+    for (const auto& runner : runners_) runner->set_lines_before(lines);
+    return Status::Ok();
+  }
+
+  // A crash may have come between the commits of the last batch. A
+  // partition behind the newest merge saw its actions written (a merge is
+  // written before any partition commits the next); the actions of those
+  // at the newest merge were written fully, in part or not at all, so the
+  // sink says how many it holds and the rest go out now.
+  Status Recover() {
+    for (const auto& runner : runners_) {
+      merge_ = std::max(merge_, MergeOf(*runner));
+    }
+    std::vector<store::OutboxRow> pending;
+    for (const auto& runner : runners_) {
+      std::vector<store::OutboxRow>& rows = runner->state().undelivered();
+      if (rows.empty()) continue;
+      if (MergeOf(*runner) == merge_) {
+        pending.insert(pending.end(), rows.begin(), rows.end());
+      } else {
+        MarkDelivered(*runner);
+      }
+    }
+    if (pending.empty()) return Status::Ok();
+
+    SortCanonically(pending);
+    std::vector<std::string_view> lines;
+    for (const store::OutboxRow& row : pending) lines.push_back(row.line);
+    common::Expected<size_t> held = sink_.CountDelivered(lines);
+    if (!held.ok()) return held.status();
+    size_t skip = std::min(*held, pending.size());
+    for (size_t i = skip; i < pending.size(); ++i) {
+      Status status = sink_.Write(pending[i].line);
+      if (!status.ok()) return status;
+    }
+    Status status = sink_.Flush();
+    if (!status.ok()) return status;
+    already_delivered_ = static_cast<int64_t>(skip);
+    redelivered_ = static_cast<int64_t>(pending.size() - skip);
+    for (const auto& runner : runners_) MarkDelivered(*runner);
+    return Status::Ok();
+  }
+
+  static int64_t MergeOf(Runner& runner) {
+    auto found = runner.state().run_meta().find("merge");
+    return found == runner.state().run_meta().end() ? 0 : found->second;
+  }
+
+  static void MarkDelivered(Runner& runner) {
+    std::vector<store::OutboxRow>& rows = runner.state().undelivered();
+    if (rows.empty()) return;
+    runner.state().set_delivered_through(rows.back().seq);
+    rows.clear();
+  }
+
+  struct Line {
+    std::string text;
+    bool too_long = false;
+    int64_t number = 0;
+  };
+
+  Status ReadAll() {
+    ingest::LineReader reader(events_, options_.max_line_bytes);
+    auto batch_size =
+        static_cast<size_t>(std::max<int64_t>(1, options_.batch_size));
+    std::vector<Line> batch;
+    for (bool more = true; more;) {
+      batch.clear();
+      Line line;
+      while (batch.size() < batch_size &&
+             (more = reader.Next(line.text, line.too_long))) {
+        line.number = reader.line_number();
+        batch.push_back(line);
+      }
+      if (batch.empty()) break;
+      Status status = RunBatch(batch);
+      if (!status.ok()) return status;
+    }
+    if (reader.failed()) {
+      // Every batch read before the stream broke is saved and delivered.
+      return runners_.front()->ReadError(reader);
+    }
+    return Status::Ok();
+  }
+
+  Status RunBatch(const std::vector<Line>& batch) {
+    // Each line is decoded once, the batch split between the threads; a
+    // line too long is not decoded at all (its outcome stays a dead
+    // letter, which no partition but its owner looks at).
+    std::vector<ingest::DecodeResult> decoded(batch.size());
+    size_t slice = (batch.size() + runners_.size() - 1) / runners_.size();
+    Status status = InParallel([&](Runner& runner) {
+      size_t begin = runner.partition() * slice;
+      size_t end = std::min(batch.size(), begin + slice);
+      for (size_t i = begin; i < end; ++i) {
+        if (batch[i].too_long) continue;
+        decoded[i] = decoder_.Decode(batch[i].text, batch[i].number);
+      }
+      return Status::Ok();
+    });
+    std::vector<char> duplicates(batch.size(), 0);
+    if (status.ok() && runners_.size() > 1) {
+      status = InParallel([&](Runner& runner) {
+        runner.MarkDuplicates(decoded, duplicates);
+        return Status::Ok();
+      });
+    }
+    if (!status.ok()) return status;
+
+    return InEachPartition([&](Runner& runner) {
+      runner.set_others_duplicates(&duplicates);
+      for (size_t i = 0; i < batch.size(); ++i) {
+        Status handled = runner.HandleLine(batch[i].text, batch[i].too_long,
+                                           batch[i].number, &decoded[i], i);
+        if (!handled.ok()) return handled;
+      }
+      runner.set_others_duplicates(nullptr);
+      return runner.Commit();
+    });
+  }
+
+  Status Finish() {
+    int64_t lines = runners_.front()->Summarize().lines_read;
+    Status status =
+        InEachPartition([&](Runner& runner) { return runner.Finish(lines); });
+    if (!status.ok()) return status;
+
+    // Record that the last merge was delivered, so that the next run does
+    // not look for it in the output again.
+    for (const auto& runner : runners_) {
+      status = runner->SaveDelivery();
+      if (!status.ok()) return status;
+    }
+    return Status::Ok();
+  }
+
+  // Runs `work` (which ends with a commit) in every partition, one thread
+  // each, then delivers their merged actions.
+  template <typename Work>
+  Status InEachPartition(Work work) {
+    ++merge_;
+    Status status = InParallel([&](Runner& runner) {
+      runner.state().run_meta()["merge"] = merge_;
+      return work(runner);
+    });
+    if (!status.ok()) return status;
+    status = DeliverMerged();
+    if (status.ok()) ReportProgress();
+    return status;
+  }
+
+  // Runs `work` in every partition, one thread each; the first failure.
+  template <typename Work>
+  Status InParallel(Work work) {
+    std::vector<Status> results(runners_.size(), Status::Ok());
+    auto run = [&](size_t i) { results[i] = work(*runners_[i]); };
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < runners_.size(); ++i) threads.emplace_back(run, i);
+    run(0);
+    for (std::thread& thread : threads) thread.join();
+    for (const Status& result : results) {
+      if (!result.ok()) return result;
+    }
+    return Status::Ok();
+  }
+
+  Status DeliverMerged() {
+    std::vector<store::OutboxRow> merged;
+    for (const auto& runner : runners_) {
+      const std::vector<store::OutboxRow>& rows = runner->state().undelivered();
+      merged.insert(merged.end(), rows.begin(), rows.end());
+    }
+    if (merged.empty()) return Status::Ok();
+    SortCanonically(merged);
+    for (const store::OutboxRow& row : merged) {
+      Status status = sink_.Write(row.line);
+      if (!status.ok()) return status;
+    }
+    Status status = sink_.Flush();
+    if (!status.ok()) return status;
+    delivered_ += static_cast<int64_t>(merged.size());
+    for (const auto& runner : runners_) MarkDelivered(*runner);
+    return Status::Ok();
+  }
+
+  void ReportProgress() {
+    if (!options_.progress) return;
+    int64_t actions = 0;
+    for (const auto& runner : runners_) actions += runner->Summarize().sends;
+    options_.progress(runners_.front()->Summarize().lines_read, actions);
+  }
+
+  RunSummary Summarize() {
+    RunSummary total;
+    std::vector<std::string> dead_letter_files;
+    for (const auto& runner : runners_) {
+      RunSummary part = runner->Summarize();
+      // Every partition reads every line.
+      total.lines_read = part.lines_read;
+      total.blank_lines = part.blank_lines;
+      total.events_applied += part.events_applied;
+      total.identifies += part.identifies;
+      total.duplicates += part.duplicates;
+      total.ignored += part.ignored;
+      total.dead_letters += part.dead_letters;
+      total.dead_letters_known += part.dead_letters_known;
+      total.sends += part.sends;
+      total.timers_fired += part.timers_fired;
+      total.instances_waiting += part.instances_waiting;
+      total.instances_unloaded += part.instances_unloaded;
+      total.undelivered += part.undelivered;
+      total.unsaved += part.unsaved;
+      if (part.clock && (!total.clock || *part.clock > *total.clock)) {
+        total.clock = part.clock;
+      }
+      if (!part.dead_letter_path.empty()) {
+        dead_letter_files.push_back(part.dead_letter_path);
+      }
+    }
+    if (dead_letter_files.size() == 1) {
+      total.dead_letter_path = dead_letter_files.front();
+    } else if (!dead_letter_files.empty()) {
+      total.dead_letter_path = (std::filesystem::path(options_.state_path) /
+                                "p-*.db.deadletter.jsonl")
+                                   .string();
+    }
+    total.delivered = delivered_;
+    total.redelivered = redelivered_;
+    total.already_delivered = already_delivered_;
+    return total;
+  }
+
+  const ir::Program& program_;
+  const ir::Evaluator& evaluator_;
+  std::istream& events_;
+  sinks::ActionSink& sink_;
+  const RunOptions& options_;
+  uint32_t partitions_;
+  ingest::Decoder decoder_;
+  std::vector<std::unique_ptr<Runner>> runners_;
+  int64_t merge_ = 0;
+  int64_t delivered_ = 0;
+  int64_t redelivered_ = 0;
+  int64_t already_delivered_ = 0;
+};
+
+RunResult RunPartitions(const ir::Program& program,
+                        const ir::Evaluator& evaluator, std::istream& events,
+                        sinks::ActionSink& sink, const RunOptions& options) {
+  Coordinator coordinator(program, evaluator, events, sink, options);
+  return coordinator.Go();
+}
+
 std::string Plural(int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
 
 }  // namespace
 
+RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
+                 int fd, sinks::ActionSink& sink, const RunOptions& options) {
+  Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
+  Status status = runner.Start();
+  runner.set_lines_before(runner.lines_total());
+  if (status.ok()) status = runner.Follow(fd);
+  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+}
+
+uint32_t PartitionOf(std::string_view profile, uint32_t partitions) {
+  return partitions <= 1 ? 0 : common::Fnv1a32(profile) % partitions;
+}
+
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options) {
-  Runner runner(program, evaluator, events, sink, options);
-  return runner.Go();
+  if (options.partitions > 0) {
+    return RunPartitions(program, evaluator, events, sink, options);
+  }
+  Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
+  Status status = runner.Start();
+  runner.set_lines_before(runner.lines_total());
+  if (status.ok()) status = runner.ReadAll(events);
+  if (status.ok()) status = runner.Finish(runner.Summarize().lines_read);
+  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
 }
 
 std::string FormatSummary(const RunSummary& summary) {

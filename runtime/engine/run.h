@@ -23,13 +23,34 @@
 // `max_clock_jump` ahead of the clock (else it is a dead letter). A line
 // dead-lettered by an earlier run on the same state is counted but not
 // appended to the dead-letter file again.
+//
+// Output order. Each commit's actions are put in the canonical order
+// before they are saved and delivered: by time (`at`), then by profile id
+// (bytewise), each profile's actions in the order they happened. Commits
+// fall every `batch_size` lines, whatever the partitions, so the output is
+// the same bytes for any number of them.
+//
+// Partitions. With `partitions` = N, a profile belongs to partition
+// `PartitionOf(id, N)`, whose state file holds its state and its own
+// applied position. Every partition reads every line, applies those of
+// its profiles (its dead letters go to its own file,
+// `p-0000.db.deadletter.jsonl`), and moves its clock with all the others,
+// so timers fire on time in a partition that receives no events. The
+// partitions work on a batch of lines in parallel, each commits it, and
+// only then are their actions merged in the canonical order and delivered.
+// A crash between commits of different partitions is repaired on the next
+// start: actions some partitions committed in the last batch go out then,
+// each once.
 #pragma once
 
+#include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
@@ -58,6 +79,18 @@ struct RunOptions {
   int64_t max_clock_jump = 90 * 86400;
   // How messages name the input: "events file `x`", "stdin".
   std::string events_name = "the events";
+  // 0: `state_path` is one state file. N >= 1: `state_path` is a folder of
+  // N state files, `p-0000.db` to `p-<N-1>.db`, one per partition, run on
+  // N threads (see "Partitions" above); `dead_letter_path` and `strict`
+  // must then be unset.
+  int partitions = 0;
+  // Called after each commit with the lines read and the actions decided
+  // so far (for a progress line); may be empty.
+  std::function<void(int64_t lines, int64_t actions)> progress;
+  // Live mode (`Follow`): the wall clock, in seconds since the epoch, and
+  // a flag a signal handler sets to end the run cleanly.
+  std::function<int64_t()> now;
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 struct RunSummary {
@@ -102,11 +135,33 @@ struct RunResult {
   RunSummary summary;
 };
 
+// The partition of `profile` among `partitions`: the 32-bit FNV-1a hash of
+// its id modulo `partitions`.
+uint32_t PartitionOf(std::string_view profile, uint32_t partitions);
+
 // `program` must have passed `ir::Verify` and `ir::AnalyzeDependencies`;
 // `evaluator` must evaluate it. Never prints, never exits.
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options);
+
+// Live mode: reads `fd` (a file that grows, or a pipe) as lines arrive,
+// on the wall clock `options.now` rather than the input's, until
+// `*options.stop` is set; then saves everything and returns.
+//
+//   1. At the start, waits that fell due while no process ran fire at
+//      once, each at its own due time and marked `"late":true`.
+//   2. Each line is applied as it arrives, after the clock has moved to
+//      the wall clock; when no line is waiting, what changed is committed
+//      and its actions delivered.
+//   3. With no input, the clock still follows the wall clock, so waits
+//      fire when due (within a tenth of a second).
+//
+// The end of a pipe does not end the run: its timers still fire until it
+// is stopped. `until` and `partitions` must be unset; `strict` stops at
+// the first unusable line as in `Run`.
+RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
+                 int fd, sinks::ActionSink& sink, const RunOptions& options);
 
 // A few lines for people, e.g. for the command line's stderr. The action
 // line says "sent N actions" only when all N were delivered; otherwise it

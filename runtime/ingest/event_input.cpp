@@ -33,7 +33,7 @@ FdInputBuffer::int_type FdInputBuffer::underflow() {
 }
 
 EventInput::EventInput(int fd, bool owned, std::string name)
-    : buffer_(fd, owned), stream_(&buffer_), name_(std::move(name)) {}
+    : fd_(fd), buffer_(fd, owned), stream_(&buffer_), name_(std::move(name)) {}
 
 common::Expected<std::unique_ptr<EventInput>> EventInput::Open(
     const std::string& path) {

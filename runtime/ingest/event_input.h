@@ -45,12 +45,17 @@ class EventInput {
 
   std::istream& stream() { return stream_; }
 
+  // The descriptor under `stream()`, for reading a growing input with
+  // `FollowReader` instead (never both).
+  int fd() const { return fd_; }
+
   // "events file `x`" or "stdin", for messages.
   const std::string& name() const { return name_; }
 
  private:
   EventInput(int fd, bool owned, std::string name);
 
+  int fd_;
   FdInputBuffer buffer_;
   std::istream stream_;
   std::string name_;

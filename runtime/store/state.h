@@ -103,6 +103,11 @@ class State {
   int64_t applied_line() const { return applied_line_; }
   void set_applied_line(int64_t line) { applied_line_ = line; }
 
+  // Other whole numbers the runner keeps in the `meta` table under their
+  // own keys (`partitions`, `merge`); loaded and saved as they are.
+  std::map<std::string, int64_t>& run_meta() { return run_meta_; }
+  const std::map<std::string, int64_t>& run_meta() const { return run_meta_; }
+
   // --- Profiles ---
 
   Profile* FindProfile(const std::string& id);
@@ -218,6 +223,7 @@ class State {
   std::optional<int64_t> clock_;
   int64_t next_seq_ = 1;
   int64_t applied_line_ = 0;
+  std::map<std::string, int64_t> run_meta_;
 
   std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
   std::map<TimerKey, TimerTarget> timers_;

@@ -352,7 +352,11 @@ Status Store::LoadMeta(State& state) {
     if (key == "clock") state.set_clock(value);
     if (key == "next_seq") state.set_next_seq(value);
     if (key == "applied_line") state.set_applied_line(value);
-    if (key == "outbox_delivered") state.set_delivered_through(value);
+    if (key == "outbox_delivered") {
+      state.set_delivered_through(value);
+    } else if (key != "clock" && key != "next_seq" && key != "applied_line") {
+      state.run_meta()[key] = value;
+    }
   }
   return Status::Ok();
 }
@@ -638,6 +642,12 @@ Status Store::WriteMeta(const State& state) {
   for (const auto& [key, value] : values) {
     upsert_meta_.BindText(1, key);
     upsert_meta_.BindOptional(2, value);
+    Status status = upsert_meta_.Run();
+    if (!status.ok()) return status;
+  }
+  for (const auto& [key, value] : state.run_meta()) {
+    upsert_meta_.BindText(1, key);
+    upsert_meta_.BindInt(2, value);
     Status status = upsert_meta_.Run();
     if (!status.ok()) return status;
   }

@@ -2,7 +2,8 @@
 //
 // Schema (version 2, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
-//                              outbox_delivered
+//                              outbox_delivered, and the runner's own
+//                              keys (`State::run_meta`)
 //   profiles(id, attrs, aggregates, segments)
 //                              JSON objects keyed by attribute, aggregate
 //                              (see `AggregateName`) and segment name

@@ -6,8 +6,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <functional>
 #include <random>
 #include <set>
 #include <sstream>
@@ -149,8 +151,19 @@ std::vector<std::string> Ids(const std::string& actions) {
   return ids;
 }
 
-TEST_CASE("a run killed at random moments writes each action exactly once") {
-  auto scratch = testing::ScratchDir("killed");
+// Runs `parcours run` over the first 12000 UCI lines once whole, then
+// again on another state, killed at random moments and restarted until it
+// ends; returns both outputs. `extra` names the state (`--state X` and any
+// partition options), given the run's name.
+struct KilledRuns {
+  std::string whole;
+  std::string killed;
+  int kills = 0;
+};
+
+KilledRuns KillRepeatedly(
+    const std::filesystem::path& scratch,
+    const std::function<std::vector<std::string>(const std::string&)>& state) {
   // Enough events that a run takes a while; small batches, so that most
   // moments fall between a delivery and the commit that records it.
   std::string all = testing::ReadText(kAllEvents);
@@ -162,25 +175,27 @@ TEST_CASE("a run killed at random moments writes each action exactly once") {
   testing::WriteText(events, all.substr(0, end + 1));
 
   auto args = [&](const std::string& name) {
-    return std::vector<std::string>{
+    std::vector<std::string> args = {
         "run",      kCampaign,
         "--events", events.string(),
-        "--state",  (scratch / (name + ".db")).string(),
         "--out",    (scratch / (name + ".jsonl")).string(),
         "--engine", "interp",
         "--batch",  "7"};
+    std::vector<std::string> more = state(name);
+    args.insert(args.end(), more.begin(), more.end());
+    return args;
   };
+  KilledRuns runs;
   auto whole = RunParcours(args("whole"), scratch);
   REQUIRE(whole.exit_code == 0);
-  std::string expected = testing::ReadText(scratch / "whole.jsonl");
-  REQUIRE(Ids(expected).size() > 500);
+  runs.whole = testing::ReadText(scratch / "whole.jsonl");
+  REQUIRE(Ids(runs.whole).size() > 500);
 
   std::random_device device;
   unsigned seed = device();
   INFO("seed " << seed);
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> delay_ms(30, 100);
-  int kills = 0;
   for (int attempt = 0; attempt < 10; ++attempt) {
     pid_t child = Spawn(args("killed"));
     REQUIRE(child > 0);
@@ -189,7 +204,7 @@ TEST_CASE("a run killed at random moments writes each action exactly once") {
     int status = 0;
     REQUIRE(::waitpid(child, &status, 0) == child);
     if (WIFSIGNALED(status)) {
-      ++kills;
+      ++runs.kills;
     } else {
       REQUIRE(WEXITSTATUS(status) == 0);
     }
@@ -197,14 +212,45 @@ TEST_CASE("a run killed at random moments writes each action exactly once") {
   auto last = RunParcours(args("killed"), scratch);
   INFO(last.err);
   REQUIRE(last.exit_code == 0);
-  INFO(kills << " runs killed");
-  CHECK(kills > 0);
+  runs.killed = testing::ReadText(scratch / "killed.jsonl");
+  return runs;
+}
 
-  std::string got = testing::ReadText(scratch / "killed.jsonl");
-  std::vector<std::string> ids = Ids(got);
+TEST_CASE("a run killed at random moments writes each action exactly once") {
+  auto scratch = testing::ScratchDir("killed");
+  KilledRuns runs = KillRepeatedly(scratch, [&](const std::string& name) {
+    return std::vector<std::string>{"--state",
+                                    (scratch / (name + ".db")).string()};
+  });
+  INFO(runs.kills << " runs killed");
+  CHECK(runs.kills > 0);
+
+  std::vector<std::string> ids = Ids(runs.killed);
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
-  CHECK(ids == Ids(expected));
-  CHECK(got == expected);
+  CHECK(ids == Ids(runs.whole));
+  CHECK(runs.killed == runs.whole);
+}
+
+TEST_CASE(
+    "a partitioned run killed at random moments writes each action "
+    "exactly once") {
+  auto scratch = testing::ScratchDir("killed-partitions");
+  KilledRuns runs = KillRepeatedly(scratch, [&](const std::string& name) {
+    return std::vector<std::string>{"--state", (scratch / name).string(),
+                                    "--partitions", "3"};
+  });
+  INFO(runs.kills << " runs killed");
+  CHECK(runs.kills > 0);
+
+  // Each action once, with the ids of the uninterrupted run. (A kill
+  // between the commits of two partitions may move a few actions of one
+  // batch after the others', so only the set is compared.)
+  std::vector<std::string> ids = Ids(runs.killed);
+  std::vector<std::string> expected = Ids(runs.whole);
+  CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
+  std::sort(ids.begin(), ids.end());
+  std::sort(expected.begin(), expected.end());
+  CHECK(ids == expected);
 }
 
 }  // namespace

@@ -25,7 +25,7 @@ std::string CheckAndRender(const std::filesystem::path& path, bool* errors) {
     // `fail_run_` cases also ask whether the engines can run the program.
     bool runnable_case = path.filename().string().rfind("fail_run_", 0) == 0;
     if (runnable_case && !engine.HasErrors()) {
-      lower::CheckRunnable(checked, engine);
+      lower::CheckRunnable(checked, engine, /*with_tests=*/true);
     }
   }
   *errors = engine.HasErrors();

@@ -37,6 +37,8 @@ int BuildCommand(const std::vector<std::string>& args, std::ostream& out,
                  std::ostream& err);
 int RunCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
+int TestCommand(const std::vector<std::string>& args, std::ostream& out,
+                std::ostream& err);
 int FmtCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
 int ReportCommand(const std::vector<std::string>& args, std::ostream& out,

@@ -205,8 +205,12 @@ CompileResult Compile(const std::vector<std::string>& paths,
     result.modules.clear();
     timer.Done("check");
     if (!engine.HasErrors() && !check_only &&
-        lower::CheckRunnable(checked, engine)) {
+        lower::CheckRunnable(checked, engine, options.with_tests)) {
       result.program = lower::Lower(checked);
+      if (options.with_tests) {
+        result.tests =
+            lower::LowerTests(checked, *result.program, result.sources);
+      }
       timer.Done("lower");
       ir::RunPasses(*result.program);
       timer.Done("passes");

@@ -9,6 +9,7 @@
 
 #include "compiler/diag/diagnostics.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/test_plan.h"
 #include "compiler/syntax/ast.h"
 
 namespace parcours::driver {
@@ -19,12 +20,15 @@ struct CompileOptions {
   DiagnosticFormat format = DiagnosticFormat::Text;
   bool warnings_as_errors = false;
   bool verbose = false;  // per-phase times on the error stream
+  // Also check and lower the `test` blocks (`parcours test`).
+  bool with_tests = false;
 };
 
 struct CompileResult {
   diag::SourceManager sources;
   std::vector<syntax::Module> modules;  // filled only while parsing
   std::optional<ir::Program> program;   // set when there was no error
+  std::vector<ir::TestCase> tests;      // with `with_tests`, in file order
   int errors = 0;
   int warnings = 0;
   bool io_failed = false;  // a path could not be read

@@ -17,7 +17,10 @@ const char kUsage[] =
     "  run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME] [--max-clock-jump DURATION] [--batch N]\n"
-    "      [--jit-cache DIR]         process events, write actions\n"
+    "      [--jit-cache DIR] [--partitions N] [--follow]\n"
+    "                                process events, write actions\n"
+    "  test PATH... [--engine interp|jit]\n"
+    "                                run the `test` blocks; one line each\n"
     "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
     "  import csv --mapping MAP FILE|- [--out FILE|-]\n"
@@ -96,6 +99,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "fmt") return FmtCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);
+  if (command == "test") return TestCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }

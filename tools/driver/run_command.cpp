@@ -1,5 +1,9 @@
 // `parcours run`: compile, then process an event stream.
+#include <chrono>
+#include <csignal>
 #include <cstdlib>
+#include <fstream>
+#include <functional>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -15,6 +19,7 @@
 #include "runtime/sinks/sqlite_outbox.h"
 #include "runtime/sinks/webhook_sink.h"
 #include "tools/driver/commands.h"
+#include "tools/driver/progress.h"
 
 namespace parcours::driver {
 namespace {
@@ -24,13 +29,58 @@ const char kRunUsage[] =
     "       [--out FILE|-|sqlite:DB|http(s)://URL]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
-    "       [--max-clock-jump DURATION]\n";
+    "       [--max-clock-jump DURATION] [--partitions N] [--follow]\n";
+
+// Set by SIGINT and SIGTERM during `run --follow`.
+volatile std::sig_atomic_t stop_requested = 0;
+
+void RequestStop(int) { stop_requested = 1; }
+
+// Ends a live run cleanly on SIGINT and SIGTERM: the handler only sets a
+// flag, and interrupts the wait for input (no SA_RESTART).
+void CatchStopSignals() {
+  struct sigaction action {};
+  action.sa_handler = RequestStop;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+// The wall clock of a live run, in seconds since the epoch. For tests,
+// PARCOURS_CLOCK_FILE names a file holding a UTC time (such as
+// 2011-01-03T10:00:00Z) that is read each time instead; while it cannot
+// be read, the last time read (at first the real time) stands.
+int64_t SystemSeconds() {
+  return static_cast<int64_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(
+          std::chrono::system_clock::now().time_since_epoch())
+          .count());
+}
+
+std::function<int64_t()> WallClock() {
+  const char* file = std::getenv("PARCOURS_CLOCK_FILE");
+  if (file == nullptr || *file == '\0') return SystemSeconds;
+  // Until the file is first read, the real time stands.
+  auto last = std::make_shared<int64_t>(SystemSeconds());
+  std::string path = file;
+  return [path, last] {
+    std::ifstream in(path);
+    std::string text;
+    if (in >> text) {
+      auto time = common::ParseTime(text);
+      if (time) *last = *time;
+    }
+    return *last;
+  };
+}
 
 struct RunSettings {
   std::string events;
   std::string out = "-";
   std::string engine = "jit";
   std::string jit_cache;
+  bool follow = false;
   engine::RunOptions options;
 };
 
@@ -70,6 +120,31 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
       return fail("`--max-clock-jump` takes a duration: 400d, 12h, 0");
     }
     settings->options.max_clock_jump = *jump;
+  }
+  if (args.Has("--partitions")) {
+    std::string text = args.Get("--partitions", "");
+    char* end = nullptr;
+    long long partitions = std::strtoll(text.c_str(), &end, 10);
+    if (text.empty() || *end != '\0' || partitions < 1 || partitions > 1024) {
+      return fail("`--partitions` takes a whole number from 1 to 1024");
+    }
+    if (settings->options.strict || args.Has("--dead-letter")) {
+      return fail(
+          "`--partitions` cannot be combined with `--strict` or "
+          "`--dead-letter` yet; each partition writes its dead letters "
+          "next to its state file");
+    }
+    settings->options.partitions = static_cast<int>(partitions);
+  }
+  if (args.Has("--follow")) {
+    if (args.Has("--until") || args.Has("--partitions")) {
+      return fail(
+          "`--follow` runs on the wall clock, one partition: it cannot be "
+          "combined with `--until` or `--partitions`");
+    }
+    settings->follow = true;
+    settings->options.now = WallClock();
+    settings->options.stop = &stop_requested;
   }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
@@ -158,11 +233,12 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
 int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
                std::ostream& err) {
   std::string error;
-  Arguments args = ParseArguments(
-      raw,
-      {"--events", "--state", "--out", "--engine", "--dead-letter", "--until",
-       "--batch", "--jit-cache", "--format", "--max-clock-jump"},
-      {"--strict", "--werror", "--verbose"}, &error);
+  Arguments args =
+      ParseArguments(raw,
+                     {"--events", "--state", "--out", "--engine",
+                      "--dead-letter", "--until", "--batch", "--jit-cache",
+                      "--format", "--max-clock-jump", "--partitions"},
+                     {"--strict", "--werror", "--verbose", "--follow"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
   if (!error.empty()) {
@@ -189,9 +265,18 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   std::unique_ptr<sinks::ActionSink> sink = OpenSink(settings.out, out, err);
   if (!sink) return 2;
 
+  ProgressLine progress(err, ProgressLine::IsTerminal(err));
+  settings.options.progress = [&](int64_t events, int64_t sends) {
+    progress.Update(events, sends);
+  };
+  if (settings.follow) CatchStopSignals();
   engine::RunResult result =
-      engine::Run(*compiled.program, *evaluator, (*events)->stream(), *sink,
-                  settings.options);
+      settings.follow
+          ? engine::Follow(*compiled.program, *evaluator, (*events)->fd(),
+                           *sink, settings.options)
+          : engine::Run(*compiled.program, *evaluator, (*events)->stream(),
+                        *sink, settings.options);
+  progress.Clear();
   err << engine::FormatSummary(result.summary);
   if (!result.status.ok()) {
     err << "parcours: " << result.status.message() << "\n";

@@ -1,0 +1,224 @@
+// `parcours run --follow`: live mode on a growing file or a pipe, on a
+// clock the test sets (PARCOURS_CLOCK_FILE), stopped by signals.
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "runtime/engine/actions.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+const char kProgram[] =
+    "event Ping \"Ping\" { note: string? }\n"
+    "journey remind {\n"
+    "  on Ping as ping\n"
+    "  exit on Ping\n"
+    "  send email \"hello\"\n"
+    "  wait 1h\n"
+    "  send email \"reminder\"\n"
+    "}\n";
+
+std::string Ping(const std::string& user, const std::string& id,
+                 const std::string& time) {
+  return R"({"type":"track","event":"Ping","userId":")" + user +
+         R"(","messageId":")" + id + R"(","timestamp":")" + time + "\"}\n";
+}
+
+// The send line the engine writes for the instance started by input line
+// `line` (of a fresh state) at `step`.
+std::string Send(const std::string& profile, int64_t line,
+                 const std::string& step, const std::string& template_name,
+                 const std::string& at, bool late = false) {
+  return R"({"kind":"send","id":")" +
+         engine::ActionId(profile, "remind", line * 65536, step) +
+         R"(","at":")" + at + R"(","profile":")" + profile +
+         R"(","channel":"email","template":")" + template_name +
+         R"(","journey":"remind","step":")" + step +
+         R"(","category":"marketing","payload":{})" +
+         (late ? R"(,"late":true)" : "") + "}\n";
+}
+
+class LiveRun {
+ public:
+  // Starts `parcours run --follow` with `stdin_fd` as its stdin (or
+  // /dev/null), its output and summary in files of `scratch`.
+  LiveRun(const std::filesystem::path& scratch,
+          const std::vector<std::string>& args, int stdin_fd = -1)
+      : scratch_(scratch) {
+    std::vector<std::string> all = {PARCOURS_BINARY};
+    all.insert(all.end(), args.begin(), args.end());
+    std::vector<char*> argv;
+    for (std::string& arg : all) argv.push_back(arg.data());
+    argv.push_back(nullptr);
+    std::string err = (scratch / "stderr.txt").string();
+    std::string clock = (scratch / "clock.txt").string();
+
+    pid_ = ::fork();
+    if (pid_ == 0) {
+      ::setenv("PARCOURS_CLOCK_FILE", clock.c_str(), 1);
+      int in = stdin_fd >= 0 ? stdin_fd : ::open("/dev/null", O_RDONLY);
+      ::dup2(in, 0);
+      int out = ::open(err.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(out, 2);
+      ::execv(argv[0], argv.data());
+      ::_exit(127);
+    }
+  }
+
+  // Sends `signal` and returns the exit code.
+  int Stop(int signal) {
+    ::kill(pid_, signal);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string Summary() const {
+    return testing::ReadText(scratch_ / "stderr.txt");
+  }
+
+ private:
+  std::filesystem::path scratch_;
+  pid_t pid_ = -1;
+};
+
+void SetClock(const std::filesystem::path& scratch, const std::string& time) {
+  // Written aside and renamed, so that the run never reads half a time.
+  testing::WriteText(scratch / "clock.new", time + "\n");
+  std::filesystem::rename(scratch / "clock.new", scratch / "clock.txt");
+}
+
+void Append(const std::filesystem::path& file, const std::string& text) {
+  std::ofstream out(file, std::ios::app | std::ios::binary);
+  out << text;
+}
+
+// Waits (up to ten seconds) until `file` holds `lines` lines; returns its
+// text.
+std::string AwaitLines(const std::filesystem::path& file, size_t lines) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text = testing::ReadText(file);
+    if (static_cast<size_t>(std::count(text.begin(), text.end(), '\n')) >=
+        lines) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return text;
+}
+
+TEST_CASE("a live run applies lines as they come and fires waits on time") {
+  auto scratch = testing::ScratchDir("follow-file");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  std::vector<std::string> args = {
+      "run",        program.string(), "--follow",
+      "--events",   events.string(),  "--out",
+      out.string(), "--state",        (scratch / "state.db").string()};
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun first(scratch, args);
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 1) == hello_a);
+
+  // No input, but the wall clock passes a's wait.
+  SetClock(scratch, "2011-01-03T11:00:05Z");
+  std::string reminder_a =
+      Send("a", 1, "send2", "reminder", "2011-01-03T11:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + reminder_a);
+
+  // A half-written line waits for its end.
+  SetClock(scratch, "2011-01-03T11:30:00Z");
+  std::string ping_b = Ping("b", "2", "2011-01-03T11:30:00Z");
+  Append(events, ping_b.substr(0, 20));
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  Append(events, ping_b.substr(20));
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T11:30:00Z");
+  CHECK(AwaitLines(out, 3) == hello_a + reminder_a + hello_b);
+
+  CHECK(first.Stop(SIGTERM) == 0);
+  CHECK_THAT(first.Summary(),
+             Catch::Contains("read 2 lines: 2 events applied") &&
+                 Catch::Contains("sent 3 actions, 1 timer fired, 1 instance "
+                                 "waiting\nclock at 2011-01-03T11:30:00Z\n"));
+
+  // While no process ran, b's wait fell due: it fires once at the
+  // restart, at its due time, marked late.
+  SetClock(scratch, "2011-01-03T13:00:00Z");
+  LiveRun second(scratch, args);
+  std::string late_b =
+      Send("b", 2, "send2", "reminder", "2011-01-03T12:30:00Z", true);
+  CHECK(AwaitLines(out, 4) == hello_a + reminder_a + hello_b + late_b);
+  CHECK(second.Stop(SIGINT) == 0);
+  CHECK_THAT(second.Summary(),
+             Catch::Contains("2 duplicates skipped") &&
+                 Catch::Contains("sent 1 action, 1 timer fired, 0 instances "
+                                 "waiting\nclock at 2011-01-03T13:00:00Z\n"));
+
+  // And never again.
+  LiveRun third(scratch, args);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(third.Stop(SIGTERM) == 0);
+  CHECK(testing::ReadText(out) == hello_a + reminder_a + hello_b + late_b);
+}
+
+TEST_CASE("a live run reads a pipe, and outlives its writer") {
+  auto scratch = testing::ScratchDir("follow-pipe");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto out = scratch / "out.jsonl";
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch,
+              {"run", program.string(), "--follow", "--events", "-", "--out",
+               out.string(), "--state", (scratch / "state.db").string()},
+              pipe_fds[0]);
+  ::close(pipe_fds[0]);
+  std::string ping = Ping("a", "1", "2011-01-03T10:00:00Z");
+  REQUIRE(::write(pipe_fds[1], ping.data(), ping.size()) ==
+          static_cast<ssize_t>(ping.size()));
+  ::close(pipe_fds[1]);
+  std::string hello = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 1) == hello);
+
+  SetClock(scratch, "2011-01-03T11:00:00Z");
+  std::string reminder =
+      Send("a", 1, "send2", "reminder", "2011-01-03T11:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello + reminder);
+  CHECK(run.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE("follow refuses until and partitions") {
+  auto scratch = testing::ScratchDir("follow-usage");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto result = testing::RunParcours(
+      {"run", program.string(), "--follow", "--events", "-", "--state",
+       (scratch / "s").string(), "--partitions", "2"},
+      scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("cannot be combined with `--until` "
+                                         "or `--partitions`"));
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,87 @@
+// The progress line of `parcours run`: on a terminal only.
+#include <pty.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <catch2/catch.hpp>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+const std::string kCampaign =
+    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
+const std::string kSmallEvents =
+    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
+        .string();
+
+std::vector<std::string> RunArgs(const std::filesystem::path& scratch,
+                                 const std::string& name) {
+  return {"run",      kCampaign,
+          "--events", kSmallEvents,
+          "--state",  (scratch / (name + ".db")).string(),
+          "--out",    (scratch / (name + ".jsonl")).string(),
+          "--batch",  "100"};
+}
+
+// Runs `parcours ARGS...` with stdin, stdout and stderr on a terminal (a
+// pseudo-terminal); returns what it printed there.
+std::string RunOnTerminal(std::vector<std::string> args) {
+  std::vector<std::string> all = {PARCOURS_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+
+  int terminal = -1;
+  pid_t child = ::forkpty(&terminal, nullptr, nullptr, nullptr);
+  if (child == 0) {
+    ::setenv("PARCOURS_PROGRESS_MS", "0", 1);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  REQUIRE(child > 0);
+  std::string printed;
+  char buffer[4096];
+  for (;;) {
+    ssize_t got = ::read(terminal, buffer, sizeof buffer);
+    if (got <= 0) break;  // EIO once the child has closed the terminal
+    printed.append(buffer, static_cast<size_t>(got));
+  }
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ::close(terminal);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  return printed;
+}
+
+TEST_CASE("a run shows its progress on a terminal") {
+  auto scratch = testing::ScratchDir("progress-terminal");
+  std::string printed = RunOnTerminal(RunArgs(scratch, "tty"));
+  CHECK_THAT(printed, Catch::Contains("\rparcours: 100 events read, "));
+  CHECK_THAT(printed, Catch::Contains(" events/s, "));
+  CHECK_THAT(printed, Catch::Contains("\rparcours: 2700 events read, "));
+  CHECK_THAT(printed, Catch::Contains(" sends\rparcours: "));
+  // The line is erased before the summary.
+  CHECK_THAT(printed, Catch::Contains("\rread 2744 lines: "));
+}
+
+TEST_CASE("a run piped or redirected prints no progress line") {
+  auto scratch = testing::ScratchDir("progress-pipe");
+  ::setenv("PARCOURS_PROGRESS_MS", "0", 1);
+  auto result = testing::RunParcours(RunArgs(scratch, "pipe"), scratch);
+  ::unsetenv("PARCOURS_PROGRESS_MS");
+  CHECK(result.exit_code == 0);
+  CHECK(result.err.find('\r') == std::string::npos);
+  CHECK(result.err.find("events/s") == std::string::npos);
+  CHECK_THAT(result.err, Catch::StartsWith("read 2744 lines: "));
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,180 @@
+// `parcours test`: test blocks run through the engine, one line per test.
+#include <catch2/catch.hpp>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+
+const char kShop[] = R"(profile {
+  timezone: string = "Europe/London"
+}
+
+event OrderPlaced "Order Completed" {
+  order_id: string
+  total: money
+}
+
+journey thank_you {
+  on OrderPlaced as order where count(OrderPlaced) == 1
+  send email "thank_you"
+}
+
+journey we_miss_you {
+  on OrderPlaced as order
+  exit on OrderPlaced
+  wait 60d
+  send email "we_miss_you"
+}
+)";
+
+const char kPassing[] = R"(
+test "a first order is thanked at once, and missed 60 days later" {
+  given profile "p1" { timezone: "Europe/Paris", consent: [email] }
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80.5 EUR }
+  expect send email "thank_you" to "p1" at 2025-03-01T10:00:00Z
+  expect send email "we_miss_you" to "p1" at 2025-04-30T10:00:00Z
+  expect no send sms
+}
+
+test "a second order restarts the wait and is not thanked" {
+  given profile "p2"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  at 2025-03-02T10:00:00Z OrderPlaced { order_id: "o2", total: -1.25 EUR }
+  expect no send email "thank_you" at 2025-03-02T10:00:00Z
+  expect no send email "we_miss_you" at 2025-04-30T10:00:00Z
+  expect send email "we_miss_you" to "p2" at 2025-05-01T10:00:00Z
+}
+
+test "events for two profiles" {
+  given profile "a"
+  given profile "b"
+  at 2025-03-01T10:00:00Z OrderPlaced for "b" { order_id: "o1", total: 1 EUR }
+  expect send email "thank_you" to "b"
+  expect no send email "thank_you" to "a"
+}
+)";
+
+TEST_CASE("parcours test passes tests that hold, on both engines") {
+  auto scratch = testing::ScratchDir("test-pass");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + kPassing);
+
+  const std::string expected =
+      "PASS a first order is thanked at once, and missed 60 days later\n"
+      "PASS a second order restarts the wait and is not thanked\n"
+      "PASS events for two profiles\n"
+      "3 passed, 0 failed\n";
+  auto result = RunParcours({"test", file.string()}, scratch);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == expected);
+  CHECK(result.err.empty());
+
+  result = RunParcours({"test", "--engine", "jit", file.string()}, scratch);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == expected);
+}
+
+TEST_CASE("parcours test names what failed, where, expected and got") {
+  auto scratch = testing::ScratchDir("test-fail");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+test "passes" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect send email "thank_you"
+}
+
+test "the reminder at the wrong time" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect send email "we_miss_you" to "p1" at 2025-04-29T10:00:00Z
+}
+
+test "an unwanted send and a missing one" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect no send email "thank_you"
+  expect send sms
+}
+)");
+
+  std::string where = file.string();
+  auto result = RunParcours({"test", where}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out ==
+        "PASS passes\n"
+        "FAIL the reminder at the wrong time\n"
+        "  " +
+            where +
+            ":31:3: expected send email \"we_miss_you\" to \"p1\" "
+            "at 2025-04-29T10:00:00Z, got send email \"we_miss_you\" to \"p1\" "
+            "at 2025-04-30T10:00:00Z\n"
+            "FAIL an unwanted send and a missing one\n"
+            "  " +
+            where +
+            ":37:3: expected no send email \"thank_you\", got "
+            "send email \"thank_you\" to \"p1\" at 2025-03-01T10:00:00Z\n"
+            "  " +
+            where +
+            ":38:3: expected send sms, got none\n"
+            "1 passed, 2 failed\n");
+
+  // The same bytes on every run.
+  auto again = RunParcours({"test", where}, scratch);
+  CHECK(again.out == result.out);
+}
+
+TEST_CASE("parcours test refuses at build time what it cannot check yet") {
+  auto scratch = testing::ScratchDir("test-not-runnable");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+test "suppressed" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect suppressed email "thank_you" reason consent
+}
+)");
+
+  auto result = RunParcours({"test", file.string()}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out.empty());
+  CHECK_THAT(result.err,
+             Catch::Contains("shop.journey:25:3: error[E0950]: `expect "
+                             "suppressed` in tests are checked but cannot "
+                             "run yet"));
+
+  // `run` ignores test blocks, runnable or not.
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  result = RunParcours({"run", file.string(), "--events", events.string(),
+                        "--state", (scratch / "state.db").string()},
+                       scratch);
+  CHECK(result.exit_code == 0);
+}
+
+TEST_CASE("parcours test: a test with no profile, and usage errors") {
+  auto scratch = testing::ScratchDir("test-usage");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+test "whose order?" {
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+}
+)");
+  auto result = RunParcours({"test", file.string()}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out == "FAIL whose order?\n  " + file.string() +
+                          ":23:3: which profile is this for? Add `for "
+                          "\"id\"` or a `given profile \"id\"` to the test\n"
+                          "0 passed, 1 failed\n");
+
+  CHECK(RunParcours({"test"}, scratch).exit_code == 2);
+  CHECK(RunParcours({"test", "--engine", "x", file.string()}, scratch)
+            .exit_code == 2);
+}
+
+}  // namespace
+}  // namespace parcours

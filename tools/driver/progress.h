@@ -1,0 +1,37 @@
+// A progress line for long runs, on stderr when it is a terminal.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+
+namespace parcours::driver {
+
+// Rewrites one line in place ("\r") with the events read, their rate and
+// the sends so far, at most once per interval and only after the run has
+// lasted one interval, so a short run prints nothing. Meant for a person
+// watching: `Enabled` is false unless `err` is the process's stderr and
+// that is a terminal, so a pipe or a file never gets it.
+class ProgressLine {
+ public:
+  // The interval is 500 ms, or PARCOURS_PROGRESS_MS when set (for tests).
+  ProgressLine(std::ostream& err, bool enabled);
+
+  static bool IsTerminal(const std::ostream& err);
+
+  void Update(int64_t events, int64_t sends);
+
+  // Erases the line, if one was printed, before the summary.
+  void Clear();
+
+ private:
+  std::ostream& err_;
+  bool enabled_;
+  std::chrono::milliseconds interval_;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+  size_t printed_width_ = 0;
+};
+
+}  // namespace parcours::driver
