@@ -2,7 +2,8 @@
 // did, per journey and per channel, read back from its state file.
 //
 // Everything comes from what the run saved: journey entries, exits and
-// goals from the `log` table, contacts still waiting from `instances`,
+// goals from the `log` table (the engine's rows "entered...", "exited...",
+// "left to enter again..." and the `goal` rows), contacts still waiting from `instances`,
 // and every decision from the action lines of `outbox` (sends,
 // suppressions and deferrals, with their reason and the rule that
 // decided). So the report describes exactly the actions that were
@@ -74,16 +75,19 @@ std::string Text(const nlohmann::json& line, const char* key) {
 
 Status ReadJourneys(store::Database& db, Backtest& report) {
   Expected<store::Statement> log = db.Prepare(
-      "SELECT journey, message FROM log "
-      "WHERE component = 'engine' AND journey IS NOT NULL");
+      "SELECT journey, component, message FROM log "
+      "WHERE component IN ('engine', 'goal') AND journey IS NOT NULL");
   if (!log.ok()) return log.status();
   for (;;) {
     Expected<bool> row = log->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     JourneyFlow& flow = report.journeys[log->Text(0)];
-    std::string message = log->Text(1);
-    if (StartsWith(message, "entered")) {
+    std::string component = log->Text(1);
+    std::string message = log->Text(2);
+    if (component == "goal") {
+      ++flow.goals;
+    } else if (StartsWith(message, "entered")) {
       ++flow.entered;
       if (message.find("holdout") != std::string::npos) ++flow.held_out;
     } else if (StartsWith(message, "exited")) {
@@ -92,8 +96,8 @@ Status ReadJourneys(store::Database& db, Backtest& report) {
         reason.erase(0, 1);
       }
       ++flow.exits[reason];
-    } else if (StartsWith(message, "goal reached")) {
-      ++flow.goals;
+    } else if (StartsWith(message, "left to enter again")) {
+      ++flow.exits["restarted by `reentry after`"];
     }
   }
 
