@@ -1,5 +1,6 @@
 #include "compiler/ir/ir.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -133,13 +134,41 @@ void AnalyzeDependencies(Program& program) {
         static_cast<int32_t>(i));
   }
 
+  // Each event type keeps as much history as its widest window reads, and
+  // of each kept event only the fields a windowed sum adds up.
+  for (EventType& event : program.events) {
+    event.history_seconds = 0;
+    event.history_fields.clear();
+  }
+  for (const Aggregate& aggregate : program.aggregates) {
+    if (!aggregate.windowed) continue;
+    EventType& event = program.events[aggregate.event_type];
+    event.history_seconds =
+        std::max(event.history_seconds, aggregate.window_far);
+    std::vector<int32_t>& fields = event.history_fields;
+    bool kept = std::find(fields.begin(), fields.end(), aggregate.field) !=
+                fields.end();
+    if (aggregate.field >= 0 && !kept) fields.push_back(aggregate.field);
+  }
+  for (EventType& event : program.events) {
+    std::sort(event.history_fields.begin(), event.history_fields.end());
+  }
+
   program.segments_by_event.assign(program.events.size(), {});
   program.segments_on_identify.clear();
   program.time_dependent_segments.clear();
   for (size_t s = 0; s < program.segments.size(); ++s) {
     auto segment = static_cast<int32_t>(s);
     Reads reads = ReadsOf(program.functions[program.segments[s].predicate]);
-    if (reads.clock) program.time_dependent_segments.push_back(segment);
+    bool reads_window = false;
+    for (const Aggregate& aggregate : program.aggregates) {
+      reads_window = reads_window || (aggregate.windowed &&
+                                      ReadsRange(reads, aggregate.offset,
+                                                 WordCount(aggregate.type)));
+    }
+    if (reads.clock || reads_window) {
+      program.time_dependent_segments.push_back(segment);
+    }
 
     bool reads_attribute = false;
     for (const Field& field : program.profile) {
@@ -331,6 +360,12 @@ std::string Verify(const Program& program) {
         program.profile[program.timezone_attribute].type == Type::String;
     if (!valid) return "the time zone attribute is not a string attribute";
   }
+  for (const Aggregate& aggregate : program.aggregates) {
+    bool empty_window =
+        aggregate.windowed && (aggregate.window_near < 0 ||
+                               aggregate.window_far <= aggregate.window_near);
+    if (empty_window) return "an aggregate has an empty window";
+  }
   for (const Function& function : program.functions) {
     std::string problem = VerifyFunction(program, function);
     if (!problem.empty()) return problem;
@@ -356,6 +391,10 @@ void DumpField(std::ostringstream& out, const Field& field) {
   } else if (!field.default_words.empty() && field.type != Type::String) {
     out << " default";
     for (int64_t word : field.default_words) out << " " << word;
+  }
+  if (!field.enum_values.empty()) {
+    out << " enum";
+    for (const std::string& value : field.enum_values) out << " " << value;
   }
   if (!field.default_string.empty()) {
     out << " default " << Quoted(field.default_string);
@@ -423,6 +462,11 @@ std::string Dump(const Program& program) {
     out << "event " << i << " " << event.name << " \"" << event.wire_name
         << "\" words " << event.record_words << "\n";
     for (const Field& field : event.fields) DumpField(out, field);
+    if (event.history_seconds > 0) {
+      out << "  keeps " << event.history_seconds << "s of history, fields";
+      for (int32_t field : event.history_fields) out << " " << field;
+      out << "\n";
+    }
   }
   out << "profile words " << program.profile_words << "\n";
   if (program.timezone_attribute >= 0) {
@@ -433,7 +477,12 @@ std::string Dump(const Program& program) {
     out << "aggregate "
         << (aggregate.kind == AggregateKind::Count ? "count" : "sum")
         << " event " << aggregate.event_type << " field " << aggregate.field
-        << " " << TypeName(aggregate.type) << " @" << aggregate.offset << "\n";
+        << " " << TypeName(aggregate.type) << " @" << aggregate.offset;
+    if (aggregate.windowed) {
+      out << " window " << aggregate.window_far << "s.."
+          << aggregate.window_near << "s";
+    }
+    out << "\n";
   }
   for (const Segment& segment : program.segments) {
     out << "segment " << segment.name << " = fn" << segment.predicate << " @"

@@ -1,5 +1,6 @@
 #include "compiler/lower/lower.h"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <set>
@@ -16,7 +17,8 @@ using syntax::ExprKind;
 ir::Type IrType(TypeKind kind) {
   switch (kind) {
     case TypeKind::Bool: return ir::Type::Bool;
-    case TypeKind::Int: return ir::Type::Int;
+    case TypeKind::Int:
+    case TypeKind::Enum: return ir::Type::Int;
     case TypeKind::Decimal: return ir::Type::Decimal;
     case TypeKind::Money: return ir::Type::Money;
     case TypeKind::Duration: return ir::Type::Duration;
@@ -33,8 +35,12 @@ ir::Type IrType(TypeKind kind) {
 }
 
 // Appends `field` to a record of `*words` words and returns its layout.
-ir::Field LayOut(const sema::FieldDecl& field, int32_t* words) {
+ir::Field LayOut(const sema::CheckedProgram& program,
+                 const sema::FieldDecl& field, int32_t* words) {
   ir::Field laid;
+  if (field.type.kind == TypeKind::Enum) {
+    laid.enum_values = program.enums[field.type.id].values;
+  }
   laid.name = field.name;
   laid.wire_name = field.wire_name;
   laid.type = IrType(field.type.kind);
@@ -50,6 +56,12 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   bool negate = literal.kind == ExprKind::Unary;
   const Expr& value = negate ? *literal.operands[0] : literal;
   int64_t number = negate ? -value.int_value : value.int_value;
+  if (!field.enum_values.empty()) {
+    // An enum default is written as one of its values' names.
+    const auto& values = field.enum_values;
+    number =
+        std::find(values.begin(), values.end(), value.text) - values.begin();
+  }
   if (field.type == ir::Type::Decimal && value.kind == ExprKind::Int) {
     number *= ir::kDecimalScale;
   }
@@ -63,6 +75,17 @@ void SetDefault(const Expr& literal, ir::Field& field) {
       return;
     default: field.default_words = {number}; return;
   }
+}
+
+// Windows of exact lengths only: CheckRunnable reports calendar ones.
+void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
+  if (window.kind == syntax::Window::Kind::All) return;
+  aggregate.windowed = true;
+  aggregate.window_near =
+      window.kind == syntax::Window::Kind::Between ? window.near.count : 0;
+  aggregate.window_far = window.kind == syntax::Window::Kind::Between
+                             ? window.far.count
+                             : window.near.count;
 }
 
 ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
@@ -129,7 +152,8 @@ class Lowerer {
       lowered.name = event.name;
       lowered.wire_name = event.wire_name;
       for (const sema::FieldDecl& field : event.fields) {
-        lowered.fields.push_back(LayOut(field, &lowered.record_words));
+        lowered.fields.push_back(
+            LayOut(checked_, field, &lowered.record_words));
       }
       program_.events.push_back(std::move(lowered));
     }
@@ -143,7 +167,7 @@ class Lowerer {
         program_.timezone_attribute =
             static_cast<int32_t>(program_.profile.size());
       }
-      ir::Field laid = LayOut(field, &words);
+      ir::Field laid = LayOut(checked_, field, &words);
       if (field.decl->default_value)
         SetDefault(*field.decl->default_value, laid);
       program_.profile.push_back(std::move(laid));
@@ -156,6 +180,7 @@ class Lowerer {
       lowered.event_type = aggregate.event;
       lowered.field = aggregate.field;
       lowered.type = IrType(aggregate.type.kind);
+      SetWindow(aggregate.window, lowered);
       lowered.offset = words;
       words += ir::WordCount(lowered.type);
       program_.aggregates.push_back(lowered);
@@ -405,10 +430,11 @@ class Lowerer {
       case ExprKind::Money:
         return EmitConst(ir::Type::Money, expr.int_value,
                          ir::PackCurrency(expr.text));
+      case ExprKind::Timestamp:
+        return EmitConst(ir::Type::Time, expr.int_value);
+      case ExprKind::In: return LowerIn(expr);
       case ExprKind::Calendar:
       case ExprKind::Clock:
-      case ExprKind::Timestamp:
-      case ExprKind::In:
       case ExprKind::List:
       case ExprKind::Record:
         assert(false && "CheckRunnable lets no such expression through");
@@ -436,6 +462,10 @@ class Lowerer {
   }
 
   int32_t LowerReference(const sema::ExprInfo& info) {
+    if (info.ref == RefKind::EnumValue) {
+      // An enum value is its index among its enum's values.
+      return EmitConst(ir::Type::Int, info.index);
+    }
     if (info.ref == RefKind::Now) {
       ir::Inst inst{ir::Op::Now, ir::Type::Time, ir::Type::Time};
       return Emit(inst);
@@ -489,11 +519,37 @@ class Lowerer {
     return LowerComparison(expr, left, right);
   }
 
+  // `x in [a, b]` is `x == a or x == b`, and `x not in [a, b]` is
+  // `x != a and x != b`: false for an absent `x` either way, as every
+  // comparison with an absent value is.
+  int32_t LowerIn(const Expr& expr) {
+    const Expr& item = *expr.operands[0];
+    const Expr& list = *expr.operands[1];
+    BinaryOp test = expr.negated ? BinaryOp::NotEqual : BinaryOp::Equal;
+    ir::Op combine = expr.negated ? ir::Op::And : ir::Op::Or;
+    int32_t result = -1;
+    for (const auto& element : list.operands) {
+      int32_t holds = LowerComparison(test, item, *element);
+      result =
+          result < 0 ? holds : EmitOp(combine, ir::Type::Bool, result, holds);
+    }
+    if (result < 0) return EmitConst(ir::Type::Bool, expr.negated ? 1 : 0);
+    return result;
+  }
+
   int32_t LowerComparison(const Expr& expr, const Expr& left,
+                          const Expr& right) {
+    return LowerComparison(expr.binary_op, left, right);
+  }
+
+  int32_t LowerComparison(BinaryOp binary_op, const Expr& left,
                           const Expr& right) {
     TypeKind left_kind = checked_.Info(left).type.kind;
     TypeKind right_kind = checked_.Info(right).type.kind;
-    bool decimal = left_kind != right_kind;  // int against decimal
+    // An int against a decimal compares as decimals; a time zone against
+    // a string compares as strings, as it is one.
+    bool decimal =
+        left_kind != right_kind && IrType(left_kind) != IrType(right_kind);
     int32_t a = LowerOperand(left, decimal);
     int32_t b = LowerOperand(right, decimal);
 
@@ -504,7 +560,7 @@ class Lowerer {
     };
     ir::Op op = ir::Op::Eq;
     for (const auto& [syntax_op, ir_op] : kComparisons) {
-      if (syntax_op == expr.binary_op) op = ir_op;
+      if (syntax_op == binary_op) op = ir_op;
     }
     ir::Inst compare{op, ir::Type::Bool,
                      decimal ? ir::Type::Decimal : IrType(left_kind)};

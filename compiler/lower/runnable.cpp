@@ -57,8 +57,9 @@ class RunnabilityCheck {
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
     static const TypeKind kRunnable[] = {
-        TypeKind::Bool,     TypeKind::Int,  TypeKind::Decimal, TypeKind::Money,
-        TypeKind::Duration, TypeKind::Time, TypeKind::String,  TypeKind::Tz};
+        TypeKind::Bool,   TypeKind::Int,      TypeKind::Decimal,
+        TypeKind::Money,  TypeKind::Duration, TypeKind::Time,
+        TypeKind::String, TypeKind::Tz,       TypeKind::Enum};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -73,14 +74,12 @@ class RunnabilityCheck {
         return Report(expr.span, "calendar lengths in expressions");
       case ExprKind::Clock:
         return Report(expr.span, "times of day in expressions");
-      case ExprKind::Timestamp: return Report(expr.span, "timestamp literals");
-      case ExprKind::In: return Report(expr.span, "`in` tests");
+      case ExprKind::In: return CheckIn(expr);
       case ExprKind::List: return Report(expr.span, "lists");
       case ExprKind::Record: return Report(expr.span, "record literals");
       case ExprKind::Name:
-        if (info.ref == sema::RefKind::EnumValue ||
-            info.ref == sema::RefKind::ChannelValue) {
-          return Report(expr.span, "enum and channel values");
+        if (info.ref == sema::RefKind::ChannelValue) {
+          return Report(expr.span, "channel values");
         }
         return;
       case ExprKind::Field:
@@ -96,6 +95,30 @@ class RunnabilityCheck {
     for (const auto& operand : expr.operands) CheckExpr(*operand);
   }
 
+  // `in` runs against a list written out in place, which lowers to one
+  // comparison per item; other lists have no run-time form yet.
+  void CheckIn(const Expr& expr) {
+    const Expr& list = *expr.operands[1];
+    if (list.kind != ExprKind::List) {
+      return Report(list.span,
+                    "`in` tests against a list that is not written out");
+    }
+    CheckExpr(*expr.operands[0]);
+    for (const auto& element : list.operands) {
+      if (program_.Info(*element).type.kind == TypeKind::None) {
+        Report(element->span, "`none` items in an `in` list");
+        continue;
+      }
+      CheckExpr(*element);
+    }
+  }
+
+  // Windows of exact lengths run; calendar ones would need the
+  // recipient's zone to know where a month of history starts.
+  static bool ExactWindow(const syntax::Window& window) {
+    return !window.near.calendar && !window.far.calendar;
+  }
+
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
     if (info.ref != sema::RefKind::Aggregate) {
       return Report(expr.span,
@@ -108,9 +131,12 @@ class RunnabilityCheck {
       return Report(expr.span, "`last` and `values`");
     }
     if (aggregate.window.kind != syntax::Window::Kind::All) {
+      return Report(expr.span, "aggregates over a window");
+    }
+    if (!ExactWindow(aggregate.window)) {
       return Report(expr.span,
-                    "aggregates over a window (`within`, "
-                    "`between`)");
+                    "windows in calendar units (`within 3 months`; "
+                    "write `within 90d`)");
     }
   }
 

@@ -71,6 +71,11 @@ OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
   if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
     return nullptr;
   }
+  int64_t index = record.Get(field.offset);
+  if (!field.enum_values.empty() && index >= 0 &&
+      static_cast<size_t>(index) < field.enum_values.size()) {
+    return field.enum_values[index];
+  }
   return EncodeSlot(record, field.type, field.offset);
 }
 
@@ -91,7 +96,15 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
     ingest::ClearField(record, field);
     return "";
   }
-  std::string problem = DecodeSlot(value, field.type, field.offset, record);
+  std::string problem;
+  if (field.enum_values.empty()) {
+    problem = DecodeSlot(value, field.type, field.offset, record);
+  } else {
+    ingest::TypedValue typed;
+    problem = ingest::DecodeFieldValue(value, field, typed);
+    if (problem.empty())
+      ingest::WriteTyped(record, field.type, field.offset, typed);
+  }
   if (!problem.empty()) return problem;
   if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
   return "";
@@ -100,11 +113,18 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
 std::string AggregateName(const ir::Program& program,
                           const ir::Aggregate& aggregate) {
   const ir::EventType& event = program.events[aggregate.event_type];
+  std::string window;
+  if (aggregate.windowed && aggregate.window_near == 0) {
+    window = " within " + std::to_string(aggregate.window_far) + "s";
+  } else if (aggregate.windowed) {
+    window = " between " + std::to_string(aggregate.window_far) + "s and " +
+             std::to_string(aggregate.window_near) + "s ago";
+  }
   switch (aggregate.kind) {
-    case ir::AggregateKind::Count: return "count(" + event.name + ")";
+    case ir::AggregateKind::Count: return "count(" + event.name + window + ")";
     case ir::AggregateKind::Sum:
       return "sum(" + event.name + "." + event.fields[aggregate.field].name +
-             ")";
+             window + ")";
   }
   return "?";
 }
