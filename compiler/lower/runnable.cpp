@@ -130,9 +130,6 @@ class RunnabilityCheck {
         aggregate.kind == sema::AggregateKind::Values) {
       return Report(expr.span, "`last` and `values`");
     }
-    if (aggregate.window.kind != syntax::Window::Kind::All) {
-      return Report(expr.span, "aggregates over a window");
-    }
     if (!ExactWindow(aggregate.window)) {
       return Report(expr.span,
                     "windows in calendar units (`within 3 months`; "

@@ -9,6 +9,7 @@
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "runtime/engine/calendar.h"
+#include "runtime/store/history.h"
 
 namespace parcours::engine {
 
@@ -67,8 +68,18 @@ int64_t Engine::Now() const {
 
 void Engine::AdvanceClock(int64_t time) {
   int64_t target = std::max(state_.clock().value_or(time), time);
-  for (auto due = state_.FirstTimer(); due && due->wake_at <= target;
-       due = state_.FirstTimer()) {
+  for (;;) {
+    // A profile re-check due at the same instant as a step goes first, so
+    // that the step reads windows as they are at its wake time.
+    std::optional<int64_t> recheck = state_.FirstRecheck();
+    std::optional<store::TimerKey> due = state_.FirstTimer();
+    if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
+      state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
+      Recheck(state_.PopFirstRecheck());
+      continue;
+    }
+    if (!due || due->wake_at > target) break;
+
     // The clock follows each timer, so that what the woken step sees as
     // "now" is its own wake time.
     state_.set_clock(
@@ -82,6 +93,15 @@ void Engine::AdvanceClock(int64_t time) {
     RunInstance(*woken.profile, woken.journey, wait.next, due->wake_at);
   }
   state_.set_clock(target);
+}
+
+void Engine::Recheck(store::Profile& profile) {
+  store::RefreshWindows(program_, profile, Now());
+  RecomputeSegments(profile, program_.time_dependent_segments);
+  state_.MarkRecordDirty(profile);
+  state_.ScheduleRecheck(profile,
+                         store::NextWindowChange(program_, profile, Now()));
+  TriggerSegmentJourneys(profile);
 }
 
 bool Engine::Apply(const ingest::DecodedEvent& event) {
@@ -137,6 +157,15 @@ void Engine::ApplyTrack(store::Profile& profile,
           static_cast<size_t>(event.event_type) < program_.events.size(),
       "applying a track event of no declared type");
   UpdateAggregates(profile, event);
+  // Windows count the event as of its own time: a late one as if it had
+  // come in time (unless every window has already let it go), a
+  // future-dated one only once its time comes.
+  if (store::KeepEvent(program_, profile, event.event_type, event.timestamp,
+                       event.record, Now())) {
+    store::RefreshWindows(program_, profile, Now());
+    state_.ScheduleRecheck(profile,
+                           store::NextWindowChange(program_, profile, Now()));
+  }
   RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
 
@@ -187,6 +216,7 @@ void Engine::UpdateAggregates(store::Profile& profile,
   for (int32_t index : program_.aggregates_by_event[event.event_type]) {
     const ir::Aggregate& aggregate = program_.aggregates[index];
     int32_t offset = aggregate.offset;
+    if (aggregate.windowed) continue;  // store::RefreshWindows computes it
     if (aggregate.kind == ir::AggregateKind::Count) {
       profile.record.Set(offset, ir::WrapAdd(profile.record.Get(offset), 1));
       continue;

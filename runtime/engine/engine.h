@@ -33,7 +33,9 @@ class Engine {
   // Moves the clock to max(clock, `time`). First, every timer due at or
   // before that instant fires, in order of (wake time, instance seq), each
   // at its own wake time; a timer set while firing fires too if it falls
-  // due by then.
+  // due by then. Profile re-checks (instants at which a window moves) fire
+  // the same way, before the steps due at their instant, in profile id
+  // order.
   void AdvanceClock(int64_t time);
 
   // Applies a decoded identify, or a track of a declared event type: skips
@@ -48,6 +50,10 @@ class Engine {
   void ApplyIdentify(store::Profile& profile,
                      const ingest::DecodedEvent& event);
   void ApplyTrack(store::Profile& profile, const ingest::DecodedEvent& event);
+  // At an instant a window of `profile` moves: recomputes its windows and
+  // time-dependent segments, starts the journeys of any flips, and
+  // schedules the next re-check.
+  void Recheck(store::Profile& profile);
   void UpdateAggregates(store::Profile& profile,
                         const ingest::DecodedEvent& event);
   // Recomputes the segments `which` lists (indices into the program's

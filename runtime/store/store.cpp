@@ -7,6 +7,8 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
+#include "runtime/ingest/values.h"
+#include "runtime/store/history.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -53,6 +55,13 @@ constexpr const char* kMigrations[] = {
     )sql",
     R"sql(
       CREATE TABLE dead_letters(key TEXT PRIMARY KEY) WITHOUT ROWID;
+    )sql",
+    // The events each profile keeps for its windowed aggregates, as JSON
+    // by event name; a profile with none has no row.
+    R"sql(
+      CREATE TABLE history(
+        profile TEXT PRIMARY KEY,
+        events TEXT NOT NULL) WITHOUT ROWID;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -161,6 +170,48 @@ void LoadSegments(State& state, const JsonValue& segments, Profile& profile) {
   }
 }
 
+// Reads the kept events of one profile, {"Event": [{"at": ..., field:
+// value, ...}, ...]}. Events of a type the program no longer keeps, and
+// entries that do not decode, are dropped with a warning.
+void LoadHistory(State& state, const JsonValue& events, Profile& profile) {
+  const ir::Program& program = state.program();
+  for (const ingest::JsonMember& member : events.members) {
+    int32_t type = -1;
+    for (size_t e = 0; e < program.events.size(); ++e) {
+      if (program.events[e].name == member.key) type = static_cast<int32_t>(e);
+    }
+    if (type < 0 || program.events[type].history_seconds <= 0 ||
+        member.value.kind != JsonValue::Kind::Array) {
+      Warn(state, profile.id,
+           "stored history of `" + member.key +
+               "` is not kept by this program; dropped");
+      continue;
+    }
+    const ir::EventType& event = program.events[type];
+    for (const JsonValue& entry : member.value.items) {
+      const JsonValue* at = entry.Find("at");
+      ingest::TypedValue time;
+      std::string problem =
+          at == nullptr ? "has no `at`"
+                        : ingest::DecodeTyped(*at, ir::Type::Time, time);
+      common::Record record(event.record_words);
+      for (int32_t index : event.history_fields) {
+        if (!problem.empty()) break;
+        const ir::Field& field = event.fields[index];
+        const JsonValue* value = entry.Find(field.name);
+        problem = value == nullptr ? "has no `" + field.name + "`"
+                                   : DecodeField(*value, field, record);
+      }
+      if (!problem.empty()) {
+        Warn(state, profile.id,
+             "a stored `" + member.key + "` event " + problem + "; dropped");
+        continue;
+      }
+      KeepEvent(program, profile, type, time.word, record, time.word);
+    }
+  }
+}
+
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {
   for (size_t i = 0; i < journey.steps.size(); ++i) {
     if (journey.steps[i].name == name) return static_cast<int32_t>(i);
@@ -194,6 +245,26 @@ OrderedJson EncodeSegments(const ir::Program& program,
     segments[segment.name] = record.Get(segment.offset) != 0;
   }
   return segments;
+}
+
+OrderedJson EncodeHistory(const ir::Program& program, const Profile& profile) {
+  OrderedJson history = OrderedJson::object();
+  for (size_t e = 0; e < profile.history.size(); ++e) {
+    if (profile.history[e].empty()) continue;
+    const ir::EventType& event = program.events[e];
+    OrderedJson entries = OrderedJson::array();
+    for (const KeptEvent& kept : profile.history[e]) {
+      OrderedJson entry = OrderedJson::object();
+      entry["at"] = common::FormatTime(kept.at);
+      for (int32_t index : event.history_fields) {
+        const ir::Field& field = event.fields[index];
+        entry[field.name] = EncodeField(kept.record, field);
+      }
+      entries.push_back(std::move(entry));
+    }
+    history[event.name] = std::move(entries);
+  }
+  return history;
 }
 
 OrderedJson EncodeLocals(const ir::EventType& event,
@@ -274,6 +345,9 @@ Status Store::PrepareStatements() {
        "VALUES(?1, ?2, ?3, ?4) ON CONFLICT(id) DO UPDATE SET "
        "attrs = excluded.attrs, aggregates = excluded.aggregates, "
        "segments = excluded.segments"},
+      {&upsert_history_,
+       "INSERT INTO history(profile, events) VALUES(?1, ?2) "
+       "ON CONFLICT(profile) DO UPDATE SET events = excluded.events"},
       {&upsert_instance_,
        "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
        "step_name, wake_at, entered_at, locals) "
@@ -303,6 +377,7 @@ Status Store::PrepareStatements() {
 Status Store::Load(State& state) {
   Status status = LoadMeta(state);
   if (status.ok()) status = LoadProfiles(state);
+  if (status.ok()) status = LoadHistories(state);
   if (status.ok()) status = LoadInstances(state);
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
@@ -359,6 +434,33 @@ Status Store::LoadProfiles(State& state) {
     LoadAggregates(state, aggregates, *profile);
     LoadSegments(state, segments, *profile);
     state.AdoptProfile(std::move(profile));
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadHistories(State& state) {
+  Expected<Statement> select =
+      db_.Prepare("SELECT profile, events FROM history ORDER BY profile");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+
+    Profile* profile = state.FindProfile(select->Text(0));
+    if (profile == nullptr) continue;
+    JsonValue events;
+    Status status = ParseColumn(
+        select->Text(1), "profile `" + profile->id + "` history", events);
+    if (!status.ok()) return status;
+    LoadHistory(state, events, *profile);
+
+    // Until the engine's next look, the windows stay as saved; the
+    // re-check brings them forward at the instant they move.
+    int64_t now = state.clock().value_or(0);
+    RefreshWindows(state.program(), *profile, now);
+    state.ScheduleRecheck(*profile,
+                          NextWindowChange(state.program(), *profile, now));
   }
   return Status::Ok();
 }
@@ -536,7 +638,12 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
   upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
   upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
-  return upsert_profile_.Run();
+  Status status = upsert_profile_.Run();
+  if (!status.ok() || profile.history.empty()) return status;
+
+  upsert_history_.BindText(1, profile.id);
+  upsert_history_.BindText(2, Dump(EncodeHistory(program, profile)));
+  return upsert_history_.Run();
 }
 
 Status Store::WriteInstances(const State& state, const Profile& profile) {

@@ -36,7 +36,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 2;
+inline constexpr int64_t kSchemaVersion = 3;
 
 class Store {
  public:
@@ -70,6 +70,7 @@ class Store {
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
   common::Status LoadProfiles(State& state);
+  common::Status LoadHistories(State& state);
   common::Status LoadInstances(State& state);
   common::Status LoadProcessed(State& state);
   common::Status LoadDeadLettered(State& state);
@@ -89,6 +90,7 @@ class Store {
   int64_t last_outbox_seq_ = 0;
 
   Statement upsert_profile_;
+  Statement upsert_history_;
   Statement upsert_instance_;
   Statement delete_instance_;
   Statement insert_processed_;
