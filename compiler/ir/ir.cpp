@@ -65,6 +65,7 @@ const char* OpName(Op op) {
     case Op::Not: return "not";
     case Op::IntToDecimal: return "int_to_decimal";
     case Op::Guard: return "guard";
+    case Op::WholeUnits: return "whole_units";
   }
   return "?";
 }
@@ -251,7 +252,8 @@ bool HasTwoOperands(Op op) {
 }
 
 bool HasOneOperand(Op op) {
-  return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal;
+  return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal ||
+         op == Op::WholeUnits;
 }
 
 std::string VerifyFunction(const Program& program, const Function& function) {
@@ -279,6 +281,11 @@ std::string VerifyFunction(const Program& program, const Function& function) {
     }
     if (IsComparison(inst.op) && inst.type != Type::Bool) {
       return where + "a comparison must define a bool";
+    }
+    if (inst.op == Op::WholeUnits &&
+        (inst.imm < 1 || inst.type != Type::Int ||
+         function.body[inst.a].type != Type::Duration)) {
+      return where + "whole_units takes a duration and a unit of 1s or more";
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -416,6 +423,9 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
       out << " " << BaseName(inst.base) << "[" << inst.imm << "]";
       break;
     case Op::Now: break;
+    case Op::WholeUnits:
+      out << " %" << inst.a << " / " << inst.imm << "s";
+      break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;

@@ -85,6 +85,8 @@ enum class Op : uint8_t {
   IntToDecimal,  // a: Int -> Decimal (exact)
   Guard,         // a: Bool presence, b: Bool value -> `a and b`, used so
                  // that comparisons with absent values yield false
+  WholeUnits,    // a: Duration, imm: unit in seconds (>= 1) -> Int, the
+                 // whole units in `a` rounded down (`days_since`)
 };
 
 const char* OpName(Op op);
