@@ -90,6 +90,11 @@ std::string UnpackCurrency(int64_t packed) {
   return code;
 }
 
+int32_t AggregateWords(const Program& program, const Aggregate& aggregate) {
+  if (aggregate.kind != AggregateKind::Last) return WordCount(aggregate.type);
+  return 2 + program.events[aggregate.event_type].record_words;
+}
+
 const EventType& LocalsType(const Program& program, const Journey& journey) {
   static const EventType kNoLocals;
   if (journey.locals_event < 0) return kNoLocals;
@@ -163,9 +168,10 @@ void AnalyzeDependencies(Program& program) {
     Reads reads = ReadsOf(program.functions[program.segments[s].predicate]);
     bool reads_window = false;
     for (const Aggregate& aggregate : program.aggregates) {
-      reads_window = reads_window || (aggregate.windowed &&
-                                      ReadsRange(reads, aggregate.offset,
-                                                 WordCount(aggregate.type)));
+      reads_window =
+          reads_window || (aggregate.windowed &&
+                           ReadsRange(reads, aggregate.offset,
+                                      AggregateWords(program, aggregate)));
     }
     if (reads.clock || reads_window) {
       program.time_dependent_segments.push_back(segment);
@@ -188,8 +194,8 @@ void AnalyzeDependencies(Program& program) {
       for (int32_t index : program.aggregates_by_event[e]) {
         const Aggregate& aggregate = program.aggregates[index];
         reads_aggregate =
-            reads_aggregate ||
-            ReadsRange(reads, aggregate.offset, WordCount(aggregate.type));
+            reads_aggregate || ReadsRange(reads, aggregate.offset,
+                                          AggregateWords(program, aggregate));
       }
       if (reads_aggregate || reads.clock) {
         program.segments_by_event[e].push_back(segment);
@@ -373,6 +379,14 @@ std::string Verify(const Program& program) {
                                aggregate.window_far <= aggregate.window_near);
     if (empty_window) return "an aggregate has an empty window";
   }
+  for (const Segment& segment : program.segments) {
+    for (int32_t function : segment.crossings) {
+      bool valid = function >= 0 &&
+                   static_cast<size_t>(function) < program.functions.size() &&
+                   program.functions[function].result == Type::Time;
+      if (!valid) return "segment `" + segment.name + "` has a bad crossing";
+    }
+  }
   for (const Function& function : program.functions) {
     std::string problem = VerifyFunction(program, function);
     if (!problem.empty()) return problem;
@@ -485,7 +499,9 @@ std::string Dump(const Program& program) {
   for (const Field& field : program.profile) DumpField(out, field);
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "
-        << (aggregate.kind == AggregateKind::Count ? "count" : "sum")
+        << (aggregate.kind == AggregateKind::Count ? "count"
+            : aggregate.kind == AggregateKind::Sum ? "sum"
+                                                   : "last")
         << " event " << aggregate.event_type << " field " << aggregate.field
         << " " << TypeName(aggregate.type) << " @" << aggregate.offset;
     if (aggregate.windowed) {
@@ -496,7 +512,12 @@ std::string Dump(const Program& program) {
   }
   for (const Segment& segment : program.segments) {
     out << "segment " << segment.name << " = fn" << segment.predicate << " @"
-        << segment.offset << "\n";
+        << segment.offset;
+    if (!segment.crossings.empty()) {
+      out << " crossings";
+      for (int32_t function : segment.crossings) out << " fn" << function;
+    }
+    out << "\n";
   }
   for (size_t i = 0; i < program.functions.size(); ++i) {
     const Function& function = program.functions[i];

@@ -138,7 +138,7 @@ struct EventType {
   std::vector<int32_t> history_fields;
 };
 
-enum class AggregateKind : uint8_t { Count, Sum };
+enum class AggregateKind : uint8_t { Count, Sum, Last };
 
 // An aggregate over a profile's events of one type: all of them, kept as
 // a running value, or those of a window, recomputed by the runtime from
@@ -148,11 +148,16 @@ enum class AggregateKind : uint8_t { Count, Sum };
 //   now - window_far < t <= now - window_near
 // so an event exactly `window_far` old is outside, one exactly
 // `window_near` old inside, and a future-dated one outside until its time.
+//
+// `Last` is the profile's latest event of the type by its own time (on a
+// tie, the later to arrive), never windowed: a presence word at `offset`,
+// the event's time at `offset + 1`, then its record, laid out as the event
+// type's, from `offset + 2`.
 struct Aggregate {
   AggregateKind kind = AggregateKind::Count;
   int32_t event_type = 0;
   int32_t field = -1;     // Sum: index into the event type's fields
-  Type type = Type::Int;  // Count: Int; Sum: the field's type
+  Type type = Type::Int;  // Count: Int; Sum: the field's type; Last: Time
   int32_t offset = 0;     // words in the profile record
   bool windowed = false;
   int64_t window_far = 0;   // seconds; `within 30d` is 30 days far...
@@ -163,6 +168,11 @@ struct Segment {
   std::string name;
   int32_t predicate = 0;  // Function index
   int32_t offset = 0;     // Bool word in the profile record
+  // Functions of the profile alone, each giving an instant at which a
+  // comparison of the predicate with the clock can change value
+  // (compiler/ir/crossings.h); the runtime re-checks the profile at the
+  // earliest one after the clock.
+  std::vector<int32_t> crossings;
 };
 
 enum class StepKind : uint8_t {
@@ -241,6 +251,9 @@ struct Program {
   // can change them, so a profile re-check recomputes them.
   std::vector<int32_t> time_dependent_segments;
 };
+
+// Words `aggregate` takes in the profile record.
+int32_t AggregateWords(const Program& program, const Aggregate& aggregate);
 
 // The record type of a journey's locals: its trigger event's, or an empty
 // one for a journey started by a segment.

@@ -5,6 +5,8 @@
 #include <map>
 #include <set>
 
+#include "compiler/ir/crossings.h"
+
 namespace parcours::lower {
 namespace {
 
@@ -141,6 +143,7 @@ class Lowerer {
       if (journey.decl->triggers.empty()) continue;
       program_.journeys.push_back(LowerJourney(journey));
     }
+    ir::DeriveCrossings(program_);
     ir::AnalyzeDependencies(program_);
     return std::move(program_);
   }
@@ -176,13 +179,17 @@ class Lowerer {
       ir::Aggregate lowered;
       lowered.kind = aggregate.kind == sema::AggregateKind::Count
                          ? ir::AggregateKind::Count
-                         : ir::AggregateKind::Sum;
+                     : aggregate.kind == sema::AggregateKind::Sum
+                         ? ir::AggregateKind::Sum
+                         : ir::AggregateKind::Last;
       lowered.event_type = aggregate.event;
       lowered.field = aggregate.field;
-      lowered.type = IrType(aggregate.type.kind);
+      lowered.type = lowered.kind == ir::AggregateKind::Last
+                         ? ir::Type::Time
+                         : IrType(aggregate.type.kind);
       SetWindow(aggregate.window, lowered);
       lowered.offset = words;
-      words += ir::WordCount(lowered.type);
+      words += ir::AggregateWords(program_, lowered);
       program_.aggregates.push_back(lowered);
     }
     for (size_t i = 0; i < checked_.segments.size(); ++i) {
@@ -393,8 +400,14 @@ class Lowerer {
             info.ref == RefKind::EventField ? ir::Base::Event : ir::Base::Local;
         return {base, field.offset, field.presence_offset};
       }
-      case RefKind::Aggregate:
-        return {ir::Base::Profile, program_.aggregates[info.index].offset, -1};
+      case RefKind::Aggregate: {
+        // `last(E)` stands for its event's time, present when there is one.
+        const ir::Aggregate& aggregate = program_.aggregates[info.index];
+        if (aggregate.kind == ir::AggregateKind::Last) {
+          return {ir::Base::Profile, aggregate.offset + 1, aggregate.offset};
+        }
+        return {ir::Base::Profile, aggregate.offset, -1};
+      }
       case RefKind::Segment:
         return {ir::Base::Profile, segment_offsets_[info.index], -1};
       case RefKind::None:
@@ -408,8 +421,33 @@ class Lowerer {
     return {ir::Base::Profile, 0, -1};
   }
 
+  // Where `expr` lives: a stored reference, or a field of `last(E)`.
+  Location LocateExpr(const Expr& expr) const {
+    const sema::ExprInfo& info = checked_.Info(expr);
+    if (info.ref != RefKind::RecordField) return Locate(info);
+
+    // CheckRunnable lets through only fields of `last(E)`, which the
+    // profile record holds after the event's time.
+    const sema::ExprInfo& object = checked_.Info(*expr.operands[0]);
+    const ir::Aggregate& last = program_.aggregates[object.index];
+    const ir::Field& field =
+        program_.events[last.event_type].fields[info.index];
+    int32_t record = last.offset + 2;
+    // A required field is there when the event is; an optional one has
+    // its own presence word, 0 when there is no event at all.
+    int32_t presence = field.presence_offset >= 0
+                           ? record + field.presence_offset
+                           : last.offset;
+    return {ir::Base::Profile, record + field.offset, presence};
+  }
+
   int32_t EmitPresence(const Expr& expr) {
-    Location location = Locate(checked_.Info(expr));
+    const sema::ExprInfo& info = checked_.Info(expr);
+    if (info.ref == RefKind::Builtin) {
+      // `days_since(x)` is there when `x` is.
+      return EmitPresence(*expr.arguments[0].value);
+    }
+    Location location = LocateExpr(expr);
     ir::Inst inst{ir::Op::IsPresent, ir::Type::Bool, ir::Type::Bool};
     inst.base = location.base;
     inst.imm = location.presence;
@@ -449,7 +487,7 @@ class Lowerer {
         return -1;
       case ExprKind::Name:
       case ExprKind::Field:
-      case ExprKind::Call: return LowerReference(info);
+      case ExprKind::Call: return LowerReference(expr, info);
       case ExprKind::Unary: {
         int32_t operand = LowerExpr(*expr.operands[0]);
         ir::Op op =
@@ -461,7 +499,8 @@ class Lowerer {
     return -1;
   }
 
-  int32_t LowerReference(const sema::ExprInfo& info) {
+  int32_t LowerReference(const Expr& expr, const sema::ExprInfo& info) {
+    if (info.ref == RefKind::Builtin) return LowerSince(expr);
     if (info.ref == RefKind::EnumValue) {
       // An enum value is its index among its enum's values.
       return EmitConst(ir::Type::Int, info.index);
@@ -470,12 +509,29 @@ class Lowerer {
       ir::Inst inst{ir::Op::Now, ir::Type::Time, ir::Type::Time};
       return Emit(inst);
     }
-    Location location = Locate(info);
-    ir::Type type = IrType(info.type.kind);
+    Location location = LocateExpr(expr);
+    ir::Type type = info.type.kind == TypeKind::Event ? ir::Type::Time
+                                                      : IrType(info.type.kind);
     ir::Inst inst{ir::Op::Load, type, type};
     inst.base = location.base;
     inst.imm = location.offset;
     return Emit(inst);
+  }
+
+  // `days_since(x)`, `hours_since(x)`, `minutes_since(x)`: the whole
+  // units from `x` (a time, or `last(E)`'s) to now, rounded down, so a
+  // day that has not fully passed does not count.
+  int32_t LowerSince(const Expr& expr) {
+    int64_t unit = expr.text == "days_since"    ? 86400
+                   : expr.text == "hours_since" ? 3600
+                                                : 60;
+    int32_t since = LowerExpr(*expr.arguments[0].value);
+    ir::Inst now{ir::Op::Now, ir::Type::Time, ir::Type::Time};
+    int32_t elapsed = EmitOp(ir::Op::Sub, ir::Type::Duration, Emit(now), since);
+    ir::Inst whole{ir::Op::WholeUnits, ir::Type::Int, ir::Type::Int};
+    whole.a = elapsed;
+    whole.imm = unit;
+    return Emit(whole);
   }
 
   // Lowers an operand, converting an int to a decimal when `to_decimal`.

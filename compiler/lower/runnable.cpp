@@ -83,12 +83,13 @@ class RunnabilityCheck {
         }
         return;
       case ExprKind::Field:
-        if (info.ref == sema::RefKind::RecordField) {
+        if (info.ref != sema::RefKind::RecordField) return;
+        if (!IsLastField(expr)) {
           return Report(expr.span,
                         "fields of records, lists and events "
-                        "other than the trigger's");
+                        "other than the trigger's and `last(E)`'s");
         }
-        return;
+        return CheckExpr(*expr.operands[0]);
       case ExprKind::Call: return CheckCall(expr, info);
       default: break;
     }
@@ -113,22 +114,45 @@ class RunnabilityCheck {
     }
   }
 
+  // `days_since`, `hours_since` and `minutes_since` of a time or of
+  // `last(E)`; dates would need the recipient's zone to know when a day
+  // starts.
+  void CheckSince(const Expr& expr) {
+    bool since = expr.text == "days_since" || expr.text == "hours_since" ||
+                 expr.text == "minutes_since";
+    if (!since) {
+      return Report(expr.span, "`consent`, `balance` and `distance_km` calls");
+    }
+    const Expr& argument = *expr.arguments[0].value;
+    if (program_.Info(argument).type.kind == TypeKind::Date) {
+      return Report(argument.span, "dates");
+    }
+    CheckExpr(argument);
+  }
+
   // Windows of exact lengths run; calendar ones would need the
   // recipient's zone to know where a month of history starts.
   static bool ExactWindow(const syntax::Window& window) {
     return !window.near.calendar && !window.far.calendar;
   }
 
+  // `last(E).field`, read from the copy of the event the profile keeps.
+  bool IsLastField(const Expr& expr) const {
+    const Expr& object = *expr.operands[0];
+    const sema::ExprInfo& info = program_.Info(expr);
+    const sema::ExprInfo& object_info = program_.Info(object);
+    return info.index >= 0 && object.kind == ExprKind::Call &&
+           object_info.ref == sema::RefKind::Aggregate &&
+           program_.aggregates[object_info.index].kind ==
+               sema::AggregateKind::Last;
+  }
+
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
-    if (info.ref != sema::RefKind::Aggregate) {
-      return Report(expr.span,
-                    "built-in functions other than `count` and "
-                    "`sum`");
-    }
+    if (info.ref == sema::RefKind::Builtin) return CheckSince(expr);
+    if (info.ref != sema::RefKind::Aggregate) return;
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
-    if (aggregate.kind == sema::AggregateKind::Last ||
-        aggregate.kind == sema::AggregateKind::Values) {
-      return Report(expr.span, "`last` and `values`");
+    if (aggregate.kind == sema::AggregateKind::Values) {
+      return Report(expr.span, "`values` lists");
     }
     if (!ExactWindow(aggregate.window)) {
       return Report(expr.span,

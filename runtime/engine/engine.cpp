@@ -24,6 +24,35 @@ void AddMoney(common::Record& sum, int32_t offset, int64_t amount,
   sum.Set(offset + 1, ir::CombineCurrency(sum.Get(offset + 1), currency));
 }
 
+// Makes `event` the `last` of its type when it is the latest by its own
+// time; on a tie the later arrival wins, so replays agree.
+void KeepIfLatest(common::Record& profile, const ir::Aggregate& aggregate,
+                  const ir::EventType& type,
+                  const ingest::DecodedEvent& event) {
+  int32_t offset = aggregate.offset;
+  bool have = profile.Get(offset) != 0;
+  if (have && event.timestamp < profile.Get(offset + 1)) return;
+
+  profile.Set(offset, 1);
+  profile.Set(offset + 1, event.timestamp);
+  int32_t record = offset + 2;
+  for (const ir::Field& field : type.fields) {
+    if (field.type == ir::Type::String) {
+      profile.SetString(record + field.offset,
+                        event.record.GetString(field.offset));
+    } else {
+      for (int i = 0; i < ir::WordCount(field.type); ++i) {
+        profile.Set(record + field.offset + i,
+                    event.record.Get(field.offset + i));
+      }
+    }
+    if (field.presence_offset >= 0) {
+      profile.Set(record + field.presence_offset,
+                  event.record.Get(field.presence_offset));
+    }
+  }
+}
+
 }  // namespace
 
 Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
@@ -40,6 +69,12 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
                  "AnalyzeDependencies has not run on the program");
   for (size_t s = 0; s < program.segments.size(); ++s) {
     all_segments_.push_back(static_cast<int32_t>(s));
+  }
+  // Windows move with time even when only a journey's condition reads
+  // them, and the re-check keeps their slots exact.
+  tracks_time_ = !program.time_dependent_segments.empty();
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    tracks_time_ = tracks_time_ || aggregate.windowed;
   }
   for (size_t j = 0; j < program.journeys.size(); ++j) {
     const ir::Journey& journey = program.journeys[j];
@@ -67,6 +102,7 @@ int64_t Engine::Now() const {
 }
 
 void Engine::AdvanceClock(int64_t time) {
+  if (!resumed_) ScheduleLoadedProfiles();
   int64_t target = std::max(state_.clock().value_or(time), time);
   for (;;) {
     // A profile re-check due at the same instant as a step goes first, so
@@ -99,9 +135,29 @@ void Engine::Recheck(store::Profile& profile) {
   store::RefreshWindows(program_, profile, Now());
   RecomputeSegments(profile, program_.time_dependent_segments);
   state_.MarkRecordDirty(profile);
-  state_.ScheduleRecheck(profile,
-                         store::NextWindowChange(program_, profile, Now()));
+  ScheduleNextChange(profile);
   TriggerSegmentJourneys(profile);
+}
+
+void Engine::ScheduleNextChange(store::Profile& profile) {
+  if (!tracks_time_) return;
+  std::optional<int64_t> next =
+      store::NextWindowChange(program_, profile, Now());
+  ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+  for (int32_t segment : program_.time_dependent_segments) {
+    for (int32_t crossing : program_.segments[segment].crossings) {
+      int64_t instant = evaluator_.Call(crossing, frame);
+      if (instant > Now() && (!next || instant < *next)) next = instant;
+    }
+  }
+  state_.ScheduleRecheck(profile, next);
+}
+
+void Engine::ScheduleLoadedProfiles() {
+  resumed_ = true;
+  if (!tracks_time_ || !state_.clock()) return;
+  state_.ForEachProfile(
+      [&](store::Profile& profile) { ScheduleNextChange(profile); });
 }
 
 bool Engine::Apply(const ingest::DecodedEvent& event) {
@@ -120,6 +176,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
     ApplyTrack(profile, event);
   }
 
+  ScheduleNextChange(profile);
   state_.AddProcessed(event.key, true);
   return true;
 }
@@ -163,8 +220,6 @@ void Engine::ApplyTrack(store::Profile& profile,
   if (store::KeepEvent(program_, profile, event.event_type, event.timestamp,
                        event.record, Now())) {
     store::RefreshWindows(program_, profile, Now());
-    state_.ScheduleRecheck(profile,
-                           store::NextWindowChange(program_, profile, Now()));
   }
   RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
@@ -217,6 +272,10 @@ void Engine::UpdateAggregates(store::Profile& profile,
     const ir::Aggregate& aggregate = program_.aggregates[index];
     int32_t offset = aggregate.offset;
     if (aggregate.windowed) continue;  // store::RefreshWindows computes it
+    if (aggregate.kind == ir::AggregateKind::Last) {
+      KeepIfLatest(profile.record, aggregate, type, event);
+      continue;
+    }
     if (aggregate.kind == ir::AggregateKind::Count) {
       profile.record.Set(offset, ir::WrapAdd(profile.record.Get(offset), 1));
       continue;

@@ -54,6 +54,17 @@ class Engine {
   // time-dependent segments, starts the journeys of any flips, and
   // schedules the next re-check.
   void Recheck(store::Profile& profile);
+
+  // Schedules `profile`'s re-check at the next instant its windows move or
+  // the clock crosses a bound of a time-dependent segment, if any.
+  void ScheduleNextChange(store::Profile& profile);
+
+  // Before the first step, schedules the re-checks of the profiles loaded
+  // from the state, which the store does not save.
+  void ScheduleLoadedProfiles();
+  bool resumed_ = false;
+  // Whether any segment or window can change with time alone.
+  bool tracks_time_ = false;
   void UpdateAggregates(store::Profile& profile,
                         const ingest::DecodedEvent& event);
   // Recomputes the segments `which` lists (indices into the program's

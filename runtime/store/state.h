@@ -221,6 +221,10 @@ class State {
   void ForEachProfile(Visit visit) const {
     for (const auto& [id, profile] : profiles_) visit(*profile);
   }
+  template <typename Visit>
+  void ForEachProfile(Visit visit) {
+    for (auto& [id, profile] : profiles_) visit(*profile);
+  }
 
  private:
   void MarkInstanceDirty(Profile& profile, int32_t journey);

@@ -154,7 +154,7 @@ void LoadAggregates(State& state, const JsonValue& aggregates,
     const JsonValue* value = aggregates.Find(name);
     if (value == nullptr) continue;
     std::string problem =
-        DecodeSlot(*value, aggregate.type, aggregate.offset, profile.record);
+        DecodeAggregate(*value, program, aggregate, profile.record);
     if (!problem.empty()) {
       Warn(state, profile.id,
            "stored aggregate `" + name + "` " + problem + "; it restarts");
@@ -233,7 +233,7 @@ OrderedJson EncodeAggregates(const ir::Program& program,
   OrderedJson aggregates = OrderedJson::object();
   for (const ir::Aggregate& aggregate : program.aggregates) {
     aggregates[AggregateName(program, aggregate)] =
-        EncodeSlot(record, aggregate.type, aggregate.offset);
+        EncodeAggregate(program, aggregate, record);
   }
   return aggregates;
 }
@@ -453,14 +453,8 @@ Status Store::LoadHistories(State& state) {
     Status status = ParseColumn(
         select->Text(1), "profile `" + profile->id + "` history", events);
     if (!status.ok()) return status;
+    // The engine schedules the profile's next re-check before it runs.
     LoadHistory(state, events, *profile);
-
-    // Until the engine's next look, the windows stay as saved; the
-    // re-check brings them forward at the instant they move.
-    int64_t now = state.clock().value_or(0);
-    RefreshWindows(state.program(), *profile, now);
-    state.ScheduleRecheck(*profile,
-                          NextWindowChange(state.program(), *profile, now));
   }
   return Status::Ok();
 }
