@@ -172,19 +172,28 @@ class CrossingBuilder {
   }
 
   // `whole_units(x, U) op n` with `x` = now + c and `n` clock-free: the
-  // count reaches n at now = n * U - c and passes it at (n + 1) * U - c.
+  // count reaches n at now = n * U - c, and n + 1 at (n + 1) * U - c.
+  // `>= n` and `< n` change at the first, `> n` and `<= n` at the second,
+  // `== n` and `!= n` at both.
   std::optional<int32_t> UnitCrossing(const Inst& inst, int which) {
     int32_t units = inst.a;
     int32_t other = inst.b;
-    if (!ReadsClock(units)) std::swap(units, other);
+    Op op = inst.op;
+    if (!ReadsClock(units)) {
+      std::swap(units, other);
+      op = Mirror(op);
+    }
     if (ReadsClock(other) || body_[units].op != Op::WholeUnits) {
       return std::nullopt;
     }
     int64_t unit = body_[units].imm;
     auto x = LinearIn(body_[units].a);
     if (!x || x->slope != 1) return std::nullopt;
+    bool equality = op == Op::Eq || op == Op::Ne;
+    if (which == 1 && !equality) return std::nullopt;
+    bool next_count = op == Op::Gt || op == Op::Le || which == 1;
     int32_t count = Copy(other);
-    if (which == 1) {
+    if (next_count) {
       count = Arithmetic(Op::Add, Type::Int, count, Const(Type::Int, 1));
     }
     int32_t span =

@@ -104,25 +104,28 @@ TEST_CASE("jit: random source conditions agree with the interpreter",
     INFO(error);
     REQUIRE(jit != nullptr);
 
-    int32_t predicate = program.segments[0].predicate;
+    // The predicate and its crossing functions.
     for (int f = 0; f < kFramesPerProgram; ++f) {
       std::vector<int64_t> profile =
           testing::RandomSourceProfile(random, program);
       int64_t now = random.Chance(50) ? 1735689600 + random.Below(90 * 86400)
                                       : random.Word();
       ir::Frame frame{profile.data(), nullptr, nullptr, now};
-      int64_t expected = interp->Call(predicate, frame);
-      int64_t actual = jit->Call(predicate, frame);
-      ++cases;
-      if (actual == expected) continue;
-      if (++failures > 3) continue;
-      INFO("seed " << kSeed << ", now " << now);
-      INFO(DescribeRecord("profile", profile));
-      CHECK(actual == expected);
+      for (size_t fn = 0; fn < program.functions.size(); ++fn) {
+        auto function = static_cast<int32_t>(fn);
+        int64_t expected = interp->Call(function, frame);
+        int64_t actual = jit->Call(function, frame);
+        ++cases;
+        if (actual == expected) continue;
+        if (++failures > 3) continue;
+        INFO("seed " << kSeed << ", function " << fn << ", now " << now);
+        INFO(DescribeRecord("profile", profile));
+        CHECK(actual == expected);
+      }
     }
   }
   CHECK(failures == 0);
-  CHECK(cases == kPrograms * kFramesPerProgram);
+  CHECK(cases >= kPrograms * kFramesPerProgram);
 }
 
 }  // namespace

@@ -1,9 +1,10 @@
 // A seeded generator of random segment conditions written in the
 // language, over a fixed profile, for the differential tests of the forms
 // that lower to existing IR: enum values and enum attributes, `in` lists,
-// timestamp literals and windowed aggregates. The IR-level generator
-// (random_program.h) covers the ops themselves; this one covers what the
-// lowering makes of the source.
+// timestamp literals, windowed aggregates, `days_since` and comparisons
+// with the clock (whose crossing functions are compared too). The IR-level
+// generator (random_program.h) covers the ops themselves; this one covers what
+// the lowering makes of the source.
 #pragma once
 
 #include <string>
@@ -50,7 +51,14 @@ class SourceGenerator {
     static const std::vector<std::string> comparisons = {"==", "!=", "<",
                                                          "<=", ">",  ">="};
     const std::string& op = random_.Pick(comparisons);
-    switch (random_.Below(8)) {
+    switch (random_.Below(10)) {
+      case 8:
+        return std::string(random_.Chance(50) ? "days_since" : "hours_since") +
+               "(profile.joined) " + op + " " +
+               std::to_string(random_.Below(7) - 3);
+      case 9:
+        return "profile.joined " + op + " now - " + Days() + " + " +
+               std::to_string(random_.Below(100)) + "s";
       case 0: return "profile.tier " + op + " " + Tier();
       case 1: return "profile.tier " + In() + " [" + Tiers() + "]";
       case 2: {
