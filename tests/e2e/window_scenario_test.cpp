@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/store/sqlite.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 
@@ -235,6 +236,57 @@ TEST_CASE("a late event counts as of its own time, and fires nothing twice") {
       "2025-01-31T00:00:00Z p1 not_frequent",
   };
   CHECK(sends == expected);
+}
+
+// The `history` row of `profile` in the state file at `path`.
+std::string StoredHistory(const std::filesystem::path& path,
+                          const std::string& profile) {
+  auto db = store::Database::Open(path.string());
+  REQUIRE(db.ok());
+  auto text = db->QueryText("SELECT events FROM history WHERE profile = '" +
+                            profile + "'");
+  INFO(text.status().message());
+  REQUIRE(text.ok());
+  return *text;
+}
+
+TEST_CASE("a profile keeps its events only as long as a window reads them") {
+  auto scratch = testing::ScratchDir("window-pruning");
+  testing::WriteText(scratch / "w.journey", kProgram);
+  // Orders are kept for 90 days (the widest order window), with their
+  // totals (a windowed sum adds them up); visits for 2 days, with no
+  // field.
+  testing::WriteText(scratch / "events.jsonl",
+                     Order("p1", "a", "2025-01-01T10:00:00Z", "60") +
+                         Visit("p1", "v", "2025-01-02T00:00:00Z", "home"));
+  auto state = scratch / "s.db";
+  auto run = [&](const std::string& until) {
+    auto result = testing::RunParcours(
+        {"run", (scratch / "w.journey").string(), "--events",
+         (scratch / "events.jsonl").string(), "--state", state.string(),
+         "--out", "-", "--until", until},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+  };
+
+  run("2025-01-03T23:59:59Z");
+  CHECK(StoredHistory(state, "p1") ==
+        R"({"OrderPlaced":[{"at":"2025-01-01T10:00:00Z",)"
+        R"("total":{"amount":"60","currency":"EUR"}}],)"
+        R"("Visit":[{"at":"2025-01-02T00:00:00Z"}]})");
+
+  // The visit goes when it turns two days old, the order at 90 days.
+  run("2025-01-04T00:00:00Z");
+  CHECK(StoredHistory(state, "p1") ==
+        R"({"OrderPlaced":[{"at":"2025-01-01T10:00:00Z",)"
+        R"("total":{"amount":"60","currency":"EUR"}}]})");
+  run("2025-04-01T09:59:59Z");
+  CHECK(StoredHistory(state, "p1") ==
+        R"({"OrderPlaced":[{"at":"2025-01-01T10:00:00Z",)"
+        R"("total":{"amount":"60","currency":"EUR"}}]})");
+  run("2025-04-01T10:00:00Z");
+  CHECK(StoredHistory(state, "p1") == "{}");
 }
 
 }  // namespace
