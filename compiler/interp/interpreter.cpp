@@ -83,6 +83,7 @@ class Interpreter final : public ir::Evaluator {
       case Op::Not: return {reg(inst.a).word0 ^ 1};
       case Op::IntToDecimal:
         return {ir::WrapMul(reg(inst.a).word0, ir::kDecimalScale)};
+      case Op::WholeUnits: return {ir::FloorDiv(reg(inst.a).word0, inst.imm)};
     }
     return {};
   }

@@ -1,5 +1,6 @@
 #include "compiler/ir/ir.h"
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 
@@ -64,6 +65,7 @@ const char* OpName(Op op) {
     case Op::Not: return "not";
     case Op::IntToDecimal: return "int_to_decimal";
     case Op::Guard: return "guard";
+    case Op::WholeUnits: return "whole_units";
   }
   return "?";
 }
@@ -86,6 +88,11 @@ std::string UnpackCurrency(int64_t packed) {
   for (int i = 0; i < 3; ++i)
     code += static_cast<char>((packed >> (8 * i)) & 0xff);
   return code;
+}
+
+int32_t AggregateWords(const Program& program, const Aggregate& aggregate) {
+  if (aggregate.kind != AggregateKind::Last) return WordCount(aggregate.type);
+  return 2 + program.events[aggregate.event_type].record_words;
 }
 
 const EventType& LocalsType(const Program& program, const Journey& journey) {
@@ -133,13 +140,42 @@ void AnalyzeDependencies(Program& program) {
         static_cast<int32_t>(i));
   }
 
+  // Each event type keeps as much history as its widest window reads, and
+  // of each kept event only the fields a windowed sum adds up.
+  for (EventType& event : program.events) {
+    event.history_seconds = 0;
+    event.history_fields.clear();
+  }
+  for (const Aggregate& aggregate : program.aggregates) {
+    if (!aggregate.windowed) continue;
+    EventType& event = program.events[aggregate.event_type];
+    event.history_seconds =
+        std::max(event.history_seconds, aggregate.window_far);
+    std::vector<int32_t>& fields = event.history_fields;
+    bool kept = std::find(fields.begin(), fields.end(), aggregate.field) !=
+                fields.end();
+    if (aggregate.field >= 0 && !kept) fields.push_back(aggregate.field);
+  }
+  for (EventType& event : program.events) {
+    std::sort(event.history_fields.begin(), event.history_fields.end());
+  }
+
   program.segments_by_event.assign(program.events.size(), {});
   program.segments_on_identify.clear();
   program.time_dependent_segments.clear();
   for (size_t s = 0; s < program.segments.size(); ++s) {
     auto segment = static_cast<int32_t>(s);
     Reads reads = ReadsOf(program.functions[program.segments[s].predicate]);
-    if (reads.clock) program.time_dependent_segments.push_back(segment);
+    bool reads_window = false;
+    for (const Aggregate& aggregate : program.aggregates) {
+      reads_window =
+          reads_window || (aggregate.windowed &&
+                           ReadsRange(reads, aggregate.offset,
+                                      AggregateWords(program, aggregate)));
+    }
+    if (reads.clock || reads_window) {
+      program.time_dependent_segments.push_back(segment);
+    }
 
     bool reads_attribute = false;
     for (const Field& field : program.profile) {
@@ -158,8 +194,8 @@ void AnalyzeDependencies(Program& program) {
       for (int32_t index : program.aggregates_by_event[e]) {
         const Aggregate& aggregate = program.aggregates[index];
         reads_aggregate =
-            reads_aggregate ||
-            ReadsRange(reads, aggregate.offset, WordCount(aggregate.type));
+            reads_aggregate || ReadsRange(reads, aggregate.offset,
+                                          AggregateWords(program, aggregate));
       }
       if (reads_aggregate || reads.clock) {
         program.segments_by_event[e].push_back(segment);
@@ -237,7 +273,8 @@ bool HasTwoOperands(Op op) {
 }
 
 bool HasOneOperand(Op op) {
-  return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal;
+  return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal ||
+         op == Op::WholeUnits;
 }
 
 std::string VerifyFunction(const Program& program, const Function& function) {
@@ -265,6 +302,11 @@ std::string VerifyFunction(const Program& program, const Function& function) {
     }
     if (IsComparison(inst.op) && inst.type != Type::Bool) {
       return where + "a comparison must define a bool";
+    }
+    if (inst.op == Op::WholeUnits &&
+        (inst.imm < 1 || inst.type != Type::Int ||
+         function.body[inst.a].type != Type::Duration)) {
+      return where + "whole_units takes a duration and a unit of 1s or more";
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -441,6 +483,20 @@ std::string Verify(const Program& program) {
         program.profile[program.timezone_attribute].type == Type::String;
     if (!valid) return "the time zone attribute is not a string attribute";
   }
+  for (const Aggregate& aggregate : program.aggregates) {
+    bool empty_window =
+        aggregate.windowed && (aggregate.window_near < 0 ||
+                               aggregate.window_far <= aggregate.window_near);
+    if (empty_window) return "an aggregate has an empty window";
+  }
+  for (const Segment& segment : program.segments) {
+    for (int32_t function : segment.crossings) {
+      bool valid = function >= 0 &&
+                   static_cast<size_t>(function) < program.functions.size() &&
+                   program.functions[function].result == Type::Time;
+      if (!valid) return "segment `" + segment.name + "` has a bad crossing";
+    }
+  }
   for (const Function& function : program.functions) {
     std::string problem = VerifyFunction(program, function);
     if (!problem.empty()) return problem;
@@ -467,6 +523,10 @@ void DumpField(std::ostringstream& out, const Field& field) {
     out << " default";
     for (int64_t word : field.default_words) out << " " << word;
   }
+  if (!field.enum_values.empty()) {
+    out << " enum";
+    for (const std::string& value : field.enum_values) out << " " << value;
+  }
   if (!field.default_string.empty()) {
     out << " default " << Quoted(field.default_string);
   }
@@ -487,6 +547,9 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
       out << " " << BaseName(inst.base) << "[" << inst.imm << "]";
       break;
     case Op::Now: break;
+    case Op::WholeUnits:
+      out << " %" << inst.a << " / " << inst.imm << "s";
+      break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;
@@ -577,6 +640,11 @@ std::string Dump(const Program& program) {
     out << "event " << i << " " << event.name << " \"" << event.wire_name
         << "\" words " << event.record_words << "\n";
     for (const Field& field : event.fields) DumpField(out, field);
+    if (event.history_seconds > 0) {
+      out << "  keeps " << event.history_seconds << "s of history, fields";
+      for (int32_t field : event.history_fields) out << " " << field;
+      out << "\n";
+    }
   }
   out << "profile words " << program.profile_words << "\n";
   if (program.timezone_attribute >= 0) {
@@ -585,13 +653,25 @@ std::string Dump(const Program& program) {
   for (const Field& field : program.profile) DumpField(out, field);
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "
-        << (aggregate.kind == AggregateKind::Count ? "count" : "sum")
+        << (aggregate.kind == AggregateKind::Count ? "count"
+            : aggregate.kind == AggregateKind::Sum ? "sum"
+                                                   : "last")
         << " event " << aggregate.event_type << " field " << aggregate.field
-        << " " << TypeName(aggregate.type) << " @" << aggregate.offset << "\n";
+        << " " << TypeName(aggregate.type) << " @" << aggregate.offset;
+    if (aggregate.windowed) {
+      out << " window " << aggregate.window_far << "s.."
+          << aggregate.window_near << "s";
+    }
+    out << "\n";
   }
   for (const Segment& segment : program.segments) {
     out << "segment " << segment.name << " = fn" << segment.predicate << " @"
-        << segment.offset << "\n";
+        << segment.offset;
+    if (!segment.crossings.empty()) {
+      out << " crossings";
+      for (int32_t function : segment.crossings) out << " fn" << function;
+    }
+    out << "\n";
   }
   for (size_t i = 0; i < program.functions.size(); ++i) {
     const Function& function = program.functions[i];

@@ -85,6 +85,8 @@ enum class Op : uint8_t {
   IntToDecimal,  // a: Int -> Decimal (exact)
   Guard,         // a: Bool presence, b: Bool value -> `a and b`, used so
                  // that comparisons with absent values yield false
+  WholeUnits,    // a: Duration, imm: unit in seconds (>= 1) -> Int, the
+                 // whole units in `a` rounded down (`days_since`)
 };
 
 const char* OpName(Op op);
@@ -119,6 +121,9 @@ struct Field {
   // Default for profile attributes: words of the value, or empty.
   std::vector<int64_t> default_words;
   std::string default_string;  // for String defaults
+  // An enum is an Int holding the index of its value in this list, which
+  // is never empty for an enum; decoders read and dumps write the names.
+  std::vector<std::string> enum_values;
 };
 
 struct EventType {
@@ -126,23 +131,48 @@ struct EventType {
   std::string wire_name;  // `event` value on the stream
   std::vector<Field> fields;
   int32_t record_words = 0;
+  // Derived by `AnalyzeDependencies`: how long each profile keeps its
+  // events of this type (the widest window that reads them; 0 keeps none)
+  // and which fields each kept event keeps, in field order.
+  int64_t history_seconds = 0;
+  std::vector<int32_t> history_fields;
 };
 
-enum class AggregateKind : uint8_t { Count, Sum };
+enum class AggregateKind : uint8_t { Count, Sum, Last };
 
-// A running aggregate over all of a profile's events of one type.
+// An aggregate over a profile's events of one type: all of them, kept as
+// a running value, or those of a window, recomputed by the runtime from
+// the events it keeps whenever the window moves.
+//
+// A window reads the events whose own time `t` satisfies
+//   now - window_far < t <= now - window_near
+// so an event exactly `window_far` old is outside, one exactly
+// `window_near` old inside, and a future-dated one outside until its time.
+//
+// `Last` is the profile's latest event of the type by its own time (on a
+// tie, the later to arrive), never windowed: a presence word at `offset`,
+// the event's time at `offset + 1`, then its record, laid out as the event
+// type's, from `offset + 2`.
 struct Aggregate {
   AggregateKind kind = AggregateKind::Count;
   int32_t event_type = 0;
   int32_t field = -1;     // Sum: index into the event type's fields
-  Type type = Type::Int;  // Count: Int; Sum: the field's type
+  Type type = Type::Int;  // Count: Int; Sum: the field's type; Last: Time
   int32_t offset = 0;     // words in the profile record
+  bool windowed = false;
+  int64_t window_far = 0;   // seconds; `within 30d` is 30 days far...
+  int64_t window_near = 0;  // ...and 0 near; `between 60d and 30d ago`
 };
 
 struct Segment {
   std::string name;
   int32_t predicate = 0;  // Function index
   int32_t offset = 0;     // Bool word in the profile record
+  // Functions of the profile alone, each giving an instant at which a
+  // comparison of the predicate with the clock can change value
+  // (compiler/ir/crossings.h); the runtime re-checks the profile at the
+  // earliest one after the clock.
+  std::vector<int32_t> crossings;
 };
 
 enum class StepKind : uint8_t {
@@ -296,9 +326,13 @@ struct Program {
   // The segments a profile's attributes or the clock can change, which an
   // `identify` recomputes.
   std::vector<int32_t> segments_on_identify;
-  // The segments that read the clock: time alone can change them.
+  // The segments that read the clock or a windowed aggregate: time alone
+  // can change them, so a profile re-check recomputes them.
   std::vector<int32_t> time_dependent_segments;
 };
+
+// Words `aggregate` takes in the profile record.
+int32_t AggregateWords(const Program& program, const Aggregate& aggregate);
 
 // The record type of a journey's locals: its trigger event's, or an empty
 // one for a journey started by a segment.

@@ -18,7 +18,8 @@ int OperandCount(Op op) {
     case Op::Now: return 0;
     case Op::Neg:
     case Op::Not:
-    case Op::IntToDecimal: return 1;
+    case Op::IntToDecimal:
+    case Op::WholeUnits: return 1;
     case Op::Add:
     case Op::Sub:
     case Op::Mul:
@@ -85,6 +86,7 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::Or: return Words{x.word0 | y.word0};
     case Op::Not: return Words{x.word0 ^ 1};
     case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
+    case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
     case Op::Const:
     case Op::ConstString:
     case Op::Load:

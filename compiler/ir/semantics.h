@@ -56,6 +56,14 @@ inline int64_t IntDiv(int64_t a, int64_t b) {
   return a / b;
 }
 
+// `a / unit` rounded toward minus infinity, for `unit` >= 1 (so that a
+// day that has not fully passed counts as none, also before the epoch).
+inline int64_t FloorDiv(int64_t a, int64_t unit) {
+  int64_t quotient = a / unit;
+  if (a % unit != 0 && a < 0) --quotient;
+  return quotient;
+}
+
 // A value as the interpreter's registers hold it: one word, or two for
 // money (amount, currency) and strings (pointer, length).
 struct Words {

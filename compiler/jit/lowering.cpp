@@ -177,6 +177,8 @@ class ProgramLowering {
         return {builder_.CreateMul(Operand(inst.a).word0,
                                    Word(ir::kDecimalScale), name),
                 Word(0)};
+      case Op::WholeUnits:
+        return {FloorDiv(Operand(inst.a).word0, inst.imm, name), Word(0)};
     }
     return {Word(0), Word(0)};
   }
@@ -272,6 +274,18 @@ class ProgramLowering {
     llvm::Value* result =
         builder_.CreateSelect(is_minus_one, negated, quotient);
     return builder_.CreateSelect(is_zero, Word(0), result, name);
+  }
+
+  // `ir::FloorDiv` by a constant `unit` >= 1 (the verifier sees to it), so
+  // the `sdiv` never divides by zero or overflows.
+  llvm::Value* FloorDiv(llvm::Value* a, int64_t unit, const std::string& name) {
+    llvm::Value* quotient = builder_.CreateSDiv(a, Word(unit));
+    llvm::Value* remainder = builder_.CreateSRem(a, Word(unit));
+    llvm::Value* inexact_below_zero =
+        builder_.CreateAnd(builder_.CreateICmpNE(remainder, Word(0)),
+                           builder_.CreateICmpSLT(a, Word(0)));
+    return builder_.CreateSub(
+        quotient, builder_.CreateZExt(inexact_below_zero, word_), name);
   }
 
   // A comparison as an i1.

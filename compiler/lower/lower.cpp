@@ -1,8 +1,11 @@
 #include "compiler/lower/lower.h"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <set>
+
+#include "compiler/ir/crossings.h"
 
 namespace parcours::lower {
 namespace {
@@ -16,7 +19,8 @@ using syntax::ExprKind;
 ir::Type IrType(TypeKind kind) {
   switch (kind) {
     case TypeKind::Bool: return ir::Type::Bool;
-    case TypeKind::Int: return ir::Type::Int;
+    case TypeKind::Int:
+    case TypeKind::Enum: return ir::Type::Int;
     case TypeKind::Decimal: return ir::Type::Decimal;
     case TypeKind::Money: return ir::Type::Money;
     case TypeKind::Duration: return ir::Type::Duration;
@@ -33,8 +37,12 @@ ir::Type IrType(TypeKind kind) {
 }
 
 // Appends `field` to a record of `*words` words and returns its layout.
-ir::Field LayOut(const sema::FieldDecl& field, int32_t* words) {
+ir::Field LayOut(const sema::CheckedProgram& program,
+                 const sema::FieldDecl& field, int32_t* words) {
   ir::Field laid;
+  if (field.type.kind == TypeKind::Enum) {
+    laid.enum_values = program.enums[field.type.id].values;
+  }
   laid.name = field.name;
   laid.wire_name = field.wire_name;
   laid.type = IrType(field.type.kind);
@@ -50,6 +58,12 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   bool negate = literal.kind == ExprKind::Unary;
   const Expr& value = negate ? *literal.operands[0] : literal;
   int64_t number = negate ? -value.int_value : value.int_value;
+  if (!field.enum_values.empty()) {
+    // An enum default is written as one of its values' names.
+    const auto& values = field.enum_values;
+    number =
+        std::find(values.begin(), values.end(), value.text) - values.begin();
+  }
   if (field.type == ir::Type::Decimal && value.kind == ExprKind::Int) {
     number *= ir::kDecimalScale;
   }
@@ -63,6 +77,17 @@ void SetDefault(const Expr& literal, ir::Field& field) {
       return;
     default: field.default_words = {number}; return;
   }
+}
+
+// Windows of exact lengths only: CheckRunnable reports calendar ones.
+void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
+  if (window.kind == syntax::Window::Kind::All) return;
+  aggregate.windowed = true;
+  aggregate.window_near =
+      window.kind == syntax::Window::Kind::Between ? window.near.count : 0;
+  aggregate.window_far = window.kind == syntax::Window::Kind::Between
+                             ? window.far.count
+                             : window.near.count;
 }
 
 ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
@@ -118,6 +143,7 @@ class Lowerer {
       if (journey.decl->triggers.empty()) continue;
       program_.journeys.push_back(LowerJourney(journey));
     }
+    ir::DeriveCrossings(program_);
     ir::AnalyzeDependencies(program_);
     return std::move(program_);
   }
@@ -129,7 +155,8 @@ class Lowerer {
       lowered.name = event.name;
       lowered.wire_name = event.wire_name;
       for (const sema::FieldDecl& field : event.fields) {
-        lowered.fields.push_back(LayOut(field, &lowered.record_words));
+        lowered.fields.push_back(
+            LayOut(checked_, field, &lowered.record_words));
       }
       program_.events.push_back(std::move(lowered));
     }
@@ -143,7 +170,7 @@ class Lowerer {
         program_.timezone_attribute =
             static_cast<int32_t>(program_.profile.size());
       }
-      ir::Field laid = LayOut(field, &words);
+      ir::Field laid = LayOut(checked_, field, &words);
       if (field.decl->default_value)
         SetDefault(*field.decl->default_value, laid);
       program_.profile.push_back(std::move(laid));
@@ -152,12 +179,17 @@ class Lowerer {
       ir::Aggregate lowered;
       lowered.kind = aggregate.kind == sema::AggregateKind::Count
                          ? ir::AggregateKind::Count
-                         : ir::AggregateKind::Sum;
+                     : aggregate.kind == sema::AggregateKind::Sum
+                         ? ir::AggregateKind::Sum
+                         : ir::AggregateKind::Last;
       lowered.event_type = aggregate.event;
       lowered.field = aggregate.field;
-      lowered.type = IrType(aggregate.type.kind);
+      lowered.type = lowered.kind == ir::AggregateKind::Last
+                         ? ir::Type::Time
+                         : IrType(aggregate.type.kind);
+      SetWindow(aggregate.window, lowered);
       lowered.offset = words;
-      words += ir::WordCount(lowered.type);
+      words += ir::AggregateWords(program_, lowered);
       program_.aggregates.push_back(lowered);
     }
     for (size_t i = 0; i < checked_.segments.size(); ++i) {
@@ -565,8 +597,14 @@ class Lowerer {
             info.ref == RefKind::EventField ? ir::Base::Event : ir::Base::Local;
         return {base, field.offset, field.presence_offset};
       }
-      case RefKind::Aggregate:
-        return {ir::Base::Profile, program_.aggregates[info.index].offset, -1};
+      case RefKind::Aggregate: {
+        // `last(E)` stands for its event's time, present when there is one.
+        const ir::Aggregate& aggregate = program_.aggregates[info.index];
+        if (aggregate.kind == ir::AggregateKind::Last) {
+          return {ir::Base::Profile, aggregate.offset + 1, aggregate.offset};
+        }
+        return {ir::Base::Profile, aggregate.offset, -1};
+      }
       case RefKind::Segment:
         return {ir::Base::Profile, segment_offsets_[info.index], -1};
       case RefKind::None:
@@ -580,8 +618,33 @@ class Lowerer {
     return {ir::Base::Profile, 0, -1};
   }
 
+  // Where `expr` lives: a stored reference, or a field of `last(E)`.
+  Location LocateExpr(const Expr& expr) const {
+    const sema::ExprInfo& info = checked_.Info(expr);
+    if (info.ref != RefKind::RecordField) return Locate(info);
+
+    // CheckRunnable lets through only fields of `last(E)`, which the
+    // profile record holds after the event's time.
+    const sema::ExprInfo& object = checked_.Info(*expr.operands[0]);
+    const ir::Aggregate& last = program_.aggregates[object.index];
+    const ir::Field& field =
+        program_.events[last.event_type].fields[info.index];
+    int32_t record = last.offset + 2;
+    // A required field is there when the event is; an optional one has
+    // its own presence word, 0 when there is no event at all.
+    int32_t presence = field.presence_offset >= 0
+                           ? record + field.presence_offset
+                           : last.offset;
+    return {ir::Base::Profile, record + field.offset, presence};
+  }
+
   int32_t EmitPresence(const Expr& expr) {
-    Location location = Locate(checked_.Info(expr));
+    const sema::ExprInfo& info = checked_.Info(expr);
+    if (info.ref == RefKind::Builtin) {
+      // `days_since(x)` is there when `x` is.
+      return EmitPresence(*expr.arguments[0].value);
+    }
+    Location location = LocateExpr(expr);
     ir::Inst inst{ir::Op::IsPresent, ir::Type::Bool, ir::Type::Bool};
     inst.base = location.base;
     inst.imm = location.presence;
@@ -602,10 +665,11 @@ class Lowerer {
       case ExprKind::Money:
         return EmitConst(ir::Type::Money, expr.int_value,
                          ir::PackCurrency(expr.text));
+      case ExprKind::Timestamp:
+        return EmitConst(ir::Type::Time, expr.int_value);
+      case ExprKind::In: return LowerIn(expr);
       case ExprKind::Calendar:
       case ExprKind::Clock:
-      case ExprKind::Timestamp:
-      case ExprKind::In:
       case ExprKind::List:
       case ExprKind::Record:
         assert(false && "CheckRunnable lets no such expression through");
@@ -620,7 +684,7 @@ class Lowerer {
         return -1;
       case ExprKind::Name:
       case ExprKind::Field:
-      case ExprKind::Call: return LowerReference(info);
+      case ExprKind::Call: return LowerReference(expr, info);
       case ExprKind::Unary: {
         int32_t operand = LowerExpr(*expr.operands[0]);
         ir::Op op =
@@ -632,17 +696,39 @@ class Lowerer {
     return -1;
   }
 
-  int32_t LowerReference(const sema::ExprInfo& info) {
+  int32_t LowerReference(const Expr& expr, const sema::ExprInfo& info) {
+    if (info.ref == RefKind::Builtin) return LowerSince(expr);
+    if (info.ref == RefKind::EnumValue) {
+      // An enum value is its index among its enum's values.
+      return EmitConst(ir::Type::Int, info.index);
+    }
     if (info.ref == RefKind::Now) {
       ir::Inst inst{ir::Op::Now, ir::Type::Time, ir::Type::Time};
       return Emit(inst);
     }
-    Location location = Locate(info);
-    ir::Type type = IrType(info.type.kind);
+    Location location = LocateExpr(expr);
+    ir::Type type = info.type.kind == TypeKind::Event ? ir::Type::Time
+                                                      : IrType(info.type.kind);
     ir::Inst inst{ir::Op::Load, type, type};
     inst.base = location.base;
     inst.imm = location.offset;
     return Emit(inst);
+  }
+
+  // `days_since(x)`, `hours_since(x)`, `minutes_since(x)`: the whole
+  // units from `x` (a time, or `last(E)`'s) to now, rounded down, so a
+  // day that has not fully passed does not count.
+  int32_t LowerSince(const Expr& expr) {
+    int64_t unit = expr.text == "days_since"    ? 86400
+                   : expr.text == "hours_since" ? 3600
+                                                : 60;
+    int32_t since = LowerExpr(*expr.arguments[0].value);
+    ir::Inst now{ir::Op::Now, ir::Type::Time, ir::Type::Time};
+    int32_t elapsed = EmitOp(ir::Op::Sub, ir::Type::Duration, Emit(now), since);
+    ir::Inst whole{ir::Op::WholeUnits, ir::Type::Int, ir::Type::Int};
+    whole.a = elapsed;
+    whole.imm = unit;
+    return Emit(whole);
   }
 
   // Lowers an operand, converting an int to a decimal when `to_decimal`.
@@ -686,11 +772,37 @@ class Lowerer {
     return LowerComparison(expr, left, right);
   }
 
+  // `x in [a, b]` is `x == a or x == b`, and `x not in [a, b]` is
+  // `x != a and x != b`: false for an absent `x` either way, as every
+  // comparison with an absent value is.
+  int32_t LowerIn(const Expr& expr) {
+    const Expr& item = *expr.operands[0];
+    const Expr& list = *expr.operands[1];
+    BinaryOp test = expr.negated ? BinaryOp::NotEqual : BinaryOp::Equal;
+    ir::Op combine = expr.negated ? ir::Op::And : ir::Op::Or;
+    int32_t result = -1;
+    for (const auto& element : list.operands) {
+      int32_t holds = LowerComparison(test, item, *element);
+      result =
+          result < 0 ? holds : EmitOp(combine, ir::Type::Bool, result, holds);
+    }
+    if (result < 0) return EmitConst(ir::Type::Bool, expr.negated ? 1 : 0);
+    return result;
+  }
+
   int32_t LowerComparison(const Expr& expr, const Expr& left,
+                          const Expr& right) {
+    return LowerComparison(expr.binary_op, left, right);
+  }
+
+  int32_t LowerComparison(BinaryOp binary_op, const Expr& left,
                           const Expr& right) {
     TypeKind left_kind = checked_.Info(left).type.kind;
     TypeKind right_kind = checked_.Info(right).type.kind;
-    bool decimal = left_kind != right_kind;  // int against decimal
+    // An int against a decimal compares as decimals; a time zone against
+    // a string compares as strings, as it is one.
+    bool decimal =
+        left_kind != right_kind && IrType(left_kind) != IrType(right_kind);
     int32_t a = LowerOperand(left, decimal);
     int32_t b = LowerOperand(right, decimal);
 
@@ -701,7 +813,7 @@ class Lowerer {
     };
     ir::Op op = ir::Op::Eq;
     for (const auto& [syntax_op, ir_op] : kComparisons) {
-      if (syntax_op == expr.binary_op) op = ir_op;
+      if (syntax_op == binary_op) op = ir_op;
     }
     ir::Inst compare{op, ir::Type::Bool,
                      decimal ? ir::Type::Decimal : IrType(left_kind)};

@@ -58,8 +58,9 @@ class RunnabilityCheck {
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
     static const TypeKind kRunnable[] = {
-        TypeKind::Bool,     TypeKind::Int,  TypeKind::Decimal, TypeKind::Money,
-        TypeKind::Duration, TypeKind::Time, TypeKind::String,  TypeKind::Tz};
+        TypeKind::Bool,   TypeKind::Int,      TypeKind::Decimal,
+        TypeKind::Money,  TypeKind::Duration, TypeKind::Time,
+        TypeKind::String, TypeKind::Tz,       TypeKind::Enum};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -74,44 +75,90 @@ class RunnabilityCheck {
         return Report(expr.span, "calendar lengths in expressions");
       case ExprKind::Clock:
         return Report(expr.span, "times of day in expressions");
-      case ExprKind::Timestamp: return Report(expr.span, "timestamp literals");
-      case ExprKind::In: return Report(expr.span, "`in` tests");
+      case ExprKind::In: return CheckIn(expr);
       case ExprKind::List: return Report(expr.span, "lists");
       case ExprKind::Record: return Report(expr.span, "record literals");
       case ExprKind::Name:
-        if (info.ref == sema::RefKind::EnumValue ||
-            info.ref == sema::RefKind::ChannelValue) {
-          return Report(expr.span, "enum and channel values");
+        if (info.ref == sema::RefKind::ChannelValue) {
+          return Report(expr.span, "channel values");
         }
         return;
       case ExprKind::Field:
-        if (info.ref == sema::RefKind::RecordField) {
+        if (info.ref != sema::RefKind::RecordField) return;
+        if (!IsLastField(expr)) {
           return Report(expr.span,
                         "fields of records, lists and events "
-                        "other than the trigger's");
+                        "other than the trigger's and `last(E)`'s");
         }
-        return;
+        return CheckExpr(*expr.operands[0]);
       case ExprKind::Call: return CheckCall(expr, info);
       default: break;
     }
     for (const auto& operand : expr.operands) CheckExpr(*operand);
   }
 
+  // `in` runs against a list written out in place, which lowers to one
+  // comparison per item; other lists have no run-time form yet.
+  void CheckIn(const Expr& expr) {
+    const Expr& list = *expr.operands[1];
+    if (list.kind != ExprKind::List) {
+      return Report(list.span,
+                    "`in` tests against a list that is not written out");
+    }
+    CheckExpr(*expr.operands[0]);
+    for (const auto& element : list.operands) {
+      if (program_.Info(*element).type.kind == TypeKind::None) {
+        Report(element->span, "`none` items in an `in` list");
+        continue;
+      }
+      CheckExpr(*element);
+    }
+  }
+
+  // `days_since`, `hours_since` and `minutes_since` of a time or of
+  // `last(E)`; dates would need the recipient's zone to know when a day
+  // starts.
+  void CheckSince(const Expr& expr) {
+    bool since = expr.text == "days_since" || expr.text == "hours_since" ||
+                 expr.text == "minutes_since";
+    if (!since) {
+      return Report(expr.span, "`consent`, `balance` and `distance_km` calls");
+    }
+    const Expr& argument = *expr.arguments[0].value;
+    if (program_.Info(argument).type.kind == TypeKind::Date) {
+      return Report(argument.span, "dates");
+    }
+    CheckExpr(argument);
+  }
+
+  // Windows of exact lengths run; calendar ones would need the
+  // recipient's zone to know where a month of history starts.
+  static bool ExactWindow(const syntax::Window& window) {
+    return !window.near.calendar && !window.far.calendar;
+  }
+
+  // `last(E).field`, read from the copy of the event the profile keeps.
+  bool IsLastField(const Expr& expr) const {
+    const Expr& object = *expr.operands[0];
+    const sema::ExprInfo& info = program_.Info(expr);
+    const sema::ExprInfo& object_info = program_.Info(object);
+    return info.index >= 0 && object.kind == ExprKind::Call &&
+           object_info.ref == sema::RefKind::Aggregate &&
+           program_.aggregates[object_info.index].kind ==
+               sema::AggregateKind::Last;
+  }
+
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
-    if (info.ref != sema::RefKind::Aggregate) {
-      return Report(expr.span,
-                    "built-in functions other than `count` and "
-                    "`sum`");
-    }
+    if (info.ref == sema::RefKind::Builtin) return CheckSince(expr);
+    if (info.ref != sema::RefKind::Aggregate) return;
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
-    if (aggregate.kind == sema::AggregateKind::Last ||
-        aggregate.kind == sema::AggregateKind::Values) {
-      return Report(expr.span, "`last` and `values`");
+    if (aggregate.kind == sema::AggregateKind::Values) {
+      return Report(expr.span, "`values` lists");
     }
-    if (aggregate.window.kind != syntax::Window::Kind::All) {
+    if (!ExactWindow(aggregate.window)) {
       return Report(expr.span,
-                    "aggregates over a window (`within`, "
-                    "`between`)");
+                    "windows in calendar units (`within 3 months`; "
+                    "write `within 90d`)");
     }
   }
 

@@ -11,6 +11,7 @@
 #include "runtime/engine/actions.h"
 #include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
+#include "runtime/store/history.h"
 
 namespace parcours::engine {
 
@@ -23,6 +24,35 @@ void AddMoney(common::Record& sum, int32_t offset, int64_t amount,
               int64_t currency) {
   sum.Set(offset, ir::WrapAdd(sum.Get(offset), amount));
   sum.Set(offset + 1, ir::CombineCurrency(sum.Get(offset + 1), currency));
+}
+
+// Makes `event` the `last` of its type when it is the latest by its own
+// time; on a tie the later arrival wins, so replays agree.
+void KeepIfLatest(common::Record& profile, const ir::Aggregate& aggregate,
+                  const ir::EventType& type,
+                  const ingest::DecodedEvent& event) {
+  int32_t offset = aggregate.offset;
+  bool have = profile.Get(offset) != 0;
+  if (have && event.timestamp < profile.Get(offset + 1)) return;
+
+  profile.Set(offset, 1);
+  profile.Set(offset + 1, event.timestamp);
+  int32_t record = offset + 2;
+  for (const ir::Field& field : type.fields) {
+    if (field.type == ir::Type::String) {
+      profile.SetString(record + field.offset,
+                        event.record.GetString(field.offset));
+    } else {
+      for (int i = 0; i < ir::WordCount(field.type); ++i) {
+        profile.Set(record + field.offset + i,
+                    event.record.Get(field.offset + i));
+      }
+    }
+    if (field.presence_offset >= 0) {
+      profile.Set(record + field.presence_offset,
+                  event.record.Get(field.presence_offset));
+    }
+  }
 }
 
 }  // namespace
@@ -41,6 +71,12 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
                  "AnalyzeDependencies has not run on the program");
   for (size_t s = 0; s < program.segments.size(); ++s) {
     all_segments_.push_back(static_cast<int32_t>(s));
+  }
+  // Windows move with time even when only a journey's condition reads
+  // them, and the re-check keeps their slots exact.
+  tracks_time_ = !program.time_dependent_segments.empty();
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    tracks_time_ = tracks_time_ || aggregate.windowed;
   }
   for (size_t j = 0; j < program.journeys.size(); ++j) {
     const ir::Journey& journey = program.journeys[j];
@@ -69,9 +105,20 @@ int64_t Engine::Now() const {
 }
 
 void Engine::AdvanceClock(int64_t time) {
+  if (!resumed_) ScheduleLoadedProfiles();
   int64_t target = std::max(state_.clock().value_or(time), time);
-  for (auto due = state_.FirstTimer(); due && due->wake_at <= target;
-       due = state_.FirstTimer()) {
+  for (;;) {
+    // A profile re-check due at the same instant as a step goes first, so
+    // that the step reads windows as they are at its wake time.
+    std::optional<int64_t> recheck = state_.FirstRecheck();
+    std::optional<store::TimerKey> due = state_.FirstTimer();
+    if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
+      state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
+      Recheck(state_.PopFirstRecheck());
+      continue;
+    }
+    if (!due || due->wake_at > target) break;
+
     // The clock follows each timer, so that what the woken step sees as
     // "now" is its own wake time.
     state_.set_clock(
@@ -99,6 +146,35 @@ void Engine::AdvanceClock(int64_t time) {
   state_.set_clock(target);
 }
 
+void Engine::Recheck(store::Profile& profile) {
+  store::RefreshWindows(program_, profile, Now());
+  RecomputeSegments(profile, program_.time_dependent_segments);
+  state_.MarkRecordDirty(profile);
+  ScheduleNextChange(profile);
+  TriggerSegmentJourneys(profile);
+}
+
+void Engine::ScheduleNextChange(store::Profile& profile) {
+  if (!tracks_time_) return;
+  std::optional<int64_t> next =
+      store::NextWindowChange(program_, profile, Now());
+  ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+  for (int32_t segment : program_.time_dependent_segments) {
+    for (int32_t crossing : program_.segments[segment].crossings) {
+      int64_t instant = evaluator_.Call(crossing, frame);
+      if (instant > Now() && (!next || instant < *next)) next = instant;
+    }
+  }
+  state_.ScheduleRecheck(profile, next);
+}
+
+void Engine::ScheduleLoadedProfiles() {
+  resumed_ = true;
+  if (!tracks_time_ || !state_.clock()) return;
+  state_.ForEachProfile(
+      [&](store::Profile& profile) { ScheduleNextChange(profile); });
+}
+
 bool Engine::Apply(const ingest::DecodedEvent& event) {
   PARCOURS_CHECK(!event.key.empty(), "applying an event without a key");
   if (state_.IsProcessed(event.key)) return false;
@@ -116,6 +192,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   }
   Settle(profile);
 
+  ScheduleNextChange(profile);
   state_.AddProcessed(event.key, true);
   return true;
 }
@@ -154,6 +231,13 @@ void Engine::ApplyTrack(store::Profile& profile,
           static_cast<size_t>(event.event_type) < program_.events.size(),
       "applying a track event of no declared type");
   UpdateAggregates(profile, event);
+  // Windows count the event as of its own time: a late one as if it had
+  // come in time (unless every window has already let it go), a
+  // future-dated one only once its time comes.
+  if (store::KeepEvent(program_, profile, event.event_type, event.timestamp,
+                       event.record, Now())) {
+    store::RefreshWindows(program_, profile, Now());
+  }
   RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
 
@@ -218,6 +302,11 @@ void Engine::UpdateAggregates(store::Profile& profile,
   for (int32_t index : program_.aggregates_by_event[event.event_type]) {
     const ir::Aggregate& aggregate = program_.aggregates[index];
     int32_t offset = aggregate.offset;
+    if (aggregate.windowed) continue;  // store::RefreshWindows computes it
+    if (aggregate.kind == ir::AggregateKind::Last) {
+      KeepIfLatest(profile.record, aggregate, type, event);
+      continue;
+    }
     if (aggregate.kind == ir::AggregateKind::Count) {
       profile.record.Set(offset, ir::WrapAdd(profile.record.Get(offset), 1));
       continue;

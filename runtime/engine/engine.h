@@ -37,7 +37,9 @@ class Engine {
   // Moves the clock to max(clock, `time`). First, every timer due at or
   // before that instant fires, in order of (wake time, instance seq), each
   // at its own wake time; a timer set while firing fires too if it falls
-  // due by then.
+  // due by then. Profile re-checks (instants at which a window moves) fire
+  // the same way, before the steps due at their instant, in profile id
+  // order.
   void AdvanceClock(int64_t time);
 
   // Applies a decoded identify, or a track of a declared event type: skips
@@ -56,6 +58,21 @@ class Engine {
   void ApplyIdentify(store::Profile& profile,
                      const ingest::DecodedEvent& event);
   void ApplyTrack(store::Profile& profile, const ingest::DecodedEvent& event);
+  // At an instant a window of `profile` moves: recomputes its windows and
+  // time-dependent segments, starts the journeys of any flips, and
+  // schedules the next re-check.
+  void Recheck(store::Profile& profile);
+
+  // Schedules `profile`'s re-check at the next instant its windows move or
+  // the clock crosses a bound of a time-dependent segment, if any.
+  void ScheduleNextChange(store::Profile& profile);
+
+  // Before the first step, schedules the re-checks of the profiles loaded
+  // from the state, which the store does not save.
+  void ScheduleLoadedProfiles();
+  bool resumed_ = false;
+  // Whether any segment or window can change with time alone.
+  bool tracks_time_ = false;
   void UpdateAggregates(store::Profile& profile,
                         const ingest::DecodedEvent& event);
   // Recomputes the segments `which` lists (indices into the program's

@@ -104,7 +104,7 @@ std::string DecodeInto(const JsonValue& container, const JsonValue& value,
                        const ir::Field& field, const std::string& name,
                        const std::string& money_name, common::Record& record) {
   TypedValue typed;
-  std::string problem = DecodeTyped(value, field.type, typed);
+  std::string problem = DecodeFieldValue(value, field, typed);
   if (!problem.empty()) return name + " " + problem;
 
   int64_t currency = 0;

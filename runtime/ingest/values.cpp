@@ -85,6 +85,31 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
   return "has an unknown type";
 }
 
+std::string DecodeFieldValue(const JsonValue& value, const ir::Field& field,
+                             TypedValue& out) {
+  if (field.enum_values.empty()) return DecodeTyped(value, field.type, out);
+
+  out = TypedValue{};
+  const std::vector<std::string>& names = field.enum_values;
+  std::string allowed;
+  for (size_t i = 0; i < names.size(); ++i) {
+    allowed += (i == 0                  ? "`"
+                : i + 1 == names.size() ? " or `"
+                                        : ", `") +
+               names[i] + "`";
+  }
+  if (value.kind != JsonValue::Kind::String) {
+    return "must be one of " + allowed + ", got " + KindName(value.kind);
+  }
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] != value.text) continue;
+    out.word = static_cast<int64_t>(i);
+    return "";
+  }
+  return "must be one of " + allowed + ", got `" + value.text.substr(0, 40) +
+         (value.text.size() > 40 ? "...`" : "`");
+}
+
 void WriteTyped(common::Record& record, ir::Type type, int32_t offset,
                 const TypedValue& value, int64_t currency) {
   switch (type) {

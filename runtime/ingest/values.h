@@ -33,6 +33,11 @@ struct TypedValue {
 // starts with the value's name: "must be a number, got string".
 std::string DecodeTyped(const JsonValue& value, ir::Type type, TypedValue& out);
 
+// Decodes the value of `field`: an enum from the name of one of its values
+// (into its index), anything else as `DecodeTyped` does.
+std::string DecodeFieldValue(const JsonValue& value, const ir::Field& field,
+                             TypedValue& out);
+
 // Writes `value` of `type` into the slot at `offset` of `record`; a
 // `Money` slot takes `currency` (packed) as its second word.
 void WriteTyped(common::Record& record, ir::Type type, int32_t offset,

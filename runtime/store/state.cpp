@@ -65,6 +65,25 @@ Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
   return *it->second;
 }
 
+void State::ScheduleRecheck(Profile& profile, std::optional<int64_t> at) {
+  if (profile.recheck_at) rechecks_.erase({*profile.recheck_at, profile.id});
+  profile.recheck_at = at;
+  if (at) rechecks_.emplace(std::make_pair(*at, profile.id), &profile);
+}
+
+std::optional<int64_t> State::FirstRecheck() const {
+  if (rechecks_.empty()) return std::nullopt;
+  return rechecks_.begin()->first.first;
+}
+
+Profile& State::PopFirstRecheck() {
+  PARCOURS_CHECK(!rechecks_.empty(), "no profile re-check is pending");
+  Profile& profile = *rechecks_.begin()->second;
+  rechecks_.erase(rechecks_.begin());
+  profile.recheck_at.reset();
+  return profile;
+}
+
 void State::MarkRecordDirty(Profile& profile) {
   profile.record_dirty = true;
   List(profile);

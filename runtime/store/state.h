@@ -35,9 +35,22 @@ struct Instance {
   common::Record arrived;
 };
 
+// An event kept for the windows that read its type: its own time, and a
+// record of its type's layout holding only `EventType::history_fields`.
+struct KeptEvent {
+  int64_t at = 0;
+  common::Record record;
+};
+
 struct Profile {
   std::string id;
   common::Record record;  // `Program::profile_words` long
+
+  // Kept events by event type, oldest first (runtime/store/history.h);
+  // empty until the first kept event. Saved with the record.
+  std::vector<std::vector<KeptEvent>> history;
+  // When the profile's windows next move, if ever (`State::ScheduleRecheck`).
+  std::optional<int64_t> recheck_at;
 
   // The live instance per journey index, or null. Empty until the profile
   // first enters a journey.
@@ -151,6 +164,18 @@ class State {
 
   int64_t CountInstances() const { return instance_count_; }
 
+  // --- Profile re-checks: instants at which a window moves ---
+
+  // Replaces `profile`'s pending re-check with one at `at`, or none.
+  void ScheduleRecheck(Profile& profile, std::optional<int64_t> at);
+
+  // The earliest pending re-check; re-checks due at one instant come in
+  // order of profile id.
+  std::optional<int64_t> FirstRecheck() const;
+
+  // Removes the earliest re-check and returns its profile.
+  Profile& PopFirstRecheck();
+
   // --- Processed message ids ---
 
   bool IsProcessed(const std::string& message_id) const;
@@ -212,6 +237,10 @@ class State {
   void ForEachProfile(Visit visit) const {
     for (const auto& [id, profile] : profiles_) visit(*profile);
   }
+  template <typename Visit>
+  void ForEachProfile(Visit visit) {
+    for (auto& [id, profile] : profiles_) visit(*profile);
+  }
 
  private:
   void MarkInstanceDirty(Profile& profile, int32_t journey);
@@ -227,6 +256,7 @@ class State {
 
   std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
   std::map<TimerKey, TimerTarget> timers_;
+  std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
   std::unordered_set<std::string> processed_;
   std::unordered_set<std::string> dead_lettered_;

@@ -8,6 +8,8 @@
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
 #include "runtime/store/journey_state.h"
+#include "runtime/ingest/values.h"
+#include "runtime/store/history.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -60,6 +62,13 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE profiles ADD COLUMN entries TEXT NOT NULL DEFAULT '{}';
       ALTER TABLE instances ADD COLUMN arrived TEXT;
+    )sql",
+    // The events each profile keeps for its windowed aggregates, as JSON
+    // by event name; a profile with none has no row.
+    R"sql(
+      CREATE TABLE history(
+        profile TEXT PRIMARY KEY,
+        events TEXT NOT NULL) WITHOUT ROWID;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -152,7 +161,7 @@ void LoadAggregates(State& state, const JsonValue& aggregates,
     const JsonValue* value = aggregates.Find(name);
     if (value == nullptr) continue;
     std::string problem =
-        DecodeSlot(*value, aggregate.type, aggregate.offset, profile.record);
+        DecodeAggregate(*value, program, aggregate, profile.record);
     if (!problem.empty()) {
       Warn(state, profile.id,
            "stored aggregate `" + name + "` " + problem + "; it restarts");
@@ -186,6 +195,48 @@ Status LoadArrived(const ir::Program& program, const std::string& text,
   return problem.empty() ? Status::Ok() : Status::Error(problem);
 }
 
+// Reads the kept events of one profile, {"Event": [{"at": ..., field:
+// value, ...}, ...]}. Events of a type the program no longer keeps, and
+// entries that do not decode, are dropped with a warning.
+void LoadHistory(State& state, const JsonValue& events, Profile& profile) {
+  const ir::Program& program = state.program();
+  for (const ingest::JsonMember& member : events.members) {
+    int32_t type = -1;
+    for (size_t e = 0; e < program.events.size(); ++e) {
+      if (program.events[e].name == member.key) type = static_cast<int32_t>(e);
+    }
+    if (type < 0 || program.events[type].history_seconds <= 0 ||
+        member.value.kind != JsonValue::Kind::Array) {
+      Warn(state, profile.id,
+           "stored history of `" + member.key +
+               "` is not kept by this program; dropped");
+      continue;
+    }
+    const ir::EventType& event = program.events[type];
+    for (const JsonValue& entry : member.value.items) {
+      const JsonValue* at = entry.Find("at");
+      ingest::TypedValue time;
+      std::string problem =
+          at == nullptr ? "has no `at`"
+                        : ingest::DecodeTyped(*at, ir::Type::Time, time);
+      common::Record record(event.record_words);
+      for (int32_t index : event.history_fields) {
+        if (!problem.empty()) break;
+        const ir::Field& field = event.fields[index];
+        const JsonValue* value = entry.Find(field.name);
+        problem = value == nullptr ? "has no `" + field.name + "`"
+                                   : DecodeField(*value, field, record);
+      }
+      if (!problem.empty()) {
+        Warn(state, profile.id,
+             "a stored `" + member.key + "` event " + problem + "; dropped");
+        continue;
+      }
+      KeepEvent(program, profile, type, time.word, record, time.word);
+    }
+  }
+}
+
 int32_t FindStep(const ir::Journey& journey, const std::string& name) {
   for (size_t i = 0; i < journey.steps.size(); ++i) {
     if (journey.steps[i].name == name) return static_cast<int32_t>(i);
@@ -207,7 +258,7 @@ OrderedJson EncodeAggregates(const ir::Program& program,
   OrderedJson aggregates = OrderedJson::object();
   for (const ir::Aggregate& aggregate : program.aggregates) {
     aggregates[AggregateName(program, aggregate)] =
-        EncodeSlot(record, aggregate.type, aggregate.offset);
+        EncodeAggregate(program, aggregate, record);
   }
   return aggregates;
 }
@@ -219,6 +270,26 @@ OrderedJson EncodeSegments(const ir::Program& program,
     segments[segment.name] = record.Get(segment.offset) != 0;
   }
   return segments;
+}
+
+OrderedJson EncodeHistory(const ir::Program& program, const Profile& profile) {
+  OrderedJson history = OrderedJson::object();
+  for (size_t e = 0; e < profile.history.size(); ++e) {
+    if (profile.history[e].empty()) continue;
+    const ir::EventType& event = program.events[e];
+    OrderedJson entries = OrderedJson::array();
+    for (const KeptEvent& kept : profile.history[e]) {
+      OrderedJson entry = OrderedJson::object();
+      entry["at"] = common::FormatTime(kept.at);
+      for (int32_t index : event.history_fields) {
+        const ir::Field& field = event.fields[index];
+        entry[field.name] = EncodeField(kept.record, field);
+      }
+      entries.push_back(std::move(entry));
+    }
+    history[event.name] = std::move(entries);
+  }
+  return history;
 }
 
 OrderedJson EncodeLocals(const ir::EventType& event,
@@ -299,6 +370,9 @@ Status Store::PrepareStatements() {
        "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
        "attrs = excluded.attrs, aggregates = excluded.aggregates, "
        "segments = excluded.segments, entries = excluded.entries"},
+      {&upsert_history_,
+       "INSERT INTO history(profile, events) VALUES(?1, ?2) "
+       "ON CONFLICT(profile) DO UPDATE SET events = excluded.events"},
       {&upsert_instance_,
        "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
        "step_name, wake_at, entered_at, locals, arrived) "
@@ -328,6 +402,7 @@ Status Store::PrepareStatements() {
 Status Store::Load(State& state) {
   Status status = LoadMeta(state);
   if (status.ok()) status = LoadProfiles(state);
+  if (status.ok()) status = LoadHistories(state);
   if (status.ok()) status = LoadInstances(state);
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
@@ -394,6 +469,27 @@ Status Store::LoadProfiles(State& state) {
     LoadAggregates(state, aggregates, *profile);
     LoadSegments(state, segments, *profile);
     state.AdoptProfile(std::move(profile));
+  }
+  return Status::Ok();
+}
+
+Status Store::LoadHistories(State& state) {
+  Expected<Statement> select =
+      db_.Prepare("SELECT profile, events FROM history ORDER BY profile");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+
+    Profile* profile = state.FindProfile(select->Text(0));
+    if (profile == nullptr) continue;
+    JsonValue events;
+    Status status = ParseColumn(
+        select->Text(1), "profile `" + profile->id + "` history", events);
+    if (!status.ok()) return status;
+    // The engine schedules the profile's next re-check before it runs.
+    LoadHistory(state, events, *profile);
   }
   return Status::Ok();
 }
@@ -590,7 +686,12 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
   upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
   upsert_profile_.BindText(5, Dump(EncodeEntries(program, profile)));
-  return upsert_profile_.Run();
+  Status status = upsert_profile_.Run();
+  if (!status.ok() || profile.history.empty()) return status;
+
+  upsert_history_.BindText(1, profile.id);
+  upsert_history_.BindText(2, Dump(EncodeHistory(program, profile)));
+  return upsert_history_.Run();
 }
 
 Status Store::WriteInstances(const State& state, const Profile& profile) {

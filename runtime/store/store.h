@@ -1,14 +1,19 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 2, kept in `PRAGMA user_version`):
+// Schema (version 4, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
-//   profiles(id, attrs, aggregates, segments)
+//   profiles(id, attrs, aggregates, segments, entries)
 //                              JSON objects keyed by attribute, aggregate
-//                              (see `AggregateName`) and segment name
+//                              (see `AggregateName`), segment name and
+//                              journey (last entry time, schema 3)
 //   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
-//             locals)          journey by name, locals by field name
+//             locals, arrived) journey by name, locals by field name, the
+//                              event a `wait for ... as` received
+//                              (schema 3)
+//   history(profile, events)   the events windowed aggregates still read,
+//                              by event name (schema 4)
 //   processed(message_id)      keys of applied events (`DecodedEvent::key`)
 //   dead_letters(key)          content keys of lines in the dead-letter
 //                              file (schema 2), so a rerun does not append
@@ -37,7 +42,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 3;
+inline constexpr int64_t kSchemaVersion = 4;
 
 class Store {
  public:
@@ -71,6 +76,7 @@ class Store {
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
   common::Status LoadProfiles(State& state);
+  common::Status LoadHistories(State& state);
   common::Status LoadInstances(State& state);
   common::Status LoadProcessed(State& state);
   common::Status LoadDeadLettered(State& state);
@@ -90,6 +96,7 @@ class Store {
   int64_t last_outbox_seq_ = 0;
 
   Statement upsert_profile_;
+  Statement upsert_history_;
   Statement upsert_instance_;
   Statement delete_instance_;
   Statement insert_processed_;

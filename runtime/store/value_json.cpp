@@ -71,6 +71,11 @@ OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
   if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
     return nullptr;
   }
+  int64_t index = record.Get(field.offset);
+  if (!field.enum_values.empty() && index >= 0 &&
+      static_cast<size_t>(index) < field.enum_values.size()) {
+    return field.enum_values[index];
+  }
   return EncodeSlot(record, field.type, field.offset);
 }
 
@@ -91,20 +96,95 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
     ingest::ClearField(record, field);
     return "";
   }
-  std::string problem = DecodeSlot(value, field.type, field.offset, record);
+  std::string problem;
+  if (field.enum_values.empty()) {
+    problem = DecodeSlot(value, field.type, field.offset, record);
+  } else {
+    ingest::TypedValue typed;
+    problem = ingest::DecodeFieldValue(value, field, typed);
+    if (problem.empty())
+      ingest::WriteTyped(record, field.type, field.offset, typed);
+  }
   if (!problem.empty()) return problem;
   if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
+  return "";
+}
+
+namespace {
+
+// `field` of the event record that `last` keeps at `last_offset`.
+ir::Field KeptField(const ir::Field& field, int32_t last_offset) {
+  ir::Field kept = field;
+  kept.offset += last_offset + 2;
+  if (kept.presence_offset >= 0) kept.presence_offset += last_offset + 2;
+  return kept;
+}
+
+}  // namespace
+
+OrderedJson EncodeAggregate(const ir::Program& program,
+                            const ir::Aggregate& aggregate,
+                            const common::Record& record) {
+  if (aggregate.kind != ir::AggregateKind::Last) {
+    return EncodeSlot(record, aggregate.type, aggregate.offset);
+  }
+  if (record.Get(aggregate.offset) == 0) return nullptr;
+  OrderedJson last = OrderedJson::object();
+  last["at"] = common::FormatTime(record.Get(aggregate.offset + 1));
+  for (const ir::Field& field : program.events[aggregate.event_type].fields) {
+    last[field.name] = EncodeField(record, KeptField(field, aggregate.offset));
+  }
+  return last;
+}
+
+std::string DecodeAggregate(const JsonValue& value, const ir::Program& program,
+                            const ir::Aggregate& aggregate,
+                            common::Record& record) {
+  if (aggregate.kind != ir::AggregateKind::Last) {
+    return DecodeSlot(value, aggregate.type, aggregate.offset, record);
+  }
+  if (value.kind == JsonValue::Kind::Null) return "";
+  if (value.kind != JsonValue::Kind::Object) {
+    return std::string("must be an object, got ") + KindName(value.kind);
+  }
+  // Decoded into a copy first, so that a bad field leaves no half event.
+  common::Record decoded = record;
+  const JsonValue* at = value.Find("at");
+  if (at == nullptr) return "has no `at`";
+  std::string problem =
+      DecodeSlot(*at, ir::Type::Time, aggregate.offset + 1, decoded);
+  if (!problem.empty()) return "`at` " + problem;
+  for (const ir::Field& field : program.events[aggregate.event_type].fields) {
+    const JsonValue* field_value = value.Find(field.name);
+    ir::Field kept = KeptField(field, aggregate.offset);
+    if (field_value == nullptr) {
+      if (!field.optional) return "has no `" + field.name + "`";
+      continue;
+    }
+    problem = DecodeField(*field_value, kept, decoded);
+    if (!problem.empty()) return "`" + field.name + "` " + problem;
+  }
+  decoded.Set(aggregate.offset, 1);
+  record = std::move(decoded);
   return "";
 }
 
 std::string AggregateName(const ir::Program& program,
                           const ir::Aggregate& aggregate) {
   const ir::EventType& event = program.events[aggregate.event_type];
+  std::string window;
+  if (aggregate.windowed && aggregate.window_near == 0) {
+    window = " within " + std::to_string(aggregate.window_far) + "s";
+  } else if (aggregate.windowed) {
+    window = " between " + std::to_string(aggregate.window_far) + "s and " +
+             std::to_string(aggregate.window_near) + "s ago";
+  }
   switch (aggregate.kind) {
-    case ir::AggregateKind::Count: return "count(" + event.name + ")";
+    case ir::AggregateKind::Last: return "last(" + event.name + ")";
+    case ir::AggregateKind::Count: return "count(" + event.name + window + ")";
     case ir::AggregateKind::Sum:
       return "sum(" + event.name + "." + event.fields[aggregate.field].name +
-             ")";
+             window + ")";
   }
   return "?";
 }

@@ -39,6 +39,18 @@ std::string DecodeField(const ingest::JsonValue& value, const ir::Field& field,
 
 // The name an aggregate is stored under: "count(OrderPlaced)" or
 // "sum(OrderPlaced.total)". The IR gives aggregates no names of their own.
+// An aggregate's slot in `record`: `last(E)` as null or its event's time
+// and fields ({"at": ..., "field": ...}), the others as `EncodeSlot`.
+OrderedJson EncodeAggregate(const ir::Program& program,
+                            const ir::Aggregate& aggregate,
+                            const common::Record& record);
+
+// Reads what `EncodeAggregate` wrote; returns a problem, or "".
+std::string DecodeAggregate(const ingest::JsonValue& value,
+                            const ir::Program& program,
+                            const ir::Aggregate& aggregate,
+                            common::Record& record);
+
 std::string AggregateName(const ir::Program& program,
                           const ir::Aggregate& aggregate);
 

@@ -309,7 +309,8 @@ journey plain {
     // Back to schema 2, with p1 waiting.
     auto db = store::Database::Open(scenario.State());
     REQUIRE(db.ok());
-    REQUIRE(db->Exec("ALTER TABLE profiles DROP COLUMN entries; "
+    REQUIRE(db->Exec("DROP TABLE history; "
+                     "ALTER TABLE profiles DROP COLUMN entries; "
                      "ALTER TABLE instances DROP COLUMN arrived; "
                      "PRAGMA user_version = 2")
                 .ok());

@@ -69,6 +69,52 @@ TEST_CASE("the IR records which segments each change can affect") {
              Catch::Contains("deps time alone can change segments 2"));
 }
 
+TEST_CASE("each event type keeps the history its widest window reads") {
+  auto compiled = testing::CompileText(
+      "event Order { total: money  items: int  note: string? }\n"
+      "event Visit { page: string }\n"
+      "event Refund { amount: money }\n"
+      "segment busy = count(Order within 30d) > 2\n"
+      "segment spender = sum(Order.total between 90d and 30d ago) > 5 EUR\n"
+      "segment many = sum(Order.items within 7d) > 9\n"
+      "segment lifetime = count(Visit) > 3 and sum(Refund.amount) > 0 EUR\n"
+      "segment plain = count(Visit) > 1\n");
+  REQUIRE(compiled.program);
+  const ir::Program& program = *compiled.program;
+
+  // Orders are kept 90 days, with the two fields a windowed sum adds up;
+  // visits and refunds feed no window, so none are kept.
+  CHECK(program.events[0].history_seconds == 90 * 86400);
+  CHECK(program.events[0].history_fields == std::vector<int32_t>{0, 1});
+  CHECK(program.events[1].history_seconds == 0);
+  CHECK(program.events[2].history_seconds == 0);
+  REQUIRE(program.aggregates.size() == 5);
+  CHECK(program.aggregates[1].windowed);
+  CHECK(program.aggregates[1].window_far == 90 * 86400);
+  CHECK(program.aggregates[1].window_near == 30 * 86400);
+  CHECK_FALSE(program.aggregates[3].windowed);
+
+  // Segments reading a window can change with time alone.
+  CHECK(program.time_dependent_segments == std::vector<int32_t>{0, 1, 2});
+  CHECK_THAT(ir::Dump(program),
+             Catch::Contains("keeps 7776000s of history, fields 0 1"));
+  CHECK(ir::Verify(program).empty());
+}
+
+TEST_CASE("enums are ints that keep their value names") {
+  auto compiled = testing::CompileText(
+      "profile { tier: enum { bronze, silver, gold } = gold }\n"
+      "segment top = profile.tier in [silver, gold]\n");
+  REQUIRE(compiled.program);
+  const ir::Field& tier = compiled.program->profile[0];
+  CHECK(tier.type == ir::Type::Int);
+  CHECK(tier.enum_values ==
+        std::vector<std::string>{"bronze", "silver", "gold"});
+  CHECK(tier.default_words == std::vector<int64_t>{2});
+  CHECK_THAT(ir::Dump(*compiled.program),
+             Catch::Contains("enum bronze silver gold"));
+}
+
 TEST_CASE("journeys become state machines with explicit successors") {
   auto compiled = testing::CompileText(
       "event Order { total: money }\n"
@@ -141,6 +187,15 @@ TEST_CASE("the verifier rejects malformed programs") {
     ir::Program broken = *compiled.program;
     broken.journeys[0].steps[0].next = 7;
     CHECK_THAT(ir::Verify(broken), Catch::Contains("out of range"));
+  }
+  SECTION("a window that reads nothing") {
+    ir::Program broken = *compiled.program;
+    ir::Aggregate aggregate;
+    aggregate.windowed = true;
+    aggregate.window_far = 5;
+    aggregate.window_near = 5;
+    broken.aggregates.push_back(aggregate);
+    CHECK_THAT(ir::Verify(broken), Catch::Contains("empty window"));
   }
   SECTION("a load past the profile record") {
     ir::Program broken = *compiled.program;

@@ -262,7 +262,7 @@ TEST_CASE("jit cache: every part of the IR the code depends on is in the key",
   // segments, journeys.
   ir::Program renamed = CachedProgram();
   renamed.functions[0].name = "another name";
-  renamed.segments.push_back({"s", 0, 0});
+  renamed.segments.push_back({"s", 0, 0, {}});
   jit::JitReport same;
   Compile(renamed, folder.Path(), &same);
   CHECK(same.cache_hit);

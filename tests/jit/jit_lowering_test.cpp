@@ -43,7 +43,9 @@ ir::Program EveryPath() {
   int32_t text = f.String("text");
   f.Compare(Op::Eq, Type::String, text, text);
   int32_t present = f.IsPresent(Base::Local, 3);
-  f.Binary(Op::Sub, Type::Duration, f.Now(), f.Const(Type::Time, 7));
+  int32_t since =
+      f.Binary(Op::Sub, Type::Duration, f.Now(), f.Const(Type::Time, 7));
+  f.WholeUnits(since, 86400);
   int32_t yes = f.Const(Type::Bool, 1);
   f.Binary(Op::And, Type::Bool, present, yes);
   f.Binary(Op::Or, Type::Bool, present, yes);

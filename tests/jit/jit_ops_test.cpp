@@ -236,6 +236,41 @@ TEST_CASE("jit: decimal arithmetic rounds toward zero", "[jit][ops]") {
   t.Run();
 }
 
+TEST_CASE("jit: whole units round down, before the epoch too", "[jit][ops]") {
+  struct WholeUnitsCase {
+    int64_t seconds;
+    int64_t unit;
+    int64_t expected;
+  };
+  const WholeUnitsCase cases[] = {
+      {0, 86400, 0},
+      {86399, 86400, 0},
+      {86400, 86400, 1},
+      {-1, 86400, -1},
+      {-86400, 86400, -1},
+      {-86401, 86400, -2},
+      {kMax, 1, kMax},
+      {kMin, 1, kMin},
+      {kMin, 86400, kMin / 86400 - 1},
+      {kMax, 60, kMax / 60},
+      {7199, 3600, 1},
+      {-7199, 3600, -2},
+  };
+  CaseTable t;
+  for (const WholeUnitsCase& c : cases) {
+    int64_t unit = c.unit;
+    t.Add(
+        "whole_units " + std::to_string(c.seconds) + " / " +
+            std::to_string(unit),
+        {Duration(c.seconds)},
+        [=](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.WholeUnits(v[0], unit);
+        },
+        c.expected);
+  }
+  t.Run();
+}
+
 TEST_CASE("jit: money keeps, combines or invalidates the currency",
           "[jit][ops]") {
   CaseTable t;

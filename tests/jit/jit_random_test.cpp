@@ -9,7 +9,9 @@
 #include <vector>
 
 #include "jit_test_support.h"
+#include "tests/support/compile.h"
 #include "tests/support/random_program.h"
+#include "tests/support/random_source.h"
 
 namespace parcours::jit_test {
 namespace {
@@ -72,6 +74,58 @@ TEST_CASE("jit: random programs agree with the interpreter", "[jit][random]") {
   }
   CHECK(failures == 0);
   CHECK(cases >= 5000);
+}
+
+TEST_CASE("jit: random source conditions agree with the interpreter",
+          "[jit][random]") {
+  // Enums, `in`, timestamp literals and windows, written as a marketer
+  // would, through every phase of the compiler.
+  constexpr uint64_t kSeed = 20261204;
+  constexpr int kPrograms = 120;
+  constexpr int kFramesPerProgram = 8;
+  Random random(kSeed);
+  testing::SourceGenerator source(random);
+
+  int64_t cases = 0;
+  int failures = 0;
+  for (int p = 0; p < kPrograms; ++p) {
+    std::string text = std::string(testing::kRandomSourceSchema) +
+                       "segment s = " + source.Condition(3) + "\n";
+    auto compiled = testing::CompileText(text);
+    INFO("program " << p << ":\n" << text << compiled.diagnostics);
+    REQUIRE(compiled.program);
+    const ir::Program& program = *compiled.program;
+
+    auto interp = interp::MakeInterpreter(program);
+    std::string error;
+    jit::JitOptions options;
+    options.optimize = p % 2 == 0;
+    auto jit = jit::MakeJit(program, options, &error);
+    INFO(error);
+    REQUIRE(jit != nullptr);
+
+    // The predicate and its crossing functions.
+    for (int f = 0; f < kFramesPerProgram; ++f) {
+      std::vector<int64_t> profile =
+          testing::RandomSourceProfile(random, program);
+      int64_t now = random.Chance(50) ? 1735689600 + random.Below(90 * 86400)
+                                      : random.Word();
+      ir::Frame frame{profile.data(), nullptr, nullptr, now};
+      for (size_t fn = 0; fn < program.functions.size(); ++fn) {
+        auto function = static_cast<int32_t>(fn);
+        int64_t expected = interp->Call(function, frame);
+        int64_t actual = jit->Call(function, frame);
+        ++cases;
+        if (actual == expected) continue;
+        if (++failures > 3) continue;
+        INFO("seed " << kSeed << ", function " << fn << ", now " << now);
+        INFO(DescribeRecord("profile", profile));
+        CHECK(actual == expected);
+      }
+    }
+  }
+  CHECK(failures == 0);
+  CHECK(cases >= kPrograms * kFramesPerProgram);
 }
 
 }  // namespace

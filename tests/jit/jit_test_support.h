@@ -85,6 +85,14 @@ class FunctionBuilder {
     return Append(inst);
   }
 
+  // The whole `unit`s (seconds) in duration `a`, rounded down.
+  int32_t WholeUnits(int32_t a, int64_t unit) {
+    ir::Inst inst = Make(Op::WholeUnits, Type::Int);
+    inst.a = a;
+    inst.imm = unit;
+    return Append(inst);
+  }
+
   // Adds the function to the program, its result being the last value;
   // returns the function's index.
   int32_t Finish() {

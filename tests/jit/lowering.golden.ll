@@ -1,4 +1,4 @@
-; kLoweringVersion 2
+; kLoweringVersion 3
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -347,10 +347,17 @@ entry:
   %3 = icmp ne i64 %v4.word, 0
   %v4 = zext i1 %3 to i64
   %v7 = sub i64 %now, 7
-  %v9 = and i64 %v4, 1
-  %v10 = or i64 %v4, 1
-  %v14 = and i64 %v4, 0
-  ret i64 %v14
+  %4 = sdiv i64 %v7, 86400
+  %5 = srem i64 %v7, 86400
+  %6 = icmp slt i64 %v7, 0
+  %7 = icmp ne i64 %5, 0
+  %8 = and i1 %7, %6
+  %9 = zext i1 %8 to i64
+  %v8 = sub i64 %4, %9
+  %v10 = and i64 %v4, 1
+  %v11 = or i64 %v4, 1
+  %v15 = and i64 %v4, 0
+  ret i64 %v15
 }
 
 attributes #0 = { nounwind willreturn memory(none) }

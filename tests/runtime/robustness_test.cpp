@@ -353,7 +353,7 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
     // Back to schema 1: no dead letters, nor anything later.
-    REQUIRE(db->Exec("DROP TABLE dead_letters; "
+    REQUIRE(db->Exec("DROP TABLE dead_letters; DROP TABLE history; "
                      "ALTER TABLE profiles DROP COLUMN entries; "
                      "ALTER TABLE instances DROP COLUMN arrived; "
                      "PRAGMA user_version = 1")
@@ -362,6 +362,26 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
   REQUIRE(store::Store::Open(state).ok());
   CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
   CHECK(QueryInt(state, "SELECT count(*) FROM dead_letters") == 0);
+}
+
+TEST_CASE("a state file of schema 2 gains the history table",
+          "[runtime][robustness]") {
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  REQUIRE(store::Store::Open(state).ok());
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    // Back to schema 2: none of the later tables and columns.
+    REQUIRE(db->Exec("DROP TABLE history; "
+                     "ALTER TABLE profiles DROP COLUMN entries; "
+                     "ALTER TABLE instances DROP COLUMN arrived; "
+                     "PRAGMA user_version = 2")
+                .ok());
+  }
+  REQUIRE(store::Store::Open(state).ok());
+  CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(QueryInt(state, "SELECT count(*) FROM history") == 0);
 }
 
 }  // namespace

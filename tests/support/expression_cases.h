@@ -23,6 +23,9 @@ inline const char* kCaseProfile =
     "  spent: money = 129.90 EUR\n"
     "  credit: money\n"
     "  since: duration = 36h\n"
+    "  tier: enum { bronze, silver, gold } = silver\n"
+    "  zone: tz = \"Europe/Paris\"\n"
+    "  joined: time?\n"
     "}\n";
 
 inline const std::vector<ExpressionCase>& ExpressionCases() {
@@ -70,6 +73,29 @@ inline const std::vector<ExpressionCase>& ExpressionCases() {
       {"profile.email == \"x\"", false},
       {"profile.email != \"x\"", false},
       {"not (profile.email == \"x\")", true},
+      // Enums compare by their declaration order.
+      {"profile.tier == silver", true},
+      {"profile.tier != gold", true},
+      {"profile.tier > bronze and profile.tier < gold", true},
+      {"profile.tier >= gold", false},
+      // `in` is one comparison per item; `not in` is false when absent.
+      {"profile.tier in [gold, silver]", true},
+      {"profile.tier not in [gold, silver]", false},
+      {"profile.tier in []", false},
+      {"profile.tier not in []", true},
+      {"profile.score in [1.5, 7.0]", true},
+      {"profile.rate in [1, 2]", false},
+      {"profile.name in [\"Zoe\", \"Zoë\"]", true},
+      {"profile.email in [\"x\"]", false},
+      {"profile.email not in [\"x\"]", false},
+      // A time zone compares with a string as a string.
+      {"profile.zone == \"Europe/Paris\"", true},
+      {"profile.zone != \"Europe/Paris\"", false},
+      // Timestamp literals are instants, exact to the second.
+      {"2025-01-01T00:00:00Z + 1d == 2025-01-02T00:00:00Z", true},
+      {"2025-03-30T01:00:00+01:00 == 2025-03-30T00:00:00Z", true},
+      {"2025-01-01T00:00:01Z - 2025-01-01T00:00:00Z == 1s", true},
+      {"profile.joined < 2025-01-01T00:00:00Z", false},
       // Logic.
       {"true and not false", true},
       {"false or profile.score > 6", true},

@@ -229,6 +229,15 @@ class ProgramGenerator {
       return;
     }
 
+    if (choice < 55) {
+      static const std::vector<int64_t> units = {1, 7, 60, 3600, 86400};
+      ir::Inst inst = Make(Op::WholeUnits, Type::Int);
+      inst.a = Operand(program, Type::Duration);
+      inst.imm = random_.Pick(units);
+      Append(inst);
+      return;
+    }
+
     const Shape& shape = random_.Pick(Shapes());
     ir::Inst inst = Make(shape.op, shape.result);
     inst.a = Operand(program, shape.a);

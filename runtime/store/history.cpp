@@ -1,0 +1,109 @@
+#include "runtime/store/history.h"
+
+#include <algorithm>
+
+#include "compiler/ir/semantics.h"
+#include "runtime/common/time_text.h"
+
+namespace parcours::store {
+
+namespace {
+
+// Whether a window of `aggregate` reads an event from `at` at `now`.
+bool InWindow(const ir::Aggregate& aggregate, int64_t at, int64_t now) {
+  return common::AddSeconds(at, aggregate.window_near) <= now &&
+         now < common::AddSeconds(at, aggregate.window_far);
+}
+
+// The value of `aggregate` at `now`, written at its offset in `record`.
+void ComputeWindow(const ir::Aggregate& aggregate, const ir::EventType& type,
+                   const std::vector<KeptEvent>& kept, int64_t now,
+                   common::Record& record) {
+  int32_t offset = aggregate.offset;
+  for (int i = 0; i < ir::WordCount(aggregate.type); ++i) {
+    record.Set(offset + i, 0);
+  }
+  for (const KeptEvent& event : kept) {
+    if (!InWindow(aggregate, event.at, now)) continue;
+    if (aggregate.kind == ir::AggregateKind::Count) {
+      record.Set(offset, ir::WrapAdd(record.Get(offset), 1));
+      continue;
+    }
+    // Sums are of required fields (the checker sees to it), so every kept
+    // event has a value; money combines currencies as the IR adds them.
+    const ir::Field& field = type.fields[aggregate.field];
+    record.Set(offset,
+               ir::WrapAdd(record.Get(offset), event.record.Get(field.offset)));
+    if (aggregate.type == ir::Type::Money) {
+      record.Set(offset + 1,
+                 ir::CombineCurrency(record.Get(offset + 1),
+                                     event.record.Get(field.offset + 1)));
+    }
+  }
+}
+
+}  // namespace
+
+bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
+               int64_t at, const common::Record& event, int64_t now) {
+  const ir::EventType& type = program.events[event_type];
+  if (type.history_seconds <= 0) return false;
+  if (common::AddSeconds(at, type.history_seconds) <= now) return false;
+
+  KeptEvent kept{at, common::Record(type.record_words)};
+  for (int32_t index : type.history_fields) {
+    const ir::Field& field = type.fields[index];
+    for (int i = 0; i < ir::WordCount(field.type); ++i) {
+      kept.record.Set(field.offset + i, event.Get(field.offset + i));
+    }
+  }
+  if (profile.history.size() < program.events.size()) {
+    profile.history.resize(program.events.size());
+  }
+  std::vector<KeptEvent>& events = profile.history[event_type];
+  auto after = std::upper_bound(
+      events.begin(), events.end(), at,
+      [](int64_t time, const KeptEvent& other) { return time < other.at; });
+  events.insert(after, std::move(kept));
+  return true;
+}
+
+void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now) {
+  for (size_t e = 0; e < profile.history.size(); ++e) {
+    int64_t keep = program.events[e].history_seconds;
+    std::vector<KeptEvent>& events = profile.history[e];
+    auto readable =
+        std::find_if(events.begin(), events.end(), [&](const KeptEvent& event) {
+          return common::AddSeconds(event.at, keep) > now;
+        });
+    events.erase(events.begin(), readable);
+  }
+
+  static const std::vector<KeptEvent> kNone;
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    if (!aggregate.windowed) continue;
+    size_t type = static_cast<size_t>(aggregate.event_type);
+    const auto& kept =
+        type < profile.history.size() ? profile.history[type] : kNone;
+    ComputeWindow(aggregate, program.events[type], kept, now, profile.record);
+  }
+}
+
+std::optional<int64_t> NextWindowChange(const ir::Program& program,
+                                        const Profile& profile, int64_t now) {
+  std::optional<int64_t> next;
+  auto consider = [&](int64_t instant) {
+    if (instant > now && (!next || instant < *next)) next = instant;
+  };
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    size_t type = static_cast<size_t>(aggregate.event_type);
+    if (!aggregate.windowed || type >= profile.history.size()) continue;
+    for (const KeptEvent& event : profile.history[type]) {
+      consider(common::AddSeconds(event.at, aggregate.window_near));
+      consider(common::AddSeconds(event.at, aggregate.window_far));
+    }
+  }
+  return next;
+}
+
+}  // namespace parcours::store

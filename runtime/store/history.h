@@ -1,0 +1,36 @@
+// The events a profile keeps for its windowed aggregates, and the windows'
+// values at an instant.
+//
+// A window reads the kept events whose own time `t` satisfies
+// `now - far < t <= now - near` (see `ir::Aggregate`). Its value changes
+// only when an event enters (at `t + near`) or leaves (at `t + far`), so
+// the runtime re-checks a profile at exactly those instants and at no
+// others, and between them the stored values stay exact.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+
+#include "compiler/ir/ir.h"
+#include "runtime/common/record.h"
+#include "runtime/store/state.h"
+
+namespace parcours::store {
+
+// Keeps an event of `event_type` that happened at `at` in `profile`'s
+// history, in time order (after any kept at the same instant), when a
+// window reads its type and it is not already too old for every window at
+// `now`. Returns whether it was kept.
+bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
+               int64_t at, const common::Record& event, int64_t now);
+
+// Drops the kept events no window can read at `now` or later, and writes
+// each windowed aggregate's value at `now` into the profile record.
+void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now);
+
+// The first instant after `now` at which one of `profile`'s windowed
+// aggregates changes, or none when no kept event will enter or leave one.
+std::optional<int64_t> NextWindowChange(const ir::Program& program,
+                                        const Profile& profile, int64_t now);
+
+}  // namespace parcours::store

@@ -1,0 +1,85 @@
+// The events a profile keeps for its windows, and the windows' values and
+// next moves (runtime/store/history.h).
+#include "runtime/store/history.h"
+
+#include <catch2/catch.hpp>
+#include <optional>
+
+namespace parcours::store {
+namespace {
+
+constexpr int64_t kDay = 86400;
+
+// One event type read by `count(E within 10d)` and `count(E between 10d
+// and 2d ago)`: kept for 10 days.
+ir::Program WindowProgram() {
+  ir::Program program;
+  ir::EventType event;
+  event.name = "E";
+  event.record_words = 1;
+  program.events.push_back(event);
+  ir::Aggregate within;
+  within.windowed = true;
+  within.window_far = 10 * kDay;
+  within.offset = 0;
+  ir::Aggregate between = within;
+  between.window_near = 2 * kDay;
+  between.offset = 1;
+  program.aggregates = {within, between};
+  program.profile_words = 2;
+  ir::AnalyzeDependencies(program);
+  return program;
+}
+
+TEST_CASE("kept events stay in time order, and too old ones are not kept",
+          "[runtime][history]") {
+  ir::Program program = WindowProgram();
+  REQUIRE(program.events[0].history_seconds == 10 * kDay);
+  Profile profile;
+  profile.record = common::Record(program.profile_words);
+  common::Record event(1);
+
+  int64_t now = 100 * kDay;
+  CHECK(KeepEvent(program, profile, 0, now - kDay, event, now));
+  CHECK(KeepEvent(program, profile, 0, now - 5 * kDay, event, now));
+  CHECK(KeepEvent(program, profile, 0, now + kDay, event, now));
+  // Exactly as old as the widest window: no window can read it again.
+  CHECK_FALSE(KeepEvent(program, profile, 0, now - 10 * kDay, event, now));
+  CHECK(KeepEvent(program, profile, 0, now - 10 * kDay + 1, event, now));
+
+  std::vector<int64_t> times;
+  for (const KeptEvent& kept : profile.history[0]) times.push_back(kept.at);
+  CHECK(times == std::vector<int64_t>{now - 10 * kDay + 1, now - 5 * kDay,
+                                      now - kDay, now + kDay});
+
+  // Within 10 days: all but the future one. Between 10 and 2 days ago:
+  // the two older ones.
+  RefreshWindows(program, profile, now);
+  CHECK(profile.record.Get(0) == 3);
+  CHECK(profile.record.Get(1) == 2);
+
+  // Next: the oldest leaves both windows one second from now.
+  CHECK(NextWindowChange(program, profile, now) == now + 1);
+  RefreshWindows(program, profile, now + 1);
+  CHECK(profile.record.Get(0) == 2);
+  CHECK(profile.record.Get(1) == 1);
+  CHECK(profile.history[0].size() == 3);
+
+  // Then the future one comes of age, at its own time.
+  CHECK(NextWindowChange(program, profile, now + 1) == now + kDay);
+  RefreshWindows(program, profile, now + kDay);
+  CHECK(profile.record.Get(0) == 3);
+}
+
+TEST_CASE("a profile with nothing kept has no next window move",
+          "[runtime][history]") {
+  ir::Program program = WindowProgram();
+  Profile profile;
+  profile.record = common::Record(program.profile_words);
+  CHECK(NextWindowChange(program, profile, 0) == std::nullopt);
+  RefreshWindows(program, profile, 0);
+  CHECK(profile.record.Get(0) == 0);
+}
+
+}  // namespace
+}  // namespace parcours::store
