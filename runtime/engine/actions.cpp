@@ -7,10 +7,14 @@
 
 namespace parcours::engine {
 
-std::string ActionId(std::string_view profile, std::string_view journey,
-                     int64_t instance_seq, std::string_view step) {
+std::string ActionId(std::string_view module, std::string_view profile,
+                     std::string_view journey, int64_t instance_seq,
+                     std::string_view step) {
   std::string key;
-  key.reserve(profile.size() + journey.size() + step.size() + 24);
+  key.reserve(module.size() + profile.size() + journey.size() + step.size() +
+              25);
+  key.append(module);
+  key.push_back('\x1f');
   key.append(profile);
   key.push_back('\x1f');
   key.append(journey);
@@ -20,6 +24,11 @@ std::string ActionId(std::string_view profile, std::string_view journey,
   key.append(step);
 
   return common::Hex64(Fnv1a64(key));
+}
+
+std::string StepKey(const ir::Step& step) {
+  if (step.kind != ir::StepKind::Send) return step.name;
+  return step.name + '\x1f' + step.channel + '\x1f' + step.template_name;
 }
 
 namespace {

@@ -15,12 +15,21 @@ namespace parcours::engine {
 using common::Fnv1a64;
 
 // The idempotency key of an action: 16 lower-case hex digits of the FNV-1a
-// hash of profile, journey, instance seq and step name, joined by 0x1f (a
-// byte that cannot appear in the decimal numbers and is unlikely in
-// names). The same instance step always gets the same key; the step's name,
-// not its index, so that the optimiser removing other steps changes none.
-std::string ActionId(std::string_view profile, std::string_view journey,
-                     int64_t instance_seq, std::string_view step);
+// hash of the program's module name, profile, journey, instance seq and
+// step key (`StepKey`), joined by 0x1f (a byte that cannot appear in the
+// decimal numbers and is unlikely in names). The same instance step always
+// gets the same key; the step's name, not its index, so that the optimiser
+// removing other steps changes none. The module and, for a send, the
+// channel and template are part of it so that two programs sharing one
+// outbox or webhook (a spring and a summer campaign, both with a journey
+// `welcome`) do not give their different messages one key.
+std::string ActionId(std::string_view module, std::string_view profile,
+                     std::string_view journey, int64_t instance_seq,
+                     std::string_view step_key);
+
+// A step's part of an action key: its name; for a send, its name, channel
+// and template joined by 0x1f.
+std::string StepKey(const ir::Step& step);
 
 // What an action line says: the step that decided it and, for sends,
 // webhooks and emitted events, the values it computed.

@@ -453,8 +453,8 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
                       const store::Instance& instance, int32_t step,
                       int64_t time) {
   const ir::Journey& definition = program_.journeys[journey];
-  std::string id = ActionId(profile.id, definition.name, instance.seq,
-                            definition.steps[step].name);
+  std::string id = ActionId(program_.module, profile.id, definition.name,
+                            instance.seq, StepKey(definition.steps[step]));
   SendAction send;
   send.id = id;
   send.at = time;

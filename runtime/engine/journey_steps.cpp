@@ -250,8 +250,8 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   }
 
   SendAction action;
-  std::string id =
-      ActionId(profile.id, definition.name, instance.seq, current.name);
+  std::string id = ActionId(program_.module, profile.id, definition.name,
+                            instance.seq, StepKey(current));
   action.id = id;
   action.at = time;
   action.profile = profile.id;
@@ -295,8 +295,8 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
   }
 
   SendAction action;
-  std::string id =
-      ActionId(profile.id, definition.name, instance.seq, current.name);
+  std::string id = ActionId(program_.module, profile.id, definition.name,
+                            instance.seq, StepKey(current));
   action.id = id;
   action.at = time;
   action.profile = profile.id;

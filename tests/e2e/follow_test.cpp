@@ -42,7 +42,11 @@ std::string Send(const std::string& profile, int64_t line,
                  const std::string& step, const std::string& template_name,
                  const std::string& at, bool late = false) {
   return R"({"kind":"send","id":")" +
-         engine::ActionId(profile, "remind", line * 65536, step) +
+         engine::ActionId("", profile, "remind", line * 65536,
+                          step +
+                              "\x1f"
+                              "email\x1f" +
+                              template_name) +
          R"(","at":")" + at + R"(","profile":")" + profile +
          R"(","channel":"email","template":")" + template_name +
          R"(","journey":"remind","step":")" + step +

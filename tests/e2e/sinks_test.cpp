@@ -147,5 +147,47 @@ TEST_CASE("a SQLite outbox holds the same actions as a file, in order") {
   CHECK(lines == reference);
 }
 
+TEST_CASE(
+    "two campaigns with a journey of one name share an outbox and "
+    "lose nothing") {
+  auto scratch = testing::ScratchDir("shared-outbox");
+  std::string outbox = "sqlite:" + (scratch / "actions.db").string();
+  auto write_campaign = [&](const std::string& name,
+                            const std::string& template_name) {
+    auto path = scratch / (name + ".journey");
+    testing::WriteText(path,
+                       "event Signup \"Signed Up\" { plan: string? }\n"
+                       "journey welcome {\n  on Signup\n"
+                       "  send email \"" +
+                           template_name + "\"\n}\n");
+    return path.string();
+  };
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events,
+                     R"({"type":"track","event":"Signed Up","userId":"p1",)"
+                     R"("messageId":"m1","timestamp":"2025-03-01T10:00:00Z"})"
+                     "\n");
+
+  for (const auto& [name, template_name] :
+       {std::pair{"spring", "welcome_spring"},
+        std::pair{"summer", "welcome_summer"}}) {
+    auto result = RunParcours(
+        {"run", write_campaign(name, template_name), "--events",
+         events.string(), "--state",
+         (scratch / (std::string(name) + ".db")).string(), "--out", outbox},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+  }
+
+  auto db = store::Database::Open((scratch / "actions.db").string());
+  REQUIRE(db.ok());
+  auto templates = db->QueryText(
+      "SELECT group_concat(json_extract(line, '$.template'), ' ') FROM "
+      "(SELECT line FROM actions ORDER BY seq)");
+  REQUIRE(templates.ok());
+  CHECK(*templates == "welcome_spring welcome_summer");
+}
+
 }  // namespace
 }  // namespace parcours

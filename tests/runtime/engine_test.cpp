@@ -27,13 +27,16 @@ TEST_CASE("a send line has the contract's shape", "[runtime][engine]") {
   REQUIRE(out.result.status.ok());
   REQUIRE(out.actions.size() == 1);
   // The instance started on line 1 is number 1 * 65536 (see run.cpp).
-  CHECK(out.actions[0] ==
-        R"({"kind":"send","id":")" +
-            engine::ActionId("p1", "thank_you", 65536, "thanks") +
-            R"(","at":"2011-01-02T10:00:00Z","profile":"p1",)"
-            R"("channel":"email","template":"thank_you",)"
-            R"("journey":"thank_you","step":"thanks",)"
-            R"("category":"marketing","payload":{}})");
+  CHECK(out.actions[0] == R"({"kind":"send","id":")" +
+                              engine::ActionId(shop.program.module, "p1",
+                                               "thank_you", 65536,
+                                               "thanks\x1f"
+                                               "email\x1f"
+                                               "thank_you") +
+                              R"(","at":"2011-01-02T10:00:00Z","profile":"p1",)"
+                              R"("channel":"email","template":"thank_you",)"
+                              R"("journey":"thank_you","step":"thanks",)"
+                              R"("category":"marketing","payload":{}})");
 }
 
 TEST_CASE("action ids are FNV-1a hashes of the instance step",
@@ -42,15 +45,33 @@ TEST_CASE("action ids are FNV-1a hashes of the instance step",
   // published test vectors.
   CHECK(engine::Fnv1a64("") == 0xcbf29ce484222325ull);
   CHECK(engine::Fnv1a64("a") == 0xaf63dc4c8601ec8cull);
-  std::string id = engine::ActionId("p1", "j", 3, "send2");
+  std::string id = engine::ActionId("shop", "p1", "j", 3, "send2");
   CHECK(id.size() == 16);
-  CHECK(id == engine::ActionId("p1", "j", 3, "send2"));
-  CHECK(id != engine::ActionId("p1", "j", 4, "send2"));
-  CHECK(id != engine::ActionId("p1", "j", 3, "send1"));
+  CHECK(id == engine::ActionId("shop", "p1", "j", 3, "send2"));
+  CHECK(id != engine::ActionId("shop", "p1", "j", 4, "send2"));
+  CHECK(id != engine::ActionId("shop", "p1", "j", 3, "send1"));
+  // Two programs' journeys of one name give different keys.
+  CHECK(id != engine::ActionId("spring", "p1", "j", 3, "send2"));
   // The key is the hash of the parts joined by 0x1f, step by name.
   const std::string separator = "\x1f";
-  CHECK(id == common::Hex64(engine::Fnv1a64("p1" + separator + "j" + separator +
-                                            "3" + separator + "send2")));
+  CHECK(id == common::Hex64(engine::Fnv1a64("shop" + separator + "p1" +
+                                            separator + "j" + separator + "3" +
+                                            separator + "send2")));
+
+  // A send's step key names its channel and template too.
+  ir::Step send;
+  send.kind = ir::StepKind::Send;
+  send.name = "send1";
+  send.channel = "email";
+  send.template_name = "welcome_spring";
+  CHECK(engine::StepKey(send) ==
+        "send1\x1f"
+        "email\x1f"
+        "welcome_spring");
+  ir::Step wait;
+  wait.kind = ir::StepKind::Wait;
+  wait.name = "wait1";
+  CHECK(engine::StepKey(wait) == "wait1");
 }
 
 TEST_CASE("a wait fires exactly once, at its wake time", "[runtime][engine]") {
