@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/policy.h"
+
 namespace parcours::ir {
 
 // Value types. `Money` and `String` take two words, every other type one.
@@ -173,7 +175,13 @@ struct Step {
   int32_t else_next = -1;     // If: where a false condition goes
   std::string channel;        // Send
   std::string template_name;  // Send
-  int32_t line = 0;           // source line, for explanations
+  // Send: the pressure policy's view of the message (docs/policy.md).
+  // `best_of` lists the channels of `send best of [...]`, else is empty.
+  std::vector<std::string> best_of;
+  std::string category = "marketing";
+  int32_t priority = 1;  // index into sema::KnownPriorities(): normal
+  bool override_policy = false;
+  int32_t line = 0;  // source line, for explanations
 };
 
 // What starts a journey: an event, or a profile entering or leaving a
@@ -192,6 +200,7 @@ struct Journey {
   // The instance keeps its trigger event's record as its locals; -1 (no
   // locals) for a segment trigger.
   int32_t locals_event = 0;
+  int32_t policy = -1;  // index into Program::policies; -1: none
 };
 
 struct Program {
@@ -203,6 +212,7 @@ struct Program {
   std::vector<Aggregate> aggregates;
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
+  std::vector<Policy> policies;
   int32_t profile_words = 0;  // attributes + aggregates + segments
   // The profile attribute of type `tz` that local times are read in, or -1
   // for none (then every recipient is in UTC).

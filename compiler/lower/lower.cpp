@@ -1,5 +1,6 @@
 #include "compiler/lower/lower.h"
 
+#include <algorithm>
 #include <cassert>
 #include <map>
 #include <set>
@@ -112,6 +113,9 @@ class Lowerer {
       lowered.offset = segment_offsets_[program_.segments.size()];
       program_.segments.push_back(lowered);
     }
+    for (const sema::PolicyInfo& policy : checked_.policies) {
+      program_.policies.push_back(LowerPolicy(policy));
+    }
     for (const sema::JourneyInfo& journey : checked_.journeys) {
       // A journey with no trigger can never be entered (W0301 says so);
       // there is nothing to run.
@@ -185,6 +189,7 @@ class Lowerer {
       }
     }
     lowered.exit_events = journey.exit_events;
+    lowered.policy = journey.policy;
     journey_event_ = journey.trigger_event;
     if (journey.where != nullptr) {
       lowered.trigger_filter =
@@ -282,6 +287,7 @@ class Lowerer {
         lowered.kind = ir::StepKind::Send;
         lowered.channel = step.channels.front().text;
         lowered.template_name = step.template_name;
+        LowerSendPolicy(step, lowered);
         break;
       case syntax::StepKind::If:
         lowered.kind = ir::StepKind::If;
@@ -305,6 +311,105 @@ class Lowerer {
     lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
     return static_cast<int32_t>(journey_->steps.size() - 1);
+  }
+
+  // Pressure policies; compiler/ir/policy.h describes the tables.
+  ir::Policy LowerPolicy(const sema::PolicyInfo& policy) {
+    ir::Policy lowered;
+    lowered.name = policy.name;
+    std::string prefix = "policy." + policy.name + ".";
+    for (const syntax::PolicyRule& rule : policy.decl->rules) {
+      ir::RuleSource source{rule.span.file, rule.span.line,
+                            "line " + std::to_string(rule.span.line), ""};
+      using RuleKind = syntax::PolicyRule::Kind;
+      switch (rule.kind) {
+        case RuleKind::Cap: {
+          ir::Cap cap;
+          std::string name =
+              prefix + "cap" + std::to_string(lowered.caps.size() + 1);
+          cap.limit = LowerFunction(name + ".limit", *rule.value);
+          if (rule.condition) {
+            cap.condition = LowerFunction(name + ".when", *rule.condition);
+          }
+          cap.period = CapPeriodOf(rule);
+          cap.rolling_seconds = rule.period_seconds;
+          for (const syntax::Name& channel : rule.names) {
+            cap.channels.push_back(channel.text);
+          }
+          cap.across = rule.across;
+          cap.source = source;
+          lowered.caps.push_back(std::move(cap));
+          break;
+        }
+        case RuleKind::Priority:
+          for (const syntax::Name& channel : rule.names) {
+            lowered.priority.push_back(channel.text);
+          }
+          lowered.priority_source = source;
+          break;
+        case RuleKind::Quiet:
+          lowered.quiet.push_back(LowerQuiet(rule));
+          lowered.quiet.back().source = source;
+          break;
+        case RuleKind::Exempt:
+          for (const syntax::Name& category : rule.names) {
+            lowered.exempt.push_back(category.text);
+          }
+          break;
+        case RuleKind::Capped:
+          lowered.when_capped =
+              rule.action.text == "defer"      ? ir::CappedAction::Defer
+              : rule.action.text == "fallback" ? ir::CappedAction::Fallback
+                                               : ir::CappedAction::Drop;
+          if (rule.value) lowered.defer_within = rule.value->int_value;
+          lowered.capped_source = source;
+          break;
+        case RuleKind::Prefer:
+          assert(false && "CheckRunnable lets no `prefer` through");
+          break;
+      }
+    }
+    return lowered;
+  }
+
+  static ir::CapPeriod CapPeriodOf(const syntax::PolicyRule& rule) {
+    if (rule.period_seconds > 0) return ir::CapPeriod::Rolling;
+    if (rule.period.text == "day") return ir::CapPeriod::Day;
+    if (rule.period.text == "month") return ir::CapPeriod::Month;
+    return ir::CapPeriod::Week;
+  }
+
+  static ir::Quiet LowerQuiet(const syntax::PolicyRule& rule) {
+    ir::Quiet quiet;
+    quiet.weekly = rule.from.day.has_value();
+    auto seconds = [&](const syntax::TimeOfWeek& time) {
+      if (!time.day) return time.seconds;
+      const auto& days = sema::Weekdays();
+      auto day = std::find(days.begin(), days.end(), time.day->text);
+      return (day - days.begin()) * 86400 + time.seconds;
+    };
+    quiet.from = seconds(rule.from);
+    quiet.to = seconds(rule.to);
+    for (const syntax::Name& channel : rule.names) {
+      quiet.channels.push_back(channel.text);
+    }
+    return quiet;
+  }
+
+  static void LowerSendPolicy(const syntax::Step& step, ir::Step& lowered) {
+    if (step.best_of) {
+      for (const syntax::Name& channel : step.channels) {
+        lowered.best_of.push_back(channel.text);
+      }
+    }
+    if (step.category) lowered.category = step.category->text;
+    if (step.priority) {
+      const auto& priorities = sema::KnownPriorities();
+      auto found =
+          std::find(priorities.begin(), priorities.end(), step.priority->text);
+      lowered.priority = static_cast<int32_t>(found - priorities.begin());
+    }
+    lowered.override_policy = step.override_policy;
   }
 
   int32_t LowerFunction(const std::string& name, const Expr& expr) {

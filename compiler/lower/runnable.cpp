@@ -31,7 +31,7 @@ class RunnabilityCheck {
       CheckExpr(*segment.decl->predicate);
     }
     for (const sema::PolicyInfo& policy : program_.policies) {
-      Report(policy.decl->name.span, "pressure policies (`policy`)");
+      CheckPolicy(*policy.decl);
     }
     for (const sema::ProgramInfo& loyalty : program_.programs) {
       Report(loyalty.decl->name.span, "loyalty programs (`program`)");
@@ -114,6 +114,25 @@ class RunnabilityCheck {
     }
   }
 
+  void CheckPolicy(const syntax::PolicyDecl& policy) {
+    using RuleKind = syntax::PolicyRule::Kind;
+    for (const syntax::PolicyRule& rule : policy.rules) {
+      if (rule.kind == RuleKind::Prefer) {
+        Report(rule.span, "`prefer` rules (channel attributes)");
+      }
+      if (rule.kind == RuleKind::Cap) {
+        CheckExpr(*rule.value);
+        if (rule.condition) CheckExpr(*rule.condition);
+      }
+      // A deferral limit is counted in exact seconds; `2 days` would need
+      // the recipient's calendar.
+      if (rule.kind == RuleKind::Capped && rule.value &&
+          rule.value->kind != ExprKind::Duration) {
+        Report(rule.value->span, "calendar lengths in `defer within`");
+      }
+    }
+  }
+
   void CheckJourney(const syntax::JourneyDecl& journey) {
     for (const syntax::Trigger& trigger : journey.triggers) {
       bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
@@ -132,7 +151,6 @@ class RunnabilityCheck {
     if (journey.reentry_span) Report(*journey.reentry_span, "`reentry` rules");
     if (journey.holdout) Report(journey.holdout->span, "holdouts");
     for (const auto& goal : journey.goals) Report(goal.span, "goals");
-    if (journey.policy) Report(journey.policy->span, "journey policies");
     CheckSteps(journey.steps);
   }
 
@@ -150,11 +168,7 @@ class RunnabilityCheck {
         CheckSteps(step.else_steps);
         return;
       case syntax::StepKind::Send:
-        if (step.best_of) Report(step.span, "`send best of`");
         if (step.payload) Report(step.payload->span, "message payloads");
-        if (step.priority) Report(step.priority->span, "message priorities");
-        if (step.category) Report(step.category->span, "message categories");
-        if (step.override_policy) Report(step.span, "`override`");
         return;
       case syntax::StepKind::Exit: return;
       default:

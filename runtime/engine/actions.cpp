@@ -30,13 +30,14 @@ std::string FormatSendLine(const SendAction& send) {
   line["id"] = send.id;
   line["at"] = common::FormatTime(send.at);
   line["profile"] = send.profile;
-  line["channel"] = send.step->channel;
+  line["channel"] = send.channel.empty() ? std::string_view(send.step->channel)
+                                         : send.channel;
   line["template"] = send.step->template_name;
   line["journey"] = send.journey;
   line["step"] = send.step->name;
-  // TODO: the IR has no message category or payload yet; every send is
-  // "marketing" with an empty payload until `ir::Step` carries both.
-  line["category"] = "marketing";
+  // TODO: the IR has no message payload yet; every send has an empty one
+  // until `ir::Step` carries it.
+  line["category"] = send.step->category;
   line["payload"] = nlohmann::ordered_json::object();
   return line.dump(-1, ' ', false,
                    nlohmann::ordered_json::error_handler_t::replace);

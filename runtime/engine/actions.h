@@ -28,6 +28,8 @@ struct SendAction {
   std::string_view profile;
   std::string_view journey;
   const ir::Step* step = nullptr;  // a Send step
+  // The channel chosen (`send best of`, a fallback); empty: the step's.
+  std::string_view channel;
 };
 
 // {"kind":"send","id":...,"at":...,"profile":...,"channel":...,

@@ -9,6 +9,8 @@
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "runtime/engine/calendar.h"
+#include "runtime/policy/gate.h"
+#include "runtime/policy/lines.h"
 
 namespace parcours::engine {
 
@@ -79,7 +81,10 @@ void Engine::AdvanceClock(int64_t time) {
     const ir::Step& wait =
         program_.journeys[woken.journey].steps[instance->step];
     ++counters_.timers_fired;
-    RunInstance(*woken.profile, woken.journey, wait.next, due->wake_at);
+    // A deferred message waits at its own Send step, which is tried again.
+    int32_t resume =
+        wait.kind == ir::StepKind::Send ? instance->step : wait.next;
+    RunInstance(*woken.profile, woken.journey, resume, due->wake_at);
   }
   state_.set_clock(target);
 }
@@ -226,8 +231,20 @@ void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {
   for (int32_t journey : exited_by_[event_type]) {
     store::Instance* instance = state_.FindInstance(profile, journey);
     if (instance == nullptr) continue;
-    Log(profile, journey, instance->step,
-        "exited on `" + program_.events[event_type].name + "`");
+    std::string why = "exited on `" + program_.events[event_type].name + "`";
+    const ir::Journey& definition = program_.journeys[journey];
+    const ir::Step& waiting = definition.steps[instance->step];
+    if (waiting.kind == ir::StepKind::Send) {  // a deferred message
+      policy::Decision dropped = policy::DropDeferred(
+          state_, profile, definition, waiting, Now(), why);
+      std::string id = policy::HeldLineId(
+          ActionId(profile.id, definition.name, instance->seq, waiting.name),
+          dropped, Now());
+      state_.Emit(
+          id, policy::FormatHeldLine(
+                  {id, Now(), profile.id, definition.name, &waiting}, dropped));
+    }
+    Log(profile, journey, instance->step, why);
     state_.RemoveInstance(profile, journey);
     ++counters_.exits;
   }
@@ -268,7 +285,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
     const ir::Step& current = definition.steps[step];
     switch (current.kind) {
       case ir::StepKind::Send:
-        EmitSend(profile, journey, *instance, step, time);
+        if (!EmitSend(profile, journey, *instance, step, time)) return;
         step = current.next;
         continue;
       case ir::StepKind::If: {
@@ -313,13 +330,27 @@ std::string Engine::TimeZone(const store::Profile& profile) const {
   return std::string(profile.record.GetString(field.offset));
 }
 
-void Engine::EmitSend(const store::Profile& profile, int32_t journey,
+bool Engine::EmitSend(store::Profile& profile, int32_t journey,
                       const store::Instance& instance, int32_t step,
                       int64_t time) {
   const ir::Journey& definition = program_.journeys[journey];
   std::string id = ActionId(profile.id, definition.name, instance.seq,
                             definition.steps[step].name);
+  policy::Decision decision =
+      policy::DecideAndRecord(program_, evaluator_, state_, profile, definition,
+                              definition.steps[step], time, TimeZone(profile));
+  if (decision.verdict != policy::Verdict::Send) {
+    std::string held_id = policy::HeldLineId(id, decision, time);
+    policy::HeldMessage held{held_id, time, profile.id, definition.name,
+                             &definition.steps[step]};
+    state_.Emit(held_id, policy::FormatHeldLine(held, decision));
+    if (decision.verdict == policy::Verdict::Suppress) return true;
+    state_.Schedule(profile, journey, step, decision.until);
+    return false;
+  }
+
   SendAction send;
+  send.channel = decision.channel;
   send.id = id;
   send.at = time;
   send.profile = profile.id;
@@ -327,6 +358,7 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
   send.step = &definition.steps[step];
   state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
+  return true;
 }
 
 void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,

@@ -76,7 +76,10 @@ class Engine {
   // ends.
   void RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                    int64_t time);
-  void EmitSend(const store::Profile& profile, int32_t journey,
+  // Sends, suppresses or defers the message of a Send step as the
+  // journey's pressure policy decides (runtime/policy/); returns false when
+  // deferred, the instance then waiting at the step.
+  bool EmitSend(store::Profile& profile, int32_t journey,
                 const store::Instance& instance, int32_t step, int64_t time);
   void Log(const store::Profile& profile, int32_t journey, int32_t step,
            std::string message);

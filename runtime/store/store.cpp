@@ -7,6 +7,7 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
+#include "runtime/store/policy_tables.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -53,6 +54,34 @@ constexpr const char* kMigrations[] = {
     )sql",
     R"sql(
       CREATE TABLE dead_letters(key TEXT PRIMARY KEY) WITHOUT ROWID;
+    )sql",
+    // Pressure policies (runtime/store/policy_ledger.h, docs/policy.md).
+    R"sql(
+      CREATE TABLE contacts(
+        profile TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL);
+      CREATE INDEX contacts_by_profile ON contacts(profile, at);
+      CREATE TABLE deferrals(
+        profile TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(profile, journey));
+      CREATE TABLE decisions(
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        profile TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        step TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        template TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        rule_text TEXT NOT NULL,
+        until INTEGER);
+      CREATE INDEX decisions_by_profile ON decisions(profile, seq);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -307,6 +336,7 @@ Status Store::Load(State& state) {
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
   if (status.ok()) status = LoadUndelivered(state);
+  if (status.ok()) status = LoadPolicyLedger(db_, state);
   if (!status.ok()) return status.WithContext(Context() + ": could not load");
 
   // What was just read is not a change; only the warnings are new.
@@ -527,7 +557,8 @@ Status Store::WriteChanges(State& state) {
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
-  return WriteMeta(state);
+  Status status = WritePolicyLedger(db_, state);
+  return status.ok() ? WriteMeta(state) : status;
 }
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {

@@ -352,11 +352,38 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
   {
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
-    REQUIRE(db->Exec("DROP TABLE dead_letters; PRAGMA user_version = 1").ok());
+    REQUIRE(db->Exec("DROP TABLE dead_letters; DROP TABLE contacts; "
+                     "DROP TABLE deferrals; DROP TABLE decisions; "
+                     "PRAGMA user_version = 1")
+                .ok());
   }
   REQUIRE(store::Store::Open(state).ok());
-  CHECK(QueryInt(state, "PRAGMA user_version") == 2);
+  CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
   CHECK(QueryInt(state, "SELECT count(*) FROM dead_letters") == 0);
+  CHECK(QueryInt(state, "SELECT count(*) FROM decisions") == 0);
+}
+
+TEST_CASE(
+    "a state file of schema 2 gains the policy tables and keeps its "
+    "rows",
+    "[runtime][robustness]") {
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  REQUIRE(store::Store::Open(state).ok());
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DROP TABLE contacts; DROP TABLE deferrals; "
+                     "DROP TABLE decisions; "
+                     "INSERT INTO processed VALUES('m-1'); "
+                     "PRAGMA user_version = 2")
+                .ok());
+  }
+  REQUIRE(store::Store::Open(state).ok());
+  CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(QueryInt(state, "SELECT count(*) FROM processed") == 1);
+  CHECK(QueryInt(state, "SELECT count(*) FROM contacts") == 0);
+  CHECK(QueryInt(state, "SELECT count(*) FROM deferrals") == 0);
 }
 
 }  // namespace

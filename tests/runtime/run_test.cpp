@@ -122,7 +122,8 @@ TEST_CASE("a state file of a newer schema is refused and left untouched",
   CHECK(out.result.status.message() ==
         "state file `" + state +
             "` was written by a newer Parcours (schema 99, this build "
-            "understands up to 2); it was not modified");
+            "understands up to " +
+            std::to_string(store::kSchemaVersion) + "); it was not modified");
   CHECK(out.actions.empty());
   CHECK(ReadBytes(state) == before);
   CHECK_FALSE(std::filesystem::exists(state + "-wal"));
@@ -156,7 +157,7 @@ TEST_CASE("a new state file is versioned and in WAL mode", "[runtime][run]") {
   TempDir dir;
   std::string path = dir.File("s.db");
   REQUIRE(store::Store::Open(path).ok());
-  CHECK(QueryInt(path, "PRAGMA user_version") == 2);
+  CHECK(QueryInt(path, "PRAGMA user_version") == store::kSchemaVersion);
   CHECK(QueryText(path, "PRAGMA journal_mode") == "wal");
 }
 

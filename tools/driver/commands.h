@@ -40,4 +40,10 @@ int RunCommand(const std::vector<std::string>& args, std::ostream& out,
 int FmtCommand(const std::vector<std::string>& args, std::ostream& out,
                std::ostream& err);
 
+// policy_commands.cpp: what pressure policies decided.
+int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err);
+int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
+                  std::ostream& err);
+
 }  // namespace parcours::driver

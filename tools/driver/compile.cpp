@@ -11,6 +11,7 @@
 
 #include "compiler/ir/passes.h"
 #include "compiler/lower/lower.h"
+#include "compiler/lower/policy_sources.h"
 #include "compiler/sema/sema.h"
 #include "compiler/syntax/parser.h"
 
@@ -207,6 +208,7 @@ CompileResult Compile(const std::vector<std::string>& paths,
     if (!engine.HasErrors() && !check_only &&
         lower::CheckRunnable(checked, engine)) {
       result.program = lower::Lower(checked);
+      lower::DescribePolicyRules(*result.program, result.sources);
       timer.Done("lower");
       ir::RunPasses(*result.program);
       timer.Done("passes");

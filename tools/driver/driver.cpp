@@ -20,6 +20,10 @@ const char kUsage[] =
     "      [--jit-cache DIR]         process events, write actions\n"
     "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
+    "  explain --state DB --profile ID\n"
+    "                                why each message was sent or held back\n"
+    "  report caps --state DB [--format table|json]\n"
+    "                                what each policy rule held back\n"
     "\n"
     "common options:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
@@ -89,6 +93,8 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "build") return BuildCommand(rest, out, err);
   if (command == "run") return RunCommand(rest, out, err);
   if (command == "fmt") return FmtCommand(rest, out, err);
+  if (command == "explain") return ExplainCommand(rest, out, err);
+  if (command == "report") return ReportCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
   return 2;
 }

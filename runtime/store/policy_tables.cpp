@@ -1,0 +1,108 @@
+#include "runtime/store/policy_tables.h"
+
+namespace parcours::store {
+
+using common::Expected;
+using common::Status;
+
+Status LoadPolicyLedger(Database& db, State& state) {
+  PolicyLedger& ledger = state.policy_ledger();
+  // In time order per profile, as caps expect the history.
+  Expected<Statement> contacts = db.Prepare(
+      "SELECT profile, at, channel FROM contacts ORDER BY profile, at, rowid");
+  if (!contacts.ok()) return contacts.status();
+  for (;;) {
+    Expected<bool> row = contacts->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ledger.AddContact(contacts->Text(0), {contacts->Int(1), contacts->Text(2)},
+                      false);
+  }
+
+  Expected<Statement> deferrals =
+      db.Prepare("SELECT profile, journey, since FROM deferrals");
+  if (!deferrals.ok()) return deferrals.status();
+  for (;;) {
+    Expected<bool> row = deferrals->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ledger.SetDeferredSince(deferrals->Text(0), deferrals->Text(1),
+                            deferrals->Int(2), false);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Status WriteContacts(Database& db, const PolicyLedger& ledger) {
+  if (ledger.new_contacts().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO contacts(profile, at, channel) VALUES(?1, ?2, ?3)");
+  if (!insert.ok()) return insert.status();
+  for (const auto& [profile, contact] : ledger.new_contacts()) {
+    insert->BindText(1, profile);
+    insert->BindInt(2, contact.at);
+    insert->BindText(3, contact.channel);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status WriteDeferrals(Database& db, const PolicyLedger& ledger) {
+  if (ledger.changed_deferrals().empty()) return Status::Ok();
+  Expected<Statement> upsert = db.Prepare(
+      "INSERT OR REPLACE INTO deferrals(profile, journey, since) "
+      "VALUES(?1, ?2, ?3)");
+  if (!upsert.ok()) return upsert.status();
+  Expected<Statement> remove =
+      db.Prepare("DELETE FROM deferrals WHERE profile = ?1 AND journey = ?2");
+  if (!remove.ok()) return remove.status();
+  for (const auto& [key, since] : ledger.changed_deferrals()) {
+    Statement& statement = since ? *upsert : *remove;
+    statement.BindText(1, key.first);
+    statement.BindText(2, key.second);
+    if (since) statement.BindInt(3, *since);
+    Status status = statement.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
+  if (ledger.pending_decisions().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO decisions(at, profile, journey, step, channel, template, "
+      "kind, reason, detail, rule, rule_text, until) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!insert.ok()) return insert.status();
+  for (const DecisionRow& row : ledger.pending_decisions()) {
+    insert->BindInt(1, row.at);
+    insert->BindText(2, row.profile);
+    insert->BindText(3, row.journey);
+    insert->BindText(4, row.step);
+    insert->BindText(5, row.channel);
+    insert->BindText(6, row.template_name);
+    insert->BindText(7, row.kind);
+    insert->BindText(8, row.reason);
+    insert->BindText(9, row.detail);
+    insert->BindText(10, row.rule_where);
+    insert->BindText(11, row.rule_text);
+    insert->BindOptional(12, row.until);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WritePolicyLedger(Database& db, const State& state) {
+  const PolicyLedger& ledger = state.policy_ledger();
+  Status status = WriteContacts(db, ledger);
+  if (status.ok()) status = WriteDeferrals(db, ledger);
+  if (status.ok()) status = WriteDecisions(db, ledger);
+  return status;
+}
+
+}  // namespace parcours::store
