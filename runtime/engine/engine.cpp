@@ -85,6 +85,8 @@ void Engine::AdvanceClock(int64_t time) {
     int32_t resume =
         wait.kind == ir::StepKind::Send ? instance->step : wait.next;
     RunInstance(*woken.profile, woken.journey, resume, due->wake_at);
+    auto next = state_.FirstTimer();
+    if (!next || next->wake_at != due->wake_at) DecidePendingSends();
   }
   state_.set_clock(target);
 }
@@ -104,6 +106,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   } else {
     ApplyTrack(profile, event);
   }
+  DecidePendingSends();
 
   state_.AddProcessed(event.key, true);
   return true;
@@ -285,7 +288,13 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
     const ir::Step& current = definition.steps[step];
     switch (current.kind) {
       case ir::StepKind::Send:
-        if (!EmitSend(profile, journey, *instance, step, time)) return;
+        if (definition.policy >= 0) {
+          // Waits at the step for the instant's other messages.
+          instance->step = step;
+          pending_sends_.push_back({&profile, journey, step, time});
+          return;
+        }
+        EmitSend(profile, journey, *instance, step, time);
         step = current.next;
         continue;
       case ir::StepKind::If: {
@@ -317,6 +326,58 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
     break;
   }
   state_.RemoveInstance(profile, journey);
+}
+
+void Engine::DecidePendingSends() {
+  // Deciding a message may run its journey on to another send at the same
+  // instant, which joins the next round.
+  while (!pending_sends_.empty()) {
+    std::vector<PendingSend> round = std::move(pending_sends_);
+    pending_sends_.clear();
+    // Profiles keep the order they reached their sends in; within one,
+    // higher priority first, then journey and step in source order.
+    std::vector<const store::Profile*> profiles;
+    auto rank = [&](const PendingSend& pending) {
+      auto found = std::find(profiles.begin(), profiles.end(), pending.profile);
+      if (found == profiles.end()) {
+        profiles.push_back(pending.profile);
+        return profiles.size() - 1;
+      }
+      return static_cast<size_t>(found - profiles.begin());
+    };
+    std::vector<std::pair<size_t, PendingSend>> ranked;
+    for (const PendingSend& pending : round) {
+      ranked.emplace_back(rank(pending), pending);
+    }
+    auto priority = [&](const PendingSend& pending) {
+      return program_.journeys[pending.journey].steps[pending.step].priority;
+    };
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](const auto& a, const auto& b) {
+                       if (a.first != b.first) return a.first < b.first;
+                       if (priority(a.second) != priority(b.second)) {
+                         return priority(a.second) > priority(b.second);
+                       }
+                       if (a.second.journey != b.second.journey) {
+                         return a.second.journey < b.second.journey;
+                       }
+                       return a.second.step < b.second.step;
+                     });
+    round.clear();
+    for (const auto& [profile_rank, pending] : ranked) round.push_back(pending);
+    for (const PendingSend& pending : round) {
+      store::Instance* instance =
+          state_.FindInstance(*pending.profile, pending.journey);
+      if (instance == nullptr || instance->step != pending.step) continue;
+      if (!EmitSend(*pending.profile, pending.journey, *instance, pending.step,
+                    pending.time)) {
+        continue;  // deferred: its timer brings it back
+      }
+      const ir::Step& sent =
+          program_.journeys[pending.journey].steps[pending.step];
+      RunInstance(*pending.profile, pending.journey, sent.next, pending.time);
+    }
+  }
 }
 
 std::string Engine::TimeZone(const store::Profile& profile) const {

@@ -84,6 +84,18 @@ class Engine {
   void Log(const store::Profile& profile, int32_t journey, int32_t step,
            std::string message);
 
+  // Messages under a policy reached at one instant compete for its slots:
+  // they wait here until the instant's work is done, then are decided in
+  // order of priority, journey and step (docs/policy.md, "Arbitration").
+  struct PendingSend {
+    store::Profile* profile;
+    int32_t journey;
+    int32_t step;
+    int64_t time;
+  };
+  std::vector<PendingSend> pending_sends_;
+  void DecidePendingSends();
+
   int64_t Now() const;
 
   // The IANA zone of `profile`, from the program's `tz` attribute; empty

@@ -393,6 +393,57 @@ journey promo {
 }
 
 TEST_CASE(
+    "messages competing for the last slot: higher priority wins, then "
+    "the journey written first, the same way every run") {
+  std::string program = std::string("module compete\n") + kEvents + R"(
+policy daily {
+  cap 1 per day
+}
+
+journey first_written {
+  on OrderPlaced
+  policy daily
+  send email "normal_a"
+}
+
+journey second_written {
+  on OrderPlaced
+  policy daily
+  send push "urgent" priority high
+}
+
+journey tie_one {
+  on ProductViewed
+  policy daily
+  send email "tie_one"
+}
+
+journey tie_two {
+  on ProductViewed
+  policy daily
+  send email "tie_two"
+}
+)";
+  // Both journeys start on the same order: the high-priority push takes
+  // the day's slot although its journey comes second. On the next day the
+  // view starts two equal messages: the journey written first wins. Two
+  // profiles at the same instant do not compete with each other.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-04T10:00:00Z");
+  Outcome outcome = RunBoth("compete", program, events, "2025-03-05T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z push urgent\n"
+        "suppressed 2025-03-03T10:00:00Z email normal_a cap\n"
+        "send 2025-03-03T10:00:00Z push urgent\n"
+        "suppressed 2025-03-03T10:00:00Z email normal_a cap\n"
+        "send 2025-03-04T10:00:00Z email tie_one\n"
+        "suppressed 2025-03-04T10:00:00Z email tie_two cap\n");
+  CHECK(outcome.out.find(R"("profile":"p2")") != std::string::npos);
+}
+
+TEST_CASE(
     "contacts and deferrals survive between runs; explain and report "
     "caps read the decisions") {
   std::string program = std::string("module resume\n") + kEvents + R"(
