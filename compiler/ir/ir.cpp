@@ -454,6 +454,9 @@ std::string Dump(const Program& program) {
     out << "timezone attribute " << program.timezone_attribute << "\n";
   }
   for (const Field& field : program.profile) DumpField(out, field);
+  if (program.consent_offset >= 0) {
+    out << "consent words @" << program.consent_offset << "\n";
+  }
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "
         << (aggregate.kind == AggregateKind::Count ? "count" : "sum")

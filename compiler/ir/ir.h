@@ -213,6 +213,10 @@ struct Program {
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
   std::vector<Policy> policies;
+  // First of the hidden Bool words `consent(channel)` reads, one per
+  // channel of ConsentChannels(), kept by the runtime from its consent
+  // ledger; -1 when no expression reads consent.
+  int32_t consent_offset = -1;
   int32_t profile_words = 0;  // attributes + aggregates + segments
   // The profile attribute of type `tz` that local times are read in, or -1
   // for none (then every recipient is in UTC).

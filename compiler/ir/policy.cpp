@@ -4,6 +4,12 @@
 
 namespace parcours::ir {
 
+const std::vector<std::string>& ConsentChannels() {
+  static const std::vector<std::string> channels = {"email", "inapp", "push",
+                                                    "sms"};
+  return channels;
+}
+
 const char* CapPeriodName(CapPeriod period) {
   switch (period) {
     case CapPeriod::Rolling: return "rolling";

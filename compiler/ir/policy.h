@@ -64,6 +64,9 @@ struct Policy {
   RuleSource capped_source;
 };
 
+// The channels of the consent ledger, in the order of their hidden words.
+const std::vector<std::string>& ConsentChannels();
+
 const char* CapPeriodName(CapPeriod period);
 const char* CappedActionName(CappedAction action);
 

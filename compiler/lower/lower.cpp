@@ -167,6 +167,10 @@ class Lowerer {
     for (size_t i = 0; i < checked_.segments.size(); ++i) {
       segment_offsets_.push_back(words++);
     }
+    if (ReadsConsent()) {
+      program_.consent_offset = words;
+      words += static_cast<int32_t>(ir::ConsentChannels().size());
+    }
     program_.profile_words = words;
   }
 
@@ -311,6 +315,26 @@ class Lowerer {
     lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
     return static_cast<int32_t>(journey_->steps.size() - 1);
+  }
+
+  // Whether any expression calls `consent(...)`, which reads hidden
+  // profile words the runtime keeps from its consent ledger.
+  bool ReadsConsent() const {
+    for (const auto& [expr, info] : checked_.exprs) {
+      if (info.ref == RefKind::Builtin && expr->text == "consent") return true;
+    }
+    return false;
+  }
+
+  // `consent(sms)`: CheckRunnable lets only a channel name through.
+  int32_t LowerConsent(const Expr& call) {
+    const std::string& channel = call.arguments[0].value->text;
+    const auto& channels = ir::ConsentChannels();
+    auto found = std::find(channels.begin(), channels.end(), channel);
+    ir::Inst inst{ir::Op::Load, ir::Type::Bool, ir::Type::Bool};
+    inst.base = ir::Base::Profile;
+    inst.imm = program_.consent_offset + (found - channels.begin());
+    return Emit(inst);
   }
 
   // Pressure policies; compiler/ir/policy.h describes the tables.
@@ -528,7 +552,9 @@ class Lowerer {
         return -1;
       case ExprKind::Name:
       case ExprKind::Field:
-      case ExprKind::Call: return LowerReference(info);
+      case ExprKind::Call:
+        if (info.ref == RefKind::Builtin) return LowerConsent(expr);
+        return LowerReference(info);
       case ExprKind::Unary: {
         int32_t operand = LowerExpr(*expr.operands[0]);
         ir::Op op =

@@ -97,10 +97,17 @@ class RunnabilityCheck {
   }
 
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
+    if (info.ref == sema::RefKind::Builtin && expr.text == "consent") {
+      const sema::ExprInfo& argument = program_.Info(*expr.arguments[0].value);
+      if (argument.ref != sema::RefKind::ChannelValue) {
+        Report(expr.span, "`consent` of a channel other than a name");
+      }
+      return;
+    }
     if (info.ref != sema::RefKind::Aggregate) {
       return Report(expr.span,
-                    "built-in functions other than `count` and "
-                    "`sum`");
+                    "built-in functions other than `count`, `sum` and "
+                    "`consent`");
     }
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
     if (aggregate.kind == sema::AggregateKind::Last ||

@@ -9,6 +9,7 @@
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "runtime/engine/calendar.h"
+#include "runtime/policy/consent.h"
 #include "runtime/policy/gate.h"
 #include "runtime/policy/lines.h"
 
@@ -101,10 +102,17 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   // A new profile starts with every segment computed from its defaults;
   // afterwards an event recomputes only the segments it can change.
   if (is_new) RecomputeSegments(profile, all_segments_);
+  // Consent first: a message the same line leads to is judged by it.
+  if (!event.consent.empty()) {
+    policy::RecordConsent(program_, state_, profile, event, Now());
+    RecomputeSegments(profile, all_segments_);
+  }
   if (event.kind == ingest::EventKind::Identify) {
     ApplyIdentify(profile, event);
-  } else {
+  } else if (event.event_type >= 0) {
     ApplyTrack(profile, event);
+  } else {
+    TriggerSegmentJourneys(profile);  // a consent event only
   }
   DecidePendingSends();
 

@@ -151,10 +151,59 @@ std::string DescribeRule(const ir::RuleSource& rule) {
   return text + " (" + rule.where + ")";
 }
 
+// Why `channel` may not carry the message at all, if it may not: no
+// address, or a marketing message on a channel whose latest consent record
+// is a revocation.
+std::optional<Decision> Refusal(const Request& request,
+                                const std::string& channel) {
+  Decision refusal;
+  refusal.verdict = Verdict::Suppress;
+  refusal.channel = channel;
+  if (std::find(request.unreachable.begin(), request.unreachable.end(),
+                channel) != request.unreachable.end()) {
+    const char* address = channel == "sms"    ? "phone number"
+                          : channel == "push" ? "push token"
+                                              : "email address";
+    refusal.reason = "unreachable";
+    refusal.detail = std::string("no ") + address + " on the profile";
+    return refusal;
+  }
+  if (request.step->category != "marketing" || request.ledger == nullptr) {
+    return std::nullopt;
+  }
+  const store::ConsentRecord* latest =
+      request.ledger->LatestConsent(request.profile_id, channel);
+  if (latest == nullptr || latest->granted) return std::nullopt;
+  refusal.reason = "consent";
+  refusal.detail = channel + " consent revoked at " +
+                   common::FormatTime(latest->at) + " by " + latest->source +
+                   " (" + latest->context + ")";
+  return refusal;
+}
+
 Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
   const ir::Step& step = *request.step;
+  std::vector<std::string> written =
+      step.best_of.empty() ? std::vector<std::string>{step.channel}
+                           : step.best_of;
+  std::vector<std::string> candidates =
+      request.policy == nullptr ? written : Candidates(step, *request.policy);
+
+  // Consent and addresses first: nothing passes them, not even `override`.
+  std::vector<std::string> allowed;
+  std::optional<Decision> first_refusal;
+  for (const std::string& channel : candidates) {
+    std::optional<Decision> refusal = Refusal(request, channel);
+    if (!refusal) {
+      allowed.push_back(channel);
+    } else if (!first_refusal) {
+      first_refusal = refusal;
+    }
+  }
+  if (allowed.empty()) return *first_refusal;
+
   Decision decision;
-  decision.channel = step.best_of.empty() ? step.channel : step.best_of.front();
+  decision.channel = allowed.front();
   if (request.policy == nullptr) return decision;
   const ir::Policy& policy = *request.policy;
 
@@ -173,7 +222,7 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
   }
 
   Judge judge(evaluator, request);
-  std::vector<std::string> candidates = Candidates(step, policy);
+  candidates = allowed;
   std::optional<Block> first_block;
   int64_t earliest = engine::kNever;
   for (const std::string& channel : candidates) {

@@ -22,7 +22,9 @@ struct Decision {
   std::string channel;  // the channel sent on, or the one judged
   // Send: whether caps count it (exempt messages are not counted).
   bool counted = true;
-  std::string reason;  // cap, quiet, expired; "override" or "exempt" on a send
+  // Held back: consent, unreachable, cap, quiet, expired. On a send:
+  // "override", "exempt" or empty.
+  std::string reason;
   std::string detail;
   const ir::RuleSource* rule = nullptr;  // the rule that decided, if any
   int64_t until = 0;                     // Defer
@@ -37,6 +39,11 @@ struct Request {
   // When the message was first deferred; none on its first try.
   std::optional<int64_t> deferred_since;
   const std::vector<store::Contact>* history = nullptr;  // time order
+  // Consent: the ledger and whose records to read.
+  const store::PolicyLedger* ledger = nullptr;
+  std::string profile_id;
+  // Channels the profile has no address for (no email, phone or token).
+  std::vector<std::string> unreachable;
 };
 
 Decision Decide(const ir::Evaluator& evaluator, const Request& request);

@@ -4,6 +4,28 @@ namespace parcours::policy {
 
 namespace {
 
+// The channels `profile` has no address for. A channel's address is the
+// string attribute `email`, `phone` (sms) or `push_token` (push); a
+// program that declares none of them is not checked for that channel.
+std::vector<std::string> Unreachable(const ir::Program& program,
+                                     const store::Profile& profile) {
+  static const std::pair<const char*, const char*> kAddresses[] = {
+      {"email", "email"}, {"phone", "sms"}, {"push_token", "push"}};
+  std::vector<std::string> unreachable;
+  for (const ir::Field& field : program.profile) {
+    if (field.type != ir::Type::String) continue;
+    for (const auto& [attribute, channel] : kAddresses) {
+      if (field.name != attribute) continue;
+      bool absent = field.presence_offset >= 0 &&
+                    profile.record.Get(field.presence_offset) == 0;
+      if (absent || profile.record.GetString(field.offset).empty()) {
+        unreachable.push_back(channel);
+      }
+    }
+  }
+  return unreachable;
+}
+
 const char* KindName(Verdict verdict) {
   switch (verdict) {
     case Verdict::Send: return "send";
@@ -34,6 +56,9 @@ Decision DecideAndRecord(const ir::Program& program,
   request.now = now;
   request.deferred_since = ledger.DeferredSince(profile.id, journey.name);
   request.history = &ledger.Contacts(profile.id);
+  request.ledger = &ledger;
+  request.profile_id = profile.id;
+  request.unreachable = Unreachable(program, profile);
   Decision decision = Decide(evaluator, request);
 
   if (decision.verdict == Verdict::Defer) {

@@ -34,7 +34,22 @@ void PolicyLedger::SetDeferredSince(const std::string& profile,
   if (is_new) changed_deferrals_[key] = since;
 }
 
+const ConsentRecord* PolicyLedger::LatestConsent(
+    const std::string& profile, const std::string& channel) const {
+  auto found = latest_consent_.find({profile, channel});
+  return found == latest_consent_.end() ? nullptr : &found->second;
+}
+
+void PolicyLedger::AddConsent(const std::string& profile, ConsentRecord record,
+                              bool is_new) {
+  if (record.purpose == "marketing") {
+    latest_consent_[{profile, record.channel}] = record;
+  }
+  if (is_new) new_consent_.emplace_back(profile, std::move(record));
+}
+
 void PolicyLedger::ClearChanges() {
+  new_consent_.clear();
   new_contacts_.clear();
   changed_deferrals_.clear();
   decisions_.clear();

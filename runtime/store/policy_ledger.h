@@ -39,8 +39,30 @@ struct DecisionRow {
   std::optional<int64_t> until;  // deferred
 };
 
+// One grant or revocation in the consent ledger; rows are only appended.
+struct ConsentRecord {
+  int64_t at = 0;
+  std::string channel;
+  std::string purpose;  // "marketing" unless the event said otherwise
+  bool granted = false;
+  std::string source;   // the input line: its message id, or "line N"
+  std::string context;  // what it was, e.g. "inbound SMS \"stop\""
+};
+
 class PolicyLedger {
  public:
+  // The latest marketing consent record of `profile` on `channel`.
+  const ConsentRecord* LatestConsent(const std::string& profile,
+                                     const std::string& channel) const;
+
+  // Appends a record; `is_new` ones are also saved with the next batch.
+  void AddConsent(const std::string& profile, ConsentRecord record,
+                  bool is_new);
+  const std::vector<std::pair<std::string, ConsentRecord>>& new_consent()
+      const {
+    return new_consent_;
+  }
+
   // The profile's counted contacts in time order; empty when it has none.
   const std::vector<Contact>& Contacts(const std::string& profile) const;
 
@@ -77,6 +99,8 @@ class PolicyLedger {
   std::vector<std::pair<std::string, Contact>> new_contacts_;
   std::map<Key, std::optional<int64_t>> changed_deferrals_;
   std::vector<DecisionRow> decisions_;
+  std::map<Key, ConsentRecord> latest_consent_;  // (profile, channel)
+  std::vector<std::pair<std::string, ConsentRecord>> new_consent_;
 };
 
 }  // namespace parcours::store

@@ -5,6 +5,17 @@ namespace parcours::store {
 using common::Expected;
 using common::Status;
 
+void SetConsentWord(const ir::Program& program, Profile& profile,
+                    const ConsentRecord& record) {
+  if (program.consent_offset < 0 || record.purpose != "marketing") return;
+  const auto& channels = ir::ConsentChannels();
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (channels[i] != record.channel) continue;
+    profile.record.Set(program.consent_offset + static_cast<int32_t>(i),
+                       record.granted ? 1 : 0);
+  }
+}
+
 Status LoadPolicyLedger(Database& db, State& state) {
   PolicyLedger& ledger = state.policy_ledger();
   // In time order per profile, as caps expect the history.
@@ -17,6 +28,25 @@ Status LoadPolicyLedger(Database& db, State& state) {
     if (!*row) break;
     ledger.AddContact(contacts->Text(0), {contacts->Int(1), contacts->Text(2)},
                       false);
+  }
+
+  // In the order written, so the latest record of each channel wins.
+  Expected<Statement> consent = db.Prepare(
+      "SELECT profile, at, channel, purpose, granted, source, context "
+      "FROM consent_ledger ORDER BY seq");
+  if (!consent.ok()) return consent.status();
+  for (;;) {
+    Expected<bool> row = consent->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ConsentRecord record{consent->Int(1),  consent->Text(2),
+                         consent->Text(3), consent->Int(4) != 0,
+                         consent->Text(5), consent->Text(6)};
+    std::string profile = consent->Text(0);
+    ledger.AddConsent(profile, record, false);
+    if (Profile* loaded = state.FindProfile(profile)) {
+      SetConsentWord(state.program(), *loaded, record);
+    }
   }
 
   Expected<Statement> deferrals =
@@ -69,6 +99,26 @@ Status WriteDeferrals(Database& db, const PolicyLedger& ledger) {
   return Status::Ok();
 }
 
+Status WriteConsent(Database& db, const PolicyLedger& ledger) {
+  if (ledger.new_consent().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO consent_ledger(profile, at, channel, purpose, granted, "
+      "source, context) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!insert.ok()) return insert.status();
+  for (const auto& [profile, record] : ledger.new_consent()) {
+    insert->BindText(1, profile);
+    insert->BindInt(2, record.at);
+    insert->BindText(3, record.channel);
+    insert->BindText(4, record.purpose);
+    insert->BindInt(5, record.granted ? 1 : 0);
+    insert->BindText(6, record.source);
+    insert->BindText(7, record.context);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
 Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
   if (ledger.pending_decisions().empty()) return Status::Ok();
   Expected<Statement> insert = db.Prepare(
@@ -99,7 +149,8 @@ Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
 
 Status WritePolicyLedger(Database& db, const State& state) {
   const PolicyLedger& ledger = state.policy_ledger();
-  Status status = WriteContacts(db, ledger);
+  Status status = WriteConsent(db, ledger);
+  if (status.ok()) status = WriteContacts(db, ledger);
   if (status.ok()) status = WriteDeferrals(db, ledger);
   if (status.ok()) status = WriteDecisions(db, ledger);
   return status;

@@ -82,6 +82,16 @@ constexpr const char* kMigrations[] = {
         rule_text TEXT NOT NULL,
         until INTEGER);
       CREATE INDEX decisions_by_profile ON decisions(profile, seq);
+      CREATE TABLE consent_ledger(
+        seq INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        context TEXT NOT NULL);
+      CREATE INDEX consent_by_profile ON consent_ledger(profile, seq);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,

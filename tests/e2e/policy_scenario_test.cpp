@@ -443,6 +443,147 @@ journey tie_two {
   CHECK(outcome.out.find(R"("profile":"p2")") != std::string::npos);
 }
 
+std::string Line(const std::string& user, const std::string& event,
+                 const std::string& id, const std::string& at,
+                 const nlohmann::ordered_json& properties) {
+  nlohmann::ordered_json line;
+  line["type"] = "track";
+  line["event"] = event;
+  line["userId"] = user;
+  line["messageId"] = id;
+  line["timestamp"] = at;
+  line["properties"] = properties;
+  return line.dump() + "\n";
+}
+
+TEST_CASE(
+    "consent revoked between entry and send: not sent, in every "
+    "journey at once, with the reason") {
+  std::string program = std::string("module consent\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  wait 1h
+  send email "thanks"
+}
+
+journey tips {
+  on OrderPlaced
+  wait 2h
+  send email "tips"
+  send email "receipt_copy" category transactional
+}
+)";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Line("p1", "Consent Revoked", "c1", "2025-03-03T10:30:00Z",
+           {{"channel", "email"}, {"source", "preference centre"}});
+  Outcome outcome = RunBoth("consent", program, events, "2025-03-04T00:00:00Z");
+  // Both of p1's journeys lose their marketing email; the transactional
+  // copy still goes; p2 never revoked anything.
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email tips consent\n"
+        "send 2025-03-03T12:00:00Z email receipt_copy\n"
+        "send 2025-03-03T12:00:00Z email tips\n"
+        "send 2025-03-03T12:00:00Z email receipt_copy\n");
+  CHECK(outcome.out.find(
+            R"("detail":"email consent revoked at 2025-03-03T10:30:00Z by c1 )"
+            R"x((Consent Revoked via preference centre)")x") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "an inbound SMS STOP, in any of its spellings, revokes SMS consent "
+    "at once; consent(sms) reads the same ledger") {
+  std::string program = std::string("module stop\n") + kEvents + R"(
+journey texts {
+  on OrderPlaced
+  wait 1h
+  send sms "shipped"
+  if consent(sms) {
+    send sms "thanks_by_sms"
+  } else {
+    send email "thanks_by_email"
+  }
+}
+)";
+  const char* texts[] = {" stop ", "StopAll", "unsubscribe", "Cancel",
+                         "END",    "quit\n",  "stop please"};
+  // Seven people grant SMS consent, order, then text back; in time order.
+  std::string grants, orders, replies;
+  for (int i = 0; i < 7; ++i) {
+    std::string user = "p" + std::to_string(i);
+    grants += Line(user, "Consent Granted", "g" + std::to_string(i),
+                   "2025-03-03T09:00:00Z", {{"channel", "sms"}});
+    orders += Track(user, "Order Completed", "o" + std::to_string(i),
+                    "2025-03-03T10:00:00Z");
+    replies += Line(user, "SMS Received", "s" + std::to_string(i),
+                    "2025-03-03T10:10:00Z", {{"text", texts[i]}});
+  }
+  std::string events = grants + orders + replies;
+  Outcome outcome = RunBoth("stop", program, events, "2025-03-04T00:00:00Z");
+  std::string expected;
+  for (int i = 0; i < 6; ++i) {
+    expected +=
+        "suppressed 2025-03-03T11:00:00Z sms shipped consent\n"
+        "send 2025-03-03T11:00:00Z email thanks_by_email\n";
+  }
+  // "stop please" is a conversation, not a stop word.
+  expected +=
+      "send 2025-03-03T11:00:00Z sms shipped\n"
+      "send 2025-03-03T11:00:00Z sms thanks_by_sms\n";
+  CHECK(outcome.summary == expected);
+}
+
+TEST_CASE(
+    "the identify trait consent grants and revokes key by key; no "
+    "address means unreachable") {
+  std::string program = std::string("module traits\n") + kEvents + R"(
+profile {
+  email: string?
+}
+
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+  if consent(push) {
+    send push "app_thanks"
+  }
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& at,
+                     const nlohmann::ordered_json& traits) {
+    nlohmann::ordered_json line;
+    line["type"] = "identify";
+    line["userId"] = user;
+    line["messageId"] = id;
+    line["timestamp"] = at;
+    line["traits"] = traits;
+    return line.dump() + "\n";
+  };
+  std::string events =
+      identify("p1", "i1", "2025-03-03T09:00:00Z",
+               {{"email", "p1@example.com"},
+                {"consent", {{"email", true}, {"push", true}}}}) +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      identify("p1", "i2", "2025-03-03T11:00:00Z",
+               {{"consent", {{"email", false}}}}) +
+      Track("p1", "Order Completed", "o2", "2025-03-03T12:00:00Z") +
+      Track("p2", "Order Completed", "o3", "2025-03-03T12:00:00Z");
+  Outcome outcome = RunBoth("traits", program, events, "2025-03-04T00:00:00Z");
+  // The second identify revokes email only; push keeps its grant. p2 has
+  // no email address and never granted push.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z push app_thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email thanks consent\n"
+        "send 2025-03-03T12:00:00Z push app_thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email thanks unreachable\n");
+}
+
 TEST_CASE(
     "contacts and deferrals survive between runs; explain and report "
     "caps read the decisions") {

@@ -22,7 +22,10 @@ std::vector<std::string> Templates(const std::vector<std::string>& actions) {
 TEST_CASE("a send line has the contract's shape", "[runtime][engine]") {
   Shop shop = MakeShop();
   TempDir dir;
-  auto out = RunText(shop.program, Lines({Order("p1", "o1", kT0, "150")}),
+  // An email address, or the send is `unreachable`.
+  auto out = RunText(shop.program,
+                     Lines({Identify("p1", "i1", kT0, kEmailTrait),
+                            Order("p1", "o1", kT0, "150")}),
                      OptionsFor(dir.File("s.db")));
   REQUIRE(out.result.status.ok());
   REQUIRE(out.actions.size() == 1);

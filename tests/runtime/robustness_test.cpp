@@ -258,7 +258,8 @@ TEST_CASE("the summary says sent only of delivered actions",
   Shop shop = MakeShop();
   TempDir dir;
   auto evaluator = interp::MakeInterpreter(shop.program);
-  std::istringstream events(Lines({Order("p1", "o1", kT0, "150")}));
+  std::istringstream events(Lines(
+      {Identify("p1", "i1", kT0, kEmailTrait), Order("p1", "o1", kT0, "150")}));
   BrokenSink broken;
   auto failed = engine::Run(shop.program, *evaluator, events, broken,
                             OptionsFor(dir.File("s.db")));
@@ -354,7 +355,7 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
     REQUIRE(db.ok());
     REQUIRE(db->Exec("DROP TABLE dead_letters; DROP TABLE contacts; "
                      "DROP TABLE deferrals; DROP TABLE decisions; "
-                     "PRAGMA user_version = 1")
+                     "DROP TABLE consent_ledger; PRAGMA user_version = 1")
                 .ok());
   }
   REQUIRE(store::Store::Open(state).ok());
@@ -374,7 +375,7 @@ TEST_CASE(
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
     REQUIRE(db->Exec("DROP TABLE contacts; DROP TABLE deferrals; "
-                     "DROP TABLE decisions; "
+                     "DROP TABLE decisions; DROP TABLE consent_ledger; "
                      "INSERT INTO processed VALUES('m-1'); "
                      "PRAGMA user_version = 2")
                 .ok());
