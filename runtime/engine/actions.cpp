@@ -39,6 +39,12 @@ std::string FormatSendLine(const SendAction& send) {
   // until `ir::Step` carries it.
   line["category"] = send.step->category;
   line["payload"] = nlohmann::ordered_json::object();
+  if (!send.unsubscribe_url.empty()) {
+    // RFC 8058 one-click unsubscribe.
+    line["payload"]["headers"] = {
+        {"List-Unsubscribe", "<" + std::string(send.unsubscribe_url) + ">"},
+        {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+  }
   return line.dump(-1, ' ', false,
                    nlohmann::ordered_json::error_handler_t::replace);
 }

@@ -30,6 +30,8 @@ struct SendAction {
   const ir::Step* step = nullptr;  // a Send step
   // The channel chosen (`send best of`, a fallback); empty: the step's.
   std::string_view channel;
+  // An email's one-click unsubscribe link; empty: no headers.
+  std::string_view unsubscribe_url;
 };
 
 // {"kind":"send","id":...,"at":...,"profile":...,"channel":...,

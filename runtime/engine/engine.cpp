@@ -420,6 +420,11 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
 
   SendAction send;
   send.channel = decision.channel;
+  std::string unsubscribe_url;
+  if (decision.channel == "email" && !unsubscribe_.base_url.empty()) {
+    unsubscribe_url = policy::UnsubscribeUrl(unsubscribe_, profile.id);
+    send.unsubscribe_url = unsubscribe_url;
+  }
   send.id = id;
   send.at = time;
   send.profile = profile.id;

@@ -12,6 +12,7 @@
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
 #include "runtime/ingest/decoder.h"
+#include "runtime/policy/unsubscribe.h"
 #include "runtime/store/state.h"
 
 namespace parcours::engine {
@@ -43,6 +44,11 @@ class Engine {
   bool Apply(const ingest::DecodedEvent& event);
 
   const EngineCounters& counters() const { return counters_; }
+
+  // Email sends carry one-click unsubscribe headers built from `links`.
+  void set_unsubscribe(policy::UnsubscribeLinks links) {
+    unsubscribe_ = std::move(links);
+  }
 
  private:
   void ApplyIdentify(store::Profile& profile,
@@ -106,6 +112,7 @@ class Engine {
   const ir::Evaluator& evaluator_;
   store::State& state_;
   EngineCounters counters_;
+  policy::UnsubscribeLinks unsubscribe_;
 
   // By event type: the journeys it starts and the journeys it ends, each
   // in declaration order.

@@ -39,7 +39,9 @@ class Runner {
         state_(program),
         engine_(program, evaluator, state_),
         decoder_(program),
-        dead_letters_(DeadLetterPath(options)) {}
+        dead_letters_(DeadLetterPath(options)) {
+    engine_.set_unsubscribe({options.unsubscribe_url, options.unsubscribe_key});
+  }
 
   RunResult Go() {
     Status status = Start();

@@ -58,6 +58,10 @@ struct RunOptions {
   int64_t max_clock_jump = 90 * 86400;
   // How messages name the input: "events file `x`", "stdin".
   std::string events_name = "the events";
+  // One-click unsubscribe headers on email sends (runtime/policy/
+  // unsubscribe.h); an empty URL adds none.
+  std::string unsubscribe_url;
+  std::string unsubscribe_key;
 };
 
 struct RunSummary {

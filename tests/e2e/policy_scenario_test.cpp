@@ -585,6 +585,58 @@ journey thanks {
 }
 
 TEST_CASE(
+    "email sends carry one-click unsubscribe headers with a token, "
+    "not the profile id") {
+  std::string program = std::string("module unsubscribe\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+  send push "thanks_push"
+}
+)";
+  auto scratch = testing::ScratchDir("policy-unsubscribe");
+  testing::WriteText(scratch / "policy.journey", program);
+  testing::WriteText(
+      scratch / "events.jsonl",
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z"));
+  std::vector<std::string> args = {"run",
+                                   (scratch / "policy.journey").string(),
+                                   "--events",
+                                   (scratch / "events.jsonl").string(),
+                                   "--state",
+                                   (scratch / "state.db").string(),
+                                   "--out",
+                                   "-",
+                                   "--unsubscribe-url",
+                                   "https://shop.example/unsubscribe"};
+  unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  auto refused = testing::RunParcours(args, scratch);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("PARCOURS_UNSUBSCRIBE_KEY") != std::string::npos);
+
+  // RFC 4231 test case 2 again, end to end: key "Jefe".
+  setenv("PARCOURS_UNSUBSCRIBE_KEY", "Jefe", 1);
+  testing::WriteText(scratch / "events.jsonl",
+                     Track("what do ya want for nothing?", "Order Completed",
+                           "o1", "2025-03-03T10:00:00Z"));
+  auto result = testing::RunParcours(args, scratch);
+  unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.out);
+  std::string email, push;
+  std::getline(lines, email);
+  std::getline(lines, push);
+  CHECK(nlohmann::json::parse(email)["payload"] ==
+        nlohmann::json::parse(
+            R"({"headers":{"List-Unsubscribe":)"
+            R"("<https://shop.example/unsubscribe?token=5bdcc146bf60754e6a042)"
+            R"(426089575c75a003f089d2739839dec58b964ec3843&channel=email>",)"
+            R"("List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}})"));
+  CHECK(nlohmann::json::parse(push)["payload"] == nlohmann::json::object());
+}
+
+TEST_CASE(
     "contacts and deferrals survive between runs; explain and report "
     "caps read the decisions") {
   std::string program = std::string("module resume\n") + kEvents + R"(

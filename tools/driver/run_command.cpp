@@ -1,4 +1,5 @@
 // `parcours run`: compile, then process an event stream.
+#include <cstdlib>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -20,7 +21,7 @@ const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB [--out FILE|-]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
-    "       [--max-clock-jump DURATION]\n";
+    "       [--max-clock-jump DURATION] [--unsubscribe-url HTTPS-URL]\n";
 
 struct RunSettings {
   std::string events;
@@ -66,6 +67,21 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
       return fail("`--max-clock-jump` takes a duration: 400d, 12h, 0");
     }
     settings->options.max_clock_jump = *jump;
+  }
+  if (args.Has("--unsubscribe-url")) {
+    std::string url = args.Get("--unsubscribe-url", "");
+    if (url.rfind("https://", 0) != 0 || url.size() <= 8) {
+      return fail("`--unsubscribe-url` takes an https:// URL");
+    }
+    // A secret does not belong on a command line, where `ps` shows it.
+    const char* key = std::getenv("PARCOURS_UNSUBSCRIBE_KEY");
+    if (key == nullptr || *key == '\0') {
+      return fail(
+          "`--unsubscribe-url` needs the secret for its tokens in "
+          "the environment variable PARCOURS_UNSUBSCRIBE_KEY");
+    }
+    settings->options.unsubscribe_url = url;
+    settings->options.unsubscribe_key = key;
   }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
@@ -118,11 +134,12 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
 int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
                std::ostream& err) {
   std::string error;
-  Arguments args = ParseArguments(
-      raw,
-      {"--events", "--state", "--out", "--engine", "--dead-letter", "--until",
-       "--batch", "--jit-cache", "--format", "--max-clock-jump"},
-      {"--strict", "--werror", "--verbose"}, &error);
+  Arguments args =
+      ParseArguments(raw,
+                     {"--events", "--state", "--out", "--engine",
+                      "--dead-letter", "--until", "--batch", "--jit-cache",
+                      "--format", "--max-clock-jump", "--unsubscribe-url"},
+                     {"--strict", "--werror", "--verbose"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
   if (!error.empty()) {
