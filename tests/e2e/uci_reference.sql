@@ -41,6 +41,14 @@
 --     (or there is none) and t + 60 days <= final clock. A next order at
 --     exactly t + 60 days does not cancel it: due timers fire before the
 --     event that shares their instant is handled.
+--   * Both journeys follow the policy retail_pressure. Profiles have no
+--     `tz` attribute, so "local" is UTC. A send due from Sunday 22:00 to
+--     before Monday 08:00 is suppressed (quiet hours; the policy drops
+--     what it holds back). Of the remaining sends, a customer gets at most
+--     3 per calendar week (Monday 00:00 to the next); the first 3 of the
+--     week in time order go, later ones are suppressed and not counted.
+--     Two sends at one instant would go in journey order (thank_you is
+--     written first).
 --   * "Order Refunded" and "identify" events move the clock but trigger
 --     nothing.
 --   * Lines that are not valid JSON are skipped (the engine dead-letters
@@ -85,18 +93,46 @@ orders AS (
   FROM unique_events
   WHERE type = 'track' AND event = 'Order Completed'
 ),
-sends AS (
-  SELECT profile, 'thank_you' AS template, ts AS due
+due_sends AS (
+  SELECT profile, 'thank_you' AS template, ts AS due, 1 AS journey_order
   FROM orders
   WHERE nth = 1
   UNION ALL
   SELECT profile,
          CASE WHEN spent_pennies >= 100000 THEN 'we_miss_you_vip'
               ELSE 'we_miss_you' END,
-         ts + 60 * 86400
+         ts + 60 * 86400,
+         2
   FROM orders
   WHERE (next_ts IS NULL OR next_ts >= ts + 60 * 86400)
     AND ts + 60 * 86400 <= (SELECT ts FROM final_clock)
+),
+not_quiet AS (
+  -- strftime('%w') counts Sunday as 0 and Monday as 1.
+  SELECT * FROM due_sends
+  WHERE NOT (
+    (strftime('%w', due, 'unixepoch') = '0'
+       AND strftime('%H:%M:%S', due, 'unixepoch') >= '22:00:00')
+    OR (strftime('%w', due, 'unixepoch') = '1'
+       AND strftime('%H:%M:%S', due, 'unixepoch') < '08:00:00'))
+),
+weeks AS (
+  -- The Monday 00:00 starting each send's week: its day's midnight, less
+  -- the days since Monday.
+  SELECT *,
+         due - due % 86400
+           - ((CAST(strftime('%w', due, 'unixepoch') AS INTEGER) + 6) % 7)
+             * 86400 AS week
+  FROM not_quiet
+),
+sends AS (
+  SELECT * FROM (
+    SELECT weeks.*,
+           row_number() OVER (PARTITION BY profile, week
+                              ORDER BY due, journey_order) AS nth_in_week
+    FROM weeks
+  )
+  WHERE nth_in_week <= 3
 )
 SELECT
   profile,
