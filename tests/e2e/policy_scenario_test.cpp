@@ -95,7 +95,7 @@ Outcome RunBoth(const std::string& name, const std::string& program,
 }
 
 TEST_CASE(
-    "one cap is shared by every journey; exempt messages pass it and "
+    "one cap is shared by every journey, exempt messages pass it and "
     "are not counted") {
   std::string program = std::string("module shared\n") + kEvents + R"(
 policy pressure {
@@ -168,7 +168,7 @@ journey thanks {
 }
 
 TEST_CASE(
-    "a deferred message goes out when the window next opens; each "
+    "a deferred message goes out when the window next opens, each "
     "channel is judged by its own cap") {
   std::string program = std::string("module defer\n") + kEvents + R"(
 policy daily {
@@ -208,7 +208,7 @@ journey promo {
 }
 
 TEST_CASE(
-    "a deferral past its limit expires; an exit drops a deferred "
+    "a deferral past its limit expires, an exit drops a deferred "
     "message") {
   std::string program = std::string("module expire\n") + kEvents + R"(
 policy daily {
@@ -311,7 +311,7 @@ journey thanks {
 }
 
 TEST_CASE(
-    "a calendar week starts on Monday 00:00 in the recipient's zone; "
+    "a calendar week starts on Monday 00:00 in the recipient's zone, "
     "weekly quiet hours cross the week's end") {
   ExoticProcessZone zone;
   std::string program = std::string("module week\n") + kEvents + R"(
@@ -357,7 +357,7 @@ journey promo {
 }
 
 TEST_CASE(
-    "best of and fallback follow the policy's channel order; override "
+    "best of and fallback follow the policy's channel order, override "
     "passes the cap and is counted") {
   std::string program = std::string("module order\n") + kEvents + R"(
 policy ordered {
@@ -496,7 +496,7 @@ journey tips {
 
 TEST_CASE(
     "an inbound SMS STOP, in any of its spellings, revokes SMS consent "
-    "at once; consent(sms) reads the same ledger") {
+    "at once, consent(sms) reads the same ledger") {
   std::string program = std::string("module stop\n") + kEvents + R"(
 journey texts {
   on OrderPlaced
@@ -538,7 +538,7 @@ journey texts {
 }
 
 TEST_CASE(
-    "the identify trait consent grants and revokes key by key; no "
+    "the identify trait consent grants and revokes key by key, no "
     "address means unreachable") {
   std::string program = std::string("module traits\n") + kEvents + R"(
 profile {
@@ -637,7 +637,7 @@ journey thanks {
 }
 
 TEST_CASE(
-    "contacts and deferrals survive between runs; explain and report "
+    "contacts and deferrals survive between runs, explain and report "
     "caps read the decisions") {
   std::string program = std::string("module resume\n") + kEvents + R"(
 policy daily {
@@ -687,11 +687,13 @@ journey promo {
         "deferred 2025-03-03T12:00:00Z email thanks cap "
         "2025-03-04T00:00:00Z\n");
   testing::WriteText(scratch / "none.jsonl", "");
+  // At midnight both deferred messages wake; the journey written first
+  // (thanks) takes the day's one email, and promo waits another day.
   CHECK(run("none.jsonl", "2025-03-05T00:00:00Z") ==
-        "send 2025-03-04T00:00:00Z email promo\n"
-        "deferred 2025-03-04T00:00:00Z email thanks cap "
+        "send 2025-03-04T00:00:00Z email thanks\n"
+        "deferred 2025-03-04T00:00:00Z email promo cap "
         "2025-03-05T00:00:00Z\n"
-        "send 2025-03-05T00:00:00Z email thanks\n");
+        "send 2025-03-05T00:00:00Z email promo\n");
 
   auto explain = testing::RunParcours(
       {"explain", "--state", state, "--profile", "p1"}, scratch);
@@ -701,15 +703,15 @@ journey promo {
         "2025-03-03T10:00:00Z send email \"thanks\" in thanks/send1\n"
         "2025-03-03T11:00:00Z deferred email \"promo\" in promo/send1 until "
         "2025-03-04T00:00:00Z: cap, cap 1 per day on email "
-        "(policy.journey:11)\n"
+        "(policy.journey:12)\n"
         "2025-03-03T12:00:00Z deferred email \"thanks\" in thanks/send1 "
         "until 2025-03-04T00:00:00Z: cap, cap 1 per day on email "
-        "(policy.journey:11)\n"
-        "2025-03-04T00:00:00Z send email \"promo\" in promo/send1\n"
-        "2025-03-04T00:00:00Z deferred email \"thanks\" in thanks/send1 "
+        "(policy.journey:12)\n"
+        "2025-03-04T00:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-04T00:00:00Z deferred email \"promo\" in promo/send1 "
         "until 2025-03-05T00:00:00Z: cap, cap 1 per day on email "
-        "(policy.journey:11)\n"
-        "2025-03-05T00:00:00Z send email \"thanks\" in thanks/send1\n");
+        "(policy.journey:12)\n"
+        "2025-03-05T00:00:00Z send email \"promo\" in promo/send1\n");
 
   auto report = testing::RunParcours(
       {"report", "caps", "--state", state, "--format", "json"}, scratch);
@@ -717,17 +719,28 @@ journey promo {
   auto caps = nlohmann::json::parse(report.out)["caps"];
   REQUIRE(caps.size() == 4);
   CHECK(caps[0]["rule"] == "");
+  CHECK(caps[0]["reason"] == "");
   CHECK(caps[0]["journey"] == "promo");
   CHECK(caps[0]["sent"] == 1);
   CHECK(caps[1]["journey"] == "thanks");
   CHECK(caps[1]["sent"] == 2);
-  CHECK(caps[2]["rule"] == "policy.journey:11");
+  CHECK(caps[2]["rule"] == "policy.journey:12");
   CHECK(caps[2]["text"] == "cap 1 per day on email");
   CHECK(caps[2]["journey"] == "promo");
-  CHECK(caps[2]["deferred"] == 1);
+  CHECK(caps[2]["deferred"] == 2);
   CHECK(caps[3]["journey"] == "thanks");
-  CHECK(caps[3]["deferred"] == 2);
+  CHECK(caps[3]["deferred"] == 1);
   CHECK(caps[3]["suppressed"] == 0);
+
+  auto table =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out ==
+        "rule | journey | sent | suppressed | deferred\n"
+        "(no rule held it back) | promo | 1 | 0 | 0\n"
+        "(no rule held it back) | thanks | 2 | 0 | 0\n"
+        "policy.journey:12 cap 1 per day on email | promo | 0 | 0 | 2\n"
+        "policy.journey:12 cap 1 per day on email | thanks | 0 | 0 | 1\n");
 }
 
 }  // namespace

@@ -110,13 +110,14 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
   auto db = OpenState(parsed.Get("--state", ""), err);
   if (!db) return 2;
 
-  // (rule where, rule text, journey) -> counts by kind; a send's rule is
-  // empty: it passed every rule.
-  using Key = std::tuple<std::string, std::string, std::string>;
+  // (rule where, rule text, reason, journey) -> counts by kind. A decision
+  // no rule took (a plain send, an exemption, an override, consent, no
+  // address, an exit) is grouped by its reason instead.
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
   std::map<Key, std::map<std::string, int64_t>> counts;
   Expected<store::Statement> select = db->Prepare(
-      "SELECT rule, rule_text, journey, kind, count(*) FROM decisions "
-      "GROUP BY rule, rule_text, journey, kind");
+      "SELECT rule, rule_text, CASE WHEN rule = '' THEN reason ELSE '' END, "
+      "journey, kind, count(*) FROM decisions GROUP BY 1, 2, 3, 4, 5");
   if (!select.ok()) {
     err << "parcours: " << select.status().message() << "\n";
     return 2;
@@ -128,8 +129,8 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
       return 2;
     }
     if (!*row) break;
-    counts[{select->Text(0), select->Text(1), select->Text(2)}]
-          [select->Text(3)] += select->Int(4);
+    Key key{select->Text(0), select->Text(1), select->Text(2), select->Text(3)};
+    counts[key][select->Text(4)] += select->Int(5);
   }
 
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();
@@ -141,7 +142,8 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
     nlohmann::ordered_json row;
     row["rule"] = std::get<0>(key);
     row["text"] = std::get<1>(key);
-    row["journey"] = std::get<2>(key);
+    row["reason"] = std::get<2>(key);
+    row["journey"] = std::get<3>(key);
     row["sent"] = count("send");
     row["suppressed"] = count("suppressed");
     row["deferred"] = count("deferred");
@@ -153,10 +155,12 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   out << "rule | journey | sent | suppressed | deferred\n";
   for (const auto& row : rows) {
-    std::string rule = row["rule"].get<std::string>().empty()
-                           ? std::string("(passed every rule)")
-                           : row["rule"].get<std::string>() + " " +
-                                 row["text"].get<std::string>();
+    std::string reason = row["reason"].get<std::string>();
+    std::string rule = !row["rule"].get<std::string>().empty()
+                           ? row["rule"].get<std::string>() + " " +
+                                 row["text"].get<std::string>()
+                       : reason.empty() ? std::string("(no rule held it back)")
+                                        : "(" + reason + ")";
     out << rule << " | " << row["journey"].get<std::string>() << " | "
         << row["sent"] << " | " << row["suppressed"] << " | " << row["deferred"]
         << "\n";
