@@ -254,6 +254,7 @@ void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {
       state_.Emit(
           id, policy::FormatHeldLine(
                   {id, Now(), profile.id, definition.name, &waiting}, dropped));
+      ++counters_.held;
     }
     Log(profile, journey, instance->step, why);
     state_.RemoveInstance(profile, journey);
@@ -413,6 +414,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     policy::HeldMessage held{held_id, time, profile.id, definition.name,
                              &definition.steps[step]};
     state_.Emit(held_id, policy::FormatHeldLine(held, decision));
+    ++counters_.held;
     if (decision.verdict == policy::Verdict::Suppress) return true;
     state_.Schedule(profile, journey, step, decision.until);
     return false;

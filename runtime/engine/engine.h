@@ -19,6 +19,7 @@ namespace parcours::engine {
 
 struct EngineCounters {
   int64_t sends = 0;
+  int64_t held = 0;  // suppressed and deferred lines
   int64_t timers_fired = 0;
   int64_t entries = 0;
   int64_t exits = 0;

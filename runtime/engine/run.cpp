@@ -264,7 +264,8 @@ class Runner {
 
   RunSummary Summarize() {
     RunSummary summary = summary_;
-    summary.sends = engine_.counters().sends;
+    // Every line is an action: sends, and what policies held back.
+    summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();

@@ -64,6 +64,7 @@ std::string Summary(const std::string& out) {
 struct Outcome {
   std::string out;      // the JIT's action lines (the interpreter's agree)
   std::string summary;  // Summary(out)
+  std::string err;      // the JIT's run summary
 };
 
 // Runs `program` over `events` with both engines, requires the same bytes
@@ -75,6 +76,7 @@ Outcome RunBoth(const std::string& name, const std::string& program,
   testing::WriteText(scratch / "policy.journey", program);
   testing::WriteText(scratch / "events.jsonl", events);
   std::string outputs[2];
+  std::string err;
   const char* engines[] = {"jit", "interp"};
   for (int i = 0; i < 2; ++i) {
     std::vector<std::string> args = {
@@ -89,9 +91,10 @@ Outcome RunBoth(const std::string& name, const std::string& program,
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
     outputs[i] = result.out;
+    if (i == 0) err = result.err;
   }
   CHECK(outputs[0] == outputs[1]);
-  return {outputs[0], Summary(outputs[0])};
+  return {outputs[0], Summary(outputs[0]), err};
 }
 
 TEST_CASE(
@@ -136,6 +139,8 @@ journey promo {
         "suppressed 2025-03-03T12:00:00Z push promo cap\n"
         "suppressed 2025-03-03T13:00:00Z email thanks cap\n"
         "send 2025-03-03T13:00:00Z email receipt\n");
+  // Suppressions are actions too: all six lines were delivered.
+  CHECK(outcome.err.find("sent 6 actions") != std::string::npos);
   CHECK(outcome.out.find(R"("category":"transactional")") != std::string::npos);
   CHECK(outcome.out.find(
             R"("detail":"cap 2 per 7d across email, push (policy.journey:)") !=
