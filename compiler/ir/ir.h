@@ -121,6 +121,9 @@ struct Field {
   // Default for profile attributes: words of the value, or empty.
   std::vector<int64_t> default_words;
   std::string default_string;  // for String defaults
+  // A `channel` value, held as a String: the decoder accepts only the
+  // channel names (ir::ConsentChannels()).
+  bool channel = false;
 };
 
 struct EventType {

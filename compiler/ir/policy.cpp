@@ -56,6 +56,9 @@ std::string DumpPolicy(const Policy& policy) {
   if (!policy.priority.empty()) {
     out << "    priority" << Channels(policy.priority) << "\n";
   }
+  if (policy.prefer_attribute >= 0) {
+    out << "    prefer attribute " << policy.prefer_attribute << "\n";
+  }
   for (const Quiet& quiet : policy.quiet) {
     out << "    quiet " << (quiet.weekly ? "weekly " : "daily ") << quiet.from
         << "s .. " << quiet.to << "s on" << Channels(quiet.channels) << " line "

@@ -57,6 +57,9 @@ struct Policy {
   std::vector<Cap> caps;
   std::vector<std::string> priority;  // channel order, first preferred
   RuleSource priority_source;
+  // The profile attribute (a channel) naming the customer's own choice,
+  // tried first (`prefer`); -1: none.
+  int32_t prefer_attribute = -1;
   std::vector<Quiet> quiet;
   std::vector<std::string> exempt;  // message categories
   CappedAction when_capped = CappedAction::Drop;

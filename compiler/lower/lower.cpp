@@ -23,6 +23,7 @@ ir::Type IrType(TypeKind kind) {
     case TypeKind::Duration: return ir::Type::Duration;
     case TypeKind::Time: return ir::Type::Time;
     case TypeKind::String:
+    case TypeKind::Channel:
     case TypeKind::Tz: return ir::Type::String;
     case TypeKind::Percent: return ir::Type::Decimal;
     default: break;
@@ -43,6 +44,7 @@ ir::Field LayOut(const sema::FieldDecl& field, int32_t* words) {
   laid.offset = *words;
   *words += ir::WordCount(laid.type);
   if (laid.optional) laid.presence_offset = (*words)++;
+  laid.channel = field.type.kind == TypeKind::Channel;
   return laid;
 }
 
@@ -389,7 +391,8 @@ class Lowerer {
           lowered.capped_source = source;
           break;
         case RuleKind::Prefer:
-          assert(false && "CheckRunnable lets no `prefer` through");
+          // `prefer profile.attr`: CheckRunnable lets only that through.
+          lowered.prefer_attribute = checked_.Info(*rule.value).index;
           break;
       }
     }
@@ -551,6 +554,14 @@ class Lowerer {
         assert(false && "`none` is lowered by its comparison");
         return -1;
       case ExprKind::Name:
+        // A channel is its name, as a string.
+        if (info.ref == RefKind::ChannelValue) {
+          ir::Inst inst{ir::Op::ConstString, ir::Type::String,
+                        ir::Type::String};
+          inst.imm = InternString(expr.text);
+          return Emit(inst);
+        }
+        [[fallthrough]];
       case ExprKind::Field:
       case ExprKind::Call:
         if (info.ref == RefKind::Builtin) return LowerConsent(expr);

@@ -57,8 +57,9 @@ class RunnabilityCheck {
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
     static const TypeKind kRunnable[] = {
-        TypeKind::Bool,     TypeKind::Int,  TypeKind::Decimal, TypeKind::Money,
-        TypeKind::Duration, TypeKind::Time, TypeKind::String,  TypeKind::Tz};
+        TypeKind::Bool,   TypeKind::Int,      TypeKind::Decimal,
+        TypeKind::Money,  TypeKind::Duration, TypeKind::Time,
+        TypeKind::String, TypeKind::Tz,       TypeKind::Channel};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -78,9 +79,8 @@ class RunnabilityCheck {
       case ExprKind::List: return Report(expr.span, "lists");
       case ExprKind::Record: return Report(expr.span, "record literals");
       case ExprKind::Name:
-        if (info.ref == sema::RefKind::EnumValue ||
-            info.ref == sema::RefKind::ChannelValue) {
-          return Report(expr.span, "enum and channel values");
+        if (info.ref == sema::RefKind::EnumValue) {
+          return Report(expr.span, "enum values");
         }
         return;
       case ExprKind::Field:
@@ -124,8 +124,9 @@ class RunnabilityCheck {
   void CheckPolicy(const syntax::PolicyDecl& policy) {
     using RuleKind = syntax::PolicyRule::Kind;
     for (const syntax::PolicyRule& rule : policy.rules) {
-      if (rule.kind == RuleKind::Prefer) {
-        Report(rule.span, "`prefer` rules (channel attributes)");
+      if (rule.kind == RuleKind::Prefer &&
+          program_.Info(*rule.value).ref != sema::RefKind::ProfileField) {
+        Report(rule.span, "`prefer` of anything but a profile attribute");
       }
       if (rule.kind == RuleKind::Cap) {
         CheckExpr(*rule.value);

@@ -1,5 +1,7 @@
 #include "runtime/ingest/decoder.h"
 
+#include <algorithm>
+
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
@@ -106,6 +108,12 @@ std::string DecodeInto(const JsonValue& container, const JsonValue& value,
   TypedValue typed;
   std::string problem = DecodeTyped(value, field.type, typed);
   if (!problem.empty()) return name + " " + problem;
+  const auto& channels = ir::ConsentChannels();
+  if (field.channel && std::find(channels.begin(), channels.end(),
+                                 value.text) == channels.end()) {
+    return name + " takes a channel (email, inapp, push or sms), not " +
+           Quote(value.text);
+  }
 
   int64_t currency = 0;
   if (field.type == ir::Type::Money) {

@@ -117,17 +117,24 @@ class Judge {
   ir::Frame frame_;
 };
 
-// The channels to try, in order: `best of` in the policy's priority order
-// (channels it does not rank keep their written order, after the ranked
-// ones); with `when capped: fallback`, the policy's other channels after
-// the step's own.
+// The channels to try, in order: `best of` with the customer's own channel
+// (`prefer`) first, then in the policy's priority order (channels it does
+// not rank keep their written order, after the ranked ones); with `when
+// capped: fallback`, then the customer's channel and the policy's other
+// channels, after the step's own.
 std::vector<std::string> Candidates(const ir::Step& step,
-                                    const ir::Policy& policy) {
+                                    const ir::Policy& policy,
+                                    const std::string& preferred) {
   std::vector<std::string> written =
       step.best_of.empty() ? std::vector<std::string>{step.channel}
                            : step.best_of;
   std::vector<std::string> ordered;
+  if (!preferred.empty() &&
+      std::find(written.begin(), written.end(), preferred) != written.end()) {
+    ordered.push_back(preferred);
+  }
   for (const std::string& channel : policy.priority) {
+    if (channel == preferred) continue;
     if (std::find(written.begin(), written.end(), channel) != written.end()) {
       ordered.push_back(channel);
     }
@@ -139,6 +146,7 @@ std::vector<std::string> Candidates(const ir::Step& step,
   };
   for (const std::string& channel : written) add(channel);
   if (policy.when_capped == ir::CappedAction::Fallback) {
+    if (!preferred.empty()) add(preferred);
     for (const std::string& channel : policy.priority) add(channel);
   }
   return ordered;
@@ -187,7 +195,9 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
       step.best_of.empty() ? std::vector<std::string>{step.channel}
                            : step.best_of;
   std::vector<std::string> candidates =
-      request.policy == nullptr ? written : Candidates(step, *request.policy);
+      request.policy == nullptr
+          ? written
+          : Candidates(step, *request.policy, request.preferred);
 
   // Consent and addresses first: nothing passes them, not even `override`.
   std::vector<std::string> allowed;

@@ -42,6 +42,8 @@ struct Request {
   // Consent: the ledger and whose records to read.
   const store::PolicyLedger* ledger = nullptr;
   std::string profile_id;
+  // The customer's own channel (`prefer`), or empty.
+  std::string preferred;
   // Channels the profile has no address for (no email, phone or token).
   std::vector<std::string> unreachable;
 };

@@ -59,6 +59,14 @@ Decision DecideAndRecord(const ir::Program& program,
   request.ledger = &ledger;
   request.profile_id = profile.id;
   request.unreachable = Unreachable(program, profile);
+  if (request.policy != nullptr && request.policy->prefer_attribute >= 0) {
+    const ir::Field& field = program.profile[request.policy->prefer_attribute];
+    bool present = field.presence_offset < 0 ||
+                   profile.record.Get(field.presence_offset) != 0;
+    if (present) {
+      request.preferred = std::string(profile.record.GetString(field.offset));
+    }
+  }
   Decision decision = Decide(evaluator, request);
 
   if (decision.verdict == Verdict::Defer) {

@@ -642,6 +642,53 @@ journey thanks {
 }
 
 TEST_CASE(
+    "the customer's own channel comes first in best of, channel "
+    "values compare in conditions, and a bad channel is a dead letter") {
+  std::string program = std::string("module prefer\n") + kEvents + R"(
+profile {
+  preferred: channel?
+}
+
+policy choice {
+  priority email > push > sms
+  prefer profile.preferred
+}
+
+journey thanks {
+  on OrderPlaced
+  policy choice
+  send best of [email, push] "thanks"
+  if profile.preferred == sms {
+    send sms "thanks_sms"
+  }
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& channel) {
+    return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
+           id +
+           R"(","timestamp":"2025-03-03T09:00:00Z","traits":{"preferred":")" +
+           channel + "\"}}\n";
+  };
+  std::string events =
+      identify("p1", "i1", "push") + identify("p2", "i2", "sms") +
+      identify("p3", "i3", "fax") +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z");
+  Outcome outcome = RunBoth("prefer", program, events, "2025-03-04T00:00:00Z");
+  // p1 prefers push, which best of offers; p2 prefers SMS, which it does
+  // not, so the policy's order gives email, and the condition sends the
+  // SMS; p3's "fax" was refused, so p3 has no preference.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z push thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z sms thanks_sms\n"
+        "send 2025-03-03T10:00:00Z email thanks\n");
+  CHECK(outcome.err.find("1 dead letter") != std::string::npos);
+}
+
+TEST_CASE(
     "contacts and deferrals survive between runs, explain and report "
     "caps read the decisions") {
   std::string program = std::string("module resume\n") + kEvents + R"(
