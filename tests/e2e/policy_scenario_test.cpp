@@ -98,6 +98,61 @@ Outcome RunBoth(const std::string& name, const std::string& program,
 }
 
 TEST_CASE(
+    "a cap's when condition and its limit read the profile at the "
+    "moment of the decision") {
+  std::string program = std::string("module conditional\n") + kEvents + R"(
+profile {
+  vip: bool = false
+  max_per_week: int?
+}
+
+policy personal {
+  cap 1 per day on email when profile.vip
+  cap profile.max_per_week per week when profile.max_per_week != none
+}
+
+journey thanks {
+  on OrderPlaced
+  policy personal
+  send email "thanks"
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& at, const std::string& traits) {
+    return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
+           id + R"(","timestamp":")" + at + R"(","traits":)" + traits + "}\n";
+  };
+  // p1 is a VIP (one email a day), p2 is not (no cap), p3 chose one
+  // message a week; p2 then becomes a VIP, and its third email of the day
+  // is held back.
+  std::string events =
+      identify("p1", "i1", "2025-03-03T09:00:00Z", R"({"vip":true})") +
+      identify("p3", "i3", "2025-03-03T09:00:00Z", R"({"max_per_week":1})") +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z") +
+      Track("p1", "Order Completed", "o4", "2025-03-03T11:00:00Z") +
+      Track("p2", "Order Completed", "o5", "2025-03-03T11:00:00Z") +
+      Track("p3", "Order Completed", "o6", "2025-03-05T11:00:00Z") +
+      identify("p2", "i2", "2025-03-05T12:00:00Z", R"({"vip":true})") +
+      Track("p2", "Order Completed", "o7", "2025-03-05T13:00:00Z") +
+      Track("p2", "Order Completed", "o8", "2025-03-05T14:00:00Z");
+  Outcome outcome =
+      RunBoth("conditional", program, events, "2025-03-06T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "suppressed 2025-03-03T11:00:00Z email thanks cap\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-05T11:00:00Z email thanks cap\n"
+        "send 2025-03-05T13:00:00Z email thanks\n"
+        "suppressed 2025-03-05T14:00:00Z email thanks cap\n");
+  CHECK(outcome.out.find("cap profile.max_per_week per week when "
+                         "profile.max_per_week != none") != std::string::npos);
+}
+
+TEST_CASE(
     "one cap is shared by every journey, exempt messages pass it and "
     "are not counted") {
   std::string program = std::string("module shared\n") + kEvents + R"(
