@@ -1,5 +1,8 @@
 #include "runtime/store/policy_tables.h"
 
+#include <algorithm>
+#include <cstdint>
+
 namespace parcours::store {
 
 using common::Expected;
@@ -16,12 +19,46 @@ void SetConsentWord(const ir::Program& program, Profile& profile,
   }
 }
 
+namespace {
+
+// How far back from the clock any cap of `program` can look: a calendar
+// day, week or month is at most 25 hours, 8 days or 32 days long, with
+// daylight saving. Older contacts stay in the file but are not loaded.
+int64_t HistoryHorizon(const ir::Program& program) {
+  int64_t horizon = 0;
+  for (const ir::Policy& policy : program.policies) {
+    for (const ir::Cap& cap : policy.caps) {
+      switch (cap.period) {
+        case ir::CapPeriod::Rolling:
+          horizon = std::max(horizon, cap.rolling_seconds);
+          break;
+        case ir::CapPeriod::Day:
+          horizon = std::max<int64_t>(horizon, 2 * 86400);
+          break;
+        case ir::CapPeriod::Week:
+          horizon = std::max<int64_t>(horizon, 8 * 86400);
+          break;
+        case ir::CapPeriod::Month:
+          horizon = std::max<int64_t>(horizon, 32 * 86400);
+          break;
+      }
+    }
+  }
+  return horizon;
+}
+
+}  // namespace
+
 Status LoadPolicyLedger(Database& db, State& state) {
   PolicyLedger& ledger = state.policy_ledger();
   // In time order per profile, as caps expect the history.
   Expected<Statement> contacts = db.Prepare(
-      "SELECT profile, at, channel FROM contacts ORDER BY profile, at, rowid");
+      "SELECT profile, at, channel FROM contacts WHERE at >= ?1 "
+      "ORDER BY profile, at, rowid");
   if (!contacts.ok()) return contacts.status();
+  int64_t horizon = HistoryHorizon(state.program());
+  contacts->BindInt(
+      1, horizon == 0 ? INT64_MAX : state.clock().value_or(0) - horizon);
   for (;;) {
     Expected<bool> row = contacts->Step();
     if (!row.ok()) return row.status();
