@@ -38,6 +38,19 @@ std::string Track(const std::string& user, const std::string& event,
   return line.dump() + "\n";
 }
 
+std::string Line(const std::string& user, const std::string& event,
+                 const std::string& id, const std::string& at,
+                 const nlohmann::ordered_json& properties) {
+  nlohmann::ordered_json line;
+  line["type"] = "track";
+  line["event"] = event;
+  line["userId"] = user;
+  line["messageId"] = id;
+  line["timestamp"] = at;
+  line["properties"] = properties;
+  return line.dump() + "\n";
+}
+
 // Each action line, shortened to "kind at channel template [reason]
 // [until]", in output order.
 std::string Summary(const std::string& out) {
@@ -95,6 +108,48 @@ Outcome RunBoth(const std::string& name, const std::string& program,
   }
   CHECK(outputs[0] == outputs[1]);
   return {outputs[0], Summary(outputs[0]), err};
+}
+
+TEST_CASE(
+    "unsubscribes, complaints and hard bounces revoke their channel, "
+    "soft bounces and bad consent lines do not") {
+  std::string program = std::string("module feedback\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  wait 1h
+  send email "thanks"
+  send push "thanks_push"
+}
+)";
+  const std::string at = "2025-03-03T10:30:00Z";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z") +
+      Track("p4", "Order Completed", "o4", "2025-03-03T10:00:00Z") +
+      Track("p5", "Order Completed", "o5", "2025-03-03T10:00:00Z") +
+      Line("p1", "Unsubscribed", "f1", at, nlohmann::ordered_json::object()) +
+      Line("p2", "Spam Reported", "f2", at, {{"channel", "push"}}) +
+      Line("p3", "Message Bounced", "f3", at,
+           {{"channel", "email"}, {"bounce_type", "hard"}}) +
+      Line("p4", "Message Bounced", "f4", at,
+           {{"channel", "email"}, {"bounce_type", "soft"}}) +
+      Line("p5", "Consent Revoked", "f5", at, {{"channel", "fax"}});
+  Outcome outcome =
+      RunBoth("feedback", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-03T11:00:00Z push thanks_push consent\n"
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n");
+  // The line naming no channel it could mean is a dead letter.
+  CHECK(outcome.err.find("1 dead letter") != std::string::npos);
 }
 
 TEST_CASE(
@@ -501,19 +556,6 @@ journey tie_two {
         "send 2025-03-04T10:00:00Z email tie_one\n"
         "suppressed 2025-03-04T10:00:00Z email tie_two cap\n");
   CHECK(outcome.out.find(R"("profile":"p2")") != std::string::npos);
-}
-
-std::string Line(const std::string& user, const std::string& event,
-                 const std::string& id, const std::string& at,
-                 const nlohmann::ordered_json& properties) {
-  nlohmann::ordered_json line;
-  line["type"] = "track";
-  line["event"] = event;
-  line["userId"] = user;
-  line["messageId"] = id;
-  line["timestamp"] = at;
-  line["properties"] = properties;
-  return line.dump() + "\n";
 }
 
 TEST_CASE(
