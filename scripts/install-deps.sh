@@ -7,7 +7,7 @@ packages=(
   cmake ninja-build g++ clang-19 make
   antlr4 libantlr4-runtime-dev uuid-dev
   llvm-19-dev libzstd-dev
-  nlohmann-json3-dev catch2 libsqlite3-dev sqlite3
+  nlohmann-json3-dev catch2 libsqlite3-dev sqlite3 libssl-dev
   libhowardhinnant-date-dev tzdata libcurl4-openssl-dev libsimdjson-dev
   python3
 )

@@ -475,6 +475,23 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
 
 }  // namespace
 
+// Caps read functions of the right types: an Int limit, a Bool condition.
+static std::string VerifyPolicies(const Program& program) {
+  auto returns = [&](int32_t function, Type type) {
+    return function >= 0 &&
+           function < static_cast<int32_t>(program.functions.size()) &&
+           program.functions[function].result == type;
+  };
+  for (const Policy& policy : program.policies) {
+    for (const Cap& cap : policy.caps) {
+      bool valid = returns(cap.limit, Type::Int) &&
+                   (cap.condition == -1 || returns(cap.condition, Type::Bool));
+      if (!valid) return "a cap of policy `" + policy.name + "` is malformed";
+    }
+  }
+  return "";
+}
+
 std::string Verify(const Program& program) {
   if (program.timezone_attribute >= 0) {
     bool valid =
@@ -504,8 +521,12 @@ std::string Verify(const Program& program) {
   for (const Journey& journey : program.journeys) {
     std::string problem = VerifyJourney(program, journey);
     if (!problem.empty()) return problem;
+    if (journey.policy < -1 ||
+        journey.policy >= static_cast<int32_t>(program.policies.size())) {
+      return "journey `" + journey.name + "` names no policy";
+    }
   }
-  return "";
+  return VerifyPolicies(program);
 }
 
 namespace {
@@ -597,6 +618,8 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
       break;
     case StepKind::Send:
       out << " " << step.channel << " " << Quoted(step.template_name);
+      for (const std::string& channel : step.best_of) out << " or " << channel;
+      if (step.override_policy) out << " override";
       break;
     case StepKind::Exit: break;
     case StepKind::WaitFor:
@@ -618,7 +641,9 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
     case StepKind::Webhook: out << " " << Quoted(step.text); break;
   }
   if (!step.priority.empty()) out << " priority " << step.priority;
-  if (!step.category.empty()) out << " category " << step.category;
+  if (step.kind == StepKind::Send && step.category != "marketing") {
+    out << " category " << step.category;
+  }
   if (step.arrived_event >= 0) {
     out << " locals-from event " << step.arrived_event;
   }
@@ -651,6 +676,9 @@ std::string Dump(const Program& program) {
     out << "timezone attribute " << program.timezone_attribute << "\n";
   }
   for (const Field& field : program.profile) DumpField(out, field);
+  if (program.consent_offset >= 0) {
+    out << "consent words @" << program.consent_offset << "\n";
+  }
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "
         << (aggregate.kind == AggregateKind::Count ? "count"
@@ -682,8 +710,10 @@ std::string Dump(const Program& program) {
     }
     out << "  }\n";
   }
+  for (const Policy& policy : program.policies) out << DumpPolicy(policy);
   for (const Journey& journey : program.journeys) {
     out << "journey " << journey.name;
+    if (journey.policy >= 0) out << " policy " << journey.policy;
     switch (journey.trigger_kind) {
       case TriggerKind::Event:
         out << " on event " << journey.trigger_event;

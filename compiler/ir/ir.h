@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/policy.h"
+
 namespace parcours::ir {
 
 // Value types. `Money` and `String` take two words, every other type one.
@@ -124,6 +126,9 @@ struct Field {
   // An enum is an Int holding the index of its value in this list, which
   // is never empty for an enum; decoders read and dumps write the names.
   std::vector<std::string> enum_values;
+  // A `channel` value, held as a String: the decoder accepts only the
+  // channel names (ir::ConsentChannels()).
+  bool channel = false;
 };
 
 struct EventType {
@@ -252,8 +257,13 @@ struct Step {
   int32_t attribute = -1;         // Set: index into Program::profile
   std::vector<StepValue> values;  // Send, Webhook: payload; Set; Emit
   std::vector<SplitArm> arms;     // Split
-  std::string priority;           // Send: empty when not written
-  std::string category;           // Send: empty means "marketing"
+  // Send: the pressure policy's view of the message (docs/policy.md).
+  // `best_of` lists the channels of `send best of [...]`, else is empty.
+  std::vector<std::string> best_of;
+  std::string category = "marketing";
+  std::string priority;   // Send: as written; empty when not written
+  int32_t priority_rank = 1;  // index into sema::KnownPriorities(): normal
+  bool override_policy = false;
   std::string system;             // Task
   std::string text;               // Task: summary; Webhook: name
   std::string team;               // Task
@@ -301,6 +311,7 @@ struct Journey {
   // The instance keeps its trigger event's record as its locals; -1 (no
   // locals) for a segment trigger.
   int32_t locals_event = 0;
+  int32_t policy = -1;  // index into Program::policies; -1: none
 };
 
 struct Program {
@@ -312,6 +323,11 @@ struct Program {
   std::vector<Aggregate> aggregates;
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
+  std::vector<Policy> policies;
+  // First of the hidden Bool words `consent(channel)` reads, one per
+  // channel of ConsentChannels(), kept by the runtime from its consent
+  // ledger; -1 when no expression reads consent.
+  int32_t consent_offset = -1;
   int32_t profile_words = 0;  // attributes + aggregates + segments
   // The profile attribute of type `tz` that local times are read in, or -1
   // for none (then every recipient is in UTC).

@@ -26,6 +26,7 @@ ir::Type IrType(TypeKind kind) {
     case TypeKind::Duration: return ir::Type::Duration;
     case TypeKind::Time: return ir::Type::Time;
     case TypeKind::String:
+    case TypeKind::Channel:
     case TypeKind::Tz: return ir::Type::String;
     case TypeKind::Percent: return ir::Type::Decimal;
     default: break;
@@ -50,6 +51,7 @@ ir::Field LayOut(const sema::CheckedProgram& program,
   laid.offset = *words;
   *words += ir::WordCount(laid.type);
   if (laid.optional) laid.presence_offset = (*words)++;
+  laid.channel = field.type.kind == TypeKind::Channel;
   return laid;
 }
 
@@ -137,6 +139,9 @@ class Lowerer {
       lowered.offset = segment_offsets_[program_.segments.size()];
       program_.segments.push_back(lowered);
     }
+    for (const sema::PolicyInfo& policy : checked_.policies) {
+      program_.policies.push_back(LowerPolicy(policy));
+    }
     for (const sema::JourneyInfo& journey : checked_.journeys) {
       // A journey with no trigger can never be entered (W0301 says so);
       // there is nothing to run.
@@ -195,6 +200,10 @@ class Lowerer {
     for (size_t i = 0; i < checked_.segments.size(); ++i) {
       segment_offsets_.push_back(words++);
     }
+    if (ReadsConsent()) {
+      program_.consent_offset = words;
+      words += static_cast<int32_t>(ir::ConsentChannels().size());
+    }
     program_.profile_words = words;
   }
 
@@ -217,6 +226,7 @@ class Lowerer {
       }
     }
     lowered.exit_events = journey.exit_events;
+    lowered.policy = journey.policy;
     journey_event_ = journey.trigger_event;
     current_event_ = journey.trigger_event;
     locals_event_ = journey.trigger_event;
@@ -470,7 +480,10 @@ class Lowerer {
         lowered.kind = ir::StepKind::WaitUntil;
         lowered.clock_seconds = step.clock;
         break;
-      case syntax::StepKind::Send: LowerSend(step, lowered); break;
+      case syntax::StepKind::Send:
+        LowerSend(step, lowered);
+        LowerSendPolicy(step, lowered);
+        break;
       case syntax::StepKind::If:
         lowered.kind = ir::StepKind::If;
         lowered.condition = LowerFunction(
@@ -530,6 +543,127 @@ class Lowerer {
     lowered.name = step_names_.at(&step);
     journey_->steps.push_back(lowered);
     return static_cast<int32_t>(journey_->steps.size() - 1);
+  }
+
+  // Whether any expression calls `consent(...)`, which reads hidden
+  // profile words the runtime keeps from its consent ledger.
+  bool ReadsConsent() const {
+    for (const auto& [expr, info] : checked_.exprs) {
+      if (info.ref == RefKind::Builtin && expr->text == "consent") return true;
+    }
+    return false;
+  }
+
+  // `consent(sms)`: CheckRunnable lets only a channel name through.
+  int32_t LowerConsent(const Expr& call) {
+    const std::string& channel = call.arguments[0].value->text;
+    const auto& channels = ir::ConsentChannels();
+    auto found = std::find(channels.begin(), channels.end(), channel);
+    ir::Inst inst{ir::Op::Load, ir::Type::Bool, ir::Type::Bool};
+    inst.base = ir::Base::Profile;
+    inst.imm = program_.consent_offset + (found - channels.begin());
+    return Emit(inst);
+  }
+
+  // Pressure policies; compiler/ir/policy.h describes the tables.
+  ir::Policy LowerPolicy(const sema::PolicyInfo& policy) {
+    ir::Policy lowered;
+    lowered.name = policy.name;
+    std::string prefix = "policy." + policy.name + ".";
+    for (const syntax::PolicyRule& rule : policy.decl->rules) {
+      ir::RuleSource source{rule.span.file, rule.span.line,
+                            "line " + std::to_string(rule.span.line), ""};
+      using RuleKind = syntax::PolicyRule::Kind;
+      switch (rule.kind) {
+        case RuleKind::Cap: {
+          ir::Cap cap;
+          std::string name =
+              prefix + "cap" + std::to_string(lowered.caps.size() + 1);
+          cap.limit = LowerFunction(name + ".limit", *rule.value);
+          if (rule.condition) {
+            cap.condition = LowerFunction(name + ".when", *rule.condition);
+          }
+          cap.period = CapPeriodOf(rule);
+          cap.rolling_seconds = rule.period_seconds;
+          for (const syntax::Name& channel : rule.names) {
+            cap.channels.push_back(channel.text);
+          }
+          cap.across = rule.across;
+          cap.source = source;
+          lowered.caps.push_back(std::move(cap));
+          break;
+        }
+        case RuleKind::Priority:
+          for (const syntax::Name& channel : rule.names) {
+            lowered.priority.push_back(channel.text);
+          }
+          lowered.priority_source = source;
+          break;
+        case RuleKind::Quiet:
+          lowered.quiet.push_back(LowerQuiet(rule));
+          lowered.quiet.back().source = source;
+          break;
+        case RuleKind::Exempt:
+          for (const syntax::Name& category : rule.names) {
+            lowered.exempt.push_back(category.text);
+          }
+          break;
+        case RuleKind::Capped:
+          lowered.when_capped =
+              rule.action.text == "defer"      ? ir::CappedAction::Defer
+              : rule.action.text == "fallback" ? ir::CappedAction::Fallback
+                                               : ir::CappedAction::Drop;
+          if (rule.value) lowered.defer_within = rule.value->int_value;
+          lowered.capped_source = source;
+          break;
+        case RuleKind::Prefer:
+          // `prefer profile.attr`: CheckRunnable lets only that through.
+          lowered.prefer_attribute = checked_.Info(*rule.value).index;
+          break;
+      }
+    }
+    return lowered;
+  }
+
+  static ir::CapPeriod CapPeriodOf(const syntax::PolicyRule& rule) {
+    if (rule.period_seconds > 0) return ir::CapPeriod::Rolling;
+    if (rule.period.text == "day") return ir::CapPeriod::Day;
+    if (rule.period.text == "month") return ir::CapPeriod::Month;
+    return ir::CapPeriod::Week;
+  }
+
+  static ir::Quiet LowerQuiet(const syntax::PolicyRule& rule) {
+    ir::Quiet quiet;
+    quiet.weekly = rule.from.day.has_value();
+    auto seconds = [&](const syntax::TimeOfWeek& time) {
+      if (!time.day) return time.seconds;
+      const auto& days = sema::Weekdays();
+      auto day = std::find(days.begin(), days.end(), time.day->text);
+      return (day - days.begin()) * 86400 + time.seconds;
+    };
+    quiet.from = seconds(rule.from);
+    quiet.to = seconds(rule.to);
+    for (const syntax::Name& channel : rule.names) {
+      quiet.channels.push_back(channel.text);
+    }
+    return quiet;
+  }
+
+  static void LowerSendPolicy(const syntax::Step& step, ir::Step& lowered) {
+    if (step.best_of) {
+      for (const syntax::Name& channel : step.channels) {
+        lowered.best_of.push_back(channel.text);
+      }
+    }
+    if (step.category) lowered.category = step.category->text;
+    if (step.priority) {
+      const auto& priorities = sema::KnownPriorities();
+      auto found =
+          std::find(priorities.begin(), priorities.end(), step.priority->text);
+      lowered.priority_rank =
+          static_cast<int32_t>(found - priorities.begin());
+    }
+    lowered.override_policy = step.override_policy;
   }
 
   // `to_decimal`: an int value written where a decimal goes.
@@ -683,8 +817,20 @@ class Lowerer {
         assert(false && "`none` is lowered by its comparison");
         return -1;
       case ExprKind::Name:
+        // A channel is its name, as a string.
+        if (info.ref == RefKind::ChannelValue) {
+          ir::Inst inst{ir::Op::ConstString, ir::Type::String,
+                        ir::Type::String};
+          inst.imm = InternString(expr.text);
+          return Emit(inst);
+        }
+        [[fallthrough]];
       case ExprKind::Field:
-      case ExprKind::Call: return LowerReference(expr, info);
+      case ExprKind::Call:
+        if (info.ref == RefKind::Builtin && expr.text == "consent") {
+          return LowerConsent(expr);
+        }
+        return LowerReference(expr, info);
       case ExprKind::Unary: {
         int32_t operand = LowerExpr(*expr.operands[0]);
         ir::Op op =

@@ -31,7 +31,7 @@ class RunnabilityCheck {
       CheckExpr(*segment.decl->predicate);
     }
     for (const sema::PolicyInfo& policy : program_.policies) {
-      Report(policy.decl->name.span, "pressure policies (`policy`)");
+      CheckPolicy(*policy.decl);
     }
     for (const sema::ProgramInfo& loyalty : program_.programs) {
       Report(loyalty.decl->name.span, "loyalty programs (`program`)");
@@ -60,7 +60,8 @@ class RunnabilityCheck {
     static const TypeKind kRunnable[] = {
         TypeKind::Bool,   TypeKind::Int,      TypeKind::Decimal,
         TypeKind::Money,  TypeKind::Duration, TypeKind::Time,
-        TypeKind::String, TypeKind::Tz,       TypeKind::Enum};
+        TypeKind::String, TypeKind::Tz,       TypeKind::Enum,
+        TypeKind::Channel};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -78,11 +79,7 @@ class RunnabilityCheck {
       case ExprKind::In: return CheckIn(expr);
       case ExprKind::List: return Report(expr.span, "lists");
       case ExprKind::Record: return Report(expr.span, "record literals");
-      case ExprKind::Name:
-        if (info.ref == sema::RefKind::ChannelValue) {
-          return Report(expr.span, "channel values");
-        }
-        return;
+      case ExprKind::Name: return;  // enum and channel values run too
       case ExprKind::Field:
         if (info.ref != sema::RefKind::RecordField) return;
         if (!IsLastField(expr)) {
@@ -122,7 +119,7 @@ class RunnabilityCheck {
     bool since = expr.text == "days_since" || expr.text == "hours_since" ||
                  expr.text == "minutes_since";
     if (!since) {
-      return Report(expr.span, "`consent`, `balance` and `distance_km` calls");
+      return Report(expr.span, "`balance` and `distance_km` calls");
     }
     const Expr& argument = *expr.arguments[0].value;
     if (program_.Info(argument).type.kind == TypeKind::Date) {
@@ -149,6 +146,13 @@ class RunnabilityCheck {
   }
 
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
+    if (info.ref == sema::RefKind::Builtin && expr.text == "consent") {
+      const sema::ExprInfo& argument = program_.Info(*expr.arguments[0].value);
+      if (argument.ref != sema::RefKind::ChannelValue) {
+        Report(expr.span, "`consent` of a channel other than a name");
+      }
+      return;
+    }
     if (info.ref == sema::RefKind::Builtin) return CheckSince(expr);
     if (info.ref != sema::RefKind::Aggregate) return;
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
@@ -159,6 +163,26 @@ class RunnabilityCheck {
       return Report(expr.span,
                     "windows in calendar units (`within 3 months`; "
                     "write `within 90d`)");
+    }
+  }
+
+  void CheckPolicy(const syntax::PolicyDecl& policy) {
+    using RuleKind = syntax::PolicyRule::Kind;
+    for (const syntax::PolicyRule& rule : policy.rules) {
+      if (rule.kind == RuleKind::Prefer &&
+          program_.Info(*rule.value).ref != sema::RefKind::ProfileField) {
+        Report(rule.span, "`prefer` of anything but a profile attribute");
+      }
+      if (rule.kind == RuleKind::Cap) {
+        CheckExpr(*rule.value);
+        if (rule.condition) CheckExpr(*rule.condition);
+      }
+      // A deferral limit is counted in exact seconds; `2 days` would need
+      // the recipient's calendar.
+      if (rule.kind == RuleKind::Capped && rule.value &&
+          rule.value->kind != ExprKind::Duration) {
+        Report(rule.value->span, "calendar lengths in `defer within`");
+      }
     }
   }
 
@@ -184,7 +208,6 @@ class RunnabilityCheck {
     for (const auto& goal : journey.goals) {
       if (goal.within) CheckLength(*goal.within);
     }
-    if (journey.policy) Report(journey.policy->span, "journey policies");
     CheckSteps(journey.steps);
   }
 
@@ -247,12 +270,10 @@ class RunnabilityCheck {
         for (const syntax::SplitArm& arm : step.arms) CheckSteps(arm.steps);
         return;
       case syntax::StepKind::Send:
-        if (step.best_of) Report(step.span, "`send best of`");
         if (step.payload) {
           CheckRecordValues(*step.payload,
                             "message payloads other than a record literal");
         }
-        if (step.override_policy) Report(step.span, "`override`");
         return;
       case syntax::StepKind::Webhook:
         if (step.payload) {

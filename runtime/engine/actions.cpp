@@ -57,7 +57,8 @@ std::string Finish(const Line& line) {
 
 Line StartMessage(const char* kind, const SendAction& send) {
   Line line = Start(kind, send);
-  line["channel"] = send.step->channel;
+  line["channel"] = send.channel.empty() ? std::string_view(send.step->channel)
+                                         : send.channel;
   line["template"] = send.step->template_name;
   AddOrigin(line, send);
   return line;
@@ -67,10 +68,15 @@ Line StartMessage(const char* kind, const SendAction& send) {
 
 std::string FormatSendLine(const SendAction& send) {
   Line line = StartMessage("send", send);
-  const std::string& category = send.step->category;
-  line["category"] = category.empty() ? "marketing" : category;
+  line["category"] = send.step->category;
   if (!send.step->priority.empty()) line["priority"] = send.step->priority;
   line["payload"] = send.payload;
+  if (!send.unsubscribe_url.empty()) {
+    // RFC 8058 one-click unsubscribe.
+    line["payload"]["headers"] = {
+        {"List-Unsubscribe", "<" + std::string(send.unsubscribe_url) + ">"},
+        {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+  }
   if (send.late) line["late"] = true;
   return Finish(line);
 }

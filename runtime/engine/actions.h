@@ -41,6 +41,10 @@ struct SendAction {
   const ir::Step* step = nullptr;
   nlohmann::ordered_json payload = nlohmann::ordered_json::object();
   bool late = false;  // a send whose wait fell due while no process ran
+  // The channel chosen (`send best of`, a fallback); empty: the step's.
+  std::string_view channel;
+  // An email's one-click unsubscribe link; empty: no headers.
+  std::string_view unsubscribe_url;
 };
 
 // Every line is compact JSON, keys in the order shown, times in UTC with

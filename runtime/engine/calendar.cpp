@@ -118,4 +118,61 @@ int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
   return kNever;
 }
 
+int64_t StartOfLocalPeriod(int64_t time, CalendarUnit unit,
+                           const std::string& zone_name) {
+  const date::time_zone* zone = FindZone(zone_name);
+  date::local_days day = date::floor<date::days>(ToLocal(time, zone));
+  switch (unit) {
+    case CalendarUnit::Day: break;
+    case CalendarUnit::Week: {
+      // `weekday::iso_encoding` counts Monday as 1 and Sunday as 7.
+      unsigned from_monday = date::weekday{day}.iso_encoding() - 1;
+      day -= date::days{from_monday};
+      break;
+    }
+    case CalendarUnit::Month:
+    case CalendarUnit::Year: {
+      date::year_month_day ymd{day};
+      date::month month =
+          unit == CalendarUnit::Month ? ymd.month() : date::January;
+      day = date::local_days{ymd.year() / month / 1};
+      break;
+    }
+  }
+  return ToInstant(day + Seconds{0}, zone);
+}
+
+int64_t LocalSecondOfDay(int64_t time, const std::string& zone_name) {
+  LocalSeconds local = ToLocal(time, FindZone(zone_name));
+  return (local - date::floor<date::days>(local)).count();
+}
+
+int64_t LocalSecondOfWeek(int64_t time, const std::string& zone_name) {
+  LocalSeconds local = ToLocal(time, FindZone(zone_name));
+  date::local_days day = date::floor<date::days>(local);
+  int64_t from_monday = date::weekday{day}.iso_encoding() - 1;
+  return from_monday * 86400 + (local - day).count();
+}
+
+int64_t NextLocalWeekTime(int64_t time, int64_t second_of_week,
+                          const std::string& zone_name) {
+  if (time >= kLastInstant) return kNever;
+  const date::time_zone* zone = FindZone(zone_name);
+  LocalSeconds local = ToLocal(time, zone);
+  date::local_days day = date::floor<date::days>(local);
+  date::local_days monday =
+      day - date::days{date::weekday{day}.iso_encoding() - 1};
+
+  // This week's occurrence if it is still to come, else next week's; as
+  // in NextLocalTime, a skipped time can land before `time` only in the
+  // week of the change.
+  for (int week = 0; week < 3; ++week) {
+    LocalSeconds candidate =
+        monday + date::days{7 * week} + Seconds{second_of_week};
+    int64_t instant = ToInstant(candidate, zone);
+    if (instant >= time) return instant > kLastInstant ? kNever : instant;
+  }
+  return kNever;
+}
+
 }  // namespace parcours::engine

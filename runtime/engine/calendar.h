@@ -33,6 +33,23 @@ int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
 int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
                       const std::string& zone);
 
+// The start of the calendar day, week (Monday 00:00) or month holding
+// `time` on the wall clock of `zone`; a midnight that a daylight-saving
+// change skips starts at the first instant after the gap. `Year` starts
+// on January 1st.
+int64_t StartOfLocalPeriod(int64_t time, CalendarUnit unit,
+                           const std::string& zone);
+
+// Seconds since midnight (0 to 86399) and since Monday 00:00 (0 to
+// 604799) on the wall clock of `zone` at `time`.
+int64_t LocalSecondOfDay(int64_t time, const std::string& zone);
+int64_t LocalSecondOfWeek(int64_t time, const std::string& zone);
+
+// The first instant at or after `time` whose wall-clock time in `zone` is
+// `second_of_week` after Monday 00:00, with the rules of `NextLocalTime`.
+int64_t NextLocalWeekTime(int64_t time, int64_t second_of_week,
+                          const std::string& zone);
+
 // A wake time that never comes.
 inline constexpr int64_t kNever = INT64_MAX;
 

@@ -12,6 +12,9 @@
 #include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
 #include "runtime/store/history.h"
+#include "runtime/policy/consent.h"
+#include "runtime/policy/gate.h"
+#include "runtime/policy/lines.h"
 
 namespace parcours::engine {
 
@@ -112,6 +115,21 @@ void Engine::AdvanceClock(int64_t time) {
     // that the step reads windows as they are at its wake time.
     std::optional<int64_t> recheck = state_.FirstRecheck();
     std::optional<store::TimerKey> due = state_.FirstTimer();
+
+    // Messages reached at one instant (by its re-checks and timers) are
+    // decided together once the instant's work is done.
+    std::optional<int64_t> upcoming;
+    if (recheck && *recheck <= target) upcoming = *recheck;
+    if (due && due->wake_at <= target &&
+        (!upcoming || due->wake_at < *upcoming)) {
+      upcoming = due->wake_at;
+    }
+    if (!pending_sends_.empty() &&
+        (!upcoming || *upcoming != pending_sends_.front().time)) {
+      DecidePendingSends();
+      continue;  // deciding may have set new timers
+    }
+
     if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
       state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
       Recheck(state_.PopFirstRecheck());
@@ -135,9 +153,11 @@ void Engine::AdvanceClock(int64_t time) {
       EndInstance(*woken.profile, woken.journey, exit_reason, "engine");
       continue;
     }
-    // A `wait for` whose time ran out goes on with its `else` block.
-    int32_t next =
-        wait.kind == ir::StepKind::WaitFor ? wait.else_next : wait.next;
+    // A `wait for` whose time ran out goes on with its `else` block; a
+    // deferred message waits at its own Send step, which is tried again.
+    int32_t next = wait.kind == ir::StepKind::WaitFor ? wait.else_next
+                   : wait.kind == ir::StepKind::Send  ? instance->step
+                                                      : wait.next;
     firing_late_ = late_before_ && due->wake_at < *late_before_;
     RunInstance(*woken.profile, woken.journey, next, due->wake_at);
     firing_late_ = false;
@@ -185,12 +205,21 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   // A new profile starts with every segment computed from its defaults;
   // afterwards an event recomputes only the segments it can change.
   if (is_new) RecomputeSegments(profile, all_segments_);
+  // Consent first: a message the same line leads to is judged by it.
+  if (!event.consent.empty()) {
+    policy::RecordConsent(program_, state_, profile, event, Now());
+    RecomputeSegments(profile, all_segments_);
+  }
   if (event.kind == ingest::EventKind::Identify) {
     ApplyIdentify(profile, event);
-  } else {
+  } else if (event.event_type >= 0) {
     ApplyTrack(profile, event);
+  } else {
+    TriggerSegmentJourneys(profile);  // a consent event only
   }
+  DecidePendingSends();
   Settle(profile);
+  DecidePendingSends();
 
   ScheduleNextChange(profile);
   state_.AddProcessed(event.key, true);
@@ -346,10 +375,9 @@ void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {
   for (int32_t journey : exited_by_[event_type]) {
     store::Instance* instance = state_.FindInstance(profile, journey);
     if (instance == nullptr) continue;
-    Log(profile, journey, instance->step,
-        "exited on `" + program_.events[event_type].name + "`");
-    state_.RemoveInstance(profile, journey);
-    ++counters_.exits;
+    EndInstance(profile, journey,
+                "exited on `" + program_.events[event_type].name + "`",
+                "engine");
   }
 }
 
@@ -388,6 +416,13 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
     const ir::Step& current = definition.steps[step];
     switch (current.kind) {
       case ir::StepKind::Send:
+        if (definition.policy >= 0) {
+          // Waits at the step for the instant's other messages.
+          instance->step = step;
+          pending_sends_.push_back(
+              {&profile, journey, step, time, firing_late_});
+          return;
+        }
         EmitSend(profile, journey, *instance, step, time);
         step = current.next;
         continue;
@@ -438,6 +473,63 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
   state_.RemoveInstance(profile, journey);
 }
 
+void Engine::DecidePendingSends() {
+  // Deciding a message may run its journey on to another send at the same
+  // instant, which joins the next round.
+  while (!pending_sends_.empty()) {
+    std::vector<PendingSend> round = std::move(pending_sends_);
+    pending_sends_.clear();
+    // Profiles keep the order they reached their sends in; within one,
+    // higher priority first, then journey and step in source order.
+    std::vector<const store::Profile*> profiles;
+    auto rank = [&](const PendingSend& pending) {
+      auto found = std::find(profiles.begin(), profiles.end(), pending.profile);
+      if (found == profiles.end()) {
+        profiles.push_back(pending.profile);
+        return profiles.size() - 1;
+      }
+      return static_cast<size_t>(found - profiles.begin());
+    };
+    std::vector<std::pair<size_t, PendingSend>> ranked;
+    for (const PendingSend& pending : round) {
+      ranked.emplace_back(rank(pending), pending);
+    }
+    auto priority = [&](const PendingSend& pending) {
+      return program_.journeys[pending.journey]
+          .steps[pending.step]
+          .priority_rank;
+    };
+    std::stable_sort(ranked.begin(), ranked.end(),
+                     [&](const auto& a, const auto& b) {
+                       if (a.first != b.first) return a.first < b.first;
+                       if (priority(a.second) != priority(b.second)) {
+                         return priority(a.second) > priority(b.second);
+                       }
+                       if (a.second.journey != b.second.journey) {
+                         return a.second.journey < b.second.journey;
+                       }
+                       return a.second.step < b.second.step;
+                     });
+    round.clear();
+    for (const auto& [profile_rank, pending] : ranked) round.push_back(pending);
+    for (const PendingSend& pending : round) {
+      store::Instance* instance =
+          state_.FindInstance(*pending.profile, pending.journey);
+      if (instance == nullptr || instance->step != pending.step) continue;
+      firing_late_ = pending.late;
+      bool decided = EmitSend(*pending.profile, pending.journey, *instance,
+                              pending.step, pending.time);
+      firing_late_ = false;
+      if (!decided) continue;  // deferred: its timer brings it back
+      const ir::Step& sent =
+          program_.journeys[pending.journey].steps[pending.step];
+      RunInstance(*pending.profile, pending.journey, sent.next, pending.time);
+      // What the rest of the run emitted or flipped is this profile's.
+      Settle(*pending.profile);
+    }
+  }
+}
+
 std::string Engine::TimeZone(const store::Profile& profile) const {
   // No `tz` attribute, or none set for this profile: UTC.
   if (program_.timezone_attribute < 0) return "";
@@ -449,13 +541,50 @@ std::string Engine::TimeZone(const store::Profile& profile) const {
   return std::string(profile.record.GetString(field.offset));
 }
 
-void Engine::EmitSend(const store::Profile& profile, int32_t journey,
+bool Engine::EmitSend(store::Profile& profile, int32_t journey,
                       const store::Instance& instance, int32_t step,
                       int64_t time) {
   const ir::Journey& definition = program_.journeys[journey];
   std::string id = ActionId(program_.module, profile.id, definition.name,
                             instance.seq, StepKey(definition.steps[step]));
+  // A holdout contact goes through the journey but hears nothing, and
+  // takes no slot under any cap.
+  if (IsHeldOut(profile.id, definition)) {
+    SendAction held;
+    held.id = id;
+    held.at = time;
+    held.profile = profile.id;
+    held.journey = definition.name;
+    held.step = &definition.steps[step];
+    std::string detail = "holdout " +
+                         common::FormatScaled(definition.holdout, 6) +
+                         "% of journey `" + definition.name + "`";
+    state_.Emit(id, FormatSuppressedLine(held, "holdout", detail));
+    ++counters_.held;
+    return true;
+  }
+
+  policy::Decision decision =
+      policy::DecideAndRecord(program_, evaluator_, state_, profile, definition,
+                              definition.steps[step], time, TimeZone(profile));
+  if (decision.verdict != policy::Verdict::Send) {
+    std::string held_id = policy::HeldLineId(id, decision, time);
+    policy::HeldMessage held{held_id, time, profile.id, definition.name,
+                             &definition.steps[step]};
+    state_.Emit(held_id, policy::FormatHeldLine(held, decision));
+    ++counters_.held;
+    if (decision.verdict == policy::Verdict::Suppress) return true;
+    state_.Schedule(profile, journey, step, decision.until);
+    return false;
+  }
+
   SendAction send;
+  send.channel = decision.channel;
+  std::string unsubscribe_url;
+  if (decision.channel == "email" && !unsubscribe_.base_url.empty()) {
+    unsubscribe_url = policy::UnsubscribeUrl(unsubscribe_, profile.id);
+    send.unsubscribe_url = unsubscribe_url;
+  }
   send.id = id;
   send.at = time;
   send.profile = profile.id;
@@ -463,16 +592,9 @@ void Engine::EmitSend(const store::Profile& profile, int32_t journey,
   send.step = &definition.steps[step];
   send.payload = Payload(profile, instance, definition.steps[step], time);
   send.late = firing_late_;
-  // A holdout contact goes through the journey but hears nothing.
-  if (IsHeldOut(profile.id, definition)) {
-    std::string detail = "holdout " +
-                         common::FormatScaled(definition.holdout, 6) +
-                         "% of journey `" + definition.name + "`";
-    state_.Emit(id, FormatSuppressedLine(send, "holdout", detail));
-  } else {
-    state_.Emit(id, FormatSendLine(send));
-  }
+  state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
+  return true;
 }
 
 void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,

@@ -15,12 +15,14 @@
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
 #include "runtime/ingest/decoder.h"
+#include "runtime/policy/unsubscribe.h"
 #include "runtime/store/state.h"
 
 namespace parcours::engine {
 
 struct EngineCounters {
-  int64_t sends = 0;  // action lines of every kind
+  int64_t sends = 0;  // send lines
+  int64_t held = 0;   // suppressed and deferred lines
   int64_t timers_fired = 0;
   int64_t entries = 0;
   int64_t exits = 0;
@@ -53,6 +55,10 @@ class Engine {
   // Timers due before `time` that fire from now on fell due while no
   // process ran (live mode, at a restart): their actions say `"late":true`.
   void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
+  // Email sends carry one-click unsubscribe headers built from `links`.
+  void set_unsubscribe(policy::UnsubscribeLinks links) {
+    unsubscribe_ = std::move(links);
+  }
 
  private:
   void ApplyIdentify(store::Profile& profile,
@@ -101,10 +107,26 @@ class Engine {
   // ends.
   void RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                    int64_t time);
-  void EmitSend(const store::Profile& profile, int32_t journey,
+  // Sends, suppresses or defers the message of a Send step as the
+  // journey's pressure policy decides (runtime/policy/); returns false when
+  // deferred, the instance then waiting at the step.
+  bool EmitSend(store::Profile& profile, int32_t journey,
                 const store::Instance& instance, int32_t step, int64_t time);
   void Log(const store::Profile& profile, int32_t journey, int32_t step,
            std::string message);
+
+  // Messages under a policy reached at one instant compete for its slots:
+  // they wait here until the instant's work is done, then are decided in
+  // order of priority, journey and step (docs/policy.md, "Arbitration").
+  struct PendingSend {
+    store::Profile* profile;
+    int32_t journey;
+    int32_t step;
+    int64_t time;
+    bool late;  // reached by a timer that fell due while no process ran
+  };
+  std::vector<PendingSend> pending_sends_;
+  void DecidePendingSends();
 
   int64_t Now() const;
 
@@ -166,6 +188,7 @@ class Engine {
   EngineCounters counters_;
   std::optional<int64_t> late_before_;
   bool firing_late_ = false;
+  policy::UnsubscribeLinks unsubscribe_;
 
   // By event type: the journeys it starts and the journeys it ends, each
   // in declaration order.

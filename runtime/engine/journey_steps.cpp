@@ -7,6 +7,8 @@
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "runtime/engine/engine.h"
+#include "runtime/policy/gate.h"
+#include "runtime/policy/lines.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::engine {
@@ -73,6 +75,23 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   const ir::Journey& definition = program_.journeys[journey];
   store::Instance* instance = state_.FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "ending a missing instance");
+
+  // A message the policy deferred waits at its Send step: leaving drops it,
+  // with a line that says why.
+  if (instance->step >= 0 &&
+      definition.steps[instance->step].kind == ir::StepKind::Send) {
+    const ir::Step& waiting = definition.steps[instance->step];
+    policy::Decision dropped = policy::DropDeferred(
+        state_, profile, definition, waiting, Now(), message);
+    std::string id = policy::HeldLineId(
+        ActionId(program_.module, profile.id, definition.name, instance->seq,
+                 StepKey(waiting)),
+        dropped, Now());
+    state_.Emit(id, policy::FormatHeldLine(
+                        {id, Now(), profile.id, definition.name, &waiting},
+                        dropped));
+    ++counters_.held;
+  }
 
   store::LogRow row;
   row.at = Now();

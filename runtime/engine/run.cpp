@@ -105,7 +105,9 @@ class Runner {
         state_(program),
         engine_(program, evaluator, state_),
         decoder_(program),
-        dead_letters_(DeadLetterPath(options, state_path_)) {}
+        dead_letters_(DeadLetterPath(options, state_path_)) {
+    engine_.set_unsubscribe({options.unsubscribe_url, options.unsubscribe_key});
+  }
 
   Status Start() {
     auto store = store::Store::Open(state_path_);
@@ -469,7 +471,8 @@ class Runner {
  public:
   RunSummary Summarize() {
     RunSummary summary = summary_;
-    summary.sends = engine_.counters().sends;
+    // Every line is an action: sends, and what policies held back.
+    summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();

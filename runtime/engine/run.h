@@ -91,6 +91,10 @@ struct RunOptions {
   // a flag a signal handler sets to end the run cleanly.
   std::function<int64_t()> now;
   const volatile std::sig_atomic_t* stop = nullptr;
+  // One-click unsubscribe headers on email sends (runtime/policy/
+  // unsubscribe.h); an empty URL adds none.
+  std::string unsubscribe_url;
+  std::string unsubscribe_key;
 };
 
 struct RunSummary {

@@ -1,5 +1,7 @@
 #include "runtime/ingest/decoder.h"
 
+#include <algorithm>
+
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
@@ -106,6 +108,12 @@ std::string DecodeInto(const JsonValue& container, const JsonValue& value,
   TypedValue typed;
   std::string problem = DecodeFieldValue(value, field, typed);
   if (!problem.empty()) return name + " " + problem;
+  const auto& channels = ir::ConsentChannels();
+  if (field.channel && std::find(channels.begin(), channels.end(),
+                                 value.text) == channels.end()) {
+    return name + " takes a channel (email, inapp, push or sms), not " +
+           Quote(value.text);
+  }
 
   int64_t currency = 0;
   if (field.type == ir::Type::Money) {
@@ -242,22 +250,28 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
   // input: streams carry many kinds of events, and a program reacts to
   // some of them.
   auto found = events_by_wire_name_.find(name->text);
-  if (found == events_by_wire_name_.end()) {
+  bool consent = IsConsentEvent(name->text);
+  if (found == events_by_wire_name_.end() && !consent) {
     result.outcome = LineOutcome::Ignored;
     return "";
   }
 
   DecodedEvent& event = result.event;
-  event.event_type = found->second;
-  const ir::EventType& type = program_.events[event.event_type];
-  event.record = common::Record(type.record_words);
-
   std::string problem;
   const JsonValue* properties = ObjectMember(root, "properties", problem);
   if (!problem.empty()) return problem;
   JsonValue empty;
   empty.kind = Kind::Object;
   if (properties == nullptr) properties = &empty;
+  if (consent) {
+    event.consent = ConsentFromTrack(name->text, *properties, &problem);
+    if (!problem.empty()) return problem;
+  }
+  if (found == events_by_wire_name_.end()) return "";
+
+  event.event_type = found->second;
+  const ir::EventType& type = program_.events[event.event_type];
+  event.record = common::Record(type.record_words);
 
   for (const ir::Field& field : type.fields) {
     std::string label =
@@ -282,6 +296,8 @@ std::string Decoder::DecodeIdentify(const JsonValue& root,
   const JsonValue* traits = ObjectMember(root, "traits", problem);
   if (!problem.empty()) return problem;
   if (traits == nullptr) return "";
+  event.consent = ConsentFromTraits(*traits, &problem);
+  if (!problem.empty()) return problem;
 
   // Traits the program does not declare are someone else's data; they are
   // skipped, not refused.

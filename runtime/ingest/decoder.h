@@ -16,6 +16,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
+#include "runtime/ingest/consent_events.h"
 #include "runtime/ingest/json_value.h"
 
 namespace parcours::ingest {
@@ -47,6 +48,10 @@ struct DecodedEvent {
   common::Record traits;
   std::vector<int32_t> trait_attributes;
 
+  // Consent changes the line makes (runtime/ingest/consent_events.h). A
+  // consent event the program does not declare still counts as an event,
+  // with `event_type` -1.
+  std::vector<ConsentChange> consent;
   // The time the engine's clock follows: arrival when known, else the
   // event's own time.
   int64_t ClockTime() const { return received_at.value_or(timestamp); }

@@ -217,6 +217,7 @@ void State::ClearChanges() {
   new_processed_.clear();
   new_dead_lettered_.clear();
   log_.clear();
+  policy_ledger_.ClearChanges();
   for (OutboxRow& row : outbox_) undelivered_.push_back(std::move(row));
   outbox_.clear();
 }

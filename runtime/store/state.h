@@ -18,6 +18,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
+#include "runtime/store/policy_ledger.h"
 
 namespace parcours::store {
 
@@ -210,6 +211,10 @@ class State {
   int64_t delivered_through() const { return delivered_through_; }
   void set_delivered_through(int64_t seq) { delivered_through_ = seq; }
 
+  // Contact history, deferrals and decisions of pressure policies.
+  PolicyLedger& policy_ledger() { return policy_ledger_; }
+  const PolicyLedger& policy_ledger() const { return policy_ledger_; }
+
   // --- Changes since the last save, for the store ---
 
   const std::vector<Profile*>& dirty_profiles() const {
@@ -268,6 +273,7 @@ class State {
   std::vector<LogRow> log_;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;
+  PolicyLedger policy_ledger_;
   int64_t delivered_through_ = 0;
 };
 

@@ -10,6 +10,7 @@
 #include "runtime/store/journey_state.h"
 #include "runtime/ingest/values.h"
 #include "runtime/store/history.h"
+#include "runtime/store/policy_tables.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -69,6 +70,44 @@ constexpr const char* kMigrations[] = {
       CREATE TABLE history(
         profile TEXT PRIMARY KEY,
         events TEXT NOT NULL) WITHOUT ROWID;
+    )sql",
+    // Pressure policies (runtime/store/policy_ledger.h, docs/policy.md).
+    R"sql(
+      CREATE TABLE contacts(
+        profile TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL);
+      CREATE INDEX contacts_by_profile ON contacts(profile, at);
+      CREATE TABLE deferrals(
+        profile TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        since INTEGER NOT NULL,
+        PRIMARY KEY(profile, journey));
+      CREATE TABLE decisions(
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        profile TEXT NOT NULL,
+        journey TEXT NOT NULL,
+        step TEXT NOT NULL,
+        channel TEXT NOT NULL,
+        template TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        detail TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        rule_text TEXT NOT NULL,
+        until INTEGER);
+      CREATE INDEX decisions_by_profile ON decisions(profile, seq);
+      CREATE TABLE consent_ledger(
+        seq INTEGER PRIMARY KEY,
+        profile TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        purpose TEXT NOT NULL,
+        granted INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        context TEXT NOT NULL);
+      CREATE INDEX consent_by_profile ON consent_ledger(profile, seq);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -407,6 +446,7 @@ Status Store::Load(State& state) {
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
   if (status.ok()) status = LoadUndelivered(state);
+  if (status.ok()) status = LoadPolicyLedger(db_, state);
   if (!status.ok()) return status.WithContext(Context() + ": could not load");
 
   // What was just read is not a change; only the warnings are new.
@@ -676,7 +716,8 @@ Status Store::WriteChanges(State& state) {
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
-  return WriteMeta(state);
+  Status status = WritePolicyLedger(db_, state);
+  return status.ok() ? WriteMeta(state) : status;
 }
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {

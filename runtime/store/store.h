@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 4, kept in `PRAGMA user_version`):
+// Schema (version 5, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
@@ -14,6 +14,9 @@
 //                              (schema 3)
 //   history(profile, events)   the events windowed aggregates still read,
 //                              by event name (schema 4)
+//   contacts, deferrals, decisions, consent_ledger
+//                              the pressure policy's and consent's tables
+//                              (schema 5, runtime/store/policy_ledger.h)
 //   processed(message_id)      keys of applied events (`DecodedEvent::key`)
 //   dead_letters(key)          content keys of lines in the dead-letter
 //                              file (schema 2), so a rerun does not append
@@ -42,7 +45,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 4;
+inline constexpr int64_t kSchemaVersion = 5;
 
 class Store {
  public:

@@ -309,7 +309,9 @@ journey plain {
     // Back to schema 2, with p1 waiting.
     auto db = store::Database::Open(scenario.State());
     REQUIRE(db.ok());
-    REQUIRE(db->Exec("DROP TABLE history; "
+    REQUIRE(db->Exec("DROP TABLE history; DROP TABLE contacts; "
+                     "DROP TABLE deferrals; DROP TABLE decisions; "
+                     "DROP TABLE consent_ledger; "
                      "ALTER TABLE profiles DROP COLUMN entries; "
                      "ALTER TABLE instances DROP COLUMN arrived; "
                      "PRAGMA user_version = 2")

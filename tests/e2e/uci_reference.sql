@@ -41,6 +41,18 @@
 --     (or there is none) and t + 60 days <= final clock. A next order at
 --     exactly t + 60 days does not cancel it: due timers fire before the
 --     event that shares their instant is handled.
+--   * Both journeys follow the policy retail_pressure. Every profile is in
+--     Europe/London (the import sets that zone for all), so "local" is UK
+--     time: UTC, plus one hour from 01:00 UTC on the last Sunday of March
+--     to 01:00 UTC on the last Sunday of October (the dates of 2010 to
+--     2012 are written out below, so no time-zone code is involved). A
+--     send due from Sunday 22:00 to before Monday 08:00 local is
+--     suppressed (quiet hours; the policy drops what it holds back). Of the
+--     remaining sends, a customer gets at most 3 per calendar week (Monday
+--     00:00 to the next, local); the first 3 of the week in time order go,
+--     later ones are suppressed and not counted.
+--     Two sends at one instant would go in journey order (thank_you is
+--     written first).
 --   * "Order Refunded" and "identify" events move the clock but trigger
 --     nothing.
 --   * Lines that are not valid JSON are skipped (the engine dead-letters
@@ -85,18 +97,59 @@ orders AS (
   FROM unique_events
   WHERE type = 'track' AND event = 'Order Completed'
 ),
-sends AS (
-  SELECT profile, 'thank_you' AS template, ts AS due
+due_sends AS (
+  SELECT profile, 'thank_you' AS template, ts AS due, 1 AS journey_order
   FROM orders
   WHERE nth = 1
   UNION ALL
   SELECT profile,
          CASE WHEN spent_pennies >= 100000 THEN 'we_miss_you_vip'
               ELSE 'we_miss_you' END,
-         ts + 60 * 86400
+         ts + 60 * 86400,
+         2
   FROM orders
   WHERE (next_ts IS NULL OR next_ts >= ts + 60 * 86400)
     AND ts + 60 * 86400 <= (SELECT ts FROM final_clock)
+),
+local_due AS (
+  -- The wall-clock time in London, as seconds counted like UTC's.
+  SELECT *,
+         due + CASE
+           WHEN due >= unixepoch('2010-03-28T01:00:00Z')
+                AND due < unixepoch('2010-10-31T01:00:00Z') THEN 3600
+           WHEN due >= unixepoch('2011-03-27T01:00:00Z')
+                AND due < unixepoch('2011-10-30T01:00:00Z') THEN 3600
+           WHEN due >= unixepoch('2012-03-25T01:00:00Z')
+                AND due < unixepoch('2012-10-28T01:00:00Z') THEN 3600
+           ELSE 0 END AS local
+  FROM due_sends
+),
+not_quiet AS (
+  -- strftime('%w') counts Sunday as 0 and Monday as 1.
+  SELECT * FROM local_due
+  WHERE NOT (
+    (strftime('%w', local, 'unixepoch') = '0'
+       AND strftime('%H:%M:%S', local, 'unixepoch') >= '22:00:00')
+    OR (strftime('%w', local, 'unixepoch') = '1'
+       AND strftime('%H:%M:%S', local, 'unixepoch') < '08:00:00'))
+),
+weeks AS (
+  -- The local Monday 00:00 starting each send's week: its local day's
+  -- midnight, less the days since Monday.
+  SELECT *,
+         local - local % 86400
+           - ((CAST(strftime('%w', local, 'unixepoch') AS INTEGER) + 6) % 7)
+             * 86400 AS week
+  FROM not_quiet
+),
+sends AS (
+  SELECT * FROM (
+    SELECT weeks.*,
+           row_number() OVER (PARTITION BY profile, week
+                              ORDER BY due, journey_order) AS nth_in_week
+    FROM weeks
+  )
+  WHERE nth_in_week <= 3
 )
 SELECT
   profile,

@@ -115,5 +115,45 @@ TEST_CASE("results do not depend on the process's own time zone") {
   CHECK(Text(next) == "2025-03-29T09:00:00Z");
 }
 
+TEST_CASE(
+    "periods start at local midnight, Monday 00:00 or the 1st, in "
+    "the recipient's zone") {
+  // Sunday 2025-03-09 23:30 UTC is Monday 00:30 in Paris: a new week there.
+  CHECK(Text(StartOfLocalPeriod(At("2025-03-09T23:30:00Z"), CalendarUnit::Week,
+                                "Europe/Paris")) == "2025-03-09T23:00:00Z");
+  CHECK(Text(StartOfLocalPeriod(At("2025-03-09T23:30:00Z"), CalendarUnit::Week,
+                                "UTC")) == "2025-03-03T00:00:00Z");
+  // The day New York springs forward starts at 00:00 EST; the next day at
+  // 00:00 EDT, 23 hours later.
+  CHECK(Text(StartOfLocalPeriod(At("2025-03-09T20:00:00Z"), CalendarUnit::Day,
+                                "America/New_York")) == "2025-03-09T05:00:00Z");
+  CHECK(Text(StartOfLocalPeriod(At("2025-03-10T20:00:00Z"), CalendarUnit::Day,
+                                "America/New_York")) == "2025-03-10T04:00:00Z");
+  CHECK(Text(StartOfLocalPeriod(At("2025-02-28T23:30:00Z"), CalendarUnit::Month,
+                                "Europe/Paris")) == "2025-02-28T23:00:00Z");
+  // Sao Paulo skipped midnight on 2018-11-04: that day began at 01:00.
+  CHECK(Text(StartOfLocalPeriod(At("2018-11-04T12:00:00Z"), CalendarUnit::Day,
+                                "America/Sao_Paulo")) ==
+        "2018-11-04T03:00:00Z");
+}
+
+TEST_CASE("a time of the week is read and found on the recipient's clock") {
+  // Monday 2025-03-10 07:00 in Paris (06:00 UTC).
+  CHECK(LocalSecondOfWeek(At("2025-03-10T06:00:00Z"), "Europe/Paris") ==
+        7 * 3600);
+  CHECK(LocalSecondOfDay(At("2025-03-10T06:00:00Z"), "Europe/Paris") ==
+        7 * 3600);
+  // Sunday 22:00 local, from a Monday: six days on.
+  int64_t sunday_22 = 6 * 86400 + 22 * 3600;
+  CHECK(Text(NextLocalWeekTime(At("2025-03-10T06:00:00Z"), sunday_22,
+                               "Europe/Paris")) == "2025-03-16T21:00:00Z");
+  // Monday 08:00 after the night Europe springs forward (March 30).
+  CHECK(Text(NextLocalWeekTime(At("2025-03-30T21:00:00Z"), 8 * 3600,
+                               "Europe/Paris")) == "2025-03-31T06:00:00Z");
+  // At the very instant, the instant itself.
+  CHECK(Text(NextLocalWeekTime(At("2025-03-31T06:00:00Z"), 8 * 3600,
+                               "Europe/Paris")) == "2025-03-31T06:00:00Z");
+}
+
 }  // namespace
 }  // namespace parcours::engine

@@ -22,14 +22,17 @@ std::vector<std::string> Templates(const std::vector<std::string>& actions) {
 TEST_CASE("a send line has the contract's shape", "[runtime][engine]") {
   Shop shop = MakeShop();
   TempDir dir;
-  auto out = RunText(shop.program, Lines({Order("p1", "o1", kT0, "150")}),
+  // An email address, or the send is `unreachable`.
+  auto out = RunText(shop.program,
+                     Lines({Identify("p1", "i1", kT0, kEmailTrait),
+                            Order("p1", "o1", kT0, "150")}),
                      OptionsFor(dir.File("s.db")));
   REQUIRE(out.result.status.ok());
   REQUIRE(out.actions.size() == 1);
-  // The instance started on line 1 is number 1 * 65536 (see run.cpp).
+  // The instance started on line 2 is number 2 * 65536 (see run.cpp).
   CHECK(out.actions[0] == R"({"kind":"send","id":")" +
                               engine::ActionId(shop.program.module, "p1",
-                                               "thank_you", 65536,
+                                               "thank_you", 2 * 65536,
                                                "thanks\x1f"
                                                "email\x1f"
                                                "thank_you") +

@@ -258,7 +258,8 @@ TEST_CASE("the summary says sent only of delivered actions",
   Shop shop = MakeShop();
   TempDir dir;
   auto evaluator = interp::MakeInterpreter(shop.program);
-  std::istringstream events(Lines({Order("p1", "o1", kT0, "150")}));
+  std::istringstream events(Lines(
+      {Identify("p1", "i1", kT0, kEmailTrait), Order("p1", "o1", kT0, "150")}));
   BrokenSink broken;
   auto failed = engine::Run(shop.program, *evaluator, events, broken,
                             OptionsFor(dir.File("s.db")));
@@ -354,6 +355,8 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
     REQUIRE(db.ok());
     // Back to schema 1: no dead letters, nor anything later.
     REQUIRE(db->Exec("DROP TABLE dead_letters; DROP TABLE history; "
+                     "DROP TABLE contacts; DROP TABLE deferrals; "
+                     "DROP TABLE decisions; DROP TABLE consent_ledger; "
                      "ALTER TABLE profiles DROP COLUMN entries; "
                      "ALTER TABLE instances DROP COLUMN arrived; "
                      "PRAGMA user_version = 1")
@@ -362,6 +365,33 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
   REQUIRE(store::Store::Open(state).ok());
   CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
   CHECK(QueryInt(state, "SELECT count(*) FROM dead_letters") == 0);
+  CHECK(QueryInt(state, "SELECT count(*) FROM decisions") == 0);
+}
+
+TEST_CASE(
+    "a state file of schema 2 gains the policy tables and keeps its "
+    "rows",
+    "[runtime][robustness]") {
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  REQUIRE(store::Store::Open(state).ok());
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DROP TABLE contacts; DROP TABLE deferrals; "
+                     "DROP TABLE decisions; DROP TABLE consent_ledger; "
+                     "DROP TABLE history; "
+                     "ALTER TABLE profiles DROP COLUMN entries; "
+                     "ALTER TABLE instances DROP COLUMN arrived; "
+                     "INSERT INTO processed VALUES('m-1'); "
+                     "PRAGMA user_version = 2")
+                .ok());
+  }
+  REQUIRE(store::Store::Open(state).ok());
+  CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(QueryInt(state, "SELECT count(*) FROM processed") == 1);
+  CHECK(QueryInt(state, "SELECT count(*) FROM contacts") == 0);
+  CHECK(QueryInt(state, "SELECT count(*) FROM deferrals") == 0);
 }
 
 TEST_CASE("a state file of schema 2 gains the history table",
@@ -373,7 +403,9 @@ TEST_CASE("a state file of schema 2 gains the history table",
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
     // Back to schema 2: none of the later tables and columns.
-    REQUIRE(db->Exec("DROP TABLE history; "
+    REQUIRE(db->Exec("DROP TABLE history; DROP TABLE contacts; "
+                     "DROP TABLE deferrals; DROP TABLE decisions; "
+                     "DROP TABLE consent_ledger; "
                      "ALTER TABLE profiles DROP COLUMN entries; "
                      "ALTER TABLE instances DROP COLUMN arrived; "
                      "PRAGMA user_version = 2")

@@ -164,6 +164,9 @@ inline std::string Identify(const std::string& user,
   return line + R"(,"timestamp":")" + time + R"(","traits":)" + traits + "}";
 }
 
+// Traits giving a profile of the shop an email address.
+inline const char kEmailTrait[] = R"({"email":"p1@example.com"})";
+
 inline std::string Order(const std::string& user, const std::string& id,
                          const std::string& time, const std::string& total,
                          const std::string& currency = "EUR") {

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "compiler/lower/lower.h"
+#include "compiler/lower/policy_sources.h"
 #include "compiler/sema/sema.h"
 #include "compiler/syntax/parser.h"
 
@@ -27,6 +28,7 @@ inline Compiled CompileText(const std::string& text) {
     sema::CheckedProgram checked = sema::Check(std::move(modules), engine);
     if (!engine.HasErrors() && lower::CheckRunnable(checked, engine)) {
       result.program = lower::Lower(checked);
+      lower::DescribePolicyRules(*result.program, sources);
     }
   }
   for (const auto& diagnostic : engine.Sorted()) {

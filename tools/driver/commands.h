@@ -46,4 +46,12 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
 
+// policy_commands.cpp: what pressure policies decided.
+int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err);
+// `report caps`: per policy rule and journey, the messages it let through,
+// held back or deferred; 0, or 2 when the state cannot be read.
+int CapsReport(const std::string& state_path, const std::string& format,
+               std::ostream& out, std::ostream& err);
+
 }  // namespace parcours::driver

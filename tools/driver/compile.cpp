@@ -11,6 +11,7 @@
 
 #include "compiler/ir/passes.h"
 #include "compiler/lower/lower.h"
+#include "compiler/lower/policy_sources.h"
 #include "compiler/sema/sema.h"
 #include "compiler/syntax/parser.h"
 
@@ -211,6 +212,7 @@ CompileResult Compile(const std::vector<std::string>& paths,
         result.tests =
             lower::LowerTests(checked, *result.program, result.sources);
       }
+      lower::DescribePolicyRules(*result.program, result.sources);
       timer.Done("lower");
       ir::RunPasses(*result.program);
       timer.Done("passes");

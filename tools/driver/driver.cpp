@@ -28,6 +28,10 @@ const char kUsage[] =
     "                                turn a CSV export into events\n"
     "  report backtest --state DB [--format table|json]\n"
     "                                what a run did, per journey and channel\n"
+    "  explain --state DB --profile ID\n"
+    "                                why each message was sent or held back\n"
+    "  report caps --state DB [--format table|json]\n"
+    "                                what each policy rule held back\n"
     "\n"
     "common options:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
@@ -98,6 +102,7 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "run") return RunCommand(rest, out, err);
   if (command == "fmt") return FmtCommand(rest, out, err);
   if (command == "import") return ImportCommand(rest, out, err);
+  if (command == "explain") return ExplainCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);
   if (command == "test") return TestCommand(rest, out, err);
   err << "parcours: unknown command `" << command << "`\n\n" << kUsage;

@@ -9,7 +9,7 @@ namespace parcours::driver {
 namespace {
 
 const char kReportUsage[] =
-    "usage: parcours report backtest --state DB [--format table|json]\n";
+    "usage: parcours report backtest|caps --state DB [--format table|json]\n";
 
 }  // namespace
 
@@ -18,7 +18,7 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   std::string error;
   Arguments args = ParseArguments(raw, {"--state", "--format"}, {}, &error);
   if (error.empty() && args.positional.size() != 1) {
-    error = "name one report: backtest";
+    error = "name one report: backtest or caps";
   }
   if (error.empty() && !args.Has("--state")) error = "`--state` is required";
   if (!error.empty()) {
@@ -31,6 +31,8 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   if (kind == "backtest") {
     return BacktestReport(args.Get("--state", ""), format, out, err);
   }
+  if (kind == "caps")
+    return CapsReport(args.Get("--state", ""), format, out, err);
   err << "parcours: there is no `" << kind << "` report\n" << kReportUsage;
   return 2;
 }

@@ -29,7 +29,8 @@ const char kRunUsage[] =
     "       [--out FILE|-|sqlite:DB|http(s)://URL]\n"
     "       [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "       [--until TIME] [--batch N] [--jit-cache DIR]\n"
-    "       [--max-clock-jump DURATION] [--partitions N] [--follow]\n";
+    "       [--max-clock-jump DURATION] [--partitions N] [--follow]\n"
+    "       [--unsubscribe-url HTTPS-URL]\n";
 
 // Set by SIGINT and SIGTERM during `run --follow`.
 volatile std::sig_atomic_t stop_requested = 0;
@@ -146,6 +147,21 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
     settings->options.now = WallClock();
     settings->options.stop = &stop_requested;
   }
+  if (args.Has("--unsubscribe-url")) {
+    std::string url = args.Get("--unsubscribe-url", "");
+    if (url.rfind("https://", 0) != 0 || url.size() <= 8) {
+      return fail("`--unsubscribe-url` takes an https:// URL");
+    }
+    // A secret does not belong on a command line, where `ps` shows it.
+    const char* key = std::getenv("PARCOURS_UNSUBSCRIBE_KEY");
+    if (key == nullptr || *key == '\0') {
+      return fail(
+          "`--unsubscribe-url` needs the secret for its tokens in "
+          "the environment variable PARCOURS_UNSUBSCRIBE_KEY");
+    }
+    settings->options.unsubscribe_url = url;
+    settings->options.unsubscribe_key = key;
+  }
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
     char* end = nullptr;
@@ -237,7 +253,8 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
       ParseArguments(raw,
                      {"--events", "--state", "--out", "--engine",
                       "--dead-letter", "--until", "--batch", "--jit-cache",
-                      "--format", "--max-clock-jump", "--partitions"},
+                      "--format", "--max-clock-jump", "--partitions",
+                      "--unsubscribe-url"},
                      {"--strict", "--werror", "--verbose", "--follow"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);

@@ -1,0 +1,119 @@
+#include "runtime/ingest/consent_events.h"
+
+#include <algorithm>
+#include <cctype>
+
+namespace parcours::ingest {
+namespace {
+
+using Kind = JsonValue::Kind;
+
+const std::vector<std::string>& Channels() {
+  static const std::vector<std::string> channels = {"email", "inapp", "push",
+                                                    "sms"};
+  return channels;
+}
+
+std::string Text(const JsonValue& object, const char* key) {
+  const JsonValue* value = object.Find(key);
+  if (value == nullptr || value->kind != Kind::String) return "";
+  return value->text;
+}
+
+// The `channel` property, or `fallback` when it is absent; "" (with a
+// problem) when it is not a known channel.
+std::string ChannelOf(const JsonValue& properties, const std::string& event,
+                      const std::string& fallback, std::string* problem) {
+  std::string channel = Text(properties, "channel");
+  if (channel.empty()) channel = fallback;
+  if (std::find(Channels().begin(), Channels().end(), channel) ==
+      Channels().end()) {
+    *problem = "`" + event + "` needs a `channel` property of email, inapp, " +
+               "push or sms" +
+               (channel.empty() ? std::string() : ", not `" + channel + "`");
+    return "";
+  }
+  return channel;
+}
+
+}  // namespace
+
+bool IsConsentEvent(const std::string& event) {
+  static const std::vector<std::string> events = {
+      "Consent Granted", "Consent Revoked", "SMS Received",
+      "Unsubscribed",    "Spam Reported",   "Message Bounced"};
+  return std::find(events.begin(), events.end(), event) != events.end();
+}
+
+bool IsStopWord(const std::string& text) {
+  size_t first = text.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return false;
+  size_t last = text.find_last_not_of(" \t\r\n");
+  std::string word = text.substr(first, last - first + 1);
+  for (char& c : word) {
+    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  static const std::vector<std::string> words = {
+      "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"};
+  return std::find(words.begin(), words.end(), word) != words.end();
+}
+
+std::vector<ConsentChange> ConsentFromTrack(const std::string& event,
+                                            const JsonValue& properties,
+                                            std::string* problem) {
+  ConsentChange change;
+  change.source = Text(properties, "source");
+  if (event == "Consent Granted" || event == "Consent Revoked") {
+    change.channel = ChannelOf(properties, event, "", problem);
+    change.granted = event == "Consent Granted";
+    std::string purpose = Text(properties, "purpose");
+    if (!purpose.empty()) change.purpose = purpose;
+    change.context = event;
+  } else if (event == "SMS Received") {
+    std::string text = Text(properties, "text");
+    if (!IsStopWord(text)) return {};
+    change.channel = "sms";
+    change.context = "inbound SMS \"" + text + "\"";
+  } else if (event == "Message Bounced") {
+    if (Text(properties, "bounce_type") != "hard") return {};
+    change.channel = ChannelOf(properties, event, "email", problem);
+    change.context = "hard bounce";
+  } else {
+    change.channel = ChannelOf(properties, event, "email", problem);
+    change.context = event == "Spam Reported" ? "complaint" : "unsubscribe";
+  }
+  if (!problem->empty()) return {};
+  return {change};
+}
+
+std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
+                                             std::string* problem) {
+  const JsonValue* consent = traits.Find("consent");
+  if (consent == nullptr || consent->kind == Kind::Null) return {};
+  if (consent->kind != Kind::Object) {
+    *problem =
+        "trait `consent` is an object of channels, as in "
+        "{\"email\": true, \"sms\": false}";
+    return {};
+  }
+  std::vector<ConsentChange> changes;
+  for (const JsonMember& member : consent->members) {
+    bool known = std::find(Channels().begin(), Channels().end(), member.key) !=
+                 Channels().end();
+    if (!known || member.value.kind != Kind::Bool) {
+      *problem =
+          "trait `consent` takes true or false per channel (email, "
+          "inapp, push, sms), not `" +
+          member.key + "`";
+      return {};
+    }
+    ConsentChange change;
+    change.channel = member.key;
+    change.granted = member.value.boolean;
+    change.context = "identify trait consent";
+    changes.push_back(change);
+  }
+  return changes;
+}
+
+}  // namespace parcours::ingest

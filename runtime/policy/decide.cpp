@@ -1,0 +1,279 @@
+#include "runtime/policy/decide.h"
+
+#include <algorithm>
+
+#include "runtime/common/time_text.h"
+#include "runtime/engine/calendar.h"
+
+namespace parcours::policy {
+namespace {
+
+bool Names(const std::vector<std::string>& channels,
+           const std::string& channel) {
+  return channels.empty() ||
+         std::find(channels.begin(), channels.end(), channel) != channels.end();
+}
+
+// Why a channel cannot take the message now, and when it could.
+struct Block {
+  std::string reason;  // cap or quiet
+  const ir::RuleSource* rule = nullptr;
+  int64_t until = 0;
+};
+
+class Judge {
+ public:
+  Judge(const ir::Evaluator& evaluator, const Request& request)
+      : evaluator_(evaluator),
+        request_(request),
+        policy_(*request.policy),
+        frame_{request.profile, nullptr, nullptr, request.now} {}
+
+  // The first quiet rule in force, else the first cap that is full (its
+  // `until` is when every full cap has room again); none: free to send.
+  std::optional<Block> Check(const std::string& channel) const {
+    for (const ir::Quiet& quiet : policy_.quiet) {
+      if (!Names(quiet.channels, channel)) continue;
+      if (auto end = QuietEnd(quiet))
+        return Block{"quiet", &quiet.source, *end};
+    }
+
+    std::optional<Block> full;
+    for (const ir::Cap& cap : policy_.caps) {
+      if (!Names(cap.channels, channel)) continue;
+      if (cap.condition >= 0 && evaluator_.Call(cap.condition, frame_) == 0) {
+        continue;
+      }
+      std::optional<int64_t> room = RoomAgain(cap, channel);
+      if (!room) continue;
+      if (!full) full = Block{"cap", &cap.source, *room};
+      full->until = std::max(full->until, *room);
+    }
+    return full;
+  }
+
+ private:
+  // When `quiet` ends, if it is in force now.
+  std::optional<int64_t> QuietEnd(const ir::Quiet& quiet) const {
+    int64_t now = quiet.weekly
+                      ? engine::LocalSecondOfWeek(request_.now, request_.zone)
+                      : engine::LocalSecondOfDay(request_.now, request_.zone);
+    bool inside = quiet.from < quiet.to ? now >= quiet.from && now < quiet.to
+                                        : now >= quiet.from || now < quiet.to;
+    if (!inside) return std::nullopt;
+    return quiet.weekly
+               ? engine::NextLocalWeekTime(request_.now, quiet.to,
+                                           request_.zone)
+               : engine::NextLocalTime(request_.now, quiet.to, request_.zone);
+  }
+
+  // When `cap` has room for one more message on `channel`, if it has none
+  // now.
+  std::optional<int64_t> RoomAgain(const ir::Cap& cap,
+                                   const std::string& channel) const {
+    int64_t limit = evaluator_.Call(cap.limit, frame_);
+    int64_t now = request_.now;
+    // A rolling window holds the contacts of the last `rolling_seconds`: one
+    // sent exactly that long ago has left it. A calendar one holds those
+    // since the period began.
+    bool rolling = cap.period == ir::CapPeriod::Rolling;
+    int64_t start = rolling ? now - cap.rolling_seconds + 1
+                            : engine::StartOfLocalPeriod(now, Unit(cap.period),
+                                                         request_.zone);
+    // Across: every channel the cap names counts; on: only this one.
+    std::vector<int64_t> counted;  // newest first
+    const auto& history = *request_.history;
+    for (auto contact = history.rbegin(); contact != history.rend();
+         ++contact) {
+      if (contact->at < start) break;
+      bool counts = cap.across ? Names(cap.channels, contact->channel)
+                               : contact->channel == channel;
+      if (counts) counted.push_back(contact->at);
+    }
+    int64_t count = static_cast<int64_t>(counted.size());
+    if (count < limit) return std::nullopt;
+    if (!rolling) {
+      return engine::AddCalendar(start, 1, Unit(cap.period), request_.zone);
+    }
+    // Room comes back when enough of the oldest contacts have left the
+    // window: the (count - limit + 1)-th oldest leaves last. A limit of 0
+    // or less never has room.
+    if (limit <= 0) return engine::kNever;
+    int64_t leaving = counted[static_cast<size_t>(limit - 1)];
+    return leaving + cap.rolling_seconds;
+  }
+
+  static engine::CalendarUnit Unit(ir::CapPeriod period) {
+    switch (period) {
+      case ir::CapPeriod::Day: return engine::CalendarUnit::Day;
+      case ir::CapPeriod::Month: return engine::CalendarUnit::Month;
+      default: return engine::CalendarUnit::Week;
+    }
+  }
+
+  const ir::Evaluator& evaluator_;
+  const Request& request_;
+  const ir::Policy& policy_;
+  ir::Frame frame_;
+};
+
+// The channels to try, in order: `best of` with the customer's own channel
+// (`prefer`) first, then in the policy's priority order (channels it does
+// not rank keep their written order, after the ranked ones); with `when
+// capped: fallback`, then the customer's channel and the policy's other
+// channels, after the step's own.
+std::vector<std::string> Candidates(const ir::Step& step,
+                                    const ir::Policy& policy,
+                                    const std::string& preferred) {
+  std::vector<std::string> written =
+      step.best_of.empty() ? std::vector<std::string>{step.channel}
+                           : step.best_of;
+  std::vector<std::string> ordered;
+  if (!preferred.empty() &&
+      std::find(written.begin(), written.end(), preferred) != written.end()) {
+    ordered.push_back(preferred);
+  }
+  for (const std::string& channel : policy.priority) {
+    if (channel == preferred) continue;
+    if (std::find(written.begin(), written.end(), channel) != written.end()) {
+      ordered.push_back(channel);
+    }
+  }
+  auto add = [&](const std::string& channel) {
+    if (std::find(ordered.begin(), ordered.end(), channel) == ordered.end()) {
+      ordered.push_back(channel);
+    }
+  };
+  for (const std::string& channel : written) add(channel);
+  if (policy.when_capped == ir::CappedAction::Fallback) {
+    if (!preferred.empty()) add(preferred);
+    for (const std::string& channel : policy.priority) add(channel);
+  }
+  return ordered;
+}
+
+}  // namespace
+
+std::string DescribeRule(const ir::RuleSource& rule) {
+  std::string text = rule.text.empty() ? "policy rule" : rule.text;
+  return text + " (" + rule.where + ")";
+}
+
+// Why `channel` may not carry the message at all, if it may not: no
+// address, or a marketing message on a channel whose latest consent record
+// is a revocation.
+std::optional<Decision> Refusal(const Request& request,
+                                const std::string& channel) {
+  Decision refusal;
+  refusal.verdict = Verdict::Suppress;
+  refusal.channel = channel;
+  if (std::find(request.unreachable.begin(), request.unreachable.end(),
+                channel) != request.unreachable.end()) {
+    const char* address = channel == "sms"    ? "phone number"
+                          : channel == "push" ? "push token"
+                                              : "email address";
+    refusal.reason = "unreachable";
+    refusal.detail = std::string("no ") + address + " on the profile";
+    return refusal;
+  }
+  if (request.step->category != "marketing" || request.ledger == nullptr) {
+    return std::nullopt;
+  }
+  const store::ConsentRecord* latest =
+      request.ledger->LatestConsent(request.profile_id, channel);
+  if (latest == nullptr || latest->granted) return std::nullopt;
+  refusal.reason = "consent";
+  refusal.detail = channel + " consent revoked at " +
+                   common::FormatTime(latest->at) + " by " + latest->source +
+                   " (" + latest->context + ")";
+  return refusal;
+}
+
+Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
+  const ir::Step& step = *request.step;
+  std::vector<std::string> written =
+      step.best_of.empty() ? std::vector<std::string>{step.channel}
+                           : step.best_of;
+  std::vector<std::string> candidates =
+      request.policy == nullptr
+          ? written
+          : Candidates(step, *request.policy, request.preferred);
+
+  // Consent and addresses first: nothing passes them, not even `override`.
+  std::vector<std::string> allowed;
+  std::optional<Decision> first_refusal;
+  for (const std::string& channel : candidates) {
+    std::optional<Decision> refusal = Refusal(request, channel);
+    if (!refusal) {
+      allowed.push_back(channel);
+    } else if (!first_refusal) {
+      first_refusal = refusal;
+    }
+  }
+  if (allowed.empty()) return *first_refusal;
+
+  Decision decision;
+  decision.channel = allowed.front();
+  if (request.policy == nullptr) return decision;
+  const ir::Policy& policy = *request.policy;
+
+  // Exempt categories pass caps and quiet hours, and caps never count them.
+  if (Names(policy.exempt, step.category) && !policy.exempt.empty()) {
+    decision.counted = false;
+    decision.reason = "exempt";
+    decision.detail = "category " + step.category + " is exempt";
+    return decision;
+  }
+  // `override` passes caps and quiet hours but is counted like any send.
+  if (step.override_policy) {
+    decision.reason = "override";
+    decision.detail = "override passes caps and quiet hours";
+    return decision;
+  }
+
+  Judge judge(evaluator, request);
+  candidates = allowed;
+  std::optional<Block> first_block;
+  int64_t earliest = engine::kNever;
+  for (const std::string& channel : candidates) {
+    std::optional<Block> block = judge.Check(channel);
+    if (!block) {
+      decision.channel = channel;
+      return decision;
+    }
+    if (!first_block) first_block = block;
+    earliest = std::min(earliest, block->until);
+  }
+
+  // Every channel is held back: the first one's rule is the reason.
+  decision.channel = candidates.front();
+  decision.reason = first_block->reason;
+  decision.rule = first_block->rule;
+  decision.detail = DescribeRule(*first_block->rule);
+  if (policy.when_capped != ir::CappedAction::Defer) {
+    decision.verdict = Verdict::Suppress;
+    return decision;
+  }
+
+  // A deferral waits for the earliest channel to have room again, unless
+  // that is past its limit, counted from the first deferral.
+  int64_t since = request.deferred_since.value_or(request.now);
+  if (earliest == engine::kNever ||
+      (policy.defer_within > 0 && earliest > since + policy.defer_within)) {
+    decision.verdict = Verdict::Suppress;
+    decision.reason = "expired";
+    decision.rule = &policy.capped_source;
+    decision.detail = "held back by " + DescribeRule(*first_block->rule) +
+                      (earliest == engine::kNever
+                           ? std::string(", which never has room")
+                           : ", next room at " + common::FormatTime(earliest)) +
+                      ", past the deferral limit of " +
+                      DescribeRule(policy.capped_source);
+    return decision;
+  }
+  decision.verdict = Verdict::Defer;
+  decision.until = earliest;
+  return decision;
+}
+
+}  // namespace parcours::policy

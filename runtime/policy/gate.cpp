@@ -1,0 +1,121 @@
+#include "runtime/policy/gate.h"
+
+namespace parcours::policy {
+
+namespace {
+
+// The channels `profile` has no address for. A channel's address is the
+// string attribute `email`, `phone` (sms) or `push_token` (push); a
+// program that declares none of them is not checked for that channel.
+std::vector<std::string> Unreachable(const ir::Program& program,
+                                     const store::Profile& profile) {
+  static const std::pair<const char*, const char*> kAddresses[] = {
+      {"email", "email"}, {"phone", "sms"}, {"push_token", "push"}};
+  std::vector<std::string> unreachable;
+  for (const ir::Field& field : program.profile) {
+    if (field.type != ir::Type::String) continue;
+    for (const auto& [attribute, channel] : kAddresses) {
+      if (field.name != attribute) continue;
+      bool absent = field.presence_offset >= 0 &&
+                    profile.record.Get(field.presence_offset) == 0;
+      if (absent || profile.record.GetString(field.offset).empty()) {
+        unreachable.push_back(channel);
+      }
+    }
+  }
+  return unreachable;
+}
+
+const char* KindName(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::Send: return "send";
+    case Verdict::Suppress: return "suppressed";
+    case Verdict::Defer: return "deferred";
+  }
+  return "?";
+}
+
+}  // namespace
+
+static void Record(store::State& state, const store::Profile& profile,
+                   const ir::Journey& journey, const ir::Step& step,
+                   int64_t now, const Decision& decision);
+
+Decision DecideAndRecord(const ir::Program& program,
+                         const ir::Evaluator& evaluator, store::State& state,
+                         const store::Profile& profile,
+                         const ir::Journey& journey, const ir::Step& step,
+                         int64_t now, const std::string& zone) {
+  store::PolicyLedger& ledger = state.policy_ledger();
+  Request request;
+  request.step = &step;
+  request.policy =
+      journey.policy >= 0 ? &program.policies[journey.policy] : nullptr;
+  request.profile = profile.record.data();
+  request.zone = zone;
+  request.now = now;
+  request.deferred_since = ledger.DeferredSince(profile.id, journey.name);
+  request.history = &ledger.Contacts(profile.id);
+  request.ledger = &ledger;
+  request.profile_id = profile.id;
+  request.unreachable = Unreachable(program, profile);
+  if (request.policy != nullptr && request.policy->prefer_attribute >= 0) {
+    const ir::Field& field = program.profile[request.policy->prefer_attribute];
+    bool present = field.presence_offset < 0 ||
+                   profile.record.Get(field.presence_offset) != 0;
+    if (present) {
+      request.preferred = std::string(profile.record.GetString(field.offset));
+    }
+  }
+  Decision decision = Decide(evaluator, request);
+
+  if (decision.verdict == Verdict::Defer) {
+    ledger.SetDeferredSince(profile.id, journey.name,
+                            request.deferred_since.value_or(now));
+  } else {
+    ledger.SetDeferredSince(profile.id, journey.name, std::nullopt);
+  }
+  if (decision.verdict == Verdict::Send && decision.counted) {
+    ledger.AddContact(profile.id, {now, decision.channel}, true);
+  }
+
+  Record(state, profile, journey, step, now, decision);
+  return decision;
+}
+
+static void Record(store::State& state, const store::Profile& profile,
+                   const ir::Journey& journey, const ir::Step& step,
+                   int64_t now, const Decision& decision) {
+  store::DecisionRow row;
+  row.at = now;
+  row.profile = profile.id;
+  row.journey = journey.name;
+  row.step = step.name;
+  row.channel = decision.channel;
+  row.template_name = step.template_name;
+  row.kind = KindName(decision.verdict);
+  row.reason = decision.reason;
+  row.detail = decision.detail;
+  if (decision.rule != nullptr) {
+    row.rule_where = decision.rule->where;
+    row.rule_text = decision.rule->text;
+  }
+  if (decision.verdict == Verdict::Defer) row.until = decision.until;
+  state.policy_ledger().AddDecision(std::move(row));
+}
+
+Decision DropDeferred(store::State& state, const store::Profile& profile,
+                      const ir::Journey& journey, const ir::Step& step,
+                      int64_t now, std::string detail) {
+  Decision decision;
+  decision.verdict = Verdict::Suppress;
+  decision.channel = step.best_of.empty() ? step.channel : step.best_of[0];
+  decision.reason = "exit";
+  decision.detail = std::move(detail);
+  state.policy_ledger().SetDeferredSince(profile.id, journey.name,
+                                         std::nullopt);
+  Record(state, profile, journey, step, now, decision);
+  return decision;
+}
+
+}  // namespace parcours::policy

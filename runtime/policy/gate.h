@@ -1,0 +1,31 @@
+// The engine's one call into pressure policies: decide on a message and
+// remember the decision (contact history, deferral, decisions table).
+#pragma once
+
+#include <string>
+
+#include "compiler/ir/evaluator.h"
+#include "compiler/ir/ir.h"
+#include "runtime/policy/decide.h"
+#include "runtime/store/state.h"
+
+namespace parcours::policy {
+
+// Decides on the message of `step` (a Send step of `journey`) for
+// `profile` at `now`, and records it in the state's policy ledger: a
+// counted send joins the contact history, a deferral keeps the time it
+// began until the message is sent or suppressed, and every decision gets
+// a row. The caller writes the action line and schedules a deferral.
+Decision DecideAndRecord(const ir::Program& program,
+                         const ir::Evaluator& evaluator, store::State& state,
+                         const store::Profile& profile,
+                         const ir::Journey& journey, const ir::Step& step,
+                         int64_t now, const std::string& zone);
+
+// The suppression of a deferred message whose instance leaves its journey
+// (`reason` "exit"), recorded like a decision; its deferral is forgotten.
+Decision DropDeferred(store::State& state, const store::Profile& profile,
+                      const ir::Journey& journey, const ir::Step& step,
+                      int64_t now, std::string detail);
+
+}  // namespace parcours::policy

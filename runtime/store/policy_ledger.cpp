@@ -1,0 +1,58 @@
+#include "runtime/store/policy_ledger.h"
+
+namespace parcours::store {
+
+const std::vector<Contact>& PolicyLedger::Contacts(
+    const std::string& profile) const {
+  static const std::vector<Contact> kNone;
+  auto found = contacts_.find(profile);
+  return found == contacts_.end() ? kNone : found->second;
+}
+
+void PolicyLedger::AddContact(const std::string& profile, Contact contact,
+                              bool is_new) {
+  if (is_new) new_contacts_.emplace_back(profile, contact);
+  contacts_[profile].push_back(std::move(contact));
+}
+
+std::optional<int64_t> PolicyLedger::DeferredSince(
+    const std::string& profile, const std::string& journey) const {
+  auto found = deferred_since_.find({profile, journey});
+  if (found == deferred_since_.end()) return std::nullopt;
+  return found->second;
+}
+
+void PolicyLedger::SetDeferredSince(const std::string& profile,
+                                    const std::string& journey,
+                                    std::optional<int64_t> since, bool is_new) {
+  Key key{profile, journey};
+  if (since) {
+    deferred_since_[key] = *since;
+  } else if (deferred_since_.erase(key) == 0) {
+    return;  // nothing was deferred; nothing to forget
+  }
+  if (is_new) changed_deferrals_[key] = since;
+}
+
+const ConsentRecord* PolicyLedger::LatestConsent(
+    const std::string& profile, const std::string& channel) const {
+  auto found = latest_consent_.find({profile, channel});
+  return found == latest_consent_.end() ? nullptr : &found->second;
+}
+
+void PolicyLedger::AddConsent(const std::string& profile, ConsentRecord record,
+                              bool is_new) {
+  if (record.purpose == "marketing") {
+    latest_consent_[{profile, record.channel}] = record;
+  }
+  if (is_new) new_consent_.emplace_back(profile, std::move(record));
+}
+
+void PolicyLedger::ClearChanges() {
+  new_consent_.clear();
+  new_contacts_.clear();
+  changed_deferrals_.clear();
+  decisions_.clear();
+}
+
+}  // namespace parcours::store

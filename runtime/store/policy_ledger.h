@@ -1,0 +1,106 @@
+// What pressure policies remember per profile: the messages handed to a
+// channel (the contact history caps count), the messages waiting in a
+// deferral, and the decisions taken, for `parcours explain` and `parcours
+// report caps`.
+//
+// The history and the deferrals are loaded with the state; decisions are
+// only appended. docs/policy.md states the rules that use them.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+namespace parcours::store {
+
+// One message handed to a channel and counted by caps.
+struct Contact {
+  int64_t at = 0;
+  std::string channel;
+};
+
+// A row of the `decisions` table.
+struct DecisionRow {
+  int64_t at = 0;
+  std::string profile;
+  std::string journey;
+  std::string step;
+  std::string channel;
+  std::string template_name;
+  std::string kind;    // send, suppressed, deferred
+  std::string reason;  // empty for a plain send
+  std::string detail;
+  std::string rule_where;  // "file:line" of the rule that decided, or ""
+  std::string rule_text;
+  std::optional<int64_t> until;  // deferred
+};
+
+// One grant or revocation in the consent ledger; rows are only appended.
+struct ConsentRecord {
+  int64_t at = 0;
+  std::string channel;
+  std::string purpose;  // "marketing" unless the event said otherwise
+  bool granted = false;
+  std::string source;   // the input line: its message id, or "line N"
+  std::string context;  // what it was, e.g. "inbound SMS \"stop\""
+};
+
+class PolicyLedger {
+ public:
+  // The latest marketing consent record of `profile` on `channel`.
+  const ConsentRecord* LatestConsent(const std::string& profile,
+                                     const std::string& channel) const;
+
+  // Appends a record; `is_new` ones are also saved with the next batch.
+  void AddConsent(const std::string& profile, ConsentRecord record,
+                  bool is_new);
+  const std::vector<std::pair<std::string, ConsentRecord>>& new_consent()
+      const {
+    return new_consent_;
+  }
+
+  // The profile's counted contacts in time order; empty when it has none.
+  const std::vector<Contact>& Contacts(const std::string& profile) const;
+
+  // Appends a contact; `is_new` ones are also saved with the next batch.
+  // Contacts of one profile arrive in time order (the clock never goes
+  // back), so the history stays sorted.
+  void AddContact(const std::string& profile, Contact contact, bool is_new);
+
+  // When the message the instance of `journey` waits to send was first
+  // deferred, if it was.
+  std::optional<int64_t> DeferredSince(const std::string& profile,
+                                       const std::string& journey) const;
+  void SetDeferredSince(const std::string& profile, const std::string& journey,
+                        std::optional<int64_t> since, bool is_new = true);
+
+  void AddDecision(DecisionRow row) { decisions_.push_back(std::move(row)); }
+
+  // --- Changes since the last save, for the store ---
+  using Key = std::pair<std::string, std::string>;  // profile, journey
+  const std::vector<std::pair<std::string, Contact>>& new_contacts() const {
+    return new_contacts_;
+  }
+  const std::map<Key, std::optional<int64_t>>& changed_deferrals() const {
+    return changed_deferrals_;
+  }
+  const std::vector<DecisionRow>& pending_decisions() const {
+    return decisions_;
+  }
+  void ClearChanges();
+
+ private:
+  std::unordered_map<std::string, std::vector<Contact>> contacts_;
+  std::map<Key, int64_t> deferred_since_;
+  std::vector<std::pair<std::string, Contact>> new_contacts_;
+  std::map<Key, std::optional<int64_t>> changed_deferrals_;
+  std::vector<DecisionRow> decisions_;
+  std::map<Key, ConsentRecord> latest_consent_;  // (profile, channel)
+  std::vector<std::pair<std::string, ConsentRecord>> new_consent_;
+};
+
+}  // namespace parcours::store

@@ -1,0 +1,196 @@
+#include "runtime/store/policy_tables.h"
+
+#include <algorithm>
+#include <cstdint>
+
+namespace parcours::store {
+
+using common::Expected;
+using common::Status;
+
+void SetConsentWord(const ir::Program& program, Profile& profile,
+                    const ConsentRecord& record) {
+  if (program.consent_offset < 0 || record.purpose != "marketing") return;
+  const auto& channels = ir::ConsentChannels();
+  for (size_t i = 0; i < channels.size(); ++i) {
+    if (channels[i] != record.channel) continue;
+    profile.record.Set(program.consent_offset + static_cast<int32_t>(i),
+                       record.granted ? 1 : 0);
+  }
+}
+
+namespace {
+
+// How far back from the clock any cap of `program` can look: a calendar
+// day, week or month is at most 25 hours, 8 days or 32 days long, with
+// daylight saving. Older contacts stay in the file but are not loaded.
+int64_t HistoryHorizon(const ir::Program& program) {
+  int64_t horizon = 0;
+  for (const ir::Policy& policy : program.policies) {
+    for (const ir::Cap& cap : policy.caps) {
+      switch (cap.period) {
+        case ir::CapPeriod::Rolling:
+          horizon = std::max(horizon, cap.rolling_seconds);
+          break;
+        case ir::CapPeriod::Day:
+          horizon = std::max<int64_t>(horizon, 2 * 86400);
+          break;
+        case ir::CapPeriod::Week:
+          horizon = std::max<int64_t>(horizon, 8 * 86400);
+          break;
+        case ir::CapPeriod::Month:
+          horizon = std::max<int64_t>(horizon, 32 * 86400);
+          break;
+      }
+    }
+  }
+  return horizon;
+}
+
+}  // namespace
+
+Status LoadPolicyLedger(Database& db, State& state) {
+  PolicyLedger& ledger = state.policy_ledger();
+  // In time order per profile, as caps expect the history.
+  Expected<Statement> contacts = db.Prepare(
+      "SELECT profile, at, channel FROM contacts WHERE at >= ?1 "
+      "ORDER BY profile, at, rowid");
+  if (!contacts.ok()) return contacts.status();
+  int64_t horizon = HistoryHorizon(state.program());
+  contacts->BindInt(
+      1, horizon == 0 ? INT64_MAX : state.clock().value_or(0) - horizon);
+  for (;;) {
+    Expected<bool> row = contacts->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ledger.AddContact(contacts->Text(0), {contacts->Int(1), contacts->Text(2)},
+                      false);
+  }
+
+  // In the order written, so the latest record of each channel wins.
+  Expected<Statement> consent = db.Prepare(
+      "SELECT profile, at, channel, purpose, granted, source, context "
+      "FROM consent_ledger ORDER BY seq");
+  if (!consent.ok()) return consent.status();
+  for (;;) {
+    Expected<bool> row = consent->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ConsentRecord record{consent->Int(1),  consent->Text(2),
+                         consent->Text(3), consent->Int(4) != 0,
+                         consent->Text(5), consent->Text(6)};
+    std::string profile = consent->Text(0);
+    ledger.AddConsent(profile, record, false);
+    if (Profile* loaded = state.FindProfile(profile)) {
+      SetConsentWord(state.program(), *loaded, record);
+    }
+  }
+
+  Expected<Statement> deferrals =
+      db.Prepare("SELECT profile, journey, since FROM deferrals");
+  if (!deferrals.ok()) return deferrals.status();
+  for (;;) {
+    Expected<bool> row = deferrals->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ledger.SetDeferredSince(deferrals->Text(0), deferrals->Text(1),
+                            deferrals->Int(2), false);
+  }
+  return Status::Ok();
+}
+
+namespace {
+
+Status WriteContacts(Database& db, const PolicyLedger& ledger) {
+  if (ledger.new_contacts().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO contacts(profile, at, channel) VALUES(?1, ?2, ?3)");
+  if (!insert.ok()) return insert.status();
+  for (const auto& [profile, contact] : ledger.new_contacts()) {
+    insert->BindText(1, profile);
+    insert->BindInt(2, contact.at);
+    insert->BindText(3, contact.channel);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status WriteDeferrals(Database& db, const PolicyLedger& ledger) {
+  if (ledger.changed_deferrals().empty()) return Status::Ok();
+  Expected<Statement> upsert = db.Prepare(
+      "INSERT OR REPLACE INTO deferrals(profile, journey, since) "
+      "VALUES(?1, ?2, ?3)");
+  if (!upsert.ok()) return upsert.status();
+  Expected<Statement> remove =
+      db.Prepare("DELETE FROM deferrals WHERE profile = ?1 AND journey = ?2");
+  if (!remove.ok()) return remove.status();
+  for (const auto& [key, since] : ledger.changed_deferrals()) {
+    Statement& statement = since ? *upsert : *remove;
+    statement.BindText(1, key.first);
+    statement.BindText(2, key.second);
+    if (since) statement.BindInt(3, *since);
+    Status status = statement.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status WriteConsent(Database& db, const PolicyLedger& ledger) {
+  if (ledger.new_consent().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO consent_ledger(profile, at, channel, purpose, granted, "
+      "source, context) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
+  if (!insert.ok()) return insert.status();
+  for (const auto& [profile, record] : ledger.new_consent()) {
+    insert->BindText(1, profile);
+    insert->BindInt(2, record.at);
+    insert->BindText(3, record.channel);
+    insert->BindText(4, record.purpose);
+    insert->BindInt(5, record.granted ? 1 : 0);
+    insert->BindText(6, record.source);
+    insert->BindText(7, record.context);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
+  if (ledger.pending_decisions().empty()) return Status::Ok();
+  Expected<Statement> insert = db.Prepare(
+      "INSERT INTO decisions(at, profile, journey, step, channel, template, "
+      "kind, reason, detail, rule, rule_text, until) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+  if (!insert.ok()) return insert.status();
+  for (const DecisionRow& row : ledger.pending_decisions()) {
+    insert->BindInt(1, row.at);
+    insert->BindText(2, row.profile);
+    insert->BindText(3, row.journey);
+    insert->BindText(4, row.step);
+    insert->BindText(5, row.channel);
+    insert->BindText(6, row.template_name);
+    insert->BindText(7, row.kind);
+    insert->BindText(8, row.reason);
+    insert->BindText(9, row.detail);
+    insert->BindText(10, row.rule_where);
+    insert->BindText(11, row.rule_text);
+    insert->BindOptional(12, row.until);
+    Status status = insert->Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status WritePolicyLedger(Database& db, const State& state) {
+  const PolicyLedger& ledger = state.policy_ledger();
+  Status status = WriteConsent(db, ledger);
+  if (status.ok()) status = WriteContacts(db, ledger);
+  if (status.ok()) status = WriteDeferrals(db, ledger);
+  if (status.ok()) status = WriteDecisions(db, ledger);
+  return status;
+}
+
+}  // namespace parcours::store

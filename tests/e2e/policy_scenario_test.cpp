@@ -1,0 +1,896 @@
+// Pressure policies through the whole product: caps over rolling and
+// calendar windows, exemptions, deferral, quiet hours in the recipient's
+// zone, channel order and fallback, with exact expected action lines from
+// both engines.
+#include <stdlib.h>
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+const char kEvents[] = R"(
+event OrderPlaced "Order Completed" {
+  order_id: string
+}
+
+event ProductViewed "Product Viewed" {
+  sku: string
+}
+)";
+
+std::string Track(const std::string& user, const std::string& event,
+                  const std::string& id, const std::string& at) {
+  nlohmann::ordered_json line;
+  line["type"] = "track";
+  line["event"] = event;
+  line["userId"] = user;
+  line["messageId"] = id;
+  line["timestamp"] = at;
+  line["properties"] = event == "Order Completed"
+                           ? nlohmann::ordered_json{{"order_id", id}}
+                           : nlohmann::ordered_json{{"sku", id}};
+  return line.dump() + "\n";
+}
+
+std::string Line(const std::string& user, const std::string& event,
+                 const std::string& id, const std::string& at,
+                 const nlohmann::ordered_json& properties) {
+  nlohmann::ordered_json line;
+  line["type"] = "track";
+  line["event"] = event;
+  line["userId"] = user;
+  line["messageId"] = id;
+  line["timestamp"] = at;
+  line["properties"] = properties;
+  return line.dump() + "\n";
+}
+
+// Each action line, shortened to "kind at channel template [reason]
+// [until]", in output order.
+std::string Summary(const std::string& out) {
+  std::string summary;
+  std::istringstream lines(out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    auto action = nlohmann::json::parse(line);
+    summary += action["kind"].get<std::string>() + " " +
+               action["at"].get<std::string>() + " " +
+               action["channel"].get<std::string>() + " " +
+               action["template"].get<std::string>();
+    if (action.contains("reason")) {
+      summary += " " + action["reason"].get<std::string>();
+    }
+    if (action.contains("until")) {
+      summary += " " + action["until"].get<std::string>();
+    }
+    summary += "\n";
+  }
+  return summary;
+}
+
+struct Outcome {
+  std::string out;      // the JIT's action lines (the interpreter's agree)
+  std::string summary;  // Summary(out)
+  std::string err;      // the JIT's run summary
+};
+
+// Runs `program` over `events` with both engines, requires the same bytes
+// from both, and returns them.
+Outcome RunBoth(const std::string& name, const std::string& program,
+                const std::string& events, const std::string& until,
+                const std::vector<std::string>& extra = {}) {
+  auto scratch = testing::ScratchDir("policy-" + name);
+  testing::WriteText(scratch / "policy.journey", program);
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string outputs[2];
+  std::string err;
+  const char* engines[] = {"jit", "interp"};
+  for (int i = 0; i < 2; ++i) {
+    std::vector<std::string> args = {
+        "run",      (scratch / "policy.journey").string(),
+        "--events", (scratch / "events.jsonl").string(),
+        "--state",  (scratch / (std::string(engines[i]) + ".db")).string(),
+        "--out",    "-",
+        "--engine", engines[i],
+        "--until",  until};
+    args.insert(args.end(), extra.begin(), extra.end());
+    auto result = testing::RunParcours(args, scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    outputs[i] = result.out;
+    if (i == 0) err = result.err;
+  }
+  CHECK(outputs[0] == outputs[1]);
+  return {outputs[0], Summary(outputs[0]), err};
+}
+
+TEST_CASE(
+    "unsubscribes, complaints and hard bounces revoke their channel, "
+    "soft bounces and bad consent lines do not") {
+  std::string program = std::string("module feedback\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  wait 1h
+  send email "thanks"
+  send push "thanks_push"
+}
+)";
+  const std::string at = "2025-03-03T10:30:00Z";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z") +
+      Track("p4", "Order Completed", "o4", "2025-03-03T10:00:00Z") +
+      Track("p5", "Order Completed", "o5", "2025-03-03T10:00:00Z") +
+      Line("p1", "Unsubscribed", "f1", at, nlohmann::ordered_json::object()) +
+      Line("p2", "Spam Reported", "f2", at, {{"channel", "push"}}) +
+      Line("p3", "Message Bounced", "f3", at,
+           {{"channel", "email"}, {"bounce_type", "hard"}}) +
+      Line("p4", "Message Bounced", "f4", at,
+           {{"channel", "email"}, {"bounce_type", "soft"}}) +
+      Line("p5", "Consent Revoked", "f5", at, {{"channel", "fax"}});
+  Outcome outcome =
+      RunBoth("feedback", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-03T11:00:00Z push thanks_push consent\n"
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "send 2025-03-03T11:00:00Z push thanks_push\n");
+  // The line naming no channel it could mean is a dead letter.
+  CHECK(outcome.err.find("1 dead letter") != std::string::npos);
+}
+
+TEST_CASE(
+    "a cap's when condition and its limit read the profile at the "
+    "moment of the decision") {
+  std::string program = std::string("module conditional\n") + kEvents + R"(
+profile {
+  vip: bool = false
+  max_per_week: int?
+}
+
+policy personal {
+  cap 1 per day on email when profile.vip
+  cap profile.max_per_week per week when profile.max_per_week != none
+}
+
+journey thanks {
+  on OrderPlaced
+  policy personal
+  send email "thanks"
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& at, const std::string& traits) {
+    return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
+           id + R"(","timestamp":")" + at + R"(","traits":)" + traits + "}\n";
+  };
+  // p1 is a VIP (one email a day), p2 is not (no cap), p3 chose one
+  // message a week; p2 then becomes a VIP, and its third email of the day
+  // is held back.
+  std::string events =
+      identify("p1", "i1", "2025-03-03T09:00:00Z", R"({"vip":true})") +
+      identify("p3", "i3", "2025-03-03T09:00:00Z", R"({"max_per_week":1})") +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z") +
+      Track("p1", "Order Completed", "o4", "2025-03-03T11:00:00Z") +
+      Track("p2", "Order Completed", "o5", "2025-03-03T11:00:00Z") +
+      Track("p3", "Order Completed", "o6", "2025-03-05T11:00:00Z") +
+      identify("p2", "i2", "2025-03-05T12:00:00Z", R"({"vip":true})") +
+      Track("p2", "Order Completed", "o7", "2025-03-05T13:00:00Z") +
+      Track("p2", "Order Completed", "o8", "2025-03-05T14:00:00Z");
+  Outcome outcome =
+      RunBoth("conditional", program, events, "2025-03-06T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "suppressed 2025-03-03T11:00:00Z email thanks cap\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-05T11:00:00Z email thanks cap\n"
+        "send 2025-03-05T13:00:00Z email thanks\n"
+        "suppressed 2025-03-05T14:00:00Z email thanks cap\n");
+  CHECK(outcome.out.find("cap profile.max_per_week per week when "
+                         "profile.max_per_week != none") != std::string::npos);
+}
+
+TEST_CASE(
+    "one cap is shared by every journey, exempt messages pass it and "
+    "are not counted") {
+  std::string program = std::string("module shared\n") + kEvents + R"(
+policy pressure {
+  cap 2 per 7d across email, push
+  exempt transactional
+}
+
+journey thanks {
+  on OrderPlaced
+  policy pressure
+  send email "thanks"
+}
+
+journey receipt {
+  on OrderPlaced
+  policy pressure
+  send email "receipt" category transactional
+}
+
+journey promo {
+  on ProductViewed
+  policy pressure
+  send push "promo"
+}
+)";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-03T11:00:00Z") +
+      Track("p1", "Product Viewed", "v2", "2025-03-03T12:00:00Z") +
+      Track("p1", "Order Completed", "o2", "2025-03-03T13:00:00Z");
+  Outcome outcome = RunBoth("shared", program, events, "2025-03-04T00:00:00Z");
+  // Two counted sends fill the cap; the receipts pass it each time and do
+  // not use it up.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z email receipt\n"
+        "send 2025-03-03T11:00:00Z push promo\n"
+        "suppressed 2025-03-03T12:00:00Z push promo cap\n"
+        "suppressed 2025-03-03T13:00:00Z email thanks cap\n"
+        "send 2025-03-03T13:00:00Z email receipt\n");
+  // Suppressions are actions too: all six lines were delivered.
+  CHECK(outcome.err.find("sent 6 actions") != std::string::npos);
+  CHECK(outcome.out.find(R"("category":"transactional")") != std::string::npos);
+  CHECK(outcome.out.find(
+            R"("detail":"cap 2 per 7d across email, push (policy.journey:)") !=
+        std::string::npos);
+}
+
+TEST_CASE("a rolling window: a contact exactly one window ago has left it") {
+  std::string program = std::string("module rolling\n") + kEvents + R"(
+policy weekly {
+  cap 1 per 7d on email
+}
+
+journey thanks {
+  on OrderPlaced
+  policy weekly
+  send email "thanks"
+}
+)";
+  // 7 days less one second after the first send: still inside; 7 days to
+  // the second: outside.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Order Completed", "o2", "2025-03-10T09:59:59Z") +
+      Track("p1", "Order Completed", "o3", "2025-03-10T10:00:00Z");
+  Outcome outcome = RunBoth("rolling", program, events, "2025-03-11T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "suppressed 2025-03-10T09:59:59Z email thanks cap\n"
+        "send 2025-03-10T10:00:00Z email thanks\n");
+}
+
+TEST_CASE(
+    "a deferred message goes out when the window next opens, each "
+    "channel is judged by its own cap") {
+  std::string program = std::string("module defer\n") + kEvents + R"(
+policy daily {
+  cap 1 per day on email
+  cap 1 per day on sms
+  when capped: defer
+}
+
+journey thanks {
+  on OrderPlaced
+  policy daily
+  send email "thanks"
+  send sms "thanks_sms"
+}
+
+journey promo {
+  on ProductViewed
+  policy daily
+  send push "promo"
+  send email "promo_email"
+}
+)";
+  // The email cap is full after the order; the view's push is not capped
+  // and goes out, its email waits for the next day (UTC: no zone given),
+  // one day later, not more.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-03T15:00:00Z");
+  Outcome outcome = RunBoth("defer", program, events, "2025-03-06T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z sms thanks_sms\n"
+        "send 2025-03-03T15:00:00Z push promo\n"
+        "deferred 2025-03-03T15:00:00Z email promo_email cap "
+        "2025-03-04T00:00:00Z\n"
+        "send 2025-03-04T00:00:00Z email promo_email\n");
+}
+
+TEST_CASE(
+    "a deferral past its limit expires, an exit drops a deferred "
+    "message") {
+  std::string program = std::string("module expire\n") + kEvents + R"(
+policy daily {
+  cap 1 per day
+  when capped: defer within 6h
+}
+
+journey thanks {
+  on OrderPlaced
+  policy daily
+  send email "thanks"
+}
+
+journey promo {
+  on ProductViewed
+  exit on OrderPlaced
+  policy daily
+  send push "promo"
+}
+)";
+  // v1 at 10:00 waits for the next day (14 h away, past 6 h): expired.
+  // v2 at 20:00 waits 4 h, but the order at 21:00 ends its journey first.
+  std::string events =
+      Track("p1", "Product Viewed", "v0", "2025-03-03T09:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v2", "2025-03-03T20:00:00Z") +
+      Track("p1", "Order Completed", "o1", "2025-03-03T21:00:00Z");
+  Outcome outcome = RunBoth("expire", program, events, "2025-03-05T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T09:00:00Z push promo\n"
+        "suppressed 2025-03-03T10:00:00Z push promo expired\n"
+        "deferred 2025-03-03T20:00:00Z push promo cap 2025-03-04T00:00:00Z\n"
+        "suppressed 2025-03-03T21:00:00Z push promo exit\n"
+        "deferred 2025-03-03T21:00:00Z email thanks cap "
+        "2025-03-04T00:00:00Z\n"
+        "send 2025-03-04T00:00:00Z email thanks\n");
+}
+
+// The process's own zone must not matter: the recipient's does.
+struct ExoticProcessZone {
+  ExoticProcessZone() {
+    const char* old = getenv("TZ");
+    had_ = old != nullptr;
+    if (had_) old_ = old;
+    setenv("TZ", "Pacific/Chatham", 1);
+  }
+  ~ExoticProcessZone() {
+    if (had_) {
+      setenv("TZ", old_.c_str(), 1);
+    } else {
+      unsetenv("TZ");
+    }
+  }
+  bool had_ = false;
+  std::string old_;
+};
+
+TEST_CASE(
+    "quiet hours in the recipient's zone, across midnight and both "
+    "daylight-saving changes, whatever the process's zone") {
+  ExoticProcessZone zone;
+  std::string program = std::string("module quiet\n") + kEvents + R"(
+profile {
+  timezone: tz = "America/New_York"
+}
+
+policy nights {
+  quiet 21:00 .. 08:00 local
+  when capped: defer
+}
+
+journey thanks {
+  on OrderPlaced
+  policy nights
+  send email "thanks"
+}
+)";
+  // New York springs forward on 2025-03-09 (02:00 EST -> 03:00 EDT) and
+  // falls back on 2025-11-02 (02:00 EDT -> 01:00 EST). 01:30 local is
+  // quiet on both nights; quiet ends at 08:00 local, which is 12:00Z in
+  // summer time and 13:00Z in winter time. 20:59 local is not quiet.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-09T06:30:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-11-02T05:30:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-11-03T01:59:00Z") +
+      Track("p3", "Order Completed", "o4", "2025-11-03T02:00:00Z");
+  Outcome outcome = RunBoth("quiet", program, events, "2025-11-04T00:00:00Z",
+                            {"--max-clock-jump", "0"});
+  CHECK(outcome.summary ==
+        "deferred 2025-03-09T06:30:00Z email thanks quiet "
+        "2025-03-09T12:00:00Z\n"
+        "send 2025-03-09T12:00:00Z email thanks\n"
+        "deferred 2025-11-02T05:30:00Z email thanks quiet "
+        "2025-11-02T13:00:00Z\n"
+        "send 2025-11-02T13:00:00Z email thanks\n"
+        "send 2025-11-03T01:59:00Z email thanks\n"
+        "deferred 2025-11-03T02:00:00Z email thanks quiet "
+        "2025-11-03T13:00:00Z\n"
+        "send 2025-11-03T13:00:00Z email thanks\n");
+}
+
+TEST_CASE(
+    "a calendar week starts on Monday 00:00 in the recipient's zone, "
+    "weekly quiet hours cross the week's end") {
+  ExoticProcessZone zone;
+  std::string program = std::string("module week\n") + kEvents + R"(
+profile {
+  timezone: tz = "Europe/Paris"
+}
+
+policy weekly {
+  cap 1 per week
+  quiet sunday 22:00 .. monday 08:00 local on sms
+}
+
+journey thanks {
+  on OrderPlaced
+  policy weekly
+  send email "thanks"
+}
+
+journey promo {
+  on ProductViewed
+  policy weekly
+  send sms "promo"
+}
+)";
+  // Sunday 2025-03-09 21:30 local (20:30Z) sends; Sunday 23:30 local is the
+  // same Paris week: capped. Monday 00:30 local (Sunday 23:30Z, still
+  // Sunday in UTC) is a new Paris week: sent. The SMS at Monday 07:00 local
+  // is quiet (and dropped, the default), at Monday 08:00 local it is not
+  // quiet but the week's one message is spent.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-09T20:30:00Z") +
+      Track("p1", "Order Completed", "o2", "2025-03-09T22:30:00Z") +
+      Track("p1", "Order Completed", "o3", "2025-03-09T23:30:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-10T06:00:00Z") +
+      Track("p1", "Product Viewed", "v2", "2025-03-10T07:00:00Z");
+  Outcome outcome = RunBoth("week", program, events, "2025-03-11T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-09T20:30:00Z email thanks\n"
+        "suppressed 2025-03-09T22:30:00Z email thanks cap\n"
+        "send 2025-03-09T23:30:00Z email thanks\n"
+        "suppressed 2025-03-10T06:00:00Z sms promo quiet\n"
+        "suppressed 2025-03-10T07:00:00Z sms promo cap\n");
+}
+
+TEST_CASE(
+    "best of and fallback follow the policy's channel order, override "
+    "passes the cap and is counted") {
+  std::string program = std::string("module order\n") + kEvents + R"(
+policy ordered {
+  cap 1 per day on email
+  priority email > push > sms
+  when capped: fallback
+}
+
+journey thanks {
+  on OrderPlaced
+  policy ordered
+  send best of [sms, email] "thanks"
+}
+
+journey promo {
+  on ProductViewed
+  policy ordered
+  send email "promo"
+  send email "urgent" override
+}
+)";
+  // The order's best of picks email (ranked first); the view's email is
+  // capped and falls back to push, the next channel; `override` sends on
+  // email anyway.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-03T11:00:00Z");
+  Outcome outcome = RunBoth("order", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T11:00:00Z push promo\n"
+        "send 2025-03-03T11:00:00Z email urgent\n");
+}
+
+TEST_CASE(
+    "messages competing for the last slot: higher priority wins, then "
+    "the journey written first, the same way every run") {
+  std::string program = std::string("module compete\n") + kEvents + R"(
+policy daily {
+  cap 1 per day
+}
+
+journey first_written {
+  on OrderPlaced
+  policy daily
+  send email "normal_a"
+}
+
+journey second_written {
+  on OrderPlaced
+  policy daily
+  send push "urgent" priority high
+}
+
+journey tie_one {
+  on ProductViewed
+  policy daily
+  send email "tie_one"
+}
+
+journey tie_two {
+  on ProductViewed
+  policy daily
+  send email "tie_two"
+}
+)";
+  // Both journeys start on the same order: the high-priority push takes
+  // the day's slot although its journey comes second. On the next day the
+  // view starts two equal messages: the journey written first wins. Two
+  // profiles at the same instant do not compete with each other.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-04T10:00:00Z");
+  Outcome outcome = RunBoth("compete", program, events, "2025-03-05T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z push urgent\n"
+        "suppressed 2025-03-03T10:00:00Z email normal_a cap\n"
+        "send 2025-03-03T10:00:00Z push urgent\n"
+        "suppressed 2025-03-03T10:00:00Z email normal_a cap\n"
+        "send 2025-03-04T10:00:00Z email tie_one\n"
+        "suppressed 2025-03-04T10:00:00Z email tie_two cap\n");
+  CHECK(outcome.out.find(R"("profile":"p2")") != std::string::npos);
+}
+
+TEST_CASE(
+    "consent revoked between entry and send: not sent, in every "
+    "journey at once, with the reason") {
+  std::string program = std::string("module consent\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  wait 1h
+  send email "thanks"
+}
+
+journey tips {
+  on OrderPlaced
+  wait 2h
+  send email "tips"
+  send email "receipt_copy" category transactional
+}
+)";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Line("p1", "Consent Revoked", "c1", "2025-03-03T10:30:00Z",
+           {{"channel", "email"}, {"source", "preference centre"}});
+  Outcome outcome = RunBoth("consent", program, events, "2025-03-04T00:00:00Z");
+  // Both of p1's journeys lose their marketing email; the transactional
+  // copy still goes; p2 never revoked anything.
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T11:00:00Z email thanks consent\n"
+        "send 2025-03-03T11:00:00Z email thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email tips consent\n"
+        "send 2025-03-03T12:00:00Z email receipt_copy\n"
+        "send 2025-03-03T12:00:00Z email tips\n"
+        "send 2025-03-03T12:00:00Z email receipt_copy\n");
+  CHECK(outcome.out.find(
+            R"("detail":"email consent revoked at 2025-03-03T10:30:00Z by c1 )"
+            R"x((Consent Revoked via preference centre)")x") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "an inbound SMS STOP, in any of its spellings, revokes SMS consent "
+    "at once, consent(sms) reads the same ledger") {
+  std::string program = std::string("module stop\n") + kEvents + R"(
+journey texts {
+  on OrderPlaced
+  wait 1h
+  send sms "shipped"
+  if consent(sms) {
+    send sms "thanks_by_sms"
+  } else {
+    send email "thanks_by_email"
+  }
+}
+)";
+  const char* texts[] = {" stop ", "StopAll", "unsubscribe", "Cancel",
+                         "END",    "quit\n",  "stop please"};
+  // Seven people grant SMS consent, order, then text back; in time order.
+  std::string grants, orders, replies;
+  for (int i = 0; i < 7; ++i) {
+    std::string user = "p" + std::to_string(i);
+    grants += Line(user, "Consent Granted", "g" + std::to_string(i),
+                   "2025-03-03T09:00:00Z", {{"channel", "sms"}});
+    orders += Track(user, "Order Completed", "o" + std::to_string(i),
+                    "2025-03-03T10:00:00Z");
+    replies += Line(user, "SMS Received", "s" + std::to_string(i),
+                    "2025-03-03T10:10:00Z", {{"text", texts[i]}});
+  }
+  std::string events = grants + orders + replies;
+  Outcome outcome = RunBoth("stop", program, events, "2025-03-04T00:00:00Z");
+  std::string expected;
+  for (int i = 0; i < 6; ++i) {
+    expected +=
+        "suppressed 2025-03-03T11:00:00Z sms shipped consent\n"
+        "send 2025-03-03T11:00:00Z email thanks_by_email\n";
+  }
+  // "stop please" is a conversation, not a stop word.
+  expected +=
+      "send 2025-03-03T11:00:00Z sms shipped\n"
+      "send 2025-03-03T11:00:00Z sms thanks_by_sms\n";
+  CHECK(outcome.summary == expected);
+}
+
+TEST_CASE(
+    "the identify trait consent grants and revokes key by key, no "
+    "address means unreachable") {
+  std::string program = std::string("module traits\n") + kEvents + R"(
+profile {
+  email: string?
+}
+
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+  if consent(push) {
+    send push "app_thanks"
+  }
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& at,
+                     const nlohmann::ordered_json& traits) {
+    nlohmann::ordered_json line;
+    line["type"] = "identify";
+    line["userId"] = user;
+    line["messageId"] = id;
+    line["timestamp"] = at;
+    line["traits"] = traits;
+    return line.dump() + "\n";
+  };
+  std::string events =
+      identify("p1", "i1", "2025-03-03T09:00:00Z",
+               {{"email", "p1@example.com"},
+                {"consent", {{"email", true}, {"push", true}}}}) +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      identify("p1", "i2", "2025-03-03T11:00:00Z",
+               {{"consent", {{"email", false}}}}) +
+      Track("p1", "Order Completed", "o2", "2025-03-03T12:00:00Z") +
+      Track("p2", "Order Completed", "o3", "2025-03-03T12:00:00Z");
+  Outcome outcome = RunBoth("traits", program, events, "2025-03-04T00:00:00Z");
+  // The second identify revokes email only; push keeps its grant. p2 has
+  // no email address and never granted push.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z push app_thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email thanks consent\n"
+        "send 2025-03-03T12:00:00Z push app_thanks\n"
+        "suppressed 2025-03-03T12:00:00Z email thanks unreachable\n");
+}
+
+TEST_CASE(
+    "email sends carry one-click unsubscribe headers with a token, "
+    "not the profile id") {
+  std::string program = std::string("module unsubscribe\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+  send push "thanks_push"
+}
+)";
+  auto scratch = testing::ScratchDir("policy-unsubscribe");
+  testing::WriteText(scratch / "policy.journey", program);
+  testing::WriteText(
+      scratch / "events.jsonl",
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z"));
+  std::vector<std::string> args = {"run",
+                                   (scratch / "policy.journey").string(),
+                                   "--events",
+                                   (scratch / "events.jsonl").string(),
+                                   "--state",
+                                   (scratch / "state.db").string(),
+                                   "--out",
+                                   "-",
+                                   "--unsubscribe-url",
+                                   "https://shop.example/unsubscribe"};
+  unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  auto refused = testing::RunParcours(args, scratch);
+  CHECK(refused.exit_code == 2);
+  CHECK(refused.err.find("PARCOURS_UNSUBSCRIBE_KEY") != std::string::npos);
+
+  // RFC 4231 test case 2 again, end to end: key "Jefe".
+  setenv("PARCOURS_UNSUBSCRIBE_KEY", "Jefe", 1);
+  testing::WriteText(scratch / "events.jsonl",
+                     Track("what do ya want for nothing?", "Order Completed",
+                           "o1", "2025-03-03T10:00:00Z"));
+  auto result = testing::RunParcours(args, scratch);
+  unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  std::istringstream lines(result.out);
+  std::string email, push;
+  std::getline(lines, email);
+  std::getline(lines, push);
+  CHECK(nlohmann::json::parse(email)["payload"] ==
+        nlohmann::json::parse(
+            R"({"headers":{"List-Unsubscribe":)"
+            R"("<https://shop.example/unsubscribe?token=5bdcc146bf60754e6a042)"
+            R"(426089575c75a003f089d2739839dec58b964ec3843&channel=email>",)"
+            R"("List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}})"));
+  CHECK(nlohmann::json::parse(push)["payload"] == nlohmann::json::object());
+}
+
+TEST_CASE(
+    "the customer's own channel comes first in best of, channel "
+    "values compare in conditions, and a bad channel is a dead letter") {
+  std::string program = std::string("module prefer\n") + kEvents + R"(
+profile {
+  preferred: channel?
+}
+
+policy choice {
+  priority email > push > sms
+  prefer profile.preferred
+}
+
+journey thanks {
+  on OrderPlaced
+  policy choice
+  send best of [email, push] "thanks"
+  if profile.preferred == sms {
+    send sms "thanks_sms"
+  }
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const std::string& channel) {
+    return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
+           id +
+           R"(","timestamp":"2025-03-03T09:00:00Z","traits":{"preferred":")" +
+           channel + "\"}}\n";
+  };
+  std::string events =
+      identify("p1", "i1", "push") + identify("p2", "i2", "sms") +
+      identify("p3", "i3", "fax") +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z");
+  Outcome outcome = RunBoth("prefer", program, events, "2025-03-04T00:00:00Z");
+  // p1 prefers push, which best of offers; p2 prefers SMS, which it does
+  // not, so the policy's order gives email, and the condition sends the
+  // SMS; p3's "fax" was refused, so p3 has no preference.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z push thanks\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z sms thanks_sms\n"
+        "send 2025-03-03T10:00:00Z email thanks\n");
+  CHECK(outcome.err.find("1 dead letter") != std::string::npos);
+}
+
+TEST_CASE(
+    "contacts and deferrals survive between runs, explain and report "
+    "caps read the decisions") {
+  std::string program = std::string("module resume\n") + kEvents + R"(
+policy daily {
+  cap 1 per day on email
+  when capped: defer
+}
+
+journey thanks {
+  on OrderPlaced
+  policy daily
+  send email "thanks"
+}
+
+journey promo {
+  on ProductViewed
+  policy daily
+  send email "promo"
+}
+)";
+  auto scratch = testing::ScratchDir("policy-resume");
+  testing::WriteText(scratch / "policy.journey", program);
+  testing::WriteText(
+      scratch / "first.jsonl",
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+          Track("p1", "Product Viewed", "v1", "2025-03-03T11:00:00Z"));
+  testing::WriteText(
+      scratch / "second.jsonl",
+      Track("p1", "Order Completed", "o2", "2025-03-03T12:00:00Z"));
+  std::string state = (scratch / "state.db").string();
+  auto run = [&](const std::string& events, const std::string& until) {
+    auto result =
+        testing::RunParcours({"run", (scratch / "policy.journey").string(),
+                              "--events", (scratch / events).string(),
+                              "--state", state, "--out", "-", "--until", until},
+                             scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    return Summary(result.out);
+  };
+  // The second run counts the first run's send and keeps its deferral,
+  // which falls due in the third.
+  CHECK(run("first.jsonl", "2025-03-03T11:00:00Z") ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "deferred 2025-03-03T11:00:00Z email promo cap "
+        "2025-03-04T00:00:00Z\n");
+  CHECK(run("second.jsonl", "2025-03-03T12:00:00Z") ==
+        "deferred 2025-03-03T12:00:00Z email thanks cap "
+        "2025-03-04T00:00:00Z\n");
+  testing::WriteText(scratch / "none.jsonl", "");
+  // At midnight both deferred messages wake; the journey written first
+  // (thanks) takes the day's one email, and promo waits another day.
+  CHECK(run("none.jsonl", "2025-03-05T00:00:00Z") ==
+        "send 2025-03-04T00:00:00Z email thanks\n"
+        "deferred 2025-03-04T00:00:00Z email promo cap "
+        "2025-03-05T00:00:00Z\n"
+        "send 2025-03-05T00:00:00Z email promo\n");
+
+  auto explain = testing::RunParcours(
+      {"explain", "--state", state, "--profile", "p1"}, scratch);
+  REQUIRE(explain.exit_code == 0);
+  CHECK(explain.out ==
+        "profile p1\n"
+        "2025-03-03T10:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-03T11:00:00Z deferred email \"promo\" in promo/send1 until "
+        "2025-03-04T00:00:00Z: cap, cap 1 per day on email "
+        "(policy.journey:12)\n"
+        "2025-03-03T12:00:00Z deferred email \"thanks\" in thanks/send1 "
+        "until 2025-03-04T00:00:00Z: cap, cap 1 per day on email "
+        "(policy.journey:12)\n"
+        "2025-03-04T00:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-04T00:00:00Z deferred email \"promo\" in promo/send1 "
+        "until 2025-03-05T00:00:00Z: cap, cap 1 per day on email "
+        "(policy.journey:12)\n"
+        "2025-03-05T00:00:00Z send email \"promo\" in promo/send1\n");
+
+  auto report = testing::RunParcours(
+      {"report", "caps", "--state", state, "--format", "json"}, scratch);
+  REQUIRE(report.exit_code == 0);
+  auto caps = nlohmann::json::parse(report.out)["caps"];
+  REQUIRE(caps.size() == 4);
+  CHECK(caps[0]["rule"] == "");
+  CHECK(caps[0]["reason"] == "");
+  CHECK(caps[0]["journey"] == "promo");
+  CHECK(caps[0]["sent"] == 1);
+  CHECK(caps[1]["journey"] == "thanks");
+  CHECK(caps[1]["sent"] == 2);
+  CHECK(caps[2]["rule"] == "policy.journey:12");
+  CHECK(caps[2]["text"] == "cap 1 per day on email");
+  CHECK(caps[2]["journey"] == "promo");
+  CHECK(caps[2]["deferred"] == 2);
+  CHECK(caps[3]["journey"] == "thanks");
+  CHECK(caps[3]["deferred"] == 1);
+  CHECK(caps[3]["suppressed"] == 0);
+
+  auto table =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out ==
+        "rule | journey | sent | suppressed | deferred\n"
+        "(no rule held it back) | promo | 1 | 0 | 0\n"
+        "(no rule held it back) | thanks | 2 | 0 | 0\n"
+        "policy.journey:12 cap 1 per day on email | promo | 0 | 0 | 2\n"
+        "policy.journey:12 cap 1 per day on email | thanks | 0 | 0 | 1\n");
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,158 @@
+// `parcours explain` and `parcours report caps`: what pressure policies
+// decided, read from the `decisions` table of a state file.
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <tuple>
+
+#include "runtime/common/time_text.h"
+#include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
+#include "tools/driver/commands.h"
+
+namespace parcours::driver {
+namespace {
+
+using common::Expected;
+
+// Opens an existing state file for reading; on failure says why on `err`.
+std::optional<store::Database> OpenState(const std::string& path,
+                                         std::ostream& err) {
+  if (!std::filesystem::is_regular_file(path)) {
+    err << "parcours: state file `" << path << "` does not exist\n";
+    return std::nullopt;
+  }
+  Expected<store::Database> db = store::Database::Open(path);
+  if (!db.ok()) {
+    err << "parcours: " << db.status().message() << "\n";
+    return std::nullopt;
+  }
+  Expected<int64_t> version = db->QueryInt("PRAGMA user_version");
+  if (!version.ok() || *version < store::kSchemaVersion) {
+    err << "parcours: state file `" << path
+        << "` has no decisions yet; run it with this version of parcours "
+           "first\n";
+    return std::nullopt;
+  }
+  return std::move(*db);
+}
+
+}  // namespace
+
+int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
+                   std::ostream& err) {
+  std::string error;
+  Arguments parsed = ParseArguments(args, {"--state", "--profile"}, {}, &error);
+  if (error.empty() && (!parsed.Has("--state") || !parsed.Has("--profile"))) {
+    error = "explain needs --state DB and --profile ID";
+  }
+  if (!error.empty()) {
+    err << "parcours: " << error << "\n";
+    return 2;
+  }
+  auto db = OpenState(parsed.Get("--state", ""), err);
+  if (!db) return 2;
+
+  Expected<store::Statement> select = db->Prepare(
+      "SELECT at, kind, channel, template, journey, step, reason, detail, "
+      "until FROM decisions WHERE profile = ?1 ORDER BY seq");
+  if (!select.ok()) {
+    err << "parcours: " << select.status().message() << "\n";
+    return 2;
+  }
+  std::string profile = parsed.Get("--profile", "");
+  select->BindText(1, profile);
+  out << "profile " << profile << "\n";
+  int rows = 0;
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) {
+      err << "parcours: " << row.status().message() << "\n";
+      return 2;
+    }
+    if (!*row) break;
+    ++rows;
+    std::string kind = select->Text(1);
+    std::string reason = select->Text(6);
+    out << common::FormatTime(select->Int(0)) << " " << kind << " "
+        << select->Text(2) << " \"" << select->Text(3) << "\" in "
+        << select->Text(4) << "/" << select->Text(5);
+    if (kind == "deferred") {
+      out << " until " << common::FormatTime(select->Int(8));
+    }
+    if (!reason.empty()) out << ": " << reason << ", " << select->Text(7);
+    out << "\n";
+  }
+  if (rows == 0) out << "no messages decided for this profile\n";
+  return 0;
+}
+
+int CapsReport(const std::string& state_path, const std::string& format,
+               std::ostream& out, std::ostream& err) {
+  if (format != "table" && format != "json") {
+    err << "parcours: `--format` takes table or json, not `" << format << "`\n";
+    return 2;
+  }
+  auto db = OpenState(state_path, err);
+  if (!db) return 2;
+
+  // (rule where, rule text, reason, journey) -> counts by kind. A decision
+  // no rule took (a plain send, an exemption, an override, consent, no
+  // address, an exit) is grouped by its reason instead.
+  using Key = std::tuple<std::string, std::string, std::string, std::string>;
+  std::map<Key, std::map<std::string, int64_t>> counts;
+  Expected<store::Statement> select = db->Prepare(
+      "SELECT rule, rule_text, CASE WHEN rule = '' THEN reason ELSE '' END, "
+      "journey, kind, count(*) FROM decisions GROUP BY 1, 2, 3, 4, 5");
+  if (!select.ok()) {
+    err << "parcours: " << select.status().message() << "\n";
+    return 2;
+  }
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) {
+      err << "parcours: " << row.status().message() << "\n";
+      return 2;
+    }
+    if (!*row) break;
+    Key key{select->Text(0), select->Text(1), select->Text(2), select->Text(3)};
+    counts[key][select->Text(4)] += select->Int(5);
+  }
+
+  nlohmann::ordered_json rows = nlohmann::ordered_json::array();
+  for (const auto& [key, by_kind] : counts) {
+    auto count = [&](const char* kind) {
+      auto found = by_kind.find(kind);
+      return found == by_kind.end() ? int64_t{0} : found->second;
+    };
+    nlohmann::ordered_json row;
+    row["rule"] = std::get<0>(key);
+    row["text"] = std::get<1>(key);
+    row["reason"] = std::get<2>(key);
+    row["journey"] = std::get<3>(key);
+    row["sent"] = count("send");
+    row["suppressed"] = count("suppressed");
+    row["deferred"] = count("deferred");
+    rows.push_back(row);
+  }
+  if (format == "json") {
+    out << nlohmann::ordered_json{{"caps", rows}}.dump(2) << "\n";
+    return 0;
+  }
+  out << "rule | journey | sent | suppressed | deferred\n";
+  for (const auto& row : rows) {
+    std::string reason = row["reason"].get<std::string>();
+    std::string rule = !row["rule"].get<std::string>().empty()
+                           ? row["rule"].get<std::string>() + " " +
+                                 row["text"].get<std::string>()
+                       : reason.empty() ? std::string("(no rule held it back)")
+                                        : "(" + reason + ")";
+    out << rule << " | " << row["journey"].get<std::string>() << " | "
+        << row["sent"] << " | " << row["suppressed"] << " | " << row["deferred"]
+        << "\n";
+  }
+  return 0;
+}
+
+}  // namespace parcours::driver
