@@ -75,12 +75,40 @@ common::Expected<std::unique_ptr<JsonLinesFileSink>> JsonLinesFileSink::Open(
   if (std::filesystem::is_directory(path, error)) {
     return common::Status::Error(refusal + ": it is a directory");
   }
+  // A SQLite file (an outbox meant as `sqlite:PATH`, or a state) would be
+  // spoiled by lines of text appended to it.
+  {
+    std::ifstream existing(path, std::ios::binary);
+    char header[16] = {};
+    if (existing.read(header, sizeof header) &&
+        std::string_view(header, sizeof header) ==
+            std::string_view("SQLite format 3\0", 16)) {
+      return common::Status::Error(
+          refusal +
+          ": it is a SQLite database; for an outbox table write "
+          "`--out sqlite:" +
+          path + "`");
+    }
+  }
   std::unique_ptr<JsonLinesFileSink> sink(new JsonLinesFileSink(path));
   if (!sink->out_.is_open()) return common::Status::Error(refusal);
   return sink;
 }
 
 common::Status JsonLinesFileSink::Write(std::string_view line) {
+  // A file that does not end with a newline (someone else's line, cut
+  // short) would glue our first line to it, spoiling both; end it first.
+  if (!end_checked_) {
+    end_checked_ = true;
+    std::error_code error;
+    uintmax_t size = std::filesystem::file_size(path_, error);
+    if (!error && size > 0) {
+      std::ifstream in(path_, std::ios::binary);
+      in.seekg(static_cast<std::streamoff>(size - 1));
+      char last = '\n';
+      if (in.get(last) && last != '\n') out_ << '\n';
+    }
+  }
   return lines_.Write(line);
 }
 

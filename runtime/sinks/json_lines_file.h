@@ -42,6 +42,7 @@ class JsonLinesFileSink final : public ActionSink {
   std::string path_;
   std::ofstream out_;
   JsonLinesSink lines_;
+  bool end_checked_ = false;  // whether the file's last byte was looked at
 };
 
 // The part of `CountDelivered` that needs no file: `tail` is the end of

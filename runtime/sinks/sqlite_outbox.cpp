@@ -36,8 +36,26 @@ std::string TextField(const nlohmann::json& action, const char* name) {
 Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
     const std::string& path) {
   std::string context = "actions database `" + path + "`";
+  // SQLite reads an empty name, ":memory:" and other names starting with
+  // ':' as databases that vanish with the run, which would lose every
+  // action; "//x.db" is a `sqlite://` URL typed by habit.
+  if (path.empty() || path[0] == ':' || path.rfind("//", 0) == 0) {
+    return Status::Error(context +
+                         ": name a file, as in `--out sqlite:actions.db`");
+  }
   Expected<store::Database> db = store::Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);
+
+  // Only an empty file or an outbox: a Parcours state file, or another
+  // program's database, must not get an `actions` table.
+  Expected<std::string> foreign = db->QueryText(
+      "SELECT coalesce(min(name), '') FROM sqlite_schema "
+      "WHERE type = 'table' AND name <> 'actions'");
+  if (!foreign.ok()) return foreign.status().WithContext(context);
+  if (!foreign->empty()) {
+    return Status::Error(context + ": it holds other tables (`" + *foreign +
+                         "`); give the outbox a file of its own");
+  }
 
   Expected<int64_t> version = db->QueryInt("PRAGMA user_version");
   if (!version.ok()) return version.status().WithContext(context);

@@ -23,8 +23,15 @@ void InitCurlOnce() {
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
 
+// URL schemes are case-insensitive: "HTTPS://" is "https://".
 bool StartsWith(std::string_view text, std::string_view prefix) {
-  return text.substr(0, prefix.size()) == prefix;
+  if (text.size() < prefix.size()) return false;
+  for (size_t i = 0; i < prefix.size(); ++i) {
+    if (std::tolower(static_cast<unsigned char>(text[i])) != prefix[i]) {
+      return false;
+    }
+  }
+  return true;
 }
 
 struct ResponseState {
@@ -85,6 +92,27 @@ Expected<std::unique_ptr<WebhookSink>> WebhookSink::Open(
     return Status::Error(context +
                          ": only http:// and https:// are "
                          "supported");
+  }
+  // A URL libcurl cannot use (no host, a bad port) is refused now, not
+  // after the first batch is saved and six tries have failed.
+  CURLU* parsed = curl_url();
+  CURLUcode parse = curl_url_set(parsed, CURLUPART_URL, options.url.c_str(), 0);
+  char* host = nullptr;
+  if (parse == CURLUE_OK)
+    parse = curl_url_get(parsed, CURLUPART_HOST, &host, 0);
+  bool has_host = parse == CURLUE_OK && host != nullptr && host[0] != '\0';
+  curl_free(host);
+  curl_url_cleanup(parsed);
+  if (!has_host) {
+    return Status::Error(context + ": not a usable URL (" +
+                         (parse == CURLUE_OK ? std::string("no host")
+                                             : curl_url_strerror(parse)) +
+                         ")");
+  }
+  if (options.authorization.find_first_of("\r\n") != std::string::npos) {
+    return Status::Error(
+        "the webhook's authorization value holds a line break, which would "
+        "split the request's headers");
   }
   if (options.max_attempts < 1) {
     return Status::Error(context + ": at least one attempt is needed");

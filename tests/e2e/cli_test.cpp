@@ -300,5 +300,21 @@ TEST_CASE("verbose output times the passes and the JIT, hit or miss") {
   CHECK_THAT(outcomes[1], Catch::Contains(" ms (cache hit)"));
 }
 
+TEST_CASE("build refuses to write its output over a source file") {
+  auto scratch = testing::ScratchDir("build-over-source");
+  auto source = scratch / "shop.journey";
+  const std::string text =
+      "event E \"E\" { n: int }\njourney j {\n  on E\n"
+      "  send email \"x\"\n}\n";
+  testing::WriteText(source, text);
+
+  auto result =
+      RunParcours({"build", source.string(), "-o", source.string()}, scratch);
+
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("is one of the program's own files"));
+  CHECK(testing::ReadText(source) == text);
+}
+
 }  // namespace
 }  // namespace parcours

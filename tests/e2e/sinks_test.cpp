@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -187,6 +188,70 @@ TEST_CASE(
       "(SELECT line FROM actions ORDER BY seq)");
   REQUIRE(templates.ok());
   CHECK(*templates == "welcome_spring welcome_summer");
+}
+
+TEST_CASE("an --out that would lose actions or spoil a file is refused") {
+  auto scratch = testing::ScratchDir("sink-refusals");
+  std::string state = (scratch / "s.db").string();
+  auto run_to = [&](const std::string& out) {
+    return RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                        (scratch / "run.db").string(), "--out", out},
+                       scratch);
+  };
+
+  // sqlite: with no file (an unset variable), an in-memory name, a URL.
+  for (const std::string& out :
+       {std::string("sqlite:"), std::string("sqlite::memory:"),
+        std::string("sqlite://x.db")}) {
+    auto result = run_to(out);
+    INFO(out);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("name a file"));
+  }
+
+  // A state file is not an outbox, nor a file of JSON lines.
+  REQUIRE(RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                       state, "--out", (scratch / "a.jsonl").string()},
+                      scratch)
+              .exit_code == 0);
+  auto as_outbox = run_to("sqlite:" + state);
+  CHECK(as_outbox.exit_code == 2);
+  CHECK_THAT(as_outbox.err, Catch::Contains("holds other tables"));
+  auto as_lines = run_to(state);
+  CHECK(as_lines.exit_code == 2);
+  CHECK_THAT(as_lines.err, Catch::Contains("it is a SQLite database"));
+  // ...and the state still runs.
+  CHECK(RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                     state, "--out", (scratch / "a.jsonl").string()},
+                    scratch)
+            .exit_code == 0);
+
+  // A webhook URL that cannot work is refused before anything runs.
+  auto bad_url = run_to("http://");
+  CHECK(bad_url.exit_code == 2);
+  CHECK_THAT(bad_url.err, Catch::Contains("not a usable URL"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "run.db"));
+}
+
+TEST_CASE(
+    "actions appended to a file that lacks its last newline stay "
+    "whole") {
+  auto scratch = testing::ScratchDir("sink-newline");
+  auto out = scratch / "actions.jsonl";
+  testing::WriteText(out, R"({"kind":"note","id":"written by hand"})");
+
+  auto result =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "s.db").string(), "--out", out.string()},
+                  scratch);
+  REQUIRE(result.exit_code == 0);
+
+  std::vector<std::string> lines = SplitLines(testing::ReadText(out));
+  REQUIRE(lines.size() > 100);
+  CHECK(lines[0] == R"({"kind":"note","id":"written by hand"})");
+  for (const std::string& line : lines) {
+    CHECK_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded());
+  }
 }
 
 }  // namespace

@@ -153,6 +153,20 @@ TEST_CASE("only http and https webhook URLs are accepted") {
         "supported");
 }
 
+TEST_CASE("a webhook with no host, a bad port or a split header is refused") {
+  for (const char* url : {"http://", "https://:80/x", "http://h:99999/"}) {
+    sinks::WebhookOptions options;
+    options.url = url;
+    INFO(url);
+    CHECK_FALSE(sinks::WebhookSink::Open(options).ok());
+  }
+  sinks::WebhookOptions options;
+  options.url = "HTTP://127.0.0.1:9/";  // schemes are case-insensitive
+  CHECK(sinks::WebhookSink::Open(options).ok());
+  options.authorization = "Bearer x\r\nX-Injected: 1";
+  CHECK_FALSE(sinks::WebhookSink::Open(options).ok());
+}
+
 TEST_CASE("an action without an id is keyed by a hash of its line") {
   CHECK(sinks::IdempotencyKey(R"({"kind":"task","id":"t-1"})") == "t-1");
   std::string line = R"({"kind":"task"})";

@@ -1,5 +1,6 @@
 // `parcours check` and `parcours build`.
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
@@ -87,6 +88,15 @@ int BuildCommand(const std::vector<std::string>& raw, std::ostream& out,
   if (path == "-") {
     out << text;
     return 0;
+  }
+  // Writing the output over a source would lose the source.
+  for (int32_t file = 0; file < result.sources.FileCount(); ++file) {
+    std::error_code error;
+    if (std::filesystem::equivalent(path, result.sources.Path(file), error)) {
+      err << "parcours: `-o " << path << "` is one of the program's own "
+          << "files; write the output elsewhere\n";
+      return 2;
+    }
   }
   std::ofstream file(path, std::ios::binary);
   file << text;

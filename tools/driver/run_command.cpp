@@ -1,4 +1,6 @@
 // `parcours run`: compile, then process an event stream.
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -231,7 +233,10 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
   if (target.rfind("sqlite:", 0) == 0) {
     return opened_or_null(sinks::SqliteOutboxSink::Open(target.substr(7)));
   }
-  if (target.rfind("http://", 0) == 0 || target.rfind("https://", 0) == 0) {
+  std::string scheme = target.substr(0, 8);
+  std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  if (scheme.rfind("http://", 0) == 0 || scheme.rfind("https://", 0) == 0) {
     sinks::WebhookOptions webhook;
     webhook.url = target;
     // A secret in the environment stays out of process listings and shell
@@ -249,13 +254,12 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
 int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
                std::ostream& err) {
   std::string error;
-  Arguments args =
-      ParseArguments(raw,
-                     {"--events", "--state", "--out", "--engine",
-                      "--dead-letter", "--until", "--batch", "--jit-cache",
-                      "--format", "--max-clock-jump", "--partitions",
-                      "--unsubscribe-url"},
-                     {"--strict", "--werror", "--verbose", "--follow"}, &error);
+  Arguments args = ParseArguments(
+      raw,
+      {"--events", "--state", "--out", "--engine", "--dead-letter", "--until",
+       "--batch", "--jit-cache", "--format", "--max-clock-jump", "--partitions",
+       "--unsubscribe-url"},
+      {"--strict", "--werror", "--verbose", "--follow"}, &error);
   CompileOptions compile_options;
   if (error.empty()) ParseCompileOptions(args, &compile_options, &error);
   if (!error.empty()) {
