@@ -80,26 +80,35 @@ class Judge {
     int64_t start = rolling ? now - cap.rolling_seconds + 1
                             : engine::StartOfLocalPeriod(now, Unit(cap.period),
                                                          request_.zone);
-    // Across: every channel the cap names counts; on: only this one.
-    std::vector<int64_t> counted;  // newest first
+    // A limit of 0 or less never has room.
+    if (limit <= 0) {
+      return rolling ? engine::kNever
+                     : engine::AddCalendar(start, 1, Unit(cap.period),
+                                           request_.zone);
+    }
+
+    // Across: every channel the cap names counts; on: only this one. The
+    // walk goes from the newest contact back and stops at the limit-th
+    // counted one: the cap is full, and in a rolling window room comes
+    // back when that contact leaves it (the older ones leave before).
+    int64_t count = 0;
+    int64_t leaving = 0;
     const auto& history = *request_.history;
     for (auto contact = history.rbegin(); contact != history.rend();
          ++contact) {
       if (contact->at < start) break;
       bool counts = cap.across ? Names(cap.channels, contact->channel)
                                : contact->channel == channel;
-      if (counts) counted.push_back(contact->at);
+      if (!counts) continue;
+      if (++count == limit) {
+        leaving = contact->at;
+        break;
+      }
     }
-    int64_t count = static_cast<int64_t>(counted.size());
     if (count < limit) return std::nullopt;
     if (!rolling) {
       return engine::AddCalendar(start, 1, Unit(cap.period), request_.zone);
     }
-    // Room comes back when enough of the oldest contacts have left the
-    // window: the (count - limit + 1)-th oldest leaves last. A limit of 0
-    // or less never has room.
-    if (limit <= 0) return engine::kNever;
-    int64_t leaving = counted[static_cast<size_t>(limit - 1)];
     return leaving + cap.rolling_seconds;
   }
 
