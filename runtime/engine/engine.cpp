@@ -11,10 +11,10 @@
 #include "runtime/engine/actions.h"
 #include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
-#include "runtime/store/history.h"
 #include "runtime/policy/consent.h"
 #include "runtime/policy/gate.h"
 #include "runtime/policy/lines.h"
+#include "runtime/store/history.h"
 
 namespace parcours::engine {
 
@@ -243,6 +243,26 @@ void Engine::ApplyIdentify(store::Profile& profile,
     if (field.presence_offset >= 0) {
       profile.record.Set(field.presence_offset,
                          event.traits.Get(field.presence_offset));
+    }
+  }
+
+  // A zone the tz database does not know runs as UTC; say so once, when
+  // it arrives, so that a typo ("Europe/Pari") does not go unnoticed.
+  int32_t zone_attribute = program_.timezone_attribute;
+  if (zone_attribute >= 0 &&
+      std::find(event.trait_attributes.begin(), event.trait_attributes.end(),
+                zone_attribute) != event.trait_attributes.end()) {
+    std::string zone = TimeZone(profile);
+    if (!zone.empty() && !IsKnownZone(zone)) {
+      store::LogRow row;
+      row.at = Now();
+      row.level = "warn";
+      row.component = "engine";
+      row.profile = profile.id;
+      row.message = "time zone `" + zone +
+                    "` is not in the tz database; this profile's local "
+                    "times run in UTC";
+      state_.Log(std::move(row));
     }
   }
 

@@ -1,6 +1,7 @@
 #include "runtime/engine/run.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cstddef>
 #include <cstdio>
@@ -244,7 +245,10 @@ class Runner {
           Count(event, engine_.Apply(event));
         } else {
           // Undeclared events still carry the stream's time forward.
-          if (mine) ++summary_.ignored;
+          if (mine) {
+            ++summary_.ignored;
+            ++summary_.ignored_events[event.wire_event];
+          }
           engine_.AdvanceClock(event.ClockTime());
         }
         break;
@@ -852,6 +856,9 @@ class Coordinator {
       total.identifies += part.identifies;
       total.duplicates += part.duplicates;
       total.ignored += part.ignored;
+      for (const auto& [name, count] : part.ignored_events) {
+        total.ignored_events[name] += count;
+      }
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.sends += part.sends;
@@ -934,6 +941,48 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   return {status, runner.stopped_at_bad_line(), runner.Summarize()};
 }
 
+namespace {
+
+// Edits (insert, delete, replace a byte) between two names, ignoring
+// case; stops counting past `limit`.
+int64_t Distance(std::string_view a, std::string_view b, int64_t limit) {
+  auto lower = [](char c) {
+    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  };
+  std::vector<int64_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int64_t>(j);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int64_t diagonal = row[0];
+    row[0] = static_cast<int64_t>(i);
+    int64_t smallest = row[0];
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int64_t above = row[j];
+      int64_t replace = diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1);
+      row[j] = std::min({above + 1, row[j - 1] + 1, replace});
+      diagonal = above;
+      smallest = std::min(smallest, row[j]);
+    }
+    if (smallest > limit) return limit + 1;
+  }
+  return row[b.size()];
+}
+
+}  // namespace
+
+void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
+  for (const auto& [name, count] : summary.ignored_events) {
+    int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(name.size()) / 4);
+    int64_t best = limit + 1;
+    for (const ir::EventType& event : program.events) {
+      int64_t distance = Distance(name, event.wire_name, limit);
+      if (distance < best) {
+        best = distance;
+        summary.ignored_near[name] = event.wire_name;
+      }
+    }
+  }
+}
+
 std::string FormatSummary(const RunSummary& summary) {
   std::string dead_letters =
       Plural(summary.dead_letters, "dead letter", "dead letters");
@@ -948,6 +997,16 @@ std::string FormatSummary(const RunSummary& summary) {
       Plural(summary.duplicates, "duplicate", "duplicates") + " skipped, " +
       std::to_string(summary.ignored) + " ignored (undeclared event), " +
       dead_letters + ", " + std::to_string(summary.blank_lines) + " blank\n";
+
+  // A typo in an event's name, in the program or in the stream, makes a
+  // run that does nothing; say which names were ignored, and what they
+  // look like.
+  for (const auto& [name, near] : summary.ignored_near) {
+    text +=
+        "note: " + Plural(summary.ignored_events.at(name), "line", "lines") +
+        " of event `" + name + "` were ignored: the program declares `" + near +
+        "`; is one of them misspelt?\n";
+  }
 
   // "sent" only when it is true of every action the run decided.
   if (summary.delivered == summary.sends) {
@@ -996,8 +1055,18 @@ std::string FormatSummary(const RunSummary& summary) {
   if (summary.dead_letters > summary.dead_letters_known) {
     text += "dead letters written to `" + summary.dead_letter_path + "`\n";
   } else if (summary.dead_letters > 0) {
-    text += "dead letters written to `" + summary.dead_letter_path +
-            "` by an earlier run\n";
+    std::error_code error;
+    if (std::filesystem::exists(summary.dead_letter_path, error)) {
+      text += "dead letters written to `" + summary.dead_letter_path +
+              "` by an earlier run\n";
+    } else {
+      // The state remembers the lines, so they are not written again.
+      text +=
+          "warning: the dead letters were written by an earlier run, "
+          "but `" +
+          summary.dead_letter_path +
+          "` is not there; that run's dead-letter file has them\n";
+    }
   }
   return text;
 }

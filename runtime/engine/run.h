@@ -46,6 +46,7 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <functional>
 #include <istream>
 #include <optional>
@@ -104,6 +105,10 @@ struct RunSummary {
   int64_t identifies = 0;
   int64_t duplicates = 0;  // skipped: key applied before
   int64_t ignored = 0;     // track events of undeclared types
+  // Of `ignored`, the count by `event` name, and for a name close to a
+  // declared one (a typo in the program or the stream), that name.
+  std::map<std::string, int64_t> ignored_events;
+  std::map<std::string, std::string> ignored_near;
   int64_t dead_letters = 0;
   // Of `dead_letters`, those already in the file from an earlier run,
   // not appended again.
@@ -171,5 +176,9 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
 // line says "sent N actions" only when all N were delivered; otherwise it
 // says how many were decided and delivered, and warning lines follow.
 std::string FormatSummary(const RunSummary& summary);
+
+// Fills `summary.ignored_near` with the declared event names close to the
+// ignored ones (a few edits apart, case aside).
+void NoteNearMisses(const ir::Program& program, RunSummary& summary);
 
 }  // namespace parcours::engine

@@ -253,6 +253,7 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
   bool consent = IsConsentEvent(name->text);
   if (found == events_by_wire_name_.end() && !consent) {
     result.outcome = LineOutcome::Ignored;
+    result.event.wire_event = name->text;
     return "";
   }
 

@@ -39,6 +39,8 @@ struct DecodedEvent {
   // Track: index into `Program::events`, or -1 for an event type the
   // program does not declare (the line is then ignored).
   int32_t event_type = -1;
+  // An ignored track's `event` name, for the run's summary.
+  std::string wire_event;
   // Track: the event's record, `EventType::record_words` long.
   common::Record record;
 

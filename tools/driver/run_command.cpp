@@ -298,7 +298,16 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
           : engine::Run(*compiled.program, *evaluator, (*events)->stream(),
                         *sink, settings.options);
   progress.Clear();
+  engine::NoteNearMisses(*compiled.program, result.summary);
   err << engine::FormatSummary(result.summary);
+  // `--until` only ever moves the clock forward.
+  if (settings.options.until && result.summary.clock &&
+      *settings.options.until < *result.summary.clock) {
+    err << "note: `--until " << common::FormatTime(*settings.options.until)
+        << "` is before the clock, which the events had already moved to "
+        << common::FormatTime(*result.summary.clock)
+        << "; it changed nothing\n";
+  }
   if (!result.status.ok()) {
     err << "parcours: " << result.status.message() << "\n";
     return result.stopped_at_bad_line ? 1 : 2;

@@ -1,0 +1,113 @@
+// What `parcours run` says about input that is valid but probably not
+// what the user meant: a misspelt event name, an `--until` in the past, a
+// time zone the tz database does not know, a dead-letter file gone.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "runtime/store/sqlite.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::RunParcours;
+
+const char kProgram[] =
+    "profile { zone: tz = \"Europe/London\" }\n"
+    "event Order \"Order Completed\" { total: money }\n"
+    "journey thanks {\n  on Order\n  send email \"thanks\"\n}\n";
+
+std::string Track(const std::string& event, const std::string& id,
+                  const std::string& time) {
+  return R"({"type":"track","event":")" + event +
+         R"(","userId":"p1","messageId":")" + id + R"(","timestamp":")" + time +
+         R"(","properties":{"total":10,"currency":"EUR"}})" + "\n";
+}
+
+TEST_CASE("a misspelt event name is pointed out, not silently ignored") {
+  auto scratch = testing::ScratchDir("run-near-miss");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl",
+                     Track("Order Complete", "m1", "2025-03-01T10:00:00Z") +
+                         Track("Order Complete", "m2", "2025-03-02T10:00:00Z") +
+                         Track("Page Viewed", "m3", "2025-03-03T10:00:00Z"));
+
+  auto result = RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
+      scratch);
+
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("note: 2 lines of event `Order Complete` were "
+                             "ignored: the program declares `Order "
+                             "Completed`; is one of them misspelt?"));
+  // A name that resembles nothing declared is a stream's other event.
+  CHECK_THAT(result.err, !Catch::Contains("`Page Viewed` were ignored"));
+}
+
+TEST_CASE("an --until before the clock is pointed out") {
+  auto scratch = testing::ScratchDir("run-until-past");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl",
+                     Track("Order Completed", "m1", "2025-03-01T10:00:00Z"));
+
+  auto result = RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string(),
+       "--until", "2025-02-01T00:00:00Z"},
+      scratch);
+
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("note: `--until 2025-02-01T00:00:00Z` is before "
+                             "the clock"));
+}
+
+TEST_CASE("a time zone the tz database does not know is logged") {
+  auto scratch = testing::ScratchDir("run-unknown-zone");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(
+      scratch / "e.jsonl",
+      R"({"type":"identify","userId":"p1","messageId":"i1",)"
+      R"("timestamp":"2025-03-01T09:00:00Z","traits":{"zone":"Europe/Pari"}})"
+      "\n");
+  std::string state = (scratch / "s.db").string();
+
+  auto result =
+      RunParcours({"run", (scratch / "p.journey").string(), "--events",
+                   (scratch / "e.jsonl").string(), "--state", state},
+                  scratch);
+
+  REQUIRE(result.exit_code == 0);
+  auto db = store::Database::Open(state);
+  REQUIRE(db.ok());
+  auto message = db->QueryText("SELECT message FROM log WHERE level = 'warn'");
+  REQUIRE(message.ok());
+  CHECK(*message ==
+        "time zone `Europe/Pari` is not in the tz database; this profile's "
+        "local times run in UTC");
+}
+
+TEST_CASE("a dead-letter file that is gone is not claimed to hold lines") {
+  auto scratch = testing::ScratchDir("run-dead-letters-gone");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl", "not json\n");
+  std::vector<std::string> args = {
+      "run",           (scratch / "p.journey").string(),
+      "--events",      (scratch / "e.jsonl").string(),
+      "--state",       (scratch / "s.db").string(),
+      "--dead-letter", (scratch / "dl.jsonl").string()};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  std::filesystem::remove(scratch / "dl.jsonl");
+
+  auto again = RunParcours(args, scratch);
+
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.err, Catch::Contains("is not there"));
+  CHECK_THAT(again.err, !Catch::Contains("by an earlier run\n"));
+}
+
+}  // namespace
+}  // namespace parcours
