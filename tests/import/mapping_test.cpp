@@ -115,3 +115,30 @@ TEST_CASE("a header that repeats a name is refused") {
 
 }  // namespace
 }  // namespace parcours::import
+
+namespace parcours::import {
+namespace {
+
+TEST_CASE("two properties that write one key are refused") {
+  // Two money properties would both write "currency"; an event reader
+  // keeps only one of two equal keys, so one amount would change currency.
+  std::string two_money =
+      R"({"event": "E", "properties": {
+        "t": {"column": "a", "type": "money", "currency": "EUR"},
+        "u": {"column": "b", "type": "money", "currency": "USD"}},)" +
+      kEnd;
+  CHECK_THAT(testing::MappingError(two_money),
+             Catch::Contains("properties.u: writes the key \"currency\", "
+                             "which \"t\" writes too"));
+
+  std::string named_currency =
+      R"({"event": "E", "properties": {
+        "currency": "c",
+        "t": {"column": "a", "type": "money", "currency": "EUR"}},)" +
+      kEnd;
+  CHECK_THAT(testing::MappingError(named_currency),
+             Catch::Contains("writes the key \"currency\""));
+}
+
+}  // namespace
+}  // namespace parcours::import

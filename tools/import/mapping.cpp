@@ -374,6 +374,27 @@ std::vector<Property> ReadProperties(const Json& value, const std::string& path,
     properties.push_back(ReadProperty(item.key(), item.value(),
                                       Join(path, item.key()), grouped));
   }
+
+  // Every key an event gets must be its own: a second money property would
+  // write a second "currency", and readers keep only one of two equal
+  // keys, silently.
+  std::map<std::string, std::string> owners;
+  for (const Property& property : properties) {
+    std::vector<std::string> keys = {property.name};
+    if (property.type == ValueType::Money) {
+      keys.push_back(property.currency_property);
+    }
+    for (const std::string& key : keys) {
+      auto [owner, is_new] = owners.emplace(key, property.name);
+      if (!is_new) {
+        throw MappingError(
+            Join(path, property.name),
+            "writes the key \"" + key + "\", which \"" + owner->second +
+                "\" writes too; give one of them another \"currency_property\" "
+                "or name");
+      }
+    }
+  }
   return properties;
 }
 
