@@ -135,6 +135,21 @@ const JsonValue* ObjectMember(const JsonValue& root, const char* key,
   return member;
 }
 
+// The first key that `object` holds twice, with where: a line with a
+// repeated key is ambiguous, and taking either value would quietly drop
+// the other.
+std::string RepeatedKey(const JsonValue& object, const char* where) {
+  for (size_t i = 1; i < object.members.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      if (object.members[i].key == object.members[j].key) {
+        return "the key " + Quote(object.members[i].key) + " appears twice" +
+               where + "; which value is meant is unclear";
+      }
+    }
+  }
+  return "";
+}
+
 }  // namespace
 
 Decoder::Decoder(const ir::Program& program) : program_(program) {
@@ -174,6 +189,19 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
 
   std::optional<std::string> id = PeekMessageId(root);
   result.event.key = id ? *id : ContentKey(line);
+
+  problem = RepeatedKey(root, "");
+  for (const char* part : {"properties", "traits"}) {
+    const JsonValue* inner = root.Find(part);
+    if (problem.empty() && inner != nullptr) {
+      problem =
+          RepeatedKey(*inner, (std::string(" in `") + part + "`").c_str());
+    }
+  }
+  if (!problem.empty()) {
+    result.reason = problem;
+    return result;
+  }
 
   const JsonValue* type = root.Find("type");
   if (type == nullptr || type->kind != Kind::String) {

@@ -309,3 +309,24 @@ TEST_CASE("deep nesting is refused without exhausting the stack",
 
 }  // namespace
 }  // namespace parcours::testing
+
+namespace parcours::testing {
+namespace {
+
+TEST_CASE("a line that repeats a key is a dead letter, not a guess",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  CHECK(Refused(shop,
+                R"({"type":"track","event":"Order Completed","userId":"p1",)"
+                R"("timestamp":"2011-01-02T10:00:00Z","properties":)"
+                R"({"order_id":"o1","total":1,"currency":"EUR",)"
+                R"("currency":"USD"}})") ==
+        "the key `currency` appears twice in `properties`; which value is "
+        "meant is unclear");
+  CHECK(Refused(shop, R"({"type":"identify","userId":"p1","userId":"p2",)"
+                      R"("timestamp":"2011-01-02T10:00:00Z","traits":{}})") ==
+        "the key `userId` appears twice; which value is meant is unclear");
+}
+
+}  // namespace
+}  // namespace parcours::testing
