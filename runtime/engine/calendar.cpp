@@ -16,7 +16,25 @@ using SysSeconds = date::sys_time<Seconds>;
 // The latest instant the engine schedules: 9999-12-31T23:59:59Z.
 constexpr int64_t kLastInstant = 253402300799;
 
-// Zones by name; `nullptr` for a name the database does not know, so that
+LocalSeconds ToLocal(int64_t time, const date::time_zone* zone) {
+  SysSeconds instant{Seconds{time}};
+  if (zone == nullptr) return LocalSeconds{instant.time_since_epoch()};
+  return zone->to_local(instant);
+}
+
+// The instant of a wall-clock time. A skipped local time is read with the
+// offset in force before the gap, which lands it after the gap by the
+// gap's length; a repeated one with the first offset, the earlier instant.
+int64_t ToInstant(LocalSeconds local, const date::time_zone* zone) {
+  if (zone == nullptr) return local.time_since_epoch().count();
+  date::local_info info = zone->get_info(local);
+  Seconds offset = info.first.offset;
+  return (local.time_since_epoch() - offset).count();
+}
+
+}  // namespace
+
+// Zones by name, `nullptr` for a name the database does not know, so that
 // a bad name is looked up once, not on every wait.
 const date::time_zone* FindZone(const std::string& name) {
   static std::mutex mutex;
@@ -36,24 +54,6 @@ const date::time_zone* FindZone(const std::string& name) {
   zones.emplace(name, zone);
   return zone;
 }
-
-LocalSeconds ToLocal(int64_t time, const date::time_zone* zone) {
-  SysSeconds instant{Seconds{time}};
-  if (zone == nullptr) return LocalSeconds{instant.time_since_epoch()};
-  return zone->to_local(instant);
-}
-
-// The instant of a wall-clock time. A skipped local time is read with the
-// offset in force before the gap, which lands it after the gap by the
-// gap's length; a repeated one with the first offset, the earlier instant.
-int64_t ToInstant(LocalSeconds local, const date::time_zone* zone) {
-  if (zone == nullptr) return local.time_since_epoch().count();
-  date::local_info info = zone->get_info(local);
-  Seconds offset = info.first.offset;
-  return (local.time_since_epoch() - offset).count();
-}
-
-}  // namespace
 
 bool IsKnownZone(const std::string& zone) { return FindZone(zone) != nullptr; }
 

@@ -10,6 +10,10 @@
 
 #include "compiler/ir/ir.h"
 
+namespace date {
+class time_zone;
+}
+
 namespace parcours::engine {
 
 using CalendarUnit = ir::CalendarUnit;
@@ -55,5 +59,10 @@ inline constexpr int64_t kNever = INT64_MAX;
 
 // Whether `zone` names a zone of the tz database.
 bool IsKnownZone(const std::string& zone);
+
+// The zone of the tz database named `zone`, or null for an unknown or
+// empty name. Lookups are cached (a bad name is searched once) and safe
+// from several threads.
+const date::time_zone* FindZone(const std::string& zone);
 
 }  // namespace parcours::engine

@@ -7,30 +7,12 @@
 #include <map>
 
 #include "runtime/common/time_text.h"
+#include "runtime/engine/calendar.h"
 
 namespace parcours::import {
 namespace {
 
 using Seconds = std::chrono::seconds;
-
-const date::time_zone* FindZone(const std::string& name) {
-  // One import reads one process's worth of rows, single-threaded; the
-  // cache spares a database search per row.
-  static std::map<std::string, const date::time_zone*> zones;
-  auto found = zones.find(name);
-  if (found != zones.end()) return found->second;
-
-  const date::time_zone* zone = nullptr;
-  if (!name.empty()) {
-    try {
-      zone = date::locate_zone(name);
-    } catch (const std::exception&) {
-      zone = nullptr;
-    }
-  }
-  zones.emplace(name, zone);
-  return zone;
-}
 
 // Reads exactly `width` digits at `at`.
 bool ReadDigits(std::string_view text, size_t& at, int width, int& value) {
@@ -98,7 +80,7 @@ TimeReading ReadEpoch(std::string_view text, int64_t divisor) {
 
 }  // namespace
 
-bool IsKnownZone(const std::string& zone) { return FindZone(zone) != nullptr; }
+bool IsKnownZone(const std::string& zone) { return engine::FindZone(zone) != nullptr; }
 
 bool PatternHasOffset(const TimePattern& pattern) {
   return pattern.format == "epoch_seconds" ||
@@ -205,7 +187,7 @@ TimeReading ReadTime(std::string_view text, const TimePattern& pattern,
     reading.seconds = wall_seconds - *offset;
     return reading;
   }
-  const date::time_zone* found = FindZone(zone);
+  const date::time_zone* found = engine::FindZone(zone);
   if (found == nullptr) {
     return Problem("the time zone \"" + zone +
                    "\" is not in the time zone database");
