@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "runtime/store/sqlite.h"
+#include "tests/support/batch_runs.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 
@@ -98,55 +99,10 @@ std::string Visit(const std::string& user, const std::string& id,
          R"(","properties":{"page":")" + page + "\"}}\n";
 }
 
-// Runs the program over each of `batches` in turn, on one state file per
-// engine, the last run going on until `until`; returns the actions as
-// "at profile template" lines, which must be equal in both engines.
 std::vector<std::string> Run(const std::string& name,
                              const std::vector<std::string>& batches,
                              const std::string& until) {
-  auto scratch = testing::ScratchDir(name);
-  testing::WriteText(scratch / "w.journey", kProgram);
-  std::string outputs[2];
-  const char* engines[] = {"jit", "interp"};
-  for (int i = 0; i < 2; ++i) {
-    for (size_t b = 0; b < batches.size(); ++b) {
-      auto events = scratch / ("batch" + std::to_string(b) + ".jsonl");
-      testing::WriteText(events, batches[b]);
-      std::vector<std::string> args = {
-          "run",
-          (scratch / "w.journey").string(),
-          "--events",
-          events.string(),
-          "--state",
-          (scratch / (std::string(engines[i]) + ".db")).string(),
-          "--out",
-          "-",
-          "--engine",
-          engines[i],
-          "--max-clock-jump",
-          "400d"};
-      if (b + 1 == batches.size()) {
-        args.push_back("--until");
-        args.push_back(until);
-      }
-      auto result = testing::RunParcours(args, scratch);
-      INFO(result.err);
-      REQUIRE(result.exit_code == 0);
-      outputs[i] += result.out;
-    }
-  }
-  CHECK(outputs[0] == outputs[1]);
-
-  std::vector<std::string> sends;
-  std::istringstream lines(outputs[0]);
-  std::string line;
-  while (std::getline(lines, line)) {
-    auto action = nlohmann::json::parse(line);
-    sends.push_back(action["at"].get<std::string>() + " " +
-                    action["profile"].get<std::string>() + " " +
-                    action["template"].get<std::string>());
-  }
-  return sends;
+  return testing::RunBatchesInBothEngines(name, kProgram, batches, until);
 }
 
 TEST_CASE("window counts go back down as events age out, at the instant") {
