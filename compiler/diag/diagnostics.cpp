@@ -216,6 +216,31 @@ std::string RenderJson(const Diagnostic& diagnostic,
   return out.str();
 }
 
+namespace {
+
+// A file path as a SARIF `uri` (a URI reference): bytes other than
+// letters, digits, `-._~` and the `/` separators are percent-encoded, so
+// that a space, a `#` or an accented name survive readers that parse it.
+std::string UriReference(const std::string& path) {
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string uri;
+  for (unsigned char c : path) {
+    bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                 (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+                 c == '~' || c == '/';
+    if (plain) {
+      uri += static_cast<char>(c);
+    } else {
+      uri += '%';
+      uri += kHex[c >> 4];
+      uri += kHex[c & 15];
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
 std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
                         const SourceManager& sources) {
   std::ostringstream out;
@@ -240,7 +265,7 @@ std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
       const Span& span = diagnostic.span;
       out << ",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":"
              "{\"uri\":\""
-          << JsonEscape(sources.Path(span.file))
+          << JsonEscape(UriReference(sources.Path(span.file)))
           << "\"},\"region\":{\"startLine\":" << span.line
           << ",\"startColumn\":" << span.column
           << ",\"endLine\":" << span.end_line

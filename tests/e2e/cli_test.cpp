@@ -300,6 +300,20 @@ TEST_CASE("verbose output times the passes and the JIT, hit or miss") {
   CHECK_THAT(outcomes[1], Catch::Contains(" ms (cache hit)"));
 }
 
+TEST_CASE("SARIF names a file by a URI reference, percent-encoded") {
+  auto scratch = testing::ScratchDir("sarif-uri");
+  auto odd = scratch / "ty p\xc3\xa9#1.journey";
+  testing::WriteText(odd, "segment s = count(Nope) > 1\n");
+
+  auto result =
+      RunParcours({"check", "--format", "sarif", odd.string()}, scratch);
+
+  CHECK(result.exit_code == 1);
+  // Diagnostics go to stderr, in every format.
+  CHECK_THAT(result.err, Catch::Contains("ty%20p%C3%A9%231.journey\""));
+  CHECK_THAT(result.err, !Catch::Contains("#1.journey"));
+}
+
 TEST_CASE("build refuses to write its output over a source file") {
   auto scratch = testing::ScratchDir("build-over-source");
   auto source = scratch / "shop.journey";
