@@ -435,7 +435,9 @@ class Lowerer {
       value.base = location.base;
       value.offset = location.offset;
       value.presence = location.presence;
-    } else if (expr.kind == ExprKind::String) {
+    } else if (expr.kind == ExprKind::String ||
+               info.ref == RefKind::ChannelValue) {
+      // A channel is held as its name, like a string.
       value.source = ir::ValueSource::Constant;
       value.text = expr.text;
     } else if (expr.kind == ExprKind::Money) {

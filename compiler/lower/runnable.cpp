@@ -228,19 +228,21 @@ class RunnabilityCheck {
     CheckExpr(value);
     TypeKind kind = program_.Info(value).type.kind;
     bool two_words = kind == TypeKind::Money || kind == TypeKind::String ||
-                     kind == TypeKind::Tz;
-    if (!two_words || value.kind == ExprKind::String ||
-        value.kind == ExprKind::Money) {
-      return;
-    }
+                     kind == TypeKind::Tz || kind == TypeKind::Channel;
     sema::RefKind ref = program_.Info(value).ref;
+    // A channel written by name (`sms`) is a literal.
+    bool literal = value.kind == ExprKind::String ||
+                   value.kind == ExprKind::Money ||
+                   ref == sema::RefKind::ChannelValue;
+    if (!two_words || literal) return;
     bool stored = ref == sema::RefKind::ProfileField ||
                   ref == sema::RefKind::EventField ||
                   ref == sema::RefKind::LocalField ||
                   ref == sema::RefKind::Aggregate;
     if (!stored) {
       Report(value.span,
-             "computed money and text values in payloads, `set` and `emit` "
+             "computed money, text and channel values in payloads, `set` "
+             "and `emit` "
              "(use a literal or a stored value)");
     }
   }
