@@ -9,7 +9,13 @@
 #include "runtime/store/state.h"
 
 namespace parcours::engine {
+
 namespace {
+
+// How far past its last input a test plays waits out (about five years),
+// and how many waits it fires at most.
+constexpr int64_t kTestHorizonSeconds = 5 * 366 * 86400;
+constexpr int64_t kMaxTestTimers = 100000;
 
 using Json = nlohmann::ordered_json;
 
@@ -178,8 +184,14 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
   }
 
-  // Play every journey out: each wait that is pending fires, in order.
+  // Play every journey out: each wait that is pending fires, in order, up
+  // to a horizon, so that a journey that restarts itself (a daily ticker)
+  // cannot run a test forever.
+  int64_t last_input = state.clock().value_or(0);
+  int64_t horizon = common::AddSeconds(last_input, kTestHorizonSeconds);
+  int64_t fired = 0;
   while (std::optional<store::TimerKey> due = state.FirstTimer()) {
+    if (due->wake_at > horizon || ++fired > kMaxTestTimers) break;
     engine.AdvanceClock(due->wake_at);
   }
 

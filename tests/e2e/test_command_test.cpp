@@ -176,5 +176,26 @@ test "whose order?" {
             .exit_code == 2);
 }
 
+TEST_CASE("parcours test plays a journey that restarts itself to a horizon") {
+  auto scratch = testing::ScratchDir("test-ticker");
+  testing::WriteText(scratch / "t.journey",
+                     "event Tick \"Tick\" { n: int }\n"
+                     "journey ticker {\n  on Tick\n  wait 1d\n"
+                     "  emit Tick { n: 1 }\n  send email \"tick\"\n}\n"
+                     "test \"a daily ticker\" {\n  given profile \"p1\"\n"
+                     "  at 2025-03-01T10:00:00Z Tick { n: 1 }\n"
+                     "  expect send email \"tick\" to \"p1\" at "
+                     "2025-03-02T10:00:00Z\n"
+                     "  expect send email \"tick\" to \"p1\" at "
+                     "2029-03-01T10:00:00Z\n}\n");
+
+  auto result =
+      testing::RunParcours({"test", (scratch / "t.journey").string()}, scratch);
+
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("1 passed, 0 failed"));
+}
+
 }  // namespace
 }  // namespace parcours
