@@ -213,6 +213,11 @@ class Runner {
 
     ingest::DecodeResult own;
     if (shared == nullptr) own = decoder_.Decode(line, number);
+    // Live, a line arrives now, whatever its own time says: the clock is
+    // the wall clock, and a future-dated line must not move it (its own
+    // time still counts in windows).
+    if (options_.now && shared == nullptr)
+      own.event.received_at = options_.now();
     const ingest::DecodeResult& decoded = shared != nullptr ? *shared : own;
     const ingest::DecodedEvent& event = decoded.event;
     bool mine = Owns(event.user_id);

@@ -183,6 +183,36 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   CHECK(testing::ReadText(out) == hello_a + reminder_a + hello_b + late_b);
 }
 
+TEST_CASE("a future-dated line does not move a live run's clock") {
+  auto scratch = testing::ScratchDir("follow-future");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  std::vector<std::string> args = {
+      "run",        program.string(), "--follow",
+      "--events",   events.string(),  "--out",
+      out.string(), "--state",        (scratch / "state.db").string()};
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, args);
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 1) == hello_a);
+
+  // Another customer's line stamped a day ahead arrives now: it is handled
+  // at the wall clock's time, and a's wait (due 11:00) does not fire.
+  Append(events, Ping("b", "2", "2011-01-04T10:00:00Z"));
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(testing::ReadText(out) == hello_a + hello_b);
+
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(), Catch::Contains("clock at 2011-01-03T10:00:00Z"));
+}
+
 TEST_CASE("a live run reads a pipe, and outlives its writer") {
   auto scratch = testing::ScratchDir("follow-pipe");
   auto program = scratch / "remind.journey";
