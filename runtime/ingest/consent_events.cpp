@@ -20,11 +20,20 @@ std::string Text(const JsonValue& object, const char* key) {
   return value->text;
 }
 
+// Channels, purposes and bounce types are names, whatever their case:
+// "Hard" and "HARD" bounces are hard.
+std::string Lower(std::string text) {
+  for (char& c : text) {
+    c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return text;
+}
+
 // The `channel` property, or `fallback` when it is absent; "" (with a
 // problem) when it is not a known channel.
 std::string ChannelOf(const JsonValue& properties, const std::string& event,
                       const std::string& fallback, std::string* problem) {
-  std::string channel = Text(properties, "channel");
+  std::string channel = Lower(Text(properties, "channel"));
   if (channel.empty()) channel = fallback;
   if (std::find(Channels().begin(), Channels().end(), channel) ==
       Channels().end()) {
@@ -46,12 +55,22 @@ bool IsConsentEvent(const std::string& event) {
 }
 
 bool IsStopWord(const std::string& text) {
-  size_t first = text.find_first_not_of(" \t\r\n");
-  if (first == std::string::npos) return false;
-  size_t last = text.find_last_not_of(" \t\r\n");
-  std::string word = text.substr(first, last - first + 1);
-  for (char& c : word) {
-    c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  // The word itself, whatever surrounds it: spaces (no-break ones too,
+  // U+00A0 as UTF-8), a final full stop or exclamation mark, and spaces
+  // inside ("Stop all").
+  std::string word;
+  for (size_t i = 0; i < text.size(); ++i) {
+    unsigned char c = static_cast<unsigned char>(text[i]);
+    if (c == 0xC2 && i + 1 < text.size() &&
+        static_cast<unsigned char>(text[i + 1]) == 0xA0) {
+      ++i;
+      continue;
+    }
+    if (std::isspace(c)) continue;
+    word += static_cast<char>(std::toupper(c));
+  }
+  while (!word.empty() && (word.back() == '.' || word.back() == '!')) {
+    word.pop_back();
   }
   static const std::vector<std::string> words = {
       "STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT"};
@@ -66,16 +85,21 @@ std::vector<ConsentChange> ConsentFromTrack(const std::string& event,
   if (event == "Consent Granted" || event == "Consent Revoked") {
     change.channel = ChannelOf(properties, event, "", problem);
     change.granted = event == "Consent Granted";
-    std::string purpose = Text(properties, "purpose");
+    std::string purpose = Lower(Text(properties, "purpose"));
     if (!purpose.empty()) change.purpose = purpose;
     change.context = event;
   } else if (event == "SMS Received") {
-    std::string text = Text(properties, "text");
+    const JsonValue* body = properties.Find("text");
+    if (body == nullptr || body->kind != Kind::String) {
+      *problem = "`SMS Received` needs the message as a string `text`";
+      return {};
+    }
+    std::string text = body->text;
     if (!IsStopWord(text)) return {};
     change.channel = "sms";
     change.context = "inbound SMS \"" + text + "\"";
   } else if (event == "Message Bounced") {
-    if (Text(properties, "bounce_type") != "hard") return {};
+    if (Lower(Text(properties, "bounce_type")) != "hard") return {};
     change.channel = ChannelOf(properties, event, "email", problem);
     change.context = "hard bounce";
   } else {

@@ -1,0 +1,65 @@
+// Consent changes read from inbound events: names in any case, STOP in
+// the ways people type it.
+#include "runtime/ingest/consent_events.h"
+
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "runtime/ingest/json_value.h"
+
+namespace parcours::testing {
+namespace {
+
+std::vector<ingest::ConsentChange> Changes(const std::string& event,
+                                           const std::string& properties,
+                                           std::string* problem) {
+  ingest::JsonValue value;
+  REQUIRE(ingest::ParseJson(properties, value).empty());
+  return ingest::ConsentFromTrack(event, value, problem);
+}
+
+TEST_CASE("STOP is recognised as people type it", "[runtime][ingest]") {
+  for (const char* text :
+       {"STOP", "stop", " Stop ", "STOP.", "stop!", "Stop All", "STOPALL",
+        "\xc2\xa0STOP\xc2\xa0", "unsubscribe", "Quit", "end"}) {
+    INFO(text);
+    CHECK(ingest::IsStopWord(text));
+  }
+  for (const char* text :
+       {"", "please stop texting me", "STOPPED", "no", "top"}) {
+    INFO(text);
+    CHECK_FALSE(ingest::IsStopWord(text));
+  }
+}
+
+TEST_CASE("channels, purposes and bounce types are read in any case",
+          "[runtime][ingest]") {
+  std::string problem;
+  auto hard = Changes("Message Bounced", R"({"bounce_type":"HARD"})", &problem);
+  REQUIRE(problem.empty());
+  REQUIRE(hard.size() == 1);
+  CHECK(hard[0].channel == "email");
+  CHECK_FALSE(hard[0].granted);
+
+  auto revoked =
+      Changes("Consent Revoked", R"({"channel":"SMS","purpose":"Marketing"})",
+              &problem);
+  REQUIRE(problem.empty());
+  REQUIRE(revoked.size() == 1);
+  CHECK(revoked[0].channel == "sms");
+  CHECK(revoked[0].purpose == "marketing");
+
+  CHECK(Changes("Message Bounced", R"({"bounce_type":"soft"})", &problem)
+            .empty());
+  CHECK(problem.empty());
+}
+
+TEST_CASE("an inbound SMS without its text is refused, not ignored",
+          "[runtime][ingest]") {
+  std::string problem;
+  CHECK(Changes("SMS Received", R"({"text":5})", &problem).empty());
+  CHECK(problem == "`SMS Received` needs the message as a string `text`");
+}
+
+}  // namespace
+}  // namespace parcours::testing
