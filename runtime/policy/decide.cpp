@@ -72,6 +72,10 @@ class Judge {
   std::optional<int64_t> RoomAgain(const ir::Cap& cap,
                                    const std::string& channel) const {
     int64_t limit = evaluator_.Call(cap.limit, frame_);
+    // Slots reserved for higher priorities are not this message's to use.
+    if (cap.reserved >= 0 && request_.step->priority_rank < cap.reserved_rank) {
+      limit -= std::max<int64_t>(0, evaluator_.Call(cap.reserved, frame_));
+    }
     int64_t now = request_.now;
     // A rolling window holds the contacts of the last `rolling_seconds`: one
     // sent exactly that long ago has left it. A calendar one holds those
