@@ -53,6 +53,7 @@ policyDecl : 'policy' name '{' policyRule* '}' ;
 policyRule
   : 'cap' limit=expr 'per' period
       (scope=('across' | 'on') name (',' name)*)?
+      ('reserve' reserved=expr 'for' reserved_for=name)?
       ('when' condition=expr)?                               # capRule
   | 'priority' name ('>' name)+                              # priorityRule
   | 'prefer' expr                                            # preferRule
@@ -233,6 +234,7 @@ name
   | 'cap' | 'quiet' | 'goal' | 'split' | 'task' | 'reentry' | 'holdout'
   | 'emit' | 'award' | 'freeze' | 'notify' | 'expire' | 'earn' | 'multiply'
   | 'breakage' | 'exempt' | 'prefer' | 'given' | 'expect' | 'require' | 'at'
+  | 'reserve'
   ;
 
 // A duration in calendar units, counted in the recipient's zone.

@@ -51,6 +51,9 @@ std::string DumpPolicy(const Policy& policy) {
     if (cap.period == CapPeriod::Rolling) out << " " << cap.rolling_seconds;
     out << (cap.across ? " across" : " on") << Channels(cap.channels);
     if (cap.condition >= 0) out << " when fn" << cap.condition;
+    if (cap.reserved >= 0) {
+      out << " reserve fn" << cap.reserved << " for rank " << cap.reserved_rank;
+    }
     out << " line " << cap.source.line << "\n";
   }
   if (!policy.priority.empty()) {

@@ -36,6 +36,11 @@ struct Cap {
   // together; `on` gives each named channel its own count.
   std::vector<std::string> channels;
   bool across = true;
+  // `reserve N for high`: the last `reserved` slots (Function index, an
+  // Int; -1: none) take only messages ranked `reserved_rank` or higher in
+  // sema::KnownPriorities(); the others see `limit - reserved`.
+  int32_t reserved = -1;
+  int32_t reserved_rank = 0;
   RuleSource source;
 };
 

@@ -591,6 +591,10 @@ class Lowerer {
             cap.channels.push_back(channel.text);
           }
           cap.across = rule.across;
+          if (rule.reserved) {
+            cap.reserved = LowerFunction(name + ".reserve", *rule.reserved);
+            cap.reserved_rank = PriorityRank(rule.reserved_for.text);
+          }
           cap.source = source;
           lowered.caps.push_back(std::move(cap));
           break;
@@ -659,13 +663,16 @@ class Lowerer {
     }
     if (step.category) lowered.category = step.category->text;
     if (step.priority) {
-      const auto& priorities = sema::KnownPriorities();
-      auto found =
-          std::find(priorities.begin(), priorities.end(), step.priority->text);
-      lowered.priority_rank =
-          static_cast<int32_t>(found - priorities.begin());
+      lowered.priority_rank = PriorityRank(step.priority->text);
     }
     lowered.override_policy = step.override_policy;
+  }
+
+  // The index into sema::KnownPriorities(), low first.
+  static int32_t PriorityRank(const std::string& priority) {
+    const auto& priorities = sema::KnownPriorities();
+    auto found = std::find(priorities.begin(), priorities.end(), priority);
+    return static_cast<int32_t>(found - priorities.begin());
   }
 
   // `to_decimal`: an int value written where a decimal goes.

@@ -176,6 +176,7 @@ class RunnabilityCheck {
       if (rule.kind == RuleKind::Cap) {
         CheckExpr(*rule.value);
         if (rule.condition) CheckExpr(*rule.condition);
+        if (rule.reserved) CheckExpr(*rule.reserved);
       }
       // A deferral limit is counted in exact seconds; `2 days` would need
       // the recipient's calendar.

@@ -131,11 +131,16 @@ class Checker {
   void CheckActionStep(const syntax::Step& step, const Scope& scope);
   void CheckChannelName(const syntax::Name& channel);
   void CheckCategoryName(const syntax::Name& category);
+  void CheckPriorityName(const syntax::Name& priority);
   void CheckLocalTime(bool local, const diag::Span& span, const char* what);
 
   // ---- rules.cpp ----------------------------------------------------------
   void CheckPolicy(const syntax::PolicyDecl& policy);
   void CheckCap(const syntax::PolicyRule& rule, const Scope& scope);
+  void CheckReserve(const syntax::PolicyRule& rule, const Scope& scope,
+                    std::optional<int64_t> limit);
+  Type ExpectMessageCount(const syntax::Expr& expr, const Scope& scope,
+                          const std::string& what);
   void CheckQuiet(const syntax::PolicyRule& rule);
   void CheckProgram(const syntax::ProgramDecl& program);
   void CheckProgramRule(const syntax::ProgramRule& rule, ProgramInfo& info,

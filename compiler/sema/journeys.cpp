@@ -242,6 +242,13 @@ void Checker::CheckChannelName(const syntax::Name& channel) {
         "unknown channel " + Quote(channel.text) + hint);
 }
 
+void Checker::CheckPriorityName(const syntax::Name& priority) {
+  if (Contains(KnownPriorities(), priority.text)) return;
+  Error(Kind::UnknownPriority, priority.span,
+        "unknown priority " + Quote(priority.text) +
+            "; the priorities are low, normal, high and critical");
+}
+
 void Checker::CheckCategoryName(const syntax::Name& category) {
   if (Contains(KnownCategories(), category.text)) return;
   Error(Kind::UnknownCategory, category.span,
@@ -269,11 +276,7 @@ void Checker::CheckSend(const syntax::Step& step, const Scope& scope) {
                 SpellType(type));
     }
   }
-  if (step.priority && !Contains(KnownPriorities(), step.priority->text)) {
-    Error(Kind::UnknownPriority, step.priority->span,
-          "unknown priority " + Quote(step.priority->text) +
-              "; the priorities are low, normal, high and critical");
-  }
+  if (step.priority) CheckPriorityName(*step.priority);
   if (step.category) CheckCategoryName(*step.category);
 }
 

@@ -79,12 +79,19 @@ void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
   }
 }
 
-void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
-  Type limit = CheckExpr(*rule.value, scope);
-  if (limit.kind != TypeKind::Error && limit.kind != TypeKind::Int) {
-    Error(Kind::CapNotCount, rule.value->span,
-          "a cap is a number of messages, not " + SpellType(limit));
+// A cap's limit and its reserved slots are whole numbers of messages.
+Type Checker::ExpectMessageCount(const Expr& expr, const Scope& scope,
+                                 const std::string& what) {
+  Type type = CheckExpr(expr, scope);
+  if (type.kind != TypeKind::Error && type.kind != TypeKind::Int) {
+    Error(Kind::CapNotCount, expr.span,
+          what + " a number of messages, not " + SpellType(type));
   }
+  return type;
+}
+
+void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
+  Type limit = ExpectMessageCount(*rule.value, scope, "a cap is");
   // An optional limit is fine only when the rule says what to do without it.
   if (limit.optional && !rule.condition) {
     Error(Kind::OptionalCap, rule.value->span,
@@ -109,6 +116,24 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
   if (rule.condition) {
     ExpectBool(*rule.condition, CheckExpr(*rule.condition, scope),
                "a cap's `when`");
+  }
+  if (rule.reserved) CheckReserve(rule, scope, constant);
+}
+
+// `reserve 1 for high`: the slots only messages of that priority or a
+// higher one may use.
+void Checker::CheckReserve(const syntax::PolicyRule& rule, const Scope& scope,
+                           std::optional<int64_t> limit) {
+  ExpectMessageCount(*rule.reserved, scope, "reserved slots are");
+  CheckPriorityName(rule.reserved_for);
+  auto reserved = ConstantInt(*rule.reserved);
+  if (limit && *limit > 0 && reserved && *reserved >= *limit) {
+    Error(Kind::ReserveEveryCapSlot, rule.reserved->span,
+          "reserving " + std::to_string(*reserved) + " of " +
+              std::to_string(*limit) +
+              " slots leaves none for messages below " +
+              Quote(rule.reserved_for.text) +
+              ", so they never pass this cap; reserve fewer slots");
   }
 }
 

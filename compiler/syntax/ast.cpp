@@ -169,6 +169,10 @@ class Dumper {
                       at);
           DumpExpr(3, *rule.value);
           DumpOptional(3, "when", rule.condition.get());
+          if (rule.reserved) {
+            Line(3, "reserve for " + rule.reserved_for.text);
+            DumpExpr(4, *rule.reserved);
+          }
           break;
         case PolicyRule::Kind::Priority:
           Line(2, "priority " + Names(rule.names) + at);

@@ -181,6 +181,9 @@ struct PolicyRule {
   bool across = true;               // Cap: `across` (true) or `on`
   std::vector<Name> names;          // channels, categories or priority order
   std::unique_ptr<Expr> condition;  // Cap: `when`
+  std::unique_ptr<Expr> reserved;   // Cap: slots kept for `reserved_for`
+  Name reserved_for;                // Cap: the lowest priority that may
+                                    // use the reserved slots
   TimeOfWeek from;                  // Quiet
   TimeOfWeek to;                    // Quiet
   Name action;                      // Capped: drop, defer, fallback

@@ -396,8 +396,15 @@ class AstBuilder {
       }
       rule.period = NameOf(period);
       rule.across = cap->scope == nullptr || cap->scope->getText() == "across";
-      rule.names = NamesOf(cap->name());
+      // The channels are every name but the reserved slots' priority.
+      std::vector<G::NameContext*> channels = cap->name();
+      std::erase(channels, cap->reserved_for);
+      rule.names = NamesOf(channels);
       rule.condition = OptionalExpr(cap->condition);
+      rule.reserved = OptionalExpr(cap->reserved);
+      if (cap->reserved_for != nullptr) {
+        rule.reserved_for = NameOf(cap->reserved_for);
+      }
     } else if (auto* priority =
                    dynamic_cast<G::PriorityRuleContext*>(context)) {
       rule.kind = Kind::Priority;

@@ -53,11 +53,53 @@ class Judge {
   }
 
  private:
+  // The recipient's calendar at the decision's instant, worked out once:
+  // every quiet rule and calendar cap of every channel tried reads the
+  // same instant in the same zone, and a zone lookup costs more than the
+  // rest of the decision.
+  struct LocalCalendar {
+    std::optional<int64_t> second_of_day;
+    std::optional<int64_t> second_of_week;
+    std::optional<int64_t> period_start[4];  // by CalendarUnit
+    std::optional<int64_t> next_period[4];   // by CalendarUnit
+  };
+
+  int64_t SecondOfDay() const {
+    if (!calendar_.second_of_day) {
+      calendar_.second_of_day =
+          engine::LocalSecondOfDay(request_.now, request_.zone);
+    }
+    return *calendar_.second_of_day;
+  }
+
+  int64_t SecondOfWeek() const {
+    if (!calendar_.second_of_week) {
+      calendar_.second_of_week =
+          engine::LocalSecondOfWeek(request_.now, request_.zone);
+    }
+    return *calendar_.second_of_week;
+  }
+
+  int64_t PeriodStart(engine::CalendarUnit unit) const {
+    auto& start = calendar_.period_start[static_cast<size_t>(unit)];
+    if (!start) {
+      start = engine::StartOfLocalPeriod(request_.now, unit, request_.zone);
+    }
+    return *start;
+  }
+
+  // When the calendar period holding the decision ends.
+  int64_t NextPeriod(engine::CalendarUnit unit) const {
+    auto& next = calendar_.next_period[static_cast<size_t>(unit)];
+    if (!next) {
+      next = engine::AddCalendar(PeriodStart(unit), 1, unit, request_.zone);
+    }
+    return *next;
+  }
+
   // When `quiet` ends, if it is in force now.
   std::optional<int64_t> QuietEnd(const ir::Quiet& quiet) const {
-    int64_t now = quiet.weekly
-                      ? engine::LocalSecondOfWeek(request_.now, request_.zone)
-                      : engine::LocalSecondOfDay(request_.now, request_.zone);
+    int64_t now = quiet.weekly ? SecondOfWeek() : SecondOfDay();
     bool inside = quiet.from < quiet.to ? now >= quiet.from && now < quiet.to
                                         : now >= quiet.from || now < quiet.to;
     if (!inside) return std::nullopt;
@@ -72,19 +114,20 @@ class Judge {
   std::optional<int64_t> RoomAgain(const ir::Cap& cap,
                                    const std::string& channel) const {
     int64_t limit = evaluator_.Call(cap.limit, frame_);
+    // Slots reserved for higher priorities are not this message's to use.
+    if (cap.reserved >= 0 && request_.step->priority_rank < cap.reserved_rank) {
+      limit -= std::max<int64_t>(0, evaluator_.Call(cap.reserved, frame_));
+    }
     int64_t now = request_.now;
     // A rolling window holds the contacts of the last `rolling_seconds`: one
     // sent exactly that long ago has left it. A calendar one holds those
     // since the period began.
     bool rolling = cap.period == ir::CapPeriod::Rolling;
-    int64_t start = rolling ? now - cap.rolling_seconds + 1
-                            : engine::StartOfLocalPeriod(now, Unit(cap.period),
-                                                         request_.zone);
+    int64_t start =
+        rolling ? now - cap.rolling_seconds + 1 : PeriodStart(Unit(cap.period));
     // A limit of 0 or less never has room.
     if (limit <= 0) {
-      return rolling ? engine::kNever
-                     : engine::AddCalendar(start, 1, Unit(cap.period),
-                                           request_.zone);
+      return rolling ? engine::kNever : NextPeriod(Unit(cap.period));
     }
 
     // Across: every channel the cap names counts; on: only this one. The
@@ -106,9 +149,7 @@ class Judge {
       }
     }
     if (count < limit) return std::nullopt;
-    if (!rolling) {
-      return engine::AddCalendar(start, 1, Unit(cap.period), request_.zone);
-    }
+    if (!rolling) return NextPeriod(Unit(cap.period));
     return leaving + cap.rolling_seconds;
   }
 
@@ -124,36 +165,52 @@ class Judge {
   const Request& request_;
   const ir::Policy& policy_;
   ir::Frame frame_;
+  mutable LocalCalendar calendar_;
 };
+
+// Channels by pointer into the step, the policy or the request, which
+// outlive the decision: the lists below are built for every send, and
+// copying the names would cost more than deciding.
+using ChannelList = std::vector<const std::string*>;
+
+bool Lists(const ChannelList& channels, const std::string& channel) {
+  return std::any_of(
+      channels.begin(), channels.end(),
+      [&](const std::string* listed) { return *listed == channel; });
+}
+
+// The channels the send names, as written.
+ChannelList Written(const ir::Step& step) {
+  ChannelList written;
+  if (step.best_of.empty()) {
+    written.push_back(&step.channel);
+    return written;
+  }
+  written.reserve(step.best_of.size());
+  for (const std::string& channel : step.best_of) written.push_back(&channel);
+  return written;
+}
 
 // The channels to try, in order: `best of` with the customer's own channel
 // (`prefer`) first, then in the policy's priority order (channels it does
 // not rank keep their written order, after the ranked ones); with `when
 // capped: fallback`, then the customer's channel and the policy's other
 // channels, after the step's own.
-std::vector<std::string> Candidates(const ir::Step& step,
-                                    const ir::Policy& policy,
-                                    const std::string& preferred) {
-  std::vector<std::string> written =
-      step.best_of.empty() ? std::vector<std::string>{step.channel}
-                           : step.best_of;
-  std::vector<std::string> ordered;
-  if (!preferred.empty() &&
-      std::find(written.begin(), written.end(), preferred) != written.end()) {
-    ordered.push_back(preferred);
+ChannelList Candidates(const ChannelList& written, const ir::Policy& policy,
+                       const std::string& preferred) {
+  ChannelList ordered;
+  ordered.reserve(written.size() + policy.priority.size() + 1);
+  if (!preferred.empty() && Lists(written, preferred)) {
+    ordered.push_back(&preferred);
   }
   for (const std::string& channel : policy.priority) {
     if (channel == preferred) continue;
-    if (std::find(written.begin(), written.end(), channel) != written.end()) {
-      ordered.push_back(channel);
-    }
+    if (Lists(written, channel)) ordered.push_back(&channel);
   }
   auto add = [&](const std::string& channel) {
-    if (std::find(ordered.begin(), ordered.end(), channel) == ordered.end()) {
-      ordered.push_back(channel);
-    }
+    if (!Lists(ordered, channel)) ordered.push_back(&channel);
   };
-  for (const std::string& channel : written) add(channel);
+  for (const std::string* channel : written) add(*channel);
   if (policy.when_capped == ir::CappedAction::Fallback) {
     if (!preferred.empty()) add(preferred);
     for (const std::string& channel : policy.priority) add(channel);
@@ -200,29 +257,27 @@ std::optional<Decision> Refusal(const Request& request,
 
 Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
   const ir::Step& step = *request.step;
-  std::vector<std::string> written =
-      step.best_of.empty() ? std::vector<std::string>{step.channel}
-                           : step.best_of;
-  std::vector<std::string> candidates =
+  ChannelList candidates =
       request.policy == nullptr
-          ? written
-          : Candidates(step, *request.policy, request.preferred);
+          ? Written(step)
+          : Candidates(Written(step), *request.policy, request.preferred);
 
   // Consent and addresses first: nothing passes them, not even `override`.
-  std::vector<std::string> allowed;
+  ChannelList allowed;
+  allowed.reserve(candidates.size());
   std::optional<Decision> first_refusal;
-  for (const std::string& channel : candidates) {
-    std::optional<Decision> refusal = Refusal(request, channel);
+  for (const std::string* channel : candidates) {
+    std::optional<Decision> refusal = Refusal(request, *channel);
     if (!refusal) {
       allowed.push_back(channel);
     } else if (!first_refusal) {
-      first_refusal = refusal;
+      first_refusal = std::move(refusal);
     }
   }
   if (allowed.empty()) return *first_refusal;
 
   Decision decision;
-  decision.channel = allowed.front();
+  decision.channel = *allowed.front();
   if (request.policy == nullptr) return decision;
   const ir::Policy& policy = *request.policy;
 
@@ -241,13 +296,12 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
   }
 
   Judge judge(evaluator, request);
-  candidates = allowed;
   std::optional<Block> first_block;
   int64_t earliest = engine::kNever;
-  for (const std::string& channel : candidates) {
-    std::optional<Block> block = judge.Check(channel);
+  for (const std::string* channel : allowed) {
+    std::optional<Block> block = judge.Check(*channel);
     if (!block) {
-      decision.channel = channel;
+      decision.channel = *channel;
       return decision;
     }
     if (!first_block) first_block = block;
@@ -255,7 +309,7 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
   }
 
   // Every channel is held back: the first one's rule is the reason.
-  decision.channel = candidates.front();
+  decision.channel = *allowed.front();
   decision.reason = first_block->reason;
   decision.rule = first_block->rule;
   decision.detail = DescribeRule(*first_block->rule);

@@ -892,5 +892,150 @@ journey promo {
         "policy.journey:12 cap 1 per day on email | thanks | 0 | 0 | 1\n");
 }
 
+TEST_CASE(
+    "a cap's reserved slot: a normal message is held back while a high "
+    "one still goes, on both sides of the edge") {
+  std::string program = std::string("module reserve\n") + kEvents + R"(
+policy weekly {
+  cap 3 per week across email, push reserve 1 for high
+}
+
+journey thanks {
+  on OrderPlaced
+  policy weekly
+  send email "thanks"
+}
+
+journey alert {
+  on ProductViewed
+  policy weekly
+  send push "alert" priority high
+}
+)";
+  // From Monday 2025-03-03: two normal emails use the two open slots (the
+  // second one at one below the edge), the third is held back at the edge
+  // with one slot still free; a high push takes that
+  // slot, and a second high push finds the cap full.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p1", "Order Completed", "o2", "2025-03-04T10:00:00Z") +
+      Track("p1", "Order Completed", "o3", "2025-03-05T10:00:00Z") +
+      Track("p1", "Product Viewed", "v1", "2025-03-05T11:00:00Z") +
+      Track("p1", "Product Viewed", "v2", "2025-03-06T11:00:00Z") +
+      // The next week a high push comes first: it counts like any send,
+      // so one normal email goes and the next finds only the reserved
+      // slot.
+      Track("p1", "Product Viewed", "v3", "2025-03-10T09:00:00Z") +
+      Track("p1", "Order Completed", "o4", "2025-03-10T10:00:00Z") +
+      Track("p1", "Order Completed", "o5", "2025-03-10T11:00:00Z");
+  Outcome outcome = RunBoth("reserve", program, events, "2025-03-11T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-04T10:00:00Z email thanks\n"
+        "suppressed 2025-03-05T10:00:00Z email thanks cap\n"
+        "send 2025-03-05T11:00:00Z push alert\n"
+        "suppressed 2025-03-06T11:00:00Z push alert cap\n"
+        "send 2025-03-10T09:00:00Z push alert\n"
+        "send 2025-03-10T10:00:00Z email thanks\n"
+        "suppressed 2025-03-10T11:00:00Z email thanks cap\n");
+  // The action line names the rule as written.
+  CHECK(outcome.out.find(R"("detail":"cap 3 per week across email, push )"
+                         R"(reserve 1 for high (policy.journey:)") !=
+        std::string::npos);
+}
+
+TEST_CASE(
+    "reserved slots serve the named priority and higher ones, not lower "
+    "ones") {
+  std::string program = std::string("module ranks\n") + kEvents + R"(
+policy daily {
+  cap 2 per day reserve 1 for high
+}
+
+journey thanks {
+  on OrderPlaced
+  policy daily
+  send email "thanks" priority low
+  send email "thanks_normal"
+  send email "thanks_critical" priority critical
+  send email "thanks_high" priority high
+}
+)";
+  // A low message takes the one open slot, a normal one may not use the
+  // reserved slot, a critical one may, and then the cap is full even for
+  // a high one.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z");
+  Outcome outcome = RunBoth("ranks", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "suppressed 2025-03-03T10:00:00Z email thanks_normal cap\n"
+        "send 2025-03-03T10:00:00Z email thanks_critical\n"
+        "suppressed 2025-03-03T10:00:00Z email thanks_high cap\n");
+}
+
+TEST_CASE(
+    "a normal message is deferred when only reserved slots are left, "
+    "explain and report caps name the rule as written") {
+  std::string program = std::string("module held\n") + kEvents + R"(
+policy daily {
+  cap 2 per day on email reserve 1 for high
+  when capped: defer
+}
+
+journey thanks {
+  on OrderPlaced
+  policy daily
+  send email "thanks"
+}
+)";
+  auto scratch = testing::ScratchDir("policy-reserve-defer");
+  testing::WriteText(scratch / "policy.journey", program);
+  // The second order's email finds only the reserved slot and waits for
+  // the next day, when it goes out.
+  testing::WriteText(
+      scratch / "events.jsonl",
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+          Track("p1", "Order Completed", "o2", "2025-03-03T11:00:00Z"));
+  std::string state = (scratch / "state.db").string();
+  for (const char* engine : {"jit", "interp"}) {
+    std::string engine_state =
+        (scratch / (std::string(engine) + ".db")).string();
+    auto result = testing::RunParcours(
+        {"run", (scratch / "policy.journey").string(), "--events",
+         (scratch / "events.jsonl").string(), "--state", engine_state, "--out",
+         "-", "--engine", engine, "--until", "2025-03-05T00:00:00Z"},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(Summary(result.out) ==
+          "send 2025-03-03T10:00:00Z email thanks\n"
+          "deferred 2025-03-03T11:00:00Z email thanks cap "
+          "2025-03-04T00:00:00Z\n"
+          "send 2025-03-04T00:00:00Z email thanks\n");
+    state = engine_state;
+  }
+
+  auto explain = testing::RunParcours(
+      {"explain", "--state", state, "--profile", "p1"}, scratch);
+  REQUIRE(explain.exit_code == 0);
+  CHECK(explain.out ==
+        "profile p1\n"
+        "2025-03-03T10:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-03T11:00:00Z deferred email \"thanks\" in thanks/send1 "
+        "until 2025-03-04T00:00:00Z: cap, cap 2 per day on email reserve 1 "
+        "for high (policy.journey:12)\n"
+        "2025-03-04T00:00:00Z send email \"thanks\" in thanks/send1\n");
+
+  auto table =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out ==
+        "rule | journey | sent | suppressed | deferred\n"
+        "(no rule held it back) | thanks | 2 | 0 | 0\n"
+        "policy.journey:12 cap 2 per day on email reserve 1 for high | "
+        "thanks | 0 | 0 | 1\n");
+}
+
 }  // namespace
 }  // namespace parcours

@@ -22,6 +22,34 @@ TEST_CASE("the IR of the example matches its golden dump") {
   CHECK(dump == testing::ReadText(golden));
 }
 
+TEST_CASE("a cap's reserved slots are lowered with their priority") {
+  auto compiled = testing::CompileText(
+      "event Order { total: money }\n"
+      "policy pressure {\n"
+      "  cap 3 per week across email, push reserve 1 for high\n"
+      "  cap 2 per day\n"
+      "}\n"
+      "journey thanks {\n"
+      "  on Order\n"
+      "  policy pressure\n"
+      "  send email \"thanks\"\n"
+      "}\n");
+  REQUIRE(compiled.program);
+  CHECK(ir::Verify(*compiled.program).empty());
+  REQUIRE(compiled.program->policies.size() == 1);
+  const ir::Policy& policy = compiled.program->policies[0];
+  REQUIRE(policy.caps.size() == 2);
+  CHECK(policy.caps[0].reserved >= 0);
+  CHECK(policy.caps[0].reserved_rank == 2);  // high
+  CHECK(policy.caps[1].reserved == -1);
+
+  std::string dump = ir::DumpPolicy(policy);
+  CHECK(dump.find("per week across email push reserve fn" +
+                  std::to_string(policy.caps[0].reserved) +
+                  " for rank 2 line 3\n") != std::string::npos);
+  CHECK(dump.find("per day across all line 4\n") != std::string::npos);
+}
+
 TEST_CASE("records get fixed, non-overlapping slots") {
   auto compiled = testing::CompileText(
       "profile { email: string?  score: int = 3  spent: money = 0 EUR }\n"

@@ -148,6 +148,27 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
   }
 }
 
+TEST_CASE("`reserve` is a keyword in a cap and a name elsewhere") {
+  auto parsed = Parse(
+      "profile { reserve: int = 1 }\n"
+      "policy p {\n"
+      "  cap 3 per week across email, push reserve profile.reserve for high\n"
+      "}\n");
+  INFO(parsed->diagnostics.ErrorCount());
+  REQUIRE(parsed->module);
+  const auto& profile = std::get<ProfileDecl>(parsed->module->declarations[0]);
+  CHECK(profile.attributes.at(0).name.text == "reserve");
+
+  const auto& policy = std::get<PolicyDecl>(parsed->module->declarations[1]);
+  const PolicyRule& cap = policy.rules.at(0);
+  // The priority is not taken for a channel of the cap.
+  REQUIRE(cap.names.size() == 2);
+  CHECK(cap.names[1].text == "push");
+  REQUIRE(cap.reserved);
+  CHECK(cap.reserved->kind == ExprKind::Field);
+  CHECK(cap.reserved_for.text == "high");
+}
+
 TEST_CASE("the AST dump of every construct is stable") {
   // The language tour uses every construct of the language.
   auto path = testing::SourceDir() /
