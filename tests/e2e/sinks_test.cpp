@@ -226,6 +226,18 @@ TEST_CASE("an --out that would lose actions or spoil a file is refused") {
                     scratch)
             .exit_code == 0);
 
+  // The run's own files: its events, its state's side files, its dead
+  // letters.
+  for (const std::string& own :
+       {kSmallEvents, (scratch / "run.db-wal").string(),
+        (scratch / "run.db.deadletter.jsonl").string(),
+        "sqlite:" + (scratch / "run.db").string()}) {
+    auto result = run_to(own);
+    INFO(own);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("of this run; write the actions"));
+  }
+
   // A webhook URL that cannot work is refused before anything runs.
   auto bad_url = run_to("http://");
   CHECK(bad_url.exit_code == 2);
@@ -252,6 +264,24 @@ TEST_CASE(
   for (const std::string& line : lines) {
     CHECK_FALSE(nlohmann::json::parse(line, nullptr, false).is_discarded());
   }
+}
+
+TEST_CASE("an unsubscribe URL that would break its header is refused") {
+  auto scratch = testing::ScratchDir("unsubscribe-url");
+  ::setenv("PARCOURS_UNSUBSCRIBE_KEY", "k", 1);
+  for (const std::string& url :
+       {std::string("https://shop.example/u?a=1#top"),
+        std::string("https://shop.example/u x"),
+        std::string("https://shop.example/u>\r\nX: 1")}) {
+    auto result =
+        RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                     (scratch / "s.db").string(), "--unsubscribe-url", url},
+                    scratch);
+    INFO(url);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("cannot hold a fragment"));
+  }
+  ::unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
 }
 
 }  // namespace

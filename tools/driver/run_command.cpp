@@ -4,6 +4,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <iostream>
@@ -154,6 +155,14 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
     if (url.rfind("https://", 0) != 0 || url.size() <= 8) {
       return fail("`--unsubscribe-url` takes an https:// URL");
     }
+    // The token and channel are appended to it, and it goes into a mail
+    // header: a fragment would swallow them, and blanks, angle brackets
+    // or line breaks would break the header.
+    if (url.find_first_of("# <>\r\n\t\"") != std::string::npos) {
+      return fail(
+          "`--unsubscribe-url` cannot hold a fragment (#), blanks, "
+          "quotes, angle brackets or line breaks");
+    }
     // A secret does not belong on a command line, where `ps` shows it.
     const char* key = std::getenv("PARCOURS_UNSUBSCRIBE_KEY");
     if (key == nullptr || *key == '\0') {
@@ -208,6 +217,31 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
   if (!evaluator) err << "parcours: the JIT failed: " << error << "\n";
   if (evaluator && verbose) PrintJitTime(report, err);
   return evaluator;
+}
+
+// Whether writing actions to `out` would overwrite or mix with another
+// file of the run: the events, the state (or its SQLite side files) or
+// the dead letters. Returns the clash, or "".
+std::string OutputClash(const RunSettings& settings) {
+  std::string target = settings.out;
+  if (target == "-") return "";
+  if (target.rfind("sqlite:", 0) == 0) target = target.substr(7);
+  std::string state = settings.options.state_path;
+  std::string dead_letters = settings.options.dead_letter_path.empty()
+                                 ? state + ".deadletter.jsonl"
+                                 : settings.options.dead_letter_path;
+  auto same = [&target](const std::string& other) {
+    std::error_code error;
+    if (std::filesystem::equivalent(target, other, error)) return true;
+    return std::filesystem::absolute(target, error).lexically_normal() ==
+           std::filesystem::absolute(other, error).lexically_normal();
+  };
+  if (settings.events != "-" && same(settings.events)) return "the events";
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+    if (same(state + suffix)) return "the state";
+  }
+  if (same(dead_letters)) return "the dead letters";
+  return "";
 }
 
 // The sink `--out` names; null after printing why it cannot be opened.
@@ -283,6 +317,11 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
   settings.options.events_name = (*events)->name();
 
+  if (std::string clash = OutputClash(settings); !clash.empty()) {
+    err << "parcours: `--out " << settings.out << "` is " << clash
+        << " of this run; write the actions to a file of their own\n";
+    return 2;
+  }
   std::unique_ptr<sinks::ActionSink> sink = OpenSink(settings.out, out, err);
   if (!sink) return 2;
 
