@@ -40,12 +40,17 @@ const ConsentRecord* PolicyLedger::LatestConsent(
   return found == latest_consent_.end() ? nullptr : &found->second;
 }
 
-void PolicyLedger::AddConsent(const std::string& profile, ConsentRecord record,
+bool PolicyLedger::AddConsent(const std::string& profile, ConsentRecord record,
                               bool is_new) {
+  bool latest = false;
   if (record.purpose == "marketing") {
-    latest_consent_[{profile, record.channel}] = record;
+    auto [current, inserted] =
+        latest_consent_.try_emplace({profile, record.channel}, record);
+    latest = inserted || record.at >= current->second.at;
+    if (latest) current->second = record;
   }
   if (is_new) new_consent_.emplace_back(profile, std::move(record));
+  return latest;
 }
 
 void PolicyLedger::ClearChanges() {

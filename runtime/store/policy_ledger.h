@@ -41,7 +41,7 @@ struct DecisionRow {
 
 // One grant or revocation in the consent ledger; rows are only appended.
 struct ConsentRecord {
-  int64_t at = 0;
+  int64_t at = 0;  // when it was given or withdrawn: the event's own time
   std::string channel;
   std::string purpose;  // "marketing" unless the event said otherwise
   bool granted = false;
@@ -56,7 +56,11 @@ class PolicyLedger {
                                      const std::string& channel) const;
 
   // Appends a record; `is_new` ones are also saved with the next batch.
-  void AddConsent(const std::string& profile, ConsentRecord record,
+  // Returns whether it is now the latest marketing record of its channel:
+  // the latest by the time the customer gave or withdrew consent (`at`),
+  // not by arrival, so a grant that arrives after a newer revocation is
+  // kept in the history but changes nothing. On a tie, the later arrival.
+  bool AddConsent(const std::string& profile, ConsentRecord record,
                   bool is_new);
   const std::vector<std::pair<std::string, ConsentRecord>>& new_consent()
       const {

@@ -67,7 +67,8 @@ Status LoadPolicyLedger(Database& db, State& state) {
                       false);
   }
 
-  // In the order written, so the latest record of each channel wins.
+  // In the order written; the latest of each channel by its own time
+  // wins, as when it arrived.
   Expected<Statement> consent = db.Prepare(
       "SELECT profile, at, channel, purpose, granted, source, context "
       "FROM consent_ledger ORDER BY seq");
@@ -80,8 +81,9 @@ Status LoadPolicyLedger(Database& db, State& state) {
                          consent->Text(3), consent->Int(4) != 0,
                          consent->Text(5), consent->Text(6)};
     std::string profile = consent->Text(0);
-    ledger.AddConsent(profile, record, false);
-    if (Profile* loaded = state.FindProfile(profile)) {
+    bool latest = ledger.AddConsent(profile, record, false);
+    Profile* loaded = state.FindProfile(profile);
+    if (latest && loaded != nullptr) {
       SetConsentWord(state.program(), *loaded, record);
     }
   }
