@@ -57,11 +57,11 @@ class RunnabilityCheck {
 
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
-    static const TypeKind kRunnable[] = {
-        TypeKind::Bool,   TypeKind::Int,      TypeKind::Decimal,
-        TypeKind::Money,  TypeKind::Duration, TypeKind::Time,
-        TypeKind::String, TypeKind::Tz,       TypeKind::Enum,
-        TypeKind::Channel};
+    static const TypeKind kRunnable[] = {TypeKind::Bool,     TypeKind::Int,
+                                         TypeKind::Decimal,  TypeKind::Money,
+                                         TypeKind::Duration, TypeKind::Time,
+                                         TypeKind::String,   TypeKind::Tz,
+                                         TypeKind::Enum,     TypeKind::Channel};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -343,8 +343,14 @@ class RunnabilityCheck {
     }
   }
 
-  static bool IsTestLiteral(const Expr& value) {
+  bool IsTestLiteral(const Expr& value) const {
     switch (value.kind) {
+      case ExprKind::Name: {
+        // An enum value or a channel, written by name (`Gold`, `email`).
+        sema::RefKind ref = program_.Info(value).ref;
+        return ref == sema::RefKind::EnumValue ||
+               ref == sema::RefKind::ChannelValue;
+      }
       case ExprKind::Int:
       case ExprKind::Decimal:
       case ExprKind::Money:

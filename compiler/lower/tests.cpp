@@ -51,6 +51,7 @@ ir::TestValue LiteralValue(const std::string& key, const Expr& value) {
       out.time = literal.int_value;
       break;
     case ExprKind::String:
+    case ExprKind::Name:  // an enum value or a channel: read by its name
       out.kind = ir::TestValue::Kind::String;
       out.text = literal.text;
       break;

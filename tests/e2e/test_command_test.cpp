@@ -176,6 +176,29 @@ test "whose order?" {
             .exit_code == 2);
 }
 
+TEST_CASE("test records take enum values and channels by name") {
+  auto scratch = testing::ScratchDir("test-enum-records");
+  testing::WriteText(
+      scratch / "t.journey",
+      "enum Tier { Silver, Gold }\n"
+      "profile { tier: Tier = Silver\n  preferred: channel? }\n"
+      "event Go \"Go\" { n: int }\n"
+      "journey vip {\n  on Go\n  if profile.tier == Gold {\n"
+      "    send email \"vip\"\n  }\n}\n"
+      "test \"a gold customer hears as one\" {\n"
+      "  given profile \"p1\" { preferred: email }\n"
+      "  at 2025-03-01T10:00:00Z identify { tier: Gold }\n"
+      "  at 2025-03-01T11:00:00Z Go { n: 1 }\n"
+      "  expect send email \"vip\" to \"p1\" at 2025-03-01T11:00:00Z\n}\n");
+
+  auto result =
+      testing::RunParcours({"test", (scratch / "t.journey").string()}, scratch);
+
+  INFO(result.err);
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("1 passed, 0 failed"));
+}
+
 TEST_CASE("parcours test plays a journey that restarts itself to a horizon") {
   auto scratch = testing::ScratchDir("test-ticker");
   testing::WriteText(scratch / "t.journey",
