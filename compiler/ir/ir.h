@@ -261,12 +261,12 @@ struct Step {
   // `best_of` lists the channels of `send best of [...]`, else is empty.
   std::vector<std::string> best_of;
   std::string category = "marketing";
-  std::string priority;   // Send: as written; empty when not written
+  std::string priority;       // Send: as written; empty when not written
   int32_t priority_rank = 1;  // index into sema::KnownPriorities(): normal
   bool override_policy = false;
-  std::string system;             // Task
-  std::string text;               // Task: summary; Webhook: name
-  std::string team;               // Task
+  std::string system;  // Task
+  std::string text;    // Task: summary; Webhook: name
+  std::string team;    // Task
 };
 
 // What starts a journey: an event, or a profile entering or leaving a

@@ -81,15 +81,15 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   if (instance->step >= 0 &&
       definition.steps[instance->step].kind == ir::StepKind::Send) {
     const ir::Step& waiting = definition.steps[instance->step];
-    policy::Decision dropped = policy::DropDeferred(
-        state_, profile, definition, waiting, Now(), message);
+    policy::Decision dropped = policy::DropDeferred(state_, profile, definition,
+                                                    waiting, Now(), message);
     std::string id = policy::HeldLineId(
         ActionId(program_.module, profile.id, definition.name, instance->seq,
                  StepKey(waiting)),
         dropped, Now());
-    state_.Emit(id, policy::FormatHeldLine(
-                        {id, Now(), profile.id, definition.name, &waiting},
-                        dropped));
+    state_.Emit(
+        id, policy::FormatHeldLine(
+                {id, Now(), profile.id, definition.name, &waiting}, dropped));
     ++counters_.held;
   }
 

@@ -46,9 +46,9 @@
 #include <csignal>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <functional>
 #include <istream>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>

@@ -159,8 +159,7 @@ class FastTreeBuilder {
     if (!Build(value, root, 1)) return false;
     // Nothing may follow the value but white space.
     const char* location = nullptr;
-    return document.current_location().get(location) ==
-           simdjson::OUT_OF_BOUNDS;
+    return document.current_location().get(location) == simdjson::OUT_OF_BOUNDS;
   }
 
  private:

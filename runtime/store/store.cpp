@@ -7,9 +7,9 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
-#include "runtime/store/journey_state.h"
 #include "runtime/ingest/values.h"
 #include "runtime/store/history.h"
+#include "runtime/store/journey_state.h"
 #include "runtime/store/policy_tables.h"
 #include "runtime/store/value_json.h"
 

@@ -171,8 +171,8 @@ TEST_CASE("`reserve` is a keyword in a cap and a name elsewhere") {
 
 TEST_CASE("the AST dump of every construct is stable") {
   // The language tour uses every construct of the language.
-  auto path = testing::SourceDir() /
-              "tests/sema/golden/ok_language_tour.journey";
+  auto path =
+      testing::SourceDir() / "tests/sema/golden/ok_language_tour.journey";
   auto parsed = Parse(testing::ReadText(path));
   INFO(parsed->diagnostics.ErrorCount());
   REQUIRE(parsed->module);

@@ -3,8 +3,8 @@
 //
 // Everything comes from what the run saved: journey entries, exits and
 // goals from the `log` table (the engine's rows "entered...", "exited...",
-// "left to enter again..." and the `goal` rows), contacts still waiting from `instances`,
-// and every decision from the action lines of `outbox` (sends,
+// "left to enter again..." and the `goal` rows), contacts still waiting from
+// `instances`, and every decision from the action lines of `outbox` (sends,
 // suppressions and deferrals, with their reason and the rule that
 // decided). So the report describes exactly the actions that were
 // delivered, and the same state gives the same report.

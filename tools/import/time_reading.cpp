@@ -80,7 +80,9 @@ TimeReading ReadEpoch(std::string_view text, int64_t divisor) {
 
 }  // namespace
 
-bool IsKnownZone(const std::string& zone) { return engine::FindZone(zone) != nullptr; }
+bool IsKnownZone(const std::string& zone) {
+  return engine::FindZone(zone) != nullptr;
+}
 
 bool PatternHasOffset(const TimePattern& pattern) {
   return pattern.format == "epoch_seconds" ||
