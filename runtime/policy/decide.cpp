@@ -140,6 +140,11 @@ class Judge {
     for (auto contact = history.rbegin(); contact != history.rend();
          ++contact) {
       if (contact->at < start) break;
+      // A category this policy exempts is never counted, whichever
+      // journey (with another policy, or none) sent it.
+      if (!policy_.exempt.empty() && Names(policy_.exempt, contact->category)) {
+        continue;
+      }
       bool counts = cap.across ? Names(cap.channels, contact->channel)
                                : contact->channel == channel;
       if (!counts) continue;

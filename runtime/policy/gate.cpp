@@ -76,7 +76,7 @@ Decision DecideAndRecord(const ir::Program& program,
     ledger.SetDeferredSince(profile.id, journey.name, std::nullopt);
   }
   if (decision.verdict == Verdict::Send && decision.counted) {
-    ledger.AddContact(profile.id, {now, decision.channel}, true);
+    ledger.AddContact(profile.id, {now, decision.channel, step.category}, true);
   }
 
   Record(state, profile, journey, step, now, decision);

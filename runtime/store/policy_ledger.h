@@ -21,6 +21,9 @@ namespace parcours::store {
 struct Contact {
   int64_t at = 0;
   std::string channel;
+  // The message's category: a cap skips the contacts its policy exempts,
+  // whichever journey sent them.
+  std::string category = "marketing";
 };
 
 // A row of the `decisions` table.

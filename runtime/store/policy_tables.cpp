@@ -53,7 +53,7 @@ Status LoadPolicyLedger(Database& db, State& state) {
   PolicyLedger& ledger = state.policy_ledger();
   // In time order per profile, as caps expect the history.
   Expected<Statement> contacts = db.Prepare(
-      "SELECT profile, at, channel FROM contacts WHERE at >= ?1 "
+      "SELECT profile, at, channel, category FROM contacts WHERE at >= ?1 "
       "ORDER BY profile, at, rowid");
   if (!contacts.ok()) return contacts.status();
   int64_t horizon = HistoryHorizon(state.program());
@@ -63,7 +63,8 @@ Status LoadPolicyLedger(Database& db, State& state) {
     Expected<bool> row = contacts->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    ledger.AddContact(contacts->Text(0), {contacts->Int(1), contacts->Text(2)},
+    ledger.AddContact(contacts->Text(0),
+                      {contacts->Int(1), contacts->Text(2), contacts->Text(3)},
                       false);
   }
 
@@ -106,12 +107,14 @@ namespace {
 Status WriteContacts(Database& db, const PolicyLedger& ledger) {
   if (ledger.new_contacts().empty()) return Status::Ok();
   Expected<Statement> insert = db.Prepare(
-      "INSERT INTO contacts(profile, at, channel) VALUES(?1, ?2, ?3)");
+      "INSERT INTO contacts(profile, at, channel, category) "
+      "VALUES(?1, ?2, ?3, ?4)");
   if (!insert.ok()) return insert.status();
   for (const auto& [profile, contact] : ledger.new_contacts()) {
     insert->BindText(1, profile);
     insert->BindInt(2, contact.at);
     insert->BindText(3, contact.channel);
+    insert->BindText(4, contact.category);
     Status status = insert->Run();
     if (!status.ok()) return status;
   }

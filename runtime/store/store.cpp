@@ -109,6 +109,12 @@ constexpr const char* kMigrations[] = {
         context TEXT NOT NULL);
       CREATE INDEX consent_by_profile ON consent_ledger(profile, seq);
     )sql",
+    // The category of each contact, so that a cap skips what its policy
+    // exempts whichever journey sent it; older contacts were counted.
+    R"sql(
+      ALTER TABLE contacts ADD COLUMN category TEXT NOT NULL
+        DEFAULT 'marketing';
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

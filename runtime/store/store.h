@@ -16,7 +16,8 @@
 //                              by event name (schema 4)
 //   contacts, deferrals, decisions, consent_ledger
 //                              the pressure policy's and consent's tables
-//                              (schema 5, runtime/store/policy_ledger.h)
+//                              (schema 5, runtime/store/policy_ledger.h;
+//                              contacts.category from schema 6)
 //   processed(message_id)      keys of applied events (`DecodedEvent::key`)
 //   dead_letters(key)          content keys of lines in the dead-letter
 //                              file (schema 2), so a rerun does not append
@@ -45,7 +46,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 5;
+inline constexpr int64_t kSchemaVersion = 6;
 
 class Store {
  public:

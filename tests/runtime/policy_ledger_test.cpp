@@ -33,11 +33,13 @@ TEST_CASE(
     REQUIRE(db.ok());
     std::string sql =
         "INSERT INTO meta VALUES('clock', " + std::to_string(clock) +
-        "); INSERT INTO contacts VALUES('p1', " +
+        "); INSERT INTO contacts(profile, at, channel) VALUES('p1', " +
         std::to_string(clock - 7 * 86400 - 1) +
-        ", 'email'); INSERT INTO contacts VALUES('p1', " +
+        ", 'email'); INSERT INTO contacts(profile, at, channel, category) "
+        "VALUES('p1', " +
         std::to_string(clock - 7 * 86400) +
-        ", 'push'); INSERT INTO consent_ledger(profile, at, channel, purpose, "
+        ", 'push', 'service'); INSERT INTO consent_ledger(profile, at, "
+        "channel, purpose, "
         "granted, source, context) VALUES"
         "('p1', 1, 'sms', 'marketing', 1, 'm1', 'Consent Granted'),"
         "('p1', 2, 'sms', 'marketing', 0, 'm2', 'inbound SMS \"STOP\"'),"
@@ -54,6 +56,7 @@ TEST_CASE(
   // ends later reads it); the one before cannot.
   REQUIRE(ledger.Contacts("p1").size() == 1);
   CHECK(ledger.Contacts("p1")[0].channel == "push");
+  CHECK(ledger.Contacts("p1")[0].category == "service");
   // Another purpose does not override marketing consent.
   const store::ConsentRecord* sms = ledger.LatestConsent("p1", "sms");
   REQUIRE(sms != nullptr);
