@@ -35,6 +35,12 @@ void Checker::CheckJourney(const syntax::JourneyDecl& journey) {
     }
     CheckTrigger(journey.triggers[i], info, step_scope);
   }
+  for (const auto& [keyword, span] : journey.repeated_clauses) {
+    Error(Kind::RepeatedJourneyClause, span,
+          "journey " + Quote(journey.name.text) + " already has a `" + keyword +
+              "` clause, and only one can hold; keep the one "
+              "you mean");
+  }
   CheckExits(journey, info);
   CheckJourneyRules(journey, info);
 

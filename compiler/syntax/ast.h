@@ -327,6 +327,9 @@ struct JourneyDecl {
   };
   std::vector<Goal> goals;
   std::optional<Name> policy;
+  // `policy`, `reentry` or `holdout` clauses given a second time, by
+  // keyword: only one of each can hold.
+  std::vector<std::pair<std::string, Span>> repeated_clauses;
   std::vector<Step> steps;
   Span span;
 };

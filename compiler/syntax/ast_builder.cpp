@@ -599,15 +599,21 @@ class AstBuilder {
                    dynamic_cast<G::ExitWhenClauseContext*>(clause)) {
       journey.exits.push_back({{}, BuildExpr(exit_when->expr()), span});
     } else if (auto* reentry = dynamic_cast<G::ReentryClauseContext*>(clause)) {
+      if (journey.reentry_span) {
+        journey.repeated_clauses.emplace_back("reentry", span);
+      }
       journey.reentry_never = reentry->never != nullptr;
       journey.reentry_after = OptionalExpr(reentry->expr());
       journey.reentry_span = span;
     } else if (auto* holdout = dynamic_cast<G::HoldoutClauseContext*>(clause)) {
+      if (journey.holdout)
+        journey.repeated_clauses.emplace_back("holdout", span);
       journey.holdout = BuildExpr(holdout->expr());
     } else if (auto* goal = dynamic_cast<G::GoalClauseContext*>(clause)) {
       journey.goals.push_back(
           {NameOf(goal->event), OptionalExpr(goal->expr()), span});
     } else if (auto* policy = dynamic_cast<G::PolicyClauseContext*>(clause)) {
+      if (journey.policy) journey.repeated_clauses.emplace_back("policy", span);
       journey.policy = NameOf(policy->name());
     }
   }
