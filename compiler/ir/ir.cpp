@@ -423,6 +423,16 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
            function < static_cast<int32_t>(program.functions.size());
   };
 
+  if (journey.trigger_kind == TriggerKind::Schedule) {
+    bool valid = journey.trigger_event == -1 && journey.locals_event == -1 &&
+                 journey.schedule_weekday >= -1 &&
+                 journey.schedule_weekday <= 6 && journey.schedule_clock >= 0 &&
+                 journey.schedule_clock < 86400;
+    if (!valid) {
+      return "journey `" + journey.name +
+             "` has a schedule with no valid day and time, or locals";
+    }
+  }
   bool by_event = journey.trigger_kind == TriggerKind::Event;
   int32_t events = static_cast<int32_t>(program.events.size());
   int32_t segments = static_cast<int32_t>(program.segments.size());
@@ -430,7 +440,8 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
       journey.trigger_event >= 0 && journey.trigger_event < events;
   bool known_segment =
       journey.trigger_segment >= 0 && journey.trigger_segment < segments;
-  if (by_event ? !known_event : !known_segment) {
+  bool scheduled = journey.trigger_kind == TriggerKind::Schedule;
+  if (!scheduled && (by_event ? !known_event : !known_segment)) {
     return "journey `" + journey.name + "` triggers on an unknown " +
            (by_event ? "event" : "segment");
   }
@@ -723,6 +734,13 @@ std::string Dump(const Program& program) {
         break;
       case TriggerKind::Left:
         out << " on left segment " << journey.trigger_segment;
+        break;
+      case TriggerKind::Schedule:
+        out << " on schedule "
+            << (journey.schedule_weekday < 0
+                    ? std::string("every day")
+                    : "weekday " + std::to_string(journey.schedule_weekday))
+            << " " << journey.schedule_clock << "s after local midnight";
         break;
     }
     if (journey.trigger_filter >= 0)

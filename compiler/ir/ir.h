@@ -271,7 +271,9 @@ struct Step {
 
 // What starts a journey: an event, or a profile entering or leaving a
 // segment.
-enum class TriggerKind : uint8_t { Event, Entered, Left };
+// `Schedule`: `every monday 10:00 local` or `every day 09:00 local`, on
+// each profile's own clock.
+enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule };
 
 // `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
 struct ConditionalExit {
@@ -296,6 +298,10 @@ struct Goal {
 struct Journey {
   std::string name;
   TriggerKind trigger_kind = TriggerKind::Event;
+  // Schedule: the weekday (0 Monday to 6 Sunday; -1 for every day) and
+  // the local time, in seconds after midnight.
+  int32_t schedule_weekday = -1;
+  int64_t schedule_clock = 0;
   int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none

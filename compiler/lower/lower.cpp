@@ -213,7 +213,16 @@ class Lowerer {
     lowered.trigger_event = journey.trigger_event;
     lowered.locals_event = journey.trigger_event;
     const syntax::Trigger& trigger = journey.decl->triggers.front();
-    if (trigger.kind != syntax::Trigger::Kind::Event) {
+    if (trigger.kind == syntax::Trigger::Kind::Schedule) {
+      lowered.trigger_kind = ir::TriggerKind::Schedule;
+      lowered.trigger_event = -1;
+      lowered.locals_event = -1;
+      const auto& days = sema::Weekdays();
+      auto day = std::find(days.begin(), days.end(), trigger.day->text);
+      lowered.schedule_weekday =
+          day == days.end() ? -1 : static_cast<int32_t>(day - days.begin());
+      lowered.schedule_clock = trigger.clock;
+    } else if (trigger.kind != syntax::Trigger::Kind::Event) {
       lowered.trigger_kind = trigger.kind == syntax::Trigger::Kind::Entered
                                  ? ir::TriggerKind::Entered
                                  : ir::TriggerKind::Left;

@@ -191,11 +191,12 @@ class RunnabilityCheck {
     for (const syntax::Trigger& trigger : journey.triggers) {
       bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
                   trigger.kind == syntax::Trigger::Kind::Entered ||
-                  trigger.kind == syntax::Trigger::Kind::Left;
+                  trigger.kind == syntax::Trigger::Kind::Left ||
+                  trigger.kind == syntax::Trigger::Kind::Schedule;
       if (!runs) {
         Report(trigger.span,
-               "triggers other than `on EVENT`, `on entered(...)` and "
-               "`on left(...)`");
+               "triggers other than `on EVENT`, `on entered(...)`, `on "
+               "left(...)` and `every ...`");
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }

@@ -94,11 +94,14 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       case ir::TriggerKind::Left:
         left_by_[journey.trigger_segment].push_back(index);
         break;
+      case ir::TriggerKind::Schedule: scheduled_.push_back(index); break;
     }
     for (int32_t event_type : journey.exit_events) {
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
     }
   }
+  // A schedule wakes each profile at its next occurrence.
+  tracks_time_ = tracks_time_ || !scheduled_.empty();
   IndexAttributeReaders();
 }
 
@@ -172,6 +175,33 @@ void Engine::Recheck(store::Profile& profile) {
   state_.MarkRecordDirty(profile);
   ScheduleNextChange(profile);
   TriggerSegmentJourneys(profile);
+  TriggerScheduledJourneys(profile);
+  Settle(profile);
+}
+
+int64_t Engine::NextScheduled(const store::Profile& profile, int32_t journey,
+                              int64_t time) const {
+  const ir::Journey& definition = program_.journeys[journey];
+  if (definition.schedule_weekday < 0) {
+    return NextLocalTime(time, definition.schedule_clock, TimeZone(profile));
+  }
+  return NextLocalWeekTime(
+      time, definition.schedule_weekday * 86400 + definition.schedule_clock,
+      TimeZone(profile));
+}
+
+void Engine::TriggerScheduledJourneys(store::Profile& profile) {
+  // Due now: the first occurrence at or after this instant is this one.
+  for (int32_t journey : scheduled_) {
+    if (NextScheduled(profile, journey, Now()) != Now()) continue;
+    if (!MayEnter(profile, journey)) continue;
+    const ir::Journey& definition = program_.journeys[journey];
+    if (definition.trigger_filter != -1) {
+      ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+      if (evaluator_.Call(definition.trigger_filter, frame) == 0) continue;
+    }
+    Enter(profile, journey, common::Record(0));
+  }
 }
 
 void Engine::ScheduleNextChange(store::Profile& profile) {
@@ -184,6 +214,11 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
       int64_t instant = evaluator_.Call(crossing, frame);
       if (instant > Now() && (!next || instant < *next)) next = instant;
     }
+  }
+  // The next time a schedule starts a journey for this profile.
+  for (int32_t journey : scheduled_) {
+    int64_t instant = NextScheduled(profile, journey, Now() + 1);
+    if (!next || instant < *next) next = instant;
   }
   state_.ScheduleRecheck(profile, next);
 }

@@ -79,6 +79,14 @@ class Engine {
   bool resumed_ = false;
   // Whether any segment or window can change with time alone.
   bool tracks_time_ = false;
+  // The journeys started by a schedule (`every monday 10:00 local`).
+  std::vector<int32_t> scheduled_;
+  // The first instant at or after `time` when scheduled journey `journey`
+  // starts for `profile`, on its local clock.
+  int64_t NextScheduled(const store::Profile& profile, int32_t journey,
+                        int64_t time) const;
+  // Starts the scheduled journeys due at the clock.
+  void TriggerScheduledJourneys(store::Profile& profile);
   void UpdateAggregates(store::Profile& profile,
                         const ingest::DecodedEvent& event);
   // Recomputes the segments `which` lists (indices into the program's
