@@ -225,6 +225,9 @@ struct StepValue {
   int64_t imm = 0;
   int64_t imm2 = 0;
   std::string text;
+  // For an enum value, its enum's value names by index, so that payloads
+  // carry the name (as stored values do), not the index.
+  std::vector<std::string> enum_values;
 };
 
 // One arm of a `split`: its share in kDecimalScale units of one percent,

@@ -430,6 +430,9 @@ class Lowerer {
     value.name = name;
     value.type = type;
     const sema::ExprInfo& info = checked_.Info(expr);
+    if (info.type.kind == TypeKind::Enum && info.type.id >= 0) {
+      value.enum_values = checked_.enums[info.type.id].values;
+    }
     bool stored =
         info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
         info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||

@@ -249,7 +249,12 @@ nlohmann::ordered_json Engine::Payload(const store::Profile& profile,
   for (const ir::StepValue& value : step.values) {
     common::Record scratch(2);
     if (WriteValue(value, profile, instance, step, time, scratch, 0, -1)) {
-      payload[value.name] = store::EncodeSlot(scratch, value.type, 0);
+      int64_t index = scratch.Get(0);
+      bool named = !value.enum_values.empty() && index >= 0 &&
+                   index < static_cast<int64_t>(value.enum_values.size());
+      payload[value.name] =
+          named ? nlohmann::ordered_json(value.enum_values[index])
+                : store::EncodeSlot(scratch, value.type, 0);
     } else {
       payload[value.name] = nullptr;
     }

@@ -47,5 +47,33 @@ TEST_CASE("a channel written by name is set, sent and emitted as its name") {
              Catch::Contains(R"("properties":{"channel":"email"})"));
 }
 
+TEST_CASE("enum values in payloads are written by name") {
+  auto scratch = testing::ScratchDir("enum-payloads");
+  testing::WriteText(
+      scratch / "p.journey",
+      "enum Tier { Silver, Gold }\n"
+      "profile { tier: Tier = Gold }\n"
+      "event Go \"Go\" { n: int }\n"
+      "journey j {\n  on Go\n"
+      "  send email \"x\" with { t: Silver, mine: profile.tier }\n"
+      "  call webhook \"crm\" with { tier: profile.tier }\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Go","userId":"p1",)"
+                     R"("messageId":"g1","timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+
+  auto result = testing::RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
+      scratch);
+
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out,
+             Catch::Contains(R"("payload":{"t":"Silver","mine":"Gold"})"));
+  CHECK_THAT(result.out, Catch::Contains(R"("payload":{"tier":"Gold"})"));
+}
+
 }  // namespace
 }  // namespace parcours
