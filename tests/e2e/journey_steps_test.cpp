@@ -6,6 +6,7 @@
 
 #include "runtime/common/hash.h"
 #include "tests/e2e/journey_test_support.h"
+#include "tests/support/schema_downgrade.h"
 
 namespace parcours {
 namespace {
@@ -309,13 +310,7 @@ journey plain {
     // Back to schema 2, with p1 waiting.
     auto db = store::Database::Open(scenario.State());
     REQUIRE(db.ok());
-    REQUIRE(db->Exec("DROP TABLE history; DROP TABLE contacts; "
-                     "DROP TABLE deferrals; DROP TABLE decisions; "
-                     "DROP TABLE consent_ledger; "
-                     "ALTER TABLE profiles DROP COLUMN entries; "
-                     "ALTER TABLE instances DROP COLUMN arrived; "
-                     "PRAGMA user_version = 2")
-                .ok());
+    REQUIRE(db->Exec(testing::DowngradeTo(2)).ok());
   }
   std::string out = scenario.Run(Cart("p2", "c2"), "2025-01-03T00:00:00Z");
   CHECK(Summaries(out).size() == 2);

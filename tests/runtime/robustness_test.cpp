@@ -13,6 +13,7 @@
 #include "runtime/ingest/decoder.h"
 #include "runtime/store/store.h"
 #include "tests/runtime/runtime_test_support.h"
+#include "tests/support/schema_downgrade.h"
 
 namespace parcours::testing {
 namespace {
@@ -353,14 +354,7 @@ TEST_CASE("a state file of schema 1 gains the dead-letter table",
   {
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
-    // Back to schema 1: no dead letters, nor anything later.
-    REQUIRE(db->Exec("DROP TABLE dead_letters; DROP TABLE history; "
-                     "DROP TABLE contacts; DROP TABLE deferrals; "
-                     "DROP TABLE decisions; DROP TABLE consent_ledger; "
-                     "ALTER TABLE profiles DROP COLUMN entries; "
-                     "ALTER TABLE instances DROP COLUMN arrived; "
-                     "PRAGMA user_version = 1")
-                .ok());
+    REQUIRE(db->Exec(DowngradeTo(1)).ok());
   }
   REQUIRE(store::Store::Open(state).ok());
   CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
@@ -378,13 +372,7 @@ TEST_CASE(
   {
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
-    REQUIRE(db->Exec("DROP TABLE contacts; DROP TABLE deferrals; "
-                     "DROP TABLE decisions; DROP TABLE consent_ledger; "
-                     "DROP TABLE history; "
-                     "ALTER TABLE profiles DROP COLUMN entries; "
-                     "ALTER TABLE instances DROP COLUMN arrived; "
-                     "INSERT INTO processed VALUES('m-1'); "
-                     "PRAGMA user_version = 2")
+    REQUIRE(db->Exec(DowngradeTo(2) + "; INSERT INTO processed VALUES('m-1')")
                 .ok());
   }
   REQUIRE(store::Store::Open(state).ok());
@@ -402,18 +390,29 @@ TEST_CASE("a state file of schema 2 gains the history table",
   {
     auto db = store::Database::Open(state);
     REQUIRE(db.ok());
-    // Back to schema 2: none of the later tables and columns.
-    REQUIRE(db->Exec("DROP TABLE history; DROP TABLE contacts; "
-                     "DROP TABLE deferrals; DROP TABLE decisions; "
-                     "DROP TABLE consent_ledger; "
-                     "ALTER TABLE profiles DROP COLUMN entries; "
-                     "ALTER TABLE instances DROP COLUMN arrived; "
-                     "PRAGMA user_version = 2")
-                .ok());
+    REQUIRE(db->Exec(DowngradeTo(2)).ok());
   }
   REQUIRE(store::Store::Open(state).ok());
   CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
   CHECK(QueryInt(state, "SELECT count(*) FROM history") == 0);
+}
+
+TEST_CASE("a state file of schema 5 gives its contacts a category",
+          "[runtime][robustness]") {
+  TempDir dir;
+  std::string state = dir.File("s.db");
+  REQUIRE(store::Store::Open(state).ok());
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec(DowngradeTo(5) +
+                     "; INSERT INTO contacts VALUES('p1', 100, 'email')")
+                .ok());
+  }
+  REQUIRE(store::Store::Open(state).ok());
+  CHECK(QueryInt(state, "PRAGMA user_version") == store::kSchemaVersion);
+  // Contacts written before categories were kept counted as marketing.
+  CHECK(QueryText(state, "SELECT category FROM contacts") == "marketing");
 }
 
 }  // namespace

@@ -1,0 +1,38 @@
+// State files as an older Parcours wrote them, for the migration tests:
+// the SQL that undoes each migration of runtime/store/store.cpp.
+#pragma once
+
+#include <cstdint>
+#include <iterator>
+#include <string>
+
+#include "runtime/store/store.h"
+
+namespace parcours::testing {
+
+// kUndo[v - 1] turns a file of schema v into one of schema v - 1. A new
+// migration without its undo here stops the tests from compiling.
+inline constexpr const char* kUndo[] = {
+    "",  // schema 1 is where files start
+    "DROP TABLE dead_letters;",
+    "ALTER TABLE profiles DROP COLUMN entries; "
+    "ALTER TABLE instances DROP COLUMN arrived;",
+    "DROP TABLE history;",
+    "DROP TABLE contacts; DROP TABLE deferrals; DROP TABLE decisions; "
+    "DROP TABLE consent_ledger;",
+    "ALTER TABLE contacts DROP COLUMN category;",
+};
+static_assert(std::size(kUndo) == store::kSchemaVersion,
+              "each schema version needs its undo for the migration tests");
+
+// The SQL that takes a file of the current schema back to `version`,
+// newest migration first.
+inline std::string DowngradeTo(int64_t version) {
+  std::string sql;
+  for (int64_t v = store::kSchemaVersion; v > version; --v) {
+    sql += std::string(kUndo[v - 1]) + " ";
+  }
+  return sql + "PRAGMA user_version = " + std::to_string(version);
+}
+
+}  // namespace parcours::testing
