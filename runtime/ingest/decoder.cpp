@@ -139,15 +139,15 @@ const JsonValue* ObjectMember(const JsonValue& root, const char* key,
 // repeated key is ambiguous, and taking either value would quietly drop
 // the other.
 std::string RepeatedKey(const JsonValue& object, const char* where) {
-  for (size_t i = 1; i < object.members.size(); ++i) {
-    for (size_t j = 0; j < i; ++j) {
-      if (object.members[i].key == object.members[j].key) {
-        return "the key " + Quote(object.members[i].key) + " appears twice" +
-               where + "; which value is meant is unclear";
-      }
-    }
-  }
-  return "";
+  // Sorted, so that a line with many keys costs n log n, not n squared.
+  std::vector<std::string_view> keys;
+  keys.reserve(object.members.size());
+  for (const JsonMember& member : object.members) keys.push_back(member.key);
+  std::sort(keys.begin(), keys.end());
+  auto repeated = std::adjacent_find(keys.begin(), keys.end());
+  if (repeated == keys.end()) return "";
+  return "the key " + Quote(*repeated) + " appears twice" + where +
+         "; which value is meant is unclear";
 }
 
 }  // namespace
