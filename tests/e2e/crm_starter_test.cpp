@@ -176,5 +176,25 @@ TEST_CASE("UCI: win-back entries and goals over the year agree with SQL") {
   CHECK(win_back["entered"].get<int>() >= 2000);
 }
 
+TEST_CASE("crm-starter: the interpreter and the JIT write the same actions") {
+  for (const auto& events : {Example("uci-online-retail/events-small.jsonl"),
+                             Example("crm-starter/taobao-events.jsonl")}) {
+    INFO(events.string());
+    std::vector<std::string> outputs;
+    for (const char* engine : {"interp", "jit"}) {
+      auto scratch = testing::ScratchDir(std::string("crm-engines-") + engine);
+      auto run = testing::RunParcours(
+          {"run", Campaign(), "--engine", engine, "--events", events.string(),
+           "--state", (scratch / "state.db").string(), "--out", "-"},
+          scratch);
+      INFO(run.err);
+      REQUIRE(run.exit_code == 0);
+      outputs.push_back(run.out);
+    }
+    CHECK(outputs[0].size() > 1000);
+    CHECK(outputs[0] == outputs[1]);
+  }
+}
+
 }  // namespace
 }  // namespace parcours
