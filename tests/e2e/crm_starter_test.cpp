@@ -157,6 +157,10 @@ TEST_CASE("Taobao: cart and browse reminders agree with the SQL model") {
         return s.find(",cart_reminder,") != std::string::npos;
       });
   CHECK(cart_reminders >= 20);
+  CHECK(JourneyIn(report, "cart_abandonment")["sent"].get<int64_t>() ==
+        cart_reminders);
+  CHECK(JourneyIn(report, "browse_abandonment")["sent"].get<int64_t>() ==
+        static_cast<int64_t>(expected_sends.size()) - cart_reminders);
   CHECK(JourneyIn(report, "cart_abandonment")["entered"].get<int>() >= 30);
 }
 

@@ -35,6 +35,7 @@ struct JourneyFlow {
   int64_t held_out = 0;  // of `entered`, in the holdout
   int64_t goals = 0;
   int64_t waiting = 0;
+  int64_t sent = 0;                      // messages handed to a channel
   std::map<std::string, int64_t> exits;  // by reason, as logged
 };
 
@@ -129,6 +130,8 @@ Status ReadActions(store::Database& db, Backtest& report) {
       report.channels.insert(channel);
       ++report.sends_by_channel[channel];
       ++report.sends_by_week[IsoWeek(Text(line, "at"))][channel];
+      std::string journey = Text(line, "journey");
+      if (!journey.empty()) ++report.journeys[journey].sent;
     } else if (kind == "suppressed") {
       ++report.suppressed[{Text(line, "reason"), Text(line, "detail")}];
     } else if (kind == "deferred") {
@@ -143,18 +146,19 @@ Status ReadActions(store::Database& db, Backtest& report) {
 void PrintTable(const Backtest& report, std::ostream& out) {
   char row[256];
   out << "Journeys\n";
-  std::snprintf(row, sizeof row, "  %-28s %9s %9s %9s %9s %9s\n", "journey",
-                "entered", "holdout", "goals", "exited", "waiting");
+  std::snprintf(row, sizeof row, "  %-28s %9s %9s %9s %9s %9s %9s\n", "journey",
+                "entered", "holdout", "goals", "exited", "waiting", "sent");
   out << row;
   for (const auto& [name, flow] : report.journeys) {
     int64_t exited = 0;
     for (const auto& [reason, count] : flow.exits) exited += count;
-    std::snprintf(row, sizeof row, "  %-28s %9lld %9lld %9lld %9lld %9lld\n",
-                  name.c_str(), static_cast<long long>(flow.entered),
-                  static_cast<long long>(flow.held_out),
-                  static_cast<long long>(flow.goals),
-                  static_cast<long long>(exited),
-                  static_cast<long long>(flow.waiting));
+    std::snprintf(
+        row, sizeof row, "  %-28s %9lld %9lld %9lld %9lld %9lld %9lld\n",
+        name.c_str(), static_cast<long long>(flow.entered),
+        static_cast<long long>(flow.held_out),
+        static_cast<long long>(flow.goals), static_cast<long long>(exited),
+        static_cast<long long>(flow.waiting),
+        static_cast<long long>(flow.sent));
     out << row;
     for (const auto& [reason, count] : flow.exits) {
       out << "      exited " << reason << ": " << count << "\n";
@@ -219,6 +223,7 @@ void PrintJson(const Backtest& report, std::ostream& out) {
                                 {"holdout", flow.held_out},
                                 {"goals", flow.goals},
                                 {"waiting", flow.waiting},
+                                {"sent", flow.sent},
                                 {"exited", exits}});
   }
   json["sends_by_channel"] = report.sends_by_channel;
