@@ -1,5 +1,6 @@
 #include "runtime/engine/test_run.h"
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -98,6 +99,19 @@ std::string Check(const ir::TestExpectation& expectation,
          got;
 }
 
+// The next instant the clock has something to do at: a pending wait or a
+// profile re-check, whichever comes first.
+std::optional<int64_t> NextWake(const store::State& state) {
+  std::optional<int64_t> wake;
+  if (std::optional<store::TimerKey> timer = state.FirstTimer()) {
+    wake = timer->wake_at;
+  }
+  if (std::optional<int64_t> recheck = state.FirstRecheck()) {
+    wake = wake ? std::min(*wake, *recheck) : *recheck;
+  }
+  return wake;
+}
+
 }  // namespace
 
 std::string TestInputLine(const ir::TestInput& input, int64_t at,
@@ -184,15 +198,17 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
   }
 
-  // Play every journey out: each wait that is pending fires, in order, up
-  // to a horizon, so that a journey that restarts itself (a daily ticker)
-  // cannot run a test forever.
+  // Play every journey out: each wait that is pending fires, and so does
+  // each instant at which time alone changes something (a window moves, a
+  // segment such as "no order for 120 days" flips, a schedule comes
+  // round), in order, up to a horizon, so that a journey that restarts
+  // itself (a daily ticker) cannot run a test forever.
   int64_t last_input = state.clock().value_or(0);
   int64_t horizon = common::AddSeconds(last_input, kTestHorizonSeconds);
   int64_t fired = 0;
-  while (std::optional<store::TimerKey> due = state.FirstTimer()) {
-    if (due->wake_at > horizon || ++fired > kMaxTestTimers) break;
-    engine.AdvanceClock(due->wake_at);
+  while (std::optional<int64_t> due = NextWake(state)) {
+    if (*due > horizon || ++fired > kMaxTestTimers) break;
+    engine.AdvanceClock(*due);
   }
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());

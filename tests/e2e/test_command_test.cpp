@@ -220,5 +220,37 @@ TEST_CASE("parcours test plays a journey that restarts itself to a horizon") {
   CHECK_THAT(result.out, Catch::Contains("1 passed, 0 failed"));
 }
 
+// A segment that time alone makes true ("no order for 120 days") must be
+// reached in a test with no later line to carry the clock there; so must
+// a schedule. Both used to need a trailing `identify` to move the clock.
+TEST_CASE("parcours test runs its clock on to segment flips and schedules") {
+  auto scratch = testing::ScratchDir("test-crossing");
+  testing::WriteText(
+      scratch / "t.journey",
+      "event OrderPlaced \"Order Completed\" { order_id: string }\n"
+      "segment lapsed = days_since(last(OrderPlaced)) >= 120\n"
+      "journey win_back {\n  on entered(lapsed)\n"
+      "  send email \"win_back\"\n}\n"
+      "journey monday_note {\n  every monday 10:00 local\n"
+      "  send email \"note\"\n}\n"
+      "test \"lapsed with no later line\" {\n  given profile \"p1\"\n"
+      "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: \"o1\" }\n"
+      "  expect send email \"win_back\" to \"p1\" at "
+      "2025-06-29T10:00:00Z\n"
+      "  expect send email \"note\" to \"p1\" at "
+      "2025-03-03T10:00:00Z\n}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"test", "--engine", engine, (scratch / "t.journey").string()},
+        scratch);
+
+    INFO(engine << "\n" << result.out << result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out ==
+          "PASS lapsed with no later line\n1 passed, 0 failed\n");
+  }
+}
+
 }  // namespace
 }  // namespace parcours
