@@ -40,10 +40,13 @@ struct TestInput {
   std::string where;  // "file:line:column" of the statement
 };
 
-// `expect [no] send CHANNEL "template" to "id" at TIME`; the parts left
-// out match any send.
+// `expect [no] send CHANNEL "template" to "id" at TIME`, or `expect [no]
+// suppressed ... [reason R]`; the parts left out match any send (or any
+// suppression).
 struct TestExpectation {
   bool negated = false;
+  bool suppressed = false;            // about `suppressed` lines
+  std::optional<std::string> reason;  // `reason cap`: suppressions only
   std::optional<std::string> channel;
   std::optional<std::string> template_name;
   std::optional<std::string> profile;

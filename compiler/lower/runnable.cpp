@@ -326,9 +326,6 @@ class RunnabilityCheck {
       if (statement.kind == StatementKind::ExpectLoyalty) {
         Report(statement.span, "`expect points` and `expect tier` in tests");
       }
-      if (statement.kind == StatementKind::ExpectSend && statement.suppressed) {
-        Report(statement.span, "`expect suppressed` in tests");
-      }
       if (statement.record) CheckTestRecord(*statement.record);
     }
   }

@@ -163,6 +163,8 @@ class TestLowering {
   ir::TestExpectation Expectation(const TestStatement& statement) {
     ir::TestExpectation expectation;
     expectation.negated = statement.negated;
+    expectation.suppressed = statement.suppressed;
+    if (statement.reason) expectation.reason = statement.reason->text;
     if (statement.channel) expectation.channel = statement.channel->text;
     expectation.template_name = statement.template_name;
     expectation.profile = statement.profile;

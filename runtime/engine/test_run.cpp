@@ -20,32 +20,42 @@ constexpr int64_t kMaxTestTimers = 100000;
 
 using Json = nlohmann::ordered_json;
 
-// A send line, as much of it as an expectation can name.
+// A send or suppressed line, as much of it as an expectation can name.
 struct Send {
+  bool suppressed = false;  // a `suppressed` line rather than a `send`
   std::string channel;
   std::string template_name;
   std::string profile;
   int64_t at = 0;
+  std::string reason;  // of a suppression
 };
 
 std::string Describe(const Send& send) {
-  return "send " + send.channel + " \"" + send.template_name + "\" to \"" +
-         send.profile + "\" at " + common::FormatTime(send.at);
+  std::string text = send.suppressed ? "suppressed " : "send ";
+  text += send.channel + " \"" + send.template_name + "\" to \"" +
+          send.profile + "\" at " + common::FormatTime(send.at);
+  if (send.suppressed) text += " reason " + send.reason;
+  return text;
 }
 
 std::string Describe(const ir::TestExpectation& expectation) {
-  std::string text = expectation.negated ? "no send" : "send";
+  const char* kind = expectation.suppressed ? "suppressed" : "send";
+  std::string text =
+      expectation.negated ? std::string("no ") + kind : std::string(kind);
   if (expectation.channel) text += " " + *expectation.channel;
   if (expectation.template_name) {
     text += " \"" + *expectation.template_name + "\"";
   }
   if (expectation.profile) text += " to \"" + *expectation.profile + "\"";
   if (expectation.at) text += " at " + common::FormatTime(*expectation.at);
+  if (expectation.reason) text += " reason " + *expectation.reason;
   return text;
 }
 
 bool Matches(const ir::TestExpectation& expectation, const Send& send) {
-  return (!expectation.channel || *expectation.channel == send.channel) &&
+  return expectation.suppressed == send.suppressed &&
+         (!expectation.reason || *expectation.reason == send.reason) &&
+         (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
           *expectation.template_name == send.template_name) &&
          (!expectation.profile || *expectation.profile == send.profile) &&
@@ -55,7 +65,8 @@ bool Matches(const ir::TestExpectation& expectation, const Send& send) {
 // Whether `send` is worth showing next to a failed positive expectation:
 // it has the expectation's channel and template, if it names them.
 bool Related(const ir::TestExpectation& expectation, const Send& send) {
-  return (!expectation.channel || *expectation.channel == send.channel) &&
+  return expectation.suppressed == send.suppressed &&
+         (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
           *expectation.template_name == send.template_name);
 }
@@ -64,8 +75,11 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
   std::vector<Send> sends;
   for (const store::OutboxRow& row : rows) {
     Json line = Json::parse(row.line);
-    if (line.value("kind", "") != "send") continue;
+    std::string kind = line.value("kind", "");
+    if (kind != "send" && kind != "suppressed") continue;
     Send send;
+    send.suppressed = kind == "suppressed";
+    send.reason = line.value("reason", "");
     send.channel = line.value("channel", "");
     send.template_name = line.value("template", "");
     send.profile = line.value("profile", "");

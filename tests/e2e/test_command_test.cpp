@@ -132,10 +132,9 @@ TEST_CASE("parcours test refuses at build time what it cannot check yet") {
   auto scratch = testing::ScratchDir("test-not-runnable");
   auto file = scratch / "shop.journey";
   testing::WriteText(file, std::string(kShop) + R"(
-test "suppressed" {
+test "computed" {
   given profile "p1"
-  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
-  expect suppressed email "thank_you" reason consent
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 2 * 40 EUR }
 }
 )");
 
@@ -143,8 +142,8 @@ test "suppressed" {
   CHECK(result.exit_code == 1);
   CHECK(result.out.empty());
   CHECK_THAT(result.err,
-             Catch::Contains("shop.journey:25:3: error[E0950]: `expect "
-                             "suppressed` in tests are checked but cannot "
+             Catch::Contains("shop.journey:24:64: error[E0950]: computed "
+                             "values in test records are checked but cannot "
                              "run yet"));
 
   // `run` ignores test blocks, runnable or not.
@@ -220,6 +219,46 @@ TEST_CASE("parcours test plays a journey that restarts itself to a horizon") {
   CHECK_THAT(result.out, Catch::Contains("1 passed, 0 failed"));
 }
 
+// Suppressions are actions too: a test states which message a policy held
+// back and why, and a wrong reason fails with what was suppressed instead.
+TEST_CASE("expect suppressed checks suppression lines and their reason") {
+  auto scratch = testing::ScratchDir("test-suppressed");
+  testing::WriteText(
+      scratch / "t.journey",
+      "event OrderPlaced \"Order Completed\" { order_id: string }\n"
+      "policy one_a_day { cap 1 per day across email }\n"
+      "journey pair {\n  on OrderPlaced\n  policy one_a_day\n"
+      "  send email \"first\"\n  send email \"second\"\n}\n"
+      "test \"the second is capped\" {\n  given profile \"p1\"\n"
+      "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: \"o1\" }\n"
+      "  expect send email \"first\" to \"p1\" at 2025-03-01T10:00:00Z\n"
+      "  expect suppressed email \"second\" to \"p1\" at "
+      "2025-03-01T10:00:00Z reason cap\n"
+      "  expect no suppressed email \"first\"\n"
+      "  expect no send email \"second\"\n}\n"
+      "test \"a wrong reason\" {\n  given profile \"p1\"\n"
+      "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: \"o1\" }\n"
+      "  expect suppressed email \"second\" reason quiet\n}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"test", "--engine", engine, (scratch / "t.journey").string()},
+        scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out ==
+          "PASS the second is capped\n"
+          "FAIL a wrong reason\n"
+          "  " +
+              (scratch / "t.journey").string() +
+              ":20:3: expected suppressed email \"second\" reason quiet, got "
+              "suppressed email \"second\" to \"p1\" at 2025-03-01T10:00:00Z "
+              "reason cap\n"
+              "1 passed, 1 failed\n");
+  }
+}
+
 // A segment that time alone makes true ("no order for 120 days") must be
 // reached in a test with no later line to carry the clock there; so must
 // a schedule. Both used to need a trailing `identify` to move the clock.
@@ -247,8 +286,7 @@ TEST_CASE("parcours test runs its clock on to segment flips and schedules") {
 
     INFO(engine << "\n" << result.out << result.err);
     CHECK(result.exit_code == 0);
-    CHECK(result.out ==
-          "PASS lapsed with no later line\n1 passed, 0 failed\n");
+    CHECK(result.out == "PASS lapsed with no later line\n1 passed, 0 failed\n");
   }
 }
 
