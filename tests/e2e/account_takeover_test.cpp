@@ -58,5 +58,124 @@ TEST_CASE("seen_before: an earlier login within the window, never itself") {
                              });
 }
 
+std::string Example(const std::string& path) {
+  return (testing::SourceDir() / "examples/account-takeover" / path).string();
+}
+
+// The example's events (examples/account-takeover/events.jsonl): Ana logs
+// in from a new phone in Portugal and redeems 95% of her balance four
+// minutes later; Ben is in Paris, then 50 minutes later in Lisbon; Cleo
+// lives in Portugal and redeems her whole balance from her usual phone.
+const char* const kExampleLines[] = {
+    R"({"kind":"send","id":"73577c8245ce8a98","at":"2025-03-01T09:00:00Z",)"
+    R"("profile":"ana","channel":"email","template":"points_offer",)"
+    R"("journey":"login_offer","step":"send1","category":"marketing",)"
+    R"("payload":{}})",
+    R"({"kind":"send","id":"c4e572629d1c8c5c","at":"2025-03-01T09:10:00Z",)"
+    R"("profile":"ben","channel":"email","template":"points_offer",)"
+    R"("journey":"login_offer","step":"send1","category":"marketing",)"
+    R"("payload":{}})",
+    R"({"kind":"second_factor","id":"3282f2317e25e0c4",)"
+    R"("at":"2025-03-01T10:00:00Z","profile":"ben",)"
+    R"("reason":"impossible travel since the last login",)"
+    R"("journey":"impossible_travel","step":"second_factor1"})",
+    // The day's marketing email is held back by the cap...
+    R"({"kind":"suppressed","id":"492854e49133e4d2",)"
+    R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("reason":"cap","detail":"cap 1 per day across email )"
+    R"x((guard.journey:32)"})x",
+    // ...the security alert is exempt from it.
+    R"({"kind":"send","id":"802c48a925391aaf","at":"2025-03-01T10:00:00Z",)"
+    R"("profile":"ben","channel":"email","template":"new_login_alert",)"
+    R"("journey":"impossible_travel","step":"send1","category":"security",)"
+    R"("payload":{}})",
+    R"({"kind":"send","id":"59f6875abe790d72","at":"2025-03-02T18:00:00Z",)"
+    R"("profile":"cleo","channel":"email","template":"points_offer",)"
+    R"("journey":"login_offer","step":"send1","category":"marketing",)"
+    R"("payload":{}})",
+    R"({"kind":"second_factor","id":"c28db843dd347a8d",)"
+    R"("at":"2025-03-10T21:00:00Z","profile":"ana",)"
+    R"("reason":"new device from another country",)"
+    R"("journey":"new_device_abroad","step":"second_factor1"})",
+    R"({"kind":"send","id":"f90dc701dd3f3fb7","at":"2025-03-10T21:00:00Z",)"
+    R"("profile":"ana","channel":"email","template":"points_offer",)"
+    R"("journey":"login_offer","step":"send1","category":"marketing",)"
+    R"("payload":{}})",
+    R"({"kind":"send","id":"8362949de191d838","at":"2025-03-10T21:00:00Z",)"
+    R"("profile":"ana","channel":"email","template":"new_login_alert",)"
+    R"("journey":"new_device_abroad","step":"send1","category":"security",)"
+    R"("payload":{}})",
+    R"({"kind":"freeze","id":"f03dfb26a251efb0","at":"2025-03-10T21:04:00Z",)"
+    R"("profile":"ana",)"
+    R"("reason":"balance redeemed after a new-device login abroad",)"
+    R"("journey":"redemption_guard","step":"freeze1"})",
+    R"({"kind":"task","id":"622597fb8b0b6d32","at":"2025-03-10T21:04:00Z",)"
+    R"("profile":"ana","system":"crm","text":"check account takeover",)"
+    R"("team":"fraud","journey":"redemption_guard","step":"task1"})",
+    R"({"kind":"send","id":"9add3fa2c304451e","at":"2025-03-10T21:04:00Z",)"
+    R"("profile":"ana","channel":"email","template":"security_alert",)"
+    R"("journey":"redemption_guard","step":"send1","category":"security",)"
+    R"("payload":{}})",
+    R"({"kind":"send","id":"835e205235502014","at":"2025-03-11T18:00:00Z",)"
+    R"("profile":"cleo","channel":"email","template":"points_offer",)"
+    R"("journey":"login_offer","step":"send1","category":"marketing",)"
+    R"("payload":{}})",
+};
+
+TEST_CASE("the account-takeover example runs the same on both engines") {
+  auto scratch = testing::ScratchDir("ato-example");
+  std::string expected;
+  for (const char* line : kExampleLines) expected += std::string(line) + "\n";
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"run", Example("campaign"), "--events", Example("events.jsonl"),
+         "--state", (scratch / (std::string(engine) + ".db")).string(), "--out",
+         "-", "--engine", engine},
+        scratch);
+    INFO(engine << ": " << result.err);
+    REQUIRE(result.exit_code == 0);
+    CHECK(result.out == expected);
+    CHECK_THAT(result.err, Catch::Contains("sent 13 actions"));
+  }
+}
+
+TEST_CASE("freeze and second_factor lines reach the SQLite outbox") {
+  auto scratch = testing::ScratchDir("ato-outbox");
+  std::string outbox = (scratch / "outbox.db").string();
+  auto result = testing::RunParcours(
+      {"run", Example("campaign"), "--events", Example("events.jsonl"),
+       "--state", (scratch / "state.db").string(), "--out", "sqlite:" + outbox},
+      scratch);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+
+  auto db = store::Database::Open(outbox);
+  REQUIRE(db.ok());
+  auto freezes = db->QueryText(
+      "SELECT group_concat(id || ' ' || profile, ',') FROM actions "
+      "WHERE kind = 'freeze'");
+  REQUIRE(freezes.ok());
+  CHECK(*freezes == "f03dfb26a251efb0 ana");
+  auto second_factors = db->QueryText(
+      "SELECT group_concat(profile, ',') FROM "
+      "(SELECT profile FROM actions WHERE kind = 'second_factor' "
+      "ORDER BY at)");
+  REQUIRE(second_factors.ok());
+  CHECK(*second_factors == "ben,ana");
+}
+
+TEST_CASE("the account-takeover example's own tests pass") {
+  auto scratch = testing::ScratchDir("ato-tests");
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"test", "--engine", engine, Example("campaign")}, scratch);
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.out, Catch::Contains("7 passed, 0 failed"));
+  }
+}
+
 }  // namespace
 }  // namespace parcours
