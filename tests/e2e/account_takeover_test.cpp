@@ -177,5 +177,74 @@ TEST_CASE("the account-takeover example's own tests pass") {
   }
 }
 
+TEST_CASE("seen_before: a late login changes nothing, a later one does") {
+  Scenario scenario("ato-seen-late",
+                    "event Login \"Login\" { device: string }\n"
+                    "journey check {\n"
+                    "  on Login as l\n"
+                    "  if seen_before(Login.device within 1d) {\n"
+                    "    known: task crm \"known\" to \"fraud\"\n"
+                    "  } else {\n"
+                    "    new: task crm \"new\" to \"fraud\"\n"
+                    "  }\n"
+                    "}\n");
+
+  // The late login (09:00, after 11:00 has been seen) leaves the flag as
+  // the latest login set it (A, seen at 10:00), though its own device is
+  // new; it is kept all the same, so the next login from it is known.
+  std::string out = scenario.Run(Login("l1", "2025-03-01T10:00:00Z", "A") +
+                                 Login("l2", "2025-03-01T11:00:00Z", "A") +
+                                 Login("l3", "2025-03-01T09:00:00Z", "C") +
+                                 Login("l4", "2025-03-01T12:00:00Z", "C"));
+  CHECK(Summaries(out) == std::vector<std::string>{
+                              "2025-03-01T10:00:00Z task p1 check.new",
+                              "2025-03-01T11:00:00Z task p1 check.known",
+                              "2025-03-01T11:00:00Z task p1 check.known",
+                              "2025-03-01T12:00:00Z task p1 check.known",
+                          });
+}
+
+TEST_CASE("distance_km and travel_kmh: absent inputs, bad coordinates") {
+  Scenario scenario(
+      "ato-distance",
+      "profile { home_lat: decimal?, home_lon: decimal? }\n"
+      "event Seen \"Seen\" { lat: decimal, lon: int }\n"
+      "journey where_from {\n"
+      "  on Seen as s\n"
+      "  if distance_km(profile.home_lat, profile.home_lon, s.lat, s.lon)\n"
+      "      == none {\n"
+      "    no_home: task crm \"no home\" to \"ops\"\n"
+      "  } else if distance_km(profile.home_lat, profile.home_lon, s.lat,\n"
+      "      s.lon) < 0 {\n"
+      "    bad: task crm \"bad coordinates\" to \"ops\"\n"
+      "  } else if distance_km(profile.home_lat, profile.home_lon, s.lat,\n"
+      "      s.lon) > 111.194 and travel_kmh(s.lat, 0, now - 1h, s.lat,\n"
+      "      s.lon, now) >= 111.195 {\n"
+      "    far: task crm \"far\" to \"ops\"\n"
+      "  } else {\n"
+      "    near: task crm \"near\" to \"ops\"\n"
+      "  }\n"
+      "}\n");
+
+  // One degree of longitude on the equator is 111.195 km.
+  std::string out =
+      scenario.Run(TrackLine("Seen", "p1", "s1", "2025-03-01T10:00:00Z",
+                             R"({"lat":0,"lon":1})") +
+                   testing::IdentifyLine("p1", "i1", "2025-03-01T10:01:00Z",
+                                         R"({"home_lat":0,"home_lon":0})") +
+                   TrackLine("Seen", "p1", "s2", "2025-03-01T10:02:00Z",
+                             R"({"lat":0,"lon":1})") +
+                   TrackLine("Seen", "p1", "s3", "2025-03-01T10:03:00Z",
+                             R"({"lat":0,"lon":181})") +
+                   TrackLine("Seen", "p1", "s4", "2025-03-01T10:04:00Z",
+                             R"({"lat":0,"lon":0})"));
+  CHECK(Summaries(out) == std::vector<std::string>{
+                              "2025-03-01T10:00:00Z task p1 where_from.no_home",
+                              "2025-03-01T10:02:00Z task p1 where_from.far",
+                              "2025-03-01T10:03:00Z task p1 where_from.bad",
+                              "2025-03-01T10:04:00Z task p1 where_from.near",
+                          });
+}
+
 }  // namespace
 }  // namespace parcours
