@@ -3,12 +3,14 @@
 // example in examples/account-takeover run by `parcours run` on both
 // engines and by `parcours test`.
 #include <catch2/catch.hpp>
+#include <iterator>
 #include <string>
 #include <vector>
 
 #include "journey_test_support.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/scripted_http_server.h"
 
 namespace parcours {
 namespace {
@@ -164,6 +166,29 @@ TEST_CASE("freeze and second_factor lines reach the SQLite outbox") {
       "ORDER BY at)");
   REQUIRE(second_factors.ok());
   CHECK(*second_factors == "ben,ana");
+}
+
+TEST_CASE("freeze and second_factor lines reach a webhook, keyed") {
+  auto scratch = testing::ScratchDir("ato-webhook");
+  testing::ScriptedServer server({});
+  auto result = testing::RunParcours(
+      {"run", Example("campaign"), "--events", Example("events.jsonl"),
+       "--state", (scratch / "state.db").string(), "--out", server.url()},
+      scratch);
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+
+  std::vector<std::string> bodies;
+  std::vector<std::string> keys;
+  for (const testing::HttpRequest& request : server.requests()) {
+    bodies.push_back(request.body);
+    keys.push_back(request.idempotency_key);
+  }
+  CHECK(bodies == std::vector<std::string>(std::begin(kExampleLines),
+                                           std::end(kExampleLines)));
+  // The freeze line's key is its action id.
+  REQUIRE(keys.size() == std::size(kExampleLines));
+  CHECK(keys[9] == "f03dfb26a251efb0");
 }
 
 TEST_CASE("the account-takeover example's own tests pass") {
