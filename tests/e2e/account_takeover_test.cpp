@@ -86,7 +86,7 @@ const char* const kExampleLines[] = {
     R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"
     R"("template":"points_offer","journey":"login_offer","step":"send1",)"
     R"("reason":"cap","detail":"cap 1 per day across email )"
-    R"x((guard.journey:32)"})x",
+    R"x((guard.journey:35)"})x",
     // ...the security alert is exempt from it.
     R"({"kind":"send","id":"802c48a925391aaf","at":"2025-03-01T10:00:00Z",)"
     R"("profile":"ben","channel":"email","template":"new_login_alert",)"
@@ -189,6 +189,49 @@ TEST_CASE("freeze and second_factor lines reach a webhook, keyed") {
   // The freeze line's key is its action id.
   REQUIRE(keys.size() == std::size(kExampleLines));
   CHECK(keys[9] == "f03dfb26a251efb0");
+}
+
+// The first 19 rows of the RBA login dataset (see
+// examples/account-takeover/README.md): 7 successful logins, each from its
+// user's first country, so the guards stay quiet and only the login offer
+// goes out. The 12 failed logins are skipped by the mapping.
+TEST_CASE("real logins imported with the RBA mapping raise no false alarm") {
+  auto scratch = testing::ScratchDir("ato-rba");
+  std::string events = (scratch / "logins.jsonl").string();
+  std::string dataset = Example("rba-logins.csv");
+  auto imported = testing::RunParcours(
+      {"import", "csv", "--mapping", Example("rba-mapping.json"), dataset,
+       "--out", events},
+      scratch);
+  INFO(imported.err);
+  REQUIRE(imported.exit_code == 0);
+  CHECK_THAT(imported.err, Catch::Contains("events written: 14 (7 track, "
+                                           "7 identify)"));
+  CHECK_THAT(imported.err, Catch::Contains("rows skipped by filter: 12"));
+
+  std::string outputs[2];
+  const char* engines[] = {"interp", "jit"};
+  for (int i = 0; i < 2; ++i) {
+    auto result = testing::RunParcours(
+        {"run", Example("campaign"), "--events", events, "--state",
+         (scratch / (std::string(engines[i]) + ".db")).string(), "--out", "-",
+         "--engine", engines[i]},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    outputs[i] = result.out;
+  }
+  CHECK(outputs[0] == outputs[1]);
+  CHECK(Summaries(outputs[0]) ==
+        std::vector<std::string>{
+            "2020-02-03T12:43:55Z send -3284137479262433373 login_offer.send1",
+            "2020-02-03T12:44:07Z send 7246533443898239661 login_offer.send1",
+            "2020-02-03T12:44:19Z send -3065936140549856249 login_offer.send1",
+            "2020-02-03T12:44:19Z send 5932501938287412564 login_offer.send1",
+            "2020-02-03T12:44:24Z send -9080829243863829585 login_offer.send1",
+            "2020-02-03T12:44:30Z send -8296667206273764769 login_offer.send1",
+            "2020-02-03T12:44:31Z send -4663943525943860871 login_offer.send1",
+        });
 }
 
 TEST_CASE("the account-takeover example's own tests pass") {
