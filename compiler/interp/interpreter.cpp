@@ -84,6 +84,13 @@ class Interpreter final : public ir::Evaluator {
       case Op::IntToDecimal:
         return {ir::WrapMul(reg(inst.a).word0, ir::kDecimalScale)};
       case Op::WholeUnits: return {ir::FloorDiv(reg(inst.a).word0, inst.imm)};
+      case Op::DistanceKm:
+        return {
+            parcours_distance_km(reg(inst.a).word0, reg(inst.b).word0,
+                                 reg(static_cast<int32_t>(inst.imm)).word0,
+                                 reg(static_cast<int32_t>(inst.imm2)).word0)};
+      case Op::SpeedKmh:
+        return {parcours_speed_kmh(reg(inst.a).word0, reg(inst.b).word0)};
     }
     return {};
   }

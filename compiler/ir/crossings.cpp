@@ -74,6 +74,10 @@ class CrossingBuilder {
     bool reads = inst.op == Op::Now;
     if (inst.a >= 0 && ReadsClock(inst.a)) reads = true;
     if (inst.b >= 0 && ReadsClock(inst.b)) reads = true;
+    if (inst.op == Op::DistanceKm) {  // two more operands
+      reads = reads || ReadsClock(static_cast<int32_t>(inst.imm)) ||
+              ReadsClock(static_cast<int32_t>(inst.imm2));
+    }
     reads_clock_[index] = reads;
     return reads;
   }
@@ -104,6 +108,10 @@ class CrossingBuilder {
     Inst inst = body_[index];
     if (inst.a >= 0) inst.a = Copy(inst.a);
     if (inst.b >= 0) inst.b = Copy(inst.b);
+    if (inst.op == Op::DistanceKm) {  // two more operands
+      inst.imm = Copy(static_cast<int32_t>(inst.imm));
+      inst.imm2 = Copy(static_cast<int32_t>(inst.imm2));
+    }
     int32_t copy = Append(inst);
     copies_[index] = copy;
     return copy;

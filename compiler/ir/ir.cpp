@@ -66,6 +66,8 @@ const char* OpName(Op op) {
     case Op::IntToDecimal: return "int_to_decimal";
     case Op::Guard: return "guard";
     case Op::WholeUnits: return "whole_units";
+    case Op::DistanceKm: return "distance_km";
+    case Op::SpeedKmh: return "speed_kmh";
   }
   return "?";
 }
@@ -141,13 +143,16 @@ void AnalyzeDependencies(Program& program) {
   }
 
   // Each event type keeps as much history as its widest window reads, and
-  // of each kept event only the fields a windowed sum adds up.
+  // of each kept event only the fields a windowed sum adds up or a
+  // `seen_before` compares.
   for (EventType& event : program.events) {
     event.history_seconds = 0;
     event.history_fields.clear();
   }
   for (const Aggregate& aggregate : program.aggregates) {
-    if (!aggregate.windowed) continue;
+    bool reads_history =
+        aggregate.windowed || aggregate.kind == AggregateKind::SeenBefore;
+    if (!reads_history) continue;
     EventType& event = program.events[aggregate.event_type];
     event.history_seconds =
         std::max(event.history_seconds, aggregate.window_far);
@@ -249,6 +254,8 @@ const char* StepKindName(StepKind kind) {
     case StepKind::Emit: return "emit";
     case StepKind::Task: return "task";
     case StepKind::Webhook: return "webhook";
+    case StepKind::Freeze: return "freeze";
+    case StepKind::SecondFactor: return "second_factor";
   }
   return "?";
 }
@@ -269,7 +276,8 @@ bool IsComparison(Op op) {
 
 bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
-         op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard;
+         op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
+         op == Op::DistanceKm || op == Op::SpeedKmh;
 }
 
 bool HasOneOperand(Op op) {
@@ -307,6 +315,23 @@ std::string VerifyFunction(const Program& program, const Function& function) {
         (inst.imm < 1 || inst.type != Type::Int ||
          function.body[inst.a].type != Type::Duration)) {
       return where + "whole_units takes a duration and a unit of 1s or more";
+    }
+    if (inst.op == Op::DistanceKm) {
+      bool degrees = defined(static_cast<int32_t>(inst.imm)) &&
+                     defined(static_cast<int32_t>(inst.imm2));
+      for (int64_t operand :
+           {int64_t{inst.a}, int64_t{inst.b}, inst.imm, inst.imm2}) {
+        degrees = degrees && function.body[operand].type == Type::Decimal;
+      }
+      if (!degrees || inst.type != Type::Decimal) {
+        return where + "distance_km takes four decimals defined before it";
+      }
+    }
+    if (inst.op == Op::SpeedKmh &&
+        (inst.type != Type::Decimal ||
+         function.body[inst.a].type != Type::Decimal ||
+         function.body[inst.b].type != Type::Duration)) {
+      return where + "speed_kmh takes a decimal and a duration";
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -582,6 +607,10 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
     case Op::WholeUnits:
       out << " %" << inst.a << " / " << inst.imm << "s";
       break;
+    case Op::DistanceKm:
+      out << " %" << inst.a << ", %" << inst.b << ", %" << inst.imm << ", %"
+          << inst.imm2;
+      break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;
@@ -649,7 +678,9 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
       out << " " << step.system << " " << Quoted(step.text) << " to "
           << Quoted(step.team);
       break;
-    case StepKind::Webhook: out << " " << Quoted(step.text); break;
+    case StepKind::Webhook:
+    case StepKind::Freeze:
+    case StepKind::SecondFactor: out << " " << Quoted(step.text); break;
   }
   if (!step.priority.empty()) out << " priority " << step.priority;
   if (step.kind == StepKind::Send && step.category != "marketing") {
@@ -692,14 +723,18 @@ std::string Dump(const Program& program) {
   }
   for (const Aggregate& aggregate : program.aggregates) {
     out << "aggregate "
-        << (aggregate.kind == AggregateKind::Count ? "count"
-            : aggregate.kind == AggregateKind::Sum ? "sum"
-                                                   : "last")
+        << (aggregate.kind == AggregateKind::Count        ? "count"
+            : aggregate.kind == AggregateKind::Sum        ? "sum"
+            : aggregate.kind == AggregateKind::SeenBefore ? "seen_before"
+                                                          : "last")
         << " event " << aggregate.event_type << " field " << aggregate.field
         << " " << TypeName(aggregate.type) << " @" << aggregate.offset;
     if (aggregate.windowed) {
       out << " window " << aggregate.window_far << "s.."
           << aggregate.window_near << "s";
+    }
+    if (aggregate.kind == AggregateKind::SeenBefore) {
+      out << " within " << aggregate.window_far << "s";
     }
     out << "\n";
   }

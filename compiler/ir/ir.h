@@ -89,6 +89,12 @@ enum class Op : uint8_t {
                  // that comparisons with absent values yield false
   WholeUnits,    // a: Duration, imm: unit in seconds (>= 1) -> Int, the
                  // whole units in `a` rounded down (`days_since`)
+  DistanceKm,    // a, b, imm, imm2: the instructions giving lat1, lon1,
+                 // lat2, lon2 (Decimal degrees) -> Decimal km on a great
+                 // circle, -1 for a coordinate out of range
+                 // (parcours_distance_km)
+  SpeedKmh,      // a: Decimal km, b: Duration -> Decimal km/h to cover `a`
+                 // in `b` (parcours_speed_kmh)
 };
 
 const char* OpName(Op op);
@@ -143,7 +149,7 @@ struct EventType {
   std::vector<int32_t> history_fields;
 };
 
-enum class AggregateKind : uint8_t { Count, Sum, Last };
+enum class AggregateKind : uint8_t { Count, Sum, Last, SeenBefore };
 
 // An aggregate over a profile's events of one type: all of them, kept as
 // a running value, or those of a window, recomputed by the runtime from
@@ -158,6 +164,13 @@ enum class AggregateKind : uint8_t { Count, Sum, Last };
 // tie, the later to arrive), never windowed: a presence word at `offset`,
 // the event's time at `offset + 1`, then its record, laid out as the event
 // type's, from `offset + 2`.
+//
+// `SeenBefore` is a Bool: whether `field` of the profile's latest event of
+// the type equals that field of an earlier kept event of the type whose
+// time `t` satisfies `latest - window_far < t <= latest` (the latest event
+// itself never counts). The runtime sets it as each event of the type
+// arrives (runtime/store/history.h); it is not `windowed`, since the
+// clock moving on does not change it.
 struct Aggregate {
   AggregateKind kind = AggregateKind::Count;
   int32_t event_type = 0;
@@ -195,6 +208,10 @@ enum class StepKind : uint8_t {
   Emit,     // an event of `event_type` with `values` (by field index)
   Task,     // a CRM task: `system`, `text`, `team`
   Webhook,  // webhook `text` with `values` as its payload
+  // Security actions, with their reason in `text`: `freeze account` (a
+  // "freeze" line) and `require second factor` (a "second_factor" line).
+  Freeze,
+  SecondFactor,
 };
 
 // Calendar units count on the recipient's wall clock (runtime/engine/
@@ -268,7 +285,8 @@ struct Step {
   int32_t priority_rank = 1;  // index into sema::KnownPriorities(): normal
   bool override_policy = false;
   std::string system;  // Task
-  std::string text;    // Task: summary; Webhook: name
+  std::string text;    // Task: summary; Webhook: name; Freeze,
+                       // SecondFactor: the reason
   std::string team;    // Task
 };
 

@@ -32,7 +32,9 @@ int OperandCount(Op op) {
     case Op::Ge:
     case Op::And:
     case Op::Or:
-    case Op::Guard: return 2;
+    case Op::Guard:
+    case Op::SpeedKmh: return 2;
+    case Op::DistanceKm: return 4;  // a, b, then `imm` and `imm2`
   }
   return 0;
 }
@@ -54,7 +56,9 @@ bool CompareStrings(Op op, const std::string& a, const std::string& b) {
 std::optional<Words> Evaluate(const Program& program,
                               const std::vector<Inst>& body, const Inst& inst) {
   int operands = OperandCount(inst.op);
-  if (operands == 0) return std::nullopt;
+  // A distance is left to the helper at run time, where both engines
+  // compute it the same way.
+  if (operands == 0 || operands == 4) return std::nullopt;
   const Inst& a = body[inst.a];
   const Inst& b = operands == 2 ? body[inst.b] : a;
 
@@ -87,6 +91,8 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::Not: return Words{x.word0 ^ 1};
     case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
     case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
+    case Op::SpeedKmh: return Words{parcours_speed_kmh(x.word0, y.word0)};
+    case Op::DistanceKm:
     case Op::Const:
     case Op::ConstString:
     case Op::Load:
@@ -121,7 +127,11 @@ int RemoveDeadInFunction(Function& function) {
     if (!live[i]) continue;
     int operands = OperandCount(body[i].op);
     if (operands >= 1) live[body[i].a] = true;
-    if (operands == 2) live[body[i].b] = true;
+    if (operands >= 2) live[body[i].b] = true;
+    if (operands == 4) {
+      live[body[i].imm] = true;
+      live[body[i].imm2] = true;
+    }
   }
 
   std::vector<int32_t> renumbered(body.size(), -1);
@@ -131,7 +141,11 @@ int RemoveDeadInFunction(Function& function) {
     Inst inst = body[i];
     int operands = OperandCount(inst.op);
     if (operands >= 1) inst.a = renumbered[inst.a];
-    if (operands == 2) inst.b = renumbered[inst.b];
+    if (operands >= 2) inst.b = renumbered[inst.b];
+    if (operands == 4) {
+      inst.imm = renumbered[inst.imm];
+      inst.imm2 = renumbered[inst.imm2];
+    }
     renumbered[i] = static_cast<int32_t>(kept.size());
     kept.push_back(inst);
   }

@@ -64,6 +64,13 @@ inline int64_t FloorDiv(int64_t a, int64_t unit) {
   return quotient;
 }
 
+// The mean Earth radius (IUGG), in km, that `distance_km` uses.
+inline constexpr double kEarthRadiusKm = 6371.0088;
+
+// `travel_kmh` of two places at the same instant: a billion km/h, faster
+// than light, so that any threshold a guard writes is above it.
+inline constexpr int64_t kImpossibleSpeedKmh = 1'000'000'000 * kDecimalScale;
+
 // A value as the interpreter's registers hold it: one word, or two for
 // money (amount, currency) and strings (pointer, length).
 struct Words {
@@ -92,6 +99,21 @@ int64_t parcours_decimal_mul(int64_t a, int64_t b);
 
 // (a * kDecimalScale) / b, rounded toward zero, wrapped; 0 when b is 0.
 int64_t parcours_decimal_div(int64_t a, int64_t b);
+
+// The great-circle distance between two points given in degrees as
+// Decimal words (kDecimalScale units per degree), as Decimal km: the
+// haversine formula on a sphere of radius kEarthRadiusKm, rounded to the
+// nearest whole metre (1000 units), so that the last bits of the
+// platform's sine and cosine do not show. A latitude beyond +-90 or a
+// longitude beyond +-180 gives -1 km, a value no distance has.
+int64_t parcours_distance_km(int64_t lat1, int64_t lon1, int64_t lat2,
+                             int64_t lon2);
+
+// The speed in Decimal km/h needed to cover `km` (Decimal) in `seconds`,
+// either way round in time: km * 3600 / |seconds|, rounded toward zero.
+// A negative `km` (coordinates out of range) gives -1 km/h; no time at
+// all gives 0 for no distance and kImpossibleSpeedKmh for any other.
+int64_t parcours_speed_kmh(int64_t km, int64_t seconds);
 
 // Three-way byte comparison of two strings: <0, 0 or >0.
 int64_t parcours_string_compare(const char* a, int64_t a_length, const char* b,

@@ -217,6 +217,10 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_decimal_div), flags};
   helpers[(*lljit)->mangleAndIntern(kStringCompareSymbol)] = {
       address(&parcours_string_compare), flags};
+  helpers[(*lljit)->mangleAndIntern(kDistanceKmSymbol)] = {
+      address(&parcours_distance_km), flags};
+  helpers[(*lljit)->mangleAndIntern(kSpeedKmhSymbol)] = {
+      address(&parcours_speed_kmh), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();
   if (llvm::Error error =
           main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

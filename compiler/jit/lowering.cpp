@@ -66,6 +66,13 @@ class ProgramLowering {
     decimal_div_ =
         DeclareHelper(kDecimalDivSymbol, binary, llvm::MemoryEffects::none());
 
+    speed_kmh_ =
+        DeclareHelper(kSpeedKmhSymbol, binary, llvm::MemoryEffects::none());
+    auto* quaternary =
+        llvm::FunctionType::get(word_, {word_, word_, word_, word_}, false);
+    distance_km_ = DeclareHelper(kDistanceKmSymbol, quaternary,
+                                 llvm::MemoryEffects::none());
+
     auto* ptr = builder_.getPtrTy();
     auto* compare =
         llvm::FunctionType::get(word_, {ptr, word_, ptr, word_}, false);
@@ -179,6 +186,18 @@ class ProgramLowering {
                 Word(0)};
       case Op::WholeUnits:
         return {FloorDiv(Operand(inst.a).word0, inst.imm, name), Word(0)};
+      case Op::DistanceKm:
+        return {builder_.CreateCall(
+                    distance_km_,
+                    {Operand(inst.a).word0, Operand(inst.b).word0,
+                     Operand(static_cast<int32_t>(inst.imm)).word0,
+                     Operand(static_cast<int32_t>(inst.imm2)).word0},
+                    name),
+                Word(0)};
+      case Op::SpeedKmh:
+        return {CallHelper(speed_kmh_, Operand(inst.a).word0,
+                           Operand(inst.b).word0, name),
+                Word(0)};
     }
     return {Word(0), Word(0)};
   }
@@ -340,6 +359,8 @@ class ProgramLowering {
   llvm::Function* decimal_mul_ = nullptr;
   llvm::Function* decimal_div_ = nullptr;
   llvm::Function* string_compare_ = nullptr;
+  llvm::Function* distance_km_ = nullptr;
+  llvm::Function* speed_kmh_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
   std::vector<llvm::Function*> functions_;
 

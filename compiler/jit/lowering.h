@@ -22,6 +22,8 @@ namespace parcours::jit {
 inline constexpr char kDecimalMulSymbol[] = "parcours_decimal_mul";
 inline constexpr char kDecimalDivSymbol[] = "parcours_decimal_div";
 inline constexpr char kStringCompareSymbol[] = "parcours_string_compare";
+inline constexpr char kDistanceKmSymbol[] = "parcours_distance_km";
+inline constexpr char kSpeedKmhSymbol[] = "parcours_speed_kmh";
 
 // The one symbol a compiled program exports: a constant array of pointers
 // whose entry `N` is the code of `Program::functions[N]`.

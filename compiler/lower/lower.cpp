@@ -186,6 +186,8 @@ class Lowerer {
                          ? ir::AggregateKind::Count
                      : aggregate.kind == sema::AggregateKind::Sum
                          ? ir::AggregateKind::Sum
+                     : aggregate.kind == sema::AggregateKind::SeenBefore
+                         ? ir::AggregateKind::SeenBefore
                          : ir::AggregateKind::Last;
       lowered.event_type = aggregate.event;
       lowered.field = aggregate.field;
@@ -193,6 +195,11 @@ class Lowerer {
                          ? ir::Type::Time
                          : IrType(aggregate.type.kind);
       SetWindow(aggregate.window, lowered);
+      // Its window is measured from the event it describes, not from the
+      // clock, so the runtime does not recompute it as time passes.
+      if (lowered.kind == ir::AggregateKind::SeenBefore) {
+        lowered.windowed = false;
+      }
       lowered.offset = words;
       words += ir::AggregateWords(program_, lowered);
       program_.aggregates.push_back(lowered);
@@ -548,9 +555,15 @@ class Lowerer {
                             &program_.events[lowered.event_type], lowered);
         }
         break;
-      case syntax::StepKind::Award:
       case syntax::StepKind::Freeze:
+        lowered.kind = ir::StepKind::Freeze;
+        lowered.text = step.text;
+        break;
       case syntax::StepKind::SecondFactor:
+        lowered.kind = ir::StepKind::SecondFactor;
+        lowered.text = step.text;
+        break;
+      case syntax::StepKind::Award:
         assert(false && "CheckRunnable lets no such step through");
         break;
     }
@@ -796,8 +809,17 @@ class Lowerer {
   int32_t EmitPresence(const Expr& expr) {
     const sema::ExprInfo& info = checked_.Info(expr);
     if (info.ref == RefKind::Builtin) {
-      // `days_since(x)` is there when `x` is.
-      return EmitPresence(*expr.arguments[0].value);
+      // `days_since(x)` is there when `x` is; `distance_km` and
+      // `travel_kmh` when all their optional arguments are.
+      int32_t present = -1;
+      for (const syntax::Argument& argument : expr.arguments) {
+        if (!checked_.Info(*argument.value).type.optional) continue;
+        int32_t this_one = EmitPresence(*argument.value);
+        present = present < 0
+                      ? this_one
+                      : EmitOp(ir::Op::And, ir::Type::Bool, present, this_one);
+      }
+      return present >= 0 ? present : EmitConst(ir::Type::Bool, 1);
     }
     Location location = LocateExpr(expr);
     ir::Inst inst{ir::Op::IsPresent, ir::Type::Bool, ir::Type::Bool};
@@ -864,6 +886,12 @@ class Lowerer {
   }
 
   int32_t LowerReference(const Expr& expr, const sema::ExprInfo& info) {
+    if (info.ref == RefKind::Builtin && expr.text == "distance_km") {
+      return LowerDistance(expr, 0, 1, 2, 3);
+    }
+    if (info.ref == RefKind::Builtin && expr.text == "travel_kmh") {
+      return LowerTravel(expr);
+    }
     if (info.ref == RefKind::Builtin) return LowerSince(expr);
     if (info.ref == RefKind::EnumValue) {
       // An enum value is its index among its enum's values.
@@ -896,6 +924,31 @@ class Lowerer {
     whole.a = elapsed;
     whole.imm = unit;
     return Emit(whole);
+  }
+
+  // `distance_km` of the arguments at the four positions given, each
+  // converted to a decimal number of degrees.
+  int32_t LowerDistance(const Expr& call, size_t lat1, size_t lon1, size_t lat2,
+                        size_t lon2) {
+    auto degrees = [&](size_t index) {
+      return LowerOperand(*call.arguments[index].value, true);
+    };
+    ir::Inst distance{ir::Op::DistanceKm, ir::Type::Decimal, ir::Type::Decimal};
+    distance.a = degrees(lat1);
+    distance.b = degrees(lon1);
+    distance.imm = degrees(lat2);
+    distance.imm2 = degrees(lon2);
+    return Emit(distance);
+  }
+
+  // `travel_kmh(lat1, lon1, t1, lat2, lon2, t2)`: the distance over the
+  // time between the two instants (a `last(E)` stands for its time).
+  int32_t LowerTravel(const Expr& call) {
+    int32_t distance = LowerDistance(call, 0, 1, 3, 4);
+    int32_t first = LowerExpr(*call.arguments[2].value);
+    int32_t second = LowerExpr(*call.arguments[5].value);
+    int32_t elapsed = EmitOp(ir::Op::Sub, ir::Type::Duration, second, first);
+    return EmitOp(ir::Op::SpeedKmh, ir::Type::Decimal, distance, elapsed);
   }
 
   // Lowers an operand, converting an int to a decimal when `to_decimal`.

@@ -114,13 +114,18 @@ class RunnabilityCheck {
 
   // `days_since`, `hours_since` and `minutes_since` of a time or of
   // `last(E)`; dates would need the recipient's zone to know when a day
-  // starts.
+  // starts. `distance_km` and `travel_kmh` run on whatever their
+  // arguments are.
   void CheckSince(const Expr& expr) {
     bool since = expr.text == "days_since" || expr.text == "hours_since" ||
                  expr.text == "minutes_since";
-    if (!since) {
-      return Report(expr.span, "`balance` and `distance_km` calls");
+    if (expr.text == "distance_km" || expr.text == "travel_kmh") {
+      for (const syntax::Argument& argument : expr.arguments) {
+        CheckExpr(*argument.value);
+      }
+      return;
     }
+    if (!since) return Report(expr.span, "`balance` calls");
     const Expr& argument = *expr.arguments[0].value;
     if (program_.Info(argument).type.kind == TypeKind::Date) {
       return Report(argument.span, "dates");
@@ -290,13 +295,11 @@ class RunnabilityCheck {
         if (step.record) CheckRecordValues(*step.record, "emitted events");
         return;
       case syntax::StepKind::Task:
-      case syntax::StepKind::Exit: return;
-      case syntax::StepKind::Award:
       case syntax::StepKind::Freeze:
       case syntax::StepKind::SecondFactor:
-        Report(step.span,
-               "loyalty and security steps (`award`, `freeze account`, "
-               "`require second factor`)");
+      case syntax::StepKind::Exit: return;
+      case syntax::StepKind::Award:
+        Report(step.span, "loyalty steps (`award`)");
         return;
     }
   }

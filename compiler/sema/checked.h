@@ -78,7 +78,7 @@ struct EnumInfo {
   diag::Span span;
 };
 
-enum class AggregateKind : uint8_t { Count, Sum, Last, Values };
+enum class AggregateKind : uint8_t { Count, Sum, Last, Values, SeenBefore };
 
 // An aggregate over a profile's events, with the window of history it
 // reads. The same aggregate used twice is recorded once.

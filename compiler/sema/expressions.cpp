@@ -34,8 +34,9 @@ bool IsLength(TypeKind kind) {
 // The built-in functions other than the aggregates.
 const std::vector<std::string>& BuiltinNames() {
   static const std::vector<std::string> names = {
-      "balance",     "consent", "count",         "days_since", "distance_km",
-      "hours_since", "last",    "minutes_since", "sum",        "values"};
+      "balance",     "consent",     "count",      "days_since",
+      "distance_km", "hours_since", "last",       "minutes_since",
+      "seen_before", "sum",         "travel_kmh", "values"};
   return names;
 }
 
@@ -283,7 +284,8 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
     if (hint.empty()) {
       hint =
           "; the functions are balance, consent, count, days_since, "
-          "distance_km, hours_since, last, minutes_since, sum and values";
+          "distance_km, hours_since, last, minutes_since, seen_before, "
+          "sum, travel_kmh and values";
     }
     Error(Kind::UnknownFunction, expr.field.span,
           "unknown function " + Quote(callee) + hint);
@@ -297,7 +299,7 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
     }
   }
   bool aggregate = callee == "count" || callee == "sum" || callee == "last" ||
-                   callee == "values";
+                   callee == "values" || callee == "seen_before";
   if (aggregate) return CheckAggregate(expr, scope);
   for (const syntax::Argument& argument : expr.arguments) {
     if (argument.window.kind != syntax::Window::Kind::All) {
@@ -338,7 +340,9 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
   const char* example = callee == "count"    ? "count(OrderPlaced)"
                         : callee == "last"   ? "last(OrderPlaced)"
                         : callee == "values" ? "values(Login.device)"
-                                             : "sum(OrderPlaced.total)";
+                        : callee == "seen_before"
+                            ? "seen_before(Login.device within 90d)"
+                            : "sum(OrderPlaced.total)";
   if (expr.arguments.size() != 1) {
     Error(Kind::AggregateArity, expr.span,
           Quote(callee) + " takes one argument, as in " + Quote(example));
@@ -360,7 +364,18 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
     return Record(expr, kError);
   }
 
-  bool wants_field = callee == "sum" || callee == "values";
+  // How far back a device counts as seen has no sensible default: keeping
+  // every login for ever is what a window avoids.
+  if (callee == "seen_before" &&
+      argument.window.kind != syntax::Window::Kind::Within) {
+    Error(Kind::SeenBeforeNeedsWindow, value.span,
+          "`seen_before` needs how far back to look, as in "
+          "`seen_before(Login.device within 90d)`");
+    return Record(expr, kError);
+  }
+
+  bool wants_field =
+      callee == "sum" || callee == "values" || callee == "seen_before";
   const Expr* event_name = &value;
   if (wants_field) {
     if (value.kind != ExprKind::Field ||
@@ -399,6 +414,11 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
     candidates.push_back(field.name);
     if (field.name != value.field.text) continue;
     aggregate.field = static_cast<int32_t>(i);
+    if (callee == "seen_before") {
+      aggregate.kind = AggregateKind::SeenBefore;
+      aggregate.type = kBool;
+      return RecordAggregate(expr, aggregate);
+    }
     if (callee == "values") {
       aggregate.kind = AggregateKind::Values;
       Type element = field.type;
@@ -486,19 +506,50 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
     Record(argument, kInt);
     return builtin(kInt);
   }
+  // A latitude or longitude in degrees: any number but a percentage.
+  bool optional = false;
+  auto coordinate = [&](const Expr& argument) {
+    Type type = CheckExpr(argument, scope);
+    if (type.kind == TypeKind::Error) return false;
+    if (!IsNumeric(type.kind) || type.kind == TypeKind::Percent) {
+      Error(Kind::NotCoordinate, argument.span,
+            Quote(callee) +
+                " takes latitudes and longitudes in degrees, but this is " +
+                SpellType(type));
+      return false;
+    }
+    optional = optional || type.optional;
+    return true;
+  };
   if (callee == "distance_km") {
     if (!arity(4, "distance_km(lat1, lon1, lat2, lon2)")) {
       return Record(expr, kError);
     }
-    bool optional = false;
     for (const syntax::Argument& argument : expr.arguments) {
-      Type type = CheckExpr(*argument.value, scope);
+      if (!coordinate(*argument.value)) return Record(expr, kError);
+    }
+    return builtin(MakeType(TypeKind::Decimal, optional));
+  }
+  if (callee == "travel_kmh") {
+    const char* example =
+        "travel_kmh(profile.last_lat, profile.last_lon, profile.last_login, "
+        "l.lat, l.lon, now)";
+    if (!arity(6, example)) return Record(expr, kError);
+    for (size_t i = 0; i < expr.arguments.size(); ++i) {
+      const Expr& argument = *expr.arguments[i].value;
+      bool time = i == 2 || i == 5;
+      if (!time) {
+        if (!coordinate(argument)) return Record(expr, kError);
+        continue;
+      }
+      Type type = CheckExpr(argument, scope);
       if (type.kind == TypeKind::Error) return Record(expr, kError);
-      if (!IsNumeric(type.kind) || type.kind == TypeKind::Percent) {
-        Error(Kind::NotCoordinate, argument.value->span,
-              "`distance_km` takes latitudes and longitudes in degrees, "
-              "but this is " +
-                  SpellType(type));
+      if (type.kind != TypeKind::Time && type.kind != TypeKind::Event) {
+        Error(Kind::TravelNeedsTimes, argument.span,
+              "`travel_kmh` takes each place's latitude, longitude and the "
+              "time it was seen there (a time or an event such as "
+              "`last(Login)`), but this is " +
+                  SpellType(type) + "; write it as in " + Quote(example));
         return Record(expr, kError);
       }
       optional = optional || type.optional;

@@ -99,6 +99,14 @@ std::string FormatTaskLine(const SendAction& task) {
   return Finish(line);
 }
 
+std::string FormatSecurityLine(const SendAction& action) {
+  bool freeze = action.step->kind == ir::StepKind::Freeze;
+  Line line = Start(freeze ? "freeze" : "second_factor", action);
+  line["reason"] = action.step->text;
+  AddOrigin(line, action);
+  return Finish(line);
+}
+
 std::string FormatWebhookLine(const SendAction& webhook) {
   Line line = Start("webhook", webhook);
   line["webhook"] = webhook.step->text;

@@ -67,6 +67,12 @@ std::string FormatSuppressedLine(const SendAction& send,
 //  "team":...,"journey":...,"step":...}
 std::string FormatTaskLine(const SendAction& task);
 
+// A security action (`freeze account`, `require second factor`). It is
+// not a message: no consent, no caps, never suppressed or deferred.
+// {"kind":"freeze"|"second_factor","id":...,"at":...,"profile":...,
+//  "reason":...,"journey":...,"step":...}
+std::string FormatSecurityLine(const SendAction& action);
+
 // {"kind":"webhook","id":...,"at":...,"profile":...,"webhook":...,
 //  "journey":...,"step":...,"payload":{...}}
 std::string FormatWebhookLine(const SendAction& webhook);

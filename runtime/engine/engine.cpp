@@ -387,6 +387,12 @@ void Engine::UpdateAggregates(store::Profile& profile,
     const ir::Aggregate& aggregate = program_.aggregates[index];
     int32_t offset = aggregate.offset;
     if (aggregate.windowed) continue;  // store::RefreshWindows computes it
+    if (aggregate.kind == ir::AggregateKind::SeenBefore) {
+      // Before the event is kept, so that it does not see itself.
+      store::UpdateSeenBefore(program_, profile, aggregate, event.timestamp,
+                              event.record, Now());
+      continue;
+    }
     if (aggregate.kind == ir::AggregateKind::Last) {
       KeepIfLatest(profile.record, aggregate, type, event);
       continue;
@@ -517,6 +523,8 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
       case ir::StepKind::Set:
       case ir::StepKind::Emit:
       case ir::StepKind::Task:
+      case ir::StepKind::Freeze:
+      case ir::StepKind::SecondFactor:
       case ir::StepKind::Webhook:
         RunAction(profile, journey, *instance, step, time);
         step = current.next;

@@ -283,6 +283,9 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   action.step = &current;
   if (current.kind == ir::StepKind::Task) {
     state_.Emit(id, FormatTaskLine(action));
+  } else if (current.kind == ir::StepKind::Freeze ||
+             current.kind == ir::StepKind::SecondFactor) {
+    state_.Emit(id, FormatSecurityLine(action));
   } else {
     action.payload = Payload(profile, instance, current, time);
     state_.Emit(id, FormatWebhookLine(action));

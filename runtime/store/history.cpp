@@ -42,7 +42,50 @@ void ComputeWindow(const ir::Aggregate& aggregate, const ir::EventType& type,
   }
 }
 
+// Whether `field` has a value in `record` (a required one always does).
+bool HasValue(const ir::Field& field, const common::Record& record) {
+  return field.presence_offset < 0 || record.Get(field.presence_offset) != 0;
+}
+
+bool SameValue(const ir::Field& field, const common::Record& a,
+               const common::Record& b) {
+  if (field.type == ir::Type::String) {
+    return a.GetString(field.offset) == b.GetString(field.offset);
+  }
+  for (int i = 0; i < ir::WordCount(field.type); ++i) {
+    if (a.Get(field.offset + i) != b.Get(field.offset + i)) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+void UpdateSeenBefore(const ir::Program& program, Profile& profile,
+                      const ir::Aggregate& aggregate, int64_t at,
+                      const common::Record& event, int64_t now) {
+  const ir::EventType& type = program.events[aggregate.event_type];
+  if (common::AddSeconds(at, type.history_seconds) <= now) return;
+  static const std::vector<KeptEvent> kNone;
+  size_t index = static_cast<size_t>(aggregate.event_type);
+  const auto& kept =
+      index < profile.history.size() ? profile.history[index] : kNone;
+  if (!kept.empty() && kept.back().at > at) return;
+
+  const ir::Field& field = type.fields[aggregate.field];
+  bool seen = false;
+  if (HasValue(field, event)) {
+    for (const KeptEvent& earlier : kept) {
+      bool in_window =
+          common::AddSeconds(earlier.at, aggregate.window_far) > at;
+      if (in_window && HasValue(field, earlier.record) &&
+          SameValue(field, earlier.record, event)) {
+        seen = true;
+        break;
+      }
+    }
+  }
+  profile.record.Set(aggregate.offset, seen ? 1 : 0);
+}
 
 bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
                int64_t at, const common::Record& event, int64_t now) {
@@ -53,8 +96,16 @@ bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
   KeptEvent kept{at, common::Record(type.record_words)};
   for (int32_t index : type.history_fields) {
     const ir::Field& field = type.fields[index];
-    for (int i = 0; i < ir::WordCount(field.type); ++i) {
-      kept.record.Set(field.offset + i, event.Get(field.offset + i));
+    if (field.type == ir::Type::String) {
+      // The kept record owns its copy of the bytes.
+      kept.record.SetString(field.offset, event.GetString(field.offset));
+    } else {
+      for (int i = 0; i < ir::WordCount(field.type); ++i) {
+        kept.record.Set(field.offset + i, event.Get(field.offset + i));
+      }
+    }
+    if (field.presence_offset >= 0) {
+      kept.record.Set(field.presence_offset, event.Get(field.presence_offset));
     }
   }
   if (profile.history.size() < program.events.size()) {

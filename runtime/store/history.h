@@ -24,6 +24,18 @@ namespace parcours::store {
 bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
                int64_t at, const common::Record& event, int64_t now);
 
+// Sets `seen_before(E.field within W)` (`aggregate`) for an event of its
+// type that happened at `at`, before the event is kept: true when the
+// event's field has a value and an earlier kept event of the type has the
+// same one, at a time `t` with `at - W < t <= at`. An event that arrived
+// before counts even at the same instant; the event itself never does.
+// Only the latest event of the type sets it (an older, late one leaves it
+// as the latest one set it), and only while the type's history could
+// still keep it, so that every event it should look at is still kept.
+void UpdateSeenBefore(const ir::Program& program, Profile& profile,
+                      const ir::Aggregate& aggregate, int64_t at,
+                      const common::Record& event, int64_t now);
+
 // Drops the kept events no window can read at `now` or later, and writes
 // each windowed aggregate's value at `now` into the profile record.
 void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now);

@@ -182,6 +182,10 @@ std::string AggregateName(const ir::Program& program,
   switch (aggregate.kind) {
     case ir::AggregateKind::Last: return "last(" + event.name + ")";
     case ir::AggregateKind::Count: return "count(" + event.name + window + ")";
+    case ir::AggregateKind::SeenBefore:
+      return "seen_before(" + event.name + "." +
+             event.fields[aggregate.field].name + " within " +
+             std::to_string(aggregate.window_far) + "s)";
     case ir::AggregateKind::Sum:
       return "sum(" + event.name + "." + event.fields[aggregate.field].name +
              window + ")";

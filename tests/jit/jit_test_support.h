@@ -93,6 +93,16 @@ class FunctionBuilder {
     return Append(inst);
   }
 
+  // Great-circle km between (`lat1`, `lon1`) and (`lat2`, `lon2`).
+  int32_t DistanceKm(int32_t lat1, int32_t lon1, int32_t lat2, int32_t lon2) {
+    ir::Inst inst = Make(Op::DistanceKm, Type::Decimal);
+    inst.a = lat1;
+    inst.b = lon1;
+    inst.imm = lat2;
+    inst.imm2 = lon2;
+    return Append(inst);
+  }
+
   // Adds the function to the program, its result being the last value;
   // returns the function's index.
   int32_t Finish() {

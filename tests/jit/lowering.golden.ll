@@ -1,4 +1,4 @@
-; kLoweringVersion 3
+; kLoweringVersion 4
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -10,6 +10,12 @@ declare i64 @parcours_decimal_mul(i64, i64) #0
 
 ; Function Attrs: nounwind willreturn memory(none)
 declare i64 @parcours_decimal_div(i64, i64) #0
+
+; Function Attrs: nounwind willreturn memory(none)
+declare i64 @parcours_speed_kmh(i64, i64) #0
+
+; Function Attrs: nounwind willreturn memory(none)
+declare i64 @parcours_distance_km(i64, i64, i64, i64) #0
 
 ; Function Attrs: nounwind willreturn memory(argmem: read)
 declare i64 @parcours_string_compare(ptr, i64, ptr, i64) #1

@@ -160,6 +160,7 @@ inline const std::vector<Shape>& Shapes() {
     all.push_back({Op::Not, Type::Bool, Type::Bool, Type::Bool, true});
     all.push_back(
         {Op::IntToDecimal, Type::Decimal, Type::Int, Type::Int, true});
+    all.push_back({Op::SpeedKmh, Type::Decimal, Type::Decimal, Type::Duration});
     return all;
   }();
   return shapes;
@@ -225,6 +226,17 @@ class ProgramGenerator {
       inst.operand_type = type;
       inst.a = Operand(program, type);
       inst.b = Operand(program, type);
+      Append(inst);
+      return;
+    }
+
+    if (choice < 53) {
+      // Four operands, the last two in `imm` and `imm2`.
+      ir::Inst inst = Make(Op::DistanceKm, Type::Decimal);
+      inst.a = Operand(program, Type::Decimal);
+      inst.b = Operand(program, Type::Decimal);
+      inst.imm = Operand(program, Type::Decimal);
+      inst.imm2 = Operand(program, Type::Decimal);
       Append(inst);
       return;
     }
