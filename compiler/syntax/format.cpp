@@ -40,6 +40,7 @@ struct Token {
   size_t owner = kNone;  // first token of an item: its `{` or kTopLevel
   size_t enclosing_brace = kNone;  // `{`: the nearest `{` around it
   bool items_known = false;        // `{`: the parse tree says where items begin
+  bool step_block = false;         // `{`: a block of steps, not a split arm's
   bool keepable = true;  // `{`: no two items without a comma between them
   bool generic = false;  // `<` or `>` around a type argument
   bool binary = false;   // an operator between two operands
@@ -253,6 +254,12 @@ class ItemFinder {
     bool empty = tokens_[brace].match == brace + 1;
     int items = MarkItems(node->children, from + 1, to, brace);
     tokens_[brace].items_known = items > 0 || empty;
+    // A split's arms may each start a line of their own; their blocks
+    // follow the arm, not the `split`.
+    using Grammar = parcoursgrammar::ParcoursParser;
+    tokens_[brace].step_block =
+        dynamic_cast<Grammar::BlockContext*>(node) != nullptr &&
+        dynamic_cast<Grammar::SplitArmContext*>(node->parent) == nullptr;
   }
 
   // A list rule wrapped around the items (`'{' steps '}'` with `steps :
@@ -506,6 +513,7 @@ class Printer {
     size_t token;
     int indent;       // of the line the bracket opens on
     int clause = -1;  // indent of a clause begun on a line of its own
+    int item = -1;    // indent of the line the current item began on
   };
 
   bool Opens(size_t i) const {
@@ -685,13 +693,23 @@ class Printer {
           where == Break::NewSameIndent ? lines_.back().indent : IndentOf(i);
       bool blank = !Closes(i) && Blank(token.newlines_before);
       FlushDeferred(CommentIndent(i, where), &blank);
+      if (where == Break::New && RoleOf(i) == Role::First) {
+        (open_.empty() ? top_item_indent_ : open_.back().item) = indent;
+      }
       StartLine(indent, blank);
       if (where == Break::New) NoteClause(i, indent);
     }
     Append(token.text, i);
 
     if (Opens(i)) {
-      open_.push_back({i, lines_.back().indent});
+      // The steps of `if c {` line up under the `if` even when its
+      // condition ran on over several lines, so that the block and its
+      // `}` do not take the continuation's indent.
+      int item = open_.empty() ? top_item_indent_ : open_.back().item;
+      int indent = token.step_block && item >= 0
+                       ? std::min(item, lines_.back().indent)
+                       : lines_.back().indent;
+      open_.push_back({i, indent});
       if (token.text == "{" && !expanded_[i]) {
         kept_.push_back({i, lines_.size() - 1, open_.size()});
       }
@@ -756,6 +774,7 @@ class Printer {
   bool own_line_in_gap_ = false;
   std::vector<TopItem> top_items_;
   int top_clause_indent_ = -1;
+  int top_item_indent_ = -1;
 };
 
 // A `{` that is expanded forces every `{` around it to expand too, or the

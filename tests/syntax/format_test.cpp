@@ -429,6 +429,33 @@ const LayoutCase kLayoutCases[] = {
      "test \"t\" {\n"
      "  at 2025-03-01T10:00:00Z C { items: [1, 2], n: 3 }\n"
      "}\n"},
+    {"a block after a condition written over several lines lines up "
+     "under its step",
+     "journey j {\n"
+     "  on E\n"
+     "  if count(E) > 1\n"
+     "    and count(E) < 9 {\n"
+     "        send email \"a\"\n"
+     "        } else {\n"
+     "    send email \"b\" }\n"
+     "  wait for E\n"
+     "    within 3d {\n"
+     "    send email \"c\"\n"
+     "  }\n"
+     "}\n",
+     "journey j {\n"
+     "  on E\n"
+     "  if count(E) > 1\n"
+     "    and count(E) < 9 {\n"
+     "    send email \"a\"\n"
+     "  } else {\n"
+     "    send email \"b\"\n"
+     "  }\n"
+     "  wait for E\n"
+     "    within 3d {\n"
+     "    send email \"c\"\n"
+     "  }\n"
+     "}\n"},
     {"trailing whitespace removed, exactly one newline at the end",
      "segment s = true   \n\n\n", "segment s = true\n"},
     {"a missing final newline is added; CRLF becomes LF",
