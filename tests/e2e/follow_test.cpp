@@ -170,17 +170,25 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   std::string late_b =
       Send("b", 2, "send2", "reminder", "2011-01-03T12:30:00Z", true);
   CHECK(AwaitLines(out, 4) == hello_a + reminder_a + hello_b + late_b);
+  // The late wait fires before the input is read again; a new line's
+  // action shows that the two old lines have been read (and skipped) by
+  // then, however slowly the machine runs.
+  Append(events, Ping("c", "3", "2011-01-03T13:00:00Z"));
+  std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T13:00:00Z");
+  CHECK(AwaitLines(out, 5) ==
+        hello_a + reminder_a + hello_b + late_b + hello_c);
   CHECK(second.Stop(SIGINT) == 0);
   CHECK_THAT(second.Summary(),
              Catch::Contains("2 duplicates skipped") &&
-                 Catch::Contains("sent 1 action, 1 timer fired, 0 instances "
+                 Catch::Contains("sent 2 actions, 1 timer fired, 1 instance "
                                  "waiting\nclock at 2011-01-03T13:00:00Z\n"));
 
   // And never again.
   LiveRun third(scratch, args);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(third.Stop(SIGTERM) == 0);
-  CHECK(testing::ReadText(out) == hello_a + reminder_a + hello_b + late_b);
+  CHECK(testing::ReadText(out) ==
+        hello_a + reminder_a + hello_b + late_b + hello_c);
 }
 
 TEST_CASE("a future-dated line does not move a live run's clock") {
