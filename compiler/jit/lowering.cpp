@@ -9,6 +9,7 @@
 
 #include <vector>
 
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::jit {
@@ -53,6 +54,10 @@ class ProgramLowering {
     DeclareHelpers();
     DefineStrings();
     for (size_t i = 0; i < program_.functions.size(); ++i) LowerFunction(i);
+    ir::SegmentSets grouped = ir::GroupSegments(program_);
+    for (size_t i = 0; i < grouped.sets.size(); ++i) {
+      LowerSegmentSet(i, grouped.sets[i]);
+    }
     DefineTable();
   }
 
@@ -120,6 +125,48 @@ class ProgramLowering {
       values_.push_back(LowerInst(source.body[i], "v" + std::to_string(i)));
     }
     builder_.CreateRet(values_.back().word0);
+  }
+
+  // The predicates of a set of segments in one function, each lowered
+  // again in place rather than called, so that no call is paid per
+  // segment and the optimiser shares the loads of the profile's words.
+  // The members are stored at the end, after every load, so that no store
+  // stands between two loads of the same word.
+  void LowerSegmentSet(size_t index, const std::vector<int32_t>& segments) {
+    auto* ptr = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(builder_.getVoidTy(),
+                                         {ptr, ptr, ptr, word_, ptr}, false);
+    function_ = llvm::Function::Create(type, llvm::Function::InternalLinkage,
+                                       SegmentSetSymbol(index), module_);
+    functions_.push_back(function_);
+    function_->setDoesNotThrow();
+    const char* arg_names[] = {"profile", "event", "locals", "now", "members"};
+    for (unsigned i = 0; i < 5; ++i) {
+      function_->getArg(i)->setName(arg_names[i]);
+    }
+
+    builder_.SetInsertPoint(
+        llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+    std::vector<llvm::Value*> members;
+    for (int32_t segment : segments) {
+      const ir::Function& source =
+          program_.functions[program_.segments[segment].predicate];
+      std::string prefix = "s" + std::to_string(segment) + ".v";
+      values_.clear();
+      for (size_t i = 0; i < source.body.size(); ++i) {
+        values_.push_back(
+            LowerInst(source.body[i], prefix + std::to_string(i)));
+      }
+      llvm::Value* holds = builder_.CreateICmpNE(values_.back().word0, Word(0));
+      members.push_back(builder_.CreateZExt(holds, word_));
+    }
+
+    for (size_t k = 0; k < members.size(); ++k) {
+      llvm::Value* address = builder_.CreateConstGEP1_64(
+          word_, function_->getArg(4), static_cast<uint64_t>(k));
+      builder_.CreateAlignedStore(members[k], address, llvm::Align(8));
+    }
+    builder_.CreateRetVoid();
   }
 
   // One exported symbol instead of one per function: the linker and the
@@ -352,6 +399,10 @@ class ProgramLowering {
 
 std::string FunctionSymbol(size_t index) {
   return "pc_fn" + std::to_string(index);
+}
+
+std::string SegmentSetSymbol(size_t index) {
+  return "pc_segments" + std::to_string(index);
 }
 
 std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,

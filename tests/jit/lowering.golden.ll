@@ -1,9 +1,9 @@
-; kLoweringVersion 3
+; kLoweringVersion 4
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
 @pc_str0 = private unnamed_addr constant [4 x i8] c"text", align 1
-@pc_functions = constant [8 x ptr] [ptr @pc_fn0, ptr @pc_fn1, ptr @pc_fn2, ptr @pc_fn3, ptr @pc_fn4, ptr @pc_fn5, ptr @pc_fn6, ptr @pc_fn7]
+@pc_functions = constant [11 x ptr] [ptr @pc_fn0, ptr @pc_fn1, ptr @pc_fn2, ptr @pc_fn3, ptr @pc_fn4, ptr @pc_fn5, ptr @pc_fn6, ptr @pc_fn7, ptr @pc_segments0, ptr @pc_segments1, ptr @pc_segments2]
 
 ; Function Attrs: nounwind willreturn memory(none)
 declare i64 @parcours_decimal_mul(i64, i64) #0
@@ -358,6 +358,100 @@ entry:
   %v11 = or i64 %v4, 1
   %v15 = and i64 %v4, 0
   ret i64 %v15
+}
+
+; Function Attrs: nounwind
+define internal void @pc_segments0(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+entry:
+  %0 = getelementptr i64, ptr %event, i64 0
+  %s0.v0 = load i64, ptr %0, align 8
+  %1 = getelementptr i64, ptr %profile, i64 2
+  %s0.v1 = load i64, ptr %1, align 8
+  %s0.v2 = add i64 %s0.v0, %s0.v1
+  %s0.v3 = sub i64 %s0.v0, %s0.v1
+  %s0.v4 = mul i64 %s0.v0, %s0.v1
+  %2 = icmp eq i64 %s0.v1, 0
+  %3 = icmp eq i64 %s0.v1, -1
+  %4 = or i1 %2, %3
+  %5 = select i1 %4, i64 1, i64 %s0.v1
+  %6 = sdiv i64 %s0.v0, %5
+  %7 = sub i64 0, %s0.v0
+  %8 = select i1 %3, i64 %7, i64 %6
+  %s0.v5 = select i1 %2, i64 0, i64 %8
+  %s0.v6 = sub i64 0, %s0.v0
+  %9 = icmp eq i64 %s0.v0, %s0.v1
+  %s0.v7 = zext i1 %9 to i64
+  %10 = icmp ne i64 %s0.v0, %s0.v1
+  %s0.v8 = zext i1 %10 to i64
+  %11 = icmp slt i64 %s0.v0, %s0.v1
+  %s0.v9 = zext i1 %11 to i64
+  %12 = icmp sle i64 %s0.v0, %s0.v1
+  %s0.v10 = zext i1 %12 to i64
+  %13 = icmp sgt i64 %s0.v0, %s0.v1
+  %s0.v11 = zext i1 %13 to i64
+  %14 = icmp sge i64 %s0.v0, %s0.v1
+  %s0.v12 = zext i1 %14 to i64
+  %15 = icmp ne i64 %s0.v12, 0
+  %16 = zext i1 %15 to i64
+  %17 = call i64 @parcours_string_compare(ptr @pc_str0, i64 4, ptr @pc_str0, i64 4)
+  %18 = icmp eq i64 %17, 0
+  %s1.v3 = zext i1 %18 to i64
+  %19 = getelementptr i64, ptr %locals, i64 3
+  %s1.v4.word = load i64, ptr %19, align 8
+  %20 = icmp ne i64 %s1.v4.word, 0
+  %s1.v4 = zext i1 %20 to i64
+  %s1.v7 = sub i64 %now, 7
+  %21 = sdiv i64 %s1.v7, 86400
+  %22 = srem i64 %s1.v7, 86400
+  %23 = icmp slt i64 %s1.v7, 0
+  %24 = icmp ne i64 %22, 0
+  %25 = and i1 %24, %23
+  %26 = zext i1 %25 to i64
+  %s1.v8 = sub i64 %21, %26
+  %s1.v10 = and i64 %s1.v4, 1
+  %s1.v11 = or i64 %s1.v4, 1
+  %s1.v15 = and i64 %s1.v4, 0
+  %27 = icmp ne i64 %s1.v15, 0
+  %28 = zext i1 %27 to i64
+  %29 = getelementptr i64, ptr %members, i64 0
+  store i64 %16, ptr %29, align 8
+  %30 = getelementptr i64, ptr %members, i64 1
+  store i64 %28, ptr %30, align 8
+  ret void
+}
+
+; Function Attrs: nounwind
+define internal void @pc_segments1(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+entry:
+  %0 = call i64 @parcours_string_compare(ptr @pc_str0, i64 4, ptr @pc_str0, i64 4)
+  %1 = icmp eq i64 %0, 0
+  %s1.v3 = zext i1 %1 to i64
+  %2 = getelementptr i64, ptr %locals, i64 3
+  %s1.v4.word = load i64, ptr %2, align 8
+  %3 = icmp ne i64 %s1.v4.word, 0
+  %s1.v4 = zext i1 %3 to i64
+  %s1.v7 = sub i64 %now, 7
+  %4 = sdiv i64 %s1.v7, 86400
+  %5 = srem i64 %s1.v7, 86400
+  %6 = icmp slt i64 %s1.v7, 0
+  %7 = icmp ne i64 %5, 0
+  %8 = and i1 %7, %6
+  %9 = zext i1 %8 to i64
+  %s1.v8 = sub i64 %4, %9
+  %s1.v10 = and i64 %s1.v4, 1
+  %s1.v11 = or i64 %s1.v4, 1
+  %s1.v15 = and i64 %s1.v4, 0
+  %10 = icmp ne i64 %s1.v15, 0
+  %11 = zext i1 %10 to i64
+  %12 = getelementptr i64, ptr %members, i64 0
+  store i64 %11, ptr %12, align 8
+  ret void
+}
+
+; Function Attrs: nounwind
+define internal void @pc_segments2(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+entry:
+  ret void
 }
 
 attributes #0 = { nounwind willreturn memory(none) }
