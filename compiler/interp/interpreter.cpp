@@ -1,5 +1,6 @@
 #include "compiler/interp/interpreter.h"
 
+#include <utility>
 #include <vector>
 
 #include "compiler/ir/segment_sets.h"
@@ -26,8 +27,15 @@ const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
 
 class Interpreter final : public ir::Evaluator {
  public:
-  explicit Interpreter(const ir::Program& program)
-      : program_(program), segment_sets_(ir::GroupSegments(program)) {}
+  explicit Interpreter(const ir::Program& program) : program_(program) {
+    for (const auto& segments : ir::GroupSegments(program).sets) {
+      std::vector<int32_t> predicates;
+      for (int32_t segment : segments) {
+        predicates.push_back(program.segments[segment].predicate);
+      }
+      set_predicates_.push_back(std::move(predicates));
+    }
+  }
 
   int64_t Call(int32_t function, const ir::Frame& frame) const override {
     return Run(function, frame);
@@ -37,10 +45,9 @@ class Interpreter final : public ir::Evaluator {
   // exactly as `Call` evaluates it.
   void EvaluateSegments(int32_t set, const ir::Frame& frame,
                         int64_t* members) const override {
-    const std::vector<int32_t>& segments = segment_sets_.sets[set];
-    for (size_t k = 0; k < segments.size(); ++k) {
-      int32_t predicate = program_.segments[segments[k]].predicate;
-      members[k] = Run(predicate, frame) != 0 ? 1 : 0;
+    const std::vector<int32_t>& predicates = set_predicates_[set];
+    for (size_t k = 0; k < predicates.size(); ++k) {
+      members[k] = Run(predicates[k], frame) != 0 ? 1 : 0;
     }
   }
 
@@ -106,7 +113,8 @@ class Interpreter final : public ir::Evaluator {
   }
 
   const ir::Program& program_;
-  ir::SegmentSets segment_sets_;
+  // The predicate of each segment of each set of ir::GroupSegments.
+  std::vector<std::vector<int32_t>> set_predicates_;
 };
 
 }  // namespace
