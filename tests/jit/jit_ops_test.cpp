@@ -472,6 +472,44 @@ TEST_CASE("jit: decimal products and quotients by literals", "[jit][ops]") {
   }
 }
 
+// A decimal or money divided by an int made a decimal (`sum / count`) is
+// a division by the int when its scaled value fits; on either side of
+// that limit, and at 0 and -1, both engines give the helper's result.
+TEST_CASE("jit: division by an int made a decimal", "[jit][ops]") {
+  ir::Program program = EmptyProgram();
+  for (Type type : {Type::Decimal, Type::Money}) {
+    FunctionBuilder f(program);
+    int32_t count = f.Unary(Op::IntToDecimal, Type::Decimal,
+                            f.Load(Type::Int, Base::Event, 2));
+    int32_t quotient =
+        f.Binary(Op::Div, type, f.Load(type, Base::Event, 0), count);
+    // A money result is observed through its amount compared with the
+    // expected one, at word 3 of the record.
+    int32_t expected = f.Load(type, Base::Event, 3);
+    f.Compare(Op::Eq, type, quotient, expected);
+    f.Finish();
+  }
+
+  const int64_t limit = kMax / kScale;
+  const std::vector<int64_t> counts = {
+      0, 1, -1, 2, -3, 7, limit, limit + 1, -limit, -limit - 1, kMin, kMax};
+  const std::vector<int64_t> amounts = {
+      0, 1, -1, 75 * kScale, -7 * kScale, kMin, kMin + 1, kMax};
+  Engines engines(program);
+  for (int64_t count : counts) {
+    for (int64_t amount : amounts) {
+      int64_t want = parcours_decimal_div(amount, ir::WrapMul(count, kScale));
+      // amount, its currency, the count, the expected value and currency.
+      std::vector<int64_t> event = {amount, kEur, count, want, kEur};
+      ir::Frame frame;
+      frame.event = event.data();
+      INFO(amount << " / " << count);
+      CHECK(engines.Run(0, frame) == 1);
+      CHECK(engines.Run(1, frame) == 1);
+    }
+  }
+}
+
 TEST_CASE("jit: boolean ops and guards", "[jit][ops]") {
   CaseTable t;
   for (int64_t a : {0, 1}) {

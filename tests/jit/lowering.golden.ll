@@ -1,4 +1,4 @@
-; kLoweringVersion 5
+; kLoweringVersion 6
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
