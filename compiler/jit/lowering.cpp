@@ -122,7 +122,6 @@ class ProgramLowering {
     builder_.SetInsertPoint(
         llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
     const ir::Function& source = program_.functions[index];
-    source_ = &source;
     values_.clear();
     for (size_t i = 0; i < source.body.size(); ++i) {
       values_.push_back(LowerInst(source.body[i], "v" + std::to_string(i)));
@@ -159,7 +158,6 @@ class ProgramLowering {
       std::string prefix = "s";
       prefix += std::to_string(segment);
       prefix += ".v";
-      source_ = &source;
       values_.clear();
       for (size_t i = 0; i < source.body.size(); ++i) {
         values_.push_back(
@@ -275,8 +273,7 @@ class ProgramLowering {
           return {builder_.CreateSub(a.word0, b.word0, name),
                   CombineCurrency(a.word1, b.word1, name + ".1")};
         case Op::Mul: return {DecimalMul(a.word0, b.word0, name), a.word1};
-        case Op::Div:
-          return {DecimalDiv(inst, a.word0, b.word0, name), a.word1};
+        case Op::Div: return {DecimalDiv(a.word0, b.word0, name), a.word1};
         default: break;
       }
     }
@@ -284,7 +281,7 @@ class ProgramLowering {
       return {DecimalMul(a.word0, b.word0, name), Word(0)};
     }
     if (inst.type == Type::Decimal && inst.op == Op::Div) {
-      return {DecimalDiv(inst, a.word0, b.word0, name), Word(0)};
+      return {DecimalDiv(a.word0, b.word0, name), Word(0)};
     }
 
     // IRBuilder adds no `nsw`/`nuw` flags by default, so these wrap.
@@ -366,13 +363,8 @@ class ProgramLowering {
   // is 0. Inline when b is not 0 and the scaled dividend fits in 64 bits:
   // it is then a multiple of kDecimalScale, so never INT64_MIN, and the
   // 64-bit division neither overflows nor differs from the helper's.
-  llvm::Value* DecimalDiv(const ir::Inst& inst, llvm::Value* a, llvm::Value* b,
+  llvm::Value* DecimalDiv(llvm::Value* a, llvm::Value* b,
                           const std::string& name) {
-    const ir::Inst& divisor = source_->body[inst.b];
-    if (divisor.op == Op::IntToDecimal) {
-      return DivideByInt(a, Operand(divisor.a).word0, b, name);
-    }
-
     llvm::Value* overflow = builder_.CreateExtractValue(
         builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a,
                                        Word(ir::kDecimalScale)),
@@ -387,26 +379,6 @@ class ProgramLowering {
           return builder_.CreateSDiv(scaled, b);
         },
         decimal_div_, a, b, name);
-  }
-
-  // `parcours_decimal_div(a, b)` where b is the int `count` made a decimal
-  // (`sum(E.total) / count(E)`). When count * kDecimalScale fits in 64
-  // bits, b is exactly that product and the quotient is a / count, toward
-  // zero as the helper's; count 0 and -1 (INT64_MIN / -1 overflows) take
-  // the helper.
-  llvm::Value* DivideByInt(llvm::Value* a, llvm::Value* count, llvm::Value* b,
-                           const std::string& name) {
-    llvm::Value* overflow = builder_.CreateExtractValue(
-        builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow,
-                                       count, Word(ir::kDecimalScale)),
-        1);
-    llvm::Value* special =
-        builder_.CreateOr(builder_.CreateICmpEQ(count, Word(0)),
-                          builder_.CreateICmpEQ(count, Word(-1)));
-    return FastOrHelper(
-        builder_.CreateOr(overflow, special),
-        [&] { return builder_.CreateSDiv(a, count); }, decimal_div_, a, b,
-        name);
   }
 
   // Branches on `slow`: the helper's call on (a, b) when it holds, what
@@ -569,10 +541,8 @@ class ProgramLowering {
   std::vector<llvm::GlobalVariable*> strings_;
   std::vector<llvm::Function*> functions_;
 
-  // The function being lowered, the IR function whose instructions it is
-  // lowering and the values of those instructions so far.
+  // The function being lowered and the values of its instructions so far.
   llvm::Function* function_ = nullptr;
-  const ir::Function* source_ = nullptr;
   std::vector<Words> values_;
 };
 

@@ -472,9 +472,9 @@ TEST_CASE("jit: decimal products and quotients by literals", "[jit][ops]") {
   }
 }
 
-// A decimal or money divided by an int made a decimal (`sum / count`) is
-// a division by the int when its scaled value fits; on either side of
-// that limit, and at 0 and -1, both engines give the helper's result.
+// A decimal or money divided by an int made a decimal (`sum / count`):
+// on either side of the count whose scaled value fits in 64 bits, and at
+// 0 and -1, both engines give the helper's result.
 TEST_CASE("jit: division by an int made a decimal", "[jit][ops]") {
   ir::Program program = EmptyProgram();
   for (Type type : {Type::Decimal, Type::Money}) {

@@ -1,4 +1,4 @@
-; kLoweringVersion 6
+; kLoweringVersion 7
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
