@@ -2,8 +2,8 @@
 // compiled by the real front end, evaluated over one seeded population of
 // profile records by every engine in the same process:
 //
-//   interp      the reference interpreter, through `ir::Evaluator::Call`
-//   jit         the LLVM JIT at O2, through `ir::Evaluator::Call`
+//   interp      the reference interpreter, through `ir::Evaluator`
+//   jit         the LLVM JIT, through `ir::Evaluator`
 //   c++         the same predicates written by hand in C++ (-O2), inlined
 //               into the loop over the records
 //   c++ call    the same hand-written functions behind an `ir::Evaluator`
@@ -14,11 +14,13 @@
 //               over the records runs in Lua too, so no C-to-Lua call is
 //               paid per evaluation
 //
-// Two workloads. The first is the runtime's: all eight predicates on one
+// The workloads. The first is the runtime's: all eight predicates on one
 // profile, then the next, over the whole population (1,000,000 profiles by
 // default), as the engine recomputes a profile's segments after each of
-// its events. Then each predicate alone over the first 8,192 profiles,
-// which stay in the L2 cache, to show what each engine's code costs.
+// its events, with one `EvaluateSegments` call per profile. The second is
+// the same with one `Call` per predicate, the runtime's former way. Then
+// each predicate alone over the first 8,192 profiles, which stay in the L2
+// cache, to show what each engine's code costs.
 //
 // Every engine must count the same matching profiles for every predicate,
 // and the three that share a calling convention must agree profile by
@@ -44,6 +46,7 @@ extern "C" {
 #include "bench/bench_support.h"
 #include "compiler/interp/interpreter.h"
 #include "compiler/ir/evaluator.h"
+#include "compiler/ir/segment_sets.h"
 #include "compiler/jit/jit.h"
 
 namespace parcours::bench {
@@ -419,6 +422,22 @@ int64_t AsCompiled(const int64_t* profile, const int64_t*, const int64_t*,
 using CompiledFunction = int64_t (*)(const int64_t*, const int64_t*,
                                      const int64_t*, int64_t);
 
+// All eight with the signature of the JIT's segment set functions.
+void AllAsCompiled(const int64_t* profile, const int64_t*, const int64_t*,
+                   int64_t now, int64_t* members) {
+  members[0] = BigSpender(profile, now) ? 1 : 0;
+  members[1] = PriceSensitive(profile, now) ? 1 : 0;
+  members[2] = BigBasket(profile, now) ? 1 : 0;
+  members[3] = CreditDue(profile, now) ? 1 : 0;
+  members[4] = BritishIsles(profile, now) ? 1 : 0;
+  members[5] = Lapsed(profile, now) ? 1 : 0;
+  members[6] = Engaged(profile, now) ? 1 : 0;
+  members[7] = NewReachable(profile, now) ? 1 : 0;
+}
+
+using CompiledSegmentSet = void (*)(const int64_t*, const int64_t*,
+                                    const int64_t*, int64_t, int64_t*);
+
 // The hand-written predicates behind the interface and the function table
 // the JIT uses, so that both pay the same calls.
 class HandWrittenEvaluator final : public ir::Evaluator {
@@ -431,9 +450,17 @@ class HandWrittenEvaluator final : public ir::Evaluator {
                                 frame.now);
   }
 
+  // The one set of this program: all eight, in the order of the program.
+  [[gnu::noinline]] void EvaluateSegments(int32_t set, const ir::Frame& frame,
+                                          int64_t* members) const override {
+    segment_sets_[set](frame.profile, frame.event, frame.locals, frame.now,
+                       members);
+  }
+
   const char* Name() const override { return "c++ call"; }
 
  private:
+  std::vector<CompiledSegmentSet> segment_sets_ = {AllAsCompiled};
   std::vector<CompiledFunction> functions_ = {
       AsCompiled<BigSpender>,   AsCompiled<PriceSensitive>,
       AsCompiled<BigBasket>,    AsCompiled<CreditDue>,
@@ -454,6 +481,22 @@ class HandWrittenEvaluator final : public ir::Evaluator {
     for (int32_t function : functions) {
       matches += evaluator.Call(function, frame) != 0 ? 1 : 0;
     }
+  }
+  return matches;
+}
+
+// The runtime's loop: every segment of each record in one call.
+[[gnu::noinline]] int64_t CountSetWithEvaluator(const ir::Evaluator& evaluator,
+                                                int32_t set, Records records,
+                                                int64_t now) {
+  ir::Frame frame;
+  frame.now = now;
+  int64_t members[kPredicates];
+  int64_t matches = 0;
+  for (size_t i = 0; i < records.size; ++i) {
+    frame.profile = records.Record(i);
+    evaluator.EvaluateSegments(set, frame, members);
+    for (int64_t member : members) matches += member;
   }
   return matches;
 }
@@ -563,8 +606,10 @@ return loops
 )";
 
 // What one timed call evaluates: one predicate on every record, or every
-// predicate on each record in turn.
+// predicate on each record in turn, in one call per record or in one call
+// per predicate.
 constexpr int kAllPredicates = kPredicates;
+constexpr int kAllByCall = kPredicates + 1;
 
 // The constants the Lua code shares with the C++ code, as Lua locals.
 std::string LuaPrelude() {
@@ -652,34 +697,48 @@ struct Engines {
   std::unique_ptr<LuaEngine> lua;
 
   // The functions each workload calls: the IR function of each predicate
-  // (and all eight for `kAllPredicates`), and the same for the hand-written
-  // table, whose function `i` is predicate `i`.
+  // (and all eight for `kAllPredicates` and `kAllByCall`), and the same for
+  // the hand-written table, whose function `i` is predicate `i`.
   std::vector<std::vector<int32_t>> ir_functions;
   std::vector<std::vector<int32_t>> hand_functions;
+  // The program's set of all segments, and the hand-written one.
+  int32_t ir_all_set = 0;
+  int32_t hand_all_set = 0;
 };
 
 int64_t CountMatches(Engines& engines, Engine engine, int workload,
                      Records records) {
-  bool all = workload == kAllPredicates;
+  bool all = workload >= kAllPredicates;
+  bool one_call = workload == kAllPredicates;
   switch (engine) {
     case kInterp:
-      return CountWithEvaluator(*engines.interp,
-                                engines.ir_functions[workload], records,
-                                kNow);
+      if (one_call) {
+        return CountSetWithEvaluator(*engines.interp, engines.ir_all_set,
+                                     records, kNow);
+      }
+      return CountWithEvaluator(*engines.interp, engines.ir_functions[workload],
+                                records, kNow);
     case kJit:
+      if (one_call) {
+        return CountSetWithEvaluator(*engines.jit, engines.ir_all_set, records,
+                                     kNow);
+      }
       return CountWithEvaluator(*engines.jit, engines.ir_functions[workload],
                                 records, kNow);
     case kCpp:
       return all ? CountAllInline(records, kNow)
                  : kInlineCounts[workload](records, kNow);
     case kCppCall:
+      if (one_call) {
+        return CountSetWithEvaluator(engines.hand_written, engines.hand_all_set,
+                                     records, kNow);
+      }
       return CountWithEvaluator(engines.hand_written,
                                 engines.hand_functions[workload], records,
                                 kNow);
     case kLua:
-      return engines.lua->Count(workload, records, kNow);
-    case kEngines:
-      break;
+      return engines.lua->Count(all ? kAllPredicates : workload, records, kNow);
+    case kEngines: break;
   }
   Fail("no such engine");
 }
@@ -712,8 +771,19 @@ Engines MakeEngines(const ir::Program& program) {
     all_ir.push_back(function);
     all_hand.push_back(predicate);
   }
-  engines.ir_functions.push_back(all_ir);
-  engines.hand_functions.push_back(all_hand);
+  for (int workload = kAllPredicates; workload <= kAllByCall; ++workload) {
+    engines.ir_functions.push_back(all_ir);
+    engines.hand_functions.push_back(all_hand);
+  }
+
+  // The fused calls write the members in the program's order of segments,
+  // the hand-written one in `kSegmentNames` order: they must be the same.
+  for (int predicate = 0; predicate < kPredicates; ++predicate) {
+    if (program.segments[predicate].name != kSegmentNames[predicate]) {
+      Fail("the program's segments are not in kSegmentNames order");
+    }
+  }
+  engines.ir_all_set = ir::GroupSegments(program).all;
   return engines;
 }
 
@@ -723,13 +793,13 @@ Engines MakeEngines(const ir::Program& program) {
 std::vector<int64_t> CheckAgreement(Engines& engines, Records records) {
   std::vector<int64_t> matches;
   int64_t total = 0;
-  for (int workload = 0; workload <= kAllPredicates; ++workload) {
+  for (int workload = 0; workload <= kAllByCall; ++workload) {
     int64_t expected = CountMatches(engines, kInterp, workload, records);
     for (int engine = kJit; engine < kEngines; ++engine) {
       int64_t count = CountMatches(engines, static_cast<Engine>(engine),
                                    workload, records);
       if (count == expected) continue;
-      std::string name = workload == kAllPredicates
+      std::string name = workload >= kAllPredicates
                              ? std::string("all predicates")
                              : kSegmentNames[workload];
       Fail(name + ": interp counts " + std::to_string(expected) +
@@ -761,6 +831,33 @@ std::vector<int64_t> CheckAgreement(Engines& engines, Records records) {
            ", jit " + std::to_string(jit) + ", c++ " + std::to_string(hand));
     }
   }
+
+  // And the fused calls, member by member, against the calls one by one.
+  ir::Frame frame;
+  frame.now = kNow;
+  for (size_t i = 0; i < records.size; ++i) {
+    frame.profile = records.Record(i);
+    int64_t members[kEngines][kPredicates];
+    engines.interp->EvaluateSegments(engines.ir_all_set, frame,
+                                     members[kInterp]);
+    engines.jit->EvaluateSegments(engines.ir_all_set, frame, members[kJit]);
+    engines.hand_written.EvaluateSegments(engines.hand_all_set, frame,
+                                          members[kCppCall]);
+    for (int predicate = 0; predicate < kPredicates; ++predicate) {
+      int32_t function = engines.ir_functions[predicate][0];
+      int64_t want = engines.interp->Call(function, frame) != 0 ? 1 : 0;
+      bool agree = members[kInterp][predicate] == want &&
+                   members[kJit][predicate] == want &&
+                   members[kCppCall][predicate] == want;
+      if (agree) continue;
+      Fail(std::string(kSegmentNames[predicate]) + ": profile " +
+           std::to_string(i) + " is in the segment " + std::to_string(want) +
+           " by one call, in the set: interp " +
+           std::to_string(members[kInterp][predicate]) + ", jit " +
+           std::to_string(members[kJit][predicate]) + ", c++ " +
+           std::to_string(members[kCppCall][predicate]));
+    }
+  }
   return matches;
 }
 
@@ -770,7 +867,7 @@ struct Workload {
   Records records;
 
   double Evaluations() const {
-    int per_record = workload == kAllPredicates ? kPredicates : 1;
+    int per_record = workload >= kAllPredicates ? kPredicates : 1;
     return static_cast<double>(records.size) * per_record;
   }
 };
@@ -876,16 +973,16 @@ void PrintResults(const Results& results, const std::vector<int64_t>& matches,
   PrintHeader("workload");
   int64_t total = 0;
   for (int64_t count : matches) total += count;
-  PrintRow("all 8 per prof.", Share(total, all.size * kPredicates),
-           results[0]);
+  PrintRow("all 8 per prof.", Share(total, all.size * kPredicates), results[0]);
+  PrintRow("  a call each", Share(total, all.size * kPredicates), results[1]);
   std::printf("\neach predicate alone, over the first %zu profiles:\n",
               hot.size);
   std::vector<double> mean(kEngines, 0);
   for (int predicate = 0; predicate < kPredicates; ++predicate) {
     PrintRow(kSegmentNames[predicate], Share(matches[predicate], all.size),
-             results[predicate + 1]);
+             results[predicate + 2]);
     for (int engine = 0; engine < kEngines; ++engine) {
-      mean[engine] += results[predicate + 1][engine] / kPredicates;
+      mean[engine] += results[predicate + 2][engine] / kPredicates;
     }
   }
   PrintRow("mean of the 8", "", mean);
@@ -920,9 +1017,10 @@ int Run(int argc, char** argv) {
   std::printf("all engines agree on every predicate, profile by profile\n");
 
   // The first workload is the runtime's: all segments of one profile,
-  // then the next profile. The others isolate each predicate.
+  // then the next profile; the second the same a call at a time. The
+  // others isolate each predicate.
   Records hot = all.First(options.hot_profiles);
-  std::vector<Workload> workloads = {{kAllPredicates, all}};
+  std::vector<Workload> workloads = {{kAllPredicates, all}, {kAllByCall, all}};
   for (int predicate = 0; predicate < kPredicates; ++predicate) {
     workloads.push_back({predicate, hot});
   }

@@ -1,7 +1,9 @@
 #include "compiler/interp/interpreter.h"
 
+#include <utility>
 #include <vector>
 
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::interp {
@@ -25,9 +27,34 @@ const int64_t* BasePointer(ir::Base base, const ir::Frame& frame) {
 
 class Interpreter final : public ir::Evaluator {
  public:
-  explicit Interpreter(const ir::Program& program) : program_(program) {}
+  explicit Interpreter(const ir::Program& program) : program_(program) {
+    for (const auto& segments : ir::GroupSegments(program).sets) {
+      std::vector<int32_t> predicates;
+      for (int32_t segment : segments) {
+        predicates.push_back(program.segments[segment].predicate);
+      }
+      set_predicates_.push_back(std::move(predicates));
+    }
+  }
 
   int64_t Call(int32_t function, const ir::Frame& frame) const override {
+    return Run(function, frame);
+  }
+
+  // The reference for the JIT's fused functions: each predicate in turn,
+  // exactly as `Call` evaluates it.
+  void EvaluateSegments(int32_t set, const ir::Frame& frame,
+                        int64_t* members) const override {
+    const std::vector<int32_t>& predicates = set_predicates_[set];
+    for (size_t k = 0; k < predicates.size(); ++k) {
+      members[k] = Run(predicates[k], frame) != 0 ? 1 : 0;
+    }
+  }
+
+  const char* Name() const override { return "interp"; }
+
+ private:
+  int64_t Run(int32_t function, const ir::Frame& frame) const {
     const ir::Function& body = program_.functions[function];
     // One set of registers per thread: partitions call the same
     // interpreter from their own threads at once.
@@ -39,9 +66,6 @@ class Interpreter final : public ir::Evaluator {
     return registers.back().word0;
   }
 
-  const char* Name() const override { return "interp"; }
-
- private:
   Value Execute(const Inst& inst, const ir::Frame& frame,
                 const std::vector<Value>& registers) const {
     auto reg = [&](int32_t index) { return registers[index]; };
@@ -96,6 +120,8 @@ class Interpreter final : public ir::Evaluator {
   }
 
   const ir::Program& program_;
+  // The predicate of each segment of each set of ir::GroupSegments.
+  std::vector<std::vector<int32_t>> set_predicates_;
 };
 
 }  // namespace

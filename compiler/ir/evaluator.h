@@ -32,6 +32,13 @@ class Evaluator {
   // several threads at once (partitions run on their own threads).
   virtual int64_t Call(int32_t function, const Frame& frame) const = 0;
 
+  // Evaluates the predicate of every segment of set `set` of
+  // `ir::GroupSegments(program)` on `frame`: `members[k]` becomes 1 when
+  // the set's k-th segment holds, else 0. One call per recomputation
+  // instead of one per segment. Thread-safe as `Call` is.
+  virtual void EvaluateSegments(int32_t set, const Frame& frame,
+                                int64_t* members) const = 0;
+
   // "interp" or "jit".
   virtual const char* Name() const = 0;
 };

@@ -543,6 +543,15 @@ std::string Verify(const Program& program) {
     if (empty_window) return "an aggregate has an empty window";
   }
   for (const Segment& segment : program.segments) {
+    // Both engines compile or run every segment's predicate, so a bad
+    // index would read past the functions.
+    bool known_predicate =
+        segment.predicate >= 0 &&
+        static_cast<size_t>(segment.predicate) < program.functions.size() &&
+        program.functions[segment.predicate].result == Type::Bool;
+    if (!known_predicate) {
+      return "segment `" + segment.name + "` has no Bool predicate";
+    }
     for (int32_t function : segment.crossings) {
       bool valid = function >= 0 &&
                    static_cast<size_t>(function) < program.functions.size() &&

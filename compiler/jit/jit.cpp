@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 #include "compiler/jit/lowering.h"
 #include "compiler/jit/object_cache.h"
@@ -32,6 +33,9 @@ namespace {
 using CompiledFunction = int64_t (*)(const int64_t* profile,
                                      const int64_t* event,
                                      const int64_t* locals, int64_t now);
+using CompiledSegmentSet = void (*)(const int64_t* profile,
+                                    const int64_t* event, const int64_t* locals,
+                                    int64_t now, int64_t* members);
 
 llvm::Error Failure(const std::string& message) {
   return llvm::createStringError(llvm::inconvertibleErrorCode(), message);
@@ -164,6 +168,16 @@ std::string ProgramBytes(const ir::Program& program) {
       AppendWord(out, inst.imm2);
     }
   }
+
+  // The segment sets, whose functions the module holds too.
+  ir::SegmentSets grouped = ir::GroupSegments(program);
+  AppendWord(out, static_cast<int64_t>(grouped.sets.size()));
+  for (const std::vector<int32_t>& segments : grouped.sets) {
+    AppendWord(out, static_cast<int64_t>(segments.size()));
+    for (int32_t segment : segments) {
+      AppendWord(out, program.segments[segment].predicate);
+    }
+  }
   return out;
 }
 
@@ -229,29 +243,47 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
   return std::move(*lljit);
 }
 
-// Native code and the table that `Call` dispatches through.
+// How many entries the module's table has: one per function, then one
+// per segment set.
+struct TableSize {
+  size_t functions = 0;
+  size_t segment_sets = 0;
+};
+
+TableSize TableSizeOf(const ir::Program& program) {
+  return {program.functions.size(), ir::GroupSegments(program).sets.size()};
+}
+
+// Native code and the tables that `Call` and `EvaluateSegments` dispatch
+// through.
 struct Compiled {
   std::unique_ptr<llvm::orc::LLJIT> lljit;
   std::vector<CompiledFunction> functions;
+  std::vector<CompiledSegmentSet> segment_sets;
 };
 
 // Looks the table up, which makes LLJIT compile (or link) the module, and
-// copies its `count` entries.
+// copies its entries.
 llvm::Expected<Compiled> LookUpFunctions(
-    std::unique_ptr<llvm::orc::LLJIT> lljit, size_t count) {
+    std::unique_ptr<llvm::orc::LLJIT> lljit, TableSize size) {
   auto address = lljit->lookup(kFunctionTableSymbol);
   if (!address) return address.takeError();
   const CompiledFunction* table = address->toPtr<const CompiledFunction*>();
+  // Every entry is a code pointer of the same size; the sets' entries
+  // follow the functions'.
+  const auto* sets =
+      reinterpret_cast<const CompiledSegmentSet*>(table + size.functions);
 
   Compiled compiled;
-  compiled.functions.assign(table, table + count);
+  compiled.functions.assign(table, table + size.functions);
+  compiled.segment_sets.assign(sets, sets + size.segment_sets);
   compiled.lljit = std::move(lljit);
   return compiled;
 }
 
 llvm::Expected<Compiled> LoadObject(
     const llvm::orc::JITTargetMachineBuilder& machine,
-    std::unique_ptr<llvm::MemoryBuffer> object, size_t count) {
+    std::unique_ptr<llvm::MemoryBuffer> object, TableSize count) {
   auto lljit = CreateLljit(machine, nullptr);
   if (!lljit) return lljit.takeError();
   if (llvm::Error error = (*lljit)->addObjectFile(std::move(object))) {
@@ -262,7 +294,7 @@ llvm::Expected<Compiled> LoadObject(
 
 llvm::Expected<Compiled> CompileModule(
     const llvm::orc::JITTargetMachineBuilder& machine, llvm::ObjectCache* cache,
-    llvm::orc::ThreadSafeModule module, size_t count) {
+    llvm::orc::ThreadSafeModule module, TableSize count) {
   auto lljit = CreateLljit(machine, cache);
   if (!lljit) return lljit.takeError();
   if (llvm::Error error = (*lljit)->addIRModule(std::move(module))) {
@@ -276,11 +308,18 @@ class Jit final : public ir::Evaluator {
   Jit(std::unique_ptr<FileObjectCache> cache, Compiled compiled)
       : cache_(std::move(cache)),
         lljit_(std::move(compiled.lljit)),
-        functions_(std::move(compiled.functions)) {}
+        functions_(std::move(compiled.functions)),
+        segment_sets_(std::move(compiled.segment_sets)) {}
 
   int64_t Call(int32_t function, const ir::Frame& frame) const override {
     return functions_[function](frame.profile, frame.event, frame.locals,
                                 frame.now);
+  }
+
+  void EvaluateSegments(int32_t set, const ir::Frame& frame,
+                        int64_t* members) const override {
+    segment_sets_[set](frame.profile, frame.event, frame.locals, frame.now,
+                       members);
   }
 
   const char* Name() const override { return "jit"; }
@@ -291,6 +330,7 @@ class Jit final : public ir::Evaluator {
   std::unique_ptr<FileObjectCache> cache_;
   std::unique_ptr<llvm::orc::LLJIT> lljit_;
   std::vector<CompiledFunction> functions_;
+  std::vector<CompiledSegmentSet> segment_sets_;
 };
 
 // Appends each step of one `MakeJit` call to its report as it ends.
@@ -322,8 +362,7 @@ std::unique_ptr<ir::Evaluator> LoadCached(
   cache = std::make_unique<FileObjectCache>(options.cache_dir, key);
   report.cache_file = cache->Path();
   if (auto object = cache->getObject(nullptr)) {
-    auto loaded =
-        LoadObject(machine, std::move(object), program.functions.size());
+    auto loaded = LoadObject(machine, std::move(object), TableSizeOf(program));
     if (loaded) {
       report.cache_hit = true;
       return std::make_unique<Jit>(std::move(cache), std::move(*loaded));
@@ -366,7 +405,7 @@ llvm::Expected<std::unique_ptr<ir::Evaluator>> Build(const ir::Program& program,
   auto compiled = CompileModule(
       *machine, cache.get(),
       llvm::orc::ThreadSafeModule(std::move(*module), std::move(context)),
-      program.functions.size());
+      TableSizeOf(program));
   if (!compiled) return compiled.takeError();
   clock.Done("codegen");
   return std::make_unique<Jit>(std::move(cache), std::move(*compiled));

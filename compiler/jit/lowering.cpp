@@ -5,10 +5,13 @@
 #include <llvm/IR/Function.h>
 #include <llvm/IR/GlobalVariable.h>
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
 #include <llvm/Support/ModRef.h>
 
+#include <algorithm>
 #include <vector>
 
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::jit {
@@ -53,6 +56,10 @@ class ProgramLowering {
     DeclareHelpers();
     DefineStrings();
     for (size_t i = 0; i < program_.functions.size(); ++i) LowerFunction(i);
+    ir::SegmentSets grouped = ir::GroupSegments(program_);
+    for (size_t i = 0; i < grouped.sets.size(); ++i) {
+      LowerSegmentSet(i, grouped.sets[i]);
+    }
     DefineTable();
   }
 
@@ -127,6 +134,52 @@ class ProgramLowering {
       values_.push_back(LowerInst(source.body[i], "v" + std::to_string(i)));
     }
     builder_.CreateRet(values_.back().word0);
+  }
+
+  // The predicates of a set of segments in one function, each lowered
+  // again in place rather than called, so that no call is paid per
+  // segment and the optimiser shares the loads of the profile's words.
+  // The members are stored at the end, after every load, so that no store
+  // stands between two loads of the same word.
+  void LowerSegmentSet(size_t index, const std::vector<int32_t>& segments) {
+    auto* ptr = builder_.getPtrTy();
+    auto* type = llvm::FunctionType::get(builder_.getVoidTy(),
+                                         {ptr, ptr, ptr, word_, ptr}, false);
+    function_ = llvm::Function::Create(type, llvm::Function::InternalLinkage,
+                                       SegmentSetSymbol(index), module_);
+    functions_.push_back(function_);
+    function_->setDoesNotThrow();
+    const char* arg_names[] = {"profile", "event", "locals", "now", "members"};
+    for (unsigned i = 0; i < 5; ++i) {
+      function_->getArg(i)->setName(arg_names[i]);
+    }
+
+    builder_.SetInsertPoint(
+        llvm::BasicBlock::Create(module_.getContext(), "entry", function_));
+    std::vector<llvm::Value*> members;
+    for (int32_t segment : segments) {
+      const ir::Function& source =
+          program_.functions[program_.segments[segment].predicate];
+      // Built piece by piece: GCC 12 warns (-Wrestrict, wrongly) about
+      // `"literal" + std::string` here.
+      std::string prefix = "s";
+      prefix += std::to_string(segment);
+      prefix += ".v";
+      values_.clear();
+      for (size_t i = 0; i < source.body.size(); ++i) {
+        values_.push_back(
+            LowerInst(source.body[i], prefix + std::to_string(i)));
+      }
+      llvm::Value* holds = builder_.CreateICmpNE(values_.back().word0, Word(0));
+      members.push_back(builder_.CreateZExt(holds, word_));
+    }
+
+    for (size_t k = 0; k < members.size(); ++k) {
+      llvm::Value* address = builder_.CreateConstGEP1_64(
+          word_, function_->getArg(4), static_cast<uint64_t>(k));
+      builder_.CreateAlignedStore(members[k], address, llvm::Align(8));
+    }
+    builder_.CreateRetVoid();
   }
 
   // One exported symbol instead of one per function: the linker and the
@@ -238,18 +291,16 @@ class ProgramLowering {
         case Op::Sub:
           return {builder_.CreateSub(a.word0, b.word0, name),
                   CombineCurrency(a.word1, b.word1, name + ".1")};
-        case Op::Mul:
-          return {CallHelper(decimal_mul_, a.word0, b.word0, name), a.word1};
-        case Op::Div:
-          return {CallHelper(decimal_div_, a.word0, b.word0, name), a.word1};
+        case Op::Mul: return {DecimalMul(a.word0, b.word0, name), a.word1};
+        case Op::Div: return {DecimalDiv(a.word0, b.word0, name), a.word1};
         default: break;
       }
     }
     if (inst.type == Type::Decimal && inst.op == Op::Mul) {
-      return {CallHelper(decimal_mul_, a.word0, b.word0, name), Word(0)};
+      return {DecimalMul(a.word0, b.word0, name), Word(0)};
     }
     if (inst.type == Type::Decimal && inst.op == Op::Div) {
-      return {CallHelper(decimal_div_, a.word0, b.word0, name), Word(0)};
+      return {DecimalDiv(a.word0, b.word0, name), Word(0)};
     }
 
     // IRBuilder adds no `nsw`/`nuw` flags by default, so these wrap.
@@ -307,10 +358,157 @@ class ProgramLowering {
         quotient, builder_.CreateZExt(inexact_below_zero, word_), name);
   }
 
+  // `parcours_decimal_mul`: (a * b) / kDecimalScale, toward zero. When the
+  // product fits in 64 bits, as it nearly always does, 64-bit arithmetic
+  // gives the same quotient as the helper's 128-bit one, and written
+  // inline it folds with a constant operand (`x * 0.02` becomes `x / 50`).
+  // Only an overflowing product calls the helper.
+  llvm::Value* DecimalMul(llvm::Value* a, llvm::Value* b,
+                          const std::string& name) {
+    llvm::Value* overflow = builder_.CreateExtractValue(
+        builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a,
+                                       b),
+        1);
+    return FastOrHelper(
+        overflow,
+        [&] {
+          llvm::Value* product = builder_.CreateNSWMul(a, b);
+          return builder_.CreateSDiv(product, Word(ir::kDecimalScale));
+        },
+        decimal_mul_, a, b, name);
+  }
+
+  // `parcours_decimal_div`: (a * kDecimalScale) / b, toward zero, 0 when b
+  // is 0. Inline when b is not 0 and the scaled dividend fits in 64 bits:
+  // it is then a multiple of kDecimalScale, so never INT64_MIN, and the
+  // 64-bit division neither overflows nor differs from the helper's.
+  llvm::Value* DecimalDiv(llvm::Value* a, llvm::Value* b,
+                          const std::string& name) {
+    llvm::Value* overflow = builder_.CreateExtractValue(
+        builder_.CreateBinaryIntrinsic(llvm::Intrinsic::smul_with_overflow, a,
+                                       Word(ir::kDecimalScale)),
+        1);
+    llvm::Value* slow =
+        builder_.CreateOr(overflow, builder_.CreateICmpEQ(b, Word(0)));
+    return FastOrHelper(
+        slow,
+        [&] {
+          llvm::Value* scaled =
+              builder_.CreateNSWMul(a, Word(ir::kDecimalScale));
+          return builder_.CreateSDiv(scaled, b);
+        },
+        decimal_div_, a, b, name);
+  }
+
+  // Branches on `slow`: the helper's call on (a, b) when it holds, what
+  // `fast` emits otherwise; the result is their phi.
+  template <typename Fast>
+  llvm::Value* FastOrHelper(llvm::Value* slow, Fast fast,
+                            llvm::Function* helper, llvm::Value* a,
+                            llvm::Value* b, const std::string& name) {
+    llvm::LLVMContext& context = module_.getContext();
+    auto* fast_block =
+        llvm::BasicBlock::Create(context, name + ".fast", function_);
+    auto* slow_block =
+        llvm::BasicBlock::Create(context, name + ".slow", function_);
+    auto* join = llvm::BasicBlock::Create(context, name + ".join", function_);
+    builder_.CreateCondBr(slow, slow_block, fast_block);
+
+    builder_.SetInsertPoint(fast_block);
+    llvm::Value* fast_value = fast();
+    builder_.CreateBr(join);
+
+    builder_.SetInsertPoint(slow_block);
+    llvm::Value* slow_value = CallHelper(helper, a, b, name + ".call");
+    builder_.CreateBr(join);
+
+    builder_.SetInsertPoint(join);
+    llvm::PHINode* phi = builder_.CreatePHI(word_, 2, name);
+    phi->addIncoming(fast_value, fast_block);
+    phi->addIncoming(slow_value, slow_block);
+    return phi;
+  }
+
+  // String `==` as an i1: the lengths first, and only when they are equal
+  // the bytes. Against a literal of up to 16 bytes the bytes are compared
+  // as at most two overlapping integer loads, which fold to constants on
+  // the literal's side; otherwise by the helper. The same truth as
+  // `parcours_string_compare(...) == 0`, which the interpreter uses.
+  llvm::Value* StringEquals(Words a, Words b, const std::string& name) {
+    llvm::LLVMContext& context = module_.getContext();
+    llvm::BasicBlock* entry = builder_.GetInsertBlock();
+    auto* bytes_block =
+        llvm::BasicBlock::Create(context, name + ".bytes", function_);
+    auto* join = llvm::BasicBlock::Create(context, name + ".join", function_);
+    llvm::Value* same_length = builder_.CreateICmpEQ(a.word1, b.word1);
+    builder_.CreateCondBr(same_length, bytes_block, join);
+
+    builder_.SetInsertPoint(bytes_block);
+    llvm::Value* same_bytes = SameBytes(a, b);
+    llvm::BasicBlock* bytes_end = builder_.GetInsertBlock();
+    builder_.CreateBr(join);
+
+    builder_.SetInsertPoint(join);
+    llvm::PHINode* phi = builder_.CreatePHI(builder_.getInt1Ty(), 2, name);
+    phi->addIncoming(builder_.getFalse(), entry);
+    phi->addIncoming(same_bytes, bytes_end);
+    return phi;
+  }
+
+  // Whether strings `a` and `b`, known to have the same length, hold the
+  // same bytes.
+  llvm::Value* SameBytes(Words a, Words b) {
+    auto* literal_length = llvm::dyn_cast<llvm::ConstantInt>(b.word1);
+    if (literal_length == nullptr) {
+      literal_length = llvm::dyn_cast<llvm::ConstantInt>(a.word1);
+    }
+    int64_t length =
+        literal_length != nullptr ? literal_length->getSExtValue() : -1;
+    if (length < 0 || length > 16) {
+      llvm::Value* order = builder_.CreateCall(
+          string_compare_,
+          {Pointer(a.word0), a.word1, Pointer(b.word0), b.word1});
+      return builder_.CreateICmpEQ(order, Word(0));
+    }
+    if (length == 0) return builder_.getTrue();
+
+    // The widest power of two up to the length, loaded at the start and at
+    // the end: two loads cover every length from it to twice it.
+    int64_t width = 1;
+    while (width * 2 <= length) width *= 2;
+    width = std::min<int64_t>(width, 8);
+    auto* piece = builder_.getIntNTy(static_cast<unsigned>(width * 8));
+    llvm::Value* same = builder_.getTrue();
+    for (int64_t offset : {int64_t{0}, length - width}) {
+      llvm::Value* left = LoadPiece(a.word0, offset, piece);
+      llvm::Value* right = LoadPiece(b.word0, offset, piece);
+      same = builder_.CreateAnd(same, builder_.CreateICmpEQ(left, right));
+      if (length == width) break;
+    }
+    return same;
+  }
+
+  llvm::Value* LoadPiece(llvm::Value* address, int64_t offset,
+                         llvm::Type* piece) {
+    llvm::Value* at = builder_.CreateConstGEP1_64(
+        builder_.getInt8Ty(), Pointer(address), static_cast<uint64_t>(offset));
+    return builder_.CreateAlignedLoad(piece, at, llvm::Align(1));
+  }
+
+  llvm::Value* Pointer(llvm::Value* word) {
+    return builder_.CreateIntToPtr(word, builder_.getPtrTy());
+  }
+
   // A comparison as an i1.
   llvm::Value* Compare(const ir::Inst& inst, Words a, Words b) {
     llvm::CmpInst::Predicate predicate = SignedPredicate(inst.op);
 
+    if (inst.operand_type == Type::String && inst.op == Op::Eq) {
+      return StringEquals(a, b, "streq");
+    }
+    if (inst.operand_type == Type::String && inst.op == Op::Ne) {
+      return builder_.CreateNot(StringEquals(a, b, "streq"));
+    }
     if (inst.operand_type == Type::String) {
       llvm::Value* order = builder_.CreateCall(
           string_compare_,
@@ -373,6 +571,10 @@ class ProgramLowering {
 
 std::string FunctionSymbol(size_t index) {
   return "pc_fn" + std::to_string(index);
+}
+
+std::string SegmentSetSymbol(size_t index) {
+  return "pc_segments" + std::to_string(index);
 }
 
 std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,

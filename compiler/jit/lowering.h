@@ -1,4 +1,5 @@
-// IR to LLVM IR: one LLVM function per expression function.
+// IR to LLVM IR: one LLVM function per expression function, and one per
+// set of segments the runtime recomputes together.
 //
 // Internal to the JIT folder (it exposes LLVM types). Every `ir::Op` is
 // lowered to the instructions that compute exactly what
@@ -26,7 +27,8 @@ inline constexpr char kDistanceKmSymbol[] = "parcours_distance_km";
 inline constexpr char kSpeedKmhSymbol[] = "parcours_speed_kmh";
 
 // The one symbol a compiled program exports: a constant array of pointers
-// whose entry `N` is the code of `Program::functions[N]`.
+// whose entry `N` is the code of `Program::functions[N]`, followed by one
+// entry per set of `ir::GroupSegments(program)`, in order.
 inline constexpr char kFunctionTableSymbol[] = "pc_functions";
 
 // The name of `Program::functions[index]` in the module: "pc_fn<index>",
@@ -34,10 +36,16 @@ inline constexpr char kFunctionTableSymbol[] = "pc_functions";
 // functions have internal linkage, so the linker resolves only the table.
 std::string FunctionSymbol(size_t index);
 
-// Builds the module of every function of `program`, which must have passed
-// `ir::Verify`, and of the table of their addresses. The module's
-// identifier, source file name, symbol names and instruction order depend
-// only on `program`, `layout` and `triple`, so its text is the same on
+// The name of the function of set `index` of `ir::GroupSegments`:
+// "pc_segments<index>", of type `void (ptr profile, ptr event, ptr locals,
+// i64 now, ptr members)`; it writes 0 or 1 to `members[k]` for the set's
+// k-th segment, as `ir::Evaluator::EvaluateSegments` does.
+std::string SegmentSetSymbol(size_t index);
+
+// Builds the module of every function and segment set of `program`, which
+// must have passed `ir::Verify`, and of the table of their addresses. The
+// module's identifier, source file name, symbol names and instruction order
+// depend only on `program`, `layout` and `triple`, so its text is the same on
 // every call. The caller runs `llvm::verifyModule`.
 std::unique_ptr<llvm::Module> LowerProgram(const ir::Program& program,
                                            llvm::LLVMContext& context,

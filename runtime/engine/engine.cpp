@@ -72,9 +72,7 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
   PARCOURS_CHECK(program.aggregates_by_event.size() == program.events.size() &&
                      program.segments_by_event.size() == program.events.size(),
                  "AnalyzeDependencies has not run on the program");
-  for (size_t s = 0; s < program.segments.size(); ++s) {
-    all_segments_.push_back(static_cast<int32_t>(s));
-  }
+  segment_sets_ = ir::GroupSegments(program);
   // Windows move with time even when only a journey's condition reads
   // them, and the re-check keeps their slots exact.
   tracks_time_ = !program.time_dependent_segments.empty();
@@ -171,7 +169,7 @@ void Engine::AdvanceClock(int64_t time) {
 
 void Engine::Recheck(store::Profile& profile) {
   store::RefreshWindows(program_, profile, Now());
-  RecomputeSegments(profile, program_.time_dependent_segments);
+  RecomputeSegmentSet(profile, segment_sets_.time_dependent);
   state_.MarkRecordDirty(profile);
   ScheduleNextChange(profile);
   TriggerSegmentJourneys(profile);
@@ -239,11 +237,11 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   store::Profile& profile = state_.FindOrCreateProfile(event.user_id);
   // A new profile starts with every segment computed from its defaults;
   // afterwards an event recomputes only the segments it can change.
-  if (is_new) RecomputeSegments(profile, all_segments_);
+  if (is_new) RecomputeSegmentSet(profile, segment_sets_.all);
   // Consent first: a message the same line leads to is judged by it.
   if (!event.consent.empty()) {
     policy::RecordConsent(program_, state_, profile, event, Now());
-    RecomputeSegments(profile, all_segments_);
+    RecomputeSegmentSet(profile, segment_sets_.all);
   }
   if (event.kind == ingest::EventKind::Identify) {
     ApplyIdentify(profile, event);
@@ -302,7 +300,7 @@ void Engine::ApplyIdentify(store::Profile& profile,
   }
 
   // Segments read attributes too, so a changed trait can change them.
-  RecomputeSegments(profile, program_.segments_on_identify);
+  RecomputeSegmentSet(profile, segment_sets_.on_identify);
   state_.MarkRecordDirty(profile);
   ExitOnConditions(profile, -1);
   TriggerSegmentJourneys(profile);
@@ -322,7 +320,7 @@ void Engine::ApplyTrack(store::Profile& profile,
                        event.record, Now())) {
     store::RefreshWindows(program_, profile, Now());
   }
-  RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
+  RecomputeSegmentSet(profile, segment_sets_.by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
 
   // Goals, then exits, before triggers: an event that ends a journey and
@@ -425,11 +423,33 @@ void Engine::RecomputeSegments(store::Profile& profile,
     const ir::Segment& segment = program_.segments[index];
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
     int64_t member = evaluator_.Call(segment.predicate, frame) != 0 ? 1 : 0;
-    if (member != profile.record.Get(segment.offset)) {
-      flips_.push_back({index, member == 1});
-    }
-    profile.record.Set(segment.offset, member);
+    SetMembership(profile, index, member);
   }
+}
+
+void Engine::RecomputeSegmentSet(store::Profile& profile, int32_t set) {
+  const std::vector<int32_t>& which = segment_sets_.sets[set];
+  if (which.empty()) return;
+
+  // Every member is computed before any is written. No predicate reads a
+  // segment's word (the checker refuses a segment inside another), so this
+  // gives what evaluating and writing them one by one would.
+  members_.resize(which.size());
+  ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+  evaluator_.EvaluateSegments(set, frame, members_.data());
+
+  for (size_t k = 0; k < which.size(); ++k) {
+    SetMembership(profile, which[k], members_[k]);
+  }
+}
+
+void Engine::SetMembership(store::Profile& profile, int32_t index,
+                           int64_t member) {
+  const ir::Segment& segment = program_.segments[index];
+  if (member != profile.record.Get(segment.offset)) {
+    flips_.push_back({index, member == 1});
+  }
+  profile.record.Set(segment.offset, member);
 }
 
 void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {

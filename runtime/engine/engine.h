@@ -14,6 +14,7 @@
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
+#include "compiler/ir/segment_sets.h"
 #include "runtime/ingest/decoder.h"
 #include "runtime/policy/unsubscribe.h"
 #include "runtime/store/state.h"
@@ -93,7 +94,12 @@ class Engine {
   // segments): only those the change at hand can affect.
   void RecomputeSegments(store::Profile& profile,
                          const std::vector<int32_t>& which);
-  std::vector<int32_t> all_segments_;
+  // The same for set `set` of `segment_sets_`, in one evaluator call.
+  void RecomputeSegmentSet(store::Profile& profile, int32_t set);
+  // Writes segment `index`'s new membership, noting a flip.
+  void SetMembership(store::Profile& profile, int32_t index, int64_t member);
+  ir::SegmentSets segment_sets_;
+  std::vector<int64_t> members_;  // scratch for RecomputeSegmentSet
 
   // Starts the journeys of the segments the last recomputation flipped.
   void TriggerSegmentJourneys(store::Profile& profile);

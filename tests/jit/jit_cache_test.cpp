@@ -240,6 +240,15 @@ std::vector<std::pair<std::string, ir::Program>> OneChangeEach() {
       [](ir::Program& p) { std::swap(p.functions[0], p.functions[1]); });
   add("a function dropped", [](ir::Program& p) { p.functions.pop_back(); });
   add("the module name", [](ir::Program& p) { p.module = "other"; });
+  // The module holds a function per set of segments (segment_sets.h).
+  add("a segment added", [](ir::Program& p) {
+    p.segments.push_back({"s", 2, 0, {}});
+  });
+  add("segments grouped differently", [](ir::Program& p) {
+    p.segments.push_back({"s", 2, 0, {}});
+    p.segments.push_back({"t", 2, 1, {}});
+    p.segments_on_identify = {1};
+  });
   return changed;
 }
 
@@ -259,10 +268,18 @@ TEST_CASE("jit cache: every part of the IR the code depends on is in the key",
   }
 
   // What the module does not contain does not matter: function names,
-  // segments, journeys.
+  // segment names and words, journeys.
   ir::Program renamed = CachedProgram();
   renamed.functions[0].name = "another name";
-  renamed.segments.push_back({"s", 0, 0, {}});
+  ir::Program with_segment = CachedProgram();
+  with_segment.segments.push_back({"s", 2, 0, {}});
+  jit::JitReport segment_base;
+  Compile(with_segment, folder.Path(), &segment_base);
+  with_segment.segments[0] = {"renamed", 2, 3, {}};
+  jit::JitReport segment_same;
+  Compile(with_segment, folder.Path(), &segment_same);
+  CHECK(segment_same.cache_hit);
+  CHECK(segment_same.cache_file == segment_base.cache_file);
   jit::JitReport same;
   Compile(renamed, folder.Path(), &same);
   CHECK(same.cache_hit);

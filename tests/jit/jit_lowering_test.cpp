@@ -24,7 +24,8 @@ constexpr Op kComparisons[] = {Op::Eq, Op::Ne, Op::Lt, Op::Le, Op::Gt, Op::Ge};
 
 // One function per type with every arithmetic op and comparison on two
 // loaded values of it (the lowering dispatches on the types alone, so
-// operands of an unusual type are fine), and one with every other op.
+// operands of an unusual type are fine), one with every other op, and
+// segments over them.
 ir::Program EveryPath() {
   ir::Program program = EmptyProgram();
   program.module = "every_path";
@@ -52,6 +53,12 @@ ir::Program EveryPath() {
   f.Unary(Op::IntToDecimal, Type::Decimal, f.Const(Type::Int, 3));
   f.Binary(Op::Guard, Type::Bool, present, f.Unary(Op::Not, Type::Bool, yes));
   f.Finish();
+
+  // Two segments over Bool functions, which identify and time change
+  // differently: a set of both, a set of one, and an empty set.
+  program.segments.push_back({"first", 0, 0, {}});
+  program.segments.push_back({"last", 7, 1, {}});
+  program.segments_on_identify = {1};
   return program;
 }
 

@@ -376,6 +376,140 @@ TEST_CASE("jit: strings compare bytes as unsigned, then lengths",
   t.Run();
 }
 
+// String `==` against a literal is inlined as a length test and at most
+// two loads per side; every length up to past the inlined ones, with
+// strings that differ at the first, a middle or the last byte.
+TEST_CASE("jit: a loaded string equals a literal only byte for byte",
+          "[jit][ops]") {
+  ir::Program program = EmptyProgram();
+  struct Case {
+    int32_t function;
+    std::string stored;
+    int64_t expected;
+  };
+  std::vector<Case> cases;
+  for (size_t length = 0; length <= 18; ++length) {
+    std::string literal;
+    for (size_t i = 0; i < length; ++i) literal += static_cast<char>('a' + i);
+    std::vector<std::string> stored = {literal, literal + "x"};
+    if (length > 0) stored.push_back(literal.substr(0, length - 1));
+    for (size_t at : {size_t{0}, length / 2, length - 1}) {
+      if (at >= length) continue;
+      std::string changed = literal;
+      changed[at] = static_cast<char>(changed[at] ^ 0x80);
+      stored.push_back(changed);
+    }
+    for (Op op : {Op::Eq, Op::Ne}) {
+      for (bool literal_first : {false, true}) {
+        FunctionBuilder f(program);
+        int32_t loaded = f.Load(Type::String, Base::Event, 0);
+        int32_t text = f.String(literal);
+        if (literal_first) std::swap(loaded, text);
+        f.Compare(op, Type::String, loaded, text);
+        int32_t function = f.Finish();
+        for (const std::string& value : stored) {
+          bool equal = value == literal;
+          cases.push_back({function, value, (op == Op::Eq) == equal ? 1 : 0});
+        }
+      }
+    }
+  }
+
+  Engines engines(program);
+  for (const Case& c : cases) {
+    // A copy of its own, so that a load past its end would read no other
+    // case's bytes.
+    std::string bytes = c.stored;
+    std::vector<int64_t> event = {reinterpret_cast<int64_t>(bytes.data()),
+                                  static_cast<int64_t>(bytes.size())};
+    ir::Frame frame;
+    frame.event = event.data();
+    INFO("function " << c.function << " on \"" << c.stored << "\"");
+    CHECK(engines.Run(c.function, frame) == c.expected);
+  }
+}
+
+// Decimal products and quotients by a literal fold in LLVM (`x * 0.02` to
+// `x / 50`) on the path where the scaled value fits in 64 bits; on either
+// side of that limit both engines must give the helper's result.
+TEST_CASE("jit: decimal products and quotients by literals", "[jit][ops]") {
+  const std::vector<int64_t> literals = {20'000, 3 * kScale, -500'000, 1,   -1,
+                                         7,      0,          kMin,     kMax};
+  ir::Program program = EmptyProgram();
+  std::vector<std::pair<Op, int64_t>> functions;
+  for (int64_t literal : literals) {
+    for (Op op : {Op::Mul, Op::Div}) {
+      FunctionBuilder f(program);
+      f.Binary(op, Type::Decimal, f.Load(Type::Decimal, Base::Event, 0),
+               f.Const(Type::Decimal, literal));
+      f.Finish();
+      functions.push_back({op, literal});
+    }
+  }
+
+  std::vector<int64_t> values = {0,    1,    -1,       kScale,  -7 * kScale,
+                                 kMin, kMax, kMin + 1, kMax - 1};
+  for (int64_t limit :
+       {kMax / kScale, kMax / 20'000, kMax / (3 * kScale), kMax / 7}) {
+    for (int64_t near : {limit - 1, limit, limit + 1}) {
+      values.push_back(near);
+      values.push_back(-near);
+    }
+  }
+
+  Engines engines(program);
+  for (size_t fn = 0; fn < functions.size(); ++fn) {
+    auto [op, literal] = functions[fn];
+    for (int64_t value : values) {
+      std::vector<int64_t> event = {value};
+      ir::Frame frame;
+      frame.event = event.data();
+      int64_t expected = op == Op::Mul ? parcours_decimal_mul(value, literal)
+                                       : parcours_decimal_div(value, literal);
+      INFO(ir::OpName(op) << " " << value << " by " << literal);
+      CHECK(engines.Run(static_cast<int32_t>(fn), frame) == expected);
+    }
+  }
+}
+
+// A decimal or money divided by an int made a decimal (`sum / count`):
+// on either side of the count whose scaled value fits in 64 bits, and at
+// 0 and -1, both engines give the helper's result.
+TEST_CASE("jit: division by an int made a decimal", "[jit][ops]") {
+  ir::Program program = EmptyProgram();
+  for (Type type : {Type::Decimal, Type::Money}) {
+    FunctionBuilder f(program);
+    int32_t count = f.Unary(Op::IntToDecimal, Type::Decimal,
+                            f.Load(Type::Int, Base::Event, 2));
+    int32_t quotient =
+        f.Binary(Op::Div, type, f.Load(type, Base::Event, 0), count);
+    // A money result is observed through its amount compared with the
+    // expected one, at word 3 of the record.
+    int32_t expected = f.Load(type, Base::Event, 3);
+    f.Compare(Op::Eq, type, quotient, expected);
+    f.Finish();
+  }
+
+  const int64_t limit = kMax / kScale;
+  const std::vector<int64_t> counts = {
+      0, 1, -1, 2, -3, 7, limit, limit + 1, -limit, -limit - 1, kMin, kMax};
+  const std::vector<int64_t> amounts = {
+      0, 1, -1, 75 * kScale, -7 * kScale, kMin, kMin + 1, kMax};
+  Engines engines(program);
+  for (int64_t count : counts) {
+    for (int64_t amount : amounts) {
+      int64_t want = parcours_decimal_div(amount, ir::WrapMul(count, kScale));
+      // amount, its currency, the count, the expected value and currency.
+      std::vector<int64_t> event = {amount, kEur, count, want, kEur};
+      ir::Frame frame;
+      frame.event = event.data();
+      INFO(amount << " / " << count);
+      CHECK(engines.Run(0, frame) == 1);
+      CHECK(engines.Run(1, frame) == 1);
+    }
+  }
+}
+
 TEST_CASE("jit: boolean ops and guards", "[jit][ops]") {
   CaseTable t;
   for (int64_t a : {0, 1}) {
