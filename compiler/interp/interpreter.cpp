@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::interp {
@@ -84,6 +85,18 @@ class Interpreter final : public ir::Evaluator {
       case Op::IntToDecimal:
         return {ir::WrapMul(reg(inst.a).word0, ir::kDecimalScale)};
       case Op::WholeUnits: return {ir::FloorDiv(reg(inst.a).word0, inst.imm)};
+      case Op::LocalDay: {
+        Value zone = reg(inst.b);
+        return {parcours_local_day(reg(inst.a).word0,
+                                   reinterpret_cast<const char*>(zone.word0),
+                                   zone.word1)};
+      }
+      case Op::DayStart: {
+        Value zone = reg(inst.b);
+        return {parcours_day_start(reg(inst.a).word0,
+                                   reinterpret_cast<const char*>(zone.word0),
+                                   zone.word1)};
+      }
     }
     return {};
   }

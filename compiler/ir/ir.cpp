@@ -66,6 +66,8 @@ const char* OpName(Op op) {
     case Op::IntToDecimal: return "int_to_decimal";
     case Op::Guard: return "guard";
     case Op::WholeUnits: return "whole_units";
+    case Op::LocalDay: return "local_day";
+    case Op::DayStart: return "day_start";
   }
   return "?";
 }
@@ -269,7 +271,8 @@ bool IsComparison(Op op) {
 
 bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
-         op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard;
+         op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
+         op == Op::LocalDay || op == Op::DayStart;
 }
 
 bool HasOneOperand(Op op) {
@@ -307,6 +310,16 @@ std::string VerifyFunction(const Program& program, const Function& function) {
         (inst.imm < 1 || inst.type != Type::Int ||
          function.body[inst.a].type != Type::Duration)) {
       return where + "whole_units takes a duration and a unit of 1s or more";
+    }
+    if (inst.op == Op::LocalDay || inst.op == Op::DayStart) {
+      bool day = inst.op == Op::LocalDay;
+      Type from = day ? Type::Time : Type::Int;
+      Type to = day ? Type::Int : Type::Time;
+      if (inst.type != to || function.body[inst.a].type != from ||
+          function.body[inst.b].type != Type::String) {
+        return where + OpName(inst.op) + " takes a " + TypeName(from) +
+               " and a zone (string) and defines a " + TypeName(to);
+      }
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -423,7 +436,18 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
            function < static_cast<int32_t>(program.functions.size());
   };
 
-  if (journey.trigger_kind == TriggerKind::Schedule) {
+  bool dated = journey.trigger_kind == TriggerKind::Date;
+  if (dated) {
+    bool valid_present = journey.trigger_date_present == -1 ||
+                         valid_function(journey.trigger_date_present);
+    bool valid = valid_function(journey.trigger_date) && valid_present &&
+                 program.functions[journey.trigger_date].result == Type::Int;
+    if (!valid) {
+      return "journey `" + journey.name +
+             "` triggers on a date with no valid date function";
+    }
+  }
+  if (journey.trigger_kind == TriggerKind::Schedule || dated) {
     bool valid = journey.trigger_event == -1 && journey.locals_event == -1 &&
                  journey.schedule_weekday >= -1 &&
                  journey.schedule_weekday <= 6 && journey.schedule_clock >= 0 &&
@@ -440,7 +464,7 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
       journey.trigger_event >= 0 && journey.trigger_event < events;
   bool known_segment =
       journey.trigger_segment >= 0 && journey.trigger_segment < segments;
-  bool scheduled = journey.trigger_kind == TriggerKind::Schedule;
+  bool scheduled = journey.trigger_kind == TriggerKind::Schedule || dated;
   if (!scheduled && (by_event ? !known_event : !known_segment)) {
     return "journey `" + journey.name + "` triggers on an unknown " +
            (by_event ? "event" : "segment");
@@ -559,6 +583,7 @@ void DumpField(std::ostringstream& out, const Field& field) {
     out << " enum";
     for (const std::string& value : field.enum_values) out << " " << value;
   }
+  if (field.date) out << " date";
   if (!field.default_string.empty()) {
     out << " default " << Quoted(field.default_string);
   }
@@ -610,6 +635,7 @@ void DumpValue(std::ostringstream& out, const StepValue& value) {
       break;
     case ValueSource::Absent: out << "none"; break;
   }
+  if (value.date) out << " date";
   out << "]";
 }
 
@@ -741,6 +767,13 @@ std::string Dump(const Program& program) {
                     ? std::string("every day")
                     : "weekday " + std::to_string(journey.schedule_weekday))
             << " " << journey.schedule_clock << "s after local midnight";
+        break;
+      case TriggerKind::Date:
+        out << " on date fn" << journey.trigger_date;
+        if (journey.trigger_date_present >= 0) {
+          out << " present fn" << journey.trigger_date_present;
+        }
+        out << " " << journey.schedule_clock << "s after local midnight";
         break;
     }
     if (journey.trigger_filter >= 0)

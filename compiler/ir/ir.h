@@ -27,6 +27,7 @@ namespace parcours::ir {
 //   Duration  seconds
 //   Time      seconds since the Unix epoch, UTC
 //   String    word 0: pointer to the bytes; word 1: length in bytes
+// A `date` is an Int: days since 1970-01-01 (compiler/ir/dates.h).
 enum class Type : uint8_t { Bool, Int, Decimal, Money, Duration, Time, String };
 
 inline constexpr int64_t kDecimalScale = 1'000'000;
@@ -89,6 +90,10 @@ enum class Op : uint8_t {
                  // that comparisons with absent values yield false
   WholeUnits,    // a: Duration, imm: unit in seconds (>= 1) -> Int, the
                  // whole units in `a` rounded down (`days_since`)
+  LocalDay,      // a: Time, b: String zone -> Int, the date (days since
+                 // 1970-01-01) on that zone's wall clock (dates.h)
+  DayStart,      // a: Int date, b: String zone -> Time, the first instant
+                 // of that local day
 };
 
 const char* OpName(Op op);
@@ -129,6 +134,9 @@ struct Field {
   // A `channel` value, held as a String: the decoder accepts only the
   // channel names (ir::ConsentChannels()).
   bool channel = false;
+  // A `date`, held as an Int (days since 1970-01-01): read and written as
+  // "YYYY-MM-DD".
+  bool date = false;
 };
 
 struct EventType {
@@ -228,6 +236,8 @@ struct StepValue {
   // For an enum value, its enum's value names by index, so that payloads
   // carry the name (as stored values do), not the index.
   std::vector<std::string> enum_values;
+  // A date (an Int), written as "YYYY-MM-DD".
+  bool date = false;
 };
 
 // One arm of a `split`: its share in kDecimalScale units of one percent,
@@ -275,8 +285,9 @@ struct Step {
 // What starts a journey: an event, or a profile entering or leaving a
 // segment.
 // `Schedule`: `every monday 10:00 local` or `every day 09:00 local`, on
-// each profile's own clock.
-enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule };
+// each profile's own clock. `Date`: `on date profile.birthday at 09:00
+// local`, every year on the date's month and day.
+enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule, Date };
 
 // `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
 struct ConditionalExit {
@@ -304,7 +315,11 @@ struct Journey {
   // Schedule: the weekday (0 Monday to 6 Sunday; -1 for every day) and
   // the local time, in seconds after midnight.
   int32_t schedule_weekday = -1;
-  int64_t schedule_clock = 0;
+  int64_t schedule_clock = 0;  // Schedule and Date
+  // Date: a function of the profile giving the date (an Int, days since
+  // 1970-01-01), and one giving whether it is present (-1: always).
+  int32_t trigger_date = -1;
+  int32_t trigger_date_present = -1;
   int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none

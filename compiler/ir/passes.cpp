@@ -32,7 +32,9 @@ int OperandCount(Op op) {
     case Op::Ge:
     case Op::And:
     case Op::Or:
-    case Op::Guard: return 2;
+    case Op::Guard:
+    case Op::LocalDay:
+    case Op::DayStart: return 2;
   }
   return 0;
 }
@@ -87,6 +89,9 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::Not: return Words{x.word0 ^ 1};
     case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
     case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
+    // The zone is a string, which is never a `const`: these never fold.
+    case Op::LocalDay:
+    case Op::DayStart:
     case Op::Const:
     case Op::ConstString:
     case Op::Load:

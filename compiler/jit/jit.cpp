@@ -22,6 +22,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 #include "compiler/jit/lowering.h"
 #include "compiler/jit/object_cache.h"
@@ -217,6 +218,10 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_decimal_div), flags};
   helpers[(*lljit)->mangleAndIntern(kStringCompareSymbol)] = {
       address(&parcours_string_compare), flags};
+  helpers[(*lljit)->mangleAndIntern(kLocalDaySymbol)] = {
+      address(&parcours_local_day), flags};
+  helpers[(*lljit)->mangleAndIntern(kDayStartSymbol)] = {
+      address(&parcours_day_start), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();
   if (llvm::Error error =
           main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

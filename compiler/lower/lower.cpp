@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/ir/crossings.h"
+#include "compiler/ir/dates.h"
 
 namespace parcours::lower {
 namespace {
@@ -20,7 +21,8 @@ ir::Type IrType(TypeKind kind) {
   switch (kind) {
     case TypeKind::Bool: return ir::Type::Bool;
     case TypeKind::Int:
-    case TypeKind::Enum: return ir::Type::Int;
+    case TypeKind::Enum:
+    case TypeKind::Date: return ir::Type::Int;  // days since 1970-01-01
     case TypeKind::Decimal: return ir::Type::Decimal;
     case TypeKind::Money: return ir::Type::Money;
     case TypeKind::Duration: return ir::Type::Duration;
@@ -52,6 +54,7 @@ ir::Field LayOut(const sema::CheckedProgram& program,
   *words += ir::WordCount(laid.type);
   if (laid.optional) laid.presence_offset = (*words)++;
   laid.channel = field.type.kind == TypeKind::Channel;
+  laid.date = field.type.kind == TypeKind::Date;
   return laid;
 }
 
@@ -222,6 +225,12 @@ class Lowerer {
       lowered.schedule_weekday =
           day == days.end() ? -1 : static_cast<int32_t>(day - days.begin());
       lowered.schedule_clock = trigger.clock;
+    } else if (trigger.kind == syntax::Trigger::Kind::Date) {
+      lowered.trigger_kind = ir::TriggerKind::Date;
+      lowered.trigger_event = -1;
+      lowered.locals_event = -1;
+      lowered.schedule_clock = trigger.clock;
+      LowerTriggerDate(journey.name, *trigger.expr, lowered);
     } else if (trigger.kind != syntax::Trigger::Kind::Event) {
       lowered.trigger_kind = trigger.kind == syntax::Trigger::Kind::Entered
                                  ? ir::TriggerKind::Entered
@@ -254,6 +263,49 @@ class Lowerer {
     lowered.entry = LowerSteps(journey.decl->steps, -1);
     journey_ = nullptr;
     return lowered;
+  }
+
+  // `on date EXPR`: a function giving the date, read in the recipient's
+  // zone when EXPR is a time, and one giving whether EXPR is there.
+  void LowerTriggerDate(const std::string& journey, const Expr& expr,
+                        ir::Journey& lowered) {
+    ir::Function function;
+    function.name = "journey." + journey + ".date";
+    body_ = &function.body;
+    int32_t value = LowerExpr(expr);
+    if (checked_.Info(expr).type.kind == TypeKind::Time) {
+      EmitOp(ir::Op::LocalDay, ir::Type::Int, value, EmitZone());
+    }
+    body_ = nullptr;
+    function.result = function.body.back().type;
+    program_.functions.push_back(std::move(function));
+    lowered.trigger_date = static_cast<int32_t>(program_.functions.size() - 1);
+
+    if (!checked_.Info(expr).type.optional) return;
+    ir::Function present;
+    present.name = "journey." + journey + ".date.present";
+    body_ = &present.body;
+    EmitPresence(expr);
+    body_ = nullptr;
+    present.result = ir::Type::Bool;
+    program_.functions.push_back(std::move(present));
+    lowered.trigger_date_present =
+        static_cast<int32_t>(program_.functions.size() - 1);
+  }
+
+  // The recipient's zone, as a string: the profile's `tz` attribute, or
+  // "" (UTC) when the program has none.
+  int32_t EmitZone() {
+    if (program_.timezone_attribute < 0) {
+      ir::Inst empty{ir::Op::ConstString, ir::Type::String, ir::Type::String};
+      empty.imm = InternString("");
+      return Emit(empty);
+    }
+    const ir::Field& zone = program_.profile[program_.timezone_attribute];
+    ir::Inst load{ir::Op::Load, ir::Type::String, ir::Type::String};
+    load.base = ir::Base::Profile;
+    load.imm = zone.offset;
+    return Emit(load);
   }
 
   int32_t EventIndex(const std::string& name) const {
@@ -433,6 +485,7 @@ class Lowerer {
     if (info.type.kind == TypeKind::Enum && info.type.id >= 0) {
       value.enum_values = checked_.enums[info.type.id].values;
     }
+    value.date = info.type.kind == TypeKind::Date;
     bool stored =
         info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
         info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||
@@ -441,6 +494,10 @@ class Lowerer {
         info.type.kind == TypeKind::None || IrType(info.type.kind) == type;
     if (expr.kind == ExprKind::None) {
       value.source = ir::ValueSource::Absent;
+    } else if (value.date && expr.kind == ExprKind::String) {
+      // Sema lets through only text that is a date.
+      value.source = ir::ValueSource::Constant;
+      value.imm = ir::ParseDate(expr.text).value_or(0);
     } else if (stored && same_type) {
       Location location = Locate(info);
       value.source = ir::ValueSource::Load;
@@ -889,8 +946,16 @@ class Lowerer {
     int64_t unit = expr.text == "days_since"    ? 86400
                    : expr.text == "hours_since" ? 3600
                                                 : 60;
-    int32_t since = LowerExpr(*expr.arguments[0].value);
+    const Expr& argument = *expr.arguments[0].value;
+    int32_t since = LowerExpr(argument);
     ir::Inst now{ir::Op::Now, ir::Type::Time, ir::Type::Time};
+    // Of a date: today's date in the recipient's zone minus it, so the
+    // count goes up at each local midnight, however long the day.
+    if (checked_.Info(argument).type.kind == TypeKind::Date) {
+      int32_t today =
+          EmitOp(ir::Op::LocalDay, ir::Type::Int, Emit(now), EmitZone());
+      return EmitOp(ir::Op::Sub, ir::Type::Int, today, since);
+    }
     int32_t elapsed = EmitOp(ir::Op::Sub, ir::Type::Duration, Emit(now), since);
     ir::Inst whole{ir::Op::WholeUnits, ir::Type::Int, ir::Type::Int};
     whole.a = elapsed;

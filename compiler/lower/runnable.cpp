@@ -61,7 +61,8 @@ class RunnabilityCheck {
                                          TypeKind::Decimal,  TypeKind::Money,
                                          TypeKind::Duration, TypeKind::Time,
                                          TypeKind::String,   TypeKind::Tz,
-                                         TypeKind::Enum,     TypeKind::Channel};
+                                         TypeKind::Enum,     TypeKind::Channel,
+                                         TypeKind::Date};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -113,8 +114,8 @@ class RunnabilityCheck {
   }
 
   // `days_since`, `hours_since` and `minutes_since` of a time or of
-  // `last(E)`; dates would need the recipient's zone to know when a day
-  // starts.
+  // `last(E)`, and `days_since` of a date (counted in local days); hours
+  // of a date would need to say which hour of it counts.
   void CheckSince(const Expr& expr) {
     bool since = expr.text == "days_since" || expr.text == "hours_since" ||
                  expr.text == "minutes_since";
@@ -122,8 +123,9 @@ class RunnabilityCheck {
       return Report(expr.span, "`balance` and `distance_km` calls");
     }
     const Expr& argument = *expr.arguments[0].value;
-    if (program_.Info(argument).type.kind == TypeKind::Date) {
-      return Report(argument.span, "dates");
+    bool date = program_.Info(argument).type.kind == TypeKind::Date;
+    if (date && expr.text != "days_since") {
+      return Report(expr.span, "`hours_since` and `minutes_since` of a date");
     }
     CheckExpr(argument);
   }
@@ -192,11 +194,15 @@ class RunnabilityCheck {
       bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
                   trigger.kind == syntax::Trigger::Kind::Entered ||
                   trigger.kind == syntax::Trigger::Kind::Left ||
-                  trigger.kind == syntax::Trigger::Kind::Schedule;
+                  trigger.kind == syntax::Trigger::Kind::Schedule ||
+                  trigger.kind == syntax::Trigger::Kind::Date;
       if (!runs) {
         Report(trigger.span,
                "triggers other than `on EVENT`, `on entered(...)`, `on "
-               "left(...)` and `every ...`");
+               "left(...)`, `on date ...` and `every ...`");
+      }
+      if (trigger.kind == syntax::Trigger::Kind::Date) {
+        CheckExpr(*trigger.expr);
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }

@@ -94,7 +94,8 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       case ir::TriggerKind::Left:
         left_by_[journey.trigger_segment].push_back(index);
         break;
-      case ir::TriggerKind::Schedule: scheduled_.push_back(index); break;
+      case ir::TriggerKind::Schedule:
+      case ir::TriggerKind::Date: scheduled_.push_back(index); break;
     }
     for (int32_t event_type : journey.exit_events) {
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
@@ -135,7 +136,11 @@ void Engine::AdvanceClock(int64_t time) {
 
     if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
       state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
+      // What a re-check starts (a schedule, a date) while no process ran
+      // is late, as a timer is.
+      firing_late_ = late_before_ && *recheck < *late_before_;
       Recheck(state_.PopFirstRecheck());
+      firing_late_ = false;
       continue;
     }
     if (!due || due->wake_at > target) break;
@@ -182,6 +187,9 @@ void Engine::Recheck(store::Profile& profile) {
 int64_t Engine::NextScheduled(const store::Profile& profile, int32_t journey,
                               int64_t time) const {
   const ir::Journey& definition = program_.journeys[journey];
+  if (definition.trigger_kind == ir::TriggerKind::Date) {
+    return NextDateTrigger(profile, definition, time);
+  }
   if (definition.schedule_weekday < 0) {
     return NextLocalTime(time, definition.schedule_clock, TimeZone(profile));
   }
@@ -218,7 +226,7 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
   // The next time a schedule starts a journey for this profile.
   for (int32_t journey : scheduled_) {
     int64_t instant = NextScheduled(profile, journey, Now() + 1);
-    if (!next || instant < *next) next = instant;
+    if (instant != kNever && (!next || instant < *next)) next = instant;
   }
   state_.ScheduleRecheck(profile, next);
 }

@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "compiler/ir/dates.h"
 #include "runtime/common/check.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
@@ -252,6 +253,10 @@ nlohmann::ordered_json Engine::Payload(const store::Profile& profile,
       int64_t index = scratch.Get(0);
       bool named = !value.enum_values.empty() && index >= 0 &&
                    index < static_cast<int64_t>(value.enum_values.size());
+      if (value.date) {
+        payload[value.name] = ir::FormatDate(index);
+        continue;
+      }
       payload[value.name] =
           named ? nlohmann::ordered_json(value.enum_values[index])
                 : store::EncodeSlot(scratch, value.type, 0);

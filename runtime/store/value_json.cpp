@@ -1,5 +1,6 @@
 #include "runtime/store/value_json.h"
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/time_text.h"
@@ -72,6 +73,7 @@ OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
     return nullptr;
   }
   int64_t index = record.Get(field.offset);
+  if (field.date) return ir::FormatDate(index);
   if (!field.enum_values.empty() && index >= 0 &&
       static_cast<size_t>(index) < field.enum_values.size()) {
     return field.enum_values[index];
@@ -97,7 +99,7 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
     return "";
   }
   std::string problem;
-  if (field.enum_values.empty()) {
+  if (field.enum_values.empty() && !field.date) {
     problem = DecodeSlot(value, field.type, field.offset, record);
   } else {
     ingest::TypedValue typed;
