@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::ir {
@@ -67,6 +68,15 @@ std::optional<Words> Evaluate(const Program& program,
     return Words{CompareStrings(inst.op, program.strings[a.imm],
                                 program.strings[b.imm])};
   }
+  // The zone operations read their zone by its name's bytes too.
+  if (inst.op == Op::LocalDay || inst.op == Op::DayStart) {
+    if (a.op != Op::Const || b.op != Op::ConstString) return std::nullopt;
+    const std::string& zone = program.strings[b.imm];
+    auto length = static_cast<int64_t>(zone.size());
+    return Words{inst.op == Op::LocalDay
+                     ? parcours_local_day(a.imm, zone.data(), length)
+                     : parcours_day_start(a.imm, zone.data(), length)};
+  }
   if (a.op != Op::Const || b.op != Op::Const) return std::nullopt;
 
   Words x{a.imm, a.imm2};
@@ -89,7 +99,6 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::Not: return Words{x.word0 ^ 1};
     case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
     case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
-    // The zone is a string, which is never a `const`: these never fold.
     case Op::LocalDay:
     case Op::DayStart:
     case Op::Const:

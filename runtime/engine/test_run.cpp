@@ -184,15 +184,20 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
   }
 
-  // Play every journey out: each wait that is pending fires, in order, up
-  // to a horizon, so that a journey that restarts itself (a daily ticker)
-  // cannot run a test forever.
+  // Play every journey out: each wait that is pending fires, and each
+  // re-check (a schedule, a date, a segment that time flips) happens, in
+  // order, up to a horizon, so that a journey that restarts itself (a
+  // daily ticker, a birthday) cannot run a test forever.
   int64_t last_input = state.clock().value_or(0);
   int64_t horizon = common::AddSeconds(last_input, kTestHorizonSeconds);
   int64_t fired = 0;
-  while (std::optional<store::TimerKey> due = state.FirstTimer()) {
-    if (due->wake_at > horizon || ++fired > kMaxTestTimers) break;
-    engine.AdvanceClock(due->wake_at);
+  for (;;) {
+    std::optional<int64_t> next = state.FirstRecheck();
+    if (std::optional<store::TimerKey> due = state.FirstTimer()) {
+      if (!next || due->wake_at < *next) next = due->wake_at;
+    }
+    if (!next || *next > horizon || ++fired > kMaxTestTimers) break;
+    engine.AdvanceClock(*next);
   }
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());

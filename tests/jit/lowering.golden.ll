@@ -1,4 +1,4 @@
-; kLoweringVersion 3
+; kLoweringVersion 4
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -14,8 +14,14 @@ declare i64 @parcours_decimal_div(i64, i64) #0
 ; Function Attrs: nounwind willreturn memory(argmem: read)
 declare i64 @parcours_string_compare(ptr, i64, ptr, i64) #1
 
+; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
+declare i64 @parcours_local_day(i64, ptr, i64) #2
+
+; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
+declare i64 @parcours_day_start(i64, ptr, i64) #2
+
 ; Function Attrs: nounwind
-define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -49,7 +55,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -83,7 +89,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -110,7 +116,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -213,7 +219,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -247,7 +253,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -281,7 +287,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -337,7 +343,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = call i64 @parcours_string_compare(ptr @pc_str0, i64 4, ptr @pc_str0, i64 4)
   %1 = icmp eq i64 %0, 0
@@ -354,12 +360,15 @@ entry:
   %8 = and i1 %7, %6
   %9 = zext i1 %8 to i64
   %v8 = sub i64 %4, %9
-  %v10 = and i64 %v4, 1
-  %v11 = or i64 %v4, 1
-  %v15 = and i64 %v4, 0
-  ret i64 %v15
+  %v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
+  %v11 = call i64 @parcours_day_start(i64 %v10, ptr @pc_str0, i64 4)
+  %v13 = and i64 %v4, 1
+  %v14 = or i64 %v4, 1
+  %v18 = and i64 %v4, 0
+  ret i64 %v18
 }
 
 attributes #0 = { nounwind willreturn memory(none) }
 attributes #1 = { nounwind willreturn memory(argmem: read) }
-attributes #2 = { nounwind }
+attributes #2 = { nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite) }
+attributes #3 = { nounwind }
