@@ -24,12 +24,10 @@ int64_t ClampDay(int64_t day) {
 
 const date::time_zone* ZoneOf(const char* zone, int64_t zone_length) {
   if (zone == nullptr || zone_length <= 0) return nullptr;
-  return FindTimeZone(
-      std::string(zone, static_cast<size_t>(zone_length)));
+  return FindTimeZone(std::string(zone, static_cast<size_t>(zone_length)));
 }
 
-bool ReadDigits(std::string_view text, size_t from, size_t count,
-                int* out) {
+bool ReadDigits(std::string_view text, size_t from, size_t count, int* out) {
   int value = 0;
   for (size_t i = from; i < from + count; ++i) {
     if (text[i] < '0' || text[i] > '9') return false;
@@ -104,8 +102,7 @@ int64_t parcours_local_day(int64_t time, const char* zone,
   return day;
 }
 
-int64_t parcours_day_start(int64_t day, const char* zone,
-                           int64_t zone_length) {
+int64_t parcours_day_start(int64_t day, const char* zone, int64_t zone_length) {
   const date::time_zone* found = parcours::ir::ZoneOf(zone, zone_length);
   int64_t midnight = parcours::ir::ClampDay(day) * 86400;
   if (found == nullptr) return midnight;

@@ -37,8 +37,7 @@ extern "C" {
 // The calendar date (days since 1970-01-01) on the wall clock of the zone
 // named by `zone` (`zone_length` bytes) at `time` (seconds since the
 // epoch).
-int64_t parcours_local_day(int64_t time, const char* zone,
-                           int64_t zone_length);
+int64_t parcours_local_day(int64_t time, const char* zone, int64_t zone_length);
 
 // The first instant of local day `day` in that zone: its midnight, or the
 // end of the gap when a daylight-saving change skips midnight.

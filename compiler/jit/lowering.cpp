@@ -76,9 +76,8 @@ class ProgramLowering {
     // They read the zone's name and keep a cache of zones, which the
     // generated code cannot see.
     auto* zoned = llvm::FunctionType::get(word_, {word_, ptr, word_}, false);
-    auto zone_effects =
-        llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref) |
-        llvm::MemoryEffects::inaccessibleMemOnly();
+    auto zone_effects = llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref) |
+                        llvm::MemoryEffects::inaccessibleMemOnly();
     local_day_ = DeclareHelper(kLocalDaySymbol, zoned, zone_effects);
     day_start_ = DeclareHelper(kDayStartSymbol, zoned, zone_effects);
   }

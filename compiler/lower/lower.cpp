@@ -72,6 +72,11 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   if (field.type == ir::Type::Decimal && value.kind == ExprKind::Int) {
     number *= ir::kDecimalScale;
   }
+  if (field.date) {
+    // Sema lets through only text that is a date.
+    field.default_words = {ir::ParseDate(value.text).value_or(0)};
+    return;
+  }
   switch (field.type) {
     case ir::Type::String:
       field.default_string = value.text;

@@ -57,12 +57,11 @@ class RunnabilityCheck {
 
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
-    static const TypeKind kRunnable[] = {TypeKind::Bool,     TypeKind::Int,
-                                         TypeKind::Decimal,  TypeKind::Money,
-                                         TypeKind::Duration, TypeKind::Time,
-                                         TypeKind::String,   TypeKind::Tz,
-                                         TypeKind::Enum,     TypeKind::Channel,
-                                         TypeKind::Date};
+    static const TypeKind kRunnable[] = {
+        TypeKind::Bool,    TypeKind::Int,      TypeKind::Decimal,
+        TypeKind::Money,   TypeKind::Duration, TypeKind::Time,
+        TypeKind::String,  TypeKind::Tz,       TypeKind::Enum,
+        TypeKind::Channel, TypeKind::Date};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }

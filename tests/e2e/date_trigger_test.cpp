@@ -23,9 +23,8 @@ const char kBirthdays[] =
 
 std::string Identify(const std::string& user, const std::string& id,
                      const std::string& time, const std::string& traits) {
-  return R"({"type":"identify","userId":")" + user + R"(","messageId":")" +
-         id + R"(","timestamp":")" + time + R"(","traits":{)" + traits +
-         "}}\n";
+  return R"({"type":"identify","userId":")" + user + R"(","messageId":")" + id +
+         R"(","timestamp":")" + time + R"(","traits":{)" + traits + "}}\n";
 }
 
 TEST_CASE("a birthday starts its journey at 09:00 local every year") {
@@ -33,12 +32,10 @@ TEST_CASE("a birthday starts its journey at 09:00 local every year") {
   std::string first =
       // Paris, born on the day summer time starts: 09:00 CEST, and 02:30,
       // which does not exist that night, moves forward to 03:30.
-      Identify("p1", "i1", march,
-               R"("birthday":"1990-03-30","early":true)") +
+      Identify("p1", "i1", march, R"("birthday":"1990-03-30","early":true)") +
       // Paris, born on the day summer time ends: 09:00 CET, and 02:30,
       // which happens twice that night, is the first one (CEST).
-      Identify("p2", "i2", march,
-               R"("birthday":"1985-10-26","early":true)") +
+      Identify("p2", "i2", march, R"("birthday":"1985-10-26","early":true)") +
       // Born on 29 February: 28 February in 2026.
       Identify("p3", "i3", march, R"("birthday":"2000-02-29")") +
       // Another zone.
@@ -96,8 +93,7 @@ TEST_CASE("days_since of a date goes up at local midnight, with no event") {
       Identify("r3", "i3", "2025-03-29T12:00:00Z",
                R"("renewal":"2025-03-30","zone":"UTC")") +
       // Already a day past: in the segment at once.
-      Identify("r4", "i4", "2025-03-29T12:00:00Z",
-               R"("renewal":"2025-03-28")");
+      Identify("r4", "i4", "2025-03-29T12:00:00Z", R"("renewal":"2025-03-28")");
   const std::vector<std::string> expected = {
       "2025-03-29T12:00:00Z r4 lapsed", "2025-03-29T23:00:00Z r1 lapsed",
       "2025-03-30T22:00:00Z r2 lapsed", "2025-03-31T00:00:00Z r3 lapsed"};
@@ -125,6 +121,7 @@ const char kTested[] = R"(profile {
   zone: tz = "Europe/Paris"
   birthday: date?
   renewed: date?
+  joined: date = "2020-02-29"
 }
 
 event Renewed { day: date }
@@ -132,7 +129,7 @@ event Renewed { day: date }
 journey birthday {
   on date profile.birthday at 09:00 local
   send email "birthday" with {
-    born: profile.birthday, renewed: profile.renewed
+    born: profile.birthday, renewed: profile.renewed, joined: profile.joined
   }
 }
 
@@ -176,13 +173,12 @@ TEST_CASE("test blocks, payloads and `set` use dates, in both engines") {
   // Payloads write dates as they came; `set` keeps the date in the state.
   auto events = scratch / "events.jsonl";
   testing::WriteText(
-      events,
-      Identify("p1", "i1", "2025-03-01T12:00:00Z",
-               R"("birthday":"1990-03-30")") +
-          R"({"type":"track","event":"Renewed","userId":"p1",)"
-          R"("messageId":"t1","timestamp":"2025-03-02T12:00:00Z",)"
-          R"("properties":{"day":"2025-03-02"}})"
-          "\n");
+      events, Identify("p1", "i1", "2025-03-01T12:00:00Z",
+                       R"("birthday":"1990-03-30")") +
+                  R"({"type":"track","event":"Renewed","userId":"p1",)"
+                  R"("messageId":"t1","timestamp":"2025-03-02T12:00:00Z",)"
+                  R"("properties":{"day":"2025-03-02"}})"
+                  "\n");
   auto later = scratch / "later.jsonl";
   testing::WriteText(later, "");
   std::string outputs[2];
@@ -192,8 +188,8 @@ TEST_CASE("test blocks, payloads and `set` use dates, in both engines") {
     // The second run reads what `set` stored from the state file.
     for (const auto& input : {events, later}) {
       std::vector<std::string> args = {
-          "run",   file.string(), "--events", input.string(), "--state",
-          state,   "--out",       "-",        "--engine",     engines[i]};
+          "run", file.string(), "--events", input.string(), "--state",
+          state, "--out",       "-",        "--engine",     engines[i]};
       if (input == later) {
         args.push_back("--until");
         args.push_back("2025-04-01T00:00:00Z");
@@ -210,7 +206,8 @@ TEST_CASE("test blocks, payloads and `set` use dates, in both engines") {
                              R"("fixed":"2030-01-31"}})") &&
                  Catch::Contains(R"("at":"2025-03-30T07:00:00Z")") &&
                  Catch::Contains(R"("payload":{"born":"1990-03-30",)"
-                                 R"("renewed":"2025-03-02"}})"));
+                                 R"("renewed":"2025-03-02",)"
+                                 R"("joined":"2020-02-29"}})"));
 }
 
 }  // namespace

@@ -278,11 +278,10 @@ TEST_CASE("a birthday due while no live run was up starts once, late") {
 
   SetClock(scratch, "2011-01-03T10:00:00Z");
   LiveRun first(scratch, args);
-  Append(events,
-         R"({"type":"identify","userId":"a","messageId":"1",)"
-         R"("timestamp":"2011-01-03T10:00:00Z",)"
-         R"("traits":{"birthday":"1980-01-04"}})"
-         "\n");
+  Append(events, R"({"type":"identify","userId":"a","messageId":"1",)"
+                 R"("timestamp":"2011-01-03T10:00:00Z",)"
+                 R"("traits":{"birthday":"1980-01-04"}})"
+                 "\n");
   // Applied once the summary counts it; nothing is due yet.
   for (int i = 0; i < 100 && testing::ReadText(out).empty(); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));

@@ -292,12 +292,13 @@ TEST_CASE("jit: local dates and day starts follow the zone's rules",
   };
   CaseTable t;
   for (const DayCase& c : days) {
-    t.Add(std::string("local_day ") + std::to_string(c.time) + " " + c.zone,
-          {Time(c.time), Str(c.zone)},
-          [](FunctionBuilder& f, std::vector<int32_t> v) {
-            return f.Binary(Op::LocalDay, Type::Int, v[0], v[1]);
-          },
-          c.expected);
+    t.Add(
+        std::string("local_day ") + std::to_string(c.time) + " " + c.zone,
+        {Time(c.time), Str(c.zone)},
+        [](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Binary(Op::LocalDay, Type::Int, v[0], v[1]);
+        },
+        c.expected);
   }
   // 30 March 2025 is 23 hours long in Paris; on 4 November 2018 São Paulo
   // skipped midnight, so that day began at 01:00 (03:00Z).
@@ -311,12 +312,13 @@ TEST_CASE("jit: local dates and day starts follow the zone's rules",
       {kMin, "", -10'000'000 * int64_t{86400}},
   };
   for (const DayCase& c : starts) {
-    t.Add(std::string("day_start ") + std::to_string(c.time) + " " + c.zone,
-          {Int(c.time), Str(c.zone)},
-          [](FunctionBuilder& f, std::vector<int32_t> v) {
-            return f.Binary(Op::DayStart, Type::Time, v[0], v[1]);
-          },
-          c.expected);
+    t.Add(
+        std::string("day_start ") + std::to_string(c.time) + " " + c.zone,
+        {Int(c.time), Str(c.zone)},
+        [](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Binary(Op::DayStart, Type::Time, v[0], v[1]);
+        },
+        c.expected);
   }
   t.Run();
 }

@@ -57,12 +57,10 @@ TEST_CASE("dates decode into days since 1970-01-01", "[runtime][ingest]") {
     const char* text;
     int64_t days;
   };
-  const Case cases[] = {{"\"1990-03-29\"", 7392},
-                        {"\"2024-02-29\"", 19782},
-                        {"\"1970-01-01\"", 0},
-                        {"\"1969-12-31\"", -1},
-                        {"\"0001-01-01\"", -719162},
-                        {"\"9999-12-31\"", 2932896}};
+  const Case cases[] = {
+      {"\"1990-03-29\"", 7392},    {"\"2024-02-29\"", 19782},
+      {"\"1970-01-01\"", 0},       {"\"1969-12-31\"", -1},
+      {"\"0001-01-01\"", -719162}, {"\"9999-12-31\"", 2932896}};
   for (const Case& c : cases) {
     INFO(c.text);
     ingest::DecodeResult track = decoder.Decode(Track(c.text), 1);
@@ -89,20 +87,26 @@ TEST_CASE("a date that is not a real day makes the line a dead letter",
   };
   const Case cases[] = {
       {"\"2023-02-29\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: `2023-02-29`"},
+       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
+       "`2023-02-29`"},
       {"\"1990-02-30\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: `1990-02-30`"},
+       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
+       "`1990-02-30`"},
       {"\"1990-13-01\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: `1990-13-01`"},
+       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
+       "`1990-13-01`"},
       {"\"1990-3-29\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: `1990-3-29`"},
+       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
+       "`1990-3-29`"},
       {"\"0000-01-01\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: `0000-01-01`"},
+       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
+       "`0000-01-01`"},
       {"\"1990-03-29T00:00:00Z\"",
        "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
        "`1990-03-29T00:00:00Z`"},
       {"19900329",
-       "field `on` of `Renewed` must be a date such as \"1990-03-29\", got number"},
+       "field `on` of `Renewed` must be a date such as \"1990-03-29\", got "
+       "number"},
   };
   for (const Case& c : cases) {
     INFO(c.text);
@@ -111,10 +115,10 @@ TEST_CASE("a date that is not a real day makes the line a dead letter",
     CHECK_THAT(result.reason, Catch::Contains(c.reason));
   }
   // An identify names the trait.
-  ingest::DecodeResult identify =
-      decoder.Decode(Identify("\"1990-02-30\""), 4);
+  ingest::DecodeResult identify = decoder.Decode(Identify("\"1990-02-30\""), 4);
   REQUIRE(identify.outcome == ingest::LineOutcome::DeadLetter);
-  CHECK_THAT(identify.reason, Catch::Contains("trait `birthday` is not a date"));
+  CHECK_THAT(identify.reason,
+             Catch::Contains("trait `birthday` is not a date"));
 }
 
 TEST_CASE("dates read and written as text agree", "[runtime][ingest]") {
