@@ -66,6 +66,24 @@ TEST_CASE("a birthday starts its journey at 09:00 local every year") {
                                          "2026-03-01T00:00:00Z") == expected);
 }
 
+TEST_CASE("a time's local date counts, and reentry rules apply") {
+  const char program[] =
+      "profile {\n  zone: tz = \"Europe/Paris\"\n  renews_at: time?\n}\n"
+      "journey renew {\n  on date profile.renews_at at 09:00 local\n"
+      "  send email \"renew\"\n  wait 400d\n"
+      "  send email \"still_inside\"\n}\n";
+  // 23:30 UTC on 29 March is 30 March in Paris. In 2026 the contact is
+  // still inside last year's instance, so only 2027 starts it again.
+  std::string events = Identify("t1", "i1", "2025-03-01T12:00:00Z",
+                                R"("renews_at":"2025-03-29T23:30:00Z")") +
+                       Identify("t2", "i2", "2026-03-01T12:00:00Z", "");
+  const std::vector<std::string> expected = {
+      "2025-03-30T07:00:00Z t1 renew", "2026-05-04T07:00:00Z t1 still_inside",
+      "2027-03-30T07:00:00Z t1 renew"};
+  CHECK(testing::RunBatchesInBothEngines("dates-time", program, {events},
+                                         "2027-04-01T00:00:00Z") == expected);
+}
+
 TEST_CASE("29 February falls on 28 February in other years") {
   std::string born = Identify("q1", "i1", "2027-02-01T12:00:00Z",
                               R"("birthday":"2000-02-29")");
