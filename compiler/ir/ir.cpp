@@ -726,6 +726,14 @@ std::string Dump(const Program& program) {
     if (aggregate.windowed) {
       out << " window " << aggregate.window_far << "s.."
           << aggregate.window_near << "s";
+      if (aggregate.far_calendar > 0) {
+        out << " far " << aggregate.far_calendar << " "
+            << CalendarUnitName(aggregate.far_unit);
+      }
+      if (aggregate.near_calendar > 0) {
+        out << " near " << aggregate.near_calendar << " "
+            << CalendarUnitName(aggregate.near_unit);
+      }
     }
     out << "\n";
   }

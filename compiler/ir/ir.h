@@ -153,6 +153,8 @@ struct EventType {
 
 enum class AggregateKind : uint8_t { Count, Sum, Last };
 
+enum class CalendarUnit : uint8_t;
+
 // An aggregate over a profile's events of one type: all of them, kept as
 // a running value, or those of a window, recomputed by the runtime from
 // the events it keeps whenever the window moves.
@@ -175,6 +177,16 @@ struct Aggregate {
   bool windowed = false;
   int64_t window_far = 0;   // seconds; `within 30d` is 30 days far...
   int64_t window_near = 0;  // ...and 0 near; `between 60d and 30d ago`
+  // A bound in calendar units (`within 3 months`) counts on the
+  // recipient's wall clock: an event at `t` is inside from `t` plus the
+  // near bound to `t` plus the far one, each added as `wait` adds them.
+  // The count is 0 for a bound in exact seconds. For a calendar bound,
+  // `window_far` holds the most seconds it can span (how long events are
+  // kept) and `window_near` the fewest.
+  int64_t far_calendar = 0;
+  int64_t near_calendar = 0;
+  CalendarUnit far_unit{};
+  CalendarUnit near_unit{};
 };
 
 struct Segment {

@@ -89,17 +89,6 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   }
 }
 
-// Windows of exact lengths only: CheckRunnable reports calendar ones.
-void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
-  if (window.kind == syntax::Window::Kind::All) return;
-  aggregate.windowed = true;
-  aggregate.window_near =
-      window.kind == syntax::Window::Kind::Between ? window.near.count : 0;
-  aggregate.window_far = window.kind == syntax::Window::Kind::Between
-                             ? window.far.count
-                             : window.near.count;
-}
-
 ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
   switch (unit) {
     case syntax::CalendarUnit::Day: return ir::CalendarUnit::Day;
@@ -108,6 +97,44 @@ ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
     case syntax::CalendarUnit::Year: return ir::CalendarUnit::Year;
   }
   return ir::CalendarUnit::Day;
+}
+
+// The fewest and the most seconds `count` calendar units can span on any
+// wall clock: a day is 23 to 25 hours, and a zone may skip or repeat a
+// whole day, hence the two days of slack.
+int64_t CalendarSeconds(int64_t count, syntax::CalendarUnit unit, bool most) {
+  int64_t days = 0;
+  switch (unit) {
+    case syntax::CalendarUnit::Day: days = count; break;
+    case syntax::CalendarUnit::Week: days = 7 * count; break;
+    case syntax::CalendarUnit::Month: days = (most ? 31 : 28) * count; break;
+    case syntax::CalendarUnit::Year: days = (most ? 366 : 365) * count; break;
+  }
+  days = most ? days + 2 : std::max<int64_t>(days - 2, 0);
+  return days * 86400;
+}
+
+// One bound of a window: in exact seconds, or in calendar units.
+void SetBound(const syntax::Length& length, bool far, ir::Aggregate& out) {
+  int64_t& seconds = far ? out.window_far : out.window_near;
+  if (!length.calendar) {
+    seconds = length.count;
+    return;
+  }
+  seconds = CalendarSeconds(length.count, *length.calendar, far);
+  (far ? out.far_calendar : out.near_calendar) = length.count;
+  (far ? out.far_unit : out.near_unit) = CalendarUnitOf(*length.calendar);
+}
+
+void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
+  if (window.kind == syntax::Window::Kind::All) return;
+  aggregate.windowed = true;
+  if (window.kind == syntax::Window::Kind::Between) {
+    SetBound(window.near, false, aggregate);
+    SetBound(window.far, true, aggregate);
+  } else {
+    SetBound(window.near, true, aggregate);
+  }
 }
 
 // The prefix of generated step names.

@@ -129,12 +129,6 @@ class RunnabilityCheck {
     CheckExpr(argument);
   }
 
-  // Windows of exact lengths run; calendar ones would need the
-  // recipient's zone to know where a month of history starts.
-  static bool ExactWindow(const syntax::Window& window) {
-    return !window.near.calendar && !window.far.calendar;
-  }
-
   // `last(E).field`, read from the copy of the event the profile keeps.
   bool IsLastField(const Expr& expr) const {
     const Expr& object = *expr.operands[0];
@@ -159,11 +153,6 @@ class RunnabilityCheck {
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
     if (aggregate.kind == sema::AggregateKind::Values) {
       return Report(expr.span, "`values` lists");
-    }
-    if (!ExactWindow(aggregate.window)) {
-      return Report(expr.span,
-                    "windows in calendar units (`within 3 months`; "
-                    "write `within 90d`)");
     }
   }
 

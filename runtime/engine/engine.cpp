@@ -58,6 +58,15 @@ void KeepIfLatest(common::Record& profile, const ir::Aggregate& aggregate,
   }
 }
 
+// Calendar units added on the wall clock of `zone`, for windows such as
+// `within 3 months`.
+store::AddCalendarUnits InZone(std::string zone) {
+  return [zone = std::move(zone)](int64_t time, int64_t count,
+                                  ir::CalendarUnit unit) {
+    return AddCalendar(time, count, unit, zone);
+  };
+}
+
 }  // namespace
 
 Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
@@ -175,7 +184,7 @@ void Engine::AdvanceClock(int64_t time) {
 }
 
 void Engine::Recheck(store::Profile& profile) {
-  store::RefreshWindows(program_, profile, Now());
+  store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   RecomputeSegments(profile, program_.time_dependent_segments);
   state_.MarkRecordDirty(profile);
   ScheduleNextChange(profile);
@@ -214,8 +223,8 @@ void Engine::TriggerScheduledJourneys(store::Profile& profile) {
 
 void Engine::ScheduleNextChange(store::Profile& profile) {
   if (!tracks_time_) return;
-  std::optional<int64_t> next =
-      store::NextWindowChange(program_, profile, Now());
+  std::optional<int64_t> next = store::NextWindowChange(
+      program_, profile, Now(), InZone(TimeZone(profile)));
   ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
   for (int32_t segment : program_.time_dependent_segments) {
     for (int32_t crossing : program_.segments[segment].crossings) {
@@ -328,7 +337,7 @@ void Engine::ApplyTrack(store::Profile& profile,
   // future-dated one only once its time comes.
   if (store::KeepEvent(program_, profile, event.event_type, event.timestamp,
                        event.record, Now())) {
-    store::RefreshWindows(program_, profile, Now());
+    store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   }
   RecomputeSegments(profile, program_.segments_by_event[event.event_type]);
   state_.MarkRecordDirty(profile);

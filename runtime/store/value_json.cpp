@@ -174,12 +174,23 @@ std::string DecodeAggregate(const JsonValue& value, const ir::Program& program,
 std::string AggregateName(const ir::Program& program,
                           const ir::Aggregate& aggregate) {
   const ir::EventType& event = program.events[aggregate.event_type];
+  // A bound in calendar units is named by its units, which its seconds
+  // (a bound on their span) do not tell apart from an exact bound.
+  auto bound = [](int64_t seconds, int64_t count, ir::CalendarUnit unit) {
+    if (count == 0) return std::to_string(seconds) + "s";
+    return std::to_string(count) + " " + ir::CalendarUnitName(unit);
+  };
+  std::string far =
+      bound(aggregate.window_far, aggregate.far_calendar, aggregate.far_unit);
   std::string window;
-  if (aggregate.windowed && aggregate.window_near == 0) {
-    window = " within " + std::to_string(aggregate.window_far) + "s";
+  bool within = aggregate.window_near == 0 && aggregate.near_calendar == 0;
+  if (aggregate.windowed && within) {
+    window = " within " + far;
   } else if (aggregate.windowed) {
-    window = " between " + std::to_string(aggregate.window_far) + "s and " +
-             std::to_string(aggregate.window_near) + "s ago";
+    window = " between " + far + " and " +
+             bound(aggregate.window_near, aggregate.near_calendar,
+                   aggregate.near_unit) +
+             " ago";
   }
   switch (aggregate.kind) {
     case ir::AggregateKind::Last: return "last(" + event.name + ")";
