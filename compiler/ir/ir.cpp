@@ -662,7 +662,13 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
     case StepKind::WaitFor:
       out << " event " << step.event_type;
       if (step.condition >= 0) out << " where fn" << step.condition;
-      out << " within " << step.wait_seconds << "s else -> " << step.else_next;
+      if (step.wait_count > 0) {
+        out << " within " << step.wait_count << " "
+            << CalendarUnitName(step.calendar_unit);
+      } else {
+        out << " within " << step.wait_seconds << "s";
+      }
+      out << " else -> " << step.else_next;
       break;
     case StepKind::Split:
       for (const SplitArm& arm : step.arms) {

@@ -597,7 +597,13 @@ class Lowerer {
       case syntax::StepKind::WaitFor: {
         lowered.kind = ir::StepKind::WaitFor;
         lowered.event_type = EventIndex(step.event.text);
-        lowered.wait_seconds = step.expr->int_value;
+        // `within 1 month` counts on the recipient's calendar.
+        if (step.expr->kind == ExprKind::Calendar) {
+          lowered.wait_count = step.expr->int_value;
+          lowered.calendar_unit = CalendarUnitOf(step.expr->calendar_unit);
+        } else {
+          lowered.wait_seconds = step.expr->int_value;
+        }
         if (step.condition) {
           int32_t saved_event = current_event_;
           current_event_ = lowered.event_type;

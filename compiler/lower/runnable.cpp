@@ -212,8 +212,8 @@ class RunnabilityCheck {
     if (length.kind == ExprKind::Duration) return;
     if (length.kind == ExprKind::Calendar) {
       return Report(length.span,
-                    "calendar lengths such as `1 month` in `within` and "
-                    "`reentry after` (use a duration such as `30d`)");
+                    "calendar lengths such as `1 month` in `goal ... within` "
+                    "and `reentry after` (use a duration such as `30d`)");
     }
     Report(length.span, "lengths other than a literal such as `3d`");
   }
@@ -296,7 +296,8 @@ class RunnabilityCheck {
   }
 
   void CheckWaitFor(const syntax::Step& step) {
-    CheckLength(*step.expr);
+    // A timeout in calendar units counts on the recipient's calendar.
+    if (step.expr->kind != ExprKind::Calendar) CheckLength(*step.expr);
     if (step.condition) CheckExpr(*step.condition);
     // An instance keeps one received event; a `wait for ... as` inside the
     // block of another would need two.

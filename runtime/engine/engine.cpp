@@ -522,10 +522,16 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
             profile, journey, step,
             NextLocalTime(time, current.clock_seconds, TimeZone(profile)));
         return;
-      case ir::StepKind::WaitFor:
-        state_.Schedule(profile, journey, step,
-                        common::AddSeconds(time, current.wait_seconds));
+      case ir::StepKind::WaitFor: {
+        // Its timeout, in exact time or in calendar units.
+        int64_t timeout =
+            current.wait_count > 0
+                ? AddCalendar(time, current.wait_count, current.calendar_unit,
+                              TimeZone(profile))
+                : common::AddSeconds(time, current.wait_seconds);
+        state_.Schedule(profile, journey, step, timeout);
         return;
+      }
       case ir::StepKind::Split:
         step =
             current.arms[ChooseArm(profile.id, definition.name, current.arms)]

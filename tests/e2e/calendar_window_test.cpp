@@ -1,6 +1,7 @@
 // Windows in calendar units (`within 1 month`, `between 2 months and 1
-// month ago`) count on the recipient's wall clock: month ends, leap days
-// and daylight saving, at exact instants, in both engines.
+// month ago`) and `wait for ... within 1 month` count on the recipient's
+// wall clock: month ends, leap days and daylight saving, at exact
+// instants, in both engines.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -51,6 +52,39 @@ TEST_CASE("a month of history ends on the recipient's calendar") {
   // the same instants.
   CHECK(testing::RunBatchesInBothEngines("calendar-window-split", kProgram,
                                          {first, second},
+                                         "2025-05-01T00:00:00Z") == expected);
+}
+
+const char kFollowUp[] =
+    "profile { zone: tz = \"Europe/Paris\" }\n"
+    "event CartUpdated \"Cart Updated\" { total: money }\n"
+    "event OrderPlaced \"Order Completed\" { total: money }\n"
+    "journey follow_up {\n  on CartUpdated\n"
+    "  wait for OrderPlaced within 1 month {\n"
+    "    send email \"bought\"\n  } else {\n"
+    "    send email \"no_order\"\n  }\n}\n";
+
+std::string Cart(const std::string& user, const std::string& id,
+                 const std::string& time) {
+  return R"({"type":"track","event":"Cart Updated","userId":")" + user +
+         R"(","messageId":")" + id + R"(","timestamp":")" + time +
+         R"(","properties":{"total":10,"currency":"EUR"}})" + "\n";
+}
+
+TEST_CASE("`wait for ... within 1 month` times out on the calendar") {
+  std::string events =
+      // 31 January at 11:00 in Paris: the month ends on 28 February.
+      Cart("b1", "c1", "2025-01-31T10:00:00Z") +
+      // Bought in time: the first block, at the order.
+      Cart("b3", "c3", "2025-03-01T10:00:00Z") +
+      // 13:00 CET on 15 March: 13:00 CEST on 15 April.
+      Cart("b2", "c2", "2025-03-15T12:00:00Z") +
+      Order("b3", "o3", "2025-03-20T10:00:00Z");
+  const std::vector<std::string> expected = {
+      "2025-02-28T10:00:00Z b1 no_order", "2025-03-20T10:00:00Z b3 bought",
+      "2025-04-15T11:00:00Z b2 no_order"};
+  CHECK(testing::RunBatchesInBothEngines("calendar-wait-for", kFollowUp,
+                                         {events},
                                          "2025-05-01T00:00:00Z") == expected);
 }
 
