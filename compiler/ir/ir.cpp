@@ -805,7 +805,12 @@ std::string Dump(const Program& program) {
     if (journey.reentry != Reentry::AfterLeaving) {
       out << " reentry " << ReentryName(journey.reentry);
       if (journey.reentry == Reentry::After) {
-        out << " " << journey.reentry_seconds << "s";
+        if (journey.reentry_calendar > 0) {
+          out << " " << journey.reentry_calendar << " "
+              << CalendarUnitName(journey.reentry_unit);
+        } else {
+          out << " " << journey.reentry_seconds << "s";
+        }
       }
     }
     if (journey.holdout > 0) out << " holdout " << journey.holdout;
@@ -813,6 +818,10 @@ std::string Dump(const Program& program) {
       out << " goal event " << goal.event;
       if (goal.within_seconds >= 0) {
         out << " within " << goal.within_seconds << "s";
+      }
+      if (goal.within_calendar > 0) {
+        out << " within " << goal.within_calendar << " "
+            << CalendarUnitName(goal.within_unit);
       }
     }
     out << " entry " << journey.entry << " {\n";

@@ -319,6 +319,10 @@ enum class Reentry : uint8_t {
 struct Goal {
   int32_t event = 0;
   int64_t within_seconds = -1;  // -1: no limit
+  // `within 1 month`: the limit in calendar units on the recipient's
+  // clock, from entry (within_seconds is then -1); 0 for none.
+  int64_t within_calendar = 0;
+  CalendarUnit within_unit{};
 };
 
 struct Journey {
@@ -339,6 +343,10 @@ struct Journey {
   std::vector<ConditionalExit> conditional_exits;
   Reentry reentry = Reentry::AfterLeaving;
   int64_t reentry_seconds = 0;  // Reentry::After
+  // `reentry after 1 month`: in calendar units on the recipient's clock,
+  // from the previous entry (reentry_seconds is then 0); 0 for none.
+  int64_t reentry_calendar = 0;
+  CalendarUnit reentry_unit{};
   // Share of entrants held out, in kDecimalScale units of one percent.
   int64_t holdout = 0;
   std::vector<Goal> goals;

@@ -373,13 +373,24 @@ class Lowerer {
       lowered.reentry = ir::Reentry::Never;
     } else if (decl.reentry_after) {
       lowered.reentry = ir::Reentry::After;
-      lowered.reentry_seconds = decl.reentry_after->int_value;
+      const Expr& after = *decl.reentry_after;
+      if (after.kind == ExprKind::Calendar) {
+        lowered.reentry_calendar = after.int_value;
+        lowered.reentry_unit = CalendarUnitOf(after.calendar_unit);
+      } else {
+        lowered.reentry_seconds = after.int_value;
+      }
     }
     if (decl.holdout) lowered.holdout = decl.holdout->int_value;
     for (const auto& goal : decl.goals) {
       ir::Goal lowered_goal;
       lowered_goal.event = EventIndex(goal.event.text);
-      if (goal.within) lowered_goal.within_seconds = goal.within->int_value;
+      if (goal.within && goal.within->kind == ExprKind::Calendar) {
+        lowered_goal.within_calendar = goal.within->int_value;
+        lowered_goal.within_unit = CalendarUnitOf(goal.within->calendar_unit);
+      } else if (goal.within) {
+        lowered_goal.within_seconds = goal.within->int_value;
+      }
       lowered.goals.push_back(lowered_goal);
     }
   }

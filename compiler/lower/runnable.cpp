@@ -207,15 +207,14 @@ class RunnabilityCheck {
     CheckSteps(journey.steps);
   }
 
-  // Lengths the engine counts in exact seconds.
+  // Lengths written as a literal: a duration (`3d`), or a calendar length
+  // (`1 month`) that the engine counts on the recipient's calendar.
   void CheckLength(const Expr& length) {
-    if (length.kind == ExprKind::Duration) return;
-    if (length.kind == ExprKind::Calendar) {
-      return Report(length.span,
-                    "calendar lengths such as `1 month` in `goal ... within` "
-                    "and `reentry after` (use a duration such as `30d`)");
+    bool literal =
+        length.kind == ExprKind::Duration || length.kind == ExprKind::Calendar;
+    if (!literal) {
+      Report(length.span, "lengths other than a literal such as `3d`");
     }
-    Report(length.span, "lengths other than a literal such as `3d`");
   }
 
   // A value written to a payload, the profile or an emitted event. Money
@@ -296,8 +295,7 @@ class RunnabilityCheck {
   }
 
   void CheckWaitFor(const syntax::Step& step) {
-    // A timeout in calendar units counts on the recipient's calendar.
-    if (step.expr->kind != ExprKind::Calendar) CheckLength(*step.expr);
+    CheckLength(*step.expr);
     if (step.condition) CheckExpr(*step.condition);
     // An instance keeps one received event; a `wait for ... as` inside the
     // block of another would need two.

@@ -1,7 +1,7 @@
 // Windows in calendar units (`within 1 month`, `between 2 months and 1
-// month ago`) and `wait for ... within 1 month` count on the recipient's
-// wall clock: month ends, leap days and daylight saving, at exact
-// instants, in both engines.
+// month ago`), `wait for ... within 1 month`, `reentry after 1 month` and
+// `goal ... within 1 month` count on the recipient's wall clock: month
+// ends, leap days and daylight saving, at exact instants, in both engines.
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -85,6 +85,35 @@ TEST_CASE("`wait for ... within 1 month` times out on the calendar") {
       "2025-04-15T11:00:00Z b2 no_order"};
   CHECK(testing::RunBatchesInBothEngines("calendar-wait-for", kFollowUp,
                                          {events},
+                                         "2025-05-01T00:00:00Z") == expected);
+}
+
+const char kMonthly[] =
+    "profile { zone: tz = \"Europe/Paris\" }\n"
+    "event CartUpdated \"Cart Updated\" { total: money }\n"
+    "event OrderPlaced \"Order Completed\" { total: money }\n"
+    "journey monthly {\n  on CartUpdated\n  reentry after 1 month\n"
+    "  goal OrderPlaced within 1 month\n"
+    "  send email \"cart\"\n  wait 60d\n  send email \"later\"\n}\n";
+
+TEST_CASE("`reentry after` and `goal within` take calendar months") {
+  // Entered at 11:00 on 31 January in Paris: a month is up at 11:00 on
+  // 28 February (10:00Z), 28 days later.
+  std::string events = Cart("d1", "c1", "2025-01-31T10:00:00Z") +
+                       Cart("g1", "c2", "2025-01-31T10:00:00Z") +
+                       Cart("g2", "c3", "2025-01-31T10:00:00Z") +
+                       // Too soon to enter again.
+                       Cart("d1", "c4", "2025-02-27T10:00:00Z") +
+                       // Just in time, and the goal's last second.
+                       Cart("d1", "c5", "2025-02-28T10:00:00Z") +
+                       Order("g1", "o1", "2025-02-28T10:00:00Z") +
+                       // One second too late for the goal.
+                       Order("g2", "o2", "2025-02-28T10:00:01Z");
+  const std::vector<std::string> expected = {
+      "2025-01-31T10:00:00Z d1 cart",  "2025-01-31T10:00:00Z g1 cart",
+      "2025-01-31T10:00:00Z g2 cart",  "2025-02-28T10:00:00Z d1 cart",
+      "2025-04-01T10:00:00Z g2 later", "2025-04-29T10:00:00Z d1 later"};
+  CHECK(testing::RunBatchesInBothEngines("calendar-rules", kMonthly, {events},
                                          "2025-05-01T00:00:00Z") == expected);
 }
 
