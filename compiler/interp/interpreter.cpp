@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "compiler/ir/segment_sets.h"
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::interp {
@@ -115,6 +116,18 @@ class Interpreter final : public ir::Evaluator {
                                  reg(static_cast<int32_t>(inst.imm2)).word0)};
       case Op::SpeedKmh:
         return {parcours_speed_kmh(reg(inst.a).word0, reg(inst.b).word0)};
+      case Op::LocalDay: {
+        Value zone = reg(inst.b);
+        return {parcours_local_day(reg(inst.a).word0,
+                                   reinterpret_cast<const char*>(zone.word0),
+                                   zone.word1)};
+      }
+      case Op::DayStart: {
+        Value zone = reg(inst.b);
+        return {parcours_day_start(reg(inst.a).word0,
+                                   reinterpret_cast<const char*>(zone.word0),
+                                   zone.word1)};
+      }
     }
     return {};
   }

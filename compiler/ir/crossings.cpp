@@ -191,9 +191,9 @@ class CrossingBuilder {
       std::swap(units, other);
       op = Mirror(op);
     }
-    if (ReadsClock(other) || body_[units].op != Op::WholeUnits) {
-      return std::nullopt;
-    }
+    if (ReadsClock(other)) return std::nullopt;
+    if (body_[units].op == Op::Sub) return DayCrossing(units, other, op, which);
+    if (body_[units].op != Op::WholeUnits) return std::nullopt;
     int64_t unit = body_[units].imm;
     auto x = LinearIn(body_[units].a);
     if (!x || x->slope != 1) return std::nullopt;
@@ -207,6 +207,31 @@ class CrossingBuilder {
     int32_t span =
         Arithmetic(Op::Mul, Type::Int, count, Const(Type::Int, unit));
     return Arithmetic(Op::Sub, Type::Time, span, x->offset);
+  }
+
+  // `local_day(now, zone) - d op n` (`days_since` of a date) with `d`,
+  // `zone` and `n` clock-free: the count reaches n when the local date
+  // reaches d + n, at that day's start in the zone, and n + 1 a day later.
+  std::optional<int32_t> DayCrossing(int32_t units, int32_t other, Op op,
+                                     int which) {
+    const Inst& difference = body_[units];
+    const Inst& today = body_[difference.a];
+    bool shape = difference.type == Type::Int && today.op == Op::LocalDay &&
+                 body_[today.a].op == Op::Now && !ReadsClock(today.b) &&
+                 !ReadsClock(difference.b);
+    if (!shape) return std::nullopt;
+    bool equality = op == Op::Eq || op == Op::Ne;
+    if (which == 1 && !equality) return std::nullopt;
+    bool next_count = op == Op::Gt || op == Op::Le || which == 1;
+    int32_t count = Copy(other);
+    if (next_count) {
+      count = Arithmetic(Op::Add, Type::Int, count, Const(Type::Int, 1));
+    }
+    int32_t day = Arithmetic(Op::Add, Type::Int, count, Copy(difference.b));
+    Inst start{Op::DayStart, Type::Time, Type::Time};
+    start.a = day;
+    start.b = Copy(today.b);
+    return Append(start);
   }
 
   const std::vector<Inst>& body_;

@@ -68,6 +68,8 @@ const char* OpName(Op op) {
     case Op::WholeUnits: return "whole_units";
     case Op::DistanceKm: return "distance_km";
     case Op::SpeedKmh: return "speed_kmh";
+    case Op::LocalDay: return "local_day";
+    case Op::DayStart: return "day_start";
   }
   return "?";
 }
@@ -277,7 +279,8 @@ bool IsComparison(Op op) {
 bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
          op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
-         op == Op::DistanceKm || op == Op::SpeedKmh;
+         op == Op::DistanceKm || op == Op::SpeedKmh ||
+         op == Op::LocalDay || op == Op::DayStart;
 }
 
 bool HasOneOperand(Op op) {
@@ -332,6 +335,16 @@ std::string VerifyFunction(const Program& program, const Function& function) {
          function.body[inst.a].type != Type::Decimal ||
          function.body[inst.b].type != Type::Duration)) {
       return where + "speed_kmh takes a decimal and a duration";
+    }
+    if (inst.op == Op::LocalDay || inst.op == Op::DayStart) {
+      bool day = inst.op == Op::LocalDay;
+      Type from = day ? Type::Time : Type::Int;
+      Type to = day ? Type::Int : Type::Time;
+      if (inst.type != to || function.body[inst.a].type != from ||
+          function.body[inst.b].type != Type::String) {
+        return where + OpName(inst.op) + " takes a " + TypeName(from) +
+               " and a zone (string) and defines a " + TypeName(to);
+      }
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -448,7 +461,18 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
            function < static_cast<int32_t>(program.functions.size());
   };
 
-  if (journey.trigger_kind == TriggerKind::Schedule) {
+  bool dated = journey.trigger_kind == TriggerKind::Date;
+  if (dated) {
+    bool valid_present = journey.trigger_date_present == -1 ||
+                         valid_function(journey.trigger_date_present);
+    bool valid = valid_function(journey.trigger_date) && valid_present &&
+                 program.functions[journey.trigger_date].result == Type::Int;
+    if (!valid) {
+      return "journey `" + journey.name +
+             "` triggers on a date with no valid date function";
+    }
+  }
+  if (journey.trigger_kind == TriggerKind::Schedule || dated) {
     bool valid = journey.trigger_event == -1 && journey.locals_event == -1 &&
                  journey.schedule_weekday >= -1 &&
                  journey.schedule_weekday <= 6 && journey.schedule_clock >= 0 &&
@@ -465,7 +489,7 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
       journey.trigger_event >= 0 && journey.trigger_event < events;
   bool known_segment =
       journey.trigger_segment >= 0 && journey.trigger_segment < segments;
-  bool scheduled = journey.trigger_kind == TriggerKind::Schedule;
+  bool scheduled = journey.trigger_kind == TriggerKind::Schedule || dated;
   if (!scheduled && (by_event ? !known_event : !known_segment)) {
     return "journey `" + journey.name + "` triggers on an unknown " +
            (by_event ? "event" : "segment");
@@ -593,6 +617,7 @@ void DumpField(std::ostringstream& out, const Field& field) {
     out << " enum";
     for (const std::string& value : field.enum_values) out << " " << value;
   }
+  if (field.date) out << " date";
   if (!field.default_string.empty()) {
     out << " default " << Quoted(field.default_string);
   }
@@ -648,6 +673,7 @@ void DumpValue(std::ostringstream& out, const StepValue& value) {
       break;
     case ValueSource::Absent: out << "none"; break;
   }
+  if (value.date) out << " date";
   out << "]";
 }
 
@@ -674,7 +700,13 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
     case StepKind::WaitFor:
       out << " event " << step.event_type;
       if (step.condition >= 0) out << " where fn" << step.condition;
-      out << " within " << step.wait_seconds << "s else -> " << step.else_next;
+      if (step.wait_count > 0) {
+        out << " within " << step.wait_count << " "
+            << CalendarUnitName(step.calendar_unit);
+      } else {
+        out << " within " << step.wait_seconds << "s";
+      }
+      out << " else -> " << step.else_next;
       break;
     case StepKind::Split:
       for (const SplitArm& arm : step.arms) {
@@ -741,6 +773,14 @@ std::string Dump(const Program& program) {
     if (aggregate.windowed) {
       out << " window " << aggregate.window_far << "s.."
           << aggregate.window_near << "s";
+      if (aggregate.far_calendar > 0) {
+        out << " far " << aggregate.far_calendar << " "
+            << CalendarUnitName(aggregate.far_unit);
+      }
+      if (aggregate.near_calendar > 0) {
+        out << " near " << aggregate.near_calendar << " "
+            << CalendarUnitName(aggregate.near_unit);
+      }
     }
     if (aggregate.kind == AggregateKind::SeenBefore) {
       out << " within " << aggregate.window_far << "s";
@@ -786,6 +826,13 @@ std::string Dump(const Program& program) {
                     : "weekday " + std::to_string(journey.schedule_weekday))
             << " " << journey.schedule_clock << "s after local midnight";
         break;
+      case TriggerKind::Date:
+        out << " on date fn" << journey.trigger_date;
+        if (journey.trigger_date_present >= 0) {
+          out << " present fn" << journey.trigger_date_present;
+        }
+        out << " " << journey.schedule_clock << "s after local midnight";
+        break;
     }
     if (journey.trigger_filter >= 0)
       out << " where fn" << journey.trigger_filter;
@@ -802,7 +849,12 @@ std::string Dump(const Program& program) {
     if (journey.reentry != Reentry::AfterLeaving) {
       out << " reentry " << ReentryName(journey.reentry);
       if (journey.reentry == Reentry::After) {
-        out << " " << journey.reentry_seconds << "s";
+        if (journey.reentry_calendar > 0) {
+          out << " " << journey.reentry_calendar << " "
+              << CalendarUnitName(journey.reentry_unit);
+        } else {
+          out << " " << journey.reentry_seconds << "s";
+        }
       }
     }
     if (journey.holdout > 0) out << " holdout " << journey.holdout;
@@ -810,6 +862,10 @@ std::string Dump(const Program& program) {
       out << " goal event " << goal.event;
       if (goal.within_seconds >= 0) {
         out << " within " << goal.within_seconds << "s";
+      }
+      if (goal.within_calendar > 0) {
+        out << " within " << goal.within_calendar << " "
+            << CalendarUnitName(goal.within_unit);
       }
     }
     out << " entry " << journey.entry << " {\n";

@@ -27,6 +27,7 @@ namespace parcours::ir {
 //   Duration  seconds
 //   Time      seconds since the Unix epoch, UTC
 //   String    word 0: pointer to the bytes; word 1: length in bytes
+// A `date` is an Int: days since 1970-01-01 (compiler/ir/dates.h).
 enum class Type : uint8_t { Bool, Int, Decimal, Money, Duration, Time, String };
 
 inline constexpr int64_t kDecimalScale = 1'000'000;
@@ -95,6 +96,10 @@ enum class Op : uint8_t {
                  // (parcours_distance_km)
   SpeedKmh,      // a: Decimal km, b: Duration -> Decimal km/h to cover `a`
                  // in `b` (parcours_speed_kmh)
+  LocalDay,      // a: Time, b: String zone -> Int, the date (days since
+                 // 1970-01-01) on that zone's wall clock (dates.h)
+  DayStart,      // a: Int date, b: String zone -> Time, the first instant
+                 // of that local day
 };
 
 const char* OpName(Op op);
@@ -135,6 +140,9 @@ struct Field {
   // A `channel` value, held as a String: the decoder accepts only the
   // channel names (ir::ConsentChannels()).
   bool channel = false;
+  // A `date`, held as an Int (days since 1970-01-01): read and written as
+  // "YYYY-MM-DD".
+  bool date = false;
 };
 
 struct EventType {
@@ -150,6 +158,8 @@ struct EventType {
 };
 
 enum class AggregateKind : uint8_t { Count, Sum, Last, SeenBefore };
+
+enum class CalendarUnit : uint8_t;
 
 // An aggregate over a profile's events of one type: all of them, kept as
 // a running value, or those of a window, recomputed by the runtime from
@@ -180,6 +190,16 @@ struct Aggregate {
   bool windowed = false;
   int64_t window_far = 0;   // seconds; `within 30d` is 30 days far...
   int64_t window_near = 0;  // ...and 0 near; `between 60d and 30d ago`
+  // A bound in calendar units (`within 3 months`) counts on the
+  // recipient's wall clock: an event at `t` is inside from `t` plus the
+  // near bound to `t` plus the far one, each added as `wait` adds them.
+  // The count is 0 for a bound in exact seconds. For a calendar bound,
+  // `window_far` holds the most seconds it can span (how long events are
+  // kept) and `window_near` the fewest.
+  int64_t far_calendar = 0;
+  int64_t near_calendar = 0;
+  CalendarUnit far_unit{};
+  CalendarUnit near_unit{};
 };
 
 struct Segment {
@@ -245,6 +265,8 @@ struct StepValue {
   // For an enum value, its enum's value names by index, so that payloads
   // carry the name (as stored values do), not the index.
   std::vector<std::string> enum_values;
+  // A date (an Int), written as "YYYY-MM-DD".
+  bool date = false;
 };
 
 // One arm of a `split`: its share in kDecimalScale units of one percent,
@@ -293,8 +315,9 @@ struct Step {
 // What starts a journey: an event, or a profile entering or leaving a
 // segment.
 // `Schedule`: `every monday 10:00 local` or `every day 09:00 local`, on
-// each profile's own clock.
-enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule };
+// each profile's own clock. `Date`: `on date profile.birthday at 09:00
+// local`, every year on the date's month and day.
+enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule, Date };
 
 // `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
 struct ConditionalExit {
@@ -314,6 +337,10 @@ enum class Reentry : uint8_t {
 struct Goal {
   int32_t event = 0;
   int64_t within_seconds = -1;  // -1: no limit
+  // `within 1 month`: the limit in calendar units on the recipient's
+  // clock, from entry (within_seconds is then -1); 0 for none.
+  int64_t within_calendar = 0;
+  CalendarUnit within_unit{};
 };
 
 struct Journey {
@@ -322,7 +349,11 @@ struct Journey {
   // Schedule: the weekday (0 Monday to 6 Sunday; -1 for every day) and
   // the local time, in seconds after midnight.
   int32_t schedule_weekday = -1;
-  int64_t schedule_clock = 0;
+  int64_t schedule_clock = 0;  // Schedule and Date
+  // Date: a function of the profile giving the date (an Int, days since
+  // 1970-01-01), and one giving whether it is present (-1: always).
+  int32_t trigger_date = -1;
+  int32_t trigger_date_present = -1;
   int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none
@@ -330,6 +361,10 @@ struct Journey {
   std::vector<ConditionalExit> conditional_exits;
   Reentry reentry = Reentry::AfterLeaving;
   int64_t reentry_seconds = 0;  // Reentry::After
+  // `reentry after 1 month`: in calendar units on the recipient's clock,
+  // from the previous entry (reentry_seconds is then 0); 0 for none.
+  int64_t reentry_calendar = 0;
+  CalendarUnit reentry_unit{};
   // Share of entrants held out, in kDecimalScale units of one percent.
   int64_t holdout = 0;
   std::vector<Goal> goals;

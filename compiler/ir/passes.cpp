@@ -4,6 +4,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::ir {
@@ -35,6 +36,8 @@ int OperandCount(Op op) {
     case Op::Guard:
     case Op::SpeedKmh: return 2;
     case Op::DistanceKm: return 4;  // a, b, then `imm` and `imm2`
+    case Op::LocalDay:
+    case Op::DayStart: return 2;
   }
   return 0;
 }
@@ -69,6 +72,15 @@ std::optional<Words> Evaluate(const Program& program,
     return Words{CompareStrings(inst.op, program.strings[a.imm],
                                 program.strings[b.imm])};
   }
+  // The zone operations read their zone by its name's bytes too.
+  if (inst.op == Op::LocalDay || inst.op == Op::DayStart) {
+    if (a.op != Op::Const || b.op != Op::ConstString) return std::nullopt;
+    const std::string& zone = program.strings[b.imm];
+    auto length = static_cast<int64_t>(zone.size());
+    return Words{inst.op == Op::LocalDay
+                     ? parcours_local_day(a.imm, zone.data(), length)
+                     : parcours_day_start(a.imm, zone.data(), length)};
+  }
   if (a.op != Op::Const || b.op != Op::Const) return std::nullopt;
 
   Words x{a.imm, a.imm2};
@@ -93,6 +105,8 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
     case Op::SpeedKmh: return Words{parcours_speed_kmh(x.word0, y.word0)};
     case Op::DistanceKm:
+    case Op::LocalDay:
+    case Op::DayStart:
     case Op::Const:
     case Op::ConstString:
     case Op::Load:

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "compiler/ir/segment_sets.h"
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 #include "compiler/jit/lowering.h"
 #include "compiler/jit/object_cache.h"
@@ -235,6 +236,10 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_distance_km), flags};
   helpers[(*lljit)->mangleAndIntern(kSpeedKmhSymbol)] = {
       address(&parcours_speed_kmh), flags};
+  helpers[(*lljit)->mangleAndIntern(kLocalDaySymbol)] = {
+      address(&parcours_local_day), flags};
+  helpers[(*lljit)->mangleAndIntern(kDayStartSymbol)] = {
+      address(&parcours_day_start), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();
   if (llvm::Error error =
           main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

@@ -86,6 +86,14 @@ class ProgramLowering {
     string_compare_ =
         DeclareHelper(kStringCompareSymbol, compare,
                       llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref));
+
+    // They read the zone's name and keep a cache of zones, which the
+    // generated code cannot see.
+    auto* zoned = llvm::FunctionType::get(word_, {word_, ptr, word_}, false);
+    auto zone_effects = llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref) |
+                        llvm::MemoryEffects::inaccessibleMemOnly();
+    local_day_ = DeclareHelper(kLocalDaySymbol, zoned, zone_effects);
+    day_start_ = DeclareHelper(kDayStartSymbol, zoned, zone_effects);
   }
 
   llvm::Function* DeclareHelper(const char* name, llvm::FunctionType* type,
@@ -251,6 +259,19 @@ class ProgramLowering {
         return {CallHelper(speed_kmh_, Operand(inst.a).word0,
                            Operand(inst.b).word0, name),
                 Word(0)};
+      case Op::LocalDay:
+      case Op::DayStart: {
+        Words zone = Operand(inst.b);
+        llvm::Function* helper =
+            inst.op == Op::LocalDay ? local_day_ : day_start_;
+        return {builder_.CreateCall(
+                    helper,
+                    {Operand(inst.a).word0,
+                     builder_.CreateIntToPtr(zone.word0, builder_.getPtrTy()),
+                     zone.word1},
+                    name),
+                Word(0)};
+      }
     }
     return {Word(0), Word(0)};
   }
@@ -559,6 +580,8 @@ class ProgramLowering {
   llvm::Function* string_compare_ = nullptr;
   llvm::Function* distance_km_ = nullptr;
   llvm::Function* speed_kmh_ = nullptr;
+  llvm::Function* local_day_ = nullptr;
+  llvm::Function* day_start_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
   std::vector<llvm::Function*> functions_;
 

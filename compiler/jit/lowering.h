@@ -25,6 +25,9 @@ inline constexpr char kDecimalDivSymbol[] = "parcours_decimal_div";
 inline constexpr char kStringCompareSymbol[] = "parcours_string_compare";
 inline constexpr char kDistanceKmSymbol[] = "parcours_distance_km";
 inline constexpr char kSpeedKmhSymbol[] = "parcours_speed_kmh";
+// The zone helpers of compiler/ir/dates.h.
+inline constexpr char kLocalDaySymbol[] = "parcours_local_day";
+inline constexpr char kDayStartSymbol[] = "parcours_day_start";
 
 // The one symbol a compiled program exports: a constant array of pointers
 // whose entry `N` is the code of `Program::functions[N]`, followed by one

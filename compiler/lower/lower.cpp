@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/ir/crossings.h"
+#include "compiler/ir/dates.h"
 
 namespace parcours::lower {
 namespace {
@@ -20,7 +21,8 @@ ir::Type IrType(TypeKind kind) {
   switch (kind) {
     case TypeKind::Bool: return ir::Type::Bool;
     case TypeKind::Int:
-    case TypeKind::Enum: return ir::Type::Int;
+    case TypeKind::Enum:
+    case TypeKind::Date: return ir::Type::Int;  // days since 1970-01-01
     case TypeKind::Decimal: return ir::Type::Decimal;
     case TypeKind::Money: return ir::Type::Money;
     case TypeKind::Duration: return ir::Type::Duration;
@@ -52,6 +54,7 @@ ir::Field LayOut(const sema::CheckedProgram& program,
   *words += ir::WordCount(laid.type);
   if (laid.optional) laid.presence_offset = (*words)++;
   laid.channel = field.type.kind == TypeKind::Channel;
+  laid.date = field.type.kind == TypeKind::Date;
   return laid;
 }
 
@@ -69,6 +72,11 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   if (field.type == ir::Type::Decimal && value.kind == ExprKind::Int) {
     number *= ir::kDecimalScale;
   }
+  if (field.date) {
+    // Sema lets through only text that is a date.
+    field.default_words = {ir::ParseDate(value.text).value_or(0)};
+    return;
+  }
   switch (field.type) {
     case ir::Type::String:
       field.default_string = value.text;
@@ -81,17 +89,6 @@ void SetDefault(const Expr& literal, ir::Field& field) {
   }
 }
 
-// Windows of exact lengths only: CheckRunnable reports calendar ones.
-void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
-  if (window.kind == syntax::Window::Kind::All) return;
-  aggregate.windowed = true;
-  aggregate.window_near =
-      window.kind == syntax::Window::Kind::Between ? window.near.count : 0;
-  aggregate.window_far = window.kind == syntax::Window::Kind::Between
-                             ? window.far.count
-                             : window.near.count;
-}
-
 ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
   switch (unit) {
     case syntax::CalendarUnit::Day: return ir::CalendarUnit::Day;
@@ -100,6 +97,44 @@ ir::CalendarUnit CalendarUnitOf(syntax::CalendarUnit unit) {
     case syntax::CalendarUnit::Year: return ir::CalendarUnit::Year;
   }
   return ir::CalendarUnit::Day;
+}
+
+// The fewest and the most seconds `count` calendar units can span on any
+// wall clock: a day is 23 to 25 hours, and a zone may skip or repeat a
+// whole day, hence the two days of slack.
+int64_t CalendarSeconds(int64_t count, syntax::CalendarUnit unit, bool most) {
+  int64_t days = 0;
+  switch (unit) {
+    case syntax::CalendarUnit::Day: days = count; break;
+    case syntax::CalendarUnit::Week: days = 7 * count; break;
+    case syntax::CalendarUnit::Month: days = (most ? 31 : 28) * count; break;
+    case syntax::CalendarUnit::Year: days = (most ? 366 : 365) * count; break;
+  }
+  days = most ? days + 2 : std::max<int64_t>(days - 2, 0);
+  return days * 86400;
+}
+
+// One bound of a window: in exact seconds, or in calendar units.
+void SetBound(const syntax::Length& length, bool far, ir::Aggregate& out) {
+  int64_t& seconds = far ? out.window_far : out.window_near;
+  if (!length.calendar) {
+    seconds = length.count;
+    return;
+  }
+  seconds = CalendarSeconds(length.count, *length.calendar, far);
+  (far ? out.far_calendar : out.near_calendar) = length.count;
+  (far ? out.far_unit : out.near_unit) = CalendarUnitOf(*length.calendar);
+}
+
+void SetWindow(const syntax::Window& window, ir::Aggregate& aggregate) {
+  if (window.kind == syntax::Window::Kind::All) return;
+  aggregate.windowed = true;
+  if (window.kind == syntax::Window::Kind::Between) {
+    SetBound(window.near, false, aggregate);
+    SetBound(window.far, true, aggregate);
+  } else {
+    SetBound(window.near, true, aggregate);
+  }
 }
 
 // The prefix of generated step names.
@@ -229,6 +264,12 @@ class Lowerer {
       lowered.schedule_weekday =
           day == days.end() ? -1 : static_cast<int32_t>(day - days.begin());
       lowered.schedule_clock = trigger.clock;
+    } else if (trigger.kind == syntax::Trigger::Kind::Date) {
+      lowered.trigger_kind = ir::TriggerKind::Date;
+      lowered.trigger_event = -1;
+      lowered.locals_event = -1;
+      lowered.schedule_clock = trigger.clock;
+      LowerTriggerDate(journey.name, *trigger.expr, lowered);
     } else if (trigger.kind != syntax::Trigger::Kind::Event) {
       lowered.trigger_kind = trigger.kind == syntax::Trigger::Kind::Entered
                                  ? ir::TriggerKind::Entered
@@ -261,6 +302,49 @@ class Lowerer {
     lowered.entry = LowerSteps(journey.decl->steps, -1);
     journey_ = nullptr;
     return lowered;
+  }
+
+  // `on date EXPR`: a function giving the date, read in the recipient's
+  // zone when EXPR is a time, and one giving whether EXPR is there.
+  void LowerTriggerDate(const std::string& journey, const Expr& expr,
+                        ir::Journey& lowered) {
+    ir::Function function;
+    function.name = "journey." + journey + ".date";
+    body_ = &function.body;
+    int32_t value = LowerExpr(expr);
+    if (checked_.Info(expr).type.kind == TypeKind::Time) {
+      EmitOp(ir::Op::LocalDay, ir::Type::Int, value, EmitZone());
+    }
+    body_ = nullptr;
+    function.result = function.body.back().type;
+    program_.functions.push_back(std::move(function));
+    lowered.trigger_date = static_cast<int32_t>(program_.functions.size() - 1);
+
+    if (!checked_.Info(expr).type.optional) return;
+    ir::Function present;
+    present.name = "journey." + journey + ".date.present";
+    body_ = &present.body;
+    EmitPresence(expr);
+    body_ = nullptr;
+    present.result = ir::Type::Bool;
+    program_.functions.push_back(std::move(present));
+    lowered.trigger_date_present =
+        static_cast<int32_t>(program_.functions.size() - 1);
+  }
+
+  // The recipient's zone, as a string: the profile's `tz` attribute, or
+  // "" (UTC) when the program has none.
+  int32_t EmitZone() {
+    if (program_.timezone_attribute < 0) {
+      ir::Inst empty{ir::Op::ConstString, ir::Type::String, ir::Type::String};
+      empty.imm = InternString("");
+      return Emit(empty);
+    }
+    const ir::Field& zone = program_.profile[program_.timezone_attribute];
+    ir::Inst load{ir::Op::Load, ir::Type::String, ir::Type::String};
+    load.base = ir::Base::Profile;
+    load.imm = zone.offset;
+    return Emit(load);
   }
 
   int32_t EventIndex(const std::string& name) const {
@@ -296,13 +380,24 @@ class Lowerer {
       lowered.reentry = ir::Reentry::Never;
     } else if (decl.reentry_after) {
       lowered.reentry = ir::Reentry::After;
-      lowered.reentry_seconds = decl.reentry_after->int_value;
+      const Expr& after = *decl.reentry_after;
+      if (after.kind == ExprKind::Calendar) {
+        lowered.reentry_calendar = after.int_value;
+        lowered.reentry_unit = CalendarUnitOf(after.calendar_unit);
+      } else {
+        lowered.reentry_seconds = after.int_value;
+      }
     }
     if (decl.holdout) lowered.holdout = decl.holdout->int_value;
     for (const auto& goal : decl.goals) {
       ir::Goal lowered_goal;
       lowered_goal.event = EventIndex(goal.event.text);
-      if (goal.within) lowered_goal.within_seconds = goal.within->int_value;
+      if (goal.within && goal.within->kind == ExprKind::Calendar) {
+        lowered_goal.within_calendar = goal.within->int_value;
+        lowered_goal.within_unit = CalendarUnitOf(goal.within->calendar_unit);
+      } else if (goal.within) {
+        lowered_goal.within_seconds = goal.within->int_value;
+      }
       lowered.goals.push_back(lowered_goal);
     }
   }
@@ -440,6 +535,7 @@ class Lowerer {
     if (info.type.kind == TypeKind::Enum && info.type.id >= 0) {
       value.enum_values = checked_.enums[info.type.id].values;
     }
+    value.date = info.type.kind == TypeKind::Date;
     bool stored =
         info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
         info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||
@@ -448,6 +544,10 @@ class Lowerer {
         info.type.kind == TypeKind::None || IrType(info.type.kind) == type;
     if (expr.kind == ExprKind::None) {
       value.source = ir::ValueSource::Absent;
+    } else if (value.date && expr.kind == ExprKind::String) {
+      // Sema lets through only text that is a date.
+      value.source = ir::ValueSource::Constant;
+      value.imm = ir::ParseDate(expr.text).value_or(0);
     } else if (stored && same_type) {
       Location location = Locate(info);
       value.source = ir::ValueSource::Load;
@@ -515,7 +615,13 @@ class Lowerer {
       case syntax::StepKind::WaitFor: {
         lowered.kind = ir::StepKind::WaitFor;
         lowered.event_type = EventIndex(step.event.text);
-        lowered.wait_seconds = step.expr->int_value;
+        // `within 1 month` counts on the recipient's calendar.
+        if (step.expr->kind == ExprKind::Calendar) {
+          lowered.wait_count = step.expr->int_value;
+          lowered.calendar_unit = CalendarUnitOf(step.expr->calendar_unit);
+        } else {
+          lowered.wait_seconds = step.expr->int_value;
+        }
         if (step.condition) {
           int32_t saved_event = current_event_;
           current_event_ = lowered.event_type;
@@ -917,8 +1023,16 @@ class Lowerer {
     int64_t unit = expr.text == "days_since"    ? 86400
                    : expr.text == "hours_since" ? 3600
                                                 : 60;
-    int32_t since = LowerExpr(*expr.arguments[0].value);
+    const Expr& argument = *expr.arguments[0].value;
+    int32_t since = LowerExpr(argument);
     ir::Inst now{ir::Op::Now, ir::Type::Time, ir::Type::Time};
+    // Of a date: today's date in the recipient's zone minus it, so the
+    // count goes up at each local midnight, however long the day.
+    if (checked_.Info(argument).type.kind == TypeKind::Date) {
+      int32_t today =
+          EmitOp(ir::Op::LocalDay, ir::Type::Int, Emit(now), EmitZone());
+      return EmitOp(ir::Op::Sub, ir::Type::Int, today, since);
+    }
     int32_t elapsed = EmitOp(ir::Op::Sub, ir::Type::Duration, Emit(now), since);
     ir::Inst whole{ir::Op::WholeUnits, ir::Type::Int, ir::Type::Int};
     whole.a = elapsed;

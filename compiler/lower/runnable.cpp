@@ -57,11 +57,11 @@ class RunnabilityCheck {
 
   void CheckType(const sema::Type& type, const diag::Span& span,
                  const char* where) {
-    static const TypeKind kRunnable[] = {TypeKind::Bool,     TypeKind::Int,
-                                         TypeKind::Decimal,  TypeKind::Money,
-                                         TypeKind::Duration, TypeKind::Time,
-                                         TypeKind::String,   TypeKind::Tz,
-                                         TypeKind::Enum,     TypeKind::Channel};
+    static const TypeKind kRunnable[] = {
+        TypeKind::Bool,    TypeKind::Int,      TypeKind::Decimal,
+        TypeKind::Money,   TypeKind::Duration, TypeKind::Time,
+        TypeKind::String,  TypeKind::Tz,       TypeKind::Enum,
+        TypeKind::Channel, TypeKind::Date};
     for (TypeKind kind : kRunnable) {
       if (type.kind == kind) return;
     }
@@ -113,9 +113,9 @@ class RunnabilityCheck {
   }
 
   // `days_since`, `hours_since` and `minutes_since` of a time or of
-  // `last(E)`; dates would need the recipient's zone to know when a day
-  // starts. `distance_km` and `travel_kmh` run on whatever their
-  // arguments are.
+  // `last(E)`, and `days_since` of a date (counted in local days); hours
+  // of a date would need to say which hour of it counts. `distance_km` and
+  // `travel_kmh` run on whatever their arguments are.
   void CheckSince(const Expr& expr) {
     bool since = expr.text == "days_since" || expr.text == "hours_since" ||
                  expr.text == "minutes_since";
@@ -127,16 +127,11 @@ class RunnabilityCheck {
     }
     if (!since) return Report(expr.span, "`balance` calls");
     const Expr& argument = *expr.arguments[0].value;
-    if (program_.Info(argument).type.kind == TypeKind::Date) {
-      return Report(argument.span, "dates");
+    bool date = program_.Info(argument).type.kind == TypeKind::Date;
+    if (date && expr.text != "days_since") {
+      return Report(expr.span, "`hours_since` and `minutes_since` of a date");
     }
     CheckExpr(argument);
-  }
-
-  // Windows of exact lengths run; calendar ones would need the
-  // recipient's zone to know where a month of history starts.
-  static bool ExactWindow(const syntax::Window& window) {
-    return !window.near.calendar && !window.far.calendar;
   }
 
   // `last(E).field`, read from the copy of the event the profile keeps.
@@ -163,11 +158,6 @@ class RunnabilityCheck {
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
     if (aggregate.kind == sema::AggregateKind::Values) {
       return Report(expr.span, "`values` lists");
-    }
-    if (!ExactWindow(aggregate.window)) {
-      return Report(expr.span,
-                    "windows in calendar units (`within 3 months`; "
-                    "write `within 90d`)");
     }
   }
 
@@ -197,11 +187,15 @@ class RunnabilityCheck {
       bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
                   trigger.kind == syntax::Trigger::Kind::Entered ||
                   trigger.kind == syntax::Trigger::Kind::Left ||
-                  trigger.kind == syntax::Trigger::Kind::Schedule;
+                  trigger.kind == syntax::Trigger::Kind::Schedule ||
+                  trigger.kind == syntax::Trigger::Kind::Date;
       if (!runs) {
         Report(trigger.span,
                "triggers other than `on EVENT`, `on entered(...)`, `on "
-               "left(...)` and `every ...`");
+               "left(...)`, `on date ...` and `every ...`");
+      }
+      if (trigger.kind == syntax::Trigger::Kind::Date) {
+        CheckExpr(*trigger.expr);
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }
@@ -218,15 +212,14 @@ class RunnabilityCheck {
     CheckSteps(journey.steps);
   }
 
-  // Lengths the engine counts in exact seconds.
+  // Lengths written as a literal: a duration (`3d`), or a calendar length
+  // (`1 month`) that the engine counts on the recipient's calendar.
   void CheckLength(const Expr& length) {
-    if (length.kind == ExprKind::Duration) return;
-    if (length.kind == ExprKind::Calendar) {
-      return Report(length.span,
-                    "calendar lengths such as `1 month` in `within` and "
-                    "`reentry after` (use a duration such as `30d`)");
+    bool literal =
+        length.kind == ExprKind::Duration || length.kind == ExprKind::Calendar;
+    if (!literal) {
+      Report(length.span, "lengths other than a literal such as `3d`");
     }
-    Report(length.span, "lengths other than a literal such as `3d`");
   }
 
   // A value written to a payload, the profile or an emitted event. Money

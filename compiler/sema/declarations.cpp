@@ -2,6 +2,7 @@
 // and the dispatch to the other kinds.
 #include <algorithm>
 
+#include "compiler/ir/dates.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -259,6 +260,11 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
   Type type = CheckExpr(value, scope, &expected);
   if (type.kind == TypeKind::Error) return;
   if (field.type.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  // A date is written as on the stream: "2020-01-31".
+  bool date_text = field.type.kind == TypeKind::Date &&
+                   type.kind == TypeKind::String &&
+                   ir::ParseDate(value.text).has_value();
+  if (date_text) return;
   if (!Expect(value, type, expected, "the default of " + Quote(field.name))) {
     return;
   }

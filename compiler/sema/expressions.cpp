@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/ir.h"
 #include "compiler/sema/checker.h"
 
@@ -868,6 +869,14 @@ void Checker::CheckValue(const Expr& value, const Type& expected,
   Type type = CheckExpr(value, scope, &expected);
   // A time zone is written as a string: "Europe/Paris".
   if (expected.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  // So is a date, as it comes on the stream: "1990-03-29".
+  bool date_text = expected.kind == TypeKind::Date &&
+                   value.kind == ExprKind::String &&
+                   ir::ParseDate(value.text).has_value();
+  if (date_text) {
+    Record(value, MakeType(TypeKind::Date));
+    return;
+  }
   Expect(value, type, expected, what);
 }
 

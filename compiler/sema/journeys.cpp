@@ -115,6 +115,8 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
   if (trigger.where) {
     ExpectBool(*trigger.where, CheckExpr(*trigger.where, where_scope),
                "a `where` filter");
+    // Every trigger's filter runs, not only an event's.
+    info.where = trigger.where.get();
   }
 }
 

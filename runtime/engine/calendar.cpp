@@ -6,6 +6,8 @@
 #include <map>
 #include <mutex>
 
+#include "compiler/ir/dates.h"
+
 namespace parcours::engine {
 namespace {
 
@@ -34,25 +36,9 @@ int64_t ToInstant(LocalSeconds local, const date::time_zone* zone) {
 
 }  // namespace
 
-// Zones by name, `nullptr` for a name the database does not know, so that
-// a bad name is looked up once, not on every wait.
+// One cache of zones for the engine and the IR's zone operations.
 const date::time_zone* FindZone(const std::string& name) {
-  static std::mutex mutex;
-  static std::map<std::string, const date::time_zone*> zones;
-  std::lock_guard<std::mutex> lock(mutex);
-  auto found = zones.find(name);
-  if (found != zones.end()) return found->second;
-
-  const date::time_zone* zone = nullptr;
-  if (!name.empty()) {
-    try {
-      zone = date::locate_zone(name);
-    } catch (const std::exception&) {
-      zone = nullptr;
-    }
-  }
-  zones.emplace(name, zone);
-  return zone;
+  return ir::FindTimeZone(name);
 }
 
 bool IsKnownZone(const std::string& zone) { return FindZone(zone) != nullptr; }
@@ -169,6 +155,32 @@ int64_t NextLocalWeekTime(int64_t time, int64_t second_of_week,
   for (int week = 0; week < 3; ++week) {
     LocalSeconds candidate =
         monday + date::days{7 * week} + Seconds{second_of_week};
+    int64_t instant = ToInstant(candidate, zone);
+    if (instant >= time) return instant > kLastInstant ? kNever : instant;
+  }
+  return kNever;
+}
+
+int64_t NextAnniversary(int64_t time, int month, int day,
+                        int64_t seconds_after_midnight,
+                        const std::string& zone_name) {
+  if (time >= kLastInstant) return kNever;
+  const date::time_zone* zone = FindZone(zone_name);
+  date::year_month_day today{date::floor<date::days>(ToLocal(time, zone))};
+
+  // This year's occurrence if it is still to come, else next year's; a
+  // skipped local time moves forward, at most a few hours.
+  for (int year = int{today.year()}; year <= int{today.year()} + 2; ++year) {
+    date::year_month month_of_year{date::year{year},
+                                   date::month{static_cast<unsigned>(month)}};
+    date::day last =
+        date::year_month_day_last{month_of_year.year(),
+                                  date::month_day_last{month_of_year.month()}}
+            .day();
+    date::day on = std::min(date::day{static_cast<unsigned>(day)}, last);
+    LocalSeconds candidate =
+        date::local_days{month_of_year.year() / month_of_year.month() / on} +
+        Seconds{seconds_after_midnight};
     int64_t instant = ToInstant(candidate, zone);
     if (instant >= time) return instant > kLastInstant ? kNever : instant;
   }

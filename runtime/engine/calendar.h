@@ -54,6 +54,14 @@ int64_t LocalSecondOfWeek(int64_t time, const std::string& zone);
 int64_t NextLocalWeekTime(int64_t time, int64_t second_of_week,
                           const std::string& zone);
 
+// The first instant at or after `time` that falls, on the wall clock of
+// `zone`, on `month`/`day` (1-12, 1-31) at `seconds_after_midnight`, with
+// the rules of `NextLocalTime`: a yearly anniversary. February 29 falls on
+// February 28 in a year with no such day.
+int64_t NextAnniversary(int64_t time, int month, int day,
+                        int64_t seconds_after_midnight,
+                        const std::string& zone);
+
 // A wake time that never comes.
 inline constexpr int64_t kNever = INT64_MAX;
 

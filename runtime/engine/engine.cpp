@@ -58,6 +58,15 @@ void KeepIfLatest(common::Record& profile, const ir::Aggregate& aggregate,
   }
 }
 
+// Calendar units added on the wall clock of `zone`, for windows such as
+// `within 3 months`.
+store::AddCalendarUnits InZone(std::string zone) {
+  return [zone = std::move(zone)](int64_t time, int64_t count,
+                                  ir::CalendarUnit unit) {
+    return AddCalendar(time, count, unit, zone);
+  };
+}
+
 }  // namespace
 
 Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
@@ -92,7 +101,8 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
       case ir::TriggerKind::Left:
         left_by_[journey.trigger_segment].push_back(index);
         break;
-      case ir::TriggerKind::Schedule: scheduled_.push_back(index); break;
+      case ir::TriggerKind::Schedule:
+      case ir::TriggerKind::Date: scheduled_.push_back(index); break;
     }
     for (int32_t event_type : journey.exit_events) {
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
@@ -133,7 +143,11 @@ void Engine::AdvanceClock(int64_t time) {
 
     if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
       state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
+      // What a re-check starts (a schedule, a date) while no process ran
+      // is late, as a timer is.
+      firing_late_ = late_before_ && *recheck < *late_before_;
       Recheck(state_.PopFirstRecheck());
+      firing_late_ = false;
       continue;
     }
     if (!due || due->wake_at > target) break;
@@ -168,7 +182,7 @@ void Engine::AdvanceClock(int64_t time) {
 }
 
 void Engine::Recheck(store::Profile& profile) {
-  store::RefreshWindows(program_, profile, Now());
+  store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   RecomputeSegmentSet(profile, segment_sets_.time_dependent);
   state_.MarkRecordDirty(profile);
   ScheduleNextChange(profile);
@@ -180,6 +194,9 @@ void Engine::Recheck(store::Profile& profile) {
 int64_t Engine::NextScheduled(const store::Profile& profile, int32_t journey,
                               int64_t time) const {
   const ir::Journey& definition = program_.journeys[journey];
+  if (definition.trigger_kind == ir::TriggerKind::Date) {
+    return NextDateTrigger(profile, definition, time);
+  }
   if (definition.schedule_weekday < 0) {
     return NextLocalTime(time, definition.schedule_clock, TimeZone(profile));
   }
@@ -204,8 +221,8 @@ void Engine::TriggerScheduledJourneys(store::Profile& profile) {
 
 void Engine::ScheduleNextChange(store::Profile& profile) {
   if (!tracks_time_) return;
-  std::optional<int64_t> next =
-      store::NextWindowChange(program_, profile, Now());
+  std::optional<int64_t> next = store::NextWindowChange(
+      program_, profile, Now(), InZone(TimeZone(profile)));
   ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
   for (int32_t segment : program_.time_dependent_segments) {
     for (int32_t crossing : program_.segments[segment].crossings) {
@@ -216,7 +233,7 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
   // The next time a schedule starts a journey for this profile.
   for (int32_t journey : scheduled_) {
     int64_t instant = NextScheduled(profile, journey, Now() + 1);
-    if (!next || instant < *next) next = instant;
+    if (instant != kNever && (!next || instant < *next)) next = instant;
   }
   state_.ScheduleRecheck(profile, next);
 }
@@ -318,7 +335,7 @@ void Engine::ApplyTrack(store::Profile& profile,
   // future-dated one only once its time comes.
   if (store::KeepEvent(program_, profile, event.event_type, event.timestamp,
                        event.record, Now())) {
-    store::RefreshWindows(program_, profile, Now());
+    store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   }
   RecomputeSegmentSet(profile, segment_sets_.by_event[event.event_type]);
   state_.MarkRecordDirty(profile);
@@ -531,10 +548,16 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
             profile, journey, step,
             NextLocalTime(time, current.clock_seconds, TimeZone(profile)));
         return;
-      case ir::StepKind::WaitFor:
-        state_.Schedule(profile, journey, step,
-                        common::AddSeconds(time, current.wait_seconds));
+      case ir::StepKind::WaitFor: {
+        // Its timeout, in exact time or in calendar units.
+        int64_t timeout =
+            current.wait_count > 0
+                ? AddCalendar(time, current.wait_count, current.calendar_unit,
+                              TimeZone(profile))
+                : common::AddSeconds(time, current.wait_seconds);
+        state_.Schedule(profile, journey, step, timeout);
         return;
+      }
       case ir::StepKind::Split:
         step =
             current.arms[ChooseArm(profile.id, definition.name, current.arms)]

@@ -80,12 +80,17 @@ class Engine {
   bool resumed_ = false;
   // Whether any segment or window can change with time alone.
   bool tracks_time_ = false;
-  // The journeys started by a schedule (`every monday 10:00 local`).
+  // The journeys started by a schedule (`every monday 10:00 local`) or a
+  // date (`on date profile.birthday at 09:00 local`).
   std::vector<int32_t> scheduled_;
   // The first instant at or after `time` when scheduled journey `journey`
   // starts for `profile`, on its local clock.
   int64_t NextScheduled(const store::Profile& profile, int32_t journey,
                         int64_t time) const;
+  // The next yearly start at or after `time` of a journey with `on date`
+  // (runtime/engine/date_trigger.cpp); kNever when the date is absent.
+  int64_t NextDateTrigger(const store::Profile& profile,
+                          const ir::Journey& journey, int64_t time) const;
   // Starts the scheduled journeys due at the clock.
   void TriggerScheduledJourneys(store::Profile& profile);
   void UpdateAggregates(store::Profile& profile,

@@ -3,9 +3,11 @@
 #include <string>
 #include <utility>
 
+#include "compiler/ir/dates.h"
 #include "runtime/common/check.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
+#include "runtime/engine/calendar.h"
 #include "runtime/engine/engine.h"
 #include "runtime/policy/gate.h"
 #include "runtime/policy/lines.h"
@@ -64,8 +66,14 @@ bool Engine::MayEnter(store::Profile& profile, int32_t journey) {
     case ir::Reentry::AfterLeaving: return !inside;
     case ir::Reentry::Never: return !inside && !last;
     case ir::Reentry::After:
-      // Measured from the previous entry, whether or not it has left.
-      return !last || Now() - *last >= definition.reentry_seconds;
+      // Measured from the previous entry, whether or not it has left; a
+      // calendar length on the recipient's clock.
+      if (!last) return true;
+      if (definition.reentry_calendar > 0) {
+        return Now() >= AddCalendar(*last, definition.reentry_calendar,
+                                    definition.reentry_unit, TimeZone(profile));
+      }
+      return Now() - *last >= definition.reentry_seconds;
   }
   return false;
 }
@@ -118,6 +126,13 @@ void Engine::ReachGoals(store::Profile& profile, int32_t event_type) {
       if (goal.within_seconds >= 0 && inside_for > goal.within_seconds) {
         continue;
       }
+      // A calendar limit ends with the last second of its length.
+      bool too_late_on_calendar =
+          goal.within_calendar > 0 &&
+          Now() > AddCalendar(profile.instances[j]->entered_at,
+                              goal.within_calendar, goal.within_unit,
+                              TimeZone(profile));
+      if (too_late_on_calendar) continue;
       ++counters_.goals;
       EndInstance(profile, journey,
                   "goal reached: `" + program_.events[goal.event].name +
@@ -252,6 +267,10 @@ nlohmann::ordered_json Engine::Payload(const store::Profile& profile,
       int64_t index = scratch.Get(0);
       bool named = !value.enum_values.empty() && index >= 0 &&
                    index < static_cast<int64_t>(value.enum_values.size());
+      if (value.date) {
+        payload[value.name] = ir::FormatDate(index);
+        continue;
+      }
       payload[value.name] =
           named ? nlohmann::ordered_json(value.enum_values[index])
                 : store::EncodeSlot(scratch, value.type, 0);

@@ -1,5 +1,8 @@
 #include "runtime/ingest/values.h"
 
+#include <optional>
+
+#include "compiler/ir/dates.h"
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/time_text.h"
 
@@ -40,6 +43,21 @@ std::string DecodeScaled(const JsonValue& value, ir::Type type, int scale,
 }
 
 }  // namespace
+
+std::string DecodeDate(const JsonValue& value, TypedValue& out) {
+  out = TypedValue{};
+  if (value.kind != JsonValue::Kind::String) {
+    return std::string("must be a date such as \"1990-03-29\", got ") +
+           KindName(value.kind);
+  }
+  std::optional<int64_t> days = ir::ParseDate(value.text);
+  if (!days) {
+    return "is not a date of the form YYYY-MM-DD: `" +
+           value.text.substr(0, 40) + (value.text.size() > 40 ? "...`" : "`");
+  }
+  out.word = *days;
+  return "";
+}
 
 const char* ExpectedForm(ir::Type type) {
   switch (type) {
@@ -87,6 +105,7 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
 
 std::string DecodeFieldValue(const JsonValue& value, const ir::Field& field,
                              TypedValue& out) {
+  if (field.date) return DecodeDate(value, out);
   if (field.enum_values.empty()) return DecodeTyped(value, field.type, out);
 
   out = TypedValue{};

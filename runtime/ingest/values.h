@@ -33,8 +33,13 @@ struct TypedValue {
 // starts with the value's name: "must be a number, got string".
 std::string DecodeTyped(const JsonValue& value, ir::Type type, TypedValue& out);
 
+// Decodes a date from "YYYY-MM-DD" into days since 1970-01-01; any other
+// value, or a day that does not exist ("2023-02-29"), is a problem.
+std::string DecodeDate(const JsonValue& value, TypedValue& out);
+
 // Decodes the value of `field`: an enum from the name of one of its values
-// (into its index), anything else as `DecodeTyped` does.
+// (into its index), a date from its text, anything else as `DecodeTyped`
+// does.
 std::string DecodeFieldValue(const JsonValue& value, const ir::Field& field,
                              TypedValue& out);
 

@@ -9,22 +9,41 @@ namespace parcours::store {
 
 namespace {
 
+// When an event from `at` enters a window of `aggregate`.
+int64_t Enters(const ir::Aggregate& aggregate, int64_t at,
+               const AddCalendarUnits& calendar) {
+  if (aggregate.near_calendar > 0) {
+    return calendar(at, aggregate.near_calendar, aggregate.near_unit);
+  }
+  return common::AddSeconds(at, aggregate.window_near);
+}
+
+// When it leaves it.
+int64_t Leaves(const ir::Aggregate& aggregate, int64_t at,
+               const AddCalendarUnits& calendar) {
+  if (aggregate.far_calendar > 0) {
+    return calendar(at, aggregate.far_calendar, aggregate.far_unit);
+  }
+  return common::AddSeconds(at, aggregate.window_far);
+}
+
 // Whether a window of `aggregate` reads an event from `at` at `now`.
-bool InWindow(const ir::Aggregate& aggregate, int64_t at, int64_t now) {
-  return common::AddSeconds(at, aggregate.window_near) <= now &&
-         now < common::AddSeconds(at, aggregate.window_far);
+bool InWindow(const ir::Aggregate& aggregate, int64_t at, int64_t now,
+              const AddCalendarUnits& calendar) {
+  return Enters(aggregate, at, calendar) <= now &&
+         now < Leaves(aggregate, at, calendar);
 }
 
 // The value of `aggregate` at `now`, written at its offset in `record`.
 void ComputeWindow(const ir::Aggregate& aggregate, const ir::EventType& type,
                    const std::vector<KeptEvent>& kept, int64_t now,
-                   common::Record& record) {
+                   const AddCalendarUnits& calendar, common::Record& record) {
   int32_t offset = aggregate.offset;
   for (int i = 0; i < ir::WordCount(aggregate.type); ++i) {
     record.Set(offset + i, 0);
   }
   for (const KeptEvent& event : kept) {
-    if (!InWindow(aggregate, event.at, now)) continue;
+    if (!InWindow(aggregate, event.at, now, calendar)) continue;
     if (aggregate.kind == ir::AggregateKind::Count) {
       record.Set(offset, ir::WrapAdd(record.Get(offset), 1));
       continue;
@@ -119,7 +138,8 @@ bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
   return true;
 }
 
-void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now) {
+void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now,
+                    const AddCalendarUnits& calendar) {
   for (size_t e = 0; e < profile.history.size(); ++e) {
     int64_t keep = program.events[e].history_seconds;
     std::vector<KeptEvent>& events = profile.history[e];
@@ -136,12 +156,14 @@ void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now) {
     size_t type = static_cast<size_t>(aggregate.event_type);
     const auto& kept =
         type < profile.history.size() ? profile.history[type] : kNone;
-    ComputeWindow(aggregate, program.events[type], kept, now, profile.record);
+    ComputeWindow(aggregate, program.events[type], kept, now, calendar,
+                  profile.record);
   }
 }
 
 std::optional<int64_t> NextWindowChange(const ir::Program& program,
-                                        const Profile& profile, int64_t now) {
+                                        const Profile& profile, int64_t now,
+                                        const AddCalendarUnits& calendar) {
   std::optional<int64_t> next;
   auto consider = [&](int64_t instant) {
     if (instant > now && (!next || instant < *next)) next = instant;
@@ -150,8 +172,8 @@ std::optional<int64_t> NextWindowChange(const ir::Program& program,
     size_t type = static_cast<size_t>(aggregate.event_type);
     if (!aggregate.windowed || type >= profile.history.size()) continue;
     for (const KeptEvent& event : profile.history[type]) {
-      consider(common::AddSeconds(event.at, aggregate.window_near));
-      consider(common::AddSeconds(event.at, aggregate.window_far));
+      consider(Enters(aggregate, event.at, calendar));
+      consider(Leaves(aggregate, event.at, calendar));
     }
   }
   return next;

@@ -2,13 +2,16 @@
 // values at an instant.
 //
 // A window reads the kept events whose own time `t` satisfies
-// `now - far < t <= now - near` (see `ir::Aggregate`). Its value changes
+// `now - far < t <= now - near` (see `ir::Aggregate`); for a bound in
+// calendar units, `t + near <= now < t + far` with the units added on the
+// profile's wall clock. Its value changes
 // only when an event enters (at `t + near`) or leaves (at `t + far`), so
 // the runtime re-checks a profile at exactly those instants and at no
 // others, and between them the stored values stay exact.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 
 #include "compiler/ir/ir.h"
@@ -36,13 +39,21 @@ void UpdateSeenBefore(const ir::Program& program, Profile& profile,
                       const ir::Aggregate& aggregate, int64_t at,
                       const common::Record& event, int64_t now);
 
+// `time` plus `count` calendar units on the profile's wall clock, for the
+// bounds of windows in calendar units (`within 3 months`); the engine
+// passes its calendar (runtime/engine/calendar.h) in the profile's zone.
+using AddCalendarUnits =
+    std::function<int64_t(int64_t time, int64_t count, ir::CalendarUnit unit)>;
+
 // Drops the kept events no window can read at `now` or later, and writes
 // each windowed aggregate's value at `now` into the profile record.
-void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now);
+void RefreshWindows(const ir::Program& program, Profile& profile, int64_t now,
+                    const AddCalendarUnits& calendar);
 
 // The first instant after `now` at which one of `profile`'s windowed
 // aggregates changes, or none when no kept event will enter or leave one.
 std::optional<int64_t> NextWindowChange(const ir::Program& program,
-                                        const Profile& profile, int64_t now);
+                                        const Profile& profile, int64_t now,
+                                        const AddCalendarUnits& calendar);
 
 }  // namespace parcours::store

@@ -1,5 +1,6 @@
 #include "runtime/store/value_json.h"
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/time_text.h"
@@ -72,6 +73,7 @@ OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
     return nullptr;
   }
   int64_t index = record.Get(field.offset);
+  if (field.date) return ir::FormatDate(index);
   if (!field.enum_values.empty() && index >= 0 &&
       static_cast<size_t>(index) < field.enum_values.size()) {
     return field.enum_values[index];
@@ -97,7 +99,7 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
     return "";
   }
   std::string problem;
-  if (field.enum_values.empty()) {
+  if (field.enum_values.empty() && !field.date) {
     problem = DecodeSlot(value, field.type, field.offset, record);
   } else {
     ingest::TypedValue typed;
@@ -172,12 +174,23 @@ std::string DecodeAggregate(const JsonValue& value, const ir::Program& program,
 std::string AggregateName(const ir::Program& program,
                           const ir::Aggregate& aggregate) {
   const ir::EventType& event = program.events[aggregate.event_type];
+  // A bound in calendar units is named by its units, which its seconds
+  // (a bound on their span) do not tell apart from an exact bound.
+  auto bound = [](int64_t seconds, int64_t count, ir::CalendarUnit unit) {
+    if (count == 0) return std::to_string(seconds) + "s";
+    return std::to_string(count) + " " + ir::CalendarUnitName(unit);
+  };
+  std::string far =
+      bound(aggregate.window_far, aggregate.far_calendar, aggregate.far_unit);
   std::string window;
-  if (aggregate.windowed && aggregate.window_near == 0) {
-    window = " within " + std::to_string(aggregate.window_far) + "s";
+  bool within = aggregate.window_near == 0 && aggregate.near_calendar == 0;
+  if (aggregate.windowed && within) {
+    window = " within " + far;
   } else if (aggregate.windowed) {
-    window = " between " + std::to_string(aggregate.window_far) + "s and " +
-             std::to_string(aggregate.window_near) + "s ago";
+    window = " between " + far + " and " +
+             bound(aggregate.window_near, aggregate.near_calendar,
+                   aggregate.near_unit) +
+             " ago";
   }
   switch (aggregate.kind) {
     case ir::AggregateKind::Last: return "last(" + event.name + ")";

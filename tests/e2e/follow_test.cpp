@@ -264,3 +264,56 @@ TEST_CASE("follow refuses until and partitions") {
 
 }  // namespace
 }  // namespace parcours
+
+namespace parcours {
+namespace {
+
+TEST_CASE("a birthday due while no live run was up starts once, late") {
+  auto scratch = testing::ScratchDir("follow-birthday");
+  auto program = scratch / "program.journey";
+  testing::WriteText(program,
+                     "profile { birthday: date? }\n"
+                     "journey birthday {\n"
+                     "  on date profile.birthday at 09:00 local\n"
+                     "  send email \"birthday\"\n}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  std::vector<std::string> args = {
+      "run",        program.string(), "--follow",
+      "--events",   events.string(),  "--out",
+      out.string(), "--state",        (scratch / "state.db").string()};
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun first(scratch, args);
+  Append(events, R"({"type":"identify","userId":"a","messageId":"1",)"
+                 R"("timestamp":"2011-01-03T10:00:00Z",)"
+                 R"("traits":{"birthday":"1980-01-04"}})"
+                 "\n");
+  // Applied once the summary counts it; nothing is due yet.
+  for (int i = 0; i < 100 && testing::ReadText(out).empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(first.Stop(SIGTERM) == 0);
+  CHECK_THAT(first.Summary(), Catch::Contains("1 identify"));
+  CHECK(testing::ReadText(out).empty());
+
+  // The birthday, 2011-01-04 at 09:00 UTC, passes while no run is up.
+  SetClock(scratch, "2011-01-05T00:00:00Z");
+  LiveRun second(scratch, args);
+  std::string sent = AwaitLines(out, 1);
+  CHECK(second.Stop(SIGINT) == 0);
+  CHECK_THAT(sent, Catch::Contains(R"("at":"2011-01-04T09:00:00Z")") &&
+                       Catch::Contains(R"("template":"birthday")") &&
+                       Catch::EndsWith("\"late\":true}\n"));
+
+  // And never again.
+  LiveRun third(scratch, args);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(third.Stop(SIGTERM) == 0);
+  CHECK(testing::ReadText(out) == sent);
+}
+
+}  // namespace
+}  // namespace parcours

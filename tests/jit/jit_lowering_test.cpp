@@ -47,6 +47,8 @@ ir::Program EveryPath() {
   int32_t since =
       f.Binary(Op::Sub, Type::Duration, f.Now(), f.Const(Type::Time, 7));
   f.WholeUnits(since, 86400);
+  int32_t day = f.Binary(Op::LocalDay, Type::Int, f.Now(), text);
+  f.Binary(Op::DayStart, Type::Time, day, text);
   int32_t yes = f.Const(Type::Bool, 1);
   f.Binary(Op::And, Type::Bool, present, yes);
   f.Binary(Op::Or, Type::Bool, present, yes);

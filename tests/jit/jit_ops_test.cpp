@@ -271,6 +271,58 @@ TEST_CASE("jit: whole units round down, before the epoch too", "[jit][ops]") {
   t.Run();
 }
 
+TEST_CASE("jit: local dates and day starts follow the zone's rules",
+          "[jit][ops]") {
+  struct DayCase {
+    int64_t time;
+    const char* zone;
+    int64_t expected;
+  };
+  // 1743289200 is 2025-03-29T23:00:00Z, midnight of 30 March in Paris
+  // (date 20177); an empty or unknown zone is UTC.
+  const DayCase days[] = {
+      {1743289200, "Europe/Paris", 20177},
+      {1743289199, "Europe/Paris", 20176},
+      {1743289200, "", 20176},
+      {1743289200, "Mars/Olympus", 20176},
+      {1740805199, "America/New_York", 20147},
+      {-1, "", -1},
+      {kMax, "Europe/Paris", kMax / 86400},
+      {kMin, "Europe/Paris", kMin / 86400 - 1},
+  };
+  CaseTable t;
+  for (const DayCase& c : days) {
+    t.Add(
+        std::string("local_day ") + std::to_string(c.time) + " " + c.zone,
+        {Time(c.time), Str(c.zone)},
+        [](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Binary(Op::LocalDay, Type::Int, v[0], v[1]);
+        },
+        c.expected);
+  }
+  // 30 March 2025 is 23 hours long in Paris; on 4 November 2018 São Paulo
+  // skipped midnight, so that day began at 01:00 (03:00Z).
+  const DayCase starts[] = {
+      {20177, "Europe/Paris", 1743289200},
+      {20178, "Europe/Paris", 1743372000},
+      {17839, "America/Sao_Paulo", 1541300400},
+      {20177, "", 20177 * 86400},
+      {0, "Mars/Olympus", 0},
+      {kMax, "", 10'000'000 * int64_t{86400}},
+      {kMin, "", -10'000'000 * int64_t{86400}},
+  };
+  for (const DayCase& c : starts) {
+    t.Add(
+        std::string("day_start ") + std::to_string(c.time) + " " + c.zone,
+        {Int(c.time), Str(c.zone)},
+        [](FunctionBuilder& f, std::vector<int32_t> v) {
+          return f.Binary(Op::DayStart, Type::Time, v[0], v[1]);
+        },
+        c.expected);
+  }
+  t.Run();
+}
+
 TEST_CASE("jit: money keeps, combines or invalidates the currency",
           "[jit][ops]") {
   CaseTable t;

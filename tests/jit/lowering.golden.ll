@@ -1,4 +1,4 @@
-; kLoweringVersion 8
+; kLoweringVersion 9
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -20,8 +20,14 @@ declare i64 @parcours_distance_km(i64, i64, i64, i64) #0
 ; Function Attrs: nounwind willreturn memory(argmem: read)
 declare i64 @parcours_string_compare(ptr, i64, ptr, i64) #1
 
+; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
+declare i64 @parcours_local_day(i64, ptr, i64) #2
+
+; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
+declare i64 @parcours_day_start(i64, ptr, i64) #2
+
 ; Function Attrs: nounwind
-define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -55,7 +61,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -89,7 +95,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -146,10 +152,10 @@ v5.join:                                          ; preds = %v5.slow, %v5.fast
 }
 
 ; Function Attrs: nocallback nofree nosync nounwind speculatable willreturn memory(none)
-declare { i64, i1 } @llvm.smul.with.overflow.i64(i64, i64) #3
+declare { i64, i1 } @llvm.smul.with.overflow.i64(i64, i64) #4
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -282,7 +288,7 @@ v5.join:                                          ; preds = %v5.slow, %v5.fast
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -316,7 +322,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -350,7 +356,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -423,7 +429,7 @@ streq.join2:                                      ; preds = %streq.bytes1, %stre
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #2 {
+define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
 entry:
   br i1 true, label %streq.bytes, label %streq.join
 
@@ -449,14 +455,16 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %10 = and i1 %9, %8
   %11 = zext i1 %10 to i64
   %v8 = sub i64 %6, %11
-  %v10 = and i64 %v4, 1
-  %v11 = or i64 %v4, 1
-  %v15 = and i64 %v4, 0
-  ret i64 %v15
+  %v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
+  %v11 = call i64 @parcours_day_start(i64 %v10, ptr @pc_str0, i64 4)
+  %v13 = and i64 %v4, 1
+  %v14 = or i64 %v4, 1
+  %v18 = and i64 %v4, 0
+  ret i64 %v18
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments0(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+define internal void @pc_segments0(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %s0.v0 = load i64, ptr %0, align 8
@@ -512,10 +520,12 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %27 = and i1 %26, %25
   %28 = zext i1 %27 to i64
   %s1.v8 = sub i64 %23, %28
-  %s1.v10 = and i64 %s1.v4, 1
-  %s1.v11 = or i64 %s1.v4, 1
-  %s1.v15 = and i64 %s1.v4, 0
-  %29 = icmp ne i64 %s1.v15, 0
+  %s1.v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
+  %s1.v11 = call i64 @parcours_day_start(i64 %s1.v10, ptr @pc_str0, i64 4)
+  %s1.v13 = and i64 %s1.v4, 1
+  %s1.v14 = or i64 %s1.v4, 1
+  %s1.v18 = and i64 %s1.v4, 0
+  %29 = icmp ne i64 %s1.v18, 0
   %30 = zext i1 %29 to i64
   %31 = getelementptr i64, ptr %members, i64 0
   store i64 %16, ptr %31, align 8
@@ -525,7 +535,7 @@ streq.join:                                       ; preds = %streq.bytes, %entry
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments1(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+define internal void @pc_segments1(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
 entry:
   br i1 true, label %streq.bytes, label %streq.join
 
@@ -551,10 +561,12 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %10 = and i1 %9, %8
   %11 = zext i1 %10 to i64
   %s1.v8 = sub i64 %6, %11
-  %s1.v10 = and i64 %s1.v4, 1
-  %s1.v11 = or i64 %s1.v4, 1
-  %s1.v15 = and i64 %s1.v4, 0
-  %12 = icmp ne i64 %s1.v15, 0
+  %s1.v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
+  %s1.v11 = call i64 @parcours_day_start(i64 %s1.v10, ptr @pc_str0, i64 4)
+  %s1.v13 = and i64 %s1.v4, 1
+  %s1.v14 = or i64 %s1.v4, 1
+  %s1.v18 = and i64 %s1.v4, 0
+  %12 = icmp ne i64 %s1.v18, 0
   %13 = zext i1 %12 to i64
   %14 = getelementptr i64, ptr %members, i64 0
   store i64 %13, ptr %14, align 8
@@ -562,12 +574,13 @@ streq.join:                                       ; preds = %streq.bytes, %entry
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments2(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #2 {
+define internal void @pc_segments2(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
 entry:
   ret void
 }
 
 attributes #0 = { nounwind willreturn memory(none) }
 attributes #1 = { nounwind willreturn memory(argmem: read) }
-attributes #2 = { nounwind }
-attributes #3 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #2 = { nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite) }
+attributes #3 = { nounwind }
+attributes #4 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }

@@ -15,6 +15,43 @@ int64_t At(const char* text) { return *common::ParseTime(text); }
 
 std::string Text(int64_t time) { return common::FormatTime(time); }
 
+TEST_CASE("an anniversary comes once a year on the local clock") {
+  struct Case {
+    const char* from;
+    int month;
+    int day;
+    const char* zone;
+    const char* expected;
+  };
+  const int64_t nine = 9 * 3600;
+  const Case cases[] = {
+      // Later this year, earlier this year (so next year), and now itself.
+      {"2025-03-01T12:00:00Z", 3, 30, "Europe/Paris", "2025-03-30T07:00:00Z"},
+      {"2025-04-01T12:00:00Z", 3, 30, "Europe/Paris", "2026-03-30T07:00:00Z"},
+      {"2025-03-30T07:00:00Z", 3, 30, "Europe/Paris", "2025-03-30T07:00:00Z"},
+      // 29 February: the 28th in other years, the 29th in leap years.
+      {"2025-03-01T00:00:00Z", 2, 29, "Europe/Paris", "2026-02-28T08:00:00Z"},
+      {"2027-03-01T00:00:00Z", 2, 29, "Europe/Paris", "2028-02-29T08:00:00Z"},
+      // New Year's Eve in Auckland is still the 30th in UTC.
+      {"2025-12-01T00:00:00Z", 12, 31, "Pacific/Auckland",
+       "2025-12-30T20:00:00Z"},
+      {"2025-03-01T00:00:00Z", 4, 2, "America/New_York",
+       "2025-04-02T13:00:00Z"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.from << " " << c.month << "/" << c.day << " " << c.zone);
+    CHECK(Text(NextAnniversary(At(c.from), c.month, c.day, nine, c.zone)) ==
+          c.expected);
+  }
+  // 02:30 on the night summer time starts does not exist: 03:30 CEST.
+  CHECK(Text(NextAnniversary(At("2025-03-01T00:00:00Z"), 3, 30, 9000,
+                             "Europe/Paris")) == "2025-03-30T01:30:00Z");
+  // On the night it ends 02:30 happens twice: the first, in CEST.
+  CHECK(Text(NextAnniversary(At("2025-03-01T00:00:00Z"), 10, 26, 9000,
+                             "Europe/Paris")) == "2025-10-26T00:30:00Z");
+  CHECK(NextAnniversary(At("9999-12-31T12:00:00Z"), 1, 1, 0, "") == kNever);
+}
+
 TEST_CASE("months end on the last day of a shorter month") {
   struct Case {
     const char* from;

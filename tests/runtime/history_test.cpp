@@ -5,10 +5,17 @@
 #include <catch2/catch.hpp>
 #include <optional>
 
+#include "runtime/engine/calendar.h"
+
 namespace parcours::store {
 namespace {
 
 constexpr int64_t kDay = 86400;
+
+// Calendar units in UTC; the windows here are in exact seconds.
+int64_t InUtc(int64_t time, int64_t count, ir::CalendarUnit unit) {
+  return engine::AddCalendar(time, count, unit, "");
+}
 
 // One event type read by `count(E within 10d)` and `count(E between 10d
 // and 2d ago)`: kept for 10 days.
@@ -54,20 +61,20 @@ TEST_CASE("kept events stay in time order, and too old ones are not kept",
 
   // Within 10 days: all but the future one. Between 10 and 2 days ago:
   // the two older ones.
-  RefreshWindows(program, profile, now);
+  RefreshWindows(program, profile, now, InUtc);
   CHECK(profile.record.Get(0) == 3);
   CHECK(profile.record.Get(1) == 2);
 
   // Next: the oldest leaves both windows one second from now.
-  CHECK(NextWindowChange(program, profile, now) == now + 1);
-  RefreshWindows(program, profile, now + 1);
+  CHECK(NextWindowChange(program, profile, now, InUtc) == now + 1);
+  RefreshWindows(program, profile, now + 1, InUtc);
   CHECK(profile.record.Get(0) == 2);
   CHECK(profile.record.Get(1) == 1);
   CHECK(profile.history[0].size() == 3);
 
   // Then the future one comes of age, at its own time.
-  CHECK(NextWindowChange(program, profile, now + 1) == now + kDay);
-  RefreshWindows(program, profile, now + kDay);
+  CHECK(NextWindowChange(program, profile, now + 1, InUtc) == now + kDay);
+  RefreshWindows(program, profile, now + kDay, InUtc);
   CHECK(profile.record.Get(0) == 3);
 }
 
@@ -76,8 +83,8 @@ TEST_CASE("a profile with nothing kept has no next window move",
   ir::Program program = WindowProgram();
   Profile profile;
   profile.record = common::Record(program.profile_words);
-  CHECK(NextWindowChange(program, profile, 0) == std::nullopt);
-  RefreshWindows(program, profile, 0);
+  CHECK(NextWindowChange(program, profile, 0, InUtc) == std::nullopt);
+  RefreshWindows(program, profile, 0, InUtc);
   CHECK(profile.record.Get(0) == 0);
 }
 

@@ -1,0 +1,115 @@
+#include "compiler/ir/dates.h"
+
+#include <date/tz.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <mutex>
+
+namespace parcours::ir {
+namespace {
+
+using Seconds = std::chrono::seconds;
+
+// Days the date library can hold without overflowing its year field:
+// years -32767 to 32767 are safe; this keeps well inside them.
+constexpr int64_t kDayLimit = 10'000'000;
+
+int64_t ClampDay(int64_t day) {
+  if (day > kDayLimit) return kDayLimit;
+  if (day < -kDayLimit) return -kDayLimit;
+  return day;
+}
+
+const date::time_zone* ZoneOf(const char* zone, int64_t zone_length) {
+  if (zone == nullptr || zone_length <= 0) return nullptr;
+  return FindTimeZone(std::string(zone, static_cast<size_t>(zone_length)));
+}
+
+bool ReadDigits(std::string_view text, size_t from, size_t count, int* out) {
+  int value = 0;
+  for (size_t i = from; i < from + count; ++i) {
+    if (text[i] < '0' || text[i] > '9') return false;
+    value = value * 10 + (text[i] - '0');
+  }
+  *out = value;
+  return true;
+}
+
+}  // namespace
+
+std::optional<int64_t> ParseDate(std::string_view text) {
+  if (text.size() != 10 || text[4] != '-' || text[7] != '-') {
+    return std::nullopt;
+  }
+  int year = 0;
+  int month = 0;
+  int day = 0;
+  bool digits = ReadDigits(text, 0, 4, &year) &&
+                ReadDigits(text, 5, 2, &month) && ReadDigits(text, 8, 2, &day);
+  if (!digits || year < 1) return std::nullopt;
+
+  date::year_month_day ymd{date::year{year},
+                           date::month{static_cast<unsigned>(month)},
+                           date::day{static_cast<unsigned>(day)}};
+  if (!ymd.ok()) return std::nullopt;
+  return date::sys_days{ymd}.time_since_epoch().count();
+}
+
+std::string FormatDate(int64_t days) {
+  date::year_month_day ymd{date::sys_days{date::days{ClampDay(days)}}};
+  char text[32];
+  std::snprintf(text, sizeof text, "%04d-%02u-%02u", int{ymd.year()},
+                unsigned{ymd.month()}, unsigned{ymd.day()});
+  return text;
+}
+
+const date::time_zone* FindTimeZone(const std::string& name) {
+  static std::mutex mutex;
+  static std::map<std::string, const date::time_zone*> zones;
+  std::lock_guard<std::mutex> lock(mutex);
+  auto found = zones.find(name);
+  if (found != zones.end()) return found->second;
+
+  const date::time_zone* zone = nullptr;
+  if (!name.empty()) {
+    try {
+      zone = date::locate_zone(name);
+    } catch (const std::exception&) {
+      zone = nullptr;
+    }
+  }
+  zones.emplace(name, zone);
+  return zone;
+}
+
+}  // namespace parcours::ir
+
+int64_t parcours_local_day(int64_t time, const char* zone,
+                           int64_t zone_length) {
+  const date::time_zone* found = parcours::ir::ZoneOf(zone, zone_length);
+  // Past the library's range every zone is read as UTC (no zone has rules
+  // there), which keeps the result total.
+  constexpr int64_t kLimit = 253402300799;  // 9999-12-31T23:59:59Z
+  int64_t local = time;
+  if (found != nullptr && time > -kLimit && time < kLimit) {
+    date::sys_seconds instant{std::chrono::seconds{time}};
+    local = found->to_local(instant).time_since_epoch().count();
+  }
+  int64_t day = local / 86400;
+  if (local % 86400 != 0 && local < 0) --day;
+  return day;
+}
+
+int64_t parcours_day_start(int64_t day, const char* zone, int64_t zone_length) {
+  const date::time_zone* found = parcours::ir::ZoneOf(zone, zone_length);
+  int64_t midnight = parcours::ir::ClampDay(day) * 86400;
+  if (found == nullptr) return midnight;
+
+  // A skipped midnight is read with the offset in force before the gap,
+  // which lands it at the end of the gap, as every local time is.
+  date::local_seconds local{std::chrono::seconds{midnight}};
+  date::local_info info = found->get_info(local);
+  return midnight - info.first.offset.count();
+}

@@ -1,0 +1,45 @@
+// Calendar dates in the IR, and the two operations that read a
+// recipient's zone (`local_day`, `day_start`).
+//
+// A `date` is held as an `int` word: the number of days since 1970-01-01
+// (negative before it). The zone operations are plain C functions so that
+// the interpreter calls them and the JIT emits calls to the very same
+// code; both read the zone from the profile's `tz` attribute as text, and
+// an empty or unknown zone counts as UTC.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace date {
+class time_zone;
+}
+
+namespace parcours::ir {
+
+// "YYYY-MM-DD" (a real day of the Gregorian calendar, years 0001-9999) as
+// days since 1970-01-01; nothing for any other text.
+std::optional<int64_t> ParseDate(std::string_view text);
+
+// Days since 1970-01-01 as "YYYY-MM-DD".
+std::string FormatDate(int64_t days);
+
+// The zone of the tz database named `name`, or null for an unknown or
+// empty name. Lookups are cached (a bad name is searched once) and safe
+// from several threads.
+const date::time_zone* FindTimeZone(const std::string& name);
+
+}  // namespace parcours::ir
+
+extern "C" {
+// The calendar date (days since 1970-01-01) on the wall clock of the zone
+// named by `zone` (`zone_length` bytes) at `time` (seconds since the
+// epoch).
+int64_t parcours_local_day(int64_t time, const char* zone, int64_t zone_length);
+
+// The first instant of local day `day` in that zone: its midnight, or the
+// end of the gap when a daylight-saving change skips midnight.
+int64_t parcours_day_start(int64_t day, const char* zone, int64_t zone_length);
+}
