@@ -180,14 +180,20 @@ std::string Percent(int64_t millionths) {
 void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
                 const loyalty::LiabilityReport& report, std::ostream& out) {
   auto money = [&](int64_t value) {
-    return loyalty::FormatCents(value) + " " + terms.currency;
+    std::string text = loyalty::FormatCents(value);
+    return terms.currency.empty() ? text : text + " " + terms.currency;
   };
+  // Without `value ... per point` nothing can be valued: say so.
+  std::string value =
+      terms.currency.empty()
+          ? std::string("no value per point declared")
+          : "value " + common::FormatScaled(inputs.value_per_point, 6) + " " +
+                terms.currency + " per point";
   out << "loyalty program " << terms.name << ", as of "
       << common::FormatTime(inputs.as_of) << "\n"
-      << "period from " << common::FormatTime(inputs.period_start + 1)
-      << ", value " << common::FormatScaled(inputs.value_per_point, 6) << " "
-      << terms.currency << " per point, breakage "
-      << Percent(inputs.breakage_millionths) << "\n\n";
+      << "period from " << common::FormatTime(inputs.period_start + 1) << ", "
+      << value << ", breakage " << Percent(inputs.breakage_millionths)
+      << "\n\n";
   const loyalty::PointTotals& end = report.at_end;
   const loyalty::PointTotals& start = report.at_start;
   out << "points                  to date   in period\n";
