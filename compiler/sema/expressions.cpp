@@ -192,6 +192,16 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
   if (hint.empty() && FindProfileField(expr.text) != nullptr) {
     hint = "; did you mean " + Quote("profile." + expr.text) + "?";
   }
+  // A member's points and tier are read through their program.
+  bool loyalty_word =
+      expr.text == "tier" || expr.text == "balance" || expr.text == "points";
+  if (hint.empty() && loyalty_word && !program_.programs.empty()) {
+    const std::string& program = program_.programs.front().name;
+    std::string call = expr.text == "tier" ? "tier" : "balance";
+    hint = "; read a member's " +
+           std::string(expr.text == "tier" ? "tier" : "points") + " as " +
+           Quote(call + "(" + program + ")");
+  }
   Error(Kind::UnknownName, expr.span,
         "unknown name " + Quote(expr.text) + hint);
   return Record(expr, kError);
