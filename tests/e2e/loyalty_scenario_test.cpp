@@ -156,6 +156,29 @@ TEST_CASE("a tier goes down at the review after the grace, never before",
                              TierLine("2025-03-02T10:00:00Z", "", "Silver")});
 }
 
+TEST_CASE("segments read the tier, and follow an upgrade and a downgrade",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-segments",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  tier Gold at 200 qualifying points within 30d\n"
+                        "  keep tier 45d\n}\n"
+                        "segment gold = tier(loyalty) == Gold\n"
+                        "journey welcome {\n  on entered(gold)\n"
+                        "  send email \"gold\"\n}\n"
+                        "journey farewell {\n  on left(gold)\n"
+                        "  if tier(loyalty) == Silver or balance(loyalty) > 0 "
+                        "{\n    send email \"not_gold\"\n  }\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "250"),
+                                 "2025-03-01T00:00:00Z");
+  // Reviewed on February 15 with no qualifying points left: no tier.
+  CHECK(Sends(out) ==
+        std::vector<std::string>{"2025-01-01T10:00:00Z gold",
+                                 "2025-02-15T10:00:00Z not_gold"});
+}
+
 TEST_CASE("a member who still qualifies at the review keeps the tier",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-confirmed",
