@@ -427,14 +427,17 @@ void LoyaltyRules::DecideTier(store::Profile& profile, int32_t program,
   if (loyalty.tiers.empty()) return;
   loyalty::Account& account = AccountOf(profile, program);
 
-  // Qualifying points over the window ending now: the first tier's window
-  // (the checker asks every tier for the same one).
-  int64_t window_start =
-      AddLoyaltyLength(now, loyalty.tiers.front().within, zone, -1);
-  int64_t qualifying = account.ledger.QualifyingPoints(window_start, now);
+  // Each tier counts qualifying points over its own window ending now.
+  // The highest tier reached decides; the library is given its threshold
+  // as the points, which reach that tier and no higher one.
   std::vector<loyalty::TierRule> rules;
+  int64_t qualifying = 0;
   for (const ir::LoyaltyTier& tier : loyalty.tiers) {
     rules.push_back({tier.name, tier.threshold});
+    int64_t window_start = AddLoyaltyLength(now, tier.within, zone, -1);
+    if (account.ledger.QualifyingPoints(window_start, now) >= tier.threshold) {
+      qualifying = tier.threshold;
+    }
   }
   loyalty::TierStatus before = account.tier;
   loyalty::TierChange change = loyalty::DecideTier(

@@ -179,6 +179,27 @@ TEST_CASE("segments read the tier, and follow an upgrade and a downgrade",
                                  "2025-02-15T10:00:00Z not_gold"});
 }
 
+TEST_CASE("each tier counts its points over its own window", "[e2e][loyalty]") {
+  Scenario scenario("loyalty-windows",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 365d\n"
+                        "  tier Gold at 200 qualifying points within 30d\n"
+                        "  keep tier 365d\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "150") +
+                                 Order("m2", "2025-02-10T10:00:00Z", 2, "100") +
+                                 Order("m3", "2025-02-20T10:00:00Z", 3, "120"));
+  // 250 points in a year, but only 100 in the 30 days Gold looks at; then
+  // 220 in 30 days.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-01T10:00:00Z", "Silver", ""),
+                          Points("2025-02-10T10:00:00Z", 100, 250, "earn"),
+                          Points("2025-02-20T10:00:00Z", 120, 370, "earn"),
+                          TierLine("2025-02-20T10:00:00Z", "Gold", "Silver")});
+}
+
 TEST_CASE("a member who still qualifies at the review keeps the tier",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-confirmed",
