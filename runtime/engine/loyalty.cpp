@@ -354,6 +354,7 @@ void LoyaltyRules::ReportRows(store::Profile& profile, int32_t program,
   std::string what = "row " + std::to_string(rows[first_row].seq);
   state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
               Finish(line));
+  ++effects.lines;
 }
 
 void LoyaltyRules::OnTime(store::Profile& profile, int64_t now,
@@ -471,6 +472,7 @@ void LoyaltyRules::DecideTier(store::Profile& profile, int32_t program,
       "tier " + std::to_string(now) + " " + std::to_string(change.to);
   state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
               Finish(line));
+  ++effects.lines;
 
   int32_t changed_event = FindEvent(program_, "TierChanged");
   if (changed_event >= 0) {

@@ -42,6 +42,8 @@ struct LoyaltyEffects {
     common::Record record;
   };
   std::vector<Event> events;
+  // `points` and `tier` lines written, for the run's count of actions.
+  int64_t lines = 0;
 };
 
 class LoyaltyRules {

@@ -162,6 +162,23 @@ TEST_CASE("a state file whose ledger was changed is refused",
         std::string::npos);
 }
 
+TEST_CASE("the run's summary counts points and tier lines as actions",
+          "[e2e][loyalty]") {
+  auto scratch = testing::ScratchDir("loyalty-summary");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl", WorkedExample());
+  auto run = testing::RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string(),
+       "--out", (scratch / "out.jsonl").string()},
+      scratch);
+  REQUIRE(run.exit_code == 0);
+  // Two earnings, A's Gold tier and A's redemption.
+  CHECK(run.err.find("sent 4 actions") != std::string::npos);
+  CHECK(testing::ReadText(scratch / "out.jsonl").find("\"kind\":\"tier\"") !=
+        std::string::npos);
+}
+
 TEST_CASE("a state file of schema 6 gains the loyalty tables",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-migration", kProgram);
