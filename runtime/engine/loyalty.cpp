@@ -453,6 +453,7 @@ void LoyaltyRules::DecideTier(store::Profile& profile, int32_t program,
     state_.MarkRecordDirty(profile);
   }
   if (!change.changed) return;
+  account.unsaved_tiers.emplace_back(now, change.to);
   // Segments and journeys may read the tier.
   int64_t balance = account.ledger.Balance();
   effects.moves.push_back({program, balance, balance});

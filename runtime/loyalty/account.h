@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "runtime/loyalty/ledger.h"
@@ -21,6 +22,10 @@ struct Account {
   // Lots are noticed (`PointsExpiring`) in order of id, which is their
   // order of expiry: the last lot noticed, 0 for none.
   int64_t noticed_through_lot = 0;
+
+  // Changes of tier not yet saved: when, and the tier (kNoTier for none).
+  // Saved, they are the history a report reads the tier at a date from.
+  std::vector<std::pair<int64_t, int32_t>> unsaved_tiers;
 
   // What the store has written: rows and lots up to these counts. Rows
   // are only appended; lots are rewritten only for `refunded`.

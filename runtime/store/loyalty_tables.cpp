@@ -213,6 +213,10 @@ Status WriteLoyalty(Database& db, const State& state) {
   Expected<Statement> ledger_row = db.Prepare(
       "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
       "lot, lot_delta, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  Expected<Statement> tier_row = db.Prepare(
+      "INSERT INTO loyalty_tiers(profile, program, at, tier) "
+      "VALUES(?1, ?2, ?3, ?4)");
+  if (!tier_row.ok()) return tier_row.status();
   if (!member.ok()) return member.status();
   if (!lot_row.ok()) return lot_row.status();
   if (!ledger_row.ok()) return ledger_row.status();
@@ -258,6 +262,19 @@ Status WriteLoyalty(Database& db, const State& state) {
         if (!status.ok()) return status;
       }
 
+      for (const auto& [at, tier] : account.unsaved_tiers) {
+        tier_row->BindText(1, profile->id);
+        tier_row->BindText(2, loyalty.name);
+        tier_row->BindInt(3, at);
+        if (tier == loyalty::kNoTier) {
+          tier_row->BindNull(4);
+        } else {
+          tier_row->BindText(4, loyalty.tiers[tier].name);
+        }
+        Status status = tier_row->Run();
+        if (!status.ok()) return status;
+      }
+
       nlohmann::json last = nlohmann::json::array();
       for (int64_t at : account.last_earned_on) {
         if (at == loyalty::kNeverEarned) {
@@ -289,6 +306,7 @@ void MarkLoyaltySaved(State& state) {
   for (Profile* profile : state.dirty_profiles()) {
     for (Account& account : profile->loyalty) {
       account.saved_rows = account.ledger.movements().size();
+      account.unsaved_tiers.clear();
       account.changed = false;
     }
   }

@@ -158,6 +158,12 @@ constexpr const char* kMigrations[] = {
         lot_delta INTEGER NOT NULL,
         source TEXT NOT NULL,
         PRIMARY KEY(profile, program, seq));
+      CREATE TABLE loyalty_tiers(
+        profile TEXT NOT NULL,
+        program TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        tier TEXT);
+      CREATE INDEX loyalty_tiers_by_member ON loyalty_tiers(profile, program);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,

@@ -121,6 +121,14 @@ TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",
   CHECK(report["revenue_recognised_to_date"] == "4.57");
   CHECK(report["revenue_recognised_in_period"] == "1.37");
   CHECK(report["expected_breakage"] == "1.50");
+  nlohmann::json by_tier = {{"(none)", 0}, {"Gold", 600}};
+  CHECK(report["outstanding_by_tier"] == by_tier);
+
+  // Before A's first order, only B held points, in no tier.
+  auto before = Report(scenario, {"--as-of", "2024-12-31", "--format", "json"});
+  REQUIRE(before.exit_code == 0);
+  nlohmann::json no_tier = {{"(none)", 600}};
+  CHECK(nlohmann::json::parse(before.out)["outstanding_by_tier"] == no_tier);
 
   auto table = Report(scenario, {"--as-of", "2025-09-30"});
   REQUIRE(table.exit_code == 0);

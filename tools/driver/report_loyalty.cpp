@@ -88,11 +88,32 @@ Status ReadTerms(store::Database& db, const std::optional<std::string>& name,
                                   "); name one with `--program`");
 }
 
+// The tier `profile` held at `as_of`, from its history of changes.
+Expected<std::string> TierAt(Statement& tiers, const std::string& profile,
+                             const std::string& program, int64_t as_of) {
+  tiers.BindText(1, profile);
+  tiers.BindText(2, program);
+  tiers.BindInt(3, as_of);
+  std::string tier;
+  for (;;) {
+    Expected<bool> row = tiers.Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    tier = tiers.IsNull(0) ? "" : tiers.Text(0);
+  }
+  tiers.Reset();
+  return tier;
+}
+
 Status ReadMembers(store::Database& db, const std::string& program,
-                   std::vector<Member>& members) {
+                   int64_t as_of, std::vector<Member>& members) {
   Expected<Statement> select = db.Prepare(
-      "SELECT profile, held, owed, coalesce(tier, '') FROM loyalty_members "
+      "SELECT profile, held, owed FROM loyalty_members "
       "WHERE program = ?1 ORDER BY profile");
+  Expected<Statement> tiers = db.Prepare(
+      "SELECT tier FROM loyalty_tiers WHERE profile = ?1 AND program = ?2 "
+      "AND at <= ?3 ORDER BY rowid");
+  if (!tiers.ok()) return tiers.status();
   Expected<Statement> lots = db.Prepare(
       "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
       "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
@@ -167,7 +188,9 @@ Status ReadMembers(store::Database& db, const std::string& program,
                            "balance (" +
                            problem + ")");
     }
-    member.tier = select->Text(3);
+    Expected<std::string> tier = TierAt(*tiers, profile, program, as_of);
+    if (!tier.ok()) return tier.status();
+    member.tier = *tier;
     members.push_back(std::move(member));
   }
   return Status::Ok();
@@ -301,7 +324,7 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   Terms terms;
   std::vector<Member> members;
   if (status.ok()) status = ReadTerms(*db, options.program, terms);
-  if (status.ok()) status = ReadMembers(*db, terms.name, members);
+  if (status.ok()) status = ReadMembers(*db, terms.name, *as_of, members);
   if (!status.ok()) {
     err << "parcours: " << status.WithContext(context).message() << "\n";
     return 2;
