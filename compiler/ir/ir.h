@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/loyalty.h"
 #include "compiler/ir/policy.h"
 
 namespace parcours::ir {
@@ -232,6 +233,9 @@ enum class StepKind : uint8_t {
   // "freeze" line) and `require second factor` (a "second_factor" line).
   Freeze,
   SecondFactor,
+  // `award N points reason "..."`: `condition` (a Function giving the Int
+  // points) into loyalty program `attribute`; `text` is the reason.
+  Award,
 };
 
 // Calendar units count on the recipient's wall clock (runtime/engine/
@@ -316,8 +320,17 @@ struct Step {
 // segment.
 // `Schedule`: `every monday 10:00 local` or `every day 09:00 local`, on
 // each profile's own clock. `Date`: `on date profile.birthday at 09:00
-// local`, every year on the date's month and day.
-enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule, Date };
+// local`, every year on the date's month and day. `PointsCrossing`: `on
+// points crossing N`, a balance of loyalty program `crossing_program` going
+// from below `crossing_points` to it or above.
+enum class TriggerKind : uint8_t {
+  Event,
+  Entered,
+  Left,
+  Schedule,
+  Date,
+  PointsCrossing
+};
 
 // `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
 struct ConditionalExit {
@@ -354,6 +367,8 @@ struct Journey {
   // 1970-01-01), and one giving whether it is present (-1: always).
   int32_t trigger_date = -1;
   int32_t trigger_date_present = -1;
+  int32_t crossing_program = -1;  // PointsCrossing
+  int64_t crossing_points = 0;
   int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none
@@ -386,6 +401,7 @@ struct Program {
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
   std::vector<Policy> policies;
+  std::vector<LoyaltyProgram> loyalty;  // compiler/ir/loyalty.h
   // First of the hidden Bool words `consent(channel)` reads, one per
   // channel of ConsentChannels(), kept by the runtime from its consent
   // ledger; -1 when no expression reads consent.
