@@ -1,6 +1,8 @@
 // The liability of the loyalty example over the Complete Journey
 // (examples/dunnhumby-complete-journey/campaign/loyalty.journey), as the
 // independent SQL model tests/e2e/cj_loyalty_reference.sql computes it.
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 
@@ -110,6 +112,82 @@ TEST_CASE("the loyalty SQL model on a quarter worked by hand") {
   };
   CHECK(ModelFigures(events.string(), "2017-10-01T00:00:00Z",
                      "2018-01-01T00:00:00Z") == expected);
+}
+
+// The example's events, built by the documented script into `scratch`.
+std::filesystem::path BuildExampleEvents(const std::filesystem::path& scratch) {
+  auto events = scratch / "events.jsonl";
+  std::string command =
+      "PARCOURS=" + testing::ShellQuote(PARCOURS_BINARY) + " sh " +
+      testing::ShellQuote(Example("loyalty-events.sh").string()) + " " +
+      testing::ShellQuote(events.string()) + " 2>" +
+      testing::ShellQuote((scratch / "import.txt").string());
+  int status = std::system(command.c_str());
+  INFO(testing::ReadText(scratch / "import.txt"));
+  REQUIRE(WIFEXITED(status));
+  REQUIRE(WEXITSTATUS(status) == 0);
+  return events;
+}
+
+// The figure `name` of the model's rows.
+int64_t Figure(const std::vector<std::string>& rows, const std::string& name) {
+  for (const std::string& row : rows) {
+    if (row.rfind(name + ",", 0) == 0) {
+      return std::stoll(row.substr(name.size() + 1));
+    }
+  }
+  FAIL("no figure " << name);
+  return 0;
+}
+
+TEST_CASE("the loyalty example's events come from the committed sample") {
+  auto scratch = testing::ScratchDir("cj-loyalty-events");
+  auto events = BuildExampleEvents(scratch);
+
+  // Every basket of households 1 to 800 and every reward, in time order.
+  testing::EventsDb db(events.string());
+  CHECK(db.Int("SELECT count(*) FROM raw WHERE json_extract(line, "
+               "'$.event') = 'Order Completed'") == 14976);
+  CHECK(db.Int("SELECT count(*) FROM raw WHERE json_extract(line, "
+               "'$.event') = 'Reward Redeemed'") == 645);
+  CHECK(db.Int("SELECT count(*) FROM raw a JOIN raw b ON b.rowid = a.rowid "
+               "+ 1 WHERE json_extract(b.line, '$.timestamp') < "
+               "json_extract(a.line, '$.timestamp')") == 0);
+
+  // A second build gives the same bytes.
+  auto again = testing::ScratchDir("cj-loyalty-events-again");
+  CHECK(testing::ReadText(BuildExampleEvents(again)) ==
+        testing::ReadText(events));
+}
+
+TEST_CASE("the loyalty SQL model's books balance over the example") {
+  auto scratch = testing::ScratchDir("cj-loyalty-books");
+  auto events = BuildExampleEvents(scratch);
+  std::vector<std::string> rows = ModelFigures(
+      events.string(), "2017-10-01T00:00:00Z", "2018-01-01T00:00:00Z");
+
+  // Every point issued is redeemed, expired or still outstanding, and the
+  // outstanding ones add up by age and by tier alike.
+  int64_t outstanding = Figure(rows, "points outstanding");
+  CHECK(Figure(rows, "points issued") == Figure(rows, "points redeemed") +
+                                             Figure(rows, "points expired") +
+                                             outstanding);
+  int64_t by_age = 0;
+  for (const char* bucket : {"0-90", "91-180", "181-365"}) {
+    by_age += Figure(rows, std::string("age ") + bucket);
+  }
+  CHECK(by_age == outstanding);
+  int64_t by_tier = 0;
+  for (const char* tier : {"Member", "Silver", "Gold", "Platinum"}) {
+    by_tier += Figure(rows, std::string("tier ") + tier);
+  }
+  CHECK(by_tier == outstanding);
+
+  // Points last six months, so some have expired by the end of the year,
+  // and some rewards were redeemed; no tier review falls in the year.
+  CHECK(Figure(rows, "points expired") > 0);
+  CHECK(Figure(rows, "points redeemed") > 0);
+  CHECK(Figure(rows, "reviews due") == 0);
 }
 
 }  // namespace
