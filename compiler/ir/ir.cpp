@@ -249,6 +249,7 @@ const char* StepKindName(StepKind kind) {
     case StepKind::Emit: return "emit";
     case StepKind::Task: return "task";
     case StepKind::Webhook: return "webhook";
+    case StepKind::Award: return "award";
   }
   return "?";
 }
@@ -441,6 +442,16 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
   bool known_segment =
       journey.trigger_segment >= 0 && journey.trigger_segment < segments;
   bool scheduled = journey.trigger_kind == TriggerKind::Schedule;
+  if (journey.trigger_kind == TriggerKind::PointsCrossing) {
+    bool known_program =
+        journey.crossing_program >= 0 &&
+        static_cast<size_t>(journey.crossing_program) < program.loyalty.size();
+    if (!known_program || journey.locals_event != -1) {
+      return "journey `" + journey.name +
+             "` crosses the points of an unknown program, or has locals";
+    }
+    scheduled = true;  // no event or segment to check
+  }
   if (!scheduled && (by_event ? !known_event : !known_segment)) {
     return "journey `" + journey.name + "` triggers on an unknown " +
            (by_event ? "event" : "segment");
@@ -470,6 +481,13 @@ std::string VerifyJourney(const Program& program, const Journey& journey) {
     if (bad_clock || bad_count) {
       return "journey `" + journey.name + "` step `" + step.name +
              "` waits for an impossible time";
+    }
+    bool award = step.kind == StepKind::Award;
+    if (award &&
+        (!valid_function(step.condition) || step.attribute < 0 ||
+         static_cast<size_t>(step.attribute) >= program.loyalty.size())) {
+      return "journey `" + journey.name + "` step `" + step.name +
+             "` awards an unknown amount or into an unknown program";
     }
     if (step.kind == StepKind::If && !valid_function(step.condition)) {
       return "journey `" + journey.name + "` step `" + step.name +
@@ -650,6 +668,10 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
           << Quoted(step.team);
       break;
     case StepKind::Webhook: out << " " << Quoted(step.text); break;
+    case StepKind::Award:
+      out << " fn" << step.condition << " points into program "
+          << step.attribute << " reason " << Quoted(step.text);
+      break;
   }
   if (!step.priority.empty()) out << " priority " << step.priority;
   if (step.kind == StepKind::Send && step.category != "marketing") {
@@ -660,6 +682,53 @@ void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   }
   for (const StepValue& value : step.values) DumpValue(out, value);
   out << " -> " << step.next << "\n";
+}
+
+std::string LengthText(const LoyaltyLength& length) {
+  if (length.count == 0) return "none";
+  if (!length.calendar) return std::to_string(length.count) + "s";
+  return std::to_string(length.count) + " " + CalendarUnitName(length.unit);
+}
+
+std::string DumpLoyalty(const LoyaltyProgram& loyalty) {
+  std::ostringstream out;
+  out << "program " << loyalty.name << " balance @" << loyalty.balance_offset
+      << " tier @" << loyalty.tier_offset << " redeemed-share @"
+      << loyalty.redeemed_share_offset << "\n";
+  for (const EarnPerAmount& earn : loyalty.earn_per_amount) {
+    out << "  earn " << earn.points << " per " << earn.unit_amount << " "
+        << UnpackCurrency(earn.unit_currency) << " of event " << earn.event_type
+        << " field " << earn.field << "\n";
+  }
+  for (const EarnOnEvent& earn : loyalty.earn_on_event) {
+    out << "  earn " << earn.points << " on event " << earn.event_type
+        << " at most once per " << LengthText(earn.at_most_once_per) << "\n";
+  }
+  for (const Multiplier& multiplier : loyalty.multipliers) {
+    out << "  multiply " << multiplier.factor << " when fn"
+        << multiplier.condition << "\n";
+  }
+  if (loyalty.burn_event >= 0) {
+    out << "  burn on event " << loyalty.burn_event << " field "
+        << loyalty.burn_field << "\n";
+  }
+  if (loyalty.refund_event >= 0) {
+    out << "  refund on event " << loyalty.refund_event << " field "
+        << loyalty.refund_field << "\n";
+  }
+  out << "  expire " << LengthText(loyalty.expire) << " notice "
+      << LengthText(loyalty.notice) << " keep tier "
+      << LengthText(loyalty.keep_tier) << "\n";
+  for (const LoyaltyTier& tier : loyalty.tiers) {
+    out << "  tier " << tier.name << " (" << tier.value << ") at "
+        << tier.threshold << " within " << LengthText(tier.within) << "\n";
+  }
+  if (loyalty.currency != 0) {
+    out << "  value " << loyalty.value_per_point << " "
+        << UnpackCurrency(loyalty.currency) << " per point\n";
+  }
+  out << "  breakage " << loyalty.breakage << "\n";
+  return out.str();
 }
 
 }  // namespace
@@ -722,6 +791,9 @@ std::string Dump(const Program& program) {
     out << "  }\n";
   }
   for (const Policy& policy : program.policies) out << DumpPolicy(policy);
+  for (const LoyaltyProgram& loyalty : program.loyalty) {
+    out << DumpLoyalty(loyalty);
+  }
   for (const Journey& journey : program.journeys) {
     out << "journey " << journey.name;
     if (journey.policy >= 0) out << " policy " << journey.policy;
@@ -741,6 +813,10 @@ std::string Dump(const Program& program) {
                     ? std::string("every day")
                     : "weekday " + std::to_string(journey.schedule_weekday))
             << " " << journey.schedule_clock << "s after local midnight";
+        break;
+      case TriggerKind::PointsCrossing:
+        out << " on points crossing " << journey.crossing_points
+            << " of program " << journey.crossing_program;
         break;
     }
     if (journey.trigger_filter >= 0)

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/loyalty.h"
 #include "compiler/ir/policy.h"
 
 namespace parcours::ir {
@@ -195,6 +196,9 @@ enum class StepKind : uint8_t {
   Emit,     // an event of `event_type` with `values` (by field index)
   Task,     // a CRM task: `system`, `text`, `team`
   Webhook,  // webhook `text` with `values` as its payload
+  // `award N points reason "..."`: `condition` (a Function giving the Int
+  // points) into loyalty program `attribute`; `text` is the reason.
+  Award,
 };
 
 // Calendar units count on the recipient's wall clock (runtime/engine/
@@ -276,7 +280,15 @@ struct Step {
 // segment.
 // `Schedule`: `every monday 10:00 local` or `every day 09:00 local`, on
 // each profile's own clock.
-enum class TriggerKind : uint8_t { Event, Entered, Left, Schedule };
+// `PointsCrossing`: `on points crossing N`, a balance of loyalty program
+// `crossing_program` going from below `crossing_points` to it or above.
+enum class TriggerKind : uint8_t {
+  Event,
+  Entered,
+  Left,
+  Schedule,
+  PointsCrossing
+};
 
 // `exit on E where cond` (event >= 0) or `exit when cond` (event -1).
 struct ConditionalExit {
@@ -305,6 +317,8 @@ struct Journey {
   // the local time, in seconds after midnight.
   int32_t schedule_weekday = -1;
   int64_t schedule_clock = 0;
+  int32_t crossing_program = -1;  // PointsCrossing
+  int64_t crossing_points = 0;
   int32_t trigger_event = 0;     // Event: EventType index; otherwise -1
   int32_t trigger_segment = -1;  // Entered, Left: Segment index
   int32_t trigger_filter = -1;   // Function index, or -1 for none
@@ -333,6 +347,7 @@ struct Program {
   std::vector<Segment> segments;
   std::vector<Journey> journeys;
   std::vector<Policy> policies;
+  std::vector<LoyaltyProgram> loyalty;  // compiler/ir/loyalty.h
   // First of the hidden Bool words `consent(channel)` reads, one per
   // channel of ConsentChannels(), kept by the runtime from its consent
   // ledger; -1 when no expression reads consent.

@@ -41,8 +41,13 @@ struct TestInput {
 };
 
 // `expect [no] send CHANNEL "template" to "id" at TIME`; the parts left
-// out match any send.
+// out match any send. `expect points N` and `expect tier T` are about the
+// profile's standing in the (only) loyalty program at the end of the test.
 struct TestExpectation {
+  enum class Kind : uint8_t { Send, Points, Tier };
+  Kind kind = Kind::Send;
+  int64_t points = 0;  // Points
+  std::string tier;    // Tier: the tier's name
   bool negated = false;
   std::optional<std::string> channel;
   std::optional<std::string> template_name;

@@ -6,6 +6,7 @@
 #include <set>
 
 #include "compiler/ir/crossings.h"
+#include "compiler/lower/loyalty.h"
 
 namespace parcours::lower {
 namespace {
@@ -142,6 +143,13 @@ class Lowerer {
     for (const sema::PolicyInfo& policy : checked_.policies) {
       program_.policies.push_back(LowerPolicy(policy));
     }
+    for (size_t p = 0; p < checked_.programs.size(); ++p) {
+      program_.loyalty.push_back(LowerLoyaltyProgram(
+          checked_, checked_.programs[p], LoyaltyWord(p),
+          [&](const std::string& name, const Expr& condition) {
+            return LowerFunction(name, condition);
+          }));
+    }
     for (const sema::JourneyInfo& journey : checked_.journeys) {
       // A journey with no trigger can never be entered (W0301 says so);
       // there is nothing to run.
@@ -204,7 +212,39 @@ class Lowerer {
       program_.consent_offset = words;
       words += static_cast<int32_t>(ir::ConsentChannels().size());
     }
+    loyalty_offset_ = words;
+    words += kLoyaltyWords * static_cast<int32_t>(checked_.programs.size());
     program_.profile_words = words;
+  }
+
+  // The first hidden word of loyalty program `program`.
+  int32_t LoyaltyWord(size_t program) const {
+    return loyalty_offset_ + kLoyaltyWords * static_cast<int32_t>(program);
+  }
+  int32_t loyalty_offset_ = 0;
+
+  // `balance(p)`, `tier(p)`, `redeemed_share(p)`: the hidden words the
+  // runtime keeps for program `p`.
+  int32_t LowerLoyaltyRead(const Expr& call) {
+    const std::string& name = call.arguments[0].value->text;
+    size_t program = 0;
+    while (checked_.programs[program].name != name) ++program;
+    int32_t word = LoyaltyWord(program);
+    ir::Type type = ir::Type::Int;
+    if (call.text == "tier") word += 1;
+    if (call.text == "redeemed_share") {
+      word += 2;
+      type = ir::Type::Decimal;
+    }
+    ir::Inst inst{ir::Op::Load, type, type};
+    inst.base = ir::Base::Profile;
+    inst.imm = word;
+    return Emit(inst);
+  }
+
+  static bool IsLoyaltyRead(const Expr& call) {
+    return call.text == "balance" || call.text == "tier" ||
+           call.text == "redeemed_share";
   }
 
   ir::Journey LowerJourney(const sema::JourneyInfo& journey) {
@@ -222,6 +262,13 @@ class Lowerer {
       lowered.schedule_weekday =
           day == days.end() ? -1 : static_cast<int32_t>(day - days.begin());
       lowered.schedule_clock = trigger.clock;
+    } else if (trigger.kind == syntax::Trigger::Kind::PointsCrossing) {
+      // CheckRunnable lets it through with one program and a literal.
+      lowered.trigger_kind = ir::TriggerKind::PointsCrossing;
+      lowered.trigger_event = -1;
+      lowered.locals_event = -1;
+      lowered.crossing_program = 0;
+      lowered.crossing_points = trigger.expr->int_value;
     } else if (trigger.kind != syntax::Trigger::Kind::Event) {
       lowered.trigger_kind = trigger.kind == syntax::Trigger::Kind::Entered
                                  ? ir::TriggerKind::Entered
@@ -549,6 +596,13 @@ class Lowerer {
         }
         break;
       case syntax::StepKind::Award:
+        // CheckRunnable lets it through with one program only.
+        lowered.kind = ir::StepKind::Award;
+        lowered.attribute = 0;
+        lowered.condition =
+            LowerFunction("journey." + journey_->name + ".award", *step.expr);
+        lowered.text = step.text;
+        break;
       case syntax::StepKind::Freeze:
       case syntax::StepKind::SecondFactor:
         assert(false && "CheckRunnable lets no such step through");
@@ -850,6 +904,9 @@ class Lowerer {
       case ExprKind::Call:
         if (info.ref == RefKind::Builtin && expr.text == "consent") {
           return LowerConsent(expr);
+        }
+        if (info.ref == RefKind::Builtin && IsLoyaltyRead(expr)) {
+          return LowerLoyaltyRead(expr);
         }
         return LowerReference(expr, info);
       case ExprKind::Unary: {

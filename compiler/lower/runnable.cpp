@@ -24,6 +24,8 @@ class RunnabilityCheck {
     }
     for (const sema::EventInfo& event : program_.events) {
       for (const sema::FieldDecl& field : event.fields) {
+        // Fields the compiler declares itself (loyalty events) run.
+        if (field.decl == nullptr) continue;
         CheckType(field.type, field.decl->type.span, "an event field");
       }
     }
@@ -34,7 +36,7 @@ class RunnabilityCheck {
       CheckPolicy(*policy.decl);
     }
     for (const sema::ProgramInfo& loyalty : program_.programs) {
-      Report(loyalty.decl->name.span, "loyalty programs (`program`)");
+      CheckLoyaltyProgram(*loyalty.decl);
     }
     // `run` and `build` leave test blocks alone; `parcours test` runs them.
     if (with_tests_) {
@@ -53,6 +55,48 @@ class RunnabilityCheck {
                         what +
                             " are checked but cannot run yet; "
                             "docs/limitations.md lists what can");
+  }
+
+  // The runtime reads a program's numbers as written; a computed
+  // threshold or amount would need an evaluation the rules do not have.
+  void CheckLoyaltyProgram(const syntax::ProgramDecl& loyalty) {
+    using RuleKind = syntax::ProgramRule::Kind;
+    auto literal = [&](const Expr& value, ExprKind kind, const char* what) {
+      if (value.kind != kind) Report(value.span, what);
+    };
+    for (const syntax::ProgramRule& rule : loyalty.rules) {
+      switch (rule.kind) {
+        case RuleKind::EarnPer:
+          literal(*rule.second, ExprKind::Money,
+                  "computed amounts in `earn ... per` (write `1 EUR`)");
+          [[fallthrough]];
+        case RuleKind::EarnOn:
+        case RuleKind::Tier:
+          literal(*rule.first, ExprKind::Int,
+                  "computed points in loyalty rules (write `200`)");
+          break;
+        case RuleKind::Multiply: CheckExpr(*rule.first); break;
+        case RuleKind::Expire:
+        case RuleKind::Notice:
+        case RuleKind::KeepTier: LoyaltyLength(*rule.first); break;
+        case RuleKind::Value:
+          literal(*rule.first, ExprKind::Money,
+                  "computed values of a point (write `0.005 EUR`)");
+          break;
+        default: break;
+      }
+      if (rule.kind == RuleKind::Tier) LoyaltyLength(*rule.second);
+      if (rule.kind == RuleKind::EarnOn && rule.second) {
+        LoyaltyLength(*rule.second);
+      }
+    }
+  }
+
+  void LoyaltyLength(const Expr& length) {
+    if (length.kind == ExprKind::Duration) return;
+    if (length.kind == ExprKind::Calendar) return;
+    Report(length.span,
+           "computed lengths in loyalty rules (write `30d` or `24 months`)");
   }
 
   void CheckType(const sema::Type& type, const diag::Span& span,
@@ -119,7 +163,7 @@ class RunnabilityCheck {
     bool since = expr.text == "days_since" || expr.text == "hours_since" ||
                  expr.text == "minutes_since";
     if (!since) {
-      return Report(expr.span, "`balance` and `distance_km` calls");
+      return Report(expr.span, "`distance_km` calls");
     }
     const Expr& argument = *expr.arguments[0].value;
     if (program_.Info(argument).type.kind == TypeKind::Date) {
@@ -153,6 +197,9 @@ class RunnabilityCheck {
       }
       return;
     }
+    bool loyalty = expr.text == "balance" || expr.text == "tier" ||
+                   expr.text == "redeemed_share";
+    if (info.ref == sema::RefKind::Builtin && loyalty) return;
     if (info.ref == sema::RefKind::Builtin) return CheckSince(expr);
     if (info.ref != sema::RefKind::Aggregate) return;
     const sema::AggregateInfo& aggregate = program_.aggregates[info.index];
@@ -192,11 +239,22 @@ class RunnabilityCheck {
       bool runs = trigger.kind == syntax::Trigger::Kind::Event ||
                   trigger.kind == syntax::Trigger::Kind::Entered ||
                   trigger.kind == syntax::Trigger::Kind::Left ||
-                  trigger.kind == syntax::Trigger::Kind::Schedule;
+                  trigger.kind == syntax::Trigger::Kind::Schedule ||
+                  trigger.kind == syntax::Trigger::Kind::PointsCrossing;
       if (!runs) {
         Report(trigger.span,
                "triggers other than `on EVENT`, `on entered(...)`, `on "
-               "left(...)` and `every ...`");
+               "left(...)`, `every ...` and `on points crossing N`");
+      }
+      bool crossing = trigger.kind == syntax::Trigger::Kind::PointsCrossing;
+      if (crossing && trigger.expr->kind != ExprKind::Int) {
+        Report(trigger.expr->span,
+               "computed thresholds in `on points crossing` (write `1000`)");
+      }
+      if (crossing && program_.programs.size() > 1) {
+        Report(trigger.span,
+               "`on points crossing` in a program with more than one "
+               "loyalty program");
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }
@@ -292,11 +350,17 @@ class RunnabilityCheck {
       case syntax::StepKind::Task:
       case syntax::StepKind::Exit: return;
       case syntax::StepKind::Award:
+        CheckExpr(*step.expr);
+        if (program_.programs.size() > 1) {
+          Report(step.span,
+                 "`award` steps in a program with more than one loyalty "
+                 "program");
+        }
+        return;
       case syntax::StepKind::Freeze:
       case syntax::StepKind::SecondFactor:
         Report(step.span,
-               "loyalty and security steps (`award`, `freeze account`, "
-               "`require second factor`)");
+               "security steps (`freeze account`, `require second factor`)");
         return;
     }
   }
@@ -324,13 +388,26 @@ class RunnabilityCheck {
     using StatementKind = syntax::TestStatement::Kind;
     for (const syntax::TestStatement& statement : test.statements) {
       if (statement.kind == StatementKind::ExpectLoyalty) {
-        Report(statement.span, "`expect points` and `expect tier` in tests");
+        CheckExpectLoyalty(statement);
       }
       if (statement.kind == StatementKind::ExpectSend && statement.suppressed) {
         Report(statement.span, "`expect suppressed` in tests");
       }
       if (statement.record) CheckTestRecord(*statement.record);
     }
+  }
+
+  // `expect points 120`, `expect tier Gold`: about the only program.
+  void CheckExpectLoyalty(const syntax::TestStatement& statement) {
+    if (program_.programs.size() != 1) {
+      return Report(statement.span,
+                    "`expect points` and `expect tier` without exactly one "
+                    "loyalty program");
+    }
+    const Expr& value = *statement.value;
+    bool points = statement.what.text == "points";
+    bool literal = points ? IsTestLiteral(value) : value.kind == ExprKind::Name;
+    if (!literal) Report(value.span, "computed values in `expect`");
   }
 
   // Test records become input lines, so each value must be written out.

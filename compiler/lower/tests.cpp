@@ -115,7 +115,29 @@ class TestLowering {
         case TestStatement::Kind::ExpectSend:
           out.expectations.push_back(Expectation(statement));
           break;
-        case TestStatement::Kind::ExpectLoyalty: break;
+        case TestStatement::Kind::ExpectLoyalty: {
+          ir::TestExpectation expectation;
+          expectation.where = Where(statement.span);
+          expectation.profile =
+              statement.profile ? statement.profile : main_profile;
+          if (!expectation.profile && out.problem.empty()) {
+            out.problem = expectation.where +
+                          ": which profile is this for? Add `for \"id\"` "
+                          "or a `given profile \"id\"` to the test";
+          }
+          const syntax::Expr& value = *statement.value;
+          if (statement.what.text == "points") {
+            expectation.kind = ir::TestExpectation::Kind::Points;
+            bool negative = value.kind == syntax::ExprKind::Unary;
+            expectation.points =
+                negative ? -value.operands[0]->int_value : value.int_value;
+          } else {
+            expectation.kind = ir::TestExpectation::Kind::Tier;
+            expectation.tier = value.text;
+          }
+          out.expectations.push_back(std::move(expectation));
+          break;
+        }
       }
     }
     return out;

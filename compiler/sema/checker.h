@@ -47,6 +47,9 @@ class Checker {
              const char* what);
   void DeclareTypes(const syntax::Declaration& declaration);
   void Declare(const syntax::Declaration& declaration);
+  // The events a loyalty program emits, unless the program declares them
+  // itself (docs/loyalty.md, "Events").
+  void DeclareLoyaltyEvents();
   void DeclareFields(const std::vector<syntax::Attribute>& attributes,
                      std::vector<FieldDecl>& fields, const char* what,
                      bool allow_defaults);

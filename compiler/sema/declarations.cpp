@@ -182,9 +182,66 @@ void Checker::Declare(const syntax::Declaration& declaration) {
                  std::get_if<syntax::ProgramDecl>(&declaration)) {
     if (!Claim(global_names_, loyalty->name, "program")) return;
     program_.programs.push_back({loyalty->name.text, -1, loyalty});
+    // Known before any expression is checked, so that `tier(loyalty)`
+    // has its enum type wherever it is written.
+    for (const syntax::ProgramRule& rule : loyalty->rules) {
+      if (rule.kind != syntax::ProgramRule::Kind::Tier) continue;
+      for (size_t e = 0; e < program_.enums.size(); ++e) {
+        if (!Contains(program_.enums[e].values, rule.name.text)) continue;
+        program_.programs.back().tier_enum = static_cast<int32_t>(e);
+        break;
+      }
+      break;
+    }
   } else if (const auto* journey =
                  std::get_if<syntax::JourneyDecl>(&declaration)) {
     Claim(global_names_, journey->name, "journey");
+  }
+}
+
+void Checker::DeclareLoyaltyEvents() {
+  if (program_.programs.empty()) return;
+  // With several programs the tiers may differ; the first one's enum.
+  int32_t tiers = program_.programs.front().tier_enum;
+  Type text = MakeType(TypeKind::String);
+  Type number = MakeType(TypeKind::Int);
+  Type instant = MakeType(TypeKind::Time, true);
+  Type tier = tiers >= 0 ? MakeType(TypeKind::Enum, true, tiers)
+                         : MakeType(TypeKind::String, true);
+  struct Declared {
+    const char* name;
+    std::vector<FieldDecl> fields;
+  };
+  std::vector<Declared> events = {
+      {"PointsEarned",
+       {{"program", "program", text, nullptr},
+        {"points", "points", number, nullptr},
+        {"balance", "balance", number, nullptr},
+        {"expires_at", "expires_at", instant, nullptr}}},
+      {"PointsBurned",
+       {{"program", "program", text, nullptr},
+        {"points", "points", number, nullptr},
+        {"balance", "balance", number, nullptr}}},
+      {"PointsExpired",
+       {{"program", "program", text, nullptr},
+        {"points", "points", number, nullptr},
+        {"balance", "balance", number, nullptr},
+        {"expires_at", "expires_at", instant, nullptr}}},
+      {"PointsExpiring",
+       {{"program", "program", text, nullptr},
+        {"points", "points", number, nullptr},
+        {"balance", "balance", number, nullptr},
+        {"expires_at", "expires_at", instant, nullptr}}},
+      {"TierChanged",
+       {{"program", "program", text, nullptr},
+        {"tier", "tier", tier, nullptr},
+        {"previous", "previous", tier, nullptr},
+        {"balance", "balance", number, nullptr}}},
+  };
+  for (Declared& event : events) {
+    if (FindEvent(event.name) >= 0) continue;
+    program_.events.push_back(
+        {event.name, event.name, std::move(event.fields), nullptr});
   }
 }
 

@@ -34,8 +34,9 @@ bool IsLength(TypeKind kind) {
 // The built-in functions other than the aggregates.
 const std::vector<std::string>& BuiltinNames() {
   static const std::vector<std::string> names = {
-      "balance",     "consent", "count",         "days_since", "distance_km",
-      "hours_since", "last",    "minutes_since", "sum",        "values"};
+      "balance",        "consent",     "count", "days_since",
+      "distance_km",    "hours_since", "last",  "minutes_since",
+      "redeemed_share", "sum",         "tier",  "values"};
   return names;
 }
 
@@ -191,6 +192,16 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
   if (hint.empty() && FindProfileField(expr.text) != nullptr) {
     hint = "; did you mean " + Quote("profile." + expr.text) + "?";
   }
+  // A member's points and tier are read through their program.
+  bool loyalty_word =
+      expr.text == "tier" || expr.text == "balance" || expr.text == "points";
+  if (hint.empty() && loyalty_word && !program_.programs.empty()) {
+    const std::string& program = program_.programs.front().name;
+    std::string call = expr.text == "tier" ? "tier" : "balance";
+    hint = "; read a member's " +
+           std::string(expr.text == "tier" ? "tier" : "points") + " as " +
+           Quote(call + "(" + program + ")");
+  }
   Error(Kind::UnknownName, expr.span,
         "unknown name " + Quote(expr.text) + hint);
   return Record(expr, kError);
@@ -283,7 +294,8 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
     if (hint.empty()) {
       hint =
           "; the functions are balance, consent, count, days_since, "
-          "distance_km, hours_since, last, minutes_since, sum and values";
+          "distance_km, hours_since, last, minutes_since, redeemed_share, "
+          "sum, tier and values";
     }
     Error(Kind::UnknownFunction, expr.field.span,
           "unknown function " + Quote(callee) + hint);
@@ -465,26 +477,43 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
     }
     return builtin(kBool);
   }
-  if (callee == "balance") {
-    if (!arity(1, "balance(loyalty)")) return Record(expr, kError);
+  // `balance(loyalty)`, `tier(loyalty)`, `redeemed_share(loyalty)`: read
+  // from hidden profile words the runtime keeps for each program.
+  bool loyalty_call =
+      callee == "balance" || callee == "tier" || callee == "redeemed_share";
+  if (loyalty_call) {
+    std::string example = callee + "(loyalty)";
+    if (!arity(1, example.c_str())) return Record(expr, kError);
     const Expr& argument = *expr.arguments[0].value;
-    bool known = argument.kind == ExprKind::Name &&
-                 std::any_of(program_.programs.begin(), program_.programs.end(),
-                             [&](const ProgramInfo& info) {
-                               return info.name == argument.text;
-                             });
-    if (!known) {
+    const ProgramInfo* program = nullptr;
+    for (const ProgramInfo& info : program_.programs) {
+      if (argument.kind == ExprKind::Name && info.name == argument.text) {
+        program = &info;
+      }
+    }
+    // `tier(p)` of a program without tiers has no enum to return.
+    std::string problem;
+    if (program == nullptr) {
       std::vector<std::string> names;
       for (const ProgramInfo& info : program_.programs) {
         names.push_back(info.name);
       }
-      Error(Kind::UnknownProgram, argument.span,
-            "`balance` takes the name of a loyalty program" +
-                Suggest(argument.text, names));
+      problem = Quote(callee) + " takes the name of a loyalty program" +
+                Suggest(argument.text, names);
+    } else if (callee == "tier" && program->tier_enum < 0) {
+      problem = "program " + Quote(argument.text) +
+                " has no tiers; add one, as in `tier Gold at 5000 "
+                "qualifying points within 12 months`";
+    }
+    if (!problem.empty()) {
+      Error(Kind::UnknownProgram, argument.span, problem);
       return Record(expr, kError);
     }
     Record(argument, kInt);
-    return builtin(kInt);
+    if (callee == "redeemed_share") return builtin(MakeType(TypeKind::Decimal));
+    if (callee == "balance") return builtin(kInt);
+    int32_t tier_enum = program->tier_enum;
+    return builtin(MakeType(TypeKind::Enum, false, tier_enum));
   }
   if (callee == "distance_km") {
     if (!arity(4, "distance_km(lat1, lon1, lat2, lon2)")) {

@@ -132,6 +132,7 @@ CheckedProgram Checker::Run(std::vector<syntax::Module> modules) {
       Declare(declaration);
     }
   }
+  DeclareLoyaltyEvents();
   for (const syntax::Module& module : program_.modules) {
     for (const syntax::Declaration& declaration : module.declarations) {
       Define(declaration);

@@ -65,6 +65,7 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
     : program_(program),
       evaluator_(evaluator),
       state_(state),
+      loyalty_(program, evaluator, state),
       triggered_by_(program.events.size()),
       exited_by_(program.events.size()),
       entered_by_(program.segments.size()),
@@ -95,13 +96,17 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
         left_by_[journey.trigger_segment].push_back(index);
         break;
       case ir::TriggerKind::Schedule: scheduled_.push_back(index); break;
+      case ir::TriggerKind::PointsCrossing:
+        crossing_journeys_.push_back(index);
+        break;
     }
     for (int32_t event_type : journey.exit_events) {
       exited_by_[event_type].push_back(static_cast<int32_t>(j));
     }
   }
-  // A schedule wakes each profile at its next occurrence.
-  tracks_time_ = tracks_time_ || !scheduled_.empty();
+  // A schedule wakes each profile at its next occurrence; points expire
+  // and tiers are reviewed with no event.
+  tracks_time_ = tracks_time_ || !scheduled_.empty() || loyalty_.active();
   IndexAttributeReaders();
 }
 
@@ -170,6 +175,11 @@ void Engine::AdvanceClock(int64_t time) {
 }
 
 void Engine::Recheck(store::Profile& profile) {
+  if (loyalty_.active()) {
+    LoyaltyEffects effects;
+    loyalty_.OnTime(profile, Now(), TimeZone(profile), effects);
+    FollowLoyalty(profile, effects);
+  }
   store::RefreshWindows(program_, profile, Now());
   RecomputeSegments(profile, program_.time_dependent_segments);
   state_.MarkRecordDirty(profile);
@@ -220,6 +230,10 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
     int64_t instant = NextScheduled(profile, journey, Now() + 1);
     if (!next || instant < *next) next = instant;
   }
+  // The next expiry, expiring notice or tier review.
+  std::optional<int64_t> loyalty =
+      loyalty_.NextWake(profile, Now(), TimeZone(profile));
+  if (loyalty && (!next || *loyalty < *next)) next = loyalty;
   state_.ScheduleRecheck(profile, next);
 }
 
@@ -314,6 +328,12 @@ void Engine::ApplyTrack(store::Profile& profile,
       event.event_type >= 0 &&
           static_cast<size_t>(event.event_type) < program_.events.size(),
       "applying a track event of no declared type");
+  // Points move first, so that conditions read the balance after them.
+  if (loyalty_.active()) {
+    LoyaltyEffects effects;
+    loyalty_.OnEvent(profile, event, Now(), TimeZone(profile), effects);
+    FollowLoyalty(profile, effects);
+  }
   UpdateAggregates(profile, event);
   // Windows count the event as of its own time: a late one as if it had
   // come in time (unless every window has already let it go), a
@@ -334,6 +354,23 @@ void Engine::ApplyTrack(store::Profile& profile,
   ResumeWaitsFor(profile, event);
   TriggerJourneys(profile, event);
   TriggerSegmentJourneys(profile);
+}
+
+void Engine::FollowLoyalty(store::Profile& profile, LoyaltyEffects& effects) {
+  for (LoyaltyEffects::Event& event : effects.events) {
+    emitted_.push_back({event.event_type, std::move(event.record)});
+  }
+  // The hidden words may be read by segments.
+  if (!effects.moves.empty()) RecomputeSegments(profile, all_segments_);
+  for (const LoyaltyEffects::Move& move : effects.moves) {
+    for (int32_t journey : crossing_journeys_) {
+      const ir::Journey& definition = program_.journeys[journey];
+      bool crossed = definition.crossing_program == move.program &&
+                     move.before < definition.crossing_points &&
+                     move.after >= definition.crossing_points;
+      if (crossed) crossed_.push_back(journey);
+    }
+  }
 }
 
 void Engine::TriggerSegmentJourneys(store::Profile& profile) {
@@ -518,6 +555,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
       case ir::StepKind::Emit:
       case ir::StepKind::Task:
       case ir::StepKind::Webhook:
+      case ir::StepKind::Award:
         RunAction(profile, journey, *instance, step, time);
         step = current.next;
         continue;

@@ -14,6 +14,7 @@
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
+#include "runtime/engine/loyalty.h"
 #include "runtime/ingest/decoder.h"
 #include "runtime/policy/unsubscribe.h"
 #include "runtime/store/state.h"
@@ -194,6 +195,15 @@ class Engine {
   const ir::Evaluator& evaluator_;
   store::State& state_;
   EngineCounters counters_;
+  // Loyalty programs (runtime/engine/loyalty.h); what they leave to do is
+  // done by `FollowLoyalty`: their events are applied like emitted ones.
+  LoyaltyRules loyalty_;
+  void FollowLoyalty(store::Profile& profile, LoyaltyEffects& effects);
+  // Journeys `on points crossing N`, and those a balance crossed, to start
+  // once the current run has stopped (see `Settle`).
+  std::vector<int32_t> crossing_journeys_;
+  std::vector<int32_t> crossed_;
+  void StartCrossed(store::Profile& profile);
   std::optional<int64_t> late_before_;
   bool firing_late_ = false;
   policy::UnsubscribeLinks unsubscribe_;

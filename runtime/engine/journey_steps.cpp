@@ -272,6 +272,19 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   if (current.kind == ir::StepKind::Emit) {
     return RunEmit(profile, journey, instance, step, time);
   }
+  if (current.kind == ir::StepKind::Award) {
+    // The lot's source is the step's action id: one award per instance.
+    ir::Frame frame{profile.record.data(), nullptr,
+                    LocalsFor(instance, current).data(), time};
+    int64_t points = evaluator_.Call(current.condition, frame);
+    std::string source = ActionId(program_.module, profile.id, definition.name,
+                                  instance.seq, StepKey(current));
+    LoyaltyEffects effects;
+    loyalty_.Award(profile, current.attribute, points, time, TimeZone(profile),
+                   source, effects);
+    FollowLoyalty(profile, effects);
+    return;
+  }
 
   SendAction action;
   std::string id = ActionId(program_.module, profile.id, definition.name,
@@ -337,10 +350,14 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
 void Engine::Settle(store::Profile& profile) {
   int chain = 0;
   for (;;) {
-    if (flips_.empty() && emitted_.empty()) return;
+    if (flips_.empty() && emitted_.empty() && crossed_.empty()) return;
     if (++chain > kMaxChain) break;
     if (!flips_.empty()) {
       TriggerSegmentJourneys(profile);
+      continue;
+    }
+    if (!crossed_.empty()) {
+      StartCrossed(profile);
       continue;
     }
     ingest::DecodedEvent event;
@@ -370,6 +387,21 @@ void Engine::Settle(store::Profile& profile) {
   state_.Log(std::move(row));
   emitted_.clear();
   flips_.clear();
+  crossed_.clear();
+}
+
+void Engine::StartCrossed(store::Profile& profile) {
+  std::vector<int32_t> crossed = std::move(crossed_);
+  crossed_.clear();
+  for (int32_t journey : crossed) {
+    if (!MayEnter(profile, journey)) continue;
+    const ir::Journey& definition = program_.journeys[journey];
+    if (definition.trigger_filter != -1) {
+      ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+      if (evaluator_.Call(definition.trigger_filter, frame) == 0) continue;
+    }
+    Enter(profile, journey, common::Record(0));
+  }
 }
 
 }  // namespace parcours::engine

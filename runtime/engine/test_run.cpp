@@ -59,6 +59,29 @@ bool Related(const ir::TestExpectation& expectation, const Send& send) {
           *expectation.template_name == send.template_name);
 }
 
+// `expect points` and `expect tier`, against the profile's account in the
+// program's only loyalty program at the end of the test.
+std::string CheckLoyalty(const ir::Program& program, store::State& state,
+                         const ir::TestExpectation& expectation) {
+  const std::string& id = expectation.profile.value_or("");
+  store::Profile* profile = state.FindProfile(id);
+  bool held = profile != nullptr && !profile->loyalty.empty();
+  int64_t balance = held ? profile->loyalty[0].ledger.Balance() : 0;
+  int32_t tier = held ? profile->loyalty[0].tier.tier : loyalty::kNoTier;
+  std::string tier_name = tier == loyalty::kNoTier
+                              ? "no tier"
+                              : program.loyalty[0].tiers[tier].name;
+  if (expectation.kind == ir::TestExpectation::Kind::Points) {
+    if (balance == expectation.points) return "";
+    return expectation.where + ": expected " +
+           std::to_string(expectation.points) + " points for \"" + id +
+           "\", got " + std::to_string(balance);
+  }
+  if (tier_name == expectation.tier) return "";
+  return expectation.where + ": expected tier " + expectation.tier + " for \"" +
+         id + "\", got " + tier_name;
+}
+
 std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
   std::vector<Send> sends;
   for (const store::OutboxRow& row : rows) {
@@ -197,6 +220,11 @@ TestOutcome RunTestCase(const ir::Program& program,
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());
   for (const ir::TestExpectation& expectation : test.expectations) {
+    if (expectation.kind != ir::TestExpectation::Kind::Send) {
+      std::string reason = CheckLoyalty(program, state, expectation);
+      if (!reason.empty()) outcome.reasons.push_back(reason);
+      continue;
+    }
     std::string reason = Check(expectation, sends);
     if (!reason.empty()) outcome.reasons.push_back(reason);
   }

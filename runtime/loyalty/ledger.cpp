@@ -206,6 +206,26 @@ int64_t Ledger::NextExpiry() const {
   return next;
 }
 
+Ledger Ledger::Restore(std::vector<Lot> lots, std::vector<Movement> rows,
+                       int64_t held, int64_t owed) {
+  Ledger ledger;
+  ledger.lots_ = std::move(lots);
+  ledger.movements_ = std::move(rows);
+  ledger.held_ = held;
+  ledger.owed_ = owed;
+  for (Lot& lot : ledger.lots_) lot.remaining = 0;
+  for (const Movement& row : ledger.movements_) {
+    bool known =
+        row.lot >= 1 && row.lot <= static_cast<int64_t>(ledger.lots_.size());
+    if (known) ledger.lots_[row.lot - 1].remaining += row.lot_delta;
+  }
+  // Lots due by the last row were expired when it was written.
+  if (!ledger.movements_.empty()) {
+    ledger.expired_through_ = ledger.movements_.back().at;
+  }
+  return ledger;
+}
+
 std::string Ledger::Verify() const {
   std::map<int64_t, int64_t> lot_sums;
   int64_t balance = 0;

@@ -109,6 +109,14 @@ class Ledger {
   // wake the member to write it.
   int64_t NextExpiry() const;
 
+  // A ledger read back from storage: the lots with the fields their
+  // earning fixed (and `refunded`), the rows in order, and the points
+  // held and owed as they were saved. Each lot's remaining points are
+  // summed from its rows; `Verify` then compares the saved figures with
+  // the rows, so a row changed after it was written shows.
+  static Ledger Restore(std::vector<Lot> lots, std::vector<Movement> rows,
+                        int64_t held, int64_t owed);
+
   // Recomputes every derived figure from the rows alone and compares:
   // each lot's remaining points with the sum of its rows, the balance with
   // the sum of all rows. Empty when they agree, otherwise the first

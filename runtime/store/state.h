@@ -18,6 +18,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
+#include "runtime/loyalty/account.h"
 #include "runtime/store/policy_ledger.h"
 
 namespace parcours::store {
@@ -60,6 +61,10 @@ struct Profile {
   // By journey index: when the profile last entered it, for `reentry`
   // rules; empty until it first enters any. Saved with the record.
   std::vector<std::optional<int64_t>> last_entered;
+
+  // By loyalty program index: the member's account, or empty until the
+  // profile first meets a program (runtime/engine/loyalty.h).
+  std::vector<loyalty::Account> loyalty;
 
   // What changed since the last save (maintained by `State`).
   bool record_dirty = false;

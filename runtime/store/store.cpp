@@ -10,6 +10,7 @@
 #include "runtime/ingest/values.h"
 #include "runtime/store/history.h"
 #include "runtime/store/journey_state.h"
+#include "runtime/store/loyalty_tables.h"
 #include "runtime/store/policy_tables.h"
 #include "runtime/store/value_json.h"
 
@@ -114,6 +115,49 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE contacts ADD COLUMN category TEXT NOT NULL
         DEFAULT 'marketing';
+    )sql",
+    // Loyalty programs (runtime/store/loyalty_tables.h): each program's
+    // terms, and per member its account, its lots and its ledger rows,
+    // which are only appended.
+    R"sql(
+      CREATE TABLE loyalty_programs(
+        name TEXT PRIMARY KEY,
+        currency TEXT NOT NULL,
+        value_per_point INTEGER NOT NULL,
+        breakage INTEGER NOT NULL,
+        tiers TEXT NOT NULL);
+      CREATE TABLE loyalty_members(
+        profile TEXT NOT NULL,
+        program TEXT NOT NULL,
+        held INTEGER NOT NULL,
+        owed INTEGER NOT NULL,
+        tier TEXT,
+        tier_since INTEGER NOT NULL,
+        noticed_through_lot INTEGER NOT NULL,
+        last_earned_on TEXT NOT NULL,
+        PRIMARY KEY(profile, program));
+      CREATE TABLE loyalty_lots(
+        profile TEXT NOT NULL,
+        program TEXT NOT NULL,
+        lot INTEGER NOT NULL,
+        earned_at INTEGER NOT NULL,
+        expires_at INTEGER,
+        earned INTEGER NOT NULL,
+        refunded INTEGER NOT NULL,
+        qualifying INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY(profile, program, lot));
+      CREATE TABLE loyalty_ledger(
+        profile TEXT NOT NULL,
+        program TEXT NOT NULL,
+        seq INTEGER NOT NULL,
+        at INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        points INTEGER NOT NULL,
+        lot INTEGER NOT NULL,
+        lot_delta INTEGER NOT NULL,
+        source TEXT NOT NULL,
+        PRIMARY KEY(profile, program, seq));
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -453,6 +497,7 @@ Status Store::Load(State& state) {
   if (status.ok()) status = LoadDeadLettered(state);
   if (status.ok()) status = LoadUndelivered(state);
   if (status.ok()) status = LoadPolicyLedger(db_, state);
+  if (status.ok()) status = LoadLoyalty(db_, state);
   if (!status.ok()) return status.WithContext(Context() + ": could not load");
 
   // What was just read is not a change; only the warnings are new.
@@ -678,6 +723,7 @@ Status Store::Save(State& state) {
     for (OutboxRow& row : state.pending_outbox()) row.seq = 0;
     return status.WithContext(Context() + ": could not save");
   }
+  MarkLoyaltySaved(state);
   state.ClearChanges();
   return Status::Ok();
 }
@@ -723,6 +769,7 @@ Status Store::WriteChanges(State& state) {
     if (!status.ok()) return status;
   }
   Status status = WritePolicyLedger(db_, state);
+  if (status.ok()) status = WriteLoyalty(db_, state);
   return status.ok() ? WriteMeta(state) : status;
 }
 

@@ -46,7 +46,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 6;
+inline constexpr int64_t kSchemaVersion = 7;
 
 class Store {
  public:

@@ -207,6 +207,30 @@ TEST_CASE("rows out of time order are refused") {
   CHECK(ledger.movements().size() == 1);
 }
 
+TEST_CASE("a ledger read back agrees with its rows, and a changed row shows") {
+  Ledger ledger;
+  REQUIRE(ledger.Earn(0, 100, 50 * kDay, true, "o1").ok());
+  REQUIRE(ledger.Earn(kDay, 50, 51 * kDay, true, "o2").ok());
+  REQUIRE(ledger.Burn(2 * kDay, 120, "r1").ok());
+  REQUIRE(ledger.Refund(3 * kDay, 1, 100, "x1").ok());
+
+  Ledger restored =
+      Ledger::Restore(ledger.lots(), ledger.movements(),
+                      ledger.Balance() + ledger.Owed(), ledger.Owed());
+  CHECK(restored.Verify().empty());
+  CHECK(restored.Balance() == -70);
+  CHECK(restored.lot(2).remaining == 0);
+  // It goes on where it stopped: the next earning repays the 70 owed.
+  REQUIRE(restored.Earn(4 * kDay, 80, 60 * kDay, true, "o3").ok());
+  CHECK(restored.Balance() == 10);
+
+  std::vector<Movement> changed = ledger.movements();
+  changed[0].points = 1000;
+  Ledger tampered = Ledger::Restore(
+      ledger.lots(), changed, ledger.Balance() + ledger.Owed(), ledger.Owed());
+  CHECK(tampered.Verify() == "the balance is -70 but the rows sum to 830");
+}
+
 TEST_CASE("points from money round down once, on the whole amount") {
   constexpr int64_t kOneEur = kMillion;
   // 1 point per 1 EUR of 129.99 EUR.

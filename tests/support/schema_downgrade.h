@@ -21,6 +21,8 @@ inline constexpr const char* kUndo[] = {
     "DROP TABLE contacts; DROP TABLE deferrals; DROP TABLE decisions; "
     "DROP TABLE consent_ledger;",
     "ALTER TABLE contacts DROP COLUMN category;",
+    "DROP TABLE loyalty_programs; DROP TABLE loyalty_members; "
+    "DROP TABLE loyalty_lots; DROP TABLE loyalty_ledger;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");

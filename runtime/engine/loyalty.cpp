@@ -1,0 +1,538 @@
+#include "runtime/engine/loyalty.h"
+
+#include <algorithm>
+#include <nlohmann/json.hpp>
+
+#include "runtime/common/hash.h"
+#include "runtime/common/time_text.h"
+#include "runtime/engine/calendar.h"
+#include "runtime/loyalty/tiers.h"
+
+namespace parcours::engine {
+
+namespace {
+
+using Line = nlohmann::ordered_json;
+
+std::string Finish(const Line& line) {
+  return line.dump(-1, ' ', false, Line::error_handler_t::replace);
+}
+
+// An action id for a loyalty line: what it is about, hashed like the
+// journeys' ids so that two programs or profiles never share one.
+std::string LoyaltyActionId(const std::string& module,
+                            const std::string& profile,
+                            const std::string& program,
+                            const std::string& what) {
+  std::string key = module + '\x1f' + profile + '\x1f' + program + '\x1f' +
+                    "loyalty" + '\x1f' + what;
+  return common::Hex64(common::Fnv1a64(key));
+}
+
+// The index of the event type named `name`, or -1.
+int32_t FindEvent(const ir::Program& program, const char* name) {
+  for (size_t e = 0; e < program.events.size(); ++e) {
+    if (program.events[e].name == name) return static_cast<int32_t>(e);
+  }
+  return -1;
+}
+
+// Writes the fields of a loyalty event that it declares, by name.
+class EventRecord {
+ public:
+  explicit EventRecord(const ir::EventType& type)
+      : type_(type), record_(type.record_words) {}
+
+  void SetInt(const char* name, int64_t value) {
+    for (const ir::Field& field : type_.fields) {
+      if (field.name != name || field.type == ir::Type::String) continue;
+      record_.Set(field.offset, value);
+      if (field.presence_offset >= 0) record_.Set(field.presence_offset, 1);
+    }
+  }
+
+  void SetText(const char* name, const std::string& value) {
+    for (const ir::Field& field : type_.fields) {
+      if (field.name != name) continue;
+      if (field.type == ir::Type::String && field.enum_values.empty()) {
+        record_.SetString(field.offset, value);
+      } else if (!field.enum_values.empty()) {
+        auto found = std::find(field.enum_values.begin(),
+                               field.enum_values.end(), value);
+        if (found == field.enum_values.end()) continue;
+        record_.Set(field.offset, found - field.enum_values.begin());
+      } else {
+        continue;
+      }
+      if (field.presence_offset >= 0) record_.Set(field.presence_offset, 1);
+    }
+  }
+
+  common::Record Take() { return std::move(record_); }
+
+ private:
+  const ir::EventType& type_;
+  common::Record record_;
+};
+
+}  // namespace
+
+int64_t AddLoyaltyLength(int64_t time, const ir::LoyaltyLength& length,
+                         const std::string& zone, int sign) {
+  if (!length.calendar) return time + sign * length.count;
+  return AddCalendar(time, sign * length.count, length.unit, zone);
+}
+
+LoyaltyRules::LoyaltyRules(const ir::Program& program,
+                           const ir::Evaluator& evaluator, store::State& state)
+    : program_(program), evaluator_(evaluator), state_(state) {}
+
+loyalty::Account& LoyaltyRules::AccountOf(store::Profile& profile,
+                                          int32_t program) {
+  if (profile.loyalty.size() < program_.loyalty.size()) {
+    profile.loyalty.resize(program_.loyalty.size());
+  }
+  loyalty::Account& account = profile.loyalty[program];
+  account.last_earned_on.resize(program_.loyalty[program].earn_on_event.size(),
+                                loyalty::kNeverEarned);
+  return account;
+}
+
+void LoyaltyRules::Warn(const store::Profile& profile, int64_t now,
+                        const std::string& message) {
+  store::LogRow row;
+  row.at = now;
+  row.level = "warn";
+  row.component = "loyalty";
+  row.profile = profile.id;
+  row.message = message;
+  state_.Log(std::move(row));
+}
+
+void LoyaltyRules::OnEvent(store::Profile& profile,
+                           const ingest::DecodedEvent& event, int64_t now,
+                           const std::string& zone, LoyaltyEffects& effects) {
+  // The share redeemed is about the current event only; the events a
+  // program emits about a redemption (`PointsBurned`) still see it.
+  const std::string& name = program_.events[event.event_type].name;
+  bool own_event = name == "PointsEarned" || name == "PointsBurned" ||
+                   name == "PointsExpired" || name == "PointsExpiring" ||
+                   name == "TierChanged";
+  for (size_t p = 0; p < program_.loyalty.size(); ++p) {
+    auto program = static_cast<int32_t>(p);
+    if (!own_event) {
+      profile.record.Set(program_.loyalty[p].redeemed_share_offset, 0);
+    }
+    ApplyProgram(profile, program, event, now, zone, effects);
+  }
+}
+
+void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
+                                const ingest::DecodedEvent& event, int64_t now,
+                                const std::string& zone,
+                                LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  int32_t type = event.event_type;
+  bool concerned = type == loyalty.burn_event || type == loyalty.refund_event;
+  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+    concerned = concerned || earn.event_type == type;
+  }
+  for (const ir::EarnOnEvent& earn : loyalty.earn_on_event) {
+    concerned = concerned || earn.event_type == type;
+  }
+  if (!concerned) return;
+
+  // Expiries due first, each at its own instant, so the lines come in
+  // time order and a redemption never draws from an expired lot.
+  OnTime(profile, now, zone, effects);
+  loyalty::Account& account = AccountOf(profile, program);
+  const ir::EventType& event_type = program_.events[type];
+  // The rate is decided before the event's own points move the tier: the
+  // order that crosses a threshold earns at the old tier's rate.
+  int64_t multiplier = Multiplier(profile, program, now);
+
+  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+    if (earn.event_type != type) continue;
+    const ir::Field& field = event_type.fields[earn.field];
+    if (field.presence_offset >= 0 &&
+        event.record.Get(field.presence_offset) == 0) {
+      continue;
+    }
+    int64_t amount = event.record.Get(field.offset);
+    int64_t currency = event.record.Get(field.offset + 1);
+    if (currency != earn.unit_currency) {
+      Warn(profile, now,
+           "event `" + event_type.name + "` " + field.name + " is in " +
+               ir::UnpackCurrency(currency) + ", but program `" + loyalty.name +
+               "` earns per " + ir::UnpackCurrency(earn.unit_currency) +
+               "; no points earned");
+      continue;
+    }
+    int64_t points = loyalty::PointsForAmount(amount, earn.unit_amount,
+                                              earn.points, multiplier);
+    if (points <= 0) continue;
+
+    // A refund finds the lot by the order's id: the earning event's field
+    // of the same name as the refund's field, when it has one.
+    std::string source = event.key;
+    if (loyalty.refund_event >= 0) {
+      const ir::Field& refund_field =
+          program_.events[loyalty.refund_event].fields[loyalty.refund_field];
+      for (const ir::Field& own : event_type.fields) {
+        if (own.name != refund_field.name || own.type != ir::Type::Int) {
+          continue;
+        }
+        source = event_type.name + ":" + own.name + "=" +
+                 std::to_string(event.record.Get(own.offset));
+      }
+    }
+    Earn(profile, program, points, now, zone, source, effects);
+  }
+
+  for (size_t r = 0; r < loyalty.earn_on_event.size(); ++r) {
+    const ir::EarnOnEvent& earn = loyalty.earn_on_event[r];
+    if (earn.event_type != type) continue;
+    int64_t last = account.last_earned_on[r];
+    bool limited = earn.at_most_once_per.count > 0 &&
+                   last != loyalty::kNeverEarned &&
+                   now < AddLoyaltyLength(last, earn.at_most_once_per, zone);
+    if (limited) continue;
+    int64_t points = loyalty::PointsForAmount(earn.points * ir::kDecimalScale,
+                                              ir::kDecimalScale, 1, multiplier);
+    if (points <= 0) continue;
+    AccountOf(profile, program).last_earned_on[r] = now;
+    Earn(profile, program, points, now, zone, event.key, effects);
+  }
+
+  if (type == loyalty.burn_event) {
+    const ir::Field& field = event_type.fields[loyalty.burn_field];
+    bool present = field.presence_offset < 0 ||
+                   event.record.Get(field.presence_offset) != 0;
+    int64_t points = present ? event.record.Get(field.offset) : 0;
+    loyalty::Account& member = AccountOf(profile, program);
+    int64_t before = member.ledger.Balance();
+    size_t first_row = member.ledger.movements().size();
+    common::Status burned = points > 0
+                                ? member.ledger.Burn(now, points, event.key)
+                                : common::Status::Error("it redeems no points");
+    if (!burned.ok()) {
+      Warn(profile, now,
+           "redemption in program `" + loyalty.name +
+               "` refused: " + burned.message());
+    } else {
+      ReportRows(profile, program, first_row, "burn", effects);
+      // points redeemed over the balance just before, as a decimal
+      int64_t share = static_cast<int64_t>(static_cast<__int128>(points) *
+                                           ir::kDecimalScale / before);
+      profile.record.Set(loyalty.redeemed_share_offset, share);
+      int32_t burned_event = FindEvent(program_, "PointsBurned");
+      if (burned_event >= 0) {
+        EventRecord record(program_.events[burned_event]);
+        record.SetText("program", loyalty.name);
+        record.SetInt("points", points);
+        record.SetInt("balance", member.ledger.Balance());
+        effects.events.push_back({burned_event, record.Take()});
+      }
+    }
+  }
+
+  if (type == loyalty.refund_event) {
+    const ir::Field& field = event_type.fields[loyalty.refund_field];
+    std::string source = "";
+    for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+      const ir::EventType& earning = program_.events[earn.event_type];
+      for (const ir::Field& own : earning.fields) {
+        if (own.name == field.name && own.type == ir::Type::Int) {
+          source = earning.name + ":" + own.name + "=" +
+                   std::to_string(event.record.Get(field.offset));
+        }
+      }
+    }
+    loyalty::Account& member = AccountOf(profile, program);
+    int64_t lot = member.ledger.FindLotBySource(source);
+    if (lot == loyalty::kNoLot) {
+      Warn(profile, now,
+           "refund in program `" + loyalty.name +
+               "`: no points were earned "
+               "for " +
+               field.name + " " +
+               std::to_string(event.record.Get(field.offset)) +
+               "; nothing taken back");
+    } else {
+      size_t first_row = member.ledger.movements().size();
+      auto taken = member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
+                                        event.key);
+      if (taken.ok() && *taken > 0) {
+        ReportRows(profile, program, first_row, "refund", effects);
+      }
+    }
+  }
+
+  DecideTier(profile, program, now, zone, effects);
+  UpdateWords(profile, program);
+}
+
+void LoyaltyRules::Award(store::Profile& profile, int32_t program,
+                         int64_t points, int64_t now, const std::string& zone,
+                         const std::string& source, LoyaltyEffects& effects) {
+  OnTime(profile, now, zone, effects);
+  if (points <= 0) {
+    Warn(profile, now,
+         "`award` of " + std::to_string(points) +
+             " points: an award gives at least 1 point; nothing awarded");
+    return;
+  }
+  Earn(profile, program, points, now, zone, source, effects);
+  DecideTier(profile, program, now, zone, effects);
+  UpdateWords(profile, program);
+}
+
+void LoyaltyRules::Earn(store::Profile& profile, int32_t program,
+                        int64_t points, int64_t now, const std::string& zone,
+                        const std::string& source, LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  loyalty::Account& account = AccountOf(profile, program);
+  int64_t expires_at = loyalty.expire.count > 0
+                           ? AddLoyaltyLength(now, loyalty.expire, zone)
+                           : loyalty::kNeverExpires;
+  size_t first_row = account.ledger.movements().size();
+  auto lot = account.ledger.Earn(now, points, expires_at, true, source);
+  if (!lot.ok()) {
+    Warn(profile, now,
+         "could not earn in program `" + loyalty.name +
+             "`: " + lot.status().message());
+    return;
+  }
+  ReportRows(profile, program, first_row, "earn", effects);
+
+  int32_t earned_event = FindEvent(program_, "PointsEarned");
+  if (earned_event >= 0) {
+    EventRecord record(program_.events[earned_event]);
+    record.SetText("program", loyalty.name);
+    record.SetInt("points", points);
+    record.SetInt("balance", account.ledger.Balance());
+    if (expires_at != loyalty::kNeverExpires) {
+      record.SetInt("expires_at", expires_at);
+    }
+    effects.events.push_back({earned_event, record.Take()});
+  }
+}
+
+void LoyaltyRules::ReportRows(store::Profile& profile, int32_t program,
+                              size_t first_row, const char* reason,
+                              LoyaltyEffects& effects, size_t end_row) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  loyalty::Account& account = AccountOf(profile, program);
+  const auto& rows = account.ledger.movements();
+  end_row = std::min(end_row, rows.size());
+  if (first_row >= end_row) return;
+  account.changed = true;
+  state_.MarkRecordDirty(profile);
+
+  int64_t points = 0;
+  for (size_t i = first_row; i < end_row; ++i) points += rows[i].points;
+  // The balance just after these rows: the rows after them not yet in.
+  int64_t balance = account.ledger.Balance();
+  for (size_t i = end_row; i < rows.size(); ++i) balance -= rows[i].points;
+  effects.moves.push_back({program, balance - points, balance});
+  // A repayment of owed points moves no balance: nothing to say.
+  if (points == 0) return;
+
+  Line line = Line::object();
+  line["kind"] = "points";
+  line["at"] = common::FormatTime(rows[first_row].at);
+  line["profile"] = profile.id;
+  line["program"] = loyalty.name;
+  line["points"] = points;
+  line["balance"] = balance;
+  line["reason"] = reason;
+  std::string what = "row " + std::to_string(rows[first_row].seq);
+  state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
+              Finish(line));
+}
+
+void LoyaltyRules::OnTime(store::Profile& profile, int64_t now,
+                          const std::string& zone, LoyaltyEffects& effects) {
+  for (size_t p = 0; p < program_.loyalty.size(); ++p) {
+    if (p >= profile.loyalty.size()) break;
+    auto program = static_cast<int32_t>(p);
+    Expire(profile, program, now, effects);
+    Notify(profile, program, now, zone, effects);
+    DecideTier(profile, program, now, zone, effects);
+    UpdateWords(profile, program);
+  }
+}
+
+void LoyaltyRules::Expire(store::Profile& profile, int32_t program, int64_t now,
+                          LoyaltyEffects& effects) {
+  loyalty::Account& account = AccountOf(profile, program);
+  size_t first_row = account.ledger.movements().size();
+  account.ledger.ExpireThrough(now);
+  const auto& rows = account.ledger.movements();
+  // One line per lot, at its own instant.
+  for (size_t i = first_row; i < rows.size(); ++i) {
+    ReportRows(profile, program, i, "expire", effects, i + 1);
+  }
+
+  int32_t expired_event = FindEvent(program_, "PointsExpired");
+  if (expired_event < 0) return;
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  for (size_t i = first_row; i < rows.size(); ++i) {
+    EventRecord record(program_.events[expired_event]);
+    record.SetText("program", loyalty.name);
+    record.SetInt("points", -rows[i].points);
+    record.SetInt("balance", account.ledger.Balance());
+    record.SetInt("expires_at", rows[i].at);
+    effects.events.push_back({expired_event, record.Take()});
+  }
+}
+
+void LoyaltyRules::Notify(store::Profile& profile, int32_t program, int64_t now,
+                          const std::string& zone, LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  if (loyalty.notice.count == 0) return;
+  loyalty::Account& account = AccountOf(profile, program);
+  int32_t expiring_event = FindEvent(program_, "PointsExpiring");
+  for (const loyalty::Lot& lot : account.ledger.lots()) {
+    if (lot.id <= account.noticed_through_lot) continue;
+    if (lot.expires_at == loyalty::kNeverExpires) break;
+    int64_t notice_at =
+        AddLoyaltyLength(lot.expires_at, loyalty.notice, zone, -1);
+    if (notice_at > now) break;
+    account.noticed_through_lot = lot.id;
+    account.changed = true;
+    state_.MarkRecordDirty(profile);
+    // A lot already spent or expired has nothing left to warn about.
+    if (lot.remaining <= 0 || lot.expires_at <= now) continue;
+    if (expiring_event < 0) continue;
+    EventRecord record(program_.events[expiring_event]);
+    record.SetText("program", loyalty.name);
+    record.SetInt("points", lot.remaining);
+    record.SetInt("balance", account.ledger.Balance());
+    record.SetInt("expires_at", lot.expires_at);
+    effects.events.push_back({expiring_event, record.Take()});
+  }
+}
+
+int64_t LoyaltyRules::ReviewAt(const ir::LoyaltyProgram& loyalty,
+                               const loyalty::Account& account,
+                               const std::string& zone) const {
+  return AddLoyaltyLength(account.tier.since, loyalty.keep_tier, zone);
+}
+
+void LoyaltyRules::DecideTier(store::Profile& profile, int32_t program,
+                              int64_t now, const std::string& zone,
+                              LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  if (loyalty.tiers.empty()) return;
+  loyalty::Account& account = AccountOf(profile, program);
+
+  // Each tier counts qualifying points over its own window ending now.
+  // The highest tier reached decides; the library is given its threshold
+  // as the points, which reach that tier and no higher one.
+  std::vector<loyalty::TierRule> rules;
+  int64_t qualifying = 0;
+  for (const ir::LoyaltyTier& tier : loyalty.tiers) {
+    rules.push_back({tier.name, tier.threshold});
+    int64_t window_start = AddLoyaltyLength(now, tier.within, zone, -1);
+    if (account.ledger.QualifyingPoints(window_start, now) >= tier.threshold) {
+      qualifying = tier.threshold;
+    }
+  }
+  loyalty::TierStatus before = account.tier;
+  loyalty::TierChange change = loyalty::DecideTier(
+      rules, account.tier, now, qualifying, ReviewAt(loyalty, account, zone));
+  if (before.tier != account.tier.tier || before.since != account.tier.since) {
+    account.changed = true;
+    state_.MarkRecordDirty(profile);
+  }
+  if (!change.changed) return;
+  // Segments and journeys may read the tier.
+  int64_t balance = account.ledger.Balance();
+  effects.moves.push_back({program, balance, balance});
+
+  auto name = [&](int32_t tier) -> Line {
+    if (tier == loyalty::kNoTier) return nullptr;
+    return loyalty.tiers[tier].name;
+  };
+  Line line = Line::object();
+  line["kind"] = "tier";
+  line["at"] = common::FormatTime(now);
+  line["profile"] = profile.id;
+  line["program"] = loyalty.name;
+  line["tier"] = name(change.to);
+  line["from"] = name(change.from);
+  std::string what =
+      "tier " + std::to_string(now) + " " + std::to_string(change.to);
+  state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
+              Finish(line));
+
+  int32_t changed_event = FindEvent(program_, "TierChanged");
+  if (changed_event >= 0) {
+    EventRecord record(program_.events[changed_event]);
+    record.SetText("program", loyalty.name);
+    if (change.to != loyalty::kNoTier) {
+      record.SetText("tier", loyalty.tiers[change.to].name);
+    }
+    if (change.from != loyalty::kNoTier) {
+      record.SetText("previous", loyalty.tiers[change.from].name);
+    }
+    record.SetInt("balance", account.ledger.Balance());
+    effects.events.push_back({changed_event, record.Take()});
+  }
+}
+
+void LoyaltyRules::UpdateWords(store::Profile& profile, int32_t program) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  const loyalty::Account& account = AccountOf(profile, program);
+  profile.record.Set(loyalty.balance_offset, account.ledger.Balance());
+  int64_t tier = account.tier.tier == loyalty::kNoTier
+                     ? -1
+                     : loyalty.tiers[account.tier.tier].value;
+  profile.record.Set(loyalty.tier_offset, tier);
+}
+
+int64_t LoyaltyRules::Multiplier(const store::Profile& profile, int32_t program,
+                                 int64_t now) const {
+  int64_t factor = ir::kDecimalScale;
+  ir::Frame frame{profile.record.data(), nullptr, nullptr, now};
+  for (const ir::Multiplier& multiplier :
+       program_.loyalty[program].multipliers) {
+    if (evaluator_.Call(multiplier.condition, frame) == 0) continue;
+    factor = static_cast<int64_t>(static_cast<__int128>(factor) *
+                                  multiplier.factor / ir::kDecimalScale);
+  }
+  return factor;
+}
+
+std::optional<int64_t> LoyaltyRules::NextWake(const store::Profile& profile,
+                                              int64_t now,
+                                              const std::string& zone) const {
+  std::optional<int64_t> next;
+  auto consider = [&](int64_t instant) {
+    if (instant > now && instant != loyalty::kNeverExpires &&
+        (!next || instant < *next)) {
+      next = instant;
+    }
+  };
+  for (size_t p = 0; p < profile.loyalty.size(); ++p) {
+    const ir::LoyaltyProgram& loyalty = program_.loyalty[p];
+    const loyalty::Account& account = profile.loyalty[p];
+    consider(account.ledger.NextExpiry());
+    if (loyalty.notice.count > 0) {
+      for (const loyalty::Lot& lot : account.ledger.lots()) {
+        if (lot.id <= account.noticed_through_lot) continue;
+        if (lot.expires_at == loyalty::kNeverExpires) break;
+        consider(std::max(now + 1, AddLoyaltyLength(lot.expires_at,
+                                                    loyalty.notice, zone, -1)));
+        break;
+      }
+    }
+    if (!loyalty.tiers.empty() && account.tier.tier != loyalty::kNoTier) {
+      consider(ReviewAt(loyalty, account, zone));
+    }
+  }
+  return next;
+}
+
+}  // namespace parcours::engine

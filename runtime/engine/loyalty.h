@@ -1,0 +1,115 @@
+// The loyalty programs of a profile at run time: applies each program's
+// rules (compiler/ir/loyalty.h) to the member's points ledger and tier,
+// and writes the `points` and `tier` action lines (contracts.md).
+//
+// The engine calls it
+//   - for every track event, before aggregates, segments and journeys see
+//     the event, so that their conditions read the balance after it;
+//   - at the profile's re-checks, for the expiries, expiring notices and
+//     tier reviews that fall due with no event (`NextWake` says when);
+//   - for an `award` step.
+// Docs: docs/loyalty.md ("In the engine").
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/evaluator.h"
+#include "compiler/ir/ir.h"
+#include "runtime/common/record.h"
+#include "runtime/ingest/decoder.h"
+#include "runtime/store/state.h"
+
+namespace parcours::engine {
+
+// What a loyalty step leaves for the engine to do afterwards.
+struct LoyaltyEffects {
+  // A balance that moved: journeys `on points crossing N` start when it
+  // went from below N to N or above.
+  struct Move {
+    int32_t program = 0;
+    int64_t before = 0;
+    int64_t after = 0;
+  };
+  std::vector<Move> moves;
+  // Events to apply to the profile (`PointsEarned`, ...): event type and
+  // record.
+  struct Event {
+    int32_t event_type = 0;
+    common::Record record;
+  };
+  std::vector<Event> events;
+};
+
+class LoyaltyRules {
+ public:
+  LoyaltyRules(const ir::Program& program, const ir::Evaluator& evaluator,
+               store::State& state);
+
+  bool active() const { return !program_.loyalty.empty(); }
+
+  // Applies the rules a track event meets, at `now`, in the member's
+  // `zone` (calendar lengths count on it).
+  void OnEvent(store::Profile& profile, const ingest::DecodedEvent& event,
+               int64_t now, const std::string& zone, LoyaltyEffects& effects);
+
+  // Expiries, notices and tier reviews due at or before `now`.
+  void OnTime(store::Profile& profile, int64_t now, const std::string& zone,
+              LoyaltyEffects& effects);
+
+  // `award N points`: a lot whose source is `source` (the journey's action
+  // id), in program `program`.
+  void Award(store::Profile& profile, int32_t program, int64_t points,
+             int64_t now, const std::string& zone, const std::string& source,
+             LoyaltyEffects& effects);
+
+  // The next instant after `now` at which `OnTime` has work, if any.
+  std::optional<int64_t> NextWake(const store::Profile& profile, int64_t now,
+                                  const std::string& zone) const;
+
+ private:
+  loyalty::Account& AccountOf(store::Profile& profile, int32_t program);
+  void ApplyProgram(store::Profile& profile, int32_t program,
+                    const ingest::DecodedEvent& event, int64_t now,
+                    const std::string& zone, LoyaltyEffects& effects);
+  // Opens a lot of `points` and says so; `qualifying` for tiers.
+  void Earn(store::Profile& profile, int32_t program, int64_t points,
+            int64_t now, const std::string& zone, const std::string& source,
+            LoyaltyEffects& effects);
+  // Writes the expiries due by `now`, one line per lot.
+  void Expire(store::Profile& profile, int32_t program, int64_t now,
+              LoyaltyEffects& effects);
+  void Notify(store::Profile& profile, int32_t program, int64_t now,
+              const std::string& zone, LoyaltyEffects& effects);
+  void DecideTier(store::Profile& profile, int32_t program, int64_t now,
+                  const std::string& zone, LoyaltyEffects& effects);
+  // A `points` line for rows [`first_row`, `end_row`), which are all of
+  // one operation; records the balance's move.
+  void ReportRows(store::Profile& profile, int32_t program, size_t first_row,
+                  const char* reason, LoyaltyEffects& effects,
+                  size_t end_row = SIZE_MAX);
+  void UpdateWords(store::Profile& profile, int32_t program);
+  // The product of the multipliers whose condition holds, in
+  // kDecimalScale units.
+  int64_t Multiplier(const store::Profile& profile, int32_t program,
+                     int64_t now) const;
+  int64_t ReviewAt(const ir::LoyaltyProgram& loyalty,
+                   const loyalty::Account& account,
+                   const std::string& zone) const;
+  void Warn(const store::Profile& profile, int64_t now,
+            const std::string& message);
+
+  const ir::Program& program_;
+  const ir::Evaluator& evaluator_;
+  store::State& state_;
+};
+
+// `time` plus `length` (calendar units in `zone`, or exact seconds);
+// `sign` -1 subtracts.
+int64_t AddLoyaltyLength(int64_t time, const ir::LoyaltyLength& length,
+                         const std::string& zone, int sign = 1);
+
+}  // namespace parcours::engine

@@ -1,0 +1,297 @@
+#include "runtime/store/loyalty_tables.h"
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/common/decimal_text.h"
+
+namespace parcours::store {
+
+namespace {
+
+using common::Expected;
+using common::Status;
+using loyalty::Account;
+using loyalty::Ledger;
+using loyalty::Lot;
+using loyalty::Movement;
+using loyalty::MovementKind;
+
+int32_t FindProgram(const ir::Program& program, const std::string& name) {
+  for (size_t p = 0; p < program.loyalty.size(); ++p) {
+    if (program.loyalty[p].name == name) return static_cast<int32_t>(p);
+  }
+  return -1;
+}
+
+std::optional<MovementKind> KindNamed(const std::string& name) {
+  for (MovementKind kind :
+       {MovementKind::Earn, MovementKind::Burn, MovementKind::Expire,
+        MovementKind::Refund, MovementKind::Repay}) {
+    if (name == loyalty::MovementKindName(kind)) return kind;
+  }
+  return std::nullopt;
+}
+
+// Sets the words expressions read from the account just loaded.
+void SetWords(const ir::LoyaltyProgram& loyalty, const Account& account,
+              Profile& profile) {
+  profile.record.Set(loyalty.balance_offset, account.ledger.Balance());
+  profile.record.Set(loyalty.tier_offset,
+                     account.tier.tier == loyalty::kNoTier
+                         ? -1
+                         : loyalty.tiers[account.tier.tier].value);
+}
+
+Status LoadLots(Database& db, const std::string& profile,
+                const std::string& program, std::vector<Lot>& lots) {
+  Expected<Statement> select = db.Prepare(
+      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
+      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
+      "ORDER BY lot");
+  if (!select.ok()) return select.status();
+  select->BindText(1, profile);
+  select->BindText(2, program);
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Lot lot;
+    lot.id = select->Int(0);
+    lot.earned_at = select->Int(1);
+    lot.expires_at =
+        select->IsNull(2) ? loyalty::kNeverExpires : select->Int(2);
+    lot.earned = select->Int(3);
+    lot.refunded = select->Int(4);
+    lot.qualifying = select->Int(5) != 0;
+    lot.source = select->Text(6);
+    if (lot.id != static_cast<int64_t>(lots.size()) + 1) {
+      return Status::Error("lot " + std::to_string(lot.id) +
+                           " is out of sequence");
+    }
+    lots.push_back(std::move(lot));
+  }
+  return Status::Ok();
+}
+
+Status LoadRows(Database& db, const std::string& profile,
+                const std::string& program, std::vector<Movement>& rows) {
+  Expected<Statement> select = db.Prepare(
+      "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
+      "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
+  if (!select.ok()) return select.status();
+  select->BindText(1, profile);
+  select->BindText(2, program);
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    Movement movement;
+    movement.seq = select->Int(0);
+    movement.at = select->Int(1);
+    std::optional<MovementKind> kind = KindNamed(select->Text(2));
+    if (!kind || movement.seq != static_cast<int64_t>(rows.size()) + 1) {
+      return Status::Error("ledger row " + std::to_string(movement.seq) +
+                           " is damaged (kind `" + select->Text(2) +
+                           "`, or out of sequence)");
+    }
+    movement.kind = *kind;
+    movement.points = select->Int(3);
+    movement.lot = select->Int(4);
+    movement.lot_delta = select->Int(5);
+    movement.source = select->Text(6);
+    rows.push_back(std::move(movement));
+  }
+  return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadLoyalty(Database& db, State& state) {
+  const ir::Program& program = state.program();
+  Expected<Statement> select = db.Prepare(
+      "SELECT profile, program, held, owed, tier, tier_since, "
+      "noticed_through_lot, last_earned_on FROM loyalty_members "
+      "ORDER BY profile, program");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+
+    std::string profile_id = select->Text(0);
+    std::string program_name = select->Text(1);
+    std::string what =
+        "profile `" + profile_id + "`, loyalty program `" + program_name + "`";
+    int32_t index = FindProgram(program, program_name);
+    Profile* profile = state.FindProfile(profile_id);
+    // A program no longer declared keeps its rows in the file, unread.
+    if (index < 0 || profile == nullptr) continue;
+    const ir::LoyaltyProgram& loyalty = program.loyalty[index];
+
+    std::vector<Lot> lots;
+    std::vector<Movement> rows;
+    Status status = LoadLots(db, profile_id, program_name, lots);
+    if (status.ok()) status = LoadRows(db, profile_id, program_name, rows);
+    if (!status.ok()) return status.WithContext(what);
+
+    if (profile->loyalty.size() < program.loyalty.size()) {
+      profile->loyalty.resize(program.loyalty.size());
+    }
+    Account& account = profile->loyalty[index];
+    size_t row_count = rows.size();
+    account.ledger = Ledger::Restore(std::move(lots), std::move(rows),
+                                     select->Int(2), select->Int(3));
+    std::string problem = account.ledger.Verify();
+    if (!problem.empty()) {
+      return Status::Error(what +
+                           ": the points ledger disagrees with the saved "
+                           "balance (" +
+                           problem +
+                           "); the file was changed outside parcours; "
+                           "restore it from a backup");
+    }
+    account.saved_rows = row_count;
+
+    account.tier.tier = loyalty::kNoTier;
+    if (!select->IsNull(4)) {
+      std::string tier = select->Text(4);
+      for (size_t t = 0; t < loyalty.tiers.size(); ++t) {
+        if (loyalty.tiers[t].name == tier) {
+          account.tier.tier = static_cast<int32_t>(t);
+        }
+      }
+    }
+    account.tier.since = select->Int(5);
+    account.noticed_through_lot = select->Int(6);
+    account.last_earned_on.assign(loyalty.earn_on_event.size(),
+                                  loyalty::kNeverEarned);
+    auto last = nlohmann::json::parse(select->Text(7), nullptr, false);
+    for (size_t r = 0; last.is_array() && r < last.size() &&
+                       r < account.last_earned_on.size();
+         ++r) {
+      if (last[r].is_number_integer()) {
+        account.last_earned_on[r] = last[r].get<int64_t>();
+      }
+    }
+    SetWords(loyalty, account, *profile);
+  }
+  return Status::Ok();
+}
+
+Status WriteLoyalty(Database& db, const State& state) {
+  const ir::Program& program = state.program();
+  if (program.loyalty.empty()) return Status::Ok();
+
+  // The terms a report reads without the program's source.
+  Expected<Statement> terms = db.Prepare(
+      "INSERT OR REPLACE INTO loyalty_programs(name, currency, "
+      "value_per_point, breakage, tiers) VALUES(?1, ?2, ?3, ?4, ?5)");
+  if (!terms.ok()) return terms.status();
+  for (const ir::LoyaltyProgram& loyalty : program.loyalty) {
+    nlohmann::json tiers = nlohmann::json::array();
+    for (const ir::LoyaltyTier& tier : loyalty.tiers)
+      tiers.push_back(tier.name);
+    terms->BindText(1, loyalty.name);
+    terms->BindText(2, loyalty.currency == 0
+                           ? std::string()
+                           : ir::UnpackCurrency(loyalty.currency));
+    terms->BindInt(3, loyalty.value_per_point);
+    terms->BindInt(4, loyalty.breakage / 100);
+    terms->BindText(5, tiers.dump());
+    Status status = terms->Run();
+    if (!status.ok()) return status;
+  }
+
+  Expected<Statement> member = db.Prepare(
+      "INSERT OR REPLACE INTO loyalty_members(profile, program, held, owed, "
+      "tier, tier_since, noticed_through_lot, last_earned_on) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+  Expected<Statement> lot_row = db.Prepare(
+      "INSERT OR REPLACE INTO loyalty_lots(profile, program, lot, earned_at, "
+      "expires_at, earned, refunded, qualifying, source) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  Expected<Statement> ledger_row = db.Prepare(
+      "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
+      "lot, lot_delta, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+  if (!member.ok()) return member.status();
+  if (!lot_row.ok()) return lot_row.status();
+  if (!ledger_row.ok()) return ledger_row.status();
+
+  for (const Profile* profile : state.dirty_profiles()) {
+    for (size_t p = 0; p < profile->loyalty.size(); ++p) {
+      const Account& account = profile->loyalty[p];
+      if (!account.changed) continue;
+      const ir::LoyaltyProgram& loyalty = program.loyalty[p];
+      const Ledger& ledger = account.ledger;
+
+      const auto& rows = ledger.movements();
+      for (size_t i = account.saved_rows; i < rows.size(); ++i) {
+        const Movement& row = rows[i];
+        ledger_row->BindText(1, profile->id);
+        ledger_row->BindText(2, loyalty.name);
+        ledger_row->BindInt(3, row.seq);
+        ledger_row->BindInt(4, row.at);
+        ledger_row->BindText(5, loyalty::MovementKindName(row.kind));
+        ledger_row->BindInt(6, row.points);
+        ledger_row->BindInt(7, row.lot);
+        ledger_row->BindInt(8, row.lot_delta);
+        ledger_row->BindText(9, row.source);
+        Status status = ledger_row->Run();
+        if (!status.ok()) return status;
+      }
+
+      for (const Lot& lot : ledger.lots()) {
+        lot_row->BindText(1, profile->id);
+        lot_row->BindText(2, loyalty.name);
+        lot_row->BindInt(3, lot.id);
+        lot_row->BindInt(4, lot.earned_at);
+        if (lot.expires_at == loyalty::kNeverExpires) {
+          lot_row->BindNull(5);
+        } else {
+          lot_row->BindInt(5, lot.expires_at);
+        }
+        lot_row->BindInt(6, lot.earned);
+        lot_row->BindInt(7, lot.refunded);
+        lot_row->BindInt(8, lot.qualifying ? 1 : 0);
+        lot_row->BindText(9, lot.source);
+        Status status = lot_row->Run();
+        if (!status.ok()) return status;
+      }
+
+      nlohmann::json last = nlohmann::json::array();
+      for (int64_t at : account.last_earned_on) {
+        if (at == loyalty::kNeverEarned) {
+          last.push_back(nullptr);
+        } else {
+          last.push_back(at);
+        }
+      }
+      member->BindText(1, profile->id);
+      member->BindText(2, loyalty.name);
+      member->BindInt(3, ledger.Balance() + ledger.Owed());
+      member->BindInt(4, ledger.Owed());
+      if (account.tier.tier == loyalty::kNoTier) {
+        member->BindNull(5);
+      } else {
+        member->BindText(5, loyalty.tiers[account.tier.tier].name);
+      }
+      member->BindInt(6, account.tier.since);
+      member->BindInt(7, account.noticed_through_lot);
+      member->BindText(8, last.dump());
+      Status status = member->Run();
+      if (!status.ok()) return status;
+    }
+  }
+  return Status::Ok();
+}
+
+void MarkLoyaltySaved(State& state) {
+  for (Profile* profile : state.dirty_profiles()) {
+    for (Account& account : profile->loyalty) {
+      account.saved_rows = account.ledger.movements().size();
+      account.changed = false;
+    }
+  }
+}
+
+}  // namespace parcours::store

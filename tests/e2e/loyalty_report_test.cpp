@@ -1,0 +1,187 @@
+// `parcours report loyalty` against figures worked by hand (the example
+// of docs/loyalty.md), and the state file's loyalty tables: checked on
+// load, and added to files of the previous schema.
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
+#include "tests/e2e/journey_test_support.h"
+#include "tests/support/schema_downgrade.h"
+
+namespace parcours {
+namespace {
+
+using testing::Scenario;
+using testing::TrackLine;
+
+const char kProgram[] =
+    "enum Tier { Gold }\n"
+    "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+    "event RewardRedeemed \"Reward Redeemed\" { points: int }\n"
+    "program loyalty {\n"
+    "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+    "  burn on RewardRedeemed.points\n"
+    "  expire 365d after earning\n"
+    "  tier Gold at 1000 qualifying points within 365d\n"
+    "  keep tier 365d\n"
+    "  value 0.005 EUR per point\n"
+    "  breakage 18%\n}\n";
+
+// Member A earns 1,000 points on day 0 and redeems 400 on day 100; member
+// B's 600 points, earned on day -155, expire on day 210. Day 0 is
+// 2025-01-01; an identify of another profile keeps the clock moving.
+std::string WorkedExample() {
+  return TrackLine("Order Completed", "b", "m2", "2024-07-30T12:00:00Z",
+                   R"({"order_id":2,"total":600,"currency":"EUR"})") +
+         testing::IdentifyLine("x", "i1", "2024-10-23T12:00:00Z", "{}") +
+         TrackLine("Order Completed", "a", "m1", "2025-01-01T12:00:00Z",
+                   R"({"order_id":1,"total":1000,"currency":"EUR"})") +
+         testing::IdentifyLine("x", "i2", "2025-02-20T12:00:00Z", "{}") +
+         TrackLine("Reward Redeemed", "a", "m3", "2025-04-11T12:00:00Z",
+                   R"({"points":400})");
+}
+
+// Runs `events`, then moves the clock on to each of `untils` in turn (a
+// run moves it at most 90 days), and returns every line.
+std::string RunThrough(Scenario& scenario, const std::string& events,
+                       const std::vector<std::string>& untils) {
+  std::string out = scenario.Run(events, untils.front());
+  for (size_t i = 1; i < untils.size(); ++i) out += scenario.Run("", untils[i]);
+  return out;
+}
+
+testing::ProcessResult Report(const Scenario& scenario,
+                              std::vector<std::string> options) {
+  std::vector<std::string> args = {"report", "loyalty", "--state",
+                                   scenario.State()};
+  args.insert(args.end(), options.begin(), options.end());
+  return testing::RunParcours(args, testing::ScratchDir("loyalty-report"));
+}
+
+TEST_CASE("the liability of a period, worked by hand, as CSV",
+          "[e2e][loyalty][report]") {
+  Scenario scenario("loyalty-report-csv", kProgram);
+  RunThrough(
+      scenario, WorkedExample(),
+      {"2025-07-10T00:00:00Z", "2025-10-08T00:00:00Z", "2025-10-29T00:00:00Z"});
+  // Day 200 is 2025-07-20, day 300 2025-10-28.
+  auto result = Report(scenario, {"--as-of", "2025-10-28", "--from",
+                                  "2025-07-20", "--format", "csv"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  // Deferred 1,600 x 0.005 = 8.00; recognised 8 x 400 / (400 + 600 x
+  // 0.82) = 3.587 at the end and 8 x 400 / (400 + 1,200 x 0.82) = 2.312 at
+  // the start, so 1.275 in the period; face value 600 x 0.005 = 3.00.
+  CHECK(result.out ==
+        "figure,value\n"
+        "points issued to date,1600\n"
+        "points redeemed to date,400\n"
+        "points expired to date,600\n"
+        "points outstanding,600\n"
+        "points owed by members,0\n"
+        "points issued in period,0\n"
+        "points redeemed in period,0\n"
+        "points expired in period,600\n"
+        "points outstanding aged 0-90 days,0\n"
+        "points outstanding aged 91-180 days,0\n"
+        "points outstanding aged 181-365 days,600\n"
+        "points outstanding aged 366-730 days,0\n"
+        "points outstanding aged over 730 days,0\n"
+        "points outstanding in tier (none),0\n"
+        "points outstanding in tier Gold,600\n"
+        "face value of outstanding points (EUR),3.00\n"
+        "expected breakage (EUR),0.54\n"
+        "revenue deferred to date (EUR),8.00\n"
+        "revenue recognised to date (EUR),3.59\n"
+        "contract liability (EUR),4.41\n"
+        "revenue recognised in period (EUR),1.28\n");
+}
+
+TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",
+          "[e2e][loyalty][report]") {
+  Scenario scenario("loyalty-report-json", kProgram);
+  RunThrough(
+      scenario, WorkedExample(),
+      {"2025-07-10T00:00:00Z", "2025-10-08T00:00:00Z", "2025-10-29T00:00:00Z"});
+  auto json = Report(scenario, {"--as-of", "2025-09-30", "--format", "json",
+                                "--breakage", "50%"});
+  INFO(json.err);
+  REQUIRE(json.exit_code == 0);
+  auto report = nlohmann::json::parse(json.out);
+  // The third quarter of 2025, with the breakage given for this report:
+  // recognised 8 x 400 / (400 + 600 x 0.5) = 4.571 by September 30, and
+  // 8 x 400 / (400 + 1,200 x 0.5) = 3.20 by June 30.
+  CHECK(report["period_from"] == "2025-07-01T00:00:00Z");
+  CHECK(report["as_of"] == "2025-09-30T23:59:59Z");
+  CHECK(report["breakage"] == "50%");
+  CHECK(report["at_end"]["outstanding"] == 600);
+  CHECK(report["at_start"]["outstanding"] == 1200);
+  CHECK(report["revenue_recognised_to_date"] == "4.57");
+  CHECK(report["revenue_recognised_in_period"] == "1.37");
+  CHECK(report["expected_breakage"] == "1.50");
+
+  auto table = Report(scenario, {"--as-of", "2025-09-30"});
+  REQUIRE(table.exit_code == 0);
+  CHECK(table.out.find("contract liability                4.41 EUR") !=
+        std::string::npos);
+  CHECK(table.out.find("period from 2025-07-01T00:00:00Z") !=
+        std::string::npos);
+
+  auto bad = Report(scenario, {"--as-of", "yesterday"});
+  CHECK(bad.exit_code == 2);
+  CHECK(bad.err.find("`--as-of` takes a date") != std::string::npos);
+}
+
+TEST_CASE("a state file whose ledger was changed is refused",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-tampered", kProgram);
+  scenario.Run(WorkedExample());
+  {
+    auto db = store::Database::Open(scenario.State());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE loyalty_ledger SET points = 5000 WHERE "
+                     "profile = 'a' AND seq = 1")
+                .ok());
+  }
+  auto scratch = testing::ScratchDir("loyalty-tampered-run");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl", "");
+  auto run = testing::RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", scenario.State()},
+      scratch);
+  CHECK(run.exit_code != 0);
+  CHECK(run.err.find("profile `a`, loyalty program `loyalty`: the points "
+                     "ledger disagrees with the saved balance") !=
+        std::string::npos);
+  auto report = Report(scenario, {"--as-of", "2025-06-30"});
+  CHECK(report.exit_code == 2);
+  CHECK(report.err.find("profile `a`: the points ledger disagrees") !=
+        std::string::npos);
+}
+
+TEST_CASE("a state file of schema 6 gains the loyalty tables",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-migration", kProgram);
+  {
+    auto store = store::Store::Open(scenario.State());
+    REQUIRE(store.ok());
+  }
+  {
+    auto db = store::Database::Open(scenario.State());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec(testing::DowngradeTo(6)).ok());
+  }
+  CHECK(scenario.QueryInt("PRAGMA user_version") == 6);
+  scenario.Run(WorkedExample());
+  CHECK(scenario.QueryInt("PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(scenario.QueryInt("SELECT sum(points) FROM loyalty_ledger WHERE "
+                          "profile = 'a'") == 600);
+  CHECK(scenario.QueryText("SELECT tiers FROM loyalty_programs") ==
+        "[\"Gold\"]");
+}
+
+}  // namespace
+}  // namespace parcours

@@ -1,0 +1,440 @@
+// Loyalty programs end to end through `parcours run`, in both engines:
+// the exact scenarios of issue #7 (docs/loyalty.md states the rules), the
+// events and triggers a program gives journeys, restarts and the state
+// file's checks.
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
+#include "tests/e2e/journey_test_support.h"
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+using testing::Scenario;
+using testing::TrackLine;
+
+const char kEvents[] =
+    "enum Tier { Silver, Gold }\n"
+    "profile { vip: bool = false }\n"
+    "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+    "event OrderRefunded \"Order Refunded\" { order_id: int }\n"
+    "event RewardRedeemed \"Reward Redeemed\" { points: int }\n"
+    "event ReviewPosted \"Review Posted\" { }\n";
+
+std::string Order(const std::string& id, const std::string& time, int order,
+                  const std::string& total) {
+  return TrackLine("Order Completed", "p1", id, time,
+                   R"({"order_id":)" + std::to_string(order) + R"(,"total":)" +
+                       total + R"(,"currency":"EUR"})");
+}
+
+std::string Redeem(const std::string& id, const std::string& time, int points) {
+  return TrackLine("Reward Redeemed", "p1", id, time,
+                   R"({"points":)" + std::to_string(points) + "}");
+}
+
+std::string Refund(const std::string& id, const std::string& time, int order) {
+  return TrackLine("Order Refunded", "p1", id, time,
+                   R"({"order_id":)" + std::to_string(order) + "}");
+}
+
+std::string Points(const std::string& at, int points, int balance,
+                   const std::string& reason) {
+  return R"({"kind":"points","at":")" + at +
+         R"(","profile":"p1","program":"loyalty","points":)" +
+         std::to_string(points) + R"(,"balance":)" + std::to_string(balance) +
+         R"(,"reason":")" + reason + "\"}";
+}
+
+std::string TierLine(const std::string& at, const std::string& tier,
+                     const std::string& from) {
+  auto name = [](const std::string& value) {
+    return value.empty() ? std::string("null") : "\"" + value + "\"";
+  };
+  return R"({"kind":"tier","at":")" + at +
+         R"(","profile":"p1","program":"loyalty","tier":)" + name(tier) +
+         R"(,"from":)" + name(from) + "}";
+}
+
+// Runs `events`, then moves the clock on to each of `untils` in turn (a
+// run moves it at most 90 days), and returns every line.
+std::string RunThrough(Scenario& scenario, const std::string& events,
+                       const std::vector<std::string>& untils) {
+  std::string out = scenario.Run(events, untils.front());
+  for (size_t i = 1; i < untils.size(); ++i) out += scenario.Run("", untils[i]);
+  return out;
+}
+
+std::vector<std::string> Lines(const std::string& out) {
+  std::vector<std::string> lines;
+  std::istringstream stream(out);
+  std::string line;
+  while (std::getline(stream, line)) lines.push_back(line);
+  return lines;
+}
+
+// Each send as "at template".
+std::vector<std::string> Sends(const std::string& out) {
+  std::vector<std::string> sends;
+  for (const std::string& line : Lines(out)) {
+    auto action = nlohmann::json::parse(line);
+    if (action["kind"] != "send") continue;
+    sends.push_back(action["at"].get<std::string>() + " " +
+                    action["template"].get<std::string>());
+  }
+  return sends;
+}
+
+TEST_CASE("a redemption draws from the lot that expires first",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-fifo",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  burn on RewardRedeemed.points\n"
+                        "  expire 6 months after earning\n}\n");
+  std::string out =
+      RunThrough(scenario,
+                 Order("m1", "2025-01-15T10:00:00Z", 1, "100") +
+                     Order("m2", "2025-03-15T10:00:00Z", 2, "100") +
+                     Redeem("m3", "2025-04-01T10:00:00Z", 120),
+                 {"2025-06-29T00:00:00Z", "2025-09-27T00:00:00Z"});
+  // The January lot gives its 100 and the March lot 20; in July the
+  // January lot has nothing left to expire, in September the March lot
+  // loses its 80.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-15T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-03-15T10:00:00Z", 100, 200, "earn"),
+                          Points("2025-04-01T10:00:00Z", -120, 80, "burn"),
+                          Points("2025-09-15T10:00:00Z", -80, 0, "expire")});
+}
+
+TEST_CASE("the order that crosses a tier threshold earns at the old rate",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-crossing-rate",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  multiply 2x when tier(loyalty) >= Gold\n"
+                        "  tier Silver at 100 qualifying points within 365d\n"
+                        "  tier Gold at 200 qualifying points within 365d\n"
+                        "  keep tier 365d\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "150") +
+                                 Order("m2", "2025-01-02T10:00:00Z", 2, "60") +
+                                 Order("m3", "2025-01-03T10:00:00Z", 3, "10"));
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-01T10:00:00Z", "Silver", ""),
+                          // 60 points at Silver's rate, though they reach Gold.
+                          Points("2025-01-02T10:00:00Z", 60, 210, "earn"),
+                          TierLine("2025-01-02T10:00:00Z", "Gold", "Silver"),
+                          Points("2025-01-03T10:00:00Z", 20, 230, "earn")});
+}
+
+TEST_CASE("a tier goes down at the review after the grace, never before",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-downgrade",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  keep tier 60d\n}\n");
+  // The points stop qualifying on February 1st; the review is on March 2.
+  std::string before = scenario.Run(
+      Order("m1", "2025-01-01T10:00:00Z", 1, "150"), "2025-03-02T09:59:59Z");
+  CHECK(Lines(before) == std::vector<std::string>{
+                             Points("2025-01-01T10:00:00Z", 150, 150, "earn"),
+                             TierLine("2025-01-01T10:00:00Z", "Silver", "")});
+  std::string review = scenario.Run("", "2025-05-31T00:00:00Z");
+  CHECK(Lines(review) == std::vector<std::string>{
+                             TierLine("2025-03-02T10:00:00Z", "", "Silver")});
+}
+
+TEST_CASE("segments read the tier, and follow an upgrade and a downgrade",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-segments",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  tier Gold at 200 qualifying points within 30d\n"
+                        "  keep tier 45d\n}\n"
+                        "segment gold = tier(loyalty) == Gold\n"
+                        "journey welcome {\n  on entered(gold)\n"
+                        "  send email \"gold\"\n}\n"
+                        "journey farewell {\n  on left(gold)\n"
+                        "  if tier(loyalty) == Silver or balance(loyalty) > 0 "
+                        "{\n    send email \"not_gold\"\n  }\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "250"),
+                                 "2025-03-01T00:00:00Z");
+  // Reviewed on February 15 with no qualifying points left: no tier.
+  CHECK(Sends(out) ==
+        std::vector<std::string>{"2025-01-01T10:00:00Z gold",
+                                 "2025-02-15T10:00:00Z not_gold"});
+}
+
+TEST_CASE("each tier counts its points over its own window", "[e2e][loyalty]") {
+  Scenario scenario("loyalty-windows",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 365d\n"
+                        "  tier Gold at 200 qualifying points within 30d\n"
+                        "  keep tier 365d\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "150") +
+                                 Order("m2", "2025-02-10T10:00:00Z", 2, "100") +
+                                 Order("m3", "2025-02-20T10:00:00Z", 3, "120"));
+  // 250 points in a year, but only 100 in the 30 days Gold looks at; then
+  // 220 in 30 days.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-01T10:00:00Z", "Silver", ""),
+                          Points("2025-02-10T10:00:00Z", 100, 250, "earn"),
+                          Points("2025-02-20T10:00:00Z", 120, 370, "earn"),
+                          TierLine("2025-02-20T10:00:00Z", "Gold", "Silver")});
+}
+
+TEST_CASE("a member who still qualifies at the review keeps the tier",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-confirmed",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  keep tier 30d\n}\n");
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "150") +
+                       Order("m2", "2025-01-20T10:00:00Z", 2, "100"),
+                   "2025-03-01T00:00:00Z");
+  // Reviewed on January 31 with 100 qualifying points: kept, and a new
+  // grace runs to March 2, after the end of the replay.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-01T10:00:00Z", "Silver", ""),
+                          Points("2025-01-20T10:00:00Z", 100, 250, "earn")});
+}
+
+TEST_CASE("a refund after a redemption leaves points owed, repaid first",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  burn on RewardRedeemed.points\n"
+                        "  refund on OrderRefunded.order_id\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                                 Order("m2", "2025-01-02T10:00:00Z", 2, "50") +
+                                 Redeem("m3", "2025-01-03T10:00:00Z", 120) +
+                                 Refund("m4", "2025-01-04T10:00:00Z", 1) +
+                                 Refund("m5", "2025-01-05T10:00:00Z", 1) +
+                                 Refund("m6", "2025-01-05T11:00:00Z", 9) +
+                                 Order("m7", "2025-01-06T10:00:00Z", 3, "80"));
+  // Order 1's 100 points: its own lot is spent, order 2's lot has 30
+  // left, the other 70 are owed; the second refund of order 1 and the
+  // refund of an order that earned nothing take nothing; order 3's 80
+  // points pay the 70 back first.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-02T10:00:00Z", 50, 150, "earn"),
+                          Points("2025-01-03T10:00:00Z", -120, 30, "burn"),
+                          Points("2025-01-04T10:00:00Z", -100, -70, "refund"),
+                          Points("2025-01-06T10:00:00Z", 80, 10, "earn")});
+  CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE component = "
+                          "'loyalty' AND message LIKE '%order_id 9%'") == 1);
+}
+
+TEST_CASE("points from money are rounded down once, after the multiplier",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-rounding",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  multiply 2x when profile.vip\n"
+                        "  burn on RewardRedeemed.points\n}\n");
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "129.99") +
+                   testing::IdentifyLine("p1", "i1", "2025-01-02T10:00:00Z",
+                                         R"({"vip":true})") +
+                   Order("m2", "2025-01-03T10:00:00Z", 2, "129.99") +
+                   Order("m3", "2025-01-04T10:00:00Z", 3, "0.49") +
+                   Redeem("m4", "2025-01-05T10:00:00Z", 1000));
+  // 129 at 1x and 259 at 2x (not 2 x 129); 0.49 EUR at 2x is 0.98: none.
+  // A redemption above the balance is refused and changes nothing.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 129, 129, "earn"),
+                          Points("2025-01-03T10:00:00Z", 259, 388, "earn")});
+  CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE component = "
+                          "'loyalty' AND message LIKE '%exceeds%'") == 1);
+}
+
+TEST_CASE(
+    "points earned on a leap day or a month end expire on the month's "
+    "last day",
+    "[e2e][loyalty]") {
+  Scenario scenario("loyalty-leap",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  expire 12 months after earning\n}\n");
+  std::string out = RunThrough(
+      scenario,
+      Order("m1", "2024-01-31T10:00:00Z", 1, "10") +
+          Order("m2", "2024-02-29T10:00:00Z", 2, "20"),
+      {"2024-05-28T00:00:00Z", "2024-08-26T00:00:00Z", "2024-11-24T00:00:00Z",
+       "2025-02-22T00:00:00Z", "2025-03-31T00:00:00Z"});
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2024-01-31T10:00:00Z", 10, 10, "earn"),
+                          Points("2024-02-29T10:00:00Z", 20, 30, "earn"),
+                          Points("2025-01-31T10:00:00Z", -10, 20, "expire"),
+                          Points("2025-02-28T10:00:00Z", -20, 0, "expire")});
+
+  Scenario month("loyalty-month-end",
+                 std::string(kEvents) +
+                     "program loyalty {\n"
+                     "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                     "  expire 1 month after earning\n}\n");
+  CHECK(Lines(month.Run(Order("m1", "2024-01-31T10:00:00Z", 1, "10"),
+                        "2024-03-31T00:00:00Z")) ==
+        std::vector<std::string>{
+            Points("2024-01-31T10:00:00Z", 10, 10, "earn"),
+            Points("2024-02-29T10:00:00Z", -10, 0, "expire")});
+}
+
+TEST_CASE("an expiry falls due once, across a restart", "[e2e][loyalty]") {
+  Scenario scenario("loyalty-restart",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  expire 30d after earning\n}\n");
+  std::string first = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "40"),
+                                   "2025-01-15T00:00:00Z");
+  CHECK(Lines(first) == std::vector<std::string>{
+                            Points("2025-01-01T10:00:00Z", 40, 40, "earn")});
+  // Loaded again: the wake-up comes from the saved lot, on time.
+  std::string second = scenario.Run("", "2025-02-15T00:00:00Z");
+  CHECK(Lines(second) == std::vector<std::string>{
+                             Points("2025-01-31T10:00:00Z", -40, 0, "expire")});
+  CHECK(scenario.Run("", "2025-03-15T00:00:00Z").empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM loyalty_ledger WHERE kind = "
+                          "'expire'") == 1);
+}
+
+TEST_CASE("a program's events, crossings and awards start journeys",
+          "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-events",
+      std::string(kEvents) +
+          "program loyalty {\n"
+          "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+          "  earn 50 points on ReviewPosted, at most once per 30d\n"
+          "  burn on RewardRedeemed.points\n"
+          "  expire 60d after earning\n"
+          "  notify expiring 10d before\n"
+          "  tier Silver at 1000 qualifying points within 365d\n"
+          "  tier Gold at 5000 qualifying points within 365d\n"
+          "  keep tier 365d\n}\n"
+          "journey thousand {\n  on points crossing 1000\n"
+          "  send email \"thousand\"\n}\n"
+          "journey welcome_silver {\n"
+          "  on TierChanged as t where t.tier == Silver\n"
+          "  send email \"silver\"\n}\n"
+          "journey expiring {\n  on PointsExpiring as e where e.points > 10\n"
+          "  send email \"expiring\"\n}\n"
+          "journey expired {\n  on PointsExpired\n"
+          "  send email \"expired\"\n}\n"
+          "journey guard {\n"
+          "  on RewardRedeemed where redeemed_share(loyalty) >= 0.8\n"
+          "  send email \"big_redemption\" category security\n}\n"
+          "journey reviewer {\n  on ReviewPosted\n"
+          "  if balance(loyalty) >= 1000 {\n"
+          "    award 5 points reason \"thanks\"\n  }\n}\n");
+  std::string review =
+      TrackLine("Review Posted", "p1", "r1", "2025-01-01T09:00:00Z");
+  std::string out = scenario.Run(
+      review + Order("m1", "2025-01-01T10:00:00Z", 1, "900") +
+          TrackLine("Review Posted", "p1", "r2", "2025-01-10T09:00:00Z") +
+          Order("m2", "2025-01-20T10:00:00Z", 2, "100") +
+          TrackLine("Review Posted", "p1", "r3", "2025-02-05T09:00:00Z") +
+          Redeem("m3", "2025-02-10T10:00:00Z", 900),
+      "2025-04-30T00:00:00Z");
+  std::vector<std::string> loyalty;
+  for (const std::string& line : Lines(out)) {
+    if (line.find("\"kind\":\"send\"") == std::string::npos) {
+      loyalty.push_back(line);
+    }
+  }
+  CHECK(loyalty == std::vector<std::string>{
+                       Points("2025-01-01T09:00:00Z", 50, 50, "earn"),
+                       Points("2025-01-01T10:00:00Z", 900, 950, "earn"),
+                       // r2 comes within 30 days of r1: no points.
+                       Points("2025-01-20T10:00:00Z", 100, 1050, "earn"),
+                       TierLine("2025-01-20T10:00:00Z", "Silver", ""),
+                       // r3, then the award of the journey it starts.
+                       Points("2025-02-05T09:00:00Z", 50, 1100, "earn"),
+                       Points("2025-02-05T09:00:00Z", 5, 1105, "earn"),
+                       // From the lots expiring first: 50 of r1's, 850 of m1's.
+                       Points("2025-02-10T10:00:00Z", -900, 205, "burn"),
+                       Points("2025-03-02T10:00:00Z", -50, 155, "expire"),
+                       Points("2025-03-21T10:00:00Z", -100, 55, "expire"),
+                       Points("2025-04-06T09:00:00Z", -50, 5, "expire"),
+                       Points("2025-04-06T09:00:00Z", -5, 0, "expire")});
+  // 900 of 1,105 points is 81%; each lot with more than 10 points left is
+  // announced 10 days before it expires (r1's lot was spent, the award's
+  // has only 5).
+  CHECK(Sends(out) ==
+        std::vector<std::string>{
+            "2025-01-20T10:00:00Z thousand", "2025-01-20T10:00:00Z silver",
+            "2025-02-10T10:00:00Z big_redemption",
+            "2025-02-20T10:00:00Z expiring", "2025-03-02T10:00:00Z expired",
+            "2025-03-11T10:00:00Z expiring", "2025-03-21T10:00:00Z expired",
+            "2025-03-27T09:00:00Z expiring", "2025-04-06T09:00:00Z expired",
+            "2025-04-06T09:00:00Z expired"});
+  CHECK(scenario.QueryText("SELECT source FROM loyalty_lots WHERE lot = 5")
+            .size() == 16);
+}
+
+TEST_CASE("`expect points` and `expect tier` run in test blocks",
+          "[e2e][loyalty]") {
+  auto scratch = testing::ScratchDir("loyalty-test-blocks");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(
+      file, std::string(kEvents) +
+                "program loyalty {\n"
+                "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                "  burn on RewardRedeemed.points\n"
+                "  tier Silver at 100 qualifying points within 365d\n}\n"
+                "test \"silver after 120 EUR\" {\n"
+                "  given profile \"p1\"\n"
+                "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: 1, "
+                "total: 120.90 EUR }\n"
+                "  at 2025-03-02T10:00:00Z RewardRedeemed { points: 20 }\n"
+                "  expect points 100\n"
+                "  expect tier Silver\n}\n"
+                "test \"wrong on purpose\" {\n"
+                "  given profile \"p2\"\n"
+                "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: 1, "
+                "total: 50 EUR }\n"
+                "  expect points 60\n"
+                "  expect tier Silver\n}\n");
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"test", "--engine", engine, file.string()}, scratch);
+    INFO(result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("PASS silver after 120 EUR\n") == 0);
+    CHECK(result.out.find("expected 60 points for \"p2\", got 50") !=
+          std::string::npos);
+    CHECK(result.out.find("expected tier Silver for \"p2\", got no tier") !=
+          std::string::npos);
+    CHECK(result.out.find("1 passed, 1 failed") != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace parcours

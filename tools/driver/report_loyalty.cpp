@@ -1,0 +1,345 @@
+#include "tools/driver/report_loyalty.h"
+
+#include <map>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <ostream>
+#include <vector>
+
+#include "runtime/common/decimal_text.h"
+#include "runtime/common/time_text.h"
+#include "runtime/loyalty/liability.h"
+#include "runtime/store/sqlite.h"
+
+namespace parcours::driver {
+namespace {
+
+using common::Expected;
+using common::Status;
+using loyalty::Ledger;
+using loyalty::Lot;
+using loyalty::Movement;
+using store::Statement;
+
+constexpr int64_t kDay = 86'400;
+
+// A day (`2025-03-31`, meaning the whole day, UTC) or an exact time.
+// `end_of_day` gives the day's last second, else the second before the
+// day starts (periods are (start, end]).
+std::optional<int64_t> ParseDay(const std::string& text, bool end_of_day) {
+  if (std::optional<int64_t> time = common::ParseTime(text)) return time;
+  std::optional<int64_t> midnight = common::ParseTime(text + "T00:00:00Z");
+  if (!midnight) return std::nullopt;
+  return end_of_day ? *midnight + kDay - 1 : *midnight - 1;
+}
+
+// The second before the first day of the calendar quarter holding `time`.
+int64_t QuarterStart(int64_t time) {
+  std::string day = common::FormatTime(time).substr(0, 10);
+  int month = std::stoi(day.substr(5, 2));
+  int first = (month - 1) / 3 * 3 + 1;
+  std::string start = day.substr(0, 5) + (first < 10 ? "0" : "") +
+                      std::to_string(first) + "-01";
+  return *ParseDay(start, false);
+}
+
+struct Terms {
+  std::string name;
+  std::string currency;
+  int64_t value_per_point = 0;
+  int64_t breakage = 0;  // millionths
+};
+
+struct Member {
+  std::unique_ptr<Ledger> ledger;
+  std::string tier;
+};
+
+Status ReadTerms(store::Database& db, const std::optional<std::string>& name,
+                 Terms& terms) {
+  Expected<Statement> select = db.Prepare(
+      "SELECT name, currency, value_per_point, breakage FROM "
+      "loyalty_programs ORDER BY name");
+  if (!select.ok()) return select.status();
+  std::vector<Terms> programs;
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    programs.push_back(
+        {select->Text(0), select->Text(1), select->Int(2), select->Int(3)});
+  }
+  if (programs.empty()) {
+    return Status::Error("it holds no loyalty program; run one first");
+  }
+  for (const Terms& program : programs) {
+    if (name ? program.name == *name : programs.size() == 1) {
+      terms = program;
+      return Status::Ok();
+    }
+  }
+  std::string names;
+  for (const Terms& program : programs) {
+    names += (names.empty() ? "" : ", ") + program.name;
+  }
+  return Status::Error(name ? "it has no loyalty program `" + *name +
+                                  "`; it has " + names
+                            : "it has several loyalty programs (" + names +
+                                  "); name one with `--program`");
+}
+
+Status ReadMembers(store::Database& db, const std::string& program,
+                   std::vector<Member>& members) {
+  Expected<Statement> select = db.Prepare(
+      "SELECT profile, held, owed, coalesce(tier, '') FROM loyalty_members "
+      "WHERE program = ?1 ORDER BY profile");
+  Expected<Statement> lots = db.Prepare(
+      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
+      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
+      "ORDER BY lot");
+  Expected<Statement> rows = db.Prepare(
+      "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
+      "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
+  if (!select.ok()) return select.status();
+  if (!lots.ok()) return lots.status();
+  if (!rows.ok()) return rows.status();
+  select->BindText(1, program);
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string profile = select->Text(0);
+
+    std::vector<Lot> member_lots;
+    lots->BindText(1, profile);
+    lots->BindText(2, program);
+    for (;;) {
+      Expected<bool> lot_row = lots->Step();
+      if (!lot_row.ok()) return lot_row.status();
+      if (!*lot_row) break;
+      Lot lot;
+      lot.id = lots->Int(0);
+      lot.earned_at = lots->Int(1);
+      lot.expires_at = lots->IsNull(2) ? loyalty::kNeverExpires : lots->Int(2);
+      lot.earned = lots->Int(3);
+      lot.refunded = lots->Int(4);
+      lot.qualifying = lots->Int(5) != 0;
+      lot.source = lots->Text(6);
+      member_lots.push_back(std::move(lot));
+    }
+    lots->Reset();  // for the next member
+
+    std::vector<Movement> movements;
+    rows->BindText(1, profile);
+    rows->BindText(2, program);
+    for (;;) {
+      Expected<bool> ledger_row = rows->Step();
+      if (!ledger_row.ok()) return ledger_row.status();
+      if (!*ledger_row) break;
+      Movement movement;
+      movement.seq = rows->Int(0);
+      movement.at = rows->Int(1);
+      std::string kind = rows->Text(2);
+      for (auto candidate :
+           {loyalty::MovementKind::Earn, loyalty::MovementKind::Burn,
+            loyalty::MovementKind::Expire, loyalty::MovementKind::Refund,
+            loyalty::MovementKind::Repay}) {
+        if (kind == loyalty::MovementKindName(candidate)) {
+          movement.kind = candidate;
+        }
+      }
+      movement.points = rows->Int(3);
+      movement.lot = rows->Int(4);
+      movement.lot_delta = rows->Int(5);
+      movement.source = rows->Text(6);
+      movements.push_back(std::move(movement));
+    }
+    rows->Reset();
+
+    Member member;
+    member.ledger = std::make_unique<Ledger>(
+        Ledger::Restore(std::move(member_lots), std::move(movements),
+                        select->Int(1), select->Int(2)));
+    std::string problem = member.ledger->Verify();
+    if (!problem.empty()) {
+      return Status::Error("profile `" + profile +
+                           "`: the points ledger disagrees with the saved "
+                           "balance (" +
+                           problem + ")");
+    }
+    member.tier = select->Text(3);
+    members.push_back(std::move(member));
+  }
+  return Status::Ok();
+}
+
+std::string Percent(int64_t millionths) {
+  return common::FormatScaled(millionths * 100, 6) + "%";
+}
+
+void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
+                const loyalty::LiabilityReport& report, std::ostream& out) {
+  auto money = [&](int64_t value) {
+    std::string text = loyalty::FormatCents(value);
+    return terms.currency.empty() ? text : text + " " + terms.currency;
+  };
+  // Without `value ... per point` nothing can be valued: say so.
+  std::string value =
+      terms.currency.empty()
+          ? std::string("no value per point declared")
+          : "value " + common::FormatScaled(inputs.value_per_point, 6) + " " +
+                terms.currency + " per point";
+  out << "loyalty program " << terms.name << ", as of "
+      << common::FormatTime(inputs.as_of) << "\n"
+      << "period from " << common::FormatTime(inputs.period_start + 1) << ", "
+      << value << ", breakage " << Percent(inputs.breakage_millionths)
+      << "\n\n";
+  const loyalty::PointTotals& end = report.at_end;
+  const loyalty::PointTotals& start = report.at_start;
+  out << "points                  to date   in period\n";
+  auto row = [&](const char* name, int64_t total, int64_t period) {
+    std::string text = std::to_string(total);
+    std::string in = std::to_string(period);
+    out << name << std::string(24 - std::string(name).size(), ' ')
+        << std::string(text.size() < 7 ? 7 - text.size() : 0, ' ') << text
+        << std::string(in.size() < 12 ? 12 - in.size() : 0, ' ') << in << "\n";
+  };
+  row("issued", end.issued, end.issued - start.issued);
+  row("redeemed", end.redeemed, end.redeemed - start.redeemed);
+  row("expired", end.expired, end.expired - start.expired);
+  out << "outstanding             " << end.outstanding << "\n";
+  out << "owed by members         " << end.owed << "\n\n";
+  out << "outstanding by age\n";
+  for (const loyalty::AgeBucket& bucket : report.by_age) {
+    out << "  " << bucket.label << ": " << bucket.points << "\n";
+  }
+  out << "outstanding by tier\n";
+  for (const auto& [tier, points] : report.by_tier) {
+    out << "  " << tier << ": " << points << "\n";
+  }
+  out << "\nface value of outstanding points  " << money(report.face_value)
+      << "\nexpected breakage                 "
+      << money(report.expected_breakage)
+      << "\nrevenue deferred to date          " << money(report.deferred_total)
+      << "\nrevenue recognised to date        "
+      << money(report.recognised_total)
+      << "\ncontract liability                "
+      << money(report.contract_liability)
+      << "\nrevenue recognised in period      "
+      << money(report.recognised_in_period) << "\n";
+}
+
+void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
+               const loyalty::LiabilityReport& report, std::ostream& out) {
+  using Json = nlohmann::ordered_json;
+  auto totals = [](const loyalty::PointTotals& points) {
+    Json json = Json::object();
+    json["issued"] = points.issued;
+    json["redeemed"] = points.redeemed;
+    json["expired"] = points.expired;
+    json["outstanding"] = points.outstanding;
+    json["owed"] = points.owed;
+    return json;
+  };
+  Json json = Json::object();
+  json["program"] = terms.name;
+  json["as_of"] = common::FormatTime(inputs.as_of);
+  json["period_from"] = common::FormatTime(inputs.period_start + 1);
+  json["currency"] = terms.currency;
+  json["value_per_point"] = common::FormatScaled(inputs.value_per_point, 6);
+  json["breakage"] = Percent(inputs.breakage_millionths);
+  json["at_start"] = totals(report.at_start);
+  json["at_end"] = totals(report.at_end);
+  Json ages = Json::object();
+  for (const loyalty::AgeBucket& bucket : report.by_age) {
+    ages[bucket.label] = bucket.points;
+  }
+  json["outstanding_by_age"] = ages;
+  Json tiers = Json::object();
+  for (const auto& [tier, points] : report.by_tier) tiers[tier] = points;
+  json["outstanding_by_tier"] = tiers;
+  json["face_value"] = loyalty::FormatCents(report.face_value);
+  json["expected_breakage"] = loyalty::FormatCents(report.expected_breakage);
+  json["revenue_deferred_to_date"] =
+      loyalty::FormatCents(report.deferred_total);
+  json["revenue_recognised_to_date"] =
+      loyalty::FormatCents(report.recognised_total);
+  json["contract_liability"] = loyalty::FormatCents(report.contract_liability);
+  json["revenue_recognised_in_period"] =
+      loyalty::FormatCents(report.recognised_in_period);
+  out << json.dump(2) << "\n";
+}
+
+}  // namespace
+
+int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
+                  std::ostream& err) {
+  const std::string& format = options.format;
+  if (format != "table" && format != "json" && format != "csv") {
+    err << "parcours: `--format` takes table, json or csv, not `" << format
+        << "`\n";
+    return 2;
+  }
+  std::optional<int64_t> as_of = ParseDay(options.as_of, true);
+  if (!as_of) {
+    err << "parcours: `--as-of` takes a date such as 2025-03-31, not `"
+        << options.as_of << "`\n";
+    return 2;
+  }
+  std::optional<int64_t> from =
+      options.from ? ParseDay(*options.from, false) : QuarterStart(*as_of);
+  if (!from || *from >= *as_of) {
+    err << "parcours: `--from` takes a date before `--as-of`, such as "
+           "2025-01-01\n";
+    return 2;
+  }
+
+  std::string context = "state file `" + options.state_path + "`";
+  Expected<store::Database> db =
+      store::Database::OpenReadOnly(options.state_path);
+  Status status = db.ok() ? Status::Ok() : db.status();
+  Terms terms;
+  std::vector<Member> members;
+  if (status.ok()) status = ReadTerms(*db, options.program, terms);
+  if (status.ok()) status = ReadMembers(*db, terms.name, members);
+  if (!status.ok()) {
+    err << "parcours: " << status.WithContext(context).message() << "\n";
+    return 2;
+  }
+
+  loyalty::LiabilityInputs inputs;
+  inputs.period_start = *from;
+  inputs.as_of = *as_of;
+  inputs.value_per_point = terms.value_per_point;
+  inputs.breakage_millionths = terms.breakage;
+  if (options.breakage) {
+    std::string text = *options.breakage;
+    if (!text.empty() && text.back() == '%') text.pop_back();
+    int64_t percent = 0;
+    bool parsed =
+        common::ParseScaled(text, 6, percent) == common::NumberProblem::None;
+    if (!parsed || percent < 0 || percent > 100'000'000) {
+      err << "parcours: `--breakage` takes a percentage from 0% to 100%, "
+             "such as 18%, not `"
+          << *options.breakage << "`\n";
+      return 2;
+    }
+    inputs.breakage_millionths = percent / 100;
+  }
+
+  std::vector<loyalty::MemberBook> books;
+  for (const Member& member : members) {
+    books.push_back({member.ledger.get(), member.tier});
+  }
+  loyalty::LiabilityReport report = loyalty::ComputeLiability(books, inputs);
+  if (format == "csv") {
+    out << loyalty::FormatLiabilityCsv(report, terms.currency);
+  } else if (format == "json") {
+    PrintJson(terms, inputs, report, out);
+  } else {
+    PrintTable(terms, inputs, report, out);
+  }
+  return 0;
+}
+
+}  // namespace parcours::driver

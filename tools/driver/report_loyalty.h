@@ -1,0 +1,25 @@
+// `parcours report loyalty`: the liability of a loyalty program at a date,
+// from the ledgers in a state file (docs/loyalty.md, "The report").
+#pragma once
+
+#include <iosfwd>
+#include <optional>
+#include <string>
+
+namespace parcours::driver {
+
+struct LoyaltyReportOptions {
+  std::string state_path;
+  std::string as_of;                    // DATE or a time
+  std::optional<std::string> from;      // DATE or a time
+  std::optional<std::string> breakage;  // "18%"
+  std::optional<std::string> program;   // needed when there are several
+  std::string format = "table";         // table, json or csv
+};
+
+// Prints the report. Returns 0, or 2 when an option or the state file is
+// unusable (the reason goes to `err`).
+int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
+                  std::ostream& err);
+
+}  // namespace parcours::driver
