@@ -10,7 +10,11 @@
 --                                  order (load it as tests/e2e/
 --                                  uci_reference.sql explains);
 --   report_period(from_at, as_of)  one row, two UTC instants such as
---                                  '2017-10-01T00:00:00Z'.
+--                                  '2017-10-01T04:00:00Z'. The figures
+--                                  at an instant count every movement at
+--                                  or before it, as `parcours report
+--                                  loyalty --from T1 --as-of T2` does
+--                                  with exact times.
 --
 -- Output: rows (figure, value), money in USD with two decimals, points as
 -- whole numbers, in a fixed order (see the final SELECT).
@@ -61,18 +65,24 @@ period AS (
   SELECT unixepoch(from_at) AS from_t, unixepoch(as_of) AS as_of_t
   FROM report_period
 ),
-events AS (
+-- A messageId seen before is a duplicate, skipped (docs/runtime.md): the
+-- coupon data has a few rows twice.
+lines AS (
   SELECT rowid AS seq,
          json_extract(line, '$.userId') AS member,
          json_extract(line, '$.event') AS event,
          json_extract(line, '$.timestamp') AS at,
-         unixepoch(json_extract(line, '$.timestamp')) AS t,
          json_extract(line, '$.properties.total') AS total,
-         json_extract(line, '$.properties.points') AS points
+         json_extract(line, '$.properties.points') AS points,
+         row_number() OVER (PARTITION BY json_extract(line, '$.messageId')
+                            ORDER BY rowid) AS copy
   FROM raw
   WHERE json_extract(line, '$.type') = 'track'
-    AND json_extract(line, '$.event') IN ('Order Completed',
-                                          'Reward Redeemed')
+),
+events AS (
+  SELECT seq, member, event, at, unixepoch(at) AS t, total, points
+  FROM lines
+  WHERE copy = 1 AND event IN ('Order Completed', 'Reward Redeemed')
 ),
 -- Each earning: its points and its expiry instant (months added on the
 -- calendar, the day of the month kept or clamped to the month's end).
@@ -290,9 +300,15 @@ SELECT figure, value FROM (
          printf('%.2f', ((e.recognised_micro - s.recognised_micro + 5000)
                          / 10000) / 100.0)
   FROM shown e, shown s WHERE e.which = 'end' AND s.which = 'start'
-  UNION ALL SELECT 11, 'points outstanding at start', outstanding
+  UNION ALL SELECT 11, 'points issued at start', issued
   FROM shown WHERE which = 'start'
-  UNION ALL SELECT 12, 'revenue recognised to start',
+  UNION ALL SELECT 12, 'points redeemed at start', redeemed
+  FROM shown WHERE which = 'start'
+  UNION ALL SELECT 13, 'points expired at start', expired
+  FROM shown WHERE which = 'start'
+  UNION ALL SELECT 14, 'points outstanding at start', outstanding
+  FROM shown WHERE which = 'start'
+  UNION ALL SELECT 15, 'revenue recognised to start',
          printf('%.2f', ((recognised_micro + 5000) / 10000) / 100.0)
   FROM shown WHERE which = 'start'
   UNION ALL
