@@ -196,6 +196,22 @@ TEST_CASE("the loyalty SQL model's books balance over the example") {
   CHECK(Figure(rows, "reviews due") == 0);
 }
 
+TEST_CASE("the loyalty example checks cleanly and its test blocks pass") {
+  auto scratch = testing::ScratchDir("cj-loyalty-tests");
+  std::string campaign = Example("campaign").string();
+  auto check = testing::RunParcours({"check", campaign}, scratch);
+  INFO(check.err);
+  CHECK(check.exit_code == 0);
+  CHECK(check.err.find("0 error(s), 0 warning(s)") != std::string::npos);
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        testing::RunParcours({"test", "--engine", engine, campaign}, scratch);
+    INFO(result.out << result.err);
+    CHECK(result.exit_code == 0);
+    CHECK(result.out.find("5 passed, 0 failed") != std::string::npos);
+  }
+}
+
 // The quarter on New York's clock, the stores' own: from midnight on
 // 1 October (EDT) to midnight on 1 January (EST), after the last basket.
 constexpr const char* kQuarterFrom = "2017-10-01T04:00:00Z";
