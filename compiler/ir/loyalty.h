@@ -57,9 +57,10 @@ struct LoyaltyProgram {
   std::vector<EarnPerAmount> earn_per_amount;
   std::vector<EarnOnEvent> earn_on_event;
   std::vector<Multiplier> multipliers;  // all that hold multiply together
-  // `burn on E.f` and `refund on E.f`: event type and Int field, or -1.
-  // A refund's field holds the refunded order's id, matched against the
-  // field of the same name of the event that earned the points.
+  // `burn on E.f` and `refund on E.f`: event type and field (Int; for a
+  // refund, Int or String), or -1. A refund's field holds the refunded
+  // order's id, matched against the field of the same name and type of
+  // the event that earned the points.
   int32_t burn_event = -1;
   int32_t burn_field = -1;
   int32_t refund_event = -1;

@@ -192,8 +192,9 @@ void Checker::CheckProgramRule(
     Expect(expr, CheckExpr(expr, scope), kInt, what);
   };
   // `OrderPlaced.total`: a field of an event, typed as `expected`.
+  // `text_too`: a string field will do as well (an order id).
   auto event_field = [&](const Expr& expr, const Type& expected,
-                         const char* what) {
+                         const char* what, bool text_too = false) {
     bool shape = expr.kind == syntax::ExprKind::Field &&
                  expr.operands[0]->kind == syntax::ExprKind::Name;
     if (!shape) {
@@ -210,6 +211,7 @@ void Checker::CheckProgramRule(
     field_scope.alias_event = event;
     field_scope.alias_ref = RefKind::EventField;
     Type type = CheckExpr(expr, field_scope);
+    if (text_too && type.kind == TypeKind::String && !type.optional) return;
     Expect(expr, type, expected, what);
   };
 
@@ -235,10 +237,9 @@ void Checker::CheckProgramRule(
       }
       return;
     }
-    case RuleKind::Burn:
+    case RuleKind::Burn: event_field(*rule.first, kInt, "`burn on`"); return;
     case RuleKind::Refund:
-      event_field(*rule.first, kInt,
-                  rule.kind == RuleKind::Burn ? "`burn on`" : "`refund on`");
+      event_field(*rule.first, kInt, "`refund on`", true);
       return;
     case RuleKind::Expire:
     case RuleKind::Notice:

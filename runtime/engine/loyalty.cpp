@@ -75,6 +75,14 @@ class EventRecord {
   common::Record record_;
 };
 
+// An order's id as the lot of its earning keeps it: `42`, or `"o-42"`.
+std::string OrderValue(const ir::Field& field, const common::Record& record) {
+  if (field.type != ir::Type::String) {
+    return std::to_string(record.Get(field.offset));
+  }
+  return "\"" + std::string(record.GetString(field.offset)) + "\"";
+}
+
 }  // namespace
 
 int64_t AddLoyaltyLength(int64_t time, const ir::LoyaltyLength& length,
@@ -173,17 +181,17 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
     if (points <= 0) continue;
 
     // A refund finds the lot by the order's id: the earning event's field
-    // of the same name as the refund's field, when it has one.
+    // of the same name and type as the refund's field, when it has one.
     std::string source = event.key;
     if (loyalty.refund_event >= 0) {
       const ir::Field& refund_field =
           program_.events[loyalty.refund_event].fields[loyalty.refund_field];
       for (const ir::Field& own : event_type.fields) {
-        if (own.name != refund_field.name || own.type != ir::Type::Int) {
+        if (own.name != refund_field.name || own.type != refund_field.type) {
           continue;
         }
         source = event_type.name + ":" + own.name + "=" +
-                 std::to_string(event.record.Get(own.offset));
+                 OrderValue(own, event.record);
       }
     }
     Earn(profile, program, points, now, zone, source, effects);
@@ -238,25 +246,22 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
 
   if (type == loyalty.refund_event) {
     const ir::Field& field = event_type.fields[loyalty.refund_field];
-    std::string source = "";
+    std::string value = OrderValue(field, event.record);
+    loyalty::Account& member = AccountOf(profile, program);
+    int64_t lot = loyalty::kNoLot;
     for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
       const ir::EventType& earning = program_.events[earn.event_type];
       for (const ir::Field& own : earning.fields) {
-        if (own.name == field.name && own.type == ir::Type::Int) {
-          source = earning.name + ":" + own.name + "=" +
-                   std::to_string(event.record.Get(field.offset));
-        }
+        if (own.name != field.name || own.type != field.type) continue;
+        int64_t found = member.ledger.FindLotBySource(earning.name + ":" +
+                                                      own.name + "=" + value);
+        if (found != loyalty::kNoLot) lot = found;
       }
     }
-    loyalty::Account& member = AccountOf(profile, program);
-    int64_t lot = member.ledger.FindLotBySource(source);
     if (lot == loyalty::kNoLot) {
       Warn(profile, now,
            "refund in program `" + loyalty.name +
-               "`: no points were earned "
-               "for " +
-               field.name + " " +
-               std::to_string(event.record.Get(field.offset)) +
+               "`: no points were earned for " + field.name + " " + value +
                "; nothing taken back");
     } else {
       size_t first_row = member.ledger.movements().size();

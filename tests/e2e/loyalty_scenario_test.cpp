@@ -249,6 +249,33 @@ TEST_CASE("a refund after a redemption leaves points owed, repaid first",
                           "'loyalty' AND message LIKE '%order_id 9%'") == 1);
 }
 
+TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-refund-text",
+      "event Bought \"Bought\" { order_id: string, total: money }\n"
+      "event Returned \"Returned\" { order_id: string }\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of Bought.total\n"
+      "  refund on Returned.order_id\n}\n");
+  std::string out = scenario.Run(
+      TrackLine("Bought", "p1", "m1", "2025-01-01T10:00:00Z",
+                R"({"order_id":"A-1","total":30,"currency":"EUR"})") +
+      TrackLine("Bought", "p1", "m2", "2025-01-02T10:00:00Z",
+                R"({"order_id":"A-2","total":40,"currency":"EUR"})") +
+      TrackLine("Returned", "p1", "m3", "2025-01-03T10:00:00Z",
+                R"({"order_id":"A-2"})") +
+      TrackLine("Returned", "p1", "m4", "2025-01-04T10:00:00Z",
+                R"({"order_id":"a-1"})"));
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 30, 30, "earn"),
+                          Points("2025-01-02T10:00:00Z", 40, 70, "earn"),
+                          Points("2025-01-03T10:00:00Z", -40, 30, "refund")});
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE component = "
+                           "'loyalty'") ==
+        "refund in program `loyalty`: no points were earned for order_id "
+        "\"a-1\"; nothing taken back");
+}
+
 TEST_CASE("points from money are rounded down once, after the multiplier",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-rounding",
