@@ -62,6 +62,15 @@ class EventsDb {
     return rows;
   }
 
+  // Runs `statements`, such as the tables a model reads besides raw.
+  void Execute(const std::string& statements) {
+    char* error = nullptr;
+    int done = sqlite3_exec(db_, statements.c_str(), nullptr, nullptr, &error);
+    INFO((error != nullptr ? error : ""));
+    sqlite3_free(error);
+    REQUIRE(done == SQLITE_OK);
+  }
+
   // The one integer `query` returns.
   int64_t Int(const std::string& query) {
     std::vector<std::string> rows = Rows(query, 1);
