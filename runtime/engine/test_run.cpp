@@ -72,7 +72,7 @@ bool Related(const ir::TestExpectation& expectation, const Send& send) {
 }
 
 // `expect points` and `expect tier`, against the profile's account in the
-// program's only loyalty program at the end of the test.
+// program's only loyalty program as it stands now.
 std::string CheckLoyalty(const ir::Program& program, store::State& state,
                          const ir::TestExpectation& expectation) {
   const std::string& id = expectation.profile.value_or("");
@@ -235,6 +235,15 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
   }
 
+  // Points and tiers are the member's standing when the test's statements
+  // end: running the clock on for years would expire every lot.
+  std::vector<std::string> loyalty_reasons(test.expectations.size());
+  for (size_t i = 0; i < test.expectations.size(); ++i) {
+    const ir::TestExpectation& expectation = test.expectations[i];
+    if (expectation.kind == ir::TestExpectation::Kind::Send) continue;
+    loyalty_reasons[i] = CheckLoyalty(program, state, expectation);
+  }
+
   // Play every journey out: each wait that is pending fires, and so does
   // each instant at which time alone changes something (a window moves, a
   // segment such as "no order for 120 days" flips, a schedule comes
@@ -249,13 +258,11 @@ TestOutcome RunTestCase(const ir::Program& program,
   }
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());
-  for (const ir::TestExpectation& expectation : test.expectations) {
-    if (expectation.kind != ir::TestExpectation::Kind::Send) {
-      std::string reason = CheckLoyalty(program, state, expectation);
-      if (!reason.empty()) outcome.reasons.push_back(reason);
-      continue;
-    }
-    std::string reason = Check(expectation, sends);
+  for (size_t i = 0; i < test.expectations.size(); ++i) {
+    const ir::TestExpectation& expectation = test.expectations[i];
+    std::string reason = expectation.kind == ir::TestExpectation::Kind::Send
+                             ? Check(expectation, sends)
+                             : loyalty_reasons[i];
     if (!reason.empty()) outcome.reasons.push_back(reason);
   }
   outcome.passed = outcome.reasons.empty();
