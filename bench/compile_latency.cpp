@@ -17,6 +17,7 @@
 // The generated programs are deterministic: the same text on every run.
 //
 // Usage: parcours_bench_compile [PATH_TO_PARCOURS]
+#include <antlr4-runtime.h>
 #include <fcntl.h>
 #include <spawn.h>
 #include <sys/wait.h>
@@ -29,6 +30,8 @@
 #include <string>
 #include <vector>
 
+#include "ParcoursLexer.h"
+#include "ParcoursParser.h"
 #include "bench/bench_support.h"
 #include "compiler/jit/jit.h"
 
@@ -336,6 +339,56 @@ class TempDir {
 
 double Ms(double seconds) { return seconds * 1e3; }
 
+// The parser's two prediction strategies side by side on the same text,
+// alternating, so that both see the same machine: full LL (what
+// `ParseFile` uses) and SLL, the usual first try of a two-stage parse
+// that falls back to LL only on a file SLL cannot parse. Lexing is timed
+// too, since both pay it. Medians in seconds.
+struct PredictionTimes {
+  double ll = 0;
+  double sll = 0;
+};
+
+double TimeAntlrParse(const std::string& text,
+                      antlr4::atn::PredictionMode mode) {
+  Clock::time_point start = Clock::now();
+  antlr4::ANTLRInputStream input(text);
+  parcoursgrammar::ParcoursLexer lexer(&input);
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+  parcoursgrammar::ParcoursParser parser(&tokens);
+  parser.removeErrorListeners();
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(
+      mode);
+  parser.file();
+  if (parser.getNumberOfSyntaxErrors() != 0) {
+    std::fprintf(stderr, "the generated program does not parse\n");
+    std::exit(1);
+  }
+  return SecondsSince(start);
+}
+
+PredictionTimes MeasurePrediction(const std::string& text, int repetitions) {
+  std::vector<double> ll, sll;
+  for (int i = 0; i < repetitions; ++i) {
+    ll.push_back(TimeAntlrParse(text, antlr4::atn::PredictionMode::LL));
+    sll.push_back(TimeAntlrParse(text, antlr4::atn::PredictionMode::SLL));
+  }
+  return {Median(ll), Median(sll)};
+}
+
+void PrintPrediction(const PredictionTimes& small,
+                     const PredictionTimes& large) {
+  std::printf("\n%-44s %10s %10s\n", "parser prediction (median ms)", "1,000",
+              "10,000");
+  std::printf("%-44s %10.2f %10.2f\n", "lex + parse, full LL", Ms(small.ll),
+              Ms(large.ll));
+  std::printf("%-44s %10.2f %10.2f\n", "lex + parse, SLL", Ms(small.sll),
+              Ms(large.sll));
+  std::printf("%-44s %9.2fx %9.2fx\n", "LL / SLL", small.ll / small.sll,
+              large.ll / large.sll);
+}
+
 constexpr int kRepetitions = 15;
 constexpr int kLargeRepetitions = 5;
 constexpr int kJitRepetitions = 15;
@@ -479,6 +532,8 @@ int Run(int argc, char** argv) {
       program.functions.size(), program.segments.size(),
       program.journeys.size(), program.profile_words);
   PrintFrontEnd(small_times, large_times);
+  PrintPrediction(MeasurePrediction(small, kRepetitions),
+                  MeasurePrediction(large, kLargeRepetitions));
 
   TempDir temp;
   JitTimes jit_times = MeasureJitPhases(program, temp);
