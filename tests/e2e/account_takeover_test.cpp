@@ -64,65 +64,77 @@ std::string Example(const std::string& path) {
   return (testing::SourceDir() / "examples/account-takeover" / path).string();
 }
 
-// The example's events (examples/account-takeover/events.jsonl): Ana logs
-// in from a new phone in Portugal and redeems 95% of her balance four
-// minutes later; Ben is in Paris, then 50 minutes later in Lisbon; Cleo
-// lives in Portugal and redeems her whole balance from her usual phone.
+// The example's events (examples/account-takeover/events.jsonl): Ana
+// orders for 1,000 EUR, logs in from a new phone in Portugal and redeems
+// 95% of her balance four minutes later; Ben is in Paris, then 50 minutes
+// later in Lisbon; Cleo lives in Portugal and redeems her whole balance
+// from her usual phone.
 const char* const kExampleLines[] = {
-    R"({"kind":"send","id":"73577c8245ce8a98","at":"2025-03-01T09:00:00Z",)"
-    R"("profile":"ana","channel":"email","template":"points_offer",)"
-    R"("journey":"login_offer","step":"send1","category":"marketing",)"
-    R"("payload":{}})",
-    R"({"kind":"send","id":"c4e572629d1c8c5c","at":"2025-03-01T09:10:00Z",)"
-    R"("profile":"ben","channel":"email","template":"points_offer",)"
-    R"("journey":"login_offer","step":"send1","category":"marketing",)"
-    R"("payload":{}})",
-    R"({"kind":"second_factor","id":"3282f2317e25e0c4",)"
+    // Orders earn points: one per euro.
+    R"({"kind":"points","at":"2025-02-20T12:00:00Z","profile":"ana",)"
+    R"("program":"rewards","points":1000,"balance":1000,"reason":"earn"})",
+    R"({"kind":"points","at":"2025-02-25T12:00:00Z","profile":"cleo",)"
+    R"("program":"rewards","points":1200,"balance":1200,"reason":"earn"})",
+    R"({"kind":"send","id":"d060bf997a251b1b",)"
+    R"("at":"2025-03-01T09:00:00Z","profile":"ana","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("category":"marketing","payload":{}})",
+    R"({"kind":"send","id":"b1fe7810afbf8da5",)"
+    R"("at":"2025-03-01T09:10:00Z","profile":"ben","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("category":"marketing","payload":{}})",
+    R"({"kind":"second_factor","id":"d187e5ede4761c9f",)"
     R"("at":"2025-03-01T10:00:00Z","profile":"ben",)"
     R"("reason":"impossible travel since the last login",)"
     R"("journey":"impossible_travel","step":"second_factor1"})",
     // The day's marketing email is held back by the cap...
-    R"({"kind":"suppressed","id":"492854e49133e4d2",)"
+    R"({"kind":"suppressed","id":"eba71a2e7cc876ce",)"
     R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"
     R"("template":"points_offer","journey":"login_offer","step":"send1",)"
-    R"("reason":"cap","detail":"cap 1 per day across email )"
-    R"x((guard.journey:35)"})x",
+    R"("reason":"cap",)"
+    R"x("detail":"cap 1 per day across email (guard.journey:45)"})x",
     // ...the security alert is exempt from it.
-    R"({"kind":"send","id":"802c48a925391aaf","at":"2025-03-01T10:00:00Z",)"
-    R"("profile":"ben","channel":"email","template":"new_login_alert",)"
-    R"("journey":"impossible_travel","step":"send1","category":"security",)"
-    R"("payload":{}})",
-    R"({"kind":"send","id":"59f6875abe790d72","at":"2025-03-02T18:00:00Z",)"
-    R"("profile":"cleo","channel":"email","template":"points_offer",)"
-    R"("journey":"login_offer","step":"send1","category":"marketing",)"
-    R"("payload":{}})",
-    R"({"kind":"second_factor","id":"c28db843dd347a8d",)"
+    R"({"kind":"send","id":"1024b914f1a68c52",)"
+    R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"
+    R"("template":"new_login_alert","journey":"impossible_travel",)"
+    R"("step":"send1","category":"security","payload":{}})",
+    R"({"kind":"send","id":"3773d95553ccbfcb",)"
+    R"("at":"2025-03-02T18:00:00Z","profile":"cleo","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("category":"marketing","payload":{}})",
+    R"({"kind":"second_factor","id":"1abcebfc85d454db",)"
     R"("at":"2025-03-10T21:00:00Z","profile":"ana",)"
     R"("reason":"new device from another country",)"
     R"("journey":"new_device_abroad","step":"second_factor1"})",
-    R"({"kind":"send","id":"f90dc701dd3f3fb7","at":"2025-03-10T21:00:00Z",)"
-    R"("profile":"ana","channel":"email","template":"points_offer",)"
-    R"("journey":"login_offer","step":"send1","category":"marketing",)"
-    R"("payload":{}})",
-    R"({"kind":"send","id":"8362949de191d838","at":"2025-03-10T21:00:00Z",)"
-    R"("profile":"ana","channel":"email","template":"new_login_alert",)"
-    R"("journey":"new_device_abroad","step":"send1","category":"security",)"
-    R"("payload":{}})",
-    R"({"kind":"freeze","id":"f03dfb26a251efb0","at":"2025-03-10T21:04:00Z",)"
-    R"("profile":"ana",)"
+    R"({"kind":"send","id":"8b1dfe5f3a862aad",)"
+    R"("at":"2025-03-10T21:00:00Z","profile":"ana","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("category":"marketing","payload":{}})",
+    R"({"kind":"send","id":"265121441cda95a6",)"
+    R"("at":"2025-03-10T21:00:00Z","profile":"ana","channel":"email",)"
+    R"("template":"new_login_alert","journey":"new_device_abroad",)"
+    R"("step":"send1","category":"security","payload":{}})",
+    // The redemption is applied before the guard reads its share.
+    R"({"kind":"points","at":"2025-03-10T21:04:00Z","profile":"ana",)"
+    R"("program":"rewards","points":-950,"balance":50,"reason":"burn"})",
+    R"({"kind":"freeze","id":"48331e48336fb47c",)"
+    R"("at":"2025-03-10T21:04:00Z","profile":"ana",)"
     R"("reason":"balance redeemed after a new-device login abroad",)"
     R"("journey":"redemption_guard","step":"freeze1"})",
-    R"({"kind":"task","id":"622597fb8b0b6d32","at":"2025-03-10T21:04:00Z",)"
-    R"("profile":"ana","system":"crm","text":"check account takeover",)"
-    R"("team":"fraud","journey":"redemption_guard","step":"task1"})",
-    R"({"kind":"send","id":"9add3fa2c304451e","at":"2025-03-10T21:04:00Z",)"
-    R"("profile":"ana","channel":"email","template":"security_alert",)"
-    R"("journey":"redemption_guard","step":"send1","category":"security",)"
-    R"("payload":{}})",
-    R"({"kind":"send","id":"835e205235502014","at":"2025-03-11T18:00:00Z",)"
-    R"("profile":"cleo","channel":"email","template":"points_offer",)"
-    R"("journey":"login_offer","step":"send1","category":"marketing",)"
-    R"("payload":{}})",
+    R"({"kind":"task","id":"4906ebb1ffe95dc6",)"
+    R"("at":"2025-03-10T21:04:00Z","profile":"ana","system":"crm",)"
+    R"("text":"check account takeover","team":"fraud",)"
+    R"("journey":"redemption_guard","step":"task1"})",
+    R"({"kind":"send","id":"13bb04dff7b6ca5a",)"
+    R"("at":"2025-03-10T21:04:00Z","profile":"ana","channel":"email",)"
+    R"("template":"security_alert","journey":"redemption_guard",)"
+    R"("step":"send1","category":"security","payload":{}})",
+    R"({"kind":"send","id":"f2f5c366ec4ab5e1",)"
+    R"("at":"2025-03-11T18:00:00Z","profile":"cleo","channel":"email",)"
+    R"("template":"points_offer","journey":"login_offer","step":"send1",)"
+    R"("category":"marketing","payload":{}})",
+    R"({"kind":"points","at":"2025-03-11T18:03:00Z","profile":"cleo",)"
+    R"("program":"rewards","points":-1200,"balance":0,"reason":"burn"})",
 };
 
 TEST_CASE("the account-takeover example runs the same on both engines") {
@@ -139,7 +151,7 @@ TEST_CASE("the account-takeover example runs the same on both engines") {
     INFO(engine << ": " << result.err);
     REQUIRE(result.exit_code == 0);
     CHECK(result.out == expected);
-    CHECK_THAT(result.err, Catch::Contains("sent 13 actions"));
+    CHECK_THAT(result.err, Catch::Contains("sent 17 actions"));
   }
 }
 
@@ -159,7 +171,7 @@ TEST_CASE("freeze and second_factor lines reach the SQLite outbox") {
       "SELECT group_concat(id || ' ' || profile, ',') FROM actions "
       "WHERE kind = 'freeze'");
   REQUIRE(freezes.ok());
-  CHECK(*freezes == "f03dfb26a251efb0 ana");
+  CHECK(*freezes == "48331e48336fb47c ana");
   auto second_factors = db->QueryText(
       "SELECT group_concat(profile, ',') FROM "
       "(SELECT profile FROM actions WHERE kind = 'second_factor' "
@@ -188,7 +200,7 @@ TEST_CASE("freeze and second_factor lines reach a webhook, keyed") {
                                            std::end(kExampleLines)));
   // The freeze line's key is its action id.
   REQUIRE(keys.size() == std::size(kExampleLines));
-  CHECK(keys[9] == "f03dfb26a251efb0");
+  CHECK(keys[12] == "48331e48336fb47c");
 }
 
 // The first 19 rows of the RBA login dataset (see
@@ -241,7 +253,7 @@ TEST_CASE("the account-takeover example's own tests pass") {
         {"test", "--engine", engine, Example("campaign")}, scratch);
     INFO(result.out << result.err);
     CHECK(result.exit_code == 0);
-    CHECK_THAT(result.out, Catch::Contains("7 passed, 0 failed"));
+    CHECK_THAT(result.out, Catch::Contains("8 passed, 0 failed"));
   }
 }
 

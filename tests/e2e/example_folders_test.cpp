@@ -1,6 +1,6 @@
 // Every campaign folder under examples/ passes what CI asks of a campaign
-// repository, and the cookbook quotes the crm-starter campaign as it is
-// committed.
+// repository, and the cookbook quotes the crm-starter, loyalty and
+// account-takeover campaigns as they are committed.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <set>
@@ -69,27 +69,31 @@ std::vector<std::string> CodeBlocks(const std::string& markdown,
   return blocks;
 }
 
-TEST_CASE("the cookbook quotes the crm-starter files as committed") {
+TEST_CASE("the cookbook quotes the example files as committed") {
   std::string cookbook =
       testing::ReadText(testing::SourceDir() / "docs/cookbook.md");
-  auto campaign = testing::SourceDir() / "examples/crm-starter/campaign";
   std::string committed;
-  for (const auto& file : testing::FilesIn(campaign, ".journey")) {
-    committed += testing::ReadText(file);
+  for (const char* folder : {"examples/crm-starter/campaign",
+                             "examples/dunnhumby-complete-journey/campaign",
+                             "examples/account-takeover/campaign"}) {
+    auto files = testing::FilesIn(testing::SourceDir() / folder, ".journey");
+    INFO(folder);
+    CHECK(!files.empty());
+    for (const auto& file : files) committed += testing::ReadText(file);
   }
 
   // Each quoted piece is a run of whole lines of one of the files.
   std::vector<std::string> blocks = CodeBlocks(cookbook, "journey");
-  CHECK(blocks.size() >= 8);
+  CHECK(blocks.size() >= 20);
   for (const std::string& block : blocks) {
     INFO(block);
     CHECK(("\n" + committed).find("\n" + block) != std::string::npos);
   }
 
-  // Each journey, segment and policy of the folder is shown.
+  // Each journey, segment, policy and program of the folders is shown.
   std::istringstream lines(committed);
   for (std::string line; std::getline(lines, line);) {
-    for (const char* kind : {"journey ", "segment ", "policy "}) {
+    for (const char* kind : {"journey ", "segment ", "policy ", "program "}) {
       if (line.rfind(kind, 0) != 0) continue;
       INFO(line);
       CHECK(cookbook.find("\n" + line + "\n") != std::string::npos);

@@ -1,0 +1,102 @@
+// docs/language.md is the reference of the language: each of its code
+// blocks marked `journey` is a whole program that `parcours check --werror`
+// accepts, their `test` blocks pass, and together they show every
+// construct of the grammar.
+#include <catch2/catch.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/files.h"
+#include "tests/support/process.h"
+
+namespace parcours {
+namespace {
+
+// The fenced blocks of the page whose info string is `journey`.
+std::vector<std::string> ProgramBlocks() {
+  std::istringstream lines(
+      testing::ReadText(testing::SourceDir() / "docs/language.md"));
+  std::vector<std::string> blocks;
+  std::string line;
+  while (std::getline(lines, line)) {
+    if (line != "```journey") continue;
+    std::string block;
+    while (std::getline(lines, line) && line != "```") block += line + "\n";
+    blocks.push_back(block);
+  }
+  return blocks;
+}
+
+TEST_CASE("every program of language.md checks") {
+  std::vector<std::string> blocks = ProgramBlocks();
+  CHECK(blocks.size() >= 15);
+  auto scratch = testing::ScratchDir("language-doc");
+
+  int tested = 0;
+  for (size_t i = 0; i < blocks.size(); ++i) {
+    // One folder per block: a folder is one program.
+    auto folder = scratch / ("block" + std::to_string(i));
+    std::filesystem::create_directories(folder);
+    testing::WriteText(folder / "example.journey", blocks[i]);
+    INFO(blocks[i]);
+
+    auto check =
+        testing::RunParcours({"check", "--werror", folder.string()}, scratch);
+    INFO(check.err);
+    CHECK(check.exit_code == 0);
+
+    if (blocks[i].find("\ntest \"") == std::string::npos) continue;
+    auto test = testing::RunParcours({"test", folder.string()}, scratch);
+    INFO(test.out << test.err);
+    CHECK(test.exit_code == 0);
+    CHECK_THAT(test.out, Catch::Contains(" 0 failed"));
+    CHECK_THAT(test.out, !Catch::Contains(" 0 passed"));
+    ++tested;
+  }
+  CHECK(tested >= 1);
+}
+
+TEST_CASE("the programs of language.md show every construct") {
+  std::string programs;
+  for (const std::string& block : ProgramBlocks()) programs += block;
+
+  // Declarations, triggers, clauses, steps, policy and program rules,
+  // test statements and the built-in functions, as the grammar spells
+  // them (grammar/Parcours.g4).
+  const char* constructs[] = {
+      "module ", "import ", "enum ", "record ", "profile {", "event ", "list<",
+      "segment ", "policy ", "program ", "journey ", "test \"",
+      // triggers and clauses
+      "on CartUpdated as ", " where ", "on entered(", "on left(", "on date ",
+      "on points crossing ", "every monday ", "exit on ", "exit when ",
+      "reentry after ", "holdout ", "goal ", "  policy ",
+      // steps
+      "wait 1h", "wait until ", "wait for ", "send push ", "send best of [",
+      " priority high", " category security", " override", "if ", "} else {",
+      "split", "task crm ", "call webhook ", "set profile.", "emit ", "award ",
+      "freeze account", "require second factor", "    exit\n",
+      // policy rules
+      "cap ", " across ", " on sms", " reserve ", "priority email > ",
+      "prefer ", "quiet ", "exempt ", "when capped: ",
+      // program rules
+      "earn 1 point per ", " points on ", "at most once per ", "multiply ",
+      "burn on ", "refund on ", "expire ", "notify expiring ",
+      "qualifying points within ", "keep tier ", "value ", "breakage ",
+      // test statements
+      "given profile ", " identify for ", "expect send ", "expect no send ",
+      "expect suppressed ", "expect no suppressed ", "expect points ",
+      "expect tier ",
+      // expressions and built-in functions
+      " not in [", " == none", ".count", "count(", "sum(", "last(", "between ",
+      "days_since(", "hours_since(", "minutes_since(", "consent(", "balance(",
+      "tier(", "redeemed_share(", "distance_km(", "travel_kmh(",
+      "seen_before("};
+  for (const char* construct : constructs) {
+    INFO(construct);
+    CHECK(programs.find(construct) != std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace parcours
