@@ -155,8 +155,10 @@ walk(member, n, t, gone, burnt) AS (
   JOIN timeline e ON e.member = w.member AND e.n = w.n + 1
 ),
 -- The two instants of the report.
+-- The period includes its first instant: the start figures are those of
+-- the second before it.
 instants(which, at_t) AS (
-  SELECT 'start', from_t FROM period
+  SELECT 'start', from_t - 1 FROM period
   UNION ALL
   SELECT 'end', as_of_t FROM period
 ),

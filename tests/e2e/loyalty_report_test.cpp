@@ -97,6 +97,15 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
         "revenue recognised to date (EUR),3.59\n"
         "contract liability (EUR),4.41\n"
         "revenue recognised in period (EUR),1.28\n");
+
+  // A bound written as an exact time means that instant, included like a
+  // day's first second: the same period, the same figures.
+  auto exact = Report(scenario, {"--as-of", "2025-10-28T23:59:59Z", "--from",
+                                 "2025-07-20T00:00:00Z", "--format", "csv"});
+  CHECK(exact.out == result.out);
+  auto table = Report(
+      scenario, {"--as-of", "2025-10-28", "--from", "2025-07-20T00:00:00Z"});
+  CHECK_THAT(table.out, Catch::Contains("period from 2025-07-20T00:00:00Z,"));
 }
 
 TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",

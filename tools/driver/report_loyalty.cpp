@@ -23,11 +23,15 @@ using store::Statement;
 
 constexpr int64_t kDay = 86'400;
 
-// A day (`2025-03-31`, meaning the whole day, UTC) or an exact time.
-// `end_of_day` gives the day's last second, else the second before the
-// day starts (periods are (start, end]).
+// A day (`2025-03-31`, meaning the whole day, UTC) or an exact time, as
+// a bound of a period (start, end]: `end_of_day` gives the day's last
+// second (or the time itself), else the second before the day (or the
+// time) starts, so that `--from` includes its own day or instant as
+// `--as-of` does.
 std::optional<int64_t> ParseDay(const std::string& text, bool end_of_day) {
-  if (std::optional<int64_t> time = common::ParseTime(text)) return time;
+  if (std::optional<int64_t> time = common::ParseTime(text)) {
+    return end_of_day ? *time : *time - 1;
+  }
   std::optional<int64_t> midnight = common::ParseTime(text + "T00:00:00Z");
   if (!midnight) return std::nullopt;
   return end_of_day ? *midnight + kDay - 1 : *midnight - 1;
