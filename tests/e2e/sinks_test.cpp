@@ -238,6 +238,25 @@ TEST_CASE("an --out that would lose actions or spoil a file is refused") {
     CHECK_THAT(result.err, Catch::Contains("of this run; write the actions"));
   }
 
+  // Dead letters appended to the events would be read again, without
+  // end; written into the state or the actions they would be lost. The
+  // user's events file is left exactly as it was.
+  std::string events_copy = (scratch / "copy.jsonl").string();
+  testing::WriteText(events_copy, "{broken\n");
+  for (const std::string& own :
+       {events_copy, (scratch / "run.db").string(),
+        (scratch / "run.db-wal").string(), (scratch / "out.jsonl").string()}) {
+    auto result =
+        RunParcours({"run", kCampaign, "--events", events_copy, "--state",
+                     (scratch / "run.db").string(), "--out",
+                     (scratch / "out.jsonl").string(), "--dead-letter", own},
+                    scratch);
+    INFO(own);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("of this run; write the"));
+    CHECK(testing::ReadText(events_copy) == "{broken\n");
+  }
+
   // A webhook URL that cannot work is refused before anything runs.
   auto bad_url = run_to("http://");
   CHECK(bad_url.exit_code == 2);

@@ -222,25 +222,38 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
 // Whether writing actions to `out` would overwrite or mix with another
 // file of the run: the events, the state (or its SQLite side files) or
 // the dead letters. Returns the clash, or "".
-std::string OutputClash(const RunSettings& settings) {
-  std::string target = settings.out;
+// Whether two paths name one file (or would, once created).
+bool SamePath(const std::string& a, const std::string& b) {
+  std::error_code error;
+  if (std::filesystem::equivalent(a, b, error)) return true;
+  return std::filesystem::absolute(a, error).lexically_normal() ==
+         std::filesystem::absolute(b, error).lexically_normal();
+}
+
+// What `target`, a file this run writes, would overwrite or append to
+// among the run's other files ("the events", ...), or "".
+std::string WriteClash(const RunSettings& settings, std::string target,
+                       bool is_dead_letters) {
   if (target == "-") return "";
   if (target.rfind("sqlite:", 0) == 0) target = target.substr(7);
-  std::string state = settings.options.state_path;
+  const std::string& state = settings.options.state_path;
+  if (settings.events != "-" && SamePath(target, settings.events)) {
+    return "the events";
+  }
+  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+    if (SamePath(target, state + suffix)) return "the state";
+  }
+  if (is_dead_letters) {
+    bool out_file = settings.out != "-" &&
+                    settings.out.rfind("sqlite:", 0) != 0 &&
+                    settings.out.find("://") == std::string::npos;
+    if (out_file && SamePath(target, settings.out)) return "the actions";
+    return "";
+  }
   std::string dead_letters = settings.options.dead_letter_path.empty()
                                  ? state + ".deadletter.jsonl"
                                  : settings.options.dead_letter_path;
-  auto same = [&target](const std::string& other) {
-    std::error_code error;
-    if (std::filesystem::equivalent(target, other, error)) return true;
-    return std::filesystem::absolute(target, error).lexically_normal() ==
-           std::filesystem::absolute(other, error).lexically_normal();
-  };
-  if (settings.events != "-" && same(settings.events)) return "the events";
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
-    if (same(state + suffix)) return "the state";
-  }
-  if (same(dead_letters)) return "the dead letters";
+  if (SamePath(target, dead_letters)) return "the dead letters";
   return "";
 }
 
@@ -317,9 +330,19 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
   settings.options.events_name = (*events)->name();
 
-  if (std::string clash = OutputClash(settings); !clash.empty()) {
+  if (std::string clash = WriteClash(settings, settings.out, false);
+      !clash.empty()) {
     err << "parcours: `--out " << settings.out << "` is " << clash
         << " of this run; write the actions to a file of their own\n";
+    return 2;
+  }
+  // Dead letters appended to the events would be read again as input (a
+  // run that never ends) or to the state would be lost.
+  const std::string& dead_letters = settings.options.dead_letter_path;
+  if (std::string clash = WriteClash(settings, dead_letters, true);
+      !dead_letters.empty() && !clash.empty()) {
+    err << "parcours: `--dead-letter " << dead_letters << "` is " << clash
+        << " of this run; write the dead letters to a file of their own\n";
     return 2;
   }
   std::unique_ptr<sinks::ActionSink> sink = OpenSink(settings.out, out, err);
