@@ -149,6 +149,17 @@ TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",
   auto bad = Report(scenario, {"--as-of", "yesterday"});
   CHECK(bad.exit_code == 2);
   CHECK(bad.err.find("`--as-of` takes a date") != std::string::npos);
+
+  // A breakage without its sign is refused rather than guessed: 0.18
+  // could be 18% or 0.18%.
+  for (const char* breakage : {"0.18", "18", "%", "101%"}) {
+    auto unsigned_rate =
+        Report(scenario, {"--as-of", "2025-09-30", "--breakage", breakage});
+    INFO(breakage);
+    CHECK(unsigned_rate.exit_code == 2);
+    CHECK_THAT(unsigned_rate.err,
+               Catch::Contains("`--breakage` takes a percentage"));
+  }
 }
 
 TEST_CASE("a state file whose ledger was changed is refused",

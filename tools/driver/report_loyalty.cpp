@@ -340,11 +340,14 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   inputs.value_per_point = terms.value_per_point;
   inputs.breakage_millionths = terms.breakage;
   if (options.breakage) {
+    // The sign is required: `0.18` could mean 18% or 0.18%, and a wrong
+    // guess would move the liability a hundredfold without a word.
     std::string text = *options.breakage;
-    if (!text.empty() && text.back() == '%') text.pop_back();
+    bool has_sign = !text.empty() && text.back() == '%';
+    if (has_sign) text.pop_back();
     int64_t percent = 0;
-    bool parsed =
-        common::ParseScaled(text, 6, percent) == common::NumberProblem::None;
+    bool parsed = has_sign && common::ParseScaled(text, 6, percent) ==
+                                  common::NumberProblem::None;
     if (!parsed || percent < 0 || percent > 100'000'000) {
       err << "parcours: `--breakage` takes a percentage from 0% to 100%, "
              "such as 18%, not `"
