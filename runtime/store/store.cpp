@@ -412,6 +412,23 @@ void BindTextOrNull(Statement& statement, int index, const std::string& text) {
 
 }  // namespace
 
+Expected<Database> OpenStateForReading(const std::string& path) {
+  std::string context = "state file `" + path + "`";
+  std::error_code error;
+  if (std::filesystem::is_directory(path, error)) {
+    return Status::Error(
+        "`" + path +
+        "` is a folder: the state of a run with --partitions; a report "
+        "reads one partition's file at a time (p-0000.db, ...)");
+  }
+  Expected<Database> db = Database::OpenReadOnly(path);
+  if (!db.ok()) return db.status().WithContext(context);
+  int64_t version = 0;
+  Status status = CheckVersion(*db, context, version);
+  if (!status.ok()) return status;
+  return db;
+}
+
 Store::Store(std::string path, FileLock lock, Database db)
     : path_(std::move(path)), lock_(std::move(lock)), db_(std::move(db)) {}
 

@@ -48,6 +48,12 @@ namespace parcours::store {
 // The newest schema this build reads and writes.
 inline constexpr int64_t kSchemaVersion = 7;
 
+// Opens the state file at `path` read only, for a report: refuses a
+// folder (the state of a run with `--partitions`), a file of a newer
+// schema and an SQLite file that is not a Parcours state, each with a
+// message that names the file.
+common::Expected<Database> OpenStateForReading(const std::string& path);
+
 class Store {
  public:
   // Opens the state file at `path`, creating it when missing and migrating

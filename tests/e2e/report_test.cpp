@@ -128,5 +128,57 @@ TEST_CASE("the backtest report refuses what it cannot read") {
   CHECK_THAT(unknown.err, Catch::Contains("there is no `weather` report"));
 }
 
+// A report reads the same files `run` does, and refuses what `run`
+// refuses: a state file from a newer Parcours, and a folder of partitions,
+// named plainly rather than as a disk error.
+TEST_CASE("reports refuse a newer state file and a folder of partitions") {
+  auto scratch = testing::ScratchDir("report-newer");
+  testing::WriteText(scratch / "c.journey",
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Ping","userId":"a",)"
+                     R"("timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+  std::string state = (scratch / "s.db").string();
+  std::string folder = (scratch / "parts").string();
+  for (const std::vector<std::string>& run :
+       {std::vector<std::string>{"--state", state},
+        std::vector<std::string>{"--state", folder, "--partitions", "2"}}) {
+    std::vector<std::string> args = {
+        "run",      (scratch / "c.journey").string(),
+        "--events", (scratch / "e.jsonl").string(),
+        "--out",    "-"};
+    args.insert(args.end(), run.begin(), run.end());
+    REQUIRE(testing::RunParcours(args, scratch).exit_code == 0);
+  }
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(state.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, "PRAGMA user_version = 99", nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+
+  const std::vector<std::vector<std::string>> reports = {
+      {"report", "backtest", "--state"},
+      {"report", "loyalty", "--as-of", "2025-03-31", "--state"},
+      {"report", "caps", "--state"},
+      {"explain", "--profile", "a", "--state"}};
+  for (std::vector<std::string> report : reports) {
+    INFO(report[1]);
+    report.push_back(state);
+    auto newer = testing::RunParcours(report, scratch);
+    CHECK(newer.exit_code == 2);
+    CHECK_THAT(newer.err,
+               Catch::Contains("was written by a newer Parcours (schema 99"));
+
+    report.back() = folder;
+    auto parts = testing::RunParcours(report, scratch);
+    CHECK(parts.exit_code == 2);
+    CHECK_THAT(parts.err, Catch::Contains("is a folder: the state of a run "
+                                          "with --partitions"));
+  }
+}
+
 }  // namespace
 }  // namespace parcours

@@ -19,11 +19,11 @@ using common::Expected;
 // Opens an existing state file for reading; on failure says why on `err`.
 std::optional<store::Database> OpenState(const std::string& path,
                                          std::ostream& err) {
-  if (!std::filesystem::is_regular_file(path)) {
+  if (!std::filesystem::exists(path)) {
     err << "parcours: state file `" << path << "` does not exist\n";
     return std::nullopt;
   }
-  Expected<store::Database> db = store::Database::Open(path);
+  Expected<store::Database> db = store::OpenStateForReading(path);
   if (!db.ok()) {
     err << "parcours: " << db.status().message() << "\n";
     return std::nullopt;

@@ -23,6 +23,7 @@
 
 #include "runtime/common/time_text.h"
 #include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
 
 namespace parcours::driver {
 namespace {
@@ -257,8 +258,12 @@ int BacktestReport(const std::string& state_path, const std::string& format,
 
   // Read only: a report never changes the state, and may run while
   // another run holds the state's lock.
-  Expected<store::Database> db = store::Database::OpenReadOnly(state_path);
-  Status status = db.ok() ? Status::Ok() : db.status();
+  Expected<store::Database> db = store::OpenStateForReading(state_path);
+  if (!db.ok()) {
+    err << "parcours: " << db.status().message() << "\n";
+    return 2;
+  }
+  Status status = Status::Ok();
   Backtest report;
   if (status.ok()) status = ReadJourneys(*db, report);
   if (status.ok()) status = ReadActions(*db, report);

@@ -10,6 +10,7 @@
 #include "runtime/common/time_text.h"
 #include "runtime/loyalty/liability.h"
 #include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
 
 namespace parcours::driver {
 namespace {
@@ -322,9 +323,12 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   }
 
   std::string context = "state file `" + options.state_path + "`";
-  Expected<store::Database> db =
-      store::Database::OpenReadOnly(options.state_path);
-  Status status = db.ok() ? Status::Ok() : db.status();
+  Expected<store::Database> db = store::OpenStateForReading(options.state_path);
+  if (!db.ok()) {
+    err << "parcours: " << db.status().message() << "\n";
+    return 2;
+  }
+  Status status = Status::Ok();
   Terms terms;
   std::vector<Member> members;
   if (status.ok()) status = ReadTerms(*db, options.program, terms);
