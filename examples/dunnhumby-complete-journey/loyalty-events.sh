@@ -5,13 +5,19 @@
 #
 #   sh examples/dunnhumby-complete-journey/loyalty-events.sh OUT.jsonl
 #
-# PARCOURS names the binary (`parcours` on the PATH by default). The output
+# PARCOURS names the binary (`parcours` on the PATH by default; the
+# README's build leaves it at `build/parcours`). The output
 # is the same, byte for byte, on every run.
 set -eu
 
 here=$(dirname "$0")
 out=$1
 parcours=${PARCOURS:-parcours}
+if ! command -v "$parcours" >/dev/null 2>&1; then
+  echo "loyalty-events.sh: cannot run \`$parcours\`;" \
+    "set PARCOURS, e.g. PARCOURS=build/parcours" >&2
+  exit 2
+fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
