@@ -159,6 +159,18 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
                        nullptr) == SQLITE_OK);
   sqlite3_close(db);
 
+  // `run` refuses it too, with the reason alone: no summary of a run that
+  // never started.
+  auto run = testing::RunParcours(
+      {"run", (scratch / "c.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+      scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err,
+             Catch::StartsWith("parcours: state file `") &&
+                 Catch::Contains("was written by a newer Parcours (schema 99"));
+  CHECK_THAT(run.err, !Catch::Contains("read 0 lines"));
+
   const std::vector<std::vector<std::string>> reports = {
       {"report", "backtest", "--state"},
       {"report", "loyalty", "--as-of", "2025-03-31", "--state"},

@@ -360,6 +360,15 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
           : engine::Run(*compiled.program, *evaluator, (*events)->stream(),
                         *sink, settings.options);
   progress.Clear();
+  // A run that failed before doing anything (a state file it cannot
+  // open) has nothing to sum up: its error alone is the message.
+  const engine::RunSummary& summary = result.summary;
+  bool did_nothing = summary.lines_read == 0 && summary.sends == 0 &&
+                     summary.timers_fired == 0 && summary.redelivered == 0;
+  if (!result.status.ok() && did_nothing) {
+    err << "parcours: " << result.status.message() << "\n";
+    return result.stopped_at_bad_line ? 1 : 2;
+  }
   engine::NoteNearMisses(*compiled.program, result.summary);
   err << engine::FormatSummary(result.summary);
   // `--until` only ever moves the clock forward.
