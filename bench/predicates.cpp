@@ -117,21 +117,21 @@ constexpr const char* kSegmentNames[kPredicates] = {
 // before anything runs, so the hand-written code reads what the engines
 // read.
 namespace word {
-constexpr int kCountry = 0;        // string: pointer, byte length
-constexpr int kEmail = 2;          // string?
+constexpr int kCountry = 0;  // string: pointer, byte length
+constexpr int kEmail = 2;    // string?
 constexpr int kEmailPresent = 4;
-constexpr int kDiscountRate = 5;   // decimal, millionths
-constexpr int kChurnRisk = 6;      // decimal
-constexpr int kCredit = 7;         // money: amount, currency
-constexpr int kLastLogin = 9;      // time
+constexpr int kDiscountRate = 5;  // decimal, millionths
+constexpr int kChurnRisk = 6;     // decimal
+constexpr int kCredit = 7;        // money: amount, currency
+constexpr int kLastLogin = 9;     // time
 constexpr int kLastLoginPresent = 10;
-constexpr int kSignup = 11;        // time
-constexpr int kAvgSession = 12;    // duration, seconds
-constexpr int kNewsletter = 13;    // bool
-constexpr int kOrderTotal = 14;    // sum(OrderPlaced.total): money
-constexpr int kOrderCount = 16;    // count(OrderPlaced)
-constexpr int kPageViews = 17;     // count(PageViewed)
-constexpr int kRecordWords = 26;   // with the eight segment words
+constexpr int kSignup = 11;       // time
+constexpr int kAvgSession = 12;   // duration, seconds
+constexpr int kNewsletter = 13;   // bool
+constexpr int kOrderTotal = 14;   // sum(OrderPlaced.total): money
+constexpr int kOrderCount = 16;   // count(OrderPlaced)
+constexpr int kPageViews = 17;    // count(PageViewed)
+constexpr int kRecordWords = 26;  // with the eight segment words
 }  // namespace word
 
 constexpr int64_t kUnit = 1'000'000;  // decimal and money scale
@@ -223,9 +223,7 @@ struct Records {
   }
 
   // The first `count` records (all of them when there are fewer).
-  Records First(size_t count) const {
-    return {words, std::min(count, size)};
-  }
+  Records First(size_t count) const { return {words, std::min(count, size)}; }
 };
 
 // Profiles, and the strings their records point into.
@@ -247,13 +245,12 @@ void SetString(int64_t* slot, const std::string& text) {
 // The country pool, weighted roughly like a UK shop's customers: a
 // country's share is its number of entries out of 20.
 std::vector<std::string> CountryPool() {
-  return {"United Kingdom", "United Kingdom", "United Kingdom",
-          "United Kingdom", "United Kingdom", "United Kingdom",
-          "United Kingdom", "United Kingdom", "Ireland",
-          "Ireland",        "Germany",        "Germany",
-          "France",         "France",         "Spain",
-          "Netherlands",    "Belgium",        "United States",
-          "Australia",      "Switzerland"};
+  return {
+      "United Kingdom", "United Kingdom", "United Kingdom", "United Kingdom",
+      "United Kingdom", "United Kingdom", "United Kingdom", "United Kingdom",
+      "Ireland",        "Ireland",        "Germany",        "Germany",
+      "France",         "France",         "Spain",          "Netherlands",
+      "Belgium",        "United States",  "Australia",      "Switzerland"};
 }
 
 // One profile after a plausible history: 15 % have never ordered, one in
@@ -405,9 +402,9 @@ int64_t CountAllInline(Records records, int64_t now) {
   int64_t matches = 0;
   for (size_t i = 0; i < records.size; ++i) {
     const int64_t* p = records.Record(i);
-    matches += BigSpender(p, now) + PriceSensitive(p, now) +
-               BigBasket(p, now) + CreditDue(p, now) + BritishIsles(p, now) +
-               Lapsed(p, now) + Engaged(p, now) + NewReachable(p, now);
+    matches += BigSpender(p, now) + PriceSensitive(p, now) + BigBasket(p, now) +
+               CreditDue(p, now) + BritishIsles(p, now) + Lapsed(p, now) +
+               Engaged(p, now) + NewReachable(p, now);
   }
   return matches;
 }
@@ -462,10 +459,9 @@ class HandWrittenEvaluator final : public ir::Evaluator {
  private:
   std::vector<CompiledSegmentSet> segment_sets_ = {AllAsCompiled};
   std::vector<CompiledFunction> functions_ = {
-      AsCompiled<BigSpender>,   AsCompiled<PriceSensitive>,
-      AsCompiled<BigBasket>,    AsCompiled<CreditDue>,
-      AsCompiled<BritishIsles>, AsCompiled<Lapsed>,
-      AsCompiled<Engaged>,      AsCompiled<NewReachable>};
+      AsCompiled<BigSpender>, AsCompiled<PriceSensitive>, AsCompiled<BigBasket>,
+      AsCompiled<CreditDue>,  AsCompiled<BritishIsles>,   AsCompiled<Lapsed>,
+      AsCompiled<Engaged>,    AsCompiled<NewReachable>};
 };
 
 // The loop the runtime runs: `functions` (one predicate, or all of them)
@@ -796,15 +792,14 @@ std::vector<int64_t> CheckAgreement(Engines& engines, Records records) {
   for (int workload = 0; workload <= kAllByCall; ++workload) {
     int64_t expected = CountMatches(engines, kInterp, workload, records);
     for (int engine = kJit; engine < kEngines; ++engine) {
-      int64_t count = CountMatches(engines, static_cast<Engine>(engine),
-                                   workload, records);
+      int64_t count =
+          CountMatches(engines, static_cast<Engine>(engine), workload, records);
       if (count == expected) continue;
       std::string name = workload >= kAllPredicates
                              ? std::string("all predicates")
                              : kSegmentNames[workload];
-      Fail(name + ": interp counts " + std::to_string(expected) +
-           " matches, " + kEngineNames[engine] + " " +
-           std::to_string(count));
+      Fail(name + ": interp counts " + std::to_string(expected) + " matches, " +
+           kEngineNames[engine] + " " + std::to_string(count));
     }
     if (workload < kAllPredicates) {
       matches.push_back(expected);
@@ -959,8 +954,7 @@ std::string Share(int64_t part, size_t whole) {
   return std::to_string(part * 100 / static_cast<int64_t>(whole)) + "%";
 }
 
-void PrintVerdict(const char* what, double ratio, bool met,
-                  const char* goal) {
+void PrintVerdict(const char* what, double ratio, bool met, const char* goal) {
   std::printf("  %-12s %6.2fx  (goal: %s)  %s\n", what, ratio, goal,
               met ? "met" : "NOT met");
 }

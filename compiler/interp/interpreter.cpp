@@ -3,8 +3,8 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/dates.h"
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::interp {

@@ -280,8 +280,8 @@ bool IsComparison(Op op) {
 bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
          op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
-         op == Op::DistanceKm || op == Op::SpeedKmh ||
-         op == Op::LocalDay || op == Op::DayStart;
+         op == Op::DistanceKm || op == Op::SpeedKmh || op == Op::LocalDay ||
+         op == Op::DayStart;
 }
 
 bool HasOneOperand(Op op) {

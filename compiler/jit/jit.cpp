@@ -22,8 +22,8 @@
 #include <utility>
 #include <vector>
 
-#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/dates.h"
+#include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 #include "compiler/jit/lowering.h"
 #include "compiler/jit/object_cache.h"

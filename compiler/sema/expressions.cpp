@@ -35,9 +35,9 @@ bool IsLength(TypeKind kind) {
 // The built-in functions other than the aggregates.
 const std::vector<std::string>& BuiltinNames() {
   static const std::vector<std::string> names = {
-      "balance",        "consent",     "count",       "days_since",
-      "distance_km",    "hours_since", "last",        "minutes_since",
-      "redeemed_share", "seen_before", "sum",         "tier",
+      "balance",        "consent",     "count", "days_since",
+      "distance_km",    "hours_since", "last",  "minutes_since",
+      "redeemed_share", "seen_before", "sum",   "tier",
       "travel_kmh",     "values"};
   return names;
 }
