@@ -294,8 +294,32 @@ void Checker::CheckProgramRule(
 
 void Checker::CheckTest(const syntax::TestDecl& test) {
   program_.tests.push_back({test.title, &test});
+  using StatementKind = syntax::TestStatement::Kind;
+  bool expects = false;
+  std::optional<int64_t> previous_at;
   for (const syntax::TestStatement& statement : test.statements) {
     CheckTestStatement(statement);
+    expects = expects || statement.kind == StatementKind::ExpectSend ||
+              statement.kind == StatementKind::ExpectLoyalty;
+
+    // Statements happen in the order written; one dated before the one
+    // above it is almost always a typo in the date, and would make the
+    // event late rather than next.
+    bool input = statement.kind == StatementKind::Event ||
+                 statement.kind == StatementKind::Identify;
+    if (!input || !statement.has_at) continue;
+    if (previous_at && statement.at < *previous_at) {
+      Error(Kind::TestTimeGoesBack, statement.span,
+            "this happens before the statement above it; the test runs "
+            "statements in the order written, so this event arrives late");
+    }
+    previous_at = statement.at;
+  }
+  if (!expects) {
+    Error(Kind::TestChecksNothing, test.span,
+          "this test has no `expect`, so it passes whatever the journeys "
+          "do; add what it should prove, as in `expect send email "
+          "\"welcome\"`");
   }
 }
 
