@@ -104,7 +104,7 @@ int Main(int argc, char** argv) {
   for (int64_t i = 0; i < count; ++i) {
     auto instance = std::make_unique<store::Instance>();
     instance->journey = journey;
-    instance->seq = state.TakeSeq();
+    instance->seq = state.TakeSeq(*profiles[i]);
     instance->entered_at = 1'293'840'000;
     instance->locals = common::Record(locals_words);
     state.AddInstance(*profiles[i], std::move(instance));

@@ -423,7 +423,7 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
   state_.MarkRecordDirty(profile);
   auto instance = std::make_unique<store::Instance>();
   instance->journey = journey;
-  instance->seq = state_.TakeSeq();
+  instance->seq = state_.TakeSeq(profile);
   instance->entered_at = Now();
   instance->locals = std::move(locals);
   state_.AddInstance(profile, std::move(instance));

@@ -39,11 +39,11 @@ class Engine {
          store::State& state);
 
   // Moves the clock to max(clock, `time`). First, every timer due at or
-  // before that instant fires, in order of (wake time, instance seq), each
-  // at its own wake time; a timer set while firing fires too if it falls
-  // due by then. Profile re-checks (instants at which a window moves) fire
-  // the same way, before the steps due at their instant, in profile id
-  // order.
+  // before that instant fires, in order of (wake time, instance seq,
+  // profile id), each at its own wake time; a timer set while firing fires
+  // too if it falls due by then. Profile re-checks (instants at which a
+  // window moves) fire the same way, before the steps due at their
+  // instant, in profile id order.
   void AdvanceClock(int64_t time);
 
   // Applies a decoded identify, or a track of a declared event type: skips

@@ -121,7 +121,7 @@ Instance& State::AddInstance(Profile& profile,
   }
 
   if (instance->wake_at) {
-    timers_.emplace(TimerKey{*instance->wake_at, instance->seq},
+    timers_.emplace(TimerKey{*instance->wake_at, instance->seq, profile.id},
                     TimerTarget{&profile, journey});
   }
   profile.instances[journey] = std::move(instance);
@@ -134,7 +134,7 @@ void State::RemoveInstance(Profile& profile, int32_t journey) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "removing an instance that is not there");
   if (instance->wake_at) {
-    timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+    timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
   }
   profile.instances[journey].reset();
   --instance_count_;
@@ -146,11 +146,11 @@ void State::Schedule(Profile& profile, int32_t journey, int32_t step,
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "scheduling a missing instance");
   if (instance->wake_at) {
-    timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+    timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
   }
   instance->step = step;
   instance->wake_at = wake_at;
-  timers_.emplace(TimerKey{wake_at, instance->seq},
+  timers_.emplace(TimerKey{wake_at, instance->seq, profile.id},
                   TimerTarget{&profile, journey});
   MarkInstanceDirty(profile, journey);
 }
@@ -159,7 +159,7 @@ void State::Unschedule(Profile& profile, int32_t journey) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "unscheduling a missing instance");
   if (!instance->wake_at) return;
-  timers_.erase(TimerKey{*instance->wake_at, instance->seq});
+  timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
   instance->wake_at.reset();
   MarkInstanceDirty(profile, journey);
 }

@@ -6,12 +6,14 @@
 // independent `State`s.
 #pragma once
 
+#include <algorithm>
 #include <compare>
 #include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -70,12 +72,20 @@ struct Profile {
   bool record_dirty = false;
   std::vector<bool> instance_dirty;  // by journey index
   bool listed = false;               // in `State::dirty_profiles()`
+
+  // The instance numbers this profile took since the state's line base
+  // was last set (`State::TakeSeq`); not saved.
+  int64_t seq_base = INT64_MIN;
+  int64_t seq_taken = 0;
 };
 
-// Timers fire in order of wake time, then of instance entry.
+// Timers fire in order of wake time, then of instance number, then of
+// profile id: instance numbers are unique per profile, not per state (see
+// `State::TakeSeq`).
 struct TimerKey {
   int64_t wake_at = 0;
   int64_t seq = 0;
+  std::string_view profile;  // the id held by the instance's `Profile`
   auto operator<=>(const TimerKey&) const = default;
 };
 
@@ -113,10 +123,25 @@ class State {
   std::optional<int64_t> clock() const { return clock_; }
   void set_clock(int64_t clock) { clock_ = clock; }
 
-  // Returns the next instance sequence number and advances it.
-  int64_t TakeSeq() { return next_seq_++; }
+  // Returns the number of a new instance of `profile`: the line base (set
+  // by `set_next_seq`, for each input line) plus how many instances the
+  // profile started since. Numbers are unique per profile, and do not
+  // depend on what other profiles do, so a profile gets the same numbers
+  // (and its actions the same ids) whichever partition holds it.
+  int64_t TakeSeq(Profile& profile) {
+    if (profile.seq_base != line_base_) {
+      profile.seq_base = line_base_;
+      profile.seq_taken = 0;
+    }
+    int64_t seq = line_base_ + profile.seq_taken++;
+    next_seq_ = std::max(next_seq_, seq + 1);
+    return seq;
+  }
   int64_t next_seq() const { return next_seq_; }
-  void set_next_seq(int64_t seq) { next_seq_ = seq; }
+  void set_next_seq(int64_t seq) {
+    next_seq_ = seq;
+    line_base_ = seq;
+  }
 
   // The last input line applied, for the `meta` table.
   int64_t applied_line() const { return applied_line_; }
@@ -261,6 +286,7 @@ class State {
 
   std::optional<int64_t> clock_;
   int64_t next_seq_ = 1;
+  int64_t line_base_ = 1;
   int64_t applied_line_ = 0;
   std::map<std::string, int64_t> run_meta_;
 
