@@ -27,9 +27,12 @@ struct Account {
   // Saved, they are the history a report reads the tier at a date from.
   std::vector<std::pair<int64_t, int32_t>> unsaved_tiers;
 
-  // What the store has written: rows and lots up to these counts. Rows
-  // are only appended; lots are rewritten only for `refunded`.
+  // What the store has written: the first `saved_rows` rows (rows are
+  // only appended), and each lot with the `refunded` it had then (a lot's
+  // other columns never change, so a lot is written again only when a
+  // refund changes it).
   size_t saved_rows = 0;
+  std::vector<int64_t> saved_refunded;
   bool changed = false;
 };
 

@@ -42,28 +42,24 @@ void SetWords(const ir::LoyaltyProgram& loyalty, const Account& account,
                          : loyalty.tiers[account.tier.tier].value);
 }
 
-Status LoadLots(Database& db, const std::string& profile,
+// `select` is the lots query LoadLoyalty prepares once for every member.
+Status LoadLots(Statement& select, const std::string& profile,
                 const std::string& program, std::vector<Lot>& lots) {
-  Expected<Statement> select = db.Prepare(
-      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
-      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
-      "ORDER BY lot");
-  if (!select.ok()) return select.status();
-  select->BindText(1, profile);
-  select->BindText(2, program);
+  select.Reset();
+  select.BindText(1, profile);
+  select.BindText(2, program);
   for (;;) {
-    Expected<bool> row = select->Step();
+    Expected<bool> row = select.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     Lot lot;
-    lot.id = select->Int(0);
-    lot.earned_at = select->Int(1);
-    lot.expires_at =
-        select->IsNull(2) ? loyalty::kNeverExpires : select->Int(2);
-    lot.earned = select->Int(3);
-    lot.refunded = select->Int(4);
-    lot.qualifying = select->Int(5) != 0;
-    lot.source = select->Text(6);
+    lot.id = select.Int(0);
+    lot.earned_at = select.Int(1);
+    lot.expires_at = select.IsNull(2) ? loyalty::kNeverExpires : select.Int(2);
+    lot.earned = select.Int(3);
+    lot.refunded = select.Int(4);
+    lot.qualifying = select.Int(5) != 0;
+    lot.source = select.Text(6);
     if (lot.id != static_cast<int64_t>(lots.size()) + 1) {
       return Status::Error("lot " + std::to_string(lot.id) +
                            " is out of sequence");
@@ -73,32 +69,30 @@ Status LoadLots(Database& db, const std::string& profile,
   return Status::Ok();
 }
 
-Status LoadRows(Database& db, const std::string& profile,
+// `select` is the rows query LoadLoyalty prepares once for every member.
+Status LoadRows(Statement& select, const std::string& profile,
                 const std::string& program, std::vector<Movement>& rows) {
-  Expected<Statement> select = db.Prepare(
-      "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
-      "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
-  if (!select.ok()) return select.status();
-  select->BindText(1, profile);
-  select->BindText(2, program);
+  select.Reset();
+  select.BindText(1, profile);
+  select.BindText(2, program);
   for (;;) {
-    Expected<bool> row = select->Step();
+    Expected<bool> row = select.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
     Movement movement;
-    movement.seq = select->Int(0);
-    movement.at = select->Int(1);
-    std::optional<MovementKind> kind = KindNamed(select->Text(2));
+    movement.seq = select.Int(0);
+    movement.at = select.Int(1);
+    std::optional<MovementKind> kind = KindNamed(select.Text(2));
     if (!kind || movement.seq != static_cast<int64_t>(rows.size()) + 1) {
       return Status::Error("ledger row " + std::to_string(movement.seq) +
-                           " is damaged (kind `" + select->Text(2) +
+                           " is damaged (kind `" + select.Text(2) +
                            "`, or out of sequence)");
     }
     movement.kind = *kind;
-    movement.points = select->Int(3);
-    movement.lot = select->Int(4);
-    movement.lot_delta = select->Int(5);
-    movement.source = select->Text(6);
+    movement.points = select.Int(3);
+    movement.lot = select.Int(4);
+    movement.lot_delta = select.Int(5);
+    movement.source = select.Text(6);
     rows.push_back(std::move(movement));
   }
   return Status::Ok();
@@ -113,6 +107,15 @@ Status LoadLoyalty(Database& db, State& state) {
       "noticed_through_lot, last_earned_on FROM loyalty_members "
       "ORDER BY profile, program");
   if (!select.ok()) return select.status();
+  Expected<Statement> lots_query = db.Prepare(
+      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
+      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
+      "ORDER BY lot");
+  if (!lots_query.ok()) return lots_query.status();
+  Expected<Statement> rows_query = db.Prepare(
+      "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
+      "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
+  if (!rows_query.ok()) return rows_query.status();
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
@@ -130,8 +133,10 @@ Status LoadLoyalty(Database& db, State& state) {
 
     std::vector<Lot> lots;
     std::vector<Movement> rows;
-    Status status = LoadLots(db, profile_id, program_name, lots);
-    if (status.ok()) status = LoadRows(db, profile_id, program_name, rows);
+    Status status = LoadLots(*lots_query, profile_id, program_name, lots);
+    if (status.ok()) {
+      status = LoadRows(*rows_query, profile_id, program_name, rows);
+    }
     if (!status.ok()) return status.WithContext(what);
 
     if (profile->loyalty.size() < program.loyalty.size()) {
@@ -151,6 +156,10 @@ Status LoadLoyalty(Database& db, State& state) {
                            "restore it from a backup");
     }
     account.saved_rows = row_count;
+    account.saved_refunded.clear();
+    for (const Lot& lot : account.ledger.lots()) {
+      account.saved_refunded.push_back(lot.refunded);
+    }
 
     account.tier.tier = loyalty::kNoTier;
     if (!select->IsNull(4)) {
@@ -244,7 +253,13 @@ Status WriteLoyalty(Database& db, const State& state) {
         if (!status.ok()) return status;
       }
 
+      // Only new lots and lots a refund changed: the other columns of a
+      // lot never change once it is written.
       for (const Lot& lot : ledger.lots()) {
+        size_t index = static_cast<size_t>(lot.id - 1);
+        bool saved = index < account.saved_refunded.size() &&
+                     account.saved_refunded[index] == lot.refunded;
+        if (saved) continue;
         lot_row->BindText(1, profile->id);
         lot_row->BindText(2, loyalty.name);
         lot_row->BindInt(3, lot.id);
@@ -306,6 +321,10 @@ void MarkLoyaltySaved(State& state) {
   for (Profile* profile : state.dirty_profiles()) {
     for (Account& account : profile->loyalty) {
       account.saved_rows = account.ledger.movements().size();
+      account.saved_refunded.clear();
+      for (const Lot& lot : account.ledger.lots()) {
+        account.saved_refunded.push_back(lot.refunded);
+      }
       account.unsaved_tiers.clear();
       account.changed = false;
     }

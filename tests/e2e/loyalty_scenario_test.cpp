@@ -249,6 +249,30 @@ TEST_CASE("a refund after a redemption leaves points owed, repaid first",
                           "'loyalty' AND message LIKE '%order_id 9%'") == 1);
 }
 
+// A lot is written again only when a refund changes it: what a refund
+// took back must survive a restart, or the same order could be refunded
+// again by a later run.
+TEST_CASE("a refund taken in one run is remembered by the next",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-runs",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  refund on OrderRefunded.order_id\n}\n");
+  std::string first =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                   Order("m2", "2025-01-02T10:00:00Z", 2, "50"));
+  std::string second = scenario.Run(Refund("m3", "2025-01-03T10:00:00Z", 1));
+  std::string third = scenario.Run(Refund("m4", "2025-01-04T10:00:00Z", 1));
+
+  CHECK(Lines(second) == std::vector<std::string>{Points("2025-01-03T10:00:00Z",
+                                                         -100, 50, "refund")});
+  CHECK(Lines(third).empty());
+  CHECK(scenario.QueryInt("SELECT refunded FROM loyalty_lots WHERE lot = 1") ==
+        100);
+  CHECK(scenario.QueryInt("SELECT count(*) FROM loyalty_lots") == 2);
+}
+
 TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
   Scenario scenario(
       "loyalty-refund-text",
