@@ -363,7 +363,7 @@ void Engine::ApplyTrack(store::Profile& profile,
   // Goals, then exits, before triggers: an event that ends a journey and
   // starts one (possibly the same) leaves first, then enters afresh. An
   // instance still live after them may be waiting for this event.
-  ReachGoals(profile, event.event_type);
+  ReachGoals(profile, event.event_type, event.timestamp);
   ExitJourneys(profile, event.event_type);
   ExitOnConditions(profile, event.event_type);
   ResumeWaitsFor(profile, event);

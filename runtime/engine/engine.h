@@ -158,7 +158,9 @@ class Engine {
   // Ends the live instance: its timer dies with it; logs `message`.
   void EndInstance(store::Profile& profile, int32_t journey,
                    const std::string& message, const char* component);
-  void ReachGoals(store::Profile& profile, int32_t event_type);
+  // `happened_at` is the event's own timestamp.
+  void ReachGoals(store::Profile& profile, int32_t event_type,
+                  int64_t happened_at);
   // `exit on E where ...` for `event_type` (-1: none) and `exit when ...`.
   void ExitOnConditions(store::Profile& profile, int32_t event_type);
   // The reason the first holding `exit when` gives, or empty.

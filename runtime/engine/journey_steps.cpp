@@ -115,12 +115,19 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   ++counters_.exits;
 }
 
-void Engine::ReachGoals(store::Profile& profile, int32_t event_type) {
+void Engine::ReachGoals(store::Profile& profile, int32_t event_type,
+                        int64_t happened_at) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
     if (!InstanceOf(profile, journey)) continue;
     const ir::Journey& definition = program_.journeys[j];
-    int64_t inside_for = Now() - profile.instances[j]->entered_at;
+    // A conversion is judged by when it happened, not by when its line
+    // arrived: an order placed before the contact entered (a late line)
+    // converts nothing, and one placed in time but delivered late still
+    // counts while the contact is in the journey.
+    int64_t entered_at = profile.instances[j]->entered_at;
+    if (happened_at < entered_at) continue;
+    int64_t inside_for = happened_at - entered_at;
     for (const ir::Goal& goal : definition.goals) {
       if (goal.event != event_type) continue;
       if (goal.within_seconds >= 0 && inside_for > goal.within_seconds) {
@@ -129,9 +136,8 @@ void Engine::ReachGoals(store::Profile& profile, int32_t event_type) {
       // A calendar limit ends with the last second of its length.
       bool too_late_on_calendar =
           goal.within_calendar > 0 &&
-          Now() > AddCalendar(profile.instances[j]->entered_at,
-                              goal.within_calendar, goal.within_unit,
-                              TimeZone(profile));
+          happened_at > AddCalendar(entered_at, goal.within_calendar,
+                                    goal.within_unit, TimeZone(profile));
       if (too_late_on_calendar) continue;
       ++counters_.goals;
       EndInstance(profile, journey,

@@ -59,6 +59,58 @@ TEST_CASE("the CI checks pass on the example and stop at a broken copy") {
   CHECK_THAT(bad.output, !Catch::Contains("== tests"));
 }
 
+// The shell text of the workflow step named `name`, with the clone of
+// Parcours it makes replaced by this source tree.
+std::string WorkflowStep(const std::string& name) {
+  std::string workflow =
+      testing::ReadText(Source("examples/ci/github-actions.yml"));
+  size_t step = workflow.find("- name: " + name);
+  REQUIRE(step != std::string::npos);
+  size_t run = workflow.find("run: |\n", step);
+  REQUIRE(run != std::string::npos);
+
+  // The block is every following line indented deeper than `run:`.
+  size_t line_start = workflow.rfind('\n', run) + 1;
+  size_t run_indent = run - line_start;
+  std::string script;
+  size_t at = run + 7;
+  while (at < workflow.size()) {
+    size_t end = workflow.find('\n', at);
+    if (end == std::string::npos) end = workflow.size();
+    std::string line = workflow.substr(at, end - at);
+    size_t indent = line.find_first_not_of(' ');
+    if (indent != std::string::npos && indent <= run_indent) break;
+    script += line + "\n";
+    at = end + 1;
+  }
+
+  std::string clone = "/opt/parcours/";
+  for (size_t found; (found = script.find(clone)) != std::string::npos;) {
+    script.replace(found, clone.size(), testing::SourceDir().string() + "/");
+  }
+  return script;
+}
+
+TEST_CASE("the workflow's check step fails when a check fails") {
+  auto scratch = testing::ScratchDir("ci-workflow");
+  std::filesystem::create_directories(scratch / "campaigns");
+  std::filesystem::create_directories(scratch / "data");
+  testing::WriteText(scratch / "campaigns" / "shop.journey",
+                     "event E \"E\" { n: int }\n\n"
+                     "segment big = count(E) > \"three\"\n");
+  testing::WriteText(scratch / "data" / "events.jsonl", "");
+  auto script = scratch / "step.sh";
+  testing::WriteText(script, WorkflowStep("Lint, format, tests and backtest"));
+
+  // GitHub runs a step with no `shell:` as `bash -e {0}`.
+  Shell step = RunShell("cd " + ShellQuote(scratch.string()) + " && bash -e " +
+                            ShellQuote(script.string()),
+                        scratch);
+  INFO(step.output);
+  CHECK(step.exit_code != 0);
+  CHECK_THAT(step.output, Catch::Contains("shop.journey:3"));
+}
+
 TEST_CASE("the pre-commit hook refuses a staged file that fails a check") {
   auto scratch = testing::ScratchDir("pre-commit");
   auto repo = scratch / "repo";
@@ -89,6 +141,20 @@ TEST_CASE("the pre-commit hook refuses a staged file that fails a check") {
   Shell accepted = RunShell(in_repo, scratch);
   INFO(accepted.output);
   CHECK(accepted.exit_code == 0);
+
+  // Broken and staged, then fixed in the working tree only: the commit
+  // would hold the broken version, so the hook refuses it.
+  testing::WriteText(journey,
+                     "event E \"E\" { n: int }\n\n"
+                     "segment big = count(E) > \"four\"\n");
+  REQUIRE(RunShell(git + "add campaigns", scratch).exit_code == 0);
+  testing::WriteText(journey,
+                     "event E \"E\" { n: int }\n\n"
+                     "segment big = count(E) > 4\n");
+  Shell unstaged_fix = RunShell(in_repo, scratch);
+  INFO(unstaged_fix.output);
+  CHECK(unstaged_fix.exit_code == 1);
+  CHECK_THAT(unstaged_fix.output, Catch::Contains("campaigns/shop.journey:3"));
 }
 
 }  // namespace

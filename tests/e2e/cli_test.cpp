@@ -176,6 +176,16 @@ TEST_CASE("usage and I/O problems exit with 2") {
   CHECK(RunParcours({"run", kCampaign}, scratch).exit_code == 2);
   CHECK(RunParcours({"build", kCampaign, "--emit", "asm"}, scratch).exit_code ==
         2);
+
+  // A flag whose value was forgotten does not swallow the next flag.
+  auto forgotten = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                                "--state", "--out", "actions.jsonl"},
+                               scratch);
+  CHECK(forgotten.exit_code == 2);
+  CHECK_THAT(forgotten.err,
+             Catch::Contains("`--state` needs a value, but is followed by the "
+                             "option `--out`"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
 }
 
 TEST_CASE("build prints the IR and the LLVM module") {

@@ -155,6 +155,51 @@ journey recover {
         "93600s");
 }
 
+TEST_CASE("a goal is judged by when its event happened, not when it came") {
+  Scenario scenario("journey-goal-late", R"(module goal
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey recover {
+  on CartUpdated
+  goal OrderPlaced within 2d
+  wait 1d
+  first: send email "r1"
+  wait 3d
+  second: send email "r2"
+}
+)");
+  std::string order = R"({"total":10,"currency":"EUR"})";
+  std::string placed_in_time_received_late =
+      R"({"type":"track","event":"Order Completed","userId":"p4",)"
+      R"("messageId":"o4","timestamp":"2025-01-02T20:00:00Z",)"
+      R"("receivedAt":"2025-01-04T12:00:00Z","properties":)" +
+      order + "}\n";
+  std::string out = scenario.Run(
+      TrackLine("Cart Updated", "p3", "c3", "2025-01-01T10:00:00Z",
+                R"({"cart_id":"k"})") +
+          TrackLine("Cart Updated", "p4", "c4", "2025-01-01T10:00:00Z",
+                    R"({"cart_id":"k"})") +
+          // Placed half an hour before the cart, its line late: it
+          // converts nothing, and p3 gets both reminders.
+          TrackLine("Order Completed", "p3", "o3", "2025-01-01T09:30:00Z",
+                    order) +
+          // Placed within the 2 days, delivered after them while p4 still
+          // waits: a conversion, and no second reminder.
+          placed_in_time_received_late,
+      "2025-01-09T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-02T10:00:00Z send p3 recover.first",
+                              "2025-01-02T10:00:00Z send p4 recover.first",
+                              "2025-01-05T10:00:00Z send p3 recover.second",
+                          });
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(at || ' ' || profile || ' ' || step || ' ' "
+            "|| message, '; ') FROM log WHERE component = 'goal'") ==
+        "2025-01-04T12:00:00Z p4 wait2 goal reached: `OrderPlaced` after "
+        "122400s");
+}
+
 TEST_CASE(
     "send details, tasks, webhooks and emitted events are exact "
     "lines") {

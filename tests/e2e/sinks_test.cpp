@@ -257,6 +257,23 @@ TEST_CASE("an --out that would lose actions or spoil a file is refused") {
     CHECK(testing::ReadText(events_copy) == "{broken\n");
   }
 
+  // A link to the state, made before the state exists.
+  std::string fresh_state = (scratch / "fresh.db").string();
+  std::filesystem::create_symlink(scratch / "fresh.db",
+                                  scratch / "fresh-link.db");
+  auto via_link = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state", fresh_state,
+       "--out", (scratch / "fresh-link.db").string()},
+      scratch);
+  CHECK(via_link.exit_code == 2);
+  CHECK_THAT(via_link.err, Catch::Contains("is the state of this run"));
+
+  // A scheme Parcours does not write to is not a file name.
+  auto ftp = run_to("ftp://example.invalid/actions.jsonl");
+  CHECK(ftp.exit_code == 2);
+  CHECK_THAT(ftp.err, Catch::Contains("not to `ftp://`"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "ftp:"));
+
   // A webhook URL that cannot work is refused before anything runs.
   auto bad_url = run_to("http://");
   CHECK(bad_url.exit_code == 2);

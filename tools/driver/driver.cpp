@@ -18,6 +18,7 @@ const char kUsage[] =
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME] [--max-clock-jump DURATION] [--batch N]\n"
     "      [--jit-cache DIR] [--partitions N] [--follow]\n"
+    "      [--unsubscribe-url HTTPS-URL]\n"
     "                                process events, write actions\n"
     "  test PATH... [--engine interp|jit]\n"
     "                                run the `test` blocks; one line each\n"
@@ -32,8 +33,11 @@ const char kUsage[] =
     "                                why each message was sent or held back\n"
     "  report caps --state DB [--format table|json]\n"
     "                                what each policy rule held back\n"
+    "  report loyalty --state DB --as-of TIME [--from TIME]\n"
+    "      [--breakage PERCENT%] [--program NAME] [--format table|json|csv]\n"
+    "                                points owed, earned, spent and expired\n"
     "\n"
-    "common options:\n"
+    "common options of check, build, run and test:\n"
     "  --format text|json|sarif      how diagnostics are printed\n"
     "  --werror                      treat warnings as errors\n"
     "  --verbose                     print the time of each phase\n";
@@ -55,6 +59,15 @@ Arguments ParseArguments(const std::vector<std::string>& args,
     if (takes_value) {
       if (i + 1 >= args.size()) {
         *error = "`" + arg + "` needs a value";
+        return parsed;
+      }
+      // `--state --out x` forgot the state's value: taking `--out` as a
+      // file name would send the actions elsewhere without a word. A file
+      // whose name starts with `--` can still be named as `./--name`.
+      const std::string& value = args[i + 1];
+      if (value.size() > 2 && value.starts_with("--")) {
+        *error = "`" + arg + "` needs a value, but is followed by the option `" +
+                 value + "`";
         return parsed;
       }
       parsed.options[arg] = args[++i];

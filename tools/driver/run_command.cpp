@@ -219,15 +219,28 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
   return evaluator;
 }
 
-// Whether writing actions to `out` would overwrite or mix with another
-// file of the run: the events, the state (or its SQLite side files) or
-// the dead letters. Returns the clash, or "".
+// `path` with its symbolic links followed, even a link whose target does
+// not exist yet (the state file of a first run), as far as they go.
+std::filesystem::path FollowLinks(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path resolved = fs::absolute(path, error);
+  // A loop of links ends here rather than hanging the run.
+  for (int hop = 0; hop < 40; ++hop) {
+    if (!fs::is_symlink(fs::symlink_status(resolved, error))) break;
+    fs::path target = fs::read_symlink(resolved, error);
+    if (error) break;
+    resolved = target.is_absolute() ? target : resolved.parent_path() / target;
+  }
+  fs::path canonical = fs::weakly_canonical(resolved, error);
+  return error ? resolved.lexically_normal() : canonical;
+}
+
 // Whether two paths name one file (or would, once created).
 bool SamePath(const std::string& a, const std::string& b) {
   std::error_code error;
   if (std::filesystem::equivalent(a, b, error)) return true;
-  return std::filesystem::absolute(a, error).lexically_normal() ==
-         std::filesystem::absolute(b, error).lexically_normal();
+  return FollowLinks(a) == FollowLinks(b);
 }
 
 // What `target`, a file this run writes, would overwrite or append to
@@ -292,6 +305,15 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
       webhook.authorization = token;
     }
     return opened_or_null(sinks::WebhookSink::Open(std::move(webhook)));
+  }
+  // `ftp://host/x` is not a file name in the current folder.
+  if (size_t scheme_end = target.find("://");
+      scheme_end != std::string::npos && scheme_end > 0 &&
+      target.find('/') > scheme_end) {
+    err << "parcours: `--out " << target << "`: Parcours writes actions to "
+        << "-, a file, sqlite:DB or an http(s):// webhook, not to `"
+        << target.substr(0, scheme_end) << "://`\n";
+    return nullptr;
   }
   return opened_or_null(sinks::JsonLinesFileSink::Open(target));
 }
