@@ -66,8 +66,9 @@ Arguments ParseArguments(const std::vector<std::string>& args,
       // whose name starts with `--` can still be named as `./--name`.
       const std::string& value = args[i + 1];
       if (value.size() > 2 && value.starts_with("--")) {
-        *error = "`" + arg + "` needs a value, but is followed by the option `" +
-                 value + "`";
+        *error = "`" + arg +
+                 "` needs a value, but is followed by the option `" + value +
+                 "`";
         return parsed;
       }
       parsed.options[arg] = args[++i];
