@@ -307,9 +307,10 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
     return opened_or_null(sinks::WebhookSink::Open(std::move(webhook)));
   }
   // `ftp://host/x` is not a file name in the current folder.
-  if (size_t scheme_end = target.find("://"); scheme_end != std::string::npos &&
-                                              scheme_end > 0 &&
-                                              target.find('/') > scheme_end) {
+  size_t scheme_end = target.find("://");
+  bool other_scheme = scheme_end != std::string::npos && scheme_end > 0 &&
+                      target.find('/') > scheme_end;
+  if (other_scheme) {
     err << "parcours: `--out " << target << "`: Parcours writes actions to "
         << "-, a file, sqlite:DB or an http(s):// webhook, not to `"
         << target.substr(0, scheme_end) << "://`\n";
