@@ -44,7 +44,7 @@ eventDecl : 'event' name wire=STRING? '{' attribute* '}' ;
 
 // `wire` is the key of the attribute in the JSON traits or properties when
 // it differs from its name.
-attribute : name wire=STRING? ':' typeRef ('=' expr)? ','? ;
+attribute : name wire=STRING? ':' typeRef ('=' value=expr)? ','? ;
 
 typeRef
   : 'list' '<' typeRef '>' optional='?'?                     # listType
@@ -102,7 +102,7 @@ pointsWord : 'point' | 'points' ;
 
 // ---- Journeys -------------------------------------------------------------
 
-journeyDecl : 'journey' name '{' journeyClause* step* '}' ;
+journeyDecl : 'journey' name '{' clauses+=journeyClause* steps+=step* '}' ;
 
 journeyClause
   : 'on' trigger ('where' expr)?                             # triggerClause
@@ -129,8 +129,9 @@ stepBody
   | 'wait' 'for' event=name ('as' alias=name)? ('where' condition=expr)?
       'within' limit=expr block ('else' otherwise=block)?    # waitForStep
   | 'wait' expr                                              # waitStep
-  | 'send' sendTarget templ=STRING sendOption*               # sendStep
-  | 'if' expr block elseBranch?                              # ifStep
+  | 'send' target=sendTarget templ=STRING
+      options+=sendOption*                                   # sendStep
+  | 'if' condition=expr then=block otherwise=elseBranch?     # ifStep
   | 'split' splitArm+                                        # splitStep
   | 'task' system=name summary=STRING 'to' team=STRING       # taskStep
   | 'call' 'webhook' hook=STRING ('with' expr)?              # webhookStep
@@ -157,11 +158,11 @@ sendOption
 splitArm : (arm=name ':')? PERCENT block ;
 
 elseBranch
-  : 'else' block
+  : 'else' body=block
   | 'else' ifElse=stepBody
   ;
 
-block : '{' step* '}' ;
+block : '{' steps+=step* '}' ;
 
 // ---- Tests ----------------------------------------------------------------
 
@@ -189,7 +190,8 @@ expr
   : '(' inner=expr ')'                                       # parenExpr
   | '[' (expr (',' expr)*)? ']'                              # listExpr
   | recordLiteral                                            # recordExpr
-  | callee=qualifiedName '(' (argument (',' argument)*)? ')' # callExpr
+  | callee=qualifiedName
+      '(' (arguments+=argument (',' arguments+=argument)*)? ')' # callExpr
   | object=expr '.' field=name                               # fieldExpr
   | op='-' operand=expr                                      # negateExpr
   | left=expr op=('*' | '/') right=expr                      # multiplyExpr

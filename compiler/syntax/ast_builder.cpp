@@ -434,8 +434,8 @@ class AstBuilder {
       attribute.wire_name = UnquoteToken(context->wire);
     }
     attribute.type = BuildType(context->typeRef());
-    if (context->expr() != nullptr) {
-      attribute.default_value = BuildExpr(context->expr());
+    if (context->value != nullptr) {
+      attribute.default_value = BuildExpr(context->value);
     }
     attribute.span = SpanOf(context);
     return attribute;
@@ -669,10 +669,10 @@ class AstBuilder {
     JourneyDecl journey;
     journey.name = NameOf(context->name());
     journey.span = SpanOf(context);
-    for (auto* clause : context->journeyClause()) {
+    for (auto* clause : context->clauses) {
       BuildClause(clause, journey);
     }
-    journey.steps = BuildSteps(context->step());
+    journey.steps = BuildSteps(context->steps);
     return journey;
   }
 
@@ -755,7 +755,7 @@ class AstBuilder {
 
   std::vector<Step> BuildBlock(G::BlockContext* block) {
     if (block == nullptr) return {};
-    return BuildSteps(block->step());
+    return BuildSteps(block->steps);
   }
 
   Step BuildStepBody(G::StepBodyContext* context) {
@@ -786,9 +786,9 @@ class AstBuilder {
     } else if (alternative == Alternative::IfStep) {
       auto* branch = static_cast<G::IfStepContext*>(context);
       step.kind = StepKind::If;
-      step.expr = BuildExpr(branch->expr());
-      step.then_steps = BuildBlock(branch->block());
-      if (auto* otherwise = branch->elseBranch()) {
+      step.expr = BuildExpr(branch->condition);
+      step.then_steps = BuildBlock(branch->then);
+      if (auto* otherwise = branch->otherwise) {
         step.else_steps = BuildElse(otherwise);
       }
     } else if (alternative == Alternative::SplitStep) {
@@ -803,13 +803,13 @@ class AstBuilder {
 
   void BuildSend(G::SendStepContext* send, Step& step) {
     step.kind = StepKind::Send;
-    G::SendTargetContext* target = send->sendTarget();
+    G::SendTargetContext* target = send->target;
     step.best_of = target->channel == nullptr;
     step.channels = step.best_of ? NamesOf(target->name())
                                  : std::vector<Name>{NameOf(target->channel)};
     step.template_name = UnquoteToken(send->templ);
     step.template_span = TokenSpan(file_, send->templ);
-    for (auto* option : send->sendOption()) {
+    for (auto* option : send->options) {
       if (auto* payload = dynamic_cast<G::PayloadOptionContext*>(option)) {
         step.payload = BuildExpr(payload->expr());
       } else if (auto* priority =
@@ -877,7 +877,7 @@ class AstBuilder {
   }
 
   std::vector<Step> BuildElse(G::ElseBranchContext* context) {
-    if (context->block() != nullptr) return BuildBlock(context->block());
+    if (context->body != nullptr) return BuildBlock(context->body);
     std::vector<Step> steps;
     if (alternatives_.Of(context->ifElse) != Alternative::IfStep) {
       diagnostics_.Report(Kind::ElseWithoutBlock, SpanOf(context->ifElse),
@@ -987,7 +987,7 @@ class AstBuilder {
     auto expr = Make(ExprKind::Call, call);
     expr->text = TextOf(call->callee);
     expr->field = NameOf(call->callee);
-    for (auto* argument : call->argument()) {
+    for (auto* argument : call->arguments) {
       Argument built;
       built.key = OptionalName(argument->key);
       built.value = BuildExpr(argument->value);
