@@ -4,6 +4,14 @@
 // turns its parse tree into the AST; nothing else sees ANTLR types.
 grammar Parcours;
 
+// Puts whitespace on the hidden channel as each token is made (see WS).
+@lexer::members {
+antlr4::Token* emit() override {
+  if (type == WS) setChannel(antlr4::Token::HIDDEN_CHANNEL);
+  return antlr4::Lexer::emit();
+}
+}
+
 file
   : moduleDecl? importDecl* declaration* EOF
   ;
@@ -36,7 +44,7 @@ eventDecl : 'event' name wire=STRING? '{' attribute* '}' ;
 
 // `wire` is the key of the attribute in the JSON traits or properties when
 // it differs from its name.
-attribute : name wire=STRING? ':' typeRef ('=' expr)? ','? ;
+attribute : name wire=STRING? ':' typeRef ('=' value=expr)? ','? ;
 
 typeRef
   : 'list' '<' typeRef '>' optional='?'?                     # listType
@@ -46,7 +54,7 @@ typeRef
 
 // ---- Segments and policies ------------------------------------------------
 
-segmentDecl : 'segment' name '=' expr ;
+segmentDecl : 'segment' id=name '=' predicate=expr ;
 
 policyDecl : 'policy' name '{' policyRule* '}' ;
 
@@ -94,7 +102,7 @@ pointsWord : 'point' | 'points' ;
 
 // ---- Journeys -------------------------------------------------------------
 
-journeyDecl : 'journey' name '{' journeyClause* step* '}' ;
+journeyDecl : 'journey' name '{' clauses+=journeyClause* steps+=step* '}' ;
 
 journeyClause
   : 'on' trigger ('where' expr)?                             # triggerClause
@@ -114,15 +122,16 @@ trigger
   | 'points' 'crossing' expr                                 # pointsTrigger
   ;
 
-step : (label=name ':')? stepBody ;
+step : (label=name ':')? body=stepBody ;
 
 stepBody
   : 'wait' 'until' CLOCK 'local'?                            # waitUntilStep
   | 'wait' 'for' event=name ('as' alias=name)? ('where' condition=expr)?
       'within' limit=expr block ('else' otherwise=block)?    # waitForStep
   | 'wait' expr                                              # waitStep
-  | 'send' sendTarget templ=STRING sendOption*               # sendStep
-  | 'if' expr block elseBranch?                              # ifStep
+  | 'send' target=sendTarget templ=STRING
+      options+=sendOption*                                   # sendStep
+  | 'if' condition=expr then=block otherwise=elseBranch?     # ifStep
   | 'split' splitArm+                                        # splitStep
   | 'task' system=name summary=STRING 'to' team=STRING       # taskStep
   | 'call' 'webhook' hook=STRING ('with' expr)?              # webhookStep
@@ -149,11 +158,11 @@ sendOption
 splitArm : (arm=name ':')? PERCENT block ;
 
 elseBranch
-  : 'else' block
+  : 'else' body=block
   | 'else' ifElse=stepBody
   ;
 
-block : '{' step* '}' ;
+block : '{' steps+=step* '}' ;
 
 // ---- Tests ----------------------------------------------------------------
 
@@ -175,27 +184,31 @@ testStatement
 // ---- Expressions ----------------------------------------------------------
 
 // Alternatives are listed from the tightest binding to the loosest.
+// The labels on operands give the AST builder each part directly, without
+// searching the children by type.
 expr
-  : '(' expr ')'                                             # parenExpr
+  : '(' inner=expr ')'                                       # parenExpr
   | '[' (expr (',' expr)*)? ']'                              # listExpr
   | recordLiteral                                            # recordExpr
-  | callee=qualifiedName '(' (argument (',' argument)*)? ')' # callExpr
-  | expr '.' name                                            # fieldExpr
-  | op='-' expr                                              # negateExpr
-  | expr op=('*' | '/') expr                                 # multiplyExpr
-  | expr op=('+' | '-') expr                                 # addExpr
-  | expr op=('==' | '!=' | '<' | '<=' | '>' | '>=') expr     # compareExpr
-  | expr negated='not'? 'in' expr                            # inExpr
-  | op='not' expr                                            # notExpr
-  | expr op='and' expr                                       # andExpr
-  | expr op='or' expr                                        # orExpr
-  | literal                                                  # literalExpr
-  | name                                                     # nameExpr
+  | callee=qualifiedName
+      '(' (arguments+=argument (',' arguments+=argument)*)? ')' # callExpr
+  | object=expr '.' field=name                               # fieldExpr
+  | op='-' operand=expr                                      # negateExpr
+  | left=expr op=('*' | '/') right=expr                      # multiplyExpr
+  | left=expr op=('+' | '-') right=expr                      # addExpr
+  | left=expr op=('==' | '!=' | '<' | '<=' | '>' | '>=')
+      right=expr                                             # compareExpr
+  | left=expr negated='not'? 'in' right=expr                 # inExpr
+  | op='not' operand=expr                                    # notExpr
+  | left=expr op='and' right=expr                            # andExpr
+  | left=expr op='or' right=expr                             # orExpr
+  | value=literal                                            # literalExpr
+  | id=name                                                  # nameExpr
   ;
 
 // An argument of a call: positional or named (`recency: 90d`), and for
 // aggregates, the window of history it reads.
-argument : (key=name ':')? expr window? ;
+argument : (key=name ':')? value=expr span=window? ;
 
 window
   : 'within' span=windowSpan                                 # withinWindow
@@ -261,7 +274,11 @@ fragment DIGITS : [0-9] ('_'? [0-9])* ;
 
 LINE_COMMENT : '//' ~[\r\n]* -> channel(HIDDEN) ;
 BLOCK_COMMENT : '/*' .*? '*/' -> channel(HIDDEN) ;
-WS : [ \t\r\n]+ -> channel(HIDDEN) ;
+// Whitespace is hidden too, by `emit` in the lexer's members at the top of
+// this file rather than by `-> channel(HIDDEN)`: the command would run
+// ANTLR's lexer-action machinery for the space between every two tokens,
+// a tenth of lexing.
+WS : [ \t\r\n]+ ;
 
 // Any other character becomes a token of its own, so the parser reports it
 // with a position instead of the lexer dropping it.

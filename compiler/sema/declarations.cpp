@@ -147,10 +147,9 @@ void Checker::Declare(const syntax::Declaration& declaration) {
                         attribute.name.span};
       Claim(profile_wire_names_, wire, "trait name");
       auto type = ResolveType(attribute.type, attribute.name.text);
-      program_.profile.push_back(
-          {attribute.name.text,
-           attribute.wire_name.value_or(attribute.name.text),
-           type.value_or(MakeType(TypeKind::Error)), &attribute});
+      AddProfileField({attribute.name.text,
+                       attribute.wire_name.value_or(attribute.name.text),
+                       type.value_or(MakeType(TypeKind::Error)), &attribute});
     }
   } else if (const auto* event = std::get_if<syntax::EventDecl>(&declaration)) {
     if (!Claim(event_names_, event->name, "event")) return;
@@ -163,7 +162,7 @@ void Checker::Declare(const syntax::Declaration& declaration) {
                    {},
                    event};
     DeclareFields(event->fields, info.fields, "field", false);
-    program_.events.push_back(std::move(info));
+    AddEvent(std::move(info));
   } else if (const auto* record =
                  std::get_if<syntax::RecordDecl>(&declaration)) {
     for (RecordInfo& info : program_.records) {
@@ -174,7 +173,7 @@ void Checker::Declare(const syntax::Declaration& declaration) {
   } else if (const auto* segment =
                  std::get_if<syntax::SegmentDecl>(&declaration)) {
     if (!Claim(global_names_, segment->name, "segment")) return;
-    program_.segments.push_back({segment->name.text, segment});
+    AddSegment({segment->name.text, segment});
   } else if (const auto* policy =
                  std::get_if<syntax::PolicyDecl>(&declaration)) {
     if (!Claim(global_names_, policy->name, "policy")) return;
@@ -241,8 +240,7 @@ void Checker::DeclareLoyaltyEvents() {
   };
   for (Declared& event : events) {
     if (FindEvent(event.name) >= 0) continue;
-    program_.events.push_back(
-        {event.name, event.name, std::move(event.fields), nullptr});
+    AddEvent({event.name, event.name, std::move(event.fields), nullptr});
   }
 }
 
@@ -340,11 +338,27 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
   }
 }
 
+void Checker::AddEvent(EventInfo event) {
+  event_index_.emplace(event.name,
+                       static_cast<int32_t>(program_.events.size()));
+  program_.events.push_back(std::move(event));
+}
+
+void Checker::AddSegment(SegmentInfo segment) {
+  segment_index_.emplace(segment.name,
+                         static_cast<int32_t>(program_.segments.size()));
+  program_.segments.push_back(std::move(segment));
+}
+
+void Checker::AddProfileField(FieldDecl field) {
+  profile_index_.emplace(field.name,
+                         static_cast<int32_t>(program_.profile.size()));
+  program_.profile.push_back(std::move(field));
+}
+
 int32_t Checker::FindEvent(const std::string& name) const {
-  for (size_t i = 0; i < program_.events.size(); ++i) {
-    if (program_.events[i].name == name) return static_cast<int32_t>(i);
-  }
-  return -1;
+  auto found = event_index_.find(name);
+  return found == event_index_.end() ? -1 : found->second;
 }
 
 int32_t Checker::ResolveEvent(const syntax::Name& name) {
@@ -360,17 +374,18 @@ int32_t Checker::ResolveEvent(const syntax::Name& name) {
 }
 
 int32_t Checker::FindSegment(const std::string& name) const {
-  for (size_t i = 0; i < program_.segments.size(); ++i) {
-    if (program_.segments[i].name == name) return static_cast<int32_t>(i);
-  }
-  return -1;
+  auto found = segment_index_.find(name);
+  return found == segment_index_.end() ? -1 : found->second;
+}
+
+int32_t Checker::FindProfileIndex(const std::string& name) const {
+  auto found = profile_index_.find(name);
+  return found == profile_index_.end() ? -1 : found->second;
 }
 
 const FieldDecl* Checker::FindProfileField(const std::string& name) const {
-  for (const FieldDecl& field : program_.profile) {
-    if (field.name == name) return &field;
-  }
-  return nullptr;
+  int32_t index = FindProfileIndex(name);
+  return index < 0 ? nullptr : &program_.profile[index];
 }
 
 bool Checker::ProfileHasTimeZone() const {

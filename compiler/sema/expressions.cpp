@@ -42,14 +42,6 @@ const std::vector<std::string>& BuiltinNames() {
   return names;
 }
 
-bool SameWindow(const syntax::Window& a, const syntax::Window& b) {
-  auto same_length = [](const syntax::Length& x, const syntax::Length& y) {
-    return x.count == y.count && x.calendar == y.calendar;
-  };
-  return a.kind == b.kind && same_length(a.far, b.far) &&
-         same_length(a.near, b.near);
-}
-
 }  // namespace
 
 Type Checker::Record(const Expr& expr, Type type, RefKind ref, int32_t index) {
@@ -213,13 +205,14 @@ Type Checker::CheckField(const Expr& expr, const Scope& scope) {
   const Expr& object = *expr.operands[0];
   const std::string& field = expr.field.text;
   if (object.kind == ExprKind::Name && object.text == "profile") {
+    int32_t index = FindProfileIndex(field);
+    if (index >= 0) {
+      return Record(expr, program_.profile[index].type, RefKind::ProfileField,
+                    index);
+    }
     std::vector<std::string> candidates;
-    for (size_t i = 0; i < program_.profile.size(); ++i) {
-      if (program_.profile[i].name == field) {
-        return Record(expr, program_.profile[i].type, RefKind::ProfileField,
-                      static_cast<int32_t>(i));
-      }
-      candidates.push_back(program_.profile[i].name);
+    for (const FieldDecl& attribute : program_.profile) {
+      candidates.push_back(attribute.name);
     }
     Error(Kind::UnknownAttribute, expr.field.span,
           "the profile has no attribute " + Quote(field) +
@@ -458,16 +451,14 @@ Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
 }
 
 Type Checker::RecordAggregate(const Expr& expr, AggregateInfo aggregate) {
-  auto& aggregates = program_.aggregates;
-  auto found = std::find_if(
-      aggregates.begin(), aggregates.end(), [&](const AggregateInfo& a) {
-        return a.kind == aggregate.kind && a.event == aggregate.event &&
-               a.field == aggregate.field &&
-               SameWindow(a.window, aggregate.window);
-      });
-  auto index = static_cast<int32_t>(found - aggregates.begin());
-  if (found == aggregates.end()) aggregates.push_back(aggregate);
-  return Record(expr, aggregate.type, RefKind::Aggregate, index);
+  const syntax::Window& window = aggregate.window;
+  AggregateKey key{aggregate.kind,    aggregate.event,     aggregate.field,
+                   window.kind,       window.far.count,    window.far.calendar,
+                   window.near.count, window.near.calendar};
+  auto [entry, added] = aggregate_index_.emplace(
+      key, static_cast<int32_t>(program_.aggregates.size()));
+  if (added) program_.aggregates.push_back(aggregate);
+  return Record(expr, aggregate.type, RefKind::Aggregate, entry->second);
 }
 
 Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {

@@ -1,7 +1,10 @@
 #include "compiler/syntax/ast_builder.h"
 
+#include <algorithm>
 #include <cassert>
 #include <limits>
+
+#include "ParcoursBaseVisitor.h"
 
 namespace parcours::syntax {
 
@@ -33,10 +36,62 @@ using G = parcoursgrammar::ParcoursParser;
 
 constexpr int64_t kScale = 1'000'000;
 
+// The labelled alternatives the builder tells apart on hot paths (every
+// expression, literal and step). One virtual call through the generated
+// visitor names the alternative, where a chain of `dynamic_cast`s costs
+// several comparisons of type names for every alternative it passes.
+// clang-format off
+#define PARCOURS_ALTERNATIVES(X)                                             \
+  X(ParenExpr) X(ListExpr) X(RecordExpr) X(CallExpr) X(FieldExpr)            \
+  X(NegateExpr) X(MultiplyExpr) X(AddExpr) X(CompareExpr) X(InExpr)          \
+  X(NotExpr) X(AndExpr) X(OrExpr) X(LiteralExpr) X(NameExpr)                 \
+  X(IntLiteral) X(DecimalLiteral) X(MoneyLiteral) X(DurationLiteral)         \
+  X(CalendarLiteral) X(PercentLiteral) X(ClockLiteral) X(TimestampLiteral)   \
+  X(StringLiteral) X(BoolLiteral) X(NoneLiteral)                             \
+  X(WaitUntilStep) X(WaitForStep) X(WaitStep) X(SendStep) X(IfStep)          \
+  X(SplitStep) X(TaskStep) X(WebhookStep) X(SetStep) X(EmitStep)             \
+  X(AwardStep) X(FreezeStep) X(SecondFactorStep) X(ExitStep)
+// clang-format on
+
+enum class Alternative : uint8_t {
+  Other,  // a context not in the list
+#define PARCOURS_ENUMERATOR(name) name,
+  PARCOURS_ALTERNATIVES(PARCOURS_ENUMERATOR)
+#undef PARCOURS_ENUMERATOR
+};
+
+class AlternativeFinder final : public parcoursgrammar::ParcoursBaseVisitor {
+ public:
+  Alternative Of(antlr4::tree::ParseTree* context) {
+    found_ = Alternative::Other;
+    context->accept(this);
+    return found_;
+  }
+
+  // Any other context: do not descend, it stays `Other`.
+  antlrcpp::Any visitChildren(antlr4::tree::ParseTree*) override { return {}; }
+
+#define PARCOURS_VISIT(name)                              \
+  antlrcpp::Any visit##name(G::name##Context*) override { \
+    found_ = Alternative::name;                           \
+    return {};                                            \
+  }
+  PARCOURS_ALTERNATIVES(PARCOURS_VISIT)
+#undef PARCOURS_VISIT
+
+ private:
+  Alternative found_ = Alternative::Other;
+};
+
+#undef PARCOURS_ALTERNATIVES
+
 class AstBuilder {
  public:
-  AstBuilder(int32_t file, diag::DiagnosticEngine& diagnostics)
-      : file_(file), diagnostics_(diagnostics) {}
+  AstBuilder(int32_t file, const std::string& source,
+             diag::DiagnosticEngine& diagnostics)
+      : file_(file), source_(source), diagnostics_(diagnostics) {
+    IndexCodePoints();
+  }
 
   Module Build(G::FileContext* tree) {
     Module module;
@@ -64,8 +119,52 @@ class AstBuilder {
     return TokenSpan(file_, node->getSymbol());
   }
 
+  // Token indices count code points from after the byte-order mark, which
+  // ANTLR's input stream drops; the source is UTF-8 and may start with
+  // the mark. A source of plain ASCII needs no table (the common case); any
+  // other gets the byte offset of every code point, and of the end.
+  void IndexCodePoints() {
+    static const std::string kByteOrderMark = "\xEF\xBB\xBF";
+    size_t start = source_.rfind(kByteOrderMark, 0) == 0 ? 3 : 0;
+    bool ascii = std::all_of(source_.begin(), source_.end(), [](char c) {
+      return (static_cast<unsigned char>(c) & 0x80) == 0;
+    });
+    if (ascii) return;
+    for (size_t at = start; at < source_.size(); ++at) {
+      if ((static_cast<unsigned char>(source_[at]) & 0xC0) != 0x80) {
+        byte_offsets_.push_back(static_cast<uint32_t>(at));
+      }
+    }
+    byte_offsets_.push_back(static_cast<uint32_t>(source_.size()));
+  }
+
+  size_t ByteOffset(size_t code_point) const {
+    return byte_offsets_.empty() ? code_point : byte_offsets_[code_point];
+  }
+
+  // The text of a token, cut from the source: the same as
+  // `Token::getText()` without its conversion through UTF-32.
+  std::string TextOf(const antlr4::Token* token) const {
+    size_t begin = ByteOffset(token->getStartIndex());
+    size_t end = ByteOffset(token->getStopIndex() + 1);
+    return source_.substr(begin, end - begin);
+  }
+
+  // The text of a rule's tokens without what lies between them, as
+  // `getText()` has it; most rules here are one token, cut directly.
+  std::string TextOf(antlr4::ParserRuleContext* context) const {
+    if (context->getStart() == context->getStop()) {
+      return TextOf(context->getStart());
+    }
+    return context->getText();
+  }
+
+  std::string TextOf(antlr4::tree::TerminalNode* node) const {
+    return TextOf(node->getSymbol());
+  }
+
   Name NameOf(antlr4::ParserRuleContext* context) const {
-    return {context->getText(), SpanOf(context)};
+    return {TextOf(context), SpanOf(context)};
   }
 
   std::vector<Name> NamesOf(const std::vector<G::NameContext*>& contexts) {
@@ -103,8 +202,8 @@ class AstBuilder {
     return text;
   }
 
-  static std::string UnquoteToken(antlr4::Token* token) {
-    return token == nullptr ? "" : Unquote(token->getText());
+  std::string UnquoteToken(antlr4::Token* token) const {
+    return token == nullptr ? "" : Unquote(TextOf(token));
   }
 
   int64_t ParseInteger(const std::string& text, const Span& span) {
@@ -270,9 +369,9 @@ class AstBuilder {
   Length ParseWindowSpan(G::WindowSpanContext* context) {
     Span span = SpanOf(context);
     if (context->CALENDAR() != nullptr) {
-      return ParseCalendar(context->getText(), span);
+      return ParseCalendar(TextOf(context), span);
     }
-    return {ParseDuration(context->getText(), span), std::nullopt, span};
+    return {ParseDuration(TextOf(context), span), std::nullopt, span};
   }
 
   // ---- Declarations -------------------------------------------------------
@@ -317,8 +416,8 @@ class AstBuilder {
     }
     if (auto* segment = context->segmentDecl()) {
       SegmentDecl declaration;
-      declaration.name = NameOf(segment->name());
-      declaration.predicate = BuildExpr(segment->expr());
+      declaration.name = NameOf(segment->id);
+      declaration.predicate = BuildExpr(segment->predicate);
       declaration.span = SpanOf(segment);
       return declaration;
     }
@@ -335,8 +434,8 @@ class AstBuilder {
       attribute.wire_name = UnquoteToken(context->wire);
     }
     attribute.type = BuildType(context->typeRef());
-    if (context->expr() != nullptr) {
-      attribute.default_value = BuildExpr(context->expr());
+    if (context->value != nullptr) {
+      attribute.default_value = BuildExpr(context->value);
     }
     attribute.span = SpanOf(context);
     return attribute;
@@ -368,8 +467,8 @@ class AstBuilder {
     TimeOfWeek time;
     time.span = SpanOf(context);
     time.day = OptionalName(context->day);
-    time.seconds = ParseClock(context->CLOCK()->getText(), time.span);
-    time.local = context->getStop()->getText() == "local";
+    time.seconds = ParseClock(TextOf(context->CLOCK()), time.span);
+    time.local = TextOf(context->getStop()) == "local";
     return time;
   }
 
@@ -392,10 +491,10 @@ class AstBuilder {
       rule.value = BuildExpr(cap->limit);
       G::PeriodContext* period = cap->period();
       if (period->DURATION() != nullptr) {
-        rule.period_seconds = ParseDuration(period->getText(), SpanOf(period));
+        rule.period_seconds = ParseDuration(TextOf(period), SpanOf(period));
       }
       rule.period = NameOf(period);
-      rule.across = cap->scope == nullptr || cap->scope->getText() == "across";
+      rule.across = cap->scope == nullptr || TextOf(cap->scope) == "across";
       // The channels are every name but the reserved slots' priority.
       std::vector<G::NameContext*> channels = cap->name();
       std::erase(channels, cap->reserved_for);
@@ -456,7 +555,7 @@ class AstBuilder {
     } else if (auto* multiply =
                    dynamic_cast<G::MultiplyRuleContext*>(context)) {
       rule.kind = Kind::Multiply;
-      std::string factor = multiply->factor->getText();
+      std::string factor = TextOf(multiply->factor);
       factor.pop_back();
       rule.factor = ParseDecimal(factor, rule.span);
       rule.first = BuildExpr(multiply->expr());
@@ -517,7 +616,7 @@ class AstBuilder {
     auto timestamp = [&](antlr4::tree::TerminalNode* node) {
       statement.has_at = node != nullptr;
       if (node != nullptr) {
-        statement.at = ParseTimestamp(node->getText(), SpanOf(node));
+        statement.at = ParseTimestamp(TextOf(node), SpanOf(node));
       }
     };
     if (auto* given = dynamic_cast<G::GivenStatementContext*>(context)) {
@@ -540,7 +639,7 @@ class AstBuilder {
                    dynamic_cast<G::ExpectSendStatementContext*>(context)) {
       statement.kind = Kind::ExpectSend;
       statement.negated = expect->negated != nullptr;
-      statement.suppressed = expect->kind->getText() == "suppressed";
+      statement.suppressed = TextOf(expect->kind) == "suppressed";
       statement.channel = OptionalName(expect->channel);
       if (expect->templ != nullptr) {
         statement.template_name = UnquoteToken(expect->templ);
@@ -557,7 +656,7 @@ class AstBuilder {
               ? dynamic_cast<antlr4::tree::TerminalNode*>(loyalty->children[1])
                     ->getSymbol()
               : what;
-      statement.what = {what->getText(), TokenSpan(file_, what)};
+      statement.what = {TextOf(what), TokenSpan(file_, what)};
       statement.value = BuildExpr(loyalty->expr());
       statement.profile = profile_id(loyalty->id);
     }
@@ -570,10 +669,10 @@ class AstBuilder {
     JourneyDecl journey;
     journey.name = NameOf(context->name());
     journey.span = SpanOf(context);
-    for (auto* clause : context->journeyClause()) {
+    for (auto* clause : context->clauses) {
       BuildClause(clause, journey);
     }
-    journey.steps = BuildSteps(context->step());
+    journey.steps = BuildSteps(context->steps);
     return journey;
   }
 
@@ -588,8 +687,8 @@ class AstBuilder {
       Trigger built;
       built.kind = Trigger::Kind::Schedule;
       built.day = NameOf(every->day);
-      built.clock = ParseClock(every->CLOCK()->getText(), span);
-      built.local = every->getStop()->getText() == "local";
+      built.clock = ParseClock(TextOf(every->CLOCK()), span);
+      built.local = TextOf(every->getStop()) == "local";
       built.span = span;
       journey.triggers.push_back(std::move(built));
     } else if (auto* exit_on = dynamic_cast<G::ExitOnClauseContext*>(clause)) {
@@ -626,15 +725,15 @@ class AstBuilder {
       trigger.alias = OptionalName(event->alias);
     } else if (auto* segment =
                    dynamic_cast<G::SegmentTriggerContext*>(context)) {
-      trigger.kind = segment->change->getText() == "entered"
+      trigger.kind = TextOf(segment->change) == "entered"
                          ? Trigger::Kind::Entered
                          : Trigger::Kind::Left;
       trigger.event = NameOf(segment->name());
     } else if (auto* date = dynamic_cast<G::DateTriggerContext*>(context)) {
       trigger.kind = Trigger::Kind::Date;
       trigger.expr = BuildExpr(date->expr());
-      trigger.clock = ParseClock(date->CLOCK()->getText(), SpanOf(date));
-      trigger.local = date->getStop()->getText() == "local";
+      trigger.clock = ParseClock(TextOf(date->CLOCK()), SpanOf(date));
+      trigger.local = TextOf(date->getStop()) == "local";
     } else {
       auto* points = dynamic_cast<G::PointsTriggerContext*>(context);
       trigger.kind = Trigger::Kind::PointsCrossing;
@@ -646,7 +745,7 @@ class AstBuilder {
   std::vector<Step> BuildSteps(const std::vector<G::StepContext*>& contexts) {
     std::vector<Step> steps;
     for (auto* context : contexts) {
-      Step step = BuildStepBody(context->stepBody());
+      Step step = BuildStepBody(context->body);
       if (context->label != nullptr) step.label = NameOf(context->label);
       step.span = SpanOf(context);
       steps.push_back(std::move(step));
@@ -656,20 +755,24 @@ class AstBuilder {
 
   std::vector<Step> BuildBlock(G::BlockContext* block) {
     if (block == nullptr) return {};
-    return BuildSteps(block->step());
+    return BuildSteps(block->steps);
   }
 
   Step BuildStepBody(G::StepBodyContext* context) {
     Step step;
     step.span = SpanOf(context);
-    if (auto* wait = dynamic_cast<G::WaitStepContext*>(context)) {
+    Alternative alternative = alternatives_.Of(context);
+    if (alternative == Alternative::WaitStep) {
+      auto* wait = static_cast<G::WaitStepContext*>(context);
       step.kind = StepKind::Wait;
       step.expr = BuildExpr(wait->expr());
-    } else if (auto* until = dynamic_cast<G::WaitUntilStepContext*>(context)) {
+    } else if (alternative == Alternative::WaitUntilStep) {
+      auto* until = static_cast<G::WaitUntilStepContext*>(context);
       step.kind = StepKind::WaitUntil;
-      step.clock = ParseClock(until->CLOCK()->getText(), step.span);
-      step.local = until->getStop()->getText() == "local";
-    } else if (auto* wait_for = dynamic_cast<G::WaitForStepContext*>(context)) {
+      step.clock = ParseClock(TextOf(until->CLOCK()), step.span);
+      step.local = TextOf(until->getStop()) == "local";
+    } else if (alternative == Alternative::WaitForStep) {
+      auto* wait_for = static_cast<G::WaitForStepContext*>(context);
       step.kind = StepKind::WaitFor;
       step.event = NameOf(wait_for->event);
       step.alias = OptionalName(wait_for->alias);
@@ -677,33 +780,36 @@ class AstBuilder {
       step.expr = BuildExpr(wait_for->limit);
       step.then_steps = BuildBlock(wait_for->block(0));
       step.else_steps = BuildBlock(wait_for->otherwise);
-    } else if (auto* send = dynamic_cast<G::SendStepContext*>(context)) {
+    } else if (alternative == Alternative::SendStep) {
+      auto* send = static_cast<G::SendStepContext*>(context);
       BuildSend(send, step);
-    } else if (auto* branch = dynamic_cast<G::IfStepContext*>(context)) {
+    } else if (alternative == Alternative::IfStep) {
+      auto* branch = static_cast<G::IfStepContext*>(context);
       step.kind = StepKind::If;
-      step.expr = BuildExpr(branch->expr());
-      step.then_steps = BuildBlock(branch->block());
-      if (auto* otherwise = branch->elseBranch()) {
+      step.expr = BuildExpr(branch->condition);
+      step.then_steps = BuildBlock(branch->then);
+      if (auto* otherwise = branch->otherwise) {
         step.else_steps = BuildElse(otherwise);
       }
-    } else if (auto* split = dynamic_cast<G::SplitStepContext*>(context)) {
+    } else if (alternative == Alternative::SplitStep) {
+      auto* split = static_cast<G::SplitStepContext*>(context);
       step.kind = StepKind::Split;
       for (auto* arm : split->splitArm()) step.arms.push_back(BuildArm(arm));
     } else {
-      BuildActionStep(context, step);
+      BuildActionStep(context, alternative, step);
     }
     return step;
   }
 
   void BuildSend(G::SendStepContext* send, Step& step) {
     step.kind = StepKind::Send;
-    G::SendTargetContext* target = send->sendTarget();
+    G::SendTargetContext* target = send->target;
     step.best_of = target->channel == nullptr;
     step.channels = step.best_of ? NamesOf(target->name())
                                  : std::vector<Name>{NameOf(target->channel)};
     step.template_name = UnquoteToken(send->templ);
     step.template_span = TokenSpan(file_, send->templ);
-    for (auto* option : send->sendOption()) {
+    for (auto* option : send->options) {
       if (auto* payload = dynamic_cast<G::PayloadOptionContext*>(option)) {
         step.payload = BuildExpr(payload->expr());
       } else if (auto* priority =
@@ -718,33 +824,40 @@ class AstBuilder {
     }
   }
 
-  void BuildActionStep(G::StepBodyContext* context, Step& step) {
-    if (auto* task = dynamic_cast<G::TaskStepContext*>(context)) {
+  void BuildActionStep(G::StepBodyContext* context, Alternative alternative,
+                       Step& step) {
+    if (alternative == Alternative::TaskStep) {
+      auto* task = static_cast<G::TaskStepContext*>(context);
       step.kind = StepKind::Task;
       step.system = NameOf(task->system);
       step.text = UnquoteToken(task->summary);
       step.team = UnquoteToken(task->team);
-    } else if (auto* hook = dynamic_cast<G::WebhookStepContext*>(context)) {
+    } else if (alternative == Alternative::WebhookStep) {
+      auto* hook = static_cast<G::WebhookStepContext*>(context);
       step.kind = StepKind::Webhook;
       step.text = UnquoteToken(hook->hook);
       step.payload = OptionalExpr(hook->expr());
-    } else if (auto* set = dynamic_cast<G::SetStepContext*>(context)) {
+    } else if (alternative == Alternative::SetStep) {
+      auto* set = static_cast<G::SetStepContext*>(context);
       step.kind = StepKind::Set;
       step.target = BuildExpr(set->target);
       step.expr = BuildExpr(set->value);
-    } else if (auto* emit = dynamic_cast<G::EmitStepContext*>(context)) {
+    } else if (alternative == Alternative::EmitStep) {
+      auto* emit = static_cast<G::EmitStepContext*>(context);
       step.kind = StepKind::Emit;
       step.event = NameOf(emit->event);
       step.record = OptionalRecord(emit->recordLiteral());
-    } else if (auto* award = dynamic_cast<G::AwardStepContext*>(context)) {
+    } else if (alternative == Alternative::AwardStep) {
+      auto* award = static_cast<G::AwardStepContext*>(context);
       step.kind = StepKind::Award;
       step.expr = BuildExpr(award->expr());
       step.text = UnquoteToken(award->reason);
-    } else if (auto* freeze = dynamic_cast<G::FreezeStepContext*>(context)) {
+    } else if (alternative == Alternative::FreezeStep) {
+      auto* freeze = static_cast<G::FreezeStepContext*>(context);
       step.kind = StepKind::Freeze;
       step.text = UnquoteToken(freeze->reason);
-    } else if (auto* factor =
-                   dynamic_cast<G::SecondFactorStepContext*>(context)) {
+    } else if (alternative == Alternative::SecondFactorStep) {
+      auto* factor = static_cast<G::SecondFactorStepContext*>(context);
       step.kind = StepKind::SecondFactor;
       step.text = UnquoteToken(factor->reason);
     } else {
@@ -756,7 +869,7 @@ class AstBuilder {
     SplitArm arm;
     arm.span = SpanOf(context);
     arm.name = OptionalName(context->arm);
-    std::string percent = context->PERCENT()->getText();
+    std::string percent = TextOf(context->PERCENT());
     percent.pop_back();
     arm.percent = ParseDecimal(percent, arm.span);
     arm.steps = BuildBlock(context->block());
@@ -764,9 +877,9 @@ class AstBuilder {
   }
 
   std::vector<Step> BuildElse(G::ElseBranchContext* context) {
-    if (context->block() != nullptr) return BuildBlock(context->block());
+    if (context->body != nullptr) return BuildBlock(context->body);
     std::vector<Step> steps;
-    if (dynamic_cast<G::IfStepContext*>(context->ifElse) == nullptr) {
+    if (alternatives_.Of(context->ifElse) != Alternative::IfStep) {
       diagnostics_.Report(Kind::ElseWithoutBlock, SpanOf(context->ifElse),
                           "`else` must be followed by `{` or by `if`");
       return steps;
@@ -794,66 +907,96 @@ class AstBuilder {
   }
 
   std::unique_ptr<Expr> BuildExpr(G::ExprContext* context) {
-    if (auto* paren = dynamic_cast<G::ParenExprContext*>(context)) {
-      auto inner = BuildExpr(paren->expr());
-      inner->parenthesized = true;
-      return inner;
+    switch (alternatives_.Of(context)) {
+      case Alternative::ParenExpr: {
+        auto inner =
+            BuildExpr(static_cast<G::ParenExprContext*>(context)->inner);
+        inner->parenthesized = true;
+        return inner;
+      }
+      case Alternative::ListExpr: {
+        auto expr = Make(ExprKind::List, context);
+        for (auto* item : static_cast<G::ListExprContext*>(context)->expr()) {
+          expr->operands.push_back(BuildExpr(item));
+        }
+        return expr;
+      }
+      case Alternative::RecordExpr:
+        return BuildRecord(
+            static_cast<G::RecordExprContext*>(context)->recordLiteral());
+      case Alternative::CallExpr:
+        return BuildCall(static_cast<G::CallExprContext*>(context));
+      case Alternative::FieldExpr: {
+        auto* field = static_cast<G::FieldExprContext*>(context);
+        auto expr = Make(ExprKind::Field, field);
+        expr->field = NameOf(field->field);
+        expr->operands.push_back(BuildExpr(field->object));
+        return expr;
+      }
+      case Alternative::NegateExpr:
+        return Unary(UnaryOp::Negate, context,
+                     static_cast<G::NegateExprContext*>(context)->operand);
+      case Alternative::NotExpr:
+        return Unary(UnaryOp::Not, context,
+                     static_cast<G::NotExprContext*>(context)->operand);
+      case Alternative::InExpr: {
+        auto* in = static_cast<G::InExprContext*>(context);
+        auto expr = Make(ExprKind::In, in);
+        expr->negated = in->negated != nullptr;
+        expr->operands.push_back(BuildExpr(in->left));
+        expr->operands.push_back(BuildExpr(in->right));
+        return expr;
+      }
+      case Alternative::LiteralExpr:
+        return BuildLiteral(
+            static_cast<G::LiteralExprContext*>(context)->value);
+      case Alternative::NameExpr: {
+        auto expr = Make(ExprKind::Name, context);
+        expr->text = TextOf(context);
+        return expr;
+      }
+      case Alternative::MultiplyExpr: {
+        auto* multiply = static_cast<G::MultiplyExprContext*>(context);
+        return Binary(context, multiply->op, multiply->left, multiply->right);
+      }
+      case Alternative::AddExpr: {
+        auto* add = static_cast<G::AddExprContext*>(context);
+        return Binary(context, add->op, add->left, add->right);
+      }
+      case Alternative::CompareExpr: {
+        auto* compare = static_cast<G::CompareExprContext*>(context);
+        return Binary(context, compare->op, compare->left, compare->right);
+      }
+      case Alternative::AndExpr: {
+        auto* conjunction = static_cast<G::AndExprContext*>(context);
+        return Binary(context, conjunction->op, conjunction->left,
+                      conjunction->right);
+      }
+      case Alternative::OrExpr: {
+        auto* disjunction = static_cast<G::OrExprContext*>(context);
+        return Binary(context, disjunction->op, disjunction->left,
+                      disjunction->right);
+      }
+      default: break;
     }
-    if (auto* list = dynamic_cast<G::ListExprContext*>(context)) {
-      auto expr = Make(ExprKind::List, list);
-      for (auto* item : list->expr()) expr->operands.push_back(BuildExpr(item));
-      return expr;
-    }
-    if (auto* record = dynamic_cast<G::RecordExprContext*>(context)) {
-      return BuildRecord(record->recordLiteral());
-    }
-    if (auto* call = dynamic_cast<G::CallExprContext*>(context)) {
-      return BuildCall(call);
-    }
-    if (auto* field = dynamic_cast<G::FieldExprContext*>(context)) {
-      auto expr = Make(ExprKind::Field, field);
-      expr->field = NameOf(field->name());
-      expr->operands.push_back(BuildExpr(field->expr()));
-      return expr;
-    }
-    if (auto* negate = dynamic_cast<G::NegateExprContext*>(context)) {
-      return Unary(UnaryOp::Negate, negate, negate->expr());
-    }
-    if (auto* negation = dynamic_cast<G::NotExprContext*>(context)) {
-      return Unary(UnaryOp::Not, negation, negation->expr());
-    }
-    if (auto* in = dynamic_cast<G::InExprContext*>(context)) {
-      auto expr = Make(ExprKind::In, in);
-      expr->negated = in->negated != nullptr;
-      expr->operands.push_back(BuildExpr(in->expr(0)));
-      expr->operands.push_back(BuildExpr(in->expr(1)));
-      return expr;
-    }
-    if (auto* literal = dynamic_cast<G::LiteralExprContext*>(context)) {
-      return BuildLiteral(literal->literal());
-    }
-    if (auto* name = dynamic_cast<G::NameExprContext*>(context)) {
-      auto expr = Make(ExprKind::Name, name);
-      expr->text = name->getText();
-      return expr;
-    }
-    return BuildBinary(context);
+    assert(false && "unhandled expression form");
+    return Make(ExprKind::None, context);
   }
 
   std::unique_ptr<Expr> BuildCall(G::CallExprContext* call) {
     auto expr = Make(ExprKind::Call, call);
-    expr->text = call->callee->getText();
+    expr->text = TextOf(call->callee);
     expr->field = NameOf(call->callee);
-    for (auto* argument : call->argument()) {
+    for (auto* argument : call->arguments) {
       Argument built;
       built.key = OptionalName(argument->key);
-      built.value = BuildExpr(argument->expr());
+      built.value = BuildExpr(argument->value);
       if (auto* within =
-              dynamic_cast<G::WithinWindowContext*>(argument->window())) {
+              dynamic_cast<G::WithinWindowContext*>(argument->span)) {
         built.window.kind = Window::Kind::Within;
         built.window.near = ParseWindowSpan(within->span);
-      } else if (auto* between = dynamic_cast<G::BetweenWindowContext*>(
-                     argument->window())) {
+      } else if (auto* between =
+                     dynamic_cast<G::BetweenWindowContext*>(argument->span)) {
         built.window.kind = Window::Kind::Between;
         built.window.far = ParseWindowSpan(between->far);
         built.window.near = ParseWindowSpan(between->near);
@@ -871,31 +1014,12 @@ class AstBuilder {
     return expr;
   }
 
-  std::unique_ptr<Expr> BuildBinary(G::ExprContext* context) {
-    antlr4::Token* op = nullptr;
-    std::vector<G::ExprContext*> sides;
-    if (auto* multiply = dynamic_cast<G::MultiplyExprContext*>(context)) {
-      op = multiply->op;
-      sides = multiply->expr();
-    } else if (auto* add = dynamic_cast<G::AddExprContext*>(context)) {
-      op = add->op;
-      sides = add->expr();
-    } else if (auto* compare = dynamic_cast<G::CompareExprContext*>(context)) {
-      op = compare->op;
-      sides = compare->expr();
-    } else if (auto* conjunction = dynamic_cast<G::AndExprContext*>(context)) {
-      op = conjunction->op;
-      sides = conjunction->expr();
-    } else if (auto* disjunction = dynamic_cast<G::OrExprContext*>(context)) {
-      op = disjunction->op;
-      sides = disjunction->expr();
-    }
-    assert(op != nullptr && sides.size() == 2 && "unhandled expression form");
-
+  std::unique_ptr<Expr> Binary(G::ExprContext* context, antlr4::Token* op,
+                               G::ExprContext* left, G::ExprContext* right) {
     auto expr = Make(ExprKind::Binary, context);
-    expr->binary_op = BinaryOpFromSpelling(op->getText());
-    expr->operands.push_back(BuildExpr(sides[0]));
-    expr->operands.push_back(BuildExpr(sides[1]));
+    expr->binary_op = BinaryOpFromSpelling(TextOf(op));
+    expr->operands.push_back(BuildExpr(left));
+    expr->operands.push_back(BuildExpr(right));
     return expr;
   }
 
@@ -916,18 +1040,19 @@ class AstBuilder {
   }
 
   std::unique_ptr<Expr> BuildLiteral(G::LiteralContext* context) {
-    std::string text = context->getText();
-    if (dynamic_cast<G::IntLiteralContext*>(context) != nullptr) {
+    std::string text = TextOf(context);
+    Alternative alternative = alternatives_.Of(context);
+    if (alternative == Alternative::IntLiteral) {
       auto expr = Make(ExprKind::Int, context);
       expr->int_value = ParseInteger(text, expr->span);
       return expr;
     }
-    if (dynamic_cast<G::DecimalLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::DecimalLiteral) {
       auto expr = Make(ExprKind::Decimal, context);
       expr->int_value = ParseDecimal(text, expr->span);
       return expr;
     }
-    if (dynamic_cast<G::MoneyLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::MoneyLiteral) {
       auto expr = Make(ExprKind::Money, context);
       expr->text = text.substr(text.size() - 3);
       std::string amount = text.substr(0, text.size() - 3);
@@ -935,41 +1060,42 @@ class AstBuilder {
       expr->int_value = ParseDecimal(amount, expr->span);
       return expr;
     }
-    if (dynamic_cast<G::DurationLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::DurationLiteral) {
       auto expr = Make(ExprKind::Duration, context);
       expr->int_value = ParseDuration(text, expr->span);
       return expr;
     }
-    if (dynamic_cast<G::CalendarLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::CalendarLiteral) {
       auto expr = Make(ExprKind::Calendar, context);
       Length length = ParseCalendar(text, expr->span);
       expr->int_value = length.count;
       expr->calendar_unit = length.calendar.value_or(CalendarUnit::Day);
       return expr;
     }
-    if (dynamic_cast<G::PercentLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::PercentLiteral) {
       auto expr = Make(ExprKind::Percent, context);
       expr->int_value =
           ParseDecimal(text.substr(0, text.size() - 1), expr->span);
       return expr;
     }
-    if (auto* clock = dynamic_cast<G::ClockLiteralContext*>(context)) {
+    if (alternative == Alternative::ClockLiteral) {
+      auto* clock = static_cast<G::ClockLiteralContext*>(context);
       auto expr = Make(ExprKind::Clock, context);
-      expr->int_value = ParseClock(clock->CLOCK()->getText(), expr->span);
+      expr->int_value = ParseClock(TextOf(clock->CLOCK()), expr->span);
       expr->local = clock->children.size() > 1;
       return expr;
     }
-    if (dynamic_cast<G::TimestampLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::TimestampLiteral) {
       auto expr = Make(ExprKind::Timestamp, context);
       expr->int_value = ParseTimestamp(text, expr->span);
       return expr;
     }
-    if (dynamic_cast<G::StringLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::StringLiteral) {
       auto expr = Make(ExprKind::String, context);
       expr->text = Unquote(text);
       return expr;
     }
-    if (dynamic_cast<G::BoolLiteralContext*>(context) != nullptr) {
+    if (alternative == Alternative::BoolLiteral) {
       auto expr = Make(ExprKind::Bool, context);
       expr->int_value = text == "true" ? 1 : 0;
       return expr;
@@ -978,14 +1104,17 @@ class AstBuilder {
   }
 
   int32_t file_;
+  AlternativeFinder alternatives_;
+  const std::string& source_;
+  std::vector<uint32_t> byte_offsets_;
   diag::DiagnosticEngine& diagnostics_;
 };
 
 }  // namespace
 
-Module BuildModule(int32_t file, G::FileContext* tree,
-                   diag::DiagnosticEngine& diagnostics) {
-  return AstBuilder(file, diagnostics).Build(tree);
+Module BuildModule(int32_t file, const std::string& source,
+                   G::FileContext* tree, diag::DiagnosticEngine& diagnostics) {
+  return AstBuilder(file, source, diagnostics).Build(tree);
 }
 
 }  // namespace parcours::syntax

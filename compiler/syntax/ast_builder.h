@@ -6,6 +6,8 @@
 
 #include <antlr4-runtime.h>
 
+#include <string>
+
 #include "ParcoursParser.h"
 #include "compiler/diag/diagnostics.h"
 #include "compiler/syntax/ast.h"
@@ -16,10 +18,11 @@ namespace parcours::syntax {
 Span TokenSpan(int32_t file, const antlr4::Token* token);
 Span ContextSpan(int32_t file, antlr4::ParserRuleContext* context);
 
-// Builds the module of a parse tree that had no syntax error. Problems
+// Builds the module of a parse tree that had no syntax error; `source` is
+// the text the tree was parsed from, in UTF-8. Problems
 // found while building (literals out of range, misplaced `else`) are
 // reported into `diagnostics`.
-Module BuildModule(int32_t file,
+Module BuildModule(int32_t file, const std::string& source,
                    parcoursgrammar::ParcoursParser::FileContext* tree,
                    diag::DiagnosticEngine& diagnostics);
 

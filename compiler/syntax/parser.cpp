@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <memory>
 
 #include "ParcoursLexer.h"
 #include "ParcoursParser.h"
@@ -88,54 +89,109 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   int count_ = 0;
 };
 
-bool IsOperator(const std::string& text) {
-  static const char* const kOperators[] = {
-      "+", "-",  "*",   "/",  "==",  "!=", "<", "<=",
-      ">", ">=", "and", "or", "not", "in", "."};
-  for (const char* op : kOperators) {
-    if (text == op) return true;
+// ANTLR's error strategy checks, before every optional part and every turn
+// of a loop, that the next token is one the parser can accept there; the
+// default strategy copies the set of such tokens each time (an allocation
+// and a free, a few percent of the parse). This one reads the set in
+// place. When the token fits it returns, as the default does; otherwise
+// the default strategy runs unchanged, so syntax errors are reported and
+// recovered from exactly as before.
+class InPlaceSyncStrategy final : public antlr4::DefaultErrorStrategy {
+ public:
+  void sync(antlr4::Parser* recognizer) override {
+    if (!inErrorRecoveryMode(recognizer)) {
+      const antlr4::atn::ATN& atn = recognizer->getATN();
+      antlr4::atn::ATNState* state = atn.states[recognizer->getState()];
+      const antlr4::misc::IntervalSet& expected = atn.nextTokens(state);
+      size_t next = recognizer->getTokenStream()->LA(1);
+      if (expected.contains(antlr4::Token::EPSILON) ||
+          expected.contains(next)) {
+        return;
+      }
+    }
+    DefaultErrorStrategy::sync(recognizer);
   }
-  return false;
+};
+
+// What a token means to `CheckShape`, decided once per token type from
+// the lexer's vocabulary so that checking a file never copies token text.
+enum class ShapeRole : uint8_t {
+  Other,
+  OpenParen,   // `(`, also an operand: it keeps an expression going
+  CloseParen,  // `)`, the same
+  Open,        // `{`, `[`
+  Close,       // `}`, `]`
+  Operator,    // continues an expression: `+`, `and`, `.`, ...
+  Operand,     // a literal, a name, `true`
+  If,
+  Else,
+};
+
+ShapeRole RoleOfLiteral(const std::string& quoted) {
+  static const std::pair<const char*, ShapeRole> kRoles[] = {
+      {"'('", ShapeRole::OpenParen},     {"'{'", ShapeRole::Open},
+      {"'['", ShapeRole::Open},          {"')'", ShapeRole::CloseParen},
+      {"'}'", ShapeRole::Close},         {"']'", ShapeRole::Close},
+      {"'+'", ShapeRole::Operator},      {"'-'", ShapeRole::Operator},
+      {"'*'", ShapeRole::Operator},      {"'/'", ShapeRole::Operator},
+      {"'=='", ShapeRole::Operator},     {"'!='", ShapeRole::Operator},
+      {"'<'", ShapeRole::Operator},      {"'<='", ShapeRole::Operator},
+      {"'>'", ShapeRole::Operator},      {"'>='", ShapeRole::Operator},
+      {"'and'", ShapeRole::Operator},    {"'or'", ShapeRole::Operator},
+      {"'not'", ShapeRole::Operator},    {"'in'", ShapeRole::Operator},
+      {"'.'", ShapeRole::Operator},      {"'true'", ShapeRole::Operand},
+      {"'false'", ShapeRole::Operand},   {"'none'", ShapeRole::Operand},
+      {"'profile'", ShapeRole::Operand}, {"'if'", ShapeRole::If},
+      {"'else'", ShapeRole::Else},
+  };
+  for (const auto& [literal, role] : kRoles) {
+    if (quoted == literal) return role;
+  }
+  return ShapeRole::Other;
 }
 
-bool IsOperand(const antlr4::Token* token) {
+// The role of every token type, indexed by type.
+const std::vector<ShapeRole>& ShapeRoles(const antlr4::Lexer& lexer) {
   using L = parcoursgrammar::ParcoursLexer;
-  switch (token->getType()) {
-    case L::IDENT:
-    case L::INT:
-    case L::DECIMAL:
-    case L::MONEY:
-    case L::DURATION:
-    case L::CALENDAR:
-    case L::PERCENT:
-    case L::CLOCK:
-    case L::TIMESTAMP:
-    case L::STRING: return true;
-    default: break;
-  }
-  std::string text = token->getText();
-  return text == "(" || text == ")" || text == "true" || text == "false" ||
-         text == "none" || text == "profile";
+  static const std::vector<ShapeRole> roles = [&lexer] {
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    std::vector<ShapeRole> table(vocabulary.getMaxTokenType() + 1);
+    for (size_t type = 0; type < table.size(); ++type) {
+      table[type] = RoleOfLiteral(vocabulary.getLiteralName(type));
+    }
+    for (size_t operand :
+         {L::IDENT, L::INT, L::DECIMAL, L::MONEY, L::DURATION, L::CALENDAR,
+          L::PERCENT, L::CLOCK, L::TIMESTAMP, L::STRING}) {
+      table[operand] = ShapeRole::Operand;
+    }
+    return table;
+  }();
+  return roles;
 }
 
 // The generated parser, the AST builder and the checker each recurse once
 // per bracket, per operator of a chain and per `else if`. Refusing
 // pathological shapes here, from the tokens alone, keeps every later phase
 // within a bounded stack; the limits are far beyond any real campaign.
-bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
+bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
+                antlr4::CommonTokenStream& tokens,
                 diag::DiagnosticEngine& diagnostics) {
   int depth = 0;
   int operators = 0;
   int else_ifs = 0;
-  const antlr4::Token* previous = nullptr;
   const std::string split = "; split it into smaller segments or steps";
 
+  const std::vector<ShapeRole>& roles = ShapeRoles(lexer);
+  ShapeRole previous = ShapeRole::Other;
   for (antlr4::Token* token : tokens.getTokens()) {
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    std::string text = token->getText();
-    if (text == "(" || text == "{" || text == "[") ++depth;
+    size_t type = token->getType();
+    ShapeRole role = type < roles.size() ? roles[type] : ShapeRole::Other;
+    bool opens = role == ShapeRole::Open || role == ShapeRole::OpenParen;
+    bool closes = role == ShapeRole::Close || role == ShapeRole::CloseParen;
+    if (opens) ++depth;
     // A stray closing bracket must not buy extra depth for later ones.
-    if ((text == ")" || text == "}" || text == "]") && depth > 0) --depth;
+    if (closes && depth > 0) --depth;
     if (depth > kMaxNesting) {
       diagnostics.Report(Kind::NestingTooDeep, TokenSpan(file, token),
                          "brackets are nested more than " +
@@ -143,7 +199,7 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
       return false;
     }
 
-    if (IsOperator(text)) {
+    if (role == ShapeRole::Operator) {
       if (++operators > kMaxOperators) {
         diagnostics.Report(Kind::TooManyOperators, TokenSpan(file, token),
                            "this expression has more than " +
@@ -151,11 +207,12 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
                                split);
         return false;
       }
-    } else if (!IsOperand(token)) {
+    } else if (role != ShapeRole::Operand && role != ShapeRole::OpenParen &&
+               role != ShapeRole::CloseParen) {
       operators = 0;
     }
 
-    if (text == "if" && previous != nullptr && previous->getText() == "else") {
+    if (role == ShapeRole::If && previous == ShapeRole::Else) {
       if (++else_ifs > kMaxElseIfs) {
         diagnostics.Report(Kind::ElseIfChainTooLong, TokenSpan(file, token),
                            "this journey chains more than " +
@@ -165,7 +222,7 @@ bool CheckShape(int32_t file, antlr4::CommonTokenStream& tokens,
       }
     }
     if (depth == 0) else_ifs = 0;
-    previous = token;
+    previous = role;
   }
   return true;
 }
@@ -185,16 +242,17 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
-  if (!CheckShape(file, tokens, diagnostics)) return std::nullopt;
+  if (!CheckShape(file, lexer, tokens, diagnostics)) return std::nullopt;
 
   G parser(&tokens);
+  parser.setErrorHandler(std::make_shared<InPlaceSyncStrategy>());
   parser.removeErrorListeners();
   parser.addErrorListener(&errors);
   G::FileContext* tree = parser.file();
   if (errors.Count() > 0) return std::nullopt;
 
   int before = diagnostics.ErrorCount();
-  Module module = BuildModule(file, tree, diagnostics);
+  Module module = BuildModule(file, text, tree, diagnostics);
   if (diagnostics.ErrorCount() > before) return std::nullopt;
   return module;
 }

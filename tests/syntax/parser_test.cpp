@@ -44,6 +44,35 @@ TEST_CASE("literals keep their exact values") {
   CHECK(SegmentExpr(*parsed, 2).operands[0]->int_value == 14 * 86400);
 }
 
+// The builder cuts token text from the UTF-8 source by code-point index;
+// a byte-order mark (which the lexer skips) and letters of several bytes
+// must not shift what it cuts.
+TEST_CASE("text after a byte-order mark and accented letters is exact") {
+  auto parsed = Parse(
+      "\xEF\xBB\xBFprofile {\n"
+      "  city \"ville_\xC3\xA9t\xC3\xA9\": string = \"Z\xC3\xBCrich "
+      "\xE2\x82\xAC\"\n"
+      "}\n"
+      "segment near = profile.city == \"M\xC3\xBCnchen\" and 2.50 EUR > 1\n");
+  REQUIRE(parsed->module);
+
+  const auto& profile = std::get<ProfileDecl>(parsed->module->declarations[0]);
+  const Attribute& city = profile.attributes.at(0);
+  CHECK(city.name.text == "city");
+  CHECK(city.wire_name == "ville_\xC3\xA9t\xC3\xA9");
+  CHECK(city.default_value->text == "Z\xC3\xBCrich \xE2\x82\xAC");
+
+  const auto& segment = std::get<SegmentDecl>(parsed->module->declarations[1]);
+  CHECK(segment.name.text == "near");
+  const Expr& equal = *segment.predicate->operands[0];
+  CHECK(equal.operands[0]->field.text == "city");
+  CHECK(equal.operands[0]->operands[0]->text == "profile");
+  CHECK(equal.operands[1]->text == "M\xC3\xBCnchen");
+  const Expr& money = *segment.predicate->operands[1]->operands[0];
+  CHECK(money.text == "EUR");
+  CHECK(money.int_value == 2'500'000);
+}
+
 TEST_CASE("operators bind as documented") {
   auto parsed = Parse("segment s = not 1 + 2 * 3 > 4 and true or false\n");
   REQUIRE(parsed->module);
