@@ -128,6 +128,56 @@ TEST_CASE("the backtest report refuses what it cannot read") {
   CHECK_THAT(unknown.err, Catch::Contains("there is no `weather` report"));
 }
 
+// Expired deferrals name the instant their channel next had room; the
+// report counts them by rule, not one row per instant.
+TEST_CASE("the backtest report groups expired deferrals by their rule") {
+  auto scratch = testing::ScratchDir("report-expired");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "promo.journey", R"(module expire
+event ProductViewed "Product Viewed" { sku: string }
+
+policy daily {
+  cap 1 per day
+  when capped: defer within 6h
+}
+
+journey promo {
+  on ProductViewed
+  policy daily
+  send push "promo"
+}
+)");
+  std::string events;
+  int id = 0;
+  for (const char* day : {"2025-03-03", "2025-03-04", "2025-03-05"}) {
+    for (const char* hour : {"09", "10"}) {
+      events += R"({"type":"track","event":"Product Viewed","userId":"p1",)"
+                R"("messageId":"m)" +
+                std::to_string(++id) + R"(","timestamp":")" + day + "T" + hour +
+                R"(:00:00Z","properties":{"sku":"s"}})" + "\n";
+    }
+  }
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  REQUIRE(report.exit_code == 0);
+  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["reason"] == "expired");
+  CHECK(rows[0]["count"] == 3);
+  CHECK_THAT(rows[0]["detail"].get<std::string>(),
+             !Catch::Contains("next room"));
+}
+
 // A report reads the same files `run` does, and refuses what `run`
 // refuses: a state file from a newer Parcours, and a folder of partitions,
 // named plainly rather than as a disk error.

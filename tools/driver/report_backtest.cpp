@@ -75,6 +75,18 @@ std::string Text(const nlohmann::json& line, const char* key) {
                                                    : "";
 }
 
+// The rule a held message's detail names, without what belongs to that
+// message alone: an expired deferral says when the channel next had room,
+// which would give every such message a row of its own.
+std::string RuleOf(std::string detail) {
+  const std::string next_room = ", next room at ";
+  size_t from = detail.find(next_room);
+  if (from == std::string::npos) return detail;
+  size_t to = detail.find(',', from + next_room.size());
+  detail.erase(from, to == std::string::npos ? std::string::npos : to - from);
+  return detail;
+}
+
 Status ReadJourneys(store::Database& db, Backtest& report) {
   Expected<store::Statement> log = db.Prepare(
       "SELECT journey, component, message FROM log "
@@ -134,9 +146,9 @@ Status ReadActions(store::Database& db, Backtest& report) {
       std::string journey = Text(line, "journey");
       if (!journey.empty()) ++report.journeys[journey].sent;
     } else if (kind == "suppressed") {
-      ++report.suppressed[{Text(line, "reason"), Text(line, "detail")}];
+      ++report.suppressed[{Text(line, "reason"), RuleOf(Text(line, "detail"))}];
     } else if (kind == "deferred") {
-      ++report.deferred[{Text(line, "reason"), Text(line, "detail")}];
+      ++report.deferred[{Text(line, "reason"), RuleOf(Text(line, "detail"))}];
     } else {
       ++report.other_actions;
     }
