@@ -13,10 +13,10 @@
 namespace parcours {
 namespace {
 
-// The fenced blocks of the page whose info string is `journey`.
-std::vector<std::string> ProgramBlocks() {
-  std::istringstream lines(
-      testing::ReadText(testing::SourceDir() / "docs/language.md"));
+// The fenced blocks of a page whose info string is `journey`.
+std::vector<std::string> ProgramBlocks(
+    const std::string& page = "docs/language.md") {
+  std::istringstream lines(testing::ReadText(testing::SourceDir() / page));
   std::vector<std::string> blocks;
   std::string line;
   while (std::getline(lines, line)) {
@@ -55,6 +55,23 @@ TEST_CASE("every program of language.md checks") {
     ++tested;
   }
   CHECK(tested >= 1);
+}
+
+// The first program a reader meets: it must be what `fmt` writes.
+TEST_CASE("the README's program checks and is formatted") {
+  std::vector<std::string> blocks = ProgramBlocks("README.md");
+  REQUIRE(blocks.size() == 1);
+  auto scratch = testing::ScratchDir("readme-program");
+  auto file = scratch / "retail.journey";
+  testing::WriteText(file, blocks[0]);
+
+  auto check = testing::RunParcours({"check", file.string()}, scratch);
+  INFO(check.err);
+  CHECK(check.exit_code == 0);
+  auto format =
+      testing::RunParcours({"fmt", "--check", file.string()}, scratch);
+  INFO(format.out << format.err);
+  CHECK(format.exit_code == 0);
 }
 
 TEST_CASE("the programs of language.md show every construct") {
