@@ -244,6 +244,7 @@ class Runner {
         std::string too_far = ClockJump(event);
         if (!too_far.empty()) {
           if (!mine) break;
+          ++summary_.clock_jumps;
           return DeadLetter(number, too_far, line);
         }
         if (mine && declared) {
@@ -866,6 +867,7 @@ class Coordinator {
       }
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
+      total.clock_jumps += part.clock_jumps;
       total.sends += part.sends;
       total.timers_fired += part.timers_fired;
       total.instances_waiting += part.instances_waiting;
@@ -1056,6 +1058,14 @@ std::string FormatSummary(const RunSummary& summary) {
   }
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";
+  }
+  // The clock does not follow a refused line, so after a real gap in the
+  // data every later line is refused too; say how to take them.
+  if (summary.clock_jumps > 0) {
+    text += "note: " + Plural(summary.clock_jumps, "line", "lines") +
+            " went to the dead letters for being too far ahead of the "
+            "clock; if the stream really skips ahead, run them again with "
+            "a larger --max-clock-jump (0 for no limit)\n";
   }
   if (summary.dead_letters > summary.dead_letters_known) {
     text += "dead letters written to `" + summary.dead_letter_path + "`\n";

@@ -113,6 +113,9 @@ struct RunSummary {
   // Of `dead_letters`, those already in the file from an earlier run,
   // not appended again.
   int64_t dead_letters_known = 0;
+  // Of `dead_letters`, lines refused as too far ahead of the clock
+  // (`RunOptions::max_clock_jump`).
+  int64_t clock_jumps = 0;
   int64_t sends = 0;      // actions the engine decided in this run
   int64_t delivered = 0;  // of `sends`, those the sink took and flushed
   int64_t timers_fired = 0;

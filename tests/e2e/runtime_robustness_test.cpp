@@ -108,6 +108,16 @@ TEST_CASE("a timestamp typo does not move the clock, unless allowed") {
   CHECK_THAT(guarded.err, Catch::Contains("clock at 2011-03-01T00:00:00Z"));
   CHECK_THAT(testing::ReadText(scratch / "guarded.db.deadletter.jsonl"),
              Catch::Contains("raise --max-clock-jump"));
+  // The summary says why, and how to take such lines when they are real.
+  CHECK_THAT(guarded.err,
+             Catch::Contains("note: 1 line went to the dead letters for being "
+                             "too far ahead of the clock"));
+
+  // Without a refused jump there is no such note.
+  auto fine = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                           "--state", (scratch / "fine.db").string()},
+                          scratch);
+  CHECK_THAT(fine.err, !Catch::Contains("too far ahead"));
 
   auto allowed = run("allowed", {"--max-clock-jump", "0"});
   CHECK(allowed.exit_code == 0);
