@@ -22,6 +22,7 @@
 #include "runtime/common/record.h"
 #include "runtime/loyalty/account.h"
 #include "runtime/store/policy_ledger.h"
+#include "runtime/store/timer_queue.h"
 
 namespace parcours::store {
 
@@ -37,6 +38,8 @@ struct Instance {
   // `arrived_event` is its type, -1 while there is none.
   int32_t arrived_event = -1;
   common::Record arrived;
+  // Where its pending timer sits in `State`'s queue; kept by the state.
+  TimerHandle timer;
 };
 
 // An event kept for the windows that read its type: its own time, and a
@@ -291,7 +294,9 @@ class State {
   std::map<std::string, int64_t> run_meta_;
 
   std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
-  std::map<TimerKey, TimerTarget> timers_;
+  // Mutable because finding the first timer may reorder the queue's
+  // buckets, which changes nothing observable.
+  mutable TimerQueue timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
   std::unordered_set<std::string> processed_;

@@ -1,0 +1,162 @@
+#include "runtime/store/timer_queue.h"
+
+#include <algorithm>
+#include <bit>
+#include <utility>
+
+#include "runtime/common/check.h"
+#include "runtime/store/state.h"
+
+namespace parcours::store {
+
+void TimerQueue::Push(int64_t wake_at, Profile& profile, Instance& instance) {
+  PARCOURS_CHECK(!instance.timer.queued(), "an instance has two timers");
+  Place(TimerEntry{wake_at, &instance, &profile});
+  ++size_;
+}
+
+void TimerQueue::Erase(Instance& instance) {
+  TimerHandle handle = instance.timer;
+  PARCOURS_CHECK(handle.queued(), "cancelling a timer that is not queued");
+
+  if (handle.bucket == kFront) {
+    RemoveFromFront(handle.index);
+  } else {
+    // Order within a bucket does not matter: the last entry fills the gap.
+    std::vector<TimerEntry>& bucket = buckets_[handle.bucket];
+    if (handle.index + 1 != bucket.size()) {
+      Put(handle.bucket, handle.index, bucket.back());
+    }
+    bucket.pop_back();
+    if (bucket.empty()) non_empty_ &= ~(uint64_t{1} << (handle.bucket - 1));
+  }
+
+  instance.timer = TimerHandle{};
+  --size_;
+}
+
+const TimerEntry* TimerQueue::First() {
+  if (buckets_[kFront].empty()) RefillFront();
+  return buckets_[kFront].empty() ? nullptr : &buckets_[kFront].front();
+}
+
+TimerEntry TimerQueue::PopFirst() {
+  const TimerEntry* first = First();
+  PARCOURS_CHECK(first != nullptr, "no timer to pop");
+  TimerEntry popped = *first;
+
+  RemoveFromFront(0);
+  popped.instance->timer = TimerHandle{};
+  --size_;
+  return popped;
+}
+
+uint32_t TimerQueue::BucketFor(uint64_t radix) const {
+  if (radix <= reached_) return kFront;
+  return static_cast<uint32_t>(std::bit_width(radix ^ reached_));
+}
+
+void TimerQueue::Place(const TimerEntry& entry) {
+  uint32_t bucket = BucketFor(Radix(entry.wake_at));
+  if (bucket == kFront) {
+    PushFront(entry);
+  } else {
+    AddToBucket(bucket, entry);
+  }
+}
+
+void TimerQueue::AddToBucket(uint32_t bucket, const TimerEntry& entry) {
+  std::vector<TimerEntry>& entries = buckets_[bucket];
+  entries.push_back(entry);
+  entry.instance->timer =
+      TimerHandle{bucket, static_cast<uint32_t>(entries.size() - 1)};
+  non_empty_ |= uint64_t{1} << (bucket - 1);
+}
+
+void TimerQueue::RefillFront() {
+  if (non_empty_ == 0) return;
+
+  // The lowest bucket holds the earliest timers; taking its earliest wake
+  // time as the instant reached leaves the higher buckets valid, and sends
+  // each of its timers to a lower bucket or, if due then, to the front.
+  auto lowest = static_cast<uint32_t>(std::countr_zero(non_empty_) + 1);
+  std::vector<TimerEntry> spread;
+  spread.swap(buckets_[lowest]);
+  non_empty_ &= ~(uint64_t{1} << (lowest - 1));
+
+  uint64_t earliest = UINT64_MAX;
+  for (const TimerEntry& entry : spread) {
+    earliest = std::min(earliest, Radix(entry.wake_at));
+  }
+  reached_ = earliest;
+
+  for (const TimerEntry& entry : spread) Place(entry);
+}
+
+bool TimerQueue::FiresBefore(const TimerEntry& a, const TimerEntry& b) {
+  if (a.wake_at != b.wake_at) return a.wake_at < b.wake_at;
+  if (a.instance->seq != b.instance->seq) {
+    return a.instance->seq < b.instance->seq;
+  }
+  return a.profile->id < b.profile->id;
+}
+
+void TimerQueue::PushFront(const TimerEntry& entry) {
+  std::vector<TimerEntry>& front = buckets_[kFront];
+  front.push_back(entry);
+  SiftUp(static_cast<uint32_t>(front.size() - 1));
+}
+
+void TimerQueue::RemoveFromFront(uint32_t index) {
+  std::vector<TimerEntry>& front = buckets_[kFront];
+  if (index + 1 == front.size()) {
+    front.pop_back();
+    return;
+  }
+
+  // The last entry takes the gap, then moves up or down to its place.
+  TimerEntry moved = front.back();
+  front.pop_back();
+  Put(kFront, index, moved);
+  if (index > 0 && FiresBefore(moved, front[(index - 1) / 2])) {
+    SiftUp(index);
+  } else {
+    SiftDown(index);
+  }
+}
+
+void TimerQueue::SiftUp(uint32_t index) {
+  std::vector<TimerEntry>& front = buckets_[kFront];
+  TimerEntry moving = front[index];
+  while (index > 0) {
+    uint32_t parent = (index - 1) / 2;
+    if (!FiresBefore(moving, front[parent])) break;
+    Put(kFront, index, front[parent]);
+    index = parent;
+  }
+  Put(kFront, index, moving);
+}
+
+void TimerQueue::SiftDown(uint32_t index) {
+  std::vector<TimerEntry>& front = buckets_[kFront];
+  TimerEntry moving = front[index];
+  auto count = static_cast<uint32_t>(front.size());
+  for (;;) {
+    uint32_t child = 2 * index + 1;
+    if (child >= count) break;
+    if (child + 1 < count && FiresBefore(front[child + 1], front[child])) {
+      ++child;
+    }
+    if (!FiresBefore(front[child], moving)) break;
+    Put(kFront, index, front[child]);
+    index = child;
+  }
+  Put(kFront, index, moving);
+}
+
+void TimerQueue::Put(uint32_t bucket, uint32_t index, const TimerEntry& entry) {
+  buckets_[bucket][index] = entry;
+  entry.instance->timer = TimerHandle{bucket, index};
+}
+
+}  // namespace parcours::store

@@ -1,0 +1,99 @@
+// The pending timers of one partition's waiting journey instances.
+//
+// Timers fire in order of wake time, then of instance number, then of
+// profile id (`TimerKey`). Millions of instances may wait at once, so
+// scheduling and cancelling must not cost a tree walk: the queue is a radix
+// heap on the wake time. A timer sits in the bucket named by the highest bit
+// in which its wake time differs from the last wake time the queue reached,
+// in no order within it; each instance keeps the place of its timer
+// (`TimerHandle`), so cancelling is a swap with the bucket's last entry.
+// Only when the timers at the front run out is the lowest non-empty bucket
+// spread into lower ones, and the timers due at its earliest instant go to
+// the front, a small binary heap in full key order. Timers set before the
+// instant the queue reached (late ones) also go to the front, which keeps
+// them in order at the cost of a heap operation.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace parcours::store {
+
+struct Instance;
+struct Profile;
+
+// Where an instance's pending timer sits in its `TimerQueue`.
+struct TimerHandle {
+  static constexpr uint32_t kNotQueued = UINT32_MAX;
+
+  uint32_t bucket = kNotQueued;
+  uint32_t index = 0;
+
+  bool queued() const { return bucket != kNotQueued; }
+};
+
+// One pending timer; the instance holds its number and journey, the
+// profile its id.
+struct TimerEntry {
+  int64_t wake_at = 0;
+  Instance* instance = nullptr;
+  Profile* profile = nullptr;
+};
+
+class TimerQueue {
+ public:
+  TimerQueue() = default;
+  TimerQueue(const TimerQueue&) = delete;
+  TimerQueue& operator=(const TimerQueue&) = delete;
+
+  // Queues a timer for `instance` of `profile`, which must not have one;
+  // the instance's number and journey must not change while it waits.
+  void Push(int64_t wake_at, Profile& profile, Instance& instance);
+
+  // Cancels `instance`'s timer, which must be queued.
+  void Erase(Instance& instance);
+
+  // The earliest timer, or null when none is pending. Not const: it may
+  // first move the next instant's timers to the front.
+  const TimerEntry* First();
+
+  // Removes the earliest timer, which must exist, and returns it.
+  TimerEntry PopFirst();
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  // Bucket 0 is the front heap; bucket b > 0 holds the timers whose wake
+  // time first differs from `reached_` in bit b - 1.
+  static constexpr uint32_t kFront = 0;
+  static constexpr int kBuckets = 65;
+
+  // Wake times as unsigned numbers in the same order.
+  static uint64_t Radix(int64_t wake_at) {
+    return static_cast<uint64_t>(wake_at) ^ (uint64_t{1} << 63);
+  }
+  uint32_t BucketFor(uint64_t radix) const;
+
+  void Place(const TimerEntry& entry);
+  void AddToBucket(uint32_t bucket, const TimerEntry& entry);
+  void RefillFront();
+
+  // The front heap, ordered so that its first entry fires first.
+  static bool FiresBefore(const TimerEntry& a, const TimerEntry& b);
+  void PushFront(const TimerEntry& entry);
+  void RemoveFromFront(uint32_t index);
+  void SiftUp(uint32_t index);
+  void SiftDown(uint32_t index);
+  void Put(uint32_t bucket, uint32_t index, const TimerEntry& entry);
+
+  std::array<std::vector<TimerEntry>, kBuckets> buckets_;
+  uint64_t non_empty_ = 0;  // bit b - 1 set when bucket b > 0 has timers
+  uint64_t reached_ = 0;    // the radix of the last instant moved to front
+  size_t size_ = 0;
+};
+
+}  // namespace parcours::store
