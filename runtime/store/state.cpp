@@ -96,10 +96,8 @@ void State::List(Profile& profile) {
 }
 
 void State::MarkInstanceDirty(Profile& profile, int32_t journey) {
-  if (profile.instance_dirty.size() < program_.journeys.size()) {
-    profile.instance_dirty.resize(program_.journeys.size(), false);
-  }
-  profile.instance_dirty[journey] = true;
+  profile.instance_dirty.Grow(program_.journeys.size());
+  profile.instance_dirty.Set(static_cast<size_t>(journey));
   List(profile);
 }
 
@@ -122,7 +120,8 @@ Instance& State::AddInstance(Profile& profile,
 
   // A handle copied from elsewhere means nothing in this state's queue.
   instance->timer = TimerHandle{};
-  if (instance->wake_at) timers_.Push(*instance->wake_at, profile, *instance);
+  instance->profile = &profile;
+  if (instance->wake_at) timers_.Push(*instance->wake_at, *instance);
   profile.instances[journey] = std::move(instance);
   ++instance_count_;
   MarkInstanceDirty(profile, journey);
@@ -145,7 +144,7 @@ void State::Schedule(Profile& profile, int32_t journey, int32_t step,
   if (instance->wake_at) timers_.Erase(*instance);
   instance->step = step;
   instance->wake_at = wake_at;
-  timers_.Push(wake_at, profile, *instance);
+  timers_.Push(wake_at, *instance);
   MarkInstanceDirty(profile, journey);
 }
 
@@ -161,12 +160,13 @@ void State::Unschedule(Profile& profile, int32_t journey) {
 std::optional<TimerKey> State::FirstTimer() const {
   const TimerEntry* first = timers_.First();
   if (first == nullptr) return std::nullopt;
-  return TimerKey{first->wake_at, first->instance->seq, first->profile->id};
+  const Instance& instance = *first->instance;
+  return TimerKey{first->wake_at, instance.seq, instance.profile->id};
 }
 
 TimerTarget State::PopFirstTimer() {
   TimerEntry popped = timers_.PopFirst();
-  TimerTarget target{popped.profile, popped.instance->journey};
+  TimerTarget target{popped.instance->profile, popped.instance->journey};
 
   Instance* instance = FindInstance(*target.profile, target.journey);
   PARCOURS_CHECK(instance == popped.instance, "a timer outlived its instance");
@@ -200,7 +200,7 @@ void State::Emit(std::string id, std::string line) {
 void State::ForgetDirtiness() {
   for (Profile* profile : dirty_profiles_) {
     profile->record_dirty = false;
-    profile->instance_dirty.assign(profile->instance_dirty.size(), false);
+    profile->instance_dirty.ClearAll();
     profile->listed = false;
   }
   dirty_profiles_.clear();

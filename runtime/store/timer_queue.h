@@ -23,7 +23,6 @@
 namespace parcours::store {
 
 struct Instance;
-struct Profile;
 
 // Where an instance's pending timer sits in its `TimerQueue`.
 struct TimerHandle {
@@ -35,12 +34,11 @@ struct TimerHandle {
   bool queued() const { return bucket != kNotQueued; }
 };
 
-// One pending timer; the instance holds its number and journey, the
-// profile its id.
+// One pending timer; the instance holds its number, its journey and its
+// profile (whose id breaks the last ties).
 struct TimerEntry {
   int64_t wake_at = 0;
   Instance* instance = nullptr;
-  Profile* profile = nullptr;
 };
 
 class TimerQueue {
@@ -49,9 +47,10 @@ class TimerQueue {
   TimerQueue(const TimerQueue&) = delete;
   TimerQueue& operator=(const TimerQueue&) = delete;
 
-  // Queues a timer for `instance` of `profile`, which must not have one;
-  // the instance's number and journey must not change while it waits.
-  void Push(int64_t wake_at, Profile& profile, Instance& instance);
+  // Queues a timer for `instance`, which must not have one and must know
+  // its profile; its number, journey and profile must not change while it
+  // waits.
+  void Push(int64_t wake_at, Instance& instance);
 
   // Cancels `instance`'s timer, which must be queued.
   void Erase(Instance& instance);

@@ -39,6 +39,7 @@ struct Population {
                                 static_cast<char>('a' + i % 3)) +
                     std::to_string(i);
       auto instance = std::make_unique<Instance>();
+      instance->profile = profile.get();
       instance->journey = i % 3;
       instance->seq = seq(random);
       profiles.push_back(std::move(profile));
@@ -90,7 +91,7 @@ void CheckFirst(TimerQueue& queue, const std::map<Key, int>& expected,
   REQUIRE(first != nullptr);
   int index = expected.begin()->second;
   REQUIRE(first->instance == population.instances[index].get());
-  REQUIRE(first->profile == population.profiles[index].get());
+  REQUIRE(first->instance->profile == population.profiles[index].get());
   REQUIRE(first->wake_at == std::get<0>(expected.begin()->first));
 }
 
@@ -128,7 +129,6 @@ void RunDifferential(uint64_t seed, int count, int64_t steps, int pop_weight) {
     } else {
       int index = static_cast<int>(wake_times.Uniform(0, count - 1));
       Instance& instance = *population.instances[index];
-      Profile& profile = *population.profiles[index];
       bool queued = instance.timer.queued();
       if (queued) {
         queue.Erase(instance);
@@ -138,7 +138,7 @@ void RunDifferential(uint64_t seed, int count, int64_t steps, int pop_weight) {
       // otherwise rescheduled.
       if (!queued || action % 3 != 0) {
         int64_t wake_at = wake_times.Next(now);
-        queue.Push(wake_at, profile, instance);
+        queue.Push(wake_at, instance);
         wake_of[index] = wake_at;
         expected.emplace(population.KeyOf(index, wake_at), index);
       }
@@ -184,8 +184,9 @@ TEST_CASE("one timer comes out once", "[timer_queue]") {
   profile.id = "ann";
   Instance instance;
   instance.seq = 7;
+  instance.profile = &profile;
 
-  queue.Push(100, profile, instance);
+  queue.Push(100, instance);
   REQUIRE(queue.First() != nullptr);
   CHECK(queue.First()->wake_at == 100);
   CHECK(queue.First()->instance == &instance);
@@ -193,12 +194,12 @@ TEST_CASE("one timer comes out once", "[timer_queue]") {
 
   TimerEntry popped = queue.PopFirst();
   CHECK(popped.wake_at == 100);
-  CHECK(popped.profile == &profile);
+  CHECK(popped.instance == &instance);
   CHECK_FALSE(instance.timer.queued());
   CHECK(queue.First() == nullptr);
 
   // It can be queued again, then cancelled.
-  queue.Push(50, profile, instance);
+  queue.Push(50, instance);
   queue.Erase(instance);
   CHECK(queue.empty());
   CHECK(queue.First() == nullptr);
@@ -211,7 +212,10 @@ struct Waiter {
   Waiter(std::string id, int64_t seq) {
     profile.id = std::move(id);
     instance.seq = seq;
+    instance.profile = &profile;
   }
+  // The instance points at the profile beside it.
+  Waiter(const Waiter&) = delete;
 };
 
 TEST_CASE("timers at one instant fire by instance number, then profile id",
@@ -221,19 +225,19 @@ TEST_CASE("timers at one instant fire by instance number, then profile id",
   Waiter cy("cy", 1);
   Waiter early("zed", 9);
   TimerQueue queue;
-  queue.Push(500, bob.profile, bob.instance);
-  queue.Push(500, ann.profile, ann.instance);
-  queue.Push(500, cy.profile, cy.instance);
-  queue.Push(499, early.profile, early.instance);
+  queue.Push(500, bob.instance);
+  queue.Push(500, ann.instance);
+  queue.Push(500, cy.instance);
+  queue.Push(499, early.instance);
 
-  CHECK(queue.PopFirst().profile == &early.profile);
-  CHECK(queue.PopFirst().profile == &cy.profile);
+  CHECK(queue.PopFirst().instance->profile == &early.profile);
+  CHECK(queue.PopFirst().instance->profile == &cy.profile);
   // Another timer at the instant being fired still takes its turn.
   Waiter again("abe", 2);
-  queue.Push(500, again.profile, again.instance);
-  CHECK(queue.PopFirst().profile == &again.profile);
-  CHECK(queue.PopFirst().profile == &ann.profile);
-  CHECK(queue.PopFirst().profile == &bob.profile);
+  queue.Push(500, again.instance);
+  CHECK(queue.PopFirst().instance->profile == &again.profile);
+  CHECK(queue.PopFirst().instance->profile == &ann.profile);
+  CHECK(queue.PopFirst().instance->profile == &bob.profile);
   CHECK(queue.empty());
 }
 
@@ -244,17 +248,17 @@ TEST_CASE("a timer set in the past fires before the later ones",
   Waiter late("c", 3);
   Waiter later_still("d", 4);
   TimerQueue queue;
-  queue.Push(1'000, first.profile, first.instance);
-  queue.Push(5'000, later.profile, later.instance);
+  queue.Push(1'000, first.instance);
+  queue.Push(5'000, later.instance);
   CHECK(queue.PopFirst().wake_at == 1'000);
 
   // Before the instant last fired, and before the one after it.
-  queue.Push(10, late.profile, late.instance);
-  queue.Push(3'000, later_still.profile, later_still.instance);
+  queue.Push(10, late.instance);
+  queue.Push(3'000, later_still.instance);
   CHECK(queue.First()->wake_at == 10);
-  CHECK(queue.PopFirst().profile == &late.profile);
-  CHECK(queue.PopFirst().profile == &later_still.profile);
-  CHECK(queue.PopFirst().profile == &later.profile);
+  CHECK(queue.PopFirst().instance->profile == &late.profile);
+  CHECK(queue.PopFirst().instance->profile == &later_still.profile);
+  CHECK(queue.PopFirst().instance->profile == &later.profile);
   CHECK(queue.empty());
 }
 
@@ -265,20 +269,20 @@ TEST_CASE("timers at the ends of time keep their order", "[timer_queue]") {
   Waiter epoch("epoch", 1);
   Waiter before("before", 1);
   TimerQueue queue;
-  queue.Push(INT64_MAX, never_too.profile, never_too.instance);
-  queue.Push(INT64_MAX, never.profile, never.instance);
-  queue.Push(0, epoch.profile, epoch.instance);
-  queue.Push(INT64_MIN, dawn.profile, dawn.instance);
-  queue.Push(-1, before.profile, before.instance);
+  queue.Push(INT64_MAX, never_too.instance);
+  queue.Push(INT64_MAX, never.instance);
+  queue.Push(0, epoch.instance);
+  queue.Push(INT64_MIN, dawn.instance);
+  queue.Push(-1, before.instance);
 
   CHECK(queue.PopFirst().wake_at == INT64_MIN);
   CHECK(queue.PopFirst().wake_at == -1);
   CHECK(queue.PopFirst().wake_at == 0);
-  CHECK(queue.PopFirst().profile == &never.profile);
+  CHECK(queue.PopFirst().instance->profile == &never.profile);
   // Back to the start of time after the queue reached its end.
-  queue.Push(INT64_MIN, dawn.profile, dawn.instance);
+  queue.Push(INT64_MIN, dawn.instance);
   CHECK(queue.PopFirst().wake_at == INT64_MIN);
-  CHECK(queue.PopFirst().profile == &never_too.profile);
+  CHECK(queue.PopFirst().instance->profile == &never_too.profile);
   CHECK(queue.empty());
 }
 
@@ -290,7 +294,7 @@ TEST_CASE("cancelling from the front and from a bucket keeps the rest",
     waiters.push_back(std::make_unique<Waiter>("w" + std::to_string(i), i));
     // Five at one instant, five spread after it.
     int64_t wake_at = i < 5 ? 100 : 100 + i * 1'000;
-    queue.Push(wake_at, waiters[i]->profile, waiters[i]->instance);
+    queue.Push(wake_at, waiters[i]->instance);
   }
   REQUIRE(queue.First()->instance == &waiters[0]->instance);
 
