@@ -29,7 +29,7 @@ void TimerQueue::Erase(Instance& instance) {
       Put(handle.bucket, handle.index, bucket.back());
     }
     bucket.pop_back();
-    if (bucket.empty()) non_empty_ &= ~(uint64_t{1} << (handle.bucket - 1));
+    if (bucket.empty()) MarkNonEmpty(handle.bucket, false);
   }
 
   instance.timer = TimerHandle{};
@@ -54,7 +54,10 @@ TimerEntry TimerQueue::PopFirst() {
 
 uint32_t TimerQueue::BucketFor(uint64_t radix) const {
   if (radix <= reached_) return kFront;
-  return static_cast<uint32_t>(std::bit_width(radix ^ reached_));
+  int digit = (std::bit_width(radix ^ reached_) - 1) / kDigitBits;
+  auto value =
+      static_cast<uint32_t>(radix >> (digit * kDigitBits)) & (kDigitValues - 1);
+  return 1 + static_cast<uint32_t>(digit) * kDigitValues + value;
 }
 
 void TimerQueue::Place(const TimerEntry& entry) {
@@ -71,19 +74,30 @@ void TimerQueue::AddToBucket(uint32_t bucket, const TimerEntry& entry) {
   entries.push_back(entry);
   entry.instance->timer =
       TimerHandle{bucket, static_cast<uint32_t>(entries.size() - 1)};
-  non_empty_ |= uint64_t{1} << (bucket - 1);
+  MarkNonEmpty(bucket, true);
+}
+
+void TimerQueue::MarkNonEmpty(uint32_t bucket, bool non_empty) {
+  uint64_t bit = uint64_t{1} << ((bucket - 1) % 64);
+  uint64_t& word = non_empty_[(bucket - 1) / 64];
+  word = non_empty ? word | bit : word & ~bit;
 }
 
 void TimerQueue::RefillFront() {
-  if (non_empty_ == 0) return;
+  uint32_t lowest = 0;
+  for (size_t word = 0; word < non_empty_.size() && lowest == 0; ++word) {
+    if (non_empty_[word] == 0) continue;
+    lowest = static_cast<uint32_t>(word * 64) +
+             static_cast<uint32_t>(std::countr_zero(non_empty_[word])) + 1;
+  }
+  if (lowest == 0) return;
 
   // The lowest bucket holds the earliest timers; taking its earliest wake
   // time as the instant reached leaves the higher buckets valid, and sends
   // each of its timers to a lower bucket or, if due then, to the front.
-  auto lowest = static_cast<uint32_t>(std::countr_zero(non_empty_) + 1);
   std::vector<TimerEntry> spread;
   spread.swap(buckets_[lowest]);
-  non_empty_ &= ~(uint64_t{1} << (lowest - 1));
+  MarkNonEmpty(lowest, false);
 
   uint64_t earliest = UINT64_MAX;
   for (const TimerEntry& entry : spread) {

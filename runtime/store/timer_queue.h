@@ -3,15 +3,18 @@
 // Timers fire in order of wake time, then of instance number, then of
 // profile id (`TimerKey`). Millions of instances may wait at once, so
 // scheduling and cancelling must not cost a tree walk: the queue is a radix
-// heap on the wake time. A timer sits in the bucket named by the highest bit
-// in which its wake time differs from the last wake time the queue reached,
-// in no order within it; each instance keeps the place of its timer
-// (`TimerHandle`), so cancelling is a swap with the bucket's last entry.
-// Only when the timers at the front run out is the lowest non-empty bucket
-// spread into lower ones, and the timers due at its earliest instant go to
-// the front, a small binary heap in full key order. Timers set before the
-// instant the queue reached (late ones) also go to the front, which keeps
-// them in order at the cost of a heap operation.
+// heap on the wake time, in base 256. A timer sits in the bucket named by
+// the highest byte in which its wake time differs from the last wake time
+// the queue reached, and by its own value of that byte, in no order within
+// it; each instance keeps the place of its timer (`TimerHandle`), so
+// cancelling is a swap with the bucket's last entry. Only when the timers at
+// the front run out is the lowest non-empty bucket spread into lower ones,
+// and the timers due at its earliest instant go to the front, a small binary
+// heap in full key order. A timer moves down at most once per byte before
+// it fires (a wider digit means fewer moves, each of which rewrites the
+// instance's handle, and more buckets). Timers set before the instant the
+// queue reached (late ones) also go to the front, which keeps them in order
+// at the cost of a heap operation.
 #pragma once
 
 #include <array>
@@ -66,10 +69,13 @@ class TimerQueue {
   bool empty() const { return size_ == 0; }
 
  private:
-  // Bucket 0 is the front heap; bucket b > 0 holds the timers whose wake
-  // time first differs from `reached_` in bit b - 1.
+  // Bucket 0 is the front heap; bucket 1 + 256 d + v holds the timers
+  // whose wake time first differs from `reached_` in byte d, where theirs
+  // is v. Buckets in that order hold ever later wake times.
   static constexpr uint32_t kFront = 0;
-  static constexpr int kBuckets = 65;
+  static constexpr int kDigitBits = 8;
+  static constexpr uint32_t kDigitValues = 1 << kDigitBits;
+  static constexpr int kBuckets = 1 + (64 / kDigitBits) * kDigitValues;
 
   // Wake times as unsigned numbers in the same order.
   static uint64_t Radix(int64_t wake_at) {
@@ -79,6 +85,7 @@ class TimerQueue {
 
   void Place(const TimerEntry& entry);
   void AddToBucket(uint32_t bucket, const TimerEntry& entry);
+  void MarkNonEmpty(uint32_t bucket, bool non_empty);
   void RefillFront();
 
   // The front heap, ordered so that its first entry fires first.
@@ -90,8 +97,9 @@ class TimerQueue {
   void Put(uint32_t bucket, uint32_t index, const TimerEntry& entry);
 
   std::array<std::vector<TimerEntry>, kBuckets> buckets_;
-  uint64_t non_empty_ = 0;  // bit b - 1 set when bucket b > 0 has timers
-  uint64_t reached_ = 0;    // the radix of the last instant moved to front
+  // Bit b - 1 is set when bucket b > 0 has timers.
+  std::array<uint64_t, (kBuckets - 1) / 64> non_empty_{};
+  uint64_t reached_ = 0;  // the radix of the last instant moved to front
   size_t size_ = 0;
 };
 
