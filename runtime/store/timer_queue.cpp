@@ -71,6 +71,7 @@ void TimerQueue::Place(const TimerEntry& entry) {
 
 void TimerQueue::AddToBucket(uint32_t bucket, const TimerEntry& entry) {
   std::vector<TimerEntry>& entries = buckets_[bucket];
+  PARCOURS_CHECK(entries.size() < UINT32_MAX, "too many timers in a bucket");
   entries.push_back(entry);
   entry.instance->timer =
       TimerHandle{bucket, static_cast<uint32_t>(entries.size() - 1)};
