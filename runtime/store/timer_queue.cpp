@@ -19,6 +19,11 @@ void TimerQueue::Push(int64_t wake_at, Instance& instance) {
 void TimerQueue::Erase(Instance& instance) {
   TimerHandle handle = instance.timer;
   PARCOURS_CHECK(handle.queued(), "cancelling a timer that is not queued");
+  PARCOURS_CHECK(
+      handle.bucket < kBuckets &&
+          handle.index < buckets_[handle.bucket].size() &&
+          buckets_[handle.bucket][handle.index].instance == &instance,
+      "a timer handle that does not match its queue");
 
   if (handle.bucket == kFront) {
     RemoveFromFront(handle.index);
