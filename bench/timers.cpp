@@ -5,9 +5,14 @@
 // The baseline, run in the same process on the same keys, is the least an
 // ordered timer set can do: inserting (wake time, sequence) pairs into a
 // std::map and erasing them. The runtime's figures also include the
-// instance itself and its place in its profile.
+// instance itself and its place in its profile. The timer queue alone
+// (`store::TimerQueue`, on instances made beforehand) is timed against the
+// same map, and so is firing every timer in order.
 //
-//   parcours_bench_timers [--instances N]      (default 1,000,000)
+//   parcours_bench_timers [--instances N] [--timers M]
+//
+// N waiting instances (default 1,000,000) for the runtime's rows, M timers
+// (default N) for the rows of the queue alone.
 #include <malloc.h>
 
 #include <cstdio>
@@ -32,7 +37,12 @@ std::string ReadFileOrDie(const std::string& path) {
   return std::string(std::istreambuf_iterator<char>(in), {});
 }
 
-int64_t HeapInUse() { return static_cast<int64_t>(mallinfo2().uordblks); }
+// Heap in use, including the blocks malloc maps on their own (a large
+// vector's buffer), which `uordblks` leaves out.
+int64_t HeapInUse() {
+  struct mallinfo2 info = mallinfo2();
+  return static_cast<int64_t>(info.uordblks + info.hblkhd);
+}
 
 // A seeded wake time within a year, the same on every machine.
 int64_t WakeTime(uint64_t i) {
@@ -45,12 +55,102 @@ double Nanoseconds(double seconds, int64_t count) {
   return seconds * 1e9 / static_cast<double>(count);
 }
 
+// Times for `count` timers in the map and in the queue alone, and the
+// heap each takes while it holds them all.
+struct QueueAloneRows {
+  double map_insert = 0;
+  double map_erase = 0;
+  double map_fire_all = 0;
+  int64_t map_heap = 0;
+  double queue_push = 0;
+  double queue_erase = 0;
+  double queue_fire_all = 0;
+  int64_t queue_heap = 0;
+};
+
+QueueAloneRows TimeQueueAlone(int64_t count) {
+  QueueAloneRows rows;
+  {
+    std::map<store::TimerKey, int64_t> timers;
+    int64_t heap_before = HeapInUse();
+    Clock::time_point start = Clock::now();
+    for (int64_t i = 0; i < count; ++i) {
+      timers.emplace(store::TimerKey{WakeTime(i), i + 1, {}}, i);
+    }
+    rows.map_insert = SecondsSince(start);
+    rows.map_heap = HeapInUse() - heap_before;
+
+    start = Clock::now();
+    for (int64_t i = 0; i < count; ++i) {
+      timers.erase(store::TimerKey{WakeTime(i), i + 1, {}});
+    }
+    rows.map_erase = SecondsSince(start);
+
+    for (int64_t i = 0; i < count; ++i) {
+      timers.emplace(store::TimerKey{WakeTime(i), i + 1, {}}, i);
+    }
+    start = Clock::now();
+    while (!timers.empty()) timers.erase(timers.begin());
+    rows.map_fire_all = SecondsSince(start);
+  }
+
+  // The queue needs an instance to keep each timer's place; the profile
+  // only breaks ties of wake time and number, which these keys lack.
+  store::Profile profile;
+  profile.id = "p";
+  std::vector<store::Instance> instances(static_cast<size_t>(count));
+  for (int64_t i = 0; i < count; ++i) {
+    instances[i].seq = i + 1;
+    instances[i].profile = &profile;
+  }
+
+  store::TimerQueue queue;
+  int64_t heap_before = HeapInUse();
+  Clock::time_point start = Clock::now();
+  for (int64_t i = 0; i < count; ++i) {
+    queue.Push(WakeTime(i), instances[i]);
+  }
+  rows.queue_push = SecondsSince(start);
+  rows.queue_heap = HeapInUse() - heap_before;
+
+  start = Clock::now();
+  for (int64_t i = 0; i < count; ++i) queue.Erase(instances[i]);
+  rows.queue_erase = SecondsSince(start);
+  if (!queue.empty()) Fail("the queue kept cancelled timers");
+
+  for (int64_t i = 0; i < count; ++i) {
+    queue.Push(WakeTime(i), instances[i]);
+  }
+  start = Clock::now();
+  store::TimerKey last{INT64_MIN, 0, {}};
+  int64_t fired = 0;
+  while (!queue.empty()) {
+    store::TimerEntry entry = queue.PopFirst();
+    store::TimerKey key{entry.wake_at, entry.instance->seq, {}};
+    if (key < last) Fail("the queue fired timers out of order");
+    last = key;
+    ++fired;
+  }
+  rows.queue_fire_all = SecondsSince(start);
+  if (fired != count) Fail("the queue lost timers");
+  return rows;
+}
+
 int Main(int argc, char** argv) {
   int64_t count = 1'000'000;
+  int64_t timer_count = -1;
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--instances") count = std::stoll(argv[i + 1]);
+    if (std::string(argv[i]) == "--timers") {
+      timer_count = std::stoll(argv[i + 1]);
+    }
   }
-  if (count < 1) Fail("--instances must be > 0");
+  if (timer_count < 0) timer_count = count;
+  if (count < 1 || timer_count < 1) {
+    Fail("--instances and --timers must be > 0");
+  }
+
+  QueueAloneRows alone = TimeQueueAlone(timer_count);
 
   std::string campaign = std::string(PARCOURS_SOURCE_DIR) +
                          "/examples/uci-online-retail/campaign/retail.journey";
@@ -70,22 +170,12 @@ int Main(int argc, char** argv) {
   }
   if (journey < 0) Fail("the example campaign has no journey that waits");
 
-  // Baseline: an ordered map of (wake time, sequence).
-  double baseline_insert = 0;
-  double baseline_erase = 0;
-  {
-    std::map<store::TimerKey, int64_t> timers;
-    Clock::time_point start = Clock::now();
-    for (int64_t i = 0; i < count; ++i) {
-      timers.emplace(store::TimerKey{WakeTime(i), i + 1}, i);
-    }
-    baseline_insert = SecondsSince(start);
-    start = Clock::now();
-    for (int64_t i = 0; i < count; ++i) {
-      timers.erase(store::TimerKey{WakeTime(i), i + 1});
-    }
-    baseline_erase = SecondsSince(start);
-  }
+  // Baseline: an ordered map of (wake time, sequence), for as many timers
+  // as instances.
+  QueueAloneRows baseline =
+      timer_count == count ? alone : TimeQueueAlone(count);
+  double baseline_insert = baseline.map_insert;
+  double baseline_erase = baseline.map_erase;
 
   // Each instance keeps a copy of its trigger event, as in a real run.
   int32_t locals_words =
@@ -163,12 +253,37 @@ int Main(int argc, char** argv) {
               Nanoseconds(baseline_insert, count));
   std::printf("%-44s %10.0f\n", "baseline: std::map erase",
               Nanoseconds(baseline_erase, count));
+
+  std::printf("\n%lld timers in the queue alone\n\n",
+              static_cast<long long>(timer_count));
+  std::printf("%-44s %10s %10s\n", "", "ns/op", "vs map");
+  std::printf("%-44s %10.0f %9.2fx\n", "timer queue: schedule",
+              Nanoseconds(alone.queue_push, timer_count),
+              alone.queue_push / alone.map_insert);
+  std::printf("%-44s %10.0f %9.2fx\n", "timer queue: cancel",
+              Nanoseconds(alone.queue_erase, timer_count),
+              alone.queue_erase / alone.map_erase);
+  std::printf("%-44s %10.0f %9.2fx\n", "timer queue: fire all in order",
+              Nanoseconds(alone.queue_fire_all, timer_count),
+              alone.queue_fire_all / alone.map_fire_all);
+  std::printf("%-44s %10.0f\n", "baseline: std::map insert",
+              Nanoseconds(alone.map_insert, timer_count));
+  std::printf("%-44s %10.0f\n", "baseline: std::map erase",
+              Nanoseconds(alone.map_erase, timer_count));
+  std::printf("%-44s %10.0f\n", "baseline: std::map fire all in order",
+              Nanoseconds(alone.map_fire_all, timer_count));
+  std::printf("heap per timer: queue %lld bytes, map %lld bytes\n",
+              static_cast<long long>(alone.queue_heap / timer_count),
+              static_cast<long long>(alone.map_heap / timer_count));
+
   std::printf(
       "\nheap per waiting instance: %lld bytes "
       "(per profile, before any instance: %lld bytes)\n",
       static_cast<long long>((heap_after - heap_before_instances) / count),
       static_cast<long long>((heap_before_instances - heap_before_profiles) /
                              count));
+  std::printf("of which the instance object: %zu bytes (malloc adds its own)\n",
+              sizeof(store::Instance));
   std::printf("save all to SQLite: %.2f s; load them back: %.2f s\n", save,
               reload);
   return 0;

@@ -1,5 +1,6 @@
 // The engine's journey rules (reentry, goals, conditional exits, `wait
 // for`) and its action steps (`set`, `emit`, `task`, `call webhook`).
+#include <memory>
 #include <string>
 #include <utility>
 
@@ -205,7 +206,7 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
     state_.Unschedule(profile, journey);
     if (wait.arrived_event == -1) {
       instance.arrived_event = event.event_type;
-      instance.arrived = event.record;
+      instance.arrived = std::make_unique<common::Record>(event.record);
     }
     RunInstance(profile, journey, wait.next, Now());
   }
@@ -217,7 +218,7 @@ const common::Record& Engine::LocalsFor(const store::Instance& instance,
   // Loading refuses an instance whose received event does not fit.
   PARCOURS_CHECK(instance.arrived_event == step.arrived_event,
                  "a step reads a received event the instance lacks");
-  return instance.arrived;
+  return *instance.arrived;
 }
 
 bool Engine::WriteValue(const ir::StepValue& value,

@@ -1,5 +1,7 @@
 #include "runtime/store/journey_state.h"
 
+#include <memory>
+
 #include "runtime/common/time_text.h"
 
 namespace parcours::store {
@@ -42,7 +44,7 @@ OrderedJson EncodeArrived(const ir::Program& program,
   const ir::EventType& event = program.events[instance.arrived_event];
   OrderedJson fields = OrderedJson::object();
   for (const ir::Field& field : event.fields) {
-    fields[field.name] = EncodeField(instance.arrived, field);
+    fields[field.name] = EncodeField(*instance.arrived, field);
   }
   OrderedJson arrived = OrderedJson::object();
   arrived["event"] = event.name;
@@ -58,12 +60,12 @@ std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
     const ir::EventType& event = program.events[e];
     if (name == nullptr || name->text != event.name) continue;
     instance.arrived_event = static_cast<int32_t>(e);
-    instance.arrived = common::Record(event.record_words);
+    instance.arrived = std::make_unique<common::Record>(event.record_words);
     if (fields == nullptr) return "";
     // A field the file lacks or cannot read stays zero, as for locals.
     for (const ir::Field& field : event.fields) {
       const JsonValue* value = fields->Find(field.name);
-      if (value != nullptr) (void)DecodeField(*value, field, instance.arrived);
+      if (value != nullptr) (void)DecodeField(*value, field, *instance.arrived);
     }
     return "";
   }

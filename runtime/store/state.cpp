@@ -96,10 +96,8 @@ void State::List(Profile& profile) {
 }
 
 void State::MarkInstanceDirty(Profile& profile, int32_t journey) {
-  if (profile.instance_dirty.size() < program_.journeys.size()) {
-    profile.instance_dirty.resize(program_.journeys.size(), false);
-  }
-  profile.instance_dirty[journey] = true;
+  profile.instance_dirty.Grow(program_.journeys.size());
+  profile.instance_dirty.Set(static_cast<size_t>(journey));
   List(profile);
 }
 
@@ -120,10 +118,10 @@ Instance& State::AddInstance(Profile& profile,
     profile.instances.resize(program_.journeys.size());
   }
 
-  if (instance->wake_at) {
-    timers_.emplace(TimerKey{*instance->wake_at, instance->seq, profile.id},
-                    TimerTarget{&profile, journey});
-  }
+  // A handle copied from elsewhere means nothing in this state's queue.
+  instance->timer = TimerHandle{};
+  instance->profile = &profile;
+  if (instance->wake_at) timers_.Push(*instance->wake_at, *instance);
   profile.instances[journey] = std::move(instance);
   ++instance_count_;
   MarkInstanceDirty(profile, journey);
@@ -133,9 +131,7 @@ Instance& State::AddInstance(Profile& profile,
 void State::RemoveInstance(Profile& profile, int32_t journey) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "removing an instance that is not there");
-  if (instance->wake_at) {
-    timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
-  }
+  if (instance->wake_at) timers_.Erase(*instance);
   profile.instances[journey].reset();
   --instance_count_;
   MarkInstanceDirty(profile, journey);
@@ -145,13 +141,10 @@ void State::Schedule(Profile& profile, int32_t journey, int32_t step,
                      int64_t wake_at) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "scheduling a missing instance");
-  if (instance->wake_at) {
-    timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
-  }
+  if (instance->wake_at) timers_.Erase(*instance);
   instance->step = step;
   instance->wake_at = wake_at;
-  timers_.emplace(TimerKey{wake_at, instance->seq, profile.id},
-                  TimerTarget{&profile, journey});
+  timers_.Push(wake_at, *instance);
   MarkInstanceDirty(profile, journey);
 }
 
@@ -159,23 +152,24 @@ void State::Unschedule(Profile& profile, int32_t journey) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "unscheduling a missing instance");
   if (!instance->wake_at) return;
-  timers_.erase(TimerKey{*instance->wake_at, instance->seq, profile.id});
+  timers_.Erase(*instance);
   instance->wake_at.reset();
   MarkInstanceDirty(profile, journey);
 }
 
 std::optional<TimerKey> State::FirstTimer() const {
-  if (timers_.empty()) return std::nullopt;
-  return timers_.begin()->first;
+  const TimerEntry* first = timers_.First();
+  if (first == nullptr) return std::nullopt;
+  const Instance& instance = *first->instance;
+  return TimerKey{first->wake_at, instance.seq, instance.profile->id};
 }
 
 TimerTarget State::PopFirstTimer() {
-  PARCOURS_CHECK(!timers_.empty(), "no timer to pop");
-  TimerTarget target = timers_.begin()->second;
-  timers_.erase(timers_.begin());
+  TimerEntry popped = timers_.PopFirst();
+  TimerTarget target{popped.instance->profile, popped.instance->journey};
 
   Instance* instance = FindInstance(*target.profile, target.journey);
-  PARCOURS_CHECK(instance != nullptr, "a timer outlived its instance");
+  PARCOURS_CHECK(instance == popped.instance, "a timer outlived its instance");
   instance->wake_at.reset();
   MarkInstanceDirty(*target.profile, target.journey);
   return target;
@@ -206,7 +200,7 @@ void State::Emit(std::string id, std::string line) {
 void State::ForgetDirtiness() {
   for (Profile* profile : dirty_profiles_) {
     profile->record_dirty = false;
-    profile->instance_dirty.assign(profile->instance_dirty.size(), false);
+    profile->instance_dirty.ClearAll();
     profile->listed = false;
   }
   dirty_profiles_.clear();

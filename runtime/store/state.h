@@ -21,22 +21,34 @@
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
 #include "runtime/loyalty/account.h"
+#include "runtime/store/journey_flags.h"
 #include "runtime/store/policy_ledger.h"
+#include "runtime/store/timer_queue.h"
 
 namespace parcours::store {
 
-// One profile's place in one journey.
+struct Profile;
+
+// One profile's place in one journey. Millions may wait at once, so the
+// fields are ordered to leave no padding, and what few instances use lives
+// behind a pointer.
 struct Instance {
   int32_t journey = 0;  // index into `Program::journeys`
-  int64_t seq = 0;      // unique, increasing in order of entry
   int32_t step = -1;    // the `Wait` step it waits at
+  // The type of the event a `wait for E as x` received, -1 while there is
+  // none; `arrived` below holds its record.
+  int32_t arrived_event = -1;
+  // Where its pending timer sits in `State`'s queue, and the profile it
+  // belongs to; both kept by the state.
+  TimerHandle timer;
+  Profile* profile = nullptr;
+  int64_t seq = 0;  // unique, increasing in order of entry
   std::optional<int64_t> wake_at;
   int64_t entered_at = 0;
   common::Record locals;  // a copy of the trigger event's record
   // The event a `wait for E as x` received, read by the block it runs;
-  // `arrived_event` is its type, -1 while there is none.
-  int32_t arrived_event = -1;
-  common::Record arrived;
+  // null while there is none.
+  std::unique_ptr<common::Record> arrived;
 };
 
 // An event kept for the windows that read its type: its own time, and a
@@ -70,8 +82,8 @@ struct Profile {
 
   // What changed since the last save (maintained by `State`).
   bool record_dirty = false;
-  std::vector<bool> instance_dirty;  // by journey index
-  bool listed = false;               // in `State::dirty_profiles()`
+  JourneyFlags instance_dirty;  // by journey index
+  bool listed = false;          // in `State::dirty_profiles()`
 
   // The instance numbers this profile took since the state's line base
   // was last set (`State::TakeSeq`); not saved.
@@ -291,7 +303,9 @@ class State {
   std::map<std::string, int64_t> run_meta_;
 
   std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
-  std::map<TimerKey, TimerTarget> timers_;
+  // Mutable because finding the first timer may reorder the queue's
+  // buckets, which changes nothing observable.
+  mutable TimerQueue timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
   std::unordered_set<std::string> processed_;
