@@ -862,6 +862,14 @@ journey promo {
         "(policy.journey:12)\n"
         "2025-03-05T00:00:00Z send email \"promo\" in promo/send1\n");
 
+  // An id that is not in the state is named, not shown as a person
+  // nothing was decided for.
+  auto unknown = testing::RunParcours(
+      {"explain", "--state", state, "--profile", "P1"}, scratch);
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err, Catch::Contains("no profile `P1` in"));
+  CHECK(unknown.out.empty());
+
   auto report = testing::RunParcours(
       {"report", "caps", "--state", state, "--format", "json"}, scratch);
   REQUIRE(report.exit_code == 0);

@@ -54,6 +54,29 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   auto db = OpenState(parsed.Get("--state", ""), err);
   if (!db) return 2;
 
+  std::string profile = parsed.Get("--profile", "");
+
+  // A mistyped id would otherwise read as a person nothing was decided
+  // for.
+  Expected<store::Statement> known =
+      db->Prepare("SELECT count(*) FROM profiles WHERE id = ?1");
+  if (!known.ok()) {
+    err << "parcours: " << known.status().message() << "\n";
+    return 2;
+  }
+  known->BindText(1, profile);
+  Expected<bool> counted = known->Step();
+  if (!counted.ok()) {
+    err << "parcours: " << counted.status().message() << "\n";
+    return 2;
+  }
+  if (known->Int(0) == 0) {
+    err << "parcours: no profile `" << profile << "` in `"
+        << parsed.Get("--state", "")
+        << "`; ids are the events' userId, exactly as written\n";
+    return 2;
+  }
+
   Expected<store::Statement> select = db->Prepare(
       "SELECT at, kind, channel, template, journey, step, reason, detail, "
       "until FROM decisions WHERE profile = ?1 ORDER BY seq");
@@ -61,7 +84,6 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     err << "parcours: " << select.status().message() << "\n";
     return 2;
   }
-  std::string profile = parsed.Get("--profile", "");
   select->BindText(1, profile);
   out << "profile " << profile << "\n";
   int rows = 0;
