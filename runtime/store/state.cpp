@@ -182,20 +182,20 @@ TimerTarget State::PopFirstTimer() {
 }
 
 bool State::IsProcessed(const std::string& message_id) const {
-  return processed_.count(message_id) != 0;
+  return processed_.Contains(message_id);
 }
 
 void State::AddProcessed(const std::string& message_id, bool is_new) {
-  bool inserted = processed_.insert(message_id).second;
+  bool inserted = processed_.Insert(message_id);
   if (inserted && is_new) new_processed_.push_back(message_id);
 }
 
 bool State::IsDeadLettered(const std::string& key) const {
-  return dead_lettered_.count(key) != 0;
+  return dead_lettered_.Contains(key);
 }
 
 void State::AddDeadLettered(const std::string& key, bool is_new) {
-  bool inserted = dead_lettered_.insert(key).second;
+  bool inserted = dead_lettered_.Insert(key);
   if (inserted && is_new) new_dead_lettered_.push_back(key);
 }
 

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <compare>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
 #include "runtime/loyalty/account.h"
+#include "runtime/store/key_set.h"
 #include "runtime/store/policy_ledger.h"
 
 namespace parcours::store {
@@ -256,7 +258,7 @@ class State {
   const std::vector<std::string>& new_dead_lettered() const {
     return new_dead_lettered_;
   }
-  const std::vector<LogRow>& pending_log() const { return log_; }
+  const std::deque<LogRow>& pending_log() const { return log_; }
   std::vector<OutboxRow>& pending_outbox() { return outbox_; }
 
   // Forgets the changes after a successful save; saved outbox rows move
@@ -294,14 +296,16 @@ class State {
   std::map<TimerKey, TimerTarget> timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
-  std::unordered_set<std::string> processed_;
-  std::unordered_set<std::string> dead_lettered_;
+  KeySet processed_;
+  KeySet dead_lettered_;
   int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
   std::vector<std::string> new_processed_;
   std::vector<std::string> new_dead_lettered_;
-  std::vector<LogRow> log_;
+  // A deque: a long batch logs millions of rows, which a vector would
+  // copy each time it grows.
+  std::deque<LogRow> log_;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;
   PolicyLedger policy_ledger_;
