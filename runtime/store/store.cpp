@@ -402,11 +402,12 @@ std::string Dump(const OrderedJson& json) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+// `text` must outlive the statement's next run (see `BindBorrowedText`).
 void BindTextOrNull(Statement& statement, int index, const std::string& text) {
   if (text.empty()) {
     statement.BindNull(index);
   } else {
-    statement.BindText(index, text);
+    statement.BindBorrowedText(index, text);
   }
 }
 
@@ -461,6 +462,9 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   status = db->Exec("PRAGMA journal_mode = WAL");
   if (status.ok()) status = db->Exec("PRAGMA synchronous = NORMAL");
   if (status.ok()) status = db->Exec("PRAGMA busy_timeout = 5000");
+  // A batch rewrites pages all over the file (profiles, keys, log); with
+  // SQLite's default 2 MB of cache it spilled them mid-transaction.
+  if (status.ok()) status = db->Exec("PRAGMA cache_size = -65536");
   if (status.ok()) status = Migrate(*db, version);
   if (!status.ok()) return status.WithContext(context);
 
@@ -759,14 +763,16 @@ Status Store::WriteChanges(State& state) {
     if (!status.ok()) return status;
   }
 
+  // The rows below live in `state` until the end of the save, so their
+  // text is bound without a copy.
   for (const std::string& id : state.new_processed()) {
-    insert_processed_.BindText(1, id);
+    insert_processed_.BindBorrowedText(1, id);
     Status status = insert_processed_.Run();
     if (!status.ok()) return status;
   }
 
   for (const std::string& key : state.new_dead_lettered()) {
-    insert_dead_lettered_.BindText(1, key);
+    insert_dead_lettered_.BindBorrowedText(1, key);
     Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;
   }
@@ -774,20 +780,21 @@ Status Store::WriteChanges(State& state) {
   for (OutboxRow& row : state.pending_outbox()) {
     row.seq = ++last_outbox_seq_;
     insert_outbox_.BindInt(1, row.seq);
-    insert_outbox_.BindText(2, row.id);
-    insert_outbox_.BindText(3, row.line);
+    insert_outbox_.BindBorrowedText(2, row.id);
+    insert_outbox_.BindBorrowedText(3, row.line);
     Status status = insert_outbox_.Run();
     if (!status.ok()) return status;
   }
 
   for (const LogRow& row : state.pending_log()) {
-    insert_log_.BindText(1, common::FormatTime(row.at));
-    insert_log_.BindText(2, row.level);
-    insert_log_.BindText(3, row.component);
+    std::string at = common::FormatTime(row.at);
+    insert_log_.BindBorrowedText(1, at);
+    insert_log_.BindBorrowedText(2, row.level);
+    insert_log_.BindBorrowedText(3, row.component);
     BindTextOrNull(insert_log_, 4, row.profile);
     BindTextOrNull(insert_log_, 5, row.journey);
     BindTextOrNull(insert_log_, 6, row.step);
-    insert_log_.BindText(7, row.message);
+    insert_log_.BindBorrowedText(7, row.message);
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
