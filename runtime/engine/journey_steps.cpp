@@ -118,8 +118,9 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
 void Engine::ReachGoals(store::Profile& profile, int32_t event_type) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
-    if (!InstanceOf(profile, journey)) continue;
     const ir::Journey& definition = program_.journeys[j];
+    // Most journeys have no goal; their instances are not even read.
+    if (definition.goals.empty() || !InstanceOf(profile, journey)) continue;
     int64_t inside_for = Now() - profile.instances[j]->entered_at;
     for (const ir::Goal& goal : definition.goals) {
       if (goal.event != event_type) continue;
@@ -160,8 +161,9 @@ std::string Engine::ExitWhenHolds(store::Profile& profile, int32_t journey,
 void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
-    if (!InstanceOf(profile, journey)) continue;
     const ir::Journey& definition = program_.journeys[j];
+    if (definition.conditional_exits.empty()) continue;  // nothing to hold
+    if (!InstanceOf(profile, journey)) continue;
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
     std::string reason;
     for (const ir::ConditionalExit& exit : definition.conditional_exits) {
