@@ -12,6 +12,7 @@
 #include "runtime/store/journey_state.h"
 #include "runtime/store/loyalty_tables.h"
 #include "runtime/store/policy_tables.h"
+#include "runtime/store/row_text.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -808,11 +809,32 @@ Status Store::WriteChanges(State& state) {
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {
   const ir::Program& program = state.program();
-  upsert_profile_.BindText(1, profile.id);
-  upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
-  upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
-  upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
-  upsert_profile_.BindText(5, Dump(EncodeEntries(program, profile)));
+  // Each column's text straight from the record (runtime/store/row_text.h),
+  // or from its tree when that text could differ.
+  std::string& attrs = column_text_[0];
+  std::string& aggregates = column_text_[1];
+  std::string& segments = column_text_[2];
+  std::string& entries = column_text_[3];
+  for (std::string* text : {&attrs, &aggregates, &segments, &entries}) {
+    text->clear();
+  }
+  if (!AppendAttributesText(program, profile.record, attrs)) {
+    attrs = Dump(EncodeAttributes(program, profile.record));
+  }
+  if (!AppendAggregatesText(program, profile.record, aggregates)) {
+    aggregates = Dump(EncodeAggregates(program, profile.record));
+  }
+  if (!AppendSegmentsText(program, profile.record, segments)) {
+    segments = Dump(EncodeSegments(program, profile.record));
+  }
+  if (!AppendEntriesText(program, profile, entries)) {
+    entries = Dump(EncodeEntries(program, profile));
+  }
+  upsert_profile_.BindBorrowedText(1, profile.id);
+  upsert_profile_.BindBorrowedText(2, attrs);
+  upsert_profile_.BindBorrowedText(3, aggregates);
+  upsert_profile_.BindBorrowedText(4, segments);
+  upsert_profile_.BindBorrowedText(5, entries);
   Status status = upsert_profile_.Run();
   if (!status.ok() || profile.history.empty()) return status;
 
@@ -847,8 +869,12 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     upsert_instance_.BindText(5, journey.steps[instance->step].name);
     upsert_instance_.BindOptional(6, instance->wake_at);
     upsert_instance_.BindInt(7, instance->entered_at);
-    upsert_instance_.BindText(
-        8, Dump(EncodeLocals(locals_type, instance->locals)));
+    std::string& locals = column_text_[0];
+    locals.clear();
+    if (!AppendLocalsText(locals_type, instance->locals, locals)) {
+      locals = Dump(EncodeLocals(locals_type, instance->locals));
+    }
+    upsert_instance_.BindBorrowedText(8, locals);
     if (instance->arrived_event >= 0) {
       upsert_instance_.BindText(9, Dump(EncodeArrived(program, *instance)));
     } else {
