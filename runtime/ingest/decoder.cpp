@@ -158,6 +158,20 @@ const JsonValue* ObjectMember(const JsonValue& root, const char* key,
 // repeated key is ambiguous, and taking either value would quietly drop
 // the other.
 std::string RepeatedKey(const JsonValue& object, const char* where) {
+  // An event's few keys are compared pair by pair, with no allocation;
+  // only a repeat is then looked for in sorted order, for its message.
+  constexpr size_t kFewKeys = 16;
+  const std::vector<JsonMember>& members = object.members;
+  if (members.size() <= kFewKeys) {
+    bool repeated = false;
+    for (size_t i = 0; i < members.size() && !repeated; ++i) {
+      for (size_t j = i + 1; j < members.size() && !repeated; ++j) {
+        repeated = members[i].key == members[j].key;
+      }
+    }
+    if (!repeated) return "";
+  }
+
   // Sorted, so that a line with many keys costs n log n, not n squared.
   std::vector<std::string_view> keys;
   keys.reserve(object.members.size());
@@ -194,7 +208,9 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
     return result;
   }
 
-  JsonValue root;
+  // One tree per thread, reused from line to line: the reader keeps its
+  // strings and vectors (see `ParseJsonFast`).
+  thread_local JsonValue root;
   std::string problem = ParseJson(line, root);
   if (!problem.empty()) {
     result.reason = "not JSON: " + problem;
