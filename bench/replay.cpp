@@ -12,12 +12,15 @@
 // The figures go into docs/performance.md as ratios to the harness.
 //
 //   parcours_bench_replay [--events N] [--profiles M] [--keep FILE]
-//                         [--only light|json|memory|group]
+//                         [--only light|json|memory|group|partitions]
+//                         [--partitions N]
 //
 // defaults: 1,000,000 events over 100,000 profiles. `--keep` writes the
 // generated stream to FILE and keeps it, for `parcours run`. `--only`
 // runs one pass (the speed of light, the two JSON readers, the engine
-// with one commit, the engine with group commit), for a profiler.
+// with one commit, the engine with group commit, the partitioned run),
+// for a profiler. `--partitions N` adds a row: the group commit over N
+// partitions.
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
@@ -148,17 +151,37 @@ Figure ParseOnly(const std::string& name, const std::string& path, bool fast) {
   return figure;
 }
 
-Figure Replay(const std::string& name, const ir::Program& program,
-              const ir::Evaluator& evaluator, const std::string& path,
-              int64_t batch_size) {
-  std::filesystem::path state =
-      std::filesystem::temp_directory_path() / "parcours-bench-replay.db";
-  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
+// The state file, or with partitions the state folder, and what SQLite
+// puts beside it.
+void RemoveState(const std::filesystem::path& state) {
+  std::filesystem::remove_all(state);
+  for (const char* suffix : {"-wal", "-shm", ".lock"}) {
     std::filesystem::remove(state.string() + suffix);
   }
+}
+
+// The bytes of the state: one file, or every file of a state folder.
+uintmax_t StateBytes(const std::filesystem::path& state) {
+  if (!std::filesystem::is_directory(state)) {
+    return std::filesystem::file_size(state);
+  }
+  uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(state)) {
+    if (entry.is_regular_file()) bytes += entry.file_size();
+  }
+  return bytes;
+}
+
+Figure Replay(const std::string& name, const ir::Program& program,
+              const ir::Evaluator& evaluator, const std::string& path,
+              int64_t batch_size, int partitions = 0) {
+  std::filesystem::path state =
+      std::filesystem::temp_directory_path() / "parcours-bench-replay.db";
+  RemoveState(state);
   engine::RunOptions options;
   options.state_path = state.string();
   options.batch_size = batch_size;
+  options.partitions = partitions;
   CountingSink sink;
   std::ifstream in(path, std::ios::binary);
 
@@ -174,10 +197,8 @@ Figure Replay(const std::string& name, const ir::Program& program,
       name.c_str(), static_cast<long long>(result.summary.events_applied),
       static_cast<long long>(result.summary.identifies),
       static_cast<long long>(result.summary.instances_waiting),
-      static_cast<double>(std::filesystem::file_size(state)) / 1e6);
-  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
-    std::filesystem::remove(state.string() + suffix);
-  }
+      static_cast<double>(StateBytes(state)) / 1e6);
+  RemoveState(state);
   return figure;
 }
 
@@ -234,13 +255,23 @@ int Main(int argc, char** argv) {
     figures.push_back(Replay("engine, a commit every 10,000 lines", program,
                              *jit, path, 10000));
   }
-  if (figures.empty()) Fail("--only takes light, json, memory or group");
-  // Both engine passes decide the same actions, or something is wrong.
+  // With --partitions N, the group commit again over N partitions on N
+  // threads (CPU seconds then add up the threads).
+  int64_t partitions = FlagValue(argc, argv, "--partitions", 0);
+  if (partitions > 0 && wanted("partitions")) {
+    figures.push_back(Replay(
+        "engine, " + std::to_string(partitions) + " partitions, group commit",
+        program, *jit, path, 10000, static_cast<int>(partitions)));
+  }
+  if (figures.empty()) {
+    Fail("--only takes light, json, memory, group or partitions");
+  }
+  // Every engine pass decides the same actions, or something is wrong.
   int64_t actions = -1;
   for (const Figure& figure : figures) {
     if (figure.name.rfind("engine", 0) != 0) continue;
     if (actions >= 0 && figure.actions != actions) {
-      Fail("the two replays decided different actions");
+      Fail("the replays decided different actions");
     }
     actions = figure.actions;
   }
