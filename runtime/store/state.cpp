@@ -41,8 +41,7 @@ State::State(const ir::Program& program)
     : program_(program), default_record_(MakeDefaultRecord(program)) {}
 
 Profile* State::FindProfile(const std::string& id) {
-  auto found = profiles_.find(id);
-  return found == profiles_.end() ? nullptr : found->second.get();
+  return profiles_.Find(id);
 }
 
 Profile& State::FindOrCreateProfile(const std::string& id) {
@@ -59,10 +58,7 @@ Profile& State::FindOrCreateProfile(const std::string& id) {
 Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
   PARCOURS_CHECK(profile->record.size() == program_.profile_words,
                  "profile record does not match the program's layout");
-  std::string id = profile->id;
-  auto [it, inserted] = profiles_.emplace(std::move(id), std::move(profile));
-  PARCOURS_CHECK(inserted, "profile adopted twice");
-  return *it->second;
+  return profiles_.Add(std::move(profile));
 }
 
 void State::ScheduleRecheck(Profile& profile, std::optional<int64_t> at) {

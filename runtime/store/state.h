@@ -24,6 +24,7 @@
 #include "runtime/loyalty/account.h"
 #include "runtime/store/key_set.h"
 #include "runtime/store/policy_ledger.h"
+#include "runtime/store/profile_index.h"
 
 namespace parcours::store {
 
@@ -272,11 +273,11 @@ class State {
   // Visits each profile, in no particular order.
   template <typename Visit>
   void ForEachProfile(Visit visit) const {
-    for (const auto& [id, profile] : profiles_) visit(*profile);
+    for (const auto& profile : profiles_.all()) visit(*profile);
   }
   template <typename Visit>
   void ForEachProfile(Visit visit) {
-    for (auto& [id, profile] : profiles_) visit(*profile);
+    for (const auto& profile : profiles_.all()) visit(*profile);
   }
 
  private:
@@ -292,7 +293,7 @@ class State {
   int64_t applied_line_ = 0;
   std::map<std::string, int64_t> run_meta_;
 
-  std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
+  ProfileIndex profiles_;
   std::map<TimerKey, TimerTarget> timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
