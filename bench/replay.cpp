@@ -12,15 +12,23 @@
 // The figures go into docs/performance.md as ratios to the harness.
 //
 //   parcours_bench_replay [--events N] [--profiles M] [--keep FILE]
+//                         [--only light,json,memory,group,partitions]
+//                         [--partitions N]
 //
 // defaults: 1,000,000 events over 100,000 profiles. `--keep` writes the
-// generated stream to FILE and keeps it, for `parcours run`.
+// generated stream to FILE and keeps it, for `parcours run`. `--only`
+// runs the passes it lists (the speed of light, the two JSON readers,
+// the engine with one commit, the engine with group commit, the
+// partitioned run), for a profiler or a run too large for all of them.
+// `--partitions N` adds a row: the group commit over N partitions.
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "bench/bench_support.h"
 #include "bench/stream_gen.h"
@@ -70,11 +78,33 @@ std::string FlagText(int argc, char** argv, const std::string& flag) {
   return "";
 }
 
+// The CPU time of this process so far. Each pass runs on one thread, so
+// on a busy machine its CPU time is a steadier measure than the wall
+// clock, which also counts the time other processes held the core.
+double CpuSeconds() {
+  timespec now{};
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now);
+  return static_cast<double>(now.tv_sec) +
+         static_cast<double>(now.tv_nsec) / 1e9;
+}
+
+// A stopwatch of both clocks.
+struct Stopwatch {
+  Clock::time_point wall = Clock::now();
+  double cpu = CpuSeconds();
+};
+
 struct Figure {
   std::string name;
   double seconds = 0;
+  double cpu_seconds = 0;
   int64_t actions = 0;
 };
+
+Figure Measured(std::string name, const Stopwatch& start, int64_t actions) {
+  return {std::move(name), SecondsSince(start.wall), CpuSeconds() - start.cpu,
+          actions};
+}
 
 Figure SpeedOfLight(const ir::Program& program, const std::string& path,
                     int64_t events) {
@@ -85,20 +115,20 @@ Figure SpeedOfLight(const ir::Program& program, const std::string& path,
   int64_t number = 0;
   int64_t decoded = 0;
 
-  Clock::time_point start = Clock::now();
+  Stopwatch start;
   while (std::getline(in, line)) {
     ingest::DecodeResult result = decoder.Decode(line, ++number);
     if (result.outcome != ingest::LineOutcome::Event) continue;
     ++per_profile[result.event.user_id];
     ++decoded;
   }
-  double seconds = SecondsSince(start);
+  Figure figure = Measured("speed of light (decode + hash map)", start, 0);
 
   if (decoded != events) {
     Fail("the harness decoded " + std::to_string(decoded) + " of " +
          std::to_string(events) + " lines");
   }
-  return {"speed of light (decode + hash map)", seconds, 0};
+  return figure;
 }
 
 // Only the JSON reading of each line, by one of the two readers behind
@@ -109,35 +139,55 @@ Figure ParseOnly(const std::string& name, const std::string& path, bool fast) {
   ingest::JsonValue tree;
   int64_t failures = 0;
 
-  Clock::time_point start = Clock::now();
+  Stopwatch start;
   while (std::getline(in, line)) {
     bool parsed = fast ? ingest::ParseJsonFast(line, tree)
                        : ingest::ParseJsonPrecisely(line, tree).empty();
     if (!parsed) ++failures;
   }
-  double seconds = SecondsSince(start);
+  Figure figure = Measured(name, start, 0);
 
   if (failures != 0) Fail(name + ": " + std::to_string(failures) + " lines");
-  return {name, seconds, 0};
+  return figure;
+}
+
+// The state file, or with partitions the state folder, and what SQLite
+// puts beside it.
+void RemoveState(const std::filesystem::path& state) {
+  std::filesystem::remove_all(state);
+  for (const char* suffix : {"-wal", "-shm", ".lock"}) {
+    std::filesystem::remove(state.string() + suffix);
+  }
+}
+
+// The bytes of the state: one file, or every file of a state folder.
+uintmax_t StateBytes(const std::filesystem::path& state) {
+  if (!std::filesystem::is_directory(state)) {
+    return std::filesystem::file_size(state);
+  }
+  uintmax_t bytes = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(state)) {
+    if (entry.is_regular_file()) bytes += entry.file_size();
+  }
+  return bytes;
 }
 
 Figure Replay(const std::string& name, const ir::Program& program,
               const ir::Evaluator& evaluator, const std::string& path,
-              int64_t batch_size) {
+              int64_t batch_size, int partitions = 0) {
   std::filesystem::path state =
       std::filesystem::temp_directory_path() / "parcours-bench-replay.db";
-  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
-    std::filesystem::remove(state.string() + suffix);
-  }
+  RemoveState(state);
   engine::RunOptions options;
   options.state_path = state.string();
   options.batch_size = batch_size;
+  options.partitions = partitions;
   CountingSink sink;
   std::ifstream in(path, std::ios::binary);
 
-  Clock::time_point start = Clock::now();
+  Stopwatch start;
   engine::RunResult result = engine::Run(program, evaluator, in, sink, options);
-  double seconds = SecondsSince(start);
+  Figure figure = Measured(name, start, sink.lines());
 
   if (!result.status.ok()) Fail(name + ": " + result.status.message());
   if (result.summary.dead_letters != 0) Fail(name + ": dead letters");
@@ -147,17 +197,21 @@ Figure Replay(const std::string& name, const ir::Program& program,
       name.c_str(), static_cast<long long>(result.summary.events_applied),
       static_cast<long long>(result.summary.identifies),
       static_cast<long long>(result.summary.instances_waiting),
-      static_cast<double>(std::filesystem::file_size(state)) / 1e6);
-  for (const char* suffix : {"", "-wal", "-shm", ".lock"}) {
-    std::filesystem::remove(state.string() + suffix);
-  }
-  return {name, seconds, sink.lines()};
+      static_cast<double>(StateBytes(state)) / 1e6);
+  RemoveState(state);
+  return figure;
 }
 
 int Main(int argc, char** argv) {
   int64_t events = FlagValue(argc, argv, "--events", 1'000'000);
   int64_t profiles = FlagValue(argc, argv, "--profiles", 100'000);
   std::string keep = FlagText(argc, argv, "--keep");
+  std::string only = FlagText(argc, argv, "--only");
+  // `--only` takes one pass or several separated by commas.
+  auto wanted = [&](const std::string& pass) {
+    return only.empty() ||
+           ("," + only + ",").find("," + pass + ",") != std::string::npos;
+  };
   if (events < 1 || profiles < 1) Fail("--events and --profiles must be > 0");
 
   std::string campaign = std::string(PARCOURS_SOURCE_DIR) +
@@ -191,27 +245,54 @@ int Main(int argc, char** argv) {
   std::printf("replay of %lld generated events over %lld profiles\n",
               static_cast<long long>(events), static_cast<long long>(profiles));
 
-  Figure light = SpeedOfLight(program, path, events);
-  Figure nlohmann = ParseOnly("JSON only: nlohmann/json (SAX)", path, false);
-  Figure simdjson = ParseOnly("JSON only: simdjson (On-Demand)", path, true);
-  Figure one_commit =
-      Replay("engine, one commit at the end", program, *jit, path, INT64_MAX);
-  Figure group_commit =
-      Replay("engine, a commit every 10,000 lines", program, *jit, path, 10000);
-  if (one_commit.actions != group_commit.actions) {
-    Fail("the two replays decided different actions");
+  std::vector<Figure> figures;
+  if (wanted("light")) figures.push_back(SpeedOfLight(program, path, events));
+  if (wanted("json")) {
+    figures.push_back(ParseOnly("JSON only: nlohmann/json (SAX)", path, false));
+    figures.push_back(ParseOnly("JSON only: simdjson (On-Demand)", path, true));
+  }
+  if (wanted("memory")) {
+    figures.push_back(Replay("engine, one commit at the end", program, *jit,
+                             path, INT64_MAX));
+  }
+  if (wanted("group")) {
+    figures.push_back(Replay("engine, a commit every 10,000 lines", program,
+                             *jit, path, 10000));
+  }
+  // With --partitions N, the group commit again over N partitions on N
+  // threads (CPU seconds then add up the threads).
+  int64_t partitions = FlagValue(argc, argv, "--partitions", 0);
+  if (partitions > 0 && wanted("partitions")) {
+    figures.push_back(Replay(
+        "engine, " + std::to_string(partitions) + " partitions, group commit",
+        program, *jit, path, 10000, static_cast<int>(partitions)));
+  }
+  if (figures.empty()) {
+    Fail("--only takes light, json, memory, group or partitions");
+  }
+  // Every engine pass decides the same actions, or something is wrong.
+  int64_t actions = -1;
+  for (const Figure& figure : figures) {
+    if (figure.name.rfind("engine", 0) != 0) continue;
+    if (actions >= 0 && figure.actions != actions) {
+      Fail("the replays decided different actions");
+    }
+    actions = figure.actions;
   }
 
-  std::printf("\n%-40s %10s %14s %10s\n", "", "seconds", "events/s",
-              "vs light");
-  for (const Figure& figure :
-       {light, nlohmann, simdjson, one_commit, group_commit}) {
-    std::printf("%-40s %10.2f %14.0f %9.1fx\n", figure.name.c_str(),
+  // Ratios to the speed of light when it ran, by each clock.
+  const Figure* light =
+      figures.front().name.rfind("speed", 0) == 0 ? &figures.front() : nullptr;
+  std::printf("\n%-40s %8s %12s %9s %8s %9s\n", "", "seconds", "events/s",
+              "vs light", "cpu s", "vs light");
+  for (const Figure& figure : figures) {
+    std::printf("%-40s %8.2f %12.0f %8.1fx %8.2f %8.1fx\n", figure.name.c_str(),
                 figure.seconds, static_cast<double>(events) / figure.seconds,
-                figure.seconds / light.seconds);
+                light ? figure.seconds / light->seconds : 0.0,
+                figure.cpu_seconds,
+                light ? figure.cpu_seconds / light->cpu_seconds : 0.0);
   }
-  std::printf("actions decided: %lld\n",
-              static_cast<long long>(one_commit.actions));
+  std::printf("actions decided: %lld\n", static_cast<long long>(actions));
 
   if (keep.empty()) std::filesystem::remove(path);
   return 0;

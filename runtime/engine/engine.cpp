@@ -264,8 +264,10 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   if (state_.IsProcessed(event.key)) return false;
 
   AdvanceClock(event.ClockTime());
-  bool is_new = state_.FindProfile(event.user_id) == nullptr;
-  store::Profile& profile = state_.FindOrCreateProfile(event.user_id);
+  store::Profile* found = state_.FindProfile(event.user_id);
+  bool is_new = found == nullptr;
+  store::Profile& profile =
+      is_new ? state_.FindOrCreateProfile(event.user_id) : *found;
   // A new profile starts with every segment computed from its defaults;
   // afterwards an event recomputes only the segments it can change.
   if (is_new) RecomputeSegmentSet(profile, segment_sets_.all);

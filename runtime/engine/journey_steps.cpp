@@ -120,8 +120,9 @@ void Engine::ReachGoals(store::Profile& profile, int32_t event_type,
                         int64_t happened_at) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
-    if (!InstanceOf(profile, journey)) continue;
     const ir::Journey& definition = program_.journeys[j];
+    // Most journeys have no goal; their instances are not even read.
+    if (definition.goals.empty() || !InstanceOf(profile, journey)) continue;
     // A conversion is judged by when it happened, not by when its line
     // arrived: an order placed before the contact entered (a late line)
     // converts nothing, and one placed in time but delivered late still
@@ -167,8 +168,9 @@ std::string Engine::ExitWhenHolds(store::Profile& profile, int32_t journey,
 void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
-    if (!InstanceOf(profile, journey)) continue;
     const ir::Journey& definition = program_.journeys[j];
+    if (definition.conditional_exits.empty()) continue;  // nothing to hold
+    if (!InstanceOf(profile, journey)) continue;
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
     std::string reason;
     for (const ir::ConditionalExit& exit : definition.conditional_exits) {

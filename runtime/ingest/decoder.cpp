@@ -100,24 +100,43 @@ std::string DecodeCurrency(const JsonValue& container, const std::string& what,
   return "";
 }
 
-// Decodes one present, non-null value into `field` of `record`. `name` is
-// how messages refer to the value ("field `total` of `Order Completed`").
+// How messages refer to a value: "field `total` of `Order Completed`" or
+// "trait `country`", and for its currency "money field `total`". Built
+// only for a message: most lines have none, and building them for every
+// value was a tenth of the decoding.
+struct ValueLabel {
+  const char* kind;        // "field" or "trait"
+  std::string_view name;   // the field's wire name
+  std::string_view event;  // the event's wire name; empty for a trait
+  std::string Name() const {
+    std::string label = kind;
+    label.append(" ").append(Quote(name));
+    if (!event.empty()) label.append(" of ").append(Quote(event));
+    return label;
+  }
+  std::string MoneyName() const {
+    std::string label = "money ";
+    return label.append(kind).append(" ").append(Quote(name));
+  }
+};
+
+// Decodes one present, non-null value into `field` of `record`.
 std::string DecodeInto(const JsonValue& container, const JsonValue& value,
-                       const ir::Field& field, const std::string& name,
-                       const std::string& money_name, common::Record& record) {
+                       const ir::Field& field, const ValueLabel& label,
+                       common::Record& record) {
   TypedValue typed;
   std::string problem = DecodeFieldValue(value, field, typed);
-  if (!problem.empty()) return name + " " + problem;
+  if (!problem.empty()) return label.Name() + " " + problem;
   const auto& channels = ir::ConsentChannels();
   if (field.channel && std::find(channels.begin(), channels.end(),
                                  value.text) == channels.end()) {
-    return name + " takes a channel (email, inapp, push or sms), not " +
+    return label.Name() + " takes a channel (email, inapp, push or sms), not " +
            Quote(value.text);
   }
 
   int64_t currency = 0;
   if (field.type == ir::Type::Money) {
-    problem = DecodeCurrency(container, money_name, currency);
+    problem = DecodeCurrency(container, label.MoneyName(), currency);
     if (!problem.empty()) return problem;
   }
   WriteField(record, field, typed, currency);
@@ -139,6 +158,20 @@ const JsonValue* ObjectMember(const JsonValue& root, const char* key,
 // repeated key is ambiguous, and taking either value would quietly drop
 // the other.
 std::string RepeatedKey(const JsonValue& object, const char* where) {
+  // An event's few keys are compared pair by pair, with no allocation;
+  // only a repeat is then looked for in sorted order, for its message.
+  constexpr size_t kFewKeys = 16;
+  const std::vector<JsonMember>& members = object.members;
+  if (members.size() <= kFewKeys) {
+    bool repeated = false;
+    for (size_t i = 0; i < members.size() && !repeated; ++i) {
+      for (size_t j = i + 1; j < members.size() && !repeated; ++j) {
+        repeated = members[i].key == members[j].key;
+      }
+    }
+    if (!repeated) return "";
+  }
+
   // Sorted, so that a line with many keys costs n log n, not n squared.
   std::vector<std::string_view> keys;
   keys.reserve(object.members.size());
@@ -175,7 +208,9 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
     return result;
   }
 
-  JsonValue root;
+  // One tree per thread, reused from line to line: the reader keeps its
+  // strings and vectors (see `ParseJsonFast`).
+  thread_local JsonValue root;
   std::string problem = ParseJson(line, root);
   if (!problem.empty()) {
     result.reason = "not JSON: " + problem;
@@ -303,15 +338,13 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
   event.record = common::Record(type.record_words);
 
   for (const ir::Field& field : type.fields) {
-    std::string label =
-        "field " + Quote(field.wire_name) + " of " + Quote(type.wire_name);
+    ValueLabel label{"field", field.wire_name, type.wire_name};
     const JsonValue* value = properties->Find(field.wire_name);
     if (value == nullptr || value->kind == Kind::Null) {
       if (field.optional) continue;
-      if (value == nullptr) return "missing " + label;
+      if (value == nullptr) return "missing " + label.Name();
     }
-    problem = DecodeInto(*properties, *value, field, label,
-                         "money field " + Quote(field.wire_name), event.record);
+    problem = DecodeInto(*properties, *value, field, label, event.record);
     if (!problem.empty()) return problem;
   }
   return "";
@@ -334,14 +367,12 @@ std::string Decoder::DecodeIdentify(const JsonValue& root,
     auto found = attributes_by_wire_name_.find(member.key);
     if (found == attributes_by_wire_name_.end()) continue;
     const ir::Field& field = program_.profile[found->second];
-    std::string label = "trait " + Quote(field.wire_name);
+    ValueLabel label{"trait", field.wire_name, ""};
 
     if (member.value.kind == Kind::Null && field.optional) {
       ClearField(event.traits, field);
     } else {
-      problem =
-          DecodeInto(*traits, member.value, field, label,
-                     "money trait " + Quote(field.wire_name), event.traits);
+      problem = DecodeInto(*traits, member.value, field, label, event.traits);
       if (!problem.empty()) return problem;
     }
 

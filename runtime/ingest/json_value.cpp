@@ -165,9 +165,16 @@ class FastTreeBuilder {
  private:
   using Type = simdjson::ondemand::json_type;
 
+  // Builds into `out`, which may hold a tree of an earlier line: its
+  // strings and vectors are reused, so that lines of the same shape cost
+  // no allocation. Every member of `out` is set, as in a new node.
   bool Build(simdjson::ondemand::value value, JsonValue& out, size_t depth) {
     Type type;
     if (value.type().get(type)) return false;
+    out.boolean = false;
+    out.text.clear();
+    if (type != Type::object) out.members.clear();
+    if (type != Type::array) out.items.clear();
     switch (type) {
       case Type::object: return BuildObject(value, out, depth);
       case Type::array: return BuildArray(value, out, depth);
@@ -213,16 +220,18 @@ class FastTreeBuilder {
     simdjson::ondemand::object object;
     if (value.get_object().get(object)) return false;
     out.kind = JsonValue::Kind::Object;
+    size_t count = 0;
     for (auto field_or_error : object) {
       simdjson::ondemand::field field;
       if (std::move(field_or_error).get(field)) return false;
       std::string_view key;
       if (field.unescaped_key().get(key)) return false;
-      out.members.push_back({std::string(key), JsonValue{}});
-      if (!Build(field.value(), out.members.back().value, depth + 1)) {
-        return false;
-      }
+      if (count == out.members.size()) out.members.emplace_back();
+      JsonMember& member = out.members[count++];
+      member.key.assign(key);
+      if (!Build(field.value(), member.value, depth + 1)) return false;
     }
+    out.members.resize(count);
     return true;
   }
 
@@ -232,12 +241,14 @@ class FastTreeBuilder {
     simdjson::ondemand::array array;
     if (value.get_array().get(array)) return false;
     out.kind = JsonValue::Kind::Array;
+    size_t count = 0;
     for (auto item_or_error : array) {
       simdjson::ondemand::value item;
       if (std::move(item_or_error).get(item)) return false;
-      out.items.emplace_back();
-      if (!Build(item, out.items.back(), depth + 1)) return false;
+      if (count == out.items.size()) out.items.emplace_back();
+      if (!Build(item, out.items[count++], depth + 1)) return false;
     }
+    out.items.resize(count);
     return true;
   }
 
@@ -259,7 +270,6 @@ bool ParseJsonFast(std::string_view text, JsonValue& value) {
   // One reader per thread: a parser keeps buffers between documents and
   // must not be shared by partitions running at once.
   thread_local FastTreeBuilder builder;
-  value = JsonValue{};
   if (builder.Parse(text, value)) return true;
   value = JsonValue{};
   return false;

@@ -36,6 +36,11 @@ void Statement::BindText(int index, std::string_view text) {
                       SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
+void Statement::BindBorrowedText(int index, std::string_view text) {
+  sqlite3_bind_text64(statement_, index, text.data(), text.size(),
+                      SQLITE_STATIC, SQLITE_UTF8);
+}
+
 void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
 
 void Statement::BindOptional(int index, std::optional<int64_t> value) {

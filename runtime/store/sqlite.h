@@ -26,6 +26,10 @@ class Statement {
   // Parameters are numbered from 1, as in SQLite.
   void BindInt(int index, int64_t value);
   void BindText(int index, std::string_view text);
+  // The same without a copy: `text` must stay alive and unchanged until
+  // the statement's next `Run` or `Reset`, which forget the binding. For
+  // the rows of a save, whose copies were a tenth of its time.
+  void BindBorrowedText(int index, std::string_view text);
   void BindNull(int index);
   void BindOptional(int index, std::optional<int64_t> value);
 

@@ -41,8 +41,7 @@ State::State(const ir::Program& program)
     : program_(program), default_record_(MakeDefaultRecord(program)) {}
 
 Profile* State::FindProfile(const std::string& id) {
-  auto found = profiles_.find(id);
-  return found == profiles_.end() ? nullptr : found->second.get();
+  return profiles_.Find(id);
 }
 
 Profile& State::FindOrCreateProfile(const std::string& id) {
@@ -59,10 +58,7 @@ Profile& State::FindOrCreateProfile(const std::string& id) {
 Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
   PARCOURS_CHECK(profile->record.size() == program_.profile_words,
                  "profile record does not match the program's layout");
-  std::string id = profile->id;
-  auto [it, inserted] = profiles_.emplace(std::move(id), std::move(profile));
-  PARCOURS_CHECK(inserted, "profile adopted twice");
-  return *it->second;
+  return profiles_.Add(std::move(profile));
 }
 
 void State::ScheduleRecheck(Profile& profile, std::optional<int64_t> at) {
@@ -176,20 +172,20 @@ TimerTarget State::PopFirstTimer() {
 }
 
 bool State::IsProcessed(const std::string& message_id) const {
-  return processed_.count(message_id) != 0;
+  return processed_.Contains(message_id);
 }
 
 void State::AddProcessed(const std::string& message_id, bool is_new) {
-  bool inserted = processed_.insert(message_id).second;
+  bool inserted = processed_.Insert(message_id);
   if (inserted && is_new) new_processed_.push_back(message_id);
 }
 
 bool State::IsDeadLettered(const std::string& key) const {
-  return dead_lettered_.count(key) != 0;
+  return dead_lettered_.Contains(key);
 }
 
 void State::AddDeadLettered(const std::string& key, bool is_new) {
-  bool inserted = dead_lettered_.insert(key).second;
+  bool inserted = dead_lettered_.Insert(key);
   if (inserted && is_new) new_dead_lettered_.push_back(key);
 }
 

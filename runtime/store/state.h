@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <compare>
 #include <cstdint>
+#include <deque>
 #include <map>
 #include <memory>
 #include <optional>
@@ -22,7 +23,9 @@
 #include "runtime/common/record.h"
 #include "runtime/loyalty/account.h"
 #include "runtime/store/journey_flags.h"
+#include "runtime/store/key_set.h"
 #include "runtime/store/policy_ledger.h"
+#include "runtime/store/profile_index.h"
 #include "runtime/store/timer_queue.h"
 
 namespace parcours::store {
@@ -268,7 +271,7 @@ class State {
   const std::vector<std::string>& new_dead_lettered() const {
     return new_dead_lettered_;
   }
-  const std::vector<LogRow>& pending_log() const { return log_; }
+  const std::deque<LogRow>& pending_log() const { return log_; }
   std::vector<OutboxRow>& pending_outbox() { return outbox_; }
 
   // Forgets the changes after a successful save; saved outbox rows move
@@ -282,11 +285,11 @@ class State {
   // Visits each profile, in no particular order.
   template <typename Visit>
   void ForEachProfile(Visit visit) const {
-    for (const auto& [id, profile] : profiles_) visit(*profile);
+    for (const auto& profile : profiles_.all()) visit(*profile);
   }
   template <typename Visit>
   void ForEachProfile(Visit visit) {
-    for (auto& [id, profile] : profiles_) visit(*profile);
+    for (const auto& profile : profiles_.all()) visit(*profile);
   }
 
  private:
@@ -302,20 +305,22 @@ class State {
   int64_t applied_line_ = 0;
   std::map<std::string, int64_t> run_meta_;
 
-  std::unordered_map<std::string, std::unique_ptr<Profile>> profiles_;
+  ProfileIndex profiles_;
   // Mutable because finding the first timer may reorder the queue's
   // buckets, which changes nothing observable.
   mutable TimerQueue timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
-  std::unordered_set<std::string> processed_;
-  std::unordered_set<std::string> dead_lettered_;
+  KeySet processed_;
+  KeySet dead_lettered_;
   int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
   std::vector<std::string> new_processed_;
   std::vector<std::string> new_dead_lettered_;
-  std::vector<LogRow> log_;
+  // A deque: a long batch logs millions of rows, which a vector would
+  // copy each time it grows.
+  std::deque<LogRow> log_;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;
   PolicyLedger policy_ledger_;

@@ -12,6 +12,7 @@
 #include "runtime/store/journey_state.h"
 #include "runtime/store/loyalty_tables.h"
 #include "runtime/store/policy_tables.h"
+#include "runtime/store/row_text.h"
 #include "runtime/store/value_json.h"
 
 namespace parcours::store {
@@ -402,11 +403,12 @@ std::string Dump(const OrderedJson& json) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+// `text` must outlive the statement's next run (see `BindBorrowedText`).
 void BindTextOrNull(Statement& statement, int index, const std::string& text) {
   if (text.empty()) {
     statement.BindNull(index);
   } else {
-    statement.BindText(index, text);
+    statement.BindBorrowedText(index, text);
   }
 }
 
@@ -461,6 +463,12 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   status = db->Exec("PRAGMA journal_mode = WAL");
   if (status.ok()) status = db->Exec("PRAGMA synchronous = NORMAL");
   if (status.ok()) status = db->Exec("PRAGMA busy_timeout = 5000");
+  // A batch rewrites pages all over the file (profiles, keys, log); with
+  // SQLite's default 2 MB of cache it spilled them mid-transaction.
+  if (status.ok()) status = db->Exec("PRAGMA cache_size = -65536");
+  // Checkpoints every 10,000 pages (40 MB) of log rather than 1,000: a
+  // page rewritten by several commits in between is copied back once.
+  if (status.ok()) status = db->Exec("PRAGMA wal_autocheckpoint = 10000");
   if (status.ok()) status = Migrate(*db, version);
   if (!status.ok()) return status.WithContext(context);
 
@@ -759,14 +767,16 @@ Status Store::WriteChanges(State& state) {
     if (!status.ok()) return status;
   }
 
+  // The rows below live in `state` until the end of the save, so their
+  // text is bound without a copy.
   for (const std::string& id : state.new_processed()) {
-    insert_processed_.BindText(1, id);
+    insert_processed_.BindBorrowedText(1, id);
     Status status = insert_processed_.Run();
     if (!status.ok()) return status;
   }
 
   for (const std::string& key : state.new_dead_lettered()) {
-    insert_dead_lettered_.BindText(1, key);
+    insert_dead_lettered_.BindBorrowedText(1, key);
     Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;
   }
@@ -774,20 +784,21 @@ Status Store::WriteChanges(State& state) {
   for (OutboxRow& row : state.pending_outbox()) {
     row.seq = ++last_outbox_seq_;
     insert_outbox_.BindInt(1, row.seq);
-    insert_outbox_.BindText(2, row.id);
-    insert_outbox_.BindText(3, row.line);
+    insert_outbox_.BindBorrowedText(2, row.id);
+    insert_outbox_.BindBorrowedText(3, row.line);
     Status status = insert_outbox_.Run();
     if (!status.ok()) return status;
   }
 
   for (const LogRow& row : state.pending_log()) {
-    insert_log_.BindText(1, common::FormatTime(row.at));
-    insert_log_.BindText(2, row.level);
-    insert_log_.BindText(3, row.component);
+    std::string at = common::FormatTime(row.at);
+    insert_log_.BindBorrowedText(1, at);
+    insert_log_.BindBorrowedText(2, row.level);
+    insert_log_.BindBorrowedText(3, row.component);
     BindTextOrNull(insert_log_, 4, row.profile);
     BindTextOrNull(insert_log_, 5, row.journey);
     BindTextOrNull(insert_log_, 6, row.step);
-    insert_log_.BindText(7, row.message);
+    insert_log_.BindBorrowedText(7, row.message);
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
@@ -798,11 +809,32 @@ Status Store::WriteChanges(State& state) {
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {
   const ir::Program& program = state.program();
-  upsert_profile_.BindText(1, profile.id);
-  upsert_profile_.BindText(2, Dump(EncodeAttributes(program, profile.record)));
-  upsert_profile_.BindText(3, Dump(EncodeAggregates(program, profile.record)));
-  upsert_profile_.BindText(4, Dump(EncodeSegments(program, profile.record)));
-  upsert_profile_.BindText(5, Dump(EncodeEntries(program, profile)));
+  // Each column's text straight from the record (runtime/store/row_text.h),
+  // or from its tree when that text could differ.
+  std::string& attrs = column_text_[0];
+  std::string& aggregates = column_text_[1];
+  std::string& segments = column_text_[2];
+  std::string& entries = column_text_[3];
+  for (std::string* text : {&attrs, &aggregates, &segments, &entries}) {
+    text->clear();
+  }
+  if (!AppendAttributesText(program, profile.record, attrs)) {
+    attrs = Dump(EncodeAttributes(program, profile.record));
+  }
+  if (!AppendAggregatesText(program, profile.record, aggregates)) {
+    aggregates = Dump(EncodeAggregates(program, profile.record));
+  }
+  if (!AppendSegmentsText(program, profile.record, segments)) {
+    segments = Dump(EncodeSegments(program, profile.record));
+  }
+  if (!AppendEntriesText(program, profile, entries)) {
+    entries = Dump(EncodeEntries(program, profile));
+  }
+  upsert_profile_.BindBorrowedText(1, profile.id);
+  upsert_profile_.BindBorrowedText(2, attrs);
+  upsert_profile_.BindBorrowedText(3, aggregates);
+  upsert_profile_.BindBorrowedText(4, segments);
+  upsert_profile_.BindBorrowedText(5, entries);
   Status status = upsert_profile_.Run();
   if (!status.ok() || profile.history.empty()) return status;
 
@@ -837,8 +869,12 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     upsert_instance_.BindText(5, journey.steps[instance->step].name);
     upsert_instance_.BindOptional(6, instance->wake_at);
     upsert_instance_.BindInt(7, instance->entered_at);
-    upsert_instance_.BindText(
-        8, Dump(EncodeLocals(locals_type, instance->locals)));
+    std::string& locals = column_text_[0];
+    locals.clear();
+    if (!AppendLocalsText(locals_type, instance->locals, locals)) {
+      locals = Dump(EncodeLocals(locals_type, instance->locals));
+    }
+    upsert_instance_.BindBorrowedText(8, locals);
     if (instance->arrived_event >= 0) {
       upsert_instance_.BindText(9, Dump(EncodeArrived(program, *instance)));
     } else {

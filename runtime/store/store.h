@@ -114,6 +114,8 @@ class Store {
   Statement insert_outbox_;
   Statement insert_log_;
   Statement upsert_meta_;
+  // Scratch text of a row's JSON columns, reused from row to row.
+  std::string column_text_[4];
 };
 
 }  // namespace parcours::store

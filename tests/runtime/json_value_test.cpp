@@ -76,6 +76,37 @@ TEST_CASE("the fast reader takes ordinary event lines, with their trees") {
   CHECK(total->text == "129.90");  // as written, not 129.9
 }
 
+TEST_CASE("a tree read into again holds only the new text") {
+  // The fast reader reuses the nodes of the tree it is given; nothing of
+  // the earlier text may survive: not a member, an item, a kind or a text.
+  const std::vector<std::string> texts = {
+      kEventLines[0],
+      R"({"type":"track","properties":[1,{"a":true}]})",
+      R"([{"x":"y"},null,[2,3],"s"])",
+      kEventLines[1],
+      R"({"a":{"b":{"c":[]}},"d":false})",
+      R"({})",
+      kEventLines[0],
+      R"({"type":1,"event":null})",
+  };
+  JsonValue reused;
+  for (size_t round = 0; round < 3; ++round) {
+    for (const std::string& text : texts) {
+      INFO("text: " << text);
+      JsonValue fresh;
+      REQUIRE(ingest::ParseJsonPrecisely(text, fresh).empty());
+      REQUIRE(ingest::ParseJson(text, reused).empty());
+      CHECK(SameTree(reused, fresh));
+    }
+  }
+  // A text the fast reader gives up on leaves a whole tree all the same.
+  REQUIRE(ingest::ParseJson(kEventLines[0], reused).empty());
+  CHECK_FALSE(ingest::ParseJson("{\"a\":", reused).empty());
+  CHECK(ingest::ParseJson("7", reused).empty());
+  CHECK(reused.kind == JsonValue::Kind::Number);
+  CHECK(reused.members.empty());
+}
+
 TEST_CASE("the readers agree on awkward but valid JSON") {
   const std::vector<std::string> texts = {
       R"({})",

@@ -135,6 +135,8 @@ TEST_CASE("the bounds of input times are the years 1900 and 9999",
   CHECK(ParseTime("9999-12-31T23:59:59Z") == kLatestTime);
   CHECK(FormatTime(kEarliestTime) == "1900-01-01T00:00:00Z");
   CHECK(FormatTime(kLatestTime) == "9999-12-31T23:59:59Z");
+  // Past the bounds (a clock moved by `--until`), the year grows a digit.
+  CHECK(FormatTime(kLatestTime + 1) == "10000-01-01T00:00:00Z");
 }
 
 TEST_CASE("time plus seconds saturates instead of wrapping",

@@ -1,0 +1,66 @@
+#include "runtime/store/profile_index.h"
+
+#include <functional>
+#include <utility>
+
+#include "runtime/common/check.h"
+#include "runtime/store/state.h"
+
+namespace parcours::store {
+
+namespace {
+
+constexpr size_t kFirstSlots = 1024;
+
+uint64_t HashOf(std::string_view id) {
+  // The library's byte hash, stirred so that its low bits, which pick the
+  // slot, depend on all of it (as in KeySet).
+  uint64_t hash = std::hash<std::string_view>{}(id);
+  hash ^= hash >> 33;
+  hash *= 0xff51afd7ed558ccdULL;
+  hash ^= hash >> 33;
+  return hash;
+}
+
+}  // namespace
+
+size_t ProfileIndex::Probe(std::string_view id, uint64_t hash) const {
+  size_t mask = slots_.size() - 1;
+  for (size_t i = hash & mask;; i = (i + 1) & mask) {
+    const Slot& slot = slots_[i];
+    if (slot.profile == nullptr) return i;
+    if (slot.hash == hash && slot.profile->id == id) return i;
+  }
+}
+
+Profile* ProfileIndex::Find(std::string_view id) const {
+  if (slots_.empty()) return nullptr;
+  return slots_[Probe(id, HashOf(id))].profile;
+}
+
+Profile& ProfileIndex::Add(std::unique_ptr<Profile> profile) {
+  // Grows at 3/4 full, so that probes stay short.
+  if ((owned_.size() + 1) * 4 > slots_.size() * 3) Grow();
+  uint64_t hash = HashOf(profile->id);
+  Slot& slot = slots_[Probe(profile->id, hash)];
+  PARCOURS_CHECK(slot.profile == nullptr, "profile adopted twice");
+
+  slot.hash = hash;
+  slot.profile = profile.get();
+  owned_.push_back(std::move(profile));
+  return *owned_.back();
+}
+
+void ProfileIndex::Grow() {
+  std::vector<Slot> old = std::move(slots_);
+  slots_.assign(old.empty() ? kFirstSlots : old.size() * 2, Slot{});
+  size_t mask = slots_.size() - 1;
+  for (const Slot& slot : old) {
+    if (slot.profile == nullptr) continue;
+    size_t i = slot.hash & mask;
+    while (slots_[i].profile != nullptr) i = (i + 1) & mask;
+    slots_[i] = slot;
+  }
+}
+
+}  // namespace parcours::store

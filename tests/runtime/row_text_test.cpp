@@ -1,0 +1,227 @@
+// The direct JSON text of the state's columns (runtime/store/row_text.h)
+// against the dump of the trees it replaces, on random records.
+#include "runtime/store/row_text.h"
+
+#include <catch2/catch.hpp>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "compiler/ir/semantics.h"
+#include "runtime/store/journey_state.h"
+#include "runtime/store/value_json.h"
+#include "tests/runtime/program_builder.h"
+
+namespace parcours::testing {
+namespace {
+
+using store::OrderedJson;
+
+std::string Dump(const OrderedJson& json) {
+  return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+// A program with a value of every type in the profile, an event of every
+// type (kept by `last`), sums, segments and journeys.
+ir::Program EveryType() {
+  ProgramBuilder builder;
+  std::vector<FieldSpec> fields = {
+      {"name", ir::Type::String},    {"note", ir::Type::String, true},
+      {"count", ir::Type::Int},      {"rate", ir::Type::Decimal},
+      {"total", ir::Type::Money},    {"when", ir::Type::Time, true},
+      {"flag", ir::Type::Bool},      {"span", ir::Type::Duration},
+      {"tier", ir::Type::Int, true}, {"birthday", ir::Type::Int, true},
+  };
+  int32_t event = builder.Event("Order", "Order Placed", fields);
+  for (const FieldSpec& spec : fields) builder.Attribute(spec);
+  builder.Count(event);
+  builder.Sum(event, 4);
+  builder.Sum(event, 3);
+  int32_t always = builder.Function("always", {Const(ir::Type::Bool, 1)});
+  builder.Segment("loyal", always);
+  builder.Segment("big_spender", always);
+  builder.Journey("welcome", event, -1, {}, {});
+  builder.Journey("we_miss_you", event, -1, {}, {});
+  ir::Program program = builder.Build();
+
+  ir::Aggregate last;
+  last.kind = ir::AggregateKind::Last;
+  last.event_type = event;
+  last.type = ir::Type::Time;
+  last.offset = program.profile_words;
+  program.profile_words += ir::AggregateWords(program, last);
+  program.aggregates.push_back(last);
+
+  // An enum and a date, in the profile and in the event alike.
+  for (auto* list : {&program.profile, &program.events[event].fields}) {
+    (*list)[8].enum_values = {"bronze", "silver", "gold"};
+    (*list)[9].date = true;
+  }
+  return program;
+}
+
+class Random {
+ public:
+  uint64_t Next() {
+    state_ = state_ * 6364136223846793005ULL + 1442695040888963407ULL;
+    return state_ >> 33;
+  }
+  int64_t Signed() {
+    int64_t wide = static_cast<int64_t>(Next() << 31 ^ Next());
+    return Next() % 2 == 0 ? wide : wide % 100000;
+  }
+
+ private:
+  uint64_t state_ = 20261204;
+};
+
+// Mostly plain text, sometimes what JSON escapes, UTF-8 or broken UTF-8.
+std::string Text(Random& random) {
+  const char* pool[] = {"u42",         "United Kingdom", "say \"hi\"",
+                        "back\\slash", "tab\there",      "line\nbreak",
+                        "caf\xc3\xa9", "bad \xff byte",  "",
+                        "~ and \x7f"};
+  return pool[random.Next() % std::size(pool)];
+}
+
+void Fill(const ir::Field& field, int32_t shift, Random& random,
+          common::Record& record) {
+  int32_t offset = field.offset + shift;
+  if (field.presence_offset >= 0) {
+    record.Set(field.presence_offset + shift,
+               static_cast<int64_t>(random.Next() % 3 != 0));
+  }
+  switch (field.type) {
+    case ir::Type::String: record.SetString(offset, Text(random)); break;
+    case ir::Type::Money: {
+      record.Set(offset, random.Signed());
+      const int64_t currencies[] = {ir::kNoCurrency, ir::kMixedCurrency,
+                                    ir::PackCurrency("GBP"),
+                                    ir::PackCurrency("EUR")};
+      record.Set(offset + 1, currencies[random.Next() % 4]);
+      break;
+    }
+    case ir::Type::Time:
+      record.Set(offset, 1293840000 + static_cast<int64_t>(random.Next()));
+      break;
+    case ir::Type::Bool:
+      record.Set(offset, static_cast<int64_t>(random.Next() % 2));
+      break;
+    default:
+      // Enum indices and dates out of their range too.
+      record.Set(offset, field.enum_values.empty() && !field.date
+                             ? random.Signed()
+                             : static_cast<int64_t>(random.Next() % 5) - 1);
+      break;
+  }
+}
+
+TEST_CASE("the columns' direct text is the dump of their trees",
+          "[runtime][row_text]") {
+  ir::Program program = EveryType();
+  const ir::EventType& event = program.events[0];
+  Random random;
+  int direct = 0;
+  int dumped = 0;
+  for (int round = 0; round < 3000; ++round) {
+    store::Profile profile;
+    profile.record = common::Record(program.profile_words);
+    for (const ir::Field& field : program.profile) {
+      Fill(field, 0, random, profile.record);
+    }
+    for (const ir::Aggregate& aggregate : program.aggregates) {
+      if (aggregate.kind != ir::AggregateKind::Last) {
+        ir::Field slot;
+        slot.type = aggregate.type;
+        slot.offset = aggregate.offset;
+        Fill(slot, 0, random, profile.record);
+        continue;
+      }
+      profile.record.Set(aggregate.offset,
+                         static_cast<int64_t>(random.Next() % 4 != 0));
+      profile.record.Set(aggregate.offset + 1, 1293840000);
+      for (const ir::Field& field : event.fields) {
+        Fill(field, aggregate.offset + 2, random, profile.record);
+      }
+    }
+    for (const ir::Segment& segment : program.segments) {
+      profile.record.Set(segment.offset,
+                         static_cast<int64_t>(random.Next() % 2));
+    }
+    profile.last_entered.resize(random.Next() % 3);
+    for (auto& entered : profile.last_entered) {
+      if (random.Next() % 2 == 0) entered = 1293840000 + round;
+    }
+    common::Record locals(event.record_words);
+    for (const ir::Field& field : event.fields) {
+      Fill(field, 0, random, locals);
+    }
+
+    OrderedJson attrs = OrderedJson::object();
+    for (const ir::Field& field : program.profile) {
+      attrs[field.name] = store::EncodeField(profile.record, field);
+    }
+    OrderedJson aggregates = OrderedJson::object();
+    for (const ir::Aggregate& aggregate : program.aggregates) {
+      aggregates[store::AggregateName(program, aggregate)] =
+          store::EncodeAggregate(program, aggregate, profile.record);
+    }
+    OrderedJson segments = OrderedJson::object();
+    for (const ir::Segment& segment : program.segments) {
+      segments[segment.name] = profile.record.Get(segment.offset) != 0;
+    }
+    OrderedJson fields = OrderedJson::object();
+    for (const ir::Field& field : event.fields) {
+      fields[field.name] = store::EncodeField(locals, field);
+    }
+
+    auto compare = [&](bool written, const std::string& text,
+                       const OrderedJson& tree) {
+      if (!written) {
+        ++dumped;
+        return;
+      }
+      ++direct;
+      REQUIRE(text == Dump(tree));
+    };
+    std::string text;
+    compare(store::AppendAttributesText(program, profile.record, text), text,
+            attrs);
+    text.clear();
+    compare(store::AppendAggregatesText(program, profile.record, text), text,
+            aggregates);
+    text.clear();
+    compare(store::AppendSegmentsText(program, profile.record, text), text,
+            segments);
+    text.clear();
+    compare(store::AppendEntriesText(program, profile, text), text,
+            store::EncodeEntries(program, profile));
+    text.clear();
+    compare(store::AppendLocalsText(event, locals, text), text, fields);
+  }
+  // Both ways were taken many times, so each was compared.
+  CHECK(direct > 3000);
+  CHECK(dumped > 3000);
+}
+
+TEST_CASE("a `last` whose event has a field named `at` is left to the dump",
+          "[runtime][row_text]") {
+  ProgramBuilder builder;
+  int32_t event = builder.Event("Login", "Login", {{"at", ir::Type::Int}});
+  ir::Program program = builder.Build();
+  ir::Aggregate last;
+  last.kind = ir::AggregateKind::Last;
+  last.event_type = event;
+  last.type = ir::Type::Time;
+  last.offset = program.profile_words;
+  program.profile_words += ir::AggregateWords(program, last);
+  program.aggregates.push_back(last);
+
+  common::Record record(program.profile_words);
+  record.Set(last.offset, 1);
+  std::string text;
+  CHECK_FALSE(store::AppendAggregatesText(program, record, text));
+}
+
+}  // namespace
+}  // namespace parcours::testing
