@@ -182,6 +182,7 @@ class Checker {
   std::map<std::string, diag::Span> profile_names_;
   std::map<std::string, diag::Span> event_wire_names_;
   std::map<std::string, diag::Span> profile_wire_names_;
+  std::map<std::string, diag::Span> test_titles_;
   std::map<std::string, diag::Span> global_names_;
   // Indexes into `program_`'s events, segments and profile by name (the
   // first declared, when a name is declared twice).
