@@ -186,6 +186,15 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--state` needs a value, but is followed by the "
                              "option `--out`"));
   CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
+
+  // A batch size past what a number holds is a typo.
+  auto huge_batch = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state",
+       (scratch / "b.db").string(), "--batch", "99999999999999999999"},
+      scratch);
+  CHECK(huge_batch.exit_code == 2);
+  CHECK_THAT(huge_batch.err,
+             Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
 TEST_CASE("build prints the IR and the LLVM module") {

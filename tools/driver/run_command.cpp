@@ -1,6 +1,7 @@
 // `parcours run`: compile, then process an event stream.
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
@@ -26,6 +27,9 @@
 
 namespace parcours::driver {
 namespace {
+
+// The largest `--batch`: lines read before a commit.
+constexpr long long kMaxBatch = 100'000'000;
 
 const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB\n"
@@ -176,9 +180,14 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
   if (args.Has("--batch")) {
     std::string text = args.Get("--batch", "");
     char* end = nullptr;
+    errno = 0;
     long long batch = std::strtoll(text.c_str(), &end, 10);
-    if (text.empty() || *end != '\0' || batch < 1) {
-      return fail("`--batch` takes a whole number of at least 1");
+    // With partitions a whole batch of lines is held in memory, so a
+    // number past any file's length is a typo, not a wish.
+    if (text.empty() || *end != '\0' || errno == ERANGE || batch < 1 ||
+        batch > kMaxBatch) {
+      return fail("`--batch` takes a whole number from 1 to " +
+                  std::to_string(kMaxBatch));
     }
     settings->options.batch_size = batch;
   }
