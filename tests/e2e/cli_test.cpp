@@ -187,6 +187,14 @@ TEST_CASE("usage and I/O problems exit with 2") {
                              "option `--out`"));
   CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
 
+  // A JIT cache that is a file could never be written.
+  auto file_cache =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "c.db").string(), "--jit-cache", "/dev/null"},
+                  scratch);
+  CHECK(file_cache.exit_code == 2);
+  CHECK_THAT(file_cache.err, Catch::Contains("`/dev/null` is not a folder"));
+
   // A batch size past what a number holds is a typo.
   auto huge_batch = RunParcours(
       {"run", kCampaign, "--events", kSmallEvents, "--state",

@@ -107,6 +107,15 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
   settings->out = args.Get("--out", "-");
   settings->engine = args.Get("--engine", "jit");
   settings->jit_cache = args.Get("--jit-cache", "");
+  // The cache is only an optimisation, so a write that fails is silent;
+  // a cache that can never be written is a mistake worth a word.
+  if (std::error_code error;
+      !settings->jit_cache.empty() &&
+      std::filesystem::exists(settings->jit_cache, error) &&
+      !std::filesystem::is_directory(settings->jit_cache, error)) {
+    return fail("`--jit-cache` names a folder to keep compiled code in; `" +
+                settings->jit_cache + "` is not a folder");
+  }
   settings->options.state_path = args.Get("--state", "");
   settings->options.dead_letter_path = args.Get("--dead-letter", "");
   settings->options.strict = args.Has("--strict");
