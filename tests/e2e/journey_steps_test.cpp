@@ -117,8 +117,8 @@ TEST_CASE("a holdout contact enters, is logged, and sends nothing") {
         "entered (holdout)");
 }
 
-TEST_CASE("a goal reached ends the instance and is counted") {
-  Scenario scenario("journey-goal", R"(module goal
+// A cart reminder that an order within two days converts.
+const char kRecover[] = R"(module goal
 event CartUpdated "Cart Updated" { cart_id: string }
 event OrderPlaced "Order Completed" { total: money }
 
@@ -130,7 +130,10 @@ journey recover {
   wait 3d
   second: send email "r2"
 }
-)");
+)";
+
+TEST_CASE("a goal reached ends the instance and is counted") {
+  Scenario scenario("journey-goal", kRecover);
   std::string order = R"({"total":10,"currency":"EUR"})";
   std::string out = scenario.Run(
       TrackLine("Cart Updated", "p1", "c1", "2025-01-01T10:00:00Z",
@@ -156,38 +159,26 @@ journey recover {
 }
 
 TEST_CASE("a goal is judged by when its event happened, not when it came") {
-  Scenario scenario("journey-goal-late", R"(module goal
-event CartUpdated "Cart Updated" { cart_id: string }
-event OrderPlaced "Order Completed" { total: money }
-
-journey recover {
-  on CartUpdated
-  goal OrderPlaced within 2d
-  wait 1d
-  first: send email "r1"
-  wait 3d
-  second: send email "r2"
-}
-)");
+  Scenario scenario("journey-goal-late", kRecover);
   std::string order = R"({"total":10,"currency":"EUR"})";
   std::string placed_in_time_received_late =
       R"({"type":"track","event":"Order Completed","userId":"p4",)"
       R"("messageId":"o4","timestamp":"2025-01-02T20:00:00Z",)"
       R"("receivedAt":"2025-01-04T12:00:00Z","properties":)" +
       order + "}\n";
-  std::string out = scenario.Run(
-      TrackLine("Cart Updated", "p3", "c3", "2025-01-01T10:00:00Z",
-                R"({"cart_id":"k"})") +
-          TrackLine("Cart Updated", "p4", "c4", "2025-01-01T10:00:00Z",
-                    R"({"cart_id":"k"})") +
-          // Placed half an hour before the cart, its line late: it
-          // converts nothing, and p3 gets both reminders.
-          TrackLine("Order Completed", "p3", "o3", "2025-01-01T09:30:00Z",
-                    order) +
-          // Placed within the 2 days, delivered after them while p4 still
-          // waits: a conversion, and no second reminder.
-          placed_in_time_received_late,
-      "2025-01-09T00:00:00Z");
+  std::string out =
+      scenario.Run(TrackLine("Cart Updated", "p3", "c3", "2025-01-01T10:00:00Z",
+                             R"({"cart_id":"k"})") +
+                       TrackLine("Cart Updated", "p4", "c4",
+                                 "2025-01-01T10:00:00Z", R"({"cart_id":"k"})") +
+                       // Placed half an hour before the cart, its line late: it
+                       // converts nothing, and p3 gets both reminders.
+                       TrackLine("Order Completed", "p3", "o3",
+                                 "2025-01-01T09:30:00Z", order) +
+                       // Placed within the 2 days, delivered after them while
+                       // p4 still waits: a conversion, and no second reminder.
+                       placed_in_time_received_late,
+                   "2025-01-09T00:00:00Z");
   CHECK(Summaries(out) == Lines{
                               "2025-01-02T10:00:00Z send p3 recover.first",
                               "2025-01-02T10:00:00Z send p4 recover.first",
