@@ -343,17 +343,22 @@ void LoyaltyRules::ReportRows(store::Profile& profile, int32_t program,
   // A repayment of owed points moves no balance: nothing to say.
   if (points == 0) return;
 
+  // The id tells two equal movements apart (two orders of one amount at
+  // one instant): sinks drop repeats by id, and find the lines a crash
+  // left delivered by them.
+  std::string what = "row " + std::to_string(rows[first_row].seq);
+  std::string id =
+      LoyaltyActionId(program_.module, profile.id, loyalty.name, what);
   Line line = Line::object();
   line["kind"] = "points";
+  line["id"] = id;
   line["at"] = common::FormatTime(rows[first_row].at);
   line["profile"] = profile.id;
   line["program"] = loyalty.name;
   line["points"] = points;
   line["balance"] = balance;
   line["reason"] = reason;
-  std::string what = "row " + std::to_string(rows[first_row].seq);
-  state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
-              Finish(line));
+  state_.Emit(id, Finish(line));
   ++effects.lines;
 }
 
@@ -462,17 +467,19 @@ void LoyaltyRules::DecideTier(store::Profile& profile, int32_t program,
     if (tier == loyalty::kNoTier) return nullptr;
     return loyalty.tiers[tier].name;
   };
+  std::string what =
+      "tier " + std::to_string(now) + " " + std::to_string(change.to);
+  std::string id =
+      LoyaltyActionId(program_.module, profile.id, loyalty.name, what);
   Line line = Line::object();
   line["kind"] = "tier";
+  line["id"] = id;
   line["at"] = common::FormatTime(now);
   line["profile"] = profile.id;
   line["program"] = loyalty.name;
   line["tier"] = name(change.to);
   line["from"] = name(change.from);
-  std::string what =
-      "tier " + std::to_string(now) + " " + std::to_string(change.to);
-  state_.Emit(LoyaltyActionId(program_.module, profile.id, loyalty.name, what),
-              Finish(line));
+  state_.Emit(id, Finish(line));
   ++effects.lines;
 
   int32_t changed_event = FindEvent(program_, "TierChanged");

@@ -71,9 +71,11 @@ std::string Example(const std::string& path) {
 // from her usual phone.
 const char* const kExampleLines[] = {
     // Orders earn points: one per euro.
-    R"({"kind":"points","at":"2025-02-20T12:00:00Z","profile":"ana",)"
+    R"({"kind":"points","id":"765b745ab5f7eb2a",)"
+    R"("at":"2025-02-20T12:00:00Z","profile":"ana",)"
     R"("program":"rewards","points":1000,"balance":1000,"reason":"earn"})",
-    R"({"kind":"points","at":"2025-02-25T12:00:00Z","profile":"cleo",)"
+    R"({"kind":"points","id":"a9c369d62640b31b",)"
+    R"("at":"2025-02-25T12:00:00Z","profile":"cleo",)"
     R"("program":"rewards","points":1200,"balance":1200,"reason":"earn"})",
     R"({"kind":"send","id":"d060bf997a251b1b",)"
     R"("at":"2025-03-01T09:00:00Z","profile":"ana","channel":"email",)"
@@ -115,7 +117,8 @@ const char* const kExampleLines[] = {
     R"("template":"new_login_alert","journey":"new_device_abroad",)"
     R"("step":"send1","category":"security","payload":{}})",
     // The redemption is applied before the guard reads its share.
-    R"({"kind":"points","at":"2025-03-10T21:04:00Z","profile":"ana",)"
+    R"({"kind":"points","id":"765b735ab5f7e977",)"
+    R"("at":"2025-03-10T21:04:00Z","profile":"ana",)"
     R"("program":"rewards","points":-950,"balance":50,"reason":"burn"})",
     R"({"kind":"freeze","id":"48331e48336fb47c",)"
     R"("at":"2025-03-10T21:04:00Z","profile":"ana",)"
@@ -133,7 +136,8 @@ const char* const kExampleLines[] = {
     R"("at":"2025-03-11T18:00:00Z","profile":"cleo","channel":"email",)"
     R"("template":"points_offer","journey":"login_offer","step":"send1",)"
     R"("category":"marketing","payload":{}})",
-    R"({"kind":"points","at":"2025-03-11T18:03:00Z","profile":"cleo",)"
+    R"({"kind":"points","id":"a9c36ad62640b4ce",)"
+    R"("at":"2025-03-11T18:03:00Z","profile":"cleo",)"
     R"("program":"rewards","points":-1200,"balance":0,"reason":"burn"})",
 };
 

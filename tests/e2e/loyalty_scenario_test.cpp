@@ -2,7 +2,10 @@
 // the exact scenarios of issue #7 (docs/loyalty.md states the rules), the
 // events and triggers a program gives journeys, restarts and the state
 // file's checks.
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <regex>
+#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -71,11 +74,28 @@ std::string RunThrough(Scenario& scenario, const std::string& events,
   return out;
 }
 
+// The lines of `out`. Every `points` and `tier` line carries an id of its
+// own, checked here and then left out, so that the expected lines below
+// read as the movements they are.
 std::vector<std::string> Lines(const std::string& out) {
+  static const std::regex kLoyaltyId(
+      R"re(^(\{"kind":"(points|tier)"),"id":"([0-9a-f]{16})")re");
   std::vector<std::string> lines;
+  std::set<std::string> ids;
   std::istringstream stream(out);
   std::string line;
-  while (std::getline(stream, line)) lines.push_back(line);
+  while (std::getline(stream, line)) {
+    bool loyalty = line.starts_with(R"({"kind":"points")") ||
+                   line.starts_with(R"({"kind":"tier")");
+    std::smatch id;
+    if (loyalty) {
+      INFO(line);
+      REQUIRE(std::regex_search(line, id, kLoyaltyId));
+      CHECK(ids.insert(id[3].str()).second);
+      line = id[1].str() + line.substr(id[0].length());
+    }
+    lines.push_back(line);
+  }
   return lines;
 }
 
@@ -485,6 +505,60 @@ TEST_CASE("`expect points` and `expect tier` run in test blocks",
           std::string::npos);
     CHECK(result.out.find("1 passed, 1 failed") != std::string::npos);
   }
+}
+
+// Earn 250, burn 250, earn 250 at one instant: the first and the last
+// movements read alike but for their ids. An outbox drops repeats by id,
+// and a file finds what a crash left delivered by them, so neither may
+// take one for the other.
+TEST_CASE("two equal movements are two actions in every sink",
+          "[e2e][loyalty]") {
+  auto scratch = testing::ScratchDir("loyalty-equal-moves");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "club.journey",
+                     std::string(kEvents) +
+                         "program loyalty {\n"
+                         "  earn 10 points per 1 EUR of OrderPlaced.total\n"
+                         "  burn on RewardRedeemed.points\n"
+                         "}\n");
+  const std::string at = "2025-01-15T10:00:00Z";
+  testing::WriteText(scratch / "three.jsonl", Order("o1", at, 1, "25") +
+                                                  Redeem("r1", at, 250) +
+                                                  Order("o2", at, 2, "25"));
+  auto run = [&](const std::string& events, const std::string& state,
+                 const std::string& out) {
+    return testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                                 (scratch / events).string(), "--state",
+                                 (scratch / state).string(), "--out", out},
+                                scratch);
+  };
+
+  auto outbox =
+      run("three.jsonl", "a.db", "sqlite:" + (scratch / "o.db").string());
+  INFO(outbox.err);
+  REQUIRE(outbox.exit_code == 0);
+  auto db = store::Database::OpenReadOnly((scratch / "o.db").string());
+  REQUIRE(db.ok());
+  CHECK(*db->QueryInt("SELECT count(*) FROM actions") == 3);
+
+  // Earn and burn, then the same again in a second run whose delivery
+  // fails, delivered by a third run to the file the first one wrote: the
+  // pending lines read like the file's last two but for their ids.
+  auto file = (scratch / "actions.jsonl").string();
+  testing::WriteText(scratch / "first.jsonl",
+                     Order("o1", at, 1, "25") + Redeem("r1", at, 250));
+  REQUIRE(run("first.jsonl", "b.db", file).exit_code == 0);
+  testing::WriteText(scratch / "again.jsonl",
+                     Order("o3", at, 3, "25") + Redeem("r2", at, 250));
+  auto failed = run("again.jsonl", "b.db", "/dev/full");
+  CHECK(failed.exit_code != 0);
+  testing::WriteText(scratch / "none.jsonl", "");
+  auto redelivered = run("none.jsonl", "b.db", file);
+  INFO(redelivered.err);
+  REQUIRE(redelivered.exit_code == 0);
+  std::string written = testing::ReadText(file);
+  CHECK(std::count(written.begin(), written.end(), '\n') == 4);
+  CHECK(Lines(written).size() == 4);
 }
 
 }  // namespace
