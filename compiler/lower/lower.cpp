@@ -583,10 +583,12 @@ class Lowerer {
       value.enum_values = checked_.enums[info.type.id].values;
     }
     value.date = info.type.kind == TypeKind::Date;
+    // A field of `last(E)` is stored too, and absent before the first E:
+    // a function would return the empty word as if it were a value.
     bool stored =
         info.ref == RefKind::ProfileField || info.ref == RefKind::EventField ||
         info.ref == RefKind::LocalField || info.ref == RefKind::Aggregate ||
-        info.ref == RefKind::Segment;
+        info.ref == RefKind::Segment || info.ref == RefKind::RecordField;
     bool same_type =
         info.type.kind == TypeKind::None || IrType(info.type.kind) == type;
     if (expr.kind == ExprKind::None) {
@@ -596,7 +598,7 @@ class Lowerer {
       value.source = ir::ValueSource::Constant;
       value.imm = ir::ParseDate(expr.text).value_or(0);
     } else if (stored && same_type) {
-      Location location = Locate(info);
+      Location location = LocateExpr(expr);
       value.source = ir::ValueSource::Load;
       value.base = location.base;
       value.offset = location.offset;

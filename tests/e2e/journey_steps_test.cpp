@@ -259,6 +259,31 @@ journey thanked {
         std::string::npos);
 }
 
+TEST_CASE("a field of `last(E)` before any E is null in a payload") {
+  Scenario scenario("journey-last-none", R"(module l
+event Pay "Pay" { d: decimal }
+event Ask "Ask" { q: string }
+
+journey report {
+  on Ask
+  reentry after 1s
+  send email "report" with { lastd: last(Pay).d }
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine("Ask", "u", "a1", "2024-01-01T00:00:00Z", R"({"q":"x"})") +
+          TrackLine("Pay", "u", "p1", "2024-01-01T00:00:01Z", R"({"d":0})") +
+          TrackLine("Ask", "u", "a2", "2024-01-01T00:00:02Z", R"({"q":"x"})"),
+      "2024-01-02T00:00:00Z");
+  std::vector<std::string> payloads;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    payloads.push_back(nlohmann::json::parse(line)["payload"].dump());
+  }
+  // Before the first Pay there is no value; after it, its 0 is one.
+  CHECK(payloads == Lines{R"({"lastd":null})", R"({"lastd":"0"})"});
+}
+
 TEST_CASE("`set` flips a segment that starts another journey") {
   Scenario scenario("journey-set", R"(module setter
 profile { active: bool = false, score: int = 0 }
