@@ -51,9 +51,23 @@ Profile& ProfileIndex::Add(std::unique_ptr<Profile> profile) {
   return *owned_.back();
 }
 
+void ProfileIndex::Reserve(size_t count) {
+  if (count == 0) return;
+  owned_.reserve(count);
+
+  // The smallest power of two that holds `count` at most 3/4 full.
+  size_t wanted = slots_.empty() ? kFirstSlots : slots_.size();
+  while (count * 4 > wanted * 3) wanted *= 2;
+  if (wanted > slots_.size()) Rehash(wanted);
+}
+
 void ProfileIndex::Grow() {
+  Rehash(slots_.empty() ? kFirstSlots : slots_.size() * 2);
+}
+
+void ProfileIndex::Rehash(size_t slot_count) {
   std::vector<Slot> old = std::move(slots_);
-  slots_.assign(old.empty() ? kFirstSlots : old.size() * 2, Slot{});
+  slots_.assign(slot_count, Slot{});
   size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {
     if (slot.profile == nullptr) continue;

@@ -26,6 +26,13 @@ class ProfileIndex {
   // Takes `profile`, whose id must be new; returns it.
   Profile& Add(std::unique_ptr<Profile> profile);
 
+  // Makes room for `count` profiles in all, so that adding them does not
+  // grow the table again and again (a load knows the count beforehand).
+  void Reserve(size_t count);
+
+  // How many profiles fit before the table grows.
+  size_t capacity() const { return slots_.size() / 4 * 3; }
+
   // Every profile, in the order they were added.
   const std::vector<std::unique_ptr<Profile>>& all() const { return owned_; }
 
@@ -37,6 +44,7 @@ class ProfileIndex {
 
   size_t Probe(std::string_view id, uint64_t hash) const;
   void Grow();
+  void Rehash(size_t slot_count);
 
   std::vector<Slot> slots_;  // a power of two in size, or empty
   std::vector<std::unique_ptr<Profile>> owned_;

@@ -81,6 +81,13 @@ std::string Statement::Text(int column) const {
                      static_cast<size_t>(size));
 }
 
+std::string_view Statement::TextView(int column) const {
+  const unsigned char* text = sqlite3_column_text(statement_, column);
+  if (text == nullptr) return {};
+  int size = sqlite3_column_bytes(statement_, column);
+  return {reinterpret_cast<const char*>(text), static_cast<size_t>(size)};
+}
+
 void Statement::Reset() {
   sqlite3_reset(statement_);
   sqlite3_clear_bindings(statement_);

@@ -43,6 +43,9 @@ class Statement {
   bool IsNull(int column) const;
   int64_t Int(int column) const;
   std::string Text(int column) const;
+  // The same without a copy, valid until the next `Step`, `Reset` or read
+  // of the column as another type: for loads, which parse it at once.
+  std::string_view TextView(int column) const;
 
   // Makes the statement ready to run again, with its bindings cleared.
   void Reset();

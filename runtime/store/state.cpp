@@ -61,6 +61,8 @@ Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
   return profiles_.Add(std::move(profile));
 }
 
+void State::ReserveProfiles(size_t count) { profiles_.Reserve(count); }
+
 void State::ScheduleRecheck(Profile& profile, std::optional<int64_t> at) {
   if (profile.recheck_at) rechecks_.erase({*profile.recheck_at, profile.id});
   profile.recheck_at = at;

@@ -181,6 +181,9 @@ class State {
   // Takes a profile read from the store; its id must be new.
   Profile& AdoptProfile(std::unique_ptr<Profile> profile);
 
+  // Makes room for `count` profiles in all, before a load adopts them.
+  void ReserveProfiles(size_t count);
+
   void MarkRecordDirty(Profile& profile);
 
   // --- Instances and timers ---

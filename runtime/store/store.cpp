@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <iterator>
+#include <string_view>
 #include <unordered_map>
 #include <utility>
 
@@ -213,16 +214,20 @@ Status CheckVersion(Database& db, const std::string& context,
   return Status::Ok();
 }
 
-Status ParseColumn(const std::string& text, const std::string& what,
-                   JsonValue& value) {
+// What is wrong with a column that must hold a JSON object, to follow
+// its name, or "". `value` may hold the tree of an earlier row: the
+// reader fills it again without allocating where the shapes match.
+std::string ColumnProblem(std::string_view text, JsonValue& value) {
   std::string problem = ingest::ParseJson(text, value);
-  if (!problem.empty()) {
-    return Status::Error(what + " is not valid JSON: " + problem);
-  }
-  if (value.kind != JsonValue::Kind::Object) {
-    return Status::Error(what + " is not a JSON object");
-  }
-  return Status::Ok();
+  if (!problem.empty()) return " is not valid JSON: " + problem;
+  if (value.kind != JsonValue::Kind::Object) return " is not a JSON object";
+  return "";
+}
+
+Status ParseColumn(std::string_view text, const std::string& what,
+                   JsonValue& value) {
+  std::string problem = ColumnProblem(text, value);
+  return problem.empty() ? Status::Ok() : Status::Error(what + problem);
 }
 
 void Warn(State& state, const std::string& profile,
@@ -249,11 +254,14 @@ void LoadAttributes(State& state, const JsonValue& attrs, Profile& profile) {
   }
 }
 
-void LoadAggregates(State& state, const JsonValue& aggregates,
-                    Profile& profile) {
+// `names[i]` is the stored name of the program's aggregate i, worked out
+// once per load rather than once per profile.
+void LoadAggregates(State& state, const std::vector<std::string>& names,
+                    const JsonValue& aggregates, Profile& profile) {
   const ir::Program& program = state.program();
-  for (const ir::Aggregate& aggregate : program.aggregates) {
-    std::string name = AggregateName(program, aggregate);
+  for (size_t i = 0; i < program.aggregates.size(); ++i) {
+    const ir::Aggregate& aggregate = program.aggregates[i];
+    const std::string& name = names[i];
     const JsonValue* value = aggregates.Find(name);
     if (value == nullptr) continue;
     std::string problem =
@@ -282,7 +290,7 @@ void LoadEntries(State& state, const JsonValue& entries, Profile& profile) {
   }
 }
 
-Status LoadArrived(const ir::Program& program, const std::string& text,
+Status LoadArrived(const ir::Program& program, std::string_view text,
                    Instance& instance) {
   JsonValue arrived;
   Status status = ParseColumn(text, "received event", arrived);
@@ -333,7 +341,7 @@ void LoadHistory(State& state, const JsonValue& events, Profile& profile) {
   }
 }
 
-int32_t FindStep(const ir::Journey& journey, const std::string& name) {
+int32_t FindStep(const ir::Journey& journey, std::string_view name) {
   for (size_t i = 0; i < journey.steps.size(); ++i) {
     if (journey.steps[i].name == name) return static_cast<int32_t>(i);
   }
@@ -409,6 +417,31 @@ void BindTextOrNull(Statement& statement, int index, const std::string& text) {
     statement.BindNull(index);
   } else {
     statement.BindBorrowedText(index, text);
+  }
+}
+
+// Whether the seq of `instances` rises strictly from row to row in rowid
+// order. `ORDER BY seq` has no index to use: SQLite copies every row,
+// locals and all, into its sorter first (about 0.5 s per million rows),
+// where this scan reads one column and stops at the first row out of
+// order.
+Expected<bool> InstancesStoredInSeqOrder(Database& db) {
+  Expected<Statement> select = db.Prepare(
+      "SELECT seq, typeof(seq) = 'integer' FROM instances "
+      "ORDER BY rowid");
+  if (!select.ok()) return select.status();
+  bool first = true;
+  int64_t last = 0;
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) return true;
+    // SQLite orders other types by rules of its own; it sorts those.
+    if (select->Int(1) == 0) return false;
+    int64_t seq = select->Int(0);
+    if (!first && seq <= last) return false;
+    first = false;
+    last = seq;
   }
 }
 
@@ -559,10 +592,30 @@ Status Store::LoadMeta(State& state) {
 }
 
 Status Store::LoadProfiles(State& state) {
+  // Sized once, instead of rehashing every profile read so far each time
+  // the index doubles.
+  Expected<int64_t> count = db_.QueryInt("SELECT count(*) FROM profiles");
+  if (!count.ok()) return count.status();
+  state.ReserveProfiles(static_cast<size_t>(*count));
+
+  const ir::Program& program = state.program();
+  std::vector<std::string> aggregate_names;
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    aggregate_names.push_back(AggregateName(program, aggregate));
+  }
+
   Expected<Statement> select = db_.Prepare(
       "SELECT id, attrs, aggregates, segments, entries FROM profiles "
       "ORDER BY id");
   if (!select.ok()) return select.status();
+  // One tree per column, read into again row after row.
+  JsonValue attrs, aggregates, segments, entries;
+  const std::pair<const char*, JsonValue*> columns[] = {
+      {" attrs", &attrs},
+      {" aggregates", &aggregates},
+      {" segments", &segments},
+      {" entries", &entries},
+  };
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
@@ -571,24 +624,17 @@ Status Store::LoadProfiles(State& state) {
     auto profile = std::make_unique<Profile>();
     profile->id = select->Text(0);
     profile->record = state.DefaultRecord();
-    std::string what = "profile `" + profile->id + "`";
-    JsonValue attrs, aggregates, segments;
-    Status status = ParseColumn(select->Text(1), what + " attrs", attrs);
-    if (status.ok()) {
-      status = ParseColumn(select->Text(2), what + " aggregates", aggregates);
+    for (int column = 1; column <= 4; ++column) {
+      const auto& [name, tree] = columns[column - 1];
+      std::string problem = ColumnProblem(select->TextView(column), *tree);
+      if (!problem.empty()) {
+        return Status::Error("profile `" + profile->id + "`" + name + problem);
+      }
     }
-    if (status.ok()) {
-      status = ParseColumn(select->Text(3), what + " segments", segments);
-    }
-    JsonValue entries;
-    if (status.ok()) {
-      status = ParseColumn(select->Text(4), what + " entries", entries);
-    }
-    if (!status.ok()) return status;
 
     LoadEntries(state, entries, *profile);
     LoadAttributes(state, attrs, *profile);
-    LoadAggregates(state, aggregates, *profile);
+    LoadAggregates(state, aggregate_names, aggregates, *profile);
     LoadSegments(state, segments, *profile);
     state.AdoptProfile(std::move(profile));
   }
@@ -599,6 +645,7 @@ Status Store::LoadHistories(State& state) {
   Expected<Statement> select =
       db_.Prepare("SELECT profile, events FROM history ORDER BY profile");
   if (!select.ok()) return select.status();
+  JsonValue events;  // read into again row after row
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
@@ -606,9 +653,8 @@ Status Store::LoadHistories(State& state) {
 
     Profile* profile = state.FindProfile(select->Text(0));
     if (profile == nullptr) continue;
-    JsonValue events;
     Status status = ParseColumn(
-        select->Text(1), "profile `" + profile->id + "` history", events);
+        select->TextView(1), "profile `" + profile->id + "` history", events);
     if (!status.ok()) return status;
     // The engine schedules the profile's next re-check before it runs.
     LoadHistory(state, events, *profile);
@@ -618,23 +664,31 @@ Status Store::LoadHistories(State& state) {
 
 Status Store::LoadInstances(State& state) {
   const ir::Program& program = state.program();
-  std::unordered_map<std::string, int32_t> journeys;
+  std::unordered_map<std::string_view, int32_t> journeys;
   for (size_t i = 0; i < program.journeys.size(); ++i) {
     journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
   }
 
+  // Instances are applied in the order of their seq (their warnings come
+  // out in it). When the rows are stored in that order, as a save of new
+  // instances leaves them, reading them by rowid gives it without a sort.
+  Expected<bool> stored_in_order = InstancesStoredInSeqOrder(db_);
+  if (!stored_in_order.ok()) return stored_in_order.status();
   Expected<Statement> select = db_.Prepare(
-      "SELECT profile, journey, seq, step_name, wake_at, entered_at, locals, "
-      "arrived FROM instances ORDER BY seq");
+      std::string("SELECT profile, journey, seq, step_name, wake_at, "
+                  "entered_at, locals, arrived FROM instances ORDER BY ") +
+      (*stored_in_order ? "rowid" : "seq"));
   if (!select.ok()) return select.status();
+  JsonValue locals;  // read into again row after row
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
 
     std::string profile_id = select->Text(0);
-    std::string journey_name = select->Text(1);
-    std::string step_name = select->Text(3);
+    // Valid until the next step; used only before it.
+    std::string_view journey_name = select->TextView(1);
+    std::string_view step_name = select->TextView(3);
     auto journey = journeys.find(journey_name);
     int32_t step = journey == journeys.end()
                        ? -1
@@ -644,7 +698,8 @@ Status Store::LoadInstances(State& state) {
     if (step < 0) {
       state.CountUnloadedInstance();
       Warn(state, profile_id,
-           "instance of journey `" + journey_name + "` at step `" + step_name +
+           "instance of journey `" + std::string(journey_name) + "` at step `" +
+               std::string(step_name) +
                "` does not match the program; not loaded");
       continue;
     }
@@ -659,8 +714,7 @@ Status Store::LoadInstances(State& state) {
     instance->entered_at = select->Int(5);
     instance->locals = common::Record(locals_type.record_words);
 
-    JsonValue locals;
-    Status status = ParseColumn(select->Text(6), "instance locals", locals);
+    Status status = ParseColumn(select->TextView(6), "instance locals", locals);
     if (!status.ok()) return status.WithContext("profile `" + profile_id + "`");
     for (const ir::Field& field : locals_type.fields) {
       const JsonValue* value = locals.Find(field.name);
@@ -670,7 +724,7 @@ Status Store::LoadInstances(State& state) {
     }
 
     if (!select->IsNull(7)) {
-      status = LoadArrived(program, select->Text(7), *instance);
+      status = LoadArrived(program, select->TextView(7), *instance);
       if (!status.ok()) {
         return status.WithContext("profile `" + profile_id + "`");
       }
@@ -682,7 +736,8 @@ Status Store::LoadInstances(State& state) {
     if (wanted != -1 && instance->arrived_event != wanted) {
       state.CountUnloadedInstance();
       Warn(state, profile_id,
-           "instance of journey `" + journey_name + "` at step `" + step_name +
+           "instance of journey `" + std::string(journey_name) + "` at step `" +
+               std::string(step_name) +
                "` lacks the event its `wait for` received; not loaded");
       continue;
     }

@@ -37,5 +37,52 @@ TEST_CASE("profiles are found by id among many, and kept in order",
   CHECK(index.Find(std::string("u1\0", 3)) == nullptr);
 }
 
+TEST_CASE("a reserved index takes its profiles without growing",
+          "[runtime][profile_index]") {
+  ProfileIndex index;
+  CHECK(index.capacity() == 0);
+
+  // Some profiles before the reservation, as when a state is not empty:
+  // they stay findable when the table is sized again.
+  for (int i = 0; i < 100; ++i) {
+    auto profile = std::make_unique<Profile>();
+    profile->id = "early" + std::to_string(i);
+    index.Add(std::move(profile));
+  }
+  constexpr size_t kProfiles = 40000;
+  index.Reserve(kProfiles);
+  size_t reserved = index.capacity();
+  CHECK(reserved >= kProfiles);
+  CHECK(reserved < 2 * kProfiles);  // the smallest table that holds them
+
+  for (size_t i = 100; i < kProfiles; ++i) {
+    auto profile = std::make_unique<Profile>();
+    profile->id = "u" + std::to_string(i);
+    index.Add(std::move(profile));
+    REQUIRE(index.capacity() == reserved);
+  }
+  for (int i = 0; i < 100; ++i) {
+    std::string id = "early" + std::to_string(i);
+    REQUIRE(index.Find(id) != nullptr);
+    CHECK(index.all()[i]->id == id);
+  }
+  for (size_t i = 100; i < kProfiles; ++i) {
+    std::string id = "u" + std::to_string(i);
+    REQUIRE(index.Find(id) != nullptr);
+    CHECK(index.all()[i]->id == id);
+  }
+
+  // A smaller reservation, or none, changes nothing.
+  auto one_more = std::make_unique<Profile>();
+  one_more->id = "one more";
+  index.Add(std::move(one_more));
+  index.Reserve(10);
+  index.Reserve(0);
+  CHECK(index.capacity() == reserved);
+  CHECK(index.Find("one more") != nullptr);
+  CHECK(index.Find("u100") != nullptr);
+  CHECK(index.all().size() == kProfiles + 1);
+}
+
 }  // namespace
 }  // namespace parcours::store

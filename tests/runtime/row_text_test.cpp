@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "compiler/ir/semantics.h"
+#include "runtime/ingest/json_value.h"
 #include "runtime/store/journey_state.h"
 #include "runtime/store/value_json.h"
 #include "tests/runtime/program_builder.h"
@@ -15,7 +16,26 @@
 namespace parcours::testing {
 namespace {
 
+using ingest::JsonValue;
 using store::OrderedJson;
+
+bool SameTree(const JsonValue& a, const JsonValue& b) {
+  if (a.kind != b.kind || a.boolean != b.boolean || a.text != b.text ||
+      a.members.size() != b.members.size() ||
+      a.items.size() != b.items.size()) {
+    return false;
+  }
+  for (size_t i = 0; i < a.members.size(); ++i) {
+    if (a.members[i].key != b.members[i].key ||
+        !SameTree(a.members[i].value, b.members[i].value)) {
+      return false;
+    }
+  }
+  for (size_t i = 0; i < a.items.size(); ++i) {
+    if (!SameTree(a.items[i], b.items[i])) return false;
+  }
+  return true;
+}
 
 std::string Dump(const OrderedJson& json) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
@@ -116,6 +136,72 @@ void Fill(const ir::Field& field, int32_t shift, Random& random,
   }
 }
 
+// A profile of `program` with random values, and random locals of its
+// first event; `round` marks its entry times.
+void FillProfile(const ir::Program& program, int round, Random& random,
+                 store::Profile& profile, common::Record& locals) {
+  const ir::EventType& event = program.events[0];
+  profile.record = common::Record(program.profile_words);
+  for (const ir::Field& field : program.profile) {
+    Fill(field, 0, random, profile.record);
+  }
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    if (aggregate.kind != ir::AggregateKind::Last) {
+      ir::Field slot;
+      slot.type = aggregate.type;
+      slot.offset = aggregate.offset;
+      Fill(slot, 0, random, profile.record);
+      continue;
+    }
+    profile.record.Set(aggregate.offset,
+                       static_cast<int64_t>(random.Next() % 4 != 0));
+    profile.record.Set(aggregate.offset + 1, 1293840000);
+    for (const ir::Field& field : event.fields) {
+      Fill(field, aggregate.offset + 2, random, profile.record);
+    }
+  }
+  for (const ir::Segment& segment : program.segments) {
+    profile.record.Set(segment.offset, static_cast<int64_t>(random.Next() % 2));
+  }
+  profile.last_entered.resize(random.Next() % 3);
+  for (auto& entered : profile.last_entered) {
+    if (random.Next() % 2 == 0) entered = 1293840000 + round;
+  }
+  locals = common::Record(event.record_words);
+  for (const ir::Field& field : event.fields) {
+    Fill(field, 0, random, locals);
+  }
+}
+
+// The trees the save dumps, where the direct text may differ.
+struct ColumnTrees {
+  OrderedJson attrs, aggregates, segments, entries, locals;
+};
+
+ColumnTrees MakeTrees(const ir::Program& program, const store::Profile& profile,
+                      const common::Record& locals) {
+  ColumnTrees trees;
+  trees.attrs = OrderedJson::object();
+  for (const ir::Field& field : program.profile) {
+    trees.attrs[field.name] = store::EncodeField(profile.record, field);
+  }
+  trees.aggregates = OrderedJson::object();
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    trees.aggregates[store::AggregateName(program, aggregate)] =
+        store::EncodeAggregate(program, aggregate, profile.record);
+  }
+  trees.segments = OrderedJson::object();
+  for (const ir::Segment& segment : program.segments) {
+    trees.segments[segment.name] = profile.record.Get(segment.offset) != 0;
+  }
+  trees.entries = store::EncodeEntries(program, profile);
+  trees.locals = OrderedJson::object();
+  for (const ir::Field& field : program.events[0].fields) {
+    trees.locals[field.name] = store::EncodeField(locals, field);
+  }
+  return trees;
+}
+
 TEST_CASE("the columns' direct text is the dump of their trees",
           "[runtime][row_text]") {
   ir::Program program = EveryType();
@@ -125,55 +211,14 @@ TEST_CASE("the columns' direct text is the dump of their trees",
   int dumped = 0;
   for (int round = 0; round < 3000; ++round) {
     store::Profile profile;
-    profile.record = common::Record(program.profile_words);
-    for (const ir::Field& field : program.profile) {
-      Fill(field, 0, random, profile.record);
-    }
-    for (const ir::Aggregate& aggregate : program.aggregates) {
-      if (aggregate.kind != ir::AggregateKind::Last) {
-        ir::Field slot;
-        slot.type = aggregate.type;
-        slot.offset = aggregate.offset;
-        Fill(slot, 0, random, profile.record);
-        continue;
-      }
-      profile.record.Set(aggregate.offset,
-                         static_cast<int64_t>(random.Next() % 4 != 0));
-      profile.record.Set(aggregate.offset + 1, 1293840000);
-      for (const ir::Field& field : event.fields) {
-        Fill(field, aggregate.offset + 2, random, profile.record);
-      }
-    }
-    for (const ir::Segment& segment : program.segments) {
-      profile.record.Set(segment.offset,
-                         static_cast<int64_t>(random.Next() % 2));
-    }
-    profile.last_entered.resize(random.Next() % 3);
-    for (auto& entered : profile.last_entered) {
-      if (random.Next() % 2 == 0) entered = 1293840000 + round;
-    }
-    common::Record locals(event.record_words);
-    for (const ir::Field& field : event.fields) {
-      Fill(field, 0, random, locals);
-    }
+    common::Record locals;
+    FillProfile(program, round, random, profile, locals);
 
-    OrderedJson attrs = OrderedJson::object();
-    for (const ir::Field& field : program.profile) {
-      attrs[field.name] = store::EncodeField(profile.record, field);
-    }
-    OrderedJson aggregates = OrderedJson::object();
-    for (const ir::Aggregate& aggregate : program.aggregates) {
-      aggregates[store::AggregateName(program, aggregate)] =
-          store::EncodeAggregate(program, aggregate, profile.record);
-    }
-    OrderedJson segments = OrderedJson::object();
-    for (const ir::Segment& segment : program.segments) {
-      segments[segment.name] = profile.record.Get(segment.offset) != 0;
-    }
-    OrderedJson fields = OrderedJson::object();
-    for (const ir::Field& field : event.fields) {
-      fields[field.name] = store::EncodeField(locals, field);
-    }
+    ColumnTrees trees = MakeTrees(program, profile, locals);
+    const OrderedJson& attrs = trees.attrs;
+    const OrderedJson& aggregates = trees.aggregates;
+    const OrderedJson& segments = trees.segments;
+    const OrderedJson& fields = trees.locals;
 
     auto compare = [&](bool written, const std::string& text,
                        const OrderedJson& tree) {
@@ -221,6 +266,96 @@ TEST_CASE("a `last` whose event has a field named `at` is left to the dump",
   record.Set(last.offset, 1);
   std::string text;
   CHECK_FALSE(store::AppendAggregatesText(program, record, text));
+}
+
+// A tree of the load's values, dumped the way the save writes them, so
+// that two decoded records can be compared.
+std::string DecodedText(const ir::Program& program, const JsonValue& attrs,
+                        const JsonValue& aggregates, const JsonValue& locals) {
+  common::Record record(program.profile_words);
+  for (const ir::Field& field : program.profile) {
+    if (const JsonValue* value = attrs.Find(field.name)) {
+      (void)store::DecodeField(*value, field, record);
+    }
+  }
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    std::string name = store::AggregateName(program, aggregate);
+    if (const JsonValue* value = aggregates.Find(name)) {
+      (void)store::DecodeAggregate(*value, program, aggregate, record);
+    }
+  }
+  const ir::EventType& event = program.events[0];
+  common::Record fields(event.record_words);
+  for (const ir::Field& field : event.fields) {
+    if (const JsonValue* value = locals.Find(field.name)) {
+      (void)store::DecodeField(*value, field, fields);
+    }
+  }
+  store::Profile decoded;
+  decoded.record = std::move(record);
+  ColumnTrees trees = MakeTrees(program, decoded, fields);
+  return Dump(trees.attrs) + Dump(trees.aggregates) + Dump(trees.locals);
+}
+
+// The load reads each column of row after row into one tree
+// (runtime/store/store.cpp); the trees and the values decoded from them
+// must be those of a tree built afresh by nlohmann for each column, as
+// before, including the texts the fast reader leaves to nlohmann.
+TEST_CASE("columns read into a reused tree are read as by a fresh one",
+          "[runtime][row_text][load]") {
+  ir::Program program = EveryType();
+  Random random;
+  JsonValue reused_attrs, reused_aggregates, reused_locals, reused_other;
+  int fast = 0;
+  int slow = 0;
+  int refused = 0;
+  for (int round = 0; round < 2000; ++round) {
+    store::Profile profile;
+    common::Record locals;
+    FillProfile(program, round, random, profile, locals);
+    ColumnTrees trees = MakeTrees(program, profile, locals);
+
+    // The columns' bytes, then variants of one of them: numbers out of
+    // the fast reader's range and a document that is no object (which it
+    // hands to nlohmann), and a cut text (which both refuse).
+    std::vector<std::string> texts = {
+        Dump(trees.attrs),   Dump(trees.aggregates), Dump(trees.segments),
+        Dump(trees.entries), Dump(trees.locals),
+    };
+    std::string& chosen = texts[random.Next() % texts.size()];
+    switch (random.Next() % 4) {
+      case 0: break;
+      case 1:
+        chosen.insert(1, chosen.size() > 2 ? R"("big":[1e400,-1e400],)"
+                                           : R"("big":[1e400,-1e400])");
+        break;
+      case 2: chosen.pop_back(); break;
+      case 3: chosen = std::to_string(round); break;
+    }
+
+    JsonValue* reused[] = {&reused_attrs, &reused_aggregates, &reused_other,
+                           &reused_other, &reused_locals};
+    JsonValue fresh[5];
+    for (size_t column = 0; column < texts.size(); ++column) {
+      INFO("text: " << texts[column]);
+      std::string before =
+          ingest::ParseJsonPrecisely(texts[column], fresh[column]);
+      JsonValue probe;
+      bool took = ingest::ParseJsonFast(texts[column], probe);
+      ++(took ? fast : before.empty() ? slow : refused);
+
+      std::string after = ingest::ParseJson(texts[column], *reused[column]);
+      REQUIRE(after == before);
+      if (before.empty()) REQUIRE(SameTree(*reused[column], fresh[column]));
+    }
+    CHECK(
+        DecodedText(program, reused_attrs, reused_aggregates, reused_locals) ==
+        DecodedText(program, fresh[0], fresh[1], fresh[4]));
+  }
+  // Each way through the reader was taken many times.
+  CHECK(fast > 5000);
+  CHECK(slow > 300);
+  CHECK(refused > 300);
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+// Waiting instances are loaded in the order of their seq, whatever order
+// their rows have in the file: the warnings for those that do not load
+// come out in that order. The store reads the rows by rowid, without a
+// sort, only when that is the same order (runtime/store/store.cpp).
+#include <catch2/catch.hpp>
+#include <string>
+#include <vector>
+
+#include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
+#include "tests/runtime/runtime_test_support.h"
+
+namespace parcours::testing {
+namespace {
+
+struct Row {
+  const char* profile;
+  const char* journey;  // `gone` is not in the program
+  int64_t seq;
+};
+
+ir::Program WelcomeProgram() {
+  ProgramBuilder builder;
+  int32_t signup = builder.Event("SignedUp", "Signed Up", {});
+  builder.Journey(
+      "welcome", signup, -1, {},
+      {WaitStep("wait1", 3600, 1), SendStep("hello", "email", "hello", -1)});
+  return builder.Build();
+}
+
+// A state file whose `instances` holds `rows`, inserted in that order.
+void WriteState(const std::string& path, const std::vector<Row>& rows) {
+  {
+    auto created = store::Store::Open(path);
+    REQUIRE(created.ok());
+  }
+  auto db = store::Database::Open(path);
+  REQUIRE(db.ok());
+  for (const Row& row : rows) {
+    std::string step = std::string(row.journey) == "welcome" ? "wait1" : "w";
+    REQUIRE(db->Exec(std::string("INSERT INTO instances(profile, journey, "
+                                 "seq, step, step_name, wake_at, entered_at, "
+                                 "locals) VALUES('") +
+                     row.profile + "', '" + row.journey + "', " +
+                     std::to_string(row.seq) + ", 0, '" + step +
+                     "', 1293843600, 1293840000, '{}')")
+                .ok());
+  }
+}
+
+struct Loaded {
+  std::vector<std::string> warned;  // the profiles, in the log's order
+  std::vector<std::string> waiting;
+  int64_t next_seq = 0;
+};
+
+Loaded Load(const ir::Program& program, const std::string& path) {
+  store::State state(program);
+  auto opened = store::Store::Open(path);
+  REQUIRE(opened.ok());
+  common::Status status = (*opened)->Load(state);
+  INFO(status.message());
+  REQUIRE(status.ok());
+
+  Loaded loaded;
+  for (const store::LogRow& row : state.pending_log()) {
+    loaded.warned.push_back(row.profile);
+  }
+  for (const char* id : {"p1", "p2", "p3", "p4", "p5"}) {
+    store::Profile* profile = state.FindProfile(id);
+    if (profile != nullptr && state.FindInstance(*profile, 0) != nullptr) {
+      loaded.waiting.push_back(id);
+    }
+  }
+  loaded.next_seq = state.next_seq();
+  return loaded;
+}
+
+TEST_CASE("instances load in seq order whatever the order of their rows",
+          "[runtime][store][load]") {
+  ir::Program program = WelcomeProgram();
+  TempDir dir;
+
+  // The order a save of new instances leaves: rowid order is seq order.
+  std::string in_order = dir.File("in-order.db");
+  WriteState(in_order, {{"p3", "gone", 1},
+                        {"p2", "welcome", 2},
+                        {"p4", "gone", 3},
+                        {"p1", "gone", 4},
+                        {"p5", "welcome", 5}});
+  Loaded first = Load(program, in_order);
+  CHECK(first.warned == std::vector<std::string>{"p3", "p4", "p1"});
+  CHECK(first.waiting == std::vector<std::string>{"p2", "p5"});
+  CHECK(first.next_seq == 6);
+
+  // Rows updated in place keep their rowid but take a new seq: the same
+  // instances out of order, then in order but for the last row.
+  std::string shuffled = dir.File("shuffled.db");
+  WriteState(shuffled, {{"p1", "gone", 4},
+                        {"p2", "welcome", 2},
+                        {"p3", "gone", 1},
+                        {"p5", "welcome", 5},
+                        {"p4", "gone", 3}});
+  Loaded second = Load(program, shuffled);
+  CHECK(second.warned == first.warned);
+  CHECK(second.waiting == first.waiting);
+  CHECK(second.next_seq == 6);
+
+  std::string last_late = dir.File("last-late.db");
+  WriteState(last_late, {{"p4", "gone", 3},
+                         {"p2", "welcome", 4},
+                         {"p1", "gone", 5},
+                         {"p3", "gone", 2}});
+  CHECK(Load(program, last_late).warned ==
+        std::vector<std::string>{"p3", "p4", "p1"});
+
+  // A seq stored as text sorts after every number in SQLite; the rows are
+  // then left to its sort, as before.
+  std::string text_seq = dir.File("text-seq.db");
+  WriteState(text_seq, {{"p1", "gone", 1}, {"p3", "gone", 3}});
+  {
+    auto db = store::Database::Open(text_seq);
+    REQUIRE(db.ok());
+    REQUIRE(
+        db->Exec("UPDATE instances SET seq = 'x' WHERE profile = 'p1'").ok());
+  }
+  CHECK(Load(program, text_seq).warned == std::vector<std::string>{"p3", "p1"});
+}
+
+}  // namespace
+}  // namespace parcours::testing
