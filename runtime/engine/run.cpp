@@ -373,6 +373,12 @@ class Runner {
     if (options_.until && (!end || *options_.until > *end)) {
       end = options_.until;
     }
+    // What time alone starts from here on is numbered as if by a line
+    // after the input's last, which is how the next run on this state
+    // numbers it: a run to `--until` and the same run split into its input
+    // and an empty input to `--until` give the same ids.
+    state_.set_next_seq(std::max(
+        state_.next_seq(), (lines_before_ + lines_read + 1) * kSeqStride));
     if (end) engine_.AdvanceClock(*end);
     // The next run numbers its instances after every line of this one,
     // as if its lines followed them in one input. (After a crash, a rerun

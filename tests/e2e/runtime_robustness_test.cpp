@@ -80,6 +80,59 @@ TEST_CASE("a second run on a state in use fails at once, touching nothing") {
   CHECK(RunParcours(args, scratch).exit_code == 0);
 }
 
+// Instances that time alone starts after the input's end are numbered as
+// if by a line after its last, so stopping a run at its input and moving
+// the clock on in a second, empty run changes no id.
+TEST_CASE("a run to --until and the same run in two parts give the same ids") {
+  auto scratch = testing::ScratchDir("until-ids");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "lapse.journey", R"(module lapse
+event OrderPlaced "Order Completed" { total: money }
+
+segment lapsed = days_since(last(OrderPlaced)) >= 30
+
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+}
+
+journey win_back {
+  on entered(lapsed)
+  send email "win_back"
+}
+)");
+  std::string events;
+  for (const char* user : {"a", "b", "c"}) {
+    events += std::string(R"({"type":"track","event":"Order Completed",)") +
+              R"("userId":")" + user + R"(","messageId":"o-)" + user +
+              R"(","timestamp":"2025-01-0)" + (user[0] == 'a' ? "1" : "2") +
+              R"(T10:00:00Z","properties":{"total":5,"currency":"EUR"}})" +
+              "\n";
+  }
+  testing::WriteText(scratch / "events.jsonl", events);
+  testing::WriteText(scratch / "none.jsonl", "");
+
+  auto run = [&](const std::string& input, const std::string& state,
+                 const std::string& out, bool until) {
+    std::vector<std::string> args = {"run",      (scratch / "c").string(),
+                                     "--events", (scratch / input).string(),
+                                     "--state",  (scratch / state).string(),
+                                     "--out",    (scratch / out).string()};
+    if (until) {
+      args.push_back("--until");
+      args.push_back("2025-03-01T00:00:00Z");
+    }
+    return RunParcours(args, scratch).exit_code;
+  };
+  REQUIRE(run("events.jsonl", "whole.db", "whole.jsonl", true) == 0);
+  REQUIRE(run("events.jsonl", "parts.db", "parts.jsonl", false) == 0);
+  REQUIRE(run("none.jsonl", "parts.db", "parts.jsonl", true) == 0);
+
+  std::string whole = testing::ReadText(scratch / "whole.jsonl");
+  CHECK(std::count(whole.begin(), whole.end(), '\n') == 6);
+  CHECK(testing::ReadText(scratch / "parts.jsonl") == whole);
+}
+
 TEST_CASE("a timestamp typo does not move the clock, unless allowed") {
   auto scratch = testing::ScratchDir("clock-jump");
   auto events = scratch / "events.jsonl";
