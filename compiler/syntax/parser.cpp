@@ -3,6 +3,7 @@
 #include <antlr4-runtime.h>
 
 #include <algorithm>
+#include <cctype>
 #include <limits>
 #include <memory>
 
@@ -22,8 +23,8 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   ErrorCollector(int32_t file, diag::DiagnosticEngine& diagnostics)
       : file_(file), diagnostics_(diagnostics) {}
 
-  void syntaxError(antlr4::Recognizer*, antlr4::Token* offending, size_t line,
-                   size_t column, const std::string& message,
+  void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending,
+                   size_t line, size_t column, const std::string& message,
                    std::exception_ptr) override {
     Span span{file_, static_cast<int32_t>(line),
               static_cast<int32_t>(column) + 1, static_cast<int32_t>(line),
@@ -32,12 +33,55 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       span = TokenSpan(file_, offending);
     }
     ++count_;
-    diagnostics_.Report(Kind::SyntaxError, span, Reword(message));
+    diagnostics_.Report(Kind::SyntaxError, span,
+                        Reword(message) + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
 
  private:
+  // `when: string` reads as a field to its author, and `journey when` as
+  // a name; say why neither is one. Only where a name was clearly meant:
+  // a word before `:`, or after `event`, `journey`, `segment`, ...
+  static std::string KeywordHint(antlr4::Recognizer* recognizer,
+                                 antlr4::Token* offending) {
+    if (offending == nullptr || offending->getType() == antlr4::Token::EOF ||
+        offending->getType() == parcoursgrammar::ParcoursLexer::IDENT) {
+      return "";
+    }
+    std::string text = offending->getText();
+    bool word = !text.empty() &&
+                !std::isdigit(static_cast<unsigned char>(text.front()));
+    for (char c : text) {
+      word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    }
+    auto* tokens =
+        dynamic_cast<antlr4::TokenStream*>(recognizer->getInputStream());
+    if (!word || tokens == nullptr) return "";
+
+    // The visible tokens just before and after the offending one.
+    auto visible = [&](size_t index, int step) -> std::string {
+      for (size_t i = index; i < tokens->size(); i += step) {
+        antlr4::Token* token = tokens->get(i);
+        if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+        return token->getType() == antlr4::Token::EOF ? "" : token->getText();
+      }
+      return "";
+    };
+    size_t at = offending->getTokenIndex();
+    std::string next = visible(at + 1, 1);
+    std::string previous = at == 0 ? "" : visible(at - 1, -1);
+    static const char* const kDeclarations[] = {
+        "event", "journey", "segment", "policy", "program", "enum", "record"};
+    bool named = next == ":" ||
+                 std::find(std::begin(kDeclarations), std::end(kDeclarations),
+                           previous) != std::end(kDeclarations);
+    if (!named) return "";
+    return "; `" + text +
+           "` is a word of the language, so it cannot be a name (write `" +
+           text + "_at` or another name)";
+  }
+
   // ANTLR speaks of "input" and quotes with '...'; we quote code with
   // backticks and name the end of the file plainly.
   static std::string Reword(std::string message) {
