@@ -187,6 +187,17 @@ TEST_CASE("usage and I/O problems exit with 2") {
                              "option `--out`"));
   CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
 
+  // A folder cannot take dead letters: refused before the run, not
+  // reported as written and then failed at the first bad line.
+  auto folder_letters = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state",
+       (scratch / "d.db").string(), "--dead-letter", scratch.string()},
+      scratch);
+  CHECK(folder_letters.exit_code == 2);
+  CHECK_THAT(folder_letters.err, Catch::Contains("is a folder"));
+  CHECK_THAT(folder_letters.err, !Catch::Contains("dead letters written"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "d.db"));
+
   // A JIT cache that is a file could never be written.
   auto file_cache =
       RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",

@@ -377,6 +377,15 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
         << " of this run; write the actions to a file of their own\n";
     return 2;
   }
+  // A folder can never take the lines; say so before anything runs, not
+  // after the first bad line.
+  if (std::error_code error;
+      !settings.options.dead_letter_path.empty() &&
+      std::filesystem::is_directory(settings.options.dead_letter_path, error)) {
+    err << "parcours: `--dead-letter " << settings.options.dead_letter_path
+        << "` is a folder; name a file for the dead letters\n";
+    return 2;
+  }
   // Dead letters appended to the events would be read again as input (a
   // run that never ends) or to the state would be lost.
   const std::string& dead_letters = settings.options.dead_letter_path;
