@@ -10,29 +10,12 @@
 #include <vector>
 
 #include "tests/support/files.h"
+#include "tests/support/json_trees.h"
 
 namespace parcours::testing {
 namespace {
 
 using ingest::JsonValue;
-
-bool SameTree(const JsonValue& a, const JsonValue& b) {
-  if (a.kind != b.kind || a.boolean != b.boolean || a.text != b.text ||
-      a.members.size() != b.members.size() ||
-      a.items.size() != b.items.size()) {
-    return false;
-  }
-  for (size_t i = 0; i < a.members.size(); ++i) {
-    if (a.members[i].key != b.members[i].key ||
-        !SameTree(a.members[i].value, b.members[i].value)) {
-      return false;
-    }
-  }
-  for (size_t i = 0; i < a.items.size(); ++i) {
-    if (!SameTree(a.items[i], b.items[i])) return false;
-  }
-  return true;
-}
 
 // Checks the agreement on one text; returns whether the fast reader took
 // it.
