@@ -24,6 +24,18 @@ std::string Dump(const OrderedJson& json) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
 }
 
+// Adds `last(E)` of `event` at the end of the profile record.
+const ir::Aggregate& AddLast(ir::Program& program, int32_t event) {
+  ir::Aggregate last;
+  last.kind = ir::AggregateKind::Last;
+  last.event_type = event;
+  last.type = ir::Type::Time;
+  last.offset = program.profile_words;
+  program.profile_words += ir::AggregateWords(program, last);
+  program.aggregates.push_back(last);
+  return program.aggregates.back();
+}
+
 // A program with a value of every type in the profile, an event of every
 // type (kept by `last`), sums, segments and journeys.
 ir::Program EveryType() {
@@ -47,13 +59,7 @@ ir::Program EveryType() {
   builder.Journey("we_miss_you", event, -1, {}, {});
   ir::Program program = builder.Build();
 
-  ir::Aggregate last;
-  last.kind = ir::AggregateKind::Last;
-  last.event_type = event;
-  last.type = ir::Type::Time;
-  last.offset = program.profile_words;
-  program.profile_words += ir::AggregateWords(program, last);
-  program.aggregates.push_back(last);
+  AddLast(program, event);
 
   // An enum and a date, in the profile and in the event alike.
   for (auto* list : {&program.profile, &program.events[event].fields}) {
@@ -237,13 +243,7 @@ TEST_CASE("a `last` whose event has a field named `at` is left to the dump",
   ProgramBuilder builder;
   int32_t event = builder.Event("Login", "Login", {{"at", ir::Type::Int}});
   ir::Program program = builder.Build();
-  ir::Aggregate last;
-  last.kind = ir::AggregateKind::Last;
-  last.event_type = event;
-  last.type = ir::Type::Time;
-  last.offset = program.profile_words;
-  program.profile_words += ir::AggregateWords(program, last);
-  program.aggregates.push_back(last);
+  const ir::Aggregate& last = AddLast(program, event);
 
   common::Record record(program.profile_words);
   record.Set(last.offset, 1);
