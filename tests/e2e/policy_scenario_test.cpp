@@ -2,14 +2,17 @@
 // calendar windows, exemptions, deferral, quiet hours in the recipient's
 // zone, channel order and fallback, with exact expected action lines from
 // both engines.
+#include <sqlite3.h>
 #include <stdlib.h>
 
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/schema_downgrade.h"
 
 namespace parcours {
 namespace {
@@ -898,6 +901,36 @@ journey promo {
         "(no rule held it back) | thanks | 2 | 0 | 0\n"
         "policy.journey:12 cap 1 per day on email | promo | 0 | 0 | 2\n"
         "policy.journey:12 cap 1 per day on email | thanks | 0 | 0 | 1\n");
+
+  // A state file an older Parcours wrote still has its decisions: the
+  // reports read it as it is (they never migrate), from the schema that
+  // brought the policy tables on; before it they say what is missing.
+  std::string older = (scratch / "older.db").string();
+  std::filesystem::copy_file(state, older);
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(older.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, testing::DowngradeTo(5).c_str(), nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto older_explain = testing::RunParcours(
+      {"explain", "--state", older, "--profile", "p1"}, scratch);
+  CHECK(older_explain.exit_code == 0);
+  CHECK(older_explain.out == explain.out);
+  auto older_table =
+      testing::RunParcours({"report", "caps", "--state", older}, scratch);
+  CHECK(older_table.exit_code == 0);
+  CHECK(older_table.out == table.out);
+
+  std::filesystem::copy_file(state, older,
+                             std::filesystem::copy_options::overwrite_existing);
+  REQUIRE(sqlite3_open(older.c_str(), &db) == SQLITE_OK);
+  REQUIRE(sqlite3_exec(db, testing::DowngradeTo(4).c_str(), nullptr, nullptr,
+                       nullptr) == SQLITE_OK);
+  sqlite3_close(db);
+  auto oldest = testing::RunParcours(
+      {"explain", "--state", older, "--profile", "p1"}, scratch);
+  CHECK(oldest.exit_code == 2);
+  CHECK_THAT(oldest.err, Catch::Contains("has no decisions yet"));
 }
 
 TEST_CASE(

@@ -28,8 +28,12 @@ std::optional<store::Database> OpenState(const std::string& path,
     err << "parcours: " << db.status().message() << "\n";
     return std::nullopt;
   }
+  // The reports read the file as it is, never migrating it, so a file of
+  // any schema since the one that brought the policy tables will do: a
+  // state the previous release wrote is still explained.
+  constexpr int64_t kPolicyTablesSchema = 5;
   Expected<int64_t> version = db->QueryInt("PRAGMA user_version");
-  if (!version.ok() || *version < store::kSchemaVersion) {
+  if (!version.ok() || *version < kPolicyTablesSchema) {
     err << "parcours: state file `" << path
         << "` has no decisions yet; run it with this version of parcours "
            "first\n";
