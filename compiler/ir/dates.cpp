@@ -84,6 +84,19 @@ const date::time_zone* FindTimeZone(const std::string& name) {
   return zone;
 }
 
+std::vector<std::string> TimeZoneNames() {
+  std::vector<std::string> names;
+  try {
+    const date::tzdb& database = date::get_tzdb();
+    for (const date::time_zone& zone : database.zones) {
+      names.push_back(std::string(zone.name()));
+    }
+  } catch (const std::exception&) {
+    // No tz database: no names to suggest, and every zone is unknown.
+  }
+  return names;
+}
+
 }  // namespace parcours::ir
 
 int64_t parcours_local_day(int64_t time, const char* zone,

@@ -12,6 +12,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace date {
 class time_zone;
@@ -30,6 +31,10 @@ std::string FormatDate(int64_t days);
 // empty name. Lookups are cached (a bad name is searched once) and safe
 // from several threads.
 const date::time_zone* FindTimeZone(const std::string& name);
+
+// Every zone name of the tz database (links such as `US/Eastern` aside), for
+// "did you mean" hints.
+std::vector<std::string> TimeZoneNames();
 
 }  // namespace parcours::ir
 

@@ -71,6 +71,9 @@ class Checker {
   int32_t FindProfileIndex(const std::string& name) const;
   const FieldDecl* FindProfileField(const std::string& name) const;
   bool ProfileHasTimeZone() const;
+  // A string literal given where a time zone goes must name a zone of the
+  // tz database: a typo would otherwise run every local time in UTC.
+  void CheckZoneName(const syntax::Expr& value);
 
   // ---- expressions.cpp ----------------------------------------------------
   Type CheckExpr(const syntax::Expr& expr, const Scope& scope,

@@ -314,7 +314,10 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
   expected.optional = false;
   Type type = CheckExpr(value, scope, &expected);
   if (type.kind == TypeKind::Error) return;
-  if (field.type.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  if (field.type.kind == TypeKind::Tz && type.kind == TypeKind::String) {
+    CheckZoneName(value);
+    return;
+  }
   // A date is written as on the stream: "2020-01-31".
   bool date_text = field.type.kind == TypeKind::Date &&
                    type.kind == TypeKind::String &&
@@ -392,6 +395,19 @@ bool Checker::ProfileHasTimeZone() const {
   return std::any_of(
       program_.profile.begin(), program_.profile.end(),
       [](const FieldDecl& field) { return field.type.kind == TypeKind::Tz; });
+}
+
+void Checker::CheckZoneName(const syntax::Expr& value) {
+  // An empty zone is documented as UTC; only a named one can be wrong.
+  if (value.kind != syntax::ExprKind::String || value.text.empty()) return;
+  if (ir::FindTimeZone(value.text) != nullptr) return;
+  std::string hint = Suggest(value.text, ir::TimeZoneNames());
+  if (hint.empty()) hint = "; write a zone such as `Europe/London`";
+  Error(Kind::UnknownTimeZone, value.span,
+        Quote(value.text) +
+            " is not a time zone of the tz database, so this profile's "
+            "local times would run in UTC" +
+            hint);
 }
 
 }  // namespace parcours::sema

@@ -318,7 +318,9 @@ Type Checker::CheckCall(const Expr& expr, const Scope& scope) {
 
 void Checker::CheckWindow(const syntax::Window& window) {
   LintWindow(window);
-  if (window.kind != syntax::Window::Kind::Between) return;
+  using WindowKind = syntax::Window::Kind;
+  if (window.kind == WindowKind::All) return;
+
   // Compare both bounds in days; a month counts as at least 28 days.
   auto days = [](const syntax::Length& length) -> int64_t {
     if (!length.calendar) return length.count / 86400;
@@ -331,13 +333,18 @@ void Checker::CheckWindow(const syntax::Window& window) {
     return 0;
   };
   bool same_units = window.far.calendar == window.near.calendar;
-  bool empty = same_units ? window.far.count <= window.near.count
-                          : days(window.far) <= days(window.near);
-  if (empty) {
-    Error(Kind::EmptyWindow, window.far.span,
-          "`between A and B ago` needs A further back than B, as in "
-          "`between 180d and 90d ago`");
-  }
+  bool empty = window.kind == WindowKind::Within
+                   ? window.near.count <= 0
+                   : (same_units ? window.far.count <= window.near.count
+                                 : days(window.far) <= days(window.near));
+  if (!empty) return;
+  Error(Kind::EmptyWindow,
+        window.kind == WindowKind::Within ? window.near.span : window.far.span,
+        window.kind == WindowKind::Within
+            ? "`within` needs a length, as in `within 30d`: a window of no "
+              "time holds no event"
+            : "`between A and B ago` needs A further back than B, as in "
+              "`between 180d and 90d ago`");
 }
 
 Type Checker::CheckAggregate(const Expr& expr, const Scope& scope) {
@@ -887,7 +894,10 @@ void Checker::CheckValue(const Expr& value, const Type& expected,
 
   Type type = CheckExpr(value, scope, &expected);
   // A time zone is written as a string: "Europe/Paris".
-  if (expected.kind == TypeKind::Tz && type.kind == TypeKind::String) return;
+  if (expected.kind == TypeKind::Tz && type.kind == TypeKind::String) {
+    CheckZoneName(value);
+    return;
+  }
   // So is a date, as it comes on the stream: "1990-03-29".
   bool date_text = expected.kind == TypeKind::Date &&
                    value.kind == ExprKind::String &&
@@ -965,6 +975,14 @@ bool Checker::ExpectPercent(const Expr& expr, const Scope& scope,
                             const std::string& what) {
   Type type = CheckExpr(expr, scope);
   if (type.kind == TypeKind::Error) return false;
+  bool negative = expr.kind == ExprKind::Unary &&
+                  expr.unary_op == syntax::UnaryOp::Negate &&
+                  expr.operands[0]->kind == ExprKind::Percent;
+  if (negative) {
+    Error(Kind::NegativePercent, expr.span,
+          what + " cannot be negative: write a share from `0%` to `100%`");
+    return false;
+  }
   if (expr.kind != ExprKind::Percent) {
     Error(Kind::NotPercent, expr.span,
           what + " needs a percentage such as `10%`, not " + SpellType(type));

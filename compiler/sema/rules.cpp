@@ -180,6 +180,30 @@ void Checker::CheckProgram(const syntax::ProgramDecl& program) {
     Error(Kind::TiersNotIncreasing, tiers[i].second,
           "each tier needs more qualifying points than the one before it");
   }
+
+  // `tier(loyalty) >= Gold` compares by the enum's order, so the tiers,
+  // listed from the lowest up, must follow it.
+  if (info->tier_enum < 0) return;
+  const std::vector<std::string>& ranks =
+      program_.enums[info->tier_enum].values;
+  const syntax::ProgramRule* previous = nullptr;
+  int64_t previous_rank = -1;
+  for (const syntax::ProgramRule& rule : program.rules) {
+    if (rule.kind != syntax::ProgramRule::Kind::Tier) continue;
+    auto found = std::find(ranks.begin(), ranks.end(), rule.name.text);
+    if (found == ranks.end()) continue;  // reported above
+    int64_t rank = found - ranks.begin();
+    if (previous != nullptr && rank < previous_rank) {
+      Error(Kind::TiersOutOfEnumOrder, rule.name.span,
+            "tier " + Quote(rule.name.text) + " needs more points than " +
+                Quote(previous->name.text) + " but comes before it in `enum " +
+                program_.enums[info->tier_enum].name +
+                "`, and `tier(...) >=` compares by the enum's order; list "
+                "its values from the lowest tier up");
+    }
+    previous = &rule;
+    previous_rank = rank;
+  }
 }
 
 void Checker::CheckProgramRule(
@@ -242,12 +266,20 @@ void Checker::CheckProgramRule(
       event_field(*rule.first, kInt, "`refund on`", true);
       return;
     case RuleKind::Expire:
+      if (ExpectLength(*rule.first, scope, "`expire`") &&
+          rule.first->int_value <= 0) {
+        Error(Kind::ExpireAtOnce, rule.first->span,
+              "points that expire after no time could never be spent; "
+              "write how long they last, as in `expire 24 months after "
+              "earning`, or leave out `expire` for points that never "
+              "expire");
+      }
+      return;
     case RuleKind::Notice:
     case RuleKind::KeepTier:
-      ExpectLength(*rule.first, scope,
-                   rule.kind == RuleKind::Expire   ? "`expire`"
-                   : rule.kind == RuleKind::Notice ? "`notify expiring`"
-                                                   : "`keep tier`");
+      ExpectLength(
+          *rule.first, scope,
+          rule.kind == RuleKind::Notice ? "`notify expiring`" : "`keep tier`");
       return;
     case RuleKind::Tier: {
       std::vector<int32_t> owners;

@@ -57,6 +57,35 @@ TEST_CASE("a syntax error and a type error give located diagnostics") {
   }
 }
 
+TEST_CASE(
+    "shares and windows no journey can run with are refused by `check` "
+    "and `run`, never an abort") {
+  auto scratch = testing::ScratchDir("shares-not-abort");
+  testing::WriteText(scratch / "e.jsonl", "");
+  const char* const kHeader =
+      "event OrderPlaced \"Order Completed\" { total: money }\n";
+  const std::vector<std::string> bodies = {
+      "journey j {\n  on OrderPlaced\n  reentry never\n"
+      "  split a: 30% { send email \"a\" } b: 30% { send email \"b\" }\n}\n",
+      "journey j {\n  on OrderPlaced\n  reentry never\n  holdout 120%\n"
+      "  send email \"a\"\n}\n",
+      "segment s = count(OrderPlaced within 0d) == 0\n"
+      "journey j {\n  on entered(s)\n  send email \"a\"\n}\n"};
+  for (const std::string& body : bodies) {
+    auto file = scratch / "j.journey";
+    testing::WriteText(file, std::string(kHeader) + body);
+    auto check = RunParcours({"check", file.string()}, scratch);
+    CHECK(check.exit_code == 1);
+    auto run = RunParcours(
+        {"run", file.string(), "--events", (scratch / "e.jsonl").string(),
+         "--state", (scratch / "s.db").string(), "--out", "-"},
+        scratch);
+    CHECK(run.exit_code == 1);
+    CHECK_THAT(run.err, Catch::Contains("error[E02"));
+    CHECK_THAT(run.err, !Catch::Contains("internal error"));
+  }
+}
+
 TEST_CASE("a journey with no trigger is a warning, not a crash") {
   auto scratch = testing::ScratchDir("no-trigger");
   auto file = scratch / "n.journey";
