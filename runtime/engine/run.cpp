@@ -3,12 +3,14 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string_view>
 #include <thread>
 #include <unordered_set>
@@ -130,6 +132,11 @@ class Runner {
   store::State& state() { return state_; }
   uint32_t partition() const { return partition_; }
   bool stopped_at_bad_line() const { return stopped_at_bad_line_; }
+  int64_t lines_read() const { return summary_.lines_read; }
+  // Actions decided so far: sends, and what policies held back.
+  int64_t actions() const {
+    return engine_.counters().sends + engine_.counters().held;
+  }
 
   // An earlier run may have stopped after its sink got a batch and before
   // the next commit recorded that; what the sink already holds is not
@@ -725,23 +732,117 @@ class Coordinator {
     int64_t number = 0;
   };
 
+  // A batch of input lines on its way through the pipeline: read and
+  // decoded on the coordinator's thread, then applied by every partition.
+  // A slot is filled again once every partition is done with it, so its
+  // strings and vectors keep their capacity from batch to batch.
+  struct Batch {
+    std::vector<Line> lines;
+    std::vector<ingest::DecodeResult> decoded;
+    // Per line, 1 when its owner found it a duplicate; each partition
+    // writes only the entries of its own lines (see `MarkDuplicates`).
+    std::vector<char> duplicates;
+  };
+
+  // How far each partition's thread has got, in batches; guarded by
+  // `mutex_`, as is everything below it up to `wake_`.
+  struct Progress {
+    int64_t marked = 0;     // batches whose duplicates it has marked
+    int64_t handled = 0;    // batches whose lines it has applied
+    int64_t committed = 0;  // batches it has committed
+    int64_t lines = 0;      // lines read, at its last commit
+    int64_t actions = 0;    // actions decided, at its last commit
+  };
+
+  // Batches in flight: the coordinator reads ahead of the partitions by
+  // up to this many, less one.
+  static constexpr int64_t kPipelineDepth = 3;
+
+  Batch& SlotOf(int64_t batch) {
+    return slots_[static_cast<size_t>(batch % kPipelineDepth)];
+  }
+
+  // The batches go through a pipeline, each partition on its own thread
+  // for the whole input and the coordinator on this one:
+  //
+  //   coordinator: read and decode batch k+1 .. | deliver batch k
+  //   partition:   mark k+1's duplicates, apply k+1 | commit k+1
+  //
+  // so that reading, decoding and delivering overlap the partitions'
+  // work, and a partition starts on the next batch while a slower one
+  // still commits. Three waits keep the result that of the batches one
+  // after the other:
+  //
+  // - A partition applies batch k once every partition has marked its
+  //   own duplicates in k, from its state after batch k-1, since a
+  //   duplicate must leave every clock alone.
+  // - A partition commits batch k only once batch k-1 has been delivered:
+  //   `Recover` counts on a merge being delivered before any partition
+  //   commits the next.
+  // - Batch k is delivered once every partition has committed it.
   Status ReadAll() {
-    ingest::LineReader reader(events_, options_.max_line_bytes);
-    auto batch_size =
-        static_cast<size_t>(std::max<int64_t>(1, options_.batch_size));
-    std::vector<Line> batch;
-    for (bool more = true; more;) {
-      batch.clear();
-      Line line;
-      while (batch.size() < batch_size &&
-             (more = reader.Next(line.text, line.too_long))) {
-        line.number = reader.line_number();
-        batch.push_back(line);
-      }
-      if (batch.empty()) break;
-      Status status = RunBatch(batch);
-      if (!status.ok()) return status;
+    merge_base_ = merge_;
+    slots_.assign(kPipelineDepth, Batch());
+    progress_.assign(runners_.size(), Progress());
+
+    std::vector<std::thread> threads;
+    threads.reserve(runners_.size());
+    for (const auto& runner : runners_) {
+      threads.emplace_back([this, &runner] { PartitionLoop(*runner); });
     }
+    Status status = FeedAndDeliver();
+    if (!status.ok()) Fail(status);
+    for (std::thread& thread : threads) thread.join();
+
+    merge_ = merge_base_ + batches_delivered_;
+    if (!failure_.ok()) return failure_;
+    // Every batch is delivered; the next commits record it.
+    for (const auto& runner : runners_) MarkDelivered(*runner);
+    return status;
+  }
+
+  // The coordinator's side of the pipeline: delivers each batch as soon
+  // as every partition has committed it, and otherwise reads ahead.
+  Status FeedAndDeliver() {
+    ingest::LineReader reader(events_, options_.max_line_bytes);
+    int64_t read = 0;
+    int64_t delivered = 0;
+    bool ended = false;
+    for (;;) {
+      bool can_deliver = false;
+      bool can_read = false;
+      {
+        std::unique_lock<std::mutex> lock(mutex_);
+        wake_.wait(lock, [&] {
+          can_deliver = delivered < read &&
+                        AllReached(delivered + 1, &Progress::committed);
+          can_read = !ended &&
+                     AllReached(read - kPipelineDepth + 1, &Progress::handled);
+          return stopping_ || can_deliver || can_read ||
+                 (ended && delivered == read);
+        });
+        if (stopping_) return Status::Ok();
+        if (!can_deliver && !can_read) break;
+      }
+
+      // The partitions wait for a delivery before their next commit, so
+      // it goes first.
+      if (can_deliver) {
+        Status status = DeliverMerged();
+        if (!status.ok()) return status;
+        ReportProgress();
+        Publish([&] { batches_delivered_ = ++delivered; });
+        continue;
+      }
+
+      ended = !ReadBatch(reader, SlotOf(read));
+      bool any = !SlotOf(read).lines.empty();
+      Publish([&] {
+        if (any) batches_read_ = ++read;
+        input_ended_ = ended;
+      });
+    }
+
     if (reader.failed()) {
       // Every batch read before the stream broke is saved and delivered.
       return runners_.front()->ReadError(reader);
@@ -749,39 +850,139 @@ class Coordinator {
     return Status::Ok();
   }
 
-  Status RunBatch(const std::vector<Line>& batch) {
-    // Each line is decoded once, the batch split between the threads; a
-    // line too long is not decoded at all (its outcome stays a dead
-    // letter, which no partition but its owner looks at).
-    std::vector<ingest::DecodeResult> decoded(batch.size());
-    size_t slice = (batch.size() + runners_.size() - 1) / runners_.size();
-    Status status = InParallel([&](Runner& runner) {
-      size_t begin = runner.partition() * slice;
-      size_t end = std::min(batch.size(), begin + slice);
-      for (size_t i = begin; i < end; ++i) {
-        if (batch[i].too_long) continue;
-        decoded[i] = decoder_.Decode(batch[i].text, batch[i].number);
-      }
-      return Status::Ok();
-    });
-    std::vector<char> duplicates(batch.size(), 0);
-    if (status.ok() && runners_.size() > 1) {
-      status = InParallel([&](Runner& runner) {
-        runner.MarkDuplicates(decoded, duplicates);
-        return Status::Ok();
-      });
+  // Fills `batch` with the next lines, decoded; false at the end of the
+  // input (the batch may still hold its last lines).
+  bool ReadBatch(ingest::LineReader& reader, Batch& batch) {
+    auto batch_size =
+        static_cast<size_t>(std::max<int64_t>(1, options_.batch_size));
+    batch.lines.resize(batch_size);
+    size_t count = 0;
+    bool more = true;
+    while (count < batch_size) {
+      Line& line = batch.lines[count];
+      more = reader.Next(line.text, line.too_long);
+      if (!more) break;
+      line.number = reader.line_number();
+      ++count;
     }
-    if (!status.ok()) return status;
+    batch.lines.resize(count);
 
-    return InEachPartition([&](Runner& runner) {
-      runner.set_others_duplicates(&duplicates);
-      for (size_t i = 0; i < batch.size(); ++i) {
-        Status handled = runner.HandleLine(batch[i].text, batch[i].too_long,
-                                           batch[i].number, &decoded[i], i);
-        if (!handled.ok()) return handled;
+    // Each line is decoded once for all partitions; a line too long is
+    // not decoded at all (its outcome stays a dead letter, which no
+    // partition but its owner looks at).
+    batch.decoded.resize(count);
+    for (size_t i = 0; i < count; ++i) {
+      const Line& line = batch.lines[i];
+      batch.decoded[i] = line.too_long
+                             ? ingest::DecodeResult()
+                             : decoder_.Decode(line.text, line.number);
+    }
+    batch.duplicates.assign(count, 0);
+    return more;
+  }
+
+  // A partition's side of the pipeline (see `ReadAll`), until the input
+  // ends or something fails.
+  void PartitionLoop(Runner& runner) {
+    const uint32_t partition = runner.partition();
+    for (int64_t k = 0;; ++k) {
+      if (!Await([&] { return batches_read_ > k || input_ended_; }) ||
+          !Read(k)) {
+        return;
+      }
+      // Usually marked already, right after the batch before was applied.
+      if (!Reached(partition, k + 1, &Progress::marked)) {
+        MarkBatch(runner, k);
+      }
+      if (!Await([&] { return AllReached(k + 1, &Progress::marked); })) {
+        return;
+      }
+
+      Batch& batch = SlotOf(k);
+      runner.state().run_meta()["merge"] = merge_base_ + k + 1;
+      runner.set_others_duplicates(&batch.duplicates);
+      Status status = Status::Ok();
+      for (size_t i = 0; i < batch.lines.size() && status.ok(); ++i) {
+        const Line& line = batch.lines[i];
+        status = runner.HandleLine(line.text, line.too_long, line.number,
+                                   &batch.decoded[i], i);
       }
       runner.set_others_duplicates(nullptr);
-      return runner.Commit();
+      if (!status.ok()) return Fail(status);
+      Publish([&] { progress_[partition].handled = k + 1; });
+
+      // Marking the next batch now lets the other partitions apply it
+      // while this one commits.
+      if (Read(k + 1)) MarkBatch(runner, k + 1);
+
+      if (!Await([&] { return batches_delivered_ >= k; })) return;
+      MarkDelivered(runner);
+      status = runner.Commit();
+      if (!status.ok()) return Fail(status);
+      Publish([&] {
+        Progress& progress = progress_[partition];
+        progress.committed = k + 1;
+        progress.lines = runner.lines_read();
+        progress.actions = runner.actions();
+      });
+    }
+  }
+
+  void MarkBatch(Runner& runner, int64_t k) {
+    // Alone, a partition has no one to tell.
+    if (runners_.size() > 1) {
+      Batch& batch = SlotOf(k);
+      runner.MarkDuplicates(batch.decoded, batch.duplicates);
+    }
+    Publish([&] { progress_[runner.partition()].marked = k + 1; });
+  }
+
+  // Whether batch `k` has been read (and decoded).
+  bool Read(int64_t k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return batches_read_ > k;
+  }
+
+  // Whether `partition` has done `count` batches of the step `field`.
+  bool Reached(uint32_t partition, int64_t count, int64_t Progress::*field) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return progress_[partition].*field >= count;
+  }
+
+  // Whether every partition has; with `mutex_` held.
+  bool AllReached(int64_t count, int64_t Progress::*field) const {
+    for (const Progress& progress : progress_) {
+      if (progress.*field < count) return false;
+    }
+    return true;
+  }
+
+  // Changes the pipeline's shared state and wakes every thread waiting
+  // on it.
+  template <typename Change>
+  void Publish(Change change) {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      change();
+    }
+    wake_.notify_all();
+  }
+
+  // Waits until `ready` holds (read with `mutex_` held); false when the
+  // run is stopping instead.
+  template <typename Ready>
+  bool Await(Ready ready) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    wake_.wait(lock, [&] { return stopping_ || ready(); });
+    return !stopping_;
+  }
+
+  // Stops the pipeline; the first failure is the run's.
+  void Fail(const Status& status) {
+    Publish([&] {
+      if (stopping_) return;
+      stopping_ = true;
+      failure_ = status;
     });
   }
 
@@ -811,7 +1012,15 @@ class Coordinator {
     });
     if (!status.ok()) return status;
     status = DeliverMerged();
-    if (status.ok()) ReportProgress();
+    if (!status.ok()) return status;
+    progress_.resize(runners_.size());
+    for (const auto& runner : runners_) {
+      MarkDelivered(*runner);
+      Progress& progress = progress_[runner->partition()];
+      progress.lines = runner->lines_read();
+      progress.actions = runner->actions();
+    }
+    ReportProgress();
     return status;
   }
 
@@ -845,15 +1054,21 @@ class Coordinator {
     Status status = sink_.Flush();
     if (!status.ok()) return status;
     delivered_ += static_cast<int64_t>(merged.size());
-    for (const auto& runner : runners_) MarkDelivered(*runner);
     return Status::Ok();
   }
 
+  // After a batch's delivery, from what each partition counted at its
+  // commit (they may have gone on to the next batch since).
   void ReportProgress() {
     if (!options_.progress) return;
+    int64_t lines = 0;
     int64_t actions = 0;
-    for (const auto& runner : runners_) actions += runner->Summarize().sends;
-    options_.progress(runners_.front()->Summarize().lines_read, actions);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      lines = progress_.front().lines;
+      for (const Progress& progress : progress_) actions += progress.actions;
+    }
+    options_.progress(lines, actions);
   }
 
   RunSummary Summarize() {
@@ -909,6 +1124,18 @@ class Coordinator {
   ingest::Decoder decoder_;
   std::vector<std::unique_ptr<Runner>> runners_;
   int64_t merge_ = 0;
+  // The pipeline (see `ReadAll`): batch k commits as merge
+  // `merge_base_ + k + 1`.
+  int64_t merge_base_ = 0;
+  std::vector<Batch> slots_;
+  std::mutex mutex_;
+  std::vector<Progress> progress_;
+  int64_t batches_read_ = 0;
+  bool input_ended_ = false;
+  int64_t batches_delivered_ = 0;
+  bool stopping_ = false;
+  Status failure_ = Status::Ok();
+  std::condition_variable wake_;
   int64_t delivered_ = 0;
   int64_t redelivered_ = 0;
   int64_t already_delivered_ = 0;

@@ -38,6 +38,9 @@
 // so timers fire on time in a partition that receives no events. The
 // partitions work on a batch of lines in parallel, each commits it, and
 // only then are their actions merged in the canonical order and delivered.
+// The batches flow through a pipeline: while the partitions apply one,
+// the next is read and decoded, and the one before delivered; a partition
+// commits a batch only once the batch before it was delivered.
 // A crash between commits of different partitions is repaired on the next
 // start: actions some partitions committed in the last batch go out then,
 // each once.
