@@ -186,6 +186,14 @@ class Checker {
   std::map<std::string, diag::Span> event_wire_names_;
   std::map<std::string, diag::Span> profile_wire_names_;
   std::map<std::string, diag::Span> test_titles_;
+  // By template name, the channels some journey sends it on; filled on the
+  // first test, once every module's journeys are parsed.
+  std::optional<std::map<std::string, std::vector<std::string>>>
+      sent_templates_;
+  void CollectSentTemplates(const std::vector<syntax::Step>& steps);
+  // `expect` naming a profile the test never gives, or a template no
+  // journey sends on that channel: such a test passes on a typo.
+  void LintTestNames(const syntax::TestDecl& test);
   std::map<std::string, diag::Span> global_names_;
   // Indexes into `program_`'s events, segments and profile by name (the
   // first declared, when a name is declared twice).

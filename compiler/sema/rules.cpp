@@ -1,5 +1,6 @@
 // Pressure policies, loyalty programs and test blocks.
 #include <algorithm>
+#include <variant>
 
 #include "compiler/sema/checker.h"
 
@@ -350,11 +351,91 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
     }
     previous_at = statement.at;
   }
+  LintTestNames(test);
   if (!expects) {
     Error(Kind::TestChecksNothing, test.span,
           "this test has no `expect`, so it passes whatever the journeys "
           "do; add what it should prove, as in `expect send email "
           "\"welcome\"`");
+  }
+}
+
+void Checker::CollectSentTemplates(const std::vector<syntax::Step>& steps) {
+  for (const syntax::Step& step : steps) {
+    if (step.kind == syntax::StepKind::Send) {
+      std::vector<std::string>& channels =
+          (*sent_templates_)[step.template_name];
+      for (const syntax::Name& channel : step.channels) {
+        channels.push_back(channel.text);
+      }
+    }
+    CollectSentTemplates(step.then_steps);
+    CollectSentTemplates(step.else_steps);
+    for (const syntax::SplitArm& arm : step.arms) {
+      CollectSentTemplates(arm.steps);
+    }
+  }
+}
+
+void Checker::LintTestNames(const syntax::TestDecl& test) {
+  if (!sent_templates_) {
+    sent_templates_.emplace();
+    for (const syntax::Module& module : program_.modules) {
+      for (const syntax::Declaration& declaration : module.declarations) {
+        if (const auto* journey =
+                std::get_if<syntax::JourneyDecl>(&declaration)) {
+          CollectSentTemplates(journey->steps);
+        }
+      }
+    }
+  }
+
+  using StatementKind = syntax::TestStatement::Kind;
+  std::vector<std::string> given;
+  for (const syntax::TestStatement& statement : test.statements) {
+    bool input = statement.kind == StatementKind::Given ||
+                 statement.kind == StatementKind::Event ||
+                 statement.kind == StatementKind::Identify;
+    if (input && statement.profile && !Contains(given, *statement.profile)) {
+      given.push_back(*statement.profile);
+    }
+  }
+
+  for (const syntax::TestStatement& statement : test.statements) {
+    bool expect = statement.kind == StatementKind::ExpectSend ||
+                  statement.kind == StatementKind::ExpectLoyalty;
+    if (expect && statement.profile && !given.empty() &&
+        !Contains(given, *statement.profile)) {
+      Error(Kind::TestUnknownProfile, statement.span,
+            "this test never gives profile " + Quote(*statement.profile) +
+                ", so what it expects of it holds or fails by default" +
+                Suggest(*statement.profile, given));
+    }
+    if (statement.kind != StatementKind::ExpectSend ||
+        !statement.template_name) {
+      continue;
+    }
+    const std::string& name = *statement.template_name;
+    auto sent = sent_templates_->find(name);
+    bool on_channel =
+        sent != sent_templates_->end() &&
+        (!statement.channel || Contains(sent->second, statement.channel->text));
+    if (on_channel) continue;
+    std::string hint;
+    if (sent != sent_templates_->end()) {
+      hint = "; it goes by " + Quote(sent->second.front());
+    } else {
+      std::vector<std::string> names;
+      for (const auto& [known, channels] : *sent_templates_) {
+        names.push_back(known);
+      }
+      hint = Suggest(name, names);
+    }
+    Error(Kind::TestUnsentTemplate, statement.span,
+          "no journey sends " + Quote(name) +
+              (statement.channel ? " by " + statement.channel->text : "") +
+              ", so this `expect` holds or fails whatever the journeys do" +
+              hint);
   }
 }
 
