@@ -730,9 +730,10 @@ Status Store::LoadProfilesAndInstances(State& state) {
     Expected<Database> opened = Database::OpenReadOnly(path_);
     if (opened.ok()) instance_db.emplace(std::move(*opened));
   }
-  std::thread reader;
+  // Joined on every way out, before what it reads into is destroyed.
+  std::jthread reader;
   if (instance_db) {
-    reader = std::thread(
+    reader = std::jthread(
         [&] { ReadInstanceRows(*instance_db, program, instances); });
   }
 
