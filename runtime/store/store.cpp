@@ -982,8 +982,9 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   Status status = upsert_profile_.Run();
   if (!status.ok() || profile.history.empty()) return status;
 
-  upsert_history_.BindText(1, profile.id);
-  upsert_history_.BindText(2, Dump(EncodeHistory(program, profile)));
+  std::string events = Dump(EncodeHistory(program, profile));
+  upsert_history_.BindBorrowedText(1, profile.id);
+  upsert_history_.BindBorrowedText(2, events);
   return upsert_history_.Run();
 }
 
@@ -996,8 +997,8 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
         j < profile.instances.size() ? profile.instances[j].get() : nullptr;
 
     if (instance == nullptr) {
-      delete_instance_.BindText(1, profile.id);
-      delete_instance_.BindText(2, journey.name);
+      delete_instance_.BindBorrowedText(1, profile.id);
+      delete_instance_.BindBorrowedText(2, journey.name);
       Status status = delete_instance_.Run();
       if (!status.ok()) return status;
       continue;
@@ -1006,11 +1007,13 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     PARCOURS_CHECK(instance->step >= 0,
                    "an instance is saved only while it waits at a step");
     const ir::EventType& locals_type = ir::LocalsType(program, journey);
-    upsert_instance_.BindText(1, profile.id);
-    upsert_instance_.BindText(2, journey.name);
+    // The ids and names live in the profile and the program, which
+    // outlast the statement's run: bound without a copy.
+    upsert_instance_.BindBorrowedText(1, profile.id);
+    upsert_instance_.BindBorrowedText(2, journey.name);
     upsert_instance_.BindInt(3, instance->seq);
     upsert_instance_.BindInt(4, instance->step);
-    upsert_instance_.BindText(5, journey.steps[instance->step].name);
+    upsert_instance_.BindBorrowedText(5, journey.steps[instance->step].name);
     upsert_instance_.BindOptional(6, instance->wake_at);
     upsert_instance_.BindInt(7, instance->entered_at);
     std::string& locals = column_text_[0];
