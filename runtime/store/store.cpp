@@ -742,7 +742,13 @@ Status Store::LoadProfilesAndInstances(State& state) {
   if (reader.joinable()) reader.join();
   if (!status.ok()) return status;
 
-  if (!instance_db) ReadInstanceRows(db_, program, instances);
+  // A second connection that could not read (its own lock or I/O error)
+  // must not fail a load the first can do; a damaged row gives the same
+  // message here.
+  if (!instance_db || !instances.status.ok()) {
+    instances = ReadInstances{};
+    ReadInstanceRows(db_, program, instances);
+  }
   if (!instances.status.ok()) return instances.status;
   AttachInstances(state, instances);
   return Status::Ok();
