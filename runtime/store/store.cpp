@@ -1,8 +1,13 @@
 #include "runtime/store/store.h"
 
+#include <sqlite3.h>
+
+#include <algorithm>
 #include <filesystem>
 #include <iterator>
+#include <optional>
 #include <string_view>
+#include <thread>
 #include <unordered_map>
 #include <utility>
 
@@ -445,6 +450,151 @@ Expected<bool> InstancesStoredInSeqOrder(Database& db) {
   }
 }
 
+// The waiting instances as read from their table, before they join their
+// profiles. They are read on a thread of their own, with a connection of
+// their own, while the profiles load (see `Store::Load`); nothing here
+// touches the state.
+struct ReadInstances {
+  struct Loaded {
+    std::string profile;
+    std::unique_ptr<Instance> instance;
+  };
+  struct Skipped {
+    std::string profile;
+    std::string warning;
+  };
+  std::vector<Loaded> loaded;    // in seq order
+  std::vector<Skipped> skipped;  // left in the file, in seq order
+  int64_t highest_seq = INT64_MIN;
+  Status status;
+};
+
+// Reads the `instances` rows of `db` into `read`, as the serial load
+// applied them: in the order of their seq, which their warnings follow.
+void ReadInstanceRows(Database& db, const ir::Program& program,
+                      ReadInstances& read) {
+  std::unordered_map<std::string_view, int32_t> journeys;
+  for (size_t i = 0; i < program.journeys.size(); ++i) {
+    journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
+  }
+
+  // When the rows are stored in seq order, as a save of new instances
+  // leaves them, reading them by rowid gives it without a sort.
+  Expected<bool> stored_in_order = InstancesStoredInSeqOrder(db);
+  if (!stored_in_order.ok()) {
+    read.status = stored_in_order.status();
+    return;
+  }
+  Expected<int64_t> count = db.QueryInt("SELECT count(*) FROM instances");
+  if (!count.ok()) {
+    read.status = count.status();
+    return;
+  }
+  read.loaded.reserve(static_cast<size_t>(*count));
+
+  Expected<Statement> select = db.Prepare(
+      std::string("SELECT profile, journey, seq, step_name, wake_at, "
+                  "entered_at, locals, arrived FROM instances ORDER BY ") +
+      (*stored_in_order ? "rowid" : "seq"));
+  if (!select.ok()) {
+    read.status = select.status();
+    return;
+  }
+  JsonValue locals;  // read into again row after row
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) {
+      read.status = row.status();
+      return;
+    }
+    if (!*row) break;
+
+    std::string profile_id = select->Text(0);
+    // Valid until the next step; used only before it.
+    std::string_view journey_name = select->TextView(1);
+    std::string_view step_name = select->TextView(3);
+    auto journey = journeys.find(journey_name);
+    int32_t step = journey == journeys.end()
+                       ? -1
+                       : FindStep(program.journeys[journey->second], step_name);
+    // TODO: an instance whose journey or step the new program lacks stays
+    // in the file unloaded; version migration of journeys will move it.
+    if (step < 0) {
+      read.skipped.push_back({std::move(profile_id),
+                              "instance of journey `" +
+                                  std::string(journey_name) + "` at step `" +
+                                  std::string(step_name) +
+                                  "` does not match the program; not loaded"});
+      continue;
+    }
+
+    const ir::Journey& definition = program.journeys[journey->second];
+    const ir::EventType& locals_type = ir::LocalsType(program, definition);
+    auto instance = std::make_unique<Instance>();
+    instance->journey = journey->second;
+    instance->seq = select->Int(2);
+    instance->step = step;
+    if (!select->IsNull(4)) instance->wake_at = select->Int(4);
+    instance->entered_at = select->Int(5);
+    instance->locals = common::Record(locals_type.record_words);
+
+    Status status = ParseColumn(select->TextView(6), "instance locals", locals);
+    if (!status.ok()) {
+      read.status = status.WithContext("profile `" + profile_id + "`");
+      return;
+    }
+    for (const ir::Field& field : locals_type.fields) {
+      const JsonValue* value = locals.Find(field.name);
+      if (value != nullptr) {
+        (void)DecodeField(*value, field, instance->locals);
+      }
+    }
+
+    if (!select->IsNull(7)) {
+      status = LoadArrived(program, select->TextView(7), *instance);
+      if (!status.ok()) {
+        read.status = status.WithContext("profile `" + profile_id + "`");
+        return;
+      }
+    }
+
+    // The block the instance waits in reads the event it received; without
+    // it (a changed program, or a damaged row) the steps cannot run.
+    int32_t wanted = definition.steps[step].arrived_event;
+    if (wanted != -1 && instance->arrived_event != wanted) {
+      read.skipped.push_back(
+          {std::move(profile_id),
+           "instance of journey `" + std::string(journey_name) + "` at step `" +
+               std::string(step_name) +
+               "` lacks the event its `wait for` received; not loaded"});
+      continue;
+    }
+
+    read.highest_seq = std::max(read.highest_seq, instance->seq);
+    read.loaded.push_back({std::move(profile_id), std::move(instance)});
+  }
+}
+
+// Gives the state what `ReadInstanceRows` read: the warnings first (no
+// other row of the log comes between them), then each instance, in seq
+// order, in its profile.
+void AttachInstances(State& state, ReadInstances& read) {
+  for (ReadInstances::Skipped& skipped : read.skipped) {
+    state.CountUnloadedInstance();
+    Warn(state, skipped.profile, skipped.warning);
+  }
+
+  // Sequence numbers stay unique even if `meta` lags behind the rows.
+  if (!read.loaded.empty() && read.highest_seq >= state.next_seq()) {
+    state.set_next_seq(read.highest_seq + 1);
+  }
+  for (ReadInstances::Loaded& loaded : read.loaded) {
+    Profile& profile = state.FindOrCreateProfile(loaded.profile);
+    state.AddInstance(profile, std::move(loaded.instance));
+  }
+  std::vector<ReadInstances::Loaded>().swap(read.loaded);
+}
+
 }  // namespace
 
 Expected<Database> OpenStateForReading(const std::string& path) {
@@ -554,9 +704,7 @@ Status Store::PrepareStatements() {
 
 Status Store::Load(State& state) {
   Status status = LoadMeta(state);
-  if (status.ok()) status = LoadProfiles(state);
-  if (status.ok()) status = LoadHistories(state);
-  if (status.ok()) status = LoadInstances(state);
+  if (status.ok()) status = LoadProfilesAndInstances(state);
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
   if (status.ok()) status = LoadUndelivered(state);
@@ -566,6 +714,43 @@ Status Store::Load(State& state) {
 
   // What was just read is not a change; only the warnings are new.
   state.ForgetDirtiness();
+  return Status::Ok();
+}
+
+Status Store::LoadProfilesAndInstances(State& state) {
+  // The instances are read and parsed on a second thread, with a second
+  // connection, while this one loads the profiles and their histories:
+  // each is about half of a large load. Without that connection (or with
+  // an SQLite built without threads) they are read here afterwards, to
+  // the same result.
+  const ir::Program& program = state.program();
+  ReadInstances instances;
+  std::optional<Database> instance_db;
+  if (sqlite3_threadsafe() != 0) {
+    Expected<Database> opened = Database::OpenReadOnly(path_);
+    if (opened.ok()) instance_db.emplace(std::move(*opened));
+  }
+  // Joined on every way out, before what it reads into is destroyed.
+  std::jthread reader;
+  if (instance_db) {
+    reader = std::jthread(
+        [&] { ReadInstanceRows(*instance_db, program, instances); });
+  }
+
+  Status status = LoadProfiles(state);
+  if (status.ok()) status = LoadHistories(state);
+  if (reader.joinable()) reader.join();
+  if (!status.ok()) return status;
+
+  // A second connection that could not read (its own lock or I/O error)
+  // must not fail a load the first can do; a damaged row gives the same
+  // message here.
+  if (!instance_db || !instances.status.ok()) {
+    instances = ReadInstances{};
+    ReadInstanceRows(db_, program, instances);
+  }
+  if (!instances.status.ok()) return instances.status;
+  AttachInstances(state, instances);
   return Status::Ok();
 }
 
@@ -658,96 +843,6 @@ Status Store::LoadHistories(State& state) {
     if (!status.ok()) return status;
     // The engine schedules the profile's next re-check before it runs.
     LoadHistory(state, events, *profile);
-  }
-  return Status::Ok();
-}
-
-Status Store::LoadInstances(State& state) {
-  const ir::Program& program = state.program();
-  std::unordered_map<std::string_view, int32_t> journeys;
-  for (size_t i = 0; i < program.journeys.size(); ++i) {
-    journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
-  }
-
-  // Instances are applied in the order of their seq (their warnings come
-  // out in it). When the rows are stored in that order, as a save of new
-  // instances leaves them, reading them by rowid gives it without a sort.
-  Expected<bool> stored_in_order = InstancesStoredInSeqOrder(db_);
-  if (!stored_in_order.ok()) return stored_in_order.status();
-  Expected<Statement> select = db_.Prepare(
-      std::string("SELECT profile, journey, seq, step_name, wake_at, "
-                  "entered_at, locals, arrived FROM instances ORDER BY ") +
-      (*stored_in_order ? "rowid" : "seq"));
-  if (!select.ok()) return select.status();
-  JsonValue locals;  // read into again row after row
-  for (;;) {
-    Expected<bool> row = select->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-
-    std::string profile_id = select->Text(0);
-    // Valid until the next step; used only before it.
-    std::string_view journey_name = select->TextView(1);
-    std::string_view step_name = select->TextView(3);
-    auto journey = journeys.find(journey_name);
-    int32_t step = journey == journeys.end()
-                       ? -1
-                       : FindStep(program.journeys[journey->second], step_name);
-    // TODO: an instance whose journey or step the new program lacks stays
-    // in the file unloaded; version migration of journeys will move it.
-    if (step < 0) {
-      state.CountUnloadedInstance();
-      Warn(state, profile_id,
-           "instance of journey `" + std::string(journey_name) + "` at step `" +
-               std::string(step_name) +
-               "` does not match the program; not loaded");
-      continue;
-    }
-
-    const ir::Journey& definition = program.journeys[journey->second];
-    const ir::EventType& locals_type = ir::LocalsType(program, definition);
-    auto instance = std::make_unique<Instance>();
-    instance->journey = journey->second;
-    instance->seq = select->Int(2);
-    instance->step = step;
-    if (!select->IsNull(4)) instance->wake_at = select->Int(4);
-    instance->entered_at = select->Int(5);
-    instance->locals = common::Record(locals_type.record_words);
-
-    Status status = ParseColumn(select->TextView(6), "instance locals", locals);
-    if (!status.ok()) return status.WithContext("profile `" + profile_id + "`");
-    for (const ir::Field& field : locals_type.fields) {
-      const JsonValue* value = locals.Find(field.name);
-      if (value != nullptr) {
-        (void)DecodeField(*value, field, instance->locals);
-      }
-    }
-
-    if (!select->IsNull(7)) {
-      status = LoadArrived(program, select->TextView(7), *instance);
-      if (!status.ok()) {
-        return status.WithContext("profile `" + profile_id + "`");
-      }
-    }
-
-    // The block the instance waits in reads the event it received; without
-    // it (a changed program, or a damaged row) the steps cannot run.
-    int32_t wanted = definition.steps[step].arrived_event;
-    if (wanted != -1 && instance->arrived_event != wanted) {
-      state.CountUnloadedInstance();
-      Warn(state, profile_id,
-           "instance of journey `" + std::string(journey_name) + "` at step `" +
-               std::string(step_name) +
-               "` lacks the event its `wait for` received; not loaded");
-      continue;
-    }
-
-    // Sequence numbers stay unique even if `meta` lags behind the rows.
-    if (instance->seq >= state.next_seq()) {
-      state.set_next_seq(instance->seq + 1);
-    }
-    Profile& profile = state.FindOrCreateProfile(profile_id);
-    state.AddInstance(profile, std::move(instance));
   }
   return Status::Ok();
 }
@@ -893,8 +988,9 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   Status status = upsert_profile_.Run();
   if (!status.ok() || profile.history.empty()) return status;
 
-  upsert_history_.BindText(1, profile.id);
-  upsert_history_.BindText(2, Dump(EncodeHistory(program, profile)));
+  std::string events = Dump(EncodeHistory(program, profile));
+  upsert_history_.BindBorrowedText(1, profile.id);
+  upsert_history_.BindBorrowedText(2, events);
   return upsert_history_.Run();
 }
 
@@ -907,8 +1003,8 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
         j < profile.instances.size() ? profile.instances[j].get() : nullptr;
 
     if (instance == nullptr) {
-      delete_instance_.BindText(1, profile.id);
-      delete_instance_.BindText(2, journey.name);
+      delete_instance_.BindBorrowedText(1, profile.id);
+      delete_instance_.BindBorrowedText(2, journey.name);
       Status status = delete_instance_.Run();
       if (!status.ok()) return status;
       continue;
@@ -917,11 +1013,13 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     PARCOURS_CHECK(instance->step >= 0,
                    "an instance is saved only while it waits at a step");
     const ir::EventType& locals_type = ir::LocalsType(program, journey);
-    upsert_instance_.BindText(1, profile.id);
-    upsert_instance_.BindText(2, journey.name);
+    // The ids and names live in the profile and the program, which
+    // outlast the statement's run: bound without a copy.
+    upsert_instance_.BindBorrowedText(1, profile.id);
+    upsert_instance_.BindBorrowedText(2, journey.name);
     upsert_instance_.BindInt(3, instance->seq);
     upsert_instance_.BindInt(4, instance->step);
-    upsert_instance_.BindText(5, journey.steps[instance->step].name);
+    upsert_instance_.BindBorrowedText(5, journey.steps[instance->step].name);
     upsert_instance_.BindOptional(6, instance->wake_at);
     upsert_instance_.BindInt(7, instance->entered_at);
     std::string& locals = column_text_[0];

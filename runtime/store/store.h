@@ -85,9 +85,11 @@ class Store {
 
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
+  // The profiles with their histories, and the waiting instances in
+  // their profiles (the instances read on a second thread meanwhile).
+  common::Status LoadProfilesAndInstances(State& state);
   common::Status LoadProfiles(State& state);
   common::Status LoadHistories(State& state);
-  common::Status LoadInstances(State& state);
   common::Status LoadProcessed(State& state);
   common::Status LoadDeadLettered(State& state);
   common::Status LoadUndelivered(State& state);

@@ -127,5 +127,83 @@ TEST_CASE("instances load in seq order whatever the order of their rows",
   CHECK(Load(program, text_seq).warned == std::vector<std::string>{"p3", "p1"});
 }
 
+// The instances are read on a thread of their own while the profiles load
+// (runtime/store/store.cpp); what the load reports must not show it.
+TEST_CASE(
+    "profile warnings come before instance warnings, as when read "
+    "one after the other",
+    "[runtime][store][load]") {
+  ir::Program program = WelcomeProgram();
+  TempDir dir;
+  auto add_profile = [](const std::string& path, const std::string& id,
+                        const std::string& attrs, const std::string& entries) {
+    auto db = store::Database::Open(path);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("INSERT INTO profiles(id, attrs, aggregates, segments, "
+                     "entries) VALUES('" +
+                     id + "', '" + attrs + "', '{}', '{}', '" + entries + "')")
+                .ok());
+  };
+  auto load_status = [&](const std::string& path) {
+    store::State state(program);
+    auto opened = store::Store::Open(path);
+    REQUIRE(opened.ok());
+    return (*opened)->Load(state);
+  };
+
+  std::string path = dir.File("warnings.db");
+  WriteState(path, {{"p4", "gone", 1}, {"p2", "welcome", 2}});
+  add_profile(path, "p3", "{}", R"({"welcome": 5})");
+  add_profile(path, "p1", "{}", R"({"welcome": 5})");
+  store::State state(program);
+  {
+    auto opened = store::Store::Open(path);
+    REQUIRE(opened.ok());
+    REQUIRE((*opened)->Load(state).ok());
+  }
+  std::vector<std::string> warned;
+  for (const store::LogRow& row : state.pending_log()) {
+    warned.push_back(row.profile + ": " + row.message.substr(0, 22));
+  }
+  CHECK(warned == std::vector<std::string>{
+                      "p1: stored entry time of j",
+                      "p3: stored entry time of j",
+                      "p4: instance of journey `g",
+                  });
+  CHECK(state.unloaded_instances() == 1);
+  // p2 has no row of its own: its instance makes it, with the defaults.
+  store::Profile* p2 = state.FindProfile("p2");
+  REQUIRE(p2 != nullptr);
+  CHECK(state.FindInstance(*p2, 0) != nullptr);
+  CHECK(state.CountInstances() == 1);
+  CHECK(state.next_seq() == 3);
+
+  // With a damaged profile and a damaged instance, the profile is named,
+  // as the profiles are read first.
+  std::string damaged = dir.File("damaged.db");
+  WriteState(damaged, {{"p2", "welcome", 2}});
+  add_profile(damaged, "p1", "not json", "{}");
+  {
+    auto db = store::Database::Open(damaged);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE instances SET locals = 'nope'").ok());
+  }
+  common::Status both = load_status(damaged);
+  CHECK_FALSE(both.ok());
+  CHECK_THAT(both.message(), Catch::Contains("profile `p1` attrs"));
+
+  std::string instance_only = dir.File("instance-only.db");
+  WriteState(instance_only, {{"p2", "welcome", 2}});
+  {
+    auto db = store::Database::Open(instance_only);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE instances SET locals = 'nope'").ok());
+  }
+  common::Status one = load_status(instance_only);
+  CHECK_FALSE(one.ok());
+  CHECK_THAT(one.message(), Catch::Contains("profile `p2`"));
+  CHECK_THAT(one.message(), Catch::Contains("instance locals"));
+}
+
 }  // namespace
 }  // namespace parcours::testing
