@@ -852,10 +852,13 @@ journey promo {
   REQUIRE(explain.exit_code == 0);
   CHECK(explain.out ==
         "profile p1\n"
+        "2025-03-03T10:00:00Z thanks: entered\n"
         "2025-03-03T10:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-03T11:00:00Z promo: entered\n"
         "2025-03-03T11:00:00Z deferred email \"promo\" in promo/send1 until "
         "2025-03-04T00:00:00Z: cap, cap 1 per day on email "
         "(policy.journey:12)\n"
+        "2025-03-03T12:00:00Z thanks: entered\n"
         "2025-03-03T12:00:00Z deferred email \"thanks\" in thanks/send1 "
         "until 2025-03-04T00:00:00Z: cap, cap 1 per day on email "
         "(policy.journey:12)\n"
@@ -931,6 +934,45 @@ journey promo {
       {"explain", "--state", older, "--profile", "p1"}, scratch);
   CHECK(oldest.exit_code == 2);
   CHECK_THAT(oldest.err, Catch::Contains("has no decisions yet"));
+}
+
+TEST_CASE(
+    "explain shows the journeys a person entered and left, a holdout among "
+    "them, and warnings about the person, between the decisions") {
+  std::string program = std::string("module timeline\n") +
+                        "profile { timezone: tz }\n" + kEvents + R"(
+journey thanks {
+  on OrderPlaced
+  reentry never
+  holdout 100%
+  send email "thanks"
+}
+)";
+  auto scratch = testing::ScratchDir("explain-timeline");
+  testing::WriteText(scratch / "t.journey", program);
+  testing::WriteText(
+      scratch / "e.jsonl",
+      std::string("{\"type\":\"identify\",\"userId\":\"p1\",") +
+          "\"messageId\":\"i1\",\"timestamp\":\"2025-03-03T09:00:00Z\"," +
+          "\"traits\":{\"timezone\":\"Europe/Pariss\"}}\n" +
+          Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z"));
+  std::string state = (scratch / "s.db").string();
+  auto run = testing::RunParcours(
+      {"run", (scratch / "t.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+      scratch);
+  REQUIRE(run.exit_code == 0);
+  CHECK_THAT(run.out, Catch::Contains("\"reason\":\"holdout\""));
+
+  auto explain = testing::RunParcours(
+      {"explain", "--state", state, "--profile", "p1"}, scratch);
+  REQUIRE(explain.exit_code == 0);
+  CHECK(explain.out ==
+        "profile p1\n"
+        "2025-03-03T09:00:00Z warn: time zone `Europe/Pariss` is not in the "
+        "tz database; this profile's local times run in UTC\n"
+        "2025-03-03T10:00:00Z thanks: entered (holdout)\n"
+        "no messages decided for this profile\n");
 }
 
 TEST_CASE(
@@ -1062,7 +1104,9 @@ journey thanks {
   REQUIRE(explain.exit_code == 0);
   CHECK(explain.out ==
         "profile p1\n"
+        "2025-03-03T10:00:00Z thanks: entered\n"
         "2025-03-03T10:00:00Z send email \"thanks\" in thanks/send1\n"
+        "2025-03-03T11:00:00Z thanks: entered\n"
         "2025-03-03T11:00:00Z deferred email \"thanks\" in thanks/send1 "
         "until 2025-03-04T00:00:00Z: cap, cap 2 per day on email reserve 1 "
         "for high (policy.journey:12)\n"

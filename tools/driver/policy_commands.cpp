@@ -81,36 +81,74 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
 
-  Expected<store::Statement> select = db->Prepare(
+  // The person's journey log (entries, exits, goals) and the decisions on
+  // their messages, merged by time; at one instant the log goes first, as
+  // a contact enters a journey before its first message is decided.
+  Expected<store::Statement> log = db->Prepare(
+      "SELECT at, level, journey, step, message FROM log WHERE profile = ?1 "
+      "ORDER BY rowid");
+  Expected<store::Statement> decisions = db->Prepare(
       "SELECT at, kind, channel, template, journey, step, reason, detail, "
       "until FROM decisions WHERE profile = ?1 ORDER BY seq");
-  if (!select.ok()) {
-    err << "parcours: " << select.status().message() << "\n";
-    return 2;
-  }
-  select->BindText(1, profile);
-  out << "profile " << profile << "\n";
-  int rows = 0;
-  for (;;) {
-    Expected<bool> row = select->Step();
-    if (!row.ok()) {
-      err << "parcours: " << row.status().message() << "\n";
+  for (const auto* statement : {&log, &decisions}) {
+    if (!statement->ok()) {
+      err << "parcours: " << statement->status().message() << "\n";
       return 2;
     }
-    if (!*row) break;
-    ++rows;
-    std::string kind = select->Text(1);
-    std::string reason = select->Text(6);
-    out << common::FormatTime(select->Int(0)) << " " << kind << " "
-        << select->Text(2) << " \"" << select->Text(3) << "\" in "
-        << select->Text(4) << "/" << select->Text(5);
-    if (kind == "deferred") {
-      out << " until " << common::FormatTime(select->Int(8));
-    }
-    if (!reason.empty()) out << ": " << reason << ", " << select->Text(7);
-    out << "\n";
   }
-  if (rows == 0) out << "no messages decided for this profile\n";
+  log->BindText(1, profile);
+  decisions->BindText(1, profile);
+
+  // Steps `statement` to its next row; false at the end or on an error
+  // (then said on `err`, with `failed` set).
+  bool failed = false;
+  auto next = [&](store::Statement& statement) {
+    Expected<bool> row = statement.Step();
+    if (!row.ok()) {
+      err << "parcours: " << row.status().message() << "\n";
+      failed = true;
+      return false;
+    }
+    return *row;
+  };
+
+  out << "profile " << profile << "\n";
+  int decided = 0;
+  bool have_log = next(*log);
+  bool have_decision = !failed && next(*decisions);
+  while (!failed && (have_log || have_decision)) {
+    std::optional<int64_t> log_at =
+        have_log ? common::ParseTime(log->Text(0)) : std::nullopt;
+    bool log_first =
+        have_log && (!have_decision || !log_at || *log_at <= decisions->Int(0));
+    if (log_first) {
+      out << log->Text(0) << " ";
+      if (log->IsNull(2)) {
+        out << log->Text(1);
+      } else {
+        out << log->Text(2);
+        if (!log->IsNull(3)) out << "/" << log->Text(3);
+      }
+      out << ": " << log->Text(4) << "\n";
+      have_log = next(*log);
+      continue;
+    }
+
+    ++decided;
+    std::string kind = decisions->Text(1);
+    std::string reason = decisions->Text(6);
+    out << common::FormatTime(decisions->Int(0)) << " " << kind << " "
+        << decisions->Text(2) << " \"" << decisions->Text(3) << "\" in "
+        << decisions->Text(4) << "/" << decisions->Text(5);
+    if (kind == "deferred") {
+      out << " until " << common::FormatTime(decisions->Int(8));
+    }
+    if (!reason.empty()) out << ": " << reason << ", " << decisions->Text(7);
+    out << "\n";
+    have_decision = next(*decisions);
+  }
+  if (failed) return 2;
+  if (decided == 0) out << "no messages decided for this profile\n";
   return 0;
 }
 
