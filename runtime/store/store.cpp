@@ -172,6 +172,26 @@ constexpr const char* kMigrations[] = {
         tier TEXT);
       CREATE INDEX loyalty_tiers_by_member ON loyalty_tiers(profile, program);
     )sql",
+    // The keys of applied events as append-only chunks, one row per save
+    // holding that save's keys as a JSON array of strings, instead of one
+    // entry per key in a B-tree: random keys dirtied most of the tree's
+    // pages in every commit. Lookups are the loaded `KeySet`'s; the view
+    // keeps `processed(message_id)` queryable as before. The rows already
+    // there move in chunks of 10,000.
+    R"sql(
+      CREATE TABLE processed_chunks(
+        chunk INTEGER PRIMARY KEY,
+        ids TEXT NOT NULL);
+      INSERT INTO processed_chunks(ids)
+        SELECT json_group_array(message_id) FROM (
+          SELECT message_id, (row_number() OVER () - 1) / 10000 AS part
+          FROM processed)
+        GROUP BY part ORDER BY part;
+      DROP TABLE processed;
+      CREATE VIEW processed(message_id) AS
+        SELECT json_each.value
+        FROM processed_chunks, json_each(processed_chunks.ids);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -414,6 +434,35 @@ OrderedJson EncodeLocals(const ir::EventType& event,
 // cannot reach them, but replacing beats failing a save if it ever does.
 std::string Dump(const OrderedJson& json) {
   return json.dump(-1, ' ', false, OrderedJson::error_handler_t::replace);
+}
+
+// Appends `key` to `out` as a JSON string. Keys are ASCII but for a
+// message id with other characters, which is left to the JSON library
+// (as valid UTF-8, having come through the event reader).
+void AppendKeyJson(std::string_view key, std::string& out) {
+  for (char c : key) {
+    if (static_cast<unsigned char>(c) >= 0x80) {
+      out += Dump(OrderedJson(std::string(key)));
+      return;
+    }
+  }
+
+  static constexpr char kHex[] = "0123456789abcdef";
+  out += '"';
+  for (char c : key) {
+    auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      out += "\\u00";
+      out += kHex[byte >> 4];
+      out += kHex[byte & 0xf];
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
 }
 
 // `text` must outlive the statement's next run (see `BindBorrowedText`).
@@ -682,8 +731,8 @@ Status Store::PrepareStatements() {
        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
       {&delete_instance_,
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
-      {&insert_processed_,
-       "INSERT OR IGNORE INTO processed(message_id) VALUES(?1)"},
+      {&insert_processed_chunk_,
+       "INSERT INTO processed_chunks(ids) VALUES(?1)"},
       {&insert_dead_lettered_,
        "INSERT OR IGNORE INTO dead_letters(key) VALUES(?1)"},
       {&insert_outbox_, "INSERT INTO outbox(seq, id, line) VALUES(?1, ?2, ?3)"},
@@ -848,13 +897,31 @@ Status Store::LoadHistories(State& state) {
 }
 
 Status Store::LoadProcessed(State& state) {
-  Expected<Statement> select = db_.Prepare("SELECT message_id FROM processed");
+  Expected<Statement> select =
+      db_.Prepare("SELECT chunk, ids FROM processed_chunks ORDER BY chunk");
   if (!select.ok()) return select.status();
+  JsonValue ids;  // read into again chunk after chunk
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    state.AddProcessed(select->Text(0), false);
+
+    std::string what = "processed_chunks row " + std::to_string(select->Int(0));
+    std::string problem = ingest::ParseJson(select->TextView(1), ids);
+    if (!problem.empty()) {
+      return Status::Error(what + " is not valid JSON: " + problem);
+    }
+    if (ids.kind != JsonValue::Kind::Array) {
+      return Status::Error(what + " is not a JSON array");
+    }
+    for (const JsonValue& id : ids.items) {
+      if (id.kind != JsonValue::Kind::String) {
+        return Status::Error(what + " holds a " +
+                             std::string(ingest::KindName(id.kind)) +
+                             " where a key was expected");
+      }
+      state.AddProcessed(id.text, false);
+    }
   }
   return Status::Ok();
 }
@@ -919,18 +986,25 @@ Status Store::WriteChanges(State& state) {
 
   // The rows below live in `state` until the end of the save, so their
   // text is bound without a copy.
-  for (const std::string& id : state.new_processed()) {
-    insert_processed_.BindBorrowedText(1, id);
-    Status status = insert_processed_.Run();
-    if (!status.ok()) return status;
-  }
+  Status status = WriteProcessed(state);
+  if (status.ok()) status = WriteDeadLettered(state);
+  if (status.ok()) status = WriteOutbox(state);
+  if (status.ok()) status = WriteLog(state);
+  if (status.ok()) status = WritePolicyLedger(db_, state);
+  if (status.ok()) status = WriteLoyalty(db_, state);
+  return status.ok() ? WriteMeta(state) : status;
+}
 
+Status Store::WriteDeadLettered(const State& state) {
   for (const std::string& key : state.new_dead_lettered()) {
     insert_dead_lettered_.BindBorrowedText(1, key);
     Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;
   }
+  return Status::Ok();
+}
 
+Status Store::WriteOutbox(State& state) {
   for (OutboxRow& row : state.pending_outbox()) {
     row.seq = ++last_outbox_seq_;
     insert_outbox_.BindInt(1, row.seq);
@@ -939,7 +1013,10 @@ Status Store::WriteChanges(State& state) {
     Status status = insert_outbox_.Run();
     if (!status.ok()) return status;
   }
+  return Status::Ok();
+}
 
+Status Store::WriteLog(const State& state) {
   for (const LogRow& row : state.pending_log()) {
     std::string at = common::FormatTime(row.at);
     insert_log_.BindBorrowedText(1, at);
@@ -952,9 +1029,24 @@ Status Store::WriteChanges(State& state) {
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
-  Status status = WritePolicyLedger(db_, state);
-  if (status.ok()) status = WriteLoyalty(db_, state);
-  return status.ok() ? WriteMeta(state) : status;
+  return Status::Ok();
+}
+
+Status Store::WriteProcessed(const State& state) {
+  const std::vector<std::string>& ids = state.new_processed();
+  if (ids.empty()) return Status::Ok();
+
+  // One row for the whole save, appended at the end of the table.
+  std::string& text = chunk_text_;
+  text.clear();
+  text += '[';
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (i > 0) text += ',';
+    AppendKeyJson(ids[i], text);
+  }
+  text += ']';
+  insert_processed_chunk_.BindBorrowedText(1, text);
+  return insert_processed_chunk_.Run();
 }
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {

@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 5, kept in `PRAGMA user_version`):
+// Schema (version 8, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
@@ -18,7 +18,11 @@
 //                              the pressure policy's and consent's tables
 //                              (schema 5, runtime/store/policy_ledger.h;
 //                              contacts.category from schema 6)
-//   processed(message_id)      keys of applied events (`DecodedEvent::key`)
+//   processed_chunks(chunk, ids)
+//                              keys of applied events
+//                              (`DecodedEvent::key`), each save's as one
+//                              JSON array of strings (schema 8)
+//   processed(message_id)      a view: one row per key of those arrays
 //   dead_letters(key)          content keys of lines in the dead-letter
 //                              file (schema 2), so a rerun does not append
 //                              them again
@@ -46,7 +50,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 7;
+inline constexpr int64_t kSchemaVersion = 8;
 
 // Opens the state file at `path` read only, for a report: refuses a
 // folder (the state of a run with `--partitions`), a file of a newer
@@ -94,6 +98,10 @@ class Store {
   common::Status LoadDeadLettered(State& state);
   common::Status LoadUndelivered(State& state);
   common::Status WriteChanges(State& state);
+  common::Status WriteProcessed(const State& state);
+  common::Status WriteDeadLettered(const State& state);
+  common::Status WriteOutbox(State& state);
+  common::Status WriteLog(const State& state);
   common::Status WriteProfile(const State& state, const Profile& profile);
   common::Status WriteInstances(const State& state, const Profile& profile);
   common::Status WriteMeta(const State& state);
@@ -111,13 +119,15 @@ class Store {
   Statement upsert_history_;
   Statement upsert_instance_;
   Statement delete_instance_;
-  Statement insert_processed_;
+  Statement insert_processed_chunk_;
   Statement insert_dead_lettered_;
   Statement insert_outbox_;
   Statement insert_log_;
   Statement upsert_meta_;
   // Scratch text of a row's JSON columns, reused from row to row.
   std::string column_text_[4];
+  // Scratch text of the save's chunk of applied keys.
+  std::string chunk_text_;
 };
 
 }  // namespace parcours::store

@@ -24,6 +24,10 @@ inline constexpr const char* kUndo[] = {
     "DROP TABLE loyalty_programs; DROP TABLE loyalty_members; "
     "DROP TABLE loyalty_lots; DROP TABLE loyalty_ledger; "
     "DROP TABLE loyalty_tiers;",
+    "CREATE TABLE processed_rows(message_id TEXT PRIMARY KEY) WITHOUT ROWID; "
+    "INSERT INTO processed_rows SELECT message_id FROM processed; "
+    "DROP VIEW processed; DROP TABLE processed_chunks; "
+    "ALTER TABLE processed_rows RENAME TO processed;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
