@@ -712,6 +712,22 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 }
 
 Status Store::PrepareStatements() {
+  // The log's insert of one row, and of kLogRowsPerInsert rows.
+  std::string log_sql =
+      "INSERT INTO log(at, level, component, profile, journey, step, "
+      "message) VALUES";
+  std::string log_rows_sql = log_sql;
+  for (int row = 0; row < kLogRowsPerInsert; ++row) {
+    std::string values = "(";
+    for (int column = 1; column <= kLogColumns; ++column) {
+      if (column > 1) values += ", ";
+      values += "?" + std::to_string(row * kLogColumns + column);
+    }
+    values += ")";
+    if (row == 0) log_sql += values;
+    log_rows_sql += (row == 0 ? "" : ", ") + values;
+  }
+
   struct Wanted {
     Statement* statement;
     const char* sql;
@@ -736,9 +752,8 @@ Status Store::PrepareStatements() {
       {&insert_dead_lettered_,
        "INSERT OR IGNORE INTO dead_letters(key) VALUES(?1)"},
       {&insert_outbox_, "INSERT INTO outbox(seq, id, line) VALUES(?1, ?2, ?3)"},
-      {&insert_log_,
-       "INSERT INTO log(at, level, component, profile, journey, step, "
-       "message) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)"},
+      {&insert_log_, log_sql.c_str()},
+      {&insert_log_rows_, log_rows_sql.c_str()},
       {&upsert_meta_,
        "INSERT INTO meta(key, value) VALUES(?1, ?2) "
        "ON CONFLICT(key) DO UPDATE SET value = excluded.value"},
@@ -1017,19 +1032,42 @@ Status Store::WriteOutbox(State& state) {
 }
 
 Status Store::WriteLog(const State& state) {
-  for (const LogRow& row : state.pending_log()) {
-    std::string at = common::FormatTime(row.at);
-    insert_log_.BindBorrowedText(1, at);
-    insert_log_.BindBorrowedText(2, row.level);
-    insert_log_.BindBorrowedText(3, row.component);
-    BindTextOrNull(insert_log_, 4, row.profile);
-    BindTextOrNull(insert_log_, 5, row.journey);
-    BindTextOrNull(insert_log_, 6, row.step);
-    insert_log_.BindBorrowedText(7, row.message);
+  const std::deque<LogRow>& rows = state.pending_log();
+  size_t done = 0;
+
+  // Most rows go kLogRowsPerInsert at a time: each statement run has a
+  // cost of its own (starting and halting the VM, resetting), as large
+  // as a small row's insert.
+  while (rows.size() - done >= size_t{kLogRowsPerInsert}) {
+    for (int i = 0; i < kLogRowsPerInsert; ++i) {
+      BindLogRow(insert_log_rows_, i * kLogColumns, rows[done + i],
+                 log_at_text_[i]);
+    }
+    Status status = insert_log_rows_.Run();
+    if (!status.ok()) return status;
+    done += kLogRowsPerInsert;
+  }
+
+  for (; done < rows.size(); ++done) {
+    BindLogRow(insert_log_, 0, rows[done], log_at_text_[0]);
     Status status = insert_log_.Run();
     if (!status.ok()) return status;
   }
   return Status::Ok();
+}
+
+// Binds `row` to the parameters after `before`; `at` keeps the text of
+// its time until the statement runs.
+void Store::BindLogRow(Statement& insert, int before, const LogRow& row,
+                       std::string& at) {
+  at = common::FormatTime(row.at);
+  insert.BindBorrowedText(before + 1, at);
+  insert.BindBorrowedText(before + 2, row.level);
+  insert.BindBorrowedText(before + 3, row.component);
+  BindTextOrNull(insert, before + 4, row.profile);
+  BindTextOrNull(insert, before + 5, row.journey);
+  BindTextOrNull(insert, before + 6, row.step);
+  insert.BindBorrowedText(before + 7, row.message);
 }
 
 Status Store::WriteProcessed(const State& state) {

@@ -102,6 +102,8 @@ class Store {
   common::Status WriteDeadLettered(const State& state);
   common::Status WriteOutbox(State& state);
   common::Status WriteLog(const State& state);
+  static void BindLogRow(Statement& insert, int before, const LogRow& row,
+                         std::string& at);
   common::Status WriteProfile(const State& state, const Profile& profile);
   common::Status WriteInstances(const State& state, const Profile& profile);
   common::Status WriteMeta(const State& state);
@@ -123,6 +125,12 @@ class Store {
   Statement insert_dead_lettered_;
   Statement insert_outbox_;
   Statement insert_log_;
+  // The log's columns, and the rows one `insert_log_rows_` adds.
+  static constexpr int kLogColumns = 7;
+  static constexpr int kLogRowsPerInsert = 32;
+  Statement insert_log_rows_;
+  // The text of each row's time, alive until its insert runs.
+  std::string log_at_text_[kLogRowsPerInsert];
   Statement upsert_meta_;
   // Scratch text of a row's JSON columns, reused from row to row.
   std::string column_text_[4];

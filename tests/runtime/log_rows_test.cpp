@@ -1,0 +1,74 @@
+// The save writes most log rows many to an INSERT (runtime/store/store.cpp):
+// the table must hold every row, in order, with the same columns as one
+// row per INSERT gave, whatever the number of rows and where they split.
+#include <catch2/catch.hpp>
+#include <string>
+
+#include "runtime/common/time_text.h"
+#include "runtime/store/sqlite.h"
+#include "runtime/store/store.h"
+#include "tests/runtime/runtime_test_support.h"
+
+namespace parcours::testing {
+namespace {
+
+// Row `i` of a save: some columns left empty (NULL in the table), and
+// texts that differ from row to row.
+store::LogRow NumberedRow(int i) {
+  store::LogRow row;
+  row.at = 1293840000 + i * 61;
+  row.level = i % 5 == 0 ? "warn" : "info";
+  row.component = "engine";
+  if (i % 3 != 0) row.profile = "p" + std::to_string(i);
+  if (i % 4 != 0) row.journey = "j" + std::to_string(i % 7);
+  if (i % 2 != 0) row.step = "s'" + std::to_string(i);
+  row.message = "message " + std::to_string(i);
+  return row;
+}
+
+// The row as the table should give it back, NULLs as "-".
+std::string Expected(const store::LogRow& row) {
+  auto or_dash = [](const std::string& text) {
+    return text.empty() ? std::string("-") : text;
+  };
+  return common::FormatTime(row.at) + "|" + row.level + "|" + row.component +
+         "|" + or_dash(row.profile) + "|" + or_dash(row.journey) + "|" +
+         or_dash(row.step) + "|" + row.message;
+}
+
+TEST_CASE("every log row of a save is in the table, in order",
+          "[runtime][store][log]") {
+  ProgramBuilder builder;
+  builder.Event("SignedUp", "Signed Up", {});
+  ir::Program program = builder.Build();
+
+  // Saves of sizes around the rows of one INSERT (32), one after another.
+  TempDir dir;
+  std::string path = dir.File("s.db");
+  store::State state(program);
+  auto opened = store::Store::Open(path);
+  REQUIRE(opened.ok());
+  std::string expected;
+  int next = 0;
+  for (int rows : {1, 31, 32, 33, 64, 70, 0, 5}) {
+    for (int i = 0; i < rows; ++i, ++next) {
+      store::LogRow row = NumberedRow(next);
+      expected += Expected(row) + "\n";
+      state.Log(std::move(row));
+    }
+    REQUIRE((*opened)->Save(state).ok());
+    CHECK(state.pending_log().empty());
+  }
+
+  CHECK(QueryInt(path, "SELECT count(*) FROM log") == next);
+  CHECK(QueryText(path,
+                  "SELECT group_concat(line, char(10)) || char(10) FROM ("
+                  "SELECT at || '|' || level || '|' || component || '|' || "
+                  "coalesce(profile, '-') || '|' || coalesce(journey, '-') || "
+                  "'|' || coalesce(step, '-') || '|' || message AS line "
+                  "FROM log ORDER BY rowid)") == expected);
+  CHECK(QueryText(path, "SELECT typeof(at) FROM log LIMIT 1") == "text");
+}
+
+}  // namespace
+}  // namespace parcours::testing
