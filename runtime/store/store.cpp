@@ -241,9 +241,9 @@ void Warn(State& state, const std::string& profile,
   row.at = state.clock().value_or(0);
   row.level = "warn";
   row.component = "store";
-  row.profile = profile;
-  row.message = message;
-  state.Log(std::move(row));
+  row.profile = state.KeepLogText(profile);
+  row.message = state.KeepLogText(message);
+  state.Log(row);
 }
 
 void LoadAttributes(State& state, const JsonValue& attrs, Profile& profile) {
@@ -417,7 +417,7 @@ std::string Dump(const OrderedJson& json) {
 }
 
 // `text` must outlive the statement's next run (see `BindBorrowedText`).
-void BindTextOrNull(Statement& statement, int index, const std::string& text) {
+void BindTextOrNull(Statement& statement, int index, std::string_view text) {
   if (text.empty()) {
     statement.BindNull(index);
   } else {
