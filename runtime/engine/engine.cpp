@@ -328,7 +328,7 @@ void Engine::ApplyIdentify(store::Profile& profile,
       row.level = "warn";
       row.component = "engine";
       row.profile = profile.id;
-      row.message = state_.KeepLogText(
+      row.message = state_.KeepPendingText(
           "time zone `" + zone +
           "` is not in the tz database; this profile's local times run in "
           "UTC");
@@ -756,7 +756,7 @@ void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,
   row.profile = profile.id;
   row.journey = definition.name;
   if (step >= 0) row.step = definition.steps[step].name;
-  row.message = state_.KeepLogText(message);
+  row.message = state_.KeepPendingText(message);
   state_.Log(row);
 }
 

@@ -109,7 +109,7 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   row.profile = profile.id;
   row.journey = definition.name;
   if (instance->step >= 0) row.step = definition.steps[instance->step].name;
-  row.message = state_.KeepLogText(message);
+  row.message = state_.KeepPendingText(message);
   state_.Log(row);
 
   state_.RemoveInstance(profile, journey);
@@ -415,7 +415,7 @@ void Engine::Settle(store::Profile& profile) {
       " emitted events were not applied and the journeys of the last "
       "segment changes did not start; look for journeys that emit or set "
       "what starts each other";
-  row.message = state_.KeepLogText(message);
+  row.message = state_.KeepPendingText(message);
   state_.Log(row);
   emitted_.clear();
   flips_.clear();

@@ -113,7 +113,7 @@ void LoyaltyRules::Warn(const store::Profile& profile, int64_t now,
   row.level = "warn";
   row.component = "loyalty";
   row.profile = profile.id;
-  row.message = state_.KeepLogText(message);
+  row.message = state_.KeepPendingText(message);
   state_.Log(row);
 }
 

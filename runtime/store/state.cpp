@@ -194,7 +194,7 @@ bool State::IsProcessed(const std::string& message_id) const {
 
 void State::AddProcessed(const std::string& message_id, bool is_new) {
   bool inserted = processed_.Insert(message_id);
-  if (inserted && is_new) new_processed_.push_back(message_id);
+  if (inserted && is_new) new_processed_.push_back(KeepPendingText(message_id));
 }
 
 bool State::IsDeadLettered(const std::string& key) const {
@@ -203,24 +203,24 @@ bool State::IsDeadLettered(const std::string& key) const {
 
 void State::AddDeadLettered(const std::string& key, bool is_new) {
   bool inserted = dead_lettered_.Insert(key);
-  if (inserted && is_new) new_dead_lettered_.push_back(key);
+  if (inserted && is_new) new_dead_lettered_.push_back(KeepPendingText(key));
 }
 
-std::string_view State::KeepLogText(std::string_view text) {
-  if (text.empty()) return {};
+std::string_view State::KeepPendingText(std::string_view text) {
+  if (text.empty()) return "";  // not null: bound as text, not as NULL
 
   // Most messages are a few dozen bytes: one allocation serves thousands.
   constexpr size_t kBlockBytes = 64 * 1024;
-  if (log_text_blocks_.empty() ||
-      log_text_capacity_ - log_text_used_ < text.size()) {
+  if (pending_text_blocks_.empty() ||
+      pending_text_capacity_ - pending_text_used_ < text.size()) {
     size_t capacity = std::max(kBlockBytes, text.size());
-    log_text_blocks_.emplace_back(new char[capacity]);
-    log_text_capacity_ = capacity;
-    log_text_used_ = 0;
+    pending_text_blocks_.emplace_back(new char[capacity]);
+    pending_text_capacity_ = capacity;
+    pending_text_used_ = 0;
   }
-  char* copy = log_text_blocks_.back().get() + log_text_used_;
+  char* copy = pending_text_blocks_.back().get() + pending_text_used_;
   std::copy(text.begin(), text.end(), copy);
-  log_text_used_ += text.size();
+  pending_text_used_ += text.size();
   return std::string_view(copy, text.size());
 }
 
@@ -242,9 +242,9 @@ void State::ClearChanges() {
   new_processed_.clear();
   new_dead_lettered_.clear();
   log_.clear();
-  log_text_blocks_.clear();
-  log_text_used_ = 0;
-  log_text_capacity_ = 0;
+  pending_text_blocks_.clear();
+  pending_text_used_ = 0;
+  pending_text_capacity_ = 0;
   policy_ledger_.ClearChanges();
   for (OutboxRow& row : outbox_) undelivered_.push_back(std::move(row));
   outbox_.clear();

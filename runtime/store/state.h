@@ -113,7 +113,7 @@ struct TimerTarget {
 // copies no string: each must stay valid until the rows are saved and
 // cleared (`State::ClearChanges`). Literals, names in the program and the
 // ids of the state's own profiles (never removed) do; any other text is
-// first copied with `State::KeepLogText`.
+// first copied with `State::KeepPendingText`.
 struct LogRow {
   int64_t at = 0;
   std::string_view level;      // "info" or "warn"
@@ -264,8 +264,9 @@ class State {
   // `row`'s texts must live as long as the pending log (see `LogRow`).
   void Log(const LogRow& row) { log_.push_back(row); }
 
-  // A copy of `text` that stays valid until the log rows are cleared.
-  std::string_view KeepLogText(std::string_view text);
+  // A copy of `text` that stays valid until the changes are cleared, as
+  // log rows need (`ClearChanges`); copies share large blocks.
+  std::string_view KeepPendingText(std::string_view text);
 
   void Emit(std::string id, std::string line);
 
@@ -285,10 +286,11 @@ class State {
   const std::vector<Profile*>& dirty_profiles() const {
     return dirty_profiles_;
   }
-  const std::vector<std::string>& new_processed() const {
+  // Texts kept until the changes are cleared (`KeepPendingText`).
+  const std::vector<std::string_view>& new_processed() const {
     return new_processed_;
   }
-  const std::vector<std::string>& new_dead_lettered() const {
+  const std::vector<std::string_view>& new_dead_lettered() const {
     return new_dead_lettered_;
   }
   const std::deque<LogRow>& pending_log() const { return log_; }
@@ -339,16 +341,16 @@ class State {
   int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
-  std::vector<std::string> new_processed_;
-  std::vector<std::string> new_dead_lettered_;
+  std::vector<std::string_view> new_processed_;
+  std::vector<std::string_view> new_dead_lettered_;
   // A deque: a long batch logs millions of rows, which a vector would
   // copy each time it grows.
   std::deque<LogRow> log_;
-  // The bytes of `KeepLogText`'s copies, in blocks that never move; the
-  // last one is filled up to `log_text_used_`.
-  std::vector<std::unique_ptr<char[]>> log_text_blocks_;
-  size_t log_text_used_ = 0;
-  size_t log_text_capacity_ = 0;
+  // The bytes of `KeepPendingText`'s copies, in blocks that never move;
+  // the last one is filled up to `pending_text_used_`.
+  std::vector<std::unique_ptr<char[]>> pending_text_blocks_;
+  size_t pending_text_used_ = 0;
+  size_t pending_text_capacity_ = 0;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;
   PolicyLedger policy_ledger_;

@@ -241,8 +241,8 @@ void Warn(State& state, const std::string& profile,
   row.at = state.clock().value_or(0);
   row.level = "warn";
   row.component = "store";
-  row.profile = state.KeepLogText(profile);
-  row.message = state.KeepLogText(message);
+  row.profile = state.KeepPendingText(profile);
+  row.message = state.KeepPendingText(message);
   state.Log(row);
 }
 
@@ -919,13 +919,13 @@ Status Store::WriteChanges(State& state) {
 
   // The rows below live in `state` until the end of the save, so their
   // text is bound without a copy.
-  for (const std::string& id : state.new_processed()) {
+  for (std::string_view id : state.new_processed()) {
     insert_processed_.BindBorrowedText(1, id);
     Status status = insert_processed_.Run();
     if (!status.ok()) return status;
   }
 
-  for (const std::string& key : state.new_dead_lettered()) {
+  for (std::string_view key : state.new_dead_lettered()) {
     insert_dead_lettered_.BindBorrowedText(1, key);
     Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;

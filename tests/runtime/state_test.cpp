@@ -30,11 +30,11 @@ TEST_CASE("log texts stay valid until the changes are cleared",
     std::string copy = text;  // dies before the row is read
     LogRow row;
     row.level = "info";
-    row.message = state.KeepLogText(copy);
+    row.message = state.KeepPendingText(copy);
     copy.assign(copy.size(), '?');
     state.Log(row);
   }
-  CHECK(state.KeepLogText("").empty());
+  CHECK(state.KeepPendingText("").empty());
 
   REQUIRE(state.pending_log().size() == texts.size());
   for (size_t i = 0; i < texts.size(); ++i) {
@@ -44,9 +44,39 @@ TEST_CASE("log texts stay valid until the changes are cleared",
   state.ClearChanges();
   CHECK(state.pending_log().empty());
   LogRow row;
-  row.message = state.KeepLogText("the next batch");
+  row.message = state.KeepPendingText("the next batch");
   state.Log(row);
   CHECK(state.pending_log().front().message == "the next batch");
+}
+
+TEST_CASE("new applied keys are kept until the changes are cleared",
+          "[runtime][state]") {
+  ir::Program program;
+  State state(program);
+  std::vector<std::string> ids;
+  for (int i = 0; i < 3000; ++i) {
+    ids.push_back("message-id-long-enough-for-the-heap-" + std::to_string(i));
+  }
+  for (const std::string& id : ids) {
+    std::string copy = id;  // dies at once
+    state.AddProcessed(copy, true);
+    state.AddDeadLettered("line:" + copy, true);
+  }
+  state.AddProcessed(ids[0], true);            // a repeat is not new
+  state.AddProcessed("loaded before", false);  // nor is a loaded one
+
+  REQUIRE(state.new_processed().size() == ids.size());
+  REQUIRE(state.new_dead_lettered().size() == ids.size());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    REQUIRE(state.new_processed()[i] == ids[i]);
+    REQUIRE(state.new_dead_lettered()[i] == "line:" + ids[i]);
+  }
+  CHECK(state.IsProcessed("loaded before"));
+
+  state.ClearChanges();
+  CHECK(state.new_processed().empty());
+  CHECK(state.IsProcessed(ids[5]));
+  CHECK(state.KeepPendingText("").data() != nullptr);
 }
 
 TEST_CASE("a removed instance comes back as new, its locals reassigned",
