@@ -15,13 +15,20 @@ int64_t PointerWord(const std::string& text) {
 Record::Record(int32_t word_count)
     : words_(static_cast<size_t>(word_count), 0) {}
 
+void Record::Clear(int32_t word_count) {
+  words_.assign(static_cast<size_t>(word_count), 0);
+}
+
+bool Record::Shows(int32_t offset, const std::string& text) const {
+  return offset + 1 < size() && words_[offset] == PointerWord(text);
+}
+
 Record::Record(const Record& other) : words_(other.words_) {
   // The copied words still point at `other`'s bytes; give this record its
   // own bytes so that the copy outlives the original.
   strings_.reserve(other.strings_.size());
   for (const auto& [offset, text] : other.strings_) {
-    // A slot overwritten with plain words no longer shows these bytes.
-    if (other.words_[offset] != PointerWord(*text)) continue;
+    if (!other.Shows(offset, *text)) continue;
     auto copy = std::make_unique<std::string>(*text);
     words_[offset] = PointerWord(*copy);
     strings_.emplace_back(offset, std::move(copy));
@@ -30,8 +37,23 @@ Record::Record(const Record& other) : words_(other.words_) {
 
 Record& Record::operator=(const Record& other) {
   if (this == &other) return *this;
-  Record copy(other);
-  *this = std::move(copy);
+
+  // What the copy constructor gives, but into the buffers this record
+  // already has: a record assigned again and again (an instance's locals,
+  // reused) then allocates nothing once its buffers are large enough.
+  words_.assign(other.words_.begin(), other.words_.end());
+  size_t kept = 0;
+  for (const auto& [offset, text] : other.strings_) {
+    if (!other.Shows(offset, *text)) continue;
+    if (kept == strings_.size()) {
+      strings_.emplace_back(offset, std::make_unique<std::string>());
+    }
+    auto& [slot, bytes] = strings_[kept++];
+    slot = offset;
+    bytes->assign(*text);
+    words_[offset] = PointerWord(*bytes);
+  }
+  strings_.resize(kept);
   return *this;
 }
 
@@ -48,17 +70,18 @@ void Record::Set(int32_t offset, int64_t word) {
 void Record::SetString(int32_t offset, std::string_view text) {
   PARCOURS_CHECK(offset >= 0 && offset + 1 < size(),
                  "string slot out of range");
-  auto bytes = std::make_unique<std::string>(text);
+  // The slot's own buffer is reused, whether it shows or not.
+  std::string* bytes = nullptr;
+  for (auto& [slot, held] : strings_) {
+    if (slot == offset) bytes = held.get();
+  }
+  if (bytes == nullptr) {
+    bytes = strings_.emplace_back(offset, std::make_unique<std::string>())
+                .second.get();
+  }
+  bytes->assign(text);
   words_[offset] = PointerWord(*bytes);
   words_[offset + 1] = static_cast<int64_t>(bytes->size());
-
-  for (auto& [slot, held] : strings_) {
-    if (slot == offset) {
-      held = std::move(bytes);
-      return;
-    }
-  }
-  strings_.emplace_back(offset, std::move(bytes));
 }
 
 std::string_view Record::GetString(int32_t offset) const {

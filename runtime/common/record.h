@@ -23,7 +23,12 @@ class Record {
   // `word_count` zero words.
   explicit Record(int32_t word_count);
 
+  // Makes this record what `Record(word_count)` would be, keeping its
+  // buffers: a record refilled line after line then stops allocating.
+  void Clear(int32_t word_count);
+
   Record(const Record& other);
+  // Reuses this record's buffers where it can.
   Record& operator=(const Record& other);
   Record(Record&& other) noexcept = default;
   Record& operator=(Record&& other) noexcept = default;
@@ -47,6 +52,11 @@ class Record {
 
  private:
   std::vector<int64_t> words_;
+
+  // Whether `offset` holds a pointer to `text`'s bytes. A slot since
+  // cleared with plain words, or past the end after `Clear`, does not: its
+  // buffer stays, unshown, for the next `SetString` of that slot.
+  bool Shows(int32_t offset, const std::string& text) const;
 
   // Owned bytes by slot offset. Each `std::string` sits in its own heap
   // block, so its characters do not move when this vector grows.

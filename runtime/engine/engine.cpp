@@ -115,6 +115,9 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
   // A schedule wakes each profile at its next occurrence; points expire
   // and tiers are reviewed with no event.
   tracks_time_ = tracks_time_ || !scheduled_.empty() || loyalty_.active();
+  for (const ir::EventType& event : program.events) {
+    exit_messages_.push_back("exited on `" + event.name + "`");
+  }
   IndexAttributeReaders();
 }
 
@@ -325,10 +328,11 @@ void Engine::ApplyIdentify(store::Profile& profile,
       row.level = "warn";
       row.component = "engine";
       row.profile = profile.id;
-      row.message = "time zone `" + zone +
-                    "` is not in the tz database; this profile's local "
-                    "times run in UTC";
-      state_.Log(std::move(row));
+      row.message = state_.KeepPendingText(
+          "time zone `" + zone +
+          "` is not in the tz database; this profile's local times run in "
+          "UTC");
+      state_.Log(row);
     }
   }
 
@@ -412,7 +416,7 @@ void Engine::TriggerSegmentJourneys(store::Profile& profile) {
 }
 
 void Engine::Enter(store::Profile& profile, int32_t journey,
-                   common::Record locals) {
+                   const common::Record& locals) {
   const ir::Journey& definition = program_.journeys[journey];
   // Under `reentry after`, a contact still inside starts over: the old
   // instance and its timer end first, so one schedule stays live.
@@ -423,11 +427,11 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
   profile.last_entered.resize(program_.journeys.size());
   profile.last_entered[journey] = Now();
   state_.MarkRecordDirty(profile);
-  auto instance = std::make_unique<store::Instance>();
+  std::unique_ptr<store::Instance> instance = state_.NewInstance();
   instance->journey = journey;
   instance->seq = state_.TakeSeq(profile);
   instance->entered_at = Now();
-  instance->locals = std::move(locals);
+  instance->locals = locals;
   state_.AddInstance(profile, std::move(instance));
   ++counters_.entries;
   Log(profile, journey, -1,
@@ -513,9 +517,7 @@ void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {
   for (int32_t journey : exited_by_[event_type]) {
     store::Instance* instance = state_.FindInstance(profile, journey);
     if (instance == nullptr) continue;
-    EndInstance(profile, journey,
-                "exited on `" + program_.events[event_type].name + "`",
-                "engine");
+    EndInstance(profile, journey, exit_messages_[event_type], "engine");
   }
 }
 
@@ -745,7 +747,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
 }
 
 void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,
-                 std::string message) {
+                 std::string_view message) {
   const ir::Journey& definition = program_.journeys[journey];
   store::LogRow row;
   row.at = Now();
@@ -754,8 +756,8 @@ void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,
   row.profile = profile.id;
   row.journey = definition.name;
   if (step >= 0) row.step = definition.steps[step].name;
-  row.message = std::move(message);
-  state_.Log(std::move(row));
+  row.message = state_.KeepPendingText(message);
+  state_.Log(row);
 }
 
 }  // namespace parcours::engine

@@ -10,6 +10,8 @@
 #include <deque>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "compiler/ir/evaluator.h"
@@ -111,7 +113,9 @@ class Engine {
   void TriggerSegmentJourneys(store::Profile& profile);
 
   // Creates `profile`'s instance of `journey` and runs it to its first wait.
-  void Enter(store::Profile& profile, int32_t journey, common::Record locals);
+  // `locals` is copied into the instance.
+  void Enter(store::Profile& profile, int32_t journey,
+             const common::Record& locals);
 
   struct SegmentFlip {
     int32_t segment;
@@ -132,8 +136,9 @@ class Engine {
   // deferred, the instance then waiting at the step.
   bool EmitSend(store::Profile& profile, int32_t journey,
                 const store::Instance& instance, int32_t step, int64_t time);
+  // Logs an info row of the engine; `message` is copied.
   void Log(const store::Profile& profile, int32_t journey, int32_t step,
-           std::string message);
+           std::string_view message);
 
   // Messages under a policy reached at one instant compete for its slots:
   // they wait here until the instant's work is done, then are decided in
@@ -157,7 +162,7 @@ class Engine {
   bool MayEnter(store::Profile& profile, int32_t journey);
   // Ends the live instance: its timer dies with it; logs `message`.
   void EndInstance(store::Profile& profile, int32_t journey,
-                   const std::string& message, const char* component);
+                   std::string_view message, const char* component);
   // `happened_at` is the event's own timestamp.
   void ReachGoals(store::Profile& profile, int32_t event_type,
                   int64_t happened_at);
@@ -225,6 +230,9 @@ class Engine {
   // in declaration order.
   std::vector<std::vector<int32_t>> triggered_by_;
   std::vector<std::vector<int32_t>> exited_by_;
+  // By event type: what an instance it ends logs ("exited on `E`"), built
+  // once rather than for every exit.
+  std::vector<std::string> exit_messages_;
   // By segment: the journeys entering or leaving it starts.
   std::vector<std::vector<int32_t>> entered_by_;
   std::vector<std::vector<int32_t>> left_by_;

@@ -80,7 +80,7 @@ bool Engine::MayEnter(store::Profile& profile, int32_t journey) {
 }
 
 void Engine::EndInstance(store::Profile& profile, int32_t journey,
-                         const std::string& message, const char* component) {
+                         std::string_view message, const char* component) {
   const ir::Journey& definition = program_.journeys[journey];
   store::Instance* instance = state_.FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "ending a missing instance");
@@ -90,8 +90,8 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   if (instance->step >= 0 &&
       definition.steps[instance->step].kind == ir::StepKind::Send) {
     const ir::Step& waiting = definition.steps[instance->step];
-    policy::Decision dropped = policy::DropDeferred(state_, profile, definition,
-                                                    waiting, Now(), message);
+    policy::Decision dropped = policy::DropDeferred(
+        state_, profile, definition, waiting, Now(), std::string(message));
     std::string id = policy::HeldLineId(
         ActionId(program_.module, profile.id, definition.name, instance->seq,
                  StepKey(waiting)),
@@ -109,8 +109,8 @@ void Engine::EndInstance(store::Profile& profile, int32_t journey,
   row.profile = profile.id;
   row.journey = definition.name;
   if (instance->step >= 0) row.step = definition.steps[instance->step].name;
-  row.message = message;
-  state_.Log(std::move(row));
+  row.message = state_.KeepPendingText(message);
+  state_.Log(row);
 
   state_.RemoveInstance(profile, journey);
   ++counters_.exits;
@@ -408,14 +408,15 @@ void Engine::Settle(store::Profile& profile) {
   row.level = "warn";
   row.component = "engine";
   row.profile = profile.id;
-  row.message =
+  std::string message =
       "stopped a chain of more than " + std::to_string(kMaxChain) +
       " emitted events and segment changes; " +
       std::to_string(emitted_.size()) +
       " emitted events were not applied and the journeys of the last "
       "segment changes did not start; look for journeys that emit or set "
       "what starts each other";
-  state_.Log(std::move(row));
+  row.message = state_.KeepPendingText(message);
+  state_.Log(row);
   emitted_.clear();
   flips_.clear();
   crossed_.clear();

@@ -113,8 +113,8 @@ void LoyaltyRules::Warn(const store::Profile& profile, int64_t now,
   row.level = "warn";
   row.component = "loyalty";
   row.profile = profile.id;
-  row.message = message;
-  state_.Log(std::move(row));
+  row.message = state_.KeepPendingText(message);
+  state_.Log(row);
 }
 
 void LoyaltyRules::OnEvent(store::Profile& profile,

@@ -218,8 +218,8 @@ class Runner {
                         line);
     }
 
-    ingest::DecodeResult own;
-    if (shared == nullptr) own = decoder_.Decode(line, number);
+    ingest::DecodeResult& own = decoded_line_;
+    if (shared == nullptr) decoder_.Decode(line, number, own);
     // Live, a line arrives now, whatever its own time says: the clock is
     // the wall clock, and a future-dated line must not move it (its own
     // time still counts in windows).
@@ -517,6 +517,8 @@ class Runner {
   store::State state_;
   Engine engine_;
   ingest::Decoder decoder_;
+  // The line `Dispatch` decodes, one result reused line after line.
+  ingest::DecodeResult decoded_line_;
   DeadLetterFile dead_letters_;
   RunSummary summary_;
   int64_t lines_in_batch_ = 0;

@@ -79,6 +79,19 @@ std::optional<std::string> PeekMessageId(const JsonValue& root) {
   return id;
 }
 
+// Whether `packed` (from `ir::PackCurrency(text)`) is an ISO 4217 code.
+// The codes seen so far are remembered by their packed number: a stream
+// carries a handful, and the list of all codes is searched by string.
+bool IsKnownCurrency(int64_t packed, const std::string& text) {
+  thread_local std::vector<int64_t> known;
+  if (std::find(known.begin(), known.end(), packed) != known.end()) {
+    return true;
+  }
+  if (!ir::IsIsoCurrency(text)) return false;
+  known.push_back(packed);
+  return true;
+}
+
 // The packed currency of a money value, read from the `currency` member
 // next to it. `what` names the value for messages ("money field `total`").
 std::string DecodeCurrency(const JsonValue& container, const std::string& what,
@@ -92,7 +105,7 @@ std::string DecodeCurrency(const JsonValue& container, const std::string& what,
            std::string(KindName(code->kind));
   }
   currency = ir::PackCurrency(code->text);
-  if (currency == 0 || !ir::IsIsoCurrency(code->text)) {
+  if (currency == 0 || !IsKnownCurrency(currency, code->text)) {
     return "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
            "got " +
            Quote(code->text);
@@ -202,10 +215,41 @@ std::string ContentKey(std::string_view line) {
 
 DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   DecodeResult result;
+  Decode(line, line_number, result);
+  return result;
+}
+
+namespace {
+
+// Gives `result` the values of a new `DecodeResult`, keeping its buffers.
+void Reset(DecodeResult& result) {
+  result.outcome = LineOutcome::DeadLetter;
+  result.reason.clear();
+  DecodedEvent& event = result.event;
+  event.kind = EventKind::Track;
+  event.line = 0;
+  event.user_id.clear();
+  event.message_id.reset();
+  event.key.clear();
+  event.timestamp = 0;
+  event.received_at.reset();
+  event.event_type = -1;
+  event.wire_event.clear();
+  event.record.Clear(0);
+  event.traits.Clear(0);
+  event.trait_attributes.clear();
+  event.consent.clear();
+}
+
+}  // namespace
+
+void Decoder::Decode(std::string_view line, int64_t line_number,
+                     DecodeResult& result) const {
+  Reset(result);
   result.event.line = line_number;
   if (IsBlank(line)) {
     result.outcome = LineOutcome::Blank;
-    return result;
+    return;
   }
 
   // One tree per thread, reused from line to line: the reader keeps its
@@ -214,12 +258,12 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   std::string problem = ParseJson(line, root);
   if (!problem.empty()) {
     result.reason = "not JSON: " + problem;
-    return result;
+    return;
   }
   if (root.kind != Kind::Object) {
     result.reason =
         std::string("not a JSON object, got ") + KindName(root.kind);
-    return result;
+    return;
   }
 
   std::optional<std::string> id = PeekMessageId(root);
@@ -235,13 +279,13 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   }
   if (!problem.empty()) {
     result.reason = problem;
-    return result;
+    return;
   }
 
   const JsonValue* type = root.Find("type");
   if (type == nullptr || type->kind != Kind::String) {
     result.reason = "missing `type`";
-    return result;
+    return;
   }
   if (type->text == "track") {
     result.event.kind = EventKind::Track;
@@ -250,7 +294,7 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   } else {
     result.reason = "unknown type " + Quote(type->text) +
                     "; expected `track` or `identify`";
-    return result;
+    return;
   }
 
   problem = DecodeEnvelope(root, result.event);
@@ -262,12 +306,11 @@ DecodeResult Decoder::Decode(std::string_view line, int64_t line_number) const {
   if (!problem.empty()) {
     result.outcome = LineOutcome::DeadLetter;
     result.reason = std::move(problem);
-    return result;
+    return;
   }
   if (result.outcome != LineOutcome::Ignored) {
     result.outcome = LineOutcome::Event;
   }
-  return result;
 }
 
 std::string Decoder::DecodeEnvelope(const JsonValue& root,
@@ -335,7 +378,7 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
 
   event.event_type = found->second;
   const ir::EventType& type = program_.events[event.event_type];
-  event.record = common::Record(type.record_words);
+  event.record.Clear(type.record_words);
 
   for (const ir::Field& field : type.fields) {
     ValueLabel label{"field", field.wire_name, type.wire_name};
@@ -352,7 +395,7 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
 
 std::string Decoder::DecodeIdentify(const JsonValue& root,
                                     DecodedEvent& event) const {
-  event.traits = common::Record(program_.profile_words);
+  event.traits.Clear(program_.profile_words);
 
   std::string problem;
   const JsonValue* traits = ObjectMember(root, "traits", problem);

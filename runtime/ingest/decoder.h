@@ -85,6 +85,12 @@ class Decoder {
 
   DecodeResult Decode(std::string_view line, int64_t line_number) const;
 
+  // The same into `result`, whatever it held, reusing its strings and
+  // records: a caller decoding line after line into one result allocates
+  // little once they have grown.
+  void Decode(std::string_view line, int64_t line_number,
+              DecodeResult& result) const;
+
  private:
   // Fills the envelope; returns the reason when it is unusable.
   std::string DecodeEnvelope(const JsonValue& root, DecodedEvent& event) const;

@@ -1,5 +1,7 @@
 #include "runtime/ingest/line_reader.h"
 
+#include <algorithm>
+#include <cstring>
 #include <exception>
 #include <streambuf>
 #include <system_error>
@@ -34,30 +36,60 @@ bool LineReader::Next(std::string& line, bool& too_long) {
 
 bool LineReader::ReadLine(std::string& line, bool& too_long) {
   std::streambuf* buffer = input_.rdbuf();
-  if (buffer == nullptr || !input_.good()) return false;
+  if (buffer == nullptr) return false;
 
-  // Character by character through the stream buffer: `sbumpc` is an
-  // inline pointer bump except when the buffer refills, and reading never
-  // waits for more input than the current line.
   bool any = false;
   for (;;) {
-    int c = buffer->sbumpc();
-    if (c == std::char_traits<char>::eof()) {
-      input_.setstate(std::ios::eofbit);
-      break;
+    // The line goes on to the next newline among the bytes taken, or past
+    // all of them; beyond the limit its bytes are skipped.
+    if (pending_begin_ < pending_.size()) {
+      any = true;
+      const char* start = pending_.data() + pending_begin_;
+      size_t size = pending_.size() - pending_begin_;
+      const auto* newline =
+          static_cast<const char*>(std::memchr(start, '\n', size));
+      size_t length = newline != nullptr ? newline - start : size;
+      size_t room = max_line_bytes_ - std::min(line.size(), max_line_bytes_);
+      line.append(start, std::min(length, room));
+      if (length > room) too_long = true;
+      pending_begin_ += length;
+      if (newline != nullptr) {
+        ++pending_begin_;
+        break;
+      }
     }
-    any = true;
-    if (c == '\n') break;
-    if (line.size() < max_line_bytes_) {
-      line.push_back(static_cast<char>(c));
-    } else {
-      too_long = true;
-    }
+    if (!TakeMore(*buffer)) break;
   }
   if (!any) return false;
 
   if (!too_long && !line.empty() && line.back() == '\r') line.pop_back();
   ++line_number_;
+  return true;
+}
+
+bool LineReader::TakeMore(std::streambuf& buffer) {
+  pending_.clear();
+  pending_begin_ = 0;
+  if (!input_.good()) return false;
+
+  // What is already buffered comes without waiting; reading never waits
+  // for more input than the current line needs.
+  constexpr std::streamsize kMostAtOnce = 1 << 16;
+  std::streamsize available = buffer.in_avail();
+  if (available > 0) {
+    pending_.resize(static_cast<size_t>(std::min(available, kMostAtOnce)));
+    std::streamsize got = buffer.sgetn(
+        pending_.data(), static_cast<std::streamsize>(pending_.size()));
+    pending_.resize(static_cast<size_t>(std::max<std::streamsize>(got, 0)));
+    if (!pending_.empty()) return true;
+  }
+
+  int c = buffer.sbumpc();
+  if (c == std::char_traits<char>::eof()) {
+    input_.setstate(std::ios::eofbit);
+    return false;
+  }
+  pending_.push_back(static_cast<char>(c));
   return true;
 }
 

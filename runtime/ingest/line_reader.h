@@ -40,6 +40,9 @@ class LineReader {
  private:
   // `Next` without the error handling; may throw what the buffer throws.
   bool ReadLine(std::string& line, bool& too_long);
+  // Moves into `pending_` what the stream buffer already holds or, when it
+  // holds nothing, waits for one byte. False at the end of the input.
+  bool TakeMore(std::streambuf& buffer);
   void Fail(std::string error);
 
   std::istream& input_;
@@ -47,6 +50,11 @@ class LineReader {
   int64_t line_number_ = 0;
   bool failed_ = false;
   std::string error_;
+  // Bytes taken from the stream buffer but not returned yet, from
+  // `pending_begin_` on: lines are cut out of them with `memchr`, a block
+  // at a time, instead of a character at a time through the buffer.
+  std::string pending_;
+  size_t pending_begin_ = 0;
 };
 
 }  // namespace parcours::ingest

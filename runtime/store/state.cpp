@@ -1,5 +1,6 @@
 #include "runtime/store/state.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "runtime/common/check.h"
@@ -126,13 +127,27 @@ Instance& State::AddInstance(Profile& profile,
   return *profile.instances[journey];
 }
 
+std::unique_ptr<Instance> State::NewInstance() {
+  if (spare_instances_.empty()) return std::make_unique<Instance>();
+  std::unique_ptr<Instance> instance = std::move(spare_instances_.back());
+  spare_instances_.pop_back();
+  return instance;
+}
+
 void State::RemoveInstance(Profile& profile, int32_t journey) {
   Instance* instance = FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "removing an instance that is not there");
   if (instance->wake_at) timers_.Erase(*instance);
-  profile.instances[journey].reset();
+  std::unique_ptr<Instance> removed = std::move(profile.instances[journey]);
   --instance_count_;
   MarkInstanceDirty(profile, journey);
+  if (spare_instances_.size() >= kSpareInstances) return;
+
+  // Back to a new instance's values; the locals keep their buffers.
+  common::Record locals = std::move(removed->locals);
+  *removed = Instance{};
+  removed->locals = std::move(locals);
+  spare_instances_.push_back(std::move(removed));
 }
 
 void State::Schedule(Profile& profile, int32_t journey, int32_t step,
@@ -179,7 +194,7 @@ bool State::IsProcessed(const std::string& message_id) const {
 
 void State::AddProcessed(const std::string& message_id, bool is_new) {
   bool inserted = processed_.Insert(message_id);
-  if (inserted && is_new) new_processed_.push_back(message_id);
+  if (inserted && is_new) new_processed_.push_back(KeepPendingText(message_id));
 }
 
 bool State::IsDeadLettered(const std::string& key) const {
@@ -188,7 +203,25 @@ bool State::IsDeadLettered(const std::string& key) const {
 
 void State::AddDeadLettered(const std::string& key, bool is_new) {
   bool inserted = dead_lettered_.Insert(key);
-  if (inserted && is_new) new_dead_lettered_.push_back(key);
+  if (inserted && is_new) new_dead_lettered_.push_back(KeepPendingText(key));
+}
+
+std::string_view State::KeepPendingText(std::string_view text) {
+  if (text.empty()) return "";  // not null: bound as text, not as NULL
+
+  // Most messages are a few dozen bytes: one allocation serves thousands.
+  constexpr size_t kBlockBytes = 64 * 1024;
+  if (pending_text_blocks_.empty() ||
+      pending_text_capacity_ - pending_text_used_ < text.size()) {
+    size_t capacity = std::max(kBlockBytes, text.size());
+    pending_text_blocks_.emplace_back(new char[capacity]);
+    pending_text_capacity_ = capacity;
+    pending_text_used_ = 0;
+  }
+  char* copy = pending_text_blocks_.back().get() + pending_text_used_;
+  std::copy(text.begin(), text.end(), copy);
+  pending_text_used_ += text.size();
+  return std::string_view(copy, text.size());
 }
 
 void State::Emit(std::string id, std::string line) {
@@ -209,6 +242,9 @@ void State::ClearChanges() {
   new_processed_.clear();
   new_dead_lettered_.clear();
   log_.clear();
+  pending_text_blocks_.clear();
+  pending_text_used_ = 0;
+  pending_text_capacity_ = 0;
   policy_ledger_.ClearChanges();
   for (OutboxRow& row : outbox_) undelivered_.push_back(std::move(row));
   outbox_.clear();

@@ -109,15 +109,19 @@ struct TimerTarget {
   int32_t journey = 0;
 };
 
-// A row of the `log` table.
+// A row of the `log` table. Its texts are borrowed, so that logging a row
+// copies no string: each must stay valid until the rows are saved and
+// cleared (`State::ClearChanges`). Literals, names in the program and the
+// ids of the state's own profiles (never removed) do; any other text is
+// first copied with `State::KeepPendingText`.
 struct LogRow {
   int64_t at = 0;
-  std::string level;      // "info" or "warn"
-  std::string component;  // "engine", "store", ...
-  std::string profile;
-  std::string journey;
-  std::string step;
-  std::string message;
+  std::string_view level;      // "info" or "warn"
+  std::string_view component;  // "engine", "store", ...
+  std::string_view profile;
+  std::string_view journey;
+  std::string_view step;
+  std::string_view message;
 };
 
 // A row of the `outbox` table; `seq` is assigned when it is saved.
@@ -190,11 +194,19 @@ class State {
 
   Instance* FindInstance(Profile& profile, int32_t journey);
 
+  // A fresh instance for `AddInstance`: every field as a new `Instance`
+  // has it, except `locals`, whose content is left over and must be
+  // assigned. It is one a removal gave back when there is one, so that a
+  // contact leaving and entering again (often on the same event) costs no
+  // allocation, and assigning the locals reuses their buffers.
+  std::unique_ptr<Instance> NewInstance();
+
   // Adds `instance` to `profile`, which must not have one in the same
   // journey; schedules its timer when it has a wake time.
   Instance& AddInstance(Profile& profile, std::unique_ptr<Instance> instance);
 
-  // Removes the instance and its pending timer, if any.
+  // Removes the instance and its pending timer, if any; a few removed
+  // instances are kept for `NewInstance`.
   void RemoveInstance(Profile& profile, int32_t journey);
 
   // Makes the instance wait at `step` until `wake_at`.
@@ -249,7 +261,13 @@ class State {
 
   // --- Log and outbox ---
 
-  void Log(LogRow row) { log_.push_back(std::move(row)); }
+  // `row`'s texts must live as long as the pending log (see `LogRow`).
+  void Log(const LogRow& row) { log_.push_back(row); }
+
+  // A copy of `text` that stays valid until the changes are cleared, as
+  // log rows need (`ClearChanges`); copies share large blocks.
+  std::string_view KeepPendingText(std::string_view text);
+
   void Emit(std::string id, std::string line);
 
   // Outbox rows saved but not yet handed to the sink, in order.
@@ -268,10 +286,11 @@ class State {
   const std::vector<Profile*>& dirty_profiles() const {
     return dirty_profiles_;
   }
-  const std::vector<std::string>& new_processed() const {
+  // Texts kept until the changes are cleared (`KeepPendingText`).
+  const std::vector<std::string_view>& new_processed() const {
     return new_processed_;
   }
-  const std::vector<std::string>& new_dead_lettered() const {
+  const std::vector<std::string_view>& new_dead_lettered() const {
     return new_dead_lettered_;
   }
   const std::deque<LogRow>& pending_log() const { return log_; }
@@ -314,16 +333,24 @@ class State {
   mutable TimerQueue timers_;
   std::map<std::pair<int64_t, std::string>, Profile*> rechecks_;
   int64_t instance_count_ = 0;
+  // Removed instances kept for `NewInstance`, at most `kSpareInstances`.
+  static constexpr size_t kSpareInstances = 64;
+  std::vector<std::unique_ptr<Instance>> spare_instances_;
   KeySet processed_;
   KeySet dead_lettered_;
   int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
-  std::vector<std::string> new_processed_;
-  std::vector<std::string> new_dead_lettered_;
+  std::vector<std::string_view> new_processed_;
+  std::vector<std::string_view> new_dead_lettered_;
   // A deque: a long batch logs millions of rows, which a vector would
   // copy each time it grows.
   std::deque<LogRow> log_;
+  // The bytes of `KeepPendingText`'s copies, in blocks that never move;
+  // the last one is filled up to `pending_text_used_`.
+  std::vector<std::unique_ptr<char[]>> pending_text_blocks_;
+  size_t pending_text_used_ = 0;
+  size_t pending_text_capacity_ = 0;
   std::vector<OutboxRow> outbox_;
   std::vector<OutboxRow> undelivered_;
   PolicyLedger policy_ledger_;

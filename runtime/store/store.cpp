@@ -261,9 +261,9 @@ void Warn(State& state, const std::string& profile,
   row.at = state.clock().value_or(0);
   row.level = "warn";
   row.component = "store";
-  row.profile = profile;
-  row.message = message;
-  state.Log(std::move(row));
+  row.profile = state.KeepPendingText(profile);
+  row.message = state.KeepPendingText(message);
+  state.Log(row);
 }
 
 void LoadAttributes(State& state, const JsonValue& attrs, Profile& profile) {
@@ -466,7 +466,7 @@ void AppendKeyJson(std::string_view key, std::string& out) {
 }
 
 // `text` must outlive the statement's next run (see `BindBorrowedText`).
-void BindTextOrNull(Statement& statement, int index, const std::string& text) {
+void BindTextOrNull(Statement& statement, int index, std::string_view text) {
   if (text.empty()) {
     statement.BindNull(index);
   } else {
@@ -1011,7 +1011,7 @@ Status Store::WriteChanges(State& state) {
 }
 
 Status Store::WriteDeadLettered(const State& state) {
-  for (const std::string& key : state.new_dead_lettered()) {
+  for (std::string_view key : state.new_dead_lettered()) {
     insert_dead_lettered_.BindBorrowedText(1, key);
     Status status = insert_dead_lettered_.Run();
     if (!status.ok()) return status;
@@ -1071,7 +1071,7 @@ void Store::BindLogRow(Statement& insert, int before, const LogRow& row,
 }
 
 Status Store::WriteProcessed(const State& state) {
-  const std::vector<std::string>& ids = state.new_processed();
+  const std::vector<std::string_view>& ids = state.new_processed();
   if (ids.empty()) return Status::Ok();
 
   // One row for the whole save, appended at the end of the table.

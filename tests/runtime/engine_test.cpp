@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "runtime/common/hash.h"
+#include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
 #include "tests/runtime/runtime_test_support.h"
 
@@ -40,6 +41,72 @@ TEST_CASE("a send line has the contract's shape", "[runtime][engine]") {
                               R"("channel":"email","template":"thank_you",)"
                               R"("journey":"thank_you","step":"thanks",)"
                               R"("category":"marketing","payload":{}})");
+}
+
+// A send line as the contract's tree gives it: keys in order, dumped
+// compact with invalid UTF-8 replaced.
+std::string SendLineByTree(const engine::SendAction& send) {
+  nlohmann::ordered_json line = nlohmann::ordered_json::object();
+  line["kind"] = "send";
+  line["id"] = send.id;
+  line["at"] = common::FormatTime(send.at);
+  line["profile"] = send.profile;
+  line["channel"] = send.channel.empty() ? std::string_view(send.step->channel)
+                                         : send.channel;
+  line["template"] = send.step->template_name;
+  line["journey"] = send.journey;
+  line["step"] = send.step->name;
+  line["category"] = send.step->category;
+  if (!send.step->priority.empty()) line["priority"] = send.step->priority;
+  line["payload"] = send.payload;
+  if (!send.unsubscribe_url.empty()) {
+    line["payload"]["headers"] = {
+        {"List-Unsubscribe", "<" + std::string(send.unsubscribe_url) + ">"},
+        {"List-Unsubscribe-Post", "List-Unsubscribe=One-Click"}};
+  }
+  if (send.late) line["late"] = true;
+  return line.dump(-1, ' ', false,
+                   nlohmann::ordered_json::error_handler_t::replace);
+}
+
+TEST_CASE("send lines are the bytes of their JSON tree", "[runtime][engine]") {
+  // Plain names, names that need escaping, control bytes, UTF-8 and
+  // invalid UTF-8, in each field in turn.
+  const std::vector<std::string> texts = {
+      "plain",     "with \"quotes\"", "back\\slash",
+      "tab\there", "caf\xc3\xa9",     "bad \xff byte",
+      "",          "del\x7f"};
+  for (size_t field = 0; field < 6; ++field) {
+    for (const std::string& text : texts) {
+      for (int variant = 0; variant < 4; ++variant) {
+        ir::Step step;
+        step.kind = ir::StepKind::Send;
+        step.name = field == 0 ? text : "thanks";
+        step.channel = field == 1 ? text : "email";
+        step.template_name = field == 2 ? text : "thank_you";
+        step.category = field == 3 ? text : "marketing";
+        if (variant % 2 == 1) step.priority = "high";
+        std::string profile = field == 4 ? text : "p1";
+        std::string journey = field == 5 ? text : "thank_you";
+
+        engine::SendAction send;
+        send.id = "0123456789abcdef";
+        send.at = 1293962400;
+        send.profile = profile;
+        send.journey = journey;
+        send.step = &step;
+        send.payload["order_id"] = text;
+        send.payload["total"] = 12.5;
+        send.late = variant >= 2;
+        if (variant == 3) send.channel = "sms";
+        if (variant == 2 && field == 0) {
+          send.unsubscribe_url = "https://example.invalid/u?p=1";
+        }
+        INFO("field " << field << ", text " << text << ", variant " << variant);
+        CHECK(engine::FormatSendLine(send) == SendLineByTree(send));
+      }
+    }
+  }
 }
 
 TEST_CASE("action ids are FNV-1a hashes of the instance step",

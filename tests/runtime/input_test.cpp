@@ -38,6 +38,65 @@ class FailingBuffer final : public std::streambuf {
   std::string text_;
 };
 
+// Hands out `text` a few bytes per refill, as a pipe written in small
+// pieces would.
+class TrickleBuffer final : public std::streambuf {
+ public:
+  TrickleBuffer(std::string text, size_t piece)
+      : text_(std::move(text)), piece_(piece) {}
+
+ protected:
+  int_type underflow() override {
+    if (next_ >= text_.size()) return traits_type::eof();
+    size_t size = std::min(piece_, text_.size() - next_);
+    char* start = text_.data() + next_;
+    setg(start, start, start + size);
+    next_ += size;
+    return traits_type::to_int_type(*start);
+  }
+
+ private:
+  std::string text_;
+  size_t piece_;
+  size_t next_ = 0;
+};
+
+TEST_CASE("lines are cut the same whatever pieces the input comes in",
+          "[runtime][input]") {
+  // Empty lines, CRLF, a lone CR inside, lines at and over the limit of
+  // 10 bytes (a cut line keeps its first 10 bytes, CR and all), and a last
+  // line without a newline.
+  const std::string text =
+      "one\n\ntwo\r\nthr\ree\n0123456789\n0123456789A\n"
+      "a much longer line than ten bytes\r\nshort\r\n\r\nlast";
+  struct Expected {
+    std::string line;
+    bool too_long;
+  };
+  const std::vector<Expected> expected = {
+      {"one", false},       {"", false},           {"two", false},
+      {"thr\ree", false},   {"0123456789", false}, {"0123456789", true},
+      {"a much lon", true}, {"short", false},      {"", false},
+      {"last", false}};
+
+  for (size_t piece : {1, 2, 3, 7, 10, 11, 64, 1000}) {
+    INFO("pieces of " << piece);
+    TrickleBuffer buffer(text, piece);
+    std::istream input(&buffer);
+    ingest::LineReader reader(input, 10);
+    std::string line;
+    bool too_long = false;
+    for (size_t i = 0; i < expected.size(); ++i) {
+      REQUIRE(reader.Next(line, too_long));
+      CHECK(line == expected[i].line);
+      CHECK(too_long == expected[i].too_long);
+      CHECK(reader.line_number() == static_cast<int64_t>(i + 1));
+    }
+    CHECK_FALSE(reader.Next(line, too_long));
+    CHECK_FALSE(reader.failed());
+  }
+}
+
 TEST_CASE("a read error ends the lines and says why", "[runtime][input]") {
   FailingBuffer buffer("one\ntwo\nthr");
   std::istream input(&buffer);

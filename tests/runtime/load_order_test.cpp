@@ -64,7 +64,7 @@ Loaded Load(const ir::Program& program, const std::string& path) {
 
   Loaded loaded;
   for (const store::LogRow& row : state.pending_log()) {
-    loaded.warned.push_back(row.profile);
+    loaded.warned.emplace_back(row.profile);
   }
   for (const char* id : {"p1", "p2", "p3", "p4", "p5"}) {
     store::Profile* profile = state.FindProfile(id);
@@ -163,7 +163,8 @@ TEST_CASE(
   }
   std::vector<std::string> warned;
   for (const store::LogRow& row : state.pending_log()) {
-    warned.push_back(row.profile + ": " + row.message.substr(0, 22));
+    warned.push_back(std::string(row.profile) + ": " +
+                     std::string(row.message.substr(0, 22)));
   }
   CHECK(warned == std::vector<std::string>{
                       "p1: stored entry time of j",

@@ -13,27 +13,31 @@ namespace parcours::testing {
 namespace {
 
 // Row `i` of a save: some columns left empty (NULL in the table), and
-// texts that differ from row to row.
-store::LogRow NumberedRow(int i) {
+// texts that differ from row to row. A row only views its texts, so
+// those made here are kept by `state` until its save, as the engine's are.
+store::LogRow NumberedRow(store::State& state, int i) {
   store::LogRow row;
   row.at = 1293840000 + i * 61;
   row.level = i % 5 == 0 ? "warn" : "info";
   row.component = "engine";
-  if (i % 3 != 0) row.profile = "p" + std::to_string(i);
-  if (i % 4 != 0) row.journey = "j" + std::to_string(i % 7);
-  if (i % 2 != 0) row.step = "s'" + std::to_string(i);
-  row.message = "message " + std::to_string(i);
+  if (i % 3 != 0) row.profile = state.KeepPendingText("p" + std::to_string(i));
+  if (i % 4 != 0) {
+    row.journey = state.KeepPendingText("j" + std::to_string(i % 7));
+  }
+  if (i % 2 != 0) row.step = state.KeepPendingText("s'" + std::to_string(i));
+  row.message = state.KeepPendingText("message " + std::to_string(i));
   return row;
 }
 
 // The row as the table should give it back, NULLs as "-".
 std::string Expected(const store::LogRow& row) {
-  auto or_dash = [](const std::string& text) {
-    return text.empty() ? std::string("-") : text;
+  auto or_dash = [](std::string_view text) {
+    return text.empty() ? std::string("-") : std::string(text);
   };
-  return common::FormatTime(row.at) + "|" + row.level + "|" + row.component +
-         "|" + or_dash(row.profile) + "|" + or_dash(row.journey) + "|" +
-         or_dash(row.step) + "|" + row.message;
+  return common::FormatTime(row.at) + "|" + std::string(row.level) + "|" +
+         std::string(row.component) + "|" + or_dash(row.profile) + "|" +
+         or_dash(row.journey) + "|" + or_dash(row.step) + "|" +
+         std::string(row.message);
 }
 
 TEST_CASE("every log row of a save is in the table, in order",
@@ -52,7 +56,7 @@ TEST_CASE("every log row of a save is in the table, in order",
   int next = 0;
   for (int rows : {1, 31, 32, 33, 64, 70, 0, 5}) {
     for (int i = 0; i < rows; ++i, ++next) {
-      store::LogRow row = NumberedRow(next);
+      store::LogRow row = NumberedRow(state, next);
       expected += Expected(row) + "\n";
       state.Log(std::move(row));
     }

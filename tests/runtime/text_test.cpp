@@ -225,5 +225,60 @@ TEST_CASE("records own their strings across copies and moves",
   CHECK(second.GetString(0).empty());
 }
 
+TEST_CASE("a record assigned over another shows only the other's values",
+          "[runtime][record]") {
+  // The target holds strings in other slots than the source's, and more
+  // of them, and is then assigned one with fewer.
+  Record target(8);
+  target.SetString(0, "the target's first string, long enough for the heap");
+  target.SetString(4, "the target's second");
+  target.SetString(6, "the target's third");
+
+  Record source(8);
+  source.Set(0, 41);
+  source.SetString(2, "the source's string, long enough for the heap too");
+  source.Set(5, 42);
+  source.SetString(6, "short");
+
+  target = source;
+  CHECK(target.size() == 8);
+  CHECK(target.Get(0) == 41);
+  CHECK(target.GetString(2) ==
+        "the source's string, long enough for the heap too");
+  CHECK(target.Get(5) == 42);
+  CHECK(target.GetString(6) == "short");
+  CHECK(target.Get(2) != source.Get(2));  // its own bytes
+
+  // Slots written afterwards are the target's alone.
+  target.SetString(6, "replaced in the target");
+  CHECK(source.GetString(6) == "short");
+  source.SetString(2, "replaced in the source");
+  CHECK(target.GetString(2) ==
+        "the source's string, long enough for the heap too");
+
+  // A smaller record with one string, then one with none.
+  Record small(2);
+  small.SetString(0, "one");
+  target = small;
+  CHECK(target.size() == 2);
+  CHECK(target.GetString(0) == "one");
+  Record plain(3);
+  plain.Set(1, 7);
+  target = plain;
+  CHECK(target.size() == 3);
+  CHECK(target.Get(0) == 0);
+  CHECK(target.Get(1) == 7);
+  target.SetString(0, "written after");
+  CHECK(target.GetString(0) == "written after");
+
+  // Copies made before the source dies outlive it.
+  {
+    Record temporary(2);
+    temporary.SetString(0, "from a record that goes away, long enough");
+    target = temporary;
+  }
+  CHECK(target.GetString(0) == "from a record that goes away, long enough");
+}
+
 }  // namespace
 }  // namespace parcours::common

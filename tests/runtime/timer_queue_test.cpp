@@ -339,7 +339,8 @@ TEST_CASE("state timers follow schedule, unschedule and removal",
       key_of.erase(fired);
       expected.erase(expected.begin());
     } else if (instance == nullptr) {
-      auto created = std::make_unique<Instance>();
+      // Instances the state hands out again, as the engine's are.
+      std::unique_ptr<Instance> created = state.NewInstance();
       created->journey = journey;
       // Unique per profile, as `State::TakeSeq` makes them.
       created->seq = 2 * wake_times.Uniform(0, 1) + journey + 1;
