@@ -416,12 +416,14 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
   return true;
 }
 
-// A share written negative, `holdout -5%` or a split arm `a: -10% {`:
-// the grammar reads the first as an expression and refuses the second
-// at the `-`, and neither message says that a share cannot be below 0%.
-// Reports each and marks its `-` as explained; returns whether any was.
-bool CheckShares(int32_t file, antlr4::CommonTokenStream& tokens,
-                 ErrorCollector& errors, diag::DiagnosticEngine& diagnostics) {
+// A split arm written negative, `a: -10% {`: the grammar refuses it at
+// the `-` ("expecting PERCENT"), which does not say that a share cannot
+// be below 0%. (`holdout -5%` parses as an expression; the checker
+// refuses it with E0291.) Reports each and marks its `-` as explained;
+// returns whether any was.
+bool CheckSplitShares(int32_t file, antlr4::CommonTokenStream& tokens,
+                      ErrorCollector& errors,
+                      diag::DiagnosticEngine& diagnostics) {
   using L = parcoursgrammar::ParcoursLexer;
   const std::vector<antlr4::Token*>& all = tokens.getTokens();
   auto visible = [&all](size_t index, int step) -> antlr4::Token* {
@@ -440,22 +442,21 @@ bool CheckShares(int32_t file, antlr4::CommonTokenStream& tokens,
     if (minus == nullptr || minus->getText() != "-") continue;
     antlr4::Token* before = visible(minus->getTokenIndex(), -1);
     antlr4::Token* after = visible(percent->getTokenIndex(), 1);
-    bool holdout = before != nullptr && before->getText() == "holdout";
     // An arm is `name: N% {` or, unnamed, `N% {` after `split` or the
     // arm before; `if x > -5% {` is a comparison, not an arm.
     bool arm_start = before != nullptr &&
                      (before->getText() == ":" ||
                       before->getText() == "split" || before->getText() == "}");
     bool split_arm = arm_start && after != nullptr && after->getText() == "{";
-    if (!holdout && !split_arm) continue;
+    if (!split_arm) continue;
 
     Span span = TokenSpan(file, minus);
     Span percent_span = TokenSpan(file, percent);
     span.end_line = percent_span.end_line;
     span.end_column = percent_span.end_column;
     diagnostics.Report(Kind::NegativeShare, span,
-                       "a share cannot be negative; write a percentage "
-                       "from `0%` to `100%`, such as `10%`");
+                       "a split arm cannot have a negative share: write a "
+                       "share from `0%` to `100%`, such as `10%`");
     errors.MarkExplained(minus->getTokenIndex());
     found = true;
   }
@@ -483,7 +484,7 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   parser.setErrorHandler(std::make_shared<InPlaceSyncStrategy>());
   parser.removeErrorListeners();
   parser.addErrorListener(&errors);
-  bool negative_shares = CheckShares(file, tokens, errors, diagnostics);
+  bool negative_shares = CheckSplitShares(file, tokens, errors, diagnostics);
   G::FileContext* tree = parser.file();
   if (errors.Count() > 0 || negative_shares) return std::nullopt;
 
