@@ -224,6 +224,25 @@ TEST_CASE("a warning under --werror is reported once, as an error") {
   CHECK_THAT(json.err, Catch::Contains("\"severity\":\"error\""));
 }
 
+TEST_CASE("build says why it cannot write its output") {
+  auto scratch = testing::ScratchDir("build-output-reason");
+  auto file = scratch / "b.journey";
+  testing::WriteText(file,
+                     "event E \"E\" { x: int }\njourney j {\n  on E\n"
+                     "  send email \"a\"\n}\n");
+  std::string missing = (scratch / "no-such-folder" / "out.ir").string();
+  auto no_folder =
+      RunParcours({"build", file.string(), "-o", missing}, scratch);
+  CHECK(no_folder.exit_code == 2);
+  CHECK_THAT(no_folder.err, Catch::Contains("cannot write `" + missing +
+                                            "`: No such file or directory"));
+
+  auto full = RunParcours({"build", file.string(), "-o", "/dev/full"}, scratch);
+  CHECK(full.exit_code == 2);
+  CHECK_THAT(full.err, Catch::Contains("cannot write `/dev/full`: No space "
+                                       "left on device"));
+}
+
 TEST_CASE("usage and I/O problems exit with 2") {
   auto scratch = testing::ScratchDir("usage");
   CHECK(RunParcours({}, scratch).exit_code == 2);
