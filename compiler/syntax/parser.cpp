@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
 #include <limits>
 #include <memory>
+#include <set>
 
 #include "ParcoursLexer.h"
 #include "ParcoursParser.h"
@@ -33,13 +35,153 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       span = TokenSpan(file_, offending);
     }
     ++count_;
+
+    // ANTLR's own words for these ("missing `:` at `send`" two lines on)
+    // name what the grammar wanted, not what the author got wrong.
+    auto* tokens =
+        recognizer == nullptr
+            ? nullptr
+            : dynamic_cast<antlr4::TokenStream*>(recognizer->getInputStream());
+    if (offending != nullptr && tokens != nullptr) {
+      if (explained_.count(offending->getTokenIndex())) return;
+      if (ExplainNumberAndWord(*tokens, offending)) return;
+    }
     diagnostics_.Report(Kind::SyntaxError, span,
                         Reword(message) + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
 
+  // Tokens whose problem was already reported in plainer words; ANTLR's
+  // error at one of them is dropped.
+  void MarkExplained(size_t token_index) { explained_.insert(token_index); }
+
  private:
+  // The visible token `steps` places after (or, negative, before) token
+  // `index`; null past either end.
+  static antlr4::Token* Visible(antlr4::TokenStream& tokens, size_t index,
+                                int steps) {
+    int step = steps < 0 ? -1 : 1;
+    int64_t at = static_cast<int64_t>(index);
+    for (int left = steps < 0 ? -steps : steps; left > 0;) {
+      at += step;
+      if (at < 0 || at >= static_cast<int64_t>(tokens.size())) return nullptr;
+      antlr4::Token* token = tokens.get(static_cast<size_t>(at));
+      if (token->getChannel() == antlr4::Token::DEFAULT_CHANNEL) --left;
+    }
+    antlr4::Token* token = tokens.get(static_cast<size_t>(at));
+    return token->getType() == antlr4::Token::EOF ? nullptr : token;
+  }
+
+  // Whether `word` follows `number` on the same line with nothing but
+  // spaces between: `1 fortnight`, `9pm`.
+  static bool NumberThenWord(const antlr4::Token* number,
+                             const antlr4::Token* word) {
+    using L = parcoursgrammar::ParcoursLexer;
+    if (number == nullptr || word == nullptr) return false;
+    bool numeric = number->getType() == L::INT || number->getType() == L::CLOCK;
+    return numeric && word->getType() == L::IDENT &&
+           word->getLine() == number->getLine() &&
+           word->getTokenIndex() <= number->getTokenIndex() + 2;
+  }
+
+  // A number followed by a word the language does not know there is
+  // almost always a unit or a 12-hour time: `wait 1 fortnight`, `quiet
+  // 9pm .. 8am`. Reports it, once per number, when ANTLR's error is at
+  // the number, the word or the token after them; the errors ANTLR raises
+  // further on from the same two tokens are then dropped.
+  bool ExplainNumberAndWord(antlr4::TokenStream& tokens,
+                            antlr4::Token* offending) {
+    size_t at = offending->getTokenIndex();
+    antlr4::Token* number = nullptr;
+    antlr4::Token* word = nullptr;
+    for (int back = 0; back <= 2 && number == nullptr; ++back) {
+      antlr4::Token* first = back == 0 ? offending : Visible(tokens, at, -back);
+      antlr4::Token* second =
+          Visible(tokens, first ? first->getTokenIndex() : at, 1);
+      if (first != nullptr && NumberThenWord(first, second)) {
+        number = first;
+        word = second;
+      }
+    }
+    if (number == nullptr) return false;
+    if (!explained_.insert(number->getTokenIndex()).second) return true;
+    explained_.insert(word->getTokenIndex());
+
+    Span span = TokenSpan(file_, number);
+    Span word_span = TokenSpan(file_, word);
+    span.end_line = word_span.end_line;
+    span.end_column = word_span.end_column;
+    std::string lower = word->getText();
+    for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+    if (lower == "am" || lower == "pm") {
+      diagnostics_.Report(Kind::TwelveHourClock, span,
+                          TwelveHourMessage(number->getText(), lower));
+      return true;
+    }
+    if (number->getType() != parcoursgrammar::ParcoursLexer::INT) {
+      explained_.erase(number->getTokenIndex());
+      explained_.erase(word->getTokenIndex());
+      return false;
+    }
+    diagnostics_.Report(Kind::UnknownTimeUnit, word_span,
+                        UnitMessage(number->getText(), word->getText()));
+    return true;
+  }
+
+  // "`9pm` is not ...; write it ... as `21:00`", with the hour on the
+  // 24-hour clock.
+  static std::string TwelveHourMessage(const std::string& number,
+                                       const std::string& half) {
+    std::string written = number + half;
+    size_t colon = number.find(':');
+    std::string minutes =
+        colon == std::string::npos ? "00" : number.substr(colon + 1);
+    int hour = std::atoi(number.substr(0, colon).c_str());
+    std::string clock = "`HH:MM`";
+    if (hour >= 1 && hour <= 12 && number.size() <= 5) {
+      int hour24 = hour % 12 + (half == "pm" ? 12 : 0);
+      clock = std::string("`") + (hour24 < 10 ? "0" : "") +
+              std::to_string(hour24) + ":" + minutes + "`";
+    }
+    return "`" + written +
+           "` is not a time of day in Parcours; write it on the 24-hour "
+           "clock as " +
+           clock + ", as in `quiet 21:00 .. 08:00 local`";
+  }
+
+  // Names the units the language has, and the spelling of a common word
+  // for one when that was it: `1 hour` is `1h`.
+  static std::string UnitMessage(const std::string& number,
+                                 const std::string& word) {
+    std::string lower = word;
+    for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+    static const std::pair<const char*, const char*> kSpellings[] = {
+        {"sec", "s"},       {"secs", "s"},       {"second", "s"},
+        {"seconds", "s"},   {"min", "m"},        {"mins", "m"},
+        {"minute", "m"},    {"minutes", "m"},    {"hr", "h"},
+        {"hrs", "h"},       {"hour", "h"},       {"hours", "h"},
+        {"fortnight", "w"}, {"fortnights", "w"},
+    };
+    std::string instead;
+    for (const auto& [spelled, unit] : kSpellings) {
+      if (lower != spelled) continue;
+      // A fortnight is two weeks.
+      bool fortnight = lower.rfind("fortnight", 0) == 0;
+      long long count = std::atoll(number.c_str());
+      std::string amount =
+          fortnight && count <= 1'000'000 ? std::to_string(count * 2) : number;
+      instead =
+          "; for `" + number + " " + word + "` write `" + amount + unit + "`";
+    }
+    return "`" + word +
+           "` is not a unit of time; write a duration as a number with "
+           "`s`, `m`, `h`, `d` or `w` (`30s`, `15m`, `4h`, `7d`, `2w`), or "
+           "count calendar `days`, `weeks`, `months` or `years` "
+           "(`1 month`)" +
+           instead;
+  }
+
   // `when: string` reads as a field to its author, and `journey when` as
   // a name; say why neither is one. Only where a name was clearly meant:
   // a word before `:`, or after `event`, `journey`, `segment`, ...
@@ -112,6 +254,8 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
         {"DURATION", "a duration such as `1h`"},
         {"MONEY", "an amount such as `10 EUR`"},
         {"UNEXPECTED", "an unexpected character"},
+        {"CLOCK", "a time of day such as `21:00`"},
+        {"PERCENT", "a percentage such as `10%`"},
     };
     for (const auto& [token, plain] : kPlainWords) {
       for (size_t at = message.find(token); at != std::string::npos;
@@ -131,6 +275,7 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   int32_t file_;
   diag::DiagnosticEngine& diagnostics_;
   int count_ = 0;
+  std::set<size_t> explained_;
 };
 
 // ANTLR's error strategy checks, before every optional part and every turn
@@ -271,6 +416,53 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
   return true;
 }
 
+// A split arm written negative, `a: -10% {`: the grammar refuses it at
+// the `-` ("expecting PERCENT"), which does not say that a share cannot
+// be below 0%. (`holdout -5%` parses as an expression; the checker
+// refuses it with E0291.) Reports each and marks its `-` as explained;
+// returns whether any was.
+bool CheckSplitShares(int32_t file, antlr4::CommonTokenStream& tokens,
+                      ErrorCollector& errors,
+                      diag::DiagnosticEngine& diagnostics) {
+  using L = parcoursgrammar::ParcoursLexer;
+  const std::vector<antlr4::Token*>& all = tokens.getTokens();
+  auto visible = [&all](size_t index, int step) -> antlr4::Token* {
+    for (int64_t at = static_cast<int64_t>(index) + step;
+         at >= 0 && at < static_cast<int64_t>(all.size()); at += step) {
+      antlr4::Token* token = all[static_cast<size_t>(at)];
+      if (token->getChannel() == antlr4::Token::DEFAULT_CHANNEL) return token;
+    }
+    return nullptr;
+  };
+
+  bool found = false;
+  for (antlr4::Token* percent : all) {
+    if (percent->getType() != L::PERCENT) continue;
+    antlr4::Token* minus = visible(percent->getTokenIndex(), -1);
+    if (minus == nullptr || minus->getText() != "-") continue;
+    antlr4::Token* before = visible(minus->getTokenIndex(), -1);
+    antlr4::Token* after = visible(percent->getTokenIndex(), 1);
+    // An arm is `name: N% {` or, unnamed, `N% {` after `split` or the
+    // arm before; `if x > -5% {` is a comparison, not an arm.
+    bool arm_start = before != nullptr &&
+                     (before->getText() == ":" ||
+                      before->getText() == "split" || before->getText() == "}");
+    bool split_arm = arm_start && after != nullptr && after->getText() == "{";
+    if (!split_arm) continue;
+
+    Span span = TokenSpan(file, minus);
+    Span percent_span = TokenSpan(file, percent);
+    span.end_line = percent_span.end_line;
+    span.end_column = percent_span.end_column;
+    diagnostics.Report(Kind::NegativeShare, span,
+                       "a split arm cannot have a negative share: write a "
+                       "share from `0%` to `100%`, such as `10%`");
+    errors.MarkExplained(minus->getTokenIndex());
+    found = true;
+  }
+  return found;
+}
+
 }  // namespace
 
 std::optional<Module> ParseFile(const diag::SourceManager& sources,
@@ -292,8 +484,9 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   parser.setErrorHandler(std::make_shared<InPlaceSyncStrategy>());
   parser.removeErrorListeners();
   parser.addErrorListener(&errors);
+  bool negative_shares = CheckSplitShares(file, tokens, errors, diagnostics);
   G::FileContext* tree = parser.file();
-  if (errors.Count() > 0) return std::nullopt;
+  if (errors.Count() > 0 || negative_shares) return std::nullopt;
 
   int before = diagnostics.ErrorCount();
   Module module = BuildModule(file, text, tree, diagnostics);

@@ -1,6 +1,8 @@
 #include "runtime/sinks/json_lines_file.h"
 
+#include <cerrno>
 #include <filesystem>
+#include <system_error>
 #include <utility>
 
 namespace parcours::sinks {
@@ -90,8 +92,25 @@ common::Expected<std::unique_ptr<JsonLinesFileSink>> JsonLinesFileSink::Open(
           path + "`");
     }
   }
+  errno = 0;
   std::unique_ptr<JsonLinesFileSink> sink(new JsonLinesFileSink(path));
-  if (!sink->out_.is_open()) return common::Status::Error(refusal);
+  if (!sink->out_.is_open()) {
+    // The reason is what the user can act on: a missing folder, a full
+    // disk, a file they may not write.
+    int reason = errno;
+    if (reason == ENOENT) {
+      std::filesystem::path folder = std::filesystem::path(path).parent_path();
+      if (!folder.empty() && !std::filesystem::exists(folder, error)) {
+        return common::Status::Error(refusal + ": the folder `" +
+                                     folder.string() + "` does not exist");
+      }
+    }
+    if (reason != 0) {
+      return common::Status::Error(refusal + ": " +
+                                   std::generic_category().message(reason));
+    }
+    return common::Status::Error(refusal);
+  }
   return sink;
 }
 

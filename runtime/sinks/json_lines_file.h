@@ -21,7 +21,8 @@ namespace parcours::sinks {
 class JsonLinesFileSink final : public ActionSink {
  public:
   // Opens `path` for appending, creating it when missing; a directory or
-  // an unwritable path is refused with "cannot write actions file `x`".
+  // an unwritable path is refused with "cannot write actions file `x`: "
+  // and the reason (a missing folder, the OS's word for the rest).
   static common::Expected<std::unique_ptr<JsonLinesFileSink>> Open(
       const std::string& path);
 

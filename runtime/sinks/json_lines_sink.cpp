@@ -1,5 +1,7 @@
 #include "runtime/sinks/json_lines_sink.h"
 
+#include <cerrno>
+#include <system_error>
 #include <utility>
 
 namespace parcours::sinks {
@@ -8,19 +10,31 @@ JsonLinesSink::JsonLinesSink(std::ostream& out, std::string name)
     : out_(out), name_(std::move(name)) {}
 
 common::Status JsonLinesSink::Write(std::string_view line) {
+  // A failed write leaves its reason in errno; clear what an earlier,
+  // unrelated call left there so that it is not blamed.
+  errno = 0;
   out_.write(line.data(), static_cast<std::streamsize>(line.size()));
   out_.put('\n');
   return Check();
 }
 
 common::Status JsonLinesSink::Flush() {
+  errno = 0;
   out_.flush();
   return Check();
 }
 
-common::Status JsonLinesSink::Check() const {
+common::Status JsonLinesSink::Check() {
   if (out_.good()) return common::Status::Ok();
-  return common::Status::Error("could not write actions to " + name_);
+
+  // A failed stream writes nothing more, so later calls leave errno alone;
+  // the first failure's reason is the one to repeat ("No space left on
+  // device", "Permission denied").
+  if (failure_reason_.empty() && errno != 0) {
+    failure_reason_ = ": " + std::generic_category().message(errno);
+  }
+  return common::Status::Error("could not write actions to " + name_ +
+                               failure_reason_);
 }
 
 }  // namespace parcours::sinks

@@ -20,10 +20,11 @@ class JsonLinesSink final : public ActionSink {
   common::Status Flush() override;
 
  private:
-  common::Status Check() const;
+  common::Status Check();
 
   std::ostream& out_;
   std::string name_;
+  std::string failure_reason_;  // ": " and the OS's reason, once known
 };
 
 }  // namespace parcours::sinks

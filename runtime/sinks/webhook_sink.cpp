@@ -74,6 +74,24 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+}  // namespace
+
+std::string RedactUrl(std::string_view url) {
+  // The authority runs from after "://" to the first "/", "?" or "#";
+  // userinfo is whatever of it comes before its last "@".
+  size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string(url);
+  size_t authority = scheme_end + 3;
+  size_t authority_end = url.find_first_of("/?#", authority);
+  if (authority_end == std::string_view::npos) authority_end = url.size();
+  size_t at = url.substr(authority, authority_end - authority).rfind('@');
+  if (at == std::string_view::npos) return std::string(url);
+  return std::string(url.substr(0, authority)) + "***" +
+         std::string(url.substr(authority + at));
+}
+
+namespace {
+
 void SleepFor(int64_t milliseconds) {
   std::this_thread::sleep_for(std::chrono::milliseconds(milliseconds));
 }
@@ -86,7 +104,8 @@ bool IsRetryableStatus(long status) {
 
 Expected<std::unique_ptr<WebhookSink>> WebhookSink::Open(
     WebhookOptions options) {
-  std::string context = "webhook URL `" + options.url + "`";
+  // A password written in the URL must not reach a terminal or a log.
+  std::string context = "webhook URL `" + RedactUrl(options.url) + "`";
   if (!StartsWith(options.url, "http://") &&
       !StartsWith(options.url, "https://")) {
     return Status::Error(context +
@@ -185,7 +204,8 @@ Status WebhookSink::Deliver(const std::string& line) {
     what += " (\"" + said + "\")";
   }
   return Status::Error(
-      "webhook `" + options_.url + "` " + what + " for action `" + key + "`" +
+      "webhook `" + RedactUrl(options_.url) + "` " + what + " for action `" +
+      key + "`" +
       (answer.connected && !IsRetryableStatus(answer.status)
            ? ", which retrying cannot fix"
            : " after " + std::to_string(options_.max_attempts) + " tries"));

@@ -23,6 +23,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/common/status.h"
@@ -82,6 +83,10 @@ class WebhookSink final : public ActionSink {
   std::vector<std::string> queued_;
   WebhookStats stats_;
 };
+
+// `url` with the user name and password written in it, if any, replaced
+// by `***`, for messages: "http://***@host/x".
+std::string RedactUrl(std::string_view url);
 
 // Whether an HTTP status is worth another try.
 bool IsRetryableStatus(long status);

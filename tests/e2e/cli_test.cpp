@@ -196,6 +196,53 @@ TEST_CASE("warnings fail the check under --werror") {
   CHECK_THAT(strict.err, Catch::Contains("error[W0300]"));
 }
 
+TEST_CASE("a warning under --werror is reported once, as an error") {
+  auto scratch = testing::ScratchDir("werror-once");
+  auto file = scratch / "t.journey";
+  testing::WriteText(file,
+                     "event E \"E\" { x: int }\njourney j {\n  on E\n"
+                     "  send email \"a\"\n}\n"
+                     "test \"nothing at all\" {\n  given profile \"p\"\n}\n");
+  auto count = [](const std::string& text, const std::string& part) {
+    size_t found = 0;
+    for (size_t at = text.find(part); at != std::string::npos;
+         at = text.find(part, at + 1)) {
+      ++found;
+    }
+    return found;
+  };
+  for (const char* command : {"check", "test"}) {
+    INFO(command);
+    auto strict = RunParcours({command, "--werror", file.string()}, scratch);
+    CHECK(strict.exit_code == 1);
+    CHECK(count(strict.err + strict.out, "W0313") == 1);
+    CHECK(count(strict.err, "error[W0313]") == 1);
+  }
+  auto json = RunParcours(
+      {"check", "--werror", "--format", "json", file.string()}, scratch);
+  CHECK(count(json.err + json.out, "W0313") == 1);
+  CHECK_THAT(json.err, Catch::Contains("\"severity\":\"error\""));
+}
+
+TEST_CASE("build says why it cannot write its output") {
+  auto scratch = testing::ScratchDir("build-output-reason");
+  auto file = scratch / "b.journey";
+  testing::WriteText(file,
+                     "event E \"E\" { x: int }\njourney j {\n  on E\n"
+                     "  send email \"a\"\n}\n");
+  std::string missing = (scratch / "no-such-folder" / "out.ir").string();
+  auto no_folder =
+      RunParcours({"build", file.string(), "-o", missing}, scratch);
+  CHECK(no_folder.exit_code == 2);
+  CHECK_THAT(no_folder.err, Catch::Contains("cannot write `" + missing +
+                                            "`: No such file or directory"));
+
+  auto full = RunParcours({"build", file.string(), "-o", "/dev/full"}, scratch);
+  CHECK(full.exit_code == 2);
+  CHECK_THAT(full.err, Catch::Contains("cannot write `/dev/full`: No space "
+                                       "left on device"));
+}
+
 TEST_CASE("usage and I/O problems exit with 2") {
   auto scratch = testing::ScratchDir("usage");
   CHECK(RunParcours({}, scratch).exit_code == 2);

@@ -4,6 +4,7 @@
 // arrives once per idempotency key, through retries and a failed run.
 #include <catch2/catch.hpp>
 #include <cstdlib>
+#include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -125,6 +126,54 @@ TEST_CASE(
   for (const HttpRequest& request : server.requests()) all.push_back(request);
   CHECK(DistinctBodies(all) == reference);
   CHECK(server.requests().size() == reference.size());
+}
+
+TEST_CASE("credentials written in a webhook URL stay out of messages") {
+  auto scratch = testing::ScratchDir("webhook-credentials");
+  std::string state = (scratch / "hook.db").string();
+  ScriptedServer server({"400"});
+  std::string url = "http://marketer:s3cret@" +
+                    server.url().substr(std::string("http://").size());
+
+  auto result = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                             "--state", state, "--out", url},
+                            scratch);
+
+  // The server was asked with the credentials; no message repeats them,
+  // neither on the terminal nor in the state file's log.
+  CHECK(result.exit_code == 2);
+  REQUIRE(server.requests().size() == 1);
+  CHECK_THAT(result.err, Catch::Contains("webhook `http://***@127.0.0.1:"));
+  CHECK_THAT(result.err, !Catch::Contains("s3cret"));
+  CHECK_THAT(result.out, !Catch::Contains("s3cret"));
+  for (const auto& entry : std::filesystem::directory_iterator(scratch)) {
+    INFO(entry.path());
+    CHECK(testing::ReadText(entry.path()).find("s3cret") == std::string::npos);
+  }
+}
+
+TEST_CASE("an actions file that cannot be written says why") {
+  auto scratch = testing::ScratchDir("out-reasons");
+  std::string missing = (scratch / "no-such-folder" / "a.jsonl").string();
+  auto no_folder =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "a.db").string(), "--out", missing},
+                  scratch);
+  CHECK(no_folder.exit_code == 2);
+  CHECK_THAT(no_folder.err,
+             Catch::Contains(
+                 "cannot write actions file `" + missing + "`: the folder `" +
+                 (scratch / "no-such-folder").string() + "` does not exist"));
+
+  // Every write to /dev/full fails as on a full disk.
+  auto full =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "b.db").string(), "--out", "/dev/full"},
+                  scratch);
+  CHECK(full.exit_code == 2);
+  CHECK_THAT(full.err,
+             Catch::Contains("could not write actions to file `/dev/full`: "
+                             "No space left on device"));
 }
 
 TEST_CASE("a SQLite outbox holds the same actions as a file, in order") {
@@ -261,10 +310,10 @@ TEST_CASE("an --out that would lose actions or spoil a file is refused") {
   std::string fresh_state = (scratch / "fresh.db").string();
   std::filesystem::create_symlink(scratch / "fresh.db",
                                   scratch / "fresh-link.db");
-  auto via_link = RunParcours(
-      {"run", kCampaign, "--events", kSmallEvents, "--state", fresh_state,
-       "--out", (scratch / "fresh-link.db").string()},
-      scratch);
+  auto via_link =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   fresh_state, "--out", (scratch / "fresh-link.db").string()},
+                  scratch);
   CHECK(via_link.exit_code == 2);
   CHECK_THAT(via_link.err, Catch::Contains("is the state of this run"));
 

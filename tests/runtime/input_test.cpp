@@ -302,5 +302,41 @@ TEST_CASE("an action file sink refuses a directory", "[runtime][sink]") {
         "cannot write actions file `" + dir.File("") + "`: it is a directory");
 }
 
+TEST_CASE("an action file sink says why it cannot open the file",
+          "[runtime][sink]") {
+  TempDir dir;
+  std::string missing = dir.File("no-such-folder/actions.jsonl");
+  auto sink = sinks::JsonLinesFileSink::Open(missing);
+  REQUIRE_FALSE(sink.ok());
+  CHECK(sink.status().message() ==
+        "cannot write actions file `" + missing + "`: the folder `" +
+            dir.File("no-such-folder") + "` does not exist");
+
+  // A file name under a plain file fails in the OS, which says why.
+  std::string plain = dir.File("plain");
+  { std::ofstream(plain) << "x"; }
+  auto under_file = sinks::JsonLinesFileSink::Open(plain + "/actions.jsonl");
+  REQUIRE_FALSE(under_file.ok());
+  CHECK(under_file.status().message() == "cannot write actions file `" + plain +
+                                             "/actions.jsonl`: Not a "
+                                             "directory");
+}
+
+TEST_CASE("an action file sink says why a write failed", "[runtime][sink]") {
+  // Every write to /dev/full fails as on a full disk.
+  auto sink = sinks::JsonLinesFileSink::Open("/dev/full");
+  REQUIRE(sink.ok());
+
+  common::Status written = (*sink)->Write(R"({"kind":"send"})");
+  if (written.ok()) written = (*sink)->Flush();
+  REQUIRE_FALSE(written.ok());
+  CHECK(written.message() ==
+        "could not write actions to file `/dev/full`: No space left on "
+        "device");
+
+  // A later call repeats the first failure's reason.
+  CHECK((*sink)->Flush().message() == written.message());
+}
+
 }  // namespace
 }  // namespace parcours::testing

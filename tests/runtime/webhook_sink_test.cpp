@@ -167,6 +167,45 @@ TEST_CASE("a webhook with no host, a bad port or a split header is refused") {
   CHECK_FALSE(sinks::WebhookSink::Open(options).ok());
 }
 
+TEST_CASE("credentials written in a webhook URL stay out of messages") {
+  ScriptedServer server({"400"});
+  std::string with_password =
+      "http://user:s3cret@" +
+      server.url().substr(std::string("http://").size());
+  std::vector<int64_t> delays;
+  auto sink = OpenSink(Options(with_password, delays));
+
+  REQUIRE(sink->Write(kSendA).ok());
+  common::Status flushed = sink->Flush();
+
+  // The server was reached with the URL as written, and the message names
+  // it without the user name and password.
+  REQUIRE_FALSE(flushed.ok());
+  CHECK(server.requests().size() == 1);
+  CHECK(flushed.message().find("s3cret") == std::string::npos);
+  CHECK(flushed.message().find("user") == std::string::npos);
+  CHECK_THAT(flushed.message(),
+             Catch::StartsWith("webhook `http://***@127.0.0.1:"));
+
+  sinks::WebhookOptions refused;
+  refused.url = "http://user:s3cret@127.0.0.1:9/x";
+  refused.max_attempts = 0;
+  auto opened = sinks::WebhookSink::Open(refused);
+  REQUIRE_FALSE(opened.ok());
+  CHECK(opened.status().message() ==
+        "webhook URL `http://***@127.0.0.1:9/x`: at least one attempt is "
+        "needed");
+}
+
+TEST_CASE("a webhook URL is redacted only in its userinfo") {
+  CHECK(sinks::RedactUrl("https://a:b@h:1/p?q=x@y#f") ==
+        "https://***@h:1/p?q=x@y#f");
+  CHECK(sinks::RedactUrl("http://token@h") == "http://***@h");
+  CHECK(sinks::RedactUrl("http://a:b@c@h/x") == "http://***@h/x");
+  CHECK(sinks::RedactUrl("http://h/p@q") == "http://h/p@q");
+  CHECK(sinks::RedactUrl("not a url") == "not a url");
+}
+
 TEST_CASE("an action without an id is keyed by a hash of its line") {
   CHECK(sinks::IdempotencyKey(R"({"kind":"task","id":"t-1"})") == "t-1");
   std::string line = R"({"kind":"task"})";

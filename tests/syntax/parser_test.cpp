@@ -108,6 +108,108 @@ TEST_CASE("a syntax error gives a located diagnostic and no module") {
   CHECK(diagnostics[0].span.line == 3);
 }
 
+// The one diagnostic of a file that must not parse.
+diag::Diagnostic OnlyDiagnostic(const std::string& text) {
+  auto parsed = Parse(text);
+  CHECK_FALSE(parsed->module);
+  auto diagnostics = parsed->diagnostics.Sorted();
+  REQUIRE(diagnostics.size() == 1);
+  return diagnostics[0];
+}
+
+const char* kHead =
+    "module w\n"
+    "event O \"O\" { id: string }\n";
+
+TEST_CASE("a wait in an unknown unit names the units there are") {
+  diag::Diagnostic unknown = OnlyDiagnostic(
+      std::string(kHead) +
+      "journey j {\n  on O\n  wait 1 fortnight\n  send email \"x\"\n}\n");
+  CHECK(diag::Info(unknown.kind).code == std::string("E0110"));
+  // At the unit, not at `send` on the next line.
+  CHECK(unknown.span.line == 5);
+  CHECK(unknown.span.column == 10);
+  CHECK(unknown.message ==
+        "`fortnight` is not a unit of time; write a duration as a number "
+        "with `s`, `m`, `h`, `d` or `w` (`30s`, `15m`, `4h`, `7d`, `2w`), "
+        "or count calendar `days`, `weeks`, `months` or `years` "
+        "(`1 month`); for `1 fortnight` write `2w`");
+
+  diag::Diagnostic hours = OnlyDiagnostic(
+      std::string(kHead) + "segment s = count(O within 3 hours) > 0\n");
+  CHECK(diag::Info(hours.kind).code == std::string("E0110"));
+  CHECK_THAT(hours.message, Catch::EndsWith("for `3 hours` write `3h`"));
+}
+
+TEST_CASE("a time with am or pm is shown on the 24-hour clock") {
+  auto parsed =
+      Parse(std::string(kHead) + "policy p { quiet 9pm .. 8am local }\n");
+  CHECK_FALSE(parsed->module);
+  auto diagnostics = parsed->diagnostics.Sorted();
+  // One error for each time, none for what ANTLR trips over after them.
+  REQUIRE(diagnostics.size() == 2);
+  CHECK(diag::Info(diagnostics[0].kind).code == std::string("E0111"));
+  CHECK(diagnostics[0].span.column == 18);
+  CHECK(diagnostics[0].span.end_column == 21);
+  CHECK(diagnostics[0].message ==
+        "`9pm` is not a time of day in Parcours; write it on the 24-hour "
+        "clock as `21:00`, as in `quiet 21:00 .. 08:00 local`");
+  CHECK_THAT(diagnostics[1].message,
+             Catch::StartsWith("`8am` is not a time of day in Parcours; "
+                               "write it on the 24-hour clock as `08:00`"));
+
+  diag::Diagnostic half_past = OnlyDiagnostic(
+      std::string(kHead) +
+      "journey j {\n  on O\n  wait until 12:30am\n  send email \"x\"\n}\n");
+  CHECK_THAT(half_past.message,
+             Catch::Contains("`12:30am` is not a time of day") &&
+                 Catch::Contains("as `00:30`"));
+}
+
+TEST_CASE("a missing time of day is named in words") {
+  diag::Diagnostic missing = OnlyDiagnostic(
+      std::string(kHead) +
+      "journey j {\n  on O\n  wait until local\n  send email \"x\"\n}\n");
+  CHECK(diag::Info(missing.kind).code == std::string("E0100"));
+  CHECK_THAT(missing.message, Catch::Contains("a time of day such as `21:00`"));
+  CHECK_THAT(missing.message, !Catch::Contains("CLOCK"));
+}
+
+TEST_CASE("a negative split arm says that a share cannot be negative") {
+  diag::Diagnostic arm =
+      OnlyDiagnostic(std::string(kHead) +
+                     "journey j { on O\n split a: -10% { send email \"a\" } "
+                     "b: 110% { send email \"b\" } }\n");
+  CHECK(diag::Info(arm.kind).code == std::string("E0112"));
+  CHECK(arm.message ==
+        "a split arm cannot have a negative share: write a share from `0%` "
+        "to `100%`, such as `10%`");
+  CHECK(arm.span.column == 11);
+  CHECK(arm.span.end_column == 15);
+
+  // An unnamed arm after another arm, too (ANTLR then trips further on,
+  // at the last `}`).
+  auto unnamed = Parse(std::string(kHead) +
+                       "journey j { on O\n split 50% { send email \"a\" } "
+                       "-50% { send email \"b\" } }\n");
+  CHECK_FALSE(unnamed->module);
+  auto diagnostics = unnamed->diagnostics.Sorted();
+  REQUIRE_FALSE(diagnostics.empty());
+  CHECK(diag::Info(diagnostics[0].kind).code == std::string("E0112"));
+  CHECK(diagnostics[0].span.column == 31);
+
+  // A negative percentage compared in a condition is no share, and a
+  // negative holdout parses (the checker refuses it).
+  for (const char* body : {" if 1% > -5% { send email \"x\" } }\n",
+                           " holdout -5%\n send email \"x\" }\n"}) {
+    INFO(body);
+    auto parsed =
+        Parse(std::string(kHead) + "journey j { on O\n" + std::string(body));
+    CHECK(parsed->module);
+    CHECK(parsed->diagnostics.Sorted().empty());
+  }
+}
+
 TEST_CASE("hostile input gives diagnostics, not crashes") {
   SECTION("100,000 nested parentheses") {
     std::string text = "segment s = " + std::string(100000, '(') + "true" +

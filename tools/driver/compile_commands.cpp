@@ -1,8 +1,10 @@
 // `parcours check` and `parcours build`.
+#include <cerrno>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <system_error>
 
 #include "compiler/jit/jit.h"
 #include "compiler/syntax/ast.h"
@@ -98,10 +100,16 @@ int BuildCommand(const std::vector<std::string>& raw, std::ostream& out,
       return 2;
     }
   }
+  // The reason (a missing folder, a full disk) is what the user acts on;
+  // errno holds it right after the failed open or write.
+  errno = 0;
   std::ofstream file(path, std::ios::binary);
   file << text;
+  file.flush();
   if (!file.good()) {
-    err << "parcours: cannot write `" << path << "`\n";
+    err << "parcours: cannot write `" << path << "`";
+    if (errno != 0) err << ": " << std::generic_category().message(errno);
+    err << "\n";
     return 2;
   }
   return 0;
