@@ -739,6 +739,32 @@ journey thanks {
             R"(426089575c75a003f089d2739839dec58b964ec3843&channel=email>",)"
             R"("List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}})"));
   CHECK(nlohmann::json::parse(push)["payload"] == nlohmann::json::object());
+
+  // A payload field of the name the headers take would be overwritten:
+  // the run refuses before it starts, naming the send; without the flag
+  // the field goes out as written.
+  testing::WriteText(scratch / "clash.journey",
+                     std::string("module clash\n") + kEvents + R"(
+journey thanks {
+  on OrderPlaced as o
+  reentry never
+  send best of [push, email] "thanks" with { headers: o.order_id }
+}
+)");
+  args[1] = (scratch / "clash.journey").string();
+  args[5] = (scratch / "clash.db").string();
+  setenv("PARCOURS_UNSUBSCRIBE_KEY", "Jefe", 1);
+  auto clash = testing::RunParcours(args, scratch);
+  unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  CHECK(clash.exit_code == 2);
+  CHECK_THAT(clash.err,
+             Catch::Contains("send \"thanks\" of journey `thanks` (line 14) "
+                             "has a payload field `headers`"));
+  CHECK(clash.out.empty());
+  args.resize(args.size() - 2);
+  auto plain = testing::RunParcours(args, scratch);
+  REQUIRE(plain.exit_code == 0);
+  CHECK_THAT(plain.out, Catch::Contains(R"("payload":{"headers":"o1"})"));
 }
 
 TEST_CASE(

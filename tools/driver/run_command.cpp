@@ -237,6 +237,31 @@ std::unique_ptr<ir::Evaluator> MakeEvaluator(const ir::Program& program,
   return evaluator;
 }
 
+// With `--unsubscribe-url`, email sends carry the headers of RFC 8058 in
+// their payload under `headers` (contracts.md); a payload field of that
+// name would be overwritten and lost. Says which send has one, if any.
+std::string PayloadHeadersClash(const ir::Program& program) {
+  for (const ir::Journey& journey : program.journeys) {
+    for (const ir::Step& step : journey.steps) {
+      if (step.kind != ir::StepKind::Send) continue;
+      bool email = step.channel == "email" ||
+                   std::find(step.best_of.begin(), step.best_of.end(),
+                             "email") != step.best_of.end();
+      if (!email) continue;
+      for (const ir::StepValue& value : step.values) {
+        if (value.name != "headers") continue;
+        return "`--unsubscribe-url` puts the unsubscribe headers in each "
+               "email's payload under `headers`, but send \"" +
+               step.template_name + "\" of journey `" + journey.name +
+               "` (line " + std::to_string(step.line) +
+               ") has a payload field `headers` of its own, which would be "
+               "lost; rename that field";
+      }
+    }
+  }
+  return "";
+}
+
 // `path` with its symbolic links followed, even a link whose target does
 // not exist yet (the state file of a first run), as far as they go.
 std::filesystem::path FollowLinks(const std::string& path) {
@@ -360,6 +385,13 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   CompileResult compiled = Compile(args.positional, compile_options, err);
   if (compiled.io_failed) return 2;
   if (!compiled.program) return 1;
+  if (!settings.options.unsubscribe_url.empty()) {
+    std::string clash = PayloadHeadersClash(*compiled.program);
+    if (!clash.empty()) {
+      err << "parcours: " << clash << "\n";
+      return 2;
+    }
+  }
   auto evaluator =
       MakeEvaluator(*compiled.program, settings, compile_options.verbose, err);
   if (!evaluator) return 2;
