@@ -984,8 +984,13 @@ bool Checker::ExpectPercent(const Expr& expr, const Scope& scope,
     return false;
   }
   if (expr.kind != ExprKind::Percent) {
+    // A sum of percentages is a percentage too, but not one written out.
+    std::string given = type.kind == TypeKind::Percent
+                            ? std::string("a computed one")
+                            : SpellType(type);
     Error(Kind::NotPercent, expr.span,
-          what + " needs a percentage such as `10%`, not " + SpellType(type));
+          what + " needs a percentage written out, such as `10%`, not " +
+              given);
     return false;
   }
   return true;
