@@ -1,5 +1,9 @@
 // `parcours fmt` as a separate process: exit codes and output.
+#include <sys/wait.h>
+
 #include <catch2/catch.hpp>
+#include <cstdlib>
+#include <filesystem>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -58,6 +62,50 @@ TEST_CASE("fmt usage and I/O problems exit with 2") {
         2);
   CHECK(RunParcours({"fmt", "/nonexistent/x.journey"}, scratch).exit_code == 2);
   CHECK(RunParcours({"fmt", scratch.string()}, scratch).exit_code == 2);
+}
+
+TEST_CASE(
+    "fmt never loses a source it cannot write whole, and keeps its link "
+    "and permissions") {
+  auto scratch = testing::ScratchDir("fmt-full");
+  auto messy = scratch / "messy.journey";
+  // Formatted, it is well over the 512 bytes the write may take below.
+  std::string text = "module m\n";
+  for (int i = 0; i < 60; ++i) {
+    text += "segment s" + std::to_string(i) + "=true\n";
+  }
+  testing::WriteText(messy, text);
+
+  // A file size limit makes the write fail part way, as a full disk
+  // would; the run must say so and leave the source as it was.
+  std::string command = "trap '' XFSZ; ulimit -f 1; exec " +
+                        testing::ShellQuote(PARCOURS_BINARY) + " fmt " +
+                        testing::ShellQuote(messy.string()) + " 2>" +
+                        testing::ShellQuote((scratch / "err.txt").string());
+  int status = std::system(("sh -c " + testing::ShellQuote(command)).c_str());
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  CHECK_THAT(testing::ReadText(scratch / "err.txt"),
+             Catch::Contains("it is left as it was"));
+  CHECK(testing::ReadText(messy) == text);
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(scratch)) {
+    (void)entry;
+    ++files;
+  }
+  CHECK(files == 2);  // the source and err.txt: no half-written copy
+
+  // Through a link: the link stays, the file it names is rewritten with
+  // its permissions.
+  std::filesystem::permissions(messy, std::filesystem::perms(0640));
+  auto link = scratch / "link.journey";
+  std::filesystem::create_symlink(messy, link);
+  auto fmt = RunParcours({"fmt", link.string()}, scratch);
+  CHECK(fmt.exit_code == 0);
+  CHECK(std::filesystem::is_symlink(link));
+  CHECK_THAT(testing::ReadText(messy), Catch::StartsWith("module m\n\n"));
+  CHECK(std::filesystem::status(messy).permissions() ==
+        std::filesystem::perms(0640));
 }
 
 TEST_CASE("the repository's examples are formatted") {

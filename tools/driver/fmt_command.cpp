@@ -1,5 +1,10 @@
 // `parcours fmt`: rewrite files into the canonical layout, or with
 // `--check` only say which ones are not in it.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -22,13 +27,44 @@ bool ReadWhole(const std::string& path, std::string* text) {
   return !in.bad();
 }
 
-// Rewrites the file in place, so that its permissions and any link to it
-// are kept.
-bool WriteWhole(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+// Writes `text` to a new file beside `path` and renames it over the file,
+// so that a write that fails part way (a full disk) leaves the source as
+// it was. A symbolic link is followed, so it still points at the file,
+// and the file's permissions are kept. On failure says why in `why`.
+bool WriteWhole(const std::string& path, const std::string& text,
+                std::string* why) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path real = fs::canonical(path, error);
+  if (error) {
+    *why = error.message();
+    return false;
+  }
+  fs::path temporary =
+      real.parent_path() /
+      ("." + real.filename().string() + ".fmt-" + std::to_string(::getpid()));
+
+  std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+  if (!out) {
+    *why = "cannot create a file beside it in its folder (" +
+           std::string(std::strerror(errno)) + ")";
+    return false;
+  }
   out << text;
   out.close();
-  return out.good();
+  if (!out.good()) {
+    *why = std::strerror(errno);
+    fs::remove(temporary, error);
+    return false;
+  }
+  fs::permissions(temporary, fs::status(real, error).permissions(), error);
+  fs::rename(temporary, real, error);
+  if (error) {
+    *why = error.message();
+    fs::remove(temporary, error);
+    return false;
+  }
+  return true;
 }
 
 void PrintDiagnostics(const diag::DiagnosticEngine& engine,
@@ -77,8 +113,10 @@ void FormatOne(const std::string& path, bool check,
     ++tally.unformatted;
     return;
   }
-  if (!WriteWhole(path, *formatted)) {
-    err << "parcours: cannot write `" << path << "`\n";
+  std::string why;
+  if (!WriteWhole(path, *formatted, &why)) {
+    err << "parcours: cannot write `" << path << "`: " << why
+        << "; it is left as it was\n";
     tally.io_failed = true;
   }
 }
