@@ -934,13 +934,18 @@ journey promo {
   // A state file an older Parcours wrote still has its decisions: the
   // reports read it as it is (they never migrate), from the schema that
   // brought the policy tables on; before it they say what is missing.
+  // The state as the Parcours of schema `version` left it, in a copy.
   std::string older = (scratch / "older.db").string();
-  std::filesystem::copy_file(state, older);
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(older.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, testing::DowngradeTo(5).c_str(), nullptr, nullptr,
-                       nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  auto downgrade_to = [&](int64_t version) {
+    std::filesystem::copy_file(
+        state, older, std::filesystem::copy_options::overwrite_existing);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(older.c_str(), &db) == SQLITE_OK);
+    REQUIRE(sqlite3_exec(db, testing::DowngradeTo(version).c_str(), nullptr,
+                         nullptr, nullptr) == SQLITE_OK);
+    sqlite3_close(db);
+  };
+  downgrade_to(5);
   auto older_explain = testing::RunParcours(
       {"explain", "--state", older, "--profile", "p1"}, scratch);
   CHECK(older_explain.exit_code == 0);
@@ -950,12 +955,7 @@ journey promo {
   CHECK(older_table.exit_code == 0);
   CHECK(older_table.out == table.out);
 
-  std::filesystem::copy_file(state, older,
-                             std::filesystem::copy_options::overwrite_existing);
-  REQUIRE(sqlite3_open(older.c_str(), &db) == SQLITE_OK);
-  REQUIRE(sqlite3_exec(db, testing::DowngradeTo(4).c_str(), nullptr, nullptr,
-                       nullptr) == SQLITE_OK);
-  sqlite3_close(db);
+  downgrade_to(4);
   auto oldest = testing::RunParcours(
       {"explain", "--state", older, "--profile", "p1"}, scratch);
   CHECK(oldest.exit_code == 2);
