@@ -7,6 +7,7 @@
 #include <chrono>
 #include <mutex>
 #include <thread>
+#include <type_traits>
 
 #include "runtime/sinks/action_key.h"
 
@@ -186,11 +187,19 @@ Status WebhookSink::Deliver(const std::string& line) {
 
     int64_t delay =
         answer.retry_after_ms >= 0 ? answer.retry_after_ms : backoff;
-    options_.sleep(std::min(delay, options_.max_backoff_ms));
+    WaitBeforeRetry(std::min(delay, options_.max_backoff_ms));
+    if (Stopped()) break;
     backoff = std::min(backoff * 2, options_.max_backoff_ms);
     ++stats_.retries;
   }
 
+  if (Stopped()) {
+    return Status::Error(
+        "stopped while webhook `" + RedactUrl(options_.url) +
+        "` was being tried for action `" + key +
+        "`; it stays in the state's outbox and goes out first at the next "
+        "run");
+  }
   std::string what = answer.connected
                          ? "answered HTTP " + std::to_string(answer.status)
                          : "could not be reached (" + answer.error + ")";
@@ -209,6 +218,25 @@ Status WebhookSink::Deliver(const std::string& line) {
       (answer.connected && !IsRetryableStatus(answer.status)
            ? ", which retrying cannot fix"
            : " after " + std::to_string(options_.max_attempts) + " tries"));
+}
+
+void WebhookSink::WaitBeforeRetry(int64_t milliseconds) {
+  if (options_.stop == nullptr) {
+    options_.sleep(milliseconds);
+    return;
+  }
+  // In slices, so that a stop does not wait out a long backoff.
+  constexpr int64_t kSlice = 50;
+  for (int64_t left = milliseconds; left > 0 && !Stopped(); left -= kSlice) {
+    options_.sleep(std::min(left, kSlice));
+  }
+}
+
+// The callback is declared with int64_t, which is curl_off_t here.
+static_assert(std::is_same_v<curl_off_t, int64_t>);
+
+int WebhookSink::OnProgress(void* sink, int64_t, int64_t, int64_t, int64_t) {
+  return static_cast<const WebhookSink*>(sink)->Stopped() ? 1 : 0;
 }
 
 WebhookSink::Answer WebhookSink::Post(const std::string& key,
@@ -241,6 +269,12 @@ WebhookSink::Answer WebhookSink::Post(const std::string& key,
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &response);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, OnBody);
   curl_easy_setopt(curl, CURLOPT_WRITEDATA, &response);
+  if (options_.stop != nullptr) {
+    // libcurl calls this about once a second while it waits, or sooner.
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, this);
+  }
 
   CURLcode code = curl_easy_perform(curl);
   curl_slist_free_all(headers);

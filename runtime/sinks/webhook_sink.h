@@ -19,6 +19,7 @@
 // receiver that remembers idempotency keys sees every action exactly once.
 #pragma once
 
+#include <csignal>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -45,6 +46,10 @@ struct WebhookOptions {
   // How the sink waits between tries; tests pass one that records the
   // delays instead of sleeping.
   std::function<void(int64_t milliseconds)> sleep;
+  // When set, a nonzero value (a stop asked for by SIGINT or SIGTERM)
+  // ends the tries at once: a request waiting for its answer is given up
+  // and no further try is made. The action stays in the state's outbox.
+  const volatile std::sig_atomic_t* stop = nullptr;
 };
 
 // What a finished flush did, for the run summary and tests.
@@ -77,6 +82,11 @@ class WebhookSink final : public ActionSink {
   };
   Answer Post(const std::string& key, const std::string& body);
   common::Status Deliver(const std::string& line);
+  bool Stopped() const { return options_.stop != nullptr && *options_.stop; }
+  // Waits `milliseconds` before the next try, or less when a stop comes.
+  void WaitBeforeRetry(int64_t milliseconds);
+  // libcurl's progress callback: a nonzero return abandons the request.
+  static int OnProgress(void* sink, int64_t, int64_t, int64_t, int64_t);
 
   WebhookOptions options_;
   void* curl_ = nullptr;  // CURL*, kept for its connection

@@ -1,7 +1,11 @@
 // `parcours run --follow`: live mode on a growing file or a pipe, on a
 // clock the test sets (PARCOURS_CLOCK_FILE), stopped by signals.
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +20,7 @@
 #include "runtime/engine/actions.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/scripted_http_server.h"
 
 namespace parcours {
 namespace {
@@ -219,6 +224,57 @@ TEST_CASE("a future-dated line does not move a live run's clock") {
 
   CHECK(run.Stop(SIGTERM) == 0);
   CHECK_THAT(run.Summary(), Catch::Contains("clock at 2011-01-03T10:00:00Z"));
+}
+
+TEST_CASE(
+    "a stop during a webhook's tries ends the live run at once, and the "
+    "action waits in the outbox for the next run") {
+  auto scratch = testing::ScratchDir("follow-webhook-stop");
+  // A server that takes connections and never answers: a listening socket
+  // nobody accepts from. Without the stop, each of the six tries would
+  // wait out its ten-second timeout.
+  int listener = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(listener >= 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::bind(listener, reinterpret_cast<sockaddr*>(&address),
+                 sizeof address) == 0);
+  REQUIRE(::listen(listener, 8) == 0);
+  socklen_t length = sizeof address;
+  ::getsockname(listener, reinterpret_cast<sockaddr*>(&address), &length);
+  std::string url =
+      "http://127.0.0.1:" + std::to_string(ntohs(address.sin_port)) + "/hooks";
+
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
+  std::string state = (scratch / "state.db").string();
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
+                        events.string(), "--out", url, "--state", state});
+
+  // The run has connected once the listener has a connection waiting.
+  pollfd waiting{listener, POLLIN, 0};
+  REQUIRE(::poll(&waiting, 1, 20000) == 1);
+  CHECK(run.Stop(SIGTERM) == 2);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("stopped while webhook `" + url + "`") &&
+                 Catch::Contains("goes out first at the next run"));
+  ::close(listener);
+
+  // The next run, to a server that answers, sends the kept action once;
+  // the event itself is a duplicate by then.
+  testing::ScriptedServer server({});
+  auto next = testing::RunParcours(
+      {"run", program.string(), "--events", events.string(), "--out",
+       server.url(), "--state", state},
+      scratch);
+  CHECK(next.exit_code == 0);
+  std::vector<testing::HttpRequest> requests = server.requests();
+  REQUIRE(requests.size() == 1);
+  CHECK_THAT(requests[0].body, Catch::Contains("\"template\":\"hello\""));
 }
 
 TEST_CASE("a live run reads a pipe, and outlives its writer") {

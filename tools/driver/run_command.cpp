@@ -347,6 +347,8 @@ std::unique_ptr<sinks::ActionSink> OpenSink(const std::string& target,
     if (const char* token = std::getenv("PARCOURS_WEBHOOK_AUTHORIZATION")) {
       webhook.authorization = token;
     }
+    // A live run stopped by a signal gives up a webhook's tries at once.
+    webhook.stop = &stop_requested;
     return opened_or_null(sinks::WebhookSink::Open(std::move(webhook)));
   }
   // `ftp://host/x` is not a file name in the current folder.
