@@ -1,6 +1,9 @@
 #include "runtime/engine/dead_letters.h"
 
+#include <cerrno>
+#include <filesystem>
 #include <nlohmann/json.hpp>
+#include <system_error>
 #include <utility>
 
 namespace parcours::engine {
@@ -15,6 +18,20 @@ std::string_view CutUtf8(std::string_view text, size_t limit) {
     --end;
   }
   return text.substr(0, end);
+}
+
+// The reason a user can act on, from `errno` just after a failed open or
+// write: a missing folder, a full disk, a file they may not write.
+std::string Reason(int error, const std::string& path) {
+  if (error == ENOENT) {
+    std::error_code ignored;
+    std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    if (!folder.empty() && !std::filesystem::exists(folder, ignored)) {
+      return ": the folder `" + folder.string() + "` does not exist";
+    }
+  }
+  return error == 0 ? std::string()
+                    : ": " + std::generic_category().message(error);
 }
 
 }  // namespace
@@ -35,26 +52,32 @@ DeadLetterFile::DeadLetterFile(std::string path) : path_(std::move(path)) {}
 common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
                                      std::string_view text) {
   if (!out_.is_open()) {
+    errno = 0;
     out_.open(path_, std::ios::out | std::ios::app | std::ios::binary);
     if (!out_.is_open()) {
       return common::Status::Error("could not open the dead-letter file `" +
-                                   path_ + "`");
+                                   path_ + "`" + Reason(errno, path_));
     }
   }
+  // Flushed at once: dead letters are few, and a line that cannot be
+  // written is then known before it is counted as written.
+  errno = 0;
   out_ << FormatDeadLetter(line, reason, text) << '\n';
+  out_.flush();
   if (!out_) {
     return common::Status::Error("could not write the dead-letter file `" +
-                                 path_ + "`");
+                                 path_ + "`" + Reason(errno, path_));
   }
   return common::Status::Ok();
 }
 
 common::Status DeadLetterFile::Flush() {
   if (!out_.is_open()) return common::Status::Ok();
+  errno = 0;
   out_.flush();
   if (!out_) {
     return common::Status::Error("could not write the dead-letter file `" +
-                                 path_ + "`");
+                                 path_ + "`" + Reason(errno, path_));
   }
   return common::Status::Ok();
 }

@@ -336,19 +336,20 @@ class Runner {
 
   Status DeadLetter(int64_t number, const std::string& reason,
                     std::string_view text) {
-    ++summary_.dead_letters;
-    summary_.dead_letter_path = dead_letters_.path();
-
     // The same bytes, dead-lettered before on this state, are in the file
     // already; a rerun of the same input must not append them again.
     std::string key = ingest::ContentKey(text);
     if (state_.IsDeadLettered(key)) {
       ++summary_.dead_letters_known;
     } else {
+      // A line that could not be written is not counted as written: the
+      // run stops, and the next run dead-letters it again.
       Status status = dead_letters_.Write(number, reason, text);
       if (!status.ok()) return status;
       state_.AddDeadLettered(key, true);
     }
+    ++summary_.dead_letters;
+    summary_.dead_letter_path = dead_letters_.path();
     if (!options_.strict) return Status::Ok();
 
     // Strict mode stops here, keeping everything before this line.

@@ -365,6 +365,27 @@ TEST_CASE("a broken event line goes to the dead-letter file") {
   CHECK_THAT(dead_text, Catch::StartsWith("{\"line\":3,\"reason\":"));
   CHECK_THAT(dead_text, Catch::Contains("this is not json"));
 
+  SECTION(
+      "and a dead-letter file that cannot be written stops the run, "
+      "saying why, and counts nothing as written") {
+    auto missing = RunParcours(
+        {"run", kCampaign, "--events", events.string(), "--state",
+         (scratch / "missing.db").string(), "--out", "-", "--dead-letter",
+         (scratch / "no-such-folder" / "dead.jsonl").string()},
+        scratch);
+    CHECK(missing.exit_code == 2);
+    CHECK_THAT(missing.err, Catch::Contains("no-such-folder` does not exist"));
+    CHECK_THAT(missing.err, !Catch::Contains("dead letters written"));
+
+    auto full = RunParcours({"run", kCampaign, "--events", events.string(),
+                             "--state", (scratch / "full.db").string(), "--out",
+                             "-", "--dead-letter", "/dev/full"},
+                            scratch);
+    CHECK(full.exit_code == 2);
+    CHECK_THAT(full.err, Catch::Contains("No space left on device"));
+    CHECK_THAT(full.err, !Catch::Contains("dead letters written"));
+  }
+
   SECTION("and stops the run under --strict") {
     auto strict = RunParcours(
         {"run", kCampaign, "--events", events.string(), "--state",
