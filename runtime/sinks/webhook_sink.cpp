@@ -86,9 +86,39 @@ std::string RedactUrl(std::string_view url) {
   size_t authority_end = url.find_first_of("/?#", authority);
   if (authority_end == std::string_view::npos) authority_end = url.size();
   size_t at = url.substr(authority, authority_end - authority).rfind('@');
-  if (at == std::string_view::npos) return std::string(url);
-  return std::string(url.substr(0, authority)) + "***" +
-         std::string(url.substr(authority + at));
+  std::string redacted =
+      at == std::string_view::npos
+          ? std::string(url.substr(0, authority_end))
+          : std::string(url.substr(0, authority)) + "***" +
+                std::string(
+                    url.substr(authority + at, authority_end - authority - at));
+
+  // The query's values may be secrets too (`?token=...`): each keeps its
+  // name, its value becomes "***".
+  std::string_view rest = url.substr(authority_end);
+  size_t query = rest.find('?');
+  size_t fragment = rest.find('#');
+  if (query == std::string_view::npos ||
+      (fragment != std::string_view::npos && fragment < query)) {
+    return redacted + std::string(rest);
+  }
+  size_t query_end =
+      fragment == std::string_view::npos ? rest.size() : fragment;
+  redacted += std::string(rest.substr(0, query + 1));
+  std::string_view parameters = rest.substr(query + 1, query_end - query - 1);
+  for (size_t start = 0; start <= parameters.size();) {
+    size_t end = parameters.find('&', start);
+    if (end == std::string_view::npos) end = parameters.size();
+    std::string_view parameter = parameters.substr(start, end - start);
+    size_t equals = parameter.find('=');
+    redacted += equals == std::string_view::npos
+                    ? std::string(parameter)
+                    : std::string(parameter.substr(0, equals + 1)) + "***";
+    if (end == parameters.size()) break;
+    redacted += '&';
+    start = end + 1;
+  }
+  return redacted + std::string(rest.substr(query_end));
 }
 
 namespace {

@@ -197,9 +197,14 @@ TEST_CASE("credentials written in a webhook URL stay out of messages") {
         "needed");
 }
 
-TEST_CASE("a webhook URL is redacted only in its userinfo") {
+TEST_CASE("a webhook URL is redacted in its userinfo and query values") {
   CHECK(sinks::RedactUrl("https://a:b@h:1/p?q=x@y#f") ==
-        "https://***@h:1/p?q=x@y#f");
+        "https://***@h:1/p?q=***#f");
+  CHECK(sinks::RedactUrl("https://h/p?token=s3cret&flag&v=1") ==
+        "https://h/p?token=***&flag&v=***");
+  CHECK(sinks::RedactUrl("https://h?k=v") == "https://h?k=***");
+  CHECK(sinks::RedactUrl("https://h/p#a?b=c") == "https://h/p#a?b=c");
+  CHECK(sinks::RedactUrl("https://h/p?") == "https://h/p?");
   CHECK(sinks::RedactUrl("http://token@h") == "http://***@h");
   CHECK(sinks::RedactUrl("http://a:b@c@h/x") == "http://***@h/x");
   CHECK(sinks::RedactUrl("http://h/p@q") == "http://h/p@q");
