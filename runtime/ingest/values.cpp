@@ -21,7 +21,16 @@ std::string Describe(NumberProblem problem, ir::Type type,
                      const JsonValue& value) {
   switch (problem) {
     case NumberProblem::None: return "";
-    case NumberProblem::NotANumber: return WrongKind(type, value);
+    case NumberProblem::NotANumber:
+      // Decimals and amounts may come as text ("20.00"), but this text is
+      // no number.
+      if (value.kind == JsonValue::Kind::String) {
+        return std::string("must be ") + ExpectedForm(type) +
+               ", or one written as text such as \"20.00\", got `" +
+               value.text.substr(0, 40) +
+               (value.text.size() > 40 ? "...`" : "`");
+      }
+      return WrongKind(type, value);
     case NumberProblem::TooPrecise:
       if (type == ir::Type::Decimal || type == ir::Type::Money) {
         return "has more than " + std::to_string(kDecimalDigits) +

@@ -242,7 +242,8 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
        "got `euro`"},
       {Track("Order Completed", "p1", "m1", kTime,
              R"({"order_id":"o1","total":"abc","currency":"EUR"})"),
-       "field `total` of `Order Completed` must be a number, got string"},
+       "field `total` of `Order Completed` must be a number, or one written "
+       "as text such as \"20.00\", got `abc`"},
       {Track("Order Completed", "p1", "m1", kTime,
              R"({"order_id":5,"total":1,"currency":"EUR"})"),
        "field `order_id` of `Order Completed` must be a string, got number"},
