@@ -440,6 +440,18 @@ class Runner {
       // first pause.
       auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
       engine_.AdvanceClock(options_.now());
+      if (reader.TakeTruncation()) {
+        store::LogRow row;
+        row.at = *state_.clock();
+        row.level = "warn";
+        row.component = "input";
+        row.message =
+            "the events file got shorter than what was read of it (cut "
+            "back by a log rotation's copytruncate?); reading on from its "
+            "start";
+        state_.Log(row);
+        changed = true;
+      }
       if (result == ingest::FollowReader::Result::Line) {
         status = HandleLine(line, too_long, reader.line_number());
         if (!status.ok()) return status;

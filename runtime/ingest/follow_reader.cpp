@@ -72,6 +72,7 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
     char buffer[1 << 16];
     ssize_t got = ::read(fd_, buffer, sizeof buffer);
     if (got > 0) {
+      offset_ += got;
       pending_.append(buffer, static_cast<size_t>(got));
       if (TakeLine(line, too_long)) return Result::Line;
       continue;
@@ -89,7 +90,18 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
       return Result::End;
     }
 
-    // A file at its current end: it may grow.
+    // A file at its current end: it may grow, or have been cut back under
+    // us, in which case what is written now starts at its beginning. An
+    // unfinished line before the cut will never be finished.
+    struct stat info {};
+    if (::fstat(fd_, &info) == 0 && info.st_size < offset_ &&
+        ::lseek(fd_, 0, SEEK_SET) == 0) {
+      offset_ = 0;
+      pending_.clear();
+      skipping_ = false;
+      truncated_ = true;
+      continue;
+    }
     if (left.count() <= 0) return Result::Idle;
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
   }

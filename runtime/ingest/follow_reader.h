@@ -33,6 +33,15 @@ class FollowReader {
 
   // Lines handed out so far; the last one's number.
   int64_t line_number() const { return line_number_; }
+  // Whether the file was found shorter than what was read of it (cut
+  // back by a log rotation's copytruncate) since the last call: reading
+  // then starts again from its start, so the lines written after the cut
+  // are not lost.
+  bool TakeTruncation() {
+    bool truncated = truncated_;
+    truncated_ = false;
+    return truncated;
+  }
   const std::string& error() const { return error_; }
 
  private:
@@ -47,6 +56,8 @@ class FollowReader {
   // newline are dropped as they arrive.
   bool skipping_ = false;
   bool ended_ = false;
+  bool truncated_ = false;
+  int64_t offset_ = 0;  // bytes read from a regular file
   int64_t line_number_ = 0;
   std::string error_;
 };

@@ -277,6 +277,35 @@ TEST_CASE(
   CHECK_THAT(requests[0].body, Catch::Contains("\"template\":\"hello\""));
 }
 
+TEST_CASE(
+    "a live run goes on from the start of a file cut back under it, as a "
+    "log rotation's copytruncate does") {
+  auto scratch = testing::ScratchDir("follow-truncate");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
+                        events.string(), "--out", out.string(), "--state",
+                        (scratch / "state.db").string()});
+
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                     Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+
+  // Cut back to nothing, then a shorter line than all that was read: it
+  // must still be read.
+  std::filesystem::resize_file(events, 0);
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z"));
+  std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 3) == hello_a + hello_b + hello_c);
+  CHECK(run.Stop(SIGTERM) == 0);
+}
+
 TEST_CASE("a live run reads a pipe, and outlives its writer") {
   auto scratch = testing::ScratchDir("follow-pipe");
   auto program = scratch / "remind.journey";
