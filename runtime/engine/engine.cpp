@@ -185,6 +185,9 @@ void Engine::AdvanceClock(int64_t time) {
     RunInstance(*woken.profile, woken.journey, next, due->wake_at);
     firing_late_ = false;
     Settle(*woken.profile);
+    // What the step did with no event (an award, an emitted event) may
+    // bring its own wake-up: a lot's expiry and notice, a window move.
+    ScheduleNextChange(*woken.profile);
   }
   state_.set_clock(target);
 }
@@ -198,10 +201,12 @@ void Engine::Recheck(store::Profile& profile) {
   store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   RecomputeSegmentSet(profile, segment_sets_.time_dependent);
   state_.MarkRecordDirty(profile);
-  ScheduleNextChange(profile);
   TriggerSegmentJourneys(profile);
   TriggerScheduledJourneys(profile);
   Settle(profile);
+  // After the journeys it started: an award of theirs opens a lot whose
+  // expiry and notice are wake-ups too.
+  ScheduleNextChange(profile);
 }
 
 int64_t Engine::NextScheduled(const store::Profile& profile, int32_t journey,
@@ -673,8 +678,10 @@ void Engine::DecidePendingSends() {
       const ir::Step& sent =
           program_.journeys[pending.journey].steps[pending.step];
       RunInstance(*pending.profile, pending.journey, sent.next, pending.time);
-      // What the rest of the run emitted or flipped is this profile's.
+      // What the rest of the run emitted or flipped is this profile's, and
+      // so is the wake-up of any points it gave.
       Settle(*pending.profile);
+      ScheduleNextChange(*pending.profile);
     }
   }
 }
