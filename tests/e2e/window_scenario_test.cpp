@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "runtime/store/sqlite.h"
+#include "tests/e2e/journey_test_support.h"
 #include "tests/support/batch_runs.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -243,6 +244,26 @@ TEST_CASE("a profile keeps its events only as long as a window reads them") {
         R"("total":{"amount":"60","currency":"EUR"}}]})");
   run("2025-04-01T10:00:00Z");
   CHECK(StoredHistory(state, "p1") == "{}");
+}
+
+TEST_CASE("an event emitted after a wait ages out of its window on time") {
+  // Nothing but the emitted visit wakes "k": the segment flips when that
+  // visit turns two days old, in the run that reaches the instant.
+  testing::Scenario scenario(
+      "window-emitted-after-wait",
+      "event Ping \"Ping\" {}\n"
+      "event Visit \"Visit\" {}\n"
+      "segment lapsed = count(Visit within 2d) == 0 and count(Visit) > 0\n"
+      "journey later_visit {\n  on Ping\n  wait 1h\n  emit Visit {}\n}\n"
+      "journey win_back {\n  on entered(lapsed)\n"
+      "  send email \"win_back\"\n}\n");
+  std::string out = scenario.Run(
+      testing::TrackLine("Ping", "k", "p1", "2025-01-01T00:00:00Z"),
+      "2025-01-10T00:00:00Z");
+  CHECK(
+      testing::Summaries(out) ==
+      std::vector<std::string>{"2025-01-01T01:00:00Z event k later_visit.emit1",
+                               "2025-01-03T01:00:00Z send k win_back.send1"});
 }
 
 }  // namespace
