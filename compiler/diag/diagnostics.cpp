@@ -305,6 +305,11 @@ std::string ClosestName(const std::string& name,
   for (const std::string& candidate : candidates) {
     if (candidate.size() > kLongestName) continue;
     int distance = EditDistance(name, candidate);
+    // A candidate reached only by changing every letter is another name,
+    // not a typo of this one: `c` is not a misspelt `v`.
+    bool rewritten =
+        distance >= static_cast<int>(std::max(name.size(), candidate.size()));
+    if (rewritten) continue;
     if (distance < best_distance ||
         (distance == best_distance && !best.empty() && candidate < best)) {
       best = candidate;

@@ -28,6 +28,12 @@ struct Scope {
   std::string alias;
   int32_t alias_event = -1;
   RefKind alias_ref = RefKind::None;
+  // In a `wait for` filter, the record the instance's locals hold (the
+  // trigger's, or the event a surrounding block received) stays readable
+  // under its alias next to the awaited event's own: a view of the same
+  // product as the cart reads `v.sku == cart.sku`.
+  std::string locals_alias;
+  int32_t locals_alias_event = -1;
   // Segment predicates may not read other segments: their order of
   // evaluation would matter.
   bool allow_segments = true;
@@ -86,6 +92,9 @@ class Checker {
   std::optional<Type> ResolveBareValue(const syntax::Expr& expr,
                                        const Type* expected);
   Type CheckField(const syntax::Expr& expr, const Scope& scope);
+  // `alias.field`, where the alias names a record of event `event_index`.
+  Type CheckAliasField(const syntax::Expr& expr, int32_t event_index,
+                       RefKind ref);
   Type FieldOf(const syntax::Expr& expr, const Type& object);
   Type CheckCall(const syntax::Expr& expr, const Scope& scope);
   Type CheckAggregate(const syntax::Expr& expr, const Scope& scope);

@@ -165,8 +165,9 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     }
     return Record(expr, kBool, RefKind::Segment, segment);
   }
-  if (expr.text == "profile" ||
-      (!scope.alias.empty() && expr.text == scope.alias)) {
+  bool alias = (!scope.alias.empty() && expr.text == scope.alias) ||
+               (!scope.locals_alias.empty() && expr.text == scope.locals_alias);
+  if (expr.text == "profile" || alias) {
     Error(Kind::RecordAsValue, expr.span,
           Quote(expr.text) + " is a record; use one of its fields, as in " +
               Quote(expr.text + ".name"));
@@ -176,6 +177,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
 
   std::vector<std::string> candidates = {"now", "profile"};
   if (!scope.alias.empty()) candidates.push_back(scope.alias);
+  if (!scope.locals_alias.empty()) candidates.push_back(scope.locals_alias);
   for (const SegmentInfo& info : program_.segments) {
     candidates.push_back(info.name);
   }
@@ -221,24 +223,34 @@ Type Checker::CheckField(const Expr& expr, const Scope& scope) {
   }
   if (object.kind == ExprKind::Name && !scope.alias.empty() &&
       object.text == scope.alias) {
-    const EventInfo& event = program_.events[scope.alias_event];
-    std::vector<std::string> candidates;
-    for (size_t i = 0; i < event.fields.size(); ++i) {
-      if (event.fields[i].name == field) {
-        return Record(expr, event.fields[i].type, scope.alias_ref,
-                      static_cast<int32_t>(i));
-      }
-      candidates.push_back(event.fields[i].name);
-    }
-    Error(Kind::UnknownField, expr.field.span,
-          Quote(object.text + "." + field) + ": event " + Quote(event.name) +
-              " has no field " + Quote(field) + Suggest(field, candidates));
-    return Record(expr, kError);
+    return CheckAliasField(expr, scope.alias_event, scope.alias_ref);
+  }
+  if (object.kind == ExprKind::Name && !scope.locals_alias.empty() &&
+      object.text == scope.locals_alias) {
+    return CheckAliasField(expr, scope.locals_alias_event, RefKind::LocalField);
   }
 
   Type object_type = CheckExpr(object, scope);
   if (object_type.kind == TypeKind::Error) return Record(expr, kError);
   return FieldOf(expr, object_type);
+}
+
+Type Checker::CheckAliasField(const Expr& expr, int32_t event_index,
+                              RefKind ref) {
+  const std::string& field = expr.field.text;
+  const EventInfo& event = program_.events[event_index];
+  std::vector<std::string> candidates;
+  for (size_t i = 0; i < event.fields.size(); ++i) {
+    if (event.fields[i].name == field) {
+      return Record(expr, event.fields[i].type, ref, static_cast<int32_t>(i));
+    }
+    candidates.push_back(event.fields[i].name);
+  }
+  Error(Kind::UnknownField, expr.field.span,
+        Quote(expr.operands[0]->text + "." + field) + ": event " +
+            Quote(event.name) + " has no field " + Quote(field) +
+            Suggest(field, candidates));
+  return Record(expr, kError);
 }
 
 Type Checker::FieldOf(const Expr& expr, const Type& object) {
@@ -988,9 +1000,9 @@ bool Checker::ExpectPercent(const Expr& expr, const Scope& scope,
     std::string given = type.kind == TypeKind::Percent
                             ? std::string("a computed one")
                             : SpellType(type);
-    Error(Kind::NotPercent, expr.span,
-          what + " needs a percentage written out, such as `10%`, not " +
-              given);
+    Error(
+        Kind::NotPercent, expr.span,
+        what + " needs a percentage written out, such as `10%`, not " + given);
     return false;
   }
   return true;

@@ -214,6 +214,15 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
       int32_t event = ResolveEvent(step.event);
       Scope inner = scope;
       if (event >= 0 && step.alias) {
+        // The filter runs before the event replaces the instance's
+        // locals, so the alias that named them still reads them (unless
+        // the awaited event's alias hides it).
+        bool locals_named = scope.alias_ref == RefKind::LocalField &&
+                            scope.alias != step.alias->text;
+        if (locals_named) {
+          inner.locals_alias = scope.alias;
+          inner.locals_alias_event = scope.alias_event;
+        }
         inner.alias = step.alias->text;
         inner.alias_event = event;
         inner.alias_ref = RefKind::EventField;
@@ -225,6 +234,8 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
       // In the block run when the event came, its alias names it.
       Scope arrived = inner;
       arrived.alias_ref = RefKind::LocalField;
+      arrived.locals_alias.clear();
+      arrived.locals_alias_event = -1;
       CheckSteps(step.then_steps, step.alias ? arrived : scope, labels);
       CheckSteps(step.else_steps, scope, labels);
       return;

@@ -715,6 +715,10 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     std::string detail = "holdout " +
                          common::FormatScaled(definition.holdout, 6) +
                          "% of journey `" + definition.name + "`";
+    // Its `decisions` row, like any other suppression's, is what `explain`
+    // and `report caps` read.
+    policy::HoldOut(state_, profile, definition, definition.steps[step], time,
+                    detail);
     state_.Emit(id, FormatSuppressedLine(held, "holdout", detail));
     ++counters_.held;
     return true;

@@ -118,4 +118,16 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
   return decision;
 }
 
+Decision HoldOut(store::State& state, const store::Profile& profile,
+                 const ir::Journey& journey, const ir::Step& step, int64_t now,
+                 std::string detail) {
+  Decision decision;
+  decision.verdict = Verdict::Suppress;
+  decision.channel = step.channel;
+  decision.reason = "holdout";
+  decision.detail = std::move(detail);
+  Record(state, profile, journey, step, now, decision);
+  return decision;
+}
+
 }  // namespace parcours::policy

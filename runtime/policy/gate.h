@@ -28,4 +28,11 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
                       const ir::Journey& journey, const ir::Step& step,
                       int64_t now, std::string detail);
 
+// The suppression of a message to a contact the journey's holdout keeps
+// from hearing anything (`reason` "holdout"), recorded like a decision on
+// the step's first channel; it takes no slot under any cap.
+Decision HoldOut(store::State& state, const store::Profile& profile,
+                 const ir::Journey& journey, const ir::Step& step, int64_t now,
+                 std::string detail);
+
 }  // namespace parcours::policy

@@ -109,6 +109,71 @@ TEST_CASE("wait for: the event before the timeout, at it, and never") {
 }
 
 TEST_CASE(
+    "wait for: the filter reads the trigger's alias, before and after a "
+    "restart") {
+  Scenario scenario("journey-wait-for-trigger",
+                    std::string("module same\n") + kEvents + R"(
+event ProductAdded "Product Added" { sku: string }
+
+journey same_product {
+  on ProductAdded as cart
+  reentry never
+  wait for ProductViewed as view where view.sku == cart.sku within 3h {
+    viewed: send push "viewed_again" with { sku: view.sku }
+  } else {
+    missed: send email "not_viewed" with { sku: cart.sku }
+  }
+}
+)");
+  auto added = [](const std::string& user, const std::string& time,
+                  const std::string& sku) {
+    return TrackLine("Product Added", user, "a-" + user, time,
+                     R"({"sku":")" + sku + R"("})");
+  };
+  auto viewed = [](const std::string& user, const std::string& id,
+                   const std::string& time, const std::string& sku) {
+    return TrackLine(kView, user, id, time,
+                     R"({"sku":")" + sku + R"(","price":1,"currency":"EUR"})");
+  };
+  // p1 views another product first, then the one in its cart; p2 and p3
+  // view only other products before the restart.
+  std::string out =
+      scenario.Run(added("p1", "2025-01-01T10:00:00Z", "a") +
+                   added("p2", "2025-01-01T10:00:00Z", "a") +
+                   added("p3", "2025-01-01T10:00:00Z", "c") +
+                   viewed("p1", "v1", "2025-01-01T11:00:00Z", "b") +
+                   viewed("p2", "v2", "2025-01-01T11:00:00Z", "b") +
+                   viewed("p3", "v3", "2025-01-01T11:00:00Z", "a") +
+                   viewed("p1", "v4", "2025-01-01T12:00:00Z", "a"));
+  CHECK(Summaries(out) ==
+        Lines{"2025-01-01T12:00:00Z send p1 same_product.viewed"});
+  CHECK(out.find(R"("payload":{"sku":"a"})") != std::string::npos);
+  CHECK(scenario.QueryText("SELECT group_concat(profile || ' ' || step_name "
+                           "|| ' ' || wake_at, ', ') FROM (SELECT * FROM "
+                           "instances ORDER BY profile)") ==
+        "p2 wait1 1735736400, p3 wait1 1735736400");
+
+  // After the restart the filter still reads each cart's own sku from the
+  // saved instance: p3's view of `c` a second before the limit ends its
+  // wait, p2's view of another product does not, and its view of `a` at
+  // exactly 13:00 comes too late for the timeout that fires then.
+  out = scenario.Run(viewed("p2", "v5", "2025-01-01T12:30:00Z", "c") +
+                         viewed("p3", "v6", "2025-01-01T12:59:59Z", "c") +
+                         viewed("p2", "v7", "2025-01-01T13:00:00Z", "a"),
+                     "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) ==
+        Lines{
+            "2025-01-01T12:59:59Z send p3 same_product.viewed",
+            "2025-01-01T13:00:00Z send p2 same_product.missed",
+        });
+  CHECK(out.find(R"("payload":{"sku":"c"})") != std::string::npos);
+  CHECK(out.find(R"("template":"not_viewed","journey":"same_product",)"
+                 R"("step":"missed","category":"marketing","payload":)"
+                 R"({"sku":"a"})") != std::string::npos);
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
+TEST_CASE(
     "re-entry: ignored while inside by default, `after` restarts "
     "with one schedule, `never` enters once") {
   Scenario scenario("journey-reentry",

@@ -5,11 +5,14 @@
 #include <sqlite3.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "runtime/store/sqlite.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 #include "tests/support/schema_downgrade.h"
@@ -78,6 +81,7 @@ std::string Summary(const std::string& out) {
 }
 
 struct Outcome {
+  std::filesystem::path scratch;  // holds jit.db and interp.db
   std::string out;      // the JIT's action lines (the interpreter's agree)
   std::string summary;  // Summary(out)
   std::string err;      // the JIT's run summary
@@ -110,7 +114,7 @@ Outcome RunBoth(const std::string& name, const std::string& program,
     if (i == 0) err = result.err;
   }
   CHECK(outputs[0] == outputs[1]);
-  return {outputs[0], Summary(outputs[0]), err};
+  return {scratch, outputs[0], Summary(outputs[0]), err};
 }
 
 TEST_CASE(
@@ -998,7 +1002,210 @@ journey thanks {
         "2025-03-03T09:00:00Z warn: time zone `Europe/Pariss` is not in the "
         "tz database; this profile's local times run in UTC\n"
         "2025-03-03T10:00:00Z thanks: entered (holdout)\n"
-        "no messages decided for this profile\n");
+        "2025-03-03T10:00:00Z suppressed email \"thanks\" in thanks/send1: "
+        "holdout, holdout 100% of journey `thanks`\n");
+
+  // The caps report counts it under its reason, as no rule held it back.
+  auto caps =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(caps.exit_code == 0);
+  CHECK(caps.out ==
+        "rule | journey | sent | suppressed | deferred\n"
+        "(holdout) | thanks | 0 | 1 | 0\n");
+}
+
+// The first column of every row of `sql`, sorted.
+std::vector<std::string> SortedRows(const std::string& state,
+                                    const std::string& sql) {
+  auto db = store::Database::OpenReadOnly(state);
+  REQUIRE(db.ok());
+  auto select = db->Prepare(sql);
+  INFO(select.status().message());
+  REQUIRE(select.ok());
+  std::vector<std::string> rows;
+  for (;;) {
+    auto row = select->Step();
+    REQUIRE(row.ok());
+    if (!*row) break;
+    rows.push_back(select->Text(0));
+  }
+  std::sort(rows.begin(), rows.end());
+  return rows;
+}
+
+TEST_CASE(
+    "every decision on a message is an action line and a decisions row, "
+    "whatever its reason, and the reports agree") {
+  std::string program = R"(module reasons
+profile {
+  email: string?
+  phone: string?
+  timezone: tz = "Europe/London"
+}
+event SignedUp "Signed Up" {}
+event Left "Left" {}
+event ProductViewed "Product Viewed" { sku: string }
+
+policy dropping {
+  cap 1 per day on email
+  quiet 22:00 .. 07:00 local on sms
+}
+
+policy patient {
+  quiet 22:00 .. 07:00 local
+  when capped: defer
+}
+
+policy hurried {
+  quiet 22:00 .. 07:00 local
+  when capped: defer within 2h
+}
+
+journey control {
+  on SignedUp
+  reentry never
+  holdout 100%
+  send email "control"
+}
+
+journey browse {
+  on ProductViewed
+  reentry never
+  policy dropping
+  send sms "browse_sms"
+  send email "browse_first"
+  send email "browse_second"
+}
+
+journey waiting {
+  on SignedUp
+  exit on Left
+  reentry never
+  policy patient
+  send push "waiting"
+}
+
+journey expiring {
+  on SignedUp
+  reentry never
+  policy hurried
+  send push "expiring"
+}
+)";
+  auto identify = [](const std::string& user, const std::string& traits) {
+    return R"({"type":"identify","userId":")" + user + R"(","messageId":"i-)" +
+           user + R"(","timestamp":"2025-03-03T20:00:00Z","traits":)" + traits +
+           "}\n";
+  };
+  // At 23:00 in London: p1 has every address, p2 no phone, p3 withdrew
+  // email consent. Each signs up and views a product; p1 leaves at 01:00,
+  // while its push waits for the end of the quiet hours.
+  std::string events =
+      identify("p1", R"({"email":"a@x.y","phone":"+441"})") +
+      identify("p2", R"({"email":"b@x.y"})") +
+      identify("p3", R"({"email":"c@x.y","phone":"+443"})") +
+      Line("p3", "Consent Revoked", "r3", "2025-03-03T21:00:00Z",
+           {{"channel", "email"}}) +
+      Line("p1", "Signed Up", "s1", "2025-03-03T23:00:00Z", {}) +
+      Line("p2", "Signed Up", "s2", "2025-03-03T23:00:00Z", {}) +
+      Line("p3", "Signed Up", "s3", "2025-03-03T23:00:00Z", {}) +
+      Track("p1", "Product Viewed", "v1", "2025-03-03T23:00:00Z") +
+      Track("p2", "Product Viewed", "v2", "2025-03-03T23:00:00Z") +
+      Track("p3", "Product Viewed", "v3", "2025-03-03T23:00:00Z") +
+      Line("p1", "Left", "l1", "2025-03-04T01:00:00Z", {});
+  Outcome outcome =
+      RunBoth("every-reason", program, events, "2025-03-05T00:00:00Z");
+  // Per profile in the order they came, its journeys in source order.
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T23:00:00Z email control holdout\n"
+        "deferred 2025-03-03T23:00:00Z push waiting quiet "
+        "2025-03-04T07:00:00Z\n"
+        "suppressed 2025-03-03T23:00:00Z push expiring expired\n"
+        "suppressed 2025-03-03T23:00:00Z sms browse_sms quiet\n"
+        "send 2025-03-03T23:00:00Z email browse_first\n"
+        "suppressed 2025-03-03T23:00:00Z email browse_second cap\n"
+        "suppressed 2025-03-03T23:00:00Z email control holdout\n"
+        "deferred 2025-03-03T23:00:00Z push waiting quiet "
+        "2025-03-04T07:00:00Z\n"
+        "suppressed 2025-03-03T23:00:00Z push expiring expired\n"
+        "suppressed 2025-03-03T23:00:00Z sms browse_sms unreachable\n"
+        "send 2025-03-03T23:00:00Z email browse_first\n"
+        "suppressed 2025-03-03T23:00:00Z email browse_second cap\n"
+        "suppressed 2025-03-03T23:00:00Z email control holdout\n"
+        "deferred 2025-03-03T23:00:00Z push waiting quiet "
+        "2025-03-04T07:00:00Z\n"
+        "suppressed 2025-03-03T23:00:00Z push expiring expired\n"
+        "suppressed 2025-03-03T23:00:00Z sms browse_sms quiet\n"
+        "suppressed 2025-03-03T23:00:00Z email browse_first consent\n"
+        "suppressed 2025-03-03T23:00:00Z email browse_second consent\n"
+        "suppressed 2025-03-04T01:00:00Z push waiting exit\n"
+        "send 2025-03-04T07:00:00Z push waiting\n"
+        "send 2025-03-04T07:00:00Z push waiting\n");
+
+  const std::filesystem::path& scratch = outcome.scratch;
+  for (const char* engine : {"jit", "interp"}) {
+    INFO(engine);
+    std::string state = (scratch / (std::string(engine) + ".db")).string();
+    // The same decisions, field by field, in the lines and in the table.
+    std::vector<std::string> lines;
+    for (const std::string& text :
+         SortedRows(state, "SELECT line FROM outbox")) {
+      auto line = nlohmann::json::parse(text);
+      std::string kind = line["kind"].get<std::string>();
+      if (kind != "send" && kind != "suppressed" && kind != "deferred") {
+        continue;
+      }
+      std::string fields;
+      for (const char* key :
+           {"at", "kind", "profile", "journey", "step", "channel", "template",
+            "reason", "detail", "until"}) {
+        // A send line has no reason, and no detail (its row may have).
+        if (line.contains(key)) fields += line[key].get<std::string>();
+        fields += "|";
+      }
+      lines.push_back(fields);
+    }
+    std::sort(lines.begin(), lines.end());
+    std::vector<std::string> rows = SortedRows(
+        state,
+        "SELECT strftime('%Y-%m-%dT%H:%M:%SZ', at, 'unixepoch') || '|' || "
+        "kind || '|' || profile || '|' || journey || '|' || step || '|' || "
+        "channel || '|' || template || '|' || "
+        "CASE WHEN kind = 'send' THEN '|' ELSE reason || '|' || detail END "
+        "|| '|' || "
+        "coalesce(strftime('%Y-%m-%dT%H:%M:%SZ', until, 'unixepoch'), '') "
+        "|| '|' FROM decisions");
+    CHECK(lines.size() == 21);
+    CHECK(rows == lines);
+    CHECK(SortedRows(state,
+                     "SELECT DISTINCT reason FROM decisions WHERE "
+                     "kind <> 'send'") ==
+          std::vector<std::string>{"cap", "consent", "exit", "expired",
+                                   "holdout", "quiet", "unreachable"});
+
+    // The backtest report counts the lines; by reason, its counts are the
+    // table's.
+    auto backtest = testing::RunParcours(
+        {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+    REQUIRE(backtest.exit_code == 0);
+    nlohmann::json report = nlohmann::json::parse(backtest.out);
+    std::map<std::string, int64_t> reported;
+    for (const std::string kind : {"suppressed", "deferred"}) {
+      for (const auto& row : report[kind]) {
+        reported[kind + " " + row["reason"].get<std::string>()] +=
+            row["count"].get<int64_t>();
+      }
+    }
+    std::map<std::string, int64_t> decided;
+    for (const std::string& row :
+         SortedRows(state,
+                    "SELECT kind || ' ' || reason || '|' || count(*) FROM "
+                    "decisions WHERE kind <> 'send' GROUP BY kind, reason")) {
+      auto bar = row.find('|');
+      decided[row.substr(0, bar)] = std::stoll(row.substr(bar + 1));
+    }
+    CHECK(reported == decided);
+  }
 }
 
 TEST_CASE(
