@@ -1,5 +1,7 @@
 // `parcours test`: test blocks run through the engine, one line per test.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -288,6 +290,47 @@ TEST_CASE("parcours test runs its clock on to segment flips and schedules") {
     CHECK(result.exit_code == 0);
     CHECK(result.out == "PASS lapsed with no later line\n1 passed, 0 failed\n");
   }
+}
+
+// `parcours test --format json|sarif > file` must catch the whole report.
+TEST_CASE("parcours test prints JSON and SARIF on stdout") {
+  auto scratch = testing::ScratchDir("test-machine-formats");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + kPassing);
+
+  auto json = RunParcours({"test", "--format", "json", file.string()}, scratch);
+  CHECK(json.exit_code == 0);
+  CHECK(json.err.empty());
+  // Every line is JSON: the diagnostics (the program's warnings), then
+  // one line per test, then the counts.
+  std::vector<nlohmann::json> lines;
+  std::istringstream stream(json.out);
+  for (std::string line; std::getline(stream, line);) {
+    nlohmann::json parsed = nlohmann::json::parse(line);
+    if (!parsed.contains("code")) lines.push_back(parsed);
+  }
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["test"] ==
+        "a first order is thanked at once, and missed 60 days later");
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(lines[i]["passed"] == true);
+    CHECK(lines[i]["reasons"].empty());
+  }
+  CHECK(lines[3] == nlohmann::json{{"passed", 3}, {"failed", 0}});
+
+  auto sarif =
+      RunParcours({"test", "--format", "sarif", file.string()}, scratch);
+  CHECK(sarif.exit_code == 0);
+  CHECK(nlohmann::json::parse(sarif.out)["version"] == "2.1.0");
+  CHECK_THAT(sarif.err, Catch::EndsWith("3 passed, 0 failed\n"));
+
+  // A program that does not compile: the diagnostics alone, on stdout.
+  testing::WriteText(file, "segment s = count(Nope) > 1\n");
+  auto broken =
+      RunParcours({"test", "--format", "sarif", file.string()}, scratch);
+  CHECK(broken.exit_code == 1);
+  CHECK_THAT(broken.out, Catch::Contains("\"ruleId\":\""));
+  CHECK(nlohmann::json::parse(broken.out)["version"] == "2.1.0");
 }
 
 }  // namespace
