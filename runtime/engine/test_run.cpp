@@ -14,9 +14,10 @@ namespace parcours::engine {
 namespace {
 
 // How far past its last input a test plays waits out (about five years),
-// and how many waits it fires at most.
+// and at how many instants (waits, re-checks) it stops the clock at most:
+// a journey that wakes itself every minute would otherwise run for hours.
 constexpr int64_t kTestHorizonSeconds = 5 * 366 * 86400;
-constexpr int64_t kMaxTestTimers = 100000;
+constexpr int64_t kMaxTestInstants = 100000;
 
 using Json = nlohmann::ordered_json;
 
@@ -136,6 +137,36 @@ std::string Check(const ir::TestExpectation& expectation,
          got;
 }
 
+// Why a test whose clock the instant limit stopped fails: where the clock
+// stopped, and how far the expectations would have needed it to run.
+std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
+                             int64_t horizon) {
+  std::optional<int64_t> reach;
+  bool timeless = false;  // an expectation about any time
+  for (const ir::TestExpectation& expectation : test.expectations) {
+    if (expectation.kind != ir::TestExpectation::Kind::Send) continue;
+    if (!expectation.at) {
+      timeless = true;
+    } else if (!reach || *expectation.at > *reach) {
+      reach = expectation.at;
+    }
+  }
+  std::string expected =
+      timeless ? "an expectation names no time, so the expectations reach "
+                 "the end of the test (" +
+                     common::FormatTime(horizon) + ")"
+      : reach ? "the expectations reach " + common::FormatTime(*reach)
+              : "no expectation is about a message";
+  return test.where + ": the test's clock stopped at " +
+         common::FormatTime(stopped_at) + ", at the limit of " +
+         std::to_string(kMaxTestInstants) +
+         " instants played after the last input, with waits still "
+         "pending; " +
+         expected +
+         ". A journey keeps waking itself (a `wait` before an `emit` of its "
+         "own trigger?): end that loop, or test a shorter span";
+}
+
 // The next instant the clock has something to do at: a pending wait or a
 // profile re-check, whichever comes first.
 std::optional<int64_t> NextWake(const store::State& state) {
@@ -251,10 +282,23 @@ TestOutcome RunTestCase(const ir::Program& program,
   // itself (a daily ticker) cannot run a test forever.
   int64_t last_input = state.clock().value_or(0);
   int64_t horizon = common::AddSeconds(last_input, kTestHorizonSeconds);
-  int64_t fired = 0;
+  int64_t instants = 0;
+  bool cut_short = false;
   while (std::optional<int64_t> due = NextWake(state)) {
-    if (*due > horizon || ++fired > kMaxTestTimers) break;
+    if (*due > horizon) break;
+    if (instants == kMaxTestInstants) {
+      cut_short = true;
+      break;
+    }
+    ++instants;
     engine.AdvanceClock(*due);
+  }
+
+  // A clock stopped by the limit has not seen what comes later: an
+  // `expect no send` would pass for want of time, so the test fails.
+  if (cut_short) {
+    outcome.reasons.push_back(
+        DescribeCutShort(test, state.clock().value_or(last_input), horizon));
   }
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());

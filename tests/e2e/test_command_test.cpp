@@ -292,6 +292,53 @@ TEST_CASE("parcours test runs its clock on to segment flips and schedules") {
   }
 }
 
+// A journey that wakes itself every minute reaches the limit of instants
+// long before the horizon; an `expect no send` after the instant the clock
+// stopped at must not pass for want of time.
+TEST_CASE("parcours test fails a test whose clock the instant limit stops") {
+  auto scratch = testing::ScratchDir("test-instant-limit");
+  auto file = scratch / "i.journey";
+  testing::WriteText(file, R"(profile { timezone: tz = "Europe/Paris" }
+event Tick "Tick" {}
+journey daily {
+  every day 09:00 local
+  send inapp "daily"
+}
+journey self {
+  on Tick
+  wait 1m
+  emit Tick {}
+}
+test "runs forever" {
+  given profile "a"
+  given profile "b"
+  at 2025-01-01T00:00:00Z Tick for "a" {}
+  at 2025-01-01T00:00:00Z identify for "b" {}
+  expect no send inapp "daily" to "b" at 2025-03-30T07:00:00Z
+}
+)");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    // 100,000 minutes after the first Tick, the clock still has waits.
+    CHECK(result.out ==
+          "FAIL runs forever\n"
+          "  " +
+              file.string() +
+              ":12:1: the test's clock stopped at 2025-03-11T10:40:00Z, at "
+              "the limit of 100000 instants played after the last input, "
+              "with waits still pending; the expectations reach "
+              "2025-03-30T07:00:00Z. A journey keeps waking itself (a "
+              "`wait` before an `emit` of its own trigger?): end that loop, "
+              "or test a shorter span\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
 // `parcours test --format json|sarif > file` must catch the whole report.
 TEST_CASE("parcours test prints JSON and SARIF on stdout") {
   auto scratch = testing::ScratchDir("test-machine-formats");
