@@ -29,13 +29,33 @@ struct Send {
   std::string profile;
   int64_t at = 0;
   std::string reason;  // of a suppression
+  std::string detail;  // of a suppression: the rule or fact behind it
 };
+
+// How many sends a failed expectation lists before it only counts the
+// rest: a ticker can send hundreds, and one line must stay readable.
+constexpr size_t kListedSends = 5;
 
 std::string Describe(const Send& send) {
   std::string text = send.suppressed ? "suppressed " : "send ";
   text += send.channel + " \"" + send.template_name + "\" to \"" +
           send.profile + "\" at " + common::FormatTime(send.at);
-  if (send.suppressed) text += " reason " + send.reason;
+  if (send.suppressed) {
+    text += " reason " + send.reason;
+    if (!send.detail.empty()) text += " (" + send.detail + ")";
+  }
+  return text;
+}
+
+// "a; b; c (and 12 more)": the first few, then how many are left out.
+std::string ListSends(const std::vector<const Send*>& sends) {
+  std::string text;
+  for (size_t i = 0; i < sends.size() && i < kListedSends; ++i) {
+    text += (i == 0 ? "" : "; ") + Describe(*sends[i]);
+  }
+  if (sends.size() > kListedSends) {
+    text += " (and " + std::to_string(sends.size() - kListedSends) + " more)";
+  }
   return text;
 }
 
@@ -104,6 +124,7 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
     Send send;
     send.suppressed = kind == "suppressed";
     send.reason = line.value("reason", "");
+    send.detail = line.value("detail", "");
     send.channel = line.value("channel", "");
     send.template_name = line.value("template", "");
     send.profile = line.value("profile", "");
@@ -111,6 +132,15 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
     sends.push_back(std::move(send));
   }
   return sends;
+}
+
+// The same expectation, about the `suppressed` line its message would
+// have left had a rule held it back.
+ir::TestExpectation AsSuppressed(const ir::TestExpectation& expectation) {
+  ir::TestExpectation held = expectation;
+  held.suppressed = true;
+  held.reason.reset();
+  return held;
 }
 
 std::string Check(const ir::TestExpectation& expectation,
@@ -125,14 +155,26 @@ std::string Check(const ir::TestExpectation& expectation,
     return "";
   }
 
-  std::string related;
+  // A message that was held back (holdout, no address, consent, a cap)
+  // is what the user needs to hear of first: "none" would hide why.
+  std::vector<const Send*> held;
+  std::vector<const Send*> related;
   for (const Send& send : sends) {
     if (Matches(expectation, send)) return "";
-    if (Related(expectation, send)) {
-      related += (related.empty() ? "" : "; ") + Describe(send);
+    if (!expectation.suppressed && send.suppressed &&
+        Matches(AsSuppressed(expectation), send)) {
+      held.push_back(&send);
+    } else if (Related(expectation, send)) {
+      related.push_back(&send);
     }
   }
-  std::string got = related.empty() ? "none" : related;
+  std::string got;
+  if (!held.empty()) {
+    got = "none sent: " + ListSends(held);
+    if (!related.empty()) got += "; also got " + ListSends(related);
+  } else {
+    got = related.empty() ? "none" : ListSends(related);
+  }
   return expectation.where + ": expected " + Describe(expectation) + ", got " +
          got;
 }

@@ -256,7 +256,8 @@ TEST_CASE("expect suppressed checks suppression lines and their reason") {
               (scratch / "t.journey").string() +
               ":20:3: expected suppressed email \"second\" reason quiet, got "
               "suppressed email \"second\" to \"p1\" at 2025-03-01T10:00:00Z "
-              "reason cap\n"
+              "reason cap (policy one_a_day { cap 1 per day across email } "
+              "(t.journey:2))\n"
               "1 passed, 1 failed\n");
   }
 }
@@ -335,6 +336,66 @@ test "runs forever" {
               "2025-03-30T07:00:00Z. A journey keeps waking itself (a "
               "`wait` before an `emit` of its own trigger?): end that loop, "
               "or test a shorter span\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
+// A daily ticker sends for five years: a failed expectation lists the
+// first few sends, then how many more, on a line one can read.
+TEST_CASE("parcours test lists the first sends of many, then a count") {
+  auto scratch = testing::ScratchDir("test-many-sends");
+  auto file = scratch / "t.journey";
+  testing::WriteText(file,
+                     "event Tick \"Tick\" { n: int }\n"
+                     "journey ticker {\n  on Tick\n  wait 1d\n"
+                     "  emit Tick { n: 1 }\n  send email \"tick\"\n}\n"
+                     "test \"a daily ticker\" {\n  given profile \"p1\"\n"
+                     "  at 2025-03-01T10:00:00Z Tick { n: 1 }\n"
+                     "  expect send email \"tick\" to \"p1\" at "
+                     "2025-03-02T11:00:00Z\n}\n");
+
+  auto result = RunParcours({"test", file.string()}, scratch);
+
+  CHECK(result.exit_code == 1);
+  std::string sends;
+  for (int day = 2; day <= 6; ++day) {
+    sends += std::string(day == 2 ? "" : "; ") +
+             "send email \"tick\" to \"p1\" at 2025-03-0" +
+             std::to_string(day) + "T10:00:00Z";
+  }
+  // Ticks from 2 March 2025 to the horizon, 1830 days after the first.
+  CHECK_THAT(result.out, Catch::Contains("2025-03-02T11:00:00Z, got " + sends +
+                                         " (and 1825 more)\n"));
+}
+
+// A message the engine held back is not "none": the line says it was
+// suppressed, and by what.
+TEST_CASE("parcours test says an expected message was suppressed, and why") {
+  auto scratch = testing::ScratchDir("test-held-back");
+  auto file = scratch / "t.journey";
+  testing::WriteText(
+      file,
+      "event OrderPlaced \"Order Completed\" { order_id: string }\n"
+      "journey thanks {\n  on OrderPlaced\n  holdout 100%\n"
+      "  send email \"thanks\"\n}\n"
+      "test \"held out\" {\n  given profile \"p1\"\n"
+      "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: \"o1\" }\n"
+      "  expect send email \"thanks\" to \"p1\"\n}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out ==
+          "FAIL held out\n"
+          "  " +
+              file.string() +
+              ":10:3: expected send email \"thanks\" to \"p1\", got none "
+              "sent: suppressed email \"thanks\" to \"p1\" at "
+              "2025-03-01T10:00:00Z reason holdout (holdout 100% of journey "
+              "`thanks`)\n"
               "0 passed, 1 failed\n");
   }
 }
