@@ -310,5 +310,59 @@ journey promo {
              Catch::Contains("  exit (goal reached: `OrderPlaced`): 2\n"));
 }
 
+// A message refused for want of consent says when and by what its
+// contact revoked it; the report counts such messages by channel.
+TEST_CASE("the backtest report groups messages refused for consent") {
+  auto scratch = testing::ScratchDir("report-consent");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "promo.journey", R"(module consent_rows
+event ProductViewed "Product Viewed" { sku: string }
+
+journey promo {
+  on ProductViewed
+  send push "promo"
+}
+)");
+  // Two profiles revoke push consent at different times, then view.
+  std::string events;
+  int id = 0;
+  for (const std::string profile : {"p1", "p2"}) {
+    std::string minute = profile == "p1" ? "00" : "30";
+    events += R"({"type":"identify","userId":")" + profile +
+              R"(","messageId":"m)" + std::to_string(++id) +
+              R"(","timestamp":"2025-03-03T09:)" + minute +
+              R"(:00Z","traits":{"consent":{"push":false}}})" + "\n";
+  }
+  for (const std::string profile : {"p1", "p2"}) {
+    events += R"({"type":"track","event":"Product Viewed","userId":")" +
+              profile + R"(","messageId":"m)" + std::to_string(++id) +
+              R"(","timestamp":"2025-03-03T10:00:00Z",)" +
+              R"("properties":{"sku":"s"}})" + "\n";
+  }
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  std::string out = testing::ReadText(scratch / "out.jsonl");
+  CHECK_THAT(out, Catch::Contains("push consent revoked at "
+                                  "2025-03-03T09:00:00Z by m1"));
+  CHECK_THAT(out, Catch::Contains("push consent revoked at "
+                                  "2025-03-03T09:30:00Z by m2"));
+
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  REQUIRE(report.exit_code == 0);
+  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["reason"] == "consent");
+  CHECK(rows[0]["detail"] == "push consent revoked");
+  CHECK(rows[0]["count"] == 2);
+}
+
 }  // namespace
 }  // namespace parcours
