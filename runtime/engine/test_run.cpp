@@ -14,9 +14,10 @@ namespace parcours::engine {
 namespace {
 
 // How far past its last input a test plays waits out (about five years),
-// and how many waits it fires at most.
+// and at how many instants (waits, re-checks) it stops the clock at most:
+// a journey that wakes itself every minute would otherwise run for hours.
 constexpr int64_t kTestHorizonSeconds = 5 * 366 * 86400;
-constexpr int64_t kMaxTestTimers = 100000;
+constexpr int64_t kMaxTestInstants = 100000;
 
 using Json = nlohmann::ordered_json;
 
@@ -28,13 +29,33 @@ struct Send {
   std::string profile;
   int64_t at = 0;
   std::string reason;  // of a suppression
+  std::string detail;  // of a suppression: the rule or fact behind it
 };
+
+// How many sends a failed expectation lists before it only counts the
+// rest: a ticker can send hundreds, and one line must stay readable.
+constexpr size_t kListedSends = 5;
 
 std::string Describe(const Send& send) {
   std::string text = send.suppressed ? "suppressed " : "send ";
   text += send.channel + " \"" + send.template_name + "\" to \"" +
           send.profile + "\" at " + common::FormatTime(send.at);
-  if (send.suppressed) text += " reason " + send.reason;
+  if (send.suppressed) {
+    text += " reason " + send.reason;
+    if (!send.detail.empty()) text += " (" + send.detail + ")";
+  }
+  return text;
+}
+
+// "a; b; c (and 12 more)": the first few, then how many are left out.
+std::string ListSends(const std::vector<const Send*>& sends) {
+  std::string text;
+  for (size_t i = 0; i < sends.size() && i < kListedSends; ++i) {
+    text += (i == 0 ? "" : "; ") + Describe(*sends[i]);
+  }
+  if (sends.size() > kListedSends) {
+    text += " (and " + std::to_string(sends.size() - kListedSends) + " more)";
+  }
   return text;
 }
 
@@ -103,6 +124,7 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
     Send send;
     send.suppressed = kind == "suppressed";
     send.reason = line.value("reason", "");
+    send.detail = line.value("detail", "");
     send.channel = line.value("channel", "");
     send.template_name = line.value("template", "");
     send.profile = line.value("profile", "");
@@ -110,6 +132,15 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
     sends.push_back(std::move(send));
   }
   return sends;
+}
+
+// The same expectation, about the `suppressed` line its message would
+// have left had a rule held it back.
+ir::TestExpectation AsSuppressed(const ir::TestExpectation& expectation) {
+  ir::TestExpectation held = expectation;
+  held.suppressed = true;
+  held.reason.reset();
+  return held;
 }
 
 std::string Check(const ir::TestExpectation& expectation,
@@ -124,16 +155,58 @@ std::string Check(const ir::TestExpectation& expectation,
     return "";
   }
 
-  std::string related;
+  // A message that was held back (holdout, no address, consent, a cap)
+  // is what the user needs to hear of first: "none" would hide why.
+  std::vector<const Send*> held;
+  std::vector<const Send*> related;
   for (const Send& send : sends) {
     if (Matches(expectation, send)) return "";
-    if (Related(expectation, send)) {
-      related += (related.empty() ? "" : "; ") + Describe(send);
+    if (!expectation.suppressed && send.suppressed &&
+        Matches(AsSuppressed(expectation), send)) {
+      held.push_back(&send);
+    } else if (Related(expectation, send)) {
+      related.push_back(&send);
     }
   }
-  std::string got = related.empty() ? "none" : related;
+  std::string got;
+  if (!held.empty()) {
+    got = "none sent: " + ListSends(held);
+    if (!related.empty()) got += "; also got " + ListSends(related);
+  } else {
+    got = related.empty() ? "none" : ListSends(related);
+  }
   return expectation.where + ": expected " + Describe(expectation) + ", got " +
          got;
+}
+
+// Why a test whose clock the instant limit stopped fails: where the clock
+// stopped, and how far the expectations would have needed it to run.
+std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
+                             int64_t horizon) {
+  std::optional<int64_t> reach;
+  bool timeless = false;  // an expectation about any time
+  for (const ir::TestExpectation& expectation : test.expectations) {
+    if (expectation.kind != ir::TestExpectation::Kind::Send) continue;
+    if (!expectation.at) {
+      timeless = true;
+    } else if (!reach || *expectation.at > *reach) {
+      reach = expectation.at;
+    }
+  }
+  std::string expected =
+      timeless ? "an expectation names no time, so the expectations reach "
+                 "the end of the test (" +
+                     common::FormatTime(horizon) + ")"
+      : reach ? "the expectations reach " + common::FormatTime(*reach)
+              : "no expectation is about a message";
+  return test.where + ": the test's clock stopped at " +
+         common::FormatTime(stopped_at) + ", at the limit of " +
+         std::to_string(kMaxTestInstants) +
+         " instants played after the last input, with waits still "
+         "pending; " +
+         expected +
+         ". A journey keeps waking itself (a `wait` before an `emit` of its "
+         "own trigger?): end that loop, or test a shorter span";
 }
 
 // The next instant the clock has something to do at: a pending wait or a
@@ -251,10 +324,23 @@ TestOutcome RunTestCase(const ir::Program& program,
   // itself (a daily ticker) cannot run a test forever.
   int64_t last_input = state.clock().value_or(0);
   int64_t horizon = common::AddSeconds(last_input, kTestHorizonSeconds);
-  int64_t fired = 0;
+  int64_t instants = 0;
+  bool cut_short = false;
   while (std::optional<int64_t> due = NextWake(state)) {
-    if (*due > horizon || ++fired > kMaxTestTimers) break;
+    if (*due > horizon) break;
+    if (instants == kMaxTestInstants) {
+      cut_short = true;
+      break;
+    }
+    ++instants;
     engine.AdvanceClock(*due);
+  }
+
+  // A clock stopped by the limit has not seen what comes later: an
+  // `expect no send` would pass for want of time, so the test fails.
+  if (cut_short) {
+    outcome.reasons.push_back(
+        DescribeCutShort(test, state.clock().value_or(last_input), horizon));
   }
 
   std::vector<Send> sends = ReadSends(state.pending_outbox());

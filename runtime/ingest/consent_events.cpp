@@ -29,6 +29,25 @@ std::string Lower(std::string text) {
   return text;
 }
 
+// A JSON value as a reason shows it: strings quoted, numbers as written,
+// containers by their kind; cut so that one bad value cannot make the
+// reason longer than its line.
+std::string ValueText(const JsonValue& value) {
+  constexpr size_t kMax = 60;
+  switch (value.kind) {
+    case Kind::Null: return "null";
+    case Kind::Bool: return value.boolean ? "true" : "false";
+    case Kind::Object: return "an object";
+    case Kind::Array: return "an array";
+    case Kind::Number:
+    case Kind::String: break;
+  }
+  std::string text = value.text.size() <= kMax
+                         ? value.text
+                         : value.text.substr(0, kMax) + "...";
+  return value.kind == Kind::String ? "\"" + text + "\"" : text;
+}
+
 // The `channel` property, or `fallback` when it is absent; "" (with a
 // problem) when it is not a known channel.
 std::string ChannelOf(const JsonValue& properties, const std::string& event,
@@ -124,11 +143,17 @@ std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
   for (const JsonMember& member : consent->members) {
     bool known = std::find(Channels().begin(), Channels().end(), member.key) !=
                  Channels().end();
-    if (!known || member.value.kind != Kind::Bool) {
+    if (!known) {
       *problem =
-          "trait `consent` takes true or false per channel (email, "
-          "inapp, push, sms), not `" +
+          "trait `consent` takes the channels email, inapp, push and sms, "
+          "not `" +
           member.key + "`";
+      return {};
+    }
+    // The channel is right; its value is what the sender must change.
+    if (member.value.kind != Kind::Bool) {
+      *problem = "trait `consent` takes true or false for `" + member.key +
+                 "`, not " + ValueText(member.value);
       return {};
     }
     ConsentChange change;

@@ -38,11 +38,19 @@ std::string DecodeId(const JsonValue* value, const char* name,
     return "";
   }
   int64_t integer = 0;
-  if (value->kind == Kind::Number &&
-      common::ParseScaled(value->text, 0, integer) ==
-          common::NumberProblem::None) {
+  common::NumberProblem problem =
+      value->kind == Kind::Number ? common::ParseScaled(value->text, 0, integer)
+                                  : common::NumberProblem::NotANumber;
+  if (problem == common::NumberProblem::None) {
     id = std::to_string(integer);
     return "";
+  }
+  // An id is text, and a long numeric one fits in none of our integers;
+  // the sender can keep every digit by quoting it.
+  if (problem == common::NumberProblem::OutOfRange) {
+    return std::string(name) + " " + Quote(value->text) +
+           " is an integer too large (above 9223372036854775807); send it "
+           "as a string, in quotes";
   }
   return std::string(name) + " must be a string or an integer, got " +
          KindName(value->kind);

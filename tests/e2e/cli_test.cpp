@@ -1,6 +1,7 @@
 // The `parcours` command line, run as a separate process.
 #include <catch2/catch.hpp>
 #include <fstream>
+#include <nlohmann/json.hpp>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -45,15 +46,20 @@ TEST_CASE("a syntax error and a type error give located diagnostics") {
   CHECK_THAT(result.err, Catch::Contains("|               ^" +
                                          std::string(17, '~') + "\n"));
 
-  SECTION("as JSON and as SARIF") {
+  SECTION("as JSON and as SARIF, on stdout") {
+    // `check --format sarif dir > x.sarif` must catch the whole log.
     result =
         RunParcours({"check", "--format", "json", typed.string()}, scratch);
     CHECK(result.exit_code == 1);
-    CHECK_THAT(result.err, Catch::StartsWith("{\"code\":\"E0204\""));
+    CHECK_THAT(result.out, Catch::StartsWith("{\"code\":\"E0204\""));
+    CHECK(result.err.empty());
     result =
         RunParcours({"check", "--format", "sarif", typed.string()}, scratch);
-    CHECK_THAT(result.err, Catch::Contains("\"version\":\"2.1.0\""));
-    CHECK_THAT(result.err, Catch::Contains("\"ruleId\":\"E0204\""));
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.out, Catch::Contains("\"version\":\"2.1.0\""));
+    CHECK_THAT(result.out, Catch::Contains("\"ruleId\":\"E0204\""));
+    CHECK(nlohmann::json::parse(result.out)["version"] == "2.1.0");
+    CHECK(result.err.empty());
   }
 }
 
@@ -221,7 +227,7 @@ TEST_CASE("a warning under --werror is reported once, as an error") {
   auto json = RunParcours(
       {"check", "--werror", "--format", "json", file.string()}, scratch);
   CHECK(count(json.err + json.out, "W0313") == 1);
-  CHECK_THAT(json.err, Catch::Contains("\"severity\":\"error\""));
+  CHECK_THAT(json.out, Catch::Contains("\"severity\":\"error\""));
 }
 
 TEST_CASE("build says why it cannot write its output") {
@@ -444,9 +450,8 @@ TEST_CASE("SARIF names a file by a URI reference, percent-encoded") {
       RunParcours({"check", "--format", "sarif", odd.string()}, scratch);
 
   CHECK(result.exit_code == 1);
-  // Diagnostics go to stderr, in every format.
-  CHECK_THAT(result.err, Catch::Contains("ty%20p%C3%A9%231.journey\""));
-  CHECK_THAT(result.err, !Catch::Contains("#1.journey"));
+  CHECK_THAT(result.out, Catch::Contains("ty%20p%C3%A9%231.journey\""));
+  CHECK_THAT(result.out, !Catch::Contains("#1.journey"));
 }
 
 TEST_CASE("build refuses to write its output over a source file") {

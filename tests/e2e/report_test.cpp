@@ -242,5 +242,127 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
   }
 }
 
+// A message dropped because its contact reached the journey's goal says
+// how long that took; the report counts such messages by goal, not one
+// row per duration.
+TEST_CASE("the backtest report groups messages dropped by a goal") {
+  auto scratch = testing::ScratchDir("report-goal-exit");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "promo.journey", R"(module goal_exit
+event ProductViewed "Product Viewed" { sku: string }
+event OrderPlaced "Order Placed" { order_id: string }
+
+policy daily {
+  cap 1 per day
+  when capped: defer within 2d
+}
+
+journey promo {
+  on ProductViewed
+  policy daily
+  goal OrderPlaced within 3d
+  send push "promo"
+}
+)");
+  // Each profile is sent one promo, then a second one waits for room
+  // until the profile orders: one after an hour, the other after two.
+  std::string events;
+  int id = 0;
+  auto line = [&](const std::string& profile, const std::string& event,
+                  const std::string& time, const std::string& properties) {
+    events += R"({"type":"track","event":")" + event + R"(","userId":")" +
+              profile + R"(","messageId":"m)" + std::to_string(++id) +
+              R"(","timestamp":"2025-03-03T)" + time +
+              R"(:00Z","properties":)" + properties + "}\n";
+  };
+  for (const std::string time : {"09:00", "10:00"}) {
+    line("p1", "Product Viewed", time, R"({"sku":"s"})");
+    line("p2", "Product Viewed", time, R"({"sku":"s"})");
+  }
+  line("p1", "Order Placed", "11:00", R"({"order_id":"o1"})");
+  line("p2", "Order Placed", "12:00", R"({"order_id":"o2"})");
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  // Each dropped message keeps its own duration.
+  std::string out = testing::ReadText(scratch / "out.jsonl");
+  CHECK_THAT(out, Catch::Contains("`OrderPlaced` after 3600s"));
+  CHECK_THAT(out, Catch::Contains("`OrderPlaced` after 7200s"));
+
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  REQUIRE(report.exit_code == 0);
+  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["reason"] == "exit");
+  CHECK(rows[0]["detail"] == "goal reached: `OrderPlaced`");
+  CHECK(rows[0]["count"] == 2);
+
+  auto table =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  CHECK_THAT(table.out,
+             Catch::Contains("  exit (goal reached: `OrderPlaced`): 2\n"));
+}
+
+// A message refused for want of consent says when and by what its
+// contact revoked it; the report counts such messages by channel.
+TEST_CASE("the backtest report groups messages refused for consent") {
+  auto scratch = testing::ScratchDir("report-consent");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "promo.journey", R"(module consent_rows
+event ProductViewed "Product Viewed" { sku: string }
+
+journey promo {
+  on ProductViewed
+  send push "promo"
+}
+)");
+  // Two profiles revoke push consent at different times, then view.
+  std::string events;
+  int id = 0;
+  for (const std::string profile : {"p1", "p2"}) {
+    std::string minute = profile == "p1" ? "00" : "30";
+    events += R"({"type":"identify","userId":")" + profile +
+              R"(","messageId":"m)" + std::to_string(++id) +
+              R"(","timestamp":"2025-03-03T09:)" + minute +
+              R"(:00Z","traits":{"consent":{"push":false}}})" + "\n";
+  }
+  for (const std::string profile : {"p1", "p2"}) {
+    events += R"({"type":"track","event":"Product Viewed","userId":")" +
+              profile + R"(","messageId":"m)" + std::to_string(++id) +
+              R"(","timestamp":"2025-03-03T10:00:00Z",)" +
+              R"("properties":{"sku":"s"}})" + "\n";
+  }
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+  std::string out = testing::ReadText(scratch / "out.jsonl");
+  CHECK_THAT(out, Catch::Contains("push consent revoked at "
+                                  "2025-03-03T09:00:00Z by m1"));
+  CHECK_THAT(out, Catch::Contains("push consent revoked at "
+                                  "2025-03-03T09:30:00Z by m2"));
+
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  REQUIRE(report.exit_code == 0);
+  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  REQUIRE(rows.size() == 1);
+  CHECK(rows[0]["reason"] == "consent");
+  CHECK(rows[0]["detail"] == "push consent revoked");
+  CHECK(rows[0]["count"] == 2);
+}
+
 }  // namespace
 }  // namespace parcours

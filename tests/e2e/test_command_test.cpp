@@ -1,5 +1,7 @@
 // `parcours test`: test blocks run through the engine, one line per test.
 #include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -254,7 +256,8 @@ TEST_CASE("expect suppressed checks suppression lines and their reason") {
               (scratch / "t.journey").string() +
               ":20:3: expected suppressed email \"second\" reason quiet, got "
               "suppressed email \"second\" to \"p1\" at 2025-03-01T10:00:00Z "
-              "reason cap\n"
+              "reason cap (policy one_a_day { cap 1 per day across email } "
+              "(t.journey:2))\n"
               "1 passed, 1 failed\n");
   }
 }
@@ -288,6 +291,154 @@ TEST_CASE("parcours test runs its clock on to segment flips and schedules") {
     CHECK(result.exit_code == 0);
     CHECK(result.out == "PASS lapsed with no later line\n1 passed, 0 failed\n");
   }
+}
+
+// A journey that wakes itself every minute reaches the limit of instants
+// long before the horizon; an `expect no send` after the instant the clock
+// stopped at must not pass for want of time.
+TEST_CASE("parcours test fails a test whose clock the instant limit stops") {
+  auto scratch = testing::ScratchDir("test-instant-limit");
+  auto file = scratch / "i.journey";
+  testing::WriteText(file, R"(profile { timezone: tz = "Europe/Paris" }
+event Tick "Tick" {}
+journey daily {
+  every day 09:00 local
+  send inapp "daily"
+}
+journey self {
+  on Tick
+  wait 1m
+  emit Tick {}
+}
+test "runs forever" {
+  given profile "a"
+  given profile "b"
+  at 2025-01-01T00:00:00Z Tick for "a" {}
+  at 2025-01-01T00:00:00Z identify for "b" {}
+  expect no send inapp "daily" to "b" at 2025-03-30T07:00:00Z
+}
+)");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    // 100,000 minutes after the first Tick, the clock still has waits.
+    CHECK(result.out ==
+          "FAIL runs forever\n"
+          "  " +
+              file.string() +
+              ":12:1: the test's clock stopped at 2025-03-11T10:40:00Z, at "
+              "the limit of 100000 instants played after the last input, "
+              "with waits still pending; the expectations reach "
+              "2025-03-30T07:00:00Z. A journey keeps waking itself (a "
+              "`wait` before an `emit` of its own trigger?): end that loop, "
+              "or test a shorter span\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
+// A daily ticker sends for five years: a failed expectation lists the
+// first few sends, then how many more, on a line one can read.
+TEST_CASE("parcours test lists the first sends of many, then a count") {
+  auto scratch = testing::ScratchDir("test-many-sends");
+  auto file = scratch / "t.journey";
+  testing::WriteText(file,
+                     "event Tick \"Tick\" { n: int }\n"
+                     "journey ticker {\n  on Tick\n  wait 1d\n"
+                     "  emit Tick { n: 1 }\n  send email \"tick\"\n}\n"
+                     "test \"a daily ticker\" {\n  given profile \"p1\"\n"
+                     "  at 2025-03-01T10:00:00Z Tick { n: 1 }\n"
+                     "  expect send email \"tick\" to \"p1\" at "
+                     "2025-03-02T11:00:00Z\n}\n");
+
+  auto result = RunParcours({"test", file.string()}, scratch);
+
+  CHECK(result.exit_code == 1);
+  std::string sends;
+  for (int day = 2; day <= 6; ++day) {
+    sends += std::string(day == 2 ? "" : "; ") +
+             "send email \"tick\" to \"p1\" at 2025-03-0" +
+             std::to_string(day) + "T10:00:00Z";
+  }
+  // Ticks from 2 March 2025 to the horizon, 1830 days after the first.
+  CHECK_THAT(result.out, Catch::Contains("2025-03-02T11:00:00Z, got " + sends +
+                                         " (and 1825 more)\n"));
+}
+
+// A message the engine held back is not "none": the line says it was
+// suppressed, and by what.
+TEST_CASE("parcours test says an expected message was suppressed, and why") {
+  auto scratch = testing::ScratchDir("test-held-back");
+  auto file = scratch / "t.journey";
+  testing::WriteText(
+      file,
+      "event OrderPlaced \"Order Completed\" { order_id: string }\n"
+      "journey thanks {\n  on OrderPlaced\n  holdout 100%\n"
+      "  send email \"thanks\"\n}\n"
+      "test \"held out\" {\n  given profile \"p1\"\n"
+      "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: \"o1\" }\n"
+      "  expect send email \"thanks\" to \"p1\"\n}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out ==
+          "FAIL held out\n"
+          "  " +
+              file.string() +
+              ":10:3: expected send email \"thanks\" to \"p1\", got none "
+              "sent: suppressed email \"thanks\" to \"p1\" at "
+              "2025-03-01T10:00:00Z reason holdout (holdout 100% of journey "
+              "`thanks`)\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
+// `parcours test --format json|sarif > file` must catch the whole report.
+TEST_CASE("parcours test prints JSON and SARIF on stdout") {
+  auto scratch = testing::ScratchDir("test-machine-formats");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + kPassing);
+
+  auto json = RunParcours({"test", "--format", "json", file.string()}, scratch);
+  CHECK(json.exit_code == 0);
+  CHECK(json.err.empty());
+  // Every line is JSON: the diagnostics (the program's warnings), then
+  // one line per test, then the counts.
+  std::vector<nlohmann::json> lines;
+  std::istringstream stream(json.out);
+  for (std::string line; std::getline(stream, line);) {
+    nlohmann::json parsed = nlohmann::json::parse(line);
+    if (!parsed.contains("code")) lines.push_back(parsed);
+  }
+  REQUIRE(lines.size() == 4);
+  CHECK(lines[0]["test"] ==
+        "a first order is thanked at once, and missed 60 days later");
+  for (size_t i = 0; i < 3; ++i) {
+    CHECK(lines[i]["passed"] == true);
+    CHECK(lines[i]["reasons"].empty());
+  }
+  CHECK(lines[3] == nlohmann::json{{"passed", 3}, {"failed", 0}});
+
+  auto sarif =
+      RunParcours({"test", "--format", "sarif", file.string()}, scratch);
+  CHECK(sarif.exit_code == 0);
+  CHECK(nlohmann::json::parse(sarif.out)["version"] == "2.1.0");
+  CHECK_THAT(sarif.err, Catch::EndsWith("3 passed, 0 failed\n"));
+
+  // A program that does not compile: the diagnostics alone, on stdout.
+  testing::WriteText(file, "segment s = count(Nope) > 1\n");
+  auto broken =
+      RunParcours({"test", "--format", "sarif", file.string()}, scratch);
+  CHECK(broken.exit_code == 1);
+  CHECK_THAT(broken.out, Catch::Contains("\"ruleId\":\""));
+  CHECK(nlohmann::json::parse(broken.out)["version"] == "2.1.0");
 }
 
 }  // namespace

@@ -230,6 +230,11 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
        "missing userId"},
       {R"({"type":"track","event":"Signed Up","userId":true,"timestamp":"x"})",
        "userId must be a string or an integer, got boolean"},
+      // An id past 64 bits is still an integer: it fits as a string.
+      {R"({"type":"track","event":"Signed Up",)"
+       R"("userId":92233720368547758070,"timestamp":"x"})",
+       "userId `92233720368547758070` is an integer too large (above "
+       "9223372036854775807); send it as a string, in quotes"},
       {Track("Signed Up", "p1", "m1", "2011-01-02T10:00:00"),
        "timestamp is not an ISO 8601 time with a zone: "
        "`2011-01-02T10:00:00`"},
@@ -271,6 +276,14 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
        "trait `vip` must be a boolean, got string"},
       {Identify("p1", "m1", kTime, R"({"vip":null})"),
        "trait `vip` must be a boolean, got null"},
+      // The channel is right and the value is wrong: the value is named.
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":"yes"}})"),
+       "trait `consent` takes true or false for `sms`, not \"yes\""},
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":1}})"),
+       "trait `consent` takes true or false for `sms`, not 1"},
+      {Identify("p1", "m1", kTime, R"({"consent":{"fax":true}})"),
+       "trait `consent` takes the channels email, inapp, push and sms, "
+       "not `fax`"},
   };
   for (const Case& c : cases) {
     INFO(c.line);

@@ -105,6 +105,8 @@ class PhaseTimer {
 void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
            const CompileOptions& options, std::ostream& err) {
   std::vector<diag::Diagnostic> diagnostics = engine.Sorted();
+  std::ostream& machine =
+      options.machine_out != nullptr ? *options.machine_out : err;
   switch (options.format) {
     case DiagnosticFormat::Text:
       for (const auto& diagnostic : diagnostics) {
@@ -113,11 +115,11 @@ void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
       return;
     case DiagnosticFormat::Json:
       for (const auto& diagnostic : diagnostics) {
-        err << diag::RenderJson(diagnostic, result.sources) << "\n";
+        machine << diag::RenderJson(diagnostic, result.sources) << "\n";
       }
       return;
     case DiagnosticFormat::Sarif:
-      err << diag::RenderSarif(diagnostics, result.sources);
+      machine << diag::RenderSarif(diagnostics, result.sources);
       return;
   }
 }

@@ -22,6 +22,12 @@ struct CompileOptions {
   bool verbose = false;  // per-phase times on the error stream
   // Also check and lower the `test` blocks (`parcours test`).
   bool with_tests = false;
+  // Where JSON and SARIF diagnostics go: standard output for `check` and
+  // `test`, so that `> results.sarif` catches them. When null they go to
+  // the error stream, as for `build` and `run`, whose standard output
+  // carries IR or action lines. Text diagnostics always go to the error
+  // stream.
+  std::ostream* machine_out = nullptr;
 };
 
 struct CompileResult {
@@ -48,10 +54,11 @@ std::string StandardLibraryDir();
 void LoadStandardModules(CompileResult& result, diag::DiagnosticEngine& engine,
                          std::ostream& err);
 
-// Parses, checks and lowers `paths`. Prints diagnostics on `err` in the
-// chosen format. With `stop_after_parse`, stops after parsing and keeps the
-// ASTs in `modules`. With `check_only`, stops after checking: constructs the
-// engines cannot run yet are not reported.
+// Parses, checks and lowers `paths`. Prints diagnostics in the chosen
+// format, on `err` or `options.machine_out` (see there). With
+// `stop_after_parse`, stops after parsing and keeps the ASTs in `modules`. With
+// `check_only`, stops after checking: constructs the engines cannot run yet are
+// not reported.
 CompileResult Compile(const std::vector<std::string>& paths,
                       const CompileOptions& options, std::ostream& err,
                       bool stop_after_parse = false, bool check_only = false);

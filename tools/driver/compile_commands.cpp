@@ -41,6 +41,7 @@ int CheckCommand(const std::vector<std::string>& raw, std::ostream& out,
   Arguments args;
   CompileOptions options;
   if (!Prepare(raw, {}, &args, &options, err)) return 2;
+  options.machine_out = &out;
 
   CompileResult result = Compile(args.positional, options, err,
                                  /*stop_after_parse=*/false,

@@ -77,8 +77,24 @@ std::string Text(const nlohmann::json& line, const char* key) {
 
 // The rule a held message's detail names, without what belongs to that
 // message alone: an expired deferral says when the channel next had room,
-// which would give every such message a row of its own.
+// a message dropped by a goal says how long its contact took to reach it,
+// and one without consent when and by what its contact revoked it; each
+// would give every such message a row of its own.
 std::string RuleOf(std::string detail) {
+  const std::string revoked = " consent revoked";
+  size_t channel_end = detail.find(revoked + " at ");
+  if (channel_end != std::string::npos) {
+    return detail.erase(channel_end + revoked.size());
+  }
+
+  const std::string goal = "goal reached: ";
+  const std::string took = " after ";
+  if (StartsWith(detail, goal)) {
+    size_t from = detail.rfind(took);
+    if (from != std::string::npos && from > goal.size()) detail.erase(from);
+    return detail;
+  }
+
   const std::string next_room = ", next room at ";
   size_t from = detail.find(next_room);
   if (from == std::string::npos) return detail;

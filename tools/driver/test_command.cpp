@@ -2,6 +2,7 @@
 // engine on a virtual clock, one line per test.
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "compiler/interp/interpreter.h"
 #include "compiler/jit/jit.h"
@@ -12,7 +13,19 @@ namespace parcours::driver {
 namespace {
 
 const char kTestUsage[] =
-    "usage: parcours test PATH... [--engine interp|jit]\n";
+    "usage: parcours test PATH... [--engine interp|jit] "
+    "[--format text|json|sarif]\n";
+
+// With `--format json`, a test's outcome as one JSON line, beside the
+// diagnostics' lines on standard output.
+std::string OutcomeLine(const ir::TestCase& test,
+                        const engine::TestOutcome& outcome) {
+  nlohmann::ordered_json line = {{"test", test.title},
+                                 {"where", test.where},
+                                 {"passed", outcome.passed},
+                                 {"reasons", outcome.reasons}};
+  return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
 
 }  // namespace
 
@@ -36,6 +49,12 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
     return 2;
   }
 
+  // JSON and SARIF go to standard output, whole: with SARIF, which is one
+  // document, the PASS and FAIL lines go to the error stream instead.
+  compile_options.machine_out = &out;
+  bool json = compile_options.format == DiagnosticFormat::Json;
+  std::ostream& lines =
+      compile_options.format == DiagnosticFormat::Sarif ? err : out;
   CompileResult compiled = Compile(args.positional, compile_options, err);
   if (compiled.io_failed) return 2;
   if (!compiled.program) return 1;
@@ -57,13 +76,22 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
   for (const ir::TestCase& test : compiled.tests) {
     engine::TestOutcome outcome =
         engine::RunTestCase(*compiled.program, *evaluator, test);
-    out << (outcome.passed ? "PASS " : "FAIL ") << test.title << "\n";
-    for (const std::string& reason : outcome.reasons) {
-      out << "  " << reason << "\n";
-    }
     ++(outcome.passed ? passed : failed);
+    if (json) {
+      out << OutcomeLine(test, outcome) << "\n";
+      continue;
+    }
+    lines << (outcome.passed ? "PASS " : "FAIL ") << test.title << "\n";
+    for (const std::string& reason : outcome.reasons) {
+      lines << "  " << reason << "\n";
+    }
   }
-  out << passed << " passed, " << failed << " failed\n";
+  if (json) {
+    out << nlohmann::ordered_json{{"passed", passed}, {"failed", failed}}.dump()
+        << "\n";
+  } else {
+    lines << passed << " passed, " << failed << " failed\n";
+  }
   return failed == 0 ? 0 : 1;
 }
 
