@@ -105,7 +105,7 @@ std::optional<int64_t> ParseTime(std::string_view text) {
   return days * 86400 + *hour * 3600 + *minute * 60 + *second - *offset;
 }
 
-std::string FormatTime(int64_t seconds) {
+void AssignTime(int64_t seconds, std::string& text) {
   // Floor division, so that times before 1970 land on the right day.
   int64_t days = seconds / 86400;
   int64_t rest = seconds % 86400;
@@ -125,18 +125,24 @@ std::string FormatTime(int64_t seconds) {
   // hand cost a tenth of `snprintf`, and every action and log row has a
   // time (bench/replay.cpp).
   if (year >= 0 && year <= 9999) {
-    std::string text = "0000-00-00T00:00:00Z";
+    text.assign("0000-00-00T00:00:00Z");
     PutDigits(text, 0, year, 4);
     PutDigits(text, 5, month, 2);
     PutDigits(text, 8, day, 2);
     PutDigits(text, 11, hour, 2);
     PutDigits(text, 14, minute, 2);
     PutDigits(text, 17, second, 2);
-    return text;
+    return;
   }
-  char text[48];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
+  char buffer[48];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", year,
                 month, day, hour, minute, second);
+  text.assign(buffer);
+}
+
+std::string FormatTime(int64_t seconds) {
+  std::string text;
+  AssignTime(seconds, text);
   return text;
 }
 

@@ -21,6 +21,10 @@ std::optional<int64_t> ParseTime(std::string_view text);
 // `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatTime(int64_t seconds);
 
+// The same text written over `text`, whose buffer is reused: no
+// allocation once it has held a time (the save formats one per log row).
+void AssignTime(int64_t seconds, std::string& text);
+
 // The times an input may carry: 1900-01-01T00:00:00Z to
 // 9999-12-31T23:59:59Z. Anything outside is a typo, not a customer's
 // moment, and would only push sums of times towards overflow.

@@ -30,6 +30,15 @@ bool AppendString(std::string_view text, std::string& out) {
   return true;
 }
 
+// A time as a JSON string. The text is formatted into a buffer each
+// thread keeps, rather than a new string per value (a profile's row may
+// hold several, and every touched profile's row is written per save).
+bool AppendTime(int64_t seconds, std::string& out) {
+  thread_local std::string text;
+  common::AssignTime(seconds, text);
+  return AppendString(text, out);
+}
+
 bool AppendKey(std::string_view key, bool first, std::string& out) {
   if (!first) out.push_back(',');
   if (!AppendString(key, out)) return false;
@@ -48,7 +57,7 @@ bool AppendSlot(const common::Record& record, ir::Type type, int32_t offset,
     case ir::Type::Decimal:
       return AppendString(common::FormatScaled(word, ingest::kDecimalDigits),
                           out);
-    case ir::Type::Time: return AppendString(common::FormatTime(word), out);
+    case ir::Type::Time: return AppendTime(word, out);
     case ir::Type::String: return AppendString(record.GetString(offset), out);
     case ir::Type::Money: {
       out += "{\"amount\":";
@@ -118,8 +127,7 @@ bool AppendAggregate(const ir::Program& program, const ir::Aggregate& aggregate,
     return true;
   }
   out += "{\"at\":";
-  if (!AppendString(common::FormatTime(record.Get(aggregate.offset + 1)),
-                    out)) {
+  if (!AppendTime(record.Get(aggregate.offset + 1), out)) {
     return false;
   }
   // The event's fields follow the presence word and the time; a field
@@ -191,7 +199,7 @@ bool AppendEntriesText(const ir::Program& program, const Profile& profile,
     if (!profile.last_entered[j]) continue;
     if (!AppendKey(program.journeys[j].name, first, out)) return false;
     first = false;
-    if (!AppendString(common::FormatTime(*profile.last_entered[j]), out)) {
+    if (!AppendTime(*profile.last_entered[j], out)) {
       return false;
     }
   }

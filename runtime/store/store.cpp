@@ -1060,7 +1060,7 @@ Status Store::WriteLog(const State& state) {
 // its time until the statement runs.
 void Store::BindLogRow(Statement& insert, int before, const LogRow& row,
                        std::string& at) {
-  at = common::FormatTime(row.at);
+  common::AssignTime(row.at, at);
   insert.BindBorrowedText(before + 1, at);
   insert.BindBorrowedText(before + 2, row.level);
   insert.BindBorrowedText(before + 3, row.component);

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 #include <optional>
+#include <string>
 
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
@@ -127,6 +128,20 @@ TEST_CASE("times format in UTC with a Z and whole seconds", "[runtime][text]") {
   CHECK(FormatTime(0) == "1970-01-01T00:00:00Z");
   CHECK(FormatTime(-1) == "1969-12-31T23:59:59Z");
   CHECK(FormatTime(1709164800 + 86399) == "2024-02-29T23:59:59Z");
+}
+
+TEST_CASE("a time written over a string leaves nothing of what it held",
+          "[runtime][text]") {
+  // The save reuses one string per log row's time; a longer text before,
+  // from a year past 9999 (written by snprintf), must not leave a tail.
+  std::string text = "not a time, and longer than one";
+  AssignTime(1293962400, text);
+  CHECK(text == "2011-01-02T10:00:00Z");
+  AssignTime(int64_t{3700000} * 86400, text);
+  CHECK(text == FormatTime(int64_t{3700000} * 86400));
+  CHECK(text.size() > 20);
+  AssignTime(-1, text);
+  CHECK(text == "1969-12-31T23:59:59Z");
 }
 
 TEST_CASE("the bounds of input times are the years 1900 and 9999",
