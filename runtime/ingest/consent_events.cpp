@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 
 namespace parcours::ingest {
 namespace {
@@ -45,7 +46,25 @@ std::string ValueText(const JsonValue& value) {
   std::string text = value.text.size() <= kMax
                          ? value.text
                          : value.text.substr(0, kMax) + "...";
-  return value.kind == Kind::String ? "\"" + text + "\"" : text;
+  if (value.kind == Kind::Number) return text;
+
+  // Quoted as JSON writes a string, so that a quote or a control byte in
+  // the value cannot make the reason ambiguous.
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') {
+      quoted += '\\';
+      quoted += c;
+    } else if (static_cast<unsigned char>(c) < 0x20) {
+      char escape[8];
+      std::snprintf(escape, sizeof escape, "\\u%04x",
+                    static_cast<unsigned>(static_cast<unsigned char>(c)));
+      quoted += escape;
+    } else {
+      quoted += c;
+    }
+  }
+  return quoted + "\"";
 }
 
 // The `channel` property, or `fallback` when it is absent; "" (with a

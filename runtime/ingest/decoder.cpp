@@ -48,9 +48,13 @@ std::string DecodeId(const JsonValue* value, const char* name,
   // An id is text, and a long numeric one fits in none of our integers;
   // the sender can keep every digit by quoting it.
   if (problem == common::NumberProblem::OutOfRange) {
+    bool negative = !value->text.empty() && value->text[0] == '-';
     return std::string(name) + " " + Quote(value->text) +
-           " is an integer too large (above 9223372036854775807); send it "
-           "as a string, in quotes";
+           (negative ? " is an integer too small (below "
+                       "-9223372036854775808)"
+                     : " is an integer too large (above "
+                       "9223372036854775807)") +
+           "; send it as a string, in quotes";
   }
   return std::string(name) + " must be a string or an integer, got " +
          KindName(value->kind);

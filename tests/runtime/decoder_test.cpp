@@ -235,6 +235,10 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
        R"("userId":92233720368547758070,"timestamp":"x"})",
        "userId `92233720368547758070` is an integer too large (above "
        "9223372036854775807); send it as a string, in quotes"},
+      {R"({"type":"track","event":"Signed Up",)"
+       R"("userId":-9223372036854775809,"timestamp":"x"})",
+       "userId `-9223372036854775809` is an integer too small (below "
+       "-9223372036854775808); send it as a string, in quotes"},
       {Track("Signed Up", "p1", "m1", "2011-01-02T10:00:00"),
        "timestamp is not an ISO 8601 time with a zone: "
        "`2011-01-02T10:00:00`"},
@@ -279,6 +283,10 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       // The channel is right and the value is wrong: the value is named.
       {Identify("p1", "m1", kTime, R"({"consent":{"sms":"yes"}})"),
        "trait `consent` takes true or false for `sms`, not \"yes\""},
+      // Quoted as JSON quotes it: a quote or a NUL cannot hide.
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":"a\u0000\"x\\"}})"),
+       "trait `consent` takes true or false for `sms`, not "
+       "\"a\\u0000\\\"x\\\\\""},
       {Identify("p1", "m1", kTime, R"({"consent":{"sms":1}})"),
        "trait `consent` takes true or false for `sms`, not 1"},
       {Identify("p1", "m1", kTime, R"({"consent":{"fax":true}})"),
