@@ -39,13 +39,6 @@ bool AppendTime(int64_t seconds, std::string& out) {
   return AppendString(text, out);
 }
 
-bool AppendKey(std::string_view key, bool first, std::string& out) {
-  if (!first) out.push_back(',');
-  if (!AppendString(key, out)) return false;
-  out.push_back(':');
-  return true;
-}
-
 // The text of `EncodeSlot`.
 bool AppendSlot(const common::Record& record, ir::Type type, int32_t offset,
                 std::string& out) {
@@ -81,44 +74,111 @@ bool AppendSlot(const common::Record& record, ir::Type type, int32_t offset,
   return false;
 }
 
-// The text of `EncodeField`.
+// The text of `EncodeField`, for a field `shift` words further on than
+// its own offsets say (the event fields of a `last` aggregate).
 bool AppendField(const common::Record& record, const ir::Field& field,
-                 std::string& out) {
-  if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
+                 int32_t shift, std::string& out) {
+  if (field.presence_offset >= 0 &&
+      record.Get(field.presence_offset + shift) == 0) {
     out += "null";
     return true;
   }
-  int64_t index = record.Get(field.offset);
+  int32_t offset = field.offset + shift;
+  int64_t index = record.Get(offset);
   if (field.date) return AppendString(ir::FormatDate(index), out);
   if (!field.enum_values.empty() && index >= 0 &&
       static_cast<size_t>(index) < field.enum_values.size()) {
     return AppendString(field.enum_values[index], out);
   }
-  return AppendSlot(record, field.type, field.offset, out);
+  return AppendSlot(record, field.type, offset, out);
 }
 
-// The object of `fields` by name, as in the locals and `last(E)`.
-bool AppendFields(const std::vector<ir::Field>& fields,
-                  const common::Record& record, int32_t shift, bool first,
-                  std::string& out) {
-  for (const ir::Field& field : fields) {
-    if (!AppendKey(field.name, first, out)) return false;
+// `"key":` as the dump writes it, or empty when the dump might write it
+// otherwise.
+std::string KeyText(std::string_view key) {
+  std::string text;
+  if (!AppendString(key, text)) return "";
+  text.push_back(':');
+  return text;
+}
+
+}  // namespace
+
+RowText::Keys RowText::MakeKeys(const std::vector<std::string_view>& names) {
+  Keys keys;
+  for (std::string_view name : names) {
+    keys.texts.push_back(KeyText(name));
+    keys.ok = keys.ok && !keys.texts.back().empty();
+  }
+  // Two keys of one name would be one key of the tree.
+  std::vector<std::string_view> sorted = names;
+  std::sort(sorted.begin(), sorted.end());
+  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+    keys.ok = false;
+  }
+  return keys;
+}
+
+RowText::Keys RowText::MakeFieldKeys(const std::vector<ir::Field>& fields) {
+  std::vector<std::string_view> names;
+  for (const ir::Field& field : fields) names.push_back(field.name);
+  return MakeKeys(names);
+}
+
+RowText::RowText(const ir::Program& program) : program_(program) {
+  attributes_ = MakeFieldKeys(program.profile);
+
+  std::vector<std::string> aggregate_names;
+  for (const ir::Aggregate& aggregate : program.aggregates) {
+    aggregate_names.push_back(AggregateName(program, aggregate));
+  }
+  aggregates_ = MakeKeys({aggregate_names.begin(), aggregate_names.end()});
+
+  std::vector<std::string_view> names;
+  for (const ir::Segment& segment : program.segments) {
+    names.push_back(segment.name);
+  }
+  segments_ = MakeKeys(names);
+
+  names.clear();
+  for (const ir::Journey& journey : program.journeys) {
+    names.push_back(journey.name);
+  }
+  journeys_ = MakeKeys(names);
+
+  for (const ir::EventType& event : program.events) {
+    event_fields_.push_back(MakeFieldKeys(event.fields));
+  }
+}
+
+bool RowText::AppendFields(const std::vector<ir::Field>& fields,
+                           const Keys& keys, const common::Record& record,
+                           int32_t shift, bool first, std::string& out) {
+  if (!keys.ok) return false;
+  for (size_t i = 0; i < fields.size(); ++i) {
+    if (!first) out.push_back(',');
     first = false;
-    if (shift == 0) {
-      if (!AppendField(record, field, out)) return false;
-      continue;
-    }
-    ir::Field kept = field;
-    kept.offset += shift;
-    if (kept.presence_offset >= 0) kept.presence_offset += shift;
-    if (!AppendField(record, kept, out)) return false;
+    out += keys.texts[i];
+    if (!AppendField(record, fields[i], shift, out)) return false;
   }
   return true;
 }
 
+const RowText::Keys& RowText::EventKeys(const ir::EventType& event,
+                                        Keys& scratch) const {
+  const ir::EventType* first = program_.events.data();
+  if (&event >= first && &event < first + program_.events.size()) {
+    return event_fields_[&event - first];
+  }
+  // An event type from elsewhere, as in a test: its keys made afresh.
+  scratch = MakeFieldKeys(event.fields);
+  return scratch;
+}
+
 // The text of `EncodeAggregate`.
-bool AppendAggregate(const ir::Program& program, const ir::Aggregate& aggregate,
-                     const common::Record& record, std::string& out) {
+bool RowText::AppendAggregate(const ir::Aggregate& aggregate,
+                              const common::Record& record,
+                              std::string& out) const {
   if (aggregate.kind != ir::AggregateKind::Last) {
     return AppendSlot(record, aggregate.type, aggregate.offset, out);
   }
@@ -132,73 +192,63 @@ bool AppendAggregate(const ir::Program& program, const ir::Aggregate& aggregate,
   }
   // The event's fields follow the presence word and the time; a field
   // named `at` would be one key with the time in the tree.
-  const ir::EventType& event = program.events[aggregate.event_type];
+  const ir::EventType& event = program_.events[aggregate.event_type];
   for (const ir::Field& field : event.fields) {
     if (field.name == "at") return false;
   }
-  if (!AppendFields(event.fields, record, aggregate.offset + 2, false, out)) {
+  if (!AppendFields(event.fields, event_fields_[aggregate.event_type], record,
+                    aggregate.offset + 2, false, out)) {
     return false;
   }
   out.push_back('}');
   return true;
 }
 
-}  // namespace
-
-bool AppendAttributesText(const ir::Program& program,
-                          const common::Record& record, std::string& out) {
+bool RowText::AppendAttributes(const common::Record& record,
+                               std::string& out) const {
   out.push_back('{');
-  if (!AppendFields(program.profile, record, 0, true, out)) return false;
-  out.push_back('}');
-  return true;
-}
-
-bool AppendAggregatesText(const ir::Program& program,
-                          const common::Record& record, std::string& out) {
-  std::vector<std::string> names;
-  names.reserve(program.aggregates.size());
-  for (const ir::Aggregate& aggregate : program.aggregates) {
-    names.push_back(AggregateName(program, aggregate));
-  }
-  // Two aggregates of one name would be one key of the tree.
-  std::vector<std::string_view> sorted(names.begin(), names.end());
-  std::sort(sorted.begin(), sorted.end());
-  if (std::adjacent_find(sorted.begin(), sorted.end()) != sorted.end()) {
+  if (!AppendFields(program_.profile, attributes_, record, 0, true, out)) {
     return false;
   }
+  out.push_back('}');
+  return true;
+}
 
+bool RowText::AppendAggregates(const common::Record& record,
+                               std::string& out) const {
+  if (!aggregates_.ok) return false;
   out.push_back('{');
-  for (size_t i = 0; i < names.size(); ++i) {
-    if (!AppendKey(names[i], i == 0, out)) return false;
-    if (!AppendAggregate(program, program.aggregates[i], record, out)) {
-      return false;
-    }
+  for (size_t i = 0; i < program_.aggregates.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += aggregates_.texts[i];
+    if (!AppendAggregate(program_.aggregates[i], record, out)) return false;
   }
   out.push_back('}');
   return true;
 }
 
-bool AppendSegmentsText(const ir::Program& program,
-                        const common::Record& record, std::string& out) {
+bool RowText::AppendSegments(const common::Record& record,
+                             std::string& out) const {
+  if (!segments_.ok) return false;
   out.push_back('{');
-  bool first = true;
-  for (const ir::Segment& segment : program.segments) {
-    if (!AppendKey(segment.name, first, out)) return false;
-    first = false;
-    out += record.Get(segment.offset) != 0 ? "true" : "false";
+  for (size_t i = 0; i < program_.segments.size(); ++i) {
+    if (i > 0) out.push_back(',');
+    out += segments_.texts[i];
+    out += record.Get(program_.segments[i].offset) != 0 ? "true" : "false";
   }
   out.push_back('}');
   return true;
 }
 
-bool AppendEntriesText(const ir::Program& program, const Profile& profile,
-                       std::string& out) {
+bool RowText::AppendEntries(const Profile& profile, std::string& out) const {
+  if (!journeys_.ok) return false;
   out.push_back('{');
   bool first = true;
   for (size_t j = 0; j < profile.last_entered.size(); ++j) {
     if (!profile.last_entered[j]) continue;
-    if (!AppendKey(program.journeys[j].name, first, out)) return false;
+    if (!first) out.push_back(',');
     first = false;
+    out += journeys_.texts[j];
     if (!AppendTime(*profile.last_entered[j], out)) {
       return false;
     }
@@ -207,10 +257,15 @@ bool AppendEntriesText(const ir::Program& program, const Profile& profile,
   return true;
 }
 
-bool AppendLocalsText(const ir::EventType& event, const common::Record& locals,
-                      std::string& out) {
+bool RowText::AppendLocals(const ir::EventType& event,
+                           const common::Record& locals,
+                           std::string& out) const {
+  Keys scratch;
   out.push_back('{');
-  if (!AppendFields(event.fields, locals, 0, true, out)) return false;
+  if (!AppendFields(event.fields, EventKeys(event, scratch), locals, 0, true,
+                    out)) {
+    return false;
+  }
   out.push_back('}');
   return true;
 }

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "runtime/common/check.h"
+#include "runtime/store/row_text.h"
 
 namespace parcours::store {
 
@@ -39,7 +40,11 @@ common::Record MakeDefaultRecord(const ir::Program& program) {
 }  // namespace
 
 State::State(const ir::Program& program)
-    : program_(program), default_record_(MakeDefaultRecord(program)) {}
+    : program_(program),
+      row_text_(std::make_unique<RowText>(program)),
+      default_record_(MakeDefaultRecord(program)) {}
+
+State::~State() = default;
 
 Profile* State::FindProfile(const std::string& id) {
   return profiles_.Find(id);

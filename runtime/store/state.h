@@ -30,6 +30,8 @@
 
 namespace parcours::store {
 
+class RowText;
+
 struct Profile;
 
 // One profile's place in one journey. Millions may wait at once, so the
@@ -135,8 +137,12 @@ class State {
  public:
   // `program` must outlive the state; records are laid out for it.
   explicit State(const ir::Program& program);
+  ~State();
 
   const ir::Program& program() const { return program_; }
+
+  // The writers of this program's row text, made once for every save.
+  const RowText& row_text() const { return *row_text_; }
 
   // The engine's clock; empty until the first event.
   std::optional<int64_t> clock() const { return clock_; }
@@ -319,6 +325,7 @@ class State {
   void List(Profile& profile);
 
   const ir::Program& program_;
+  std::unique_ptr<const RowText> row_text_;
   common::Record default_record_;
 
   std::optional<int64_t> clock_;

@@ -1089,6 +1089,7 @@ Status Store::WriteProcessed(const State& state) {
 
 Status Store::WriteProfile(const State& state, const Profile& profile) {
   const ir::Program& program = state.program();
+  const RowText& row_text = state.row_text();
   // Each column's text straight from the record (runtime/store/row_text.h),
   // or from its tree when that text could differ.
   std::string& attrs = column_text_[0];
@@ -1098,16 +1099,16 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   for (std::string* text : {&attrs, &aggregates, &segments, &entries}) {
     text->clear();
   }
-  if (!AppendAttributesText(program, profile.record, attrs)) {
+  if (!row_text.AppendAttributes(profile.record, attrs)) {
     attrs = Dump(EncodeAttributes(program, profile.record));
   }
-  if (!AppendAggregatesText(program, profile.record, aggregates)) {
+  if (!row_text.AppendAggregates(profile.record, aggregates)) {
     aggregates = Dump(EncodeAggregates(program, profile.record));
   }
-  if (!AppendSegmentsText(program, profile.record, segments)) {
+  if (!row_text.AppendSegments(profile.record, segments)) {
     segments = Dump(EncodeSegments(program, profile.record));
   }
-  if (!AppendEntriesText(program, profile, entries)) {
+  if (!row_text.AppendEntries(profile, entries)) {
     entries = Dump(EncodeEntries(program, profile));
   }
   upsert_profile_.BindBorrowedText(1, profile.id);
@@ -1154,7 +1155,7 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     upsert_instance_.BindInt(7, instance->entered_at);
     std::string& locals = column_text_[0];
     locals.clear();
-    if (!AppendLocalsText(locals_type, instance->locals, locals)) {
+    if (!state.row_text().AppendLocals(locals_type, instance->locals, locals)) {
       locals = Dump(EncodeLocals(locals_type, instance->locals));
     }
     upsert_instance_.BindBorrowedText(8, locals);

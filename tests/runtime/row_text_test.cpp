@@ -195,6 +195,7 @@ TEST_CASE("the columns' direct text is the dump of their trees",
           "[runtime][row_text]") {
   ir::Program program = EveryType();
   const ir::EventType& event = program.events[0];
+  store::RowText row_text(program);
   Random random;
   int direct = 0;
   int dumped = 0;
@@ -219,19 +220,16 @@ TEST_CASE("the columns' direct text is the dump of their trees",
       REQUIRE(text == Dump(tree));
     };
     std::string text;
-    compare(store::AppendAttributesText(program, profile.record, text), text,
-            attrs);
+    compare(row_text.AppendAttributes(profile.record, text), text, attrs);
     text.clear();
-    compare(store::AppendAggregatesText(program, profile.record, text), text,
-            aggregates);
+    compare(row_text.AppendAggregates(profile.record, text), text, aggregates);
     text.clear();
-    compare(store::AppendSegmentsText(program, profile.record, text), text,
-            segments);
+    compare(row_text.AppendSegments(profile.record, text), text, segments);
     text.clear();
-    compare(store::AppendEntriesText(program, profile, text), text,
+    compare(row_text.AppendEntries(profile, text), text,
             store::EncodeEntries(program, profile));
     text.clear();
-    compare(store::AppendLocalsText(event, locals, text), text, fields);
+    compare(row_text.AppendLocals(event, locals, text), text, fields);
   }
   // Both ways were taken many times, so each was compared.
   CHECK(direct > 3000);
@@ -248,7 +246,7 @@ TEST_CASE("a `last` whose event has a field named `at` is left to the dump",
   common::Record record(program.profile_words);
   record.Set(last.offset, 1);
   std::string text;
-  CHECK_FALSE(store::AppendAggregatesText(program, record, text));
+  CHECK_FALSE(store::RowText(program).AppendAggregates(record, text));
 }
 
 // A tree of the load's values, dumped the way the save writes them, so
