@@ -169,7 +169,7 @@ class Runner {
     }
     if (reader.failed()) {
       // Keep what was applied before the stream broke.
-      Status saved = Commit();
+      Status saved = Commit(store::Fold::Always);
       if (!saved.ok()) return saved;
       return ReadError(reader);
     }
@@ -353,7 +353,7 @@ class Runner {
     if (!options_.strict) return Status::Ok();
 
     // Strict mode stops here, keeping everything before this line.
-    Status status = Commit();
+    Status status = Commit(store::Fold::Always);
     if (!status.ok()) return status;
     stopped_at_bad_line_ = true;
     return Status::Error("line " + std::to_string(number) + ": " + reason);
@@ -369,7 +369,7 @@ class Runner {
         options_.until && end && options_.max_clock_jump > 0 &&
         *options_.until > common::AddSeconds(*end, options_.max_clock_jump);
     if (too_far) {
-      Status status = Commit();
+      Status status = Commit(store::Fold::Always);
       if (status.ok()) status = store_->Save(state_);
       if (!status.ok()) return status;
       return Status::Error(
@@ -394,7 +394,7 @@ class Runner {
     // ids.)
     state_.run_meta()["lines_total"] = lines_before_ + lines_read;
 
-    Status status = Commit();
+    Status status = Commit(store::Fold::Always);
     if (!status.ok()) return status;
 
     // Record that the sink got the last batch, so that it is not sent
@@ -402,7 +402,11 @@ class Runner {
     return store_->Save(state_);
   }
 
-  Status Commit() {
+  // Saves what the lines since the last commit changed. A batch's commit
+  // may defer its profile and instance rows (`store::Fold`); the last one
+  // of a run writes them all, so that the tables are up to date when the
+  // run stops.
+  Status Commit(store::Fold fold = store::Fold::WhenDue) {
     lines_in_batch_ = 0;
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
@@ -410,7 +414,7 @@ class Runner {
     // Dead letters reach their file before their keys reach the state: a
     // crash in between appends them again rather than losing them.
     Status status = dead_letters_.Flush();
-    if (status.ok()) status = store_->Save(state_);
+    if (status.ok()) status = store_->Save(state_, fold);
     if (status.ok() && sink_ != nullptr) {
       status = Deliver(summary_.delivered);
       if (options_.progress) {
@@ -459,7 +463,7 @@ class Runner {
         continue;
       }
       if (result == ingest::FollowReader::Result::Error) {
-        status = Commit();
+        status = Commit(store::Fold::Always);
         if (!status.ok()) return status;
         return Status::Error(
             "could not read " + options_.events_name + " after line " +
@@ -477,7 +481,7 @@ class Runner {
     }
 
     // Stopped: save the clock and what the sink got.
-    status = Commit();
+    status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;
   }

@@ -40,6 +40,13 @@ class JourneyFlags {
     }
   }
 
+  // Raises every flag raised in `other`, growing to its size.
+  void Merge(const JourneyFlags& other) {
+    Grow(other.size_);
+    inline_ |= other.inline_;
+    for (size_t i = 0; i < other.more_.size(); ++i) more_[i] |= other.more_[i];
+  }
+
   // Lowers every flag; `size()` stays.
   void ClearAll() {
     inline_ = 0;

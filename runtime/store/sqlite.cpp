@@ -41,6 +41,11 @@ void Statement::BindBorrowedText(int index, std::string_view text) {
                       SQLITE_STATIC, SQLITE_UTF8);
 }
 
+void Statement::BindBorrowedBlob(int index, std::string_view bytes) {
+  sqlite3_bind_blob64(statement_, index, bytes.data(), bytes.size(),
+                      SQLITE_STATIC);
+}
+
 void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
 
 void Statement::BindOptional(int index, std::optional<int64_t> value) {
@@ -86,6 +91,13 @@ std::string_view Statement::TextView(int column) const {
   if (text == nullptr) return {};
   int size = sqlite3_column_bytes(statement_, column);
   return {reinterpret_cast<const char*>(text), static_cast<size_t>(size)};
+}
+
+std::string_view Statement::BlobView(int column) const {
+  const void* bytes = sqlite3_column_blob(statement_, column);
+  if (bytes == nullptr) return {};
+  int size = sqlite3_column_bytes(statement_, column);
+  return {static_cast<const char*>(bytes), static_cast<size_t>(size)};
 }
 
 void Statement::Reset() {

@@ -30,6 +30,8 @@ class Statement {
   // the statement's next `Run` or `Reset`, which forget the binding. For
   // the rows of a save, whose copies were a tenth of its time.
   void BindBorrowedText(int index, std::string_view text);
+  // Binds `bytes` as a blob, without a copy, as `BindBorrowedText`.
+  void BindBorrowedBlob(int index, std::string_view bytes);
   void BindNull(int index);
   void BindOptional(int index, std::optional<int64_t> value);
 
@@ -46,6 +48,8 @@ class Statement {
   // The same without a copy, valid until the next `Step`, `Reset` or read
   // of the column as another type: for loads, which parse it at once.
   std::string_view TextView(int column) const;
+  // A blob column's bytes, without a copy, valid as `TextView`'s text.
+  std::string_view BlobView(int column) const;
 
   // Makes the statement ready to run again, with its bindings cleared.
   void Reset();

@@ -242,6 +242,26 @@ void State::ForgetDirtiness() {
   dirty_profiles_.clear();
 }
 
+void State::KeepUnflushed() {
+  for (Profile* profile : dirty_profiles_) {
+    profile->record_unflushed |= profile->record_dirty;
+    profile->instance_unflushed.Merge(profile->instance_dirty);
+    if (!profile->unflushed_listed) {
+      profile->unflushed_listed = true;
+      unflushed_profiles_.push_back(profile);
+    }
+  }
+}
+
+void State::ClearUnflushed() {
+  for (Profile* profile : unflushed_profiles_) {
+    profile->record_unflushed = false;
+    profile->instance_unflushed.ClearAll();
+    profile->unflushed_listed = false;
+  }
+  unflushed_profiles_.clear();
+}
+
 void State::ClearChanges() {
   ForgetDirtiness();
   new_processed_.clear();

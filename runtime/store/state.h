@@ -90,6 +90,13 @@ struct Profile {
   JourneyFlags instance_dirty;  // by journey index
   bool listed = false;          // in `State::dirty_profiles()`
 
+  // What changed since the store last wrote this profile's rows to
+  // `profiles` and `instances`: saves in between append the changes to
+  // `pending_rows` instead (runtime/store/store.h).
+  bool record_unflushed = false;
+  JourneyFlags instance_unflushed;  // by journey index
+  bool unflushed_listed = false;    // in `State::unflushed_profiles()`
+
   // The instance numbers this profile took since the state's line base
   // was last set (`State::TakeSeq`); not saved.
   int64_t seq_base = INT64_MIN;
@@ -306,6 +313,21 @@ class State {
   // to `undelivered()`.
   void ClearChanges();
 
+  // The profiles whose rows changed since the store last wrote them to
+  // their tables, with what changed in `Profile::record_unflushed` and
+  // `instance_unflushed`.
+  const std::vector<Profile*>& unflushed_profiles() const {
+    return unflushed_profiles_;
+  }
+  // Adds what changed since the last save to what is unflushed.
+  void KeepUnflushed();
+  // Forgets what is unflushed, once the store has written it.
+  void ClearUnflushed();
+
+  int64_t CountProfiles() const {
+    return static_cast<int64_t>(profiles_.all().size());
+  }
+
   // Marks every profile and instance as saved, keeping log and outbox
   // rows; used after loading, when nothing read is a change.
   void ForgetDirtiness();
@@ -348,6 +370,7 @@ class State {
   int64_t unloaded_instances_ = 0;
 
   std::vector<Profile*> dirty_profiles_;
+  std::vector<Profile*> unflushed_profiles_;
   std::vector<std::string_view> new_processed_;
   std::vector<std::string_view> new_dead_lettered_;
   // A deque: a long batch logs millions of rows, which a vector would

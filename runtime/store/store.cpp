@@ -17,6 +17,7 @@
 #include "runtime/store/history.h"
 #include "runtime/store/journey_state.h"
 #include "runtime/store/loyalty_tables.h"
+#include "runtime/store/pending_rows.h"
 #include "runtime/store/policy_tables.h"
 #include "runtime/store/row_text.h"
 #include "runtime/store/value_json.h"
@@ -191,6 +192,13 @@ constexpr const char* kMigrations[] = {
       CREATE VIEW processed(message_id) AS
         SELECT json_each.value
         FROM processed_chunks, json_each(processed_chunks.ids);
+    )sql",
+    // Profile, history and instance rows a batch's save defers, one blob
+    // per save (runtime/store/pending_rows.h).
+    R"sql(
+      CREATE TABLE pending_rows(
+        batch INTEGER PRIMARY KEY,
+        rows BLOB NOT NULL);
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -749,6 +757,7 @@ Status Store::PrepareStatements() {
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
       {&insert_processed_chunk_,
        "INSERT INTO processed_chunks(ids) VALUES(?1)"},
+      {&insert_pending_rows_, "INSERT INTO pending_rows(rows) VALUES(?1)"},
       {&insert_dead_lettered_,
        "INSERT OR IGNORE INTO dead_letters(key) VALUES(?1)"},
       {&insert_outbox_, "INSERT INTO outbox(seq, id, line) VALUES(?1, ?2, ?3)"},
@@ -767,7 +776,9 @@ Status Store::PrepareStatements() {
 }
 
 Status Store::Load(State& state) {
-  Status status = LoadMeta(state);
+  Status status = ReplayPendingRows();
+  if (!status.ok()) return status.WithContext(Context() + ": could not load");
+  status = LoadMeta(state);
   if (status.ok()) status = LoadProfilesAndInstances(state);
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
@@ -975,10 +986,12 @@ Status Store::LoadUndelivered(State& state) {
   return Status::Ok();
 }
 
-Status Store::Save(State& state) {
+Status Store::Save(State& state, Fold fold) {
   int64_t last_outbox_seq = last_outbox_seq_;
+  pending_writer_.Clear();
+  bool folding = fold == Fold::Always || FoldIsDue(state);
   Status status = db_.Exec("BEGIN IMMEDIATE");
-  if (status.ok()) status = WriteChanges(state);
+  if (status.ok()) status = WriteChanges(state, folding);
   if (status.ok()) status = db_.Exec("COMMIT");
   if (!status.ok()) {
     (void)db_.Exec("ROLLBACK");
@@ -986,22 +999,35 @@ Status Store::Save(State& state) {
     for (OutboxRow& row : state.pending_outbox()) row.seq = 0;
     return status.WithContext(Context() + ": could not save");
   }
+  if (folding) {
+    state.ClearUnflushed();
+    pending_entries_ = 0;
+    pending_rows_present_ = false;
+  } else {
+    state.KeepUnflushed();
+    pending_entries_ += pending_writer_.entries();
+    pending_rows_present_ = pending_rows_present_ || pending_entries_ > 0;
+  }
   MarkLoyaltySaved(state);
   state.ClearChanges();
   return Status::Ok();
 }
 
-Status Store::WriteChanges(State& state) {
-  for (const Profile* profile : state.dirty_profiles()) {
-    Status status =
-        profile->record_dirty ? WriteProfile(state, *profile) : Status::Ok();
-    if (status.ok()) status = WriteInstances(state, *profile);
-    if (!status.ok()) return status;
-  }
+bool Store::FoldIsDue(const State& state) const {
+  // Deferred rows cost the disk space of their blobs and, after a crash,
+  // a replay at the next load: at most a few times the tables' own rows.
+  int64_t live_rows = state.CountProfiles() + state.CountInstances();
+  return pending_entries_ >
+         kPendingRowsPerLiveRow * live_rows + kPendingRowsAlwaysAllowed;
+}
+
+Status Store::WriteChanges(State& state, bool folding) {
+  Status status = folding ? WriteUnflushedRows(state) : WritePendingRows(state);
+  if (!status.ok()) return status;
 
   // The rows below live in `state` until the end of the save, so their
   // text is bound without a copy.
-  Status status = WriteProcessed(state);
+  status = WriteProcessed(state);
   if (status.ok()) status = WriteDeadLettered(state);
   if (status.ok()) status = WriteOutbox(state);
   if (status.ok()) status = WriteLog(state);
@@ -1087,7 +1113,42 @@ Status Store::WriteProcessed(const State& state) {
   return insert_processed_chunk_.Run();
 }
 
-Status Store::WriteProfile(const State& state, const Profile& profile) {
+Status Store::WriteUnflushedRows(State& state) {
+  // This save's changes join those of the saves since the last fold, and
+  // each changed row is written once, as it is now.
+  state.KeepUnflushed();
+  for (const Profile* profile : state.unflushed_profiles()) {
+    Status status = profile->record_unflushed
+                        ? WriteProfile(state, *profile, nullptr)
+                        : Status::Ok();
+    if (status.ok()) {
+      status =
+          WriteInstances(state, *profile, profile->instance_unflushed, nullptr);
+    }
+    if (!status.ok()) return status;
+  }
+  if (!pending_rows_present_) return Status::Ok();
+  return db_.Exec("DELETE FROM pending_rows");
+}
+
+Status Store::WritePendingRows(const State& state) {
+  for (const Profile* profile : state.dirty_profiles()) {
+    Status status = profile->record_dirty
+                        ? WriteProfile(state, *profile, &pending_writer_)
+                        : Status::Ok();
+    if (status.ok()) {
+      status = WriteInstances(state, *profile, profile->instance_dirty,
+                              &pending_writer_);
+    }
+    if (!status.ok()) return status;
+  }
+  if (pending_writer_.entries() == 0) return Status::Ok();
+  insert_pending_rows_.BindBorrowedBlob(1, pending_writer_.blob());
+  return insert_pending_rows_.Run();
+}
+
+Status Store::WriteProfile(const State& state, const Profile& profile,
+                           PendingRowWriter* defer) {
   const ir::Program& program = state.program();
   const RowText& row_text = state.row_text();
   // Each column's text straight from the record (runtime/store/row_text.h),
@@ -1111,6 +1172,16 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   if (!row_text.AppendEntries(profile, entries)) {
     entries = Dump(EncodeEntries(program, profile));
   }
+  std::string events;
+  if (!profile.history.empty()) {
+    events = Dump(EncodeHistory(program, profile));
+  }
+  if (defer != nullptr) {
+    defer->Profile(profile.id, attrs, aggregates, segments, entries);
+    if (!profile.history.empty()) defer->History(profile.id, events);
+    return Status::Ok();
+  }
+
   upsert_profile_.BindBorrowedText(1, profile.id);
   upsert_profile_.BindBorrowedText(2, attrs);
   upsert_profile_.BindBorrowedText(3, aggregates);
@@ -1119,21 +1190,26 @@ Status Store::WriteProfile(const State& state, const Profile& profile) {
   Status status = upsert_profile_.Run();
   if (!status.ok() || profile.history.empty()) return status;
 
-  std::string events = Dump(EncodeHistory(program, profile));
   upsert_history_.BindBorrowedText(1, profile.id);
   upsert_history_.BindBorrowedText(2, events);
   return upsert_history_.Run();
 }
 
-Status Store::WriteInstances(const State& state, const Profile& profile) {
+Status Store::WriteInstances(const State& state, const Profile& profile,
+                             const JourneyFlags& journeys,
+                             PendingRowWriter* defer) {
   const ir::Program& program = state.program();
-  for (size_t j = 0; j < profile.instance_dirty.size(); ++j) {
-    if (!profile.instance_dirty[j]) continue;
+  for (size_t j = 0; j < journeys.size(); ++j) {
+    if (!journeys[j]) continue;
     const ir::Journey& journey = program.journeys[j];
     const Instance* instance =
         j < profile.instances.size() ? profile.instances[j].get() : nullptr;
 
     if (instance == nullptr) {
+      if (defer != nullptr) {
+        defer->Removed(profile.id, journey.name);
+        continue;
+      }
       delete_instance_.BindBorrowedText(1, profile.id);
       delete_instance_.BindBorrowedText(2, journey.name);
       Status status = delete_instance_.Run();
@@ -1144,23 +1220,35 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     PARCOURS_CHECK(instance->step >= 0,
                    "an instance is saved only while it waits at a step");
     const ir::EventType& locals_type = ir::LocalsType(program, journey);
+    std::string& locals = column_text_[0];
+    locals.clear();
+    if (!state.row_text().AppendLocals(locals_type, instance->locals, locals)) {
+      locals = Dump(EncodeLocals(locals_type, instance->locals));
+    }
+    std::optional<std::string> arrived;
+    if (instance->arrived_event >= 0) {
+      arrived = Dump(EncodeArrived(program, *instance));
+    }
+    const std::string& step_name = journey.steps[instance->step].name;
+    if (defer != nullptr) {
+      defer->Instance(profile.id, journey.name, instance->seq, instance->step,
+                      step_name, instance->wake_at, instance->entered_at,
+                      locals, arrived);
+      continue;
+    }
+
     // The ids and names live in the profile and the program, which
     // outlast the statement's run: bound without a copy.
     upsert_instance_.BindBorrowedText(1, profile.id);
     upsert_instance_.BindBorrowedText(2, journey.name);
     upsert_instance_.BindInt(3, instance->seq);
     upsert_instance_.BindInt(4, instance->step);
-    upsert_instance_.BindBorrowedText(5, journey.steps[instance->step].name);
+    upsert_instance_.BindBorrowedText(5, step_name);
     upsert_instance_.BindOptional(6, instance->wake_at);
     upsert_instance_.BindInt(7, instance->entered_at);
-    std::string& locals = column_text_[0];
-    locals.clear();
-    if (!state.row_text().AppendLocals(locals_type, instance->locals, locals)) {
-      locals = Dump(EncodeLocals(locals_type, instance->locals));
-    }
     upsert_instance_.BindBorrowedText(8, locals);
-    if (instance->arrived_event >= 0) {
-      upsert_instance_.BindText(9, Dump(EncodeArrived(program, *instance)));
+    if (arrived) {
+      upsert_instance_.BindBorrowedText(9, *arrived);
     } else {
       upsert_instance_.BindNull(9);
     }
@@ -1168,6 +1256,87 @@ Status Store::WriteInstances(const State& state, const Profile& profile) {
     if (!status.ok()) return status;
   }
   return Status::Ok();
+}
+
+Status Store::ReplayPendingRows() {
+  Expected<int64_t> count = db_.QueryInt("SELECT count(*) FROM pending_rows");
+  if (!count.ok()) return count.status();
+  if (*count == 0) {
+    pending_rows_present_ = false;
+    return Status::Ok();
+  }
+
+  // A run that stopped without its last fold left these: they go to their
+  // tables in the order they were saved, row by row as the saves would
+  // have written them, whatever the program now declares.
+  Status status = db_.Exec("BEGIN IMMEDIATE");
+  if (!status.ok()) return status;
+  Expected<Statement> select =
+      db_.Prepare("SELECT batch, rows FROM pending_rows ORDER BY batch");
+  if (!select.ok()) status = select.status();
+  while (status.ok()) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) status = row.status();
+    if (!status.ok() || !*row) break;
+    status = ReplayBlob(select->Int(0), select->BlobView(1));
+  }
+  if (select.ok()) select->Reset();
+  if (status.ok()) status = db_.Exec("DELETE FROM pending_rows");
+  if (status.ok()) status = db_.Exec("COMMIT");
+  if (!status.ok()) {
+    (void)db_.Exec("ROLLBACK");
+    return status;
+  }
+  pending_rows_present_ = false;
+  return status;
+}
+
+Status Store::ReplayBlob(int64_t batch, std::string_view blob) {
+  PendingRowReader reader(blob);
+  PendingRow row;
+  while (reader.Next(row)) {
+    Statement* statement = nullptr;
+    switch (row.kind) {
+      case PendingKind::Profile:
+        statement = &upsert_profile_;
+        for (int i = 0; i < 5; ++i) {
+          statement->BindBorrowedText(i + 1, row.texts[i]);
+        }
+        break;
+      case PendingKind::History:
+        statement = &upsert_history_;
+        statement->BindBorrowedText(1, row.texts[0]);
+        statement->BindBorrowedText(2, row.texts[1]);
+        break;
+      case PendingKind::Removed:
+        statement = &delete_instance_;
+        statement->BindBorrowedText(1, row.texts[0]);
+        statement->BindBorrowedText(2, row.texts[1]);
+        break;
+      case PendingKind::Instance:
+        statement = &upsert_instance_;
+        statement->BindBorrowedText(1, row.texts[0]);
+        statement->BindBorrowedText(2, row.texts[1]);
+        statement->BindInt(3, row.seq);
+        statement->BindInt(4, row.step);
+        statement->BindBorrowedText(5, row.texts[2]);
+        statement->BindOptional(6, row.wake_at);
+        statement->BindInt(7, row.entered_at);
+        statement->BindBorrowedText(8, row.texts[3]);
+        if (row.arrived) {
+          statement->BindBorrowedText(9, *row.arrived);
+        } else {
+          statement->BindNull(9);
+        }
+        break;
+    }
+    Status status = statement->Run();
+    if (!status.ok()) return status;
+  }
+  if (reader.error().empty()) return Status::Ok();
+  return Status::Error("pending_rows batch " + std::to_string(batch) +
+                       " is damaged (" + reader.error() +
+                       "); the file was not modified");
 }
 
 Status Store::WriteMeta(const State& state) {

@@ -44,13 +44,21 @@
 #include "compiler/ir/ir.h"
 #include "runtime/common/status.h"
 #include "runtime/store/file_lock.h"
+#include "runtime/store/pending_rows.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/state.h"
 
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 8;
+inline constexpr int64_t kSchemaVersion = 9;
+
+// When a save writes the profile, history and instance rows that changed
+// to their tables (see `Store::Save`).
+enum class Fold : uint8_t {
+  Always,   // now, with those of every save since the last fold
+  WhenDue,  // only once enough saves have deferred theirs
+};
 
 // Opens the state file at `path` read only, for a report: refuses a
 // folder (the state of a run with `--partitions`), a file of a newer
@@ -80,7 +88,16 @@ class Store {
   // new processed ids, outbox and log rows, meta) in one transaction. On
   // success the changes are cleared and the outbox rows, now numbered, wait
   // in `state.undelivered()`; on failure nothing was written.
-  common::Status Save(State& state);
+  //
+  // With `Fold::WhenDue`, the profile, history and instance rows go to
+  // `pending_rows` as one blob, until the blobs outnumber the state's own
+  // rows a few times over; then, and with `Fold::Always`, every profile
+  // changed since the last fold has its rows written to `profiles`,
+  // `history` and `instances`, and the blobs are deleted. A run saves its
+  // batches `WhenDue` and its end `Always`, so that the tables are up to
+  // date once it stops; blobs left by a run that did not stop are
+  // replayed into the tables by the next `Load`.
+  common::Status Save(State& state, Fold fold = Fold::Always);
 
   const std::string& path() const { return path_; }
 
@@ -97,15 +114,28 @@ class Store {
   common::Status LoadProcessed(State& state);
   common::Status LoadDeadLettered(State& state);
   common::Status LoadUndelivered(State& state);
-  common::Status WriteChanges(State& state);
+  common::Status WriteChanges(State& state, bool folding);
+  // The rows of every profile changed since the last fold, to their
+  // tables; or those of this save's changes, as one blob.
+  common::Status WriteUnflushedRows(State& state);
+  common::Status WritePendingRows(const State& state);
+  bool FoldIsDue(const State& state) const;
+  // Writes the blobs of `pending_rows` to their tables and deletes them.
+  common::Status ReplayPendingRows();
+  common::Status ReplayBlob(int64_t batch, std::string_view blob);
   common::Status WriteProcessed(const State& state);
   common::Status WriteDeadLettered(const State& state);
   common::Status WriteOutbox(State& state);
   common::Status WriteLog(const State& state);
   static void BindLogRow(Statement& insert, int before, const LogRow& row,
                          std::string& at);
-  common::Status WriteProfile(const State& state, const Profile& profile);
-  common::Status WriteInstances(const State& state, const Profile& profile);
+  // Each writes its rows to their tables, or with `defer` to its blob.
+  common::Status WriteProfile(const State& state, const Profile& profile,
+                              PendingRowWriter* defer);
+  // The instance rows of the journeys flagged in `journeys`.
+  common::Status WriteInstances(const State& state, const Profile& profile,
+                                const JourneyFlags& journeys,
+                                PendingRowWriter* defer);
   common::Status WriteMeta(const State& state);
 
   // "state file `path`", the context of every message.
@@ -122,6 +152,7 @@ class Store {
   Statement upsert_instance_;
   Statement delete_instance_;
   Statement insert_processed_chunk_;
+  Statement insert_pending_rows_;
   Statement insert_dead_lettered_;
   Statement insert_outbox_;
   Statement insert_log_;
@@ -136,6 +167,16 @@ class Store {
   std::string column_text_[4];
   // Scratch text of the save's chunk of applied keys.
   std::string chunk_text_;
+
+  // The blob of the rows this save defers, and how many rows the blobs
+  // of `pending_rows` hold since the last fold (none after a load, which
+  // replays them).
+  PendingRowWriter pending_writer_;
+  int64_t pending_entries_ = 0;
+  // Whether `pending_rows` may hold rows: unknown until a load or a fold.
+  bool pending_rows_present_ = true;
+  static constexpr int64_t kPendingRowsPerLiveRow = 4;
+  static constexpr int64_t kPendingRowsAlwaysAllowed = 10'000;
 };
 
 }  // namespace parcours::store

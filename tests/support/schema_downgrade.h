@@ -28,6 +28,7 @@ inline constexpr const char* kUndo[] = {
     "INSERT INTO processed_rows SELECT message_id FROM processed; "
     "DROP VIEW processed; DROP TABLE processed_chunks; "
     "ALTER TABLE processed_rows RENAME TO processed;",
+    "DROP TABLE pending_rows;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");

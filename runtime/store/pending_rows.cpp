@@ -1,0 +1,147 @@
+#include "runtime/store/pending_rows.h"
+
+namespace parcours::store {
+
+void PendingRowWriter::Text(std::string_view text) {
+  Int(static_cast<int64_t>(text.size()));
+  blob_.append(text);
+}
+
+void PendingRowWriter::Int(int64_t value) {
+  // Zigzag, so that small negative numbers stay short too.
+  uint64_t bits =
+      (static_cast<uint64_t>(value) << 1) ^ static_cast<uint64_t>(value >> 63);
+  while (bits >= 0x80) {
+    blob_.push_back(static_cast<char>((bits & 0x7f) | 0x80));
+    bits >>= 7;
+  }
+  blob_.push_back(static_cast<char>(bits));
+}
+
+void PendingRowWriter::Profile(std::string_view id, std::string_view attrs,
+                               std::string_view aggregates,
+                               std::string_view segments,
+                               std::string_view entries) {
+  blob_.push_back(static_cast<char>(PendingKind::Profile));
+  for (std::string_view text : {id, attrs, aggregates, segments, entries}) {
+    Text(text);
+  }
+  ++entries_;
+}
+
+void PendingRowWriter::History(std::string_view profile,
+                               std::string_view events) {
+  blob_.push_back(static_cast<char>(PendingKind::History));
+  Text(profile);
+  Text(events);
+  ++entries_;
+}
+
+void PendingRowWriter::Instance(std::string_view profile,
+                                std::string_view journey, int64_t seq,
+                                int64_t step, std::string_view step_name,
+                                std::optional<int64_t> wake_at,
+                                int64_t entered_at, std::string_view locals,
+                                std::optional<std::string_view> arrived) {
+  blob_.push_back(static_cast<char>(PendingKind::Instance));
+  Text(profile);
+  Text(journey);
+  Int(seq);
+  Int(step);
+  Text(step_name);
+  blob_.push_back(wake_at ? 1 : 0);
+  if (wake_at) Int(*wake_at);
+  Int(entered_at);
+  Text(locals);
+  blob_.push_back(arrived ? 1 : 0);
+  if (arrived) Text(*arrived);
+  ++entries_;
+}
+
+void PendingRowWriter::Removed(std::string_view profile,
+                               std::string_view journey) {
+  blob_.push_back(static_cast<char>(PendingKind::Removed));
+  Text(profile);
+  Text(journey);
+  ++entries_;
+}
+
+bool PendingRowReader::Fail(const std::string& what) {
+  error_ = what + " at byte " + std::to_string(at_);
+  return false;
+}
+
+bool PendingRowReader::Int(int64_t& value) {
+  uint64_t bits = 0;
+  for (int shift = 0;; shift += 7) {
+    if (at_ >= blob_.size()) return Fail("a number is cut short");
+    if (shift > 63) return Fail("a number is too long");
+    auto byte = static_cast<uint8_t>(blob_[at_++]);
+    bits |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) break;
+  }
+  value = static_cast<int64_t>(bits >> 1) ^ -static_cast<int64_t>(bits & 1);
+  return true;
+}
+
+bool PendingRowReader::Text(std::string_view& text) {
+  int64_t size = 0;
+  if (!Int(size)) return false;
+  if (size < 0 || static_cast<uint64_t>(size) > blob_.size() - at_) {
+    return Fail("a text runs past the end");
+  }
+  text = blob_.substr(at_, static_cast<size_t>(size));
+  at_ += static_cast<size_t>(size);
+  return true;
+}
+
+bool PendingRowReader::Flag(bool& flag) {
+  if (at_ >= blob_.size()) return Fail("a flag is cut short");
+  char byte = blob_[at_++];
+  if (byte != 0 && byte != 1) return Fail("a flag is neither 0 nor 1");
+  flag = byte == 1;
+  return true;
+}
+
+bool PendingRowReader::Next(PendingRow& row) {
+  if (at_ >= blob_.size() || !error_.empty()) return false;
+
+  row.kind = static_cast<PendingKind>(blob_[at_++]);
+  row.wake_at.reset();
+  row.arrived.reset();
+  switch (row.kind) {
+    case PendingKind::Profile:
+      for (std::string_view& text : row.texts) {
+        if (!Text(text)) return false;
+      }
+      return true;
+    case PendingKind::History:
+    case PendingKind::Removed: return Text(row.texts[0]) && Text(row.texts[1]);
+    case PendingKind::Instance: {
+      bool has_wake = false;
+      bool has_arrived = false;
+      if (!Text(row.texts[0]) || !Text(row.texts[1]) || !Int(row.seq) ||
+          !Int(row.step) || !Text(row.texts[2]) || !Flag(has_wake)) {
+        return false;
+      }
+      if (has_wake) {
+        int64_t wake = 0;
+        if (!Int(wake)) return false;
+        row.wake_at = wake;
+      }
+      if (!Int(row.entered_at) || !Text(row.texts[3]) || !Flag(has_arrived)) {
+        return false;
+      }
+      if (has_arrived) {
+        std::string_view arrived;
+        if (!Text(arrived)) return false;
+        row.arrived = arrived;
+      }
+      return true;
+    }
+  }
+  --at_;
+  return Fail("an entry of unknown kind");
+}
+
+}  // namespace parcours::store

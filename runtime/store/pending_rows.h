@@ -1,0 +1,94 @@
+// The rows a save defers: profile, history and instance rows in one
+// blob per save, appended to `pending_rows` instead of each row being
+// written to its table.
+//
+// With a commit every 10,000 lines, each batch touches thousands of
+// profiles spread over the whole `profiles` and `instances` tables: every
+// commit rewrote as many B-tree pages as rows, and the WAL copied each of
+// them twice (docs/performance.md, "Deferred rows"). A blob is written in
+// one sequential run. The store writes the tables themselves only now and
+// then (`Store::Save`), once per profile changed since, and replays any
+// blobs left by a run that did not end (`Store::Load`).
+//
+// A blob is a sequence of entries, each a kind byte then its fields:
+// texts as a varint length and the bytes, integers as zigzag varints, an
+// optional value as a byte 0 or 1 and then the value.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace parcours::store {
+
+enum class PendingKind : char {
+  Profile = 'P',   // id, attrs, aggregates, segments, entries
+  History = 'H',   // profile, events
+  Instance = 'I',  // the columns of an `instances` row
+  Removed = 'R',   // profile, journey: the instance row is deleted
+};
+
+// One entry; its texts point into the blob it was read from.
+struct PendingRow {
+  PendingKind kind = PendingKind::Profile;
+  std::string_view texts[5];  // by kind, in the order above
+  // Instance only.
+  int64_t seq = 0;
+  int64_t step = 0;
+  std::optional<int64_t> wake_at;
+  int64_t entered_at = 0;
+  std::optional<std::string_view> arrived;
+};
+
+// Appends entries to a blob.
+class PendingRowWriter {
+ public:
+  void Profile(std::string_view id, std::string_view attrs,
+               std::string_view aggregates, std::string_view segments,
+               std::string_view entries);
+  void History(std::string_view profile, std::string_view events);
+  void Instance(std::string_view profile, std::string_view journey, int64_t seq,
+                int64_t step, std::string_view step_name,
+                std::optional<int64_t> wake_at, int64_t entered_at,
+                std::string_view locals,
+                std::optional<std::string_view> arrived);
+  void Removed(std::string_view profile, std::string_view journey);
+
+  const std::string& blob() const { return blob_; }
+  int64_t entries() const { return entries_; }
+  void Clear() {
+    blob_.clear();
+    entries_ = 0;
+  }
+
+ private:
+  void Text(std::string_view text);
+  void Int(int64_t value);
+
+  std::string blob_;
+  int64_t entries_ = 0;
+};
+
+// Reads the entries of a blob in order.
+class PendingRowReader {
+ public:
+  explicit PendingRowReader(std::string_view blob) : blob_(blob) {}
+
+  // Reads the next entry into `row`: true if there was one. False at the
+  // end, or on a damaged blob, which `error()` then describes.
+  bool Next(PendingRow& row);
+  const std::string& error() const { return error_; }
+
+ private:
+  bool Text(std::string_view& text);
+  bool Int(int64_t& value);
+  bool Flag(bool& flag);
+  bool Fail(const std::string& what);
+
+  std::string_view blob_;
+  size_t at_ = 0;
+  std::string error_;
+};
+
+}  // namespace parcours::store
