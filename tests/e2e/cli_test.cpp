@@ -298,6 +298,38 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+TEST_CASE("each command answers --help with its own usage") {
+  auto scratch = testing::ScratchDir("help");
+  const char* commands[] = {"check", "build",  "run",    "test",
+                            "fmt",   "import", "report", "explain"};
+  for (const char* command : commands) {
+    INFO(command);
+    auto help = RunParcours({command, "--help"}, scratch);
+    CHECK(help.exit_code == 0);
+    CHECK(help.err.empty());
+    CHECK_THAT(help.out, Catch::StartsWith(std::string("usage of parcours ") +
+                                           command + ":\n  " + command));
+    CHECK(RunParcours({command, "-h"}, scratch).out == help.out);
+  }
+
+  // The options each one takes, and only those of its family.
+  CHECK_THAT(RunParcours({"check", "--help"}, scratch).out,
+             Catch::Contains("--werror"));
+  auto run = RunParcours({"run", kCampaign, "--help"}, scratch).out;
+  CHECK_THAT(run, Catch::Contains("sqlite:DB"));
+  CHECK_THAT(run, Catch::Contains("--unsubscribe-url"));
+  CHECK_THAT(run, !Catch::Contains("import csv"));
+  auto fmt = RunParcours({"fmt", "--help"}, scratch).out;
+  CHECK_THAT(fmt, Catch::Contains("--format text|json|sarif"));
+  CHECK_THAT(fmt, !Catch::Contains("--werror"));
+  auto report = RunParcours({"report", "--help"}, scratch).out;
+  CHECK_THAT(report, Catch::Contains("report backtest"));
+  CHECK_THAT(report, Catch::Contains("report caps"));
+  CHECK_THAT(report, Catch::Contains("report loyalty"));
+  CHECK_THAT(report, !Catch::Contains("explain"));
+  CHECK(RunParcours({"import", "csv", "--help"}, scratch).exit_code == 0);
+}
+
 TEST_CASE("build prints the IR and the LLVM module") {
   auto scratch = testing::ScratchDir("build");
   auto ir = RunParcours({"build", kCampaign, "--emit", "ir"}, scratch);
