@@ -330,6 +330,22 @@ TEST_CASE("each command answers --help with its own usage") {
   CHECK(RunParcours({"import", "csv", "--help"}, scratch).exit_code == 0);
 }
 
+TEST_CASE("every report and explain say that a state file does not exist") {
+  auto scratch = testing::ScratchDir("no-state");
+  std::vector<std::vector<std::string>> commands = {
+      {"report", "backtest", "--state", "missing.db"},
+      {"report", "caps", "--state", "missing.db"},
+      {"report", "loyalty", "--state", "missing.db", "--as-of", "2025-01-01"},
+      {"explain", "--state", "missing.db", "--profile", "p1"}};
+  for (const auto& command : commands) {
+    INFO(command[1]);
+    auto result = RunParcours(command, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "parcours: state file `missing.db` does not exist\n");
+    CHECK_FALSE(std::filesystem::exists(scratch / "missing.db"));
+  }
+}
+
 TEST_CASE("build prints the IR and the LLVM module") {
   auto scratch = testing::ScratchDir("build");
   auto ir = RunParcours({"build", kCampaign, "--emit", "ir"}, scratch);
