@@ -35,7 +35,7 @@ const char kUsage[] =
     "                                why each message was sent or held back\n"
     "  report caps --state DB [--format table|json]\n"
     "                                what each policy rule held back\n"
-    "  report loyalty --state DB --as-of TIME [--from TIME]\n"
+    "  report loyalty --state DB --as-of DATE [--from DATE]\n"
     "      [--breakage PERCENT%] [--program NAME] [--format table|json|csv]\n"
     "                                points owed, earned, spent and expired\n"
     "\n"
