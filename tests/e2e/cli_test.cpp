@@ -310,6 +310,7 @@ TEST_CASE("each command answers --help with its own usage") {
     CHECK_THAT(help.out, Catch::StartsWith(std::string("usage of parcours ") +
                                            command + ":\n  " + command));
     CHECK(RunParcours({command, "-h"}, scratch).out == help.out);
+    CHECK(RunParcours({"help", command}, scratch).out == help.out);
   }
 
   // The options each one takes, and only those of its family.

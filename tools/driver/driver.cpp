@@ -136,6 +136,10 @@ bool ParseCompileOptions(const Arguments& args, CompileOptions* options,
 
 int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err) {
+  if (args.size() == 2 && args[0] == "help" &&
+      PrintCommandUsage(args[1], out)) {
+    return 0;
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
       args[0] == "-h") {
     (args.empty() ? err : out) << kUsage;
