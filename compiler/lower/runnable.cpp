@@ -254,8 +254,8 @@ class RunnabilityCheck {
       }
       if (crossing && program_.programs.size() > 1) {
         Report(trigger.span,
-               "`on points crossing` in a program with more than one "
-               "loyalty program");
+               "`on points crossing` triggers in a program with more than "
+               "one loyalty program");
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }
