@@ -193,7 +193,8 @@ class RunnabilityCheck {
     if (info.ref == sema::RefKind::Builtin && expr.text == "consent") {
       const sema::ExprInfo& argument = program_.Info(*expr.arguments[0].value);
       if (argument.ref != sema::RefKind::ChannelValue) {
-        Report(expr.span, "`consent` of a channel other than a name");
+        Report(expr.span,
+               "`consent` calls whose channel is not written by name");
       }
       return;
     }
@@ -213,7 +214,7 @@ class RunnabilityCheck {
     for (const syntax::PolicyRule& rule : policy.rules) {
       if (rule.kind == RuleKind::Prefer &&
           program_.Info(*rule.value).ref != sema::RefKind::ProfileField) {
-        Report(rule.span, "`prefer` of anything but a profile attribute");
+        Report(rule.span, "`prefer` rules that name no profile attribute");
       }
       if (rule.kind == RuleKind::Cap) {
         CheckExpr(*rule.value);
@@ -253,8 +254,8 @@ class RunnabilityCheck {
       }
       if (crossing && program_.programs.size() > 1) {
         Report(trigger.span,
-               "`on points crossing` in a program with more than one "
-               "loyalty program");
+               "`on points crossing` triggers in a program with more than "
+               "one loyalty program");
       }
       if (trigger.where) CheckExpr(*trigger.where);
     }

@@ -408,13 +408,13 @@ void Engine::Settle(store::Profile& profile) {
   row.level = "warn";
   row.component = "engine";
   row.profile = profile.id;
+  size_t dropped = emitted_.size();
   std::string message =
       "stopped a chain of more than " + std::to_string(kMaxChain) +
-      " emitted events and segment changes; " +
-      std::to_string(emitted_.size()) +
-      " emitted events were not applied and the journeys of the last "
-      "segment changes did not start; look for journeys that emit or set "
-      "what starts each other";
+      " emitted events and segment changes; " + std::to_string(dropped) +
+      (dropped == 1 ? " emitted event was" : " emitted events were") +
+      " not applied and the journeys of the last segment changes did not "
+      "start; look for journeys that emit or set what starts each other";
   row.message = state_.KeepPendingText(message);
   state_.Log(row);
   emitted_.clear();

@@ -159,8 +159,10 @@ std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
     return {};
   }
   std::vector<ConsentChange> changes;
+  std::vector<std::string> keys;  // as written, one per change
   for (const JsonMember& member : consent->members) {
-    bool known = std::find(Channels().begin(), Channels().end(), member.key) !=
+    std::string channel = Lower(member.key);
+    bool known = std::find(Channels().begin(), Channels().end(), channel) !=
                  Channels().end();
     if (!known) {
       *problem =
@@ -175,11 +177,20 @@ std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
                  "`, not " + ValueText(member.value);
       return {};
     }
+    // The JSON reader refuses a key written twice; `sms` and `SMS` are two
+    // keys but one channel, so which value is meant is as unclear.
+    for (size_t i = 0; i < changes.size(); ++i) {
+      if (changes[i].channel != channel) continue;
+      *problem = "trait `consent` names the channel " + channel +
+                 " twice, as `" + keys[i] + "` and `" + member.key + "`";
+      return {};
+    }
     ConsentChange change;
-    change.channel = member.key;
+    change.channel = channel;
     change.granted = member.value.boolean;
     change.context = "identify trait consent";
     changes.push_back(change);
+    keys.push_back(member.key);
   }
   return changes;
 }

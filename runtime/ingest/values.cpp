@@ -1,5 +1,6 @@
 #include "runtime/ingest/values.h"
 
+#include <algorithm>
 #include <optional>
 
 #include "compiler/ir/dates.h"
@@ -61,8 +62,19 @@ std::string DecodeDate(const JsonValue& value, TypedValue& out) {
   }
   std::optional<int64_t> days = ir::ParseDate(value.text);
   if (!days) {
-    return "is not a date of the form YYYY-MM-DD: `" +
-           value.text.substr(0, 40) + (value.text.size() > 40 ? "...`" : "`");
+    std::string quoted = "`" + value.text.substr(0, 40) +
+                         (value.text.size() > 40 ? "...`" : "`");
+    // `2023-02-29` has the form; saying it has not would send the reader
+    // looking for a typo in the layout rather than in the day.
+    const std::string& text = value.text;
+    bool has_form = text.size() == 10 && text[4] == '-' && text[7] == '-' &&
+                    std::all_of(text.begin(), text.end(), [](char c) {
+                      return c == '-' || (c >= '0' && c <= '9');
+                    });
+    if (has_form) {
+      return "is not a day of the calendar (years 0001 to 9999): " + quoted;
+    }
+    return "is not a date of the form YYYY-MM-DD: " + quoted;
   }
   out.word = *days;
   return "";

@@ -298,6 +298,55 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+TEST_CASE("each command answers --help with its own usage") {
+  auto scratch = testing::ScratchDir("help");
+  const char* commands[] = {"check", "build",  "run",    "test",
+                            "fmt",   "import", "report", "explain"};
+  for (const char* command : commands) {
+    INFO(command);
+    auto help = RunParcours({command, "--help"}, scratch);
+    CHECK(help.exit_code == 0);
+    CHECK(help.err.empty());
+    CHECK_THAT(help.out, Catch::StartsWith(std::string("usage of parcours ") +
+                                           command + ":\n  " + command));
+    CHECK(RunParcours({command, "-h"}, scratch).out == help.out);
+    CHECK(RunParcours({"help", command}, scratch).out == help.out);
+  }
+
+  // The options each one takes, and only those of its family.
+  CHECK_THAT(RunParcours({"check", "--help"}, scratch).out,
+             Catch::Contains("--werror"));
+  auto run = RunParcours({"run", kCampaign, "--help"}, scratch).out;
+  CHECK_THAT(run, Catch::Contains("sqlite:DB"));
+  CHECK_THAT(run, Catch::Contains("--unsubscribe-url"));
+  CHECK_THAT(run, !Catch::Contains("import csv"));
+  auto fmt = RunParcours({"fmt", "--help"}, scratch).out;
+  CHECK_THAT(fmt, Catch::Contains("--format text|json|sarif"));
+  CHECK_THAT(fmt, !Catch::Contains("--werror"));
+  auto report = RunParcours({"report", "--help"}, scratch).out;
+  CHECK_THAT(report, Catch::Contains("report backtest"));
+  CHECK_THAT(report, Catch::Contains("report caps"));
+  CHECK_THAT(report, Catch::Contains("report loyalty"));
+  CHECK_THAT(report, !Catch::Contains("explain"));
+  CHECK(RunParcours({"import", "csv", "--help"}, scratch).exit_code == 0);
+}
+
+TEST_CASE("every report and explain say that a state file does not exist") {
+  auto scratch = testing::ScratchDir("no-state");
+  std::vector<std::vector<std::string>> commands = {
+      {"report", "backtest", "--state", "missing.db"},
+      {"report", "caps", "--state", "missing.db"},
+      {"report", "loyalty", "--state", "missing.db", "--as-of", "2025-01-01"},
+      {"explain", "--state", "missing.db", "--profile", "p1"}};
+  for (const auto& command : commands) {
+    INFO(command[1]);
+    auto result = RunParcours(command, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err == "parcours: state file `missing.db` does not exist\n");
+    CHECK_FALSE(std::filesystem::exists(scratch / "missing.db"));
+  }
+}
+
 TEST_CASE("build prints the IR and the LLVM module") {
   auto scratch = testing::ScratchDir("build");
   auto ir = RunParcours({"build", kCampaign, "--emit", "ir"}, scratch);

@@ -294,7 +294,7 @@ TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
         R"({"line":4,"reason":"column at: \"later\" not a whole number of )"
         R"(seconds since 1970","record":"p2,later"})"
         "\n"
-        R"({"line":5,"reason":"has 1 fields; the header has 2",)"
+        R"({"line":5,"reason":"has 1 field; the header has 2",)"
         R"("record":"p3"})"
         "\n");
 

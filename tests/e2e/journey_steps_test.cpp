@@ -351,7 +351,7 @@ journey pong {
   CHECK(out.find(R"("properties":{"n":101})") != std::string::npos);
   CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
         "stopped a chain of more than 100 emitted events and segment "
-        "changes; 1 emitted events were not applied and the journeys of the "
+        "changes; 1 emitted event was not applied and the journeys of the "
         "last segment changes did not start; look for journeys that emit or "
         "set what starts each other");
 }

@@ -1,7 +1,7 @@
 // docs/language.md is the reference of the language: each of its code
 // blocks marked `journey` is a whole program that `parcours check --werror`
-// accepts, their `test` blocks pass, and together they show every
-// construct of the grammar.
+// accepts and `parcours fmt` leaves as it is, their `test` blocks pass, and
+// together they show every construct of the grammar.
 #include <catch2/catch.hpp>
 #include <sstream>
 #include <string>
@@ -28,7 +28,7 @@ std::vector<std::string> ProgramBlocks(
   return blocks;
 }
 
-TEST_CASE("every program of language.md checks") {
+TEST_CASE("every program of language.md checks and is formatted") {
   std::vector<std::string> blocks = ProgramBlocks();
   CHECK(blocks.size() >= 15);
   auto scratch = testing::ScratchDir("language-doc");
@@ -45,6 +45,12 @@ TEST_CASE("every program of language.md checks") {
         testing::RunParcours({"check", "--werror", folder.string()}, scratch);
     INFO(check.err);
     CHECK(check.exit_code == 0);
+
+    // A reader copies these: they are in the layout `fmt` writes.
+    auto format =
+        testing::RunParcours({"fmt", "--check", folder.string()}, scratch);
+    INFO(format.out << format.err);
+    CHECK(format.exit_code == 0);
 
     if (blocks[i].find("\ntest \"") == std::string::npos) continue;
     auto test = testing::RunParcours({"test", folder.string()}, scratch);

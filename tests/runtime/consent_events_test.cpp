@@ -1,5 +1,5 @@
-// Consent changes read from inbound events: names in any case, STOP in
-// the ways people type it.
+// Consent changes read from inbound events and traits: names in any case,
+// STOP in the ways people type it.
 #include "runtime/ingest/consent_events.h"
 
 #include <catch2/catch.hpp>
@@ -52,6 +52,30 @@ TEST_CASE("channels, purposes and bounce types are read in any case",
   CHECK(Changes("Message Bounced", R"({"bounce_type":"soft"})", &problem)
             .empty());
   CHECK(problem.empty());
+}
+
+// The identify trait names channels too: `"SMS": true` is the SMS
+// channel, as `"channel": "SMS"` is in a track event.
+TEST_CASE("the consent trait reads its channels in any case",
+          "[runtime][ingest]") {
+  ingest::JsonValue traits;
+  REQUIRE(ingest::ParseJson(R"({"consent":{"SMS":true,"Email":false}})", traits)
+              .empty());
+  std::string problem;
+  auto changes = ingest::ConsentFromTraits(traits, &problem);
+  REQUIRE(problem.empty());
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0].channel == "sms");
+  CHECK(changes[0].granted);
+  CHECK(changes[1].channel == "email");
+  CHECK_FALSE(changes[1].granted);
+
+  // One channel twice, in two spellings, could mean either value.
+  REQUIRE(ingest::ParseJson(R"({"consent":{"sms":true,"SMS":false}})", traits)
+              .empty());
+  CHECK(ingest::ConsentFromTraits(traits, &problem).empty());
+  CHECK(problem ==
+        "trait `consent` names the channel sms twice, as `sms` and `SMS`");
 }
 
 TEST_CASE("an inbound SMS without its text is refused, not ignored",

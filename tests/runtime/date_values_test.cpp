@@ -87,20 +87,20 @@ TEST_CASE("a date that is not a real day makes the line a dead letter",
   };
   const Case cases[] = {
       {"\"2023-02-29\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
-       "`2023-02-29`"},
+       "field `on` of `Renewed` is not a day of the calendar (years 0001 "
+       "to 9999): `2023-02-29`"},
       {"\"1990-02-30\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
-       "`1990-02-30`"},
+       "field `on` of `Renewed` is not a day of the calendar (years 0001 "
+       "to 9999): `1990-02-30`"},
       {"\"1990-13-01\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
-       "`1990-13-01`"},
+       "field `on` of `Renewed` is not a day of the calendar (years 0001 "
+       "to 9999): `1990-13-01`"},
       {"\"1990-3-29\"",
        "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
        "`1990-3-29`"},
       {"\"0000-01-01\"",
-       "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
-       "`0000-01-01`"},
+       "field `on` of `Renewed` is not a day of the calendar (years 0001 "
+       "to 9999): `0000-01-01`"},
       {"\"1990-03-29T00:00:00Z\"",
        "field `on` of `Renewed` is not a date of the form YYYY-MM-DD: "
        "`1990-03-29T00:00:00Z`"},
@@ -118,7 +118,7 @@ TEST_CASE("a date that is not a real day makes the line a dead letter",
   ingest::DecodeResult identify = decoder.Decode(Identify("\"1990-02-30\""), 4);
   REQUIRE(identify.outcome == ingest::LineOutcome::DeadLetter);
   CHECK_THAT(identify.reason,
-             Catch::Contains("trait `birthday` is not a date"));
+             Catch::Contains("trait `birthday` is not a day of the calendar"));
 }
 
 TEST_CASE("dates read and written as text agree", "[runtime][ingest]") {

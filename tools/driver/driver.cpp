@@ -14,7 +14,8 @@ const char kUsage[] =
     "  check PATH...                 parse, type-check and lint\n"
     "  build PATH... [--emit ast|ir|llvm] [-o FILE]\n"
     "                                compile and print the chosen form\n"
-    "  run PATH... --events FILE|- --state DB [--out FILE|-]\n"
+    "  run PATH... --events FILE|- --state DB\n"
+    "      [--out FILE|-|sqlite:DB|http(s)://URL]\n"
     "      [--engine jit|interp] [--dead-letter FILE] [--strict]\n"
     "      [--until TIME] [--max-clock-jump DURATION] [--batch N]\n"
     "      [--jit-cache DIR] [--partitions N] [--follow]\n"
@@ -22,7 +23,8 @@ const char kUsage[] =
     "                                process events, write actions\n"
     "  test PATH... [--engine interp|jit]\n"
     "                                run the `test` blocks; one line each\n"
-    "  fmt [--check] PATH...         rewrite files in the canonical layout;\n"
+    "  fmt [--check] [--format text|json|sarif] PATH...\n"
+    "                                rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
     "  import csv --mapping MAP FILE|- [--out FILE|-]\n"
     "      [--dead-letters FILE] [--first-users N]\n"
@@ -33,7 +35,7 @@ const char kUsage[] =
     "                                why each message was sent or held back\n"
     "  report caps --state DB [--format table|json]\n"
     "                                what each policy rule held back\n"
-    "  report loyalty --state DB --as-of TIME [--from TIME]\n"
+    "  report loyalty --state DB --as-of DATE [--from DATE]\n"
     "      [--breakage PERCENT%] [--program NAME] [--format table|json|csv]\n"
     "                                points owed, earned, spent and expired\n"
     "\n"
@@ -41,6 +43,36 @@ const char kUsage[] =
     "  --format text|json|sarif      how diagnostics are printed\n"
     "  --werror                      treat warnings as errors\n"
     "  --verbose                     print the time of each phase\n";
+
+// `parcours COMMAND --help`: the entries of the usage above that start
+// with COMMAND, and the common options when they apply. Returns false when
+// the usage has no such command.
+bool PrintCommandUsage(const std::string& command, std::ostream& out) {
+  std::string entries;
+  bool in_entry = false;
+  std::string text = kUsage;
+  size_t commands =
+      text.find("commands:\n") + std::string("commands:\n").size();
+  size_t commands_end = text.find("\n\n", commands);
+  size_t start = commands;
+  while (start < commands_end) {
+    size_t end = text.find('\n', start);
+    std::string line = text.substr(start, end - start);
+    start = end + 1;
+    // An entry starts two spaces in; its continuation lines further in.
+    bool continues = line.starts_with("   ");
+    if (!continues) in_entry = line.starts_with("  " + command + " ");
+    if (in_entry) entries += line + "\n";
+  }
+  if (entries.empty()) return false;
+
+  out << "usage of parcours " << command << ":\n" << entries;
+  std::string common = text.substr(commands_end + 2);
+  bool compiles = command == "check" || command == "build" ||
+                  command == "run" || command == "test";
+  if (compiles) out << "\n" << common;
+  return true;
+}
 
 }  // namespace
 
@@ -104,6 +136,10 @@ bool ParseCompileOptions(const Arguments& args, CompileOptions* options,
 
 int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err) {
+  if (args.size() == 2 && args[0] == "help" &&
+      PrintCommandUsage(args[1], out)) {
+    return 0;
+  }
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
       args[0] == "-h") {
     (args.empty() ? err : out) << kUsage;
@@ -111,6 +147,11 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   }
   std::vector<std::string> rest(args.begin() + 1, args.end());
   const std::string& command = args[0];
+  // A user who asks a command for help gets it, not an unknown option.
+  bool asks_help =
+      std::find(rest.begin(), rest.end(), "--help") != rest.end() ||
+      std::find(rest.begin(), rest.end(), "-h") != rest.end();
+  if (asks_help && PrintCommandUsage(command, out)) return 0;
   if (command == "check") return CheckCommand(rest, out, err);
   if (command == "build") return BuildCommand(rest, out, err);
   if (command == "run") return RunCommand(rest, out, err);

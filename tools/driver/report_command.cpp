@@ -1,5 +1,6 @@
 // `parcours report KIND --state DB [--format table|json]`: figures read
 // back from a state file, for people and for machines.
+#include <filesystem>
 #include <iostream>
 
 #include "tools/driver/commands.h"
@@ -33,17 +34,29 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
 
   const std::string& kind = args.positional[0];
+  if (kind != "backtest" && kind != "caps" && kind != "loyalty") {
+    err << "parcours: there is no `" << kind << "` report\n" << kReportUsage;
+    return 2;
+  }
+  if (kind == "loyalty" && !args.Has("--as-of")) {
+    err << "parcours: `--as-of DATE` is required\n" << kReportUsage;
+    return 2;
+  }
+  // SQLite's "unable to open database file" would leave the user to guess
+  // that the name is wrong; `explain` says it the same way.
+  std::string state = args.Get("--state", "");
+  if (!std::filesystem::exists(state)) {
+    err << "parcours: state file `" << state << "` does not exist\n";
+    return 2;
+  }
+
   std::string format = args.Get("--format", "table");
   if (kind == "backtest") {
-    return BacktestReport(args.Get("--state", ""), format, out, err);
+    return BacktestReport(state, format, out, err);
   }
   if (kind == "loyalty") {
-    if (!args.Has("--as-of")) {
-      err << "parcours: `--as-of DATE` is required\n" << kReportUsage;
-      return 2;
-    }
     LoyaltyReportOptions options;
-    options.state_path = args.Get("--state", "");
+    options.state_path = state;
     options.as_of = args.Get("--as-of", "");
     if (args.Has("--from")) options.from = args.Get("--from", "");
     if (args.Has("--breakage")) options.breakage = args.Get("--breakage", "");
@@ -51,10 +64,7 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
     options.format = format;
     return LoyaltyReport(options, out, err);
   }
-  if (kind == "caps")
-    return CapsReport(args.Get("--state", ""), format, out, err);
-  err << "parcours: there is no `" << kind << "` report\n" << kReportUsage;
-  return 2;
+  return CapsReport(state, format, out, err);
 }
 
 }  // namespace parcours::driver

@@ -100,9 +100,11 @@ class Conversion {
       return true;
     }
     if (record.fields.size() != header_.size()) {
+      size_t fields = record.fields.size();
       Bad(record.line,
-          "has " + std::to_string(record.fields.size()) + " fields; the " +
-              "header has " + std::to_string(header_.size()),
+          "has " + std::to_string(fields) +
+              (fields == 1 ? " field" : " fields") + "; the header has " +
+              std::to_string(header_.size()),
           record.raw);
       return true;
     }
