@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 8, kept in `PRAGMA user_version`):
+// Schema (version 9, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
@@ -23,6 +23,9 @@
 //                              (`DecodedEvent::key`), each save's as one
 //                              JSON array of strings (schema 8)
 //   processed(message_id)      a view: one row per key of those arrays
+//   pending_rows(batch, rows)  profile, history and instance rows saved
+//                              but not yet written to their tables, one
+//                              blob per save (schema 9, pending_rows.h)
 //   dead_letters(key)          content keys of lines in the dead-letter
 //                              file (schema 2), so a rerun does not append
 //                              them again

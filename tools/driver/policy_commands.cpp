@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "runtime/common/time_text.h"
+#include "runtime/store/pending_view.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 #include "tools/driver/commands.h"
@@ -62,19 +63,13 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
 
   // A mistyped id would otherwise read as a person nothing was decided
   // for.
-  Expected<store::Statement> known =
-      db->Prepare("SELECT count(*) FROM profiles WHERE id = ?1");
+  // (A profile whose rows a run has not yet written to `profiles` counts.)
+  Expected<bool> known = store::HasProfile(*db, profile);
   if (!known.ok()) {
     err << "parcours: " << known.status().message() << "\n";
     return 2;
   }
-  known->BindText(1, profile);
-  Expected<bool> counted = known->Step();
-  if (!counted.ok()) {
-    err << "parcours: " << counted.status().message() << "\n";
-    return 2;
-  }
-  if (known->Int(0) == 0) {
+  if (!*known) {
     err << "parcours: no profile `" << profile << "` in `"
         << parsed.Get("--state", "")
         << "`; ids are the events' userId, exactly as written\n";

@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "runtime/common/time_text.h"
+#include "runtime/store/pending_view.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 
@@ -131,14 +132,12 @@ Status ReadJourneys(store::Database& db, Backtest& report) {
     }
   }
 
-  Expected<store::Statement> waiting =
-      db.Prepare("SELECT journey, count(*) FROM instances GROUP BY journey");
+  // The rows a run has not yet written to `instances` count too.
+  Expected<std::map<std::string, int64_t>> waiting =
+      store::CountWaitingByJourney(db);
   if (!waiting.ok()) return waiting.status();
-  for (;;) {
-    Expected<bool> row = waiting->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    report.journeys[waiting->Text(0)].waiting = waiting->Int(1);
+  for (const auto& [journey, count] : *waiting) {
+    report.journeys[journey].waiting = count;
   }
   return Status::Ok();
 }
