@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_set>
@@ -558,6 +560,25 @@ int64_t PartitionIndex(const std::string& name) {
 // written once every partition file exists.
 constexpr const char* kPartitionsFile = "partitions";
 
+// Reads the folder's record of its number of partitions into `made`;
+// leaves it empty when there is no record (a new folder). A record that
+// does not hold a number is refused rather than taken for none.
+Status ReadPartitionsRecord(const std::string& folder,
+                            std::optional<int64_t>& made) {
+  std::filesystem::path path = std::filesystem::path(folder) / kPartitionsFile;
+  std::ifstream record(path);
+  if (!record) return Status::Ok();
+  int64_t number = 0;
+  std::string rest;
+  if (!(record >> number) || number < 1 || (record >> rest)) {
+    return Status::Error("`" + path.string() +
+                         "` should hold the number of partitions the "
+                         "folder was made with (such as 4), alone");
+  }
+  made = number;
+  return Status::Ok();
+}
+
 std::string FolderMismatch(const std::string& folder, int64_t made,
                            uint32_t partitions) {
   return "state folder `" + folder + "` was made with --partitions " +
@@ -583,10 +604,23 @@ Status PrepareFolder(const std::string& folder, uint32_t partitions) {
                          "`: " + code.message());
   }
 
-  std::ifstream marker(fs::path(folder) / kPartitionsFile);
-  int64_t made = 0;
-  if (marker && marker >> made && made != partitions) {
-    return Status::Error(FolderMismatch(folder, made, partitions));
+  std::optional<int64_t> made;
+  Status status = ReadPartitionsRecord(folder, made);
+  if (!status.ok()) return status;
+  if (made && *made != partitions) {
+    return Status::Error(FolderMismatch(folder, *made, partitions));
+  }
+  // The record is written once every file exists, so a file missing now
+  // was lost: made anew, it would apply its profiles' events again and
+  // send their actions a second time.
+  for (uint32_t i = 0; made && i < partitions; ++i) {
+    if (!fs::exists(fs::path(folder) / PartitionFile(i), code)) {
+      return Status::Error(
+          "state folder `" + folder + "` was made with --partitions " +
+          std::to_string(*made) + ", but its file `" + PartitionFile(i) +
+          "` is missing; restore it from a backup, or replay the events "
+          "into a new folder");
+    }
   }
   // Without the record, the folder is new, or a run stopped while it
   // created the files, before it applied anything: a file of a partition
@@ -1167,10 +1201,31 @@ std::string Plural(int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
 
+// Without --partitions, --state names one file. A folder there is most
+// likely the state of a run with --partitions: say so, rather than
+// SQLite's "unable to open database file".
+Status CheckStateIsFile(const std::string& path) {
+  std::error_code code;
+  if (!std::filesystem::is_directory(path, code)) return Status::Ok();
+  std::optional<int64_t> made;
+  Status status = ReadPartitionsRecord(path, made);
+  if (!status.ok()) return status;
+  if (made) {
+    return Status::Error(
+        "`" + path + "` is a folder of " + std::to_string(*made) +
+        " partitions; run with --partitions " + std::to_string(*made));
+  }
+  return Status::Error("state `" + path +
+                       "` is a folder; --state names a state file (or, "
+                       "with --partitions N, a folder of N state files)");
+}
+
 }  // namespace
 
 RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
                  int fd, sinks::ActionSink& sink, const RunOptions& options) {
+  Status checked = CheckStateIsFile(options.state_path);
+  if (!checked.ok()) return {checked, false, RunSummary{}};
   Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());
@@ -1188,6 +1243,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   if (options.partitions > 0) {
     return RunPartitions(program, evaluator, events, sink, options);
   }
+  Status checked = CheckStateIsFile(options.state_path);
+  if (!checked.ok()) return {checked, false, RunSummary{}};
   Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());

@@ -319,6 +319,61 @@ TEST_CASE("a state folder keeps its number of partitions") {
   CHECK(testing::ReadText(scratch / "out.jsonl") == output);
 }
 
+TEST_CASE("a state folder that lost a partition file is refused") {
+  auto scratch = testing::ScratchDir("partitions-lost-file");
+  auto folder = scratch / "state";
+  auto out = scratch / "out.jsonl";
+  auto run = [&] {
+    return RunParcours(
+        {"run", kCampaign, "--events", kSmallEvents, "--state", folder.string(),
+         "--partitions", "3", "--out", out.string()},
+        scratch);
+  };
+  REQUIRE(run().exit_code == 0);
+  std::string output = testing::ReadText(out);
+
+  // A partition's file holds its profiles' state and message ids: made
+  // anew, it would apply their events again and send their actions twice.
+  std::filesystem::remove(folder / "p-0001.db");
+  auto lost = run();
+  CHECK(lost.exit_code == 2);
+  CHECK_THAT(lost.err,
+             Catch::Contains("state folder `" + folder.string() +
+                             "` was made with --partitions 3, but its file "
+                             "`p-0001.db` is missing"));
+  CHECK_FALSE(std::filesystem::exists(folder / "p-0001.db"));
+  CHECK(testing::ReadText(out) == output);
+
+  // A record of the number that does not hold one is not taken for none.
+  testing::WriteText(folder / "partitions", "three\n");
+  auto garbled = run();
+  CHECK(garbled.exit_code == 2);
+  CHECK_THAT(garbled.err,
+             Catch::Contains("`" + (folder / "partitions").string() +
+                             "` should hold the number of partitions"));
+  CHECK(testing::ReadText(out) == output);
+}
+
+TEST_CASE("a state folder run without --partitions says what it is") {
+  auto scratch = testing::ScratchDir("partitions-folder-alone");
+  auto folder = scratch / "state";
+  auto run = [&](std::vector<std::string> more) {
+    std::vector<std::string> args = {"run",        kCampaign, "--events",
+                                     kSmallEvents, "--state", folder.string(),
+                                     "--out",      "-"};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunParcours(args, scratch);
+  };
+  REQUIRE(run({"--partitions", "2"}).exit_code == 0);
+
+  auto alone = run({});
+  CHECK(alone.exit_code == 2);
+  CHECK_THAT(alone.err,
+             Catch::Contains("`" + folder.string() +
+                             "` is a folder of 2 partitions; run with "
+                             "--partitions 2"));
+}
+
 TEST_CASE("the partitions option takes a folder and a sensible number") {
   auto scratch = testing::ScratchDir("partitions-usage");
   auto file = scratch / "state.db";
