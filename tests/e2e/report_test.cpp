@@ -242,6 +242,53 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
   }
 }
 
+// A state damaged or edited by hand fails to read; every report says
+// which file, as a run does.
+TEST_CASE("reports name the state file they could not read") {
+  auto scratch = testing::ScratchDir("report-damaged");
+  testing::WriteText(scratch / "c.journey",
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Ping","userId":"a",)"
+                     R"("timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours(
+              {"run", (scratch / "c.journey").string(), "--events",
+               (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+              scratch)
+              .exit_code == 0);
+
+  for (const char* table : {"decisions", "profiles"}) {
+    INFO(table);
+    std::string copy = (scratch / (std::string(table) + ".db")).string();
+    std::filesystem::copy_file(state, copy);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(copy.c_str(), &db) == SQLITE_OK);
+    std::string drop = std::string("DROP TABLE ") + table;
+    REQUIRE(sqlite3_exec(db, drop.c_str(), nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+
+    // `report caps` reads only the decisions; `explain` reads both.
+    std::vector<std::vector<std::string>> reports = {
+        {"explain", "--profile", "a", "--state"}};
+    if (std::string(table) == "decisions") {
+      reports.push_back({"report", "caps", "--state"});
+    }
+    for (std::vector<std::string> report : reports) {
+      INFO(report[0]);
+      report.push_back(copy);
+      auto result = testing::RunParcours(report, scratch);
+      CHECK(result.exit_code == 2);
+      CHECK_THAT(result.err,
+                 Catch::StartsWith("parcours: state file `" + copy + "`: "));
+    }
+  }
+}
+
 // A message dropped because its contact reached the journey's goal says
 // how long that took; the report counts such messages by goal, not one
 // row per duration.
