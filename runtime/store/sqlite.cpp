@@ -9,6 +9,23 @@ namespace parcours::store {
 using common::Expected;
 using common::Status;
 
+namespace {
+
+// SQLite's message for the last error on `db`. Its words for a damaged
+// file ("database disk image is malformed") do not say what to do, and a
+// marketer meets them after a disk filled up or a copy was cut short.
+std::string ErrorOf(sqlite3* db) {
+  std::string message = sqlite3_errmsg(db);
+  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_CORRUPT) {
+    message +=
+        " (the file is damaged or was cut short; restore it from a "
+        "backup)";
+  }
+  return message;
+}
+
+}  // namespace
+
 Statement::Statement(sqlite3* db, sqlite3_stmt* statement)
     : db_(db), statement_(statement) {}
 
@@ -55,7 +72,7 @@ Expected<bool> Statement::Step() {
   int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
-  return Status::Error(sqlite3_errmsg(db_));
+  return Status::Error(ErrorOf(db_));
 }
 
 Status Statement::Run() {
@@ -118,8 +135,7 @@ Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (code != SQLITE_OK) {
-    std::string message =
-        db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    std::string message = db != nullptr ? ErrorOf(db) : sqlite3_errstr(code);
     sqlite3_close_v2(db);
     return Status::Error(message);
   }
@@ -128,12 +144,9 @@ Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {
 }
 
 Status Database::Exec(const std::string& sql) {
-  char* error = nullptr;
-  int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
   if (code == SQLITE_OK) return Status::Ok();
-  std::string message = error != nullptr ? error : sqlite3_errstr(code);
-  sqlite3_free(error);
-  return Status::Error(message);
+  return Status::Error(ErrorOf(db_));
 }
 
 Expected<Statement> Database::Prepare(std::string_view sql) {
@@ -162,6 +175,6 @@ Expected<std::string> Database::QueryText(const std::string& sql) {
   return statement->Text(0);
 }
 
-std::string Database::LastError() const { return sqlite3_errmsg(db_); }
+std::string Database::LastError() const { return ErrorOf(db_); }
 
 }  // namespace parcours::store
