@@ -46,6 +46,16 @@ constexpr int64_t kSeqStride = int64_t{1} << 16;
 // How long live mode waits for input before it looks at the clock again.
 constexpr int kFollowTickMs = 100;
 
+// A line's mark in a batch's `duplicates`, set by its owner partition:
+// none (0), a duplicate, or a duplicate that it applied in a batch a
+// crash left committed by some partitions only (see `MarkDuplicates`).
+constexpr char kDuplicate = 1;
+constexpr char kReplayed = 2;
+
+// The `meta` key of how far a state has applied, in the lines of all
+// runs on it.
+constexpr const char* kAppliedThrough = "applied_through";
+
 std::string DeadLetterPath(const RunOptions& options,
                            const std::string& state_path) {
   if (!options.dead_letter_path.empty()) return options.dead_letter_path;
@@ -198,6 +208,7 @@ class Runner {
                     const ingest::DecodeResult* decoded = nullptr,
                     size_t index = 0) {
     ++summary_.lines_read;
+    handled_through_ = number;
     state_.set_next_seq(
         std::max(state_.next_seq(), (lines_before_ + number) * kSeqStride));
     Status status = Dispatch(line, too_long, number, decoded, index);
@@ -245,9 +256,8 @@ class Runner {
         bool declared = decoded.outcome == ingest::LineOutcome::Event;
         // A duplicate changes nothing, not even the clock. Whether another
         // partition's line is one, its owner said before this batch.
-        if (declared && (mine ? IsDuplicate(event)
-                              : others_duplicates_ != nullptr &&
-                                    (*others_duplicates_)[index] != 0)) {
+        if (declared &&
+            (mine ? IsDuplicate(event) : OthersDuplicate(index, number))) {
           break;
         }
         std::string too_far = ClockJump(event);
@@ -278,8 +288,14 @@ class Runner {
   // (one entry per decoded line of the batch) this partition's lines that
   // are duplicates, so that the other partitions leave their clocks alone on
   // them, as one partition would.
+  //
+  // A line this partition applied in a batch that a crashed run did not
+  // commit everywhere is marked `kReplayed` instead: the partitions that
+  // did not commit it move their clocks on it, as they did before the
+  // crash (see `set_replay_window`). `first_number` is the number of the
+  // batch's first line; the lines of a batch are numbered in a row.
   void MarkDuplicates(const std::vector<ingest::DecodeResult>& lines,
-                      std::vector<char>& duplicates) const {
+                      int64_t first_number, std::vector<char>& duplicates) {
     std::unordered_set<std::string> seen;
     for (size_t i = 0; i < lines.size(); ++i) {
       const ingest::DecodeResult& decoded = lines[i];
@@ -288,14 +304,55 @@ class Runner {
           !Owns(event.user_id)) {
         continue;
       }
-      bool duplicate =
-          state_.IsProcessed(event.key) || !seen.insert(event.key).second;
-      duplicates[i] = duplicate ? 1 : 0;
+      bool again = !seen.insert(event.key).second;
+      bool processed = state_.IsProcessed(event.key);
+      char mark = processed || again ? kDuplicate : 0;
+      int64_t position = lines_before_ + first_number + static_cast<int64_t>(i);
+      // Only the key's first line in the window: a repeat of it was a
+      // duplicate before the crash too, and moved no clock.
+      if (processed && !again && replay_from_ >= 0 && position > replay_from_ &&
+          position <= start_position_ &&
+          replayed_keys_.insert(event.key).second) {
+        mark = kReplayed;
+      }
+      duplicates[i] = mark;
     }
+  }
+
+  // After a crash between the partitions' commits of a batch, the next
+  // run finds some partitions a batch ahead of others. The lines after
+  // `from` (the least far any partition got), up to where this partition
+  // got, that it applied then are duplicates to it now, yet the
+  // partitions behind moved their clocks on them before the crash: a
+  // late event of theirs then entered at that clock. They move them
+  // again, so that the rerun decides as the first run did.
+  void set_replay_window(int64_t from) {
+    replay_from_ = from;
+    start_position_ = applied_through().value_or(from);
+  }
+
+  // How far, in the lines of all runs on this state, it has applied.
+  // Unknown for a state written before this was recorded.
+  std::optional<int64_t> applied_through() {
+    auto found = state_.run_meta().find(kAppliedThrough);
+    if (found == state_.run_meta().end()) return std::nullopt;
+    return found->second;
   }
 
   void set_others_duplicates(const std::vector<char>* duplicates) {
     others_duplicates_ = duplicates;
+  }
+
+  // Whether another partition's line `index` of the batch, line `number`
+  // of this run, leaves this partition's clock alone: a duplicate does,
+  // unless this partition had not got as far as it before a crash.
+  bool OthersDuplicate(size_t index, int64_t number) const {
+    if (others_duplicates_ == nullptr) return false;
+    char mark = (*others_duplicates_)[index];
+    if (mark == kReplayed && replay_from_ >= 0) {
+      return lines_before_ + number <= start_position_;
+    }
+    return mark != 0;
   }
 
   bool Owns(std::string_view profile) const {
@@ -406,6 +463,11 @@ class Runner {
 
   Status Commit() {
     lines_in_batch_ = 0;
+    // Where in the stream of all runs' lines this state has applied
+    // through, for `set_replay_window` after a crash.
+    if (handled_through_ > 0) {
+      state_.run_meta()[kAppliedThrough] = lines_before_ + handled_through_;
+    }
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
     SortCanonically(state_.pending_outbox());
@@ -528,6 +590,13 @@ class Runner {
   uint32_t partitions_;
   int64_t lines_before_ = 0;
   const std::vector<char>* others_duplicates_ = nullptr;
+  // The number of the last line handled in this run, 0 before the first.
+  int64_t handled_through_ = 0;
+  // See `set_replay_window`: -1 when no partition is behind another.
+  int64_t replay_from_ = -1;
+  int64_t start_position_ = -1;
+  // The keys marked `kReplayed` so far.
+  std::unordered_set<std::string> replayed_keys_;
   std::unique_ptr<store::Store> store_;
   store::State state_;
   Engine engine_;
@@ -721,6 +790,20 @@ class Coordinator {
       lines = std::max(lines, runner->lines_total());
     }
     for (const auto& runner : runners_) runner->set_lines_before(lines);
+
+    // Partitions a crash left at different lines: see `set_replay_window`.
+    // A partition that never recorded its place (a state of an older
+    // version) leaves things as they were.
+    std::optional<int64_t> least;
+    bool known = true;
+    for (const auto& runner : runners_) {
+      std::optional<int64_t> through = runner->applied_through();
+      known = known && through.has_value();
+      if (through) least = std::min(least.value_or(*through), *through);
+    }
+    if (known && least && runners_.size() > 1) {
+      for (const auto& runner : runners_) runner->set_replay_window(*least);
+    }
     return Status::Ok();
   }
 
@@ -981,7 +1064,8 @@ class Coordinator {
     // Alone, a partition has no one to tell.
     if (runners_.size() > 1) {
       Batch& batch = SlotOf(k);
-      runner.MarkDuplicates(batch.decoded, batch.duplicates);
+      int64_t first = batch.lines.empty() ? 0 : batch.lines.front().number;
+      runner.MarkDuplicates(batch.decoded, first, batch.duplicates);
     }
     Publish([&] { progress_[runner.partition()].marked = k + 1; });
   }
