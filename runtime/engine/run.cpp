@@ -574,6 +574,7 @@ class Runner {
     // Every line is an action: sends, and what policies held back.
     summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
+    summary.unknown_zones = engine_.counters().unknown_zones;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
     summary.undelivered = static_cast<int64_t>(state_.undelivered().size());
@@ -1222,6 +1223,9 @@ class Coordinator {
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.clock_jumps += part.clock_jumps;
+      for (const auto& [zone, count] : part.unknown_zones) {
+        total.unknown_zones[zone] += count;
+      }
       total.sends += part.sends;
       total.timers_fired += part.timers_fired;
       total.instances_waiting += part.instances_waiting;
@@ -1444,6 +1448,15 @@ std::string FormatSummary(const RunSummary& summary) {
                    "waiting contacts") +
             (one ? " matches" : " match") + " no step of the program and " +
             (one ? "was" : "were") + " left in the state; see the log table\n";
+  }
+  // A typo in a zone ("Europe/Pari") runs those profiles in UTC: their
+  // quiet hours and `wait until 09:00 local` are hours off.
+  for (const auto& [zone, count] : summary.unknown_zones) {
+    bool one = count == 1;
+    text += "warning: " + Plural(count, "profile", "profiles") +
+            (one ? " was" : " were") + " given the time zone `" + zone +
+            "`, which the tz database does not know; " +
+            (one ? "its" : "their") + " local times run in UTC\n";
   }
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";
