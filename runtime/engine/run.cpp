@@ -1451,12 +1451,26 @@ std::string FormatSummary(const RunSummary& summary) {
   }
   // A typo in a zone ("Europe/Pari") runs those profiles in UTC: their
   // quiet hours and `wait until 09:00 local` are hours off.
+  // A stream that fills the field with junk names many zones: the first
+  // few say what is wrong, and the log table holds the rest.
+  constexpr size_t kZonesNamed = 5;
+  size_t named = 0;
+  int64_t others = 0;
   for (const auto& [zone, count] : summary.unknown_zones) {
+    if (named++ >= kZonesNamed) {
+      others += count;
+      continue;
+    }
     bool one = count == 1;
     text += "warning: " + Plural(count, "profile", "profiles") +
             (one ? " was" : " were") + " given the time zone `" + zone +
             "`, which the tz database does not know; " +
             (one ? "its" : "their") + " local times run in UTC\n";
+  }
+  if (others > 0) {
+    text += "warning: and " + Plural(others, "profile", "profiles") + " of " +
+            std::to_string(summary.unknown_zones.size() - kZonesNamed) +
+            " other unknown time zones; the log table names them\n";
   }
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";

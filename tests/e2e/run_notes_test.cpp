@@ -104,6 +104,24 @@ TEST_CASE("a time zone the tz database does not know is logged and told") {
     CHECK_THAT(told.err, !Catch::Contains("Asia/Kathmandu"));
   }
 
+  // Many junk names: five are named, the rest counted.
+  std::string junk;
+  for (int i = 0; i < 8; ++i) {
+    junk +=
+        identify("q" + std::to_string(i), "Zone/" + std::to_string(i), "12");
+  }
+  testing::WriteText(scratch / "junk.jsonl", junk);
+  auto many = RunParcours({"run", (scratch / "p.journey").string(), "--events",
+                           (scratch / "junk.jsonl").string(), "--state",
+                           (scratch / "junk.db").string()},
+                          scratch);
+  REQUIRE(many.exit_code == 0);
+  CHECK_THAT(many.err, Catch::Contains("`Zone/4`"));
+  CHECK_THAT(many.err, !Catch::Contains("`Zone/5`"));
+  CHECK_THAT(many.err,
+             Catch::Contains("warning: and 3 profiles of 3 other unknown "
+                             "time zones; the log table names them\n"));
+
   // And the log names each profile.
   auto db = store::Database::Open(state);
   REQUIRE(db.ok());
