@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <utility>
 
 namespace parcours::store {
@@ -129,6 +131,48 @@ Expected<Database> Database::Open(const std::string& path) {
 
 Expected<Database> Database::OpenReadOnly(const std::string& path) {
   return OpenWithFlags(path, SQLITE_OPEN_READONLY);
+}
+
+namespace {
+
+// `path` as the path of a `file:` URI: the characters a URI gives a
+// meaning to are escaped.
+std::string UriPath(const std::string& path) {
+  std::string uri;
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X",
+                    static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Expected<Database> Database::OpenForReport(const std::string& path) {
+  Expected<Database> db = OpenReadOnly(path);
+  if (!db.ok()) return db;
+  constexpr const char* kProbe = "SELECT count(*) FROM sqlite_schema";
+  if (db->QueryInt(kProbe).ok()) return db;
+
+  // A WAL file with content holds changes the file alone lacks: reading
+  // without it would be wrong, so the first error stands.
+  std::error_code code;
+  std::filesystem::path wal = path + "-wal";
+  if (std::filesystem::is_regular_file(wal, code) &&
+      std::filesystem::file_size(wal, code) > 0) {
+    return db;
+  }
+  Expected<Database> immutable =
+      OpenWithFlags("file:" + UriPath(path) + "?immutable=1",
+                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  if (!immutable.ok() || !immutable->QueryInt(kProbe).ok()) return db;
+  return immutable;
 }
 
 Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {

@@ -242,6 +242,56 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
   }
 }
 
+// A finance team reads a copy of the state in a folder it may not write
+// to. SQLite reads a WAL-mode file through side files it makes beside it
+// (`-wal`, `-shm`); where it cannot make them, and no WAL file holds
+// changes, the file alone is the state and the reports read it as it is.
+// Root may write to any folder, so a folder that already holds a
+// directory named `s.db-wal` stands for one SQLite cannot write to.
+TEST_CASE("reports read a state whose side files SQLite cannot make") {
+  auto scratch = testing::ScratchDir("report-read-only");
+  testing::WriteText(scratch / "c.journey",
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Ping","userId":"a",)"
+                     R"("timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours(
+              {"run", (scratch / "c.journey").string(), "--events",
+               (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+              scratch)
+              .exit_code == 0);
+  REQUIRE_FALSE(std::filesystem::exists(state + "-wal"));
+
+  const std::vector<std::vector<std::string>> reports = {
+      {"report", "backtest", "--state", state},
+      {"report", "caps", "--state", state},
+      {"explain", "--profile", "a", "--state", state}};
+  std::vector<std::string> before;
+  for (const auto& report : reports) {
+    auto result = testing::RunParcours(report, scratch);
+    REQUIRE(result.exit_code == 0);
+    before.push_back(result.out);
+  }
+  std::string bytes = testing::ReadText(state);
+
+  // The readers above may leave empty side files behind.
+  std::filesystem::remove(state + "-wal");
+  std::filesystem::remove(state + "-shm");
+  std::filesystem::create_directory(state + "-wal");
+  for (size_t i = 0; i < reports.size(); ++i) {
+    INFO(reports[i][0] << " " << reports[i][1]);
+    auto result = testing::RunParcours(reports[i], scratch);
+    CHECK(result.exit_code == 0);
+    CHECK(result.err.empty());
+    CHECK(result.out == before[i]);
+  }
+  CHECK(testing::ReadText(state) == bytes);
+}
+
 // A state damaged or edited by hand fails to read; every report says
 // which file, as a run does.
 TEST_CASE("reports name the state file they could not read") {
