@@ -80,6 +80,19 @@ TEST_CASE("a second run on a state in use fails at once, touching nothing") {
   CHECK(RunParcours(args, scratch).exit_code == 0);
 }
 
+TEST_CASE("a state file in a folder that does not exist says so") {
+  auto scratch = testing::ScratchDir("state-no-folder");
+  auto state = (scratch / "missing" / "state.db").string();
+  auto result = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                             "--state", state, "--out", "-"},
+                            scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("parcours: state file `" + state +
+                                         "`: the folder `"));
+  CHECK_THAT(result.err, Catch::Contains("missing` does not exist\n"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "missing"));
+}
+
 // A state file cut short (a full disk, a copy stopped half-way) cannot be
 // read; the message says so in words a marketer can act on, not only
 // SQLite's "database disk image is malformed".
