@@ -370,17 +370,24 @@ class Runner {
   std::string ClockJump(const ingest::DecodedEvent& event) const {
     std::optional<int64_t> clock = state_.clock();
     if (!clock || options_.max_clock_jump <= 0) return "";
-    int64_t time = event.ClockTime();
+    // Live, a line arrives at the wall clock's time and cannot move the
+    // clock; but its own time still counts in windows and in `last(E)`,
+    // so a typo of its year (2111 for 2011) would hold its profile's
+    // segments for a century. The same limit applies to it.
+    bool live = static_cast<bool>(options_.now);
+    int64_t time = live ? event.timestamp : event.ClockTime();
     if (time <= common::AddSeconds(*clock, options_.max_clock_jump)) {
       return "";
     }
     // Both times lie between the years 1900 and 9999, so the difference
     // cannot overflow.
-    return std::string(event.received_at ? "receivedAt " : "timestamp ") +
+    return std::string(event.received_at && !live ? "receivedAt "
+                                                  : "timestamp ") +
            common::FormatTime(time) + " is " +
            common::DescribeSpan(time - *clock) +
-           " ahead of the stream's clock " + common::FormatTime(*clock) +
-           "; check it, or raise --max-clock-jump";
+           (live ? " ahead of the wall clock "
+                 : " ahead of the stream's clock ") +
+           common::FormatTime(*clock) + "; check it, or raise --max-clock-jump";
   }
 
   void Count(const ingest::DecodedEvent& event, bool applied) {
