@@ -898,6 +898,10 @@ std::vector<std::string> SplitLines(const std::string& text) {
   return lines;
 }
 
+// The first changed region of two texts as one hunk; see ShortDiff.
+std::string LineDiff(const std::string& before, const std::string& after,
+                     int max_lines);
+
 }  // namespace
 
 std::optional<std::string> LayoutSource(const diag::SourceManager& sources,
@@ -922,9 +926,40 @@ std::optional<std::string> FormatSource(const diag::SourceManager& sources,
   return formatted;
 }
 
-std::string ShortDiff(const std::string& before, const std::string& after,
+std::string ShortDiff(const std::string& original, const std::string& after,
                       int max_lines) {
-  if (before == after) return "";
+  if (original == after) return "";
+
+  // What a terminal does not show is said in words, and left out of the
+  // lines compared, so that the hunk shows only what can be seen.
+  std::string notes;
+  std::string before = original;
+  constexpr std::string_view kByteOrderMark = "\xEF\xBB\xBF";
+  if (before.rfind(kByteOrderMark, 0) == 0 &&
+      after.rfind(kByteOrderMark, 0) != 0) {
+    before.erase(0, kByteOrderMark.size());
+    notes += "(the file starts with a byte order mark; fmt removes it)\n";
+  }
+  if (before.find("\r\n") != std::string::npos &&
+      after.find("\r\n") == std::string::npos) {
+    std::string unix_ends;
+    for (size_t i = 0; i < before.size(); ++i) {
+      if (before[i] != '\r' || i + 1 == before.size() ||
+          before[i + 1] != '\n') {
+        unix_ends += before[i];
+      }
+    }
+    before = std::move(unix_ends);
+    notes += "(the file's lines end in CRLF; fmt ends them in LF)\n";
+  }
+  if (before == after) return notes;
+  return notes + LineDiff(before, after, max_lines);
+}
+
+namespace {
+
+std::string LineDiff(const std::string& before, const std::string& after,
+                     int max_lines) {
   std::vector<std::string> old_lines = SplitLines(before);
   std::vector<std::string> new_lines = SplitLines(after);
   size_t first = 0;
@@ -997,5 +1032,7 @@ std::string ShortDiff(const std::string& before, const std::string& after,
   if (old_rest != new_rest) out += "(more changes follow)\n";
   return out;
 }
+
+}  // namespace
 
 }  // namespace parcours::syntax

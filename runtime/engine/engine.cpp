@@ -338,6 +338,9 @@ void Engine::ApplyIdentify(store::Profile& profile,
           "` is not in the tz database; this profile's local times run in "
           "UTC");
       state_.Log(row);
+      if (unknown_zone_profiles_.emplace(zone, profile.id).second) {
+        ++counters_.unknown_zones[zone];
+      }
     }
   }
 

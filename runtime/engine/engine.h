@@ -8,8 +8,10 @@
 
 #include <cstdint>
 #include <deque>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +33,9 @@ struct EngineCounters {
   int64_t entries = 0;
   int64_t exits = 0;
   int64_t goals = 0;
+  // Time zones the tz database does not know, by name: how many profiles
+  // an identify gave one to (their local times run in UTC).
+  std::map<std::string, int64_t> unknown_zones;
 };
 
 class Engine {
@@ -213,6 +218,9 @@ class Engine {
   const ir::Evaluator& evaluator_;
   store::State& state_;
   EngineCounters counters_;
+  // (zone, profile) pairs counted in `counters_.unknown_zones`, so that a
+  // profile identified twice with the same unknown zone counts once.
+  std::set<std::pair<std::string, std::string>> unknown_zone_profiles_;
   // Loyalty programs (runtime/engine/loyalty.h); what they leave to do is
   // done by `FollowLoyalty`: their events are applied like emitted ones.
   LoyaltyRules loyalty_;

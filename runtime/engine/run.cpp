@@ -11,6 +11,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <string_view>
 #include <thread>
 #include <unordered_set>
@@ -43,6 +45,16 @@ constexpr int64_t kSeqStride = int64_t{1} << 16;
 
 // How long live mode waits for input before it looks at the clock again.
 constexpr int kFollowTickMs = 100;
+
+// A line's mark in a batch's `duplicates`, set by its owner partition:
+// none (0), a duplicate, or a duplicate that it applied in a batch a
+// crash left committed by some partitions only (see `MarkDuplicates`).
+constexpr char kDuplicate = 1;
+constexpr char kReplayed = 2;
+
+// The `meta` key of how far a state has applied, in the lines of all
+// runs on it.
+constexpr const char* kAppliedThrough = "applied_through";
 
 std::string DeadLetterPath(const RunOptions& options,
                            const std::string& state_path) {
@@ -196,6 +208,7 @@ class Runner {
                     const ingest::DecodeResult* decoded = nullptr,
                     size_t index = 0) {
     ++summary_.lines_read;
+    handled_through_ = number;
     state_.set_next_seq(
         std::max(state_.next_seq(), (lines_before_ + number) * kSeqStride));
     Status status = Dispatch(line, too_long, number, decoded, index);
@@ -243,9 +256,8 @@ class Runner {
         bool declared = decoded.outcome == ingest::LineOutcome::Event;
         // A duplicate changes nothing, not even the clock. Whether another
         // partition's line is one, its owner said before this batch.
-        if (declared && (mine ? IsDuplicate(event)
-                              : others_duplicates_ != nullptr &&
-                                    (*others_duplicates_)[index] != 0)) {
+        if (declared &&
+            (mine ? IsDuplicate(event) : OthersDuplicate(index, number))) {
           break;
         }
         std::string too_far = ClockJump(event);
@@ -276,8 +288,14 @@ class Runner {
   // (one entry per decoded line of the batch) this partition's lines that
   // are duplicates, so that the other partitions leave their clocks alone on
   // them, as one partition would.
+  //
+  // A line this partition applied in a batch that a crashed run did not
+  // commit everywhere is marked `kReplayed` instead: the partitions that
+  // did not commit it move their clocks on it, as they did before the
+  // crash (see `set_replay_window`). `first_number` is the number of the
+  // batch's first line; the lines of a batch are numbered in a row.
   void MarkDuplicates(const std::vector<ingest::DecodeResult>& lines,
-                      std::vector<char>& duplicates) const {
+                      int64_t first_number, std::vector<char>& duplicates) {
     std::unordered_set<std::string> seen;
     for (size_t i = 0; i < lines.size(); ++i) {
       const ingest::DecodeResult& decoded = lines[i];
@@ -286,14 +304,55 @@ class Runner {
           !Owns(event.user_id)) {
         continue;
       }
-      bool duplicate =
-          state_.IsProcessed(event.key) || !seen.insert(event.key).second;
-      duplicates[i] = duplicate ? 1 : 0;
+      bool again = !seen.insert(event.key).second;
+      bool processed = state_.IsProcessed(event.key);
+      char mark = processed || again ? kDuplicate : 0;
+      int64_t position = lines_before_ + first_number + static_cast<int64_t>(i);
+      // Only the key's first line in the window: a repeat of it was a
+      // duplicate before the crash too, and moved no clock.
+      if (processed && !again && replay_from_ >= 0 && position > replay_from_ &&
+          position <= start_position_ &&
+          replayed_keys_.insert(event.key).second) {
+        mark = kReplayed;
+      }
+      duplicates[i] = mark;
     }
+  }
+
+  // After a crash between the partitions' commits of a batch, the next
+  // run finds some partitions a batch ahead of others. The lines after
+  // `from` (the least far any partition got), up to where this partition
+  // got, that it applied then are duplicates to it now, yet the
+  // partitions behind moved their clocks on them before the crash: a
+  // late event of theirs then entered at that clock. They move them
+  // again, so that the rerun decides as the first run did.
+  void set_replay_window(int64_t from) {
+    replay_from_ = from;
+    start_position_ = applied_through().value_or(from);
+  }
+
+  // How far, in the lines of all runs on this state, it has applied.
+  // Unknown for a state written before this was recorded.
+  std::optional<int64_t> applied_through() {
+    auto found = state_.run_meta().find(kAppliedThrough);
+    if (found == state_.run_meta().end()) return std::nullopt;
+    return found->second;
   }
 
   void set_others_duplicates(const std::vector<char>* duplicates) {
     others_duplicates_ = duplicates;
+  }
+
+  // Whether another partition's line `index` of the batch, line `number`
+  // of this run, leaves this partition's clock alone: a duplicate does,
+  // unless this partition had not got as far as it before a crash.
+  bool OthersDuplicate(size_t index, int64_t number) const {
+    if (others_duplicates_ == nullptr) return false;
+    char mark = (*others_duplicates_)[index];
+    if (mark == kReplayed && replay_from_ >= 0) {
+      return lines_before_ + number <= start_position_;
+    }
+    return mark != 0;
   }
 
   bool Owns(std::string_view profile) const {
@@ -311,17 +370,24 @@ class Runner {
   std::string ClockJump(const ingest::DecodedEvent& event) const {
     std::optional<int64_t> clock = state_.clock();
     if (!clock || options_.max_clock_jump <= 0) return "";
-    int64_t time = event.ClockTime();
+    // Live, a line arrives at the wall clock's time and cannot move the
+    // clock; but its own time still counts in windows and in `last(E)`,
+    // so a typo of its year (2111 for 2011) would hold its profile's
+    // segments for a century. The same limit applies to it.
+    bool live = static_cast<bool>(options_.now);
+    int64_t time = live ? event.timestamp : event.ClockTime();
     if (time <= common::AddSeconds(*clock, options_.max_clock_jump)) {
       return "";
     }
     // Both times lie between the years 1900 and 9999, so the difference
     // cannot overflow.
-    return std::string(event.received_at ? "receivedAt " : "timestamp ") +
+    return std::string(event.received_at && !live ? "receivedAt "
+                                                  : "timestamp ") +
            common::FormatTime(time) + " is " +
            common::DescribeSpan(time - *clock) +
-           " ahead of the stream's clock " + common::FormatTime(*clock) +
-           "; check it, or raise --max-clock-jump";
+           (live ? " ahead of the wall clock "
+                 : " ahead of the stream's clock ") +
+           common::FormatTime(*clock) + "; check it, or raise --max-clock-jump";
   }
 
   void Count(const ingest::DecodedEvent& event, bool applied) {
@@ -408,6 +474,11 @@ class Runner {
   // run stops.
   Status Commit(store::Fold fold = store::Fold::WhenDue) {
     lines_in_batch_ = 0;
+    // Where in the stream of all runs' lines this state has applied
+    // through, for `set_replay_window` after a crash.
+    if (handled_through_ > 0) {
+      state_.run_meta()[kAppliedThrough] = lines_before_ + handled_through_;
+    }
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
     SortCanonically(state_.pending_outbox());
@@ -514,6 +585,7 @@ class Runner {
     // Every line is an action: sends, and what policies held back.
     summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
+    summary.unknown_zones = engine_.counters().unknown_zones;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
     summary.undelivered = static_cast<int64_t>(state_.undelivered().size());
@@ -530,6 +602,13 @@ class Runner {
   uint32_t partitions_;
   int64_t lines_before_ = 0;
   const std::vector<char>* others_duplicates_ = nullptr;
+  // The number of the last line handled in this run, 0 before the first.
+  int64_t handled_through_ = 0;
+  // See `set_replay_window`: -1 when no partition is behind another.
+  int64_t replay_from_ = -1;
+  int64_t start_position_ = -1;
+  // The keys marked `kReplayed` so far.
+  std::unordered_set<std::string> replayed_keys_;
   std::unique_ptr<store::Store> store_;
   store::State state_;
   Engine engine_;
@@ -562,6 +641,25 @@ int64_t PartitionIndex(const std::string& name) {
 // written once every partition file exists.
 constexpr const char* kPartitionsFile = "partitions";
 
+// Reads the folder's record of its number of partitions into `made`;
+// leaves it empty when there is no record (a new folder). A record that
+// does not hold a number is refused rather than taken for none.
+Status ReadPartitionsRecord(const std::string& folder,
+                            std::optional<int64_t>& made) {
+  std::filesystem::path path = std::filesystem::path(folder) / kPartitionsFile;
+  std::ifstream record(path);
+  if (!record) return Status::Ok();
+  int64_t number = 0;
+  std::string rest;
+  if (!(record >> number) || number < 1 || (record >> rest)) {
+    return Status::Error("`" + path.string() +
+                         "` should hold the number of partitions the "
+                         "folder was made with (such as 4), alone");
+  }
+  made = number;
+  return Status::Ok();
+}
+
 std::string FolderMismatch(const std::string& folder, int64_t made,
                            uint32_t partitions) {
   return "state folder `" + folder + "` was made with --partitions " +
@@ -587,10 +685,23 @@ Status PrepareFolder(const std::string& folder, uint32_t partitions) {
                          "`: " + code.message());
   }
 
-  std::ifstream marker(fs::path(folder) / kPartitionsFile);
-  int64_t made = 0;
-  if (marker && marker >> made && made != partitions) {
-    return Status::Error(FolderMismatch(folder, made, partitions));
+  std::optional<int64_t> made;
+  Status status = ReadPartitionsRecord(folder, made);
+  if (!status.ok()) return status;
+  if (made && *made != partitions) {
+    return Status::Error(FolderMismatch(folder, *made, partitions));
+  }
+  // The record is written once every file exists, so a file missing now
+  // was lost: made anew, it would apply its profiles' events again and
+  // send their actions a second time.
+  for (uint32_t i = 0; made && i < partitions; ++i) {
+    if (!fs::exists(fs::path(folder) / PartitionFile(i), code)) {
+      return Status::Error(
+          "state folder `" + folder + "` was made with --partitions " +
+          std::to_string(*made) + ", but its file `" + PartitionFile(i) +
+          "` is missing; restore it from a backup, or replay the events "
+          "into a new folder");
+    }
   }
   // Without the record, the folder is new, or a run stopped while it
   // created the files, before it applied anything: a file of a partition
@@ -691,6 +802,20 @@ class Coordinator {
       lines = std::max(lines, runner->lines_total());
     }
     for (const auto& runner : runners_) runner->set_lines_before(lines);
+
+    // Partitions a crash left at different lines: see `set_replay_window`.
+    // A partition that never recorded its place (a state of an older
+    // version) leaves things as they were.
+    std::optional<int64_t> least;
+    bool known = true;
+    for (const auto& runner : runners_) {
+      std::optional<int64_t> through = runner->applied_through();
+      known = known && through.has_value();
+      if (through) least = std::min(least.value_or(*through), *through);
+    }
+    if (known && least && runners_.size() > 1) {
+      for (const auto& runner : runners_) runner->set_replay_window(*least);
+    }
     return Status::Ok();
   }
 
@@ -951,7 +1076,8 @@ class Coordinator {
     // Alone, a partition has no one to tell.
     if (runners_.size() > 1) {
       Batch& batch = SlotOf(k);
-      runner.MarkDuplicates(batch.decoded, batch.duplicates);
+      int64_t first = batch.lines.empty() ? 0 : batch.lines.front().number;
+      runner.MarkDuplicates(batch.decoded, first, batch.duplicates);
     }
     Publish([&] { progress_[runner.partition()].marked = k + 1; });
   }
@@ -1108,6 +1234,9 @@ class Coordinator {
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.clock_jumps += part.clock_jumps;
+      for (const auto& [zone, count] : part.unknown_zones) {
+        total.unknown_zones[zone] += count;
+      }
       total.sends += part.sends;
       total.timers_fired += part.timers_fired;
       total.instances_waiting += part.instances_waiting;
@@ -1171,10 +1300,31 @@ std::string Plural(int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
 
+// Without --partitions, --state names one file. A folder there is most
+// likely the state of a run with --partitions: say so, rather than
+// SQLite's "unable to open database file".
+Status CheckStateIsFile(const std::string& path) {
+  std::error_code code;
+  if (!std::filesystem::is_directory(path, code)) return Status::Ok();
+  std::optional<int64_t> made;
+  Status status = ReadPartitionsRecord(path, made);
+  if (!status.ok()) return status;
+  if (made) {
+    return Status::Error(
+        "`" + path + "` is a folder of " + std::to_string(*made) +
+        " partitions; run with --partitions " + std::to_string(*made));
+  }
+  return Status::Error("state `" + path +
+                       "` is a folder; --state names a state file (or, "
+                       "with --partitions N, a folder of N state files)");
+}
+
 }  // namespace
 
 RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
                  int fd, sinks::ActionSink& sink, const RunOptions& options) {
+  Status checked = CheckStateIsFile(options.state_path);
+  if (!checked.ok()) return {checked, false, RunSummary{}};
   Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());
@@ -1192,6 +1342,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   if (options.partitions > 0) {
     return RunPartitions(program, evaluator, events, sink, options);
   }
+  Status checked = CheckStateIsFile(options.state_path);
+  if (!checked.ok()) return {checked, false, RunSummary{}};
   Runner runner(program, evaluator, &sink, options, options.state_path, 0, 1);
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());
@@ -1307,6 +1459,29 @@ std::string FormatSummary(const RunSummary& summary) {
                    "waiting contacts") +
             (one ? " matches" : " match") + " no step of the program and " +
             (one ? "was" : "were") + " left in the state; see the log table\n";
+  }
+  // A typo in a zone ("Europe/Pari") runs those profiles in UTC: their
+  // quiet hours and `wait until 09:00 local` are hours off.
+  // A stream that fills the field with junk names many zones: the first
+  // few say what is wrong, and the log table holds the rest.
+  constexpr size_t kZonesNamed = 5;
+  size_t named = 0;
+  int64_t others = 0;
+  for (const auto& [zone, count] : summary.unknown_zones) {
+    if (named++ >= kZonesNamed) {
+      others += count;
+      continue;
+    }
+    bool one = count == 1;
+    text += "warning: " + Plural(count, "profile", "profiles") +
+            (one ? " was" : " were") + " given the time zone `" + zone +
+            "`, which the tz database does not know; " +
+            (one ? "its" : "their") + " local times run in UTC\n";
+  }
+  if (others > 0) {
+    text += "warning: and " + Plural(others, "profile", "profiles") + " of " +
+            std::to_string(summary.unknown_zones.size() - kZonesNamed) +
+            " other unknown time zones; the log table names them\n";
   }
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";

@@ -112,6 +112,9 @@ struct RunSummary {
   // declared one (a typo in the program or the stream), that name.
   std::map<std::string, int64_t> ignored_events;
   std::map<std::string, std::string> ignored_near;
+  // Time zones the tz database does not know, by name, with the number of
+  // profiles identified with each (they run in UTC).
+  std::map<std::string, int64_t> unknown_zones;
   int64_t dead_letters = 0;
   // Of `dead_letters`, those already in the file from an earlier run,
   // not appended again.

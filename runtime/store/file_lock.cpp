@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <utility>
 
 namespace parcours::store {
@@ -30,8 +31,18 @@ common::Expected<FileLock> FileLock::Acquire(const std::string& path,
   busy = false;
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) {
+    int error = errno;
+    // The lock sits beside the state file: a missing folder is the reason
+    // a user can act on, said as `--out` says it.
+    std::error_code code;
+    std::filesystem::path folder = std::filesystem::path(path).parent_path();
+    if (error == ENOENT && !folder.empty() &&
+        !std::filesystem::exists(folder, code)) {
+      return common::Status::Error("the folder `" + folder.string() +
+                                   "` does not exist");
+    }
     return common::Status::Error("could not open the lock file `" + path +
-                                 "`: " + std::strerror(errno));
+                                 "`: " + std::strerror(error));
   }
 
   // flock(2) locks belong to the open file description, so a second open

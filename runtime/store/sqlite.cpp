@@ -2,12 +2,31 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
+#include <filesystem>
 #include <utility>
 
 namespace parcours::store {
 
 using common::Expected;
 using common::Status;
+
+namespace {
+
+// SQLite's message for the last error on `db`. Its words for a damaged
+// file ("database disk image is malformed") do not say what to do, and a
+// marketer meets them after a disk filled up or a copy was cut short.
+std::string ErrorOf(sqlite3* db) {
+  std::string message = sqlite3_errmsg(db);
+  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_CORRUPT) {
+    message +=
+        " (the file is damaged or was cut short; restore it from a "
+        "backup)";
+  }
+  return message;
+}
+
+}  // namespace
 
 Statement::Statement(sqlite3* db, sqlite3_stmt* statement)
     : db_(db), statement_(statement) {}
@@ -60,7 +79,7 @@ Expected<bool> Statement::Step() {
   int code = sqlite3_step(statement_);
   if (code == SQLITE_ROW) return true;
   if (code == SQLITE_DONE) return false;
-  return Status::Error(sqlite3_errmsg(db_));
+  return Status::Error(ErrorOf(db_));
 }
 
 Status Statement::Run() {
@@ -126,12 +145,53 @@ Expected<Database> Database::OpenReadOnly(const std::string& path) {
   return OpenWithFlags(path, SQLITE_OPEN_READONLY);
 }
 
+namespace {
+
+// `path` as the path of a `file:` URI: the characters a URI gives a
+// meaning to are escaped.
+std::string UriPath(const std::string& path) {
+  std::string uri;
+  for (char c : path) {
+    if (c == '%' || c == '?' || c == '#') {
+      char escaped[4];
+      std::snprintf(escaped, sizeof escaped, "%%%02X",
+                    static_cast<unsigned char>(c));
+      uri += escaped;
+    } else {
+      uri += c;
+    }
+  }
+  return uri;
+}
+
+}  // namespace
+
+Expected<Database> Database::OpenForReport(const std::string& path) {
+  Expected<Database> db = OpenReadOnly(path);
+  if (!db.ok()) return db;
+  constexpr const char* kProbe = "SELECT count(*) FROM sqlite_schema";
+  if (db->QueryInt(kProbe).ok()) return db;
+
+  // A WAL file with content holds changes the file alone lacks: reading
+  // without it would be wrong, so the first error stands.
+  std::error_code code;
+  std::filesystem::path wal = path + "-wal";
+  if (std::filesystem::is_regular_file(wal, code) &&
+      std::filesystem::file_size(wal, code) > 0) {
+    return db;
+  }
+  Expected<Database> immutable =
+      OpenWithFlags("file:" + UriPath(path) + "?immutable=1",
+                    SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  if (!immutable.ok() || !immutable->QueryInt(kProbe).ok()) return db;
+  return immutable;
+}
+
 Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {
   sqlite3* db = nullptr;
   int code = sqlite3_open_v2(path.c_str(), &db, flags, nullptr);
   if (code != SQLITE_OK) {
-    std::string message =
-        db != nullptr ? sqlite3_errmsg(db) : sqlite3_errstr(code);
+    std::string message = db != nullptr ? ErrorOf(db) : sqlite3_errstr(code);
     sqlite3_close_v2(db);
     return Status::Error(message);
   }
@@ -140,12 +200,9 @@ Expected<Database> Database::OpenWithFlags(const std::string& path, int flags) {
 }
 
 Status Database::Exec(const std::string& sql) {
-  char* error = nullptr;
-  int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error);
+  int code = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, nullptr);
   if (code == SQLITE_OK) return Status::Ok();
-  std::string message = error != nullptr ? error : sqlite3_errstr(code);
-  sqlite3_free(error);
-  return Status::Error(message);
+  return Status::Error(ErrorOf(db_));
 }
 
 Expected<Statement> Database::Prepare(std::string_view sql) {
@@ -174,6 +231,6 @@ Expected<std::string> Database::QueryText(const std::string& sql) {
   return statement->Text(0);
 }
 
-std::string Database::LastError() const { return sqlite3_errmsg(db_); }
+std::string Database::LastError() const { return ErrorOf(db_); }
 
 }  // namespace parcours::store

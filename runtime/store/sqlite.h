@@ -76,6 +76,13 @@ class Database {
   // and nothing is ever written to it.
   static common::Expected<Database> OpenReadOnly(const std::string& path);
 
+  // As `OpenReadOnly`, for a reader while no writer runs (the reports):
+  // when SQLite cannot make the side files it reads a WAL-mode file with
+  // (a folder this process may not write to) and no WAL file holds
+  // changes, the file alone is the whole database and is read as
+  // immutable.
+  static common::Expected<Database> OpenForReport(const std::string& path);
+
   // Runs one or more statements that return no rows.
   common::Status Exec(const std::string& sql);
 

@@ -663,7 +663,7 @@ Expected<Database> OpenStateForReading(const std::string& path) {
         "` is a folder: the state of a run with --partitions; a report "
         "reads one partition's file at a time (p-0000.db, ...)");
   }
-  Expected<Database> db = Database::OpenReadOnly(path);
+  Expected<Database> db = Database::OpenForReport(path);
   if (!db.ok()) return db.status().WithContext(context);
   int64_t version = 0;
   Status status = CheckVersion(*db, context, version);

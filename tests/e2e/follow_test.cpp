@@ -222,8 +222,21 @@ TEST_CASE("a future-dated line does not move a live run's clock") {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(testing::ReadText(out) == hello_a + hello_b);
 
+  // A year typed wrong is not "a day ahead": as in a replay, a line
+  // further ahead than --max-clock-jump is a dead letter, since its time
+  // would count in its profile's windows for a century.
+  Append(events, Ping("c", "3", "2111-01-03T10:00:00Z"));
+  auto dead = scratch / "state.db.deadletter.jsonl";
+  CHECK_THAT(AwaitLines(dead, 1),
+             Catch::Contains("timestamp 2111-01-03T10:00:00Z is more than "
+                             "99 years ahead of the wall clock "
+                             "2011-01-03T10:00:00Z; check it, or raise "
+                             "--max-clock-jump"));
+  CHECK(testing::ReadText(out) == hello_a + hello_b);
+
   CHECK(run.Stop(SIGTERM) == 0);
   CHECK_THAT(run.Summary(), Catch::Contains("clock at 2011-01-03T10:00:00Z"));
+  CHECK_THAT(run.Summary(), Catch::Contains("1 dead letter"));
 }
 
 TEST_CASE(

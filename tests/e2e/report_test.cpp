@@ -242,6 +242,103 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
   }
 }
 
+// A finance team reads a copy of the state in a folder it may not write
+// to. SQLite reads a WAL-mode file through side files it makes beside it
+// (`-wal`, `-shm`); where it cannot make them, and no WAL file holds
+// changes, the file alone is the state and the reports read it as it is.
+// Root may write to any folder, so a folder that already holds a
+// directory named `s.db-wal` stands for one SQLite cannot write to.
+TEST_CASE("reports read a state whose side files SQLite cannot make") {
+  auto scratch = testing::ScratchDir("report-read-only");
+  testing::WriteText(scratch / "c.journey",
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Ping","userId":"a",)"
+                     R"("timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours(
+              {"run", (scratch / "c.journey").string(), "--events",
+               (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+              scratch)
+              .exit_code == 0);
+  REQUIRE_FALSE(std::filesystem::exists(state + "-wal"));
+
+  const std::vector<std::vector<std::string>> reports = {
+      {"report", "backtest", "--state", state},
+      {"report", "caps", "--state", state},
+      {"explain", "--profile", "a", "--state", state}};
+  std::vector<std::string> before;
+  for (const auto& report : reports) {
+    auto result = testing::RunParcours(report, scratch);
+    REQUIRE(result.exit_code == 0);
+    before.push_back(result.out);
+  }
+  std::string bytes = testing::ReadText(state);
+
+  // The readers above may leave empty side files behind.
+  std::filesystem::remove(state + "-wal");
+  std::filesystem::remove(state + "-shm");
+  std::filesystem::create_directory(state + "-wal");
+  for (size_t i = 0; i < reports.size(); ++i) {
+    INFO(reports[i][0] << " " << reports[i][1]);
+    auto result = testing::RunParcours(reports[i], scratch);
+    CHECK(result.exit_code == 0);
+    CHECK(result.err.empty());
+    CHECK(result.out == before[i]);
+  }
+  CHECK(testing::ReadText(state) == bytes);
+}
+
+// A state damaged or edited by hand fails to read; every report says
+// which file, as a run does.
+TEST_CASE("reports name the state file they could not read") {
+  auto scratch = testing::ScratchDir("report-damaged");
+  testing::WriteText(scratch / "c.journey",
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  testing::WriteText(scratch / "e.jsonl",
+                     R"({"type":"track","event":"Ping","userId":"a",)"
+                     R"("timestamp":"2025-03-01T10:00:00Z",)"
+                     R"("properties":{"n":1}})"
+                     "\n");
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours(
+              {"run", (scratch / "c.journey").string(), "--events",
+               (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+              scratch)
+              .exit_code == 0);
+
+  for (const char* table : {"decisions", "profiles"}) {
+    INFO(table);
+    std::string copy = (scratch / (std::string(table) + ".db")).string();
+    std::filesystem::copy_file(state, copy);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(copy.c_str(), &db) == SQLITE_OK);
+    std::string drop = std::string("DROP TABLE ") + table;
+    REQUIRE(sqlite3_exec(db, drop.c_str(), nullptr, nullptr, nullptr) ==
+            SQLITE_OK);
+    sqlite3_close(db);
+
+    // `report caps` reads only the decisions; `explain` reads both.
+    std::vector<std::vector<std::string>> reports = {
+        {"explain", "--profile", "a", "--state"}};
+    if (std::string(table) == "decisions") {
+      reports.push_back({"report", "caps", "--state"});
+    }
+    for (std::vector<std::string> report : reports) {
+      INFO(report[0]);
+      report.push_back(copy);
+      auto result = testing::RunParcours(report, scratch);
+      CHECK(result.exit_code == 2);
+      CHECK_THAT(result.err,
+                 Catch::StartsWith("parcours: state file `" + copy + "`: "));
+    }
+  }
+}
+
 // A message dropped because its contact reached the journey's goal says
 // how long that took; the report counts such messages by goal, not one
 // row per duration.

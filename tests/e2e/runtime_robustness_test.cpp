@@ -80,6 +80,46 @@ TEST_CASE("a second run on a state in use fails at once, touching nothing") {
   CHECK(RunParcours(args, scratch).exit_code == 0);
 }
 
+TEST_CASE("a state file in a folder that does not exist says so") {
+  auto scratch = testing::ScratchDir("state-no-folder");
+  auto state = (scratch / "missing" / "state.db").string();
+  auto result = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                             "--state", state, "--out", "-"},
+                            scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("parcours: state file `" + state +
+                                         "`: the folder `"));
+  CHECK_THAT(result.err, Catch::Contains("missing` does not exist\n"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "missing"));
+}
+
+// A state file cut short (a full disk, a copy stopped half-way) cannot be
+// read; the message says so in words a marketer can act on, not only
+// SQLite's "database disk image is malformed".
+TEST_CASE("a state file cut short is refused with what to do") {
+  auto scratch = testing::ScratchDir("state-cut-short");
+  auto state = (scratch / "state.db").string();
+  std::vector<std::string> args = {"run",        kCampaign, "--events",
+                                   kSmallEvents, "--state", state,
+                                   "--out",      "-"};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  std::string whole = testing::ReadText(state);
+  REQUIRE(whole.size() > 20000);
+  testing::WriteText(state, whole.substr(0, whole.size() / 2));
+
+  auto cut = RunParcours(args, scratch);
+  CHECK(cut.exit_code == 2);
+  CHECK_THAT(cut.err, Catch::StartsWith("parcours: state file `" + state +
+                                        "`: database disk image is "
+                                        "malformed (the file is damaged or "
+                                        "was cut short; restore it from a "
+                                        "backup)"));
+
+  auto report = RunParcours({"report", "backtest", "--state", state}, scratch);
+  CHECK(report.exit_code == 2);
+  CHECK_THAT(report.err, Catch::Contains("restore it from a backup"));
+}
+
 // Instances that time alone starts after the input's end are numbered as
 // if by a line after its last, so stopping a run at its input and moving
 // the clock on in a second, empty run changes no id.

@@ -510,5 +510,26 @@ TEST_CASE("the short diff shows the first changed region") {
         "(only the line ends at the end of the file differ)\n");
 }
 
+// A `\r` or a byte order mark cannot be seen in a terminal: a diff of
+// `-module m` and `+module m` would leave the reader guessing.
+TEST_CASE("the short diff names line ends and a byte order mark") {
+  CHECK(ShortDiff("a\r\nb\r\n", "a\nb\n") ==
+        "(the file's lines end in CRLF; fmt ends them in LF)\n");
+  CHECK(ShortDiff("\xEF\xBB\xBF"
+                  "a\n",
+                  "a\n") ==
+        "(the file starts with a byte order mark; fmt removes it)\n");
+  CHECK(ShortDiff("\xEF\xBB\xBF"
+                  "a\r\nb  \r\nc\r\n",
+                  "a\nb\nc\n") ==
+        "(the file starts with a byte order mark; fmt removes it)\n"
+        "(the file's lines end in CRLF; fmt ends them in LF)\n"
+        "@@ -1,3 +1,3 @@\n"
+        " a\n"
+        "-b  \n"
+        "+b\n"
+        " c\n");
+}
+
 }  // namespace
 }  // namespace parcours::syntax

@@ -43,6 +43,13 @@ std::optional<store::Database> OpenState(const std::string& path,
   return std::move(*db);
 }
 
+// Says on `err` why reading the state failed, naming the file: a damaged
+// or hand-edited state is otherwise a bare "no such table".
+void SayReadError(const std::string& path, const common::Status& status,
+                  std::ostream& err) {
+  err << "parcours: state file `" << path << "`: " << status.message() << "\n";
+}
+
 }  // namespace
 
 int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
@@ -56,7 +63,8 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     err << "parcours: " << error << "\n";
     return 2;
   }
-  auto db = OpenState(parsed.Get("--state", ""), err);
+  std::string state_path = parsed.Get("--state", "");
+  auto db = OpenState(state_path, err);
   if (!db) return 2;
 
   std::string profile = parsed.Get("--profile", "");
@@ -66,7 +74,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   // (A profile whose rows a run has not yet written to `profiles` counts.)
   Expected<bool> known = store::HasProfile(*db, profile);
   if (!known.ok()) {
-    err << "parcours: " << known.status().message() << "\n";
+    SayReadError(state_path, known.status(), err);
     return 2;
   }
   if (!*known) {
@@ -87,7 +95,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
       "until FROM decisions WHERE profile = ?1 ORDER BY seq");
   for (const auto* statement : {&log, &decisions}) {
     if (!statement->ok()) {
-      err << "parcours: " << statement->status().message() << "\n";
+      SayReadError(state_path, statement->status(), err);
       return 2;
     }
   }
@@ -100,7 +108,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   auto next = [&](store::Statement& statement) {
     Expected<bool> row = statement.Step();
     if (!row.ok()) {
-      err << "parcours: " << row.status().message() << "\n";
+      SayReadError(state_path, row.status(), err);
       failed = true;
       return false;
     }
@@ -165,13 +173,13 @@ int CapsReport(const std::string& state_path, const std::string& format,
       "SELECT rule, rule_text, CASE WHEN rule = '' THEN reason ELSE '' END, "
       "journey, kind, count(*) FROM decisions GROUP BY 1, 2, 3, 4, 5");
   if (!select.ok()) {
-    err << "parcours: " << select.status().message() << "\n";
+    SayReadError(state_path, select.status(), err);
     return 2;
   }
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) {
-      err << "parcours: " << row.status().message() << "\n";
+      SayReadError(state_path, row.status(), err);
       return 2;
     }
     if (!*row) break;
