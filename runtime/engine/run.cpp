@@ -541,7 +541,9 @@ class Runner {
             std::to_string(reader.line_number()) + ": " + reader.error());
       }
       if (changed || engine_.counters().timers_fired != fired) {
-        status = Commit();
+        // The input is idle: the tables catch up with the blobs, so that
+        // SQL over them sees a live run's state whenever no line waits.
+        status = Commit(store::Fold::Always);
         if (!status.ok()) return status;
         changed = false;
         fired = engine_.counters().timers_fired;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "runtime/engine/actions.h"
+#include "runtime/store/sqlite.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 #include "tests/support/scripted_http_server.h"
@@ -146,6 +147,14 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
   std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
   CHECK(AwaitLines(out, 1) == hello_a);
+  // Idle, the run has written its rows to their tables, not left them in
+  // blobs: SQL over `instances` sees a's wait while the run goes on.
+  {
+    auto state = store::Database::OpenReadOnly((scratch / "state.db").string());
+    REQUIRE(state.ok());
+    CHECK(*state->QueryInt("SELECT count(*) FROM instances") == 1);
+    CHECK(*state->QueryInt("SELECT count(*) FROM pending_rows") == 0);
+  }
 
   // No input, but the wall clock passes a's wait.
   SetClock(scratch, "2011-01-03T11:00:05Z");
@@ -213,6 +222,14 @@ TEST_CASE("a future-dated line does not move a live run's clock") {
   Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
   std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
   CHECK(AwaitLines(out, 1) == hello_a);
+  // Idle, the run has written its rows to their tables, not left them in
+  // blobs: SQL over `instances` sees a's wait while the run goes on.
+  {
+    auto state = store::Database::OpenReadOnly((scratch / "state.db").string());
+    REQUIRE(state.ok());
+    CHECK(*state->QueryInt("SELECT count(*) FROM instances") == 1);
+    CHECK(*state->QueryInt("SELECT count(*) FROM pending_rows") == 0);
+  }
 
   // Another customer's line stamped a day ahead arrives now: it is handled
   // at the wall clock's time, and a's wait (due 11:00) does not fire.
