@@ -80,6 +80,19 @@ TEST_CASE("parcours test passes tests that hold, on both engines") {
   CHECK(result.out == expected);
 }
 
+TEST_CASE("parcours test says when the files hold no test at all") {
+  // A wrong folder in CI would otherwise pass in silence.
+  auto scratch = testing::ScratchDir("test-none");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, kShop);
+  auto result = RunParcours({"test", file.string()}, scratch);
+  CHECK(result.exit_code == 0);
+  CHECK(result.out == "0 passed, 0 failed\n");
+  CHECK(result.err ==
+        "parcours: warning: no `test` block in the files given; nothing was "
+        "tested\n");
+}
+
 TEST_CASE("parcours test names what failed, where, expected and got") {
   auto scratch = testing::ScratchDir("test-fail");
   auto file = scratch / "shop.journey";

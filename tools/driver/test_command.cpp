@@ -71,6 +71,13 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
     }
   }
 
+  // Still a success, as a folder of journeys may have no tests yet; but
+  // a wrong path in CI must not pass unnoticed.
+  if (compiled.tests.empty()) {
+    err << "parcours: warning: no `test` block in the files given; nothing "
+           "was tested\n";
+  }
+
   int passed = 0;
   int failed = 0;
   for (const ir::TestCase& test : compiled.tests) {
