@@ -18,51 +18,31 @@ void PendingRowWriter::Int(int64_t value) {
   blob_.push_back(static_cast<char>(bits));
 }
 
-void PendingRowWriter::Profile(std::string_view id, std::string_view attrs,
-                               std::string_view aggregates,
-                               std::string_view segments,
-                               std::string_view entries) {
-  blob_.push_back(static_cast<char>(PendingKind::Profile));
-  for (std::string_view text : {id, attrs, aggregates, segments, entries}) {
-    Text(text);
+void PendingRowWriter::Add(const PendingRow& row) {
+  blob_.push_back(static_cast<char>(row.kind));
+  switch (row.kind) {
+    case PendingKind::Profile:
+      for (std::string_view text : row.texts) Text(text);
+      break;
+    case PendingKind::History:
+    case PendingKind::Removed:
+      Text(row.texts[0]);
+      Text(row.texts[1]);
+      break;
+    case PendingKind::Instance:
+      Text(row.texts[0]);
+      Text(row.texts[1]);
+      Int(row.seq);
+      Int(row.step);
+      Text(row.texts[2]);
+      blob_.push_back(row.wake_at ? 1 : 0);
+      if (row.wake_at) Int(*row.wake_at);
+      Int(row.entered_at);
+      Text(row.texts[3]);
+      blob_.push_back(row.arrived ? 1 : 0);
+      if (row.arrived) Text(*row.arrived);
+      break;
   }
-  ++entries_;
-}
-
-void PendingRowWriter::History(std::string_view profile,
-                               std::string_view events) {
-  blob_.push_back(static_cast<char>(PendingKind::History));
-  Text(profile);
-  Text(events);
-  ++entries_;
-}
-
-void PendingRowWriter::Instance(std::string_view profile,
-                                std::string_view journey, int64_t seq,
-                                int64_t step, std::string_view step_name,
-                                std::optional<int64_t> wake_at,
-                                int64_t entered_at, std::string_view locals,
-                                std::optional<std::string_view> arrived) {
-  blob_.push_back(static_cast<char>(PendingKind::Instance));
-  Text(profile);
-  Text(journey);
-  Int(seq);
-  Int(step);
-  Text(step_name);
-  blob_.push_back(wake_at ? 1 : 0);
-  if (wake_at) Int(*wake_at);
-  Int(entered_at);
-  Text(locals);
-  blob_.push_back(arrived ? 1 : 0);
-  if (arrived) Text(*arrived);
-  ++entries_;
-}
-
-void PendingRowWriter::Removed(std::string_view profile,
-                               std::string_view journey) {
-  blob_.push_back(static_cast<char>(PendingKind::Removed));
-  Text(profile);
-  Text(journey);
   ++entries_;
 }
 

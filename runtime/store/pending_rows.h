@@ -29,7 +29,8 @@ enum class PendingKind : char {
   Removed = 'R',   // profile, journey: the instance row is deleted
 };
 
-// One entry; its texts point into the blob it was read from.
+// One entry. Read from a blob, its texts point into the blob; written,
+// into whatever the writer's caller holds.
 struct PendingRow {
   PendingKind kind = PendingKind::Profile;
   std::string_view texts[5];  // by kind, in the order above
@@ -44,16 +45,8 @@ struct PendingRow {
 // Appends entries to a blob.
 class PendingRowWriter {
  public:
-  void Profile(std::string_view id, std::string_view attrs,
-               std::string_view aggregates, std::string_view segments,
-               std::string_view entries);
-  void History(std::string_view profile, std::string_view events);
-  void Instance(std::string_view profile, std::string_view journey, int64_t seq,
-                int64_t step, std::string_view step_name,
-                std::optional<int64_t> wake_at, int64_t entered_at,
-                std::string_view locals,
-                std::optional<std::string_view> arrived);
-  void Removed(std::string_view profile, std::string_view journey);
+  // Appends `row`, with the fields its kind has.
+  void Add(const PendingRow& row);
 
   const std::string& blob() const { return blob_; }
   int64_t entries() const { return entries_; }

@@ -1172,27 +1172,66 @@ Status Store::WriteProfile(const State& state, const Profile& profile,
   if (!row_text.AppendEntries(profile, entries)) {
     entries = Dump(EncodeEntries(program, profile));
   }
-  std::string events;
-  if (!profile.history.empty()) {
-    events = Dump(EncodeHistory(program, profile));
-  }
-  if (defer != nullptr) {
-    defer->Profile(profile.id, attrs, aggregates, segments, entries);
-    if (!profile.history.empty()) defer->History(profile.id, events);
-    return Status::Ok();
-  }
-
-  upsert_profile_.BindBorrowedText(1, profile.id);
-  upsert_profile_.BindBorrowedText(2, attrs);
-  upsert_profile_.BindBorrowedText(3, aggregates);
-  upsert_profile_.BindBorrowedText(4, segments);
-  upsert_profile_.BindBorrowedText(5, entries);
-  Status status = upsert_profile_.Run();
+  PendingRow row;
+  row.kind = PendingKind::Profile;
+  row.texts[0] = profile.id;
+  row.texts[1] = attrs;
+  row.texts[2] = aggregates;
+  row.texts[3] = segments;
+  row.texts[4] = entries;
+  Status status = WriteRow(row, defer);
   if (!status.ok() || profile.history.empty()) return status;
 
-  upsert_history_.BindBorrowedText(1, profile.id);
-  upsert_history_.BindBorrowedText(2, events);
-  return upsert_history_.Run();
+  std::string events = Dump(EncodeHistory(program, profile));
+  row.kind = PendingKind::History;
+  row.texts[1] = events;
+  return WriteRow(row, defer);
+}
+
+Status Store::WriteRow(const PendingRow& row, PendingRowWriter* defer) {
+  if (defer != nullptr) {
+    defer->Add(row);
+    return Status::Ok();
+  }
+  return RunRow(row);
+}
+
+Status Store::RunRow(const PendingRow& row) {
+  // The texts live in the caller's row until the statement has run:
+  // bound without a copy.
+  Statement* statement = nullptr;
+  switch (row.kind) {
+    case PendingKind::Profile:
+      statement = &upsert_profile_;
+      for (int i = 0; i < 5; ++i) {
+        statement->BindBorrowedText(i + 1, row.texts[i]);
+      }
+      break;
+    case PendingKind::History:
+    case PendingKind::Removed:
+      statement = row.kind == PendingKind::History ? &upsert_history_
+                                                   : &delete_instance_;
+      statement->BindBorrowedText(1, row.texts[0]);
+      statement->BindBorrowedText(2, row.texts[1]);
+      break;
+    case PendingKind::Instance:
+      statement = &upsert_instance_;
+      statement->BindBorrowedText(1, row.texts[0]);
+      statement->BindBorrowedText(2, row.texts[1]);
+      statement->BindInt(3, row.seq);
+      statement->BindInt(4, row.step);
+      statement->BindBorrowedText(5, row.texts[2]);
+      statement->BindOptional(6, row.wake_at);
+      statement->BindInt(7, row.entered_at);
+      statement->BindBorrowedText(8, row.texts[3]);
+      if (row.arrived) {
+        statement->BindBorrowedText(9, *row.arrived);
+      } else {
+        statement->BindNull(9);
+      }
+      break;
+  }
+  return statement->Run();
 }
 
 Status Store::WriteInstances(const State& state, const Profile& profile,
@@ -1205,14 +1244,12 @@ Status Store::WriteInstances(const State& state, const Profile& profile,
     const Instance* instance =
         j < profile.instances.size() ? profile.instances[j].get() : nullptr;
 
+    PendingRow row;
+    row.texts[0] = profile.id;
+    row.texts[1] = journey.name;
     if (instance == nullptr) {
-      if (defer != nullptr) {
-        defer->Removed(profile.id, journey.name);
-        continue;
-      }
-      delete_instance_.BindBorrowedText(1, profile.id);
-      delete_instance_.BindBorrowedText(2, journey.name);
-      Status status = delete_instance_.Run();
+      row.kind = PendingKind::Removed;
+      Status status = WriteRow(row, defer);
       if (!status.ok()) return status;
       continue;
     }
@@ -1225,34 +1262,19 @@ Status Store::WriteInstances(const State& state, const Profile& profile,
     if (!state.row_text().AppendLocals(locals_type, instance->locals, locals)) {
       locals = Dump(EncodeLocals(locals_type, instance->locals));
     }
-    std::optional<std::string> arrived;
+    std::string arrived;
     if (instance->arrived_event >= 0) {
       arrived = Dump(EncodeArrived(program, *instance));
+      row.arrived = arrived;
     }
-    const std::string& step_name = journey.steps[instance->step].name;
-    if (defer != nullptr) {
-      defer->Instance(profile.id, journey.name, instance->seq, instance->step,
-                      step_name, instance->wake_at, instance->entered_at,
-                      locals, arrived);
-      continue;
-    }
-
-    // The ids and names live in the profile and the program, which
-    // outlast the statement's run: bound without a copy.
-    upsert_instance_.BindBorrowedText(1, profile.id);
-    upsert_instance_.BindBorrowedText(2, journey.name);
-    upsert_instance_.BindInt(3, instance->seq);
-    upsert_instance_.BindInt(4, instance->step);
-    upsert_instance_.BindBorrowedText(5, step_name);
-    upsert_instance_.BindOptional(6, instance->wake_at);
-    upsert_instance_.BindInt(7, instance->entered_at);
-    upsert_instance_.BindBorrowedText(8, locals);
-    if (arrived) {
-      upsert_instance_.BindBorrowedText(9, *arrived);
-    } else {
-      upsert_instance_.BindNull(9);
-    }
-    Status status = upsert_instance_.Run();
+    row.kind = PendingKind::Instance;
+    row.seq = instance->seq;
+    row.step = instance->step;
+    row.texts[2] = journey.steps[instance->step].name;
+    row.wake_at = instance->wake_at;
+    row.entered_at = instance->entered_at;
+    row.texts[3] = locals;
+    Status status = WriteRow(row, defer);
     if (!status.ok()) return status;
   }
   return Status::Ok();
@@ -1295,42 +1317,7 @@ Status Store::ReplayBlob(int64_t batch, std::string_view blob) {
   PendingRowReader reader(blob);
   PendingRow row;
   while (reader.Next(row)) {
-    Statement* statement = nullptr;
-    switch (row.kind) {
-      case PendingKind::Profile:
-        statement = &upsert_profile_;
-        for (int i = 0; i < 5; ++i) {
-          statement->BindBorrowedText(i + 1, row.texts[i]);
-        }
-        break;
-      case PendingKind::History:
-        statement = &upsert_history_;
-        statement->BindBorrowedText(1, row.texts[0]);
-        statement->BindBorrowedText(2, row.texts[1]);
-        break;
-      case PendingKind::Removed:
-        statement = &delete_instance_;
-        statement->BindBorrowedText(1, row.texts[0]);
-        statement->BindBorrowedText(2, row.texts[1]);
-        break;
-      case PendingKind::Instance:
-        statement = &upsert_instance_;
-        statement->BindBorrowedText(1, row.texts[0]);
-        statement->BindBorrowedText(2, row.texts[1]);
-        statement->BindInt(3, row.seq);
-        statement->BindInt(4, row.step);
-        statement->BindBorrowedText(5, row.texts[2]);
-        statement->BindOptional(6, row.wake_at);
-        statement->BindInt(7, row.entered_at);
-        statement->BindBorrowedText(8, row.texts[3]);
-        if (row.arrived) {
-          statement->BindBorrowedText(9, *row.arrived);
-        } else {
-          statement->BindNull(9);
-        }
-        break;
-    }
-    Status status = statement->Run();
+    Status status = RunRow(row);
     if (!status.ok()) return status;
   }
   if (reader.error().empty()) return Status::Ok();

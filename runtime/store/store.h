@@ -135,6 +135,9 @@ class Store {
   // Each writes its rows to their tables, or with `defer` to its blob.
   common::Status WriteProfile(const State& state, const Profile& profile,
                               PendingRowWriter* defer);
+  // Writes `row` to its table, or with `defer` to its blob.
+  common::Status WriteRow(const PendingRow& row, PendingRowWriter* defer);
+  common::Status RunRow(const PendingRow& row);
   // The instance rows of the journeys flagged in `journeys`.
   common::Status WriteInstances(const State& state, const Profile& profile,
                                 const JourneyFlags& journeys,

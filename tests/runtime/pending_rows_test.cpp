@@ -64,21 +64,15 @@ Entry FromRow(const PendingRow& row) {
 }
 
 void Write(const Entry& entry, PendingRowWriter& writer) {
-  const std::vector<std::string>& t = entry.texts;
-  switch (entry.kind) {
-    case PendingKind::Profile:
-      writer.Profile(t[0], t[1], t[2], t[3], t[4]);
-      break;
-    case PendingKind::History: writer.History(t[0], t[1]); break;
-    case PendingKind::Removed: writer.Removed(t[0], t[1]); break;
-    case PendingKind::Instance: {
-      std::optional<std::string_view> arrived;
-      if (entry.arrived) arrived = *entry.arrived;
-      writer.Instance(t[0], t[1], entry.seq, entry.step, t[2], entry.wake_at,
-                      entry.entered_at, t[3], arrived);
-      break;
-    }
-  }
+  PendingRow row;
+  row.kind = entry.kind;
+  for (size_t i = 0; i < entry.texts.size(); ++i) row.texts[i] = entry.texts[i];
+  row.seq = entry.seq;
+  row.step = entry.step;
+  row.wake_at = entry.wake_at;
+  row.entered_at = entry.entered_at;
+  if (entry.arrived) row.arrived = *entry.arrived;
+  writer.Add(row);
 }
 
 // Entries of every kind, with empty, long and binary texts and the
