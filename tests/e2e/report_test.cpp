@@ -242,14 +242,9 @@ TEST_CASE("reports refuse a newer state file and a folder of partitions") {
   }
 }
 
-// A finance team reads a copy of the state in a folder it may not write
-// to. SQLite reads a WAL-mode file through side files it makes beside it
-// (`-wal`, `-shm`); where it cannot make them, and no WAL file holds
-// changes, the file alone is the state and the reports read it as it is.
-// Root may write to any folder, so a folder that already holds a
-// directory named `s.db-wal` stands for one SQLite cannot write to.
-TEST_CASE("reports read a state whose side files SQLite cannot make") {
-  auto scratch = testing::ScratchDir("report-read-only");
+// Runs a one-journey program over one event for profile `a`, in
+// `scratch`; returns the state file.
+std::string RunOnePing(const std::filesystem::path& scratch) {
   testing::WriteText(scratch / "c.journey",
                      "event Ping \"Ping\" { n: int }\n"
                      "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
@@ -264,6 +259,18 @@ TEST_CASE("reports read a state whose side files SQLite cannot make") {
                (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
               scratch)
               .exit_code == 0);
+  return state;
+}
+
+// A finance team reads a copy of the state in a folder it may not write
+// to. SQLite reads a WAL-mode file through side files it makes beside it
+// (`-wal`, `-shm`); where it cannot make them, and no WAL file holds
+// changes, the file alone is the state and the reports read it as it is.
+// Root may write to any folder, so a folder that already holds a
+// directory named `s.db-wal` stands for one SQLite cannot write to.
+TEST_CASE("reports read a state whose side files SQLite cannot make") {
+  auto scratch = testing::ScratchDir("report-read-only");
+  std::string state = RunOnePing(scratch);
   REQUIRE_FALSE(std::filesystem::exists(state + "-wal"));
 
   const std::vector<std::vector<std::string>> reports = {
@@ -296,20 +303,7 @@ TEST_CASE("reports read a state whose side files SQLite cannot make") {
 // which file, as a run does.
 TEST_CASE("reports name the state file they could not read") {
   auto scratch = testing::ScratchDir("report-damaged");
-  testing::WriteText(scratch / "c.journey",
-                     "event Ping \"Ping\" { n: int }\n"
-                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
-  testing::WriteText(scratch / "e.jsonl",
-                     R"({"type":"track","event":"Ping","userId":"a",)"
-                     R"("timestamp":"2025-03-01T10:00:00Z",)"
-                     R"("properties":{"n":1}})"
-                     "\n");
-  std::string state = (scratch / "s.db").string();
-  REQUIRE(testing::RunParcours(
-              {"run", (scratch / "c.journey").string(), "--events",
-               (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
-              scratch)
-              .exit_code == 0);
+  std::string state = RunOnePing(scratch);
 
   for (const char* table : {"decisions", "profiles"}) {
     INFO(table);
