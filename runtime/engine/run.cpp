@@ -766,7 +766,9 @@ class Coordinator {
     Status status = Start();
     if (status.ok()) status = ReadAll();
     if (status.ok()) status = Finish();
-    return {status, false, Summarize()};
+    RunResult result{status, false, Summarize()};
+    CloseInParallel();
+    return result;
   }
 
  private:
@@ -1013,15 +1015,18 @@ class Coordinator {
     }
     batch.lines.resize(count);
 
-    // Each line is decoded once for all partitions; a line too long is
-    // not decoded at all (its outcome stays a dead letter, which no
-    // partition but its owner looks at).
+    // Each line is decoded once for all partitions, in place, so that the
+    // slot's results keep their strings' capacity; a line too long is not
+    // decoded at all (its outcome stays a dead letter, which no partition
+    // but its owner looks at).
     batch.decoded.resize(count);
     for (size_t i = 0; i < count; ++i) {
       const Line& line = batch.lines[i];
-      batch.decoded[i] = line.too_long
-                             ? ingest::DecodeResult()
-                             : decoder_.Decode(line.text, line.number);
+      if (line.too_long) {
+        batch.decoded[i] = ingest::DecodeResult();
+      } else {
+        decoder_.Decode(line.text, line.number, batch.decoded[i]);
+      }
     }
     batch.duplicates.assign(count, 0);
     return more;
@@ -1169,6 +1174,19 @@ class Coordinator {
     }
     ReportProgress();
     return status;
+  }
+
+  // Closing a state file copies its log back into it and frees its
+  // tables: as much work per partition as a batch's commit, which one
+  // thread would do for each file in turn.
+  void CloseInParallel() {
+    std::vector<std::thread> threads;
+    for (size_t i = 1; i < runners_.size(); ++i) {
+      threads.emplace_back([this, i] { runners_[i].reset(); });
+    }
+    if (!runners_.empty()) runners_.front().reset();
+    for (std::thread& thread : threads) thread.join();
+    runners_.clear();
   }
 
   // Runs `work` in every partition, one thread each; the first failure.

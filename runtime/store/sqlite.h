@@ -94,12 +94,16 @@ class Database {
   // The value of a query that returns one text.
   common::Expected<std::string> QueryText(const std::string& sql);
 
+  // For the few calls this class does not wrap (see `Checkpointer`).
+  sqlite3* handle() const { return db_; }
+
+  // SQLite's message for the last failure on this connection.
+  std::string LastError() const;
+
  private:
   explicit Database(sqlite3* db) : db_(db) {}
   static common::Expected<Database> OpenWithFlags(const std::string& path,
                                                   int flags);
-
-  std::string LastError() const;
 
   sqlite3* db_ = nullptr;
 };

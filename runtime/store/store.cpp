@@ -708,7 +708,11 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   if (status.ok()) status = db->Exec("PRAGMA cache_size = -65536");
   // Checkpoints every 10,000 pages (40 MB) of log rather than 1,000: a
   // page rewritten by several commits in between is copied back once.
-  if (status.ok()) status = db->Exec("PRAGMA wal_autocheckpoint = 10000");
+  // The `Checkpointer` installed below takes them over when it can.
+  if (status.ok()) {
+    status = db->Exec("PRAGMA wal_autocheckpoint = " +
+                      std::to_string(kCheckpointPages));
+  }
   if (status.ok()) status = Migrate(*db, version);
   if (!status.ok()) return status.WithContext(context);
 
@@ -716,6 +720,13 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       new Store(path, std::move(*lock), std::move(*db)));
   status = store->PrepareStatements();
   if (!status.ok()) return status.WithContext(context);
+
+  Expected<std::unique_ptr<Checkpointer>> checkpointer =
+      Checkpointer::Start(path, kCheckpointPages);
+  if (checkpointer.ok()) {
+    store->checkpointer_ = std::move(*checkpointer);
+    store->checkpointer_->Install(store->db_.handle());
+  }
   return store;
 }
 
@@ -987,6 +998,13 @@ Status Store::LoadUndelivered(State& state) {
 }
 
 Status Store::Save(State& state, Fold fold) {
+  // A failed copy of the log lost nothing, but the log would now grow
+  // with every batch; the run stops while it can still be rerun.
+  if (checkpointer_ != nullptr) {
+    Status copied = checkpointer_->failure();
+    if (!copied.ok()) return copied.WithContext(Context());
+  }
+
   int64_t last_outbox_seq = last_outbox_seq_;
   pending_writer_.Clear();
   bool folding = fold == Fold::Always || FoldIsDue(state);

@@ -46,6 +46,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/status.h"
+#include "runtime/store/checkpointer.h"
 #include "runtime/store/file_lock.h"
 #include "runtime/store/pending_rows.h"
 #include "runtime/store/sqlite.h"
@@ -151,6 +152,10 @@ class Store {
   // Declared before `db_`, so released only after the database is closed.
   FileLock lock_;
   Database db_;
+  // Declared after `db_`, so stopped before the database is closed; none
+  // when its connection could not be opened (SQLite then checkpoints on
+  // the writer's thread, as it does by default).
+  std::unique_ptr<Checkpointer> checkpointer_;
   int64_t last_outbox_seq_ = 0;
 
   Statement upsert_profile_;
@@ -183,6 +188,8 @@ class Store {
   bool pending_rows_present_ = true;
   static constexpr int64_t kPendingRowsPerLiveRow = 4;
   static constexpr int64_t kPendingRowsAlwaysAllowed = 10'000;
+  // The log's length, in pages, that calls for a checkpoint.
+  static constexpr int kCheckpointPages = 10'000;
 };
 
 }  // namespace parcours::store
