@@ -21,9 +21,8 @@ Expected<std::unique_ptr<Checkpointer>> Checkpointer::Start(
 
   std::unique_ptr<Checkpointer> checkpointer(
       new Checkpointer(std::move(*db), start_pages));
-  checkpointer->thread_ = std::thread([raw = checkpointer.get()] {
-    raw->Loop();
-  });
+  checkpointer->thread_ =
+      std::thread([raw = checkpointer.get()] { raw->Loop(); });
   return checkpointer;
 }
 
@@ -105,8 +104,8 @@ void Checkpointer::CheckpointLocked(std::unique_lock<std::mutex>& lock) {
   running_ = false;
   ++checkpoints_;
   if (!message.empty() && failure_.ok()) {
-    failure_ = Status::Error("could not copy the log into the file: " +
-                             message);
+    failure_ =
+        Status::Error("could not copy the log into the file: " + message);
   }
   lock.unlock();
   wake_.notify_all();

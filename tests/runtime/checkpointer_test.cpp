@@ -27,8 +27,8 @@ Database OpenInWal(const std::string& path) {
   // Only the checkpointer may copy the log, so that the test sees its
   // work alone.
   REQUIRE(db->Exec("PRAGMA wal_autocheckpoint = 0").ok());
-  REQUIRE(db->Exec("CREATE TABLE rows(id INTEGER PRIMARY KEY, text TEXT)")
-              .ok());
+  REQUIRE(
+      db->Exec("CREATE TABLE rows(id INTEGER PRIMARY KEY, text TEXT)").ok());
   return std::move(*db);
 }
 
@@ -73,8 +73,8 @@ TEST_CASE("the checkpointer keeps the log bounded and loses no row") {
   // grows past the bound at which a commit copies it itself, plus that
   // commit's own pages and a few of the table's inner pages.
   const int64_t most_pages = kStartPages * Checkpointer::kMostBehind + 16;
-  const auto log_bytes = static_cast<int64_t>(
-      std::filesystem::file_size(path + "-wal"));
+  const auto log_bytes =
+      static_cast<int64_t>(std::filesystem::file_size(path + "-wal"));
   CHECK(log_bytes <= most_pages * (page_size + 24) + 32);
 
   // Every row is there, read through a new connection.
@@ -101,8 +101,8 @@ TEST_CASE("once the checkpointer stops, the writer checkpoints again") {
   // and must keep the log as short as it did.
   Write(writer, 400);
   const int64_t most_pages = kStartPages * Checkpointer::kMostBehind + 16;
-  const auto log_bytes = static_cast<int64_t>(
-      std::filesystem::file_size(path + "-wal"));
+  const auto log_bytes =
+      static_cast<int64_t>(std::filesystem::file_size(path + "-wal"));
   CHECK(log_bytes <= most_pages * (page_size + 24) + 32);
   CHECK(*writer.QueryInt("SELECT count(*) FROM rows") == 1230);
 }
