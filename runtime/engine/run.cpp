@@ -472,6 +472,10 @@ class Runner {
   // may defer its profile and instance rows (`store::Fold`); the last one
   // of a run writes them all, so that the tables are up to date when the
   // run stops.
+  // Whether this state's deferred rows call for a fold (see
+  // `store::Store::FoldIsDue`).
+  bool FoldIsDue() const { return store_->FoldIsDue(state_); }
+
   Status Commit(store::Fold fold = store::Fold::WhenDue) {
     lines_in_batch_ = 0;
     // Where in the stream of all runs' lines this state has applied
@@ -1068,7 +1072,7 @@ class Coordinator {
 
       if (!Await([&] { return batches_delivered_ >= k; })) return;
       MarkDelivered(runner);
-      status = runner.Commit();
+      status = runner.Commit(FoldAt(runner, k));
       if (!status.ok()) return Fail(status);
       Publish([&] {
         Progress& progress = progress_[partition];
@@ -1077,6 +1081,20 @@ class Coordinator {
         progress.actions = runner.actions();
       });
     }
+  }
+
+  // How `runner` commits batch `k`. The partitions fold their deferred
+  // rows at the same batch, the first after one of them found its fold
+  // due: a fold is the longest of commits, and one partition folding
+  // alone would hold the others up at the next delivery, one fold after
+  // another. Every partition commits every batch, and none commits
+  // batch k+1 before all have committed k, so none misses the batch set
+  // here before its own commit of k.
+  store::Fold FoldAt(Runner& runner, int64_t k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (fold_at_ == k) return store::Fold::Always;
+    if (runner.FoldIsDue()) fold_at_ = std::max(fold_at_, k + 1);
+    return store::Fold::Later;
   }
 
   void MarkBatch(Runner& runner, int64_t k) {
@@ -1301,6 +1319,8 @@ class Coordinator {
   int64_t batches_read_ = 0;
   bool input_ended_ = false;
   int64_t batches_delivered_ = 0;
+  // The batch at which every partition folds next (see `FoldAt`).
+  int64_t fold_at_ = -1;
   bool stopping_ = false;
   Status failure_ = Status::Ok();
   std::condition_variable wake_;

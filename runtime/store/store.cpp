@@ -1007,7 +1007,8 @@ Status Store::Save(State& state, Fold fold) {
 
   int64_t last_outbox_seq = last_outbox_seq_;
   pending_writer_.Clear();
-  bool folding = fold == Fold::Always || FoldIsDue(state);
+  bool folding = fold == Fold::Always ||
+                 (fold == Fold::WhenDue && FoldIsDue(state));
   Status status = db_.Exec("BEGIN IMMEDIATE");
   if (status.ok()) status = WriteChanges(state, folding);
   if (status.ok()) status = db_.Exec("COMMIT");

@@ -62,6 +62,7 @@ inline constexpr int64_t kSchemaVersion = 9;
 enum class Fold : uint8_t {
   Always,   // now, with those of every save since the last fold
   WhenDue,  // only once enough saves have deferred theirs
+  Later,    // not now, however many: the caller folds when it chooses
 };
 
 // Opens the state file at `path` read only, for a report: refuses a
@@ -103,6 +104,11 @@ class Store {
   // replayed into the tables by the next `Load`.
   common::Status Save(State& state, Fold fold = Fold::Always);
 
+  // Whether a save `WhenDue` of `state` would fold now: for a caller that
+  // folds several stores together (the partitions of a run, so that one
+  // does not wait while another folds).
+  bool FoldIsDue(const State& state) const;
+
   const std::string& path() const { return path_; }
 
  private:
@@ -123,7 +129,6 @@ class Store {
   // tables; or those of this save's changes, as one blob.
   common::Status WriteUnflushedRows(State& state);
   common::Status WritePendingRows(const State& state);
-  bool FoldIsDue(const State& state) const;
   // Writes the blobs of `pending_rows` to their tables and deletes them.
   common::Status ReplayPendingRows();
   common::Status ReplayBlob(int64_t batch, std::string_view blob);

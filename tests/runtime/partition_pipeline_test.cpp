@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "runtime/engine/run.h"
+#include "runtime/store/sqlite.h"
 #include "tests/runtime/runtime_test_support.h"
 
 namespace parcours::testing {
@@ -107,6 +108,77 @@ TEST_CASE("a partitioned run reports the same progress for any number",
       CHECK(many.progress == one.progress);
     }
   }
+}
+
+// Whether each partition file of `folder` holds deferred rows now.
+std::vector<bool> HoldsDeferredRows(const std::string& folder, int partitions) {
+  std::vector<bool> holds;
+  for (int i = 0; i < partitions; ++i) {
+    char name[32];
+    std::snprintf(name, sizeof name, "p-%04d.db", i);
+    auto db = store::Database::OpenReadOnly(
+        (std::filesystem::path(folder) / name).string());
+    REQUIRE(db.ok());
+    auto count = db->QueryInt("SELECT count(*) FROM pending_rows");
+    REQUIRE(count.ok());
+    holds.push_back(*count > 0);
+  }
+  return holds;
+}
+
+TEST_CASE("the partitions fold their deferred rows at the same batch",
+          "[runtime][partitions]") {
+  // Many profiles in partition 0 and a few in partition 1, so that only
+  // partition 0's own deferred rows grow enough to call for a fold.
+  std::vector<std::string> crowd;
+  std::vector<std::string> few;
+  for (int i = 0; crowd.size() < 300 || few.size() < 5; ++i) {
+    std::string user = "u" + std::to_string(i);
+    if (engine::PartitionOf(user, 2) == 0) {
+      if (crowd.size() < 300) crowd.push_back(user);
+    } else if (few.size() < 5) {
+      few.push_back(user);
+    }
+  }
+  std::vector<std::string> lines;
+  for (int i = 0; i < 12'000; ++i) {
+    char time[32];
+    std::snprintf(time, sizeof time, "2011-01-%02dT%02d:%02d:%02dZ",
+                  1 + i / 1000, (i / 60) % 16, i % 60, i % 60);
+    // Every batch of 300 lines touches both partitions.
+    const std::string& user =
+        i % 30 == 0 ? few[(i / 30) % few.size()] : crowd[i % crowd.size()];
+    lines.push_back(Order(user, "o" + std::to_string(i), time, "20"));
+  }
+
+  Shop shop = MakeShop();
+  TempDir dir;
+  const std::string folder = dir.File("state");
+  engine::RunOptions options = OptionsFor(folder);
+  options.partitions = 2;
+  options.batch_size = 300;
+  // After each batch's delivery every partition has committed it and
+  // none the next: the moment to look at their files.
+  std::vector<std::vector<bool>> after_batch;
+  options.progress = [&](int64_t, int64_t) {
+    after_batch.push_back(HoldsDeferredRows(folder, 2));
+  };
+  auto evaluator = interp::MakeInterpreter(shop.program);
+  std::istringstream events(Lines(lines));
+  sinks::MemorySink sink;
+  engine::RunResult result =
+      engine::Run(shop.program, *evaluator, events, sink, options);
+  REQUIRE(result.status.ok());
+  REQUIRE(after_batch.size() >= 40);
+
+  int folds_mid_run = 0;
+  for (size_t batch = 0; batch + 1 < after_batch.size(); ++batch) {
+    INFO("after batch " << batch);
+    CHECK(after_batch[batch][0] == after_batch[batch][1]);
+    if (batch > 0 && !after_batch[batch][0]) ++folds_mid_run;
+  }
+  CHECK(folds_mid_run >= 1);
+  CHECK(after_batch.back() == std::vector<bool>{false, false});
 }
 
 // Keeps what it was given up to each flush; fails the write of the
