@@ -153,7 +153,6 @@ class Engine {
     int32_t journey;
     int32_t step;
     int64_t time;
-    bool late;  // reached by a timer that fell due while no process ran
   };
   std::vector<PendingSend> pending_sends_;
   void DecidePendingSends();
@@ -231,7 +230,12 @@ class Engine {
   std::vector<int32_t> crossed_;
   void StartCrossed(store::Profile& profile);
   std::optional<int64_t> late_before_;
-  bool firing_late_ = false;
+  // Whether work at `time` is late: it fell due while no process ran, and
+  // is done only now, at the restart. Everything the engine does at such
+  // an instant (a timer, a re-check, or what they start, emit or flip) is.
+  bool IsLate(int64_t time) const {
+    return late_before_ && time < *late_before_;
+  }
   policy::UnsubscribeLinks unsubscribe_;
 
   // By event type: the journeys it starts and the journeys it ends, each

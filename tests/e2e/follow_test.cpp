@@ -12,7 +12,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -428,6 +431,89 @@ TEST_CASE("a birthday due while no live run was up starts once, late") {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(third.Stop(SIGTERM) == 0);
   CHECK(testing::ReadText(out) == sent);
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+// Messages that fell due while no live run was up.
+
+// "kind at channel template [reason] [until] [late]" of each action line,
+// one a line: what a receiver acts on, without the ids.
+std::string Decisions(const std::string& lines) {
+  std::string summary;
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    auto action = nlohmann::json::parse(line);
+    summary += action["kind"].get<std::string>() + " " +
+               action["at"].get<std::string>() + " " +
+               action["channel"].get<std::string>() + " " +
+               action["template"].get<std::string>();
+    if (action.contains("reason")) {
+      summary += " " + action["reason"].get<std::string>();
+    }
+    if (action.contains("until")) {
+      summary += " until " + action["until"].get<std::string>();
+    }
+    if (action.value("late", false)) summary += " late";
+    summary += "\n";
+  }
+  return summary;
+}
+
+// A program run over one Ping of profile `a` by a replay, which leaves its
+// waits pending in the state as a live run stopped then would: the
+// arguments of the live run to restart it with, and its actions file.
+struct Restarted {
+  std::filesystem::path out;
+  std::vector<std::string> args;
+};
+
+// Replays `program_text` over a's Ping at `ping_at` and sets the clock to
+// `restart`, for the live run to start at.
+Restarted ReplayThenRestart(const std::filesystem::path& scratch,
+                            const std::string& program_text,
+                            const std::string& ping_at,
+                            const std::string& restart) {
+  auto program = scratch / "program.journey";
+  testing::WriteText(program, program_text);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", ping_at));
+  auto out = scratch / "out.jsonl";
+  std::string state = (scratch / "state.db").string();
+  auto replay = testing::RunParcours(
+      {"run", program.string(), "--events", events.string(), "--out",
+       out.string(), "--state", state},
+      scratch);
+  INFO(replay.err);
+  REQUIRE(replay.exit_code == 0);
+  SetClock(scratch, restart);
+  return {out,
+          {"run", program.string(), "--follow", "--events", events.string(),
+           "--out", out.string(), "--state", state}};
+}
+
+TEST_CASE(
+    "every message of a late instant is marked late, not only the first") {
+  auto scratch = testing::ScratchDir("follow-late-twice");
+  // Under a policy, each send waits for the instant's other messages, and
+  // the second is reached only once the first is decided.
+  Restarted restarted = ReplayThenRestart(
+      scratch,
+      "event Ping \"Ping\" { note: string? }\n"
+      "policy roomy {\n  cap 5 per day\n}\n"
+      "journey remind {\n  on Ping\n  policy roomy\n  wait 1h\n"
+      "  send email \"first\"\n  send email \"second\"\n}\n",
+      "2011-01-03T10:00:00Z", "2011-01-03T13:00:00Z");
+
+  LiveRun live(scratch, restarted.args);
+  CHECK(Decisions(AwaitLines(restarted.out, 2)) ==
+        "send 2011-01-03T11:00:00Z email first late\n"
+        "send 2011-01-03T11:00:00Z email second late\n");
+  CHECK(live.Stop(SIGTERM) == 0);
 }
 
 }  // namespace
