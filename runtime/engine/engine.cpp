@@ -708,6 +708,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     held.profile = profile.id;
     held.journey = definition.name;
     held.step = &definition.steps[step];
+    held.late = IsLate(time);
     std::string detail = "holdout " +
                          common::FormatScaled(definition.holdout, 6) +
                          "% of journey `" + definition.name + "`";
@@ -720,13 +721,18 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     return true;
   }
 
-  policy::Decision decision =
-      policy::DecideAndRecord(program_, evaluator_, state_, profile, definition,
-                              definition.steps[step], time, TimeZone(profile));
+  // A late message reaches the customer now, at the restart, not at the
+  // time it fell due: quiet hours and caps judge it as of now.
+  bool late = IsLate(time);
+  int64_t goes_out_at = late ? *late_before_ : time;
+  policy::Decision decision = policy::DecideAndRecord(
+      program_, evaluator_, state_, profile, definition, definition.steps[step],
+      time, goes_out_at, TimeZone(profile));
   if (decision.verdict != policy::Verdict::Send) {
     std::string held_id = policy::HeldLineId(id, decision, time);
-    policy::HeldMessage held{held_id, time, profile.id, definition.name,
-                             &definition.steps[step]};
+    policy::HeldMessage held{
+        held_id, time, profile.id, definition.name, &definition.steps[step],
+        late};
     state_.Emit(held_id, policy::FormatHeldLine(held, decision));
     ++counters_.held;
     if (decision.verdict == policy::Verdict::Suppress) return true;
@@ -747,7 +753,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
   send.journey = definition.name;
   send.step = &definition.steps[step];
   send.payload = Payload(profile, instance, definition.steps[step], time);
-  send.late = IsLate(time);
+  send.late = late;
   state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
   return true;

@@ -62,7 +62,9 @@ class Engine {
   const EngineCounters& counters() const { return counters_; }
 
   // Timers due before `time` that fire from now on fell due while no
-  // process ran (live mode, at a restart): their actions say `"late":true`.
+  // process ran (live mode, at a restart; `time` is that moment): their
+  // actions say `"late":true`, and pressure policies judge their messages
+  // as of `time`, when they really go out.
   void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
   // Email sends carry one-click unsubscribe headers built from `links`.
   void set_unsubscribe(policy::UnsubscribeLinks links) {
