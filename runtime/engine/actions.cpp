@@ -146,6 +146,7 @@ std::string FormatSuppressedLine(const SendAction& send,
   Line line = StartMessage("suppressed", send);
   line["reason"] = reason;
   line["detail"] = detail;
+  if (send.late) line["late"] = true;
   return Finish(line);
 }
 

@@ -59,6 +59,7 @@ std::string FormatSendLine(const SendAction& send);
 // A send that did not happen (contracts.md "Actions out"):
 // {"kind":"suppressed","id":...,"at":...,"profile":...,"channel":...,
 //  "template":...,"journey":...,"step":...,"reason":...,"detail":...}
+// and, for a late one, "late":true at the end.
 std::string FormatSuppressedLine(const SendAction& send,
                                  std::string_view reason,
                                  std::string_view detail);

@@ -152,10 +152,8 @@ void Engine::AdvanceClock(int64_t time) {
     if (recheck && *recheck <= target && (!due || *recheck <= due->wake_at)) {
       state_.set_clock(std::max(state_.clock().value_or(*recheck), *recheck));
       // What a re-check starts (a schedule, a date) while no process ran
-      // is late, as a timer is.
-      firing_late_ = late_before_ && *recheck < *late_before_;
+      // is late, as a timer is (`IsLate`).
       Recheck(state_.PopFirstRecheck());
-      firing_late_ = false;
       continue;
     }
     if (!due || due->wake_at > target) break;
@@ -181,9 +179,7 @@ void Engine::AdvanceClock(int64_t time) {
     int32_t next = wait.kind == ir::StepKind::WaitFor ? wait.else_next
                    : wait.kind == ir::StepKind::Send  ? instance->step
                                                       : wait.next;
-    firing_late_ = late_before_ && due->wake_at < *late_before_;
     RunInstance(*woken.profile, woken.journey, next, due->wake_at);
-    firing_late_ = false;
     Settle(*woken.profile);
     // What the step did with no event (an award, an emitted event) may
     // bring its own wake-up: a lot's expiry and notice, a window move.
@@ -567,8 +563,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         if (definition.policy >= 0) {
           // Waits at the step for the instant's other messages.
           instance->step = step;
-          pending_sends_.push_back(
-              {&profile, journey, step, time, firing_late_});
+          pending_sends_.push_back({&profile, journey, step, time});
           return;
         }
         EmitSend(profile, journey, *instance, step, time);
@@ -673,10 +668,8 @@ void Engine::DecidePendingSends() {
       store::Instance* instance =
           state_.FindInstance(*pending.profile, pending.journey);
       if (instance == nullptr || instance->step != pending.step) continue;
-      firing_late_ = pending.late;
       bool decided = EmitSend(*pending.profile, pending.journey, *instance,
                               pending.step, pending.time);
-      firing_late_ = false;
       if (!decided) continue;  // deferred: its timer brings it back
       const ir::Step& sent =
           program_.journeys[pending.journey].steps[pending.step];
@@ -715,6 +708,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     held.profile = profile.id;
     held.journey = definition.name;
     held.step = &definition.steps[step];
+    held.late = IsLate(time);
     std::string detail = "holdout " +
                          common::FormatScaled(definition.holdout, 6) +
                          "% of journey `" + definition.name + "`";
@@ -727,13 +721,18 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     return true;
   }
 
-  policy::Decision decision =
-      policy::DecideAndRecord(program_, evaluator_, state_, profile, definition,
-                              definition.steps[step], time, TimeZone(profile));
+  // A late message reaches the customer now, at the restart, not at the
+  // time it fell due: quiet hours and caps judge it as of now.
+  bool late = IsLate(time);
+  int64_t goes_out_at = late ? *late_before_ : time;
+  policy::Decision decision = policy::DecideAndRecord(
+      program_, evaluator_, state_, profile, definition, definition.steps[step],
+      time, goes_out_at, TimeZone(profile));
   if (decision.verdict != policy::Verdict::Send) {
     std::string held_id = policy::HeldLineId(id, decision, time);
-    policy::HeldMessage held{held_id, time, profile.id, definition.name,
-                             &definition.steps[step]};
+    policy::HeldMessage held{
+        held_id, time, profile.id, definition.name, &definition.steps[step],
+        late};
     state_.Emit(held_id, policy::FormatHeldLine(held, decision));
     ++counters_.held;
     if (decision.verdict == policy::Verdict::Suppress) return true;
@@ -754,7 +753,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
   send.journey = definition.name;
   send.step = &definition.steps[step];
   send.payload = Payload(profile, instance, definition.steps[step], time);
-  send.late = firing_late_;
+  send.late = late;
   state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
   return true;

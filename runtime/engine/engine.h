@@ -62,7 +62,9 @@ class Engine {
   const EngineCounters& counters() const { return counters_; }
 
   // Timers due before `time` that fire from now on fell due while no
-  // process ran (live mode, at a restart): their actions say `"late":true`.
+  // process ran (live mode, at a restart; `time` is that moment): their
+  // actions say `"late":true`, and pressure policies judge their messages
+  // as of `time`, when they really go out.
   void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
   // Email sends carry one-click unsubscribe headers built from `links`.
   void set_unsubscribe(policy::UnsubscribeLinks links) {
@@ -153,7 +155,6 @@ class Engine {
     int32_t journey;
     int32_t step;
     int64_t time;
-    bool late;  // reached by a timer that fell due while no process ran
   };
   std::vector<PendingSend> pending_sends_;
   void DecidePendingSends();
@@ -231,7 +232,12 @@ class Engine {
   std::vector<int32_t> crossed_;
   void StartCrossed(store::Profile& profile);
   std::optional<int64_t> late_before_;
-  bool firing_late_ = false;
+  // Whether work at `time` is late: it fell due while no process ran, and
+  // is done only now, at the restart. Everything the engine does at such
+  // an instant (a timer, a re-check, or what they start, emit or flip) is.
+  bool IsLate(int64_t time) const {
+    return late_before_ && time < *late_before_;
+  }
   policy::UnsubscribeLinks unsubscribe_;
 
   // By event type: the journeys it starts and the journeys it ends, each

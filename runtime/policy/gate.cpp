@@ -1,5 +1,7 @@
 #include "runtime/policy/gate.h"
 
+#include "runtime/common/time_text.h"
+
 namespace parcours::policy {
 
 namespace {
@@ -45,7 +47,8 @@ Decision DecideAndRecord(const ir::Program& program,
                          const ir::Evaluator& evaluator, store::State& state,
                          const store::Profile& profile,
                          const ir::Journey& journey, const ir::Step& step,
-                         int64_t now, const std::string& zone) {
+                         int64_t now, int64_t goes_out_at,
+                         const std::string& zone) {
   store::PolicyLedger& ledger = state.policy_ledger();
   Request request;
   request.step = &step;
@@ -53,7 +56,7 @@ Decision DecideAndRecord(const ir::Program& program,
       journey.policy >= 0 ? &program.policies[journey.policy] : nullptr;
   request.profile = profile.record.data();
   request.zone = zone;
-  request.now = now;
+  request.now = goes_out_at;
   request.deferred_since = ledger.DeferredSince(profile.id, journey.name);
   request.history = &ledger.Contacts(profile.id);
   request.ledger = &ledger;
@@ -68,15 +71,24 @@ Decision DecideAndRecord(const ir::Program& program,
     }
   }
   Decision decision = Decide(evaluator, request);
+  // A late message's rules were read at the restart, not at the `at` its
+  // line shows: the detail says so, or a hold for quiet hours at 18:00
+  // would look wrong.
+  if (decision.rule != nullptr && goes_out_at != now) {
+    decision.detail +=
+        ", as of the restart at " + common::FormatTime(goes_out_at);
+  }
 
   if (decision.verdict == Verdict::Defer) {
     ledger.SetDeferredSince(profile.id, journey.name,
-                            request.deferred_since.value_or(now));
+                            request.deferred_since.value_or(goes_out_at));
   } else {
     ledger.SetDeferredSince(profile.id, journey.name, std::nullopt);
   }
+  // Caps count a message when it reached the customer.
   if (decision.verdict == Verdict::Send && decision.counted) {
-    ledger.AddContact(profile.id, {now, decision.channel, step.category}, true);
+    ledger.AddContact(profile.id,
+                      {goes_out_at, decision.channel, step.category}, true);
   }
 
   Record(state, profile, journey, step, now, decision);

@@ -12,15 +12,23 @@
 namespace parcours::policy {
 
 // Decides on the message of `step` (a Send step of `journey`) for
-// `profile` at `now`, and records it in the state's policy ledger: a
+// `profile`, due at `now`, and records it in the state's policy ledger: a
 // counted send joins the contact history, a deferral keeps the time it
 // began until the message is sent or suppressed, and every decision gets
-// a row. The caller writes the action line and schedules a deferral.
+// a row (at `now`). The caller writes the action line and schedules a
+// deferral.
+//
+// `goes_out_at` is when the message would really reach the customer:
+// `now`, or later for a late one (due while no live run was up, decided
+// at the restart). Quiet hours, caps, deferrals and the contact history
+// go by it, so a late message meets the quiet hours and caps of the
+// moment it goes out; the detail of such a held one says so.
 Decision DecideAndRecord(const ir::Program& program,
                          const ir::Evaluator& evaluator, store::State& state,
                          const store::Profile& profile,
                          const ir::Journey& journey, const ir::Step& step,
-                         int64_t now, const std::string& zone);
+                         int64_t now, int64_t goes_out_at,
+                         const std::string& zone);
 
 // The suppression of a deferred message whose instance leaves its journey
 // (`reason` "exit"), recorded like a decision; its deferral is forgotten.

@@ -22,6 +22,7 @@ std::string FormatHeldLine(const HeldMessage& message,
   line["reason"] = decision.reason;
   if (deferred) line["until"] = common::FormatTime(decision.until);
   line["detail"] = decision.detail;
+  if (message.late) line["late"] = true;
   return line.dump(-1, ' ', false,
                    nlohmann::ordered_json::error_handler_t::replace);
 }

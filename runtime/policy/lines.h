@@ -15,11 +15,14 @@ struct HeldMessage {
   std::string_view profile;
   std::string_view journey;
   const ir::Step* step = nullptr;
+  // Fell due while no live run was up, and was judged at the restart.
+  bool late = false;
 };
 
 // {"kind":"suppressed","id":...,"at":...,"profile":...,"channel":...,
 //  "template":...,"journey":...,"step":...,"reason":...,"detail":...}
-// and the same with "kind":"deferred" and an "until" after "reason".
+// and the same with "kind":"deferred" and an "until" after "reason"; a
+// late message's line ends with "late":true, as its send would.
 std::string FormatHeldLine(const HeldMessage& message,
                            const Decision& decision);
 

@@ -12,7 +12,10 @@
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <cstdlib>
+#include <filesystem>
 #include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -428,6 +431,203 @@ TEST_CASE("a birthday due while no live run was up starts once, late") {
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(third.Stop(SIGTERM) == 0);
   CHECK(testing::ReadText(out) == sent);
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+// Messages that fell due while no live run was up are judged by quiet
+// hours and caps as of the moment they really go out: the restart.
+
+// "kind at channel template [reason] [until] [late]" of each action line,
+// one a line: what a receiver acts on, without the ids.
+std::string Decisions(const std::string& lines) {
+  std::string summary;
+  std::istringstream in(lines);
+  for (std::string line; std::getline(in, line);) {
+    auto action = nlohmann::json::parse(line);
+    summary += action["kind"].get<std::string>() + " " +
+               action["at"].get<std::string>() + " " +
+               action["channel"].get<std::string>() + " " +
+               action["template"].get<std::string>();
+    if (action.contains("reason")) {
+      summary += " " + action["reason"].get<std::string>();
+    }
+    if (action.contains("until")) {
+      summary += " until " + action["until"].get<std::string>();
+    }
+    if (action.value("late", false)) summary += " late";
+    summary += "\n";
+  }
+  return summary;
+}
+
+// A program run over one Ping of profile `a` by a replay, which leaves its
+// waits pending in the state as a live run stopped then would: the
+// arguments of the live run to restart it with, and its actions file.
+struct Restarted {
+  std::filesystem::path out;
+  std::vector<std::string> args;
+};
+
+// Replays `program_text` over a's Ping at `ping_at` and sets the clock to
+// `restart`, for the live run to start at.
+Restarted ReplayThenRestart(const std::filesystem::path& scratch,
+                            const std::string& program_text,
+                            const std::string& ping_at,
+                            const std::string& restart) {
+  auto program = scratch / "program.journey";
+  testing::WriteText(program, program_text);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", ping_at));
+  auto out = scratch / "out.jsonl";
+  std::string state = (scratch / "state.db").string();
+  auto replay = testing::RunParcours(
+      {"run", program.string(), "--events", events.string(), "--out",
+       out.string(), "--state", state},
+      scratch);
+  INFO(replay.err);
+  REQUIRE(replay.exit_code == 0);
+  SetClock(scratch, restart);
+  return {out,
+          {"run", program.string(), "--follow", "--events", events.string(),
+           "--out", out.string(), "--state", state}};
+}
+
+TEST_CASE(
+    "every message of a late instant is marked late, not only the first") {
+  auto scratch = testing::ScratchDir("follow-late-twice");
+  // Under a policy, each send waits for the instant's other messages, and
+  // the second is reached only once the first is decided.
+  Restarted restarted = ReplayThenRestart(
+      scratch,
+      "event Ping \"Ping\" { note: string? }\n"
+      "policy roomy {\n  cap 5 per day\n}\n"
+      "journey remind {\n  on Ping\n  policy roomy\n  wait 1h\n"
+      "  send email \"first\"\n  send email \"second\"\n}\n",
+      "2011-01-03T10:00:00Z", "2011-01-03T13:00:00Z");
+
+  LiveRun live(scratch, restarted.args);
+  CHECK(Decisions(AwaitLines(restarted.out, 2)) ==
+        "send 2011-01-03T11:00:00Z email first late\n"
+        "send 2011-01-03T11:00:00Z email second late\n");
+  CHECK(live.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE(
+    "a late message held by quiet hours at the restart waits for their end "
+    "under `defer`, while exempt and override messages still go") {
+  auto scratch = testing::ScratchDir("follow-late-quiet-defer");
+  // 17:00 in Paris (16:00Z) a's reminders are set for 18:00 (17:00Z); the
+  // run is down until 23:30 in Paris (22:30Z), inside the quiet hours.
+  Restarted restarted = ReplayThenRestart(
+      scratch,
+      "event Ping \"Ping\" { note: string? }\n"
+      "profile {\n  timezone: tz = \"Europe/Paris\"\n}\n"
+      "policy nights {\n"
+      "  quiet 21:00 .. 08:00 local on sms\n"
+      "  exempt transactional\n"
+      "  when capped: defer within 12h\n}\n"
+      "journey remind {\n  on Ping\n  policy nights\n"
+      "  send email \"hello\"\n  wait 1h\n  send sms \"reminder\"\n}\n"
+      "journey receipt {\n  on Ping\n  policy nights\n  wait 1h\n"
+      "  send sms \"receipt\" category transactional\n"
+      "  send sms \"alert\" override\n}\n",
+      "2011-01-03T16:00:00Z", "2011-01-03T22:30:00Z");
+  CHECK(Decisions(testing::ReadText(restarted.out)) ==
+        "send 2011-01-03T16:00:00Z email hello\n");
+
+  LiveRun live(scratch, restarted.args);
+  // The reminder waits for 08:00 in Paris (07:00Z): 8.5 hours after its
+  // first deferral at the restart, within the 12 allowed. The receipt and
+  // the alert pass quiet hours as documented.
+  std::string held =
+      "send 2011-01-03T16:00:00Z email hello\n"
+      "deferred 2011-01-03T17:00:00Z sms reminder quiet until "
+      "2011-01-04T07:00:00Z late\n"
+      "send 2011-01-03T17:00:00Z sms receipt late\n"
+      "send 2011-01-03T17:00:00Z sms alert late\n";
+  CHECK(Decisions(AwaitLines(restarted.out, 4)) == held);
+  CHECK_THAT(testing::ReadText(restarted.out),
+             Catch::Contains("quiet 21:00 .. 08:00 local on sms "
+                             "(program.journey:6), as of the restart at "
+                             "2011-01-03T22:30:00Z"));
+
+  // At the end of the quiet hours it goes, on time, so not late.
+  SetClock(scratch, "2011-01-04T07:00:05Z");
+  CHECK(Decisions(AwaitLines(restarted.out, 5)) ==
+        held + "send 2011-01-04T07:00:00Z sms reminder\n");
+  CHECK(live.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE(
+    "a late message held by quiet hours at the restart is suppressed under "
+    "`drop`, and moves to a free channel under `fallback`") {
+  auto scratch = testing::ScratchDir("follow-late-quiet-drop");
+  Restarted restarted = ReplayThenRestart(
+      scratch,
+      "event Ping \"Ping\" { note: string? }\n"
+      "profile {\n  timezone: tz = \"Europe/Paris\"\n}\n"
+      "policy nights {\n  quiet 21:00 .. 08:00 local on sms\n}\n"
+      "policy elsewhere {\n"
+      "  priority sms > email\n"
+      "  quiet 21:00 .. 08:00 local on sms\n"
+      "  when capped: fallback\n}\n"
+      "journey remind {\n  on Ping\n  policy nights\n  wait 1h\n"
+      "  send sms \"reminder\"\n}\n"
+      "journey offer {\n  on Ping\n  policy elsewhere\n  wait 1h\n"
+      "  send sms \"offer\"\n}\n"
+      "journey control {\n  on Ping\n  holdout 100%\n  wait 1h\n"
+      "  send sms \"control\"\n}\n",
+      "2011-01-03T16:00:00Z", "2011-01-03T22:30:00Z");
+
+  LiveRun live(scratch, restarted.args);
+  // A holdout's line of a late message is late too; its journey has no
+  // policy, so it does not wait for the instant's other messages.
+  CHECK(Decisions(AwaitLines(restarted.out, 3)) ==
+        "suppressed 2011-01-03T17:00:00Z sms control holdout late\n"
+        "suppressed 2011-01-03T17:00:00Z sms reminder quiet late\n"
+        "send 2011-01-03T17:00:00Z email offer late\n");
+  CHECK(live.Stop(SIGTERM) == 0);
+}
+
+TEST_CASE(
+    "late messages count in caps when they go out: two that fell due on "
+    "two days of downtime do not both go at the restart") {
+  auto scratch = testing::ScratchDir("follow-late-cap");
+  // Monday's SMS goes live; Tuesday's and Wednesday's fall due while the
+  // run is down until Wednesday 12:00.
+  Restarted restarted = ReplayThenRestart(
+      scratch,
+      "event Ping \"Ping\" { note: string? }\n"
+      "policy daily {\n  cap 1 per day on sms\n  when capped: defer\n}\n"
+      "journey remind {\n  on Ping\n  policy daily\n"
+      "  send sms \"first\"\n  wait 1d\n  send sms \"second\"\n"
+      "  wait 1d\n  send sms \"third\"\n}\n",
+      "2011-01-03T10:00:00Z", "2011-01-05T12:00:00Z");
+
+  LiveRun live(scratch, restarted.args);
+  // Tuesday's goes at the restart and fills Wednesday's cap; Wednesday's
+  // waits for Thursday.
+  std::string held =
+      "send 2011-01-03T10:00:00Z sms first\n"
+      "send 2011-01-04T10:00:00Z sms second late\n"
+      "deferred 2011-01-05T10:00:00Z sms third cap until "
+      "2011-01-06T00:00:00Z late\n";
+  CHECK(Decisions(AwaitLines(restarted.out, 3)) == held);
+  SetClock(scratch, "2011-01-06T00:00:05Z");
+  CHECK(Decisions(AwaitLines(restarted.out, 4)) ==
+        held + "send 2011-01-06T00:00:00Z sms third\n");
+  CHECK(live.Stop(SIGTERM) == 0);
+
+  // The contact history holds the late send at the moment it went out.
+  auto state = store::Database::OpenReadOnly((scratch / "state.db").string());
+  REQUIRE(state.ok());
+  CHECK(*state->QueryInt("SELECT count(*) FROM contacts WHERE at = "
+                         "strftime('%s', '2011-01-05T12:00:00')") == 1);
 }
 
 }  // namespace
