@@ -63,6 +63,23 @@ TEST_CASE("every program of language.md checks and is formatted") {
   CHECK(tested >= 1);
 }
 
+// The golden inputs are programs too, and a contributor copies them:
+// those `fmt` can read are in its layout (the others hold the syntax
+// errors, bad bytes or depths `fmt` refuses, which is what they test).
+TEST_CASE("the diagnostics' golden programs are formatted") {
+  auto folder = testing::SourceDir() / "tests/sema/golden";
+  auto scratch = testing::ScratchDir("golden-fmt");
+  int formatted = 0;
+  for (const auto& path : testing::FilesIn(folder, ".journey")) {
+    auto format =
+        testing::RunParcours({"fmt", "--check", path.string()}, scratch);
+    INFO(path.filename().string() << "\n" << format.out << format.err);
+    CHECK_THAT(format.out + format.err, !Catch::Contains("not formatted"));
+    if (format.exit_code == 0) ++formatted;
+  }
+  CHECK(formatted >= 40);
+}
+
 // The first program a reader meets: it must be what `fmt` writes.
 TEST_CASE("the README's program checks and is formatted") {
   std::vector<std::string> blocks = ProgramBlocks("README.md");
