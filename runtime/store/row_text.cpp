@@ -18,13 +18,21 @@ namespace {
 // A JSON string as the dump writes it, for text of printable ASCII: only
 // `"` and `\` are escaped. Anything else is left to the dump.
 bool AppendString(std::string_view text, std::string& out) {
+  bool plain = true;
   for (char c : text) {
     if (c < 0x20 || c > 0x7e) return false;
+    plain = plain && c != '"' && c != '\\';
   }
+
+  // Most texts (ids, times, amounts, names) need no escape: one copy.
   out.push_back('"');
-  for (char c : text) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    out.push_back(c);
+  if (plain) {
+    out.append(text);
+  } else {
+    for (char c : text) {
+      if (c == '"' || c == '\\') out.push_back('\\');
+      out.push_back(c);
+    }
   }
   out.push_back('"');
   return true;
