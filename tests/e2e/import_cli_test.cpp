@@ -404,6 +404,14 @@ TEST_CASE("import: an output that is the input is refused before opening") {
       scratch);
   CHECK(both.exit_code == 2);
   CHECK_THAT(both.err, Catch::Contains("must be different files"));
+
+  // Both outputs thrown away is no clash: /dev/null keeps nothing.
+  auto discarded =
+      RunParcours({"import", "csv", "--mapping", mapping.string(), csv.string(),
+                   "--out", "/dev/null", "--dead-letter", "/dev/null"},
+                  scratch);
+  INFO(discarded.err);
+  CHECK(discarded.exit_code == 0);
 }
 
 TEST_CASE("import: a folder as input is a read error, not a crash") {

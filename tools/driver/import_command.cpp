@@ -34,6 +34,8 @@ std::string SameFile(const std::string& input, const std::string& out,
   auto same = [](const std::string& a, const std::string& b) {
     if (a.empty() || b.empty() || a == "-" || b == "-") return false;
     std::error_code error;
+    // A device such as /dev/null keeps nothing a write could destroy.
+    if (std::filesystem::is_character_file(a, error)) return false;
     return a == b || std::filesystem::equivalent(a, b, error);
   };
   if (same(input, out)) return "`--out` must not be the input file";
