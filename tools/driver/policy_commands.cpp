@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "runtime/common/time_text.h"
+#include "runtime/engine/run.h"
 #include "runtime/store/pending_view.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
@@ -65,10 +66,19 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   std::string state_path = parsed.Get("--state", "");
+  std::string profile = parsed.Get("--profile", "");
+  // One person's timeline lives in one partition: with a `--partitions`
+  // folder, read the file that holds the profile rather than refuse.
+  if (std::error_code error; std::filesystem::is_directory(state_path, error)) {
+    Expected<std::string> file = engine::PartitionFileOf(state_path, profile);
+    if (!file.ok()) {
+      err << "parcours: " << file.status().message() << "\n";
+      return 2;
+    }
+    state_path = *file;
+  }
   auto db = OpenState(state_path, err);
   if (!db) return 2;
-
-  std::string profile = parsed.Get("--profile", "");
 
   // A mistyped id would otherwise read as a person nothing was decided
   // for.
