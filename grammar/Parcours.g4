@@ -176,9 +176,16 @@ testStatement
       recordLiteral?                                         # eventStatement
   | 'expect' negated='no'? kind=('send' | 'suppressed') channel=name?
       templ=STRING? ('to' id=STRING)? ('at' TIMESTAMP)?
-      ('reason' reason=name)?                          # expectSendStatement
+      ('reason' reason=suppressionReason)?             # expectSendStatement
   | 'expect' ('points' | 'tier') expr
       ('for' id=STRING)?                            # expectLoyaltyStatement
+  ;
+
+// `exit` is a step keyword, yet also the reason of a message suppressed
+// because its contact left the journey while the message was deferred.
+suppressionReason
+  : name
+  | 'exit'
   ;
 
 // ---- Expressions ----------------------------------------------------------

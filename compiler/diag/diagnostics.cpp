@@ -253,7 +253,9 @@ std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
         << "\",\"shortDescription\":{\"text\":\""
         << JsonEscape(kinds[i].summary) << "\"}}";
   }
-  out << "]}},\"results\":[";
+  // Columns count code points, as in the text form; without this a SARIF
+  // reader may take them for UTF-16 units and point past a line's emoji.
+  out << "]}},\"columnKind\":\"unicodeCodePoints\",\"results\":[";
   for (size_t i = 0; i < diagnostics.size(); ++i) {
     const Diagnostic& diagnostic = diagnostics[i];
     const char* level =

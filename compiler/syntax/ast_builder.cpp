@@ -646,7 +646,7 @@ class AstBuilder {
       }
       statement.profile = profile_id(expect->id);
       timestamp(expect->TIMESTAMP());
-      statement.reason = OptionalName(expect->reason);
+      if (expect->reason != nullptr) statement.reason = NameOf(expect->reason);
     } else {
       auto* loyalty = dynamic_cast<G::ExpectLoyaltyStatementContext*>(context);
       statement.kind = Kind::ExpectLoyalty;

@@ -23,10 +23,10 @@ trap 'rm -rf "$work"' EXIT
 
 "$parcours" import csv --mapping "$here/transactions-mapping.json" \
   "$here/loyalty-transactions.csv" --out "$work/baskets.jsonl" \
-  --dead-letters "$work/baskets.dead.jsonl" >&2
+  --dead-letter "$work/baskets.dead.jsonl" >&2
 "$parcours" import csv --mapping "$here/reward-redemptions-mapping.json" \
   "$here/loyalty-coupon-redemptions.csv" --out "$work/rewards.jsonl" \
-  --dead-letters "$work/rewards.dead.jsonl" >&2
+  --dead-letter "$work/rewards.dead.jsonl" >&2
 
 for dead in "$work/baskets.dead.jsonl" "$work/rewards.dead.jsonl"; do
   if [ -s "$dead" ]; then

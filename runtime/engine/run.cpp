@@ -1376,6 +1376,21 @@ uint32_t PartitionOf(std::string_view profile, uint32_t partitions) {
   return partitions <= 1 ? 0 : common::Fnv1a32(profile) % partitions;
 }
 
+common::Expected<std::string> PartitionFileOf(const std::string& folder,
+                                              std::string_view profile) {
+  std::optional<int64_t> made;
+  Status status = ReadPartitionsRecord(folder, made);
+  if (!status.ok()) return status;
+  if (!made) {
+    return Status::Error("`" + folder +
+                         "` is a folder without the record of a run with "
+                         "--partitions (its file `" +
+                         kPartitionsFile + "`)");
+  }
+  uint32_t index = PartitionOf(profile, static_cast<uint32_t>(*made));
+  return (std::filesystem::path(folder) / PartitionFile(index)).string();
+}
+
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options) {

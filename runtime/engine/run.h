@@ -157,6 +157,12 @@ struct RunResult {
 // its id modulo `partitions`.
 uint32_t PartitionOf(std::string_view profile, uint32_t partitions);
 
+// The path of the file of a `--partitions` state folder that holds
+// `profile`, by the folder's record of its number of partitions; an error
+// when the folder has no such record.
+common::Expected<std::string> PartitionFileOf(const std::string& folder,
+                                              std::string_view profile);
+
 // `program` must have passed `ir::Verify` and `ir::AnalyzeDependencies`;
 // `evaluator` must evaluate it. Never prints, never exits.
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,

@@ -148,8 +148,11 @@ std::string FormatLiabilityCsv(const LiabilityReport& report,
   auto points = [&csv](const std::string& name, int64_t value) {
     csv += name + "," + std::to_string(value) + "\n";
   };
-  auto money = [&csv, &currency](const std::string& name, int64_t value) {
-    csv += name + " (" + currency + ")," + FormatCents(value) + "\n";
+  // A program without a `value` rule has no currency: its money rows are
+  // zero and carry no unit, rather than an empty "()".
+  std::string unit = currency.empty() ? "" : " (" + currency + ")";
+  auto money = [&csv, &unit](const std::string& name, int64_t value) {
+    csv += name + unit + "," + FormatCents(value) + "\n";
   };
 
   points("points issued to date", report.at_end.issued);

@@ -661,7 +661,8 @@ Expected<Database> OpenStateForReading(const std::string& path) {
     return Status::Error(
         "`" + path +
         "` is a folder: the state of a run with --partitions; a report "
-        "reads one partition's file at a time (p-0000.db, ...)");
+        "reads one partition's file at a time (p-0000.db, ...), and its "
+        "figures cover that partition's profiles only");
   }
   Expected<Database> db = Database::OpenForReport(path);
   if (!db.ok()) return db.status().WithContext(context);

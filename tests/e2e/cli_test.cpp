@@ -503,6 +503,28 @@ TEST_CASE("SARIF names a file by a URI reference, percent-encoded") {
   CHECK_THAT(result.out, !Catch::Contains("#1.journey"));
 }
 
+// Columns count code points. SARIF readers take columns for UTF-16 units
+// unless the log says otherwise, so an emoji before the mistake (two
+// UTF-16 units, one code point) moved the mark one column off.
+TEST_CASE("SARIF says its columns count code points") {
+  auto scratch = testing::ScratchDir("sarif-columns");
+  auto program = scratch / "c.journey";
+  testing::WriteText(program,
+                     "segment s = \"\xf0\x9f\x98\x80\" == \"x\" and "
+                     "count(Nope) > 1\n");
+
+  auto result =
+      RunParcours({"check", "--format", "sarif", program.string()}, scratch);
+
+  CHECK(result.exit_code == 1);
+  auto log = nlohmann::json::parse(result.out);
+  const auto& run = log["runs"][0];
+  CHECK(run["columnKind"] == "unicodeCodePoints");
+  // `segment s = "X" == "x" and count(` is 33 code points: `Nope` at 34.
+  CHECK(run["results"][0]["locations"][0]["physicalLocation"]["region"]
+           ["startColumn"] == 34);
+}
+
 TEST_CASE("build refuses to write its output over a source file") {
   auto scratch = testing::ScratchDir("build-over-source");
   auto source = scratch / "shop.journey";

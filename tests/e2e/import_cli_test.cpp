@@ -266,6 +266,44 @@ TEST_CASE("REES46 sample: imported events run, the same in both engines") {
         purchases["purchases"]);
 }
 
+// `run` spelt the option `--dead-letter` and `import csv` `--dead-letters`;
+// a script that used one spelling with the other command was refused.
+TEST_CASE("run and import csv both take --dead-letter and --dead-letters") {
+  auto scratch = testing::ScratchDir("dead-letter-spellings");
+  auto mapping = scratch / "mapping.json";
+  testing::WriteText(mapping, R"({"event": "Signed In", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\n,11\n");
+  auto program = scratch / "p.journey";
+  testing::WriteText(program, "event SignedIn \"Signed In\" {}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "not json\n");
+
+  for (const char* spelling : {"--dead-letter", "--dead-letters"}) {
+    auto imported_dead = scratch / (std::string(spelling) + "-import.jsonl");
+    auto run_dead = scratch / (std::string(spelling) + "-run.jsonl");
+
+    auto imported =
+        RunParcours({"import", "csv", "--mapping", mapping.string(),
+                     csv.string(), spelling, imported_dead.string()},
+                    scratch);
+    auto ran = RunParcours(
+        {"run", program.string(), "--events", events.string(), "--state",
+         (scratch / (std::string(spelling) + ".db")).string(), spelling,
+         run_dead.string()},
+        scratch);
+
+    INFO(spelling << "\n" << imported.err << ran.err);
+    CHECK(imported.exit_code == 0);
+    CHECK_THAT(testing::ReadText(imported_dead),
+               Catch::Contains("the user id (column id) is empty"));
+    CHECK(ran.exit_code == 0);
+    CHECK_THAT(testing::ReadText(run_dead),
+               Catch::StartsWith("{\"line\":1,\"reason\":\"not JSON"));
+  }
+}
+
 TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
   auto scratch = testing::ScratchDir("import-bad");
   auto mapping = scratch / "mapping.json";
@@ -307,7 +345,7 @@ TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
              Catch::Contains(csv.string() + ":3: bad row: the user id (column "
                                             "id) is empty"));
   CHECK_THAT(lost.err,
-             Catch::Contains("bad rows are not kept without --dead-letters"));
+             Catch::Contains("bad rows are not kept without --dead-letter"));
 }
 
 TEST_CASE("import: usage and mapping mistakes are explained") {
@@ -366,6 +404,14 @@ TEST_CASE("import: an output that is the input is refused before opening") {
       scratch);
   CHECK(both.exit_code == 2);
   CHECK_THAT(both.err, Catch::Contains("must be different files"));
+
+  // Both outputs thrown away is no clash: /dev/null keeps nothing.
+  auto discarded =
+      RunParcours({"import", "csv", "--mapping", mapping.string(), csv.string(),
+                   "--out", "/dev/null", "--dead-letter", "/dev/null"},
+                  scratch);
+  INFO(discarded.err);
+  CHECK(discarded.exit_code == 0);
 }
 
 TEST_CASE("import: a folder as input is a read error, not a crash") {

@@ -108,6 +108,33 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
   CHECK_THAT(table.out, Catch::Contains("period from 2025-07-20T00:00:00Z,"));
 }
 
+// With no `value` rule the program has no currency, and the money rows of
+// the CSV used to end in an empty unit: `contract liability (),0.00`.
+TEST_CASE("the CSV of a program with no value per point names no currency",
+          "[e2e][loyalty][report]") {
+  Scenario scenario("loyalty-report-no-value",
+                    "event OrderPlaced \"Order Completed\" { order_id: int, "
+                    "total: money }\n"
+                    "program loyalty {\n"
+                    "  earn 1 point per 1 EUR of OrderPlaced.total\n}\n");
+  scenario.Run(TrackLine("Order Completed", "a", "m1", "2025-01-01T12:00:00Z",
+                         R"({"order_id":1,"total":250,"currency":"EUR"})"),
+               "2025-01-02T00:00:00Z");
+
+  auto result = Report(scenario, {"--as-of", "2025-01-02", "--format", "csv"});
+
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  CHECK_THAT(result.out, Catch::Contains("points outstanding,250\n"));
+  CHECK_THAT(result.out,
+             Catch::EndsWith("face value of outstanding points,0.00\n"
+                             "expected breakage,0.00\n"
+                             "revenue deferred to date,0.00\n"
+                             "revenue recognised to date,0.00\n"
+                             "contract liability,0.00\n"
+                             "revenue recognised in period,0.00\n"));
+}
+
 TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",
           "[e2e][loyalty][report]") {
   Scenario scenario("loyalty-report-json", kProgram);

@@ -929,11 +929,14 @@ journey promo {
       testing::RunParcours({"report", "caps", "--state", state}, scratch);
   REQUIRE(table.exit_code == 0);
   CHECK(table.out ==
-        "rule | journey | sent | suppressed | deferred\n"
-        "(no rule held it back) | promo | 1 | 0 | 0\n"
-        "(no rule held it back) | thanks | 2 | 0 | 0\n"
-        "policy.journey:12 cap 1 per day on email | promo | 0 | 0 | 2\n"
-        "policy.journey:12 cap 1 per day on email | thanks | 0 | 0 | 1\n");
+        "Messages by rule and journey\n"
+        "  rule, then journey                sent suppressed  deferred\n"
+        "  (no rule held it back)\n"
+        "    promo                              1          0         0\n"
+        "    thanks                             2          0         0\n"
+        "  policy.journey:12 cap 1 per day on email\n"
+        "    promo                              0          0         2\n"
+        "    thanks                             0          0         1\n");
 
   // A state file an older Parcours wrote still has its decisions: the
   // reports read it as it is (they never migrate), from the schema that
@@ -1010,8 +1013,36 @@ journey thanks {
       testing::RunParcours({"report", "caps", "--state", state}, scratch);
   REQUIRE(caps.exit_code == 0);
   CHECK(caps.out ==
-        "rule | journey | sent | suppressed | deferred\n"
-        "(holdout) | thanks | 0 | 1 | 0\n");
+        "Messages by rule and journey\n"
+        "  rule, then journey                sent suppressed  deferred\n"
+        "  (holdout)\n"
+        "    thanks                             0          1         0\n");
+}
+
+// The caps table used to be rows of `a | b | c`, unlike the other
+// reports; it is now aligned, and a state with no message says `none`.
+TEST_CASE("report caps of a state with no message decided says none") {
+  auto scratch = testing::ScratchDir("caps-none");
+  testing::WriteText(scratch / "t.journey",
+                     "event OrderPlaced \"Order Completed\" { order_id: "
+                     "string }\n");
+  testing::WriteText(scratch / "e.jsonl", Track("p1", "Order Completed", "o1",
+                                                "2025-03-03T10:00:00Z"));
+  std::string state = (scratch / "s.db").string();
+  auto run = testing::RunParcours(
+      {"run", (scratch / "t.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", state, "--out", "-"},
+      scratch);
+  REQUIRE(run.exit_code == 0);
+
+  auto caps =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+
+  REQUIRE(caps.exit_code == 0);
+  CHECK(caps.out ==
+        "Messages by rule and journey\n"
+        "  rule, then journey                sent suppressed  deferred\n"
+        "  none\n");
 }
 
 // The first column of every row of `sql`, sorted.
@@ -1349,10 +1380,12 @@ journey thanks {
       testing::RunParcours({"report", "caps", "--state", state}, scratch);
   REQUIRE(table.exit_code == 0);
   CHECK(table.out ==
-        "rule | journey | sent | suppressed | deferred\n"
-        "(no rule held it back) | thanks | 2 | 0 | 0\n"
-        "policy.journey:12 cap 2 per day on email reserve 1 for high | "
-        "thanks | 0 | 0 | 1\n");
+        "Messages by rule and journey\n"
+        "  rule, then journey                sent suppressed  deferred\n"
+        "  (no rule held it back)\n"
+        "    thanks                             2          0         0\n"
+        "  policy.journey:12 cap 2 per day on email reserve 1 for high\n"
+        "    thanks                             0          0         1\n");
 }
 
 }  // namespace

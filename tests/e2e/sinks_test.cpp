@@ -306,6 +306,18 @@ TEST_CASE("an --out that would lose actions or spoil a file is refused") {
     CHECK(testing::ReadText(events_copy) == "{broken\n");
   }
 
+  // /dev/null as both the events and the actions, to move a state's clock
+  // with `--until` alone, keeps nothing to spoil: it used to be refused as
+  // "`--out /dev/null` is the events of this run".
+  auto until_only = RunParcours(
+      {"run", kCampaign, "--events", "/dev/null", "--state",
+       (scratch / "until.db").string(), "--out", "/dev/null", "--dead-letter",
+       "/dev/null", "--until", "2011-01-01T00:00:00Z"},
+      scratch);
+  INFO(until_only.err);
+  CHECK(until_only.exit_code == 0);
+  CHECK_THAT(until_only.err, Catch::Contains("clock at 2011-01-01T00:00:00Z"));
+
   // A link to the state, made before the state exists.
   std::string fresh_state = (scratch / "fresh.db").string();
   std::filesystem::create_symlink(scratch / "fresh.db",

@@ -27,7 +27,7 @@ const char kUsage[] =
     "                                rewrite files in the canonical layout;\n"
     "                                with --check, list those that differ\n"
     "  import csv --mapping MAP FILE|- [--out FILE|-]\n"
-    "      [--dead-letters FILE] [--first-users N]\n"
+    "      [--dead-letter FILE] [--first-users N]\n"
     "                                turn a CSV export into events\n"
     "  report backtest --state DB [--format table|json]\n"
     "                                what a run did, per journey and channel\n"
@@ -76,13 +76,25 @@ bool PrintCommandUsage(const std::string& command, std::ostream& out) {
 
 }  // namespace
 
+namespace {
+
+// `run` took `--dead-letter` and `import csv` `--dead-letters`, so a script
+// that used one spelling with the other command stopped at "unknown
+// option". Both spellings are taken by both; the docs name the first.
+const std::string& CanonicalSpelling(const std::string& arg) {
+  static const std::string kDeadLetter = "--dead-letter";
+  return arg == "--dead-letters" ? kDeadLetter : arg;
+}
+
+}  // namespace
+
 Arguments ParseArguments(const std::vector<std::string>& args,
                          const std::vector<std::string>& flags_with_value,
                          const std::vector<std::string>& bare_flags,
                          std::string* error) {
   Arguments parsed;
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
+    const std::string& arg = CanonicalSpelling(args[i]);
     bool takes_value =
         std::find(flags_with_value.begin(), flags_with_value.end(), arg) !=
         flags_with_value.end();

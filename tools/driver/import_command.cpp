@@ -12,7 +12,7 @@ namespace {
 
 const char kImportUsage[] =
     "usage: parcours import csv --mapping MAP FILE|- [--out FILE|-]\n"
-    "       [--dead-letters FILE] [--first-users N]\n";
+    "       [--dead-letter FILE] [--first-users N]\n";
 
 bool ReadWholeFile(const std::string& path, std::string& text,
                    std::ostream& err) {
@@ -34,14 +34,16 @@ std::string SameFile(const std::string& input, const std::string& out,
   auto same = [](const std::string& a, const std::string& b) {
     if (a.empty() || b.empty() || a == "-" || b == "-") return false;
     std::error_code error;
+    // A device such as /dev/null keeps nothing a write could destroy.
+    if (std::filesystem::is_character_file(a, error)) return false;
     return a == b || std::filesystem::equivalent(a, b, error);
   };
   if (same(input, out)) return "`--out` must not be the input file";
   if (same(input, dead_letters)) {
-    return "`--dead-letters` must not be the input file";
+    return "`--dead-letter` must not be the input file";
   }
   if (same(out, dead_letters)) {
-    return "`--out` and `--dead-letters` must be different files";
+    return "`--out` and `--dead-letter` must be different files";
   }
   return "";
 }
@@ -60,7 +62,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   std::string error;
   Arguments parsed = ParseArguments(
       std::vector<std::string>(args.begin() + 1, args.end()),
-      {"--mapping", "--out", "--dead-letters", "--first-users"}, {}, &error);
+      {"--mapping", "--out", "--dead-letter", "--first-users"}, {}, &error);
   if (!error.empty()) return usage(error);
   if (!parsed.Has("--mapping")) return usage("`--mapping` is required");
   if (parsed.positional.size() != 1) {
@@ -90,7 +92,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
 
   std::string input_path = parsed.positional[0];
   std::string clash = SameFile(input_path, parsed.Get("--out", "-"),
-                               parsed.Get("--dead-letters", ""));
+                               parsed.Get("--dead-letter", ""));
   if (!clash.empty()) return usage(clash);
   std::ifstream input(input_path == "-" ? "/dev/stdin" : input_path,
                       std::ios::binary);
@@ -108,11 +110,11 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
     }
   }
   std::ofstream dead_letters;
-  if (parsed.Has("--dead-letters")) {
-    dead_letters.open(parsed.Get("--dead-letters", ""),
+  if (parsed.Has("--dead-letter")) {
+    dead_letters.open(parsed.Get("--dead-letter", ""),
                       std::ios::binary | std::ios::trunc);
     if (!dead_letters) {
-      err << "parcours: cannot write " << parsed.Get("--dead-letters", "")
+      err << "parcours: cannot write " << parsed.Get("--dead-letter", "")
           << "\n";
       return 1;
     }
@@ -135,7 +137,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   if (!finished) return 1;
   if (importer.counts().bad_rows > 0 && !dead_letters.is_open()) {
-    err << "bad rows are not kept without --dead-letters FILE\n";
+    err << "bad rows are not kept without --dead-letter FILE\n";
     return 1;
   }
   return 0;

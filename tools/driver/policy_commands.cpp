@@ -1,5 +1,6 @@
 // `parcours explain` and `parcours report caps`: what pressure policies
 // decided, read from the `decisions` table of a state file.
+#include <cstdio>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -7,6 +8,7 @@
 #include <tuple>
 
 #include "runtime/common/time_text.h"
+#include "runtime/engine/run.h"
 #include "runtime/store/pending_view.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
@@ -64,10 +66,19 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     return 2;
   }
   std::string state_path = parsed.Get("--state", "");
+  std::string profile = parsed.Get("--profile", "");
+  // One person's timeline lives in one partition: with a `--partitions`
+  // folder, read the file that holds the profile rather than refuse.
+  if (std::error_code error; std::filesystem::is_directory(state_path, error)) {
+    Expected<std::string> file = engine::PartitionFileOf(state_path, profile);
+    if (!file.ok()) {
+      err << "parcours: " << file.status().message() << "\n";
+      return 2;
+    }
+    state_path = *file;
+  }
   auto db = OpenState(state_path, err);
   if (!db) return 2;
-
-  std::string profile = parsed.Get("--profile", "");
 
   // A mistyped id would otherwise read as a person nothing was decided
   // for.
@@ -207,7 +218,16 @@ int CapsReport(const std::string& state_path, const std::string& format,
     out << nlohmann::ordered_json{{"caps", rows}}.dump(2) << "\n";
     return 0;
   }
-  out << "rule | journey | sent | suppressed | deferred\n";
+  // Laid out as `report backtest` is: a title, aligned columns, and each
+  // rule as a heading over its journeys, since a rule's text is too long
+  // for a column.
+  out << "Messages by rule and journey\n";
+  char line[512];
+  std::snprintf(line, sizeof line, "  %-28s %9s %10s %9s\n",
+                "rule, then journey", "sent", "suppressed", "deferred");
+  out << line;
+  if (rows.empty()) out << "  none\n";
+  std::string previous_rule;
   for (const auto& row : rows) {
     std::string reason = row["reason"].get<std::string>();
     std::string rule = !row["rule"].get<std::string>().empty()
@@ -215,9 +235,16 @@ int CapsReport(const std::string& state_path, const std::string& format,
                                  row["text"].get<std::string>()
                        : reason.empty() ? std::string("(no rule held it back)")
                                         : "(" + reason + ")";
-    out << rule << " | " << row["journey"].get<std::string>() << " | "
-        << row["sent"] << " | " << row["suppressed"] << " | " << row["deferred"]
-        << "\n";
+    if (rule != previous_rule) {
+      out << "  " << rule << "\n";
+      previous_rule = rule;
+    }
+    std::snprintf(line, sizeof line, "    %-26s %9lld %10lld %9lld\n",
+                  row["journey"].get<std::string>().c_str(),
+                  static_cast<long long>(row["sent"].get<int64_t>()),
+                  static_cast<long long>(row["suppressed"].get<int64_t>()),
+                  static_cast<long long>(row["deferred"].get<int64_t>()));
+    out << line;
   }
   return 0;
 }

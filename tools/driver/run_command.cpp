@@ -292,6 +292,13 @@ std::string WriteClash(const RunSettings& settings, std::string target,
                        bool is_dead_letters) {
   if (target == "-") return "";
   if (target.rfind("sqlite:", 0) == 0) target = target.substr(7);
+  // A device such as /dev/null keeps nothing that a write could spoil, so
+  // `--events /dev/null --out /dev/null` (a run for `--until` alone) is
+  // not a clash, though both name one file.
+  if (std::error_code error;
+      std::filesystem::is_character_file(target, error)) {
+    return "";
+  }
   const std::string& state = settings.options.state_path;
   if (settings.events != "-" && SamePath(target, settings.events)) {
     return "the events";

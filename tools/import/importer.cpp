@@ -14,6 +14,16 @@ namespace parcours::import {
 
 using Fields = std::vector<std::string>;
 
+namespace {
+
+// "1 row", "2 rows": counts in reasons and the summary read as English.
+std::string CountOfRows(int64_t rows, const std::string& kind = "") {
+  std::string noun = kind.empty() ? "row" : kind + " row";
+  return std::to_string(rows) + " " + noun + (rows == 1 ? "" : "s");
+}
+
+}  // namespace
+
 // Rows of one group key, reduced to what the event needs.
 struct Group {
   std::string key;
@@ -587,7 +597,7 @@ class Conversion {
       std::string reason = problem->reason;
       if (mapping_.group) {
         reason = mapping_.group->key.name + " \"" + group.key + "\" (" +
-                 std::to_string(group.rows) + " rows): " + reason;
+                 CountOfRows(group.rows) + "): " + reason;
         ++importer_.counts_.groups_dropped;
         importer_.counts_.rows_in_dropped_groups += group.rows - 1;
       }
@@ -650,7 +660,7 @@ std::string Importer::Summary() const {
   if (c.groups_dropped > 0 || c.rows_in_dropped_groups > 0) {
     text +=
         "groups dropped for a bad row: " + std::to_string(c.groups_dropped) +
-        " (with " + std::to_string(c.rows_in_dropped_groups) + " good rows)\n";
+        " (with " + CountOfRows(c.rows_in_dropped_groups, "good") + ")\n";
   }
   if (c.events_of_later_users > 0) {
     text += "events of users after the first ones kept: " +
