@@ -509,7 +509,8 @@ class Runner {
     Status status = Commit();
     if (!status.ok()) return status;
 
-    ingest::FollowReader reader(fd, options_.max_line_bytes);
+    ingest::FollowReader reader(fd, options_.max_line_bytes,
+                                options_.events_path);
     std::string line;
     bool too_long = false;
     bool changed = false;
@@ -520,15 +521,26 @@ class Runner {
       auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
       engine_.AdvanceClock(options_.now());
       if (reader.TakeTruncation()) {
-        store::LogRow row;
-        row.at = *state_.clock();
-        row.level = "warn";
-        row.component = "input";
-        row.message =
+        NoteInputChange(
+            "warn",
             "the events file got shorter than what was read of it (cut "
             "back by a log rotation's copytruncate?); reading on from its "
-            "start";
-        state_.Log(row);
+            "start");
+        changed = true;
+      }
+      if (reader.TakeMissing()) {
+        NoteInputChange("warn", options_.events_name +
+                                    " is gone (moved away or deleted); "
+                                    "reading on from the file it named, "
+                                    "until a new file with lines appears "
+                                    "there");
+        changed = true;
+      }
+      if (reader.TakeReopened()) {
+        NoteInputChange("info", options_.events_name +
+                                    " names a new file (a log rotation?); "
+                                    "the old one was read to its end, the "
+                                    "new one is read from its start");
         changed = true;
       }
       if (result == ingest::FollowReader::Result::Line) {
@@ -561,6 +573,18 @@ class Runner {
     status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;
+  }
+
+  // A `log` row, and a word to the command line, on a change of the input
+  // file under a live run. `level` is a literal, which the row may borrow.
+  void NoteInputChange(const char* level, const std::string& message) {
+    store::LogRow row;
+    row.at = *state_.clock();
+    row.level = level;
+    row.component = "input";
+    row.message = state_.KeepPendingText(message);
+    state_.Log(row);
+    if (options_.input_notice) options_.input_notice(level, message);
   }
 
   // Records what was delivered since the last commit.

@@ -95,6 +95,14 @@ struct RunOptions {
   // a flag a signal handler sets to end the run cleanly.
   std::function<int64_t()> now;
   const volatile std::sig_atomic_t* stop = nullptr;
+  // Live mode: the path the events file was opened by, watched for a log
+  // rotation that replaces the file (see `Follow`); empty for stdin.
+  std::string events_path;
+  // Live mode: called with a `log` row's level and message when the input
+  // changes under the run (a file cut back, moved away, replaced), so that
+  // the command line can say it at once; may be empty.
+  std::function<void(const std::string& level, const std::string& message)>
+      input_notice;
   // One-click unsubscribe headers on email sends (runtime/policy/
   // unsubscribe.h); an empty URL adds none.
   std::string unsubscribe_url;
@@ -180,6 +188,12 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
 //      and its actions delivered.
 //   3. With no input, the clock still follows the wall clock, so waits
 //      fire when due (within a tenth of a second).
+//
+// A file cut back under the run is read on from its start; one moved away
+// and replaced by a new file at `options.events_path` is read to its end,
+// then the new one from its start (`ingest::FollowReader`). Each such
+// change is a `log` row of component `input` and goes to
+// `options.input_notice`.
 //
 // The end of a pipe does not end the run: its timers still fire until it
 // is stopped. `until` and `partitions` must be unset; `strict` stops at

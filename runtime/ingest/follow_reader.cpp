@@ -1,5 +1,6 @@
 #include "runtime/ingest/follow_reader.h"
 
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -12,10 +13,67 @@
 
 namespace parcours::ingest {
 
-FollowReader::FollowReader(int fd, size_t max_line_bytes)
-    : fd_(fd), max_line_bytes_(max_line_bytes) {
+FollowReader::FollowReader(int fd, size_t max_line_bytes, std::string path)
+    : fd_(fd), max_line_bytes_(max_line_bytes), path_(std::move(path)) {
   struct stat info {};
   regular_ = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode);
+  // A pipe or a device named by a path has no rotation to follow.
+  if (!regular_) path_.clear();
+}
+
+FollowReader::~FollowReader() {
+  if (next_fd_ >= 0) ::close(next_fd_);
+}
+
+bool FollowReader::FoundNewFile() {
+  struct stat named {};
+  if (::stat(path_.c_str(), &named) != 0) {
+    auto now = std::chrono::steady_clock::now();
+    if (!missing_) missing_since_ = now;
+    missing_ = true;
+    if (!missing_told_ && now - missing_since_ >= std::chrono::seconds(1)) {
+      missing_told_ = true;
+      went_missing_ = true;
+    }
+    return false;
+  }
+  missing_ = false;
+  missing_told_ = false;
+
+  struct stat open_file {};
+  if (::fstat(fd_, &open_file) != 0) return false;
+  bool same =
+      named.st_dev == open_file.st_dev && named.st_ino == open_file.st_ino;
+  // An empty new file may mean that the writer has not reopened yet and
+  // still appends to the old one: that one is read on until then.
+  if (same || !S_ISREG(named.st_mode) || named.st_size == 0) return false;
+
+  int next = ::open(path_.c_str(), O_RDONLY | O_CLOEXEC);
+  if (next < 0) return false;  // looked at again at the next pause
+  struct stat opened {};
+  if (::fstat(next, &opened) != 0 || !S_ISREG(opened.st_mode)) {
+    ::close(next);
+    return false;
+  }
+  next_fd_ = next;
+  return true;
+}
+
+void FollowReader::SwitchToNewFile() {
+  // The old file's unfinished last line will not be finished there; it
+  // is a line of its own, not the start of the new file's first line.
+  if (!pending_.empty()) pending_ += '\n';
+
+  // The new file takes over the caller's descriptor number, which closes
+  // the old file (its disk space can go) and leaves the caller one
+  // descriptor to close, as before.
+  bool moved = ::dup2(next_fd_, fd_) == fd_;
+  if (moved) ::fcntl(fd_, F_SETFD, FD_CLOEXEC);
+  ::close(next_fd_);
+  next_fd_ = -1;
+  if (!moved) return;  // the old file is read on; looked at again later
+  offset_ = 0;
+  reopened_ = true;
 }
 
 bool FollowReader::TakeLine(std::string& line, bool& too_long) {
@@ -102,6 +160,16 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
       truncated_ = true;
       continue;
     }
+
+    // Moved away and replaced: the old file was found at its end once
+    // more after the new one turned up, so what its writer appended
+    // meanwhile has been read.
+    if (next_fd_ >= 0) {
+      SwitchToNewFile();
+      if (TakeLine(line, too_long)) return Result::Line;
+      continue;
+    }
+    if (!path_.empty() && FoundNewFile()) continue;
     if (left.count() <= 0) return Result::Idle;
     std::this_thread::sleep_for(std::min(left, std::chrono::milliseconds(20)));
   }

@@ -7,11 +7,17 @@
 // is asked to, hands out only complete lines (a writer's half-written
 // last line waits for its newline), and tells a pause from the end of a
 // pipe.
+//
+// Given the path the file was opened by, it also follows the path across
+// a log rotation that moves the file away and creates a new one there
+// (see `Next`), as `tail -F` does.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace parcours::ingest {
 
@@ -24,11 +30,26 @@ class FollowReader {
     Error,  // reading failed; `error()` says why
   };
 
-  // Reads `fd`, which the caller keeps open. Lines longer than
-  // `max_line_bytes` are cut there and flagged `too_long`.
-  FollowReader(int fd, size_t max_line_bytes);
+  // Reads `fd`, which the caller keeps open (and closes). Lines longer
+  // than `max_line_bytes` are cut there and flagged `too_long`. `path`,
+  // when not empty, is the name `fd` was opened by, watched for a
+  // rotation; on one, the new file takes over the number `fd`.
+  FollowReader(int fd, size_t max_line_bytes, std::string path = "");
+  ~FollowReader();
+  FollowReader(const FollowReader&) = delete;
+  FollowReader& operator=(const FollowReader&) = delete;
 
   // Waits at most `wait_ms` milliseconds for a complete line.
+  //
+  // At the end of a watched file, the path is looked at again. When it
+  // names another file than the one being read (renamed away, a new one
+  // created in its place), the old one is still read for as long as the
+  // new one is empty: a writer that reopens its file a little after the
+  // rename still appends to the old one until then. Once the new file has
+  // bytes, the old one is read to its end (an unfinished last line is
+  // handed out as it is; it will not be finished), and reading goes on
+  // at the start of the new one. A path that is gone leaves the old file
+  // being read, as long as it takes.
   Result Next(std::string& line, bool& too_long, int wait_ms);
 
   // Lines handed out so far; the last one's number.
@@ -42,11 +63,34 @@ class FollowReader {
     truncated_ = false;
     return truncated;
   }
+  // Whether the watched path has been gone for a second, since the last
+  // call (once per time it goes; a rotation's rename and create in a
+  // quick row is no news): the open file is read on.
+  bool TakeMissing() {
+    bool went_missing = went_missing_;
+    went_missing_ = false;
+    return went_missing;
+  }
+  // Whether reading moved to a new file at the watched path since the
+  // last call; the lines before came from the old one, to its end.
+  bool TakeReopened() {
+    bool reopened = reopened_;
+    reopened_ = false;
+    return reopened;
+  }
   const std::string& error() const { return error_; }
 
  private:
   // Moves the first complete line of `pending_` to `line`, if any.
   bool TakeLine(std::string& line, bool& too_long);
+
+  // At the end of the file: whether the watched path names a new file
+  // with bytes in it, which is then opened as `next_fd_`. Notes a path
+  // gone in `missing_`.
+  bool FoundNewFile();
+
+  // Reads on in `next_fd_`, under the number `fd_`, from its start.
+  void SwitchToNewFile();
 
   int fd_;
   bool regular_ = false;  // a file, which polls as readable at its end
@@ -60,6 +104,18 @@ class FollowReader {
   int64_t offset_ = 0;  // bytes read from a regular file
   int64_t line_number_ = 0;
   std::string error_;
+  // The watched path; empty for none.
+  std::string path_;
+  // The new file at `path_`, once found; -1 before. The old one is read
+  // once more to its end before switching.
+  int next_fd_ = -1;
+  // Whether the path was gone at the last look, since when, whether that
+  // was told, and whether `TakeMissing` has it to tell.
+  bool missing_ = false;
+  std::chrono::steady_clock::time_point missing_since_;
+  bool missing_told_ = false;
+  bool went_missing_ = false;
+  bool reopened_ = false;
 };
 
 }  // namespace parcours::ingest

@@ -337,6 +337,122 @@ TEST_CASE(
   std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T10:00:00Z");
   CHECK(AwaitLines(out, 3) == hello_a + hello_b + hello_c);
   CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("warning: the events file got shorter than "
+                             "what was read of it"));
+}
+
+// How many lines of `text` contain `part`.
+size_t CountLinesWith(const std::string& text, const std::string& part) {
+  std::istringstream lines(text);
+  size_t count = 0;
+  for (std::string line; std::getline(lines, line);) {
+    if (line.find(part) != std::string::npos) ++count;
+  }
+  return count;
+}
+
+TEST_CASE(
+    "a live run follows a file moved away and replaced by a new one, as a "
+    "log rotation's create mode does, and a restart skips what it applied") {
+  auto scratch = testing::ScratchDir("follow-rotate");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  auto rotated = scratch / "events.jsonl.1";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  auto state = scratch / "state.db";
+  std::vector<std::string> args = {
+      "run",   program.string(), "--follow", "--events",    events.string(),
+      "--out", out.string(),     "--state",  state.string()};
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, args);
+
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                     Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+
+  // Moved away; its writer appends one more line to it before it reopens
+  // the path, then writes the new file.
+  std::filesystem::rename(events, rotated);
+  Append(rotated, Ping("c", "3", "2011-01-03T10:00:00Z"));
+  Append(events, Ping("d", "4", "2011-01-03T10:00:00Z") +
+                     Ping("e", "5", "2011-01-03T10:00:00Z"));
+  std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_d = Send("d", 4, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_e = Send("e", 5, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 5) == hello_a + hello_b + hello_c + hello_d + hello_e);
+
+  // The new file grows as before.
+  Append(events, Ping("f", "6", "2011-01-03T10:00:00Z"));
+  std::string hello_f = Send("f", 6, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string all = hello_a + hello_b + hello_c + hello_d + hello_e + hello_f;
+  CHECK(AwaitLines(out, 6) == all);
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("note: events file `" + events.string() +
+                             "` names a new file (a log rotation?)"));
+  {
+    auto db = store::Database::OpenReadOnly(state.string());
+    REQUIRE(db.ok());
+    CHECK(*db->QueryInt("SELECT count(*) FROM log WHERE component = 'input' "
+                        "AND level = 'info' AND message LIKE '%names a new "
+                        "file%'") == 1);
+  }
+
+  // A restart reads the new file from its start: its lines were applied,
+  // and the old file's are not read again.
+  LiveRun restarted(scratch, args);
+  Append(events, Ping("g", "7", "2011-01-03T10:00:00Z"));
+  std::string sent = AwaitLines(out, 7);
+  CHECK(restarted.Stop(SIGTERM) == 0);
+  CHECK(sent.substr(0, all.size()) == all);
+  for (const char* profile : {"a", "b", "c", "d", "e", "f", "g"}) {
+    CHECK(CountLinesWith(sent,
+                         std::string("\"profile\":\"") + profile + "\"") == 1);
+  }
+  CHECK_THAT(restarted.Summary(), Catch::Contains("3 duplicates skipped"));
+}
+
+TEST_CASE(
+    "a live run reads on from a file whose path is gone, says so once, "
+    "and follows a new file when one comes") {
+  auto scratch = testing::ScratchDir("follow-gone");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  auto moved = scratch / "moved.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
+                        events.string(), "--out", out.string(), "--state",
+                        (scratch / "state.db").string()});
+
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 1) == hello_a);
+
+  std::filesystem::rename(events, moved);
+  std::string gone = "warning: events file `" + events.string() + "` is gone";
+  for (int i = 0; i < 500 && CountLinesWith(run.Summary(), gone) == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  CHECK(CountLinesWith(run.Summary(), gone) == 1);
+  Append(moved, Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+
+  // Back, as a new file.
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z"));
+  std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 3) == hello_a + hello_b + hello_c);
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK(CountLinesWith(run.Summary(), gone) == 1);
+  CHECK_THAT(run.Summary(), Catch::Contains("names a new file"));
 }
 
 TEST_CASE("a live run reads a pipe, and outlives its writer") {

@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <string>
 
@@ -98,6 +99,149 @@ TEST_CASE("a pipe waits no longer than asked, and ends when closed",
   CHECK(reader.Next(line, too_long, 50) == Result::End);
   CHECK(reader.Next(line, too_long, 50) == Result::End);
   ::close(fds[0]);
+}
+
+// Calls `Next` until it gives a line or `tries` pauses of `wait_ms`
+// have passed.
+Result NextLine(FollowReader& reader, std::string& line, int tries = 50,
+                int wait_ms = 20) {
+  bool too_long = false;
+  Result result = Result::Idle;
+  for (int i = 0; i < tries && result == Result::Idle; ++i) {
+    result = reader.Next(line, too_long, wait_ms);
+  }
+  return result;
+}
+
+TEST_CASE(
+    "a file moved away and replaced is read to its end, then the new one "
+    "from its start",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string rotated = dir.File("events.jsonl.1");
+  Append(path, "one\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "one");
+  CHECK(NextLine(reader, line, 1) == Result::Idle);
+
+  // The writer appends to the old file after the rename, before it
+  // reopens: those lines come first, then the new file's. Its unfinished
+  // last line is a line of its own.
+  std::filesystem::rename(path, rotated);
+  Append(rotated, "two\nthree, half");
+  Append(path, "four\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "two");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "three, half");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "four");
+  CHECK(reader.TakeReopened());
+  CHECK_FALSE(reader.TakeReopened());
+  CHECK_FALSE(reader.TakeMissing());
+  CHECK(reader.line_number() == 4);
+
+  // The descriptor now reads the new file: it grows as before.
+  Append(path, "five\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "five");
+  CHECK(NextLine(reader, line, 1) == Result::Idle);
+  ::close(fd);
+}
+
+TEST_CASE(
+    "an empty new file leaves the old one read until the new one has "
+    "lines",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string rotated = dir.File("events.jsonl.1");
+  Append(path, "one\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+
+  // logrotate's create mode: moved, a new empty file made, and only then
+  // the writer told to reopen.
+  std::filesystem::rename(path, rotated);
+  Append(path, "");
+  CHECK(NextLine(reader, line, 3) == Result::Idle);
+  Append(rotated, "two\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "two");
+  CHECK_FALSE(reader.TakeReopened());
+
+  Append(path, "three\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "three");
+  CHECK(reader.TakeReopened());
+  ::close(fd);
+}
+
+TEST_CASE(
+    "a path gone is said once after a second, the open file is read on, "
+    "and a file back at the path takes over",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string moved = dir.File("elsewhere.jsonl");
+  Append(path, "one\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+
+  std::filesystem::rename(path, moved);
+  CHECK(NextLine(reader, line, 1) == Result::Idle);
+  // A rename and create in a quick row is no news.
+  CHECK_FALSE(reader.TakeMissing());
+  auto gone_at = std::chrono::steady_clock::now();
+  bool told = false;
+  while (!told &&
+         std::chrono::steady_clock::now() - gone_at < std::chrono::seconds(5)) {
+    CHECK(NextLine(reader, line, 1, 50) == Result::Idle);
+    told = reader.TakeMissing();
+  }
+  CHECK(told);
+  CHECK(std::chrono::steady_clock::now() - gone_at >=
+        std::chrono::milliseconds(900));
+
+  Append(moved, "two\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "two");
+  CHECK(NextLine(reader, line, 30) == Result::Idle);
+  CHECK_FALSE(reader.TakeMissing());
+
+  Append(path, "three\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "three");
+  CHECK(reader.TakeReopened());
+  ::close(fd);
+}
+
+TEST_CASE("without a path, a replaced file is not followed",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  Append(path, "one\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  std::filesystem::rename(path, dir.File("events.jsonl.1"));
+  Append(path, "new\n");
+  CHECK(NextLine(reader, line, 5) == Result::Idle);
+  CHECK_FALSE(reader.TakeReopened());
+  ::close(fd);
 }
 
 }  // namespace

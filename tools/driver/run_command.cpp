@@ -443,7 +443,16 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   settings.options.progress = [&](int64_t events, int64_t sends) {
     progress.Update(events, sends);
   };
-  if (settings.follow) CatchStopSignals();
+  if (settings.follow) {
+    CatchStopSignals();
+    if (settings.events != "-") settings.options.events_path = settings.events;
+    // Said as it happens: a live run's summary comes only at its stop.
+    settings.options.input_notice = [&](const std::string& level,
+                                        const std::string& message) {
+      progress.Clear();
+      err << (level == "warn" ? "warning: " : "note: ") << message << "\n";
+    };
+  }
   engine::RunResult result =
       settings.follow
           ? engine::Follow(*compiled.program, *evaluator, (*events)->fd(),
