@@ -723,8 +723,18 @@ journey thanks {
   CHECK(refused.exit_code == 2);
   CHECK(refused.err.find("PARCOURS_UNSUBSCRIBE_KEY") != std::string::npos);
 
-  // RFC 4231 test case 2 again, end to end: key "Jefe".
+  // A key short enough to guess from one's own token is refused.
   setenv("PARCOURS_UNSUBSCRIBE_KEY", "Jefe", 1);
+  auto short_key = testing::RunParcours(args, scratch);
+  CHECK(short_key.exit_code == 2);
+  CHECK_THAT(short_key.err,
+             Catch::Contains("PARCOURS_UNSUBSCRIBE_KEY holds 4 bytes") &&
+                 Catch::Contains("at least 16"));
+
+  // End to end, the token is the HMAC-SHA-256 that Python's hmac module
+  // and `openssl dgst -sha256 -hmac` both give for this key and id (the
+  // RFC 4231 vectors themselves are in unsubscribe_test.cpp).
+  setenv("PARCOURS_UNSUBSCRIBE_KEY", "a long enough unsubscribe secret", 1);
   testing::WriteText(scratch / "events.jsonl",
                      Track("what do ya want for nothing?", "Order Completed",
                            "o1", "2025-03-03T10:00:00Z"));
@@ -739,8 +749,8 @@ journey thanks {
   CHECK(nlohmann::json::parse(email)["payload"] ==
         nlohmann::json::parse(
             R"({"headers":{"List-Unsubscribe":)"
-            R"("<https://shop.example/unsubscribe?token=5bdcc146bf60754e6a042)"
-            R"(426089575c75a003f089d2739839dec58b964ec3843&channel=email>",)"
+            R"("<https://shop.example/unsubscribe?token=b354cde9cf1f75dafba7a)"
+            R"(a45eff38cad28121ab9a650c54a29dad8471f5a4e81&channel=email>",)"
             R"("List-Unsubscribe-Post":"List-Unsubscribe=One-Click"}})"));
   CHECK(nlohmann::json::parse(push)["payload"] == nlohmann::json::object());
 
@@ -757,7 +767,7 @@ journey thanks {
 )");
   args[1] = (scratch / "clash.journey").string();
   args[5] = (scratch / "clash.db").string();
-  setenv("PARCOURS_UNSUBSCRIBE_KEY", "Jefe", 1);
+  setenv("PARCOURS_UNSUBSCRIBE_KEY", "a long enough unsubscribe secret", 1);
   auto clash = testing::RunParcours(args, scratch);
   unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
   CHECK(clash.exit_code == 2);

@@ -365,7 +365,7 @@ TEST_CASE(
 
 TEST_CASE("an unsubscribe URL that would break its header is refused") {
   auto scratch = testing::ScratchDir("unsubscribe-url");
-  ::setenv("PARCOURS_UNSUBSCRIBE_KEY", "k", 1);
+  ::setenv("PARCOURS_UNSUBSCRIBE_KEY", "sixteen bytes at least", 1);
   for (const std::string& url :
        {std::string("https://shop.example/u?a=1#top"),
         std::string("https://shop.example/u x"),

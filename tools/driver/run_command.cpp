@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <functional>
@@ -30,6 +31,9 @@ namespace {
 
 // The largest `--batch`: lines read before a commit.
 constexpr long long kMaxBatch = 100'000'000;
+
+// The shortest secret for unsubscribe tokens: 128 bits.
+constexpr size_t kLeastUnsubscribeKeyBytes = 16;
 
 const char kRunUsage[] =
     "usage: parcours run PATH... --events FILE|- --state DB\n"
@@ -182,6 +186,15 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
       return fail(
           "`--unsubscribe-url` needs the secret for its tokens in "
           "the environment variable PARCOURS_UNSUBSCRIBE_KEY");
+    }
+    // Anyone holds a token of their own: with a short key, guessing it
+    // from that token would let them unsubscribe others.
+    if (std::strlen(key) < kLeastUnsubscribeKeyBytes) {
+      return fail("PARCOURS_UNSUBSCRIBE_KEY holds " +
+                  std::to_string(std::strlen(key)) +
+                  " bytes; its tokens need a secret of at least " +
+                  std::to_string(kLeastUnsubscribeKeyBytes) +
+                  " (make one with `openssl rand -hex 32`)");
     }
     settings->options.unsubscribe_url = url;
     settings->options.unsubscribe_key = key;
