@@ -521,11 +521,11 @@ class Runner {
       auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
       engine_.AdvanceClock(options_.now());
       if (reader.TakeTruncation()) {
-        NoteInputChange(
-            "warn",
-            "the events file got shorter than what was read of it (cut "
-            "back by a log rotation's copytruncate?); reading on from its "
-            "start");
+        NoteInputChange("warn",
+                        options_.events_name +
+                            " got shorter than what was read of it (cut "
+                            "back by a log rotation's copytruncate?); "
+                            "reading on from its start");
         changed = true;
       }
       if (reader.TakeMissing()) {

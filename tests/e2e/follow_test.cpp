@@ -338,8 +338,8 @@ TEST_CASE(
   CHECK(AwaitLines(out, 3) == hello_a + hello_b + hello_c);
   CHECK(run.Stop(SIGTERM) == 0);
   CHECK_THAT(run.Summary(),
-             Catch::Contains("warning: the events file got shorter than "
-                             "what was read of it"));
+             Catch::Contains("warning: events file `" + events.string() +
+                             "` got shorter than what was read of it"));
 }
 
 // How many lines of `text` contain `part`.
