@@ -125,15 +125,24 @@ class Runner {
   }
 
   Status Start() {
-    auto store = store::Store::Open(state_path_);
-    if (!store.ok()) return store.status();
-    store_ = std::move(*store);
-    Status status = store_->Load(state_);
+    Status status = Open();
+    if (status.ok()) status = Load();
     if (sink_ == nullptr) return status;
     if (status.ok()) status = SkipAlreadyDelivered();
     if (status.ok()) status = Deliver(summary_.redelivered);
     return status;
   }
+
+  // The two halves of `Start` for a partition, whose sink is the
+  // coordinator's: opening the file (which may migrate it), then reading
+  // the state from it.
+  Status Open() {
+    auto store = store::Store::Open(state_path_);
+    if (!store.ok()) return store.status();
+    store_ = std::move(*store);
+    return Status::Ok();
+  }
+  Status Load() { return store_->Load(state_); }
 
   // Lines of the earlier runs on this state, for numbering instances.
   int64_t lines_total() {
@@ -804,18 +813,31 @@ class Coordinator {
     Status status = PrepareFolder(options_.state_path, partitions_);
     if (!status.ok()) return status;
     namespace fs = std::filesystem;
+
+    // Every file is opened (and migrated) before any is read, one after
+    // the other, so that a file refused (a newer version, another run's)
+    // stops the run before the others are touched.
+    std::vector<std::string> paths;
     for (uint32_t i = 0; i < partitions_; ++i) {
-      std::string path =
-          (fs::path(options_.state_path) / PartitionFile(i)).string();
+      paths.push_back(
+          (fs::path(options_.state_path) / PartitionFile(i)).string());
       runners_.push_back(std::make_unique<Runner>(
-          program_, evaluator_, nullptr, options_, path, i, partitions_));
-      status = runners_.back()->Start();
+          program_, evaluator_, nullptr, options_, paths.back(), i,
+          partitions_));
+      status = runners_.back()->Open();
       if (!status.ok()) return status;
-      std::map<std::string, int64_t>& meta =
-          runners_.back()->state().run_meta();
+    }
+
+    // Reading a large state takes seconds per million profiles: the
+    // partitions read theirs at the same time.
+    status = InParallel([](Runner& runner) { return runner.Load(); });
+    if (!status.ok()) return status;
+
+    for (uint32_t i = 0; i < partitions_; ++i) {
+      std::map<std::string, int64_t>& meta = runners_[i]->state().run_meta();
       auto made = meta.find("partitions");
       if (made != meta.end() && made->second != partitions_) {
-        return Status::Error("state file `" + path +
+        return Status::Error("state file `" + paths[i] +
                              "` belongs to a state of " +
                              std::to_string(made->second) +
                              " partitions; run with --partitions " +
