@@ -821,9 +821,9 @@ class Coordinator {
     for (uint32_t i = 0; i < partitions_; ++i) {
       paths.push_back(
           (fs::path(options_.state_path) / PartitionFile(i)).string());
-      runners_.push_back(std::make_unique<Runner>(
-          program_, evaluator_, nullptr, options_, paths.back(), i,
-          partitions_));
+      runners_.push_back(std::make_unique<Runner>(program_, evaluator_, nullptr,
+                                                  options_, paths.back(), i,
+                                                  partitions_));
       status = runners_.back()->Open();
       if (!status.ok()) return status;
     }
