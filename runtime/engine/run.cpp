@@ -699,6 +699,17 @@ Status ReadPartitionsRecord(const std::string& folder,
   return Status::Ok();
 }
 
+// A partition file lost from a folder whose record says it was made:
+// refused by `run` (made anew, it would apply its profiles' events again)
+// and by the reports (they would leave its profiles out).
+std::string MissingPartitionFile(const std::string& folder, int64_t made,
+                                 uint32_t index) {
+  return "state folder `" + folder + "` was made with --partitions " +
+         std::to_string(made) + ", but its file `" + PartitionFile(index) +
+         "` is missing; restore it from a backup, or replay the events "
+         "into a new folder";
+}
+
 std::string FolderMismatch(const std::string& folder, int64_t made,
                            uint32_t partitions) {
   return "state folder `" + folder + "` was made with --partitions " +
@@ -735,11 +746,7 @@ Status PrepareFolder(const std::string& folder, uint32_t partitions) {
   // send their actions a second time.
   for (uint32_t i = 0; made && i < partitions; ++i) {
     if (!fs::exists(fs::path(folder) / PartitionFile(i), code)) {
-      return Status::Error(
-          "state folder `" + folder + "` was made with --partitions " +
-          std::to_string(*made) + ", but its file `" + PartitionFile(i) +
-          "` is missing; restore it from a backup, or replay the events "
-          "into a new folder");
+      return Status::Error(MissingPartitionFile(folder, *made, i));
     }
   }
   // Without the record, the folder is new, or a run stopped while it
@@ -1422,8 +1429,11 @@ uint32_t PartitionOf(std::string_view profile, uint32_t partitions) {
   return partitions <= 1 ? 0 : common::Fnv1a32(profile) % partitions;
 }
 
-common::Expected<std::string> PartitionFileOf(const std::string& folder,
-                                              std::string_view profile) {
+namespace {
+
+// The folder's number of partitions, from its record; an error when it
+// has none, since a folder without one was never a finished state.
+common::Expected<uint32_t> RecordedPartitions(const std::string& folder) {
   std::optional<int64_t> made;
   Status status = ReadPartitionsRecord(folder, made);
   if (!status.ok()) return status;
@@ -1433,8 +1443,34 @@ common::Expected<std::string> PartitionFileOf(const std::string& folder,
                          "--partitions (its file `" +
                          kPartitionsFile + "`)");
   }
-  uint32_t index = PartitionOf(profile, static_cast<uint32_t>(*made));
+  return static_cast<uint32_t>(*made);
+}
+
+}  // namespace
+
+common::Expected<std::string> PartitionFileOf(const std::string& folder,
+                                              std::string_view profile) {
+  common::Expected<uint32_t> made = RecordedPartitions(folder);
+  if (!made.ok()) return made.status();
+  uint32_t index = PartitionOf(profile, *made);
   return (std::filesystem::path(folder) / PartitionFile(index)).string();
+}
+
+common::Expected<std::vector<std::string>> PartitionFilesOf(
+    const std::string& folder) {
+  common::Expected<uint32_t> made = RecordedPartitions(folder);
+  if (!made.ok()) return made.status();
+  std::vector<std::string> files;
+  for (uint32_t i = 0; i < *made; ++i) {
+    std::filesystem::path file =
+        std::filesystem::path(folder) / PartitionFile(i);
+    std::error_code code;
+    if (!std::filesystem::exists(file, code)) {
+      return Status::Error(MissingPartitionFile(folder, *made, i));
+    }
+    files.push_back(file.string());
+  }
+  return files;
 }
 
 RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,

@@ -55,6 +55,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
@@ -170,6 +171,12 @@ uint32_t PartitionOf(std::string_view profile, uint32_t partitions);
 // when the folder has no such record.
 common::Expected<std::string> PartitionFileOf(const std::string& folder,
                                               std::string_view profile);
+
+// The paths of every file of a `--partitions` state folder, in partition
+// order; an error when the folder has no record of its number of
+// partitions or a file of it is missing, as the reports need them all.
+common::Expected<std::vector<std::string>> PartitionFilesOf(
+    const std::string& folder);
 
 // `program` must have passed `ir::Verify` and `ir::AnalyzeDependencies`;
 // `evaluator` must evaluate it. Never prints, never exits.

@@ -658,11 +658,10 @@ Expected<Database> OpenStateForReading(const std::string& path) {
   std::string context = "state file `" + path + "`";
   std::error_code error;
   if (std::filesystem::is_directory(path, error)) {
-    return Status::Error(
-        "`" + path +
-        "` is a folder: the state of a run with --partitions; a report "
-        "reads one partition's file at a time (p-0000.db, ...), and its "
-        "figures cover that partition's profiles only");
+    // The commands that take a `--partitions` folder resolve it to its
+    // files first: one reaching here was given a folder inside one.
+    return Status::Error("`" + path +
+                         "` is a folder, not a state file (p-0000.db, ...)");
   }
   Expected<Database> db = Database::OpenForReport(path);
   if (!db.ok()) return db.status().WithContext(context);
@@ -1008,8 +1007,8 @@ Status Store::Save(State& state, Fold fold) {
 
   int64_t last_outbox_seq = last_outbox_seq_;
   pending_writer_.Clear();
-  bool folding = fold == Fold::Always ||
-                 (fold == Fold::WhenDue && FoldIsDue(state));
+  bool folding =
+      fold == Fold::Always || (fold == Fold::WhenDue && FoldIsDue(state));
   Status status = db_.Exec("BEGIN IMMEDIATE");
   if (status.ok()) status = WriteChanges(state, folding);
   if (status.ok()) status = db_.Exec("COMMIT");

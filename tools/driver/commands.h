@@ -50,8 +50,9 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
 int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err);
 // `report caps`: per policy rule and journey, the messages it let through,
-// held back or deferred; 0, or 2 when the state cannot be read.
-int CapsReport(const std::string& state_path, const std::string& format,
-               std::ostream& out, std::ostream& err);
+// held back or deferred, summed over `state_files` (one file, or every
+// file of a `--partitions` folder); 0, or 2 when the state cannot be read.
+int CapsReport(const std::vector<std::string>& state_files,
+               const std::string& format, std::ostream& out, std::ostream& err);
 
 }  // namespace parcours::driver

@@ -166,36 +166,55 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   return 0;
 }
 
-int CapsReport(const std::string& state_path, const std::string& format,
-               std::ostream& out, std::ostream& err) {
-  if (format != "table" && format != "json") {
-    err << "parcours: `--format` takes table or json, not `" << format << "`\n";
-    return 2;
-  }
-  auto db = OpenState(state_path, err);
-  if (!db) return 2;
+namespace {
 
-  // (rule where, rule text, reason, journey) -> counts by kind. A decision
-  // no rule took (a plain send, an exemption, an override, consent, no
-  // address, an exit) is grouped by its reason instead.
-  using Key = std::tuple<std::string, std::string, std::string, std::string>;
-  std::map<Key, std::map<std::string, int64_t>> counts;
+// (rule where, rule text, reason, journey) -> counts by kind. A decision
+// no rule took (a plain send, an exemption, an override, consent, no
+// address, an exit) is grouped by its reason instead.
+using CapsKey = std::tuple<std::string, std::string, std::string, std::string>;
+using CapsCounts = std::map<CapsKey, std::map<std::string, int64_t>>;
+
+// Adds the decisions of the state file `state_path` to `counts`; false
+// when it cannot be read (said on `err`).
+bool CountDecisions(const std::string& state_path, CapsCounts& counts,
+                    std::ostream& err) {
+  auto db = OpenState(state_path, err);
+  if (!db) return false;
   Expected<store::Statement> select = db->Prepare(
       "SELECT rule, rule_text, CASE WHEN rule = '' THEN reason ELSE '' END, "
       "journey, kind, count(*) FROM decisions GROUP BY 1, 2, 3, 4, 5");
   if (!select.ok()) {
     SayReadError(state_path, select.status(), err);
-    return 2;
+    return false;
   }
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) {
       SayReadError(state_path, row.status(), err);
-      return 2;
+      return false;
     }
-    if (!*row) break;
-    Key key{select->Text(0), select->Text(1), select->Text(2), select->Text(3)};
+    if (!*row) return true;
+    CapsKey key{select->Text(0), select->Text(1), select->Text(2),
+                select->Text(3)};
     counts[key][select->Text(4)] += select->Int(5);
+  }
+}
+
+}  // namespace
+
+int CapsReport(const std::vector<std::string>& state_files,
+               const std::string& format, std::ostream& out,
+               std::ostream& err) {
+  if (format != "table" && format != "json") {
+    err << "parcours: `--format` takes table or json, not `" << format << "`\n";
+    return 2;
+  }
+
+  // Each partition's file holds the decisions on its own profiles: their
+  // counts add up, in the sorted order of one state file.
+  CapsCounts counts;
+  for (const std::string& state_path : state_files) {
+    if (!CountDecisions(state_path, counts, err)) return 2;
   }
 
   nlohmann::ordered_json rows = nlohmann::ordered_json::array();

@@ -132,12 +132,13 @@ Status ReadJourneys(store::Database& db, Backtest& report) {
     }
   }
 
-  // The rows a run has not yet written to `instances` count too.
+  // The rows a run has not yet written to `instances` count too. Added,
+  // as each partition's file holds the contacts of its own profiles.
   Expected<std::map<std::string, int64_t>> waiting =
       store::CountWaitingByJourney(db);
   if (!waiting.ok()) return waiting.status();
   for (const auto& [journey, count] : *waiting) {
-    report.journeys[journey].waiting = count;
+    report.journeys[journey].waiting += count;
   }
   return Status::Ok();
 }
@@ -275,28 +276,33 @@ void PrintJson(const Backtest& report, std::ostream& out) {
 
 }  // namespace
 
-int BacktestReport(const std::string& state_path, const std::string& format,
-                   std::ostream& out, std::ostream& err) {
-  std::string context = "state file `" + state_path + "`";
+int BacktestReport(const std::vector<std::string>& state_files,
+                   const std::string& format, std::ostream& out,
+                   std::ostream& err) {
   if (format != "table" && format != "json") {
     err << "parcours: `--format` takes table or json, not `" << format << "`\n";
     return 2;
   }
 
-  // Read only: a report never changes the state, and may run while
-  // another run holds the state's lock.
-  Expected<store::Database> db = store::OpenStateForReading(state_path);
-  if (!db.ok()) {
-    err << "parcours: " << db.status().message() << "\n";
-    return 2;
-  }
-  Status status = Status::Ok();
+  // Every figure is a count, kept in sorted maps: reading each
+  // partition's file into the same report adds them up, and the rows come
+  // out in the order one state file would give.
   Backtest report;
-  if (status.ok()) status = ReadJourneys(*db, report);
-  if (status.ok()) status = ReadActions(*db, report);
-  if (!status.ok()) {
-    err << "parcours: " << status.WithContext(context).message() << "\n";
-    return 2;
+  for (const std::string& state_path : state_files) {
+    // Read only: a report never changes the state, and may run while
+    // another run holds the state's lock.
+    Expected<store::Database> db = store::OpenStateForReading(state_path);
+    if (!db.ok()) {
+      err << "parcours: " << db.status().message() << "\n";
+      return 2;
+    }
+    Status status = ReadJourneys(*db, report);
+    if (status.ok()) status = ReadActions(*db, report);
+    if (!status.ok()) {
+      std::string context = "state file `" + state_path + "`";
+      err << "parcours: " << status.WithContext(context).message() << "\n";
+      return 2;
+    }
   }
 
   if (format == "json") {

@@ -1,8 +1,10 @@
 // `parcours report KIND --state DB [--format table|json]`: figures read
-// back from a state file, for people and for machines.
+// back from a state file, or from every file of a `--partitions` folder,
+// for people and for machines.
 #include <filesystem>
 #include <iostream>
 
+#include "runtime/engine/run.h"
 #include "tools/driver/commands.h"
 #include "tools/driver/report_backtest.h"
 #include "tools/driver/report_loyalty.h"
@@ -10,10 +12,26 @@
 namespace parcours::driver {
 namespace {
 
+using common::Expected;
+
 const char kReportUsage[] =
-    "usage: parcours report backtest|caps --state DB [--format table|json]\n"
-    "       parcours report loyalty --state DB --as-of DATE [--from DATE]\n"
-    "         [--breakage P%] [--program NAME] [--format table|json|csv]\n";
+    "usage: parcours report backtest|caps --state DB|FOLDER\n"
+    "         [--format table|json]\n"
+    "       parcours report loyalty --state DB|FOLDER --as-of DATE\n"
+    "         [--from DATE] [--breakage P%] [--program NAME]\n"
+    "         [--format table|json|csv]\n";
+
+// The files to read: the state file itself, or every file of a
+// `--partitions` folder, each holding its own profiles. A folder missing
+// a file or its record is refused: its figures would leave people out.
+common::Expected<std::vector<std::string>> StateFiles(
+    const std::string& state) {
+  std::error_code code;
+  if (!std::filesystem::is_directory(state, code)) {
+    return std::vector<std::string>{state};
+  }
+  return engine::PartitionFilesOf(state);
+}
 
 }  // namespace
 
@@ -50,13 +68,20 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
     return 2;
   }
 
+  Expected<std::vector<std::string>> files = StateFiles(state);
+  if (!files.ok()) {
+    err << "parcours: " << files.status().message() << "\n";
+    return 2;
+  }
+
   std::string format = args.Get("--format", "table");
   if (kind == "backtest") {
-    return BacktestReport(state, format, out, err);
+    return BacktestReport(*files, format, out, err);
   }
   if (kind == "loyalty") {
     LoyaltyReportOptions options;
     options.state_path = state;
+    options.state_files = *files;
     options.as_of = args.Get("--as-of", "");
     if (args.Has("--from")) options.from = args.Get("--from", "");
     if (args.Has("--breakage")) options.breakage = args.Get("--breakage", "");
@@ -64,7 +89,7 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
     options.format = format;
     return LoyaltyReport(options, out, err);
   }
-  return CapsReport(state, format, out, err);
+  return CapsReport(*files, format, out, err);
 }
 
 }  // namespace parcours::driver

@@ -60,19 +60,41 @@ struct Member {
   std::string tier;
 };
 
-Status ReadTerms(store::Database& db, const std::optional<std::string>& name,
-                 Terms& terms) {
+bool SameTerms(const Terms& a, const Terms& b) {
+  return a.currency == b.currency && a.value_per_point == b.value_per_point &&
+         a.breakage == b.breakage;
+}
+
+// Adds the programs of one state file to `programs`, by name. The files
+// of a `--partitions` run all hold the same terms; a file with others
+// comes from another run, and its figures cannot be added to the rest.
+Status ReadPrograms(store::Database& db,
+                    std::map<std::string, Terms>& programs) {
   Expected<Statement> select = db.Prepare(
       "SELECT name, currency, value_per_point, breakage FROM "
       "loyalty_programs ORDER BY name");
   if (!select.ok()) return select.status();
-  std::vector<Terms> programs;
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
-    if (!*row) break;
-    programs.push_back(
-        {select->Text(0), select->Text(1), select->Int(2), select->Int(3)});
+    if (!*row) return Status::Ok();
+    Terms terms{select->Text(0), select->Text(1), select->Int(2),
+                select->Int(3)};
+    auto [known, added] = programs.emplace(terms.name, terms);
+    if (!added && !SameTerms(known->second, terms)) {
+      return Status::Error("its loyalty program `" + terms.name +
+                           "` has other terms (currency, value or "
+                           "breakage) than in the folder's other files; "
+                           "they come from different runs");
+    }
+  }
+}
+
+Status ChooseTerms(const std::map<std::string, Terms>& by_name,
+                   const std::optional<std::string>& name, Terms& terms) {
+  std::vector<Terms> programs;
+  for (const auto& [program_name, program] : by_name) {
+    programs.push_back(program);
   }
   if (programs.empty()) {
     return Status::Error("it holds no loyalty program; run one first");
@@ -322,20 +344,45 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
     return 2;
   }
 
-  std::string context = "state file `" + options.state_path + "`";
-  Expected<store::Database> db = store::OpenStateForReading(options.state_path);
-  if (!db.ok()) {
-    err << "parcours: " << db.status().message() << "\n";
+  // Read only: a report never changes the state. Every member's ledger is
+  // in one file (a `--partitions` folder gives one per partition), and the
+  // liability is computed once over all of them, so that the recognised
+  // share is that of the program's totals, not a sum of shares.
+  std::vector<store::Database> files;
+  std::map<std::string, Terms> programs;
+  for (const std::string& state_path : options.state_files) {
+    Expected<store::Database> db = store::OpenStateForReading(state_path);
+    if (!db.ok()) {
+      err << "parcours: " << db.status().message() << "\n";
+      return 2;
+    }
+    Status status = ReadPrograms(*db, programs);
+    if (!status.ok()) {
+      std::string context = "state file `" + state_path + "`";
+      err << "parcours: " << status.WithContext(context).message() << "\n";
+      return 2;
+    }
+    files.push_back(std::move(*db));
+  }
+
+  Terms terms;
+  Status chosen = ChooseTerms(programs, options.program, terms);
+  if (!chosen.ok()) {
+    std::string context = options.state_files.size() == 1 &&
+                                  options.state_files[0] == options.state_path
+                              ? "state file `" + options.state_path + "`"
+                              : "state folder `" + options.state_path + "`";
+    err << "parcours: " << chosen.WithContext(context).message() << "\n";
     return 2;
   }
-  Status status = Status::Ok();
-  Terms terms;
   std::vector<Member> members;
-  if (status.ok()) status = ReadTerms(*db, options.program, terms);
-  if (status.ok()) status = ReadMembers(*db, terms.name, *as_of, members);
-  if (!status.ok()) {
-    err << "parcours: " << status.WithContext(context).message() << "\n";
-    return 2;
+  for (size_t i = 0; i < files.size(); ++i) {
+    Status status = ReadMembers(files[i], terms.name, *as_of, members);
+    if (!status.ok()) {
+      std::string context = "state file `" + options.state_files[i] + "`";
+      err << "parcours: " << status.WithContext(context).message() << "\n";
+      return 2;
+    }
   }
 
   loyalty::LiabilityInputs inputs;

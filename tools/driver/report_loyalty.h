@@ -5,11 +5,15 @@
 #include <iosfwd>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace parcours::driver {
 
 struct LoyaltyReportOptions {
-  std::string state_path;
+  std::string state_path;  // as `--state` names it, for messages
+  // One state file, or every file of a `--partitions` folder: each
+  // member's ledger is in one of them.
+  std::vector<std::string> state_files;
   std::string as_of;                    // DATE or a time
   std::optional<std::string> from;      // DATE or a time
   std::optional<std::string> breakage;  // "18%"
