@@ -59,7 +59,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   std::string error;
   Arguments parsed = ParseArguments(args, {"--state", "--profile"}, {}, &error);
   if (error.empty() && (!parsed.Has("--state") || !parsed.Has("--profile"))) {
-    error = "explain needs --state DB and --profile ID";
+    error = "explain needs --state DB|FOLDER and --profile ID";
   }
   if (!error.empty()) {
     err << "parcours: " << error << "\n";
