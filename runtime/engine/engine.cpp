@@ -546,8 +546,14 @@ void Engine::TriggerJourneys(store::Profile& profile,
 }
 
 void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
-                         int64_t time) {
+                         int64_t time, std::optional<int64_t> waits_from) {
   const ir::Journey& definition = program_.journeys[journey];
+
+  // The steps of one run belong to one instant, `time`, a late one's too:
+  // a message right after a late one is as late. But a wait counts from
+  // when the customer got the message before it, which for a late one is
+  // the restart, or a long downtime would bring a series out at once.
+  int64_t wait_start = waits_from.value_or(time);
   store::Instance* instance = state_.FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "running a missing instance");
 
@@ -563,10 +569,15 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         if (definition.policy >= 0) {
           // Waits at the step for the instant's other messages.
           instance->step = step;
+          // (After a late message, this one is late too, and its
+          // decision moves the waits after it to the restart again.)
           pending_sends_.push_back({&profile, journey, step, time});
           return;
         }
-        EmitSend(profile, journey, *instance, step, time);
+        // Without a policy nothing defers a message.
+        wait_start = std::max(
+            wait_start,
+            EmitSend(profile, journey, *instance, step, time).value_or(time));
         step = current.next;
         continue;
       case ir::StepKind::If: {
@@ -581,25 +592,25 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         // time, which no clock reaches (inputs stop at year 9999), instead
         // of wrapping into the past and firing at once.
         state_.Schedule(profile, journey, step,
-                        common::AddSeconds(time, current.wait_seconds));
+                        common::AddSeconds(wait_start, current.wait_seconds));
         return;
       case ir::StepKind::WaitCalendar:
         state_.Schedule(profile, journey, step,
-                        AddCalendar(time, current.wait_count,
+                        AddCalendar(wait_start, current.wait_count,
                                     current.calendar_unit, TimeZone(profile)));
         return;
       case ir::StepKind::WaitUntil:
-        state_.Schedule(
-            profile, journey, step,
-            NextLocalTime(time, current.clock_seconds, TimeZone(profile)));
+        state_.Schedule(profile, journey, step,
+                        NextLocalTime(wait_start, current.clock_seconds,
+                                      TimeZone(profile)));
         return;
       case ir::StepKind::WaitFor: {
         // Its timeout, in exact time or in calendar units.
         int64_t timeout =
             current.wait_count > 0
-                ? AddCalendar(time, current.wait_count, current.calendar_unit,
-                              TimeZone(profile))
-                : common::AddSeconds(time, current.wait_seconds);
+                ? AddCalendar(wait_start, current.wait_count,
+                              current.calendar_unit, TimeZone(profile))
+                : common::AddSeconds(wait_start, current.wait_seconds);
         state_.Schedule(profile, journey, step, timeout);
         return;
       }
@@ -668,12 +679,14 @@ void Engine::DecidePendingSends() {
       store::Instance* instance =
           state_.FindInstance(*pending.profile, pending.journey);
       if (instance == nullptr || instance->step != pending.step) continue;
-      bool decided = EmitSend(*pending.profile, pending.journey, *instance,
-                              pending.step, pending.time);
-      if (!decided) continue;  // deferred: its timer brings it back
+      std::optional<int64_t> goes_on_at =
+          EmitSend(*pending.profile, pending.journey, *instance, pending.step,
+                   pending.time);
+      if (!goes_on_at) continue;  // deferred: its timer brings it back
       const ir::Step& sent =
           program_.journeys[pending.journey].steps[pending.step];
-      RunInstance(*pending.profile, pending.journey, sent.next, pending.time);
+      RunInstance(*pending.profile, pending.journey, sent.next, pending.time,
+                  *goes_on_at);
       // What the rest of the run emitted or flipped is this profile's, and
       // so is the wake-up of any points it gave.
       Settle(*pending.profile);
@@ -693,10 +706,17 @@ std::string Engine::TimeZone(const store::Profile& profile) const {
   return std::string(profile.record.GetString(field.offset));
 }
 
-bool Engine::EmitSend(store::Profile& profile, int32_t journey,
-                      const store::Instance& instance, int32_t step,
-                      int64_t time) {
+std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
+                                        int32_t journey,
+                                        const store::Instance& instance,
+                                        int32_t step, int64_t time) {
   const ir::Journey& definition = program_.journeys[journey];
+
+  // A late message reaches the customer now, at the restart, not at the
+  // time it fell due: quiet hours and caps judge it as of now, and the
+  // waits after it count from now (see `RunInstance`).
+  bool late = IsLate(time);
+  int64_t goes_out_at = late ? *late_before_ : time;
   std::string id = ActionId(program_.module, profile.id, definition.name,
                             instance.seq, StepKey(definition.steps[step]));
   // A holdout contact goes through the journey but hears nothing, and
@@ -708,7 +728,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
     held.profile = profile.id;
     held.journey = definition.name;
     held.step = &definition.steps[step];
-    held.late = IsLate(time);
+    held.late = late;
     std::string detail = "holdout " +
                          common::FormatScaled(definition.holdout, 6) +
                          "% of journey `" + definition.name + "`";
@@ -718,13 +738,10 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
                     detail);
     state_.Emit(id, FormatSuppressedLine(held, "holdout", detail));
     ++counters_.held;
-    return true;
+    // The control group's journeys keep the pace of the treated ones'.
+    return goes_out_at;
   }
 
-  // A late message reaches the customer now, at the restart, not at the
-  // time it fell due: quiet hours and caps judge it as of now.
-  bool late = IsLate(time);
-  int64_t goes_out_at = late ? *late_before_ : time;
   policy::Decision decision = policy::DecideAndRecord(
       program_, evaluator_, state_, profile, definition, definition.steps[step],
       time, goes_out_at, TimeZone(profile));
@@ -735,9 +752,9 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
         late};
     state_.Emit(held_id, policy::FormatHeldLine(held, decision));
     ++counters_.held;
-    if (decision.verdict == policy::Verdict::Suppress) return true;
+    if (decision.verdict == policy::Verdict::Suppress) return goes_out_at;
     state_.Schedule(profile, journey, step, decision.until);
-    return false;
+    return std::nullopt;
   }
 
   SendAction send;
@@ -756,7 +773,7 @@ bool Engine::EmitSend(store::Profile& profile, int32_t journey,
   send.late = late;
   state_.Emit(id, FormatSendLine(send));
   ++counters_.sends;
-  return true;
+  return goes_out_at;
 }
 
 void Engine::Log(const store::Profile& profile, int32_t journey, int32_t step,

@@ -135,14 +135,19 @@ class Engine {
                        const ingest::DecodedEvent& event);
 
   // Runs the instance of `journey` from `step` at `time` until it waits or
-  // ends.
+  // ends. Its waits count from `waits_from` when given: the restart, once
+  // a late message has gone out then.
   void RunInstance(store::Profile& profile, int32_t journey, int32_t step,
-                   int64_t time);
+                   int64_t time,
+                   std::optional<int64_t> waits_from = std::nullopt);
   // Sends, suppresses or defers the message of a Send step as the
-  // journey's pressure policy decides (runtime/policy/); returns false when
-  // deferred, the instance then waiting at the step.
-  bool EmitSend(store::Profile& profile, int32_t journey,
-                const store::Instance& instance, int32_t step, int64_t time);
+  // journey's pressure policy decides (runtime/policy/). Returns the
+  // instant the message was decided at: `time`, or the restart for a late
+  // one, which went out then; nothing when deferred, the instance then
+  // waiting at the step.
+  std::optional<int64_t> EmitSend(store::Profile& profile, int32_t journey,
+                                  const store::Instance& instance, int32_t step,
+                                  int64_t time);
   // Logs an info row of the engine; `message` is copied.
   void Log(const store::Profile& profile, int32_t journey, int32_t step,
            std::string_view message);

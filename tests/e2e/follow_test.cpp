@@ -714,15 +714,16 @@ TEST_CASE(
     "late messages count in caps when they go out: two that fell due on "
     "two days of downtime do not both go at the restart") {
   auto scratch = testing::ScratchDir("follow-late-cap");
-  // Monday's SMS goes live; Tuesday's and Wednesday's fall due while the
-  // run is down until Wednesday 12:00.
+  // Monday's SMS goes live; Tuesday's and Wednesday's (of another
+  // journey) fall due while the run is down until Wednesday 12:00.
   Restarted restarted = ReplayThenRestart(
       scratch,
       "event Ping \"Ping\" { note: string? }\n"
       "policy daily {\n  cap 1 per day on sms\n  when capped: defer\n}\n"
       "journey remind {\n  on Ping\n  policy daily\n"
-      "  send sms \"first\"\n  wait 1d\n  send sms \"second\"\n"
-      "  wait 1d\n  send sms \"third\"\n}\n",
+      "  send sms \"first\"\n  wait 1d\n  send sms \"second\"\n}\n"
+      "journey nudge {\n  on Ping\n  policy daily\n"
+      "  wait 2d\n  send sms \"third\"\n}\n",
       "2011-01-03T10:00:00Z", "2011-01-05T12:00:00Z");
 
   LiveRun live(scratch, restarted.args);
@@ -744,6 +745,40 @@ TEST_CASE(
   REQUIRE(state.ok());
   CHECK(*state->QueryInt("SELECT count(*) FROM contacts WHERE at = "
                          "strftime('%s', '2011-01-05T12:00:00')") == 1);
+}
+
+TEST_CASE(
+    "after a late message the waits of its journey count from the restart, "
+    "with a policy or without") {
+  auto scratch = testing::ScratchDir("follow-late-pace");
+  // Both journeys' second messages fall due on Tuesday 10:00, their third
+  // on Wednesday 10:00, while the run is down until Wednesday 12:00.
+  Restarted restarted =
+      ReplayThenRestart(scratch,
+                        "event Ping \"Ping\" { note: string? }\n"
+                        "policy roomy {\n  cap 5 per day\n}\n"
+                        "journey remind {\n  on Ping\n  policy roomy\n"
+                        "  wait 1d\n  send email \"second\"\n"
+                        "  wait 1d\n  send email \"third\"\n}\n"
+                        "journey plain {\n  on Ping\n"
+                        "  wait 1d\n  send sms \"later\"\n"
+                        "  wait 1d\n  send sms \"last\"\n}\n",
+                        "2011-01-03T10:00:00Z", "2011-01-05T12:00:00Z");
+
+  // The Tuesday messages go at the restart, late; the Wednesday ones
+  // follow them a day later, not in the same minute.
+  LiveRun live(scratch, restarted.args);
+  std::string at_restart = Decisions(AwaitLines(restarted.out, 2));
+  CHECK_THAT(at_restart,
+             Catch::Contains("send 2011-01-04T10:00:00Z email second late\n") &&
+                 Catch::Contains("send 2011-01-04T10:00:00Z sms later late\n"));
+  SetClock(scratch, "2011-01-06T12:00:05Z");
+  std::string next_day = Decisions(AwaitLines(restarted.out, 4));
+  CHECK(next_day.substr(0, at_restart.size()) == at_restart);
+  CHECK_THAT(next_day.substr(at_restart.size()),
+             Catch::Contains("send 2011-01-06T12:00:00Z email third\n") &&
+                 Catch::Contains("send 2011-01-06T12:00:00Z sms last\n"));
+  CHECK(live.Stop(SIGTERM) == 0);
 }
 
 }  // namespace
