@@ -103,6 +103,12 @@ void SortCanonically(std::vector<store::OutboxRow>& rows) {
   rows = std::move(sorted);
 }
 
+std::string PartitionFile(uint32_t index) {
+  char name[32];
+  std::snprintf(name, sizeof name, "p-%04u.db", index);
+  return name;
+}
+
 // One partition of a run: owns everything it touches, so that each step
 // below reads as one paragraph of the procedure in run.h. With a sink it
 // runs alone and delivers its own actions; without one, a `Coordinator`
@@ -128,6 +134,7 @@ class Runner {
     Status status = Open();
     if (status.ok()) status = Load();
     if (sink_ == nullptr) return status;
+    if (status.ok()) status = ClaimPlace(std::nullopt, 0);
     if (status.ok()) status = SkipAlreadyDelivered();
     if (status.ok()) status = Deliver(summary_.redelivered);
     return status;
@@ -143,6 +150,52 @@ class Runner {
     return Status::Ok();
   }
   Status Load() { return store_->Load(state_); }
+
+  // Checks that the loaded file belongs where it was found, then records
+  // that place: partition `partition` of a folder of `partitions`, or,
+  // without a partition, a state of one file (`partitions` 0 in `meta`).
+  // A file copied or restored elsewhere would keep its profiles where the
+  // events of none of them look: the run would start them afresh and
+  // message them again. A file that recorded no place (new, or saved by
+  // an older Parcours) takes this one.
+  Status ClaimPlace(std::optional<uint32_t> partition, uint32_t partitions) {
+    std::map<std::string, int64_t>& meta = state_.run_meta();
+    auto made = meta.find("partitions");
+    auto index = meta.find("partition");
+    std::string file = "state file `" + state_path_ + "`";
+    if (made != meta.end() && made->second > 0 && !partition) {
+      return Status::Error(
+          file + " is partition " +
+          std::to_string(index == meta.end() ? 0 : index->second) +
+          " of a state folder of " + std::to_string(made->second) +
+          " partitions; run on its folder with --partitions " +
+          std::to_string(made->second));
+    }
+    if (made != meta.end() && made->second == 0 && partition) {
+      return Status::Error(
+          file +
+          " is a state of one file, made by a run without --partitions, "
+          "not a partition of this folder; run on it with --state and no "
+          "--partitions");
+    }
+    if (made != meta.end() && partition && made->second != partitions) {
+      return Status::Error(
+          file + " belongs to a state of " + std::to_string(made->second) +
+          " partitions; run with --partitions " + std::to_string(made->second));
+    }
+    if (index != meta.end() && partition && index->second != *partition) {
+      return Status::Error(
+          file + " holds partition " + std::to_string(index->second) +
+          ", not " + std::to_string(*partition) +
+          ": it was copied or restored into the wrong place, and its "
+          "profiles' events would not find them; put it back as `" +
+          PartitionFile(static_cast<uint32_t>(index->second)) + "`");
+    }
+
+    meta["partitions"] = partition ? partitions : 0;
+    if (partition) meta["partition"] = *partition;
+    return Status::Ok();
+  }
 
   // Lines of the earlier runs on this state, for numbering instances.
   int64_t lines_total() {
@@ -660,12 +713,6 @@ class Runner {
   bool stopped_at_bad_line_ = false;
 };
 
-std::string PartitionFile(uint32_t index) {
-  char name[32];
-  std::snprintf(name, sizeof name, "p-%04u.db", index);
-  return name;
-}
-
 // The index of a partition file name ("p-0007.db" -> 7), or -1.
 int64_t PartitionIndex(const std::string& name) {
   bool shaped = name.size() == 9 && name.rfind("p-", 0) == 0 &&
@@ -841,16 +888,8 @@ class Coordinator {
     if (!status.ok()) return status;
 
     for (uint32_t i = 0; i < partitions_; ++i) {
-      std::map<std::string, int64_t>& meta = runners_[i]->state().run_meta();
-      auto made = meta.find("partitions");
-      if (made != meta.end() && made->second != partitions_) {
-        return Status::Error("state file `" + paths[i] +
-                             "` belongs to a state of " +
-                             std::to_string(made->second) +
-                             " partitions; run with --partitions " +
-                             std::to_string(made->second));
-      }
-      meta["partitions"] = partitions_;
+      status = runners_[i]->ClaimPlace(i, partitions_);
+      if (!status.ok()) return status;
     }
     status = RecordPartitions(options_.state_path, partitions_);
     if (!status.ok()) return status;

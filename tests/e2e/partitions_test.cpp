@@ -440,6 +440,71 @@ TEST_CASE("a state folder that lost a partition file is refused") {
   CHECK(testing::ReadText(out) == output);
 }
 
+TEST_CASE(
+    "a state file in the wrong place is refused: another slot of its "
+    "folder, a folder for a file of one, one file for a partition") {
+  auto scratch = testing::ScratchDir("partitions-wrong-place");
+  auto folder = scratch / "state";
+  auto out = scratch / "out.jsonl";
+  auto run = [&](const std::filesystem::path& state,
+                 std::vector<std::string> more) {
+    std::vector<std::string> args = {"run",        kCampaign,   "--events",
+                                     kSmallEvents, "--state",   state.string(),
+                                     "--out",      out.string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunParcours(args, scratch);
+  };
+  REQUIRE(run(folder, {"--partitions", "3"}).exit_code == 0);
+  std::string output = testing::ReadText(out);
+
+  // Two files swapped, as a restore from a backup might: each profile's
+  // events would look for it in the other file, and start it afresh.
+  namespace fs = std::filesystem;
+  fs::rename(folder / "p-0000.db", scratch / "p-0000.db");
+  fs::rename(folder / "p-0001.db", folder / "p-0000.db");
+  fs::rename(scratch / "p-0000.db", folder / "p-0001.db");
+  auto swapped = run(folder, {"--partitions", "3"});
+  CHECK(swapped.exit_code == 2);
+  CHECK_THAT(swapped.err,
+             Catch::Contains("state file `" + (folder / "p-0000.db").string() +
+                             "` holds partition 1, not 0: it was copied or "
+                             "restored into the wrong place") &&
+                 Catch::Contains("put it back as `p-0001.db`"));
+  CHECK(testing::ReadText(out) == output);
+
+  // Put back, the folder runs again and sends nothing twice.
+  fs::rename(folder / "p-0000.db", scratch / "p-0000.db");
+  fs::rename(folder / "p-0001.db", folder / "p-0000.db");
+  fs::rename(scratch / "p-0000.db", folder / "p-0001.db");
+  REQUIRE(run(folder, {"--partitions", "3"}).exit_code == 0);
+  CHECK(testing::ReadText(out) == output);
+
+  // A partition run as a state of one file.
+  fs::copy_file(folder / "p-0002.db", scratch / "alone.db");
+  auto alone = run(scratch / "alone.db", {});
+  CHECK(alone.exit_code == 2);
+  CHECK_THAT(alone.err, Catch::Contains("is partition 2 of a state folder of "
+                                        "3 partitions; run on its folder "
+                                        "with --partitions 3"));
+  CHECK(testing::ReadText(out) == output);
+
+  // A state of one file put in a folder as one of its partitions.
+  auto single = scratch / "single.db";
+  auto other_out = scratch / "single.jsonl";
+  REQUIRE(RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                       single.string(), "--out", other_out.string()},
+                      scratch)
+              .exit_code == 0);
+  fs::remove(folder / "p-0002.db");
+  fs::copy_file(single, folder / "p-0002.db");
+  auto misplaced = run(folder, {"--partitions", "3"});
+  CHECK(misplaced.exit_code == 2);
+  CHECK_THAT(misplaced.err,
+             Catch::Contains("is a state of one file, made by a run without "
+                             "--partitions, not a partition of this folder"));
+  CHECK(testing::ReadText(out) == output);
+}
+
 TEST_CASE("a state folder run without --partitions says what it is") {
   auto scratch = testing::ScratchDir("partitions-folder-alone");
   auto folder = scratch / "state";
