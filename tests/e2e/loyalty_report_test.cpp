@@ -135,7 +135,7 @@ TEST_CASE("the CSV of a program with no value per point names no currency",
                              "revenue recognised in period,0.00\n"));
 }
 
-TEST_CASE("the loyalty report as JSON and as a table; the quarter by default",
+TEST_CASE("the loyalty report as JSON and as a table, the quarter by default",
           "[e2e][loyalty][report]") {
   Scenario scenario("loyalty-report-json", kProgram);
   RunThrough(

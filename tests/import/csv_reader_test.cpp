@@ -44,7 +44,7 @@ TEST_CASE("CRLF line ends are not part of the last field") {
   CHECK(records[1].raw == "1,2");
 }
 
-TEST_CASE("a quoted field may span lines; line numbers follow the file") {
+TEST_CASE("a quoted field may span lines, and line numbers follow the file") {
   auto records = ReadAll("h1,h2\n\"two\nlines\",x\nlast,y\n");
   REQUIRE(records.size() == 3);
   CHECK(records[1].fields == Fields{"two\nlines", "x"});
@@ -97,7 +97,7 @@ TEST_CASE("a quote inside an unquoted field is an ordinary character") {
   CHECK(records[0].fields == Fields{"5\" screen", "x"});
 }
 
-TEST_CASE("a field over the limit is cut and reported; the next is fine") {
+TEST_CASE("a field over the limit is cut and reported, and the next is fine") {
   CsvLimits limits;
   limits.max_field_bytes = 8;
   limits.max_raw_bytes = 16;

@@ -30,7 +30,7 @@ TEST_CASE("one row, one track event, keys in the contract's order") {
         "rows skipped by filter: 0\nbad rows: 0\n");
 }
 
-TEST_CASE("rules choose the event; skip rules and filters drop rows") {
+TEST_CASE("rules choose the event, and skip rules and filters drop rows") {
   auto result = Import(Mapping(R"("skip": [{"column": "kind", "in":
       ["test", "debug"]}], "message_id": "{id}-{at}", "event": [
       {"when": {"column": "kind", "equals": "bot"}, "skip": true},
