@@ -695,6 +695,18 @@ Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   Expected<Database> db = Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);
 
+  // SQLite opens a file it may not write read-only without a word, and
+  // the run would fail at its first commit, with a batch decided and not
+  // saved. Before anything is read (which would leave side files behind):
+  if (sqlite3_db_readonly(db->handle(), "main") == 1) {
+    return Status::Error(
+        context +
+        " cannot be written: a run saves its progress there. Give this "
+        "user write access to it (and to its folder, for SQLite's side "
+        "files), or run on a copy; `parcours report` and `explain` can "
+        "read it as it is");
+  }
+
   int64_t version = 0;
   Status status = CheckVersion(*db, context, version);
   if (!status.ok()) return status;

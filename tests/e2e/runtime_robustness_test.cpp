@@ -93,6 +93,78 @@ TEST_CASE("a state file in a folder that does not exist says so") {
   CHECK_FALSE(std::filesystem::exists(scratch / "missing"));
 }
 
+// A state file copied from another account, or a backup restored
+// read-only: SQLite would open it for reading only, and the run would
+// decide a whole batch before its first commit failed. Root may write to
+// any file, so the second run is another user's: `nobody`, through
+// setpriv, on a copy of the binary and files it can reach.
+TEST_CASE("a state file the user may not write is refused before any line") {
+  namespace fs = std::filesystem;
+  fs::path scratch = fs::path("/tmp") /
+                     ("parcours-test-read-only-" + std::to_string(getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  fs::permissions(scratch, fs::perms::all);
+  auto binary = scratch / "parcours";
+  fs::copy_file(PARCOURS_BINARY, binary);
+  auto program = scratch / "hello.journey";
+  testing::WriteText(program,
+                     "event Ping \"Ping\" {}\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  auto ping = [](const std::string& user) {
+    return R"({"type":"track","event":"Ping","userId":")" + user +
+           R"(","messageId":"m-)" + user +
+           R"(","timestamp":"2011-01-03T10:00:00Z","properties":{}})"
+           "\n";
+  };
+  auto first = scratch / "first.jsonl";
+  auto second = scratch / "second.jsonl";
+  testing::WriteText(first, ping("a"));
+  testing::WriteText(second, ping("b"));
+  auto state = scratch / "state.db";
+  auto out = scratch / "out.jsonl";
+  auto run = [&](const fs::path& events, const std::string& as_user) {
+    std::string command =
+        as_user + testing::ShellQuote(binary.string()) + " run " +
+        testing::ShellQuote(program.string()) + " --events " +
+        testing::ShellQuote(events.string()) + " --state " +
+        testing::ShellQuote(state.string()) + " --out " +
+        testing::ShellQuote(out.string()) + " 2>" +
+        testing::ShellQuote((scratch / "stderr.txt").string());
+    int status = std::system(command.c_str());
+    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+                          testing::ReadText(scratch / "stderr.txt"));
+  };
+  REQUIRE(run(first, "").first == 0);
+  std::string sent = testing::ReadText(out);
+  REQUIRE(!sent.empty());
+
+  // Everything but the state file is open to the other user.
+  const auto read_write = fs::perms::owner_read | fs::perms::owner_write |
+                          fs::perms::group_read | fs::perms::group_write |
+                          fs::perms::others_read | fs::perms::others_write;
+  const auto read_only =
+      fs::perms::owner_read | fs::perms::group_read | fs::perms::others_read;
+  fs::permissions(out, read_write);
+  fs::permissions(scratch / "state.db.lock", read_write);
+  fs::permissions(state, read_only);
+  std::string bytes = testing::ReadText(state);
+  auto refused = run(second,
+                     "setpriv --reuid=65534 --regid=65534 "
+                     "--clear-groups ");
+  INFO(refused.second);
+  CHECK(refused.first == 2);
+  CHECK_THAT(refused.second,
+             Catch::Contains("state file `" + state.string() +
+                             "` cannot be written: a run saves its progress "
+                             "there"));
+  CHECK_THAT(refused.second, !Catch::Contains("not saved"));
+  CHECK(testing::ReadText(out) == sent);
+  CHECK(testing::ReadText(state) == bytes);
+  CHECK_FALSE(fs::exists(scratch / "state.db-wal"));
+  fs::remove_all(scratch);
+}
+
 // A state file cut short (a full disk, a copy stopped half-way) cannot be
 // read; the message says so in words a marketer can act on, not only
 // SQLite's "database disk image is malformed".
