@@ -85,6 +85,13 @@ int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
   return result > kLastInstant ? kNever : result;
 }
 
+int64_t SameWallClock(int64_t time, const std::string& from,
+                      const std::string& to) {
+  if (time >= kLastInstant) return kNever;
+  int64_t instant = ToInstant(ToLocal(time, FindZone(from)), FindZone(to));
+  return instant > kLastInstant ? kNever : instant;
+}
+
 int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
                       const std::string& zone_name) {
   if (time >= kLastInstant) return kNever;

@@ -37,6 +37,13 @@ int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
 int64_t NextLocalTime(int64_t time, int64_t seconds_after_midnight,
                       const std::string& zone);
 
+// The instant whose wall-clock time in zone `to` is the wall-clock time
+// of `time` in zone `from`, with the same rules for skipped and repeated
+// local times: 09:00 in Paris becomes 09:00 in New York. `kNever`, and a
+// result past year 9999, is `kNever`.
+int64_t SameWallClock(int64_t time, const std::string& from,
+                      const std::string& to);
+
 // The start of the calendar day, week (Monday 00:00) or month holding
 // `time` on the wall clock of `zone`; a midnight that a daylight-saving
 // change skips starts at the first instant after the gap. `Year` starts

@@ -298,6 +298,13 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
 
 void Engine::ApplyIdentify(store::Profile& profile,
                            const ingest::DecodedEvent& event) {
+  int32_t zone_attribute = program_.timezone_attribute;
+  bool names_zone =
+      zone_attribute >= 0 &&
+      std::find(event.trait_attributes.begin(), event.trait_attributes.end(),
+                zone_attribute) != event.trait_attributes.end();
+  std::string old_zone = names_zone ? TimeZone(profile) : "";
+
   // Traits merge key by key: only the attributes the event names change.
   for (int32_t attribute : event.trait_attributes) {
     const ir::Field& field = program_.profile[attribute];
@@ -318,11 +325,9 @@ void Engine::ApplyIdentify(store::Profile& profile,
 
   // A zone the tz database does not know runs as UTC; say so once, when
   // it arrives, so that a typo ("Europe/Pari") does not go unnoticed.
-  int32_t zone_attribute = program_.timezone_attribute;
-  if (zone_attribute >= 0 &&
-      std::find(event.trait_attributes.begin(), event.trait_attributes.end(),
-                zone_attribute) != event.trait_attributes.end()) {
+  if (names_zone) {
     std::string zone = TimeZone(profile);
+    if (zone != old_zone) FollowZoneChange(profile, old_zone);
     if (!zone.empty() && !IsKnownZone(zone)) {
       store::LogRow row;
       row.at = Now();
@@ -345,6 +350,35 @@ void Engine::ApplyIdentify(store::Profile& profile,
   state_.MarkRecordDirty(profile);
   ExitOnConditions(profile, -1);
   TriggerSegmentJourneys(profile);
+}
+
+void Engine::FollowZoneChange(store::Profile& profile,
+                              const std::string& old_zone) {
+  const std::string new_zone = TimeZone(profile);
+  for (const auto& owned : profile.instances) {
+    store::Instance* instance = owned.get();
+    if (instance == nullptr || !instance->wake_at) continue;
+    const ir::Journey& definition = program_.journeys[instance->journey];
+    const ir::Step& step = definition.steps[instance->step];
+    bool local_end =
+        step.kind == ir::StepKind::WaitUntil ||
+        step.kind == ir::StepKind::WaitCalendar ||
+        (step.kind == ir::StepKind::WaitFor && step.wait_count > 0);
+    if (!local_end) continue;
+
+    // A wait that has passed in the new zone ends now rather than on the
+    // next such day: the customer would have had it already.
+    int64_t old_end = *instance->wake_at;
+    int64_t new_end =
+        std::max(Now(), SameWallClock(old_end, old_zone, new_zone));
+    if (new_end == old_end) continue;
+    state_.Schedule(profile, instance->journey, instance->step, new_end);
+    Log(profile, instance->journey, instance->step,
+        "time zone changed from `" + (old_zone.empty() ? "UTC" : old_zone) +
+            "` to `" + (new_zone.empty() ? "UTC" : new_zone) +
+            "`: the wait now ends at " + common::FormatTime(new_end) +
+            " instead of " + common::FormatTime(old_end));
+  }
 }
 
 void Engine::ApplyTrack(store::Profile& profile,

@@ -75,6 +75,10 @@ class Engine {
   void ApplyIdentify(store::Profile& profile,
                      const ingest::DecodedEvent& event);
   void ApplyTrack(store::Profile& profile, const ingest::DecodedEvent& event);
+  // After `profile`'s zone changed from `old_zone`: the waits that end at
+  // a local time (`wait until`, calendar lengths) end at the same wall
+  // clock time in the new zone, or at once when that has passed.
+  void FollowZoneChange(store::Profile& profile, const std::string& old_zone);
   // At an instant a window of `profile` moves: recomputes its windows and
   // time-dependent segments, starts the journeys of any flips, and
   // schedules the next re-check.
