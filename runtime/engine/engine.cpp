@@ -418,7 +418,7 @@ void Engine::ApplyTrack(store::Profile& profile,
 void Engine::FollowLoyalty(store::Profile& profile, LoyaltyEffects& effects) {
   counters_.sends += effects.lines;
   for (LoyaltyEffects::Event& event : effects.events) {
-    emitted_.push_back({event.event_type, std::move(event.record)});
+    emitted_.push_back({event.event_type, std::move(event.record), {}, ""});
   }
   // The hidden words may be read by segments.
   if (!effects.moves.empty()) RecomputeSegmentSet(profile, segment_sets_.all);

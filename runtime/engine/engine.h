@@ -215,6 +215,10 @@ class Engine {
   struct EmittedEvent {
     int32_t event_type;
     common::Record record;
+    // A consent event's changes (`emit ConsentRevoked {...}` in a sunset
+    // journey), and the id of its line, which the ledger names as source.
+    std::vector<ingest::ConsentChange> consent;
+    std::string id;
   };
   std::deque<EmittedEvent> emitted_;
   // By profile attribute: the segments whose predicate reads it.

@@ -10,6 +10,8 @@
 #include "runtime/engine/actions.h"
 #include "runtime/engine/calendar.h"
 #include "runtime/engine/engine.h"
+#include "runtime/ingest/consent_events.h"
+#include "runtime/policy/consent.h"
 #include "runtime/policy/gate.h"
 #include "runtime/policy/lines.h"
 #include "runtime/store/value_json.h"
@@ -375,7 +377,24 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
   }
   state_.Emit(id, FormatEventLine(action, type.wire_name));
   ++counters_.sends;
-  emitted_.push_back({current.event_type, std::move(record)});
+
+  // An emitted consent event changes the ledger as the same line from
+  // the input would: a sunset journey's revocation must hold back the
+  // sends after it. Its properties are read as the input's are.
+  std::vector<ingest::ConsentChange> consent;
+  if (ingest::IsConsentEvent(type.wire_name)) {
+    ingest::JsonValue properties;
+    std::string problem = ingest::ParseJson(action.payload.dump(), properties);
+    if (problem.empty()) {
+      consent = ingest::ConsentFromTrack(type.wire_name, properties, &problem);
+    }
+    if (!problem.empty()) {
+      Log(profile, journey, step,
+          "emitted `" + type.wire_name + "` changes no consent: " + problem);
+    }
+  }
+  emitted_.push_back(
+      {current.event_type, std::move(record), std::move(consent), id});
 }
 
 void Engine::Settle(store::Profile& profile) {
@@ -397,7 +416,14 @@ void Engine::Settle(store::Profile& profile) {
     event.timestamp = Now();
     event.event_type = emitted_.front().event_type;
     event.record = std::move(emitted_.front().record);
+    event.consent = std::move(emitted_.front().consent);
+    event.message_id = std::move(emitted_.front().id);
     emitted_.pop_front();
+    // As `Apply` does for an input line: consent first.
+    if (!event.consent.empty()) {
+      policy::RecordConsent(program_, state_, profile, event, Now());
+      RecomputeSegmentSet(profile, segment_sets_.all);
+    }
     ApplyTrack(profile, event);
   }
 

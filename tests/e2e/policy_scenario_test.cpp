@@ -603,6 +603,69 @@ journey tips {
         std::string::npos);
 }
 
+// A sunset journey revokes email consent after a silence; the messages
+// of other journeys after it must respect it, as if the customer had.
+TEST_CASE("an emitted consent event changes the ledger as an input line") {
+  std::string program = std::string("module sunset\n") + kEvents + R"(
+event ConsentRevoked "Consent Revoked" {
+  channel: string
+  source: string?
+}
+
+journey sunset {
+  on OrderPlaced
+  wait 1h
+  emit ConsentRevoked { channel: "email", source: "sunset policy" }
+}
+
+journey tips {
+  on OrderPlaced
+  wait 2h
+  send email "tips"
+  send push "tips_push"
+}
+)";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z");
+  auto scratch = testing::ScratchDir("policy-sunset");
+  testing::WriteText(scratch / "policy.journey", program);
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string outputs[2];
+  const char* engines[] = {"jit", "interp"};
+  for (int i = 0; i < 2; ++i) {
+    auto result = testing::RunParcours(
+        {"run", (scratch / "policy.journey").string(), "--events",
+         (scratch / "events.jsonl").string(), "--state",
+         (scratch / (std::string(engines[i]) + ".db")).string(), "--out", "-",
+         "--engine", engines[i], "--until", "2025-03-04T00:00:00Z"},
+        scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    outputs[i] = result.out;
+  }
+  CHECK(outputs[0] == outputs[1]);
+
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(outputs[0]);
+  for (std::string line; std::getline(in, line);) {
+    lines.push_back(nlohmann::json::parse(line));
+  }
+  REQUIRE(lines.size() == 3);
+  CHECK(lines[0]["kind"] == "event");
+  CHECK(lines[0]["at"] == "2025-03-03T11:00:00Z");
+  // The email is held back by the revocation, named by its line's id; the
+  // push, another channel, goes.
+  CHECK(lines[1]["kind"] == "suppressed");
+  CHECK(lines[1]["template"] == "tips");
+  CHECK(lines[1]["reason"] == "consent");
+  CHECK(lines[1]["detail"] ==
+        "email consent revoked at 2025-03-03T11:00:00Z by " +
+            lines[0]["id"].get<std::string>() +
+            " (Consent Revoked via sunset policy)");
+  CHECK(lines[2]["kind"] == "send");
+  CHECK(lines[2]["template"] == "tips_push");
+}
+
 TEST_CASE(
     "an inbound SMS STOP, in any of its spellings, revokes SMS consent "
     "at once, consent(sms) reads the same ledger") {
