@@ -456,6 +456,19 @@ void Engine::TriggerSegmentJourneys(store::Profile& profile) {
 void Engine::Enter(store::Profile& profile, int32_t journey,
                    const common::Record& locals) {
   const ir::Journey& definition = program_.journeys[journey];
+
+  // A contact for whom an `exit when` holds would leave at once, but only
+  // after its first steps had run (a `send` before the first wait): it
+  // does not enter, and a contact still inside from before leaves.
+  std::string exit_reason = ExitWhenHolds(profile, journey, Now());
+  if (!exit_reason.empty()) {
+    if (state_.FindInstance(profile, journey) != nullptr) {
+      EndInstance(profile, journey, exit_reason, "engine");
+    }
+    Log(profile, journey, -1, "not entered: its `exit when` condition holds");
+    return;
+  }
+
   // Under `reentry after`, a contact still inside starts over: the old
   // instance and its timer end first, so one schedule stays live.
   if (state_.FindInstance(profile, journey) != nullptr) {

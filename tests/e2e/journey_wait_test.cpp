@@ -363,5 +363,47 @@ journey onboarding {
                           "`exit when` condition held'") == 1);
 }
 
+// A journey that sends before its first wait: a contact for whom the
+// exit condition already holds must hear nothing, not one message and
+// then leave.
+TEST_CASE("a contact for whom `exit when` holds does not enter") {
+  Scenario scenario("journey-exit-at-entry", R"(module entry
+profile { vip: bool = false }
+event CartUpdated "Cart Updated" { cart_id: string }
+
+journey welcome {
+  on CartUpdated
+  reentry after 1d
+  exit when profile.vip
+  send email "now"
+  wait 1d
+  send email "later"
+}
+)");
+  std::string out = scenario.Run(
+      IdentifyLine("p1", "i1", "2025-01-01T09:00:00Z", R"({"vip":true})") +
+          TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+          TrackLine(kCart, "p2", "c2", "2025-01-01T10:00:00Z", kCartId) +
+          IdentifyLine("p1", "i3", "2025-01-01T10:40:00Z", R"({"vip":false})") +
+          TrackLine(kCart, "p1", "c3", "2025-01-01T11:00:00Z", kCartId),
+      "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T10:00:00Z send p2 welcome.send1",
+                              "2025-01-01T11:00:00Z send p1 welcome.send1",
+                              "2025-01-02T10:00:00Z send p2 welcome.send2",
+                              "2025-01-02T11:00:00Z send p1 welcome.send2",
+                          });
+  // Turned away at 10:00 as a vip, p1 entered at 11:00 once it was not:
+  // being turned away did not start its `reentry after`.
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(at || ' ' || profile || ': ' || message, "
+            "'\n') FROM (SELECT * FROM log WHERE journey = 'welcome' AND "
+            "message LIKE '%entered%' ORDER BY rowid)") ==
+        "2025-01-01T10:00:00Z p1: not entered: its `exit when` condition "
+        "holds\n"
+        "2025-01-01T10:00:00Z p2: entered\n"
+        "2025-01-01T11:00:00Z p1: entered");
+}
+
 }  // namespace
 }  // namespace parcours
