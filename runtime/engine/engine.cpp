@@ -674,6 +674,18 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
       case ir::StepKind::Webhook:
       case ir::StepKind::Award:
         RunAction(profile, journey, *instance, step, time);
+        // What a `set` or an `award` changed may be what the journey
+        // exits on: the contact leaves before the steps after it.
+        if ((current.kind == ir::StepKind::Set ||
+             current.kind == ir::StepKind::Award) &&
+            !definition.conditional_exits.empty()) {
+          std::string reason = ExitWhenHolds(profile, journey, time);
+          if (!reason.empty()) {
+            instance->step = step;
+            EndInstance(profile, journey, reason, "engine");
+            return;
+          }
+        }
         step = current.next;
         continue;
       case ir::StepKind::Exit: break;

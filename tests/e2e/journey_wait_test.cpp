@@ -405,5 +405,27 @@ journey welcome {
         "2025-01-01T11:00:00Z p1: entered");
 }
 
+TEST_CASE("a `set` that makes `exit when` hold ends the contact's run") {
+  Scenario scenario("journey-exit-after-set", R"(module setexit
+profile { done: bool = false }
+event CartUpdated "Cart Updated" { cart_id: string }
+
+journey once {
+  on CartUpdated
+  exit when profile.done
+  send email "first"
+  set profile.done = true
+  send email "second"
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId),
+      "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T10:00:00Z send p1 once.send1"});
+  CHECK(scenario.QueryText(
+            "SELECT step || ': ' || message FROM log WHERE message LIKE "
+            "'exited%'") == "set1: exited: its `exit when` condition held");
+}
+
 }  // namespace
 }  // namespace parcours
