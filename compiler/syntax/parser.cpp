@@ -308,9 +308,22 @@ class InPlaceSyncStrategy final : public antlr4::DefaultErrorStrategy {
 // something else, often on a later line ("unexpected `}` expecting
 // `:`"). Said plainly here, before parsing, whose errors would only
 // follow from it.
-bool CheckUnclosed(int32_t file, antlr4::CommonTokenStream& tokens,
+bool CheckUnclosed(int32_t file, const antlr4::Lexer& lexer,
+                   antlr4::CommonTokenStream& tokens,
                    diag::DiagnosticEngine& diagnostics) {
   using L = parcoursgrammar::ParcoursLexer;
+  // By type, as `CheckShape` reads tokens: copying every token's text
+  // would cost every file's parse, for a mistake few of them hold.
+  static const std::pair<size_t, size_t> kSlashStar = [&lexer] {
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    std::pair<size_t, size_t> types{0, 0};
+    for (size_t type = 0; type <= vocabulary.getMaxTokenType(); ++type) {
+      std::string literal = vocabulary.getLiteralName(type);
+      if (literal == "'/'") types.first = type;
+      if (literal == "'*'") types.second = type;
+    }
+    return types;
+  }();
   const std::vector<antlr4::Token*>& all = tokens.getTokens();
   for (size_t i = 0; i < all.size(); ++i) {
     antlr4::Token* token = all[i];
@@ -335,7 +348,8 @@ bool CheckUnclosed(int32_t file, antlr4::CommonTokenStream& tokens,
     // `/` and `*` side by side are a comment's start that no `*/` ends:
     // a closed one is a single hidden token.
     antlr4::Token* next = i + 1 < all.size() ? all[i + 1] : nullptr;
-    if (token->getText() == "/" && next != nullptr && next->getText() == "*" &&
+    if (token->getType() == kSlashStar.first && next != nullptr &&
+        next->getType() == kSlashStar.second &&
         next->getStartIndex() == token->getStopIndex() + 1) {
       Span span = TokenSpan(file, token);
       span.end_column = TokenSpan(file, next).end_column;
@@ -524,7 +538,7 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
-  if (!CheckUnclosed(file, tokens, diagnostics)) return std::nullopt;
+  if (!CheckUnclosed(file, lexer, tokens, diagnostics)) return std::nullopt;
   if (!CheckShape(file, lexer, tokens, diagnostics)) return std::nullopt;
 
   G parser(&tokens);
