@@ -192,6 +192,27 @@ class Runner {
           PartitionFile(static_cast<uint32_t>(index->second)) + "`");
     }
 
+    // A file saved before places were recorded does not say where it
+    // belongs, but its profiles do: one of them in another partition
+    // means the file was put in the wrong place.
+    if (index == meta.end() && partition) {
+      const store::Profile* stranger = nullptr;
+      state_.ForEachProfile([&](const store::Profile& profile) {
+        if (stranger == nullptr &&
+            PartitionOf(profile.id, partitions) != *partition) {
+          stranger = &profile;
+        }
+      });
+      if (stranger != nullptr) {
+        return Status::Error(
+            file + " holds profile `" + stranger->id + "`, which belongs in `" +
+            PartitionFile(PartitionOf(stranger->id, partitions)) +
+            "`: it was copied or restored into the wrong place, and its "
+            "profiles' events would not find them; put each file back where "
+            "its profiles belong");
+      }
+    }
+
     meta["partitions"] = partition ? partitions : 0;
     if (partition) meta["partition"] = *partition;
     return Status::Ok();
