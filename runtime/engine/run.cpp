@@ -131,7 +131,12 @@ class Runner {
   }
 
   Status Start() {
-    Status status = Open();
+    // A file named by `--dead-letter`; the default one, beside the state,
+    // is as writable as the state's folder, which opening it checks.
+    Status status = options_.dead_letter_path.empty()
+                        ? Status::Ok()
+                        : dead_letters_.CheckWritable();
+    if (status.ok()) status = Open();
     if (status.ok()) status = Load();
     if (sink_ == nullptr) return status;
     if (status.ok()) status = ClaimPlace(std::nullopt, 0);
