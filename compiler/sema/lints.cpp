@@ -127,6 +127,22 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
               program_.events[info.trigger_event].name + "` to restart");
   }
 
+  // A contact leaves a journey once its steps are done. Without a wait
+  // that is at once, before any conversion can come: the report would
+  // count next to no goals, and the holdout's contacts none at all.
+  if (!journey.goals.empty() && !HasWait(journey.steps)) {
+    const std::string& goal = journey.goals.front().event.text;
+    Error(Kind::GoalWithoutWait, journey.goals.front().span,
+          "journey " + Quote(journey.name.text) +
+              " has no `wait`, so each contact leaves it as soon as its "
+              "messages are out, and `goal " +
+              goal + "` counts only an " + Quote(goal) +
+              " that comes before then" +
+              (journey.holdout ? " (never one of the holdout's)" : "") +
+              "; end the journey with a wait as long as the goal's time, as "
+              "in `wait 3d` for `within 3d`");
+  }
+
   if (journey.holdout && journey.holdout->kind == syntax::ExprKind::Percent) {
     int64_t percent = journey.holdout->int_value;
     if (percent > 100'000'000) {

@@ -302,6 +302,66 @@ class InPlaceSyncStrategy final : public antlr4::DefaultErrorStrategy {
   }
 };
 
+// A `"` that no `"` closes on its line, or a `/*` that no `*/` closes,
+// leaves the lexer a lone character where a string or a comment was
+// meant: the parser then reads the rest as code and complains about
+// something else, often on a later line ("unexpected `}` expecting
+// `:`"). Said plainly here, before parsing, whose errors would only
+// follow from it.
+bool CheckUnclosed(int32_t file, const antlr4::Lexer& lexer,
+                   antlr4::CommonTokenStream& tokens,
+                   diag::DiagnosticEngine& diagnostics) {
+  using L = parcoursgrammar::ParcoursLexer;
+  // By type, as `CheckShape` reads tokens: copying every token's text
+  // would cost every file's parse, for a mistake few of them hold.
+  static const std::pair<size_t, size_t> kSlashStar = [&lexer] {
+    const antlr4::dfa::Vocabulary& vocabulary = lexer.getVocabulary();
+    std::pair<size_t, size_t> types{0, 0};
+    for (size_t type = 0; type <= vocabulary.getMaxTokenType(); ++type) {
+      std::string literal = vocabulary.getLiteralName(type);
+      if (literal == "'/'") types.first = type;
+      if (literal == "'*'") types.second = type;
+    }
+    return types;
+  }();
+  const std::vector<antlr4::Token*>& all = tokens.getTokens();
+  for (size_t i = 0; i < all.size(); ++i) {
+    antlr4::Token* token = all[i];
+    if (token->getType() == L::UNEXPECTED && token->getText() == "\"") {
+      // Underlined to the end of its line, where the string runs.
+      Span span = TokenSpan(file, token);
+      for (size_t j = i + 1; j < all.size(); ++j) {
+        antlr4::Token* next = all[j];
+        if (next->getLine() != token->getLine()) break;
+        if (next->getType() == antlr4::Token::EOF || next->getType() == L::WS) {
+          continue;
+        }
+        span.end_column = TokenSpan(file, next).end_column;
+      }
+      diagnostics.Report(Kind::UnclosedString, span,
+                         "this string has no closing `\"` on its line; a "
+                         "string ends on the line it starts, as in `send "
+                         "email \"welcome\"`");
+      return false;
+    }
+
+    // `/` and `*` side by side are a comment's start that no `*/` ends:
+    // a closed one is a single hidden token.
+    antlr4::Token* next = i + 1 < all.size() ? all[i + 1] : nullptr;
+    if (token->getType() == kSlashStar.first && next != nullptr &&
+        next->getType() == kSlashStar.second &&
+        next->getStartIndex() == token->getStopIndex() + 1) {
+      Span span = TokenSpan(file, token);
+      span.end_column = TokenSpan(file, next).end_column;
+      diagnostics.Report(Kind::UnclosedComment, span,
+                         "this comment is never closed; end it with `*/`, or "
+                         "start each of its lines with `//`");
+      return false;
+    }
+  }
+  return true;
+}
+
 // What a token means to `CheckShape`, decided once per token type from
 // the lexer's vocabulary so that checking a file never copies token text.
 enum class ShapeRole : uint8_t {
@@ -478,6 +538,7 @@ std::optional<Module> ParseFile(const diag::SourceManager& sources,
   lexer.addErrorListener(&errors);
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
+  if (!CheckUnclosed(file, lexer, tokens, diagnostics)) return std::nullopt;
   if (!CheckShape(file, lexer, tokens, diagnostics)) return std::nullopt;
 
   G parser(&tokens);

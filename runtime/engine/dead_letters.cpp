@@ -1,5 +1,7 @@
 #include "runtime/engine/dead_letters.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <filesystem>
 #include <nlohmann/json.hpp>
@@ -67,6 +69,25 @@ common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
   if (!out_) {
     return common::Status::Error("could not write the dead-letter file `" +
                                  path_ + "`" + Reason(errno, path_));
+  }
+  return common::Status::Ok();
+}
+
+common::Status DeadLetterFile::CheckWritable() const {
+  namespace fs = std::filesystem;
+  std::error_code code;
+  bool exists = fs::exists(path_, code);
+  fs::path folder = fs::path(path_).parent_path();
+  if (folder.empty()) folder = ".";
+  if (!exists && !fs::is_directory(folder, code)) {
+    return common::Status::Error("cannot write the dead-letter file `" + path_ +
+                                 "`: the folder `" + folder.string() +
+                                 "` does not exist");
+  }
+  const char* target = exists ? path_.c_str() : folder.c_str();
+  if (access(target, W_OK) != 0) {
+    return common::Status::Error("cannot write the dead-letter file `" + path_ +
+                                 "`" + Reason(errno, path_));
   }
   return common::Status::Ok();
 }

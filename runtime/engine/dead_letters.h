@@ -27,6 +27,12 @@ class DeadLetterFile {
   common::Status Write(int64_t line, std::string_view reason,
                        std::string_view text);
 
+  // Whether the file could be opened, checked before any line is read:
+  // found only at the first bad line, a path it cannot have would stop a
+  // run whose lines before it were decided and never saved. The file
+  // itself is still created only by the first letter.
+  common::Status CheckWritable() const;
+
   // Makes the letters written so far visible to readers of the file.
   common::Status Flush();
 

@@ -131,7 +131,12 @@ class Runner {
   }
 
   Status Start() {
-    Status status = Open();
+    // A file named by `--dead-letter`; the default one, beside the state,
+    // is as writable as the state's folder, which opening it checks.
+    Status status = options_.dead_letter_path.empty()
+                        ? Status::Ok()
+                        : dead_letters_.CheckWritable();
+    if (status.ok()) status = Open();
     if (status.ok()) status = Load();
     if (sink_ == nullptr) return status;
     if (status.ok()) status = ClaimPlace(std::nullopt, 0);
@@ -190,6 +195,27 @@ class Runner {
           ": it was copied or restored into the wrong place, and its "
           "profiles' events would not find them; put it back as `" +
           PartitionFile(static_cast<uint32_t>(index->second)) + "`");
+    }
+
+    // A file saved before places were recorded does not say where it
+    // belongs, but its profiles do: one of them in another partition
+    // means the file was put in the wrong place.
+    if (index == meta.end() && partition) {
+      const store::Profile* stranger = nullptr;
+      state_.ForEachProfile([&](const store::Profile& profile) {
+        if (stranger == nullptr &&
+            PartitionOf(profile.id, partitions) != *partition) {
+          stranger = &profile;
+        }
+      });
+      if (stranger != nullptr) {
+        return Status::Error(
+            file + " holds profile `" + stranger->id + "`, which belongs in `" +
+            PartitionFile(PartitionOf(stranger->id, partitions)) +
+            "`: it was copied or restored into the wrong place, and its "
+            "profiles' events would not find them; put each file back where "
+            "its profiles belong");
+      }
     }
 
     meta["partitions"] = partition ? partitions : 0;

@@ -21,15 +21,19 @@ constexpr int64_t kMaxTestInstants = 100000;
 
 using Json = nlohmann::ordered_json;
 
-// A send or suppressed line, as much of it as an expectation can name.
+// A send, suppressed or deferred line, as much of it as an expectation
+// can name. A deferred line is never what an expectation asks for; it is
+// shown next to one that failed, to say where the message went.
 struct Send {
   bool suppressed = false;  // a `suppressed` line rather than a `send`
+  bool deferred = false;    // a `deferred` line: held back, tried later
   std::string channel;
   std::string template_name;
   std::string profile;
   int64_t at = 0;
-  std::string reason;  // of a suppression
-  std::string detail;  // of a suppression: the rule or fact behind it
+  std::string reason;  // of a suppression or deferral
+  std::string detail;  // of a suppression or deferral: the rule behind it
+  std::string until;   // of a deferral: when the message is tried again
 };
 
 // How many sends a failed expectation lists before it only counts the
@@ -37,11 +41,14 @@ struct Send {
 constexpr size_t kListedSends = 5;
 
 std::string Describe(const Send& send) {
-  std::string text = send.suppressed ? "suppressed " : "send ";
+  std::string text = send.suppressed ? "suppressed "
+                     : send.deferred ? "deferred "
+                                     : "send ";
   text += send.channel + " \"" + send.template_name + "\" to \"" +
           send.profile + "\" at " + common::FormatTime(send.at);
-  if (send.suppressed) {
+  if (send.suppressed || send.deferred) {
     text += " reason " + send.reason;
+    if (send.deferred) text += " until " + send.until;
     if (!send.detail.empty()) text += " (" + send.detail + ")";
   }
   return text;
@@ -74,7 +81,7 @@ std::string Describe(const ir::TestExpectation& expectation) {
 }
 
 bool Matches(const ir::TestExpectation& expectation, const Send& send) {
-  return expectation.suppressed == send.suppressed &&
+  return !send.deferred && expectation.suppressed == send.suppressed &&
          (!expectation.reason || *expectation.reason == send.reason) &&
          (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
@@ -84,10 +91,12 @@ bool Matches(const ir::TestExpectation& expectation, const Send& send) {
 }
 
 // Whether `send` is worth showing next to a failed positive expectation:
-// it has the expectation's channel and template, if it names them.
+// it has the expectation's channel and template, if it names them,
+// whatever became of it. A message held back at another time than the
+// one expected says why none went then (an address missing before quiet
+// hours moved it); one deferred and sent later, why none was dropped.
 bool Related(const ir::TestExpectation& expectation, const Send& send) {
-  return expectation.suppressed == send.suppressed &&
-         (!expectation.channel || *expectation.channel == send.channel) &&
+  return (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
           *expectation.template_name == send.template_name);
 }
@@ -120,9 +129,13 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
   for (const store::OutboxRow& row : rows) {
     Json line = Json::parse(row.line);
     std::string kind = line.value("kind", "");
-    if (kind != "send" && kind != "suppressed") continue;
+    if (kind != "send" && kind != "suppressed" && kind != "deferred") {
+      continue;
+    }
     Send send;
     send.suppressed = kind == "suppressed";
+    send.deferred = kind == "deferred";
+    send.until = line.value("until", "");
     send.reason = line.value("reason", "");
     send.detail = line.value("detail", "");
     send.channel = line.value("channel", "");

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "runtime/engine/run.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 
@@ -219,6 +220,45 @@ TEST_CASE("reports refuse a partitions folder that is not whole") {
                             "` is a folder without the record of a run "
                             "with --partitions (its file `partitions`)\n");
   }
+}
+
+// `explain` reads the one file its profile belongs in. Two files swapped
+// by a restore held other profiles there, and the person read as unknown
+// ("no profile"), though the folder had their whole timeline.
+TEST_CASE("explain refuses a partition file found in another's place") {
+  const Runs& runs = TheRuns();
+  auto swapped = runs.scratch / "swapped";
+  std::filesystem::remove_all(swapped);
+  std::filesystem::copy(runs.folders[1], swapped);
+  std::filesystem::rename(swapped / "p-0000.db", swapped / "aside.db");
+  std::filesystem::rename(swapped / "p-0001.db", swapped / "p-0000.db");
+  std::filesystem::rename(swapped / "aside.db", swapped / "p-0001.db");
+
+  // A customer of the sample whose place is partition 0 of 3.
+  std::string profile;
+  std::istringstream events(testing::ReadText(runs.scratch / "events.jsonl"));
+  for (std::string line; profile.empty() && std::getline(events, line);) {
+    std::string id = nlohmann::json::parse(line).value("userId", "");
+    if (engine::PartitionOf(id, 3) == 0) profile = id;
+  }
+  REQUIRE(!profile.empty());
+  REQUIRE(
+      RunParcours({"explain", "--state", runs.folders[1], "--profile", profile},
+                  runs.scratch)
+          .exit_code == 0);
+
+  auto result = RunParcours(
+      {"explain", "--state", swapped.string(), "--profile", profile},
+      runs.scratch);
+  CHECK(result.exit_code == 2);
+  CHECK(result.out.empty());
+  CHECK(result.err == "parcours: state file `" +
+                          (swapped / "p-0000.db").string() +
+                          "` holds partition 1 of its folder, not partition "
+                          "0, where profile `" +
+                          profile +
+                          "` belongs: it was copied or restored into the "
+                          "wrong place; put each file back in its place\n");
 }
 
 }  // namespace

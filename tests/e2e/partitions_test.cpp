@@ -505,6 +505,51 @@ TEST_CASE(
   CHECK(testing::ReadText(out) == output);
 }
 
+// A folder saved before files recorded their place: the files say
+// nothing of where they belong, but the profiles they hold do.
+TEST_CASE("swapped partition files of an older folder are refused") {
+  auto scratch = testing::ScratchDir("partitions-swapped-unrecorded");
+  auto folder = scratch / "state";
+  auto out = scratch / "out.jsonl";
+  auto run = [&] {
+    return RunParcours(
+        {"run", kCampaign, "--events", kSmallEvents, "--state", folder.string(),
+         "--partitions", "2", "--out", out.string()},
+        scratch);
+  };
+  REQUIRE(run().exit_code == 0);
+  std::string output = testing::ReadText(out);
+  for (const char* file : {"p-0000.db", "p-0001.db"}) {
+    auto db = store::Database::Open((folder / file).string());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DELETE FROM meta WHERE key = 'partition'").ok());
+  }
+
+  namespace fs = std::filesystem;
+  auto swap_files = [&] {
+    fs::rename(folder / "p-0000.db", scratch / "p-0000.db");
+    fs::rename(folder / "p-0001.db", folder / "p-0000.db");
+    fs::rename(scratch / "p-0000.db", folder / "p-0001.db");
+  };
+  swap_files();
+  auto swapped = run();
+  CHECK(swapped.exit_code == 2);
+  CHECK_THAT(swapped.err,
+             Catch::Contains("state file `" + (folder / "p-0000.db").string() +
+                             "` holds profile `") &&
+                 Catch::Contains("which belongs in `p-0001.db`: it was copied "
+                                 "or restored into the wrong place"));
+  CHECK(testing::ReadText(out) == output);
+
+  // Put back, the folder runs again, takes its places and sends nothing
+  // twice.
+  swap_files();
+  auto again = run();
+  INFO(again.err);
+  CHECK(again.exit_code == 0);
+  CHECK(testing::ReadText(out) == output);
+}
+
 TEST_CASE("a state folder run without --partitions says what it is") {
   auto scratch = testing::ScratchDir("partitions-folder-alone");
   auto folder = scratch / "state";

@@ -93,6 +93,42 @@ TEST_CASE("a state file in a folder that does not exist says so") {
   CHECK_FALSE(std::filesystem::exists(scratch / "missing"));
 }
 
+// The dead-letter file is created at the first bad line. A path it cannot
+// have was found only there, after the lines before it were decided and
+// counted in a summary, though none of them was saved.
+TEST_CASE(
+    "a dead-letter file in a folder that does not exist is refused "
+    "before any line") {
+  auto scratch = testing::ScratchDir("dead-letter-no-folder");
+  auto program = scratch / "hello.journey";
+  testing::WriteText(program,
+                     "event Ping \"Ping\" {}\n"
+                     "journey hello {\n  on Ping\n  send email \"hi\"\n}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(
+      events, R"({"type":"track","event":"Ping","userId":"a","messageId":"m1",)"
+              R"("timestamp":"2011-01-03T10:00:00Z","properties":{}})"
+              "\nnot json\n");
+  auto state = scratch / "state.db";
+  auto out = scratch / "out.jsonl";
+  auto letters = scratch / "missing" / "dead.jsonl";
+
+  auto result =
+      RunParcours({"run", program.string(), "--events", events.string(),
+                   "--state", state.string(), "--out", out.string(),
+                   "--dead-letter", letters.string()},
+                  scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(
+      result.err,
+      Catch::Contains("parcours: cannot write the dead-letter file `" +
+                      letters.string() + "`: the folder `" +
+                      (scratch / "missing").string() + "` does not exist\n"));
+  CHECK_THAT(result.err, !Catch::Contains("applied"));
+  CHECK_FALSE(std::filesystem::exists(state));
+  CHECK(testing::ReadText(out).empty());
+}
+
 // A state file copied from another account, or a backup restored
 // read-only: SQLite would open it for reading only, and the run would
 // decide a whole batch before its first commit failed. Root may write to

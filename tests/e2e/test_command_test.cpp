@@ -451,6 +451,86 @@ TEST_CASE("parcours test says an expected message was suppressed, and why") {
   }
 }
 
+// A test that names the time it expects a message at, while the message
+// was held back at another time (no address, before quiet hours could
+// move it), must say so: "got none" leaves the marketer guessing.
+TEST_CASE("parcours test names a suppression at another time than expected") {
+  auto scratch = testing::ScratchDir("test-held-back-elsewhen");
+  auto file = scratch / "t.journey";
+  testing::WriteText(
+      file,
+      "profile {\n  timezone: tz = \"America/New_York\"\n"
+      "  email: string?\n}\n"
+      "event SignedUp \"Signed Up\" { source: string }\n"
+      "policy gentle {\n  quiet 21:00 .. 08:00 local\n"
+      "  when capped: defer within 2d\n}\n"
+      "journey welcome {\n  on SignedUp\n  policy gentle\n"
+      "  send email \"welcome\"\n}\n"
+      "test \"the welcome waits for the morning\" {\n"
+      "  given profile \"p1\"\n"
+      "  at 2025-03-04T02:30:00Z SignedUp { source: \"web\" }\n"
+      "  expect send email \"welcome\" to \"p1\" at 2025-03-04T13:00:00Z\n"
+      "}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out ==
+          "FAIL the welcome waits for the morning\n"
+          "  " +
+              file.string() +
+              ":18:3: expected send email \"welcome\" to \"p1\" at "
+              "2025-03-04T13:00:00Z, got suppressed email \"welcome\" to "
+              "\"p1\" at 2025-03-04T02:30:00Z reason unreachable (no email "
+              "address on the profile)\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
+// A marketer who expects quiet hours to drop a message, under a policy
+// that defers it, must read that it was deferred and sent later, not
+// "got none".
+TEST_CASE(
+    "parcours test shows a deferral and the later send of a message "
+    "expected suppressed") {
+  auto scratch = testing::ScratchDir("test-deferred-not-dropped");
+  auto file = scratch / "t.journey";
+  testing::WriteText(file,
+                     "profile {\n  timezone: tz = \"America/New_York\"\n"
+                     "  email: string?\n}\n"
+                     "event SignedUp \"Signed Up\" { source: string }\n"
+                     "policy gentle {\n  quiet 21:00 .. 08:00 local\n"
+                     "  when capped: defer within 2d\n}\n"
+                     "journey welcome {\n  on SignedUp\n  policy gentle\n"
+                     "  send email \"welcome\"\n}\n"
+                     "test \"quiet hours drop the welcome\" {\n"
+                     "  given profile \"p1\" { email: \"p1@example.com\" }\n"
+                     "  at 2025-03-04T02:30:00Z SignedUp { source: \"web\" }\n"
+                     "  expect suppressed email \"welcome\" reason quiet\n"
+                     "}\n");
+
+  for (const char* engine : {"interp", "jit"}) {
+    auto result =
+        RunParcours({"test", "--engine", engine, file.string()}, scratch);
+
+    INFO(engine << "\n" << result.err);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out ==
+          "FAIL quiet hours drop the welcome\n"
+          "  " +
+              file.string() +
+              ":18:3: expected suppressed email \"welcome\" reason quiet, got "
+              "deferred email \"welcome\" to \"p1\" at 2025-03-04T02:30:00Z "
+              "reason quiet until 2025-03-04T13:00:00Z (quiet 21:00 .. 08:00 "
+              "local (t.journey:7)); send email \"welcome\" to \"p1\" at "
+              "2025-03-04T13:00:00Z\n"
+              "0 passed, 1 failed\n");
+  }
+}
+
 // `parcours test --format json|sarif > file` must catch the whole report.
 TEST_CASE("parcours test prints JSON and SARIF on stdout") {
   auto scratch = testing::ScratchDir("test-machine-formats");

@@ -69,7 +69,9 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   std::string profile = parsed.Get("--profile", "");
   // One person's timeline lives in one partition: with a `--partitions`
   // folder, read the file that holds the profile rather than refuse.
-  if (std::error_code error; std::filesystem::is_directory(state_path, error)) {
+  std::error_code code;
+  bool folder = std::filesystem::is_directory(state_path, code);
+  if (folder) {
     Expected<std::string> file = engine::PartitionFileOf(state_path, profile);
     if (!file.ok()) {
       err << "parcours: " << file.status().message() << "\n";
@@ -79,6 +81,30 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   auto db = OpenState(state_path, err);
   if (!db) return 2;
+
+  // A file swapped with another of its folder (by a restore) holds other
+  // profiles: the person would read as unknown. A file saved before
+  // places were recorded has none to compare.
+  if (folder) {
+    Expected<int64_t> made = db->QueryInt(
+        "SELECT coalesce((SELECT value FROM meta WHERE key = 'partitions'), "
+        "0)");
+    Expected<int64_t> place = db->QueryInt(
+        "SELECT coalesce((SELECT value FROM meta WHERE key = 'partition'), "
+        "-1)");
+    if (made.ok() && place.ok() && *made > 0 && *place >= 0) {
+      uint32_t belongs =
+          engine::PartitionOf(profile, static_cast<uint32_t>(*made));
+      if (*place != belongs) {
+        err << "parcours: state file `" << state_path << "` holds partition "
+            << *place << " of its folder, not partition " << belongs
+            << ", where profile `" << profile
+            << "` belongs: it was copied or restored into the wrong place; "
+               "put each file back in its place\n";
+        return 2;
+      }
+    }
+  }
 
   // A mistyped id would otherwise read as a person nothing was decided
   // for.
