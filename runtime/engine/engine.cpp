@@ -661,11 +661,15 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         state_.Schedule(profile, journey, step, timeout);
         return;
       }
-      case ir::StepKind::Split:
-        step =
-            current.arms[ChooseArm(profile.id, definition.name, current.arms)]
-                .entry;
+      case ir::StepKind::Split: {
+        const ir::SplitArm& arm =
+            current.arms[ChooseArm(profile.id, definition.name, current.arms)];
+        // The arm each contact took is what `report backtest` compares
+        // the arms' goals by.
+        Log(profile, journey, step, "took arm `" + arm.name + "`");
+        step = arm.entry;
         continue;
+      }
       case ir::StepKind::Set:
       case ir::StepKind::Emit:
       case ir::StepKind::Task:

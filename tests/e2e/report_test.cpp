@@ -2,9 +2,12 @@
 // both journeys of the example campaign agree with independent queries in
 // SQL over the same events file.
 #include <catch2/catch.hpp>
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <string>
+#include <vector>
 
+#include "runtime/engine/assignment.h"
 #include "tests/support/events_sql.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -41,6 +44,16 @@ nlohmann::json Journey(const nlohmann::json& report, const std::string& name) {
   }
   FAIL("no journey " << name << " in the report");
   return {};
+}
+
+// `report backtest --format json` of `state`, which must succeed.
+nlohmann::json BacktestJson(const std::string& state,
+                            const std::filesystem::path& scratch) {
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
+  INFO(report.err);
+  REQUIRE(report.exit_code == 0);
+  return nlohmann::json::parse(report.out);
 }
 
 TEST_CASE("the backtest report of a year agrees with SQL over the events") {
@@ -167,10 +180,7 @@ journey promo {
   INFO(run.err);
   REQUIRE(run.exit_code == 0);
 
-  auto report = testing::RunParcours(
-      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
-  REQUIRE(report.exit_code == 0);
-  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  nlohmann::json rows = BacktestJson(state, scratch)["suppressed"];
   REQUIRE(rows.size() == 1);
   CHECK(rows[0]["reason"] == "expired");
   CHECK(rows[0]["count"] == 3);
@@ -417,10 +427,7 @@ journey promo {
   CHECK_THAT(out, Catch::Contains("`OrderPlaced` after 3600s"));
   CHECK_THAT(out, Catch::Contains("`OrderPlaced` after 7200s"));
 
-  auto report = testing::RunParcours(
-      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
-  REQUIRE(report.exit_code == 0);
-  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  nlohmann::json rows = BacktestJson(state, scratch)["suppressed"];
   REQUIRE(rows.size() == 1);
   CHECK(rows[0]["reason"] == "exit");
   CHECK(rows[0]["detail"] == "goal reached: `OrderPlaced`");
@@ -476,14 +483,117 @@ journey promo {
   CHECK_THAT(out, Catch::Contains("push consent revoked at "
                                   "2025-03-03T09:30:00Z by m2"));
 
-  auto report = testing::RunParcours(
-      {"report", "backtest", "--state", state, "--format", "json"}, scratch);
-  REQUIRE(report.exit_code == 0);
-  nlohmann::json rows = nlohmann::json::parse(report.out)["suppressed"];
+  nlohmann::json rows = BacktestJson(state, scratch)["suppressed"];
   REQUIRE(rows.size() == 1);
   CHECK(rows[0]["reason"] == "consent");
   CHECK(rows[0]["detail"] == "push consent revoked");
   CHECK(rows[0]["count"] == 2);
+}
+
+// Proof of effect: the report sets the holdout's goal rate against the
+// messaged contacts', and each split arm's against the first. Who is in
+// which group is the documented stable hash, so the test knows it before
+// the run and chooses who orders: a third of the messaged contacts, a
+// fifth of the holdout.
+TEST_CASE("the backtest report compares the holdout and the arms by goals") {
+  auto scratch = testing::ScratchDir("report-lift");
+  testing::WriteText(scratch / "lift.journey", R"(module lift
+event Cart "Cart Updated" { cart_id: string }
+event Order "Order Completed" { order_id: string }
+
+journey rescue {
+  on Cart
+  holdout 20%
+  goal Order within 3d
+  wait 1h
+  split short: 50% {
+    send email "short"
+  } long: 50% {
+    send email "long"
+  }
+  wait 3d
+}
+)");
+  std::vector<ir::SplitArm> arms(2);
+  arms[0].name = "short";
+  arms[0].percent = 50 * ir::kDecimalScale;
+  arms[1].name = "long";
+  arms[1].percent = 50 * ir::kDecimalScale;
+
+  std::string carts;
+  std::string orders;
+  int64_t held[2] = {0, 0};  // contacts, goals
+  int64_t messaged[2] = {0, 0};
+  int64_t by_arm[2][2] = {{0, 0}, {0, 0}};  // short, long
+  for (int i = 0; i < 300; ++i) {
+    std::string user = "u" + std::to_string(i);
+    carts += R"({"type":"track","event":"Cart Updated","userId":")" + user +
+             R"(","messageId":"c)" + std::to_string(i) +
+             R"(","timestamp":"2025-01-01T10:00:00Z",)" +
+             R"("properties":{"cart_id":"k"}})" + "\n";
+    bool in_holdout =
+        engine::Bucket(user, "rescue", {"holdout"}) < 20 * ir::kDecimalScale;
+    bool orders_now = in_holdout ? i % 5 == 0 : i % 3 == 0;
+    if (orders_now) {
+      orders += R"({"type":"track","event":"Order Completed","userId":")" +
+                user + R"(","messageId":"o)" + std::to_string(i) +
+                R"(","timestamp":"2025-01-02T10:00:00Z",)" +
+                R"("properties":{"order_id":"o"}})" + "\n";
+    }
+    int64_t* group = in_holdout ? held : messaged;
+    ++group[0];
+    group[1] += orders_now ? 1 : 0;
+    if (!in_holdout) {
+      int32_t arm = engine::ChooseArm(user, "rescue", arms);
+      ++by_arm[arm][0];
+      by_arm[arm][1] += orders_now ? 1 : 0;
+    }
+  }
+  REQUIRE(held[0] > 30);
+  testing::WriteText(scratch / "events.jsonl", carts + orders);
+  std::string state = (scratch / "state.db").string();
+  auto run = testing::RunParcours(
+      {"run", (scratch / "lift.journey").string(), "--events",
+       (scratch / "events.jsonl").string(), "--state", state, "--out",
+       (scratch / "out.jsonl").string(), "--until", "2025-01-10T00:00:00Z"},
+      scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+
+  nlohmann::json rescue = Journey(BacktestJson(state, scratch), "rescue");
+  CHECK(rescue["holdout"] == held[0]);
+  CHECK(rescue["holdout_goals"] == held[1]);
+  CHECK(rescue["entered"] == held[0] + messaged[0]);
+  CHECK(rescue["goals"] == held[1] + messaged[1]);
+  const nlohmann::json& split = rescue["splits"][0];
+  CHECK(split["split"] == "split1");
+  // In the order of their names: long, then short.
+  CHECK(split["arms"][0]["arm"] == "long");
+  CHECK(split["arms"][0]["contacts"] == by_arm[1][0]);
+  CHECK(split["arms"][0]["goals"] == by_arm[1][1]);
+  CHECK(split["arms"][1]["arm"] == "short");
+  CHECK(split["arms"][1]["contacts"] == by_arm[0][0]);
+  CHECK(split["arms"][1]["goals"] == by_arm[0][1]);
+
+  // The difference of the two rates and its 95% interval.
+  double rate_messaged = static_cast<double>(messaged[1]) / messaged[0];
+  double rate_held = static_cast<double>(held[1]) / held[0];
+  double spread = std::sqrt(rate_messaged * (1 - rate_messaged) / messaged[0] +
+                            rate_held * (1 - rate_held) / held[0]);
+  const nlohmann::json& difference = rescue["holdout_difference"];
+  CHECK(difference["points"].get<double>() ==
+        Approx(100 * (rate_messaged - rate_held)));
+  CHECK(difference["low"].get<double>() ==
+        Approx(100 * (rate_messaged - rate_held - 1.96 * spread)));
+  CHECK(difference["high"].get<double>() ==
+        Approx(100 * (rate_messaged - rate_held + 1.96 * spread)));
+
+  auto table =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  CHECK_THAT(table.out,
+             Catch::Contains("Holdouts: goal rate of the contacts messaged "
+                             "and of the holdout") &&
+                 Catch::Contains("Splits: goal rate by arm"));
 }
 
 }  // namespace

@@ -13,9 +13,12 @@
 #include <date/date.h>
 #include <date/iso_week.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <ostream>
 #include <set>
 #include <string>
@@ -32,10 +35,19 @@ namespace {
 using common::Expected;
 using common::Status;
 
+// Contacts and the goals they reached, for one group of a comparison.
+struct GroupCount {
+  int64_t contacts = 0;
+  int64_t goals = 0;
+};
+
 struct JourneyFlow {
   int64_t entered = 0;
   int64_t held_out = 0;  // of `entered`, in the holdout
   int64_t goals = 0;
+  int64_t held_out_goals = 0;  // of `goals`, reached by holdout contacts
+  // Split step name -> arm name -> contacts who took it, and their goals.
+  std::map<std::string, std::map<std::string, GroupCount>> arms;
   int64_t waiting = 0;
   int64_t sent = 0;                      // messages handed to a channel
   std::map<std::string, int64_t> exits;  // by reason, as logged
@@ -104,23 +116,49 @@ std::string RuleOf(std::string detail) {
   return detail;
 }
 
+// Where a journey's contacts went, by profile: a profile is in a
+// journey's holdout, and takes a split's arm, by a stable hash of its id,
+// the same at every entry; so a goal is counted for the group and the arm
+// its profile was in.
+struct Membership {
+  std::set<std::string> held_out;
+  // (split step, profile) -> arm, and each time a contact took one.
+  std::map<std::pair<std::string, std::string>, std::string> arms;
+  std::vector<std::pair<std::string, std::string>> arms_taken;
+  std::vector<std::string> goal_profiles;
+};
+
 Status ReadJourneys(store::Database& db, Backtest& report) {
   Expected<store::Statement> log = db.Prepare(
-      "SELECT journey, component, message FROM log "
+      "SELECT journey, component, message, profile, step FROM log "
       "WHERE component IN ('engine', 'goal') AND journey IS NOT NULL");
   if (!log.ok()) return log.status();
+  std::map<std::string, Membership> members;
+  const std::string took_arm = "took arm `";
   for (;;) {
     Expected<bool> row = log->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
-    JourneyFlow& flow = report.journeys[log->Text(0)];
+    std::string journey = log->Text(0);
+    JourneyFlow& flow = report.journeys[journey];
     std::string component = log->Text(1);
     std::string message = log->Text(2);
+    std::string profile = log->Text(3);
     if (component == "goal") {
       ++flow.goals;
+      members[journey].goal_profiles.push_back(profile);
     } else if (StartsWith(message, "entered")) {
       ++flow.entered;
-      if (message.find("holdout") != std::string::npos) ++flow.held_out;
+      if (message.find("holdout") != std::string::npos) {
+        ++flow.held_out;
+        members[journey].held_out.insert(profile);
+      }
+    } else if (StartsWith(message, took_arm) && message.back() == '`') {
+      std::string arm =
+          message.substr(took_arm.size(), message.size() - took_arm.size() - 1);
+      std::string split = log->Text(4);
+      members[journey].arms[{split, profile}] = arm;
+      members[journey].arms_taken.emplace_back(split, profile);
     } else if (StartsWith(message, "exited")) {
       std::string reason = message.substr(6);
       while (!reason.empty() && (reason[0] == ' ' || reason[0] == ':')) {
@@ -129,6 +167,26 @@ Status ReadJourneys(store::Database& db, Backtest& report) {
       ++flow.exits[reason];
     } else if (StartsWith(message, "left to enter again")) {
       ++flow.exits["restarted by `reentry after`"];
+    }
+  }
+
+  // The arms compare the contacts who got their messages: holdout
+  // contacts take an arm too, but hear nothing in it.
+  for (const auto& [journey, member] : members) {
+    JourneyFlow& flow = report.journeys[journey];
+    for (const auto& [split, profile] : member.arms_taken) {
+      if (member.held_out.count(profile)) continue;
+      ++flow.arms[split][member.arms.at({split, profile})].contacts;
+    }
+    for (const std::string& profile : member.goal_profiles) {
+      if (member.held_out.count(profile)) {
+        ++flow.held_out_goals;
+        continue;
+      }
+      for (auto& [split, arms] : flow.arms) {
+        auto arm = member.arms.find({split, profile});
+        if (arm != member.arms.end()) ++arms[arm->second].goals;
+      }
     }
   }
 
@@ -172,6 +230,111 @@ Status ReadActions(store::Database& db, Backtest& report) {
   return Status::Ok();
 }
 
+// How far group `a`'s goal rate is above `b`'s, in percentage points,
+// with a 95% interval by the normal approximation to each proportion:
+// with fewer than 10 contacts on either side of a rate (goals, or
+// contacts without one) that approximation is rough, and says so.
+struct Difference {
+  double points = 0;
+  double low = 0;
+  double high = 0;
+  bool rough = false;
+};
+
+std::optional<Difference> Compare(const GroupCount& a, const GroupCount& b) {
+  if (a.contacts <= 0 || b.contacts <= 0) return std::nullopt;
+  double rate_a = static_cast<double>(a.goals) / a.contacts;
+  double rate_b = static_cast<double>(b.goals) / b.contacts;
+  double spread = std::sqrt(rate_a * (1 - rate_a) / a.contacts +
+                            rate_b * (1 - rate_b) / b.contacts);
+  Difference difference;
+  difference.points = 100 * (rate_a - rate_b);
+  difference.low = difference.points - 100 * 1.96 * spread;
+  difference.high = difference.points + 100 * 1.96 * spread;
+  difference.rough = std::min({a.goals, a.contacts - a.goals, b.goals,
+                               b.contacts - b.goals}) < 10;
+  return difference;
+}
+
+double Rate(const GroupCount& group) {
+  return group.contacts > 0 ? 100.0 * group.goals / group.contacts : 0;
+}
+
+GroupCount Messaged(const JourneyFlow& flow) {
+  return {flow.entered - flow.held_out, flow.goals - flow.held_out_goals};
+}
+
+GroupCount HeldOut(const JourneyFlow& flow) {
+  return {flow.held_out, flow.held_out_goals};
+}
+
+// "+3.03 pts (-1.10 to +7.16)", or "n/a" when a group is empty.
+std::string DifferenceText(const std::optional<Difference>& difference) {
+  if (!difference) return "n/a";
+  char text[96];
+  std::snprintf(text, sizeof text, "%+.2f pts (%+.2f to %+.2f)%s",
+                difference->points, difference->low, difference->high,
+                difference->rough ? ", few contacts: rough" : "");
+  return text;
+}
+
+void PrintComparisons(const Backtest& report, std::ostream& out) {
+  char row[256];
+  bool any_holdout = false;
+  for (const auto& [name, flow] : report.journeys) {
+    if (flow.held_out == 0) continue;
+    if (!any_holdout) {
+      out << "\nHoldouts: goal rate of the contacts messaged and of the "
+             "holdout\n";
+      std::snprintf(row, sizeof row, "  %-28s %-9s %9s %9s %8s  %s\n",
+                    "journey", "group", "contacts", "goals", "rate",
+                    "messaged - holdout (95% interval)");
+      out << row;
+      any_holdout = true;
+    }
+    GroupCount messaged = Messaged(flow);
+    GroupCount held_out = HeldOut(flow);
+    std::snprintf(row, sizeof row, "  %-28s %-9s %9lld %9lld %7.2f%%\n",
+                  name.c_str(), "messaged",
+                  static_cast<long long>(messaged.contacts),
+                  static_cast<long long>(messaged.goals), Rate(messaged));
+    out << row;
+    std::snprintf(row, sizeof row, "  %-28s %-9s %9lld %9lld %7.2f%%  %s\n", "",
+                  "holdout", static_cast<long long>(held_out.contacts),
+                  static_cast<long long>(held_out.goals), Rate(held_out),
+                  DifferenceText(Compare(messaged, held_out)).c_str());
+    out << row;
+  }
+
+  bool any_split = false;
+  for (const auto& [name, flow] : report.journeys) {
+    for (const auto& [split, arms] : flow.arms) {
+      if (!any_split) {
+        out << "\nSplits: goal rate by arm\n";
+        std::snprintf(row, sizeof row, "  %-28s %-16s %9s %9s %8s  %s\n",
+                      "journey", "split, arm", "contacts", "goals", "rate",
+                      "arm - first arm (95% interval)");
+        out << row;
+        out << "  (contacts messaged only; arms in the order of their names)\n";
+        any_split = true;
+      }
+      const GroupCount& first = arms.begin()->second;
+      bool first_row = true;
+      for (const auto& [arm, count] : arms) {
+        std::string label = split + " " + arm;
+        std::snprintf(row, sizeof row, "  %-28s %-16s %9lld %9lld %7.2f%%",
+                      first_row ? name.c_str() : "", label.c_str(),
+                      static_cast<long long>(count.contacts),
+                      static_cast<long long>(count.goals), Rate(count));
+        out << row;
+        if (!first_row) out << "  " << DifferenceText(Compare(count, first));
+        out << "\n";
+        first_row = false;
+      }
+    }
+  }
+}
+
 void PrintTable(const Backtest& report, std::ostream& out) {
   char row[256];
   out << "Journeys\n";
@@ -193,6 +356,8 @@ void PrintTable(const Backtest& report, std::ostream& out) {
       out << "      exited " << reason << ": " << count << "\n";
     }
   }
+
+  PrintComparisons(report, out);
 
   out << "\nSends by channel\n";
   int64_t total = 0;
@@ -247,13 +412,33 @@ void PrintJson(const Backtest& report, std::ostream& out) {
   for (const auto& [name, flow] : report.journeys) {
     nlohmann::ordered_json exits = nlohmann::ordered_json::object();
     for (const auto& [reason, count] : flow.exits) exits[reason] = count;
-    json["journeys"].push_back({{"journey", name},
-                                {"entered", flow.entered},
-                                {"holdout", flow.held_out},
-                                {"goals", flow.goals},
-                                {"waiting", flow.waiting},
-                                {"sent", flow.sent},
-                                {"exited", exits}});
+    nlohmann::ordered_json row = {{"journey", name},
+                                  {"entered", flow.entered},
+                                  {"holdout", flow.held_out},
+                                  {"goals", flow.goals},
+                                  {"holdout_goals", flow.held_out_goals},
+                                  {"waiting", flow.waiting},
+                                  {"sent", flow.sent},
+                                  {"exited", exits}};
+    std::optional<Difference> lift = Compare(Messaged(flow), HeldOut(flow));
+    if (lift) {
+      row["holdout_difference"] = {{"points", lift->points},
+                                   {"low", lift->low},
+                                   {"high", lift->high},
+                                   {"rough", lift->rough}};
+    }
+    nlohmann::ordered_json splits = nlohmann::ordered_json::array();
+    for (const auto& [split, arms] : flow.arms) {
+      nlohmann::ordered_json arm_rows = nlohmann::ordered_json::array();
+      for (const auto& [arm, count] : arms) {
+        arm_rows.push_back({{"arm", arm},
+                            {"contacts", count.contacts},
+                            {"goals", count.goals}});
+      }
+      splits.push_back({{"split", split}, {"arms", arm_rows}});
+    }
+    if (!splits.empty()) row["splits"] = splits;
+    json["journeys"].push_back(row);
   }
   json["sends_by_channel"] = report.sends_by_channel;
   json["sends_by_week"] = nlohmann::ordered_json::array();
