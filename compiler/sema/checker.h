@@ -166,6 +166,7 @@ class Checker {
   Type ExpectMessageCount(const syntax::Expr& expr, const Scope& scope,
                           const std::string& what);
   void CheckQuiet(const syntax::PolicyRule& rule);
+  void LintDeferredAtMidnight(const syntax::PolicyDecl& policy);
   void CheckProgram(const syntax::ProgramDecl& program);
   void CheckProgramRule(const syntax::ProgramRule& rule, ProgramInfo& info,
                         std::vector<std::pair<int64_t, diag::Span>>& tiers);

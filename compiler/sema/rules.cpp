@@ -1,5 +1,6 @@
 // Pressure policies, loyalty programs and test blocks.
 #include <algorithm>
+#include <set>
 #include <variant>
 
 #include "compiler/sema/checker.h"
@@ -77,6 +78,48 @@ void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
         break;
       }
     }
+  }
+  LintDeferredAtMidnight(policy);
+}
+
+// A calendar cap frees its next slot at 00:00 local, and `defer` releases
+// what it held back at the next opening: at midnight in the recipient's
+// zone, unless quiet hours on the cap's channels move it.
+void Checker::LintDeferredAtMidnight(const syntax::PolicyDecl& policy) {
+  using RuleKind = syntax::PolicyRule::Kind;
+  bool defers = false;
+  bool quiet_everywhere = false;
+  std::set<std::string> quiet_channels;
+  for (const syntax::PolicyRule& rule : policy.rules) {
+    if (rule.kind == RuleKind::Capped && rule.action.text == "defer") {
+      defers = true;
+    }
+    if (rule.kind != RuleKind::Quiet) continue;
+    if (rule.names.empty()) quiet_everywhere = true;
+    for (const syntax::Name& channel : rule.names) {
+      quiet_channels.insert(channel.text);
+    }
+  }
+  if (!defers || quiet_everywhere) return;
+
+  for (const syntax::PolicyRule& rule : policy.rules) {
+    bool calendar = rule.period.text == "day" || rule.period.text == "week" ||
+                    rule.period.text == "month";
+    if (rule.kind != RuleKind::Cap || !calendar) continue;
+    bool covered = !rule.names.empty();
+    for (const syntax::Name& channel : rule.names) {
+      covered = covered && quiet_channels.count(channel.text) > 0;
+    }
+    if (covered) continue;
+    Error(Kind::DeferredAtMidnight, rule.span,
+          "a message this cap holds back is deferred to the start of the "
+          "next " +
+              rule.period.text +
+              ", 00:00 in the recipient's zone, and policy " +
+              Quote(policy.name.text) +
+              " has no quiet hours to move it to the morning; add them, "
+              "e.g. `quiet 21:00 .. 08:00 local`");
+    return;
   }
 }
 
