@@ -454,4 +454,6 @@ std::string EmitLlvm(const ir::Program& program, bool optimize) {
   return ModuleText(**module);
 }
 
+std::string LlvmVersion() { return LLVM_VERSION_STRING; }
+
 }  // namespace parcours::jit

@@ -85,4 +85,7 @@ std::unique_ptr<ir::Evaluator> MakeJit(const ir::Program& program,
 // no native target.
 std::string EmitLlvm(const ir::Program& program, bool optimize);
 
+// The version of the LLVM this JIT was built with ("19.1.7").
+std::string LlvmVersion();
+
 }  // namespace parcours::jit

@@ -1,8 +1,12 @@
 // The `parcours` command line, run as a separate process.
+#include <sqlite3.h>
+
 #include <catch2/catch.hpp>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "compiler/jit/jit.h"
+#include "runtime/store/store.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 
@@ -329,6 +333,25 @@ TEST_CASE("each command answers --help with its own usage") {
   CHECK_THAT(report, Catch::Contains("report loyalty"));
   CHECK_THAT(report, !Catch::Contains("explain"));
   CHECK(RunParcours({"import", "csv", "--help"}, scratch).exit_code == 0);
+}
+
+// A bug report starts with what was run: the state schema this build
+// writes and the versions of the libraries it was built with, read from
+// them rather than written down.
+TEST_CASE("`--version` names the state schema and the libraries") {
+  auto scratch = testing::ScratchDir("version");
+  auto version = RunParcours({"--version"}, scratch);
+  CHECK(version.exit_code == 0);
+  CHECK(version.err.empty());
+  CHECK_THAT(version.out,
+             Catch::StartsWith("parcours: state files of schema " +
+                               std::to_string(store::kSchemaVersion) + "\n"));
+  CHECK_THAT(version.out,
+             Catch::Contains(std::string("SQLite ") + sqlite3_libversion()));
+  CHECK_THAT(version.out, Catch::Contains("LLVM " + jit::LlvmVersion()));
+  CHECK_THAT(version.out,
+             Catch::Matches("(.|\n)*tz database 20[0-9][0-9][a-z]\n"));
+  CHECK(RunParcours({"version"}, scratch).out == version.out);
 }
 
 TEST_CASE("every report and explain say that a state file does not exist") {

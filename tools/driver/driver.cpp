@@ -1,14 +1,20 @@
 #include "tools/driver/driver.h"
 
-#include <algorithm>
+#include <sqlite3.h>
 
+#include <algorithm>
+#include <fstream>
+#include <string>
+
+#include "compiler/jit/jit.h"
+#include "runtime/store/store.h"
 #include "tools/driver/commands.h"
 
 namespace parcours::driver {
 namespace {
 
 const char kUsage[] =
-    "usage: parcours <command> [options]\n"
+    "usage: parcours <command> [options]   (parcours --version: versions)\n"
     "\n"
     "commands:\n"
     "  check PATH...                 parse, type-check and lint\n"
@@ -146,10 +152,35 @@ bool ParseCompileOptions(const Arguments& args, CompileOptions* options,
   return true;
 }
 
+// The release of the system's tz database, from the first line of its
+// `tzdata.zi` ("# version 2025b"), which date/tz does not read when it uses
+// the system's zone files.
+std::string TzdataVersion() {
+  std::ifstream zones("/usr/share/zoneinfo/tzdata.zi");
+  std::string first;
+  std::getline(zones, first);
+  const std::string prefix = "# version ";
+  if (first.rfind(prefix, 0) != 0) return "of an unknown version";
+  return first.substr(prefix.size());
+}
+
+// What a bug report needs: the state files this build reads and writes,
+// and the versions of what it was built with and runs on.
+std::string VersionText() {
+  return "parcours: state files of schema " +
+         std::to_string(store::kSchemaVersion) + "\nLLVM " +
+         jit::LlvmVersion() + ", SQLite " + sqlite3_libversion() +
+         ", tz database " + TzdataVersion() + "\n";
+}
+
 int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err) {
   if (args.size() == 2 && args[0] == "help" &&
       PrintCommandUsage(args[1], out)) {
+    return 0;
+  }
+  if (args.size() == 1 && (args[0] == "--version" || args[0] == "version")) {
+    out << VersionText();
     return 0;
   }
   if (args.empty() || args[0] == "help" || args[0] == "--help" ||
