@@ -1,5 +1,7 @@
 // The `parcours` command line, run as a separate process.
 #include <sqlite3.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -129,6 +131,22 @@ TEST_CASE("awkward paths are reported, not crashed on") {
     auto result = RunParcours({"check", file, again}, scratch);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.err, Catch::Contains("in 1 file(s)"));
+  }
+  SECTION("a link to a source that is gone, in a folder") {
+    std::filesystem::create_symlink("gone.journey", folder / "c.journey");
+    for (const char* command : {"check", "fmt"}) {
+      INFO(command);
+      std::vector<std::string> args = {command, folder.string()};
+      if (std::string(command) == "fmt")
+        args.insert(args.begin() + 1, "--check");
+      auto result = RunParcours(args, scratch);
+      CHECK(result.exit_code == 2);
+      CHECK_THAT(
+          result.err,
+          Catch::Contains("cannot read `" + (folder / "c.journey").string() +
+                          "`: it links to `gone.journey`, which does "
+                          "not exist"));
+    }
   }
   SECTION("a symlink loop named directly") {
     auto result = RunParcours({"check", (folder / "a.txt").string()}, scratch);
@@ -352,6 +370,38 @@ TEST_CASE("`--version` names the state schema and the libraries") {
   CHECK_THAT(version.out,
              Catch::Matches("(.|\n)*tz database 20[0-9][0-9][a-z]\n"));
   CHECK(RunParcours({"version"}, scratch).out == version.out);
+}
+
+// A source another user cannot read says why. Root reads any file, so
+// the reader is `nobody`, through setpriv, on a copy of the binary it can
+// reach.
+TEST_CASE("a source the user may not read says why") {
+  namespace fs = std::filesystem;
+  fs::path scratch = fs::path("/tmp") /
+                     ("parcours-test-unreadable-" + std::to_string(::getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  fs::permissions(scratch, fs::perms::all);
+  fs::copy_file(PARCOURS_BINARY, scratch / "parcours");
+  auto source = scratch / "private.journey";
+  testing::WriteText(source, "segment s = true\n");
+  fs::permissions(source, fs::perms::owner_read | fs::perms::owner_write);
+
+  for (const char* command : {"check", "fmt"}) {
+    INFO(command);
+    std::string line = "setpriv --reuid=65534 --regid=65534 --clear-groups " +
+                       testing::ShellQuote((scratch / "parcours").string()) +
+                       " " + command + " " +
+                       testing::ShellQuote(source.string()) + " 2>" +
+                       testing::ShellQuote((scratch / "err.txt").string());
+    int status = std::system(line.c_str());
+    CHECK(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 2);
+    CHECK_THAT(testing::ReadText(scratch / "err.txt"),
+               Catch::Contains("cannot read `" + source.string() +
+                               "`: Permission denied"));
+  }
+  fs::remove_all(scratch);
 }
 
 TEST_CASE("every report and explain say that a state file does not exist") {

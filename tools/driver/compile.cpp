@@ -1,8 +1,13 @@
 #include "tools/driver/compile.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -36,8 +41,16 @@ std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
            it.increment(code)) {
         std::error_code entry_code;
         bool regular = it->is_regular_file(entry_code);
-        if (regular && it->path().extension() == ".journey") {
-          files.push_back(it->path().string());
+        bool source = it->path().extension() == ".journey";
+        if (regular && source) files.push_back(it->path().string());
+        // A link to a source that is gone would leave its journeys out of
+        // the check without a word.
+        if (source && it->is_symlink(entry_code) &&
+            !fs::exists(it->path(), entry_code)) {
+          *error = "cannot read `" + it->path().string() + "`: it links to `" +
+                   fs::read_symlink(it->path(), entry_code).string() +
+                   "`, which does not exist";
+          return {};
         }
       }
     } else {
@@ -61,6 +74,15 @@ std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
     }
   }
   return unique;
+}
+
+std::string WhyUnreadable(const std::string& path) {
+  std::error_code code;
+  if (fs::is_directory(path, code)) return "it is a folder";
+  int descriptor = ::open(path.c_str(), O_RDONLY);
+  if (descriptor < 0) return std::strerror(errno);
+  ::close(descriptor);
+  return "it could not be read to its end";
 }
 
 namespace {
@@ -128,7 +150,8 @@ bool ParseInto(const std::string& file, CompileResult& result,
                diag::DiagnosticEngine& engine, std::ostream& err) {
   std::string text;
   if (!ReadFile(file, &text)) {
-    err << "parcours: cannot read `" << file << "`\n";
+    err << "parcours: cannot read `" << file << "`: " << WhyUnreadable(file)
+        << "\n";
     result.io_failed = true;
     return false;
   }

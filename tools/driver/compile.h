@@ -40,8 +40,13 @@ struct CompileResult {
   bool io_failed = false;  // a path could not be read
 };
 
+// Why `path` cannot be read, in the system's words ("Permission denied"),
+// for a message that says what to fix.
+std::string WhyUnreadable(const std::string& path);
+
 // The `.journey` files named by `paths`: files as given, folders searched
 // recursively; sorted so that the order never depends on the file system.
+// A link to a `.journey` file that does not exist is an error.
 std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
                                         std::string* error);
 

@@ -11,6 +11,7 @@
 
 #include "compiler/syntax/format.h"
 #include "tools/driver/commands.h"
+#include "tools/driver/compile.h"
 
 namespace parcours::driver {
 namespace {
@@ -99,7 +100,8 @@ void FormatOne(const std::string& path, bool check,
                FmtTally& tally, std::ostream& out, std::ostream& err) {
   std::string text;
   if (!ReadWhole(path, &text)) {
-    err << "parcours: cannot read `" << path << "`\n";
+    err << "parcours: cannot read `" << path << "`: " << WhyUnreadable(path)
+        << "\n";
     tally.io_failed = true;
     return;
   }
