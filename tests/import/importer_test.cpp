@@ -363,6 +363,31 @@ TEST_CASE("bad row: an empty or non-numeric user id") {
         "\n");
 }
 
+TEST_CASE("bad row: a whole number too large is called too large") {
+  // "99999999999999999999 is not a whole number" would send the analyst
+  // looking for a decimal point that is not there.
+  auto ids = Import(R"({"event": "E", "user_id": {"column": "id",
+      "type": "int"}, "timestamp": {"column": "at",
+      "format": "epoch_seconds"}})",
+                    "id,at\n99999999999999999999,1\n");
+  CHECK(ids.dead_letters ==
+        R"({"line":2,"reason":"the user id (column id) )"
+        R"(\"99999999999999999999\" is above the largest whole number, )"
+        R"(9223372036854775807; map the column without \"type\": \"int\" )"
+        R"(to keep the id as text","record":"99999999999999999999,1"})"
+        "\n");
+
+  auto counts = Import(R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"},
+      "properties": {"n": {"column": "n", "type": "int"}}})",
+                       "id,at,n\na,1,-99999999999999999999\n");
+  CHECK(counts.dead_letters ==
+        R"({"line":2,"reason":"column n: -99999999999999999999 is below )"
+        R"(the smallest whole number, -9223372036854775808",)"
+        R"("record":"a,1,-99999999999999999999"})"
+        "\n");
+}
+
 TEST_CASE("bad row: invalid UTF-8 and NUL bytes") {
   CHECK(DeadLetterOf("a\xC3(,1,1\n") ==
         "{\"line\":2,\"reason\":\"column id is not valid UTF-8\","

@@ -415,7 +415,7 @@ class Conversion {
                                    ? "column " + property.column.name
                                    : "the sum for " + property.name;
             return RowProblem{what + ": " + FormatDecimal(*number) +
-                              " is not a whole number"};
+                              NotAnIntegerReason(*number)};
           }
           value = std::to_string(*whole);
           break;
@@ -517,8 +517,15 @@ class Conversion {
       auto number = ParseDecimal(user);
       auto whole = number ? ToInteger(*number) : std::nullopt;
       if (!whole) {
+        std::string reason = " is not a whole number";
+        if (number && IsWhole(*number)) {
+          // A number too large is still an id: as text it imports.
+          reason = NotAnIntegerReason(*number) +
+                   "; map the column without \"type\": \"int\" to keep "
+                   "the id as text";
+        }
         return RowProblem{"the user id (column " + mapping_.user_id.name +
-                          ") \"" + user + "\" is not a whole number"};
+                          ") \"" + user + "\"" + reason};
       }
       user = std::to_string(*whole);
     }
