@@ -519,6 +519,29 @@ TEST_CASE("keeping the first users keeps their whole histories") {
              Catch::Contains("events of users after the first ones kept: 2"));
 }
 
+TEST_CASE("a UTF-16 file is named as such, with the command to convert it") {
+  // "Unicode text" from a spreadsheet: the header "id,at" in UTF-16 little
+  // endian, with its byte-order mark. Read as UTF-8 it would show as
+  // columns "??i?d?" and "?a?t?".
+  std::string utf16 =
+      std::string("\xFF\xFE", 2) + std::string("i\0d\0,\0a\0t\0\n\0", 12);
+  std::string expected =
+      "line 1: the file is UTF-16 (it starts with a UTF-16 byte-order "
+      "mark), and only UTF-8 is read; convert it first, e.g. iconv -f "
+      "UTF-16 -t UTF-8";
+
+  auto with_header = Import(Mapping(R"("event": "E")"), utf16);
+  CHECK_FALSE(with_header.finished);
+  CHECK(with_header.error == expected);
+
+  auto without_header = Import(R"({"csv": {"header": false,
+      "columns": ["id", "at"]}, "event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})",
+                               utf16);
+  CHECK_FALSE(without_header.finished);
+  CHECK(without_header.error == expected);
+}
+
 TEST_CASE("a header of binary garbage is described briefly") {
   std::string garbage = "\x01\xff" + std::string(500, 'x');
   auto result = Import(Mapping(R"("event": "E")"), garbage + ",y\n");

@@ -77,6 +77,18 @@ class Conversion {
   bool TakeHeader(const CsvRecord& record, bool& is_data) {
     header_known_ = true;
     is_data = !mapping_.header;
+
+    // Spreadsheets save "Unicode text" as UTF-16: read as UTF-8, its
+    // header shows as "??c?u?s?t..." and every row is bad. Said at once,
+    // with the command that converts it.
+    if (record.raw.starts_with("\xFF\xFE") ||
+        record.raw.starts_with("\xFE\xFF")) {
+      return Fail(
+          "line 1: the file is UTF-16 (it starts with a UTF-16 "
+          "byte-order mark), and only UTF-8 is read; convert it "
+          "first, e.g. iconv -f UTF-16 -t UTF-8");
+    }
+
     if (mapping_.header) {
       if (!record.problem.empty()) {
         return Fail("line " + std::to_string(record.line) +
