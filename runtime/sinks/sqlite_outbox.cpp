@@ -17,6 +17,9 @@ namespace {
 // starts again at 1 once the table is empty).
 constexpr int64_t kOutboxSchemaVersion = 2;
 
+// How long a write waits for a consumer's transaction to end.
+constexpr int kWaitForConsumerMs = 5000;
+
 const char kCreateOutbox[] = R"(
   CREATE TABLE IF NOT EXISTS actions(
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -69,6 +72,13 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
   }
   Expected<store::Database> db = store::Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);
+
+  // The delivery service writes to this file too (it deletes or marks
+  // the rows it handled): a short write of its own must make the run
+  // wait, not fail with "database is locked".
+  Status waits =
+      db->Exec("PRAGMA busy_timeout = " + std::to_string(kWaitForConsumerMs));
+  if (!waits.ok()) return waits.WithContext(context);
 
   // Only an empty file or an outbox: a Parcours state file, or another
   // program's database, must not get an `actions` table.
@@ -136,6 +146,14 @@ Status SqliteOutboxSink::Flush() {
   if (status.ok()) status = db_.Exec("COMMIT");
   if (!status.ok()) {
     (void)db_.Exec("ROLLBACK");
+    if (status.message().find("locked") != std::string::npos) {
+      return Status::Error(
+          context + ": could not add actions: " + status.message() +
+          " (another program held it for over " +
+          std::to_string(kWaitForConsumerMs / 1000) +
+          " seconds); the actions stay in the state, and the next run adds "
+          "them");
+    }
     return status.WithContext(context + ": could not add actions");
   }
   queued_.clear();

@@ -3,8 +3,10 @@
 #include "runtime/sinks/sqlite_outbox.h"
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <filesystem>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/runtime/runtime_test_support.h"
@@ -130,6 +132,34 @@ TEST_CASE("a consumer that deletes the rows it handled sees later ones") {
   CHECK(QueryText(path,
                   "SELECT group_concat(id, ' ') FROM actions "
                   "WHERE seq > 2") == "a3");
+}
+
+TEST_CASE("a flush waits for a consumer's write to end instead of failing") {
+  std::string path = FreshPath("busy");
+  auto sink = OpenOutbox(path);
+
+  // The delivery service deletes the rows it handled, in a transaction
+  // that holds the file's write lock when the run flushes; it ends that
+  // transaction shortly after, from its own thread.
+  auto consumer = store::Database::Open(path);
+  REQUIRE(consumer.ok());
+  REQUIRE(consumer->Exec("BEGIN IMMEDIATE").ok());
+  REQUIRE(consumer->Exec("DELETE FROM actions").ok());
+  // Catch's checks are not for other threads: the result waits for join.
+  bool committed = false;
+  std::thread commit_later([&consumer, &committed] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    committed = consumer->Exec("COMMIT").ok();
+  });
+
+  REQUIRE(sink->Write(kFirst).ok());
+  common::Status flushed = sink->Flush();
+  commit_later.join();
+
+  REQUIRE(committed);
+  INFO(flushed.message());
+  CHECK(flushed.ok());
+  CHECK(QueryInt(path, "SELECT count(*) FROM actions") == 1);
 }
 
 TEST_CASE("an outbox of version 1 keeps its rows and numbers on, past them") {
