@@ -267,7 +267,21 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
       size_t first_row = member.ledger.movements().size();
       auto taken = member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
                                         event.key);
-      if (taken.ok() && *taken > 0) {
+
+      // A refund that takes nothing says why, as one of an order that
+      // earned nothing does: the marketer looking for the missing
+      // movement finds it in `log`.
+      if (!taken.ok()) {
+        Warn(profile, now,
+             "refund in program `" + loyalty.name + "` of " + field.name + " " +
+                 value + " not applied: " + taken.status().message());
+      } else if (*taken == 0) {
+        Warn(profile, now,
+             "refund in program `" + loyalty.name +
+                 "`: the points earned for " + field.name + " " + value +
+                 " were taken back by an earlier refund; nothing more "
+                 "taken back");
+      } else {
         ReportRows(profile, program, first_row, "refund", effects);
       }
     }

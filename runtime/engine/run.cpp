@@ -657,7 +657,22 @@ class Runner {
       }
     }
 
-    // Stopped: save the clock and what the sink got.
+    // Stopped. A last line still waiting for its newline is not applied;
+    // the summary's count of lines leaves it out, so say it was seen.
+    if (reader.unfinished_bytes() > 0) {
+      std::string again = options_.events_path.empty()
+                              ? "send it again to the next run"
+                              : "a restart reads it again once its writer "
+                                "ends it with a newline";
+      NoteInputChange("warn", options_.events_name +
+                                  " ends in an unfinished line (" +
+                                  std::to_string(reader.unfinished_bytes()) +
+                                  " bytes, no newline yet), which was not "
+                                  "applied; " +
+                                  again);
+    }
+
+    // Save the clock and what the sink got.
     status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;

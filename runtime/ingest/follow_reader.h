@@ -79,6 +79,9 @@ class FollowReader {
     return reopened;
   }
   const std::string& error() const { return error_; }
+  // Bytes of a last line read but not handed out, for want of its
+  // newline (or of the end of a pipe).
+  size_t unfinished_bytes() const { return pending_.size(); }
 
  private:
   // Moves the first complete line of `pending_` to `line`, if any.

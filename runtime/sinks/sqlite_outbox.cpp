@@ -11,16 +11,43 @@ using common::Status;
 
 namespace {
 
-constexpr int64_t kOutboxSchemaVersion = 1;
+// Version 2 numbers `seq` with AUTOINCREMENT: a consumer that deletes the
+// rows it handled must never see a later action come in under a number
+// it already passed (plain INTEGER PRIMARY KEY takes max(seq) + 1, which
+// starts again at 1 once the table is empty).
+constexpr int64_t kOutboxSchemaVersion = 2;
+
+// How long a write waits for a consumer's transaction to end.
+constexpr int kWaitForConsumerMs = 5000;
 
 const char kCreateOutbox[] = R"(
   CREATE TABLE IF NOT EXISTS actions(
-    seq INTEGER PRIMARY KEY,
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     kind TEXT,
     at TEXT,
     profile TEXT,
     line TEXT NOT NULL);
+)";
+
+// A version 1 table, rebuilt with AUTOINCREMENT in one transaction; the
+// rows keep their numbers, and the next one follows the largest.
+const char kUpgradeFromVersion1[] = R"(
+  BEGIN IMMEDIATE;
+  ALTER TABLE actions RENAME TO actions_version_1;
+  CREATE TABLE actions(
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT NOT NULL UNIQUE,
+    kind TEXT,
+    at TEXT,
+    profile TEXT,
+    line TEXT NOT NULL);
+  INSERT INTO actions(seq, id, kind, at, profile, line)
+    SELECT seq, id, kind, at, profile, line FROM actions_version_1
+    ORDER BY seq;
+  DROP TABLE actions_version_1;
+  PRAGMA user_version = 2;
+  COMMIT;
 )";
 
 // A top-level string field of an action line, or empty.
@@ -46,11 +73,19 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
   Expected<store::Database> db = store::Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);
 
+  // The delivery service writes to this file too (it deletes or marks
+  // the rows it handled): a short write of its own must make the run
+  // wait, not fail with "database is locked".
+  Status waits =
+      db->Exec("PRAGMA busy_timeout = " + std::to_string(kWaitForConsumerMs));
+  if (!waits.ok()) return waits.WithContext(context);
+
   // Only an empty file or an outbox: a Parcours state file, or another
   // program's database, must not get an `actions` table.
   Expected<std::string> foreign = db->QueryText(
       "SELECT coalesce(min(name), '') FROM sqlite_schema "
-      "WHERE type = 'table' AND name <> 'actions'");
+      "WHERE type = 'table' AND name <> 'actions' "
+      "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'");
   if (!foreign.ok()) return foreign.status().WithContext(context);
   if (!foreign->empty()) {
     return Status::Error(context + ": it holds other tables (`" + *foreign +
@@ -67,6 +102,10 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
   }
 
   Status ready = db->Exec("PRAGMA journal_mode = WAL");
+  if (ready.ok() && *version == 1) {
+    ready = db->Exec(kUpgradeFromVersion1);
+    if (!ready.ok()) (void)db->Exec("ROLLBACK");
+  }
   if (ready.ok()) ready = db->Exec(kCreateOutbox);
   if (ready.ok()) {
     ready = db->Exec("PRAGMA user_version = " +
@@ -107,6 +146,14 @@ Status SqliteOutboxSink::Flush() {
   if (status.ok()) status = db_.Exec("COMMIT");
   if (!status.ok()) {
     (void)db_.Exec("ROLLBACK");
+    if (status.message().find("locked") != std::string::npos) {
+      return Status::Error(
+          context + ": could not add actions: " + status.message() +
+          " (another program held it for over " +
+          std::to_string(kWaitForConsumerMs / 1000) +
+          " seconds); the actions stay in the state, and the next run adds "
+          "them");
+    }
     return status.WithContext(context + ": could not add actions");
   }
   queued_.clear();

@@ -483,6 +483,35 @@ TEST_CASE("a live run reads a pipe, and outlives its writer") {
   CHECK(run.Stop(SIGTERM) == 0);
 }
 
+TEST_CASE("a live run stopped before a last line is finished says so") {
+  auto scratch = testing::ScratchDir("follow-unfinished");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  std::string ping_b = Ping("b", "2", "2011-01-03T10:00:00Z");
+  testing::WriteText(
+      events, Ping("a", "1", "2011-01-03T10:00:00Z") + ping_b.substr(0, 30));
+  auto out = scratch / "out.jsonl";
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
+                        events.string(), "--out", out.string(), "--state",
+                        (scratch / "state.db").string()});
+  std::string hello = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 1) == hello);
+
+  // "read 1 line" alone would hide the 30 bytes of b's line: the operator
+  // who stops the run must learn that one event waits for its end.
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("read 1 line: 1 event applied") &&
+                 Catch::Contains("warning: events file `" + events.string() +
+                                 "` ends in an unfinished line (30 bytes, no "
+                                 "newline yet), which was not applied; a "
+                                 "restart reads it again once its writer "
+                                 "ends it with a newline\n"));
+}
+
 TEST_CASE("follow refuses until and partitions") {
   auto scratch = testing::ScratchDir("follow-usage");
   auto program = scratch / "remind.journey";

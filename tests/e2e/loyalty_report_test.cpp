@@ -234,6 +234,28 @@ TEST_CASE("the run's summary counts points and tier lines as actions",
         std::string::npos);
 }
 
+TEST_CASE("a report past the state's clock says the later events are missing",
+          "[e2e][loyalty][report]") {
+  Scenario scenario("loyalty-report-clock", kProgram);
+  RunThrough(scenario, WorkedExample(), {"2025-07-10T00:00:00Z"});
+
+  // The run stopped on 10 July: a report of the quarter to 30 September
+  // would otherwise look complete while the orders since are missing.
+  auto short_of_data = Report(scenario, {"--as-of", "2025-09-30"});
+  REQUIRE(short_of_data.exit_code == 0);
+  CHECK(short_of_data.err ==
+        "note: the state's clock is at 2025-07-10T00:00:00Z, before the end "
+        "of this report (2025-09-30T23:59:59Z): points earned, redeemed or "
+        "refunded after 2025-07-10T00:00:00Z are not in these figures; run "
+        "the period's events first (with `--until 2025-09-30T23:59:59Z` if "
+        "none came after)\n");
+
+  auto within = Report(scenario, {"--as-of", "2025-07-09"});
+  REQUIRE(within.exit_code == 0);
+  CHECK(within.err.empty());
+  CHECK(within.out.find("outstanding") != std::string::npos);
+}
+
 TEST_CASE("a state file of schema 6 gains the loyalty tables",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-migration", kProgram);

@@ -293,6 +293,26 @@ TEST_CASE("a refund taken in one run is remembered by the next",
   CHECK(scenario.QueryInt("SELECT count(*) FROM loyalty_lots") == 2);
 }
 
+TEST_CASE("a second refund of one order says why it takes nothing",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-twice",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  refund on OrderRefunded.order_id\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                                 Refund("m2", "2025-01-02T10:00:00Z", 1) +
+                                 Refund("m3", "2025-01-03T10:00:00Z", 1));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-02T10:00:00Z", -100, 0, "refund")});
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE component = "
+                           "'loyalty'") ==
+        "refund in program `loyalty`: the points earned for order_id 1 were "
+        "taken back by an earlier refund; nothing more taken back");
+}
+
 TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
   Scenario scenario(
       "loyalty-refund-text",

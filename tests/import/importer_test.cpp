@@ -363,6 +363,31 @@ TEST_CASE("bad row: an empty or non-numeric user id") {
         "\n");
 }
 
+TEST_CASE("bad row: a whole number too large is called too large") {
+  // "99999999999999999999 is not a whole number" would send the analyst
+  // looking for a decimal point that is not there.
+  auto ids = Import(R"({"event": "E", "user_id": {"column": "id",
+      "type": "int"}, "timestamp": {"column": "at",
+      "format": "epoch_seconds"}})",
+                    "id,at\n99999999999999999999,1\n");
+  CHECK(ids.dead_letters ==
+        R"({"line":2,"reason":"the user id (column id) )"
+        R"(\"99999999999999999999\" is above the largest whole number, )"
+        R"(9223372036854775807; map the column without \"type\": \"int\" )"
+        R"(to keep the id as text","record":"99999999999999999999,1"})"
+        "\n");
+
+  auto counts = Import(R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"},
+      "properties": {"n": {"column": "n", "type": "int"}}})",
+                       "id,at,n\na,1,-99999999999999999999\n");
+  CHECK(counts.dead_letters ==
+        R"({"line":2,"reason":"column n: -99999999999999999999 is below )"
+        R"(the smallest whole number, -9223372036854775808",)"
+        R"("record":"a,1,-99999999999999999999"})"
+        "\n");
+}
+
 TEST_CASE("bad row: invalid UTF-8 and NUL bytes") {
   CHECK(DeadLetterOf("a\xC3(,1,1\n") ==
         "{\"line\":2,\"reason\":\"column id is not valid UTF-8\","
@@ -492,6 +517,29 @@ TEST_CASE("keeping the first users keeps their whole histories") {
   CHECK(importer.counts().events_of_later_users == 2);
   CHECK_THAT(importer.Summary(),
              Catch::Contains("events of users after the first ones kept: 2"));
+}
+
+TEST_CASE("a UTF-16 file is named as such, with the command to convert it") {
+  // "Unicode text" from a spreadsheet: the header "id,at" in UTF-16 little
+  // endian, with its byte-order mark. Read as UTF-8 it would show as
+  // columns "??i?d?" and "?a?t?".
+  std::string utf16 =
+      std::string("\xFF\xFE", 2) + std::string("i\0d\0,\0a\0t\0\n\0", 12);
+  std::string expected =
+      "line 1: the file is UTF-16 (it starts with a UTF-16 byte-order "
+      "mark), and only UTF-8 is read; convert it first, e.g. iconv -f "
+      "UTF-16 -t UTF-8";
+
+  auto with_header = Import(Mapping(R"("event": "E")"), utf16);
+  CHECK_FALSE(with_header.finished);
+  CHECK(with_header.error == expected);
+
+  auto without_header = Import(R"({"csv": {"header": false,
+      "columns": ["id", "at"]}, "event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})",
+                               utf16);
+  CHECK_FALSE(without_header.finished);
+  CHECK(without_header.error == expected);
 }
 
 TEST_CASE("a header of binary garbage is described briefly") {

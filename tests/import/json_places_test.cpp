@@ -33,5 +33,21 @@ TEST_CASE("deep nesting is not followed, and does not exhaust the stack") {
   CHECK(places.size() < 100);
 }
 
+TEST_CASE("a repeated key is found in its object, not across objects") {
+  // "a.column" at the top has the path of "column" inside "a", but it is
+  // another key of another object.
+  std::string apart =
+      R"({"a": {"column": "x"}, "b": {"column": "y"}, "a.column": 1})";
+  CHECK_FALSE(FindRepeatedKey(apart).has_value());
+
+  std::string twice = R"({"p": {"x": 1, "y": 2, "x": 3}})";
+  auto repeated = FindRepeatedKey(twice);
+  REQUIRE(repeated.has_value());
+  CHECK(repeated->key == "x");
+  CHECK(repeated->path == "p.x");
+  CHECK(repeated->first == 7);
+  CHECK(repeated->again == 23);
+}
+
 }  // namespace
 }  // namespace parcours::import

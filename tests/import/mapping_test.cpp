@@ -142,3 +142,27 @@ TEST_CASE("two properties that write one key are refused") {
 
 }  // namespace
 }  // namespace parcours::import
+
+namespace parcours::import {
+namespace {
+
+TEST_CASE("a key written twice in one object is refused") {
+  // A JSON parser keeps the last of two equal keys without a word: the
+  // reviewer of this mapping would read the profile id from "id", the
+  // import from "at".
+  std::string twice_at_top = "{\"event\": \"E\",\n \"user_id\": \"id\",\n" +
+                             std::string(R"( "user_id": "at",)") + "\n " +
+                             kEnd.substr(kEnd.find("\"timestamp\""));
+  CHECK(testing::MappingError(twice_at_top) ==
+        "3:2: user_id: the key \"user_id\" is written twice in one object "
+        "(first at 2:2); keep one of them");
+
+  std::string twice_in_properties =
+      R"({"event": "E", "properties": {"a": "id", "a": "at"},)" + kEnd;
+  CHECK(testing::MappingError(twice_in_properties) ==
+        "1:42: properties.a: the key \"a\" is written twice in one object "
+        "(first at 1:31); keep one of them");
+}
+
+}  // namespace
+}  // namespace parcours::import

@@ -385,6 +385,29 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
     }
   }
 
+  // A state whose run stopped before the end of the report has not seen
+  // the orders and redemptions since: the figures would look complete
+  // and be short. Said on stderr, so that the CSV stays the same rows.
+  std::optional<int64_t> state_clock;
+  for (store::Database& file : files) {
+    Expected<int64_t> clock = file.QueryInt(
+        "SELECT coalesce((SELECT CAST(value AS INTEGER) FROM meta "
+        "WHERE key = 'clock'), 0)");
+    if (clock.ok() && (!state_clock || *clock < *state_clock)) {
+      state_clock = *clock;
+    }
+  }
+  if (state_clock && *state_clock < *as_of) {
+    std::string clock_text = common::FormatTime(*state_clock);
+    std::string as_of_text = common::FormatTime(*as_of);
+    err << "note: the state's clock is at " << clock_text
+        << ", before the end of this report (" << as_of_text
+        << "): points earned, redeemed or refunded after " << clock_text
+        << " are not in these figures; run the period's events first (with "
+           "`--until "
+        << as_of_text << "` if none came after)\n";
+  }
+
   loyalty::LiabilityInputs inputs;
   inputs.period_start = *from;
   inputs.as_of = *as_of;

@@ -109,6 +109,21 @@ std::optional<int64_t> ToInteger(ExactDecimal value) {
   return static_cast<int64_t>(whole);
 }
 
+bool IsWhole(ExactDecimal value) {
+  return value.units % PowerOfTen(value.scale) == 0;
+}
+
+std::string NotAnIntegerReason(ExactDecimal value) {
+  if (!IsWhole(value)) return " is not a whole number";
+
+  // A whole number all the same: an id of 20 digits, say, which the
+  // engine's whole numbers (64 bits) cannot hold.
+  return value.units < 0 ? " is below the smallest whole number, "
+                           "-9223372036854775808"
+                         : " is above the largest whole number, "
+                           "9223372036854775807";
+}
+
 std::string FormatDecimal(ExactDecimal value) {
   __int128 magnitude = value.units < 0 ? -value.units : value.units;
   std::string digits;

@@ -38,6 +38,13 @@ ExactDecimal RoundTo(ExactDecimal value, int digits);
 // The value as a whole number, when it has no fraction and fits.
 std::optional<int64_t> ToInteger(ExactDecimal value);
 
+// Whether the value has no fraction, whatever its size.
+bool IsWhole(ExactDecimal value);
+
+// Why `ToInteger` gave nothing, to follow the value in a message: " is
+// not a whole number" for a fraction, or that it is too large for one.
+std::string NotAnIntegerReason(ExactDecimal value);
+
 // Text with exactly `value.scale` decimals; zero is never "-0".
 std::string FormatDecimal(ExactDecimal value);
 

@@ -77,6 +77,18 @@ class Conversion {
   bool TakeHeader(const CsvRecord& record, bool& is_data) {
     header_known_ = true;
     is_data = !mapping_.header;
+
+    // Spreadsheets save "Unicode text" as UTF-16: read as UTF-8, its
+    // header shows as "??c?u?s?t..." and every row is bad. Said at once,
+    // with the command that converts it.
+    if (record.raw.starts_with("\xFF\xFE") ||
+        record.raw.starts_with("\xFE\xFF")) {
+      return Fail(
+          "line 1: the file is UTF-16 (it starts with a UTF-16 "
+          "byte-order mark), and only UTF-8 is read; convert it "
+          "first, e.g. iconv -f UTF-16 -t UTF-8");
+    }
+
     if (mapping_.header) {
       if (!record.problem.empty()) {
         return Fail("line " + std::to_string(record.line) +
@@ -415,7 +427,7 @@ class Conversion {
                                    ? "column " + property.column.name
                                    : "the sum for " + property.name;
             return RowProblem{what + ": " + FormatDecimal(*number) +
-                              " is not a whole number"};
+                              NotAnIntegerReason(*number)};
           }
           value = std::to_string(*whole);
           break;
@@ -517,8 +529,15 @@ class Conversion {
       auto number = ParseDecimal(user);
       auto whole = number ? ToInteger(*number) : std::nullopt;
       if (!whole) {
+        std::string reason = " is not a whole number";
+        if (number && IsWhole(*number)) {
+          // A number too large is still an id: as text it imports.
+          reason = NotAnIntegerReason(*number) +
+                   "; map the column without \"type\": \"int\" to keep "
+                   "the id as text";
+        }
         return RowProblem{"the user id (column " + mapping_.user_id.name +
-                          ") \"" + user + "\" is not a whole number"};
+                          ") \"" + user + "\"" + reason};
       }
       user = std::to_string(*whole);
     }

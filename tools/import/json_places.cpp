@@ -1,5 +1,7 @@
 #include "tools/import/json_places.h"
 
+#include <set>
+
 namespace parcours::import {
 namespace {
 
@@ -12,6 +14,11 @@ class Scanner {
   std::map<std::string, size_t> Run() {
     Value("", 0);
     return std::move(places_);
+  }
+
+  std::optional<RepeatedKey> RunForRepeatedKey() {
+    Value("", 0);
+    return repeated_;
   }
 
  private:
@@ -61,12 +68,18 @@ class Scanner {
     char c = text_[at_];
     if (c == '{') {
       ++at_;
+      // Keys are compared within this object only: a key holding a dot
+      // must not be taken for the path of a nested member.
+      std::set<std::string> keys;
       for (;;) {
         SkipSpace();
         if (AtEnd() || text_[at_] == '}') break;
         size_t key_at = at_;
         std::string key = String();
         std::string member = path.empty() ? key : path + "." + key;
+        if (!keys.insert(key).second && !repeated_) {
+          repeated_ = RepeatedKey{key, member, places_[member], key_at};
+        }
         places_[member] = key_at;
         SkipSpace();
         if (!AtEnd()) ++at_;  // the colon
@@ -106,12 +119,17 @@ class Scanner {
   size_t at_ = 0;
   bool stopped_ = false;
   std::map<std::string, size_t> places_;
+  std::optional<RepeatedKey> repeated_;
 };
 
 }  // namespace
 
 std::map<std::string, size_t> JsonPlaces(std::string_view text) {
   return Scanner(text).Run();
+}
+
+std::optional<RepeatedKey> FindRepeatedKey(std::string_view text) {
+  return Scanner(text).RunForRepeatedKey();
 }
 
 std::string LineAndColumn(std::string_view text, size_t offset) {

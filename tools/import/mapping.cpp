@@ -710,6 +710,17 @@ std::optional<Mapping> LoadMapping(const std::string& text,
              ": not valid JSON (" + failure.what() + ")";
     return std::nullopt;
   }
+
+  // The parser keeps only the last of two equal keys, so a reviewer who
+  // reads the first one would be misled about what the import does.
+  if (auto repeated = FindRepeatedKey(text)) {
+    *error = LineAndColumn(text, repeated->again) + ": " + repeated->path +
+             ": the key \"" + repeated->key +
+             "\" is written twice in one object (first at " +
+             LineAndColumn(text, repeated->first) + "); keep one of them";
+    return std::nullopt;
+  }
+
   try {
     return ReadMapping(root);
   } catch (const MappingError& failure) {
