@@ -65,7 +65,10 @@ class Engine {
   // process ran (live mode, at a restart; `time` is that moment): their
   // actions say `"late":true`, and pressure policies judge their messages
   // as of `time`, when they really go out.
-  void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
+  void set_late_before(std::optional<int64_t> time) {
+    late_before_ = time;
+    loyalty_.set_late_before(time);
+  }
   // Email sends carry one-click unsubscribe headers built from `links`.
   void set_unsubscribe(policy::UnsubscribeLinks links) {
     unsubscribe_ = std::move(links);

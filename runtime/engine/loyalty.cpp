@@ -106,6 +106,17 @@ loyalty::Account& LoyaltyRules::AccountOf(store::Profile& profile,
   return account;
 }
 
+void LoyaltyRules::Info(const store::Profile& profile, int64_t now,
+                        const std::string& message) {
+  store::LogRow row;
+  row.at = now;
+  row.level = "info";
+  row.component = "loyalty";
+  row.profile = profile.id;
+  row.message = state_.KeepPendingText(message);
+  state_.Log(row);
+}
+
 void LoyaltyRules::Warn(const store::Profile& profile, int64_t now,
                         const std::string& message) {
   store::LogRow row;
@@ -430,6 +441,18 @@ void LoyaltyRules::Notify(store::Profile& profile, int32_t program, int64_t now,
     // A lot already spent or expired has nothing left to warn about.
     if (lot.remaining <= 0 || lot.expires_at <= now) continue;
     if (expiring_event < 0) continue;
+    // A notice that fell due while no process ran reaches the member at
+    // the restart: if the points are gone by then, it would announce an
+    // expiry that has happened (and the expiry's own event follows it).
+    if (late_before_ && now < *late_before_ &&
+        lot.expires_at <= *late_before_) {
+      Info(profile, now,
+           "expiring notice of " + std::to_string(lot.remaining) +
+               " points not sent: they expire at " +
+               common::FormatTime(lot.expires_at) + ", before the restart at " +
+               common::FormatTime(*late_before_));
+      continue;
+    }
     EventRecord record(program_.events[expiring_event]);
     record.SetText("program", loyalty.name);
     record.SetInt("points", lot.remaining);

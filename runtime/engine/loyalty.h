@@ -68,6 +68,10 @@ class LoyaltyRules {
              int64_t now, const std::string& zone, const std::string& source,
              LoyaltyEffects& effects);
 
+  // Work due before `time` fell due while no process ran (see
+  // `Engine::set_late_before`): it reaches the member at `time`.
+  void set_late_before(std::optional<int64_t> time) { late_before_ = time; }
+
   // The next instant after `now` at which `OnTime` has work, if any.
   std::optional<int64_t> NextWake(const store::Profile& profile, int64_t now,
                                   const std::string& zone) const;
@@ -103,10 +107,13 @@ class LoyaltyRules {
                    const std::string& zone) const;
   void Warn(const store::Profile& profile, int64_t now,
             const std::string& message);
+  void Info(const store::Profile& profile, int64_t now,
+            const std::string& message);
 
   const ir::Program& program_;
   const ir::Evaluator& evaluator_;
   store::State& state_;
+  std::optional<int64_t> late_before_;
 };
 
 // `time` plus `length` (calendar units in `zone`, or exact seconds);

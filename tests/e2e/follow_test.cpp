@@ -810,5 +810,62 @@ TEST_CASE(
   CHECK(live.Stop(SIGTERM) == 0);
 }
 
+// Points earned on Monday expire on Thursday, with a notice two days
+// before; the run is down from Monday to Friday. At the restart the
+// notice would announce an expiry that has already happened, just before
+// the expiry's own message: only the expiry goes.
+TEST_CASE(
+    "an expiring notice that falls due while down is not sent after "
+    "the expiry") {
+  auto scratch = testing::ScratchDir("follow-late-notice");
+  std::filesystem::create_directories(scratch / "late");
+  std::filesystem::create_directories(scratch / "early");
+  const std::string program =
+      "event Ping \"Ping\" { note: string? }\n"
+      "program club {\n  earn 100 points on Ping\n"
+      "  expire 3d after earning\n  notify expiring 2d before\n}\n"
+      "journey warn {\n  on PointsExpiring\n"
+      "  send email \"expiring\"\n}\n"
+      "journey gone {\n  on PointsExpired\n  send email \"expired\"\n}\n";
+  Restarted late =
+      ReplayThenRestart(scratch / "late", program, "2011-01-03T10:00:00Z",
+                        "2011-01-07T12:00:00Z");
+  // The same, back up between the notice and the expiry: both go.
+  Restarted early =
+      ReplayThenRestart(scratch / "early", program, "2011-01-03T10:00:00Z",
+                        "2011-01-05T12:00:00Z");
+
+  auto sends = [](const std::string& lines) {
+    std::string templates;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+      auto action = nlohmann::json::parse(line);
+      if (action["kind"] != "send") continue;
+      templates += action["template"].get<std::string>() +
+                   (action.value("late", false) ? " late" : "") + "\n";
+    }
+    return templates;
+  };
+  {
+    LiveRun live(scratch / "late", late.args);
+    std::string out = AwaitLines(late.out, 3);
+    CHECK(live.Stop(SIGTERM) == 0);
+    CHECK(sends(out) == "expired late\n");
+  }
+  {
+    LiveRun live(scratch / "early", early.args);
+    std::string out = AwaitLines(early.out, 2);
+    CHECK(live.Stop(SIGTERM) == 0);
+    CHECK(sends(out) == "expiring late\n");
+  }
+  auto state =
+      store::Database::OpenReadOnly((scratch / "late" / "state.db").string());
+  REQUIRE(state.ok());
+  CHECK(*state->QueryInt(
+            "SELECT count(*) FROM log WHERE message = 'expiring notice of 100 "
+            "points not sent: they expire at 2011-01-06T10:00:00Z, before the "
+            "restart at 2011-01-07T12:00:00Z'") == 1);
+}
+
 }  // namespace
 }  // namespace parcours
