@@ -194,6 +194,7 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
     // A refund finds the lot by the order's id: the earning event's field
     // of the same name and type as the refund's field, when it has one.
     std::string source = event.key;
+    std::string order;
     if (loyalty.refund_event >= 0) {
       const ir::Field& refund_field =
           program_.events[loyalty.refund_event].fields[loyalty.refund_field];
@@ -201,9 +202,22 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
         if (own.name != refund_field.name || own.type != refund_field.type) {
           continue;
         }
+        order = own.name + " " + OrderValue(own, event.record);
         source = event_type.name + ":" + own.name + "=" +
                  OrderValue(own, event.record);
       }
+    }
+
+    // One order earns once: the same order sent again under another
+    // message id (a producer's retry) would credit it twice, and its
+    // refund could take back only one of the two.
+    if (!order.empty() &&
+        account.ledger.FindLotBySource(source) != loyalty::kNoLot) {
+      Warn(profile, now,
+           "`" + event_type.name + "` with " + order + " in program `" +
+               loyalty.name +
+               "`: that order has earned its points already; nothing earned");
+      continue;
     }
     Earn(profile, program, points, now, zone, source, effects);
   }

@@ -313,6 +313,29 @@ TEST_CASE("a second refund of one order says why it takes nothing",
         "taken back by an earlier refund; nothing more taken back");
 }
 
+// A producer that sends an order again under a new message id must not
+// credit it twice: the liability would count points nobody paid for, and
+// the refund would take back only one of the two lots.
+TEST_CASE("an order sent twice under two message ids earns once",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-order-twice",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  refund on OrderRefunded.order_id\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                                 Order("m2", "2025-01-01T10:05:00Z", 1, "100") +
+                                 Refund("m3", "2025-01-02T10:00:00Z", 1));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-02T10:00:00Z", -100, 0, "refund")});
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE component = "
+                           "'loyalty'") ==
+        "`OrderPlaced` with order_id 1 in program `loyalty`: that order has "
+        "earned its points already; nothing earned");
+}
+
 TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
   Scenario scenario(
       "loyalty-refund-text",
