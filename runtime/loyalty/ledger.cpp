@@ -112,7 +112,8 @@ Status Ledger::Burn(int64_t at, int64_t points, const std::string& source) {
   ExpireThrough(at);
   if (points > Balance()) {
     return Status::Error("a redemption of " + std::to_string(points) +
-                         " points exceeds the balance of " +
+                         (points == 1 ? " point" : " points") +
+                         " exceeds the balance of " +
                          std::to_string(Balance()));
   }
   DrawInRedemptionOrder(at, points, MovementKind::Burn, kNoLot, source);

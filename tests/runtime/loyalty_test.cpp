@@ -120,7 +120,9 @@ TEST_CASE("a redemption larger than the balance is refused whole") {
   CHECK(ledger.movements().size() == 1);
 
   // Expired points cannot be redeemed either: the expiry comes first.
-  CHECK_FALSE(ledger.Burn(t0 + 10 * kDay, 1, "redeem-2").ok());
+  common::Status expired = ledger.Burn(t0 + 10 * kDay, 1, "redeem-2");
+  CHECK(expired.message() ==
+        "a redemption of 1 point exceeds the balance of 0");
 }
 
 TEST_CASE("a refund before any redemption takes back its own lot") {
