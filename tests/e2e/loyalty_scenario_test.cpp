@@ -336,6 +336,27 @@ TEST_CASE("an order sent twice under two message ids earns once",
         "earned its points already; nothing earned");
 }
 
+// A bonus a journey promises is the bonus the member gets: multipliers
+// apply to what events earn, not to awards.
+TEST_CASE("a multiplier doubles earnings but not awards", "[e2e][loyalty]") {
+  Scenario scenario("loyalty-award-multiplier",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  multiply 2x when profile.vip\n}\n"
+                        "journey bonus {\n  on ReviewPosted\n"
+                        "  award 50 points reason \"review\"\n}\n");
+  std::string out = scenario.Run(
+      testing::IdentifyLine("p1", "i1", "2025-01-01T09:00:00Z",
+                            R"({"vip":true})") +
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+      TrackLine("Review Posted", "p1", "m2", "2025-01-01T11:00:00Z", "{}"));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 200, 200, "earn"),
+                          Points("2025-01-01T11:00:00Z", 50, 250, "earn")});
+}
+
 TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
   Scenario scenario(
       "loyalty-refund-text",
