@@ -798,7 +798,7 @@ std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
     // Its `decisions` row, like any other suppression's, is what `explain`
     // and `report caps` read.
     policy::HoldOut(state_, profile, definition, definition.steps[step], time,
-                    detail);
+                    detail, late);
     state_.Emit(id, FormatSuppressedLine(held, "holdout", detail));
     ++counters_.held;
     // The control group's journeys keep the pace of the treated ones'.

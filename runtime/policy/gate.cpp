@@ -39,9 +39,11 @@ const char* KindName(Verdict verdict) {
 
 }  // namespace
 
+// Appends the `decisions` row of `decision`, made at `now` (`late`: at a
+// restart after the message fell due).
 static void Record(store::State& state, const store::Profile& profile,
                    const ir::Journey& journey, const ir::Step& step,
-                   int64_t now, const Decision& decision);
+                   int64_t now, const Decision& decision, bool late);
 
 Decision DecideAndRecord(const ir::Program& program,
                          const ir::Evaluator& evaluator, store::State& state,
@@ -91,15 +93,16 @@ Decision DecideAndRecord(const ir::Program& program,
                       {goes_out_at, decision.channel, step.category}, true);
   }
 
-  Record(state, profile, journey, step, now, decision);
+  Record(state, profile, journey, step, now, decision, goes_out_at > now);
   return decision;
 }
 
 static void Record(store::State& state, const store::Profile& profile,
                    const ir::Journey& journey, const ir::Step& step,
-                   int64_t now, const Decision& decision) {
+                   int64_t now, const Decision& decision, bool late) {
   store::DecisionRow row;
   row.at = now;
+  row.late = late;
   row.profile = profile.id;
   row.journey = journey.name;
   row.step = step.name;
@@ -126,19 +129,19 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
   decision.detail = std::move(detail);
   state.policy_ledger().SetDeferredSince(profile.id, journey.name,
                                          std::nullopt);
-  Record(state, profile, journey, step, now, decision);
+  Record(state, profile, journey, step, now, decision, false);
   return decision;
 }
 
 Decision HoldOut(store::State& state, const store::Profile& profile,
                  const ir::Journey& journey, const ir::Step& step, int64_t now,
-                 std::string detail) {
+                 std::string detail, bool late) {
   Decision decision;
   decision.verdict = Verdict::Suppress;
   decision.channel = step.channel;
   decision.reason = "holdout";
   decision.detail = std::move(detail);
-  Record(state, profile, journey, step, now, decision);
+  Record(state, profile, journey, step, now, decision, late);
   return decision;
 }
 

@@ -38,9 +38,10 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
 
 // The suppression of a message to a contact the journey's holdout keeps
 // from hearing anything (`reason` "holdout"), recorded like a decision on
-// the step's first channel; it takes no slot under any cap.
+// the step's first channel; it takes no slot under any cap. `late` as in
+// `DecideAndRecord`.
 Decision HoldOut(store::State& state, const store::Profile& profile,
                  const ir::Journey& journey, const ir::Step& step, int64_t now,
-                 std::string detail);
+                 std::string detail, bool late);
 
 }  // namespace parcours::policy

@@ -40,6 +40,7 @@ struct DecisionRow {
   std::string rule_where;  // "file:line" of the rule that decided, or ""
   std::string rule_text;
   std::optional<int64_t> until;  // deferred
+  bool late = false;             // decided at a restart, after it fell due
 };
 
 // One grant or revocation in the consent ledger; rows are only appended.

@@ -165,8 +165,8 @@ Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
   if (ledger.pending_decisions().empty()) return Status::Ok();
   Expected<Statement> insert = db.Prepare(
       "INSERT INTO decisions(at, profile, journey, step, channel, template, "
-      "kind, reason, detail, rule, rule_text, until) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+      "kind, reason, detail, rule, rule_text, until, late) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
   if (!insert.ok()) return insert.status();
   for (const DecisionRow& row : ledger.pending_decisions()) {
     insert->BindInt(1, row.at);
@@ -181,6 +181,7 @@ Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
     insert->BindText(10, row.rule_where);
     insert->BindText(11, row.rule_text);
     insert->BindOptional(12, row.until);
+    insert->BindInt(13, row.late ? 1 : 0);
     Status status = insert->Run();
     if (!status.ok()) return status;
   }

@@ -200,6 +200,12 @@ constexpr const char* kMigrations[] = {
         batch INTEGER PRIMARY KEY,
         rows BLOB NOT NULL);
     )sql",
+    // Whether a decision was made late, at a restart after the message
+    // fell due while no live run was up: 0 for the rows already there,
+    // which only the detail text told apart.
+    R"sql(
+      ALTER TABLE decisions ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 9, kept in `PRAGMA user_version`):
+// Schema (version 10, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
@@ -17,7 +17,8 @@
 //   contacts, deferrals, decisions, consent_ledger
 //                              the pressure policy's and consent's tables
 //                              (schema 5, runtime/store/policy_ledger.h;
-//                              contacts.category from schema 6)
+//                              contacts.category from schema 6,
+//                              decisions.late from schema 10)
 //   processed_chunks(chunk, ids)
 //                              keys of applied events
 //                              (`DecodedEvent::key`), each save's as one
@@ -55,7 +56,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 9;
+inline constexpr int64_t kSchemaVersion = 10;
 
 // When a save writes the profile, history and instance rows that changed
 // to their tables (see `Store::Save`).

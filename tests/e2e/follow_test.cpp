@@ -774,6 +774,13 @@ TEST_CASE(
   REQUIRE(state.ok());
   CHECK(*state->QueryInt("SELECT count(*) FROM contacts WHERE at = "
                          "strftime('%s', '2011-01-05T12:00:00')") == 1);
+  // The decisions say which were made late, at the restart: the second
+  // SMS's send and the third's deferral, not the first's nor the third's
+  // send at the end of its deferral.
+  CHECK(*state->QueryInt("SELECT group_concat(template || ':' || kind || ':' "
+                         "|| late, ' ') = 'first:send:0 second:send:1 "
+                         "third:deferred:1 third:send:0' FROM (SELECT * FROM "
+                         "decisions ORDER BY seq)") == 1);
 }
 
 TEST_CASE(

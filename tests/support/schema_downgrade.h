@@ -29,6 +29,7 @@ inline constexpr const char* kUndo[] = {
     "DROP VIEW processed; DROP TABLE processed_chunks; "
     "ALTER TABLE processed_rows RENAME TO processed;",
     "DROP TABLE pending_rows;",
+    "ALTER TABLE decisions DROP COLUMN late;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
