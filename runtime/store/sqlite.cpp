@@ -14,14 +14,22 @@ using common::Status;
 namespace {
 
 // SQLite's message for the last error on `db`. Its words for a damaged
-// file ("database disk image is malformed") do not say what to do, and a
-// marketer meets them after a disk filled up or a copy was cut short.
+// file ("database disk image is malformed") or one of other bytes ("file
+// is not a database") do not say what to do, and a marketer meets them
+// after a disk filled up, a copy was cut short or a path was mistyped.
 std::string ErrorOf(sqlite3* db) {
   std::string message = sqlite3_errmsg(db);
-  if ((sqlite3_extended_errcode(db) & 0xff) == SQLITE_CORRUPT) {
+  int code = sqlite3_extended_errcode(db) & 0xff;
+  if (code == SQLITE_CORRUPT) {
     message +=
         " (the file is damaged or was cut short; restore it from a "
         "backup)";
+  }
+  if (code == SQLITE_NOTADB) {
+    message +=
+        " (it is not a state file, nor any SQLite file: another file "
+        "named by mistake, or one overwritten; name a new file to start a "
+        "state, or restore this one from a backup)";
   }
   return message;
 }

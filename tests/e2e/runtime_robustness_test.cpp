@@ -228,6 +228,31 @@ TEST_CASE("a state file cut short is refused with what to do") {
   CHECK_THAT(report.err, Catch::Contains("restore it from a backup"));
 }
 
+// A state path that names some other file (an events file, random bytes)
+// gets words that say what to do, and the file is left as it was.
+TEST_CASE(
+    "a state path naming a file of other bytes is refused with what "
+    "to do") {
+  auto scratch = testing::ScratchDir("state-not-sqlite");
+  auto state = (scratch / "state.db").string();
+  std::string bytes;
+  for (int i = 0; i < 5000; ++i) bytes += static_cast<char>((i * 131) % 251);
+  testing::WriteText(state, bytes);
+
+  auto run = RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                          state, "--out", "-"},
+                         scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err,
+             Catch::StartsWith("parcours: state file `" + state +
+                               "`: file is not a database (it is not a "
+                               "state file, nor any SQLite file"));
+  auto report = RunParcours({"report", "backtest", "--state", state}, scratch);
+  CHECK(report.exit_code == 2);
+  CHECK_THAT(report.err, Catch::Contains("name a new file to start a state"));
+  CHECK(testing::ReadText(state) == bytes);
+}
+
 // Instances that time alone starts after the input's end are numbered as
 // if by a line after its last, so stopping a run at its input and moving
 // the clock on in a second, empty run changes no id.
