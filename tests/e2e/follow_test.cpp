@@ -781,6 +781,12 @@ TEST_CASE(
                          "|| late, ' ') = 'first:send:0 second:send:1 "
                          "third:deferred:1 third:send:0' FROM (SELECT * FROM "
                          "decisions ORDER BY seq)") == 1);
+  auto explained = testing::RunParcours(
+      {"explain", "--state", (scratch / "state.db").string(), "--profile", "a"},
+      scratch);
+  CHECK_THAT(explained.out,
+             Catch::Contains("send sms \"second\" in remind/send2 (late)\n") &&
+                 Catch::Contains("send sms \"first\" in remind/send1\n"));
 }
 
 TEST_CASE(

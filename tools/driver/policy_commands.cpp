@@ -127,9 +127,17 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   Expected<store::Statement> log = db->Prepare(
       "SELECT at, level, journey, step, message FROM log WHERE profile = ?1 "
       "ORDER BY rowid");
+  // A file of schema 9 or older, which a report does not migrate, has no
+  // `late` column: none of its decisions is marked.
+  Expected<int64_t> has_late = db->QueryInt(
+      "SELECT count(*) FROM pragma_table_info('decisions') WHERE name = "
+      "'late'");
+  bool marks_late = has_late.ok() && *has_late > 0;
   Expected<store::Statement> decisions = db->Prepare(
-      "SELECT at, kind, channel, template, journey, step, reason, detail, "
-      "until FROM decisions WHERE profile = ?1 ORDER BY seq");
+      std::string("SELECT at, kind, channel, template, journey, step, "
+                  "reason, detail, until, ") +
+      (marks_late ? "late" : "0") +
+      " FROM decisions WHERE profile = ?1 ORDER BY seq");
   for (const auto* statement : {&log, &decisions}) {
     if (!statement->ok()) {
       SayReadError(state_path, statement->status(), err);
@@ -180,6 +188,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     out << common::FormatTime(decisions->Int(0)) << " " << kind << " "
         << decisions->Text(2) << " \"" << decisions->Text(3) << "\" in "
         << decisions->Text(4) << "/" << decisions->Text(5);
+    if (decisions->Int(9) != 0) out << " (late)";
     if (kind == "deferred") {
       out << " until " << common::FormatTime(decisions->Int(8));
     }
