@@ -106,11 +106,11 @@ loyalty::Account& LoyaltyRules::AccountOf(store::Profile& profile,
   return account;
 }
 
-void LoyaltyRules::Info(const store::Profile& profile, int64_t now,
-                        const std::string& message) {
+void LoyaltyRules::Log(const store::Profile& profile, int64_t now,
+                       const char* level, const std::string& message) {
   store::LogRow row;
   row.at = now;
-  row.level = "info";
+  row.level = level;
   row.component = "loyalty";
   row.profile = profile.id;
   row.message = state_.KeepPendingText(message);
@@ -119,13 +119,12 @@ void LoyaltyRules::Info(const store::Profile& profile, int64_t now,
 
 void LoyaltyRules::Warn(const store::Profile& profile, int64_t now,
                         const std::string& message) {
-  store::LogRow row;
-  row.at = now;
-  row.level = "warn";
-  row.component = "loyalty";
-  row.profile = profile.id;
-  row.message = state_.KeepPendingText(message);
-  state_.Log(row);
+  Log(profile, now, "warn", message);
+}
+
+void LoyaltyRules::Info(const store::Profile& profile, int64_t now,
+                        const std::string& message) {
+  Log(profile, now, "info", message);
 }
 
 void LoyaltyRules::OnEvent(store::Profile& profile,

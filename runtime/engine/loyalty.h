@@ -105,6 +105,9 @@ class LoyaltyRules {
   int64_t ReviewAt(const ir::LoyaltyProgram& loyalty,
                    const loyalty::Account& account,
                    const std::string& zone) const;
+  // A `log` row of component `loyalty`; `level` is a literal.
+  void Log(const store::Profile& profile, int64_t now, const char* level,
+           const std::string& message);
   void Warn(const store::Profile& profile, int64_t now,
             const std::string& message);
   void Info(const store::Profile& profile, int64_t now,

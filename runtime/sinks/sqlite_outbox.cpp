@@ -20,35 +20,36 @@ constexpr int64_t kOutboxSchemaVersion = 2;
 // How long a write waits for a consumer's transaction to end.
 constexpr int kWaitForConsumerMs = 5000;
 
-const char kCreateOutbox[] = R"(
-  CREATE TABLE IF NOT EXISTS actions(
+// The `actions` table's columns, for its creation and its rebuild.
+const char kActionsColumns[] = R"((
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     id TEXT NOT NULL UNIQUE,
     kind TEXT,
     at TEXT,
     profile TEXT,
-    line TEXT NOT NULL);
-)";
+    line TEXT NOT NULL))";
+
+std::string CreateOutbox() {
+  return std::string("CREATE TABLE IF NOT EXISTS actions") + kActionsColumns +
+         ";";
+}
 
 // A version 1 table, rebuilt with AUTOINCREMENT in one transaction; the
 // rows keep their numbers, and the next one follows the largest.
-const char kUpgradeFromVersion1[] = R"(
-  BEGIN IMMEDIATE;
-  ALTER TABLE actions RENAME TO actions_version_1;
-  CREATE TABLE actions(
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    id TEXT NOT NULL UNIQUE,
-    kind TEXT,
-    at TEXT,
-    profile TEXT,
-    line TEXT NOT NULL);
-  INSERT INTO actions(seq, id, kind, at, profile, line)
-    SELECT seq, id, kind, at, profile, line FROM actions_version_1
-    ORDER BY seq;
-  DROP TABLE actions_version_1;
-  PRAGMA user_version = 2;
-  COMMIT;
-)";
+std::string UpgradeFromVersion1() {
+  return std::string(
+             "BEGIN IMMEDIATE;"
+             "ALTER TABLE actions RENAME TO actions_version_1;"
+             "CREATE TABLE actions") +
+         kActionsColumns +
+         ";"
+         "INSERT INTO actions(seq, id, kind, at, profile, line)"
+         "  SELECT seq, id, kind, at, profile, line FROM actions_version_1"
+         "  ORDER BY seq;"
+         "DROP TABLE actions_version_1;"
+         "PRAGMA user_version = 2;"
+         "COMMIT;";
+}
 
 // A top-level string field of an action line, or empty.
 std::string TextField(const nlohmann::json& action, const char* name) {
@@ -103,10 +104,10 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
 
   Status ready = db->Exec("PRAGMA journal_mode = WAL");
   if (ready.ok() && *version == 1) {
-    ready = db->Exec(kUpgradeFromVersion1);
+    ready = db->Exec(UpgradeFromVersion1());
     if (!ready.ok()) (void)db->Exec("ROLLBACK");
   }
-  if (ready.ok()) ready = db->Exec(kCreateOutbox);
+  if (ready.ok()) ready = db->Exec(CreateOutbox());
   if (ready.ok()) {
     ready = db->Exec("PRAGMA user_version = " +
                      std::to_string(kOutboxSchemaVersion));

@@ -1,7 +1,6 @@
 // The `parcours` command line, run as a separate process.
 #include <sqlite3.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <fstream>
@@ -377,29 +376,17 @@ TEST_CASE("`--version` names the state schema and the libraries") {
 // reach.
 TEST_CASE("a source the user may not read says why") {
   namespace fs = std::filesystem;
-  fs::path scratch = fs::path("/tmp") /
-                     ("parcours-test-unreadable-" + std::to_string(::getpid()));
-  fs::remove_all(scratch);
-  fs::create_directories(scratch);
-  fs::permissions(scratch, fs::perms::all);
-  fs::copy_file(PARCOURS_BINARY, scratch / "parcours");
+  fs::path scratch = testing::SharedScratchDir("unreadable");
   auto source = scratch / "private.journey";
   testing::WriteText(source, "segment s = true\n");
   fs::permissions(source, fs::perms::owner_read | fs::perms::owner_write);
 
   for (const char* command : {"check", "fmt"}) {
     INFO(command);
-    std::string line = "setpriv --reuid=65534 --regid=65534 --clear-groups " +
-                       testing::ShellQuote((scratch / "parcours").string()) +
-                       " " + command + " " +
-                       testing::ShellQuote(source.string()) + " 2>" +
-                       testing::ShellQuote((scratch / "err.txt").string());
-    int status = std::system(line.c_str());
-    CHECK(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 2);
-    CHECK_THAT(testing::ReadText(scratch / "err.txt"),
-               Catch::Contains("cannot read `" + source.string() +
-                               "`: Permission denied"));
+    auto result = testing::RunCopy(scratch, {command, source.string()}, true);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::Contains("cannot read `" + source.string() +
+                                           "`: Permission denied"));
   }
   fs::remove_all(scratch);
 }

@@ -136,13 +136,7 @@ TEST_CASE(
 // setpriv, on a copy of the binary and files it can reach.
 TEST_CASE("a state file the user may not write is refused before any line") {
   namespace fs = std::filesystem;
-  fs::path scratch = fs::path("/tmp") /
-                     ("parcours-test-read-only-" + std::to_string(getpid()));
-  fs::remove_all(scratch);
-  fs::create_directories(scratch);
-  fs::permissions(scratch, fs::perms::all);
-  auto binary = scratch / "parcours";
-  fs::copy_file(PARCOURS_BINARY, binary);
+  fs::path scratch = testing::SharedScratchDir("read-only");
   auto program = scratch / "hello.journey";
   testing::WriteText(program,
                      "event Ping \"Ping\" {}\n"
@@ -159,19 +153,14 @@ TEST_CASE("a state file the user may not write is refused before any line") {
   testing::WriteText(second, ping("b"));
   auto state = scratch / "state.db";
   auto out = scratch / "out.jsonl";
-  auto run = [&](const fs::path& events, const std::string& as_user) {
-    std::string command =
-        as_user + testing::ShellQuote(binary.string()) + " run " +
-        testing::ShellQuote(program.string()) + " --events " +
-        testing::ShellQuote(events.string()) + " --state " +
-        testing::ShellQuote(state.string()) + " --out " +
-        testing::ShellQuote(out.string()) + " 2>" +
-        testing::ShellQuote((scratch / "stderr.txt").string());
-    int status = std::system(command.c_str());
-    return std::make_pair(WIFEXITED(status) ? WEXITSTATUS(status) : -1,
-                          testing::ReadText(scratch / "stderr.txt"));
+  auto run = [&](const fs::path& events, bool as_nobody) {
+    return testing::RunCopy(
+        scratch,
+        {"run", program.string(), "--events", events.string(), "--state",
+         state.string(), "--out", out.string()},
+        as_nobody);
   };
-  REQUIRE(run(first, "").first == 0);
+  REQUIRE(run(first, false).exit_code == 0);
   std::string sent = testing::ReadText(out);
   REQUIRE(!sent.empty());
 
@@ -185,16 +174,14 @@ TEST_CASE("a state file the user may not write is refused before any line") {
   fs::permissions(scratch / "state.db.lock", read_write);
   fs::permissions(state, read_only);
   std::string bytes = testing::ReadText(state);
-  auto refused = run(second,
-                     "setpriv --reuid=65534 --regid=65534 "
-                     "--clear-groups ");
-  INFO(refused.second);
-  CHECK(refused.first == 2);
-  CHECK_THAT(refused.second,
+  auto refused = run(second, true);
+  INFO(refused.err);
+  CHECK(refused.exit_code == 2);
+  CHECK_THAT(refused.err,
              Catch::Contains("state file `" + state.string() +
                              "` cannot be written: a run saves its progress "
                              "there"));
-  CHECK_THAT(refused.second, !Catch::Contains("not saved"));
+  CHECK_THAT(refused.err, !Catch::Contains("not saved"));
   CHECK(testing::ReadText(out) == sent);
   CHECK(testing::ReadText(state) == bytes);
   CHECK_FALSE(fs::exists(scratch / "state.db-wal"));

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "tests/support/files.h"
 
@@ -54,6 +56,41 @@ inline ProcessResult RunParcours(const std::vector<std::string>& args,
   ProcessResult result;
   result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.out = ReadText(out_path);
+  result.err = ReadText(err_path);
+  return result;
+}
+
+// Root may read and write any file, so a test of what another user may
+// not do runs the command as `nobody`. That user must reach the binary
+// and the files: this makes a folder open to all,
+// /tmp/parcours-test-NAME-PID, holding a copy of the binary, which
+// `RunCopy` runs.
+inline std::filesystem::path SharedScratchDir(const std::string& name) {
+  namespace fs = std::filesystem;
+  fs::path scratch = fs::path("/tmp") / ("parcours-test-" + name + "-" +
+                                         std::to_string(::getpid()));
+  fs::remove_all(scratch);
+  fs::create_directories(scratch);
+  fs::permissions(scratch, fs::perms::all);
+  fs::copy_file(PARCOURS_BINARY, scratch / "parcours");
+  return scratch;
+}
+
+// Runs the copy of the binary in `scratch` (see `SharedScratchDir`) with
+// `args`, as root, or as `nobody` through setpriv; stdout is dropped.
+inline ProcessResult RunCopy(const std::filesystem::path& scratch,
+                             const std::vector<std::string>& args,
+                             bool as_nobody) {
+  std::string command =
+      as_nobody ? "setpriv --reuid=65534 --regid=65534 --clear-groups " : "";
+  command += ShellQuote((scratch / "parcours").string());
+  for (const std::string& arg : args) command += " " + ShellQuote(arg);
+  auto err_path = scratch / "stderr.txt";
+  command += " >/dev/null 2>" + ShellQuote(err_path.string());
+
+  int status = std::system(command.c_str());
+  ProcessResult result;
+  result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   result.err = ReadText(err_path);
   return result;
 }
