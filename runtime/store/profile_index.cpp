@@ -12,7 +12,9 @@ namespace {
 
 constexpr size_t kFirstSlots = 1024;
 
-uint64_t HashOf(std::string_view id) {
+}  // namespace
+
+uint64_t ProfileIndex::Hash(std::string_view id) {
   // The library's byte hash, stirred so that its low bits, which pick the
   // slot, depend on all of it (as in KeySet).
   uint64_t hash = std::hash<std::string_view>{}(id);
@@ -21,8 +23,6 @@ uint64_t HashOf(std::string_view id) {
   hash ^= hash >> 33;
   return hash;
 }
-
-}  // namespace
 
 size_t ProfileIndex::Probe(std::string_view id, uint64_t hash) const {
   size_t mask = slots_.size() - 1;
@@ -34,14 +34,35 @@ size_t ProfileIndex::Probe(std::string_view id, uint64_t hash) const {
 }
 
 Profile* ProfileIndex::Find(std::string_view id) const {
+  return Find(id, Hash(id));
+}
+
+Profile* ProfileIndex::Find(std::string_view id, uint64_t hash) const {
   if (slots_.empty()) return nullptr;
-  return slots_[Probe(id, HashOf(id))].profile;
+  return slots_[Probe(id, hash)].profile;
+}
+
+void ProfileIndex::PrefetchSlot(uint64_t hash) const {
+  if (slots_.empty()) return;
+  __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+}
+
+void ProfileIndex::PrefetchProfile(uint64_t hash) const {
+  if (slots_.empty()) return;
+  // The first profile the probe will compare; on a collision the next
+  // ones are not fetched, which costs only time.
+  const Slot& slot = slots_[hash & (slots_.size() - 1)];
+  if (slot.profile != nullptr) __builtin_prefetch(slot.profile);
 }
 
 Profile& ProfileIndex::Add(std::unique_ptr<Profile> profile) {
+  uint64_t hash = Hash(profile->id);
+  return Add(std::move(profile), hash);
+}
+
+Profile& ProfileIndex::Add(std::unique_ptr<Profile> profile, uint64_t hash) {
   // Grows at 3/4 full, so that probes stay short.
   if ((owned_.size() + 1) * 4 > slots_.size() * 3) Grow();
-  uint64_t hash = HashOf(profile->id);
   Slot& slot = slots_[Probe(profile->id, hash)];
   PARCOURS_CHECK(slot.profile == nullptr, "profile adopted twice");
 
@@ -66,7 +87,7 @@ void ProfileIndex::Grow() {
 }
 
 void ProfileIndex::Rehash(size_t slot_count) {
-  std::vector<Slot> old = std::move(slots_);
+  Slots old = std::move(slots_);
   slots_.assign(slot_count, Slot{});
   size_t mask = slots_.size() - 1;
   for (const Slot& slot : old) {

@@ -14,6 +14,8 @@
 #include <string_view>
 #include <vector>
 
+#include "runtime/common/huge_pages.h"
+
 namespace parcours::store {
 
 struct Profile;
@@ -25,6 +27,18 @@ class ProfileIndex {
 
   // Takes `profile`, whose id must be new; returns it.
   Profile& Add(std::unique_ptr<Profile> profile);
+
+  // For loads of millions of profiles, where each lookup is a cache miss
+  // (two: the slot, then the profile whose id it compares). A caller that
+  // knows the ids a few steps ahead works out their hashes, asks for
+  // their slots (`PrefetchSlot`), a step later for the profiles in them
+  // (`PrefetchProfile`), and then finds or adds by hash, so that the
+  // memory arrives while it does other work.
+  static uint64_t Hash(std::string_view id);
+  void PrefetchSlot(uint64_t hash) const;
+  void PrefetchProfile(uint64_t hash) const;
+  Profile* Find(std::string_view id, uint64_t hash) const;
+  Profile& Add(std::unique_ptr<Profile> profile, uint64_t hash);
 
   // Makes room for `count` profiles in all, so that adding them does not
   // grow the table again and again (a load knows the count beforehand).
@@ -46,7 +60,9 @@ class ProfileIndex {
   void Grow();
   void Rehash(size_t slot_count);
 
-  std::vector<Slot> slots_;  // a power of two in size, or empty
+  using Slots = std::vector<Slot, common::HugePageAllocator<Slot>>;
+
+  Slots slots_;  // a power of two in size, or empty
   std::vector<std::unique_ptr<Profile>> owned_;
 };
 

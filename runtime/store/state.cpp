@@ -51,20 +51,29 @@ Profile* State::FindProfile(const std::string& id) {
 }
 
 Profile& State::FindOrCreateProfile(const std::string& id) {
-  if (Profile* existing = FindProfile(id)) return *existing;
+  return FindOrCreateProfile(id, ProfileIndex::Hash(id));
+}
+
+Profile& State::FindOrCreateProfile(const std::string& id, uint64_t hash) {
+  if (Profile* existing = profiles_.Find(id, hash)) return *existing;
 
   auto profile = std::make_unique<Profile>();
   profile->id = id;
   profile->record = default_record_;
-  Profile& created = AdoptProfile(std::move(profile));
+  Profile& created = AdoptProfile(std::move(profile), hash);
   MarkRecordDirty(created);
   return created;
 }
 
 Profile& State::AdoptProfile(std::unique_ptr<Profile> profile) {
+  uint64_t hash = ProfileIndex::Hash(profile->id);
+  return AdoptProfile(std::move(profile), hash);
+}
+
+Profile& State::AdoptProfile(std::unique_ptr<Profile> profile, uint64_t hash) {
   PARCOURS_CHECK(profile->record.size() == program_.profile_words,
                  "profile record does not match the program's layout");
-  return profiles_.Add(std::move(profile));
+  return profiles_.Add(std::move(profile), hash);
 }
 
 void State::ReserveProfiles(size_t count) { profiles_.Reserve(count); }

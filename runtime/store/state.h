@@ -198,6 +198,12 @@ class State {
   // Takes a profile read from the store; its id must be new.
   Profile& AdoptProfile(std::unique_ptr<Profile> profile);
 
+  // The same with the index's hash of the id worked out beforehand, for
+  // loads that fetch the index's memory ahead (`ProfileIndex::Hash`).
+  Profile& FindOrCreateProfile(const std::string& id, uint64_t hash);
+  Profile& AdoptProfile(std::unique_ptr<Profile> profile, uint64_t hash);
+  const ProfileIndex& profile_index() const { return profiles_; }
+
   // Makes room for `count` profiles in all, before a load adopts them.
   void ReserveProfiles(size_t count);
 

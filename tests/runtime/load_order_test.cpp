@@ -206,5 +206,52 @@ TEST_CASE(
   CHECK_THAT(one.message(), Catch::Contains("instance locals"));
 }
 
+// The load fetches the profiles of the instances some rows ahead of the
+// one it attaches (runtime/store/store.cpp): every instance must still go
+// to its own profile, with none left over and none made twice, whatever
+// the order of the profiles' rows.
+TEST_CASE("many waiting instances each go to their own profile",
+          "[runtime][store][load]") {
+  ir::Program program = WelcomeProgram();
+  TempDir dir;
+  std::string path = dir.File("many.db");
+
+  // 100 profiles stored from the last id to the first, and their
+  // instances in the order of their seq: 1 for p1, 2 for p2, ...
+  constexpr int kProfiles = 100;
+  std::vector<Row> rows;
+  std::vector<std::string> ids;
+  for (int i = 1; i <= kProfiles; ++i) ids.push_back("p" + std::to_string(i));
+  for (int i = 1; i <= kProfiles; ++i) {
+    rows.push_back({ids[i - 1].c_str(), "welcome", i});
+  }
+  WriteState(path, rows);
+  {
+    auto db = store::Database::Open(path);
+    REQUIRE(db.ok());
+    for (int i = kProfiles; i >= 1; --i) {
+      REQUIRE(db->Exec("INSERT INTO profiles(id, attrs, aggregates, "
+                       "segments, entries) VALUES('p" +
+                       std::to_string(i) + "', '{}', '{}', '{}', '{}')")
+                  .ok());
+    }
+  }
+
+  store::State state(program);
+  auto opened = store::Store::Open(path);
+  REQUIRE(opened.ok());
+  REQUIRE((*opened)->Load(state).ok());
+  CHECK(state.CountProfiles() == kProfiles);
+  CHECK(state.CountInstances() == kProfiles);
+  for (int i = 1; i <= kProfiles; ++i) {
+    store::Profile* profile = state.FindProfile(ids[i - 1]);
+    REQUIRE(profile != nullptr);
+    store::Instance* instance = state.FindInstance(*profile, 0);
+    REQUIRE(instance != nullptr);
+    CHECK(instance->profile == profile);
+    CHECK(instance->seq == i);
+  }
+}
+
 }  // namespace
 }  // namespace parcours::testing

@@ -84,5 +84,37 @@ TEST_CASE("a reserved index takes its profiles without growing",
   CHECK(index.all().size() == kProfiles + 1);
 }
 
+// A load hashes ids ahead and fetches their slots and profiles before it
+// looks them up (runtime/store/store.cpp): the lookups by hash must agree
+// with the plain ones, also past 2 MB of slots, which the index maps as
+// huge pages (runtime/common/huge_pages.h), and before any slot exists.
+TEST_CASE("lookups with the hash worked out beforehand find the same",
+          "[runtime][profile_index]") {
+  ProfileIndex index;
+  index.PrefetchSlot(ProfileIndex::Hash("u1"));
+  index.PrefetchProfile(ProfileIndex::Hash("u1"));
+  CHECK(index.Find("u1", ProfileIndex::Hash("u1")) == nullptr);
+
+  constexpr int kProfiles = 200000;  // 4 MB of slots
+  index.Reserve(kProfiles);
+  for (int i = 0; i < kProfiles; ++i) {
+    auto profile = std::make_unique<Profile>();
+    profile->id = "u" + std::to_string(i);
+    uint64_t hash = ProfileIndex::Hash(profile->id);
+    index.PrefetchSlot(hash);
+    Profile* kept = profile.get();
+    CHECK(&index.Add(std::move(profile), hash) == kept);
+  }
+  for (int i = 0; i < kProfiles + 10; ++i) {
+    std::string id = "u" + std::to_string(i);
+    uint64_t hash = ProfileIndex::Hash(id);
+    index.PrefetchProfile(hash);
+    Profile* found = index.Find(id, hash);
+    CHECK(found == index.Find(id));
+    CHECK((found != nullptr) == (i < kProfiles));
+    if (found != nullptr) CHECK(found->id == id);
+  }
+}
+
 }  // namespace
 }  // namespace parcours::store
