@@ -28,12 +28,21 @@ struct Scope {
   std::string alias;
   int32_t alias_event = -1;
   RefKind alias_ref = RefKind::None;
-  // In a `wait for` filter, the record the instance's locals hold (the
-  // trigger's, or the event a surrounding block received) stays readable
-  // under its alias next to the awaited event's own: a view of the same
-  // product as the cart reads `v.sku == cart.sku`.
-  std::string locals_alias;
-  int32_t locals_alias_event = -1;
+  // A second record readable under its own alias next to the first:
+  // - in a `wait for` filter, the record the instance's locals hold (the
+  //   trigger's, or the event a surrounding block received), next to the
+  //   awaited event's own: a view of the same product as the cart reads
+  //   `v.sku == cart.sku` (`LocalField`);
+  // - in the block run when an aliased `wait for` event came, whose
+  //   locals then hold that event, the trigger's record, which the engine
+  //   hands in as the event being handled (`EventField`): a thank-you for
+  //   the order reads what was in the cart.
+  std::string second_alias;
+  int32_t second_alias_event = -1;
+  RefKind second_alias_ref = RefKind::None;
+  // The trigger's alias where it cannot be read (the filter of a `wait
+  // for` inside a received block), named by the unknown-name error.
+  std::string unreadable_alias;
   // Segment predicates may not read other segments: their order of
   // evaluation would matter.
   bool allow_segments = true;

@@ -166,7 +166,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     return Record(expr, kBool, RefKind::Segment, segment);
   }
   bool alias = (!scope.alias.empty() && expr.text == scope.alias) ||
-               (!scope.locals_alias.empty() && expr.text == scope.locals_alias);
+               (!scope.second_alias.empty() && expr.text == scope.second_alias);
   if (expr.text == "profile" || alias) {
     Error(Kind::RecordAsValue, expr.span,
           Quote(expr.text) + " is a record; use one of its fields, as in " +
@@ -177,7 +177,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
 
   std::vector<std::string> candidates = {"now", "profile"};
   if (!scope.alias.empty()) candidates.push_back(scope.alias);
-  if (!scope.locals_alias.empty()) candidates.push_back(scope.locals_alias);
+  if (!scope.second_alias.empty()) candidates.push_back(scope.second_alias);
   for (const SegmentInfo& info : program_.segments) {
     candidates.push_back(info.name);
   }
@@ -197,6 +197,12 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     hint = "; read a member's " +
            std::string(expr.text == "tier" ? "tier" : "points") + " as " +
            Quote(call + "(" + program + ")");
+  }
+  if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
+    hint =
+        "; the trigger's alias cannot be read in the filter of a `wait "
+        "for` inside the block of another (the filter reads the event "
+        "it waits for); keep what it needs in the profile with `set`";
   }
   Error(Kind::UnknownName, expr.span,
         "unknown name " + Quote(expr.text) + hint);
@@ -225,9 +231,10 @@ Type Checker::CheckField(const Expr& expr, const Scope& scope) {
       object.text == scope.alias) {
     return CheckAliasField(expr, scope.alias_event, scope.alias_ref);
   }
-  if (object.kind == ExprKind::Name && !scope.locals_alias.empty() &&
-      object.text == scope.locals_alias) {
-    return CheckAliasField(expr, scope.locals_alias_event, RefKind::LocalField);
+  if (object.kind == ExprKind::Name && !scope.second_alias.empty() &&
+      object.text == scope.second_alias) {
+    return CheckAliasField(expr, scope.second_alias_event,
+                           scope.second_alias_ref);
   }
 
   Type object_type = CheckExpr(object, scope);

@@ -213,6 +213,15 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
       ExpectLength(*step.expr, scope, "`wait for ... within`");
       int32_t event = ResolveEvent(step.event);
       Scope inner = scope;
+      // The filter reads the awaited event as the event being handled, so
+      // a trigger handed in that way (in a block that received another
+      // event) is not readable there.
+      if (inner.second_alias_ref == RefKind::EventField) {
+        inner.unreadable_alias = inner.second_alias;
+        inner.second_alias.clear();
+        inner.second_alias_event = -1;
+        inner.second_alias_ref = RefKind::None;
+      }
       if (event >= 0 && step.alias) {
         // The filter runs before the event replaces the instance's
         // locals, so the alias that named them still reads them (unless
@@ -220,8 +229,9 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
         bool locals_named = scope.alias_ref == RefKind::LocalField &&
                             scope.alias != step.alias->text;
         if (locals_named) {
-          inner.locals_alias = scope.alias;
-          inner.locals_alias_event = scope.alias_event;
+          inner.second_alias = scope.alias;
+          inner.second_alias_event = scope.alias_event;
+          inner.second_alias_ref = RefKind::LocalField;
         }
         inner.alias = step.alias->text;
         inner.alias_event = event;
@@ -231,11 +241,23 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
         ExpectBool(*step.condition, CheckExpr(*step.condition, inner),
                    "a `wait for` filter");
       }
-      // In the block run when the event came, its alias names it.
+      // In the block run when the event came, its alias names it, and the
+      // trigger's alias still names the trigger (the engine hands its
+      // record in as the event being handled; ir::Step::arrived_event).
+      // A `wait for ... as` inside another's block cannot run (E0950), so
+      // the locals there were always the trigger's.
       Scope arrived = inner;
       arrived.alias_ref = RefKind::LocalField;
-      arrived.locals_alias.clear();
-      arrived.locals_alias_event = -1;
+      arrived.second_alias.clear();
+      arrived.second_alias_event = -1;
+      arrived.second_alias_ref = RefKind::None;
+      if (inner.second_alias_ref == RefKind::LocalField &&
+          scope.alias_ref == RefKind::LocalField &&
+          scope.second_alias.empty()) {
+        arrived.second_alias = scope.alias;
+        arrived.second_alias_event = scope.alias_event;
+        arrived.second_alias_ref = RefKind::EventField;
+      }
       CheckSteps(step.then_steps, step.alias ? arrived : scope, labels);
       CheckSteps(step.else_steps, scope, labels);
       return;

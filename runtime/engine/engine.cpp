@@ -628,8 +628,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         step = current.next;
         continue;
       case ir::StepKind::If: {
-        ir::Frame frame{profile.record.data(), nullptr,
-                        LocalsFor(*instance, current).data(), time};
+        ir::Frame frame = StepFrame(profile, *instance, current, time);
         bool holds = evaluator_.Call(current.condition, frame) != 0;
         step = holds ? current.next : current.else_next;
         continue;

@@ -195,6 +195,15 @@ class Engine {
   // The record a step's functions read as their locals.
   const common::Record& LocalsFor(const store::Instance& instance,
                                   const ir::Step& step) const;
+  // The record they read as the event being handled: in the block a
+  // `wait for E as x` runs when E came, the trigger's (read through the
+  // trigger's alias); elsewhere none.
+  const common::Record* TriggerFor(const store::Instance& instance,
+                                   const ir::Step& step) const;
+  // The frame a step's functions run in, with both of the above.
+  ir::Frame StepFrame(const store::Profile& profile,
+                      const store::Instance& instance, const ir::Step& step,
+                      int64_t time) const;
   void RunAction(store::Profile& profile, int32_t journey,
                  store::Instance& instance, int32_t step, int64_t time);
   void RunSet(store::Profile& profile, const store::Instance& instance,

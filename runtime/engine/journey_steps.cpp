@@ -225,6 +225,22 @@ const common::Record& Engine::LocalsFor(const store::Instance& instance,
   return *instance.arrived;
 }
 
+const common::Record* Engine::TriggerFor(const store::Instance& instance,
+                                         const ir::Step& step) const {
+  // The locals hold the received event there, and the trigger stays in
+  // the instance's own record.
+  return step.arrived_event == -1 ? nullptr : &instance.locals;
+}
+
+ir::Frame Engine::StepFrame(const store::Profile& profile,
+                            const store::Instance& instance,
+                            const ir::Step& step, int64_t time) const {
+  const common::Record* trigger = TriggerFor(instance, step);
+  return ir::Frame{profile.record.data(),
+                   trigger == nullptr ? nullptr : trigger->data(),
+                   LocalsFor(instance, step).data(), time};
+}
+
 bool Engine::WriteValue(const ir::StepValue& value,
                         const store::Profile& profile,
                         const store::Instance& instance, const ir::Step& step,
@@ -233,15 +249,18 @@ bool Engine::WriteValue(const ir::StepValue& value,
   bool present = true;
   switch (value.source) {
     case ir::ValueSource::Function: {
-      ir::Frame frame{profile.record.data(), nullptr,
-                      LocalsFor(instance, step).data(), time};
+      ir::Frame frame = StepFrame(profile, instance, step, time);
       out.Set(offset, evaluator_.Call(value.function, frame));
       break;
     }
     case ir::ValueSource::Load: {
-      const common::Record& source = value.base == ir::Base::Profile
-                                         ? profile.record
-                                         : LocalsFor(instance, step);
+      const common::Record* trigger = TriggerFor(instance, step);
+      PARCOURS_CHECK(value.base != ir::Base::Event || trigger != nullptr,
+                     "a step reads the trigger outside a received block");
+      const common::Record& source =
+          value.base == ir::Base::Profile ? profile.record
+          : value.base == ir::Base::Event ? *trigger
+                                          : LocalsFor(instance, step);
       if (value.presence >= 0 && source.Get(value.presence) == 0) {
         present = false;
       } else if (value.type == ir::Type::String) {
@@ -304,8 +323,7 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   }
   if (current.kind == ir::StepKind::Award) {
     // The lot's source is the step's action id: one award per instance.
-    ir::Frame frame{profile.record.data(), nullptr,
-                    LocalsFor(instance, current).data(), time};
+    ir::Frame frame = StepFrame(profile, instance, current, time);
     int64_t points = evaluator_.Call(current.condition, frame);
     std::string source = ActionId(program_.module, profile.id, definition.name,
                                   instance.seq, StepKey(current));

@@ -173,6 +173,60 @@ journey same_product {
   CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
 }
 
+// In the block a `wait for E as x` runs when E came, `x` names E and the
+// trigger's alias still names the trigger: its fields in a payload, read
+// directly and through a function (`if`), after a wait in that block that
+// spans a restart.
+TEST_CASE(
+    "wait for: the block run when the event came reads the trigger's "
+    "alias too, across a restart") {
+  Scenario scenario("journey-wait-for-both", std::string("module both\n") +
+                                                 kEvents + R"(
+event ProductAdded "Product Added" { sku: string, price: money }
+
+journey thanks {
+  on ProductAdded as cart
+  reentry never
+  wait for ProductViewed as view within 3h {
+    wait 1h
+    if cart.price > 5 EUR {
+      thanks: send email "thanks" with { cart_sku: cart.sku,
+        cart_price: cart.price, viewed_sku: view.sku }
+    }
+  } else {
+    missed: send email "missed" with { sku: cart.sku }
+  }
+}
+)");
+  auto added = [](const std::string& user, const std::string& time,
+                  const std::string& sku, int price) {
+    return TrackLine("Product Added", user, "a-" + user, time,
+                     R"({"sku":")" + sku + R"(","price":)" +
+                         std::to_string(price) + R"(,"currency":"EUR"})");
+  };
+  auto viewed = [](const std::string& user, const std::string& time,
+                   const std::string& sku) {
+    return TrackLine(kView, user, "v-" + user, time,
+                     R"({"sku":")" + sku + R"(","price":1,"currency":"EUR"})");
+  };
+  // p1's cart costs 9 EUR, p2's 3 EUR; both view a product within the
+  // three hours, and the runs stop while their hour's wait goes on.
+  std::string out =
+      scenario.Run(added("p1", "2025-01-01T10:00:00Z", "a", 9) +
+                   added("p2", "2025-01-01T10:00:00Z", "b", 3) +
+                   viewed("p1", "2025-01-01T11:00:00Z", "x") +
+                   viewed("p2", "2025-01-01T11:30:00Z", "y"));
+  CHECK(out.empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 2);
+
+  out = scenario.Run("", "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T12:00:00Z send p1 thanks.thanks"});
+  CHECK(out.find(R"("payload":{"cart_sku":"a","cart_price":{"amount":"9",)"
+                 R"("currency":"EUR"},"viewed_sku":"x"})") !=
+        std::string::npos);
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
 TEST_CASE(
     "re-entry: ignored while inside by default, `after` restarts "
     "with one schedule, `never` enters once") {
