@@ -698,7 +698,13 @@ void DumpValue(std::ostringstream& out, const StepValue& value) {
 void DumpStep(std::ostringstream& out, size_t index, const Step& step) {
   out << "    " << index << " " << step.name << ": " << StepKindName(step.kind);
   switch (step.kind) {
-    case StepKind::Wait: out << " " << step.wait_seconds << "s"; break;
+    case StepKind::Wait:
+      if (step.wait_function >= 0) {
+        out << " f" << step.wait_function;
+      } else {
+        out << " " << step.wait_seconds << "s";
+      }
+      break;
     case StepKind::WaitCalendar:
       out << " " << step.wait_count << " "
           << CalendarUnitName(step.calendar_unit);

@@ -286,7 +286,11 @@ struct Step {
   StepKind kind = StepKind::Exit;
   std::string name;  // label, or a generated `<kind><n>` name
   int32_t next = -1;
-  int64_t wait_seconds = 0;                        // Wait
+  int64_t wait_seconds = 0;  // Wait
+  // Wait: a length computed when the step is reached (`wait 365d /
+  // count(OrderPlaced within 365d)`), a Function index giving seconds;
+  // -1 for a literal `wait_seconds`.
+  int32_t wait_function = -1;
   int64_t wait_count = 0;                          // WaitCalendar
   CalendarUnit calendar_unit = CalendarUnit::Day;  // WaitCalendar
   int64_t clock_seconds = 0;                       // WaitUntil

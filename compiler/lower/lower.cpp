@@ -641,9 +641,13 @@ class Lowerer {
           lowered.kind = ir::StepKind::WaitCalendar;
           lowered.wait_count = step.expr->int_value;
           lowered.calendar_unit = CalendarUnitOf(step.expr->calendar_unit);
-        } else {
+        } else if (step.expr->kind == ExprKind::Duration) {
           lowered.kind = ir::StepKind::Wait;
           lowered.wait_seconds = step.expr->int_value;
+        } else {
+          lowered.kind = ir::StepKind::Wait;
+          lowered.wait_function =
+              LowerFunction(FunctionName(step, ".length"), *step.expr);
         }
         break;
       case syntax::StepKind::WaitUntil:

@@ -321,6 +321,12 @@ class RunnabilityCheck {
   void CheckStep(const syntax::Step& step) {
     switch (step.kind) {
       case syntax::StepKind::Wait:
+        // A computed length runs as a function, with a function's limits.
+        if (step.expr->kind != ExprKind::Duration &&
+            step.expr->kind != ExprKind::Calendar) {
+          CheckExpr(*step.expr);
+        }
+        return;
       case syntax::StepKind::WaitUntil: return;
       case syntax::StepKind::If:
         CheckExpr(*step.expr);

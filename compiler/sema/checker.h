@@ -138,9 +138,11 @@ class Checker {
               const std::string& what);
   bool ExpectBool(const syntax::Expr& expr, const Type& type,
                   const std::string& what);
-  // A duration literal or a calendar length; reports otherwise.
+  // A duration literal or a calendar length; reports otherwise. With
+  // `allow_computed`, any expression of type duration too.
   bool ExpectLength(const syntax::Expr& expr, const Scope& scope,
-                    const std::string& what, bool allow_calendar = true);
+                    const std::string& what, bool allow_calendar = true,
+                    bool allow_computed = false);
   bool ExpectPercent(const syntax::Expr& expr, const Scope& scope,
                      const std::string& what);
   bool Assignable(const Type& value, const Type& target) const;

@@ -969,7 +969,8 @@ bool Checker::ExpectBool(const Expr& expr, const Type& type,
 }
 
 bool Checker::ExpectLength(const Expr& expr, const Scope& scope,
-                           const std::string& what, bool allow_calendar) {
+                           const std::string& what, bool allow_calendar,
+                           bool allow_computed) {
   Type type = CheckExpr(expr, scope);
   if (type.kind == TypeKind::Error) return false;
   bool length = type.kind == TypeKind::Duration ||
@@ -982,6 +983,7 @@ bool Checker::ExpectLength(const Expr& expr, const Scope& scope,
               ", not " + SpellType(type));
     return false;
   }
+  if (allow_computed && type.kind == TypeKind::Duration) return true;
   if (expr.kind != ExprKind::Duration && expr.kind != ExprKind::Calendar) {
     Error(Kind::NotConstant, expr.span,
           what + " takes a literal such as `60d`");

@@ -200,8 +200,9 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
                         std::map<std::string, diag::Span>& labels) {
   switch (step.kind) {
     case StepKind::Wait:
-      // A calendar wait counts on the recipient's wall clock.
-      if (ExpectLength(*step.expr, scope, "`wait`") &&
+      // A calendar wait counts on the recipient's wall clock. A computed
+      // length is exact time, worked out when the contact reaches it.
+      if (ExpectLength(*step.expr, scope, "`wait`", true, true) &&
           step.expr->kind == syntax::ExprKind::Calendar) {
         CheckLocalTime(true, step.span, "`wait` in calendar units");
       }

@@ -633,13 +633,22 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         step = holds ? current.next : current.else_next;
         continue;
       }
-      case ir::StepKind::Wait:
+      case ir::StepKind::Wait: {
+        // A computed length is worked out now, from the profile as it
+        // stands; one below zero (an interval not known yet) waits none.
+        int64_t seconds = current.wait_seconds;
+        if (current.wait_function >= 0) {
+          ir::Frame frame = StepFrame(profile, *instance, current, time);
+          seconds = std::max<int64_t>(
+              0, evaluator_.Call(current.wait_function, frame));
+        }
         // Saturating: a wait too long to represent lands at the end of
         // time, which no clock reaches (inputs stop at year 9999), instead
         // of wrapping into the past and firing at once.
         state_.Schedule(profile, journey, step,
-                        common::AddSeconds(wait_start, current.wait_seconds));
+                        common::AddSeconds(wait_start, seconds));
         return;
+      }
       case ir::StepKind::WaitCalendar:
         state_.Schedule(profile, journey, step,
                         AddCalendar(wait_start, current.wait_count,

@@ -180,8 +180,8 @@ journey same_product {
 TEST_CASE(
     "wait for: the block run when the event came reads the trigger's "
     "alias too, across a restart") {
-  Scenario scenario("journey-wait-for-both", std::string("module both\n") +
-                                                 kEvents + R"(
+  Scenario scenario("journey-wait-for-both",
+                    std::string("module both\n") + kEvents + R"(
 event ProductAdded "Product Added" { sku: string, price: money }
 
 journey thanks {
@@ -211,11 +211,10 @@ journey thanks {
   };
   // p1's cart costs 9 EUR, p2's 3 EUR; both view a product within the
   // three hours, and the runs stop while their hour's wait goes on.
-  std::string out =
-      scenario.Run(added("p1", "2025-01-01T10:00:00Z", "a", 9) +
-                   added("p2", "2025-01-01T10:00:00Z", "b", 3) +
-                   viewed("p1", "2025-01-01T11:00:00Z", "x") +
-                   viewed("p2", "2025-01-01T11:30:00Z", "y"));
+  std::string out = scenario.Run(added("p1", "2025-01-01T10:00:00Z", "a", 9) +
+                                 added("p2", "2025-01-01T10:00:00Z", "b", 3) +
+                                 viewed("p1", "2025-01-01T11:00:00Z", "x") +
+                                 viewed("p2", "2025-01-01T11:30:00Z", "y"));
   CHECK(out.empty());
   CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 2);
 
@@ -225,6 +224,64 @@ journey thanks {
                  R"("currency":"EUR"},"viewed_sku":"x"})") !=
         std::string::npos);
   CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
+// A `wait` whose length is computed when the contact reaches it: the
+// replenishment reminder at the customer's own interval between orders,
+// not at a band of fixed waits.
+TEST_CASE("a computed wait lasts what the profile says when it is reached") {
+  Scenario scenario("journey-wait-computed",
+                    std::string("module computed\n") + kEvents + R"(
+profile { pause: duration = 2h }
+
+journey replenish {
+  on OrderPlaced
+  exit on OrderPlaced
+  reentry after 1d
+  wait 360d / count(OrderPlaced within 365d) - 1d
+  send email "restock"
+}
+
+journey paused {
+  on CartUpdated
+  reentry never
+  wait profile.pause * 2
+  send email "later"
+}
+)");
+  auto order = [](const std::string& user, const std::string& id,
+                  const std::string& time) {
+    return TrackLine(kOrder, user, id, time,
+                     R"({"total":20,"currency":"EUR"})");
+  };
+  // p1 orders twice, 60 days apart: the second order ends the first wait
+  // and starts one of 360d / 2 - 1d = 179 days. p2 orders once: 359 days.
+  // p3 waits twice its profile's pause.
+  std::string out = scenario.Run(
+      order("p1", "o1", "2025-01-01T10:00:00Z") +
+          order("p2", "o2", "2025-01-01T10:00:00Z") +
+          order("p1", "o3", "2025-03-02T10:00:00Z") +
+          TrackLine(kCart, "p3", "c1", "2025-03-02T10:00:00Z", kCartId),
+      "2025-03-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-03-02T14:00:00Z send p3 paused.send1"});
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(profile || ' ' || datetime(wake_at, "
+            "'unixepoch'), ', ') FROM (SELECT * FROM instances ORDER BY "
+            "profile)") == "p1 2025-08-28 10:00:00, p2 2025-12-26 10:00:00");
+
+  // Later runs, each moving the clock less than the largest jump a run
+  // takes, find the lengths as they were worked out.
+  Lines sent;
+  for (const char* until : {"2025-05-20T00:00:00Z", "2025-08-08T00:00:00Z",
+                            "2025-10-27T00:00:00Z", "2025-12-31T00:00:00Z"}) {
+    for (const std::string& line : Summaries(scenario.Run("", until))) {
+      sent.push_back(line);
+    }
+  }
+  CHECK(sent == Lines{
+                    "2025-08-28T10:00:00Z send p1 replenish.send1",
+                    "2025-12-26T10:00:00Z send p2 replenish.send1",
+                });
 }
 
 TEST_CASE(
