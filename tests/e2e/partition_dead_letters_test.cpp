@@ -207,6 +207,16 @@ TEST_CASE(
   auto own = run((scratch / "state" / "p-0001.db").string());
   CHECK(own.exit_code == 2);
   CHECK_THAT(own.err, Catch::Contains("is the state of this run"));
+
+  // Nor may the actions go to the folder's own dead-letter file.
+  std::string letters = (scratch / "state" / "deadletter.jsonl").string();
+  auto actions = RunParcours(
+      {"run", kCampaign, "--events", events.string(), "--state",
+       (scratch / "state").string(), "--out", letters, "--partitions", "2"},
+      scratch);
+  CHECK(actions.exit_code == 2);
+  CHECK_THAT(actions.err, Catch::Contains("`--out " + letters +
+                                          "` is the dead letters of this run"));
 }
 
 // A run killed after it wrote dead letters and before it committed their
