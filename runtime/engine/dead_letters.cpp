@@ -98,6 +98,7 @@ common::Status DeadLetterFile::CheckWritable() const {
 
 common::Status DeadLetterFile::ReadBack(int64_t from) {
   read_back_.clear();
+  read_back_from_ = from;
   if (from < 0 || End() <= from) return common::Status::Ok();
   errno = 0;
   std::ifstream in(path_, std::ios::in | std::ios::binary);
@@ -115,8 +116,8 @@ common::Status DeadLetterFile::ReadBack(int64_t from) {
   return common::Status::Ok();
 }
 
-bool DeadLetterFile::AlreadyHolds(const std::string& letter) const {
-  return read_back_.count(letter) > 0;
+bool DeadLetterFile::TakeReadBack(const std::string& letter) {
+  return read_back_.erase(letter) > 0;
 }
 
 int64_t DeadLetterFile::End() const {

@@ -60,7 +60,9 @@ constexpr const char* kAppliedThrough = "applied_through";
 // commit: every letter before that byte has its key in the state of the
 // partition that wrote it; a letter after it may not (the run was killed
 // between writing it and its commit), and the next run reads those back
-// rather than write them again (`DeadLetterFile::ReadBack`).
+// rather than write them again (`DeadLetterFile::ReadBack`). While those
+// are not all met again, commits keep recording where they start
+// (`DeadLetterFile::RecordableEnd`), so that a second kill loses none.
 constexpr const char* kDeadLetterEnd = "dead_letter_end";
 
 // A dead letter a partition found, which the coordinator writes once
@@ -561,7 +563,7 @@ class Runner {
         // A partition: the coordinator writes the letters of all of them,
         // in line order, before this one commits the key.
         found_letters_.push_back({number, std::move(letter)});
-      } else if (dead_letters_.AlreadyHolds(letter)) {
+      } else if (dead_letters_.TakeReadBack(letter)) {
         // Written by a run killed before it could commit the key.
         ++summary_.dead_letters_known;
       } else {
@@ -595,6 +597,7 @@ class Runner {
   }
 
   Status Finish(int64_t lines_read) {
+    dead_letters_.ForgetReadBack();
     // Timers due by the end of the input (a `wait 0` after the last event)
     // or by `until` fire now; later ones stay pending in the state.
     std::optional<int64_t> end = state_.clock();
@@ -657,10 +660,10 @@ class Runner {
     SortCanonically(state_.pending_outbox());
     // Dead letters reach their file before their keys reach the state,
     // with where the file then ends: a crash in between leaves them for
-    // the next run to read back (`ResumeDeadLetters`), not to lose.
+    // the next run to read back (`ResumeDeadLetters`), not to write again.
     Status status = dead_letters_.Flush();
     state_.run_meta()[kDeadLetterEnd] =
-        sink_ != nullptr ? dead_letters_.End() : dead_letter_end_;
+        sink_ != nullptr ? dead_letters_.RecordableEnd() : dead_letter_end_;
     if (status.ok()) status = store_->Save(state_, fold);
     if (status.ok() && sink_ != nullptr) {
       status = Deliver(summary_.delivered);
@@ -1119,7 +1122,7 @@ class Coordinator {
     }
     Status status = dead_letters_.ReadBack(from.value_or(0));
     if (!status.ok()) return status;
-    letters_end_ = dead_letters_.End();
+    letters_end_ = dead_letters_.RecordableEnd();
     for (const auto& runner : runners_) {
       runner->set_dead_letter_end(letters_end_);
     }
@@ -1271,7 +1274,7 @@ class Coordinator {
       if (can_write) {
         Status status = WriteLetters(SlotOf(written));
         if (!status.ok()) return status;
-        int64_t end = dead_letters_.End();
+        int64_t end = dead_letters_.RecordableEnd();
         Publish([&] {
           letters_written_ = ++written;
           letters_end_ = end;
@@ -1314,7 +1317,7 @@ class Coordinator {
                        return a.line < b.line;
                      });
     for (const FoundLetter& letter : letters) {
-      if (dead_letters_.AlreadyHolds(letter.letter)) {
+      if (dead_letters_.TakeReadBack(letter.letter)) {
         ++letters_read_back_;
         continue;
       }
@@ -1517,6 +1520,7 @@ class Coordinator {
 
   Status Finish() {
     int64_t lines = runners_.front()->Summarize().lines_read;
+    dead_letters_.ForgetReadBack();
     for (const auto& runner : runners_) {
       runner->set_dead_letter_end(dead_letters_.End());
     }
@@ -1684,8 +1688,8 @@ class Coordinator {
   // The run's one dead-letter file, written by this thread only.
   DeadLetterFile dead_letters_;
   int64_t letters_read_back_ = 0;
-  // Guarded by `mutex_`: the batches whose letters are written, and where
-  // the file then ended.
+  // Guarded by `mutex_`: the batches whose letters are written, and what
+  // a commit then records of the file (`DeadLetterFile::RecordableEnd`).
   int64_t letters_written_ = 0;
   int64_t letters_end_ = 0;
   // Guarded by `mutex_`: under `--strict`, the batch a partition stopped

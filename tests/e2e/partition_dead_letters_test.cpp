@@ -257,6 +257,11 @@ void CheckKilledRunLeavesNoRepeat(const std::string& partitions,
     fs::path to = partitions.empty() ? scratch / name : scratch / name / file;
     fs::copy_file(from, to, fs::copy_options::overwrite_existing);
   }
+  // A rerun that commits before it meets those letters again, and stops
+  // (as a second kill would), must leave them to the next to read back.
+  RunOutput stopped = RunInto(scratch, events, name, partitions, {"--strict"});
+  REQUIRE(stopped.result.exit_code == 1);
+  REQUIRE_THAT(stopped.result.err, Catch::Contains("parcours: line 40: "));
   RunOutput rerun = RunInto(scratch, events, name, partitions);
   INFO(rerun.result.err);
   REQUIRE(rerun.result.exit_code == 0);
@@ -323,6 +328,8 @@ TEST_CASE(
   fs::copy_file(scratch / "ahead.letters.jsonl",
                 scratch / "crashed.letters.jsonl");
 
+  RunOutput stopped = RunInto(scratch, events, "crashed", "2", {"--strict"});
+  REQUIRE(stopped.result.exit_code == 1);
   RunOutput rerun = RunInto(scratch, events, "crashed", "2");
   INFO(rerun.result.err);
   REQUIRE(rerun.result.exit_code == 0);
