@@ -53,6 +53,10 @@ DeadLetterFile::DeadLetterFile(std::string path) : path_(std::move(path)) {}
 
 common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
                                      std::string_view text) {
+  return Append(FormatDeadLetter(line, reason, text));
+}
+
+common::Status DeadLetterFile::Append(std::string_view letter) {
   if (!out_.is_open()) {
     errno = 0;
     out_.open(path_, std::ios::out | std::ios::app | std::ios::binary);
@@ -64,7 +68,7 @@ common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
   // Flushed at once: dead letters are few, and a line that cannot be
   // written is then known before it is counted as written.
   errno = 0;
-  out_ << FormatDeadLetter(line, reason, text) << '\n';
+  out_ << letter << '\n';
   out_.flush();
   if (!out_) {
     return common::Status::Error("could not write the dead-letter file `" +
@@ -90,6 +94,36 @@ common::Status DeadLetterFile::CheckWritable() const {
                                  "`" + Reason(errno, path_));
   }
   return common::Status::Ok();
+}
+
+common::Status DeadLetterFile::ReadBack(int64_t from) {
+  read_back_.clear();
+  read_back_from_ = from;
+  if (from < 0 || End() <= from) return common::Status::Ok();
+  errno = 0;
+  std::ifstream in(path_, std::ios::in | std::ios::binary);
+  if (!in) {
+    return common::Status::Error("could not read the dead-letter file `" +
+                                 path_ + "`" + Reason(errno, path_));
+  }
+  in.seekg(from);
+  std::string letter;
+  while (std::getline(in, letter)) read_back_.insert(letter);
+  if (in.bad()) {
+    return common::Status::Error("could not read the dead-letter file `" +
+                                 path_ + "`" + Reason(errno, path_));
+  }
+  return common::Status::Ok();
+}
+
+bool DeadLetterFile::TakeReadBack(const std::string& letter) {
+  return read_back_.erase(letter) > 0;
+}
+
+int64_t DeadLetterFile::End() const {
+  std::error_code code;
+  auto size = std::filesystem::file_size(path_, code);
+  return code ? 0 : static_cast<int64_t>(size);
 }
 
 common::Status DeadLetterFile::Flush() {

@@ -56,11 +56,21 @@ constexpr char kReplayed = 2;
 // runs on it.
 constexpr const char* kAppliedThrough = "applied_through";
 
-std::string DeadLetterPath(const RunOptions& options,
-                           const std::string& state_path) {
-  if (!options.dead_letter_path.empty()) return options.dead_letter_path;
-  return state_path + ".deadletter.jsonl";
-}
+// The `meta` key of the dead-letter file's size at the state's last
+// commit: every letter before that byte has its key in the state of the
+// partition that wrote it; a letter after it may not (the run was killed
+// between writing it and its commit), and the next run reads those back
+// rather than write them again (`DeadLetterFile::ReadBack`). While those
+// are not all met again, commits keep recording where they start
+// (`DeadLetterFile::RecordableEnd`), so that a second kill loses none.
+constexpr const char* kDeadLetterEnd = "dead_letter_end";
+
+// A dead letter a partition found, which the coordinator writes once
+// every partition is done with the batch, in line order.
+struct FoundLetter {
+  int64_t line = 0;
+  std::string letter;  // as `FormatDeadLetter` makes it
+};
 
 // Where an action line goes in the canonical output order: by time, then
 // by profile id (bytewise); a stable sort keeps each profile's actions in
@@ -126,7 +136,7 @@ class Runner {
         state_(program),
         engine_(program, evaluator, state_),
         decoder_(program),
-        dead_letters_(DeadLetterPath(options, state_path_)) {
+        dead_letters_(DeadLetterPathOf(options)) {
     engine_.set_unsubscribe({options.unsubscribe_url, options.unsubscribe_key});
   }
 
@@ -140,6 +150,7 @@ class Runner {
     if (status.ok()) status = Load();
     if (sink_ == nullptr) return status;
     if (status.ok()) status = ClaimPlace(std::nullopt, 0);
+    if (status.ok()) status = ResumeDeadLetters();
     if (status.ok()) status = SkipAlreadyDelivered();
     if (status.ok()) status = Deliver(summary_.redelivered);
     return status;
@@ -223,6 +234,33 @@ class Runner {
     return Status::Ok();
   }
 
+  // Where the dead-letter file ended at this state's last commit; unknown
+  // for a new state, or one saved before this was recorded.
+  std::optional<int64_t> dead_letter_end() {
+    auto found = state_.run_meta().find(kDeadLetterEnd);
+    if (found == state_.run_meta().end()) return std::nullopt;
+    return found->second;
+  }
+
+  // Records where the dead-letter file ends now, before any line is read,
+  // for a state that has no record yet: a run killed before its first
+  // commit then leaves the next one a place to read back from.
+  Status RecordDeadLetterEnd(int64_t end) {
+    state_.run_meta()[kDeadLetterEnd] = end;
+    return store_->Save(state_);
+  }
+
+  // With a partition, where the coordinator's dead-letter file ends after
+  // the letters this partition's next commit covers.
+  void set_dead_letter_end(int64_t end) { dead_letter_end_ = end; }
+
+  // Takes the dead letters this partition found since the last call, in
+  // line order, for the coordinator to write.
+  void TakeLetters(std::vector<FoundLetter>& letters) {
+    letters.swap(found_letters_);
+    found_letters_.clear();
+  }
+
   // Lines of the earlier runs on this state, for numbering instances.
   int64_t lines_total() {
     auto found = state_.run_meta().find("lines_total");
@@ -236,6 +274,14 @@ class Runner {
   // Actions decided so far: sends, and what policies held back.
   int64_t actions() const {
     return engine_.counters().sends + engine_.counters().held;
+  }
+
+  // A state of one file: reads back the dead letters an earlier run may
+  // have written after its last commit, or records where the file ends.
+  Status ResumeDeadLetters() {
+    std::optional<int64_t> end = dead_letter_end();
+    if (!end) return RecordDeadLetterEnd(dead_letters_.End());
+    return dead_letters_.ReadBack(*end);
   }
 
   // An earlier run may have stopped after its sink got a batch and before
@@ -312,11 +358,12 @@ class Runner {
   Status Dispatch(const std::string& line, bool too_long, int64_t number,
                   const ingest::DecodeResult* shared, size_t index) {
     if (too_long) {
-      if (!Owns("")) return Status::Ok();
-      return DeadLetter(number,
-                        "line is longer than " +
-                            std::to_string(options_.max_line_bytes) + " bytes",
-                        line);
+      std::string reason = "line is longer than " +
+                           std::to_string(options_.max_line_bytes) + " bytes";
+      if (!Owns("")) {
+        return options_.strict ? StopWithOwner(number, reason) : Status::Ok();
+      }
+      return DeadLetter(number, reason, line);
     }
 
     ingest::DecodeResult& own = decoded_line_;
@@ -334,7 +381,12 @@ class Runner {
         ++summary_.blank_lines;
         return Status::Ok();
       case ingest::LineOutcome::DeadLetter:
-        if (!mine) break;
+        if (!mine) {
+          // Its owner marked it if it applied it before (see
+          // `MarkDuplicates`); else it is a dead letter there.
+          if (!options_.strict || OthersDuplicate(index, number)) break;
+          return StopWithOwner(number, decoded.reason);
+        }
         // A line an earlier run applied stays applied, even if stricter
         // rules or a changed program would now refuse it.
         if (IsDuplicate(event)) break;
@@ -350,7 +402,11 @@ class Runner {
         }
         std::string too_far = ClockJump(event);
         if (!too_far.empty()) {
-          if (!mine) break;
+          // Every partition's clock is the same, so each sees the jump.
+          if (!mine) {
+            if (!options_.strict) break;
+            return StopWithOwner(number, too_far);
+          }
           ++summary_.clock_jumps;
           return DeadLetter(number, too_far, line);
         }
@@ -388,10 +444,16 @@ class Runner {
     for (size_t i = 0; i < lines.size(); ++i) {
       const ingest::DecodeResult& decoded = lines[i];
       const ingest::DecodedEvent& event = decoded.event;
-      if (decoded.outcome != ingest::LineOutcome::Event ||
-          !Owns(event.user_id)) {
+      if (!Owns(event.user_id)) continue;
+      // An unusable line applied before is a duplicate, not a dead letter:
+      // the others need to know it, so that under `--strict` they all
+      // stop at the same line.
+      if (decoded.outcome == ingest::LineOutcome::DeadLetter) {
+        bool applied = !event.key.empty() && state_.IsProcessed(event.key);
+        duplicates[i] = applied ? kDuplicate : 0;
         continue;
       }
+      if (decoded.outcome != ingest::LineOutcome::Event) continue;
       bool again = !seen.insert(event.key).second;
       bool processed = state_.IsProcessed(event.key);
       char mark = processed || again ? kDuplicate : 0;
@@ -496,24 +558,46 @@ class Runner {
     if (state_.IsDeadLettered(key)) {
       ++summary_.dead_letters_known;
     } else {
-      // A line that could not be written is not counted as written: the
-      // run stops, and the next run dead-letters it again.
-      Status status = dead_letters_.Write(number, reason, text);
-      if (!status.ok()) return status;
+      std::string letter = FormatDeadLetter(number, reason, text);
+      if (sink_ == nullptr) {
+        // A partition: the coordinator writes the letters of all of them,
+        // in line order, before this one commits the key.
+        found_letters_.push_back({number, std::move(letter)});
+      } else if (dead_letters_.TakeReadBack(letter)) {
+        // Written by a run killed before it could commit the key.
+        ++summary_.dead_letters_known;
+      } else {
+        // A line that could not be written is not counted as written: the
+        // run stops, and the next run dead-letters it again.
+        Status status = dead_letters_.Append(letter);
+        if (!status.ok()) return status;
+      }
       state_.AddDeadLettered(key, true);
     }
     ++summary_.dead_letters;
     summary_.dead_letter_path = dead_letters_.path();
     if (!options_.strict) return Status::Ok();
 
-    // Strict mode stops here, keeping everything before this line.
+    // Strict mode stops here, keeping everything before this line. A
+    // partition's coordinator commits it in the batch's turn.
+    stopped_at_bad_line_ = true;
+    Status stop =
+        Status::Error("line " + std::to_string(number) + ": " + reason);
+    if (sink_ == nullptr) return stop;
     Status status = Commit(store::Fold::Always);
-    if (!status.ok()) return status;
+    return status.ok() ? stop : status;
+  }
+
+  // Under `--strict`, a partition stops at another partition's dead
+  // letter as its owner does, so that no partition applies a line after
+  // it; the message is the owner's.
+  Status StopWithOwner(int64_t number, const std::string& reason) {
     stopped_at_bad_line_ = true;
     return Status::Error("line " + std::to_string(number) + ": " + reason);
   }
 
   Status Finish(int64_t lines_read) {
+    dead_letters_.ForgetReadBack();
     // Timers due by the end of the input (a `wait 0` after the last event)
     // or by `until` fire now; later ones stay pending in the state.
     std::optional<int64_t> end = state_.clock();
@@ -574,9 +658,12 @@ class Runner {
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
     SortCanonically(state_.pending_outbox());
-    // Dead letters reach their file before their keys reach the state: a
-    // crash in between appends them again rather than losing them.
+    // Dead letters reach their file before their keys reach the state,
+    // with where the file then ends: a crash in between leaves them for
+    // the next run to read back (`ResumeDeadLetters`), not to write again.
     Status status = dead_letters_.Flush();
+    state_.run_meta()[kDeadLetterEnd] =
+        sink_ != nullptr ? dead_letters_.RecordableEnd() : dead_letter_end_;
     if (status.ok()) status = store_->Save(state_, fold);
     if (status.ok() && sink_ != nullptr) {
       status = Deliver(summary_.delivered);
@@ -749,6 +836,10 @@ class Runner {
   // The line `Dispatch` decodes, one result reused line after line.
   ingest::DecodeResult decoded_line_;
   DeadLetterFile dead_letters_;
+  // A partition's dead letters of the batch, and where the coordinator's
+  // file ends after those its next commit covers.
+  std::vector<FoundLetter> found_letters_;
+  int64_t dead_letter_end_ = 0;
   RunSummary summary_;
   int64_t lines_in_batch_ = 0;
   bool stopped_at_bad_line_ = false;
@@ -767,6 +858,10 @@ int64_t PartitionIndex(const std::string& name) {
 // The file in a state folder that records its number of partitions,
 // written once every partition file exists.
 constexpr const char* kPartitionsFile = "partitions";
+
+// The dead-letter file of a state folder, unless `--dead-letter` names
+// one: in the folder, which holds everything of its state.
+constexpr const char* kDeadLetterFile = "deadletter.jsonl";
 
 // Reads the folder's record of its number of partitions into `made`;
 // leaves it empty when there is no record (a new folder). A record that
@@ -892,19 +987,28 @@ class Coordinator {
         sink_(sink),
         options_(options),
         partitions_(static_cast<uint32_t>(options.partitions)),
-        decoder_(program) {}
+        decoder_(program),
+        dead_letters_(DeadLetterPathOf(options)) {}
 
   RunResult Go() {
     Status status = Start();
     if (status.ok()) status = ReadAll();
+    // A run stopped by `--strict` ends at its bad line, as with one file:
+    // no `--until`, and the next run counts its lines again.
     if (status.ok()) status = Finish();
-    RunResult result{status, false, Summarize()};
+    RunResult result{status, stopped_at_bad_line_, Summarize()};
     CloseInParallel();
     return result;
   }
 
  private:
   Status Start() {
+    // A file named by `--dead-letter` is checked before anything else; the
+    // default one, in the folder, is as writable as the partitions' files.
+    if (!options_.dead_letter_path.empty()) {
+      Status writable = dead_letters_.CheckWritable();
+      if (!writable.ok()) return writable;
+    }
     Status status = PrepareFolder(options_.state_path, partitions_);
     if (!status.ok()) return status;
     namespace fs = std::filesystem;
@@ -936,6 +1040,7 @@ class Coordinator {
     if (!status.ok()) return status;
 
     status = Recover();
+    if (status.ok()) status = ResumeDeadLetters();
     if (!status.ok()) return status;
 
     int64_t lines = 0;
@@ -999,6 +1104,31 @@ class Coordinator {
     return Status::Ok();
   }
 
+  // The letters after the least place any partition recorded at its last
+  // commit may lack their keys in their owner's state (a run killed
+  // between writing them and the owner's commit): read them back, so
+  // that this run does not write them again. A partition with no record
+  // (a new folder, or an older one) records where the file ends now.
+  Status ResumeDeadLetters() {
+    std::optional<int64_t> from;
+    for (const auto& runner : runners_) {
+      std::optional<int64_t> end = runner->dead_letter_end();
+      if (!end) {
+        end = dead_letters_.End();
+        Status status = runner->RecordDeadLetterEnd(*end);
+        if (!status.ok()) return status;
+      }
+      from = std::min(from.value_or(*end), *end);
+    }
+    Status status = dead_letters_.ReadBack(from.value_or(0));
+    if (!status.ok()) return status;
+    letters_end_ = dead_letters_.RecordableEnd();
+    for (const auto& runner : runners_) {
+      runner->set_dead_letter_end(letters_end_);
+    }
+    return Status::Ok();
+  }
+
   static int64_t MergeOf(Runner& runner) {
     auto found = runner.state().run_meta().find("merge");
     return found == runner.state().run_meta().end() ? 0 : found->second;
@@ -1027,6 +1157,8 @@ class Coordinator {
     // Per line, 1 when its owner found it a duplicate; each partition
     // writes only the entries of its own lines (see `MarkDuplicates`).
     std::vector<char> duplicates;
+    // Per partition, the dead letters it found in the batch.
+    std::vector<std::vector<FoundLetter>> letters;
   };
 
   // How far each partition's thread has got, in batches; guarded by
@@ -1065,9 +1197,23 @@ class Coordinator {
   //   `Recover` counts on a merge being delivered before any partition
   //   commits the next.
   // - Batch k is delivered once every partition has committed it.
+  //
+  // Dead letters go to one file, in line order as with one state file:
+  // once every partition has applied batch k, the coordinator writes the
+  // letters they found in it, and a partition that found one commits k
+  // only after that, so that no key reaches a state before its letter
+  // reaches the file. A clean batch waits for nothing more.
+  //
+  // Under `--strict`, every partition stops at the batch's first dead
+  // letter, whoever owns it: each sees it as its owner does (the decoding
+  // is shared, the clocks are the same, and the owner marks a line it
+  // applied before, see `MarkDuplicates`). The partitions then commit the
+  // lines before it, its letter is written and the batch delivered, and
+  // the run ends there.
   Status ReadAll() {
     merge_base_ = merge_;
     slots_.assign(kPipelineDepth, Batch());
+    for (Batch& slot : slots_) slot.letters.resize(runners_.size());
     progress_.assign(runners_.size(), Progress());
 
     std::vector<std::thread> threads;
@@ -1083,6 +1229,10 @@ class Coordinator {
     if (!failure_.ok()) return failure_;
     // Every batch is delivered; the next commits record it.
     for (const auto& runner : runners_) MarkDelivered(*runner);
+    if (strict_stop_batch_ >= 0) {
+      stopped_at_bad_line_ = true;
+      return strict_stop_;
+    }
     return status;
   }
 
@@ -1091,27 +1241,46 @@ class Coordinator {
   Status FeedAndDeliver() {
     ingest::LineReader reader(events_, options_.max_line_bytes);
     int64_t read = 0;
+    int64_t written = 0;
     int64_t delivered = 0;
     bool ended = false;
     for (;;) {
+      bool can_write = false;
       bool can_deliver = false;
       bool can_read = false;
       {
         std::unique_lock<std::mutex> lock(mutex_);
         wake_.wait(lock, [&] {
-          can_deliver = delivered < read &&
+          bool stopped = strict_stop_batch_ >= 0;
+          can_write =
+              written < read && AllReached(written + 1, &Progress::handled);
+          can_deliver = delivered < written &&
                         AllReached(delivered + 1, &Progress::committed);
-          can_read = !ended &&
-                     AllReached(read - kPipelineDepth + 1, &Progress::handled);
-          return stopping_ || can_deliver || can_read ||
-                 (ended && delivered == read);
+          // A slot is read into again once its letters are written.
+          int64_t reused = read - kPipelineDepth + 1;
+          can_read = !ended && !stopped && written >= reused &&
+                     AllReached(reused, &Progress::handled);
+          bool done = (ended && delivered == read) ||
+                      (stopped && delivered > strict_stop_batch_);
+          return stopping_ || can_write || can_deliver || can_read || done;
         });
         if (stopping_) return Status::Ok();
-        if (!can_deliver && !can_read) break;
+        if (!can_write && !can_deliver && !can_read) break;
       }
 
-      // The partitions wait for a delivery before their next commit, so
-      // it goes first.
+      // The partitions with dead letters wait for them before their
+      // commit, and all wait for a delivery before their next one, so
+      // these go first.
+      if (can_write) {
+        Status status = WriteLetters(SlotOf(written));
+        if (!status.ok()) return status;
+        int64_t end = dead_letters_.RecordableEnd();
+        Publish([&] {
+          letters_written_ = ++written;
+          letters_end_ = end;
+        });
+        continue;
+      }
       if (can_deliver) {
         Status status = DeliverMerged();
         if (!status.ok()) return status;
@@ -1133,6 +1302,29 @@ class Coordinator {
       return runners_.front()->ReadError(reader);
     }
     return Status::Ok();
+  }
+
+  // Writes the dead letters the partitions found in `batch`, in line
+  // order, but those a killed run wrote already (`ResumeDeadLetters`).
+  Status WriteLetters(Batch& batch) {
+    std::vector<FoundLetter> letters;
+    for (std::vector<FoundLetter>& found : batch.letters) {
+      for (FoundLetter& letter : found) letters.push_back(std::move(letter));
+      found.clear();
+    }
+    std::stable_sort(letters.begin(), letters.end(),
+                     [](const FoundLetter& a, const FoundLetter& b) {
+                       return a.line < b.line;
+                     });
+    for (const FoundLetter& letter : letters) {
+      if (dead_letters_.TakeReadBack(letter.letter)) {
+        ++letters_read_back_;
+        continue;
+      }
+      Status status = dead_letters_.Append(letter.letter);
+      if (!status.ok()) return status;
+    }
+    return dead_letters_.Flush();
   }
 
   // Fills `batch` with the next lines, decoded; false at the end of the
@@ -1174,15 +1366,20 @@ class Coordinator {
   void PartitionLoop(Runner& runner) {
     const uint32_t partition = runner.partition();
     for (int64_t k = 0;; ++k) {
-      if (!Await([&] { return batches_read_ > k || input_ended_; }) ||
-          !Read(k)) {
+      if (!Await([&] {
+            return batches_read_ > k || input_ended_ || StoppedBefore(k);
+          }) ||
+          !Read(k) || Stopped(k)) {
         return;
       }
       // Usually marked already, right after the batch before was applied.
       if (!Reached(partition, k + 1, &Progress::marked)) {
         MarkBatch(runner, k);
       }
-      if (!Await([&] { return AllReached(k + 1, &Progress::marked); })) {
+      if (!Await([&] {
+            return AllReached(k + 1, &Progress::marked) || StoppedBefore(k);
+          }) ||
+          Stopped(k)) {
         return;
       }
 
@@ -1196,16 +1393,37 @@ class Coordinator {
                                    &batch.decoded[i], i);
       }
       runner.set_others_duplicates(nullptr);
-      if (!status.ok()) return Fail(status);
-      Publish([&] { progress_[partition].handled = k + 1; });
+      bool stopped = runner.stopped_at_bad_line();
+      if (!status.ok() && !stopped) return Fail(status);
+      std::vector<FoundLetter>& letters = batch.letters[partition];
+      runner.TakeLetters(letters);
+      bool has_letters = !letters.empty();
+      Publish([&] {
+        progress_[partition].handled = k + 1;
+        if (stopped && strict_stop_batch_ < 0) {
+          strict_stop_batch_ = k;
+          strict_stop_ = status;
+        }
+      });
 
       // Marking the next batch now lets the other partitions apply it
       // while this one commits.
-      if (Read(k + 1)) MarkBatch(runner, k + 1);
+      if (!stopped && Read(k + 1)) MarkBatch(runner, k + 1);
 
-      if (!Await([&] { return batches_delivered_ >= k; })) return;
+      if (!Await([&] {
+            return batches_delivered_ >= k &&
+                   (!has_letters || letters_written_ > k);
+          })) {
+        return;
+      }
       MarkDelivered(runner);
-      status = runner.Commit(FoldAt(runner, k));
+      {
+        std::lock_guard<std::mutex> lock(mutex_);
+        runner.set_dead_letter_end(letters_end_);
+      }
+      // A stop is the run's last commit, which writes the tables up to
+      // date, as `Finish` would.
+      status = runner.Commit(stopped ? store::Fold::Always : FoldAt(runner, k));
       if (!status.ok()) return Fail(status);
       Publish([&] {
         Progress& progress = progress_[partition];
@@ -1213,7 +1431,18 @@ class Coordinator {
         progress.lines = runner.lines_read();
         progress.actions = runner.actions();
       });
+      if (stopped) return;
     }
+  }
+
+  // Whether a partition stopped under `--strict` in a batch before `k`,
+  // so that none goes on to `k`; with `mutex_` held.
+  bool StoppedBefore(int64_t k) const {
+    return strict_stop_batch_ >= 0 && strict_stop_batch_ < k;
+  }
+  bool Stopped(int64_t k) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return StoppedBefore(k);
   }
 
   // How `runner` commits batch `k`. The partitions fold their deferred
@@ -1291,6 +1520,10 @@ class Coordinator {
 
   Status Finish() {
     int64_t lines = runners_.front()->Summarize().lines_read;
+    dead_letters_.ForgetReadBack();
+    for (const auto& runner : runners_) {
+      runner->set_dead_letter_end(dead_letters_.End());
+    }
     Status status =
         InEachPartition([&](Runner& runner) { return runner.Finish(lines); });
     if (!status.ok()) return status;
@@ -1389,7 +1622,6 @@ class Coordinator {
 
   RunSummary Summarize() {
     RunSummary total;
-    std::vector<std::string> dead_letter_files;
     for (const auto& runner : runners_) {
       RunSummary part = runner->Summarize();
       // Every partition reads every line.
@@ -1417,17 +1649,10 @@ class Coordinator {
       if (part.clock && (!total.clock || *part.clock > *total.clock)) {
         total.clock = part.clock;
       }
-      if (!part.dead_letter_path.empty()) {
-        dead_letter_files.push_back(part.dead_letter_path);
-      }
     }
-    if (dead_letter_files.size() == 1) {
-      total.dead_letter_path = dead_letter_files.front();
-    } else if (!dead_letter_files.empty()) {
-      total.dead_letter_path = (std::filesystem::path(options_.state_path) /
-                                "p-*.db.deadletter.jsonl")
-                                   .string();
-    }
+    // Letters a killed run had written are known, as with one file.
+    total.dead_letters_known += letters_read_back_;
+    if (total.dead_letters > 0) total.dead_letter_path = dead_letters_.path();
     total.delivered = delivered_;
     total.redelivered = redelivered_;
     total.already_delivered = already_delivered_;
@@ -1460,6 +1685,18 @@ class Coordinator {
   int64_t delivered_ = 0;
   int64_t redelivered_ = 0;
   int64_t already_delivered_ = 0;
+  // The run's one dead-letter file, written by this thread only.
+  DeadLetterFile dead_letters_;
+  int64_t letters_read_back_ = 0;
+  // Guarded by `mutex_`: the batches whose letters are written, and what
+  // a commit then records of the file (`DeadLetterFile::RecordableEnd`).
+  int64_t letters_written_ = 0;
+  int64_t letters_end_ = 0;
+  // Guarded by `mutex_`: under `--strict`, the batch a partition stopped
+  // in (-1: none) and its message.
+  int64_t strict_stop_batch_ = -1;
+  Status strict_stop_ = Status::Ok();
+  bool stopped_at_bad_line_ = false;
 };
 
 RunResult RunPartitions(const ir::Program& program,
@@ -1503,6 +1740,15 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
   runner.set_lines_before(runner.lines_total());
   if (status.ok()) status = runner.Follow(fd);
   return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+}
+
+std::string DeadLetterPathOf(const RunOptions& options) {
+  if (!options.dead_letter_path.empty()) return options.dead_letter_path;
+  if (options.partitions > 0) {
+    return (std::filesystem::path(options.state_path) / kDeadLetterFile)
+        .string();
+  }
+  return options.state_path + ".deadletter.jsonl";
 }
 
 uint32_t PartitionOf(std::string_view profile, uint32_t partitions) {

@@ -33,11 +33,14 @@
 // Partitions. With `partitions` = N, a profile belongs to partition
 // `PartitionOf(id, N)`, whose state file holds its state and its own
 // applied position. Every partition reads every line, applies those of
-// its profiles (its dead letters go to its own file,
-// `p-0000.db.deadletter.jsonl`), and moves its clock with all the others,
-// so timers fire on time in a partition that receives no events. The
-// partitions work on a batch of lines in parallel, each commits it, and
+// its profiles, and moves its clock with all the others, so timers fire
+// on time in a partition that receives no events. The partitions work on
+// a batch of lines in parallel; their dead letters go to the run's one
+// file, in line order, before the partition that found one commits the
+// batch (its state keeps the letter's key); each commits the batch, and
 // only then are their actions merged in the canonical order and delivered.
+// Under `strict`, every partition stops at the first dead letter, whoever
+// owns it, so that none applies a line after it.
 // The batches flow through a pipeline: while the partitions apply one,
 // the next is read and decoded, and the one before delivered; a partition
 // commits a batch only once the batch before it was delivered.
@@ -66,7 +69,7 @@ namespace parcours::engine {
 
 struct RunOptions {
   std::string state_path;
-  // Where unusable lines go; empty means `<state_path>.deadletter.jsonl`.
+  // Where unusable lines go; empty means `DeadLetterPathOf`'s default.
   std::string dead_letter_path;
   // Stop at the first unusable line, with an error naming it.
   bool strict = false;
@@ -86,8 +89,7 @@ struct RunOptions {
   std::string events_name = "the events";
   // 0: `state_path` is one state file. N >= 1: `state_path` is a folder of
   // N state files, `p-0000.db` to `p-<N-1>.db`, one per partition, run on
-  // N threads (see "Partitions" above); `dead_letter_path` and `strict`
-  // must then be unset.
+  // N threads (see "Partitions" above).
   int partitions = 0;
   // Called after each commit with the lines read and the actions decided
   // so far (for a progress line); may be empty.
@@ -161,6 +163,11 @@ struct RunResult {
   bool stopped_at_bad_line = false;
   RunSummary summary;
 };
+
+// The one file a run appends its dead letters to: `dead_letter_path`, else
+// `<state_path>.deadletter.jsonl` for a state of one file, and
+// `deadletter.jsonl` inside a `--partitions` folder.
+std::string DeadLetterPathOf(const RunOptions& options);
 
 // The partition of `profile` among `partitions`: the 32-bit FNV-1a hash of
 // its id modulo `partitions`.

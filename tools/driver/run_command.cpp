@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <chrono>
 #include <csignal>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -148,12 +149,6 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
     long long partitions = std::strtoll(text.c_str(), &end, 10);
     if (text.empty() || *end != '\0' || partitions < 1 || partitions > 1024) {
       return fail("`--partitions` takes a whole number from 1 to 1024");
-    }
-    if (settings->options.strict || args.Has("--dead-letter")) {
-      return fail(
-          "`--partitions` cannot be combined with `--strict` or "
-          "`--dead-letter` yet; each partition writes its dead letters "
-          "next to its state file");
     }
     settings->options.partitions = static_cast<int>(partitions);
   }
@@ -316,8 +311,21 @@ std::string WriteClash(const RunSettings& settings, std::string target,
   if (settings.events != "-" && SamePath(target, settings.events)) {
     return "the events";
   }
-  for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
-    if (SamePath(target, state + suffix)) return "the state";
+  // A folder of partitions: its record and each partition's files.
+  std::vector<std::string> state_files = {state};
+  int partitions = settings.options.partitions;
+  if (partitions > 0) {
+    state_files = {(std::filesystem::path(state) / "partitions").string()};
+    for (int i = 0; i < partitions; ++i) {
+      char name[32];
+      std::snprintf(name, sizeof name, "p-%04d.db", i);
+      state_files.push_back((std::filesystem::path(state) / name).string());
+    }
+  }
+  for (const std::string& file : state_files) {
+    for (const char* suffix : {"", "-wal", "-shm", "-journal", ".lock"}) {
+      if (SamePath(target, file + suffix)) return "the state";
+    }
   }
   if (is_dead_letters) {
     bool out_file = settings.out != "-" &&
@@ -326,10 +334,9 @@ std::string WriteClash(const RunSettings& settings, std::string target,
     if (out_file && SamePath(target, settings.out)) return "the actions";
     return "";
   }
-  std::string dead_letters = settings.options.dead_letter_path.empty()
-                                 ? state + ".deadletter.jsonl"
-                                 : settings.options.dead_letter_path;
-  if (SamePath(target, dead_letters)) return "the dead letters";
+  if (SamePath(target, engine::DeadLetterPathOf(settings.options))) {
+    return "the dead letters";
+  }
   return "";
 }
 
