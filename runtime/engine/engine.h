@@ -33,6 +33,9 @@ struct EngineCounters {
   int64_t entries = 0;
   int64_t exits = 0;
   int64_t goals = 0;
+  // Chains of emitted events and segment changes cut for running past
+  // their limit (a loop of journeys): what they dropped was not applied.
+  int64_t chains_stopped = 0;
   // Time zones the tz database does not know, by name: how many profiles
   // an identify gave one to (their local times run in UTC).
   std::map<std::string, int64_t> unknown_zones;

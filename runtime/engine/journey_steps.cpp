@@ -461,6 +461,7 @@ void Engine::Settle(store::Profile& profile) {
       "start; look for journeys that emit or set what starts each other";
   row.message = state_.KeepPendingText(message);
   state_.Log(row);
+  ++counters_.chains_stopped;
   emitted_.clear();
   flips_.clear();
   crossed_.clear();

@@ -806,6 +806,7 @@ class Runner {
     summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
     summary.unknown_zones = engine_.counters().unknown_zones;
+    summary.chains_stopped = engine_.counters().chains_stopped;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
     summary.undelivered = static_cast<int64_t>(state_.undelivered().size());
@@ -1922,6 +1923,17 @@ std::string FormatSummary(const RunSummary& summary) {
                    "waiting contacts") +
             (one ? " matches" : " match") + " no step of the program and " +
             (one ? "was" : "were") + " left in the state; see the log table\n";
+  }
+  // Journeys that emit or set what starts each other loop until the
+  // engine cuts the chain; the events it dropped change nothing, which
+  // only the log table said.
+  if (summary.chains_stopped > 0) {
+    bool one = summary.chains_stopped == 1;
+    text += "warning: " + Plural(summary.chains_stopped, "chain", "chains") +
+            " of emitted events and segment changes ran past 100 links and " +
+            (one ? "was" : "were") +
+            " cut, the rest not applied; look for journeys that emit or set "
+            "what starts each other (the log table names the profiles)\n";
   }
   // A typo in a zone ("Europe/Pari") runs those profiles in UTC: their
   // quiet hours and `wait until 09:00 local` are hours off.

@@ -140,6 +140,9 @@ struct RunSummary {
   // Waiting instances in the state file that match no journey or step of
   // the program: left in the file, not loaded, not counted as waiting.
   int64_t instances_unloaded = 0;
+  // Loops of emitted events and segment changes the engine cut, each
+  // dropping the rest of its chain (`EngineCounters::chains_stopped`).
+  int64_t chains_stopped = 0;
   // Actions of an earlier, interrupted run: delivered now, and found
   // already delivered by the sink (so not sent again).
   int64_t redelivered = 0;

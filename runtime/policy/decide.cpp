@@ -103,10 +103,28 @@ class Judge {
     bool inside = quiet.from < quiet.to ? now >= quiet.from && now < quiet.to
                                         : now >= quiet.from || now < quiet.to;
     if (!inside) return std::nullopt;
-    return quiet.weekly
-               ? engine::NextLocalWeekTime(request_.now, quiet.to,
-                                           request_.zone)
-               : engine::NextLocalTime(request_.now, quiet.to, request_.zone);
+
+    // Quiet hours that start when they end cover the whole day or week
+    // (W0307): they have no end, and their end time, were it taken for
+    // one, is the very instant they start again.
+    if (quiet.from == quiet.to) return engine::kNever;
+
+    int64_t end =
+        quiet.weekly
+            ? engine::NextLocalWeekTime(request_.now, quiet.to, request_.zone)
+            : engine::NextLocalTime(request_.now, quiet.to, request_.zone);
+
+    // An end time in the hour the clocks go back over comes twice, and the
+    // first is the end. Past it, the repeated hour still reads as quiet on
+    // the wall clock, but the next end is a whole day or week away, where
+    // the wall clock says it is a few minutes: these hours are over.
+    int64_t period = quiet.weekly ? 7 * 86400 : 86400;
+    int64_t wall_clock_left = ((quiet.to - now) % period + period) % period;
+    if (end != engine::kNever &&
+        end - request_.now > wall_clock_left + period / 2) {
+      return std::nullopt;
+    }
+    return end;
   }
 
   // When `cap` has room for one more message on `channel`, if it has none
@@ -325,18 +343,27 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
 
   // A deferral waits for the earliest channel to have room again, unless
   // that is past its limit, counted from the first deferral.
+  // A deferral must move on: one until the instant it was decided would be
+  // decided again then, and again, for ever. No rule gives such a time;
+  // should one, the channel has no room that can be waited for.
+  if (earliest <= request.now) earliest = engine::kNever;
+
   int64_t since = request.deferred_since.value_or(request.now);
   if (earliest == engine::kNever ||
       (policy.defer_within > 0 && earliest > since + policy.defer_within)) {
     decision.verdict = Verdict::Suppress;
     decision.reason = "expired";
     decision.rule = &policy.capped_source;
-    decision.detail = "held back by " + DescribeRule(*first_block->rule) +
-                      (earliest == engine::kNever
-                           ? std::string(", which never has room")
-                           : ", next room at " + common::FormatTime(earliest)) +
-                      ", past the deferral limit of " +
-                      DescribeRule(policy.capped_source);
+    // With no room ever, there is no limit to be past, `within` or not.
+    std::string held_back = "held back by " + DescribeRule(*first_block->rule);
+    decision.detail = earliest == engine::kNever
+                          ? held_back + ", which never has room, so " +
+                                DescribeRule(policy.capped_source) +
+                                " has nothing to wait for"
+                          : held_back + ", next room at " +
+                                common::FormatTime(earliest) +
+                                ", past the deferral limit of " +
+                                DescribeRule(policy.capped_source);
     return decision;
   }
   decision.verdict = Verdict::Defer;

@@ -407,6 +407,31 @@ TEST_CASE("every report and explain say that a state file does not exist") {
   }
 }
 
+TEST_CASE("every report and explain say that a state file is empty") {
+  // `touch state.db`, or a run that failed before its first commit,
+  // leaves a file of no bytes: SQLite takes it for an empty database,
+  // and the reports said only "no such table: log".
+  auto scratch = testing::ScratchDir("empty-state");
+  std::string state = (scratch / "empty.db").string();
+  testing::WriteText(state, "");
+  std::vector<std::vector<std::string>> commands = {
+      {"report", "backtest", "--state", state},
+      {"report", "caps", "--state", state},
+      {"report", "loyalty", "--state", state, "--as-of", "2025-01-01"},
+      {"explain", "--state", state, "--profile", "p1"}};
+  for (const auto& command : commands) {
+    INFO(command[1]);
+    auto result = RunParcours(command, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK(result.err ==
+          "parcours: state file `" + state +
+              "` is empty: no run has saved anything to it yet; run "
+              "`parcours run ... --state " +
+              state + "` first, or name the state file a run wrote\n");
+    CHECK(std::filesystem::file_size(state) == 0);
+  }
+}
+
 TEST_CASE("build prints the IR and the LLVM module") {
   auto scratch = testing::ScratchDir("build");
   auto ir = RunParcours({"build", kCampaign, "--emit", "ir"}, scratch);

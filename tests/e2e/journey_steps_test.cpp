@@ -356,6 +356,47 @@ journey pong {
         "set what starts each other");
 }
 
+TEST_CASE("the run's summary warns of loops of emitted events it cut") {
+  // The loop was only in the log table, which nobody reads after a
+  // backtest that looks fine: the summary says so, once per chain cut.
+  auto scratch = testing::ScratchDir("emit-loop-summary");
+  testing::WriteText(scratch / "loop.journey", R"(module loop
+event Ping "Ping" { n: int }
+event Pong "Pong" { n: int }
+
+journey ping {
+  on Ping as p
+  emit Pong { n: p.n + 1 }
+}
+
+journey pong {
+  on Pong as p
+  emit Ping { n: p.n + 1 }
+}
+)");
+  testing::WriteText(
+      scratch / "events.jsonl",
+      TrackLine("Ping", "p1", "x1", "2025-01-01T10:00:00Z", R"({"n":0})") +
+          TrackLine("Ping", "p2", "x2", "2025-01-01T10:00:00Z", R"({"n":0})"));
+  for (const char* engine : {"jit", "interp"}) {
+    INFO(engine);
+    auto result = testing::RunParcours(
+        {"run", (scratch / "loop.journey").string(), "--events",
+         (scratch / "events.jsonl").string(), "--state",
+         (scratch / (std::string(engine) + ".db")).string(), "--out",
+         (scratch / (std::string(engine) + ".jsonl")).string(), "--engine",
+         engine},
+        scratch);
+    REQUIRE(result.exit_code == 0);
+    CHECK_THAT(result.err,
+               Catch::Contains(
+                   "warning: 2 chains of emitted events and segment changes "
+                   "ran past 100 links and were cut, the rest not applied; "
+                   "look for journeys that emit or set what starts each "
+                   "other (the log table names the profiles)\n"));
+  }
+}
+
 TEST_CASE("a state file of schema 2 gains entries and received events") {
   Scenario scenario("journey-schema", R"(module schema
 event CartUpdated "Cart Updated" { cart_id: string }

@@ -256,6 +256,22 @@ TEST_CASE("a report past the state's clock says the later events are missing",
   CHECK(within.out.find("outstanding") != std::string::npos);
 }
 
+TEST_CASE("a mistyped breakage is the only thing a loyalty report says",
+          "[e2e][loyalty][report]") {
+  Scenario scenario("loyalty-report-bad-option", kProgram);
+  RunThrough(scenario, WorkedExample(), {"2025-07-10T00:00:00Z"});
+
+  // The note about the state's clock came first, and the mistake that
+  // stopped the report was its last line.
+  auto mistyped =
+      Report(scenario, {"--as-of", "2025-09-30", "--breakage", "18"});
+  CHECK(mistyped.exit_code == 2);
+  CHECK(mistyped.err ==
+        "parcours: `--breakage` takes a percentage from 0% to 100%, such as "
+        "18%, not `18`\n");
+  CHECK(mistyped.out.empty());
+}
+
 TEST_CASE("a state file of schema 6 gains the loyalty tables",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-migration", kProgram);

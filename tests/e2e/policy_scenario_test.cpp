@@ -91,7 +91,8 @@ struct Outcome {
 // from both, and returns them.
 Outcome RunBoth(const std::string& name, const std::string& program,
                 const std::string& events, const std::string& until,
-                const std::vector<std::string>& extra = {}) {
+                const std::vector<std::string>& extra = {},
+                int kill_after_seconds = 0) {
   auto scratch = testing::ScratchDir("policy-" + name);
   testing::WriteText(scratch / "policy.journey", program);
   testing::WriteText(scratch / "events.jsonl", events);
@@ -107,7 +108,7 @@ Outcome RunBoth(const std::string& name, const std::string& program,
         "--engine", engines[i],
         "--until",  until};
     args.insert(args.end(), extra.begin(), extra.end());
-    auto result = testing::RunParcours(args, scratch);
+    auto result = testing::RunParcours(args, scratch, "", kill_after_seconds);
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
     outputs[i] = result.out;
@@ -430,6 +431,110 @@ journey thanks {
         "deferred 2025-11-03T02:00:00Z email thanks quiet "
         "2025-11-03T13:00:00Z\n"
         "send 2025-11-03T13:00:00Z email thanks\n");
+}
+
+TEST_CASE(
+    "quiet hours that end in the hour the clocks go back over end at "
+    "its first pass, not a day or a week later") {
+  ExoticProcessZone zone;
+  std::string program = std::string("module fallback\n") + kEvents + R"(
+profile {
+  timezone: tz = "Europe/London"
+}
+
+policy nights {
+  quiet 21:00 .. 01:30 local
+  when capped: defer
+}
+
+policy weekends {
+  quiet saturday 21:00 .. sunday 01:30 local
+  when capped: defer
+}
+
+journey nightly {
+  on OrderPlaced
+  policy nights
+  send email "nightly"
+}
+
+journey weekly {
+  on OrderPlaced
+  policy weekends
+  send email "weekly"
+}
+)";
+  // London falls back on Sunday 2025-10-26 (02:00 BST -> 01:00 GMT), so
+  // 01:00 to 02:00 local comes twice: 00:00Z to 01:00Z, then 01:00Z to
+  // 02:00Z. The quiet hours end at the first 01:30 (00:30Z). p1 orders at
+  // the first 01:10 and waits for it; p2 at the second 01:10, after the
+  // end, and is not made to wait for the next night or weekend.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-10-26T00:10:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-10-26T01:10:00Z");
+  Outcome outcome =
+      RunBoth("fallback", program, events, "2025-11-03T00:00:00Z");
+  CHECK(outcome.summary ==
+        "deferred 2025-10-26T00:10:00Z email nightly quiet "
+        "2025-10-26T00:30:00Z\n"
+        "deferred 2025-10-26T00:10:00Z email weekly quiet "
+        "2025-10-26T00:30:00Z\n"
+        "send 2025-10-26T00:30:00Z email nightly\n"
+        "send 2025-10-26T00:30:00Z email weekly\n"
+        "send 2025-10-26T01:10:00Z email nightly\n"
+        "send 2025-10-26T01:10:00Z email weekly\n");
+}
+
+TEST_CASE(
+    "quiet hours that start when they end never let a deferred message "
+    "out, and the run ends") {
+  std::string program = std::string("module always\n") + kEvents + R"(
+profile {
+  timezone: tz = "Europe/Paris"
+}
+
+policy always {
+  quiet 22:00 .. 22:00 local
+  when capped: defer
+}
+
+policy all_week {
+  quiet monday 09:00 .. monday 09:00 local
+  when capped: defer within 2d
+}
+
+journey daily {
+  on OrderPlaced
+  policy always
+  send email "daily"
+}
+
+journey weekly {
+  on OrderPlaced
+  policy all_week
+  send email "weekly"
+}
+)";
+  // 22:00 .. 22:00 covers the whole day (W0307 says so). A deferral to its
+  // "end", 22:00, found the quiet hours starting again at that instant
+  // and was deferred to it again, for ever: the run never ended. Such
+  // hours never end, so a deferred message expires at once; so does one
+  // sent at 22:00 local itself.
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-05T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-05T21:00:00Z");
+  Outcome outcome = RunBoth("always", program, events, "2025-03-20T00:00:00Z",
+                            {}, /*kill_after_seconds=*/60);
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-05T10:00:00Z email daily expired\n"
+        "suppressed 2025-03-05T10:00:00Z email weekly expired\n"
+        "suppressed 2025-03-05T21:00:00Z email daily expired\n"
+        "suppressed 2025-03-05T21:00:00Z email weekly expired\n");
+  CHECK(outcome.out.find(
+            "\"detail\":\"held back by quiet 22:00 .. 22:00 local "
+            "(policy.journey:16), which never has room, so when capped: "
+            "defer (policy.journey:17) has nothing to wait for\"") !=
+        std::string::npos);
 }
 
 TEST_CASE(

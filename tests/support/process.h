@@ -41,10 +41,18 @@ inline std::string ShellQuote(const std::string& text) {
 }
 
 // Runs `parcours ARGS...` with `scratch` as a place for its output files.
+// With `kill_after_seconds`, a run still going then is killed (exit code
+// 137), so that a test of a run that once never ended fails rather than
+// hangs.
 inline ProcessResult RunParcours(const std::vector<std::string>& args,
                                  const std::filesystem::path& scratch,
-                                 const std::string& stdin_path = "") {
-  std::string command = ShellQuote(PARCOURS_BINARY);
+                                 const std::string& stdin_path = "",
+                                 int kill_after_seconds = 0) {
+  std::string command;
+  if (kill_after_seconds > 0) {
+    command = "timeout -s KILL " + std::to_string(kill_after_seconds) + " ";
+  }
+  command += ShellQuote(PARCOURS_BINARY);
   for (const std::string& arg : args) command += " " + ShellQuote(arg);
   auto out_path = scratch / "stdout.txt";
   auto err_path = scratch / "stderr.txt";

@@ -46,6 +46,12 @@ int ReportCommand(const std::vector<std::string>& args, std::ostream& out,
 int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
                   std::ostream& err);
 
+// A state file of no bytes holds no run: `touch state.db`, or a run that
+// failed before its first commit, leaves one. SQLite reads it as an empty
+// database, and a report would fail on a missing table; this says what the
+// file is on `err` instead, and whether it did.
+bool SayIfEmptyState(const std::string& path, std::ostream& err);
+
 // policy_commands.cpp: what pressure policies decided.
 int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
                    std::ostream& err);

@@ -26,6 +26,7 @@ std::optional<store::Database> OpenState(const std::string& path,
     err << "parcours: state file `" << path << "` does not exist\n";
     return std::nullopt;
   }
+  if (SayIfEmptyState(path, err)) return std::nullopt;
   Expected<store::Database> db = store::OpenStateForReading(path);
   if (!db.ok()) {
     err << "parcours: " << db.status().message() << "\n";

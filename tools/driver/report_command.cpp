@@ -35,6 +35,17 @@ common::Expected<std::vector<std::string>> StateFiles(
 
 }  // namespace
 
+bool SayIfEmptyState(const std::string& path, std::ostream& err) {
+  std::error_code code;
+  if (!std::filesystem::is_regular_file(path, code)) return false;
+  if (std::filesystem::file_size(path, code) != 0 || code) return false;
+  err << "parcours: state file `" << path
+      << "` is empty: no run has saved anything to it yet; run `parcours "
+         "run ... --state "
+      << path << "` first, or name the state file a run wrote\n";
+  return true;
+}
+
 int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
                   std::ostream& err) {
   std::string error;
@@ -72,6 +83,9 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   if (!files.ok()) {
     err << "parcours: " << files.status().message() << "\n";
     return 2;
+  }
+  for (const std::string& file : *files) {
+    if (SayIfEmptyState(file, err)) return 2;
   }
 
   std::string format = args.Get("--format", "table");

@@ -344,6 +344,27 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
     return 2;
   }
 
+  // Every option is read before the state, so that a mistyped one is
+  // the only thing said, not the last line after notes about the state.
+  std::optional<int64_t> breakage;  // millionths
+  if (options.breakage) {
+    // The sign is required: `0.18` could mean 18% or 0.18%, and a wrong
+    // guess would move the liability a hundredfold without a word.
+    std::string text = *options.breakage;
+    bool has_sign = !text.empty() && text.back() == '%';
+    if (has_sign) text.pop_back();
+    int64_t percent = 0;
+    bool parsed = has_sign && common::ParseScaled(text, 6, percent) ==
+                                  common::NumberProblem::None;
+    if (!parsed || percent < 0 || percent > 100'000'000) {
+      err << "parcours: `--breakage` takes a percentage from 0% to 100%, "
+             "such as 18%, not `"
+          << *options.breakage << "`\n";
+      return 2;
+    }
+    breakage = percent / 100;
+  }
+
   // Read only: a report never changes the state. Every member's ledger is
   // in one file (a `--partitions` folder gives one per partition), and the
   // liability is computed once over all of them, so that the recognised
@@ -412,24 +433,7 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   inputs.period_start = *from;
   inputs.as_of = *as_of;
   inputs.value_per_point = terms.value_per_point;
-  inputs.breakage_millionths = terms.breakage;
-  if (options.breakage) {
-    // The sign is required: `0.18` could mean 18% or 0.18%, and a wrong
-    // guess would move the liability a hundredfold without a word.
-    std::string text = *options.breakage;
-    bool has_sign = !text.empty() && text.back() == '%';
-    if (has_sign) text.pop_back();
-    int64_t percent = 0;
-    bool parsed = has_sign && common::ParseScaled(text, 6, percent) ==
-                                  common::NumberProblem::None;
-    if (!parsed || percent < 0 || percent > 100'000'000) {
-      err << "parcours: `--breakage` takes a percentage from 0% to 100%, "
-             "such as 18%, not `"
-          << *options.breakage << "`\n";
-      return 2;
-    }
-    inputs.breakage_millionths = percent / 100;
-  }
+  inputs.breakage_millionths = breakage.value_or(terms.breakage);
 
   std::vector<loyalty::MemberBook> books;
   for (const Member& member : members) {
