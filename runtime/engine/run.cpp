@@ -1647,6 +1647,7 @@ class Coordinator {
       total.instances_unloaded += part.instances_unloaded;
       total.undelivered += part.undelivered;
       total.unsaved += part.unsaved;
+      total.chains_stopped += part.chains_stopped;
       if (part.clock && (!total.clock || *part.clock > *total.clock)) {
         total.clock = part.clock;
       }

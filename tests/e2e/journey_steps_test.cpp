@@ -378,15 +378,22 @@ journey pong {
       scratch / "events.jsonl",
       TrackLine("Ping", "p1", "x1", "2025-01-01T10:00:00Z", R"({"n":0})") +
           TrackLine("Ping", "p2", "x2", "2025-01-01T10:00:00Z", R"({"n":0})"));
-  for (const char* engine : {"jit", "interp"}) {
+  // p1 and p2 fall in different partitions of two: the summary adds up
+  // both partitions' chains.
+  for (const char* engine : {"jit", "interp", "partitions"}) {
     INFO(engine);
-    auto result = testing::RunParcours(
-        {"run", (scratch / "loop.journey").string(), "--events",
-         (scratch / "events.jsonl").string(), "--state",
-         (scratch / (std::string(engine) + ".db")).string(), "--out",
-         (scratch / (std::string(engine) + ".jsonl")).string(), "--engine",
-         engine},
-        scratch);
+    bool partitioned = std::string(engine) == "partitions";
+    std::vector<std::string> args = {
+        "run",      (scratch / "loop.journey").string(),
+        "--events", (scratch / "events.jsonl").string(),
+        "--state",  (scratch / (std::string(engine) + ".db")).string(),
+        "--out",    (scratch / (std::string(engine) + ".jsonl")).string(),
+        "--engine", partitioned ? "jit" : engine};
+    if (partitioned) {
+      args.push_back("--partitions");
+      args.push_back("2");
+    }
+    auto result = testing::RunParcours(args, scratch);
     REQUIRE(result.exit_code == 0);
     CHECK_THAT(result.err,
                Catch::Contains(
