@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/files.h"
@@ -19,12 +20,37 @@ struct ProcessResult {
   std::string err;
 };
 
-// A fresh, empty folder under the system's temporary folder.
+// Scratch folders are removed when the test process ends: each run of
+// the suite made about 600 of them, near a gigabyte, and left them all in
+// the temporary folder. `PARCOURS_KEEP_SCRATCH=1` keeps them, for a look
+// after a failure. A folder is removed by the process that made it only:
+// a forked child inherits the list, and leaves its parent's alone.
+inline void RemoveAtExit(const std::filesystem::path& path) {
+  static std::vector<std::pair<pid_t, std::filesystem::path>> folders;
+  static const bool registered = [] {
+    std::atexit([] {
+      const char* keep = std::getenv("PARCOURS_KEEP_SCRATCH");
+      if (keep != nullptr && keep == std::string("1")) return;
+      for (const auto& [maker, folder] : folders) {
+        if (maker != ::getpid()) continue;
+        std::error_code ignored;
+        std::filesystem::remove_all(folder, ignored);
+      }
+    });
+    return true;
+  }();
+  (void)registered;
+  folders.emplace_back(::getpid(), path);
+}
+
+// A fresh, empty folder under the system's temporary folder, removed when
+// the test process ends.
 inline std::filesystem::path ScratchDir(const std::string& name) {
   auto path = std::filesystem::temp_directory_path() /
               ("parcours-test-" + name + "-" + std::to_string(::getpid()));
   std::filesystem::remove_all(path);
   std::filesystem::create_directories(path);
+  RemoveAtExit(path);
   return path;
 }
 
@@ -81,6 +107,7 @@ inline std::filesystem::path SharedScratchDir(const std::string& name) {
   fs::create_directories(scratch);
   fs::permissions(scratch, fs::perms::all);
   fs::copy_file(PARCOURS_BINARY, scratch / "parcours");
+  RemoveAtExit(scratch);
   return scratch;
 }
 
