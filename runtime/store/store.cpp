@@ -546,12 +546,13 @@ struct ReadInstances {
     uint64_t profile_hash = 0;  // `ProfileIndex::Hash`, off the caller
     std::unique_ptr<Instance> instance;
   };
-  struct Skipped {
+  struct Warning {
     std::string profile;
-    std::string warning;
+    std::string message;
+    bool unloaded = false;  // the instance was left in the file
   };
-  std::vector<Loaded> loaded;    // in seq order
-  std::vector<Skipped> skipped;  // left in the file, in seq order
+  std::vector<Loaded> loaded;     // in seq order
+  std::vector<Warning> warnings;  // in seq order
   int64_t highest_seq = INT64_MIN;
   Status status;
 };
@@ -607,11 +608,12 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     // TODO: an instance whose journey or step the new program lacks stays
     // in the file unloaded; version migration of journeys will move it.
     if (step < 0) {
-      read.skipped.push_back({std::move(profile_id),
-                              "instance of journey `" +
-                                  std::string(journey_name) + "` at step `" +
-                                  std::string(step_name) +
-                                  "` does not match the program; not loaded"});
+      read.warnings.push_back({std::move(profile_id),
+                               "instance of journey `" +
+                                   std::string(journey_name) + "` at step `" +
+                                   std::string(step_name) +
+                                   "` does not match the program; not loaded",
+                               true});
       continue;
     }
 
@@ -630,10 +632,21 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
       read.status = status.WithContext("profile `" + profile_id + "`");
       return;
     }
+    // A field whose type the program changed since the save takes its
+    // default, as a profile attribute does, and says so (once the
+    // instance is known to load): a message would otherwise carry the
+    // default without a word.
+    std::vector<ReadInstances::Warning> field_warnings;
     for (const ir::Field& field : locals_type.fields) {
       const JsonValue* value = locals.Find(field.name);
-      if (value != nullptr) {
-        (void)DecodeField(*value, field, instance->locals);
+      if (value == nullptr) continue;
+      std::string problem = DecodeField(*value, field, instance->locals);
+      if (!problem.empty()) {
+        field_warnings.push_back(
+            {profile_id, "stored field `" + field.name +
+                             "` of the event that started journey `" +
+                             std::string(journey_name) + "` " + problem +
+                             "; it takes its default"});
       }
     }
 
@@ -649,14 +662,18 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     // it (a changed program, or a damaged row) the steps cannot run.
     int32_t wanted = definition.steps[step].arrived_event;
     if (wanted != -1 && instance->arrived_event != wanted) {
-      read.skipped.push_back(
+      read.warnings.push_back(
           {std::move(profile_id),
            "instance of journey `" + std::string(journey_name) + "` at step `" +
                std::string(step_name) +
-               "` lacks the event its `wait for` received; not loaded"});
+               "` lacks the event its `wait for` received; not loaded",
+           true});
       continue;
     }
 
+    for (ReadInstances::Warning& warning : field_warnings) {
+      read.warnings.push_back(std::move(warning));
+    }
     read.highest_seq = std::max(read.highest_seq, instance->seq);
     uint64_t hash = ProfileIndex::Hash(profile_id);
     read.loaded.push_back({std::move(profile_id), hash, std::move(instance)});
@@ -667,9 +684,9 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 // other row of the log comes between them), then each instance, in seq
 // order, in its profile.
 void AttachInstances(State& state, ReadInstances& read) {
-  for (ReadInstances::Skipped& skipped : read.skipped) {
-    state.CountUnloadedInstance();
-    Warn(state, skipped.profile, skipped.warning);
+  for (const ReadInstances::Warning& warning : read.warnings) {
+    if (warning.unloaded) state.CountUnloadedInstance();
+    Warn(state, warning.profile, warning.message);
   }
 
   // Sequence numbers stay unique even if `meta` lags behind the rows.

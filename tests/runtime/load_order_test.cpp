@@ -255,3 +255,70 @@ TEST_CASE("many waiting instances each go to their own profile",
 
 }  // namespace
 }  // namespace parcours::testing
+
+namespace parcours::testing {
+namespace {
+
+// A saved trigger whose field no longer decodes (the program changed the
+// field's type) loads with the field's default, and says so in the log,
+// as a profile attribute does; it was read as 0 without a word.
+TEST_CASE("a saved trigger field of a changed type warns as it defaults",
+          "[runtime][store][load]") {
+  ProgramBuilder builder;
+  int32_t signup =
+      builder.Event("SignedUp", "Signed Up", {{"n", ir::Type::Int, false}});
+  builder.Journey(
+      "welcome", signup, -1, {},
+      {WaitStep("wait1", 3600, 1), SendStep("hello", "email", "hello", -1)});
+  ir::Program program = builder.Build();
+
+  TempDir dir;
+  std::string path = dir.File("changed.db");
+  {
+    auto created = store::Store::Open(path);
+    REQUIRE(created.ok());
+  }
+  {
+    auto db = store::Database::Open(path);
+    REQUIRE(db.ok());
+    for (const char* row :
+         {"('p1', 1, '{\"n\":\"abc\"}')", "('p2', 2, '{\"n\":7}')"}) {
+      REQUIRE(db->Exec(std::string("INSERT INTO instances(profile, journey, "
+                                   "seq, locals, step, step_name, wake_at, "
+                                   "entered_at) SELECT column1, 'welcome', "
+                                   "column2, column3, 0, 'wait1', 1293843600, "
+                                   "1293840000 FROM (VALUES ") +
+                       row + ")")
+                  .ok());
+    }
+  }
+
+  store::State state(program);
+  auto opened = store::Store::Open(path);
+  REQUIRE(opened.ok());
+  REQUIRE((*opened)->Load(state).ok());
+  CHECK(state.CountInstances() == 2);
+  CHECK(state.unloaded_instances() == 0);
+
+  std::vector<std::string> warned;
+  for (const store::LogRow& row : state.pending_log()) {
+    warned.push_back(std::string(row.profile) + ": " +
+                     std::string(row.message));
+  }
+  REQUIRE(warned.size() == 1);
+  CHECK_THAT(warned[0],
+             Catch::StartsWith("p1: stored field `n` of the event that "
+                               "started journey `welcome` "));
+  CHECK_THAT(warned[0], Catch::EndsWith("; it takes its default"));
+
+  store::Profile* p1 = state.FindProfile("p1");
+  store::Profile* p2 = state.FindProfile("p2");
+  REQUIRE(p1 != nullptr);
+  REQUIRE(p2 != nullptr);
+  int32_t offset = program.events[signup].fields[0].offset;
+  CHECK(state.FindInstance(*p1, 0)->locals.Get(offset) == 0);
+  CHECK(state.FindInstance(*p2, 0)->locals.Get(offset) == 7);
+}
+
+}  // namespace
+}  // namespace parcours::testing
