@@ -16,11 +16,8 @@ namespace {
 
 using testing::RunParcours;
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
 
 TEST_CASE("check accepts the example campaign") {
   auto scratch = testing::ScratchDir("check-ok");

@@ -29,20 +29,11 @@ namespace {
 namespace fs = std::filesystem;
 using testing::RunParcours;
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
-const std::string kAllEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events.jsonl").string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
+const std::string& kAllEvents = testing::kUciAllEvents;
 
-std::vector<std::string> ReadLines(const fs::path& path) {
-  std::vector<std::string> lines;
-  std::ifstream in(path);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
+using testing::ReadLines;
 
 // Lines that each become a dead letter, for profiles all over the
 // partitions: not JSON, a money field that is not a number, a type no

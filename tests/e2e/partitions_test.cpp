@@ -18,11 +18,8 @@ namespace {
 
 using testing::RunParcours;
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
 
 // The first two lines of a run's summary: the counts of lines and actions.
 std::string Counts(const std::string& err) {

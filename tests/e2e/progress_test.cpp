@@ -14,11 +14,8 @@
 namespace parcours {
 namespace {
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
 
 std::vector<std::string> RunArgs(const std::filesystem::path& scratch,
                                  const std::string& name) {

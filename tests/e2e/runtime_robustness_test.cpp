@@ -26,13 +26,9 @@ namespace {
 
 using testing::RunParcours;
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
-const std::string kAllEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events.jsonl").string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
+const std::string& kAllEvents = testing::kUciAllEvents;
 
 TEST_CASE("events that are a directory are an error, not an empty input") {
   auto scratch = testing::ScratchDir("events-dir");

@@ -24,11 +24,8 @@ using testing::HttpRequest;
 using testing::RunParcours;
 using testing::ScriptedServer;
 
-const std::string kCampaign =
-    (testing::SourceDir() / "examples/uci-online-retail/campaign").string();
-const std::string kSmallEvents =
-    (testing::SourceDir() / "examples/uci-online-retail/events-small.jsonl")
-        .string();
+const std::string& kCampaign = testing::kUciCampaign;
+const std::string& kSmallEvents = testing::kUciSmallEvents;
 
 std::vector<std::string> SplitLines(const std::string& text) {
   std::vector<std::string> lines;

@@ -20,18 +20,12 @@
 #include "runtime/sinks/action_sink.h"
 #include "runtime/store/sqlite.h"
 #include "tests/runtime/program_builder.h"
+#include "tests/support/files.h"
 
 namespace parcours::testing {
 
 // The moment most runtime tests start at.
 inline const char* kT0 = "2011-01-02T10:00:00Z";
-
-inline std::vector<std::string> ReadLines(const std::string& path) {
-  std::ifstream in(path);
-  std::vector<std::string> lines;
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 inline std::string ReadBytes(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -44,4 +44,20 @@ inline bool UpdatingGoldens() {
 
 inline std::filesystem::path SourceDir() { return PARCOURS_SOURCE_DIR; }
 
+// The lines of a text file, without their line ends.
+inline std::vector<std::string> ReadLines(const std::filesystem::path& path) {
+  std::ifstream in(path);
+  std::vector<std::string> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+// The UCI online retail example that many end-to-end tests run.
+inline const std::string kUciCampaign =
+    (SourceDir() / "examples/uci-online-retail/campaign").string();
+inline const std::string kUciSmallEvents =
+    (SourceDir() / "examples/uci-online-retail/events-small.jsonl").string();
+inline const std::string kUciAllEvents =
+    (SourceDir() / "examples/uci-online-retail/events.jsonl").string();
+
 }  // namespace parcours::testing
