@@ -4,6 +4,8 @@
 
 #include <cerrno>
 #include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <nlohmann/json.hpp>
 #include <system_error>
 #include <utility>
@@ -58,12 +60,17 @@ common::Status DeadLetterFile::Write(int64_t line, std::string_view reason,
 
 common::Status DeadLetterFile::Append(std::string_view letter) {
   if (!out_.is_open()) {
+    // A file whose last line lacks its end (cut by hand, or by a kill
+    // before any commit recorded where the letters end) gets one first,
+    // so that this letter starts a line of its own.
+    bool cut = EndsInsideLine();
     errno = 0;
     out_.open(path_, std::ios::out | std::ios::app | std::ios::binary);
     if (!out_.is_open()) {
       return common::Status::Error("could not open the dead-letter file `" +
                                    path_ + "`" + Reason(errno, path_));
     }
+    if (cut) out_ << '\n';
   }
   // Flushed at once: dead letters are few, and a line that cannot be
   // written is then known before it is counted as written.
@@ -107,17 +114,47 @@ common::Status DeadLetterFile::ReadBack(int64_t from) {
                                  path_ + "`" + Reason(errno, path_));
   }
   in.seekg(from);
-  std::string letter;
-  while (std::getline(in, letter)) read_back_.insert(letter);
+  std::string tail(std::istreambuf_iterator<char>(in), {});
   if (in.bad()) {
     return common::Status::Error("could not read the dead-letter file `" +
                                  path_ + "`" + Reason(errno, path_));
+  }
+
+  // A last letter without its line end was cut by the kill that stopped
+  // the run in the middle of writing it. Its line was not committed, so
+  // the rerun writes it whole; the cut part goes, or the next letter
+  // would be glued to it.
+  size_t whole = tail.rfind('\n');
+  whole = whole == std::string::npos ? 0 : whole + 1;
+  if (whole < tail.size()) {
+    std::error_code code;
+    std::filesystem::resize_file(path_, static_cast<uintmax_t>(from) + whole,
+                                 code);
+    if (code) {
+      return common::Status::Error(
+          "could not remove the cut last letter of the dead-letter file `" +
+          path_ + "`: " + code.message());
+    }
+  }
+  for (size_t start = 0; start < whole;) {
+    size_t end = tail.find('\n', start);
+    read_back_.insert(tail.substr(start, end - start));
+    start = end + 1;
   }
   return common::Status::Ok();
 }
 
 bool DeadLetterFile::TakeReadBack(const std::string& letter) {
   return read_back_.erase(letter) > 0;
+}
+
+bool DeadLetterFile::EndsInsideLine() const {
+  int64_t end = End();
+  if (end == 0) return false;
+  std::ifstream in(path_, std::ios::in | std::ios::binary);
+  in.seekg(end - 1);
+  char last = '\n';
+  return in.get(last) && last != '\n';
 }
 
 int64_t DeadLetterFile::End() const {

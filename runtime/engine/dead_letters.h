@@ -36,7 +36,8 @@ class DeadLetterFile {
   // state does not know (the run was killed in between). `TakeReadBack`
   // then tells the rerun which of its letters are there, so that none is
   // written twice. A file shorter than `from` (moved away, cut back) has
-  // no such letters.
+  // no such letters. A last letter cut by the kill, without its line
+  // end, is removed from the file: the rerun writes it whole.
   common::Status ReadBack(int64_t from);
 
   // Whether the letters read back hold `letter`, byte for byte; it is
@@ -70,6 +71,9 @@ class DeadLetterFile {
   const std::string& path() const { return path_; }
 
  private:
+  // Whether the file's last byte is not a line end.
+  bool EndsInsideLine() const;
+
   std::string path_;
   std::ofstream out_;
   std::unordered_set<std::string> read_back_;
