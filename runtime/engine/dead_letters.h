@@ -65,7 +65,8 @@ class DeadLetterFile {
   // itself is still created only by the first letter.
   common::Status CheckWritable() const;
 
-  // Makes the letters written so far visible to readers of the file.
+  // Makes the letters written so far visible to readers of the file, and
+  // puts them on the disk.
   common::Status Flush();
 
   const std::string& path() const { return path_; }
@@ -76,6 +77,7 @@ class DeadLetterFile {
 
   std::string path_;
   std::ofstream out_;
+  bool unsynced_ = false;  // letters appended since the last `Flush`
   std::unordered_set<std::string> read_back_;
   int64_t read_back_from_ = 0;
 };
