@@ -152,6 +152,8 @@ void RenderQuote(std::ostringstream& out, const Span& span,
       << std::string(static_cast<size_t>(width - 1), '~') << "\n";
 }
 
+}  // namespace
+
 std::string JsonEscape(const std::string& text) {
   std::string out;
   for (unsigned char c : text) {
@@ -173,6 +175,8 @@ std::string JsonEscape(const std::string& text) {
   }
   return out;
 }
+
+namespace {
 
 std::string JsonSpan(const Span& span, const SourceManager& sources) {
   if (!span.Valid()) return "null";

@@ -106,6 +106,10 @@ class DiagnosticEngine {
 std::string RenderText(const Diagnostic& diagnostic,
                        const SourceManager& sources);
 
+// `text` escaped for the inside of a JSON string: quotes, backslashes
+// and control characters; other UTF-8 bytes as they are.
+std::string JsonEscape(const std::string& text);
+
 // One JSON object per diagnostic, on one line.
 std::string RenderJson(const Diagnostic& diagnostic,
                        const SourceManager& sources);

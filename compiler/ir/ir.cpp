@@ -622,6 +622,10 @@ void DumpField(std::ostringstream& out, const Field& field) {
   out << "  " << field.name << ": " << TypeName(field.type)
       << (field.optional ? "?" : "") << " @" << field.offset;
   if (field.presence_offset >= 0) out << " present@" << field.presence_offset;
+  if (field.list) {
+    out << " list of " << (field.list_of_records ? "records" : "values")
+        << " count@" << field.count_offset;
+  }
   if (field.wire_name != field.name)
     out << " wire \"" << field.wire_name << "\"";
   if (field.type == Type::Money && field.default_words.size() == 2) {

@@ -144,6 +144,15 @@ struct Field {
   // A `date`, held as an Int (days since 1970-01-01): read and written as
   // "YYYY-MM-DD".
   bool date = false;
+  // A `list<T>` event field, held as a String: the list's JSON text,
+  // compact, each item checked against T; its length is an Int at
+  // `count_offset` (`.count`). `list_items` describes an item: one
+  // unnamed field for a list of values, or the record's fields (by wire
+  // name) when `list_of_records`.
+  bool list = false;
+  bool list_of_records = false;
+  int32_t count_offset = -1;
+  std::vector<Field> list_items;
 };
 
 struct EventType {
@@ -271,6 +280,8 @@ struct StepValue {
   std::vector<std::string> enum_values;
   // A date (an Int), written as "YYYY-MM-DD".
   bool date = false;
+  // A list (a String holding its JSON text), written as the list itself.
+  bool list = false;
 };
 
 // One arm of a `split`: its share in kDecimalScale units of one percent,

@@ -16,7 +16,15 @@ namespace parcours::ir {
 
 // A value written in a test record, by the key it takes on the wire.
 struct TestValue {
-  enum class Kind : uint8_t { Number, String, Bool, Null, Time, Channels };
+  enum class Kind : uint8_t {
+    Number,
+    String,
+    Bool,
+    Null,
+    Time,
+    Channels,
+    Json,  // a list or record literal: `text` is its JSON text
+  };
   std::string key;
   Kind kind = Kind::Null;
   // Number: exact decimal text ("80", "-1.5"); String: the bytes; Bool:

@@ -30,7 +30,8 @@ ir::Type IrType(TypeKind kind) {
     case TypeKind::Time: return ir::Type::Time;
     case TypeKind::String:
     case TypeKind::Channel:
-    case TypeKind::Tz: return ir::Type::String;
+    case TypeKind::Tz:
+    case TypeKind::List: return ir::Type::String;  // a list's JSON text
     case TypeKind::Percent: return ir::Type::Decimal;
     default: break;
     case TypeKind::None:
@@ -56,6 +57,23 @@ ir::Field LayOut(const sema::CheckedProgram& program,
   if (laid.optional) laid.presence_offset = (*words)++;
   laid.channel = field.type.kind == TypeKind::Channel;
   laid.date = field.type.kind == TypeKind::Date;
+  if (field.type.kind == TypeKind::List) {
+    // The item's fields are laid out in a record of their own, used only
+    // to check each item as it is read.
+    laid.list = true;
+    laid.count_offset = (*words)++;
+    const sema::Type& item = *field.type.element;
+    int32_t item_words = 0;
+    if (item.kind == TypeKind::Record) {
+      laid.list_of_records = true;
+      for (const sema::FieldDecl& member : program.records[item.id].fields) {
+        laid.list_items.push_back(LayOut(program, member, &item_words));
+      }
+    } else {
+      laid.list_items.push_back(
+          LayOut(program, sema::FieldDecl{"", "", item, nullptr}, &item_words));
+    }
+  }
   return laid;
 }
 
@@ -583,6 +601,7 @@ class Lowerer {
       value.enum_values = checked_.enums[info.type.id].values;
     }
     value.date = info.type.kind == TypeKind::Date;
+    value.list = info.type.kind == TypeKind::List;
     // A field of `last(E)` is stored too, and absent before the first E:
     // a function would return the empty word as if it were a value.
     bool stored =
@@ -954,6 +973,17 @@ class Lowerer {
   Location LocateExpr(const Expr& expr) const {
     const sema::ExprInfo& info = checked_.Info(expr);
     if (info.ref != RefKind::RecordField) return Locate(info);
+
+    // `x.items.count`: the length the decoder wrote beside the list, there
+    // when the list is.
+    if (info.index == -1) {
+      const sema::ExprInfo& list = checked_.Info(*expr.operands[0]);
+      int32_t record =
+          list.ref == RefKind::EventField ? current_event_ : locals_event_;
+      const ir::Field& field = program_.events[record].fields[list.index];
+      Location location = Locate(list);
+      return {location.base, field.count_offset, location.presence};
+    }
 
     // CheckRunnable lets through only fields of `last(E)`, which the
     // profile record holds after the event's time.

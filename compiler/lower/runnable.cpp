@@ -26,6 +26,10 @@ class RunnabilityCheck {
       for (const sema::FieldDecl& field : event.fields) {
         // Fields the compiler declares itself (loyalty events) run.
         if (field.decl == nullptr) continue;
+        if (field.type.kind == TypeKind::List) {
+          CheckListField(field);
+          continue;
+        }
         CheckType(field.type, field.decl->type.span, "an event field");
       }
     }
@@ -113,8 +117,45 @@ class RunnabilityCheck {
                      "` in " + where);
   }
 
+  // An event's `list<T>` field runs when T is a value type that runs, or
+  // a record of such values: the engines keep the list's text and its
+  // length.
+  void CheckListField(const sema::FieldDecl& field) {
+    const diag::Span& span = field.decl->type.span;
+    const sema::Type& item = *field.type.element;
+    if (item.kind != TypeKind::Record) {
+      return CheckType(item, span, "a list field's items");
+    }
+    for (const sema::FieldDecl& member : program_.records[item.id].fields) {
+      CheckType(member.type, span, "a list field's records");
+    }
+  }
+
+  // `x.items.count`, where `x` is a trigger's or received event's alias.
+  bool IsListCount(const Expr& expr) const {
+    const sema::ExprInfo& info = program_.Info(expr);
+    if (info.ref != sema::RefKind::RecordField || info.index != -1) {
+      return false;
+    }
+    return IsEventList(*expr.operands[0]);
+  }
+
+  // A `list<T>` field of a trigger's or received event's alias.
+  bool IsEventList(const Expr& expr) const {
+    const sema::ExprInfo& info = program_.Info(expr);
+    return expr.kind == ExprKind::Field && info.type.kind == TypeKind::List &&
+           (info.ref == sema::RefKind::EventField ||
+            info.ref == sema::RefKind::LocalField);
+  }
+
   void CheckExpr(const Expr& expr) {
     const sema::ExprInfo& info = program_.Info(expr);
+    if (info.type.kind == TypeKind::List && expr.kind == ExprKind::Field) {
+      return Report(expr.span,
+                    "lists other than a list field of the trigger or of a "
+                    "received event, read by `.count` or put in a message "
+                    "or webhook payload");
+    }
     switch (expr.kind) {
       case ExprKind::Calendar:
         return Report(expr.span, "calendar lengths in expressions");
@@ -126,6 +167,12 @@ class RunnabilityCheck {
       case ExprKind::Name: return;  // enum and channel values run too
       case ExprKind::Field:
         if (info.ref != sema::RefKind::RecordField) return;
+        if (IsListCount(expr)) return;
+        if (info.index == -1) {
+          return Report(expr.span,
+                        "`.count` of lists other than a list field of the "
+                        "trigger or a received event");
+        }
         if (!IsLastField(expr)) {
           return Report(expr.span,
                         "fields of records, lists and events "
@@ -284,7 +331,9 @@ class RunnabilityCheck {
 
   // A value written to a payload, the profile or an emitted event. Money
   // and text take two words, which a computed value cannot return yet.
-  void CheckValue(const Expr& value) {
+  void CheckValue(const Expr& value, bool payload) {
+    // A list goes into a message or webhook payload as it came.
+    if (payload && IsEventList(value)) return;
     CheckExpr(value);
     TypeKind kind = program_.Info(value).type.kind;
     bool two_words = kind == TypeKind::Money || kind == TypeKind::String ||
@@ -307,11 +356,11 @@ class RunnabilityCheck {
     }
   }
 
-  void CheckRecordValues(const Expr& record, const char* what) {
+  void CheckRecordValues(const Expr& record, const char* what, bool payload) {
     if (record.kind != ExprKind::Record) {
       return Report(record.span, what);
     }
-    for (const auto& value : record.operands) CheckValue(*value);
+    for (const auto& value : record.operands) CheckValue(*value, payload);
   }
 
   void CheckSteps(const std::vector<syntax::Step>& steps) {
@@ -340,18 +389,22 @@ class RunnabilityCheck {
       case syntax::StepKind::Send:
         if (step.payload) {
           CheckRecordValues(*step.payload,
-                            "message payloads other than a record literal");
+                            "message payloads other than a record literal",
+                            true);
         }
         return;
       case syntax::StepKind::Webhook:
         if (step.payload) {
           CheckRecordValues(*step.payload,
-                            "webhook payloads other than a record literal");
+                            "webhook payloads other than a record literal",
+                            true);
         }
         return;
-      case syntax::StepKind::Set: CheckValue(*step.expr); return;
+      case syntax::StepKind::Set: CheckValue(*step.expr, false); return;
       case syntax::StepKind::Emit:
-        if (step.record) CheckRecordValues(*step.record, "emitted events");
+        if (step.record) {
+          CheckRecordValues(*step.record, "emitted events", false);
+        }
         return;
       case syntax::StepKind::Task:
       case syntax::StepKind::Freeze:
@@ -437,6 +490,14 @@ class RunnabilityCheck {
       case ExprKind::String:
       case ExprKind::Bool:
       case ExprKind::None: return true;
+      // A list or record in a test event (`items: [{ sku: "a" }]`) is
+      // written out into the input line.
+      case ExprKind::List:
+      case ExprKind::Record:
+        for (const auto& operand : value.operands) {
+          if (!IsTestLiteral(*operand)) return false;
+        }
+        return true;
       case ExprKind::Unary: {
         const Expr& operand = *value.operands[0];
         bool number = operand.kind == ExprKind::Int ||

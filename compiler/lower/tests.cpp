@@ -2,7 +2,10 @@
 // compiler/ir/test_plan.h). `CheckRunnable` with tests has already
 // refused what cannot be lowered, so every value here is a literal.
 #include <algorithm>
+#include <cstdio>
 
+#include "compiler/diag/diagnostics.h"
+#include "compiler/ir/dates.h"
 #include "compiler/lower/lower.h"
 
 namespace parcours::lower {
@@ -63,6 +66,73 @@ ir::TestValue LiteralValue(const std::string& key, const Expr& value) {
   }
   if (out.text == "-0") out.text = "0";
   return out;
+}
+
+void AppendQuoted(const std::string& text, std::string& out) {
+  out += '"' + diag::JsonEscape(text) + '"';
+}
+
+std::string WireName(const std::vector<ir::Field>& fields,
+                     const std::string& name);
+
+// The JSON text of a literal in a list field of a test event: a list, a
+// record whose fields `items` names (their wire names), or a value. A
+// record with money and no `currency` gets the money's, as an event's
+// properties do.
+void AppendJsonLiteral(const Expr& value, const std::vector<ir::Field>& items,
+                       std::string& out) {
+  if (value.kind == ExprKind::List) {
+    out.push_back('[');
+    for (size_t i = 0; i < value.operands.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonLiteral(*value.operands[i], items, out);
+    }
+    out.push_back(']');
+    return;
+  }
+  if (value.kind == ExprKind::Record) {
+    out.push_back('{');
+    std::string currency;
+    bool has_currency = false;
+    for (size_t i = 0; i < value.fields.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      std::string key = WireName(items, value.fields[i].text);
+      has_currency = has_currency || key == "currency";
+      AppendQuoted(key, out);
+      out.push_back(':');
+      const Expr& member = *value.operands[i];
+      const Expr& literal =
+          member.kind == ExprKind::Unary ? *member.operands[0] : member;
+      if (literal.kind == ExprKind::Money) currency = literal.text;
+      AppendJsonLiteral(member, items, out);
+    }
+    if (!currency.empty() && !has_currency) {
+      if (!value.fields.empty()) out.push_back(',');
+      out += "\"currency\":";
+      AppendQuoted(currency, out);
+    }
+    out.push_back('}');
+    return;
+  }
+  ir::TestValue scalar = LiteralValue("", value);
+  switch (scalar.kind) {
+    case ir::TestValue::Kind::Number:
+    case ir::TestValue::Kind::Bool: out += scalar.text; return;
+    case ir::TestValue::Kind::String: AppendQuoted(scalar.text, out); return;
+    case ir::TestValue::Kind::Time: {
+      int64_t days = scalar.time >= 0 ? scalar.time / 86400
+                                      : -((-scalar.time + 86399) / 86400);
+      int64_t second = scalar.time - days * 86400;
+      char clock[16];
+      std::snprintf(clock, sizeof clock, "T%02d:%02d:%02dZ",
+                    static_cast<int>(second / 3600),
+                    static_cast<int>(second / 60 % 60),
+                    static_cast<int>(second % 60));
+      AppendQuoted(ir::FormatDate(days) + clock, out);
+      return;
+    }
+    default: out += "null"; return;
+  }
 }
 
 // The wire name of the field `name` among `fields`, or `name` itself.
@@ -177,7 +247,20 @@ class TestLowering {
         input.values.push_back(std::move(consent));
         continue;
       }
-      input.values.push_back(LiteralValue(WireName(*fields, name), value));
+      std::string key = WireName(*fields, name);
+      if (value.kind == ExprKind::List || value.kind == ExprKind::Record) {
+        ir::TestValue json;
+        json.key = key;
+        json.kind = ir::TestValue::Kind::Json;
+        std::vector<ir::Field> items;
+        for (const ir::Field& field : *fields) {
+          if (field.name == name) items = field.list_items;
+        }
+        AppendJsonLiteral(value, items, json.text);
+        input.values.push_back(std::move(json));
+        continue;
+      }
+      input.values.push_back(LiteralValue(key, value));
     }
     return input;
   }

@@ -51,6 +51,10 @@ void KeepIfLatest(common::Record& profile, const ir::Aggregate& aggregate,
                     event.record.Get(field.offset + i));
       }
     }
+    if (field.list) {
+      profile.Set(record + field.count_offset,
+                  event.record.Get(field.count_offset));
+    }
     if (field.presence_offset >= 0) {
       profile.Set(record + field.presence_offset,
                   event.record.Get(field.presence_offset));

@@ -301,6 +301,13 @@ nlohmann::ordered_json Engine::Payload(const store::Profile& profile,
         payload[value.name] = ir::FormatDate(index);
         continue;
       }
+      if (value.list) {
+        // The decoder wrote the text and checked it; numbers that are not
+        // whole go through a double here (17 significant digits).
+        payload[value.name] = nlohmann::ordered_json::parse(
+            scratch.GetString(0), nullptr, /*allow_exceptions=*/false);
+        continue;
+      }
       payload[value.name] =
           named ? nlohmann::ordered_json(value.enum_values[index])
                 : store::EncodeSlot(scratch, value.type, 0);

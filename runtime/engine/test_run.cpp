@@ -269,6 +269,9 @@ std::string TestInputLine(const ir::TestInput& input, int64_t at,
       case ir::TestValue::Kind::Time:
         values[value.key] = common::FormatTime(value.time);
         break;
+      case ir::TestValue::Kind::Json:
+        values[value.key] = Json::parse(value.text, nullptr, false);
+        break;
       case ir::TestValue::Kind::Channels: {
         Json consent = Json::object();
         for (const std::string& channel : value.channels) {

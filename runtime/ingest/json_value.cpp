@@ -299,4 +299,40 @@ std::string ParseJson(std::string_view text, JsonValue& value) {
   return ParseJsonPrecisely(text, value);
 }
 
+namespace {
+
+// The parser gave valid UTF-8, so the dump cannot throw.
+void AppendJsonString(const std::string& text, std::string& out) {
+  out += nlohmann::json(text).dump();
+}
+
+}  // namespace
+
+void AppendJson(const JsonValue& value, std::string& out) {
+  switch (value.kind) {
+    case JsonValue::Kind::Null: out += "null"; return;
+    case JsonValue::Kind::Bool: out += value.boolean ? "true" : "false"; return;
+    case JsonValue::Kind::Number: out += value.text; return;
+    case JsonValue::Kind::String: AppendJsonString(value.text, out); return;
+    case JsonValue::Kind::Object:
+      out.push_back('{');
+      for (size_t i = 0; i < value.members.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendJsonString(value.members[i].key, out);
+        out.push_back(':');
+        AppendJson(value.members[i].value, out);
+      }
+      out.push_back('}');
+      return;
+    case JsonValue::Kind::Array:
+      out.push_back('[');
+      for (size_t i = 0; i < value.items.size(); ++i) {
+        if (i > 0) out.push_back(',');
+        AppendJson(value.items[i], out);
+      }
+      out.push_back(']');
+      return;
+  }
+}
+
 }  // namespace parcours::ingest

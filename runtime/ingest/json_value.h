@@ -37,6 +37,10 @@ struct JsonMember {
   JsonValue value;
 };
 
+// Appends `value` as compact JSON text: numbers as they were written,
+// members in input order, strings escaped only where JSON requires.
+void AppendJson(const JsonValue& value, std::string& out);
+
 // "null", "boolean", "number", "string", "object" or "array", for messages.
 const char* KindName(JsonValue::Kind kind);
 

@@ -124,8 +124,78 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
   return "has an unknown type";
 }
 
+namespace {
+
+// A value inside a list item: what `DecodeFieldValue` checks, and that a
+// channel is one.
+std::string CheckItemValue(const JsonValue& value, const ir::Field& field) {
+  TypedValue scratch;
+  std::string problem = DecodeFieldValue(value, field, scratch);
+  if (!problem.empty() || !field.channel) return problem;
+  const auto& channels = ir::ConsentChannels();
+  if (std::find(channels.begin(), channels.end(), value.text) !=
+      channels.end()) {
+    return "";
+  }
+  return "must be a channel (email, inapp, push or sms), got `" +
+         value.text.substr(0, 40) + "`";
+}
+
+// One item of a list field: a value of the item type, or an object with
+// the record's fields (others are kept as they came, for templates).
+std::string CheckListItem(const JsonValue& item, const ir::Field& field) {
+  if (!field.list_of_records) {
+    if (item.kind == JsonValue::Kind::Null) return "is null";
+    return CheckItemValue(item, field.list_items.front());
+  }
+  if (item.kind != JsonValue::Kind::Object) {
+    return std::string("must be an object, got ") + KindName(item.kind);
+  }
+  for (const ir::Field& member : field.list_items) {
+    const JsonValue* value = item.Find(member.wire_name);
+    if (value == nullptr || value->kind == JsonValue::Kind::Null) {
+      if (member.optional) continue;
+      return "lacks `" + member.wire_name + "`";
+    }
+    std::string problem = CheckItemValue(*value, member);
+    if (!problem.empty())
+      return "has `" + member.wire_name + "` that " + problem;
+  }
+  // A money amount's currency, when the item gives one, must be real.
+  const JsonValue* currency = item.Find("currency");
+  if (currency != nullptr && currency->kind != JsonValue::Kind::Null &&
+      (currency->kind != JsonValue::Kind::String ||
+       !ir::IsIsoCurrency(currency->text))) {
+    return "has a `currency` that is not a three-letter ISO 4217 code";
+  }
+  return "";
+}
+
+// A list: a JSON array whose items fit the field's item type; its text is
+// kept, compact, with its length.
+std::string DecodeList(const JsonValue& value, const ir::Field& field,
+                       TypedValue& out) {
+  out = TypedValue{};
+  if (value.kind != JsonValue::Kind::Array) {
+    return std::string("must be a list (a JSON array), got ") +
+           KindName(value.kind);
+  }
+  for (size_t i = 0; i < value.items.size(); ++i) {
+    std::string problem = CheckListItem(value.items[i], field);
+    if (!problem.empty()) {
+      return "has item " + std::to_string(i + 1) + " that " + problem;
+    }
+  }
+  out.word = static_cast<int64_t>(value.items.size());
+  AppendJson(value, out.text);
+  return "";
+}
+
+}  // namespace
+
 std::string DecodeFieldValue(const JsonValue& value, const ir::Field& field,
                              TypedValue& out) {
+  if (field.list) return DecodeList(value, field, out);
   if (field.date) return DecodeDate(value, out);
   if (field.enum_values.empty()) return DecodeTyped(value, field.type, out);
 
@@ -169,6 +239,7 @@ void WriteTyped(common::Record& record, ir::Type type, int32_t offset,
 void WriteField(common::Record& record, const ir::Field& field,
                 const TypedValue& value, int64_t currency) {
   WriteTyped(record, field.type, field.offset, value, currency);
+  if (field.list) record.Set(field.count_offset, value.word);
   if (field.presence_offset >= 0) record.Set(field.presence_offset, 1);
 }
 
@@ -176,6 +247,7 @@ void ClearField(common::Record& record, const ir::Field& field) {
   for (int i = 0; i < ir::WordCount(field.type); ++i) {
     record.Set(field.offset + i, 0);
   }
+  if (field.list) record.Set(field.count_offset, 0);
   if (field.presence_offset >= 0) record.Set(field.presence_offset, 0);
 }
 

@@ -99,6 +99,21 @@ std::string DecodeField(const JsonValue& value, const ir::Field& field,
     return "";
   }
   std::string problem;
+  if (field.list) {
+    // Saved as the text of the list, in a JSON string; read back, it is
+    // checked as the input's list was, and gives its length again.
+    if (value.kind != JsonValue::Kind::String) {
+      return std::string("must be a list's text, got ") +
+             ingest::KindName(value.kind);
+    }
+    JsonValue list;
+    problem = ingest::ParseJson(value.text, list);
+    ingest::TypedValue typed;
+    if (problem.empty()) problem = ingest::DecodeFieldValue(list, field, typed);
+    if (!problem.empty()) return problem;
+    ingest::WriteField(record, field, typed);
+    return "";
+  }
   if (field.enum_values.empty() && !field.date) {
     problem = DecodeSlot(value, field.type, field.offset, record);
   } else {
@@ -119,6 +134,7 @@ ir::Field KeptField(const ir::Field& field, int32_t last_offset) {
   ir::Field kept = field;
   kept.offset += last_offset + 2;
   if (kept.presence_offset >= 0) kept.presence_offset += last_offset + 2;
+  if (kept.count_offset >= 0) kept.count_offset += last_offset + 2;
   return kept;
 }
 
