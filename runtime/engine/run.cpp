@@ -805,6 +805,7 @@ class Runner {
     // Every line is an action: sends, and what policies held back.
     summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
+    summary.time_entries = engine_.counters().time_entries;
     summary.unknown_zones = engine_.counters().unknown_zones;
     summary.chains_stopped = engine_.counters().chains_stopped;
     summary.instances_waiting = state_.CountInstances();
@@ -1643,6 +1644,7 @@ class Coordinator {
       }
       total.sends += part.sends;
       total.timers_fired += part.timers_fired;
+      total.time_entries += part.time_entries;
       total.instances_waiting += part.instances_waiting;
       total.instances_unloaded += part.instances_unloaded;
       total.undelivered += part.undelivered;
@@ -1891,9 +1893,14 @@ std::string FormatSummary(const RunSummary& summary) {
     text += "decided " + Plural(summary.sends, "action", "actions") +
             ", delivered " + std::to_string(summary.delivered);
   }
-  text += ", " + Plural(summary.timers_fired, "timer", "timers") + " fired, " +
-          Plural(summary.instances_waiting, "instance", "instances") +
-          " waiting\n";
+  // Timers are the waits; what a schedule, a date or a segment flipping
+  // with time starts is counted apart, since no timer and no line of the
+  // input accounts for it.
+  text +=
+      ", " + Plural(summary.timers_fired, "timer", "timers") + " fired, " +
+      Plural(summary.time_entries, "time-driven entry", "time-driven entries") +
+      ", " + Plural(summary.instances_waiting, "instance", "instances") +
+      " waiting\n";
   if (summary.redelivered > 0) {
     text += "re-sent " + Plural(summary.redelivered, "action", "actions") +
             " committed by an interrupted run\n";

@@ -177,7 +177,8 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   CHECK(first.Stop(SIGTERM) == 0);
   CHECK_THAT(first.Summary(),
              Catch::Contains("read 2 lines: 2 events applied") &&
-                 Catch::Contains("sent 3 actions, 1 timer fired, 1 instance "
+                 Catch::Contains("sent 3 actions, 1 timer fired, 0 "
+                                 "time-driven entries, 1 instance "
                                  "waiting\nclock at 2011-01-03T11:30:00Z\n"));
 
   // While no process ran, b's wait fell due: it fires once at the
@@ -197,7 +198,8 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   CHECK(second.Stop(SIGINT) == 0);
   CHECK_THAT(second.Summary(),
              Catch::Contains("2 duplicates skipped") &&
-                 Catch::Contains("sent 2 actions, 1 timer fired, 1 instance "
+                 Catch::Contains("sent 2 actions, 1 timer fired, 0 "
+                                 "time-driven entries, 1 instance "
                                  "waiting\nclock at 2011-01-03T13:00:00Z\n"));
 
   // And never again.
