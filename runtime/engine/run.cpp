@@ -540,6 +540,44 @@ class Runner {
            common::FormatTime(*clock) + "; check it, or raise --max-clock-jump";
   }
 
+  // Why `--until` at `until` may not move the clock from `clock`: the
+  // limit it passed, and the value of the option that would admit it, so
+  // that a user whose time is right need not guess one.
+  std::string UntilTooFar(int64_t until, int64_t clock) const {
+    // Both times lie between the years 1900 and 9999, so the difference
+    // cannot overflow.
+    int64_t ahead = until - clock;
+    int64_t days_needed = (ahead + 86399) / 86400;
+    return "--until " + common::FormatTime(until) + " is " +
+           common::DescribeSpan(ahead) + " ahead of the stream's clock " +
+           common::FormatTime(clock) +
+           ", and --until may move the clock at most " +
+           ExactSpan(options_.max_clock_jump) +
+           " (--max-clock-jump); check the time, or if it is right, run "
+           "again with --max-clock-jump " +
+           std::to_string(days_needed) + "d (0 for no limit)";
+  }
+
+  // `seconds` in the largest unit that divides it, as a limit is said:
+  // "90 days", "36 hours"; `DescribeSpan` would round it.
+  static std::string ExactSpan(int64_t seconds) {
+    struct Unit {
+      int64_t seconds;
+      const char* one;
+      const char* many;
+    };
+    static const Unit kUnits[] = {{86400, "day", "days"},
+                                  {3600, "hour", "hours"},
+                                  {60, "minute", "minutes"},
+                                  {1, "second", "seconds"}};
+    for (const Unit& unit : kUnits) {
+      if (seconds % unit.seconds != 0) continue;
+      int64_t count = seconds / unit.seconds;
+      return std::to_string(count) + " " + (count == 1 ? unit.one : unit.many);
+    }
+    return "";
+  }
+
   void Count(const ingest::DecodedEvent& event, bool applied) {
     if (!applied) {
       ++summary_.duplicates;
@@ -610,11 +648,7 @@ class Runner {
       Status status = Commit(store::Fold::Always);
       if (status.ok()) status = store_->Save(state_);
       if (!status.ok()) return status;
-      return Status::Error(
-          "--until " + common::FormatTime(*options_.until) + " is " +
-          common::DescribeSpan(*options_.until - *end) +
-          " ahead of the stream's clock " + common::FormatTime(*end) +
-          "; check it, or raise --max-clock-jump");
+      return Status::Error(UntilTooFar(*options_.until, *end));
     }
     if (options_.until && (!end || *options_.until > *end)) {
       end = options_.until;
