@@ -723,7 +723,7 @@ class Runner {
     std::string line;
     bool too_long = false;
     bool changed = false;
-    int64_t fired = engine_.counters().timers_fired;
+    int64_t by_time = TimeDriven();
     while (options_.stop == nullptr || *options_.stop == 0) {
       // While lines keep coming, take them without waiting; commit in the
       // first pause.
@@ -765,13 +765,13 @@ class Runner {
             "could not read " + options_.events_name + " after line " +
             std::to_string(reader.line_number()) + ": " + reader.error());
       }
-      if (changed || engine_.counters().timers_fired != fired) {
+      if (changed || TimeDriven() != by_time) {
         // The input is idle: the tables catch up with the blobs, so that
         // SQL over them sees a live run's state whenever no line waits.
         status = Commit(store::Fold::Always);
         if (!status.ok()) return status;
         changed = false;
-        fired = engine_.counters().timers_fired;
+        by_time = TimeDriven();
       }
       if (result == ingest::FollowReader::Result::End) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kFollowTickMs));
@@ -797,6 +797,17 @@ class Runner {
     status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;
+  }
+
+  // A count of what the engine has done that grows with what the clock
+  // alone does: waits ended, journeys started, messages decided (a
+  // points expiry notice starts no journey). A live run commits, and so
+  // hands the messages out, when it grows while the input is idle: a
+  // birthday must not wait for the next line.
+  int64_t TimeDriven() const {
+    const EngineCounters& counters = engine_.counters();
+    return counters.timers_fired + counters.time_entries + counters.sends +
+           counters.held;
   }
 
   // A `log` row, and a word to the command line, on a change of the input

@@ -580,6 +580,51 @@ TEST_CASE("a birthday due while no live run was up starts once, late") {
   CHECK(testing::ReadText(out) == sent);
 }
 
+// While the input is idle, what time alone starts (a date, a schedule, a
+// segment flipping) goes out when it falls due, as a wait's message does,
+// not with the next line or at the stop.
+TEST_CASE("a birthday due while a live run is idle goes out on time") {
+  auto scratch = testing::ScratchDir("follow-idle-birthday");
+  auto program = scratch / "program.journey";
+  testing::WriteText(program,
+                     "profile {\n  zone: tz = \"UTC\"\n  birthday: date?\n}\n"
+                     "event Ping \"Ping\" { note: string? }\n"
+                     "journey hello {\n  on Ping\n  send email \"hello\"\n}\n"
+                     "journey birthday {\n"
+                     "  on date profile.birthday at 09:00 local\n"
+                     "  send email \"birthday\"\n}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events,
+                     R"({"type":"identify","userId":"a","messageId":"1",)"
+                     R"("timestamp":"2011-01-03T10:00:00Z",)"
+                     R"("traits":{"birthday":"1980-01-04"}})"
+                     "\n" +
+                         Ping("a", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  std::vector<std::string> args = {
+      "run",        program.string(), "--follow",
+      "--events",   events.string(),  "--out",
+      out.string(), "--state",        (scratch / "state.db").string()};
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, args);
+  // The hello shows that both lines are applied; then the birthday
+  // passes, with no more input.
+  std::string hello = AwaitLines(out, 1);
+  REQUIRE_THAT(hello, Catch::Contains(R"("template":"hello")"));
+  SetClock(scratch, "2011-01-04T09:30:00Z");
+  std::string sent = AwaitLines(out, 2);
+  CHECK_THAT(sent.substr(hello.size()),
+             Catch::Contains(R"("at":"2011-01-04T09:00:00Z")") &&
+                 Catch::Contains(R"("template":"birthday")") &&
+                 !Catch::Contains(R"("late")"));
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("sent 2 actions, 0 timers fired, 1 time-driven "
+                             "entry, 0 instances waiting\n"));
+  CHECK(testing::ReadText(out) == sent);
+}
+
 }  // namespace
 }  // namespace parcours
 
