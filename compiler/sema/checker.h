@@ -100,6 +100,9 @@ class Checker {
                  const Type* expected);
   std::optional<Type> ResolveBareValue(const syntax::Expr& expr,
                                        const Type* expected);
+  // Reports `expr`, a name where a value of `info` goes, as none of its
+  // values, listing them; gives the error type.
+  Type NotEnumValue(const syntax::Expr& expr, const EnumInfo& info);
   Type CheckField(const syntax::Expr& expr, const Scope& scope);
   // `alias.field`, where the alias names a record of event `event_index`.
   Type CheckAliasField(const syntax::Expr& expr, int32_t event_index,

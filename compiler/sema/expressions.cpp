@@ -174,6 +174,11 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     return Record(expr, kError);
   }
   if (auto value = ResolveBareValue(expr, expected)) return *value;
+  bool wants_enum = expected != nullptr && expected->kind == TypeKind::Enum &&
+                    expected->id >= 0;
+  if (wants_enum && expr.text != scope.unreadable_alias) {
+    return NotEnumValue(expr, program_.enums[expected->id]);
+  }
 
   std::vector<std::string> candidates = {"now", "profile"};
   if (!scope.alias.empty()) candidates.push_back(scope.alias);
@@ -206,6 +211,31 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
   }
   Error(Kind::UnknownName, expr.span,
         "unknown name " + Quote(expr.text) + hint);
+  return Record(expr, kError);
+}
+
+// Where a value of one enum goes (a profile's `tier: Gold` in a test, a
+// `set`, a comparison with an attribute), a name that is none of its
+// values is a misspelt or missing value far more often than a name from
+// elsewhere: list the values rather than call the name unknown.
+Type Checker::NotEnumValue(const Expr& expr, const EnumInfo& info) {
+  constexpr size_t kListed = 10;
+  const std::vector<std::string>& values = info.values;
+  std::string listed;
+  size_t shown = std::min(values.size(), kListed);
+  for (size_t i = 0; i < shown; ++i) {
+    if (i > 0) listed += i + 1 == values.size() ? " and " : ", ";
+    listed += Quote(values[i]);
+  }
+  if (values.size() > shown) {
+    listed += " and " + std::to_string(values.size() - shown) + " more";
+  }
+  std::string hint = Suggest(expr.text, values);
+  if (hint.empty()) hint = "; use one of them, or add it to the enum";
+  Error(Kind::NotEnumValue, expr.span,
+        Quote(expr.text) + " is not one of the values of " + Quote(info.name) +
+            (values.size() == 1 ? ", whose only value is " : ", which are ") +
+            listed + hint);
   return Record(expr, kError);
 }
 

@@ -193,6 +193,9 @@ void Engine::AdvanceClock(int64_t time) {
 }
 
 void Engine::Recheck(store::Profile& profile) {
+  // No timer counts these starts, and no event explains them; the
+  // summary counts them apart so that a schedule's sends add up.
+  int64_t entries_before = counters_.entries;
   if (loyalty_.active()) {
     LoyaltyEffects effects;
     loyalty_.OnTime(profile, Now(), TimeZone(profile), effects);
@@ -204,6 +207,7 @@ void Engine::Recheck(store::Profile& profile) {
   TriggerSegmentJourneys(profile);
   TriggerScheduledJourneys(profile);
   Settle(profile);
+  counters_.time_entries += counters_.entries - entries_before;
   // After the journeys it started: an award of theirs opens a lot whose
   // expiry and notice are wake-ups too.
   ScheduleNextChange(profile);

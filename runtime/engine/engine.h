@@ -29,8 +29,12 @@ namespace parcours::engine {
 struct EngineCounters {
   int64_t sends = 0;  // send lines
   int64_t held = 0;   // suppressed and deferred lines
-  int64_t timers_fired = 0;
+  int64_t timers_fired = 0;  // waits ended, deferred messages tried again
   int64_t entries = 0;
+  // Of `entries`, those made at a profile's re-check, when no event or
+  // wait brought the instant: schedules, date triggers, segments that
+  // flipped as time passed, and what those entries led to.
+  int64_t time_entries = 0;
   int64_t exits = 0;
   int64_t goals = 0;
   // Chains of emitted events and segment changes cut for running past

@@ -540,6 +540,44 @@ class Runner {
            common::FormatTime(*clock) + "; check it, or raise --max-clock-jump";
   }
 
+  // Why `--until` at `until` may not move the clock from `clock`: the
+  // limit it passed, and the value of the option that would admit it, so
+  // that a user whose time is right need not guess one.
+  std::string UntilTooFar(int64_t until, int64_t clock) const {
+    // Both times lie between the years 1900 and 9999, so the difference
+    // cannot overflow.
+    int64_t ahead = until - clock;
+    int64_t days_needed = (ahead + 86399) / 86400;
+    return "--until " + common::FormatTime(until) + " is " +
+           common::DescribeSpan(ahead) + " ahead of the stream's clock " +
+           common::FormatTime(clock) +
+           ", and --until may move the clock at most " +
+           ExactSpan(options_.max_clock_jump) +
+           " (--max-clock-jump); check the time, or if it is right, run "
+           "again with --max-clock-jump " +
+           std::to_string(days_needed) + "d (0 for no limit)";
+  }
+
+  // `seconds` in the largest unit that divides it, as a limit is said:
+  // "90 days", "36 hours"; `DescribeSpan` would round it.
+  static std::string ExactSpan(int64_t seconds) {
+    struct Unit {
+      int64_t seconds;
+      const char* one;
+      const char* many;
+    };
+    static const Unit kUnits[] = {{86400, "day", "days"},
+                                  {3600, "hour", "hours"},
+                                  {60, "minute", "minutes"},
+                                  {1, "second", "seconds"}};
+    for (const Unit& unit : kUnits) {
+      if (seconds % unit.seconds != 0) continue;
+      int64_t count = seconds / unit.seconds;
+      return std::to_string(count) + " " + (count == 1 ? unit.one : unit.many);
+    }
+    return "";
+  }
+
   void Count(const ingest::DecodedEvent& event, bool applied) {
     if (!applied) {
       ++summary_.duplicates;
@@ -610,11 +648,7 @@ class Runner {
       Status status = Commit(store::Fold::Always);
       if (status.ok()) status = store_->Save(state_);
       if (!status.ok()) return status;
-      return Status::Error(
-          "--until " + common::FormatTime(*options_.until) + " is " +
-          common::DescribeSpan(*options_.until - *end) +
-          " ahead of the stream's clock " + common::FormatTime(*end) +
-          "; check it, or raise --max-clock-jump");
+      return Status::Error(UntilTooFar(*options_.until, *end));
     }
     if (options_.until && (!end || *options_.until > *end)) {
       end = options_.until;
@@ -689,7 +723,7 @@ class Runner {
     std::string line;
     bool too_long = false;
     bool changed = false;
-    int64_t fired = engine_.counters().timers_fired;
+    int64_t by_time = TimeDriven();
     while (options_.stop == nullptr || *options_.stop == 0) {
       // While lines keep coming, take them without waiting; commit in the
       // first pause.
@@ -731,13 +765,13 @@ class Runner {
             "could not read " + options_.events_name + " after line " +
             std::to_string(reader.line_number()) + ": " + reader.error());
       }
-      if (changed || engine_.counters().timers_fired != fired) {
+      if (changed || TimeDriven() != by_time) {
         // The input is idle: the tables catch up with the blobs, so that
         // SQL over them sees a live run's state whenever no line waits.
         status = Commit(store::Fold::Always);
         if (!status.ok()) return status;
         changed = false;
-        fired = engine_.counters().timers_fired;
+        by_time = TimeDriven();
       }
       if (result == ingest::FollowReader::Result::End) {
         std::this_thread::sleep_for(std::chrono::milliseconds(kFollowTickMs));
@@ -763,6 +797,17 @@ class Runner {
     status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;
+  }
+
+  // A count of what the engine has done that grows with what the clock
+  // alone does: waits ended, journeys started, messages decided (a
+  // points expiry notice starts no journey). A live run commits, and so
+  // hands the messages out, when it grows while the input is idle: a
+  // birthday must not wait for the next line.
+  int64_t TimeDriven() const {
+    const EngineCounters& counters = engine_.counters();
+    return counters.timers_fired + counters.time_entries + counters.sends +
+           counters.held;
   }
 
   // A `log` row, and a word to the command line, on a change of the input
@@ -805,6 +850,7 @@ class Runner {
     // Every line is an action: sends, and what policies held back.
     summary.sends = engine_.counters().sends + engine_.counters().held;
     summary.timers_fired = engine_.counters().timers_fired;
+    summary.time_entries = engine_.counters().time_entries;
     summary.unknown_zones = engine_.counters().unknown_zones;
     summary.chains_stopped = engine_.counters().chains_stopped;
     summary.instances_waiting = state_.CountInstances();
@@ -1643,6 +1689,7 @@ class Coordinator {
       }
       total.sends += part.sends;
       total.timers_fired += part.timers_fired;
+      total.time_entries += part.time_entries;
       total.instances_waiting += part.instances_waiting;
       total.instances_unloaded += part.instances_unloaded;
       total.undelivered += part.undelivered;
@@ -1891,9 +1938,14 @@ std::string FormatSummary(const RunSummary& summary) {
     text += "decided " + Plural(summary.sends, "action", "actions") +
             ", delivered " + std::to_string(summary.delivered);
   }
-  text += ", " + Plural(summary.timers_fired, "timer", "timers") + " fired, " +
-          Plural(summary.instances_waiting, "instance", "instances") +
-          " waiting\n";
+  // Timers are the waits; what a schedule, a date or a segment flipping
+  // with time starts is counted apart, since no timer and no line of the
+  // input accounts for it.
+  text +=
+      ", " + Plural(summary.timers_fired, "timer", "timers") + " fired, " +
+      Plural(summary.time_entries, "time-driven entry", "time-driven entries") +
+      ", " + Plural(summary.instances_waiting, "instance", "instances") +
+      " waiting\n";
   if (summary.redelivered > 0) {
     text += "re-sent " + Plural(summary.redelivered, "action", "actions") +
             " committed by an interrupted run\n";

@@ -136,6 +136,8 @@ struct RunSummary {
   int64_t sends = 0;      // actions the engine decided in this run
   int64_t delivered = 0;  // of `sends`, those the sink took and flushed
   int64_t timers_fired = 0;
+  // Entries that time alone started (`EngineCounters::time_entries`).
+  int64_t time_entries = 0;
   int64_t instances_waiting = 0;  // live instances at the end
   // Waiting instances in the state file that match no journey or step of
   // the program: left in the file, not loaded, not counted as waiting.

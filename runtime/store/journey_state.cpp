@@ -53,7 +53,8 @@ OrderedJson EncodeArrived(const ir::Program& program,
 }
 
 std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
-                          Instance& instance) {
+                          Instance& instance,
+                          std::vector<FieldProblem>& bad_fields) {
   const JsonValue* name = arrived.Find("event");
   const JsonValue* fields = arrived.Find("fields");
   for (size_t e = 0; e < program.events.size(); ++e) {
@@ -65,7 +66,9 @@ std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
     // A field the file lacks or cannot read stays zero, as for locals.
     for (const ir::Field& field : event.fields) {
       const JsonValue* value = fields->Find(field.name);
-      if (value != nullptr) (void)DecodeField(*value, field, *instance.arrived);
+      if (value == nullptr) continue;
+      std::string problem = DecodeField(*value, field, *instance.arrived);
+      if (!problem.empty()) bad_fields.push_back({field.name, problem});
     }
     return "";
   }

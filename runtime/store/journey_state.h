@@ -28,8 +28,19 @@ std::vector<std::string> DecodeEntries(const ir::Program& program,
 // so that a changed program can tell whether it still fits.
 OrderedJson EncodeArrived(const ir::Program& program, const Instance& instance);
 
-// Fills the instance's received event; returns what is wrong, or empty.
+// A stored field that no longer decodes, with what is wrong with it.
+struct FieldProblem {
+  std::string field;
+  std::string problem;  // as `DecodeField` says it
+};
+
+// Fills the instance's received event. A field that does not decode (the
+// program changed its type since the save) keeps its default, zero or
+// absent, and is added to `bad_fields`, in the event's field order.
+// Returns what is wrong with the record as a whole (it names no event of
+// the program), or empty.
 std::string DecodeArrived(const ir::Program& program,
-                          const ingest::JsonValue& arrived, Instance& instance);
+                          const ingest::JsonValue& arrived, Instance& instance,
+                          std::vector<FieldProblem>& bad_fields);
 
 }  // namespace parcours::store

@@ -269,13 +269,14 @@ Status ParseColumn(std::string_view text, const std::string& what,
   return problem.empty() ? Status::Ok() : Status::Error(what + problem);
 }
 
-void Warn(State& state, const std::string& profile,
-          const std::string& message) {
+void Warn(State& state, const std::string& profile, const std::string& message,
+          const std::string& journey = "") {
   LogRow row;
   row.at = state.clock().value_or(0);
   row.level = "warn";
   row.component = "store";
   row.profile = state.KeepPendingText(profile);
+  if (!journey.empty()) row.journey = state.KeepPendingText(journey);
   row.message = state.KeepPendingText(message);
   state.Log(row);
 }
@@ -353,11 +354,11 @@ void LoadEntries(const ir::Program& program, const JsonValue& entries,
 }
 
 Status LoadArrived(const ir::Program& program, std::string_view text,
-                   Instance& instance) {
+                   Instance& instance, std::vector<FieldProblem>& bad_fields) {
   JsonValue arrived;
   Status status = ParseColumn(text, "received event", arrived);
   if (!status.ok()) return status;
-  std::string problem = DecodeArrived(program, arrived, instance);
+  std::string problem = DecodeArrived(program, arrived, instance, bad_fields);
   return problem.empty() ? Status::Ok() : Status::Error(problem);
 }
 
@@ -550,6 +551,7 @@ struct ReadInstances {
     std::string profile;
     std::string message;
     bool unloaded = false;  // the instance was left in the file
+    std::string journey = "";  // for the log's column; empty: none
   };
   std::vector<Loaded> loaded;     // in seq order
   std::vector<Warning> warnings;  // in seq order
@@ -642,19 +644,33 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
       if (value == nullptr) continue;
       std::string problem = DecodeField(*value, field, instance->locals);
       if (!problem.empty()) {
-        field_warnings.push_back(
-            {profile_id, "stored field `" + field.name +
-                             "` of the event that started journey `" +
-                             std::string(journey_name) + "` " + problem +
-                             "; it takes its default"});
+        field_warnings.push_back({profile_id,
+                                  "stored field `" + field.name +
+                                      "` of the event that started journey `" +
+                                      std::string(journey_name) + "` " +
+                                      problem + "; it takes its default",
+                                  false, std::string(journey_name)});
       }
     }
 
     if (!select->IsNull(7)) {
-      status = LoadArrived(program, select->TextView(7), *instance);
+      std::vector<FieldProblem> bad_fields;
+      status = LoadArrived(program, select->TextView(7), *instance, bad_fields);
       if (!status.ok()) {
         read.status = status.WithContext("profile `" + profile_id + "`");
         return;
+      }
+      // The same holds for the event a `wait for ... as x` received,
+      // which the block it waits in reads as `x`.
+      for (const FieldProblem& bad : bad_fields) {
+        field_warnings.push_back(
+            {profile_id,
+             "stored field `" + bad.field + "` of the event `" +
+                 program.events[instance->arrived_event].name +
+                 "` that journey `" + std::string(journey_name) +
+                 "` received by `wait for` " + bad.problem +
+                 "; it takes its default",
+             false, std::string(journey_name)});
       }
     }
 
@@ -686,7 +702,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 void AttachInstances(State& state, ReadInstances& read) {
   for (const ReadInstances::Warning& warning : read.warnings) {
     if (warning.unloaded) state.CountUnloadedInstance();
-    Warn(state, warning.profile, warning.message);
+    Warn(state, warning.profile, warning.message, warning.journey);
   }
 
   // Sequence numbers stay unique even if `meta` lags behind the rows.

@@ -177,7 +177,8 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   CHECK(first.Stop(SIGTERM) == 0);
   CHECK_THAT(first.Summary(),
              Catch::Contains("read 2 lines: 2 events applied") &&
-                 Catch::Contains("sent 3 actions, 1 timer fired, 1 instance "
+                 Catch::Contains("sent 3 actions, 1 timer fired, 0 "
+                                 "time-driven entries, 1 instance "
                                  "waiting\nclock at 2011-01-03T11:30:00Z\n"));
 
   // While no process ran, b's wait fell due: it fires once at the
@@ -197,7 +198,8 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   CHECK(second.Stop(SIGINT) == 0);
   CHECK_THAT(second.Summary(),
              Catch::Contains("2 duplicates skipped") &&
-                 Catch::Contains("sent 2 actions, 1 timer fired, 1 instance "
+                 Catch::Contains("sent 2 actions, 1 timer fired, 0 "
+                                 "time-driven entries, 1 instance "
                                  "waiting\nclock at 2011-01-03T13:00:00Z\n"));
 
   // And never again.
@@ -575,6 +577,51 @@ TEST_CASE("a birthday due while no live run was up starts once, late") {
   LiveRun third(scratch, args);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   CHECK(third.Stop(SIGTERM) == 0);
+  CHECK(testing::ReadText(out) == sent);
+}
+
+// While the input is idle, what time alone starts (a date, a schedule, a
+// segment flipping) goes out when it falls due, as a wait's message does,
+// not with the next line or at the stop.
+TEST_CASE("a birthday due while a live run is idle goes out on time") {
+  auto scratch = testing::ScratchDir("follow-idle-birthday");
+  auto program = scratch / "program.journey";
+  testing::WriteText(program,
+                     "profile {\n  zone: tz = \"UTC\"\n  birthday: date?\n}\n"
+                     "event Ping \"Ping\" { note: string? }\n"
+                     "journey hello {\n  on Ping\n  send email \"hello\"\n}\n"
+                     "journey birthday {\n"
+                     "  on date profile.birthday at 09:00 local\n"
+                     "  send email \"birthday\"\n}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events,
+                     R"({"type":"identify","userId":"a","messageId":"1",)"
+                     R"("timestamp":"2011-01-03T10:00:00Z",)"
+                     R"("traits":{"birthday":"1980-01-04"}})"
+                     "\n" +
+                         Ping("a", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  std::vector<std::string> args = {
+      "run",        program.string(), "--follow",
+      "--events",   events.string(),  "--out",
+      out.string(), "--state",        (scratch / "state.db").string()};
+
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, args);
+  // The hello shows that both lines are applied; then the birthday
+  // passes, with no more input.
+  std::string hello = AwaitLines(out, 1);
+  REQUIRE_THAT(hello, Catch::Contains(R"("template":"hello")"));
+  SetClock(scratch, "2011-01-04T09:30:00Z");
+  std::string sent = AwaitLines(out, 2);
+  CHECK_THAT(sent.substr(hello.size()),
+             Catch::Contains(R"("at":"2011-01-04T09:00:00Z")") &&
+                 Catch::Contains(R"("template":"birthday")") &&
+                 !Catch::Contains(R"("late")"));
+  CHECK(run.Stop(SIGTERM) == 0);
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("sent 2 actions, 0 timers fired, 1 time-driven "
+                             "entry, 0 instances waiting\n"));
   CHECK(testing::ReadText(out) == sent);
 }
 

@@ -39,6 +39,12 @@ class Scenario {
     WriteText(scratch_ / "program.journey", program);
   }
 
+  // Replaces the program, as a deploy of a changed one does; the state
+  // files stay.
+  void ChangeProgram(const std::string& program) {
+    WriteText(scratch_ / "program.journey", program);
+  }
+
   // Runs `events` with the JIT and the interpreter, each on its own state
   // file; requires both to succeed with the same bytes, and returns them.
   std::string Run(const std::string& events, const std::string& until = "") {

@@ -394,6 +394,51 @@ journey detail {
         "`wait for` received; not loaded");
 }
 
+// A waiting contact keeps the event its `wait for ... as x` received, by
+// field name. A later program that changes the type of one of those
+// fields cannot read the stored value: the field takes its default, with
+// a warning, as a field of the trigger does, and the contact goes on.
+TEST_CASE("a received event's field of a changed type warns as it defaults") {
+  auto program = [](const std::string& sku_type) {
+    return "module changed\n"
+           "event CartUpdated \"Cart Updated\" { cart_id: string }\n"
+           "event ProductViewed \"Product Viewed\" { sku: " +
+           sku_type + R"(, price: money }
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku, price: view.price }
+  }
+}
+)";
+  };
+  Scenario scenario("journey-arrived-changed", program("string"));
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})") +
+               TrackLine(kCart, "p2", "c2", "2025-01-01T10:00:00Z", kCartId))
+          .empty());
+
+  // `sku` is now a number; the stored "s9" is not one.
+  scenario.ChangeProgram(program("int"));
+  std::string out = scenario.Run("", "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T13:00:00Z send p1 detail.send1"});
+  CHECK(out.find(R"("payload":{"sku":0,"price":{"amount":"1",)"
+                 R"("currency":"EUR"}})") != std::string::npos);
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(profile || ' ' || journey || ': ' || "
+            "message, '\n') FROM log WHERE level = 'warn'") ==
+        "p1 detail: stored field `sku` of the event `ProductViewed` that "
+        "journey `detail` received by `wait for` must be an integer, got "
+        "string; it takes its default");
+  // p2, who never saw a product, timed out and left; p1's contact ran on
+  // and ended.
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
+}
+
 TEST_CASE("an exit while waiting cancels what was pending") {
   Scenario scenario("journey-exits", std::string("module exits\n") + R"(
 profile { vip: bool = false }
