@@ -52,9 +52,8 @@ OrderedJson EncodeArrived(const ir::Program& program,
   return arrived;
 }
 
-std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
-                          Instance& instance,
-                          std::vector<FieldProblem>& bad_fields) {
+void DecodeArrived(const ir::Program& program, const JsonValue& arrived,
+                   Instance& instance, std::vector<FieldProblem>& bad_fields) {
   const JsonValue* name = arrived.Find("event");
   const JsonValue* fields = arrived.Find("fields");
   for (size_t e = 0; e < program.events.size(); ++e) {
@@ -62,7 +61,7 @@ std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
     if (name == nullptr || name->text != event.name) continue;
     instance.arrived_event = static_cast<int32_t>(e);
     instance.arrived = std::make_unique<common::Record>(event.record_words);
-    if (fields == nullptr) return "";
+    if (fields == nullptr) return;
     // A field the file lacks or cannot read stays zero, as for locals.
     for (const ir::Field& field : event.fields) {
       const JsonValue* value = fields->Find(field.name);
@@ -70,9 +69,8 @@ std::string DecodeArrived(const ir::Program& program, const JsonValue& arrived,
       std::string problem = DecodeField(*value, field, *instance.arrived);
       if (!problem.empty()) bad_fields.push_back({field.name, problem});
     }
-    return "";
+    return;
   }
-  return "the received event of an instance names no event of the program";
 }
 
 }  // namespace parcours::store

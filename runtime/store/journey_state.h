@@ -36,11 +36,11 @@ struct FieldProblem {
 
 // Fills the instance's received event. A field that does not decode (the
 // program changed its type since the save) keeps its default, zero or
-// absent, and is added to `bad_fields`, in the event's field order.
-// Returns what is wrong with the record as a whole (it names no event of
-// the program), or empty.
-std::string DecodeArrived(const ir::Program& program,
-                          const ingest::JsonValue& arrived, Instance& instance,
-                          std::vector<FieldProblem>& bad_fields);
+// absent, and is added to `bad_fields`, in the event's field order. A
+// record that names no event of the program (one removed since the save)
+// leaves the instance without one: the loader then leaves it in the file
+// if its step reads that event, with a warning, as for a removed step.
+void DecodeArrived(const ir::Program& program, const ingest::JsonValue& arrived,
+                   Instance& instance, std::vector<FieldProblem>& bad_fields);
 
 }  // namespace parcours::store

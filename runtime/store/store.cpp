@@ -358,8 +358,8 @@ Status LoadArrived(const ir::Program& program, std::string_view text,
   JsonValue arrived;
   Status status = ParseColumn(text, "received event", arrived);
   if (!status.ok()) return status;
-  std::string problem = DecodeArrived(program, arrived, instance, bad_fields);
-  return problem.empty() ? Status::Ok() : Status::Error(problem);
+  DecodeArrived(program, arrived, instance, bad_fields);
+  return Status::Ok();
 }
 
 // Reads the kept events of one profile, {"Event": [{"at": ..., field:
@@ -550,7 +550,7 @@ struct ReadInstances {
   struct Warning {
     std::string profile;
     std::string message;
-    bool unloaded = false;  // the instance was left in the file
+    bool unloaded = false;     // the instance was left in the file
     std::string journey = "";  // for the log's column; empty: none
   };
   std::vector<Loaded> loaded;     // in seq order

@@ -394,6 +394,42 @@ journey detail {
         "`wait for` received; not loaded");
 }
 
+TEST_CASE(
+    "a waiting contact whose received event left the program is not "
+    "loaded") {
+  Scenario scenario("journey-arrived-removed",
+                    std::string("module removed\n") + kEvents + R"(
+journey detail {
+  on CartUpdated
+  wait for ProductViewed as view within 1d {
+    wait 2h
+    send push "viewed" with { sku: view.sku }
+  }
+}
+)");
+  REQUIRE(
+      scenario
+          .Run(TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+               TrackLine(kView, "p1", "v1", "2025-01-01T11:00:00Z",
+                         R"({"sku":"s9","price":1,"currency":"EUR"})"))
+          .empty());
+  // As a program that renamed the event since would have it read.
+  for (const char* engine : {"jit", "interp"}) {
+    auto db = store::Database::Open(scenario.State(engine));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("UPDATE instances SET arrived = "
+                     "'{\"event\":\"Gone\",\"fields\":{}}'")
+                .ok());
+  }
+
+  // The run goes on; the contact stays in the file, with a warning.
+  CHECK(scenario.Run("", "2025-01-02T00:00:00Z").empty());
+  CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 1);
+  CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
+        "instance of journey `detail` at step `wait2` lacks the event its "
+        "`wait for` received; not loaded");
+}
+
 // A waiting contact keeps the event its `wait for ... as x` received, by
 // field name. A later program that changes the type of one of those
 // fields cannot read the stored value: the field takes its default, with
