@@ -537,7 +537,9 @@ class Runner {
            common::DescribeSpan(time - *clock) +
            (live ? " ahead of the wall clock "
                  : " ahead of the stream's clock ") +
-           common::FormatTime(*clock) + "; check it, or raise --max-clock-jump";
+           common::FormatTime(*clock) + ", past the limit of " +
+           ExactSpan(options_.max_clock_jump) +
+           " (--max-clock-jump); check it, or raise the limit";
   }
 
   // Why `--until` at `until` may not move the clock from `clock`: the

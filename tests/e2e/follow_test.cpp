@@ -252,8 +252,9 @@ TEST_CASE("a future-dated line does not move a live run's clock") {
   CHECK_THAT(AwaitLines(dead, 1),
              Catch::Contains("timestamp 2111-01-03T10:00:00Z is more than "
                              "99 years ahead of the wall clock "
-                             "2011-01-03T10:00:00Z; check it, or raise "
-                             "--max-clock-jump"));
+                             "2011-01-03T10:00:00Z, past the limit of 90 "
+                             "days (--max-clock-jump); check it, or raise "
+                             "the limit"));
   CHECK(testing::ReadText(out) == hello_a + hello_b);
 
   CHECK(run.Stop(SIGTERM) == 0);

@@ -316,7 +316,7 @@ TEST_CASE("a timestamp typo does not move the clock, unless allowed") {
   CHECK_THAT(guarded.err, Catch::Contains("1 dead letter,"));
   CHECK_THAT(guarded.err, Catch::Contains("clock at 2011-03-01T00:00:00Z"));
   CHECK_THAT(testing::ReadText(scratch / "guarded.db.deadletter.jsonl"),
-             Catch::Contains("raise --max-clock-jump"));
+             Catch::Contains("past the limit of 90 days (--max-clock-jump)"));
   // The summary says why, and how to take such lines when they are real.
   CHECK_THAT(guarded.err,
              Catch::Contains("note: 1 line went to the dead letters for being "

@@ -75,12 +75,12 @@ TEST_CASE("a time far ahead of the clock is a dead letter, not the new clock",
   REQUIRE(letters.size() == 2);
   CHECK(nlohmann::json::parse(letters[0])["reason"] ==
         "timestamp 9999-01-01T00:00:00Z is more than 7974 years ahead of the "
-        "stream's clock 2024-01-05T00:00:00Z; check it, or raise "
-        "--max-clock-jump");
+        "stream's clock 2024-01-05T00:00:00Z, past the limit of 90 days "
+        "(--max-clock-jump); check it, or raise the limit");
   CHECK(nlohmann::json::parse(letters[1])["reason"] ==
         "timestamp 2100-01-01T00:00:00Z is more than 75 years ahead of the "
-        "stream's clock 2024-01-05T00:00:00Z; check it, or raise "
-        "--max-clock-jump");
+        "stream's clock 2024-01-05T00:00:00Z, past the limit of 90 days "
+        "(--max-clock-jump); check it, or raise the limit");
 
   SECTION("a raised limit applies the line on a rerun") {
     options.max_clock_jump = 0;
@@ -115,8 +115,8 @@ TEST_CASE("the clock may jump exactly the limit, and the first line any way",
   CHECK(nlohmann::json::parse(
             ReadLines(dir.File("s.db.deadletter.jsonl"))[0])["reason"] ==
         "receivedAt 9000-01-03T00:00:01Z is more than 1 day ahead of the "
-        "stream's clock 9000-01-02T00:00:00Z; check it, or raise "
-        "--max-clock-jump");
+        "stream's clock 9000-01-02T00:00:00Z, past the limit of 1 day "
+        "(--max-clock-jump); check it, or raise the limit");
 }
 
 TEST_CASE("a wait too long to represent never fires", "[runtime][robustness]") {
