@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <iterator>
 #include <optional>
@@ -924,7 +925,27 @@ Status Store::LoadMeta(State& state) {
     if (!*row) break;
     std::string key = select->Text(0);
     if (select->IsNull(1)) continue;
-    int64_t value = select->Int(1);
+    // The counters are written as integers. Read as one, a value edited
+    // into text or a fraction would quietly become another number (`abc`
+    // a clock in 1970, which sends every later line to the dead letters).
+    std::string text(select->TextView(1));
+    int64_t value = 0;
+    auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() ||
+        end != text.data() + text.size()) {
+      return Status::Error("`meta` row `" + key + "` holds `" + text +
+                           "`, not a whole number (the file was edited or "
+                           "damaged; restore it from a backup)");
+    }
+    if (key == "clock" &&
+        (value < common::kEarliestTime || value > common::kLatestTime)) {
+      return Status::Error(
+          "`meta` row `clock` holds " + text + ", a time outside " +
+          common::FormatTime(common::kEarliestTime) + " to " +
+          common::FormatTime(common::kLatestTime) +
+          " (the file was edited or damaged; restore it from a backup)");
+    }
     if (key == "clock") state.set_clock(value);
     if (key == "next_seq") state.set_next_seq(value);
     if (key == "applied_line") state.set_applied_line(value);
