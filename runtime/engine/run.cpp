@@ -460,8 +460,10 @@ class Runner {
       int64_t position = lines_before_ + first_number + static_cast<int64_t>(i);
       // Only the key's first line in the window: a repeat of it was a
       // duplicate before the crash too, and moved no clock.
+      // And only a key the interrupted batch applied: one applied in an
+      // earlier batch was a duplicate before the crash too.
       if (processed && !again && replay_from_ >= 0 && position > replay_from_ &&
-          position <= start_position_ &&
+          position <= start_position_ && state_.MaybeAppliedLast(event.key) &&
           replayed_keys_.insert(event.key).second) {
         mark = kReplayed;
       }
@@ -653,7 +655,15 @@ class Runner {
     // Where in the stream of all runs' lines this state has applied
     // through, for `set_replay_window` after a crash.
     if (handled_through_ > 0) {
-      state_.run_meta()[kAppliedThrough] = lines_before_ + handled_through_;
+      int64_t through = lines_before_ + handled_through_;
+      auto& meta = state_.run_meta();
+      auto old = meta.find(kAppliedThrough);
+      if (old == meta.end() || old->second != through) {
+        // The ids this save records, and only they, were applied in the
+        // lines up to `through` since the last save (`MarkDuplicates`).
+        meta[store::kAppliedKeysFrom] = store_->NextProcessedChunk();
+      }
+      meta[kAppliedThrough] = through;
     }
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.

@@ -1047,13 +1047,25 @@ Status Store::LoadProcessed(State& state) {
   Expected<Statement> select =
       db_.Prepare("SELECT chunk, ids FROM processed_chunks ORDER BY chunk");
   if (!select.ok()) return select.status();
+  // The rows of the save that last moved `applied_through` (see
+  // `State::MaybeAppliedLast`), when the state recorded where they start.
+  std::optional<int64_t> last_from;
+  auto found = state.run_meta().find(kAppliedKeysFrom);
+  if (found != state.run_meta().end()) {
+    last_from = found->second;
+    state.set_knows_last_applied_keys();
+  }
+  last_chunk_ = 0;
   JsonValue ids;  // read into again chunk after chunk
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
 
-    std::string what = "processed_chunks row " + std::to_string(select->Int(0));
+    int64_t chunk = select->Int(0);
+    last_chunk_ = std::max(last_chunk_, chunk);
+    bool last_save = last_from && chunk >= *last_from;
+    std::string what = "processed_chunks row " + std::to_string(chunk);
     std::string problem = ingest::ParseJson(select->TextView(1), ids);
     if (!problem.empty()) {
       return Status::Error(what + " is not valid JSON: " + problem);
@@ -1068,6 +1080,7 @@ Status Store::LoadProcessed(State& state) {
                              " where a key was expected");
       }
       state.AddProcessed(id.text, false);
+      if (last_save) state.AddLastAppliedKey(id.text);
     }
   }
   return Status::Ok();
@@ -1239,7 +1252,10 @@ Status Store::WriteProcessed(const State& state) {
   }
   text += ']';
   insert_processed_chunk_.BindBorrowedText(1, text);
-  return insert_processed_chunk_.Run();
+  Status status = insert_processed_chunk_.Run();
+  // A row without AUTOINCREMENT takes the number after the largest.
+  if (status.ok()) ++last_chunk_;
+  return status;
 }
 
 Status Store::WriteUnflushedRows(State& state) {
