@@ -43,13 +43,13 @@ TEST_CASE("a grant that arrives after a newer revocation changes nothing") {
   CHECK_THAT(result.out, !Catch::Contains(R"("kind":"send")"));
 }
 
-
 // A revocation without a message id is named by its content key, which
 // is the same however the stream is cut into runs; its line number would
 // count from the start of the run that read it, so the same events split
 // into two runs would describe the same record differently.
-TEST_CASE("a consent record without a message id is named the same in any "
-          "run") {
+TEST_CASE(
+    "a consent record without a message id is named the same in any "
+    "run") {
   auto scratch = testing::ScratchDir("consent-source");
   testing::WriteText(scratch / "p.journey",
                      "event Go \"Go\" { n: int }\n"

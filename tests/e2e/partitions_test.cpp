@@ -375,8 +375,9 @@ TEST_CASE("a rerun after a crash between partition commits decides alike") {
 // a duplicate before the crash too and moved no clock; the partition
 // behind must not move its clock on it in the rerun either, or its own
 // event after it enters late, at another time and with another id.
-TEST_CASE("a rerun after a crash between partition commits skips old "
-          "duplicates alike") {
+TEST_CASE(
+    "a rerun after a crash between partition commits skips old "
+    "duplicates alike") {
   REQUIRE(engine::PartitionOf("a", 2) == 0);
   REQUIRE(engine::PartitionOf("b", 2) == 1);
   REQUIRE(engine::PartitionOf("c", 2) == 0);

@@ -473,7 +473,6 @@ TEST_CASE(
   CHECK(ids == expected);
 }
 
-
 // A counter of `meta` edited by hand into something that is not a whole
 // number, or a clock beyond the times any input may carry, was read as a
 // number anyway: the clock `abc` became 1970 and every line after it a
