@@ -21,6 +21,7 @@
 
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
+#include "runtime/common/visible_text.h"
 #include "runtime/engine/dead_letters.h"
 #include "runtime/engine/engine.h"
 #include "runtime/ingest/decoder.h"
@@ -583,8 +584,9 @@ class Runner {
     // Strict mode stops here, keeping everything before this line. A
     // partition's coordinator commits it in the batch's turn.
     stopped_at_bad_line_ = true;
-    Status stop =
-        Status::Error("line " + std::to_string(number) + ": " + reason);
+    // The reason quotes the line, which must not reach the terminal raw.
+    Status stop = Status::Error("line " + std::to_string(number) + ": " +
+                                common::VisibleText(reason));
     if (sink_ == nullptr) return stop;
     Status status = Commit(store::Fold::Always);
     return status.ok() ? stop : status;
@@ -595,7 +597,8 @@ class Runner {
   // it; the message is the owner's.
   Status StopWithOwner(int64_t number, const std::string& reason) {
     stopped_at_bad_line_ = true;
-    return Status::Error("line " + std::to_string(number) + ": " + reason);
+    return Status::Error("line " + std::to_string(number) + ": " +
+                         common::VisibleText(reason));
   }
 
   Status Finish(int64_t lines_read) {
@@ -1890,7 +1893,8 @@ std::string FormatSummary(const RunSummary& summary) {
   for (const auto& [name, near] : summary.ignored_near) {
     text +=
         "note: " + Plural(summary.ignored_events.at(name), "line", "lines") +
-        " of event `" + name + "` were ignored: the program declares `" + near +
+        " of event `" + common::VisibleText(name) +
+        "` were ignored: the program declares `" + near +
         "`; is one of them misspelt?\n";
   }
 
@@ -1960,7 +1964,8 @@ std::string FormatSummary(const RunSummary& summary) {
     }
     bool one = count == 1;
     text += "warning: " + Plural(count, "profile", "profiles") +
-            (one ? " was" : " were") + " given the time zone `" + zone +
+            (one ? " was" : " were") + " given the time zone `" +
+            common::VisibleText(zone) +
             "`, which the tz database does not know; " +
             (one ? "its" : "their") + " local times run in UTC\n";
   }
