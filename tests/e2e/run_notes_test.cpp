@@ -192,6 +192,36 @@ TEST_CASE("stream values in the summary cannot reach the terminal raw") {
   }
 }
 
+// `explain` quotes the stream too: a consent line's messageId and source
+// in the detail of a suppression.
+TEST_CASE("explain shows stream values escaped") {
+  auto scratch = testing::ScratchDir("explain-visible-text");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(
+      scratch / "e.jsonl",
+      R"({"type":"track","event":"Consent Revoked","userId":"p1",)"
+      R"("messageId":"m\u001b[2J\nforged","timestamp":"2025-03-01T09:00:00Z",)"
+      R"("properties":{"channel":"email","source":"x\u001b]0;t\u0007"}})"
+      "\n" +
+          Track("Order Completed", "m1", "2025-03-01T10:00:00Z"));
+  std::string state = (scratch / "s.db").string();
+  auto run = RunParcours({"run", (scratch / "p.journey").string(), "--events",
+                          (scratch / "e.jsonl").string(), "--state", state},
+                         scratch);
+  REQUIRE(run.exit_code == 0);
+
+  auto told =
+      RunParcours({"explain", "--state", state, "--profile", "p1"}, scratch);
+  INFO(told.out << told.err);
+  REQUIRE(told.exit_code == 0);
+  CHECK(told.out.find('\x1b') == std::string::npos);
+  CHECK(told.out.find('\x07') == std::string::npos);
+  CHECK_THAT(told.out, !Catch::Contains("\nforged"));
+  CHECK_THAT(told.out,
+             Catch::Contains("by m\\u001b[2J\\nforged (Consent Revoked via "
+                             "x\\u001b]0;t\\u0007)"));
+}
+
 TEST_CASE("a dead-letter file that is gone is not claimed to hold lines") {
   auto scratch = testing::ScratchDir("run-dead-letters-gone");
   testing::WriteText(scratch / "p.journey", kProgram);
