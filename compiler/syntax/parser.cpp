@@ -232,6 +232,19 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       instead =
           "; for `" + number + " " + word + "` write `" + amount + unit + "`";
     }
+    // `10 eur`: an amount whose currency is not in capitals, which the
+    // lexer reads as a number and a name.
+    bool letters = lower.size() == 3 &&
+                   std::all_of(lower.begin(), lower.end(),
+                               [](unsigned char c) { return std::isalpha(c); });
+    if (instead.empty() && letters) {
+      std::string upper = word;
+      for (char& c : upper) c = std::toupper(static_cast<unsigned char>(c));
+      instead =
+          "; for an amount of money write its ISO 4217 currency in "
+          "capitals, as in `" +
+          number + " " + upper + "`";
+    }
     return "`" + word +
            "` is not a unit of time; write a duration as a number with "
            "`s`, `m`, `h`, `d` or `w` (`30s`, `15m`, `4h`, `7d`, `2w`), or "

@@ -171,6 +171,18 @@ TEST_CASE("a unit run on into a word is named at the length") {
   CHECK_THAT(hours.message, Catch::EndsWith("for `5 hours` write `5h`"));
 }
 
+// `10 eur` read as a number and a word: the likelier mistake is the
+// currency's case, not a unit of time.
+TEST_CASE("an amount with its currency in lower case is told to use capitals") {
+  diag::Diagnostic eur = OnlyDiagnostic(
+      "module w\nevent O \"O\" { total: money }\n"
+      "segment big = sum(O.total) > 10 eur\n");
+  CHECK(diag::Info(eur.kind).code == std::string("E0110"));
+  CHECK_THAT(eur.message,
+             Catch::EndsWith("; for an amount of money write its ISO 4217 "
+                             "currency in capitals, as in `10 EUR`"));
+}
+
 TEST_CASE("a time with am or pm is shown on the 24-hour clock") {
   auto parsed =
       Parse(std::string(kHead) + "policy p { quiet 9pm .. 8am local }\n");
