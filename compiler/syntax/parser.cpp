@@ -45,6 +45,7 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     if (offending != nullptr && tokens != nullptr) {
       if (explained_.count(offending->getTokenIndex())) return;
       if (ExplainNumberAndWord(*tokens, offending)) return;
+      if (ExplainGluedUnit(*tokens, offending)) return;
     }
     diagnostics_.Report(Kind::SyntaxError, span,
                         Reword(message) + KeywordHint(recognizer, offending));
@@ -124,9 +125,66 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       explained_.erase(word->getTokenIndex());
       return false;
     }
-    diagnostics_.Report(Kind::UnknownTimeUnit, word_span,
-                        UnitMessage(number->getText(), word->getText()));
+    ReportUnit(word_span, UnitMessage(number->getText(), word->getText()));
     return true;
+  }
+
+  // The one place E0110 is reported, for a word after a number and for a
+  // unit run on into a word alike.
+  void ReportUnit(const Span& span, const std::string& message) {
+    diagnostics_.Report(Kind::UnknownTimeUnit, span, message);
+  }
+
+  // A length whose unit runs on into a word: `wait 30days`, `3 monthz`,
+  // `3dz`. The lexer takes `30d` or `3 month` as a length and the rest as
+  // a name, which the parser reads as the label of the next step, and
+  // ANTLR's error ("missing `:` at `send`") lands on the line after. Says
+  // what is wrong with the length instead, once, as for `1 fortnight`.
+  bool ExplainGluedUnit(antlr4::TokenStream& tokens, antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    size_t at = offending->getTokenIndex();
+    for (int back = 0; back <= 2; ++back) {
+      antlr4::Token* length =
+          back == 0 ? offending : Visible(tokens, at, -back);
+      if (length == nullptr || (length->getType() != L::DURATION &&
+                                length->getType() != L::CALENDAR)) {
+        continue;
+      }
+      antlr4::Token* rest = Visible(tokens, length->getTokenIndex(), 1);
+      if (rest == nullptr || rest->getType() != L::IDENT ||
+          rest->getStartIndex() != length->getStopIndex() + 1) {
+        continue;
+      }
+      if (!explained_.insert(length->getTokenIndex()).second) return true;
+      explained_.insert(rest->getTokenIndex());
+
+      std::string text = length->getText();
+      size_t digits = text.find_first_not_of("0123456789_");
+      std::string number = text.substr(0, digits);
+      size_t unit = text.find_first_not_of(' ', digits);
+      std::string word = text.substr(unit) + rest->getText();
+      std::string lower = word;
+      for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+
+      Span span = TokenSpan(file_, length);
+      Span rest_span = TokenSpan(file_, rest);
+      span.end_line = rest_span.end_line;
+      span.end_column = rest_span.end_column;
+      static const char* const kCalendar[] = {
+          "day", "days", "week", "weeks", "month", "months", "year", "years"};
+      bool calendar = std::find(std::begin(kCalendar), std::end(kCalendar),
+                                lower) != std::end(kCalendar);
+      std::string message =
+          calendar
+              ? "`" + text + rest->getText() +
+                    "` needs a space before its unit: write `" + number + " " +
+                    lower + "` (calendar, in the recipient's zone) or `" +
+                    number + std::string(1, lower[0]) + "` (exact time)"
+              : UnitMessage(number, word);
+      ReportUnit(span, message);
+      return true;
+    }
+    return false;
   }
 
   // "`9pm` is not ...; write it ... as `21:00`", with the hour on the
@@ -173,6 +231,19 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
           fortnight && count <= 1'000'000 ? std::to_string(count * 2) : number;
       instead =
           "; for `" + number + " " + word + "` write `" + amount + unit + "`";
+    }
+    // `10 eur`: an amount whose currency is not in capitals, which the
+    // lexer reads as a number and a name.
+    bool letters = lower.size() == 3 &&
+                   std::all_of(lower.begin(), lower.end(),
+                               [](unsigned char c) { return std::isalpha(c); });
+    if (instead.empty() && letters) {
+      std::string upper = word;
+      for (char& c : upper) c = std::toupper(static_cast<unsigned char>(c));
+      instead =
+          "; for an amount of money write its ISO 4217 currency in "
+          "capitals, as in `" +
+          number + " " + upper + "`";
     }
     return "`" + word +
            "` is not a unit of time; write a duration as a number with "

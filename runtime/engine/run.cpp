@@ -21,6 +21,7 @@
 
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
+#include "runtime/common/visible_text.h"
 #include "runtime/engine/dead_letters.h"
 #include "runtime/engine/engine.h"
 #include "runtime/ingest/decoder.h"
@@ -460,8 +461,10 @@ class Runner {
       int64_t position = lines_before_ + first_number + static_cast<int64_t>(i);
       // Only the key's first line in the window: a repeat of it was a
       // duplicate before the crash too, and moved no clock.
+      // And only a key the interrupted batch applied: one applied in an
+      // earlier batch was a duplicate before the crash too.
       if (processed && !again && replay_from_ >= 0 && position > replay_from_ &&
-          position <= start_position_ &&
+          position <= start_position_ && state_.MaybeAppliedLast(event.key) &&
           replayed_keys_.insert(event.key).second) {
         mark = kReplayed;
       }
@@ -621,8 +624,9 @@ class Runner {
     // Strict mode stops here, keeping everything before this line. A
     // partition's coordinator commits it in the batch's turn.
     stopped_at_bad_line_ = true;
-    Status stop =
-        Status::Error("line " + std::to_string(number) + ": " + reason);
+    // The reason quotes the line, which must not reach the terminal raw.
+    Status stop = Status::Error("line " + std::to_string(number) + ": " +
+                                common::VisibleText(reason));
     if (sink_ == nullptr) return stop;
     Status status = Commit(store::Fold::Always);
     return status.ok() ? stop : status;
@@ -633,7 +637,8 @@ class Runner {
   // it; the message is the owner's.
   Status StopWithOwner(int64_t number, const std::string& reason) {
     stopped_at_bad_line_ = true;
-    return Status::Error("line " + std::to_string(number) + ": " + reason);
+    return Status::Error("line " + std::to_string(number) + ": " +
+                         common::VisibleText(reason));
   }
 
   Status Finish(int64_t lines_read) {
@@ -689,7 +694,15 @@ class Runner {
     // Where in the stream of all runs' lines this state has applied
     // through, for `set_replay_window` after a crash.
     if (handled_through_ > 0) {
-      state_.run_meta()[kAppliedThrough] = lines_before_ + handled_through_;
+      int64_t through = lines_before_ + handled_through_;
+      auto& meta = state_.run_meta();
+      auto old = meta.find(kAppliedThrough);
+      if (old == meta.end() || old->second != through) {
+        // The ids this save records, and only they, were applied in the
+        // lines up to `through` since the last save (`MarkDuplicates`).
+        meta[store::kAppliedKeysFrom] = store_->NextProcessedChunk();
+      }
+      meta[kAppliedThrough] = through;
     }
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
@@ -1929,7 +1942,8 @@ std::string FormatSummary(const RunSummary& summary) {
   for (const auto& [name, near] : summary.ignored_near) {
     text +=
         "note: " + Plural(summary.ignored_events.at(name), "line", "lines") +
-        " of event `" + name + "` were ignored: the program declares `" + near +
+        " of event `" + common::VisibleText(name) +
+        "` were ignored: the program declares `" + near +
         "`; is one of them misspelt?\n";
   }
 
@@ -2004,7 +2018,8 @@ std::string FormatSummary(const RunSummary& summary) {
     }
     bool one = count == 1;
     text += "warning: " + Plural(count, "profile", "profiles") +
-            (one ? " was" : " were") + " given the time zone `" + zone +
+            (one ? " was" : " were") + " given the time zone `" +
+            common::VisibleText(zone) +
             "`, which the tz database does not know; " +
             (one ? "its" : "their") + " local times run in UTC\n";
   }

@@ -263,6 +263,19 @@ class State {
   // Records an id; `is_new` ids are also saved with the next batch.
   void AddProcessed(const std::string& message_id, bool is_new);
 
+  // The ids the save that last moved `applied_through` recorded, when the
+  // state says which those were (meta `applied_keys_from`): after a crash
+  // between the partitions' commits, they tell a line applied in the
+  // interrupted batch from a resend of an id applied long before.
+  void AddLastAppliedKey(const std::string& key) {
+    last_applied_keys_.Insert(key);
+  }
+  void set_knows_last_applied_keys() { knows_last_applied_keys_ = true; }
+  // Unknown (a state of an older version): every processed id may be.
+  bool MaybeAppliedLast(const std::string& key) const {
+    return !knows_last_applied_keys_ || last_applied_keys_.Contains(key);
+  }
+
   // --- Lines already written to the dead-letter file ---
 
   // `key` is the line's `ingest::ContentKey`.
@@ -372,6 +385,8 @@ class State {
   static constexpr size_t kSpareInstances = 64;
   std::vector<std::unique_ptr<Instance>> spare_instances_;
   KeySet processed_;
+  KeySet last_applied_keys_;
+  bool knows_last_applied_keys_ = false;
   KeySet dead_lettered_;
   int64_t unloaded_instances_ = 0;
 

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <charconv>
 #include <filesystem>
 #include <iterator>
 #include <optional>
@@ -940,7 +941,27 @@ Status Store::LoadMeta(State& state) {
     if (!*row) break;
     std::string key = select->Text(0);
     if (select->IsNull(1)) continue;
-    int64_t value = select->Int(1);
+    // The counters are written as integers. Read as one, a value edited
+    // into text or a fraction would quietly become another number (`abc`
+    // a clock in 1970, which sends every later line to the dead letters).
+    std::string text(select->TextView(1));
+    int64_t value = 0;
+    auto [end, error] =
+        std::from_chars(text.data(), text.data() + text.size(), value);
+    if (text.empty() || error != std::errc() ||
+        end != text.data() + text.size()) {
+      return Status::Error("`meta` row `" + key + "` holds `" + text +
+                           "`, not a whole number (the file was edited or "
+                           "damaged; restore it from a backup)");
+    }
+    if (key == "clock" &&
+        (value < common::kEarliestTime || value > common::kLatestTime)) {
+      return Status::Error(
+          "`meta` row `clock` holds " + text + ", a time outside " +
+          common::FormatTime(common::kEarliestTime) + " to " +
+          common::FormatTime(common::kLatestTime) +
+          " (the file was edited or damaged; restore it from a backup)");
+    }
     if (key == "clock") state.set_clock(value);
     if (key == "next_seq") state.set_next_seq(value);
     if (key == "applied_line") state.set_applied_line(value);
@@ -1042,13 +1063,25 @@ Status Store::LoadProcessed(State& state) {
   Expected<Statement> select =
       db_.Prepare("SELECT chunk, ids FROM processed_chunks ORDER BY chunk");
   if (!select.ok()) return select.status();
+  // The rows of the save that last moved `applied_through` (see
+  // `State::MaybeAppliedLast`), when the state recorded where they start.
+  std::optional<int64_t> last_from;
+  auto found = state.run_meta().find(kAppliedKeysFrom);
+  if (found != state.run_meta().end()) {
+    last_from = found->second;
+    state.set_knows_last_applied_keys();
+  }
+  last_chunk_ = 0;
   JsonValue ids;  // read into again chunk after chunk
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
 
-    std::string what = "processed_chunks row " + std::to_string(select->Int(0));
+    int64_t chunk = select->Int(0);
+    last_chunk_ = std::max(last_chunk_, chunk);
+    bool last_save = last_from && chunk >= *last_from;
+    std::string what = "processed_chunks row " + std::to_string(chunk);
     std::string problem = ingest::ParseJson(select->TextView(1), ids);
     if (!problem.empty()) {
       return Status::Error(what + " is not valid JSON: " + problem);
@@ -1063,6 +1096,7 @@ Status Store::LoadProcessed(State& state) {
                              " where a key was expected");
       }
       state.AddProcessed(id.text, false);
+      if (last_save) state.AddLastAppliedKey(id.text);
     }
   }
   return Status::Ok();
@@ -1234,7 +1268,10 @@ Status Store::WriteProcessed(const State& state) {
   }
   text += ']';
   insert_processed_chunk_.BindBorrowedText(1, text);
-  return insert_processed_chunk_.Run();
+  Status status = insert_processed_chunk_.Run();
+  // A row without AUTOINCREMENT takes the number after the largest.
+  if (status.ok()) ++last_chunk_;
+  return status;
 }
 
 Status Store::WriteUnflushedRows(State& state) {

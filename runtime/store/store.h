@@ -58,6 +58,11 @@ namespace parcours::store {
 // The newest schema this build reads and writes.
 inline constexpr int64_t kSchemaVersion = 10;
 
+// The `meta` key of the first `processed_chunks` row written by the save
+// that last moved `applied_through` (engine/run.cpp); its absence, in a
+// state of an older version, makes every processed id a candidate.
+inline constexpr const char* kAppliedKeysFrom = "applied_keys_from";
+
 // When a save writes the profile, history and instance rows that changed
 // to their tables (see `Store::Save`).
 enum class Fold : uint8_t {
@@ -109,6 +114,10 @@ class Store {
   // folds several stores together (the partitions of a run, so that one
   // does not wait while another folds).
   bool FoldIsDue(const State& state) const;
+
+  // The number the next save's row of `processed_chunks` will have, if it
+  // writes one: the ids of a save are those of the rows from it on.
+  int64_t NextProcessedChunk() const { return last_chunk_ + 1; }
 
   const std::string& path() const { return path_; }
 
@@ -184,6 +193,9 @@ class Store {
   std::string column_text_[4];
   // Scratch text of the save's chunk of applied keys.
   std::string chunk_text_;
+  // The number of the last `processed_chunks` row, read at load and
+  // counted on by each save that writes one.
+  int64_t last_chunk_ = 0;
 
   // The blob of the rows this save defers, and how many rows the blobs
   // of `pending_rows` hold since the last fold (none after a load, which

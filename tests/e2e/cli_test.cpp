@@ -306,6 +306,20 @@ TEST_CASE("usage and I/O problems exit with 2") {
   CHECK(file_cache.exit_code == 2);
   CHECK_THAT(file_cache.err, Catch::Contains("`/dev/null` is not a folder"));
 
+  // Nor could one whose folder cannot be made (here under a file): the
+  // run went on without a word and every start paid for LLVM again.
+  testing::WriteText(scratch / "plain", "x");
+  auto cache_under_file = (scratch / "plain" / "cache").string();
+  auto unmade_cache = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state",
+       (scratch / "u.db").string(), "--jit-cache", cache_under_file},
+      scratch);
+  CHECK(unmade_cache.exit_code == 2);
+  CHECK_THAT(unmade_cache.err,
+             Catch::Contains("`--jit-cache` folder `" + cache_under_file +
+                             "` cannot be made: "));
+  CHECK_FALSE(std::filesystem::exists(scratch / "u.db"));
+
   // A batch size past what a number holds is a typo.
   auto huge_batch = RunParcours(
       {"run", kCampaign, "--events", kSmallEvents, "--state",

@@ -348,6 +348,29 @@ TEST_CASE("import: bad rows go to the dead letters, the summary counts") {
              Catch::Contains("bad rows are not kept without --dead-letter"));
 }
 
+// The reasons printed without a dead-letter file quote the cells: a
+// control character in one reached the terminal as it was, and a line
+// break in a quoted cell split a row's reason over two lines.
+TEST_CASE("import: bad rows on stderr show their cells escaped") {
+  auto scratch = testing::ScratchDir("import-visible-text");
+  auto mapping = scratch / "mapping.json";
+  testing::WriteText(mapping, R"({"event": "Signed In", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"},
+      "message_id": "m-{at}"})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\np1,\"1\x1b]0;own\x07\nforged\"\n");
+
+  auto lost = RunParcours(
+      {"import", "csv", "--mapping", mapping.string(), csv.string()}, scratch);
+  INFO(lost.err);
+  CHECK(lost.exit_code == 1);
+  CHECK(lost.err.find('\x1b') == std::string::npos);
+  CHECK(lost.err.find('\x07') == std::string::npos);
+  CHECK_THAT(lost.err, !Catch::Contains("\nforged"));
+  CHECK_THAT(lost.err, Catch::Contains(":2: bad row: column at: "
+                                       "\"1\\u001b]0;own\\u0007\\nforged\""));
+}
+
 TEST_CASE("import: usage and mapping mistakes are explained") {
   auto scratch = testing::ScratchDir("import-usage");
   auto no_mapping = RunParcours({"import", "csv", "x.csv"}, scratch);

@@ -133,6 +133,95 @@ TEST_CASE("a time zone the tz database does not know is logged and told") {
         "local times run in UTC");
 }
 
+// The summary and the message of `--strict` quote values of the stream.
+// A control character in one reached the terminal as it was: an escape
+// sequence retitled or cleared it, and a line break forged a line of
+// the run's own. They are written as JSON escapes instead.
+TEST_CASE("stream values in the summary cannot reach the terminal raw") {
+  auto scratch = testing::ScratchDir("run-visible-text");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  // In the JSON of the lines: ESC, BEL, a line break and U+009B.
+  const std::string hostile =
+      R"(Bad\u001b]0;owned\u0007\nparcours: forged\u009b)";
+  testing::WriteText(
+      scratch / "zone.jsonl",
+      R"({"type":"identify","userId":"p1","timestamp":"2025-03-01T09:00:00Z",)"
+      R"("traits":{"zone":")" +
+          hostile + "\"}}\n" +
+          R"({"type":"track","event":"Order Complete\u001b[2J","userId":"p1",)"
+          R"("timestamp":"2025-03-01T10:00:00Z","properties":{}})"
+          "\n");
+  testing::WriteText(
+      scratch / "type.jsonl",
+      R"({"type":")" + hostile +
+          R"(","userId":"p1","timestamp":"2025-03-01T09:00:00Z"})"
+          "\n");
+
+  for (const char* partitions : {"", "2"}) {
+    INFO("partitions: " << partitions);
+    auto run = [&](const std::string& events, const std::string& state,
+                   std::vector<std::string> more) {
+      std::vector<std::string> args = {
+          "run",      (scratch / "p.journey").string(),
+          "--events", (scratch / events).string(),
+          "--state",  (scratch / state).string()};
+      if (*partitions != '\0') args.insert(args.end(), {"--partitions", "2"});
+      args.insert(args.end(), more.begin(), more.end());
+      return RunParcours(args, scratch);
+    };
+    std::string suffix = *partitions == '\0' ? ".db" : "-parts";
+    auto summary = run("zone.jsonl", "zone" + suffix, {});
+    REQUIRE(summary.exit_code == 0);
+    auto strict = run("type.jsonl", "type" + suffix, {"--strict"});
+    REQUIRE(strict.exit_code == 1);
+    for (const std::string& err : {summary.err, strict.err}) {
+      INFO(err);
+      CHECK(err.find('\x1b') == std::string::npos);
+      CHECK(err.find('\x07') == std::string::npos);
+      CHECK(err.find("\xc2\x9b") == std::string::npos);
+      CHECK_THAT(err, !Catch::Contains("\nparcours: forged"));
+    }
+    CHECK_THAT(summary.err,
+               Catch::Contains("time zone `Bad\\u001b]0;owned\\u0007\\n"
+                               "parcours: forged\\u009b`"));
+    CHECK_THAT(summary.err,
+               Catch::Contains("of event `Order Complete\\u001b[2J` were "
+                               "ignored"));
+    CHECK_THAT(strict.err, Catch::Contains("unknown type `Bad\\u001b]0;"
+                                           "owned\\u0007\\nparcours: forged"));
+  }
+}
+
+// `explain` quotes the stream too: a consent line's messageId and source
+// in the detail of a suppression.
+TEST_CASE("explain shows stream values escaped") {
+  auto scratch = testing::ScratchDir("explain-visible-text");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(
+      scratch / "e.jsonl",
+      R"({"type":"track","event":"Consent Revoked","userId":"p1",)"
+      R"("messageId":"m\u001b[2J\nforged","timestamp":"2025-03-01T09:00:00Z",)"
+      R"("properties":{"channel":"email","source":"x\u001b]0;t\u0007"}})"
+      "\n" +
+          Track("Order Completed", "m1", "2025-03-01T10:00:00Z"));
+  std::string state = (scratch / "s.db").string();
+  auto run = RunParcours({"run", (scratch / "p.journey").string(), "--events",
+                          (scratch / "e.jsonl").string(), "--state", state},
+                         scratch);
+  REQUIRE(run.exit_code == 0);
+
+  auto told =
+      RunParcours({"explain", "--state", state, "--profile", "p1"}, scratch);
+  INFO(told.out << told.err);
+  REQUIRE(told.exit_code == 0);
+  CHECK(told.out.find('\x1b') == std::string::npos);
+  CHECK(told.out.find('\x07') == std::string::npos);
+  CHECK_THAT(told.out, !Catch::Contains("\nforged"));
+  CHECK_THAT(told.out,
+             Catch::Contains("by m\\u001b[2J\\nforged (Consent Revoked via "
+                             "x\\u001b]0;t\\u0007)"));
+}
+
 TEST_CASE("a dead-letter file that is gone is not claimed to hold lines") {
   auto scratch = testing::ScratchDir("run-dead-letters-gone");
   testing::WriteText(scratch / "p.journey", kProgram);

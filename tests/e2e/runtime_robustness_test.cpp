@@ -17,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -470,6 +471,56 @@ TEST_CASE(
   std::sort(ids.begin(), ids.end());
   std::sort(expected.begin(), expected.end());
   CHECK(ids == expected);
+}
+
+// A counter of `meta` edited by hand into something that is not a whole
+// number, or a clock beyond the times any input may carry, was read as a
+// number anyway: the clock `abc` became 1970 and every line after it a
+// dead letter for being "too far ahead", and a clock past 9999 sent every
+// message at once at a year no receiver can parse. Such a state is refused
+// before anything is written, naming the counter.
+TEST_CASE("a state whose meta counters were edited into nonsense is refused") {
+  auto scratch = testing::ScratchDir("state-meta-edited");
+  auto state = (scratch / "state.db").string();
+  std::vector<std::string> args = {"run",        kCampaign, "--events",
+                                   kSmallEvents, "--state", state,
+                                   "--out",      "-"};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  std::string good = testing::ReadText(state);
+
+  struct Edit {
+    std::string sql;
+    std::string says;
+  };
+  std::vector<Edit> edits = {
+      {"UPDATE meta SET value = 'abc' WHERE key = 'clock'",
+       "`meta` row `clock` holds `abc`, not a whole number"},
+      {"UPDATE meta SET value = 1.5 WHERE key = 'next_seq'",
+       "`meta` row `next_seq` holds `1.5`, not a whole number"},
+      {"UPDATE meta SET value = '99999999999999999999' WHERE key = "
+       "'lines_total'",
+       "`meta` row `lines_total` holds `99999999999999999999`, not a "
+       "whole number"},
+      {"UPDATE meta SET value = 253402300800 WHERE key = 'clock'",
+       "`meta` row `clock` holds 253402300800, a time outside "
+       "1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z"},
+  };
+  for (const Edit& edit : edits) {
+    INFO(edit.sql);
+    testing::WriteText(state, good);
+    {
+      auto db = store::Database::Open(state);
+      REQUIRE(db.ok());
+      REQUIRE(db->Exec(edit.sql).ok());
+    }
+    std::string edited = testing::ReadText(state);
+    auto run = RunParcours(args, scratch);
+    CHECK(run.exit_code == 2);
+    CHECK(run.out.empty());
+    CHECK_THAT(run.err, Catch::Contains(edit.says));
+    CHECK_THAT(run.err, Catch::Contains("restore it from a backup"));
+    CHECK(testing::ReadText(state) == edited);
+  }
 }
 
 }  // namespace

@@ -141,6 +141,48 @@ TEST_CASE("a wait in an unknown unit names the units there are") {
   CHECK_THAT(hours.message, Catch::EndsWith("for `3 hours` write `3h`"));
 }
 
+// The lexer reads `30d` of `30days`, or `3 month` of `3 monthz`, as a
+// length and the rest as a name, which the parser took for the label of
+// the next step: the error was "missing `:` at `send`", a line further.
+TEST_CASE("a unit run on into a word is named at the length") {
+  diag::Diagnostic glued = OnlyDiagnostic(
+      std::string(kHead) +
+      "journey j {\n  on O\n  wait 30days\n  send email \"x\"\n}\n");
+  CHECK(diag::Info(glued.kind).code == std::string("E0110"));
+  CHECK(glued.span.line == 5);
+  CHECK(glued.span.column == 8);
+  CHECK(glued.message ==
+        "`30days` needs a space before its unit: write `30 days` (calendar, "
+        "in the recipient's zone) or `30d` (exact time)");
+
+  // The last step of a journey: ANTLR's error was at the `}`.
+  diag::Diagnostic last = OnlyDiagnostic(
+      std::string(kHead) + "journey j {\n  on O\n  wait 3 monthz\n}\n");
+  CHECK(diag::Info(last.kind).code == std::string("E0110"));
+  CHECK(last.span.line == 5);
+  CHECK_THAT(last.message,
+             Catch::StartsWith("`monthz` is not a unit of time; write a "
+                               "duration as a number with"));
+
+  diag::Diagnostic hours = OnlyDiagnostic(
+      std::string(kHead) +
+      "journey j {\n  on O\n  wait 5hours\n  send email \"x\"\n}\n");
+  CHECK(diag::Info(hours.kind).code == std::string("E0110"));
+  CHECK_THAT(hours.message, Catch::EndsWith("for `5 hours` write `5h`"));
+}
+
+// `10 eur` read as a number and a word: the likelier mistake is the
+// currency's case, not a unit of time.
+TEST_CASE("an amount with its currency in lower case is told to use capitals") {
+  diag::Diagnostic eur = OnlyDiagnostic(
+      "module w\nevent O \"O\" { total: money }\n"
+      "segment big = sum(O.total) > 10 eur\n");
+  CHECK(diag::Info(eur.kind).code == std::string("E0110"));
+  CHECK_THAT(eur.message,
+             Catch::EndsWith("; for an amount of money write its ISO 4217 "
+                             "currency in capitals, as in `10 EUR`"));
+}
+
 TEST_CASE("a time with am or pm is shown on the 24-hour clock") {
   auto parsed =
       Parse(std::string(kHead) + "policy p { quiet 9pm .. 8am local }\n");

@@ -4,6 +4,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "runtime/common/visible_text.h"
 #include "tools/driver/commands.h"
 #include "tools/import/importer.h"
 
@@ -126,9 +127,16 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   if (first_users >= 0) importer.KeepFirstUsers(first_users);
   bool finished = importer.Run(input);
   if (dead_letters.is_open()) dead_letters.flush();
-  if (!finished) err << input_path << ": " << importer.error() << "\n";
+  // Both quote the file's cells, which may hold control characters (an
+  // escape sequence, a line break in a quoted cell): escaped, they keep
+  // the terminal and one line per row.
+  using common::VisibleText;
+  if (!finished) {
+    err << input_path << ": " << VisibleText(importer.error()) << "\n";
+  }
   for (const import::BadRow& bad : importer.first_bad_rows()) {
-    err << input_path << ":" << bad.line << ": bad row: " << bad.reason << "\n";
+    err << input_path << ":" << bad.line
+        << ": bad row: " << VisibleText(bad.reason) << "\n";
   }
   err << importer.Summary();
   if (dead_letters.is_open() && !dead_letters) {

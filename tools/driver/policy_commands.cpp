@@ -8,6 +8,7 @@
 #include <tuple>
 
 #include "runtime/common/time_text.h"
+#include "runtime/common/visible_text.h"
 #include "runtime/engine/run.h"
 #include "runtime/store/pending_view.h"
 #include "runtime/store/sqlite.h"
@@ -161,7 +162,11 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     return *row;
   };
 
-  out << "profile " << profile << "\n";
+  // Ids, log messages and details quote the event stream (a zone, a
+  // consent line's messageId); control characters in them are escaped,
+  // not sent to the terminal.
+  using common::VisibleText;
+  out << "profile " << VisibleText(profile) << "\n";
   int decided = 0;
   bool have_log = next(*log);
   bool have_decision = !failed && next(*decisions);
@@ -178,7 +183,7 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
         out << log->Text(2);
         if (!log->IsNull(3)) out << "/" << log->Text(3);
       }
-      out << ": " << log->Text(4) << "\n";
+      out << ": " << VisibleText(log->Text(4)) << "\n";
       have_log = next(*log);
       continue;
     }
@@ -193,7 +198,9 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
     if (kind == "deferred") {
       out << " until " << common::FormatTime(decisions->Int(8));
     }
-    if (!reason.empty()) out << ": " << reason << ", " << decisions->Text(7);
+    if (!reason.empty()) {
+      out << ": " << reason << ", " << VisibleText(decisions->Text(7));
+    }
     out << "\n";
     have_decision = next(*decisions);
   }

@@ -121,6 +121,16 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
     return fail("`--jit-cache` names a folder to keep compiled code in; `" +
                 settings->jit_cache + "` is not a folder");
   }
+  // Nor can one whose folder cannot be made (under a file, or where the
+  // user may not write).
+  if (std::error_code error;
+      !settings->jit_cache.empty() &&
+      !std::filesystem::is_directory(settings->jit_cache, error) &&
+      (std::filesystem::create_directories(settings->jit_cache, error),
+       error)) {
+    return fail("`--jit-cache` folder `" + settings->jit_cache +
+                "` cannot be made: " + error.message());
+  }
   settings->options.state_path = args.Get("--state", "");
   settings->options.dead_letter_path = args.Get("--dead-letter", "");
   settings->options.strict = args.Has("--strict");
