@@ -25,15 +25,17 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-// An identifier: a non-empty string, or an integer written as a number
-// (exports from some tools carry numeric ids).
+// An identifier: a string that is not blank, or an integer written as a
+// number (exports from some tools carry numeric ids).
 std::string DecodeId(const JsonValue* value, const char* name,
                      std::string& id) {
   if (value == nullptr || value->kind == Kind::Null) {
     return std::string("missing ") + name;
   }
   if (value->kind == Kind::String) {
-    if (value->text.empty()) return std::string("missing ") + name;
+    // Only blanks is a sender's empty field, not an id: taken as one,
+    // every such line after the first would be a duplicate.
+    if (IsBlank(value->text)) return std::string("missing ") + name;
     id = value->text;
     return "";
   }
@@ -333,7 +335,7 @@ std::string Decoder::DecodeEnvelope(const JsonValue& root,
   // A message id is optional; without one the event cannot be deduplicated.
   const JsonValue* message_id = root.Find("messageId");
   if (message_id != nullptr && message_id->kind != Kind::Null &&
-      !(message_id->kind == Kind::String && message_id->text.empty())) {
+      !(message_id->kind == Kind::String && IsBlank(message_id->text))) {
     std::string id;
     problem = DecodeId(message_id, "messageId", id);
     if (!problem.empty()) return problem;
@@ -360,6 +362,11 @@ std::string Decoder::DecodeEnvelope(const JsonValue& root,
 std::string Decoder::DecodeTrack(const JsonValue& root,
                                  DecodeResult& result) const {
   const JsonValue* name = root.Find("event");
+  if (name != nullptr && name->kind != Kind::String &&
+      name->kind != Kind::Null) {
+    return std::string("`event` must be the event's name as a string, got ") +
+           KindName(name->kind);
+  }
   if (name == nullptr || name->kind != Kind::String || name->text.empty()) {
     return "track without an `event` name";
   }

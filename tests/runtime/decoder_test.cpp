@@ -225,6 +225,10 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
        "unknown type `page`; expected `track` or `identify`"},
       {R"({"userId":"p1"})", "missing `type`"},
       {Track("Signed Up", "", "m1", kTime), "missing userId"},
+      {Track("Signed Up", "  ", "m1", kTime), "missing userId"},
+      {R"({"type":"track","event":5,"userId":"p1",)"
+       R"("timestamp":"2011-01-02T10:00:00Z"})",
+       "`event` must be the event's name as a string, got number"},
       {R"({"type":"track","event":"Signed Up",)"
        R"("timestamp":"2011-01-02T10:00:00Z"})",
        "missing userId"},
@@ -356,10 +360,15 @@ TEST_CASE("an event's key is its message id, or its line's content",
   CHECK(Usable(shop, Track("Signed Up", "p2", "", kTime)).key != key);
   CHECK(Usable(shop, line + " ").key != key);
 
-  // An empty message id is no id.
+  // An empty message id is no id, and neither is one of blanks only: two
+  // profiles' lines sent with `"   "` are two events, not a duplicate.
   CHECK(Usable(shop, R"({"type":"identify","userId":"p1","messageId":"",)"
                      R"("timestamp":"2011-01-02T10:00:00Z"})")
             .key.rfind("line:", 0) == 0);
+  std::string blank_p1 = Track("Signed Up", "p1", " \\t ", kTime);
+  std::string blank_p2 = Track("Signed Up", "p2", " \\t ", kTime);
+  CHECK(Usable(shop, blank_p1).key == ingest::ContentKey(blank_p1));
+  CHECK(Usable(shop, blank_p2).key == ingest::ContentKey(blank_p2));
 
   // A line that cannot be used still says which event it was, so that a
   // line applied before is known as a duplicate rather than dead-lettered.
