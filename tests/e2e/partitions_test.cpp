@@ -288,40 +288,36 @@ TEST_CASE("a timer fires on time in a partition that gets no more events") {
                              "1 instance waiting"));
 }
 
-// A crash between the partitions' commits of a batch leaves one partition
-// a batch ahead. The rerun finds that partition's lines of the batch to
-// be duplicates; the partition behind must still move its clock on them,
-// as it did before the crash, or a late event of its own enters its
-// journey at another time.
-TEST_CASE("a rerun after a crash between partition commits decides alike") {
-  // "a" and "c" live in partition 0 of two, "b" in partition 1.
-  REQUIRE(engine::PartitionOf("a", 2) == 0);
-  REQUIRE(engine::PartitionOf("b", 2) == 1);
-  REQUIRE(engine::PartitionOf("c", 2) == 0);
-  auto scratch = testing::ScratchDir("partitions-crash-clock");
-  auto program = scratch / "thanks.journey";
-  testing::WriteText(program,
-                     "event Bought \"Bought\" { sku: string }\n"
-                     "event Ping \"Ping\" {}\n"
-                     "journey thanks {\n  on Bought\n  reentry never\n"
-                     "  wait 30m\n  send email \"thanks\"\n}\n");
-  auto line = [](const std::string& user, const std::string& id,
-                 const std::string& event, const std::string& time) {
+// Two batches of two lines on partitions 0 ("a", "c") and 1 ("b"): the
+// first batch `first`, the whole input `all`. The program thanks a buyer
+// 30 minutes after the order.
+struct CrashCase {
+  std::filesystem::path scratch;
+  std::filesystem::path program;
+
+  explicit CrashCase(const std::string& name)
+      : scratch(testing::ScratchDir(name)),
+        program(scratch / "thanks.journey") {
+    REQUIRE(engine::PartitionOf("a", 2) == 0);
+    REQUIRE(engine::PartitionOf("b", 2) == 1);
+    REQUIRE(engine::PartitionOf("c", 2) == 0);
+    testing::WriteText(program,
+                       "event Bought \"Bought\" { sku: string }\n"
+                       "event Ping \"Ping\" {}\n"
+                       "journey thanks {\n  on Bought\n  reentry never\n"
+                       "  wait 30m\n  send email \"thanks\"\n}\n");
+  }
+
+  static std::string Line(const std::string& user, const std::string& id,
+                          const std::string& event, const std::string& time) {
     return R"({"type":"track","event":")" + event + R"(","userId":")" + user +
            R"(","messageId":")" + id + R"(","timestamp":")" + time +
            R"(","properties":{"sku":"s"}})"
            "\n";
-  };
-  // The second batch: b's ping moves the clock to 11:00, then c's order of
-  // 10:30 comes late, and enters at the clock.
-  std::string first = line("a", "1", "Bought", "2025-01-01T10:00:00Z") +
-                      line("b", "2", "Bought", "2025-01-01T10:00:00Z");
-  std::string all = first + line("b", "3", "Ping", "2025-01-01T11:00:00Z") +
-                    line("c", "4", "Bought", "2025-01-01T10:30:00Z");
-  testing::WriteText(scratch / "first.jsonl", first);
-  testing::WriteText(scratch / "all.jsonl", all);
-  auto run = [&](const std::string& events, const std::string& state,
-                 const std::string& out, std::vector<std::string> more) {
+  }
+
+  void Run(const std::string& events, const std::string& state,
+           const std::string& out, std::vector<std::string> more) const {
     std::vector<std::string> args = {"run",      program.string(),
                                      "--events", (scratch / events).string(),
                                      "--state",  (scratch / state).string(),
@@ -331,45 +327,72 @@ TEST_CASE("a rerun after a crash between partition commits decides alike") {
     auto result = RunParcours(args, scratch);
     INFO(result.err);
     REQUIRE(result.exit_code == 0);
-  };
-  const std::vector<std::string> until = {"--until", "2025-01-02T00:00:00Z"};
-  run("all.jsonl", "single.db", "single.jsonl", until);
-  std::string expected = testing::ReadText(scratch / "single.jsonl");
-  REQUIRE_THAT(expected, Catch::Contains(R"("at":"2025-01-01T11:30:00Z",)"
-                                         R"("profile":"c")"));
+  }
 
-  // The state the crash leaves: partition 0 committed the first batch
-  // only, partition 1 both; the run never finished, so neither counts
-  // its lines among the runs'.
-  run("first.jsonl", "behind", "behind.jsonl", {"--partitions", "2"});
-  run("all.jsonl", "ahead", "ahead.jsonl", {"--partitions", "2"});
-  auto crashed = scratch / "crashed";
-  std::filesystem::create_directories(crashed);
-  std::filesystem::copy_file(scratch / "behind" / "p-0000.db",
-                             crashed / "p-0000.db");
-  std::filesystem::copy_file(scratch / "ahead" / "p-0001.db",
-                             crashed / "p-0001.db");
-  std::filesystem::copy_file(scratch / "ahead" / "partitions",
-                             crashed / "partitions");
-  for (const char* file : {"p-0000.db", "p-0001.db"}) {
-    auto db = store::Database::Open((crashed / file).string());
-    REQUIRE(db.ok());
-    REQUIRE(
-        db->Exec("UPDATE meta SET value = 0 WHERE key = 'lines_total'").ok());
-  }
-  run("all.jsonl", "crashed", "rerun.jsonl",
-      {"--partitions", "2", until[0], until[1]});
-  // The rerun writes what partition 0 had not decided, a's thanks and
-  // c's, as the run without a crash did: c's at 11:30, not 11:00, and
-  // with the same ids. (b's went out before the crash.)
-  std::string undecided;
-  std::istringstream lines(expected);
-  for (std::string text; std::getline(lines, text);) {
-    if (text.find(R"("profile":"b")") == std::string::npos) {
-      undecided += text + "\n";
+  // Runs `all` on one state file and returns its actions; then makes the
+  // state a crash between the partitions' commits of the second batch
+  // leaves (partition 0 committed the first batch only, partition 1 both;
+  // the run never finished, so neither counts its lines among the runs'),
+  // and checks that the rerun writes what partition 0 had not decided as
+  // the run without a crash did: the same lines, the same ids. (b's went
+  // out before the crash.)
+  std::string CheckRerun(const std::string& first,
+                         const std::string& all) const {
+    testing::WriteText(scratch / "first.jsonl", first);
+    testing::WriteText(scratch / "all.jsonl", all);
+    const std::vector<std::string> until = {"--until", "2025-01-02T00:00:00Z"};
+    Run("all.jsonl", "single.db", "single.jsonl", until);
+    std::string expected = testing::ReadText(scratch / "single.jsonl");
+
+    Run("first.jsonl", "behind", "behind.jsonl", {"--partitions", "2"});
+    Run("all.jsonl", "ahead", "ahead.jsonl", {"--partitions", "2"});
+    auto crashed = scratch / "crashed";
+    std::filesystem::create_directories(crashed);
+    std::filesystem::copy_file(scratch / "behind" / "p-0000.db",
+                               crashed / "p-0000.db");
+    std::filesystem::copy_file(scratch / "ahead" / "p-0001.db",
+                               crashed / "p-0001.db");
+    std::filesystem::copy_file(scratch / "ahead" / "partitions",
+                               crashed / "partitions");
+    for (const char* file : {"p-0000.db", "p-0001.db"}) {
+      auto db = store::Database::Open((crashed / file).string());
+      REQUIRE(db.ok());
+      REQUIRE(
+          db->Exec("UPDATE meta SET value = 0 WHERE key = 'lines_total'").ok());
     }
+    Run("all.jsonl", "crashed", "rerun.jsonl",
+        {"--partitions", "2", until[0], until[1]});
+
+    std::string undecided;
+    std::istringstream lines(expected);
+    for (std::string text; std::getline(lines, text);) {
+      if (text.find(R"("profile":"b")") == std::string::npos) {
+        undecided += text + "\n";
+      }
+    }
+    CHECK(testing::ReadText(scratch / "rerun.jsonl") == undecided);
+    return expected;
   }
-  CHECK(testing::ReadText(scratch / "rerun.jsonl") == undecided);
+};
+
+// A crash between the partitions' commits of a batch leaves one partition
+// a batch ahead. The rerun finds that partition's lines of the batch to
+// be duplicates; the partition behind must still move its clock on them,
+// as it did before the crash, or a late event of its own enters its
+// journey at another time.
+TEST_CASE("a rerun after a crash between partition commits decides alike") {
+  CrashCase crash("partitions-crash-clock");
+  // The second batch: b's ping moves the clock to 11:00, then c's order of
+  // 10:30 comes late, and enters at the clock.
+  std::string first =
+      CrashCase::Line("a", "1", "Bought", "2025-01-01T10:00:00Z") +
+      CrashCase::Line("b", "2", "Bought", "2025-01-01T10:00:00Z");
+  std::string all = first +
+                    CrashCase::Line("b", "3", "Ping", "2025-01-01T11:00:00Z") +
+                    CrashCase::Line("c", "4", "Bought", "2025-01-01T10:30:00Z");
+  CHECK_THAT(crash.CheckRerun(first, all),
+             Catch::Contains(R"("at":"2025-01-01T11:30:00Z",)"
+                             R"("profile":"c")"));
 }
 
 // The same crash, but the line of the partition ahead in the interrupted
@@ -380,74 +403,18 @@ TEST_CASE("a rerun after a crash between partition commits decides alike") {
 TEST_CASE(
     "a rerun after a crash between partition commits skips old "
     "duplicates alike") {
-  REQUIRE(engine::PartitionOf("a", 2) == 0);
-  REQUIRE(engine::PartitionOf("b", 2) == 1);
-  REQUIRE(engine::PartitionOf("c", 2) == 0);
-  auto scratch = testing::ScratchDir("partitions-crash-duplicate");
-  auto program = scratch / "thanks.journey";
-  testing::WriteText(program,
-                     "event Bought \"Bought\" { sku: string }\n"
-                     "journey thanks {\n  on Bought\n  reentry never\n"
-                     "  wait 30m\n  send email \"thanks\"\n}\n");
-  auto line = [](const std::string& user, const std::string& id,
-                 const std::string& time) {
-    return R"({"type":"track","event":"Bought","userId":")" + user +
-           R"(","messageId":")" + id + R"(","timestamp":")" + time +
-           R"(","properties":{"sku":"s"}})"
-           "\n";
-  };
+  CrashCase crash("partitions-crash-duplicate");
   // The second batch: b's order sent again at 11:00 (a duplicate, which
   // leaves the clock at 10:00), then c's order of 10:30, on time.
-  std::string first = line("a", "1", "2025-01-01T10:00:00Z") +
-                      line("b", "2", "2025-01-01T10:00:00Z");
-  std::string all = first + line("b", "2", "2025-01-01T11:00:00Z") +
-                    line("c", "4", "2025-01-01T10:30:00Z");
-  testing::WriteText(scratch / "first.jsonl", first);
-  testing::WriteText(scratch / "all.jsonl", all);
-  auto run = [&](const std::string& events, const std::string& state,
-                 const std::string& out, std::vector<std::string> more) {
-    std::vector<std::string> args = {"run",      program.string(),
-                                     "--events", (scratch / events).string(),
-                                     "--state",  (scratch / state).string(),
-                                     "--out",    (scratch / out).string(),
-                                     "--batch",  "2"};
-    args.insert(args.end(), more.begin(), more.end());
-    auto result = RunParcours(args, scratch);
-    INFO(result.err);
-    REQUIRE(result.exit_code == 0);
-  };
-  const std::vector<std::string> until = {"--until", "2025-01-02T00:00:00Z"};
-  run("all.jsonl", "single.db", "single.jsonl", until);
-  std::string expected = testing::ReadText(scratch / "single.jsonl");
-  REQUIRE_THAT(expected, Catch::Contains(R"("at":"2025-01-01T11:00:00Z",)"
-                                         R"("profile":"c")"));
-
-  run("first.jsonl", "behind", "behind.jsonl", {"--partitions", "2"});
-  run("all.jsonl", "ahead", "ahead.jsonl", {"--partitions", "2"});
-  auto crashed = scratch / "crashed";
-  std::filesystem::create_directories(crashed);
-  std::filesystem::copy_file(scratch / "behind" / "p-0000.db",
-                             crashed / "p-0000.db");
-  std::filesystem::copy_file(scratch / "ahead" / "p-0001.db",
-                             crashed / "p-0001.db");
-  std::filesystem::copy_file(scratch / "ahead" / "partitions",
-                             crashed / "partitions");
-  for (const char* file : {"p-0000.db", "p-0001.db"}) {
-    auto db = store::Database::Open((crashed / file).string());
-    REQUIRE(db.ok());
-    REQUIRE(
-        db->Exec("UPDATE meta SET value = 0 WHERE key = 'lines_total'").ok());
-  }
-  run("all.jsonl", "crashed", "rerun.jsonl",
-      {"--partitions", "2", until[0], until[1]});
-  std::string undecided;
-  std::istringstream lines(expected);
-  for (std::string text; std::getline(lines, text);) {
-    if (text.find(R"("profile":"b")") == std::string::npos) {
-      undecided += text + "\n";
-    }
-  }
-  CHECK(testing::ReadText(scratch / "rerun.jsonl") == undecided);
+  std::string first =
+      CrashCase::Line("a", "1", "Bought", "2025-01-01T10:00:00Z") +
+      CrashCase::Line("b", "2", "Bought", "2025-01-01T10:00:00Z");
+  std::string all =
+      first + CrashCase::Line("b", "2", "Bought", "2025-01-01T11:00:00Z") +
+      CrashCase::Line("c", "4", "Bought", "2025-01-01T10:30:00Z");
+  CHECK_THAT(crash.CheckRerun(first, all),
+             Catch::Contains(R"("at":"2025-01-01T11:00:00Z",)"
+                             R"("profile":"c")"));
 }
 
 TEST_CASE("a state folder keeps its number of partitions") {
