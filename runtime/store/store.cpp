@@ -954,6 +954,13 @@ Status Store::LoadMeta(State& state) {
                            "`, not a whole number (the file was edited or "
                            "damaged; restore it from a backup)");
     }
+    // Every other counter is a count or a place in a file: one below
+    // zero would, for `outbox_delivered`, send delivered actions again.
+    if (key != "clock" && value < 0) {
+      return Status::Error("`meta` row `" + key + "` holds " + text +
+                           ", below zero (the file was edited or damaged; "
+                           "restore it from a backup)");
+    }
     if (key == "clock" &&
         (value < common::kEarliestTime || value > common::kLatestTime)) {
       return Status::Error(

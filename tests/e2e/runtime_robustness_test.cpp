@@ -501,6 +501,10 @@ TEST_CASE("a state whose meta counters were edited into nonsense is refused") {
        "'lines_total'",
        "`meta` row `lines_total` holds `99999999999999999999`, not a "
        "whole number"},
+      {"UPDATE meta SET value = -5 WHERE key = 'outbox_delivered'",
+       "`meta` row `outbox_delivered` holds -5, below zero"},
+      {"UPDATE meta SET value = -1 WHERE key = 'lines_total'",
+       "`meta` row `lines_total` holds -1, below zero"},
       {"UPDATE meta SET value = 253402300800 WHERE key = 'clock'",
        "`meta` row `clock` holds 253402300800, a time outside "
        "1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z"},
