@@ -193,6 +193,7 @@ class Checker {
   void LintWindow(const syntax::Window& window);
   void LintConsent(const std::vector<syntax::Step>& steps,
                    std::vector<std::string>& consented);
+  void LintNegativeWaits(const std::vector<syntax::Step>& steps);
   void LintTemplates(const std::vector<syntax::Step>& steps,
                      std::map<std::string, diag::Span>& seen);
   std::optional<bool> ConstantBool(const syntax::Expr& expr) const;

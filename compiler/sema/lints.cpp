@@ -173,6 +173,27 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
   LintConsent(journey.steps, consented);
   std::map<std::string, diag::Span> templates;
   LintTemplates(journey.steps, templates);
+  LintNegativeWaits(journey.steps);
+}
+
+// `wait -5d` waits no time at all (a computed length below zero counts as
+// none), which is surely not what its writer meant.
+void Checker::LintNegativeWaits(const std::vector<syntax::Step>& steps) {
+  for (const syntax::Step& step : steps) {
+    const Expr* length = step.kind == StepKind::Wait ? step.expr.get() : nullptr;
+    bool negative = length != nullptr &&
+                    length->kind == syntax::ExprKind::Unary &&
+                    length->unary_op == syntax::UnaryOp::Negate &&
+                    length->operands[0]->kind == syntax::ExprKind::Duration;
+    if (negative) {
+      Error(Kind::NegativeWait, length->span,
+            "a wait of a negative length waits no time at all, since a "
+            "wait cannot go back; remove the minus, or the step");
+    }
+    LintNegativeWaits(step.then_steps);
+    LintNegativeWaits(step.else_steps);
+    for (const syntax::SplitArm& arm : step.arms) LintNegativeWaits(arm.steps);
+  }
 }
 
 void Checker::LintWindow(const syntax::Window& window) {
