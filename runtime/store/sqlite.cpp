@@ -27,9 +27,9 @@ std::string ErrorOf(sqlite3* db) {
   }
   if (code == SQLITE_NOTADB) {
     message +=
-        " (it is not a state file, nor any SQLite file: another file "
-        "named by mistake, or one overwritten; name a new file to start a "
-        "state, or restore this one from a backup)";
+        " (it is not a SQLite file: another file named by mistake, or "
+        "one overwritten; name a new file, or restore this one from a "
+        "backup)";
   }
   return message;
 }

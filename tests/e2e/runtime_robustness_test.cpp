@@ -230,10 +230,11 @@ TEST_CASE(
   CHECK_THAT(run.err,
              Catch::StartsWith("parcours: state file `" + state +
                                "`: file is not a database (it is not a "
-                               "state file, nor any SQLite file"));
+                               "SQLite file"));
   auto report = RunParcours({"report", "backtest", "--state", state}, scratch);
   CHECK(report.exit_code == 2);
-  CHECK_THAT(report.err, Catch::Contains("name a new file to start a state"));
+  CHECK_THAT(report.err,
+             Catch::Contains("name a new file, or restore this one"));
   CHECK(testing::ReadText(state) == bytes);
 }
 

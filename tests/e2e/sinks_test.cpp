@@ -194,6 +194,25 @@ TEST_CASE("a SQLite outbox holds the same actions as a file, in order") {
   CHECK(lines == reference);
 }
 
+// The advice for a file of other bytes named as the outbox is about the
+// outbox: it once told the user to "start a state".
+TEST_CASE("an outbox path naming a file of other bytes is refused") {
+  auto scratch = testing::ScratchDir("sqlite-outbox-not-sqlite");
+  std::string outbox = (scratch / "actions.db").string();
+  testing::WriteText(outbox, "hello, not a database\n");
+
+  auto result =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "s.db").string(), "--out", "sqlite:" + outbox},
+                  scratch);
+  CHECK(result.exit_code == 2);
+  CHECK_THAT(result.err, Catch::Contains("actions database `" + outbox +
+                                         "`: file is not a database (it is "
+                                         "not a SQLite file"));
+  CHECK_THAT(result.err, !Catch::Contains("state"));
+  CHECK(testing::ReadText(outbox) == "hello, not a database\n");
+}
+
 TEST_CASE(
     "two campaigns with a journey of one name share an outbox and "
     "lose nothing") {
