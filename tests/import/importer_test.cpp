@@ -388,6 +388,25 @@ TEST_CASE("bad row: a whole number too large is called too large") {
         "\n");
 }
 
+TEST_CASE("bad row: an amount no run could read is refused here") {
+  // 999999999999 units at 99999999 each: written as it was, every run
+  // would have dead-lettered the order, far from the CSV line.
+  auto result = Import(Invoices(""),
+                       "invoice,customer,at,qty,price,country\n"
+                       "1001,17850.0,2011-06-01 10:00,999999999999,99999999,"
+                       "UK\n"
+                       "1002,17850.0,2011-06-01 10:05,1,5,UK\n");
+  REQUIRE(result.finished);
+  CHECK_THAT(result.dead_letters,
+             Catch::Contains(R"({"line":2,"reason":"invoice \"1001\" )"
+                             R"((1 row): the sum for total: )"
+                             R"(99999998999900000001 is beyond the largest )"
+                             R"(amount a run reads, 9223372036854.775807 )"
+                             R"(either way")"));
+  CHECK_THAT(result.events, Catch::Contains(R"("messageId":"inv-1002")"));
+  CHECK_THAT(result.events, !Catch::Contains("inv-1001"));
+}
+
 TEST_CASE("bad row: invalid UTF-8 and NUL bytes") {
   CHECK(DeadLetterOf("a\xC3(,1,1\n") ==
         "{\"line\":2,\"reason\":\"column id is not valid UTF-8\","

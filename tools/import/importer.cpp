@@ -1,5 +1,6 @@
 #include "tools/import/importer.h"
 
+#include <limits>
 #include <optional>
 #include <unordered_map>
 #include <unordered_set>
@@ -20,6 +21,15 @@ namespace {
 std::string CountOfRows(int64_t rows, const std::string& kind = "") {
   std::string noun = kind.empty() ? "row" : kind + " row";
   return std::to_string(rows) + " " + noun + (rows == 1 ? "" : "s");
+}
+
+// Whether `value` fits a run's decimals and money: 64 bits in millionths.
+// A larger total would be written, then refused by every run.
+bool FitsEngine(ExactDecimal value) {
+  constexpr int kEngineScale = 6;
+  ExactDecimal scaled = RoundTo(value, kEngineScale);
+  return scaled.units <= std::numeric_limits<int64_t>::max() &&
+         scaled.units >= std::numeric_limits<int64_t>::min();
 }
 
 }  // namespace
@@ -419,6 +429,16 @@ class Conversion {
     std::string currency;
     if (number) {
       if (negate) number->units = -number->units;
+      bool amount = property.type == ValueType::Money ||
+                    property.type == ValueType::Decimal;
+      if (amount && !FitsEngine(*number)) {
+        std::string what = property.source == ValueSource::Column
+                               ? "column " + property.column.name
+                               : "the sum for " + property.name;
+        return RowProblem{what + ": " + FormatDecimal(*number) +
+                          " is beyond the largest amount a run reads, " +
+                          "9223372036854.775807 either way"};
+      }
       switch (property.type) {
         case ValueType::Int: {
           auto whole = ToInteger(*number);
