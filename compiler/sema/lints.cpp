@@ -180,7 +180,8 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
 // none), which is surely not what its writer meant.
 void Checker::LintNegativeWaits(const std::vector<syntax::Step>& steps) {
   for (const syntax::Step& step : steps) {
-    const Expr* length = step.kind == StepKind::Wait ? step.expr.get() : nullptr;
+    const Expr* length =
+        step.kind == StepKind::Wait ? step.expr.get() : nullptr;
     bool negative = length != nullptr &&
                     length->kind == syntax::ExprKind::Unary &&
                     length->unary_op == syntax::UnaryOp::Negate &&

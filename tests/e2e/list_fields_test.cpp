@@ -80,7 +80,8 @@ Lines Payloads(const std::string& out) {
 TEST_CASE("a list field is counted and handed to the payload as it came") {
   Scenario scenario("list-fields", kProgram);
   const std::string two_items =
-      R"([{"sku":"mug","price":12.50,"currency":"EUR","name":"Tasse bleue \u00e9"},)"
+      R"([{"sku":"mug","price":12.50,"currency":"EUR",)"
+      R"("name":"Tasse bleue \u00e9"},)"
       R"({"sku":"tea","category":"food"}])";
   std::string events =
       Cart("p1", "c1", "2025-01-01T10:00:00Z", two_items) +
