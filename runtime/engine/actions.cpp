@@ -150,6 +150,30 @@ std::string FormatSuppressedLine(const SendAction& send,
   return Finish(line);
 }
 
+std::string FormatSuppressedActionLine(const SendAction& action,
+                                       std::string_view reason,
+                                       std::string_view detail) {
+  const ir::Step& step = *action.step;
+  Line line = Start("suppressed", action);
+  if (step.kind == ir::StepKind::Task) {
+    line["action"] = "task";
+    line["system"] = step.system;
+    line["text"] = step.text;
+    line["team"] = step.team;
+  } else if (step.kind == ir::StepKind::Webhook) {
+    line["action"] = "webhook";
+    line["webhook"] = step.text;
+  } else {
+    line["action"] = "award";
+    line["program"] = action.payload["program"];
+    line["points"] = action.payload["points"];
+  }
+  AddOrigin(line, action);
+  line["reason"] = reason;
+  line["detail"] = detail;
+  return Finish(line);
+}
+
 std::string FormatTaskLine(const SendAction& task) {
   Line line = Start("task", task);
   line["system"] = task.step->system;

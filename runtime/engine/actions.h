@@ -64,6 +64,23 @@ std::string FormatSuppressedLine(const SendAction& send,
                                  std::string_view reason,
                                  std::string_view detail);
 
+// A task, webhook or award that a holdout contact would have had: the
+// action's own line without its payload, marked as suppressed, with
+// `action` naming its kind (a suppressed message has `channel` instead).
+// For an award, `payload` holds "program" and "points".
+// {"kind":"suppressed","id":...,"at":...,"profile":...,"action":"task",
+//  "system":...,"text":...,"team":...,"journey":...,"step":...,
+//  "reason":...,"detail":...}
+// {"kind":"suppressed","id":...,"at":...,"profile":...,
+//  "action":"webhook","webhook":...,"journey":...,"step":...,
+//  "reason":...,"detail":...}
+// {"kind":"suppressed","id":...,"at":...,"profile":...,"action":"award",
+//  "program":...,"points":N,"journey":...,"step":...,"reason":...,
+//  "detail":...}
+std::string FormatSuppressedActionLine(const SendAction& action,
+                                       std::string_view reason,
+                                       std::string_view detail);
+
 // {"kind":"task","id":...,"at":...,"profile":...,"system":...,"text":...,
 //  "team":...,"journey":...,"step":...}
 std::string FormatTaskLine(const SendAction& task);

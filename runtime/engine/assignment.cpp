@@ -2,6 +2,7 @@
 
 #include <string>
 
+#include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
 
 namespace parcours::engine {
@@ -39,6 +40,11 @@ int32_t ChooseArm(std::string_view profile, std::string_view journey,
 bool IsHeldOut(std::string_view profile, const ir::Journey& journey) {
   if (journey.holdout <= 0) return false;
   return Bucket(profile, journey.name, {"holdout"}) < journey.holdout;
+}
+
+std::string HoldoutDetail(const ir::Journey& journey) {
+  return "holdout " + common::FormatScaled(journey.holdout, 6) +
+         "% of journey `" + journey.name + "`";
 }
 
 }  // namespace parcours::engine

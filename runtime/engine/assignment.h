@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -28,5 +29,8 @@ int32_t ChooseArm(std::string_view profile, std::string_view journey,
 // Whether the profile is in the journey's holdout: its bucket for the
 // name "holdout" falls below the holdout's share.
 bool IsHeldOut(std::string_view profile, const ir::Journey& journey);
+
+// The `detail` of what a holdout suppressed: "holdout 10% of journey `x`".
+std::string HoldoutDetail(const ir::Journey& journey);
 
 }  // namespace parcours::engine

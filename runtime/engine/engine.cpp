@@ -808,9 +808,7 @@ std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
     held.journey = definition.name;
     held.step = &definition.steps[step];
     held.late = late;
-    std::string detail = "holdout " +
-                         common::FormatScaled(definition.holdout, 6) +
-                         "% of journey `" + definition.name + "`";
+    std::string detail = HoldoutDetail(definition);
     // Its `decisions` row, like any other suppression's, is what `explain`
     // and `report caps` read.
     policy::HoldOut(state_, profile, definition, definition.steps[step], time,

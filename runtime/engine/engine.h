@@ -19,6 +19,7 @@
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
 #include "compiler/ir/segment_sets.h"
+#include "runtime/engine/actions.h"
 #include "runtime/engine/loyalty.h"
 #include "runtime/ingest/decoder.h"
 #include "runtime/policy/unsubscribe.h"
@@ -27,8 +28,8 @@
 namespace parcours::engine {
 
 struct EngineCounters {
-  int64_t sends = 0;  // send lines
-  int64_t held = 0;   // suppressed and deferred lines
+  int64_t sends = 0;         // send lines
+  int64_t held = 0;          // suppressed and deferred lines
   int64_t timers_fired = 0;  // waits ended, deferred messages tried again
   int64_t entries = 0;
   // Of `entries`, those made at a profile's re-check, when no event or
@@ -211,6 +212,10 @@ class Engine {
   ir::Frame StepFrame(const store::Profile& profile,
                       const store::Instance& instance, const ir::Step& step,
                       int64_t time) const;
+  // Writes the `suppressed` line and decision of a task, webhook or
+  // award that `action` describes, for a holdout contact.
+  void HoldOutAction(store::Profile& profile, const ir::Journey& journey,
+                     const SendAction& action);
   void RunAction(store::Profile& profile, int32_t journey,
                  store::Instance& instance, int32_t step, int64_t time);
   void RunSet(store::Profile& profile, const store::Instance& instance,

@@ -8,6 +8,7 @@
 #include "runtime/common/check.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
+#include "runtime/engine/assignment.h"
 #include "runtime/engine/calendar.h"
 #include "runtime/engine/engine.h"
 #include "runtime/ingest/consent_events.h"
@@ -334,6 +335,18 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
     int64_t points = evaluator_.Call(current.condition, frame);
     std::string source = ActionId(program_.module, profile.id, definition.name,
                                   instance.seq, StepKey(current));
+    if (IsHeldOut(profile.id, definition)) {
+      SendAction held;
+      held.id = source;
+      held.at = time;
+      held.profile = profile.id;
+      held.journey = definition.name;
+      held.step = &current;
+      held.payload["program"] = program_.loyalty[current.attribute].name;
+      held.payload["points"] = points;
+      HoldOutAction(profile, definition, held);
+      return;
+    }
     LoyaltyEffects effects;
     loyalty_.Award(profile, current.attribute, points, time, TimeZone(profile),
                    source, effects);
@@ -349,6 +362,13 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   action.profile = profile.id;
   action.journey = definition.name;
   action.step = &current;
+
+  bool reaches_customer = current.kind == ir::StepKind::Task ||
+                          current.kind == ir::StepKind::Webhook;
+  if (reaches_customer && IsHeldOut(profile.id, definition)) {
+    return HoldOutAction(profile, definition, action);
+  }
+
   if (current.kind == ir::StepKind::Task) {
     state_.Emit(id, FormatTaskLine(action));
   } else if (current.kind == ir::StepKind::Freeze ||
@@ -359,6 +379,24 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
     state_.Emit(id, FormatWebhookLine(action));
   }
   ++counters_.sends;
+}
+
+// A task, a webhook or an award reaches the customer as a message does (a
+// call from the care team, an ad audience, bonus points), so a holdout
+// contact goes without it too, or the control group would not be one.
+// `set` and `emit` only keep the contact's record and run for everyone.
+void Engine::HoldOutAction(store::Profile& profile, const ir::Journey& journey,
+                           const SendAction& action) {
+  std::string detail = HoldoutDetail(journey);
+  const ir::Step& step = *action.step;
+  std::string name = step.kind == ir::StepKind::Award
+                         ? action.payload["program"].get<std::string>()
+                         : std::string(step.text);
+  policy::HoldOut(state_, profile, journey, step, action.at, detail,
+                  /*late=*/false, name);
+  state_.Emit(std::string(action.id),
+              FormatSuppressedActionLine(action, "holdout", detail));
+  ++counters_.held;
 }
 
 void Engine::RunSet(store::Profile& profile, const store::Instance& instance,

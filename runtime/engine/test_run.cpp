@@ -132,6 +132,8 @@ std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
     if (kind != "send" && kind != "suppressed" && kind != "deferred") {
       continue;
     }
+    // A held task, webhook or award is not a message.
+    if (line.contains("action")) continue;
     Send send;
     send.suppressed = kind == "suppressed";
     send.deferred = kind == "deferred";

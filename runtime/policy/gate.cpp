@@ -43,7 +43,8 @@ const char* KindName(Verdict verdict) {
 // restart after the message fell due).
 static void Record(store::State& state, const store::Profile& profile,
                    const ir::Journey& journey, const ir::Step& step,
-                   int64_t now, const Decision& decision, bool late);
+                   int64_t now, const Decision& decision, bool late,
+                   std::string_view template_name);
 
 Decision DecideAndRecord(const ir::Program& program,
                          const ir::Evaluator& evaluator, store::State& state,
@@ -93,13 +94,15 @@ Decision DecideAndRecord(const ir::Program& program,
                       {goes_out_at, decision.channel, step.category}, true);
   }
 
-  Record(state, profile, journey, step, now, decision, goes_out_at > now);
+  Record(state, profile, journey, step, now, decision, goes_out_at > now,
+         step.template_name);
   return decision;
 }
 
 static void Record(store::State& state, const store::Profile& profile,
                    const ir::Journey& journey, const ir::Step& step,
-                   int64_t now, const Decision& decision, bool late) {
+                   int64_t now, const Decision& decision, bool late,
+                   std::string_view template_name) {
   store::DecisionRow row;
   row.at = now;
   row.late = late;
@@ -107,7 +110,7 @@ static void Record(store::State& state, const store::Profile& profile,
   row.journey = journey.name;
   row.step = step.name;
   row.channel = decision.channel;
-  row.template_name = step.template_name;
+  row.template_name = template_name;
   row.kind = KindName(decision.verdict);
   row.reason = decision.reason;
   row.detail = decision.detail;
@@ -129,19 +132,30 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
   decision.detail = std::move(detail);
   state.policy_ledger().SetDeferredSince(profile.id, journey.name,
                                          std::nullopt);
-  Record(state, profile, journey, step, now, decision, false);
+  Record(state, profile, journey, step, now, decision, false,
+         step.template_name);
   return decision;
 }
 
 Decision HoldOut(store::State& state, const store::Profile& profile,
                  const ir::Journey& journey, const ir::Step& step, int64_t now,
-                 std::string detail, bool late) {
+                 std::string detail, bool late, std::string_view name) {
   Decision decision;
   decision.verdict = Verdict::Suppress;
-  decision.channel = step.channel;
+  // A held task, webhook or award is recorded under its kind, with its
+  // text, webhook or program as the template, for `explain` to name.
+  bool message = step.kind == ir::StepKind::Send;
+  if (message) {
+    decision.channel = step.channel;
+  } else {
+    decision.channel = step.kind == ir::StepKind::Task      ? "task"
+                       : step.kind == ir::StepKind::Webhook ? "webhook"
+                                                            : "award";
+  }
   decision.reason = "holdout";
   decision.detail = std::move(detail);
-  Record(state, profile, journey, step, now, decision, late);
+  Record(state, profile, journey, step, now, decision, late,
+         message ? std::string_view(step.template_name) : name);
   return decision;
 }
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "compiler/ir/evaluator.h"
 #include "compiler/ir/ir.h"
@@ -39,9 +40,11 @@ Decision DropDeferred(store::State& state, const store::Profile& profile,
 // The suppression of a message to a contact the journey's holdout keeps
 // from hearing anything (`reason` "holdout"), recorded like a decision on
 // the step's first channel; it takes no slot under any cap. `late` as in
-// `DecideAndRecord`.
+// `DecideAndRecord`. A task, webhook or award step is recorded with its
+// kind as the channel and `name` (its text, webhook or program) as the
+// template.
 Decision HoldOut(store::State& state, const store::Profile& profile,
                  const ir::Journey& journey, const ir::Step& step, int64_t now,
-                 std::string detail, bool late);
+                 std::string detail, bool late, std::string_view name = {});
 
 }  // namespace parcours::policy

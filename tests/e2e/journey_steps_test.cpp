@@ -117,6 +117,66 @@ TEST_CASE("a holdout contact enters, is logged, and sends nothing") {
         "entered (holdout)");
 }
 
+// A holdout contact must get nothing the journey gives: a call from the
+// care team, an ad audience fed by a webhook and bonus points are as
+// much a treatment as an email. Its record is still kept (`set`).
+TEST_CASE(
+    "a holdout contact gets no task, webhook or award, but its `set` "
+    "runs") {
+  Scenario scenario("journey-holdout-actions", R"(module ab
+profile { nudged: bool = false }
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+program loyalty { earn 1 point per 1 EUR of OrderPlaced.total }
+
+journey ab {
+  on CartUpdated
+  holdout 20%
+  phone: task crm "call back" to "care"
+  audience: call webhook "ads" with { cart: "k" }
+  bonus: award 50 points reason "sorry"
+  mark: set profile.nudged = true
+}
+)");
+  // u2 is in the holdout, u1 is not (see the pinned arms above).
+  std::string out = scenario.Run(Cart("u1", "c1") + Cart("u2", "c2"));
+  std::vector<nlohmann::json> lines;
+  std::istringstream stream(out);
+  for (std::string line; std::getline(stream, line);) {
+    auto action = nlohmann::json::parse(line);
+    action.erase("id");
+    action.erase("at");
+    lines.push_back(action);
+  }
+  REQUIRE(lines.size() == 6);
+  CHECK(lines[0]["kind"] == "task");
+  CHECK(lines[1]["kind"] == "webhook");
+  CHECK(lines[2]["kind"] == "points");
+  CHECK(lines[2]["profile"] == "u1");
+  CHECK(lines[3].dump() ==
+        R"({"action":"task","detail":"holdout 20% of journey `ab`",)"
+        R"("journey":"ab","kind":"suppressed","profile":"u2",)"
+        R"("reason":"holdout","step":"phone","system":"crm","team":"care",)"
+        R"("text":"call back"})");
+  CHECK(lines[4].dump() ==
+        R"({"action":"webhook","detail":"holdout 20% of journey `ab`",)"
+        R"("journey":"ab","kind":"suppressed","profile":"u2",)"
+        R"("reason":"holdout","step":"audience","webhook":"ads"})");
+  CHECK(lines[5].dump() ==
+        R"({"action":"award","detail":"holdout 20% of journey `ab`",)"
+        R"("journey":"ab","kind":"suppressed","points":50,"profile":"u2",)"
+        R"("program":"loyalty","reason":"holdout","step":"bonus"})");
+
+  // The record is kept for both; the points went to u1 only.
+  CHECK(scenario.QueryInt("SELECT count(*) FROM profiles WHERE "
+                          "json_extract(attrs, '$.nudged') = 1") == 2);
+  // `explain` names what was held.
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(channel || ' ' || template, ', ') FROM "
+            "(SELECT * FROM decisions WHERE profile = 'u2' ORDER BY seq)") ==
+        "task call back, webhook ads, award loyalty");
+}
+
 // A cart reminder that an order within two days converts.
 const char kRecover[] = R"(module goal
 event CartUpdated "Cart Updated" { cart_id: string }
