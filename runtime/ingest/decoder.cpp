@@ -25,6 +25,21 @@ bool IsBlank(std::string_view line) {
   return line.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
+// What a JavaScript sender writes for a value it did not have (`${id}` of
+// an undefined id, an object): the same text on every line it sends, so
+// taken as a message id it would make every later line a duplicate.
+bool IsPlaceholderId(std::string_view text) {
+  return text == "undefined" || text == "null" || text == "NaN" ||
+         text == "[object Object]";
+}
+
+// A `messageId` that is no id: absent, null, blanks or a placeholder.
+bool IsNoMessageId(const JsonValue* value) {
+  if (value == nullptr || value->kind == Kind::Null) return true;
+  return value->kind == Kind::String &&
+         (IsBlank(value->text) || IsPlaceholderId(value->text));
+}
+
 // An identifier: a string that is not blank, or an integer written as a
 // number (exports from some tools carry numeric ids).
 std::string DecodeId(const JsonValue* value, const char* name,
@@ -87,7 +102,7 @@ std::string DecodeTime(const JsonValue* value, const char* name,
 // `DecodeEnvelope` to report in their turn.
 std::optional<std::string> PeekMessageId(const JsonValue& root) {
   const JsonValue* value = root.Find("messageId");
-  if (value == nullptr || value->kind == Kind::Null) return std::nullopt;
+  if (IsNoMessageId(value)) return std::nullopt;
   std::string id;
   if (!DecodeId(value, "messageId", id).empty()) return std::nullopt;
   return id;
@@ -332,10 +347,9 @@ std::string Decoder::DecodeEnvelope(const JsonValue& root,
   std::string problem = DecodeId(root.Find("userId"), "userId", event.user_id);
   if (!problem.empty()) return problem;
 
-  // A message id is optional; without one the event cannot be deduplicated.
+  // A message id is optional; without one the line's content is its key.
   const JsonValue* message_id = root.Find("messageId");
-  if (message_id != nullptr && message_id->kind != Kind::Null &&
-      !(message_id->kind == Kind::String && IsBlank(message_id->text))) {
+  if (!IsNoMessageId(message_id)) {
     std::string id;
     problem = DecodeId(message_id, "messageId", id);
     if (!problem.empty()) return problem;

@@ -370,6 +370,18 @@ TEST_CASE("an event's key is its message id, or its line's content",
   CHECK(Usable(shop, blank_p1).key == ingest::ContentKey(blank_p1));
   CHECK(Usable(shop, blank_p2).key == ingest::ContentKey(blank_p2));
 
+  // So is what a JavaScript sender writes for an id it did not have: as an
+  // id, every later line of that sender would be a duplicate.
+  for (const char* placeholder :
+       {"undefined", "null", "NaN", "[object Object]"}) {
+    INFO(placeholder);
+    std::string sent = Track("Signed Up", "p1", placeholder, kTime);
+    CHECK(Usable(shop, sent).key == ingest::ContentKey(sent));
+  }
+  // An id that only contains such a word is an id.
+  CHECK(Usable(shop, Track("Signed Up", "p1", "undefined-1", kTime)).key ==
+        "undefined-1");
+
   // A line that cannot be used still says which event it was, so that a
   // line applied before is known as a duplicate rather than dead-lettered.
   DecodeResult refused =
