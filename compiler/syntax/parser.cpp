@@ -253,6 +253,39 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
            instead;
   }
 
+  static bool IsWord(const std::string& text) {
+    bool word = !text.empty() &&
+                !std::isdigit(static_cast<unsigned char>(text.front()));
+    for (char c : text) {
+      word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
+    }
+    return word;
+  }
+
+  // Whether the visible token before `at` is a word of the language (not
+  // a name) that starts a line, as a step's label does.
+  static bool IsKeywordBefore(antlr4::TokenStream& tokens, size_t at) {
+    antlr4::Token* before = nullptr;
+    for (size_t i = at; i-- > 0;) {
+      antlr4::Token* token = tokens.get(i);
+      if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      before = token;
+      break;
+    }
+    if (before == nullptr ||
+        before->getType() == parcoursgrammar::ParcoursLexer::IDENT ||
+        !IsWord(before->getText())) {
+      return false;
+    }
+    // Nothing visible between the start of its line and the word.
+    for (size_t i = before->getTokenIndex(); i-- > 0;) {
+      antlr4::Token* token = tokens.get(i);
+      if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      return token->getLine() < before->getLine();
+    }
+    return true;
+  }
+
   // `when: string` reads as a field to its author, and `journey when` as
   // a name; say why neither is one. Only where a name was clearly meant:
   // a word before `:`, or after `event`, `journey`, `segment`, ...
@@ -263,14 +296,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       return "";
     }
     std::string text = offending->getText();
-    bool word = !text.empty() &&
-                !std::isdigit(static_cast<unsigned char>(text.front()));
-    for (char c : text) {
-      word = word && (std::isalnum(static_cast<unsigned char>(c)) || c == '_');
-    }
     auto* tokens =
         dynamic_cast<antlr4::TokenStream*>(recognizer->getInputStream());
-    if (!word || tokens == nullptr) return "";
+    if (tokens == nullptr || !(IsWord(text) || text == ":")) return "";
 
     // The visible tokens just before and after the offending one.
     auto visible = [&](size_t index, int step) -> std::string {
@@ -284,6 +312,15 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     size_t at = offending->getTokenIndex();
     std::string next = visible(at + 1, 1);
     std::string previous = at == 0 ? "" : visible(at - 1, -1);
+
+    // `call: task ...`: the parser took the label for the start of its
+    // step (`call webhook`) and stumbles on the `:` after it.
+    if (text == ":" && IsKeywordBefore(*tokens, at)) {
+      return "; `" + previous +
+             "` is a word of the language, so it cannot label a step "
+             "(write `" +
+             previous + "_step` or another name)";
+    }
     static const char* const kDeclarations[] = {
         "event", "journey", "segment", "policy", "program", "enum", "record"};
     bool named = next == ":" ||
