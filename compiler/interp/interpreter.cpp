@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "compiler/ir/dates.h"
+#include "compiler/ir/lists.h"
 #include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
@@ -127,6 +128,14 @@ class Interpreter final : public ir::Evaluator {
         return {parcours_day_start(reg(inst.a).word0,
                                    reinterpret_cast<const char*>(zone.word0),
                                    zone.word1)};
+      }
+      case Op::ListContains: {
+        Value list = reg(inst.a);
+        Value item = reg(inst.b);
+        return {parcours_list_contains(
+            reinterpret_cast<const char*>(list.word0), list.word1, item.word0,
+            item.word1,
+            static_cast<int64_t>(ir::ListItemKindOf(inst.operand_type)))};
       }
     }
     return {};

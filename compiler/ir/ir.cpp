@@ -70,6 +70,7 @@ const char* OpName(Op op) {
     case Op::SpeedKmh: return "speed_kmh";
     case Op::LocalDay: return "local_day";
     case Op::DayStart: return "day_start";
+    case Op::ListContains: return "list_contains";
   }
   return "?";
 }
@@ -281,7 +282,7 @@ bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
          op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
          op == Op::DistanceKm || op == Op::SpeedKmh || op == Op::LocalDay ||
-         op == Op::DayStart;
+         op == Op::DayStart || op == Op::ListContains;
 }
 
 bool HasOneOperand(Op op) {
@@ -346,6 +347,14 @@ std::string VerifyFunction(const Program& program, const Function& function) {
         return where + OpName(inst.op) + " takes a " + TypeName(from) +
                " and a zone (string) and defines a " + TypeName(to);
       }
+    }
+    if (inst.op == Op::ListContains &&
+        (inst.type != Type::Bool ||
+         function.body[inst.a].type != Type::String ||
+         function.body[inst.b].type != inst.operand_type ||
+         (inst.operand_type != Type::String &&
+          inst.operand_type != Type::Int))) {
+      return where + "list_contains takes a list's text and a string or int";
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -670,7 +679,7 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;
-      if (IsComparison(inst.op))
+      if (IsComparison(inst.op) || inst.op == Op::ListContains)
         out << " (" << TypeName(inst.operand_type) << ")";
       break;
   }

@@ -101,6 +101,9 @@ enum class Op : uint8_t {
                  // 1970-01-01) on that zone's wall clock (dates.h)
   DayStart,      // a: Int date, b: String zone -> Time, the first instant
                  // of that local day
+  ListContains,  // a: String, a list field's JSON text; b: an item of
+                 // `operand_type` (String or Int) -> Bool, whether the
+                 // list holds it (parcours_list_contains)
 };
 
 const char* OpName(Op op);

@@ -37,7 +37,8 @@ int OperandCount(Op op) {
     case Op::SpeedKmh: return 2;
     case Op::DistanceKm: return 4;  // a, b, then `imm` and `imm2`
     case Op::LocalDay:
-    case Op::DayStart: return 2;
+    case Op::DayStart:
+    case Op::ListContains: return 2;
   }
   return 0;
 }
@@ -107,6 +108,7 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::DistanceKm:
     case Op::LocalDay:
     case Op::DayStart:
+    case Op::ListContains:
     case Op::Const:
     case Op::ConstString:
     case Op::Load:

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "compiler/ir/dates.h"
+#include "compiler/ir/lists.h"
 #include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 #include "compiler/jit/lowering.h"
@@ -240,6 +241,8 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_local_day), flags};
   helpers[(*lljit)->mangleAndIntern(kDayStartSymbol)] = {
       address(&parcours_day_start), flags};
+  helpers[(*lljit)->mangleAndIntern(kListContainsSymbol)] = {
+      address(&parcours_list_contains), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();
   if (llvm::Error error =
           main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "compiler/ir/lists.h"
 #include "compiler/ir/segment_sets.h"
 #include "compiler/ir/semantics.h"
 
@@ -94,6 +95,14 @@ class ProgramLowering {
                         llvm::MemoryEffects::inaccessibleMemOnly();
     local_day_ = DeclareHelper(kLocalDaySymbol, zoned, zone_effects);
     day_start_ = DeclareHelper(kDayStartSymbol, zoned, zone_effects);
+
+    // A string item arrives as a word holding its address, which the
+    // generated code could not see it read through: hence "reads any
+    // memory", not "its arguments'".
+    auto* contains = llvm::FunctionType::get(
+        word_, {ptr, word_, word_, word_, word_}, false);
+    list_contains_ = DeclareHelper(kListContainsSymbol, contains,
+                                   llvm::MemoryEffects::readOnly());
   }
 
   llvm::Function* DeclareHelper(const char* name, llvm::FunctionType* type,
@@ -269,6 +278,17 @@ class ProgramLowering {
                     {Operand(inst.a).word0,
                      builder_.CreateIntToPtr(zone.word0, builder_.getPtrTy()),
                      zone.word1},
+                    name),
+                Word(0)};
+      }
+      case Op::ListContains: {
+        Words list = Operand(inst.a);
+        Words item = Operand(inst.b);
+        auto kind = static_cast<int64_t>(ir::ListItemKindOf(inst.operand_type));
+        return {builder_.CreateCall(
+                    list_contains_,
+                    {builder_.CreateIntToPtr(list.word0, builder_.getPtrTy()),
+                     list.word1, item.word0, item.word1, Word(kind)},
                     name),
                 Word(0)};
       }
@@ -582,6 +602,7 @@ class ProgramLowering {
   llvm::Function* speed_kmh_ = nullptr;
   llvm::Function* local_day_ = nullptr;
   llvm::Function* day_start_ = nullptr;
+  llvm::Function* list_contains_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
   std::vector<llvm::Function*> functions_;
 

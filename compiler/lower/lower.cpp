@@ -1203,6 +1203,7 @@ class Lowerer {
   int32_t LowerIn(const Expr& expr) {
     const Expr& item = *expr.operands[0];
     const Expr& list = *expr.operands[1];
+    if (list.kind != ExprKind::List) return LowerInListField(expr);
     BinaryOp test = expr.negated ? BinaryOp::NotEqual : BinaryOp::Equal;
     ir::Op combine = expr.negated ? ir::Op::And : ir::Op::Or;
     int32_t result = -1;
@@ -1212,6 +1213,27 @@ class Lowerer {
           result < 0 ? holds : EmitOp(combine, ir::Type::Bool, result, holds);
     }
     if (result < 0) return EmitConst(ir::Type::Bool, expr.negated ? 1 : 0);
+    return result;
+  }
+
+  // `x in e.tags`, a list field kept as its JSON text: the helper looks
+  // `x` up in the text. Like a comparison, it is false when `x` or the
+  // list is absent, `not in` too.
+  int32_t LowerInListField(const Expr& expr) {
+    const Expr& item = *expr.operands[0];
+    const Expr& list = *expr.operands[1];
+    ir::Inst contains{ir::Op::ListContains, ir::Type::Bool,
+                      IrType(checked_.Info(item).type.kind)};
+    contains.a = LowerExpr(list);
+    contains.b = LowerExpr(item);
+    int32_t result = Emit(contains);
+    if (expr.negated) result = EmitOp(ir::Op::Not, ir::Type::Bool, result);
+
+    for (const Expr* side : {&item, &list}) {
+      if (!checked_.Info(*side).type.optional) continue;
+      int32_t present = EmitPresence(*side);
+      result = EmitOp(ir::Op::Guard, ir::Type::Bool, present, result);
+    }
     return result;
   }
 

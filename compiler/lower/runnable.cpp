@@ -153,8 +153,8 @@ class RunnabilityCheck {
     if (info.type.kind == TypeKind::List && expr.kind == ExprKind::Field) {
       return Report(expr.span,
                     "lists other than a list field of the trigger or of a "
-                    "received event, read by `.count` or put in a message "
-                    "or webhook payload");
+                    "received event, read by `.count` or `in`, or put in a "
+                    "message or webhook payload");
     }
     switch (expr.kind) {
       case ExprKind::Calendar:
@@ -186,12 +186,30 @@ class RunnabilityCheck {
   }
 
   // `in` runs against a list written out in place, which lowers to one
-  // comparison per item; other lists have no run-time form yet.
+  // comparison per item, and against a list field of strings or ints of
+  // the trigger or a received event, looked up in its text.
   void CheckIn(const Expr& expr) {
     const Expr& list = *expr.operands[1];
     if (list.kind != ExprKind::List) {
-      return Report(list.span,
-                    "`in` tests against a list that is not written out");
+      if (!IsEventList(list)) {
+        return Report(list.span,
+                      "`in` tests against a list that is neither written "
+                      "out nor a list field of the trigger or of a "
+                      "received event");
+      }
+      const sema::Type& element = *program_.Info(list).type.element;
+      TypeKind item = program_.Info(*expr.operands[0]).type.kind;
+      if (element.kind != TypeKind::String && element.kind != TypeKind::Int) {
+        return Report(list.span,
+                      "`in` tests against a list field of items other than "
+                      "strings and ints");
+      }
+      if (item != element.kind) {
+        return Report(expr.span,
+                      "`in` tests of a number against a list field of "
+                      "another number type");
+      }
+      return CheckExpr(*expr.operands[0]);
     }
     CheckExpr(*expr.operands[0]);
     for (const auto& element : list.operands) {

@@ -202,5 +202,74 @@ journey big_cart {
         Lines{R"(p1 {"items":[{"sku":"a"},{"sku":"b"},{"sku":"c"}]})"});
 }
 
+// `x in e.tags` looks `x` up in the list as it came: strings by their
+// bytes once unescaped, ints by value; an absent list or value holds
+// nothing, for `not in` too. Through a restart, with both engines.
+TEST_CASE("`in` looks a value up in a list field of strings or ints") {
+  Scenario scenario("list-fields-in", R"(module search
+
+profile { wanted: string? }
+
+event Viewed "Product Viewed" {
+  tags: list<string>?
+  sizes: list<int>
+}
+
+event Clicked "Clicked" { labels: list<string> }
+
+journey sale {
+  on Viewed as v where "sale" in v.tags
+  send email "sale"
+}
+
+journey not_new {
+  on Viewed as v where "new" not in v.tags
+  send email "not_new"
+}
+
+journey sizes {
+  on Viewed as v
+  if 42 in v.sizes and not (7 in v.sizes) {
+    send push "size42"
+  }
+  if profile.wanted in v.tags {
+    send push "wanted"
+  }
+}
+
+journey clicked {
+  on Viewed as v where v.sizes.count == 0
+  wait for Clicked as c where "été" in c.labels within 1d {
+    send sms "summer"
+  }
+}
+)");
+  auto viewed = [](const std::string& user, const std::string& id,
+                   const std::string& properties) {
+    return TrackLine("Product Viewed", user, id, "2025-01-01T10:00:00Z",
+                     properties);
+  };
+  std::string out = scenario.Run(
+      viewed("p1", "v1", R"({"tags":["new","sale"],"sizes":[41,42.0]})") +
+      viewed("p2", "v2", R"({"tags":["sal\u0065","x\"y"],"sizes":[7,42]})") +
+      viewed("p3", "v3", R"({"sizes":[42]})") +
+      IdentifyLine("p4", "i4", "2025-01-01T09:00:00Z", R"({"wanted":"x\"y"})") +
+      viewed("p4", "v4", R"({"tags":["x\"y"],"sizes":[]})"));
+  // The second half after a restart: a received event's list.
+  out += scenario.Run(TrackLine("Clicked", "p4", "c4", "2025-01-01T11:00:00Z",
+                                R"({"labels":["\u00e9t\u00e9"]})"));
+
+  std::vector<std::string> sends;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto action = nlohmann::json::parse(line);
+    sends.push_back(action["profile"].get<std::string>() + " " +
+                    action["template"].get<std::string>());
+  }
+  // p3 has no tags: neither `in` nor `not in` holds for it.
+  CHECK(sends == Lines{"p1 sale", "p1 size42", "p2 sale", "p2 not_new",
+                       "p3 size42", "p4 not_new", "p4 wanted", "p4 summer"});
+}
+
 }  // namespace
 }  // namespace parcours::testing

@@ -49,6 +49,9 @@ ir::Program EveryPath() {
   f.WholeUnits(since, 86400);
   int32_t day = f.Binary(Op::LocalDay, Type::Int, f.Now(), text);
   f.Binary(Op::DayStart, Type::Time, day, text);
+  int32_t list = f.Load(Type::String, Base::Event, 0);
+  f.Compare(Op::ListContains, Type::String, list, text);
+  f.Compare(Op::ListContains, Type::Int, list, f.Const(Type::Int, 42));
   int32_t yes = f.Const(Type::Bool, 1);
   f.Binary(Op::And, Type::Bool, present, yes);
   f.Binary(Op::Or, Type::Bool, present, yes);

@@ -1,4 +1,4 @@
-; kLoweringVersion 9
+; kLoweringVersion 10
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -26,8 +26,11 @@ declare i64 @parcours_local_day(i64, ptr, i64) #2
 ; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
 declare i64 @parcours_day_start(i64, ptr, i64) #2
 
+; Function Attrs: nounwind willreturn memory(read)
+declare i64 @parcours_list_contains(ptr, i64, i64, i64, i64) #3
+
 ; Function Attrs: nounwind
-define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -61,7 +64,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn1(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -95,7 +98,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn2(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -152,10 +155,10 @@ v5.join:                                          ; preds = %v5.slow, %v5.fast
 }
 
 ; Function Attrs: nocallback nofree nosync nounwind speculatable willreturn memory(none)
-declare { i64, i1 } @llvm.smul.with.overflow.i64(i64, i64) #4
+declare { i64, i1 } @llvm.smul.with.overflow.i64(i64, i64) #5
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn3(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -288,7 +291,7 @@ v5.join:                                          ; preds = %v5.slow, %v5.fast
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn4(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -322,7 +325,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn5(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -356,7 +359,7 @@ entry:
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn6(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %v0 = load i64, ptr %0, align 8
@@ -429,7 +432,7 @@ streq.join2:                                      ; preds = %streq.bytes1, %stre
 }
 
 ; Function Attrs: nounwind
-define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #3 {
+define internal i64 @pc_fn7(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
 entry:
   br i1 true, label %streq.bytes, label %streq.join
 
@@ -457,14 +460,22 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %v8 = sub i64 %6, %11
   %v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %v11 = call i64 @parcours_day_start(i64 %v10, ptr @pc_str0, i64 4)
-  %v13 = and i64 %v4, 1
-  %v14 = or i64 %v4, 1
-  %v18 = and i64 %v4, 0
-  ret i64 %v18
+  %12 = getelementptr i64, ptr %event, i64 0
+  %v12 = load i64, ptr %12, align 8
+  %13 = getelementptr i64, ptr %event, i64 1
+  %v12.1 = load i64, ptr %13, align 8
+  %14 = inttoptr i64 %v12 to ptr
+  %v13 = call i64 @parcours_list_contains(ptr %14, i64 %v12.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %15 = inttoptr i64 %v12 to ptr
+  %v15 = call i64 @parcours_list_contains(ptr %15, i64 %v12.1, i64 42, i64 0, i64 1)
+  %v17 = and i64 %v4, 1
+  %v18 = or i64 %v4, 1
+  %v22 = and i64 %v4, 0
+  ret i64 %v22
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments0(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
+define internal void @pc_segments0(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #4 {
 entry:
   %0 = getelementptr i64, ptr %event, i64 0
   %s0.v0 = load i64, ptr %0, align 8
@@ -522,20 +533,28 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v8 = sub i64 %23, %28
   %s1.v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %s1.v11 = call i64 @parcours_day_start(i64 %s1.v10, ptr @pc_str0, i64 4)
-  %s1.v13 = and i64 %s1.v4, 1
-  %s1.v14 = or i64 %s1.v4, 1
-  %s1.v18 = and i64 %s1.v4, 0
-  %29 = icmp ne i64 %s1.v18, 0
-  %30 = zext i1 %29 to i64
-  %31 = getelementptr i64, ptr %members, i64 0
-  store i64 %16, ptr %31, align 8
-  %32 = getelementptr i64, ptr %members, i64 1
-  store i64 %30, ptr %32, align 8
+  %29 = getelementptr i64, ptr %event, i64 0
+  %s1.v12 = load i64, ptr %29, align 8
+  %30 = getelementptr i64, ptr %event, i64 1
+  %s1.v12.1 = load i64, ptr %30, align 8
+  %31 = inttoptr i64 %s1.v12 to ptr
+  %s1.v13 = call i64 @parcours_list_contains(ptr %31, i64 %s1.v12.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %32 = inttoptr i64 %s1.v12 to ptr
+  %s1.v15 = call i64 @parcours_list_contains(ptr %32, i64 %s1.v12.1, i64 42, i64 0, i64 1)
+  %s1.v17 = and i64 %s1.v4, 1
+  %s1.v18 = or i64 %s1.v4, 1
+  %s1.v22 = and i64 %s1.v4, 0
+  %33 = icmp ne i64 %s1.v22, 0
+  %34 = zext i1 %33 to i64
+  %35 = getelementptr i64, ptr %members, i64 0
+  store i64 %16, ptr %35, align 8
+  %36 = getelementptr i64, ptr %members, i64 1
+  store i64 %34, ptr %36, align 8
   ret void
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments1(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
+define internal void @pc_segments1(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #4 {
 entry:
   br i1 true, label %streq.bytes, label %streq.join
 
@@ -563,18 +582,26 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v8 = sub i64 %6, %11
   %s1.v10 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %s1.v11 = call i64 @parcours_day_start(i64 %s1.v10, ptr @pc_str0, i64 4)
-  %s1.v13 = and i64 %s1.v4, 1
-  %s1.v14 = or i64 %s1.v4, 1
-  %s1.v18 = and i64 %s1.v4, 0
-  %12 = icmp ne i64 %s1.v18, 0
-  %13 = zext i1 %12 to i64
-  %14 = getelementptr i64, ptr %members, i64 0
-  store i64 %13, ptr %14, align 8
+  %12 = getelementptr i64, ptr %event, i64 0
+  %s1.v12 = load i64, ptr %12, align 8
+  %13 = getelementptr i64, ptr %event, i64 1
+  %s1.v12.1 = load i64, ptr %13, align 8
+  %14 = inttoptr i64 %s1.v12 to ptr
+  %s1.v13 = call i64 @parcours_list_contains(ptr %14, i64 %s1.v12.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %15 = inttoptr i64 %s1.v12 to ptr
+  %s1.v15 = call i64 @parcours_list_contains(ptr %15, i64 %s1.v12.1, i64 42, i64 0, i64 1)
+  %s1.v17 = and i64 %s1.v4, 1
+  %s1.v18 = or i64 %s1.v4, 1
+  %s1.v22 = and i64 %s1.v4, 0
+  %16 = icmp ne i64 %s1.v22, 0
+  %17 = zext i1 %16 to i64
+  %18 = getelementptr i64, ptr %members, i64 0
+  store i64 %17, ptr %18, align 8
   ret void
 }
 
 ; Function Attrs: nounwind
-define internal void @pc_segments2(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #3 {
+define internal void @pc_segments2(ptr %profile, ptr %event, ptr %locals, i64 %now, ptr %members) #4 {
 entry:
   ret void
 }
@@ -582,5 +609,6 @@ entry:
 attributes #0 = { nounwind willreturn memory(none) }
 attributes #1 = { nounwind willreturn memory(argmem: read) }
 attributes #2 = { nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite) }
-attributes #3 = { nounwind }
-attributes #4 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
+attributes #3 = { nounwind willreturn memory(read) }
+attributes #4 = { nounwind }
+attributes #5 = { nocallback nofree nosync nounwind speculatable willreturn memory(none) }
