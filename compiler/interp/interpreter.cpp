@@ -129,6 +129,8 @@ class Interpreter final : public ir::Evaluator {
                                    reinterpret_cast<const char*>(zone.word0),
                                    zone.word1)};
       }
+      case Op::MoneyAmount: return {reg(inst.a).word0};
+      case Op::MoneyCurrency: return {reg(inst.a).word1};
       case Op::ListContains: {
         Value list = reg(inst.a);
         Value item = reg(inst.b);

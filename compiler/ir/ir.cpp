@@ -71,6 +71,8 @@ const char* OpName(Op op) {
     case Op::LocalDay: return "local_day";
     case Op::DayStart: return "day_start";
     case Op::ListContains: return "list_contains";
+    case Op::MoneyAmount: return "money_amount";
+    case Op::MoneyCurrency: return "money_currency";
   }
   return "?";
 }
@@ -287,7 +289,8 @@ bool HasTwoOperands(Op op) {
 
 bool HasOneOperand(Op op) {
   return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal ||
-         op == Op::WholeUnits;
+         op == Op::WholeUnits || op == Op::MoneyAmount ||
+         op == Op::MoneyCurrency;
 }
 
 std::string VerifyFunction(const Program& program, const Function& function) {
@@ -348,6 +351,12 @@ std::string VerifyFunction(const Program& program, const Function& function) {
                " and a zone (string) and defines a " + TypeName(to);
       }
     }
+    if ((inst.op == Op::MoneyAmount || inst.op == Op::MoneyCurrency) &&
+        (function.body[inst.a].type != Type::Money ||
+         inst.type !=
+             (inst.op == Op::MoneyAmount ? Type::Decimal : Type::Int))) {
+      return where + OpName(inst.op) + " takes money";
+    }
     if (inst.op == Op::ListContains &&
         (inst.type != Type::Bool ||
          function.body[inst.a].type != Type::String ||
@@ -384,12 +393,23 @@ bool ValidEvent(const Program& program, int32_t event) {
 std::string VerifyValue(const Program& program, const Step& step,
                         const StepValue& value) {
   switch (value.source) {
-    case ValueSource::Function:
+    case ValueSource::Function: {
+      // Money is computed as its amount (a decimal) and its currency.
+      bool money = value.type == Type::Money;
+      Type result = money ? Type::Decimal : value.type;
       if (!ValidFunction(program, value.function) ||
-          program.functions[value.function].result != value.type) {
+          program.functions[value.function].result != result) {
         return "computes `" + value.name + "` with an unknown function";
       }
+      if (money != (value.currency_function >= 0) ||
+          (money &&
+           (!ValidFunction(program, value.currency_function) ||
+            program.functions[value.currency_function].result != Type::Int))) {
+        return "computes the currency of `" + value.name +
+               "` with an unknown function";
+      }
       break;
+    }
     case ValueSource::Load:
       if (value.offset < 0) return "reads `" + value.name + "` at a bad offset";
       break;
@@ -689,7 +709,12 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
 void DumpValue(std::ostringstream& out, const StepValue& value) {
   out << " [" << value.name << ": " << TypeName(value.type) << " ";
   switch (value.source) {
-    case ValueSource::Function: out << "fn" << value.function; break;
+    case ValueSource::Function:
+      out << "fn" << value.function;
+      if (value.currency_function >= 0) {
+        out << " currency fn" << value.currency_function;
+      }
+      break;
     case ValueSource::Load:
       out << BaseName(value.base) << "[" << value.offset << "]";
       if (value.presence >= 0) out << " present@" << value.presence;

@@ -84,26 +84,28 @@ enum class Op : uint8_t {
   Gt,
   Ge,  // a, b of the same operand type -> Bool
   And,
-  Or,            // a, b: Bool
-  Not,           // a: Bool
-  IntToDecimal,  // a: Int -> Decimal (exact)
-  Guard,         // a: Bool presence, b: Bool value -> `a and b`, used so
-                 // that comparisons with absent values yield false
-  WholeUnits,    // a: Duration, imm: unit in seconds (>= 1) -> Int, the
-                 // whole units in `a` rounded down (`days_since`)
-  DistanceKm,    // a, b, imm, imm2: the instructions giving lat1, lon1,
-                 // lat2, lon2 (Decimal degrees) -> Decimal km on a great
-                 // circle, -1 for a coordinate out of range
-                 // (parcours_distance_km)
-  SpeedKmh,      // a: Decimal km, b: Duration -> Decimal km/h to cover `a`
-                 // in `b` (parcours_speed_kmh)
-  LocalDay,      // a: Time, b: String zone -> Int, the date (days since
-                 // 1970-01-01) on that zone's wall clock (dates.h)
-  DayStart,      // a: Int date, b: String zone -> Time, the first instant
-                 // of that local day
-  ListContains,  // a: String, a list field's JSON text; b: an item of
-                 // `operand_type` (String or Int) -> Bool, whether the
-                 // list holds it (parcours_list_contains)
+  Or,             // a, b: Bool
+  Not,            // a: Bool
+  IntToDecimal,   // a: Int -> Decimal (exact)
+  Guard,          // a: Bool presence, b: Bool value -> `a and b`, used so
+                  // that comparisons with absent values yield false
+  WholeUnits,     // a: Duration, imm: unit in seconds (>= 1) -> Int, the
+                  // whole units in `a` rounded down (`days_since`)
+  DistanceKm,     // a, b, imm, imm2: the instructions giving lat1, lon1,
+                  // lat2, lon2 (Decimal degrees) -> Decimal km on a great
+                  // circle, -1 for a coordinate out of range
+                  // (parcours_distance_km)
+  SpeedKmh,       // a: Decimal km, b: Duration -> Decimal km/h to cover `a`
+                  // in `b` (parcours_speed_kmh)
+  LocalDay,       // a: Time, b: String zone -> Int, the date (days since
+                  // 1970-01-01) on that zone's wall clock (dates.h)
+  DayStart,       // a: Int date, b: String zone -> Time, the first instant
+                  // of that local day
+  ListContains,   // a: String, a list field's JSON text; b: an item of
+                  // `operand_type` (String or Int) -> Bool, whether the
+                  // list holds it (parcours_list_contains)
+  MoneyAmount,    // a: Money -> Decimal, its amount (the first word)
+  MoneyCurrency,  // a: Money -> Int, its currency word (the second)
 };
 
 const char* OpName(Op op);
@@ -272,6 +274,9 @@ struct StepValue {
   Type type = Type::Int;
   ValueSource source = ValueSource::Constant;
   int32_t function = -1;
+  // Function and Money: a function returns one word, so `function` gives
+  // the amount and this one the currency word.
+  int32_t currency_function = -1;
   Base base = Base::Profile;
   int32_t offset = 0;
   int32_t presence = -1;

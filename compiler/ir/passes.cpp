@@ -20,7 +20,9 @@ int OperandCount(Op op) {
     case Op::Neg:
     case Op::Not:
     case Op::IntToDecimal:
-    case Op::WholeUnits: return 1;
+    case Op::WholeUnits:
+    case Op::MoneyAmount:
+    case Op::MoneyCurrency: return 1;
     case Op::Add:
     case Op::Sub:
     case Op::Mul:
@@ -104,6 +106,8 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::Not: return Words{x.word0 ^ 1};
     case Op::IntToDecimal: return Words{WrapMul(x.word0, kDecimalScale)};
     case Op::WholeUnits: return Words{FloorDiv(x.word0, inst.imm)};
+    case Op::MoneyAmount: return Words{x.word0};
+    case Op::MoneyCurrency: return Words{x.word1};
     case Op::SpeedKmh: return Words{parcours_speed_kmh(x.word0, y.word0)};
     case Op::DistanceKm:
     case Op::LocalDay:

@@ -256,6 +256,8 @@ class ProgramLowering {
                 Word(0)};
       case Op::WholeUnits:
         return {FloorDiv(Operand(inst.a).word0, inst.imm, name), Word(0)};
+      case Op::MoneyAmount: return {Operand(inst.a).word0, Word(0)};
+      case Op::MoneyCurrency: return {Operand(inst.a).word1, Word(0)};
       case Op::DistanceKm:
         return {builder_.CreateCall(
                     distance_km_,

@@ -631,12 +631,36 @@ class Lowerer {
       value.source = ir::ValueSource::Constant;
       value.imm = expr.int_value;
       value.imm2 = ir::PackCurrency(expr.text);
+    } else if (type == ir::Type::Money) {
+      // A function returns one word: one gives the amount, one the
+      // currency, each from its own copy of the expression.
+      value.source = ir::ValueSource::Function;
+      std::string function_name = FunctionName(step, "." + name);
+      value.function =
+          LowerMoneyPart(function_name + ".amount", expr, ir::Op::MoneyAmount);
+      value.currency_function = LowerMoneyPart(function_name + ".currency",
+                                               expr, ir::Op::MoneyCurrency);
     } else {
       value.source = ir::ValueSource::Function;
       value.function = LowerFunction(FunctionName(step, "." + name), expr,
                                      type == ir::Type::Decimal);
     }
     return value;
+  }
+
+  int32_t LowerMoneyPart(const std::string& name, const Expr& expr,
+                         ir::Op part) {
+    ir::Function function;
+    function.name = name;
+    body_ = &function.body;
+    int32_t money = LowerExpr(expr);
+    EmitOp(part,
+           part == ir::Op::MoneyAmount ? ir::Type::Decimal : ir::Type::Int,
+           money);
+    body_ = nullptr;
+    function.result = function.body.back().type;
+    program_.functions.push_back(std::move(function));
+    return static_cast<int32_t>(program_.functions.size() - 1);
   }
 
   void LowerSend(const syntax::Step& step, ir::Step& lowered) {

@@ -347,15 +347,16 @@ class RunnabilityCheck {
     }
   }
 
-  // A value written to a payload, the profile or an emitted event. Money
-  // and text take two words, which a computed value cannot return yet.
+  // A value written to a payload, the profile or an emitted event. Text
+  // takes two words, which a computed value cannot return yet; computed
+  // money runs as two functions, its amount and its currency.
   void CheckValue(const Expr& value, bool payload) {
     // A list goes into a message or webhook payload as it came.
     if (payload && IsEventList(value)) return;
     CheckExpr(value);
     TypeKind kind = program_.Info(value).type.kind;
-    bool two_words = kind == TypeKind::Money || kind == TypeKind::String ||
-                     kind == TypeKind::Tz || kind == TypeKind::Channel;
+    bool two_words = kind == TypeKind::String || kind == TypeKind::Tz ||
+                     kind == TypeKind::Channel;
     sema::RefKind ref = program_.Info(value).ref;
     // A channel written by name (`sms`) is a literal.
     bool literal = value.kind == ExprKind::String ||
@@ -368,9 +369,8 @@ class RunnabilityCheck {
                   ref == sema::RefKind::Aggregate;
     if (!stored) {
       Report(value.span,
-             "computed money, text and channel values in payloads, `set` "
-             "and `emit` "
-             "(use a literal or a stored value)");
+             "computed text and channel values in payloads, `set` and "
+             "`emit` (use a literal or a stored value)");
     }
   }
 

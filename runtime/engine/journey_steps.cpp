@@ -252,6 +252,9 @@ bool Engine::WriteValue(const ir::StepValue& value,
     case ir::ValueSource::Function: {
       ir::Frame frame = StepFrame(profile, instance, step, time);
       out.Set(offset, evaluator_.Call(value.function, frame));
+      if (value.currency_function >= 0) {
+        out.Set(offset + 1, evaluator_.Call(value.currency_function, frame));
+      }
       break;
     }
     case ir::ValueSource::Load: {

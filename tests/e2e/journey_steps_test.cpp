@@ -319,6 +319,67 @@ journey thanked {
         std::string::npos);
 }
 
+// Money worked out from the event or the profile runs as its amount and
+// its currency; a sum of two currencies is "mixed", also after a restart.
+TEST_CASE("computed money goes into a payload, `set` and `emit`") {
+  Scenario scenario("journey-computed-money", R"(module money
+profile { spent: money = 0 EUR }
+event OrderPlaced "Order Completed" { order_id: string, total: money }
+event Rewarded "Rewarded" { credit: money }
+
+journey thanks {
+  on OrderPlaced as order
+  set profile.spent = profile.spent + order.total
+  send email "thanks" with {
+    discount: order.total * 0.1, rest: order.total - 5 EUR,
+    spent: profile.spent
+  }
+  emit Rewarded { credit: order.total / 20 }
+}
+)");
+  auto order = [](const std::string& id, const std::string& time,
+                  const std::string& amount, const std::string& currency) {
+    return TrackLine("Order Completed", "p1", id, time,
+                     R"({"order_id":")" + id + R"(","total":)" + amount +
+                         R"(,"currency":")" + currency + R"("})");
+  };
+  auto payloads = [](const std::string& out) {
+    std::vector<std::string> found;
+    std::istringstream stream(out);
+    for (std::string line; std::getline(stream, line);) {
+      auto action = nlohmann::json::parse(line);
+      if (action["kind"] == "send") found.push_back(action["payload"].dump());
+      if (action["kind"] == "event") {
+        found.push_back(action["properties"].dump());
+      }
+    }
+    return found;
+  };
+
+  std::string first =
+      scenario.Run(order("o1", "2025-01-01T10:00:00Z", "129.90", "EUR"));
+  CHECK(payloads(first) ==
+        Lines{R"({"discount":{"amount":"12.99","currency":"EUR"},)"
+              R"("rest":{"amount":"124.9","currency":"EUR"},)"
+              R"("spent":{"amount":"129.9","currency":"EUR"}})",
+              R"({"credit":{"amount":"6.495","currency":"EUR"}})"});
+
+  // An order in pounds: its own amounts are in pounds, the running total
+  // mixes two currencies, and stays mixed after the restart.
+  std::string second =
+      scenario.Run(order("o2", "2025-01-02T10:00:00Z", "20", "GBP"));
+  CHECK(payloads(second) ==
+        Lines{R"({"discount":{"amount":"2","currency":"GBP"},)"
+              R"("rest":{"amount":"15","currency":"mixed"},)"
+              R"("spent":{"amount":"149.9","currency":"mixed"}})",
+              R"({"credit":{"amount":"1","currency":"GBP"}})"});
+  std::string third =
+      scenario.Run(order("o3", "2025-01-03T10:00:00Z", "10", "EUR"));
+  CHECK(payloads(third).front().find(R"("spent":{"amount":"159.9",)"
+                                     R"("currency":"mixed"})") !=
+        std::string::npos);
+}
+
 TEST_CASE("a field of `last(E)` before any E is null in a payload") {
   Scenario scenario("journey-last-none", R"(module l
 event Pay "Pay" { d: decimal }
