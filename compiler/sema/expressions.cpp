@@ -174,6 +174,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     return Record(expr, kError);
   }
   if (auto value = ResolveBareValue(expr, expected)) return *value;
+  if (Contains(scope.dead_aliases, expr.text)) return Record(expr, kError);
   bool wants_enum = expected != nullptr && expected->kind == TypeKind::Enum &&
                     expected->id >= 0;
   if (wants_enum && expr.text != scope.unreadable_alias) {
@@ -204,10 +205,12 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
            Quote(call + "(" + program + ")");
   }
   if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
-    hint =
-        "; the trigger's alias cannot be read in the filter of a `wait "
-        "for` inside the block of another (the filter reads the event "
-        "it waits for); keep what it needs in the profile with `set`";
+    hint = !scope.unreadable_why.empty()
+               ? scope.unreadable_why
+               : "; the trigger's alias cannot be read in the filter of a "
+                 "`wait for` inside the block of another (the filter reads "
+                 "the event it waits for); keep what it needs in the "
+                 "profile with `set`";
   }
   Error(Kind::UnknownName, expr.span,
         "unknown name " + Quote(expr.text) + hint);
