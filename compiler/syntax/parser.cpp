@@ -20,6 +20,12 @@ namespace {
 using diag::Kind;
 using G = parcoursgrammar::ParcoursParser;
 
+// E0100, from ANTLR's errors and from the checks made before parsing.
+void ReportSyntaxError(diag::DiagnosticEngine& diagnostics, const Span& span,
+                       const std::string& message) {
+  diagnostics.Report(Kind::SyntaxError, span, message);
+}
+
 class ErrorCollector final : public antlr4::BaseErrorListener {
  public:
   ErrorCollector(int32_t file, diag::DiagnosticEngine& diagnostics)
@@ -47,8 +53,8 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
     }
-    diagnostics_.Report(Kind::SyntaxError, span,
-                        Reword(message) + KeywordHint(recognizer, offending));
+    ReportSyntaxError(diagnostics_, span,
+                      Reword(message) + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
@@ -80,7 +86,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
                              const antlr4::Token* word) {
     using L = parcoursgrammar::ParcoursLexer;
     if (number == nullptr || word == nullptr) return false;
-    bool numeric = number->getType() == L::INT || number->getType() == L::CLOCK;
+    bool numeric =
+        number->getType() == L::INT || number->getType() == L::CLOCK ||
+        (number->getType() == L::DECIMAL && word->getType() == L::IDENT &&
+         UnitSeconds(word->getText()) > 0);
     return numeric && word->getType() == L::IDENT &&
            word->getLine() == number->getLine() &&
            word->getTokenIndex() <= number->getTokenIndex() + 2;
@@ -118,6 +127,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     if (lower == "am" || lower == "pm") {
       diagnostics_.Report(Kind::TwelveHourClock, span,
                           TwelveHourMessage(number->getText(), lower));
+      return true;
+    }
+    if (number->getType() == parcoursgrammar::ParcoursLexer::DECIMAL) {
+      ReportUnit(span, FractionMessage(number->getText(), word->getText()));
       return true;
     }
     if (number->getType() != parcoursgrammar::ParcoursLexer::INT) {
@@ -185,6 +198,77 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       return true;
     }
     return false;
+  }
+
+  // The seconds of one unit of a length, by its word (`d`, `days`,
+  // `month`); 0 for a word that is no unit. Months and years count their
+  // shortest, only to tell them from other words.
+  static int64_t UnitSeconds(const std::string& word) {
+    static const std::pair<const char*, int64_t> kUnits[] = {
+        {"s", 1},
+        {"m", 60},
+        {"h", 3600},
+        {"d", 86400},
+        {"w", 604800},
+        {"day", 86400},
+        {"days", 86400},
+        {"week", 604800},
+        {"weeks", 604800},
+        {"month", 2419200},
+        {"months", 2419200},
+        {"year", 31536000},
+        {"years", 31536000},
+    };
+    for (const auto& [unit, seconds] : kUnits) {
+      if (word == unit) return seconds;
+    }
+    return 0;
+  }
+
+  // `wait 1.5d`: the lexer reads a decimal and a name, which the parser
+  // takes for the label of the next step ("missing `:` at `send`" on the
+  // line after). A length is a whole number of units; give the same
+  // length in a smaller one when there is such.
+  static std::string FractionMessage(const std::string& number,
+                                     const std::string& word) {
+    std::string written = number + (word.size() == 1 ? "" : " ") + word;
+    std::string message = "`" + written +
+                          "` is not a whole number of units; a length "
+                          "counts whole seconds, minutes, hours, days, "
+                          "weeks, months or years";
+    bool calendar = word.size() > 1;
+    bool varies = word.rfind("month", 0) == 0 || word.rfind("year", 0) == 0;
+    // The number in millionths, as the lexer allows at most 6 places.
+    std::string digits;
+    int places = -1;
+    for (char c : number) {
+      if (c == '_') continue;
+      if (c == '.') {
+        places = 0;
+        continue;
+      }
+      digits += c;
+      if (places >= 0) ++places;
+    }
+    if (varies || places < 0 || places > 6 || digits.size() > 15) {
+      return message;
+    }
+    int64_t scale = 1;
+    for (int i = 0; i < places; ++i) scale *= 10;
+    int64_t value = std::atoll(digits.c_str());
+    int64_t total = value * UnitSeconds(word);
+    if (total % scale != 0) return message;
+    int64_t seconds = total / scale;
+    static const std::pair<const char*, int64_t> kExact[] = {
+        {"w", 604800}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}};
+    for (const auto& [unit, size] : kExact) {
+      if (seconds % size != 0) continue;
+      message += "; for `" + written + "` write `" +
+                 std::to_string(seconds / size) + unit + "`";
+      if (calendar) message += " (exact time)";
+      break;
+    }
+    return message;
   }
 
   // "`9pm` is not ...; write it ... as `21:00`", with the hour on the
@@ -413,6 +497,31 @@ bool CheckUnclosed(int32_t file, const antlr4::Lexer& lexer,
                          "this string has no closing `\"` on its line; a "
                          "string ends on the line it starts, as in `send "
                          "email \"welcome\"`");
+      return false;
+    }
+
+    if (token->getType() == L::UNEXPECTED && token->getText() == "'") {
+      // What the quotes hold, when a second `'` closes them on the line.
+      std::string inside;
+      bool closed = false;
+      Span span = TokenSpan(file, token);
+      for (size_t j = i + 1; j < all.size() && !closed; ++j) {
+        antlr4::Token* next = all[j];
+        if (next->getLine() != token->getLine() ||
+            next->getType() == antlr4::Token::EOF) {
+          break;
+        }
+        closed = next->getType() == L::UNEXPECTED && next->getText() == "'";
+        if (closed) span.end_column = TokenSpan(file, next).end_column;
+        if (!closed) inside += next->getText();
+      }
+      std::string message =
+          "a string is written in double quotes, not single ones";
+      if (closed && inside.find('"') == std::string::npos &&
+          inside.find('\\') == std::string::npos) {
+        message += ": write `\"" + inside + "\"`";
+      }
+      ReportSyntaxError(diagnostics, span, message);
       return false;
     }
 
