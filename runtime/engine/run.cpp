@@ -1943,7 +1943,8 @@ std::string FormatSummary(const RunSummary& summary) {
     text +=
         "note: " + Plural(summary.ignored_events.at(name), "line", "lines") +
         " of event `" + common::VisibleText(name) +
-        "` were ignored: the program declares `" + near +
+        (summary.ignored_events.at(name) == 1 ? "` was" : "` were") +
+        " ignored: the program declares `" + near +
         "`; is one of them misspelt?\n";
   }
 

@@ -70,8 +70,8 @@ std::string DecodeTime(const JsonValue* value, const char* name,
   }
   auto parsed = common::ParseTime(value->text);
   if (!parsed) {
-    return std::string(name) +
-           " is not an ISO 8601 time with a zone: " + Quote(value->text);
+    return std::string(name) + " " + BadTimeReason(value->text) + ": " +
+           Quote(value->text);
   }
   // Waits are added to these times; a year like 0001 or 9999 with an
   // offset past the end is a typo, and could only push sums out of range.

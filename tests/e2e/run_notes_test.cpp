@@ -48,6 +48,24 @@ TEST_CASE("a misspelt event name is pointed out, not silently ignored") {
   CHECK_THAT(result.err, !Catch::Contains("`Page Viewed` were ignored"));
 }
 
+TEST_CASE("one line of a misspelt event is told in the singular") {
+  auto scratch = testing::ScratchDir("run-near-miss-one");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl",
+                     Track("order completed", "m1", "2025-03-01T10:00:00Z"));
+
+  auto result = RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
+      scratch);
+
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("note: 1 line of event `order completed` was "
+                             "ignored: the program declares `Order "
+                             "Completed`; is one of them misspelt?"));
+}
+
 TEST_CASE("an --until before the clock is pointed out") {
   auto scratch = testing::ScratchDir("run-until-past");
   testing::WriteText(scratch / "p.journey", kProgram);
