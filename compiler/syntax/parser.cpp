@@ -53,8 +53,24 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
     }
+    // "no viable alternative at input `expect email`" quotes the words
+    // from where the parser last had a choice; the span already shows
+    // them, and the word it could not take is the one to name.
+    std::string said = message;
+    if (said.rfind("no viable alternative", 0) == 0 && offending != nullptr &&
+        offending->getType() != antlr4::Token::EOF) {
+      said = "unexpected '" + offending->getText() + "' here";
+      antlr4::Token* before =
+          tokens == nullptr ? nullptr
+                            : Visible(*tokens, offending->getTokenIndex(), -1);
+      if (before != nullptr && before->getText() == "expect") {
+        said +=
+            "; an expectation is `expect send`, `expect no send`, `expect "
+            "suppressed`, `expect points` or `expect tier`";
+      }
+    }
     ReportSyntaxError(diagnostics_, span,
-                      Reword(message) + KeywordHint(recognizer, offending));
+                      Reword(said) + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
@@ -497,6 +513,37 @@ bool CheckUnclosed(int32_t file, const antlr4::Lexer& lexer,
                          "this string has no closing `\"` on its line; a "
                          "string ends on the line it starts, as in `send "
                          "email \"welcome\"`");
+      return false;
+    }
+
+    // `2025-03-01T10:00:00` with no zone: the lexer takes the date alone
+    // and the parser stumbles on the `:` of the time.
+    antlr4::Token* after = i + 1 < all.size() ? all[i + 1] : nullptr;
+    if (token->getType() == L::TIMESTAMP && token->getText().size() == 10 &&
+        after != nullptr && after->getType() == L::IDENT &&
+        after->getStartIndex() == token->getStopIndex() + 1 &&
+        after->getText().size() > 1 && after->getText()[0] == 'T' &&
+        std::isdigit(static_cast<unsigned char>(after->getText()[1]))) {
+      std::string written = token->getText();
+      Span span = TokenSpan(file, token);
+      for (size_t j = i + 1; j < all.size(); ++j) {
+        antlr4::Token* glued = all[j];
+        if (glued->getType() == antlr4::Token::EOF ||
+            glued->getType() == L::WS ||
+            glued->getStartIndex() != all[j - 1]->getStopIndex() + 1) {
+          break;
+        }
+        written += glued->getText();
+        span.end_line = TokenSpan(file, glued).end_line;
+        span.end_column = TokenSpan(file, glued).end_column;
+      }
+      std::string day = token->getText();
+      ReportSyntaxError(diagnostics, span,
+                        "`" + written +
+                            "` is not a time Parcours reads: write it with "
+                            "whole seconds and a zone, as in `" +
+                            day + "T10:00:00Z` (UTC) or `" + day +
+                            "T10:00:00+01:00`");
       return false;
     }
 
