@@ -203,7 +203,7 @@ TEST_CASE("stream values in the summary cannot reach the terminal raw") {
                Catch::Contains("time zone `Bad\\u001b]0;owned\\u0007\\n"
                                "parcours: forged\\u009b`"));
     CHECK_THAT(summary.err,
-               Catch::Contains("of event `Order Complete\\u001b[2J` were "
+               Catch::Contains("of event `Order Complete\\u001b[2J` was "
                                "ignored"));
     CHECK_THAT(strict.err, Catch::Contains("unknown type `Bad\\u001b]0;"
                                            "owned\\u0007\\nparcours: forged"));
