@@ -28,6 +28,25 @@ bool IsNumeric(TypeKind kind) {
          kind == TypeKind::Percent;
 }
 
+// `profile.tier == "gold"`, `preferred: "email"`: a value of an enum or a
+// channel written in quotes, as a string. Says to drop the quotes when
+// the text is one of the values meant; empty otherwise.
+std::string QuotedValueHint(const Expr& value, const Type& wanted,
+                            const std::vector<EnumInfo>& enums) {
+  if (value.kind != ExprKind::String) return "";
+  if (wanted.kind == TypeKind::Enum && wanted.id >= 0 &&
+      static_cast<size_t>(wanted.id) < enums.size() &&
+      Contains(enums[wanted.id].values, value.text)) {
+    return "; a value of an enum is written without quotes: `" + value.text +
+           "`";
+  }
+  if (wanted.kind == TypeKind::Channel &&
+      Contains(KnownChannels(), value.text)) {
+    return "; a channel is written without quotes: `" + value.text + "`";
+  }
+  return "";
+}
+
 bool IsLength(TypeKind kind) {
   return kind == TypeKind::Duration || kind == TypeKind::Calendar;
 }
@@ -754,6 +773,11 @@ Type Checker::CheckComparison(const Expr& expr, const Type& left,
       hint = "; write the amount with its currency, as in `100 EUR`";
     } else if (same && !equality) {
       hint = "; " + SpellType(left) + " values have no order";
+    } else {
+      hint = QuotedValueHint(*expr.operands[1], left, program_.enums);
+      if (hint.empty()) {
+        hint = QuotedValueHint(*expr.operands[0], right, program_.enums);
+      }
     }
     Error(Kind::TypeMismatch, expr.span,
           "cannot compare " + SpellType(left) + " with " + SpellType(right) +
@@ -986,6 +1010,10 @@ bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,
   std::string hint;
   if (type.optional && !expected.optional) {
     hint = "; it may be absent, and here a value is needed";
+  } else if (expected.kind == TypeKind::Money && IsNumeric(type.kind)) {
+    hint = "; write the amount with its currency, as in `100 EUR`";
+  } else {
+    hint = QuotedValueHint(expr, expected, program_.enums);
   }
   Error(Kind::WrongType, expr.span,
         what + " must be " + SpellType(expected) + ", but this is " +
