@@ -223,6 +223,21 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
            std::string(expr.text == "tier" ? "tier" : "points") + " as " +
            Quote(call + "(" + program + ")");
   }
+  // `OrderPlaced.total`: an event's name where one of its records is
+  // meant.
+  std::string what = "unknown name " + Quote(expr.text);
+  int32_t event = FindEvent(expr.text);
+  if (hint.empty() && event >= 0) {
+    bool aliased = !scope.alias.empty() && scope.alias_event == event;
+    what = Quote(expr.text) + " is an event, not a value";
+    hint = aliased ? "; read this one's fields through its alias, as in " +
+                         Quote(scope.alias + ".field")
+                   : "; read the trigger's fields through its alias (`on " +
+                         expr.text +
+                         " as e`, then `e.field`), or the latest one's "
+                         "with " +
+                         Quote("last(" + expr.text + ").field");
+  }
   if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
     hint = !scope.unreadable_why.empty()
                ? scope.unreadable_why
@@ -231,8 +246,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
                  "the event it waits for); keep what it needs in the "
                  "profile with `set`";
   }
-  Error(Kind::UnknownName, expr.span,
-        "unknown name " + Quote(expr.text) + hint);
+  Error(Kind::UnknownName, expr.span, what + hint);
   return Record(expr, kError);
 }
 
