@@ -1,6 +1,7 @@
 #include "compiler/diag/diagnostics.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 #include <tuple>
@@ -304,6 +305,16 @@ std::string ClosestName(const std::string& name,
   // would cost the product of their lengths.
   constexpr size_t kLongestName = 64;
   if (name.size() > kLongestName) return "";
+  // The same name in other capitals (`vip` for `VIP`, `orderplaced`) is
+  // meant, however many letters that changes.
+  auto lower = [](std::string text) {
+    for (char& c : text) c = std::tolower(static_cast<unsigned char>(c));
+    return text;
+  };
+  std::string folded = lower(name);
+  for (const std::string& candidate : candidates) {
+    if (candidate != name && lower(candidate) == folded) return candidate;
+  }
   std::string best;
   // Up to a third of the name may differ, and at least two edits (a
   // swapped pair of letters counts as two).
