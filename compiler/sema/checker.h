@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -211,6 +212,10 @@ class Checker {
 
   diag::DiagnosticEngine& diagnostics_;
   CheckedProgram program_;
+  // The aliases of the current journey's `wait for ... as x`, which name
+  // the received event inside the first block only: read elsewhere, the
+  // unknown-name error says where they can be read.
+  std::set<std::string> block_aliases_;
   std::map<std::string, diag::Span> type_names_;
   std::map<std::string, diag::Span> event_names_;
   std::map<std::string, diag::Span> profile_names_;

@@ -238,6 +238,12 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
                          "with " +
                          Quote("last(" + expr.text + ").field");
   }
+  if (block_aliases_.count(expr.text) > 0) {
+    hint = "; " + Quote(expr.text) +
+           " names the event a `wait for` received, and is read only in "
+           "the block that runs when it comes; keep what later steps need "
+           "in the profile with `set`";
+  }
   if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
     hint = !scope.unreadable_why.empty()
                ? scope.unreadable_why

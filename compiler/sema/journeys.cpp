@@ -20,6 +20,7 @@ void Checker::CheckJourney(const syntax::JourneyDecl& journey) {
   info.name = journey.name.text;
   info.decl = &journey;
   Scope step_scope;
+  block_aliases_.clear();
 
   if (journey.triggers.empty()) {
     Error(Kind::NoTrigger, journey.name.span,
@@ -241,6 +242,7 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
       if (event < 0 && step.alias) {
         inner.dead_aliases.push_back(step.alias->text);
       }
+      if (step.alias) block_aliases_.insert(step.alias->text);
       if (event >= 0 && step.alias) {
         // The filter runs before the event replaces the instance's
         // locals, so the alias that named them still reads them (unless
