@@ -223,6 +223,13 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
            std::string(expr.text == "tier" ? "tier" : "points") + " as " +
            Quote(call + "(" + program + ")");
   }
+  // Other languages' word for an absent value.
+  static const char* const kNulls[] = {"null", "NULL", "nil", "None",
+                                       "undefined"};
+  if (hint.empty() && std::find(std::begin(kNulls), std::end(kNulls),
+                                expr.text) != std::end(kNulls)) {
+    hint = "; an absent value is written `none`, as in `profile.email == none`";
+  }
   // `OrderPlaced.total`: an event's name where one of its records is
   // meant.
   std::string what = "unknown name " + Quote(expr.text);

@@ -52,6 +52,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       if (explained_.count(offending->getTokenIndex())) return;
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
+      // What ANTLR trips on a few words after a mistake already said in
+      // plain words (`wait until 9am local` then `send`) follows from it.
+      if (FollowsExplained(*tokens, offending)) return;
+      if (ExplainKeywordCase(recognizer, *tokens, offending)) return;
     }
     // "no viable alternative at input `expect email`" quotes the words
     // from where the parser last had a choice; the span already shows
@@ -69,8 +73,30 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
             "suppressed`, `expect points` or `expect tier`";
       }
     }
+    // `} elif x {`: the word of another language.
+    antlr4::Token* previous =
+        offending == nullptr || tokens == nullptr
+            ? nullptr
+            : Visible(*tokens, offending->getTokenIndex(), -1);
+    if (previous != nullptr &&
+        (previous->getText() == "elif" || previous->getText() == "elsif" ||
+         previous->getText() == "elseif")) {
+      span = TokenSpan(file_, previous);
+      said = "unexpected '" + previous->getText() + "' here; write `else if`";
+      explained_.insert(previous->getTokenIndex());
+    }
+    std::string reworded = Reword(said);
+    // Mistakes of habit, said in plain words: what follows from them on
+    // the line is dropped (see `FollowsExplained`).
+    bool habit =
+        reworded.find("; conditions join with") != std::string::npos ||
+        reworded.find("; a condition is negated") != std::string::npos ||
+        reworded.find("; write `else if`") != std::string::npos;
+    if (habit && offending != nullptr) {
+      explained_.insert(offending->getTokenIndex());
+    }
     ReportSyntaxError(diagnostics_, span,
-                      Reword(said) + KeywordHint(recognizer, offending));
+                      reworded + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
@@ -156,6 +182,70 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     }
     ReportUnit(word_span, UnitMessage(number->getText(), word->getText()));
     return true;
+  }
+
+  // Whether `offending` follows a mistake already reported in plain
+  // words: one of the three visible tokens before it was part of it, or
+  // it is later on the same line, or it is a `}` on the next line (what
+  // ANTLR trips on as it recovers from the same mistake).
+  bool FollowsExplained(antlr4::TokenStream& tokens, antlr4::Token* offending) {
+    size_t at = offending->getTokenIndex();
+    for (int back = 1; back <= 3; ++back) {
+      antlr4::Token* token = Visible(tokens, at, -back);
+      if (token == nullptr) break;
+      if (explained_.count(token->getTokenIndex())) return true;
+    }
+    size_t line = offending->getLine();
+    bool closing = offending->getText() == "}";
+    for (size_t index : explained_) {
+      if (index >= at || index >= tokens.size()) continue;
+      size_t explained_line = tokens.get(index)->getLine();
+      if (explained_line == line) return true;
+      if (closing && explained_line + 1 == line) return true;
+    }
+    return false;
+  }
+
+  // `Send email "x"`, `On OrderPlaced`: a word of the language with a
+  // capital is a name to the lexer, which the parser reads as a label
+  // and then complains about the next word. Says to write it in lower
+  // case, once; the errors that follow from it are dropped.
+  bool ExplainKeywordCase(antlr4::Recognizer* recognizer,
+                          antlr4::TokenStream& tokens,
+                          antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    static const std::set<std::string> kKeywords = [recognizer] {
+      std::set<std::string> words;
+      const antlr4::dfa::Vocabulary& vocabulary = recognizer->getVocabulary();
+      for (size_t type = 0; type <= vocabulary.getMaxTokenType(); ++type) {
+        std::string literal = vocabulary.getLiteralName(type);
+        if (literal.size() < 3 || literal.front() != '\'') continue;
+        std::string word = literal.substr(1, literal.size() - 2);
+        bool letters = std::all_of(word.begin(), word.end(), [](char c) {
+          return std::islower(static_cast<unsigned char>(c)) != 0;
+        });
+        if (letters) words.insert(word);
+      }
+      return words;
+    }();
+    for (int back = 0; back <= 2; ++back) {
+      antlr4::Token* word =
+          back == 0 ? offending
+                    : Visible(tokens, offending->getTokenIndex(), -back);
+      if (word == nullptr || word->getType() != L::IDENT) continue;
+      std::string text = word->getText();
+      std::string lower = text;
+      for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+      if (lower == text || kKeywords.count(lower) == 0) continue;
+      explained_.insert(word->getTokenIndex());
+      ReportSyntaxError(diagnostics_, TokenSpan(file_, word),
+                        "`" + text +
+                            "` is not a word of the language, which writes "
+                            "its words in lower case: `" +
+                            lower + "`");
+      return true;
+    }
+    return false;
   }
 
   // The one place E0110 is reported, for a word after a number and for a
@@ -437,8 +527,16 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     if (message.rfind("unexpected the end of the file", 0) == 0) {
       message = "the file ends too early; a `}` or `)` may be missing";
     }
-    if (message == "unexpected `&` here" || message == "unexpected `|` here") {
+    if (message.rfind("unexpected `&`", 0) == 0 ||
+        message.rfind("unexpected `|`", 0) == 0) {
       message += "; conditions join with `and` and `or`";
+    }
+    if (message.rfind("unexpected `!`", 0) == 0) {
+      message +=
+          "; a condition is negated with `not`, as in `not consent(sms)`";
+    }
+    if (message.rfind("unexpected `;`", 0) == 0) {
+      message += "; a step or a rule ends with its line, with no `;`";
     }
     return message;
   }
