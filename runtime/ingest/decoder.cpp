@@ -330,6 +330,15 @@ void Decoder::Decode(std::string_view line, int64_t line_number,
 std::string Decoder::DecodeEnvelope(const JsonValue& root,
                                     DecodedEvent& event) const {
   std::string problem = DecodeId(root.Find("userId"), "userId", event.user_id);
+  // A visitor not yet identified (the track/identify shape's
+  // `anonymousId`) is no profile yet: say why its line is refused.
+  const JsonValue* anonymous = root.Find("anonymousId");
+  if (problem.rfind("missing ", 0) == 0 && anonymous != nullptr &&
+      anonymous->kind != Kind::Null) {
+    problem +=
+        " (an `anonymousId` alone names no profile: events count from the "
+        "user's first line with a `userId`)";
+  }
   if (!problem.empty()) return problem;
 
   // A message id is optional; without one the event cannot be deduplicated.

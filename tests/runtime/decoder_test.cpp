@@ -232,6 +232,10 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {R"({"type":"track","event":"Signed Up",)"
        R"("timestamp":"2011-01-02T10:00:00Z"})",
        "missing userId"},
+      {R"({"type":"track","event":"Signed Up","anonymousId":"a1",)"
+       R"("timestamp":"2011-01-02T10:00:00Z"})",
+       "missing userId (an `anonymousId` alone names no profile: events "
+       "count from the user's first line with a `userId`)"},
       {R"({"type":"track","event":"Signed Up","userId":true,"timestamp":"x"})",
        "userId must be a string or an integer, got boolean"},
       // An id past 64 bits is still an integer: it fits as a string.
