@@ -252,6 +252,7 @@ void Reset(DecodeResult& result) {
   event.record.Clear(0);
   event.traits.Clear(0);
   event.trait_attributes.clear();
+  event.ignored_traits.clear();
   event.consent.clear();
 }
 
@@ -436,7 +437,10 @@ std::string Decoder::DecodeIdentify(const JsonValue& root,
   // skipped, not refused.
   for (const JsonMember& member : traits->members) {
     auto found = attributes_by_wire_name_.find(member.key);
-    if (found == attributes_by_wire_name_.end()) continue;
+    if (found == attributes_by_wire_name_.end()) {
+      if (member.key != "consent") event.ignored_traits.push_back(member.key);
+      continue;
+    }
     const ir::Field& field = program_.profile[found->second];
     ValueLabel label{"trait", field.wire_name, ""};
 
