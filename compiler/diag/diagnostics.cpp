@@ -1,6 +1,7 @@
 #include "compiler/diag/diagnostics.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <sstream>
 #include <tuple>
@@ -91,17 +92,75 @@ const char* SeverityName(Severity severity) {
   return "error";
 }
 
-// The bytes of `line` before code point `column` (from 1), with every
-// character but tabs turned into a space, so a caret lines up beneath.
-std::string CaretIndent(const std::string& line, int32_t column) {
-  std::string indent;
-  int32_t code_point = 1;
-  for (size_t i = 0; i < line.size() && code_point < column; ++i) {
-    unsigned char byte = static_cast<unsigned char>(line[i]);
-    if ((byte & 0xC0) == 0x80) continue;
-    indent += byte == '\t' ? '\t' : ' ';
-    ++code_point;
+// How many terminal columns a code point takes: two for the wide
+// characters of East Asian scripts and for emoji, none for combining
+// marks and zero-width joiners and selectors, one for the rest.
+int DisplayWidth(uint32_t code) {
+  static const std::pair<uint32_t, uint32_t> kZero[] = {
+      {0x0300, 0x036F}, {0x200B, 0x200F}, {0x20D0, 0x20FF},
+      {0xFE00, 0xFE0F}, {0xFE20, 0xFE2F}, {0xE0100, 0xE01EF},
+  };
+  static const std::pair<uint32_t, uint32_t> kWide[] = {
+      {0x1100, 0x115F},   {0x2E80, 0x303E},   {0x3041, 0x33FF},
+      {0x3400, 0x4DBF},   {0x4E00, 0x9FFF},   {0xA000, 0xA4CF},
+      {0xAC00, 0xD7A3},   {0xF900, 0xFAFF},   {0xFE30, 0xFE4F},
+      {0xFF00, 0xFF60},   {0xFFE0, 0xFFE6},   {0x1F300, 0x1F64F},
+      {0x1F680, 0x1F6FF}, {0x1F900, 0x1F9FF}, {0x20000, 0x2FFFD},
+      {0x30000, 0x3FFFD},
+  };
+  for (const auto& [first, last] : kZero) {
+    if (code >= first && code <= last) return 0;
   }
+  for (const auto& [first, last] : kWide) {
+    if (code >= first && code <= last) return 2;
+  }
+  return 1;
+}
+
+// The code point that starts at `line[i]` (UTF-8, checked on reading the
+// file), and the index past it.
+uint32_t DecodeAt(const std::string& line, size_t& i) {
+  auto byte = [&line](size_t at) {
+    return at < line.size() ? static_cast<unsigned char>(line[at]) : 0;
+  };
+  unsigned char lead = byte(i);
+  int extra = lead >= 0xF0 ? 3 : lead >= 0xE0 ? 2 : lead >= 0xC0 ? 1 : 0;
+  uint32_t code = extra == 0   ? lead
+                  : extra == 1 ? lead & 0x1F
+                  : extra == 2 ? lead & 0x0F
+                               : lead & 0x07;
+  ++i;
+  for (int k = 0; k < extra && (byte(i) & 0xC0) == 0x80; ++k, ++i) {
+    code = (code << 6) | (byte(i) & 0x3F);
+  }
+  return code;
+}
+
+// What goes under `line` before code point `column` (from 1): a blank
+// of each character's width, tabs kept as tabs, so that a caret lines up
+// beneath in a terminal. With `underline`, also the terminal columns of
+// the code points from `column` up to `end` (excluded), each position
+// past the end of the line counting one.
+std::string CaretIndent(const std::string& line, int32_t column,
+                        int32_t end = 0, int32_t* underline = nullptr) {
+  std::string indent;
+  int32_t wide = 0;
+  size_t i = 0;
+  for (int32_t code_point = 1; code_point < column || code_point < end;
+       ++code_point) {
+    if (i >= line.size()) {
+      if (code_point >= column) ++wide;
+      continue;
+    }
+    bool tab = line[i] == '\t';
+    int width = DisplayWidth(DecodeAt(line, i));
+    if (code_point < column) {
+      indent += tab ? std::string(1, '\t') : std::string(width, ' ');
+    } else {
+      wide += width;
+    }
+  }
+  if (underline != nullptr) *underline = wide;
   return indent;
 }
 
@@ -145,11 +204,16 @@ void RenderQuote(std::ostringstream& out, const Span& span,
     width = std::min(width, kMaxShown);
   }
 
+  // The underline spans the terminal columns of the span's characters
+  // (two for a wide one), at least one.
+  int32_t shown = 0;
+  std::string indent = CaretIndent(text, column, column + width, &shown);
+  shown = std::max(shown, 1);
+
   std::string number = std::to_string(span.line);
   out << "  " << number << " | " << text << "\n"
-      << "  " << std::string(number.size(), ' ') << " | "
-      << CaretIndent(text, column) << "^"
-      << std::string(static_cast<size_t>(width - 1), '~') << "\n";
+      << "  " << std::string(number.size(), ' ') << " | " << indent << "^"
+      << std::string(static_cast<size_t>(shown - 1), '~') << "\n";
 }
 
 }  // namespace
@@ -304,6 +368,16 @@ std::string ClosestName(const std::string& name,
   // would cost the product of their lengths.
   constexpr size_t kLongestName = 64;
   if (name.size() > kLongestName) return "";
+  // The same name in other capitals (`vip` for `VIP`, `orderplaced`) is
+  // meant, however many letters that changes.
+  auto lower = [](std::string text) {
+    for (char& c : text) c = std::tolower(static_cast<unsigned char>(c));
+    return text;
+  };
+  std::string folded = lower(name);
+  for (const std::string& candidate : candidates) {
+    if (candidate != name && lower(candidate) == folded) return candidate;
+  }
   std::string best;
   // Up to a third of the name may differ, and at least two edits (a
   // swapped pair of letters counts as two).

@@ -4,6 +4,7 @@
 
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <tuple>
 #include <unordered_map>
@@ -41,8 +42,14 @@ struct Scope {
   int32_t second_alias_event = -1;
   RefKind second_alias_ref = RefKind::None;
   // The trigger's alias where it cannot be read (the filter of a `wait
-  // for` inside a received block), named by the unknown-name error.
+  // for` inside a received block, an exit condition), named by the
+  // unknown-name error, and why it cannot be read there.
   std::string unreadable_alias;
+  std::string unreadable_why;
+  // Aliases of events that are unknown (a misspelt `on OrderPlacd as o`):
+  // the event's own error says what is wrong, so their uses are not
+  // reported again as unknown names.
+  std::vector<std::string> dead_aliases;
   // Segment predicates may not read other segments: their order of
   // evaluation would matter.
   bool allow_segments = true;
@@ -205,6 +212,10 @@ class Checker {
 
   diag::DiagnosticEngine& diagnostics_;
   CheckedProgram program_;
+  // The aliases of the current journey's `wait for ... as x`, which name
+  // the received event inside the first block only: read elsewhere, the
+  // unknown-name error says where they can be read.
+  std::set<std::string> block_aliases_;
   std::map<std::string, diag::Span> type_names_;
   std::map<std::string, diag::Span> event_names_;
   std::map<std::string, diag::Span> profile_names_;

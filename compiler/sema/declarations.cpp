@@ -32,12 +32,17 @@ void Checker::CheckImports() {
     if (module.name) known.push_back(module.name->text);
   }
   for (const syntax::Module& module : program_.modules) {
+    // A file does not import its own module: that one is no suggestion.
+    std::vector<std::string> others;
+    for (const std::string& name : known) {
+      if (!module.name || name != module.name->text) others.push_back(name);
+    }
     for (const syntax::Name& import : module.imports) {
       if (Contains(known, import.text)) continue;
       Error(Kind::UnknownModule, import.span,
             "module " + Quote(import.text) +
                 " is not among the files being compiled" +
-                Suggest(import.text, known));
+                Suggest(import.text, others));
     }
   }
 }

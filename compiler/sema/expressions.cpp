@@ -28,6 +28,25 @@ bool IsNumeric(TypeKind kind) {
          kind == TypeKind::Percent;
 }
 
+// `profile.tier == "gold"`, `preferred: "email"`: a value of an enum or a
+// channel written in quotes, as a string. Says to drop the quotes when
+// the text is one of the values meant; empty otherwise.
+std::string QuotedValueHint(const Expr& value, const Type& wanted,
+                            const std::vector<EnumInfo>& enums) {
+  if (value.kind != ExprKind::String) return "";
+  if (wanted.kind == TypeKind::Enum && wanted.id >= 0 &&
+      static_cast<size_t>(wanted.id) < enums.size() &&
+      Contains(enums[wanted.id].values, value.text)) {
+    return "; a value of an enum is written without quotes: `" + value.text +
+           "`";
+  }
+  if (wanted.kind == TypeKind::Channel &&
+      Contains(KnownChannels(), value.text)) {
+    return "; a channel is written without quotes: `" + value.text + "`";
+  }
+  return "";
+}
+
 bool IsLength(TypeKind kind) {
   return kind == TypeKind::Duration || kind == TypeKind::Calendar;
 }
@@ -174,6 +193,7 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
     return Record(expr, kError);
   }
   if (auto value = ResolveBareValue(expr, expected)) return *value;
+  if (Contains(scope.dead_aliases, expr.text)) return Record(expr, kError);
   bool wants_enum = expected != nullptr && expected->kind == TypeKind::Enum &&
                     expected->id >= 0;
   if (wants_enum && expr.text != scope.unreadable_alias) {
@@ -203,14 +223,43 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
            std::string(expr.text == "tier" ? "tier" : "points") + " as " +
            Quote(call + "(" + program + ")");
   }
-  if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
-    hint =
-        "; the trigger's alias cannot be read in the filter of a `wait "
-        "for` inside the block of another (the filter reads the event "
-        "it waits for); keep what it needs in the profile with `set`";
+  // Other languages' word for an absent value.
+  static const char* const kNulls[] = {"null", "NULL", "nil", "None",
+                                       "undefined"};
+  if (hint.empty() && std::find(std::begin(kNulls), std::end(kNulls),
+                                expr.text) != std::end(kNulls)) {
+    hint = "; an absent value is written `none`, as in `profile.email == none`";
   }
-  Error(Kind::UnknownName, expr.span,
-        "unknown name " + Quote(expr.text) + hint);
+  // `OrderPlaced.total`: an event's name where one of its records is
+  // meant.
+  std::string what = "unknown name " + Quote(expr.text);
+  int32_t event = FindEvent(expr.text);
+  if (hint.empty() && event >= 0) {
+    bool aliased = !scope.alias.empty() && scope.alias_event == event;
+    what = Quote(expr.text) + " is an event, not a value";
+    hint = aliased ? "; read this one's fields through its alias, as in " +
+                         Quote(scope.alias + ".field")
+                   : "; read the trigger's fields through its alias (`on " +
+                         expr.text +
+                         " as e`, then `e.field`), or the latest one's "
+                         "with " +
+                         Quote("last(" + expr.text + ").field");
+  }
+  if (block_aliases_.count(expr.text) > 0) {
+    hint = "; " + Quote(expr.text) +
+           " names the event a `wait for` received, and is read only in "
+           "the block that runs when it comes; keep what later steps need "
+           "in the profile with `set`";
+  }
+  if (!scope.unreadable_alias.empty() && expr.text == scope.unreadable_alias) {
+    hint = !scope.unreadable_why.empty()
+               ? scope.unreadable_why
+               : "; the trigger's alias cannot be read in the filter of a "
+                 "`wait for` inside the block of another (the filter reads "
+                 "the event it waits for); keep what it needs in the "
+                 "profile with `set`";
+  }
+  Error(Kind::UnknownName, expr.span, what + hint);
   return Record(expr, kError);
 }
 
@@ -751,6 +800,11 @@ Type Checker::CheckComparison(const Expr& expr, const Type& left,
       hint = "; write the amount with its currency, as in `100 EUR`";
     } else if (same && !equality) {
       hint = "; " + SpellType(left) + " values have no order";
+    } else {
+      hint = QuotedValueHint(*expr.operands[1], left, program_.enums);
+      if (hint.empty()) {
+        hint = QuotedValueHint(*expr.operands[0], right, program_.enums);
+      }
     }
     Error(Kind::TypeMismatch, expr.span,
           "cannot compare " + SpellType(left) + " with " + SpellType(right) +
@@ -983,6 +1037,10 @@ bool Checker::Expect(const Expr& expr, const Type& type, const Type& expected,
   std::string hint;
   if (type.optional && !expected.optional) {
     hint = "; it may be absent, and here a value is needed";
+  } else if (expected.kind == TypeKind::Money && IsNumeric(type.kind)) {
+    hint = "; write the amount with its currency, as in `100 EUR`";
+  } else {
+    hint = QuotedValueHint(expr, expected, program_.enums);
   }
   Error(Kind::WrongType, expr.span,
         what + " must be " + SpellType(expected) + ", but this is " +

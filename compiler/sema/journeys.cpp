@@ -20,6 +20,7 @@ void Checker::CheckJourney(const syntax::JourneyDecl& journey) {
   info.name = journey.name.text;
   info.decl = &journey;
   Scope step_scope;
+  block_aliases_.clear();
 
   if (journey.triggers.empty()) {
     Error(Kind::NoTrigger, journey.name.span,
@@ -64,6 +65,9 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
         step_scope.alias_ref = RefKind::LocalField;
         where_scope = step_scope;
         where_scope.alias_ref = RefKind::EventField;
+      } else if (trigger.alias) {
+        step_scope.dead_aliases.push_back(trigger.alias->text);
+        where_scope.dead_aliases.push_back(trigger.alias->text);
       }
       break;
     case Kind::Entered:
@@ -122,8 +126,20 @@ void Checker::CheckTrigger(const syntax::Trigger& trigger, JourneyInfo& info,
 
 void Checker::CheckExits(const syntax::JourneyDecl& journey,
                          JourneyInfo& info) {
+  // An exit is judged on the profile and the clock, with no event of the
+  // contact's own at hand: say so when the trigger's alias is read there.
+  const syntax::Trigger* trigger =
+      journey.triggers.empty() ? nullptr : &journey.triggers.front();
   for (const syntax::ExitRule& exit : journey.exits) {
     Scope scope;
+    if (trigger != nullptr && trigger->alias) {
+      scope.unreadable_alias = trigger->alias->text;
+      scope.unreadable_why =
+          "; an exit condition reads the profile, its segments and `now`, "
+          "not the trigger's alias " +
+          Quote(trigger->alias->text) +
+          "; keep what it needs in the profile with `set`";
+    }
     if (!exit.event.text.empty()) {
       int32_t event = ResolveEvent(exit.event);
       if (event < 0) continue;
@@ -223,6 +239,10 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
         inner.second_alias_event = -1;
         inner.second_alias_ref = RefKind::None;
       }
+      if (event < 0 && step.alias) {
+        inner.dead_aliases.push_back(step.alias->text);
+      }
+      if (step.alias) block_aliases_.insert(step.alias->text);
       if (event >= 0 && step.alias) {
         // The filter runs before the event replaces the instance's
         // locals, so the alias that named them still reads them (unless

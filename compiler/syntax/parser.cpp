@@ -20,6 +20,12 @@ namespace {
 using diag::Kind;
 using G = parcoursgrammar::ParcoursParser;
 
+// E0100, from ANTLR's errors and from the checks made before parsing.
+void ReportSyntaxError(diag::DiagnosticEngine& diagnostics, const Span& span,
+                       const std::string& message) {
+  diagnostics.Report(Kind::SyntaxError, span, message);
+}
+
 class ErrorCollector final : public antlr4::BaseErrorListener {
  public:
   ErrorCollector(int32_t file, diag::DiagnosticEngine& diagnostics)
@@ -46,9 +52,51 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       if (explained_.count(offending->getTokenIndex())) return;
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
+      // What ANTLR trips on a few words after a mistake already said in
+      // plain words (`wait until 9am local` then `send`) follows from it.
+      if (FollowsExplained(*tokens, offending)) return;
+      if (ExplainKeywordCase(recognizer, *tokens, offending)) return;
     }
-    diagnostics_.Report(Kind::SyntaxError, span,
-                        Reword(message) + KeywordHint(recognizer, offending));
+    // "no viable alternative at input `expect email`" quotes the words
+    // from where the parser last had a choice; the span already shows
+    // them, and the word it could not take is the one to name.
+    std::string said = message;
+    if (said.rfind("no viable alternative", 0) == 0 && offending != nullptr &&
+        offending->getType() != antlr4::Token::EOF) {
+      said = "unexpected '" + offending->getText() + "' here";
+      antlr4::Token* before =
+          tokens == nullptr ? nullptr
+                            : Visible(*tokens, offending->getTokenIndex(), -1);
+      if (before != nullptr && before->getText() == "expect") {
+        said +=
+            "; an expectation is `expect send`, `expect no send`, `expect "
+            "suppressed`, `expect points` or `expect tier`";
+      }
+    }
+    // `} elif x {`: the word of another language.
+    antlr4::Token* previous =
+        offending == nullptr || tokens == nullptr
+            ? nullptr
+            : Visible(*tokens, offending->getTokenIndex(), -1);
+    if (previous != nullptr &&
+        (previous->getText() == "elif" || previous->getText() == "elsif" ||
+         previous->getText() == "elseif")) {
+      span = TokenSpan(file_, previous);
+      said = "unexpected '" + previous->getText() + "' here; write `else if`";
+      explained_.insert(previous->getTokenIndex());
+    }
+    std::string reworded = Reword(said);
+    // Mistakes of habit, said in plain words: what follows from them on
+    // the line is dropped (see `FollowsExplained`).
+    bool habit =
+        reworded.find("; conditions join with") != std::string::npos ||
+        reworded.find("; a condition is negated") != std::string::npos ||
+        reworded.find("; write `else if`") != std::string::npos;
+    if (habit && offending != nullptr) {
+      explained_.insert(offending->getTokenIndex());
+    }
+    ReportSyntaxError(diagnostics_, span,
+                      reworded + KeywordHint(recognizer, offending));
   }
 
   int Count() const { return count_; }
@@ -80,7 +128,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
                              const antlr4::Token* word) {
     using L = parcoursgrammar::ParcoursLexer;
     if (number == nullptr || word == nullptr) return false;
-    bool numeric = number->getType() == L::INT || number->getType() == L::CLOCK;
+    bool numeric =
+        number->getType() == L::INT || number->getType() == L::CLOCK ||
+        (number->getType() == L::DECIMAL && word->getType() == L::IDENT &&
+         UnitSeconds(word->getText()) > 0);
     return numeric && word->getType() == L::IDENT &&
            word->getLine() == number->getLine() &&
            word->getTokenIndex() <= number->getTokenIndex() + 2;
@@ -120,6 +171,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
                           TwelveHourMessage(number->getText(), lower));
       return true;
     }
+    if (number->getType() == parcoursgrammar::ParcoursLexer::DECIMAL) {
+      ReportUnit(span, FractionMessage(number->getText(), word->getText()));
+      return true;
+    }
     if (number->getType() != parcoursgrammar::ParcoursLexer::INT) {
       explained_.erase(number->getTokenIndex());
       explained_.erase(word->getTokenIndex());
@@ -127,6 +182,70 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     }
     ReportUnit(word_span, UnitMessage(number->getText(), word->getText()));
     return true;
+  }
+
+  // Whether `offending` follows a mistake already reported in plain
+  // words: one of the three visible tokens before it was part of it, or
+  // it is later on the same line, or it is a `}` on the next line (what
+  // ANTLR trips on as it recovers from the same mistake).
+  bool FollowsExplained(antlr4::TokenStream& tokens, antlr4::Token* offending) {
+    size_t at = offending->getTokenIndex();
+    for (int back = 1; back <= 3; ++back) {
+      antlr4::Token* token = Visible(tokens, at, -back);
+      if (token == nullptr) break;
+      if (explained_.count(token->getTokenIndex())) return true;
+    }
+    size_t line = offending->getLine();
+    bool closing = offending->getText() == "}";
+    for (size_t index : explained_) {
+      if (index >= at || index >= tokens.size()) continue;
+      size_t explained_line = tokens.get(index)->getLine();
+      if (explained_line == line) return true;
+      if (closing && explained_line + 1 == line) return true;
+    }
+    return false;
+  }
+
+  // `Send email "x"`, `On OrderPlaced`: a word of the language with a
+  // capital is a name to the lexer, which the parser reads as a label
+  // and then complains about the next word. Says to write it in lower
+  // case, once; the errors that follow from it are dropped.
+  bool ExplainKeywordCase(antlr4::Recognizer* recognizer,
+                          antlr4::TokenStream& tokens,
+                          antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    static const std::set<std::string> kKeywords = [recognizer] {
+      std::set<std::string> words;
+      const antlr4::dfa::Vocabulary& vocabulary = recognizer->getVocabulary();
+      for (size_t type = 0; type <= vocabulary.getMaxTokenType(); ++type) {
+        std::string literal = vocabulary.getLiteralName(type);
+        if (literal.size() < 3 || literal.front() != '\'') continue;
+        std::string word = literal.substr(1, literal.size() - 2);
+        bool letters = std::all_of(word.begin(), word.end(), [](char c) {
+          return std::islower(static_cast<unsigned char>(c)) != 0;
+        });
+        if (letters) words.insert(word);
+      }
+      return words;
+    }();
+    for (int back = 0; back <= 2; ++back) {
+      antlr4::Token* word =
+          back == 0 ? offending
+                    : Visible(tokens, offending->getTokenIndex(), -back);
+      if (word == nullptr || word->getType() != L::IDENT) continue;
+      std::string text = word->getText();
+      std::string lower = text;
+      for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+      if (lower == text || kKeywords.count(lower) == 0) continue;
+      explained_.insert(word->getTokenIndex());
+      ReportSyntaxError(diagnostics_, TokenSpan(file_, word),
+                        "`" + text +
+                            "` is not a word of the language, which writes "
+                            "its words in lower case: `" +
+                            lower + "`");
+      return true;
+    }
+    return false;
   }
 
   // The one place E0110 is reported, for a word after a number and for a
@@ -185,6 +304,77 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       return true;
     }
     return false;
+  }
+
+  // The seconds of one unit of a length, by its word (`d`, `days`,
+  // `month`); 0 for a word that is no unit. Months and years count their
+  // shortest, only to tell them from other words.
+  static int64_t UnitSeconds(const std::string& word) {
+    static const std::pair<const char*, int64_t> kUnits[] = {
+        {"s", 1},
+        {"m", 60},
+        {"h", 3600},
+        {"d", 86400},
+        {"w", 604800},
+        {"day", 86400},
+        {"days", 86400},
+        {"week", 604800},
+        {"weeks", 604800},
+        {"month", 2419200},
+        {"months", 2419200},
+        {"year", 31536000},
+        {"years", 31536000},
+    };
+    for (const auto& [unit, seconds] : kUnits) {
+      if (word == unit) return seconds;
+    }
+    return 0;
+  }
+
+  // `wait 1.5d`: the lexer reads a decimal and a name, which the parser
+  // takes for the label of the next step ("missing `:` at `send`" on the
+  // line after). A length is a whole number of units; give the same
+  // length in a smaller one when there is such.
+  static std::string FractionMessage(const std::string& number,
+                                     const std::string& word) {
+    std::string written = number + (word.size() == 1 ? "" : " ") + word;
+    std::string message = "`" + written +
+                          "` is not a whole number of units; a length "
+                          "counts whole seconds, minutes, hours, days, "
+                          "weeks, months or years";
+    bool calendar = word.size() > 1;
+    bool varies = word.rfind("month", 0) == 0 || word.rfind("year", 0) == 0;
+    // The number in millionths, as the lexer allows at most 6 places.
+    std::string digits;
+    int places = -1;
+    for (char c : number) {
+      if (c == '_') continue;
+      if (c == '.') {
+        places = 0;
+        continue;
+      }
+      digits += c;
+      if (places >= 0) ++places;
+    }
+    if (varies || places < 0 || places > 6 || digits.size() > 15) {
+      return message;
+    }
+    int64_t scale = 1;
+    for (int i = 0; i < places; ++i) scale *= 10;
+    int64_t value = std::atoll(digits.c_str());
+    int64_t total = value * UnitSeconds(word);
+    if (total % scale != 0) return message;
+    int64_t seconds = total / scale;
+    static const std::pair<const char*, int64_t> kExact[] = {
+        {"w", 604800}, {"d", 86400}, {"h", 3600}, {"m", 60}, {"s", 1}};
+    for (const auto& [unit, size] : kExact) {
+      if (seconds % size != 0) continue;
+      message += "; for `" + written + "` write `" +
+                 std::to_string(seconds / size) + unit + "`";
+      if (calendar) message += " (exact time)";
+      break;
+    }
+    return message;
   }
 
   // "`9pm` is not ...; write it ... as `21:00`", with the hour on the
@@ -374,8 +564,16 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     if (message.rfind("unexpected the end of the file", 0) == 0) {
       message = "the file ends too early; a `}` or `)` may be missing";
     }
-    if (message == "unexpected `&` here" || message == "unexpected `|` here") {
+    if (message.rfind("unexpected `&`", 0) == 0 ||
+        message.rfind("unexpected `|`", 0) == 0) {
       message += "; conditions join with `and` and `or`";
+    }
+    if (message.rfind("unexpected `!`", 0) == 0) {
+      message +=
+          "; a condition is negated with `not`, as in `not consent(sms)`";
+    }
+    if (message.rfind("unexpected `;`", 0) == 0) {
+      message += "; a step or a rule ends with its line, with no `;`";
     }
     return message;
   }
@@ -450,6 +648,62 @@ bool CheckUnclosed(int32_t file, const antlr4::Lexer& lexer,
                          "this string has no closing `\"` on its line; a "
                          "string ends on the line it starts, as in `send "
                          "email \"welcome\"`");
+      return false;
+    }
+
+    // `2025-03-01T10:00:00` with no zone: the lexer takes the date alone
+    // and the parser stumbles on the `:` of the time.
+    antlr4::Token* after = i + 1 < all.size() ? all[i + 1] : nullptr;
+    if (token->getType() == L::TIMESTAMP && token->getText().size() == 10 &&
+        after != nullptr && after->getType() == L::IDENT &&
+        after->getStartIndex() == token->getStopIndex() + 1 &&
+        after->getText().size() > 1 && after->getText()[0] == 'T' &&
+        std::isdigit(static_cast<unsigned char>(after->getText()[1]))) {
+      std::string written = token->getText();
+      Span span = TokenSpan(file, token);
+      for (size_t j = i + 1; j < all.size(); ++j) {
+        antlr4::Token* glued = all[j];
+        if (glued->getType() == antlr4::Token::EOF ||
+            glued->getType() == L::WS ||
+            glued->getStartIndex() != all[j - 1]->getStopIndex() + 1) {
+          break;
+        }
+        written += glued->getText();
+        span.end_line = TokenSpan(file, glued).end_line;
+        span.end_column = TokenSpan(file, glued).end_column;
+      }
+      std::string day = token->getText();
+      ReportSyntaxError(diagnostics, span,
+                        "`" + written +
+                            "` is not a time Parcours reads: write it with "
+                            "whole seconds and a zone, as in `" +
+                            day + "T10:00:00Z` (UTC) or `" + day +
+                            "T10:00:00+01:00`");
+      return false;
+    }
+
+    if (token->getType() == L::UNEXPECTED && token->getText() == "'") {
+      // What the quotes hold, when a second `'` closes them on the line.
+      std::string inside;
+      bool closed = false;
+      Span span = TokenSpan(file, token);
+      for (size_t j = i + 1; j < all.size() && !closed; ++j) {
+        antlr4::Token* next = all[j];
+        if (next->getLine() != token->getLine() ||
+            next->getType() == antlr4::Token::EOF) {
+          break;
+        }
+        closed = next->getType() == L::UNEXPECTED && next->getText() == "'";
+        if (closed) span.end_column = TokenSpan(file, next).end_column;
+        if (!closed) inside += next->getText();
+      }
+      std::string message =
+          "a string is written in double quotes, not single ones";
+      if (closed && inside.find('"') == std::string::npos &&
+          inside.find('\\') == std::string::npos) {
+        message += ": write `\"" + inside + "\"`";
+      }
+      ReportSyntaxError(diagnostics, span, message);
       return false;
     }
 

@@ -588,6 +588,9 @@ class Runner {
       ++summary_.duplicates;
     } else if (event.kind == ingest::EventKind::Identify) {
       ++summary_.identifies;
+      for (const std::string& key : event.ignored_traits) {
+        ++summary_.ignored_traits[key];
+      }
     } else {
       ++summary_.events_applied;
     }
@@ -1696,6 +1699,9 @@ class Coordinator {
       for (const auto& [name, count] : part.ignored_events) {
         total.ignored_events[name] += count;
       }
+      for (const auto& [key, count] : part.ignored_traits) {
+        total.ignored_traits[key] += count;
+      }
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.clock_jumps += part.clock_jumps;
@@ -1919,6 +1925,19 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
       }
     }
   }
+  // A trait the stream spells otherwise than the program (`timeZone`,
+  // `phone_number`) leaves its attribute at its default for everyone.
+  for (const auto& [key, count] : summary.ignored_traits) {
+    int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(key.size()) / 4);
+    int64_t best = limit + 1;
+    for (const ir::Field& field : program.profile) {
+      int64_t distance = Distance(key, field.wire_name, limit);
+      if (distance < best) {
+        best = distance;
+        summary.ignored_traits_near[key] = field.wire_name;
+      }
+    }
+  }
 }
 
 std::string FormatSummary(const RunSummary& summary) {
@@ -1943,8 +1962,15 @@ std::string FormatSummary(const RunSummary& summary) {
     text +=
         "note: " + Plural(summary.ignored_events.at(name), "line", "lines") +
         " of event `" + common::VisibleText(name) +
-        "` were ignored: the program declares `" + near +
+        (summary.ignored_events.at(name) == 1 ? "` was" : "` were") +
+        " ignored: the program declares `" + near +
         "`; is one of them misspelt?\n";
+  }
+  for (const auto& [key, near] : summary.ignored_traits_near) {
+    int64_t count = summary.ignored_traits.at(key);
+    text += "note: the trait `" + common::VisibleText(key) +
+            "` was ignored in " + Plural(count, "identify", "identifies") +
+            ": the profile declares `" + near + "`; is one of them misspelt?\n";
   }
 
   // "sent" only when it is true of every action the run decided.

@@ -123,6 +123,11 @@ struct RunSummary {
   // declared one (a typo in the program or the stream), that name.
   std::map<std::string, int64_t> ignored_events;
   std::map<std::string, std::string> ignored_near;
+  // Trait keys of applied identifies that the profile does not declare,
+  // with the number of identifies that carried each, and for a key close
+  // to a declared attribute's (`timeZone`, `e_mail`), that attribute's.
+  std::map<std::string, int64_t> ignored_traits;
+  std::map<std::string, std::string> ignored_traits_near;
   // Time zones the tz database does not know, by name, with the number of
   // profiles identified with each (they run in UTC).
   std::map<std::string, int64_t> unknown_zones;
@@ -226,7 +231,8 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
 std::string FormatSummary(const RunSummary& summary);
 
 // Fills `summary.ignored_near` with the declared event names close to the
-// ignored ones (a few edits apart, case aside).
+// ignored ones (a few edits apart, case aside), and
+// `summary.ignored_traits_near` likewise with the profile's attributes.
 void NoteNearMisses(const ir::Program& program, RunSummary& summary);
 
 }  // namespace parcours::engine

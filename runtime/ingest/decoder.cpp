@@ -85,8 +85,8 @@ std::string DecodeTime(const JsonValue* value, const char* name,
   }
   auto parsed = common::ParseTime(value->text);
   if (!parsed) {
-    return std::string(name) +
-           " is not an ISO 8601 time with a zone: " + Quote(value->text);
+    return std::string(name) + " " + BadTimeReason(value->text) + ": " +
+           Quote(value->text);
   }
   // Waits are added to these times; a year like 0001 or 9999 with an
   // offset past the end is a typo, and could only push sums out of range.
@@ -267,6 +267,7 @@ void Reset(DecodeResult& result) {
   event.record.Clear(0);
   event.traits.Clear(0);
   event.trait_attributes.clear();
+  event.ignored_traits.clear();
   event.consent.clear();
 }
 
@@ -345,6 +346,15 @@ void Decoder::Decode(std::string_view line, int64_t line_number,
 std::string Decoder::DecodeEnvelope(const JsonValue& root,
                                     DecodedEvent& event) const {
   std::string problem = DecodeId(root.Find("userId"), "userId", event.user_id);
+  // A visitor not yet identified (the track/identify shape's
+  // `anonymousId`) is no profile yet: say why its line is refused.
+  const JsonValue* anonymous = root.Find("anonymousId");
+  if (problem.rfind("missing ", 0) == 0 && anonymous != nullptr &&
+      anonymous->kind != Kind::Null) {
+    problem +=
+        " (an `anonymousId` alone names no profile: events count from the "
+        "user's first line with a `userId`)";
+  }
   if (!problem.empty()) return problem;
 
   // A message id is optional; without one the line's content is its key.
@@ -441,7 +451,10 @@ std::string Decoder::DecodeIdentify(const JsonValue& root,
   // skipped, not refused.
   for (const JsonMember& member : traits->members) {
     auto found = attributes_by_wire_name_.find(member.key);
-    if (found == attributes_by_wire_name_.end()) continue;
+    if (found == attributes_by_wire_name_.end()) {
+      if (member.key != "consent") event.ignored_traits.push_back(member.key);
+      continue;
+    }
     const ir::Field& field = program_.profile[found->second];
     ValueLabel label{"trait", field.wire_name, ""};
 

@@ -49,6 +49,9 @@ struct DecodedEvent {
   // input order) hold decoded values.
   common::Record traits;
   std::vector<int32_t> trait_attributes;
+  // Identify: the keys of `traits` the program does not declare (but
+  // `consent`), for the run's summary to point out a misspelt one.
+  std::vector<std::string> ignored_traits;
 
   // Consent changes the line makes (runtime/ingest/consent_events.h). A
   // consent event the program does not declare still counts as an event,

@@ -80,6 +80,38 @@ std::string DecodeDate(const JsonValue& value, TypedValue& out) {
   return "";
 }
 
+bool HasTimeLayout(const std::string& text) {
+  auto digits = [&text](size_t at, size_t count) {
+    if (at + count > text.size()) return false;
+    for (size_t i = at; i < at + count; ++i) {
+      if (text[i] < '0' || text[i] > '9') return false;
+    }
+    return true;
+  };
+  bool layout = digits(0, 4) && text.size() >= 19 && text[4] == '-' &&
+                digits(5, 2) && text[7] == '-' && digits(8, 2) &&
+                text[10] == 'T' && digits(11, 2) && text[13] == ':' &&
+                digits(14, 2) && text[16] == ':' && digits(17, 2);
+  if (!layout) return false;
+  size_t at = 19;
+  if (at < text.size() && text[at] == '.') {
+    ++at;
+    while (digits(at, 1)) ++at;
+  }
+  std::string zone = text.substr(at);
+  if (zone == "Z") return true;
+  return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
+         digits(at + 1, 2) && zone[3] == ':' && digits(at + 4, 2);
+}
+
+std::string BadTimeReason(const std::string& text) {
+  if (HasTimeLayout(text)) {
+    return "is not a real time (no such day, or an hour past 23, or a "
+           "minute or second past 59)";
+  }
+  return "is not an ISO 8601 time with a zone";
+}
+
 const char* ExpectedForm(ir::Type type) {
   switch (type) {
     case ir::Type::Bool: return "a boolean";
@@ -114,8 +146,8 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
       if (value.kind != JsonValue::Kind::String) return WrongKind(type, value);
       auto seconds = common::ParseTime(value.text);
       if (!seconds) {
-        return "is not an ISO 8601 time with a zone: `" +
-               value.text.substr(0, 40) + "`";
+        return BadTimeReason(value.text) + ": `" + value.text.substr(0, 40) +
+               "`";
       }
       out.word = *seconds;
       return "";

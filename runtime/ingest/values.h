@@ -37,6 +37,18 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type, TypedValue& out);
 // value, or a day that does not exist ("2023-02-29"), is a problem.
 std::string DecodeDate(const JsonValue& value, TypedValue& out);
 
+// Whether `text` has the layout of an ISO 8601 time with a zone
+// (`2025-02-29T10:00:00Z`, `...T24:00:00.5+01:00`), whatever its numbers:
+// a time of that layout that `common::ParseTime` refuses names a day or an
+// hour that does not exist, which is a different mistake from a missing
+// zone and is said so.
+bool HasTimeLayout(const std::string& text);
+
+// What is wrong with a time `ParseTime` refused, after the value's name:
+// "is not an ISO 8601 time with a zone", or "is not a real time (...)"
+// for one of the right layout.
+std::string BadTimeReason(const std::string& text);
+
 // Decodes the value of `field`: an enum from the name of one of its values
 // (into its index), a date from its text, anything else as `DecodeTyped`
 // does.

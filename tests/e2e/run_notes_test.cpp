@@ -48,6 +48,67 @@ TEST_CASE("a misspelt event name is pointed out, not silently ignored") {
   CHECK_THAT(result.err, !Catch::Contains("`Page Viewed` were ignored"));
 }
 
+TEST_CASE("a misspelt trait is pointed out, not silently ignored") {
+  auto scratch = testing::ScratchDir("run-trait-near-miss");
+  testing::WriteText(scratch / "p.journey",
+                     "profile {\n  timezone: tz = \"UTC\"\n"
+                     "  email: string?\n}\n"
+                     "event Order \"Order Completed\" { total: money }\n"
+                     "journey thanks {\n  on Order\n  send email \"x\"\n}\n");
+  auto identify = [](const std::string& id, const std::string& traits) {
+    return R"({"type":"identify","userId":")" + id +
+           R"(","timestamp":"2025-03-01T10:00:00Z","traits":)" + traits + "}\n";
+  };
+  testing::WriteText(
+      scratch / "e.jsonl",
+      identify("p1", R"({"timeZone":"Europe/Paris","email":"a@b.c"})") +
+          identify("p2", R"({"timeZone":"Europe/Paris","country":"FR"})") +
+          identify("p3", R"({"e_mail":"c@d.e","consent":{"sms":true}})"));
+
+  for (std::string partitions : {"", "2"}) {
+    INFO("partitions: " << partitions);
+    std::vector<std::string> args = {
+        "run",      (scratch / "p.journey").string(),
+        "--events", (scratch / "e.jsonl").string(),
+        "--state",  (scratch / ("s" + partitions)).string()};
+    if (!partitions.empty()) {
+      args.push_back("--partitions");
+      args.push_back(partitions);
+    }
+    auto result = RunParcours(args, scratch);
+
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err,
+               Catch::Contains("note: the trait `timeZone` was ignored in 2 "
+                               "identifies: the profile declares `timezone`; "
+                               "is one of them misspelt?"));
+    CHECK_THAT(result.err,
+               Catch::Contains("note: the trait `e_mail` was ignored in 1 "
+                               "identify: the profile declares `email`"));
+    // A trait like no attribute is someone else's data; consent is read.
+    CHECK_THAT(result.err, !Catch::Contains("`country`"));
+    CHECK_THAT(result.err, !Catch::Contains("`consent`"));
+  }
+}
+
+TEST_CASE("one line of a misspelt event is told in the singular") {
+  auto scratch = testing::ScratchDir("run-near-miss-one");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl",
+                     Track("order completed", "m1", "2025-03-01T10:00:00Z"));
+
+  auto result = RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
+      scratch);
+
+  CHECK(result.exit_code == 0);
+  CHECK_THAT(result.err,
+             Catch::Contains("note: 1 line of event `order completed` was "
+                             "ignored: the program declares `Order "
+                             "Completed`; is one of them misspelt?"));
+}
+
 TEST_CASE("an --until before the clock is pointed out") {
   auto scratch = testing::ScratchDir("run-until-past");
   testing::WriteText(scratch / "p.journey", kProgram);
@@ -185,7 +246,7 @@ TEST_CASE("stream values in the summary cannot reach the terminal raw") {
                Catch::Contains("time zone `Bad\\u001b]0;owned\\u0007\\n"
                                "parcours: forged\\u009b`"));
     CHECK_THAT(summary.err,
-               Catch::Contains("of event `Order Complete\\u001b[2J` were "
+               Catch::Contains("of event `Order Complete\\u001b[2J` was "
                                "ignored"));
     CHECK_THAT(strict.err, Catch::Contains("unknown type `Bad\\u001b]0;"
                                            "owned\\u0007\\nparcours: forged"));

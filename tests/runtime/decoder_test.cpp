@@ -232,6 +232,10 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {R"({"type":"track","event":"Signed Up",)"
        R"("timestamp":"2011-01-02T10:00:00Z"})",
        "missing userId"},
+      {R"({"type":"track","event":"Signed Up","anonymousId":"a1",)"
+       R"("timestamp":"2011-01-02T10:00:00Z"})",
+       "missing userId (an `anonymousId` alone names no profile: events "
+       "count from the user's first line with a `userId`)"},
       {R"({"type":"track","event":"Signed Up","userId":true,"timestamp":"x"})",
        "userId must be a string or an integer, got boolean"},
       // An id past 64 bits is still an integer: it fits as a string.
@@ -246,6 +250,19 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {Track("Signed Up", "p1", "m1", "2011-01-02T10:00:00"),
        "timestamp is not an ISO 8601 time with a zone: "
        "`2011-01-02T10:00:00`"},
+      // The layout is right and the zone is there: the day or the hour
+      // is what does not exist.
+      {Track("Signed Up", "p1", "m1", "2025-02-29T10:00:00Z"),
+       "timestamp is not a real time (no such day, or an hour past 23, or "
+       "a minute or second past 59): `2025-02-29T10:00:00Z`"},
+      {Track("Signed Up", "p1", "m1", "2025-01-31T24:00:00.5+01:00"),
+       "timestamp is not a real time (no such day, or an hour past 23, or "
+       "a minute or second past 59): `2025-01-31T24:00:00.5+01:00`"},
+      {Track("Cart Updated", "p1", "m1", kTime,
+             R"({"value":1,"at":"2025-04-31T10:00:00Z"})"),
+       "field `at` of `Cart Updated` is not a real time (no such day, or an "
+       "hour past 23, or a minute or second past 59): "
+       "`2025-04-31T10:00:00Z`"},
       {Track("Order Completed", "p1", "m1", kTime,
              R"({"order_id":"o1","total":129.9})"),
        "money field `total` needs a `currency`"},
