@@ -289,8 +289,17 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
                "; nothing taken back");
     } else {
       size_t first_row = member.ledger.movements().size();
+      int64_t refunded_before = member.ledger.lot(lot).refunded;
       auto taken = member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
                                         event.key);
+      const loyalty::Lot& refunded = member.ledger.lot(lot);
+      // A refund of points that had expired takes nothing, but the order
+      // is refunded all the same (it no longer qualifies for tiers, and
+      // is not refunded again): that must be saved.
+      if (taken.ok() && refunded.refunded != refunded_before) {
+        member.changed = true;
+        state_.MarkRecordDirty(profile);
+      }
 
       // A refund that takes nothing says why, as one of an order that
       // earned nothing does: the marketer looking for the missing
@@ -299,6 +308,13 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
         Warn(profile, now,
              "refund in program `" + loyalty.name + "` of " + field.name + " " +
                  value + " not applied: " + taken.status().message());
+      } else if (*taken == 0 && refunded.refunded != refunded_before) {
+        Warn(profile, now,
+             "refund in program `" + loyalty.name + "`: the " +
+                 std::to_string(refunded.refunded - refunded_before) +
+                 " points earned for " + field.name + " " + value +
+                 " expired at " + common::FormatTime(refunded.expires_at) +
+                 "; nothing taken back");
       } else if (*taken == 0) {
         Warn(profile, now,
              "refund in program `" + loyalty.name +

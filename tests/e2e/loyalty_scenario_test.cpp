@@ -313,6 +313,37 @@ TEST_CASE("a second refund of one order says why it takes nothing",
         "taken back by an earlier refund; nothing more taken back");
 }
 
+// The member lost the expired points of the refunded order already: the
+// refund used to take as many again from another order's lot.
+TEST_CASE("a refund after its order's points expired takes nothing more",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-expired",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  refund on OrderRefunded.order_id\n"
+                        "  expire 30d after earning\n}\n");
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                                     Order("m2", "2025-01-20T10:00:00Z", 2,
+                                           "100") +
+                                     Refund("m3", "2025-02-05T10:00:00Z", 1),
+                                 "2025-02-05T12:00:00Z");
+  // A second refund of the order, in a later run, finds it refunded.
+  out += scenario.Run(Refund("m4", "2025-02-06T10:00:00Z", 1));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-20T10:00:00Z", 100, 200, "earn"),
+                          Points("2025-01-31T10:00:00Z", -100, 100, "expire")});
+  CHECK(scenario.QueryInt("SELECT held FROM loyalty_members") == 100);
+  CHECK(scenario.QueryText("SELECT group_concat(message, ' | ') FROM log "
+                           "WHERE component = 'loyalty'") ==
+        "refund in program `loyalty`: the 100 points earned for order_id 1 "
+        "expired at 2025-01-31T10:00:00Z; nothing taken back | "
+        "refund in program `loyalty`: the points earned for order_id 1 were "
+        "taken back by an earlier refund; nothing more taken back");
+}
+
 // A producer that sends an order again under a new message id must not
 // credit it twice: the liability would count points nobody paid for, and
 // the refund would take back only one of the two lots.

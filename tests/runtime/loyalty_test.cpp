@@ -168,6 +168,54 @@ TEST_CASE("a refund after a redemption leaves points owed, repaid first") {
   CHECK(ledger.Verify().empty());
 }
 
+TEST_CASE("a refund takes nothing for the part of its earning that expired") {
+  // The member lost those points at the expiry already: taking as many
+  // from the other lots would make them lose them twice.
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T10:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 30 * kDay, "order-1");
+  EarnOk(ledger, t0 + 19 * kDay, 100, t0 + 49 * kDay, "order-2");
+
+  common::Expected<int64_t> taken =
+      ledger.Refund(t0 + 35 * kDay, order, 100, "refund-1");
+
+  REQUIRE(taken.ok());
+  CHECK(*taken == 0);
+  CHECK(ledger.Balance() == 100);
+  CHECK(ledger.Owed() == 0);
+  // The refunded order qualifies no more, and is not refunded again.
+  CHECK(ledger.lot(order).refunded == 100);
+  CHECK(ledger.QualifyingPoints(t0 - kDay, t0 + 35 * kDay) == 100);
+  CHECK(*ledger.Refund(t0 + 36 * kDay, order, 100, "refund-2") == 0);
+  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 100",
+                                                 "expire 1 -100"});
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a refund after part was spent and the rest expired takes the "
+          "spent part only") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T10:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 30 * kDay, "order-1");
+  EarnOk(ledger, t0 + kDay, 200, t0 + 300 * kDay, "order-2");
+  // 60 of the order's points are spent (its lot expires first), the
+  // other 40 expire.
+  REQUIRE(ledger.Burn(t0 + 2 * kDay, 60, "redeem-1").ok());
+
+  // Two partial refunds: 50 of the 60 spent points, then the other 10;
+  // the expired 40 are never taken again.
+  REQUIRE(*ledger.Refund(t0 + 40 * kDay, order, 50, "refund-1") == 50);
+  REQUIRE(*ledger.Refund(t0 + 41 * kDay, order, 50, "refund-2") == 10);
+  CHECK(*ledger.Refund(t0 + 42 * kDay, order, 50, "refund-3") == 0);
+
+  CHECK(ledger.Balance() == 140);
+  CHECK(ledger.lot(order).refunded == 100);
+  CHECK(Rows(ledger) == std::vector<std::string>{
+                            "earn 1 100", "earn 2 200", "burn 1 -60",
+                            "expire 1 -40", "refund 2 -50", "refund 2 -10"});
+  CHECK(ledger.Verify().empty());
+}
+
 TEST_CASE("refunds never take back more than the earning gave") {
   Ledger ledger;
   int64_t t0 = At("2025-01-10T12:00:00Z");
