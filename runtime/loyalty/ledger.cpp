@@ -146,8 +146,8 @@ Expected<int64_t> Ledger::Refund(int64_t at, int64_t lot_id, int64_t points,
       expired -= row.lot_delta;
     }
   }
-  int64_t claim = std::clamp<int64_t>(lot.earned - expired - lot.refunded,
-                                      0, due);
+  int64_t claim =
+      std::clamp<int64_t>(lot.earned - expired - lot.refunded, 0, due);
   lot.refunded += due;
 
   // First what is left of the refunded earning itself.

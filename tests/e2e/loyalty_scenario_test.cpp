@@ -323,11 +323,11 @@ TEST_CASE("a refund after its order's points expired takes nothing more",
                         "  earn 1 point per 1 EUR of OrderPlaced.total\n"
                         "  refund on OrderRefunded.order_id\n"
                         "  expire 30d after earning\n}\n");
-  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
-                                     Order("m2", "2025-01-20T10:00:00Z", 2,
-                                           "100") +
-                                     Refund("m3", "2025-02-05T10:00:00Z", 1),
-                                 "2025-02-05T12:00:00Z");
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                       Order("m2", "2025-01-20T10:00:00Z", 2, "100") +
+                       Refund("m3", "2025-02-05T10:00:00Z", 1),
+                   "2025-02-05T12:00:00Z");
   // A second refund of the order, in a later run, finds it refunded.
   out += scenario.Run(Refund("m4", "2025-02-06T10:00:00Z", 1));
 

@@ -187,13 +187,14 @@ TEST_CASE("a refund takes nothing for the part of its earning that expired") {
   CHECK(ledger.lot(order).refunded == 100);
   CHECK(ledger.QualifyingPoints(t0 - kDay, t0 + 35 * kDay) == 100);
   CHECK(*ledger.Refund(t0 + 36 * kDay, order, 100, "refund-2") == 0);
-  CHECK(Rows(ledger) == std::vector<std::string>{"earn 1 100", "earn 2 100",
-                                                 "expire 1 -100"});
+  CHECK(Rows(ledger) ==
+        std::vector<std::string>{"earn 1 100", "earn 2 100", "expire 1 -100"});
   CHECK(ledger.Verify().empty());
 }
 
-TEST_CASE("a refund after part was spent and the rest expired takes the "
-          "spent part only") {
+TEST_CASE(
+    "a refund after part was spent and the rest expired takes the "
+    "spent part only") {
   Ledger ledger;
   int64_t t0 = At("2025-01-01T10:00:00Z");
   int64_t order = EarnOk(ledger, t0, 100, t0 + 30 * kDay, "order-1");
