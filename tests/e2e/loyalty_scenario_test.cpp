@@ -240,6 +240,34 @@ TEST_CASE("a member who still qualifies at the review keeps the tier",
                           Points("2025-01-20T10:00:00Z", 100, 250, "earn")});
 }
 
+// Without `keep tier` the tier lasts as long as its points qualify. The
+// member used to keep it, with no event, for ever after its points had
+// left the window: in its segments and in the report's tiers.
+TEST_CASE("without keep tier, the tier goes when its points leave the window",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-no-grace",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  tier Gold at 200 qualifying points within 1 month\n"
+                        "}\n");
+  // Gold on January 31 with 250 points, of which 150 of January 30
+  // leave Gold's calendar month on March 1 (February has no 30th); the
+  // 100 of January 31 leave Silver's 30 days on March 2.
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-30T10:00:00Z", 1, "150") +
+                       Order("m2", "2025-01-31T10:00:00Z", 2, "100"),
+                   "2025-04-01T00:00:00Z");
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-30T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-30T10:00:00Z", "Silver", ""),
+                          Points("2025-01-31T10:00:00Z", 100, 250, "earn"),
+                          TierLine("2025-01-31T10:00:00Z", "Gold", "Silver"),
+                          TierLine("2025-03-01T00:00:00Z", "Silver", "Gold"),
+                          TierLine("2025-03-02T10:00:00Z", "", "Silver")});
+}
+
 TEST_CASE("a refund after a redemption leaves points owed, repaid first",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-refund",
