@@ -507,6 +507,37 @@ TEST_CASE("the liability of a quarter, worked by hand") {
   CHECK_THAT(csv, Catch::Contains("points expired in period,600\n"));
 }
 
+// The cumulative catch-up of a revised estimate belongs to the period of
+// the revision: the period's revenue is what is recognised at its end, at
+// the new estimate, less what was recognised at its start, at the old
+// one. Reading the start at the new estimate too used to leave the
+// catch-up in no period: the last close's figure plus the period's no
+// longer made the figure to date.
+TEST_CASE("a revised breakage shows its catch-up in the period revised") {
+  TwoMembers members;
+  LiabilityInputs inputs;
+  inputs.period_start = members.day0 + 150 * kDay;
+  inputs.as_of = members.day0 + 180 * kDay;
+  inputs.value_per_point = kHalfCentPerPoint;
+  inputs.breakage_millionths = 500'000;  // revised to 50%
+  inputs.opening_breakage_millionths = kBreakage18;
+  LiabilityReport report =
+      ComputeLiability({{&members.a, "Gold"}, {&members.b, ""}}, inputs);
+
+  // Nothing moved in the period: 400 redeemed, 1,200 outstanding at both
+  // ends. At the start, at 18%: 8 x 400 / (400 + 1,200 x 82%) = 2.312138;
+  // at the end, at 50%: 8 x 400 / (400 + 1,200 x 50%) = 3.20.
+  CHECK(report.at_start.outstanding == report.at_end.outstanding);
+  CHECK(report.recognised_total == 3'200'000);
+  CHECK(report.recognised_in_period == 3'200'000 - 2'312'138);
+
+  // Without an opening estimate of its own, the start is read at the
+  // report's: nothing in the period.
+  inputs.opening_breakage_millionths = -1;
+  report = ComputeLiability({{&members.a, "Gold"}, {&members.b, ""}}, inputs);
+  CHECK(report.recognised_in_period == 0);
+}
+
 TEST_CASE("a report as of a date ignores later rows and projects expiries") {
   TwoMembers members;
   LiabilityReport before = members.Report(200, 300);
