@@ -85,6 +85,47 @@ std::string OrderValue(const ir::Field& field, const common::Record& record) {
 
 }  // namespace
 
+// The first instant after which a window of `within` ending then no
+// longer holds `earned_at`: `earned_at` plus `within`, or, when that
+// lands on a shorter month's last day (an earning on the 31st, or on 29
+// February), the first midnight of the next month, since until then the
+// window still starts on that shorter day.
+static int64_t LeavesWindow(int64_t earned_at, const ir::LoyaltyLength& within,
+                            const std::string& zone) {
+  int64_t leaves = AddLoyaltyLength(earned_at, within, zone);
+  bool months = within.calendar && (within.unit == CalendarUnit::Month ||
+                                    within.unit == CalendarUnit::Year);
+  if (!months || leaves == kNever ||
+      AddLoyaltyLength(leaves, within, zone, -1) >= earned_at) {
+    return leaves;
+  }
+  int64_t month = StartOfLocalPeriod(leaves, CalendarUnit::Month, zone);
+  return AddCalendar(month, 1, CalendarUnit::Month, zone);
+}
+
+// With no `keep tier`, the tier held lasts while its points qualify: the
+// instant its window lets go of enough of them to fall below its
+// threshold, with no earning in between, or none.
+static std::optional<int64_t> TierLapses(const ir::LoyaltyTier& tier,
+                                         const loyalty::Ledger& ledger,
+                                         int64_t now, const std::string& zone) {
+  int64_t window_start = AddLoyaltyLength(now, tier.within, zone, -1);
+  int64_t qualifying = ledger.QualifyingPoints(window_start, now);
+  if (qualifying < tier.threshold) return now + 1;
+  // Lots are in order of earning, so they leave the window in that order.
+  for (const loyalty::Lot& lot : ledger.lots()) {
+    if (!lot.qualifying || lot.earned_at <= window_start ||
+        lot.earned_at > now) {
+      continue;
+    }
+    qualifying -= lot.earned - lot.refunded;
+    if (qualifying < tier.threshold) {
+      return LeavesWindow(lot.earned_at, tier.within, zone);
+    }
+  }
+  return std::nullopt;
+}
+
 int64_t AddLoyaltyLength(int64_t time, const ir::LoyaltyLength& length,
                          const std::string& zone, int sign) {
   if (!length.calendar) return time + sign * length.count;
@@ -289,8 +330,17 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
                "; nothing taken back");
     } else {
       size_t first_row = member.ledger.movements().size();
+      int64_t refunded_before = member.ledger.lot(lot).refunded;
       auto taken = member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
                                         event.key);
+      const loyalty::Lot& refunded = member.ledger.lot(lot);
+      // A refund of points that had expired takes nothing, but the order
+      // is refunded all the same (it no longer qualifies for tiers, and
+      // is not refunded again): that must be saved.
+      if (taken.ok() && refunded.refunded != refunded_before) {
+        member.changed = true;
+        state_.MarkRecordDirty(profile);
+      }
 
       // A refund that takes nothing says why, as one of an order that
       // earned nothing does: the marketer looking for the missing
@@ -299,6 +349,13 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
         Warn(profile, now,
              "refund in program `" + loyalty.name + "` of " + field.name + " " +
                  value + " not applied: " + taken.status().message());
+      } else if (*taken == 0 && refunded.refunded != refunded_before) {
+        Warn(profile, now,
+             "refund in program `" + loyalty.name + "`: the " +
+                 std::to_string(refunded.refunded - refunded_before) +
+                 " points earned for " + field.name + " " + value +
+                 " expired at " + common::FormatTime(refunded.expires_at) +
+                 "; nothing taken back");
       } else if (*taken == 0) {
         Warn(profile, now,
              "refund in program `" + loyalty.name +
@@ -594,7 +651,13 @@ std::optional<int64_t> LoyaltyRules::NextWake(const store::Profile& profile,
       }
     }
     if (!loyalty.tiers.empty() && account.tier.tier != loyalty::kNoTier) {
-      consider(ReviewAt(loyalty, account, zone));
+      if (loyalty.keep_tier.count > 0) {
+        consider(ReviewAt(loyalty, account, zone));
+      } else {
+        std::optional<int64_t> lapses = TierLapses(
+            loyalty.tiers[account.tier.tier], account.ledger, now, zone);
+        if (lapses) consider(*lapses);
+      }
     }
   }
   return next;

@@ -135,19 +135,32 @@ Expected<int64_t> Ledger::Refund(int64_t at, int64_t lot_id, int64_t points,
   Lot& lot = lots_[lot_id - 1];
   int64_t due = std::min(points, lot.earned - lot.refunded);
   if (due == 0) return int64_t{0};
+
+  // The points of the earning that expired are lost to the member
+  // already: the refund annuls them (they no longer qualify for tiers)
+  // but takes nothing in their place. Annulments count against what is
+  // left, spent or taken back before the expired part.
+  int64_t expired = 0;
+  for (const Movement& row : movements_) {
+    if (row.kind == MovementKind::Expire && row.lot == lot.id) {
+      expired -= row.lot_delta;
+    }
+  }
+  int64_t claim =
+      std::clamp<int64_t>(lot.earned - expired - lot.refunded, 0, due);
   lot.refunded += due;
 
   // First what is left of the refunded earning itself.
-  int64_t from_lot = std::min(due, lot.remaining);
+  int64_t from_lot = std::min(claim, lot.remaining);
   if (from_lot > 0) {
     lot.remaining -= from_lot;
     held_ -= from_lot;
     Append(at, MovementKind::Refund, -from_lot, lot.id, -from_lot, source);
   }
 
-  // The part already spent or expired comes out of the other lots; what
-  // they cannot cover is owed.
-  int64_t rest = due - from_lot;
+  // The part already spent comes out of the other lots; what they cannot
+  // cover is owed.
+  int64_t rest = claim - from_lot;
   int64_t from_others = std::min(rest, held_);
   if (from_others > 0) {
     DrawInRedemptionOrder(at, from_others, MovementKind::Refund, lot.id,
@@ -158,7 +171,7 @@ Expected<int64_t> Ledger::Refund(int64_t at, int64_t lot_id, int64_t points,
     owed_ += owed;
     Append(at, MovementKind::Refund, -owed, kNoLot, 0, source);
   }
-  return due;
+  return claim;
 }
 
 void Ledger::ExpireThrough(int64_t time) {

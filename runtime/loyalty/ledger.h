@@ -16,7 +16,8 @@
 //     of that earning's lot, then, for the part already spent, from the
 //     other lots in redemption order. What the balance cannot cover becomes
 //     points owed (a negative balance) that later earnings pay back first,
-//     so that "earn, redeem, refund" cannot be used to keep points.
+//     so that "earn, redeem, refund" cannot be used to keep points. The
+//     part that expired was lost already: nothing is taken for it.
 //   - Every operation at instant T first expires the lots due at or before
 //     T, each at its own instant, so rows are in time order.
 #pragma once
@@ -78,9 +79,10 @@ class Ledger {
   // first. Refused, with nothing changed, when the balance is smaller.
   common::Status Burn(int64_t at, int64_t points, const std::string& source);
 
-  // Takes back up to `points` (> 0) of what lot `lot` earned, as the
-  // refund of that earning; never more than the earning gave minus what
-  // was already taken back. Returns the points taken back.
+  // Refunds up to `points` (> 0) of what lot `lot` earned: never more
+  // than the earning gave minus what earlier refunds covered. The points
+  // refunded no longer qualify for tiers; those of them that had expired
+  // are not taken back again. Returns the points taken back.
   common::Expected<int64_t> Refund(int64_t at, int64_t lot, int64_t points,
                                    const std::string& source);
 

@@ -74,11 +74,12 @@ void Add(PointTotals& sum, const PointTotals& member) {
 
 // Revenue recognised by a date with these totals: what was deferred, times
 // the share of the points expected to be redeemed that were redeemed.
-int64_t Recognised(const PointTotals& totals, const LiabilityInputs& inputs) {
+int64_t Recognised(const PointTotals& totals, const LiabilityInputs& inputs,
+                   int64_t breakage_millionths) {
   Wide deferred = Wide{totals.issued} * inputs.value_per_point;
   Wide redeemed = Wide{totals.redeemed} * kMillion;
-  Wide expected = redeemed + Wide{totals.outstanding} *
-                                 (kMillion - inputs.breakage_millionths);
+  Wide expected =
+      redeemed + Wide{totals.outstanding} * (kMillion - breakage_millionths);
   // Nothing left that anyone is expected to redeem: all is recognised.
   if (expected <= 0) return Clamp(deferred);
   return Clamp(deferred * redeemed / expected);
@@ -123,10 +124,13 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
   report.expected_breakage =
       Clamp(Wide{report.face_value} * inputs.breakage_millionths / kMillion);
   report.deferred_total = Clamp(Wide{end.issued} * inputs.value_per_point);
-  report.recognised_total = Recognised(end, inputs);
+  report.recognised_total = Recognised(end, inputs, inputs.breakage_millionths);
   report.contract_liability = report.deferred_total - report.recognised_total;
+  int64_t opening = inputs.opening_breakage_millionths >= 0
+                        ? inputs.opening_breakage_millionths
+                        : inputs.breakage_millionths;
   report.recognised_in_period =
-      report.recognised_total - Recognised(report.at_start, inputs);
+      report.recognised_total - Recognised(report.at_start, inputs, opening);
   return report;
 }
 

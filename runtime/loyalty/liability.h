@@ -16,7 +16,9 @@
 //     outstanding, everything is recognised.
 //   - The contract liability is what is deferred and not yet recognised;
 //     the revenue of a period is the growth of the recognised total over
-//     the period (so a revised `b` shows up in the period it is revised).
+//     the period, the start read at the estimate of the last close and the
+//     end at the revised one (so a revised `b` shows up in the period it
+//     is revised).
 //   - Amounts are exact (millionths of the currency, 128-bit
 //     intermediates); rounding to cents happens once, when formatted.
 #pragma once
@@ -40,6 +42,10 @@ struct LiabilityInputs {
   int64_t as_of = 0;
   int64_t value_per_point = 0;      // millionths of the currency
   int64_t breakage_millionths = 0;  // 18% is 180,000
+  // The estimate the period's start is read at: the one in force at the
+  // last close, so that the catch-up of a revision shows in the period of
+  // the revision. -1: `breakage_millionths`.
+  int64_t opening_breakage_millionths = -1;
 };
 
 // Points as of a date, from the ledger rows at or before it.

@@ -146,16 +146,38 @@ TEST_CASE("the loyalty report as JSON and as a table, the quarter by default",
   INFO(json.err);
   REQUIRE(json.exit_code == 0);
   auto report = nlohmann::json::parse(json.out);
-  // The third quarter of 2025, with the breakage given for this report:
-  // recognised 8 x 400 / (400 + 600 x 0.5) = 4.571 by September 30, and
-  // 8 x 400 / (400 + 1,200 x 0.5) = 3.20 by June 30.
+  // The third quarter of 2025, with the breakage revised for this
+  // report: recognised 8 x 400 / (400 + 600 x 0.5) = 4.571 by September
+  // 30. June 30 is read at the estimate of its close, the program's 18%:
+  // 8 x 400 / (400 + 1,200 x 0.82) = 2.312, so the quarter shows the
+  // revision's catch-up as well as B's expiry.
   CHECK(report["period_from"] == "2025-07-01T00:00:00Z");
   CHECK(report["as_of"] == "2025-09-30T23:59:59Z");
   CHECK(report["breakage"] == "50%");
+  CHECK(report["breakage_at_start"] == "18%");
   CHECK(report["at_end"]["outstanding"] == 600);
   CHECK(report["at_start"]["outstanding"] == 1200);
   CHECK(report["revenue_recognised_to_date"] == "4.57");
-  CHECK(report["revenue_recognised_in_period"] == "1.37");
+  CHECK(report["revenue_recognised_in_period"] == "2.26");
+
+  // A close that had revised it to 50% already: 8 x 400 / (400 + 1,200 x
+  // 0.5) = 3.20 by June 30, and only B's expiry in the quarter.
+  auto again =
+      Report(scenario, {"--as-of", "2025-09-30", "--format", "json",
+                        "--breakage", "50%", "--opening-breakage", "50%"});
+  REQUIRE(again.exit_code == 0);
+  auto revised = nlohmann::json::parse(again.out);
+  CHECK(revised["breakage_at_start"] == "50%");
+  CHECK(revised["revenue_recognised_in_period"] == "1.37");
+  auto table_revised =
+      Report(scenario, {"--as-of", "2025-09-30", "--breakage", "50%"});
+  CHECK_THAT(table_revised.out,
+             Catch::Contains("breakage 50% (18% at the start of the period)"));
+  auto bad_opening =
+      Report(scenario, {"--as-of", "2025-09-30", "--opening-breakage", "0.5"});
+  CHECK(bad_opening.exit_code == 2);
+  CHECK_THAT(bad_opening.err,
+             Catch::Contains("`--opening-breakage` takes a percentage"));
   CHECK(report["expected_breakage"] == "1.50");
   nlohmann::json by_tier = {{"(none)", 0}, {"Gold", 600}};
   CHECK(report["outstanding_by_tier"] == by_tier);

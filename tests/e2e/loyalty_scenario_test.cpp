@@ -240,6 +240,34 @@ TEST_CASE("a member who still qualifies at the review keeps the tier",
                           Points("2025-01-20T10:00:00Z", 100, 250, "earn")});
 }
 
+// Without `keep tier` the tier lasts as long as its points qualify. The
+// member used to keep it, with no event, for ever after its points had
+// left the window: in its segments and in the report's tiers.
+TEST_CASE("without keep tier, the tier goes when its points leave the window",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-no-grace",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  tier Silver at 100 qualifying points within 30d\n"
+                        "  tier Gold at 200 qualifying points within 1 month\n"
+                        "}\n");
+  // Gold on January 31 with 250 points, of which 150 of January 30
+  // leave Gold's calendar month on March 1 (February has no 30th); the
+  // 100 of January 31 leave Silver's 30 days on March 2.
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-30T10:00:00Z", 1, "150") +
+                       Order("m2", "2025-01-31T10:00:00Z", 2, "100"),
+                   "2025-04-01T00:00:00Z");
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-30T10:00:00Z", 150, 150, "earn"),
+                          TierLine("2025-01-30T10:00:00Z", "Silver", ""),
+                          Points("2025-01-31T10:00:00Z", 100, 250, "earn"),
+                          TierLine("2025-01-31T10:00:00Z", "Gold", "Silver"),
+                          TierLine("2025-03-01T00:00:00Z", "Silver", "Gold"),
+                          TierLine("2025-03-02T10:00:00Z", "", "Silver")});
+}
+
 TEST_CASE("a refund after a redemption leaves points owed, repaid first",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-refund",
@@ -309,6 +337,37 @@ TEST_CASE("a second refund of one order says why it takes nothing",
                           Points("2025-01-02T10:00:00Z", -100, 0, "refund")});
   CHECK(scenario.QueryText("SELECT message FROM log WHERE component = "
                            "'loyalty'") ==
+        "refund in program `loyalty`: the points earned for order_id 1 were "
+        "taken back by an earlier refund; nothing more taken back");
+}
+
+// The member lost the expired points of the refunded order already: the
+// refund used to take as many again from another order's lot.
+TEST_CASE("a refund after its order's points expired takes nothing more",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-expired",
+                    std::string(kEvents) +
+                        "program loyalty {\n"
+                        "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                        "  refund on OrderRefunded.order_id\n"
+                        "  expire 30d after earning\n}\n");
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                       Order("m2", "2025-01-20T10:00:00Z", 2, "100") +
+                       Refund("m3", "2025-02-05T10:00:00Z", 1),
+                   "2025-02-05T12:00:00Z");
+  // A second refund of the order, in a later run, finds it refunded.
+  out += scenario.Run(Refund("m4", "2025-02-06T10:00:00Z", 1));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-20T10:00:00Z", 100, 200, "earn"),
+                          Points("2025-01-31T10:00:00Z", -100, 100, "expire")});
+  CHECK(scenario.QueryInt("SELECT held FROM loyalty_members") == 100);
+  CHECK(scenario.QueryText("SELECT group_concat(message, ' | ') FROM log "
+                           "WHERE component = 'loyalty'") ==
+        "refund in program `loyalty`: the 100 points earned for order_id 1 "
+        "expired at 2025-01-31T10:00:00Z; nothing taken back | "
         "refund in program `loyalty`: the points earned for order_id 1 were "
         "taken back by an earlier refund; nothing more taken back");
 }

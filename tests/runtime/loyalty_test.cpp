@@ -168,6 +168,55 @@ TEST_CASE("a refund after a redemption leaves points owed, repaid first") {
   CHECK(ledger.Verify().empty());
 }
 
+TEST_CASE("a refund takes nothing for the part of its earning that expired") {
+  // The member lost those points at the expiry already: taking as many
+  // from the other lots would make them lose them twice.
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T10:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 30 * kDay, "order-1");
+  EarnOk(ledger, t0 + 19 * kDay, 100, t0 + 49 * kDay, "order-2");
+
+  common::Expected<int64_t> taken =
+      ledger.Refund(t0 + 35 * kDay, order, 100, "refund-1");
+
+  REQUIRE(taken.ok());
+  CHECK(*taken == 0);
+  CHECK(ledger.Balance() == 100);
+  CHECK(ledger.Owed() == 0);
+  // The refunded order qualifies no more, and is not refunded again.
+  CHECK(ledger.lot(order).refunded == 100);
+  CHECK(ledger.QualifyingPoints(t0 - kDay, t0 + 35 * kDay) == 100);
+  CHECK(*ledger.Refund(t0 + 36 * kDay, order, 100, "refund-2") == 0);
+  CHECK(Rows(ledger) ==
+        std::vector<std::string>{"earn 1 100", "earn 2 100", "expire 1 -100"});
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE(
+    "a refund after part was spent and the rest expired takes the "
+    "spent part only") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-01T10:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 30 * kDay, "order-1");
+  EarnOk(ledger, t0 + kDay, 200, t0 + 300 * kDay, "order-2");
+  // 60 of the order's points are spent (its lot expires first), the
+  // other 40 expire.
+  REQUIRE(ledger.Burn(t0 + 2 * kDay, 60, "redeem-1").ok());
+
+  // Two partial refunds: 50 of the 60 spent points, then the other 10;
+  // the expired 40 are never taken again.
+  REQUIRE(*ledger.Refund(t0 + 40 * kDay, order, 50, "refund-1") == 50);
+  REQUIRE(*ledger.Refund(t0 + 41 * kDay, order, 50, "refund-2") == 10);
+  CHECK(*ledger.Refund(t0 + 42 * kDay, order, 50, "refund-3") == 0);
+
+  CHECK(ledger.Balance() == 140);
+  CHECK(ledger.lot(order).refunded == 100);
+  CHECK(Rows(ledger) == std::vector<std::string>{
+                            "earn 1 100", "earn 2 200", "burn 1 -60",
+                            "expire 1 -40", "refund 2 -50", "refund 2 -10"});
+  CHECK(ledger.Verify().empty());
+}
+
 TEST_CASE("refunds never take back more than the earning gave") {
   Ledger ledger;
   int64_t t0 = At("2025-01-10T12:00:00Z");
@@ -456,6 +505,37 @@ TEST_CASE("the liability of a quarter, worked by hand") {
   CHECK_THAT(csv, Catch::Contains("contract liability (EUR),4.41\n"));
   CHECK_THAT(csv, Catch::Contains("revenue recognised in period (EUR),1.28\n"));
   CHECK_THAT(csv, Catch::Contains("points expired in period,600\n"));
+}
+
+// The cumulative catch-up of a revised estimate belongs to the period of
+// the revision: the period's revenue is what is recognised at its end, at
+// the new estimate, less what was recognised at its start, at the old
+// one. Reading the start at the new estimate too used to leave the
+// catch-up in no period: the last close's figure plus the period's no
+// longer made the figure to date.
+TEST_CASE("a revised breakage shows its catch-up in the period revised") {
+  TwoMembers members;
+  LiabilityInputs inputs;
+  inputs.period_start = members.day0 + 150 * kDay;
+  inputs.as_of = members.day0 + 180 * kDay;
+  inputs.value_per_point = kHalfCentPerPoint;
+  inputs.breakage_millionths = 500'000;  // revised to 50%
+  inputs.opening_breakage_millionths = kBreakage18;
+  LiabilityReport report =
+      ComputeLiability({{&members.a, "Gold"}, {&members.b, ""}}, inputs);
+
+  // Nothing moved in the period: 400 redeemed, 1,200 outstanding at both
+  // ends. At the start, at 18%: 8 x 400 / (400 + 1,200 x 82%) = 2.312138;
+  // at the end, at 50%: 8 x 400 / (400 + 1,200 x 50%) = 3.20.
+  CHECK(report.at_start.outstanding == report.at_end.outstanding);
+  CHECK(report.recognised_total == 3'200'000);
+  CHECK(report.recognised_in_period == 3'200'000 - 2'312'138);
+
+  // Without an opening estimate of its own, the start is read at the
+  // report's: nothing in the period.
+  inputs.opening_breakage_millionths = -1;
+  report = ComputeLiability({{&members.a, "Gold"}, {&members.b, ""}}, inputs);
+  CHECK(report.recognised_in_period == 0);
 }
 
 TEST_CASE("a report as of a date ignores later rows and projects expiries") {

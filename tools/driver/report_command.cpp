@@ -18,8 +18,8 @@ const char kReportUsage[] =
     "usage: parcours report backtest|caps --state DB|FOLDER\n"
     "         [--format table|json]\n"
     "       parcours report loyalty --state DB|FOLDER --as-of DATE\n"
-    "         [--from DATE] [--breakage P%] [--program NAME]\n"
-    "         [--format table|json|csv]\n";
+    "         [--from DATE] [--breakage P%] [--opening-breakage P%]\n"
+    "         [--program NAME] [--format table|json|csv]\n";
 
 // The files to read: the state file itself, or every file of a
 // `--partitions` folder, each holding its own profiles. A folder missing
@@ -49,10 +49,11 @@ bool SayIfEmptyState(const std::string& path, std::ostream& err) {
 int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
                   std::ostream& err) {
   std::string error;
-  Arguments args = ParseArguments(
-      raw,
-      {"--state", "--format", "--as-of", "--from", "--breakage", "--program"},
-      {}, &error);
+  Arguments args =
+      ParseArguments(raw,
+                     {"--state", "--format", "--as-of", "--from", "--breakage",
+                      "--opening-breakage", "--program"},
+                     {}, &error);
   if (error.empty() && args.positional.size() != 1) {
     error = "name one report: backtest, caps or loyalty";
   }
@@ -99,6 +100,9 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
     options.as_of = args.Get("--as-of", "");
     if (args.Has("--from")) options.from = args.Get("--from", "");
     if (args.Has("--breakage")) options.breakage = args.Get("--breakage", "");
+    if (args.Has("--opening-breakage")) {
+      options.opening_breakage = args.Get("--opening-breakage", "");
+    }
     if (args.Has("--program")) options.program = args.Get("--program", "");
     options.format = format;
     return LoyaltyReport(options, out, err);

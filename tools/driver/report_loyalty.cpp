@@ -242,8 +242,12 @@ void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
   out << "loyalty program " << terms.name << ", as of "
       << common::FormatTime(inputs.as_of) << "\n"
       << "period from " << common::FormatTime(inputs.period_start + 1) << ", "
-      << value << ", breakage " << Percent(inputs.breakage_millionths)
-      << "\n\n";
+      << value << ", breakage " << Percent(inputs.breakage_millionths);
+  if (inputs.opening_breakage_millionths != inputs.breakage_millionths) {
+    out << " (" << Percent(inputs.opening_breakage_millionths)
+        << " at the start of the period)";
+  }
+  out << "\n\n";
   const loyalty::PointTotals& end = report.at_end;
   const loyalty::PointTotals& start = report.at_start;
   out << "points                  to date   in period\n";
@@ -298,6 +302,7 @@ void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
   json["currency"] = terms.currency;
   json["value_per_point"] = common::FormatScaled(inputs.value_per_point, 6);
   json["breakage"] = Percent(inputs.breakage_millionths);
+  json["breakage_at_start"] = Percent(inputs.opening_breakage_millionths);
   json["at_start"] = totals(report.at_start);
   json["at_end"] = totals(report.at_end);
   Json ages = Json::object();
@@ -346,23 +351,35 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
 
   // Every option is read before the state, so that a mistyped one is
   // the only thing said, not the last line after notes about the state.
-  std::optional<int64_t> breakage;  // millionths
-  if (options.breakage) {
-    // The sign is required: `0.18` could mean 18% or 0.18%, and a wrong
-    // guess would move the liability a hundredfold without a word.
-    std::string text = *options.breakage;
+  // The sign is required: `0.18` could mean 18% or 0.18%, and a wrong
+  // guess would move the liability a hundredfold without a word.
+  auto percentage = [&err](const char* option, const std::string& given,
+                           std::optional<int64_t>& millionths) {
+    std::string text = given;
     bool has_sign = !text.empty() && text.back() == '%';
     if (has_sign) text.pop_back();
     int64_t percent = 0;
     bool parsed = has_sign && common::ParseScaled(text, 6, percent) ==
                                   common::NumberProblem::None;
     if (!parsed || percent < 0 || percent > 100'000'000) {
-      err << "parcours: `--breakage` takes a percentage from 0% to 100%, "
-             "such as 18%, not `"
-          << *options.breakage << "`\n";
-      return 2;
+      err << "parcours: `" << option
+          << "` takes a percentage from 0% to 100%, such as 18%, not `" << given
+          << "`\n";
+      return false;
     }
-    breakage = percent / 100;
+    millionths = percent / 100;
+    return true;
+  };
+  std::optional<int64_t> breakage;          // millionths
+  std::optional<int64_t> opening_breakage;  // millionths
+  if (options.breakage &&
+      !percentage("--breakage", *options.breakage, breakage)) {
+    return 2;
+  }
+  if (options.opening_breakage &&
+      !percentage("--opening-breakage", *options.opening_breakage,
+                  opening_breakage)) {
+    return 2;
   }
 
   // Read only: a report never changes the state. Every member's ledger is
@@ -434,6 +451,11 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   inputs.as_of = *as_of;
   inputs.value_per_point = terms.value_per_point;
   inputs.breakage_millionths = breakage.value_or(terms.breakage);
+  // The start of the period is read at the estimate of the last close:
+  // the program's, unless that close revised it too. So a revision shows
+  // its catch-up in the period of the revision.
+  inputs.opening_breakage_millionths =
+      opening_breakage.value_or(terms.breakage);
 
   std::vector<loyalty::MemberBook> books;
   for (const Member& member : members) {

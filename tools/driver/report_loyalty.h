@@ -17,8 +17,11 @@ struct LoyaltyReportOptions {
   std::string as_of;                    // DATE or a time
   std::optional<std::string> from;      // DATE or a time
   std::optional<std::string> breakage;  // "18%"
-  std::optional<std::string> program;   // needed when there are several
-  std::string format = "table";         // table, json or csv
+  // The estimate of the last close, for the start of the period; none:
+  // the program's.
+  std::optional<std::string> opening_breakage;
+  std::optional<std::string> program;  // needed when there are several
+  std::string format = "table";        // table, json or csv
 };
 
 // Prints the report. Returns 0, or 2 when an option or the state file is
