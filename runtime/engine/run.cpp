@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <thread>
@@ -19,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/ir/semantics.h"
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/common/visible_text.h"
@@ -593,6 +595,23 @@ class Runner {
       }
     } else {
       ++summary_.events_applied;
+      CountCurrencies(event);
+    }
+  }
+
+  // The currencies of an applied event's amounts, for the summary to
+  // point out a stream whose money the program's amounts never match.
+  void CountCurrencies(const ingest::DecodedEvent& event) {
+    if (event.event_type < 0) return;
+    const ir::EventType& type = state_.program().events[event.event_type];
+    for (const ir::Field& field : type.fields) {
+      if (field.type != ir::Type::Money) continue;
+      if (field.presence_offset >= 0 &&
+          event.record.Get(field.presence_offset) == 0) {
+        continue;
+      }
+      int64_t currency = event.record.Get(field.offset + 1);
+      if (currency != ir::kNoCurrency) ++summary_.event_currencies[currency];
     }
   }
 
@@ -1702,6 +1721,9 @@ class Coordinator {
       for (const auto& [key, count] : part.ignored_traits) {
         total.ignored_traits[key] += count;
       }
+      for (const auto& [currency, count] : part.event_currencies) {
+        total.event_currencies[currency] += count;
+      }
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.clock_jumps += part.clock_jumps;
@@ -1913,7 +1935,44 @@ int64_t Distance(std::string_view a, std::string_view b, int64_t limit) {
 
 }  // namespace
 
+// The currencies the program writes amounts in: its money literals (in
+// segments, conditions and values) and its loyalty programs' units.
+static std::set<int64_t> ProgramCurrencies(const ir::Program& program) {
+  std::set<int64_t> currencies;
+  for (const ir::Function& function : program.functions) {
+    for (const ir::Inst& inst : function.body) {
+      if (inst.op == ir::Op::Const && inst.type == ir::Type::Money &&
+          inst.imm2 != ir::kNoCurrency && inst.imm2 != ir::kMixedCurrency) {
+        currencies.insert(inst.imm2);
+      }
+    }
+  }
+  for (const ir::LoyaltyProgram& loyalty : program.loyalty) {
+    for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+      currencies.insert(earn.unit_currency);
+    }
+    if (loyalty.currency != ir::kNoCurrency) {
+      currencies.insert(loyalty.currency);
+    }
+  }
+  return currencies;
+}
+
 void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
+  // Amounts in a currency the program never writes compare false with
+  // every amount it does write: a GBP shop running thresholds copied in
+  // EUR has segments that never hold, and no error says so.
+  std::set<int64_t> written = ProgramCurrencies(program);
+  if (!written.empty()) {
+    for (const auto& [currency, count] : summary.event_currencies) {
+      if (written.count(currency) != 0) continue;
+      summary.foreign_currencies[ir::UnpackCurrency(currency)] = count;
+    }
+    for (int64_t currency : written) {
+      summary.program_currencies.push_back(ir::UnpackCurrency(currency));
+    }
+  }
+
   for (const auto& [name, count] : summary.ignored_events) {
     int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(name.size()) / 4);
     int64_t best = limit + 1;
@@ -1971,6 +2030,22 @@ std::string FormatSummary(const RunSummary& summary) {
     text += "note: the trait `" + common::VisibleText(key) +
             "` was ignored in " + Plural(count, "identify", "identifies") +
             ": the profile declares `" + near + "`; is one of them misspelt?\n";
+  }
+  if (!summary.foreign_currencies.empty()) {
+    std::string written;
+    for (const std::string& currency : summary.program_currencies) {
+      written += (written.empty() ? "" : ", ") + currency;
+    }
+    for (const auto& [currency, count] : summary.foreign_currencies) {
+      text += "note: " + Plural(count, "event", "events") +
+              " carried amounts in " + currency +
+              ", but the program writes its amounts in " + written +
+              ": money of two currencies never compares true, so a "
+              "condition such as `>= 100 " +
+              summary.program_currencies.front() +
+              "` never holds for them; write the program's amounts in " +
+              currency + " if that is the shop's currency\n";
+    }
   }
 
   // "sent" only when it is true of every action the run decided.

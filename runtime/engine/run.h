@@ -128,6 +128,12 @@ struct RunSummary {
   // to a declared attribute's (`timeZone`, `e_mail`), that attribute's.
   std::map<std::string, int64_t> ignored_traits;
   std::map<std::string, std::string> ignored_traits_near;
+  // Applied events by the currency of each amount they carried (packed,
+  // ir::PackCurrency); and, by `NoteNearMisses`, those of currencies the
+  // program writes no amount in, with the currencies it does write.
+  std::map<int64_t, int64_t> event_currencies;
+  std::map<std::string, int64_t> foreign_currencies;
+  std::vector<std::string> program_currencies;
   // Time zones the tz database does not know, by name, with the number of
   // profiles identified with each (they run in UTC).
   std::map<std::string, int64_t> unknown_zones;
@@ -231,8 +237,10 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
 std::string FormatSummary(const RunSummary& summary);
 
 // Fills `summary.ignored_near` with the declared event names close to the
-// ignored ones (a few edits apart, case aside), and
-// `summary.ignored_traits_near` likewise with the profile's attributes.
+// ignored ones (a few edits apart, case aside),
+// `summary.ignored_traits_near` likewise with the profile's attributes,
+// and `summary.foreign_currencies` with the currencies of the events'
+// amounts that the program writes none of its amounts in.
 void NoteNearMisses(const ir::Program& program, RunSummary& summary);
 
 }  // namespace parcours::engine

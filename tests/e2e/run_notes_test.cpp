@@ -302,5 +302,45 @@ TEST_CASE("a dead-letter file that is gone is not claimed to hold lines") {
   CHECK_THAT(again.err, !Catch::Contains("by an earlier run\n"));
 }
 
+// A shop selling in pounds that copied its thresholds in euros has
+// segments that never hold, and no error says why.
+TEST_CASE("amounts in a currency the program never writes are pointed out") {
+  auto scratch = testing::ScratchDir("run-foreign-currency");
+  testing::WriteText(scratch / "p.journey",
+                     "event Order \"Order Completed\" { total: money }\n"
+                     "segment big = sum(Order.total) >= 100 EUR\n"
+                     "journey vip {\n  on entered(big)\n"
+                     "  send email \"vip\"\n}\n");
+  auto order = [](const std::string& id, const std::string& currency) {
+    return R"({"type":"track","event":"Order Completed","userId":"p1",)"
+           R"("messageId":")" +
+           id +
+           R"(","timestamp":"2025-03-01T10:00:00Z","properties":)"
+           R"({"total":500,"currency":")" +
+           currency + R"("}})" + "\n";
+  };
+  testing::WriteText(
+      scratch / "e.jsonl",
+      order("m1", "GBP") + order("m2", "GBP") + order("m3", "EUR"));
+
+  for (const char* partitions : {"1", "2"}) {
+    INFO(partitions);
+    auto state = scratch / (std::string("s") + partitions);
+    auto result =
+        RunParcours({"run", (scratch / "p.journey").string(), "--events",
+                     (scratch / "e.jsonl").string(), "--state", state.string(),
+                     "--partitions", partitions},
+                    scratch);
+    CHECK(result.exit_code == 0);
+    CHECK_THAT(result.err,
+               Catch::Contains("note: 2 events carried amounts in GBP, but "
+                               "the program writes its amounts in EUR: "
+                               "money of two currencies never compares "
+                               "true"));
+    // Its own currency is no news.
+    CHECK_THAT(result.err, !Catch::Contains("amounts in EUR,"));
+  }
+}
+
 }  // namespace
 }  // namespace parcours
