@@ -499,6 +499,24 @@ void LoyaltyRules::Notify(store::Profile& profile, int32_t program, int64_t now,
   if (loyalty.notice.count == 0) return;
   loyalty::Account& account = AccountOf(profile, program);
   int32_t expiring_event = FindEvent(program_, "PointsExpiring");
+
+  // Lots that expire at one instant (two orders of one day) are one
+  // notice with their points together: one message to the member, not
+  // one per order. The lots come in order of expiry.
+  std::optional<int64_t> pending_expiry;
+  int64_t pending_points = 0;
+  auto announce = [&] {
+    if (!pending_expiry) return;
+    EventRecord record(program_.events[expiring_event]);
+    record.SetText("program", loyalty.name);
+    record.SetInt("points", pending_points);
+    record.SetInt("balance", account.ledger.Balance());
+    record.SetInt("expires_at", *pending_expiry);
+    effects.events.push_back({expiring_event, record.Take()});
+    pending_expiry.reset();
+    pending_points = 0;
+  };
+
   for (const loyalty::Lot& lot : account.ledger.lots()) {
     if (lot.id <= account.noticed_through_lot) continue;
     if (lot.expires_at == loyalty::kNeverExpires) break;
@@ -523,13 +541,11 @@ void LoyaltyRules::Notify(store::Profile& profile, int32_t program, int64_t now,
                common::FormatTime(*late_before_));
       continue;
     }
-    EventRecord record(program_.events[expiring_event]);
-    record.SetText("program", loyalty.name);
-    record.SetInt("points", lot.remaining);
-    record.SetInt("balance", account.ledger.Balance());
-    record.SetInt("expires_at", lot.expires_at);
-    effects.events.push_back({expiring_event, record.Take()});
+    if (pending_expiry && *pending_expiry != lot.expires_at) announce();
+    pending_expiry = lot.expires_at;
+    pending_points += lot.remaining;
   }
+  announce();
 }
 
 int64_t LoyaltyRules::ReviewAt(const ir::LoyaltyProgram& loyalty,

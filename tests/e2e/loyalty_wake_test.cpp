@@ -218,5 +218,39 @@ TEST_CASE(
   }
 }
 
+// Two orders of one instant make two lots that expire together: the
+// member hears of them once, with their points together, not once per
+// order.
+TEST_CASE("lots that expire together are announced in one notice",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-wake-one-notice",
+                    Club() +
+                        "journey tell {\n  on PointsExpiring as e\n"
+                        "  send email \"expiring\" with { points: "
+                        "e.points, balance: e.balance }\n}\n");
+  auto order = [](const std::string& id, int number, const char* total) {
+    return TrackLine("Order", "k", id, "2025-01-01T10:00:00Z",
+                     R"({"order_id":)" + std::to_string(number) +
+                         R"(,"total":)" + total + R"(,"currency":"EUR"})");
+  };
+  std::string out =
+      scenario.Run(order("o1", 1, "30") + order("o2", 2, "12") +
+                       TrackLine("Order", "k", "o3", "2025-01-02T10:00:00Z",
+                                 R"({"order_id":3,"total":5,)"
+                                 R"("currency":"EUR"})"),
+                   "2025-02-01T00:00:00Z");
+  std::vector<std::string> notices;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto action = nlohmann::json::parse(line);
+    if (action["kind"] != "send" || action["channel"] != "email") continue;
+    notices.push_back(action["at"].get<std::string>() + " " +
+                      action["payload"].dump());
+  }
+  CHECK(notices == std::vector<std::string>{
+                       R"(2025-01-09T10:00:00Z {"balance":47,"points":42})",
+                       R"(2025-01-10T10:00:00Z {"balance":47,"points":5})"});
+}
+
 }  // namespace
 }  // namespace parcours
