@@ -175,6 +175,12 @@ journey ab {
             "SELECT group_concat(channel || ' ' || template, ', ') FROM "
             "(SELECT * FROM decisions WHERE profile = 'u2' ORDER BY seq)") ==
         "task call back, webhook ads, award loyalty");
+  // `report caps` counts messages; these were none.
+  auto caps = testing::RunParcours(
+      {"report", "caps", "--state", scenario.State(), "--format", "json"},
+      testing::ScratchDir("journey-holdout-actions-caps"));
+  REQUIRE(caps.exit_code == 0);
+  CHECK(nlohmann::json::parse(caps.out)["caps"].empty());
 }
 
 // A cart reminder that an order within two days converts.

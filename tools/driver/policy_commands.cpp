@@ -223,9 +223,13 @@ bool CountDecisions(const std::string& state_path, CapsCounts& counts,
                     std::ostream& err) {
   auto db = OpenState(state_path, err);
   if (!db) return false;
+  // A holdout's held tasks, webhooks and awards have decisions too, for
+  // `explain`; they are not messages, which this report counts.
   Expected<store::Statement> select = db->Prepare(
       "SELECT rule, rule_text, CASE WHEN rule = '' THEN reason ELSE '' END, "
-      "journey, kind, count(*) FROM decisions GROUP BY 1, 2, 3, 4, 5");
+      "journey, kind, count(*) FROM decisions "
+      "WHERE channel NOT IN ('task', 'webhook', 'award') "
+      "GROUP BY 1, 2, 3, 4, 5");
   if (!select.ok()) {
     SayReadError(state_path, select.status(), err);
     return false;
