@@ -47,6 +47,20 @@ struct SendAction {
   std::string_view unsubscribe_url;
 };
 
+// The action of `step` of `journey` for `profile`, decided at `at`, with
+// no payload yet. The texts are borrowed.
+inline SendAction ActionOf(std::string_view id, int64_t at,
+                           std::string_view profile, std::string_view journey,
+                           const ir::Step& step) {
+  SendAction action;
+  action.id = id;
+  action.at = at;
+  action.profile = profile;
+  action.journey = journey;
+  action.step = &step;
+  return action;
+}
+
 // Every line is compact JSON, keys in the order shown, times in UTC with
 // a Z. A send:
 // {"kind":"send","id":...,"at":...,"profile":...,"channel":...,

@@ -801,12 +801,8 @@ std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
   // A holdout contact goes through the journey but hears nothing, and
   // takes no slot under any cap.
   if (IsHeldOut(profile.id, definition)) {
-    SendAction held;
-    held.id = id;
-    held.at = time;
-    held.profile = profile.id;
-    held.journey = definition.name;
-    held.step = &definition.steps[step];
+    SendAction held =
+        ActionOf(id, time, profile.id, definition.name, definition.steps[step]);
     held.late = late;
     std::string detail = HoldoutDetail(definition);
     // Its `decisions` row, like any other suppression's, is what `explain`
@@ -834,18 +830,14 @@ std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
     return std::nullopt;
   }
 
-  SendAction send;
+  SendAction send =
+      ActionOf(id, time, profile.id, definition.name, definition.steps[step]);
   send.channel = decision.channel;
   std::string unsubscribe_url;
   if (decision.channel == "email" && !unsubscribe_.base_url.empty()) {
     unsubscribe_url = policy::UnsubscribeUrl(unsubscribe_, profile.id);
     send.unsubscribe_url = unsubscribe_url;
   }
-  send.id = id;
-  send.at = time;
-  send.profile = profile.id;
-  send.journey = definition.name;
-  send.step = &definition.steps[step];
   send.payload = Payload(profile, instance, definition.steps[step], time);
   send.late = late;
   state_.Emit(id, FormatSendLine(send));

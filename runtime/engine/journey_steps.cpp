@@ -339,12 +339,8 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
     std::string source = ActionId(program_.module, profile.id, definition.name,
                                   instance.seq, StepKey(current));
     if (IsHeldOut(profile.id, definition)) {
-      SendAction held;
-      held.id = source;
-      held.at = time;
-      held.profile = profile.id;
-      held.journey = definition.name;
-      held.step = &current;
+      SendAction held =
+          ActionOf(source, time, profile.id, definition.name, current);
       held.payload["program"] = program_.loyalty[current.attribute].name;
       held.payload["points"] = points;
       HoldOutAction(profile, definition, held);
@@ -357,14 +353,9 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
     return;
   }
 
-  SendAction action;
   std::string id = ActionId(program_.module, profile.id, definition.name,
                             instance.seq, StepKey(current));
-  action.id = id;
-  action.at = time;
-  action.profile = profile.id;
-  action.journey = definition.name;
-  action.step = &current;
+  SendAction action = ActionOf(id, time, profile.id, definition.name, current);
 
   bool reaches_customer = current.kind == ir::StepKind::Task ||
                           current.kind == ir::StepKind::Webhook;
@@ -430,14 +421,9 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
                      field.offset, field.presence_offset);
   }
 
-  SendAction action;
   std::string id = ActionId(program_.module, profile.id, definition.name,
                             instance.seq, StepKey(current));
-  action.id = id;
-  action.at = time;
-  action.profile = profile.id;
-  action.journey = definition.name;
-  action.step = &current;
+  SendAction action = ActionOf(id, time, profile.id, definition.name, current);
   for (const ir::Field& field : type.fields) {
     action.payload[field.wire_name] = store::EncodeField(record, field);
   }

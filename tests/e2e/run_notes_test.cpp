@@ -2,6 +2,7 @@
 // what the user meant: a misspelt event name, an `--until` in the past, a
 // time zone the tz database does not know, a dead-letter file gone.
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,19 @@ const char kProgram[] =
     "event Order \"Order Completed\" { total: money }\n"
     "journey thanks {\n  on Order\n  send email \"thanks\"\n}\n";
 
+// `parcours run` of the folder's `p.journey` over its `events` file, on
+// the state `state`, with `more` arguments after.
+testing::ProcessResult RunIn(const std::filesystem::path& scratch,
+                             const std::string& events,
+                             const std::string& state,
+                             std::vector<std::string> more = {}) {
+  std::vector<std::string> args = {"run",      (scratch / "p.journey").string(),
+                                   "--events", (scratch / events).string(),
+                                   "--state",  (scratch / state).string()};
+  args.insert(args.end(), more.begin(), more.end());
+  return RunParcours(args, scratch);
+}
+
 std::string Track(const std::string& event, const std::string& id,
                   const std::string& time) {
   return R"({"type":"track","event":")" + event +
@@ -34,10 +48,7 @@ TEST_CASE("a misspelt event name is pointed out, not silently ignored") {
                          Track("Order Complete", "m2", "2025-03-02T10:00:00Z") +
                          Track("Page Viewed", "m3", "2025-03-03T10:00:00Z"));
 
-  auto result = RunParcours(
-      {"run", (scratch / "p.journey").string(), "--events",
-       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
-      scratch);
+  auto result = RunIn(scratch, "e.jsonl", "s.db");
 
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.err,
@@ -97,10 +108,7 @@ TEST_CASE("one line of a misspelt event is told in the singular") {
   testing::WriteText(scratch / "e.jsonl",
                      Track("order completed", "m1", "2025-03-01T10:00:00Z"));
 
-  auto result = RunParcours(
-      {"run", (scratch / "p.journey").string(), "--events",
-       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
-      scratch);
+  auto result = RunIn(scratch, "e.jsonl", "s.db");
 
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.err,
@@ -115,11 +123,8 @@ TEST_CASE("an --until before the clock is pointed out") {
   testing::WriteText(scratch / "e.jsonl",
                      Track("Order Completed", "m1", "2025-03-01T10:00:00Z"));
 
-  auto result = RunParcours(
-      {"run", (scratch / "p.journey").string(), "--events",
-       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string(),
-       "--until", "2025-02-01T00:00:00Z"},
-      scratch);
+  auto result =
+      RunIn(scratch, "e.jsonl", "s.db", {"--until", "2025-02-01T00:00:00Z"});
 
   CHECK(result.exit_code == 0);
   CHECK_THAT(result.err,
@@ -172,10 +177,7 @@ TEST_CASE("a time zone the tz database does not know is logged and told") {
         identify("q" + std::to_string(i), "Zone/" + std::to_string(i), "12");
   }
   testing::WriteText(scratch / "junk.jsonl", junk);
-  auto many = RunParcours({"run", (scratch / "p.journey").string(), "--events",
-                           (scratch / "junk.jsonl").string(), "--state",
-                           (scratch / "junk.db").string()},
-                          scratch);
+  auto many = RunIn(scratch, "junk.jsonl", "junk.db");
   REQUIRE(many.exit_code == 0);
   CHECK_THAT(many.err, Catch::Contains("`Zone/4`"));
   CHECK_THAT(many.err, !Catch::Contains("`Zone/5`"));
