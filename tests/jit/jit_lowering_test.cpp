@@ -41,6 +41,8 @@ ir::Program EveryPath() {
 
   int32_t money = f.Money(5, kEur);
   f.Compare(Op::Eq, Type::Money, money, money);
+  f.Unary(Op::MoneyAmount, Type::Decimal, money);
+  f.Unary(Op::MoneyCurrency, Type::Int, money);
   int32_t text = f.String("text");
   f.Compare(Op::Eq, Type::String, text, text);
   int32_t present = f.IsPresent(Base::Local, 3);
