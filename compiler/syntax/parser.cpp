@@ -52,6 +52,7 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       if (explained_.count(offending->getTokenIndex())) return;
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
+      if (ExplainCurrency(*tokens, offending)) return;
       // What ANTLR trips on a few words after a mistake already said in
       // plain words (`wait until 9am local` then `send`) follows from it.
       if (FollowsExplained(*tokens, offending)) return;
@@ -180,7 +181,12 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       explained_.erase(word->getTokenIndex());
       return false;
     }
-    ReportUnit(word_span, UnitMessage(number->getText(), word->getText()));
+    std::string message = UnitMessage(number->getText(), word->getText());
+    if (!CurrencyCodeOf(word->getText()).empty()) {
+      ReportCurrency(word_span, message);
+    } else {
+      ReportUnit(word_span, message);
+    }
     return true;
   }
 
@@ -252,6 +258,10 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   // unit run on into a word alike.
   void ReportUnit(const Span& span, const std::string& message) {
     diagnostics_.Report(Kind::UnknownTimeUnit, span, message);
+  }
+
+  void ReportCurrency(const Span& span, const std::string& message) {
+    diagnostics_.Report(Kind::CurrencyNotCode, span, message);
   }
 
   // A length whose unit runs on into a word: `wait 30days`, `3 monthz`,
@@ -398,12 +408,98 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
            clock + ", as in `quiet 21:00 .. 08:00 local`";
   }
 
+  // The ISO 4217 code of a currency's name or sign (`euro`, `€`), or
+  // empty. Only the common ones: the rest get the general advice.
+  static std::string CurrencyCodeOf(const std::string& word) {
+    std::string lower = word;
+    for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+    static const std::pair<const char*, const char*> kNames[] = {
+        {"euro", "EUR"},   {"euros", "EUR"},  {"\u20ac", "EUR"},
+        {"pound", "GBP"},  {"pounds", "GBP"}, {"sterling", "GBP"},
+        {"\u00a3", "GBP"}, {"dollar", "USD"}, {"dollars", "USD"},
+        {"$", "USD"},      {"yen", "JPY"},    {"\u00a5", "JPY"},
+        {"franc", "CHF"},  {"francs", "CHF"}, {"yuan", "CNY"},
+        {"rupee", "INR"},  {"rupees", "INR"}, {"zloty", "PLN"},
+        {"krona", "SEK"},  {"kronor", "SEK"}, {"krone", "NOK"},
+        {"kroner", "NOK"}, {"real", "BRL"},   {"reais", "BRL"},
+    };
+    for (const auto& [name, code] : kNames) {
+      if (lower == name) return code;
+    }
+    return "";
+  }
+
+  static std::string CurrencyMessage(const std::string& written,
+                                     const std::string& number,
+                                     const std::string& code) {
+    return "`" + written +
+           "` is not an ISO 4217 currency code; write an amount as a "
+           "number and the three capitals of its currency, as in `" +
+           (number.empty() ? "100" : number) + " " + code + "`";
+  }
+
+  // `100 EURO`, `100 €`, `£5`: a currency written otherwise than by its
+  // code after the amount. The lexer reads `100 EUR` and a name `O`, or
+  // a sign it has no token for, and ANTLR names that token alone.
+  bool ExplainCurrency(antlr4::TokenStream& tokens, antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    if (offending->getType() == antlr4::Token::EOF) return false;
+    size_t at = offending->getTokenIndex();
+    antlr4::Token* before = Visible(tokens, at, -1);
+    antlr4::Token* after = Visible(tokens, at, 1);
+    std::string text = offending->getText();
+
+    // A sign before or after a number.
+    std::string code = CurrencyCodeOf(text);
+    if (!code.empty() && offending->getType() != L::IDENT) {
+      std::string number;
+      for (antlr4::Token* near : {before, after}) {
+        if (near != nullptr && near->getLine() == offending->getLine() &&
+            (near->getType() == L::INT || near->getType() == L::DECIMAL)) {
+          number = near->getText();
+          explained_.insert(near->getTokenIndex());
+          break;
+        }
+      }
+      explained_.insert(at);
+      ReportCurrency(TokenSpan(file_, offending),
+                     CurrencyMessage(text, number, code));
+      return true;
+    }
+
+    // Letters glued to an amount: `100 EURO` is `100 EUR` and `O`.
+    if (offending->getType() != L::IDENT || before == nullptr ||
+        before->getType() != L::MONEY ||
+        before->getStopIndex() + 1 != offending->getStartIndex()) {
+      return false;
+    }
+    std::string money = before->getText();
+    size_t space = money.find_last_of(" \t");
+    if (space == std::string::npos) return false;
+    std::string number = money.substr(0, space);
+    std::string written = money.substr(space + 1) + text;
+    std::string known = CurrencyCodeOf(written);
+    Span span = TokenSpan(file_, before);
+    Span end = TokenSpan(file_, offending);
+    span.end_line = end.end_line;
+    span.end_column = end.end_column;
+    explained_.insert(before->getTokenIndex());
+    explained_.insert(at);
+    ReportCurrency(
+        span, CurrencyMessage(written, number,
+                              known.empty() ? money.substr(space + 1) : known));
+    return true;
+  }
+
   // Names the units the language has, and the spelling of a common word
   // for one when that was it: `1 hour` is `1h`.
   static std::string UnitMessage(const std::string& number,
                                  const std::string& word) {
     std::string lower = word;
     for (char& c : lower) c = std::tolower(static_cast<unsigned char>(c));
+    // `100 euros`: a currency's name, not a unit.
+    std::string currency = CurrencyCodeOf(word);
+    if (!currency.empty()) return CurrencyMessage(word, number, currency);
     static const std::pair<const char*, const char*> kSpellings[] = {
         {"sec", "s"},       {"secs", "s"},       {"second", "s"},
         {"seconds", "s"},   {"min", "m"},        {"mins", "m"},
