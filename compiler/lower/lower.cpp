@@ -790,13 +790,36 @@ class Lowerer {
 
   // `consent(sms)`: CheckRunnable lets only a channel name through.
   int32_t LowerConsent(const Expr& call) {
-    const std::string& channel = call.arguments[0].value->text;
+    const Expr& argument = *call.arguments[0].value;
     const auto& channels = ir::ConsentChannels();
-    auto found = std::find(channels.begin(), channels.end(), channel);
-    ir::Inst inst{ir::Op::Load, ir::Type::Bool, ir::Type::Bool};
-    inst.base = ir::Base::Profile;
-    inst.imm = program_.consent_offset + (found - channels.begin());
-    return Emit(inst);
+    auto consent_word = [&](size_t index) {
+      ir::Inst inst{ir::Op::Load, ir::Type::Bool, ir::Type::Bool};
+      inst.base = ir::Base::Profile;
+      inst.imm = program_.consent_offset + static_cast<int64_t>(index);
+      return Emit(inst);
+    };
+    if (checked_.Info(argument).ref == RefKind::ChannelValue) {
+      auto found = std::find(channels.begin(), channels.end(), argument.text);
+      return consent_word(static_cast<size_t>(found - channels.begin()));
+    }
+
+    // A channel held in a value (`consent(profile.preferred)`): the
+    // channels are a closed set, so this is "it is email and email is
+    // granted, or it is sms and ...". Sema wants a channel that is there.
+    int32_t channel = LowerExpr(argument);
+    int32_t result = -1;
+    for (size_t i = 0; i < channels.size(); ++i) {
+      ir::Inst name{ir::Op::ConstString, ir::Type::String, ir::Type::String};
+      name.imm = InternString(channels[i]);
+      ir::Inst same{ir::Op::Eq, ir::Type::Bool, ir::Type::String};
+      same.a = channel;
+      same.b = Emit(name);
+      int32_t granted =
+          EmitOp(ir::Op::And, ir::Type::Bool, Emit(same), consent_word(i));
+      result = result < 0 ? granted
+                          : EmitOp(ir::Op::Or, ir::Type::Bool, result, granted);
+    }
+    return result;
   }
 
   // Pressure policies; compiler/ir/policy.h describes the tables.

@@ -255,13 +255,11 @@ class RunnabilityCheck {
   }
 
   void CheckCall(const Expr& expr, const sema::ExprInfo& info) {
+    // `consent(sms)`, or of a channel held in a value
+    // (`consent(profile.preferred)`), which the lowering compares with
+    // each channel in turn.
     if (info.ref == sema::RefKind::Builtin && expr.text == "consent") {
-      const sema::ExprInfo& argument = program_.Info(*expr.arguments[0].value);
-      if (argument.ref != sema::RefKind::ChannelValue) {
-        Report(expr.span,
-               "`consent` calls whose channel is not written by name");
-      }
-      return;
+      return CheckExpr(*expr.arguments[0].value);
     }
     bool loyalty = expr.text == "balance" || expr.text == "tier" ||
                    expr.text == "redeemed_share";

@@ -386,6 +386,59 @@ journey thanks {
         std::string::npos);
 }
 
+// The customer's own channel, held in an attribute, has the consent of
+// that channel, whichever it is.
+TEST_CASE("`consent` of a channel held in an attribute") {
+  Scenario scenario("journey-consent-of-attribute", R"(module own
+profile { preferred: channel = email }
+event OrderPlaced "Order Completed" { order_id: string }
+
+segment reachable = consent(profile.preferred)
+
+journey thanks {
+  on OrderPlaced
+  if consent(profile.preferred) {
+    send email "may"
+  } else {
+    send email "may_not"
+  }
+}
+)");
+  auto identify = [](const std::string& user, const std::string& traits) {
+    return IdentifyLine(user, "i" + user, "2025-01-01T09:00:00Z", traits);
+  };
+  auto order = [](const std::string& user) {
+    return TrackLine("Order Completed", user, "o" + user,
+                     "2025-01-01T10:00:00Z", R"({"order_id":"A"})");
+  };
+  std::string out = scenario.Run(
+      identify("p1", R"({"preferred":"sms","consent":{"sms":true}})") +
+      identify("p2", R"({"preferred":"push","consent":{"sms":true}})") +
+      identify("p3", R"({"consent":{"sms":true}})") + order("p1") +
+      order("p2") + order("p3"));
+  std::vector<std::string> sends;
+  std::istringstream stream(out);
+  for (std::string line; std::getline(stream, line);) {
+    auto action = nlohmann::json::parse(line);
+    sends.push_back(action["profile"].get<std::string>() + " " +
+                    action["template"].get<std::string>());
+  }
+  CHECK(sends == Lines{"p1 may", "p2 may_not", "p3 may_not"});
+  CHECK(scenario.QueryText("SELECT group_concat(id, ',') FROM (SELECT id "
+                           "FROM profiles WHERE json_extract(segments, "
+                           "'$.reachable') = 1 ORDER BY id)") == "p1");
+
+  // A grant on the channel held flips the segment; one on another does
+  // not.
+  scenario.Run(IdentifyLine("p2", "j2", "2025-01-02T09:00:00Z",
+                            R"({"consent":{"push":true}})") +
+               IdentifyLine("p3", "j3", "2025-01-02T09:00:00Z",
+                            R"({"consent":{"push":true}})"));
+  CHECK(scenario.QueryText("SELECT group_concat(id, ',') FROM (SELECT id "
+                           "FROM profiles WHERE json_extract(segments, "
+                           "'$.reachable') = 1 ORDER BY id)") == "p1,p2");
+}
+
 TEST_CASE("a field of `last(E)` before any E is null in a payload") {
   Scenario scenario("journey-last-none", R"(module l
 event Pay "Pay" { d: decimal }
