@@ -827,6 +827,7 @@ class Lowerer {
     ir::Policy lowered;
     lowered.name = policy.name;
     std::string prefix = "policy." + policy.name + ".";
+    std::string preferred_channel;
     for (const syntax::PolicyRule& rule : policy.decl->rules) {
       ir::RuleSource source{rule.span.file, rule.span.line,
                             "line " + std::to_string(rule.span.line), ""};
@@ -878,10 +879,24 @@ class Lowerer {
           lowered.capped_source = source;
           break;
         case RuleKind::Prefer:
-          // `prefer profile.attr`: CheckRunnable lets only that through.
-          lowered.prefer_attribute = checked_.Info(*rule.value).index;
+          // `prefer profile.attr`, or `prefer email` (below): CheckRunnable
+          // lets only these through.
+          if (checked_.Info(*rule.value).ref == RefKind::ChannelValue) {
+            preferred_channel = rule.value->text;
+          } else {
+            lowered.prefer_attribute = checked_.Info(*rule.value).index;
+          }
           break;
       }
+    }
+    // One channel preferred for everyone is the first of the priority
+    // order, wherever the rules name it: tried first among those a send
+    // lists, and first of the others under `when capped: fallback`.
+    if (!preferred_channel.empty()) {
+      auto& order = lowered.priority;
+      order.erase(std::remove(order.begin(), order.end(), preferred_channel),
+                  order.end());
+      order.insert(order.begin(), preferred_channel);
     }
     return lowered;
   }

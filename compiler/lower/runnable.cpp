@@ -275,9 +275,14 @@ class RunnabilityCheck {
   void CheckPolicy(const syntax::PolicyDecl& policy) {
     using RuleKind = syntax::PolicyRule::Kind;
     for (const syntax::PolicyRule& rule : policy.rules) {
-      if (rule.kind == RuleKind::Prefer &&
-          program_.Info(*rule.value).ref != sema::RefKind::ProfileField) {
-        Report(rule.span, "`prefer` rules that name no profile attribute");
+      sema::RefKind preferred = rule.kind == RuleKind::Prefer
+                                    ? program_.Info(*rule.value).ref
+                                    : sema::RefKind::ProfileField;
+      if (preferred != sema::RefKind::ProfileField &&
+          preferred != sema::RefKind::ChannelValue) {
+        Report(rule.span,
+               "`prefer` rules that name neither a profile attribute nor a "
+               "channel");
       }
       if (rule.kind == RuleKind::Cap) {
         CheckExpr(*rule.value);

@@ -996,6 +996,40 @@ journey thanks {
   CHECK(outcome.err.find("1 dead letter") != std::string::npos);
 }
 
+// `prefer push` in a policy: push first for everyone, wherever the
+// priority ranks it, and first of the others under fallback.
+TEST_CASE("a policy that prefers one channel tries it first") {
+  std::string program = std::string("module prefer_one\n") + kEvents + R"(
+policy push_first {
+  priority email > sms > push
+  prefer push
+  cap 1 per day on push
+  when capped: fallback
+}
+
+journey thanks {
+  on OrderPlaced
+  policy push_first
+  send best of [email, push] "thanks"
+}
+
+journey later {
+  on OrderPlaced
+  policy push_first
+  send sms "later"
+}
+)";
+  std::string events =
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z");
+  Outcome outcome =
+      RunBoth("prefer-one", program, events, "2025-03-04T00:00:00Z");
+  // The first send takes push, the one preferred; the second is an SMS,
+  // which no preference changes.
+  CHECK(outcome.summary ==
+        "send 2025-03-03T10:00:00Z push thanks\n"
+        "send 2025-03-03T10:00:00Z sms later\n");
+}
+
 TEST_CASE(
     "contacts and deferrals survive between runs, explain and report "
     "caps read the decisions") {
