@@ -651,6 +651,9 @@ class Runner {
                                 common::VisibleText(reason));
     if (sink_ == nullptr) return stop;
     Status status = Commit(store::Fold::Always);
+    // Record that the sink got the batch, as `Finish` does: a rerun would
+    // send it again to an output it cannot read back (stdout, a webhook).
+    if (status.ok()) status = store_->Save(state_);
     return status.ok() ? stop : status;
   }
 
@@ -1079,7 +1082,19 @@ class Coordinator {
     if (status.ok()) status = ReadAll();
     // A run stopped by `--strict` ends at its bad line, as with one file:
     // no `--until`, and the next run counts its lines again.
-    if (status.ok()) status = Finish();
+    if (status.ok()) {
+      status = Finish();
+    } else if (stopped_at_bad_line_) {
+      // Every batch up to the stop was delivered (`ReadAll`): record it,
+      // so that a rerun does not send it again.
+      for (const auto& runner : runners_) {
+        Status saved = runner->SaveDelivery();
+        if (!saved.ok()) {
+          status = saved;
+          break;
+        }
+      }
+    }
     RunResult result{status, stopped_at_bad_line_, Summarize()};
     CloseInParallel();
     return result;

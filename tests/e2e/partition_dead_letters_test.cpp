@@ -412,6 +412,38 @@ TEST_CASE("a strict run stops every partition at the line one file stops") {
   SECTION("a time too far ahead of the clock") { CheckStrictStopsAlike(3); }
 }
 
+// A strict stop delivers the actions of the lines before its bad line,
+// and records that it did, as a run that reads its input to the end
+// does: a rerun on stdout, which cannot be read back, sends none of
+// them again.
+TEST_CASE("a strict stop records its delivery so a rerun repeats nothing") {
+  auto scratch = testing::ScratchDir("strict-delivery");
+  fs::path events = scratch / "events.jsonl";
+  testing::WriteText(events, EventsWithBadLines(150));
+  for (const char* partitions : {"", "2"}) {
+    std::string name = *partitions ? std::string("p") + partitions : "s.db";
+    std::vector<std::string> args = {"run",      kCampaign,
+                                     "--events", events.string(),
+                                     "--state",  (scratch / name).string(),
+                                     "--out",    "-",
+                                     "--batch",  "97",
+                                     "--engine", "interp",
+                                     "--strict"};
+    if (*partitions) {
+      args.push_back("--partitions");
+      args.push_back(partitions);
+    }
+    auto first = RunParcours(args, scratch);
+    INFO(partitions << " partitions: " << first.err);
+    REQUIRE(first.exit_code == 1);
+    REQUIRE(!first.out.empty());
+    auto again = RunParcours(args, scratch);
+    INFO(again.err);
+    CHECK(again.exit_code == 1);
+    CHECK(again.out.empty());
+  }
+}
+
 // A line applied by an earlier run is a duplicate, not a dead letter,
 // even when it would now be refused: the partitions that do not own it
 // must not stop there either.
