@@ -193,6 +193,7 @@ class Checker {
                         std::vector<std::pair<int64_t, diag::Span>>& tiers);
   void CheckTest(const syntax::TestDecl& test);
   void CheckTestStatement(const syntax::TestStatement& statement);
+  void CheckExpectedProgram(const syntax::TestStatement& statement);
   std::optional<int64_t> ConstantInt(const syntax::Expr& expr) const;
 
   // ---- lints.cpp ----------------------------------------------------------

@@ -536,6 +536,7 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       }
       return;
     case StatementKind::ExpectLoyalty: {
+      CheckExpectedProgram(statement);
       if (statement.what.text == "points") {
         Expect(*statement.value, CheckExpr(*statement.value, scope), kInt,
                "`expect points`");
@@ -550,6 +551,31 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       return;
     }
   }
+}
+
+// `expect points` and `expect tier` name no program: they read the only
+// one, so there must be exactly one.
+void Checker::CheckExpectedProgram(const syntax::TestStatement& statement) {
+  size_t count = program_.programs.size();
+  if (count == 1) return;
+  const std::string what = Quote("expect " + statement.what.text);
+  std::string message;
+  if (count == 0) {
+    message = what + " reads a member's " + statement.what.text +
+              " in a loyalty `program`, but none is declared; declare "
+              "one, or remove this line";
+  } else {
+    std::string list;
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0) list += i + 1 == count ? " and " : ", ";
+      list += Quote(program_.programs[i].name);
+    }
+    message = what + " names no program, and there are " +
+              std::to_string(count) + " (" + list +
+              "), so it cannot tell which to read; test files with one "
+              "loyalty `program` only, or remove this line";
+  }
+  Error(Kind::ExpectLoyaltyWithoutProgram, statement.span, message);
 }
 
 }  // namespace parcours::sema
