@@ -370,8 +370,18 @@ void Checker::CheckProgramRule(
 
 void Checker::CheckTest(const syntax::TestDecl& test) {
   // `parcours test` reports each test by its title: two of one title
-  // would leave a failure without a place.
-  Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
+  // would leave a failure without a place, and a blank one a `FAIL` line
+  // that names nothing.
+  bool blank = std::all_of(test.title.begin(), test.title.end(),
+                           [](char c) { return c == ' ' || c == '\t'; });
+  if (blank) {
+    Error(Kind::BlankTestTitle, test.span,
+          "this test has no title, so its PASS or FAIL line names nothing; "
+          "say what it proves, as in `test \"welcome after the first "
+          "order\"`");
+  } else {
+    Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
+  }
   program_.tests.push_back({test.title, &test});
   using StatementKind = syntax::TestStatement::Kind;
   bool expects = false;
