@@ -156,6 +156,14 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
           "recipient's zone) or per a rolling window such as `7d`, not " +
               Quote(rule.period.text));
   }
+  // A cap per day, week or month counts from midnight, Monday or the 1st
+  // in the recipient's zone.
+  if (rule.period_seconds == 0 && Contains(kPeriods, rule.period.text)) {
+    CheckLocalTime(true, rule.span,
+                   rule.period.text == "day"    ? "a cap `per day`"
+                   : rule.period.text == "week" ? "a cap `per week`"
+                                                : "a cap `per month`");
+  }
   for (const syntax::Name& channel : rule.names) CheckChannelName(channel);
   if (rule.condition) {
     ExpectBool(*rule.condition, CheckExpr(*rule.condition, scope),
@@ -293,7 +301,9 @@ void Checker::CheckProgramRule(
     case RuleKind::EarnOn:
       points(*rule.first, "points earned");
       ResolveEvent(rule.name);
-      if (rule.second) ExpectLength(*rule.second, scope, "`at most once per`");
+      if (!rule.second) return;
+      ExpectLength(*rule.second, scope, "`at most once per`");
+      CheckCalendarLength(*rule.second, "`at most once per` in calendar units");
       return;
     case RuleKind::Multiply: {
       Scope profile_scope;
@@ -318,12 +328,17 @@ void Checker::CheckProgramRule(
               "earning`, or leave out `expire` for points that never "
               "expire");
       }
+      CheckCalendarLength(*rule.first, "`expire` in calendar units");
       return;
     case RuleKind::Notice:
     case RuleKind::KeepTier:
       ExpectLength(
           *rule.first, scope,
           rule.kind == RuleKind::Notice ? "`notify expiring`" : "`keep tier`");
+      CheckCalendarLength(*rule.first,
+                          rule.kind == RuleKind::Notice
+                              ? "`notify expiring` in calendar units"
+                              : "`keep tier` in calendar units");
       return;
     case RuleKind::Tier: {
       std::vector<int32_t> owners;
@@ -347,6 +362,7 @@ void Checker::CheckProgramRule(
       }
       points(*rule.first, "a tier threshold");
       ExpectLength(*rule.second, scope, "a tier's `within`");
+      CheckCalendarLength(*rule.second, "a tier's `within` in calendar units");
       if (auto threshold = ConstantInt(*rule.first)) {
         tiers.emplace_back(*threshold, rule.span);
       }
