@@ -178,6 +178,9 @@ class Checker {
   void CheckCategoryName(const syntax::Name& category);
   void CheckPriorityName(const syntax::Name& priority);
   void CheckLocalTime(bool local, const diag::Span& span, const char* what);
+  // A length in calendar units (`1 month`) counts on the recipient's
+  // calendar, so it needs a time zone as a local time does.
+  void CheckCalendarLength(const syntax::Expr& length, const char* what);
 
   // ---- rules.cpp ----------------------------------------------------------
   void CheckPolicy(const syntax::PolicyDecl& policy);
@@ -193,6 +196,7 @@ class Checker {
                         std::vector<std::pair<int64_t, diag::Span>>& tiers);
   void CheckTest(const syntax::TestDecl& test);
   void CheckTestStatement(const syntax::TestStatement& statement);
+  void CheckExpectedProgram(const syntax::TestStatement& statement);
   std::optional<int64_t> ConstantInt(const syntax::Expr& expr) const;
 
   // ---- lints.cpp ----------------------------------------------------------

@@ -418,6 +418,13 @@ void Checker::CheckWindow(const syntax::Window& window) {
   LintWindow(window);
   using WindowKind = syntax::Window::Kind;
   if (window.kind == WindowKind::All) return;
+  // A window in calendar units ends at local midnight, on the recipient's
+  // calendar.
+  const syntax::Length& calendar =
+      window.near.calendar ? window.near : window.far;
+  if (calendar.calendar) {
+    CheckLocalTime(true, calendar.span, "a window in calendar units");
+  }
 
   // Compare both bounds in days; a month counts as at least 28 days.
   auto days = [](const syntax::Length& length) -> int64_t {
@@ -697,6 +704,10 @@ Type Checker::CheckBuiltin(const Expr& expr, const Scope& scope) {
           Quote(callee) + " needs a time, a date or an event, but this is " +
               SpellType(type));
     return Record(expr, kError);
+  }
+  // Days since a date are counted in the recipient's local days.
+  if (type.kind == TypeKind::Date && callee == "days_since") {
+    CheckLocalTime(true, expr.span, "`days_since` of a date");
   }
   return builtin(MakeType(TypeKind::Int, type.optional));
 }

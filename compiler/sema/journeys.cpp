@@ -157,11 +157,15 @@ void Checker::CheckJourneyRules(const syntax::JourneyDecl& journey,
   Scope scope;
   if (journey.reentry_after) {
     ExpectLength(*journey.reentry_after, scope, "`reentry after`");
+    CheckCalendarLength(*journey.reentry_after,
+                        "`reentry after` in calendar units");
   }
   if (journey.holdout) ExpectPercent(*journey.holdout, scope, "`holdout`");
   for (const auto& goal : journey.goals) {
     ResolveEvent(goal.event);
-    if (goal.within) ExpectLength(*goal.within, scope, "a goal's `within`");
+    if (!goal.within) continue;
+    ExpectLength(*goal.within, scope, "a goal's `within`");
+    CheckCalendarLength(*goal.within, "a goal's `within` in calendar units");
   }
   if (!journey.policy) return;
   for (size_t i = 0; i < program_.policies.size(); ++i) {
@@ -196,6 +200,11 @@ void Checker::CheckLocalTime(bool local, const diag::Span& span,
   }
 }
 
+void Checker::CheckCalendarLength(const Expr& length, const char* what) {
+  if (length.kind != syntax::ExprKind::Calendar) return;
+  CheckLocalTime(true, length.span, what);
+}
+
 void Checker::CheckSteps(const std::vector<syntax::Step>& steps,
                          const Scope& scope,
                          std::map<std::string, diag::Span>& labels) {
@@ -228,6 +237,8 @@ void Checker::CheckStep(const syntax::Step& step, const Scope& scope,
       return;
     case StepKind::WaitFor: {
       ExpectLength(*step.expr, scope, "`wait for ... within`");
+      CheckCalendarLength(*step.expr,
+                          "`wait for ... within` in calendar units");
       int32_t event = ResolveEvent(step.event);
       Scope inner = scope;
       // The filter reads the awaited event as the event being handled, so

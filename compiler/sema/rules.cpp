@@ -156,6 +156,14 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
           "recipient's zone) or per a rolling window such as `7d`, not " +
               Quote(rule.period.text));
   }
+  // A cap per day, week or month counts from midnight, Monday or the 1st
+  // in the recipient's zone.
+  if (rule.period_seconds == 0 && Contains(kPeriods, rule.period.text)) {
+    CheckLocalTime(true, rule.span,
+                   rule.period.text == "day"    ? "a cap `per day`"
+                   : rule.period.text == "week" ? "a cap `per week`"
+                                                : "a cap `per month`");
+  }
   for (const syntax::Name& channel : rule.names) CheckChannelName(channel);
   if (rule.condition) {
     ExpectBool(*rule.condition, CheckExpr(*rule.condition, scope),
@@ -293,7 +301,9 @@ void Checker::CheckProgramRule(
     case RuleKind::EarnOn:
       points(*rule.first, "points earned");
       ResolveEvent(rule.name);
-      if (rule.second) ExpectLength(*rule.second, scope, "`at most once per`");
+      if (!rule.second) return;
+      ExpectLength(*rule.second, scope, "`at most once per`");
+      CheckCalendarLength(*rule.second, "`at most once per` in calendar units");
       return;
     case RuleKind::Multiply: {
       Scope profile_scope;
@@ -318,12 +328,17 @@ void Checker::CheckProgramRule(
               "earning`, or leave out `expire` for points that never "
               "expire");
       }
+      CheckCalendarLength(*rule.first, "`expire` in calendar units");
       return;
     case RuleKind::Notice:
     case RuleKind::KeepTier:
       ExpectLength(
           *rule.first, scope,
           rule.kind == RuleKind::Notice ? "`notify expiring`" : "`keep tier`");
+      CheckCalendarLength(*rule.first,
+                          rule.kind == RuleKind::Notice
+                              ? "`notify expiring` in calendar units"
+                              : "`keep tier` in calendar units");
       return;
     case RuleKind::Tier: {
       std::vector<int32_t> owners;
@@ -347,6 +362,7 @@ void Checker::CheckProgramRule(
       }
       points(*rule.first, "a tier threshold");
       ExpectLength(*rule.second, scope, "a tier's `within`");
+      CheckCalendarLength(*rule.second, "a tier's `within` in calendar units");
       if (auto threshold = ConstantInt(*rule.first)) {
         tiers.emplace_back(*threshold, rule.span);
       }
@@ -370,8 +386,18 @@ void Checker::CheckProgramRule(
 
 void Checker::CheckTest(const syntax::TestDecl& test) {
   // `parcours test` reports each test by its title: two of one title
-  // would leave a failure without a place.
-  Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
+  // would leave a failure without a place, and a blank one a `FAIL` line
+  // that names nothing.
+  bool blank = std::all_of(test.title.begin(), test.title.end(),
+                           [](char c) { return c == ' ' || c == '\t'; });
+  if (blank) {
+    Error(Kind::BlankTestTitle, test.span,
+          "this test has no title, so its PASS or FAIL line names nothing; "
+          "say what it proves, as in `test \"welcome after the first "
+          "order\"`");
+  } else {
+    Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
+  }
   program_.tests.push_back({test.title, &test});
   using StatementKind = syntax::TestStatement::Kind;
   bool expects = false;
@@ -536,6 +562,7 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       }
       return;
     case StatementKind::ExpectLoyalty: {
+      CheckExpectedProgram(statement);
       if (statement.what.text == "points") {
         Expect(*statement.value, CheckExpr(*statement.value, scope), kInt,
                "`expect points`");
@@ -550,6 +577,31 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
       return;
     }
   }
+}
+
+// `expect points` and `expect tier` name no program: they read the only
+// one, so there must be exactly one.
+void Checker::CheckExpectedProgram(const syntax::TestStatement& statement) {
+  size_t count = program_.programs.size();
+  if (count == 1) return;
+  const std::string what = Quote("expect " + statement.what.text);
+  std::string message;
+  if (count == 0) {
+    message = what + " reads a member's " + statement.what.text +
+              " in a loyalty `program`, but none is declared; declare "
+              "one, or remove this line";
+  } else {
+    std::string list;
+    for (size_t i = 0; i < count; ++i) {
+      if (i > 0) list += i + 1 == count ? " and " : ", ";
+      list += Quote(program_.programs[i].name);
+    }
+    message = what + " names no program, and there are " +
+              std::to_string(count) + " (" + list +
+              "), so it cannot tell which to read; test files with one "
+              "loyalty `program` only, or remove this line";
+  }
+  Error(Kind::ExpectLoyaltyWithoutProgram, statement.span, message);
 }
 
 }  // namespace parcours::sema

@@ -2014,6 +2014,10 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
   }
 }
 
+void NoteEmptyProgram(const ir::Program& program, RunSummary& summary) {
+  summary.no_journeys = program.journeys.empty();
+}
+
 std::string FormatSummary(const RunSummary& summary) {
   std::string dead_letters =
       Plural(summary.dead_letters, "dead letter", "dead letters");
@@ -2078,6 +2082,11 @@ std::string FormatSummary(const RunSummary& summary) {
       Plural(summary.time_entries, "time-driven entry", "time-driven entries") +
       ", " + Plural(summary.instances_waiting, "instance", "instances") +
       " waiting\n";
+  if (summary.no_journeys) {
+    text +=
+        "warning: the program has no journey, so no one can enter one and "
+        "no message can go out; give `run` the files of the journeys too\n";
+  }
   if (summary.redelivered > 0) {
     text += "re-sent " + Plural(summary.redelivered, "action", "actions") +
             " committed by an interrupted run\n";

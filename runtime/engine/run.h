@@ -167,6 +167,9 @@ struct RunSummary {
   int64_t unsaved = 0;
   std::optional<int64_t> clock;  // the engine's clock at the end
   std::string dead_letter_path;  // set when there were dead letters
+  // The program has no journey, so no message could go out whatever the
+  // events (set by `NoteEmptyProgram`).
+  bool no_journeys = false;
 };
 
 struct RunResult {
@@ -242,5 +245,9 @@ std::string FormatSummary(const RunSummary& summary);
 // and `summary.foreign_currencies` with the currencies of the events'
 // amounts that the program writes none of its amounts in.
 void NoteNearMisses(const ir::Program& program, RunSummary& summary);
+
+// Sets `summary.no_journeys` when `program` has no journey: a run given
+// only the files of its events and profile does nothing, in silence.
+void NoteEmptyProgram(const ir::Program& program, RunSummary& summary);
 
 }  // namespace parcours::engine

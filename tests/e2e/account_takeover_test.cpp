@@ -94,7 +94,7 @@ const char* const kExampleLines[] = {
     R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"
     R"("template":"points_offer","journey":"login_offer","step":"send1",)"
     R"("reason":"cap",)"
-    R"x("detail":"cap 1 per day across email (guard.journey:45)"})x",
+    R"x("detail":"cap 1 per day across email (guard.journey:48)"})x",
     // ...the security alert is exempt from it.
     R"({"kind":"send","id":"1024b914f1a68c52",)"
     R"("at":"2025-03-01T10:00:00Z","profile":"ben","channel":"email",)"

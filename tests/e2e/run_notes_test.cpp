@@ -1,6 +1,7 @@
 // What `parcours run` says about input that is valid but probably not
 // what the user meant: a misspelt event name, an `--until` in the past, a
-// time zone the tz database does not know, a dead-letter file gone.
+// time zone the tz database does not know, a dead-letter file gone, a
+// program with no journey.
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
@@ -115,6 +116,34 @@ TEST_CASE("one line of a misspelt event is told in the singular") {
              Catch::Contains("note: 1 line of event `order completed` was "
                              "ignored: the program declares `Order "
                              "Completed`; is one of them misspelt?"));
+}
+
+TEST_CASE("a program with no journey is pointed out, not run in silence") {
+  // The events and profile alone: the folder of journeys left out.
+  auto scratch = testing::ScratchDir("run-no-journeys");
+  testing::WriteText(scratch / "events.journey",
+                     "profile { zone: tz = \"Europe/London\" }\n"
+                     "event Order \"Order Completed\" { total: money }\n");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "e.jsonl",
+                     Track("Order Completed", "m1", "2025-03-01T10:00:00Z"));
+  const std::string warning =
+      "warning: the program has no journey, so no one can enter one and no "
+      "message can go out; give `run` the files of the journeys too\n";
+
+  auto bare = RunParcours({"run", (scratch / "events.journey").string(),
+                           "--events", (scratch / "e.jsonl").string(),
+                           "--state", (scratch / "bare.db").string()},
+                          scratch);
+  CHECK(bare.exit_code == 0);
+  CHECK_THAT(bare.err, Catch::Contains(warning));
+
+  auto whole = RunParcours(
+      {"run", (scratch / "p.journey").string(), "--events",
+       (scratch / "e.jsonl").string(), "--state", (scratch / "s.db").string()},
+      scratch);
+  CHECK(whole.exit_code == 0);
+  CHECK_THAT(whole.err, !Catch::Contains("no journey"));
 }
 
 TEST_CASE("an --until before the clock is pointed out") {

@@ -500,6 +500,7 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
     return result.stopped_at_bad_line ? 1 : 2;
   }
   engine::NoteNearMisses(*compiled.program, result.summary);
+  engine::NoteEmptyProgram(*compiled.program, result.summary);
   err << engine::FormatSummary(result.summary);
   // `--until` only ever moves the clock forward.
   if (settings.options.until && result.summary.clock &&
