@@ -12,6 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
+#include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/json_value.h"
 #include "runtime/ingest/values.h"
@@ -611,12 +612,18 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     // TODO: an instance whose journey or step the new program lacks stays
     // in the file unloaded; version migration of journeys will move it.
     if (step < 0) {
+      std::string where = "waiting contact of journey `" +
+                          std::string(journey_name) + "` at step `" +
+                          std::string(step_name) + "`: ";
+      std::string why = journey == journeys.end()
+                            ? "the program has no journey `" +
+                                  std::string(journey_name) + "` now"
+                            : "the journey has no step `" +
+                                  std::string(step_name) +
+                                  "` now (renamed or removed)";
       read.warnings.push_back({std::move(profile_id),
-                               "instance of journey `" +
-                                   std::string(journey_name) + "` at step `" +
-                                   std::string(step_name) +
-                                   "` does not match the program; not loaded",
-                               true});
+                               where + why + "; left in the state, not loaded",
+                               true, std::string(journey_name)});
       continue;
     }
 
@@ -700,10 +707,33 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 // Gives the state what `ReadInstanceRows` read: the warnings first (no
 // other row of the log comes between them), then each instance, in seq
 // order, in its profile.
+// The `meta` key of the fingerprint of the unloaded instances last
+// logged: the same ones, met again at the next load, are not logged again
+// (the run's summary still counts them), or every run of a program that
+// dropped a step would add a row per waiting contact to `log`.
+constexpr char kUnloadedLogged[] = "unloaded_logged";
+
 void AttachInstances(State& state, ReadInstances& read) {
+  // Each warning's hash folded in order, as FNV folds bytes.
+  uint64_t fingerprint = 14695981039346656037ull;
+  for (const ReadInstances::Warning& warning : read.warnings) {
+    if (!warning.unloaded) continue;
+    uint64_t one = common::Fnv1a64(warning.profile + '\x1f' + warning.message);
+    fingerprint = (fingerprint ^ one) * 1099511628211ull;
+  }
+  // `meta` holds no number below zero.
+  auto logged = static_cast<int64_t>(fingerprint >> 1);
+  auto before = state.run_meta().find(kUnloadedLogged);
+  bool known = before != state.run_meta().end() && before->second == logged;
   for (const ReadInstances::Warning& warning : read.warnings) {
     if (warning.unloaded) state.CountUnloadedInstance();
+    if (warning.unloaded && known) continue;
     Warn(state, warning.profile, warning.message, warning.journey);
+  }
+  if (state.unloaded_instances() > 0) {
+    state.run_meta()[kUnloadedLogged] = logged;
+  } else {
+    state.run_meta().erase(kUnloadedLogged);
   }
 
   // Sequence numbers stay unique even if `meta` lags behind the rows.

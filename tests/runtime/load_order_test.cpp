@@ -169,7 +169,7 @@ TEST_CASE(
   CHECK(warned == std::vector<std::string>{
                       "p1: stored entry time of j",
                       "p3: stored entry time of j",
-                      "p4: instance of journey `g",
+                      "p4: waiting contact of jou",
                   });
   CHECK(state.unloaded_instances() == 1);
   // p2 has no row of its own: its instance makes it, with the defaults.

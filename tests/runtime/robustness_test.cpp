@@ -268,6 +268,27 @@ TEST_CASE("waiting contacts of a removed step are counted and reported",
                              "the log table\n"));
   CHECK(QueryInt(state, "SELECT count(*) FROM instances") == 2);
   CHECK(QueryInt(state, "SELECT count(*) FROM log WHERE level = 'warn'") == 2);
+  // The warning says what is missing, and names the journey in its column.
+  CHECK(QueryInt(state,
+                 "SELECT count(*) FROM log WHERE level = 'warn' AND journey "
+                 "= 'welcome' AND message LIKE '%the journey has no step "
+                 "`wait1` now (renamed or removed)%'") == 2);
+
+  // The same contacts, met again by the next run, are counted again but
+  // not logged again: a row per contact per run would flood the log.
+  auto again = RunText(edited.program, "", OptionsFor(state));
+  REQUIRE(again.result.status.ok());
+  CHECK(again.result.summary.instances_unloaded == 2);
+  CHECK(QueryInt(state, "SELECT count(*) FROM log WHERE level = 'warn'") == 2);
+
+  // A program without the journey says so; that is news, and logged.
+  Shop without = MakeShop();
+  without.program.journeys[1].name = "welcome_v2";
+  auto removed = RunText(without.program, "", OptionsFor(state));
+  REQUIRE(removed.result.status.ok());
+  CHECK(QueryInt(state,
+                 "SELECT count(*) FROM log WHERE level = 'warn' AND message "
+                 "LIKE '%the program has no journey `welcome` now%'") == 2);
 
   engine::RunSummary one;
   one.instances_unloaded = 1;
