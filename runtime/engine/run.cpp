@@ -1950,6 +1950,23 @@ int64_t Distance(std::string_view a, std::string_view b, int64_t limit) {
 
 }  // namespace
 
+// The first of `names` fewest edits from `name` (case aside), if any is
+// within a few: a quarter of its length, and at least two.
+static std::string_view Nearest(const std::string& name,
+                                const std::vector<std::string_view>& names) {
+  int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(name.size()) / 4);
+  int64_t best = limit + 1;
+  std::string_view nearest;
+  for (std::string_view candidate : names) {
+    int64_t distance = Distance(name, candidate, limit);
+    if (distance < best) {
+      best = distance;
+      nearest = candidate;
+    }
+  }
+  return nearest;
+}
+
 // The currencies the program writes amounts in: its money literals (in
 // segments, conditions and values) and its loyalty programs' units.
 static std::set<int64_t> ProgramCurrencies(const ir::Program& program) {
@@ -1988,29 +2005,23 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
     }
   }
 
+  std::vector<std::string_view> event_names;
+  for (const ir::EventType& event : program.events) {
+    event_names.push_back(event.wire_name);
+  }
   for (const auto& [name, count] : summary.ignored_events) {
-    int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(name.size()) / 4);
-    int64_t best = limit + 1;
-    for (const ir::EventType& event : program.events) {
-      int64_t distance = Distance(name, event.wire_name, limit);
-      if (distance < best) {
-        best = distance;
-        summary.ignored_near[name] = event.wire_name;
-      }
-    }
+    std::string_view near = Nearest(name, event_names);
+    if (!near.empty()) summary.ignored_near[name] = std::string(near);
   }
   // A trait the stream spells otherwise than the program (`timeZone`,
   // `phone_number`) leaves its attribute at its default for everyone.
+  std::vector<std::string_view> attribute_names;
+  for (const ir::Field& field : program.profile) {
+    attribute_names.push_back(field.wire_name);
+  }
   for (const auto& [key, count] : summary.ignored_traits) {
-    int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(key.size()) / 4);
-    int64_t best = limit + 1;
-    for (const ir::Field& field : program.profile) {
-      int64_t distance = Distance(key, field.wire_name, limit);
-      if (distance < best) {
-        best = distance;
-        summary.ignored_traits_near[key] = field.wire_name;
-      }
-    }
+    std::string_view near = Nearest(key, attribute_names);
+    if (!near.empty()) summary.ignored_traits_near[key] = std::string(near);
   }
 }
 
