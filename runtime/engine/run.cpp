@@ -22,6 +22,7 @@
 
 #include "compiler/ir/semantics.h"
 #include "runtime/common/hash.h"
+#include "runtime/common/near_names.h"
 #include "runtime/common/time_text.h"
 #include "runtime/common/visible_text.h"
 #include "runtime/engine/dead_letters.h"
@@ -126,6 +127,38 @@ std::string PartitionFile(uint32_t index) {
 // below reads as one paragraph of the procedure in run.h. With a sink it
 // runs alone and delivers its own actions; without one, a `Coordinator`
 // drives several partitions and delivers their merged actions.
+// Keeps the `kNearKeys` first keys in byte order: the same set whatever
+// order or grouping the keys come in.
+void AddNearKey(std::set<std::string>& keys, const std::string& key) {
+  keys.insert(key);
+  if (keys.size() > RunSummary::kNearKeys) keys.erase(std::prev(keys.end()));
+}
+
+// Adds what `part` counted of the optional fields left out to `total`.
+void AddAbsentFields(const RunSummary& part, RunSummary& total) {
+  if (part.events_by_type.empty()) return;
+  if (total.events_by_type.empty()) {
+    total.events_by_type.resize(part.events_by_type.size());
+    total.absent_by_field.resize(part.events_by_type.size());
+    total.near_keys.resize(part.events_by_type.size());
+  }
+  for (size_t type = 0; type < part.events_by_type.size(); ++type) {
+    total.events_by_type[type] += part.events_by_type[type];
+    const std::vector<int64_t>& absent = part.absent_by_field[type];
+    if (absent.empty()) continue;
+    if (total.absent_by_field[type].empty()) {
+      total.absent_by_field[type].resize(absent.size());
+      total.near_keys[type].resize(absent.size());
+    }
+    for (size_t field = 0; field < absent.size(); ++field) {
+      total.absent_by_field[type][field] += absent[field];
+      for (const std::string& key : part.near_keys[type][field]) {
+        AddNearKey(total.near_keys[type][field], key);
+      }
+    }
+  }
+}
+
 class Runner {
  public:
   Runner(const ir::Program& program, const ir::Evaluator& evaluator,
@@ -596,6 +629,38 @@ class Runner {
     } else {
       ++summary_.events_applied;
       CountCurrencies(event);
+      CountAbsentFields(event);
+    }
+  }
+
+  // The optional fields an applied event left out, and the keys spelt
+  // like them it carried instead, for the summary to point out a misspelt
+  // one.
+  void CountAbsentFields(const ingest::DecodedEvent& event) {
+    if (event.event_type < 0) return;
+    const ir::Program& program = state_.program();
+    if (summary_.events_by_type.empty()) {
+      summary_.events_by_type.resize(program.events.size());
+      summary_.absent_by_field.resize(program.events.size());
+      summary_.near_keys.resize(program.events.size());
+    }
+    auto type = static_cast<size_t>(event.event_type);
+    ++summary_.events_by_type[type];
+    if (event.absent_fields.empty()) return;
+
+    const ir::EventType& definition = program.events[type];
+    std::vector<int64_t>& absent = summary_.absent_by_field[type];
+    if (absent.empty()) {
+      absent.resize(definition.fields.size());
+      summary_.near_keys[type].resize(definition.fields.size());
+    }
+    for (int32_t field : event.absent_fields) {
+      ++absent[field];
+      const std::string& name = definition.fields[field].wire_name;
+      for (const std::string& key : event.undeclared_properties) {
+        if (common::NearestName(name, {key}).empty()) continue;
+        AddNearKey(summary_.near_keys[type][field], key);
+      }
     }
   }
 
@@ -1739,6 +1804,7 @@ class Coordinator {
       for (const auto& [currency, count] : part.event_currencies) {
         total.event_currencies[currency] += count;
       }
+      AddAbsentFields(part, total);
       total.dead_letters += part.dead_letters;
       total.dead_letters_known += part.dead_letters_known;
       total.clock_jumps += part.clock_jumps;
@@ -1922,51 +1988,6 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   return {status, runner.stopped_at_bad_line(), runner.Summarize()};
 }
 
-namespace {
-
-// Edits (insert, delete, replace a byte) between two names, ignoring
-// case; stops counting past `limit`.
-int64_t Distance(std::string_view a, std::string_view b, int64_t limit) {
-  auto lower = [](char c) {
-    return static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  };
-  std::vector<int64_t> row(b.size() + 1);
-  for (size_t j = 0; j <= b.size(); ++j) row[j] = static_cast<int64_t>(j);
-  for (size_t i = 1; i <= a.size(); ++i) {
-    int64_t diagonal = row[0];
-    row[0] = static_cast<int64_t>(i);
-    int64_t smallest = row[0];
-    for (size_t j = 1; j <= b.size(); ++j) {
-      int64_t above = row[j];
-      int64_t replace = diagonal + (lower(a[i - 1]) == lower(b[j - 1]) ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, replace});
-      diagonal = above;
-      smallest = std::min(smallest, row[j]);
-    }
-    if (smallest > limit) return limit + 1;
-  }
-  return row[b.size()];
-}
-
-}  // namespace
-
-// The first of `names` fewest edits from `name` (case aside), if any is
-// within a few: a quarter of its length, and at least two.
-static std::string_view Nearest(const std::string& name,
-                                const std::vector<std::string_view>& names) {
-  int64_t limit = std::max<int64_t>(2, static_cast<int64_t>(name.size()) / 4);
-  int64_t best = limit + 1;
-  std::string_view nearest;
-  for (std::string_view candidate : names) {
-    int64_t distance = Distance(name, candidate, limit);
-    if (distance < best) {
-      best = distance;
-      nearest = candidate;
-    }
-  }
-  return nearest;
-}
-
 // The currencies the program writes amounts in: its money literals (in
 // segments, conditions and values) and its loyalty programs' units.
 static std::set<int64_t> ProgramCurrencies(const ir::Program& program) {
@@ -1990,6 +2011,23 @@ static std::set<int64_t> ProgramCurrencies(const ir::Program& program) {
   return currencies;
 }
 
+void NoteAbsentNearMisses(const ir::Program& program, RunSummary& summary) {
+  summary.absent_near.clear();
+  for (size_t type = 0; type < summary.near_keys.size(); ++type) {
+    for (size_t field = 0; field < summary.near_keys[type].size(); ++field) {
+      const std::set<std::string>& keys = summary.near_keys[type][field];
+      if (keys.empty()) continue;
+      const ir::EventType& event = program.events[type];
+      std::vector<std::string_view> candidates(keys.begin(), keys.end());
+      std::string_view nearest =
+          common::NearestName(event.fields[field].wire_name, candidates);
+      summary.absent_near.push_back(
+          {event.wire_name, event.fields[field].wire_name, std::string(nearest),
+           summary.absent_by_field[type][field], summary.events_by_type[type]});
+    }
+  }
+}
+
 void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
   // Amounts in a currency the program never writes compare false with
   // every amount it does write: a GBP shop running thresholds copied in
@@ -2010,7 +2048,7 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
     event_names.push_back(event.wire_name);
   }
   for (const auto& [name, count] : summary.ignored_events) {
-    std::string_view near = Nearest(name, event_names);
+    std::string_view near = common::NearestName(name, event_names);
     if (!near.empty()) summary.ignored_near[name] = std::string(near);
   }
   // A trait the stream spells otherwise than the program (`timeZone`,
@@ -2020,9 +2058,10 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
     attribute_names.push_back(field.wire_name);
   }
   for (const auto& [key, count] : summary.ignored_traits) {
-    std::string_view near = Nearest(key, attribute_names);
+    std::string_view near = common::NearestName(key, attribute_names);
     if (!near.empty()) summary.ignored_traits_near[key] = std::string(near);
   }
+  NoteAbsentNearMisses(program, summary);
 }
 
 void NoteEmptyProgram(const ir::Program& program, RunSummary& summary) {
@@ -2060,6 +2099,13 @@ std::string FormatSummary(const RunSummary& summary) {
     text += "note: the trait `" + common::VisibleText(key) +
             "` was ignored in " + Plural(count, "identify", "identifies") +
             ": the profile declares `" + near + "`; is one of them misspelt?\n";
+  }
+  for (const RunSummary::AbsentNearMiss& miss : summary.absent_near) {
+    text += "note: `" + miss.event + "` events carry `" +
+            common::VisibleText(miss.key) + "` where the program declares `" +
+            miss.field + "` (absent from " + std::to_string(miss.absent) +
+            " of " + std::to_string(miss.events) +
+            " of them); is one of them misspelt?\n";
   }
   if (!summary.foreign_currencies.empty()) {
     std::string written;

@@ -56,6 +56,7 @@
 #include <istream>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,25 @@ struct RunSummary {
   // to a declared attribute's (`timeZone`, `e_mail`), that attribute's.
   std::map<std::string, int64_t> ignored_traits;
   std::map<std::string, std::string> ignored_traits_near;
+  // Applied track events by event type; by type and optional field, how
+  // many left the field out, and the keys spelt nearly like the field's
+  // that such events carried (from the lines `SamplesProperties` picks;
+  // the `kNearKeys` first in byte order, so that the same stream gives
+  // the same keys for any number of partitions). And, by `NoteNearMisses`,
+  // each such field with its first key: a misspelt key leaves the field
+  // empty for everyone, in silence.
+  static constexpr size_t kNearKeys = 8;
+  std::vector<int64_t> events_by_type;
+  std::vector<std::vector<int64_t>> absent_by_field;
+  std::vector<std::vector<std::set<std::string>>> near_keys;
+  struct AbsentNearMiss {
+    std::string event;  // wire names
+    std::string field;
+    std::string key;
+    int64_t absent = 0;
+    int64_t events = 0;
+  };
+  std::vector<AbsentNearMiss> absent_near;
   // Applied events by the currency of each amount they carried (packed,
   // ir::PackCurrency); and, by `NoteNearMisses`, those of currencies the
   // program writes no amount in, with the currencies it does write.

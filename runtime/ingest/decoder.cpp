@@ -4,6 +4,7 @@
 
 #include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
+#include "runtime/common/near_names.h"
 #include "runtime/common/time_text.h"
 #include "runtime/ingest/values.h"
 
@@ -146,6 +147,30 @@ std::string DecodeCurrency(const JsonValue& container, const std::string& what,
 // "trait `country`", and for its currency "money field `total`". Built
 // only for a message: most lines have none, and building them for every
 // value was a tenth of the decoding.
+// The keys of `properties` that name none of `type`'s fields.
+std::vector<std::string_view> UndeclaredKeys(const ir::EventType& type,
+                                             const JsonValue& properties) {
+  std::vector<std::string_view> keys;
+  for (const JsonMember& member : properties.members) {
+    bool declared = false;
+    for (const ir::Field& field : type.fields) {
+      declared = declared || field.wire_name == member.key;
+    }
+    if (!declared) keys.push_back(member.key);
+  }
+  return keys;
+}
+
+// For a required field missing from a line that carries a key spelt
+// nearly like it (`totl`, `Total`): which one, so that the sender or the
+// program can be corrected rather than every line dead-lettered blindly.
+std::string MisspeltHint(const ir::Field& field,
+                         const std::vector<std::string_view>& keys) {
+  std::string_view near = common::NearestName(field.wire_name, keys);
+  if (near.empty()) return "";
+  return " (the line has " + Quote(near) + "; is one of them misspelt?)";
+}
+
 struct ValueLabel {
   const char* kind;        // "field" or "trait"
   std::string_view name;   // the field's wire name
@@ -265,6 +290,8 @@ void Reset(DecodeResult& result) {
   event.event_type = -1;
   event.wire_event.clear();
   event.record.Clear(0);
+  event.absent_fields.clear();
+  event.undeclared_properties.clear();
   event.traits.Clear(0);
   event.trait_attributes.clear();
   event.ignored_traits.clear();
@@ -423,15 +450,27 @@ std::string Decoder::DecodeTrack(const JsonValue& root,
   const ir::EventType& type = program_.events[event.event_type];
   event.record.Clear(type.record_words);
 
-  for (const ir::Field& field : type.fields) {
+  for (size_t index = 0; index < type.fields.size(); ++index) {
+    const ir::Field& field = type.fields[index];
     ValueLabel label{"field", field.wire_name, type.wire_name};
     const JsonValue* value = properties->Find(field.wire_name);
-    if (value == nullptr || value->kind == Kind::Null) {
-      if (field.optional) continue;
-      if (value == nullptr) return "missing " + label.Name();
+    if (value == nullptr && field.optional) {
+      event.absent_fields.push_back(static_cast<int32_t>(index));
+      continue;
     }
+    if (value == nullptr) {
+      return "missing " + label.Name() +
+             MisspeltHint(field, UndeclaredKeys(type, *properties));
+    }
+    if (value->kind == Kind::Null && field.optional) continue;
     problem = DecodeInto(*properties, *value, field, label, event.record);
     if (!problem.empty()) return problem;
+  }
+
+  if (!event.absent_fields.empty() && SamplesProperties(event.line)) {
+    for (std::string_view key : UndeclaredKeys(type, *properties)) {
+      event.undeclared_properties.emplace_back(key);
+    }
   }
   return "";
 }

@@ -103,6 +103,76 @@ TEST_CASE("a misspelt trait is pointed out, not silently ignored") {
   }
 }
 
+TEST_CASE("a misspelt optional property is pointed out, not left empty") {
+  auto scratch = testing::ScratchDir("run-property-near-miss");
+  testing::WriteText(scratch / "p.journey",
+                     "event Order \"Order Completed\" {\n"
+                     "  total: money\n  coupon: string?\n  note: string?\n"
+                     "}\n"
+                     "journey thanks {\n  on Order\n  send email \"x\"\n}\n");
+  auto order = [](const std::string& id, const std::string& properties) {
+    return R"({"type":"track","event":"Order Completed","userId":")" + id +
+           R"(","timestamp":"2025-03-01T10:00:00Z","properties":{"total":10,)"
+           R"("currency":"EUR",)" +
+           properties + "}}\n";
+  };
+  // Two senders: one spells the key its own way, one as declared; `note`
+  // is left out with nothing like it, and `notes_count` is too far from
+  // it to be a typo.
+  testing::WriteText(scratch / "e.jsonl",
+                     order("p1", R"("Coupon":"A")") +
+                         order("p2", R"("Coupon":"B","notes_count":2)") +
+                         order("p3", R"("coupon":"C")") +
+                         order("p4", R"("cuopon":"D","extra":1)"));
+
+  for (std::string partitions : {"", "2"}) {
+    INFO("partitions: " << partitions);
+    std::vector<std::string> args = {
+        "run",      (scratch / "p.journey").string(),
+        "--events", (scratch / "e.jsonl").string(),
+        "--state",  (scratch / ("s" + partitions)).string()};
+    if (!partitions.empty()) {
+      args.push_back("--partitions");
+      args.push_back(partitions);
+    }
+    auto result = RunParcours(args, scratch);
+
+    CHECK(result.exit_code == 0);
+    // Of the keys like it, the nearest (case aside), then the first.
+    CHECK_THAT(result.err,
+               Catch::Contains("note: `Order Completed` events carry `Coupon` "
+                               "where the program declares `coupon` (absent "
+                               "from 3 of 4 of them); is one of them "
+                               "misspelt?"));
+    CHECK_THAT(result.err, !Catch::Contains("declares `note`"));
+    CHECK_THAT(result.err, !Catch::Contains("declares `total`"));
+  }
+}
+
+TEST_CASE("a missing required property names the key spelt like it") {
+  auto scratch = testing::ScratchDir("run-required-near-miss");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(
+      scratch / "e.jsonl",
+      R"({"type":"track","event":"Order Completed","userId":"p1",)"
+      R"("timestamp":"2025-03-01T10:00:00Z","properties":{"Totl":10}})"
+      "\n"
+      R"({"type":"track","event":"Order Completed","userId":"p2",)"
+      R"("timestamp":"2025-03-01T10:00:00Z","properties":{"price":10}})"
+      "\n");
+
+  auto result = RunIn(scratch, "e.jsonl", "s.db");
+
+  CHECK(result.exit_code == 0);
+  std::string letters = testing::ReadText(scratch / "s.db.deadletter.jsonl");
+  CHECK_THAT(letters,
+             Catch::Contains("\"line\":1,\"reason\":\"missing field `total` of "
+                             "`Order Completed` (the line has `Totl`; is one "
+                             "of them misspelt?)\""));
+  CHECK_THAT(letters, Catch::Contains("\"line\":2,\"reason\":\"missing field "
+                                      "`total` of `Order Completed`\""));
+}
+
 TEST_CASE("one line of a misspelt event is told in the singular") {
   auto scratch = testing::ScratchDir("run-near-miss-one");
   testing::WriteText(scratch / "p.journey", kProgram);

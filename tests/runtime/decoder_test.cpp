@@ -52,6 +52,8 @@ void CheckSameDecoding(const ir::Program& program, const DecodeResult& fresh,
   CHECK(a.event_type == b.event_type);
   CHECK(a.wire_event == b.wire_event);
   CHECK(a.trait_attributes == b.trait_attributes);
+  CHECK(a.absent_fields == b.absent_fields);
+  CHECK(a.undeclared_properties == b.undeclared_properties);
   REQUIRE(a.consent.size() == b.consent.size());
   for (size_t i = 0; i < a.consent.size(); ++i) {
     CHECK(a.consent[i].channel == b.consent[i].channel);
@@ -128,6 +130,36 @@ TEST_CASE("a decimal and other field types decode into their slots",
   CHECK(event.record.Get(3) == 3600);        // wait
   CHECK(event.record.Get(5) == 1);           // gift
   CHECK(event.record.Get(6) == 1);           // gift present
+}
+
+TEST_CASE("optional fields left out, and the keys beside them, are listed",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  ingest::Decoder decoder(shop.program);
+  std::string line = Track("Order Completed", "p1", "o1", kTime,
+                           R"({"order_id":"o1","total":10,"currency":"EUR",)"
+                           R"("Note":"gift wrap","items":2,"x":1})");
+  // `note` (field 2) is left out; the keys the type does not declare are
+  // listed on the first thousand lines and one in 1,024 after.
+  for (int64_t number : {1, 1000, 2048, 1001, 2047}) {
+    INFO("line " << number);
+    DecodeResult result = decoder.Decode(line, number);
+    REQUIRE(result.outcome == LineOutcome::Event);
+    CHECK(result.event.absent_fields == std::vector<int32_t>{2});
+    std::vector<std::string> listed;
+    if (number <= 1000 || number == 2048) listed = {"currency", "Note", "x"};
+    CHECK(result.event.undeclared_properties == listed);
+  }
+
+  // Nothing left out, nothing listed; a null is given, not left out.
+  DecodeResult full = decoder.Decode(
+      Track("Order Completed", "p1", "o2", kTime,
+            R"({"order_id":"o2","total":1,"currency":"EUR","note":null,)"
+            R"("items":1,"x":1})"),
+      1);
+  REQUIRE(full.outcome == LineOutcome::Event);
+  CHECK(full.event.absent_fields.empty());
+  CHECK(full.event.undeclared_properties.empty());
 }
 
 TEST_CASE("optional fields carry a presence word", "[runtime][ingest]") {
