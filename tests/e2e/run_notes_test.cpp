@@ -5,6 +5,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/store/sqlite.h"
@@ -32,6 +33,15 @@ testing::ProcessResult RunIn(const std::filesystem::path& scratch,
                                    "--state",  (scratch / state).string()};
   args.insert(args.end(), more.begin(), more.end());
   return RunParcours(args, scratch);
+}
+
+// `RunIn` over `e.jsonl` with one state file and with two partitions: a
+// note must not depend on how the profiles are spread.
+std::vector<std::pair<std::string, testing::ProcessResult>> RunEachWay(
+    const std::filesystem::path& scratch) {
+  return {{"one state file", RunIn(scratch, "e.jsonl", "s")},
+          {"two partitions",
+           RunIn(scratch, "e.jsonl", "s2", {"--partitions", "2"})}};
 }
 
 std::string Track(const std::string& event, const std::string& id,
@@ -77,18 +87,8 @@ TEST_CASE("a misspelt trait is pointed out, not silently ignored") {
           identify("p2", R"({"timeZone":"Europe/Paris","country":"FR"})") +
           identify("p3", R"({"e_mail":"c@d.e","consent":{"sms":true}})"));
 
-  for (std::string partitions : {"", "2"}) {
-    INFO("partitions: " << partitions);
-    std::vector<std::string> args = {
-        "run",      (scratch / "p.journey").string(),
-        "--events", (scratch / "e.jsonl").string(),
-        "--state",  (scratch / ("s" + partitions)).string()};
-    if (!partitions.empty()) {
-      args.push_back("--partitions");
-      args.push_back(partitions);
-    }
-    auto result = RunParcours(args, scratch);
-
+  for (const auto& [way, result] : RunEachWay(scratch)) {
+    INFO(way);
     CHECK(result.exit_code == 0);
     CHECK_THAT(result.err,
                Catch::Contains("note: the trait `timeZone` was ignored in 2 "
@@ -125,18 +125,8 @@ TEST_CASE("a misspelt optional property is pointed out, not left empty") {
                          order("p3", R"("coupon":"C")") +
                          order("p4", R"("cuopon":"D","extra":1)"));
 
-  for (std::string partitions : {"", "2"}) {
-    INFO("partitions: " << partitions);
-    std::vector<std::string> args = {
-        "run",      (scratch / "p.journey").string(),
-        "--events", (scratch / "e.jsonl").string(),
-        "--state",  (scratch / ("s" + partitions)).string()};
-    if (!partitions.empty()) {
-      args.push_back("--partitions");
-      args.push_back(partitions);
-    }
-    auto result = RunParcours(args, scratch);
-
+  for (const auto& [way, result] : RunEachWay(scratch)) {
+    INFO(way);
     CHECK(result.exit_code == 0);
     // Of the keys like it, the nearest (case aside), then the first.
     CHECK_THAT(result.err,
