@@ -20,6 +20,7 @@
 #include <utility>
 #include <vector>
 
+#include "compiler/ir/dates.h"
 #include "compiler/ir/semantics.h"
 #include "runtime/common/hash.h"
 #include "runtime/common/near_names.h"
@@ -2062,10 +2063,28 @@ void NoteNearMisses(const ir::Program& program, RunSummary& summary) {
     if (!near.empty()) summary.ignored_traits_near[key] = std::string(near);
   }
   NoteAbsentNearMisses(program, summary);
+
+  // A zone misspelt by the sender runs as UTC; name the one it meant.
+  if (!summary.unknown_zones.empty()) {
+    std::vector<std::string> zones = ir::TimeZoneNames();
+    std::vector<std::string_view> zone_names(zones.begin(), zones.end());
+    for (const auto& [zone, count] : summary.unknown_zones) {
+      std::string_view near = common::NearestName(zone, zone_names);
+      if (!near.empty()) summary.unknown_zones_near[zone] = std::string(near);
+    }
+  }
 }
 
 void NoteEmptyProgram(const ir::Program& program, RunSummary& summary) {
   summary.no_journeys = program.journeys.empty();
+}
+
+// " (did you mean `Europe/Paris`?)" for a zone spelt like a known one.
+static std::string ZoneHint(const RunSummary& summary,
+                            const std::string& zone) {
+  auto near = summary.unknown_zones_near.find(zone);
+  if (near == summary.unknown_zones_near.end()) return "";
+  return " (did you mean `" + near->second + "`?)";
 }
 
 std::string FormatSummary(const RunSummary& summary) {
@@ -2202,8 +2221,8 @@ std::string FormatSummary(const RunSummary& summary) {
     text += "warning: " + Plural(count, "profile", "profiles") +
             (one ? " was" : " were") + " given the time zone `" +
             common::VisibleText(zone) +
-            "`, which the tz database does not know; " +
-            (one ? "its" : "their") + " local times run in UTC\n";
+            "`, which the tz database does not know" + ZoneHint(summary, zone) +
+            "; " + (one ? "its" : "their") + " local times run in UTC\n";
   }
   if (others > 0) {
     text += "warning: and " + Plural(others, "profile", "profiles") + " of " +

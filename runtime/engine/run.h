@@ -157,6 +157,10 @@ struct RunSummary {
   // Time zones the tz database does not know, by name, with the number of
   // profiles identified with each (they run in UTC).
   std::map<std::string, int64_t> unknown_zones;
+  // Of those, by `NoteNearMisses`, the zone of the tz database spelt
+  // nearly like each (`Europe/Paris` for `Europe/Pari`), where there is
+  // one.
+  std::map<std::string, std::string> unknown_zones_near;
   int64_t dead_letters = 0;
   // Of `dead_letters`, those already in the file from an earlier run,
   // not appended again.

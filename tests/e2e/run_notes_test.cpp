@@ -255,7 +255,8 @@ TEST_CASE("a time zone the tz database does not know is logged and told") {
     CHECK_THAT(told.err,
                Catch::Contains("warning: 2 profiles were given the time zone "
                                "`Europe/Pari`, which the tz database does "
-                               "not know; their local times run in UTC\n"));
+                               "not know (did you mean `Europe/Paris`?); "
+                               "their local times run in UTC\n"));
     CHECK_THAT(told.err, !Catch::Contains("Asia/Kathmandu"));
   }
 
@@ -269,6 +270,8 @@ TEST_CASE("a time zone the tz database does not know is logged and told") {
   auto many = RunIn(scratch, "junk.jsonl", "junk.db");
   REQUIRE(many.exit_code == 0);
   CHECK_THAT(many.err, Catch::Contains("`Zone/4`"));
+  // A name like no zone gets no guess.
+  CHECK_THAT(many.err, !Catch::Contains("did you mean"));
   CHECK_THAT(many.err, !Catch::Contains("`Zone/5`"));
   CHECK_THAT(many.err,
              Catch::Contains("warning: and 3 profiles of 3 other unknown "
