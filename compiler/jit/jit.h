@@ -7,6 +7,7 @@
 // folder's sources pay for LLVM's headers.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -28,8 +29,14 @@ struct JitOptions {
   // the lowering, the LLVM version, the target triple and the host CPU), so
   // one folder can be shared by many programs and by machines of different
   // kinds. The key is computed from the IR, so a hit builds no LLVM module.
+  // The folder keeps its `kObjectCacheEntries` most recently used entries.
   std::string cache_dir;
 };
+
+// How many entries an object cache folder keeps (each a program with its
+// options, an object file of tens to hundreds of kilobytes): a folder
+// kept across CI runs or edits does not grow with every program.
+inline constexpr size_t kObjectCacheEntries = 32;
 
 // The version of the module the JIT builds for a program (lowering.cpp).
 // Cached objects are keyed by the IR, not by the module, so a change to the

@@ -8,28 +8,41 @@
 #include <llvm/Support/SHA256.h>
 #include <llvm/Support/raw_ostream.h>
 
+#include <algorithm>
 #include <array>
+#include <chrono>
 #include <cstdint>
 #include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
 
 namespace parcours::jit {
 namespace {
 
 // Cache file layout: magic, payload size (little-endian u64), SHA-256 of the
-// payload, payload (the object file). Bumping the magic's last character
-// retires every file of an older layout.
-constexpr char kMagic[8] = {'P', 'C', 'J', 'I', 'T', 'O', 'B', '1'};
+// key and the payload, payload (the object file). Bumping the magic's last
+// character retires every file of an older layout. The key is in the
+// digest so that a file copied or restored under another program's name
+// reads as a miss, not as that program's code.
+constexpr char kMagic[8] = {'P', 'C', 'J', 'I', 'T', 'O', 'B', '2'};
 constexpr size_t kSizeOffset = sizeof(kMagic);
 constexpr size_t kDigestOffset = kSizeOffset + 8;
 constexpr size_t kHeaderSize = kDigestOffset + 32;
+constexpr char kSuffix[] = ".pcobj";
 
-std::array<uint8_t, 32> Digest(llvm::StringRef bytes) {
-  return llvm::SHA256::hash(llvm::ArrayRef<uint8_t>(
-      reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()));
+std::array<uint8_t, 32> Digest(llvm::StringRef key, llvm::StringRef payload) {
+  llvm::SHA256 hasher;
+  char size[8];
+  llvm::support::endian::write64le(size, key.size());
+  hasher.update(llvm::StringRef(size, sizeof(size)));
+  hasher.update(key);
+  hasher.update(payload);
+  return hasher.final();
 }
 
-// The payload of a well-formed cache file, or an empty ref.
-llvm::StringRef ValidPayload(llvm::StringRef file) {
+// The payload of a well-formed cache file of `key`, or an empty ref.
+llvm::StringRef ValidPayload(llvm::StringRef file, llvm::StringRef key) {
   if (file.size() < kHeaderSize) return {};
   if (std::memcmp(file.data(), kMagic, sizeof(kMagic)) != 0) return {};
 
@@ -37,7 +50,7 @@ llvm::StringRef ValidPayload(llvm::StringRef file) {
   if (size != file.size() - kHeaderSize) return {};
 
   llvm::StringRef payload = file.substr(kHeaderSize);
-  std::array<uint8_t, 32> digest = Digest(payload);
+  std::array<uint8_t, 32> digest = Digest(key, payload);
   if (std::memcmp(file.data() + kDigestOffset, digest.data(), 32) != 0) {
     return {};
   }
@@ -75,9 +88,10 @@ std::string ObjectCacheKey(llvm::ArrayRef<llvm::StringRef> parts) {
   return key;
 }
 
-FileObjectCache::FileObjectCache(std::string directory, const std::string& key)
+FileObjectCache::FileObjectCache(std::string directory, std::string key)
     : directory_(std::move(directory)),
-      path_(directory_ + "/" + key + ".pcobj") {}
+      key_(std::move(key)),
+      path_(directory_ + "/" + key_ + kSuffix) {}
 
 std::unique_ptr<llvm::MemoryBuffer> FileObjectCache::getObject(
     const llvm::Module*) {
@@ -87,8 +101,13 @@ std::unique_ptr<llvm::MemoryBuffer> FileObjectCache::getObject(
                                           /*RequiresNullTerminator=*/false);
   if (!file) return nullptr;
 
-  llvm::StringRef payload = ValidPayload((*file)->getBuffer());
+  llvm::StringRef payload = ValidPayload((*file)->getBuffer(), key_);
   if (payload.empty() || !ParsesAsObject(payload)) return nullptr;
+
+  // Used now: the last to be evicted when the folder is pruned.
+  std::error_code ignored;
+  std::filesystem::last_write_time(
+      path_, std::filesystem::file_time_type::clock::now(), ignored);
 
   // A copy, because the linker wants a buffer of its own, suitably aligned.
   return llvm::MemoryBuffer::getMemBufferCopy(payload, path_);
@@ -109,7 +128,7 @@ void FileObjectCache::notifyObjectCompiled(const llvm::Module*,
   llvm::StringRef payload = object.getBuffer();
   char size[8];
   llvm::support::endian::write64le(size, payload.size());
-  std::array<uint8_t, 32> digest = Digest(payload);
+  std::array<uint8_t, 32> digest = Digest(key_, payload);
   {
     llvm::raw_fd_ostream out(fd, /*shouldClose=*/true);
     out.write(kMagic, sizeof(kMagic));
@@ -126,6 +145,52 @@ void FileObjectCache::notifyObjectCompiled(const llvm::Module*,
 
   if (llvm::sys::fs::rename(temporary, path_)) {
     llvm::sys::fs::remove(temporary);
+    return;
+  }
+  PruneObjectCache(directory_, kObjectCacheEntries);
+}
+
+void PruneObjectCache(const std::string& directory, size_t keep) {
+  namespace fs = std::filesystem;
+  using Clock = fs::file_time_type::clock;
+
+  struct Entry {
+    fs::file_time_type used;
+    fs::path path;
+  };
+  std::vector<Entry> entries;
+  std::error_code error;
+  fs::directory_iterator it(directory, error);
+  for (; !error && it != fs::directory_iterator(); it.increment(error)) {
+    const fs::path& path = it->path();
+    std::string name = path.filename().string();
+    std::error_code ignored;
+    fs::file_time_type used = fs::last_write_time(path, ignored);
+    if (ignored) continue;
+    // A temporary file is a write that died before its rename; one an
+    // hour old is no write going on.
+    if (name.find(std::string(kSuffix) + ".tmp-") != std::string::npos) {
+      if (Clock::now() - used > std::chrono::hours(1))
+        fs::remove(path, ignored);
+      continue;
+    }
+    if (name.size() > sizeof(kSuffix) - 1 &&
+        name.compare(name.size() - (sizeof(kSuffix) - 1), std::string::npos,
+                     kSuffix) == 0) {
+      entries.push_back({used, path});
+    }
+  }
+  if (entries.size() <= keep) return;
+
+  // The least recently used go first; ties by name, so the same folder
+  // is pruned the same way.
+  std::sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
+    if (a.used != b.used) return a.used > b.used;
+    return a.path < b.path;
+  });
+  for (size_t i = keep; i < entries.size(); ++i) {
+    std::error_code ignored;
+    fs::remove(entries[i].path, ignored);
   }
 }
 

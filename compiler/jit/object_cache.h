@@ -10,14 +10,23 @@
 #include <llvm/ExecutionEngine/ObjectCache.h>
 #include <llvm/Support/MemoryBuffer.h>
 
+#include <cstddef>
 #include <memory>
 #include <string>
+
+#include "compiler/jit/jit.h"
 
 namespace parcours::jit {
 
 // A cache key: the hex SHA-256 of `parts`. Each part is hashed with its
 // length, so no two different lists share a key by concatenation.
 std::string ObjectCacheKey(llvm::ArrayRef<llvm::StringRef> parts);
+
+// Removes all but the `keep` most recently used entries of `directory`
+// (by modification time, which a hit sets), and temporary files of writes
+// that died an hour or more ago. Errors are ignored: the cache is only a
+// cache.
+void PruneObjectCache(const std::string& directory, size_t keep);
 
 // The cache entry of one module: `<directory>/<key>.pcobj`.
 //
@@ -26,12 +35,13 @@ std::string ObjectCacheKey(llvm::ArrayRef<llvm::StringRef> parts);
 // an unreadable or corrupt file reads as "no object", and a file that
 // cannot be written is simply not written.
 //
-// TODO: nothing ever deletes an entry, so the folder grows with every
-// distinct program; evicting the least recently used files beyond a size
-// limit would bound it.
+// After each new entry the folder is pruned to its `kObjectCacheEntries`
+// (jit.h)
+// most recently used entries (a hit counts as a use), so that a folder
+// kept across CI runs or edits does not grow with every program.
 class FileObjectCache final : public llvm::ObjectCache {
  public:
-  FileObjectCache(std::string directory, const std::string& key);
+  FileObjectCache(std::string directory, std::string key);
 
   const std::string& Path() const { return path_; }
 
@@ -50,6 +60,7 @@ class FileObjectCache final : public llvm::ObjectCache {
 
  private:
   std::string directory_;
+  std::string key_;
   std::string path_;
   bool reading_ = true;
 };

@@ -2,6 +2,7 @@
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -333,6 +334,87 @@ TEST_CASE("jit cache: a damaged file is recompiled and rewritten",
   auto jit = Compile(program, folder.Path(), &blocked);
   CHECK_FALSE(blocked.cache_hit);
   CHECK(Results(*jit, program) == kExpected);
+}
+
+TEST_CASE("jit cache: a file copied under another program's key is a miss",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  ir::Program first = CachedProgram(0);
+  ir::Program second = CachedProgram(1);
+  jit::JitReport first_report;
+  jit::JitReport second_report;
+  Compile(first, folder.Path(), &first_report);
+  Compile(second, folder.Path(), &second_report);
+  REQUIRE(first_report.cache_file != second_report.cache_file);
+
+  // A well-formed file of the first program, under the second's name (a
+  // cache folder restored or merged by hand): its code is not the
+  // second's, whose first function adds 1.
+  const std::string second_bytes = ReadFile(second_report.cache_file);
+  WriteFile(second_report.cache_file, ReadFile(first_report.cache_file));
+  jit::JitReport report;
+  auto jit = Compile(second, folder.Path(), &report);
+  CHECK_FALSE(report.cache_hit);
+  ir::Frame frame;
+  std::vector<int64_t> event = {-3 * kScale, 0, 0, 1, 1};
+  frame.event = event.data();
+  CHECK(jit->Call(0, frame) == -4'500'000 + 1);
+  CHECK(ReadFile(second_report.cache_file) == second_bytes);
+}
+
+TEST_CASE("jit cache: the folder keeps its most recently used entries",
+          "[jit][cache]") {
+  TemporaryFolder folder;
+  fs::create_directories(folder.Path());
+  auto now = fs::file_time_type::clock::now();
+  // Entries used one minute apart, the oldest first, and a write that
+  // died two hours ago and one that may still be going on.
+  const size_t kOld = jit::kObjectCacheEntries + 5;
+  for (size_t i = 0; i < kOld; ++i) {
+    std::string path = folder.Path() + "/" + std::to_string(100 + i) + ".pcobj";
+    WriteFile(path, "old");
+    fs::last_write_time(path, now - std::chrono::minutes(kOld - i + 10));
+  }
+  std::string dead = folder.Path() + "/x.pcobj.tmp-dead";
+  std::string live = folder.Path() + "/y.pcobj.tmp-live";
+  WriteFile(dead, "half");
+  WriteFile(live, "half");
+  fs::last_write_time(dead, now - std::chrono::hours(2));
+  std::string other = folder.Path() + "/notes.txt";
+  WriteFile(other, "not ours");
+
+  ir::Program program = CachedProgram();
+  jit::JitReport report;
+  auto jit = Compile(program, folder.Path(), &report);
+  CHECK(Results(*jit, program) == kExpected);
+
+  std::set<std::string> left;
+  for (const auto& entry : fs::directory_iterator(folder.Path())) {
+    left.insert(entry.path().filename().string());
+  }
+  // The new entry and the most recently used old ones, up to the limit.
+  CHECK(left.count(fs::path(report.cache_file).filename().string()) == 1);
+  size_t entries = 0;
+  for (const std::string& name : left) {
+    if (name.size() > 6 && name.substr(name.size() - 6) == ".pcobj") {
+      ++entries;
+    }
+  }
+  CHECK(entries == jit::kObjectCacheEntries);
+  CHECK(left.count(std::to_string(100 + kOld - 1) + ".pcobj") == 1);
+  CHECK(left.count("100.pcobj") == 0);
+  CHECK(left.count(std::to_string(100 + 5) + ".pcobj") == 0);
+  CHECK(left.count(std::to_string(100 + 6) + ".pcobj") == 1);
+  CHECK(left.count("x.pcobj.tmp-dead") == 0);
+  CHECK(left.count("y.pcobj.tmp-live") == 1);
+  CHECK(left.count("notes.txt") == 1);
+
+  // A hit is a use: an entry just read outlives the others.
+  fs::last_write_time(report.cache_file, now - std::chrono::hours(5));
+  jit::JitReport hit;
+  Compile(program, folder.Path(), &hit);
+  REQUIRE(hit.cache_hit);
+  CHECK(fs::last_write_time(report.cache_file) > now - std::chrono::hours(1));
 }
 
 TEST_CASE("jit cache: an unusable folder only costs the cache",
