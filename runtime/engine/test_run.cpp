@@ -158,8 +158,31 @@ ir::TestExpectation AsSuppressed(const ir::TestExpectation& expectation) {
   return held;
 }
 
+// Whether `a` and `b` are the same positive expectation of a message:
+// each of them needs a message of its own.
+bool SameExpectation(const ir::TestExpectation& a,
+                     const ir::TestExpectation& b) {
+  auto positive_send = [](const ir::TestExpectation& e) {
+    return e.kind == ir::TestExpectation::Kind::Send && !e.negated;
+  };
+  return positive_send(a) && positive_send(b) && a.suppressed == b.suppressed &&
+         a.reason == b.reason && a.channel == b.channel &&
+         a.template_name == b.template_name && a.profile == b.profile &&
+         a.at == b.at;
+}
+
+// "once", "twice", "3 times".
+std::string Times(size_t count) {
+  if (count == 1) return "once";
+  if (count == 2) return "twice";
+  return std::to_string(count) + " times";
+}
+
+// Checks `expectation` against the test's messages. `needed` is how many
+// messages must match: one, or, for the k-th of k equal expectations, k,
+// so that two `expect send email "welcome"` lines ask for two welcomes.
 std::string Check(const ir::TestExpectation& expectation,
-                  const std::vector<Send>& sends) {
+                  const std::vector<Send>& sends, size_t needed) {
   if (expectation.negated) {
     for (const Send& send : sends) {
       if (Matches(expectation, send)) {
@@ -172,16 +195,27 @@ std::string Check(const ir::TestExpectation& expectation,
 
   // A message that was held back (holdout, no address, consent, a cap)
   // is what the user needs to hear of first: "none" would hide why.
+  std::vector<const Send*> matched;
   std::vector<const Send*> held;
   std::vector<const Send*> related;
   for (const Send& send : sends) {
-    if (Matches(expectation, send)) return "";
+    if (Matches(expectation, send)) {
+      matched.push_back(&send);
+      continue;
+    }
     if (!expectation.suppressed && send.suppressed &&
         Matches(AsSuppressed(expectation), send)) {
       held.push_back(&send);
     } else if (Related(expectation, send)) {
       related.push_back(&send);
     }
+  }
+  if (matched.size() >= needed) return "";
+  if (!matched.empty()) {
+    return expectation.where + ": expected " + Describe(expectation) + " " +
+           Times(needed) +
+           " (each equal `expect` needs a message of its own), got it " +
+           Times(matched.size()) + ": " + ListSends(matched);
   }
   std::string got;
   if (!held.empty()) {
@@ -364,8 +398,12 @@ TestOutcome RunTestCase(const ir::Program& program,
   std::vector<Send> sends = ReadSends(state.pending_outbox());
   for (size_t i = 0; i < test.expectations.size(); ++i) {
     const ir::TestExpectation& expectation = test.expectations[i];
+    size_t needed = 1;
+    for (size_t j = 0; j < i; ++j) {
+      if (SameExpectation(test.expectations[j], expectation)) ++needed;
+    }
     std::string reason = expectation.kind == ir::TestExpectation::Kind::Send
-                             ? Check(expectation, sends)
+                             ? Check(expectation, sends, needed)
                              : loyalty_reasons[i];
     if (!reason.empty()) outcome.reasons.push_back(reason);
   }

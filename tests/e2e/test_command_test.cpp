@@ -143,6 +143,42 @@ test "an unwanted send and a missing one" {
   CHECK(again.out == result.out);
 }
 
+TEST_CASE("equal expectations of a message each need a message of their own") {
+  auto scratch = testing::ScratchDir("test-equal-expects");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+test "one welcome expected twice" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect send email "thank_you"
+  expect send email "we_miss_you"
+  expect send email "thank_you"
+}
+
+test "two reminders expected twice" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  at 2025-05-01T10:00:00Z OrderPlaced { order_id: "o2", total: 80 EUR }
+  expect send email "we_miss_you" to "p1"
+  expect send email "we_miss_you" to "p1"
+  expect send email
+}
+)");
+
+  std::string where = file.string();
+  auto result = RunParcours({"test", where}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out ==
+        "FAIL one welcome expected twice\n"
+        "  " +
+            where +
+            ":27:3: expected send email \"thank_you\" twice (each equal "
+            "`expect` needs a message of its own), got it once: send email "
+            "\"thank_you\" to \"p1\" at 2025-03-01T10:00:00Z\n"
+            "PASS two reminders expected twice\n"
+            "1 passed, 1 failed\n");
+}
+
 TEST_CASE("parcours test refuses at build time what it cannot check yet") {
   auto scratch = testing::ScratchDir("test-not-runnable");
   auto file = scratch / "shop.journey";
