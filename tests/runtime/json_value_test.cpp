@@ -90,6 +90,34 @@ TEST_CASE("a tree read into again holds only the new text") {
   CHECK(reused.members.empty());
 }
 
+TEST_CASE("a tree read into line after line matches a new tree each time") {
+  // The fast reader keeps the nodes a line no longer needs and hands them
+  // out again for later lines: whatever the order of shapes, each tree
+  // must be exactly the one a new tree would get.
+  std::vector<std::string> shapes = kEventLines;
+  shapes.push_back(R"({"type":"identify","userId":"p2","traits":{}})");
+  shapes.push_back(R"({"a":[{"b":[1,2,{"c":"d"}]},[],"e"],"f":{"g":null}})");
+  shapes.push_back(R"([[1,[2,[3]]],{"x":{"y":{"z":[true]}}}])");
+  shapes.push_back(R"({"properties":"flat","traits":[1,2,3,4,5,6,7,8,9]})");
+  std::string wide = "{";
+  for (int i = 0; i < 150; ++i) {
+    wide += (i > 0 ? ",\"k" : "\"k") + std::to_string(i) + "\":[" +
+            std::to_string(i) + ",{\"v\":\"" + std::to_string(i) + "\"}]";
+  }
+  shapes.push_back(wide + "}");
+
+  std::mt19937_64 random(20261206);
+  JsonValue reused;
+  for (int round = 0; round < 2000; ++round) {
+    const std::string& text = shapes[random() % shapes.size()];
+    INFO("round " << round << ", text: " << text);
+    JsonValue fresh;
+    REQUIRE(ingest::ParseJsonPrecisely(text, fresh).empty());
+    REQUIRE(ingest::ParseJsonFast(text, reused));
+    REQUIRE(SameTree(reused, fresh));
+  }
+}
+
 TEST_CASE("the readers agree on awkward but valid JSON") {
   const std::vector<std::string> texts = {
       R"({})",
