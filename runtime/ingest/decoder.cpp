@@ -98,14 +98,13 @@ std::string DecodeTime(const JsonValue* value, const char* name,
   return "";
 }
 
-// The message id, when `root` has a usable one; errors are left for
-// `DecodeEnvelope` to report in their turn.
-std::optional<std::string> PeekMessageId(const JsonValue& root) {
+// Sets `key` to the message id when `root` has a usable one, and says
+// whether it did; errors are left for `DecodeEnvelope` to report in their
+// turn.
+bool PeekMessageId(const JsonValue& root, std::string& key) {
   const JsonValue* value = root.Find("messageId");
-  if (IsNoMessageId(value)) return std::nullopt;
-  std::string id;
-  if (!DecodeId(value, "messageId", id).empty()) return std::nullopt;
-  return id;
+  if (IsNoMessageId(value)) return false;
+  return DecodeId(value, "messageId", key).empty();
 }
 
 // Whether `packed` (from `ir::PackCurrency(text)`) is an ISO 4217 code.
@@ -300,8 +299,9 @@ void Decoder::Decode(std::string_view line, int64_t line_number,
     return;
   }
 
-  std::optional<std::string> id = PeekMessageId(root);
-  result.event.key = id ? *id : ContentKey(line);
+  if (!PeekMessageId(root, result.event.key)) {
+    result.event.key = ContentKey(line);
+  }
 
   problem = RepeatedKey(root, "");
   struct Part {

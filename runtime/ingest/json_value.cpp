@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -319,8 +320,17 @@ bool ParseJsonFast(std::string_view text, JsonValue& value) {
 }
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
+  // A decoded line looks up a dozen keys among its members; most members
+  // differ from the key in length or first byte, which are compared here
+  // before any call to compare the rest.
   for (auto it = members.rbegin(); it != members.rend(); ++it) {
-    if (it->key == key) return &it->value;
+    const std::string& candidate = it->key;
+    if (candidate.size() != key.size()) continue;
+    if (key.empty()) return &it->value;
+    if (candidate[0] != key[0]) continue;
+    if (std::memcmp(candidate.data(), key.data(), key.size()) == 0) {
+      return &it->value;
+    }
   }
   return nullptr;
 }

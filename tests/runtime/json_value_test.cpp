@@ -59,6 +59,32 @@ TEST_CASE("the fast reader takes ordinary event lines, with their trees") {
   CHECK(total->text == "129.90");  // as written, not 129.9
 }
 
+TEST_CASE("a member is found by its whole key, the last of a repeated one") {
+  JsonValue tree;
+  REQUIRE(ingest::ParseJsonPrecisely(
+              R"({"":0,"total":1,"totals":2,"xotal":3,"totaL":4,"t":5,)"
+              R"("total":6,"caf\u00e9":7})",
+              tree)
+              .empty());
+  auto number = [&](std::string_view key) -> std::string {
+    const JsonValue* value = tree.Find(key);
+    return value == nullptr ? "none" : value->text;
+  };
+  CHECK(number("total") == "6");  // the last of two
+  CHECK(number("totals") == "2");
+  CHECK(number("xotal") == "3");
+  CHECK(number("totaL") == "4");
+  CHECK(number("t") == "5");
+  CHECK(number("") == "0");
+  CHECK(number("caf\xc3\xa9") == "7");
+  CHECK(number("tota") == "none");
+  CHECK(number("Total") == "none");
+  CHECK(number("totalX") == "none");
+  JsonValue array;
+  REQUIRE(ingest::ParseJsonPrecisely(R"([{"total":1}])", array).empty());
+  CHECK(array.Find("total") == nullptr);  // only an object has members
+}
+
 TEST_CASE("a tree read into again holds only the new text") {
   // The fast reader reuses the nodes of the tree it is given; nothing of
   // the earlier text may survive: not a member, an item, a kind or a text.
