@@ -115,4 +115,23 @@ std::string FormatWebhookLine(const SendAction& webhook);
 std::string FormatEventLine(const SendAction& event,
                             std::string_view wire_name);
 
+// Where an action line goes in the canonical output order: by its `at`
+// ("YYYY-MM-DDTHH:MM:SSZ" sorts as text), then by its profile id
+// (bytewise).
+struct ActionOrder {
+  std::string at;
+  std::string profile;
+  bool operator<(const ActionOrder& other) const {
+    return at != other.at ? at < other.at : profile < other.profile;
+  }
+};
+
+// The order of `line`: the values of its top-level `at` and `profile`
+// members, each empty when the line lacks it or is not JSON.
+ActionOrder OrderOfLine(std::string_view line);
+
+// The same, always by reading the whole line as JSON; `OrderOfLine` reads
+// only the opening members where it can. For the test comparing the two.
+ActionOrder OrderOfLineByReading(std::string_view line);
+
 }  // namespace parcours::engine

@@ -77,35 +77,15 @@ struct FoundLetter {
   std::string letter;  // as `FormatDeadLetter` makes it
 };
 
-// Where an action line goes in the canonical output order: by time, then
-// by profile id (bytewise); a stable sort keeps each profile's actions in
-// the order they happened.
-struct OrderKey {
-  std::string at;  // "YYYY-MM-DDTHH:MM:SSZ" sorts as text
-  std::string profile;
-  bool operator<(const OrderKey& other) const {
-    return at != other.at ? at < other.at : profile < other.profile;
-  }
-};
-
-OrderKey KeyOf(const std::string& line) {
-  ingest::JsonValue root;
-  OrderKey key;
-  if (!ingest::ParseJson(line, root).empty()) return key;
-  const ingest::JsonValue* at = root.Find("at");
-  const ingest::JsonValue* profile = root.Find("profile");
-  if (at != nullptr) key.at = at->text;
-  if (profile != nullptr) key.profile = profile->text;
-  return key;
-}
-
 // Puts `rows` in the canonical order, keeping the relative order of rows
 // with equal keys.
 void SortCanonically(std::vector<store::OutboxRow>& rows) {
-  std::vector<std::pair<OrderKey, size_t>> keys;
+  // By time, then by profile id; a stable sort keeps each profile's
+  // actions in the order they happened.
+  std::vector<std::pair<ActionOrder, size_t>> keys;
   keys.reserve(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    keys.emplace_back(KeyOf(rows[i].line), i);
+    keys.emplace_back(OrderOfLine(rows[i].line), i);
   }
   std::stable_sort(keys.begin(), keys.end(), [](const auto& a, const auto& b) {
     return a.first < b.first;

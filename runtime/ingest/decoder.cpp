@@ -99,14 +99,13 @@ std::string DecodeTime(const JsonValue* value, const char* name,
   return "";
 }
 
-// The message id, when `root` has a usable one; errors are left for
-// `DecodeEnvelope` to report in their turn.
-std::optional<std::string> PeekMessageId(const JsonValue& root) {
+// Sets `key` to the message id when `root` has a usable one, and says
+// whether it did; errors are left for `DecodeEnvelope` to report in their
+// turn.
+bool PeekMessageId(const JsonValue& root, std::string& key) {
   const JsonValue* value = root.Find("messageId");
-  if (IsNoMessageId(value)) return std::nullopt;
-  std::string id;
-  if (!DecodeId(value, "messageId", id).empty()) return std::nullopt;
-  return id;
+  if (IsNoMessageId(value)) return false;
+  return DecodeId(value, "messageId", key).empty();
 }
 
 // Whether `packed` (from `ir::PackCurrency(text)`) is an ISO 4217 code.
@@ -120,27 +119,6 @@ bool IsKnownCurrency(int64_t packed, const std::string& text) {
   if (!ir::IsIsoCurrency(text)) return false;
   known.push_back(packed);
   return true;
-}
-
-// The packed currency of a money value, read from the `currency` member
-// next to it. `what` names the value for messages ("money field `total`").
-std::string DecodeCurrency(const JsonValue& container, const std::string& what,
-                           int64_t& currency) {
-  const JsonValue* code = container.Find("currency");
-  if (code == nullptr || code->kind == Kind::Null) {
-    return what + " needs a `currency`";
-  }
-  if (code->kind != Kind::String) {
-    return "`currency` must be a string, got " +
-           std::string(KindName(code->kind));
-  }
-  currency = ir::PackCurrency(code->text);
-  if (currency == 0 || !IsKnownCurrency(currency, code->text)) {
-    return "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
-           "got " +
-           Quote(code->text);
-  }
-  return "";
 }
 
 // How messages refer to a value: "field `total` of `Order Completed`" or
@@ -187,6 +165,28 @@ struct ValueLabel {
   }
 };
 
+// The packed currency of a money value, read from the `currency` member
+// next to it. `label` names the value for messages ("money field
+// `total`").
+std::string DecodeCurrency(const JsonValue& container, const ValueLabel& label,
+                           int64_t& currency) {
+  const JsonValue* code = container.Find("currency");
+  if (code == nullptr || code->kind == Kind::Null) {
+    return label.MoneyName() + " needs a `currency`";
+  }
+  if (code->kind != Kind::String) {
+    return "`currency` must be a string, got " +
+           std::string(KindName(code->kind));
+  }
+  currency = ir::PackCurrency(code->text);
+  if (currency == 0 || !IsKnownCurrency(currency, code->text)) {
+    return "`currency` must be a three-letter ISO 4217 code such as `EUR`, "
+           "got " +
+           Quote(code->text);
+  }
+  return "";
+}
+
 // Decodes one present, non-null value into `field` of `record`.
 std::string DecodeInto(const JsonValue& container, const JsonValue& value,
                        const ir::Field& field, const ValueLabel& label,
@@ -194,16 +194,19 @@ std::string DecodeInto(const JsonValue& container, const JsonValue& value,
   TypedValue typed;
   std::string problem = DecodeFieldValue(value, field, typed);
   if (!problem.empty()) return label.Name() + " " + problem;
-  const auto& channels = ir::ConsentChannels();
-  if (field.channel && std::find(channels.begin(), channels.end(),
-                                 value.text) == channels.end()) {
-    return label.Name() + " takes a channel (email, inapp, push or sms), not " +
-           Quote(value.text);
+  if (field.channel) {
+    const auto& channels = ir::ConsentChannels();
+    if (std::find(channels.begin(), channels.end(), value.text) ==
+        channels.end()) {
+      return label.Name() +
+             " takes a channel (email, inapp, push or sms), not " +
+             Quote(value.text);
+    }
   }
 
   int64_t currency = 0;
   if (field.type == ir::Type::Money) {
-    problem = DecodeCurrency(container, label.MoneyName(), currency);
+    problem = DecodeCurrency(container, label, currency);
     if (!problem.empty()) return problem;
   }
   WriteField(record, field, typed, currency);
@@ -323,15 +326,20 @@ void Decoder::Decode(std::string_view line, int64_t line_number,
     return;
   }
 
-  std::optional<std::string> id = PeekMessageId(root);
-  result.event.key = id ? *id : ContentKey(line);
+  if (!PeekMessageId(root, result.event.key)) {
+    result.event.key = ContentKey(line);
+  }
 
   problem = RepeatedKey(root, "");
-  for (const char* part : {"properties", "traits"}) {
-    const JsonValue* inner = root.Find(part);
+  struct Part {
+    const char* key;
+    const char* where;  // for the message, written out: no string per line
+  };
+  for (Part part : {Part{"properties", " in `properties`"},
+                    Part{"traits", " in `traits`"}}) {
+    const JsonValue* inner = root.Find(part.key);
     if (problem.empty() && inner != nullptr) {
-      problem =
-          RepeatedKey(*inner, (std::string(" in `") + part + "`").c_str());
+      problem = RepeatedKey(*inner, part.where);
     }
   }
   if (!problem.empty()) {

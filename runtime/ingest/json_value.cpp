@@ -2,6 +2,7 @@
 
 #include <simdjson.h>
 
+#include <cstring>
 #include <nlohmann/json.hpp>
 #include <utility>
 
@@ -173,8 +174,8 @@ class FastTreeBuilder {
     if (value.type().get(type)) return false;
     out.boolean = false;
     out.text.clear();
-    if (type != Type::object) out.members.clear();
-    if (type != Type::array) out.items.clear();
+    if (type != Type::object) KeepMembers(out, 0);
+    if (type != Type::array) KeepItems(out, 0);
     switch (type) {
       case Type::object: return BuildObject(value, out, depth);
       case Type::array: return BuildArray(value, out, depth);
@@ -226,12 +227,13 @@ class FastTreeBuilder {
       if (std::move(field_or_error).get(field)) return false;
       std::string_view key;
       if (field.unescaped_key().get(key)) return false;
-      if (count == out.members.size()) out.members.emplace_back();
+      if (count == out.members.size()) out.members.push_back(SpareMember());
       JsonMember& member = out.members[count++];
-      member.key.assign(key);
+      // Lines of one shape repeat their keys: most are already in place.
+      if (member.key != key) member.key.assign(key);
       if (!Build(field.value(), member.value, depth + 1)) return false;
     }
-    out.members.resize(count);
+    KeepMembers(out, count);
     return true;
   }
 
@@ -245,15 +247,57 @@ class FastTreeBuilder {
     for (auto item_or_error : array) {
       simdjson::ondemand::value item;
       if (std::move(item_or_error).get(item)) return false;
-      if (count == out.items.size()) out.items.emplace_back();
+      if (count == out.items.size()) out.items.push_back(SpareItem());
       if (!Build(item, out.items[count++], depth + 1)) return false;
     }
-    out.items.resize(count);
+    KeepItems(out, count);
     return true;
+  }
+
+  // Nodes cut from a tree wait here for the next line that needs them,
+  // with their buffers: a stream mixing shapes (an identify among tracks)
+  // would otherwise free an object's members on one line and allocate
+  // them again, one by one, on the next. At most kMaxSpare of each, with
+  // whatever they hold, wait at a time.
+  static constexpr size_t kMaxSpare = 64;
+
+  JsonMember SpareMember() {
+    if (spare_members_.empty()) return JsonMember{};
+    JsonMember member = std::move(spare_members_.back());
+    spare_members_.pop_back();
+    return member;
+  }
+
+  JsonValue SpareItem() {
+    if (spare_items_.empty()) return JsonValue{};
+    JsonValue item = std::move(spare_items_.back());
+    spare_items_.pop_back();
+    return item;
+  }
+
+  // Shortens `out`'s members to `count`, keeping the rest as spares.
+  void KeepMembers(JsonValue& out, size_t count) {
+    while (out.members.size() > count) {
+      if (spare_members_.size() < kMaxSpare) {
+        spare_members_.push_back(std::move(out.members.back()));
+      }
+      out.members.pop_back();
+    }
+  }
+
+  void KeepItems(JsonValue& out, size_t count) {
+    while (out.items.size() > count) {
+      if (spare_items_.size() < kMaxSpare) {
+        spare_items_.push_back(std::move(out.items.back()));
+      }
+      out.items.pop_back();
+    }
   }
 
   simdjson::ondemand::parser parser_;
   std::string padded_;
+  std::vector<JsonMember> spare_members_;
+  std::vector<JsonValue> spare_items_;
 };
 
 }  // namespace
@@ -276,8 +320,17 @@ bool ParseJsonFast(std::string_view text, JsonValue& value) {
 }
 
 const JsonValue* JsonValue::Find(std::string_view key) const {
+  // A decoded line looks up a dozen keys among its members; most members
+  // differ from the key in length or first byte, which are compared here
+  // before any call to compare the rest.
   for (auto it = members.rbegin(); it != members.rend(); ++it) {
-    if (it->key == key) return &it->value;
+    const std::string& candidate = it->key;
+    if (candidate.size() != key.size()) continue;
+    if (key.empty()) return &it->value;
+    if (candidate[0] != key[0]) continue;
+    if (std::memcmp(candidate.data(), key.data(), key.size()) == 0) {
+      return &it->value;
+    }
   }
   return nullptr;
 }

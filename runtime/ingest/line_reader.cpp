@@ -42,10 +42,10 @@ bool LineReader::ReadLine(std::string& line, bool& too_long) {
   for (;;) {
     // The line goes on to the next newline among the bytes taken, or past
     // all of them; beyond the limit its bytes are skipped.
-    if (pending_begin_ < pending_.size()) {
+    if (pending_begin_ < pending_end_) {
       any = true;
       const char* start = pending_.data() + pending_begin_;
-      size_t size = pending_.size() - pending_begin_;
+      size_t size = pending_end_ - pending_begin_;
       const auto* newline =
           static_cast<const char*>(std::memchr(start, '\n', size));
       size_t length = newline != nullptr ? newline - start : size;
@@ -68,20 +68,20 @@ bool LineReader::ReadLine(std::string& line, bool& too_long) {
 }
 
 bool LineReader::TakeMore(std::streambuf& buffer) {
-  pending_.clear();
   pending_begin_ = 0;
+  pending_end_ = 0;
   if (!input_.good()) return false;
 
   // What is already buffered comes without waiting; reading never waits
   // for more input than the current line needs.
   constexpr std::streamsize kMostAtOnce = 1 << 16;
+  if (pending_.size() < size_t{kMostAtOnce}) pending_.resize(kMostAtOnce);
   std::streamsize available = buffer.in_avail();
   if (available > 0) {
-    pending_.resize(static_cast<size_t>(std::min(available, kMostAtOnce)));
-    std::streamsize got = buffer.sgetn(
-        pending_.data(), static_cast<std::streamsize>(pending_.size()));
-    pending_.resize(static_cast<size_t>(std::max<std::streamsize>(got, 0)));
-    if (!pending_.empty()) return true;
+    std::streamsize got =
+        buffer.sgetn(pending_.data(), std::min(available, kMostAtOnce));
+    pending_end_ = static_cast<size_t>(std::max<std::streamsize>(got, 0));
+    if (pending_end_ > 0) return true;
   }
 
   int c = buffer.sbumpc();
@@ -89,7 +89,8 @@ bool LineReader::TakeMore(std::streambuf& buffer) {
     input_.setstate(std::ios::eofbit);
     return false;
   }
-  pending_.push_back(static_cast<char>(c));
+  pending_[0] = static_cast<char>(c);
+  pending_end_ = 1;
   return true;
 }
 

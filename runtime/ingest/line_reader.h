@@ -51,10 +51,13 @@ class LineReader {
   bool failed_ = false;
   std::string error_;
   // Bytes taken from the stream buffer but not returned yet, from
-  // `pending_begin_` on: lines are cut out of them with `memchr`, a block
-  // at a time, instead of a character at a time through the buffer.
+  // `pending_begin_` to `pending_end_`: lines are cut out of them with
+  // `memchr`, a block at a time, instead of a character at a time through
+  // the buffer. `pending_` keeps its size from block to block, so that
+  // taking a block does not first fill it with zeros.
   std::string pending_;
   size_t pending_begin_ = 0;
+  size_t pending_end_ = 0;
 };
 
 }  // namespace parcours::ingest

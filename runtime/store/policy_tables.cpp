@@ -104,6 +104,9 @@ Status LoadPolicyLedger(Database& db, State& state) {
 
 namespace {
 
+// The rows below live in the ledger until the save ends, so their text is
+// bound without a copy.
+
 Status WriteContacts(Database& db, const PolicyLedger& ledger) {
   if (ledger.new_contacts().empty()) return Status::Ok();
   Expected<Statement> insert = db.Prepare(
@@ -111,10 +114,10 @@ Status WriteContacts(Database& db, const PolicyLedger& ledger) {
       "VALUES(?1, ?2, ?3, ?4)");
   if (!insert.ok()) return insert.status();
   for (const auto& [profile, contact] : ledger.new_contacts()) {
-    insert->BindText(1, profile);
+    insert->BindBorrowedText(1, profile);
     insert->BindInt(2, contact.at);
-    insert->BindText(3, contact.channel);
-    insert->BindText(4, contact.category);
+    insert->BindBorrowedText(3, contact.channel);
+    insert->BindBorrowedText(4, contact.category);
     Status status = insert->Run();
     if (!status.ok()) return status;
   }
@@ -132,8 +135,8 @@ Status WriteDeferrals(Database& db, const PolicyLedger& ledger) {
   if (!remove.ok()) return remove.status();
   for (const auto& [key, since] : ledger.changed_deferrals()) {
     Statement& statement = since ? *upsert : *remove;
-    statement.BindText(1, key.first);
-    statement.BindText(2, key.second);
+    statement.BindBorrowedText(1, key.first);
+    statement.BindBorrowedText(2, key.second);
     if (since) statement.BindInt(3, *since);
     Status status = statement.Run();
     if (!status.ok()) return status;
@@ -148,13 +151,13 @@ Status WriteConsent(Database& db, const PolicyLedger& ledger) {
       "source, context) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7)");
   if (!insert.ok()) return insert.status();
   for (const auto& [profile, record] : ledger.new_consent()) {
-    insert->BindText(1, profile);
+    insert->BindBorrowedText(1, profile);
     insert->BindInt(2, record.at);
-    insert->BindText(3, record.channel);
-    insert->BindText(4, record.purpose);
+    insert->BindBorrowedText(3, record.channel);
+    insert->BindBorrowedText(4, record.purpose);
     insert->BindInt(5, record.granted ? 1 : 0);
-    insert->BindText(6, record.source);
-    insert->BindText(7, record.context);
+    insert->BindBorrowedText(6, record.source);
+    insert->BindBorrowedText(7, record.context);
     Status status = insert->Run();
     if (!status.ok()) return status;
   }
@@ -170,16 +173,16 @@ Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
   if (!insert.ok()) return insert.status();
   for (const DecisionRow& row : ledger.pending_decisions()) {
     insert->BindInt(1, row.at);
-    insert->BindText(2, row.profile);
-    insert->BindText(3, row.journey);
-    insert->BindText(4, row.step);
-    insert->BindText(5, row.channel);
-    insert->BindText(6, row.template_name);
-    insert->BindText(7, row.kind);
-    insert->BindText(8, row.reason);
-    insert->BindText(9, row.detail);
-    insert->BindText(10, row.rule_where);
-    insert->BindText(11, row.rule_text);
+    insert->BindBorrowedText(2, row.profile);
+    insert->BindBorrowedText(3, row.journey);
+    insert->BindBorrowedText(4, row.step);
+    insert->BindBorrowedText(5, row.channel);
+    insert->BindBorrowedText(6, row.template_name);
+    insert->BindBorrowedText(7, row.kind);
+    insert->BindBorrowedText(8, row.reason);
+    insert->BindBorrowedText(9, row.detail);
+    insert->BindBorrowedText(10, row.rule_where);
+    insert->BindBorrowedText(11, row.rule_text);
     insert->BindOptional(12, row.until);
     insert->BindInt(13, row.late ? 1 : 0);
     Status status = insert->Run();

@@ -41,39 +41,63 @@ Statement::Statement(sqlite3* db, sqlite3_stmt* statement)
 
 Statement::Statement(Statement&& other) noexcept
     : db_(std::exchange(other.db_, nullptr)),
-      statement_(std::exchange(other.statement_, nullptr)) {}
+      statement_(std::exchange(other.statement_, nullptr)),
+      bound_(std::move(other.bound_)) {
+  other.bound_.clear();
+}
 
 Statement& Statement::operator=(Statement&& other) noexcept {
   if (this != &other) {
     sqlite3_finalize(statement_);
     db_ = std::exchange(other.db_, nullptr);
     statement_ = std::exchange(other.statement_, nullptr);
+    bound_ = std::move(other.bound_);
+    other.bound_.clear();
   }
   return *this;
 }
 
 Statement::~Statement() { sqlite3_finalize(statement_); }
 
+bool Statement::Rebinds(int index, const char* data, size_t size) {
+  if (index < 1 || static_cast<size_t>(index) > bound_.size()) return true;
+  Bound& bound = bound_[static_cast<size_t>(index) - 1];
+  if (size != kOther && bound.data == data && bound.size == size) {
+    return false;
+  }
+  bound = {data, size};
+  return true;
+}
+
 void Statement::BindInt(int index, int64_t value) {
+  Rebinds(index, nullptr, kOther);
   sqlite3_bind_int64(statement_, index, value);
 }
 
 void Statement::BindText(int index, std::string_view text) {
+  Rebinds(index, nullptr, kOther);
   sqlite3_bind_text64(statement_, index, text.data(), text.size(),
                       SQLITE_TRANSIENT, SQLITE_UTF8);
 }
 
 void Statement::BindBorrowedText(int index, std::string_view text) {
-  sqlite3_bind_text64(statement_, index, text.data(), text.size(),
-                      SQLITE_STATIC, SQLITE_UTF8);
+  // A null pointer would bind SQL NULL, not an empty text: never skipped.
+  const char* data = text.data();
+  if (!Rebinds(index, data, data == nullptr ? kOther : text.size())) return;
+  sqlite3_bind_text64(statement_, index, data, text.size(), SQLITE_STATIC,
+                      SQLITE_UTF8);
 }
 
 void Statement::BindBorrowedBlob(int index, std::string_view bytes) {
+  Rebinds(index, nullptr, kOther);
   sqlite3_bind_blob64(statement_, index, bytes.data(), bytes.size(),
                       SQLITE_STATIC);
 }
 
-void Statement::BindNull(int index) { sqlite3_bind_null(statement_, index); }
+void Statement::BindNull(int index) {
+  if (!Rebinds(index, nullptr, kNull)) return;
+  sqlite3_bind_null(statement_, index);
+}
 
 void Statement::BindOptional(int index, std::optional<int64_t> value) {
   if (value) {
@@ -129,7 +153,13 @@ std::string_view Statement::BlobView(int column) const {
 
 void Statement::Reset() {
   sqlite3_reset(statement_);
-  sqlite3_clear_bindings(statement_);
+  if (bound_.empty()) sqlite3_clear_bindings(statement_);
+}
+
+void Statement::KeepBindings() {
+  // Until bound through this object, a parameter holds nothing known.
+  bound_.assign(static_cast<size_t>(sqlite3_bind_parameter_count(statement_)),
+                Bound{});
 }
 
 Database::Database(Database&& other) noexcept

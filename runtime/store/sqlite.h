@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "runtime/common/status.h"
 
@@ -51,12 +52,36 @@ class Statement {
   // A blob column's bytes, without a copy, valid as `TextView`'s text.
   std::string_view BlobView(int column) const;
 
-  // Makes the statement ready to run again, with its bindings cleared.
+  // Makes the statement ready to run again, with its bindings cleared
+  // (kept, after `KeepBindings`).
   void Reset();
 
+  // From now on the statement keeps its bindings from run to run, and
+  // `BindBorrowedText` and `BindNull` leave a parameter alone when it
+  // already holds what they would give it: the same pointer and size
+  // (SQLite reads borrowed bytes only when the statement runs, so that
+  // binding is the same whatever the bytes now are), or null. Every
+  // parameter must still be bound before each run. For statements run
+  // many times with texts that repeat, such as the log's literals and
+  // names, whose binds were a fifth of a save.
+  void KeepBindings();
+
  private:
+  // What a parameter holds, for `KeepBindings`: borrowed text, null, or
+  // anything else (`kOther`), which is bound again whatever comes.
+  struct Bound {
+    const char* data = nullptr;
+    size_t size = kOther;
+  };
+  static constexpr size_t kOther = ~size_t{0};
+  static constexpr size_t kNull = kOther - 1;
+  // Records that parameter `index` holds `data` and `size`; false when it
+  // already did.
+  bool Rebinds(int index, const char* data, size_t size);
+
   sqlite3* db_ = nullptr;
   sqlite3_stmt* statement_ = nullptr;
+  std::vector<Bound> bound_;  // by parameter; empty unless KeepBindings
 };
 
 class Database {

@@ -905,6 +905,11 @@ Status Store::PrepareStatements() {
     if (!prepared.ok()) return prepared.status();
     *each.statement = std::move(*prepared);
   }
+  // Log rows repeat their literals and the program's names, and each row
+  // of the insert takes its time from the same buffer every run: binds
+  // that would change nothing are skipped.
+  insert_log_.KeepBindings();
+  insert_log_rows_.KeepBindings();
   return Status::Ok();
 }
 

@@ -1,12 +1,14 @@
 // Journey semantics through `Run`: triggers, filters, waits, exits,
 // segments, aggregates and deduplication.
 #include <catch2/catch.hpp>
+#include <random>
 #include <string>
 #include <vector>
 
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/actions.h"
+#include "runtime/policy/lines.h"
 #include "tests/runtime/runtime_test_support.h"
 
 namespace parcours::testing {
@@ -106,6 +108,85 @@ TEST_CASE("send lines are the bytes of their JSON tree", "[runtime][engine]") {
         CHECK(engine::FormatSendLine(send) == SendLineByTree(send));
       }
     }
+  }
+}
+
+TEST_CASE("an action line's order is what reading all of it gives",
+          "[runtime][engine]") {
+  // The canonical order of a save's actions reads each line's `at` and
+  // `profile` from the members every formatter writes first, where their
+  // text is plain; it must be what reading the whole line gives, for every
+  // kind of line and every text a profile id or name may hold.
+  const std::vector<std::string> texts = {"p1",
+                                          "u123456789012345678901234567890",
+                                          "with \"quotes\"",
+                                          "back\\slash",
+                                          "tab\there",
+                                          "caf\xc3\xa9",
+                                          "bad \xff byte",
+                                          "",
+                                          "del\x7f",
+                                          "brace}",
+                                          "comma,\"at\":\"x"};
+  const std::vector<int64_t> times = {0, 1293962400, -2208988800, 253402300799,
+                                      1700000000};
+  std::mt19937_64 random(20261205);
+  auto pick = [&](const auto& values) {
+    return values[random() % values.size()];
+  };
+  for (int round = 0; round < 3000; ++round) {
+    std::string id = pick(texts);
+    std::string profile = pick(texts);
+    std::string journey = pick(texts);
+    ir::Step step;
+    step.kind = ir::StepKind::Send;
+    step.name = pick(texts);
+    step.channel = "email";
+    step.template_name = pick(texts);
+    step.category = "marketing";
+    step.text = pick(texts);
+    step.system = "crm";
+    step.team = pick(texts);
+    engine::SendAction action =
+        engine::ActionOf(id, pick(times), profile, journey, step);
+    action.payload["at"] = pick(texts);
+    action.payload["profile"] = pick(texts);
+    action.late = random() % 2 == 0;
+    if (random() % 4 == 0) action.unsubscribe_url = "https://example.invalid/u";
+
+    policy::Decision decision;
+    decision.verdict =
+        random() % 2 == 0 ? policy::Verdict::Defer : policy::Verdict::Suppress;
+    decision.channel = "email";
+    decision.reason = "cap";
+    decision.detail = pick(texts);
+    decision.until = pick(times);
+    std::vector<std::string> lines = {
+        engine::FormatSendLine(action),
+        engine::FormatSuppressedLine(action, "holdout", pick(texts)),
+        engine::FormatTaskLine(action),
+        engine::FormatSecurityLine(action),
+        engine::FormatWebhookLine(action),
+        engine::FormatEventLine(action, pick(texts)),
+        policy::FormatHeldLine(
+            {id, action.at, profile, journey, &step, action.late}, decision)};
+    for (const std::string& line : lines) {
+      INFO("line: " << line);
+      engine::ActionOrder fast = engine::OrderOfLine(line);
+      engine::ActionOrder read = engine::OrderOfLineByReading(line);
+      CHECK(fast.at == read.at);
+      CHECK(fast.profile == read.profile);
+      CHECK(read.at == common::FormatTime(action.at));
+    }
+  }
+
+  // Not an action line: the order of the whole line, empty where absent.
+  for (std::string line :
+       {"", "not json", "{}", R"({"at":"x"})", R"( {"kind":"send"})",
+        R"({"kind":"send","id":"i","at":"t"})"}) {
+    INFO("line: " << line);
+    CHECK(engine::OrderOfLine(line).at ==
+          engine::OrderOfLineByReading(line).at);
   }
 }
 

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -150,6 +151,39 @@ TEST_CASE("reading a directory is an error, not an empty input",
     REQUIRE_FALSE(input.ok());
     CHECK(input.status().message() ==
           "events file `" + dir.File("d") + "` is a directory");
+  }
+}
+
+TEST_CASE("lines across the reader's blocks come out whole",
+          "[runtime][input]") {
+  // The reader takes up to 64 KB at a time into one buffer that it keeps
+  // from block to block: lines that straddle blocks, span several, or
+  // follow a longer block must come out as they went in.
+  std::mt19937_64 random(20261205);
+  std::vector<std::string> lines;
+  std::string text;
+  for (int i = 0; i < 400; ++i) {
+    size_t length = random() % 8 == 0 ? random() % 200000 : random() % 300;
+    std::string line(length, 'a' + static_cast<char>(i % 26));
+    if (!line.empty()) line[0] = static_cast<char>('0' + i % 10);
+    lines.push_back(line);
+    text += line + "\n";
+  }
+  for (size_t piece :
+       {size_t{1} << 16, size_t{70000}, size_t{4096}, text.size()}) {
+    INFO("pieces of " << piece);
+    TrickleBuffer buffer(text, piece);
+    std::istream input(&buffer);
+    ingest::LineReader reader(input, 1 << 20);
+    std::string line;
+    bool too_long = false;
+    for (size_t i = 0; i < lines.size(); ++i) {
+      REQUIRE(reader.Next(line, too_long));
+      CHECK(line == lines[i]);
+      CHECK_FALSE(too_long);
+    }
+    CHECK_FALSE(reader.Next(line, too_long));
+    CHECK_FALSE(reader.failed());
   }
 }
 

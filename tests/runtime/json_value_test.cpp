@@ -59,6 +59,32 @@ TEST_CASE("the fast reader takes ordinary event lines, with their trees") {
   CHECK(total->text == "129.90");  // as written, not 129.9
 }
 
+TEST_CASE("a member is found by its whole key, the last of a repeated one") {
+  JsonValue tree;
+  REQUIRE(ingest::ParseJsonPrecisely(
+              R"({"":0,"total":1,"totals":2,"xotal":3,"totaL":4,"t":5,)"
+              R"("total":6,"caf\u00e9":7})",
+              tree)
+              .empty());
+  auto number = [&](std::string_view key) -> std::string {
+    const JsonValue* value = tree.Find(key);
+    return value == nullptr ? "none" : value->text;
+  };
+  CHECK(number("total") == "6");  // the last of two
+  CHECK(number("totals") == "2");
+  CHECK(number("xotal") == "3");
+  CHECK(number("totaL") == "4");
+  CHECK(number("t") == "5");
+  CHECK(number("") == "0");
+  CHECK(number("caf\xc3\xa9") == "7");
+  CHECK(number("tota") == "none");
+  CHECK(number("Total") == "none");
+  CHECK(number("totalX") == "none");
+  JsonValue array;
+  REQUIRE(ingest::ParseJsonPrecisely(R"([{"total":1}])", array).empty());
+  CHECK(array.Find("total") == nullptr);  // only an object has members
+}
+
 TEST_CASE("a tree read into again holds only the new text") {
   // The fast reader reuses the nodes of the tree it is given; nothing of
   // the earlier text may survive: not a member, an item, a kind or a text.
@@ -88,6 +114,34 @@ TEST_CASE("a tree read into again holds only the new text") {
   CHECK(ingest::ParseJson("7", reused).empty());
   CHECK(reused.kind == JsonValue::Kind::Number);
   CHECK(reused.members.empty());
+}
+
+TEST_CASE("a tree read into line after line matches a new tree each time") {
+  // The fast reader keeps the nodes a line no longer needs and hands them
+  // out again for later lines: whatever the order of shapes, each tree
+  // must be exactly the one a new tree would get.
+  std::vector<std::string> shapes = kEventLines;
+  shapes.push_back(R"({"type":"identify","userId":"p2","traits":{}})");
+  shapes.push_back(R"({"a":[{"b":[1,2,{"c":"d"}]},[],"e"],"f":{"g":null}})");
+  shapes.push_back(R"([[1,[2,[3]]],{"x":{"y":{"z":[true]}}}])");
+  shapes.push_back(R"({"properties":"flat","traits":[1,2,3,4,5,6,7,8,9]})");
+  std::string wide = "{";
+  for (int i = 0; i < 150; ++i) {
+    wide += (i > 0 ? ",\"k" : "\"k") + std::to_string(i) + "\":[" +
+            std::to_string(i) + ",{\"v\":\"" + std::to_string(i) + "\"}]";
+  }
+  shapes.push_back(wide + "}");
+
+  std::mt19937_64 random(20261206);
+  JsonValue reused;
+  for (int round = 0; round < 2000; ++round) {
+    const std::string& text = shapes[random() % shapes.size()];
+    INFO("round " << round << ", text: " << text);
+    JsonValue fresh;
+    REQUIRE(ingest::ParseJsonPrecisely(text, fresh).empty());
+    REQUIRE(ingest::ParseJsonFast(text, reused));
+    REQUIRE(SameTree(reused, fresh));
+  }
 }
 
 TEST_CASE("the readers agree on awkward but valid JSON") {
