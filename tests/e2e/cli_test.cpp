@@ -330,6 +330,42 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+// A script that names two events files read only the second one, and the
+// first one's events were lost without a word.
+TEST_CASE("an option given twice with two values is refused") {
+  auto scratch = testing::ScratchDir("twice");
+  testing::WriteText(scratch / "a.jsonl", "");
+  auto events =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--events",
+                   "a.jsonl", "--state", (scratch / "s.db").string()},
+                  scratch);
+  CHECK(events.exit_code == 2);
+  CHECK_THAT(events.err, Catch::Contains("`--events` is given twice, as `" +
+                                         kSmallEvents + "` and as `a.jsonl`"));
+  CHECK_THAT(events.err, Catch::Contains("--events -"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  // Both spellings of the dead-letter option are one option.
+  auto letters =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "s.db").string(), "--dead-letter", "x.jsonl",
+                   "--dead-letters", "y.jsonl"},
+                  scratch);
+  CHECK(letters.exit_code == 2);
+  CHECK_THAT(letters.err, Catch::Contains("`--dead-letter` is given twice"));
+
+  auto format = RunParcours(
+      {"check", kCampaign, "--format", "json", "--format", "sarif"}, scratch);
+  CHECK(format.exit_code == 2);
+  CHECK_THAT(format.err, Catch::Contains("`--format` is given twice"));
+
+  // The same value twice loses nothing.
+  CHECK(
+      RunParcours({"check", kCampaign, "--format", "text", "--format", "text"},
+                  scratch)
+          .exit_code == 0);
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",
