@@ -366,6 +366,28 @@ TEST_CASE("an option given twice with two values is refused") {
           .exit_code == 0);
 }
 
+// `explain --profile 17850 13047` showed the first profile only, and the
+// second one's timeline went missing without a word.
+TEST_CASE("explain refuses a second profile rather than ignore it") {
+  auto scratch = testing::ScratchDir("explain-two");
+  auto state = (scratch / "s.db").string();
+  REQUIRE(RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                       state, "--out", "/dev/null"},
+                      scratch)
+              .exit_code == 0);
+  auto one =
+      RunParcours({"explain", "--state", state, "--profile", "17850"}, scratch);
+  CHECK(one.exit_code == 0);
+
+  auto two = RunParcours(
+      {"explain", "--state", state, "--profile", "17850", "13047"}, scratch);
+  CHECK(two.exit_code == 2);
+  CHECK(two.out.empty());
+  CHECK(two.err ==
+        "parcours: explain reads one profile, named by --profile; `13047` is "
+        "not an option's value\n");
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",

@@ -63,6 +63,12 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   if (error.empty() && (!parsed.Has("--state") || !parsed.Has("--profile"))) {
     error = "explain needs --state DB|FOLDER and --profile ID";
   }
+  // `--profile 17850 13047` would explain the first one only, as if the
+  // second had no timeline: one profile per call.
+  if (error.empty() && !parsed.positional.empty()) {
+    error = "explain reads one profile, named by --profile; `" +
+            parsed.positional[0] + "` is not an option's value";
+  }
   if (!error.empty()) {
     err << "parcours: " << error << "\n";
     return 2;
