@@ -1,5 +1,6 @@
 // The `parcours` command line, run as a separate process.
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -473,6 +474,35 @@ TEST_CASE("every report and explain say that a state file does not exist") {
     CHECK(result.exit_code == 2);
     CHECK(result.err == "parcours: state file `missing.db` does not exist\n");
     CHECK_FALSE(std::filesystem::exists(scratch / "missing.db"));
+  }
+}
+
+// `--state /dev/null` failed with "disk I/O error" after making
+// /dev/null.lock; the reports said "no such table: log".
+TEST_CASE("a state that is a device or a pipe is refused, with no lock") {
+  auto scratch = testing::ScratchDir("device-state");
+  auto pipe = (scratch / "state.pipe").string();
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  const std::string refusal = "is not a file but a device or a pipe";
+
+  auto run = RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                          pipe, "--out", "/dev/null"},
+                         scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("state file `" + pipe + "` " + refusal));
+  CHECK_FALSE(std::filesystem::exists(pipe + ".lock"));
+
+  std::vector<std::vector<std::string>> readers = {
+      {"report", "backtest", "--state", "/dev/null"},
+      {"report", "caps", "--state", "/dev/null"},
+      {"report", "loyalty", "--state", "/dev/null", "--as-of", "2025-01-01"},
+      {"explain", "--state", "/dev/null", "--profile", "p1"}};
+  for (const auto& command : readers) {
+    INFO(command[1]);
+    auto result = RunParcours(command, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err,
+               Catch::Contains("state file `/dev/null` " + refusal));
   }
 }
 
