@@ -389,6 +389,33 @@ TEST_CASE("explain refuses a second profile rather than ignore it") {
         "not an option's value\n");
 }
 
+// `-` is stdin or stdout for `--events` and `--out`; `--dead-letter -`
+// wrote the letters to a file named `-` in the current folder.
+TEST_CASE("dead letters to - are refused, not written to a file named -") {
+  auto scratch = testing::ScratchDir("dash-letters");
+  auto run = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state",
+       (scratch / "s.db").string(), "--out", "/dev/null", "--dead-letter", "-"},
+      scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("`--dead-letter -` would write a file "
+                                      "named `-`"));
+  CHECK_THAT(run.err, Catch::Contains("/dev/stderr"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  testing::WriteText(scratch / "m.json",
+                     R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  testing::WriteText(scratch / "in.csv", "id,at\n,1\n");
+  auto import = RunParcours({"import", "csv", "--mapping", "m.json", "in.csv",
+                             "--out", "/dev/null", "--dead-letters", "-"},
+                            scratch);
+  CHECK(import.exit_code == 2);
+  CHECK_THAT(import.err, Catch::Contains("`--dead-letter -` would write a "
+                                         "file named `-`"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "-"));
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",

@@ -94,6 +94,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
       {"--mapping", "--out", "--dead-letter", "--first-users"}, {}, &error);
   if (!error.empty()) return usage(error);
   if (!parsed.Has("--mapping")) return usage("`--mapping` is required");
+  if (parsed.Get("--dead-letter", "") == "-") return usage(kDashDeadLetters);
   if (parsed.positional.size() != 1) {
     return usage("name one CSV file, or - for standard input");
   }

@@ -448,6 +448,12 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
         << " of this run; write the actions to a file of their own\n";
     return 2;
   }
+  // `-` is stdin or stdout for `--events` and `--out`; here it made a
+  // file named `-` that nobody would look for.
+  if (settings.options.dead_letter_path == "-") {
+    err << "parcours: " << kDashDeadLetters << "\n";
+    return 2;
+  }
   // A folder can never take the lines; say so before anything runs, not
   // after the first bad line.
   if (std::error_code error;
