@@ -416,6 +416,28 @@ TEST_CASE("dead letters to - are refused, not written to a file named -") {
   CHECK_FALSE(std::filesystem::exists(scratch / "-"));
 }
 
+// An export left compressed made every line a dead letter, and the run
+// ended with exit code 0 having applied nothing: a CI job passed.
+TEST_CASE("a compressed events file is refused with the way to read it") {
+  auto scratch = testing::ScratchDir("compressed-events");
+  auto events = (scratch / "events.jsonl.gz").string();
+  REQUIRE(std::system(("gzip -c " + testing::ShellQuote(kSmallEvents) + " > " +
+                       testing::ShellQuote(events))
+                          .c_str()) == 0);
+  auto state = (scratch / "s.db").string();
+
+  auto run = RunParcours({"run", kCampaign, "--events", events, "--state",
+                          state, "--out", "/dev/null"},
+                         scratch);
+
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "parcours: events file `" + events +
+                       "` is compressed (gzip), not JSON lines; decompress "
+                       "it into the run: `gzip -dc " +
+                       events + " | parcours run ... --events -`\n");
+  CHECK_FALSE(std::filesystem::exists(state));
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",
