@@ -129,7 +129,7 @@ TEST_CASE("the backtest report of a year agrees with SQL over the events") {
 // A journey's name longer than its column pushed that row's figures out
 // from under their headings; past 256 bytes the row lost its last
 // figures and its line end.
-TEST_CASE("the backtest table keeps long journey names in their column") {
+TEST_CASE("report tables keep long journey names in their column") {
   auto scratch = testing::ScratchDir("report-long-names");
   const std::string medium = "winback_high_value_customers_uk_2025_q1";
   const std::string huge = "j" + std::string(239, 'x');
@@ -175,6 +175,26 @@ TEST_CASE("the backtest table keeps long journey names in their column") {
   }
   CHECK(lines[4].empty());
   CHECK(lines[5] == "Sends by channel");
+
+  // The caps report lays its journeys out the same way.
+  auto caps =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(caps.exit_code == 0);
+  std::vector<std::string> caps_lines;
+  for (size_t start = 0; start < caps.out.size();) {
+    size_t end = caps.out.find('\n', start);
+    caps_lines.push_back(caps.out.substr(start, end - start));
+    start = end + 1;
+  }
+  REQUIRE(caps_lines.size() == 5);
+  const std::string& caps_heading = caps_lines[1];
+  REQUIRE(caps_heading.starts_with("  rule, then journey "));
+  CHECK(caps_lines[3].starts_with("    " + huge + " "));
+  CHECK(caps_lines[4].starts_with("    " + medium + " "));
+  for (size_t i = 3; i < caps_lines.size(); ++i) {
+    CHECK(caps_lines[i].size() == caps_heading.size());
+    CHECK(caps_lines[i].ends_with("        1          0         0"));
+  }
 }
 
 TEST_CASE("the backtest report refuses what it cannot read") {
