@@ -83,7 +83,10 @@ std::optional<int64_t> ParseTime(std::string_view text) {
   auto month = Digits(text, position, 2);
   if (!month || !Expect(text, position, '-')) return std::nullopt;
   auto day = Digits(text, position, 2);
-  if (!day || !Expect(text, position, 'T')) return std::nullopt;
+  // RFC 3339 allows a lower-case `t`, as it allows `z` (ZoneOffset).
+  if (!day || !(Expect(text, position, 'T') || Expect(text, position, 't'))) {
+    return std::nullopt;
+  }
   auto hour = Digits(text, position, 2);
   if (!hour || !Expect(text, position, ':')) return std::nullopt;
   auto minute = Digits(text, position, 2);

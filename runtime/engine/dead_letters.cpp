@@ -1,6 +1,7 @@
 #include "runtime/engine/dead_letters.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -172,6 +173,14 @@ common::Status DeadLetterFile::Flush() {
   if (!out_) {
     return common::Status::Error("could not write the dead-letter file `" +
                                  path_ + "`" + Reason(errno, path_));
+  }
+
+  // A device or a pipe (`/dev/null`, `/dev/stderr`) keeps nothing to put
+  // on a disk, and refuses the sync (EINVAL): the letters are handed over.
+  struct stat info {};
+  if (::stat(path_.c_str(), &info) == 0 && !S_ISREG(info.st_mode)) {
+    unsynced_ = false;
+    return common::Status::Ok();
   }
 
   // On the disk before the commit that records their keys: a power cut

@@ -90,8 +90,9 @@ bool HasTimeLayout(const std::string& text) {
   };
   bool layout = digits(0, 4) && text.size() >= 19 && text[4] == '-' &&
                 digits(5, 2) && text[7] == '-' && digits(8, 2) &&
-                text[10] == 'T' && digits(11, 2) && text[13] == ':' &&
-                digits(14, 2) && text[16] == ':' && digits(17, 2);
+                (text[10] == 'T' || text[10] == 't') && digits(11, 2) &&
+                text[13] == ':' && digits(14, 2) && text[16] == ':' &&
+                digits(17, 2);
   if (!layout) return false;
   size_t at = 19;
   if (at < text.size() && text[at] == '.') {
@@ -99,7 +100,7 @@ bool HasTimeLayout(const std::string& text) {
     while (digits(at, 1)) ++at;
   }
   std::string zone = text.substr(at);
-  if (zone == "Z") return true;
+  if (zone == "Z" || zone == "z") return true;
   return zone.size() == 6 && (zone[0] == '+' || zone[0] == '-') &&
          digits(at + 1, 2) && zone[3] == ':' && digits(at + 4, 2);
 }

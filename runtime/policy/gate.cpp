@@ -6,6 +6,12 @@ namespace parcours::policy {
 
 namespace {
 
+// Whether `address` holds no address: empty, or blanks only, which an
+// export that pads its empty columns writes. Sent to, it only bounces.
+bool IsNoAddress(std::string_view address) {
+  return address.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 // The channels `profile` has no address for. A channel's address is the
 // string attribute `email`, `phone` (sms) or `push_token` (push); a
 // program that declares none of them is not checked for that channel.
@@ -20,7 +26,7 @@ std::vector<std::string> Unreachable(const ir::Program& program,
       if (field.name != attribute) continue;
       bool absent = field.presence_offset >= 0 &&
                     profile.record.Get(field.presence_offset) == 0;
-      if (absent || profile.record.GetString(field.offset).empty()) {
+      if (absent || IsNoAddress(profile.record.GetString(field.offset))) {
         unreachable.push_back(channel);
       }
     }

@@ -78,8 +78,10 @@ common::Expected<std::unique_ptr<JsonLinesFileSink>> JsonLinesFileSink::Open(
     return common::Status::Error(refusal + ": it is a directory");
   }
   // A SQLite file (an outbox meant as `sqlite:PATH`, or a state) would be
-  // spoiled by lines of text appended to it.
-  {
+  // spoiled by lines of text appended to it. Only a regular file can be
+  // one: reading a pipe (`/dev/stdout` into `| consumer`, a named pipe)
+  // would take bytes meant for its reader, or wait for ever for some.
+  if (std::filesystem::is_regular_file(path, error)) {
     std::ifstream existing(path, std::ios::binary);
     char header[16] = {};
     if (existing.read(header, sizeof header) &&

@@ -1,5 +1,6 @@
 #include "runtime/sinks/sqlite_outbox.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 
 #include "runtime/sinks/action_key.h"
@@ -70,6 +71,16 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
   if (path.empty() || path[0] == ':' || path.rfind("//", 0) == 0) {
     return Status::Error(context +
                          ": name a file, as in `--out sqlite:actions.db`");
+  }
+  // `sqlite:/dev/null` failed with "disk I/O error" and left a
+  // `/dev/null-journal` behind: a device or a pipe holds no table.
+  std::error_code error;
+  std::filesystem::file_status found = std::filesystem::status(path, error);
+  if (!error && std::filesystem::exists(found) &&
+      !std::filesystem::is_regular_file(found)) {
+    return Status::Error(context +
+                         ": it is not a file but a folder, a device or a "
+                         "pipe; name a file, as in `--out sqlite:actions.db`");
   }
   Expected<store::Database> db = store::Database::Open(path);
   if (!db.ok()) return db.status().WithContext(context);

@@ -762,6 +762,23 @@ void AttachInstances(State& state, ReadInstances& read) {
   std::vector<ReadInstances::Loaded>().swap(read.loaded);
 }
 
+// A device or a pipe named as the state (`--state /dev/null`) is no file
+// SQLite can keep: a run failed with "disk I/O error" after making a lock
+// file beside it (in /dev), a report said "no such table", and reading a
+// named pipe waited for ever. A path that does not exist yet is fine.
+Status RefuseDeviceOrPipe(const std::string& path, const std::string& context) {
+  std::error_code error;
+  std::filesystem::file_status found = std::filesystem::status(path, error);
+  if (error || !std::filesystem::exists(found) ||
+      std::filesystem::is_regular_file(found) ||
+      std::filesystem::is_directory(found)) {
+    return Status::Ok();
+  }
+  return Status::Error(context +
+                       " is not a file but a device or a pipe; name a state "
+                       "file, such as state.db");
+}
+
 }  // namespace
 
 Expected<Database> OpenStateForReading(const std::string& path) {
@@ -773,6 +790,8 @@ Expected<Database> OpenStateForReading(const std::string& path) {
     return Status::Error("`" + path +
                          "` is a folder, not a state file (p-0000.db, ...)");
   }
+  Status refusal = RefuseDeviceOrPipe(path, context);
+  if (!refusal.ok()) return refusal;
   Expected<Database> db = Database::OpenForReport(path);
   if (!db.ok()) return db.status().WithContext(context);
   int64_t version = 0;
@@ -789,6 +808,8 @@ std::string Store::Context() const { return "state file `" + path_ + "`"; }
 Expected<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   std::string context = "state file `" + path + "`";
   if (path.empty()) return Status::Error("no state file given");
+  Status refusal = RefuseDeviceOrPipe(path, context);
+  if (!refusal.ok()) return refusal;
 
   // The lock comes first: a second run must not so much as migrate the
   // file under the first.

@@ -157,5 +157,68 @@ TEST_CASE("the pre-commit hook refuses a staged file that fails a check") {
   CHECK_THAT(unstaged_fix.output, Catch::Contains("campaigns/shop.journey:3"));
 }
 
+// The hook read the staged names one per blank-separated word and only
+// those added, copied or modified: a folder named `summer sale` was
+// checked as `summer` and `sale` (which does not exist, so every commit
+// was refused), and a file renamed and broken at once, or the deletion of
+// a file its folder still needs, went in unchecked.
+TEST_CASE(
+    "the pre-commit hook checks renamed and deleted files and blank names") {
+  auto scratch = testing::ScratchDir("pre-commit-names");
+  auto repo = scratch / "repo";
+  auto folder = repo / "campaigns" / "summer sale";
+  std::filesystem::create_directories(folder);
+  std::string git = "git -C " + ShellQuote(repo.string()) +
+                    " -c user.name=t -c user.email=t@example.com ";
+  REQUIRE(RunShell(git + "init -q", scratch).exit_code == 0);
+  std::string hook = Source("examples/ci/pre-commit");
+  std::string in_repo =
+      "cd " + ShellQuote(repo.string()) + " && bash " + ShellQuote(hook);
+
+  // Enough segments that git takes a changed, moved file for a rename.
+  std::string events = "event E \"E\" { n: int }\n";
+  for (int i = 0; i < 20; ++i) {
+    events += "\nsegment s" + std::to_string(i) + " = count(E) > " +
+              std::to_string(i) + "\n";
+  }
+  testing::WriteText(folder / "events.journey", events);
+  testing::WriteText(folder / "big.journey", "segment big = count(E) > 3\n");
+  REQUIRE(RunShell(git + "add campaigns", scratch).exit_code == 0);
+  Shell blanks = RunShell(in_repo, scratch);
+  INFO(blanks.output);
+  CHECK(blanks.exit_code == 0);
+  CHECK_THAT(blanks.output, !Catch::Contains("cannot read"));
+  REQUIRE(RunShell(git + "commit -q -m first", scratch).exit_code == 0);
+
+  // Moved and broken in one go.
+  std::string moved = events;
+  moved.replace(moved.find("> 3\n"), 4, "> \"three\"\n");
+  REQUIRE(RunShell(git + "mv 'campaigns/summer sale/events.journey' " +
+                       "'campaigns/summer sale/all.journey'",
+                   scratch)
+              .exit_code == 0);
+  testing::WriteText(folder / "all.journey", moved);
+  REQUIRE(RunShell(git + "add campaigns", scratch).exit_code == 0);
+  Shell renamed = RunShell(in_repo, scratch);
+  CHECK(renamed.exit_code == 1);
+  CHECK_THAT(renamed.output, Catch::Contains("all.journey:9"));
+  REQUIRE(RunShell(git + "reset -q --hard", scratch).exit_code == 0);
+
+  // The file that declares `E` deleted: `big.journey` no longer checks.
+  REQUIRE(
+      RunShell(git + "rm -q 'campaigns/summer sale/events.journey'", scratch)
+          .exit_code == 0);
+  Shell deleted = RunShell(in_repo, scratch);
+  CHECK(deleted.exit_code == 1);
+  CHECK_THAT(deleted.output, Catch::Contains("big.journey:1"));
+  REQUIRE(RunShell(git + "reset -q --hard", scratch).exit_code == 0);
+
+  // The whole folder deleted: nothing is left to check.
+  REQUIRE(RunShell(git + "rm -q -r campaigns", scratch).exit_code == 0);
+  Shell emptied = RunShell(in_repo, scratch);
+  INFO(emptied.output);
+  CHECK(emptied.exit_code == 0);
+}
+
 }  // namespace
 }  // namespace parcours

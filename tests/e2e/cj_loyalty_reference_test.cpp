@@ -283,10 +283,10 @@ TEST_CASE("the loyalty example's quarter agrees with the SQL model") {
   const char* engines[2] = {"interp", "jit"};
   for (int i = 0; i < 2; ++i) {
     auto state = (scratch / (std::string(engines[i]) + ".db")).string();
-    auto run =
-        testing::RunParcours({"run", campaign, "--events", events, "--state",
-                              state, "--out", "-", "--engine", engines[i]},
-                             scratch);
+    auto run = testing::RunParcours(
+        {"run", campaign, "--events", events, "--state", state, "--out", "-",
+         "--engine", engines[i], "--until", kQuarterAsOf},
+        scratch);
     INFO(run.err);
     REQUIRE(run.exit_code == 0);
     actions[i] = run.out;
@@ -296,6 +296,9 @@ TEST_CASE("the loyalty example's quarter agrees with the SQL model") {
         scratch);
     INFO(report.err);
     REQUIRE(report.exit_code == 0);
+    // The docs show the report alone: run as they say, to the end of the
+    // quarter, it has no note that the state stops short of it.
+    CHECK(report.err.empty());
     reports[i] = report.out;
   }
   CHECK(actions[0] == actions[1]);

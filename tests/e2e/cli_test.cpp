@@ -1,5 +1,6 @@
 // The `parcours` command line, run as a separate process.
 #include <sqlite3.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include <catch2/catch.hpp>
@@ -330,6 +331,113 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+// A script that names two events files read only the second one, and the
+// first one's events were lost without a word.
+TEST_CASE("an option given twice with two values is refused") {
+  auto scratch = testing::ScratchDir("twice");
+  testing::WriteText(scratch / "a.jsonl", "");
+  auto events =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--events",
+                   "a.jsonl", "--state", (scratch / "s.db").string()},
+                  scratch);
+  CHECK(events.exit_code == 2);
+  CHECK_THAT(events.err, Catch::Contains("`--events` is given twice, as `" +
+                                         kSmallEvents + "` and as `a.jsonl`"));
+  CHECK_THAT(events.err, Catch::Contains("--events -"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  // Both spellings of the dead-letter option are one option.
+  auto letters =
+      RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                   (scratch / "s.db").string(), "--dead-letter", "x.jsonl",
+                   "--dead-letters", "y.jsonl"},
+                  scratch);
+  CHECK(letters.exit_code == 2);
+  CHECK_THAT(letters.err, Catch::Contains("`--dead-letter` is given twice"));
+
+  auto format = RunParcours(
+      {"check", kCampaign, "--format", "json", "--format", "sarif"}, scratch);
+  CHECK(format.exit_code == 2);
+  CHECK_THAT(format.err, Catch::Contains("`--format` is given twice"));
+
+  // The same value twice loses nothing.
+  CHECK(
+      RunParcours({"check", kCampaign, "--format", "text", "--format", "text"},
+                  scratch)
+          .exit_code == 0);
+}
+
+// `explain --profile 17850 13047` showed the first profile only, and the
+// second one's timeline went missing without a word.
+TEST_CASE("explain refuses a second profile rather than ignore it") {
+  auto scratch = testing::ScratchDir("explain-two");
+  auto state = (scratch / "s.db").string();
+  REQUIRE(RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                       state, "--out", "/dev/null"},
+                      scratch)
+              .exit_code == 0);
+  auto one =
+      RunParcours({"explain", "--state", state, "--profile", "17850"}, scratch);
+  CHECK(one.exit_code == 0);
+
+  auto two = RunParcours(
+      {"explain", "--state", state, "--profile", "17850", "13047"}, scratch);
+  CHECK(two.exit_code == 2);
+  CHECK(two.out.empty());
+  CHECK(two.err ==
+        "parcours: explain reads one profile, named by --profile; `13047` is "
+        "not an option's value\n");
+}
+
+// `-` is stdin or stdout for `--events` and `--out`; `--dead-letter -`
+// wrote the letters to a file named `-` in the current folder.
+TEST_CASE("dead letters to - are refused, not written to a file named -") {
+  auto scratch = testing::ScratchDir("dash-letters");
+  auto run = RunParcours(
+      {"run", kCampaign, "--events", kSmallEvents, "--state",
+       (scratch / "s.db").string(), "--out", "/dev/null", "--dead-letter", "-"},
+      scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("`--dead-letter -` would write a file "
+                                      "named `-`"));
+  CHECK_THAT(run.err, Catch::Contains("/dev/stderr"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  testing::WriteText(scratch / "m.json",
+                     R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  testing::WriteText(scratch / "in.csv", "id,at\n,1\n");
+  auto import = RunParcours({"import", "csv", "--mapping", "m.json", "in.csv",
+                             "--out", "/dev/null", "--dead-letters", "-"},
+                            scratch);
+  CHECK(import.exit_code == 2);
+  CHECK_THAT(import.err, Catch::Contains("`--dead-letter -` would write a "
+                                         "file named `-`"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "-"));
+}
+
+// An export left compressed made every line a dead letter, and the run
+// ended with exit code 0 having applied nothing: a CI job passed.
+TEST_CASE("a compressed events file is refused with the way to read it") {
+  auto scratch = testing::ScratchDir("compressed-events");
+  auto events = (scratch / "events.jsonl.gz").string();
+  REQUIRE(std::system(("gzip -c " + testing::ShellQuote(kSmallEvents) + " > " +
+                       testing::ShellQuote(events))
+                          .c_str()) == 0);
+  auto state = (scratch / "s.db").string();
+
+  auto run = RunParcours({"run", kCampaign, "--events", events, "--state",
+                          state, "--out", "/dev/null"},
+                         scratch);
+
+  CHECK(run.exit_code == 2);
+  CHECK(run.err == "parcours: events file `" + events +
+                       "` is compressed (gzip), not JSON lines; decompress "
+                       "it into the run: `gzip -dc " +
+                       events + " | parcours run ... --events -`\n");
+  CHECK_FALSE(std::filesystem::exists(state));
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",
@@ -415,6 +523,35 @@ TEST_CASE("every report and explain say that a state file does not exist") {
     CHECK(result.exit_code == 2);
     CHECK(result.err == "parcours: state file `missing.db` does not exist\n");
     CHECK_FALSE(std::filesystem::exists(scratch / "missing.db"));
+  }
+}
+
+// `--state /dev/null` failed with "disk I/O error" after making
+// /dev/null.lock; the reports said "no such table: log".
+TEST_CASE("a state that is a device or a pipe is refused, with no lock") {
+  auto scratch = testing::ScratchDir("device-state");
+  auto pipe = (scratch / "state.pipe").string();
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  const std::string refusal = "is not a file but a device or a pipe";
+
+  auto run = RunParcours({"run", kCampaign, "--events", kSmallEvents, "--state",
+                          pipe, "--out", "/dev/null"},
+                         scratch);
+  CHECK(run.exit_code == 2);
+  CHECK_THAT(run.err, Catch::Contains("state file `" + pipe + "` " + refusal));
+  CHECK_FALSE(std::filesystem::exists(pipe + ".lock"));
+
+  std::vector<std::vector<std::string>> readers = {
+      {"report", "backtest", "--state", "/dev/null"},
+      {"report", "caps", "--state", "/dev/null"},
+      {"report", "loyalty", "--state", "/dev/null", "--as-of", "2025-01-01"},
+      {"explain", "--state", "/dev/null", "--profile", "p1"}};
+  for (const auto& command : readers) {
+    INFO(command[1]);
+    auto result = RunParcours(command, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err,
+               Catch::Contains("state file `/dev/null` " + refusal));
   }
 }
 

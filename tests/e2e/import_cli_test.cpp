@@ -449,5 +449,56 @@ TEST_CASE("import: a folder as input is a read error, not a crash") {
   CHECK_THAT(result.err, Catch::Contains("cannot read the input"));
 }
 
+// A file that is missing or a folder was "cannot open x", a C++ library
+// message ("basic_filebuf::underflow"), or for the mapping "not valid
+// JSON": none said what to fix.
+TEST_CASE("import: a file it cannot read or write says which and why") {
+  auto scratch = testing::ScratchDir("import-files");
+  auto mapping = (scratch / "m.json").string();
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto csv = (scratch / "in.csv").string();
+  testing::WriteText(csv, "id,at\na,1\n");
+  auto absent = (scratch / "absent").string();
+  auto import = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"import", "csv"});
+    return RunParcours(args, scratch);
+  };
+
+  auto missing_csv = import({"--mapping", mapping, absent});
+  CHECK(missing_csv.exit_code == 1);
+  CHECK(missing_csv.err == "parcours: cannot read the input `" + absent +
+                               "`: No such file or directory\n");
+
+  auto folder_csv = import({"--mapping", mapping, scratch.string()});
+  CHECK(folder_csv.exit_code == 1);
+  CHECK(folder_csv.err == "parcours: cannot read the input `" +
+                              scratch.string() +
+                              "`: it is a folder; name a file in it\n");
+
+  auto missing_mapping = import({"--mapping", absent, csv});
+  CHECK(missing_mapping.exit_code == 1);
+  CHECK(missing_mapping.err == "parcours: cannot read the mapping `" + absent +
+                                   "`: No such file or directory\n");
+
+  auto folder_mapping = import({"--mapping", scratch.string(), csv});
+  CHECK(folder_mapping.exit_code == 1);
+  CHECK_THAT(folder_mapping.err, Catch::Contains("it is a folder"));
+  CHECK_THAT(folder_mapping.err, !Catch::Contains("not valid JSON"));
+
+  auto out_nowhere = import(
+      {"--mapping", mapping, csv, "--out", (scratch / "no" / "x").string()});
+  CHECK(out_nowhere.exit_code == 1);
+  CHECK(out_nowhere.err == "parcours: cannot write the events file `" +
+                               (scratch / "no" / "x").string() +
+                               "`: No such file or directory\n");
+
+  auto letters_folder =
+      import({"--mapping", mapping, csv, "--dead-letter", scratch.string()});
+  CHECK(letters_folder.exit_code == 1);
+  CHECK(letters_folder.err == "parcours: cannot write the dead-letter file `" +
+                                  scratch.string() + "`: Is a directory\n");
+}
+
 }  // namespace
 }  // namespace parcours

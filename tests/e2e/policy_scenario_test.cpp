@@ -861,6 +861,51 @@ journey thanks {
         "suppressed 2025-03-03T12:00:00Z email thanks unreachable\n");
 }
 
+// An export that pads an empty column writes an address of blanks:
+// nobody can be written to there, and the send only bounced later.
+TEST_CASE("an address of blanks only is no address") {
+  std::string program = std::string("module blanks\n") + kEvents + R"(
+profile {
+  email: string?
+  phone: string?
+}
+
+journey thanks {
+  on OrderPlaced
+  send email "thanks"
+  if consent(sms) {
+    send sms "sms_thanks"
+  }
+}
+)";
+  auto identify = [](const std::string& user, const std::string& id,
+                     const nlohmann::ordered_json& traits) {
+    nlohmann::ordered_json line;
+    line["type"] = "identify";
+    line["userId"] = user;
+    line["messageId"] = id;
+    line["timestamp"] = "2025-03-03T09:00:00Z";
+    line["traits"] = traits;
+    return line.dump() + "\n";
+  };
+  nlohmann::ordered_json sms_granted = {{"sms", true}};
+  std::string events =
+      identify("p1", "i1",
+               {{"email", " \t "}, {"phone", "  "}, {"consent", sms_granted}}) +
+      identify("p2", "i2",
+               {{"email", " p2@example.com "},
+                {"phone", "+44 20 7946 0000"},
+                {"consent", sms_granted}}) +
+      Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z");
+  Outcome outcome = RunBoth("blanks", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary ==
+        "suppressed 2025-03-03T10:00:00Z email thanks unreachable\n"
+        "suppressed 2025-03-03T10:00:00Z sms sms_thanks unreachable\n"
+        "send 2025-03-03T10:00:00Z email thanks\n"
+        "send 2025-03-03T10:00:00Z sms sms_thanks\n");
+}
+
 TEST_CASE(
     "email sends carry one-click unsubscribe headers with a token, "
     "not the profile id") {

@@ -1,6 +1,7 @@
 // `parcours report backtest` over a year of real invoices: its counts for
 // both journeys of the example campaign agree with independent queries in
 // SQL over the same events file.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cmath>
 #include <nlohmann/json.hpp>
@@ -123,6 +124,77 @@ TEST_CASE("the backtest report of a year agrees with SQL over the events") {
     weekly_total += week["sends"].value("email", int64_t{0});
   }
   CHECK(weekly_total == report["sends_by_channel"]["email"]);
+}
+
+// A journey's name longer than its column pushed that row's figures out
+// from under their headings; past 256 bytes the row lost its last
+// figures and its line end.
+TEST_CASE("report tables keep long journey names in their column") {
+  auto scratch = testing::ScratchDir("report-long-names");
+  const std::string medium = "winback_high_value_customers_uk_2025_q1";
+  const std::string huge = "j" + std::string(239, 'x');
+  std::string program = "event E \"E\" { n: int }\n";
+  for (const std::string& name : {medium, huge}) {
+    program += "\njourney " + name + " {\n  on E\n  send email \"t\"\n}\n";
+  }
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "j.journey", program);
+  testing::WriteText(scratch / "e.jsonl",
+                     "{\"type\":\"track\",\"event\":\"E\",\"userId\":"
+                     "\"p1\",\"timestamp\":\"2025-03-01T10:00:00Z\","
+                     "\"properties\":{\"n\":1}}\n");
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                                (scratch / "e.jsonl").string(), "--state",
+                                state, "--out", "/dev/null"},
+                               scratch)
+              .exit_code == 0);
+
+  auto report =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  REQUIRE(report.exit_code == 0);
+  std::vector<std::string> lines;
+  for (size_t start = 0; start < report.out.size();) {
+    size_t end = report.out.find('\n', start);
+    lines.push_back(report.out.substr(start, end - start));
+    start = end + 1;
+  }
+  REQUIRE(lines.size() > 4);
+  const std::string& heading = lines[1];
+  REQUIRE(heading.starts_with("  journey "));
+  for (const std::string& name : {medium, huge}) {
+    auto row =
+        std::find_if(lines.begin(), lines.end(), [&](const std::string& line) {
+          return line.starts_with("  " + name + " ");
+        });
+    REQUIRE(row != lines.end());
+    CHECK(row->size() == heading.size());
+    CHECK(
+        row->ends_with("        1         0         0         0         0"
+                       "         1"));
+  }
+  CHECK(lines[4].empty());
+  CHECK(lines[5] == "Sends by channel");
+
+  // The caps report lays its journeys out the same way.
+  auto caps =
+      testing::RunParcours({"report", "caps", "--state", state}, scratch);
+  REQUIRE(caps.exit_code == 0);
+  std::vector<std::string> caps_lines;
+  for (size_t start = 0; start < caps.out.size();) {
+    size_t end = caps.out.find('\n', start);
+    caps_lines.push_back(caps.out.substr(start, end - start));
+    start = end + 1;
+  }
+  REQUIRE(caps_lines.size() == 5);
+  const std::string& caps_heading = caps_lines[1];
+  REQUIRE(caps_heading.starts_with("  rule, then journey "));
+  CHECK(caps_lines[3].starts_with("    " + huge + " "));
+  CHECK(caps_lines[4].starts_with("    " + medium + " "));
+  for (size_t i = 3; i < caps_lines.size(); ++i) {
+    CHECK(caps_lines[i].size() == caps_heading.size());
+    CHECK(caps_lines[i].ends_with("        1          0         0"));
+  }
 }
 
 TEST_CASE("the backtest report refuses what it cannot read") {

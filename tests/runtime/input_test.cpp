@@ -1,6 +1,7 @@
 // The edges of a run: reading the input when reading fails, and finding
 // which actions an interrupted run already wrote to its file.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -334,6 +335,37 @@ TEST_CASE("an action file sink refuses a directory", "[runtime][sink]") {
   REQUIRE_FALSE(sink.ok());
   CHECK(sink.status().message() ==
         "cannot write actions file `" + dir.File("") + "`: it is a directory");
+}
+
+// `--out /dev/stdout | consumer`, or `--out` a named pipe, hung for ever:
+// the check for a SQLite file read the pipe, and waited for bytes that
+// only the run itself would write. With bytes already waiting, it took
+// them from the pipe's reader: that is what this test can see.
+TEST_CASE("an action file sink leaves a pipe's bytes to its reader",
+          "[runtime][sink]") {
+  TempDir dir;
+  std::string pipe = dir.File("actions.pipe");
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+  // Both ends at once, so that neither open waits for the other.
+  int both_ends = ::open(pipe.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  REQUIRE(both_ends >= 0);
+  const std::string earlier = "0123456789abcdef\n";
+  REQUIRE(::write(both_ends, earlier.data(), earlier.size()) ==
+          static_cast<ssize_t>(earlier.size()));
+
+  {
+    auto sink = sinks::JsonLinesFileSink::Open(pipe);
+    REQUIRE(sink.ok());
+    REQUIRE((*sink)->Write("{\"kind\":\"send\"}").ok());
+    REQUIRE((*sink)->Flush().ok());
+  }
+
+  std::string got(256, '\0');
+  ssize_t size = ::read(both_ends, got.data(), got.size());
+  ::close(both_ends);
+  REQUIRE(size > 0);
+  got.resize(static_cast<size_t>(size));
+  CHECK(got == earlier + "{\"kind\":\"send\"}\n");
 }
 
 TEST_CASE("an action file sink says why it cannot open the file",

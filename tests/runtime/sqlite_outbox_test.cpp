@@ -2,6 +2,8 @@
 // refused untouched.
 #include "runtime/sinks/sqlite_outbox.h"
 
+#include <sys/stat.h>
+
 #include <catch2/catch.hpp>
 #include <chrono>
 #include <filesystem>
@@ -76,6 +78,25 @@ TEST_CASE(
   CHECK(QueryText(path,
                   "SELECT group_concat(id, ' ') FROM "
                   "(SELECT id FROM actions ORDER BY seq)") == "a1 a2");
+}
+
+// `--out sqlite:/dev/null` failed with "disk I/O error" and left a
+// `-journal` file beside the device.
+TEST_CASE("an outbox that is a device or a pipe is refused, untouched") {
+  std::filesystem::path folder = ScratchDir("outbox-pipe");
+  std::string pipe = (folder / "outbox.pipe").string();
+  REQUIRE(::mkfifo(pipe.c_str(), 0600) == 0);
+
+  for (const std::string& path : {pipe, std::string("/dev/null")}) {
+    INFO(path);
+    auto sink = sinks::SqliteOutboxSink::Open(path);
+    REQUIRE_FALSE(sink.ok());
+    CHECK(sink.status().message() ==
+          "actions database `" + path +
+              "`: it is not a file but a folder, a device or a pipe; name a "
+              "file, as in `--out sqlite:actions.db`");
+  }
+  CHECK_FALSE(std::filesystem::exists(pipe + "-journal"));
 }
 
 TEST_CASE("an outbox from a newer Parcours is refused and left as it is") {

@@ -101,6 +101,17 @@ TEST_CASE("ISO 8601 times are read with fractions and offsets",
   CHECK(ParseTime("2024-02-29T00:00:00Z") == 1709164800);
 }
 
+// RFC 3339 lets a sender write both letters in lower case; `z` was read
+// and `t` refused, so `2011-01-02t10:00:00z` was a dead letter.
+TEST_CASE("the letters t and z may be lower case, as RFC 3339 allows",
+          "[runtime][text]") {
+  const int64_t ten = 1293962400;  // 2011-01-02T10:00:00Z
+  CHECK(ParseTime("2011-01-02t10:00:00z") == ten);
+  CHECK(ParseTime("2011-01-02t10:00:00Z") == ten);
+  CHECK(ParseTime("2011-01-02t11:00:00+01:00") == ten);
+  CHECK_FALSE(ParseTime("2011-01-02x10:00:00Z").has_value());
+}
+
 TEST_CASE("malformed or zoneless times are refused", "[runtime][text]") {
   const char* bad[] = {
       "2011-01-02T10:00:00",

@@ -21,6 +21,12 @@ struct Arguments {
   }
 };
 
+// Why `--dead-letter -` is refused by `run` and `import csv`: elsewhere
+// `-` is stdin or stdout, and here it made a file named `-`.
+inline constexpr const char kDashDeadLetters[] =
+    "`--dead-letter -` would write a file named `-`: dead letters go to a "
+    "file of their own; name one, or /dev/stderr to see them on the screen";
+
 // Splits `args` into positional arguments and options. Sets `*error` on an
 // unknown option or a missing value.
 Arguments ParseArguments(const std::vector<std::string>& args,

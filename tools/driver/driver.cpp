@@ -122,6 +122,19 @@ Arguments ParseArguments(const std::vector<std::string>& args,
                  "`";
         return parsed;
       }
+      // `--events a.jsonl --events b.jsonl` reads one file, not both:
+      // keeping the last value would drop the first without a word.
+      auto given = parsed.options.find(arg);
+      if (given != parsed.options.end() && given->second != value) {
+        *error = "`" + arg + "` is given twice, as `" + given->second +
+                 "` and as `" + value + "`; it takes one value";
+        if (arg == "--events") {
+          *error +=
+              " (to read several files, concatenate them: `cat a.jsonl "
+              "b.jsonl | parcours run ... --events -`)";
+        }
+        return parsed;
+      }
       parsed.options[arg] = args[++i];
     } else if (bare) {
       parsed.options.insert_or_assign(arg, std::string("1"));

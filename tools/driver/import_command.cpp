@@ -1,4 +1,10 @@
 // `parcours import csv`: turn a CSV export into event-contract JSON lines.
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -15,13 +21,35 @@ const char kImportUsage[] =
     "usage: parcours import csv --mapping MAP FILE|- [--out FILE|-]\n"
     "       [--dead-letter FILE] [--first-users N]\n";
 
+// Why `path` cannot be read as a file, in words a user can act on, or ""
+// when it can. A folder opens as a stream and fails only at the first
+// read, with the library's "basic_filebuf::underflow" text or, for the
+// mapping, as JSON that ends at once; both hid the real mistake.
+std::string ReadProblem(const std::string& path) {
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return std::strerror(errno);
+  struct stat info {};
+  bool folder = ::fstat(fd, &info) == 0 && S_ISDIR(info.st_mode);
+  ::close(fd);
+  return folder ? "it is a folder; name a file in it" : "";
+}
+
+// Why an output could not be opened, from `errno` just after the failed
+// open: a missing folder, a folder given as the file, no permission.
+std::string WhyUnwritable() {
+  return errno == 0 ? "it cannot be opened" : std::strerror(errno);
+}
+
 bool ReadWholeFile(const std::string& path, std::string& text,
                    std::ostream& err) {
+  std::string problem = ReadProblem(path);
   std::ifstream in(path, std::ios::binary);
   std::ostringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
-    err << "parcours: cannot read the mapping " << path << "\n";
+  if (problem.empty() && in) buffer << in.rdbuf();
+  if (problem.empty() && (!in || in.bad())) problem = "a read failed";
+  if (!problem.empty()) {
+    err << "parcours: cannot read the mapping `" << path << "`: " << problem
+        << "\n";
     return false;
   }
   text = buffer.str();
@@ -66,6 +94,7 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
       {"--mapping", "--out", "--dead-letter", "--first-users"}, {}, &error);
   if (!error.empty()) return usage(error);
   if (!parsed.Has("--mapping")) return usage("`--mapping` is required");
+  if (parsed.Get("--dead-letter", "") == "-") return usage(kDashDeadLetters);
   if (parsed.positional.size() != 1) {
     return usage("name one CSV file, or - for standard input");
   }
@@ -95,28 +124,36 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   std::string clash = SameFile(input_path, parsed.Get("--out", "-"),
                                parsed.Get("--dead-letter", ""));
   if (!clash.empty()) return usage(clash);
+  // Checked before any output is opened: opening truncates it.
+  std::string unreadable =
+      input_path == "-" ? std::string() : ReadProblem(input_path);
   std::ifstream input(input_path == "-" ? "/dev/stdin" : input_path,
                       std::ios::binary);
-  if (!input) {
-    err << "parcours: cannot open " << input_path << "\n";
+  if (unreadable.empty() && !input) unreadable = "it cannot be opened";
+  if (!unreadable.empty()) {
+    err << "parcours: cannot read the input `" << input_path
+        << "`: " << unreadable << "\n";
     return 1;
   }
   std::ofstream out_file;
   std::string out_path = parsed.Get("--out", "-");
   if (out_path != "-") {
+    errno = 0;
     out_file.open(out_path, std::ios::binary | std::ios::trunc);
     if (!out_file) {
-      err << "parcours: cannot write " << out_path << "\n";
+      err << "parcours: cannot write the events file `" << out_path
+          << "`: " << WhyUnwritable() << "\n";
       return 1;
     }
   }
   std::ofstream dead_letters;
   if (parsed.Has("--dead-letter")) {
-    dead_letters.open(parsed.Get("--dead-letter", ""),
-                      std::ios::binary | std::ios::trunc);
+    std::string dead_letter_path = parsed.Get("--dead-letter", "");
+    errno = 0;
+    dead_letters.open(dead_letter_path, std::ios::binary | std::ios::trunc);
     if (!dead_letters) {
-      err << "parcours: cannot write " << parsed.Get("--dead-letter", "")
-          << "\n";
+      err << "parcours: cannot write the dead-letter file `" << dead_letter_path
+          << "`: " << WhyUnwritable() << "\n";
       return 1;
     }
   }

@@ -1,11 +1,13 @@
 // `parcours explain` and `parcours report caps`: what pressure policies
 // decided, read from the `decisions` table of a state file.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <ostream>
 #include <tuple>
+#include <vector>
 
 #include "runtime/common/time_text.h"
 #include "runtime/common/visible_text.h"
@@ -62,6 +64,12 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
   Arguments parsed = ParseArguments(args, {"--state", "--profile"}, {}, &error);
   if (error.empty() && (!parsed.Has("--state") || !parsed.Has("--profile"))) {
     error = "explain needs --state DB|FOLDER and --profile ID";
+  }
+  // `--profile 17850 13047` would explain the first one only, as if the
+  // second had no timeline: one profile per call.
+  if (error.empty() && !parsed.positional.empty()) {
+    error = "explain reads one profile, named by --profile; `" +
+            parsed.positional[0] + "` is not an option's value";
   }
   if (!error.empty()) {
     err << "parcours: " << error << "\n";
@@ -288,10 +296,19 @@ int CapsReport(const std::vector<std::string>& state_files,
   // rule as a heading over its journeys, since a rule's text is too long
   // for a column.
   out << "Messages by rule and journey\n";
-  char line[512];
-  std::snprintf(line, sizeof line, "  %-28s %9s %10s %9s\n",
-                "rule, then journey", "sent", "suppressed", "deferred");
-  out << line;
+  // The journey column is as wide as the longest name, so that long names
+  // keep their figures under the headings (and whole: a fixed buffer cut
+  // a long row, line end included).
+  size_t journey_width = 26;
+  for (const auto& row : rows) {
+    journey_width =
+        std::max(journey_width, row["journey"].get<std::string>().size());
+  }
+  std::vector<char> line(journey_width + 96);
+  std::snprintf(line.data(), line.size(), "  %-*s %9s %10s %9s\n",
+                static_cast<int>(journey_width + 2), "rule, then journey",
+                "sent", "suppressed", "deferred");
+  out << line.data();
   if (rows.empty()) out << "  none\n";
   std::string previous_rule;
   for (const auto& row : rows) {
@@ -305,12 +322,13 @@ int CapsReport(const std::vector<std::string>& state_files,
       out << "  " << rule << "\n";
       previous_rule = rule;
     }
-    std::snprintf(line, sizeof line, "    %-26s %9lld %10lld %9lld\n",
+    std::snprintf(line.data(), line.size(), "    %-*s %9lld %10lld %9lld\n",
+                  static_cast<int>(journey_width),
                   row["journey"].get<std::string>().c_str(),
                   static_cast<long long>(row["sent"].get<int64_t>()),
                   static_cast<long long>(row["suppressed"].get<int64_t>()),
                   static_cast<long long>(row["deferred"].get<int64_t>()));
-    out << line;
+    out << line.data();
   }
   return 0;
 }

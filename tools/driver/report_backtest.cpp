@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdarg>
 #include <cstdio>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -278,31 +279,56 @@ std::string DifferenceText(const std::optional<Difference>& difference) {
   return text;
 }
 
+// A row of a table, however long its cells: a row written into a fixed
+// buffer lost its last columns and its line end past 256 bytes.
+__attribute__((format(printf, 1, 2))) std::string Row(const char* format, ...) {
+  va_list args;
+  va_start(args, format);
+  va_list again;
+  va_copy(again, args);
+  int size = std::vsnprintf(nullptr, 0, format, args);
+  va_end(args);
+  std::string row(size > 0 ? static_cast<size_t>(size) : 0, '\0');
+  std::vsnprintf(row.data(), row.size() + 1, format, again);
+  va_end(again);
+  return row;
+}
+
+// The width of the journey column: 28, or the longest journey's name, so
+// that the figures of every row stay under their headings.
+int JourneyColumnWidth(const Backtest& report) {
+  size_t width = 28;
+  for (const auto& [name, flow] : report.journeys) {
+    width = std::max(width, name.size());
+  }
+  return static_cast<int>(width);
+}
+
 void PrintComparisons(const Backtest& report, std::ostream& out) {
-  char row[256];
+  int width = JourneyColumnWidth(report);
+  std::string row;
   bool any_holdout = false;
   for (const auto& [name, flow] : report.journeys) {
     if (flow.held_out == 0) continue;
     if (!any_holdout) {
       out << "\nHoldouts: goal rate of the contacts messaged and of the "
              "holdout\n";
-      std::snprintf(row, sizeof row, "  %-28s %-9s %9s %9s %8s  %s\n",
-                    "journey", "group", "contacts", "goals", "rate",
-                    "messaged - holdout (95% interval)");
+      row =
+          Row("  %-*s %-9s %9s %9s %8s  %s\n", width, "journey", "group",
+              "contacts", "goals", "rate", "messaged - holdout (95% interval)");
       out << row;
       any_holdout = true;
     }
     GroupCount messaged = Messaged(flow);
     GroupCount held_out = HeldOut(flow);
-    std::snprintf(row, sizeof row, "  %-28s %-9s %9lld %9lld %7.2f%%\n",
-                  name.c_str(), "messaged",
-                  static_cast<long long>(messaged.contacts),
-                  static_cast<long long>(messaged.goals), Rate(messaged));
+    row = Row("  %-*s %-9s %9lld %9lld %7.2f%%\n", width, name.c_str(),
+              "messaged", static_cast<long long>(messaged.contacts),
+              static_cast<long long>(messaged.goals), Rate(messaged));
     out << row;
-    std::snprintf(row, sizeof row, "  %-28s %-9s %9lld %9lld %7.2f%%  %s\n", "",
-                  "holdout", static_cast<long long>(held_out.contacts),
-                  static_cast<long long>(held_out.goals), Rate(held_out),
-                  DifferenceText(Compare(messaged, held_out)).c_str());
+    row = Row("  %-*s %-9s %9lld %9lld %7.2f%%  %s\n", width, "", "holdout",
+              static_cast<long long>(held_out.contacts),
+              static_cast<long long>(held_out.goals), Rate(held_out),
+              DifferenceText(Compare(messaged, held_out)).c_str());
     out << row;
   }
 
@@ -311,9 +337,9 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
     for (const auto& [split, arms] : flow.arms) {
       if (!any_split) {
         out << "\nSplits: goal rate by arm\n";
-        std::snprintf(row, sizeof row, "  %-28s %-16s %9s %9s %8s  %s\n",
-                      "journey", "split, arm", "contacts", "goals", "rate",
-                      "arm - first arm (95% interval)");
+        row = Row("  %-*s %-16s %9s %9s %8s  %s\n", width, "journey",
+                  "split, arm", "contacts", "goals", "rate",
+                  "arm - first arm (95% interval)");
         out << row;
         out << "  (contacts messaged only; arms in the order of their names)\n";
         any_split = true;
@@ -322,10 +348,10 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
       bool first_row = true;
       for (const auto& [arm, count] : arms) {
         std::string label = split + " " + arm;
-        std::snprintf(row, sizeof row, "  %-28s %-16s %9lld %9lld %7.2f%%",
-                      first_row ? name.c_str() : "", label.c_str(),
-                      static_cast<long long>(count.contacts),
-                      static_cast<long long>(count.goals), Rate(count));
+        row = Row("  %-*s %-16s %9lld %9lld %7.2f%%", width,
+                  first_row ? name.c_str() : "", label.c_str(),
+                  static_cast<long long>(count.contacts),
+                  static_cast<long long>(count.goals), Rate(count));
         out << row;
         if (!first_row) out << "  " << DifferenceText(Compare(count, first));
         out << "\n";
@@ -336,21 +362,22 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
 }
 
 void PrintTable(const Backtest& report, std::ostream& out) {
-  char row[256];
+  int width = JourneyColumnWidth(report);
+  std::string row;
   out << "Journeys\n";
-  std::snprintf(row, sizeof row, "  %-28s %9s %9s %9s %9s %9s %9s\n", "journey",
-                "entered", "holdout", "goals", "exited", "waiting", "sent");
+  row = Row("  %-*s %9s %9s %9s %9s %9s %9s\n", width, "journey", "entered",
+            "holdout", "goals", "exited", "waiting", "sent");
   out << row;
   for (const auto& [name, flow] : report.journeys) {
     int64_t exited = 0;
     for (const auto& [reason, count] : flow.exits) exited += count;
-    std::snprintf(
-        row, sizeof row, "  %-28s %9lld %9lld %9lld %9lld %9lld %9lld\n",
-        name.c_str(), static_cast<long long>(flow.entered),
-        static_cast<long long>(flow.held_out),
-        static_cast<long long>(flow.goals), static_cast<long long>(exited),
-        static_cast<long long>(flow.waiting),
-        static_cast<long long>(flow.sent));
+    row =
+        Row("  %-*s %9lld %9lld %9lld %9lld %9lld %9lld\n", width, name.c_str(),
+            static_cast<long long>(flow.entered),
+            static_cast<long long>(flow.held_out),
+            static_cast<long long>(flow.goals), static_cast<long long>(exited),
+            static_cast<long long>(flow.waiting),
+            static_cast<long long>(flow.sent));
     out << row;
     for (const auto& [reason, count] : flow.exits) {
       out << "      exited " << reason << ": " << count << "\n";
@@ -362,18 +389,17 @@ void PrintTable(const Backtest& report, std::ostream& out) {
   out << "\nSends by channel\n";
   int64_t total = 0;
   for (const auto& [channel, count] : report.sends_by_channel) {
-    std::snprintf(row, sizeof row, "  %-12s %9lld\n", channel.c_str(),
-                  static_cast<long long>(count));
+    row =
+        Row("  %-12s %9lld\n", channel.c_str(), static_cast<long long>(count));
     out << row;
     total += count;
   }
-  std::snprintf(row, sizeof row, "  %-12s %9lld\n", "total",
-                static_cast<long long>(total));
+  row = Row("  %-12s %9lld\n", "total", static_cast<long long>(total));
   out << row;
 
   out << "\nSends by week (ISO weeks, UTC)\n  week    ";
   for (const std::string& channel : report.channels) {
-    std::snprintf(row, sizeof row, " %9s", channel.c_str());
+    row = Row(" %9s", channel.c_str());
     out << row;
   }
   out << "\n";
@@ -381,9 +407,8 @@ void PrintTable(const Backtest& report, std::ostream& out) {
     out << "  " << week;
     for (const std::string& channel : report.channels) {
       auto found = by_channel.find(channel);
-      std::snprintf(row, sizeof row, " %9lld",
-                    static_cast<long long>(
-                        found == by_channel.end() ? 0 : found->second));
+      row = Row(" %9lld", static_cast<long long>(
+                              found == by_channel.end() ? 0 : found->second));
       out << row;
     }
     out << "\n";

@@ -88,6 +88,35 @@ std::function<int64_t()> WallClock() {
   };
 }
 
+// The format of a compressed file, from its first bytes, or "" for any
+// other file (and for stdin, which cannot be read twice). A compressed
+// export given as the events made every line a dead letter, and the run
+// ended with exit code 0 having applied nothing.
+std::string CompressedFormat(const std::string& path) {
+  if (path == "-") return "";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::string start(6, '\0');
+  in.read(start.data(), static_cast<std::streamsize>(start.size()));
+  start.resize(static_cast<size_t>(in.gcount()));
+  if (start.starts_with("\x1f\x8b")) return "gzip";
+  if (start.starts_with("\x28\xb5\x2f\xfd")) return "zstd";
+  if (start.starts_with("BZh")) return "bzip2";
+  if (start.starts_with("\xfd\x37\x7a\x58\x5a")) return "xz";
+  if (start.starts_with("PK\x03\x04")) return "zip";
+  return "";
+}
+
+// The command that writes a file of `format` decompressed to stdout.
+std::string DecompressCommand(const std::string& format) {
+  if (format == "gzip") return "gzip -dc";
+  if (format == "zstd") return "zstd -dc";
+  if (format == "bzip2") return "bzip2 -dc";
+  if (format == "xz") return "xz -dc";
+  return "unzip -p";
+}
+
 struct RunSettings {
   std::string events;
   std::string out = "-";
@@ -441,11 +470,24 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
     return 2;
   }
   settings.options.events_name = (*events)->name();
+  if (std::string format = CompressedFormat(settings.events); !format.empty()) {
+    err << "parcours: events file `" << settings.events << "` is compressed ("
+        << format << "), not JSON lines; decompress it into the run: `"
+        << DecompressCommand(format) << " " << settings.events
+        << " | parcours run ... --events -`\n";
+    return 2;
+  }
 
   if (std::string clash = WriteClash(settings, settings.out, false);
       !clash.empty()) {
     err << "parcours: `--out " << settings.out << "` is " << clash
         << " of this run; write the actions to a file of their own\n";
+    return 2;
+  }
+  // `-` is stdin or stdout for `--events` and `--out`; here it made a
+  // file named `-` that nobody would look for.
+  if (settings.options.dead_letter_path == "-") {
+    err << "parcours: " << kDashDeadLetters << "\n";
     return 2;
   }
   // A folder can never take the lines; say so before anything runs, not
