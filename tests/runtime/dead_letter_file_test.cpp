@@ -1,10 +1,9 @@
 // The dead-letter file on its own: letters each on a line of their own,
 // whatever state a kill or a hand left the file in.
-#include "runtime/engine/dead_letters.h"
-
 #include <catch2/catch.hpp>
 #include <string>
 
+#include "runtime/engine/dead_letters.h"
 #include "tests/runtime/runtime_test_support.h"
 #include "tests/support/files.h"
 
