@@ -90,9 +90,11 @@ fill_seeds() {
         done
       ;;
     events)
+      local example
       for file in examples/*/events-small.jsonl; do
         [ -f "$file" ] || continue
-        head -n 40 "$file" | split -l 1 - "$dir/$(basename "$(dirname "$file")")-"
+        example="$(basename "$(dirname "$file")")"
+        head -n 40 "$file" | split -l 1 - "$dir/$example-"
       done
       ;;
   esac
