@@ -290,6 +290,13 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {Track("Signed Up", "p1", "m1", "2025-01-31T24:00:00.5+01:00"),
        "timestamp is not a real time (no such day, or an hour past 23, or "
        "a minute or second past 59): `2025-01-31T24:00:00.5+01:00`"},
+      // The day and the hour exist; the zone offset is what does not.
+      {Track("Signed Up", "p1", "m1", "2025-01-31T10:00:00+25:00"),
+       "timestamp has a zone offset out of range (`+25:00`; offsets run "
+       "from -23:59 to +23:59): `2025-01-31T10:00:00+25:00`"},
+      {Track("Signed Up", "p1", "m1", "2025-01-31T10:00:00-05:60"),
+       "timestamp has a zone offset out of range (`-05:60`; offsets run "
+       "from -23:59 to +23:59): `2025-01-31T10:00:00-05:60`"},
       {Track("Cart Updated", "p1", "m1", kTime,
              R"({"value":1,"at":"2025-04-31T10:00:00Z"})"),
        "field `at` of `Cart Updated` is not a real time (no such day, or an "
