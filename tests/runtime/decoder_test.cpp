@@ -253,6 +253,17 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
   const Case cases[] = {
       {"{\"type\":", "not JSON: "},
       {"[1,2]", "not a JSON object, got array"},
+      // Valid JSON, but a number past what a double holds: the reason
+      // said "not JSON: number overflow", which sent readers looking for
+      // a syntax error.
+      {Track("Cart Updated", "p1", "m1", kTime, R"({"value":1e400})"),
+       "number out of range: `1e400`, the value of `properties.value` "
+       "(JSON numbers here run to about 1.8e308)"},
+      {Track("Cart Updated", "p1", "m1", kTime,
+             R"({"value":1,"items":[{"price":2},{"price":-7e999}]})"),
+       "number out of range: `-7e999`, the value of "
+       "`properties.items[1].price` (JSON numbers here run to about "
+       "1.8e308)"},
       {R"({"type":"page","userId":"p1"})",
        "unknown type `page`; expected `track` or `identify`"},
       {R"({"userId":"p1"})", "missing `type`"},
