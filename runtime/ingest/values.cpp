@@ -23,11 +23,12 @@ std::string Describe(NumberProblem problem, ir::Type type,
   switch (problem) {
     case NumberProblem::None: return "";
     case NumberProblem::NotANumber:
-      // Decimals and amounts may come as text ("20.00"), but this text is
-      // no number.
+      // Integers, decimals and amounts may come as text ("5", "20.00"),
+      // but this text is no number.
       if (value.kind == JsonValue::Kind::String) {
+        const char* example = type == ir::Type::Int ? "\"5\"" : "\"20.00\"";
         return std::string("must be ") + ExpectedForm(type) +
-               ", or one written as text such as \"20.00\", got `" +
+               ", or one written as text such as " + example + ", got `" +
                value.text.substr(0, 40) +
                (value.text.size() > 40 ? "...`" : "`");
       }
@@ -139,7 +140,9 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
                         TypedValue& out) {
   out = TypedValue{};
   switch (type) {
-    case ir::Type::Int:
+    // Exports that quote every number quote integers too: an int takes
+    // "5" as a decimal takes "20.00", with the same checks.
+    case ir::Type::Int: return DecodeScaled(value, type, 0, true, out);
     case ir::Type::Duration: return DecodeScaled(value, type, 0, false, out);
     case ir::Type::Decimal:
     case ir::Type::Money:
@@ -188,6 +191,13 @@ std::string CheckItemValue(const JsonValue& value, const ir::Field& field) {
 std::string CheckListItem(const JsonValue& item, const ir::Field& field) {
   if (!field.list_of_records) {
     if (item.kind == JsonValue::Kind::Null) return "is null";
+    // The list is kept as its text, and `in` matches an int only against
+    // numbers there (parcours_list_contains): a quoted "42" would be kept
+    // and never found, so the items of a list<int> stay numbers.
+    ir::Type item_type = field.list_items.front().type;
+    if (item_type == ir::Type::Int && item.kind == JsonValue::Kind::String) {
+      return WrongKind(item_type, item);
+    }
     return CheckItemValue(item, field.list_items.front());
   }
   if (item.kind != JsonValue::Kind::Object) {

@@ -116,6 +116,34 @@ TEST_CASE("money is read exactly from the number's text", "[runtime][ingest]") {
   }
 }
 
+// `money` and `decimal` took "12.50" in quotes, but an `int` refused "5":
+// exports that quote every number lost those lines.
+TEST_CASE("an int field or trait takes an integer in quotes",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto order = [](const std::string& items) {
+    return Track("Order Completed", "p1", "o1", kTime,
+                 R"({"order_id":"o1","total":1,"currency":"EUR","items":)" +
+                     items + "}");
+  };
+  auto quoted = Usable(shop, order("\"5\""));
+  auto bare = Usable(shop, order("5"));
+  CheckSameRecord(shop.program.events[0].fields, quoted.record, bare.record);
+
+  auto quoted_age =
+      Usable(shop, Identify("p1", "i1", kTime, R"({"age":"-41"})"));
+  auto bare_age = Usable(shop, Identify("p1", "i1", kTime, R"({"age":-41})"));
+  CheckSameRecord(shop.program.profile, quoted_age.traits, bare_age.traits);
+
+  // The same checks as for a bare number.
+  CHECK(Refused(shop, order("\"5.5\"")) == Refused(shop, order("5.5")));
+  CHECK(Refused(shop, order("\"99999999999999999999\"")) ==
+        Refused(shop, order("99999999999999999999")));
+  CHECK_THAT(Refused(shop, order("\"five\"")),
+             Catch::Contains("must be an integer, or one written as text "
+                             "such as \"5\", got `five`"));
+}
+
 TEST_CASE("a decimal and other field types decode into their slots",
           "[runtime][ingest]") {
   Shop shop = MakeShop();
