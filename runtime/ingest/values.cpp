@@ -107,16 +107,14 @@ bool HasTimeLayout(const std::string& text) {
 }
 
 std::string BadTimeReason(const std::string& text) {
+  // `+25:00` would pass for a real time's zone: blaming the day or the
+  // hour would send the reader to the wrong part of the time.
+  std::string zone = common::OutOfRangeOffset(text);
+  if (!zone.empty()) {
+    return "has a zone offset out of range (`" + zone +
+           "`; offsets run from -23:59 to +23:59)";
+  }
   if (HasTimeLayout(text)) {
-    // `+25:00` has the layout too; blaming the day or the hour would send
-    // the reader to the wrong part of the time.
-    std::string zone = text.substr(text.size() - 6);
-    bool numeric_zone = zone[0] == '+' || zone[0] == '-';
-    if (numeric_zone && (std::stoi(zone.substr(1, 2)) > 23 ||
-                         std::stoi(zone.substr(4, 2)) > 59)) {
-      return "has a zone offset out of range (`" + zone +
-             "`; offsets run from -23:59 to +23:59)";
-    }
     return "is not a real time (no such day, or an hour past 23, or a "
            "minute or second past 59)";
   }

@@ -130,6 +130,12 @@ TimeReading ReadTime(std::string_view text, const TimePattern& pattern,
   if (format == "epoch_millis") return ReadEpoch(text, 1000);
   if (format == "iso8601") {
     auto seconds = common::ParseTime(text);
+    // `+25:00` is an offset, just not a real one: name it.
+    std::string zone = seconds ? "" : common::OutOfRangeOffset(text);
+    if (!zone.empty()) {
+      return Problem("has a zone offset out of range (" + zone +
+                     "; offsets run from -23:59 to +23:59)");
+    }
     if (!seconds) return Problem("not an ISO 8601 time with an offset");
     TimeReading reading;
     reading.seconds = *seconds;
