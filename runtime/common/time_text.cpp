@@ -108,6 +108,30 @@ std::optional<int64_t> ParseTime(std::string_view text) {
   return days * 86400 + *hour * 3600 + *minute * 60 + *second - *offset;
 }
 
+std::string OutOfRangeOffset(std::string_view text) {
+  size_t sign = text.find_last_of("+-");
+  constexpr size_t kDateAndTime = 19;  // YYYY-MM-DDTHH:MM:SS
+  if (sign == std::string_view::npos || sign < kDateAndTime) return "";
+  std::string_view zone = text.substr(sign);
+
+  // `+hh`, `+hhmm` or `+hh:mm`, digits where digits go.
+  std::string digits;
+  for (size_t i = 1; i < zone.size(); ++i) {
+    if (zone[i] == ':' && i == 3) continue;
+    if (zone[i] < '0' || zone[i] > '9') return "";
+    digits.push_back(zone[i]);
+  }
+  if (digits.size() != 2 && digits.size() != 4) return "";
+  bool out_of_range = std::stoi(digits.substr(0, 2)) > 23 ||
+                      (digits.size() == 4 && std::stoi(digits.substr(2)) > 59);
+  if (!out_of_range) return "";
+
+  // Only the offset may be wrong: with `Z` in its place the time is real.
+  std::string in_utc(text.substr(0, sign));
+  in_utc += 'Z';
+  return ParseTime(in_utc) ? std::string(zone) : "";
+}
+
 void AssignTime(int64_t seconds, std::string& text) {
   // Floor division, so that times before 1970 land on the right day.
   int64_t days = seconds / 86400;

@@ -18,6 +18,11 @@ namespace parcours::common {
 // since the Unix epoch, or nothing when `text` is not such a time.
 std::optional<int64_t> ParseTime(std::string_view text);
 
+// For a time `ParseTime` refuses only for its zone offset (`+25:00`,
+// `-05:60`, `+2500`: hours past 23 or minutes past 59), that offset as
+// written, so that a message can name it; otherwise empty.
+std::string OutOfRangeOffset(std::string_view text);
+
 // `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatTime(int64_t seconds);
 

@@ -317,7 +317,7 @@ void Decoder::Decode(std::string_view line, int64_t line_number,
   thread_local JsonValue root;
   std::string problem = ParseJson(line, root);
   if (!problem.empty()) {
-    result.reason = "not JSON: " + problem;
+    result.reason = IsValueProblem(problem) ? problem : "not JSON: " + problem;
     return;
   }
   if (root.kind != Kind::Object) {

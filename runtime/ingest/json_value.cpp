@@ -73,8 +73,19 @@ class TreeBuilder final : public nlohmann::json_sax<Json> {
 
   bool end_array() override { return Close(); }
 
-  bool parse_error(std::size_t, const std::string&,
+  bool parse_error(std::size_t, const std::string& last_token,
                    const nlohmann::detail::exception& problem) override {
+    // nlohmann reports a number past what a double holds ("1e400") as an
+    // overflow error, in text that is valid JSON: the user needs to know
+    // which value is too large, not to look for a syntax error.
+    constexpr int kNumberOverflow = 406;
+    if (problem.id == kNumberOverflow) {
+      error_ = std::string(kNumberOutOfRange) + ": `" + last_token + "`";
+      std::string path = OpenPath();
+      if (!path.empty()) error_ += ", the value of `" + path + "`";
+      error_ += " (JSON numbers here run to about 1.8e308)";
+      return false;
+    }
     error_ = WithoutPrefix(problem.what());
     return false;
   }
@@ -91,6 +102,20 @@ class TreeBuilder final : public nlohmann::json_sax<Json> {
     if (message.empty() || message[0] != '[') return message;
     size_t end = message.find("] ");
     return end == std::string::npos ? message : message.substr(end + 2);
+  }
+
+  // Where the value being read sits: `properties.items[1].price`.
+  std::string OpenPath() const {
+    std::string path;
+    for (const OpenContainer& open : open_) {
+      if (open.value.kind == JsonValue::Kind::Array) {
+        path += "[" + std::to_string(open.value.items.size()) + "]";
+        continue;
+      }
+      if (!path.empty()) path += ".";
+      path += open.key;
+    }
+    return path;
   }
 
   bool AddNumber(std::string text) {
@@ -345,6 +370,10 @@ const char* KindName(JsonValue::Kind kind) {
     case JsonValue::Kind::Array: return "array";
   }
   return "?";
+}
+
+bool IsValueProblem(const std::string& problem) {
+  return problem.starts_with(kNumberOutOfRange);
 }
 
 std::string ParseJson(std::string_view text, JsonValue& value) {

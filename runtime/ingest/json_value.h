@@ -55,6 +55,14 @@ const char* KindName(JsonValue::Kind kind);
 // test compares the two on hostile inputs.
 std::string ParseJson(std::string_view text, JsonValue& value);
 
+// How a problem with a value, in text that is otherwise valid JSON,
+// begins: "number out of range: `1e400`, the value of `properties.total`".
+inline constexpr char kNumberOutOfRange[] = "number out of range";
+
+// Whether a problem `ParseJson` returned is such a value problem rather
+// than one of syntax (callers then need not call the text "not JSON").
+bool IsValueProblem(const std::string& problem);
+
 // The two readers, for that test. The fast one returns false, leaving a
 // null `value`, whenever it is not sure.
 bool ParseJsonFast(std::string_view text, JsonValue& value);

@@ -23,11 +23,12 @@ std::string Describe(NumberProblem problem, ir::Type type,
   switch (problem) {
     case NumberProblem::None: return "";
     case NumberProblem::NotANumber:
-      // Decimals and amounts may come as text ("20.00"), but this text is
-      // no number.
+      // Integers, decimals and amounts may come as text ("5", "20.00"),
+      // but this text is no number.
       if (value.kind == JsonValue::Kind::String) {
+        const char* example = type == ir::Type::Int ? "\"5\"" : "\"20.00\"";
         return std::string("must be ") + ExpectedForm(type) +
-               ", or one written as text such as \"20.00\", got `" +
+               ", or one written as text such as " + example + ", got `" +
                value.text.substr(0, 40) +
                (value.text.size() > 40 ? "...`" : "`");
       }
@@ -106,6 +107,13 @@ bool HasTimeLayout(const std::string& text) {
 }
 
 std::string BadTimeReason(const std::string& text) {
+  // `+25:00` would pass for a real time's zone: blaming the day or the
+  // hour would send the reader to the wrong part of the time.
+  std::string zone = common::OutOfRangeOffset(text);
+  if (!zone.empty()) {
+    return "has a zone offset out of range (`" + zone +
+           "`; offsets run from -23:59 to +23:59)";
+  }
   if (HasTimeLayout(text)) {
     return "is not a real time (no such day, or an hour past 23, or a "
            "minute or second past 59)";
@@ -130,7 +138,9 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
                         TypedValue& out) {
   out = TypedValue{};
   switch (type) {
-    case ir::Type::Int:
+    // Exports that quote every number quote integers too: an int takes
+    // "5" as a decimal takes "20.00", with the same checks.
+    case ir::Type::Int: return DecodeScaled(value, type, 0, true, out);
     case ir::Type::Duration: return DecodeScaled(value, type, 0, false, out);
     case ir::Type::Decimal:
     case ir::Type::Money:
@@ -179,6 +189,13 @@ std::string CheckItemValue(const JsonValue& value, const ir::Field& field) {
 std::string CheckListItem(const JsonValue& item, const ir::Field& field) {
   if (!field.list_of_records) {
     if (item.kind == JsonValue::Kind::Null) return "is null";
+    // The list is kept as its text, and `in` matches an int only against
+    // numbers there (parcours_list_contains): a quoted "42" would be kept
+    // and never found, so the items of a list<int> stay numbers.
+    ir::Type item_type = field.list_items.front().type;
+    if (item_type == ir::Type::Int && item.kind == JsonValue::Kind::String) {
+      return WrongKind(item_type, item);
+    }
     return CheckItemValue(item, field.list_items.front());
   }
   if (item.kind != JsonValue::Kind::Object) {

@@ -84,6 +84,16 @@ OrderedJson EncodeField(const common::Record& record, const ir::Field& field) {
 std::string DecodeSlot(const JsonValue& value, ir::Type type, int32_t offset,
                        common::Record& record) {
   if (type == ir::Type::Money) return DecodeMoney(value, offset, record);
+
+  // The state writes an int as a number. A string in its place was stored
+  // while the field was a string (the program changed since), so it takes
+  // its default with a warning even when it spells a number: only the
+  // event stream takes "5" for an int.
+  if (type == ir::Type::Int && value.kind == JsonValue::Kind::String) {
+    return std::string("must be ") + ingest::ExpectedForm(type) + ", got " +
+           KindName(value.kind);
+  }
+
   ingest::TypedValue typed;
   std::string problem = ingest::DecodeTyped(value, type, typed);
   if (!problem.empty()) return problem;

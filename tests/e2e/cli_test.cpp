@@ -367,6 +367,43 @@ TEST_CASE("an option given twice with two values is refused") {
           .exit_code == 0);
 }
 
+// `--format=json` was an unknown option: only `--format json` worked,
+// though most tools take both.
+TEST_CASE("an option's value may follow an equals sign") {
+  auto scratch = testing::ScratchDir("equals");
+  auto spaced = RunParcours({"check", kCampaign, "--format", "json"}, scratch);
+  auto joined = RunParcours({"check", kCampaign, "--format=json"}, scratch);
+  CHECK(joined.exit_code == spaced.exit_code);
+  CHECK(joined.out == spaced.out);
+  CHECK(joined.err == spaced.err);
+
+  auto run_spaced = RunParcours({"run", kCampaign, "--events", kSmallEvents,
+                                 "--state", (scratch / "a.db").string()},
+                                scratch);
+  auto run_joined = RunParcours(
+      {"run", kCampaign, "--events=" + kSmallEvents,
+       "--state=" + (scratch / "b.db").string(), "--dead-letters=x.jsonl"},
+      scratch);
+  REQUIRE(run_spaced.exit_code == 0);
+  CHECK(run_joined.exit_code == 0);
+  CHECK(run_joined.out == run_spaced.out);
+  CHECK(std::filesystem::exists(scratch / "b.db"));
+
+  // The same checks as for the spaced form.
+  auto empty = RunParcours({"check", kCampaign, "--format="}, scratch);
+  CHECK(empty.exit_code == 2);
+  CHECK_THAT(empty.err, Catch::Contains("`--format` needs a value"));
+  auto twice = RunParcours(
+      {"check", kCampaign, "--format=json", "--format", "sarif"}, scratch);
+  CHECK(twice.exit_code == 2);
+  CHECK_THAT(twice.err, Catch::Contains("`--format` is given twice"));
+  auto bad = RunParcours({"check", kCampaign, "--format=yaml"}, scratch);
+  auto bad_spaced =
+      RunParcours({"check", kCampaign, "--format", "yaml"}, scratch);
+  CHECK(bad.exit_code == bad_spaced.exit_code);
+  CHECK(bad.err == bad_spaced.err);
+}
+
 // `explain --profile 17850 13047` showed the first profile only, and the
 // second one's timeline went missing without a word.
 TEST_CASE("explain refuses a second profile rather than ignore it") {

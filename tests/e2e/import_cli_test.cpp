@@ -437,6 +437,25 @@ TEST_CASE("import: an output that is the input is refused before opening") {
   CHECK(discarded.exit_code == 0);
 }
 
+// A full disk stopped the import, yet the summary still said "events
+// written: 3", and the error did not say why the write failed.
+TEST_CASE("import: a failed write claims no events and says why") {
+  auto scratch = testing::ScratchDir("import-full-disk");
+  auto mapping = scratch / "m.json";
+  testing::WriteText(mapping, R"({"event": "E", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  auto csv = scratch / "in.csv";
+  testing::WriteText(csv, "id,at\na,1\nb,2\nc,3\n");
+  auto result = RunParcours({"import", "csv", "--mapping", mapping.string(),
+                             csv.string(), "--out", "/dev/full"},
+                            scratch);
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::Contains("cannot write the events: No space "
+                                         "left on device"));
+  CHECK_THAT(result.err, !Catch::Contains("events written: 3"));
+  CHECK_THAT(result.err, Catch::Contains("events written: none"));
+}
+
 TEST_CASE("import: a folder as input is a read error, not a crash") {
   auto scratch = testing::ScratchDir("import-folder");
   auto mapping = scratch / "m.json";

@@ -254,7 +254,9 @@ journey clicked {
       viewed("p2", "v2", R"({"tags":["sal\u0065","x\"y"],"sizes":[7,42]})") +
       viewed("p3", "v3", R"({"sizes":[42]})") +
       IdentifyLine("p4", "i4", "2025-01-01T09:00:00Z", R"({"wanted":"x\"y"})") +
-      viewed("p4", "v4", R"({"tags":["x\"y"],"sizes":[]})"));
+      viewed("p4", "v4", R"({"tags":["x\"y"],"sizes":[]})") +
+      // `in` would never find a quoted 42: it is refused, not kept.
+      viewed("p5", "v5", R"({"sizes":["42"]})"));
   // The second half after a restart: a received event's list.
   out += scenario.Run(TrackLine("Clicked", "p4", "c4", "2025-01-01T11:00:00Z",
                                 R"({"labels":["\u00e9t\u00e9"]})"));
@@ -269,6 +271,12 @@ journey clicked {
   // p3 has no tags: neither `in` nor `not in` holds for it.
   CHECK(sends == Lines{"p1 sale", "p1 size42", "p2 sale", "p2 not_new",
                        "p3 size42", "p4 not_new", "p4 wanted", "p4 summer"});
+
+  Lines letters = ReadLines(scenario.State() + ".deadletter.jsonl");
+  REQUIRE(letters.size() == 1);
+  CHECK(nlohmann::json::parse(letters[0])["reason"] ==
+        "field `sizes` of `Product Viewed` has item 1 that must be an "
+        "integer, got string");
 }
 
 }  // namespace

@@ -260,6 +260,38 @@ journey promo {
              !Catch::Contains("next room"));
 }
 
+// A state with no sends printed a bare `week` header under "Sends by
+// week", as if the table had lost its rows.
+TEST_CASE("the backtest report says none for a state with no sends") {
+  auto scratch = testing::ScratchDir("report-no-sends");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "quiet.journey", R"(module quiet
+event ProductViewed "Product Viewed" { sku: string }
+
+journey quiet {
+  on ProductViewed
+  send push "hello"
+}
+)");
+  testing::WriteText(scratch / "events.jsonl", "");
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+
+  auto report =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  INFO(report.out);
+  REQUIRE(report.exit_code == 0);
+  CHECK_THAT(report.out,
+             Catch::Contains("Sends by week (ISO weeks, UTC)\n  none\n"));
+  CHECK_THAT(report.out, !Catch::Contains("  week"));
+}
+
 // A report reads the same files `run` does, and refuses what `run`
 // refuses: a state file from a newer Parcours, named plainly rather than
 // as a disk error. A folder of partitions is read whole (the reports) or

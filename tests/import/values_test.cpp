@@ -115,6 +115,13 @@ TEST_CASE("times that do not fit the pattern or the calendar are refused") {
         "does not match the time format \"%Y-%m-%d %H:%M:%S\"");
   CHECK(Utc("17.5", "epoch_seconds", "") ==
         "not a whole number of seconds since 1970");
+  // It has an offset, one past what offsets hold: that is what to fix.
+  CHECK(Utc("2011-02-03T10:00:00+25:00", "iso8601", "") ==
+        "has a zone offset out of range (+25:00; offsets run from -23:59 "
+        "to +23:59)");
+  CHECK(Utc("2011-02-03 10:00:00-05:60", "%Y-%m-%d %H:%M:%S%z", "") ==
+        "has a zone offset out of range (-05:60; offsets run from -23:59 "
+        "to +23:59)");
   CHECK(Utc("2011-02-03 10:00:00", format, "Mars/Olympus") ==
         "the time zone \"Mars/Olympus\" is not in the time zone database");
 }

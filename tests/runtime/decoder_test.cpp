@@ -116,6 +116,34 @@ TEST_CASE("money is read exactly from the number's text", "[runtime][ingest]") {
   }
 }
 
+// `money` and `decimal` took "12.50" in quotes, but an `int` refused "5":
+// exports that quote every number lost those lines.
+TEST_CASE("an int field or trait takes an integer in quotes",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto order = [](const std::string& items) {
+    return Track("Order Completed", "p1", "o1", kTime,
+                 R"({"order_id":"o1","total":1,"currency":"EUR","items":)" +
+                     items + "}");
+  };
+  auto quoted = Usable(shop, order("\"5\""));
+  auto bare = Usable(shop, order("5"));
+  CheckSameRecord(shop.program.events[0].fields, quoted.record, bare.record);
+
+  auto quoted_age =
+      Usable(shop, Identify("p1", "i1", kTime, R"({"age":"-41"})"));
+  auto bare_age = Usable(shop, Identify("p1", "i1", kTime, R"({"age":-41})"));
+  CheckSameRecord(shop.program.profile, quoted_age.traits, bare_age.traits);
+
+  // The same checks as for a bare number.
+  CHECK(Refused(shop, order("\"5.5\"")) == Refused(shop, order("5.5")));
+  CHECK(Refused(shop, order("\"99999999999999999999\"")) ==
+        Refused(shop, order("99999999999999999999")));
+  CHECK_THAT(Refused(shop, order("\"five\"")),
+             Catch::Contains("must be an integer, or one written as text "
+                             "such as \"5\", got `five`"));
+}
+
 TEST_CASE("a decimal and other field types decode into their slots",
           "[runtime][ingest]") {
   Shop shop = MakeShop();
@@ -253,6 +281,17 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
   const Case cases[] = {
       {"{\"type\":", "not JSON: "},
       {"[1,2]", "not a JSON object, got array"},
+      // Valid JSON, but a number past what a double holds: the reason
+      // said "not JSON: number overflow", which sent readers looking for
+      // a syntax error.
+      {Track("Cart Updated", "p1", "m1", kTime, R"({"value":1e400})"),
+       "number out of range: `1e400`, the value of `properties.value` "
+       "(JSON numbers here run to about 1.8e308)"},
+      {Track("Cart Updated", "p1", "m1", kTime,
+             R"({"value":1,"items":[{"price":2},{"price":-7e999}]})"),
+       "number out of range: `-7e999`, the value of "
+       "`properties.items[1].price` (JSON numbers here run to about "
+       "1.8e308)"},
       {R"({"type":"page","userId":"p1"})",
        "unknown type `page`; expected `track` or `identify`"},
       {R"({"userId":"p1"})", "missing `type`"},
@@ -290,6 +329,13 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {Track("Signed Up", "p1", "m1", "2025-01-31T24:00:00.5+01:00"),
        "timestamp is not a real time (no such day, or an hour past 23, or "
        "a minute or second past 59): `2025-01-31T24:00:00.5+01:00`"},
+      // The day and the hour exist; the zone offset is what does not.
+      {Track("Signed Up", "p1", "m1", "2025-01-31T10:00:00+25:00"),
+       "timestamp has a zone offset out of range (`+25:00`; offsets run "
+       "from -23:59 to +23:59): `2025-01-31T10:00:00+25:00`"},
+      {Track("Signed Up", "p1", "m1", "2025-01-31T10:00:00-05:60"),
+       "timestamp has a zone offset out of range (`-05:60`; offsets run "
+       "from -23:59 to +23:59): `2025-01-31T10:00:00-05:60`"},
       {Track("Cart Updated", "p1", "m1", kTime,
              R"({"value":1,"at":"2025-04-31T10:00:00Z"})"),
        "field `at` of `Cart Updated` is not a real time (no such day, or an "

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <optional>
 #include <string>
 
 #include "compiler/jit/jit.h"
@@ -101,21 +102,34 @@ Arguments ParseArguments(const std::vector<std::string>& args,
                          std::string* error) {
   Arguments parsed;
   for (size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = CanonicalSpelling(args[i]);
+    // `--format=json` is the same as `--format json`, as most tools take
+    // both; only an option that takes a value is split at the `=`.
+    std::string name = args[i];
+    std::optional<std::string> joined_value;
+    size_t equals = name.find('=');
+    if (name.starts_with("--") && equals != std::string::npos) {
+      std::string before = CanonicalSpelling(name.substr(0, equals));
+      if (std::find(flags_with_value.begin(), flags_with_value.end(), before) !=
+          flags_with_value.end()) {
+        joined_value = name.substr(equals + 1);
+        name = before;
+      }
+    }
+    const std::string& arg = CanonicalSpelling(name);
     bool takes_value =
         std::find(flags_with_value.begin(), flags_with_value.end(), arg) !=
         flags_with_value.end();
     bool bare = std::find(bare_flags.begin(), bare_flags.end(), arg) !=
                 bare_flags.end();
     if (takes_value) {
-      if (i + 1 >= args.size()) {
+      if (joined_value ? joined_value->empty() : i + 1 >= args.size()) {
         *error = "`" + arg + "` needs a value";
         return parsed;
       }
       // `--state --out x` forgot the state's value: taking `--out` as a
       // file name would send the actions elsewhere without a word. A file
       // whose name starts with `--` can still be named as `./--name`.
-      const std::string& value = args[i + 1];
+      const std::string& value = joined_value ? *joined_value : args[i + 1];
       if (value.size() > 2 && value.starts_with("--")) {
         *error = "`" + arg +
                  "` needs a value, but is followed by the option `" + value +
@@ -135,7 +149,8 @@ Arguments ParseArguments(const std::vector<std::string>& args,
         }
         return parsed;
       }
-      parsed.options[arg] = args[++i];
+      parsed.options[arg] = value;
+      if (!joined_value) ++i;
     } else if (bare) {
       parsed.options.insert_or_assign(arg, std::string("1"));
     } else if (arg.size() > 1 && arg[0] == '-') {

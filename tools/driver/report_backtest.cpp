@@ -397,12 +397,19 @@ void PrintTable(const Backtest& report, std::ostream& out) {
   row = Row("  %-12s %9lld\n", "total", static_cast<long long>(total));
   out << row;
 
-  out << "\nSends by week (ISO weeks, UTC)\n  week    ";
-  for (const std::string& channel : report.channels) {
-    row = Row(" %9s", channel.c_str());
-    out << row;
+  // Without sends the table would be a header over nothing; the empty
+  // sections below say "none", and so does this one.
+  out << "\nSends by week (ISO weeks, UTC)\n";
+  if (report.sends_by_week.empty()) {
+    out << "  none\n";
+  } else {
+    out << "  week    ";
+    for (const std::string& channel : report.channels) {
+      row = Row(" %9s", channel.c_str());
+      out << row;
+    }
+    out << "\n";
   }
-  out << "\n";
   for (const auto& [week, by_channel] : report.sends_by_week) {
     out << "  " << week;
     for (const std::string& channel : report.channels) {

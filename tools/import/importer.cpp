@@ -1,5 +1,7 @@
 #include "tools/import/importer.h"
 
+#include <cerrno>
+#include <cstring>
 #include <limits>
 #include <optional>
 #include <unordered_map>
@@ -59,9 +61,10 @@ class Conversion {
   bool Run(std::istream& input) {
     CsvReader reader(input, mapping_.dialect);
     CsvRecord record;
+    errno = 0;
     while (reader.Next(record)) {
       if (!Take(record)) return false;
-      if (!importer_.out_) return Fail("cannot write the events");
+      if (!importer_.out_) return FailWrite();
     }
     importer_.counts_.blank_lines = reader.blank_lines();
     if (reader.failed())
@@ -71,8 +74,9 @@ class Conversion {
     }
     if (open_group_) Close(*open_group_);
     for (Group& group : scattered_groups_) Close(group);
+    errno = 0;
     importer_.out_.flush();
-    if (!importer_.out_) return Fail("cannot write the events");
+    if (!importer_.out_) return FailWrite();
     return true;
   }
 
@@ -80,6 +84,14 @@ class Conversion {
   bool Fail(std::string error) {
     importer_.error_ = std::move(error);
     return false;
+  }
+
+  // The stream keeps no reason of its own; the failed write left it in
+  // errno (a full disk, a closed pipe).
+  bool FailWrite() {
+    importer_.write_failed_ = true;
+    std::string why = errno == 0 ? "a write failed" : std::strerror(errno);
+    return Fail("cannot write the events: " + why);
   }
 
   // The header row, or the first data row when the mapping names the
@@ -689,11 +701,17 @@ bool Importer::Run(std::istream& input) {
 
 std::string Importer::Summary() const {
   const ImportCounts& c = counts_;
+  // After a failed write the output holds an unknown part of the events:
+  // counting them would claim a file that is not there.
+  std::string written =
+      write_failed_
+          ? std::string("none (the write failed; the output is incomplete)")
+          : std::to_string(c.track_events + c.identify_events) + " (" +
+                std::to_string(c.track_events) + " track, " +
+                std::to_string(c.identify_events) + " identify)";
   std::string text =
       "rows read: " + std::to_string(c.rows_read) + "\n" +
-      "events written: " + std::to_string(c.track_events + c.identify_events) +
-      " (" + std::to_string(c.track_events) + " track, " +
-      std::to_string(c.identify_events) + " identify)\n" +
+      "events written: " + written + "\n" +
       "rows skipped by filter: " + std::to_string(c.rows_skipped) + "\n" +
       "bad rows: " + std::to_string(c.bad_rows) + "\n";
   if (c.groups_dropped > 0 || c.rows_in_dropped_groups > 0) {

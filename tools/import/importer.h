@@ -73,6 +73,7 @@ class Importer {
   ImportCounts counts_;
   std::vector<BadRow> first_bad_;
   std::string error_;
+  bool write_failed_ = false;
   int64_t first_users_ = -1;  // -1: every user
 };
 

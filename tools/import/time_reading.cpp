@@ -28,7 +28,10 @@ bool ReadDigits(std::string_view text, size_t& at, int width, int& value) {
 }
 
 // Reads `Z`, `+hh:mm`, `+hhmm` or `+hh` into seconds east of UTC.
-bool ReadOffset(std::string_view text, size_t& at, int64_t& offset) {
+// `out_of_range` is set for an offset of the right form past what offsets
+// hold (`+25:00`), so that the row's reason can name it.
+bool ReadOffset(std::string_view text, size_t& at, int64_t& offset,
+                bool& out_of_range) {
   if (at < text.size() && text[at] == 'Z') {
     ++at;
     offset = 0;
@@ -46,7 +49,10 @@ bool ReadOffset(std::string_view text, size_t& at, int64_t& offset) {
   if (at < text.size()) {
     if (!ReadDigits(text, at, 2, minutes)) return false;
   }
-  if (hours > 23 || minutes > 59) return false;
+  if (hours > 23 || minutes > 59) {
+    out_of_range = true;
+    return false;
+  }
   offset = sign * (hours * 3600 + minutes * 60);
   return true;
 }
@@ -130,6 +136,12 @@ TimeReading ReadTime(std::string_view text, const TimePattern& pattern,
   if (format == "epoch_millis") return ReadEpoch(text, 1000);
   if (format == "iso8601") {
     auto seconds = common::ParseTime(text);
+    // `+25:00` is an offset, just not a real one: name it.
+    std::string zone = seconds ? "" : common::OutOfRangeOffset(text);
+    if (!zone.empty()) {
+      return Problem("has a zone offset out of range (" + zone +
+                     "; offsets run from -23:59 to +23:59)");
+    }
     if (!seconds) return Problem("not an ISO 8601 time with an offset");
     TimeReading reading;
     reading.seconds = *seconds;
@@ -164,7 +176,14 @@ TimeReading ReadTime(std::string_view text, const TimePattern& pattern,
       }
       case 'z': {
         int64_t east = 0;
-        ok = ReadOffset(text, at, east);
+        size_t start = at;
+        bool out_of_range = false;
+        ok = ReadOffset(text, at, east, out_of_range);
+        if (out_of_range) {
+          return Problem("has a zone offset out of range (" +
+                         std::string(text.substr(start, at - start)) +
+                         "; offsets run from -23:59 to +23:59)");
+        }
         offset = east;
         break;
       }
