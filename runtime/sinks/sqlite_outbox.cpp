@@ -75,9 +75,8 @@ Expected<std::unique_ptr<SqliteOutboxSink>> SqliteOutboxSink::Open(
   // `sqlite:/dev/null` failed with "disk I/O error" and left a
   // `/dev/null-journal` behind: a device or a pipe holds no table.
   std::error_code error;
-  std::filesystem::file_status found = std::filesystem::status(path, error);
-  if (!error && std::filesystem::exists(found) &&
-      !std::filesystem::is_regular_file(found)) {
+  if (store::IsDeviceOrPipe(path) ||
+      std::filesystem::is_directory(path, error)) {
     return Status::Error(context +
                          ": it is not a file but a folder, a device or a "
                          "pipe; name a file, as in `--out sqlite:actions.db`");

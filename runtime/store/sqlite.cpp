@@ -285,4 +285,12 @@ Expected<std::string> Database::QueryText(const std::string& sql) {
 
 std::string Database::LastError() const { return ErrorOf(db_); }
 
+bool IsDeviceOrPipe(const std::string& path) {
+  std::error_code error;
+  std::filesystem::file_status found = std::filesystem::status(path, error);
+  return !error && std::filesystem::exists(found) &&
+         !std::filesystem::is_regular_file(found) &&
+         !std::filesystem::is_directory(found);
+}
+
 }  // namespace parcours::store

@@ -84,6 +84,11 @@ class Statement {
   std::vector<Bound> bound_;  // by parameter; empty unless KeepBindings
 };
 
+// Whether `path` names something that exists but is neither a file nor a
+// folder: a device or a pipe, where SQLite can keep no database (it failed
+// with "disk I/O error", left side files in /dev, or waited on the pipe).
+bool IsDeviceOrPipe(const std::string& path);
+
 class Database {
  public:
   Database() = default;

@@ -762,18 +762,12 @@ void AttachInstances(State& state, ReadInstances& read) {
   std::vector<ReadInstances::Loaded>().swap(read.loaded);
 }
 
-// A device or a pipe named as the state (`--state /dev/null`) is no file
-// SQLite can keep: a run failed with "disk I/O error" after making a lock
-// file beside it (in /dev), a report said "no such table", and reading a
-// named pipe waited for ever. A path that does not exist yet is fine.
+// A device or a pipe named as the state (`--state /dev/null`): a run
+// failed with "disk I/O error" after making a lock file beside it (in
+// /dev), a report said "no such table", and reading a named pipe waited
+// for ever. A path that does not exist yet is fine.
 Status RefuseDeviceOrPipe(const std::string& path, const std::string& context) {
-  std::error_code error;
-  std::filesystem::file_status found = std::filesystem::status(path, error);
-  if (error || !std::filesystem::exists(found) ||
-      std::filesystem::is_regular_file(found) ||
-      std::filesystem::is_directory(found)) {
-    return Status::Ok();
-  }
+  if (!IsDeviceOrPipe(path)) return Status::Ok();
   return Status::Error(context +
                        " is not a file but a device or a pipe; name a state "
                        "file, such as state.db");
