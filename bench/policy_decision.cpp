@@ -173,7 +173,9 @@ int main(int argc, char** argv) {
     start = Clock::now();
     for (int p = 0; p < profiles; ++p) {
       std::string id = std::to_string(p);
-      engine::SendAction action{id, last_week, id, "promo", &send, "email", ""};
+      engine::SendAction action =
+          engine::ActionOf(id, last_week, id, "promo", send);
+      action.channel = "email";
       sink += static_cast<int64_t>(engine::FormatSendLine(action).size());
     }
     send_lines.push_back(SecondsSince(start) / profiles);

@@ -88,7 +88,7 @@ programRule
       (',' 'at' 'most' 'once' 'per' limit=expr)?             # earnOnRule
   | 'multiply' factor=MULTIPLIER 'when' expr                 # multiplyRule
   | 'burn' 'on' expr                                         # burnRule
-  | 'refund' 'on' expr                                       # refundRule
+  | 'refund' (amount=expr)? 'on' order=expr                  # refundRule
   | 'expire' expr 'after' 'earning'                          # expireRule
   | 'notify' 'expiring' expr 'before'                        # noticeRule
   | 'tier' tierName=name 'at' threshold=expr 'qualifying' pointsWord

@@ -830,7 +830,11 @@ std::string DumpLoyalty(const LoyaltyProgram& loyalty) {
   }
   if (loyalty.refund_event >= 0) {
     out << "  refund on event " << loyalty.refund_event << " field "
-        << loyalty.refund_field << "\n";
+        << loyalty.refund_field;
+    if (loyalty.refund_amount_field >= 0) {
+      out << " amount field " << loyalty.refund_amount_field;
+    }
+    out << "\n";
   }
   out << "  expire " << LengthText(loyalty.expire) << " notice "
       << LengthText(loyalty.notice) << " keep tier "

@@ -65,6 +65,10 @@ struct LoyaltyProgram {
   int32_t burn_field = -1;
   int32_t refund_event = -1;
   int32_t refund_field = -1;
+  // `refund E.amount on E.order_id`: the money field of the refund event
+  // holding the amount refunded, or -1 when a refund takes back the whole
+  // order. Its points are taken back in proportion to the order's amount.
+  int32_t refund_amount_field = -1;
   LoyaltyLength expire;                  // count 0: points never expire
   LoyaltyLength notice;                  // count 0: no `PointsExpiring`
   std::vector<LoyaltyTier> tiers;        // ascending thresholds

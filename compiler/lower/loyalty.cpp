@@ -110,6 +110,10 @@ ir::LoyaltyProgram LowerLoyaltyProgram(
         auto [event, field] = EventField(checked, *rule.first);
         lowered.refund_event = event;
         lowered.refund_field = field;
+        if (rule.second) {
+          lowered.refund_amount_field =
+              EventField(checked, *rule.second).second;
+        }
         break;
       }
       case RuleKind::Expire: lowered.expire = LengthOf(*rule.first); break;

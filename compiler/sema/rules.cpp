@@ -268,9 +268,11 @@ void Checker::CheckProgramRule(
     Expect(expr, CheckExpr(expr, scope), kInt, what);
   };
   // `OrderPlaced.total`: a field of an event, typed as `expected`.
-  // `text_too`: a string field will do as well (an order id).
+  // `text_too`: a string field will do as well (an order id);
+  // `optional_too`: the field may be absent (a refund's amount).
   auto event_field = [&](const Expr& expr, const Type& expected,
-                         const char* what, bool text_too = false) {
+                         const char* what, bool text_too = false,
+                         bool optional_too = false) {
     bool shape = expr.kind == syntax::ExprKind::Field &&
                  expr.operands[0]->kind == syntax::ExprKind::Name;
     if (!shape) {
@@ -287,6 +289,7 @@ void Checker::CheckProgramRule(
     field_scope.alias_event = event;
     field_scope.alias_ref = RefKind::EventField;
     Type type = CheckExpr(expr, field_scope);
+    if (optional_too) type.optional = false;
     if (text_too && type.kind == TypeKind::String && !type.optional) return;
     Expect(expr, type, expected, what);
   };
@@ -316,9 +319,28 @@ void Checker::CheckProgramRule(
       return;
     }
     case RuleKind::Burn: event_field(*rule.first, kInt, "`burn on`"); return;
-    case RuleKind::Refund:
+    case RuleKind::Refund: {
       event_field(*rule.first, kInt, "`refund on`", true);
+      if (!rule.second) return;
+      // An absent amount refunds the whole order.
+      event_field(*rule.second, kMoney, "the refunded amount", false, true);
+      // The amount and the order id are read from one refund event.
+      const Expr& order = *rule.first;
+      const Expr& amount = *rule.second;
+      auto is_event_field = [](const Expr& expr) {
+        return expr.kind == syntax::ExprKind::Field &&
+               expr.operands[0]->kind == syntax::ExprKind::Name;
+      };
+      bool both_fields = is_event_field(order) && is_event_field(amount);
+      if (both_fields && order.operands[0]->text != amount.operands[0]->text) {
+        Error(Kind::RefundAmountOtherEvent, amount.span,
+              "the refunded amount must come from the refund event itself, "
+              "as in `refund " +
+                  order.operands[0]->text + ".amount on " +
+                  order.operands[0]->text + "." + order.field.text + "`");
+      }
       return;
+    }
     case RuleKind::Expire:
       if (ExpectLength(*rule.first, scope, "`expire`") &&
           rule.first->int_value <= 0) {

@@ -212,8 +212,9 @@ struct ProgramRule {
   Kind kind = Kind::EarnPer;
   Span span;
   // EarnPer: amount, unit, source; EarnOn: amount, limit (or null);
-  // Multiply: condition; Burn, Refund: source; Expire, Notice, KeepTier:
-  // length; Tier: threshold, window; Value: value; Breakage: rate.
+  // Multiply: condition; Burn: source; Refund: order, amount (or null);
+  // Expire, Notice, KeepTier: length; Tier: threshold, window; Value:
+  // value; Breakage: rate.
   std::unique_ptr<Expr> first;
   std::unique_ptr<Expr> second;
   std::unique_ptr<Expr> third;

@@ -564,7 +564,8 @@ class AstBuilder {
       rule.first = BuildExpr(burn->expr());
     } else if (auto* refund = dynamic_cast<G::RefundRuleContext*>(context)) {
       rule.kind = Kind::Refund;
-      rule.first = BuildExpr(refund->expr());
+      rule.first = BuildExpr(refund->order);
+      if (refund->amount != nullptr) rule.second = BuildExpr(refund->amount);
     } else if (auto* expire = dynamic_cast<G::ExpireRuleContext*>(context)) {
       rule.kind = Kind::Expire;
       rule.first = BuildExpr(expire->expr());

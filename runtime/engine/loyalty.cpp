@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <nlohmann/json.hpp>
 
+#include "runtime/common/decimal_text.h"
 #include "runtime/common/hash.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/calendar.h"
@@ -76,6 +77,25 @@ class EventRecord {
 };
 
 // An order's id as the lot of its earning keeps it: `42`, or `"o-42"`.
+// `refund E.amount on ...`: the amount and currency the refund event
+// returns, or none when the program refunds whole orders or the event
+// leaves its optional amount out (a whole order then too).
+std::optional<std::pair<int64_t, int64_t>> RefundedAmount(
+    const ir::LoyaltyProgram& loyalty, const ir::EventType& type,
+    const common::Record& record) {
+  if (loyalty.refund_amount_field < 0) return std::nullopt;
+  const ir::Field& field = type.fields[loyalty.refund_amount_field];
+  if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
+    return std::nullopt;
+  }
+  return std::pair{record.Get(field.offset), record.Get(field.offset + 1)};
+}
+
+// Money as a marketer writes it: "12.5 EUR".
+std::string MoneyText(int64_t units, int64_t currency) {
+  return common::FormatScaled(units, 6) + " " + ir::UnpackCurrency(currency);
+}
+
 std::string OrderValue(const ir::Field& field, const common::Record& record) {
   if (field.type != ir::Type::String) {
     return std::to_string(record.Get(field.offset));
@@ -259,7 +279,12 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
                "`: that order has earned its points already; nothing earned");
       continue;
     }
-    Earn(profile, program, points, now, zone, source, effects);
+    // The order's amount stays with its points, for a refund of part of
+    // the order.
+    int64_t lot = Earn(profile, program, points, now, zone, source, effects);
+    if (lot != loyalty::kNoLot) {
+      account.ledger.SetOrderAmount(lot, amount, currency);
+    }
   }
 
   for (size_t r = 0; r < loyalty.earn_on_event.size(); ++r) {
@@ -331,15 +356,35 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
     } else {
       size_t first_row = member.ledger.movements().size();
       int64_t refunded_before = member.ledger.lot(lot).refunded;
-      auto taken = member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
-                                        event.key);
+      int64_t amount_before = member.ledger.lot(lot).refunded_amount;
+      std::optional<std::pair<int64_t, int64_t>> part =
+          RefundedAmount(loyalty, event_type, event.record);
+      auto taken =
+          part ? member.ledger.RefundAmount(now, lot, part->first, part->second,
+                                            event.key)
+               : member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
+                                      event.key);
       const loyalty::Lot& refunded = member.ledger.lot(lot);
       // A refund of points that had expired takes nothing, but the order
       // is refunded all the same (it no longer qualifies for tiers, and
-      // is not refunded again): that must be saved.
-      if (taken.ok() && refunded.refunded != refunded_before) {
+      // is not refunded again): that must be saved. So must the amount a
+      // partial refund returned, even one too small to take a point.
+      bool lot_changed = refunded.refunded != refunded_before ||
+                         refunded.refunded_amount != amount_before;
+      if (taken.ok() && lot_changed) {
         member.changed = true;
         state_.MarkRecordDirty(profile);
+      }
+      bool beyond_order = part && amount_before < refunded.order_amount &&
+                          part->first > refunded.order_amount - amount_before;
+      if (taken.ok() && beyond_order) {
+        Warn(profile, now,
+             "refund in program `" + loyalty.name + "` of " + field.name + " " +
+                 value + ": " + MoneyText(part->first, part->second) +
+                 " is more than the " +
+                 MoneyText(refunded.order_amount - amount_before,
+                           refunded.order_currency) +
+                 " left of the order; taken as that");
       }
 
       // A refund that takes nothing says why, as one of an order that
@@ -349,6 +394,15 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
         Warn(profile, now,
              "refund in program `" + loyalty.name + "` of " + field.name + " " +
                  value + " not applied: " + taken.status().message());
+      } else if (*taken == 0 && part &&
+                 refunded.refunded_amount != amount_before) {
+        Info(profile, now,
+             "refund in program `" + loyalty.name + "` of " + field.name + " " +
+                 value + ": " +
+                 MoneyText(refunded.refunded_amount, refunded.order_currency) +
+                 " of " +
+                 MoneyText(refunded.order_amount, refunded.order_currency) +
+                 " refunded so far, not yet a whole point to take back");
       } else if (*taken == 0 && refunded.refunded != refunded_before) {
         Warn(profile, now,
              "refund in program `" + loyalty.name + "`: the " +
@@ -387,9 +441,9 @@ void LoyaltyRules::Award(store::Profile& profile, int32_t program,
   UpdateWords(profile, program);
 }
 
-void LoyaltyRules::Earn(store::Profile& profile, int32_t program,
-                        int64_t points, int64_t now, const std::string& zone,
-                        const std::string& source, LoyaltyEffects& effects) {
+int64_t LoyaltyRules::Earn(store::Profile& profile, int32_t program,
+                           int64_t points, int64_t now, const std::string& zone,
+                           const std::string& source, LoyaltyEffects& effects) {
   const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
   loyalty::Account& account = AccountOf(profile, program);
   int64_t expires_at = loyalty.expire.count > 0
@@ -401,7 +455,7 @@ void LoyaltyRules::Earn(store::Profile& profile, int32_t program,
     Warn(profile, now,
          "could not earn in program `" + loyalty.name +
              "`: " + lot.status().message());
-    return;
+    return loyalty::kNoLot;
   }
   ReportRows(profile, program, first_row, "earn", effects);
 
@@ -416,6 +470,7 @@ void LoyaltyRules::Earn(store::Profile& profile, int32_t program,
     }
     effects.events.push_back({earned_event, record.Take()});
   }
+  return *lot;
 }
 
 void LoyaltyRules::ReportRows(store::Profile& profile, int32_t program,

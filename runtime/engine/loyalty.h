@@ -81,10 +81,11 @@ class LoyaltyRules {
   void ApplyProgram(store::Profile& profile, int32_t program,
                     const ingest::DecodedEvent& event, int64_t now,
                     const std::string& zone, LoyaltyEffects& effects);
-  // Opens a lot of `points` and says so; `qualifying` for tiers.
-  void Earn(store::Profile& profile, int32_t program, int64_t points,
-            int64_t now, const std::string& zone, const std::string& source,
-            LoyaltyEffects& effects);
+  // Opens a lot of `points` and says so. Returns its id, or kNoLot when
+  // the ledger refused it.
+  int64_t Earn(store::Profile& profile, int32_t program, int64_t points,
+               int64_t now, const std::string& zone, const std::string& source,
+               LoyaltyEffects& effects);
   // Writes the expiries due by `now`, one line per lot.
   void Expire(store::Profile& profile, int32_t program, int64_t now,
               LoyaltyEffects& effects);

@@ -28,11 +28,11 @@ struct Account {
   std::vector<std::pair<int64_t, int32_t>> unsaved_tiers;
 
   // What the store has written: the first `saved_rows` rows (rows are
-  // only appended), and each lot with the `refunded` it had then (a lot's
-  // other columns never change, so a lot is written again only when a
-  // refund changes it).
+  // only appended), and each lot with the `refunded` and
+  // `refunded_amount` it had then (a lot's other columns never change, so
+  // a lot is written again only when a refund changes it).
   size_t saved_rows = 0;
-  std::vector<int64_t> saved_refunded;
+  std::vector<std::pair<int64_t, int64_t>> saved_refunds;
   bool changed = false;
 };
 

@@ -4,6 +4,8 @@
 #include <limits>
 #include <map>
 
+#include "compiler/ir/ir.h"
+
 namespace parcours::loyalty {
 
 using common::Expected;
@@ -172,6 +174,47 @@ Expected<int64_t> Ledger::Refund(int64_t at, int64_t lot_id, int64_t points,
     Append(at, MovementKind::Refund, -owed, kNoLot, 0, source);
   }
   return claim;
+}
+
+void Ledger::SetOrderAmount(int64_t lot_id, int64_t amount, int64_t currency) {
+  Lot& lot = lots_.at(lot_id - 1);
+  lot.order_amount = amount;
+  lot.order_currency = currency;
+}
+
+Expected<int64_t> Ledger::RefundAmount(int64_t at, int64_t lot_id,
+                                       int64_t amount, int64_t currency,
+                                       const std::string& source) {
+  if (lot_id < 1 || lot_id > static_cast<int64_t>(lots_.size())) {
+    return Status::Error("no earning " + std::to_string(lot_id) + " to refund");
+  }
+  const Lot& lot = lots_[lot_id - 1];
+  if (lot.order_amount <= 0) {
+    return Status::Error(
+        "the amount of that order was not recorded when it earned (an "
+        "earning from before partial refunds were kept), so the share to "
+        "take back is unknown");
+  }
+  if (currency != lot.order_currency) {
+    return Status::Error("the refund is in " + ir::UnpackCurrency(currency) +
+                         " but the order was in " +
+                         ir::UnpackCurrency(lot.order_currency));
+  }
+  if (amount <= 0) {
+    return Status::Error("a refund must return an amount above zero");
+  }
+  if (Status order = CheckOrder(at); !order.ok()) return order;
+
+  int64_t left = lot.order_amount - lot.refunded_amount;
+  int64_t refunded_amount = lot.refunded_amount + std::min(amount, left);
+  // 128 bits: points times an amount in millionths can pass 2^63.
+  auto kept = static_cast<int64_t>(static_cast<__int128>(lot.earned) *
+                                   (lot.order_amount - refunded_amount) /
+                                   lot.order_amount);
+  int64_t due = lot.earned - kept - lot.refunded;
+  lots_[lot_id - 1].refunded_amount = refunded_amount;
+  if (due <= 0) return int64_t{0};
+  return Refund(at, lot_id, due, source);
 }
 
 void Ledger::ExpireThrough(int64_t time) {

@@ -66,6 +66,12 @@ struct Lot {
   int64_t refunded = 0;    // points of this earning taken back by refunds
   bool qualifying = true;  // whether it counts towards tiers
   std::string source;      // key of the earning event
+  // The order amount the lot earned on, in kDecimalScale units of
+  // `order_currency` (0 when it earned on no amount, or before amounts
+  // were kept), and how much of it refunds have returned so far.
+  int64_t order_amount = 0;
+  int64_t order_currency = 0;
+  int64_t refunded_amount = 0;
 };
 
 class Ledger {
@@ -85,6 +91,22 @@ class Ledger {
   // are not taken back again. Returns the points taken back.
   common::Expected<int64_t> Refund(int64_t at, int64_t lot, int64_t points,
                                    const std::string& source);
+
+  // Records the order amount lot `lot` earned on, for refunds of part of
+  // the order (`RefundAmount`).
+  void SetOrderAmount(int64_t lot, int64_t amount, int64_t currency);
+
+  // Refunds `amount` (> 0, in `currency`) of the order lot `lot` earned
+  // on. The member keeps the points of the part of the order not yet
+  // refunded, in proportion and rounded down as earning rounds:
+  //   kept = floor(earned x (order amount - amount refunded) / order amount)
+  // and loses the rest, less what earlier refunds took, by the rules of
+  // `Refund`. An amount beyond what is left of the order counts as what
+  // is left. Refused, with nothing changed, for a lot with no amount
+  // recorded or in another currency. Returns the points taken back.
+  common::Expected<int64_t> RefundAmount(int64_t at, int64_t lot,
+                                         int64_t amount, int64_t currency,
+                                         const std::string& source);
 
   // Expires, in order of (expiry instant, lot), every lot due at or before
   // `time`. Operations call it themselves; a report calls it to see the

@@ -42,6 +42,14 @@ void SetWords(const ir::LoyaltyProgram& loyalty, const Account& account,
                          : loyalty.tiers[account.tier.tier].value);
 }
 
+// Remembers what each lot's refunds were as the store wrote them.
+void MarkLotsSaved(Account& account) {
+  account.saved_refunds.clear();
+  for (const Lot& lot : account.ledger.lots()) {
+    account.saved_refunds.emplace_back(lot.refunded, lot.refunded_amount);
+  }
+}
+
 // `select` is the lots query LoadLoyalty prepares once for every member.
 Status LoadLots(Statement& select, const std::string& profile,
                 const std::string& program, std::vector<Lot>& lots) {
@@ -60,6 +68,24 @@ Status LoadLots(Statement& select, const std::string& profile,
     lot.refunded = select.Int(4);
     lot.qualifying = select.Int(5) != 0;
     lot.source = select.Text(6);
+    // Lots saved before order amounts were kept have none: a partial
+    // refund of them is refused, with a message (runtime/engine/loyalty.h).
+    if (!select.IsNull(7)) {
+      lot.order_amount = select.Int(7);
+      lot.order_currency = ir::PackCurrency(select.Text(8));
+    }
+    lot.refunded_amount = select.Int(9);
+    bool amounts_sound =
+        lot.refunded_amount >= 0 &&
+        (select.IsNull(7) ? lot.refunded_amount == 0
+                          : lot.order_amount > 0 && lot.order_currency != 0 &&
+                                lot.refunded_amount <= lot.order_amount);
+    if (!amounts_sound) {
+      return Status::Error("lot " + std::to_string(select.Int(0)) +
+                           " has an order amount, currency or refunded "
+                           "amount that cannot be (the file was changed "
+                           "outside parcours)");
+    }
     if (lot.id != static_cast<int64_t>(lots.size()) + 1) {
       return Status::Error("lot " + std::to_string(lot.id) +
                            " is out of sequence");
@@ -109,8 +135,8 @@ Status LoadLoyalty(Database& db, State& state) {
   if (!select.ok()) return select.status();
   Expected<Statement> lots_query = db.Prepare(
       "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
-      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
-      "ORDER BY lot");
+      "source, order_amount, order_currency, refunded_amount FROM "
+      "loyalty_lots WHERE profile = ?1 AND program = ?2 ORDER BY lot");
   if (!lots_query.ok()) return lots_query.status();
   Expected<Statement> rows_query = db.Prepare(
       "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
@@ -156,10 +182,7 @@ Status LoadLoyalty(Database& db, State& state) {
                            "restore it from a backup");
     }
     account.saved_rows = row_count;
-    account.saved_refunded.clear();
-    for (const Lot& lot : account.ledger.lots()) {
-      account.saved_refunded.push_back(lot.refunded);
-    }
+    MarkLotsSaved(account);
 
     account.tier.tier = loyalty::kNoTier;
     if (!select->IsNull(4)) {
@@ -217,8 +240,9 @@ Status WriteLoyalty(Database& db, const State& state) {
       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
   Expected<Statement> lot_row = db.Prepare(
       "INSERT OR REPLACE INTO loyalty_lots(profile, program, lot, earned_at, "
-      "expires_at, earned, refunded, qualifying, source) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+      "expires_at, earned, refunded, qualifying, source, order_amount, "
+      "order_currency, refunded_amount) "
+      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
   Expected<Statement> ledger_row = db.Prepare(
       "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
       "lot, lot_delta, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
@@ -257,8 +281,9 @@ Status WriteLoyalty(Database& db, const State& state) {
       // lot never change once it is written.
       for (const Lot& lot : ledger.lots()) {
         size_t index = static_cast<size_t>(lot.id - 1);
-        bool saved = index < account.saved_refunded.size() &&
-                     account.saved_refunded[index] == lot.refunded;
+        bool saved = index < account.saved_refunds.size() &&
+                     account.saved_refunds[index] ==
+                         std::pair{lot.refunded, lot.refunded_amount};
         if (saved) continue;
         lot_row->BindText(1, profile->id);
         lot_row->BindText(2, loyalty.name);
@@ -273,6 +298,14 @@ Status WriteLoyalty(Database& db, const State& state) {
         lot_row->BindInt(7, lot.refunded);
         lot_row->BindInt(8, lot.qualifying ? 1 : 0);
         lot_row->BindText(9, lot.source);
+        if (lot.order_amount > 0) {
+          lot_row->BindInt(10, lot.order_amount);
+          lot_row->BindText(11, ir::UnpackCurrency(lot.order_currency));
+        } else {
+          lot_row->BindNull(10);
+          lot_row->BindNull(11);
+        }
+        lot_row->BindInt(12, lot.refunded_amount);
         Status status = lot_row->Run();
         if (!status.ok()) return status;
       }
@@ -321,10 +354,7 @@ void MarkLoyaltySaved(State& state) {
   for (Profile* profile : state.dirty_profiles()) {
     for (Account& account : profile->loyalty) {
       account.saved_rows = account.ledger.movements().size();
-      account.saved_refunded.clear();
-      for (const Lot& lot : account.ledger.lots()) {
-        account.saved_refunded.push_back(lot.refunded);
-      }
+      MarkLotsSaved(account);
       account.unsaved_tiers.clear();
       account.changed = false;
     }

@@ -208,6 +208,15 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE decisions ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // The order amount each lot earned on, and how much of it refunds
+    // returned, for refunds of part of an order. Lots already there
+    // have no amount: a partial refund of one is refused with a message.
+    R"sql(
+      ALTER TABLE loyalty_lots ADD COLUMN order_amount INTEGER;
+      ALTER TABLE loyalty_lots ADD COLUMN order_currency TEXT;
+      ALTER TABLE loyalty_lots ADD COLUMN refunded_amount INTEGER NOT NULL
+        DEFAULT 0;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

@@ -15,6 +15,7 @@
 #include "tests/e2e/journey_test_support.h"
 #include "tests/support/files.h"
 #include "tests/support/process.h"
+#include "tests/support/schema_downgrade.h"
 
 namespace parcours {
 namespace {
@@ -441,6 +442,117 @@ TEST_CASE("a refund finds its order by a text id too", "[e2e][loyalty]") {
                            "'loyalty'") ==
         "refund in program `loyalty`: no points were earned for order_id "
         "\"a-1\"; nothing taken back");
+}
+
+// Refunds of part of an order: `refund E.amount on E.order_id`.
+const char kPartialRefunds[] =
+    "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+    "event OrderRefunded \"Order Refunded\" {\n"
+    "  order_id: int\n  amount: money?\n}\n"
+    "program loyalty {\n"
+    "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+    "  refund OrderRefunded.amount on OrderRefunded.order_id\n}\n";
+
+std::string PartRefund(const std::string& id, const std::string& time,
+                       int order, const std::string& amount,
+                       const std::string& currency = "EUR") {
+  return TrackLine("Order Refunded", "p1", id, time,
+                   R"({"order_id":)" + std::to_string(order) + R"(,"amount":)" +
+                       amount + R"(,"currency":")" + currency + "\"}");
+}
+
+std::string LoyaltyLog(const Scenario& scenario) {
+  return scenario.QueryText(
+      "SELECT coalesce(group_concat(level || ': ' || message, '\n'), '') "
+      "FROM (SELECT * FROM log WHERE component = 'loyalty' ORDER BY rowid)");
+}
+
+TEST_CASE("partial refunds take back the refunded share of an order's points",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-partial-refund", kPartialRefunds);
+  std::string earned =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "129.99") +
+                   Order("m2", "2025-01-02T10:00:00Z", 2, "50"));
+  // Each refund in a run of its own: what earlier refunds returned is
+  // kept in the state.
+  std::string first =
+      scenario.Run(PartRefund("m3", "2025-01-03T10:00:00Z", 1, "30"));
+  std::string second =
+      scenario.Run(PartRefund("m4", "2025-01-04T10:00:00Z", 1, "0.5"));
+  std::string rest =
+      scenario.Run(PartRefund("m5", "2025-01-05T10:00:00Z", 1, "200"));
+
+  CHECK(Lines(earned) == std::vector<std::string>{
+                             Points("2025-01-01T10:00:00Z", 129, 129, "earn"),
+                             Points("2025-01-02T10:00:00Z", 50, 179, "earn")});
+  // 99.99 EUR left keeps 99 points; 99.49 EUR keeps 98; nothing keeps 0.
+  CHECK(Lines(first) == std::vector<std::string>{Points("2025-01-03T10:00:00Z",
+                                                        -30, 149, "refund")});
+  CHECK(Lines(second) == std::vector<std::string>{Points("2025-01-04T10:00:00Z",
+                                                         -1, 148, "refund")});
+  CHECK(Lines(rest) == std::vector<std::string>{
+                           Points("2025-01-05T10:00:00Z", -98, 50, "refund")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 1: 200 EUR is more "
+        "than the 99.49 EUR left of the order; taken as that");
+  CHECK(scenario.QueryText("SELECT order_amount || ' ' || order_currency || "
+                           "' ' || refunded_amount || ' ' || refunded FROM "
+                           "loyalty_lots WHERE lot = 1") ==
+        "129990000 EUR 129990000 129");
+}
+
+TEST_CASE(
+    "a partial refund in another currency, or of nothing, takes nothing "
+    "and says why",
+    "[e2e][loyalty]") {
+  Scenario scenario("loyalty-partial-refund-refused", kPartialRefunds);
+  std::string out = scenario.Run(
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+      PartRefund("m2", "2025-01-02T10:00:00Z", 1, "30", "GBP") +
+      PartRefund("m3", "2025-01-03T10:00:00Z", 1, "0") +
+      PartRefund("m4", "2025-01-04T10:00:00Z", 1, "0.4") +
+      PartRefund("m5", "2025-01-05T10:00:00Z", 1, "0.4") +
+      // An event without the optional amount refunds the whole order.
+      TrackLine("Order Refunded", "p1", "m6", "2025-01-06T10:00:00Z",
+                R"({"order_id":1})"));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-04T10:00:00Z", -1, 99, "refund"),
+                          Points("2025-01-06T10:00:00Z", -99, 0, "refund")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 1 not applied: the "
+        "refund is in GBP but the order was in EUR\n"
+        "warn: refund in program `loyalty` of order_id 1 not applied: a "
+        "refund must return an amount above zero\n"
+        "info: refund in program `loyalty` of order_id 1: 0.8 EUR of 100 EUR "
+        "refunded so far, not yet a whole point to take back");
+}
+
+TEST_CASE(
+    "a partial refund of an order earned before amounts were kept is "
+    "refused with a message",
+    "[e2e][loyalty]") {
+  Scenario scenario("loyalty-partial-refund-old-lot", kPartialRefunds);
+  scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100"));
+  // The state as schema 10 left it: lots without their order's amount.
+  for (const char* engine : {"jit", "interp"}) {
+    auto db = store::Database::Open(scenario.State(engine));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec(testing::DowngradeTo(10)).ok());
+  }
+
+  std::string out =
+      scenario.Run(PartRefund("m2", "2025-01-02T10:00:00Z", 1, "30"));
+
+  CHECK(out.empty());
+  CHECK(scenario.QueryInt("PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(scenario.QueryInt("SELECT held FROM loyalty_members") == 100);
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 1 not applied: the "
+        "amount of that order was not recorded when it earned (an earning "
+        "from before partial refunds were kept), so the share to take back "
+        "is unknown");
 }
 
 TEST_CASE("points from money are rounded down once, after the multiplier",

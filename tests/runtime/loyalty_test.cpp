@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "compiler/ir/ir.h"
 #include "runtime/common/time_text.h"
 #include "runtime/engine/calendar.h"
 #include "runtime/loyalty/ledger.h"
@@ -230,6 +231,92 @@ TEST_CASE("refunds never take back more than the earning gave") {
   CHECK(ledger.lot(order).refunded == 100);
   CHECK_FALSE(ledger.Refund(t0 + 4 * kDay, 7, 1, "refund-4").ok());
   CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a partial refund takes back its share of the order's points") {
+  Ledger ledger;
+  int64_t eur = ir::PackCurrency("EUR");
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  // 129.99 EUR at 1 point per EUR earned 129 points.
+  int64_t order = EarnOk(ledger, t0, 129, t0 + 100 * kDay, "order-1");
+  ledger.SetOrderAmount(order, 129'990'000, eur);
+
+  // 30 EUR back leaves 99.99 EUR: the member keeps floor(129 x 99.99 /
+  // 129.99) = 99 points and loses 30.
+  common::Expected<int64_t> first =
+      ledger.RefundAmount(t0 + kDay, order, 30 * kMillion, eur, "refund-1");
+  REQUIRE(first.ok());
+  CHECK(*first == 30);
+  CHECK(ledger.lot(order).refunded_amount == 30 * kMillion);
+
+  // 0.50 EUR more leaves 99.49 EUR, still worth 98 points (floor of
+  // 98.73): one more point goes.
+  common::Expected<int64_t> second =
+      ledger.RefundAmount(t0 + 2 * kDay, order, 500'000, eur, "refund-2");
+  REQUIRE(second.ok());
+  CHECK(*second == 1);
+
+  // The rest of the order, and more, takes exactly what is left: the
+  // partial refunds add up to the whole order's points.
+  common::Expected<int64_t> rest =
+      ledger.RefundAmount(t0 + 3 * kDay, order, 500 * kMillion, eur, "r-3");
+  REQUIRE(rest.ok());
+  CHECK(*rest == 98);
+  CHECK(ledger.lot(order).refunded == 129);
+  CHECK(ledger.lot(order).refunded_amount == 129'990'000);
+  CHECK(ledger.Balance() == 0);
+
+  // Nothing is left to refund.
+  CHECK(*ledger.RefundAmount(t0 + 4 * kDay, order, kMillion, eur, "r-4") == 0);
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE("a refund too small for a point is remembered, not lost") {
+  Ledger ledger;
+  int64_t eur = ir::PackCurrency("EUR");
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order-1");
+  ledger.SetOrderAmount(order, 100 * kMillion, eur);
+
+  // 0.40 EUR leaves 99.60 EUR, worth 99 points: one point already goes,
+  // as the member keeps what the rest earns, rounded down.
+  CHECK(*ledger.RefundAmount(t0 + kDay, order, 400'000, eur, "r-1") == 1);
+  // Another 0.40 EUR leaves 99.20 EUR, still 99 points: nothing more...
+  CHECK(*ledger.RefundAmount(t0 + 2 * kDay, order, 400'000, eur, "r-2") == 0);
+  // ...but the amount counts: 0.30 EUR more leaves 98.90, worth 98.
+  CHECK(*ledger.RefundAmount(t0 + 3 * kDay, order, 300'000, eur, "r-3") == 1);
+  CHECK(ledger.lot(order).refunded_amount == 1'100'000);
+  CHECK(ledger.Balance() == 98);
+  CHECK(ledger.Verify().empty());
+}
+
+TEST_CASE(
+    "a partial refund without the order's amount or currency is "
+    "refused whole") {
+  Ledger ledger;
+  int64_t t0 = At("2025-01-10T12:00:00Z");
+  int64_t unknown = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order-1");
+  int64_t in_euros = EarnOk(ledger, t0, 50, t0 + 100 * kDay, "order-2");
+  ledger.SetOrderAmount(in_euros, 50 * kMillion, ir::PackCurrency("EUR"));
+
+  common::Expected<int64_t> no_amount = ledger.RefundAmount(
+      t0 + kDay, unknown, 10 * kMillion, ir::PackCurrency("EUR"), "r-1");
+  REQUIRE_FALSE(no_amount.ok());
+  CHECK(no_amount.status().message().find("not recorded") != std::string::npos);
+
+  common::Expected<int64_t> other_currency = ledger.RefundAmount(
+      t0 + kDay, in_euros, 10 * kMillion, ir::PackCurrency("GBP"), "r-2");
+  REQUIRE_FALSE(other_currency.ok());
+  CHECK(other_currency.status().message() ==
+        "the refund is in GBP but the order was in EUR");
+
+  CHECK_FALSE(
+      ledger
+          .RefundAmount(t0 + kDay, in_euros, 0, ir::PackCurrency("EUR"), "r-3")
+          .ok());
+  CHECK(ledger.Balance() == 150);
+  CHECK(ledger.lot(in_euros).refunded_amount == 0);
+  CHECK(ledger.movements().size() == 2);
 }
 
 TEST_CASE("a refunded earning no longer counts towards tiers") {

@@ -30,6 +30,9 @@ inline constexpr const char* kUndo[] = {
     "ALTER TABLE processed_rows RENAME TO processed;",
     "DROP TABLE pending_rows;",
     "ALTER TABLE decisions DROP COLUMN late;",
+    "ALTER TABLE loyalty_lots DROP COLUMN order_amount; "
+    "ALTER TABLE loyalty_lots DROP COLUMN order_currency; "
+    "ALTER TABLE loyalty_lots DROP COLUMN refunded_amount;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
