@@ -10,8 +10,10 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <initializer_list>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -32,6 +34,22 @@ inline double SecondsSince(Clock::time_point start) {
 
 // The middle value (the mean of the two middle ones for an even count);
 // 0 for no values.
+// Stops with `usage` unless the arguments are pairs of one of `flags` and
+// its value: a misspelt flag would otherwise run the whole benchmark with
+// its defaults, which takes minutes.
+inline void CheckFlags(int argc, char** argv,
+                       std::initializer_list<std::string_view> flags,
+                       const char* usage) {
+  for (int i = 1; i < argc; i += 2) {
+    std::string_view flag = argv[i];
+    bool known = std::find(flags.begin(), flags.end(), flag) != flags.end();
+    if (!known || i + 1 >= argc) {
+      std::fprintf(stderr, "usage: %s %s\n", argv[0], usage);
+      std::exit(2);
+    }
+  }
+}
+
 inline double Median(std::vector<double> values) {
   if (values.empty()) return 0;
   std::sort(values.begin(), values.end());

@@ -203,6 +203,10 @@ Figure Replay(const std::string& name, const ir::Program& program,
 }
 
 int Main(int argc, char** argv) {
+  CheckFlags(argc, argv,
+             {"--events", "--profiles", "--keep", "--only", "--partitions"},
+             "[--events N] [--profiles M] [--keep FILE] "
+             "[--only light,json,memory,group,partitions] [--partitions N]");
   int64_t events = FlagValue(argc, argv, "--events", 1'000'000);
   int64_t profiles = FlagValue(argc, argv, "--profiles", 100'000);
   std::string keep = FlagText(argc, argv, "--keep");

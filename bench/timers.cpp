@@ -196,6 +196,8 @@ int Main(int argc, char** argv) {
   int64_t timer_count = -1;
   std::string kept_state;
   std::string load_only;
+  CheckFlags(argc, argv, {"--keep", "--load", "--instances", "--timers"},
+             "[--instances N] [--timers M] [--keep FILE] | --load FILE");
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--keep") kept_state = argv[i + 1];
     if (std::string(argv[i]) == "--load") load_only = argv[i + 1];
