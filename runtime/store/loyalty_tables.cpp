@@ -124,6 +124,35 @@ Status LoadRows(Statement& select, const std::string& profile,
   return Status::Ok();
 }
 
+// The columns of a `loyalty_members` row (as LoadLoyalty selects them)
+// that the ledger does not derive: the tier and what the rules remember.
+void ReadMemberColumns(Statement& select, const ir::LoyaltyProgram& loyalty,
+                       Account& account) {
+  account.tier.tier = loyalty::kNoTier;
+  if (!select.IsNull(4)) {
+    std::string tier = select.Text(4);
+    for (size_t t = 0; t < loyalty.tiers.size(); ++t) {
+      if (loyalty.tiers[t].name == tier) {
+        account.tier.tier = static_cast<int32_t>(t);
+      }
+    }
+  }
+  account.tier.since = select.Int(5);
+  account.noticed_through_lot = select.Int(6);
+
+  // One entry per `earn ... on` rule; a rule added since starts unearned.
+  account.last_earned_on.assign(loyalty.earn_on_event.size(),
+                                loyalty::kNeverEarned);
+  auto last = nlohmann::json::parse(select.Text(7), nullptr, false);
+  for (size_t r = 0;
+       last.is_array() && r < last.size() && r < account.last_earned_on.size();
+       ++r) {
+    if (last[r].is_number_integer()) {
+      account.last_earned_on[r] = last[r].get<int64_t>();
+    }
+  }
+}
+
 }  // namespace
 
 Status LoadLoyalty(Database& db, State& state) {
@@ -184,45 +213,25 @@ Status LoadLoyalty(Database& db, State& state) {
     account.saved_rows = row_count;
     MarkLotsSaved(account);
 
-    account.tier.tier = loyalty::kNoTier;
-    if (!select->IsNull(4)) {
-      std::string tier = select->Text(4);
-      for (size_t t = 0; t < loyalty.tiers.size(); ++t) {
-        if (loyalty.tiers[t].name == tier) {
-          account.tier.tier = static_cast<int32_t>(t);
-        }
-      }
-    }
-    account.tier.since = select->Int(5);
-    account.noticed_through_lot = select->Int(6);
-    account.last_earned_on.assign(loyalty.earn_on_event.size(),
-                                  loyalty::kNeverEarned);
-    auto last = nlohmann::json::parse(select->Text(7), nullptr, false);
-    for (size_t r = 0; last.is_array() && r < last.size() &&
-                       r < account.last_earned_on.size();
-         ++r) {
-      if (last[r].is_number_integer()) {
-        account.last_earned_on[r] = last[r].get<int64_t>();
-      }
-    }
+    ReadMemberColumns(*select, loyalty, account);
     SetWords(loyalty, account, *profile);
   }
   return Status::Ok();
 }
 
-Status WriteLoyalty(Database& db, const State& state) {
-  const ir::Program& program = state.program();
-  if (program.loyalty.empty()) return Status::Ok();
+namespace {
 
-  // The terms a report reads without the program's source.
+// The terms a report reads without the program's source.
+Status WriteProgramTerms(Database& db, const ir::Program& program) {
   Expected<Statement> terms = db.Prepare(
       "INSERT OR REPLACE INTO loyalty_programs(name, currency, "
       "value_per_point, breakage, tiers) VALUES(?1, ?2, ?3, ?4, ?5)");
   if (!terms.ok()) return terms.status();
   for (const ir::LoyaltyProgram& loyalty : program.loyalty) {
     nlohmann::json tiers = nlohmann::json::array();
-    for (const ir::LoyaltyTier& tier : loyalty.tiers)
+    for (const ir::LoyaltyTier& tier : loyalty.tiers) {
       tiers.push_back(tier.name);
+    }
     terms->BindText(1, loyalty.name);
     terms->BindText(2, loyalty.currency == 0
                            ? std::string()
@@ -233,117 +242,175 @@ Status WriteLoyalty(Database& db, const State& state) {
     Status status = terms->Run();
     if (!status.ok()) return status;
   }
+  return Status::Ok();
+}
 
-  Expected<Statement> member = db.Prepare(
-      "INSERT OR REPLACE INTO loyalty_members(profile, program, held, owed, "
-      "tier, tier_since, noticed_through_lot, last_earned_on) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
-  Expected<Statement> lot_row = db.Prepare(
-      "INSERT OR REPLACE INTO loyalty_lots(profile, program, lot, earned_at, "
-      "expires_at, earned, refunded, qualifying, source, order_amount, "
-      "order_currency, refunded_amount) "
-      "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
-  Expected<Statement> ledger_row = db.Prepare(
-      "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
-      "lot, lot_delta, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
-  Expected<Statement> tier_row = db.Prepare(
-      "INSERT INTO loyalty_tiers(profile, program, at, tier) "
-      "VALUES(?1, ?2, ?3, ?4)");
-  if (!tier_row.ok()) return tier_row.status();
-  if (!member.ok()) return member.status();
-  if (!lot_row.ok()) return lot_row.status();
-  if (!ledger_row.ok()) return ledger_row.status();
+// The statements that write one member's account, prepared once a save.
+struct AccountWriters {
+  Statement member;
+  Statement lot;
+  Statement movement;
+  Statement tier;
+
+  static Expected<AccountWriters> Prepare(Database& db) {
+    Expected<Statement> member = db.Prepare(
+        "INSERT OR REPLACE INTO loyalty_members(profile, program, held, "
+        "owed, tier, tier_since, noticed_through_lot, last_earned_on) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)");
+    if (!member.ok()) return member.status();
+    Expected<Statement> lot = db.Prepare(
+        "INSERT OR REPLACE INTO loyalty_lots(profile, program, lot, "
+        "earned_at, expires_at, earned, refunded, qualifying, source, "
+        "order_amount, order_currency, refunded_amount) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+    if (!lot.ok()) return lot.status();
+    Expected<Statement> movement = db.Prepare(
+        "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
+        "lot, lot_delta, source) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)");
+    if (!movement.ok()) return movement.status();
+    Expected<Statement> tier = db.Prepare(
+        "INSERT INTO loyalty_tiers(profile, program, at, tier) "
+        "VALUES(?1, ?2, ?3, ?4)");
+    if (!tier.ok()) return tier.status();
+    return AccountWriters{std::move(*member), std::move(*lot),
+                          std::move(*movement), std::move(*tier)};
+  }
+};
+
+// The ledger rows appended since the last save.
+Status WriteMovements(Statement& insert, const std::string& profile,
+                      const std::string& program, const Account& account) {
+  const auto& rows = account.ledger.movements();
+  for (size_t i = account.saved_rows; i < rows.size(); ++i) {
+    const Movement& row = rows[i];
+    insert.BindText(1, profile);
+    insert.BindText(2, program);
+    insert.BindInt(3, row.seq);
+    insert.BindInt(4, row.at);
+    insert.BindText(5, loyalty::MovementKindName(row.kind));
+    insert.BindInt(6, row.points);
+    insert.BindInt(7, row.lot);
+    insert.BindInt(8, row.lot_delta);
+    insert.BindText(9, row.source);
+    Status status = insert.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+// Only new lots and lots a refund changed: the other columns of a lot
+// never change once it is written.
+Status WriteChangedLots(Statement& insert, const std::string& profile,
+                        const std::string& program, const Account& account) {
+  for (const Lot& lot : account.ledger.lots()) {
+    size_t index = static_cast<size_t>(lot.id - 1);
+    bool saved = index < account.saved_refunds.size() &&
+                 account.saved_refunds[index] ==
+                     std::pair{lot.refunded, lot.refunded_amount};
+    if (saved) continue;
+
+    insert.BindText(1, profile);
+    insert.BindText(2, program);
+    insert.BindInt(3, lot.id);
+    insert.BindInt(4, lot.earned_at);
+    if (lot.expires_at == loyalty::kNeverExpires) {
+      insert.BindNull(5);
+    } else {
+      insert.BindInt(5, lot.expires_at);
+    }
+    insert.BindInt(6, lot.earned);
+    insert.BindInt(7, lot.refunded);
+    insert.BindInt(8, lot.qualifying ? 1 : 0);
+    insert.BindText(9, lot.source);
+    if (lot.order_amount > 0) {
+      insert.BindInt(10, lot.order_amount);
+      insert.BindText(11, ir::UnpackCurrency(lot.order_currency));
+    } else {
+      insert.BindNull(10);
+      insert.BindNull(11);
+    }
+    insert.BindInt(12, lot.refunded_amount);
+    Status status = insert.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+// The changes of tier since the last save: the history a report reads
+// the tier at a date from.
+Status WriteTierChanges(Statement& insert, const std::string& profile,
+                        const ir::LoyaltyProgram& loyalty,
+                        const Account& account) {
+  for (const auto& [at, tier] : account.unsaved_tiers) {
+    insert.BindText(1, profile);
+    insert.BindText(2, loyalty.name);
+    insert.BindInt(3, at);
+    if (tier == loyalty::kNoTier) {
+      insert.BindNull(4);
+    } else {
+      insert.BindText(4, loyalty.tiers[tier].name);
+    }
+    Status status = insert.Run();
+    if (!status.ok()) return status;
+  }
+  return Status::Ok();
+}
+
+// The member's own row: balance, tier and what the rules remember.
+Status WriteMember(Statement& insert, const std::string& profile,
+                   const ir::LoyaltyProgram& loyalty, const Account& account) {
+  nlohmann::json last = nlohmann::json::array();
+  for (int64_t at : account.last_earned_on) {
+    if (at == loyalty::kNeverEarned) {
+      last.push_back(nullptr);
+    } else {
+      last.push_back(at);
+    }
+  }
+
+  const Ledger& ledger = account.ledger;
+  insert.BindText(1, profile);
+  insert.BindText(2, loyalty.name);
+  insert.BindInt(3, ledger.Balance() + ledger.Owed());
+  insert.BindInt(4, ledger.Owed());
+  if (account.tier.tier == loyalty::kNoTier) {
+    insert.BindNull(5);
+  } else {
+    insert.BindText(5, loyalty.tiers[account.tier.tier].name);
+  }
+  insert.BindInt(6, account.tier.since);
+  insert.BindInt(7, account.noticed_through_lot);
+  insert.BindText(8, last.dump());
+  return insert.Run();
+}
+
+}  // namespace
+
+Status WriteLoyalty(Database& db, const State& state) {
+  const ir::Program& program = state.program();
+  if (program.loyalty.empty()) return Status::Ok();
+
+  Status status = WriteProgramTerms(db, program);
+  if (!status.ok()) return status;
+  Expected<AccountWriters> writers = AccountWriters::Prepare(db);
+  if (!writers.ok()) return writers.status();
 
   for (const Profile* profile : state.dirty_profiles()) {
     for (size_t p = 0; p < profile->loyalty.size(); ++p) {
       const Account& account = profile->loyalty[p];
       if (!account.changed) continue;
       const ir::LoyaltyProgram& loyalty = program.loyalty[p];
-      const Ledger& ledger = account.ledger;
+      const std::string& id = profile->id;
 
-      const auto& rows = ledger.movements();
-      for (size_t i = account.saved_rows; i < rows.size(); ++i) {
-        const Movement& row = rows[i];
-        ledger_row->BindText(1, profile->id);
-        ledger_row->BindText(2, loyalty.name);
-        ledger_row->BindInt(3, row.seq);
-        ledger_row->BindInt(4, row.at);
-        ledger_row->BindText(5, loyalty::MovementKindName(row.kind));
-        ledger_row->BindInt(6, row.points);
-        ledger_row->BindInt(7, row.lot);
-        ledger_row->BindInt(8, row.lot_delta);
-        ledger_row->BindText(9, row.source);
-        Status status = ledger_row->Run();
-        if (!status.ok()) return status;
+      status = WriteMovements(writers->movement, id, loyalty.name, account);
+      if (status.ok()) {
+        status = WriteChangedLots(writers->lot, id, loyalty.name, account);
       }
-
-      // Only new lots and lots a refund changed: the other columns of a
-      // lot never change once it is written.
-      for (const Lot& lot : ledger.lots()) {
-        size_t index = static_cast<size_t>(lot.id - 1);
-        bool saved = index < account.saved_refunds.size() &&
-                     account.saved_refunds[index] ==
-                         std::pair{lot.refunded, lot.refunded_amount};
-        if (saved) continue;
-        lot_row->BindText(1, profile->id);
-        lot_row->BindText(2, loyalty.name);
-        lot_row->BindInt(3, lot.id);
-        lot_row->BindInt(4, lot.earned_at);
-        if (lot.expires_at == loyalty::kNeverExpires) {
-          lot_row->BindNull(5);
-        } else {
-          lot_row->BindInt(5, lot.expires_at);
-        }
-        lot_row->BindInt(6, lot.earned);
-        lot_row->BindInt(7, lot.refunded);
-        lot_row->BindInt(8, lot.qualifying ? 1 : 0);
-        lot_row->BindText(9, lot.source);
-        if (lot.order_amount > 0) {
-          lot_row->BindInt(10, lot.order_amount);
-          lot_row->BindText(11, ir::UnpackCurrency(lot.order_currency));
-        } else {
-          lot_row->BindNull(10);
-          lot_row->BindNull(11);
-        }
-        lot_row->BindInt(12, lot.refunded_amount);
-        Status status = lot_row->Run();
-        if (!status.ok()) return status;
+      if (status.ok()) {
+        status = WriteTierChanges(writers->tier, id, loyalty, account);
       }
-
-      for (const auto& [at, tier] : account.unsaved_tiers) {
-        tier_row->BindText(1, profile->id);
-        tier_row->BindText(2, loyalty.name);
-        tier_row->BindInt(3, at);
-        if (tier == loyalty::kNoTier) {
-          tier_row->BindNull(4);
-        } else {
-          tier_row->BindText(4, loyalty.tiers[tier].name);
-        }
-        Status status = tier_row->Run();
-        if (!status.ok()) return status;
-      }
-
-      nlohmann::json last = nlohmann::json::array();
-      for (int64_t at : account.last_earned_on) {
-        if (at == loyalty::kNeverEarned) {
-          last.push_back(nullptr);
-        } else {
-          last.push_back(at);
-        }
-      }
-      member->BindText(1, profile->id);
-      member->BindText(2, loyalty.name);
-      member->BindInt(3, ledger.Balance() + ledger.Owed());
-      member->BindInt(4, ledger.Owed());
-      if (account.tier.tier == loyalty::kNoTier) {
-        member->BindNull(5);
-      } else {
-        member->BindText(5, loyalty.tiers[account.tier.tier].name);
-      }
-      member->BindInt(6, account.tier.since);
-      member->BindInt(7, account.noticed_through_lot);
-      member->BindText(8, last.dump());
-      Status status = member->Run();
+      if (status.ok())
+        status = WriteMember(writers->member, id, loyalty, account);
       if (!status.ok()) return status;
     }
   }
