@@ -241,6 +241,52 @@ ChannelList Candidates(const ChannelList& written, const ir::Policy& policy,
   return ordered;
 }
 
+// The decision for a send every channel of which is held back: by the
+// rule of `first_block`, the first channel's, until `earliest`, when the
+// first of them has room again.
+Decision HeldBack(const ir::Policy& policy, const Request& request,
+                  Decision decision, const Block& first_block,
+                  int64_t earliest) {
+  decision.reason = first_block.reason;
+  decision.rule = first_block.rule;
+  decision.detail = DescribeRule(*first_block.rule);
+  if (policy.when_capped != ir::CappedAction::Defer) {
+    decision.verdict = Verdict::Suppress;
+    return decision;
+  }
+
+  // A deferral waits for the earliest channel to have room again, unless
+  // that is past its limit, counted from the first deferral.
+  // A deferral must move on: one until the instant it was decided would be
+  // decided again then, and again, for ever. No rule gives such a time;
+  // should one, the channel has no room that can be waited for.
+  if (earliest <= request.now) earliest = engine::kNever;
+
+  int64_t since = request.deferred_since.value_or(request.now);
+  bool past_limit =
+      earliest == engine::kNever ||
+      (policy.defer_within > 0 && earliest > since + policy.defer_within);
+  if (!past_limit) {
+    decision.verdict = Verdict::Defer;
+    decision.until = earliest;
+    return decision;
+  }
+
+  decision.verdict = Verdict::Suppress;
+  decision.reason = "expired";
+  decision.rule = &policy.capped_source;
+  // With no room ever, there is no limit to be past, `within` or not.
+  std::string held_back = "held back by " + DescribeRule(*first_block.rule);
+  decision.detail =
+      earliest == engine::kNever
+          ? held_back + ", which never has room, so " +
+                DescribeRule(policy.capped_source) + " has nothing to wait for"
+          : held_back + ", next room at " + common::FormatTime(earliest) +
+                ", past the deferral limit of " +
+                DescribeRule(policy.capped_source);
+  return decision;
+}
+
 }  // namespace
 
 std::string DescribeRule(const ir::RuleSource& rule) {
@@ -333,42 +379,7 @@ Decision Decide(const ir::Evaluator& evaluator, const Request& request) {
 
   // Every channel is held back: the first one's rule is the reason.
   decision.channel = *allowed.front();
-  decision.reason = first_block->reason;
-  decision.rule = first_block->rule;
-  decision.detail = DescribeRule(*first_block->rule);
-  if (policy.when_capped != ir::CappedAction::Defer) {
-    decision.verdict = Verdict::Suppress;
-    return decision;
-  }
-
-  // A deferral waits for the earliest channel to have room again, unless
-  // that is past its limit, counted from the first deferral.
-  // A deferral must move on: one until the instant it was decided would be
-  // decided again then, and again, for ever. No rule gives such a time;
-  // should one, the channel has no room that can be waited for.
-  if (earliest <= request.now) earliest = engine::kNever;
-
-  int64_t since = request.deferred_since.value_or(request.now);
-  if (earliest == engine::kNever ||
-      (policy.defer_within > 0 && earliest > since + policy.defer_within)) {
-    decision.verdict = Verdict::Suppress;
-    decision.reason = "expired";
-    decision.rule = &policy.capped_source;
-    // With no room ever, there is no limit to be past, `within` or not.
-    std::string held_back = "held back by " + DescribeRule(*first_block->rule);
-    decision.detail = earliest == engine::kNever
-                          ? held_back + ", which never has room, so " +
-                                DescribeRule(policy.capped_source) +
-                                " has nothing to wait for"
-                          : held_back + ", next room at " +
-                                common::FormatTime(earliest) +
-                                ", past the deferral limit of " +
-                                DescribeRule(policy.capped_source);
-    return decision;
-  }
-  decision.verdict = Verdict::Defer;
-  decision.until = earliest;
-  return decision;
+  return HeldBack(policy, request, std::move(decision), *first_block, earliest);
 }
 
 }  // namespace parcours::policy
