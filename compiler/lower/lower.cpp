@@ -237,8 +237,14 @@ class Lowerer {
             static_cast<int32_t>(program_.profile.size());
       }
       ir::Field laid = LayOut(checked_, field, &words);
-      if (field.decl->default_value)
+      if (field.decl->default_value) {
         SetDefault(*field.decl->default_value, laid);
+      } else if (laid.list && !laid.optional) {
+        // A list attribute no identify has given yet is the empty list,
+        // whose text must read back as one (its length word stays 0).
+        laid.default_string = "[]";
+        laid.default_words = {0, 0};
+      }
       program_.profile.push_back(std::move(laid));
     }
     for (const sema::AggregateInfo& aggregate : checked_.aggregates) {
@@ -1040,10 +1046,14 @@ class Lowerer {
     // when the list is.
     if (info.index == -1) {
       const sema::ExprInfo& list = checked_.Info(*expr.operands[0]);
+      Location location = Locate(list);
+      if (list.ref == RefKind::ProfileField) {
+        const ir::Field& field = program_.profile[list.index];
+        return {location.base, field.count_offset, location.presence};
+      }
       int32_t record =
           list.ref == RefKind::EventField ? current_event_ : locals_event_;
       const ir::Field& field = program_.events[record].fields[list.index];
-      Location location = Locate(list);
       return {location.base, field.count_offset, location.presence};
     }
 

@@ -20,6 +20,10 @@ class RunnabilityCheck {
 
   bool Run() {
     for (const sema::FieldDecl& field : program_.profile) {
+      if (field.type.kind == TypeKind::List) {
+        CheckListAttribute(field);
+        continue;
+      }
       CheckType(field.type, field.decl->type.span, "a profile attribute");
     }
     for (const sema::EventInfo& event : program_.events) {
@@ -131,21 +135,35 @@ class RunnabilityCheck {
     }
   }
 
-  // `x.items.count`, where `x` is a trigger's or received event's alias.
+  // A profile's `list<T>` attribute runs when T is a value type that
+  // runs: identify traits fill it, and it is read as an event's list is.
+  // It starts empty (the checker allows no list default).
+  void CheckListAttribute(const sema::FieldDecl& field) {
+    const diag::Span& span = field.decl->type.span;
+    const sema::Type& item = *field.type.element;
+    if (item.kind == TypeKind::Record) {
+      return Report(span, "lists of records in a profile attribute");
+    }
+    CheckType(item, span, "a list attribute's items");
+  }
+
+  // `x.items.count`, where `x.items` is a stored list (`IsStoredList`).
   bool IsListCount(const Expr& expr) const {
     const sema::ExprInfo& info = program_.Info(expr);
     if (info.ref != sema::RefKind::RecordField || info.index != -1) {
       return false;
     }
-    return IsEventList(*expr.operands[0]);
+    return IsStoredList(*expr.operands[0]);
   }
 
-  // A `list<T>` field of a trigger's or received event's alias.
-  bool IsEventList(const Expr& expr) const {
+  // A `list<T>` field of a trigger's or received event's alias, or a
+  // list attribute of the profile: the engines hold its text and length.
+  bool IsStoredList(const Expr& expr) const {
     const sema::ExprInfo& info = program_.Info(expr);
     return expr.kind == ExprKind::Field && info.type.kind == TypeKind::List &&
            (info.ref == sema::RefKind::EventField ||
-            info.ref == sema::RefKind::LocalField);
+            info.ref == sema::RefKind::LocalField ||
+            info.ref == sema::RefKind::ProfileField);
   }
 
   void CheckExpr(const Expr& expr) {
@@ -153,8 +171,8 @@ class RunnabilityCheck {
     if (info.type.kind == TypeKind::List && expr.kind == ExprKind::Field) {
       return Report(expr.span,
                     "lists other than a list field of the trigger or of a "
-                    "received event, read by `.count` or `in`, or put in a "
-                    "message or webhook payload");
+                    "received event or a list attribute, read by `.count` "
+                    "or `in`, or put in a message or webhook payload");
     }
     switch (expr.kind) {
       case ExprKind::Calendar:
@@ -171,7 +189,7 @@ class RunnabilityCheck {
         if (info.index == -1) {
           return Report(expr.span,
                         "`.count` of lists other than a list field of the "
-                        "trigger or a received event");
+                        "trigger or a received event or a list attribute");
         }
         if (!IsLastField(expr)) {
           return Report(expr.span,
@@ -191,11 +209,11 @@ class RunnabilityCheck {
   void CheckIn(const Expr& expr) {
     const Expr& list = *expr.operands[1];
     if (list.kind != ExprKind::List) {
-      if (!IsEventList(list)) {
+      if (!IsStoredList(list)) {
         return Report(list.span,
                       "`in` tests against a list that is neither written "
                       "out nor a list field of the trigger or of a "
-                      "received event");
+                      "received event nor a list attribute");
       }
       const sema::Type& element = *program_.Info(list).type.element;
       TypeKind item = program_.Info(*expr.operands[0]).type.kind;
@@ -355,7 +373,7 @@ class RunnabilityCheck {
   // money runs as two functions, its amount and its currency.
   void CheckValue(const Expr& value, bool payload) {
     // A list goes into a message or webhook payload as it came.
-    if (payload && IsEventList(value)) return;
+    if (payload && IsStoredList(value)) return;
     CheckExpr(value);
     TypeKind kind = program_.Info(value).type.kind;
     bool two_words = kind == TypeKind::String || kind == TypeKind::Tz ||

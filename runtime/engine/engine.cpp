@@ -325,6 +325,10 @@ void Engine::ApplyIdentify(store::Profile& profile,
                            event.traits.Get(field.offset + i));
       }
     }
+    if (field.list) {
+      profile.record.Set(field.count_offset,
+                         event.traits.Get(field.count_offset));
+    }
     if (field.presence_offset >= 0) {
       profile.record.Set(field.presence_offset,
                          event.traits.Get(field.presence_offset));

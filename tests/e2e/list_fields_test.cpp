@@ -279,5 +279,129 @@ journey clicked {
         "integer, got string");
 }
 
+TEST_CASE(
+    "a profile's list attribute is filled by traits, read by `in` and "
+    "`.count`, and kept across a restart") {
+  Scenario scenario("list-attributes", R"(module tags
+
+profile {
+  interests: list<string>
+  sizes: list<int>?
+}
+
+event OrderPlaced "Order Completed" { total: money }
+
+segment vip = "vip" in profile.interests
+
+journey thanks {
+  on OrderPlaced
+  if vip and profile.interests.count >= 2 {
+    send email "vip_thanks" with { interests: profile.interests }
+  } else if 42 in profile.sizes {
+    send email "size_42"
+  } else {
+    send email "thanks" with { n: profile.interests.count }
+  }
+}
+
+journey became_vip {
+  on entered(vip)
+  send push "welcome_vip"
+}
+)");
+  auto order = [](const std::string& user, const std::string& id,
+                  const std::string& time) {
+    return TrackLine("Order Completed", user, id, time,
+                     R"({"total":10,"currency":"EUR"})");
+  };
+  std::string first = scenario.Run(
+      IdentifyLine("p1", "i1", "2025-01-01T09:00:00Z",
+                   R"({"interests":["vip","tea"]})") +
+      IdentifyLine("p2", "i2", "2025-01-01T09:00:00Z",
+                   R"({"interests":["tea"],"sizes":[41,42]})") +
+      // Traits merge key by key: p2's sizes stay when interests change.
+      IdentifyLine("p2", "i3", "2025-01-01T09:30:00Z",
+                   R"({"interests":["tea","mugs"]})") +
+      order("p1", "o1", "2025-01-01T10:00:00Z") +
+      order("p2", "o2", "2025-01-01T10:00:00Z") +
+      // A profile no identify reached has the empty list, and no sizes.
+      order("p3", "o3", "2025-01-01T10:00:00Z") +
+      // Items of the wrong type make the line a dead letter; the
+      // attribute keeps what it held.
+      IdentifyLine("p1", "i4", "2025-01-01T11:00:00Z",
+                   R"({"interests":["tea",7]})"));
+  CHECK(Payloads(first) == Lines{R"(p1 {})",
+                                 R"(p1 {"interests":["vip","tea"]})",
+                                 R"(p2 {})", R"(p3 {"n":0})"});
+
+  // A later run reads the lists back from the state file; an identify
+  // that drops `vip` takes p1 out of the segment.
+  std::string second = scenario.Run(
+      order("p1", "o4", "2025-01-02T10:00:00Z") +
+      order("p2", "o5", "2025-01-02T10:00:00Z") +
+      IdentifyLine("p1", "i5", "2025-01-02T11:00:00Z", R"({"interests":[]})") +
+      order("p1", "o6", "2025-01-02T12:00:00Z"));
+  CHECK(Payloads(second) == Lines{R"(p1 {"interests":["vip","tea"]})",
+                                  R"(p2 {})", R"(p1 {"n":0})"});
+  CHECK(scenario.QueryText("SELECT attrs FROM profiles WHERE id = 'p2'") ==
+        R"({"interests":"[\"tea\",\"mugs\"]","sizes":"[41,42]"})");
+  CHECK(scenario.QueryInt("SELECT count(*) FROM profiles WHERE id = 'p1' "
+                          "AND segments = '{\"vip\":false}'") == 1);
+
+  Lines letters = ReadLines(scenario.State() + ".deadletter.jsonl");
+  REQUIRE(letters.size() == 1);
+  CHECK(nlohmann::json::parse(letters[0])["reason"] ==
+        "trait `interests` has item 2 that must be a string, got number");
+}
+
+TEST_CASE("`parcours test` gives list attributes by `given` and `identify`") {
+  auto scratch = ScratchDir("list-attributes-test-block");
+  WriteText(scratch / "tags.journey", R"(module tags
+
+profile { interests: list<string> }
+
+event OrderPlaced "Order Completed" { total: money }
+
+segment vip = "vip" in profile.interests
+
+journey thanks {
+  on OrderPlaced
+  if vip {
+    send email "vip_thanks" with { interests: profile.interests }
+  }
+}
+
+test "an identify that says vip makes the next order a vip's" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z identify for "p1" { interests: ["vip", "tea"] }
+  at 2025-03-01T11:00:00Z OrderPlaced { total: 10 EUR }
+  expect send email "vip_thanks"
+}
+
+test "a profile given without vip is not thanked" {
+  given profile "p1" { interests: ["tea"] }
+  at 2025-03-01T11:00:00Z OrderPlaced { total: 10 EUR }
+  expect no send email "vip_thanks"
+}
+
+test "a profile given with vip is: this one must fail" {
+  given profile "p1" { interests: ["vip"] }
+  at 2025-03-01T11:00:00Z OrderPlaced { total: 10 EUR }
+  expect no send email "vip_thanks"
+}
+)");
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = RunParcours(
+        {"test", (scratch / "tags.journey").string(), "--engine", engine},
+        scratch);
+    INFO(result.out + result.err);
+    CHECK(result.exit_code == 1);
+    CHECK_THAT(result.out,
+               Catch::Contains("FAIL a profile given with vip is: this one "
+                               "must fail"));
+    CHECK_THAT(result.out, Catch::Contains("2 passed, 1 failed"));
+  }
+}
+
 }  // namespace
 }  // namespace parcours::testing
