@@ -290,6 +290,9 @@ struct StepValue {
   bool date = false;
   // A list (a String holding its JSON text), written as the list itself.
   bool list = false;
+  // A list's `Load`: the word of the source holding its length, copied
+  // with the text when a `set` stores the list.
+  int32_t count_offset = -1;
 };
 
 // One arm of a `split`: its share in kDecimalScale units of one percent,

@@ -628,6 +628,7 @@ class Lowerer {
       value.base = location.base;
       value.offset = location.offset;
       value.presence = location.presence;
+      if (value.list) value.count_offset = ListCountOffset(info);
     } else if (expr.kind == ExprKind::String ||
                info.ref == RefKind::ChannelValue) {
       // A channel is held as its name, like a string.
@@ -1037,6 +1038,17 @@ class Lowerer {
     return {ir::Base::Profile, 0, -1};
   }
 
+  // The word holding the length of a stored list: a list attribute, or
+  // a list field of the trigger or a received event.
+  int32_t ListCountOffset(const sema::ExprInfo& list) const {
+    if (list.ref == RefKind::ProfileField) {
+      return program_.profile[list.index].count_offset;
+    }
+    int32_t record =
+        list.ref == RefKind::EventField ? current_event_ : locals_event_;
+    return program_.events[record].fields[list.index].count_offset;
+  }
+
   // Where `expr` lives: a stored reference, or a field of `last(E)`.
   Location LocateExpr(const Expr& expr) const {
     const sema::ExprInfo& info = checked_.Info(expr);
@@ -1047,14 +1059,7 @@ class Lowerer {
     if (info.index == -1) {
       const sema::ExprInfo& list = checked_.Info(*expr.operands[0]);
       Location location = Locate(list);
-      if (list.ref == RefKind::ProfileField) {
-        const ir::Field& field = program_.profile[list.index];
-        return {location.base, field.count_offset, location.presence};
-      }
-      int32_t record =
-          list.ref == RefKind::EventField ? current_event_ : locals_event_;
-      const ir::Field& field = program_.events[record].fields[list.index];
-      return {location.base, field.count_offset, location.presence};
+      return {location.base, ListCountOffset(list), location.presence};
     }
 
     // CheckRunnable lets through only fields of `last(E)`, which the

@@ -439,7 +439,11 @@ class RunnabilityCheck {
                             true);
         }
         return;
-      case syntax::StepKind::Set: CheckValue(*step.expr, false); return;
+      case syntax::StepKind::Set:
+        // A list attribute takes a stored list whole, text and length.
+        if (IsStoredList(*step.expr)) return;
+        CheckValue(*step.expr, false);
+        return;
       case syntax::StepKind::Emit:
         if (step.record) {
           CheckRecordValues(*step.record, "emitted events", false);

@@ -226,11 +226,12 @@ class Engine {
                                  const store::Instance& instance,
                                  const ir::Step& step, int64_t time) const;
   // Writes `value` into `out` at `offset` (and its presence word, when
-  // `presence` >= 0); returns whether it is present.
+  // `presence` >= 0, and a list's length at `count`, when >= 0); returns
+  // whether it is present.
   bool WriteValue(const ir::StepValue& value, const store::Profile& profile,
                   const store::Instance& instance, const ir::Step& step,
                   int64_t time, common::Record& out, int32_t offset,
-                  int32_t presence) const;
+                  int32_t presence, int32_t count = -1) const;
   // Starts the journeys of segment flips and applies emitted events until
   // none is left, or the chain is too long (a loop of emits).
   void Settle(store::Profile& profile);

@@ -246,7 +246,7 @@ bool Engine::WriteValue(const ir::StepValue& value,
                         const store::Profile& profile,
                         const store::Instance& instance, const ir::Step& step,
                         int64_t time, common::Record& out, int32_t offset,
-                        int32_t presence) const {
+                        int32_t presence, int32_t count) const {
   bool present = true;
   switch (value.source) {
     case ir::ValueSource::Function: {
@@ -269,6 +269,9 @@ bool Engine::WriteValue(const ir::StepValue& value,
         present = false;
       } else if (value.type == ir::Type::String) {
         out.SetString(offset, source.GetString(value.offset));
+        if (count >= 0 && value.count_offset >= 0) {
+          out.Set(count, source.Get(value.count_offset));
+        }
       } else {
         for (int w = 0; w < ir::WordCount(value.type); ++w) {
           out.Set(offset + w, source.Get(value.offset + w));
@@ -400,7 +403,8 @@ void Engine::RunSet(store::Profile& profile, const store::Instance& instance,
   // never reads half-written words.
   common::Record record = profile.record;
   (void)WriteValue(step.values[0], profile, instance, step, time, record,
-                   field.offset, field.presence_offset);
+                   field.offset, field.presence_offset,
+                   field.list ? field.count_offset : -1);
   profile.record = std::move(record);
   state_.MarkRecordDirty(profile);
   // The journeys of the segments this flips start once the current run

@@ -403,5 +403,74 @@ test "a profile given with vip is: this one must fail" {
   }
 }
 
+TEST_CASE("`set` stores a list field in a list attribute, text and length") {
+  Scenario scenario("list-attributes-set", R"(module recent
+
+profile {
+  recent: list<string>
+  wished: list<string>?
+}
+
+event Viewed "Product Viewed" { categories: list<string> }
+event Wished "Wish Listed" { categories: list<string>? }
+event OrderPlaced "Order Completed" { total: money }
+
+segment shoes = "shoes" in profile.recent
+
+journey remember {
+  on Viewed as v
+  set profile.recent = v.categories
+  wait for Wished as w within 1d {
+    set profile.wished = w.categories
+  }
+}
+
+journey thanks {
+  on OrderPlaced
+  send email "thanks" with {
+    recent: profile.recent,
+    n: profile.recent.count,
+    wished: profile.wished
+  }
+}
+
+journey shoe_fan {
+  on entered(shoes)
+  send push "shoes"
+}
+)");
+  auto track = [](const std::string& event, const std::string& id,
+                  const std::string& time, const std::string& properties) {
+    return TrackLine(event, "p1", id, time, properties);
+  };
+  std::string first =
+      scenario.Run(track("Product Viewed", "v1", "2025-01-01T10:00:00Z",
+                         R"({"categories":["shoes","socks"]})") +
+                   track("Order Completed", "o1", "2025-01-01T11:00:00Z",
+                         R"({"total":10,"currency":"EUR"})") +
+                   track("Wish Listed", "w1", "2025-01-01T12:00:00Z",
+                         R"({"categories":["hats"]})"));
+  // After a restart: the stored lists are read back; a view without
+  // shoes takes p1 out of the segment, and an optional list left out
+  // makes the attribute absent.
+  std::string second =
+      scenario.Run(track("Order Completed", "o2", "2025-01-02T11:00:00Z",
+                         R"({"total":10,"currency":"EUR"})") +
+                   track("Product Viewed", "v2", "2025-01-02T12:00:00Z",
+                         R"({"categories":[]})") +
+                   track("Wish Listed", "w2", "2025-01-02T12:30:00Z", "{}") +
+                   track("Order Completed", "o3", "2025-01-02T13:00:00Z",
+                         R"({"total":10,"currency":"EUR"})"));
+
+  CHECK(Payloads(first) ==
+        Lines{R"(p1 {})",
+              R"(p1 {"recent":["shoes","socks"],"n":2,"wished":null})"});
+  CHECK(Payloads(second) ==
+        Lines{R"(p1 {"recent":["shoes","socks"],"n":2,"wished":["hats"]})",
+              R"(p1 {"recent":[],"n":0,"wished":null})"});
+  CHECK(scenario.QueryText("SELECT segments FROM profiles") ==
+        R"({"shoes":false})");
+}
+
 }  // namespace
 }  // namespace parcours::testing
