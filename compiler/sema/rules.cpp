@@ -429,7 +429,9 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
   }
 }
 
-void Checker::CollectSentTemplates(const std::vector<syntax::Step>& steps) {
+void Checker::CollectSentTemplates(
+    const std::vector<syntax::Step>& steps,
+    const std::vector<std::string>& fallback_channels) {
   for (const syntax::Step& step : steps) {
     if (step.kind == syntax::StepKind::Send) {
       std::vector<std::string>& channels =
@@ -437,13 +439,61 @@ void Checker::CollectSentTemplates(const std::vector<syntax::Step>& steps) {
       for (const syntax::Name& channel : step.channels) {
         channels.push_back(channel.text);
       }
+      channels.insert(channels.end(), fallback_channels.begin(),
+                      fallback_channels.end());
     }
-    CollectSentTemplates(step.then_steps);
-    CollectSentTemplates(step.else_steps);
+    CollectSentTemplates(step.then_steps, fallback_channels);
+    CollectSentTemplates(step.else_steps, fallback_channels);
     for (const syntax::SplitArm& arm : step.arms) {
-      CollectSentTemplates(arm.steps);
+      CollectSentTemplates(arm.steps, fallback_channels);
     }
   }
+}
+
+// The channels other than its own that a journey's sends may go out on:
+// under `when capped: fallback`, a held message moves on to the
+// customer's channel (any of them, when `prefer` reads the profile) and
+// then the policy's `priority` channels.
+std::vector<std::string> Checker::FallbackChannels(
+    const syntax::JourneyDecl& journey) const {
+  std::vector<std::string> channels;
+  if (!journey.policy) return channels;
+  const syntax::PolicyDecl* policy = nullptr;
+  for (const syntax::Module& module : program_.modules) {
+    for (const syntax::Declaration& declaration : module.declarations) {
+      const auto* candidate = std::get_if<syntax::PolicyDecl>(&declaration);
+      if (candidate && candidate->name.text == journey.policy->text) {
+        policy = candidate;
+        break;
+      }
+    }
+    if (policy) break;
+  }
+  if (!policy) return channels;
+
+  using RuleKind = syntax::PolicyRule::Kind;
+  bool falls_back = std::any_of(policy->rules.begin(), policy->rules.end(),
+                                [](const syntax::PolicyRule& rule) {
+                                  return rule.kind == RuleKind::Capped &&
+                                         rule.action.text == "fallback";
+                                });
+  if (!falls_back) return channels;
+
+  for (const syntax::PolicyRule& rule : policy->rules) {
+    if (rule.kind == RuleKind::Priority) {
+      for (const syntax::Name& channel : rule.names) {
+        channels.push_back(channel.text);
+      }
+    }
+    if (rule.kind != RuleKind::Prefer || !rule.value) continue;
+    if (rule.value->kind == syntax::ExprKind::Name) {
+      channels.push_back(rule.value->text);
+    } else {
+      const auto& known = KnownChannels();
+      channels.insert(channels.end(), known.begin(), known.end());
+    }
+  }
+  return channels;
 }
 
 void Checker::LintTestNames(const syntax::TestDecl& test) {
@@ -453,7 +503,7 @@ void Checker::LintTestNames(const syntax::TestDecl& test) {
       for (const syntax::Declaration& declaration : module.declarations) {
         if (const auto* journey =
                 std::get_if<syntax::JourneyDecl>(&declaration)) {
-          CollectSentTemplates(journey->steps);
+          CollectSentTemplates(journey->steps, FallbackChannels(*journey));
         }
       }
     }
