@@ -143,9 +143,10 @@ void Checker::LintDeferredAtMidnight(const syntax::PolicyDecl& policy) {
       if (!QuietAtOpening(quiet, rule.period.text)) continue;
       std::erase_if(open, [&](const std::string& channel) {
         return quiet.names.empty() ||
-               std::any_of(
-                   quiet.names.begin(), quiet.names.end(),
-                   [&](const syntax::Name& n) { return n.text == channel; });
+               std::any_of(quiet.names.begin(), quiet.names.end(),
+                           [&](const syntax::Name& quiet_channel) {
+                             return quiet_channel.text == channel;
+                           });
       });
     }
     if (open.empty()) continue;
