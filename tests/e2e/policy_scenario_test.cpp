@@ -1715,5 +1715,40 @@ journey control {
   }
 }
 
+// A `channel` trait spelt in capitals, as some CDPs write it, was a dead
+// letter, and took the addresses on its line with it: the customer's own
+// channel was unknown and every email unreachable.
+TEST_CASE("a channel trait is a channel's name in any case") {
+  std::string program = R"(module preferred
+profile {
+  email: string?
+  phone: string?
+  preferred: channel?
+}
+event Ping "Ping" {}
+
+policy own_channel {
+  priority email > sms
+  prefer profile.preferred
+}
+
+journey ping {
+  on Ping
+  policy own_channel
+  send best of [email, sms] "ping"
+}
+)";
+  std::string events =
+      R"({"type":"identify","userId":"p1","messageId":"i1",)"
+      R"("timestamp":"2025-03-03T10:00:00Z","traits":{"email":"a@x.y",)"
+      R"("phone":"+441","preferred":"SMS"}})"
+      "\n" +
+      Line("p1", "Ping", "g1", "2025-03-03T11:00:00Z", {});
+  Outcome outcome =
+      RunBoth("channel-case", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary == "send 2025-03-03T11:00:00Z sms ping\n");
+  CHECK_THAT(outcome.err, Catch::Contains("0 dead letters"));
+}
+
 }  // namespace
 }  // namespace parcours
