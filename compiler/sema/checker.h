@@ -230,7 +230,10 @@ class Checker {
   // first test, once every module's journeys are parsed.
   std::optional<std::map<std::string, std::vector<std::string>>>
       sent_templates_;
-  void CollectSentTemplates(const std::vector<syntax::Step>& steps);
+  void CollectSentTemplates(const std::vector<syntax::Step>& steps,
+                            const std::vector<std::string>& fallback_channels);
+  std::vector<std::string> FallbackChannels(
+      const syntax::JourneyDecl& journey) const;
   // `expect` naming a profile the test never gives, or a template no
   // journey sends on that channel: such a test passes on a typo.
   void LintTestNames(const syntax::TestDecl& test);

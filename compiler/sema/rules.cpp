@@ -82,43 +82,95 @@ void Checker::CheckPolicy(const syntax::PolicyDecl& policy) {
   LintDeferredAtMidnight(policy);
 }
 
+namespace {
+
+// Whether quiet hours hold back a message released at the local midnight
+// that opens a calendar `period` (`day`, `week` or `month`): a daily
+// range must contain 00:00 (its start is inside, its end is not); a
+// weekly range holds only on some days, so it covers the opening of a
+// week when it contains Monday 00:00, and never every day or month.
+bool QuietAtOpening(const syntax::PolicyRule& quiet,
+                    const std::string& period) {
+  constexpr int64_t kDay = 24 * 3600;
+  if (!quiet.from.day || !quiet.to.day) {
+    int64_t from = quiet.from.seconds;
+    int64_t to = quiet.to.seconds;
+    return from == 0 || from == to || (from > to && to > 0);
+  }
+  if (period != "week") return false;
+  auto in_week = [&](const syntax::TimeOfWeek& time) {
+    const auto& days = Weekdays();
+    auto day = std::find(days.begin(), days.end(), time.day->text);
+    return (day - days.begin()) * kDay + time.seconds;
+  };
+  int64_t from = in_week(quiet.from);
+  int64_t to = in_week(quiet.to);
+  return from == 0 || from == to || (from > to && to > 0);
+}
+
+}  // namespace
+
 // A calendar cap frees its next slot at 00:00 local, and `defer` releases
 // what it held back at the next opening: at midnight in the recipient's
-// zone, unless quiet hours on the cap's channels move it.
+// zone, unless quiet hours on all of the cap's channels hold then.
 void Checker::LintDeferredAtMidnight(const syntax::PolicyDecl& policy) {
   using RuleKind = syntax::PolicyRule::Kind;
-  bool defers = false;
-  bool quiet_everywhere = false;
-  std::set<std::string> quiet_channels;
-  for (const syntax::PolicyRule& rule : policy.rules) {
-    if (rule.kind == RuleKind::Capped && rule.action.text == "defer") {
-      defers = true;
-    }
-    if (rule.kind != RuleKind::Quiet) continue;
-    if (rule.names.empty()) quiet_everywhere = true;
-    for (const syntax::Name& channel : rule.names) {
-      quiet_channels.insert(channel.text);
-    }
-  }
-  if (!defers || quiet_everywhere) return;
+  bool defers = std::any_of(policy.rules.begin(), policy.rules.end(),
+                            [](const syntax::PolicyRule& rule) {
+                              return rule.kind == RuleKind::Capped &&
+                                     rule.action.text == "defer";
+                            });
+  if (!defers) return;
 
   for (const syntax::PolicyRule& rule : policy.rules) {
     bool calendar = rule.period.text == "day" || rule.period.text == "week" ||
                     rule.period.text == "month";
     if (rule.kind != RuleKind::Cap || !calendar) continue;
-    bool covered = !rule.names.empty();
-    for (const syntax::Name& channel : rule.names) {
-      covered = covered && quiet_channels.count(channel.text) > 0;
+
+    // The channels the cap counts whose midnight no quiet rule holds.
+    std::vector<std::string> open;
+    if (rule.names.empty()) {
+      open = KnownChannels();
+    } else {
+      for (const syntax::Name& channel : rule.names) {
+        open.push_back(channel.text);
+      }
     }
-    if (covered) continue;
+    bool any_quiet = false;
+    for (const syntax::PolicyRule& quiet : policy.rules) {
+      if (quiet.kind != RuleKind::Quiet) continue;
+      any_quiet = true;
+      if (!QuietAtOpening(quiet, rule.period.text)) continue;
+      std::erase_if(open, [&](const std::string& channel) {
+        return quiet.names.empty() ||
+               std::any_of(quiet.names.begin(), quiet.names.end(),
+                           [&](const syntax::Name& quiet_channel) {
+                             return quiet_channel.text == channel;
+                           });
+      });
+    }
+    if (open.empty()) continue;
+
+    std::string why;
+    if (!any_quiet) {
+      why = " has no quiet hours to move it to the morning; add them";
+    } else {
+      std::string channels;
+      for (size_t i = 0; i < open.size(); ++i) {
+        if (i > 0) channels += i + 1 == open.size() ? " or " : ", ";
+        channels += open[i];
+      }
+      why = "'s quiet hours do not hold at that midnight on " + channels +
+            ", so they do not move it to the morning; add quiet hours that "
+            "do";
+    }
     Error(Kind::DeferredAtMidnight, rule.span,
           "a message this cap holds back is deferred to the start of the "
           "next " +
               rule.period.text +
               ", 00:00 in the recipient's zone, and policy " +
-              Quote(policy.name.text) +
-              " has no quiet hours to move it to the morning; add them, "
-              "e.g. `quiet 21:00 .. 08:00 local`");
+              Quote(policy.name.text) + why +
+              ", e.g. `quiet 21:00 .. 08:00 local`");
     return;
   }
 }
@@ -451,7 +503,9 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
   }
 }
 
-void Checker::CollectSentTemplates(const std::vector<syntax::Step>& steps) {
+void Checker::CollectSentTemplates(
+    const std::vector<syntax::Step>& steps,
+    const std::vector<std::string>& fallback_channels) {
   for (const syntax::Step& step : steps) {
     if (step.kind == syntax::StepKind::Send) {
       std::vector<std::string>& channels =
@@ -459,13 +513,61 @@ void Checker::CollectSentTemplates(const std::vector<syntax::Step>& steps) {
       for (const syntax::Name& channel : step.channels) {
         channels.push_back(channel.text);
       }
+      channels.insert(channels.end(), fallback_channels.begin(),
+                      fallback_channels.end());
     }
-    CollectSentTemplates(step.then_steps);
-    CollectSentTemplates(step.else_steps);
+    CollectSentTemplates(step.then_steps, fallback_channels);
+    CollectSentTemplates(step.else_steps, fallback_channels);
     for (const syntax::SplitArm& arm : step.arms) {
-      CollectSentTemplates(arm.steps);
+      CollectSentTemplates(arm.steps, fallback_channels);
     }
   }
+}
+
+// The channels other than its own that a journey's sends may go out on:
+// under `when capped: fallback`, a held message moves on to the
+// customer's channel (any of them, when `prefer` reads the profile) and
+// then the policy's `priority` channels.
+std::vector<std::string> Checker::FallbackChannels(
+    const syntax::JourneyDecl& journey) const {
+  std::vector<std::string> channels;
+  if (!journey.policy) return channels;
+  const syntax::PolicyDecl* policy = nullptr;
+  for (const syntax::Module& module : program_.modules) {
+    for (const syntax::Declaration& declaration : module.declarations) {
+      const auto* candidate = std::get_if<syntax::PolicyDecl>(&declaration);
+      if (candidate && candidate->name.text == journey.policy->text) {
+        policy = candidate;
+        break;
+      }
+    }
+    if (policy) break;
+  }
+  if (!policy) return channels;
+
+  using RuleKind = syntax::PolicyRule::Kind;
+  bool falls_back = std::any_of(policy->rules.begin(), policy->rules.end(),
+                                [](const syntax::PolicyRule& rule) {
+                                  return rule.kind == RuleKind::Capped &&
+                                         rule.action.text == "fallback";
+                                });
+  if (!falls_back) return channels;
+
+  for (const syntax::PolicyRule& rule : policy->rules) {
+    if (rule.kind == RuleKind::Priority) {
+      for (const syntax::Name& channel : rule.names) {
+        channels.push_back(channel.text);
+      }
+    }
+    if (rule.kind != RuleKind::Prefer || !rule.value) continue;
+    if (rule.value->kind == syntax::ExprKind::Name) {
+      channels.push_back(rule.value->text);
+    } else {
+      const auto& known = KnownChannels();
+      channels.insert(channels.end(), known.begin(), known.end());
+    }
+  }
+  return channels;
 }
 
 void Checker::LintTestNames(const syntax::TestDecl& test) {
@@ -475,7 +577,7 @@ void Checker::LintTestNames(const syntax::TestDecl& test) {
       for (const syntax::Declaration& declaration : module.declarations) {
         if (const auto* journey =
                 std::get_if<syntax::JourneyDecl>(&declaration)) {
-          CollectSentTemplates(journey->steps);
+          CollectSentTemplates(journey->steps, FallbackChannels(*journey));
         }
       }
     }

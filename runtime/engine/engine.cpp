@@ -805,6 +805,17 @@ std::optional<int64_t> Engine::EmitSend(store::Profile& profile,
   // A holdout contact goes through the journey but hears nothing, and
   // takes no slot under any cap.
   if (IsHeldOut(profile.id, definition)) {
+    // A message the policy would hold back for a while holds the control
+    // contact as long, or its next waits would end, and it would leave,
+    // before the treated contacts do: a goal reached in between would
+    // count for them alone, as a lift the message did not make.
+    std::optional<int64_t> deferred_until = policy::HoldoutDeferral(
+        program_, evaluator_, state_, profile, definition,
+        definition.steps[step], goes_out_at, TimeZone(profile));
+    if (deferred_until) {
+      state_.Schedule(profile, journey, step, *deferred_until);
+      return std::nullopt;
+    }
     SendAction held =
         ActionOf(id, time, profile.id, definition.name, definition.steps[step]);
     held.late = late;

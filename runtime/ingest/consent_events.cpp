@@ -137,7 +137,10 @@ std::vector<ConsentChange> ConsentFromTrack(const std::string& event,
     change.channel = "sms";
     change.context = "inbound SMS \"" + text + "\"";
   } else if (event == "Message Bounced") {
-    if (Lower(Text(properties, "bounce_type")) != "hard") return {};
+    // Amazon SES calls a hard bounce "Permanent" (and a soft one
+    // "Transient"): the address will never take mail either way.
+    std::string bounce = Lower(Text(properties, "bounce_type"));
+    if (bounce != "hard" && bounce != "permanent") return {};
     change.channel = ChannelOf(properties, event, "email", problem);
     change.context = "hard bounce";
   } else {

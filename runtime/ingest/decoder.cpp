@@ -195,8 +195,14 @@ std::string DecodeInto(const JsonValue& container, const JsonValue& value,
   std::string problem = DecodeFieldValue(value, field, typed);
   if (!problem.empty()) return label.Name() + " " + problem;
   if (field.channel) {
+    // A channel is a name, whatever its case, as on the consent lines: a
+    // CDP that writes "SMS" means sms, and refusing it would drop the
+    // addresses and every other trait of its line with it.
+    for (char& c : typed.text) {
+      if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    }
     const auto& channels = ir::ConsentChannels();
-    if (std::find(channels.begin(), channels.end(), value.text) ==
+    if (std::find(channels.begin(), channels.end(), typed.text) ==
         channels.end()) {
       return label.Name() +
              " takes a channel (email, inapp, push or sms), not " +

@@ -2,6 +2,8 @@
 
 #include <cstdlib>
 
+#include "runtime/common/currency_digits.h"
+
 namespace parcours::loyalty {
 
 namespace {
@@ -134,16 +136,30 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
   return report;
 }
 
-std::string FormatCents(int64_t millionths) {
-  // Half away from zero, once: 0.005 -> 0.01, -0.005 -> -0.01.
-  constexpr int64_t kPerCent = kMillion / 100;
+// Millionths rounded half away from zero, once, to `decimals` places
+// (0 to 6): 0.005 -> 0.01 and -0.005 -> -0.01 with 2.
+static std::string FormatRounded(int64_t millionths, int decimals) {
+  int64_t per_unit = kMillion;
+  for (int place = 0; place < decimals; ++place) per_unit /= 10;
+  int64_t units_per_whole = kMillion / per_unit;
   Wide magnitude = millionths < 0 ? -Wide{millionths} : Wide{millionths};
-  Wide cents = (magnitude + kPerCent / 2) / kPerCent;
-  std::string digits = std::to_string(static_cast<int64_t>(cents / 100));
-  int64_t fraction = static_cast<int64_t>(cents % 100);
+  Wide units = (magnitude + per_unit / 2) / per_unit;
   std::string text =
-      digits + "." + (fraction < 10 ? "0" : "") + std::to_string(fraction);
-  return millionths < 0 && cents != 0 ? "-" + text : text;
+      std::to_string(static_cast<int64_t>(units / units_per_whole));
+  if (decimals > 0) {
+    std::string fraction =
+        std::to_string(static_cast<int64_t>(units % units_per_whole));
+    text += "." + std::string(decimals - fraction.size(), '0') + fraction;
+  }
+  return millionths < 0 && units != 0 ? "-" + text : text;
+}
+
+std::string FormatCents(int64_t millionths) {
+  return FormatRounded(millionths, 2);
+}
+
+std::string FormatAmount(int64_t millionths, std::string_view currency) {
+  return FormatRounded(millionths, common::CurrencyMinorDigits(currency));
 }
 
 std::string FormatLiabilityCsv(const LiabilityReport& report,
@@ -155,8 +171,9 @@ std::string FormatLiabilityCsv(const LiabilityReport& report,
   // A program without a `value` rule has no currency: its money rows are
   // zero and carry no unit, rather than an empty "()".
   std::string unit = currency.empty() ? "" : " (" + currency + ")";
-  auto money = [&csv, &unit](const std::string& name, int64_t value) {
-    csv += name + unit + "," + FormatCents(value) + "\n";
+  auto money = [&csv, &unit, &currency](const std::string& name,
+                                        int64_t value) {
+    csv += name + unit + "," + FormatAmount(value, currency) + "\n";
   };
 
   points("points issued to date", report.at_end.issued);

@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/loyalty/ledger.h"
@@ -89,8 +90,13 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
 // 1234567 -> "1.23", -5000 -> "-0.01".
 std::string FormatCents(int64_t millionths);
 
+// Millionths as an amount of `currency`, rounded half away from zero to
+// its minor unit: cents for EUR ("1.23"), whole yen for JPY ("1"),
+// thousandths for KWD ("1.235"); cents without a currency.
+std::string FormatAmount(int64_t millionths, std::string_view currency);
+
 // The report as CSV for finance: one `figure,value` row per figure, money
-// in cents of `currency`.
+// in `currency`, to its minor unit.
 std::string FormatLiabilityCsv(const LiabilityReport& report,
                                const std::string& currency);
 

@@ -52,12 +52,12 @@ static void Record(store::State& state, const store::Profile& profile,
                    int64_t now, const Decision& decision, bool late,
                    std::string_view template_name);
 
-Decision DecideAndRecord(const ir::Program& program,
-                         const ir::Evaluator& evaluator, store::State& state,
-                         const store::Profile& profile,
-                         const ir::Journey& journey, const ir::Step& step,
-                         int64_t now, int64_t goes_out_at,
-                         const std::string& zone) {
+// What the policy reads to decide on `step`'s message to `profile` at
+// `goes_out_at`.
+static Request MakeRequest(const ir::Program& program, store::State& state,
+                           const store::Profile& profile,
+                           const ir::Journey& journey, const ir::Step& step,
+                           int64_t goes_out_at, const std::string& zone) {
   store::PolicyLedger& ledger = state.policy_ledger();
   Request request;
   request.step = &step;
@@ -79,6 +79,18 @@ Decision DecideAndRecord(const ir::Program& program,
       request.preferred = std::string(profile.record.GetString(field.offset));
     }
   }
+  return request;
+}
+
+Decision DecideAndRecord(const ir::Program& program,
+                         const ir::Evaluator& evaluator, store::State& state,
+                         const store::Profile& profile,
+                         const ir::Journey& journey, const ir::Step& step,
+                         int64_t now, int64_t goes_out_at,
+                         const std::string& zone) {
+  store::PolicyLedger& ledger = state.policy_ledger();
+  Request request =
+      MakeRequest(program, state, profile, journey, step, goes_out_at, zone);
   Decision decision = Decide(evaluator, request);
   // A late message's rules were read at the restart, not at the `at` its
   // line shows: the detail says so, or a hold for quiet hours at 18:00
@@ -126,6 +138,28 @@ static void Record(store::State& state, const store::Profile& profile,
   }
   if (decision.verdict == Verdict::Defer) row.until = decision.until;
   state.policy_ledger().AddDecision(std::move(row));
+}
+
+std::optional<int64_t> HoldoutDeferral(
+    const ir::Program& program, const ir::Evaluator& evaluator,
+    store::State& state, const store::Profile& profile,
+    const ir::Journey& journey, const ir::Step& step, int64_t goes_out_at,
+    const std::string& zone) {
+  if (journey.policy < 0) return std::nullopt;
+  Request request =
+      MakeRequest(program, state, profile, journey, step, goes_out_at, zone);
+  Decision decision = Decide(evaluator, request);
+
+  // The deferral's start is kept as a messaged contact's is, so that
+  // `within` gives up on the holdout's message when it would on theirs.
+  store::PolicyLedger& ledger = state.policy_ledger();
+  if (decision.verdict != Verdict::Defer) {
+    ledger.SetDeferredSince(profile.id, journey.name, std::nullopt);
+    return std::nullopt;
+  }
+  ledger.SetDeferredSince(profile.id, journey.name,
+                          request.deferred_since.value_or(goes_out_at));
+  return decision.until;
 }
 
 Decision DropDeferred(store::State& state, const store::Profile& profile,

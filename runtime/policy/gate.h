@@ -2,6 +2,7 @@
 // remember the decision (contact history, deferral, decisions table).
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,19 @@ Decision DecideAndRecord(const ir::Program& program,
                          const ir::Journey& journey, const ir::Step& step,
                          int64_t now, int64_t goes_out_at,
                          const std::string& zone);
+
+// When the message of `step` to a contact of `journey`'s holdout would
+// have gone out, had the contact been messaged: the instant the policy
+// would defer it to (quiet hours, a full cap), or none when it would go
+// now or never. Nothing is recorded but the start of such a deferral, as
+// for a messaged contact; the holdout's own sends count under no cap.
+// The control group waits as long as the treated one, so that its later
+// waits, exits and goals keep the same pace.
+std::optional<int64_t> HoldoutDeferral(
+    const ir::Program& program, const ir::Evaluator& evaluator,
+    store::State& state, const store::Profile& profile,
+    const ir::Journey& journey, const ir::Step& step, int64_t goes_out_at,
+    const std::string& zone);
 
 // The suppression of a deferred message whose instance leaves its journey
 // (`reason` "exit"), recorded like a decision; its deferral is forgotten.

@@ -108,6 +108,56 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
   CHECK_THAT(table.out, Catch::Contains("period from 2025-07-20T00:00:00Z,"));
 }
 
+// Money was always rounded to cents: 2.40 JPY of breakage, which no ledger
+// in yen can book, and KWD figures cut to two of their three decimals.
+TEST_CASE("the liability is written to the currency's minor unit",
+          "[e2e][loyalty][report]") {
+  struct Case {
+    const char* currency;
+    const char* value;
+    const char* amount;
+    const char* face_value;
+    const char* breakage;
+  };
+  // 1,234 points issued, none redeemed: face value and deferred revenue
+  // are 1,234 x the value per point, breakage 20% of it.
+  for (const Case& c : {Case{"JPY", "1", "1234", "1234", "247"},
+                        Case{"KWD", "0.0015", "1234", "1.851", "0.370"},
+                        Case{"EUR", "0.0015", "1234", "1.85", "0.37"}}) {
+    INFO(c.currency);
+    Scenario scenario(
+        std::string("loyalty-report-minor-") + c.currency,
+        std::string("event OrderPlaced \"Order Completed\" { order_id: "
+                    "int, total: money }\n"
+                    "program loyalty {\n"
+                    "  earn 1 point per 1 ") +
+            c.currency +
+            " of OrderPlaced.total\n"
+            "  value " +
+            c.value + " " + c.currency +
+            " per point\n"
+            "  breakage 20%\n}\n");
+    scenario.Run(TrackLine("Order Completed", "a", "m1", "2025-01-01T12:00:00Z",
+                           std::string(R"({"order_id":1,"total":)") + c.amount +
+                               R"(,"currency":")" + c.currency + R"("})"),
+                 "2025-01-31T23:59:59Z");
+    auto csv = Report(scenario, {"--as-of", "2025-01-31", "--format", "csv"});
+    INFO(csv.err);
+    REQUIRE(csv.exit_code == 0);
+    std::string unit = std::string(" (") + c.currency + "),";
+    CHECK_THAT(csv.out, Catch::Contains("face value of outstanding points" +
+                                        unit + c.face_value + "\n"));
+    CHECK_THAT(csv.out,
+               Catch::Contains("expected breakage" + unit + c.breakage + "\n"));
+    CHECK_THAT(csv.out, Catch::Contains("revenue deferred to date" + unit +
+                                        c.face_value + "\n"));
+
+    auto json = Report(scenario, {"--as-of", "2025-01-31", "--format", "json"});
+    REQUIRE(json.exit_code == 0);
+    CHECK(nlohmann::json::parse(json.out)["expected_breakage"] == c.breakage);
+  }
+}
+
 // With no `value` rule the program has no currency, and the money rows of
 // the CSV used to end in an empty unit: `contract liability (),0.00`.
 TEST_CASE("the CSV of a program with no value per point names no currency",

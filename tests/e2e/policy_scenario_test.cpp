@@ -1645,5 +1645,110 @@ journey thanks {
         "    thanks                             0          0         1\n");
 }
 
+// A holdout contact's message was suppressed at once while a messaged
+// contact's waited for the end of the quiet hours, so the control group
+// left the journey hours earlier: an order placed in between converted
+// the messaged contacts only, and the backtest credited the message with
+// a lift that the quiet hours made.
+TEST_CASE(
+    "a holdout contact waits for the quiet hours as a messaged one does, "
+    "so that both groups reach the same goals") {
+  std::string program = R"(module pace
+profile {
+  email: string?
+  timezone: tz = "Europe/London"
+}
+event CartUpdated "Cart Updated" {}
+event OrderPlaced "Order Completed" {}
+
+policy nights {
+  quiet 21:00 .. 08:00 local
+  when capped: defer
+}
+
+journey treated {
+  on CartUpdated
+  reentry never
+  goal OrderPlaced within 5d
+  policy nights
+  send email "reminder"
+  wait 3d
+}
+
+journey control {
+  on CartUpdated
+  reentry never
+  holdout 100%
+  goal OrderPlaced within 5d
+  policy nights
+  send email "reminder_control"
+  wait 3d
+}
+)";
+  // A cart at 22:00, inside the quiet hours until 08:00; an order three
+  // days and two hours later, after the control's wait had ended when its
+  // message was not held.
+  std::string events =
+      R"({"type":"identify","userId":"p1","messageId":"i1",)"
+      R"("timestamp":"2025-03-03T22:00:00Z","traits":{"email":"a@x.y"}})"
+      "\n" +
+      Line("p1", "Cart Updated", "c1", "2025-03-03T22:00:00Z", {}) +
+      Line("p1", "Order Completed", "o1", "2025-03-07T00:00:00Z", {});
+  Outcome outcome =
+      RunBoth("holdout-pace", program, events, "2025-03-12T00:00:00Z");
+  CHECK(outcome.summary ==
+        "deferred 2025-03-03T22:00:00Z email reminder quiet "
+        "2025-03-04T08:00:00Z\n"
+        "send 2025-03-04T08:00:00Z email reminder\n"
+        "suppressed 2025-03-04T08:00:00Z email reminder_control holdout\n");
+
+  auto report = testing::RunParcours(
+      {"report", "backtest", "--state", (outcome.scratch / "jit.db").string(),
+       "--format", "json"},
+      outcome.scratch);
+  REQUIRE(report.exit_code == 0);
+  auto journeys = nlohmann::json::parse(report.out)["journeys"];
+  REQUIRE(journeys.size() == 2);
+  for (const nlohmann::json& journey : journeys) {
+    INFO(journey.dump());
+    CHECK(journey["goals"] == 1);
+  }
+}
+
+// A `channel` trait spelt in capitals, as some CDPs write it, was a dead
+// letter, and took the addresses on its line with it: the customer's own
+// channel was unknown and every email unreachable.
+TEST_CASE("a channel trait is a channel's name in any case") {
+  std::string program = R"(module preferred
+profile {
+  email: string?
+  phone: string?
+  preferred: channel?
+}
+event Ping "Ping" {}
+
+policy own_channel {
+  priority email > sms
+  prefer profile.preferred
+}
+
+journey ping {
+  on Ping
+  policy own_channel
+  send best of [email, sms] "ping"
+}
+)";
+  std::string events =
+      R"({"type":"identify","userId":"p1","messageId":"i1",)"
+      R"("timestamp":"2025-03-03T10:00:00Z","traits":{"email":"a@x.y",)"
+      R"("phone":"+441","preferred":"SMS"}})"
+      "\n" +
+      Line("p1", "Ping", "g1", "2025-03-03T11:00:00Z", {});
+  Outcome outcome =
+      RunBoth("channel-case", program, events, "2025-03-04T00:00:00Z");
+  CHECK(outcome.summary == "send 2025-03-03T11:00:00Z sms ping\n");
+  CHECK_THAT(outcome.err, Catch::Contains("0 dead letters"));
+}
+
 }  // namespace
 }  // namespace parcours

@@ -197,6 +197,65 @@ TEST_CASE("report tables keep long journey names in their column") {
   }
 }
 
+// An arm name longer than the arm column pushed its row's figures out
+// from under their headings, and the rows of one split out of line.
+TEST_CASE("the split table keeps long arm names in their column") {
+  auto scratch = testing::ScratchDir("report-long-arms");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "j.journey",
+                     "event E \"E\" { n: int }\n\n"
+                     "journey spring {\n"
+                     "  on E\n"
+                     "  split\n"
+                     "    subject_line_with_the_first_name: 50% {\n"
+                     "      send email \"a\"\n"
+                     "    } plain: 50% {\n"
+                     "      send email \"b\"\n"
+                     "    }\n"
+                     "}\n");
+  std::string events;
+  for (int profile = 0; profile < 40; ++profile) {
+    events += "{\"type\":\"track\",\"event\":\"E\",\"userId\":\"p" +
+              std::to_string(profile) +
+              "\",\"timestamp\":\"2025-03-01T10:00:00Z\","
+              "\"properties\":{\"n\":1}}\n";
+  }
+  testing::WriteText(scratch / "e.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  REQUIRE(testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                                (scratch / "e.jsonl").string(), "--state",
+                                state, "--out", "/dev/null"},
+                               scratch)
+              .exit_code == 0);
+
+  auto report =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  REQUIRE(report.exit_code == 0);
+  std::vector<std::string> lines;
+  for (size_t start = 0; start < report.out.size();) {
+    size_t end = report.out.find('\n', start);
+    lines.push_back(report.out.substr(start, end - start));
+    start = end + 1;
+  }
+  auto heading =
+      std::find(lines.begin(), lines.end(), "Splits: goal rate by arm");
+  REQUIRE(std::distance(heading, lines.end()) > 4);
+  const std::string& columns = heading[1];
+  const std::string& first_arm = heading[3];
+  const std::string& second_arm = heading[4];
+  INFO(report.out);
+  REQUIRE(first_arm.find("split1 plain ") != std::string::npos);
+  REQUIRE(second_arm.find("split1 subject_line_with_the_first_name ") !=
+          std::string::npos);
+
+  // Each figure ends under the end of its heading: the rate of both rows
+  // where the heading's `rate` ends.
+  size_t rate_end = columns.find(" rate ") + 5;
+  CHECK(first_arm.size() == rate_end);
+  CHECK(second_arm.substr(0, rate_end).ends_with("%"));
+  CHECK(second_arm.substr(rate_end).starts_with("  "));
+}
+
 TEST_CASE("the backtest report refuses what it cannot read") {
   auto scratch = testing::ScratchDir("report-errors");
   auto missing = testing::RunParcours(

@@ -54,6 +54,24 @@ TEST_CASE("channels, purposes and bounce types are read in any case",
   CHECK(problem.empty());
 }
 
+// A feed from Amazon SES names its hard bounces "Permanent" and its soft
+// ones "Transient": its hard bounces changed nothing, and the dead
+// addresses kept being mailed.
+TEST_CASE("a permanent bounce is a hard one", "[runtime][ingest]") {
+  std::string problem;
+  auto permanent =
+      Changes("Message Bounced", R"({"bounce_type":"Permanent"})", &problem);
+  REQUIRE(problem.empty());
+  REQUIRE(permanent.size() == 1);
+  CHECK(permanent[0].channel == "email");
+  CHECK_FALSE(permanent[0].granted);
+  CHECK(permanent[0].context == "hard bounce");
+
+  CHECK(Changes("Message Bounced", R"({"bounce_type":"Transient"})", &problem)
+            .empty());
+  CHECK(problem.empty());
+}
+
 // The identify trait names channels too: `"SMS": true` is the SMS
 // channel, as `"channel": "SMS"` is in a track event.
 TEST_CASE("the consent trait reads its channels in any case",

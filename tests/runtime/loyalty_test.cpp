@@ -689,5 +689,16 @@ TEST_CASE("money rounds half away from zero to cents, once") {
   CHECK(loyalty::FormatCents(INT64_MIN) == "-9223372036854.78");
 }
 
+TEST_CASE("money rounds half away from zero to its currency's minor unit") {
+  CHECK(loyalty::FormatAmount(1'234'567, "EUR") == "1.23");
+  CHECK(loyalty::FormatAmount(1'234'567, "") == "1.23");
+  CHECK(loyalty::FormatAmount(1'500'000, "JPY") == "2");
+  CHECK(loyalty::FormatAmount(-1'500'000, "JPY") == "-2");
+  CHECK(loyalty::FormatAmount(-499'999, "KRW") == "0");
+  CHECK(loyalty::FormatAmount(1'234'500, "KWD") == "1.235");
+  CHECK(loyalty::FormatAmount(5'000, "BHD") == "0.005");
+  CHECK(loyalty::FormatAmount(INT64_MIN, "JPY") == "-9223372036855");
+}
+
 }  // namespace
 }  // namespace parcours

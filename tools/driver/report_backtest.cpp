@@ -332,12 +332,23 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
     out << row;
   }
 
+  // The arm column: 16, or the longest `split arm` label, so that long arm
+  // names leave the figures under their headings.
+  int arm_width = 16;
+  for (const auto& [name, flow] : report.journeys) {
+    for (const auto& [split, arms] : flow.arms) {
+      for (const auto& [arm, count] : arms) {
+        arm_width = std::max(arm_width,
+                             static_cast<int>(split.size() + 1 + arm.size()));
+      }
+    }
+  }
   bool any_split = false;
   for (const auto& [name, flow] : report.journeys) {
     for (const auto& [split, arms] : flow.arms) {
       if (!any_split) {
         out << "\nSplits: goal rate by arm\n";
-        row = Row("  %-*s %-16s %9s %9s %8s  %s\n", width, "journey",
+        row = Row("  %-*s %-*s %9s %9s %8s  %s\n", width, "journey", arm_width,
                   "split, arm", "contacts", "goals", "rate",
                   "arm - first arm (95% interval)");
         out << row;
@@ -348,8 +359,8 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
       bool first_row = true;
       for (const auto& [arm, count] : arms) {
         std::string label = split + " " + arm;
-        row = Row("  %-*s %-16s %9lld %9lld %7.2f%%", width,
-                  first_row ? name.c_str() : "", label.c_str(),
+        row = Row("  %-*s %-*s %9lld %9lld %7.2f%%", width,
+                  first_row ? name.c_str() : "", arm_width, label.c_str(),
                   static_cast<long long>(count.contacts),
                   static_cast<long long>(count.goals), Rate(count));
         out << row;

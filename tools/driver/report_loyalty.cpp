@@ -230,7 +230,7 @@ std::string Percent(int64_t millionths) {
 void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
                 const loyalty::LiabilityReport& report, std::ostream& out) {
   auto money = [&](int64_t value) {
-    std::string text = loyalty::FormatCents(value);
+    std::string text = loyalty::FormatAmount(value, terms.currency);
     return terms.currency.empty() ? text : text + " " + terms.currency;
   };
   // Without `value ... per point` nothing can be valued: say so.
@@ -313,15 +313,17 @@ void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
   Json tiers = Json::object();
   for (const auto& [tier, points] : report.by_tier) tiers[tier] = points;
   json["outstanding_by_tier"] = tiers;
-  json["face_value"] = loyalty::FormatCents(report.face_value);
-  json["expected_breakage"] = loyalty::FormatCents(report.expected_breakage);
+  json["face_value"] = loyalty::FormatAmount(report.face_value, terms.currency);
+  json["expected_breakage"] =
+      loyalty::FormatAmount(report.expected_breakage, terms.currency);
   json["revenue_deferred_to_date"] =
-      loyalty::FormatCents(report.deferred_total);
+      loyalty::FormatAmount(report.deferred_total, terms.currency);
   json["revenue_recognised_to_date"] =
-      loyalty::FormatCents(report.recognised_total);
-  json["contract_liability"] = loyalty::FormatCents(report.contract_liability);
+      loyalty::FormatAmount(report.recognised_total, terms.currency);
+  json["contract_liability"] =
+      loyalty::FormatAmount(report.contract_liability, terms.currency);
   json["revenue_recognised_in_period"] =
-      loyalty::FormatCents(report.recognised_in_period);
+      loyalty::FormatAmount(report.recognised_in_period, terms.currency);
   out << json.dump(2) << "\n";
 }
 

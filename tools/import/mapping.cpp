@@ -5,6 +5,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "runtime/common/currency_digits.h"
 #include "tools/import/exact_decimal.h"
 #include "tools/import/json_places.h"
 #include "tools/import/json_text.h"
@@ -771,14 +772,7 @@ bool Resolve(Mapping& mapping, const std::vector<std::string>& header,
 }
 
 int CurrencyDigits(const std::string& code) {
-  static const std::set<std::string> kNoDecimals = {
-      "BIF", "CLP", "DJF", "GNF", "ISK", "JPY", "KMF", "KRW", "PYG",
-      "RWF", "UGX", "UYI", "VND", "VUV", "XAF", "XOF", "XPF"};
-  static const std::set<std::string> kThreeDecimals = {
-      "BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"};
-  if (kNoDecimals.count(code)) return 0;
-  if (kThreeDecimals.count(code)) return 3;
-  return 2;
+  return common::CurrencyMinorDigits(code);
 }
 
 }  // namespace parcours::import
