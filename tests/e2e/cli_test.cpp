@@ -331,6 +331,38 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+TEST_CASE("a program named as stdin is refused with a message that says why") {
+  auto scratch = testing::ScratchDir("dash-source");
+  testing::WriteText(scratch / "p.journey", "segment s = true\n");
+  auto stdin_path = (scratch / "p.journey").string();
+  const std::string expected =
+      "parcours: `-` (standard input) cannot be read as a program: name its "
+      ".journey files or folders, and save an editor's text to a file first "
+      "(`./-` names a file called `-`)\n";
+  const std::vector<std::vector<std::string>> commands = {
+      {"check", "-"},
+      {"fmt", "-"},
+      {"fmt", "--check", "-"},
+      {"build", "-"},
+      {"test", "-"},
+      {"check", stdin_path, "-"},
+      {"run", "-", "--events", kSmallEvents, "--state",
+       (scratch / "s.db").string()}};
+  for (const std::vector<std::string>& command : commands) {
+    INFO(command[0] << " " << command[1]);
+    auto result = RunParcours(command, scratch, stdin_path);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::StartsWith(expected));
+    CHECK(result.out.empty());
+  }
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  // A file really called `-` is named by a path.
+  testing::WriteText(scratch / "-", "segment s = true\n");
+  CHECK(RunParcours({"check", (scratch / "-").string()}, scratch).exit_code ==
+        0);
+}
+
 // A script that names two events files read only the second one, and the
 // first one's events were lost without a word.
 TEST_CASE("an option given twice with two values is refused") {
