@@ -363,6 +363,33 @@ TEST_CASE("a program named as stdin is refused with a message that says why") {
         0);
 }
 
+TEST_CASE("every command called wrongly prints its usage line") {
+  auto scratch = testing::ScratchDir("usage-lines");
+  auto state = (scratch / "s.db").string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> calls = {
+      {{"check"}, "usage: parcours check PATH..."},
+      {{"check", kCampaign, "--bogus"}, "usage: parcours check PATH..."},
+      {{"check", kCampaign, "--format", "xml"},
+       "usage: parcours check PATH..."},
+      {{"build"}, "usage: parcours build PATH..."},
+      {{"build", kCampaign, "--emit", "asm"}, "usage: parcours build PATH..."},
+      {{"explain"}, "usage: parcours explain --state"},
+      {{"explain", "--state", state, "--profile", "a", "b"},
+       "usage: parcours explain --state"},
+      {{"test"}, "usage: parcours test PATH..."},
+      {{"fmt"}, "usage: parcours fmt "},
+      {{"run"}, "usage: parcours run PATH..."},
+      {{"import"}, "usage: parcours import csv"},
+      {{"report"}, "usage: parcours report "}};
+  for (const auto& [args, usage] : calls) {
+    INFO(args.size() << " arguments, from " << args.front());
+    auto result = RunParcours(args, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::StartsWith("parcours: ") &&
+                               Catch::Contains("\n" + usage));
+  }
+}
+
 // A script that names two events files read only the second one, and the
 // first one's events were lost without a word.
 TEST_CASE("an option given twice with two values is refused") {
@@ -455,7 +482,8 @@ TEST_CASE("explain refuses a second profile rather than ignore it") {
   CHECK(two.out.empty());
   CHECK(two.err ==
         "parcours: explain reads one profile, named by --profile; `13047` is "
-        "not an option's value\n");
+        "not an option's value\n"
+        "usage: parcours explain --state DB|FOLDER --profile ID\n");
 }
 
 // `-` is stdin or stdout for `--events` and `--out`; `--dead-letter -`
