@@ -463,6 +463,45 @@ TEST_CASE("an option's value may follow an equals sign") {
   CHECK(bad.err == bad_spaced.err);
 }
 
+// `--state=--out` was refused as "followed by the option `--out`", though
+// nothing followed: the message now says which option took which value.
+TEST_CASE("a value that looks like an option is named with its option") {
+  auto scratch = testing::ScratchDir("option-like-values");
+  auto run = [&](const std::vector<std::string>& more) {
+    std::vector<std::string> args = {"run", kCampaign, "--events",
+                                     kSmallEvents};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunParcours(args, scratch);
+  };
+
+  auto joined = run({"--state=--out", "--out", "actions.jsonl"});
+  CHECK(joined.exit_code == 2);
+  CHECK_THAT(joined.err,
+             Catch::StartsWith("parcours: `--state=--out` gives `--state` the "
+                               "value `--out`, which looks like an option; a "
+                               "file really named so is written `./--out`\n"));
+
+  auto spaced = run({"--state", "--out", "actions.jsonl"});
+  CHECK(spaced.exit_code == 2);
+  CHECK_THAT(spaced.err,
+             Catch::StartsWith("parcours: `--state` needs a value, but is "
+                               "followed by the option `--out`; a file really "
+                               "named so is written `./--out`\n"));
+
+  // A bare `--` made a state file of that name.
+  for (const std::vector<std::string>& more :
+       {std::vector<std::string>{"--state=--"},
+        std::vector<std::string>{"--state", "--"}}) {
+    auto dashes = run(more);
+    CHECK(dashes.exit_code == 2);
+    CHECK_THAT(dashes.err, Catch::Contains("the value `--`") ||
+                               Catch::Contains("the option `--`"));
+  }
+  CHECK_FALSE(std::filesystem::exists("--"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "--"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
+}
+
 // `explain --profile 17850 13047` showed the first profile only, and the
 // second one's timeline went missing without a word.
 TEST_CASE("explain refuses a second profile rather than ignore it") {
