@@ -132,6 +132,28 @@ std::string OutOfRangeOffset(std::string_view text) {
   return ParseTime(in_utc) ? std::string(zone) : "";
 }
 
+std::string IsoFormOfSpacedTime(std::string_view text) {
+  constexpr size_t kDate = 10;         // YYYY-MM-DD
+  constexpr size_t kDateAndTime = 19;  // YYYY-MM-DD HH:MM:SS
+  if (text.size() <= kDateAndTime || text[kDate] != ' ') return "";
+
+  size_t zone_start = kDateAndTime;
+  SkipFraction(text, zone_start);
+  std::string_view zone = text.substr(zone_start);
+  std::string iso(text.substr(0, zone_start));
+  iso[kDate] = 'T';
+  // `+hh` and `+hhmm` are taken too, but `+hh:mm` is the form to show.
+  bool signed_zone = !zone.empty() && (zone[0] == '+' || zone[0] == '-');
+  if (signed_zone && zone.size() == 3) {
+    iso += std::string(zone) + ":00";
+  } else if (signed_zone && zone.size() == 5 && zone[3] != ':') {
+    iso += std::string(zone.substr(0, 3)) + ":" + std::string(zone.substr(3));
+  } else {
+    iso += zone;
+  }
+  return ParseTime(iso) ? iso : "";
+}
+
 void AssignTime(int64_t seconds, std::string& text) {
   // Floor division, so that times before 1970 land on the right day.
   int64_t days = seconds / 86400;

@@ -23,6 +23,14 @@ std::optional<int64_t> ParseTime(std::string_view text);
 // written, so that a message can name it; otherwise empty.
 std::string OutOfRangeOffset(std::string_view text);
 
+// For a time in PostgreSQL's text form, `2011-03-01 10:00:00+00` (a
+// space where ISO 8601 puts the `T`, and often an offset of hours only),
+// that time as `ParseTime` takes it, `2011-03-01T10:00:00+00:00`, so that
+// a message can show the fix; empty when the space is not all that is
+// wrong. The space is not taken: the input is ISO 8601, as its senders
+// (and docs/runtime.md) say.
+std::string IsoFormOfSpacedTime(std::string_view text);
+
 // `seconds` since the epoch as `YYYY-MM-DDTHH:MM:SSZ`.
 std::string FormatTime(int64_t seconds);
 

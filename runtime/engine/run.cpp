@@ -98,6 +98,15 @@ void SortCanonically(std::vector<store::OutboxRow>& rows) {
   rows = std::move(sorted);
 }
 
+// A size for messages: whole MiB when it is some, else bytes.
+std::string DescribeBytes(size_t bytes) {
+  constexpr size_t kMiB = size_t{1} << 20;
+  if (bytes >= kMiB && bytes % kMiB == 0) {
+    return std::to_string(bytes / kMiB) + " MiB";
+  }
+  return std::to_string(bytes) + " bytes";
+}
+
 std::string PartitionFile(uint32_t index) {
   char name[32];
   std::snprintf(name, sizeof name, "p-%04u.db", index);
@@ -340,6 +349,15 @@ class Runner {
   }
 
   Status ReadError(const ingest::LineReader& reader) const {
+    if (reader.endless_line()) {
+      return Status::Error(
+          "line " + std::to_string(reader.line_number() + 1) + " of " +
+          options_.events_name + " goes on for more than " +
+          DescribeBytes(reader.endless_line_bytes()) +
+          " without a line end, so the run stopped there: --events takes "
+          "JSON lines, one event per line, and this looks like something "
+          "else (a JSON array on one line, or a file that is not text)");
+    }
     std::string message = "could not read " + options_.events_name +
                           " after line " + std::to_string(reader.line_number());
     if (!reader.error().empty()) message += ": " + reader.error();

@@ -133,6 +133,10 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
       offset_ += got;
       pending_.append(buffer, static_cast<size_t>(got));
       if (TakeLine(line, too_long)) return Result::Line;
+      // An input that never ends its line (`/dev/zero`, a writer gone
+      // wrong) always has bytes to read: without this, the caller never
+      // got back to its clock, nor to SIGINT and SIGTERM.
+      if (std::chrono::steady_clock::now() >= deadline) return Result::Idle;
       continue;
     }
     if (got < 0 && errno == EINTR) return Result::Idle;

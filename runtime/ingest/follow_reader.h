@@ -39,7 +39,8 @@ class FollowReader {
   FollowReader(const FollowReader&) = delete;
   FollowReader& operator=(const FollowReader&) = delete;
 
-  // Waits at most `wait_ms` milliseconds for a complete line.
+  // Waits at most `wait_ms` milliseconds for a complete line, also while
+  // bytes keep coming that do not end one.
   //
   // At the end of a watched file, the path is looked at again. When it
   // names another file than the one being read (renamed away, a new one

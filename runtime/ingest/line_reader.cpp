@@ -1,6 +1,7 @@
 #include "runtime/ingest/line_reader.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <exception>
 #include <streambuf>
@@ -10,7 +11,12 @@
 namespace parcours::ingest {
 
 LineReader::LineReader(std::istream& input, size_t max_line_bytes)
-    : input_(input), max_line_bytes_(max_line_bytes) {}
+    : input_(input),
+      max_line_bytes_(max_line_bytes),
+      endless_line_bytes_(max_line_bytes > SIZE_MAX / kEndlessLineFactor
+                              ? SIZE_MAX
+                              : std::max<size_t>(max_line_bytes, 1) *
+                                    kEndlessLineFactor) {}
 
 bool LineReader::Next(std::string& line, bool& too_long) {
   line.clear();
@@ -39,6 +45,7 @@ bool LineReader::ReadLine(std::string& line, bool& too_long) {
   if (buffer == nullptr) return false;
 
   bool any = false;
+  size_t length_so_far = 0;
   for (;;) {
     // The line goes on to the next newline among the bytes taken, or past
     // all of them; beyond the limit its bytes are skipped.
@@ -53,9 +60,19 @@ bool LineReader::ReadLine(std::string& line, bool& too_long) {
       line.append(start, std::min(length, room));
       if (length > room) too_long = true;
       pending_begin_ += length;
+      length_so_far += length;
       if (newline != nullptr) {
         ++pending_begin_;
         break;
+      }
+      // An endless input would be skipped for ever, the run saying
+      // nothing; no line of events is this long.
+      if (length_so_far > endless_line_bytes_) {
+        endless_line_ = true;
+        Fail("line " + std::to_string(line_number_ + 1) +
+             " has no end in its first " + std::to_string(endless_line_bytes_) +
+             " bytes");
+        return false;
       }
     }
     if (!TakeMore(*buffer)) break;

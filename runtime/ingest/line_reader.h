@@ -2,7 +2,11 @@
 //
 // A line longer than the limit is not an error of the reader: its first
 // bytes are kept (for the dead-letter file) and the rest is skipped, so a
-// runaway line costs no more memory than the limit.
+// runaway line costs no more memory than the limit. A line that goes on
+// for `kEndlessLineFactor` times the limit without an end is taken for
+// an input that is not lines at all (`/dev/zero`, a JSON array on one
+// line, a binary file): the reader stops there, as for a read error, with
+// `endless_line()` true, rather than skip its bytes for ever.
 //
 // A read error is never mistaken for the end of the input. A stream
 // buffer reports one by throwing from `underflow` (as `std::filebuf` does
@@ -20,6 +24,10 @@ namespace parcours::ingest {
 
 class LineReader {
  public:
+  // How many times the line limit one line may run to before the reader
+  // gives up on finding its end.
+  static constexpr size_t kEndlessLineFactor = 64;
+
   // `input` must outlive the reader.
   LineReader(std::istream& input, size_t max_line_bytes);
 
@@ -37,6 +45,11 @@ class LineReader {
   // What failed, e.g. "Is a directory"; empty when the stream did not say.
   const std::string& error() const { return error_; }
 
+  // True when reading stopped because line `line_number() + 1` ran past
+  // `endless_line_bytes()` without an end (`failed()` is true too).
+  bool endless_line() const { return endless_line_; }
+  size_t endless_line_bytes() const { return endless_line_bytes_; }
+
  private:
   // `Next` without the error handling; may throw what the buffer throws.
   bool ReadLine(std::string& line, bool& too_long);
@@ -47,8 +60,10 @@ class LineReader {
 
   std::istream& input_;
   size_t max_line_bytes_;
+  size_t endless_line_bytes_;
   int64_t line_number_ = 0;
   bool failed_ = false;
+  bool endless_line_ = false;
   std::string error_;
   // Bytes taken from the stream buffer but not returned yet, from
   // `pending_begin_` to `pending_end_`: lines are cut out of them with

@@ -114,6 +114,12 @@ std::string BadTimeReason(const std::string& text) {
     return "has a zone offset out of range (`" + zone +
            "`; offsets run from -23:59 to +23:59)";
   }
+  std::string iso = common::IsoFormOfSpacedTime(text);
+  if (!iso.empty()) {
+    return "has a space between the date and the time, where ISO 8601 "
+           "puts a `T` (write it `" +
+           iso + "`)";
+  }
   if (HasTimeLayout(text)) {
     return "is not a real time (no such day, or an hour past 23, or a "
            "minute or second past 59)";

@@ -331,6 +331,65 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+TEST_CASE("a program named as stdin is refused with a message that says why") {
+  auto scratch = testing::ScratchDir("dash-source");
+  testing::WriteText(scratch / "p.journey", "segment s = true\n");
+  auto stdin_path = (scratch / "p.journey").string();
+  const std::string expected =
+      "parcours: `-` (standard input) cannot be read as a program: name its "
+      ".journey files or folders, and save an editor's text to a file first "
+      "(`./-` names a file called `-`)\n";
+  const std::vector<std::vector<std::string>> commands = {
+      {"check", "-"},
+      {"fmt", "-"},
+      {"fmt", "--check", "-"},
+      {"build", "-"},
+      {"test", "-"},
+      {"check", stdin_path, "-"},
+      {"run", "-", "--events", kSmallEvents, "--state",
+       (scratch / "s.db").string()}};
+  for (const std::vector<std::string>& command : commands) {
+    INFO(command[0] << " " << command[1]);
+    auto result = RunParcours(command, scratch, stdin_path);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::StartsWith(expected));
+    CHECK(result.out.empty());
+  }
+  CHECK_FALSE(std::filesystem::exists(scratch / "s.db"));
+
+  // A file really called `-` is named by a path.
+  testing::WriteText(scratch / "-", "segment s = true\n");
+  CHECK(RunParcours({"check", (scratch / "-").string()}, scratch).exit_code ==
+        0);
+}
+
+TEST_CASE("every command called wrongly prints its usage line") {
+  auto scratch = testing::ScratchDir("usage-lines");
+  auto state = (scratch / "s.db").string();
+  const std::vector<std::pair<std::vector<std::string>, std::string>> calls = {
+      {{"check"}, "usage: parcours check PATH..."},
+      {{"check", kCampaign, "--bogus"}, "usage: parcours check PATH..."},
+      {{"check", kCampaign, "--format", "xml"},
+       "usage: parcours check PATH..."},
+      {{"build"}, "usage: parcours build PATH..."},
+      {{"build", kCampaign, "--emit", "asm"}, "usage: parcours build PATH..."},
+      {{"explain"}, "usage: parcours explain --state"},
+      {{"explain", "--state", state, "--profile", "a", "b"},
+       "usage: parcours explain --state"},
+      {{"test"}, "usage: parcours test PATH..."},
+      {{"fmt"}, "usage: parcours fmt "},
+      {{"run"}, "usage: parcours run PATH..."},
+      {{"import"}, "usage: parcours import csv"},
+      {{"report"}, "usage: parcours report "}};
+  for (const auto& [args, usage] : calls) {
+    INFO(args.size() << " arguments, from " << args.front());
+    auto result = RunParcours(args, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::StartsWith("parcours: ") &&
+                               Catch::Contains("\n" + usage));
+  }
+}
+
 // A script that names two events files read only the second one, and the
 // first one's events were lost without a word.
 TEST_CASE("an option given twice with two values is refused") {
@@ -404,6 +463,45 @@ TEST_CASE("an option's value may follow an equals sign") {
   CHECK(bad.err == bad_spaced.err);
 }
 
+// `--state=--out` was refused as "followed by the option `--out`", though
+// nothing followed: the message now says which option took which value.
+TEST_CASE("a value that looks like an option is named with its option") {
+  auto scratch = testing::ScratchDir("option-like-values");
+  auto run = [&](const std::vector<std::string>& more) {
+    std::vector<std::string> args = {"run", kCampaign, "--events",
+                                     kSmallEvents};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunParcours(args, scratch);
+  };
+
+  auto joined = run({"--state=--out", "--out", "actions.jsonl"});
+  CHECK(joined.exit_code == 2);
+  CHECK_THAT(joined.err,
+             Catch::StartsWith("parcours: `--state=--out` gives `--state` the "
+                               "value `--out`, which looks like an option; a "
+                               "file really named so is written `./--out`\n"));
+
+  auto spaced = run({"--state", "--out", "actions.jsonl"});
+  CHECK(spaced.exit_code == 2);
+  CHECK_THAT(spaced.err,
+             Catch::StartsWith("parcours: `--state` needs a value, but is "
+                               "followed by the option `--out`; a file really "
+                               "named so is written `./--out`\n"));
+
+  // A bare `--` made a state file of that name.
+  for (const std::vector<std::string>& more :
+       {std::vector<std::string>{"--state=--"},
+        std::vector<std::string>{"--state", "--"}}) {
+    auto dashes = run(more);
+    CHECK(dashes.exit_code == 2);
+    CHECK_THAT(dashes.err, Catch::Contains("the value `--`") ||
+                               Catch::Contains("the option `--`"));
+  }
+  CHECK_FALSE(std::filesystem::exists("--"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "--"));
+  CHECK_FALSE(std::filesystem::exists(scratch / "--out"));
+}
+
 // `explain --profile 17850 13047` showed the first profile only, and the
 // second one's timeline went missing without a word.
 TEST_CASE("explain refuses a second profile rather than ignore it") {
@@ -423,7 +521,8 @@ TEST_CASE("explain refuses a second profile rather than ignore it") {
   CHECK(two.out.empty());
   CHECK(two.err ==
         "parcours: explain reads one profile, named by --profile; `13047` is "
-        "not an option's value\n");
+        "not an option's value\n"
+        "usage: parcours explain --state DB|FOLDER --profile ID\n");
 }
 
 // `-` is stdin or stdout for `--events` and `--out`; `--dead-letter -`

@@ -266,6 +266,33 @@ TEST_CASE("REES46 sample: imported events run, the same in both engines") {
         purchases["purchases"]);
 }
 
+TEST_CASE("import csv says why its dead-letter file could not be written") {
+  auto scratch = testing::ScratchDir("import-dead-letters-full");
+  auto mapping = scratch / "mapping.json";
+  testing::WriteText(mapping, R"({"event": "Signed In", "user_id": "id",
+      "timestamp": {"column": "at", "format": "epoch_seconds"}})");
+  // One bad row, whose letter waits in the buffer until the end; and
+  // many, which fill the buffer and fail in the middle of the import.
+  std::string many = "id,at\n";
+  for (int i = 0; i < 20000; ++i) many += ",11\n";
+  testing::WriteText(scratch / "one.csv", "id,at\n,11\nu1,12\n");
+  testing::WriteText(scratch / "many.csv", many + "u1,12\n");
+
+  for (const char* csv : {"one.csv", "many.csv"}) {
+    INFO(csv);
+    auto imported =
+        RunParcours({"import", "csv", "--mapping", mapping.string(),
+                     (scratch / csv).string(), "--dead-letter", "/dev/full",
+                     "--out", (scratch / "events.jsonl").string()},
+                    scratch);
+    CHECK(imported.exit_code == 1);
+    CHECK_THAT(imported.err,
+               Catch::EndsWith("parcours: cannot write the dead-letter file "
+                               "`/dev/full`: No space left on device; the "
+                               "bad rows are not all in it\n"));
+  }
+}
+
 // `run` spelt the option `--dead-letter` and `import csv` `--dead-letters`;
 // a script that used one spelling with the other command was refused.
 TEST_CASE("run and import csv both take --dead-letter and --dead-letters") {

@@ -93,5 +93,50 @@ TEST_CASE("the summary counts the entries time started apart from timers") {
   }
 }
 
+TEST_CASE("a run that read no event says so in a note") {
+  auto scratch = testing::ScratchDir("run-summary-empty");
+  testing::WriteText(scratch / "p.journey", kProgram);
+  testing::WriteText(scratch / "empty.jsonl", "");
+  testing::WriteText(scratch / "blank.jsonl", "\n  \n\r\n");
+  testing::WriteText(scratch / "e.jsonl", kEvents);
+  auto run = [&](const std::string& events, const std::string& state,
+                 const std::vector<std::string>& more = {}) {
+    std::vector<std::string> args = {
+        "run",     (scratch / "p.journey").string(), "--events", events,
+        "--state", (scratch / state).string()};
+    args.insert(args.end(), more.begin(), more.end());
+    return RunParcours(args, scratch, (scratch / "empty.jsonl").string());
+  };
+
+  auto empty = run((scratch / "empty.jsonl").string(), "a.db");
+  CHECK(empty.exit_code == 0);
+  CHECK_THAT(empty.err,
+             Catch::EndsWith("note: no events were read: events file `" +
+                             (scratch / "empty.jsonl").string() +
+                             "` is empty; check that --events names the "
+                             "right file\n"));
+
+  auto blank =
+      run((scratch / "blank.jsonl").string(), "b", {"--partitions", "2"});
+  CHECK(blank.exit_code == 0);
+  CHECK_THAT(blank.err, Catch::Contains("3 blank\n") &&
+                            Catch::Contains("` holds only blank lines; check "
+                                            "that --events names the right "
+                                            "file\n"));
+
+  auto piped = run("-", "c.db");
+  CHECK(piped.exit_code == 0);
+  CHECK_THAT(piped.err, Catch::Contains("note: no events were read: stdin is "
+                                        "empty; check what is piped into the "
+                                        "run\n"));
+
+  // Lines that were read, even duplicates only, are no such mistake.
+  for (int pass = 0; pass < 2; ++pass) {
+    auto full = run((scratch / "e.jsonl").string(), "d.db");
+    CHECK(full.exit_code == 0);
+    CHECK_THAT(full.err, !Catch::Contains("no events were read"));
+  }
+}
+
 }  // namespace
 }  // namespace parcours

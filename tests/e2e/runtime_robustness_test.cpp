@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <cstdlib>
+#include <fstream>
 #include <functional>
 #include <random>
 #include <set>
@@ -50,6 +52,56 @@ TEST_CASE("events that are a directory are an error, not an empty input") {
   CHECK(piped.exit_code == 2);
   CHECK_THAT(piped.err, Catch::Contains("parcours: stdin is a directory\n"));
   CHECK_FALSE(std::filesystem::exists(state));
+}
+
+TEST_CASE("events that never end a line stop the run with the line named") {
+  auto scratch = testing::ScratchDir("endless-line");
+  auto state = (scratch / "state.db").string();
+  auto events = (scratch / "events.jsonl").string();
+  // Two good lines, then bytes without a newline for ever.
+  std::string first_lines;
+  {
+    std::ifstream small(kSmallEvents, std::ios::binary);
+    std::string line;
+    for (int i = 0; i < 2 && std::getline(small, line); ++i) {
+      first_lines += line + "\n";
+    }
+  }
+  testing::WriteText(events, first_lines);
+  std::string endless = "cat " + testing::ShellQuote(events) + " /dev/zero";
+
+  auto err_path = (scratch / "stderr.txt").string();
+  for (const char* partitions : {"", "2"}) {
+    INFO("--partitions " << partitions);
+    // `timeout`: a reader that loops again fails the test, not hangs it.
+    std::string command = endless + " | timeout -s KILL 120 " +
+                          testing::ShellQuote(PARCOURS_BINARY) + " run " +
+                          testing::ShellQuote(kCampaign) +
+                          " --events - --engine interp --state " +
+                          testing::ShellQuote(state + partitions) +
+                          " >/dev/null 2>" + testing::ShellQuote(err_path);
+    if (*partitions != '\0') command += " --partitions 2";
+    int status = std::system(command.c_str());
+    testing::ProcessResult result;
+    result.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+    result.err = testing::ReadText(err_path);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(
+        result.err,
+        Catch::Contains("read 2 lines: ") &&
+            Catch::Contains("parcours: line 3 of stdin goes on for more than "
+                            "64 MiB without a line end, so the run stopped "
+                            "there: --events takes JSON lines"));
+  }
+
+  // Named as a file, with nothing before it.
+  auto zero = RunParcours({"run", kCampaign, "--events", "/dev/zero", "--state",
+                           state + "z", "--engine", "interp"},
+                          scratch, "", 120);
+  CHECK(zero.exit_code == 2);
+  CHECK_THAT(zero.err, Catch::Contains("parcours: line 1 of events file "
+                                       "`/dev/zero` goes on for more than "
+                                       "64 MiB"));
 }
 
 TEST_CASE("a second run on a state in use fails at once, touching nothing") {

@@ -119,6 +119,13 @@ TEST_CASE("times that do not fit the pattern or the calendar are refused") {
   CHECK(Utc("2011-02-03T10:00:00+25:00", "iso8601", "") ==
         "has a zone offset out of range (+25:00; offsets run from -23:59 "
         "to +23:59)");
+  // PostgreSQL's text form is not ISO 8601: say what to write.
+  CHECK(Utc("2011-03-01 10:00:00+00", "iso8601", "") ==
+        "has a space between the date and the time, where ISO 8601 puts a "
+        "T (write it 2011-03-01T10:00:00+00:00, or give the column the "
+        "format \"%Y-%m-%d %H:%M:%S%z\")");
+  CHECK(Utc("2011-03-01 10:00:00+00", "%Y-%m-%d %H:%M:%S%z", "") ==
+        "2011-03-01T10:00:00Z");
   CHECK(Utc("2011-02-03 10:00:00-05:60", "%Y-%m-%d %H:%M:%S%z", "") ==
         "has a zone offset out of range (-05:60; offsets run from -23:59 "
         "to +23:59)");

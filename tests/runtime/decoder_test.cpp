@@ -418,6 +418,36 @@ TEST_CASE("a currency must be an ISO 4217 code, as in the compiler",
   }
 }
 
+TEST_CASE("a time in PostgreSQL's text form is refused with its ISO form",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  CHECK(
+      Refused(shop, Track("Signed Up", "p1", "m1", "2011-03-01 10:00:00+00")) ==
+      "timestamp has a space between the date and the time, where ISO "
+      "8601 puts a `T` (write it `2011-03-01T10:00:00+00:00`): "
+      "`2011-03-01 10:00:00+00`");
+  CHECK(Refused(shop, Track("Signed Up", "p1", "m1",
+                            "2011-03-01 10:00:00.25-0530")) ==
+        "timestamp has a space between the date and the time, where ISO "
+        "8601 puts a `T` (write it `2011-03-01T10:00:00.25-05:30`): "
+        "`2011-03-01 10:00:00.25-0530`");
+  CHECK(Refused(shop, Track("Signed Up", "p1", "m1", "2011-03-01 10:00:00Z")) ==
+        "timestamp has a space between the date and the time, where ISO "
+        "8601 puts a `T` (write it `2011-03-01T10:00:00Z`): "
+        "`2011-03-01 10:00:00Z`");
+  // Without a zone, the space is not all that is wrong.
+  CHECK(Refused(shop, Track("Signed Up", "p1", "m1", "2011-03-01 10:00:00")) ==
+        "timestamp is not an ISO 8601 time with a zone: "
+        "`2011-03-01 10:00:00`");
+  CHECK(
+      Refused(shop, Track("Signed Up", "p1", "m1", "2011-03-01 10:00:00.5")) ==
+      "timestamp is not an ISO 8601 time with a zone: "
+      "`2011-03-01 10:00:00.5`");
+  // The offset in hours alone is taken in the ISO layout.
+  CHECK(Usable(shop, Track("Signed Up", "p1", "m1", "2011-03-01T10:00:00+01"))
+            .timestamp == *common::ParseTime("2011-03-01T09:00:00Z"));
+}
+
 TEST_CASE("envelope times must lie between the years 1900 and 9999",
           "[runtime][ingest]") {
   Shop shop = MakeShop();

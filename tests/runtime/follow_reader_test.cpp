@@ -2,6 +2,8 @@
 #include "runtime/ingest/follow_reader.h"
 
 #include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -9,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 
 #include "tests/runtime/runtime_test_support.h"
 
@@ -50,6 +53,39 @@ TEST_CASE("a growing file gives complete lines as they are finished",
   CHECK(reader.line_number() == 3);
   CHECK(reader.Next(line, too_long, 0) == Result::Idle);
   ::close(fd);
+}
+
+TEST_CASE("an input that never ends its line still gives the caller pauses",
+          "[runtime][input]") {
+  // `/dev/zero` always has bytes: the reader kept reading them, and the
+  // live run never got back to its clock or to SIGTERM. A child process
+  // runs the reader, so that a reader that loops again fails the test,
+  // killed after a minute, instead of hanging it.
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int fd = ::open("/dev/zero", O_RDONLY);
+    FollowReader reader(fd, 100);
+    std::string line;
+    bool too_long = false;
+    bool idle = reader.Next(line, too_long, 0) == Result::Idle &&
+                reader.Next(line, too_long, 20) == Result::Idle;
+    ::_exit(idle && line.empty() ? 0 : 1);
+  }
+
+  int status = 0;
+  bool ended = false;
+  for (int i = 0; i < 6000 && !ended; ++i) {
+    ended = ::waitpid(child, &status, WNOHANG) == child;
+    if (!ended) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  if (!ended) {
+    ::kill(child, SIGKILL);
+    ::waitpid(child, &status, 0);
+  }
+  CHECK(ended);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
 }
 
 TEST_CASE("a long line is cut and flagged, even when it comes in pieces",

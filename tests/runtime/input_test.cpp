@@ -99,6 +99,70 @@ TEST_CASE("lines are cut the same whatever pieces the input comes in",
   }
 }
 
+// Hands out `line`, then the same byte over and over, as `/dev/zero`
+// does. It ends after a megabyte only so that a reader that skips for
+// ever fails the test instead of hanging it.
+class EndlessBuffer final : public std::streambuf {
+ public:
+  EndlessBuffer(std::string line, char byte)
+      : first_(std::move(line)), block_(4096, byte) {
+    setg(first_.data(), first_.data(), first_.data() + first_.size());
+  }
+
+ protected:
+  int_type underflow() override {
+    if (blocks_given_++ == 256) return traits_type::eof();
+    setg(block_.data(), block_.data(), block_.data() + block_.size());
+    return traits_type::to_int_type(block_[0]);
+  }
+
+ private:
+  std::string first_;
+  std::string block_;
+  int blocks_given_ = 0;
+};
+
+TEST_CASE("a line without an end stops the reader instead of looping",
+          "[runtime][input]") {
+  EndlessBuffer buffer("one\n", '\0');
+  std::istream input(&buffer);
+  ingest::LineReader reader(input, 100);
+  std::string line;
+  bool too_long = false;
+  REQUIRE(reader.Next(line, too_long));
+  CHECK(line == "one");
+
+  CHECK_FALSE(reader.Next(line, too_long));
+  CHECK(line.empty());
+  CHECK(reader.failed());
+  CHECK(reader.endless_line());
+  CHECK(reader.endless_line_bytes() ==
+        100 * ingest::LineReader::kEndlessLineFactor);
+  CHECK(reader.error() == "line 2 has no end in its first 6400 bytes");
+  CHECK_FALSE(reader.Next(line, too_long));
+}
+
+TEST_CASE("a long line short of the endless bound is still cut and skipped",
+          "[runtime][input]") {
+  // 50 times the limit, then a newline: a dead letter, and the next line
+  // comes out whole.
+  std::string text = std::string(5000, 'x') + "\nnext\n";
+  TrickleBuffer buffer(text, 7);
+  std::istream input(&buffer);
+  ingest::LineReader reader(input, 100);
+  std::string line;
+  bool too_long = false;
+  REQUIRE(reader.Next(line, too_long));
+  CHECK(too_long);
+  CHECK(line == std::string(100, 'x'));
+  REQUIRE(reader.Next(line, too_long));
+  CHECK_FALSE(too_long);
+  CHECK(line == "next");
+  CHECK_FALSE(reader.Next(line, too_long));
+  CHECK_FALSE(reader.failed());
+  CHECK_FALSE(reader.endless_line());
+}
+
 TEST_CASE("a read error ends the lines and says why", "[runtime][input]") {
   FailingBuffer buffer("one\ntwo\nthr");
   std::istream input(&buffer);

@@ -27,6 +27,16 @@ std::vector<std::string> CollectSources(const std::vector<std::string>& paths,
                                         std::string* error) {
   std::vector<std::string> files;
   for (const std::string& path : paths) {
+    // Many tools read stdin for `-`; looked up as a file, it gave "cannot
+    // read `-`: No such file or directory". A program is files that
+    // import each other and diagnostics name them, so stdin is not read.
+    if (path == "-") {
+      *error =
+          "`-` (standard input) cannot be read as a program: name its "
+          ".journey files or folders, and save an editor's text to a file "
+          "first (`./-` names a file called `-`)";
+      return {};
+    }
     std::error_code code;
     fs::file_status status = fs::status(path, code);
     if (code) {

@@ -16,11 +16,19 @@ namespace {
 const std::vector<std::string> kCompileFlags = {"--format"};
 const std::vector<std::string> kCompileBareFlags = {"--werror", "--verbose"};
 
-// Parses the common arguments; returns false (after printing why) on a
-// usage error.
+// Printed after a usage error, as the other commands do.
+const char kCheckUsage[] =
+    "usage: parcours check PATH... [--format text|json|sarif] [--werror]\n"
+    "       [--verbose]\n";
+const char kBuildUsage[] =
+    "usage: parcours build PATH... [--emit ast|ir|llvm] [-o FILE]\n"
+    "       [--format text|json|sarif] [--werror] [--verbose]\n";
+
+// Parses the common arguments; returns false (after printing why and the
+// command's `usage`) on a usage error.
 bool Prepare(const std::vector<std::string>& raw,
-             std::vector<std::string> extra_flags, Arguments* args,
-             CompileOptions* options, std::ostream& err) {
+             std::vector<std::string> extra_flags, const char* usage,
+             Arguments* args, CompileOptions* options, std::ostream& err) {
   std::string error;
   extra_flags.insert(extra_flags.end(), kCompileFlags.begin(),
                      kCompileFlags.end());
@@ -30,7 +38,7 @@ bool Prepare(const std::vector<std::string>& raw,
   }
   if (error.empty()) ParseCompileOptions(*args, options, &error);
   if (error.empty()) return true;
-  err << "parcours: " << error << "\n";
+  err << "parcours: " << error << "\n" << usage;
   return false;
 }
 
@@ -40,7 +48,7 @@ int CheckCommand(const std::vector<std::string>& raw, std::ostream& out,
                  std::ostream& err) {
   Arguments args;
   CompileOptions options;
-  if (!Prepare(raw, {}, &args, &options, err)) return 2;
+  if (!Prepare(raw, {}, kCheckUsage, &args, &options, err)) return 2;
   options.machine_out = &out;
 
   CompileResult result = Compile(args.positional, options, err,
@@ -59,10 +67,13 @@ int BuildCommand(const std::vector<std::string>& raw, std::ostream& out,
                  std::ostream& err) {
   Arguments args;
   CompileOptions options;
-  if (!Prepare(raw, {"--emit", "-o"}, &args, &options, err)) return 2;
+  if (!Prepare(raw, {"--emit", "-o"}, kBuildUsage, &args, &options, err)) {
+    return 2;
+  }
   std::string emit = args.Get("--emit", "ir");
   if (emit != "ast" && emit != "ir" && emit != "llvm") {
-    err << "parcours: `--emit` takes ast, ir or llvm, not `" << emit << "`\n";
+    err << "parcours: `--emit` takes ast, ir or llvm, not `" << emit << "`\n"
+        << kBuildUsage;
     return 2;
   }
 

@@ -128,12 +128,20 @@ Arguments ParseArguments(const std::vector<std::string>& args,
       }
       // `--state --out x` forgot the state's value: taking `--out` as a
       // file name would send the actions elsewhere without a word. A file
-      // whose name starts with `--` can still be named as `./--name`.
+      // whose name starts with `--` can still be named as `./--name`. A
+      // bare `--` is no name anyone means either: it made a file `--`.
       const std::string& value = joined_value ? *joined_value : args[i + 1];
-      if (value.size() > 2 && value.starts_with("--")) {
-        *error = "`" + arg +
-                 "` needs a value, but is followed by the option `" + value +
-                 "`";
+      if (value.starts_with("--")) {
+        // Joined, the value is not the next argument: say which option
+        // took which value, as the user wrote it.
+        std::string written = args[i].substr(0, args[i].find('='));
+        *error = joined_value
+                     ? "`" + args[i] + "` gives `" + written + "` the value `" +
+                           value + "`, which looks like an option"
+                     : "`" + arg +
+                           "` needs a value, but is followed by the option `" +
+                           value + "`";
+        *error += "; a file really named so is written `./" + value + "`";
         return parsed;
       }
       // `--events a.jsonl --events b.jsonl` reads one file, not both:

@@ -40,6 +40,11 @@ std::string WhyUnwritable() {
   return errno == 0 ? "it cannot be opened" : std::strerror(errno);
 }
 
+// After a failed write or flush, which leaves the reason in errno.
+std::string WhyWriteFailed() {
+  return errno == 0 ? "a write failed" : std::strerror(errno);
+}
+
 bool ReadWholeFile(const std::string& path, std::string& text,
                    std::ostream& err) {
   std::string problem = ReadProblem(path);
@@ -163,7 +168,13 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
                             dead_letters.is_open() ? &dead_letters : nullptr);
   if (first_users >= 0) importer.KeepFirstUsers(first_users);
   bool finished = importer.Run(input);
-  if (dead_letters.is_open()) dead_letters.flush();
+  // The last letters reach the file here; a full disk says so now.
+  std::string dead_letter_error = importer.dead_letter_error();
+  if (dead_letters.is_open() && dead_letters.good()) {
+    errno = 0;
+    dead_letters.flush();
+    if (!dead_letters.good()) dead_letter_error = WhyWriteFailed();
+  }
   // Both quote the file's cells, which may hold control characters (an
   // escape sequence, a line break in a quoted cell): escaped, they keep
   // the terminal and one line per row.
@@ -177,7 +188,10 @@ int ImportCommand(const std::vector<std::string>& args, std::ostream& out,
   }
   err << importer.Summary();
   if (dead_letters.is_open() && !dead_letters) {
-    err << "parcours: cannot write the dead letters\n";
+    if (dead_letter_error.empty()) dead_letter_error = "a write failed";
+    err << "parcours: cannot write the dead-letter file `"
+        << parsed.Get("--dead-letter", "") << "`: " << dead_letter_error
+        << "; the bad rows are not all in it\n";
     return 1;
   }
   if (!finished) return 1;

@@ -72,7 +72,8 @@ int ExplainCommand(const std::vector<std::string>& args, std::ostream& out,
             parsed.positional[0] + "` is not an option's value";
   }
   if (!error.empty()) {
-    err << "parcours: " << error << "\n";
+    err << "parcours: " << error << "\n"
+        << "usage: parcours explain --state DB|FOLDER --profile ID\n";
     return 2;
   }
   std::string state_path = parsed.Get("--state", "");

@@ -552,6 +552,18 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
         << common::FormatTime(*result.summary.clock)
         << "; it changed nothing\n";
   }
+  // A run over the wrong file (an export not written yet, a path one
+  // folder off) otherwise ends as quietly as a run with nothing to do.
+  // A live run reads what comes, which may well be nothing.
+  bool read_no_event = result.summary.lines_read == result.summary.blank_lines;
+  if (result.status.ok() && !settings.follow && read_no_event) {
+    err << "note: no events were read: " << settings.options.events_name
+        << (result.summary.lines_read == 0 ? " is empty"
+                                           : " holds only blank lines")
+        << (settings.events == "-"
+                ? "; check what is piped into the run\n"
+                : "; check that --events names the right file\n");
+  }
   if (!result.status.ok()) {
     err << "parcours: " << result.status.message() << "\n";
     return result.stopped_at_bad_line ? 1 : 2;

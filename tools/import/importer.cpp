@@ -221,7 +221,16 @@ class Conversion {
     text += ",\"record\":";
     AppendJsonString(text, raw);
     text += "}\n";
-    *importer_.dead_letters_ << text;
+    // As for the events, errno holds the reason right after the write
+    // that failed, and no later.
+    std::ostream& dead_letters = *importer_.dead_letters_;
+    bool was_good = dead_letters.good();
+    errno = 0;
+    dead_letters << text;
+    if (was_good && !dead_letters.good()) {
+      importer_.dead_letter_error_ =
+          errno == 0 ? "a write failed" : std::strerror(errno);
+    }
   }
 
   // --- Groups --------------------------------------------------------------

@@ -61,6 +61,10 @@ class Importer {
   const std::vector<BadRow>& first_bad_rows() const { return first_bad_; }
   const std::string& error() const { return error_; }
 
+  // Why the first write to `dead_letters` failed ("No space left on
+  // device"); empty while none did. A failed write is not retried.
+  const std::string& dead_letter_error() const { return dead_letter_error_; }
+
   // The summary for stderr, one count per line.
   std::string Summary() const;
 
@@ -73,6 +77,7 @@ class Importer {
   ImportCounts counts_;
   std::vector<BadRow> first_bad_;
   std::string error_;
+  std::string dead_letter_error_;
   bool write_failed_ = false;
   int64_t first_users_ = -1;  // -1: every user
 };

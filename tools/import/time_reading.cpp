@@ -142,6 +142,16 @@ TimeReading ReadTime(std::string_view text, const TimePattern& pattern,
       return Problem("has a zone offset out of range (" + zone +
                      "; offsets run from -23:59 to +23:59)");
     }
+    // PostgreSQL's text form (`2011-03-01 10:00:00+00`): show the fix.
+    std::string iso = seconds ? "" : common::IsoFormOfSpacedTime(text);
+    if (!iso.empty()) {
+      return Problem(
+          "has a space between the date and the time, where "
+          "ISO 8601 puts a T (write it " +
+          iso +
+          ", or give the column the format \"%Y-%m-%d "
+          "%H:%M:%S%z\")");
+    }
     if (!seconds) return Problem("not an ISO 8601 time with an offset");
     TimeReading reading;
     reading.seconds = *seconds;
