@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
+#include <optional>
 
 namespace parcours::ingest {
 namespace {
@@ -151,6 +152,31 @@ std::vector<ConsentChange> ConsentFromTrack(const std::string& event,
   return {change};
 }
 
+// A consent value as producers write it: JSON's true and false, and the
+// same said plainly, as CRM exports and forms do ("false", "No", "0",
+// 0). An opt-out written so is an opt-out; refusing the line would keep
+// messaging the customer until someone read the dead letters. Anything
+// else (2, "maybe") could mean either, and is refused.
+std::optional<bool> ConsentValue(const JsonValue& value) {
+  if (value.kind == Kind::Bool) return value.boolean;
+  if (value.kind != Kind::String && value.kind != Kind::Number) {
+    return std::nullopt;
+  }
+  std::string word = Lower(value.text);
+  size_t first = word.find_first_not_of(" \t");
+  size_t last = word.find_last_not_of(" \t");
+  word = first == std::string::npos ? "" : word.substr(first, last - first + 1);
+  if (word == "1" ||
+      (value.kind == Kind::String && (word == "true" || word == "yes"))) {
+    return true;
+  }
+  if (word == "0" ||
+      (value.kind == Kind::String && (word == "false" || word == "no"))) {
+    return false;
+  }
+  return std::nullopt;
+}
+
 std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
                                              std::string* problem) {
   const JsonValue* consent = traits.Find("consent");
@@ -175,9 +201,12 @@ std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
       return {};
     }
     // The channel is right; its value is what the sender must change.
-    if (member.value.kind != Kind::Bool) {
-      *problem = "trait `consent` takes true or false for `" + member.key +
-                 "`, not " + ValueText(member.value);
+    std::optional<bool> granted = ConsentValue(member.value);
+    if (!granted) {
+      *problem =
+          "trait `consent` takes true or false (or \"yes\", \"no\", "
+          "1, 0) for `" +
+          member.key + "`, not " + ValueText(member.value);
       return {};
     }
     // The JSON reader refuses a key written twice; `sms` and `SMS` are two
@@ -190,7 +219,7 @@ std::vector<ConsentChange> ConsentFromTraits(const JsonValue& traits,
     }
     ConsentChange change;
     change.channel = channel;
-    change.granted = member.value.boolean;
+    change.granted = *granted;
     change.context = "identify trait consent";
     changes.push_back(change);
     keys.push_back(member.key);

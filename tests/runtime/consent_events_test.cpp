@@ -96,6 +96,30 @@ TEST_CASE("the consent trait reads its channels in any case",
         "trait `consent` names the channel sms twice, as `sms` and `SMS`");
 }
 
+TEST_CASE("an opt-out written as text or a number is an opt-out",
+          "[runtime][ingest]") {
+  ingest::JsonValue traits;
+  REQUIRE(ingest::ParseJson(R"({"consent":{"email":"false","sms":" No ",)"
+                            R"("push":0,"inapp":"TRUE"}})",
+                            traits)
+              .empty());
+  std::string problem;
+  auto changes = ingest::ConsentFromTraits(traits, &problem);
+  REQUIRE(problem.empty());
+  REQUIRE(changes.size() == 4);
+  CHECK_FALSE(changes[0].granted);
+  CHECK_FALSE(changes[1].granted);
+  CHECK_FALSE(changes[2].granted);
+  CHECK(changes[3].granted);
+
+  REQUIRE(ingest::ParseJson(R"({"consent":{"email":"yes","sms":1}})", traits)
+              .empty());
+  changes = ingest::ConsentFromTraits(traits, &problem);
+  REQUIRE(changes.size() == 2);
+  CHECK(changes[0].granted);
+  CHECK(changes[1].granted);
+}
+
 TEST_CASE("an inbound SMS without its text is refused, not ignored",
           "[runtime][ingest]") {
   std::string problem;

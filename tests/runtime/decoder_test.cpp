@@ -380,14 +380,19 @@ TEST_CASE("unusable lines say why", "[runtime][ingest]") {
       {Identify("p1", "m1", kTime, R"({"vip":null})"),
        "trait `vip` must be a boolean, got null"},
       // The channel is right and the value is wrong: the value is named.
-      {Identify("p1", "m1", kTime, R"({"consent":{"sms":"yes"}})"),
-       "trait `consent` takes true or false for `sms`, not \"yes\""},
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":"maybe"}})"),
+       "trait `consent` takes true or false (or \"yes\", \"no\", 1, 0) for "
+       "`sms`, not \"maybe\""},
       // Quoted as JSON quotes it: a quote or a NUL cannot hide.
       {Identify("p1", "m1", kTime, R"({"consent":{"sms":"a\u0000\"x\\"}})"),
-       "trait `consent` takes true or false for `sms`, not "
-       "\"a\\u0000\\\"x\\\\\""},
-      {Identify("p1", "m1", kTime, R"({"consent":{"sms":1}})"),
-       "trait `consent` takes true or false for `sms`, not 1"},
+       "trait `consent` takes true or false (or \"yes\", \"no\", 1, 0) for "
+       "`sms`, not \"a\\u0000\\\"x\\\\\""},
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":2}})"),
+       "trait `consent` takes true or false (or \"yes\", \"no\", 1, 0) for "
+       "`sms`, not 2"},
+      {Identify("p1", "m1", kTime, R"({"consent":{"sms":1.0}})"),
+       "trait `consent` takes true or false (or \"yes\", \"no\", 1, 0) for "
+       "`sms`, not 1.0"},
       {Identify("p1", "m1", kTime, R"({"consent":{"fax":true}})"),
        "trait `consent` takes the channels email, inapp, push and sms, "
        "not `fax`"},
