@@ -6,10 +6,27 @@ namespace parcours::policy {
 
 namespace {
 
+// The length of the blank at the start of `text`, 0 when it starts with
+// anything else: ASCII spaces, and the invisible ones spreadsheets and web
+// forms leave in cells (U+00A0 no-break, U+200B zero-width, U+FEFF).
+size_t BlankAt(std::string_view text) {
+  static constexpr std::string_view kWideBlanks[] = {"\xc2\xa0", "\xe2\x80\x8b",
+                                                     "\xef\xbb\xbf"};
+  if (text.empty()) return 0;
+  if (text[0] == ' ' || text[0] == '\t' || text[0] == '\r' || text[0] == '\n') {
+    return 1;
+  }
+  for (std::string_view blank : kWideBlanks) {
+    if (text.starts_with(blank)) return blank.size();
+  }
+  return 0;
+}
+
 // Whether `address` holds no address: empty, or blanks only, which an
 // export that pads its empty columns writes. Sent to, it only bounces.
 bool IsNoAddress(std::string_view address) {
-  return address.find_first_not_of(" \t\r\n") == std::string_view::npos;
+  while (size_t blank = BlankAt(address)) address.remove_prefix(blank);
+  return address.empty();
 }
 
 // The channels `profile` has no address for. A channel's address is the

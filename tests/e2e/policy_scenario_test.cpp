@@ -892,18 +892,27 @@ journey thanks {
   std::string events =
       identify("p1", "i1",
                {{"email", " \t "}, {"phone", "  "}, {"consent", sms_granted}}) +
+      // No-break and zero-width spaces, as spreadsheets and web forms
+      // leave them, are blanks too.
+      identify("p3", "i3",
+               {{"email", "\u00a0 \u00a0"},
+                {"phone", "\u200b\ufeff"},
+                {"consent", sms_granted}}) +
       identify("p2", "i2",
                {{"email", " p2@example.com "},
                 {"phone", "+44 20 7946 0000"},
                 {"consent", sms_granted}}) +
       Track("p1", "Order Completed", "o1", "2025-03-03T10:00:00Z") +
-      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z");
+      Track("p2", "Order Completed", "o2", "2025-03-03T10:00:00Z") +
+      Track("p3", "Order Completed", "o3", "2025-03-03T10:00:00Z");
   Outcome outcome = RunBoth("blanks", program, events, "2025-03-04T00:00:00Z");
   CHECK(outcome.summary ==
         "suppressed 2025-03-03T10:00:00Z email thanks unreachable\n"
         "suppressed 2025-03-03T10:00:00Z sms sms_thanks unreachable\n"
         "send 2025-03-03T10:00:00Z email thanks\n"
-        "send 2025-03-03T10:00:00Z sms sms_thanks\n");
+        "send 2025-03-03T10:00:00Z sms sms_thanks\n"
+        "suppressed 2025-03-03T10:00:00Z email thanks unreachable\n"
+        "suppressed 2025-03-03T10:00:00Z sms sms_thanks unreachable\n");
 }
 
 TEST_CASE(
