@@ -22,9 +22,23 @@ std::string UnsubscribeToken(std::string_view key, std::string_view profile) {
 
 std::string UnsubscribeUrl(const UnsubscribeLinks& links,
                            std::string_view profile) {
-  char joint = links.base_url.find('?') == std::string::npos ? '?' : '&';
-  return links.base_url + joint +
-         "token=" + UnsubscribeToken(links.key, profile) + "&channel=email";
+  // The query goes before a fragment (`#top`), and joins what the base
+  // has: after `?` or `&` nothing more, after other parameters a `&`.
+  std::string_view base = links.base_url;
+  std::string_view fragment;
+  if (size_t hash = base.find('#'); hash != std::string_view::npos) {
+    fragment = base.substr(hash);
+    base = base.substr(0, hash);
+  }
+  std::string url(base);
+  if (base.find('?') == std::string_view::npos) {
+    url += '?';
+  } else if (!base.ends_with('?') && !base.ends_with('&')) {
+    url += '&';
+  }
+  url += "token=" + UnsubscribeToken(links.key, profile) + "&channel=email";
+  url += fragment;
+  return url;
 }
 
 }  // namespace parcours::policy

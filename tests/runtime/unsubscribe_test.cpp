@@ -25,5 +25,21 @@ TEST_CASE("an unsubscribe URL adds the token and channel to the base",
         "https://shop.example/u?list=news&token=" + token + "&channel=email");
 }
 
+TEST_CASE(
+    "an unsubscribe URL joins a base ending in `?` or `&`, and keeps "
+    "its fragment last",
+    "[runtime][policy]") {
+  std::string token = UnsubscribeToken("k", "p1");
+  std::string query = "token=" + token + "&channel=email";
+  CHECK(UnsubscribeUrl({"https://shop.example/u?", "k"}, "p1") ==
+        "https://shop.example/u?" + query);
+  CHECK(UnsubscribeUrl({"https://shop.example/u?list=news&", "k"}, "p1") ==
+        "https://shop.example/u?list=news&" + query);
+  CHECK(UnsubscribeUrl({"https://shop.example/u#done", "k"}, "p1") ==
+        "https://shop.example/u?" + query + "#done");
+  CHECK(UnsubscribeUrl({"https://shop.example/u?a=1#done", "k"}, "p1") ==
+        "https://shop.example/u?a=1&" + query + "#done");
+}
+
 }  // namespace
 }  // namespace parcours::policy
