@@ -420,8 +420,8 @@ void Engine::ApplyTrack(store::Profile& profile,
   // starts one (possibly the same) leaves first, then enters afresh. An
   // instance still live after them may be waiting for this event.
   ReachGoals(profile, event.event_type, event.timestamp);
-  ExitJourneys(profile, event.event_type);
-  ExitOnConditions(profile, event.event_type);
+  ExitJourneys(profile, event.event_type, event.timestamp);
+  ExitOnConditions(profile, event.event_type, event.timestamp);
   ResumeWaitsFor(profile, event);
   TriggerJourneys(profile, event);
   TriggerSegmentJourneys(profile);
@@ -576,10 +576,13 @@ void Engine::SetMembership(store::Profile& profile, int32_t index,
   profile.record.Set(segment.offset, member);
 }
 
-void Engine::ExitJourneys(store::Profile& profile, int32_t event_type) {
+void Engine::ExitJourneys(store::Profile& profile, int32_t event_type,
+                          int64_t happened_at) {
   for (int32_t journey : exited_by_[event_type]) {
     store::Instance* instance = state_.FindInstance(profile, journey);
-    if (instance == nullptr) continue;
+    // An order placed before the cart, its line late, says nothing of
+    // the cart: the contact stays, as no goal is reached either.
+    if (instance == nullptr || happened_at < instance->entered_at) continue;
     EndInstance(profile, journey, exit_messages_[event_type], "engine");
   }
 }

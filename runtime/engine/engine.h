@@ -145,7 +145,10 @@ class Engine {
   };
   // Flips seen since the last TriggerSegmentJourneys, in segment order.
   std::vector<SegmentFlip> flips_;
-  void ExitJourneys(store::Profile& profile, int32_t event_type);
+  // `exit on E` for an `event_type` that happened at `happened_at`: as
+  // for goals, an event dated before the contact entered ends nothing.
+  void ExitJourneys(store::Profile& profile, int32_t event_type,
+                    int64_t happened_at);
   void TriggerJourneys(store::Profile& profile,
                        const ingest::DecodedEvent& event);
 
@@ -192,8 +195,10 @@ class Engine {
   // `happened_at` is the event's own timestamp.
   void ReachGoals(store::Profile& profile, int32_t event_type,
                   int64_t happened_at);
-  // `exit on E where ...` for `event_type` (-1: none) and `exit when ...`.
-  void ExitOnConditions(store::Profile& profile, int32_t event_type);
+  // `exit on E where ...` for `event_type` (-1: none) that happened at
+  // `happened_at` (only its instances entered by then), and `exit when`.
+  void ExitOnConditions(store::Profile& profile, int32_t event_type,
+                        int64_t happened_at = INT64_MAX);
   // The reason the first holding `exit when` gives, or empty.
   std::string ExitWhenHolds(store::Profile& profile, int32_t journey,
                             int64_t time);

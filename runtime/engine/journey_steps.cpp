@@ -168,16 +168,19 @@ std::string Engine::ExitWhenHolds(store::Profile& profile, int32_t journey,
   return "";
 }
 
-void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type) {
+void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type,
+                              int64_t happened_at) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
     const ir::Journey& definition = program_.journeys[j];
     if (definition.conditional_exits.empty()) continue;  // nothing to hold
     if (!InstanceOf(profile, journey)) continue;
     ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+    bool after_entry = happened_at >= profile.instances[j]->entered_at;
     std::string reason;
     for (const ir::ConditionalExit& exit : definition.conditional_exits) {
       if (exit.event == -1 || exit.event != event_type) continue;
+      if (!after_entry) continue;
       if (evaluator_.Call(exit.condition, frame) != 0) {
         reason = "exited on `" + program_.events[exit.event].name +
                  "`: its `where` condition held";

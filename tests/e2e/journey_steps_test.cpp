@@ -224,6 +224,43 @@ TEST_CASE("a goal reached ends the instance and is counted") {
         "93600s");
 }
 
+// As a goal is: an order placed before the cart, whose line came late,
+// says nothing about the cart, and must not stop its reminder.
+TEST_CASE("an exit is judged by when its event happened, not when it came") {
+  Scenario scenario("journey-exit-late", R"(module late_exit
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+event Unsubscribed "Newsletter Left" { }
+
+journey remind {
+  on CartUpdated
+  exit on OrderPlaced
+  exit on Unsubscribed where true
+  wait 1d
+  send email "reminder"
+}
+)");
+  std::string order = R"({"total":10,"currency":"EUR"})";
+  auto cart = [](const std::string& user, const std::string& id) {
+    return TrackLine("Cart Updated", user, id, "2025-01-01T10:00:00Z",
+                     R"({"cart_id":"k"})");
+  };
+  std::string out = scenario.Run(
+      cart("p1", "c1") + cart("p2", "c2") + cart("p3", "c3") +
+          // Placed before p1's cart, its line late: p1 stays in.
+          TrackLine("Order Completed", "p1", "o1", "2025-01-01T09:30:00Z",
+                    order) +
+          // Placed after p2's cart: p2 leaves.
+          TrackLine("Order Completed", "p2", "o2", "2025-01-01T10:30:00Z",
+                    order) +
+          // The same for a conditional exit, before the cart: p3 stays.
+          TrackLine("Newsletter Left", "p3", "n3", "2025-01-01T09:00:00Z",
+                    "{}"),
+      "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-02T10:00:00Z send p1 remind.send1",
+                                "2025-01-02T10:00:00Z send p3 remind.send1"});
+}
+
 TEST_CASE("a goal is judged by when its event happened, not when it came") {
   Scenario scenario("journey-goal-late", kRecover);
   std::string order = R"({"total":10,"currency":"EUR"})";
