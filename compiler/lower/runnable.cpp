@@ -371,9 +371,10 @@ class RunnabilityCheck {
   // A value written to a payload, the profile or an emitted event. Text
   // takes two words, which a computed value cannot return yet; computed
   // money runs as two functions, its amount and its currency.
-  void CheckValue(const Expr& value, bool payload) {
-    // A list goes into a message or webhook payload as it came.
-    if (payload && IsStoredList(value)) return;
+  void CheckValue(const Expr& value, bool lists_whole) {
+    // A stored list goes whole into a message or webhook payload, or into
+    // an emitted event's list field, as it came.
+    if (lists_whole && IsStoredList(value)) return;
     CheckExpr(value);
     TypeKind kind = program_.Info(value).type.kind;
     bool two_words = kind == TypeKind::String || kind == TypeKind::Tz ||
@@ -395,11 +396,12 @@ class RunnabilityCheck {
     }
   }
 
-  void CheckRecordValues(const Expr& record, const char* what, bool payload) {
+  void CheckRecordValues(const Expr& record, const char* what,
+                         bool lists_whole) {
     if (record.kind != ExprKind::Record) {
       return Report(record.span, what);
     }
-    for (const auto& value : record.operands) CheckValue(*value, payload);
+    for (const auto& value : record.operands) CheckValue(*value, lists_whole);
   }
 
   void CheckSteps(const std::vector<syntax::Step>& steps) {
@@ -446,7 +448,7 @@ class RunnabilityCheck {
         return;
       case syntax::StepKind::Emit:
         if (step.record) {
-          CheckRecordValues(*step.record, "emitted events", false);
+          CheckRecordValues(*step.record, "emitted events", true);
         }
         return;
       case syntax::StepKind::Task:

@@ -425,14 +425,22 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
   for (const ir::StepValue& value : current.values) {
     const ir::Field& field = type.fields[value.field];
     (void)WriteValue(value, profile, instance, current, time, record,
-                     field.offset, field.presence_offset);
+                     field.offset, field.presence_offset,
+                     field.list ? field.count_offset : -1);
   }
 
   std::string id = ActionId(program_.module, profile.id, definition.name,
                             instance.seq, StepKey(current));
   SendAction action = ActionOf(id, time, profile.id, definition.name, current);
   for (const ir::Field& field : type.fields) {
-    action.payload[field.wire_name] = store::EncodeField(record, field);
+    bool present =
+        field.presence_offset < 0 || record.Get(field.presence_offset) != 0;
+    // A list is written as the list it holds, as the input gave it.
+    std::string_view list = record.GetString(field.offset);
+    action.payload[field.wire_name] =
+        !field.list || !present ? store::EncodeField(record, field)
+        : list.empty()          ? nlohmann::ordered_json::array()
+                       : nlohmann::ordered_json::parse(list, nullptr, false);
   }
   state_.Emit(id, FormatEventLine(action, type.wire_name));
   ++counters_.sends;

@@ -472,5 +472,47 @@ journey shoe_fan {
         R"({"shoes":false})");
 }
 
+TEST_CASE(
+    "`emit` hands a list on whole, to its line and to the journeys "
+    "it starts") {
+  Scenario scenario("list-fields-emit", R"(module relay
+
+profile { interests: list<string> }
+
+event Tagged "Tagged" { tags: list<string> }
+event Relayed "Tags Relayed" { tags: list<string>, interests: list<string> }
+
+journey relay {
+  on Tagged as t
+  emit Relayed { tags: t.tags, interests: profile.interests }
+}
+
+journey vip {
+  on Relayed as r where "vip" in r.tags
+  send email "vip" with { tags: r.tags, n: r.tags.count, i: r.interests }
+}
+)");
+  std::string out =
+      scenario.Run(IdentifyLine("p1", "i1", "2025-01-01T09:00:00Z",
+                                R"({"interests":["tea"]})") +
+                   TrackLine("Tagged", "p1", "t1", "2025-01-01T10:00:00Z",
+                             R"({"tags":["vip","eu"]})") +
+                   TrackLine("Tagged", "p2", "t2", "2025-01-01T10:00:00Z",
+                             R"({"tags":["eu"]})"));
+
+  Lines lines;
+  std::istringstream stream(out);
+  for (std::string line; std::getline(stream, line);) {
+    auto action = nlohmann::ordered_json::parse(line);
+    bool event = action["kind"] == "event";
+    lines.push_back(action["profile"].get<std::string>() + " " +
+                    action["kind"].get<std::string>() + " " +
+                    action[event ? "properties" : "payload"].dump());
+  }
+  CHECK(lines == Lines{R"(p1 event {"tags":["vip","eu"],"interests":["tea"]})",
+                       R"(p1 send {"tags":["vip","eu"],"n":2,"i":["tea"]})",
+                       R"(p2 event {"tags":["eu"],"interests":[]})"});
+}
+
 }  // namespace
 }  // namespace parcours::testing
