@@ -436,11 +436,14 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
     bool present =
         field.presence_offset < 0 || record.Get(field.presence_offset) != 0;
     // A list is written as the list it holds, as the input gave it.
+    if (!field.list || !present) {
+      action.payload[field.wire_name] = store::EncodeField(record, field);
+      continue;
+    }
     std::string_view list = record.GetString(field.offset);
     action.payload[field.wire_name] =
-        !field.list || !present ? store::EncodeField(record, field)
-        : list.empty()          ? nlohmann::ordered_json::array()
-                       : nlohmann::ordered_json::parse(list, nullptr, false);
+        list.empty() ? nlohmann::ordered_json::array()
+                     : nlohmann::ordered_json::parse(list, nullptr, false);
   }
   state_.Emit(id, FormatEventLine(action, type.wire_name));
   ++counters_.sends;
