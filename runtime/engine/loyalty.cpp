@@ -224,12 +224,29 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
   // Expiries due first, each at its own instant, so the lines come in
   // time order and a redemption never draws from an expired lot.
   OnTime(profile, now, zone, effects);
-  loyalty::Account& account = AccountOf(profile, program);
-  const ir::EventType& event_type = program_.events[type];
   // The rate is decided before the event's own points move the tier: the
   // order that crosses a threshold earns at the old tier's rate.
   int64_t multiplier = Multiplier(profile, program, now);
 
+  EarnPerAmount(profile, program, event, now, zone, multiplier, effects);
+  EarnOnEvent(profile, program, event, now, zone, multiplier, effects);
+  if (type == loyalty.burn_event) Redeem(profile, program, event, now, effects);
+  if (type == loyalty.refund_event) {
+    RefundOrder(profile, program, event, now, effects);
+  }
+
+  DecideTier(profile, program, now, zone, effects);
+  UpdateWords(profile, program);
+}
+
+void LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
+                                 const ingest::DecodedEvent& event, int64_t now,
+                                 const std::string& zone, int64_t multiplier,
+                                 LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  const ir::EventType& event_type = program_.events[event.event_type];
+  loyalty::Account& account = AccountOf(profile, program);
+  int32_t type = event.event_type;
   for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
     if (earn.event_type != type) continue;
     const ir::Field& field = event_type.fields[earn.field];
@@ -286,7 +303,15 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
       account.ledger.SetOrderAmount(lot, amount, currency);
     }
   }
+}
 
+void LoyaltyRules::EarnOnEvent(store::Profile& profile, int32_t program,
+                               const ingest::DecodedEvent& event, int64_t now,
+                               const std::string& zone, int64_t multiplier,
+                               LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  loyalty::Account& account = AccountOf(profile, program);
+  int32_t type = event.event_type;
   for (size_t r = 0; r < loyalty.earn_on_event.size(); ++r) {
     const ir::EarnOnEvent& earn = loyalty.earn_on_event[r];
     if (earn.event_type != type) continue;
@@ -301,129 +326,133 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
     AccountOf(profile, program).last_earned_on[r] = now;
     Earn(profile, program, points, now, zone, event.key, effects);
   }
+}
 
-  if (type == loyalty.burn_event) {
-    const ir::Field& field = event_type.fields[loyalty.burn_field];
-    bool present = field.presence_offset < 0 ||
-                   event.record.Get(field.presence_offset) != 0;
-    int64_t points = present ? event.record.Get(field.offset) : 0;
-    loyalty::Account& member = AccountOf(profile, program);
-    int64_t before = member.ledger.Balance();
+void LoyaltyRules::Redeem(store::Profile& profile, int32_t program,
+                          const ingest::DecodedEvent& event, int64_t now,
+                          LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  const ir::EventType& event_type = program_.events[event.event_type];
+  const ir::Field& field = event_type.fields[loyalty.burn_field];
+  bool present =
+      field.presence_offset < 0 || event.record.Get(field.presence_offset) != 0;
+  int64_t points = present ? event.record.Get(field.offset) : 0;
+  loyalty::Account& member = AccountOf(profile, program);
+  int64_t before = member.ledger.Balance();
+  size_t first_row = member.ledger.movements().size();
+  common::Status burned = points > 0
+                              ? member.ledger.Burn(now, points, event.key)
+                              : common::Status::Error("it redeems no points");
+  if (!burned.ok()) {
+    Warn(profile, now,
+         "redemption in program `" + loyalty.name +
+             "` refused: " + burned.message());
+  } else {
+    ReportRows(profile, program, first_row, "burn", effects);
+    // points redeemed over the balance just before, as a decimal
+    int64_t share = static_cast<int64_t>(static_cast<__int128>(points) *
+                                         ir::kDecimalScale / before);
+    profile.record.Set(loyalty.redeemed_share_offset, share);
+    int32_t burned_event = FindEvent(program_, "PointsBurned");
+    if (burned_event >= 0) {
+      EventRecord record(program_.events[burned_event]);
+      record.SetText("program", loyalty.name);
+      record.SetInt("points", points);
+      record.SetInt("balance", member.ledger.Balance());
+      effects.events.push_back({burned_event, record.Take()});
+    }
+  }
+}
+
+void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
+                               const ingest::DecodedEvent& event, int64_t now,
+                               LoyaltyEffects& effects) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  const ir::EventType& event_type = program_.events[event.event_type];
+  const ir::Field& field = event_type.fields[loyalty.refund_field];
+  std::string value = OrderValue(field, event.record);
+  loyalty::Account& member = AccountOf(profile, program);
+  int64_t lot = loyalty::kNoLot;
+  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+    const ir::EventType& earning = program_.events[earn.event_type];
+    for (const ir::Field& own : earning.fields) {
+      if (own.name != field.name || own.type != field.type) continue;
+      int64_t found = member.ledger.FindLotBySource(earning.name + ":" +
+                                                    own.name + "=" + value);
+      if (found != loyalty::kNoLot) lot = found;
+    }
+  }
+  if (lot == loyalty::kNoLot) {
+    Warn(profile, now,
+         "refund in program `" + loyalty.name +
+             "`: no points were earned for " + field.name + " " + value +
+             "; nothing taken back");
+  } else {
     size_t first_row = member.ledger.movements().size();
-    common::Status burned = points > 0
-                                ? member.ledger.Burn(now, points, event.key)
-                                : common::Status::Error("it redeems no points");
-    if (!burned.ok()) {
-      Warn(profile, now,
-           "redemption in program `" + loyalty.name +
-               "` refused: " + burned.message());
-    } else {
-      ReportRows(profile, program, first_row, "burn", effects);
-      // points redeemed over the balance just before, as a decimal
-      int64_t share = static_cast<int64_t>(static_cast<__int128>(points) *
-                                           ir::kDecimalScale / before);
-      profile.record.Set(loyalty.redeemed_share_offset, share);
-      int32_t burned_event = FindEvent(program_, "PointsBurned");
-      if (burned_event >= 0) {
-        EventRecord record(program_.events[burned_event]);
-        record.SetText("program", loyalty.name);
-        record.SetInt("points", points);
-        record.SetInt("balance", member.ledger.Balance());
-        effects.events.push_back({burned_event, record.Take()});
-      }
+    int64_t refunded_before = member.ledger.lot(lot).refunded;
+    int64_t amount_before = member.ledger.lot(lot).refunded_amount;
+    std::optional<std::pair<int64_t, int64_t>> part =
+        RefundedAmount(loyalty, event_type, event.record);
+    auto taken = part ? member.ledger.RefundAmount(now, lot, part->first,
+                                                   part->second, event.key)
+                      : member.ledger.Refund(
+                            now, lot, member.ledger.lot(lot).earned, event.key);
+    const loyalty::Lot& refunded = member.ledger.lot(lot);
+    // A refund of points that had expired takes nothing, but the order
+    // is refunded all the same (it no longer qualifies for tiers, and
+    // is not refunded again): that must be saved. So must the amount a
+    // partial refund returned, even one too small to take a point.
+    bool lot_changed = refunded.refunded != refunded_before ||
+                       refunded.refunded_amount != amount_before;
+    if (taken.ok() && lot_changed) {
+      member.changed = true;
+      state_.MarkRecordDirty(profile);
     }
-  }
+    bool beyond_order = part && amount_before < refunded.order_amount &&
+                        part->first > refunded.order_amount - amount_before;
+    if (taken.ok() && beyond_order) {
+      Warn(profile, now,
+           "refund in program `" + loyalty.name + "` of " + field.name + " " +
+               value + ": " + MoneyText(part->first, part->second) +
+               " is more than the " +
+               MoneyText(refunded.order_amount - amount_before,
+                         refunded.order_currency) +
+               " left of the order; taken as that");
+    }
 
-  if (type == loyalty.refund_event) {
-    const ir::Field& field = event_type.fields[loyalty.refund_field];
-    std::string value = OrderValue(field, event.record);
-    loyalty::Account& member = AccountOf(profile, program);
-    int64_t lot = loyalty::kNoLot;
-    for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
-      const ir::EventType& earning = program_.events[earn.event_type];
-      for (const ir::Field& own : earning.fields) {
-        if (own.name != field.name || own.type != field.type) continue;
-        int64_t found = member.ledger.FindLotBySource(earning.name + ":" +
-                                                      own.name + "=" + value);
-        if (found != loyalty::kNoLot) lot = found;
-      }
-    }
-    if (lot == loyalty::kNoLot) {
+    // A refund that takes nothing says why, as one of an order that
+    // earned nothing does: the marketer looking for the missing
+    // movement finds it in `log`.
+    if (!taken.ok()) {
       Warn(profile, now,
-           "refund in program `" + loyalty.name +
-               "`: no points were earned for " + field.name + " " + value +
+           "refund in program `" + loyalty.name + "` of " + field.name + " " +
+               value + " not applied: " + taken.status().message());
+    } else if (*taken == 0 && part &&
+               refunded.refunded_amount != amount_before) {
+      Info(profile, now,
+           "refund in program `" + loyalty.name + "` of " + field.name + " " +
+               value + ": " +
+               MoneyText(refunded.refunded_amount, refunded.order_currency) +
+               " of " +
+               MoneyText(refunded.order_amount, refunded.order_currency) +
+               " refunded so far, not yet a whole point to take back");
+    } else if (*taken == 0 && refunded.refunded != refunded_before) {
+      Warn(profile, now,
+           "refund in program `" + loyalty.name + "`: the " +
+               std::to_string(refunded.refunded - refunded_before) +
+               " points earned for " + field.name + " " + value +
+               " expired at " + common::FormatTime(refunded.expires_at) +
                "; nothing taken back");
+    } else if (*taken == 0) {
+      Warn(profile, now,
+           "refund in program `" + loyalty.name + "`: the points earned for " +
+               field.name + " " + value +
+               " were taken back by an earlier refund; nothing more "
+               "taken back");
     } else {
-      size_t first_row = member.ledger.movements().size();
-      int64_t refunded_before = member.ledger.lot(lot).refunded;
-      int64_t amount_before = member.ledger.lot(lot).refunded_amount;
-      std::optional<std::pair<int64_t, int64_t>> part =
-          RefundedAmount(loyalty, event_type, event.record);
-      auto taken =
-          part ? member.ledger.RefundAmount(now, lot, part->first, part->second,
-                                            event.key)
-               : member.ledger.Refund(now, lot, member.ledger.lot(lot).earned,
-                                      event.key);
-      const loyalty::Lot& refunded = member.ledger.lot(lot);
-      // A refund of points that had expired takes nothing, but the order
-      // is refunded all the same (it no longer qualifies for tiers, and
-      // is not refunded again): that must be saved. So must the amount a
-      // partial refund returned, even one too small to take a point.
-      bool lot_changed = refunded.refunded != refunded_before ||
-                         refunded.refunded_amount != amount_before;
-      if (taken.ok() && lot_changed) {
-        member.changed = true;
-        state_.MarkRecordDirty(profile);
-      }
-      bool beyond_order = part && amount_before < refunded.order_amount &&
-                          part->first > refunded.order_amount - amount_before;
-      if (taken.ok() && beyond_order) {
-        Warn(profile, now,
-             "refund in program `" + loyalty.name + "` of " + field.name + " " +
-                 value + ": " + MoneyText(part->first, part->second) +
-                 " is more than the " +
-                 MoneyText(refunded.order_amount - amount_before,
-                           refunded.order_currency) +
-                 " left of the order; taken as that");
-      }
-
-      // A refund that takes nothing says why, as one of an order that
-      // earned nothing does: the marketer looking for the missing
-      // movement finds it in `log`.
-      if (!taken.ok()) {
-        Warn(profile, now,
-             "refund in program `" + loyalty.name + "` of " + field.name + " " +
-                 value + " not applied: " + taken.status().message());
-      } else if (*taken == 0 && part &&
-                 refunded.refunded_amount != amount_before) {
-        Info(profile, now,
-             "refund in program `" + loyalty.name + "` of " + field.name + " " +
-                 value + ": " +
-                 MoneyText(refunded.refunded_amount, refunded.order_currency) +
-                 " of " +
-                 MoneyText(refunded.order_amount, refunded.order_currency) +
-                 " refunded so far, not yet a whole point to take back");
-      } else if (*taken == 0 && refunded.refunded != refunded_before) {
-        Warn(profile, now,
-             "refund in program `" + loyalty.name + "`: the " +
-                 std::to_string(refunded.refunded - refunded_before) +
-                 " points earned for " + field.name + " " + value +
-                 " expired at " + common::FormatTime(refunded.expires_at) +
-                 "; nothing taken back");
-      } else if (*taken == 0) {
-        Warn(profile, now,
-             "refund in program `" + loyalty.name +
-                 "`: the points earned for " + field.name + " " + value +
-                 " were taken back by an earlier refund; nothing more "
-                 "taken back");
-      } else {
-        ReportRows(profile, program, first_row, "refund", effects);
-      }
+      ReportRows(profile, program, first_row, "refund", effects);
     }
   }
-
-  DecideTier(profile, program, now, zone, effects);
-  UpdateWords(profile, program);
 }
 
 void LoyaltyRules::Award(store::Profile& profile, int32_t program,

@@ -78,9 +78,32 @@ class LoyaltyRules {
 
  private:
   loyalty::Account& AccountOf(store::Profile& profile, int32_t program);
+  // The rules of `program` that `event` concerns, in order: earnings,
+  // a redemption, a refund, then the tier.
   void ApplyProgram(store::Profile& profile, int32_t program,
                     const ingest::DecodedEvent& event, int64_t now,
                     const std::string& zone, LoyaltyEffects& effects);
+  // `earn N points per M CUR of E.f`: a lot per order, which keeps the
+  // order's amount; an order id earns once.
+  void EarnPerAmount(store::Profile& profile, int32_t program,
+                     const ingest::DecodedEvent& event, int64_t now,
+                     const std::string& zone, int64_t multiplier,
+                     LoyaltyEffects& effects);
+  // `earn N points on E[, at most once per D]`.
+  void EarnOnEvent(store::Profile& profile, int32_t program,
+                   const ingest::DecodedEvent& event, int64_t now,
+                   const std::string& zone, int64_t multiplier,
+                   LoyaltyEffects& effects);
+  // `burn on E.f`: a redemption, or a `warn` row saying why it was
+  // refused.
+  void Redeem(store::Profile& profile, int32_t program,
+              const ingest::DecodedEvent& event, int64_t now,
+              LoyaltyEffects& effects);
+  // `refund [E.amount] on E.f`: the order's points taken back, whole or
+  // in part, or a row in `log` saying why nothing was.
+  void RefundOrder(store::Profile& profile, int32_t program,
+                   const ingest::DecodedEvent& event, int64_t now,
+                   LoyaltyEffects& effects);
   // Opens a lot of `points` and says so. Returns its id, or kNoLot when
   // the ledger refused it.
   int64_t Earn(store::Profile& profile, int32_t program, int64_t points,
