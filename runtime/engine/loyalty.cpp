@@ -364,6 +364,23 @@ void LoyaltyRules::Redeem(store::Profile& profile, int32_t program,
   }
 }
 
+int64_t LoyaltyRules::OrderLot(const ir::LoyaltyProgram& loyalty,
+                               const loyalty::Ledger& ledger,
+                               const ir::Field& field,
+                               const std::string& value) const {
+  int64_t lot = loyalty::kNoLot;
+  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+    const ir::EventType& earning = program_.events[earn.event_type];
+    for (const ir::Field& own : earning.fields) {
+      if (own.name != field.name || own.type != field.type) continue;
+      int64_t found =
+          ledger.FindLotBySource(earning.name + ":" + own.name + "=" + value);
+      if (found != loyalty::kNoLot) lot = found;
+    }
+  }
+  return lot;
+}
+
 void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
                                const ingest::DecodedEvent& event, int64_t now,
                                LoyaltyEffects& effects) {
@@ -372,16 +389,7 @@ void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
   const ir::Field& field = event_type.fields[loyalty.refund_field];
   std::string value = OrderValue(field, event.record);
   loyalty::Account& member = AccountOf(profile, program);
-  int64_t lot = loyalty::kNoLot;
-  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
-    const ir::EventType& earning = program_.events[earn.event_type];
-    for (const ir::Field& own : earning.fields) {
-      if (own.name != field.name || own.type != field.type) continue;
-      int64_t found = member.ledger.FindLotBySource(earning.name + ":" +
-                                                    own.name + "=" + value);
-      if (found != loyalty::kNoLot) lot = found;
-    }
-  }
+  int64_t lot = OrderLot(loyalty, member.ledger, field, value);
   if (lot == loyalty::kNoLot) {
     Warn(profile, now,
          "refund in program `" + loyalty.name +

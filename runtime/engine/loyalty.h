@@ -104,6 +104,11 @@ class LoyaltyRules {
   void RefundOrder(store::Profile& profile, int32_t program,
                    const ingest::DecodedEvent& event, int64_t now,
                    LoyaltyEffects& effects);
+  // The lot of the order whose id is `value` in a field like `field` (of
+  // the refund event) of an earning event, or kNoLot.
+  int64_t OrderLot(const ir::LoyaltyProgram& loyalty,
+                   const loyalty::Ledger& ledger, const ir::Field& field,
+                   const std::string& value) const;
   // Opens a lot of `points` and says so. Returns its id, or kNoLot when
   // the ledger refused it.
   int64_t Earn(store::Profile& profile, int32_t program, int64_t points,
