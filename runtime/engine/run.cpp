@@ -2085,21 +2085,9 @@ static std::string ZoneHint(const RunSummary& summary,
   return " (did you mean `" + near->second + "`?)";
 }
 
-std::string FormatSummary(const RunSummary& summary) {
-  std::string dead_letters =
-      Plural(summary.dead_letters, "dead letter", "dead letters");
-  if (summary.dead_letters_known > 0) {
-    dead_letters += " (" + std::to_string(summary.dead_letters_known) +
-                    " already in the dead-letter file)";
-  }
-  std::string text =
-      "read " + Plural(summary.lines_read, "line", "lines") + ": " +
-      Plural(summary.events_applied, "event", "events") + " applied, " +
-      Plural(summary.identifies, "identify", "identifies") + ", " +
-      Plural(summary.duplicates, "duplicate", "duplicates") + " skipped, " +
-      std::to_string(summary.ignored) + " ignored (undeclared event), " +
-      dead_letters + ", " + std::to_string(summary.blank_lines) + " blank\n";
-
+// Notes on input the program may have been meant to read: names close to
+// the declared ones, amounts in another currency.
+static void AppendInputNotes(const RunSummary& summary, std::string& text) {
   // A typo in an event's name, in the program or in the stream, makes a
   // run that does nothing; say which names were ignored, and what they
   // look like.
@@ -2140,7 +2128,10 @@ std::string FormatSummary(const RunSummary& summary) {
               currency + " if that is the shop's currency\n";
     }
   }
+}
 
+// What became of the actions the run decided, and what stopped short.
+static void AppendActionLines(const RunSummary& summary, std::string& text) {
   // "sent" only when it is true of every action the run decided.
   if (summary.delivered == summary.sends) {
     text += "sent " + Plural(summary.sends, "action", "actions");
@@ -2203,6 +2194,9 @@ std::string FormatSummary(const RunSummary& summary) {
             " cut, the rest not applied; look for journeys that emit or set "
             "what starts each other (the log table names the profiles)\n";
   }
+}
+
+static void AppendZoneWarnings(const RunSummary& summary, std::string& text) {
   // A typo in a zone ("Europe/Pari") runs those profiles in UTC: their
   // quiet hours and `wait until 09:00 local` are hours off.
   // A stream that fills the field with junk names many zones: the first
@@ -2227,6 +2221,11 @@ std::string FormatSummary(const RunSummary& summary) {
             std::to_string(summary.unknown_zones.size() - kZonesNamed) +
             " other unknown time zones; the log table names them\n";
   }
+}
+
+// The clock the run reached and where its dead letters are.
+static void AppendClockAndDeadLetters(const RunSummary& summary,
+                                      std::string& text) {
   if (summary.clock) {
     text += "clock at " + common::FormatTime(*summary.clock) + "\n";
   }
@@ -2254,6 +2253,27 @@ std::string FormatSummary(const RunSummary& summary) {
           "` is not there; that run's dead-letter file has them\n";
     }
   }
+}
+
+std::string FormatSummary(const RunSummary& summary) {
+  std::string dead_letters =
+      Plural(summary.dead_letters, "dead letter", "dead letters");
+  if (summary.dead_letters_known > 0) {
+    dead_letters += " (" + std::to_string(summary.dead_letters_known) +
+                    " already in the dead-letter file)";
+  }
+  std::string text =
+      "read " + Plural(summary.lines_read, "line", "lines") + ": " +
+      Plural(summary.events_applied, "event", "events") + " applied, " +
+      Plural(summary.identifies, "identify", "identifies") + ", " +
+      Plural(summary.duplicates, "duplicate", "duplicates") + " skipped, " +
+      std::to_string(summary.ignored) + " ignored (undeclared event), " +
+      dead_letters + ", " + std::to_string(summary.blank_lines) + " blank\n";
+
+  AppendInputNotes(summary, text);
+  AppendActionLines(summary, text);
+  AppendZoneWarnings(summary, text);
+  AppendClockAndDeadLetters(summary, text);
   return text;
 }
 
