@@ -121,7 +121,7 @@ TEST_CASE("the programs of language.md show every construct") {
       "prefer ", "quiet ", "exempt ", "when capped: ",
       // program rules
       "earn 1 point per ", " points on ", "at most once per ", "multiply ",
-      "burn on ", "refund on ", "expire ", "notify expiring ",
+      "burn on ", "refund on ", ".amount on ", "expire ", "notify expiring ",
       "qualifying points within ", "keep tier ", "value ", "breakage ",
       // test statements
       "given profile ", " identify for ", "expect send ", "expect no send ",
