@@ -41,6 +41,17 @@ bool HasWait(const std::vector<syntax::Step>& steps) {
   });
 }
 
+// The first `split` of `steps`, nested ones included, or null.
+const syntax::Step* FirstSplit(const std::vector<syntax::Step>& steps) {
+  for (const syntax::Step& step : steps) {
+    if (step.kind == StepKind::Split) return &step;
+    const syntax::Step* nested = FirstSplit(step.then_steps);
+    if (nested == nullptr) nested = FirstSplit(step.else_steps);
+    if (nested != nullptr) return nested;
+  }
+  return nullptr;
+}
+
 // The channels `condition` proves consent for when it is true: the
 // `consent(c)` calls joined by `and`.
 void ConsentedChannels(const Expr& condition, std::vector<std::string>& out) {
@@ -141,6 +152,21 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
               (journey.holdout ? " (never one of the holdout's)" : "") +
               "; end the journey with a wait as long as the goal's time, as "
               "in `wait 3d` for `within 3d`");
+  }
+
+  // A holdout or a split exists to measure what the messages change:
+  // without a goal there is nothing to count, and the backtest report
+  // shows a lift of zero that reads like a result.
+  const syntax::Step* split = FirstSplit(journey.steps);
+  if (journey.goals.empty() && (journey.holdout || split != nullptr)) {
+    const char* what = journey.holdout ? "holds contacts out" : "splits its contacts";
+    diag::Span span = journey.holdout ? journey.holdout->span : split->span;
+    Error(Kind::MeasureWithoutGoal, span,
+          "journey " + Quote(journey.name.text) + " " + what +
+              " to measure its messages but has no `goal`, so the backtest "
+              "report has no conversion to compare and its lift reads 0; "
+              "name what the messages aim at, as in `goal OrderPlaced "
+              "within 7d`");
   }
 
   if (journey.holdout && journey.holdout->kind == syntax::ExprKind::Percent) {
