@@ -159,7 +159,8 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
   // shows a lift of zero that reads like a result.
   const syntax::Step* split = FirstSplit(journey.steps);
   if (journey.goals.empty() && (journey.holdout || split != nullptr)) {
-    const char* what = journey.holdout ? "holds contacts out" : "splits its contacts";
+    const char* what =
+        journey.holdout ? "holds contacts out" : "splits its contacts";
     diag::Span span = journey.holdout ? journey.holdout->span : split->span;
     Error(Kind::MeasureWithoutGoal, span,
           "journey " + Quote(journey.name.text) + " " + what +
