@@ -269,6 +269,39 @@ void Checker::CheckQuiet(const syntax::PolicyRule& rule) {
 
 // ---- Loyalty programs -----------------------------------------------------
 
+void Checker::CheckRepeatedProgramRules(const syntax::ProgramDecl& program) {
+  using RuleKind = syntax::ProgramRule::Kind;
+  // The rules a program holds one of. Lowering keeps the last of each,
+  // so a second `refund on` would leave the first one's events refunding
+  // nothing, without a word in the log.
+  auto keyword = [](RuleKind kind) -> const char* {
+    switch (kind) {
+      case RuleKind::Burn: return "burn on";
+      case RuleKind::Refund: return "refund";
+      case RuleKind::Expire: return "expire";
+      case RuleKind::Notice: return "notify expiring";
+      case RuleKind::KeepTier: return "keep tier";
+      case RuleKind::Value: return "value";
+      case RuleKind::Breakage: return "breakage";
+      default: return nullptr;
+    }
+  };
+
+  std::vector<RuleKind> seen;
+  for (const syntax::ProgramRule& rule : program.rules) {
+    const char* word = keyword(rule.kind);
+    if (word == nullptr) continue;
+    if (std::find(seen.begin(), seen.end(), rule.kind) == seen.end()) {
+      seen.push_back(rule.kind);
+      continue;
+    }
+    Error(Kind::RepeatedProgramRule, rule.span,
+          "program " + Quote(program.name.text) + " gives `" + word +
+              "` twice, and only one can hold: this one would silently "
+              "replace the first; keep the one you mean");
+  }
+}
+
 void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   ProgramInfo* info = nullptr;
   for (ProgramInfo& candidate : program_.programs) {
@@ -279,6 +312,7 @@ void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   for (const syntax::ProgramRule& rule : program.rules) {
     CheckProgramRule(rule, *info, tiers);
   }
+  CheckRepeatedProgramRules(program);
   for (size_t i = 1; i < tiers.size(); ++i) {
     if (tiers[i].first > tiers[i - 1].first) continue;
     Error(Kind::TiersNotIncreasing, tiers[i].second,
