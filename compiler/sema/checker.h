@@ -192,6 +192,8 @@ class Checker {
   void CheckQuiet(const syntax::PolicyRule& rule);
   void LintDeferredAtMidnight(const syntax::PolicyDecl& policy);
   void CheckProgram(const syntax::ProgramDecl& program);
+  // E0296: a rule a program holds once (`refund`, `expire`, ...) twice.
+  void CheckRepeatedProgramRules(const syntax::ProgramDecl& program);
   void CheckProgramRule(const syntax::ProgramRule& rule, ProgramInfo& info,
                         std::vector<std::pair<int64_t, diag::Span>>& tiers);
   void CheckTest(const syntax::TestDecl& test);

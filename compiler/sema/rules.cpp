@@ -269,6 +269,39 @@ void Checker::CheckQuiet(const syntax::PolicyRule& rule) {
 
 // ---- Loyalty programs -----------------------------------------------------
 
+void Checker::CheckRepeatedProgramRules(const syntax::ProgramDecl& program) {
+  using RuleKind = syntax::ProgramRule::Kind;
+  // The rules a program holds one of. Lowering keeps the last of each,
+  // so a second `refund on` would leave the first one's events refunding
+  // nothing, without a word in the log.
+  auto keyword = [](RuleKind kind) -> const char* {
+    switch (kind) {
+      case RuleKind::Burn: return "burn on";
+      case RuleKind::Refund: return "refund";
+      case RuleKind::Expire: return "expire";
+      case RuleKind::Notice: return "notify expiring";
+      case RuleKind::KeepTier: return "keep tier";
+      case RuleKind::Value: return "value";
+      case RuleKind::Breakage: return "breakage";
+      default: return nullptr;
+    }
+  };
+
+  std::vector<RuleKind> seen;
+  for (const syntax::ProgramRule& rule : program.rules) {
+    const char* word = keyword(rule.kind);
+    if (word == nullptr) continue;
+    if (std::find(seen.begin(), seen.end(), rule.kind) == seen.end()) {
+      seen.push_back(rule.kind);
+      continue;
+    }
+    Error(Kind::RepeatedProgramRule, rule.span,
+          "program " + Quote(program.name.text) + " gives `" + word +
+              "` twice, and only one can hold: this one would silently "
+              "replace the first; keep the one you mean");
+  }
+}
+
 void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   ProgramInfo* info = nullptr;
   for (ProgramInfo& candidate : program_.programs) {
@@ -279,6 +312,7 @@ void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   for (const syntax::ProgramRule& rule : program.rules) {
     CheckProgramRule(rule, *info, tiers);
   }
+  CheckRepeatedProgramRules(program);
   for (size_t i = 1; i < tiers.size(); ++i) {
     if (tiers[i].first > tiers[i - 1].first) continue;
     Error(Kind::TiersNotIncreasing, tiers[i].second,
@@ -322,6 +356,8 @@ void Checker::CheckProgramRule(
   // `OrderPlaced.total`: a field of an event, typed as `expected`.
   // `text_too`: a string field will do as well (an order id);
   // `optional_too`: the field may be absent (a refund's amount).
+  // Returns whether it names a declared event, so that what is said of
+  // the event next is not said of a name already reported unknown.
   auto event_field = [&](const Expr& expr, const Type& expected,
                          const char* what, bool text_too = false,
                          bool optional_too = false) {
@@ -331,19 +367,22 @@ void Checker::CheckProgramRule(
       Error(Kind::NotEventField, expr.span,
             std::string(what) + " names an event field, as in " +
                 "`OrderPlaced.total`");
-      return;
+      return false;
     }
     int32_t event =
         ResolveEvent({expr.operands[0]->text, expr.operands[0]->span});
-    if (event < 0) return;
+    if (event < 0) return false;
     Scope field_scope;
     field_scope.alias = expr.operands[0]->text;
     field_scope.alias_event = event;
     field_scope.alias_ref = RefKind::EventField;
     Type type = CheckExpr(expr, field_scope);
     if (optional_too) type.optional = false;
-    if (text_too && type.kind == TypeKind::String && !type.optional) return;
+    if (text_too && type.kind == TypeKind::String && !type.optional) {
+      return true;
+    }
     Expect(expr, type, expected, what);
+    return true;
   };
 
   switch (rule.kind) {
@@ -372,19 +411,17 @@ void Checker::CheckProgramRule(
     }
     case RuleKind::Burn: event_field(*rule.first, kInt, "`burn on`"); return;
     case RuleKind::Refund: {
-      event_field(*rule.first, kInt, "`refund on`", true);
+      bool order_known = event_field(*rule.first, kInt, "`refund on`", true);
       if (!rule.second) return;
       // An absent amount refunds the whole order.
-      event_field(*rule.second, kMoney, "the refunded amount", false, true);
-      // The amount and the order id are read from one refund event.
+      bool amount_known =
+          event_field(*rule.second, kMoney, "the refunded amount", false, true);
+      // The amount and the order id are read from one refund event; an
+      // unknown event is reported once, as unknown.
       const Expr& order = *rule.first;
       const Expr& amount = *rule.second;
-      auto is_event_field = [](const Expr& expr) {
-        return expr.kind == syntax::ExprKind::Field &&
-               expr.operands[0]->kind == syntax::ExprKind::Name;
-      };
-      bool both_fields = is_event_field(order) && is_event_field(amount);
-      if (both_fields && order.operands[0]->text != amount.operands[0]->text) {
+      bool both_known = order_known && amount_known;
+      if (both_known && order.operands[0]->text != amount.operands[0]->text) {
         Error(Kind::RefundAmountOtherEvent, amount.span,
               "the refunded amount must come from the refund event itself, "
               "as in `refund " +

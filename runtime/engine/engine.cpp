@@ -466,7 +466,7 @@ void Engine::TriggerSegmentJourneys(store::Profile& profile) {
 }
 
 void Engine::Enter(store::Profile& profile, int32_t journey,
-                   const common::Record& locals) {
+                   const common::Record& locals, int64_t happened_at) {
   const ir::Journey& definition = program_.journeys[journey];
 
   // A contact for whom an `exit when` holds would leave at once, but only
@@ -493,7 +493,10 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
   std::unique_ptr<store::Instance> instance = state_.NewInstance();
   instance->journey = journey;
   instance->seq = state_.TakeSeq(profile);
-  instance->entered_at = Now();
+  // A cart whose line came late, after another event had moved the
+  // clock, was still put together at its own time: an order placed after
+  // it, however late its line, is after the entry.
+  instance->entered_at = std::min(Now(), happened_at);
   instance->locals = locals;
   state_.AddInstance(profile, std::move(instance));
   ++counters_.entries;
@@ -603,7 +606,7 @@ void Engine::TriggerJourneys(store::Profile& profile,
 
     PARCOURS_CHECK(definition.locals_event == event.event_type,
                    "a journey's locals must be its trigger event's record");
-    Enter(profile, journey, event.record);
+    Enter(profile, journey, event.record, event.timestamp);
   }
 }
 

@@ -135,9 +135,11 @@ class Engine {
   void TriggerSegmentJourneys(store::Profile& profile);
 
   // Creates `profile`'s instance of `journey` and runs it to its first wait.
-  // `locals` is copied into the instance.
+  // `locals` is copied into the instance. `happened_at` is the trigger
+  // event's own time: the entry that goals and exits are judged against,
+  // when it is before the clock (a late line).
   void Enter(store::Profile& profile, int32_t journey,
-             const common::Record& locals);
+             const common::Record& locals, int64_t happened_at = INT64_MAX);
 
   struct SegmentFlip {
     int32_t segment;

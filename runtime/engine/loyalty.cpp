@@ -416,7 +416,7 @@ void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
       member.changed = true;
       state_.MarkRecordDirty(profile);
     }
-    bool beyond_order = part && amount_before < refunded.order_amount &&
+    bool beyond_order = part && refunded.refunded_amount != amount_before &&
                         part->first > refunded.order_amount - amount_before;
     if (taken.ok() && beyond_order) {
       Warn(profile, now,
@@ -435,6 +435,16 @@ void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
       Warn(profile, now,
            "refund in program `" + loyalty.name + "` of " + field.name + " " +
                value + " not applied: " + taken.status().message());
+    } else if (*taken == 0 && refunded.refunded != refunded_before) {
+      // The points the refund annulled had expired: checked before the
+      // share still too small for a point, which a partial refund of an
+      // expired order would otherwise claim to be.
+      Warn(profile, now,
+           "refund in program `" + loyalty.name + "`: the " +
+               std::to_string(refunded.refunded - refunded_before) +
+               " points earned for " + field.name + " " + value +
+               " expired at " + common::FormatTime(refunded.expires_at) +
+               "; nothing taken back");
     } else if (*taken == 0 && part &&
                refunded.refunded_amount != amount_before) {
       Info(profile, now,
@@ -444,13 +454,6 @@ void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
                " of " +
                MoneyText(refunded.order_amount, refunded.order_currency) +
                " refunded so far, not yet a whole point to take back");
-    } else if (*taken == 0 && refunded.refunded != refunded_before) {
-      Warn(profile, now,
-           "refund in program `" + loyalty.name + "`: the " +
-               std::to_string(refunded.refunded - refunded_before) +
-               " points earned for " + field.name + " " + value +
-               " expired at " + common::FormatTime(refunded.expires_at) +
-               "; nothing taken back");
     } else if (*taken == 0) {
       Warn(profile, now,
            "refund in program `" + loyalty.name + "`: the points earned for " +

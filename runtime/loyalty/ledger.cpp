@@ -204,6 +204,11 @@ Expected<int64_t> Ledger::RefundAmount(int64_t at, int64_t lot_id,
     return Status::Error("a refund must return an amount above zero");
   }
   if (Status order = CheckOrder(at); !order.ok()) return order;
+  // Every point of the order is taken back already (by a refund of the
+  // whole order, or by parts that left less than a point's worth): more
+  // of its amount changes nothing, and counting it would make the next
+  // message speak of points still to come.
+  if (lot.refunded >= lot.earned) return int64_t{0};
 
   int64_t left = lot.order_amount - lot.refunded_amount;
   int64_t refunded_amount = lot.refunded_amount + std::min(amount, left);

@@ -103,7 +103,8 @@ class Ledger {
   // and loses the rest, less what earlier refunds took, by the rules of
   // `Refund`. An amount beyond what is left of the order counts as what
   // is left. Refused, with nothing changed, for a lot with no amount
-  // recorded or in another currency. Returns the points taken back.
+  // recorded or in another currency; nothing changes either once every
+  // point of the lot is taken back. Returns the points taken back.
   common::Expected<int64_t> RefundAmount(int64_t at, int64_t lot,
                                          int64_t amount, int64_t currency,
                                          const std::string& source);

@@ -261,6 +261,34 @@ journey remind {
                                 "2025-01-02T10:00:00Z send p3 remind.send1"});
 }
 
+// The contact entered when its cart was put together, not when the
+// cart's line came: another customer's later event had moved the clock,
+// and an order placed after the cart, its line late too, must still
+// stop the reminder.
+TEST_CASE("an exit after a late trigger is judged against the trigger's time") {
+  Scenario scenario("journey-exit-late-trigger", R"(module late_trigger
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey remind {
+  on CartUpdated
+  exit on OrderPlaced
+  goal OrderPlaced
+  wait 1d
+  send email "reminder"
+}
+)");
+  std::string out = scenario.Run(
+      TrackLine("Cart Updated", "p2", "c2", "2025-01-01T10:05:00Z",
+                R"({"cart_id":"k2"})") +
+          TrackLine("Cart Updated", "p1", "c1", "2025-01-01T10:01:00Z",
+                    R"({"cart_id":"k1"})") +
+          TrackLine("Order Completed", "p1", "o1", "2025-01-01T10:03:00Z",
+                    R"({"total":10,"currency":"EUR"})"),
+      "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-02T10:05:00Z send p2 remind.send1"});
+}
+
 TEST_CASE("a goal is judged by when its event happened, not when it came") {
   Scenario scenario("journey-goal-late", kRecover);
   std::string order = R"({"total":10,"currency":"EUR"})";

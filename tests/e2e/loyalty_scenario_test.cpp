@@ -529,6 +529,52 @@ TEST_CASE(
         "refunded so far, not yet a whole point to take back");
 }
 
+// A refund that takes nothing names the true reason: points that had
+// expired, or an order whose points are all taken back already, are not
+// "not yet a whole point", and an order refunded whole has nothing left
+// for an amount to go beyond.
+TEST_CASE("a partial refund that takes nothing says why it does",
+          "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-partial-refund-nothing",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event OrderRefunded \"Order Refunded\" {\n"
+      "  order_id: int\n  amount: money?\n}\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  refund OrderRefunded.amount on OrderRefunded.order_id\n"
+      "  expire 30d after earning\n}\n");
+  std::string out = scenario.Run(
+      // Order 1's points expire on 31 January; half of it comes back.
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+          PartRefund("m2", "2025-02-05T10:00:00Z", 1, "50") +
+          // Order 2 is refunded whole, then an amount of it again.
+          Order("m3", "2025-02-06T10:00:00Z", 2, "100") +
+          TrackLine("Order Refunded", "p1", "m4", "2025-02-07T10:00:00Z",
+                    R"({"order_id":2})") +
+          PartRefund("m5", "2025-02-08T10:00:00Z", 2, "150") +
+          // Order 3's refund leaves 0.49 EUR, less than a point's worth.
+          Order("m6", "2025-02-09T10:00:00Z", 3, "129.99") +
+          PartRefund("m7", "2025-02-10T10:00:00Z", 3, "129.5") +
+          PartRefund("m8", "2025-02-11T10:00:00Z", 3, "0.3"),
+      "2025-02-11T12:00:00Z");
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-31T10:00:00Z", -100, 0, "expire"),
+                          Points("2025-02-06T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-02-07T10:00:00Z", -100, 0, "refund"),
+                          Points("2025-02-09T10:00:00Z", 129, 129, "earn"),
+                          Points("2025-02-10T10:00:00Z", -129, 0, "refund")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty`: the 50 points earned for "
+        "order_id 1 expired at 2025-01-31T10:00:00Z; nothing taken back\n"
+        "warn: refund in program `loyalty`: the points earned for order_id 2 "
+        "were taken back by an earlier refund; nothing more taken back\n"
+        "warn: refund in program `loyalty`: the points earned for order_id 3 "
+        "were taken back by an earlier refund; nothing more taken back");
+}
+
 TEST_CASE(
     "a partial refund of an order earned before amounts were kept is "
     "refused with a message",
