@@ -203,6 +203,9 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
     const ir::Step& wait = program_.journeys[j].steps[instance.step];
     if (wait.kind != ir::StepKind::WaitFor) continue;
     if (wait.event_type != event.event_type) continue;
+    // As for exits and goals, an event from before the entry (its line
+    // late) answers nothing the journey asks.
+    if (event.timestamp < instance.entered_at) continue;
     if (wait.condition != -1) {
       ir::Frame frame{profile.record.data(), event.record.data(),
                       LocalsFor(instance, wait).data(), Now()};

@@ -289,6 +289,48 @@ journey remind {
   CHECK(Summaries(out) == Lines{"2025-01-02T10:05:00Z send p2 remind.send1"});
 }
 
+// The same for a `wait for`: an order placed before the cart does not
+// answer the cart's question.
+TEST_CASE("a `wait for` is not answered by an event from before the entry") {
+  Scenario scenario("journey-wait-for-late", R"(module late_wait
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey cart {
+  on CartUpdated
+  wait for OrderPlaced within 1h {
+    send email "thanks"
+  } else {
+    send email "reminder"
+  }
+}
+)");
+  std::string order = R"({"total":10,"currency":"EUR"})";
+  auto cart = [](const std::string& user, const std::string& id) {
+    return TrackLine("Cart Updated", user, id, "2025-01-01T10:01:00Z",
+                     R"({"cart_id":"k"})");
+  };
+  std::string out = scenario.Run(
+      cart("p1", "c1") + cart("p2", "c2") +
+          // Placed before p1's cart, its line late: p1 is reminded.
+          TrackLine("Order Completed", "p1", "o1", "2025-01-01T09:30:00Z",
+                    order) +
+          // Placed after p2's cart: p2 is thanked.
+          TrackLine("Order Completed", "p2", "o2", "2025-01-01T10:30:00Z",
+                    order),
+      "2025-01-02T00:00:00Z");
+  std::vector<std::string> sends;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto action = nlohmann::json::parse(line);
+    sends.push_back(action["at"].get<std::string>() + " " +
+                    action["profile"].get<std::string>() + " " +
+                    action["template"].get<std::string>());
+  }
+  CHECK(sends == Lines{"2025-01-01T10:30:00Z p2 thanks",
+                       "2025-01-01T11:01:00Z p1 reminder"});
+}
+
 TEST_CASE("a goal is judged by when its event happened, not when it came") {
   Scenario scenario("journey-goal-late", kRecover);
   std::string order = R"({"total":10,"currency":"EUR"})";
