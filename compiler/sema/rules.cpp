@@ -513,17 +513,33 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
   using StatementKind = syntax::TestStatement::Kind;
   bool expects = false;
   std::optional<int64_t> previous_at;
+  std::vector<const syntax::TestStatement*> standings;
   for (const syntax::TestStatement& statement : test.statements) {
     CheckTestStatement(statement);
     expects = expects || statement.kind == StatementKind::ExpectSend ||
               statement.kind == StatementKind::ExpectLoyalty;
+    if (statement.kind == StatementKind::ExpectLoyalty) {
+      standings.push_back(&statement);
+    }
 
     // Statements happen in the order written; one dated before the one
     // above it is almost always a typo in the date, and would make the
     // event late rather than next.
     bool input = statement.kind == StatementKind::Event ||
                  statement.kind == StatementKind::Identify;
-    if (!input || !statement.has_at) continue;
+    if (!input) continue;
+
+    // `expect points` reads the standing once every statement has run:
+    // written above an event, it checks what comes after that event.
+    for (const syntax::TestStatement* standing : standings) {
+      Error(Kind::StandingReadAtEnd, standing->span,
+            "`expect " + standing->what.text +
+                "` reads the standing at the end of the test, after the "
+                "events below it, not here; move it to the end, or end "
+                "the test here and start another for what follows");
+    }
+    standings.clear();
+    if (!statement.has_at) continue;
     if (previous_at && statement.at < *previous_at) {
       Error(Kind::TestTimeGoesBack, statement.span,
             "this happens before the statement above it; the test runs "
