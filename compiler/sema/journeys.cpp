@@ -317,9 +317,11 @@ void Checker::CheckChannelName(const syntax::Name& channel) {
 
 void Checker::CheckPriorityName(const syntax::Name& priority) {
   if (Contains(KnownPriorities(), priority.text)) return;
+  std::string hint = Suggest(priority.text, KnownPriorities());
+  if (hint.empty())
+    hint = "; the priorities are low, normal, high and critical";
   Error(Kind::UnknownPriority, priority.span,
-        "unknown priority " + Quote(priority.text) +
-            "; the priorities are low, normal, high and critical");
+        "unknown priority " + Quote(priority.text) + hint);
 }
 
 void Checker::CheckCategoryName(const syntax::Name& category) {

@@ -206,7 +206,7 @@ void Checker::CheckCap(const syntax::PolicyRule& rule, const Scope& scope) {
     Error(Kind::UnknownCapPeriod, rule.period.span,
           "a cap counts per `day`, `week` or `month` (calendar, in the "
           "recipient's zone) or per a rolling window such as `7d`, not " +
-              Quote(rule.period.text));
+              Quote(rule.period.text) + Suggest(rule.period.text, kPeriods));
   }
   // A cap per day, week or month counts from midnight, Monday or the 1st
   // in the recipient's zone.
