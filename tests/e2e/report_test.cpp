@@ -39,6 +39,17 @@ const char kOrders[] = R"sql(
     FROM raw WHERE json_valid(line))
 )sql";
 
+// `text` cut at its line ends, the last line's end included.
+std::vector<std::string> LinesOf(const std::string& text) {
+  std::vector<std::string> lines;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
 nlohmann::json Journey(const nlohmann::json& report, const std::string& name) {
   for (const nlohmann::json& journey : report["journeys"]) {
     if (journey["journey"] == name) return journey;
@@ -153,12 +164,7 @@ TEST_CASE("report tables keep long journey names in their column") {
   auto report =
       testing::RunParcours({"report", "backtest", "--state", state}, scratch);
   REQUIRE(report.exit_code == 0);
-  std::vector<std::string> lines;
-  for (size_t start = 0; start < report.out.size();) {
-    size_t end = report.out.find('\n', start);
-    lines.push_back(report.out.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> lines = LinesOf(report.out);
   REQUIRE(lines.size() > 4);
   const std::string& heading = lines[1];
   REQUIRE(heading.starts_with("  journey "));
@@ -180,12 +186,7 @@ TEST_CASE("report tables keep long journey names in their column") {
   auto caps =
       testing::RunParcours({"report", "caps", "--state", state}, scratch);
   REQUIRE(caps.exit_code == 0);
-  std::vector<std::string> caps_lines;
-  for (size_t start = 0; start < caps.out.size();) {
-    size_t end = caps.out.find('\n', start);
-    caps_lines.push_back(caps.out.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> caps_lines = LinesOf(caps.out);
   REQUIRE(caps_lines.size() == 5);
   const std::string& caps_heading = caps_lines[1];
   REQUIRE(caps_heading.starts_with("  rule, then journey "));
@@ -231,12 +232,7 @@ TEST_CASE("the split table keeps long arm names in their column") {
   auto report =
       testing::RunParcours({"report", "backtest", "--state", state}, scratch);
   REQUIRE(report.exit_code == 0);
-  std::vector<std::string> lines;
-  for (size_t start = 0; start < report.out.size();) {
-    size_t end = report.out.find('\n', start);
-    lines.push_back(report.out.substr(start, end - start));
-    start = end + 1;
-  }
+  std::vector<std::string> lines = LinesOf(report.out);
   auto heading =
       std::find(lines.begin(), lines.end(), "Splits: goal rate by arm");
   REQUIRE(std::distance(heading, lines.end()) > 4);
