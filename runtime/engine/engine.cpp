@@ -266,9 +266,18 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
 
 void Engine::ScheduleLoadedProfiles() {
   resumed_ = true;
-  if (!tracks_time_ || !state_.clock()) return;
-  state_.ForEachProfile(
-      [&](store::Profile& profile) { ScheduleNextChange(profile); });
+  // Read with the profiles, from a file saved by this same program.
+  if (state_.rechecks_current()) return;
+  bool schedules = tracks_time_ && state_.clock().has_value();
+  state_.ForEachProfile([&](store::Profile& profile) {
+    // A time saved by another program is worked out again, or dropped.
+    if (schedules) {
+      ScheduleNextChange(profile);
+    } else {
+      state_.ScheduleRecheck(profile, std::nullopt);
+    }
+  });
+  state_.set_rechecks_current(true);
 }
 
 bool Engine::Apply(const ingest::DecodedEvent& event) {

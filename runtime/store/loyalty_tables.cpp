@@ -16,7 +16,7 @@ using loyalty::Lot;
 using loyalty::Movement;
 using loyalty::MovementKind;
 
-int32_t FindProgram(const ir::Program& program, const std::string& name) {
+int32_t FindProgram(const ir::Program& program, std::string_view name) {
   for (size_t p = 0; p < program.loyalty.size(); ++p) {
     if (program.loyalty[p].name == name) return static_cast<int32_t>(p);
   }
@@ -153,70 +153,113 @@ void ReadMemberColumns(Statement& select, const ir::LoyaltyProgram& loyalty,
   }
 }
 
-}  // namespace
+// The statements that read members' accounts: every member's, in the
+// order of their ids, or one profile's.
+struct AccountReaders {
+  Statement members;
+  Statement lots;
+  Statement rows;
 
-Status LoadLoyalty(Database& db, State& state) {
+  static Expected<AccountReaders> Prepare(Database& db, bool one_profile) {
+    Expected<Statement> members = db.Prepare(
+        std::string("SELECT profile, program, held, owed, tier, tier_since, "
+                    "noticed_through_lot, last_earned_on FROM "
+                    "loyalty_members ") +
+        (one_profile ? "WHERE profile = ?1 ORDER BY program"
+                     : "ORDER BY profile, program"));
+    if (!members.ok()) return members.status();
+    Expected<Statement> lots = db.Prepare(
+        "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
+        "source, order_amount, order_currency, refunded_amount FROM "
+        "loyalty_lots WHERE profile = ?1 AND program = ?2 ORDER BY lot");
+    if (!lots.ok()) return lots.status();
+    Expected<Statement> rows = db.Prepare(
+        "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
+        "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
+    if (!rows.ok()) return rows.status();
+    return AccountReaders{std::move(*members), std::move(*lots),
+                          std::move(*rows)};
+  }
+};
+
+// Restores the account of the member row `select` stands on.
+Status LoadAccount(const ir::Program& program, AccountReaders& readers,
+                   Profile& profile, int32_t index) {
+  Statement& select = readers.members;
+  std::string program_name = select.Text(1);
+  std::string what =
+      "profile `" + profile.id + "`, loyalty program `" + program_name + "`";
+  const ir::LoyaltyProgram& loyalty = program.loyalty[index];
+
+  std::vector<Lot> lots;
+  std::vector<Movement> rows;
+  Status status = LoadLots(readers.lots, profile.id, program_name, lots);
+  if (status.ok()) {
+    status = LoadRows(readers.rows, profile.id, program_name, rows);
+  }
+  if (!status.ok()) return status.WithContext(what);
+
+  if (profile.loyalty.size() < program.loyalty.size()) {
+    profile.loyalty.resize(program.loyalty.size());
+  }
+  Account& account = profile.loyalty[index];
+  size_t row_count = rows.size();
+  account.ledger = Ledger::Restore(std::move(lots), std::move(rows),
+                                   select.Int(2), select.Int(3));
+  std::string problem = account.ledger.Verify();
+  if (!problem.empty()) {
+    return Status::Error(what +
+                         ": the points ledger disagrees with the saved "
+                         "balance (" +
+                         problem +
+                         "); the file was changed outside parcours; "
+                         "restore it from a backup");
+  }
+  account.saved_rows = row_count;
+  MarkLotsSaved(account);
+
+  ReadMemberColumns(select, loyalty, account);
+  SetWords(loyalty, account, profile);
+  return Status::Ok();
+}
+
+// Restores the accounts of the member rows `readers.members` yields;
+// `only`, when given, is the profile they all belong to.
+Status LoadAccounts(State& state, AccountReaders& readers, Profile* only) {
   const ir::Program& program = state.program();
-  Expected<Statement> select = db.Prepare(
-      "SELECT profile, program, held, owed, tier, tier_since, "
-      "noticed_through_lot, last_earned_on FROM loyalty_members "
-      "ORDER BY profile, program");
-  if (!select.ok()) return select.status();
-  Expected<Statement> lots_query = db.Prepare(
-      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
-      "source, order_amount, order_currency, refunded_amount FROM "
-      "loyalty_lots WHERE profile = ?1 AND program = ?2 ORDER BY lot");
-  if (!lots_query.ok()) return lots_query.status();
-  Expected<Statement> rows_query = db.Prepare(
-      "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
-      "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
-  if (!rows_query.ok()) return rows_query.status();
   for (;;) {
-    Expected<bool> row = select->Step();
+    Expected<bool> row = readers.members.Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
 
-    std::string profile_id = select->Text(0);
-    std::string program_name = select->Text(1);
-    std::string what =
-        "profile `" + profile_id + "`, loyalty program `" + program_name + "`";
-    int32_t index = FindProgram(program, program_name);
-    Profile* profile = state.FindProfile(profile_id);
-    // A program no longer declared keeps its rows in the file, unread.
-    if (index < 0 || profile == nullptr) continue;
-    const ir::LoyaltyProgram& loyalty = program.loyalty[index];
-
-    std::vector<Lot> lots;
-    std::vector<Movement> rows;
-    Status status = LoadLots(*lots_query, profile_id, program_name, lots);
-    if (status.ok()) {
-      status = LoadRows(*rows_query, profile_id, program_name, rows);
+    int32_t index = FindProgram(program, readers.members.TextView(1));
+    Profile* profile = only;
+    if (profile == nullptr) {
+      profile = state.profile_index().Find(readers.members.TextView(0));
     }
-    if (!status.ok()) return status.WithContext(what);
-
-    if (profile->loyalty.size() < program.loyalty.size()) {
-      profile->loyalty.resize(program.loyalty.size());
-    }
-    Account& account = profile->loyalty[index];
-    size_t row_count = rows.size();
-    account.ledger = Ledger::Restore(std::move(lots), std::move(rows),
-                                     select->Int(2), select->Int(3));
-    std::string problem = account.ledger.Verify();
-    if (!problem.empty()) {
-      return Status::Error(what +
-                           ": the points ledger disagrees with the saved "
-                           "balance (" +
-                           problem +
-                           "); the file was changed outside parcours; "
-                           "restore it from a backup");
-    }
-    account.saved_rows = row_count;
-    MarkLotsSaved(account);
-
-    ReadMemberColumns(*select, loyalty, account);
-    SetWords(loyalty, account, *profile);
+    // A program no longer declared keeps its rows in the file, unread, as
+    // do those of a profile a lazy load left cold (read when it warms).
+    if (index < 0 || profile == nullptr || profile->cold) continue;
+    Status status = LoadAccount(program, readers, *profile, index);
+    if (!status.ok()) return status;
   }
   return Status::Ok();
+}
+
+}  // namespace
+
+Status LoadLoyalty(Database& db, State& state) {
+  Expected<AccountReaders> readers = AccountReaders::Prepare(db, false);
+  if (!readers.ok()) return readers.status();
+  return LoadAccounts(state, *readers, nullptr);
+}
+
+Status LoadLoyaltyOf(Database& db, State& state, Profile& profile) {
+  if (state.program().loyalty.empty()) return Status::Ok();
+  Expected<AccountReaders> readers = AccountReaders::Prepare(db, true);
+  if (!readers.ok()) return readers.status();
+  readers->members.BindText(1, profile.id);
+  return LoadAccounts(state, *readers, &profile);
 }
 
 namespace {

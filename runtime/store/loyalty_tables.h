@@ -14,7 +14,10 @@ namespace parcours::store {
 
 // Loads after the profiles, and sets the hidden words `balance(p)` and
 // `tier(p)` read.
+// Profiles a lazy load left cold are skipped: `LoadLoyaltyOf` reads
+// theirs when they warm.
 common::Status LoadLoyalty(Database& db, State& state);
+common::Status LoadLoyaltyOf(Database& db, State& state, Profile& profile);
 
 // Writes the changed accounts of the dirty profiles and the programs'
 // terms; the caller holds the transaction.

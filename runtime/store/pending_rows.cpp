@@ -23,6 +23,11 @@ void PendingRowWriter::Add(const PendingRow& row) {
   switch (row.kind) {
     case PendingKind::Profile:
       for (std::string_view text : row.texts) Text(text);
+      blob_.push_back(row.recheck_at ? 1 : 0);
+      if (row.recheck_at) Int(*row.recheck_at);
+      break;
+    case PendingKind::ProfileWithoutRecheck:
+      for (std::string_view text : row.texts) Text(text);
       break;
     case PendingKind::History:
     case PendingKind::Removed:
@@ -89,12 +94,23 @@ bool PendingRowReader::Next(PendingRow& row) {
   row.kind = static_cast<PendingKind>(blob_[at_++]);
   row.wake_at.reset();
   row.arrived.reset();
+  row.recheck_at.reset();
   switch (row.kind) {
-    case PendingKind::Profile:
+    case PendingKind::ProfileWithoutRecheck:
+    case PendingKind::Profile: {
       for (std::string_view& text : row.texts) {
         if (!Text(text)) return false;
       }
+      if (row.kind == PendingKind::ProfileWithoutRecheck) return true;
+      bool has_recheck = false;
+      if (!Flag(has_recheck)) return false;
+      if (has_recheck) {
+        int64_t at = 0;
+        if (!Int(at)) return false;
+        row.recheck_at = at;
+      }
       return true;
+    }
     case PendingKind::History:
     case PendingKind::Removed: return Text(row.texts[0]) && Text(row.texts[1]);
     case PendingKind::Instance: {

@@ -23,7 +23,10 @@
 namespace parcours::store {
 
 enum class PendingKind : char {
-  Profile = 'P',   // id, attrs, aggregates, segments, entries
+  // id, attrs, aggregates, segments, entries, then the re-check time;
+  // blobs of schema 11 and older hold 'P' entries, without it.
+  Profile = 'Q',
+  ProfileWithoutRecheck = 'P',
   History = 'H',   // profile, events
   Instance = 'I',  // the columns of an `instances` row
   Removed = 'R',   // profile, journey: the instance row is deleted
@@ -34,6 +37,8 @@ enum class PendingKind : char {
 struct PendingRow {
   PendingKind kind = PendingKind::Profile;
   std::string_view texts[5];  // by kind, in the order above
+  // Profile only: when its windows next move (`Profile::recheck_at`).
+  std::optional<int64_t> recheck_at;
   // Instance only.
   int64_t seq = 0;
   int64_t step = 0;

@@ -67,8 +67,9 @@ Expected<bool> HasProfile(Database& db, const std::string& id) {
     found = known->Int(0) > 0;
     if (found) return Status::Ok();
     return VisitPendingRows(db, [&](const PendingRow& entry) {
-      found =
-          found || (entry.kind == PendingKind::Profile && entry.texts[0] == id);
+      bool profile = entry.kind == PendingKind::Profile ||
+                     entry.kind == PendingKind::ProfileWithoutRecheck;
+      found = found || (profile && entry.texts[0] == id);
     });
   });
   if (!status.ok()) return status;

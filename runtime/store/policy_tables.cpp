@@ -83,8 +83,9 @@ Status LoadPolicyLedger(Database& db, State& state) {
                          consent->Text(5), consent->Text(6)};
     std::string profile = consent->Text(0);
     bool latest = ledger.AddConsent(profile, record, false);
-    Profile* loaded = state.FindProfile(profile);
-    if (latest && loaded != nullptr) {
+    // A profile a lazy load left cold takes its consent when it warms.
+    Profile* loaded = state.profile_index().Find(profile);
+    if (latest && loaded != nullptr && !loaded->cold) {
       SetConsentWord(state.program(), *loaded, record);
     }
   }

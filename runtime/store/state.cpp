@@ -47,7 +47,50 @@ State::State(const ir::Program& program)
 State::~State() = default;
 
 Profile* State::FindProfile(const std::string& id) {
-  return profiles_.Find(id);
+  return FindProfile(id, ProfileIndex::Hash(id));
+}
+
+Profile* State::FindProfile(const std::string& id, uint64_t hash) {
+  Profile* profile = profiles_.Find(id, hash);
+  if (profile == nullptr && warmer_ != nullptr) {
+    common::Expected<Profile*> fetched = warmer_->Fetch(*this, id, hash);
+    if (fetched.ok()) return *fetched;
+    // Taken as new, the profile would lose what the file holds: the run
+    // stops at its next save instead.
+    if (warm_status_.ok()) warm_status_ = fetched.status();
+    return nullptr;
+  }
+  if (profile != nullptr && profile->cold) Warm(*profile);
+  return profile;
+}
+
+Profile& State::AdoptColdProfile(const std::string& id, uint64_t hash) {
+  auto profile = std::make_unique<Profile>();
+  profile->id = id;
+  profile->cold = true;
+  return profiles_.Add(std::move(profile), hash);
+}
+
+void State::Warm(Profile& profile) {
+  PARCOURS_CHECK(warmer_ != nullptr, "a cold profile with nothing to read it");
+  // First, so that nothing the reading does warms it a second time.
+  profile.cold = false;
+  common::Status status = warmer_->Warm(*this, profile);
+  if (!status.ok() && warm_status_.ok()) warm_status_ = status;
+}
+
+void State::WarmAll() {
+  if (warmer_ == nullptr || all_warm_) return;
+  all_warm_ = true;
+  common::Status status = warmer_->WarmAll(*this);
+  if (!status.ok() && warm_status_.ok()) warm_status_ = status;
+
+  // Profiles made for instances whose profile had no row.
+  std::vector<Profile*> cold;
+  for (const auto& profile : profiles_.all()) {
+    if (profile->cold) cold.push_back(profile.get());
+  }
+  for (Profile* profile : cold) Warm(*profile);
 }
 
 Profile& State::FindOrCreateProfile(const std::string& id) {
@@ -55,7 +98,7 @@ Profile& State::FindOrCreateProfile(const std::string& id) {
 }
 
 Profile& State::FindOrCreateProfile(const std::string& id, uint64_t hash) {
-  if (Profile* existing = profiles_.Find(id, hash)) return *existing;
+  if (Profile* existing = FindProfile(id, hash)) return *existing;
 
   auto profile = std::make_unique<Profile>();
   profile->id = id;
@@ -80,6 +123,8 @@ void State::ReserveProfiles(size_t count) { profiles_.Reserve(count); }
 
 void State::ScheduleRecheck(Profile& profile, std::optional<int64_t> at) {
   if (profile.recheck_at) rechecks_.erase({*profile.recheck_at, profile.id});
+  // The time is saved with the record, for a lazy load to find.
+  if (profile.recheck_at != at) MarkRecordDirty(profile);
   profile.recheck_at = at;
   if (at) rechecks_.emplace(std::make_pair(*at, profile.id), &profile);
 }
@@ -94,6 +139,7 @@ Profile& State::PopFirstRecheck() {
   Profile& profile = *rechecks_.begin()->second;
   rechecks_.erase(rechecks_.begin());
   profile.recheck_at.reset();
+  if (profile.cold) Warm(profile);
   return profile;
 }
 
@@ -194,6 +240,7 @@ std::optional<TimerKey> State::FirstTimer() const {
 TimerTarget State::PopFirstTimer() {
   TimerEntry popped = timers_.PopFirst();
   TimerTarget target{popped.instance->profile, popped.instance->journey};
+  if (target.profile->cold) Warm(*target.profile);
 
   Instance* instance = FindInstance(*target.profile, target.journey);
   PARCOURS_CHECK(instance == popped.instance, "a timer outlived its instance");

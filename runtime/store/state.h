@@ -21,6 +21,7 @@
 
 #include "compiler/ir/ir.h"
 #include "runtime/common/record.h"
+#include "runtime/common/status.h"
 #include "runtime/loyalty/account.h"
 #include "runtime/store/journey_flags.h"
 #include "runtime/store/key_set.h"
@@ -31,6 +32,7 @@
 namespace parcours::store {
 
 class RowText;
+class State;
 
 struct Profile;
 
@@ -84,6 +86,12 @@ struct Profile {
   // By loyalty program index: the member's account, or empty until the
   // profile first meets a program (runtime/engine/loyalty.h).
   std::vector<loyalty::Account> loyalty;
+
+  // Left unread by a lazy load (`Store::Load`): only `id`, `recheck_at`
+  // and the instances' timers are known, and an instance's `locals` are
+  // empty. The state reads the rest through its `ProfileWarmer` before
+  // handing the profile out.
+  bool cold = false;
 
   // What changed since the last save (maintained by `State`).
   bool record_dirty = false;
@@ -140,6 +148,27 @@ struct OutboxRow {
   std::string line;
 };
 
+// Reads on demand what a lazy load left in the file: a restart with
+// millions of waiting contacts reads only their timers, and each profile
+// when its first event or timer comes (docs/runtime.md).
+class ProfileWarmer {
+ public:
+  virtual ~ProfileWarmer() = default;
+
+  // Reads the rest of the cold `profile`: record, history, journey
+  // entries, loyalty accounts, consent and its instances' locals. On an
+  // error the profile holds defaults, usable but not to be saved.
+  virtual common::Status Warm(State& state, Profile& profile) = 0;
+
+  // The profile `id`, read from the file and added to the state, when the
+  // file holds it and the state does not; otherwise null.
+  virtual common::Expected<Profile*> Fetch(State& state, const std::string& id,
+                                           uint64_t hash) = 0;
+
+  // Reads every profile of the file the state does not hold warm.
+  virtual common::Status WarmAll(State& state) = 0;
+};
+
 class State {
  public:
   // `program` must outlive the state; records are laid out for it.
@@ -186,7 +215,30 @@ class State {
 
   // --- Profiles ---
 
+  // The profile `id`, read from the file first if a lazy load left it
+  // there (see `ProfileWarmer`); null if there is none.
   Profile* FindProfile(const std::string& id);
+  Profile* FindProfile(const std::string& id, uint64_t hash);
+
+  // Takes a profile a lazy load leaves unread (`Profile::cold`); its id
+  // must be new. Not marked for saving: nothing in it changed.
+  Profile& AdoptColdProfile(const std::string& id, uint64_t hash);
+
+  // Where cold profiles are read from; null while loading, and for a
+  // state with none.
+  void set_warmer(ProfileWarmer* warmer) { warmer_ = warmer; }
+
+  // The first failure to read a cold profile: the run must stop without
+  // saving, since that profile now holds defaults (`Store::Save` refuses).
+  const common::Status& warm_status() const { return warm_status_; }
+
+  // Whether every profile's `recheck_at` is the one this program would
+  // work out now: read from a file saved by the same program over the
+  // same time zone rules, or worked out since the load. Until then the
+  // engine works each out again (`Engine::ScheduleLoadedProfiles`) and
+  // the store records no fingerprint for them.
+  bool rechecks_current() const { return rechecks_current_; }
+  void set_rechecks_current(bool current) { rechecks_current_ = current; }
 
   // The profile `id`; a new one starts from the attribute defaults and is
   // marked for saving.
@@ -351,17 +403,17 @@ class State {
   // rows; used after loading, when nothing read is a change.
   void ForgetDirtiness();
 
-  // Visits each profile, in no particular order.
-  template <typename Visit>
-  void ForEachProfile(Visit visit) const {
-    for (const auto& profile : profiles_.all()) visit(*profile);
-  }
+  // Visits each profile, in no particular order, after reading every
+  // profile a lazy load left in the file.
   template <typename Visit>
   void ForEachProfile(Visit visit) {
+    WarmAll();
     for (const auto& profile : profiles_.all()) visit(*profile);
   }
 
  private:
+  void Warm(Profile& profile);
+  void WarmAll();
   void MarkInstanceDirty(Profile& profile, int32_t journey);
   void List(Profile& profile);
 
@@ -376,6 +428,10 @@ class State {
   std::map<std::string, int64_t> run_meta_;
 
   ProfileIndex profiles_;
+  ProfileWarmer* warmer_ = nullptr;
+  common::Status warm_status_;
+  bool all_warm_ = false;
+  bool rechecks_current_ = false;
   // Mutable because finding the first timer may reorder the queue's
   // buckets, which changes nothing observable.
   mutable TimerQueue timers_;

@@ -1,9 +1,11 @@
 #include "runtime/store/store.h"
 
+#include <date/tz.h>
 #include <sqlite3.h>
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <iterator>
 #include <optional>
@@ -216,6 +218,14 @@ constexpr const char* kMigrations[] = {
       ALTER TABLE loyalty_lots ADD COLUMN order_currency TEXT;
       ALTER TABLE loyalty_lots ADD COLUMN refunded_amount INTEGER NOT NULL
         DEFAULT 0;
+    )sql",
+    // When each profile's windows next move, so that a restart can leave
+    // profiles unread until their first event or timer (`Store::Load`):
+    // the index lists the few that have such a time without a scan.
+    R"sql(
+      ALTER TABLE profiles ADD COLUMN recheck_at INTEGER;
+      CREATE INDEX profiles_by_recheck ON profiles(recheck_at, id)
+        WHERE recheck_at IS NOT NULL;
     )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
@@ -548,6 +558,47 @@ Expected<bool> InstancesStoredInSeqOrder(Database& db) {
   }
 }
 
+// The JSON trees of a `profiles` row's four columns, read into again row
+// after row, and the stored names of the program's aggregates, worked
+// out once per load rather than once per profile.
+struct ProfileColumns {
+  explicit ProfileColumns(const ir::Program& program) {
+    for (const ir::Aggregate& aggregate : program.aggregates) {
+      aggregate_names.push_back(AggregateName(program, aggregate));
+    }
+  }
+  std::vector<std::string> aggregate_names;
+  JsonValue attrs, aggregates, segments, entries;
+};
+
+// Fills `profile`, which holds the default record, from the attrs,
+// aggregates, segments and entries columns of the row `select` stands
+// on, `first` being the attrs column.
+Status ReadProfileColumns(const ir::Program& program, Statement& select,
+                          int first, ProfileColumns& trees, Profile& profile,
+                          ProfileWarnings& warnings) {
+  const std::pair<const char*, JsonValue*> columns[] = {
+      {" attrs", &trees.attrs},
+      {" aggregates", &trees.aggregates},
+      {" segments", &trees.segments},
+      {" entries", &trees.entries},
+  };
+  for (int column = 0; column < 4; ++column) {
+    const auto& [name, tree] = columns[column];
+    std::string problem = ColumnProblem(select.TextView(first + column), *tree);
+    if (!problem.empty()) {
+      return Status::Error("profile `" + profile.id + "`" + name + problem);
+    }
+  }
+
+  LoadEntries(program, trees.entries, profile, warnings);
+  LoadAttributes(program, trees.attrs, profile, warnings);
+  LoadAggregates(program, trees.aggregate_names, trees.aggregates, profile,
+                 warnings);
+  LoadSegments(program, trees.segments, profile);
+  return Status::Ok();
+}
+
 // The waiting instances as read from their table, before they join their
 // profiles. They are read on a thread of their own, with a connection of
 // their own, while the profiles load (see `Store::Load`); nothing here
@@ -563,6 +614,7 @@ struct ReadInstances {
     std::string message;
     bool unloaded = false;     // the instance was left in the file
     std::string journey = "";  // for the log's column; empty: none
+    int64_t seq = 0;           // the instance's, for the warnings' order
   };
   std::vector<Loaded> loaded;     // in seq order
   std::vector<Warning> warnings;  // in seq order
@@ -570,10 +622,42 @@ struct ReadInstances {
   Status status;
 };
 
+// Decodes an instance's stored locals, `text`, into its record, sized
+// for its journey. A field whose type the program changed since the save
+// takes its default, as a profile attribute does, and says so in
+// `warnings`: a message would otherwise carry the default without a word.
+Status DecodeLocals(const ir::Program& program, std::string_view text,
+                    const std::string& profile_id, JsonValue& tree,
+                    Instance& instance,
+                    std::vector<ReadInstances::Warning>& warnings) {
+  const ir::Journey& definition = program.journeys[instance.journey];
+  const ir::EventType& locals_type = ir::LocalsType(program, definition);
+  instance.locals = common::Record(locals_type.record_words);
+  Status status = ParseColumn(text, "instance locals", tree);
+  if (!status.ok()) return status.WithContext("profile `" + profile_id + "`");
+  for (const ir::Field& field : locals_type.fields) {
+    const JsonValue* value = tree.Find(field.name);
+    if (value == nullptr) continue;
+    std::string problem = DecodeField(*value, field, instance.locals);
+    if (!problem.empty()) {
+      warnings.push_back({profile_id,
+                          "stored field `" + field.name +
+                              "` of the event that started journey `" +
+                              definition.name + "` " + problem +
+                              "; it takes its default",
+                          false, definition.name, instance.seq});
+    }
+  }
+  return Status::Ok();
+}
+
 // Reads the `instances` rows of `db` into `read`, as the serial load
 // applied them: in the order of their seq, which their warnings follow.
+// With `cold`, for a lazy load, the locals are left unread (the profile's
+// warming reads them) and the rows are read in stored order, which the
+// timers do not depend on; only the warnings are put in seq order.
 void ReadInstanceRows(Database& db, const ir::Program& program,
-                      ReadInstances& read) {
+                      ReadInstances& read, bool cold = false) {
   std::unordered_map<std::string_view, int32_t> journeys;
   for (size_t i = 0; i < program.journeys.size(); ++i) {
     journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
@@ -581,7 +665,8 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 
   // When the rows are stored in seq order, as a save of new instances
   // leaves them, reading them by rowid gives it without a sort.
-  Expected<bool> stored_in_order = InstancesStoredInSeqOrder(db);
+  Expected<bool> stored_in_order =
+      cold ? Expected<bool>(true) : InstancesStoredInSeqOrder(db);
   if (!stored_in_order.ok()) {
     read.status = stored_in_order.status();
     return;
@@ -595,7 +680,8 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 
   Expected<Statement> select = db.Prepare(
       std::string("SELECT profile, journey, seq, step_name, wake_at, "
-                  "entered_at, locals, arrived FROM instances ORDER BY ") +
+                  "entered_at, arrived") +
+      (cold ? "" : ", locals") + " FROM instances ORDER BY " +
       (*stored_in_order ? "rowid" : "seq"));
   if (!select.ok()) {
     read.status = select.status();
@@ -614,6 +700,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     // Valid until the next step; used only before it.
     std::string_view journey_name = select->TextView(1);
     std::string_view step_name = select->TextView(3);
+    int64_t seq = select->Int(2);
     auto journey = journeys.find(journey_name);
     int32_t step = journey == journeys.end()
                        ? -1
@@ -632,47 +719,32 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
                                   "` now (renamed or removed)";
       read.warnings.push_back({std::move(profile_id),
                                where + why + "; left in the state, not loaded",
-                               true, std::string(journey_name)});
+                               true, std::string(journey_name), seq});
       continue;
     }
 
     const ir::Journey& definition = program.journeys[journey->second];
-    const ir::EventType& locals_type = ir::LocalsType(program, definition);
     auto instance = std::make_unique<Instance>();
     instance->journey = journey->second;
-    instance->seq = select->Int(2);
+    instance->seq = seq;
     instance->step = step;
     if (!select->IsNull(4)) instance->wake_at = select->Int(4);
     instance->entered_at = select->Int(5);
-    instance->locals = common::Record(locals_type.record_words);
 
-    Status status = ParseColumn(select->TextView(6), "instance locals", locals);
-    if (!status.ok()) {
-      read.status = status.WithContext("profile `" + profile_id + "`");
-      return;
-    }
-    // A field whose type the program changed since the save takes its
-    // default, as a profile attribute does, and says so (once the
-    // instance is known to load): a message would otherwise carry the
-    // default without a word.
     std::vector<ReadInstances::Warning> field_warnings;
-    for (const ir::Field& field : locals_type.fields) {
-      const JsonValue* value = locals.Find(field.name);
-      if (value == nullptr) continue;
-      std::string problem = DecodeField(*value, field, instance->locals);
-      if (!problem.empty()) {
-        field_warnings.push_back({profile_id,
-                                  "stored field `" + field.name +
-                                      "` of the event that started journey `" +
-                                      std::string(journey_name) + "` " +
-                                      problem + "; it takes its default",
-                                  false, std::string(journey_name)});
+    if (!cold) {
+      Status status = DecodeLocals(program, select->TextView(7), profile_id,
+                                   locals, *instance, field_warnings);
+      if (!status.ok()) {
+        read.status = status;
+        return;
       }
     }
 
-    if (!select->IsNull(7)) {
+    if (!select->IsNull(6)) {
       std::vector<FieldProblem> bad_fields;
-      status = LoadArrived(program, select->TextView(7), *instance, bad_fields);
+      Status status =
+          LoadArrived(program, select->TextView(6), *instance, bad_fields);
       if (!status.ok()) {
         read.status = status.WithContext("profile `" + profile_id + "`");
         return;
@@ -687,7 +759,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
                  "` that journey `" + std::string(journey_name) +
                  "` received by `wait for` " + bad.problem +
                  "; it takes its default",
-             false, std::string(journey_name)});
+             false, std::string(journey_name), seq});
       }
     }
 
@@ -700,7 +772,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
            "instance of journey `" + std::string(journey_name) + "` at step `" +
                std::string(step_name) +
                "` lacks the event its `wait for` received; not loaded",
-           true});
+           true, "", seq});
       continue;
     }
 
@@ -710,6 +782,13 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     read.highest_seq = std::max(read.highest_seq, instance->seq);
     uint64_t hash = ProfileIndex::Hash(profile_id);
     read.loaded.push_back({std::move(profile_id), hash, std::move(instance)});
+  }
+  if (cold) {
+    std::stable_sort(
+        read.warnings.begin(), read.warnings.end(),
+        [](const ReadInstances::Warning& a, const ReadInstances::Warning& b) {
+          return a.seq < b.seq;
+        });
   }
 }
 
@@ -722,7 +801,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 // dropped a step would add a row per waiting contact to `log`.
 constexpr char kUnloadedLogged[] = "unloaded_logged";
 
-void AttachInstances(State& state, ReadInstances& read) {
+void AttachInstances(State& state, ReadInstances& read, bool cold) {
   // Each warning's hash folded in order, as FNV folds bytes.
   uint64_t fingerprint = 14695981039346656037ull;
   for (const ReadInstances::Warning& warning : read.warnings) {
@@ -764,8 +843,14 @@ void AttachInstances(State& state, ReadInstances& read) {
     if (i + kAhead < loaded.size()) {
       index.PrefetchProfile(loaded[i + kAhead].profile_hash);
     }
-    Profile& profile =
-        state.FindOrCreateProfile(loaded[i].profile, loaded[i].profile_hash);
+    // A lazy load leaves the profile cold, row or no row: its warming
+    // reads what there is.
+    const std::string& id = loaded[i].profile;
+    uint64_t hash = loaded[i].profile_hash;
+    Profile* found = index.Find(id, hash);
+    Profile& profile = found != nullptr ? *found
+                       : cold           ? state.AdoptColdProfile(id, hash)
+                                        : state.FindOrCreateProfile(id, hash);
     state.AddInstance(profile, std::move(loaded[i].instance));
   }
   std::vector<ReadInstances::Loaded>().swap(read.loaded);
@@ -780,6 +865,45 @@ Status RefuseDeviceOrPipe(const std::string& path, const std::string& context) {
   return Status::Error(context +
                        " is not a file but a device or a pipe; name a state "
                        "file, such as state.db");
+}
+
+// The `meta` key of the fingerprint of the program and time zone rules
+// that worked out the profiles' `recheck_at`; absent while some may be
+// another program's.
+constexpr char kRechecksFor[] = "rechecks_for";
+
+// Raised when the engine changes how it works out a re-check time, so
+// that times a build before saved are worked out again.
+constexpr char kRecheckRules[] = "1";
+
+// What a profile's re-check time depends on besides the profile: the
+// program (its windows, segments, schedules and loyalty terms) and the
+// time zone rules, which move local schedules. As `meta` holds it: a
+// whole number at or above zero.
+int64_t RecheckFingerprint(const ir::Program& program) {
+  std::string text = ir::Dump(program);
+  text += '\x1f';
+  text += date::get_tzdb().version;
+  text += '\x1f';
+  text += kRecheckRules;
+  return static_cast<int64_t>(common::Fnv1a64(text) >> 1);
+}
+
+// How many profiles a state must hold for a load to leave them unread
+// until needed: below it the whole state is read, so that a damaged row
+// is reported at once. `PARCOURS_LAZY_LOAD_FROM` changes it (0: always).
+int64_t LazyLoadFrom() {
+  constexpr int64_t kDefault = 100'000;
+  const char* text = std::getenv("PARCOURS_LAZY_LOAD_FROM");
+  if (text == nullptr) return kDefault;
+  int64_t value = 0;
+  std::string_view view(text);
+  auto [end, error] =
+      std::from_chars(view.data(), view.data() + view.size(), value);
+  if (error != std::errc() || end != view.data() + view.size() || value < 0) {
+    return kDefault;
+  }
+  return value;
 }
 
 }  // namespace
@@ -899,10 +1023,11 @@ Status Store::PrepareStatements() {
   };
   const Wanted wanted[] = {
       {&upsert_profile_,
-       "INSERT INTO profiles(id, attrs, aggregates, segments, entries) "
-       "VALUES(?1, ?2, ?3, ?4, ?5) ON CONFLICT(id) DO UPDATE SET "
-       "attrs = excluded.attrs, aggregates = excluded.aggregates, "
-       "segments = excluded.segments, entries = excluded.entries"},
+       "INSERT INTO profiles(id, attrs, aggregates, segments, entries, "
+       "recheck_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
+       "SET attrs = excluded.attrs, aggregates = excluded.aggregates, "
+       "segments = excluded.segments, entries = excluded.entries, "
+       "recheck_at = excluded.recheck_at"},
       {&upsert_history_,
        "INSERT INTO history(profile, events) VALUES(?1, ?2) "
        "ON CONFLICT(profile) DO UPDATE SET events = excluded.events"},
@@ -951,16 +1076,27 @@ Status Store::Load(State& state) {
 
   // What was just read is not a change; only the warnings are new.
   state.ForgetDirtiness();
+  if (lazy_) state.set_warmer(this);
   return Status::Ok();
 }
 
 Status Store::LoadProfilesAndInstances(State& state) {
+  // The profiles' re-check times in the file are this program's when
+  // it saved them: then the engine need not work each out again, and a
+  // large state may leave its profiles unread until they are needed.
+  const ir::Program& program = state.program();
+  fingerprint_ = RecheckFingerprint(program);
+  bool rechecks_saved = stored_fingerprint_ == fingerprint_;
+  Expected<int64_t> count = db_.QueryInt("SELECT count(*) FROM profiles");
+  if (!count.ok()) return count.status();
+  lazy_ = rechecks_saved && *count >= LazyLoadFrom();
+  unread_profiles_ = lazy_ ? *count : 0;
+
   // The instances are read and parsed on a second thread, with a second
   // connection, while this one loads the profiles and their histories:
   // each is about half of a large load. Without that connection (or with
   // an SQLite built without threads) they are read here afterwards, to
   // the same result.
-  const ir::Program& program = state.program();
   ReadInstances instances;
   std::optional<Database> instance_db;
   if (sqlite3_threadsafe() != 0) {
@@ -971,11 +1107,12 @@ Status Store::LoadProfilesAndInstances(State& state) {
   std::jthread reader;
   if (instance_db) {
     reader = std::jthread(
-        [&] { ReadInstanceRows(*instance_db, program, instances); });
+        [&] { ReadInstanceRows(*instance_db, program, instances, lazy_); });
   }
 
-  Status status = LoadProfiles(state);
-  if (status.ok()) status = LoadHistories(state);
+  Status status = lazy_ ? LoadRecheckedProfiles(state)
+                        : LoadProfiles(state, rechecks_saved);
+  if (status.ok() && !lazy_) status = LoadHistories(state);
   if (reader.joinable()) reader.join();
   if (!status.ok()) return status;
 
@@ -984,10 +1121,40 @@ Status Store::LoadProfilesAndInstances(State& state) {
   // message here.
   if (!instance_db || !instances.status.ok()) {
     instances = ReadInstances{};
-    ReadInstanceRows(db_, program, instances);
+    ReadInstanceRows(db_, program, instances, lazy_);
   }
   if (!instances.status.ok()) return instances.status;
-  AttachInstances(state, instances);
+  AttachInstances(state, instances, lazy_);
+  state.set_rechecks_current(rechecks_saved || state.CountProfiles() == 0);
+  return Status::Ok();
+}
+
+Status Store::LoadRecheckedProfiles(State& state) {
+  // Room for every profile this load can make, at most one per instance
+  // and one per re-check.
+  Expected<int64_t> instances = db_.QueryInt("SELECT count(*) FROM instances");
+  if (!instances.ok()) return instances.status();
+  Expected<int64_t> rechecks = db_.QueryInt(
+      "SELECT count(*) FROM profiles INDEXED BY profiles_by_recheck "
+      "WHERE recheck_at IS NOT NULL");
+  if (!rechecks.ok()) return rechecks.status();
+  state.ReserveProfiles(static_cast<size_t>(*instances + *rechecks));
+
+  // The profiles whose windows move at a known time, by the index that
+  // lists only them; each stays cold until then, or until its first event
+  // or timer.
+  Expected<Statement> select = db_.Prepare(
+      "SELECT id, recheck_at FROM profiles INDEXED BY profiles_by_recheck "
+      "WHERE recheck_at IS NOT NULL");
+  if (!select.ok()) return select.status();
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    std::string id = select->Text(0);
+    Profile& profile = state.AdoptColdProfile(id, ProfileIndex::Hash(id));
+    state.ScheduleRecheck(profile, select->Int(1));
+  }
   return Status::Ok();
 }
 
@@ -1028,6 +1195,10 @@ Status Store::LoadMeta(State& state) {
           common::FormatTime(common::kLatestTime) +
           " (the file was edited or damaged; restore it from a backup)");
     }
+    if (key == kRechecksFor) {
+      stored_fingerprint_ = value;
+      continue;
+    }
     if (key == "clock") state.set_clock(value);
     if (key == "next_seq") state.set_next_seq(value);
     if (key == "applied_line") state.set_applied_line(value);
@@ -1040,36 +1211,34 @@ Status Store::LoadMeta(State& state) {
   return Status::Ok();
 }
 
-Status Store::LoadProfiles(State& state) {
+Status Store::LoadProfiles(State& state, bool rechecks_saved) {
   // Sized once, instead of rehashing every profile read so far each time
   // the index doubles.
   Expected<int64_t> count = db_.QueryInt("SELECT count(*) FROM profiles");
   if (!count.ok()) return count.status();
   state.ReserveProfiles(static_cast<size_t>(*count));
 
-  const ir::Program& program = state.program();
-  std::vector<std::string> aggregate_names;
-  for (const ir::Aggregate& aggregate : program.aggregates) {
-    aggregate_names.push_back(AggregateName(program, aggregate));
-  }
-
   // In the order the rows are stored: `ORDER BY id` walked the id index
   // and sought each row in the table, which took as long again as the
   // scan (docs/performance.md, "The reload after a restart").
   Expected<Statement> select = db_.Prepare(
-      "SELECT id, attrs, aggregates, segments, entries FROM profiles");
+      "SELECT id, attrs, aggregates, segments, entries, recheck_at "
+      "FROM profiles");
   if (!select.ok()) return select.status();
   ProfileWarnings warnings;
   const ProfileIndex& index = state.profile_index();
   std::unique_ptr<Profile> waiting;
   uint64_t waiting_hash = 0;
-  // One tree per column, read into again row after row.
-  JsonValue attrs, aggregates, segments, entries;
-  const std::pair<const char*, JsonValue*> columns[] = {
-      {" attrs", &attrs},
-      {" aggregates", &aggregates},
-      {" segments", &segments},
-      {" entries", &entries},
+  ProfileColumns columns(state.program());
+  // Adopts the profile read a row late: its slot in the index, a cache
+  // miss, is fetched while the next row is read.
+  auto adopt_waiting = [&] {
+    Profile& adopted = state.AdoptProfile(std::move(waiting), waiting_hash);
+    // A time saved by another program stays out of the queue; the engine
+    // compares it with the one it works out (`ScheduleRecheck`).
+    if (rechecks_saved && adopted.recheck_at) {
+      state.ScheduleRecheck(adopted, adopted.recheck_at);
+    }
   };
   for (;;) {
     Expected<bool> row = select->Step();
@@ -1079,27 +1248,17 @@ Status Store::LoadProfiles(State& state) {
     auto profile = std::make_unique<Profile>();
     profile->id = select->Text(0);
     profile->record = state.DefaultRecord();
-    for (int column = 1; column <= 4; ++column) {
-      const auto& [name, tree] = columns[column - 1];
-      std::string problem = ColumnProblem(select->TextView(column), *tree);
-      if (!problem.empty()) {
-        return Status::Error("profile `" + profile->id + "`" + name + problem);
-      }
-    }
+    Status status = ReadProfileColumns(state.program(), *select, 1, columns,
+                                       *profile, warnings);
+    if (!status.ok()) return status;
+    if (!select->IsNull(5)) profile->recheck_at = select->Int(5);
 
-    LoadEntries(program, entries, *profile, warnings);
-    LoadAttributes(program, attrs, *profile, warnings);
-    LoadAggregates(program, aggregate_names, aggregates, *profile, warnings);
-    LoadSegments(program, segments, *profile);
-
-    // Adopted a row late: its slot in the index, a cache miss, is fetched
-    // while the next row is read.
-    if (waiting) state.AdoptProfile(std::move(waiting), waiting_hash);
+    if (waiting) adopt_waiting();
     waiting_hash = ProfileIndex::Hash(profile->id);
     index.PrefetchSlot(waiting_hash);
     waiting = std::move(profile);
   }
-  if (waiting) state.AdoptProfile(std::move(waiting), waiting_hash);
+  if (waiting) adopt_waiting();
   LogInIdOrder(state, warnings);
   return Status::Ok();
 }
@@ -1203,6 +1362,10 @@ Status Store::LoadUndelivered(State& state) {
 }
 
 Status Store::Save(State& state, Fold fold) {
+  // A profile that could not be read holds defaults: saved, they would
+  // replace what the file holds.
+  if (!state.warm_status().ok()) return state.warm_status();
+
   // A failed copy of the log lost nothing, but the log would now grow
   // with every batch; the run stops while it can still be rerun.
   if (checkpointer_ != nullptr) {
@@ -1406,6 +1569,7 @@ Status Store::WriteProfile(const State& state, const Profile& profile,
   row.texts[2] = aggregates;
   row.texts[3] = segments;
   row.texts[4] = entries;
+  row.recheck_at = profile.recheck_at;
   Status status = WriteRow(row, defer);
   if (!status.ok() || profile.history.empty()) return status;
 
@@ -1429,10 +1593,12 @@ Status Store::RunRow(const PendingRow& row) {
   Statement* statement = nullptr;
   switch (row.kind) {
     case PendingKind::Profile:
+    case PendingKind::ProfileWithoutRecheck:
       statement = &upsert_profile_;
       for (int i = 0; i < 5; ++i) {
         statement->BindBorrowedText(i + 1, row.texts[i]);
       }
+      statement->BindOptional(6, row.recheck_at);
       break;
     case PendingKind::History:
     case PendingKind::Removed:
@@ -1553,6 +1719,166 @@ Status Store::ReplayBlob(int64_t batch, std::string_view blob) {
                        "); the file was not modified");
 }
 
+Status Store::PrepareWarmStatements() {
+  if (warm_prepared_) return Status::Ok();
+  struct Wanted {
+    Statement* statement;
+    const char* sql;
+  };
+  const Wanted wanted[] = {
+      {&select_profile_,
+       "SELECT attrs, aggregates, segments, entries FROM profiles "
+       "WHERE id = ?1"},
+      {&select_history_, "SELECT events FROM history WHERE profile = ?1"},
+      {&select_locals_,
+       "SELECT journey, locals FROM instances WHERE profile = ?1"},
+      {&profile_exists_, "SELECT 1 FROM profiles WHERE id = ?1"},
+  };
+  for (const Wanted& each : wanted) {
+    Expected<Statement> prepared = db_.Prepare(each.sql);
+    if (!prepared.ok()) return prepared.status();
+    *each.statement = std::move(*prepared);
+  }
+  warm_prepared_ = true;
+  return Status::Ok();
+}
+
+Status Store::Warm(State& state, Profile& profile) {
+  // Defaults first, so that a failure below leaves a profile the engine
+  // can run on until the run stops (`Save` refuses to write it).
+  const ir::Program& program = state.program();
+  profile.record = state.DefaultRecord();
+  for (const std::unique_ptr<Instance>& instance : profile.instances) {
+    if (instance == nullptr) continue;
+    const ir::Journey& journey = program.journeys[instance->journey];
+    instance->locals =
+        common::Record(ir::LocalsType(program, journey).record_words);
+  }
+
+  Status status = PrepareWarmStatements();
+  if (status.ok()) status = WarmRecord(state, profile);
+  if (status.ok()) status = WarmHistory(state, profile);
+  if (status.ok()) status = WarmLocals(state, profile);
+  if (status.ok()) status = LoadLoyaltyOf(db_, state, profile);
+  if (status.ok()) SetConsentWords(state, profile);
+  if (status.ok()) return status;
+  return status.WithContext(Context() + ": could not read profile `" +
+                            profile.id + "` when it was first needed");
+}
+
+Status Store::WarmRecord(State& state, Profile& profile) {
+  select_profile_.BindText(1, profile.id);
+  Expected<bool> row = select_profile_.Step();
+  if (!row.ok()) return row.status();
+  if (!*row) {
+    // An instance whose profile had no row, as a damaged file may hold:
+    // the eager load makes the profile, and so does this.
+    select_profile_.Reset();
+    state.MarkRecordDirty(profile);
+    return Status::Ok();
+  }
+  --unread_profiles_;
+  ProfileColumns columns(state.program());
+  ProfileWarnings warnings;
+  Status status = ReadProfileColumns(state.program(), select_profile_, 0,
+                                     columns, profile, warnings);
+  select_profile_.Reset();
+  if (!status.ok()) return status;
+  LogInIdOrder(state, warnings);
+  return Status::Ok();
+}
+
+Status Store::WarmHistory(State& state, Profile& profile) {
+  select_history_.BindText(1, profile.id);
+  Expected<bool> row = select_history_.Step();
+  if (!row.ok()) return row.status();
+  Status status = Status::Ok();
+  if (*row) {
+    JsonValue events;
+    status = ParseColumn(select_history_.TextView(0),
+                         "profile `" + profile.id + "` history", events);
+    if (status.ok()) LoadHistory(state, events, profile);
+  }
+  select_history_.Reset();
+  return status;
+}
+
+Status Store::WarmLocals(State& state, Profile& profile) {
+  if (profile.instances.empty()) return Status::Ok();
+  const ir::Program& program = state.program();
+  select_locals_.BindText(1, profile.id);
+  std::vector<ReadInstances::Warning> warnings;
+  JsonValue tree;
+  Status status = Status::Ok();
+  while (status.ok()) {
+    Expected<bool> row = select_locals_.Step();
+    if (!row.ok()) status = row.status();
+    if (!status.ok() || !*row) break;
+    // Rows of journeys the program lacks stay unloaded, as at the load.
+    std::string_view journey = select_locals_.TextView(0);
+    for (const std::unique_ptr<Instance>& instance : profile.instances) {
+      if (instance == nullptr ||
+          program.journeys[instance->journey].name != journey) {
+        continue;
+      }
+      status = DecodeLocals(program, select_locals_.TextView(1), profile.id,
+                            tree, *instance, warnings);
+    }
+  }
+  select_locals_.Reset();
+  for (const ReadInstances::Warning& warning : warnings) {
+    Warn(state, warning.profile, warning.message, warning.journey);
+  }
+  return status;
+}
+
+void Store::SetConsentWords(State& state, Profile& profile) {
+  const ir::Program& program = state.program();
+  if (program.consent_offset < 0) return;
+  for (const std::string& channel : ir::ConsentChannels()) {
+    const ConsentRecord* latest =
+        state.policy_ledger().LatestConsent(profile.id, channel);
+    if (latest != nullptr) SetConsentWord(program, profile, *latest);
+  }
+}
+
+Expected<Profile*> Store::Fetch(State& state, const std::string& id,
+                                uint64_t hash) {
+  // Every row of the file is in memory once as many were read as it held.
+  if (unread_profiles_ <= 0) return nullptr;
+  Status status = PrepareWarmStatements();
+  if (!status.ok()) return status.WithContext(Context());
+  profile_exists_.BindText(1, id);
+  Expected<bool> row = profile_exists_.Step();
+  profile_exists_.Reset();
+  if (!row.ok()) {
+    return row.status().WithContext(Context() +
+                                    ": could not look for "
+                                    "profile `" +
+                                    id + "`");
+  }
+  if (!*row) return nullptr;
+  state.AdoptColdProfile(id, hash);
+  return state.FindProfile(id, hash);
+}
+
+Status Store::WarmAll(State& state) {
+  Status status = PrepareWarmStatements();
+  if (!status.ok()) return status;
+  Expected<Statement> select = db_.Prepare("SELECT id FROM profiles");
+  if (!select.ok()) return select.status();
+  std::vector<std::string> ids;
+  for (;;) {
+    Expected<bool> row = select->Step();
+    if (!row.ok()) return row.status();
+    if (!*row) break;
+    ids.push_back(select->Text(0));
+  }
+  select->Reset();
+  for (const std::string& id : ids) (void)state.FindProfile(id);
+  return Status::Ok();
+}
+
 Status Store::WriteMeta(const State& state) {
   const std::pair<const char*, std::optional<int64_t>> values[] = {
       {"clock", state.clock()},
@@ -1572,7 +1898,14 @@ Status Store::WriteMeta(const State& state) {
     Status status = upsert_meta_.Run();
     if (!status.ok()) return status;
   }
-  return Status::Ok();
+  // Vouches for every profile's `recheck_at`, or for none.
+  if (!state.rechecks_current() || !fingerprint_) {
+    return db_.Exec(std::string("DELETE FROM meta WHERE key = '") +
+                    kRechecksFor + "'");
+  }
+  upsert_meta_.BindText(1, kRechecksFor);
+  upsert_meta_.BindInt(2, *fingerprint_);
+  return upsert_meta_.Run();
 }
 
 }  // namespace parcours::store

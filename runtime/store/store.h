@@ -43,6 +43,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "compiler/ir/ir.h"
@@ -56,7 +57,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 11;
+inline constexpr int64_t kSchemaVersion = 12;
 
 // The `meta` key of the first `processed_chunks` row written by the save
 // that last moved `applied_through` (engine/run.cpp); its absence, in a
@@ -77,7 +78,10 @@ enum class Fold : uint8_t {
 // message that names the file.
 common::Expected<Database> OpenStateForReading(const std::string& path);
 
-class Store {
+// Reads a state file into a `State` and writes its changes back. A state
+// of many profiles loads lazily: the timers and re-check times at once,
+// each profile when it is first needed (`ProfileWarmer`).
+class Store : public ProfileWarmer {
  public:
   // Opens the state file at `path`, creating it when missing and migrating
   // an older schema. A file of a newer schema, or an SQLite file that is
@@ -121,6 +125,12 @@ class Store {
 
   const std::string& path() const { return path_; }
 
+  // `ProfileWarmer`: what a lazy load left in the file.
+  common::Status Warm(State& state, Profile& profile) override;
+  common::Expected<Profile*> Fetch(State& state, const std::string& id,
+                                   uint64_t hash) override;
+  common::Status WarmAll(State& state) override;
+
  private:
   Store(std::string path, FileLock lock, Database db);
 
@@ -129,7 +139,15 @@ class Store {
   // The profiles with their histories, and the waiting instances in
   // their profiles (the instances read on a second thread meanwhile).
   common::Status LoadProfilesAndInstances(State& state);
-  common::Status LoadProfiles(State& state);
+  // With `rechecks_saved`, each profile's saved re-check time is queued.
+  common::Status LoadProfiles(State& state, bool rechecks_saved);
+  // A lazy load's profiles: those with a re-check time, left cold.
+  common::Status LoadRecheckedProfiles(State& state);
+  common::Status PrepareWarmStatements();
+  common::Status WarmRecord(State& state, Profile& profile);
+  common::Status WarmHistory(State& state, Profile& profile);
+  common::Status WarmLocals(State& state, Profile& profile);
+  static void SetConsentWords(State& state, Profile& profile);
   common::Status LoadHistories(State& state);
   common::Status LoadProcessed(State& state);
   common::Status LoadDeadLettered(State& state);
@@ -206,6 +224,21 @@ class Store {
   bool pending_rows_present_ = true;
   static constexpr int64_t kPendingRowsPerLiveRow = 4;
   static constexpr int64_t kPendingRowsAlwaysAllowed = 10'000;
+  // The program's re-check fingerprint, worked out at load, and the one
+  // the file's `meta` holds, if any.
+  std::optional<int64_t> fingerprint_;
+  std::optional<int64_t> stored_fingerprint_;
+  // Whether the load left profiles cold, and how many rows of `profiles`
+  // are not yet in memory (none left: a new id needs no lookup).
+  bool lazy_ = false;
+  int64_t unread_profiles_ = 0;
+  // A lazy load's reads of one profile, prepared at its first warming.
+  bool warm_prepared_ = false;
+  Statement select_profile_;
+  Statement select_history_;
+  Statement select_locals_;
+  Statement profile_exists_;
+
   // The log's length, in pages, that calls for a checkpoint.
   static constexpr int kCheckpointPages = 10'000;
 };

@@ -38,12 +38,14 @@ struct Entry {
   std::optional<int64_t> wake_at;
   int64_t entered_at = 0;
   std::optional<std::string> arrived;
+  std::optional<int64_t> recheck_at;
   bool operator==(const Entry&) const = default;
 };
 
 // How many texts an entry of `kind` has.
 int TextCount(PendingKind kind) {
   if (kind == PendingKind::Profile) return 5;
+  if (kind == PendingKind::ProfileWithoutRecheck) return 5;
   return kind == PendingKind::Instance ? 4 : 2;
 }
 
@@ -60,6 +62,7 @@ Entry FromRow(const PendingRow& row) {
     entry.entered_at = row.entered_at;
     if (row.arrived) entry.arrived = std::string(*row.arrived);
   }
+  if (row.kind == PendingKind::Profile) entry.recheck_at = row.recheck_at;
   return entry;
 }
 
@@ -72,6 +75,7 @@ void Write(const Entry& entry, PendingRowWriter& writer) {
   row.wake_at = entry.wake_at;
   row.entered_at = entry.entered_at;
   if (entry.arrived) row.arrived = *entry.arrived;
+  row.recheck_at = entry.recheck_at;
   writer.Add(row);
 }
 
@@ -101,7 +105,7 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
     Entry entry;
     entry.kind = std::vector<PendingKind>{
         PendingKind::Profile, PendingKind::History, PendingKind::Instance,
-        PendingKind::Removed}[random() % 4];
+        PendingKind::Removed, PendingKind::ProfileWithoutRecheck}[random() % 5];
     for (int t = 0; t < TextCount(entry.kind); ++t) {
       entry.texts.push_back(text());
     }
@@ -111,6 +115,9 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
       if (random() % 2 == 0) entry.wake_at = number();
       entry.entered_at = number();
       if (random() % 2 == 0) entry.arrived = text();
+    }
+    if (entry.kind == PendingKind::Profile && random() % 2 == 0) {
+      entry.recheck_at = number();
     }
     entries.push_back(entry);
   }

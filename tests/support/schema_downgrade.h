@@ -33,6 +33,9 @@ inline constexpr const char* kUndo[] = {
     "ALTER TABLE loyalty_lots DROP COLUMN order_amount; "
     "ALTER TABLE loyalty_lots DROP COLUMN order_currency; "
     "ALTER TABLE loyalty_lots DROP COLUMN refunded_amount;",
+    "DROP INDEX profiles_by_recheck; "
+    "ALTER TABLE profiles DROP COLUMN recheck_at; "
+    "DELETE FROM meta WHERE key = 'rechecks_for';",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
