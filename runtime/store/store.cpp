@@ -5,9 +5,12 @@
 
 #include <algorithm>
 #include <charconv>
+#include <condition_variable>
 #include <cstdlib>
+#include <deque>
 #include <filesystem>
 #include <iterator>
+#include <mutex>
 #include <optional>
 #include <string_view>
 #include <thread>
@@ -620,7 +623,47 @@ struct ReadInstances {
   std::vector<Warning> warnings;  // in seq order
   int64_t highest_seq = INT64_MIN;
   Status status;
+
+  // A lazy load attaches the instances while the reader goes on: the
+  // reader hands them over in chunks (`HandOff`), the caller takes them
+  // (`TakeChunk`). Null: they stay in `loaded`, for the end.
+  struct Handoff {
+    std::mutex mutex;
+    std::condition_variable ready;
+    std::deque<std::vector<Loaded>> chunks;
+    bool done = false;
+    int64_t handed = 0;  // instances handed over so far
+  };
+  Handoff* handoff = nullptr;
 };
+
+constexpr size_t kHandoffChunk = 16'384;
+
+// Hands what `read.loaded` holds to the caller; with `last`, says that no
+// more will come.
+void HandOff(ReadInstances& read, bool last) {
+  ReadInstances::Handoff& handoff = *read.handoff;
+  {
+    std::lock_guard<std::mutex> lock(handoff.mutex);
+    handoff.handed += static_cast<int64_t>(read.loaded.size());
+    if (!read.loaded.empty()) handoff.chunks.push_back(std::move(read.loaded));
+    handoff.done = last;
+  }
+  handoff.ready.notify_one();
+  read.loaded.clear();  // moved from: valid, emptied here
+  if (!last) read.loaded.reserve(kHandoffChunk);
+}
+
+// The next chunk the reader handed over; empty once it is done.
+std::vector<ReadInstances::Loaded> TakeChunk(ReadInstances::Handoff& handoff) {
+  std::unique_lock<std::mutex> lock(handoff.mutex);
+  handoff.ready.wait(lock,
+                     [&] { return !handoff.chunks.empty() || handoff.done; });
+  if (handoff.chunks.empty()) return {};
+  std::vector<ReadInstances::Loaded> chunk = std::move(handoff.chunks.front());
+  handoff.chunks.pop_front();
+  return chunk;
+}
 
 // Decodes an instance's stored locals, `text`, into its record, sized
 // for its journey. A field whose type the program changed since the save
@@ -676,7 +719,8 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     read.status = count.status();
     return;
   }
-  read.loaded.reserve(static_cast<size_t>(*count));
+  read.loaded.reserve(read.handoff != nullptr ? kHandoffChunk
+                                              : static_cast<size_t>(*count));
 
   Expected<Statement> select = db.Prepare(
       std::string("SELECT profile, journey, seq, step_name, wake_at, "
@@ -782,6 +826,9 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     read.highest_seq = std::max(read.highest_seq, instance->seq);
     uint64_t hash = ProfileIndex::Hash(profile_id);
     read.loaded.push_back({std::move(profile_id), hash, std::move(instance)});
+    if (read.handoff != nullptr && read.loaded.size() == kHandoffChunk) {
+      HandOff(read, false);
+    }
   }
   if (cold) {
     std::stable_sort(
@@ -800,6 +847,36 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 // (the run's summary still counts them), or every run of a program that
 // dropped a step would add a row per waiting contact to `log`.
 constexpr char kUnloadedLogged[] = "unloaded_logged";
+
+// Puts each instance of `loaded` in its profile; a lazy load (`cold`)
+// leaves the profiles it makes cold, row or no row: warming reads what
+// there is.
+void AttachLoaded(State& state, std::vector<ReadInstances::Loaded>& loaded,
+                  bool cold) {
+  // Each instance's profile is a lookup at a random place in the index,
+  // then in memory: the slots of the instances a few ahead are fetched,
+  // and a few after that the profiles in them, so that neither lookup
+  // waits for memory (at a million profiles they were a fifth of the
+  // load).
+  constexpr size_t kAhead = 8;
+  const ProfileIndex& index = state.profile_index();
+  for (size_t i = 0; i < loaded.size(); ++i) {
+    if (i + 2 * kAhead < loaded.size()) {
+      index.PrefetchSlot(loaded[i + 2 * kAhead].profile_hash);
+    }
+    if (i + kAhead < loaded.size()) {
+      index.PrefetchProfile(loaded[i + kAhead].profile_hash);
+    }
+    const std::string& id = loaded[i].profile;
+    uint64_t hash = loaded[i].profile_hash;
+    Profile* found = index.Find(id, hash);
+    Profile& profile = found != nullptr ? *found
+                       : cold           ? state.AdoptColdProfile(id, hash)
+                                        : state.FindOrCreateProfile(id, hash);
+    state.AddInstance(profile, std::move(loaded[i].instance));
+  }
+  std::vector<ReadInstances::Loaded>().swap(loaded);
+}
 
 void AttachInstances(State& state, ReadInstances& read, bool cold) {
   // Each warning's hash folded in order, as FNV folds bytes.
@@ -825,35 +902,10 @@ void AttachInstances(State& state, ReadInstances& read, bool cold) {
   }
 
   // Sequence numbers stay unique even if `meta` lags behind the rows.
-  if (!read.loaded.empty() && read.highest_seq >= state.next_seq()) {
+  if (read.highest_seq != INT64_MIN && read.highest_seq >= state.next_seq()) {
     state.set_next_seq(read.highest_seq + 1);
   }
-  // Each instance's profile is a lookup at a random place in the index,
-  // then in memory: the slots of the instances a few ahead are fetched,
-  // and a few after that the profiles in them, so that neither lookup
-  // waits for memory (at a million profiles they were a fifth of the
-  // load).
-  constexpr size_t kAhead = 8;
-  const ProfileIndex& index = state.profile_index();
-  std::vector<ReadInstances::Loaded>& loaded = read.loaded;
-  for (size_t i = 0; i < loaded.size(); ++i) {
-    if (i + 2 * kAhead < loaded.size()) {
-      index.PrefetchSlot(loaded[i + 2 * kAhead].profile_hash);
-    }
-    if (i + kAhead < loaded.size()) {
-      index.PrefetchProfile(loaded[i + kAhead].profile_hash);
-    }
-    // A lazy load leaves the profile cold, row or no row: its warming
-    // reads what there is.
-    const std::string& id = loaded[i].profile;
-    uint64_t hash = loaded[i].profile_hash;
-    Profile* found = index.Find(id, hash);
-    Profile& profile = found != nullptr ? *found
-                       : cold           ? state.AdoptColdProfile(id, hash)
-                                        : state.FindOrCreateProfile(id, hash);
-    state.AddInstance(profile, std::move(loaded[i].instance));
-  }
-  std::vector<ReadInstances::Loaded>().swap(read.loaded);
+  AttachLoaded(state, read.loaded, cold);
 }
 
 // A device or a pipe named as the state (`--state /dev/null`): a run
@@ -1103,23 +1155,34 @@ Status Store::LoadProfilesAndInstances(State& state) {
     Expected<Database> opened = Database::OpenReadOnly(path_);
     if (opened.ok()) instance_db.emplace(std::move(*opened));
   }
+  // A lazy load puts the instances in their profiles while the rest are
+  // read, instead of after: the two steps take about as long.
+  ReadInstances::Handoff handoff;
+  if (instance_db && lazy_) instances.handoff = &handoff;
   // Joined on every way out, before what it reads into is destroyed.
   std::jthread reader;
   if (instance_db) {
-    reader = std::jthread(
-        [&] { ReadInstanceRows(*instance_db, program, instances, lazy_); });
+    reader = std::jthread([&] {
+      ReadInstanceRows(*instance_db, program, instances, lazy_);
+      if (instances.handoff != nullptr) HandOff(instances, true);
+    });
   }
 
   Status status = lazy_ ? LoadRecheckedProfiles(state)
                         : LoadProfiles(state, rechecks_saved);
   if (status.ok() && !lazy_) status = LoadHistories(state);
+  while (status.ok() && instances.handoff != nullptr) {
+    std::vector<ReadInstances::Loaded> chunk = TakeChunk(handoff);
+    if (chunk.empty()) break;
+    AttachLoaded(state, chunk, true);
+  }
   if (reader.joinable()) reader.join();
   if (!status.ok()) return status;
 
   // A second connection that could not read (its own lock or I/O error)
   // must not fail a load the first can do; a damaged row gives the same
-  // message here.
-  if (!instance_db || !instances.status.ok()) {
+  // message here. Once instances were handed over, the error stands.
+  if (!instance_db || (!instances.status.ok() && handoff.handed == 0)) {
     instances = ReadInstances{};
     ReadInstanceRows(db_, program, instances, lazy_);
   }
