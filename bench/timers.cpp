@@ -10,7 +10,7 @@
 // same map, and so is firing every timer in order.
 //
 //   parcours_bench_timers [--instances N] [--timers M] [--keep FILE]
-//   parcours_bench_timers --load FILE
+//   parcours_bench_timers --load FILE [--read-all no]
 //
 // N waiting instances (default 1,000,000) for the runtime's rows, M timers
 // (default N) for the rows of the queue alone. `--keep` saves the state
@@ -173,7 +173,7 @@ struct LoadTimes {
 };
 
 LoadTimes LoadOrDie(const ir::Program& program, const std::string& path,
-                    int64_t expected_instances) {
+                    int64_t expected_instances, bool read_all = true) {
   store::State reloaded(program);
   auto store = store::Store::Open(path);
   if (!store.ok()) Fail(store.status().message());
@@ -193,6 +193,7 @@ LoadTimes LoadOrDie(const ir::Program& program, const std::string& path,
   times.profiles = reloaded.CountProfiles();
   times.instances = reloaded.CountInstances();
 
+  if (!read_all) return times;
   start = Clock::now();
   reloaded.ForEachProfile([&](const store::Profile&) {});
   times.warm_all = SecondsSince(start);
@@ -206,11 +207,17 @@ int Main(int argc, char** argv) {
   int64_t timer_count = -1;
   std::string kept_state;
   std::string load_only;
-  CheckFlags(argc, argv, {"--keep", "--load", "--instances", "--timers"},
-             "[--instances N] [--timers M] [--keep FILE] | --load FILE");
+  bool read_all = true;
+  CheckFlags(argc, argv,
+             {"--keep", "--load", "--instances", "--timers", "--read-all"},
+             "[--instances N] [--timers M] [--keep FILE] | --load FILE "
+             "[--read-all no]");
   for (int i = 1; i + 1 < argc; ++i) {
     if (std::string(argv[i]) == "--keep") kept_state = argv[i + 1];
     if (std::string(argv[i]) == "--load") load_only = argv[i + 1];
+    if (std::string(argv[i]) == "--read-all") {
+      read_all = std::string(argv[i + 1]) != "no";
+    }
     if (std::string(argv[i]) == "--instances") count = std::stoll(argv[i + 1]);
     if (std::string(argv[i]) == "--timers") {
       timer_count = std::stoll(argv[i + 1]);
@@ -222,15 +229,17 @@ int Main(int argc, char** argv) {
   }
 
   if (!load_only.empty()) {
-    LoadTimes times = LoadOrDie(CompileExample(), load_only, -1);
+    LoadTimes times = LoadOrDie(CompileExample(), load_only, -1, read_all);
     std::printf(
         "loaded %lld profiles and %lld waiting instances: %.2f s "
         "(CPU %.2f s, of which the calling thread %.2f s)\n",
         static_cast<long long>(times.profiles),
         static_cast<long long>(times.instances), times.wall, times.cpu,
         times.caller_cpu);
-    std::printf("then read all %lld profiles: %.2f s\n",
-                static_cast<long long>(times.warm_profiles), times.warm_all);
+    if (read_all) {
+      std::printf("then read all %lld profiles: %.2f s\n",
+                  static_cast<long long>(times.warm_profiles), times.warm_all);
+    }
     return 0;
   }
 

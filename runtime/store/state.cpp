@@ -167,6 +167,13 @@ Instance* State::FindInstance(Profile& profile, int32_t journey) {
 
 Instance& State::AddInstance(Profile& profile,
                              std::unique_ptr<Instance> instance) {
+  Instance& added = AdoptInstance(profile, std::move(instance));
+  MarkInstanceDirty(profile, added.journey);
+  return added;
+}
+
+Instance& State::AdoptInstance(Profile& profile,
+                               std::unique_ptr<Instance> instance) {
   int32_t journey = instance->journey;
   PARCOURS_CHECK(
       journey >= 0 && static_cast<size_t>(journey) < program_.journeys.size(),
@@ -183,7 +190,6 @@ Instance& State::AddInstance(Profile& profile,
   if (instance->wake_at) timers_.Push(*instance->wake_at, *instance);
   profile.instances[journey] = std::move(instance);
   ++instance_count_;
-  MarkInstanceDirty(profile, journey);
   return *profile.instances[journey];
 }
 

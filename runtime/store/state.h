@@ -276,6 +276,11 @@ class State {
   // journey; schedules its timer when it has a wake time.
   Instance& AddInstance(Profile& profile, std::unique_ptr<Instance> instance);
 
+  // The same for an instance read from the store, which is no change to
+  // save: a load of millions would list every profile only to forget
+  // them (`ForgetDirtiness`).
+  Instance& AdoptInstance(Profile& profile, std::unique_ptr<Instance> instance);
+
   // Removes the instance and its pending timer, if any; a few removed
   // instances are kept for `NewInstance`.
   void RemoveInstance(Profile& profile, int32_t journey);

@@ -864,7 +864,8 @@ void AttachLoaded(State& state, std::vector<ReadInstances::Loaded>& loaded,
     if (i + 2 * kAhead < loaded.size()) {
       index.PrefetchSlot(loaded[i + 2 * kAhead].profile_hash);
     }
-    if (i + kAhead < loaded.size()) {
+    // A lazy load makes most profiles here: there is none to fetch.
+    if (!cold && i + kAhead < loaded.size()) {
       index.PrefetchProfile(loaded[i + kAhead].profile_hash);
     }
     const std::string& id = loaded[i].profile;
@@ -873,7 +874,7 @@ void AttachLoaded(State& state, std::vector<ReadInstances::Loaded>& loaded,
     Profile& profile = found != nullptr ? *found
                        : cold           ? state.AdoptColdProfile(id, hash)
                                         : state.FindOrCreateProfile(id, hash);
-    state.AddInstance(profile, std::move(loaded[i].instance));
+    state.AdoptInstance(profile, std::move(loaded[i].instance));
   }
   std::vector<ReadInstances::Loaded>().swap(loaded);
 }
@@ -1835,9 +1836,8 @@ Status Store::WarmRecord(State& state, Profile& profile) {
   if (!row.ok()) return row.status();
   if (!*row) {
     // An instance whose profile had no row, as a damaged file may hold:
-    // the eager load makes the profile, and so does this.
+    // the profile holds the defaults, as a full load makes it.
     select_profile_.Reset();
-    state.MarkRecordDirty(profile);
     return Status::Ok();
   }
   --unread_profiles_;
