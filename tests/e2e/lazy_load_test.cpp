@@ -316,6 +316,62 @@ TEST_CASE("a rich program restarted with a lazy load gives the same bytes",
   CHECK(DumpState(scratch / "lazy.db") == DumpState(scratch / "full.db"));
 }
 
+TEST_CASE("re-check times another program saved are worked out again",
+          "[e2e][store][lazy]") {
+  // The state is saved by a program whose `lapsed` looks 45 days back;
+  // the next runs' looks 30. Trusting the first program's time would send
+  // the win-back on its day, 15 days late.
+  const std::string program = R"(module lapse
+event OrderPlaced "Order Completed" { total: money }
+
+segment lapsed =
+  count(OrderPlaced within DAYS) == 0 and count(OrderPlaced) > 0
+
+journey win_back {
+  on entered(lapsed)
+  send email "win_back"
+}
+)";
+  auto scratch = testing::ScratchDir("lazy-changed");
+  for (const char* days : {"45d", "30d"}) {
+    std::string text = program;
+    text.replace(text.find("DAYS"), 4, days);
+    std::filesystem::create_directories(scratch / days);
+    testing::WriteText(scratch / days / "c.journey", text);
+  }
+  testing::WriteText(
+      scratch / "order.jsonl",
+      R"({"type":"track","event":"Order Completed","userId":"a",)"
+      R"("messageId":"o1","timestamp":"2025-01-01T10:00:00Z",)"
+      R"("properties":{"total":5,"currency":"EUR"}})"
+      "\n");
+  testing::WriteText(scratch / "none.jsonl", "");
+
+  for (const char* lazy_from : {static_cast<const char*>(nullptr), "0"}) {
+    LazyLoadFrom setting(lazy_from);
+    auto run = [&](const char* days, const char* events, const char* until) {
+      std::filesystem::remove(scratch / "out.jsonl");
+      auto result = RunParcours(
+          {"run", (scratch / days).string(), "--events",
+           (scratch / events).string(), "--state", (scratch / "s.db").string(),
+           "--out", (scratch / "out.jsonl").string(), "--until", until},
+          scratch);
+      INFO(result.err);
+      REQUIRE(result.exit_code == 0);
+      return testing::ReadText(scratch / "out.jsonl");
+    };
+    std::filesystem::remove(scratch / "s.db");
+    CHECK(run("45d", "order.jsonl", "2025-01-05T00:00:00Z").empty());
+    // The first run of the new program works the time out again, and its
+    // save must keep it: the next restart trusts what it finds.
+    CHECK(run("30d", "none.jsonl", "2025-01-10T00:00:00Z").empty());
+    std::string sent = run("30d", "none.jsonl", "2025-03-30T00:00:00Z");
+    INFO((lazy_from == nullptr ? "full load" : "lazy load"));
+    CHECK(sent.find(R"("at":"2025-01-31T10:00:00Z")") != std::string::npos);
+    CHECK(sent.find("win_back") != std::string::npos);
+  }
+}
+
 TEST_CASE("runs restarted with a lazy load give the bytes of a full load",
           "[e2e][store][lazy]") {
   struct Example {
