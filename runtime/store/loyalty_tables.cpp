@@ -153,6 +153,8 @@ void ReadMemberColumns(Statement& select, const ir::LoyaltyProgram& loyalty,
   }
 }
 
+}  // namespace
+
 // The statements that read members' accounts: every member's, in the
 // order of their ids, or one profile's.
 struct AccountReaders {
@@ -181,6 +183,8 @@ struct AccountReaders {
                           std::move(*rows)};
   }
 };
+
+namespace {
 
 // Restores the account of the member row `select` stands on.
 Status LoadAccount(const ir::Program& program, AccountReaders& readers,
@@ -254,12 +258,22 @@ Status LoadLoyalty(Database& db, State& state) {
   return LoadAccounts(state, *readers, nullptr);
 }
 
-Status LoadLoyaltyOf(Database& db, State& state, Profile& profile) {
+Status LoadLoyaltyOf(Database& db, State& state, Profile& profile,
+                     AccountReadersPtr& readers) {
   if (state.program().loyalty.empty()) return Status::Ok();
-  Expected<AccountReaders> readers = AccountReaders::Prepare(db, true);
-  if (!readers.ok()) return readers.status();
+  if (readers == nullptr) {
+    Expected<AccountReaders> prepared = AccountReaders::Prepare(db, true);
+    if (!prepared.ok()) return prepared.status();
+    readers.reset(new AccountReaders(std::move(*prepared)));
+  }
   readers->members.BindText(1, profile.id);
-  return LoadAccounts(state, *readers, &profile);
+  Status status = LoadAccounts(state, *readers, &profile);
+  readers->members.Reset();
+  return status;
+}
+
+void AccountReadersDeleter::operator()(AccountReaders* readers) const {
+  delete readers;
 }
 
 namespace {

@@ -6,6 +6,8 @@
 // a file whose rows disagree is refused, naming the member.
 #pragma once
 
+#include <memory>
+
 #include "runtime/common/status.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/state.h"
@@ -17,7 +19,18 @@ namespace parcours::store {
 // Profiles a lazy load left cold are skipped: `LoadLoyaltyOf` reads
 // theirs when they warm.
 common::Status LoadLoyalty(Database& db, State& state);
-common::Status LoadLoyaltyOf(Database& db, State& state, Profile& profile);
+
+// The statements `LoadLoyaltyOf` reads one profile's accounts with,
+// prepared at its first call and kept by the caller for the next.
+struct AccountReaders;
+struct AccountReadersDeleter {
+  void operator()(AccountReaders* readers) const;
+};
+using AccountReadersPtr =
+    std::unique_ptr<AccountReaders, AccountReadersDeleter>;
+
+common::Status LoadLoyaltyOf(Database& db, State& state, Profile& profile,
+                             AccountReadersPtr& readers);
 
 // Writes the changed accounts of the dirty profiles and the programs'
 // terms; the caller holds the transaction.

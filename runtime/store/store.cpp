@@ -1797,6 +1797,8 @@ Status Store::PrepareWarmStatements() {
       {&select_locals_,
        "SELECT journey, locals FROM instances WHERE profile = ?1"},
       {&profile_exists_, "SELECT 1 FROM profiles WHERE id = ?1"},
+      {&begin_read_, "BEGIN"},
+      {&end_read_, "COMMIT"},
   };
   for (const Wanted& each : wanted) {
     Expected<Statement> prepared = db_.Prepare(each.sql);
@@ -1819,11 +1821,22 @@ Status Store::Warm(State& state, Profile& profile) {
         common::Record(ir::LocalsType(program, journey).record_words);
   }
 
+  // One read transaction for the profile's few queries: each query on
+  // its own took and dropped SQLite's file lock, which cost more than the
+  // reading (outside a save, which never warms, no transaction is open).
   Status status = PrepareWarmStatements();
+  bool own_transaction = sqlite3_get_autocommit(db_.handle()) != 0;
+  if (status.ok() && own_transaction) status = begin_read_.Run();
   if (status.ok()) status = WarmRecord(state, profile);
   if (status.ok()) status = WarmHistory(state, profile);
   if (status.ok()) status = WarmLocals(state, profile);
-  if (status.ok()) status = LoadLoyaltyOf(db_, state, profile);
+  if (status.ok()) {
+    status = LoadLoyaltyOf(db_, state, profile, account_readers_);
+  }
+  if (own_transaction && sqlite3_get_autocommit(db_.handle()) == 0) {
+    Status ended = end_read_.Run();
+    if (status.ok()) status = ended;
+  }
   if (status.ok()) SetConsentWords(state, profile);
   if (status.ok()) return status;
   return status.WithContext(Context() + ": could not read profile `" +

@@ -50,6 +50,7 @@
 #include "runtime/common/status.h"
 #include "runtime/store/checkpointer.h"
 #include "runtime/store/file_lock.h"
+#include "runtime/store/loyalty_tables.h"
 #include "runtime/store/pending_rows.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/state.h"
@@ -238,6 +239,9 @@ class Store : public ProfileWarmer {
   Statement select_history_;
   Statement select_locals_;
   Statement profile_exists_;
+  Statement begin_read_;
+  Statement end_read_;
+  AccountReadersPtr account_readers_;
 
   // The log's length, in pages, that calls for a checkpoint.
   static constexpr int kCheckpointPages = 10'000;
