@@ -207,6 +207,10 @@ class Checker {
   void LintConsent(const std::vector<syntax::Step>& steps,
                    std::vector<std::string>& consented);
   void LintNegativeWaits(const std::vector<syntax::Step>& steps);
+  std::optional<int64_t> LintPreemptedWaits(
+      const std::vector<syntax::Step>& steps,
+      const syntax::JourneyDecl& journey, bool sends_wait,
+      std::optional<int64_t> reached);
   void LintTemplates(const std::vector<syntax::Step>& steps,
                      std::map<std::string, diag::Span>& seen);
   std::optional<bool> ConstantBool(const syntax::Expr& expr) const;

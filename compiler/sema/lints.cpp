@@ -201,6 +201,119 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
   std::map<std::string, diag::Span> templates;
   LintTemplates(journey.steps, templates);
   LintNegativeWaits(journey.steps);
+
+  // A send that the policy defers holds the contact until it goes, for as
+  // long as the cap or the quiet hours say.
+  bool sends_wait = false;
+  if (info.policy >= 0) {
+    for (const syntax::PolicyRule& rule :
+         program_.policies[info.policy].decl->rules) {
+      if (rule.kind == syntax::PolicyRule::Kind::Capped &&
+          rule.action.text == "defer") {
+        sends_wait = true;
+      }
+    }
+  }
+  LintPreemptedWaits(journey.steps, journey, sends_wait, 0);
+}
+
+namespace {
+
+// The seconds of an exact, literal length (`4h`), or none.
+std::optional<int64_t> LiteralSeconds(const Expr* length) {
+  if (length == nullptr || length->kind != syntax::ExprKind::Duration) {
+    return std::nullopt;
+  }
+  return length->int_value;
+}
+
+}  // namespace
+
+// Goals and exits are judged before the waits of the same event
+// (language.md, "What happens to one event"): a `wait for E` in a journey
+// that an `E` always leaves first never runs its first block, and nothing
+// else says so. `reached` is the longest time from the entry to `steps`,
+// when the program says it; the same for the end of `steps` is returned.
+std::optional<int64_t> Checker::LintPreemptedWaits(
+    const std::vector<syntax::Step>& steps, const syntax::JourneyDecl& journey,
+    bool sends_wait, std::optional<int64_t> reached) {
+  auto later = [](std::optional<int64_t> a, std::optional<int64_t> b) {
+    return a && b ? std::optional<int64_t>(std::max(*a, *b)) : std::nullopt;
+  };
+  for (const syntax::Step& step : steps) {
+    switch (step.kind) {
+      case StepKind::Wait: {
+        std::optional<int64_t> length = LiteralSeconds(step.expr.get());
+        bool negative = step.expr &&
+                        step.expr->kind == syntax::ExprKind::Unary &&
+                        LiteralSeconds(step.expr->operands[0].get());
+        if (negative) length = 0;  // W0319: no wait at all
+        reached = reached && length ? std::optional<int64_t>(*reached + *length)
+                                    : std::nullopt;
+        break;
+      }
+      case StepKind::WaitUntil: reached = std::nullopt; break;
+      case StepKind::Send:
+        if (sends_wait) reached = std::nullopt;
+        break;
+      case StepKind::If:
+        reached = later(
+            LintPreemptedWaits(step.then_steps, journey, sends_wait, reached),
+            LintPreemptedWaits(step.else_steps, journey, sends_wait, reached));
+        break;
+      case StepKind::Split: {
+        std::optional<int64_t> end = reached;
+        for (const syntax::SplitArm& arm : step.arms) {
+          end = later(
+              end, LintPreemptedWaits(arm.steps, journey, sends_wait, reached));
+        }
+        reached = end;
+        break;
+      }
+      case StepKind::WaitFor: {
+        // An event this wait receives comes before its time runs out.
+        std::optional<int64_t> within = LiteralSeconds(step.expr.get());
+        std::optional<int64_t> deadline =
+            reached && within ? std::optional<int64_t>(*reached + *within)
+                              : std::nullopt;
+        const std::string& event = step.event.text;
+        std::optional<diag::Note> first;
+        std::string advice;
+        for (const syntax::ExitRule& exit : journey.exits) {
+          if (exit.event.text == event && !exit.condition) {
+            first = diag::Note{exit.span, "this exit ends the contact first"};
+            advice = "give the exit a `where`, or remove it";
+          }
+        }
+        for (const auto& goal : journey.goals) {
+          if (first || goal.event.text != event) continue;
+          std::optional<int64_t> time = LiteralSeconds(goal.within.get());
+          if (!goal.within || (deadline && time && *deadline <= *time)) {
+            first = diag::Note{goal.span, "this goal ends the contact first"};
+            advice = "act on " + Quote(event) +
+                     " in a journey that starts `on " + event +
+                     "`, or remove the `wait for`";
+          }
+        }
+        if (first) {
+          Error(Kind::WaitForPreempted, step.event.span,
+                "this `wait for " + event + "` is never answered: an " +
+                    Quote(event) +
+                    " that comes in its time ends the contact before the "
+                    "wait sees it (exits and goals come first), so its first "
+                    "block never runs; " +
+                    advice,
+                {*first});
+        }
+        reached = later(
+            LintPreemptedWaits(step.then_steps, journey, sends_wait, deadline),
+            LintPreemptedWaits(step.else_steps, journey, sends_wait, deadline));
+        break;
+      }
+      default: break;
+    }
+  }
+  return reached;
 }
 
 // `wait -5d` waits no time at all (a computed length below zero counts as

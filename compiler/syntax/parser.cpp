@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <set>
+#include <vector>
 
 #include "ParcoursLexer.h"
 #include "ParcoursParser.h"
@@ -57,6 +58,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       // plain words (`wait until 9am local` then `send`) follows from it.
       if (FollowsExplained(*tokens, offending)) return;
       if (ExplainKeywordCase(recognizer, *tokens, offending)) return;
+      if (ExplainMisspeltKeyword(recognizer, *tokens, offending, message)) {
+        return;
+      }
     }
     // "no viable alternative at input `expect email`" quotes the words
     // from where the parser last had a choice; the span already shows
@@ -212,14 +216,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     return false;
   }
 
-  // `Send email "x"`, `On OrderPlaced`: a word of the language with a
-  // capital is a name to the lexer, which the parser reads as a label
-  // and then complains about the next word. Says to write it in lower
-  // case, once; the errors that follow from it are dropped.
-  bool ExplainKeywordCase(antlr4::Recognizer* recognizer,
-                          antlr4::TokenStream& tokens,
-                          antlr4::Token* offending) {
-    using L = parcoursgrammar::ParcoursLexer;
+  // The words of the language, in lower case letters only (`send`,
+  // `within`), from the grammar's vocabulary.
+  static const std::set<std::string>& Keywords(antlr4::Recognizer* recognizer) {
     static const std::set<std::string> kKeywords = [recognizer] {
       std::set<std::string> words;
       const antlr4::dfa::Vocabulary& vocabulary = recognizer->getVocabulary();
@@ -234,6 +233,89 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       }
       return words;
     }();
+    return kKeywords;
+  }
+
+  // The word of the language one slip from `text` (a letter added,
+  // dropped or changed, or two neighbours swapped: `afer`, `wiat`), or ""
+  // when there is none. Only one slip: a parse error's place is a guess,
+  // and a name two letters from a word (`Ping`, `in`) is a name.
+  static std::string OneSlipFrom(const std::string& text,
+                                 const std::set<std::string>& keywords) {
+    if (text.size() < 3) return "";
+    for (const std::string& keyword : keywords) {
+      bool swapped = false;
+      if (keyword.size() == text.size()) {
+        std::vector<size_t> differ;
+        for (size_t i = 0; i < text.size(); ++i) {
+          if (text[i] != keyword[i]) differ.push_back(i);
+        }
+        swapped = differ.size() == 2 && differ[1] == differ[0] + 1 &&
+                  text[differ[0]] == keyword[differ[1]] &&
+                  text[differ[1]] == keyword[differ[0]];
+      }
+      if (swapped || diag::EditDistance(text, keyword) == 1) return keyword;
+    }
+    return "";
+  }
+
+  // `reentry afer 2d`, `quiet 21:00 .. 08:00 locl`, `wiat 3d`: a word of
+  // the language misspelt is a name to the lexer, which the parser
+  // stumbles on, or takes for a step's label and then stumbles on the
+  // word after it. Says which word was meant, once; the errors that
+  // follow from it are dropped.
+  bool ExplainMisspeltKeyword(antlr4::Recognizer* recognizer,
+                              antlr4::TokenStream& tokens,
+                              antlr4::Token* offending,
+                              const std::string& message) {
+    using L = parcoursgrammar::ParcoursLexer;
+    const std::set<std::string>& kKeywords = Keywords(recognizer);
+    std::vector<antlr4::Token*> words;
+    // Taken for a label: the word before the one the parser wanted a `:`
+    // after.
+    if (message.find("expecting ':'") != std::string::npos) {
+      words.push_back(Visible(tokens, offending->getTokenIndex(), -1));
+    }
+    words.push_back(offending);
+    // The words the parser could take next come first: `withn` is
+    // `within` there, not `with`.
+    std::set<std::string> expected;
+    if (auto* parser = dynamic_cast<antlr4::Parser*>(recognizer)) {
+      const antlr4::dfa::Vocabulary& vocabulary = parser->getVocabulary();
+      for (ssize_t type : parser->getExpectedTokens().toList()) {
+        if (type < 0) continue;
+        std::string literal =
+            vocabulary.getLiteralName(static_cast<size_t>(type));
+        if (literal.size() < 3) continue;
+        std::string word = literal.substr(1, literal.size() - 2);
+        if (kKeywords.count(word)) expected.insert(word);
+      }
+    }
+    for (antlr4::Token* word : words) {
+      if (word == nullptr || word->getType() != L::IDENT) continue;
+      std::string meant = OneSlipFrom(word->getText(), expected);
+      if (meant.empty()) meant = OneSlipFrom(word->getText(), kKeywords);
+      if (meant.empty()) continue;
+      explained_.insert(word->getTokenIndex());
+      explained_.insert(offending->getTokenIndex());
+      ReportSyntaxError(diagnostics_, TokenSpan(file_, word),
+                        "`" + word->getText() +
+                            "` is not a word of the language; did you mean `" +
+                            meant + "`?");
+      return true;
+    }
+    return false;
+  }
+
+  // `Send email "x"`, `On OrderPlaced`: a word of the language with a
+  // capital is a name to the lexer, which the parser reads as a label
+  // and then complains about the next word. Says to write it in lower
+  // case, once; the errors that follow from it are dropped.
+  bool ExplainKeywordCase(antlr4::Recognizer* recognizer,
+                          antlr4::TokenStream& tokens,
+                          antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    const std::set<std::string>& kKeywords = Keywords(recognizer);
     for (int back = 0; back <= 2; ++back) {
       antlr4::Token* word =
           back == 0 ? offending

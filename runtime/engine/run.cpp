@@ -753,14 +753,23 @@ class Runner {
     // after the input's last, which is how the next run on this state
     // numbers it: a run to `--until` and the same run split into its input
     // and an empty input to `--until` give the same ids.
-    state_.set_next_seq(std::max(
-        state_.next_seq(), (lines_before_ + lines_read + 1) * kSeqStride));
+    int64_t after_input = lines_before_ + lines_read + 1;
+    state_.set_next_seq(std::max(state_.next_seq(), after_input * kSeqStride));
     if (end) engine_.AdvanceClock(*end);
     // The next run numbers its instances after every line of this one,
     // as if its lines followed them in one input. (After a crash, a rerun
     // numbers the same lines the same way, so their actions keep their
-    // ids.)
-    state_.run_meta()["lines_total"] = lines_before_ + lines_read;
+    // ids.) When time alone started instances here, they took the numbers
+    // of the line after the input, so that line counts as this run's:
+    // else the next run would number its first line (or, with an empty
+    // input, what time starts) from above the highest number taken,
+    // which depends on every profile of the file, and with
+    // `--partitions` on which profiles share a partition: the ids would
+    // change with the number of partitions. (Another partition, or none,
+    // may have taken them: the next run starts after the most lines any
+    // partition counted.)
+    bool numbered = state_.next_seq() > after_input * kSeqStride;
+    state_.run_meta()["lines_total"] = after_input - (numbered ? 0 : 1);
 
     Status status = Commit(store::Fold::Always);
     if (!status.ok()) return status;

@@ -574,6 +574,53 @@ TEST_CASE("a compressed events file is refused with the way to read it") {
   CHECK_FALSE(std::filesystem::exists(state));
 }
 
+// An export in UTF-16, as some Windows tools write it, made every line a
+// dead letter ("not JSON"), and the run ended with exit code 0 having
+// applied nothing; `import csv` refuses such a file already.
+TEST_CASE("a UTF-16 events file is refused with the way to read it") {
+  auto scratch = testing::ScratchDir("utf16-events");
+  const std::string line =
+      R"({"type":"identify","userId":"1","timestamp":"2011-01-03T10:00:00Z"})";
+  auto utf16 = [&](bool big_endian, bool marked) {
+    std::string text;
+    if (marked) text += big_endian ? "\xfe\xff" : "\xff\xfe";
+    for (char c : line + "\n") {
+      text += big_endian ? std::string(1, '\0') + c : std::string(1, c) + '\0';
+    }
+    return text;
+  };
+  struct Case {
+    const char* name;
+    std::string text;
+    const char* why;
+    const char* encoding;
+  };
+  const Case cases[] = {
+      {"marked.jsonl", utf16(false, true),
+       "it starts with a UTF-16 byte-order mark", "UTF-16"},
+      {"little.jsonl", utf16(false, false), "its `{` takes two bytes",
+       "UTF-16LE"},
+      {"big.jsonl", utf16(true, false), "its `{` takes two bytes", "UTF-16BE"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.name);
+    auto events = (scratch / c.name).string();
+    testing::WriteText(events, c.text);
+    auto state = (scratch / "s.db").string();
+    auto run = RunParcours({"run", kCampaign, "--events", events, "--state",
+                            state, "--out", "/dev/null"},
+                           scratch);
+    CHECK(run.exit_code == 2);
+    CHECK(run.err == "parcours: events file `" + events + "` is UTF-16 text (" +
+                         c.why +
+                         "), not UTF-8 JSON lines; convert it into the run: "
+                         "`iconv -f " +
+                         c.encoding + " -t UTF-8 " + events +
+                         " | parcours run ... --events -`\n");
+    CHECK_FALSE(std::filesystem::exists(state));
+  }
+}
+
 TEST_CASE("each command answers --help with its own usage") {
   auto scratch = testing::ScratchDir("help");
   const char* commands[] = {"check", "build",  "run",    "test",

@@ -1,5 +1,6 @@
 // `parcours run --partitions N`: a folder of N state files, one thread
 // each, and the same output bytes for every N.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <cstdio>
 #include <random>
@@ -76,6 +77,75 @@ TEST_CASE("instances that time starts get the same ids in any partition") {
   CheckSameForAnyPartitions(
       scratch, kSmallEvents, {},
       (testing::SourceDir() / "examples/crm-starter/campaign").string());
+}
+
+// Runs that only move the clock (`--events` empty, `--until` a day on),
+// as a daily job does, each starting instances by time alone: `q` two a
+// day (a schedule and its birthday), `p` one. The third run numbered its
+// instances from above the highest number the second took in the file,
+// which was `q`'s with one state file and `p`'s own with `p` alone in
+// its partition, so `p`'s send of 3 March had another id with two
+// partitions.
+TEST_CASE("runs that only move the clock give the same ids in any partition") {
+  auto scratch = testing::ScratchDir("partitions-until-runs");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "daily.journey", R"(module daily
+profile {
+  email: string = "a@b.c"
+  timezone: tz = "UTC"
+  birthday: date?
+}
+
+journey daily {
+  every day 09:00 local
+  send email "daily"
+}
+
+journey birthday {
+  on date profile.birthday at 09:00 local
+  send email "birthday"
+}
+)");
+  // `p` and `q` fall in different partitions of two.
+  auto identify = [](const std::string& id, const std::string& traits) {
+    return R"({"type":"identify","userId":")" + id +
+           R"(","timestamp":"2025-03-01T10:00:00Z","traits":)" + traits + "}\n";
+  };
+  testing::WriteText(
+      scratch / "events.jsonl",
+      identify("p", "{}") + identify("q", R"({"birthday":"1990-03-02"})"));
+  testing::WriteText(scratch / "empty.jsonl", "");
+
+  auto runs = [&](const std::string& name, std::vector<std::string> state) {
+    std::string out = (scratch / (name + ".jsonl")).string();
+    std::vector<std::pair<std::string, std::string>> steps = {
+        {"events.jsonl", ""},
+        {"empty.jsonl", "2025-03-02T12:00:00Z"},
+        {"empty.jsonl", "2025-03-03T12:00:00Z"}};
+    for (const auto& [events, until] : steps) {
+      std::vector<std::string> args = {"run",      (scratch / "c").string(),
+                                       "--events", (scratch / events).string(),
+                                       "--out",    out};
+      args.insert(args.end(), state.begin(), state.end());
+      if (!until.empty()) {
+        args.push_back("--until");
+        args.push_back(until);
+      }
+      auto result = RunParcours(args, scratch);
+      INFO(name << ": " << result.err);
+      REQUIRE(result.exit_code == 0);
+    }
+    return testing::ReadText(out);
+  };
+  std::string single =
+      runs("single", {"--state", (scratch / "single.db").string()});
+  CHECK(std::count(single.begin(), single.end(), '\n') == 5);
+  for (const char* partitions : {"2", "3"}) {
+    std::string name = std::string("p") + partitions;
+    INFO(partitions << " partitions");
+    CHECK(runs(name, {"--state", (scratch / name).string(), "--partitions",
+                      partitions}) == single);
+  }
 }
 
 // A stream with what makes partitions hard: many profiles, timers that

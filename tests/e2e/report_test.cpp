@@ -347,6 +347,63 @@ journey quiet {
   CHECK_THAT(report.out, !Catch::Contains("  week"));
 }
 
+// A loyalty run writes points and tier lines by the thousand and maybe no
+// task at all: the report names each kind of the other lines, rather than
+// count them all as "tasks, webhooks, events".
+TEST_CASE("the backtest report counts the other actions by kind") {
+  auto scratch = testing::ScratchDir("report-other-kinds");
+  std::filesystem::create_directories(scratch / "c");
+  testing::WriteText(scratch / "c" / "club.journey", R"(module club
+enum Tier { Member, Silver }
+
+event OrderPlaced "Order Completed" { total: money }
+
+program club {
+  earn 1 point per 1 EUR of OrderPlaced.total
+  tier Silver at 100 qualifying points within 12 months
+}
+
+journey thanks {
+  on OrderPlaced
+  task crm "call a big spender" to "care"
+}
+)");
+  std::string events;
+  for (int i = 1; i <= 2; ++i) {
+    events += R"({"type":"track","event":"Order Completed","userId":"p1",)"
+              R"("messageId":"o)" +
+              std::to_string(i) + R"(","timestamp":"2025-03-0)" +
+              std::to_string(i) +
+              R"(T10:00:00Z","properties":{"total":80,"currency":"EUR"}})"
+              "\n";
+  }
+  testing::WriteText(scratch / "events.jsonl", events);
+  std::string state = (scratch / "s.db").string();
+  auto run =
+      testing::RunParcours({"run", (scratch / "c").string(), "--events",
+                            (scratch / "events.jsonl").string(), "--state",
+                            state, "--out", (scratch / "out.jsonl").string()},
+                           scratch);
+  INFO(run.err);
+  REQUIRE(run.exit_code == 0);
+
+  // Two earnings, one tier reached, two tasks.
+  nlohmann::json report = BacktestJson(state, scratch);
+  CHECK(report["other_actions"] == 5);
+  CHECK(report["other_actions_by_kind"] ==
+        nlohmann::json({{"points", 2}, {"task", 2}, {"tier", 1}}));
+
+  auto table =
+      testing::RunParcours({"report", "backtest", "--state", state}, scratch);
+  INFO(table.out);
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("\nOther actions, by kind\n"
+                                        "  points               2\n"
+                                        "  task                 2\n"
+                                        "  tier                 1\n"));
+  CHECK_THAT(table.out, !Catch::Contains("tasks, webhooks, events"));
+}
+
 // A report reads the same files `run` does, and refuses what `run`
 // refuses: a state file from a newer Parcours, named plainly rather than
 // as a disk error. A folder of partitions is read whole (the reports) or

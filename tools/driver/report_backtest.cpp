@@ -63,7 +63,11 @@ struct Backtest {
   // (reason, detail) -> count, for suppressions and for deferrals.
   std::map<std::pair<std::string, std::string>, int64_t> suppressed;
   std::map<std::pair<std::string, std::string>, int64_t> deferred;
-  int64_t other_actions = 0;  // tasks, webhooks, emitted events...
+  // Every other action line (tasks, webhooks, emitted events, a loyalty
+  // program's points and tier lines...), by its `kind`: a loyalty run
+  // writes thousands of points lines and no task, and a single count
+  // under "tasks, webhooks, events" read as thousands of tasks.
+  std::map<std::string, int64_t> other_actions;
 };
 
 bool StartsWith(const std::string& text, const std::string& prefix) {
@@ -225,7 +229,7 @@ Status ReadActions(store::Database& db, Backtest& report) {
     } else if (kind == "deferred") {
       ++report.deferred[{Text(line, "reason"), RuleOf(Text(line, "detail"))}];
     } else {
-      ++report.other_actions;
+      ++report.other_actions[kind];
     }
   }
   return Status::Ok();
@@ -443,9 +447,12 @@ void PrintTable(const Backtest& report, std::ostream& out) {
   };
   print_decisions("Suppressed, by reason and rule", report.suppressed);
   print_decisions("Deferred, by reason and rule", report.deferred);
-  if (report.other_actions > 0) {
-    out << "\nOther actions (tasks, webhooks, events): " << report.other_actions
-        << "\n";
+  if (!report.other_actions.empty()) {
+    out << "\nOther actions, by kind\n";
+    for (const auto& [kind, count] : report.other_actions) {
+      row = Row("  %-12s %9lld\n", kind.c_str(), static_cast<long long>(count));
+      out << row;
+    }
   }
 }
 
@@ -498,7 +505,10 @@ void PrintJson(const Backtest& report, std::ostream& out) {
   };
   json["suppressed"] = decisions(report.suppressed);
   json["deferred"] = decisions(report.deferred);
-  json["other_actions"] = report.other_actions;
+  int64_t other_actions = 0;
+  for (const auto& [kind, count] : report.other_actions) other_actions += count;
+  json["other_actions"] = other_actions;
+  json["other_actions_by_kind"] = report.other_actions;
   out << json.dump(2) << "\n";
 }
 

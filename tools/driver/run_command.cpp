@@ -108,6 +108,25 @@ std::string CompressedFormat(const std::string& path) {
   return "";
 }
 
+// The iconv name of the UTF-16 a file is written in, from its first
+// bytes (a byte-order mark, or a `{` in one byte of two), or "" for any
+// other file and for stdin. Such an export, as some Windows tools write
+// it, made every line a dead letter (`import csv` refuses it already).
+std::string Utf16Encoding(const std::string& path, bool* marked) {
+  if (path == "-") return "";
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) return "";
+  std::ifstream in(path, std::ios::binary);
+  std::string start(2, '\0');
+  in.read(start.data(), static_cast<std::streamsize>(start.size()));
+  if (in.gcount() < 2) return "";
+  *marked = start == "\xff\xfe" || start == "\xfe\xff";
+  if (*marked) return "UTF-16";
+  if (start == std::string("{\0", 2)) return "UTF-16LE";
+  if (start == std::string("\0{", 2)) return "UTF-16BE";
+  return "";
+}
+
 // The command that writes a file of `format` decompressed to stdout.
 std::string DecompressCommand(const std::string& format) {
   if (format == "gzip") return "gzip -dc";
@@ -474,6 +493,18 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
     err << "parcours: events file `" << settings.events << "` is compressed ("
         << format << "), not JSON lines; decompress it into the run: `"
         << DecompressCommand(format) << " " << settings.events
+        << " | parcours run ... --events -`\n";
+    return 2;
+  }
+
+  bool marked = false;
+  if (std::string encoding = Utf16Encoding(settings.events, &marked);
+      !encoding.empty()) {
+    err << "parcours: events file `" << settings.events << "` is UTF-16 text ("
+        << (marked ? "it starts with a UTF-16 byte-order mark"
+                   : "its `{` takes two bytes")
+        << "), not UTF-8 JSON lines; convert it into the run: `iconv -f "
+        << encoding << " -t UTF-8 " << settings.events
         << " | parcours run ... --events -`\n";
     return 2;
   }
