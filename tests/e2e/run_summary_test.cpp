@@ -130,6 +130,13 @@ TEST_CASE("a run that read no event says so in a note") {
                                         "empty; check what is piped into the "
                                         "run\n"));
 
+  // Nor is an empty input that moves the clock to `--until`, the way
+  // a daily job runs what time alone starts (docs/runtime.md).
+  auto clock_only = run((scratch / "empty.jsonl").string(), "a.db",
+                        {"--until", "2030-01-01T00:00:00Z"});
+  CHECK(clock_only.exit_code == 0);
+  CHECK_THAT(clock_only.err, !Catch::Contains("no events were read"));
+
   // Lines that were read, even duplicates only, are no such mistake.
   for (int pass = 0; pass < 2; ++pass) {
     auto full = run((scratch / "e.jsonl").string(), "d.db");

@@ -585,9 +585,11 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
   // A run over the wrong file (an export not written yet, a path one
   // folder off) otherwise ends as quietly as a run with nothing to do.
-  // A live run reads what comes, which may well be nothing.
+  // A live run reads what comes, which may well be nothing, and a run to
+  // `--until` over an empty input is how a daily job moves the clock.
   bool read_no_event = result.summary.lines_read == result.summary.blank_lines;
-  if (result.status.ok() && !settings.follow && read_no_event) {
+  if (result.status.ok() && !settings.follow && !settings.options.until &&
+      read_no_event) {
     err << "note: no events were read: " << settings.options.events_name
         << (result.summary.lines_read == 0 ? " is empty"
                                            : " holds only blank lines")
