@@ -582,6 +582,14 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     // `100 euros`: a currency's name, not a unit.
     std::string currency = CurrencyCodeOf(word);
     if (!currency.empty()) return CurrencyMessage(word, number, currency);
+    // `cap 3 pre week`: the slip is in the cap's `per`, not in a unit.
+    static const char* const kPerSlips[] = {"pre", "epr", "pr", "pe", "perr",
+                                            "peer", "prer", "pet", "oer"};
+    for (const char* slip : kPerSlips) {
+      if (lower != slip) continue;
+      return "`" + word + "` is not a word of the language here; did you " +
+             "mean `per`, as in `cap " + number + " per week`?";
+    }
     static const std::pair<const char*, const char*> kSpellings[] = {
         {"sec", "s"},       {"secs", "s"},       {"second", "s"},
         {"seconds", "s"},   {"min", "m"},        {"mins", "m"},

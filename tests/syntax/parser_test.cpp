@@ -121,6 +121,17 @@ const char* kHead =
     "module w\n"
     "event O \"O\" { id: string }\n";
 
+TEST_CASE("a cap whose per is misspelt is told so, not about units") {
+  diag::Diagnostic slip =
+      OnlyDiagnostic("module m\npolicy p {\n  cap 3 pre week\n}\n");
+  CHECK(diag::Info(slip.kind).code == std::string("E0110"));
+  CHECK(slip.span.line == 3);
+  CHECK(slip.span.column == 9);
+  CHECK(slip.message ==
+        "`pre` is not a word of the language here; did you mean `per`, as "
+        "in `cap 3 per week`?");
+}
+
 TEST_CASE("a wait in an unknown unit names the units there are") {
   diag::Diagnostic unknown = OnlyDiagnostic(
       std::string(kHead) +
