@@ -583,7 +583,7 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     std::string currency = CurrencyCodeOf(word);
     if (!currency.empty()) return CurrencyMessage(word, number, currency);
     // `cap 3 pre week`: the slip is in the cap's `per`, not in a unit.
-    static const char* const kPerSlips[] = {"pre", "epr", "pr", "pe", "perr",
+    static const char* const kPerSlips[] = {"pre",  "epr",  "pr",  "pe", "perr",
                                             "peer", "prer", "pet", "oer"};
     for (const char* slip : kPerSlips) {
       if (lower != slip) continue;
