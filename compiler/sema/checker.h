@@ -207,6 +207,9 @@ class Checker {
   void LintConsent(const std::vector<syntax::Step>& steps,
                    std::vector<std::string>& consented);
   void LintNegativeWaits(const std::vector<syntax::Step>& steps);
+  // W0323 for `length`, a literal duration of zero; `effect` says what it
+  // does.
+  void WarnZeroLength(const syntax::Expr* length, const std::string& effect);
   std::optional<int64_t> LintPreemptedWaits(
       const std::vector<syntax::Step>& steps,
       const syntax::JourneyDecl& journey, bool sends_wait,

@@ -201,6 +201,11 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
   std::map<std::string, diag::Span> templates;
   LintTemplates(journey.steps, templates);
   LintNegativeWaits(journey.steps);
+  for (const auto& goal : journey.goals) {
+    WarnZeroLength(goal.within.get(),
+                   "this goal is met only by an event of the entry's own "
+                   "second");
+  }
 
   // A send that the policy defers holds the contact until it goes, for as
   // long as the cap or the quiet hours say.
@@ -316,10 +321,28 @@ std::optional<int64_t> Checker::LintPreemptedWaits(
   return reached;
 }
 
+// `wait 0s`, `wait for E within 0h` and `goal E within 0d` are written
+// lengths of nothing, most likely a unit or a digit lost in an edit: the
+// wait goes on at once, the `wait for` takes its `else` at once, and the
+// goal can only be met by an event of the entry's own second.
+void Checker::WarnZeroLength(const Expr* length, const std::string& effect) {
+  if (LiteralSeconds(length) != 0) return;
+  Error(Kind::ZeroLength, length->span,
+        "a length of zero: " + effect + "; give the length you meant");
+}
+
 // `wait -5d` waits no time at all (a computed length below zero counts as
 // none), which is surely not what its writer meant.
 void Checker::LintNegativeWaits(const std::vector<syntax::Step>& steps) {
   for (const syntax::Step& step : steps) {
+    if (step.kind == StepKind::Wait) {
+      WarnZeroLength(step.expr.get(), "this wait goes on at once");
+    }
+    if (step.kind == StepKind::WaitFor) {
+      WarnZeroLength(step.expr.get(),
+                     "this `wait for` takes its `else` at once, and its "
+                     "first block runs only for an event of the same second");
+    }
     const Expr* length =
         step.kind == StepKind::Wait ? step.expr.get() : nullptr;
     bool negative = length != nullptr &&
