@@ -1189,6 +1189,8 @@ Status Store::LoadProfilesAndInstances(State& state) {
   }
   if (!instances.status.ok()) return instances.status;
   AttachInstances(state, instances, lazy_);
+  // A lazy load makes only cold profiles.
+  cold_profiles_ = lazy_ ? state.CountProfiles() : 0;
   state.set_rechecks_current(rechecks_saved || state.CountProfiles() == 0);
   return Status::Ok();
 }
@@ -1467,7 +1469,12 @@ Status Store::Save(State& state, Fold fold) {
 bool Store::FoldIsDue(const State& state) const {
   // Deferred rows cost the disk space of their blobs and, after a crash,
   // a replay at the next load: at most a few times the tables' own rows.
-  int64_t live_rows = state.CountProfiles() + state.CountInstances();
+  // The rows of `profiles` a lazy load has not read yet are the table's
+  // rows all the same: counted as a full load counts them, a restart
+  // folds as often either way.
+  int64_t profiles = state.CountProfiles() - cold_profiles_ +
+                     std::max<int64_t>(unread_profiles_, 0);
+  int64_t live_rows = profiles + state.CountInstances();
   return pending_entries_ >
          kPendingRowsPerLiveRow * live_rows + kPendingRowsAlwaysAllowed;
 }
@@ -1812,6 +1819,7 @@ Status Store::PrepareWarmStatements() {
 Status Store::Warm(State& state, Profile& profile) {
   // Defaults first, so that a failure below leaves a profile the engine
   // can run on until the run stops (`Save` refuses to write it).
+  --cold_profiles_;
   const ir::Program& program = state.program();
   profile.record = state.DefaultRecord();
   for (const std::unique_ptr<Instance>& instance : profile.instances) {
@@ -1935,6 +1943,7 @@ Expected<Profile*> Store::Fetch(State& state, const std::string& id,
   }
   if (!*row) return nullptr;
   state.AdoptColdProfile(id, hash);
+  ++cold_profiles_;
   return state.FindProfile(id, hash);
 }
 

@@ -233,6 +233,9 @@ class Store : public ProfileWarmer {
   // are not yet in memory (none left: a new id needs no lookup).
   bool lazy_ = false;
   int64_t unread_profiles_ = 0;
+  // How many profiles in memory are cold: a lazy load makes them all so,
+  // and each warming takes one off.
+  int64_t cold_profiles_ = 0;
   // A lazy load's reads of one profile, prepared at its first warming.
   bool warm_prepared_ = false;
   Statement select_profile_;
