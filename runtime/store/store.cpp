@@ -1835,8 +1835,12 @@ Status Store::Warm(State& state, Profile& profile) {
   Status status = PrepareWarmStatements();
   bool own_transaction = sqlite3_get_autocommit(db_.handle()) != 0;
   if (status.ok() && own_transaction) status = begin_read_.Run();
-  if (status.ok()) status = WarmRecord(state, profile);
-  if (status.ok()) status = WarmHistory(state, profile);
+  bool found = false;
+  if (status.ok()) status = WarmRecord(state, profile, found);
+  // A full load reads kept events only for the profiles it read from
+  // `profiles`: one it makes for an instance whose profile row is gone
+  // starts without them, and so does its warming.
+  if (status.ok() && found) status = WarmHistory(state, profile);
   if (status.ok()) status = WarmLocals(state, profile);
   if (status.ok()) {
     status = LoadLoyaltyOf(db_, state, profile, account_readers_);
@@ -1851,10 +1855,11 @@ Status Store::Warm(State& state, Profile& profile) {
                             profile.id + "` when it was first needed");
 }
 
-Status Store::WarmRecord(State& state, Profile& profile) {
+Status Store::WarmRecord(State& state, Profile& profile, bool& found) {
   select_profile_.BindText(1, profile.id);
   Expected<bool> row = select_profile_.Step();
   if (!row.ok()) return row.status();
+  found = *row;
   if (!*row) {
     // An instance whose profile had no row, as a damaged file may hold:
     // the profile holds the defaults, as a full load makes it.

@@ -145,7 +145,8 @@ class Store : public ProfileWarmer {
   // A lazy load's profiles: those with a re-check time, left cold.
   common::Status LoadRecheckedProfiles(State& state);
   common::Status PrepareWarmStatements();
-  common::Status WarmRecord(State& state, Profile& profile);
+  // `found`: whether `profiles` holds a row for the profile.
+  common::Status WarmRecord(State& state, Profile& profile, bool& found);
   common::Status WarmHistory(State& state, Profile& profile);
   common::Status WarmLocals(State& state, Profile& profile);
   static void SetConsentWords(State& state, Profile& profile);
