@@ -1189,6 +1189,8 @@ Status Store::LoadProfilesAndInstances(State& state) {
   }
   if (!instances.status.ok()) return instances.status;
   AttachInstances(state, instances, lazy_);
+  // A lazy load makes only cold profiles.
+  cold_profiles_ = lazy_ ? state.CountProfiles() : 0;
   state.set_rechecks_current(rechecks_saved || state.CountProfiles() == 0);
   return Status::Ok();
 }
@@ -1467,7 +1469,12 @@ Status Store::Save(State& state, Fold fold) {
 bool Store::FoldIsDue(const State& state) const {
   // Deferred rows cost the disk space of their blobs and, after a crash,
   // a replay at the next load: at most a few times the tables' own rows.
-  int64_t live_rows = state.CountProfiles() + state.CountInstances();
+  // The rows of `profiles` a lazy load has not read yet are the table's
+  // rows all the same: counted as a full load counts them, a restart
+  // folds as often either way.
+  int64_t profiles = state.CountProfiles() - cold_profiles_ +
+                     std::max<int64_t>(unread_profiles_, 0);
+  int64_t live_rows = profiles + state.CountInstances();
   return pending_entries_ >
          kPendingRowsPerLiveRow * live_rows + kPendingRowsAlwaysAllowed;
 }
@@ -1812,6 +1819,7 @@ Status Store::PrepareWarmStatements() {
 Status Store::Warm(State& state, Profile& profile) {
   // Defaults first, so that a failure below leaves a profile the engine
   // can run on until the run stops (`Save` refuses to write it).
+  --cold_profiles_;
   const ir::Program& program = state.program();
   profile.record = state.DefaultRecord();
   for (const std::unique_ptr<Instance>& instance : profile.instances) {
@@ -1827,8 +1835,12 @@ Status Store::Warm(State& state, Profile& profile) {
   Status status = PrepareWarmStatements();
   bool own_transaction = sqlite3_get_autocommit(db_.handle()) != 0;
   if (status.ok() && own_transaction) status = begin_read_.Run();
-  if (status.ok()) status = WarmRecord(state, profile);
-  if (status.ok()) status = WarmHistory(state, profile);
+  bool found = false;
+  if (status.ok()) status = WarmRecord(state, profile, found);
+  // A full load reads kept events only for the profiles it read from
+  // `profiles`: one it makes for an instance whose profile row is gone
+  // starts without them, and so does its warming.
+  if (status.ok() && found) status = WarmHistory(state, profile);
   if (status.ok()) status = WarmLocals(state, profile);
   if (status.ok()) {
     status = LoadLoyaltyOf(db_, state, profile, account_readers_);
@@ -1843,10 +1855,11 @@ Status Store::Warm(State& state, Profile& profile) {
                             profile.id + "` when it was first needed");
 }
 
-Status Store::WarmRecord(State& state, Profile& profile) {
+Status Store::WarmRecord(State& state, Profile& profile, bool& found) {
   select_profile_.BindText(1, profile.id);
   Expected<bool> row = select_profile_.Step();
   if (!row.ok()) return row.status();
+  found = *row;
   if (!*row) {
     // An instance whose profile had no row, as a damaged file may hold:
     // the profile holds the defaults, as a full load makes it.
@@ -1935,6 +1948,7 @@ Expected<Profile*> Store::Fetch(State& state, const std::string& id,
   }
   if (!*row) return nullptr;
   state.AdoptColdProfile(id, hash);
+  ++cold_profiles_;
   return state.FindProfile(id, hash);
 }
 

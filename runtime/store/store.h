@@ -145,7 +145,8 @@ class Store : public ProfileWarmer {
   // A lazy load's profiles: those with a re-check time, left cold.
   common::Status LoadRecheckedProfiles(State& state);
   common::Status PrepareWarmStatements();
-  common::Status WarmRecord(State& state, Profile& profile);
+  // `found`: whether `profiles` holds a row for the profile.
+  common::Status WarmRecord(State& state, Profile& profile, bool& found);
   common::Status WarmHistory(State& state, Profile& profile);
   common::Status WarmLocals(State& state, Profile& profile);
   static void SetConsentWords(State& state, Profile& profile);
@@ -233,6 +234,9 @@ class Store : public ProfileWarmer {
   // are not yet in memory (none left: a new id needs no lookup).
   bool lazy_ = false;
   int64_t unread_profiles_ = 0;
+  // How many profiles in memory are cold: a lazy load makes them all so,
+  // and each warming takes one off.
+  int64_t cold_profiles_ = 0;
   // A lazy load's reads of one profile, prepared at its first warming.
   bool warm_prepared_ = false;
   Statement select_profile_;

@@ -452,5 +452,64 @@ journey thanks {
   CHECK(DumpState(scratch / "s.db") == before);
 }
 
+TEST_CASE("a waiting contact whose profile row is gone loads as in full",
+          "[e2e][store][lazy]") {
+  // A damaged file: `a` waits in `thanks`, its kept events are there, its
+  // `profiles` row is not. A full load makes the profile for the contact
+  // after the kept events were read, so they are not; a warming must not
+  // read them either, or `a`'s second order makes it a buyer in one load
+  // and not in the other.
+  auto scratch = testing::ScratchDir("lazy-rowless");
+  testing::WriteText(scratch / "c.journey", R"(module rowless
+event OrderPlaced "Order Completed" { total: money }
+
+segment buyer = count(OrderPlaced within 30d) >= 2
+
+journey thanks {
+  on OrderPlaced
+  reentry never
+  wait 10 days
+  send email "thanks"
+}
+
+journey buyer_on {
+  on entered(buyer)
+  send email "buyer"
+}
+)");
+  auto order = [](const std::string& day) {
+    return R"({"type":"track","event":"Order Completed","userId":"a",)"
+           R"("messageId":"o)" +
+           day + R"(","timestamp":"2025-01-)" + day +
+           R"(T10:00:00Z","properties":{"total":5,"currency":"EUR"}})" + "\n";
+  };
+  testing::WriteText(scratch / "first.jsonl", order("01"));
+  testing::WriteText(scratch / "second.jsonl", order("05"));
+
+  auto run = [&](const std::string& name, const std::string& events) {
+    auto result = RunParcours({"run", (scratch / "c.journey").string(),
+                               "--events", (scratch / events).string(),
+                               "--state", (scratch / (name + ".db")).string(),
+                               "--out", (scratch / (name + ".jsonl")).string()},
+                              scratch);
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+  };
+  for (const char* name : {"full", "lazy"}) {
+    LazyLoadFrom setting(std::string(name) == "lazy" ? "0" : nullptr);
+    run(name, "first.jsonl");
+    {
+      auto db = store::Database::Open(
+          (scratch / (std::string(name) + ".db")).string());
+      REQUIRE(db.ok());
+      REQUIRE(db->Exec("DELETE FROM profiles WHERE id = 'a'").ok());
+    }
+    run(name, "second.jsonl");
+  }
+  CHECK(testing::ReadText(scratch / "lazy.jsonl") ==
+        testing::ReadText(scratch / "full.jsonl"));
+  CHECK(DumpState(scratch / "lazy.db") == DumpState(scratch / "full.db"));
+}
+
 }  // namespace
 }  // namespace parcours

@@ -5,9 +5,12 @@
 // damaged.
 #include "runtime/store/pending_rows.h"
 
+#include <stdlib.h>
+
 #include <catch2/catch.hpp>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <limits>
 #include <map>
 #include <optional>
@@ -427,6 +430,83 @@ TEST_CASE("a damaged blob stops the load and leaves the file as it was",
   CHECK(QueryText(path,
                   "SELECT group_concat(hex(rows)) FROM pending_rows "
                   "ORDER BY batch") == before);
+}
+
+// Sets `PARCOURS_LAZY_LOAD_FROM` while it lives, and puts back what was
+// there: the suite runs this program a second time with it set to 0.
+class LazyLoadFrom {
+ public:
+  explicit LazyLoadFrom(const char* value) {
+    const char* before = ::getenv("PARCOURS_LAZY_LOAD_FROM");
+    had_ = before != nullptr;
+    if (had_) saved_ = before;
+    if (value == nullptr) {
+      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
+    } else {
+      ::setenv("PARCOURS_LAZY_LOAD_FROM", value, 1);
+    }
+  }
+  ~LazyLoadFrom() {
+    if (had_) {
+      ::setenv("PARCOURS_LAZY_LOAD_FROM", saved_.c_str(), 1);
+    } else {
+      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
+    }
+  }
+
+ private:
+  std::string saved_;
+  bool had_ = false;
+};
+
+TEST_CASE("a lazy load folds its deferred rows when a full load would",
+          "[runtime][store][pending][lazy]") {
+  // 10,000 profiles in the file, then a batch per line for 7 of them: the
+  // rows of `profiles` allow a full load about 50,000 deferred rows, more
+  // than the run writes. A lazy load reads only the 7, but the rows it
+  // leaves in the file count as much: it folded, and more often, counting
+  // only the rows it had read.
+  Shop shop = MakeShop();
+  std::vector<std::string> identifies;
+  for (int p = 0; p < 10000; ++p) {
+    identifies.push_back(Identify("c" + std::to_string(p),
+                                  "i" + std::to_string(p),
+                                  "2010-12-01T10:00:00Z", "{}"));
+  }
+  TempDir dir;
+  std::string base = dir.File("base.db");
+  {
+    LazyLoadFrom full(nullptr);
+    REQUIRE(RunText(shop.program, Lines(identifies), OptionsFor(base))
+                .result.status.ok());
+  }
+
+  std::string text = Lines(ShopTraffic(1500));
+  engine::RunOptions whole_options = OptionsFor(dir.File("whole.db"));
+  std::filesystem::copy_file(base, whole_options.state_path);
+  auto whole = RunText(shop.program, text, whole_options);
+  REQUIRE(whole.result.status.ok());
+
+  // The same run, stopped by its sink a few actions before the end.
+  auto stopped = [&](const char* lazy_from, const std::string& name) {
+    std::string path = dir.File(name);
+    std::filesystem::copy_file(base, path);
+    LazyLoadFrom setting(lazy_from);
+    engine::RunOptions options = OptionsFor(path);
+    options.batch_size = 1;
+    auto evaluator = interp::MakeInterpreter(shop.program);
+    std::istringstream events(text);
+    FailingSink sink(static_cast<int>(whole.actions.size()) - 5);
+    REQUIRE_FALSE(engine::Run(shop.program, *evaluator, events, sink, options)
+                      .status.ok());
+    return path;
+  };
+  std::string full = stopped("100000000", "full.db");
+  std::string lazy = stopped("0", "lazy.db");
+  int64_t blobs = QueryInt(full, "SELECT count(*) FROM pending_rows");
+  CHECK(blobs > 5000);
+  CHECK(QueryInt(lazy, "SELECT count(*) FROM pending_rows") == blobs);
+  CHECK(Tables(lazy) == Tables(full));
 }
 
 }  // namespace
