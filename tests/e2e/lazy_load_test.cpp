@@ -17,6 +17,7 @@
 
 #include "runtime/store/sqlite.h"
 #include "tests/support/files.h"
+#include "tests/support/lazy_load_from.h"
 #include "tests/support/process.h"
 
 namespace parcours {
@@ -24,32 +25,7 @@ namespace {
 
 using testing::RunParcours;
 
-// Sets `PARCOURS_LAZY_LOAD_FROM` for the runs this test starts, and puts
-// back what was there.
-class LazyLoadFrom {
- public:
-  explicit LazyLoadFrom(const char* value) {
-    const char* before = ::getenv("PARCOURS_LAZY_LOAD_FROM");
-    if (before != nullptr) saved_ = before;
-    had_ = before != nullptr;
-    if (value == nullptr) {
-      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
-    } else {
-      ::setenv("PARCOURS_LAZY_LOAD_FROM", value, 1);
-    }
-  }
-  ~LazyLoadFrom() {
-    if (had_) {
-      ::setenv("PARCOURS_LAZY_LOAD_FROM", saved_.c_str(), 1);
-    } else {
-      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
-    }
-  }
-
- private:
-  std::string saved_;
-  bool had_ = false;
-};
+using testing::LazyLoadFrom;
 
 // Every row of every table of the state file, as text, in rowid order
 // (tables without one in the order of their key).

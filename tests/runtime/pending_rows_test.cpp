@@ -23,6 +23,7 @@
 #include "runtime/store/sqlite.h"
 #include "runtime/store/store.h"
 #include "tests/runtime/runtime_test_support.h"
+#include "tests/support/lazy_load_from.h"
 
 namespace parcours::testing {
 namespace {
@@ -431,33 +432,6 @@ TEST_CASE("a damaged blob stops the load and leaves the file as it was",
                   "SELECT group_concat(hex(rows)) FROM pending_rows "
                   "ORDER BY batch") == before);
 }
-
-// Sets `PARCOURS_LAZY_LOAD_FROM` while it lives, and puts back what was
-// there: the suite runs this program a second time with it set to 0.
-class LazyLoadFrom {
- public:
-  explicit LazyLoadFrom(const char* value) {
-    const char* before = ::getenv("PARCOURS_LAZY_LOAD_FROM");
-    had_ = before != nullptr;
-    if (had_) saved_ = before;
-    if (value == nullptr) {
-      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
-    } else {
-      ::setenv("PARCOURS_LAZY_LOAD_FROM", value, 1);
-    }
-  }
-  ~LazyLoadFrom() {
-    if (had_) {
-      ::setenv("PARCOURS_LAZY_LOAD_FROM", saved_.c_str(), 1);
-    } else {
-      ::unsetenv("PARCOURS_LAZY_LOAD_FROM");
-    }
-  }
-
- private:
-  std::string saved_;
-  bool had_ = false;
-};
 
 TEST_CASE("a lazy load folds its deferred rows when a full load would",
           "[runtime][store][pending][lazy]") {
