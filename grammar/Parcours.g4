@@ -85,7 +85,8 @@ programRule
   : 'earn' amount=expr pointsWord 'per' unit=expr
       'of' source=expr                                       # earnPerRule
   | 'earn' amount=expr pointsWord 'on' event=name
-      (',' 'at' 'most' 'once' 'per' limit=expr)?             # earnOnRule
+      (',' 'at' 'most' 'once' 'per' limit=expr)?
+      (',' sale='part' 'of' 'the' 'sale')?                   # earnOnRule
   | 'multiply' factor=MULTIPLIER 'when' expr                 # multiplyRule
   | 'burn' 'on' expr                                         # burnRule
   | 'refund' (amount=expr)? 'on' order=expr                  # refundRule
@@ -254,7 +255,7 @@ name
   | 'cap' | 'quiet' | 'goal' | 'split' | 'task' | 'reentry' | 'holdout'
   | 'emit' | 'award' | 'freeze' | 'notify' | 'expire' | 'earn' | 'multiply'
   | 'breakage' | 'exempt' | 'prefer' | 'given' | 'expect' | 'require' | 'at'
-  | 'reserve'
+  | 'reserve' | 'part' | 'the' | 'sale'
   ;
 
 // A duration in calendar units, counted in the recipient's zone.

@@ -818,7 +818,8 @@ std::string DumpLoyalty(const LoyaltyProgram& loyalty) {
   }
   for (const EarnOnEvent& earn : loyalty.earn_on_event) {
     out << "  earn " << earn.points << " on event " << earn.event_type
-        << " at most once per " << LengthText(earn.at_most_once_per) << "\n";
+        << " at most once per " << LengthText(earn.at_most_once_per)
+        << (earn.part_of_sale ? " part of the sale" : "") << "\n";
   }
   for (const Multiplier& multiplier : loyalty.multipliers) {
     out << "  multiply " << multiplier.factor << " when fn"

@@ -37,6 +37,9 @@ struct EarnOnEvent {
   int32_t event_type = 0;
   int64_t points = 0;
   LoyaltyLength at_most_once_per;  // count 0: every event earns
+  // `part of the sale`: the points are revenue deferred, like points
+  // earned on money; otherwise bonus points (docs/loyalty.md).
+  bool part_of_sale = false;
 };
 
 // `multiply 2x when tier(loyalty) >= Gold`

@@ -87,6 +87,7 @@ ir::LoyaltyProgram LowerLoyaltyProgram(
         earn.event_type = EventIndex(checked, rule.name.text);
         earn.points = rule.first->int_value;
         if (rule.second) earn.at_most_once_per = LengthOf(*rule.second);
+        earn.part_of_sale = rule.part_of_sale;
         lowered.earn_on_event.push_back(earn);
         break;
       }

@@ -220,6 +220,9 @@ struct ProgramRule {
   std::unique_ptr<Expr> third;
   Name name;           // EarnOn: event; Tier: tier
   int64_t factor = 0;  // Multiply, in kDecimalScale units
+  // EarnOn: `part of the sale`, points priced into a sale rather than
+  // given for nothing (docs/loyalty.md, "Bonus points").
+  bool part_of_sale = false;
 };
 
 struct ProgramDecl {

@@ -552,6 +552,7 @@ class AstBuilder {
       rule.first = BuildExpr(earn_on->amount);
       rule.second = OptionalExpr(earn_on->limit);
       rule.name = NameOf(earn_on->event);
+      rule.part_of_sale = earn_on->sale != nullptr;
     } else if (auto* multiply =
                    dynamic_cast<G::MultiplyRuleContext*>(context)) {
       rule.kind = Kind::Multiply;

@@ -324,7 +324,12 @@ void LoyaltyRules::EarnOnEvent(store::Profile& profile, int32_t program,
                                               ir::kDecimalScale, 1, multiplier);
     if (points <= 0) continue;
     AccountOf(profile, program).last_earned_on[r] = now;
-    Earn(profile, program, points, now, zone, event.key, effects);
+    int64_t lot = Earn(profile, program, points, now, zone, event.key, effects);
+    // Points for a review or a sign-up were not paid for: finance reports
+    // them apart from the points a sale's price deferred.
+    if (lot != loyalty::kNoLot && !earn.part_of_sale) {
+      account.ledger.MarkBonus(lot);
+    }
   }
 }
 
@@ -476,7 +481,8 @@ void LoyaltyRules::Award(store::Profile& profile, int32_t program,
              " points: an award gives at least 1 point; nothing awarded");
     return;
   }
-  Earn(profile, program, points, now, zone, source, effects);
+  int64_t lot = Earn(profile, program, points, now, zone, source, effects);
+  if (lot != loyalty::kNoLot) AccountOf(profile, program).ledger.MarkBonus(lot);
   DecideTier(profile, program, now, zone, effects);
   UpdateWords(profile, program);
 }

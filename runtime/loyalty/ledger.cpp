@@ -182,6 +182,8 @@ void Ledger::SetOrderAmount(int64_t lot_id, int64_t amount, int64_t currency) {
   lot.order_currency = currency;
 }
 
+void Ledger::MarkBonus(int64_t lot_id) { lots_.at(lot_id - 1).bonus = true; }
+
 Expected<int64_t> Ledger::RefundAmount(int64_t at, int64_t lot_id,
                                        int64_t amount, int64_t currency,
                                        const std::string& source) {

@@ -65,7 +65,10 @@ struct Lot {
   int64_t remaining = 0;   // not yet burned, expired or taken back
   int64_t refunded = 0;    // points of this earning taken back by refunds
   bool qualifying = true;  // whether it counts towards tiers
-  std::string source;      // key of the earning event
+  // Points given for nothing (an `award`, an `earn ... on` not `part of
+  // the sale`): no revenue was deferred for them (liability.h).
+  bool bonus = false;
+  std::string source;  // key of the earning event
   // The order amount the lot earned on, in kDecimalScale units of
   // `order_currency` (0 when it earned on no amount, or before amounts
   // were kept), and how much of it refunds have returned so far.
@@ -95,6 +98,9 @@ class Ledger {
   // Records the order amount lot `lot` earned on, for refunds of part of
   // the order (`RefundAmount`).
   void SetOrderAmount(int64_t lot, int64_t amount, int64_t currency);
+
+  // Marks lot `lot` as bonus points, given with no sale (`Lot::bonus`).
+  void MarkBonus(int64_t lot);
 
   // Refunds `amount` (> 0, in `currency`) of the order lot `lot` earned
   // on. The member keeps the points of the part of the order not yet

@@ -32,38 +32,66 @@ int64_t Clamp(Wide value) {
   return static_cast<int64_t>(value);
 }
 
+// Whether the row moved points of a bonus lot.
+bool OnBonusLot(const Ledger& ledger, const Movement& row) {
+  bool known =
+      row.lot >= 1 && row.lot <= static_cast<int64_t>(ledger.lots().size());
+  return known && ledger.lot(row.lot).bonus;
+}
+
 // Each lot's remaining points at `as_of`, with the lots due by then
-// expired, and the totals.
+// expired, and the totals: of every point, and in `bonus` (when given)
+// of the bonus points alone.
 PointTotals Replay(const Ledger& ledger, int64_t as_of,
-                   std::map<int64_t, int64_t>* remaining_by_lot) {
-  PointTotals totals;
+                   std::map<int64_t, int64_t>* remaining_by_lot,
+                   PointTotals* bonus = nullptr) {
+  PointTotals sale_points;
+  PointTotals bonus_points;
   std::map<int64_t, int64_t> remaining;
   for (const Movement& row : ledger.movements()) {
     if (row.at > as_of) break;  // rows are in time order
     if (row.lot != kNoLot) remaining[row.lot] += row.lot_delta;
+    bool on_bonus = OnBonusLot(ledger, row);
+    PointTotals& pool = on_bonus ? bonus_points : sale_points;
     switch (row.kind) {
-      case MovementKind::Earn: totals.issued += row.points; break;
-      case MovementKind::Burn: totals.redeemed -= row.points; break;
-      case MovementKind::Expire: totals.expired -= row.points; break;
+      case MovementKind::Earn: pool.issued += row.points; break;
+      case MovementKind::Burn: pool.redeemed -= row.points; break;
+      case MovementKind::Expire: pool.expired -= row.points; break;
       case MovementKind::Refund:
-        totals.issued += row.points;
-        if (row.lot == kNoLot) totals.owed -= row.points;
+        pool.issued += row.points;
+        if (row.lot == kNoLot) sale_points.owed -= row.points;
         break;
-      case MovementKind::Repay: totals.owed += row.lot_delta; break;
+      case MovementKind::Repay:
+        // Points owed are sale points taken back; bonus points paying
+        // them back become sale points.
+        sale_points.owed += row.lot_delta;
+        if (on_bonus) {
+          bonus_points.issued += row.lot_delta;
+          sale_points.issued -= row.lot_delta;
+        }
+        break;
     }
   }
 
   // A ledger whose clock is earlier than `as_of` has not written the
   // expiries due in between yet.
   for (auto& [lot, points] : remaining) {
+    PointTotals& pool = ledger.lot(lot).bonus ? bonus_points : sale_points;
     if (points > 0 && ledger.lot(lot).expires_at <= as_of) {
-      totals.expired += points;
+      pool.expired += points;
       points = 0;
     }
-    totals.outstanding += points;
+    pool.outstanding += points;
   }
   if (remaining_by_lot != nullptr) *remaining_by_lot = std::move(remaining);
-  return totals;
+  if (bonus != nullptr) *bonus = bonus_points;
+
+  PointTotals all = sale_points;
+  all.issued += bonus_points.issued;
+  all.redeemed += bonus_points.redeemed;
+  all.expired += bonus_points.expired;
+  all.outstanding += bonus_points.outstanding;
+  return all;
 }
 
 void Add(PointTotals& sum, const PointTotals& member) {
@@ -74,17 +102,35 @@ void Add(PointTotals& sum, const PointTotals& member) {
   sum.owed += member.owed;
 }
 
-// Revenue recognised by a date with these totals: what was deferred, times
-// the share of the points expected to be redeemed that were redeemed.
-int64_t Recognised(const PointTotals& totals, const LiabilityInputs& inputs,
+// The sale points of `all`, of which `bonus` are bonus points.
+PointTotals SalePoints(const PointTotals& all, const PointTotals& bonus) {
+  PointTotals sale = all;
+  sale.issued -= bonus.issued;
+  sale.redeemed -= bonus.redeemed;
+  sale.expired -= bonus.expired;
+  sale.outstanding -= bonus.outstanding;
+  return sale;
+}
+
+// Revenue recognised by a date with these sale points: what was
+// deferred, times the share of the points expected to be redeemed that
+// were redeemed.
+int64_t Recognised(const PointTotals& sale, const LiabilityInputs& inputs,
                    int64_t breakage_millionths) {
-  Wide deferred = Wide{totals.issued} * inputs.value_per_point;
-  Wide redeemed = Wide{totals.redeemed} * kMillion;
+  Wide deferred = Wide{sale.issued} * inputs.value_per_point;
+  Wide redeemed = Wide{sale.redeemed} * kMillion;
   Wide expected =
-      redeemed + Wide{totals.outstanding} * (kMillion - breakage_millionths);
+      redeemed + Wide{sale.outstanding} * (kMillion - breakage_millionths);
   // Nothing left that anyone is expected to redeem: all is recognised.
   if (expected <= 0) return Clamp(deferred);
   return Clamp(deferred * redeemed / expected);
+}
+
+// What honouring `outstanding` bonus points is expected to cost.
+int64_t Provision(int64_t outstanding, const LiabilityInputs& inputs,
+                  int64_t breakage_millionths) {
+  return Clamp(Wide{outstanding} * inputs.value_per_point *
+               (kMillion - breakage_millionths) / kMillion);
 }
 
 }  // namespace
@@ -101,10 +147,16 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
   }
 
   for (const MemberBook& member : members) {
-    Add(report.at_start, Replay(*member.ledger, inputs.period_start, nullptr));
+    PointTotals bonus_at_start;
+    Add(report.at_start,
+        Replay(*member.ledger, inputs.period_start, nullptr, &bonus_at_start));
+    Add(report.bonus_at_start, bonus_at_start);
     std::map<int64_t, int64_t> remaining;
-    PointTotals at_end = Replay(*member.ledger, inputs.as_of, &remaining);
+    PointTotals bonus_at_end;
+    PointTotals at_end =
+        Replay(*member.ledger, inputs.as_of, &remaining, &bonus_at_end);
     Add(report.at_end, at_end);
+    Add(report.bonus_at_end, bonus_at_end);
     report.by_tier[member.tier.empty() ? "(none)" : member.tier] +=
         at_end.outstanding;
 
@@ -125,14 +177,29 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
   report.face_value = Clamp(Wide{end.outstanding} * inputs.value_per_point);
   report.expected_breakage =
       Clamp(Wide{report.face_value} * inputs.breakage_millionths / kMillion);
-  report.deferred_total = Clamp(Wide{end.issued} * inputs.value_per_point);
-  report.recognised_total = Recognised(end, inputs, inputs.breakage_millionths);
+  PointTotals sale_at_end = SalePoints(end, report.bonus_at_end);
+  PointTotals sale_at_start =
+      SalePoints(report.at_start, report.bonus_at_start);
+  report.deferred_total =
+      Clamp(Wide{sale_at_end.issued} * inputs.value_per_point);
+  report.recognised_total =
+      Recognised(sale_at_end, inputs, inputs.breakage_millionths);
   report.contract_liability = report.deferred_total - report.recognised_total;
   int64_t opening = inputs.opening_breakage_millionths >= 0
                         ? inputs.opening_breakage_millionths
                         : inputs.breakage_millionths;
   report.recognised_in_period =
-      report.recognised_total - Recognised(report.at_start, inputs, opening);
+      report.recognised_total - Recognised(sale_at_start, inputs, opening);
+
+  // The provision's roll-forward: opening + charge - used = closing.
+  report.bonus_provision = Provision(report.bonus_at_end.outstanding, inputs,
+                                     inputs.breakage_millionths);
+  int64_t bonus_used =
+      report.bonus_at_end.redeemed - report.bonus_at_start.redeemed;
+  report.bonus_charge_in_period =
+      report.bonus_provision -
+      Provision(report.bonus_at_start.outstanding, inputs, opening) +
+      Clamp(Wide{bonus_used} * inputs.value_per_point);
   return report;
 }
 
@@ -199,6 +266,15 @@ std::string FormatLiabilityCsv(const LiabilityReport& report,
   money("revenue recognised to date", report.recognised_total);
   money("contract liability", report.contract_liability);
   money("revenue recognised in period", report.recognised_in_period);
+  // Last, so that the rows above keep their places for readers that
+  // count them.
+  const PointTotals& bonus = report.bonus_at_end;
+  points("bonus points issued to date", bonus.issued);
+  points("bonus points redeemed to date", bonus.redeemed);
+  points("bonus points expired to date", bonus.expired);
+  points("bonus points outstanding", bonus.outstanding);
+  money("bonus points provision", report.bonus_provision);
+  money("bonus points charged in period", report.bonus_charge_in_period);
   return csv;
 }
 

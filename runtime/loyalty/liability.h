@@ -19,6 +19,13 @@
 //     the period, the start read at the estimate of the last close and the
 //     end at the revised one (so a revised `b` shows up in the period it
 //     is revised).
+//   - Bonus points (`Lot::bonus`: awards, earnings on events not part of
+//     a sale) deferred no revenue, as no customer paid for them. They
+//     are kept apart: the revenue figures count sale points only, and
+//     the bonus points outstanding are a provision for the cost of
+//     honouring them, valued at `value_per_point` and net of breakage
+//     (IAS 37); its charge in a period is its growth plus what
+//     redemptions used of it.
 //   - Amounts are exact (millionths of the currency, 128-bit
 //     intermediates); rounding to cents happens once, when formatted.
 #pragma once
@@ -64,18 +71,28 @@ struct AgeBucket {
 };
 
 struct LiabilityReport {
-  PointTotals at_start;  // as of period_start
-  PointTotals at_end;    // as of as_of
+  PointTotals at_start;  // as of period_start, every point
+  PointTotals at_end;    // as of as_of, every point
+  // The bonus points among them (no `owed`: refunds take back sale
+  // points). Points a refund or a repayment took from a bonus lot count
+  // as taken back from the bonus points and given to the sale's.
+  PointTotals bonus_at_start;
+  PointTotals bonus_at_end;
   // Outstanding points at `as_of` by the age of their lot and by tier.
   std::vector<AgeBucket> by_age;
   std::map<std::string, int64_t> by_tier;
   // Money, in millionths of the currency, at `as_of` unless named.
   int64_t face_value = 0;          // outstanding * value per point
   int64_t expected_breakage = 0;   // face value * b
-  int64_t deferred_total = 0;      // issued * value per point
+  int64_t deferred_total = 0;      // sale points issued * value per point
   int64_t recognised_total = 0;    // by `as_of`, cumulative
   int64_t contract_liability = 0;  // deferred_total - recognised_total
   int64_t recognised_in_period = 0;
+  // Bonus outstanding * value per point * (1 - b), at `as_of`.
+  int64_t bonus_provision = 0;
+  // The provision at `as_of` - at `period_start` (at the opening
+  // estimate) + the value of the bonus points redeemed in the period.
+  int64_t bonus_charge_in_period = 0;
 };
 
 // Totals of `ledger` from its rows at or before `as_of`, with the lots

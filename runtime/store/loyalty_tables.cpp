@@ -75,6 +75,7 @@ Status LoadLots(Statement& select, const std::string& profile,
       lot.order_currency = ir::PackCurrency(select.Text(8));
     }
     lot.refunded_amount = select.Int(9);
+    lot.bonus = select.Int(10) != 0;
     bool amounts_sound =
         lot.refunded_amount >= 0 &&
         (select.IsNull(7) ? lot.refunded_amount == 0
@@ -172,7 +173,7 @@ struct AccountReaders {
     if (!members.ok()) return members.status();
     Expected<Statement> lots = db.Prepare(
         "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
-        "source, order_amount, order_currency, refunded_amount FROM "
+        "source, order_amount, order_currency, refunded_amount, bonus FROM "
         "loyalty_lots WHERE profile = ?1 AND program = ?2 ORDER BY lot");
     if (!lots.ok()) return lots.status();
     Expected<Statement> rows = db.Prepare(
@@ -318,8 +319,8 @@ struct AccountWriters {
     Expected<Statement> lot = db.Prepare(
         "INSERT OR REPLACE INTO loyalty_lots(profile, program, lot, "
         "earned_at, expires_at, earned, refunded, qualifying, source, "
-        "order_amount, order_currency, refunded_amount) "
-        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)");
+        "order_amount, order_currency, refunded_amount, bonus) "
+        "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)");
     if (!lot.ok()) return lot.status();
     Expected<Statement> movement = db.Prepare(
         "INSERT INTO loyalty_ledger(profile, program, seq, at, kind, points, "
@@ -387,6 +388,7 @@ Status WriteChangedLots(Statement& insert, const std::string& profile,
       insert.BindNull(11);
     }
     insert.BindInt(12, lot.refunded_amount);
+    insert.BindInt(13, lot.bonus ? 1 : 0);
     Status status = insert.Run();
     if (!status.ok()) return status;
   }

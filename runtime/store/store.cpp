@@ -230,6 +230,12 @@ constexpr const char* kMigrations[] = {
       CREATE INDEX profiles_by_recheck ON profiles(recheck_at, id)
         WHERE recheck_at IS NOT NULL;
     )sql",
+    // Whether a lot's points were given with no sale (an award, an `earn
+    // ... on` not part of the sale), which the liability report keeps
+    // apart. Lots already there count as part of a sale.
+    R"sql(
+      ALTER TABLE loyalty_lots ADD COLUMN bonus INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

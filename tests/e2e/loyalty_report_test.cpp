@@ -96,7 +96,13 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
         "revenue deferred to date (EUR),8.00\n"
         "revenue recognised to date (EUR),3.59\n"
         "contract liability (EUR),4.41\n"
-        "revenue recognised in period (EUR),1.28\n");
+        "revenue recognised in period (EUR),1.28\n"
+        "bonus points issued to date,0\n"
+        "bonus points redeemed to date,0\n"
+        "bonus points expired to date,0\n"
+        "bonus points outstanding,0\n"
+        "bonus points provision (EUR),0.00\n"
+        "bonus points charged in period (EUR),0.00\n");
 
   // A bound written as an exact time means that instant, included like a
   // day's first second: the same period, the same figures.
@@ -182,7 +188,13 @@ TEST_CASE("the CSV of a program with no value per point names no currency",
                              "revenue deferred to date,0.00\n"
                              "revenue recognised to date,0.00\n"
                              "contract liability,0.00\n"
-                             "revenue recognised in period,0.00\n"));
+                             "revenue recognised in period,0.00\n"
+                             "bonus points issued to date,0\n"
+                             "bonus points redeemed to date,0\n"
+                             "bonus points expired to date,0\n"
+                             "bonus points outstanding,0\n"
+                             "bonus points provision,0.00\n"
+                             "bonus points charged in period,0.00\n"));
 }
 
 TEST_CASE("the loyalty report as JSON and as a table, the quarter by default",
@@ -342,6 +354,86 @@ TEST_CASE("a mistyped breakage is the only thing a loyalty report says",
         "parcours: `--breakage` takes a percentage from 0% to 100%, such as "
         "18%, not `18`\n");
   CHECK(mistyped.out.empty());
+}
+
+// Points given for nothing (a review, a journey's award) deferred no
+// revenue: they are counted apart, and provided for at their value net
+// of breakage. Points of `earn ... on E, part of the sale` are a sale's.
+TEST_CASE("bonus points are reported apart from the revenue",
+          "[e2e][loyalty][report]") {
+  Scenario scenario(
+      "loyalty-report-bonus",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event ReviewPosted \"Review Posted\" { stars: int }\n"
+      "event RewardRedeemed \"Reward Redeemed\" { points: int }\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  earn 10 points on OrderPlaced, part of the sale\n"
+      "  earn 50 points on ReviewPosted\n"
+      "  burn on RewardRedeemed.points\n"
+      "  value 0.01 EUR per point\n"
+      "  breakage 20%\n}\n"
+      "journey thanks {\n"
+      "  on ReviewPosted\n"
+      "  award 40 points reason \"thanks for the review\"\n}\n");
+  std::string events =
+      TrackLine("Order Completed", "a", "m1", "2025-01-10T12:00:00Z",
+                R"({"order_id":1,"total":90,"currency":"EUR"})") +
+      TrackLine("Review Posted", "a", "m2", "2025-02-10T12:00:00Z",
+                R"({"stars":5})") +
+      TrackLine("Reward Redeemed", "a", "m3", "2025-04-10T12:00:00Z",
+                R"({"points":150})");
+  scenario.Run(events, "2025-04-11T00:00:00Z");
+  CHECK(scenario.QueryInt("SELECT sum(bonus) FROM loyalty_lots") == 2);
+
+  auto result = Report(scenario, {"--as-of", "2025-04-10", "--from",
+                                  "2025-03-31", "--format", "csv"});
+  INFO(result.err);
+  REQUIRE(result.exit_code == 0);
+  // Sale points: 90 + 10 = 100, 1.00 EUR deferred. Bonus: 50 + 40. The
+  // redemption of 150 takes the lots in order of earning (none expire):
+  // the order's 90 and 10, then 50 of the bonus points, leaving 40.
+  // Everything of the sale is redeemed, so all 1.00 is recognised, all
+  // in the period. Provision: 90 x 0.01 x 80% = 0.72 at the start, 40 x
+  // 0.01 x 80% = 0.32 at the end; the redemption used 0.50 of it, so the
+  // period is charged 0.32 - 0.72 + 0.50 = 0.10.
+  CHECK_THAT(result.out, Catch::Contains("points issued to date,190\n"));
+  CHECK_THAT(result.out,
+             Catch::Contains("revenue deferred to date (EUR),1.00\n"
+                             "revenue recognised to date (EUR),1.00\n"
+                             "contract liability (EUR),0.00\n"
+                             "revenue recognised in period (EUR),1.00\n"
+                             "bonus points issued to date,90\n"
+                             "bonus points redeemed to date,50\n"
+                             "bonus points expired to date,0\n"
+                             "bonus points outstanding,40\n"
+                             "bonus points provision (EUR),0.32\n"
+                             "bonus points charged in period (EUR),0.10\n"));
+
+  auto table = Report(scenario, {"--as-of", "2025-04-10"});
+  REQUIRE(table.exit_code == 0);
+  CHECK_THAT(table.out, Catch::Contains("bonus points provision            "
+                                        "0.32 EUR\n"));
+  auto json = Report(scenario, {"--as-of", "2025-04-10", "--format", "json"});
+  REQUIRE(json.exit_code == 0);
+  auto report = nlohmann::json::parse(json.out);
+  CHECK(report["bonus_at_end"]["outstanding"] == 40);
+  CHECK(report["bonus_provision"] == "0.32");
+
+  // A file of schema 12 read as it is (a report migrates nothing) has no
+  // bonus column: its lots all count as a sale's, as they did then.
+  {
+    auto db = store::Database::Open(scenario.State());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec(testing::DowngradeTo(12)).ok());
+  }
+  auto old_file = Report(scenario, {"--as-of", "2025-04-10", "--from",
+                                    "2025-03-31", "--format", "csv"});
+  INFO(old_file.err);
+  REQUIRE(old_file.exit_code == 0);
+  CHECK_THAT(old_file.out,
+             Catch::Contains("revenue deferred to date (EUR),1.90\n"));
+  CHECK_THAT(old_file.out, Catch::Contains("bonus points issued to date,0\n"));
 }
 
 TEST_CASE("a state file of schema 6 gains the loyalty tables",

@@ -35,9 +35,13 @@ TEST_CASE("a loyalty program is lowered to the tables the runtime reads",
   CHECK(loyalty.earn_per_amount[0].points == 2);
   CHECK(loyalty.earn_per_amount[0].unit_amount == 5 * ir::kDecimalScale);
   CHECK(loyalty.earn_per_amount[0].unit_currency == ir::PackCurrency("EUR"));
-  REQUIRE(loyalty.earn_on_event.size() == 1);
+  REQUIRE(loyalty.earn_on_event.size() == 2);
   CHECK(loyalty.earn_on_event[0].at_most_once_per.count == 30 * 86400);
   CHECK_FALSE(loyalty.earn_on_event[0].at_most_once_per.calendar);
+  CHECK_FALSE(loyalty.earn_on_event[0].part_of_sale);
+  CHECK(loyalty.earn_on_event[1].points == 10);
+  CHECK(loyalty.earn_on_event[1].at_most_once_per.count == 0);
+  CHECK(loyalty.earn_on_event[1].part_of_sale);
   REQUIRE(loyalty.multipliers.size() == 2);
   CHECK(loyalty.multipliers[1].factor == 1'500'000);
   CHECK(loyalty.expire.calendar);

@@ -538,6 +538,17 @@ using loyalty::MemberBook;
 constexpr int64_t kHalfCentPerPoint = 5000;  // 0.005 EUR in millionths
 constexpr int64_t kBreakage18 = 180'000;
 
+// The inputs of most examples: 0.005 EUR a point, 18% breakage, the
+// period (start, as_of].
+LiabilityInputs HalfCentInputs(int64_t start, int64_t as_of) {
+  LiabilityInputs inputs;
+  inputs.period_start = start;
+  inputs.as_of = as_of;
+  inputs.value_per_point = kHalfCentPerPoint;
+  inputs.breakage_millionths = kBreakage18;
+  return inputs;
+}
+
 // Two members, worked by hand in docs/loyalty.md: A earns 1,000 on day 0
 // and redeems 400 on day 100; B earns 600 on day 10, which expire on day
 // 210.
@@ -553,11 +564,8 @@ struct TwoMembers {
   }
 
   LiabilityReport Report(int64_t start_day, int64_t end_day) const {
-    LiabilityInputs inputs;
-    inputs.period_start = day0 + start_day * kDay;
-    inputs.as_of = day0 + end_day * kDay;
-    inputs.value_per_point = kHalfCentPerPoint;
-    inputs.breakage_millionths = kBreakage18;
+    LiabilityInputs inputs =
+        HalfCentInputs(day0 + start_day * kDay, day0 + end_day * kDay);
     return ComputeLiability({{&a, "Gold"}, {&b, ""}}, inputs);
   }
 };
@@ -653,16 +661,83 @@ TEST_CASE(
   EarnOk(ledger, t0, 300, t0 + 10 * kDay, "order");
   REQUIRE(ledger.Burn(t0 + kDay, 100, "redeem").ok());
 
-  LiabilityInputs inputs;
-  inputs.period_start = t0;
-  inputs.as_of = t0 + 20 * kDay;
-  inputs.value_per_point = kHalfCentPerPoint;
-  inputs.breakage_millionths = kBreakage18;
+  LiabilityInputs inputs = HalfCentInputs(t0, t0 + 20 * kDay);
   LiabilityReport report = ComputeLiability({{&ledger, ""}}, inputs);
 
   CHECK(report.at_end.outstanding == 0);
   CHECK(report.recognised_total == 300 * kHalfCentPerPoint);
   CHECK(report.contract_liability == 0);
+}
+
+// Worked by hand in docs/loyalty.md, "Bonus points": A earns 1,000
+// points on an order on day 0 and is awarded 200 bonus points on day 5
+// that expire first, on day 400; on day 100 A redeems 400, which takes
+// the 200 bonus points and 200 of the order's.
+TEST_CASE("bonus points defer no revenue and are provided for") {
+  int64_t day0 = At("2025-01-01T00:00:00Z");
+  Ledger a;
+  EarnOk(a, day0, 1000, day0 + 730 * kDay, "a-order");
+  a.MarkBonus(EarnOk(a, day0 + 5 * kDay, 200, day0 + 400 * kDay, "award"));
+  REQUIRE(a.Burn(day0 + 100 * kDay, 400, "a-redeem").ok());
+
+  LiabilityInputs inputs = HalfCentInputs(day0 + 50 * kDay, day0 + 150 * kDay);
+  LiabilityReport report = ComputeLiability({{&a, ""}}, inputs);
+
+  // Every point is still counted as before.
+  CHECK(report.at_end.issued == 1200);
+  CHECK(report.at_end.redeemed == 400);
+  CHECK(report.at_end.outstanding == 800);
+  CHECK(report.face_value == 4'000'000);
+  CHECK(report.bonus_at_end.issued == 200);
+  CHECK(report.bonus_at_end.redeemed == 200);
+  CHECK(report.bonus_at_end.outstanding == 0);
+  CHECK(report.bonus_at_start.outstanding == 200);
+
+  // Revenue: only the order's 1,000 points deferred any, 5.00 EUR; of
+  // them 200 are redeemed and 800 outstanding, so 5.00 x 200 / (200 +
+  // 800 x 82%) = 1.168224 is recognised, all in the period.
+  CHECK(report.deferred_total == 5'000'000);
+  CHECK(report.recognised_total == 1'168'224);
+  CHECK(report.recognised_in_period == 1'168'224);
+  CHECK(report.contract_liability == 5'000'000 - 1'168'224);
+
+  // The provision: 200 x 0.005 x 82% = 0.82 at the start, nothing at the
+  // end; the redemption used 1.00 of it, so the period is charged 0.18
+  // (the breakage expected of those points that did not happen).
+  CHECK(report.bonus_provision == 0);
+  CHECK(report.bonus_charge_in_period == 180'000);
+
+  std::string csv = loyalty::FormatLiabilityCsv(report, "EUR");
+  CHECK_THAT(csv, Catch::Contains("revenue deferred to date (EUR),5.00\n"));
+  CHECK_THAT(csv, Catch::Contains("bonus points redeemed to date,200\n"));
+  CHECK_THAT(csv,
+             Catch::Contains("bonus points charged in period (EUR),0.18\n"));
+  CHECK_THAT(csv, Catch::EndsWith("bonus points provision (EUR),0.00\n"
+                                  "bonus points charged in period (EUR),"
+                                  "0.18\n"));
+}
+
+// Bonus points that pay back points owed settle a sale's refund: they
+// become sale points, and each pool still adds up.
+TEST_CASE("bonus points repaying points owed count as sale points") {
+  int64_t t0 = At("2025-01-01T00:00:00Z");
+  Ledger ledger;
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order");
+  REQUIRE(ledger.Burn(t0 + kDay, 100, "redeem").ok());
+  REQUIRE(ledger.Refund(t0 + 2 * kDay, order, 100, "refund").ok());
+  ledger.MarkBonus(EarnOk(ledger, t0 + 3 * kDay, 30, t0 + 100 * kDay, "award"));
+
+  LiabilityInputs inputs = HalfCentInputs(t0, t0 + 4 * kDay);
+  LiabilityReport report = ComputeLiability({{&ledger, ""}}, inputs);
+
+  const loyalty::PointTotals& bonus = report.bonus_at_end;
+  CHECK(bonus.issued == 0);
+  CHECK(bonus.outstanding == 0);
+  CHECK(report.at_end.owed == 70);
+  // The sale's points: 100 earned, 100 taken back, 30 repaid.
+  CHECK(report.deferred_total == 30 * kHalfCentPerPoint);
+  const loyalty::PointTotals& all = report.at_end;
+  CHECK(all.outstanding - all.owed == all.issued - all.redeemed - all.expired);
 }
 
 TEST_CASE("points refunded after being spent are owed, not valued") {

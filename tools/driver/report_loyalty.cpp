@@ -141,10 +141,17 @@ Status ReadMembers(store::Database& db, const std::string& program,
       "SELECT tier FROM loyalty_tiers WHERE profile = ?1 AND program = ?2 "
       "AND at <= ?3 ORDER BY rowid");
   if (!tiers.ok()) return tiers.status();
+  // A report reads files it does not migrate: lots from before schema 13
+  // have no `bonus` column and were all counted as part of a sale.
+  Expected<int64_t> has_bonus = db.QueryInt(
+      "SELECT count(*) FROM pragma_table_info('loyalty_lots') "
+      "WHERE name = 'bonus'");
+  if (!has_bonus.ok()) return has_bonus.status();
   Expected<Statement> lots = db.Prepare(
-      "SELECT lot, earned_at, expires_at, earned, refunded, qualifying, "
-      "source FROM loyalty_lots WHERE profile = ?1 AND program = ?2 "
-      "ORDER BY lot");
+      std::string("SELECT lot, earned_at, expires_at, earned, refunded, "
+                  "qualifying, source, ") +
+      (*has_bonus != 0 ? "bonus" : "0") +
+      " FROM loyalty_lots WHERE profile = ?1 AND program = ?2 ORDER BY lot");
   Expected<Statement> rows = db.Prepare(
       "SELECT seq, at, kind, points, lot, lot_delta, source FROM "
       "loyalty_ledger WHERE profile = ?1 AND program = ?2 ORDER BY seq");
@@ -173,6 +180,7 @@ Status ReadMembers(store::Database& db, const std::string& program,
       lot.refunded = lots->Int(4);
       lot.qualifying = lots->Int(5) != 0;
       lot.source = lots->Text(6);
+      lot.bonus = lots->Int(7) != 0;
       member_lots.push_back(std::move(lot));
     }
     lots->Reset();  // for the next member
@@ -281,6 +289,24 @@ void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
       << money(report.contract_liability)
       << "\nrevenue recognised in period      "
       << money(report.recognised_in_period) << "\n";
+
+  // Bonus points deferred no revenue; shown only when there are some, so
+  // that a program without them reads as before.
+  const loyalty::PointTotals& bonus = report.bonus_at_end;
+  const loyalty::PointTotals& bonus_start = report.bonus_at_start;
+  if (bonus.issued == 0 && bonus.redeemed == 0 && bonus.expired == 0 &&
+      bonus.outstanding == 0) {
+    return;
+  }
+  out << "\nbonus points (given with no sale, not in the revenue above)\n"
+      << "points                  to date   in period\n";
+  row("issued", bonus.issued, bonus.issued - bonus_start.issued);
+  row("redeemed", bonus.redeemed, bonus.redeemed - bonus_start.redeemed);
+  row("expired", bonus.expired, bonus.expired - bonus_start.expired);
+  out << "outstanding             " << bonus.outstanding << "\n\n"
+      << "bonus points provision            " << money(report.bonus_provision)
+      << "\nbonus points charged in period    "
+      << money(report.bonus_charge_in_period) << "\n";
 }
 
 void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
@@ -324,6 +350,12 @@ void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
       loyalty::FormatAmount(report.contract_liability, terms.currency);
   json["revenue_recognised_in_period"] =
       loyalty::FormatAmount(report.recognised_in_period, terms.currency);
+  json["bonus_at_start"] = totals(report.bonus_at_start);
+  json["bonus_at_end"] = totals(report.bonus_at_end);
+  json["bonus_provision"] =
+      loyalty::FormatAmount(report.bonus_provision, terms.currency);
+  json["bonus_charged_in_period"] =
+      loyalty::FormatAmount(report.bonus_charge_in_period, terms.currency);
   out << json.dump(2) << "\n";
 }
 
