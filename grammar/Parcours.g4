@@ -179,7 +179,7 @@ testStatement
       templ=STRING? ('to' id=STRING)? ('at' TIMESTAMP)?
       ('reason' reason=suppressionReason)?             # expectSendStatement
   | 'expect' ('points' | 'tier') expr
-      ('for' id=STRING)?                            # expectLoyaltyStatement
+      ('for' id=STRING)? ('at' TIMESTAMP)?          # expectLoyaltyStatement
   ;
 
 // `exit` is a step keyword, yet also the reason of a message suppressed

@@ -205,6 +205,7 @@ class TestLowering {
             expectation.kind = ir::TestExpectation::Kind::Tier;
             expectation.tier = value.text;
           }
+          if (statement.has_at) expectation.at = statement.at;
           out.expectations.push_back(std::move(expectation));
           break;
         }

@@ -518,7 +518,9 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
     CheckTestStatement(statement);
     expects = expects || statement.kind == StatementKind::ExpectSend ||
               statement.kind == StatementKind::ExpectLoyalty;
-    if (statement.kind == StatementKind::ExpectLoyalty) {
+    // One with its own `at` reads the standing at that instant, wherever
+    // it is written.
+    if (statement.kind == StatementKind::ExpectLoyalty && !statement.has_at) {
       standings.push_back(&statement);
     }
 
@@ -535,8 +537,9 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
       Error(Kind::StandingReadAtEnd, standing->span,
             "`expect " + standing->what.text +
                 "` reads the standing at the end of the test, after the "
-                "events below it, not here; move it to the end, or end "
-                "the test here and start another for what follows");
+                "events below it, not here; move it to the end, give it "
+                "the instant to read with `at`, or end the test here and "
+                "start another for what follows");
     }
     standings.clear();
     if (!statement.has_at) continue;

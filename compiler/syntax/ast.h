@@ -349,7 +349,7 @@ struct TestStatement {
   Kind kind = Kind::Given;
   Span span;
   std::optional<std::string> profile;  // `given profile "p1"`, `for "p1"`
-  int64_t at = 0;                      // Event, Identify, ExpectSend
+  int64_t at = 0;  // Event, Identify, ExpectSend, ExpectLoyalty
   bool has_at = false;
   Name event;                    // Event
   std::unique_ptr<Expr> record;  // Given, Event, Identify

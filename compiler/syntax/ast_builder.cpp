@@ -661,6 +661,7 @@ class AstBuilder {
       statement.what = {TextOf(what), TokenSpan(file_, what)};
       statement.value = BuildExpr(loyalty->expr());
       statement.profile = profile_id(loyalty->id);
+      timestamp(loyalty->TIMESTAMP());
     }
     return statement;
   }

@@ -113,16 +113,85 @@ std::string CheckLoyalty(const ir::Program& program, store::State& state,
   std::string tier_name = tier == loyalty::kNoTier
                               ? "no tier"
                               : program.loyalty[0].tiers[tier].name;
+  std::string when =
+      expectation.at ? " at " + common::FormatTime(*expectation.at) : "";
   if (expectation.kind == ir::TestExpectation::Kind::Points) {
     if (balance == expectation.points) return "";
     return expectation.where + ": expected " +
-           std::to_string(expectation.points) + " points for \"" + id +
-           "\", got " + std::to_string(balance);
+           std::to_string(expectation.points) + " points for \"" + id + "\"" +
+           when + ", got " + std::to_string(balance);
   }
   if (tier_name == expectation.tier) return "";
   return expectation.where + ": expected tier " + expectation.tier + " for \"" +
-         id + "\", got " + tier_name;
+         id + "\"" + when + ", got " + tier_name;
 }
+
+// The `expect points` and `expect tier` of a test that name their
+// instant, read as the clock reaches it.
+class TimedStandings {
+ public:
+  TimedStandings(const ir::Program& program,
+                 const std::vector<ir::TestExpectation>& expectations)
+      : program_(program),
+        expectations_(expectations),
+        reasons_(expectations.size()) {
+    for (size_t i = 0; i < expectations.size(); ++i) {
+      bool standing = expectations[i].kind != ir::TestExpectation::Kind::Send;
+      if (standing && expectations[i].at) pending_.push_back(i);
+    }
+    // Stable: two at one instant are read in the order written.
+    std::stable_sort(pending_.begin(), pending_.end(),
+                     [&](size_t left, size_t right) {
+                       return *expectations[left].at < *expectations[right].at;
+                     });
+  }
+
+  // Reads those whose instant is before `time`, moving the clock to each:
+  // called before the clock moves to `time`.
+  void ReadBefore(int64_t time, store::State& state, Engine& engine) {
+    while (next_ < pending_.size() &&
+           *expectations_[pending_[next_]].at < time) {
+      ReadNext(state, engine);
+    }
+  }
+
+  // Reads those at or before `horizon`, where the test's clock stops.
+  void ReadThrough(int64_t horizon, store::State& state, Engine& engine) {
+    ReadBefore(common::AddSeconds(horizon, 1), state, engine);
+  }
+
+  // Why expectation `index` failed, or "". `stopped_at` is where the
+  // test's clock stopped.
+  std::string Reason(size_t index, int64_t stopped_at) const {
+    if (read_[index]) return reasons_[index];
+    const ir::TestExpectation& expectation = expectations_[index];
+    std::string what = expectation.kind == ir::TestExpectation::Kind::Points
+                           ? "points"
+                           : "tier";
+    return expectation.where + ": `expect " + what + "` at " +
+           common::FormatTime(*expectation.at) +
+           " is after the test's clock stopped, at " +
+           common::FormatTime(stopped_at) +
+           "; give a time within five years of the test's last input";
+  }
+
+ private:
+  void ReadNext(store::State& state, Engine& engine) {
+    size_t index = pending_[next_++];
+    int64_t at = *expectations_[index].at;
+    // Before the first input nothing has happened: the state is empty.
+    if (state.clock() && at > *state.clock()) engine.AdvanceClock(at);
+    reasons_[index] = CheckLoyalty(program_, state, expectations_[index]);
+    read_[index] = true;
+  }
+
+  const ir::Program& program_;
+  const std::vector<ir::TestExpectation>& expectations_;
+  std::vector<std::string> reasons_;
+  std::vector<size_t> pending_;  // by instant
+  size_t next_ = 0;
+  std::vector<bool> read_ = std::vector<bool>(expectations_.size());
+};
 
 std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
   std::vector<Send> sends;
@@ -344,10 +413,17 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
   }
 
+  // `expect points N at T` and `expect tier T at T` read the standing at
+  // their instant: after everything due by then, events at that instant
+  // included. They are read in time order as the test's clock passes
+  // them.
+  TimedStandings timed(program, test.expectations);
+
   int64_t number = 0;
   for (const ir::TestInput& input : test.inputs) {
     ++number;
     int64_t at = input.at.value_or(first_time.value_or(0));
+    timed.ReadBefore(at, state, engine);
     std::string line = TestInputLine(input, at, number);
     ingest::DecodeResult decoded = decoder.Decode(line, number);
     if (decoded.outcome == ingest::LineOutcome::DeadLetter) {
@@ -366,6 +442,7 @@ TestOutcome RunTestCase(const ir::Program& program,
   for (size_t i = 0; i < test.expectations.size(); ++i) {
     const ir::TestExpectation& expectation = test.expectations[i];
     if (expectation.kind == ir::TestExpectation::Kind::Send) continue;
+    if (expectation.at) continue;
     loyalty_reasons[i] = CheckLoyalty(program, state, expectation);
   }
 
@@ -385,8 +462,10 @@ TestOutcome RunTestCase(const ir::Program& program,
       break;
     }
     ++instants;
+    timed.ReadBefore(*due, state, engine);
     engine.AdvanceClock(*due);
   }
+  if (!cut_short) timed.ReadThrough(horizon, state, engine);
 
   // A clock stopped by the limit has not seen what comes later: an
   // `expect no send` would pass for want of time, so the test fails.
@@ -395,6 +474,7 @@ TestOutcome RunTestCase(const ir::Program& program,
         DescribeCutShort(test, state.clock().value_or(last_input), horizon));
   }
 
+  int64_t stopped_at = cut_short ? state.clock().value_or(last_input) : horizon;
   std::vector<Send> sends = ReadSends(state.pending_outbox());
   for (size_t i = 0; i < test.expectations.size(); ++i) {
     const ir::TestExpectation& expectation = test.expectations[i];
@@ -404,7 +484,8 @@ TestOutcome RunTestCase(const ir::Program& program,
     }
     std::string reason = expectation.kind == ir::TestExpectation::Kind::Send
                              ? Check(expectation, sends, needed)
-                             : loyalty_reasons[i];
+                         : expectation.at ? timed.Reason(i, stopped_at)
+                                          : loyalty_reasons[i];
     if (!reason.empty()) outcome.reasons.push_back(reason);
   }
   outcome.passed = outcome.reasons.empty();

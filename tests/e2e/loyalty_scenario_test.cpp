@@ -788,6 +788,57 @@ TEST_CASE("`expect points` and `expect tier` run in test blocks",
   }
 }
 
+// Expiry and a tier that lapses happen after the test's last input, when
+// the clock runs on: `expect ... at T` reads the standing at T, events
+// and expiries due at T included, wherever it is written.
+TEST_CASE("`expect points` and `expect tier` read the standing at an instant",
+          "[e2e][loyalty]") {
+  auto scratch = testing::ScratchDir("loyalty-test-blocks-at");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(
+      file, std::string(kEvents) +
+                "program loyalty {\n"
+                "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+                "  burn on RewardRedeemed.points\n"
+                "  expire 30d after earning\n"
+                "  tier Silver at 100 qualifying points within 20d\n}\n"
+                "test \"points expire, the tier lapses\" {\n"
+                "  given profile \"p1\"\n"
+                "  expect points 0 at 2025-02-01T00:00:00Z\n"
+                "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: 1, "
+                "total: 120 EUR }\n"
+                "  expect points 120 at 2025-03-01T10:00:00Z\n"
+                "  expect tier Silver at 2025-03-21T09:59:59Z\n"
+                "  at 2025-03-02T10:00:00Z RewardRedeemed { points: 20 }\n"
+                "  expect points 100 at 2025-03-31T09:59:59Z\n"
+                "  expect points 0 at 2025-03-31T10:00:00Z\n"
+                "  expect points 100\n}\n"
+                "test \"wrong on purpose\" {\n"
+                "  given profile \"p2\"\n"
+                "  at 2025-03-01T10:00:00Z OrderPlaced { order_id: 1, "
+                "total: 120 EUR }\n"
+                "  expect points 120 at 2025-03-31T10:00:00Z\n"
+                "  expect tier Silver at 2025-03-21T10:00:00Z\n"
+                "  expect points 0 at 2031-01-01T00:00:00Z\n}\n");
+  for (const char* engine : {"interp", "jit"}) {
+    auto result = testing::RunParcours(
+        {"test", "--engine", engine, file.string()}, scratch);
+    INFO(result.err);
+    INFO(result.out);
+    CHECK(result.exit_code == 1);
+    CHECK(result.out.find("PASS points expire, the tier lapses\n") == 0);
+    CHECK(result.out.find("expected 120 points for \"p2\" at "
+                          "2025-03-31T10:00:00Z, got 0") != std::string::npos);
+    CHECK(result.out.find("expected tier Silver for \"p2\" at "
+                          "2025-03-21T10:00:00Z, got no tier") !=
+          std::string::npos);
+    CHECK(result.out.find("`expect points` at 2031-01-01T00:00:00Z is after "
+                          "the test's clock stopped, at "
+                          "2030-03-05T10:00:00Z") != std::string::npos);
+    CHECK(result.out.find("1 passed, 1 failed") != std::string::npos);
+  }
+}
+
 // Earn 250, burn 250, earn 250 at one instant: the first and the last
 // movements read alike but for their ids. An outbox drops repeats by id,
 // and a file finds what a crash left delivered by them, so neither may
