@@ -165,13 +165,21 @@ std::optional<int64_t> HoldoutDeferral(
   if (journey.policy < 0) return std::nullopt;
   Request request =
       MakeRequest(program, state, profile, journey, step, goes_out_at, zone);
+  // Its caps count the messages its holdouts held back as if sent: a
+  // messaged contact's would have filled them.
+  store::PolicyLedger& ledger = state.policy_ledger();
+  std::vector<store::Contact> history = ledger.ControlHistory(profile.id);
+  request.history = &history;
   Decision decision = Decide(evaluator, request);
 
   // The deferral's start is kept as a messaged contact's is, so that
   // `within` gives up on the holdout's message when it would on theirs.
-  store::PolicyLedger& ledger = state.policy_ledger();
   if (decision.verdict != Verdict::Defer) {
     ledger.SetDeferredSince(profile.id, journey.name, std::nullopt);
+    if (decision.verdict == Verdict::Send && decision.counted) {
+      ledger.AddHeldOutContact(
+          profile.id, {goes_out_at, decision.channel, step.category}, true);
+    }
     return std::nullopt;
   }
   ledger.SetDeferredSince(profile.id, journey.name,

@@ -35,10 +35,12 @@ Decision DecideAndRecord(const ir::Program& program,
 // When the message of `step` to a contact of `journey`'s holdout would
 // have gone out, had the contact been messaged: the instant the policy
 // would defer it to (quiet hours, a full cap), or none when it would go
-// now or never. Nothing is recorded but the start of such a deferral, as
-// for a messaged contact; the holdout's own sends count under no cap.
-// The control group waits as long as the treated one, so that its later
-// waits, exits and goals keep the same pace.
+// now or never. Its caps count the messages the holdouts held back
+// before as if they were sent; one that would go now is recorded so
+// (`PolicyLedger::AddHeldOutContact`), as is the start of a deferral,
+// and no other decision counts them. The control group waits as long
+// as the treated one, so that its later waits, exits and goals keep the
+// same pace.
 std::optional<int64_t> HoldoutDeferral(
     const ir::Program& program, const ir::Evaluator& evaluator,
     store::State& state, const store::Profile& profile,

@@ -1,5 +1,8 @@
 #include "runtime/store/policy_ledger.h"
 
+#include <algorithm>
+#include <iterator>
+
 namespace parcours::store {
 
 const std::vector<Contact>& PolicyLedger::Contacts(
@@ -13,6 +16,28 @@ void PolicyLedger::AddContact(const std::string& profile, Contact contact,
                               bool is_new) {
   if (is_new) new_contacts_.emplace_back(profile, contact);
   contacts_[profile].push_back(std::move(contact));
+}
+
+void PolicyLedger::AddHeldOutContact(const std::string& profile,
+                                     Contact contact, bool is_new) {
+  if (is_new) new_held_out_contacts_.emplace_back(profile, contact);
+  held_out_contacts_[profile].push_back(std::move(contact));
+}
+
+std::vector<Contact> PolicyLedger::ControlHistory(
+    const std::string& profile) const {
+  const std::vector<Contact>& sent = Contacts(profile);
+  auto found = held_out_contacts_.find(profile);
+  if (found == held_out_contacts_.end()) return sent;
+  std::vector<Contact> merged;
+  merged.reserve(sent.size() + found->second.size());
+  // Stable: at one instant, what was sent comes first.
+  std::merge(sent.begin(), sent.end(), found->second.begin(),
+             found->second.end(), std::back_inserter(merged),
+             [](const Contact& left, const Contact& right) {
+               return left.at < right.at;
+             });
+  return merged;
 }
 
 std::optional<int64_t> PolicyLedger::DeferredSince(
@@ -56,6 +81,7 @@ bool PolicyLedger::AddConsent(const std::string& profile, ConsentRecord record,
 void PolicyLedger::ClearChanges() {
   new_consent_.clear();
   new_contacts_.clear();
+  new_held_out_contacts_.clear();
   changed_deferrals_.clear();
   decisions_.clear();
 }

@@ -79,6 +79,16 @@ class PolicyLedger {
   // back), so the history stays sorted.
   void AddContact(const std::string& profile, Contact contact, bool is_new);
 
+  // A message a holdout held back that its policy would have let out:
+  // counted by the control contact's own caps, so that its pace keeps
+  // that of a messaged contact, and by nothing else (nobody got it).
+  void AddHeldOutContact(const std::string& profile, Contact contact,
+                         bool is_new);
+
+  // What the control contacts of `profile` would have had: its contacts
+  // and its held-out ones, in time order.
+  std::vector<Contact> ControlHistory(const std::string& profile) const;
+
   // When the message the instance of `journey` waits to send was first
   // deferred, if it was.
   std::optional<int64_t> DeferredSince(const std::string& profile,
@@ -93,6 +103,10 @@ class PolicyLedger {
   const std::vector<std::pair<std::string, Contact>>& new_contacts() const {
     return new_contacts_;
   }
+  const std::vector<std::pair<std::string, Contact>>& new_held_out_contacts()
+      const {
+    return new_held_out_contacts_;
+  }
   const std::map<Key, std::optional<int64_t>>& changed_deferrals() const {
     return changed_deferrals_;
   }
@@ -105,6 +119,8 @@ class PolicyLedger {
   std::unordered_map<std::string, std::vector<Contact>> contacts_;
   std::map<Key, int64_t> deferred_since_;
   std::vector<std::pair<std::string, Contact>> new_contacts_;
+  std::unordered_map<std::string, std::vector<Contact>> held_out_contacts_;
+  std::vector<std::pair<std::string, Contact>> new_held_out_contacts_;
   std::map<Key, std::optional<int64_t>> changed_deferrals_;
   std::vector<DecisionRow> decisions_;
   std::map<Key, ConsentRecord> latest_consent_;  // (profile, channel)

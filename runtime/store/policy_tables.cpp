@@ -51,21 +51,28 @@ int64_t HistoryHorizon(const ir::Program& program) {
 
 Status LoadPolicyLedger(Database& db, State& state) {
   PolicyLedger& ledger = state.policy_ledger();
-  // In time order per profile, as caps expect the history.
-  Expected<Statement> contacts = db.Prepare(
-      "SELECT profile, at, channel, category FROM contacts WHERE at >= ?1 "
-      "ORDER BY profile, at, rowid");
-  if (!contacts.ok()) return contacts.status();
   int64_t horizon = HistoryHorizon(state.program());
-  contacts->BindInt(
-      1, horizon == 0 ? INT64_MAX : state.clock().value_or(0) - horizon);
-  for (;;) {
-    Expected<bool> row = contacts->Step();
-    if (!row.ok()) return row.status();
-    if (!*row) break;
-    ledger.AddContact(contacts->Text(0),
-                      {contacts->Int(1), contacts->Text(2), contacts->Text(3)},
-                      false);
+  int64_t since =
+      horizon == 0 ? INT64_MAX : state.clock().value_or(0) - horizon;
+  for (bool held_out : {false, true}) {
+    // In time order per profile, as caps expect the history.
+    Expected<Statement> contacts =
+        db.Prepare(std::string("SELECT profile, at, channel, category FROM ") +
+                   (held_out ? "held_out_contacts" : "contacts") +
+                   " WHERE at >= ?1 ORDER BY profile, at, rowid");
+    if (!contacts.ok()) return contacts.status();
+    contacts->BindInt(1, since);
+    for (;;) {
+      Expected<bool> row = contacts->Step();
+      if (!row.ok()) return row.status();
+      if (!*row) break;
+      Contact contact{contacts->Int(1), contacts->Text(2), contacts->Text(3)};
+      if (held_out) {
+        ledger.AddHeldOutContact(contacts->Text(0), std::move(contact), false);
+      } else {
+        ledger.AddContact(contacts->Text(0), std::move(contact), false);
+      }
+    }
   }
 
   // In the order written; the latest of each channel by its own time
@@ -108,13 +115,16 @@ namespace {
 // The rows below live in the ledger until the save ends, so their text is
 // bound without a copy.
 
-Status WriteContacts(Database& db, const PolicyLedger& ledger) {
-  if (ledger.new_contacts().empty()) return Status::Ok();
-  Expected<Statement> insert = db.Prepare(
-      "INSERT INTO contacts(profile, at, channel, category) "
-      "VALUES(?1, ?2, ?3, ?4)");
+// `contacts` into `table`: `contacts` or `held_out_contacts`.
+Status WriteContacts(
+    Database& db, const std::string& table,
+    const std::vector<std::pair<std::string, Contact>>& contacts) {
+  if (contacts.empty()) return Status::Ok();
+  Expected<Statement> insert =
+      db.Prepare("INSERT INTO " + table +
+                 "(profile, at, channel, category) VALUES(?1, ?2, ?3, ?4)");
   if (!insert.ok()) return insert.status();
-  for (const auto& [profile, contact] : ledger.new_contacts()) {
+  for (const auto& [profile, contact] : contacts) {
     insert->BindBorrowedText(1, profile);
     insert->BindInt(2, contact.at);
     insert->BindBorrowedText(3, contact.channel);
@@ -197,7 +207,12 @@ Status WriteDecisions(Database& db, const PolicyLedger& ledger) {
 Status WritePolicyLedger(Database& db, const State& state) {
   const PolicyLedger& ledger = state.policy_ledger();
   Status status = WriteConsent(db, ledger);
-  if (status.ok()) status = WriteContacts(db, ledger);
+  if (status.ok())
+    status = WriteContacts(db, "contacts", ledger.new_contacts());
+  if (status.ok()) {
+    status =
+        WriteContacts(db, "held_out_contacts", ledger.new_held_out_contacts());
+  }
   if (status.ok()) status = WriteDeferrals(db, ledger);
   if (status.ok()) status = WriteDecisions(db, ledger);
   return status;

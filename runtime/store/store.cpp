@@ -236,6 +236,18 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE loyalty_lots ADD COLUMN bonus INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // The messages holdouts held back that their policy would have let
+    // out, counted by the control contacts' own caps only. Empty: the
+    // control contacts of older files paced as before until now.
+    R"sql(
+      CREATE TABLE held_out_contacts(
+        profile TEXT NOT NULL,
+        at INTEGER NOT NULL,
+        channel TEXT NOT NULL,
+        category TEXT NOT NULL);
+      CREATE INDEX held_out_contacts_by_profile
+        ON held_out_contacts(profile, at);
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");

@@ -1287,6 +1287,80 @@ journey thanks {
 
 // The caps table used to be rows of `a | b | c`, unlike the other
 // reports; it is now aligned, and a state with no message says `none`.
+// A cap that a messaged contact's first message fills defers its second
+// to the next day. The control contact's messages are never sent, but
+// they are what a messaged contact's would have been: its caps count
+// them, or its journey would run a day ahead of the treated group's
+// (second and third an hour apart) and its goals would be counted on
+// another clock. Kept across a restart.
+TEST_CASE("a holdout's caps count the messages it held back") {
+  auto program = [](const std::string& holdout) {
+    return std::string(R"(module paced
+event CartUpdated "Cart Updated" {}
+policy pressure {
+  cap 1 per day across email
+  when capped: defer
+}
+journey cart {
+  on CartUpdated
+  reentry never
+  policy pressure
+)") + holdout +
+           R"(
+  send email "first"
+  wait 1h
+  send email "second"
+  wait 1h
+  send email "third"
+}
+)";
+  };
+  std::string events =
+      Line("p1", "Cart Updated", "c1", "2025-03-01T10:00:00Z", {});
+  Outcome messaged =
+      RunBoth("paced-messaged", program(""), events, "2025-03-04T00:00:00Z");
+  CHECK(messaged.summary ==
+        "send 2025-03-01T10:00:00Z email first\n"
+        "deferred 2025-03-01T11:00:00Z email second cap "
+        "2025-03-02T00:00:00Z\n"
+        "send 2025-03-02T00:00:00Z email second\n"
+        "deferred 2025-03-02T01:00:00Z email third cap "
+        "2025-03-03T00:00:00Z\n"
+        "send 2025-03-03T00:00:00Z email third\n");
+
+  Outcome control = RunBoth("paced-control", program("  holdout 100%"), events,
+                            "2025-03-04T00:00:00Z");
+  CHECK(control.summary ==
+        "suppressed 2025-03-01T10:00:00Z email first holdout\n"
+        "suppressed 2025-03-02T00:00:00Z email second holdout\n"
+        "suppressed 2025-03-03T00:00:00Z email third holdout\n");
+  auto db =
+      store::Database::OpenReadOnly((control.scratch / "jit.db").string());
+  REQUIRE(db.ok());
+  CHECK(*db->QueryInt("SELECT count(*) FROM held_out_contacts") == 3);
+  CHECK(*db->QueryInt("SELECT count(*) FROM contacts") == 0);
+
+  // The same in two runs: what the first held back paces the second.
+  auto scratch = control.scratch;
+  std::string state = (scratch / "restarted.db").string();
+  std::string out;
+  for (const auto& [input, until] :
+       {std::pair<std::string, std::string>{"events.jsonl",
+                                            "2025-03-01T10:30:00Z"},
+        {"empty.jsonl", "2025-03-04T00:00:00Z"}}) {
+    testing::WriteText(scratch / "empty.jsonl", "");
+    auto run =
+        testing::RunParcours({"run", (scratch / "policy.journey").string(),
+                              "--events", (scratch / input).string(), "--state",
+                              state, "--out", "-", "--until", until},
+                             scratch);
+    INFO(run.err);
+    REQUIRE(run.exit_code == 0);
+    out += run.out;
+  }
+  CHECK(out == control.out);
+}
+
 TEST_CASE("report caps of a state with no message decided says none") {
   auto scratch = testing::ScratchDir("caps-none");
   testing::WriteText(scratch / "t.journey",

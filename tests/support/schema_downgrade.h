@@ -37,6 +37,7 @@ inline constexpr const char* kUndo[] = {
     "ALTER TABLE profiles DROP COLUMN recheck_at; "
     "DELETE FROM meta WHERE key = 'rechecks_for';",
     "ALTER TABLE loyalty_lots DROP COLUMN bonus;",
+    "DROP TABLE held_out_contacts;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
