@@ -511,7 +511,8 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
   ++counters_.entries;
   Log(profile, journey, -1,
       IsHeldOut(profile.id, definition) ? "entered (holdout)" : "entered");
-  RunInstance(profile, journey, definition.entry, Now());
+  RunInstance(profile, journey, definition.entry, Now(), std::nullopt,
+              happened_at);
 }
 
 void Engine::UpdateAggregates(store::Profile& profile,
@@ -620,7 +621,8 @@ void Engine::TriggerJourneys(store::Profile& profile,
 }
 
 void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
-                         int64_t time, std::optional<int64_t> waits_from) {
+                         int64_t time, std::optional<int64_t> waits_from,
+                         int64_t happened_at) {
   const ir::Journey& definition = program_.journeys[journey];
 
   // The steps of one run belong to one instant, `time`, a late one's too:
@@ -628,6 +630,11 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
   // when the customer got the message before it, which for a late one is
   // the restart, or a long downtime would bring a series out at once.
   int64_t wait_start = waits_from.value_or(time);
+  // When the contact reaches the steps, on the events' own clock: the
+  // run's instant (a late one's due time, not the restart, for an event
+  // placed meanwhile came after the step), or the earlier time of the
+  // event whose late line set the run off.
+  int64_t reached_at = std::min(time, happened_at);
   store::Instance* instance = state_.FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "running a missing instance");
 
@@ -645,7 +652,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
           instance->step = step;
           // (After a late message, this one is late too, and its
           // decision moves the waits after it to the restart again.)
-          pending_sends_.push_back({&profile, journey, step, time});
+          pending_sends_.push_back({&profile, journey, step, time, reached_at});
           return;
         }
         // Without a policy nothing defers a message.
@@ -693,6 +700,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                 ? AddCalendar(wait_start, current.wait_count,
                               current.calendar_unit, TimeZone(profile))
                 : common::AddSeconds(wait_start, current.wait_seconds);
+        instance->waits_since = reached_at;
         state_.Schedule(profile, journey, step, timeout);
         return;
       }
@@ -784,7 +792,7 @@ void Engine::DecidePendingSends() {
       const ir::Step& sent =
           program_.journeys[pending.journey].steps[pending.step];
       RunInstance(*pending.profile, pending.journey, sent.next, pending.time,
-                  *goes_on_at);
+                  *goes_on_at, pending.reached_at);
       // What the rest of the run emitted or flipped is this profile's, and
       // so is the wake-up of any points it gave.
       Settle(*pending.profile);

@@ -156,10 +156,14 @@ class Engine {
 
   // Runs the instance of `journey` from `step` at `time` until it waits or
   // ends. Its waits count from `waits_from` when given: the restart, once
-  // a late message has gone out then.
+  // a late message has gone out then. `happened_at` is the own time of
+  // the event that set the run off (an entry's trigger, the event a `wait
+  // for` received): before `time` when its line came late, the steps
+  // count as reached then, for the events a `wait for` among them takes.
   void RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                    int64_t time,
-                   std::optional<int64_t> waits_from = std::nullopt);
+                   std::optional<int64_t> waits_from = std::nullopt,
+                   int64_t happened_at = INT64_MAX);
   // Sends, suppresses or defers the message of a Send step as the
   // journey's pressure policy decides (runtime/policy/). Returns the
   // instant the message was decided at: `time`, or the restart for a late
@@ -180,6 +184,7 @@ class Engine {
     int32_t journey;
     int32_t step;
     int64_t time;
+    int64_t reached_at;  // as events are judged (`RunInstance`)
   };
   std::vector<PendingSend> pending_sends_;
   void DecidePendingSends();

@@ -203,9 +203,10 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
     const ir::Step& wait = program_.journeys[j].steps[instance.step];
     if (wait.kind != ir::StepKind::WaitFor) continue;
     if (wait.event_type != event.event_type) continue;
-    // As for exits and goals, an event from before the entry (its line
-    // late) answers nothing the journey asks.
-    if (event.timestamp < instance.entered_at) continue;
+    // An event is judged by its own time, however late its line: one from
+    // before the contact reached this step (so before the entry too)
+    // answers nothing the step asks.
+    if (event.timestamp < instance.waits_since) continue;
     if (wait.condition != -1) {
       ir::Frame frame{profile.record.data(), event.record.data(),
                       LocalsFor(instance, wait).data(), Now()};
@@ -216,10 +217,13 @@ void Engine::ResumeWaitsFor(store::Profile& profile,
     // the event through its alias (a nested block keeps the outer one's).
     state_.Unschedule(profile, journey);
     if (wait.arrived_event == -1) {
-      instance.arrived_event = event.event_type;
-      instance.arrived = std::make_unique<common::Record>(event.record);
+      instance.arrived = std::make_unique<store::ArrivedEvent>(
+          store::ArrivedEvent{event.event_type, event.record});
     }
-    RunInstance(profile, journey, wait.next, Now());
+    // The block is reached when the event happened, as an entry is when
+    // its trigger did: a `wait for` in it takes what came after.
+    RunInstance(profile, journey, wait.next, Now(), std::nullopt,
+                event.timestamp);
   }
 }
 
@@ -227,9 +231,10 @@ const common::Record& Engine::LocalsFor(const store::Instance& instance,
                                         const ir::Step& step) const {
   if (step.arrived_event == -1) return instance.locals;
   // Loading refuses an instance whose received event does not fit.
-  PARCOURS_CHECK(instance.arrived_event == step.arrived_event,
+  PARCOURS_CHECK(instance.arrived != nullptr &&
+                     instance.arrived->type == step.arrived_event,
                  "a step reads a received event the instance lacks");
-  return *instance.arrived;
+  return instance.arrived->record;
 }
 
 const common::Record* Engine::TriggerFor(const store::Instance& instance,

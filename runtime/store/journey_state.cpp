@@ -41,10 +41,10 @@ std::vector<std::string> DecodeEntries(const ir::Program& program,
 
 OrderedJson EncodeArrived(const ir::Program& program,
                           const Instance& instance) {
-  const ir::EventType& event = program.events[instance.arrived_event];
+  const ir::EventType& event = program.events[instance.arrived->type];
   OrderedJson fields = OrderedJson::object();
   for (const ir::Field& field : event.fields) {
-    fields[field.name] = EncodeField(*instance.arrived, field);
+    fields[field.name] = EncodeField(instance.arrived->record, field);
   }
   OrderedJson arrived = OrderedJson::object();
   arrived["event"] = event.name;
@@ -59,14 +59,15 @@ void DecodeArrived(const ir::Program& program, const JsonValue& arrived,
   for (size_t e = 0; e < program.events.size(); ++e) {
     const ir::EventType& event = program.events[e];
     if (name == nullptr || name->text != event.name) continue;
-    instance.arrived_event = static_cast<int32_t>(e);
-    instance.arrived = std::make_unique<common::Record>(event.record_words);
+    instance.arrived = std::make_unique<ArrivedEvent>(ArrivedEvent{
+        static_cast<int32_t>(e), common::Record(event.record_words)});
     if (fields == nullptr) return;
     // A field the file lacks or cannot read stays zero, as for locals.
     for (const ir::Field& field : event.fields) {
       const JsonValue* value = fields->Find(field.name);
       if (value == nullptr) continue;
-      std::string problem = DecodeField(*value, field, *instance.arrived);
+      std::string problem =
+          DecodeField(*value, field, instance.arrived->record);
       if (!problem.empty()) bad_fields.push_back({field.name, problem});
     }
     return;

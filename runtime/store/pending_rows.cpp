@@ -35,6 +35,7 @@ void PendingRowWriter::Add(const PendingRow& row) {
       Text(row.texts[1]);
       break;
     case PendingKind::Instance:
+    case PendingKind::InstanceWithoutWaitsSince:
       Text(row.texts[0]);
       Text(row.texts[1]);
       Int(row.seq);
@@ -46,6 +47,9 @@ void PendingRowWriter::Add(const PendingRow& row) {
       Text(row.texts[3]);
       blob_.push_back(row.arrived ? 1 : 0);
       if (row.arrived) Text(*row.arrived);
+      if (row.kind == PendingKind::InstanceWithoutWaitsSince) break;
+      blob_.push_back(row.waits_since ? 1 : 0);
+      if (row.waits_since) Int(*row.waits_since);
       break;
   }
   ++entries_;
@@ -95,6 +99,7 @@ bool PendingRowReader::Next(PendingRow& row) {
   row.wake_at.reset();
   row.arrived.reset();
   row.recheck_at.reset();
+  row.waits_since.reset();
   switch (row.kind) {
     case PendingKind::ProfileWithoutRecheck:
     case PendingKind::Profile: {
@@ -113,7 +118,8 @@ bool PendingRowReader::Next(PendingRow& row) {
     }
     case PendingKind::History:
     case PendingKind::Removed: return Text(row.texts[0]) && Text(row.texts[1]);
-    case PendingKind::Instance: {
+    case PendingKind::Instance:
+    case PendingKind::InstanceWithoutWaitsSince: {
       bool has_wake = false;
       bool has_arrived = false;
       if (!Text(row.texts[0]) || !Text(row.texts[1]) || !Int(row.seq) ||
@@ -132,6 +138,14 @@ bool PendingRowReader::Next(PendingRow& row) {
         std::string_view arrived;
         if (!Text(arrived)) return false;
         row.arrived = arrived;
+      }
+      if (row.kind == PendingKind::InstanceWithoutWaitsSince) return true;
+      bool has_since = false;
+      if (!Flag(has_since)) return false;
+      if (has_since) {
+        int64_t since = 0;
+        if (!Int(since)) return false;
+        row.waits_since = since;
       }
       return true;
     }

@@ -27,9 +27,12 @@ enum class PendingKind : char {
   // blobs of schema 11 and older hold 'P' entries, without it.
   Profile = 'Q',
   ProfileWithoutRecheck = 'P',
-  History = 'H',   // profile, events
-  Instance = 'I',  // the columns of an `instances` row
-  Removed = 'R',   // profile, journey: the instance row is deleted
+  History = 'H',  // profile, events
+  // The columns of an `instances` row, `waits_since` last; blobs of
+  // schema 12 and older hold 'I' entries, without it.
+  Instance = 'J',
+  InstanceWithoutWaitsSince = 'I',
+  Removed = 'R',  // profile, journey: the instance row is deleted
 };
 
 // One entry. Read from a blob, its texts point into the blob; written,
@@ -45,6 +48,7 @@ struct PendingRow {
   std::optional<int64_t> wake_at;
   int64_t entered_at = 0;
   std::optional<std::string_view> arrived;
+  std::optional<int64_t> waits_since;  // at a `wait for` only
 };
 
 // Appends entries to a blob.

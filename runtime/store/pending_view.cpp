@@ -93,12 +93,11 @@ Expected<std::map<std::string, int64_t>> CountWaitingByJourney(Database& db) {
     // not. Keys are copied, as each blob's bytes go with the next step.
     std::map<std::pair<std::string, std::string>, bool> latest;
     Status visited = VisitPendingRows(db, [&](const PendingRow& entry) {
-      if (entry.kind != PendingKind::Instance &&
-          entry.kind != PendingKind::Removed) {
-        return;
-      }
+      bool waits = entry.kind == PendingKind::Instance ||
+                   entry.kind == PendingKind::InstanceWithoutWaitsSince;
+      if (!waits && entry.kind != PendingKind::Removed) return;
       latest[{std::string(entry.texts[0]), std::string(entry.texts[1])}] =
-          entry.kind == PendingKind::Instance;
+          waits;
     });
     if (!visited.ok()) return visited;
 

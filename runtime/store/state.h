@@ -36,15 +36,18 @@ class State;
 
 struct Profile;
 
+// The event a `wait for E as x` received, read by the block it runs.
+struct ArrivedEvent {
+  int32_t type = -1;  // index into `Program::events`
+  common::Record record;
+};
+
 // One profile's place in one journey. Millions may wait at once, so the
 // fields are ordered to leave no padding, and what few instances use lives
 // behind a pointer.
 struct Instance {
   int32_t journey = 0;  // index into `Program::journeys`
   int32_t step = -1;    // the `Wait` step it waits at
-  // The type of the event a `wait for E as x` received, -1 while there is
-  // none; `arrived` below holds its record.
-  int32_t arrived_event = -1;
   // Where its pending timer sits in `State`'s queue, and the profile it
   // belongs to; both kept by the state.
   TimerHandle timer;
@@ -52,10 +55,14 @@ struct Instance {
   int64_t seq = 0;  // unique, increasing in order of entry
   std::optional<int64_t> wake_at;
   int64_t entered_at = 0;
+  // At a `wait for`: when the contact reached it, on the events' own clock
+  // (an event that happened before answers nothing). Read at no other step.
+  int64_t waits_since = 0;
   common::Record locals;  // a copy of the trigger event's record
-  // The event a `wait for E as x` received, read by the block it runs;
-  // null while there is none.
-  std::unique_ptr<common::Record> arrived;
+  // The event a `wait for E as x` received; null while there is none. Its
+  // type lives behind the pointer too, so that the instance stays 120
+  // bytes (bench/timers.cpp).
+  std::unique_ptr<ArrivedEvent> arrived;
 };
 
 // An event kept for the windows that read its type: its own time, and a

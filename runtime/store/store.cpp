@@ -248,6 +248,12 @@ constexpr const char* kMigrations[] = {
       CREATE INDEX held_out_contacts_by_profile
         ON held_out_contacts(profile, at);
     )sql",
+    // When a contact waiting at a `wait for` reached it: events from
+    // before answer nothing. Empty for the contacts already waiting, whose
+    // step then counts from their entry, as it did when they reached it.
+    R"sql(
+      ALTER TABLE instances ADD COLUMN waits_since INTEGER;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -742,7 +748,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
 
   Expected<Statement> select = db.Prepare(
       std::string("SELECT profile, journey, seq, step_name, wake_at, "
-                  "entered_at, arrived") +
+                  "entered_at, arrived, waits_since") +
       (cold ? "" : ", locals") + " FROM instances ORDER BY " +
       (*stored_in_order ? "rowid" : "seq"));
   if (!select.ok()) {
@@ -792,10 +798,14 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     instance->step = step;
     if (!select->IsNull(4)) instance->wake_at = select->Int(4);
     instance->entered_at = select->Int(5);
+    // Saved by an older version, at a `wait for` it reached then: from the
+    // entry, as the older version judged it.
+    instance->waits_since =
+        select->IsNull(7) ? instance->entered_at : select->Int(7);
 
     std::vector<ReadInstances::Warning> field_warnings;
     if (!cold) {
-      Status status = DecodeLocals(program, select->TextView(7), profile_id,
+      Status status = DecodeLocals(program, select->TextView(8), profile_id,
                                    locals, *instance, field_warnings);
       if (!status.ok()) {
         read.status = status;
@@ -817,7 +827,7 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
         field_warnings.push_back(
             {profile_id,
              "stored field `" + bad.field + "` of the event `" +
-                 program.events[instance->arrived_event].name +
+                 program.events[instance->arrived->type].name +
                  "` that journey `" + std::string(journey_name) +
                  "` received by `wait for` " + bad.problem +
                  "; it takes its default",
@@ -828,7 +838,8 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
     // The block the instance waits in reads the event it received; without
     // it (a changed program, or a damaged row) the steps cannot run.
     int32_t wanted = definition.steps[step].arrived_event;
-    if (wanted != -1 && instance->arrived_event != wanted) {
+    int32_t received = instance->arrived ? instance->arrived->type : -1;
+    if (wanted != -1 && received != wanted) {
       read.warnings.push_back(
           {std::move(profile_id),
            "instance of journey `" + std::string(journey_name) + "` at step `" +
@@ -1104,8 +1115,8 @@ Status Store::PrepareStatements() {
        "ON CONFLICT(profile) DO UPDATE SET events = excluded.events"},
       {&upsert_instance_,
        "INSERT OR REPLACE INTO instances(profile, journey, seq, step, "
-       "step_name, wake_at, entered_at, locals, arrived) "
-       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)"},
+       "step_name, wake_at, entered_at, locals, arrived, waits_since) "
+       "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"},
       {&delete_instance_,
        "DELETE FROM instances WHERE profile = ?1 AND journey = ?2"},
       {&insert_processed_chunk_,
@@ -1697,6 +1708,7 @@ Status Store::RunRow(const PendingRow& row) {
       statement->BindBorrowedText(2, row.texts[1]);
       break;
     case PendingKind::Instance:
+    case PendingKind::InstanceWithoutWaitsSince:
       statement = &upsert_instance_;
       statement->BindBorrowedText(1, row.texts[0]);
       statement->BindBorrowedText(2, row.texts[1]);
@@ -1711,6 +1723,7 @@ Status Store::RunRow(const PendingRow& row) {
       } else {
         statement->BindNull(9);
       }
+      statement->BindOptional(10, row.waits_since);
       break;
   }
   return statement->Run();
@@ -1745,7 +1758,7 @@ Status Store::WriteInstances(const State& state, const Profile& profile,
       locals = Dump(EncodeLocals(locals_type, instance->locals));
     }
     std::string arrived;
-    if (instance->arrived_event >= 0) {
+    if (instance->arrived != nullptr) {
       arrived = Dump(EncodeArrived(program, *instance));
       row.arrived = arrived;
     }
@@ -1755,6 +1768,9 @@ Status Store::WriteInstances(const State& state, const Profile& profile,
     row.texts[2] = journey.steps[instance->step].name;
     row.wake_at = instance->wake_at;
     row.entered_at = instance->entered_at;
+    if (journey.steps[instance->step].kind == ir::StepKind::WaitFor) {
+      row.waits_since = instance->waits_since;
+    }
     row.texts[3] = locals;
     Status status = WriteRow(row, defer);
     if (!status.ok()) return status;

@@ -1,6 +1,6 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 10, kept in `PRAGMA user_version`):
+// Schema (its version, `kSchemaVersion`, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
@@ -9,9 +9,11 @@
 //                              (see `AggregateName`), segment name and
 //                              journey (last entry time, schema 3)
 //   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
-//             locals, arrived) journey by name, locals by field name, the
+//             locals, arrived, waits_since)
+//                              journey by name, locals by field name, the
 //                              event a `wait for ... as` received
-//                              (schema 3)
+//                              (schema 3), when the contact reached the
+//                              `wait for` it waits at (schema 13)
 //   history(profile, events)   the events windowed aggregates still read,
 //                              by event name (schema 4)
 //   contacts, deferrals, decisions, consent_ledger
@@ -58,7 +60,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 14;
+inline constexpr int64_t kSchemaVersion = 15;
 
 // The `meta` key of the first `processed_chunks` row written by the save
 // that last moved `applied_through` (engine/run.cpp); its absence, in a

@@ -928,5 +928,78 @@ TEST_CASE(
             "restart at 2011-01-07T12:00:00Z'") == 1);
 }
 
+// A message that fell due while no run was up goes out at the restart,
+// and the `wait for` after it times out an hour after the restart; but the
+// contact reached that step when the message fell due. An order placed
+// before then, its line read after the restart, does not answer it; one
+// placed between then and the restart does.
+TEST_CASE(
+    "a `wait for` after a late message is answered by events from when the "
+    "message fell due") {
+  auto scratch = testing::ScratchDir("follow-late-wait-for");
+  auto program = scratch / "program.journey";
+  testing::WriteText(program,
+                     "event Ping \"Ping\" { note: string? }\n"
+                     "event Order \"Order\" { note: string? }\n"
+                     "journey remind {\n  on Ping\n  reentry never\n"
+                     "  wait 1h\n  send email \"second\"\n"
+                     "  wait for Order within 1h {\n"
+                     "    send email \"thanks\"\n"
+                     "  } else {\n"
+                     "    send email \"nudge\"\n"
+                     "  }\n}\n");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  std::string state = (scratch / "state.db").string();
+  auto replay = testing::RunParcours(
+      {"run", program.string(), "--events", events.string(), "--out",
+       out.string(), "--state", state},
+      scratch);
+  INFO(replay.err);
+  REQUIRE(replay.exit_code == 0);
+  REQUIRE(testing::ReadText(out).empty());
+
+  // Down from 10:00 to 13:00: the second messages, due at 11:00, go at
+  // the restart.
+  SetClock(scratch, "2011-01-03T13:00:00Z");
+  LiveRun live(scratch,
+               {"run", program.string(), "--follow", "--events",
+                events.string(), "--out", out.string(), "--state", state});
+  auto summaries = [](const std::string& lines) {
+    std::string summary;
+    std::istringstream in(lines);
+    for (std::string line; std::getline(in, line);) {
+      auto action = nlohmann::json::parse(line);
+      summary += action["at"].get<std::string>() + " " +
+                 action["profile"].get<std::string>() + " " +
+                 action["template"].get<std::string>() +
+                 (action.value("late", false) ? " late" : "") + "\n";
+    }
+    return summary;
+  };
+  std::string late =
+      "2011-01-03T11:00:00Z a second late\n"
+      "2011-01-03T11:00:00Z b second late\n";
+  CHECK(summaries(AwaitLines(out, 2)) == late);
+
+  // Lines written while the run was down: a's order before 11:00, b's
+  // after it.
+  Append(events, R"({"type":"track","event":"Order","userId":"a",)"
+                 R"("messageId":"o1","timestamp":"2011-01-03T10:30:00Z"})"
+                 "\n");
+  Append(events, R"({"type":"track","event":"Order","userId":"b",)"
+                 R"("messageId":"o2","timestamp":"2011-01-03T12:00:00Z"})"
+                 "\n");
+  std::string thanked = late + "2011-01-03T13:00:00Z b thanks\n";
+  CHECK(summaries(AwaitLines(out, 3)) == thanked);
+
+  SetClock(scratch, "2011-01-03T14:00:05Z");
+  CHECK(summaries(AwaitLines(out, 4)) ==
+        thanked + "2011-01-03T14:00:00Z a nudge\n");
+  CHECK(live.Stop(SIGTERM) == 0);
+}
+
 }  // namespace
 }  // namespace parcours

@@ -6,6 +6,7 @@
 
 #include "runtime/common/hash.h"
 #include "tests/e2e/journey_test_support.h"
+#include "tests/support/lazy_load_from.h"
 #include "tests/support/schema_downgrade.h"
 
 namespace parcours {
@@ -329,6 +330,185 @@ journey cart {
   }
   CHECK(sends == Lines{"2025-01-01T10:30:00Z p2 thanks",
                        "2025-01-01T11:01:00Z p1 reminder"});
+}
+
+// The journey reaches its `wait for` a day after the cart: an order
+// placed in between, its line late, was placed before the question was
+// asked and does not answer it; one placed from that instant on does,
+// however late its line.
+const char kLateStep[] = R"(module late_step
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey j {
+  on CartUpdated as cart
+  send email "a"
+  wait 1d
+  wait for OrderPlaced within 3d {
+    send email "thanks"
+  } else {
+    send email "nudge"
+  }
+}
+)";
+
+std::string CartAt(const std::string& user, const std::string& time) {
+  return TrackLine("Cart Updated", user, "c-" + user, time,
+                   R"({"cart_id":"k"})");
+}
+
+std::string OrderAt(const std::string& user, const std::string& time) {
+  return TrackLine("Order Completed", user, "o-" + user, time,
+                   R"({"total":10,"currency":"EUR"})");
+}
+
+TEST_CASE(
+    "a `wait for` is not answered by an event from before the step, its "
+    "line late") {
+  Scenario scenario("journey-wait-for-late-step", kLateStep);
+  std::string out = scenario.Run(
+      CartAt("p1", "2025-01-01T10:00:00Z") +
+          CartAt("p2", "2025-01-01T10:00:00Z") +
+          CartAt("p3", "2025-01-01T10:00:00Z") +
+          CartAt("p4", "2025-01-01T10:00:00Z") +
+          // Another customer's cart moves the clock past 2 January 10:00,
+          // when p1 to p4 reach the `wait for`; the orders come after it.
+          CartAt("p9", "2025-01-02T11:00:00Z") +
+          // After the entry but before the step: no answer.
+          OrderAt("p1", "2025-01-01T12:00:00Z") +
+          OrderAt("p2", "2025-01-02T09:59:59Z") +
+          // At the instant the step was reached, and after it: answers.
+          OrderAt("p3", "2025-01-02T10:00:00Z") +
+          OrderAt("p4", "2025-01-02T10:30:00Z"),
+      "2025-01-06T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T10:00:00Z send p1 j.send1",
+                              "2025-01-01T10:00:00Z send p2 j.send1",
+                              "2025-01-01T10:00:00Z send p3 j.send1",
+                              "2025-01-01T10:00:00Z send p4 j.send1",
+                              "2025-01-02T11:00:00Z send p3 j.send2",
+                              "2025-01-02T11:00:00Z send p4 j.send2",
+                              "2025-01-02T11:00:00Z send p9 j.send1",
+                              "2025-01-05T10:00:00Z send p1 j.send3",
+                              "2025-01-05T10:00:00Z send p2 j.send3",
+                          });
+}
+
+// The instant the step was reached is saved with the waiting contact: a
+// restart, full or lazy, still tells an order placed before the step from
+// one placed after it.
+TEST_CASE(
+    "a `wait for` is not answered by an event from before the step, across "
+    "a restart") {
+  for (const char* load : {"full", "lazy"}) {
+    INFO(load);
+    testing::LazyLoadFrom setting(std::string(load) == "lazy" ? "0" : nullptr);
+    Scenario scenario(std::string("journey-wait-for-late-restart-") + load,
+                      kLateStep);
+    std::string out = scenario.Run(CartAt("p1", "2025-01-01T10:00:00Z") +
+                                       CartAt("p2", "2025-01-01T10:00:00Z"),
+                                   "2025-01-02T12:00:00Z");
+    CHECK(Summaries(out) == Lines{"2025-01-01T10:00:00Z send p1 j.send1",
+                                  "2025-01-01T10:00:00Z send p2 j.send1"});
+    // 2025-01-02T10:00:00Z, when both reached the `wait for`.
+    CHECK(scenario.QueryText("SELECT group_concat(profile || ' ' || "
+                             "waits_since, ', ') FROM (SELECT * FROM "
+                             "instances ORDER BY profile)") ==
+          "p1 1735812000, p2 1735812000");
+
+    out = scenario.Run(OrderAt("p1", "2025-01-01T12:00:00Z") +
+                           OrderAt("p2", "2025-01-02T10:30:00Z"),
+                       "2025-01-06T00:00:00Z");
+    CHECK(Summaries(out) == Lines{"2025-01-02T12:00:00Z send p2 j.send2",
+                                  "2025-01-05T10:00:00Z send p1 j.send3"});
+  }
+}
+
+// A `wait for` in the block of another is reached when the event that
+// answered the outer one happened, as an entry is when its trigger did:
+// an order placed between the entry and that view does not answer the
+// inner one, and one placed after the view does, even when both lines
+// come late.
+TEST_CASE(
+    "a `wait for` inside another's block counts from when the outer event "
+    "happened") {
+  Scenario scenario("journey-wait-for-late-nested", R"(module late_nested
+event CartUpdated "Cart Updated" { cart_id: string }
+event ProductViewed "Product Viewed" { sku: string }
+event OrderPlaced "Order Completed" { total: money }
+
+journey j {
+  on CartUpdated
+  wait for ProductViewed within 1d {
+    wait for OrderPlaced within 1d {
+      send email "thanks"
+    } else {
+      send email "nudge"
+    }
+  } else {
+    send email "bye"
+  }
+}
+)");
+  auto viewed = [](const std::string& user, const std::string& time) {
+    return TrackLine("Product Viewed", user, "v-" + user, time,
+                     R"({"sku":"s"})");
+  };
+  std::string out = scenario.Run(
+      CartAt("p1", "2025-01-01T10:00:00Z") +
+          CartAt("p2", "2025-01-01T10:00:00Z") +
+          viewed("p1", "2025-01-01T11:00:00Z") +
+          // p1's order, after its cart but before its view, comes late.
+          OrderAt("p1", "2025-01-01T10:30:00Z") +
+          // p2's view and order come late, after the clock reached 12:00:
+          // the order followed the view, so it answers.
+          CartAt("p9", "2025-01-01T12:00:00Z") +
+          viewed("p2", "2025-01-01T11:00:00Z") +
+          OrderAt("p2", "2025-01-01T11:30:00Z"),
+      "2025-01-03T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T12:00:00Z send p2 j.send1",
+                              "2025-01-02T11:00:00Z send p1 j.send2",
+                              "2025-01-02T12:00:00Z send p9 j.send3",
+                          });
+}
+
+// Under a pressure policy the message waits for the instant's others
+// before the run goes on to the `wait for`; the step is still reached when
+// the late cart was put together, so an order placed after the cart
+// answers, however late both lines.
+TEST_CASE(
+    "a `wait for` after a message under a policy counts from a late "
+    "trigger's own time") {
+  Scenario scenario("journey-wait-for-late-policy", R"(module late_policy
+event CartUpdated "Cart Updated" { cart_id: string }
+event OrderPlaced "Order Completed" { total: money }
+
+policy roomy {
+  cap 5 per day
+}
+
+journey j {
+  on CartUpdated
+  policy roomy
+  send email "a"
+  wait for OrderPlaced within 1h {
+    send email "thanks"
+  } else {
+    send email "nudge"
+  }
+}
+)");
+  std::string out = scenario.Run(CartAt("p2", "2025-01-01T10:05:00Z") +
+                                     CartAt("p1", "2025-01-01T10:01:00Z") +
+                                     OrderAt("p1", "2025-01-01T10:03:00Z"),
+                                 "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T10:05:00Z send p1 j.send1",
+                              "2025-01-01T10:05:00Z send p1 j.send2",
+                              "2025-01-01T10:05:00Z send p2 j.send1",
+                              "2025-01-01T11:05:00Z send p2 j.send3",
+                          });
 }
 
 TEST_CASE("a goal is judged by when its event happened, not when it came") {
@@ -713,6 +893,34 @@ journey plain {
   CHECK(scenario.QueryInt("PRAGMA user_version") >= 3);
   CHECK(scenario.QueryText("SELECT entries FROM profiles WHERE id = 'p1'") ==
         "{}");
+}
+
+// A contact already waiting at a `wait for` in a file of schema 12 has no
+// saved instant for it: its step counts from its entry, as the version
+// that saved it judged, while contacts that reach one after the migration
+// count from that instant.
+TEST_CASE("a state file of schema 12 gains when a `wait for` was reached") {
+  Scenario scenario("journey-schema-waits-since", kLateStep);
+  REQUIRE(Summaries(scenario.Run(CartAt("p1", "2025-01-01T10:00:00Z"),
+                                 "2025-01-02T12:00:00Z")) ==
+          Lines{"2025-01-01T10:00:00Z send p1 j.send1"});
+  for (const char* engine : {"jit", "interp"}) {
+    auto db = store::Database::Open(scenario.State(engine));
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec(testing::DowngradeTo(12)).ok());
+  }
+  std::string out = scenario.Run(CartAt("p2", "2025-01-02T12:00:00Z") +
+                                     CartAt("p9", "2025-01-03T13:00:00Z") +
+                                     OrderAt("p1", "2025-01-01T12:00:00Z") +
+                                     OrderAt("p2", "2025-01-02T13:00:00Z"),
+                                 "2025-01-07T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-02T12:00:00Z send p2 j.send1",
+                              "2025-01-03T13:00:00Z send p1 j.send2",
+                              "2025-01-03T13:00:00Z send p9 j.send1",
+                              "2025-01-06T12:00:00Z send p2 j.send3",
+                          });
+  CHECK(scenario.QueryInt("PRAGMA user_version") == store::kSchemaVersion);
 }
 
 }  // namespace

@@ -43,6 +43,7 @@ struct Entry {
   int64_t entered_at = 0;
   std::optional<std::string> arrived;
   std::optional<int64_t> recheck_at;
+  std::optional<int64_t> waits_since;
   bool operator==(const Entry&) const = default;
 };
 
@@ -50,7 +51,9 @@ struct Entry {
 int TextCount(PendingKind kind) {
   if (kind == PendingKind::Profile) return 5;
   if (kind == PendingKind::ProfileWithoutRecheck) return 5;
-  return kind == PendingKind::Instance ? 4 : 2;
+  bool instance = kind == PendingKind::Instance ||
+                  kind == PendingKind::InstanceWithoutWaitsSince;
+  return instance ? 4 : 2;
 }
 
 Entry FromRow(const PendingRow& row) {
@@ -59,13 +62,14 @@ Entry FromRow(const PendingRow& row) {
   for (int i = 0; i < TextCount(row.kind); ++i) {
     entry.texts.emplace_back(row.texts[i]);
   }
-  if (row.kind == PendingKind::Instance) {
+  if (TextCount(row.kind) == 4) {
     entry.seq = row.seq;
     entry.step = row.step;
     entry.wake_at = row.wake_at;
     entry.entered_at = row.entered_at;
     if (row.arrived) entry.arrived = std::string(*row.arrived);
   }
+  if (row.kind == PendingKind::Instance) entry.waits_since = row.waits_since;
   if (row.kind == PendingKind::Profile) entry.recheck_at = row.recheck_at;
   return entry;
 }
@@ -80,6 +84,7 @@ void Write(const Entry& entry, PendingRowWriter& writer) {
   row.entered_at = entry.entered_at;
   if (entry.arrived) row.arrived = *entry.arrived;
   row.recheck_at = entry.recheck_at;
+  row.waits_since = entry.waits_since;
   writer.Add(row);
 }
 
@@ -108,17 +113,24 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
   for (int i = 0; i < count; ++i) {
     Entry entry;
     entry.kind = std::vector<PendingKind>{
-        PendingKind::Profile, PendingKind::History, PendingKind::Instance,
-        PendingKind::Removed, PendingKind::ProfileWithoutRecheck}[random() % 5];
+        PendingKind::Profile,
+        PendingKind::History,
+        PendingKind::Instance,
+        PendingKind::Removed,
+        PendingKind::ProfileWithoutRecheck,
+        PendingKind::InstanceWithoutWaitsSince}[random() % 6];
     for (int t = 0; t < TextCount(entry.kind); ++t) {
       entry.texts.push_back(text());
     }
-    if (entry.kind == PendingKind::Instance) {
+    if (TextCount(entry.kind) == 4) {
       entry.seq = number();
       entry.step = number();
       if (random() % 2 == 0) entry.wake_at = number();
       entry.entered_at = number();
       if (random() % 2 == 0) entry.arrived = text();
+    }
+    if (entry.kind == PendingKind::Instance && random() % 2 == 0) {
+      entry.waits_since = number();
     }
     if (entry.kind == PendingKind::Profile && random() % 2 == 0) {
       entry.recheck_at = number();
@@ -253,7 +265,8 @@ std::string Tables(const std::string& path) {
                    "SELECT 'i|' || profile || '|' || journey || '|' || seq "
                    "|| '|' || step || '|' || step_name || '|' || "
                    "ifnull(wake_at, '-') || '|' || entered_at || '|' || "
-                   "locals || '|' || ifnull(arrived, '-') FROM instances "
+                   "locals || '|' || ifnull(arrived, '-') || '|' || "
+                   "ifnull(waits_since, '-') FROM instances "
                    "UNION ALL SELECT 'h|' || profile || '|' || events "
                    "FROM history ORDER BY row)");
 }
@@ -431,6 +444,69 @@ TEST_CASE("a damaged blob stops the load and leaves the file as it was",
   CHECK(QueryText(path,
                   "SELECT group_concat(hex(rows)) FROM pending_rows "
                   "ORDER BY batch") == before);
+}
+
+// A blob that an older version deferred holds instance rows without the
+// instant their `wait for` was reached: replayed, the row has none, and
+// the loaded contact's step counts from its entry, as it did then.
+TEST_CASE(
+    "deferred instance rows keep when their step was reached, and older "
+    "ones count from the entry",
+    "[runtime][store][pending]") {
+  Shop shop = MakeShop();
+  TempDir dir;
+  std::string path = dir.File("s.db");
+  LoadState(shop.program, path);  // an empty state of this schema
+
+  PendingRowWriter writer;
+  auto add = [&](PendingKind kind, const char* profile,
+                 std::optional<int64_t> waits_since) {
+    PendingRow row;
+    row.kind = kind;
+    row.texts[0] = profile;
+    row.texts[1] = "thank_you";
+    row.texts[2] = "wait1";
+    row.texts[3] = "{}";
+    row.seq = profile[0];
+    row.step = 1;
+    row.wake_at = 1'000'000;
+    row.entered_at = 100;
+    row.waits_since = waits_since;
+    writer.Add(row);
+  };
+  add(PendingKind::Instance, "a", 150);
+  add(PendingKind::Instance, "b", std::nullopt);
+  add(PendingKind::InstanceWithoutWaitsSince, "c", std::nullopt);
+  {
+    auto db = store::Database::Open(path);
+    REQUIRE(db.ok());
+    auto insert = db->Prepare("INSERT INTO pending_rows(rows) VALUES(?1)");
+    REQUIRE(insert.ok());
+    insert->BindBorrowedBlob(1, writer.blob());
+    REQUIRE(insert->Run().ok());
+  }
+
+  store::State state(shop.program);
+  {
+    auto opened = store::Store::Open(path);
+    REQUIRE(opened.ok());
+    common::Status loaded = (*opened)->Load(state);
+    INFO(loaded.message());
+    REQUIRE(loaded.ok());
+  }
+  CHECK(QueryText(path,
+                  "SELECT group_concat(profile || ' ' || "
+                  "ifnull(waits_since, '-'), ', ') FROM (SELECT * FROM "
+                  "instances ORDER BY profile)") == "a 150, b -, c -");
+  auto waits_since = [&](const std::string& id) {
+    store::Profile* profile = state.FindProfile(id);
+    REQUIRE(profile != nullptr);
+    store::Instance* instance = state.FindInstance(*profile, 0);
+    REQUIRE(instance != nullptr);
+    return instance->waits_since;
+  };
+  CHECK(waits_since("a") == 150);
+  CHECK(waits_since("c") == 100);
 }
 
 TEST_CASE("a lazy load folds its deferred rows when a full load would",

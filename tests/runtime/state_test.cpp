@@ -89,13 +89,14 @@ TEST_CASE("a removed instance comes back as new, its locals reassigned",
   std::unique_ptr<Instance> first = state.NewInstance();
   first->journey = 1;
   first->step = 3;
-  first->arrived_event = 2;
   first->seq = 7;
   first->wake_at = 100;
   first->entered_at = 50;
+  first->waits_since = 60;
   first->locals = common::Record(2);
   first->locals.SetString(0, "a trigger's string, long enough for the heap");
-  first->arrived = std::make_unique<common::Record>(1);
+  first->arrived =
+      std::make_unique<ArrivedEvent>(ArrivedEvent{2, common::Record(1)});
   Instance* first_address = first.get();
   state.AddInstance(profile, std::move(first));
   REQUIRE(state.FirstTimer().has_value());
@@ -111,12 +112,12 @@ TEST_CASE("a removed instance comes back as new, its locals reassigned",
   Instance fresh;
   CHECK(again->journey == fresh.journey);
   CHECK(again->step == fresh.step);
-  CHECK(again->arrived_event == fresh.arrived_event);
   CHECK(again->timer.bucket == fresh.timer.bucket);
   CHECK(again->profile == nullptr);
   CHECK(again->seq == fresh.seq);
   CHECK_FALSE(again->wake_at.has_value());
   CHECK(again->entered_at == fresh.entered_at);
+  CHECK(again->waits_since == fresh.waits_since);
   CHECK(again->arrived == nullptr);
 
   // Its timer is scheduled and found again like a new one's.

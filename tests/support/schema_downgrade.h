@@ -38,6 +38,7 @@ inline constexpr const char* kUndo[] = {
     "DELETE FROM meta WHERE key = 'rechecks_for';",
     "ALTER TABLE loyalty_lots DROP COLUMN bonus;",
     "DROP TABLE held_out_contacts;",
+    "ALTER TABLE instances DROP COLUMN waits_since;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
