@@ -1,13 +1,15 @@
 // The SQLite state file of one partition.
 //
-// Schema (version 10, kept in `PRAGMA user_version`):
+// Schema (version 13, kept in `PRAGMA user_version`):
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
-//   profiles(id, attrs, aggregates, segments, entries)
-//                              JSON objects keyed by attribute, aggregate
+//   profiles(id, attrs, aggregates, segments, entries, recheck_at,
+//            last_seq)         JSON objects keyed by attribute, aggregate
 //                              (see `AggregateName`), segment name and
-//                              journey (last entry time, schema 3)
+//                              journey (last entry time, schema 3); when
+//                              its windows next move (schema 12); the
+//                              number of its last instance (schema 13)
 //   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
 //             locals, arrived) journey by name, locals by field name, the
 //                              event a `wait for ... as` received
@@ -58,7 +60,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 12;
+inline constexpr int64_t kSchemaVersion = 13;
 
 // The `meta` key of the first `processed_chunks` row written by the save
 // that last moved `applied_through` (engine/run.cpp); its absence, in a

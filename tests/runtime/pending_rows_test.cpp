@@ -43,12 +43,14 @@ struct Entry {
   int64_t entered_at = 0;
   std::optional<std::string> arrived;
   std::optional<int64_t> recheck_at;
+  std::optional<int64_t> last_seq;
   bool operator==(const Entry&) const = default;
 };
 
 // How many texts an entry of `kind` has.
 int TextCount(PendingKind kind) {
   if (kind == PendingKind::Profile) return 5;
+  if (kind == PendingKind::ProfileWithoutSeq) return 5;
   if (kind == PendingKind::ProfileWithoutRecheck) return 5;
   return kind == PendingKind::Instance ? 4 : 2;
 }
@@ -66,7 +68,11 @@ Entry FromRow(const PendingRow& row) {
     entry.entered_at = row.entered_at;
     if (row.arrived) entry.arrived = std::string(*row.arrived);
   }
-  if (row.kind == PendingKind::Profile) entry.recheck_at = row.recheck_at;
+  if (row.kind == PendingKind::Profile ||
+      row.kind == PendingKind::ProfileWithoutSeq) {
+    entry.recheck_at = row.recheck_at;
+  }
+  if (row.kind == PendingKind::Profile) entry.last_seq = row.last_seq;
   return entry;
 }
 
@@ -80,6 +86,7 @@ void Write(const Entry& entry, PendingRowWriter& writer) {
   row.entered_at = entry.entered_at;
   if (entry.arrived) row.arrived = *entry.arrived;
   row.recheck_at = entry.recheck_at;
+  row.last_seq = entry.last_seq;
   writer.Add(row);
 }
 
@@ -108,8 +115,10 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
   for (int i = 0; i < count; ++i) {
     Entry entry;
     entry.kind = std::vector<PendingKind>{
-        PendingKind::Profile, PendingKind::History, PendingKind::Instance,
-        PendingKind::Removed, PendingKind::ProfileWithoutRecheck}[random() % 5];
+        PendingKind::Profile,           PendingKind::History,
+        PendingKind::Instance,          PendingKind::Removed,
+        PendingKind::ProfileWithoutSeq, PendingKind::ProfileWithoutRecheck,
+    }[random() % 6];
     for (int t = 0; t < TextCount(entry.kind); ++t) {
       entry.texts.push_back(text());
     }
@@ -120,8 +129,11 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
       entry.entered_at = number();
       if (random() % 2 == 0) entry.arrived = text();
     }
+    bool rechecked = entry.kind == PendingKind::Profile ||
+                     entry.kind == PendingKind::ProfileWithoutSeq;
+    if (rechecked && random() % 2 == 0) entry.recheck_at = number();
     if (entry.kind == PendingKind::Profile && random() % 2 == 0) {
-      entry.recheck_at = number();
+      entry.last_seq = number();
     }
     entries.push_back(entry);
   }
@@ -248,7 +260,8 @@ std::string Tables(const std::string& path) {
   return QueryText(path,
                    "SELECT group_concat(row, char(10)) FROM ("
                    "SELECT 'p|' || id || '|' || attrs || '|' || aggregates "
-                   "|| '|' || segments || '|' || entries AS row "
+                   "|| '|' || segments || '|' || entries || '|' || "
+                   "ifnull(last_seq, '-') AS row "
                    "FROM profiles UNION ALL "
                    "SELECT 'i|' || profile || '|' || journey || '|' || seq "
                    "|| '|' || step || '|' || step_name || '|' || "

@@ -36,6 +36,7 @@ inline constexpr const char* kUndo[] = {
     "DROP INDEX profiles_by_recheck; "
     "ALTER TABLE profiles DROP COLUMN recheck_at; "
     "DELETE FROM meta WHERE key = 'rechecks_for';",
+    "ALTER TABLE profiles DROP COLUMN last_seq;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
