@@ -45,8 +45,15 @@ using common::Status;
 // starts the instance, not from how many instances a partition started
 // before: line L of a run after T lines of earlier runs numbers its
 // entries from (T + L) * kSeqStride, in every partition, whatever their
-// number (or after the state's `next_seq`, when that is higher).
+// number (a profile's second entry on a line takes the next number, see
+// `State::TakeSeq`). What time alone starts between two lines, or after
+// the last, is numbered by the next line, whichever run reaches it: so
+// the runs that only move the clock (a daily job with an empty input)
+// count no lines, and their ids are those of one run to the same time.
 constexpr int64_t kSeqStride = int64_t{1} << 16;
+
+// The first instance number of line `line` of all runs on a state.
+int64_t LineBase(int64_t line) { return line * kSeqStride; }
 
 // How long live mode waits for input before it looks at the clock again.
 constexpr int kFollowTickMs = 100;
@@ -292,7 +299,12 @@ class Runner {
     auto found = state_.run_meta().find("lines_total");
     return found == state_.run_meta().end() ? 0 : found->second;
   }
-  void set_lines_before(int64_t lines) { lines_before_ = lines; }
+  // Also numbers what time starts before this run's first line (a live
+  // run's first ticks, a run of an empty input) by that line.
+  void set_lines_before(int64_t lines) {
+    lines_before_ = lines;
+    state_.set_line_base(LineBase(lines + 1));
+  }
   store::State& state() { return state_; }
   uint32_t partition() const { return partition_; }
   bool stopped_at_bad_line() const { return stopped_at_bad_line_; }
@@ -378,10 +390,12 @@ class Runner {
                     size_t index = 0) {
     ++summary_.lines_read;
     handled_through_ = number;
-    state_.set_next_seq(
-        std::max(state_.next_seq(), (lines_before_ + number) * kSeqStride));
+    state_.set_line_base(LineBase(lines_before_ + number));
     Status status = Dispatch(line, too_long, number, decoded, index);
     if (!status.ok()) return status;
+    // Until the next line comes, what time starts is the next line's (a
+    // live run's clock moves between lines).
+    state_.set_line_base(LineBase(lines_before_ + number + 1));
 
     ++lines_in_batch_;
     if (sink_ != nullptr && lines_in_batch_ >= options_.batch_size) {
@@ -749,27 +763,19 @@ class Runner {
     if (options_.until && (!end || *options_.until > *end)) {
       end = options_.until;
     }
-    // What time alone starts from here on is numbered as if by a line
-    // after the input's last, which is how the next run on this state
-    // numbers it: a run to `--until` and the same run split into its input
-    // and an empty input to `--until` give the same ids.
-    int64_t after_input = lines_before_ + lines_read + 1;
-    state_.set_next_seq(std::max(state_.next_seq(), after_input * kSeqStride));
+    // What time alone starts from here on is numbered by the line after
+    // the input's last, as the next run numbers its first line and what
+    // time starts before it: a run to `--until` and the same run split
+    // into its input and any number of empty inputs to `--until` times on
+    // the way give the same ids. Each profile's numbers there follow the
+    // ones it took there before (`Profile::last_seq`, saved with it).
+    state_.set_line_base(LineBase(lines_before_ + lines_read + 1));
     if (end) engine_.AdvanceClock(*end);
     // The next run numbers its instances after every line of this one,
-    // as if its lines followed them in one input. (After a crash, a rerun
-    // numbers the same lines the same way, so their actions keep their
-    // ids.) When time alone started instances here, they took the numbers
-    // of the line after the input, so that line counts as this run's:
-    // else the next run would number its first line (or, with an empty
-    // input, what time starts) from above the highest number taken,
-    // which depends on every profile of the file, and with
-    // `--partitions` on which profiles share a partition: the ids would
-    // change with the number of partitions. (Another partition, or none,
-    // may have taken them: the next run starts after the most lines any
-    // partition counted.)
-    bool numbered = state_.next_seq() > after_input * kSeqStride;
-    state_.run_meta()["lines_total"] = after_input - (numbered ? 0 : 1);
+    // as if its lines followed them in one input; a run of no lines adds
+    // none. (After a crash, a rerun numbers the same lines the same way,
+    // so their actions keep their ids.)
+    state_.run_meta()["lines_total"] = lines_before_ + lines_read;
 
     Status status = Commit(store::Fold::Always);
     if (!status.ok()) return status;

@@ -22,9 +22,13 @@ void PendingRowWriter::Add(const PendingRow& row) {
   blob_.push_back(static_cast<char>(row.kind));
   switch (row.kind) {
     case PendingKind::Profile:
+    case PendingKind::ProfileWithoutSeq:
       for (std::string_view text : row.texts) Text(text);
       blob_.push_back(row.recheck_at ? 1 : 0);
       if (row.recheck_at) Int(*row.recheck_at);
+      if (row.kind == PendingKind::ProfileWithoutSeq) break;
+      blob_.push_back(row.last_seq ? 1 : 0);
+      if (row.last_seq) Int(*row.last_seq);
       break;
     case PendingKind::ProfileWithoutRecheck:
       for (std::string_view text : row.texts) Text(text);
@@ -92,6 +96,16 @@ bool PendingRowReader::Flag(bool& flag) {
   return true;
 }
 
+bool PendingRowReader::OptionalInt(std::optional<int64_t>& value) {
+  bool present = false;
+  if (!Flag(present)) return false;
+  if (!present) return true;
+  int64_t read = 0;
+  if (!Int(read)) return false;
+  value = read;
+  return true;
+}
+
 bool PendingRowReader::Next(PendingRow& row) {
   if (at_ >= blob_.size() || !error_.empty()) return false;
 
@@ -100,21 +114,18 @@ bool PendingRowReader::Next(PendingRow& row) {
   row.arrived.reset();
   row.recheck_at.reset();
   row.waits_since.reset();
+  row.last_seq.reset();
   switch (row.kind) {
     case PendingKind::ProfileWithoutRecheck:
+    case PendingKind::ProfileWithoutSeq:
     case PendingKind::Profile: {
       for (std::string_view& text : row.texts) {
         if (!Text(text)) return false;
       }
       if (row.kind == PendingKind::ProfileWithoutRecheck) return true;
-      bool has_recheck = false;
-      if (!Flag(has_recheck)) return false;
-      if (has_recheck) {
-        int64_t at = 0;
-        if (!Int(at)) return false;
-        row.recheck_at = at;
-      }
-      return true;
+      if (!OptionalInt(row.recheck_at)) return false;
+      if (row.kind == PendingKind::ProfileWithoutSeq) return true;
+      return OptionalInt(row.last_seq);
     }
     case PendingKind::History:
     case PendingKind::Removed: return Text(row.texts[0]) && Text(row.texts[1]);

@@ -23,13 +23,16 @@
 namespace parcours::store {
 
 enum class PendingKind : char {
-  // id, attrs, aggregates, segments, entries, then the re-check time;
-  // blobs of schema 11 and older hold 'P' entries, without it.
-  Profile = 'Q',
+  // id, attrs, aggregates, segments, entries, the re-check time, then
+  // the number of the profile's last instance; blobs of schemas 12 to 15
+  // hold 'Q' entries, without that number, and of schema 11 and older
+  // 'P' entries, without the re-check time either.
+  Profile = 'S',
+  ProfileWithoutSeq = 'Q',
   ProfileWithoutRecheck = 'P',
   History = 'H',  // profile, events
   // The columns of an `instances` row, `waits_since` last; blobs of
-  // schema 12 and older hold 'I' entries, without it.
+  // schema 14 and older hold 'I' entries, without it.
   Instance = 'J',
   InstanceWithoutWaitsSince = 'I',
   Removed = 'R',  // profile, journey: the instance row is deleted
@@ -40,8 +43,10 @@ enum class PendingKind : char {
 struct PendingRow {
   PendingKind kind = PendingKind::Profile;
   std::string_view texts[5];  // by kind, in the order above
-  // Profile only: when its windows next move (`Profile::recheck_at`).
+  // Profile only: when its windows next move (`Profile::recheck_at`),
+  // and the number of its last instance (`Profile::last_seq`).
   std::optional<int64_t> recheck_at;
+  std::optional<int64_t> last_seq;
   // Instance only.
   int64_t seq = 0;
   int64_t step = 0;
@@ -86,6 +91,8 @@ class PendingRowReader {
   bool Text(std::string_view& text);
   bool Int(int64_t& value);
   bool Flag(bool& flag);
+  // A flag, then the number when the flag is 1.
+  bool OptionalInt(std::optional<int64_t>& value);
   bool Fail(const std::string& what);
 
   std::string_view blob_;

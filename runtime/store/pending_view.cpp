@@ -68,6 +68,7 @@ Expected<bool> HasProfile(Database& db, const std::string& id) {
     if (found) return Status::Ok();
     return VisitPendingRows(db, [&](const PendingRow& entry) {
       bool profile = entry.kind == PendingKind::Profile ||
+                     entry.kind == PendingKind::ProfileWithoutSeq ||
                      entry.kind == PendingKind::ProfileWithoutRecheck;
       found = found || (profile && entry.texts[0] == id);
     });

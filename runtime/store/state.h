@@ -112,10 +112,12 @@ struct Profile {
   JourneyFlags instance_unflushed;  // by journey index
   bool unflushed_listed = false;    // in `State::unflushed_profiles()`
 
-  // The instance numbers this profile took since the state's line base
-  // was last set (`State::TakeSeq`); not saved.
-  int64_t seq_base = INT64_MIN;
-  int64_t seq_taken = 0;
+  // The number of the last instance the profile started, if any
+  // (`State::TakeSeq`). Saved with the record: a run that only moves the
+  // clock numbers from the line base of the next input line, which the
+  // runs after it share, and the profile's next number must follow the
+  // ones it took there.
+  std::optional<int64_t> last_seq;
 };
 
 // Timers fire in order of wake time, then of instance number, then of
@@ -192,24 +194,30 @@ class State {
   void set_clock(int64_t clock) { clock_ = clock; }
 
   // Returns the number of a new instance of `profile`: the line base (set
-  // by `set_next_seq`, for each input line) plus how many instances the
-  // profile started since. Numbers are unique per profile, and do not
-  // depend on what other profiles do, so a profile gets the same numbers
-  // (and its actions the same ids) whichever partition holds it.
+  // by `set_line_base`), or one past the profile's last number when that
+  // is higher, as it is for the second instance a profile starts on one
+  // line. A profile's numbers only grow, so they are unique per profile;
+  // they do not depend on what other profiles do, so a profile gets the
+  // same numbers (and its actions the same ids) whichever partition
+  // holds it.
   int64_t TakeSeq(Profile& profile) {
-    if (profile.seq_base != line_base_) {
-      profile.seq_base = line_base_;
-      profile.seq_taken = 0;
+    int64_t seq = line_base_;
+    if (profile.last_seq && *profile.last_seq >= seq) {
+      seq = *profile.last_seq + 1;
     }
-    int64_t seq = line_base_ + profile.seq_taken++;
+    profile.last_seq = seq;
+    MarkRecordDirty(profile);
     next_seq_ = std::max(next_seq_, seq + 1);
     return seq;
   }
+  // Where the numbers of the instances started from now on begin; the
+  // runner sets it for each input line (engine/run.cpp).
+  void set_line_base(int64_t base) { line_base_ = base; }
+  // One past the highest number taken, kept in `meta`: a file of schema
+  // 12 or older, which kept no `last_seq`, gives it to its profiles as
+  // their last number (store.cpp, the migration to schema 16).
   int64_t next_seq() const { return next_seq_; }
-  void set_next_seq(int64_t seq) {
-    next_seq_ = seq;
-    line_base_ = seq;
-  }
+  void set_next_seq(int64_t seq) { next_seq_ = seq; }
 
   // The last input line applied, for the `meta` table.
   int64_t applied_line() const { return applied_line_; }

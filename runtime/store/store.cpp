@@ -254,6 +254,20 @@ constexpr const char* kMigrations[] = {
     R"sql(
       ALTER TABLE instances ADD COLUMN waits_since INTEGER;
     )sql",
+    // The number of each profile's last instance, which its next one
+    // follows (`Profile::last_seq`). Older files did not keep it: their
+    // profiles' next numbers follow the highest number of the file
+    // (`next_seq` is one past it), as older runs made them. That is
+    // mostly below the numbers of the lines still to come, which keep
+    // the ids older runs gave them; but a file numbered by one counter
+    // (from before numbers came from input lines), or whose last run was
+    // live (`--follow` counts no lines), holds numbers above those, and
+    // no new instance may take one again, with its action ids.
+    R"sql(
+      ALTER TABLE profiles ADD COLUMN last_seq INTEGER;
+      UPDATE profiles
+        SET last_seq = (SELECT value - 1 FROM meta WHERE key = 'next_seq');
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -1106,10 +1120,12 @@ Status Store::PrepareStatements() {
   const Wanted wanted[] = {
       {&upsert_profile_,
        "INSERT INTO profiles(id, attrs, aggregates, segments, entries, "
-       "recheck_at) VALUES(?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT(id) DO UPDATE "
+       "recheck_at, last_seq) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7) "
+       "ON CONFLICT(id) DO UPDATE "
        "SET attrs = excluded.attrs, aggregates = excluded.aggregates, "
        "segments = excluded.segments, entries = excluded.entries, "
-       "recheck_at = excluded.recheck_at"},
+       "recheck_at = excluded.recheck_at, "
+       "last_seq = coalesce(excluded.last_seq, last_seq)"},
       {&upsert_history_,
        "INSERT INTO history(profile, events) VALUES(?1, ?2) "
        "ON CONFLICT(profile) DO UPDATE SET events = excluded.events"},
@@ -1317,8 +1333,8 @@ Status Store::LoadProfiles(State& state, bool rechecks_saved) {
   // and sought each row in the table, which took as long again as the
   // scan (docs/performance.md, "The reload after a restart").
   Expected<Statement> select = db_.Prepare(
-      "SELECT id, attrs, aggregates, segments, entries, recheck_at "
-      "FROM profiles");
+      "SELECT id, attrs, aggregates, segments, entries, recheck_at, "
+      "last_seq FROM profiles");
   if (!select.ok()) return select.status();
   ProfileWarnings warnings;
   const ProfileIndex& index = state.profile_index();
@@ -1347,6 +1363,7 @@ Status Store::LoadProfiles(State& state, bool rechecks_saved) {
                                        *profile, warnings);
     if (!status.ok()) return status;
     if (!select->IsNull(5)) profile->recheck_at = select->Int(5);
+    if (!select->IsNull(6)) profile->last_seq = select->Int(6);
 
     if (waiting) adopt_waiting();
     waiting_hash = ProfileIndex::Hash(profile->id);
@@ -1670,6 +1687,7 @@ Status Store::WriteProfile(const State& state, const Profile& profile,
   row.texts[3] = segments;
   row.texts[4] = entries;
   row.recheck_at = profile.recheck_at;
+  row.last_seq = profile.last_seq;
   Status status = WriteRow(row, defer);
   if (!status.ok() || profile.history.empty()) return status;
 
@@ -1693,12 +1711,15 @@ Status Store::RunRow(const PendingRow& row) {
   Statement* statement = nullptr;
   switch (row.kind) {
     case PendingKind::Profile:
+    case PendingKind::ProfileWithoutSeq:
     case PendingKind::ProfileWithoutRecheck:
       statement = &upsert_profile_;
       for (int i = 0; i < 5; ++i) {
         statement->BindBorrowedText(i + 1, row.texts[i]);
       }
       statement->BindOptional(6, row.recheck_at);
+      // An older blob's row, without it, keeps the one in the table.
+      statement->BindOptional(7, row.last_seq);
       break;
     case PendingKind::History:
     case PendingKind::Removed:
@@ -1832,7 +1853,7 @@ Status Store::PrepareWarmStatements() {
   };
   const Wanted wanted[] = {
       {&select_profile_,
-       "SELECT attrs, aggregates, segments, entries FROM profiles "
+       "SELECT attrs, aggregates, segments, entries, last_seq FROM profiles "
        "WHERE id = ?1"},
       {&select_history_, "SELECT events FROM history WHERE profile = ?1"},
       {&select_locals_,
@@ -1905,6 +1926,7 @@ Status Store::WarmRecord(State& state, Profile& profile, bool& found) {
   ProfileWarnings warnings;
   Status status = ReadProfileColumns(state.program(), select_profile_, 0,
                                      columns, profile, warnings);
+  if (!select_profile_.IsNull(4)) profile.last_seq = select_profile_.Int(4);
   select_profile_.Reset();
   if (!status.ok()) return status;
   LogInIdOrder(state, warnings);

@@ -4,16 +4,18 @@
 //   meta(key, value)           clock, next_seq, applied_line,
 //                              outbox_delivered, and the runner's own
 //                              keys (`State::run_meta`)
-//   profiles(id, attrs, aggregates, segments, entries)
-//                              JSON objects keyed by attribute, aggregate
+//   profiles(id, attrs, aggregates, segments, entries, recheck_at,
+//            last_seq)         JSON objects keyed by attribute, aggregate
 //                              (see `AggregateName`), segment name and
-//                              journey (last entry time, schema 3)
+//                              journey (last entry time, schema 3); when
+//                              its windows next move (schema 12); the
+//                              number of its last instance (schema 16)
 //   instances(profile, journey, seq, step, step_name, wake_at, entered_at,
 //             locals, arrived, waits_since)
 //                              journey by name, locals by field name, the
 //                              event a `wait for ... as` received
 //                              (schema 3), when the contact reached the
-//                              `wait for` it waits at (schema 13)
+//                              `wait for` it waits at (schema 15)
 //   history(profile, events)   the events windowed aggregates still read,
 //                              by event name (schema 4)
 //   contacts, deferrals, decisions, consent_ledger
@@ -60,7 +62,7 @@
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 15;
+inline constexpr int64_t kSchemaVersion = 16;
 
 // The `meta` key of the first `processed_chunks` row written by the save
 // that last moved `applied_through` (engine/run.cpp); its absence, in a

@@ -2,7 +2,6 @@
 // dead-letter file, written as one state file writes it, each letter
 // once across a killed run and its rerun, and a strict stop at the same
 // line in every partition.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -28,6 +27,7 @@ namespace {
 
 namespace fs = std::filesystem;
 using testing::RunParcours;
+using testing::StartParcours;
 
 const std::string& kCampaign = testing::kUciCampaign;
 const std::string& kSmallEvents = testing::kUciSmallEvents;
@@ -480,23 +480,6 @@ TEST_CASE("a strict run stops no partition at a line applied before") {
     CHECK(run.actions == single.actions);
     CHECK(Counts(run.result.err) == Counts(single.result.err));
   }
-}
-
-// Starts `parcours ARGS...` with its standard streams on /dev/null.
-pid_t StartParcours(const std::vector<std::string>& args) {
-  std::vector<std::string> all = {PARCOURS_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : all) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDWR);
-    for (int stream = 0; stream < 3; ++stream) ::dup2(null, stream);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
 }
 
 // The first 8000 lines of the UCI year, and before every 40th a bad line

@@ -1,7 +1,6 @@
 // `parcours run` as a separate process when things go wrong around it: an
 // input that is a directory, two runs on one state, a typo of a
 // timestamp, and a run killed at random moments.
-#include <fcntl.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -394,26 +393,6 @@ TEST_CASE("a timestamp typo does not move the clock, unless allowed") {
   CHECK_THAT(bad.err, Catch::Contains("`--max-clock-jump` takes a duration"));
 }
 
-// Starts `parcours ARGS...` with stdin and stdout on /dev/null.
-pid_t Spawn(const std::vector<std::string>& args) {
-  std::vector<std::string> all = {PARCOURS_BINARY};
-  all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (std::string& arg : all) argv.push_back(arg.data());
-  argv.push_back(nullptr);
-
-  pid_t pid = ::fork();
-  if (pid == 0) {
-    int null = ::open("/dev/null", O_RDWR);
-    ::dup2(null, 0);
-    ::dup2(null, 1);
-    ::dup2(null, 2);
-    ::execv(argv[0], argv.data());
-    ::_exit(127);
-  }
-  return pid;
-}
-
 std::vector<std::string> Ids(const std::string& actions) {
   std::vector<std::string> ids;
   std::istringstream lines(actions);
@@ -470,7 +449,7 @@ KilledRuns KillRepeatedly(
   std::mt19937 random(seed);
   std::uniform_int_distribution<int> delay_ms(30, 100);
   for (int attempt = 0; attempt < 10; ++attempt) {
-    pid_t child = Spawn(args("killed"));
+    pid_t child = testing::StartParcours(args("killed"));
     REQUIRE(child > 0);
     std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms(random)));
     ::kill(child, SIGKILL);

@@ -44,12 +44,14 @@ struct Entry {
   std::optional<std::string> arrived;
   std::optional<int64_t> recheck_at;
   std::optional<int64_t> waits_since;
+  std::optional<int64_t> last_seq;
   bool operator==(const Entry&) const = default;
 };
 
 // How many texts an entry of `kind` has.
 int TextCount(PendingKind kind) {
   if (kind == PendingKind::Profile) return 5;
+  if (kind == PendingKind::ProfileWithoutSeq) return 5;
   if (kind == PendingKind::ProfileWithoutRecheck) return 5;
   bool instance = kind == PendingKind::Instance ||
                   kind == PendingKind::InstanceWithoutWaitsSince;
@@ -70,7 +72,11 @@ Entry FromRow(const PendingRow& row) {
     if (row.arrived) entry.arrived = std::string(*row.arrived);
   }
   if (row.kind == PendingKind::Instance) entry.waits_since = row.waits_since;
-  if (row.kind == PendingKind::Profile) entry.recheck_at = row.recheck_at;
+  if (row.kind == PendingKind::Profile ||
+      row.kind == PendingKind::ProfileWithoutSeq) {
+    entry.recheck_at = row.recheck_at;
+  }
+  if (row.kind == PendingKind::Profile) entry.last_seq = row.last_seq;
   return entry;
 }
 
@@ -85,6 +91,7 @@ void Write(const Entry& entry, PendingRowWriter& writer) {
   if (entry.arrived) row.arrived = *entry.arrived;
   row.recheck_at = entry.recheck_at;
   row.waits_since = entry.waits_since;
+  row.last_seq = entry.last_seq;
   writer.Add(row);
 }
 
@@ -117,8 +124,9 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
         PendingKind::History,
         PendingKind::Instance,
         PendingKind::Removed,
+        PendingKind::ProfileWithoutSeq,
         PendingKind::ProfileWithoutRecheck,
-        PendingKind::InstanceWithoutWaitsSince}[random() % 6];
+        PendingKind::InstanceWithoutWaitsSince}[random() % 7];
     for (int t = 0; t < TextCount(entry.kind); ++t) {
       entry.texts.push_back(text());
     }
@@ -132,8 +140,11 @@ std::vector<Entry> RandomEntries(std::mt19937_64& random, int count) {
     if (entry.kind == PendingKind::Instance && random() % 2 == 0) {
       entry.waits_since = number();
     }
+    bool rechecked = entry.kind == PendingKind::Profile ||
+                     entry.kind == PendingKind::ProfileWithoutSeq;
+    if (rechecked && random() % 2 == 0) entry.recheck_at = number();
     if (entry.kind == PendingKind::Profile && random() % 2 == 0) {
-      entry.recheck_at = number();
+      entry.last_seq = number();
     }
     entries.push_back(entry);
   }
@@ -260,7 +271,8 @@ std::string Tables(const std::string& path) {
   return QueryText(path,
                    "SELECT group_concat(row, char(10)) FROM ("
                    "SELECT 'p|' || id || '|' || attrs || '|' || aggregates "
-                   "|| '|' || segments || '|' || entries AS row "
+                   "|| '|' || segments || '|' || entries || '|' || "
+                   "ifnull(last_seq, '-') AS row "
                    "FROM profiles UNION ALL "
                    "SELECT 'i|' || profile || '|' || journey || '|' || seq "
                    "|| '|' || step || '|' || step_name || '|' || "

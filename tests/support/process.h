@@ -1,6 +1,7 @@
 // Runs the `parcours` binary as a user would, capturing its output.
 #pragma once
 
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -92,6 +93,24 @@ inline ProcessResult RunParcours(const std::vector<std::string>& args,
   result.out = ReadText(out_path);
   result.err = ReadText(err_path);
   return result;
+}
+
+// Starts `parcours ARGS...` with its standard streams on /dev/null and
+// returns its process id at once, for tests that kill it mid-run.
+inline pid_t StartParcours(const std::vector<std::string>& args) {
+  std::vector<std::string> all = {PARCOURS_BINARY};
+  all.insert(all.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& arg : all) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    int null = ::open("/dev/null", O_RDWR);
+    for (int stream = 0; stream < 3; ++stream) ::dup2(null, stream);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
 }
 
 // Root may read and write any file, so a test of what another user may

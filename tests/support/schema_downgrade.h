@@ -39,6 +39,7 @@ inline constexpr const char* kUndo[] = {
     "ALTER TABLE loyalty_lots DROP COLUMN bonus;",
     "DROP TABLE held_out_contacts;",
     "ALTER TABLE instances DROP COLUMN waits_since;",
+    "ALTER TABLE profiles DROP COLUMN last_seq;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");
