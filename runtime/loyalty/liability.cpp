@@ -39,6 +39,14 @@ bool OnBonusLot(const Ledger& ledger, const Movement& row) {
   return known && ledger.lot(row.lot).bonus;
 }
 
+// Moves `points` of what sale points redeemed to the bonus points: bonus
+// points that settle points a refunded sale had spent pay for that
+// redemption. The points of every kind together do not change.
+void Settle(PointTotals& sale, PointTotals& bonus, int64_t points) {
+  sale.redeemed -= points;
+  bonus.redeemed += points;
+}
+
 // Each lot's remaining points at `as_of`, with the lots due by then
 // expired, and the totals: of every point, and in `bonus` (when given)
 // of the bonus points alone.
@@ -58,17 +66,22 @@ PointTotals Replay(const Ledger& ledger, int64_t as_of,
       case MovementKind::Burn: pool.redeemed -= row.points; break;
       case MovementKind::Expire: pool.expired -= row.points; break;
       case MovementKind::Refund:
-        pool.issued += row.points;
+        // A refund is of a sale: its points are no longer issued,
+        // whichever lot gives them back.
+        sale_points.issued += row.points;
         if (row.lot == kNoLot) sale_points.owed -= row.points;
+        // Bonus points it takes settle what the refunded sale's points
+        // had redeemed: that redemption is now paid with bonus points, a
+        // cost, and no longer with a sale's (so no revenue comes of it).
+        if (on_bonus) Settle(sale_points, bonus_points, -row.points);
         break;
       case MovementKind::Repay:
-        // Points owed are sale points taken back; bonus points paying
-        // them back become sale points.
+        // Points owed are what a refunded sale's points had redeemed.
         sale_points.owed += row.lot_delta;
-        if (on_bonus) {
-          bonus_points.issued += row.lot_delta;
-          sale_points.issued -= row.lot_delta;
-        }
+        // Bonus points paying them back pay for that redemption, as
+        // above; a sale's points paying them back are a sale's points
+        // redeemed, which they already count as.
+        if (on_bonus) Settle(sale_points, bonus_points, -row.lot_delta);
         break;
     }
   }

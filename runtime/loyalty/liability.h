@@ -25,7 +25,10 @@
 //     the bonus points outstanding are a provision for the cost of
 //     honouring them, valued at `value_per_point` and net of breakage
 //     (IAS 37); its charge in a period is its growth plus what
-//     redemptions used of it.
+//     redemptions used of it. Bonus points that settle points a refunded
+//     sale had redeemed (taken by its refund, or paying back points owed)
+//     are used like a redemption: the reward they pay for is a cost,
+//     never revenue.
 //   - Amounts are exact (millionths of the currency, 128-bit
 //     intermediates); rounding to cents happens once, when formatted.
 #pragma once
@@ -74,8 +77,10 @@ struct LiabilityReport {
   PointTotals at_start;  // as of period_start, every point
   PointTotals at_end;    // as of as_of, every point
   // The bonus points among them (no `owed`: refunds take back sale
-  // points). Points a refund or a repayment took from a bonus lot count
-  // as taken back from the bonus points and given to the sale's.
+  // points). Bonus points that a refund or a repayment took to settle
+  // what a refunded sale's points had redeemed count as bonus points
+  // redeemed, and no longer as the sale's: the gift paid for the
+  // reward, which no sale paid for.
   PointTotals bonus_at_start;
   PointTotals bonus_at_end;
   // Outstanding points at `as_of` by the age of their lot and by tier.

@@ -717,9 +717,18 @@ TEST_CASE("bonus points defer no revenue and are provided for") {
                                   "0.18\n"));
 }
 
-// Bonus points that pay back points owed settle a sale's refund: they
-// become sale points, and each pool still adds up.
-TEST_CASE("bonus points repaying points owed count as sale points") {
+// Each pool of points adds up: issued = redeemed + expired + outstanding
+// - owed.
+void CheckAddsUp(const loyalty::PointTotals& points) {
+  CHECK(points.issued ==
+        points.redeemed + points.expired + points.outstanding - points.owed);
+}
+
+// An award that pays back points owed pays for a reward the refunded
+// sale's points had bought: a gift, so a cost of the bonus points. It
+// used to turn into sale points, showing the award as revenue deferred
+// and recognised at once, and costing nothing.
+TEST_CASE("bonus points repaying points owed are used, never revenue") {
   int64_t t0 = At("2025-01-01T00:00:00Z");
   Ledger ledger;
   int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order");
@@ -727,17 +736,73 @@ TEST_CASE("bonus points repaying points owed count as sale points") {
   REQUIRE(ledger.Refund(t0 + 2 * kDay, order, 100, "refund").ok());
   ledger.MarkBonus(EarnOk(ledger, t0 + 3 * kDay, 30, t0 + 100 * kDay, "award"));
 
-  LiabilityInputs inputs = HalfCentInputs(t0, t0 + 4 * kDay);
+  // The period of the award alone: the refund is before it.
+  LiabilityInputs inputs = HalfCentInputs(t0 + 2 * kDay, t0 + 4 * kDay);
   LiabilityReport report = ComputeLiability({{&ledger, ""}}, inputs);
 
   const loyalty::PointTotals& bonus = report.bonus_at_end;
-  CHECK(bonus.issued == 0);
+  CHECK(bonus.issued == 30);
+  CHECK(bonus.redeemed == 30);
   CHECK(bonus.outstanding == 0);
   CHECK(report.at_end.owed == 70);
-  // The sale's points: 100 earned, 100 taken back, 30 repaid.
-  CHECK(report.deferred_total == 30 * kHalfCentPerPoint);
-  const loyalty::PointTotals& all = report.at_end;
-  CHECK(all.outstanding - all.owed == all.issued - all.redeemed - all.expired);
+  // No sale paid for anything: the refunded order's points are gone,
+  // and what they bought is paid for by the award and the 70 owed.
+  CHECK(report.deferred_total == 0);
+  CHECK(report.recognised_total == 0);
+  CHECK(report.recognised_in_period == 0);
+  // The award cost its value: 30 x 0.005, all used in the period.
+  CHECK(report.bonus_provision == 0);
+  CHECK(report.bonus_charge_in_period == 30 * kHalfCentPerPoint);
+  CheckAddsUp(report.at_end);
+  CheckAddsUp(bonus);
+  CheckAddsUp(loyalty::PointTotals{
+      report.at_end.issued - bonus.issued,
+      report.at_end.redeemed - bonus.redeemed,
+      report.at_end.expired - bonus.expired,
+      report.at_end.outstanding - bonus.outstanding, report.at_end.owed});
+
+  // A sale's points paying back the rest are that sale's, redeemed at
+  // once: its revenue is recognised when it earns them.
+  EarnOk(ledger, t0 + 5 * kDay, 70, t0 + 100 * kDay, "second-order");
+  inputs = HalfCentInputs(t0 + 4 * kDay, t0 + 6 * kDay);
+  report = ComputeLiability({{&ledger, ""}}, inputs);
+  CHECK(report.at_end.owed == 0);
+  CHECK(report.bonus_at_end.redeemed == 30);
+  CHECK(report.deferred_total == 70 * kHalfCentPerPoint);
+  CHECK(report.recognised_in_period == 70 * kHalfCentPerPoint);
+  CHECK(report.bonus_charge_in_period == 0);
+}
+
+// The order's points were spent, and its refund takes bonus points the
+// member holds: they pay for the reward in its place. They used to be
+// cancelled, releasing their provision, while the refunded sale kept
+// its redemption and so its revenue.
+TEST_CASE(
+    "bonus points a refund takes pay for what the order's points bought") {
+  int64_t t0 = At("2025-01-01T00:00:00Z");
+  Ledger ledger;
+  int64_t order = EarnOk(ledger, t0, 100, t0 + 100 * kDay, "order");
+  REQUIRE(ledger.Burn(t0 + kDay, 100, "redeem").ok());
+  ledger.MarkBonus(EarnOk(ledger, t0 + 2 * kDay, 40, t0 + 100 * kDay, "award"));
+  REQUIRE(ledger.Refund(t0 + 3 * kDay, order, 100, "refund").ok());
+
+  LiabilityInputs inputs = HalfCentInputs(t0 + 2 * kDay + 1, t0 + 4 * kDay);
+  LiabilityReport report = ComputeLiability({{&ledger, ""}}, inputs);
+
+  CHECK(report.at_end.owed == 60);
+  CHECK(report.bonus_at_end.issued == 40);
+  CHECK(report.bonus_at_end.redeemed == 40);
+  CHECK(report.bonus_at_end.outstanding == 0);
+  // The sale is undone: nothing deferred or recognised; what was
+  // recognised at its redemption is reversed in the period.
+  CHECK(report.deferred_total == 0);
+  CHECK(report.recognised_total == 0);
+  CHECK(report.recognised_in_period == -100 * kHalfCentPerPoint);
+  // Provision 40 x 0.005 x 82% = 0.164 at the start, nothing at the end,
+  // and 0.20 used: charged 0.036.
+  CHECK(report.bonus_charge_in_period == 36'000);
+  CheckAddsUp(report.at_end);
+  CheckAddsUp(report.bonus_at_end);
 }
 
 TEST_CASE("points refunded after being spent are owed, not valued") {
