@@ -102,7 +102,10 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
         "bonus points expired to date,0\n"
         "bonus points outstanding,0\n"
         "bonus points provision (EUR),0.00\n"
-        "bonus points charged in period (EUR),0.00\n");
+        "bonus points charged in period (EUR),0.00\n"
+        "bonus points redeemed in period,0\n"
+        "bonus points provision at start (EUR),0.00\n"
+        "bonus points used in period (EUR),0.00\n");
 
   // A bound written as an exact time means that instant, included like a
   // day's first second: the same period, the same figures.
@@ -194,7 +197,10 @@ TEST_CASE("the CSV of a program with no value per point names no currency",
                              "bonus points expired to date,0\n"
                              "bonus points outstanding,0\n"
                              "bonus points provision,0.00\n"
-                             "bonus points charged in period,0.00\n"));
+                             "bonus points charged in period,0.00\n"
+                             "bonus points redeemed in period,0\n"
+                             "bonus points provision at start,0.00\n"
+                             "bonus points used in period,0.00\n"));
 }
 
 TEST_CASE("the loyalty report as JSON and as a table, the quarter by default",
