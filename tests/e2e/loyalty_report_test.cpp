@@ -512,6 +512,20 @@ TEST_CASE("an award paying back points owed is a cost, not revenue",
                                         "1.00 EUR\n"));
 }
 
+// `earn N points on E` multiplied N by a million in 64 bits: from 9.2
+// trillion points it overflowed and the event earned nothing, silently.
+TEST_CASE("an earning of trillions of points on an event is earned",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-earn-on-trillions",
+                    "event ReviewPosted \"Review Posted\" {}\n"
+                    "program loyalty {\n"
+                    "  earn 10000000000000 points on ReviewPosted\n}\n");
+  scenario.Run(TrackLine("Review Posted", "a", "m1", "2025-01-10T12:00:00Z"),
+               "2025-01-11T00:00:00Z");
+  CHECK(scenario.QueryInt("SELECT held FROM loyalty_members") ==
+        10'000'000'000'000);
+}
+
 TEST_CASE("a state file of schema 6 gains the loyalty tables",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-migration", kProgram);
