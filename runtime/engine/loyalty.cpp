@@ -320,8 +320,10 @@ void LoyaltyRules::EarnOnEvent(store::Profile& profile, int32_t program,
                    last != loyalty::kNeverEarned &&
                    now < AddLoyaltyLength(last, earn.at_most_once_per, zone);
     if (limited) continue;
-    int64_t points = loyalty::PointsForAmount(earn.points * ir::kDecimalScale,
-                                              ir::kDecimalScale, 1, multiplier);
+    // N points times the multiplier, rounded down: computed in 128 bits,
+    // as `earn.points * kDecimalScale` passed 64 bits from 9.2 trillion
+    // points and earned nothing.
+    int64_t points = loyalty::PointsForAmount(earn.points, 1, 1, multiplier);
     if (points <= 0) continue;
     AccountOf(profile, program).last_earned_on[r] = now;
     int64_t lot = Earn(profile, program, points, now, zone, event.key, effects);

@@ -56,6 +56,15 @@ Expected<int64_t> Ledger::Earn(int64_t at, int64_t points, int64_t expires_at,
   }
   if (Status order = CheckOrder(at); !order.ok()) return order;
   ExpireThrough(at);
+  // Past the largest whole number the balance wrapped round to a
+  // negative one, and every figure of the report with it.
+  if (points > std::numeric_limits<int64_t>::max() - held_) {
+    return Status::Error(
+        "an earning of " + std::to_string(points) +
+        " points would take the points held past " +
+        std::to_string(std::numeric_limits<int64_t>::max()) +
+        ", the most a ledger can count; is the amount or the rate wrong?");
+  }
 
   Lot lot;
   lot.id = static_cast<int64_t>(lots_.size()) + 1;

@@ -39,6 +39,14 @@ bool OnBonusLot(const Ledger& ledger, const Movement& row) {
   return known && ledger.lot(row.lot).bonus;
 }
 
+// Moves `points` of what sale points redeemed to the bonus points: bonus
+// points that settle points a refunded sale had spent pay for that
+// redemption. The points of every kind together do not change.
+void Settle(PointTotals& sale, PointTotals& bonus, int64_t points) {
+  sale.redeemed -= points;
+  bonus.redeemed += points;
+}
+
 // Each lot's remaining points at `as_of`, with the lots due by then
 // expired, and the totals: of every point, and in `bonus` (when given)
 // of the bonus points alone.
@@ -58,17 +66,22 @@ PointTotals Replay(const Ledger& ledger, int64_t as_of,
       case MovementKind::Burn: pool.redeemed -= row.points; break;
       case MovementKind::Expire: pool.expired -= row.points; break;
       case MovementKind::Refund:
-        pool.issued += row.points;
+        // A refund is of a sale: its points are no longer issued,
+        // whichever lot gives them back.
+        sale_points.issued += row.points;
         if (row.lot == kNoLot) sale_points.owed -= row.points;
+        // Bonus points it takes settle what the refunded sale's points
+        // had redeemed: that redemption is now paid with bonus points, a
+        // cost, and no longer with a sale's (so no revenue comes of it).
+        if (on_bonus) Settle(sale_points, bonus_points, -row.points);
         break;
       case MovementKind::Repay:
-        // Points owed are sale points taken back; bonus points paying
-        // them back become sale points.
+        // Points owed are what a refunded sale's points had redeemed.
         sale_points.owed += row.lot_delta;
-        if (on_bonus) {
-          bonus_points.issued += row.lot_delta;
-          sale_points.issued -= row.lot_delta;
-        }
+        // Bonus points paying them back pay for that redemption, as
+        // above; a sale's points paying them back are a sale's points
+        // redeemed, which they already count as.
+        if (on_bonus) Settle(sale_points, bonus_points, -row.lot_delta);
         break;
     }
   }
@@ -124,6 +137,18 @@ int64_t Recognised(const PointTotals& sale, const LiabilityInputs& inputs,
   // Nothing left that anyone is expected to redeem: all is recognised.
   if (expected <= 0) return Clamp(deferred);
   return Clamp(deferred * redeemed / expected);
+}
+
+// `millionths` rounded half away from zero to the minor unit of
+// `currency` (cents without one), still in millionths.
+int64_t ToMinorUnit(int64_t millionths, std::string_view currency) {
+  int64_t unit = kMillion;
+  for (int place = 0; place < common::CurrencyMinorDigits(currency); ++place) {
+    unit /= 10;
+  }
+  Wide magnitude = millionths < 0 ? -Wide{millionths} : Wide{millionths};
+  Wide rounded = (magnitude + unit / 2) / unit * unit;
+  return Clamp(millionths < 0 ? -rounded : rounded);
 }
 
 // What honouring `outstanding` bonus points is expected to cost.
@@ -184,22 +209,36 @@ LiabilityReport ComputeLiability(const std::vector<MemberBook>& members,
       Clamp(Wide{sale_at_end.issued} * inputs.value_per_point);
   report.recognised_total =
       Recognised(sale_at_end, inputs, inputs.breakage_millionths);
-  report.contract_liability = report.deferred_total - report.recognised_total;
+  // The figures of a period are differences of figures shown rounded,
+  // so that what is booked adds up: the last close's recognised total
+  // plus the period's revenue is the total shown, to the cent, and so is
+  // the provision's roll-forward. Rounding each exact difference on its
+  // own could leave the periods a cent away from the total.
+  std::string_view currency = inputs.currency;
+  auto shown = [currency](int64_t millionths) {
+    return ToMinorUnit(millionths, currency);
+  };
+  report.contract_liability =
+      shown(report.deferred_total) - shown(report.recognised_total);
   int64_t opening = inputs.opening_breakage_millionths >= 0
                         ? inputs.opening_breakage_millionths
                         : inputs.breakage_millionths;
+  report.recognised_at_start = Recognised(sale_at_start, inputs, opening);
   report.recognised_in_period =
-      report.recognised_total - Recognised(sale_at_start, inputs, opening);
+      shown(report.recognised_total) - shown(report.recognised_at_start);
 
   // The provision's roll-forward: opening + charge - used = closing.
   report.bonus_provision = Provision(report.bonus_at_end.outstanding, inputs,
                                      inputs.breakage_millionths);
+  report.bonus_provision_at_start =
+      Provision(report.bonus_at_start.outstanding, inputs, opening);
   int64_t bonus_used =
       report.bonus_at_end.redeemed - report.bonus_at_start.redeemed;
-  report.bonus_charge_in_period =
-      report.bonus_provision -
-      Provision(report.bonus_at_start.outstanding, inputs, opening) +
+  report.bonus_used_in_period =
       Clamp(Wide{bonus_used} * inputs.value_per_point);
+  report.bonus_charge_in_period = shown(report.bonus_provision) -
+                                  shown(report.bonus_provision_at_start) +
+                                  shown(report.bonus_used_in_period);
   return report;
 }
 
@@ -275,6 +314,12 @@ std::string FormatLiabilityCsv(const LiabilityReport& report,
   points("bonus points outstanding", bonus.outstanding);
   money("bonus points provision", report.bonus_provision);
   money("bonus points charged in period", report.bonus_charge_in_period);
+  // The rest of the provision's roll-forward: opening + charged - used
+  // = provision.
+  points("bonus points redeemed in period",
+         bonus.redeemed - report.bonus_at_start.redeemed);
+  money("bonus points provision at start", report.bonus_provision_at_start);
+  money("bonus points used in period", report.bonus_used_in_period);
   return csv;
 }
 

@@ -25,7 +25,10 @@
 //     the bonus points outstanding are a provision for the cost of
 //     honouring them, valued at `value_per_point` and net of breakage
 //     (IAS 37); its charge in a period is its growth plus what
-//     redemptions used of it.
+//     redemptions used of it. Bonus points that settle points a refunded
+//     sale had redeemed (taken by its refund, or paying back points owed)
+//     are used like a redemption: the reward they pay for is a cost,
+//     never revenue.
 //   - Amounts are exact (millionths of the currency, 128-bit
 //     intermediates); rounding to cents happens once, when formatted.
 #pragma once
@@ -54,6 +57,9 @@ struct LiabilityInputs {
   // last close, so that the catch-up of a revision shows in the period of
   // the revision. -1: `breakage_millionths`.
   int64_t opening_breakage_millionths = -1;
+  // The program's currency: the figures of the period are differences
+  // of figures rounded to its minor unit (cents when empty).
+  std::string currency;
 };
 
 // Points as of a date, from the ledger rows at or before it.
@@ -74,24 +80,33 @@ struct LiabilityReport {
   PointTotals at_start;  // as of period_start, every point
   PointTotals at_end;    // as of as_of, every point
   // The bonus points among them (no `owed`: refunds take back sale
-  // points). Points a refund or a repayment took from a bonus lot count
-  // as taken back from the bonus points and given to the sale's.
+  // points). Bonus points that a refund or a repayment took to settle
+  // what a refunded sale's points had redeemed count as bonus points
+  // redeemed, and no longer as the sale's: the gift paid for the
+  // reward, which no sale paid for.
   PointTotals bonus_at_start;
   PointTotals bonus_at_end;
   // Outstanding points at `as_of` by the age of their lot and by tier.
   std::vector<AgeBucket> by_age;
   std::map<std::string, int64_t> by_tier;
   // Money, in millionths of the currency, at `as_of` unless named.
-  int64_t face_value = 0;          // outstanding * value per point
-  int64_t expected_breakage = 0;   // face value * b
-  int64_t deferred_total = 0;      // sale points issued * value per point
-  int64_t recognised_total = 0;    // by `as_of`, cumulative
-  int64_t contract_liability = 0;  // deferred_total - recognised_total
-  int64_t recognised_in_period = 0;
-  // Bonus outstanding * value per point * (1 - b), at `as_of`.
+  int64_t face_value = 0;         // outstanding * value per point
+  int64_t expected_breakage = 0;  // face value * b
+  int64_t deferred_total = 0;     // sale points issued * value per point
+  int64_t recognised_total = 0;   // by `as_of`, cumulative
+  // The figures below that are differences (the liability, those of
+  // the period) are of the figures rounded to the currency's minor unit,
+  // so that what is shown adds up to the cent.
+  int64_t contract_liability = 0;    // deferred_total - recognised_total
+  int64_t recognised_at_start = 0;   // at period_start, opening estimate
+  int64_t recognised_in_period = 0;  // recognised_total - at start
+  // Bonus outstanding * value per point * (1 - b), at `as_of`, and at
+  // `period_start` at the opening estimate.
   int64_t bonus_provision = 0;
-  // The provision at `as_of` - at `period_start` (at the opening
-  // estimate) + the value of the bonus points redeemed in the period.
+  int64_t bonus_provision_at_start = 0;
+  // Value of the bonus points redeemed (used) in the period.
+  int64_t bonus_used_in_period = 0;
+  // The provision at `as_of` - at `period_start` + used in the period.
   int64_t bonus_charge_in_period = 0;
 };
 

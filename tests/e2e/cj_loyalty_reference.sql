@@ -50,9 +50,9 @@
 --       liability    = deferred - recognised
 --     and the revenue recognised in the period is recognised(as_of) -
 --     recognised(from_at). Money is exact in millionths of a dollar until
---     it is shown, then rounded half away from zero to cents; the period's
---     figure is the difference of the two exact (micro-dollar) values,
---     rounded once.
+--     it is shown, then rounded half away from zero to cents; the
+--     liability and the period's figure are differences of the figures
+--     shown (in cents), so that they add up to the cent.
 --   * Outstanding points by the age of their lot in whole days at T
 --     (0-90, 91-180, 181-365, 366-730, over 730) and by the member's tier.
 WITH RECURSIVE
@@ -295,12 +295,12 @@ SELECT figure, value FROM (
          printf('%.2f', ((recognised_micro + 5000) / 10000) / 100.0)
   FROM shown WHERE which = 'end'
   UNION ALL SELECT 9, 'contract liability',
-         printf('%.2f', ((deferred_micro - recognised_micro + 5000) / 10000)
-                          / 100.0)
+         printf('%.2f', (((deferred_micro + 5000) / 10000)
+                         - ((recognised_micro + 5000) / 10000)) / 100.0)
   FROM shown WHERE which = 'end'
   UNION ALL SELECT 10, 'revenue recognised in period',
-         printf('%.2f', ((e.recognised_micro - s.recognised_micro + 5000)
-                         / 10000) / 100.0)
+         printf('%.2f', (((e.recognised_micro + 5000) / 10000)
+                         - ((s.recognised_micro + 5000) / 10000)) / 100.0)
   FROM shown e, shown s WHERE e.which = 'end' AND s.which = 'start'
   UNION ALL SELECT 11, 'points issued at start', issued
   FROM shown WHERE which = 'start'

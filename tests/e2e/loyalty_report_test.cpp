@@ -102,7 +102,10 @@ TEST_CASE("the liability of a period, worked by hand, as CSV",
         "bonus points expired to date,0\n"
         "bonus points outstanding,0\n"
         "bonus points provision (EUR),0.00\n"
-        "bonus points charged in period (EUR),0.00\n");
+        "bonus points charged in period (EUR),0.00\n"
+        "bonus points redeemed in period,0\n"
+        "bonus points provision at start (EUR),0.00\n"
+        "bonus points used in period (EUR),0.00\n");
 
   // A bound written as an exact time means that instant, included like a
   // day's first second: the same period, the same figures.
@@ -194,7 +197,10 @@ TEST_CASE("the CSV of a program with no value per point names no currency",
                              "bonus points expired to date,0\n"
                              "bonus points outstanding,0\n"
                              "bonus points provision,0.00\n"
-                             "bonus points charged in period,0.00\n"));
+                             "bonus points charged in period,0.00\n"
+                             "bonus points redeemed in period,0\n"
+                             "bonus points provision at start,0.00\n"
+                             "bonus points used in period,0.00\n"));
 }
 
 TEST_CASE("the loyalty report as JSON and as a table, the quarter by default",
@@ -434,6 +440,90 @@ TEST_CASE("bonus points are reported apart from the revenue",
   CHECK_THAT(old_file.out,
              Catch::Contains("revenue deferred to date (EUR),1.90\n"));
   CHECK_THAT(old_file.out, Catch::Contains("bonus points issued to date,0\n"));
+}
+
+// A member spends an order's points, returns the order, and a welcome
+// `award` a month later pays back the points owed. The award is a gift:
+// it used to become sale points, showing 1.00 EUR of revenue in March
+// that no customer paid, and no cost for the bonus points.
+TEST_CASE("an award paying back points owed is a cost, not revenue",
+          "[e2e][loyalty][report]") {
+  Scenario scenario(
+      "loyalty-report-award-repays",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event RewardRedeemed \"Reward Redeemed\" { points: int }\n"
+      "event OrderRefunded \"Order Refunded\" { order_id: int }\n"
+      "event SignedUp \"Signed Up\" {}\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  burn on RewardRedeemed.points\n"
+      "  refund on OrderRefunded.order_id\n"
+      "  value 0.01 EUR per point\n"
+      "  breakage 20%\n}\n"
+      "journey welcome {\n"
+      "  on SignedUp\n"
+      "  reentry never\n"
+      "  wait 7d\n"
+      "  award 100 points reason \"welcome\"\n}\n");
+  std::string events =
+      TrackLine("Order Completed", "a", "m1", "2025-01-10T12:00:00Z",
+                R"({"order_id":1,"total":100,"currency":"EUR"})") +
+      TrackLine("Reward Redeemed", "a", "m2", "2025-01-20T12:00:00Z",
+                R"({"points":100})") +
+      TrackLine("Order Refunded", "a", "m3", "2025-02-10T12:00:00Z",
+                R"({"order_id":1})") +
+      TrackLine("Signed Up", "a", "m4", "2025-03-01T12:00:00Z", "{}");
+  scenario.Run(events, "2025-03-31T23:59:59Z");
+
+  auto month = [&](const char* from, const char* as_of) {
+    auto result =
+        Report(scenario, {"--from", from, "--as-of", as_of, "--format", "csv"});
+    INFO(result.err);
+    REQUIRE(result.exit_code == 0);
+    return result.out;
+  };
+  // January: the order's 1.00 deferred and recognised by its redemption.
+  CHECK_THAT(month("2025-01-01", "2025-01-31"),
+             Catch::Contains("revenue recognised in period (EUR),1.00\n"));
+  // February: the refund undoes the sale; 100 points owed.
+  std::string february = month("2025-02-01", "2025-02-28");
+  CHECK_THAT(february, Catch::Contains("points owed by members,100\n"));
+  CHECK_THAT(february,
+             Catch::Contains("revenue recognised in period (EUR),-1.00\n"));
+  // March: the award pays the debt. No revenue; the bonus points are
+  // issued and used, and their value is the period's charge.
+  std::string march = month("2025-03-01", "2025-03-31");
+  CHECK_THAT(march, Catch::Contains("points owed by members,0\n"));
+  CHECK_THAT(march,
+             Catch::Contains("revenue deferred to date (EUR),0.00\n"
+                             "revenue recognised to date (EUR),0.00\n"
+                             "contract liability (EUR),0.00\n"
+                             "revenue recognised in period (EUR),0.00\n"
+                             "bonus points issued to date,100\n"
+                             "bonus points redeemed to date,100\n"
+                             "bonus points expired to date,0\n"
+                             "bonus points outstanding,0\n"
+                             "bonus points provision (EUR),0.00\n"
+                             "bonus points charged in period (EUR),1.00\n"));
+  // The table shows the bonus points, though none are left.
+  auto table =
+      Report(scenario, {"--from", "2025-03-01", "--as-of", "2025-03-31"});
+  CHECK_THAT(table.out, Catch::Contains("bonus points charged in period    "
+                                        "1.00 EUR\n"));
+}
+
+// `earn N points on E` multiplied N by a million in 64 bits: from 9.2
+// trillion points it overflowed and the event earned nothing, silently.
+TEST_CASE("an earning of trillions of points on an event is earned",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-earn-on-trillions",
+                    "event ReviewPosted \"Review Posted\" {}\n"
+                    "program loyalty {\n"
+                    "  earn 10000000000000 points on ReviewPosted\n}\n");
+  scenario.Run(TrackLine("Review Posted", "a", "m1", "2025-01-10T12:00:00Z"),
+               "2025-01-11T00:00:00Z");
+  CHECK(scenario.QueryInt("SELECT held FROM loyalty_members") ==
+        10'000'000'000'000);
 }
 
 TEST_CASE("a state file of schema 6 gains the loyalty tables",

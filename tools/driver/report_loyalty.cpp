@@ -303,10 +303,17 @@ void PrintTable(const Terms& terms, const loyalty::LiabilityInputs& inputs,
   row("issued", bonus.issued, bonus.issued - bonus_start.issued);
   row("redeemed", bonus.redeemed, bonus.redeemed - bonus_start.redeemed);
   row("expired", bonus.expired, bonus.expired - bonus_start.expired);
+  // The provision's roll-forward, in its order: opening + charged -
+  // used = closing.
   out << "outstanding             " << bonus.outstanding << "\n\n"
-      << "bonus points provision            " << money(report.bonus_provision)
+      << "bonus points provision at start   "
+      << money(report.bonus_provision_at_start)
       << "\nbonus points charged in period    "
-      << money(report.bonus_charge_in_period) << "\n";
+      << money(report.bonus_charge_in_period)
+      << "\nbonus points used in period       "
+      << money(report.bonus_used_in_period)
+      << "\nbonus points provision            " << money(report.bonus_provision)
+      << "\n";
 }
 
 void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
@@ -356,6 +363,10 @@ void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
       loyalty::FormatAmount(report.bonus_provision, terms.currency);
   json["bonus_charged_in_period"] =
       loyalty::FormatAmount(report.bonus_charge_in_period, terms.currency);
+  json["bonus_provision_at_start"] =
+      loyalty::FormatAmount(report.bonus_provision_at_start, terms.currency);
+  json["bonus_used_in_period"] =
+      loyalty::FormatAmount(report.bonus_used_in_period, terms.currency);
   out << json.dump(2) << "\n";
 }
 
@@ -484,6 +495,7 @@ int LoyaltyReport(const LoyaltyReportOptions& options, std::ostream& out,
   inputs.period_start = *from;
   inputs.as_of = *as_of;
   inputs.value_per_point = terms.value_per_point;
+  inputs.currency = terms.currency;
   inputs.breakage_millionths = breakage.value_or(terms.breakage);
   // The start of the period is read at the estimate of the last close:
   // the program's, unless that close revised it too. So a revision shows
