@@ -346,27 +346,21 @@ void PrintJson(const Terms& terms, const loyalty::LiabilityInputs& inputs,
   Json tiers = Json::object();
   for (const auto& [tier, points] : report.by_tier) tiers[tier] = points;
   json["outstanding_by_tier"] = tiers;
-  json["face_value"] = loyalty::FormatAmount(report.face_value, terms.currency);
-  json["expected_breakage"] =
-      loyalty::FormatAmount(report.expected_breakage, terms.currency);
-  json["revenue_deferred_to_date"] =
-      loyalty::FormatAmount(report.deferred_total, terms.currency);
-  json["revenue_recognised_to_date"] =
-      loyalty::FormatAmount(report.recognised_total, terms.currency);
-  json["contract_liability"] =
-      loyalty::FormatAmount(report.contract_liability, terms.currency);
-  json["revenue_recognised_in_period"] =
-      loyalty::FormatAmount(report.recognised_in_period, terms.currency);
+  auto money = [&terms](int64_t millionths) {
+    return loyalty::FormatAmount(millionths, terms.currency);
+  };
+  json["face_value"] = money(report.face_value);
+  json["expected_breakage"] = money(report.expected_breakage);
+  json["revenue_deferred_to_date"] = money(report.deferred_total);
+  json["revenue_recognised_to_date"] = money(report.recognised_total);
+  json["contract_liability"] = money(report.contract_liability);
+  json["revenue_recognised_in_period"] = money(report.recognised_in_period);
   json["bonus_at_start"] = totals(report.bonus_at_start);
   json["bonus_at_end"] = totals(report.bonus_at_end);
-  json["bonus_provision"] =
-      loyalty::FormatAmount(report.bonus_provision, terms.currency);
-  json["bonus_charged_in_period"] =
-      loyalty::FormatAmount(report.bonus_charge_in_period, terms.currency);
-  json["bonus_provision_at_start"] =
-      loyalty::FormatAmount(report.bonus_provision_at_start, terms.currency);
-  json["bonus_used_in_period"] =
-      loyalty::FormatAmount(report.bonus_used_in_period, terms.currency);
+  json["bonus_provision"] = money(report.bonus_provision);
+  json["bonus_charged_in_period"] = money(report.bonus_charge_in_period);
+  json["bonus_provision_at_start"] = money(report.bonus_provision_at_start);
+  json["bonus_used_in_period"] = money(report.bonus_used_in_period);
   out << json.dump(2) << "\n";
 }
 
