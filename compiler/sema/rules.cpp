@@ -344,6 +344,15 @@ void Checker::CheckProgram(const syntax::ProgramDecl& program) {
   }
 }
 
+// Whether `expr` is a literal of `kind` at or below zero: `0`, `-5`,
+// `-0.01 EUR`.
+static bool NotAboveZero(const Expr& expr, syntax::ExprKind kind) {
+  if (expr.kind == kind) return expr.int_value <= 0;
+  return expr.kind == syntax::ExprKind::Unary &&
+         expr.unary_op == syntax::UnaryOp::Negate &&
+         expr.operands[0]->kind == kind;
+}
+
 void Checker::CheckProgramRule(
     const syntax::ProgramRule& rule, ProgramInfo& info,
     std::vector<std::pair<int64_t, diag::Span>>& tiers) {
@@ -352,6 +361,13 @@ void Checker::CheckProgramRule(
   using RuleKind = syntax::ProgramRule::Kind;
   auto points = [&](const Expr& expr, const char* what) {
     Expect(expr, CheckExpr(expr, scope), kInt, what);
+    // A rule that earns nothing (or would take points) is a typo: the
+    // engines would earn nothing on every order without a word.
+    if (NotAboveZero(expr, syntax::ExprKind::Int)) {
+      Error(Kind::PointsNotPositive, expr.span,
+            std::string(what) +
+                " must be at least 1; to stop earning, remove the rule");
+    }
   };
   // `OrderPlaced.total`: a field of an event, typed as `expected`.
   // `text_too`: a string field will do as well (an order id);
@@ -482,6 +498,12 @@ void Checker::CheckProgramRule(
     case RuleKind::Value:
       Expect(*rule.first, CheckExpr(*rule.first, scope), kMoney,
              "the value of a point");
+      if (NotAboveZero(*rule.first, syntax::ExprKind::Money)) {
+        Error(Kind::PointValueNotPositive, rule.first->span,
+              "the value of a point is what a customer pays for it, above "
+              "zero, as in `value 0.005 EUR per point`; without a value, "
+              "leave out the rule");
+      }
       return;
     case RuleKind::Breakage:
       if (ExpectPercent(*rule.first, scope, "`breakage`") &&
