@@ -22,6 +22,7 @@
 #include "tests/support/files.h"
 #include "tests/support/process.h"
 #include "tests/support/schema_downgrade.h"
+#include "tests/support/state_queries.h"
 
 namespace parcours {
 namespace {
@@ -64,13 +65,10 @@ std::vector<std::string> StepArgs(const std::filesystem::path& scratch,
 // before the first.
 int64_t LinesTotal(const std::string& path) {
   if (!std::filesystem::exists(path)) return 0;
-  auto db = store::Database::OpenReadOnly(path);
-  REQUIRE(db.ok());
-  auto lines = db->QueryInt(
+  return testing::QueryInt(
+      path,
       "SELECT coalesce((SELECT value FROM meta WHERE key = 'lines_total'), "
       "0)");
-  REQUIRE(lines.ok());
-  return *lines;
 }
 
 // Runs `steps` in turn on one state and returns what they wrote to one
@@ -217,15 +215,6 @@ void Sql(const std::string& path, const std::string& sql) {
   REQUIRE(done.ok());
 }
 
-int64_t SqlInt(const std::string& path, const std::string& sql) {
-  auto db = store::Database::Open(path);
-  REQUIRE(db.ok());
-  auto value = db->QueryInt(sql);
-  INFO(value.status().message());
-  REQUIRE(value.ok());
-  return *value;
-}
-
 TEST_CASE(
     "runs that only move the clock give the ids of one run however "
     "they are split") {
@@ -296,7 +285,7 @@ TEST_CASE("a state file of schema 12 gives no id twice") {
       RunSteps(scratch, program, "old-1", {"--state", old}, first);
   Sql(old, testing::DowngradeTo(12));
   got += RunSteps(scratch, program, "old-2", {"--state", old}, rest);
-  CHECK(SqlInt(old, "PRAGMA user_version") == store::kSchemaVersion);
+  CHECK(testing::QueryInt(old, "PRAGMA user_version") == store::kSchemaVersion);
 
   std::vector<std::string> ids = Ids(got);
   CHECK(std::set<std::string>(ids.begin(), ids.end()).size() == ids.size());
@@ -322,13 +311,15 @@ TEST_CASE(
                  std::to_string(counter) + " WHERE key = 'next_seq'");
   RunSteps(scratch, program, "run-2", {"--state", state},
            {{"second.jsonl", ""}});
-  CHECK(SqlInt(state, "SELECT min(last_seq) FROM profiles") >= counter);
+  CHECK(testing::QueryInt(state, "SELECT min(last_seq) FROM profiles") >=
+        counter);
   // `p` and `q` wait a day after their second ping.
-  CHECK(SqlInt(state,
-               "SELECT count(*) FROM instances WHERE journey = 'ping'") == 2);
-  CHECK(
-      SqlInt(state, "SELECT min(seq) FROM instances WHERE journey = 'ping'") >=
-      counter);
+  CHECK(testing::QueryInt(
+            state, "SELECT count(*) FROM instances WHERE journey = 'ping'") ==
+        2);
+  CHECK(testing::QueryInt(
+            state, "SELECT min(seq) FROM instances WHERE journey = 'ping'") >=
+        counter);
 }
 
 // The same over the UCI sample and the CRM starter, whose segments time

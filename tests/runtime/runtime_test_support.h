@@ -21,6 +21,7 @@
 #include "runtime/store/sqlite.h"
 #include "tests/runtime/program_builder.h"
 #include "tests/support/files.h"
+#include "tests/support/state_queries.h"
 
 namespace parcours::testing {
 
@@ -200,25 +201,6 @@ inline engine::RunOptions OptionsFor(const std::string& state_path) {
 // A field of an action line.
 inline std::string Field(const std::string& line, const std::string& key) {
   return nlohmann::json::parse(line).at(key).get<std::string>();
-}
-
-// The one text value a query returns from the state file.
-inline std::string QueryText(const std::string& path, const std::string& sql) {
-  auto db = store::Database::Open(path);
-  REQUIRE(db.ok());
-  auto text = db->QueryText(sql);
-  INFO(text.status().message());
-  REQUIRE(text.ok());
-  return *text;
-}
-
-inline int64_t QueryInt(const std::string& path, const std::string& sql) {
-  auto db = store::Database::Open(path);
-  REQUIRE(db.ok());
-  auto value = db->QueryInt(sql);
-  INFO(value.status().message());
-  REQUIRE(value.ok());
-  return *value;
 }
 
 }  // namespace parcours::testing
