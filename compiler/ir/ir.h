@@ -307,6 +307,10 @@ struct SplitArm {
 struct Step {
   StepKind kind = StepKind::Exit;
   std::string name;  // label, or a generated `<kind><n>` name
+  bool labelled = false;
+  // The step as written, without label and blocks (`wait 60d`): the state
+  // keeps it by name, to tell a step that moved from one that was edited.
+  std::string heading;
   int32_t next = -1;
   int64_t wait_seconds = 0;  // Wait
   // Wait: a length computed when the step is reached (`wait 365d /

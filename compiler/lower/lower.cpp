@@ -782,6 +782,8 @@ class Lowerer {
         break;
     }
     lowered.name = step_names_.at(&step);
+    lowered.labelled = step.label.has_value();
+    lowered.heading = step.heading;
     journey_->steps.push_back(lowered);
     return static_cast<int32_t>(journey_->steps.size() - 1);
   }

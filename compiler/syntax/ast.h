@@ -261,6 +261,8 @@ struct Step {
   StepKind kind = StepKind::Exit;
   Span span;
   std::optional<Name> label;
+  // The step as written, without its label and blocks (`wait 60d`).
+  std::string heading;
   // Wait: the duration; If: the condition; WaitFor: the time limit;
   // Award: the points; Set: the value; Webhook: the payload.
   std::unique_ptr<Expr> expr;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <functional>
 #include <limits>
 
 #include "ParcoursBaseVisitor.h"
@@ -761,9 +762,47 @@ class AstBuilder {
     return BuildSteps(block->steps);
   }
 
+  // A step as written up to its first block, its tokens joined by one
+  // space where the source has any gap (white space, a line break, a
+  // comment) and by none where it has none: `wait for CartUpdated within
+  // 2d`. The state keeps it beside each step's name, to see a program
+  // change move waiting contacts to a different step.
+  std::string HeadingOf(G::StepBodyContext* context) const {
+    std::string heading;
+    size_t previous_stop = 0;
+    bool first = true;
+    std::function<bool(antlr4::tree::ParseTree*)> append =
+        [&](antlr4::tree::ParseTree* node) {
+          if (dynamic_cast<G::BlockContext*>(node) != nullptr ||
+              dynamic_cast<G::ElseBranchContext*>(node) != nullptr ||
+              dynamic_cast<G::SplitArmContext*>(node) != nullptr) {
+            return false;
+          }
+          auto* terminal = dynamic_cast<antlr4::tree::TerminalNode*>(node);
+          if (terminal == nullptr) {
+            for (antlr4::tree::ParseTree* child : node->children) {
+              if (!append(child)) return false;
+            }
+            return true;
+          }
+          const antlr4::Token* token = terminal->getSymbol();
+          if (token->getType() == antlr4::Token::EOF) return true;
+          if (!first && token->getStartIndex() != previous_stop + 1) {
+            heading += ' ';
+          }
+          heading += TextOf(token);
+          previous_stop = token->getStopIndex();
+          first = false;
+          return true;
+        };
+    append(context);
+    return heading;
+  }
+
   Step BuildStepBody(G::StepBodyContext* context) {
     Step step;
     step.span = SpanOf(context);
+    step.heading = HeadingOf(context);
     Alternative alternative = alternatives_.Of(context);
     if (alternative == Alternative::WaitStep) {
       auto* wait = static_cast<G::WaitStepContext*>(context);

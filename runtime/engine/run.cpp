@@ -974,6 +974,13 @@ class Runner {
     summary.chains_stopped = engine_.counters().chains_stopped;
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
+    for (const store::ChangedStep& step : state_.edited_steps()) {
+      RunSummary::EditedStep& edited =
+          summary.edited_steps[{step.journey, step.step}];
+      edited.was = step.was;
+      edited.now = step.now;
+      edited.waiting += step.waiting;
+    }
     summary.undelivered = static_cast<int64_t>(state_.undelivered().size());
     summary.unsaved = static_cast<int64_t>(state_.pending_outbox().size());
     summary.clock = state_.clock();
@@ -1830,6 +1837,12 @@ class Coordinator {
       total.time_entries += part.time_entries;
       total.instances_waiting += part.instances_waiting;
       total.instances_unloaded += part.instances_unloaded;
+      for (const auto& [name, step] : part.edited_steps) {
+        RunSummary::EditedStep& edited = total.edited_steps[name];
+        edited.was = step.was;
+        edited.now = step.now;
+        edited.waiting += step.waiting;
+      }
       total.undelivered += part.undelivered;
       total.unsaved += part.unsaved;
       total.chains_stopped += part.chains_stopped;
@@ -2197,6 +2210,19 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
                    "waiting contacts") +
             (one ? " matches" : " match") + " no step of the program and " +
             (one ? "was" : "were") + " left in the state; see the log table\n";
+  }
+  // A step edited under its waiting contacts: they go on after the new
+  // one, which the author may not have meant (docs/runtime.md).
+  for (const auto& [name, step] : summary.edited_steps) {
+    bool one = step.waiting == 1;
+    text += "warning: " +
+            Plural(step.waiting, "waiting contact", "waiting contacts") +
+            " of journey `" + name.first + "`" + (one ? " is" : " are") +
+            " at step `" + name.second + "`, which was `" + step.was +
+            "` when " + (one ? "it" : "they") + " got there and is `" +
+            step.now + "` now; " + (one ? "it keeps" : "they keep") +
+            " the time " + (one ? "it was" : "they were") + " due and " +
+            (one ? "goes" : "go") + " on after it\n";
   }
   // Journeys that emit or set what starts each other loop until the
   // engine cuts the chain; the events it dropped change nothing, which

@@ -177,6 +177,15 @@ struct RunSummary {
   // Waiting instances in the state file that match no journey or step of
   // the program: left in the file, not loaded, not counted as waiting.
   int64_t instances_unloaded = 0;
+  // Steps the program edited under waiting contacts since the state was
+  // last saved, by journey and step name: the heading they reached, the
+  // one they go on after, and how many wait there.
+  struct EditedStep {
+    std::string was;
+    std::string now;
+    int64_t waiting = 0;
+  };
+  std::map<std::pair<std::string, std::string>, EditedStep> edited_steps;
   // Loops of emitted events and segment changes the engine cut, each
   // dropping the rest of its chain (`EngineCounters::chains_stopped`).
   int64_t chains_stopped = 0;

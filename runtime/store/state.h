@@ -140,6 +140,21 @@ struct TimerTarget {
 // cleared (`State::ClearChanges`). Literals, names in the program and the
 // ids of the state's own profiles (never removed) do; any other text is
 // first copied with `State::KeepPendingText`.
+// A step with waiting contacts whose heading the program changed since
+// the last save (step_headings.h).
+struct ChangedStep {
+  std::string journey;
+  std::string step;
+  std::string was;  // the heading when the contacts reached it
+  std::string now;
+  int64_t waiting = 0;
+  // A moved step: the name is now another unlabelled step's, and the
+  // heading the contacts reached is that of these steps (by name).
+  std::vector<std::string> moved_to;
+
+  bool moved() const { return !moved_to.empty(); }
+};
+
 struct LogRow {
   int64_t at = 0;
   std::string_view level;      // "info" or "warn"
@@ -363,6 +378,12 @@ class State {
   int64_t unloaded_instances() const { return unloaded_instances_; }
   void CountUnloadedInstance() { ++unloaded_instances_; }
 
+  // Steps the program edited under waiting contacts (`FindChangedSteps`).
+  const std::vector<ChangedStep>& edited_steps() const { return edited_steps_; }
+  void AddEditedStep(ChangedStep step) {
+    edited_steps_.push_back(std::move(step));
+  }
+
   // --- Log and outbox ---
 
   // `row`'s texts must live as long as the pending log (see `LogRow`).
@@ -465,6 +486,7 @@ class State {
   bool knows_last_applied_keys_ = false;
   KeySet dead_lettered_;
   int64_t unloaded_instances_ = 0;
+  std::vector<ChangedStep> edited_steps_;
 
   std::vector<Profile*> dirty_profiles_;
   std::vector<Profile*> unflushed_profiles_;

@@ -268,6 +268,17 @@ constexpr const char* kMigrations[] = {
       UPDATE profiles
         SET last_seq = (SELECT value - 1 FROM meta WHERE key = 'next_seq');
     )sql",
+    // Each step of the program that last saved, as written, so that the
+    // next program's can be compared with it (step_headings.h). Empty
+    // until the next save: the contacts of an older file are not checked
+    // at its first load.
+    R"sql(
+      CREATE TABLE steps(
+        journey TEXT NOT NULL,
+        step TEXT NOT NULL,
+        heading TEXT NOT NULL,
+        PRIMARY KEY(journey, step)) WITHOUT ROWID;
+    )sql",
 };
 static_assert(std::size(kMigrations) == kSchemaVersion,
               "one migration per schema version");
@@ -732,13 +743,32 @@ Status DecodeLocals(const ir::Program& program, std::string_view text,
   return Status::Ok();
 }
 
+// Where a step of `journey` has the heading `step_name` had when the
+// state was saved: "; the step it was, `wait 60d`, is named `nudge` now:
+// label it `reminder:` to load them". Empty when none has.
+std::string RenamedStepHint(const ir::Journey& journey,
+                            std::string_view step_name,
+                            const StepHeadings& stored_steps) {
+  auto stored = stored_steps.find({journey.name, std::string(step_name)});
+  if (stored == stored_steps.end()) return "";
+  std::string names;
+  for (const ir::Step& step : journey.steps) {
+    if (step.heading != stored->second) continue;
+    names += (names.empty() ? "`" : " or `") + step.name + "`";
+  }
+  if (names.empty()) return "";
+  return "; the step it was, `" + stored->second + "`, is named " + names +
+         " now: label it `" + std::string(step_name) + ":` to load them";
+}
+
 // Reads the `instances` rows of `db` into `read`, as the serial load
 // applied them: in the order of their seq, which their warnings follow.
 // With `cold`, for a lazy load, the locals are left unread (the profile's
 // warming reads them) and the rows are read in stored order, which the
 // timers do not depend on; only the warnings are put in seq order.
 void ReadInstanceRows(Database& db, const ir::Program& program,
-                      ReadInstances& read, bool cold = false) {
+                      const StepHeadings& stored_steps, ReadInstances& read,
+                      bool cold = false) {
   std::unordered_map<std::string_view, int32_t> journeys;
   for (size_t i = 0; i < program.journeys.size(); ++i) {
     journeys.emplace(program.journeys[i].name, static_cast<int32_t>(i));
@@ -793,12 +823,14 @@ void ReadInstanceRows(Database& db, const ir::Program& program,
       std::string where = "waiting contact of journey `" +
                           std::string(journey_name) + "` at step `" +
                           std::string(step_name) + "`: ";
-      std::string why = journey == journeys.end()
-                            ? "the program has no journey `" +
-                                  std::string(journey_name) + "` now"
-                            : "the journey has no step `" +
-                                  std::string(step_name) +
-                                  "` now (renamed or removed)";
+      std::string why =
+          journey == journeys.end()
+              ? "the program has no journey `" + std::string(journey_name) +
+                    "` now"
+              : "the journey has no step `" + std::string(step_name) +
+                    "` now (renamed or removed)" +
+                    RenamedStepHint(program.journeys[journey->second],
+                                    step_name, stored_steps);
       read.warnings.push_back({std::move(profile_id),
                                where + why + "; left in the state, not loaded",
                                true, std::string(journey_name), seq});
@@ -1164,6 +1196,7 @@ Status Store::Load(State& state) {
   Status status = ReplayPendingRows();
   if (!status.ok()) return status.WithContext(Context() + ": could not load");
   status = LoadMeta(state);
+  if (status.ok()) status = CheckSteps(state);
   if (status.ok()) status = LoadProfilesAndInstances(state);
   if (status.ok()) status = LoadProcessed(state);
   if (status.ok()) status = LoadDeadLettered(state);
@@ -1175,6 +1208,42 @@ Status Store::Load(State& state) {
   // What was just read is not a change; only the warnings are new.
   state.ForgetDirtiness();
   if (lazy_) state.set_warmer(this);
+  return Status::Ok();
+}
+
+Status Store::CheckSteps(State& state) {
+  Expected<StepHeadings> stored = ReadStepHeadings(db_);
+  if (!stored.ok()) return stored.status();
+  stored_steps_ = std::move(*stored);
+  // The steps the program no longer has keep their headings: contacts
+  // left at them, unloaded, are still those of that heading.
+  steps_to_save_ = stored_steps_;
+  for (auto& [name, heading] : ProgramStepHeadings(state.program())) {
+    steps_to_save_[name] = std::move(heading);
+  }
+  steps_saved_ = steps_to_save_ == stored_steps_;
+  // A file no run has saved since schema 17 has nothing to compare with.
+  if (steps_saved_ || stored_steps_.empty()) return Status::Ok();
+
+  Expected<std::vector<ChangedStep>> changed =
+      FindChangedSteps(db_, state.program(), stored_steps_);
+  if (!changed.ok()) return changed.status();
+
+  // Contacts woken after a step other than theirs would be sent what they
+  // had (or skip what they had not): the run stops before any of it.
+  std::string moved;
+  for (const ChangedStep& step : *changed) {
+    if (!step.moved()) continue;
+    moved += (moved.empty() ? "" : "; ") + DescribeMovedStep(step);
+  }
+  if (!moved.empty()) {
+    return Status::Error("the program moved waiting contacts to other steps: " +
+                         moved + ". No event was read");
+  }
+  for (ChangedStep& step : *changed) {
+    Warn(state, "", DescribeEditedStep(step), step.journey);
+    state.AddEditedStep(std::move(step));
+  }
   return Status::Ok();
 }
 
@@ -1209,7 +1278,7 @@ Status Store::LoadProfilesAndInstances(State& state) {
   std::jthread reader;
   if (instance_db) {
     reader = std::jthread([&] {
-      ReadInstanceRows(*instance_db, program, instances, lazy_);
+      ReadInstanceRows(*instance_db, program, stored_steps_, instances, lazy_);
       if (instances.handoff != nullptr) HandOff(instances, true);
     });
   }
@@ -1230,7 +1299,7 @@ Status Store::LoadProfilesAndInstances(State& state) {
   // message here. Once instances were handed over, the error stands.
   if (!instance_db || (!instances.status.ok() && handoff.handed == 0)) {
     instances = ReadInstances{};
-    ReadInstanceRows(db_, program, instances, lazy_);
+    ReadInstanceRows(db_, program, stored_steps_, instances, lazy_);
   }
   if (!instances.status.ok()) return instances.status;
   AttachInstances(state, instances, lazy_);
@@ -1508,6 +1577,7 @@ Status Store::Save(State& state, Fold fold) {
     pending_rows_present_ = pending_rows_present_ || pending_entries_ > 0;
   }
   MarkLoyaltySaved(state);
+  steps_saved_ = true;
   state.ClearChanges();
   return Status::Ok();
 }
@@ -1537,6 +1607,9 @@ Status Store::WriteChanges(State& state, bool folding) {
   if (status.ok()) status = WriteLog(state);
   if (status.ok()) status = WritePolicyLedger(db_, state);
   if (status.ok()) status = WriteLoyalty(db_, state);
+  if (status.ok() && !steps_saved_) {
+    status = WriteStepHeadings(db_, steps_to_save_);
+  }
   return status.ok() ? WriteMeta(state) : status;
 }
 

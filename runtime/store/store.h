@@ -36,6 +36,9 @@
 //                              them again
 //   outbox(seq, id, line)      every action, keyed by its idempotency id
 //   log(at, level, component, profile, journey, step, message)
+//   steps(journey, step, heading)
+//                              each step of the program that last saved,
+//                              as written (schema 17, step_headings.h)
 //
 // The file runs in WAL mode with synchronous=NORMAL: a process crash loses
 // nothing committed, a power cut at most the last commits.
@@ -58,11 +61,12 @@
 #include "runtime/store/pending_rows.h"
 #include "runtime/store/sqlite.h"
 #include "runtime/store/state.h"
+#include "runtime/store/step_headings.h"
 
 namespace parcours::store {
 
 // The newest schema this build reads and writes.
-inline constexpr int64_t kSchemaVersion = 16;
+inline constexpr int64_t kSchemaVersion = 17;
 
 // The `meta` key of the first `processed_chunks` row written by the save
 // that last moved `applied_through` (engine/run.cpp); its absence, in a
@@ -141,6 +145,10 @@ class Store : public ProfileWarmer {
 
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
+  // Compares the program's steps with those of the program that last
+  // saved (step_headings.h): refuses a program that moved waiting
+  // contacts to another step, and warns of steps edited under them.
+  common::Status CheckSteps(State& state);
   // The profiles with their histories, and the waiting instances in
   // their profiles (the instances read on a second thread meanwhile).
   common::Status LoadProfilesAndInstances(State& state);
@@ -234,6 +242,12 @@ class Store : public ProfileWarmer {
   // the file's `meta` holds, if any.
   std::optional<int64_t> fingerprint_;
   std::optional<int64_t> stored_fingerprint_;
+  // The file's `steps` table as loaded; the same with the program's
+  // steps over it, and whether the table holds that already (else the
+  // next save writes it).
+  StepHeadings stored_steps_;
+  StepHeadings steps_to_save_;
+  bool steps_saved_ = false;
   // Whether the load left profiles cold, and how many rows of `profiles`
   // are not yet in memory (none left: a new id needs no lookup).
   bool lazy_ = false;

@@ -48,23 +48,10 @@ class Scenario {
   // Runs `events` with the JIT and the interpreter, each on its own state
   // file; requires both to succeed with the same bytes, and returns them.
   std::string Run(const std::string& events, const std::string& until = "") {
-    auto events_path =
-        scratch_ / ("events" + std::to_string(++runs_) + ".jsonl");
-    WriteText(events_path, events);
     std::string outputs[2];
     const char* engines[] = {"jit", "interp"};
     for (int i = 0; i < 2; ++i) {
-      std::vector<std::string> args = {
-          "run",      (scratch_ / "program.journey").string(),
-          "--events", events_path.string(),
-          "--state",  State(engines[i]),
-          "--out",    "-",
-          "--engine", engines[i]};
-      if (!until.empty()) {
-        args.push_back("--until");
-        args.push_back(until);
-      }
-      auto result = RunParcours(args, scratch_);
+      auto result = RunWith(engines[i], events, until);
       INFO(result.err);
       REQUIRE(result.exit_code == 0);
       outputs[i] = result.out;
@@ -73,13 +60,36 @@ class Scenario {
     return outputs[0];
   }
 
+  // One run of `events` with `engine` on its state file, whatever comes
+  // of it; `extra` goes on the command line.
+  ProcessResult RunWith(const std::string& engine, const std::string& events,
+                        const std::string& until = "",
+                        const std::vector<std::string>& extra = {}) {
+    auto events_path =
+        scratch_ / ("events" + std::to_string(++runs_) + ".jsonl");
+    WriteText(events_path, events);
+    std::vector<std::string> args = {
+        "run",      (scratch_ / "program.journey").string(),
+        "--events", events_path.string(),
+        "--state",  State(engine),
+        "--out",    "-",
+        "--engine", engine};
+    if (!until.empty()) {
+      args.push_back("--until");
+      args.push_back(until);
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return RunParcours(args, scratch_);
+  }
+
   // The interpreter's state file; the JIT's holds the same.
   std::string State(const std::string& engine = "interp") const {
     return (scratch_ / (engine + ".db")).string();
   }
 
-  int64_t QueryInt(const std::string& sql) const {
-    auto db = store::Database::Open(State());
+  int64_t QueryInt(const std::string& sql,
+                   const std::string& engine = "interp") const {
+    auto db = store::Database::Open(State(engine));
     REQUIRE(db.ok());
     auto value = db->QueryInt(sql);
     INFO(value.status().message());

@@ -40,6 +40,7 @@ inline constexpr const char* kUndo[] = {
     "DROP TABLE held_out_contacts;",
     "ALTER TABLE instances DROP COLUMN waits_since;",
     "ALTER TABLE profiles DROP COLUMN last_seq;",
+    "DROP TABLE steps;",
 };
 static_assert(std::size(kUndo) == store::kSchemaVersion,
               "each schema version needs its undo for the migration tests");

@@ -263,6 +263,36 @@ TEST_CASE("a negative split arm says that a share cannot be negative") {
   }
 }
 
+// The state compares each step's heading across deploys of a program, so
+// it must not move with the layout: a comment or a line break is one
+// space, a token stuck to the next stays so, and blocks are left out.
+TEST_CASE("a step's heading is its text up to its block") {
+  auto parsed = Parse(
+      "event E \"E\" { total: money }\n"
+      "journey j {\n"
+      "  on E as e\n"
+      "  later: wait   60d  // two months\n"
+      "  wait for E as x where x.total > count(E within 7d) * 10 EUR\n"
+      "      within /* days */ 2d {\n"
+      "    send email \"a\"\n"
+      "  } else {\n"
+      "    wait until 09:00 local\n"
+      "  }\n"
+      "  if e.total > 5 EUR { exit } else { exit }\n"
+      "}\n");
+  REQUIRE(parsed->module);
+
+  const auto& journey = std::get<JourneyDecl>(parsed->module->declarations[1]);
+  REQUIRE(journey.steps.size() == 3);
+  CHECK(journey.steps[0].heading == "wait 60d");
+  CHECK(journey.steps[1].heading ==
+        "wait for E as x where x.total > count(E within 7d) * 10 EUR within "
+        "2d");
+  CHECK(journey.steps[1].then_steps.at(0).heading == "send email \"a\"");
+  CHECK(journey.steps[1].else_steps.at(0).heading == "wait until 09:00 local");
+  CHECK(journey.steps[2].heading == "if e.total > 5 EUR");
+}
+
 TEST_CASE("hostile input gives diagnostics, not crashes") {
   SECTION("100,000 nested parentheses") {
     std::string text = "segment s = " + std::string(100000, '(') + "true" +
