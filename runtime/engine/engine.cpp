@@ -269,15 +269,49 @@ void Engine::ScheduleLoadedProfiles() {
   // Read with the profiles, from a file saved by this same program.
   if (state_.rechecks_current()) return;
   bool schedules = tracks_time_ && state_.clock().has_value();
-  state_.ForEachProfile([&](store::Profile& profile) {
+  // The segments were stored by another program, whose definitions may
+  // differ (`>= 90` days became `>= 60`): they are worked out again at
+  // the restart instant. Left stale, a bound already crossed would never
+  // flip, since the instant it flips at has passed.
+  bool revise = state_.clock().has_value() && !program_.segments.empty();
+  std::vector<store::Profile*> profiles;
+  state_.ForEachProfile(
+      [&](store::Profile& profile) { profiles.push_back(&profile); });
+  // What flips starts journeys: in the order of the ids, which the
+  // layout of the index in memory does not set.
+  if (revise) {
+    std::sort(profiles.begin(), profiles.end(),
+              [](const store::Profile* a, const store::Profile* b) {
+                return a->id < b->id;
+              });
+  }
+  for (store::Profile* profile : profiles) {
+    if (revise) ReviseSegments(*profile);
     // A time saved by another program is worked out again, or dropped.
     if (schedules) {
-      ScheduleNextChange(profile);
+      ScheduleNextChange(*profile);
     } else {
-      state_.ScheduleRecheck(profile, std::nullopt);
+      state_.ScheduleRecheck(*profile, std::nullopt);
     }
-  });
+  }
   state_.set_rechecks_current(true);
+}
+
+void Engine::ReviseSegments(store::Profile& profile) {
+  int64_t entries_before = counters_.entries;
+  // A window the program changed (`within 45d` became `within 30d`) is
+  // counted again from the events the state kept for the old one.
+  std::vector<int64_t> stored = profile.record.words();
+  store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
+  RecomputeSegmentSet(profile, segment_sets_.all);
+  // A profile whose windows and segments stand as stored is not written
+  // again: a large state is not rewritten whole at every deploy.
+  if (flips_.empty() && profile.record.words() == stored) return;
+  state_.MarkRecordDirty(profile);
+  // As an event's flips do: the `on entered` and `on left` journeys
+  // start, and no event explains them (a time-driven entry).
+  Settle(profile);
+  counters_.time_entries += counters_.entries - entries_before;
 }
 
 bool Engine::Apply(const ingest::DecodedEvent& event) {

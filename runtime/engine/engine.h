@@ -100,8 +100,11 @@ class Engine {
   void ScheduleNextChange(store::Profile& profile);
 
   // Before the first step, schedules the re-checks of the profiles loaded
-  // from the state, which the store does not save.
+  // from the state, unless the state's were saved by this program.
   void ScheduleLoadedProfiles();
+  // At that first step, for a state another program saved: works out
+  // every segment of `profile` again, and starts what its flips start.
+  void ReviseSegments(store::Profile& profile);
   bool resumed_ = false;
   // Whether any segment or window can change with time alone.
   bool tracks_time_ = false;
