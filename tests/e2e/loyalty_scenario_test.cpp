@@ -753,6 +753,45 @@ TEST_CASE("fixed points of an event with no amount go with the whole order",
         "unknown; a refund of the whole order takes them back");
 }
 
+// The lots of one order often take nothing for one reason, said once;
+// fixed points that expired are named apart from the order's others.
+TEST_CASE("a refund that takes nothing from an order's lots says why once",
+          "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-refund-fixed-nothing",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event OrderRefunded \"Order Refunded\" {\n"
+      "  order_id: int\n  amount: money?\n}\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  earn 10 points on OrderPlaced, part of the sale\n"
+      "  refund OrderRefunded.amount on OrderRefunded.order_id\n"
+      "  expire 30d after earning\n}\n");
+  std::string out = scenario.Run(
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+          Order("m2", "2025-02-01T10:00:00Z", 2, "100") +
+          PartRefund("m3", "2025-02-02T10:00:00Z", 2, "30", "GBP") +
+          WholeRefund("m4", "2025-02-05T10:00:00Z", 1),
+      "2025-02-05T12:00:00Z");
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-01T10:00:00Z", 10, 110, "earn"),
+                          Points("2025-01-31T10:00:00Z", -100, 10, "expire"),
+                          Points("2025-01-31T10:00:00Z", -10, 0, "expire"),
+                          Points("2025-02-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-02-01T10:00:00Z", 10, 110, "earn")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 2 not applied: the "
+        "refund is in GBP but the order was in EUR\n"
+        "warn: refund in program `loyalty`: the 100 points earned for "
+        "order_id 1 expired at 2025-01-31T10:00:00Z; nothing taken back\n"
+        "warn: refund in program `loyalty`: the 10 fixed points earned on "
+        "`OrderPlaced` for order_id 1 expired at 2025-01-31T10:00:00Z; "
+        "nothing taken back");
+  CHECK(LotsRefunded(scenario) == "100 0 | 10 0 | 0 0 | 0 0");
+}
+
 TEST_CASE("points from money are rounded down once, after the multiplier",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-rounding",
