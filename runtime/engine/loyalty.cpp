@@ -103,6 +103,32 @@ std::string OrderValue(const ir::Field& field, const common::Record& record) {
   return "\"" + std::string(record.GetString(field.offset)) + "\"";
 }
 
+// The source of the lots of an order's fixed points (`earn N points on
+// E, part of the sale`): "on OrderPlaced:order_id=42". Apart from the
+// source of what its amount earned, so that neither is taken for the
+// other; no event is named "on ".
+std::string FixedPointsSource(const std::string& order_source) {
+  return "on " + order_source;
+}
+
+// The amount of an order event, for a refund of part of it: what the
+// first `earn ... per` rule on the event reads, when present and above
+// zero.
+std::optional<std::pair<int64_t, int64_t>> OrderAmount(
+    const ir::LoyaltyProgram& loyalty, const ir::EventType& event_type,
+    int32_t type, const common::Record& record) {
+  for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
+    if (earn.event_type != type) continue;
+    const ir::Field& field = event_type.fields[earn.field];
+    if (field.presence_offset >= 0 && record.Get(field.presence_offset) == 0) {
+      continue;
+    }
+    int64_t amount = record.Get(field.offset);
+    if (amount > 0) return std::pair{amount, record.Get(field.offset + 1)};
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 // The first instant after which a window of `within` ending then no
@@ -228,8 +254,10 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
   // order that crosses a threshold earns at the old tier's rate.
   int64_t multiplier = Multiplier(profile, program, now);
 
-  EarnPerAmount(profile, program, event, now, zone, multiplier, effects);
-  EarnOnEvent(profile, program, event, now, zone, multiplier, effects);
+  bool resent_order =
+      EarnPerAmount(profile, program, event, now, zone, multiplier, effects);
+  EarnOnEvent(profile, program, event, now, zone, multiplier, resent_order,
+              effects);
   if (type == loyalty.burn_event) Redeem(profile, program, event, now, effects);
   if (type == loyalty.refund_event) {
     RefundOrder(profile, program, event, now, effects);
@@ -239,7 +267,24 @@ void LoyaltyRules::ApplyProgram(store::Profile& profile, int32_t program,
   UpdateWords(profile, program);
 }
 
-void LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
+std::optional<LoyaltyRules::OrderKey> LoyaltyRules::OrderOf(
+    const ir::LoyaltyProgram& loyalty, const ir::EventType& event_type,
+    const common::Record& record) const {
+  if (loyalty.refund_event < 0) return std::nullopt;
+  const ir::Field& refund_field =
+      program_.events[loyalty.refund_event].fields[loyalty.refund_field];
+  for (const ir::Field& own : event_type.fields) {
+    if (own.name != refund_field.name || own.type != refund_field.type) {
+      continue;
+    }
+    std::string value = OrderValue(own, record);
+    return OrderKey{own.name + " " + value,
+                    event_type.name + ":" + own.name + "=" + value};
+  }
+  return std::nullopt;
+}
+
+bool LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
                                  const ingest::DecodedEvent& event, int64_t now,
                                  const std::string& zone, int64_t multiplier,
                                  LoyaltyEffects& effects) {
@@ -247,6 +292,7 @@ void LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
   const ir::EventType& event_type = program_.events[event.event_type];
   loyalty::Account& account = AccountOf(profile, program);
   int32_t type = event.event_type;
+  bool resent = false;
   for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
     if (earn.event_type != type) continue;
     const ir::Field& field = event_type.fields[earn.field];
@@ -270,30 +316,18 @@ void LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
 
     // A refund finds the lot by the order's id: the earning event's field
     // of the same name and type as the refund's field, when it has one.
-    std::string source = event.key;
-    std::string order;
-    if (loyalty.refund_event >= 0) {
-      const ir::Field& refund_field =
-          program_.events[loyalty.refund_event].fields[loyalty.refund_field];
-      for (const ir::Field& own : event_type.fields) {
-        if (own.name != refund_field.name || own.type != refund_field.type) {
-          continue;
-        }
-        order = own.name + " " + OrderValue(own, event.record);
-        source = event_type.name + ":" + own.name + "=" +
-                 OrderValue(own, event.record);
-      }
-    }
+    std::optional<OrderKey> order = OrderOf(loyalty, event_type, event.record);
+    std::string source = order ? order->source : event.key;
 
     // One order earns once: the same order sent again under another
     // message id (a producer's retry) would credit it twice, and its
     // refund could take back only one of the two.
-    if (!order.empty() &&
-        account.ledger.FindLotBySource(source) != loyalty::kNoLot) {
+    if (order && account.ledger.FindLotBySource(source) != loyalty::kNoLot) {
       Warn(profile, now,
-           "`" + event_type.name + "` with " + order + " in program `" +
+           "`" + event_type.name + "` with " + order->text + " in program `" +
                loyalty.name +
                "`: that order has earned its points already; nothing earned");
+      resent = true;
       continue;
     }
     // The order's amount stays with its points, for a refund of part of
@@ -303,15 +337,29 @@ void LoyaltyRules::EarnPerAmount(store::Profile& profile, int32_t program,
       account.ledger.SetOrderAmount(lot, amount, currency);
     }
   }
+  return resent;
 }
 
 void LoyaltyRules::EarnOnEvent(store::Profile& profile, int32_t program,
                                const ingest::DecodedEvent& event, int64_t now,
                                const std::string& zone, int64_t multiplier,
-                               LoyaltyEffects& effects) {
+                               bool resent_order, LoyaltyEffects& effects) {
   const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  const ir::EventType& event_type = program_.events[event.event_type];
   loyalty::Account& account = AccountOf(profile, program);
   int32_t type = event.event_type;
+
+  // The fixed points of a sale are the order's, like the points of its
+  // amount: its refund finds them by the order's id, and a resent order
+  // does not earn them again. Judged before this event's own lots.
+  std::optional<OrderKey> order = OrderOf(loyalty, event_type, event.record);
+  std::string fixed_source = order ? FixedPointsSource(order->source) : "";
+  bool earned_already =
+      order &&
+      (resent_order || !account.ledger.FindLotsBySource(fixed_source).empty());
+  // The `per` rules said so already.
+  bool said = resent_order;
+
   for (size_t r = 0; r < loyalty.earn_on_event.size(); ++r) {
     const ir::EarnOnEvent& earn = loyalty.earn_on_event[r];
     if (earn.event_type != type) continue;
@@ -320,17 +368,36 @@ void LoyaltyRules::EarnOnEvent(store::Profile& profile, int32_t program,
                    last != loyalty::kNeverEarned &&
                    now < AddLoyaltyLength(last, earn.at_most_once_per, zone);
     if (limited) continue;
+    bool of_order = earn.part_of_sale && order;
+    if (of_order && earned_already) {
+      if (!said) {
+        Warn(profile, now,
+             "`" + event_type.name + "` with " + order->text + " in program `" +
+                 loyalty.name +
+                 "`: that order has earned its points already; nothing "
+                 "earned");
+        said = true;
+      }
+      continue;
+    }
     // N points times the multiplier, rounded down: computed in 128 bits,
     // as `earn.points * kDecimalScale` passed 64 bits from 9.2 trillion
     // points and earned nothing.
     int64_t points = loyalty::PointsForAmount(earn.points, 1, 1, multiplier);
     if (points <= 0) continue;
     AccountOf(profile, program).last_earned_on[r] = now;
-    int64_t lot = Earn(profile, program, points, now, zone, event.key, effects);
+    std::string source = of_order ? fixed_source : event.key;
+    int64_t lot = Earn(profile, program, points, now, zone, source, effects);
+    if (lot == loyalty::kNoLot) continue;
     // Points for a review or a sign-up were not paid for: finance reports
     // them apart from the points a sale's price deferred.
-    if (lot != loyalty::kNoLot && !earn.part_of_sale) {
-      account.ledger.MarkBonus(lot);
+    if (!earn.part_of_sale) account.ledger.MarkBonus(lot);
+    // A refund of part of the order takes back that share of them.
+    auto amount = of_order
+                      ? OrderAmount(loyalty, event_type, type, event.record)
+                      : std::nullopt;
+    if (amount) {
+      account.ledger.SetOrderAmount(lot, amount->first, amount->second);
     }
   }
 }
@@ -371,21 +438,148 @@ void LoyaltyRules::Redeem(store::Profile& profile, int32_t program,
   }
 }
 
-int64_t LoyaltyRules::OrderLot(const ir::LoyaltyProgram& loyalty,
-                               const loyalty::Ledger& ledger,
-                               const ir::Field& field,
-                               const std::string& value) const {
-  int64_t lot = loyalty::kNoLot;
+std::vector<LoyaltyRules::OrderLot> LoyaltyRules::OrderLots(
+    const ir::LoyaltyProgram& loyalty, const loyalty::Ledger& ledger,
+    const ir::Field& field, const std::string& value) const {
+  std::vector<OrderLot> lots;
+  int64_t per_lot = loyalty::kNoLot;
   for (const ir::EarnPerAmount& earn : loyalty.earn_per_amount) {
     const ir::EventType& earning = program_.events[earn.event_type];
     for (const ir::Field& own : earning.fields) {
       if (own.name != field.name || own.type != field.type) continue;
       int64_t found =
           ledger.FindLotBySource(earning.name + ":" + own.name + "=" + value);
-      if (found != loyalty::kNoLot) lot = found;
+      if (found != loyalty::kNoLot) per_lot = found;
     }
   }
-  return lot;
+  if (per_lot != loyalty::kNoLot) {
+    lots.push_back({per_lot, "points earned", std::nullopt});
+  }
+
+  // Fixed points are looked for on every event with the order's id, not
+  // only those a rule earns on now: a rule removed since still earned
+  // them. A bonus lot is never the order's (its source is no order).
+  for (const ir::EventType& earning : program_.events) {
+    for (const ir::Field& own : earning.fields) {
+      if (own.name != field.name || own.type != field.type) continue;
+      std::string source =
+          FixedPointsSource(earning.name + ":" + own.name + "=" + value);
+      for (int64_t lot : ledger.FindLotsBySource(source)) {
+        if (ledger.lot(lot).bonus) continue;
+        lots.push_back({lot, "fixed points earned on `" + earning.name + "`",
+                        earning.name});
+      }
+    }
+  }
+  return lots;
+}
+
+struct LoyaltyRules::RefundNotes {
+  // What each lot says, in order, each message once: the lots of one
+  // order often fail for one reason (a refund in another currency).
+  std::vector<std::pair<const char*, std::string>> said;
+  // A lot whose share of the amount so far is not yet a whole point:
+  // what an `info` row says, when no lot of the order says more.
+  std::string not_yet_a_point;
+  // A lot whose points were all taken back already.
+  bool taken_already = false;
+
+  void Say(const char* level, std::string message) {
+    for (const auto& earlier : said) {
+      if (earlier.second == message) return;
+    }
+    said.emplace_back(level, std::move(message));
+  }
+};
+
+int64_t LoyaltyRules::RefundLot(
+    store::Profile& profile, int32_t program, const OrderLot& order_lot,
+    const std::optional<std::pair<int64_t, int64_t>>& part,
+    const std::string& order, int64_t now, const std::string& source,
+    RefundNotes& notes) {
+  const ir::LoyaltyProgram& loyalty = program_.loyalty[program];
+  loyalty::Account& member = AccountOf(profile, program);
+  int64_t lot = order_lot.lot;
+  int64_t earned = member.ledger.lot(lot).earned;
+  int64_t refunded_before = member.ledger.lot(lot).refunded;
+  int64_t amount_before = member.ledger.lot(lot).refunded_amount;
+  std::string in_program = "refund in program `" + loyalty.name + "`";
+
+  // Fixed points of an event no `per` rule earns on have no amount to
+  // take a share of: only a refund of the whole order takes them.
+  bool share_unknown =
+      part && order_lot.fixed_on && member.ledger.lot(lot).order_amount <= 0;
+  if (share_unknown && refunded_before < earned) {
+    notes.Say("warn", in_program + " of " + order + ": the " +
+                          std::to_string(earned - refunded_before) + " " +
+                          order_lot.points +
+                          " are kept: no `earn ... per` rule earns on an "
+                          "amount of `" +
+                          *order_lot.fixed_on +
+                          "`, so their share of the refund is unknown; a "
+                          "refund of the whole order takes them back");
+    return 0;
+  }
+  if (share_unknown) {
+    notes.taken_already = true;
+    return 0;
+  }
+
+  auto taken = part ? member.ledger.RefundAmount(now, lot, part->first,
+                                                 part->second, source)
+                    : member.ledger.Refund(now, lot, earned, source);
+  const loyalty::Lot& refunded = member.ledger.lot(lot);
+  // A refund of points that had expired takes nothing, but the order is
+  // refunded all the same (it no longer qualifies for tiers, and is not
+  // refunded again): that must be saved. So must the amount a partial
+  // refund returned, even one too small to take a point.
+  bool lot_changed = refunded.refunded != refunded_before ||
+                     refunded.refunded_amount != amount_before;
+  if (taken.ok() && lot_changed) {
+    member.changed = true;
+    state_.MarkRecordDirty(profile);
+  }
+  bool beyond_order = part && refunded.refunded_amount != amount_before &&
+                      part->first > refunded.order_amount - amount_before;
+  if (taken.ok() && beyond_order) {
+    notes.Say("warn", in_program + " of " + order + ": " +
+                          MoneyText(part->first, part->second) +
+                          " is more than the " +
+                          MoneyText(refunded.order_amount - amount_before,
+                                    refunded.order_currency) +
+                          " left of the order; taken as that");
+  }
+
+  // A lot that gives nothing says why, as an order that earned nothing
+  // does: the marketer looking for the missing movement finds it in
+  // `log`.
+  if (!taken.ok()) {
+    notes.Say("warn", in_program + " of " + order +
+                          " not applied: " + taken.status().message());
+    return 0;
+  }
+  if (*taken == 0 && refunded.refunded != refunded_before) {
+    // The points the refund annulled had expired: checked before the
+    // share still too small for a point, which a partial refund of an
+    // expired order would otherwise claim to be.
+    notes.Say("warn", in_program + ": the " +
+                          std::to_string(refunded.refunded - refunded_before) +
+                          " " + order_lot.points + " for " + order +
+                          " expired at " +
+                          common::FormatTime(refunded.expires_at) +
+                          "; nothing taken back");
+  } else if (*taken == 0 && part && refunded.refunded_amount != amount_before) {
+    if (notes.not_yet_a_point.empty()) {
+      notes.not_yet_a_point =
+          in_program + " of " + order + ": " +
+          MoneyText(refunded.refunded_amount, refunded.order_currency) +
+          " of " + MoneyText(refunded.order_amount, refunded.order_currency) +
+          " refunded so far, not yet a whole point to take back";
+    }
+  } else if (*taken == 0) {
+    notes.taken_already = true;
+  }
+  return *taken;
 }
 
 void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
@@ -395,81 +589,46 @@ void LoyaltyRules::RefundOrder(store::Profile& profile, int32_t program,
   const ir::EventType& event_type = program_.events[event.event_type];
   const ir::Field& field = event_type.fields[loyalty.refund_field];
   std::string value = OrderValue(field, event.record);
+  std::string order = field.name + " " + value;
   loyalty::Account& member = AccountOf(profile, program);
-  int64_t lot = OrderLot(loyalty, member.ledger, field, value);
-  if (lot == loyalty::kNoLot) {
+  std::vector<OrderLot> lots = OrderLots(loyalty, member.ledger, field, value);
+  if (lots.empty()) {
     Warn(profile, now,
          "refund in program `" + loyalty.name +
-             "`: no points were earned for " + field.name + " " + value +
-             "; nothing taken back");
-  } else {
-    size_t first_row = member.ledger.movements().size();
-    int64_t refunded_before = member.ledger.lot(lot).refunded;
-    int64_t amount_before = member.ledger.lot(lot).refunded_amount;
-    std::optional<std::pair<int64_t, int64_t>> part =
-        RefundedAmount(loyalty, event_type, event.record);
-    auto taken = part ? member.ledger.RefundAmount(now, lot, part->first,
-                                                   part->second, event.key)
-                      : member.ledger.Refund(
-                            now, lot, member.ledger.lot(lot).earned, event.key);
-    const loyalty::Lot& refunded = member.ledger.lot(lot);
-    // A refund of points that had expired takes nothing, but the order
-    // is refunded all the same (it no longer qualifies for tiers, and
-    // is not refunded again): that must be saved. So must the amount a
-    // partial refund returned, even one too small to take a point.
-    bool lot_changed = refunded.refunded != refunded_before ||
-                       refunded.refunded_amount != amount_before;
-    if (taken.ok() && lot_changed) {
-      member.changed = true;
-      state_.MarkRecordDirty(profile);
-    }
-    bool beyond_order = part && refunded.refunded_amount != amount_before &&
-                        part->first > refunded.order_amount - amount_before;
-    if (taken.ok() && beyond_order) {
-      Warn(profile, now,
-           "refund in program `" + loyalty.name + "` of " + field.name + " " +
-               value + ": " + MoneyText(part->first, part->second) +
-               " is more than the " +
-               MoneyText(refunded.order_amount - amount_before,
-                         refunded.order_currency) +
-               " left of the order; taken as that");
-    }
+             "`: no points were earned for " + order + "; nothing taken back");
+    return;
+  }
 
-    // A refund that takes nothing says why, as one of an order that
-    // earned nothing does: the marketer looking for the missing
-    // movement finds it in `log`.
-    if (!taken.ok()) {
-      Warn(profile, now,
-           "refund in program `" + loyalty.name + "` of " + field.name + " " +
-               value + " not applied: " + taken.status().message());
-    } else if (*taken == 0 && refunded.refunded != refunded_before) {
-      // The points the refund annulled had expired: checked before the
-      // share still too small for a point, which a partial refund of an
-      // expired order would otherwise claim to be.
-      Warn(profile, now,
-           "refund in program `" + loyalty.name + "`: the " +
-               std::to_string(refunded.refunded - refunded_before) +
-               " points earned for " + field.name + " " + value +
-               " expired at " + common::FormatTime(refunded.expires_at) +
-               "; nothing taken back");
-    } else if (*taken == 0 && part &&
-               refunded.refunded_amount != amount_before) {
-      Info(profile, now,
-           "refund in program `" + loyalty.name + "` of " + field.name + " " +
-               value + ": " +
-               MoneyText(refunded.refunded_amount, refunded.order_currency) +
-               " of " +
-               MoneyText(refunded.order_amount, refunded.order_currency) +
-               " refunded so far, not yet a whole point to take back");
-    } else if (*taken == 0) {
-      Warn(profile, now,
-           "refund in program `" + loyalty.name + "`: the points earned for " +
-               field.name + " " + value +
-               " were taken back by an earlier refund; nothing more "
-               "taken back");
-    } else {
-      ReportRows(profile, program, first_row, "refund", effects);
-    }
+  // Each lot of the order in turn: what is left of it first, then, for
+  // what of it was spent, the member's other points, then points owed.
+  std::optional<std::pair<int64_t, int64_t>> part =
+      RefundedAmount(loyalty, event_type, event.record);
+  RefundNotes notes;
+  size_t first_row = member.ledger.movements().size();
+  int64_t taken = 0;
+  for (const OrderLot& lot : lots) {
+    taken +=
+        RefundLot(profile, program, lot, part, order, now, event.key, notes);
+  }
+  for (const auto& [level, message] : notes.said) {
+    Log(profile, now, level, message);
+  }
+  if (taken > 0) {
+    ReportRows(profile, program, first_row, "refund", effects);
+    return;
+  }
+
+  // Nothing taken and nothing said yet: the order's amount refunded so
+  // far is worth less than a point, or every point is taken back.
+  if (!notes.said.empty()) return;
+  if (!notes.not_yet_a_point.empty()) {
+    Info(profile, now, notes.not_yet_a_point);
+  } else if (notes.taken_already) {
+    Warn(profile, now,
+         "refund in program `" + loyalty.name + "`: the points earned for " +
+             order +
+             " were taken back by an earlier refund; nothing more taken "
+             "back");
   }
 }
 

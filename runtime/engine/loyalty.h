@@ -84,31 +84,65 @@ class LoyaltyRules {
                     const ingest::DecodedEvent& event, int64_t now,
                     const std::string& zone, LoyaltyEffects& effects);
   // `earn N points per M CUR of E.f`: a lot per order, which keeps the
-  // order's amount; an order id earns once.
-  void EarnPerAmount(store::Profile& profile, int32_t program,
+  // order's amount; an order id earns once. Returns whether the event
+  // was an order that had earned already (and a `warn` row said so).
+  bool EarnPerAmount(store::Profile& profile, int32_t program,
                      const ingest::DecodedEvent& event, int64_t now,
                      const std::string& zone, int64_t multiplier,
                      LoyaltyEffects& effects);
-  // `earn N points on E[, at most once per D]`.
+  // `earn N points on E[, at most once per D][, part of the sale]`. The
+  // points of a sale are the order's fixed points when `E` names an
+  // order (`OrderOf`): kept with the order's id and amount for its
+  // refund, and earned once per order; `resent_order` says the `per`
+  // rules found the order earned already.
   void EarnOnEvent(store::Profile& profile, int32_t program,
                    const ingest::DecodedEvent& event, int64_t now,
                    const std::string& zone, int64_t multiplier,
-                   LoyaltyEffects& effects);
+                   bool resent_order, LoyaltyEffects& effects);
   // `burn on E.f`: a redemption, or a `warn` row saying why it was
   // refused.
   void Redeem(store::Profile& profile, int32_t program,
               const ingest::DecodedEvent& event, int64_t now,
               LoyaltyEffects& effects);
   // `refund [E.amount] on E.f`: the order's points taken back, whole or
-  // in part, or a row in `log` saying why nothing was.
+  // in part (those earned on its amount, then its fixed points), or rows
+  // in `log` saying why nothing was.
   void RefundOrder(store::Profile& profile, int32_t program,
                    const ingest::DecodedEvent& event, int64_t now,
                    LoyaltyEffects& effects);
-  // The lot of the order whose id is `value` in a field like `field` (of
-  // the refund event) of an earning event, or kNoLot.
-  int64_t OrderLot(const ir::LoyaltyProgram& loyalty,
-                   const loyalty::Ledger& ledger, const ir::Field& field,
-                   const std::string& value) const;
+  // One lot of a refunded order, and how messages name its points.
+  struct OrderLot {
+    int64_t lot = 0;
+    std::string points;  // "points earned", "fixed points earned on `E`"
+    // For fixed points (`earn N points on E, part of the sale`): `E`.
+    std::optional<std::string> fixed_on;
+  };
+  // What a refund of an order says in `log`, gathered over its lots.
+  struct RefundNotes;
+  // Refunds one lot of an order, whole (`part` none) or a share.
+  // Returns the points taken back.
+  int64_t RefundLot(store::Profile& profile, int32_t program,
+                    const OrderLot& lot,
+                    const std::optional<std::pair<int64_t, int64_t>>& part,
+                    const std::string& order, int64_t now,
+                    const std::string& source, RefundNotes& notes);
+  // The lots of the order whose id is `value` in a field like `field`
+  // (of the refund event) of an earning event: the lot of its `earn ...
+  // per` rules, then its fixed points. Empty when it earned nothing.
+  std::vector<OrderLot> OrderLots(const ir::LoyaltyProgram& loyalty,
+                                  const loyalty::Ledger& ledger,
+                                  const ir::Field& field,
+                                  const std::string& value) const;
+  // The order an earning event names, as a refund finds it: its field of
+  // the name and type of the refund rule's order id. None when the
+  // program has no `refund` rule or the event no such field.
+  struct OrderKey {
+    std::string text;    // "order_id 42", for messages
+    std::string source;  // "OrderPlaced:order_id=42", the lot's source
+  };
+  std::optional<OrderKey> OrderOf(const ir::LoyaltyProgram& loyalty,
+                                  const ir::EventType& event_type,
+                                  const common::Record& record) const;
   // Opens a lot of `points` and says so. Returns its id, or kNoLot when
   // the ledger refused it.
   int64_t Earn(store::Profile& profile, int32_t program, int64_t points,

@@ -271,6 +271,14 @@ int64_t Ledger::FindLotBySource(const std::string& source) const {
   return kNoLot;
 }
 
+std::vector<int64_t> Ledger::FindLotsBySource(const std::string& source) const {
+  std::vector<int64_t> found;
+  for (const Lot& lot : lots_) {
+    if (lot.source == source) found.push_back(lot.id);
+  }
+  return found;
+}
+
 int64_t Ledger::NextExpiry() const {
   int64_t next = kNeverExpires;
   for (const Lot& lot : lots_) {

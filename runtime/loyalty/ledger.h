@@ -132,6 +132,10 @@ class Ledger {
   // The lot whose earning had key `source`, or kNoLot.
   int64_t FindLotBySource(const std::string& source) const;
 
+  // Every lot whose earning had key `source`, in order of earning: one
+  // event can earn several lots of one key (two `earn ... on` rules).
+  std::vector<int64_t> FindLotsBySource(const std::string& source) const;
+
   const std::vector<Movement>& movements() const { return movements_; }
   const std::vector<Lot>& lots() const { return lots_; }
   const Lot& lot(int64_t id) const { return lots_.at(id - 1); }

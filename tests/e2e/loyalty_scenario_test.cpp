@@ -601,6 +601,197 @@ TEST_CASE(
         "is unknown");
 }
 
+// The fixed points of an order: `earn N points on E, part of the sale`
+// are priced into the sale, so its refund takes them back with the
+// points earned on its amount. A review's points are a gift, even when
+// the review names the order.
+const char kSaleFixedPoints[] =
+    "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+    "event OrderRefunded \"Order Refunded\" {\n"
+    "  order_id: int\n  amount: money?\n}\n"
+    "event RewardRedeemed \"Reward Redeemed\" { points: int }\n"
+    "event ReviewPosted \"Review Posted\" { order_id: int }\n"
+    "program loyalty {\n"
+    "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+    "  earn 10 points on OrderPlaced, part of the sale\n"
+    "  earn 50 points on ReviewPosted\n"
+    "  burn on RewardRedeemed.points\n"
+    "  refund OrderRefunded.amount on OrderRefunded.order_id\n}\n";
+
+// A refund of the whole order: the event leaves the amount out.
+std::string WholeRefund(const std::string& id, const std::string& time,
+                        int order) {
+  return TrackLine("Order Refunded", "p1", id, time,
+                   R"({"order_id":)" + std::to_string(order) + "}");
+}
+
+std::string LotsRefunded(const Scenario& scenario) {
+  return scenario.QueryText(
+      "SELECT group_concat(refunded || ' ' || bonus, ' | ') FROM "
+      "(SELECT * FROM loyalty_lots ORDER BY lot)");
+}
+
+TEST_CASE("a refund takes back the fixed points that were part of the sale",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-fixed", kSaleFixedPoints);
+  std::string out = scenario.Run(
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+      // The same order again under another message id earns nothing.
+      Order("m2", "2025-01-01T10:05:00Z", 1, "100") +
+      TrackLine("Review Posted", "p1", "m3", "2025-01-02T10:00:00Z",
+                R"({"order_id":1})") +
+      WholeRefund("m4", "2025-01-03T10:00:00Z", 1) +
+      WholeRefund("m5", "2025-01-04T10:00:00Z", 1));
+
+  // The order's 100 and 10 go; the review's 50 stay.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-01T10:00:00Z", 10, 110, "earn"),
+                          Points("2025-01-02T10:00:00Z", 50, 160, "earn"),
+                          Points("2025-01-03T10:00:00Z", -110, 50, "refund")});
+  CHECK(LotsRefunded(scenario) == "100 0 | 10 0 | 0 1");
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: `OrderPlaced` with order_id 1 in program `loyalty`: that "
+        "order has earned its points already; nothing earned\n"
+        "warn: refund in program `loyalty`: the points earned for order_id 1 "
+        "were taken back by an earlier refund; nothing more taken back");
+}
+
+// Every point of the order is taken back, by the rules of a refund: what
+// is left of its lots, then the member's other points, then owed.
+TEST_CASE("a refund of an order whose fixed points were spent leaves them owed",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-refund-fixed-spent", kSaleFixedPoints);
+  std::string out = scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                                 Order("m2", "2025-01-02T10:00:00Z", 2, "50") +
+                                 Redeem("m3", "2025-01-03T10:00:00Z", 150) +
+                                 WholeRefund("m4", "2025-01-04T10:00:00Z", 1) +
+                                 Order("m5", "2025-01-05T10:00:00Z", 3, "100"));
+
+  // The redemption spends order 1's 110 and 40 of order 2's 60; the
+  // refund takes the 20 left and leaves 90 owed, which order 3 repays.
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-01T10:00:00Z", 10, 110, "earn"),
+                          Points("2025-01-02T10:00:00Z", 50, 160, "earn"),
+                          Points("2025-01-02T10:00:00Z", 10, 170, "earn"),
+                          Points("2025-01-03T10:00:00Z", -150, 20, "burn"),
+                          Points("2025-01-04T10:00:00Z", -110, -90, "refund"),
+                          Points("2025-01-05T10:00:00Z", 100, 10, "earn"),
+                          Points("2025-01-05T10:00:00Z", 10, 20, "earn")});
+  CHECK(scenario.QueryText("SELECT held || ' ' || owed FROM "
+                           "loyalty_members") == "20 0");
+  CHECK(LoyaltyLog(scenario).empty());
+}
+
+// The member keeps, of the fixed points too, the share of the order not
+// yet refunded, rounded down: 10 x 99.99 / 129.99 keeps 7.
+TEST_CASE("a partial refund takes back its share of the fixed points",
+          "[e2e][loyalty]") {
+  Scenario scenario("loyalty-partial-refund-fixed", kSaleFixedPoints);
+  std::string earned =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "129.99"));
+  std::string first =
+      scenario.Run(PartRefund("m2", "2025-01-03T10:00:00Z", 1, "30"));
+  std::string second =
+      scenario.Run(PartRefund("m3", "2025-01-04T10:00:00Z", 1, "0.5"));
+  std::string rest =
+      scenario.Run(PartRefund("m4", "2025-01-05T10:00:00Z", 1, "200"));
+
+  CHECK(Lines(earned) == std::vector<std::string>{
+                             Points("2025-01-01T10:00:00Z", 129, 129, "earn"),
+                             Points("2025-01-01T10:00:00Z", 10, 139, "earn")});
+  // 30 and 3; 1 and none (99.49 EUR left still keeps 7 fixed points);
+  // the last 98 and 7.
+  CHECK(Lines(first) == std::vector<std::string>{Points("2025-01-03T10:00:00Z",
+                                                        -33, 106, "refund")});
+  CHECK(Lines(second) == std::vector<std::string>{Points("2025-01-04T10:00:00Z",
+                                                         -1, 105, "refund")});
+  CHECK(Lines(rest) == std::vector<std::string>{
+                           Points("2025-01-05T10:00:00Z", -105, 0, "refund")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 1: 200 EUR is more "
+        "than the 99.49 EUR left of the order; taken as that");
+  CHECK(scenario.QueryText(
+            "SELECT group_concat(order_amount || ' ' || refunded_amount || "
+            "' ' || refunded, ' | ') FROM (SELECT * FROM loyalty_lots "
+            "ORDER BY lot)") ==
+        "129990000 129990000 129 | 129990000 129990000 10");
+}
+
+// Fixed points earned on an event with no amount (a shipment) have no
+// share of a partial refund to go by: a refund of the whole order takes
+// them, a partial one leaves them and says so.
+TEST_CASE("fixed points of an event with no amount go with the whole order",
+          "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-refund-fixed-no-amount",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event OrderShipped \"Order Shipped\" { order_id: int }\n"
+      "event OrderRefunded \"Order Refunded\" {\n"
+      "  order_id: int\n  amount: money?\n}\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  earn 5 points on OrderShipped, part of the sale\n"
+      "  refund OrderRefunded.amount on OrderRefunded.order_id\n}\n");
+  std::string out =
+      scenario.Run(Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+                   TrackLine("Order Shipped", "p1", "m2",
+                             "2025-01-02T10:00:00Z", R"({"order_id":1})") +
+                   PartRefund("m3", "2025-01-03T10:00:00Z", 1, "50") +
+                   WholeRefund("m4", "2025-01-04T10:00:00Z", 1));
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-02T10:00:00Z", 5, 105, "earn"),
+                          Points("2025-01-03T10:00:00Z", -50, 55, "refund"),
+                          Points("2025-01-04T10:00:00Z", -55, 0, "refund")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 1: the 5 fixed points "
+        "earned on `OrderShipped` are kept: no `earn ... per` rule earns on "
+        "an amount of `OrderShipped`, so their share of the refund is "
+        "unknown; a refund of the whole order takes them back");
+}
+
+// The lots of one order often take nothing for one reason, said once;
+// fixed points that expired are named apart from the order's others.
+TEST_CASE("a refund that takes nothing from an order's lots says why once",
+          "[e2e][loyalty]") {
+  Scenario scenario(
+      "loyalty-refund-fixed-nothing",
+      "event OrderPlaced \"Order Completed\" { order_id: int, total: money }\n"
+      "event OrderRefunded \"Order Refunded\" {\n"
+      "  order_id: int\n  amount: money?\n}\n"
+      "program loyalty {\n"
+      "  earn 1 point per 1 EUR of OrderPlaced.total\n"
+      "  earn 10 points on OrderPlaced, part of the sale\n"
+      "  refund OrderRefunded.amount on OrderRefunded.order_id\n"
+      "  expire 30d after earning\n}\n");
+  std::string out = scenario.Run(
+      Order("m1", "2025-01-01T10:00:00Z", 1, "100") +
+          Order("m2", "2025-02-01T10:00:00Z", 2, "100") +
+          PartRefund("m3", "2025-02-02T10:00:00Z", 2, "30", "GBP") +
+          WholeRefund("m4", "2025-02-05T10:00:00Z", 1),
+      "2025-02-05T12:00:00Z");
+
+  CHECK(Lines(out) == std::vector<std::string>{
+                          Points("2025-01-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-01-01T10:00:00Z", 10, 110, "earn"),
+                          Points("2025-01-31T10:00:00Z", -100, 10, "expire"),
+                          Points("2025-01-31T10:00:00Z", -10, 0, "expire"),
+                          Points("2025-02-01T10:00:00Z", 100, 100, "earn"),
+                          Points("2025-02-01T10:00:00Z", 10, 110, "earn")});
+  CHECK(LoyaltyLog(scenario) ==
+        "warn: refund in program `loyalty` of order_id 2 not applied: the "
+        "refund is in GBP but the order was in EUR\n"
+        "warn: refund in program `loyalty`: the 100 points earned for "
+        "order_id 1 expired at 2025-01-31T10:00:00Z; nothing taken back\n"
+        "warn: refund in program `loyalty`: the 10 fixed points earned on "
+        "`OrderPlaced` for order_id 1 expired at 2025-01-31T10:00:00Z; "
+        "nothing taken back");
+  CHECK(LotsRefunded(scenario) == "100 0 | 10 0 | 0 0 | 0 0");
+}
+
 TEST_CASE("points from money are rounded down once, after the multiplier",
           "[e2e][loyalty]") {
   Scenario scenario("loyalty-rounding",
