@@ -663,12 +663,17 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
   // a message right after a late one is as late. But a wait counts from
   // when the customer got the message before it, which for a late one is
   // the restart, or a long downtime would bring a series out at once.
-  int64_t wait_start = waits_from.value_or(time);
   // When the contact reaches the steps, on the events' own clock: the
   // run's instant (a late one's due time, not the restart, for an event
   // placed meanwhile came after the step), or the earlier time of the
   // event whose late line set the run off.
   int64_t reached_at = std::min(time, happened_at);
+  // A wait before any message counts from there too: a cart whose line
+  // came late is reminded of an hour after it was put together, as the
+  // `wait for` after it takes answers from then. One that ended before
+  // the line came ends at once (`not_before`), not in the past.
+  int64_t wait_start = waits_from.value_or(reached_at);
+  auto not_before = [time](int64_t wake_at) { return std::max(wake_at, time); };
   store::Instance* instance = state_.FindInstance(profile, journey);
   PARCOURS_CHECK(instance != nullptr, "running a missing instance");
 
@@ -714,18 +719,22 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         // time, which no clock reaches (inputs stop at year 9999), instead
         // of wrapping into the past and firing at once.
         state_.Schedule(profile, journey, step,
-                        common::AddSeconds(wait_start, seconds));
+                        not_before(common::AddSeconds(wait_start, seconds)));
         return;
       }
       case ir::StepKind::WaitCalendar:
-        state_.Schedule(profile, journey, step,
-                        AddCalendar(wait_start, current.wait_count,
-                                    current.calendar_unit, TimeZone(profile)));
+        state_.Schedule(
+            profile, journey, step,
+            not_before(AddCalendar(wait_start, current.wait_count,
+                                   current.calendar_unit, TimeZone(profile))));
         return;
       case ir::StepKind::WaitUntil:
-        state_.Schedule(profile, journey, step,
-                        NextLocalTime(wait_start, current.clock_seconds,
-                                      TimeZone(profile)));
+        // The next such local time from now: a late cart is not reminded
+        // at a morning already gone.
+        state_.Schedule(
+            profile, journey, step,
+            NextLocalTime(std::max(wait_start, time), current.clock_seconds,
+                          TimeZone(profile)));
         return;
       case ir::StepKind::WaitFor: {
         // Its timeout, in exact time or in calendar units.
@@ -735,7 +744,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                               current.calendar_unit, TimeZone(profile))
                 : common::AddSeconds(wait_start, current.wait_seconds);
         instance->waits_since = reached_at;
-        state_.Schedule(profile, journey, step, timeout);
+        state_.Schedule(profile, journey, step, not_before(timeout));
         return;
       }
       case ir::StepKind::Split: {

@@ -63,6 +63,66 @@ journey look {
 }
 )";
 
+// A trigger whose line comes late entered when it happened (language.md:
+// the steps right after the entry take the trigger's time): its wait
+// counts from then, as its `wait for` takes answers from then, and what
+// would have ended before the line came ends as it comes.
+TEST_CASE("a wait right after a late trigger counts from the trigger") {
+  Scenario scenario("journey-wait-late",
+                    std::string("module waits\n") + kEvents + R"(
+journey nudge {
+  on CartUpdated
+  wait 1h
+  reminder: send push "cart_reminder"
+  wait 4h
+  last: send email "cart_last"
+}
+)");
+  // p2's cart moves the clock to 10:30; p1's, put together at 10:00,
+  // comes after it.
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p2", "c2", "2025-01-01T10:30:00Z", kCartId) +
+          TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId),
+      "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-01T11:00:00Z send p1 nudge.reminder",
+                              "2025-01-01T11:30:00Z send p2 nudge.reminder",
+                              // From the reminder, sent on time.
+                              "2025-01-01T15:00:00Z send p1 nudge.last",
+                              "2025-01-01T15:30:00Z send p2 nudge.last",
+                          });
+}
+
+TEST_CASE("a late trigger's `wait for` window is as long as written") {
+  Scenario scenario("journey-wait-for-late",
+                    std::string("module look\n") + kEvents + R"(
+journey look {
+  on CartUpdated
+  wait for ProductViewed within 2d {
+    came: send push "look_again"
+  } else {
+    timeout: send email "miss_you"
+  }
+}
+)");
+  // p1's cart of 1 January comes on the 10th: its two days are over, so
+  // the timeout runs as the line comes, and a view of the 5th (late too)
+  // answers nothing. p2's cart of the 9th still waits for the 11th.
+  std::string view = R"({"sku":"s1","price":5,"currency":"EUR"})";
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p2", "c2", "2025-01-09T12:00:00Z", kCartId) +
+          TrackLine(kOrder, "p3", "o3", "2025-01-10T00:00:00Z",
+                    R"({"total":5,"currency":"EUR"})") +
+          TrackLine(kCart, "p1", "c1", "2025-01-01T00:00:00Z", kCartId) +
+          TrackLine(kView, "p1", "v1", "2025-01-05T00:00:00Z", view) +
+          TrackLine(kView, "p2", "v2", "2025-01-10T06:00:00Z", view),
+      "2025-01-20T00:00:00Z");
+  CHECK(Summaries(out) == Lines{
+                              "2025-01-10T00:00:00Z send p1 look.timeout",
+                              "2025-01-10T06:00:00Z send p2 look.came",
+                          });
+}
+
 TEST_CASE("wait for: the event before the timeout, at it, and never") {
   Scenario scenario("journey-wait-for",
                     std::string("module look\n") + kEvents + kWaitFor);
