@@ -427,17 +427,22 @@ class Lowerer {
   }
 
   // Exits with a condition, reentry, holdout and goals. Their conditions
-  // read only the profile (and the clock), never an event's fields.
+  // read the profile and the clock, and an `exit on E as x` filter E's
+  // fields.
   void LowerJourneyRules(const syntax::JourneyDecl& decl,
                          ir::Journey& lowered) {
     for (const syntax::ExitRule& exit : decl.exits) {
       if (!exit.condition) continue;
       ir::ConditionalExit rule;
       rule.event = exit.event.text.empty() ? -1 : EventIndex(exit.event.text);
+      // The filter's alias, if any, reads the event that came.
+      int32_t saved_event = current_event_;
+      if (rule.event >= 0) current_event_ = rule.event;
       rule.condition = LowerFunction(
           "journey." + lowered.name + ".exit" +
               std::to_string(lowered.conditional_exits.size() + 1),
           *exit.condition);
+      current_event_ = saved_event;
       lowered.conditional_exits.push_back(rule);
     }
     // Exits with a condition are not unconditional ones.

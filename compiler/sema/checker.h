@@ -46,6 +46,9 @@ struct Scope {
   // unknown-name error, and why it cannot be read there.
   std::string unreadable_alias;
   std::string unreadable_why;
+  // In the filter of an `exit on E` without an alias, E: its name read as
+  // a value is told how to read the event that came.
+  int32_t unaliased_exit_event = -1;
   // Aliases of events that are unknown (a misspelt `on OrderPlacd as o`):
   // the event's own error says what is wrong, so their uses are not
   // reported again as unknown names.

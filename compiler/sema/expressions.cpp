@@ -244,6 +244,11 @@ Type Checker::CheckName(const Expr& expr, const Scope& scope,
                          " as e`, then `e.field`), or the latest one's "
                          "with " +
                          Quote("last(" + expr.text + ").field");
+    if (scope.unaliased_exit_event == event) {
+      hint = "; name the event that came to read its fields: `exit on " +
+             expr.text + " as e where e.field ...` (`last(" + expr.text +
+             ").field` is the latest by time, which a late line is not)";
+    }
   }
   if (block_aliases_.count(expr.text) > 0) {
     hint = "; " + Quote(expr.text) +

@@ -138,12 +138,24 @@ void Checker::CheckExits(const syntax::JourneyDecl& journey,
           "; an exit condition reads the profile, its segments and `now`, "
           "not the trigger's alias " +
           Quote(trigger->alias->text) +
-          "; keep what it needs in the profile with `set`";
+          "; keep what it needs in the profile with `set` (an `exit on E "
+          "as x` reads the event that came as `x`)";
     }
     if (!exit.event.text.empty()) {
       int32_t event = ResolveEvent(exit.event);
       if (event < 0) continue;
       info.exit_events.push_back(event);
+      // `exit on E as x where x.total > ...` reads the event that came,
+      // judged as it comes; its name hides the trigger's.
+      if (!exit.alias) scope.unaliased_exit_event = event;
+      if (exit.alias) {
+        scope.alias = exit.alias->text;
+        scope.alias_event = event;
+        scope.alias_ref = RefKind::EventField;
+        if (scope.unreadable_alias == exit.alias->text) {
+          scope.unreadable_alias.clear();
+        }
+      }
     }
     if (exit.condition) {
       ExpectBool(*exit.condition, CheckExpr(*exit.condition, scope),

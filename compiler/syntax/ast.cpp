@@ -259,8 +259,9 @@ class Dumper {
       DumpOptional(3, "where", trigger.where.get());
     }
     for (const ExitRule& exit : journey.exits) {
+      std::string alias = exit.alias ? " as " + exit.alias->text : "";
       Line(2, (exit.event.text.empty() ? "exit when"
-                                       : "exit on " + exit.event.text) +
+                                       : "exit on " + exit.event.text + alias) +
                   At(exit.span));
       if (exit.condition) DumpExpr(3, *exit.condition);
     }

@@ -314,6 +314,7 @@ struct ExitRule {
   Name event;                       // `exit on E`; empty for `exit when`
   std::unique_ptr<Expr> condition;  // `where` / `when`
   Span span;
+  std::optional<Name> alias;  // `exit on E as x where ...`: the event
 };
 
 struct JourneyDecl {

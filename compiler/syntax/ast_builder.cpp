@@ -696,11 +696,13 @@ class AstBuilder {
       built.span = span;
       journey.triggers.push_back(std::move(built));
     } else if (auto* exit_on = dynamic_cast<G::ExitOnClauseContext*>(clause)) {
-      journey.exits.push_back(
-          {NameOf(exit_on->event), OptionalExpr(exit_on->expr()), span});
+      journey.exits.push_back({NameOf(exit_on->event),
+                               OptionalExpr(exit_on->expr()), span,
+                               OptionalName(exit_on->alias)});
     } else if (auto* exit_when =
                    dynamic_cast<G::ExitWhenClauseContext*>(clause)) {
-      journey.exits.push_back({{}, BuildExpr(exit_when->expr()), span});
+      journey.exits.push_back(
+          {{}, BuildExpr(exit_when->expr()), span, std::nullopt});
     } else if (auto* reentry = dynamic_cast<G::ReentryClauseContext*>(clause)) {
       if (journey.reentry_span) {
         journey.repeated_clauses.emplace_back("reentry", span);

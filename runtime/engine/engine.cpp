@@ -464,7 +464,8 @@ void Engine::ApplyTrack(store::Profile& profile,
   // instance still live after them may be waiting for this event.
   ReachGoals(profile, event.event_type, event.timestamp);
   ExitJourneys(profile, event.event_type, event.timestamp);
-  ExitOnConditions(profile, event.event_type, event.timestamp);
+  ExitOnConditions(profile, event.event_type, event.timestamp,
+                   event.record.data());
   ResumeWaitsFor(profile, event);
   TriggerJourneys(profile, event);
   TriggerSegmentJourneys(profile);

@@ -206,9 +206,11 @@ class Engine {
   void ReachGoals(store::Profile& profile, int32_t event_type,
                   int64_t happened_at);
   // `exit on E where ...` for `event_type` (-1: none) that happened at
-  // `happened_at` (only its instances entered by then), and `exit when`.
+  // `happened_at` (only its instances entered by then), whose filter may
+  // read `event_record`, and `exit when`.
   void ExitOnConditions(store::Profile& profile, int32_t event_type,
-                        int64_t happened_at = INT64_MAX);
+                        int64_t happened_at = INT64_MAX,
+                        const int64_t* event_record = nullptr);
   // The reason the first holding `exit when` gives, or empty.
   std::string ExitWhenHolds(store::Profile& profile, int32_t journey,
                             int64_t time);

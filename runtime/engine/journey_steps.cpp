@@ -169,13 +169,14 @@ std::string Engine::ExitWhenHolds(store::Profile& profile, int32_t journey,
 }
 
 void Engine::ExitOnConditions(store::Profile& profile, int32_t event_type,
-                              int64_t happened_at) {
+                              int64_t happened_at,
+                              const int64_t* event_record) {
   for (size_t j = 0; j < program_.journeys.size(); ++j) {
     auto journey = static_cast<int32_t>(j);
     const ir::Journey& definition = program_.journeys[j];
     if (definition.conditional_exits.empty()) continue;  // nothing to hold
     if (!InstanceOf(profile, journey)) continue;
-    ir::Frame frame{profile.record.data(), nullptr, nullptr, Now()};
+    ir::Frame frame{profile.record.data(), event_record, nullptr, Now()};
     bool after_entry = happened_at >= profile.instances[j]->entered_at;
     std::string reason;
     for (const ir::ConditionalExit& exit : definition.conditional_exits) {

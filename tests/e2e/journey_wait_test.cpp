@@ -515,6 +515,40 @@ journey detail {
   CHECK(scenario.QueryInt("SELECT count(*) FROM instances") == 0);
 }
 
+// `exit on E as o where o.total > ...` reads the order that came, judged
+// by its own time; `last(OrderPlaced)` would read the latest by time, the
+// small order, when the big one's line comes after it.
+TEST_CASE("an exit's filter reads the event that came, however late") {
+  Scenario scenario("journey-exit-alias",
+                    std::string("module exits\n") + kEvents + R"(
+journey cart {
+  on CartUpdated as cart
+  exit on OrderPlaced as order where order.total > 100 EUR
+  reentry never
+  wait 1h
+  send email "cart_reminder"
+}
+)");
+  auto order = [](const std::string& user, const std::string& id,
+                  const std::string& time, const std::string& total) {
+    return TrackLine(kOrder, user, id, time,
+                     R"({"total":)" + total + R"(,"currency":"EUR"})");
+  };
+  std::string out = scenario.Run(
+      TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId) +
+          TrackLine(kCart, "p2", "c2", "2025-01-01T10:00:00Z", kCartId) +
+          order("p1", "o1", "2025-01-01T10:10:00Z", "50") +
+          order("p1", "o2", "2025-01-01T10:05:00Z", "250") +
+          order("p2", "o3", "2025-01-01T10:10:00Z", "50") +
+          // Before the cart: it ends nothing, however big.
+          order("p2", "o4", "2025-01-01T09:00:00Z", "900"),
+      "2025-01-02T00:00:00Z");
+  CHECK(Summaries(out) == Lines{"2025-01-01T11:00:00Z send p2 cart.send1"});
+  CHECK(scenario.QueryInt("SELECT count(*) FROM log WHERE profile = 'p1' "
+                          "AND message = 'exited on `OrderPlaced`: its "
+                          "`where` condition held'") == 1);
+}
+
 TEST_CASE("an exit while waiting cancels what was pending") {
   Scenario scenario("journey-exits", std::string("module exits\n") + R"(
 profile { vip: bool = false }
