@@ -297,10 +297,29 @@ std::string Check(const ir::TestExpectation& expectation,
          got;
 }
 
+// The wait that is next where the instant limit stopped the clock, the
+// one that keeps waking itself most likely ("journey `loop` at `wait1`,
+// line 6"), or empty when the next wake is no wait.
+std::string NextWait(const ir::Program& program, store::State& state) {
+  std::optional<store::TimerKey> timer = state.FirstTimer();
+  if (!timer) return "";
+  store::Profile* profile = state.FindProfile(std::string(timer->profile));
+  if (profile == nullptr) return "";
+  for (size_t j = 0; j < profile->instances.size(); ++j) {
+    const store::Instance* instance = profile->instances[j].get();
+    if (instance == nullptr || instance->seq != timer->seq) continue;
+    if (instance->step < 0) return "";
+    const ir::Step& step = program.journeys[j].steps[instance->step];
+    return "journey `" + program.journeys[j].name + "` at `" + step.name +
+           "`, line " + std::to_string(step.line);
+  }
+  return "";
+}
+
 // Why a test whose clock the instant limit stopped fails: where the clock
 // stopped, and how far the expectations would have needed it to run.
 std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
-                             int64_t horizon) {
+                             int64_t horizon, const std::string& next_wait) {
   std::optional<int64_t> reach;
   bool timeless = false;  // an expectation about any time
   for (const ir::TestExpectation& expectation : test.expectations) {
@@ -322,9 +341,10 @@ std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
          std::to_string(kMaxTestInstants) +
          " instants played after the last input, with waits still "
          "pending; " +
-         expected +
-         ". A journey keeps waking itself (a `wait` before an `emit` of its "
-         "own trigger?): end that loop, or test a shorter span";
+         expected + ". A journey keeps waking itself" +
+         (next_wait.empty() ? "" : " (the next wait: " + next_wait + ")") +
+         "; a `wait` before an `emit` of its own trigger? End that loop, "
+         "or test a shorter span";
 }
 
 // The next instant the clock has something to do at: a pending wait or a
@@ -471,7 +491,8 @@ TestOutcome RunTestCase(const ir::Program& program,
   // `expect no send` would pass for want of time, so the test fails.
   if (cut_short) {
     outcome.reasons.push_back(
-        DescribeCutShort(test, state.clock().value_or(last_input), horizon));
+        DescribeCutShort(test, state.clock().value_or(last_input), horizon,
+                         NextWait(program, state)));
   }
 
   int64_t stopped_at = cut_short ? state.clock().value_or(last_input) : horizon;

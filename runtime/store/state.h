@@ -135,11 +135,6 @@ struct TimerTarget {
   int32_t journey = 0;
 };
 
-// A row of the `log` table. Its texts are borrowed, so that logging a row
-// copies no string: each must stay valid until the rows are saved and
-// cleared (`State::ClearChanges`). Literals, names in the program and the
-// ids of the state's own profiles (never removed) do; any other text is
-// first copied with `State::KeepPendingText`.
 // A step with waiting contacts whose heading the program changed since
 // the last save (step_headings.h).
 struct ChangedStep {
@@ -155,6 +150,11 @@ struct ChangedStep {
   bool moved() const { return !moved_to.empty(); }
 };
 
+// A row of the `log` table. Its texts are borrowed, so that logging a row
+// copies no string: each must stay valid until the rows are saved and
+// cleared (`State::ClearChanges`). Literals, names in the program and the
+// ids of the state's own profiles (never removed) do; any other text is
+// first copied with `State::KeepPendingText`.
 struct LogRow {
   int64_t at = 0;
   std::string_view level;      // "info" or "warn"

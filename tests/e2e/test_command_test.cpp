@@ -420,9 +420,10 @@ test "runs forever" {
               ":12:1: the test's clock stopped at 2025-03-11T10:40:00Z, at "
               "the limit of 100000 instants played after the last input, "
               "with waits still pending; the expectations reach "
-              "2025-03-30T07:00:00Z. A journey keeps waking itself (a "
-              "`wait` before an `emit` of its own trigger?): end that loop, "
-              "or test a shorter span\n"
+              "2025-03-30T07:00:00Z. A journey keeps waking itself (the "
+              "next wait: journey `self` at `wait1`, line 9); a `wait` "
+              "before an `emit` of its own trigger? End that loop, or test "
+              "a shorter span\n"
               "0 passed, 1 failed\n");
   }
 }
