@@ -147,7 +147,20 @@ std::string DecodeTyped(const JsonValue& value, ir::Type type,
     // Exports that quote every number quote integers too: an int takes
     // "5" as a decimal takes "20.00", with the same checks.
     case ir::Type::Int: return DecodeScaled(value, type, 0, true, out);
-    case ir::Type::Duration: return DecodeScaled(value, type, 0, false, out);
+    case ir::Type::Duration: {
+      std::string problem = DecodeScaled(value, type, 0, false, out);
+      // The language caps a written length at a thousand years (E0107); a
+      // longer one on the stream is a unit mix-up (milliseconds), and a
+      // wait computed from it would wrap past the 64-bit range and end at
+      // once instead of never.
+      constexpr int64_t kMaxSeconds = int64_t{1000} * 366 * 86400;
+      if (problem.empty() &&
+          (out.word > kMaxSeconds || out.word < -kMaxSeconds)) {
+        return "is more than a thousand years of seconds, which is no "
+               "length (milliseconds?)";
+      }
+      return problem;
+    }
     case ir::Type::Decimal:
     case ir::Type::Money:
       return DecodeScaled(value, type, kDecimalDigits, true, out);

@@ -160,6 +160,31 @@ TEST_CASE("a decimal and other field types decode into their slots",
   CHECK(event.record.Get(6) == 1);           // gift present
 }
 
+// A length past the language's thousand years is a unit mix-up: taken,
+// a wait computed from it could wrap past the 64-bit range and end at
+// once.
+TEST_CASE("a duration past a thousand years is a dead letter",
+          "[runtime][ingest]") {
+  Shop shop = MakeShop();
+  auto line = [&](const std::string& seconds) {
+    return Track("Cart Updated", "p1", "m1", kTime,
+                 R"({"value":"0.30","wait":)" + seconds + "}");
+  };
+  const int64_t thousand_years = int64_t{1000} * 366 * 86400;
+  CHECK(Usable(shop, line(std::to_string(thousand_years))).record.Get(3) ==
+        thousand_years);
+  CHECK(Usable(shop, line(std::to_string(-thousand_years))).record.Get(3) ==
+        -thousand_years);
+  for (std::string seconds :
+       {std::to_string(thousand_years + 1), std::string("-9223372036854775807"),
+        std::string("4611686018427387904")}) {
+    INFO(seconds);
+    CHECK_THAT(Refused(shop, line(seconds)),
+               Catch::Contains("is more than a thousand years of seconds, "
+                               "which is no length (milliseconds?)"));
+  }
+}
+
 TEST_CASE("optional fields left out, and the keys beside them, are listed",
           "[runtime][ingest]") {
   Shop shop = MakeShop();
