@@ -108,6 +108,29 @@ TEST_CASE(
         std::filesystem::perms(0640));
 }
 
+// A rename replaces a file whatever its mode, even for root: a file no
+// one may write is refused, and the others are formatted.
+TEST_CASE("fmt leaves a read-only file as it is, and says so") {
+  auto scratch = testing::ScratchDir("fmt-read-only");
+  const std::string text = "module m\nsegment s=true\n";
+  auto locked = scratch / "locked.journey";
+  auto open = scratch / "open.journey";
+  testing::WriteText(locked, text);
+  testing::WriteText(open, text);
+  std::filesystem::permissions(locked, std::filesystem::perms(0444));
+
+  auto fmt = RunParcours({"fmt", scratch.string()}, scratch);
+  CHECK(fmt.exit_code == 2);
+  CHECK_THAT(fmt.err, Catch::Contains("cannot write `" + locked.string() +
+                                      "`: it is read-only (no one may write "
+                                      "it); make it writable to format it; "
+                                      "it is left as it was"));
+  CHECK(testing::ReadText(locked) == text);
+  CHECK(std::filesystem::status(locked).permissions() ==
+        std::filesystem::perms(0444));
+  CHECK(testing::ReadText(open) != text);
+}
+
 TEST_CASE("the repository's examples are formatted") {
   auto scratch = testing::ScratchDir("fmt-repo");
   auto result = RunParcours(

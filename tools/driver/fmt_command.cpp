@@ -41,6 +41,17 @@ bool WriteWhole(const std::string& path, const std::string& text,
     *why = error.message();
     return false;
   }
+  // A file nobody may write is one its owner keeps as it is (a vendored
+  // or generated file); replacing it by a rename would not ask, even
+  // for root.
+  fs::perms mode = fs::status(real, error).permissions();
+  if (!error && (mode & (fs::perms::owner_write | fs::perms::group_write |
+                         fs::perms::others_write)) == fs::perms::none) {
+    *why =
+        "it is read-only (no one may write it); make it writable to "
+        "format it";
+    return false;
+  }
   fs::path temporary =
       real.parent_path() /
       ("." + real.filename().string() + ".fmt-" + std::to_string(::getpid()));
