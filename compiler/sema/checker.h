@@ -17,6 +17,9 @@ namespace parcours::sema {
 
 std::string Quote(const std::string& code);
 
+// A share in units of a millionth of a percent, exactly: "33.333334%".
+std::string SpellPercent(int64_t millionths);
+
 // "; did you mean `x`?" when a candidate is close, otherwise "".
 std::string Suggest(const std::string& name,
                     const std::vector<std::string>& candidates);

@@ -1,6 +1,9 @@
 // Journeys: triggers, exits, reentry, holdouts, goals, and every step.
 #include <algorithm>
+#include <cstdio>
 
+#include "compiler/ir/ir.h"
+#include "compiler/ir/text.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -364,13 +367,26 @@ void Checker::CheckSplit(const syntax::Step& step, const Scope& scope,
     total += arm.percent;
     CheckSteps(arm.steps, scope, labels);
   }
-  constexpr int64_t kHundredPercent = 100'000'000;
-  if (total != kHundredPercent) {
-    Error(Kind::SplitNotWhole, step.span,
-          "the arms of this split add up to " +
-              std::to_string(total / 1'000'000) +
-              "%, not 100%; contacts would be lost or counted twice");
-  }
+  constexpr int64_t kHundredPercent = 100 * ir::kDecimalScale;
+  if (total == kHundredPercent || step.arms.empty()) return;
+
+  // The exact figures: a total rounded to a whole percent ("99%" for three
+  // arms of 33.333333%) sends the marketer looking for a missing percent.
+  int64_t missing = kHundredPercent - total;
+  std::string gap = " (" + SpellPercent(missing < 0 ? -missing : missing) +
+                    (missing < 0 ? " over)" : " short)");
+  // The last arm is the one to change, unless that would empty it.
+  const syntax::SplitArm& last = step.arms.back();
+  int64_t fixed_last = last.percent + missing;
+  std::string arm_name =
+      last.name ? Quote(last.name->text) : std::string("the last arm");
+  std::string advice =
+      fixed_last > 0 ? "; make " + arm_name + " " + SpellPercent(fixed_last)
+                     : "; make them add up to 100%";
+  Error(Kind::SplitNotWhole, step.span,
+        "the arms of this split add up to " + SpellPercent(total) +
+            ", not 100%" + gap +
+            ", so contacts would be lost or counted twice" + advice);
 }
 
 void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {

@@ -174,13 +174,13 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
     int64_t percent = journey.holdout->int_value;
     if (percent > 100'000'000) {
       Error(Kind::HoldoutAboveAll, journey.holdout->span,
-            "a holdout of " + std::to_string(percent / 1'000'000) +
-                "% would hold out more contacts than there are; a holdout "
+            "a holdout of " + SpellPercent(percent) +
+                " would hold out more contacts than there are; a holdout "
                 "is a share from `0%` to `100%`, usually 5% to 10%");
     } else if (percent <= 0 || percent > 50'000'000) {
       Error(Kind::HoldoutOutOfRange, journey.holdout->span,
-            "a holdout of " + std::to_string(percent / 1'000'000) +
-                "% is outside 0% to 50%: " +
+            "a holdout of " + SpellPercent(percent) +
+                " is outside 0% to 50%: " +
                 (percent <= 0 ? "nobody is held out, so nothing is measured"
                               : "most contacts would never be messaged"));
     }
