@@ -174,6 +174,9 @@ class Checker {
   void CheckStep(const syntax::Step& step, const Scope& scope,
                  std::map<std::string, diag::Span>& labels);
   void CheckSend(const syntax::Step& step, const Scope& scope);
+  // E0271 for a name of blanks only, W0324 for invisible or control
+  // characters in it.
+  void CheckTemplateName(const syntax::Step& step);
   void CheckSplit(const syntax::Step& step, const Scope& scope,
                   std::map<std::string, diag::Span>& labels);
   void CheckActionStep(const syntax::Step& step, const Scope& scope);
