@@ -210,6 +210,11 @@ class Checker {
   // ---- lints.cpp ----------------------------------------------------------
   void LintJourney(const syntax::JourneyDecl& journey, const JourneyInfo& info);
   void LintWindow(const syntax::Window& window);
+  // The channels a contact gave consent for when it enters `journey`: its
+  // trigger's filter, or the segment `on entered(s)` enters, holds
+  // `consent(c)` (alone or joined by `and`).
+  std::vector<std::string> TriggerConsent(
+      const syntax::JourneyDecl& journey) const;
   void LintConsent(const std::vector<syntax::Step>& steps,
                    std::vector<std::string>& consented);
   void LintNegativeWaits(const std::vector<syntax::Step>& steps);
