@@ -1032,6 +1032,45 @@ const std::vector<ShapeRole>& ShapeRoles(const antlr4::Lexer& lexer) {
   return roles;
 }
 
+// For `tokens` [`begin`, `end`) that are a chain `x == a or x == b or ...`
+// comparing one operand `x`, the same test as a list, `x in [a, b, c,
+// ...]`; "" for any other expression. The last comparison may be cut
+// short: the chain is judged where the operator limit stops it.
+std::string AsMembershipTest(const std::vector<antlr4::Token*>& tokens,
+                             size_t begin, size_t end) {
+  std::string operand;
+  std::string left;
+  std::string value;
+  std::vector<std::string> values;
+  bool after_equal = false;
+  size_t value_tokens = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const antlr4::Token* token = tokens[i];
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    std::string text = token->getText();
+    if (text == "or") {
+      bool whole = after_equal && value_tokens == 1 && !left.empty();
+      if (!whole || (!operand.empty() && left != operand)) return "";
+      operand = left;
+      values.push_back(value);
+      left.clear();
+      value_tokens = 0;
+      after_equal = false;
+    } else if (text == "==") {
+      if (after_equal) return "";
+      after_equal = true;
+    } else if (after_equal) {
+      value = text;
+      ++value_tokens;
+    } else {
+      left += text;
+    }
+  }
+  if (values.size() < 3) return "";
+  return operand + " in [" + values[0] + ", " + values[1] + ", " + values[2] +
+         ", ...]";
+}
+
 // The generated parser, the AST builder and the checker each recurse once
 // per bracket, per operator of a chain and per `else if`. Refusing
 // pathological shapes here, from the tokens alone, keeps every later phase
@@ -1046,7 +1085,11 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
 
   const std::vector<ShapeRole>& roles = ShapeRoles(lexer);
   ShapeRole previous = ShapeRole::Other;
-  for (antlr4::Token* token : tokens.getTokens()) {
+  const std::vector<antlr4::Token*> all = tokens.getTokens();
+  // The first token of the expression the operators are counted in.
+  size_t expression_start = 0;
+  for (size_t index = 0; index < all.size(); ++index) {
+    antlr4::Token* token = all[index];
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     size_t type = token->getType();
     ShapeRole role = type < roles.size() ? roles[type] : ShapeRole::Other;
@@ -1064,15 +1107,25 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
 
     if (role == ShapeRole::Operator) {
       if (++operators > kMaxOperators) {
+        // A list pasted from a spreadsheet, `x == 1 or x == 2 or ...`, is
+        // one test of membership; split into steps it would still be
+        // long, and a segment cannot read the trigger's alias.
+        std::string membership = AsMembershipTest(all, expression_start, index);
+        std::string advice =
+            membership.empty()
+                ? split
+                : "; to compare one value with many, list them once: `" +
+                      membership + "`";
         diagnostics.Report(Kind::TooManyOperators, TokenSpan(file, token),
                            "this expression has more than " +
                                std::to_string(kMaxOperators) + " operators" +
-                               split);
+                               advice);
         return false;
       }
     } else if (role != ShapeRole::Operand && role != ShapeRole::OpenParen &&
                role != ShapeRole::CloseParen) {
       operators = 0;
+      expression_start = index + 1;
     }
 
     if (role == ShapeRole::If && previous == ShapeRole::Else) {
