@@ -17,6 +17,9 @@ namespace parcours::sema {
 
 std::string Quote(const std::string& code);
 
+// A share in units of a millionth of a percent, exactly: "33.333334%".
+std::string SpellPercent(int64_t millionths);
+
 // "; did you mean `x`?" when a candidate is close, otherwise "".
 std::string Suggest(const std::string& name,
                     const std::vector<std::string>& candidates);
@@ -174,6 +177,9 @@ class Checker {
   void CheckStep(const syntax::Step& step, const Scope& scope,
                  std::map<std::string, diag::Span>& labels);
   void CheckSend(const syntax::Step& step, const Scope& scope);
+  // E0271 for a name of blanks only, W0324 for invisible or control
+  // characters in it.
+  void CheckTemplateName(const syntax::Step& step);
   void CheckSplit(const syntax::Step& step, const Scope& scope,
                   std::map<std::string, diag::Span>& labels);
   void CheckActionStep(const syntax::Step& step, const Scope& scope);
@@ -207,6 +213,11 @@ class Checker {
   // ---- lints.cpp ----------------------------------------------------------
   void LintJourney(const syntax::JourneyDecl& journey, const JourneyInfo& info);
   void LintWindow(const syntax::Window& window);
+  // The channels a contact gave consent for when it enters `journey`: its
+  // trigger's filter, or the segment `on entered(s)` enters, holds
+  // `consent(c)` (alone or joined by `and`).
+  std::vector<std::string> TriggerConsent(
+      const syntax::JourneyDecl& journey) const;
   void LintConsent(const std::vector<syntax::Step>& steps,
                    std::vector<std::string>& consented);
   void LintNegativeWaits(const std::vector<syntax::Step>& steps);

@@ -1,6 +1,9 @@
 // Journeys: triggers, exits, reentry, holdouts, goals, and every step.
 #include <algorithm>
+#include <cstdio>
 
+#include "compiler/ir/ir.h"
+#include "compiler/ir/text.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -12,6 +15,103 @@ using syntax::StepKind;
 namespace {
 
 const Type kInt = MakeType(TypeKind::Int);
+
+// One character of a template name that cannot be meant: invisible, or a
+// control character, named with its code point ("zero-width space
+// (U+200B)").
+struct HiddenCharacter {
+  std::string what;
+  size_t position = 0;  // in characters, from 1
+  size_t bytes = 0;
+  bool at_start = false;
+  bool at_end = false;
+};
+
+// The control character (C0, DEL, C1) that `text` starts with, with its
+// length in bytes; 0 when it starts with anything else.
+size_t ControlAt(std::string_view text, uint32_t& code) {
+  if (text.empty()) return 0;
+  auto byte = static_cast<unsigned char>(text[0]);
+  if (byte < 0x20 || byte == 0x7F) {
+    code = byte;
+    return 1;
+  }
+  auto next = text.size() > 1 ? static_cast<unsigned char>(text[1]) : 0;
+  if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {
+    code = next;
+    return 2;
+  }
+  return 0;
+}
+
+std::string CodePoint(uint32_t code) {
+  char text[16];
+  std::snprintf(text, sizeof text, "U+%04X", code);
+  return text;
+}
+
+// The characters of `name` that nobody sees, or that cannot be in a name
+// a template store holds, with their places; a space between words is
+// not one of them.
+std::vector<HiddenCharacter> HiddenCharacters(std::string_view name) {
+  std::vector<HiddenCharacter> found;
+  size_t position = 0;
+  std::string_view rest = name;
+  while (!rest.empty()) {
+    ++position;
+    uint32_t code = 0;
+    HiddenCharacter hidden;
+    hidden.position = position;
+    if (const ir::Invisible* invisible = ir::InvisibleAt(rest)) {
+      hidden.what = std::string(invisible->name) + " (" +
+                    CodePoint(invisible->code) + ")";
+      hidden.bytes = invisible->bytes.size();
+    } else if (size_t control = ControlAt(rest, code)) {
+      hidden.what = "control character (" + CodePoint(code) + ")";
+      hidden.bytes = control;
+    } else {
+      auto lead = static_cast<unsigned char>(rest[0]);
+      size_t length = lead >= 0xF0   ? 4
+                      : lead >= 0xE0 ? 3
+                      : lead >= 0xC0 ? 2
+                                     : 1;
+      rest.remove_prefix(std::min(length, rest.size()));
+      continue;
+    }
+    hidden.at_start = rest.size() == name.size();
+    hidden.at_end = hidden.bytes == rest.size();
+    bool inner_space = rest[0] == ' ' && !hidden.at_start && !hidden.at_end;
+    rest.remove_prefix(hidden.bytes);
+    if (!inner_space) found.push_back(hidden);
+  }
+  return found;
+}
+
+// `name` as a reader can see it: its hidden characters as `\u` escapes
+// (`\n`, `\t` as the language writes them), its plain spaces kept.
+std::string ShowHidden(std::string_view name) {
+  std::string shown;
+  while (!name.empty()) {
+    uint32_t code = 0;
+    size_t length = 0;
+    if (const ir::Invisible* invisible = ir::InvisibleAt(name)) {
+      code = invisible->code;
+      length = invisible->bytes.size();
+    } else {
+      length = ControlAt(name, code);
+    }
+    if (length == 0 || code == ' ') {
+      shown += name[0];
+      name.remove_prefix(1);
+      continue;
+    }
+    char escape[16];
+    std::snprintf(escape, sizeof escape, "\\u%04x", code);
+    shown += code == '\n' ? "\\n" : code == '\t' ? "\\t" : escape;
+    name.remove_prefix(length);
+  }
+  return shown;
+}
 
 }  // namespace
 
@@ -350,10 +450,7 @@ void Checker::CheckSend(const syntax::Step& step, const Scope& scope) {
     Error(Kind::BestOfOneChannel, step.span,
           "`send best of` needs at least two channels to choose from");
   }
-  if (step.template_name.empty()) {
-    Error(Kind::MissingTemplate, step.template_span,
-          "a `send` needs a template name");
-  }
+  CheckTemplateName(step);
   if (step.payload) {
     Type type = CheckExpr(*step.payload, scope);
     if (type.kind != TypeKind::Error && type.kind != TypeKind::Record) {
@@ -367,6 +464,42 @@ void Checker::CheckSend(const syntax::Step& step, const Scope& scope) {
   if (step.category) CheckCategoryName(*step.category);
 }
 
+void Checker::CheckTemplateName(const syntax::Step& step) {
+  const std::string& name = step.template_name;
+  if (ir::IsBlank(name)) {
+    Error(Kind::MissingTemplate, step.template_span,
+          name.empty()
+              ? "a `send` needs a template name"
+              : "a template name of blanks only (`" + ShowHidden(name) +
+                    "`) names no template; a `send` needs the "
+                    "template's name");
+    return;
+  }
+
+  // A template is a key into the ESP's store: a character nobody sees is
+  // part of the key, and the message fails there, after it was due.
+  std::vector<HiddenCharacter> hidden = HiddenCharacters(name);
+  if (hidden.empty()) return;
+  const HiddenCharacter& first = hidden.front();
+  std::string where = first.at_start ? "starts with a "
+                      : first.at_end ? "ends with a "
+                                     : "has a ";
+  std::string place = first.at_start || first.at_end
+                          ? ""
+                          : " at character " + std::to_string(first.position);
+  std::string more = hidden.size() > 1
+                         ? " and holds " + std::to_string(hidden.size() - 1) +
+                               " more such character" +
+                               (hidden.size() > 2 ? "s" : "")
+                         : "";
+  Error(Kind::HiddenInTemplate, step.template_span,
+        "template name `" + ShowHidden(name) + "` " + where + first.what +
+            place + more +
+            ", which the ESP takes as part of the name, so it will not find "
+            "the template; remove " +
+            (hidden.size() > 1 ? "them" : "it"));
+}
+
 void Checker::CheckSplit(const syntax::Step& step, const Scope& scope,
                          std::map<std::string, diag::Span>& labels) {
   int64_t total = 0;
@@ -376,13 +509,26 @@ void Checker::CheckSplit(const syntax::Step& step, const Scope& scope,
     total += arm.percent;
     CheckSteps(arm.steps, scope, labels);
   }
-  constexpr int64_t kHundredPercent = 100'000'000;
-  if (total != kHundredPercent) {
-    Error(Kind::SplitNotWhole, step.span,
-          "the arms of this split add up to " +
-              std::to_string(total / 1'000'000) +
-              "%, not 100%; contacts would be lost or counted twice");
-  }
+  constexpr int64_t kHundredPercent = 100 * ir::kDecimalScale;
+  if (total == kHundredPercent || step.arms.empty()) return;
+
+  // The exact figures: a total rounded to a whole percent ("99%" for three
+  // arms of 33.333333%) sends the marketer looking for a missing percent.
+  int64_t missing = kHundredPercent - total;
+  std::string gap = " (" + SpellPercent(missing < 0 ? -missing : missing) +
+                    (missing < 0 ? " over)" : " short)");
+  // The last arm is the one to change, unless that would empty it.
+  const syntax::SplitArm& last = step.arms.back();
+  int64_t fixed_last = last.percent + missing;
+  std::string arm_name =
+      last.name ? Quote(last.name->text) : std::string("the last arm");
+  std::string advice =
+      fixed_last > 0 ? "; make " + arm_name + " " + SpellPercent(fixed_last)
+                     : "; make them add up to 100%";
+  Error(Kind::SplitNotWhole, step.span,
+        "the arms of this split add up to " + SpellPercent(total) +
+            ", not 100%" + gap +
+            ", so contacts would be lost or counted twice" + advice);
 }
 
 void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {

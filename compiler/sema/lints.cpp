@@ -174,13 +174,13 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
     int64_t percent = journey.holdout->int_value;
     if (percent > 100'000'000) {
       Error(Kind::HoldoutAboveAll, journey.holdout->span,
-            "a holdout of " + std::to_string(percent / 1'000'000) +
-                "% would hold out more contacts than there are; a holdout "
+            "a holdout of " + SpellPercent(percent) +
+                " would hold out more contacts than there are; a holdout "
                 "is a share from `0%` to `100%`, usually 5% to 10%");
     } else if (percent <= 0 || percent > 50'000'000) {
       Error(Kind::HoldoutOutOfRange, journey.holdout->span,
-            "a holdout of " + std::to_string(percent / 1'000'000) +
-                "% is outside 0% to 50%: " +
+            "a holdout of " + SpellPercent(percent) +
+                " is outside 0% to 50%: " +
                 (percent <= 0 ? "nobody is held out, so nothing is measured"
                               : "most contacts would never be messaged"));
     }
@@ -196,7 +196,7 @@ void Checker::LintJourney(const syntax::JourneyDecl& journey,
     }
   }
 
-  std::vector<std::string> consented;
+  std::vector<std::string> consented = TriggerConsent(journey);
   LintConsent(journey.steps, consented);
   std::map<std::string, diag::Span> templates;
   LintTemplates(journey.steps, templates);
@@ -369,6 +369,22 @@ void Checker::LintWindow(const syntax::Window& window) {
         "this window reaches back " + std::to_string(LengthDays(reach)) +
             " days, but events are kept for " + std::to_string(kHistoryDays) +
             " days, so it would read less than it says; shorten it");
+}
+
+std::vector<std::string> Checker::TriggerConsent(
+    const syntax::JourneyDecl& journey) const {
+  std::vector<std::string> consented;
+  if (journey.triggers.size() != 1) return consented;
+  const syntax::Trigger& trigger = journey.triggers.front();
+  if (trigger.where) ConsentedChannels(*trigger.where, consented);
+  if (trigger.kind != syntax::Trigger::Kind::Entered) return consented;
+  int32_t segment = FindSegment(trigger.event.text);
+  if (segment < 0 || program_.segments[segment].decl == nullptr) {
+    return consented;
+  }
+  const syntax::SegmentDecl& decl = *program_.segments[segment].decl;
+  if (decl.predicate) ConsentedChannels(*decl.predicate, consented);
+  return consented;
 }
 
 void Checker::LintConsent(const std::vector<syntax::Step>& steps,

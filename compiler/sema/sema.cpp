@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "compiler/ir/text.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -99,6 +100,10 @@ const std::vector<std::string>& Weekdays() {
 }
 
 std::string Quote(const std::string& code) { return "`" + code + "`"; }
+
+std::string SpellPercent(int64_t millionths) {
+  return ir::FormatScaled(millionths, 6) + "%";
+}
 
 std::string Suggest(const std::string& name,
                     const std::vector<std::string>& candidates) {

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
 #include <cstdlib>
 #include <limits>
 #include <memory>
@@ -25,6 +26,57 @@ using G = parcoursgrammar::ParcoursParser;
 void ReportSyntaxError(diag::DiagnosticEngine& diagnostics, const Span& span,
                        const std::string& message) {
   diagnostics.Report(Kind::SyntaxError, span, message);
+}
+
+// For `character`, one code point that no token of the language takes,
+// why it cannot stand in a name when it is a letter of another alphabet
+// or with an accent: `prix_payé`, or a Cyrillic `х` pasted for an `x`.
+// "" for any other character.
+std::string ExplainNameLetter(const std::string& character) {
+  auto code_points = antlrcpp::utf8_to_utf32(
+      character.data(), character.data() + character.size());
+  if (code_points.size() != 1) return "";
+  char32_t code = code_points[0];
+  const std::string names =
+      "names use the letters a-z and A-Z without accents, the digits and "
+      "`_`";
+
+  // Greek and Cyrillic letters that look like Latin ones: the name reads
+  // right but is another name.
+  static const std::pair<char32_t, char> kLookAlikes[] = {
+      {U'\u0430', 'a'}, {U'\u0435', 'e'}, {U'\u043E', 'o'}, {U'\u0440', 'p'},
+      {U'\u0441', 'c'}, {U'\u0443', 'y'}, {U'\u0445', 'x'}, {U'\u0455', 's'},
+      {U'\u0456', 'i'}, {U'\u0458', 'j'}, {U'\u0410', 'A'}, {U'\u0412', 'B'},
+      {U'\u0415', 'E'}, {U'\u041A', 'K'}, {U'\u041C', 'M'}, {U'\u041D', 'H'},
+      {U'\u041E', 'O'}, {U'\u0420', 'P'}, {U'\u0421', 'C'}, {U'\u0422', 'T'},
+      {U'\u0425', 'X'}, {U'\u03BF', 'o'}, {U'\u03BD', 'v'}, {U'\u0391', 'A'},
+      {U'\u0392', 'B'}, {U'\u0395', 'E'}, {U'\u0397', 'H'}, {U'\u0399', 'I'},
+      {U'\u039A', 'K'}, {U'\u039C', 'M'}, {U'\u039D', 'N'}, {U'\u039F', 'O'},
+      {U'\u03A1', 'P'}, {U'\u03A4', 'T'}, {U'\u03A7', 'X'}, {U'\u0396', 'Z'},
+  };
+  bool cyrillic = code >= 0x0400 && code <= 0x04FF;
+  bool greek = code >= 0x0370 && code <= 0x03FF;
+  char hex[16];
+  std::snprintf(hex, sizeof hex, "U+%04X", static_cast<unsigned>(code));
+  if (cyrillic || greek) {
+    std::string script = cyrillic ? "Cyrillic" : "Greek";
+    for (const auto& [look_alike, latin] : kLookAlikes) {
+      if (look_alike != code) continue;
+      return "`" + character + "` is the " + script + " letter " + hex +
+             ", not the Latin `" + std::string(1, latin) + "` it looks like; " +
+             names + ", so type it again as `" + std::string(1, latin) + "`";
+    }
+    return "`" + character + "` is a " + script + " letter (" + hex +
+           ") and cannot be in a name; " + names;
+  }
+
+  // Latin letters with accents and the like (Latin-1 and Latin Extended-A
+  // and B), but the signs `×` and `÷` among them.
+  bool latin =
+      code >= 0x00C0 && code <= 0x024F && code != 0x00D7 && code != 0x00F7;
+  if (!latin) return "";
+  return "`" + character + "` cannot be in a name; " + names +
+         " (`prix_paye`, not `prix_payé`)";
 }
 
 class ErrorCollector final : public antlr4::BaseErrorListener {
@@ -51,6 +103,7 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
             : dynamic_cast<antlr4::TokenStream*>(recognizer->getInputStream());
     if (offending != nullptr && tokens != nullptr) {
       if (explained_.count(offending->getTokenIndex())) return;
+      if (ExplainForeignLetter(offending)) return;
       if (ExplainNumberAndWord(*tokens, offending)) return;
       if (ExplainGluedUnit(*tokens, offending)) return;
       if (ExplainCurrency(*tokens, offending)) return;
@@ -125,6 +178,19 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
     }
     antlr4::Token* token = tokens.get(static_cast<size_t>(at));
     return token->getType() == antlr4::Token::EOF ? nullptr : token;
+  }
+
+  // A letter no name may hold, which ANTLR calls an unexpected token with
+  // no word on what a name may hold. Reports it once, and drops ANTLR's
+  // errors further on the line, which follow from it.
+  bool ExplainForeignLetter(antlr4::Token* offending) {
+    using L = parcoursgrammar::ParcoursLexer;
+    if (offending->getType() != L::UNEXPECTED) return false;
+    std::string explanation = ExplainNameLetter(offending->getText());
+    if (explanation.empty()) return false;
+    explained_.insert(offending->getTokenIndex());
+    ReportSyntaxError(diagnostics_, TokenSpan(file_, offending), explanation);
+    return true;
   }
 
   // Whether `word` follows `number` on the same line with nothing but
@@ -966,6 +1032,45 @@ const std::vector<ShapeRole>& ShapeRoles(const antlr4::Lexer& lexer) {
   return roles;
 }
 
+// For `tokens` [`begin`, `end`) that are a chain `x == a or x == b or ...`
+// comparing one operand `x`, the same test as a list, `x in [a, b, c,
+// ...]`; "" for any other expression. The last comparison may be cut
+// short: the chain is judged where the operator limit stops it.
+std::string AsMembershipTest(const std::vector<antlr4::Token*>& tokens,
+                             size_t begin, size_t end) {
+  std::string operand;
+  std::string left;
+  std::string value;
+  std::vector<std::string> values;
+  bool after_equal = false;
+  size_t value_tokens = 0;
+  for (size_t i = begin; i < end; ++i) {
+    const antlr4::Token* token = tokens[i];
+    if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    std::string text = token->getText();
+    if (text == "or") {
+      bool whole = after_equal && value_tokens == 1 && !left.empty();
+      if (!whole || (!operand.empty() && left != operand)) return "";
+      operand = left;
+      values.push_back(value);
+      left.clear();
+      value_tokens = 0;
+      after_equal = false;
+    } else if (text == "==") {
+      if (after_equal) return "";
+      after_equal = true;
+    } else if (after_equal) {
+      value = text;
+      ++value_tokens;
+    } else {
+      left += text;
+    }
+  }
+  if (values.size() < 3) return "";
+  return operand + " in [" + values[0] + ", " + values[1] + ", " + values[2] +
+         ", ...]";
+}
+
 // The generated parser, the AST builder and the checker each recurse once
 // per bracket, per operator of a chain and per `else if`. Refusing
 // pathological shapes here, from the tokens alone, keeps every later phase
@@ -980,7 +1085,11 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
 
   const std::vector<ShapeRole>& roles = ShapeRoles(lexer);
   ShapeRole previous = ShapeRole::Other;
-  for (antlr4::Token* token : tokens.getTokens()) {
+  const std::vector<antlr4::Token*> all = tokens.getTokens();
+  // The first token of the expression the operators are counted in.
+  size_t expression_start = 0;
+  for (size_t index = 0; index < all.size(); ++index) {
+    antlr4::Token* token = all[index];
     if (token->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
     size_t type = token->getType();
     ShapeRole role = type < roles.size() ? roles[type] : ShapeRole::Other;
@@ -998,15 +1107,25 @@ bool CheckShape(int32_t file, const antlr4::Lexer& lexer,
 
     if (role == ShapeRole::Operator) {
       if (++operators > kMaxOperators) {
+        // A list pasted from a spreadsheet, `x == 1 or x == 2 or ...`, is
+        // one test of membership; split into steps it would still be
+        // long, and a segment cannot read the trigger's alias.
+        std::string membership = AsMembershipTest(all, expression_start, index);
+        std::string advice =
+            membership.empty()
+                ? split
+                : "; to compare one value with many, list them once: `" +
+                      membership + "`";
         diagnostics.Report(Kind::TooManyOperators, TokenSpan(file, token),
                            "this expression has more than " +
                                std::to_string(kMaxOperators) + " operators" +
-                               split);
+                               advice);
         return false;
       }
     } else if (role != ShapeRole::Operand && role != ShapeRole::OpenParen &&
                role != ShapeRole::CloseParen) {
       operators = 0;
+      expression_start = index + 1;
     }
 
     if (role == ShapeRole::If && previous == ShapeRole::Else) {

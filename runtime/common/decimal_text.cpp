@@ -111,22 +111,4 @@ NumberProblem ParseScaled(std::string_view text, int scale_digits,
   return NumberProblem::None;
 }
 
-std::string FormatScaled(int64_t units, int scale_digits) {
-  bool negative = units < 0;
-  uint64_t magnitude = negative ? 0 - static_cast<uint64_t>(units)
-                                : static_cast<uint64_t>(units);
-  std::string digits = std::to_string(magnitude);
-  if (digits.size() <= static_cast<size_t>(scale_digits)) {
-    digits.insert(0, scale_digits + 1 - digits.size(), '0');
-  }
-
-  std::string integer = digits.substr(0, digits.size() - scale_digits);
-  std::string fraction = digits.substr(digits.size() - scale_digits);
-  fraction.erase(fraction.find_last_not_of('0') + 1);
-
-  std::string text = negative ? "-" + integer : integer;
-  if (!fraction.empty()) text += "." + fraction;
-  return text;
-}
-
 }  // namespace parcours::common

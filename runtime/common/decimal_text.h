@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include "compiler/ir/text.h"
+
 namespace parcours::common {
 
 enum class NumberProblem : uint8_t {
@@ -23,8 +25,8 @@ enum class NumberProblem : uint8_t {
 NumberProblem ParseScaled(std::string_view text, int scale_digits,
                           int64_t& units);
 
-// The shortest exact text of `units` at 10^-`scale_digits`: FormatScaled(
-// 129900000, 6) is "129.9", FormatScaled(-5, 6) is "-0.000005".
-std::string FormatScaled(int64_t units, int scale_digits);
+// The shortest exact text of a scaled number, which the compiler's
+// messages spell the same way (compiler/ir/text.h).
+using ir::FormatScaled;
 
 }  // namespace parcours::common

@@ -1,33 +1,11 @@
 #include "runtime/policy/gate.h"
 
+#include "compiler/ir/text.h"
 #include "runtime/common/time_text.h"
 
 namespace parcours::policy {
 
 namespace {
-
-// The length of the blank at the start of `text`, 0 when it starts with
-// anything else: ASCII spaces, and the invisible ones spreadsheets and web
-// forms leave in cells (U+00A0 no-break, U+200B zero-width, U+FEFF).
-size_t BlankAt(std::string_view text) {
-  static constexpr std::string_view kWideBlanks[] = {"\xc2\xa0", "\xe2\x80\x8b",
-                                                     "\xef\xbb\xbf"};
-  if (text.empty()) return 0;
-  if (text[0] == ' ' || text[0] == '\t' || text[0] == '\r' || text[0] == '\n') {
-    return 1;
-  }
-  for (std::string_view blank : kWideBlanks) {
-    if (text.starts_with(blank)) return blank.size();
-  }
-  return 0;
-}
-
-// Whether `address` holds no address: empty, or blanks only, which an
-// export that pads its empty columns writes. Sent to, it only bounces.
-bool IsNoAddress(std::string_view address) {
-  while (size_t blank = BlankAt(address)) address.remove_prefix(blank);
-  return address.empty();
-}
 
 // The channels `profile` has no address for. A channel's address is the
 // string attribute `email`, `phone` (sms) or `push_token` (push); a
@@ -43,7 +21,7 @@ std::vector<std::string> Unreachable(const ir::Program& program,
       if (field.name != attribute) continue;
       bool absent = field.presence_offset >= 0 &&
                     profile.record.Get(field.presence_offset) == 0;
-      if (absent || IsNoAddress(profile.record.GetString(field.offset))) {
+      if (absent || ir::IsBlank(profile.record.GetString(field.offset))) {
         unreachable.push_back(channel);
       }
     }
