@@ -1481,25 +1481,18 @@ Status Store::CheckSavedCounters(const std::set<std::string>& keys,
                          ", which every save writes" + kRestoreFromBackup);
   }
 
-  // No `meta` at all, or no clock, is a state no event reached yet,
-  // unless the file holds what events left.
-  if (!missing.empty() || !state.clock()) {
+  // No `meta` at all is a file no run saved yet, unless it holds what
+  // one left.
+  if (!missing.empty()) {
     Expected<bool> saved = HoldsSavedRows(db_);
     if (!saved.ok()) return saved.status();
-    if (*saved && !missing.empty()) {
-      return Status::Error(MissingMetaRows(missing) +
-                           ", though the file holds profiles or actions a "
-                           "run saved" +
-                           kRestoreFromBackup);
-    }
-    if (*saved) {
-      return Status::Error(
-          "`meta` row `clock` is empty, though the file holds profiles or "
-          "actions a run saved" +
-          std::string(kRestoreFromBackup));
-    }
-    return Status::Ok();
+    if (!*saved) return Status::Ok();
+    return Status::Error(MissingMetaRows(missing) +
+                         ", though the file holds profiles, actions or "
+                         "applied events a run saved" +
+                         kRestoreFromBackup);
   }
+  if (!state.clock()) return Status::Ok();
 
   // A clock set back (to 0, 1970) would take every later line for one
   // too far ahead. Only the newest action gives a bound cheaply.

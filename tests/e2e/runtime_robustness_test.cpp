@@ -596,13 +596,10 @@ TEST_CASE("a state that lost a meta row every save writes is refused") {
        "save writes"},
       {"DELETE FROM meta",
        "`meta` lacks the rows `clock`, `next_seq`, `applied_line` and "
-       "`outbox_delivered`, though the file holds profiles or actions a "
-       "run saved"},
+       "`outbox_delivered`, though the file holds profiles, actions or "
+       "applied events a run saved"},
       {"UPDATE meta SET value = NULL WHERE key = 'outbox_delivered'",
        "`meta` row `outbox_delivered` is empty, not a whole number"},
-      {"UPDATE meta SET value = NULL WHERE key = 'clock'",
-       "`meta` row `clock` is empty, though the file holds profiles or "
-       "actions a run saved"},
       {"UPDATE meta SET value = 0 WHERE key = 'clock'",
        "`meta` row `clock` holds 1970-01-01T00:00:00Z, before the newest "
        "action in the outbox, at 2011-"},
