@@ -12,6 +12,7 @@
 #include <iterator>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string_view>
 #include <thread>
 #include <unordered_map>
@@ -1034,6 +1035,96 @@ int64_t LazyLoadFrom() {
   return value;
 }
 
+// What every refusal of an edited or damaged `meta` ends with: the run
+// cannot tell which value the row should hold.
+constexpr char kRestoreFromBackup[] =
+    " (the file was edited or damaged; restore it from a backup)";
+
+// The `meta` rows every save has written (`Store::WriteMeta`) since the
+// first version, in one transaction: a file a run has saved holds all
+// four, `clock` empty only until an event or `--until` sets it. Without
+// them a run would start afresh on a state that is not: without
+// `outbox_delivered` it sent the whole outbox again, without `clock` it
+// restarted the clock at its next line.
+constexpr const char* kSavedCounters[] = {"clock", "next_seq", "applied_line",
+                                          "outbox_delivered"};
+
+// The value of `meta` row `key`, written as `text`, or why the row cannot
+// be one the runtime wrote.
+Expected<int64_t> ReadMetaValue(const std::string& key,
+                                const std::string& text) {
+  // The counters are written as integers. Read as one, a value edited
+  // into text or a fraction would quietly become another number (`abc`
+  // a clock in 1970, which sends every later line to the dead letters).
+  int64_t value = 0;
+  auto [end, error] =
+      std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() ||
+      end != text.data() + text.size()) {
+    return Status::Error("`meta` row `" + key + "` holds `" + text +
+                         "`, not a whole number" + kRestoreFromBackup);
+  }
+  // Every other counter is a count or a place in a file: one below
+  // zero would, for `outbox_delivered`, send delivered actions again.
+  if (key != "clock" && value < 0) {
+    return Status::Error("`meta` row `" + key + "` holds " + text +
+                         ", below zero" + kRestoreFromBackup);
+  }
+  if (key == "clock" &&
+      (value < common::kEarliestTime || value > common::kLatestTime)) {
+    return Status::Error(
+        "`meta` row `clock` holds " + text + ", a time outside " +
+        common::FormatTime(common::kEarliestTime) + " to " +
+        common::FormatTime(common::kLatestTime) + kRestoreFromBackup);
+  }
+  return value;
+}
+
+// "`meta` lacks the row `a`" or "`meta` lacks the rows `a` and `b`".
+std::string MissingMetaRows(const std::vector<std::string>& keys) {
+  std::string names;
+  for (size_t i = 0; i < keys.size(); ++i) {
+    if (i > 0) names += i + 1 == keys.size() ? " and " : ", ";
+    names += "`" + keys[i] + "`";
+  }
+  return std::string("`meta` lacks the row") + (keys.size() == 1 ? " " : "s ") +
+         names;
+}
+
+// Whether `db` holds what only a saved run leaves: profiles, waiting
+// contacts, actions or the ids of applied events. A file with none of
+// them may have no `meta` rows yet (created, then the run stopped).
+Expected<bool> HoldsSavedRows(Database& db) {
+  Expected<int64_t> holds = db.QueryInt(
+      "SELECT EXISTS(SELECT 1 FROM profiles) OR "
+      "EXISTS(SELECT 1 FROM instances) OR EXISTS(SELECT 1 FROM outbox) OR "
+      "EXISTS(SELECT 1 FROM processed_chunks)");
+  if (!holds.ok()) return holds.status();
+  return *holds != 0;
+}
+
+// The time of the newest action in the outbox, if it has one whose time
+// reads. Every action is decided at or before the clock saved with it.
+Expected<std::optional<int64_t>> NewestActionTime(Database& db) {
+  Expected<Statement> select =
+      db.Prepare("SELECT line FROM outbox ORDER BY seq DESC LIMIT 1");
+  if (!select.ok()) return select.status();
+  Expected<bool> row = select->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return std::optional<int64_t>();
+
+  // A line that does not read is the sink's to judge, as it always was.
+  JsonValue line;
+  if (!ingest::ParseJson(select->TextView(0), line).empty()) {
+    return std::optional<int64_t>();
+  }
+  const JsonValue* at = line.Find("at");
+  if (at == nullptr || at->kind != JsonValue::Kind::String) {
+    return std::optional<int64_t>();
+  }
+  return common::ParseTime(at->text);
+}
+
 }  // namespace
 
 Expected<Database> OpenStateForReading(const std::string& path) {
@@ -1341,52 +1432,77 @@ Status Store::LoadRecheckedProfiles(State& state) {
 Status Store::LoadMeta(State& state) {
   Expected<Statement> select = db_.Prepare("SELECT key, value FROM meta");
   if (!select.ok()) return select.status();
+  std::set<std::string> keys;
   for (;;) {
     Expected<bool> row = select->Step();
     if (!row.ok()) return row.status();
     if (!*row) break;
+
     std::string key = select->Text(0);
-    if (select->IsNull(1)) continue;
-    // The counters are written as integers. Read as one, a value edited
-    // into text or a fraction would quietly become another number (`abc`
-    // a clock in 1970, which sends every later line to the dead letters).
-    std::string text(select->TextView(1));
-    int64_t value = 0;
-    auto [end, error] =
-        std::from_chars(text.data(), text.data() + text.size(), value);
-    if (text.empty() || error != std::errc() ||
-        end != text.data() + text.size()) {
-      return Status::Error("`meta` row `" + key + "` holds `" + text +
-                           "`, not a whole number (the file was edited or "
-                           "damaged; restore it from a backup)");
+    keys.insert(key);
+    // Only the clock is ever written empty (before it is first set); an
+    // empty counter would read as zero, a fresh start.
+    if (select->IsNull(1) && key == "clock") continue;
+    if (select->IsNull(1)) {
+      return Status::Error("`meta` row `" + key +
+                           "` is empty, not a whole number" +
+                           kRestoreFromBackup);
     }
-    // Every other counter is a count or a place in a file: one below
-    // zero would, for `outbox_delivered`, send delivered actions again.
-    if (key != "clock" && value < 0) {
-      return Status::Error("`meta` row `" + key + "` holds " + text +
-                           ", below zero (the file was edited or damaged; "
-                           "restore it from a backup)");
-    }
-    if (key == "clock" &&
-        (value < common::kEarliestTime || value > common::kLatestTime)) {
-      return Status::Error(
-          "`meta` row `clock` holds " + text + ", a time outside " +
-          common::FormatTime(common::kEarliestTime) + " to " +
-          common::FormatTime(common::kLatestTime) +
-          " (the file was edited or damaged; restore it from a backup)");
-    }
+    Expected<int64_t> value =
+        ReadMetaValue(key, std::string(select->TextView(1)));
+    if (!value.ok()) return value.status();
+
     if (key == kRechecksFor) {
-      stored_fingerprint_ = value;
-      continue;
+      stored_fingerprint_ = *value;
+    } else if (key == "clock") {
+      state.set_clock(*value);
+    } else if (key == "next_seq") {
+      state.set_next_seq(*value);
+    } else if (key == "applied_line") {
+      state.set_applied_line(*value);
+    } else if (key == "outbox_delivered") {
+      state.set_delivered_through(*value);
+    } else {
+      state.run_meta()[key] = *value;
     }
-    if (key == "clock") state.set_clock(value);
-    if (key == "next_seq") state.set_next_seq(value);
-    if (key == "applied_line") state.set_applied_line(value);
-    if (key == "outbox_delivered") {
-      state.set_delivered_through(value);
-    } else if (key != "clock" && key != "next_seq" && key != "applied_line") {
-      state.run_meta()[key] = value;
-    }
+  }
+  return CheckSavedCounters(keys, state);
+}
+
+Status Store::CheckSavedCounters(const std::set<std::string>& keys,
+                                 const State& state) {
+  std::vector<std::string> missing;
+  for (const char* key : kSavedCounters) {
+    if (!keys.contains(key)) missing.push_back(key);
+  }
+  // Rows lost from a file that saved some: it saved them all at once.
+  if (!keys.empty() && !missing.empty()) {
+    return Status::Error(MissingMetaRows(missing) +
+                         ", which every save writes" + kRestoreFromBackup);
+  }
+
+  // No `meta` at all is a file no run saved yet, unless it holds what
+  // one left.
+  if (!missing.empty()) {
+    Expected<bool> saved = HoldsSavedRows(db_);
+    if (!saved.ok()) return saved.status();
+    if (!*saved) return Status::Ok();
+    return Status::Error(MissingMetaRows(missing) +
+                         ", though the file holds profiles, actions or "
+                         "applied events a run saved" +
+                         kRestoreFromBackup);
+  }
+  if (!state.clock()) return Status::Ok();
+
+  // A clock set back (to 0, 1970) would take every later line for one
+  // too far ahead. Only the newest action gives a bound cheaply.
+  Expected<std::optional<int64_t>> newest = NewestActionTime(db_);
+  if (!newest.ok()) return newest.status();
+  if (*newest && **newest > *state.clock()) {
+    return Status::Error("`meta` row `clock` holds " +
+                         common::FormatTime(*state.clock()) +
+                         ", before the newest action in the outbox, at " +
+                         common::FormatTime(**newest) + kRestoreFromBackup);
   }
   return Status::Ok();
 }

@@ -51,6 +51,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "compiler/ir/ir.h"
@@ -145,6 +146,11 @@ class Store : public ProfileWarmer {
 
   common::Status PrepareStatements();
   common::Status LoadMeta(State& state);
+  // Refuses a `meta` that lacks a row every save writes (`keys` are the
+  // rows it holds), unless no run saved anything to the file yet, and a
+  // clock before the newest action in the outbox.
+  common::Status CheckSavedCounters(const std::set<std::string>& keys,
+                                    const State& state);
   // Compares the program's steps with those of the program that last
   // saved (step_headings.h): refuses a program that moved waiting
   // contacts to another step, and warns of steps edited under them.

@@ -268,6 +268,26 @@ TEST_CASE("the backtest report refuses what it cannot read") {
   CHECK_THAT(unknown.err, Catch::Contains("there is no `weather` report"));
 }
 
+// Without `--state`, an unknown report was told "`--state` is required";
+// given the state, it was then told there is no such report.
+TEST_CASE("an unknown report is named before a missing --state") {
+  auto scratch = testing::ScratchDir("report-unknown");
+  auto unknown = testing::RunParcours({"report", "foo"}, scratch);
+  CHECK(unknown.exit_code == 2);
+  CHECK_THAT(unknown.err,
+             Catch::StartsWith("parcours: there is no `foo` report\n"));
+  CHECK_THAT(unknown.err, !Catch::Contains("`--state` is required"));
+
+  auto typo = testing::RunParcours({"report", "cap"}, scratch);
+  CHECK(typo.exit_code == 2);
+  CHECK_THAT(typo.err, Catch::StartsWith("parcours: there is no `cap` report; "
+                                         "did you mean `caps`?\n"));
+
+  auto known = testing::RunParcours({"report", "caps"}, scratch);
+  CHECK(known.exit_code == 2);
+  CHECK_THAT(known.err, Catch::StartsWith("parcours: `--state` is required"));
+}
+
 // Expired deferrals name the instant their channel next had room; the
 // report counts them by rule, not one row per instant.
 TEST_CASE("the backtest report groups expired deferrals by their rule") {

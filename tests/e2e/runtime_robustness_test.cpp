@@ -559,5 +559,115 @@ TEST_CASE("a state whose meta counters were edited into nonsense is refused") {
   }
 }
 
+// The same state with a `meta` row deleted was taken for a fresh start:
+// without `outbox_delivered` the run sent the whole outbox again (every
+// customer messaged twice), without `clock` the clock restarted at the
+// next line. Every save writes those rows, so a file that lacks one, or
+// holds profiles and actions with no `meta` at all, is refused as an
+// edited value is. So is a clock set back before the newest action.
+TEST_CASE("a state that lost a meta row every save writes is refused") {
+  auto scratch = testing::ScratchDir("state-meta-missing");
+  auto state = (scratch / "state.db").string();
+  std::vector<std::string> args = {"run",        kCampaign, "--events",
+                                   kSmallEvents, "--state", state,
+                                   "--out",      "-"};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  std::string good = testing::ReadText(state);
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    auto actions = db->QueryInt("SELECT count(*) FROM outbox");
+    REQUIRE(actions.ok());
+    // The outbox that a lost `outbox_delivered` sent again.
+    REQUIRE(*actions > 0);
+  }
+
+  struct Edit {
+    std::string sql;
+    std::string says;
+  };
+  std::vector<Edit> edits = {
+      {"DELETE FROM meta WHERE key = 'outbox_delivered'",
+       "`meta` lacks the row `outbox_delivered`, which every save writes"},
+      {"DELETE FROM meta WHERE key = 'clock'",
+       "`meta` lacks the row `clock`, which every save writes"},
+      {"DELETE FROM meta WHERE key IN ('next_seq', 'applied_line')",
+       "`meta` lacks the rows `next_seq` and `applied_line`, which every "
+       "save writes"},
+      {"DELETE FROM meta",
+       "`meta` lacks the rows `clock`, `next_seq`, `applied_line` and "
+       "`outbox_delivered`, though the file holds profiles, actions or "
+       "applied events a run saved"},
+      {"UPDATE meta SET value = NULL WHERE key = 'outbox_delivered'",
+       "`meta` row `outbox_delivered` is empty, not a whole number"},
+      {"UPDATE meta SET value = 0 WHERE key = 'clock'",
+       "`meta` row `clock` holds 1970-01-01T00:00:00Z, before the newest "
+       "action in the outbox, at 2011-"},
+  };
+  for (const Edit& edit : edits) {
+    INFO(edit.sql);
+    testing::WriteText(state, good);
+    {
+      auto db = store::Database::Open(state);
+      REQUIRE(db.ok());
+      REQUIRE(db->Exec(edit.sql).ok());
+    }
+    std::string edited = testing::ReadText(state);
+    auto run = RunParcours(args, scratch);
+    CHECK(run.exit_code == 2);
+    CHECK(run.out.empty());
+    CHECK_THAT(run.err, Catch::Contains("state file `" + state + "`"));
+    CHECK_THAT(run.err, Catch::Contains(edit.says));
+    CHECK_THAT(run.err, Catch::Contains("restore it from a backup"));
+    CHECK(testing::ReadText(state) == edited);
+  }
+}
+
+// The run's own counters came later than the four every save writes: a
+// state an older Parcours saved lacks them, and still runs, as before.
+TEST_CASE("a state without the counters later versions added still runs") {
+  auto scratch = testing::ScratchDir("state-meta-older");
+  auto state = (scratch / "state.db").string();
+  std::vector<std::string> args = {"run",        kCampaign, "--events",
+                                   kSmallEvents, "--state", state,
+                                   "--out",      "-"};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  {
+    auto db = store::Database::Open(state);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DELETE FROM meta WHERE key NOT IN ('clock', "
+                     "'next_seq', 'applied_line', 'outbox_delivered')")
+                .ok());
+  }
+  auto again = RunParcours(args, scratch);
+  CHECK(again.exit_code == 0);
+  CHECK_THAT(again.err, !Catch::Contains("restore it from a backup"));
+}
+
+// A partition file is read by the same load: one that lost a row is
+// refused before any partition is written.
+TEST_CASE("a partition that lost a meta row is refused") {
+  auto scratch = testing::ScratchDir("state-meta-missing-partition");
+  auto folder = (scratch / "state").string();
+  std::vector<std::string> args = {
+      "run",  kCampaign, "--events", kSmallEvents,   "--state",
+      folder, "--out",   "-",        "--partitions", "2"};
+  REQUIRE(RunParcours(args, scratch).exit_code == 0);
+  auto partition = (scratch / "state" / "p-0001.db").string();
+  {
+    auto db = store::Database::Open(partition);
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DELETE FROM meta WHERE key = 'outbox_delivered'").ok());
+  }
+  std::string edited = testing::ReadText(partition);
+  auto run = RunParcours(args, scratch);
+  CHECK(run.exit_code == 2);
+  CHECK(run.out.empty());
+  CHECK_THAT(run.err, Catch::Contains("p-0001.db"));
+  CHECK_THAT(run.err, Catch::Contains("`meta` lacks the row "
+                                      "`outbox_delivered`"));
+  CHECK(testing::ReadText(partition) == edited);
+}
+
 }  // namespace
 }  // namespace parcours

@@ -36,6 +36,7 @@ void WriteState(const std::string& path, const std::vector<Row>& rows) {
   }
   auto db = store::Database::Open(path);
   REQUIRE(db.ok());
+  REQUIRE(db->Exec(SavedMetaSql()).ok());
   for (const Row& row : rows) {
     std::string step = std::string(row.journey) == "welcome" ? "wait1" : "w";
     REQUIRE(db->Exec(std::string("INSERT INTO instances(profile, journey, "
@@ -281,6 +282,7 @@ TEST_CASE("a saved trigger field of a changed type warns as it defaults",
   {
     auto db = store::Database::Open(path);
     REQUIRE(db.ok());
+    REQUIRE(db->Exec(SavedMetaSql()).ok());
     for (const char* row :
          {"('p1', 1, '{\"n\":\"abc\"}')", "('p2', 2, '{\"n\":7}')"}) {
       REQUIRE(db->Exec(std::string("INSERT INTO instances(profile, journey, "

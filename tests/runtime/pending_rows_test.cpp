@@ -492,6 +492,8 @@ TEST_CASE(
   {
     auto db = store::Database::Open(path);
     REQUIRE(db.ok());
+    // The blob's rows are a save's, which writes `meta` with them.
+    REQUIRE(db->Exec(SavedMetaSql()).ok());
     auto insert = db->Prepare("INSERT INTO pending_rows(rows) VALUES(?1)");
     REQUIRE(insert.ok());
     insert->BindBorrowedBlob(1, writer.blob());

@@ -32,8 +32,8 @@ TEST_CASE(
     auto db = store::Database::Open(path);
     REQUIRE(db.ok());
     std::string sql =
-        "INSERT INTO meta VALUES('clock', " + std::to_string(clock) +
-        "); INSERT INTO contacts(profile, at, channel) VALUES('p1', " +
+        SavedMetaSql(clock) +
+        " INSERT INTO contacts(profile, at, channel) VALUES('p1', " +
         std::to_string(clock - 7 * 86400 - 1) +
         ", 'email'); INSERT INTO contacts(profile, at, channel, category) "
         "VALUES('p1', " +

@@ -101,6 +101,7 @@ TEST_CASE("a state file of schema 7 keeps every applied key",
     auto db = store::Database::Open(path);
     REQUIRE(db.ok());
     REQUIRE(db->Exec(DowngradeTo(7)).ok());
+    REQUIRE(db->Exec(SavedMetaSql()).ok());
     REQUIRE(db->Exec("BEGIN").ok());
     auto insert = db->Prepare("INSERT INTO processed(message_id) VALUES(?1)");
     REQUIRE(insert.ok());
@@ -158,6 +159,7 @@ TEST_CASE("a damaged chunk of applied keys is refused, not skipped",
     {
       auto db = store::Database::Open(path);
       REQUIRE(db.ok());
+      REQUIRE(db->Exec(SavedMetaSql()).ok());
       REQUIRE(db->Exec(std::string("INSERT INTO processed_chunks VALUES(7, ") +
                        ids + ")")
                   .ok());

@@ -3,6 +3,7 @@
 
 #include <catch2/catch.hpp>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "runtime/store/sqlite.h"
@@ -26,6 +27,16 @@ inline int64_t QueryInt(const std::string& path, const std::string& sql) {
   INFO(value.status().message());
   REQUIRE(value.ok());
   return *value;
+}
+
+// The SQL that gives a state file written row by row the `meta` rows
+// every save writes, with the values a fresh state has and the clock at
+// `clock` (empty: not set yet): a load refuses a file that holds
+// profiles, instances, actions or applied keys without them.
+inline std::string SavedMetaSql(std::optional<int64_t> clock = std::nullopt) {
+  return "INSERT INTO meta(key, value) VALUES('clock', " +
+         (clock ? std::to_string(*clock) : std::string("NULL")) +
+         "), ('next_seq', 1), ('applied_line', 0), ('outbox_delivered', 0);";
 }
 
 }  // namespace parcours::testing

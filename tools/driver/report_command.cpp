@@ -1,9 +1,13 @@
 // `parcours report KIND --state DB [--format table|json]`: figures read
 // back from a state file, or from every file of a `--partitions` folder,
 // for people and for machines.
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
+#include <string>
+#include <vector>
 
+#include "compiler/diag/diagnostics.h"
 #include "runtime/engine/run.h"
 #include "tools/driver/commands.h"
 #include "tools/driver/report_backtest.h"
@@ -33,6 +37,19 @@ common::Expected<std::vector<std::string>> StateFiles(
   return engine::PartitionFilesOf(state);
 }
 
+// Why `kind` names no report, with the nearest name if it is a typo of
+// one; "" for a report there is.
+std::string UnknownReport(const std::string& kind) {
+  const std::vector<std::string> reports = {"backtest", "caps", "loyalty"};
+  if (std::find(reports.begin(), reports.end(), kind) != reports.end()) {
+    return "";
+  }
+  std::string problem = "there is no `" + kind + "` report";
+  std::string closest = diag::ClosestName(kind, reports);
+  if (!closest.empty()) problem += "; did you mean `" + closest + "`?";
+  return problem;
+}
+
 }  // namespace
 
 bool SayIfEmptyState(const std::string& path, std::ostream& err) {
@@ -57,6 +74,9 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   if (error.empty() && args.positional.size() != 1) {
     error = "name one report: backtest, caps or loyalty";
   }
+  // The report's name before `--state`: with a mistyped one, adding the
+  // state the message asked for only led to a second refusal.
+  if (error.empty()) error = UnknownReport(args.positional[0]);
   if (error.empty() && !args.Has("--state")) error = "`--state` is required";
   if (!error.empty()) {
     err << "parcours: " << error << "\n" << kReportUsage;
@@ -64,10 +84,6 @@ int ReportCommand(const std::vector<std::string>& raw, std::ostream& out,
   }
 
   const std::string& kind = args.positional[0];
-  if (kind != "backtest" && kind != "caps" && kind != "loyalty") {
-    err << "parcours: there is no `" << kind << "` report\n" << kReportUsage;
-    return 2;
-  }
   if (kind == "loyalty" && !args.Has("--as-of")) {
     err << "parcours: `--as-of DATE` is required\n" << kReportUsage;
     return 2;
