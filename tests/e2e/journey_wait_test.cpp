@@ -24,11 +24,8 @@ event ProductViewed "Product Viewed" { sku: string, price: money }
 event OrderPlaced "Order Completed" { total: money }
 )";
 
-TEST_CASE(
-    "a wait fires once at its instant, and a wait after a send "
-    "counts from the send") {
-  Scenario scenario("journey-wait", std::string("module waits\n") + kEvents +
-                                        R"(
+// A reminder an hour after the cart, and a last one four hours after it.
+const char kNudge[] = R"(
 journey nudge {
   on CartUpdated
   wait 1h
@@ -36,7 +33,13 @@ journey nudge {
   wait 4h
   last: send email "cart_last"
 }
-)");
+)";
+
+TEST_CASE(
+    "a wait fires once at its instant, and a wait after a send "
+    "counts from the send") {
+  Scenario scenario("journey-wait",
+                    std::string("module waits\n") + kEvents + kNudge);
   std::string cart =
       TrackLine(kCart, "p1", "c1", "2025-01-01T10:00:00Z", kCartId);
   std::string out = scenario.Run(cart + cart, "2025-01-03T00:00:00Z");
@@ -69,15 +72,7 @@ journey look {
 // would have ended before the line came ends as it comes.
 TEST_CASE("a wait right after a late trigger counts from the trigger") {
   Scenario scenario("journey-wait-late",
-                    std::string("module waits\n") + kEvents + R"(
-journey nudge {
-  on CartUpdated
-  wait 1h
-  reminder: send push "cart_reminder"
-  wait 4h
-  last: send email "cart_last"
-}
-)");
+                    std::string("module waits\n") + kEvents + kNudge);
   // p2's cart moves the clock to 10:30; p1's, put together at 10:00,
   // comes after it.
   std::string out = scenario.Run(

@@ -505,6 +505,39 @@ TEST_CASE(
   CHECK(ids == expected);
 }
 
+// An edit of a good state file, and what the refusal of the run over it
+// must say.
+struct Edit {
+  std::string sql;
+  std::string says;
+};
+
+// Runs `args` over `state` after each of `edits` to `good`, the state's
+// bytes: each run is refused (exit 2, nothing written out), names the
+// file and what is wrong, and leaves the file as the edit left it.
+void CheckEditsRefused(const std::filesystem::path& scratch,
+                       const std::string& state, const std::string& good,
+                       const std::vector<std::string>& args,
+                       const std::vector<Edit>& edits) {
+  for (const Edit& edit : edits) {
+    INFO(edit.sql);
+    testing::WriteText(state, good);
+    {
+      auto db = store::Database::Open(state);
+      REQUIRE(db.ok());
+      REQUIRE(db->Exec(edit.sql).ok());
+    }
+    std::string edited = testing::ReadText(state);
+    auto run = RunParcours(args, scratch);
+    CHECK(run.exit_code == 2);
+    CHECK(run.out.empty());
+    CHECK_THAT(run.err, Catch::Contains("state file `" + state + "`"));
+    CHECK_THAT(run.err, Catch::Contains(edit.says));
+    CHECK_THAT(run.err, Catch::Contains("restore it from a backup"));
+    CHECK(testing::ReadText(state) == edited);
+  }
+}
+
 // A counter of `meta` edited by hand into something that is not a whole
 // number, or a clock beyond the times any input may carry, was read as a
 // number anyway: the clock `abc` became 1970 and every line after it a
@@ -520,10 +553,6 @@ TEST_CASE("a state whose meta counters were edited into nonsense is refused") {
   REQUIRE(RunParcours(args, scratch).exit_code == 0);
   std::string good = testing::ReadText(state);
 
-  struct Edit {
-    std::string sql;
-    std::string says;
-  };
   std::vector<Edit> edits = {
       {"UPDATE meta SET value = 'abc' WHERE key = 'clock'",
        "`meta` row `clock` holds `abc`, not a whole number"},
@@ -541,22 +570,7 @@ TEST_CASE("a state whose meta counters were edited into nonsense is refused") {
        "`meta` row `clock` holds 253402300800, a time outside "
        "1900-01-01T00:00:00Z to 9999-12-31T23:59:59Z"},
   };
-  for (const Edit& edit : edits) {
-    INFO(edit.sql);
-    testing::WriteText(state, good);
-    {
-      auto db = store::Database::Open(state);
-      REQUIRE(db.ok());
-      REQUIRE(db->Exec(edit.sql).ok());
-    }
-    std::string edited = testing::ReadText(state);
-    auto run = RunParcours(args, scratch);
-    CHECK(run.exit_code == 2);
-    CHECK(run.out.empty());
-    CHECK_THAT(run.err, Catch::Contains(edit.says));
-    CHECK_THAT(run.err, Catch::Contains("restore it from a backup"));
-    CHECK(testing::ReadText(state) == edited);
-  }
+  CheckEditsRefused(scratch, state, good, args, edits);
 }
 
 // The same state with a `meta` row deleted was taken for a fresh start:
@@ -582,10 +596,6 @@ TEST_CASE("a state that lost a meta row every save writes is refused") {
     REQUIRE(*actions > 0);
   }
 
-  struct Edit {
-    std::string sql;
-    std::string says;
-  };
   std::vector<Edit> edits = {
       {"DELETE FROM meta WHERE key = 'outbox_delivered'",
        "`meta` lacks the row `outbox_delivered`, which every save writes"},
@@ -604,23 +614,7 @@ TEST_CASE("a state that lost a meta row every save writes is refused") {
        "`meta` row `clock` holds 1970-01-01T00:00:00Z, before the newest "
        "action in the outbox, at 2011-"},
   };
-  for (const Edit& edit : edits) {
-    INFO(edit.sql);
-    testing::WriteText(state, good);
-    {
-      auto db = store::Database::Open(state);
-      REQUIRE(db.ok());
-      REQUIRE(db->Exec(edit.sql).ok());
-    }
-    std::string edited = testing::ReadText(state);
-    auto run = RunParcours(args, scratch);
-    CHECK(run.exit_code == 2);
-    CHECK(run.out.empty());
-    CHECK_THAT(run.err, Catch::Contains("state file `" + state + "`"));
-    CHECK_THAT(run.err, Catch::Contains(edit.says));
-    CHECK_THAT(run.err, Catch::Contains("restore it from a backup"));
-    CHECK(testing::ReadText(state) == edited);
-  }
+  CheckEditsRefused(scratch, state, good, args, edits);
 }
 
 // The run's own counters came later than the four every save writes: a
