@@ -571,6 +571,23 @@ TEST_CASE("a header of binary garbage is described briefly") {
             std::string(38, 'x') + "..., y)");
 }
 
+TEST_CASE("a column the file spells another way is pointed out") {
+  auto by_case = Import(Mapping(R"("event": "E")"), "ID,at\np1,1\n");
+  CHECK_FALSE(by_case.finished);
+  CHECK(by_case.error ==
+        "the mapping reads column \"id\", which the file does not have (its "
+        "columns: ID, at); the file has \"ID\", which differs in case only");
+
+  auto by_typo = Import(Mapping(R"("event": "E",
+      "properties": {"device": "device_type"})"),
+                        "id,at,devise_type\np1,1,ios\n");
+  CHECK_FALSE(by_typo.finished);
+  CHECK(by_typo.error ==
+        "the mapping reads column \"device_type\", which the file does not "
+        "have (its columns: id, at, devise_type); did you mean "
+        "\"devise_type\"?");
+}
+
 TEST_CASE("the same input gives the same bytes") {
   std::string csv = "invoice,customer,at,qty,price,country\n";
   for (int i = 0; i < 200; ++i) {

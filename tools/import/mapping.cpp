@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "runtime/common/currency_digits.h"
+#include "runtime/common/near_names.h"
 #include "tools/import/exact_decimal.h"
 #include "tools/import/json_places.h"
 #include "tools/import/json_text.h"
@@ -744,6 +745,30 @@ std::optional<Mapping> LoadMapping(const std::string& text,
   return std::nullopt;
 }
 
+namespace {
+
+// A header column the mapping probably meant: exports change the case of
+// their headers between versions (`CustomerID`, `customer_id`), and a
+// name one edit away is more often a typo than another column.
+std::string NearColumn(const std::string& wanted,
+                       const std::vector<std::string>& header) {
+  std::vector<std::string_view> names(header.begin(), header.end());
+  std::string_view near = common::NearestName(wanted, names);
+  if (near.empty()) return "";
+
+  // Short names are a few edits from anything: `id` is not a typo of `y`.
+  int64_t edits = common::NameDistance(wanted, near, 8);
+  if (edits * 2 >= static_cast<int64_t>(wanted.size())) return "";
+
+  std::string quoted = "\"" + Printable(std::string(near)) + "\"";
+  if (edits == 0) {
+    return "; the file has " + quoted + ", which differs in case only";
+  }
+  return "; did you mean " + quoted + "?";
+}
+
+}  // namespace
+
 bool Resolve(Mapping& mapping, const std::vector<std::string>& header,
              std::string* error) {
   for (size_t i = 0; i < header.size(); ++i) {
@@ -765,7 +790,7 @@ bool Resolve(Mapping& mapping, const std::vector<std::string>& header,
     if (ref->index >= 0) continue;
     *error = "the mapping reads column \"" + ref->name +
              "\", which the file does not have (its columns: " +
-             DescribeHeader(header) + ")";
+             DescribeHeader(header) + ")" + NearColumn(ref->name, header);
     return false;
   }
   return true;
