@@ -180,6 +180,17 @@ testStatement
       ('reason' reason=suppressionReason)?             # expectSendStatement
   | 'expect' ('points' | 'tier') expr
       ('for' id=STRING)? ('at' TIMESTAMP)?          # expectLoyaltyStatement
+  | 'expect' negated='no'? expectedAction
+      (('for' | 'to') id=STRING)? ('at' TIMESTAMP)? # expectActionStatement
+  ;
+
+// The actions other than messages, written as their steps are.
+expectedAction
+  : 'task' system=name? summary=STRING?      # expectedTask
+  | 'call'? 'webhook' hook=STRING?           # expectedWebhook
+  | 'freeze' 'account'                       # expectedFreeze
+  | 'require'? 'second' 'factor'             # expectedSecondFactor
+  | 'emit' event=name                        # expectedEmit
   ;
 
 // `exit` is a step keyword, yet also the reason of a message suppressed

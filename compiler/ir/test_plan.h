@@ -50,11 +50,19 @@ struct TestInput {
 
 // `expect [no] send CHANNEL "template" to "id" at TIME`, or `expect [no]
 // suppressed ... [reason R]`; the parts left out match any send (or any
-// suppression). `expect points N` and `expect tier T` are about the
-// profile's standing in the (only) loyalty program at the end of the test.
+// suppression). `expect [no] task SYSTEM "summary"`, `webhook "name"`,
+// `freeze account`, `second factor` and `emit EVENT` are the same about
+// the other action lines. `expect points N` and `expect tier T` are about
+// the profile's standing in the (only) loyalty program at the end of the
+// test.
 struct TestExpectation {
-  enum class Kind : uint8_t { Send, Points, Tier };
+  enum class Kind : uint8_t { Send, Action, Points, Tier };
   Kind kind = Kind::Send;
+  // Action: the `kind` of the action line (`task`, `webhook`, `freeze`,
+  // `second_factor`, `event`); `channel` then holds a task's system or an
+  // event's wire name, and `template_name` a task's summary or a
+  // webhook's name.
+  std::string action;
   int64_t points = 0;  // Points
   std::string tier;    // Tier: the tier's name
   bool negated = false;

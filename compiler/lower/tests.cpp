@@ -185,6 +185,9 @@ class TestLowering {
         case TestStatement::Kind::ExpectSend:
           out.expectations.push_back(Expectation(statement));
           break;
+        case TestStatement::Kind::ExpectAction:
+          out.expectations.push_back(ActionExpectation(statement));
+          break;
         case TestStatement::Kind::ExpectLoyalty: {
           ir::TestExpectation expectation;
           expectation.where = Where(statement.span);
@@ -276,6 +279,21 @@ class TestLowering {
     expectation.profile = statement.profile;
     if (statement.has_at) expectation.at = statement.at;
     expectation.where = Where(statement.span);
+    return expectation;
+  }
+
+  // As a message's, with what names the action: an emitted event is
+  // matched by the name it has on the wire, as its action line gives it.
+  ir::TestExpectation ActionExpectation(const TestStatement& statement) {
+    ir::TestExpectation expectation = Expectation(statement);
+    expectation.kind = ir::TestExpectation::Kind::Action;
+    expectation.action = statement.action.text;
+    for (const ir::EventType& event : program_.events) {
+      if (statement.action.text == "event" &&
+          event.name == statement.event.text) {
+        expectation.channel = event.wire_name;
+      }
+    }
     return expectation;
   }
 

@@ -260,6 +260,15 @@ class Checker {
   // `expect` naming a profile the test never gives, or a template no
   // journey sends on that channel: such a test passes on a typo.
   void LintTestNames(const syntax::TestDecl& test);
+  // `expect task`, `webhook`, ... naming what no journey does.
+  void LintExpectedAction(const syntax::TestStatement& statement);
+  // Of every journey step that is an action other than a message: by its
+  // action line's kind, the names that tell one from another (a task's
+  // summary, a webhook's name, an event's name); filled with
+  // `sent_templates_`.
+  std::map<std::string, std::vector<std::string>> done_actions_;
+  void CollectDoneAction(const syntax::Step& step);
+  void CheckTaskSystem(const syntax::Name& system);
   std::map<std::string, diag::Span> global_names_;
   // Indexes into `program_`'s events, segments and profile by name (the
   // first declared, when a name is declared twice).

@@ -531,14 +531,16 @@ void Checker::CheckSplit(const syntax::Step& step, const Scope& scope,
             ", so contacts would be lost or counted twice" + advice);
 }
 
+void Checker::CheckTaskSystem(const syntax::Name& system) {
+  if (system.text != "crm") {
+    Error(Kind::UnknownTaskSystem, system.span,
+          "tasks go to `crm`, not " + Quote(system.text));
+  }
+}
+
 void Checker::CheckActionStep(const syntax::Step& step, const Scope& scope) {
   switch (step.kind) {
-    case StepKind::Task:
-      if (step.system.text != "crm") {
-        Error(Kind::UnknownTaskSystem, step.system.span,
-              "tasks go to `crm`, not " + Quote(step.system.text));
-      }
-      return;
+    case StepKind::Task: CheckTaskSystem(step.system); return;
     case StepKind::Webhook:
       if (step.payload) CheckExpr(*step.payload, scope);
       return;

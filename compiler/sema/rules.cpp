@@ -539,6 +539,7 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
   for (const syntax::TestStatement& statement : test.statements) {
     CheckTestStatement(statement);
     expects = expects || statement.kind == StatementKind::ExpectSend ||
+              statement.kind == StatementKind::ExpectAction ||
               statement.kind == StatementKind::ExpectLoyalty;
     // One with its own `at` reads the standing at that instant, wherever
     // it is written.
@@ -581,6 +582,23 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
   }
 }
 
+void Checker::CollectDoneAction(const syntax::Step& step) {
+  switch (step.kind) {
+    case syntax::StepKind::Task:
+      done_actions_["task"].push_back(step.text);
+      return;
+    case syntax::StepKind::Webhook:
+      done_actions_["webhook"].push_back(step.text);
+      return;
+    case syntax::StepKind::Freeze: done_actions_["freeze"]; return;
+    case syntax::StepKind::SecondFactor: done_actions_["second_factor"]; return;
+    case syntax::StepKind::Emit:
+      done_actions_["event"].push_back(step.event.text);
+      return;
+    default: return;
+  }
+}
+
 void Checker::CollectSentTemplates(
     const std::vector<syntax::Step>& steps,
     const std::vector<std::string>& fallback_channels) {
@@ -594,6 +612,7 @@ void Checker::CollectSentTemplates(
       channels.insert(channels.end(), fallback_channels.begin(),
                       fallback_channels.end());
     }
+    CollectDoneAction(step);
     CollectSentTemplates(step.then_steps, fallback_channels);
     CollectSentTemplates(step.else_steps, fallback_channels);
     for (const syntax::SplitArm& arm : step.arms) {
@@ -674,6 +693,7 @@ void Checker::LintTestNames(const syntax::TestDecl& test) {
 
   for (const syntax::TestStatement& statement : test.statements) {
     bool expect = statement.kind == StatementKind::ExpectSend ||
+                  statement.kind == StatementKind::ExpectAction ||
                   statement.kind == StatementKind::ExpectLoyalty;
     if (expect && statement.profile && !given.empty() &&
         !Contains(given, *statement.profile)) {
@@ -681,6 +701,9 @@ void Checker::LintTestNames(const syntax::TestDecl& test) {
             "this test never gives profile " + Quote(*statement.profile) +
                 ", so what it expects of it holds or fails by default" +
                 Suggest(*statement.profile, given));
+    }
+    if (statement.kind == StatementKind::ExpectAction) {
+      LintExpectedAction(statement);
     }
     if (statement.kind != StatementKind::ExpectSend ||
         !statement.template_name) {
@@ -708,6 +731,35 @@ void Checker::LintTestNames(const syntax::TestDecl& test) {
               ", so this `expect` holds or fails whatever the journeys do" +
               hint);
   }
+}
+
+void Checker::LintExpectedAction(const syntax::TestStatement& statement) {
+  const std::string& action = statement.action.text;
+  std::string step = action == "second_factor" ? "require second factor"
+                     : action == "event"       ? "emit"
+                     : action == "freeze"      ? "freeze account"
+                     : action == "webhook"     ? "call webhook"
+                                               : action;
+
+  // What names the action: a task's summary, a webhook's name, an
+  // emitted event's name.
+  std::optional<std::string> name = statement.template_name;
+  if (action == "event") name = statement.event.text;
+
+  auto done = done_actions_.find(action);
+  std::string missing = "no journey has " +
+                        std::string(step[0] == 'e' ? "an" : "a") + " `" + step +
+                        "` step";
+  if (done != done_actions_.end() && name && !Contains(done->second, *name)) {
+    missing += " for " + Quote(*name);
+  } else if (done != done_actions_.end()) {
+    return;
+  }
+  Error(Kind::TestUndoneAction, statement.action.span,
+        missing + ", so this `expect` holds or fails whatever the journeys do" +
+            (done == done_actions_.end() || !name
+                 ? ""
+                 : Suggest(*name, done->second)));
 }
 
 void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
@@ -762,6 +814,10 @@ void Checker::CheckTestStatement(const syntax::TestStatement& statement) {
         Error(Kind::ReasonNotSuppressed, statement.reason->span,
               "only `expect suppressed` takes a reason");
       }
+      return;
+    case StatementKind::ExpectAction:
+      if (statement.channel) CheckTaskSystem(*statement.channel);
+      if (statement.action.text == "event") ResolveEvent(statement.event);
       return;
     case StatementKind::ExpectLoyalty: {
       CheckExpectedProgram(statement);

@@ -219,8 +219,9 @@ class Dumper {
 
   void DumpDeclaration(const TestDecl& test) {
     Line(1, "test \"" + test.title + "\"" + At(test.span));
-    static const char* const kKinds[] = {"given", "event", "identify",
-                                         "expect send", "expect loyalty"};
+    static const char* const kKinds[] = {"given",          "event",
+                                         "identify",       "expect send",
+                                         "expect loyalty", "expect action"};
     for (const TestStatement& statement : test.statements) {
       std::string text = kKinds[static_cast<int>(statement.kind)];
       if (statement.negated) text += " no";
@@ -234,6 +235,7 @@ class Dumper {
       }
       if (statement.reason) text += " reason " + statement.reason->text;
       if (!statement.what.text.empty()) text += " " + statement.what.text;
+      if (!statement.action.text.empty()) text += " " + statement.action.text;
       Line(2, text + At(statement.span));
       if (statement.record) DumpExpr(3, *statement.record);
       if (statement.value) DumpExpr(3, *statement.value);

@@ -347,22 +347,28 @@ struct TestStatement {
     Event,
     Identify,
     ExpectSend,
-    ExpectLoyalty
+    ExpectLoyalty,
+    ExpectAction
   };
   Kind kind = Kind::Given;
   Span span;
   std::optional<std::string> profile;  // `given profile "p1"`, `for "p1"`
-  int64_t at = 0;  // Event, Identify, ExpectSend, ExpectLoyalty
+  int64_t at = 0;                      // Event, Identify and the expectations
   bool has_at = false;
   Name event;                    // Event
   std::unique_ptr<Expr> record;  // Given, Event, Identify
-  bool negated = false;          // ExpectSend: `expect no`
+  bool negated = false;          // ExpectSend, ExpectAction: `expect no`
   bool suppressed = false;       // ExpectSend: `suppressed`
   std::optional<Name> channel;   // ExpectSend
   std::optional<std::string> template_name;
   std::optional<Name> reason;   // ExpectSend
   Name what;                    // ExpectLoyalty: `points` or `tier`
   std::unique_ptr<Expr> value;  // ExpectLoyalty
+  // ExpectAction: the kind of its action line (`task`, `webhook`,
+  // `freeze`, `second_factor`, `event`), spanning the words that name it;
+  // a task's system is `channel` and its summary `template_name`, a
+  // webhook's name is `template_name`, an emitted event is `event`.
+  Name action;
 };
 
 struct TestDecl {

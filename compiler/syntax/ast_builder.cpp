@@ -650,6 +650,13 @@ class AstBuilder {
       statement.profile = profile_id(expect->id);
       timestamp(expect->TIMESTAMP());
       if (expect->reason != nullptr) statement.reason = NameOf(expect->reason);
+    } else if (auto* action =
+                   dynamic_cast<G::ExpectActionStatementContext*>(context)) {
+      statement.kind = Kind::ExpectAction;
+      statement.negated = action->negated != nullptr;
+      BuildExpectedAction(action->expectedAction(), statement);
+      statement.profile = profile_id(action->id);
+      timestamp(action->TIMESTAMP());
     } else {
       auto* loyalty = dynamic_cast<G::ExpectLoyaltyStatementContext*>(context);
       statement.kind = Kind::ExpectLoyalty;
@@ -665,6 +672,35 @@ class AstBuilder {
       timestamp(loyalty->TIMESTAMP());
     }
     return statement;
+  }
+
+  // `expect task crm "call back"`, `expect webhook "erp"`, ...: the kind
+  // of action line each asks for, and what names it.
+  void BuildExpectedAction(G::ExpectedActionContext* context,
+                           TestStatement& statement) {
+    Span span = SpanOf(context);
+    if (auto* task = dynamic_cast<G::ExpectedTaskContext*>(context)) {
+      statement.action = {"task", span};
+      statement.channel = OptionalName(task->system);
+      if (task->summary != nullptr) {
+        statement.template_name = UnquoteToken(task->summary);
+      }
+    } else if (auto* webhook =
+                   dynamic_cast<G::ExpectedWebhookContext*>(context)) {
+      statement.action = {"webhook", span};
+      if (webhook->hook != nullptr) {
+        statement.template_name = UnquoteToken(webhook->hook);
+      }
+    } else if (dynamic_cast<G::ExpectedFreezeContext*>(context) != nullptr) {
+      statement.action = {"freeze", span};
+    } else if (dynamic_cast<G::ExpectedSecondFactorContext*>(context) !=
+               nullptr) {
+      statement.action = {"second_factor", span};
+    } else {
+      auto* emit = dynamic_cast<G::ExpectedEmitContext*>(context);
+      statement.action = {"event", span};
+      statement.event = NameOf(emit->event);
+    }
   }
 
   // ---- Journeys -----------------------------------------------------------

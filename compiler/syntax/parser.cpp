@@ -127,8 +127,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
                             : Visible(*tokens, offending->getTokenIndex(), -1);
       if (before != nullptr && before->getText() == "expect") {
         said +=
-            "; an expectation is `expect send`, `expect no send`, `expect "
-            "suppressed`, `expect points` or `expect tier`";
+            "; an expectation is `expect [no] send`, `expect [no] "
+            "suppressed`, `expect [no] task`, `webhook`, `freeze account`, "
+            "`second factor` or `emit`, `expect points` or `expect tier`";
       }
     }
     // `} elif x {`: the word of another language.

@@ -21,13 +21,20 @@ constexpr int64_t kMaxTestInstants = 100000;
 
 using Json = nlohmann::ordered_json;
 
-// A send, suppressed or deferred line, as much of it as an expectation
-// can name. A deferred line is never what an expectation asks for; it is
-// shown next to one that failed, to say where the message went.
+// A send, suppressed or deferred line, or another action's line, as much
+// of it as an expectation can name. A deferred line is never what an
+// expectation asks for; it is shown next to one that failed, to say where
+// the message went.
 struct Send {
   bool suppressed = false;  // a `suppressed` line rather than a `send`
   bool deferred = false;    // a `deferred` line: held back, tried later
+  // Empty for a message; else the kind of the action's line (`task`,
+  // `webhook`, `freeze`, `second_factor`, `event`), which a `suppressed`
+  // line gives as its `action`.
+  std::string action;
+  // A message's channel, a task's system or an emitted event's name.
   std::string channel;
+  // A message's template, a task's summary or a webhook's name.
   std::string template_name;
   std::string profile;
   int64_t at = 0;
@@ -36,16 +43,46 @@ struct Send {
   std::string until;   // of a deferral: when the message is tried again
 };
 
+// Whether `expectation` is about the action lines (a message or another
+// action) rather than a loyalty standing.
+bool AboutLines(const ir::TestExpectation& expectation) {
+  return expectation.kind == ir::TestExpectation::Kind::Send ||
+         expectation.kind == ir::TestExpectation::Kind::Action;
+}
+
 // How many sends a failed expectation lists before it only counts the
 // rest: a ticker can send hundreds, and one line must stay readable.
 constexpr size_t kListedSends = 5;
 
+// An action as a test names it: `task crm "call back"`, `freeze
+// account`. `channel` and `template_name` are given only when known.
+std::string DescribeAction(const std::string& action,
+                           const std::optional<std::string>& channel,
+                           const std::optional<std::string>& template_name) {
+  if (action == "freeze") return "freeze account";
+  if (action == "second_factor") return "second factor";
+  std::string text = action == "event" ? "emit" : action;
+  if (channel) text += " " + *channel;
+  if (template_name) text += " \"" + *template_name + "\"";
+  return text;
+}
+
 std::string Describe(const Send& send) {
   std::string text = send.suppressed ? "suppressed "
                      : send.deferred ? "deferred "
-                                     : "send ";
-  text += send.channel + " \"" + send.template_name + "\" to \"" +
-          send.profile + "\" at " + common::FormatTime(send.at);
+                                     : "";
+  if (send.action.empty()) {
+    text += (text.empty() ? "send " : "") + send.channel + " \"" +
+            send.template_name + "\" to \"" + send.profile + "\"";
+  } else {
+    bool named = send.action == "task" || send.action == "webhook";
+    text += DescribeAction(
+        send.action,
+        send.channel.empty() ? std::nullopt : std::optional(send.channel),
+        named ? std::optional(send.template_name) : std::nullopt);
+    text += " for \"" + send.profile + "\"";
+  }
+  text += " at " + common::FormatTime(send.at);
   if (send.suppressed || send.deferred) {
     text += " reason " + send.reason;
     if (send.deferred) text += " until " + send.until;
@@ -67,14 +104,19 @@ std::string ListSends(const std::vector<const Send*>& sends) {
 }
 
 std::string Describe(const ir::TestExpectation& expectation) {
-  const char* kind = expectation.suppressed ? "suppressed" : "send";
-  std::string text =
-      expectation.negated ? std::string("no ") + kind : std::string(kind);
-  if (expectation.channel) text += " " + *expectation.channel;
-  if (expectation.template_name) {
-    text += " \"" + *expectation.template_name + "\"";
+  std::string text = expectation.negated ? "no " : "";
+  if (expectation.kind == ir::TestExpectation::Kind::Action) {
+    text += DescribeAction(expectation.action, expectation.channel,
+                           expectation.template_name);
+    if (expectation.profile) text += " for \"" + *expectation.profile + "\"";
+  } else {
+    text += expectation.suppressed ? "suppressed" : "send";
+    if (expectation.channel) text += " " + *expectation.channel;
+    if (expectation.template_name) {
+      text += " \"" + *expectation.template_name + "\"";
+    }
+    if (expectation.profile) text += " to \"" + *expectation.profile + "\"";
   }
-  if (expectation.profile) text += " to \"" + *expectation.profile + "\"";
   if (expectation.at) text += " at " + common::FormatTime(*expectation.at);
   if (expectation.reason) text += " reason " + *expectation.reason;
   return text;
@@ -82,6 +124,7 @@ std::string Describe(const ir::TestExpectation& expectation) {
 
 bool Matches(const ir::TestExpectation& expectation, const Send& send) {
   return !send.deferred && expectation.suppressed == send.suppressed &&
+         expectation.action == send.action &&
          (!expectation.reason || *expectation.reason == send.reason) &&
          (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
@@ -96,7 +139,8 @@ bool Matches(const ir::TestExpectation& expectation, const Send& send) {
 // one expected says why none went then (an address missing before quiet
 // hours moved it); one deferred and sent later, why none was dropped.
 bool Related(const ir::TestExpectation& expectation, const Send& send) {
-  return (!expectation.channel || *expectation.channel == send.channel) &&
+  return expectation.action == send.action &&
+         (!expectation.channel || *expectation.channel == send.channel) &&
          (!expectation.template_name ||
           *expectation.template_name == send.template_name);
 }
@@ -136,7 +180,7 @@ class TimedStandings {
         expectations_(expectations),
         reasons_(expectations.size()) {
     for (size_t i = 0; i < expectations.size(); ++i) {
-      bool standing = expectations[i].kind != ir::TestExpectation::Kind::Send;
+      bool standing = !AboutLines(expectations[i]);
       if (standing && expectations[i].at) pending_.push_back(i);
     }
     // Stable: two at one instant are read in the order written.
@@ -193,24 +237,38 @@ class TimedStandings {
   std::vector<bool> read_ = std::vector<bool>(expectations_.size());
 };
 
+// The kinds of action line an `expect` other than `send` can ask for.
+bool IsExpectableAction(const std::string& kind) {
+  return kind == "task" || kind == "webhook" || kind == "freeze" ||
+         kind == "second_factor" || kind == "event";
+}
+
 std::vector<Send> ReadSends(const std::vector<store::OutboxRow>& rows) {
   std::vector<Send> sends;
   for (const store::OutboxRow& row : rows) {
     Json line = Json::parse(row.line);
     std::string kind = line.value("kind", "");
-    if (kind != "send" && kind != "suppressed" && kind != "deferred") {
-      continue;
-    }
-    // A held task, webhook or award is not a message.
-    if (line.contains("action")) continue;
+    bool message = kind == "send" || kind == "suppressed" || kind == "deferred";
+    if (!message && !IsExpectableAction(kind)) continue;
     Send send;
     send.suppressed = kind == "suppressed";
     send.deferred = kind == "deferred";
+    // A held task or webhook says which in `action`.
+    send.action = message ? line.value("action", "") : kind;
     send.until = line.value("until", "");
     send.reason = line.value("reason", "");
     send.detail = line.value("detail", "");
-    send.channel = line.value("channel", "");
-    send.template_name = line.value("template", "");
+    if (send.action.empty()) {
+      send.channel = line.value("channel", "");
+      send.template_name = line.value("template", "");
+    } else if (send.action == "task") {
+      send.channel = line.value("system", "");
+      send.template_name = line.value("text", "");
+    } else if (send.action == "webhook") {
+      send.template_name = line.value("webhook", "");
+    } else if (send.action == "event") {
+      send.channel = line.value("event", "");
+    }
     send.profile = line.value("profile", "");
     send.at = common::ParseTime(line.value("at", "")).value_or(0);
     sends.push_back(std::move(send));
@@ -232,9 +290,10 @@ ir::TestExpectation AsSuppressed(const ir::TestExpectation& expectation) {
 bool SameExpectation(const ir::TestExpectation& a,
                      const ir::TestExpectation& b) {
   auto positive_send = [](const ir::TestExpectation& e) {
-    return e.kind == ir::TestExpectation::Kind::Send && !e.negated;
+    return AboutLines(e) && !e.negated;
   };
-  return positive_send(a) && positive_send(b) && a.suppressed == b.suppressed &&
+  return positive_send(a) && positive_send(b) && a.kind == b.kind &&
+         a.action == b.action && a.suppressed == b.suppressed &&
          a.reason == b.reason && a.channel == b.channel &&
          a.template_name == b.template_name && a.profile == b.profile &&
          a.at == b.at;
@@ -282,13 +341,15 @@ std::string Check(const ir::TestExpectation& expectation,
   if (matched.size() >= needed) return "";
   if (!matched.empty()) {
     return expectation.where + ": expected " + Describe(expectation) + " " +
-           Times(needed) +
-           " (each equal `expect` needs a message of its own), got it " +
-           Times(matched.size()) + ": " + ListSends(matched);
+           Times(needed) + " (each equal `expect` needs " +
+           (expectation.action.empty() ? "a message" : "an action") +
+           " of its own), got it " + Times(matched.size()) + ": " +
+           ListSends(matched);
   }
   std::string got;
   if (!held.empty()) {
-    got = "none sent: " + ListSends(held);
+    got = (expectation.action.empty() ? "none sent: " : "none done: ") +
+          ListSends(held);
     if (!related.empty()) got += "; also got " + ListSends(related);
   } else {
     got = related.empty() ? "none" : ListSends(related);
@@ -323,7 +384,7 @@ std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
   std::optional<int64_t> reach;
   bool timeless = false;  // an expectation about any time
   for (const ir::TestExpectation& expectation : test.expectations) {
-    if (expectation.kind != ir::TestExpectation::Kind::Send) continue;
+    if (!AboutLines(expectation)) continue;
     if (!expectation.at) {
       timeless = true;
     } else if (!reach || *expectation.at > *reach) {
@@ -335,7 +396,7 @@ std::string DescribeCutShort(const ir::TestCase& test, int64_t stopped_at,
                  "the end of the test (" +
                      common::FormatTime(horizon) + ")"
       : reach ? "the expectations reach " + common::FormatTime(*reach)
-              : "no expectation is about a message";
+              : "no expectation is about a message or an action";
   return test.where + ": the test's clock stopped at " +
          common::FormatTime(stopped_at) + ", at the limit of " +
          std::to_string(kMaxTestInstants) +
@@ -461,7 +522,7 @@ TestOutcome RunTestCase(const ir::Program& program,
   std::vector<std::string> loyalty_reasons(test.expectations.size());
   for (size_t i = 0; i < test.expectations.size(); ++i) {
     const ir::TestExpectation& expectation = test.expectations[i];
-    if (expectation.kind == ir::TestExpectation::Kind::Send) continue;
+    if (AboutLines(expectation)) continue;
     if (expectation.at) continue;
     loyalty_reasons[i] = CheckLoyalty(program, state, expectation);
   }
@@ -503,7 +564,7 @@ TestOutcome RunTestCase(const ir::Program& program,
     for (size_t j = 0; j < i; ++j) {
       if (SameExpectation(test.expectations[j], expectation)) ++needed;
     }
-    std::string reason = expectation.kind == ir::TestExpectation::Kind::Send
+    std::string reason = AboutLines(expectation)
                              ? Check(expectation, sends, needed)
                          : expectation.at ? timed.Reason(i, stopped_at)
                                           : loyalty_reasons[i];
