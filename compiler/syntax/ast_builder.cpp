@@ -262,8 +262,9 @@ class AstBuilder {
     return hours * 3600 + minutes * 60;
   }
 
-  // `2025-03-01` or `2025-03-01T10:00:00Z` (or with an offset) to seconds
-  // since the epoch, by the proleptic Gregorian calendar.
+  // `2025-03-01T10:00:00Z` (or with an offset) to seconds since the epoch,
+  // by the proleptic Gregorian calendar. A day alone (`2025-03-01`) is
+  // refused.
   int64_t ParseTimestamp(const std::string& text, const Span& span) {
     auto number = [&](size_t at, size_t length) {
       return ParseInteger(text.substr(at, length), span);
@@ -291,6 +292,19 @@ class AstBuilder {
     }
     if (month < 1 || month > 12 || day < 1 || day > DaysInMonth(year, month)) {
       return BadTimestamp(text, span);
+    }
+
+    // A day starts at another instant in each zone: read as midnight UTC,
+    // `now >= 2025-03-01` would open a sale on the 28th in Los Angeles.
+    if (text.size() == 10) {
+      diagnostics_.Report(
+          Kind::DateWithoutTime, span,
+          "`" + text +
+              "` is a day, and a day starts at another instant in each "
+              "zone; write the instant meant, as in `" +
+              text + "T00:00:00Z` (midnight UTC) or `" + text +
+              "T00:00:00-08:00` (midnight in California in winter)");
+      return 0;
     }
     return DaysFromCivil(year, month, day) * 86400 + seconds;
   }
