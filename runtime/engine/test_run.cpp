@@ -170,6 +170,16 @@ std::string CheckLoyalty(const ir::Program& program, store::State& state,
          id + "\"" + when + ", got " + tier_name;
 }
 
+// An expectation about an instant the test's clock never reached;
+// `written` names it ("`expect points` at ...").
+std::string AfterStop(const ir::TestExpectation& expectation,
+                      const std::string& written, int64_t stopped_at) {
+  return expectation.where + ": " + written +
+         " is after the test's clock stopped, at " +
+         common::FormatTime(stopped_at) +
+         "; give a time within five years of the test's last input";
+}
+
 // The `expect points` and `expect tier` of a test that name their
 // instant, read as the clock reaches it.
 class TimedStandings {
@@ -212,11 +222,10 @@ class TimedStandings {
     std::string what = expectation.kind == ir::TestExpectation::Kind::Points
                            ? "points"
                            : "tier";
-    return expectation.where + ": `expect " + what + "` at " +
-           common::FormatTime(*expectation.at) +
-           " is after the test's clock stopped, at " +
-           common::FormatTime(stopped_at) +
-           "; give a time within five years of the test's last input";
+    return AfterStop(
+        expectation,
+        "`expect " + what + "` at " + common::FormatTime(*expectation.at),
+        stopped_at);
   }
 
  private:
@@ -310,7 +319,8 @@ std::string Times(size_t count) {
 // messages must match: one, or, for the k-th of k equal expectations, k,
 // so that two `expect send email "welcome"` lines ask for two welcomes.
 std::string Check(const ir::TestExpectation& expectation,
-                  const std::vector<Send>& sends, size_t needed) {
+                  const std::vector<Send>& sends, size_t needed,
+                  const std::string& stop_note) {
   if (expectation.negated) {
     for (const Send& send : sends) {
       if (Matches(expectation, send)) {
@@ -323,21 +333,33 @@ std::string Check(const ir::TestExpectation& expectation,
 
   // A message that was held back (holdout, no address, consent, a cap)
   // is what the user needs to hear of first: "none" would hide why.
+  // For an expectation that names its profile, that profile's related
+  // lines are listed; failing those, its other lines (it took the other
+  // arm of a split); other profiles' only when it has none: "got ... to
+  // p3" would point the reader at the wrong customer.
   std::vector<const Send*> matched;
   std::vector<const Send*> held;
   std::vector<const Send*> related;
+  std::vector<const Send*> profiles_own;
+  std::vector<const Send*> others_related;
   for (const Send& send : sends) {
     if (Matches(expectation, send)) {
       matched.push_back(&send);
       continue;
     }
+    bool own = !expectation.profile || *expectation.profile == send.profile;
     if (!expectation.suppressed && send.suppressed &&
         Matches(AsSuppressed(expectation), send)) {
       held.push_back(&send);
     } else if (Related(expectation, send)) {
-      related.push_back(&send);
+      (own ? related : others_related).push_back(&send);
+    } else if (expectation.profile && own &&
+               expectation.action == send.action && !send.deferred) {
+      profiles_own.push_back(&send);
     }
   }
+  if (related.empty()) related = profiles_own;
+  if (related.empty()) related = others_related;
   if (matched.size() >= needed) return "";
   if (!matched.empty()) {
     return expectation.where + ": expected " + Describe(expectation) + " " +
@@ -351,8 +373,11 @@ std::string Check(const ir::TestExpectation& expectation,
     got = (expectation.action.empty() ? "none sent: " : "none done: ") +
           ListSends(held);
     if (!related.empty()) got += "; also got " + ListSends(related);
+  } else if (!related.empty()) {
+    got = ListSends(related);
   } else {
-    got = related.empty() ? "none" : ListSends(related);
+    // Nothing like it came: perhaps it would have, later.
+    got = "none" + stop_note;
   }
   return expectation.where + ": expected " + Describe(expectation) + ", got " +
          got;
@@ -375,6 +400,20 @@ std::string NextWait(const ir::Program& program, store::State& state) {
            "`, line " + std::to_string(step.line);
   }
   return "";
+}
+
+// What a test whose clock stopped at its horizon still had to come, to
+// be said next to an expected action that did not come: "; the test's
+// clock stopped at ..., with journey `anniv` at `wait1`, line 9, due
+// ...". Empty when nothing was pending.
+std::string StopNote(const ir::Program& program, store::State& state,
+                     int64_t horizon) {
+  std::optional<store::TimerKey> timer = state.FirstTimer();
+  std::string wait = NextWait(program, state);
+  if (!timer || wait.empty()) return "";
+  return "; the test's clock stopped at " + common::FormatTime(horizon) +
+         ", five years after its last input, with " + wait + ", due " +
+         common::FormatTime(timer->wake_at);
 }
 
 // Why a test whose clock the instant limit stopped fails: where the clock
@@ -557,6 +596,7 @@ TestOutcome RunTestCase(const ir::Program& program,
   }
 
   int64_t stopped_at = cut_short ? state.clock().value_or(last_input) : horizon;
+  std::string stop_note = cut_short ? "" : StopNote(program, state, horizon);
   std::vector<Send> sends = ReadSends(state.pending_outbox());
   for (size_t i = 0; i < test.expectations.size(); ++i) {
     const ir::TestExpectation& expectation = test.expectations[i];
@@ -564,10 +604,17 @@ TestOutcome RunTestCase(const ir::Program& program,
     for (size_t j = 0; j < i; ++j) {
       if (SameExpectation(test.expectations[j], expectation)) ++needed;
     }
-    std::string reason = AboutLines(expectation)
-                             ? Check(expectation, sends, needed)
-                         : expectation.at ? timed.Reason(i, stopped_at)
-                                          : loyalty_reasons[i];
+    // (A clock the instant limit stopped fails the test already, saying
+    // how far the expectations reach.)
+    bool unreached = !cut_short && AboutLines(expectation) && expectation.at &&
+                     *expectation.at > stopped_at;
+    std::string reason =
+        unreached
+            ? AfterStop(expectation, "`expect " + Describe(expectation) + "`",
+                        stopped_at)
+        : AboutLines(expectation) ? Check(expectation, sends, needed, stop_note)
+        : expectation.at          ? timed.Reason(i, stopped_at)
+                                  : loyalty_reasons[i];
     if (!reason.empty()) outcome.reasons.push_back(reason);
   }
   outcome.passed = outcome.reasons.empty();

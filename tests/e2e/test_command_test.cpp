@@ -609,5 +609,103 @@ TEST_CASE("parcours test prints JSON and SARIF on stdout") {
   CHECK(nlohmann::json::parse(broken.out)["version"] == "2.1.0");
 }
 
+TEST_CASE("an expectation past the test's five years fails and says so") {
+  auto scratch = testing::ScratchDir("test-horizon");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+journey daily {
+  every day 09:00 local
+  send email "daily"
+}
+
+journey anniversary {
+  on OrderPlaced as order
+  reentry never
+  wait 2000d
+  send email "late"
+}
+
+test "a daily mail seven years on" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "1", total: 80 EUR }
+  expect no send email "daily" at 2032-03-01T09:00:00Z
+}
+
+test "a wait longer than the test" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "1", total: 80 EUR }
+  expect send email "late"
+}
+)");
+  std::string where = file.string();
+  auto result = RunParcours({"test", where}, scratch);
+  CHECK(result.exit_code == 1);
+  CHECK(result.out ==
+        "FAIL a daily mail seven years on\n"
+        "  " +
+            where +
+            ":37:3: `expect no send email \"daily\" at "
+            "2032-03-01T09:00:00Z` is after the test's clock stopped, at "
+            "2030-03-05T10:00:00Z; give a time within five years of the "
+            "test's last input\n"
+            "FAIL a wait longer than the test\n"
+            "  " +
+            where +
+            ":43:3: expected send email \"late\", got none; the test's "
+            "clock stopped at 2030-03-05T10:00:00Z, five years after its "
+            "last input, with journey `anniversary` at `wait1`, line 30, "
+            "due 2030-08-22T10:00:00Z\n"
+            "0 passed, 2 failed\n");
+}
+
+TEST_CASE("a failed expectation of a profile shows that profile's lines") {
+  auto scratch = testing::ScratchDir("test-own-lines");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+event Ping "Ping" { n: int }
+
+journey arms {
+  on Ping
+  reentry never
+  split
+    short: 50% {
+      send email "short"
+    } long: 50% {
+      send email "long"
+    }
+}
+
+test "each profile's arm" {
+  given profile "p1" { consent: [email] }
+  given profile "p2" { consent: [email] }
+  given profile "p3" { consent: [email] }
+  at 2025-03-01T10:00:00Z Ping { n: 1 }
+  at 2025-03-01T10:00:00Z Ping for "p2" { n: 1 }
+  at 2025-03-01T10:00:00Z Ping for "p3" { n: 1 }
+  expect send email "short" to "p1"
+  expect send email "long" to "p1"
+}
+)");
+  std::string where = file.string();
+  auto result = RunParcours({"test", where}, scratch);
+  INFO(result.out);
+  CHECK(result.exit_code == 1);
+
+  // Whichever arm p1 took, the failed line names p1's own send, and no
+  // other profile's.
+  std::istringstream lines(result.out);
+  std::string line;
+  int failures = 0;
+  while (std::getline(lines, line)) {
+    if (line.find(": expected send email") == std::string::npos) continue;
+    ++failures;
+    CHECK(line.find("got send email") != std::string::npos);
+    CHECK(line.find("to \"p1\" at") != std::string::npos);
+    CHECK(line.find("\"p2\"") == std::string::npos);
+    CHECK(line.find("\"p3\"") == std::string::npos);
+  }
+  CHECK(failures == 1);
+}
+
 }  // namespace
 }  // namespace parcours
