@@ -1138,7 +1138,7 @@ std::string Numbered(int line) {
 
 TEST_CASE(
     "a live run killed in a burst of lines and restarted loses and repeats "
-    "no line: its actions are those of a run not killed") {
+    "no line, and sends what a run not killed sends") {
   auto scratch = testing::ScratchDir("follow-resume-kill");
   constexpr int kLines = 200;
   std::string lines;
