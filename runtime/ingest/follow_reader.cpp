@@ -90,9 +90,10 @@ void FollowReader::KeepLast(std::string& kept, std::string_view bytes) {
     kept.assign(bytes.substr(bytes.size() - kTail));
     return;
   }
-  size_t keep = std::min(kept.size(), kTail - bytes.size());
-  kept.erase(0, kept.size() - keep);
+  // Cut only once it holds twice the tail: moving the tail's bytes at
+  // every short line would cost more than reading the line.
   kept.append(bytes);
+  if (kept.size() > 2 * kTail) kept.erase(0, kept.size() - kTail);
 }
 
 bool FollowReader::Place(ReadPlace& place) const {
@@ -102,7 +103,8 @@ bool FollowReader::Place(ReadPlace& place) const {
   place.inode = static_cast<uint64_t>(info.st_ino);
   place.offset = line_end_;
   place.line = line_number_;
-  place.tail = tail_;
+  size_t tail = std::min(tail_.size(), ReadPlace::kTailBytes);
+  place.tail.assign(tail_, tail_.size() - tail, tail);
   return true;
 }
 

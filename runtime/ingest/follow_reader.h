@@ -124,8 +124,9 @@ class FollowReader {
   // Moves the first complete line of `pending_` to `line`, if any.
   bool TakeLine(std::string& line, bool& too_long);
 
-  // Appends `bytes` to `kept`, which keeps the last
-  // `ReadPlace::kTailBytes` bytes appended to it.
+  // Appends `bytes` to `kept`, which keeps at least the last
+  // `ReadPlace::kTailBytes` bytes appended to it (and at most twice as
+  // many).
   static void KeepLast(std::string& kept, std::string_view bytes);
 
   // Reading starts again at byte 0 of the file under `fd_`, which holds
@@ -152,7 +153,7 @@ class FollowReader {
   int64_t offset_ = 0;  // bytes read from a regular file
   int64_t line_number_ = 0;
   // The byte of the file after the last line handed out from it, and
-  // the file's bytes before it (see `ReadPlace`).
+  // the file's last bytes before it (see `KeepLast`).
   int64_t line_end_ = 0;
   std::string tail_;
   // The last bytes of an over-long line read so far (its start, then

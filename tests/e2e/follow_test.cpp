@@ -1312,8 +1312,14 @@ TEST_CASE(
                                    "identifies, 2 duplicates skipped"));
   }
 
-  // A replay keeps the place a live run saved; a row of it deleted by
-  // hand is not refused, and the file is read from its start.
+  // A replay and the reports load a state with a place, and a replay
+  // keeps it; a row of it deleted by hand is not refused, and the file
+  // is read from its start.
+  CHECK(
+      testing::RunParcours({"explain", "--state",
+                            (scratch / "state.db").string(), "--profile", "c"},
+                           scratch)
+          .exit_code == 0);
   Append(events, Ping("d", "4", "2011-01-03T10:00:00Z"));
   REQUIRE(testing::RunParcours(replay, scratch).exit_code == 0);
   CHECK(MetaValue(scratch, "follow_line") == 3);

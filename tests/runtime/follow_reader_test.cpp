@@ -337,6 +337,32 @@ TEST_CASE(
   ::close(fd);
 }
 
+TEST_CASE("after many short lines the place holds the file's last 4 KiB",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";
+  Append(path, text);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  ingest::ReadPlace place;
+  for (int i = 0; i < 3000; ++i) {
+    REQUIRE(NextLine(reader, line) == Result::Line);
+    // Looked at now and then, as commits do.
+    if (i % 401 != 0 && i != 2999) continue;
+    REQUIRE(reader.Place(place));
+    size_t end = static_cast<size_t>(place.offset);
+    size_t size = std::min<size_t>(end, 4096);
+    CHECK(place.tail == text.substr(end - size, size));
+  }
+  CHECK(place.offset == static_cast<int64_t>(text.size()));
+  CHECK(place.line == 3000);
+  ::close(fd);
+}
+
 TEST_CASE("a reader resumed at a place reads on from there, numbering lines on",
           "[runtime][input]") {
   TempDir dir;
