@@ -1,5 +1,8 @@
 #include "runtime/engine/run.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -76,6 +79,29 @@ constexpr const char* kAppliedThrough = "applied_through";
 // are not all met again, commits keep recording where they start
 // (`DeadLetterFile::RecordableEnd`), so that a second kill loses none.
 constexpr const char* kDeadLetterEnd = "dead_letter_end";
+
+// The `meta` keys of where the last live run stopped reading the file it
+// followed, saved with the state those lines produced: the file
+// (`st_dev` and `st_ino`, without their top bit, as `meta` holds no
+// number below zero), the byte after the last line the state covers, the
+// number of that line, and a fingerprint of the file's bytes before that
+// byte (`ingest::ReadPlace`). A restart on the same file goes on from
+// there (`Runner::ResumeReading`).
+constexpr const char* kFollowDevice = "follow_device";
+constexpr const char* kFollowInode = "follow_inode";
+constexpr const char* kFollowOffset = "follow_offset";
+constexpr const char* kFollowLine = "follow_line";
+constexpr const char* kFollowFingerprint = "follow_fingerprint";
+
+// `value` as `meta` can hold it: at or above zero.
+int64_t WithoutTopBit(uint64_t value) {
+  return static_cast<int64_t>(value & (UINT64_MAX >> 1));
+}
+
+// What `meta` keeps of the bytes before a place in a followed file.
+int64_t TailFingerprint(std::string_view tail) {
+  return static_cast<int64_t>(common::Fnv1a64(tail) >> 1);
+}
 
 // A dead letter a partition found, which the coordinator writes once
 // every partition is done with the batch, in line order.
@@ -808,6 +834,7 @@ class Runner {
       }
       meta[kAppliedThrough] = through;
     }
+    if (records_place_) RecordReadPlace();
     // Saved in the canonical order, so that the outbox, the output and a
     // redelivery after a crash all follow it.
     SortCanonically(state_.pending_outbox());
@@ -831,19 +858,33 @@ class Runner {
 
   // The live loop of `Follow`; see run.h.
   Status Follow(int fd) {
+    bool state_was_saved = state_.clock().has_value();
     engine_.set_late_before(options_.now());
     engine_.AdvanceClock(options_.now());
     engine_.set_late_before(std::nullopt);
     Status status = Commit();
     if (!status.ok()) return status;
 
-    ingest::FollowReader reader(fd, options_.max_line_bytes,
-                                options_.events_path);
+    follow_reader_ = std::make_unique<ingest::FollowReader>(
+        fd, options_.max_line_bytes, options_.events_path);
+    ingest::FollowReader& reader = *follow_reader_;
+    // A pipe named by a path has no place to go back to.
+    ingest::ReadPlace start;
+    if (!options_.events_path.empty() && reader.Place(start)) {
+      ResumeReading(fd, state_was_saved);
+      records_place_ = true;
+    }
     std::string line;
     bool too_long = false;
     bool changed = false;
     int64_t by_time = TimeDriven();
     while (options_.stop == nullptr || *options_.stop == 0) {
+      // Under `--strict`, a line the run stops at is saved as not read
+      // (see `RecordReadPlace`).
+      if (records_place_ && options_.strict) {
+        line_start_.emplace();
+        if (!reader.Place(*line_start_)) line_start_.reset();
+      }
       // While lines keep coming, take them without waiting; commit in the
       // first pause.
       auto result = reader.Next(line, too_long, changed ? 0 : kFollowTickMs);
@@ -916,6 +957,115 @@ class Runner {
     status = Commit(store::Fold::Always);
     if (status.ok()) status = store_->Save(state_);
     return status;
+  }
+
+  // Live, on a file named by a path: reads on from where the last live
+  // run's saved state stopped reading, when the file there is still the
+  // one it read, with the same bytes before that place; lines are
+  // numbered on from there, so dead letters and instance numbers are as
+  // if the file had been read from its start. Otherwise the file is read
+  // from its start, as when nothing was saved (its lines applied before
+  // are duplicates), and a note says why; `state_was_saved` tells a new
+  // state, which needs no note, from one an older version saved.
+  void ResumeReading(int fd, bool state_was_saved) {
+    ingest::ReadPlace saved;
+    int64_t fingerprint = 0;
+    std::string why = ReadSavedPlace(saved, fingerprint);
+    if (why.empty()) why = WhyNotSameFile(fd, saved, fingerprint);
+    if (why.empty() && !follow_reader_->ResumeAt(saved)) {
+      why = " could not be read on from byte " + std::to_string(saved.offset) +
+            ", where the last live run stopped reading it";
+    }
+    if (why.empty() || (why == kNoPlace && !state_was_saved)) return;
+    NoteInputChange("info",
+                    options_.events_name + why +
+                        "; reading it from its start (the lines applied "
+                        "before are skipped as duplicates)");
+  }
+
+  // Why a restart reads from the start a file the state holds no place
+  // in; a fresh state says nothing.
+  static constexpr const char* kNoPlace =
+      ": the state holds no place where a live run stopped reading it "
+      "(saved by an older Parcours, or by runs of other input)";
+
+  // Reads the place the last live run saved into `saved` (its tail left
+  // empty) and `fingerprint`; why it cannot be used, or an empty string.
+  std::string ReadSavedPlace(ingest::ReadPlace& saved, int64_t& fingerprint) {
+    const std::map<std::string, int64_t>& meta = state_.run_meta();
+    const char* keys[] = {kFollowDevice, kFollowInode, kFollowOffset,
+                          kFollowLine, kFollowFingerprint};
+    std::vector<std::string> missing;
+    for (const char* key : keys) {
+      if (!meta.contains(key)) missing.push_back(key);
+    }
+    if (missing.size() == std::size(keys)) return kNoPlace;
+    // The five are written together: a row lost is an edit by hand.
+    if (!missing.empty()) {
+      return ": the state's record of where the last live run stopped "
+             "reading it lacks the `meta` row `" +
+             missing.front() + "`";
+    }
+
+    saved.device = static_cast<uint64_t>(meta.at(kFollowDevice));
+    saved.inode = static_cast<uint64_t>(meta.at(kFollowInode));
+    saved.offset = meta.at(kFollowOffset);
+    saved.line = meta.at(kFollowLine);
+    fingerprint = meta.at(kFollowFingerprint);
+    return "";
+  }
+
+  // Why the file under `fd` is not the one `saved` was taken in, with the
+  // same bytes before it (whose fingerprint is `fingerprint`); an empty
+  // string when it is, and then `saved.tail` holds those bytes.
+  std::string WhyNotSameFile(int fd, ingest::ReadPlace& saved,
+                             int64_t fingerprint) {
+    struct stat info {};
+    if (::fstat(fd, &info) != 0 ||
+        WithoutTopBit(info.st_dev) != static_cast<int64_t>(saved.device) ||
+        WithoutTopBit(info.st_ino) != static_cast<int64_t>(saved.inode)) {
+      return " is another file than the one the last live run read "
+             "(replaced, or moved away by a log rotation while no run was "
+             "up)";
+    }
+    if (info.st_size < saved.offset) {
+      return " is shorter than the " + std::to_string(saved.offset) +
+             " bytes the last live run read of it (cut back since)";
+    }
+
+    // The bytes just before the place: a file cut back and written again
+    // to past it, or rewritten, has others there.
+    saved.tail.resize(static_cast<size_t>(
+        std::min<int64_t>(saved.offset, ingest::ReadPlace::kTailBytes)));
+    int64_t from = saved.offset - static_cast<int64_t>(saved.tail.size());
+    ssize_t got = ::pread(fd, saved.tail.data(), saved.tail.size(), from);
+    if (got != static_cast<ssize_t>(saved.tail.size()) ||
+        TailFingerprint(saved.tail) != fingerprint) {
+      return " holds other bytes before byte " + std::to_string(saved.offset) +
+             ", where the last live run stopped reading it, than it did "
+             "then (rewritten, or cut back and written again)";
+    }
+    return "";
+  }
+
+  // Records in `meta`, in the commit of the state those lines produced,
+  // where reading the followed file stands: after the last line handed
+  // to the engine. A line `--strict` stops at is left to be read again,
+  // as a run that read the file from its start would.
+  void RecordReadPlace() {
+    ingest::ReadPlace place;
+    if (stopped_at_bad_line_) {
+      if (!line_start_) return;
+      place = *line_start_;
+    } else if (!follow_reader_->Place(place)) {
+      return;
+    }
+    std::map<std::string, int64_t>& meta = state_.run_meta();
+    meta[kFollowDevice] = WithoutTopBit(place.device);
+    meta[kFollowInode] = WithoutTopBit(place.inode);
+    meta[kFollowOffset] = place.offset;
+    meta[kFollowLine] = place.line;
+    meta[kFollowFingerprint] = TailFingerprint(place.tail);
   }
 
   // A count of what the engine has done that grows with what the clock
@@ -1016,6 +1166,12 @@ class Runner {
   RunSummary summary_;
   int64_t lines_in_batch_ = 0;
   bool stopped_at_bad_line_ = false;
+  // Live: the input's reader; whether each commit records its place (it
+  // reads a file named by a path); under `--strict`, its place before
+  // the line being handled.
+  std::unique_ptr<ingest::FollowReader> follow_reader_;
+  bool records_place_ = false;
+  std::optional<ingest::ReadPlace> line_start_;
 };
 
 // The index of a partition file name ("p-0007.db" -> 7), or -1.

@@ -255,6 +255,13 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
 //   3. With no input, the clock still follows the wall clock, so waits
 //      fire when due (within a tenth of a second).
 //
+// A file named by `options.events_path` is read from where the state's
+// last live run stopped reading it, when it is still that file with the
+// same bytes before that place; else from its start, with a `log` row of
+// component `input` saying why. Each commit records that place in `meta`,
+// in the same transaction as the state those lines produced. Stdin is
+// read as it comes.
+//
 // A file cut back under the run is read on from its start; one moved away
 // and replaced by a new file at `options.events_path` is read to its end,
 // then the new one from its start (`ingest::FollowReader`). Each such

@@ -72,19 +72,64 @@ void FollowReader::SwitchToNewFile() {
   ::close(next_fd_);
   next_fd_ = -1;
   if (!moved) return;  // the old file is read on; looked at again later
-  offset_ = 0;
+  ForgetFile();
+  old_file_bytes_ = pending_.size();
   reopened_ = true;
+}
+
+void FollowReader::ForgetFile() {
+  offset_ = 0;
+  line_end_ = 0;
+  tail_.clear();
+  long_line_tail_.clear();
+}
+
+void FollowReader::KeepLast(std::string& kept, std::string_view bytes) {
+  constexpr size_t kTail = ReadPlace::kTailBytes;
+  if (bytes.size() >= kTail) {
+    kept.assign(bytes.substr(bytes.size() - kTail));
+    return;
+  }
+  // Cut only once it holds twice the tail: moving the tail's bytes at
+  // every short line would cost more than reading the line.
+  kept.append(bytes);
+  if (kept.size() > 2 * kTail) kept.erase(0, kept.size() - kTail);
+}
+
+bool FollowReader::Place(ReadPlace& place) const {
+  struct stat info {};
+  if (!regular_ || ::fstat(fd_, &info) != 0) return false;
+  place.device = static_cast<uint64_t>(info.st_dev);
+  place.inode = static_cast<uint64_t>(info.st_ino);
+  place.offset = line_end_;
+  place.line = line_number_;
+  size_t tail = std::min(tail_.size(), ReadPlace::kTailBytes);
+  place.tail.assign(tail_, tail_.size() - tail, tail);
+  return true;
+}
+
+bool FollowReader::ResumeAt(const ReadPlace& place) {
+  if (!regular_ || ::lseek(fd_, place.offset, SEEK_SET) != place.offset) {
+    return false;
+  }
+  offset_ = place.offset;
+  line_end_ = place.offset;
+  line_number_ = place.line;
+  tail_ = place.tail;
+  return true;
 }
 
 bool FollowReader::TakeLine(std::string& line, bool& too_long) {
   size_t end = pending_.find('\n');
   if (end == std::string::npos) {
     // Keep at most one line's worth of an unfinished line; the rest of an
-    // over-long one is dropped until its newline.
-    if (pending_.size() > max_line_bytes_ && !skipping_) {
+    // over-long one is dropped until its newline. The tail of the file
+    // read past will need the line's last bytes.
+    if (pending_.size() > max_line_bytes_) {
+      std::string_view line_so_far(pending_);
+      if (skipping_) line_so_far.remove_prefix(max_line_bytes_);
+      KeepLast(long_line_tail_, line_so_far);
       skipping_ = true;
-      pending_.resize(max_line_bytes_);
-    } else if (skipping_) {
       pending_.resize(max_line_bytes_);
     }
     return false;
@@ -92,11 +137,24 @@ bool FollowReader::TakeLine(std::string& line, bool& too_long) {
 
   too_long = skipping_ || end > max_line_bytes_;
   line.assign(pending_, 0, std::min(end, max_line_bytes_));
-  pending_.erase(0, end + 1);
-  if (skipping_) {
-    // `pending_` held the line's first bytes; the newline just came.
-    skipping_ = false;
+  std::string_view read_past(pending_.data(), end + 1);
+  if (old_file_bytes_ > 0) {
+    // The old file's last line, handed out after the switch: the place in
+    // the new file is still its start.
+    old_file_bytes_ = 0;
+  } else if (skipping_) {
+    // `pending_` held the line's first bytes, then those after the ones
+    // dropped; the newline just came.
+    KeepLast(tail_, long_line_tail_);
+    KeepLast(tail_, read_past.substr(max_line_bytes_));
+  } else {
+    KeepLast(tail_, read_past);
   }
+  skipping_ = false;
+  long_line_tail_.clear();
+  pending_.erase(0, end + 1);
+  // `pending_` now holds what was read after the newline, all of it.
+  line_end_ = offset_ - static_cast<int64_t>(pending_.size());
   if (!too_long && !line.empty() && line.back() == '\r') line.pop_back();
   ++line_number_;
   return true;
@@ -158,8 +216,9 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
     struct stat info {};
     if (::fstat(fd_, &info) == 0 && info.st_size < offset_ &&
         ::lseek(fd_, 0, SEEK_SET) == 0) {
-      offset_ = 0;
+      ForgetFile();
       pending_.clear();
+      old_file_bytes_ = 0;
       skipping_ = false;
       truncated_ = true;
       continue;

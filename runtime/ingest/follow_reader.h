@@ -11,15 +11,37 @@
 // Given the path the file was opened by, it also follows the path across
 // a log rotation that moves the file away and creates a new one there
 // (see `Next`), as `tail -F` does.
+//
+// For a file, it also says where it stands (`Place`): which file, the
+// byte after the last line handed out, and the bytes just before that
+// byte, so that a later run can tell whether the file is still the one
+// read and go on from there (`ResumeAt`).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace parcours::ingest {
+
+// Where reading a file stands after the last line handed out.
+struct ReadPlace {
+  // The file: `st_dev` and `st_ino` of the one being read.
+  uint64_t device = 0;
+  uint64_t inode = 0;
+  // The byte of that file just after the last line handed out (where the
+  // next line starts), and the number of that line.
+  int64_t offset = 0;
+  int64_t line = 0;
+  // The file's bytes just before `offset`, up to `kTailBytes` of them: a
+  // file rewritten or cut and grown again to the same size has other
+  // bytes there.
+  std::string tail;
+  static constexpr size_t kTailBytes = 4096;
+};
 
 class FollowReader {
  public:
@@ -55,6 +77,20 @@ class FollowReader {
 
   // Lines handed out so far; the last one's number.
   int64_t line_number() const { return line_number_; }
+
+  // Where reading stands in the file being read (the new one, after a
+  // rotation, once its first byte has been read or the old file's last
+  // line handed out). False for a pipe, and when the file cannot be
+  // looked at.
+  bool Place(ReadPlace& place) const;
+
+  // Before the first `Next`: reading starts at `place.offset` of the file,
+  // with lines numbered on from `place.line`. The caller has checked that
+  // the file is the one `place` was taken in (`place.tail` is what that
+  // file holds before the offset). False, and nothing changed, when the
+  // file cannot be sought.
+  bool ResumeAt(const ReadPlace& place);
+
   // Whether the file was found shorter than what was read of it (cut
   // back by a log rotation's copytruncate) since the last call: reading
   // then starts again from its start, so the lines written after the cut
@@ -88,6 +124,15 @@ class FollowReader {
   // Moves the first complete line of `pending_` to `line`, if any.
   bool TakeLine(std::string& line, bool& too_long);
 
+  // Appends `bytes` to `kept`, which keeps at least the last
+  // `ReadPlace::kTailBytes` bytes appended to it (and at most twice as
+  // many).
+  static void KeepLast(std::string& kept, std::string_view bytes);
+
+  // Reading starts again at byte 0 of the file under `fd_`, which holds
+  // nothing read yet.
+  void ForgetFile();
+
   // At the end of the file: whether the watched path names a new file
   // with bytes in it, which is then opened as `next_fd_`. Notes a path
   // gone in `missing_`.
@@ -107,6 +152,16 @@ class FollowReader {
   bool truncated_ = false;
   int64_t offset_ = 0;  // bytes read from a regular file
   int64_t line_number_ = 0;
+  // The byte of the file after the last line handed out from it, and
+  // the file's last bytes before it (see `KeepLast`).
+  int64_t line_end_ = 0;
+  std::string tail_;
+  // The last bytes of an over-long line read so far (its start, then
+  // those dropped), which `tail_` needs once the line ends.
+  std::string long_line_tail_;
+  // After a switch to a new file, the bytes at the front of `pending_`
+  // that are the old file's unfinished last line.
+  size_t old_file_bytes_ = 0;
   std::string error_;
   // The watched path; empty for none.
   std::string path_;

@@ -188,16 +188,16 @@ TEST_CASE("a live run applies lines as they come and fires waits on time") {
   std::string late_b =
       Send("b", 2, "send2", "reminder", "2011-01-03T12:30:00Z", true);
   CHECK(AwaitLines(out, 4) == hello_a + reminder_a + hello_b + late_b);
-  // The late wait fires before the input is read again; a new line's
-  // action shows that the two old lines have been read (and skipped) by
-  // then, however slowly the machine runs.
+  // The late wait fires before the input is read on, after the two lines
+  // the first run applied: they are not read again.
   Append(events, Ping("c", "3", "2011-01-03T13:00:00Z"));
   std::string hello_c = Send("c", 3, "send1", "hello", "2011-01-03T13:00:00Z");
   CHECK(AwaitLines(out, 5) ==
         hello_a + reminder_a + hello_b + late_b + hello_c);
   CHECK(second.Stop(SIGINT) == 0);
   CHECK_THAT(second.Summary(),
-             Catch::Contains("2 duplicates skipped") &&
+             Catch::Contains("read 1 line: 1 event applied, 0 identifies, 0 "
+                             "duplicates skipped") &&
                  Catch::Contains("sent 2 actions, 1 timer fired, 0 "
                                  "time-driven entries, 1 instance "
                                  "waiting\nclock at 2011-01-03T13:00:00Z\n"));
@@ -406,18 +406,17 @@ TEST_CASE(
                         "file%'") == 1);
   }
 
-  // A restart reads the new file from its start: its lines were applied,
-  // and the old file's are not read again.
+  // A restart reads on in the new file where the run stopped, numbering
+  // lines on as that run did; the old file's are not read again.
   LiveRun restarted(scratch, args);
   Append(events, Ping("g", "7", "2011-01-03T10:00:00Z"));
   std::string sent = AwaitLines(out, 7);
   CHECK(restarted.Stop(SIGTERM) == 0);
-  CHECK(sent.substr(0, all.size()) == all);
-  for (const char* profile : {"a", "b", "c", "d", "e", "f", "g"}) {
-    CHECK(CountLinesWith(sent,
-                         std::string("\"profile\":\"") + profile + "\"") == 1);
-  }
-  CHECK_THAT(restarted.Summary(), Catch::Contains("3 duplicates skipped"));
+  CHECK(sent == all + Send("g", 7, "send1", "hello", "2011-01-03T10:00:00Z"));
+  CHECK_THAT(restarted.Summary(),
+             Catch::Contains("read 1 line: 1 event applied, 0 identifies, 0 "
+                             "duplicates skipped"));
+  CHECK_THAT(restarted.Summary(), !Catch::Contains("note:"));
 }
 
 TEST_CASE(
@@ -484,6 +483,11 @@ TEST_CASE("a live run reads a pipe, and outlives its writer") {
       Send("a", 1, "send2", "reminder", "2011-01-03T11:00:00Z");
   CHECK(AwaitLines(out, 2) == hello + reminder);
   CHECK(run.Stop(SIGTERM) == 0);
+  // Stdin has no place a restart could seek to.
+  auto state = store::Database::OpenReadOnly((scratch / "state.db").string());
+  REQUIRE(state.ok());
+  CHECK(*state->QueryInt(
+            "SELECT count(*) FROM meta WHERE key LIKE 'follow_%'") == 0);
 }
 
 TEST_CASE("a live run stopped before a last line is finished says so") {
@@ -999,6 +1003,357 @@ TEST_CASE(
   CHECK(summaries(AwaitLines(out, 4)) ==
         thanked + "2011-01-03T14:00:00Z a nudge\n");
   CHECK(live.Stop(SIGTERM) == 0);
+}
+
+}  // namespace
+}  // namespace parcours
+
+namespace parcours {
+namespace {
+
+// A restart of a live run on the file it followed reads on where the
+// state the last run saved stops: the lines before are neither read nor
+// counted again, however long the file has grown.
+
+// The arguments of a live run of `kProgram` over `events` in `scratch`.
+std::vector<std::string> LiveArgs(const std::filesystem::path& scratch,
+                                  const std::filesystem::path& events) {
+  auto program = scratch / "remind.journey";
+  if (!std::filesystem::exists(program)) testing::WriteText(program, kProgram);
+  return {"run",
+          program.string(),
+          "--follow",
+          "--events",
+          events.string(),
+          "--out",
+          (scratch / "out.jsonl").string(),
+          "--state",
+          (scratch / "state.db").string()};
+}
+
+// The value of `meta` row `key` of the state in `scratch`; -1 when there
+// is none.
+int64_t MetaValue(const std::filesystem::path& scratch,
+                  const std::string& key) {
+  auto db = store::Database::OpenReadOnly((scratch / "state.db").string());
+  REQUIRE(db.ok());
+  auto value = db->QueryInt(
+      "SELECT coalesce((SELECT value FROM meta WHERE "
+      "key = '" +
+      key + "'), -1)");
+  REQUIRE(value.ok());
+  return *value;
+}
+
+// The `log` rows of component `input` and level `info` whose message
+// contains `part`.
+int64_t InputNotes(const std::filesystem::path& scratch,
+                   const std::string& part) {
+  auto db = store::Database::OpenReadOnly((scratch / "state.db").string());
+  REQUIRE(db.ok());
+  auto count = db->QueryInt(
+      "SELECT count(*) FROM log WHERE component = 'input' AND level = "
+      "'info' AND instr(message, '" +
+      part + "') > 0");
+  REQUIRE(count.ok());
+  return *count;
+}
+
+TEST_CASE(
+    "a live run restarted on its file reads on where the saved state "
+    "stopped, not the lines before") {
+  auto scratch = testing::ScratchDir("follow-resume");
+  auto events = scratch / "events.jsonl";
+  // A dead letter in the part the first run reads: read again, it would
+  // be counted again ("1 already in the dead-letter file").
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 "not json\n" +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_b = Send("b", 3, "send1", "hello", "2011-01-03T10:00:00Z");
+  {
+    LiveRun first(scratch, args);
+    CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+    CHECK(first.Stop(SIGTERM) == 0);
+    CHECK_THAT(first.Summary(), Catch::Contains("read 3 lines: 2 events "
+                                                "applied") &&
+                                    Catch::Contains("1 dead letter, 0 blank"));
+  }
+  CHECK(MetaValue(scratch, "follow_line") == 3);
+  CHECK(MetaValue(scratch, "follow_offset") ==
+        static_cast<int64_t>(testing::ReadText(events).size()));
+
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z"));
+  LiveRun second(scratch, args);
+  std::string hello_c = Send("c", 4, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 3) == hello_a + hello_b + hello_c);
+  CHECK(second.Stop(SIGTERM) == 0);
+  CHECK_THAT(second.Summary(),
+             Catch::StartsWith("read 1 line: 1 event applied, 0 identifies, "
+                               "0 duplicates skipped, 0 ignored (undeclared "
+                               "event), 0 dead letters, 0 blank\n"));
+  CHECK_THAT(second.Summary(), !Catch::Contains("note:"));
+  CHECK(MetaValue(scratch, "follow_line") == 4);
+  CHECK(InputNotes(scratch, "reading it from its start") == 0);
+}
+
+TEST_CASE(
+    "dead letters of a live run restarted on its file carry their line "
+    "numbers in the file") {
+  auto scratch = testing::ScratchDir("follow-resume-letters");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  {
+    LiveRun first(scratch, args);
+    AwaitLines(out, 2);
+    CHECK(first.Stop(SIGTERM) == 0);
+  }
+
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z") + "{broken\n");
+  LiveRun second(scratch, args);
+  auto dead = scratch / "state.db.deadletter.jsonl";
+  std::string letters = AwaitLines(dead, 1);
+  CHECK(second.Stop(SIGTERM) == 0);
+  CHECK_THAT(letters, Catch::StartsWith(R"({"line":4,)"));
+  CHECK(CountLinesWith(letters, "\"line\":") == 1);
+  CHECK_THAT(second.Summary(),
+             Catch::StartsWith("read 2 lines: 1 event applied"));
+}
+
+// Ids of profiles that sort in the order of their lines, so that the
+// actions of one instant come out in line order however the commits
+// fall.
+std::string Numbered(int line) {
+  char id[16];
+  std::snprintf(id, sizeof id, "u%04d", line);
+  return id;
+}
+
+TEST_CASE(
+    "a live run killed in a burst of lines and restarted loses and repeats "
+    "no line, and sends what a run not killed sends") {
+  auto scratch = testing::ScratchDir("follow-resume-kill");
+  constexpr int kLines = 200;
+  std::string lines;
+  for (int line = 1; line <= kLines; ++line) {
+    lines += Ping(Numbered(line), std::to_string(line), "2011-01-03T10:00:00Z");
+  }
+  // And a last line half written when the run is killed.
+  std::string last = Ping(Numbered(kLines + 1), "last", "2011-01-03T10:00:00Z");
+  std::string head = lines + last.substr(0, 25);
+
+  // Commits every 7 lines, so that the kill may fall between any two.
+  auto run_in = [&](const std::string& name) {
+    auto folder = scratch / name;
+    std::filesystem::create_directories(folder);
+    SetClock(folder, "2011-01-03T10:00:00Z");
+    auto args = LiveArgs(folder, folder / "events.jsonl");
+    args.insert(args.end(), {"--batch", "7"});
+    return args;
+  };
+
+  auto whole_args = run_in("whole");
+  testing::WriteText(scratch / "whole" / "events.jsonl", lines + last);
+  std::string whole;
+  {
+    LiveRun run(scratch / "whole", whole_args);
+    whole = AwaitLines(scratch / "whole" / "out.jsonl", kLines + 1);
+    CHECK(run.Stop(SIGTERM) == 0);
+  }
+  REQUIRE(CountLinesWith(whole, "\"hello\"") == kLines + 1);
+
+  auto killed_args = run_in("killed");
+  auto events = scratch / "killed" / "events.jsonl";
+  testing::WriteText(events, head);
+  {
+    LiveRun run(scratch / "killed", killed_args);
+    AwaitLines(scratch / "killed" / "out.jsonl", 1);
+    run.Stop(SIGKILL);
+  }
+  int64_t saved_line = MetaValue(scratch / "killed", "follow_line");
+  CHECK(saved_line >= 1);
+  CHECK(saved_line <= kLines);
+
+  Append(events, last.substr(25));
+  LiveRun restarted(scratch / "killed", killed_args);
+  std::string sent = AwaitLines(scratch / "killed" / "out.jsonl", kLines + 1);
+  CHECK(restarted.Stop(SIGTERM) == 0);
+  CHECK(sent == whole);
+  // It read exactly the lines the saved state did not cover.
+  CHECK_THAT(restarted.Summary(),
+             Catch::StartsWith(
+                 "read " + std::to_string(kLines + 1 - saved_line) + " line") &&
+                 Catch::Contains(" 0 duplicates skipped"));
+}
+
+TEST_CASE(
+    "a live run restarted on a file replaced by a larger one reads it from "
+    "its start, and says why") {
+  auto scratch = testing::ScratchDir("follow-resume-replaced");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  {
+    LiveRun first(scratch, args);
+    AwaitLines(out, 2);
+    CHECK(first.Stop(SIGTERM) == 0);
+  }
+
+  // Written aside and moved over it: another file, which holds more
+  // bytes than the first run read.
+  auto replacement = scratch / "events.new";
+  testing::WriteText(replacement, Ping("c", "3", "2011-01-03T10:00:00Z") +
+                                      Ping("d", "4", "2011-01-03T10:00:00Z") +
+                                      Ping("e", "5", "2011-01-03T10:00:00Z"));
+  std::filesystem::rename(replacement, events);
+  LiveRun second(scratch, args);
+  std::string sent = AwaitLines(out, 5);
+  CHECK(second.Stop(SIGTERM) == 0);
+  // Numbered from its first line, as a run that read it from the start
+  // numbers them.
+  const char* at = "2011-01-03T10:00:00Z";
+  CHECK(sent == Send("a", 1, "send1", "hello", at) +
+                    Send("b", 2, "send1", "hello", at) +
+                    Send("c", 1, "send1", "hello", at) +
+                    Send("d", 2, "send1", "hello", at) +
+                    Send("e", 3, "send1", "hello", at));
+  CHECK_THAT(second.Summary(),
+             Catch::Contains("note: events file `" + events.string() +
+                             "` is another file than the one the last live "
+                             "run read") &&
+                 Catch::Contains("reading it from its start") &&
+                 Catch::Contains("read 3 lines: 3 events applied"));
+  CHECK(InputNotes(scratch, "is another file than the one") == 1);
+}
+
+TEST_CASE(
+    "a live run restarted on a file cut back and grown again past where it "
+    "stopped, or cut shorter, reads it from its start, and says why") {
+  auto scratch = testing::ScratchDir("follow-resume-regrown");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  {
+    LiveRun first(scratch, args);
+    AwaitLines(out, 2);
+    CHECK(first.Stop(SIGTERM) == 0);
+  }
+  int64_t read_before = MetaValue(scratch, "follow_offset");
+
+  // The same file (its inode), cut to nothing and written again, longer.
+  std::filesystem::resize_file(events, 0);
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z") +
+                     Ping("d", "4", "2011-01-03T10:00:00Z") +
+                     Ping("e", "5", "2011-01-03T10:00:00Z"));
+  REQUIRE(static_cast<int64_t>(testing::ReadText(events).size()) > read_before);
+  {
+    LiveRun second(scratch, args);
+    AwaitLines(out, 5);
+    CHECK(second.Stop(SIGTERM) == 0);
+    CHECK_THAT(second.Summary(),
+               Catch::Contains("note: events file `" + events.string() +
+                               "` holds other bytes before byte " +
+                               std::to_string(read_before) +
+                               ", where the last live run stopped reading "
+                               "it, than it did then") &&
+                   Catch::Contains("read 3 lines: 3 events applied"));
+  }
+  CHECK(InputNotes(scratch, "holds other bytes before byte") == 1);
+
+  // Cut shorter than what was read, while no run is up.
+  testing::WriteText(events, Ping("f", "6", "2011-01-03T10:00:00Z"));
+  LiveRun third(scratch, args);
+  AwaitLines(out, 6);
+  CHECK(third.Stop(SIGTERM) == 0);
+  CHECK_THAT(third.Summary(),
+             Catch::Contains("note: events file `" + events.string() +
+                             "` is shorter than the ") &&
+                 Catch::Contains("read 1 line: 1 event applied"));
+}
+
+TEST_CASE(
+    "a live run on a state that holds no place in its file reads it from "
+    "its start, as does one whose place lost a row") {
+  auto scratch = testing::ScratchDir("follow-resume-none");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  // A replay saves no place, as an older Parcours saved none.
+  std::vector<std::string> replay(args.begin(), args.end());
+  replay.erase(replay.begin() + 2);
+  REQUIRE(testing::RunParcours(replay, scratch).exit_code == 0);
+  CHECK(MetaValue(scratch, "follow_offset") == -1);
+  {
+    LiveRun live(scratch, args);
+    Append(events, Ping("c", "3", "2011-01-03T10:00:00Z"));
+    AwaitLines(out, 3);
+    CHECK(live.Stop(SIGTERM) == 0);
+    CHECK_THAT(live.Summary(),
+               Catch::Contains("note: events file `" + events.string() +
+                               "`: the state holds no place where a live run "
+                               "stopped reading it") &&
+                   Catch::Contains("read 3 lines: 1 event applied, 0 "
+                                   "identifies, 2 duplicates skipped"));
+  }
+
+  // A replay and the reports load a state with a place, and a replay
+  // keeps it; a row of it deleted by hand is not refused, and the file
+  // is read from its start.
+  CHECK(
+      testing::RunParcours({"explain", "--state",
+                            (scratch / "state.db").string(), "--profile", "c"},
+                           scratch)
+          .exit_code == 0);
+  Append(events, Ping("d", "4", "2011-01-03T10:00:00Z"));
+  REQUIRE(testing::RunParcours(replay, scratch).exit_code == 0);
+  CHECK(MetaValue(scratch, "follow_line") == 3);
+  {
+    auto db = store::Database::Open((scratch / "state.db").string());
+    REQUIRE(db.ok());
+    REQUIRE(db->Exec("DELETE FROM meta WHERE key = 'follow_line'").ok());
+  }
+  LiveRun live(scratch, args);
+  Append(events, Ping("e", "5", "2011-01-03T10:00:00Z"));
+  AwaitLines(out, 5);
+  CHECK(live.Stop(SIGTERM) == 0);
+  CHECK_THAT(live.Summary(),
+             Catch::Contains("lacks the `meta` row `follow_line`") &&
+                 Catch::Contains("read 5 lines: 1 event applied, 0 "
+                                 "identifies, 4 duplicates skipped"));
+}
+
+TEST_CASE(
+    "a live run stopped by --strict at a bad line stops there again at its "
+    "restart") {
+  auto scratch = testing::ScratchDir("follow-resume-strict");
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 "not json\n" +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  auto args = LiveArgs(scratch, events);
+  args.push_back("--strict");
+  for (int run = 0; run < 2; ++run) {
+    auto stopped = testing::RunParcours(args, scratch, "", 60);
+    CHECK(stopped.exit_code == 1);
+    CHECK_THAT(stopped.err, Catch::Contains("parcours: line 2: "));
+    CHECK(MetaValue(scratch, "follow_line") == 1);
+  }
 }
 
 }  // namespace

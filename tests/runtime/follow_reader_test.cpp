@@ -3,6 +3,7 @@
 
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -277,6 +278,170 @@ TEST_CASE("without a path, a replaced file is not followed",
   Append(path, "new\n");
   CHECK(NextLine(reader, line, 5) == Result::Idle);
   CHECK_FALSE(reader.TakeReopened());
+  ::close(fd);
+}
+
+// The file's bytes from `from` to `to`.
+std::string Bytes(const std::string& path, size_t from, size_t to) {
+  return ReadBytes(path).substr(from, to - from);
+}
+
+TEST_CASE(
+    "the place after a line is its end in the file, with the bytes before "
+    "it, also after an over-long line",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string first = "one\r\n";
+  // Far longer than both the line limit and the tail, and ending in
+  // bytes that come in a later read than its start.
+  std::string long_line = std::string(70000, 'x') + std::string(3000, 'y');
+  Append(path, first + long_line.substr(0, 65000));
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  ingest::ReadPlace place;
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == 0);
+  CHECK(place.line == 0);
+  CHECK(place.tail.empty());
+
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == static_cast<int64_t>(first.size()));
+  CHECK(place.line == 1);
+  CHECK(place.tail == first);
+  // Half the long line read: the place stays after the line handed out.
+  CHECK(NextLine(reader, line, 1) == Result::Idle);
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == static_cast<int64_t>(first.size()));
+
+  Append(path, long_line.substr(65000) + "\nthree\nfour, half");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  size_t long_end = first.size() + long_line.size() + 1;
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == static_cast<int64_t>(long_end));
+  CHECK(place.tail == Bytes(path, long_end - 4096, long_end));
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "three");
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == static_cast<int64_t>(long_end + 6));
+  CHECK(place.line == 3);
+  CHECK(place.tail == Bytes(path, long_end + 6 - 4096, long_end + 6));
+
+  struct stat info {};
+  REQUIRE(::fstat(fd, &info) == 0);
+  CHECK(place.device == static_cast<uint64_t>(info.st_dev));
+  CHECK(place.inode == static_cast<uint64_t>(info.st_ino));
+  ::close(fd);
+}
+
+TEST_CASE("after many short lines the place holds the file's last 4 KiB",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  std::string text;
+  for (int i = 0; i < 3000; ++i) text += "line " + std::to_string(i) + "\n";
+  Append(path, text);
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  ingest::ReadPlace place;
+  for (int i = 0; i < 3000; ++i) {
+    REQUIRE(NextLine(reader, line) == Result::Line);
+    // Looked at now and then, as commits do.
+    if (i % 401 != 0 && i != 2999) continue;
+    REQUIRE(reader.Place(place));
+    size_t end = static_cast<size_t>(place.offset);
+    size_t size = std::min<size_t>(end, 4096);
+    CHECK(place.tail == text.substr(end - size, size));
+  }
+  CHECK(place.offset == static_cast<int64_t>(text.size()));
+  CHECK(place.line == 3000);
+  ::close(fd);
+}
+
+TEST_CASE("a reader resumed at a place reads on from there, numbering lines on",
+          "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  Append(path, "one\ntwo\nthree\n");
+  ingest::ReadPlace place;
+  {
+    int fd = ::open(path.c_str(), O_RDONLY);
+    REQUIRE(fd >= 0);
+    FollowReader reader(fd, 100, path);
+    std::string line;
+    REQUIRE(NextLine(reader, line) == Result::Line);
+    REQUIRE(NextLine(reader, line) == Result::Line);
+    REQUIRE(reader.Place(place));
+    ::close(fd);
+  }
+
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  REQUIRE(reader.ResumeAt(place));
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "three");
+  CHECK(reader.line_number() == 3);
+  ingest::ReadPlace after;
+  REQUIRE(reader.Place(after));
+  CHECK(after.offset == 14);
+  CHECK(after.tail == "one\ntwo\nthree\n");
+  ::close(fd);
+}
+
+TEST_CASE(
+    "the place is the start of the file after a cut, and of the new file "
+    "after a rotation",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  Append(path, "one\ntwo\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  REQUIRE(NextLine(reader, line) == Result::Line);
+
+  std::filesystem::resize_file(path, 0);
+  CHECK(NextLine(reader, line, 2) == Result::Idle);
+  CHECK(reader.TakeTruncation());
+  ingest::ReadPlace place;
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == 0);
+  CHECK(place.line == 2);
+  CHECK(place.tail.empty());
+  Append(path, "three\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == 6);
+  CHECK(place.tail == "three\n");
+
+  // The old file's unfinished last line is handed out from the new
+  // file's start.
+  std::filesystem::rename(path, dir.File("events.jsonl.1"));
+  Append(dir.File("events.jsonl.1"), "four, half");
+  Append(path, "five\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "four, half");
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == 0);
+  CHECK(place.tail.empty());
+  struct stat named {};
+  REQUIRE(::stat(path.c_str(), &named) == 0);
+  CHECK(place.inode == static_cast<uint64_t>(named.st_ino));
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "five");
+  REQUIRE(reader.Place(place));
+  CHECK(place.offset == 5);
+  CHECK(place.line == 5);
+  CHECK(place.tail == "five\n");
   ::close(fd);
 }
 
