@@ -897,6 +897,15 @@ class Runner {
                             "reading on from its start");
         changed = true;
       }
+      if (reader.TakeRewrite()) {
+        NoteInputChange("warn",
+                        options_.events_name +
+                            " was rewritten in place (other bytes before "
+                            "where reading stood); reading it again from "
+                            "its start, its lines applied before skipped "
+                            "as duplicates");
+        changed = true;
+      }
       if (reader.TakeMissing()) {
         NoteInputChange("warn", options_.events_name +
                                     " is gone (moved away or deleted); "

@@ -84,6 +84,36 @@ void FollowReader::ForgetFile() {
   long_line_tail_.clear();
 }
 
+bool FollowReader::StartOver() {
+  if (::lseek(fd_, 0, SEEK_SET) != 0) return false;
+  ForgetFile();
+  pending_.clear();
+  old_file_bytes_ = 0;
+  skipping_ = false;
+  return true;
+}
+
+bool FollowReader::RewrittenBeforeOffset() const {
+  // An old file's unfinished line, or the dropped middle of an over-long
+  // one, is not all in memory: nothing to compare with.
+  if (old_file_bytes_ > 0 || skipping_) return false;
+
+  // What the reader holds of the bytes before `offset_`: the end of the
+  // last line handed out, then what was read after it.
+  constexpr size_t kCompared = ReadPlace::kTailBytes;
+  std::string held =
+      tail_.size() > kCompared ? tail_.substr(tail_.size() - kCompared) : tail_;
+  if (pending_.size() > kCompared) return false;
+  held += pending_;
+  if (held.empty()) return false;
+
+  std::string now(held.size(), '\0');
+  int64_t from = offset_ - static_cast<int64_t>(held.size());
+  if (from < 0) return false;
+  ssize_t got = ::pread(fd_, now.data(), now.size(), from);
+  return got == static_cast<ssize_t>(now.size()) && now != held;
+}
+
 void FollowReader::KeepLast(std::string& kept, std::string_view bytes) {
   constexpr size_t kTail = ReadPlace::kTailBytes;
   if (bytes.size() >= kTail) {
@@ -185,6 +215,17 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
       }
     }
 
+    // Bytes written at the end may be the file's own bytes written again
+    // (`cp export.jsonl events.jsonl`, longer than what was read): look
+    // before reading them as the rest of the old lines.
+    if (at_end_) {
+      at_end_ = false;
+      if (RewrittenBeforeOffset() && StartOver()) {
+        rewritten_ = true;
+        continue;
+      }
+    }
+
     char buffer[1 << 16];
     ssize_t got = ::read(fd_, buffer, sizeof buffer);
     if (got > 0) {
@@ -214,15 +255,11 @@ FollowReader::Result FollowReader::Next(std::string& line, bool& too_long,
     // us, in which case what is written now starts at its beginning. An
     // unfinished line before the cut will never be finished.
     struct stat info {};
-    if (::fstat(fd_, &info) == 0 && info.st_size < offset_ &&
-        ::lseek(fd_, 0, SEEK_SET) == 0) {
-      ForgetFile();
-      pending_.clear();
-      old_file_bytes_ = 0;
-      skipping_ = false;
+    if (::fstat(fd_, &info) == 0 && info.st_size < offset_ && StartOver()) {
       truncated_ = true;
       continue;
     }
+    at_end_ = true;
 
     // Moved away and replaced: the old file was found at its end once
     // more after the new one turned up, so what its writer appended

@@ -100,6 +100,16 @@ class FollowReader {
     truncated_ = false;
     return truncated;
   }
+  // Whether the file was found rewritten in place since the last call:
+  // at its end, the bytes just before where reading stands are not those
+  // read (`cp export.jsonl events.jsonl`, or a copytruncate whose writer
+  // wrote past that place before the reader looked). Reading then starts
+  // again from its start, as after a cut.
+  bool TakeRewrite() {
+    bool rewritten = rewritten_;
+    rewritten_ = false;
+    return rewritten;
+  }
   // Whether the watched path has been gone for a second, since the last
   // call (once per time it goes; a rotation's rename and create in a
   // quick row is no news): the open file is read on.
@@ -141,6 +151,13 @@ class FollowReader {
   // Reads on in `next_fd_`, under the number `fd_`, from its start.
   void SwitchToNewFile();
 
+  // Whether the file under `fd_` now holds other bytes just before
+  // `offset_` than were read there (those kept in `tail_` and `pending_`).
+  bool RewrittenBeforeOffset() const;
+
+  // Reading starts again at the start of the file, cut back or rewritten.
+  bool StartOver();
+
   int fd_;
   bool regular_ = false;  // a file, which polls as readable at its end
   size_t max_line_bytes_;
@@ -150,6 +167,10 @@ class FollowReader {
   bool skipping_ = false;
   bool ended_ = false;
   bool truncated_ = false;
+  bool rewritten_ = false;
+  // A file's end was met by the last read: the next read is of bytes
+  // written since, after a look at those before them.
+  bool at_end_ = false;
   int64_t offset_ = 0;  // bytes read from a regular file
   int64_t line_number_ = 0;
   // The byte of the file after the last line handed out from it, and

@@ -345,6 +345,49 @@ TEST_CASE(
                              "` got shorter than what was read of it"));
 }
 
+TEST_CASE(
+    "a live run reads again from its start a file rewritten in place to "
+    "more than was read") {
+  auto scratch = testing::ScratchDir("follow-rewrite");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
+                        events.string(), "--out", out.string(), "--state",
+                        (scratch / "state.db").string()});
+
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                     Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+
+  // `cp export.jsonl events.jsonl`: other lines, more bytes than were
+  // read, written over the same file at once. Read from where it stood,
+  // the first of them would be lost and a piece of one a dead letter.
+  std::string rewritten;
+  for (const char* user : {"c", "d", "e"}) {
+    rewritten += Ping(user, std::string("x-") + user, "2011-01-03T10:00:00Z");
+  }
+  testing::WriteText(events, rewritten);
+  std::string hellos;
+  int64_t line = 3;
+  for (const char* user : {"c", "d", "e"}) {
+    hellos += Send(user, line++, "send1", "hello", "2011-01-03T10:00:00Z");
+  }
+  CHECK(AwaitLines(out, 5) == hello_a + hello_b + hellos);
+  CHECK(run.Stop(SIGTERM) == 0);
+  // (Read between the cut and the write, the file is one cut back.)
+  std::string summary = run.Summary();
+  INFO(summary);
+  CHECK((summary.find("` was rewritten in place") != std::string::npos ||
+         summary.find("` got shorter than") != std::string::npos));
+  CHECK_FALSE(std::filesystem::exists(scratch / "state.db.deadletter.jsonl"));
+}
+
 // How many lines of `text` contain `part`.
 size_t CountLinesWith(const std::string& text, const std::string& part) {
   std::istringstream lines(text);

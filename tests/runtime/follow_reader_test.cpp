@@ -445,5 +445,57 @@ TEST_CASE(
   ::close(fd);
 }
 
+TEST_CASE(
+    "a file rewritten in place to more than was read is read from its start",
+    "[runtime][input]") {
+  TempDir dir;
+  std::string path = dir.File("events.jsonl");
+  Append(path, "one\ntwo\n");
+  int fd = ::open(path.c_str(), O_RDONLY);
+  REQUIRE(fd >= 0);
+  FollowReader reader(fd, 100, path);
+  std::string line;
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(NextLine(reader, line, 2) == Result::Idle);
+
+  // `cp export.jsonl events.jsonl`: the same file, truncated and written
+  // again at once, longer than before; the reader never saw it short.
+  {
+    std::ofstream out(path, std::ios::trunc | std::ios::binary);
+    out << "alpha\nbravo\ncharlie\n";
+  }
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "alpha");
+  CHECK(reader.TakeRewrite());
+  CHECK_FALSE(reader.TakeTruncation());
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "bravo");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "charlie");
+
+  // Appends, and a half-written line finished later, are no rewrite.
+  Append(path, "del");
+  CHECK(NextLine(reader, line, 2) == Result::Idle);
+  Append(path, "ta\n");
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "delta");
+  CHECK(NextLine(reader, line, 2) == Result::Idle);
+  CHECK_FALSE(reader.TakeRewrite());
+
+  // A half-written line rewritten under the reader counts too.
+  Append(path, "ech");
+  CHECK(NextLine(reader, line, 2) == Result::Idle);
+  {
+    std::fstream out(path, std::ios::in | std::ios::out | std::ios::binary);
+    out.seekp(-3, std::ios::end);
+    out << "ECH";
+  }
+  REQUIRE(NextLine(reader, line) == Result::Line);
+  CHECK(line == "alpha");
+  CHECK(reader.TakeRewrite());
+  ::close(fd);
+}
+
 }  // namespace
 }  // namespace parcours::testing
