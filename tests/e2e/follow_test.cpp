@@ -388,6 +388,29 @@ TEST_CASE(
   CHECK_FALSE(std::filesystem::exists(scratch / "state.db.deadletter.jsonl"));
 }
 
+TEST_CASE("a live run stops cleanly on SIGHUP, as on SIGTERM") {
+  // A dropped SSH session, or logrotate's `postrotate`, sends SIGHUP.
+  auto scratch = testing::ScratchDir("follow-hangup");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, "");
+  auto out = scratch / "out.jsonl";
+  auto state = scratch / "state.db";
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch,
+              {"run", program.string(), "--follow", "--events", events.string(),
+               "--out", out.string(), "--state", state.string()});
+  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z"));
+  CHECK(AwaitLines(out, 1) ==
+        Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z"));
+
+  CHECK(run.Stop(SIGHUP) == 0);
+  CHECK_THAT(run.Summary(), Catch::Contains("1 event applied"));
+  // Closed as a clean stop closes it: nothing left in a write-ahead log.
+  CHECK_FALSE(std::filesystem::exists(state.string() + "-wal"));
+}
+
 // How many lines of `text` contain `part`.
 size_t CountLinesWith(const std::string& text, const std::string& part) {
   std::istringstream lines(text);

@@ -44,13 +44,16 @@ const char kRunUsage[] =
     "       [--max-clock-jump DURATION] [--partitions N] [--follow]\n"
     "       [--unsubscribe-url HTTPS-URL]\n";
 
-// Set by SIGINT and SIGTERM during `run --follow`.
+// Set by SIGINT, SIGTERM and SIGHUP during `run --follow`.
 volatile std::sig_atomic_t stop_requested = 0;
 
 void RequestStop(int) { stop_requested = 1; }
 
-// Ends a live run cleanly on SIGINT and SIGTERM: the handler only sets a
-// flag, and interrupts the wait for input (no SA_RESTART).
+// Ends a live run cleanly on SIGINT and SIGTERM, and on SIGHUP, which a
+// dropped SSH session or a log rotation's `postrotate` sends (the run
+// has nothing to reopen: it follows a rotated input by itself): the
+// handler only sets a flag, and interrupts the wait for input (no
+// SA_RESTART).
 void CatchStopSignals() {
   struct sigaction action {};
   action.sa_handler = RequestStop;
@@ -58,6 +61,7 @@ void CatchStopSignals() {
   action.sa_flags = 0;
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
 }
 
 // The wall clock of a live run, in seconds since the epoch. For tests,
