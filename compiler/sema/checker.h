@@ -102,6 +102,11 @@ class Checker {
   // A string literal given where a time zone goes must name a zone of the
   // tz database: a typo would otherwise run every local time in UTC.
   void CheckZoneName(const syntax::Expr& value);
+  // Whether `value` is a string written as a date is, "YYYY-MM-DD", and so
+  // stands for one where a date goes; one of that shape that is no day of
+  // the calendar ("1990-02-30") is reported here and still counts, so that
+  // it is not also called a string.
+  bool CheckDateText(const syntax::Expr& value);
 
   // ---- expressions.cpp ----------------------------------------------------
   Type CheckExpr(const syntax::Expr& expr, const Scope& scope,
