@@ -1,6 +1,8 @@
 // Pressure policies, loyalty programs and test blocks.
 #include <algorithm>
+#include <cstdio>
 #include <set>
+#include <string_view>
 #include <variant>
 
 #include "compiler/sema/checker.h"
@@ -14,6 +16,39 @@ namespace {
 
 const Type kInt = MakeType(TypeKind::Int);
 const Type kMoney = MakeType(TypeKind::Money);
+
+// The first character of a test's title that would break or garble the
+// one line `parcours test` prints for it, named as a reader knows it
+// ("a line break (`\n`)", "the control character U+001B"); "" when the
+// title has none. Controls are C0, DEL and C1, and the Unicode line and
+// paragraph separators.
+std::string LineBreakerIn(std::string_view title) {
+  for (size_t i = 0; i < title.size(); ++i) {
+    auto byte = static_cast<unsigned char>(title[i]);
+    auto next =
+        i + 1 < title.size() ? static_cast<unsigned char>(title[i + 1]) : 0;
+    uint32_t code = 0;
+    if (byte < 0x20 || byte == 0x7F) {
+      code = byte;
+    } else if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      code = next;
+    } else if (title.substr(i).starts_with("\xe2\x80\xa8")) {
+      return "a line separator (U+2028)";
+    } else if (title.substr(i).starts_with("\xe2\x80\xa9")) {
+      return "a paragraph separator (U+2029)";
+    } else {
+      continue;
+    }
+    if (code == '\n') return "a line break (`\\n`)";
+    if (code == '\r') return "a carriage return (`\\r`)";
+    if (code == '\t') return "a tab (`\\t`)";
+    char text[48];
+    std::snprintf(text, sizeof text, "the control character U+%04X",
+                  static_cast<unsigned>(code));
+    return text;
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -519,15 +554,21 @@ void Checker::CheckProgramRule(
 
 void Checker::CheckTest(const syntax::TestDecl& test) {
   // `parcours test` reports each test by its title: two of one title
-  // would leave a failure without a place, and a blank one a `FAIL` line
-  // that names nothing.
+  // would leave a failure without a place, a blank one a `FAIL` line
+  // that names nothing, and a line break in one a `FAIL` line in two
+  // pieces, which a CI step that reads the lines miscounts.
   bool blank = std::all_of(test.title.begin(), test.title.end(),
                            [](char c) { return c == ' ' || c == '\t'; });
-  if (blank) {
+  std::string breaker = blank ? "" : LineBreakerIn(test.title);
+  if (blank || !breaker.empty()) {
     Error(Kind::BlankTestTitle, test.span,
-          "this test has no title, so its PASS or FAIL line names nothing; "
-          "say what it proves, as in `test \"welcome after the first "
-          "order\"`");
+          blank ? "this test has no title, so its PASS or FAIL line names "
+                  "nothing; say what it proves, as in `test \"welcome "
+                  "after the first order\"`"
+                : "this test's title holds " + breaker +
+                      "; `parcours test` prints each test on one line "
+                      "named by its title, so a title holds no line "
+                      "break or control character: remove it");
   } else {
     Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
   }
