@@ -1,10 +1,12 @@
 // Pressure policies, loyalty programs and test blocks.
 #include <algorithm>
 #include <cstdio>
+#include <map>
 #include <set>
 #include <string_view>
 #include <variant>
 
+#include "compiler/ir/dates.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -615,12 +617,124 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
     previous_at = statement.at;
   }
   LintTestNames(test);
+  LintTestInputs(test);
   if (!expects) {
     Error(Kind::TestChecksNothing, test.span,
           "this test has no `expect`, so it passes whatever the journeys "
           "do; add what it should prove, as in `expect send email "
           "\"welcome\"`");
   }
+}
+
+void Checker::LintTestInputs(const syntax::TestDecl& test) {
+  using StatementKind = syntax::TestStatement::Kind;
+  auto is_input = [](const syntax::TestStatement& statement) {
+    return statement.kind == StatementKind::Given ||
+           statement.kind == StatementKind::Identify ||
+           statement.kind == StatementKind::Event;
+  };
+  std::optional<int64_t> first_at;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (!is_input(statement) || !statement.has_at) continue;
+    first_at = statement.at;
+    break;
+  }
+  // Statements without `for` are about the first profile given.
+  std::optional<std::string> main_profile;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (statement.kind != StatementKind::Given) continue;
+    main_profile = statement.profile;
+    break;
+  }
+
+  std::optional<int64_t> last_at;
+  // By profile, the channels the test granted so far.
+  std::map<std::string, std::vector<std::string>> granted;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (!is_input(statement)) continue;
+
+    // A `given` is an identify line played where it is written, at the
+    // test's first time: below an `at`, the events above it ran without
+    // it, and a grant it makes is older than what it was meant to allow.
+    if (statement.kind == StatementKind::Given && last_at) {
+      Error(Kind::TestGivenAfterAt, statement.span,
+            "this `given` comes after an `at`, and the test plays its "
+            "statements in the order written, so the events above it do "
+            "not see it; move it to the top of the test, or write a "
+            "change at a later time as `at TIME identify { ... }`");
+    }
+    if (statement.has_at) last_at = statement.at;
+
+    std::optional<std::string> other_profile;
+    if (statement.profile != main_profile) other_profile = statement.profile;
+    std::vector<std::string>& channels =
+        granted[statement.profile.value_or(main_profile.value_or(""))];
+    LintEmptyConsent(statement, channels, last_at ? last_at : first_at,
+                     other_profile);
+    if (!statement.record || statement.kind == StatementKind::Event) continue;
+    for (size_t i = 0; i < statement.record->fields.size(); ++i) {
+      const Expr& value = *statement.record->operands[i];
+      bool list = value.kind == syntax::ExprKind::List;
+      if (statement.record->fields[i].text != "consent" || !list) continue;
+      for (const auto& channel : value.operands) {
+        if (!Contains(channels, channel->text)) {
+          channels.push_back(channel->text);
+        }
+      }
+    }
+  }
+}
+
+void Checker::LintEmptyConsent(const syntax::TestStatement& statement,
+                               const std::vector<std::string>& granted,
+                               std::optional<int64_t> when,
+                               const std::optional<std::string>& profile) {
+  if (!statement.record ||
+      statement.kind == syntax::TestStatement::Kind::Event) {
+    return;
+  }
+  const Expr& record = *statement.record;
+  const Expr* empty = nullptr;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    const Expr& value = *record.operands[i];
+    bool empty_list =
+        value.kind == syntax::ExprKind::List && value.operands.empty();
+    if (record.fields[i].text == "consent" && empty_list) empty = &value;
+  }
+  if (empty == nullptr) return;
+
+  // The stream revokes with a `Consent Revoked` track line (policy.md),
+  // which a test plays as an event of the program's: its own name for
+  // it, when it declares one.
+  const EventInfo* revoked = nullptr;
+  for (const EventInfo& event : program_.events) {
+    if (event.wire_name == "Consent Revoked") revoked = &event;
+  }
+  std::string channel = granted.empty() ? "email" : granted.front();
+  std::string field = "channel";
+  bool quoted = true;
+  if (revoked) {
+    for (const FieldDecl& candidate : revoked->fields) {
+      if (candidate.wire_name != "channel") continue;
+      field = candidate.name;
+      quoted = candidate.type.kind != TypeKind::Channel;
+    }
+  }
+  std::string value = quoted ? "\"" + channel + "\"" : channel;
+  std::string play = "`at " +
+                     (when ? ir::FormatTimestamp(*when) : std::string("TIME")) +
+                     " " + (revoked ? revoked->name : "ConsentRevoked") +
+                     (profile ? " for \"" + *profile + "\"" : "") + " { " +
+                     field + ": " + value + " }`";
+  std::string declare =
+      revoked ? ""
+              : ", once the program declares `event ConsentRevoked "
+                "\"Consent Revoked\" { channel: string }`";
+  Error(Kind::TestEmptyConsent, empty->span,
+        "`consent: []` grants nothing and revokes nothing: a consent list "
+        "only grants the channels it names; to revoke, play the "
+        "revocation as the stream does, as in " +
+            play + declare);
 }
 
 void Checker::CollectDoneAction(const syntax::Step& step) {
