@@ -65,6 +65,16 @@ std::string FormatDate(int64_t days) {
   return text;
 }
 
+std::string FormatTimestamp(int64_t seconds) {
+  int64_t days = seconds >= 0 ? seconds / 86400 : -((-seconds + 86399) / 86400);
+  int64_t second = seconds - days * 86400;
+  char clock[16];
+  std::snprintf(
+      clock, sizeof clock, "T%02d:%02d:%02dZ", static_cast<int>(second / 3600),
+      static_cast<int>(second / 60 % 60), static_cast<int>(second % 60));
+  return FormatDate(days) + clock;
+}
+
 const date::time_zone* FindTimeZone(const std::string& name) {
   static std::mutex mutex;
   static std::map<std::string, const date::time_zone*> zones;

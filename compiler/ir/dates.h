@@ -27,6 +27,10 @@ std::optional<int64_t> ParseDate(std::string_view text);
 // Days since 1970-01-01 as "YYYY-MM-DD".
 std::string FormatDate(int64_t days);
 
+// Seconds since the epoch as a test and the stream write a time, in UTC:
+// "2025-03-01T12:00:00Z".
+std::string FormatTimestamp(int64_t seconds);
+
 // The zone of the tz database named `name`, or null for an unknown or
 // empty name. Lookups are cached (a bad name is searched once) and safe
 // from several threads.

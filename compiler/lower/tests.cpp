@@ -2,7 +2,6 @@
 // compiler/ir/test_plan.h). `CheckRunnable` with tests has already
 // refused what cannot be lowered, so every value here is a literal.
 #include <algorithm>
-#include <cstdio>
 
 #include "compiler/diag/diagnostics.h"
 #include "compiler/ir/dates.h"
@@ -119,18 +118,9 @@ void AppendJsonLiteral(const Expr& value, const std::vector<ir::Field>& items,
     case ir::TestValue::Kind::Number:
     case ir::TestValue::Kind::Bool: out += scalar.text; return;
     case ir::TestValue::Kind::String: AppendQuoted(scalar.text, out); return;
-    case ir::TestValue::Kind::Time: {
-      int64_t days = scalar.time >= 0 ? scalar.time / 86400
-                                      : -((-scalar.time + 86399) / 86400);
-      int64_t second = scalar.time - days * 86400;
-      char clock[16];
-      std::snprintf(clock, sizeof clock, "T%02d:%02d:%02dZ",
-                    static_cast<int>(second / 3600),
-                    static_cast<int>(second / 60 % 60),
-                    static_cast<int>(second % 60));
-      AppendQuoted(ir::FormatDate(days) + clock, out);
+    case ir::TestValue::Kind::Time:
+      AppendQuoted(ir::FormatTimestamp(scalar.time), out);
       return;
-    }
     default: out += "null"; return;
   }
 }

@@ -102,6 +102,11 @@ class Checker {
   // A string literal given where a time zone goes must name a zone of the
   // tz database: a typo would otherwise run every local time in UTC.
   void CheckZoneName(const syntax::Expr& value);
+  // Whether `value` is a string written as a date, "YYYY-MM-DD", and so
+  // stands for one where a date goes; one of that shape that is no day of
+  // the calendar ("1990-02-30") is reported here and still counts, so that
+  // it is not also called a string.
+  bool CheckDateText(const syntax::Expr& value);
 
   // ---- expressions.cpp ----------------------------------------------------
   Type CheckExpr(const syntax::Expr& expr, const Scope& scope,
@@ -207,6 +212,16 @@ class Checker {
                         std::vector<std::pair<int64_t, diag::Span>>& tiers);
   void CheckTest(const syntax::TestDecl& test);
   void CheckTestStatement(const syntax::TestStatement& statement);
+  // W0326 and W0327: a `given` below an `at`, and a `consent: []`, which
+  // both do less than their author expects.
+  void LintTestInputs(const syntax::TestDecl& test);
+  // W0327 for `statement`'s `consent: []`, if it has one; the advice
+  // revokes one of `granted` at `when`, the test's time near it, for
+  // `profile` when the statement is about another than the first given.
+  void LintEmptyConsent(const syntax::TestStatement& statement,
+                        const std::vector<std::string>& granted,
+                        std::optional<int64_t> when,
+                        const std::optional<std::string>& profile);
   void CheckExpectedProgram(const syntax::TestStatement& statement);
   std::optional<int64_t> ConstantInt(const syntax::Expr& expr) const;
 

@@ -1,6 +1,8 @@
 // Declarations: imports, enums, records, the profile, events, segments,
 // and the dispatch to the other kinds.
 #include <algorithm>
+#include <cctype>
+#include <string>
 
 #include "compiler/ir/dates.h"
 #include "compiler/sema/checker.h"
@@ -324,9 +326,7 @@ void Checker::CheckDefault(const syntax::Attribute& attribute,
     return;
   }
   // A date is written as on the stream: "2020-01-31".
-  bool date_text = field.type.kind == TypeKind::Date &&
-                   type.kind == TypeKind::String &&
-                   ir::ParseDate(value.text).has_value();
+  bool date_text = field.type.kind == TypeKind::Date && CheckDateText(value);
   if (date_text) return;
   if (!Expect(value, type, expected, "the default of " + Quote(field.name))) {
     return;
@@ -413,6 +413,50 @@ void Checker::CheckZoneName(const syntax::Expr& value) {
             " is not a time zone of the tz database, so this profile's "
             "local times would run in UTC" +
             hint);
+}
+
+namespace {
+
+const char* const kMonthNames[] = {
+    "January", "February", "March",     "April",   "May",      "June",
+    "July",    "August",   "September", "October", "November", "December"};
+
+int DaysInMonth(int year, int month) {
+  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return month == 2 && leap ? 29 : kDays[month - 1];
+}
+
+// Why the date `year`-`month`-`day` is no day of the calendar; "" when it
+// is one.
+std::string WhyNotADay(int year, int month, int day) {
+  if (year < 1) return "years start at 0001";
+  if (month < 1 || month > 12) return "a month is 01 to 12";
+  int days = DaysInMonth(year, month);
+  if (day >= 1 && day <= days) return "";
+  return std::string(kMonthNames[month - 1]) + " " + std::to_string(year) +
+         " has " + std::to_string(days) + " days";
+}
+
+}  // namespace
+
+bool Checker::CheckDateText(const syntax::Expr& value) {
+  if (value.kind != syntax::ExprKind::String) return false;
+  const std::string& text = value.text;
+  bool shaped = text.size() == 10 && text[4] == '-' && text[7] == '-';
+  for (size_t i = 0; shaped && i < text.size(); ++i) {
+    shaped =
+        i == 4 || i == 7 || std::isdigit(static_cast<unsigned char>(text[i]));
+  }
+  if (!shaped) return false;
+  if (ir::ParseDate(text)) return true;
+
+  std::string why =
+      WhyNotADay(std::stoi(text.substr(0, 4)), std::stoi(text.substr(5, 2)),
+                 std::stoi(text.substr(8, 2)));
+  Error(Kind::NotCalendarDay, value.span,
+        "`" + text + "` is not a day of the calendar: " + why);
+  return true;
 }
 
 }  // namespace parcours::sema

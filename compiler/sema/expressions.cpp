@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cstdio>
 
-#include "compiler/ir/dates.h"
 #include "compiler/ir/ir.h"
 #include "compiler/sema/checker.h"
 
@@ -43,6 +42,10 @@ std::string QuotedValueHint(const Expr& value, const Type& wanted,
   if (wanted.kind == TypeKind::Channel &&
       Contains(KnownChannels(), value.text)) {
     return "; a channel is written without quotes: `" + value.text + "`";
+  }
+  if (wanted.kind == TypeKind::Date) {
+    return "; a date is written as on the stream, year, month and day: "
+           "`\"1990-03-30\"`";
   }
   return "";
 }
@@ -1018,9 +1021,7 @@ void Checker::CheckValue(const Expr& value, const Type& expected,
     return;
   }
   // So is a date, as it comes on the stream: "1990-03-29".
-  bool date_text = expected.kind == TypeKind::Date &&
-                   value.kind == ExprKind::String &&
-                   ir::ParseDate(value.text).has_value();
+  bool date_text = expected.kind == TypeKind::Date && CheckDateText(value);
   if (date_text) {
     Record(value, MakeType(TypeKind::Date));
     return;

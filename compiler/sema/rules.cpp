@@ -1,8 +1,12 @@
 // Pressure policies, loyalty programs and test blocks.
 #include <algorithm>
+#include <cstdio>
+#include <map>
 #include <set>
+#include <string_view>
 #include <variant>
 
+#include "compiler/ir/dates.h"
 #include "compiler/sema/checker.h"
 
 namespace parcours::sema {
@@ -14,6 +18,39 @@ namespace {
 
 const Type kInt = MakeType(TypeKind::Int);
 const Type kMoney = MakeType(TypeKind::Money);
+
+// The first character of a test's title that would break or garble the
+// one line `parcours test` prints for it, named as a reader knows it
+// ("a line break (`\n`)", "the control character U+001B"); "" when the
+// title has none. Controls are C0, DEL and C1, and the Unicode line and
+// paragraph separators.
+std::string LineBreakerIn(std::string_view title) {
+  for (size_t i = 0; i < title.size(); ++i) {
+    auto byte = static_cast<unsigned char>(title[i]);
+    auto next =
+        i + 1 < title.size() ? static_cast<unsigned char>(title[i + 1]) : 0;
+    uint32_t code = 0;
+    if (byte < 0x20 || byte == 0x7F) {
+      code = byte;
+    } else if (byte == 0xC2 && next >= 0x80 && next <= 0x9F) {
+      code = next;
+    } else if (title.substr(i).starts_with("\xe2\x80\xa8")) {
+      return "a line separator (U+2028)";
+    } else if (title.substr(i).starts_with("\xe2\x80\xa9")) {
+      return "a paragraph separator (U+2029)";
+    } else {
+      continue;
+    }
+    if (code == '\n') return "a line break (`\\n`)";
+    if (code == '\r') return "a carriage return (`\\r`)";
+    if (code == '\t') return "a tab (`\\t`)";
+    char text[48];
+    std::snprintf(text, sizeof text, "the control character U+%04X",
+                  static_cast<unsigned>(code));
+    return text;
+  }
+  return "";
+}
 
 }  // namespace
 
@@ -519,15 +556,21 @@ void Checker::CheckProgramRule(
 
 void Checker::CheckTest(const syntax::TestDecl& test) {
   // `parcours test` reports each test by its title: two of one title
-  // would leave a failure without a place, and a blank one a `FAIL` line
-  // that names nothing.
+  // would leave a failure without a place, a blank one a `FAIL` line
+  // that names nothing, and a line break in one a `FAIL` line in two
+  // pieces, which a CI step that reads the lines miscounts.
   bool blank = std::all_of(test.title.begin(), test.title.end(),
                            [](char c) { return c == ' ' || c == '\t'; });
-  if (blank) {
+  std::string breaker = blank ? "" : LineBreakerIn(test.title);
+  if (blank || !breaker.empty()) {
     Error(Kind::BlankTestTitle, test.span,
-          "this test has no title, so its PASS or FAIL line names nothing; "
-          "say what it proves, as in `test \"welcome after the first "
-          "order\"`");
+          blank ? "this test has no title, so its PASS or FAIL line names "
+                  "nothing; say what it proves, as in `test \"welcome "
+                  "after the first order\"`"
+                : "this test's title holds " + breaker +
+                      "; `parcours test` prints each test on one line "
+                      "named by its title, so a title holds no line "
+                      "break or control character: remove it");
   } else {
     Claim(test_titles_, syntax::Name{test.title, test.span}, "test");
   }
@@ -574,12 +617,124 @@ void Checker::CheckTest(const syntax::TestDecl& test) {
     previous_at = statement.at;
   }
   LintTestNames(test);
+  LintTestInputs(test);
   if (!expects) {
     Error(Kind::TestChecksNothing, test.span,
           "this test has no `expect`, so it passes whatever the journeys "
           "do; add what it should prove, as in `expect send email "
           "\"welcome\"`");
   }
+}
+
+void Checker::LintTestInputs(const syntax::TestDecl& test) {
+  using StatementKind = syntax::TestStatement::Kind;
+  auto is_input = [](const syntax::TestStatement& statement) {
+    return statement.kind == StatementKind::Given ||
+           statement.kind == StatementKind::Identify ||
+           statement.kind == StatementKind::Event;
+  };
+  std::optional<int64_t> first_at;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (!is_input(statement) || !statement.has_at) continue;
+    first_at = statement.at;
+    break;
+  }
+  // Statements without `for` are about the first profile given.
+  std::optional<std::string> main_profile;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (statement.kind != StatementKind::Given) continue;
+    main_profile = statement.profile;
+    break;
+  }
+
+  std::optional<int64_t> last_at;
+  // By profile, the channels the test granted so far.
+  std::map<std::string, std::vector<std::string>> granted;
+  for (const syntax::TestStatement& statement : test.statements) {
+    if (!is_input(statement)) continue;
+
+    // A `given` is an identify line played where it is written, at the
+    // test's first time: below an `at`, the events above it ran without
+    // it, and a grant it makes is older than what it was meant to allow.
+    if (statement.kind == StatementKind::Given && last_at) {
+      Error(Kind::TestGivenAfterAt, statement.span,
+            "this `given` comes after an `at`, and the test plays its "
+            "statements in the order written, so the events above it do "
+            "not see it; move it to the top of the test, or write a "
+            "change at a later time as `at TIME identify { ... }`");
+    }
+    if (statement.has_at) last_at = statement.at;
+
+    std::optional<std::string> other_profile;
+    if (statement.profile != main_profile) other_profile = statement.profile;
+    std::vector<std::string>& channels =
+        granted[statement.profile.value_or(main_profile.value_or(""))];
+    LintEmptyConsent(statement, channels, last_at ? last_at : first_at,
+                     other_profile);
+    if (!statement.record || statement.kind == StatementKind::Event) continue;
+    for (size_t i = 0; i < statement.record->fields.size(); ++i) {
+      const Expr& value = *statement.record->operands[i];
+      bool list = value.kind == syntax::ExprKind::List;
+      if (statement.record->fields[i].text != "consent" || !list) continue;
+      for (const auto& channel : value.operands) {
+        if (!Contains(channels, channel->text)) {
+          channels.push_back(channel->text);
+        }
+      }
+    }
+  }
+}
+
+void Checker::LintEmptyConsent(const syntax::TestStatement& statement,
+                               const std::vector<std::string>& granted,
+                               std::optional<int64_t> when,
+                               const std::optional<std::string>& profile) {
+  if (!statement.record ||
+      statement.kind == syntax::TestStatement::Kind::Event) {
+    return;
+  }
+  const Expr& record = *statement.record;
+  const Expr* empty = nullptr;
+  for (size_t i = 0; i < record.fields.size(); ++i) {
+    const Expr& value = *record.operands[i];
+    bool empty_list =
+        value.kind == syntax::ExprKind::List && value.operands.empty();
+    if (record.fields[i].text == "consent" && empty_list) empty = &value;
+  }
+  if (empty == nullptr) return;
+
+  // The stream revokes with a `Consent Revoked` track line (policy.md),
+  // which a test plays as an event of the program's: its own name for
+  // it, when it declares one.
+  const EventInfo* revoked = nullptr;
+  for (const EventInfo& event : program_.events) {
+    if (event.wire_name == "Consent Revoked") revoked = &event;
+  }
+  std::string channel = granted.empty() ? "email" : granted.front();
+  std::string field = "channel";
+  bool quoted = true;
+  if (revoked) {
+    for (const FieldDecl& candidate : revoked->fields) {
+      if (candidate.wire_name != "channel") continue;
+      field = candidate.name;
+      quoted = candidate.type.kind != TypeKind::Channel;
+    }
+  }
+  std::string value = quoted ? "\"" + channel + "\"" : channel;
+  std::string play = "`at " +
+                     (when ? ir::FormatTimestamp(*when) : std::string("TIME")) +
+                     " " + (revoked ? revoked->name : "ConsentRevoked") +
+                     (profile ? " for \"" + *profile + "\"" : "") + " { " +
+                     field + ": " + value + " }`";
+  std::string declare =
+      revoked ? ""
+              : ", once the program declares `event ConsentRevoked "
+                "\"Consent Revoked\" { channel: string }`";
+  Error(Kind::TestEmptyConsent, empty->span,
+        "`consent: []` grants nothing and revokes nothing: a consent list "
+        "only grants the channels it names; to revoke, play the "
+        "revocation as the stream does, as in " +
+            play + declare);
 }
 
 void Checker::CollectDoneAction(const syntax::Step& step) {

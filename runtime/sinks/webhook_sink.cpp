@@ -68,6 +68,17 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   return size * count;
 }
 
+// `text` on one line: its control characters become spaces, and past
+// 300 bytes it is cut with "...".
+std::string OneLine(std::string text) {
+  constexpr size_t kLongest = 300;
+  if (text.size() > kLongest) text = text.substr(0, kLongest) + "...";
+  std::replace_if(
+      text.begin(), text.end(),
+      [](unsigned char c) { return c < 0x20 || c == 0x7f; }, ' ');
+  return text;
+}
+
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* state = static_cast<ResponseState*>(user);
   size_t room = 200 - std::min<size_t>(200, state->body_start.size());
@@ -236,18 +247,25 @@ Status WebhookSink::Deliver(const std::string& line) {
   // The start of the answer's body often says what was wrong with the
   // request; kept on one line.
   if (answer.connected && !answer.body_start.empty()) {
-    std::string said = answer.body_start;
-    std::replace_if(
-        said.begin(), said.end(),
-        [](unsigned char c) { return c < 0x20 || c == 0x7f; }, ' ');
-    what += " (\"" + said + "\")";
+    what += " (\"" + OneLine(answer.body_start) + "\")";
+  }
+  // A redirect is not followed (a POST would turn into a GET, and the
+  // actions would go where nobody configured them to), but where it
+  // points is what the operator needs to fix `--out`.
+  std::string moved;
+  if (answer.connected && answer.status >= 300 && answer.status < 400 &&
+      !answer.location.empty()) {
+    moved = "; it points to `" + OneLine(RedactUrl(answer.location)) +
+            "` (its `Location`): if the receiver moved there, give that "
+            "address to `--out`";
   }
   return Status::Error(
       "webhook `" + RedactUrl(options_.url) + "` " + what + " for action `" +
       key + "`" +
       (answer.connected && !IsRetryableStatus(answer.status)
            ? ", which retrying cannot fix"
-           : " after " + std::to_string(options_.max_attempts) + " tries"));
+           : " after " + std::to_string(options_.max_attempts) + " tries") +
+      moved);
 }
 
 void WebhookSink::WaitBeforeRetry(int64_t milliseconds) {
@@ -318,6 +336,11 @@ WebhookSink::Answer WebhookSink::Post(const std::string& key,
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &answer.status);
   answer.retry_after_ms = response.retry_after_ms;
   answer.body_start = std::move(response.body_start);
+  // libcurl gives a relative `Location` resolved against the request's
+  // URL, which is the address to write in `--out`.
+  char* location = nullptr;
+  curl_easy_getinfo(curl, CURLINFO_REDIRECT_URL, &location);
+  if (location != nullptr) answer.location = location;
   return answer;
 }
 

@@ -12,7 +12,8 @@
 // or after the server's Retry-After seconds when it sends them, up to
 // `max_attempts` tries in all. Any other answer (a redirect, another 4xx)
 // will not pass by retrying: the flush fails at once, naming the action
-// and the answer.
+// and the answer, and for a redirect where it points (credentials and
+// query values masked, as in the URL). Redirects are not followed.
 //
 // A failed flush stops the run before its batch is recorded as delivered,
 // so the next run posts the batch again: delivery is at least once, and a
@@ -79,6 +80,7 @@ class WebhookSink final : public ActionSink {
     std::string error;            // why there was no answer
     int64_t retry_after_ms = -1;  // from Retry-After, when given
     std::string body_start;       // the first bytes of the body
+    std::string location;         // of a redirect, as an absolute URL
   };
   Answer Post(const std::string& key, const std::string& body);
   common::Status Deliver(const std::string& line);

@@ -331,6 +331,29 @@ TEST_CASE("usage and I/O problems exit with 2") {
              Catch::Contains("`--batch` takes a whole number from 1 to"));
 }
 
+// `parcours lint`, the command another tool would have, said only
+// "unknown command" over the whole usage.
+TEST_CASE("an unknown command is told the command that was likely meant") {
+  auto scratch = testing::ScratchDir("unknown-command");
+  const std::vector<std::pair<std::string, std::string>> calls = {
+      {"lint",
+       "unknown command `lint`; did you mean `check` (it parses, "
+       "type-checks and lints)?"},
+      {"format", "unknown command `format`; did you mean `fmt`"},
+      {"chek", "unknown command `chek`; did you mean `check`?"},
+      {"tset", "unknown command `tset`; did you mean `test`?"}};
+  for (const auto& [command, said] : calls) {
+    INFO(command);
+    auto result = RunParcours({command, kCampaign}, scratch);
+    CHECK(result.exit_code == 2);
+    CHECK_THAT(result.err, Catch::StartsWith("parcours: " + said));
+    CHECK_THAT(result.err, Catch::Contains("\nusage: parcours <command>"));
+  }
+  auto far = RunParcours({"frobnicate"}, scratch);
+  CHECK_THAT(far.err, Catch::StartsWith("parcours: unknown command "
+                                        "`frobnicate`\n\n"));
+}
+
 TEST_CASE("a program named as stdin is refused with a message that says why") {
   auto scratch = testing::ScratchDir("dash-source");
   testing::WriteText(scratch / "p.journey", "segment s = true\n");

@@ -121,6 +121,40 @@ TEST_CASE("an answer that retrying cannot fix stops the flush at once") {
   CHECK(delays.empty());
 }
 
+// A moved receiver answers with where it went; that address is what the
+// operator needs for `--out`, its secrets masked as in the URL.
+TEST_CASE("a redirect names where it points, credentials masked") {
+  ScriptedServer server(
+      {"301 Location: https://ops:s3cret@hooks.example/v2?token=abc",
+       "308 Location: /hooks/v2"});
+  std::vector<int64_t> delays;
+  auto sink = OpenSink(Options(server.url(), delays));
+
+  REQUIRE(sink->Write(kSendA).ok());
+  common::Status moved = sink->Flush();
+  CHECK_FALSE(moved.ok());
+  CHECK(moved.message() ==
+        "webhook `" + server.url() +
+            "` answered HTTP 301 (\"no: try again later\") for action "
+            "`p1/welcome/1/s1`, which retrying cannot fix; it points to "
+            "`https://***@hooks.example/v2?token=***` (its `Location`): if "
+            "the receiver moved there, give that address to `--out`");
+  CHECK(moved.message().find("s3cret") == std::string::npos);
+  CHECK(moved.message().find("abc") == std::string::npos);
+
+  // A relative `Location` is given as the address it stands for.
+  std::string origin = server.url().substr(0, server.url().find("/hooks"));
+  REQUIRE(sink->Write(kSendA).ok());
+  common::Status relative = sink->Flush();
+  CHECK_FALSE(relative.ok());
+  CHECK_THAT(relative.message(),
+             Catch::Contains("answered HTTP 308") &&
+                 Catch::Contains("it points to `" + origin + "/hooks/v2`"));
+  // Redirects are not followed: the actions go only where `--out` says.
+  CHECK(server.requests().size() == 2);
+  CHECK(delays.empty());
+}
+
 TEST_CASE("a server that never answers gives up after the last try") {
   // A port that was just free and is now closed: connections are refused.
   int port = 0;

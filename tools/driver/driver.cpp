@@ -6,7 +6,10 @@
 #include <fstream>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "compiler/diag/diagnostics.h"
 #include "compiler/jit/jit.h"
 #include "runtime/store/store.h"
 #include "tools/driver/commands.h"
@@ -80,6 +83,29 @@ bool PrintCommandUsage(const std::string& command, std::ostream& out) {
                   command == "run" || command == "test";
   if (compiles) out << "\n" << common;
   return true;
+}
+
+// The command a user who typed `command` most likely meant, with a word
+// on what it does when that is why: the one that does what another
+// tool's command of that name does (`lint` is `check`), or one a typo
+// away (`chek`); "" when none is close.
+std::string DidYouMean(const std::string& command) {
+  static const std::pair<const char*, const char*> kOtherNames[] = {
+      {"lint", "check` (it parses, type-checks and lints"},
+      {"validate", "check` (it parses, type-checks and lints"},
+      {"typecheck", "check` (it parses, type-checks and lints"},
+      {"vet", "check` (it parses, type-checks and lints"},
+      {"format", "fmt` (with `--check`, it lists the files that differ"},
+      {"compile", "build` (it compiles and prints the chosen form"},
+  };
+  for (const auto& [name, meant] : kOtherNames) {
+    if (command == name) return "; did you mean `" + std::string(meant) + ")?";
+  }
+  static const std::vector<std::string> kCommands = {
+      "check", "build", "run", "test", "fmt", "import", "report", "explain"};
+  std::string closest = diag::ClosestName(command, kCommands);
+  if (closest.empty()) return "";
+  return "; did you mean `" + closest + "`?";
 }
 
 }  // namespace
@@ -240,7 +266,9 @@ int RunCommandLine(const std::vector<std::string>& args, std::ostream& out,
   if (command == "explain") return ExplainCommand(rest, out, err);
   if (command == "report") return ReportCommand(rest, out, err);
   if (command == "test") return TestCommand(rest, out, err);
-  err << "parcours: unknown command `" << command << "`\n\n" << kUsage;
+  err << "parcours: unknown command `" << command << "`" << DidYouMean(command)
+      << "\n\n"
+      << kUsage;
   return 2;
 }
 
