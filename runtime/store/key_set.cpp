@@ -60,11 +60,17 @@ bool KeySet::Insert(std::string_view key) {
   return true;
 }
 
+size_t KeySet::AllocatedBytes() const {
+  return slots_.capacity() * sizeof(Slot) +
+         blocks_.capacity() * sizeof(blocks_[0]) + blocks_bytes_;
+}
+
 const char* KeySet::Keep(std::string_view key) {
   if (key.empty()) return &kNoBytes;
   if (key.size() > block_left_) {
     size_t bytes = std::max(kBlockBytes, key.size());
     blocks_.push_back(std::make_unique<char[]>(bytes));
+    blocks_bytes_ += bytes;
     block_end_ = blocks_.back().get();
     block_left_ = bytes;
   }

@@ -32,6 +32,10 @@ class KeySet {
 
   size_t size() const { return size_; }
 
+  // The bytes the set has asked of the allocator: its table and its
+  // blocks of key bytes.
+  size_t AllocatedBytes() const;
+
  private:
   struct Slot {
     uint64_t hash = 0;
@@ -49,6 +53,7 @@ class KeySet {
   std::vector<Slot> slots_;  // a power of two in size, or empty
   size_t size_ = 0;
   std::vector<std::unique_ptr<char[]>> blocks_;
+  size_t blocks_bytes_ = 0;
   size_t block_left_ = 0;  // free bytes at the end of the last block
   char* block_end_ = nullptr;
 };

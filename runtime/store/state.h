@@ -350,6 +350,9 @@ class State {
   // Records an id; `is_new` ids are also saved with the next batch.
   void AddProcessed(const std::string& message_id, bool is_new);
 
+  // Every id applied, for measuring their memory (bench/memory.cpp).
+  const KeySet& processed() const { return processed_; }
+
   // The ids the save that last moved `applied_through` recorded, when the
   // state says which those were (meta `applied_keys_from`): after a crash
   // between the partitions' commits, they tell a line applied in the
