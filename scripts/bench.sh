@@ -4,7 +4,8 @@
 # measure. Arguments go to the predicate benchmark: [PROFILES [REPETITIONS]];
 # PARCOURS_REPLAY_ARGS to the replay benchmark (e.g. "--events 10000000
 # --profiles 1000000"), PARCOURS_TIMERS_ARGS to the timer benchmark
-# ("--instances 10000000").
+# ("--instances 10000000"), PARCOURS_MEMORY_ARGS to the memory benchmark
+# ("--program full").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 build_dir="${PARCOURS_BENCH_DIR:-build-bench}"
@@ -35,7 +36,7 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DPARCOURS_BENCH=ON >/dev/null
 cmake --build "$build_dir" -j "$(nproc)" --target parcours \
   parcours_bench_predicates parcours_bench_compile parcours_bench_replay \
-  parcours_bench_timers
+  parcours_bench_timers parcours_bench_memory
 
 echo
 "$build_dir/bench/parcours_bench_predicates" "$@"
@@ -47,3 +48,6 @@ echo
 echo
 # shellcheck disable=SC2086 # the arguments are meant to be split
 "$build_dir/bench/parcours_bench_timers" ${PARCOURS_TIMERS_ARGS:-}
+echo
+# shellcheck disable=SC2086 # the arguments are meant to be split
+"$build_dir/bench/parcours_bench_memory" ${PARCOURS_MEMORY_ARGS:-}

@@ -50,6 +50,20 @@ class Record {
   // The bytes of the `String` slot at `offset`; empty for a zeroed slot.
   std::string_view GetString(int32_t offset) const;
 
+  // Calls `visit(block)` with each heap block the record owns: its words,
+  // its table of strings, each string's holder and the bytes of a string
+  // too long to sit in its holder. For measuring memory
+  // (bench/memory.cpp); a record of no words owns none.
+  template <typename Visit>
+  void ForEachBlock(Visit visit) const {
+    if (words_.capacity() > 0) visit(words_.data());
+    if (strings_.capacity() > 0) visit(strings_.data());
+    for (const auto& [offset, text] : strings_) {
+      visit(text.get());
+      if (text->capacity() > std::string().capacity()) visit(text->data());
+    }
+  }
+
  private:
   std::vector<int64_t> words_;
 

@@ -77,6 +77,20 @@ bool SameValue(const ir::Field& field, const common::Record& a,
   return true;
 }
 
+// The words of a kept event's record: those up to the last word of a
+// kept field or of its presence. The words past them are never read, and
+// a window that only counts keeps none; millions of kept events then
+// hold no unread zeros (docs/performance.md, "Memory per profile").
+int32_t KeptWords(const ir::EventType& type) {
+  int32_t words = 0;
+  for (int32_t index : type.history_fields) {
+    const ir::Field& field = type.fields[index];
+    words = std::max(words, field.offset + ir::WordCount(field.type));
+    words = std::max(words, field.presence_offset + 1);
+  }
+  return words;
+}
+
 }  // namespace
 
 void UpdateSeenBefore(const ir::Program& program, Profile& profile,
@@ -112,7 +126,7 @@ bool KeepEvent(const ir::Program& program, Profile& profile, int32_t event_type,
   if (type.history_seconds <= 0) return false;
   if (common::AddSeconds(at, type.history_seconds) <= now) return false;
 
-  KeptEvent kept{at, common::Record(type.record_words)};
+  KeptEvent kept{at, common::Record(KeptWords(type))};
   for (int32_t index : type.history_fields) {
     const ir::Field& field = type.fields[index];
     if (field.type == ir::Type::String) {

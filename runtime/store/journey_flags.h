@@ -4,11 +4,15 @@
 // The first 64 journeys fit in one word held inline, so that a profile's
 // first instance allocates nothing for its flags; a `std::vector<bool>`
 // would take a heap block of its own for each of millions of profiles.
+// The words past it are an array whose length follows from `size()`:
+// a profile holds two sets of flags, and a vector's capacity and end
+// took 16 bytes more of each.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
-#include <vector>
+#include <memory>
 
 namespace parcours::store {
 
@@ -25,9 +29,14 @@ class JourneyFlags {
   // Gives journeys below `count` a flag, clear if new.
   void Grow(size_t count) {
     if (count <= size_) return;
-    size_ = count;
-    size_t words = (count + kInline - 1) / kInline;
-    if (words > 1) more_.resize(words - 1, 0);
+    size_t had = ExtraWords(size_);
+    size_t needed = ExtraWords(count);
+    if (needed > had) {
+      auto grown = std::make_unique<uint64_t[]>(needed);  // zeroed
+      std::copy(more_.get(), more_.get() + had, grown.get());
+      more_ = std::move(grown);
+    }
+    size_ = static_cast<uint32_t>(count);
   }
 
   // Raises the flag of `journey`, which must be below `size()`.
@@ -44,21 +53,28 @@ class JourneyFlags {
   void Merge(const JourneyFlags& other) {
     Grow(other.size_);
     inline_ |= other.inline_;
-    for (size_t i = 0; i < other.more_.size(); ++i) more_[i] |= other.more_[i];
+    size_t words = ExtraWords(other.size_);
+    for (size_t i = 0; i < words; ++i) more_[i] |= other.more_[i];
   }
 
   // Lowers every flag; `size()` stays.
   void ClearAll() {
     inline_ = 0;
-    for (uint64_t& word : more_) word = 0;
+    std::fill(more_.get(), more_.get() + ExtraWords(size_), uint64_t{0});
   }
 
  private:
   static constexpr size_t kInline = 64;
 
+  // The words past the inline one that `count` flags take.
+  static size_t ExtraWords(size_t count) {
+    return count <= kInline ? 0 : (count - 1) / kInline;
+  }
+
   uint64_t inline_ = 0;
-  std::vector<uint64_t> more_;  // journeys 64 and on, 64 to a word
-  size_t size_ = 0;
+  std::unique_ptr<uint64_t[]> more_;  // journeys 64 and on, 64 to a word
+  // A program has far fewer than 2^32 journeys.
+  uint32_t size_ = 0;
 };
 
 }  // namespace parcours::store

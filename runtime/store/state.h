@@ -66,7 +66,8 @@ struct Instance {
 };
 
 // An event kept for the windows that read its type: its own time, and a
-// record of its type's layout holding only `EventType::history_fields`.
+// record of its type's layout holding only `EventType::history_fields`,
+// cut after the last word of those (runtime/store/history.cpp).
 struct KeptEvent {
   int64_t at = 0;
   common::Record record;
@@ -94,30 +95,31 @@ struct Profile {
   // profile first meets a program (runtime/engine/loyalty.h).
   std::vector<loyalty::Account> loyalty;
 
-  // Left unread by a lazy load (`Store::Load`): only `id`, `recheck_at`
-  // and the instances' timers are known, and an instance's `locals` are
-  // empty. The state reads the rest through its `ProfileWarmer` before
-  // handing the profile out.
-  bool cold = false;
-
-  // What changed since the last save (maintained by `State`).
-  bool record_dirty = false;
-  JourneyFlags instance_dirty;  // by journey index
-  bool listed = false;          // in `State::dirty_profiles()`
-
-  // What changed since the store last wrote this profile's rows to
-  // `profiles` and `instances`: saves in between append the changes to
-  // `pending_rows` instead (runtime/store/store.h).
-  bool record_unflushed = false;
-  JourneyFlags instance_unflushed;  // by journey index
-  bool unflushed_listed = false;    // in `State::unflushed_profiles()`
-
   // The number of the last instance the profile started, if any
   // (`State::TakeSeq`). Saved with the record: a run that only moves the
   // clock numbers from the line base of the next input line, which the
   // runs after it share, and the profile's next number must follow the
   // ones it took there.
   std::optional<int64_t> last_seq;
+
+  // What changed since the last save (maintained by `State`), and since
+  // the store last wrote this profile's rows to `profiles` and
+  // `instances`: saves in between append the changes to `pending_rows`
+  // instead (runtime/store/store.h). The instances' flags are by journey
+  // index. The five flags come last, side by side: among the fields
+  // above, each took a word of padding, in a struct held per customer.
+  JourneyFlags instance_dirty;
+  JourneyFlags instance_unflushed;
+  bool record_dirty = false;
+  bool listed = false;  // in `State::dirty_profiles()`
+  bool record_unflushed = false;
+  bool unflushed_listed = false;  // in `State::unflushed_profiles()`
+
+  // Left unread by a lazy load (`Store::Load`): only `id`, `recheck_at`
+  // and the instances' timers are known, and an instance's `locals` are
+  // empty. The state reads the rest through its `ProfileWarmer` before
+  // handing the profile out.
+  bool cold = false;
 };
 
 // Timers fire in order of wake time, then of instance number, then of
@@ -349,6 +351,9 @@ class State {
 
   // Records an id; `is_new` ids are also saved with the next batch.
   void AddProcessed(const std::string& message_id, bool is_new);
+
+  // Every id applied, for measuring their memory (bench/memory.cpp).
+  const KeySet& processed() const { return processed_; }
 
   // The ids the save that last moved `applied_through` recorded, when the
   // state says which those were (meta `applied_keys_from`): after a crash

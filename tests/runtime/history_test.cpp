@@ -38,6 +38,63 @@ ir::Program WindowProgram() {
   return program;
 }
 
+TEST_CASE("a kept event holds the words up to its last kept field only",
+          "[runtime][history]") {
+  // E { note: string, amount: int, extra: int, tail: int }, 5 words; a
+  // window sums `amount` (word 2) and another counts: a kept event needs
+  // 3 words, and a type only counted needs none.
+  ir::Program program;
+  ir::EventType event;
+  event.name = "E";
+  event.record_words = 5;
+  const char* names[] = {"note", "amount", "extra", "tail"};
+  int32_t offsets[] = {0, 2, 3, 4};
+  for (int i = 0; i < 4; ++i) {
+    ir::Field field;
+    field.name = names[i];
+    field.type = i == 0 ? ir::Type::String : ir::Type::Int;
+    field.offset = offsets[i];
+    event.fields.push_back(field);
+  }
+  program.events.push_back(event);
+  event.name = "Counted";
+  program.events.push_back(event);
+  ir::Aggregate sum;
+  sum.kind = ir::AggregateKind::Sum;
+  sum.type = ir::Type::Int;
+  sum.field = 1;
+  sum.windowed = true;
+  sum.window_far = 10 * kDay;
+  sum.offset = 0;
+  ir::Aggregate count;
+  count.event_type = 1;
+  count.windowed = true;
+  count.window_far = 10 * kDay;
+  count.offset = 1;
+  program.aggregates = {sum, count};
+  program.profile_words = 2;
+  ir::AnalyzeDependencies(program);
+
+  Profile profile;
+  profile.record = common::Record(program.profile_words);
+  common::Record record(5);
+  record.SetString(0, "a note no window reads");
+  record.Set(2, 40);
+  record.Set(3, 7);
+  int64_t now = 100 * kDay;
+  REQUIRE(KeepEvent(program, profile, 0, now, record, now));
+  REQUIRE(KeepEvent(program, profile, 1, now, record, now));
+
+  const common::Record& summed = profile.history[0][0].record;
+  CHECK(summed.size() == 3);
+  CHECK(summed.Get(2) == 40);
+  CHECK(summed.GetString(0).empty());
+  CHECK(profile.history[1][0].record.size() == 0);
+  RefreshWindows(program, profile, now, InUtc);
+  CHECK(profile.record.Get(0) == 40);
+  CHECK(profile.record.Get(1) == 1);
+}
+
 TEST_CASE("kept events stay in time order, and too old ones are not kept",
           "[runtime][history]") {
   ir::Program program = WindowProgram();

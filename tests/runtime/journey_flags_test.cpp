@@ -42,5 +42,26 @@ TEST_CASE("journey flags past the first 64 journeys", "[journey_flags]") {
     CHECK_FALSE(flags[journey]);
 }
 
+TEST_CASE("journey flags merge past the first 64 and take three words",
+          "[journey_flags]") {
+  JourneyFlags changed;
+  changed.Grow(130);
+  changed.Set(2);
+  changed.Set(129);
+  JourneyFlags unsaved;
+  unsaved.Grow(70);
+  unsaved.Set(65);
+  unsaved.Merge(changed);
+  CHECK(unsaved.size() == 130);
+  for (size_t journey = 0; journey < 130; ++journey) {
+    bool expected = journey == 2 || journey == 65 || journey == 129;
+    CHECK(unsaved[journey] == expected);
+  }
+
+  // A profile holds two of these; a vector for the words past the first
+  // made each five words.
+  CHECK(sizeof(JourneyFlags) <= 3 * sizeof(uint64_t));
+}
+
 }  // namespace
 }  // namespace parcours::store

@@ -66,5 +66,21 @@ TEST_CASE("keys that differ only in bytes past a NUL are different keys",
   CHECK(keys.size() == 2);
 }
 
+TEST_CASE("a key set spends under 48 bytes a short key", "[runtime][key_set]") {
+  // A long replay keeps one message id per event: a table of 24-byte
+  // slots, at most 3/4 full, took 72 bytes for each of these.
+  KeySet keys;
+  constexpr size_t kKeys = 100000;
+  for (size_t i = 0; i < kKeys; ++i) {
+    std::string key = "o-" + std::to_string(1000000 + i);
+    REQUIRE(keys.Insert(key));
+  }
+  CHECK(keys.size() == kKeys);
+  CHECK(keys.AllocatedBytes() < 48 * kKeys);
+  CHECK(keys.Contains("o-1000000"));
+  CHECK(keys.Contains("o-1099999"));
+  CHECK_FALSE(keys.Contains("o-1100000"));
+}
+
 }  // namespace
 }  // namespace parcours::store
