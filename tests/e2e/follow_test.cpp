@@ -1097,6 +1097,18 @@ std::vector<std::string> LiveArgs(const std::filesystem::path& scratch,
           (scratch / "state.db").string()};
 }
 
+// A first live run on `events`, which it applies as two pings (to `a`
+// and `b`), stopped once it has sent their hellos.
+void RunOnTwoPings(const std::filesystem::path& scratch,
+                   const std::filesystem::path& events) {
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun first(scratch, LiveArgs(scratch, events));
+  AwaitLines(scratch / "out.jsonl", 2);
+  CHECK(first.Stop(SIGTERM) == 0);
+}
+
 // The value of `meta` row `key` of the state in `scratch`; -1 when there
 // is none.
 int64_t MetaValue(const std::filesystem::path& scratch,
@@ -1171,16 +1183,9 @@ TEST_CASE(
     "numbers in the file") {
   auto scratch = testing::ScratchDir("follow-resume-letters");
   auto events = scratch / "events.jsonl";
-  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
-                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
   auto out = scratch / "out.jsonl";
   auto args = LiveArgs(scratch, events);
-  SetClock(scratch, "2011-01-03T10:00:00Z");
-  {
-    LiveRun first(scratch, args);
-    AwaitLines(out, 2);
-    CHECK(first.Stop(SIGTERM) == 0);
-  }
+  RunOnTwoPings(scratch, events);
 
   Append(events, Ping("c", "3", "2011-01-03T10:00:00Z") + "{broken\n");
   LiveRun second(scratch, args);
@@ -1264,16 +1269,9 @@ TEST_CASE(
     "its start, and says why") {
   auto scratch = testing::ScratchDir("follow-resume-replaced");
   auto events = scratch / "events.jsonl";
-  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
-                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
   auto out = scratch / "out.jsonl";
   auto args = LiveArgs(scratch, events);
-  SetClock(scratch, "2011-01-03T10:00:00Z");
-  {
-    LiveRun first(scratch, args);
-    AwaitLines(out, 2);
-    CHECK(first.Stop(SIGTERM) == 0);
-  }
+  RunOnTwoPings(scratch, events);
 
   // Written aside and moved over it: another file, which holds more
   // bytes than the first run read.
@@ -1307,16 +1305,9 @@ TEST_CASE(
     "stopped, or cut shorter, reads it from its start, and says why") {
   auto scratch = testing::ScratchDir("follow-resume-regrown");
   auto events = scratch / "events.jsonl";
-  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
-                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
   auto out = scratch / "out.jsonl";
   auto args = LiveArgs(scratch, events);
-  SetClock(scratch, "2011-01-03T10:00:00Z");
-  {
-    LiveRun first(scratch, args);
-    AwaitLines(out, 2);
-    CHECK(first.Stop(SIGTERM) == 0);
-  }
+  RunOnTwoPings(scratch, events);
   int64_t read_before = MetaValue(scratch, "follow_offset");
 
   // The same file (its inode), cut to nothing and written again, longer.
