@@ -116,6 +116,20 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
       }
       if (ExplainWhenInPolicy(*tokens, offending, message)) return;
     }
+    // A mistake ANTLR could not explain leaves its recovery off the rails
+    // for the rest of the line, and the next line often opens with what it
+    // wants inserted (`points expire after 30d` gives three errors, the
+    // last "expecting `after`" at the `}` below): only the first is the
+    // author's.
+    int64_t at_line = static_cast<int64_t>(line);
+    bool wants = message.rfind("missing ", 0) == 0 ||
+                 message.find(" expecting ") != std::string::npos;
+    if (at_line == last_reported_line_ ||
+        (at_line == last_reported_line_ + 1 && wants)) {
+      return;
+    }
+    last_reported_line_ = at_line;
+
     // "no viable alternative at input `expect email`" quotes the words
     // from where the parser last had a choice; the span already shows
     // them, and the word it could not take is the one to name.
@@ -874,6 +888,9 @@ class ErrorCollector final : public antlr4::BaseErrorListener {
   int32_t file_;
   diag::DiagnosticEngine& diagnostics_;
   int count_ = 0;
+  // The line of the last error reported in ANTLR's words, so that those
+  // close after it, which follow from it, are dropped.
+  int64_t last_reported_line_ = -2;
   std::set<size_t> explained_;
 };
 
