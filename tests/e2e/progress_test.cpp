@@ -1,10 +1,14 @@
 // The progress line of `parcours run`: on a terminal only.
+#include "tools/driver/progress.h"
+
 #include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <cstdlib>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -78,6 +82,31 @@ TEST_CASE("a run piped or redirected prints no progress line") {
   CHECK(result.err.find('\r') == std::string::npos);
   CHECK(result.err.find("events/s") == std::string::npos);
   CHECK_THAT(result.err, Catch::StartsWith("read 2744 lines: "));
+}
+
+TEST_CASE("the progress rate is that of the last interval, 0 when idle") {
+  auto start = std::chrono::steady_clock::now();
+  auto now = start;
+  std::ostringstream err;
+  driver::ProgressLine progress(err, true, [&] { return now; });
+
+  now += std::chrono::seconds(1);
+  progress.Update(1000, 0);
+  CHECK(err.str() == "\rparcours: 1000 events read, 1000 events/s, 0 sends");
+
+  // A live run with no input: nothing read in this second. (An average
+  // since the start would say 500.)
+  now += std::chrono::seconds(1);
+  progress.Update(1000, 0);
+  CHECK_THAT(err.str(),
+             Catch::EndsWith("\rparcours: 1000 events read, 0 events/s, 0 "
+                             "sends   "));
+
+  now += std::chrono::seconds(2);
+  progress.Update(7000, 3);
+  CHECK_THAT(err.str(),
+             Catch::EndsWith("\rparcours: 7000 events read, 3000 events/s, "
+                             "3 sends"));
 }
 
 }  // namespace

@@ -4,15 +4,16 @@
 
 #include <cstdlib>
 #include <iostream>
+#include <utility>
 
 namespace parcours::driver {
 
-ProgressLine::ProgressLine(std::ostream& err, bool enabled)
+ProgressLine::ProgressLine(std::ostream& err, bool enabled, Clock clock)
     : err_(err),
       enabled_(enabled),
+      clock_(std::move(clock)),
       interval_(500),
-      start_(std::chrono::steady_clock::now()),
-      last_(start_) {
+      last_(clock_()) {
   const char* configured = std::getenv("PARCOURS_PROGRESS_MS");
   if (configured != nullptr && *configured != '\0') {
     interval_ = std::chrono::milliseconds(std::atoll(configured));
@@ -25,13 +26,16 @@ bool ProgressLine::IsTerminal(const std::ostream& err) {
 
 void ProgressLine::Update(int64_t events, int64_t sends) {
   if (!enabled_) return;
-  auto now = std::chrono::steady_clock::now();
+  auto now = clock_();
   if (now - last_ < interval_) return;
-  last_ = now;
-
-  std::chrono::duration<double> spent = now - start_;
+  std::chrono::duration<double> spent = now - last_;
   auto rate = static_cast<int64_t>(
-      spent.count() > 0 ? static_cast<double>(events) / spent.count() : 0);
+      spent.count() > 0
+          ? static_cast<double>(events - events_at_last_) / spent.count()
+          : 0);
+  last_ = now;
+  events_at_last_ = events;
+
   std::string text = "parcours: " + std::to_string(events) + " events read, " +
                      std::to_string(rate) + " events/s, " +
                      std::to_string(sends) + " sends";
