@@ -57,6 +57,13 @@ std::optional<int64_t> ParseDate(std::string_view text) {
   return date::sys_days{ymd}.time_since_epoch().count();
 }
 
+int DaysInMonth(int year, int month) {
+  date::year_month_day_last last{
+      date::year{year},
+      date::month_day_last{date::month{static_cast<unsigned>(month)}}};
+  return static_cast<int>(static_cast<unsigned>(last.day()));
+}
+
 std::string FormatDate(int64_t days) {
   date::year_month_day ymd{date::sys_days{date::days{ClampDay(days)}}};
   char text[32];

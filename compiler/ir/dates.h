@@ -24,6 +24,9 @@ namespace parcours::ir {
 // days since 1970-01-01; nothing for any other text.
 std::optional<int64_t> ParseDate(std::string_view text);
 
+// The days of `month` (1 to 12) of `year` in the Gregorian calendar.
+int DaysInMonth(int year, int month);
+
 // Days since 1970-01-01 as "YYYY-MM-DD".
 std::string FormatDate(int64_t days);
 

@@ -421,18 +421,12 @@ const char* const kMonthNames[] = {
     "January", "February", "March",     "April",   "May",      "June",
     "July",    "August",   "September", "October", "November", "December"};
 
-int DaysInMonth(int year, int month) {
-  static const int kDays[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
-  return month == 2 && leap ? 29 : kDays[month - 1];
-}
-
 // Why the date `year`-`month`-`day` is no day of the calendar; "" when it
 // is one.
 std::string WhyNotADay(int year, int month, int day) {
   if (year < 1) return "years start at 0001";
   if (month < 1 || month > 12) return "a month is 01 to 12";
-  int days = DaysInMonth(year, month);
+  int days = ir::DaysInMonth(year, month);
   if (day >= 1 && day <= days) return "";
   return std::string(kMonthNames[month - 1]) + " " + std::to_string(year) +
          " has " + std::to_string(days) + " days";
