@@ -784,6 +784,37 @@ Type Checker::CheckLogical(const Expr& expr, const Type& left,
   return Record(expr, kBool);
 }
 
+namespace {
+
+// For `2025-3-1`, which reads as a subtraction of three whole numbers
+// (the first of four digits, then a month and a day), the text written
+// and the instant meant at midnight UTC; empty for anything else.
+std::pair<std::string, std::string> DayAsSubtraction(const Expr& expr) {
+  auto is_int = [](const Expr& e) { return e.kind == ExprKind::Int; };
+  bool shape =
+      expr.kind == ExprKind::Binary && expr.binary_op == BinaryOp::Subtract &&
+      is_int(*expr.operands[1]) && expr.operands[0]->kind == ExprKind::Binary &&
+      expr.operands[0]->binary_op == BinaryOp::Subtract &&
+      is_int(*expr.operands[0]->operands[0]) &&
+      is_int(*expr.operands[0]->operands[1]);
+  if (!shape) return {};
+  int64_t year = expr.operands[0]->operands[0]->int_value;
+  int64_t month = expr.operands[0]->operands[1]->int_value;
+  int64_t day = expr.operands[1]->int_value;
+  bool calendar = year >= 1000 && year <= 9999 && month >= 1 && month <= 12 &&
+                  day >= 1 && day <= 31;
+  if (!calendar) return {};
+  char meant[32];
+  std::snprintf(meant, sizeof meant, "%04d-%02d-%02dT00:00:00Z",
+                static_cast<int>(year), static_cast<int>(month),
+                static_cast<int>(day));
+  return {std::to_string(year) + "-" + std::to_string(month) + "-" +
+              std::to_string(day),
+          meant};
+}
+
+}  // namespace
+
 Type Checker::CheckComparison(const Expr& expr, const Type& left,
                               const Type& right) {
   bool equality =
@@ -819,6 +850,13 @@ Type Checker::CheckComparison(const Expr& expr, const Type& left,
       hint = "; write the amount with its currency, as in `100 EUR`";
     } else if (same && !equality) {
       hint = "; " + SpellType(left) + " values have no order";
+    } else if (auto [written, meant] = DayAsSubtraction(*expr.operands[1]);
+               a == TypeKind::Time && !written.empty()) {
+      hint = "; `" + written +
+             "` is read as a subtraction of whole numbers: write the instant "
+             "with a two-digit month and day, its time of day and zone, as "
+             "in `" +
+             meant + "`";
     } else {
       hint = QuotedValueHint(*expr.operands[1], left, program_.enums);
       if (hint.empty()) {
