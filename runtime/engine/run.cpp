@@ -868,12 +868,14 @@ class Runner {
     follow_reader_ = std::make_unique<ingest::FollowReader>(
         fd, options_.max_line_bytes, options_.events_path);
     ingest::FollowReader& reader = *follow_reader_;
-    // A pipe named by a path has no place to go back to.
+    if (options_.events_awaited) reader.AwaitPath();
+    // A pipe named by a path has no place to go back to, and a file not
+    // created yet has nothing to go back to yet.
     ingest::ReadPlace start;
     if (!options_.events_path.empty() && reader.Place(start)) {
       ResumeReading(fd, state_was_saved);
-      records_place_ = true;
     }
+    records_place_ = !options_.events_path.empty();
     std::string line;
     bool too_long = false;
     bool changed = false;
@@ -912,6 +914,11 @@ class Runner {
                                     "reading on from the file it named, "
                                     "until a new file with lines appears "
                                     "there");
+        changed = true;
+      }
+      if (reader.TakeAppeared()) {
+        NoteInputChange("info", options_.events_name +
+                                    " now exists; reading it from its start");
         changed = true;
       }
       if (reader.TakeReopened()) {

@@ -102,6 +102,9 @@ struct RunOptions {
   // Live mode: the path the events file was opened by, watched for a log
   // rotation that replaces the file (see `Follow`); empty for stdin.
   std::string events_path;
+  // Live mode: the descriptor given to `Follow` stands in for
+  // `events_path`, which does not exist yet (`EventInput::StandIn`).
+  bool events_awaited = false;
   // Live mode: called with a `log` row's level and message when the input
   // changes under the run (a file cut back, moved away, replaced), so that
   // the command line can say it at once; may be empty.

@@ -1,6 +1,7 @@
 #include "runtime/ingest/event_input.h"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -53,6 +54,17 @@ common::Expected<std::unique_ptr<EventInput>> EventInput::Open(
     return common::Status::Error(name + " is a directory");
   }
   return std::unique_ptr<EventInput>(new EventInput(fd, !is_stdin, name));
+}
+
+common::Expected<std::unique_ptr<EventInput>> EventInput::StandIn(
+    const std::string& path) {
+  std::string name = "events file `" + path + "`";
+  int fd = ::memfd_create("parcours-awaited-events", MFD_CLOEXEC);
+  if (fd < 0) {
+    return common::Status::Error("cannot wait for " + name + ": " +
+                                 std::strerror(errno));
+  }
+  return std::unique_ptr<EventInput>(new EventInput(fd, true, name));
 }
 
 }  // namespace parcours::ingest

@@ -43,6 +43,13 @@ class EventInput {
   static common::Expected<std::unique_ptr<EventInput>> Open(
       const std::string& path);
 
+  // For a live run started before its producer: an empty file of its own
+  // (in memory) standing in for `path`, which does not exist yet; a
+  // `FollowReader` told so (`AwaitPath`) moves to `path` once it holds
+  // bytes.
+  static common::Expected<std::unique_ptr<EventInput>> StandIn(
+      const std::string& path);
+
   std::istream& stream() { return stream_; }
 
   // The descriptor under `stream()`, for reading a growing input with

@@ -31,7 +31,8 @@ bool FollowReader::FoundNewFile() {
     auto now = std::chrono::steady_clock::now();
     if (!missing_) missing_since_ = now;
     missing_ = true;
-    if (!missing_told_ && now - missing_since_ >= std::chrono::seconds(1)) {
+    if (!missing_told_ && !awaiting_path_ &&
+        now - missing_since_ >= std::chrono::seconds(1)) {
       missing_told_ = true;
       went_missing_ = true;
     }
@@ -74,7 +75,8 @@ void FollowReader::SwitchToNewFile() {
   if (!moved) return;  // the old file is read on; looked at again later
   ForgetFile();
   old_file_bytes_ = pending_.size();
-  reopened_ = true;
+  (awaiting_path_ ? appeared_ : reopened_) = true;
+  awaiting_path_ = false;
 }
 
 void FollowReader::ForgetFile() {
@@ -128,7 +130,7 @@ void FollowReader::KeepLast(std::string& kept, std::string_view bytes) {
 
 bool FollowReader::Place(ReadPlace& place) const {
   struct stat info {};
-  if (!regular_ || ::fstat(fd_, &info) != 0) return false;
+  if (!regular_ || awaiting_path_ || ::fstat(fd_, &info) != 0) return false;
   place.device = static_cast<uint64_t>(info.st_dev);
   place.inode = static_cast<uint64_t>(info.st_ino);
   place.offset = line_end_;

@@ -84,6 +84,12 @@ class FollowReader {
   // looked at.
   bool Place(ReadPlace& place) const;
 
+  // Before the first `Next`: `fd` is an empty stand-in for the watched
+  // path, which does not exist yet (`EventInput::StandIn`). Its absence
+  // is then no news, reading moves to it once it holds bytes, and there
+  // is no place in a file until then.
+  void AwaitPath() { awaiting_path_ = true; }
+
   // Before the first `Next`: reading starts at `place.offset` of the file,
   // with lines numbered on from `place.line`. The caller has checked that
   // the file is the one `place` was taken in (`place.tail` is what that
@@ -117,6 +123,13 @@ class FollowReader {
     bool went_missing = went_missing_;
     went_missing_ = false;
     return went_missing;
+  }
+  // Whether the awaited path (`AwaitPath`) got its file, now read from its
+  // start, since the last call.
+  bool TakeAppeared() {
+    bool appeared = appeared_;
+    appeared_ = false;
+    return appeared;
   }
   // Whether reading moved to a new file at the watched path since the
   // last call; the lines before came from the old one, to its end.
@@ -168,6 +181,10 @@ class FollowReader {
   bool ended_ = false;
   bool truncated_ = false;
   bool rewritten_ = false;
+  // Reading a stand-in until the watched path has a file; whether it got
+  // one since `TakeAppeared`.
+  bool awaiting_path_ = false;
+  bool appeared_ = false;
   // A file's end was met by the last read: the next read is of bytes
   // written since, after a look at those before them.
   bool at_end_ = false;

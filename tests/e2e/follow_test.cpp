@@ -1413,5 +1413,41 @@ TEST_CASE(
   }
 }
 
+TEST_CASE("a live run started before its file exists waits for it") {
+  auto scratch = testing::ScratchDir("follow-awaited");
+  auto events = scratch / "events.jsonl";
+  auto out = scratch / "out.jsonl";
+  auto args = LiveArgs(scratch, events);
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+  LiveRun run(scratch, args);
+  // Longer than a path gone from under a run takes to be told.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+
+  // The producer starts later, creating the file.
+  testing::WriteText(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
+                                 Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
+  std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
+  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
+  CHECK(run.Stop(SIGTERM) == 0);
+  std::string name = "events file `" + events.string() + "`";
+  CHECK_THAT(run.Summary(),
+             Catch::StartsWith("note: " + name +
+                               " does not exist yet; waiting for it\n"));
+  CHECK_THAT(run.Summary(),
+             Catch::Contains("note: " + name +
+                             " now exists; reading it from its start\n"));
+  CHECK_THAT(run.Summary(), !Catch::Contains("is gone"));
+
+  // Where it stopped reading the file is saved as for any file.
+  Append(events, Ping("c", "3", "2011-01-03T10:00:00Z"));
+  LiveRun second(scratch, args);
+  CHECK(AwaitLines(out, 3) ==
+        hello_a + hello_b +
+            Send("c", 3, "send1", "hello", "2011-01-03T10:00:00Z"));
+  CHECK(second.Stop(SIGTERM) == 0);
+  CHECK_THAT(second.Summary(), Catch::StartsWith("read 1 line: "));
+}
+
 }  // namespace
 }  // namespace parcours

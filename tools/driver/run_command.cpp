@@ -487,7 +487,19 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
       MakeEvaluator(*compiled.program, settings, compile_options.verbose, err);
   if (!evaluator) return 2;
 
-  auto events = ingest::EventInput::Open(settings.events);
+  // A live run started before its producer waits for the file, as
+  // `tail -F` does, its waits and re-checks running meanwhile; in a
+  // folder that exists, since a typo in the folder would wait forever.
+  std::error_code no_file;
+  std::filesystem::path folder =
+      std::filesystem::path(settings.events).parent_path();
+  bool awaited =
+      settings.follow && settings.events != "-" &&
+      !std::filesystem::exists(settings.events, no_file) && !no_file &&
+      std::filesystem::is_directory(
+          folder.empty() ? std::filesystem::path(".") : folder, no_file);
+  auto events = awaited ? ingest::EventInput::StandIn(settings.events)
+                        : ingest::EventInput::Open(settings.events);
   if (!events.ok()) {
     err << "parcours: " << events.status().message() << "\n";
     return 2;
@@ -553,6 +565,11 @@ int RunCommand(const std::vector<std::string>& raw, std::ostream& out,
   if (settings.follow) {
     CatchStopSignals();
     if (settings.events != "-") settings.options.events_path = settings.events;
+    settings.options.events_awaited = awaited;
+    if (awaited) {
+      err << "note: events file `" << settings.events
+          << "` does not exist yet; waiting for it\n";
+    }
     // Said as it happens: a live run's summary comes only at its stop.
     settings.options.input_notice = [&](const std::string& level,
                                         const std::string& message) {
