@@ -376,21 +376,31 @@ void PrintComparisons(const Backtest& report, std::ostream& out) {
   }
 }
 
+// The contacts of a journey who ran through its last step (or an `exit`
+// step): the engine logs no row for them, so they are what is left of
+// those entered once goals, exits and those still waiting are counted.
+int64_t Completed(const JourneyFlow& flow) {
+  int64_t exited = 0;
+  for (const auto& [reason, count] : flow.exits) exited += count;
+  return flow.entered - flow.goals - exited - flow.waiting;
+}
+
 void PrintTable(const Backtest& report, std::ostream& out) {
   int width = JourneyColumnWidth(report);
   std::string row;
   out << "Journeys\n";
-  row = Row("  %-*s %9s %9s %9s %9s %9s %9s\n", width, "journey", "entered",
-            "holdout", "goals", "exited", "waiting", "sent");
+  row = Row("  %-*s %9s %9s %9s %9s %9s %9s %9s\n", width, "journey", "entered",
+            "holdout", "goals", "exited", "completed", "waiting", "sent");
   out << row;
   for (const auto& [name, flow] : report.journeys) {
     int64_t exited = 0;
     for (const auto& [reason, count] : flow.exits) exited += count;
     row =
-        Row("  %-*s %9lld %9lld %9lld %9lld %9lld %9lld\n", width, name.c_str(),
-            static_cast<long long>(flow.entered),
+        Row("  %-*s %9lld %9lld %9lld %9lld %9lld %9lld %9lld\n", width,
+            name.c_str(), static_cast<long long>(flow.entered),
             static_cast<long long>(flow.held_out),
             static_cast<long long>(flow.goals), static_cast<long long>(exited),
+            static_cast<long long>(Completed(flow)),
             static_cast<long long>(flow.waiting),
             static_cast<long long>(flow.sent));
     out << row;
@@ -467,6 +477,7 @@ void PrintJson(const Backtest& report, std::ostream& out) {
                                   {"holdout", flow.held_out},
                                   {"goals", flow.goals},
                                   {"holdout_goals", flow.held_out_goals},
+                                  {"completed", Completed(flow)},
                                   {"waiting", flow.waiting},
                                   {"sent", flow.sent},
                                   {"exited", exits}};
