@@ -2071,6 +2071,17 @@ RunResult RunPartitions(const ir::Program& program,
   return coordinator.Go();
 }
 
+// A run stopped by a failed delivery: what the destination took of the
+// batch all the same, so that the summary does not say it got nothing.
+RunResult NoteTakenByFailedDelivery(RunResult result,
+                                    const sinks::ActionSink& sink) {
+  if (!result.status.ok()) {
+    result.summary.taken_unrecorded =
+        std::min(sink.TakenByFailedFlush(), result.summary.undelivered);
+  }
+  return result;
+}
+
 std::string Plural(int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
@@ -2104,7 +2115,8 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());
   if (status.ok()) status = runner.Follow(fd);
-  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+  return NoteTakenByFailedDelivery(
+      {status, runner.stopped_at_bad_line(), runner.Summarize()}, sink);
 }
 
 std::string DeadLetterPathOf(const RunOptions& options) {
@@ -2168,7 +2180,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options) {
   if (options.partitions > 0) {
-    return RunPartitions(program, evaluator, events, sink, options);
+    return NoteTakenByFailedDelivery(
+        RunPartitions(program, evaluator, events, sink, options), sink);
   }
   Status checked = CheckStateIsFile(options.state_path);
   if (!checked.ok()) return {checked, false, RunSummary{}};
@@ -2177,7 +2190,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   runner.set_lines_before(runner.lines_total());
   if (status.ok()) status = runner.ReadAll(events);
   if (status.ok()) status = runner.Finish(runner.Summarize().lines_read);
-  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+  return NoteTakenByFailedDelivery(
+      {status, runner.stopped_at_bad_line(), runner.Summarize()}, sink);
 }
 
 // The currencies the program writes amounts in: its money literals (in
@@ -2325,12 +2339,19 @@ static void AppendInputNotes(const RunSummary& summary, std::string& text) {
 
 // What became of the actions the run decided, and what stopped short.
 static void AppendActionLines(const RunSummary& summary, std::string& text) {
-  // "sent" only when it is true of every action the run decided.
-  if (summary.delivered == summary.sends) {
+  // "sent" only when it is true of every action the run decided. What a
+  // receiver took of a batch whose delivery then failed is counted as
+  // delivered, since an operator compares this with what it holds.
+  if (summary.delivered == summary.sends && summary.taken_unrecorded == 0) {
     text += "sent " + Plural(summary.sends, "action", "actions");
   } else {
     text += "decided " + Plural(summary.sends, "action", "actions") +
-            ", delivered " + std::to_string(summary.delivered);
+            ", delivered " +
+            std::to_string(summary.delivered + summary.taken_unrecorded);
+    if (summary.taken_unrecorded > 0) {
+      text += " (" + std::to_string(summary.taken_unrecorded) +
+              " of them in a batch not recorded as delivered)";
+    }
   }
   // Timers are the waits; what a schedule, a date or a segment flipping
   // with time starts is counted apart, since no timer and no line of the
@@ -2354,7 +2375,18 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
             Plural(summary.already_delivered, "action", "actions") +
             " of an interrupted run already in the output\n";
   }
-  if (summary.undelivered > 0) {
+  if (summary.taken_unrecorded > 0) {
+    // The receiver has some of the batch, but the state cannot mark part
+    // of a batch delivered: the repeats are for its idempotency keys.
+    text += "warning: " + Plural(summary.undelivered, "action", "actions") +
+            " of the last batch " + (summary.undelivered == 1 ? "is" : "are") +
+            " saved but not recorded as delivered; the receiver took the "
+            "first " +
+            std::to_string(summary.taken_unrecorded) +
+            " of them before the delivery failed, and the next run posts "
+            "the whole batch again first, with the same idempotency keys, "
+            "so a receiver that keeps the keys drops the repeats\n";
+  } else if (summary.undelivered > 0) {
     bool one = summary.undelivered == 1;
     text += "warning: " + Plural(summary.undelivered, "action", "actions") +
             (one ? " is" : " are") + " saved but " + (one ? "was" : "were") +

@@ -198,6 +198,11 @@ struct RunSummary {
   // are not marked processed, so a rerun decides them again).
   int64_t undelivered = 0;
   int64_t unsaved = 0;
+  // Of `undelivered`, those at its front that the sink's destination took
+  // in the delivery that failed (`ActionSink::TakenByFailedFlush`): a
+  // webhook's receiver has them, but the batch is not recorded as
+  // delivered, so the next run sends them again.
+  int64_t taken_unrecorded = 0;
   std::optional<int64_t> clock;  // the engine's clock at the end
   std::string dead_letter_path;  // set when there were dead letters
   // The program has no journey, so no message could go out whatever the
