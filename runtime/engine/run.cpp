@@ -1131,6 +1131,7 @@ class Runner {
     summary.time_entries = engine_.counters().time_entries;
     summary.unknown_zones = engine_.counters().unknown_zones;
     summary.chains_stopped = engine_.counters().chains_stopped;
+    summary.redemptions_refused = engine_.redemptions_refused();
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
     for (const store::ChangedStep& step : state_.edited_steps()) {
@@ -2011,6 +2012,7 @@ class Coordinator {
       total.undelivered += part.undelivered;
       total.unsaved += part.unsaved;
       total.chains_stopped += part.chains_stopped;
+      total.redemptions_refused += part.redemptions_refused;
       if (part.clock && (!total.clock || *part.clock > *total.clock)) {
         total.clock = part.clock;
       }
@@ -2431,6 +2433,18 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
             (one ? "was" : "were") +
             " cut, the rest not applied; look for journeys that emit or set "
             "what starts each other (the log table names the profiles)\n";
+  }
+
+  // A till that gave a reward the member could not pay for is only in
+  // the log table otherwise.
+  if (summary.redemptions_refused > 0) {
+    bool one = summary.redemptions_refused == 1;
+    text += "warning: " +
+            Plural(summary.redemptions_refused, "redemption", "redemptions") +
+            (one ? " was" : " were") +
+            " refused for asking more points than the member held, and "
+            "changed nothing; the log table names " +
+            (one ? "it" : "each") + " (level `warn`, component `loyalty`)\n";
   }
 }
 

@@ -189,6 +189,9 @@ struct RunSummary {
   // Loops of emitted events and segment changes the engine cut, each
   // dropping the rest of its chain (`EngineCounters::chains_stopped`).
   int64_t chains_stopped = 0;
+  // Redemptions refused for asking more points than the member held;
+  // each is a `warn` row of component `loyalty` in `log`.
+  int64_t redemptions_refused = 0;
   // Actions of an earlier, interrupted run: delivered now, and found
   // already delivered by the sink (so not sent again).
   int64_t redelivered = 0;
