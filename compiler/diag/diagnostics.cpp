@@ -6,6 +6,8 @@
 #include <sstream>
 #include <tuple>
 
+#include "compiler/diag/sarif.h"
+
 namespace parcours::diag {
 
 const std::vector<KindInfo>& AllKinds() {
@@ -311,6 +313,12 @@ std::string UriReference(const std::string& path) {
 
 std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
                         const SourceManager& sources) {
+  return RenderSarifWith(diagnostics, sources, {});
+}
+
+std::string RenderSarifWith(const std::vector<Diagnostic>& diagnostics,
+                            const SourceManager& sources,
+                            const std::vector<SarifResult>& others) {
   std::ostringstream out;
   out << "{\"$schema\":\"https://json.schemastore.org/sarif-2.1.0.json\","
          "\"version\":\"2.1.0\",\"runs\":[{\"tool\":{\"driver\":{"
@@ -320,6 +328,18 @@ std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
     out << (i ? "," : "") << "{\"id\":\"" << kinds[i].code
         << "\",\"shortDescription\":{\"text\":\""
         << JsonEscape(kinds[i].summary) << "\"}}";
+  }
+  // Each rule of the other results once, in the order first met.
+  std::vector<std::string> other_rules;
+  for (const SarifResult& other : others) {
+    if (std::find(other_rules.begin(), other_rules.end(), other.rule_id) !=
+        other_rules.end()) {
+      continue;
+    }
+    other_rules.push_back(other.rule_id);
+    out << ",{\"id\":\"" << JsonEscape(other.rule_id)
+        << "\",\"shortDescription\":{\"text\":\""
+        << JsonEscape(other.rule_summary) << "\"}}";
   }
   // Columns count code points, as in the text form; without this a SARIF
   // reader may take them for UTF-16 units and point past a line's emoji.
@@ -340,6 +360,21 @@ std::string RenderSarif(const std::vector<Diagnostic>& diagnostics,
           << ",\"startColumn\":" << span.column
           << ",\"endLine\":" << span.end_line
           << ",\"endColumn\":" << span.end_column << "}}}]";
+    }
+    out << "}";
+  }
+  for (size_t i = 0; i < others.size(); ++i) {
+    const SarifResult& other = others[i];
+    out << (i + diagnostics.size() > 0 ? "," : "") << "{\"ruleId\":\""
+        << JsonEscape(other.rule_id)
+        << "\",\"level\":\"error\",\"message\":{\"text\":\""
+        << JsonEscape(other.message) << "\"}";
+    if (!other.path.empty()) {
+      out << ",\"locations\":[{\"physicalLocation\":{\"artifactLocation\":"
+             "{\"uri\":\""
+          << JsonEscape(UriReference(other.path))
+          << "\"},\"region\":{\"startLine\":" << other.line
+          << ",\"startColumn\":" << other.column << "}}}]";
     }
     out << "}";
   }

@@ -68,6 +68,8 @@ class Engine {
   bool Apply(const ingest::DecodedEvent& event);
 
   const EngineCounters& counters() const { return counters_; }
+  // Redemptions the loyalty rules refused for want of points.
+  int64_t redemptions_refused() const { return loyalty_.redemptions_refused(); }
 
   // Timers due before `time` that fire from now on fell due while no
   // process ran (live mode, at a restart; `time` is that moment): their

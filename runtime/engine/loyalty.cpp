@@ -418,6 +418,9 @@ void LoyaltyRules::Redeem(store::Profile& profile, int32_t program,
                               ? member.ledger.Burn(now, points, event.key)
                               : common::Status::Error("it redeems no points");
   if (!burned.ok()) {
+    // The till gave a reward the member could not pay for: the summary
+    // counts these, since only the log table names them.
+    if (points > member.ledger.Balance()) ++redemptions_refused_;
     Warn(profile, now,
          "redemption in program `" + loyalty.name +
              "` refused: " + burned.message());

@@ -76,6 +76,10 @@ class LoyaltyRules {
   std::optional<int64_t> NextWake(const store::Profile& profile, int64_t now,
                                   const std::string& zone) const;
 
+  // Redemptions refused since the rules were made because they asked for
+  // more points than the member held (each also a `warn` row in `log`).
+  int64_t redemptions_refused() const { return redemptions_refused_; }
+
  private:
   loyalty::Account& AccountOf(store::Profile& profile, int32_t program);
   // The rules of `program` that `event` concerns, in order: earnings,
@@ -180,6 +184,7 @@ class LoyaltyRules {
   const ir::Evaluator& evaluator_;
   store::State& state_;
   std::optional<int64_t> late_before_;
+  int64_t redemptions_refused_ = 0;
 };
 
 // `time` plus `length` (calendar units in `zone`, or exact seconds);

@@ -1138,6 +1138,7 @@ class Runner {
     summary.time_entries = engine_.counters().time_entries;
     summary.unknown_zones = engine_.counters().unknown_zones;
     summary.chains_stopped = engine_.counters().chains_stopped;
+    summary.redemptions_refused = engine_.redemptions_refused();
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
     for (const store::ChangedStep& step : state_.edited_steps()) {
@@ -2018,6 +2019,7 @@ class Coordinator {
       total.undelivered += part.undelivered;
       total.unsaved += part.unsaved;
       total.chains_stopped += part.chains_stopped;
+      total.redemptions_refused += part.redemptions_refused;
       if (part.clock && (!total.clock || *part.clock > *total.clock)) {
         total.clock = part.clock;
       }
@@ -2078,6 +2080,17 @@ RunResult RunPartitions(const ir::Program& program,
   return coordinator.Go();
 }
 
+// A run stopped by a failed delivery: what the destination took of the
+// batch all the same, so that the summary does not say it got nothing.
+RunResult NoteTakenByFailedDelivery(RunResult result,
+                                    const sinks::ActionSink& sink) {
+  if (!result.status.ok()) {
+    result.summary.taken_unrecorded =
+        std::min(sink.TakenByFailedFlush(), result.summary.undelivered);
+  }
+  return result;
+}
+
 std::string Plural(int64_t count, std::string_view one, std::string_view many) {
   return std::to_string(count) + " " + std::string(count == 1 ? one : many);
 }
@@ -2111,7 +2124,8 @@ RunResult Follow(const ir::Program& program, const ir::Evaluator& evaluator,
   Status status = runner.Start();
   runner.set_lines_before(runner.lines_total());
   if (status.ok()) status = runner.Follow(fd);
-  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+  return NoteTakenByFailedDelivery(
+      {status, runner.stopped_at_bad_line(), runner.Summarize()}, sink);
 }
 
 std::string DeadLetterPathOf(const RunOptions& options) {
@@ -2175,7 +2189,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
               std::istream& events, sinks::ActionSink& sink,
               const RunOptions& options) {
   if (options.partitions > 0) {
-    return RunPartitions(program, evaluator, events, sink, options);
+    return NoteTakenByFailedDelivery(
+        RunPartitions(program, evaluator, events, sink, options), sink);
   }
   Status checked = CheckStateIsFile(options.state_path);
   if (!checked.ok()) return {checked, false, RunSummary{}};
@@ -2184,7 +2199,8 @@ RunResult Run(const ir::Program& program, const ir::Evaluator& evaluator,
   runner.set_lines_before(runner.lines_total());
   if (status.ok()) status = runner.ReadAll(events);
   if (status.ok()) status = runner.Finish(runner.Summarize().lines_read);
-  return {status, runner.stopped_at_bad_line(), runner.Summarize()};
+  return NoteTakenByFailedDelivery(
+      {status, runner.stopped_at_bad_line(), runner.Summarize()}, sink);
 }
 
 // The currencies the program writes amounts in: its money literals (in
@@ -2332,12 +2348,19 @@ static void AppendInputNotes(const RunSummary& summary, std::string& text) {
 
 // What became of the actions the run decided, and what stopped short.
 static void AppendActionLines(const RunSummary& summary, std::string& text) {
-  // "sent" only when it is true of every action the run decided.
-  if (summary.delivered == summary.sends) {
+  // "sent" only when it is true of every action the run decided. What a
+  // receiver took of a batch whose delivery then failed is counted as
+  // delivered, since an operator compares this with what it holds.
+  if (summary.delivered == summary.sends && summary.taken_unrecorded == 0) {
     text += "sent " + Plural(summary.sends, "action", "actions");
   } else {
     text += "decided " + Plural(summary.sends, "action", "actions") +
-            ", delivered " + std::to_string(summary.delivered);
+            ", delivered " +
+            std::to_string(summary.delivered + summary.taken_unrecorded);
+    if (summary.taken_unrecorded > 0) {
+      text += " (" + std::to_string(summary.taken_unrecorded) +
+              " of them in a batch not recorded as delivered)";
+    }
   }
   // Timers are the waits; what a schedule, a date or a segment flipping
   // with time starts is counted apart, since no timer and no line of the
@@ -2361,7 +2384,18 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
             Plural(summary.already_delivered, "action", "actions") +
             " of an interrupted run already in the output\n";
   }
-  if (summary.undelivered > 0) {
+  if (summary.taken_unrecorded > 0) {
+    // The receiver has some of the batch, but the state cannot mark part
+    // of a batch delivered: the repeats are for its idempotency keys.
+    text += "warning: " + Plural(summary.undelivered, "action", "actions") +
+            " of the last batch " + (summary.undelivered == 1 ? "is" : "are") +
+            " saved but not recorded as delivered; the receiver took the "
+            "first " +
+            std::to_string(summary.taken_unrecorded) +
+            " of them before the delivery failed, and the next run posts "
+            "the whole batch again first, with the same idempotency keys, "
+            "so a receiver that keeps the keys drops the repeats\n";
+  } else if (summary.undelivered > 0) {
     bool one = summary.undelivered == 1;
     text += "warning: " + Plural(summary.undelivered, "action", "actions") +
             (one ? " is" : " are") + " saved but " + (one ? "was" : "were") +
@@ -2406,6 +2440,18 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
             (one ? "was" : "were") +
             " cut, the rest not applied; look for journeys that emit or set "
             "what starts each other (the log table names the profiles)\n";
+  }
+
+  // A till that gave a reward the member could not pay for is only in
+  // the log table otherwise.
+  if (summary.redemptions_refused > 0) {
+    bool one = summary.redemptions_refused == 1;
+    text += "warning: " +
+            Plural(summary.redemptions_refused, "redemption", "redemptions") +
+            (one ? " was" : " were") +
+            " refused for asking more points than the member held, and "
+            "changed nothing; the log table names " +
+            (one ? "it" : "each") + " (level `warn`, component `loyalty`)\n";
   }
 }
 

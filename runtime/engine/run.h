@@ -192,6 +192,9 @@ struct RunSummary {
   // Loops of emitted events and segment changes the engine cut, each
   // dropping the rest of its chain (`EngineCounters::chains_stopped`).
   int64_t chains_stopped = 0;
+  // Redemptions refused for asking more points than the member held;
+  // each is a `warn` row of component `loyalty` in `log`.
+  int64_t redemptions_refused = 0;
   // Actions of an earlier, interrupted run: delivered now, and found
   // already delivered by the sink (so not sent again).
   int64_t redelivered = 0;
@@ -201,6 +204,11 @@ struct RunSummary {
   // are not marked processed, so a rerun decides them again).
   int64_t undelivered = 0;
   int64_t unsaved = 0;
+  // Of `undelivered`, those at its front that the sink's destination took
+  // in the delivery that failed (`ActionSink::TakenByFailedFlush`): a
+  // webhook's receiver has them, but the batch is not recorded as
+  // delivered, so the next run sends them again.
+  int64_t taken_unrecorded = 0;
   std::optional<int64_t> clock;  // the engine's clock at the end
   std::string dead_letter_path;  // set when there were dead letters
   // The program has no journey, so no message could go out whatever the

@@ -1,6 +1,7 @@
 // Where actions go once their batch is safely in the state file.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,14 @@ class ActionSink {
     (void)pending;
     return size_t{0};
   }
+
+  // After a `Flush` that failed: how many of its lines, from the front,
+  // the destination took all the same (a webhook's receiver answered 2xx
+  // to them before it refused one). The run does not record them as
+  // delivered, so the next run sends them again; this count is for the
+  // summary only. 0 after a `Flush` that succeeded, and from a sink that
+  // cannot tell.
+  virtual int64_t TakenByFailedFlush() const { return 0; }
 };
 
 // Keeps the lines in memory; for tests and for `parcours test`.

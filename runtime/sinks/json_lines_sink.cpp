@@ -30,6 +30,17 @@ common::Status JsonLinesSink::Check() {
   // A failed stream writes nothing more, so later calls leave errno alone;
   // the first failure's reason is the one to repeat ("No space left on
   // device", "Permission denied").
+  // A write is interrupted only by a stop signal (a live run catches them
+  // without restarting calls), and it was waiting only because the
+  // reader had stopped taking lines: "Interrupted system call" says
+  // neither.
+  if (failure_reason_.empty() && errno == EINTR) {
+    failure_reason_ = ": the run was stopped while " + name_ +
+                      " was not being read (whatever reads it had stopped "
+                      "taking lines); the actions not written are saved, and "
+                      "the next run writes them first, with the ones "
+                      "before them in their batch again";
+  }
   if (failure_reason_.empty() && errno != 0) {
     failure_reason_ = ": " + std::generic_category().message(errno);
   }

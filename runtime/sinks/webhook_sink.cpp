@@ -205,9 +205,15 @@ Status WebhookSink::Flush() {
   // happened, and a failure leaves no later action delivered before it.
   std::vector<std::string> lines = std::move(queued_);
   queued_.clear();
+  taken_by_failed_ = 0;
+  int64_t taken = 0;
   for (const std::string& line : lines) {
     Status delivered = Deliver(line);
-    if (!delivered.ok()) return delivered;
+    if (!delivered.ok()) {
+      taken_by_failed_ = taken;
+      return delivered;
+    }
+    ++taken;
   }
   return Status::Ok();
 }

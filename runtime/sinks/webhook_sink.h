@@ -18,6 +18,8 @@
 // A failed flush stops the run before its batch is recorded as delivered,
 // so the next run posts the batch again: delivery is at least once, and a
 // receiver that remembers idempotency keys sees every action exactly once.
+// `TakenByFailedFlush` says how many actions of that batch the receiver
+// answered 2xx to before the failure, for the run's summary.
 #pragma once
 
 #include <csignal>
@@ -69,6 +71,8 @@ class WebhookSink final : public ActionSink {
   common::Status Write(std::string_view line) override;
   common::Status Flush() override;
 
+  int64_t TakenByFailedFlush() const override { return taken_by_failed_; }
+
   const WebhookStats& stats() const { return stats_; }
 
  private:
@@ -94,6 +98,7 @@ class WebhookSink final : public ActionSink {
   void* curl_ = nullptr;  // CURL*, kept for its connection
   std::vector<std::string> queued_;
   WebhookStats stats_;
+  int64_t taken_by_failed_ = 0;
 };
 
 // `url` with the user name and password written in it, if any, replaced

@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,6 +16,7 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -554,6 +556,113 @@ TEST_CASE("a live run reads a pipe, and outlives its writer") {
   REQUIRE(state.ok());
   CHECK(*state->QueryInt(
             "SELECT count(*) FROM meta WHERE key LIKE 'follow_%'") == 0);
+}
+
+// Starts `parcours ARGS...` with its stdout on `out_fd` and its stderr in
+// `err_path`, on the clock file of `scratch`; returns its process id.
+pid_t StartWithStdout(const std::filesystem::path& scratch,
+                      std::vector<std::string> args, int out_fd,
+                      const std::filesystem::path& err_path) {
+  args.insert(args.begin(), PARCOURS_BINARY);
+  std::vector<char*> argv;
+  for (std::string& arg : args) argv.push_back(arg.data());
+  argv.push_back(nullptr);
+  std::string clock = (scratch / "clock.txt").string();
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setenv("PARCOURS_CLOCK_FILE", clock.c_str(), 1);
+    ::dup2(::open("/dev/null", O_RDONLY), 0);
+    ::dup2(out_fd, 1);
+    ::dup2(::open(err_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644), 2);
+    ::execv(argv[0], argv.data());
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST_CASE(
+    "a live run stopped while its stdout is not read says so, and the next "
+    "run writes what it could not") {
+  auto scratch = testing::ScratchDir("follow-stdout-unread");
+  auto program = scratch / "remind.journey";
+  testing::WriteText(program, kProgram);
+  // Far more actions than the pipe holds.
+  constexpr int kPings = 2000;
+  std::string pings;
+  for (int i = 0; i < kPings; ++i) {
+    pings += Ping("u" + std::to_string(i), std::to_string(i),
+                  "2011-01-03T10:00:00Z");
+  }
+  auto events = scratch / "events.jsonl";
+  testing::WriteText(events, pings);
+  auto state = scratch / "state.db";
+  SetClock(scratch, "2011-01-03T10:00:00Z");
+
+  // A reader that never reads: the run's writes wait once the pipe is full.
+  int pipe_fds[2];
+  REQUIRE(::pipe(pipe_fds) == 0);
+  ::fcntl(pipe_fds[1], F_SETPIPE_SZ, 4096);
+  pid_t pid = StartWithStdout(
+      scratch,
+      {"run", program.string(), "--follow", "--events", events.string(),
+       "--out", "-", "--state", state.string()},
+      pipe_fds[1], scratch / "stderr.txt");
+  ::close(pipe_fds[1]);
+  int waiting = 0;
+  for (int i = 0; i < 1000 && waiting == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    ::ioctl(pipe_fds[0], FIONREAD, &waiting);
+  }
+  REQUIRE(waiting > 0);
+
+  // A stop that comes just before a write starts to wait leaves the write
+  // waiting, as an operator would find it; the next signal ends it.
+  int status = 0;
+  for (int i = 0; i < 200 && ::waitpid(pid, &status, WNOHANG) == 0; ++i) {
+    ::kill(pid, SIGTERM);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (::waitpid(pid, &status, WNOHANG) == 0) {
+    ::kill(pid, SIGKILL);
+    ::waitpid(pid, &status, 0);
+  }
+  REQUIRE(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 2);
+  std::string err = testing::ReadText(scratch / "stderr.txt");
+  INFO(err);
+  CHECK_THAT(err, !Catch::Contains("Interrupted system call"));
+  CHECK_THAT(err, Catch::Contains("could not write actions to stdout: the "
+                                  "run was stopped while stdout was not "
+                                  "being read"));
+  CHECK_THAT(err, Catch::Contains("the next run writes them first"));
+
+  // What the reader would have read: whole lines, and a last one the stop
+  // may have cut.
+  std::string written;
+  char buffer[4096];
+  for (ssize_t got; (got = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0;) {
+    written.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(pipe_fds[0]);
+
+  // The next run writes the actions that were not, so that every ping's
+  // welcome is written at least once.
+  auto rerun = testing::RunParcours(
+      {"run", program.string(), "--events", events.string(), "--out",
+       (scratch / "rest.jsonl").string(), "--state", state.string()},
+      scratch);
+  INFO(rerun.err);
+  REQUIRE(rerun.exit_code == 0);
+  CHECK_THAT(rerun.err, Catch::Contains("committed by an interrupted run"));
+  std::set<std::string> welcomed;
+  std::istringstream lines(written + "\n" +
+                           testing::ReadText(scratch / "rest.jsonl"));
+  for (std::string line; std::getline(lines, line);) {
+    auto action = nlohmann::json::parse(line, nullptr, false);
+    if (action.is_discarded() || action["template"] != "hello") continue;
+    welcomed.insert(action["profile"].get<std::string>());
+  }
+  CHECK(welcomed.size() == kPings);
 }
 
 TEST_CASE("a live run stopped before a last line is finished says so") {

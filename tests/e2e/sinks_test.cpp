@@ -125,6 +125,73 @@ TEST_CASE(
   CHECK(server.requests().size() == reference.size());
 }
 
+// A journey that sends one email per `Ping`, and `count` pings at the same
+// time, so that their actions make one batch.
+void WritePings(const std::filesystem::path& scratch, int count) {
+  testing::WriteText(scratch / "ping.journey",
+                     "profile { timezone: tz = \"UTC\", email: string = "
+                     "\"a@b.c\" }\n"
+                     "event Ping \"Ping\" { n: int }\n"
+                     "journey j {\n"
+                     "  on Ping as p\n"
+                     "  send email \"now\" with { n: p.n }\n"
+                     "}\n");
+  std::string events;
+  for (int i = 0; i < count; ++i) {
+    std::string n = std::to_string(i);
+    events += "{\"type\":\"track\",\"event\":\"Ping\",\"userId\":\"u" + n +
+              "\",\"messageId\":\"m" + n +
+              "\",\"timestamp\":\"2025-01-01T10:00:00Z\","
+              "\"properties\":{\"n\":" +
+              n + "}}\n";
+  }
+  testing::WriteText(scratch / "pings.jsonl", events);
+}
+
+TEST_CASE(
+    "a webhook that takes the first actions of a batch and refuses one is "
+    "counted as having taken them") {
+  auto scratch = testing::ScratchDir("webhook-partly-taken");
+  WritePings(scratch, 10);
+  std::vector<std::string> state_args = {"--state",
+                                         (scratch / "hook.db").string()};
+  SECTION("one state file") {}
+  SECTION("three partitions") {
+    state_args = {"--state", (scratch / "parts").string(), "--partitions", "3"};
+  }
+
+  ScriptedServer server({"200", "200", "400"});
+  std::vector<std::string> args = {
+      "run",      (scratch / "ping.journey").string(),
+      "--events", (scratch / "pings.jsonl").string(),
+      "--out",    server.url()};
+  args.insert(args.end(), state_args.begin(), state_args.end());
+  auto result = RunParcours(args, scratch);
+
+  // The receiver answered 2xx to two actions before it refused the third;
+  // the batch is not recorded as delivered, so all ten go again.
+  INFO(result.err);
+  CHECK(result.exit_code == 2);
+  REQUIRE(server.requests().size() == 3);
+  CHECK_THAT(result.err, Catch::Contains("decided 10 actions, delivered 2 "));
+  CHECK_THAT(result.err, !Catch::Contains("delivered 0"));
+  CHECK_THAT(result.err,
+             Catch::Contains("the receiver took the first 2 of them"));
+  CHECK_THAT(result.err, Catch::Contains("same idempotency keys"));
+
+  ScriptedServer again({});
+  args[5] = again.url();
+  auto rerun = RunParcours(args, scratch);
+  INFO(rerun.err);
+  CHECK(rerun.exit_code == 0);
+  CHECK_THAT(rerun.err, Catch::Contains("re-sent 10 actions"));
+  std::vector<HttpRequest> resent = again.requests();
+  REQUIRE(resent.size() == 10);
+  std::vector<HttpRequest> first = server.requests();
+  CHECK(resent[0].idempotency_key == first[0].idempotency_key);
+  CHECK(resent[1].idempotency_key == first[1].idempotency_key);
+}
+
 TEST_CASE("credentials written in a webhook URL stay out of messages") {
   auto scratch = testing::ScratchDir("webhook-credentials");
   std::string state = (scratch / "hook.db").string();

@@ -2,6 +2,9 @@
 #include <catch2/catch.hpp>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "tests/support/files.h"
 #include "tests/support/process.h"
@@ -607,6 +610,72 @@ TEST_CASE("parcours test prints JSON and SARIF on stdout") {
   CHECK(broken.exit_code == 1);
   CHECK_THAT(broken.out, Catch::Contains("\"ruleId\":\""));
   CHECK(nlohmann::json::parse(broken.out)["version"] == "2.1.0");
+}
+
+// A code-scanning upload of a failing test run shows each failed
+// expectation where it is written.
+TEST_CASE(
+    "parcours test --format sarif holds a result per failed expectation") {
+  auto scratch = testing::ScratchDir("test-sarif-failures");
+  auto file = scratch / "shop.journey";
+  testing::WriteText(file, std::string(kShop) + R"(
+test "passes" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect send email "thank_you"
+}
+
+test "the reminder at the wrong time" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect send email "we_miss_you" to "p1" at 2025-04-29T10:00:00Z
+}
+
+test "an unwanted send and a missing one" {
+  given profile "p1"
+  at 2025-03-01T10:00:00Z OrderPlaced { order_id: "o1", total: 80 EUR }
+  expect no send email "thank_you"
+  expect send sms
+}
+)");
+
+  auto result =
+      RunParcours({"test", "--format", "sarif", file.string()}, scratch);
+
+  CHECK(result.exit_code == 1);
+  CHECK_THAT(result.err, Catch::EndsWith("1 passed, 2 failed\n"));
+  nlohmann::json log = nlohmann::json::parse(result.out);
+  const nlohmann::json& run = log["runs"][0];
+  std::vector<nlohmann::json> failures;
+  for (const nlohmann::json& found : run["results"]) {
+    if (found["ruleId"] == "test-failed") failures.push_back(found);
+  }
+  REQUIRE(failures.size() == 3);
+  std::vector<std::pair<int, int>> places;
+  for (const nlohmann::json& failure : failures) {
+    CHECK(failure["level"] == "error");
+    const nlohmann::json& location =
+        failure["locations"][0]["physicalLocation"];
+    CHECK_THAT(location["artifactLocation"]["uri"].get<std::string>(),
+               Catch::EndsWith("/shop.journey"));
+    places.emplace_back(location["region"]["startLine"].get<int>(),
+                        location["region"]["startColumn"].get<int>());
+  }
+  CHECK(places == std::vector<std::pair<int, int>>{{31, 3}, {37, 3}, {38, 3}});
+  CHECK(failures[0]["message"]["text"] ==
+        "test \"the reminder at the wrong time\" failed: expected send email "
+        "\"we_miss_you\" to \"p1\" at 2025-04-29T10:00:00Z, got send email "
+        "\"we_miss_you\" to \"p1\" at 2025-04-30T10:00:00Z");
+  CHECK(failures[2]["message"]["text"] ==
+        "test \"an unwanted send and a missing one\" failed: expected send "
+        "sms, got none");
+
+  // The rule is described, as code-scanning tools list rules by id.
+  bool described = false;
+  for (const nlohmann::json& rule : run["tool"]["driver"]["rules"]) {
+    described = described || rule["id"] == "test-failed";
+  }
+  CHECK(described);
 }
 
 TEST_CASE("an expectation past the test's five years fails and says so") {

@@ -13,6 +13,7 @@
 #include <iostream>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "compiler/ir/passes.h"
 #include "compiler/lower/lower.h"
@@ -134,7 +135,7 @@ class PhaseTimer {
       std::chrono::steady_clock::now();
 };
 
-void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
+void Print(const diag::DiagnosticEngine& engine, CompileResult& result,
            const CompileOptions& options, std::ostream& err) {
   std::vector<diag::Diagnostic> diagnostics = engine.Sorted();
   std::ostream& machine =
@@ -151,6 +152,10 @@ void Print(const diag::DiagnosticEngine& engine, const CompileResult& result,
       }
       return;
     case DiagnosticFormat::Sarif:
+      if (options.hold_sarif) {
+        result.held_diagnostics = std::move(diagnostics);
+        return;
+      }
       machine << diag::RenderSarif(diagnostics, result.sources);
       return;
   }

@@ -28,6 +28,10 @@ struct CompileOptions {
   // carries IR or action lines. Text diagnostics always go to the error
   // stream.
   std::ostream* machine_out = nullptr;
+  // With SARIF: the diagnostics are kept in
+  // `CompileResult::held_diagnostics`, not printed, for a caller that adds
+  // results of its own and prints one log (`parcours test`).
+  bool hold_sarif = false;
 };
 
 struct CompileResult {
@@ -38,6 +42,8 @@ struct CompileResult {
   int errors = 0;
   int warnings = 0;
   bool io_failed = false;  // a path could not be read
+  // With `CompileOptions::hold_sarif`, in the order they are printed.
+  std::vector<diag::Diagnostic> held_diagnostics;
 };
 
 // Why `path` cannot be read, in the system's words ("Permission denied"),

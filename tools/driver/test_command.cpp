@@ -3,7 +3,11 @@
 #include <iostream>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <regex>
+#include <string>
+#include <vector>
 
+#include "compiler/diag/sarif.h"
 #include "compiler/interp/interpreter.h"
 #include "compiler/jit/jit.h"
 #include "runtime/engine/test_run.h"
@@ -25,6 +29,29 @@ std::string OutcomeLine(const ir::TestCase& test,
                                  {"passed", outcome.passed},
                                  {"reasons", outcome.reasons}};
   return line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+// With `--format sarif`, a failed test's reason as a result of its own,
+// at the place the reason names first ("file:12:3: expected ..."), so
+// that a code-scanning upload of a failing test run shows it there.
+diag::SarifResult FailedExpectation(const ir::TestCase& test,
+                                    const std::string& reason) {
+  diag::SarifResult result;
+  result.rule_id = "test-failed";
+  result.rule_summary = "an expectation of a `test` block did not hold";
+  result.message = "test \"" + test.title + "\" failed: " + reason;
+
+  // The place is the first `:LINE:COLUMN: ` of the reason; a path may
+  // hold a colon, but not one followed by two numbers and a space.
+  static const std::regex kPlace(R"(:([0-9]+):([0-9]+): )");
+  std::smatch place;
+  if (!std::regex_search(reason, place, kPlace)) return result;
+  result.path = reason.substr(0, place.position(0));
+  result.line = std::stoi(place.str(1));
+  result.column = std::stoi(place.str(2));
+  result.message = "test \"" + test.title + "\" failed: " +
+                   reason.substr(place.position(0) + place.length(0));
+  return result;
 }
 
 }  // namespace
@@ -53,11 +80,23 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
   // document, the PASS and FAIL lines go to the error stream instead.
   compile_options.machine_out = &out;
   bool json = compile_options.format == DiagnosticFormat::Json;
-  std::ostream& lines =
-      compile_options.format == DiagnosticFormat::Sarif ? err : out;
+  bool sarif = compile_options.format == DiagnosticFormat::Sarif;
+  std::ostream& lines = sarif ? err : out;
+  // One SARIF log holds the diagnostics and the failed expectations, so
+  // it is printed once the tests have run, on every way out.
+  compile_options.hold_sarif = sarif;
   CompileResult compiled = Compile(args.positional, compile_options, err);
   if (compiled.io_failed) return 2;
-  if (!compiled.program) return 1;
+  std::vector<diag::SarifResult> failures;
+  auto print_sarif = [&] {
+    if (!sarif) return;
+    out << diag::RenderSarifWith(compiled.held_diagnostics, compiled.sources,
+                                 failures);
+  };
+  if (!compiled.program) {
+    print_sarif();
+    return 1;
+  }
 
   std::unique_ptr<ir::Evaluator> evaluator;
   if (engine == "interp") {
@@ -66,6 +105,7 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
     jit::JitReport report;
     evaluator = jit::MakeJit(*compiled.program, {}, &error, &report);
     if (!evaluator) {
+      print_sarif();
       err << "parcours: the JIT failed: " << error << "\n";
       return 2;
     }
@@ -84,6 +124,9 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
     engine::TestOutcome outcome =
         engine::RunTestCase(*compiled.program, *evaluator, test);
     ++(outcome.passed ? passed : failed);
+    for (const std::string& reason : outcome.reasons) {
+      if (sarif) failures.push_back(FailedExpectation(test, reason));
+    }
     if (json) {
       out << OutcomeLine(test, outcome) << "\n";
       continue;
@@ -99,6 +142,7 @@ int TestCommand(const std::vector<std::string>& raw, std::ostream& out,
   } else {
     lines << passed << " passed, " << failed << " failed\n";
   }
+  print_sarif();
   return failed == 0 ? 0 : 1;
 }
 
