@@ -15,6 +15,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
@@ -315,25 +316,39 @@ TEST_CASE(
   CHECK_THAT(requests[0].body, Catch::Contains("\"template\":\"hello\""));
 }
 
-TEST_CASE(
-    "a live run goes on from the start of a file cut back under it, as a "
-    "log rotation's copytruncate does") {
-  auto scratch = testing::ScratchDir("follow-truncate");
+// A live run on `events.jsonl` of `scratch`, empty at first, to which
+// pings for `a` and `b` are appended; returned once it has sent their
+// hellos to `out.jsonl`.
+std::unique_ptr<LiveRun> StartOnTwoPings(const std::filesystem::path& scratch) {
   auto program = scratch / "remind.journey";
   testing::WriteText(program, kProgram);
   auto events = scratch / "events.jsonl";
   testing::WriteText(events, "");
   auto out = scratch / "out.jsonl";
   SetClock(scratch, "2011-01-03T10:00:00Z");
-  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
-                        events.string(), "--out", out.string(), "--state",
-                        (scratch / "state.db").string()});
-
+  auto run = std::make_unique<LiveRun>(
+      scratch,
+      std::vector<std::string>{"run", program.string(), "--follow", "--events",
+                               events.string(), "--out", out.string(),
+                               "--state", (scratch / "state.db").string()});
   Append(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
                      Ping("b", "2", "2011-01-03T10:00:00Z"));
+  CHECK(AwaitLines(out, 2) ==
+        Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z") +
+            Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z"));
+  return run;
+}
+
+TEST_CASE(
+    "a live run goes on from the start of a file cut back under it, as a "
+    "log rotation's copytruncate does") {
+  auto scratch = testing::ScratchDir("follow-truncate");
+  auto events = scratch / "events.jsonl";
+  auto out = scratch / "out.jsonl";
+  std::unique_ptr<LiveRun> live = StartOnTwoPings(scratch);
+  LiveRun& run = *live;
   std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
   std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
-  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
 
   // Cut back to nothing, then a shorter line than all that was read: it
   // must still be read.
@@ -351,21 +366,12 @@ TEST_CASE(
     "a live run reads again from its start a file rewritten in place to "
     "more than was read") {
   auto scratch = testing::ScratchDir("follow-rewrite");
-  auto program = scratch / "remind.journey";
-  testing::WriteText(program, kProgram);
   auto events = scratch / "events.jsonl";
-  testing::WriteText(events, "");
   auto out = scratch / "out.jsonl";
-  SetClock(scratch, "2011-01-03T10:00:00Z");
-  LiveRun run(scratch, {"run", program.string(), "--follow", "--events",
-                        events.string(), "--out", out.string(), "--state",
-                        (scratch / "state.db").string()});
-
-  Append(events, Ping("a", "1", "2011-01-03T10:00:00Z") +
-                     Ping("b", "2", "2011-01-03T10:00:00Z"));
+  std::unique_ptr<LiveRun> live = StartOnTwoPings(scratch);
+  LiveRun& run = *live;
   std::string hello_a = Send("a", 1, "send1", "hello", "2011-01-03T10:00:00Z");
   std::string hello_b = Send("b", 2, "send1", "hello", "2011-01-03T10:00:00Z");
-  CHECK(AwaitLines(out, 2) == hello_a + hello_b);
 
   // `cp export.jsonl events.jsonl`: other lines, more bytes than were
   // read, written over the same file at once. Read from where it stood,
