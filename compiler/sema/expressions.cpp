@@ -850,8 +850,10 @@ Type Checker::CheckComparison(const Expr& expr, const Type& left,
       hint = "; write the amount with its currency, as in `100 EUR`";
     } else if (same && !equality) {
       hint = "; " + SpellType(left) + " values have no order";
-    } else if (auto [written, meant] = DayAsSubtraction(*expr.operands[1]);
-               a == TypeKind::Time && !written.empty()) {
+    } else if (auto [written, meant] = DayAsSubtraction(
+                   *expr.operands[a == TypeKind::Time ? 1 : 0]);
+               (a == TypeKind::Time || b == TypeKind::Time) &&
+               !written.empty()) {
       hint = "; `" + written +
              "` is read as a subtraction of whole numbers: write the instant "
              "with a two-digit month and day, its time of day and zone, as "
