@@ -129,6 +129,15 @@ class Interpreter final : public ir::Evaluator {
                                    reinterpret_cast<const char*>(zone.word0),
                                    zone.word1)};
       }
+      case Op::AddCalendar: {
+        Value zone = reg(inst.b);
+        return {parcours_add_calendar(reg(inst.a).word0, inst.imm, inst.imm2,
+                                      reinterpret_cast<const char*>(zone.word0),
+                                      zone.word1)};
+      }
+      case Op::AddToDate:
+        return {parcours_add_calendar_to_date(reg(inst.a).word0, inst.imm,
+                                              inst.imm2)};
       case Op::MoneyAmount: return {reg(inst.a).word0};
       case Op::MoneyCurrency: return {reg(inst.a).word1};
       case Op::ListContains: {

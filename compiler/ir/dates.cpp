@@ -2,10 +2,13 @@
 
 #include <date/tz.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <map>
 #include <mutex>
+
+#include "compiler/ir/ir.h"
 
 namespace parcours::ir {
 namespace {
@@ -25,6 +28,51 @@ int64_t ClampDay(int64_t day) {
 const date::time_zone* ZoneOf(const char* zone, int64_t zone_length) {
   if (zone == nullptr || zone_length <= 0) return nullptr;
   return FindTimeZone(std::string(zone, static_cast<size_t>(zone_length)));
+}
+
+// The first day of year 1 and the last of year 9999, in days since
+// 1970-01-01: the calendar's range.
+constexpr int64_t kFirstDay = -719162;
+constexpr int64_t kLastDay = 2932896;
+
+// The latest instant the engine schedules: 9999-12-31T23:59:59Z.
+constexpr int64_t kLastInstant = 253402300799;
+constexpr int64_t kFirstInstant = kFirstDay * 86400;
+
+// `day` plus `count` calendar units: months and years keep the day of
+// the month, or end on the last day of a shorter month. Nothing when
+// the result lies past year 9999; a result before year 1 is its first
+// day.
+std::optional<int64_t> ShiftDay(int64_t day, int64_t count, CalendarUnit unit) {
+  // Far enough to leave the calendar in either direction, and small
+  // enough that nothing below overflows.
+  constexpr int64_t kMaxDays = 3'700'000;
+  if (count > kMaxDays) return std::nullopt;
+  if (count < -kMaxDays) return kFirstDay;
+
+  int64_t target = 0;
+  switch (unit) {
+    case CalendarUnit::Day: target = day + count; break;
+    case CalendarUnit::Week: target = day + 7 * count; break;
+    case CalendarUnit::Month:
+    case CalendarUnit::Year: {
+      date::year_month_day ymd{date::sys_days{date::days{ClampDay(day)}}};
+      int64_t months = unit == CalendarUnit::Month ? count : 12 * count;
+      int64_t index = static_cast<int64_t>(int{ymd.year()}) * 12 +
+                      static_cast<int64_t>(unsigned{ymd.month()}) - 1 + months;
+      if (index / 12 > 9999) return std::nullopt;
+      if (index < 12) return kFirstDay;
+      int year = static_cast<int>(index / 12);
+      int month = static_cast<int>(index % 12 + 1);
+      unsigned last = static_cast<unsigned>(DaysInMonth(year, month));
+      date::year_month_day shifted{date::year{year},
+                                   date::month{static_cast<unsigned>(month)},
+                                   std::min(ymd.day(), date::day{last})};
+      target = date::sys_days{shifted}.time_since_epoch().count();
+      break;
+    }
+  }
+  return std::max(target, kFirstDay);
 }
 
 bool ReadDigits(std::string_view text, size_t from, size_t count, int* out) {
@@ -101,6 +149,43 @@ const date::time_zone* FindTimeZone(const std::string& name) {
   return zone;
 }
 
+int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
+                    const date::time_zone* zone) {
+  if (time >= kLastInstant) return INT64_MAX;
+  if (time < kFirstInstant) time = kFirstInstant;
+
+  // On the wall clock: the day and the time of day.
+  int64_t local = time;
+  if (zone != nullptr) {
+    date::sys_seconds instant{Seconds{time}};
+    local = zone->to_local(instant).time_since_epoch().count();
+  }
+  int64_t day = local / 86400;
+  if (local % 86400 != 0 && local < 0) --day;
+  int64_t time_of_day = local - day * 86400;
+
+  std::optional<int64_t> target = ShiftDay(day, count, unit);
+  if (!target) return INT64_MAX;
+  int64_t wall = *target * 86400 + time_of_day;
+
+  // A skipped local time is read with the offset in force before the gap,
+  // which lands it after the gap by the gap's length; a repeated one with
+  // the first offset, the earlier instant.
+  int64_t result = wall;
+  if (zone != nullptr) {
+    date::local_seconds wall_time{Seconds{wall}};
+    result = wall - zone->get_info(wall_time).first.offset.count();
+  }
+  if (result > kLastInstant) return INT64_MAX;
+  return std::max(result, kFirstInstant);
+}
+
+int64_t AddCalendarToDate(int64_t day, int64_t count, CalendarUnit unit) {
+  std::optional<int64_t> target = ShiftDay(day, count, unit);
+  if (!target) return kLastDay;
+  return std::min(*target, kLastDay);
+}
+
 std::vector<std::string> TimeZoneNames() {
   std::vector<std::string> names;
   try {
@@ -142,4 +227,17 @@ int64_t parcours_day_start(int64_t day, const char* zone, int64_t zone_length) {
   date::local_seconds local{std::chrono::seconds{midnight}};
   date::local_info info = found->get_info(local);
   return midnight - info.first.offset.count();
+}
+
+int64_t parcours_add_calendar(int64_t time, int64_t count, int64_t unit,
+                              const char* zone, int64_t zone_length) {
+  return parcours::ir::AddCalendar(
+      time, count, static_cast<parcours::ir::CalendarUnit>(unit),
+      parcours::ir::ZoneOf(zone, zone_length));
+}
+
+int64_t parcours_add_calendar_to_date(int64_t day, int64_t count,
+                                      int64_t unit) {
+  return parcours::ir::AddCalendarToDate(
+      day, count, static_cast<parcours::ir::CalendarUnit>(unit));
 }

@@ -70,6 +70,8 @@ const char* OpName(Op op) {
     case Op::SpeedKmh: return "speed_kmh";
     case Op::LocalDay: return "local_day";
     case Op::DayStart: return "day_start";
+    case Op::AddCalendar: return "add_calendar";
+    case Op::AddToDate: return "add_to_date";
     case Op::ListContains: return "list_contains";
     case Op::MoneyAmount: return "money_amount";
     case Op::MoneyCurrency: return "money_currency";
@@ -284,13 +286,13 @@ bool HasTwoOperands(Op op) {
   return IsComparison(op) || op == Op::Add || op == Op::Sub || op == Op::Mul ||
          op == Op::Div || op == Op::And || op == Op::Or || op == Op::Guard ||
          op == Op::DistanceKm || op == Op::SpeedKmh || op == Op::LocalDay ||
-         op == Op::DayStart || op == Op::ListContains;
+         op == Op::DayStart || op == Op::ListContains || op == Op::AddCalendar;
 }
 
 bool HasOneOperand(Op op) {
   return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal ||
          op == Op::WholeUnits || op == Op::MoneyAmount ||
-         op == Op::MoneyCurrency;
+         op == Op::MoneyCurrency || op == Op::AddToDate;
 }
 
 std::string VerifyFunction(const Program& program, const Function& function) {
@@ -349,6 +351,19 @@ std::string VerifyFunction(const Program& program, const Function& function) {
           function.body[inst.b].type != Type::String) {
         return where + OpName(inst.op) + " takes a " + TypeName(from) +
                " and a zone (string) and defines a " + TypeName(to);
+      }
+    }
+    if (inst.op == Op::AddCalendar || inst.op == Op::AddToDate) {
+      bool time = inst.op == Op::AddCalendar;
+      Type value = time ? Type::Time : Type::Int;
+      bool zone = !time || function.body[inst.b].type == Type::String;
+      if (inst.type != value || function.body[inst.a].type != value || !zone) {
+        return where + OpName(inst.op) + " takes a " + TypeName(value) +
+               (time ? " and a zone (string)" : "") + " and defines one";
+      }
+      if (inst.imm2 < 0 ||
+          inst.imm2 > static_cast<int64_t>(CalendarUnit::Year)) {
+        return where + OpName(inst.op) + " names no calendar unit";
       }
     }
     if ((inst.op == Op::MoneyAmount || inst.op == Op::MoneyCurrency) &&
@@ -695,6 +710,14 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
     case Op::DistanceKm:
       out << " %" << inst.a << ", %" << inst.b << ", %" << inst.imm << ", %"
           << inst.imm2;
+      break;
+    case Op::AddCalendar:
+    case Op::AddToDate:
+      out << " %" << inst.a;
+      if (inst.b >= 0) out << " in %" << inst.b;
+      out << " " << (inst.imm < 0 ? "- " : "+ ")
+          << (inst.imm < 0 ? -inst.imm : inst.imm) << " "
+          << CalendarUnitName(static_cast<CalendarUnit>(inst.imm2));
       break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;

@@ -101,6 +101,11 @@ enum class Op : uint8_t {
                   // 1970-01-01) on that zone's wall clock (dates.h)
   DayStart,       // a: Int date, b: String zone -> Time, the first instant
                   // of that local day
+  AddCalendar,    // a: Time, b: String zone, imm: count (signed), imm2: a
+                  // CalendarUnit -> Time, `a` plus that calendar length on
+                  // the zone's wall clock (dates.h)
+  AddToDate,      // a: Int date, imm: count, imm2: a CalendarUnit -> Int,
+                  // that date plus that calendar length
   ListContains,   // a: String, a list field's JSON text; b: an item of
                   // `operand_type` (String or Int) -> Bool, whether the
                   // list holds it (parcours_list_contains)

@@ -40,7 +40,9 @@ int OperandCount(Op op) {
     case Op::DistanceKm: return 4;  // a, b, then `imm` and `imm2`
     case Op::LocalDay:
     case Op::DayStart:
+    case Op::AddCalendar:
     case Op::ListContains: return 2;
+    case Op::AddToDate: return 1;
   }
   return 0;
 }
@@ -84,6 +86,12 @@ std::optional<Words> Evaluate(const Program& program,
                      ? parcours_local_day(a.imm, zone.data(), length)
                      : parcours_day_start(a.imm, zone.data(), length)};
   }
+  if (inst.op == Op::AddCalendar) {
+    if (a.op != Op::Const || b.op != Op::ConstString) return std::nullopt;
+    const std::string& zone = program.strings[b.imm];
+    return Words{parcours_add_calendar(a.imm, inst.imm, inst.imm2, zone.data(),
+                                       static_cast<int64_t>(zone.size()))};
+  }
   if (a.op != Op::Const || b.op != Op::Const) return std::nullopt;
 
   Words x{a.imm, a.imm2};
@@ -109,9 +117,12 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::MoneyAmount: return Words{x.word0};
     case Op::MoneyCurrency: return Words{x.word1};
     case Op::SpeedKmh: return Words{parcours_speed_kmh(x.word0, y.word0)};
+    case Op::AddToDate:
+      return Words{parcours_add_calendar_to_date(x.word0, inst.imm, inst.imm2)};
     case Op::DistanceKm:
     case Op::LocalDay:
     case Op::DayStart:
+    case Op::AddCalendar:
     case Op::ListContains:
     case Op::Const:
     case Op::ConstString:

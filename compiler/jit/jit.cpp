@@ -241,6 +241,10 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_local_day), flags};
   helpers[(*lljit)->mangleAndIntern(kDayStartSymbol)] = {
       address(&parcours_day_start), flags};
+  helpers[(*lljit)->mangleAndIntern(kAddCalendarSymbol)] = {
+      address(&parcours_add_calendar), flags};
+  helpers[(*lljit)->mangleAndIntern(kAddCalendarToDateSymbol)] = {
+      address(&parcours_add_calendar_to_date), flags};
   helpers[(*lljit)->mangleAndIntern(kListContainsSymbol)] = {
       address(&parcours_list_contains), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();

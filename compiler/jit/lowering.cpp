@@ -95,6 +95,14 @@ class ProgramLowering {
                         llvm::MemoryEffects::inaccessibleMemOnly();
     local_day_ = DeclareHelper(kLocalDaySymbol, zoned, zone_effects);
     day_start_ = DeclareHelper(kDayStartSymbol, zoned, zone_effects);
+    auto* calendar = llvm::FunctionType::get(
+        word_, {word_, word_, word_, ptr, word_}, false);
+    add_calendar_ = DeclareHelper(kAddCalendarSymbol, calendar, zone_effects);
+    // Dates need no zone: the result depends on the arguments alone.
+    auto* ternary =
+        llvm::FunctionType::get(word_, {word_, word_, word_}, false);
+    add_calendar_to_date_ = DeclareHelper(kAddCalendarToDateSymbol, ternary,
+                                          llvm::MemoryEffects::none());
 
     // A string item arrives as a word holding its address, which the
     // generated code could not see it read through: hence "reads any
@@ -283,6 +291,22 @@ class ProgramLowering {
                     name),
                 Word(0)};
       }
+      case Op::AddCalendar: {
+        Words zone = Operand(inst.b);
+        return {builder_.CreateCall(
+                    add_calendar_,
+                    {Operand(inst.a).word0, Word(inst.imm), Word(inst.imm2),
+                     builder_.CreateIntToPtr(zone.word0, builder_.getPtrTy()),
+                     zone.word1},
+                    name),
+                Word(0)};
+      }
+      case Op::AddToDate:
+        return {
+            builder_.CreateCall(
+                add_calendar_to_date_,
+                {Operand(inst.a).word0, Word(inst.imm), Word(inst.imm2)}, name),
+            Word(0)};
       case Op::ListContains: {
         Words list = Operand(inst.a);
         Words item = Operand(inst.b);
@@ -604,6 +628,8 @@ class ProgramLowering {
   llvm::Function* speed_kmh_ = nullptr;
   llvm::Function* local_day_ = nullptr;
   llvm::Function* day_start_ = nullptr;
+  llvm::Function* add_calendar_ = nullptr;
+  llvm::Function* add_calendar_to_date_ = nullptr;
   llvm::Function* list_contains_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
   std::vector<llvm::Function*> functions_;

@@ -28,6 +28,9 @@ inline constexpr char kSpeedKmhSymbol[] = "parcours_speed_kmh";
 // The zone helpers of compiler/ir/dates.h.
 inline constexpr char kLocalDaySymbol[] = "parcours_local_day";
 inline constexpr char kDayStartSymbol[] = "parcours_day_start";
+inline constexpr char kAddCalendarSymbol[] = "parcours_add_calendar";
+inline constexpr char kAddCalendarToDateSymbol[] =
+    "parcours_add_calendar_to_date";
 // The list helper of compiler/ir/lists.h.
 inline constexpr char kListContainsSymbol[] = "parcours_list_contains";
 

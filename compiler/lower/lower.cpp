@@ -1365,6 +1365,12 @@ class Lowerer {
                           ir::Type result) {
     TypeKind left_kind = checked_.Info(left).type.kind;
     TypeKind right_kind = checked_.Info(right).type.kind;
+    if (right.kind == ExprKind::Calendar) {
+      return LowerCalendarShift(left, right, op == BinaryOp::Subtract);
+    }
+    if (left.kind == ExprKind::Calendar) {
+      return LowerCalendarShift(right, left, false);  // `1 month + t`
+    }
     const Expr* first = &left;
     const Expr* second = &right;
     // The IR wants the money or duration operand first in a product.
@@ -1393,6 +1399,24 @@ class Lowerer {
       if (syntax_op == op) ir_op = arithmetic;
     }
     return EmitOp(ir_op, result, a, b);
+  }
+
+  // `t ± 1 month`, `d ± 1 year`: a time moves on the recipient's wall
+  // clock (its zone), a date on the calendar alone. CheckRunnable lets
+  // through only a calendar length written as a literal.
+  int32_t LowerCalendarShift(const Expr& value, const Expr& length,
+                             bool backwards) {
+    int64_t count = backwards ? -length.int_value : length.int_value;
+    auto unit = static_cast<int64_t>(CalendarUnitOf(length.calendar_unit));
+    bool time = checked_.Info(value).type.kind == TypeKind::Time;
+    ir::Inst shift{time ? ir::Op::AddCalendar : ir::Op::AddToDate,
+                   time ? ir::Type::Time : ir::Type::Int,
+                   time ? ir::Type::Time : ir::Type::Int};
+    shift.a = LowerExpr(value);
+    if (time) shift.b = EmitZone();
+    shift.imm = count;
+    shift.imm2 = unit;
+    return Emit(shift);
   }
 
   const sema::CheckedProgram& checked_;

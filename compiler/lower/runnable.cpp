@@ -37,9 +37,11 @@ class RunnabilityCheck {
         CheckType(field.type, field.decl->type.span, "an event field");
       }
     }
+    in_segment_ = true;
     for (const sema::SegmentInfo& segment : program_.segments) {
       CheckExpr(*segment.decl->predicate);
     }
+    in_segment_ = false;
     for (const sema::PolicyInfo& policy : program_.policies) {
       CheckPolicy(*policy.decl);
     }
@@ -198,9 +200,50 @@ class RunnabilityCheck {
         }
         return CheckExpr(*expr.operands[0]);
       case ExprKind::Call: return CheckCall(expr, info);
+      case ExprKind::Binary:
+        if (IsCalendarShift(expr)) return CheckCalendarShift(expr);
+        break;
       default: break;
     }
     for (const auto& operand : expr.operands) CheckExpr(*operand);
+  }
+
+  // `t + 1 month`, `1 month + t`, `d - 1 year`: a calendar length written
+  // as a literal, added to or taken from a time or a date.
+  bool IsCalendarShift(const Expr& expr) const {
+    bool additive = expr.binary_op == syntax::BinaryOp::Add ||
+                    expr.binary_op == syntax::BinaryOp::Subtract;
+    return additive && (expr.operands[0]->kind == ExprKind::Calendar ||
+                        expr.operands[1]->kind == ExprKind::Calendar);
+  }
+
+  // A segment flips with no event at the instants its comparisons with
+  // the clock cross (compiler/ir/crossings.h); `now - 3 months` moves
+  // by whole months, in jumps at month ends, which those instants do not
+  // follow.
+  void CheckCalendarShift(const Expr& expr) {
+    bool length_first = expr.operands[0]->kind == ExprKind::Calendar;
+    const Expr& value = *expr.operands[length_first ? 1 : 0];
+    if (in_segment_ && ReadsNow(value)) {
+      return Report(expr.span,
+                    "calendar lengths added to or taken from `now` in a "
+                    "segment (compare `x + 3 months < now`, which flips at "
+                    "its exact instant, or write `90d`)");
+    }
+    CheckExpr(value);
+  }
+
+  // `now` is a reserved name (not every part of an expression has its
+  // own checked information: `profile` of `profile.x` has none).
+  bool ReadsNow(const Expr& expr) const {
+    if (expr.kind == ExprKind::Name && expr.text == "now") return true;
+    for (const auto& operand : expr.operands) {
+      if (ReadsNow(*operand)) return true;
+    }
+    for (const syntax::Argument& argument : expr.arguments) {
+      if (ReadsNow(*argument.value)) return true;
+    }
+    return false;
   }
 
   // `in` runs against a list written out in place, which lowers to one
@@ -555,6 +598,8 @@ class RunnabilityCheck {
   diag::DiagnosticEngine& diagnostics_;
   bool with_tests_;
   int reported_ = 0;
+  // Whether the expression being checked is a segment's condition.
+  bool in_segment_ = false;
 };
 
 }  // namespace

@@ -45,44 +45,8 @@ bool IsKnownZone(const std::string& zone) { return FindZone(zone) != nullptr; }
 
 int64_t AddCalendar(int64_t time, int64_t count, CalendarUnit unit,
                     const std::string& zone_name) {
-  if (time >= kLastInstant) return kNever;
-  const date::time_zone* zone = FindZone(zone_name);
-  LocalSeconds local = ToLocal(time, zone);
-  date::local_days day = date::floor<date::days>(local);
-  Seconds time_of_day = local - day;
-
-  // Years past 9999 cannot be scheduled; stop before the date library
-  // overflows its year field.
-  constexpr int64_t kMaxDays = 3'700'000;
-  if (count > kMaxDays) return kNever;
-
-  date::local_days target;
-  switch (unit) {
-    case CalendarUnit::Day: target = day + date::days{count}; break;
-    case CalendarUnit::Week: target = day + date::days{7 * count}; break;
-    case CalendarUnit::Month:
-    case CalendarUnit::Year: {
-      date::year_month_day ymd{day};
-      int64_t months = unit == CalendarUnit::Month ? count : 12 * count;
-      int64_t index = static_cast<int64_t>(int{ymd.year()}) * 12 +
-                      static_cast<int64_t>(unsigned{ymd.month()}) - 1 + months;
-      if (index / 12 > 9999) return kNever;
-      date::year_month month_target{
-          date::year{static_cast<int>(index / 12)},
-          date::month{static_cast<unsigned>(index % 12 + 1)}};
-      date::day last =
-          date::year_month_day_last{month_target.year(),
-                                    date::month_day_last{month_target.month()}}
-              .day();
-      date::day day_of_month = std::min(ymd.day(), last);
-      target = date::local_days{date::year_month_day{
-          month_target.year(), month_target.month(), day_of_month}};
-      break;
-    }
-  }
-
-  int64_t result = ToInstant(target + time_of_day, zone);
-  return result > kLastInstant ? kNever : result;
+  // The expressions' `time + 1 month` shares the rules (compiler/ir).
+  return ir::AddCalendar(time, count, unit, FindZone(zone_name));
 }
 
 int64_t SameWallClock(int64_t time, const std::string& from,

@@ -51,6 +51,8 @@ ir::Program EveryPath() {
   f.WholeUnits(since, 86400);
   int32_t day = f.Binary(Op::LocalDay, Type::Int, f.Now(), text);
   f.Binary(Op::DayStart, Type::Time, day, text);
+  f.AddCalendar(f.Now(), text, -1, ir::CalendarUnit::Month);
+  f.AddCalendar(day, -1, 2, ir::CalendarUnit::Year);
   int32_t list = f.Load(Type::String, Base::Event, 0);
   f.Compare(Op::ListContains, Type::String, list, text);
   f.Compare(Op::ListContains, Type::Int, list, f.Const(Type::Int, 42));

@@ -323,6 +323,46 @@ TEST_CASE("jit: local dates and day starts follow the zone's rules",
   t.Run();
 }
 
+TEST_CASE("jit: calendar lengths move times in a zone and dates alone",
+          "[jit][ops]") {
+  using ir::CalendarUnit;
+  struct ShiftCase {
+    int64_t from;
+    const char* zone;  // null: a date
+    int64_t count;
+    CalendarUnit unit;
+    int64_t expected;
+  };
+  // 1711845000 is 2024-03-31T00:30:00Z, 01:30 CET on the night summer
+  // time starts in Paris; 19753 is 2024-01-31, 19782 2024-02-29.
+  const ShiftCase cases[] = {
+      {1711845000, "Europe/Paris", 1, CalendarUnit::Month, 1714433400},
+      {1711845000, "Europe/Paris", -1, CalendarUnit::Day, 1711758600},
+      {1711845000, "", 1, CalendarUnit::Year, 1743381000},
+      {1711845000, "Mars/Olympus", -2, CalendarUnit::Week, 1710635400},
+      {kMax, "Europe/Paris", -1, CalendarUnit::Month, kMax},
+      {19753, nullptr, 1, CalendarUnit::Month, 19782},
+      {19782, nullptr, 1, CalendarUnit::Year, 20147},
+      {19782, nullptr, -1, CalendarUnit::Day, 19781},
+      {2932896, nullptr, 1, CalendarUnit::Day, 2932896},
+  };
+  CaseTable t;
+  for (const ShiftCase& c : cases) {
+    std::string label = std::string(c.zone ? "add_calendar " : "to_date ") +
+                        std::to_string(c.from) + " " + std::to_string(c.count);
+    std::vector<Operand> operands = {c.zone ? Time(c.from) : Int(c.from)};
+    if (c.zone) operands.push_back(Str(c.zone));
+    t.Add(
+        label, operands,
+        [c](FunctionBuilder& f, std::vector<int32_t> v) {
+          int32_t zone = c.zone ? v[1] : -1;
+          return f.AddCalendar(v[0], zone, c.count, c.unit);
+        },
+        c.expected);
+  }
+  t.Run();
+}
+
 TEST_CASE("jit: money keeps, combines or invalidates the currency",
           "[jit][ops]") {
   CaseTable t;

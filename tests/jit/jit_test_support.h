@@ -93,6 +93,20 @@ class FunctionBuilder {
     return Append(inst);
   }
 
+  // Time `a` plus `count` `unit`s on the wall clock of zone `zone` (a
+  // string value), or, with no zone, date `a` plus them.
+  int32_t AddCalendar(int32_t a, int32_t zone, int64_t count,
+                      ir::CalendarUnit unit) {
+    bool time = zone >= 0;
+    ir::Inst inst = Make(time ? Op::AddCalendar : Op::AddToDate,
+                         time ? Type::Time : Type::Int);
+    inst.a = a;
+    inst.b = zone;
+    inst.imm = count;
+    inst.imm2 = static_cast<int64_t>(unit);
+    return Append(inst);
+  }
+
   // Great-circle km between (`lat1`, `lon1`) and (`lat2`, `lon2`).
   int32_t DistanceKm(int32_t lat1, int32_t lon1, int32_t lat2, int32_t lon2) {
     ir::Inst inst = Make(Op::DistanceKm, Type::Decimal);

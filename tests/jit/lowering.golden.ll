@@ -1,4 +1,4 @@
-; kLoweringVersion 11
+; kLoweringVersion 12
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
@@ -25,6 +25,12 @@ declare i64 @parcours_local_day(i64, ptr, i64) #2
 
 ; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
 declare i64 @parcours_day_start(i64, ptr, i64) #2
+
+; Function Attrs: nounwind willreturn memory(argmem: read, inaccessiblemem: readwrite)
+declare i64 @parcours_add_calendar(i64, i64, i64, ptr, i64) #2
+
+; Function Attrs: nounwind willreturn memory(none)
+declare i64 @parcours_add_calendar_to_date(i64, i64, i64) #0
 
 ; Function Attrs: nounwind willreturn memory(read)
 declare i64 @parcours_list_contains(ptr, i64, i64, i64, i64) #3
@@ -460,18 +466,20 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %v10 = sub i64 %6, %11
   %v12 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %v13 = call i64 @parcours_day_start(i64 %v12, ptr @pc_str0, i64 4)
+  %v15 = call i64 @parcours_add_calendar(i64 %now, i64 -1, i64 2, ptr @pc_str0, i64 4)
+  %v16 = call i64 @parcours_add_calendar_to_date(i64 %v12, i64 2, i64 3)
   %12 = getelementptr i64, ptr %event, i64 0
-  %v14 = load i64, ptr %12, align 8
+  %v17 = load i64, ptr %12, align 8
   %13 = getelementptr i64, ptr %event, i64 1
-  %v14.1 = load i64, ptr %13, align 8
-  %14 = inttoptr i64 %v14 to ptr
-  %v15 = call i64 @parcours_list_contains(ptr %14, i64 %v14.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
-  %15 = inttoptr i64 %v14 to ptr
-  %v17 = call i64 @parcours_list_contains(ptr %15, i64 %v14.1, i64 42, i64 0, i64 1)
-  %v19 = and i64 %v6, 1
-  %v20 = or i64 %v6, 1
-  %v24 = and i64 %v6, 0
-  ret i64 %v24
+  %v17.1 = load i64, ptr %13, align 8
+  %14 = inttoptr i64 %v17 to ptr
+  %v18 = call i64 @parcours_list_contains(ptr %14, i64 %v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %15 = inttoptr i64 %v17 to ptr
+  %v20 = call i64 @parcours_list_contains(ptr %15, i64 %v17.1, i64 42, i64 0, i64 1)
+  %v22 = and i64 %v6, 1
+  %v23 = or i64 %v6, 1
+  %v27 = and i64 %v6, 0
+  ret i64 %v27
 }
 
 ; Function Attrs: nounwind
@@ -533,18 +541,20 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v10 = sub i64 %23, %28
   %s1.v12 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %s1.v13 = call i64 @parcours_day_start(i64 %s1.v12, ptr @pc_str0, i64 4)
+  %s1.v15 = call i64 @parcours_add_calendar(i64 %now, i64 -1, i64 2, ptr @pc_str0, i64 4)
+  %s1.v16 = call i64 @parcours_add_calendar_to_date(i64 %s1.v12, i64 2, i64 3)
   %29 = getelementptr i64, ptr %event, i64 0
-  %s1.v14 = load i64, ptr %29, align 8
+  %s1.v17 = load i64, ptr %29, align 8
   %30 = getelementptr i64, ptr %event, i64 1
-  %s1.v14.1 = load i64, ptr %30, align 8
-  %31 = inttoptr i64 %s1.v14 to ptr
-  %s1.v15 = call i64 @parcours_list_contains(ptr %31, i64 %s1.v14.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
-  %32 = inttoptr i64 %s1.v14 to ptr
-  %s1.v17 = call i64 @parcours_list_contains(ptr %32, i64 %s1.v14.1, i64 42, i64 0, i64 1)
-  %s1.v19 = and i64 %s1.v6, 1
-  %s1.v20 = or i64 %s1.v6, 1
-  %s1.v24 = and i64 %s1.v6, 0
-  %33 = icmp ne i64 %s1.v24, 0
+  %s1.v17.1 = load i64, ptr %30, align 8
+  %31 = inttoptr i64 %s1.v17 to ptr
+  %s1.v18 = call i64 @parcours_list_contains(ptr %31, i64 %s1.v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %32 = inttoptr i64 %s1.v17 to ptr
+  %s1.v20 = call i64 @parcours_list_contains(ptr %32, i64 %s1.v17.1, i64 42, i64 0, i64 1)
+  %s1.v22 = and i64 %s1.v6, 1
+  %s1.v23 = or i64 %s1.v6, 1
+  %s1.v27 = and i64 %s1.v6, 0
+  %33 = icmp ne i64 %s1.v27, 0
   %34 = zext i1 %33 to i64
   %35 = getelementptr i64, ptr %members, i64 0
   store i64 %16, ptr %35, align 8
@@ -582,18 +592,20 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v10 = sub i64 %6, %11
   %s1.v12 = call i64 @parcours_local_day(i64 %now, ptr @pc_str0, i64 4)
   %s1.v13 = call i64 @parcours_day_start(i64 %s1.v12, ptr @pc_str0, i64 4)
+  %s1.v15 = call i64 @parcours_add_calendar(i64 %now, i64 -1, i64 2, ptr @pc_str0, i64 4)
+  %s1.v16 = call i64 @parcours_add_calendar_to_date(i64 %s1.v12, i64 2, i64 3)
   %12 = getelementptr i64, ptr %event, i64 0
-  %s1.v14 = load i64, ptr %12, align 8
+  %s1.v17 = load i64, ptr %12, align 8
   %13 = getelementptr i64, ptr %event, i64 1
-  %s1.v14.1 = load i64, ptr %13, align 8
-  %14 = inttoptr i64 %s1.v14 to ptr
-  %s1.v15 = call i64 @parcours_list_contains(ptr %14, i64 %s1.v14.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
-  %15 = inttoptr i64 %s1.v14 to ptr
-  %s1.v17 = call i64 @parcours_list_contains(ptr %15, i64 %s1.v14.1, i64 42, i64 0, i64 1)
-  %s1.v19 = and i64 %s1.v6, 1
-  %s1.v20 = or i64 %s1.v6, 1
-  %s1.v24 = and i64 %s1.v6, 0
-  %16 = icmp ne i64 %s1.v24, 0
+  %s1.v17.1 = load i64, ptr %13, align 8
+  %14 = inttoptr i64 %s1.v17 to ptr
+  %s1.v18 = call i64 @parcours_list_contains(ptr %14, i64 %s1.v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
+  %15 = inttoptr i64 %s1.v17 to ptr
+  %s1.v20 = call i64 @parcours_list_contains(ptr %15, i64 %s1.v17.1, i64 42, i64 0, i64 1)
+  %s1.v22 = and i64 %s1.v6, 1
+  %s1.v23 = or i64 %s1.v6, 1
+  %s1.v27 = and i64 %s1.v6, 0
+  %16 = icmp ne i64 %s1.v27, 0
   %17 = zext i1 %16 to i64
   %18 = getelementptr i64, ptr %members, i64 0
   store i64 %17, ptr %18, align 8

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "compiler/ir/dates.h"
 #include "runtime/common/time_text.h"
 
 namespace parcours::engine {
@@ -190,6 +191,71 @@ TEST_CASE("a time of the week is read and found on the recipient's clock") {
   // At the very instant, the instant itself.
   CHECK(Text(NextLocalWeekTime(At("2025-03-31T06:00:00Z"), 8 * 3600,
                                "Europe/Paris")) == "2025-03-31T06:00:00Z");
+}
+
+// The expressions' `now - 1 month` and `d + 1 year` (compiler/ir/dates.h)
+// share the waits' rules, backwards too.
+TEST_CASE("calendar lengths taken away follow the same rules") {
+  struct Case {
+    const char* from;
+    int64_t count;
+    CalendarUnit unit;
+    const char* zone;
+    const char* expected;
+  };
+  const Case cases[] = {
+      // 31 March less a month is the last day of February.
+      {"2024-03-31T10:00:00Z", -1, CalendarUnit::Month, "",
+       "2024-02-29T10:00:00Z"},
+      {"2025-03-31T10:00:00Z", -1, CalendarUnit::Month, "",
+       "2025-02-28T10:00:00Z"},
+      {"2024-02-29T10:00:00Z", -1, CalendarUnit::Year, "",
+       "2023-02-28T10:00:00Z"},
+      // The day before the change, at the same local time (01:30 CET).
+      {"2024-03-31T00:30:00Z", -1, CalendarUnit::Day, "Europe/Paris",
+       "2024-03-30T00:30:00Z"},
+      // 02:30 on 10 March 2024 was skipped in New York: 03:30 EDT.
+      {"2024-03-11T06:30:00Z", -1, CalendarUnit::Day, "America/New_York",
+       "2024-03-10T07:30:00Z"},
+      {"2024-01-10T12:00:00Z", -2, CalendarUnit::Week, "",
+       "2023-12-27T12:00:00Z"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.from << " " << c.count << " " << c.zone);
+    CHECK(Text(AddCalendar(At(c.from), c.count, c.unit, c.zone)) == c.expected);
+  }
+  // Before year 1 the calendar stops at its first instant.
+  CHECK(Text(AddCalendar(At("0005-06-01T00:00:00Z"), -10, CalendarUnit::Year,
+                         "")) == "0001-01-01T00:00:00Z");
+}
+
+TEST_CASE("dates move by calendar lengths within the years 1 to 9999") {
+  auto day = [](const char* text) { return *ir::ParseDate(text); };
+  auto text = [](int64_t days) { return ir::FormatDate(days); };
+  struct Case {
+    const char* from;
+    int64_t count;
+    CalendarUnit unit;
+    const char* expected;
+  };
+  const Case cases[] = {
+      {"2024-01-31", 1, CalendarUnit::Month, "2024-02-29"},
+      {"2025-01-31", 1, CalendarUnit::Month, "2025-02-28"},
+      {"2024-02-29", 1, CalendarUnit::Year, "2025-02-28"},
+      {"2024-02-29", 4, CalendarUnit::Year, "2028-02-29"},
+      {"2024-01-31", -1, CalendarUnit::Month, "2023-12-31"},
+      {"2024-03-01", -1, CalendarUnit::Day, "2024-02-29"},
+      {"2024-12-25", 2, CalendarUnit::Week, "2025-01-08"},
+      {"9999-12-31", 1, CalendarUnit::Day, "9999-12-31"},
+      {"9999-06-30", 1, CalendarUnit::Year, "9999-12-31"},
+      {"0001-01-01", -1, CalendarUnit::Day, "0001-01-01"},
+      {"0001-03-31", -1, CalendarUnit::Year, "0001-01-01"},
+  };
+  for (const Case& c : cases) {
+    INFO(c.from << " " << c.count);
+    CHECK(text(ir::AddCalendarToDate(day(c.from), c.count, c.unit)) ==
+          c.expected);
+  }
 }
 
 }  // namespace
