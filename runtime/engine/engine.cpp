@@ -531,16 +531,18 @@ void Engine::Enter(store::Profile& profile, int32_t journey,
     EndInstance(profile, journey, "left to enter again (`reentry after`)",
                 "engine");
   }
+  // A cart whose line came late, after another event had moved the
+  // clock, was still put together at its own time: an order placed after
+  // it, however late its line, is after the entry, and `reentry after`
+  // counts from it.
+  int64_t entered_at = std::min(Now(), happened_at);
   profile.last_entered.resize(program_.journeys.size());
-  profile.last_entered[journey] = Now();
+  profile.last_entered[journey] = entered_at;
   state_.MarkRecordDirty(profile);
   std::unique_ptr<store::Instance> instance = state_.NewInstance();
   instance->journey = journey;
   instance->seq = state_.TakeSeq(profile);
-  // A cart whose line came late, after another event had moved the
-  // clock, was still put together at its own time: an order placed after
-  // it, however late its line, is after the entry.
-  instance->entered_at = std::min(Now(), happened_at);
+  instance->entered_at = entered_at;
   instance->locals = locals;
   state_.AddInstance(profile, std::move(instance));
   ++counters_.entries;
@@ -642,7 +644,7 @@ void Engine::TriggerJourneys(store::Profile& profile,
 
     // One instance per profile and journey: while one is live, the
     // trigger is ignored, unless `reentry after` lets it start over.
-    if (!MayEnter(profile, journey)) continue;
+    if (!MayEnter(profile, journey, event.timestamp)) continue;
     if (definition.trigger_filter != -1) {
       ir::Frame frame{profile.record.data(), event.record.data(), nullptr,
                       Now()};

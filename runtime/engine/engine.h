@@ -199,8 +199,10 @@ class Engine {
   // --- Journey rules and action steps (journey_steps.cpp) ---
 
   // Whether `journey`'s trigger may start it for `profile` now, under its
-  // reentry rule.
-  bool MayEnter(store::Profile& profile, int32_t journey);
+  // reentry rule; `happened_at` is the trigger event's own time (an entry
+  // by a segment or a schedule happens now).
+  bool MayEnter(store::Profile& profile, int32_t journey,
+                int64_t happened_at = INT64_MAX);
   // Ends the live instance: its timer dies with it; logs `message`.
   void EndInstance(store::Profile& profile, int32_t journey,
                    std::string_view message, const char* component);

@@ -58,7 +58,8 @@ void Engine::IndexAttributeReaders() {
   }
 }
 
-bool Engine::MayEnter(store::Profile& profile, int32_t journey) {
+bool Engine::MayEnter(store::Profile& profile, int32_t journey,
+                      int64_t happened_at) {
   const ir::Journey& definition = program_.journeys[journey];
   bool inside = InstanceOf(profile, journey);
   std::optional<int64_t> last;
@@ -69,15 +70,19 @@ bool Engine::MayEnter(store::Profile& profile, int32_t journey) {
   switch (definition.reentry) {
     case ir::Reentry::AfterLeaving: return !inside;
     case ir::Reentry::Never: return !inside && !last;
-    case ir::Reentry::After:
+    case ir::Reentry::After: {
       // Measured from the previous entry, whether or not it has left; a
-      // calendar length on the recipient's clock.
+      // calendar length on the recipient's clock. Both are the triggers'
+      // own times: two carts five minutes apart are five minutes apart
+      // however late the second one's line came.
       if (!last) return true;
+      int64_t at = std::min(Now(), happened_at);
       if (definition.reentry_calendar > 0) {
-        return Now() >= AddCalendar(*last, definition.reentry_calendar,
-                                    definition.reentry_unit, TimeZone(profile));
+        return at >= AddCalendar(*last, definition.reentry_calendar,
+                                 definition.reentry_unit, TimeZone(profile));
       }
-      return Now() - *last >= definition.reentry_seconds;
+      return at - *last >= definition.reentry_seconds;
+    }
   }
   return false;
 }

@@ -290,6 +290,42 @@ journey remind {
   CHECK(Summaries(out) == Lines{"2025-01-02T10:05:00Z send p2 remind.send1"});
 }
 
+// `reentry after` spaces the triggers by their own times, as an entry
+// is dated by its trigger's: a line that comes late changes neither.
+TEST_CASE("`reentry after` counts between the triggers' own times") {
+  Scenario scenario("journey-reentry-late-trigger", R"(module late_reentry
+event CartUpdated "Cart Updated" { cart_id: string }
+
+journey cart_reminder {
+  on CartUpdated
+  reentry after 1d
+  send email "cart_reminder"
+}
+)");
+  // b's second cart, five minutes after the first, comes after another
+  // profile's line moved the clock a day on; c's first cart comes late,
+  // and its next one, eleven days after it, enters again.
+  std::string out =
+      scenario.Run(TrackLine("Cart Updated", "b", "b1", "2025-03-01T10:00:00Z",
+                             R"({"cart_id":"k"})") +
+                   TrackLine("Cart Updated", "other", "o1",
+                             "2025-03-02T10:30:00Z", R"({"cart_id":"k"})") +
+                   TrackLine("Cart Updated", "b", "b2", "2025-03-01T10:05:00Z",
+                             R"({"cart_id":"k"})") +
+                   TrackLine("Cart Updated", "x", "x1", "2025-03-20T00:00:00Z",
+                             R"({"cart_id":"k"})") +
+                   TrackLine("Cart Updated", "c", "c1", "2025-03-10T10:00:00Z",
+                             R"({"cart_id":"k"})") +
+                   TrackLine("Cart Updated", "c", "c2", "2025-03-21T10:00:00Z",
+                             R"({"cart_id":"k"})"));
+  CHECK(Summaries(out) ==
+        Lines{"2025-03-01T10:00:00Z send b cart_reminder.send1",
+              "2025-03-02T10:30:00Z send other cart_reminder.send1",
+              "2025-03-20T00:00:00Z send c cart_reminder.send1",
+              "2025-03-20T00:00:00Z send x cart_reminder.send1",
+              "2025-03-21T10:00:00Z send c cart_reminder.send1"});
+}
+
 // The same for a `wait for`: an order placed before the cart does not
 // answer the cart's question.
 TEST_CASE("a `wait for` is not answered by an event from before the entry") {
