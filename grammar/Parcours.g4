@@ -107,7 +107,7 @@ journeyDecl : 'journey' name '{' clauses+=journeyClause* steps+=step* '}' ;
 
 journeyClause
   : 'on' trigger ('where' expr)?                             # triggerClause
-  | 'every' day=name CLOCK 'local'?                          # scheduleClause
+  | 'every' day=name CLOCK local='local'? ('where' expr)?    # scheduleClause
   | 'exit' 'on' event=name ('as' alias=name)? ('where' expr)? # exitOnClause
   | 'exit' 'when' expr                                       # exitWhenClause
   | 'reentry' ('after' expr | never='never')                 # reentryClause

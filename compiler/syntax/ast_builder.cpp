@@ -742,7 +742,8 @@ class AstBuilder {
       built.kind = Trigger::Kind::Schedule;
       built.day = NameOf(every->day);
       built.clock = ParseClock(TextOf(every->CLOCK()), span);
-      built.local = TextOf(every->getStop()) == "local";
+      built.local = every->local != nullptr;
+      built.where = OptionalExpr(every->expr());
       built.span = span;
       journey.triggers.push_back(std::move(built));
     } else if (auto* exit_on = dynamic_cast<G::ExitOnClauseContext*>(clause)) {

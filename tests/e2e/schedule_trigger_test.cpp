@@ -49,5 +49,29 @@ TEST_CASE(
                                          "2025-04-01T00:00:00Z") == expected);
 }
 
+// `every ... where` starts the journey for the profiles its filter lets
+// through, read at each occurrence.
+TEST_CASE("a schedule's `where` filters the profiles it starts") {
+  const char program[] =
+      "profile {\n  zone: tz = \"Europe/Paris\"\n  vip: bool = false\n}\n"
+      "journey vip_weekly {\n  every monday 10:00 local where profile.vip\n"
+      "  send email \"vip_weekly\"\n}\n";
+  std::string regular = Identify("p1", "2025-03-05T12:00:00Z", "Europe/Paris");
+  std::string vip =
+      R"({"type":"identify","userId":"p2","messageId":"i-p2",)"
+      R"("timestamp":"2025-03-05T12:00:00Z","traits":{"vip":true}})"
+      "\n";
+  // p2 stops being a VIP on the 20th: the Monday after is skipped.
+  std::string demoted =
+      R"({"type":"identify","userId":"p2","messageId":"i-p2b",)"
+      R"("timestamp":"2025-03-20T12:00:00Z","traits":{"vip":false}})"
+      "\n";
+  CHECK(testing::RunBatchesInBothEngines("schedule-where", program,
+                                         {regular + vip + demoted},
+                                         "2025-04-01T00:00:00Z") ==
+        std::vector<std::string>{"2025-03-10T09:00:00Z p2 vip_weekly",
+                                 "2025-03-17T09:00:00Z p2 vip_weekly"});
+}
+
 }  // namespace
 }  // namespace parcours
