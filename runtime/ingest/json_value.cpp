@@ -166,6 +166,18 @@ class TreeBuilder final : public nlohmann::json_sax<Json> {
 // anything unusual - a scalar document, a number it cannot read, nesting
 // past kMaxDepth, any error - and the caller then parses with nlohmann,
 // whose answer, and error message, is final.
+//
+// This file is compiled for the generic target on purpose. simdjson picks
+// its kernel for the CPU once, at run time (AVX-512, AVX2, SSE4.2 or plain
+// C++; `SIMDJSON_FORCE_IMPLEMENTATION` overrides it), and its two vector
+// steps run in that kernel, inside libsimdjson: stage 1 in `iterate` (the
+// structure and the UTF-8 check) and the unescaping of strings. What is
+// inlined here, the On-Demand walk and the number parser, is scalar in
+// every kernel: built for AVX2 it ran 0.6 % more instructions and no
+// faster (docs/performance.md, issue #5). An AVX2 object beside a generic
+// one would also define AVX2 copies of the inline functions both use
+// (`JsonValue`'s move, the growth of `members`), and the linker keeps one
+// copy for every caller, whatever the CPU.
 class FastTreeBuilder {
  public:
   bool Parse(std::string_view text, JsonValue& root) {

@@ -4,9 +4,14 @@
 // sure, `ParseJson` gives the precise one's answer and message.
 #include "runtime/ingest/json_value.h"
 
+#include <simdjson.h>
+
+#include <algorithm>
 #include <catch2/catch.hpp>
+#include <filesystem>
 #include <random>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/support/files.h"
@@ -236,6 +241,285 @@ TEST_CASE("the readers agree on 20,000 mutations of event lines") {
   }
   // Some mutations keep the line valid; the fast reader must take those.
   CHECK(fast_taken > 100);
+}
+
+// Whatever kernel simdjson runs on, the fast reader builds the same trees
+// and takes the same texts. The kernel is picked at run time for the CPU
+// (`simdjson::get_active_implementation`): its stage 1 (the structural
+// index and the UTF-8 check) and its string unescaping run in that
+// kernel, AVX-512 or AVX2 on one machine, SSE4.2 or plain C++ on another.
+// The test machine runs each one it supports, the plain one included.
+
+// The texts read by every kernel: the example event files, line by line,
+// then lines made to trouble a kernel (below).
+std::vector<std::string> ExampleEventLines() {
+  std::vector<std::string> lines;
+  std::vector<std::filesystem::path> folders;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(SourceDir() / "examples")) {
+    if (entry.is_directory()) folders.push_back(entry.path());
+  }
+  std::sort(folders.begin(), folders.end());
+  for (const auto& folder : folders) {
+    for (const auto& file : FilesIn(folder, ".jsonl")) {
+      if (file.filename().string().find("events") == std::string::npos) {
+        continue;
+      }
+      for (std::string& line : ReadLines(file)) lines.push_back(line);
+    }
+  }
+  return lines;
+}
+
+// Pieces of string content: every escape, good and bad surrogates, valid
+// and invalid UTF-8, control bytes.
+const std::vector<std::string> kStringPieces = {
+    "plain",
+    R"(\")",
+    R"(\\)",
+    R"(\/)",
+    R"(\b\f\n\r\t)",
+    R"(\u0000)",
+    R"(\u001f)",
+    R"(\u00e9)",
+    R"(\u20AC)",
+    R"(\uffff)",
+    R"(\ud83d\ude00)",
+    R"(\uD83D\uDE00)",
+    R"(\ud83d)",
+    R"(\ude00)",
+    R"(\ud83d\u0041)",
+    R"(\ud83dx)",
+    R"(\ud83d\ud83d)",
+    R"(\u12)",
+    R"(\u12G4)",
+    R"(\x)",
+    R"(\')",
+    "\\",
+    "\xc3\xa9",
+    "\xe2\x82\xac",
+    "\xf0\x9f\x98\x80",
+    "\xef\xbf\xbf",
+    "\x80",
+    "\xc0\xaf",
+    "\xc3",
+    "\xe2\x82",
+    "\xed\xa0\x80",
+    "\xf4\x90\x80\x80",
+    "\xf8\x88\x80\x80\x80",
+    "\xfe",
+    "\xff",
+    std::string(1, '\0'),
+    "\x01",
+    "\x1f",
+    "\x7f",
+    "\t",
+    "\"",
+};
+
+// Numbers of every form, valid or not.
+const std::vector<std::string> kNumbers = {
+    "0",
+    "-0",
+    "-0.0",
+    "0.0",
+    "1",
+    "-1",
+    "1.5",
+    "-1.50",
+    "129.90",
+    "1e5",
+    "1E+5",
+    "1e-5",
+    "-1.0e+3",
+    "0e0",
+    "1e308",
+    "1.7976931348623157e308",
+    "1e309",
+    "1e400",
+    "-1e400",
+    "4.9e-324",
+    "1e-400",
+    "9223372036854775807",
+    "9223372036854775808",
+    "-9223372036854775808",
+    "-9223372036854775809",
+    "18446744073709551615",
+    "18446744073709551616",
+    "123456789012345678901234567890",
+    "0.1234567890123456789",
+    "3.14159265358979323846264338327950288",
+    "01",
+    "-",
+    "+1",
+    ".5",
+    "1.",
+    "1e",
+    "1e+",
+    "-01",
+    "0x10",
+    "1.5e5.3",
+    "NaN",
+    "Infinity",
+    "--1",
+    "1_000",
+};
+
+// Nested arrays, objects, or both, `depth` levels deep.
+std::string Nested(size_t depth, int shape) {
+  std::string open;
+  std::string close;
+  for (size_t level = 0; level < depth; ++level) {
+    bool object = shape == 1 || (shape == 2 && level % 2 == 0);
+    open += object ? "{\"a\":" : "[";
+    close += object ? "}" : "]";
+  }
+  std::reverse(close.begin(), close.end());
+  return open + "1" + close;
+}
+
+// Lines made to trouble a kernel: blank ones, each string piece in a
+// value, a key and outside a string, each number, nesting around the limit
+// and far past it, bytes after the value, and pieces across block ends.
+std::vector<std::string> TroublesomeLines() {
+  std::vector<std::string> lines = {"", " ", "\t", "\r\n", "  \t \r ", "\n"};
+  for (const std::string& piece : kStringPieces) {
+    lines.push_back("{\"s\":\"" + piece + "\"}");
+    lines.push_back("{\"" + piece + "\":1}");
+    lines.push_back("[\"a" + piece + "b\",\"" + piece + piece + "\"]");
+    lines.push_back("{\"s\":" + piece + "}");  // outside a string
+  }
+  for (const std::string& number : kNumbers) {
+    lines.push_back("{\"n\":" + number + "}");
+    lines.push_back("[" + number + "]");
+    lines.push_back("{\"n\":[" + number + "," + number + "], \"m\":1}");
+    lines.push_back("[" + number + " ]");
+  }
+  for (size_t depth = 1; depth <= 70; ++depth) {
+    for (int shape = 0; shape < 3; ++shape) {
+      lines.push_back(Nested(depth, shape));
+    }
+  }
+  lines.push_back(Nested(1000, 0));
+  lines.push_back(Nested(1000, 2));
+  const std::vector<std::string> tails = {
+      " x",    "}",    "]",  ",",  "{\"b\":2}",         " 2",
+      " \n\t", "\xff", "\"", ":1", std::string(1, '\0')};
+  for (const std::string& tail : tails) {
+    lines.push_back("{\"a\":1}" + tail);
+    lines.push_back("[1]" + tail);
+  }
+  // simdjson reads its input in blocks of 64 bytes: each piece sits at
+  // every offset around the first three block ends, in lines whose length
+  // ends just before, on and just after a block end.
+  for (size_t block_end : {64, 128, 192}) {
+    for (size_t at = block_end - 6; at <= block_end + 6; ++at) {
+      for (const std::string& piece : kStringPieces) {
+        std::string line = "{\"s\":\"" + std::string(at - 6, 'x') + piece;
+        lines.push_back(line + "\"}");
+        lines.push_back(line + "\",\"t\":[1,2.5,\"" + piece + "\"]}");
+      }
+      lines.push_back("{\"s\":\"" + std::string(at - 8, 'y') + "\"}");
+      lines.push_back("[" + std::string(at - 2, ' ') + "]");
+      lines.push_back("{\"n\":1" + std::string(at - 7, '0') + "}");
+    }
+  }
+  return lines;
+}
+
+// The example lines and the troublesome ones, then 10,000 mutations of
+// the example lines (a fixed seed).
+std::vector<std::string> KernelCorpus() {
+  std::vector<std::string> texts = ExampleEventLines();
+  std::vector<std::string> seeds = texts;
+  for (std::string& line : TroublesomeLines()) texts.push_back(line);
+
+  const std::string alphabet = "{}[]\":,.-+eE019 \\/nuxt\xc3\xa9\xff\x01";
+  std::mt19937_64 random(20261206);
+  for (int round = 0; round < 10000 && !seeds.empty(); ++round) {
+    std::string text = seeds[random() % seeds.size()];
+    if (text.empty()) continue;
+    size_t at = random() % text.size();
+    char byte = alphabet[random() % alphabet.size()];
+    switch (random() % 3) {
+      case 0: text[at] = byte; break;
+      case 1: text.insert(text.begin() + at, byte); break;
+      case 2: text.erase(at, 1); break;
+    }
+    texts.push_back(text);
+  }
+  return texts;
+}
+
+// What each reader makes of each text: whether the fast reader took it
+// and with what tree, then `ParseJson`'s message or tree.
+std::vector<std::string> OutcomesWith(const simdjson::implementation* kernel,
+                                      const std::vector<std::string>& texts) {
+  // `ParseJsonFast` keeps one simdjson parser per thread, which takes the
+  // kernel active when it first reads: a new thread reads with `kernel`.
+  simdjson::get_active_implementation() = kernel;
+  std::vector<std::string> outcomes;
+  std::thread reader([&] {
+    for (const std::string& text : texts) {
+      std::string outcome;
+      JsonValue tree;
+      if (ingest::ParseJsonFast(text, tree)) {
+        outcome = "fast: ";
+        ingest::AppendJson(tree, outcome);
+      } else {
+        outcome = "not fast";
+      }
+      std::string error = ingest::ParseJson(text, tree);
+      outcome += error.empty() ? "; read: " : "; refused: " + error;
+      if (error.empty()) ingest::AppendJson(tree, outcome);
+      outcomes.push_back(std::move(outcome));
+    }
+  });
+  reader.join();
+  return outcomes;
+}
+
+// Puts back the kernel simdjson chose for this CPU, whatever happens.
+class KernelRestorer {
+ public:
+  KernelRestorer() : chosen_(simdjson::get_active_implementation()) {}
+  ~KernelRestorer() { simdjson::get_active_implementation() = chosen_; }
+
+ private:
+  const simdjson::implementation* chosen_;
+};
+
+TEST_CASE("every simdjson kernel gives the same trees and verdicts") {
+  const std::vector<std::string> texts = KernelCorpus();
+  KernelRestorer restore_the_chosen_kernel;
+
+  std::vector<const simdjson::implementation*> kernels;
+  for (const simdjson::implementation* kernel :
+       simdjson::get_available_implementations()) {
+    if (kernel->supported_by_runtime_system()) kernels.push_back(kernel);
+  }
+  // The plain kernel is what a CPU without SIMD runs; it must be compared.
+  REQUIRE(kernels.size() >= 1);
+  CHECK(kernels.back()->name() == "fallback");
+
+  const std::vector<std::string> expected = OutcomesWith(kernels[0], texts);
+  for (size_t other = 1; other < kernels.size(); ++other) {
+    const simdjson::implementation* kernel = kernels[other];
+    std::vector<std::string> outcomes = OutcomesWith(kernel, texts);
+    size_t differences = 0;
+    std::string first_difference;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      if (outcomes[i] == expected[i]) continue;
+      if (differences++ > 0) continue;
+      first_difference = "text: " + texts[i] + "\n" + kernels[0]->name() +
+                         ": " + expected[i] + "\n" + kernel->name() + ": " +
+                         outcomes[i];
+    }
+    INFO("kernel " << kernel->name() << " against " << kernels[0]->name()
+                   << ", first difference of " << differences << ":\n"
+                   << first_difference);
+    CHECK(differences == 0);
+  }
 }
 
 }  // namespace
