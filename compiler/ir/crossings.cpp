@@ -243,6 +243,23 @@ class CrossingBuilder {
 }  // namespace
 
 void DeriveCrossings(Program& program) {
+  // An `exit when` that reads the clock lets the contact go at the
+  // instant it starts to hold, as a segment flips at its own.
+  for (Journey& journey : program.journeys) {
+    for (ConditionalExit& exit : journey.conditional_exits) {
+      exit.crossings.clear();
+      if (exit.event != -1) continue;
+      const Function& condition = program.functions[exit.condition];
+      std::string prefix = condition.name + ".";
+      std::vector<Function> functions = CrossingBuilder(condition).Build();
+      for (Function& function : functions) {
+        function.name = prefix + function.name;
+        program.functions.push_back(std::move(function));
+        exit.crossings.push_back(
+            static_cast<int32_t>(program.functions.size() - 1));
+      }
+    }
+  }
   for (Segment& segment : program.segments) {
     segment.crossings.clear();
     const Function& predicate = program.functions[segment.predicate];

@@ -20,7 +20,8 @@
 
 namespace parcours::ir {
 
-// Fills `Segment::crossings` of every segment, adding the functions.
+// Fills `Segment::crossings` of every segment and `ConditionalExit::
+// crossings` of every `exit when`, adding the functions.
 void DeriveCrossings(Program& program);
 
 }  // namespace parcours::ir

@@ -486,6 +486,12 @@ std::string VerifyJourneyRules(const Program& program, const Journey& journey) {
     if (!event_ok || !ValidFunction(program, exit.condition)) {
       return where + "has a bad conditional exit";
     }
+    for (int32_t function : exit.crossings) {
+      if (exit.event != -1 || !ValidFunction(program, function) ||
+          program.functions[function].result != Type::Time) {
+        return where + "has a bad crossing of its `exit when`";
+      }
+    }
   }
   for (const Goal& goal : journey.goals) {
     if (!ValidEvent(program, goal.event)) return where + "has a bad goal";
@@ -992,6 +998,8 @@ std::string Dump(const Program& program) {
         out << " exit-on event " << exit.event << " where fn" << exit.condition;
       } else {
         out << " exit-when fn" << exit.condition;
+        for (int32_t function : exit.crossings)
+          out << " crossing fn" << function;
       }
     }
     if (journey.reentry != Reentry::AfterLeaving) {

@@ -371,6 +371,9 @@ enum class TriggerKind : uint8_t {
 struct ConditionalExit {
   int32_t event = -1;
   int32_t condition = 0;  // Function index
+  // For `exit when` (no event): the functions giving the instants at which
+  // the clock alone can make the condition hold (crossings.h).
+  std::vector<int32_t> crossings;
 };
 
 // When a contact who was in a journey before may enter it again.

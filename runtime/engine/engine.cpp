@@ -119,6 +119,15 @@ Engine::Engine(const ir::Program& program, const ir::Evaluator& evaluator,
   // A schedule wakes each profile at its next occurrence; points expire
   // and tiers are reviewed with no event.
   tracks_time_ = tracks_time_ || !scheduled_.empty() || loyalty_.active();
+  for (size_t j = 0; j < program.journeys.size(); ++j) {
+    bool exits_when = false;
+    for (const ir::ConditionalExit& exit :
+         program.journeys[j].conditional_exits) {
+      exits_when = exits_when || exit.event == -1;
+      tracks_time_ = tracks_time_ || !exit.crossings.empty();
+    }
+    if (exits_when) exit_when_journeys_.push_back(static_cast<int32_t>(j));
+  }
   for (const ir::EventType& event : program.events) {
     exit_messages_.push_back("exited on `" + event.name + "`");
   }
@@ -204,6 +213,14 @@ void Engine::Recheck(store::Profile& profile) {
   store::RefreshWindows(program_, profile, Now(), InZone(TimeZone(profile)));
   RecomputeSegmentSet(profile, segment_sets_.time_dependent);
   state_.MarkRecordDirty(profile);
+  // A contact whose `exit when` time alone made true (its own crossing, or
+  // a segment it reads that flipped) leaves at this instant, before what
+  // the flips start.
+  for (int32_t journey : exit_when_journeys_) {
+    if (state_.FindInstance(profile, journey) == nullptr) continue;
+    std::string reason = ExitWhenHolds(profile, journey, Now());
+    if (!reason.empty()) EndInstance(profile, journey, reason, "engine");
+  }
   TriggerSegmentJourneys(profile);
   TriggerScheduledJourneys(profile);
   Settle(profile);
@@ -250,6 +267,17 @@ void Engine::ScheduleNextChange(store::Profile& profile) {
     for (int32_t crossing : program_.segments[segment].crossings) {
       int64_t instant = evaluator_.Call(crossing, frame);
       if (instant > Now() && (!next || instant < *next)) next = instant;
+    }
+  }
+  // The next instant an `exit when` of a contact inside can start to hold.
+  for (int32_t journey : exit_when_journeys_) {
+    if (state_.FindInstance(profile, journey) == nullptr) continue;
+    for (const ir::ConditionalExit& exit :
+         program_.journeys[journey].conditional_exits) {
+      for (int32_t crossing : exit.crossings) {
+        int64_t instant = evaluator_.Call(crossing, frame);
+        if (instant > Now() && (!next || instant < *next)) next = instant;
+      }
     }
   }
   // The next time a schedule starts a journey for this profile.

@@ -113,6 +113,8 @@ class Engine {
   // The journeys started by a schedule (`every monday 10:00 local`) or a
   // date (`on date profile.birthday at 09:00 local`).
   std::vector<int32_t> scheduled_;
+  // The journeys with an `exit when`, checked again at each re-check.
+  std::vector<int32_t> exit_when_journeys_;
   // The first instant at or after `time` when scheduled journey `journey`
   // starts for `profile`, on its local clock.
   int64_t NextScheduled(const store::Profile& profile, int32_t journey,

@@ -1003,7 +1003,7 @@ constexpr char kRechecksFor[] = "rechecks_for";
 
 // Raised when the engine changes how it works out a re-check time, so
 // that times a build before saved are worked out again.
-constexpr char kRecheckRules[] = "1";
+constexpr char kRecheckRules[] = "2";  // 2: `exit when` crossings
 
 // What a profile's re-check time depends on besides the profile: the
 // program (its windows, segments, schedules and loyalty terms) and the
