@@ -191,9 +191,16 @@ class Engine {
   // Ping`"), at `journey`'s `step` (-1: none known).
   bool MayLink(const store::Profile& profile, const ChainPlace& link,
                int32_t journey, int32_t step, std::string_view cause);
+  // The `warn` row of a chain cut at `link`, counted as a loop when it is
+  // too deep, else as an input that reached the limit.
+  void WarnChainCut(const store::Profile& profile, const ChainPlace& link,
+                    int32_t journey, int32_t step, std::string_view cause);
   // Waits that end at the instant they were reached, by (profile id,
   // instance seq): the chain that reached them goes on when they end.
   // Only those of instant `zero_waits_at_`; the others have fired.
+  // TODO: a run that stops after saving such a wait and before it fires
+  // counts its chain afresh at the restart; saving the place with the
+  // waiting contact (a column of `instances`) would carry it over.
   std::map<std::pair<std::string, int64_t>, ChainPlace> zero_waits_;
   int64_t zero_waits_at_ = 0;
   // Schedules `instance`'s wait at `step` to end at `wake_at`, noting the

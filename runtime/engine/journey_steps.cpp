@@ -563,7 +563,14 @@ bool Engine::MayLink(const store::Profile& profile, const ChainPlace& link,
   // warning is written for the first.
   if (link.total->cut) return false;
   link.total->cut = true;
+  WarnChainCut(profile, link, journey, step, cause);
+  return false;
+}
 
+void Engine::WarnChainCut(const store::Profile& profile, const ChainPlace& link,
+                          int32_t journey, int32_t step,
+                          std::string_view cause) {
+  bool too_deep = link.depth > kMaxChainDepth;
   std::string where;
   if (journey >= 0 && step >= 0) {
     const ir::Journey& definition = program_.journeys[journey];
@@ -607,7 +614,6 @@ bool Engine::MayLink(const store::Profile& profile, const ChainPlace& link,
   row.message = state_.KeepPendingText(message);
   state_.Log(row);
   if (first_chain_cut_.empty()) first_chain_cut_ = message;
-  return false;
 }
 
 std::string Engine::DescribeFlips() const {
