@@ -181,6 +181,7 @@ void Engine::AdvanceClock(int64_t time) {
     const ir::Step& wait =
         program_.journeys[woken.journey].steps[instance->step];
     ++counters_.timers_fired;
+    ContinueChain(*woken.profile, *instance);
     std::string exit_reason =
         ExitWhenHolds(*woken.profile, woken.journey, due->wake_at);
     if (!exit_reason.empty()) {
@@ -205,6 +206,7 @@ void Engine::Recheck(store::Profile& profile) {
   // No timer counts these starts, and no event explains them; the
   // summary counts them apart so that a schedule's sends add up.
   int64_t entries_before = counters_.entries;
+  StartChain();
   if (loyalty_.active()) {
     LoyaltyEffects effects;
     loyalty_.OnTime(profile, Now(), TimeZone(profile), effects);
@@ -327,6 +329,7 @@ void Engine::ScheduleLoadedProfiles() {
 
 void Engine::ReviseSegments(store::Profile& profile) {
   int64_t entries_before = counters_.entries;
+  StartChain();
   // A window the program changed (`within 45d` became `within 30d`) is
   // counted again from the events the state kept for the old one.
   std::vector<int64_t> stored = profile.record.words();
@@ -347,6 +350,7 @@ bool Engine::Apply(const ingest::DecodedEvent& event) {
   if (state_.IsProcessed(event.key)) return false;
 
   AdvanceClock(event.ClockTime());
+  StartChain();
   store::Profile* found = state_.FindProfile(event.user_id);
   bool is_new = found == nullptr;
   store::Profile& profile =
@@ -502,7 +506,12 @@ void Engine::ApplyTrack(store::Profile& profile,
 void Engine::FollowLoyalty(store::Profile& profile, LoyaltyEffects& effects) {
   counters_.sends += effects.lines;
   for (LoyaltyEffects::Event& event : effects.events) {
-    emitted_.push_back({event.event_type, std::move(event.record), {}, ""});
+    ChainPlace link = NextLink();
+    std::string cause = "the loyalty program's `" +
+                        program_.events[event.event_type].name + "`";
+    if (!MayLink(profile, link, -1, -1, cause)) continue;
+    emitted_.push_back(
+        {event.event_type, std::move(event.record), {}, "", std::move(link)});
   }
   // The hidden words may be read by segments.
   if (!effects.moves.empty()) RecomputeSegmentSet(profile, segment_sets_.all);
@@ -512,7 +521,9 @@ void Engine::FollowLoyalty(store::Profile& profile, LoyaltyEffects& effects) {
       bool crossed = definition.crossing_program == move.program &&
                      move.before < definition.crossing_points &&
                      move.after >= definition.crossing_points;
-      if (crossed) crossed_.push_back(journey);
+      if (!crossed) continue;
+      if (crossed_.empty()) crossed_place_ = NextLink();
+      crossed_.push_back(journey);
     }
   }
 }
@@ -649,7 +660,10 @@ void Engine::SetMembership(store::Profile& profile, int32_t index,
                            int64_t member) {
   const ir::Segment& segment = program_.segments[index];
   if (member != profile.record.Get(segment.offset)) {
-    flips_.push_back({index, member == 1});
+    // Its chain's count is shared once `Settle` takes it as a link.
+    ChainPlace place{chain_.depth + 1, chain_.waited, chain_.total};
+    flips_.push_back({index, member == 1, setting_journey_, setting_step_,
+                      std::move(place)});
   }
   profile.record.Set(segment.offset, member);
 }
@@ -722,7 +736,8 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
           instance->step = step;
           // (After a late message, this one is late too, and its
           // decision moves the waits after it to the restart again.)
-          pending_sends_.push_back({&profile, journey, step, time, reached_at});
+          pending_sends_.push_back(
+              {&profile, journey, step, time, reached_at, SharedChain()});
           return;
         }
         // Without a policy nothing defers a message.
@@ -749,23 +764,22 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
         // Saturating: a wait too long to represent lands at the end of
         // time, which no clock reaches (inputs stop at year 9999), instead
         // of wrapping into the past and firing at once.
-        state_.Schedule(profile, journey, step,
-                        not_before(common::AddSeconds(wait_start, seconds)));
+        ScheduleWait(profile, *instance, journey, step,
+                     not_before(common::AddSeconds(wait_start, seconds)));
         return;
       }
       case ir::StepKind::WaitCalendar:
-        state_.Schedule(
-            profile, journey, step,
+        ScheduleWait(
+            profile, *instance, journey, step,
             not_before(AddCalendar(wait_start, current.wait_count,
                                    current.calendar_unit, TimeZone(profile))));
         return;
       case ir::StepKind::WaitUntil:
         // The next such local time from now: a late cart is not reminded
         // at a morning already gone.
-        state_.Schedule(
-            profile, journey, step,
-            NextLocalTime(std::max(wait_start, time), current.clock_seconds,
-                          TimeZone(profile)));
+        ScheduleWait(profile, *instance, journey, step,
+                     NextLocalTime(std::max(wait_start, time),
+                                   current.clock_seconds, TimeZone(profile)));
         return;
       case ir::StepKind::WaitFor: {
         // Its timeout, in exact time or in calendar units.
@@ -775,7 +789,7 @@ void Engine::RunInstance(store::Profile& profile, int32_t journey, int32_t step,
                               current.calendar_unit, TimeZone(profile))
                 : common::AddSeconds(wait_start, current.wait_seconds);
         instance->waits_since = reached_at;
-        state_.Schedule(profile, journey, step, not_before(timeout));
+        ScheduleWait(profile, *instance, journey, step, not_before(timeout));
         return;
       }
       case ir::StepKind::Split: {
@@ -865,6 +879,7 @@ void Engine::DecidePendingSends() {
       if (!goes_on_at) continue;  // deferred: its timer brings it back
       const ir::Step& sent =
           program_.journeys[pending.journey].steps[pending.step];
+      chain_ = pending.place;
       RunInstance(*pending.profile, pending.journey, sent.next, pending.time,
                   *goes_on_at, pending.reached_at);
       // What the rest of the run emitted or flipped is this profile's, and

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -27,6 +28,14 @@
 
 namespace parcours::engine {
 
+// How many emitted events and segment changes may follow one another, each
+// set off by the one before, before the engine calls the chain a loop and
+// cuts it (docs/language.md, "Action steps").
+inline constexpr int32_t kMaxChainDepth = 100;
+// How many one input may set off in all, side by side or in a row (a wait
+// that ends at once goes on with the chain that reached it).
+inline constexpr int64_t kMaxChainLinks = 10000;
+
 struct EngineCounters {
   int64_t sends = 0;         // send lines
   int64_t held = 0;          // suppressed and deferred lines
@@ -38,9 +47,14 @@ struct EngineCounters {
   int64_t time_entries = 0;
   int64_t exits = 0;
   int64_t goals = 0;
-  // Chains of emitted events and segment changes cut for running past
-  // their limit (a loop of journeys): what they dropped was not applied.
+  // Chains of emitted events and segment changes cut for running more
+  // than `kMaxChainDepth` links deep (a loop of journeys, each setting off
+  // the next): what they dropped was not applied.
   int64_t chains_stopped = 0;
+  // Inputs (or wait ends, or re-checks) cut for setting off more than
+  // `kMaxChainLinks` emitted events and segment changes in all, however
+  // shallow (a fan-out that keeps growing): the rest was not applied.
+  int64_t chains_limited = 0;
   // Time zones the tz database does not know, by name: how many profiles
   // an identify gave one to (their local times run in UTC).
   std::map<std::string, int64_t> unknown_zones;
@@ -68,6 +82,9 @@ class Engine {
   bool Apply(const ingest::DecodedEvent& event);
 
   const EngineCounters& counters() const { return counters_; }
+  // The `warn` message of the first chain the engine cut, naming the
+  // journey and step; empty when none was cut.
+  const std::string& first_chain_cut() const { return first_chain_cut_; }
   // Redemptions the loyalty rules refused for want of points.
   int64_t redemptions_refused() const { return loyalty_.redemptions_refused(); }
 
@@ -148,10 +165,68 @@ class Engine {
   void Enter(store::Profile& profile, int32_t journey,
              const common::Record& locals, int64_t happened_at = INT64_MAX);
 
+  // Where a link stands in the chain of what one input (or the end of a
+  // wait, or a re-check) set off at its instant: how many links lie before
+  // it, one setting off the next, and the count of the whole chain,
+  // shared by its links and by the waits that end at the same instant.
+  struct ChainTotal {
+    int64_t links = 0;
+    bool cut = false;  // its `warn` row is written
+  };
+  struct ChainPlace {
+    int32_t depth = 0;
+    // Whether the chain went through a wait that ended at the instant it
+    // was reached, which the warning names as the likely cause.
+    bool waited = false;
+    std::shared_ptr<ChainTotal> total;
+  };
+  // The link being run; reset by `StartChain` at each input, wait end
+  // and re-check that no earlier link at the instant set off.
+  ChainPlace chain_;
+  void StartChain() { chain_ = ChainPlace{}; }
+  // The place of a link the current one sets off.
+  ChainPlace NextLink();
+  // The current place, its count made shareable.
+  ChainPlace SharedChain();
+  // Whether `link` may join its chain, counting it; when not, writes the
+  // chain's `warn` row once. `cause` says what the link was ("`emit
+  // Ping`"), at `journey`'s `step` (-1: none known).
+  bool MayLink(const store::Profile& profile, const ChainPlace& link,
+               int32_t journey, int32_t step, std::string_view cause);
+  // The `warn` row of a chain cut at `link`, counted as a loop when it is
+  // too deep, else as an input that reached the limit.
+  void WarnChainCut(const store::Profile& profile, const ChainPlace& link,
+                    int32_t journey, int32_t step, std::string_view cause);
+  // Waits that end at the instant they were reached, by (profile id,
+  // instance seq): the chain that reached them goes on when they end.
+  // Only those of instant `zero_waits_at_`; the others have fired.
+  // TODO: a run that stops after saving such a wait and before it fires
+  // counts its chain afresh at the restart; saving the place with the
+  // waiting contact (a column of `instances`) would carry it over.
+  std::map<std::pair<std::string, int64_t>, ChainPlace> zero_waits_;
+  int64_t zero_waits_at_ = 0;
+  // Schedules `instance`'s wait at `step` to end at `wake_at`, noting the
+  // chain when that is now.
+  void ScheduleWait(store::Profile& profile, const store::Instance& instance,
+                    int32_t journey, int32_t step, int64_t wake_at);
+  // The chain a woken instance goes on with: the one that reached its
+  // wait, if that ended at once, or a new one.
+  void ContinueChain(const store::Profile& profile,
+                     const store::Instance& instance);
+  std::string first_chain_cut_;
+
   struct SegmentFlip {
     int32_t segment;
     bool entered;
+    // The `set` step that flipped it (-1 for none: an event, a re-check),
+    // and its place as a link (used when the flip waits for `Settle`).
+    int32_t journey;
+    int32_t step;
+    ChainPlace place;
   };
+  // The `set` step running, for the flips it makes.
+  int32_t setting_journey_ = -1;
+  int32_t setting_step_ = -1;
   // Flips seen since the last TriggerSegmentJourneys, in segment order.
   std::vector<SegmentFlip> flips_;
   // `exit on E` for an `event_type` that happened at `happened_at`: as
@@ -192,6 +267,7 @@ class Engine {
     int32_t step;
     int64_t time;
     int64_t reached_at;  // as events are judged (`RunInstance`)
+    ChainPlace place;    // of the run that reached it
   };
   std::vector<PendingSend> pending_sends_;
   void DecidePendingSends();
@@ -256,8 +332,10 @@ class Engine {
                   int64_t time, common::Record& out, int32_t offset,
                   int32_t presence, int32_t count = -1) const;
   // Starts the journeys of segment flips and applies emitted events until
-  // none is left, or the chain is too long (a loop of emits).
+  // none is left; a flip whose chain is too deep or too long starts none.
   void Settle(store::Profile& profile);
+  // What refused flips would have started, for the warning.
+  std::string DescribeFlips() const;
   void IndexAttributeReaders();
 
   struct EmittedEvent {
@@ -267,6 +345,7 @@ class Engine {
     // journey), and the id of its line, which the ledger names as source.
     std::vector<ingest::ConsentChange> consent;
     std::string id;
+    ChainPlace place;
   };
   std::deque<EmittedEvent> emitted_;
   // By profile attribute: the segments whose predicate reads it.
@@ -291,6 +370,7 @@ class Engine {
   // once the current run has stopped (see `Settle`).
   std::vector<int32_t> crossing_journeys_;
   std::vector<int32_t> crossed_;
+  ChainPlace crossed_place_;  // of the first of `crossed_`
   void StartCrossed(store::Profile& profile);
   std::optional<int64_t> late_before_;
   // Whether work at `time` is late: it fell due while no process ran, and

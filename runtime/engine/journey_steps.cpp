@@ -21,10 +21,6 @@ namespace parcours::engine {
 
 namespace {
 
-// Emitted events and the segment changes of `set` that one input may set
-// off, one after another, before the engine calls it a loop.
-constexpr int kMaxChain = 100;
-
 bool InstanceOf(store::Profile& profile, int32_t journey) {
   return static_cast<size_t>(journey) < profile.instances.size() &&
          profile.instances[journey] != nullptr;
@@ -347,7 +343,13 @@ void Engine::RunAction(store::Profile& profile, int32_t journey,
   const ir::Journey& definition = program_.journeys[journey];
   const ir::Step& current = definition.steps[step];
   if (current.kind == ir::StepKind::Set) {
-    return RunSet(profile, instance, current, time);
+    // A warning about a loop through the segments it flips names it.
+    setting_journey_ = journey;
+    setting_step_ = step;
+    RunSet(profile, instance, current, time);
+    setting_journey_ = -1;
+    setting_step_ = -1;
+    return;
   }
   if (current.kind == ir::StepKind::Emit) {
     return RunEmit(profile, journey, instance, step, time);
@@ -435,6 +437,14 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
   const ir::Journey& definition = program_.journeys[journey];
   const ir::Step& current = definition.steps[step];
   const ir::EventType& type = program_.events[current.event_type];
+  // An event its chain has no room for is neither applied nor written:
+  // a consumer of the `event` lines sees only what the engine acted on.
+  ChainPlace link = NextLink();
+  if (!MayLink(profile, link, journey, step,
+               "`emit " + program_.events[current.event_type].name + "`")) {
+    return;
+  }
+
   common::Record record(type.record_words);
   for (const ir::StepValue& value : current.values) {
     const ir::Field& field = type.fields[value.field];
@@ -477,23 +487,45 @@ void Engine::RunEmit(store::Profile& profile, int32_t journey,
           "emitted `" + type.wire_name + "` changes no consent: " + problem);
     }
   }
-  emitted_.push_back(
-      {current.event_type, std::move(record), std::move(consent), id});
+  emitted_.push_back({current.event_type, std::move(record), std::move(consent),
+                      id, std::move(link)});
 }
 
 void Engine::Settle(store::Profile& profile) {
-  int chain = 0;
   for (;;) {
-    if (flips_.empty() && emitted_.empty() && crossed_.empty()) return;
-    if (++chain > kMaxChain) break;
+    // Segment changes and points crossings are links too: a flip whose
+    // chain is too deep or too long starts nothing (its membership stays,
+    // as the attribute that flipped it does).
     if (!flips_.empty()) {
+      const SegmentFlip& first = flips_.front();
+      ChainPlace link = first.place;
+      // Flipped before the chain counted anything: the count is the
+      // current one's, as `Settle` runs within the chain that flipped it.
+      if (link.total == nullptr) link.total = SharedChain().total;
+      if (!MayLink(profile, link, first.journey, first.step, DescribeFlips())) {
+        flips_.clear();
+        continue;
+      }
+      chain_ = std::move(link);
       TriggerSegmentJourneys(profile);
       continue;
     }
     if (!crossed_.empty()) {
+      ChainPlace link = crossed_place_;
+      if (!MayLink(profile, link, crossed_.front(), -1,
+                   "the start of journey `" +
+                       program_.journeys[crossed_.front()].name +
+                       "` on a points crossing")) {
+        crossed_.clear();
+        continue;
+      }
+      chain_ = std::move(link);
       StartCrossed(profile);
       continue;
     }
+    if (emitted_.empty()) return;
+
+    // An emitted event had its place in the chain when it was emitted.
     ingest::DecodedEvent event;
     event.kind = ingest::EventKind::Track;
     event.user_id = profile.id;
@@ -502,6 +534,7 @@ void Engine::Settle(store::Profile& profile) {
     event.record = std::move(emitted_.front().record);
     event.consent = std::move(emitted_.front().consent);
     event.message_id = std::move(emitted_.front().id);
+    chain_ = std::move(emitted_.front().place);
     emitted_.pop_front();
     // As `Apply` does for an input line: consent first.
     if (!event.consent.empty()) {
@@ -510,27 +543,117 @@ void Engine::Settle(store::Profile& profile) {
     }
     ApplyTrack(profile, event);
   }
+}
 
-  // A loop: journeys emitting events (or setting attributes) that start
-  // each other. What is left is dropped, loudly.
+Engine::ChainPlace Engine::SharedChain() {
+  // Allocated at the first link or wait, not at every input.
+  if (chain_.total == nullptr) chain_.total = std::make_shared<ChainTotal>();
+  return chain_;
+}
+
+Engine::ChainPlace Engine::NextLink() {
+  ChainPlace link = SharedChain();
+  ++link.depth;
+  return link;
+}
+
+bool Engine::MayLink(const store::Profile& profile, const ChainPlace& link,
+                     int32_t journey, int32_t step, std::string_view cause) {
+  bool too_deep = link.depth > kMaxChainDepth;
+  if (!too_deep && link.total->links < kMaxChainLinks) {
+    ++link.total->links;
+    return true;
+  }
+  // The rest of the chain is cut too, each refused link on its own; the
+  // warning is written for the first.
+  if (link.total->cut) return false;
+  link.total->cut = true;
+  WarnChainCut(profile, link, journey, step, cause);
+  return false;
+}
+
+void Engine::WarnChainCut(const store::Profile& profile, const ChainPlace& link,
+                          int32_t journey, int32_t step,
+                          std::string_view cause) {
+  bool too_deep = link.depth > kMaxChainDepth;
+  std::string where;
+  if (journey >= 0 && step >= 0) {
+    const ir::Journey& definition = program_.journeys[journey];
+    const ir::Step& at = definition.steps[step];
+    where = " at step `" + at.name + "` of journey `" + definition.name +
+            "` (line " + std::to_string(at.line) + ")";
+  }
+  std::string message;
+  if (too_deep) {
+    ++counters_.chains_stopped;
+    message = "stopped a loop: " + std::string(cause) + where +
+              " would be link " + std::to_string(link.depth) +
+              " of a chain of emitted events and segment changes, each set "
+              "off by the one before; it and the rest of the chain were not "
+              "applied. Make the journeys that emit or set what starts each "
+              "other stop";
+    if (link.waited) {
+      message +=
+          "; the loop goes through a wait that ends at the instant it is "
+          "reached (`wait 0s`, a `wait until` the clock time it is, a "
+          "computed wait below zero)";
+    }
+  } else {
+    ++counters_.chains_limited;
+    message = "reached the limit of " + std::to_string(kMaxChainLinks) +
+              " emitted events and segment changes set off by one input: " +
+              std::string(cause) + where +
+              " and the rest were not applied. Have fewer journeys emit or "
+              "set on one event, or emit fewer events each";
+  }
+
   store::LogRow row;
   row.at = Now();
   row.level = "warn";
   row.component = "engine";
   row.profile = profile.id;
-  size_t dropped = emitted_.size();
-  std::string message =
-      "stopped a chain of more than " + std::to_string(kMaxChain) +
-      " emitted events and segment changes; " + std::to_string(dropped) +
-      (dropped == 1 ? " emitted event was" : " emitted events were") +
-      " not applied and the journeys of the last segment changes did not "
-      "start; look for journeys that emit or set what starts each other";
+  if (journey >= 0) {
+    row.journey = program_.journeys[journey].name;
+    if (step >= 0) row.step = program_.journeys[journey].steps[step].name;
+  }
   row.message = state_.KeepPendingText(message);
   state_.Log(row);
-  ++counters_.chains_stopped;
-  emitted_.clear();
-  flips_.clear();
-  crossed_.clear();
+  if (first_chain_cut_.empty()) first_chain_cut_ = message;
+}
+
+std::string Engine::DescribeFlips() const {
+  std::string text;
+  for (const SegmentFlip& flip : flips_) {
+    if (!text.empty()) text += ", ";
+    text += std::string(flip.entered ? "entering" : "leaving") + " segment `" +
+            program_.segments[flip.segment].name + "`";
+  }
+  // Followed by the step that set the attribute, when one did.
+  return text + (flips_.front().step >= 0 ? ", set" : "");
+}
+
+void Engine::ScheduleWait(store::Profile& profile,
+                          const store::Instance& instance, int32_t journey,
+                          int32_t step, int64_t wake_at) {
+  state_.Schedule(profile, journey, step, wake_at);
+  if (wake_at > Now()) return;
+  // Ends at once: it is the same chain, one instant, when it fires.
+  if (zero_waits_at_ != Now()) {
+    zero_waits_.clear();
+    zero_waits_at_ = Now();
+  }
+  zero_waits_[{profile.id, instance.seq}] = SharedChain();
+}
+
+void Engine::ContinueChain(const store::Profile& profile,
+                           const store::Instance& instance) {
+  StartChain();
+  if (zero_waits_.empty() || zero_waits_at_ != Now()) return;
+  auto found = zero_waits_.find({profile.id, instance.seq});
+  if (found == zero_waits_.end()) return;
+  chain_ = std::move(found->second);
+  chain_.waited = true;
+  zero_waits_.erase(found);
 }
 
 void Engine::StartCrossed(store::Profile& profile) {

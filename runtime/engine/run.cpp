@@ -1138,6 +1138,7 @@ class Runner {
     summary.time_entries = engine_.counters().time_entries;
     summary.unknown_zones = engine_.counters().unknown_zones;
     summary.chains_stopped = engine_.counters().chains_stopped;
+    summary.chains_limited = engine_.counters().chains_limited;
     summary.redemptions_refused = engine_.redemptions_refused();
     summary.instances_waiting = state_.CountInstances();
     summary.instances_unloaded = state_.unloaded_instances();
@@ -2019,6 +2020,7 @@ class Coordinator {
       total.undelivered += part.undelivered;
       total.unsaved += part.unsaved;
       total.chains_stopped += part.chains_stopped;
+      total.chains_limited += part.chains_limited;
       total.redemptions_refused += part.redemptions_refused;
       if (part.clock && (!total.clock || *part.clock > *total.clock)) {
         total.clock = part.clock;
@@ -2435,11 +2437,25 @@ static void AppendActionLines(const RunSummary& summary, std::string& text) {
   // only the log table said.
   if (summary.chains_stopped > 0) {
     bool one = summary.chains_stopped == 1;
-    text += "warning: " + Plural(summary.chains_stopped, "chain", "chains") +
-            " of emitted events and segment changes ran past 100 links and " +
+    text += "warning: " + Plural(summary.chains_stopped, "loop", "loops") +
+            " of emitted events and segment changes, each set off by the "
+            "one before, ran past " +
+            std::to_string(kMaxChainDepth) + " links and " +
             (one ? "was" : "were") +
             " cut, the rest not applied; look for journeys that emit or set "
-            "what starts each other (the log table names the profiles)\n";
+            "what starts each other (the log table names the profile, "
+            "journey and step, level `warn`)\n";
+  }
+  // A fan-out no loop explains, but too large to play out whole.
+  if (summary.chains_limited > 0) {
+    bool one = summary.chains_limited == 1;
+    text += "warning: " + Plural(summary.chains_limited, "input", "inputs") +
+            " set off more than " + std::to_string(kMaxChainLinks) +
+            " emitted events and segment changes, the limit for one; the "
+            "rest " +
+            (one ? "was" : "were") +
+            " not applied (the log table names the profile, journey and "
+            "step, level `warn`)\n";
   }
 
   // A till that gave a reward the member could not pay for is only in

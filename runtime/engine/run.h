@@ -190,8 +190,11 @@ struct RunSummary {
   };
   std::map<std::pair<std::string, std::string>, EditedStep> edited_steps;
   // Loops of emitted events and segment changes the engine cut, each
-  // dropping the rest of its chain (`EngineCounters::chains_stopped`).
+  // dropping the rest of its chain (`EngineCounters::chains_stopped`),
+  // and chains cut at the limit of links one input may set off
+  // (`EngineCounters::chains_limited`).
   int64_t chains_stopped = 0;
+  int64_t chains_limited = 0;
   // Redemptions refused for asking more points than the member held;
   // each is a `warn` row of component `loyalty` in `log`.
   int64_t redemptions_refused = 0;

@@ -587,6 +587,14 @@ TestOutcome RunTestCase(const ir::Program& program,
   }
   if (!cut_short) timed.ReadThrough(horizon, state, engine);
 
+  // A chain the engine cut left out what the journeys would have done:
+  // the expectations would be checked against a run the program did not
+  // mean, so the test fails, naming where the loop is.
+  if (!engine.first_chain_cut().empty()) {
+    outcome.reasons.push_back(test.where + ": the engine " +
+                              engine.first_chain_cut());
+  }
+
   // A clock stopped by the limit has not seen what comes later: an
   // `expect no send` would pass for want of time, so the test fails.
   if (cut_short) {

@@ -846,17 +846,20 @@ journey pong {
   std::string out = scenario.Run(
       TrackLine("Ping", "p1", "x1", "2025-01-01T10:00:00Z", R"({"n":0})"));
   std::vector<std::string> summaries = Summaries(out);
-  // The input's Ping emits the first Pong; the 100 emitted events applied
-  // after it emit one each; the last is not applied.
-  REQUIRE(summaries.size() == 101);
+  // The input's Ping emits the first Pong; the 99 emitted events applied
+  // after it emit one each; the 100th is applied, and the Pong it emits
+  // would be link 101: neither applied nor written.
+  REQUIRE(summaries.size() == 100);
   CHECK(summaries.front() == "2025-01-01T10:00:00Z event p1 ping.emit1");
-  CHECK(summaries.back() == "2025-01-01T10:00:00Z event p1 ping.emit1");
-  CHECK(out.find(R"("properties":{"n":101})") != std::string::npos);
+  CHECK(summaries.back() == "2025-01-01T10:00:00Z event p1 pong.emit1");
+  CHECK(out.find(R"("properties":{"n":100})") != std::string::npos);
+  CHECK(out.find(R"("properties":{"n":101})") == std::string::npos);
   CHECK(scenario.QueryText("SELECT message FROM log WHERE level = 'warn'") ==
-        "stopped a chain of more than 100 emitted events and segment "
-        "changes; 1 emitted event was not applied and the journeys of the "
-        "last segment changes did not start; look for journeys that emit or "
-        "set what starts each other");
+        "stopped a loop: `emit Pong` at step `emit1` of journey `ping` (line "
+        "7) would be link 101 of a chain of emitted events and segment "
+        "changes, each set off by the one before; it and the rest of the "
+        "chain were not applied. Make the journeys that emit or set what "
+        "starts each other stop");
 }
 
 TEST_CASE("the run's summary warns of loops of emitted events it cut") {
@@ -900,10 +903,11 @@ journey pong {
     REQUIRE(result.exit_code == 0);
     CHECK_THAT(result.err,
                Catch::Contains(
-                   "warning: 2 chains of emitted events and segment changes "
-                   "ran past 100 links and were cut, the rest not applied; "
-                   "look for journeys that emit or set what starts each "
-                   "other (the log table names the profiles)\n"));
+                   "warning: 2 loops of emitted events and segment changes, "
+                   "each set off by the one before, ran past 100 links and "
+                   "were cut, the rest not applied; look for journeys that "
+                   "emit or set what starts each other (the log table names "
+                   "the profile, journey and step, level `warn`)\n"));
   }
 }
 

@@ -70,14 +70,20 @@ inline std::string ShellQuote(const std::string& text) {
 // Runs `parcours ARGS...` with `scratch` as a place for its output files.
 // With `kill_after_seconds`, a run still going then is killed (exit code
 // 137), so that a test of a run that once never ended fails rather than
-// hangs.
+// hangs; with `memory_limit_mb`, a run that asks for more memory than that
+// fails, so that one that once grew without end does not take the
+// machine's memory first.
 inline ProcessResult RunParcours(const std::vector<std::string>& args,
                                  const std::filesystem::path& scratch,
                                  const std::string& stdin_path = "",
-                                 int kill_after_seconds = 0) {
+                                 int kill_after_seconds = 0,
+                                 int memory_limit_mb = 0) {
   std::string command;
+  if (memory_limit_mb > 0) {
+    command = "ulimit -v " + std::to_string(memory_limit_mb * 1024) + " && ";
+  }
   if (kill_after_seconds > 0) {
-    command = "timeout -s KILL " + std::to_string(kill_after_seconds) + " ";
+    command += "timeout -s KILL " + std::to_string(kill_after_seconds) + " ";
   }
   command += ShellQuote(PARCOURS_BINARY);
   for (const std::string& arg : args) command += " " + ShellQuote(arg);
