@@ -2,6 +2,7 @@
 // into instruction lists and journeys into state machines.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "compiler/diag/diagnostics.h"
@@ -26,6 +27,13 @@ bool CheckRunnable(const sema::CheckedProgram& program,
 std::vector<ir::TestCase> LowerTests(const sema::CheckedProgram& program,
                                      const ir::Program& lowered,
                                      const diag::SourceManager& sources);
+
+// From this many items on, an `in [...]` list written out in literals is
+// lowered to one `in_set` lookup in a sorted set instead of one comparison
+// per item: the JIT compiles a long chain of comparisons slowly (and a
+// very long one overflowed LLVM's stack), while a short one runs faster
+// than a call.
+inline constexpr size_t kInSetMinItems = 8;
 
 // Lowers `program`, which must have been checked without errors and passed
 // `CheckRunnable`. The IR refers to no AST node, so `program` may be
