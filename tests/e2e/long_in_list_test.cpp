@@ -3,6 +3,7 @@
 // Lowered to one comparison per item, such a list built a 100,000-deep
 // chain of `or`s that took minutes to lower and compile and then
 // overflowed the stack inside LLVM.
+#include <algorithm>
 #include <catch2/catch.hpp>
 #include <string>
 #include <vector>
@@ -26,20 +27,11 @@ std::string Skus(int count) {
 
 TEST_CASE("a list of 100,000 strings runs with the JIT and the interpreter") {
   const std::string skus = Skus(100000);
-  const std::string program =
-      "event Viewed \"Viewed\" { sku: string? }\n"
-      "journey listed {\n"
-      "  on Viewed as v where v.sku in " +
-      skus +
-      "\n"
-      "  send email \"listed\"\n"
-      "}\n"
-      "journey unlisted {\n"
-      "  on Viewed as v where v.sku not in " +
-      skus +
-      "\n"
-      "  send email \"unlisted\"\n"
-      "}\n";
+  std::string program = "event Viewed \"Viewed\" { sku: string? }\n";
+  program += "journey listed {\n  on Viewed as v where v.sku in " + skus;
+  program += "\n  send email \"listed\"\n}\n";
+  program += "journey unlisted {\n  on Viewed as v where v.sku not in " + skus;
+  program += "\n  send email \"unlisted\"\n}\n";
   Scenario scenario("long-in-list", program);
 
   const std::string time = "2025-01-01T10:00:00Z";
@@ -52,13 +44,15 @@ TEST_CASE("a list of 100,000 strings runs with the JIT and the interpreter") {
       TrackLine("Viewed", "prefix", "6", time, R"({"sku":"s"})");
 
   // `Run` requires both engines to succeed with the same output. An
-  // absent sku is in neither list.
-  std::string out = scenario.Run(events);
-  CHECK(Summaries(out) == Lines{time + " send first listed.send1",
-                                time + " send last listed.send1",
-                                time + " send past unlisted.send1",
-                                time + " send empty unlisted.send1",
-                                time + " send prefix unlisted.send1"});
+  // absent sku is in neither list. Sends are compared as a set: their
+  // order among profiles is not what this test is about.
+  Lines sends = Summaries(scenario.Run(events));
+  std::sort(sends.begin(), sends.end());
+  CHECK(sends == Lines{time + " send empty unlisted.send1",
+                       time + " send first listed.send1",
+                       time + " send last listed.send1",
+                       time + " send past unlisted.send1",
+                       time + " send prefix unlisted.send1"});
 }
 
 }  // namespace

@@ -143,6 +143,32 @@ TEST_CASE("enums are ints that keep their value names") {
              Catch::Contains("enum bronze silver gold"));
 }
 
+TEST_CASE("a long list of literals becomes one sorted set, dumped in order") {
+  // Eight items, repeats and negated numbers among them, reach
+  // lower::kInSetMinItems; a shorter list stays a chain of comparisons.
+  auto compiled = testing::CompileText(
+      "profile {\n"
+      "  code: string?\n"
+      "  score: int = 0\n"
+      "}\n"
+      "segment listed = profile.code in [\"b\", \"a\", \"b\", \"\", "
+      "\"ab\", \"c\", \"d\", \"e\"]\n"
+      "segment scored = profile.score not in [3, -1, 7, 3, 0, 12, -40, 5]\n"
+      "segment short = profile.score in [1, 2, 3, 4, 5, 6, 7]\n");
+  INFO(compiled.diagnostics);
+  REQUIRE(compiled.program);
+  CHECK(ir::Verify(*compiled.program).empty());
+  REQUIRE(lower::kInSetMinItems == 8);
+
+  std::string dump = ir::Dump(*compiled.program);
+  CHECK_THAT(dump, Catch::Contains("set #0 string 7 = \"\", \"a\", \"ab\", "
+                                   "\"b\", \"c\", \"d\", \"e\"\n"));
+  CHECK_THAT(dump, Catch::Contains("set #1 int 7 = -40, -1, 0, 3, 5, 7, 12\n"));
+  CHECK_THAT(dump, Catch::Contains("in_set bool %0, #0 (string)"));
+  CHECK_THAT(dump, Catch::Contains("in_set bool %0, #1 (int)"));
+  CHECK(compiled.program->const_sets.size() == 2);
+}
+
 TEST_CASE("journeys become state machines with explicit successors") {
   auto compiled = testing::CompileText(
       "event Order { total: money }\n"

@@ -334,7 +334,7 @@ int64_t Segment(const Engines& engines, const ir::Program& program,
   return -1;
 }
 
-TEST_CASE("in: an absent value is in no list and not in none either",
+TEST_CASE("in: an absent value is neither in nor not in a long list",
           "[jit][in_set]") {
   std::vector<std::string> items = {"\"a\"", "\"b\"", "\"c\"", "\"d\"",
                                     "\"e\"", "\"f\"", "\"g\"", "\"h\""};
