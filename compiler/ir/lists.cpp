@@ -122,9 +122,9 @@ int64_t parcours_strings_contain(const int64_t* starts, int64_t count,
   int64_t high = count;
   while (low < high) {
     int64_t middle = low + (high - low) / 2;
-    std::string_view candidate = SetString(starts, bytes, middle);
-    if (candidate == wanted) return 1;
-    if (candidate < wanted) {
+    int order = SetString(starts, bytes, middle).compare(wanted);
+    if (order == 0) return 1;
+    if (order < 0) {
       low = middle + 1;
     } else {
       high = middle;

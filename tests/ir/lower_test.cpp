@@ -144,26 +144,32 @@ TEST_CASE("enums are ints that keep their value names") {
 }
 
 TEST_CASE("a long list of literals becomes one sorted set, dumped in order") {
-  // Eight items, repeats and negated numbers among them, reach
-  // lower::kInSetMinItems; a shorter list stays a chain of comparisons.
+  // Sixteen items, repeats and negated numbers among them, reach
+  // lower::kInSetMinItems; a list of fifteen stays a chain of comparisons.
+  REQUIRE(lower::kInSetMinItems == 16);
   auto compiled = testing::CompileText(
       "profile {\n"
       "  code: string?\n"
       "  score: int = 0\n"
       "}\n"
       "segment listed = profile.code in [\"b\", \"a\", \"b\", \"\", "
-      "\"ab\", \"c\", \"d\", \"e\"]\n"
-      "segment scored = profile.score not in [3, -1, 7, 3, 0, 12, -40, 5]\n"
-      "segment short = profile.score in [1, 2, 3, 4, 5, 6, 7]\n");
+      "\"ab\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", "
+      "\"k\", \"l\", \"m\"]\n"
+      "segment scored = profile.score not in [3, -1, 7, 3, 0, 12, -40, 5, 20, "
+      "21, 22, 23, 24, 25, 26, 27]\n"
+      "segment short = profile.score in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, "
+      "12, 13, 14, 15]\n");
   INFO(compiled.diagnostics);
   REQUIRE(compiled.program);
   CHECK(ir::Verify(*compiled.program).empty());
-  REQUIRE(lower::kInSetMinItems == 8);
 
   std::string dump = ir::Dump(*compiled.program);
-  CHECK_THAT(dump, Catch::Contains("set #0 string 7 = \"\", \"a\", \"ab\", "
-                                   "\"b\", \"c\", \"d\", \"e\"\n"));
-  CHECK_THAT(dump, Catch::Contains("set #1 int 7 = -40, -1, 0, 3, 5, 7, 12\n"));
+  CHECK_THAT(dump,
+             Catch::Contains("set #0 string 15 = \"\", \"a\", \"ab\", "
+                             "\"b\", \"c\", \"d\", \"e\", \"f\", \"g\", "
+                             "\"h\", \"i\", \"j\", \"k\", \"l\", \"m\"\n"));
+  CHECK_THAT(dump, Catch::Contains("set #1 int 15 = -40, -1, 0, 3, 5, 7, 12, "
+                                   "20, 21, 22, 23, 24, 25, 26, 27\n"));
   CHECK_THAT(dump, Catch::Contains("in_set bool %0, #0 (string)"));
   CHECK_THAT(dump, Catch::Contains("in_set bool %0, #1 (int)"));
   CHECK(compiled.program->const_sets.size() == 2);

@@ -267,17 +267,37 @@ struct ListCase {
   std::vector<std::string> items;
 };
 
+// `items`, then `pad(k)` for k = 0, 1, ... until the list is long enough
+// to become a set.
+std::vector<std::string> Padded(std::vector<std::string> items,
+                                std::string (*pad)(size_t)) {
+  for (size_t k = 0; items.size() < lower::kInSetMinItems; ++k) {
+    items.push_back(pad(k));
+  }
+  return items;
+}
+
+std::string PadString(size_t k) { return "\"pad" + std::to_string(k) + "\""; }
+std::string PadNumber(size_t k) { return std::to_string(100 + k); }
+std::string PadDecimal(size_t k) { return std::to_string(100 + k) + ".5"; }
+std::string PadTier(size_t k) { return k % 2 == 0 ? "t3" : "t9"; }
+
 TEST_CASE("in: a long list of literals means the chain of comparisons",
           "[jit][in_set]") {
   const std::vector<ListCase> cases = {
-      {"profile.code",
-       {"\"a\"", "\"b\"", "\"\"", "\"\xc3\xa9\"", "\"ab\"", "\"abc\"", "\"b\"",
-        "\"A\"", "\"z\""}},
-      {"profile.score", {"-3", "0", "2", "2", "5", "7", "9", "11", "1000000"}},
-      {"profile.rate", {"1", "2", "3", "4", "5", "-1", "8", "8"}},
+      {"profile.code", Padded({"\"a\"", "\"b\"", "\"\"", "\"\xc3\xa9\"",
+                               "\"ab\"", "\"abc\"", "\"b\"", "\"A\"", "\"z\""},
+                              PadString)},
       {"profile.score",
-       {"1.5", "2.0", "3.0", "4.25", "5.0", "6.0", "7.0", "-2.0"}},
-      {"profile.tier", {"t1", "t3", "t3", "t5", "t7", "t9", "t2", "t2"}},
+       Padded({"-3", "0", "2", "2", "5", "7", "9", "11", "1000000"},
+              PadNumber)},
+      {"profile.rate",
+       Padded({"1", "2", "3", "4", "5", "-1", "8", "8"}, PadNumber)},
+      {"profile.score",
+       Padded({"1.5", "2.0", "3.0", "4.25", "5.0", "6.0", "7.0", "-2.0"},
+              PadDecimal)},
+      {"profile.tier",
+       Padded({"t1", "t3", "t3", "t5", "t7", "t2", "t2"}, PadTier)},
   };
   std::string text = kSchema;
   for (size_t c = 0; c < cases.size(); ++c) {
@@ -336,8 +356,8 @@ int64_t Segment(const Engines& engines, const ir::Program& program,
 
 TEST_CASE("in: an absent value is neither in nor not in a long list",
           "[jit][in_set]") {
-  std::vector<std::string> items = {"\"a\"", "\"b\"", "\"c\"", "\"d\"",
-                                    "\"e\"", "\"f\"", "\"g\"", "\"h\""};
+  std::vector<std::string> items =
+      Padded({"\"a\"", "\"b\"", "\"c\"", "\"d\"", "\"e\""}, PadString);
   std::string text = std::string(kSchema) +
                      "segment in_long = profile.code in " + List(items) +
                      "\nsegment not_in_long = profile.code not in " +
@@ -347,6 +367,8 @@ TEST_CASE("in: an absent value is neither in nor not in a long list",
   INFO(compiled.diagnostics);
   REQUIRE(compiled.program);
   const ir::Program& program = *compiled.program;
+  CHECK(UsesInSet(program, program.segments[0].predicate));
+  CHECK(UsesInSet(program, program.segments[1].predicate));
   Engines engines(program);
 
   const ir::Field& code = program.profile[3];
@@ -376,10 +398,11 @@ TEST_CASE("in: a long list against the clock keeps its crossing instants",
           "[jit][in_set]") {
   // `days_since` flips at instants the runtime must wake at; the
   // comparisons give them, a set lookup would not.
+  std::vector<std::string> days = Padded({"1", "2", "3", "5", "8"}, PadNumber);
   auto compiled = testing::CompileText(
       "profile { joined: time? }\n"
-      "segment fresh = days_since(profile.joined) in [1, 2, 3, 5, 8, 13, 21, "
-      "34]\n");
+      "segment fresh = days_since(profile.joined) in " +
+      List(days) + "\n");
   INFO(compiled.diagnostics);
   REQUIRE(compiled.program);
   const ir::Program& program = *compiled.program;
