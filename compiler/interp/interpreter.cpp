@@ -148,6 +148,13 @@ class Interpreter final : public ir::Evaluator {
             item.word1,
             static_cast<int64_t>(ir::ListItemKindOf(inst.operand_type)))};
       }
+      case Op::InSet: {
+        Value value = reg(inst.a);
+        return {ir::ConstSetHolds(program_.const_sets[inst.imm], value.word0,
+                                  value.word1)
+                    ? 1
+                    : 0};
+      }
     }
     return {};
   }

@@ -4,6 +4,8 @@
 #include <set>
 #include <sstream>
 
+#include "compiler/ir/lists.h"
+
 namespace parcours::ir {
 
 int WordCount(Type type) {
@@ -75,6 +77,7 @@ const char* OpName(Op op) {
     case Op::ListContains: return "list_contains";
     case Op::MoneyAmount: return "money_amount";
     case Op::MoneyCurrency: return "money_currency";
+    case Op::InSet: return "in_set";
   }
   return "?";
 }
@@ -292,7 +295,7 @@ bool HasTwoOperands(Op op) {
 bool HasOneOperand(Op op) {
   return op == Op::Neg || op == Op::Not || op == Op::IntToDecimal ||
          op == Op::WholeUnits || op == Op::MoneyAmount ||
-         op == Op::MoneyCurrency || op == Op::AddToDate;
+         op == Op::MoneyCurrency || op == Op::AddToDate || op == Op::InSet;
 }
 
 std::string VerifyFunction(const Program& program, const Function& function) {
@@ -379,6 +382,15 @@ std::string VerifyFunction(const Program& program, const Function& function) {
          (inst.operand_type != Type::String &&
           inst.operand_type != Type::Int))) {
       return where + "list_contains takes a list's text and a string or int";
+    }
+    if (inst.op == Op::InSet) {
+      bool known = inst.imm >= 0 &&
+                   static_cast<size_t>(inst.imm) < program.const_sets.size();
+      if (!known || inst.type != Type::Bool ||
+          program.const_sets[inst.imm].type != inst.operand_type ||
+          function.body[inst.a].type != inst.operand_type) {
+        return where + "in_set takes a value of its set's type";
+      }
     }
     if (inst.op == Op::ConstString &&
         (inst.imm < 0 ||
@@ -621,6 +633,10 @@ static std::string VerifyPolicies(const Program& program) {
 }
 
 std::string Verify(const Program& program) {
+  for (size_t i = 0; i < program.const_sets.size(); ++i) {
+    std::string problem = VerifyConstSet(program.const_sets[i]);
+    if (!problem.empty()) return "set #" + std::to_string(i) + ": " + problem;
+  }
   if (program.timezone_attribute >= 0) {
     bool valid =
         static_cast<size_t>(program.timezone_attribute) <
@@ -725,12 +741,32 @@ void DumpInst(std::ostringstream& out, size_t index, const Inst& inst) {
           << (inst.imm < 0 ? -inst.imm : inst.imm) << " "
           << CalendarUnitName(static_cast<CalendarUnit>(inst.imm2));
       break;
+    case Op::InSet:
+      out << " %" << inst.a << ", #" << inst.imm << " ("
+          << TypeName(inst.operand_type) << ")";
+      break;
     default:
       if (inst.a >= 0) out << " %" << inst.a;
       if (inst.b >= 0) out << ", %" << inst.b;
       if (IsComparison(inst.op) || inst.op == Op::ListContains)
         out << " (" << TypeName(inst.operand_type) << ")";
       break;
+  }
+  out << "\n";
+}
+
+// `set #0 string 3 = "a", "b", "c"`: the items in the set's order.
+void DumpConstSet(std::ostringstream& out, size_t index, const ConstSet& set) {
+  int64_t size = ConstSetSize(set);
+  out << "set #" << index << " " << TypeName(set.type) << " " << size << " =";
+  for (int64_t k = 0; k < size; ++k) {
+    out << (k == 0 ? " " : ", ");
+    if (set.type != Type::String) {
+      out << set.words[k];
+      continue;
+    }
+    out << Quoted(
+        set.bytes.substr(set.words[k], set.words[k + 1] - set.words[k]));
   }
   out << "\n";
 }
@@ -889,6 +925,9 @@ std::string Dump(const Program& program) {
 
   for (size_t i = 0; i < program.strings.size(); ++i) {
     out << "string $" << i << " = " << Quoted(program.strings[i]) << "\n";
+  }
+  for (size_t i = 0; i < program.const_sets.size(); ++i) {
+    DumpConstSet(out, i, program.const_sets[i]);
   }
   for (size_t i = 0; i < program.events.size(); ++i) {
     const EventType& event = program.events[i];

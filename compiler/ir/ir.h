@@ -111,6 +111,11 @@ enum class Op : uint8_t {
                   // list holds it (parcours_list_contains)
   MoneyAmount,    // a: Money -> Decimal, its amount (the first word)
   MoneyCurrency,  // a: Money -> Int, its currency word (the second)
+  InSet,          // a: a value of `operand_type`, imm: index into
+                  // Program::const_sets of a set of that type -> Bool,
+                  // whether the set holds it (`x in [...]` with many
+                  // literal items; parcours_words_contain and
+                  // parcours_strings_contain in lists.h)
 };
 
 const char* OpName(Op op);
@@ -429,9 +434,28 @@ struct Journey {
   int32_t policy = -1;  // index into Program::policies; -1: none
 };
 
+// The items of a long `in [...]` list written out in literals, sorted and
+// without duplicates, which `InSet` looks a value up in by halving. Built
+// by `MakeWordSet` and `MakeStringSet` (compiler/ir/lists.h).
+struct ConstSet {
+  // String, or a one-word type other than Money: the type `InSet` compares
+  // as, and whose words (for strings, bytes) make two values equal.
+  Type type = Type::Int;
+  // A one-word type: the items, ascending as signed words. String: where
+  // each item starts in `bytes`, in ascending order of the items' bytes
+  // (as unsigned chars, a prefix first), then `bytes.size()`: one word
+  // more than there are items.
+  std::vector<int64_t> words;
+  std::string bytes;  // String: the items' bytes, one after the other
+};
+
+// How many items `set` holds.
+int64_t ConstSetSize(const ConstSet& set);
+
 struct Program {
   std::string module;
   std::vector<std::string> strings;
+  std::vector<ConstSet> const_sets;  // what `InSet` instructions look in
   std::vector<Function> functions;
   std::vector<EventType> events;
   std::vector<Field> profile;  // declared attributes

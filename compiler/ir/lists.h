@@ -2,9 +2,14 @@
 // field as the list's compact JSON text (runtime/ingest/values.cpp); the
 // IR's `list_contains` looks an item up in that text. Both engines call the
 // one function here, so that they agree byte for byte.
+//
+// Also the sorted constant sets of the IR's `in_set`, a long `in [...]`
+// list written out in literals: how they are built and looked up in.
 #pragma once
 
 #include <cstdint>
+#include <string>
+#include <vector>
 
 #include "compiler/ir/ir.h"
 
@@ -22,6 +27,23 @@ inline ListItemKind ListItemKindOf(Type item) {
   return item == Type::String ? ListItemKind::String : ListItemKind::Int;
 }
 
+// The set of `items` of one-word `type` (not Money): sorted as signed
+// words, duplicates dropped.
+ConstSet MakeWordSet(Type type, std::vector<int64_t> items);
+
+// The set of string `items`, compared by their bytes: sorted, duplicates
+// dropped.
+ConstSet MakeStringSet(std::vector<std::string> items);
+
+// Whether `set` holds the value `word0`, `word1` of its type, as
+// `in_set` computes it (word1 is a string's length).
+bool ConstSetHolds(const ConstSet& set, int64_t word0, int64_t word1);
+
+// A description of what makes `set` unfit for `in_set` (items out of
+// order or repeated, starts outside `bytes`, a type it cannot hold), or
+// an empty string when it is well formed.
+std::string VerifyConstSet(const ConstSet& set);
+
 }  // namespace parcours::ir
 
 extern "C" {
@@ -32,4 +54,17 @@ extern "C" {
 // not an array, and items of other kinds, match nothing.
 int64_t parcours_list_contains(const char* list, int64_t list_length,
                                int64_t item0, int64_t item1, int64_t item_kind);
+
+// 1 when the `count` words at `items`, ascending as signed words, hold
+// `value`, else 0 (a ConstSet of a one-word type).
+int64_t parcours_words_contain(const int64_t* items, int64_t count,
+                               int64_t value);
+
+// 1 when the `count` strings of a ConstSet of strings hold the `length`
+// bytes at `item`, else 0: `starts` holds `count + 1` offsets into
+// `bytes`, string `k` running from `starts[k]` to `starts[k + 1]`, in
+// ascending order of bytes. A negative length counts as 0.
+int64_t parcours_strings_contain(const int64_t* starts, int64_t count,
+                                 const char* bytes, const char* item,
+                                 int64_t length);
 }

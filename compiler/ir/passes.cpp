@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "compiler/ir/dates.h"
+#include "compiler/ir/lists.h"
 #include "compiler/ir/semantics.h"
 
 namespace parcours::ir {
@@ -22,7 +23,8 @@ int OperandCount(Op op) {
     case Op::IntToDecimal:
     case Op::WholeUnits:
     case Op::MoneyAmount:
-    case Op::MoneyCurrency: return 1;
+    case Op::MoneyCurrency:
+    case Op::InSet: return 1;
     case Op::Add:
     case Op::Sub:
     case Op::Mul:
@@ -77,6 +79,17 @@ std::optional<Words> Evaluate(const Program& program,
     return Words{CompareStrings(inst.op, program.strings[a.imm],
                                 program.strings[b.imm])};
   }
+  // A set looks a string up by its bytes too.
+  if (inst.op == Op::InSet) {
+    const ConstSet& set = program.const_sets[inst.imm];
+    if (a.op == Op::ConstString) {
+      const std::string& text = program.strings[a.imm];
+      return Words{ConstSetHolds(set, reinterpret_cast<int64_t>(text.data()),
+                                 static_cast<int64_t>(text.size()))};
+    }
+    if (a.op != Op::Const || set.type == Type::String) return std::nullopt;
+    return Words{ConstSetHolds(set, a.imm, a.imm2)};
+  }
   // The zone operations read their zone by its name's bytes too.
   if (inst.op == Op::LocalDay || inst.op == Op::DayStart) {
     if (a.op != Op::Const || b.op != Op::ConstString) return std::nullopt;
@@ -124,6 +137,7 @@ std::optional<Words> Evaluate(const Program& program,
     case Op::DayStart:
     case Op::AddCalendar:
     case Op::ListContains:
+    case Op::InSet:
     case Op::Const:
     case Op::ConstString:
     case Op::Load:

@@ -14,7 +14,8 @@ namespace parcours::ir {
 // wrap-around, x / 0 == 0, INT64_MIN / -1 == INT64_MIN, decimal rounding
 // toward zero, money currencies combined or mixed, string order by bytes),
 // so that later instructions over it fold in turn. String comparisons fold
-// when both sides are `ConstString`. `Load`, `IsPresent` and `Now` never
+// when both sides are `ConstString`, and an `InSet` when its value is a
+// `Const` or a `ConstString`. `Load`, `IsPresent` and `Now` never
 // fold, and neither does any instruction that reads one: an instruction
 // with one constant operand and one unknown stays as it is. The folded
 // instructions keep their index, so nothing is renumbered; their operands

@@ -155,6 +155,13 @@ std::string ProgramBytes(const ir::Program& program) {
   AppendText(out, program.module);
   AppendWord(out, static_cast<int64_t>(program.strings.size()));
   for (const std::string& text : program.strings) AppendText(out, text);
+  AppendWord(out, static_cast<int64_t>(program.const_sets.size()));
+  for (const ir::ConstSet& set : program.const_sets) {
+    AppendWord(out, static_cast<int64_t>(set.type));
+    AppendWord(out, static_cast<int64_t>(set.words.size()));
+    for (int64_t word : set.words) AppendWord(out, word);
+    AppendText(out, set.bytes);
+  }
   AppendWord(out, static_cast<int64_t>(program.functions.size()));
   for (const ir::Function& function : program.functions) {
     AppendWord(out, static_cast<int64_t>(function.result));
@@ -247,6 +254,10 @@ llvm::Expected<std::unique_ptr<llvm::orc::LLJIT>> CreateLljit(
       address(&parcours_add_calendar_to_date), flags};
   helpers[(*lljit)->mangleAndIntern(kListContainsSymbol)] = {
       address(&parcours_list_contains), flags};
+  helpers[(*lljit)->mangleAndIntern(kWordsContainSymbol)] = {
+      address(&parcours_words_contain), flags};
+  helpers[(*lljit)->mangleAndIntern(kStringsContainSymbol)] = {
+      address(&parcours_strings_contain), flags};
   llvm::orc::JITDylib& main = (*lljit)->getMainJITDylib();
   if (llvm::Error error =
           main.define(llvm::orc::absoluteSymbols(std::move(helpers)))) {

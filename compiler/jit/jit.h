@@ -43,7 +43,7 @@ inline constexpr size_t kObjectCacheEntries = 32;
 // lowering that alters the module of any program must bump this number, or
 // a new compiler would load an old compiler's code;
 // tests/jit/jit_lowering_test.cpp fails until it is bumped.
-inline constexpr int kLoweringVersion = 12;
+inline constexpr int kLoweringVersion = 13;
 
 // One step of `MakeJit` and its wall-clock time.
 struct JitPhase {

@@ -56,6 +56,7 @@ class ProgramLowering {
   void Lower() {
     DeclareHelpers();
     DefineStrings();
+    DefineConstSets();
     for (size_t i = 0; i < program_.functions.size(); ++i) LowerFunction(i);
     ir::SegmentSets grouped = ir::GroupSegments(program_);
     for (size_t i = 0; i < grouped.sets.size(); ++i) {
@@ -111,6 +112,18 @@ class ProgramLowering {
         word_, {ptr, word_, word_, word_, word_}, false);
     list_contains_ = DeclareHelper(kListContainsSymbol, contains,
                                    llvm::MemoryEffects::readOnly());
+
+    // They read a set the module holds, and a string item through its
+    // address word, as above.
+    auto* words_lookup =
+        llvm::FunctionType::get(word_, {ptr, word_, word_}, false);
+    words_contain_ =
+        DeclareHelper(kWordsContainSymbol, words_lookup,
+                      llvm::MemoryEffects::argMemOnly(llvm::ModRefInfo::Ref));
+    auto* strings_lookup =
+        llvm::FunctionType::get(word_, {ptr, word_, ptr, ptr, word_}, false);
+    strings_contain_ = DeclareHelper(kStringsContainSymbol, strings_lookup,
+                                     llvm::MemoryEffects::readOnly());
   }
 
   llvm::Function* DeclareHelper(const char* name, llvm::FunctionType* type,
@@ -137,6 +150,57 @@ class ProgramLowering {
       global->setAlignment(llvm::Align(1));
       strings_.push_back(global);
     }
+  }
+
+  // Each set's words and bytes live in the module too, for the same
+  // reason; a cached object file carries them.
+  void DefineConstSets() {
+    for (size_t i = 0; i < program_.const_sets.size(); ++i) {
+      const ir::ConstSet& set = program_.const_sets[i];
+      std::vector<uint64_t> words(set.words.begin(), set.words.end());
+      llvm::Constant* word_array =
+          llvm::ConstantDataArray::get(module_.getContext(), words);
+      auto* word_global = new llvm::GlobalVariable(
+          module_, word_array->getType(), /*isConstant=*/true,
+          llvm::GlobalValue::PrivateLinkage, word_array,
+          "pc_set" + std::to_string(i));
+      word_global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+      word_global->setAlignment(llvm::Align(8));
+
+      set_words_.push_back(word_global);
+      set_bytes_.push_back(nullptr);
+      if (set.type != Type::String) continue;
+
+      llvm::Constant* bytes = llvm::ConstantDataArray::getString(
+          module_.getContext(), set.bytes, /*AddNull=*/false);
+      auto* byte_global = new llvm::GlobalVariable(
+          module_, bytes->getType(), /*isConstant=*/true,
+          llvm::GlobalValue::PrivateLinkage, bytes,
+          "pc_set" + std::to_string(i) + ".bytes");
+      byte_global->setUnnamedAddr(llvm::GlobalValue::UnnamedAddr::Global);
+      byte_global->setAlignment(llvm::Align(1));
+      set_bytes_.back() = byte_global;
+    }
+  }
+
+  // `parcours_words_contain` or `parcours_strings_contain` on set `imm`.
+  Words InSet(const ir::Inst& inst, const std::string& name) {
+    const ir::ConstSet& set = program_.const_sets[inst.imm];
+    Words value = Operand(inst.a);
+    llvm::Value* size = Word(ir::ConstSetSize(set));
+    if (set.type != Type::String) {
+      return {
+          builder_.CreateCall(words_contain_,
+                              {set_words_[inst.imm], size, value.word0}, name),
+          Word(0)};
+    }
+    llvm::Value* item =
+        builder_.CreateIntToPtr(value.word0, builder_.getPtrTy());
+    return {builder_.CreateCall(strings_contain_,
+                                {set_words_[inst.imm], size,
+                                 set_bytes_[inst.imm], item, value.word1},
+                                name),
+            Word(0)};
   }
 
   void LowerFunction(size_t index) {
@@ -318,6 +382,7 @@ class ProgramLowering {
                     name),
                 Word(0)};
       }
+      case Op::InSet: return InSet(inst, name);
     }
     return {Word(0), Word(0)};
   }
@@ -631,7 +696,12 @@ class ProgramLowering {
   llvm::Function* add_calendar_ = nullptr;
   llvm::Function* add_calendar_to_date_ = nullptr;
   llvm::Function* list_contains_ = nullptr;
+  llvm::Function* words_contain_ = nullptr;
+  llvm::Function* strings_contain_ = nullptr;
   std::vector<llvm::GlobalVariable*> strings_;
+  // Per ConstSet: its words, and its bytes (null but for strings).
+  std::vector<llvm::GlobalVariable*> set_words_;
+  std::vector<llvm::GlobalVariable*> set_bytes_;
   std::vector<llvm::Function*> functions_;
 
   // The function being lowered and the values of its instructions so far.

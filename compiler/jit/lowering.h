@@ -31,8 +31,10 @@ inline constexpr char kDayStartSymbol[] = "parcours_day_start";
 inline constexpr char kAddCalendarSymbol[] = "parcours_add_calendar";
 inline constexpr char kAddCalendarToDateSymbol[] =
     "parcours_add_calendar_to_date";
-// The list helper of compiler/ir/lists.h.
+// The list and set helpers of compiler/ir/lists.h.
 inline constexpr char kListContainsSymbol[] = "parcours_list_contains";
+inline constexpr char kWordsContainSymbol[] = "parcours_words_contain";
+inline constexpr char kStringsContainSymbol[] = "parcours_strings_contain";
 
 // The one symbol a compiled program exports: a constant array of pointers
 // whose entry `N` is the code of `Program::functions[N]`, followed by one

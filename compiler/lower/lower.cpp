@@ -3,10 +3,16 @@
 #include <algorithm>
 #include <cassert>
 #include <map>
+#include <optional>
 #include <set>
+#include <string>
+#include <unordered_map>
+#include <utility>
 
 #include "compiler/ir/crossings.h"
 #include "compiler/ir/dates.h"
+#include "compiler/ir/lists.h"
+#include "compiler/ir/semantics.h"
 #include "compiler/lower/loyalty.h"
 
 namespace parcours::lower {
@@ -991,13 +997,13 @@ class Lowerer {
     return Emit(inst);
   }
 
+  // Indexed by a map: a program may write many thousands of strings.
   int32_t InternString(const std::string& text) {
     auto& strings = program_.strings;
-    for (size_t i = 0; i < strings.size(); ++i) {
-      if (strings[i] == text) return static_cast<int32_t>(i);
-    }
-    strings.push_back(text);
-    return static_cast<int32_t>(strings.size() - 1);
+    auto [known, added] =
+        string_indices_.try_emplace(text, static_cast<int32_t>(strings.size()));
+    if (added) strings.push_back(text);
+    return known->second;
   }
 
   // Where a reference's value lives: its base, its word offset, and the
@@ -1283,11 +1289,16 @@ class Lowerer {
 
   // `x in [a, b]` is `x == a or x == b`, and `x not in [a, b]` is
   // `x != a and x != b`: false for an absent `x` either way, as every
-  // comparison with an absent value is.
+  // comparison with an absent value is. A long list of literals is looked
+  // up in a sorted set instead, with the same result.
   int32_t LowerIn(const Expr& expr) {
     const Expr& item = *expr.operands[0];
     const Expr& list = *expr.operands[1];
     if (list.kind != ExprKind::List) return LowerInListField(expr);
+    if (list.operands.size() >= kInSetMinItems) {
+      std::optional<int32_t> lookup = LowerInSet(expr);
+      if (lookup) return *lookup;
+    }
     BinaryOp test = expr.negated ? BinaryOp::NotEqual : BinaryOp::Equal;
     ir::Op combine = expr.negated ? ir::Op::And : ir::Op::Or;
     int32_t result = -1;
@@ -1298,6 +1309,124 @@ class Lowerer {
     }
     if (result < 0) return EmitConst(ir::Type::Bool, expr.negated ? 1 : 0);
     return result;
+  }
+
+  // `x in [...]` as one `in_set`, when every item is a literal of a type
+  // a set holds; nothing otherwise. The items are compared as
+  // `LowerComparison` would compare them with `x`, so ints against a
+  // decimal `x` become decimals.
+  std::optional<int32_t> LowerInSet(const Expr& expr) {
+    const Expr& item = *expr.operands[0];
+    const Expr& list = *expr.operands[1];
+    TypeKind item_kind = checked_.Info(item).type.kind;
+    TypeKind list_kind = checked_.Info(*list.operands[0]).type.kind;
+    bool decimal =
+        item_kind != list_kind && IrType(item_kind) != IrType(list_kind);
+    ir::Type compared = decimal ? ir::Type::Decimal : IrType(item_kind);
+    if (compared != ir::Type::String && ir::WordCount(compared) != 1) {
+      return std::nullopt;
+    }
+
+    std::optional<ir::ConstSet> set = compared == ir::Type::String
+                                          ? StringSet(list)
+                                          : WordSet(list, compared, decimal);
+    if (!set) return std::nullopt;
+
+    // A comparison with the clock gives the segment crossing instants
+    // (compiler/ir/crossings.h), which a set lookup would not: such an
+    // item keeps the comparisons, and the value lowered here is dropped.
+    size_t before = body_->size();
+    ir::Inst lookup{ir::Op::InSet, ir::Type::Bool, compared};
+    lookup.a = LowerOperand(item, decimal);
+    if (ReadsClock(lookup.a)) {
+      body_->resize(before);
+      return std::nullopt;
+    }
+    lookup.imm = static_cast<int64_t>(program_.const_sets.size());
+    program_.const_sets.push_back(std::move(*set));
+    int32_t result = Emit(lookup);
+    if (expr.negated) result = EmitOp(ir::Op::Not, ir::Type::Bool, result);
+    if (!checked_.Info(item).type.optional) return result;
+    return EmitOp(ir::Op::Guard, ir::Type::Bool, EmitPresence(item), result);
+  }
+
+  // Whether instruction `index` of the function being lowered reads the
+  // clock, itself or through its operands.
+  bool ReadsClock(int32_t index) const {
+    const std::vector<ir::Inst>& body = *body_;
+    std::vector<int32_t> pending = {index};
+    std::set<int32_t> seen;
+    while (!pending.empty()) {
+      int32_t at = pending.back();
+      pending.pop_back();
+      if (at < 0 || !seen.insert(at).second) continue;
+      const ir::Inst& inst = body[at];
+      if (inst.op == ir::Op::Now) return true;
+      pending.push_back(inst.a);
+      pending.push_back(inst.b);
+      // The other two operands of a distance are held in `imm`, `imm2`.
+      if (inst.op == ir::Op::DistanceKm) {
+        pending.push_back(static_cast<int32_t>(inst.imm));
+        pending.push_back(static_cast<int32_t>(inst.imm2));
+      }
+    }
+    return false;
+  }
+
+  // The set of a list's string literals and channel names.
+  std::optional<ir::ConstSet> StringSet(const Expr& list) {
+    std::vector<std::string> items;
+    items.reserve(list.operands.size());
+    for (const auto& element : list.operands) {
+      bool channel = element->kind == ExprKind::Name &&
+                     checked_.Info(*element).ref == RefKind::ChannelValue;
+      if (element->kind != ExprKind::String && !channel) return std::nullopt;
+      items.push_back(element->text);
+    }
+    return ir::MakeStringSet(std::move(items));
+  }
+
+  // The set of a list's one-word literals, as `type`; ints become
+  // decimals when `decimal`, as `LowerOperand` converts them.
+  std::optional<ir::ConstSet> WordSet(const Expr& list, ir::Type type,
+                                      bool decimal) {
+    std::vector<int64_t> items;
+    items.reserve(list.operands.size());
+    for (const auto& element : list.operands) {
+      std::optional<int64_t> word = LiteralWord(*element);
+      if (!word) return std::nullopt;
+      if (decimal && checked_.Info(*element).type.kind == TypeKind::Int) {
+        word = ir::WrapMul(*word, ir::kDecimalScale);
+      }
+      items.push_back(*word);
+    }
+    return ir::MakeWordSet(type, std::move(items));
+  }
+
+  // The word `LowerExpr` gives a one-word literal (a number, a duration,
+  // a time, a bool, an enum value, or one of them negated); nothing for
+  // any other expression.
+  std::optional<int64_t> LiteralWord(const Expr& expr) {
+    const sema::ExprInfo& info = checked_.Info(expr);
+    switch (expr.kind) {
+      case ExprKind::Int:
+      case ExprKind::Decimal:
+      case ExprKind::Duration:
+      case ExprKind::Bool:
+      case ExprKind::Timestamp: return expr.int_value;
+      case ExprKind::Percent: return expr.int_value / 100;
+      case ExprKind::Name:
+      case ExprKind::Field:
+        if (info.ref != RefKind::EnumValue) return std::nullopt;
+        return info.index;
+      case ExprKind::Unary: {
+        if (expr.unary_op != syntax::UnaryOp::Negate) return std::nullopt;
+        std::optional<int64_t> operand = LiteralWord(*expr.operands[0]);
+        if (!operand) return std::nullopt;
+        return ir::WrapSub(0, *operand);
+      }
+      default: return std::nullopt;
+    }
   }
 
   // `x in e.tags`, a list field kept as its JSON text: the helper looks
@@ -1432,6 +1561,7 @@ class Lowerer {
   int32_t arrived_event_ = -1;  // see ir::Step::arrived_event
   std::map<const syntax::Step*, std::string> step_names_;
   std::set<std::string> taken_names_;
+  std::unordered_map<std::string, int32_t> string_indices_;  // InternString
 };
 
 }  // namespace

@@ -2,6 +2,7 @@
 // into instruction lists and journeys into state machines.
 #pragma once
 
+#include <cstddef>
 #include <vector>
 
 #include "compiler/diag/diagnostics.h"
@@ -26,6 +27,14 @@ bool CheckRunnable(const sema::CheckedProgram& program,
 std::vector<ir::TestCase> LowerTests(const sema::CheckedProgram& program,
                                      const ir::Program& lowered,
                                      const diag::SourceManager& sources);
+
+// From this many items on, an `in [...]` list written out in literals is
+// lowered to one `in_set` lookup in a sorted set instead of one comparison
+// per item. A long chain of comparisons is slow to compile (a very long
+// one overflowed LLVM's stack) and to run; a short one runs faster than
+// the call a lookup makes, and measured in the JIT the two broke even at
+// about 16 items, ints and strings alike.
+inline constexpr size_t kInSetMinItems = 16;
 
 // Lowers `program`, which must have been checked without errors and passed
 // `CheckRunnable`. The IR refers to no AST node, so `program` may be

@@ -143,6 +143,38 @@ TEST_CASE("enums are ints that keep their value names") {
              Catch::Contains("enum bronze silver gold"));
 }
 
+TEST_CASE("a long list of literals becomes one sorted set, dumped in order") {
+  // Sixteen items, repeats and negated numbers among them, reach
+  // lower::kInSetMinItems; a list of fifteen stays a chain of comparisons.
+  REQUIRE(lower::kInSetMinItems == 16);
+  auto compiled = testing::CompileText(
+      "profile {\n"
+      "  code: string?\n"
+      "  score: int = 0\n"
+      "}\n"
+      "segment listed = profile.code in [\"b\", \"a\", \"b\", \"\", "
+      "\"ab\", \"c\", \"d\", \"e\", \"f\", \"g\", \"h\", \"i\", \"j\", "
+      "\"k\", \"l\", \"m\"]\n"
+      "segment scored = profile.score not in [3, -1, 7, 3, 0, 12, -40, 5, 20, "
+      "21, 22, 23, 24, 25, 26, 27]\n"
+      "segment short = profile.score in [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, "
+      "12, 13, 14, 15]\n");
+  INFO(compiled.diagnostics);
+  REQUIRE(compiled.program);
+  CHECK(ir::Verify(*compiled.program).empty());
+
+  std::string dump = ir::Dump(*compiled.program);
+  CHECK_THAT(dump,
+             Catch::Contains("set #0 string 15 = \"\", \"a\", \"ab\", "
+                             "\"b\", \"c\", \"d\", \"e\", \"f\", \"g\", "
+                             "\"h\", \"i\", \"j\", \"k\", \"l\", \"m\"\n"));
+  CHECK_THAT(dump, Catch::Contains("set #1 int 15 = -40, -1, 0, 3, 5, 7, 12, "
+                                   "20, 21, 22, 23, 24, 25, 26, 27\n"));
+  CHECK_THAT(dump, Catch::Contains("in_set bool %0, #0 (string)"));
+  CHECK_THAT(dump, Catch::Contains("in_set bool %0, #1 (int)"));
+  CHECK(compiled.program->const_sets.size() == 2);
+}
+
 TEST_CASE("journeys become state machines with explicit successors") {
   auto compiled = testing::CompileText(
       "event Order { total: money }\n"

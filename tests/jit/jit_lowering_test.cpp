@@ -10,6 +10,7 @@
 #include <sstream>
 #include <string>
 
+#include "compiler/ir/lists.h"
 #include "jit_test_support.h"
 #include "tests/support/files.h"
 
@@ -56,6 +57,9 @@ ir::Program EveryPath() {
   int32_t list = f.Load(Type::String, Base::Event, 0);
   f.Compare(Op::ListContains, Type::String, list, text);
   f.Compare(Op::ListContains, Type::Int, list, f.Const(Type::Int, 42));
+  f.InSet(text, f.AddSet(ir::MakeStringSet({"b", "a", "text"})));
+  f.InSet(f.Load(Type::Int, Base::Event, 1),
+          f.AddSet(ir::MakeWordSet(Type::Int, {3, 1})));
   int32_t yes = f.Const(Type::Bool, 1);
   f.Binary(Op::And, Type::Bool, present, yes);
   f.Binary(Op::Or, Type::Bool, present, yes);

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "compiler/interp/interpreter.h"
@@ -114,6 +115,21 @@ class FunctionBuilder {
     inst.b = lon1;
     inst.imm = lat2;
     inst.imm2 = lon2;
+    return Append(inst);
+  }
+
+  // Adds `set` to the program's constant sets; returns its index.
+  int64_t AddSet(ir::ConstSet set) {
+    program_.const_sets.push_back(std::move(set));
+    return static_cast<int64_t>(program_.const_sets.size()) - 1;
+  }
+
+  // Whether constant set `set` holds `a`, of the set's type.
+  int32_t InSet(int32_t a, int64_t set) {
+    ir::Inst inst = Make(Op::InSet, Type::Bool);
+    inst.operand_type = program_.const_sets[set].type;
+    inst.a = a;
+    inst.imm = set;
     return Append(inst);
   }
 

@@ -1,8 +1,11 @@
-; kLoweringVersion 12
+; kLoweringVersion 13
 ; ModuleID = 'parcours.every_path'
 source_filename = "parcours.every_path"
 
 @pc_str0 = private unnamed_addr constant [4 x i8] c"text", align 1
+@pc_set0 = private unnamed_addr constant [4 x i64] [i64 0, i64 1, i64 2, i64 6], align 8
+@pc_set0.bytes = private unnamed_addr constant [6 x i8] c"abtext", align 1
+@pc_set1 = private unnamed_addr constant [2 x i64] [i64 1, i64 3], align 8
 @pc_functions = constant [11 x ptr] [ptr @pc_fn0, ptr @pc_fn1, ptr @pc_fn2, ptr @pc_fn3, ptr @pc_fn4, ptr @pc_fn5, ptr @pc_fn6, ptr @pc_fn7, ptr @pc_segments0, ptr @pc_segments1, ptr @pc_segments2]
 
 ; Function Attrs: nounwind willreturn memory(none)
@@ -34,6 +37,12 @@ declare i64 @parcours_add_calendar_to_date(i64, i64, i64) #0
 
 ; Function Attrs: nounwind willreturn memory(read)
 declare i64 @parcours_list_contains(ptr, i64, i64, i64, i64) #3
+
+; Function Attrs: nounwind willreturn memory(argmem: read)
+declare i64 @parcours_words_contain(ptr, i64, i64) #1
+
+; Function Attrs: nounwind willreturn memory(read)
+declare i64 @parcours_strings_contain(ptr, i64, ptr, ptr, i64) #3
 
 ; Function Attrs: nounwind
 define internal i64 @pc_fn0(ptr %profile, ptr %event, ptr %locals, i64 %now) #4 {
@@ -476,10 +485,14 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %v18 = call i64 @parcours_list_contains(ptr %14, i64 %v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
   %15 = inttoptr i64 %v17 to ptr
   %v20 = call i64 @parcours_list_contains(ptr %15, i64 %v17.1, i64 42, i64 0, i64 1)
-  %v22 = and i64 %v6, 1
-  %v23 = or i64 %v6, 1
-  %v27 = and i64 %v6, 0
-  ret i64 %v27
+  %v21 = call i64 @parcours_strings_contain(ptr @pc_set0, i64 3, ptr @pc_set0.bytes, ptr @pc_str0, i64 4)
+  %16 = getelementptr i64, ptr %event, i64 1
+  %v22 = load i64, ptr %16, align 8
+  %v23 = call i64 @parcours_words_contain(ptr @pc_set1, i64 2, i64 %v22)
+  %v25 = and i64 %v6, 1
+  %v26 = or i64 %v6, 1
+  %v30 = and i64 %v6, 0
+  ret i64 %v30
 }
 
 ; Function Attrs: nounwind
@@ -551,15 +564,19 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v18 = call i64 @parcours_list_contains(ptr %31, i64 %s1.v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
   %32 = inttoptr i64 %s1.v17 to ptr
   %s1.v20 = call i64 @parcours_list_contains(ptr %32, i64 %s1.v17.1, i64 42, i64 0, i64 1)
-  %s1.v22 = and i64 %s1.v6, 1
-  %s1.v23 = or i64 %s1.v6, 1
-  %s1.v27 = and i64 %s1.v6, 0
-  %33 = icmp ne i64 %s1.v27, 0
-  %34 = zext i1 %33 to i64
-  %35 = getelementptr i64, ptr %members, i64 0
-  store i64 %16, ptr %35, align 8
-  %36 = getelementptr i64, ptr %members, i64 1
-  store i64 %34, ptr %36, align 8
+  %s1.v21 = call i64 @parcours_strings_contain(ptr @pc_set0, i64 3, ptr @pc_set0.bytes, ptr @pc_str0, i64 4)
+  %33 = getelementptr i64, ptr %event, i64 1
+  %s1.v22 = load i64, ptr %33, align 8
+  %s1.v23 = call i64 @parcours_words_contain(ptr @pc_set1, i64 2, i64 %s1.v22)
+  %s1.v25 = and i64 %s1.v6, 1
+  %s1.v26 = or i64 %s1.v6, 1
+  %s1.v30 = and i64 %s1.v6, 0
+  %34 = icmp ne i64 %s1.v30, 0
+  %35 = zext i1 %34 to i64
+  %36 = getelementptr i64, ptr %members, i64 0
+  store i64 %16, ptr %36, align 8
+  %37 = getelementptr i64, ptr %members, i64 1
+  store i64 %35, ptr %37, align 8
   ret void
 }
 
@@ -602,13 +619,17 @@ streq.join:                                       ; preds = %streq.bytes, %entry
   %s1.v18 = call i64 @parcours_list_contains(ptr %14, i64 %s1.v17.1, i64 ptrtoint (ptr @pc_str0 to i64), i64 4, i64 0)
   %15 = inttoptr i64 %s1.v17 to ptr
   %s1.v20 = call i64 @parcours_list_contains(ptr %15, i64 %s1.v17.1, i64 42, i64 0, i64 1)
-  %s1.v22 = and i64 %s1.v6, 1
-  %s1.v23 = or i64 %s1.v6, 1
-  %s1.v27 = and i64 %s1.v6, 0
-  %16 = icmp ne i64 %s1.v27, 0
-  %17 = zext i1 %16 to i64
-  %18 = getelementptr i64, ptr %members, i64 0
-  store i64 %17, ptr %18, align 8
+  %s1.v21 = call i64 @parcours_strings_contain(ptr @pc_set0, i64 3, ptr @pc_set0.bytes, ptr @pc_str0, i64 4)
+  %16 = getelementptr i64, ptr %event, i64 1
+  %s1.v22 = load i64, ptr %16, align 8
+  %s1.v23 = call i64 @parcours_words_contain(ptr @pc_set1, i64 2, i64 %s1.v22)
+  %s1.v25 = and i64 %s1.v6, 1
+  %s1.v26 = or i64 %s1.v6, 1
+  %s1.v30 = and i64 %s1.v6, 0
+  %17 = icmp ne i64 %s1.v30, 0
+  %18 = zext i1 %17 to i64
+  %19 = getelementptr i64, ptr %members, i64 0
+  store i64 %18, ptr %19, align 8
   ret void
 }
 
