@@ -389,5 +389,47 @@ TEST_CASE(
   CHECK(Sorted(killed) == Sorted(whole));
 }
 
+// `--until now`: a daily job moves the clock to the wall clock's time
+// (here the time PARCOURS_CLOCK_FILE holds) without writing it out.
+TEST_CASE("`--until now` moves the clock to the time the run starts") {
+  auto scratch = testing::ScratchDir("until-now");
+  testing::WriteText(scratch / "p.journey", R"(module daily
+event OrderPlaced "Order Completed" { total: int }
+
+journey thanks {
+  on OrderPlaced
+  wait 1d
+  send email "thanks"
+}
+)");
+  testing::WriteText(
+      scratch / "events.jsonl",
+      R"({"type":"track","event":"Order Completed","userId":"p1",)"
+      R"("messageId":"o1","timestamp":"2020-01-01T10:00:00Z",)"
+      R"("properties":{"total":1}})"
+      "\n");
+  testing::WriteText(scratch / "empty.jsonl", "");
+  testing::WriteText(scratch / "clock", "2020-01-02T09:00:00Z\n");
+  ::setenv("PARCOURS_CLOCK_FILE", (scratch / "clock").c_str(), 1);
+  auto run = [&](const std::string& events) {
+    return RunParcours(
+        {"run", (scratch / "p.journey").string(), "--events",
+         (scratch / events).string(), "--state", (scratch / "s.db").string(),
+         "--out", "-", "--until", "now"},
+        scratch);
+  };
+  auto before = run("events.jsonl");
+  testing::WriteText(scratch / "clock", "2020-01-02T11:00:00Z\n");
+  auto after = run("empty.jsonl");
+  ::unsetenv("PARCOURS_CLOCK_FILE");
+
+  INFO(before.err << after.err);
+  CHECK(before.exit_code == 0);
+  CHECK(before.out.empty());
+  CHECK(after.exit_code == 0);
+  CHECK_THAT(after.out, Catch::Contains(R"("at":"2020-01-02T10:00:00Z")") &&
+                            Catch::Contains(R"("template":"thanks")"));
+}
+
 }  // namespace
 }  // namespace parcours

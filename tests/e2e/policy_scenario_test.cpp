@@ -961,7 +961,16 @@ journey thanks {
                      Track("what do ya want for nothing?", "Order Completed",
                            "o1", "2025-03-03T10:00:00Z"));
   auto result = testing::RunParcours(args, scratch);
+  // A URL's scheme is case-insensitive: `HTTPS://` is taken too.
+  std::vector<std::string> upper_args = args;
+  upper_args[5] = (scratch / "upper.db").string();
+  upper_args.back() = "HTTPS://shop.example/unsubscribe";
+  auto upper = testing::RunParcours(upper_args, scratch);
   unsetenv("PARCOURS_UNSUBSCRIBE_KEY");
+  INFO(upper.err);
+  CHECK(upper.exit_code == 0);
+  CHECK_THAT(upper.out,
+             Catch::Contains("<HTTPS://shop.example/unsubscribe?token="));
   INFO(result.err);
   REQUIRE(result.exit_code == 0);
   std::istringstream lines(result.out);

@@ -191,10 +191,16 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
                 "`");
   }
   if (args.Has("--until")) {
-    auto until = common::ParseTime(args.Get("--until", ""));
+    // `now`: the wall clock when the run starts, for a daily job that
+    // fires what has fallen due since the last one.
+    std::string text = args.Get("--until", "");
+    auto until = text == "now" ? std::optional<int64_t>(WallClock()())
+                               : common::ParseTime(text);
     if (!until || *until < common::kEarliestTime ||
         *until > common::kLatestTime) {
-      return fail("`--until` takes a UTC time such as 2011-12-31T00:00:00Z");
+      return fail(
+          "`--until` takes a time such as 2011-12-31T00:00:00Z (or "
+          "2011-12-31T01:00:00+01:00), or `now`");
     }
     settings->options.until = *until;
   }
@@ -226,7 +232,11 @@ bool ReadSettings(const Arguments& args, RunSettings* settings,
   }
   if (args.Has("--unsubscribe-url")) {
     std::string url = args.Get("--unsubscribe-url", "");
-    if (url.rfind("https://", 0) != 0 || url.size() <= 8) {
+    // A scheme is case-insensitive: `HTTPS://` is https.
+    std::string scheme = url.substr(0, 8);
+    std::transform(scheme.begin(), scheme.end(), scheme.begin(),
+                   [](unsigned char c) { return std::tolower(c); });
+    if (scheme != "https://" || url.size() <= 8) {
       return fail("`--unsubscribe-url` takes an https:// URL");
     }
     // The token and channel are appended to it, and it goes into a mail
