@@ -172,10 +172,28 @@ std::string Location(const Span& span, const SourceManager& sources) {
          std::to_string(span.column);
 }
 
-// Control characters would garble a terminal, so they print as `?`.
+// Control characters, DEL and bytes that are not UTF-8 would garble a
+// terminal (a stray 0x9B starts an escape sequence on some), so each
+// prints as one `?`, which keeps the caret in its column.
 std::string Printable(std::string text) {
-  for (char& c : text) {
-    if (static_cast<unsigned char>(c) < 0x20 && c != '\t') c = '?';
+  for (size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if ((byte < 0x20 && byte != '\t') || byte == 0x7F) text[i] = '?';
+      ++i;
+      continue;
+    }
+    size_t length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC2 ? 2 : 0;
+    bool whole = length > 0 && i + length <= text.size();
+    for (size_t k = 1; whole && k < length; ++k) {
+      whole = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    }
+    if (!whole || byte > 0xF4) {
+      text[i] = '?';
+      ++i;
+      continue;
+    }
+    i += length;
   }
   return text;
 }

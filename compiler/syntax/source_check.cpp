@@ -60,6 +60,23 @@ diag::Span SpanAt(const std::string& text, int32_t file, size_t offset) {
   return {file, line, column, line, column + 1};
 }
 
+// What a file that is not UTF-8 looks like it is, said after the error:
+// an editor's "Unicode" (UTF-16, whose ASCII letters come with a NUL byte
+// each) or a compressed download. Empty when it looks like neither.
+std::string EncodingHint(const std::string& text) {
+  auto starts = [&](std::string_view prefix) {
+    return text.compare(0, prefix.size(), prefix) == 0;
+  };
+  bool utf16 = starts("\xFF\xFE") || starts("\xFE\xFF") ||
+               (text.size() >= 2 && (text[0] == '\0') != (text[1] == '\0'));
+  if (utf16) {
+    return " (it looks like UTF-16 text; convert it with `iconv -f UTF-16 "
+           "-t UTF-8`)";
+  }
+  if (starts("\x1F\x8B")) return " (it is gzip-compressed; `gunzip` it first)";
+  return "";
+}
+
 }  // namespace
 
 bool CheckSourceBytes(const diag::SourceManager& sources, int32_t file,
@@ -75,15 +92,19 @@ bool CheckSourceBytes(const diag::SourceManager& sources, int32_t file,
 
   for (size_t i = 0; i < text.size();) {
     if (text[i] == '\0') {
+      std::string hint = EncodingHint(text);
       diagnostics.Report(diag::Kind::NulByte, SpanAt(text, file, i),
-                         "file contains a NUL byte; is it a binary file?");
+                         hint.empty()
+                             ? "file contains a NUL byte; is it a binary file?"
+                             : "file contains a NUL byte" + hint);
       return false;
     }
     size_t length = Utf8SequenceLength(text, i);
     if (length == 0) {
       diagnostics.Report(diag::Kind::InvalidUtf8, SpanAt(text, file, i),
                          "byte 0x" + ToHex(text[i]) +
-                             " is not valid UTF-8; save the file as UTF-8");
+                             " is not valid UTF-8; save the file as UTF-8" +
+                             EncodingHint(text));
       return false;
     }
     i += length;

@@ -312,6 +312,25 @@ TEST_CASE("hostile input gives diagnostics, not crashes") {
     CHECK_FALSE(parsed->module);
     CHECK(parsed->diagnostics.Sorted().at(0).kind == diag::Kind::NulByte);
   }
+  SECTION("a file saved as UTF-16 or compressed says so") {
+    struct Case {
+      std::string text;
+      diag::Kind kind;
+      const char* hint;
+    };
+    const Case cases[] = {
+        {std::string("\xFF\xFEm\0o\0", 6), diag::Kind::InvalidUtf8, "UTF-16"},
+        {std::string("m\0o\0d\0", 6), diag::Kind::NulByte, "UTF-16"},
+        {std::string("\x1F\x8B\x08\0", 4), diag::Kind::InvalidUtf8, "gunzip"},
+    };
+    for (const Case& c : cases) {
+      auto parsed = Parse(c.text);
+      CHECK_FALSE(parsed->module);
+      diag::Diagnostic first = parsed->diagnostics.Sorted().at(0);
+      CHECK(first.kind == c.kind);
+      CHECK_THAT(first.message, Catch::Contains(c.hint));
+    }
+  }
   SECTION("an oversized file") {
     auto parsed = Parse(std::string(kMaxSourceBytes + 1, ' '));
     CHECK_FALSE(parsed->module);
