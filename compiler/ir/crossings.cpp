@@ -240,6 +240,21 @@ class CrossingBuilder {
   std::map<int32_t, int32_t> copies_;
 };
 
+// Appends the crossing functions of function `index` to the program,
+// named after it, and returns their indices.
+std::vector<int32_t> AddCrossings(Program& program, int32_t index) {
+  std::vector<Function> functions =
+      CrossingBuilder(program.functions[index]).Build();
+  std::string prefix = program.functions[index].name + ".";
+  std::vector<int32_t> added;
+  for (Function& function : functions) {
+    function.name = prefix + function.name;
+    program.functions.push_back(std::move(function));
+    added.push_back(static_cast<int32_t>(program.functions.size() - 1));
+  }
+  return added;
+}
+
 }  // namespace
 
 void DeriveCrossings(Program& program) {
@@ -248,29 +263,13 @@ void DeriveCrossings(Program& program) {
   for (Journey& journey : program.journeys) {
     for (ConditionalExit& exit : journey.conditional_exits) {
       exit.crossings.clear();
-      if (exit.event != -1) continue;
-      const Function& condition = program.functions[exit.condition];
-      std::string prefix = condition.name + ".";
-      std::vector<Function> functions = CrossingBuilder(condition).Build();
-      for (Function& function : functions) {
-        function.name = prefix + function.name;
-        program.functions.push_back(std::move(function));
-        exit.crossings.push_back(
-            static_cast<int32_t>(program.functions.size() - 1));
+      if (exit.event == -1) {
+        exit.crossings = AddCrossings(program, exit.condition);
       }
     }
   }
   for (Segment& segment : program.segments) {
-    segment.crossings.clear();
-    const Function& predicate = program.functions[segment.predicate];
-    std::string prefix = predicate.name + ".";
-    std::vector<Function> functions = CrossingBuilder(predicate).Build();
-    for (Function& function : functions) {
-      function.name = prefix + function.name;
-      program.functions.push_back(std::move(function));
-      segment.crossings.push_back(
-          static_cast<int32_t>(program.functions.size() - 1));
-    }
+    segment.crossings = AddCrossings(program, segment.predicate);
   }
 }
 
